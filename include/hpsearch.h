@@ -1,0 +1,348 @@
+/*
+ * hpsearch.h -- the public interface of libhpsearch, a hyperparameter-search engine.
+ *
+ * This header is the specification: anything not declared here is not API.
+ *
+ * Model
+ *   A *study* is a named optimization stored in a *storage* (":memory:", "sqlite:PATH").
+ *   Each evaluation of the objective is a *trial*: the caller asks the study for a trial,
+ *   asks the trial for parameter values (suggest), runs its training, optionally reports
+ *   intermediate values, and tells the study the outcome. Many processes may open the
+ *   same study in the same persistent storage at once; trial numbers and grid cells are
+ *   claimed atomically, so no work is duplicated or lost.
+ *
+ *      hps_study *study;
+ *      char err[256];
+ *      if (hps_study_open("sqlite:tune.db", "mlp", HPS_OPEN_CREATE | HPS_OPEN_LOAD,
+ *                         HPS_MINIMIZE, &study, err, sizeof err) != HPS_OK) ...
+ *      hps_trial *trial;
+ *      while (hps_study_ask(study, &trial) == HPS_OK) {
+ *          double lr;
+ *          hps_trial_suggest_float(trial, "lr", 1e-4, 1e-1, 0, HPS_LOG, &lr);
+ *          hps_trial_tell(trial, HPS_COMPLETE, train(lr));
+ *          hps_trial_free(trial);
+ *      }
+ *      hps_study_close(study);
+ *
+ * Conventions
+ *   - Functions return hps_status: HPS_OK (0), a negative error, or a positive normal
+ *     outcome such as HPS_DONE. The text of the last error is on the handle the failing
+ *     call was made on: hps_study_errmsg(), hps_trial_errmsg(), hps_sampler_errmsg().
+ *     These never return NULL. The library never prints, exits or aborts on bad input.
+ *   - Ownership: inputs are copied. A returned `const char *` or `const hps_frozen *` is
+ *     borrowed and valid until the next call that takes the same study (or its trials).
+ *     Every *_free / *_close accepts NULL.
+ *   - Threads: handles carry no global state, so different studies may be used from
+ *     different threads freely. One study handle and the trials it produced must not be
+ *     used from two threads at the same time; serialize such calls yourself (the Python
+ *     binding does). The library's own heartbeat thread is internal and needs no care.
+ *   - Values have an *internal* form, a double: floats and ints are themselves, a
+ *     categorical parameter is the index of its choice. External forms (hps_value)
+ *     appear only where the caller hands over or reads a parameter.
+ */
+#ifndef HPSEARCH_H
+#define HPSEARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HPS_VERSION_STRING "0.1.0"
+
+/* ---- status codes -------------------------------------------------------------
+ * One list gives the enum, the names and the descriptions. Codes are never renumbered. */
+#define HPS_STATUS_MAP(X)                                                            \
+    X(HPS_OK, 0, "ok")                                                               \
+    X(HPS_DONE, 1, "nothing left to do (budget reached or grid exhausted)")          \
+    X(HPS_ERR_INVALID, -1, "invalid argument")                                       \
+    X(HPS_ERR_NOMEM, -2, "out of memory")                                            \
+    X(HPS_ERR_NOTFOUND, -3, "not found")                                             \
+    X(HPS_ERR_EXISTS, -4, "already exists")                                          \
+    X(HPS_ERR_STORAGE, -5, "storage error")                                          \
+    X(HPS_ERR_STATE, -6, "operation not allowed in the current state")              \
+    X(HPS_ERR_MISMATCH, -7, "parameter re-suggested with a different distribution")  \
+    X(HPS_ERR_IO, -8, "input/output error")                                          \
+    X(HPS_ABORTED, -9, "aborted by a callback")                                      \
+    X(HPS_ERR_UNSUPPORTED, -10, "not supported")                                     \
+    X(HPS_ERR_CORRUPT, -11, "stored data is malformed")
+
+typedef enum hps_status {
+#define HPS_STATUS_ENUM_(name, code, text) name = code,
+    HPS_STATUS_MAP(HPS_STATUS_ENUM_)
+#undef HPS_STATUS_ENUM_
+} hps_status;
+
+/* The symbolic name ("HPS_ERR_INVALID") and a description of a status. Never NULL. */
+const char *hps_status_name(hps_status status);
+const char *hps_strerror(hps_status status);
+
+/* ---- basic types -------------------------------------------------------------- */
+typedef enum hps_direction { HPS_MINIMIZE = 0, HPS_MAXIMIZE = 1 } hps_direction;
+
+typedef enum hps_trial_state {
+    HPS_WAITING = 0,  /* enqueued, not started */
+    HPS_RUNNING = 1,
+    HPS_COMPLETE = 2,
+    HPS_PRUNED = 3,
+    HPS_FAIL = 4
+} hps_trial_state;
+
+/* Name of a state ("COMPLETE"), or "UNKNOWN". Parse with hps_trial_state_parse. */
+const char *hps_trial_state_name(hps_trial_state state);
+hps_status hps_trial_state_parse(const char *name, hps_trial_state *out);
+
+/* Flags of float and int distributions. */
+#define HPS_LOG 1u /* sample uniformly in log space; requires low > 0 */
+
+typedef enum hps_value_type {
+    HPS_VALUE_NONE = 0,
+    HPS_VALUE_STRING,
+    HPS_VALUE_INT,
+    HPS_VALUE_FLOAT,
+    HPS_VALUE_BOOL
+} hps_value_type;
+
+/* A parameter value in its external form; also a categorical choice. When the library
+ * returns one, `s` is borrowed like any returned string. */
+typedef struct hps_value {
+    hps_value_type type;
+    union {
+        const char *s;
+        int64_t i;
+        double f;
+        int b;
+    } u;
+} hps_value;
+
+/* Distributions, read-only views. Obtained from hps_frozen_param_dist. */
+typedef struct hps_dist hps_dist;
+typedef enum hps_dist_kind { HPS_DIST_FLOAT = 0, HPS_DIST_INT = 1, HPS_DIST_CATEGORICAL = 2 } hps_dist_kind;
+
+hps_dist_kind hps_dist_get_kind(const hps_dist *dist);
+/* Float and int: bounds, step (0 when none) and HPS_LOG flag. */
+double hps_dist_low(const hps_dist *dist);
+double hps_dist_high(const hps_dist *dist);
+double hps_dist_step(const hps_dist *dist);
+unsigned hps_dist_flags(const hps_dist *dist);
+/* Categorical: number of choices and the i-th choice. */
+size_t hps_dist_n_choices(const hps_dist *dist);
+hps_value hps_dist_choice(const hps_dist *dist, size_t i);
+/* The external value of an internal one (a categorical index becomes its choice). */
+hps_value hps_dist_external(const hps_dist *dist, double internal);
+/* Writes the distribution as JSON ({"type":"float","low":..}); free with hps_free. */
+hps_status hps_dist_to_json(const hps_dist *dist, char **out);
+
+/* Frees memory the library returned through a `char **` output. */
+void hps_free(void *ptr);
+
+/* ---- samplers -------------------------------------------------------------------
+ * A sampler decides parameter values. Create one by name, set options by name, then
+ * hand it to a study (which takes ownership). Names:
+ *   "random"  independent uniform / log-uniform sampling.
+ *             options: seed (uint64)
+ *   "grid"    every combination of per-parameter value lists, each exactly once across
+ *             all workers of a study; the study ends (HPS_DONE) when the grid is
+ *             exhausted. Parameters are added with hps_sampler_grid_add.
+ *             options: seed (uint64), shuffle ("true"/"false": seeded random order)
+ *   "sobol"   scrambled Sobol low-discrepancy sequence (Joe-Kuo directions), one
+ *             dimension per parameter in the order a trial suggests them.
+ *             options: seed (uint64), scramble ("true"/"false", default true)
+ * With a seed, a sampler's suggestions depend only on the seed, the trial number and
+ * the parameter, so parallel workers with one seed reproduce a sequential run. */
+typedef struct hps_sampler hps_sampler;
+
+hps_status hps_sampler_new(const char *name, hps_sampler **out, char *errbuf, size_t errlen);
+void hps_sampler_free(hps_sampler *sampler);
+const char *hps_sampler_name(const hps_sampler *sampler);
+/* Sets an option from its text form; unknown names and unparsable values are
+ * HPS_ERR_INVALID with a message naming them. */
+hps_status hps_sampler_set(hps_sampler *sampler, const char *option, const char *value);
+/* Grid sampler: the values parameter `name` takes, in order. Values are copied. */
+hps_status hps_sampler_grid_add(hps_sampler *sampler, const char *name,
+                                const hps_value *values, size_t n_values);
+/* Grid sampler: number of cells (product of the value counts); 0 when empty. */
+uint64_t hps_sampler_grid_size(const hps_sampler *sampler);
+const char *hps_sampler_errmsg(const hps_sampler *sampler);
+
+/* ---- studies ------------------------------------------------------------------- */
+typedef struct hps_study hps_study;
+typedef struct hps_trial hps_trial;
+typedef struct hps_frozen hps_frozen;
+
+#define HPS_OPEN_CREATE 1u /* create the study if it does not exist */
+#define HPS_OPEN_LOAD 2u   /* open the study if it exists */
+
+/* Opens or creates study `name` in `storage_url`:
+ *   ":memory:"       private to this handle, gone when it closes;
+ *   "sqlite:PATH"    an SQLite file, created if missing, shared by any process.
+ * flags: HPS_OPEN_CREATE, HPS_OPEN_LOAD, or both (load if exists, else create).
+ * `directions` has `n_directions` entries (1 for single-objective); when loading, pass
+ * NULL/0 to accept the stored directions, otherwise they must match.
+ * On failure *out is NULL and errbuf (if given) holds the reason. The default sampler
+ * is "random" (unseeded); replace it with hps_study_set_sampler. */
+hps_status hps_study_open(const char *storage_url, const char *name, unsigned flags,
+                          const hps_direction *directions, size_t n_directions,
+                          hps_study **out, char *errbuf, size_t errlen);
+/* Closes the handle. Trials still RUNNING stay RUNNING in storage (another process may
+ * tell them; or stale-trial recovery fails them once their heartbeat stops). */
+void hps_study_close(hps_study *study);
+const char *hps_study_errmsg(const hps_study *study);
+const char *hps_study_name(const hps_study *study);
+size_t hps_study_n_directions(const hps_study *study);
+hps_direction hps_study_direction(const hps_study *study, size_t index);
+
+/* Deletes a study and all its trials. HPS_ERR_NOTFOUND if it does not exist. */
+hps_status hps_study_delete(const char *storage_url, const char *name, char *errbuf, size_t errlen);
+
+/* Names of all studies in a storage, as a JSON array of objects
+ * {"name", "directions", "n_trials", "n_complete", "best_value", "created"}; free with
+ * hps_free. */
+hps_status hps_storage_list_studies(const char *storage_url, char **json_out, char *errbuf,
+                                    size_t errlen);
+
+/* Replaces the study's sampler; the study takes ownership of `sampler` even on error. */
+hps_status hps_study_set_sampler(hps_study *study, hps_sampler *sampler);
+const hps_sampler *hps_study_sampler(const hps_study *study);
+
+/* Study options, by name, from their text form:
+ *   max_trials          (uint, 0 = unlimited) total trials the study may hold; ask
+ *                       returns HPS_DONE once reached. Counted atomically across all
+ *                       workers: COMPLETE, PRUNED, FAIL (not interrupted), RUNNING and
+ *                       WAITING trials count; interrupted ones do not.
+ *   retries             (uint, default 0) how many times a FAIL trial (or one whose
+ *                       worker died) is re-queued with the same parameters.
+ *   heartbeat_interval  (seconds, default 0 = off) while > 0, a background thread
+ *                       refreshes the heartbeat of this handle's RUNNING trials.
+ *   heartbeat_grace     (seconds, default 0 = off) RUNNING trials whose heartbeat is
+ *                       older than this, or whose worker process on this host is gone,
+ *                       are failed as interrupted (see hps_study_recover_stale).
+ *   worker              (text) identifies this process in trials; default host:pid. */
+hps_status hps_study_set(hps_study *study, const char *option, const char *value);
+
+/* Study-level user attributes, the value as JSON text. */
+hps_status hps_study_set_user_attr(hps_study *study, const char *key, const char *json);
+/* The study's user attributes as one JSON object; borrowed. */
+hps_status hps_study_user_attrs(hps_study *study, const char **json_out);
+
+/* Starts a trial: takes the oldest WAITING (enqueued) trial, else creates a new one.
+ * Returns HPS_OK and *out, or HPS_DONE with *out = NULL when max_trials is reached or
+ * the grid sampler has no cell left, or an error. Free the handle with hps_trial_free. */
+hps_status hps_study_ask(hps_study *study, hps_trial **out);
+
+/* Enqueues a WAITING trial whose parameters are fixed: `params_json` is an object
+ * {"lr": 0.01, "act": "relu"}. The next ask returns it; its suggest calls return these
+ * values (a value outside the suggested distribution is an error at suggest). On success
+ * *number_out (if not NULL) is the trial's number. */
+hps_status hps_study_enqueue(hps_study *study, const char *params_json, int64_t *number_out);
+
+/* Finishes trial `number` of this study, which may have been asked by another process:
+ * as hps_trial_tell. */
+hps_status hps_study_tell_number(hps_study *study, int64_t number, hps_trial_state state,
+                                 const double *values, size_t n_values);
+
+/* Fails every RUNNING trial whose heartbeat is older than heartbeat_grace or whose
+ * worker process on this host has died; they are recorded FAIL as interrupted and
+ * re-queued if retries allow. ask does this by itself at most once per grace period.
+ * *n_out (if not NULL) is the number of trials failed. */
+hps_status hps_study_recover_stale(hps_study *study, size_t *n_out);
+
+/* Reads what other processes changed since the last call (only changed trials are
+ * read). The functions below sync by themselves. */
+hps_status hps_study_sync(hps_study *study);
+
+/* Number of trials in the study (after a sync) and trial `number`, borrowed. */
+hps_status hps_study_n_trials(hps_study *study, size_t *out);
+hps_status hps_study_trial(hps_study *study, int64_t number, const hps_frozen **out);
+/* Best COMPLETE trial of a single-objective study (lowest number among ties).
+ * HPS_ERR_NOTFOUND when no trial is COMPLETE; HPS_ERR_STATE for several objectives. */
+hps_status hps_study_best_trial(hps_study *study, const hps_frozen **out);
+/* Counts of trials per state, indexed by hps_trial_state (array of 5). */
+hps_status hps_study_count_states(hps_study *study, size_t counts[5]);
+
+/* ---- trials ---------------------------------------------------------------------- */
+int64_t hps_trial_number(const hps_trial *trial);
+const char *hps_trial_errmsg(const hps_trial *trial);
+
+/* Suggests a value for parameter `name`. Float: low <= high, step 0 or > 0 dividing
+ * (high - low), HPS_LOG requires low > 0 and no step. Int: the same with integers,
+ * step >= 1. Categorical: n_choices >= 1, choices of one type or mixed; *index_out is
+ * the chosen index. Suggesting a name twice in one trial with the same distribution
+ * returns the same value; with a different distribution it is HPS_ERR_MISMATCH. */
+hps_status hps_trial_suggest_float(hps_trial *trial, const char *name, double low, double high,
+                                   double step, unsigned flags, double *out);
+hps_status hps_trial_suggest_int(hps_trial *trial, const char *name, int64_t low, int64_t high,
+                                 int64_t step, unsigned flags, int64_t *out);
+hps_status hps_trial_suggest_categorical(hps_trial *trial, const char *name,
+                                         const hps_value *choices, size_t n_choices,
+                                         size_t *index_out);
+
+/* Records an intermediate value at `step` (>= 0). Reporting a step twice keeps the
+ * first value, as Optuna does. NaN is refused. */
+hps_status hps_trial_report(hps_trial *trial, int64_t step, double value);
+/* Asks the study's pruner whether to stop this trial; *out is 1 to prune. */
+hps_status hps_trial_should_prune(hps_trial *trial, int *out);
+/* Trial-level attributes, the value as JSON text (e.g. "\"gpu0\"", "0.5"). */
+hps_status hps_trial_set_user_attr(hps_trial *trial, const char *key, const char *json);
+
+/* Finishes the trial. COMPLETE needs one value per direction; a NaN value records the
+ * trial as FAIL and returns HPS_ERR_INVALID. PRUNED takes no value: the last
+ * intermediate value becomes its value. FAIL takes no value. Telling a trial that is
+ * not RUNNING is HPS_ERR_STATE. hps_trial_tell is the single-objective shorthand. */
+hps_status hps_trial_tell_values(hps_trial *trial, hps_trial_state state, const double *values,
+                                 size_t n_values);
+hps_status hps_trial_tell(hps_trial *trial, hps_trial_state state, double value);
+/* Records the trial FAIL with a reason kept in its system attribute "fail_reason". */
+hps_status hps_trial_fail(hps_trial *trial, const char *reason);
+/* Records the trial FAIL as interrupted (not its own fault: the run was stopped). An
+ * interrupted trial does not count against max_trials, its grid cell is freed, and it
+ * is re-queued if retries allow. */
+hps_status hps_trial_interrupt(hps_trial *trial, const char *reason);
+
+/* Releases the handle. A trial still RUNNING stays RUNNING in storage. */
+void hps_trial_free(hps_trial *trial);
+
+/* A read-only view of this trial as stored (after its latest change). */
+const hps_frozen *hps_trial_frozen(hps_trial *trial);
+
+/* ---- frozen trials: read-only views, borrowed --------------------------------- */
+int64_t hps_frozen_number(const hps_frozen *trial);
+hps_trial_state hps_frozen_state(const hps_frozen *trial);
+/* Objective values: count (0 unless COMPLETE or PRUNED with a value) and the i-th. */
+size_t hps_frozen_n_values(const hps_frozen *trial);
+double hps_frozen_value(const hps_frozen *trial, size_t index);
+size_t hps_frozen_n_params(const hps_frozen *trial);
+const char *hps_frozen_param_name(const hps_frozen *trial, size_t index);
+double hps_frozen_param_internal(const hps_frozen *trial, size_t index);
+hps_value hps_frozen_param_value(const hps_frozen *trial, size_t index);
+const hps_dist *hps_frozen_param_dist(const hps_frozen *trial, size_t index);
+/* Index of parameter `name`, or -1. */
+long hps_frozen_param_index(const hps_frozen *trial, const char *name);
+size_t hps_frozen_n_intermediate(const hps_frozen *trial);
+void hps_frozen_intermediate(const hps_frozen *trial, size_t index, int64_t *step, double *value);
+/* User and system attributes as one JSON object each ("{}" when none). */
+const char *hps_frozen_user_attrs(const hps_frozen *trial);
+const char *hps_frozen_system_attrs(const hps_frozen *trial);
+/* Seconds since the Unix epoch; 0 when not set. */
+double hps_frozen_datetime_start(const hps_frozen *trial);
+double hps_frozen_datetime_complete(const hps_frozen *trial);
+/* The parameters as a JSON object of external values; free with hps_free. */
+hps_status hps_frozen_params_json(const hps_frozen *trial, char **out);
+/* The whole trial as a JSON object; free with hps_free. */
+hps_status hps_frozen_to_json(const hps_frozen *trial, char **out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#if !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+/* hps_errmsg(handle): the last error message of a study, trial or sampler handle. */
+#define hps_errmsg(h)                                                                 \
+    _Generic((h), hps_study *: hps_study_errmsg, const hps_study *: hps_study_errmsg,  \
+             hps_trial *: hps_trial_errmsg, const hps_trial *: hps_trial_errmsg,        \
+             hps_sampler *: hps_sampler_errmsg, const hps_sampler *: hps_sampler_errmsg)(h)
+#endif
+
+#endif /* HPSEARCH_H */

@@ -1,0 +1,55 @@
+/* study.h -- the study and live-trial handles, as samplers and pruners see them.
+ *
+ * A study handle owns: its storage connection, a cache of the study's trials indexed
+ * by number (kept current by incremental sync), its sampler and pruner, and an
+ * optional heartbeat thread. A live trial handle (hps_trial) is the working copy of one
+ * RUNNING trial that this process asked for. */
+#ifndef HPS_STUDY_H
+#define HPS_STUDY_H
+
+#include "core/errbuf.h"
+#include "core/heartbeat.h"
+#include "core/trial_rec.h"
+#include "pruners/pruner.h"
+#include "storage/storage.h"
+
+struct hps_study {
+    hps_storage *storage;
+    char *url;
+    int64_t study_id;
+    char *name;
+    hps_direction *directions;
+    size_t n_directions;
+    hps_sampler *sampler;
+    hps_pruner *pruner;
+
+    /* options */
+    uint64_t max_trials;
+    unsigned retries;
+    double heartbeat_interval;
+    double heartbeat_grace;
+    char *worker;
+
+    /* cache of stored trials, index = number */
+    hps_frozen **cache;
+    size_t n_cache, cap_cache;
+    int64_t synced_seq;
+
+    double last_stale_check;
+    hps_heartbeat *heartbeat;
+    char *user_attrs_text; /* borrowed return of hps_study_user_attrs */
+    hps_errbuf err;
+};
+
+struct hps_trial {
+    hps_study *study;
+    hps_frozen *rec;       /* this trial as stored, updated as we write */
+    json_t *fixed_params;  /* {"name": value} from an enqueue or retry; may be NULL */
+    int finished;
+    hps_errbuf err;
+};
+
+/* The study's cached record of trial `number`, after a sync; NULL if unknown. */
+const hps_frozen *hps_study_cached(const hps_study *study, int64_t number);
+
+#endif

@@ -1,0 +1,22 @@
+/* random.c -- independent uniform sampling (log-uniform for log parameters).
+ *
+ * Each value is a pure function of (seed, trial number, parameter name), so workers
+ * sharing a seed reproduce a sequential run exactly and never repeat each other. */
+#include "core/rng.h"
+#include "core/study.h"
+#include "samplers/sampler.h"
+
+static hps_status random_sample(hps_sampler *sampler, hps_study *study, hps_trial *trial,
+                                const char *name, const hps_dist *dist, double *internal_out)
+{
+    (void)study;
+    hps_rng rng;
+    hps_rng_seed_keyed(&rng, sampler->seed, trial->rec->number, name);
+    *internal_out = hps_dist_from_unit(dist, hps_rng_uniform(&rng));
+    return HPS_OK;
+}
+
+const hps_sampler_ops hps_random_sampler_ops = {
+    .name = "random",
+    .sample = random_sample,
+};

@@ -1,0 +1,135 @@
+/* sampler.c -- creating samplers by name, and the options every sampler shares. */
+#include "samplers/sampler.h"
+
+#include "core/mem.h"
+#include "core/rng.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const hps_sampler_ops *const registry[] = {
+    &hps_random_sampler_ops,
+    &hps_grid_sampler_ops,
+    &hps_sobol_sampler_ops,
+};
+
+int hps_parse_bool(const char *text, int *out)
+{
+    if (strcasecmp(text, "true") == 0 || strcmp(text, "1") == 0 || strcasecmp(text, "yes") == 0) {
+        *out = 1;
+        return 0;
+    }
+    if (strcasecmp(text, "false") == 0 || strcmp(text, "0") == 0 || strcasecmp(text, "no") == 0) {
+        *out = 0;
+        return 0;
+    }
+    return -1;
+}
+
+int hps_parse_u64(const char *text, uint64_t *out)
+{
+    if (text[0] == '\0' || text[0] == '-' || text[0] == '+')
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+int hps_parse_seed_json(const char *json, uint64_t *out)
+{
+    size_t len = json != NULL ? strlen(json) : 0;
+    char digits[32];
+    if (len < 3 || len - 2 >= sizeof digits || json[0] != '"' || json[len - 1] != '"')
+        return -1;
+    memcpy(digits, json + 1, len - 2);
+    digits[len - 2] = '\0';
+    return hps_parse_u64(digits, out);
+}
+
+hps_status hps_sampler_new(const char *name, hps_sampler **out, char *errbuf, size_t errlen)
+{
+    if (out == NULL)
+        return HPS_ERR_INVALID;
+    *out = NULL;
+    const hps_sampler_ops *ops = NULL;
+    for (size_t i = 0; name != NULL && i < sizeof registry / sizeof registry[0]; i++)
+        if (strcmp(registry[i]->name, name) == 0)
+            ops = registry[i];
+    if (ops == NULL) {
+        hps_errbuf err;
+        hps_errbuf_set(&err, HPS_ERR_INVALID, "unknown sampler '%.100s' (known: random, grid, sobol)",
+                       name != NULL ? name : "(null)");
+        hps_errbuf_copy_out(err.text, errbuf, errlen);
+        return HPS_ERR_INVALID;
+    }
+    hps_sampler *sampler = hps_mem_calloc(1, sizeof *sampler);
+    if (sampler == NULL) {
+        hps_errbuf_copy_out("out of memory", errbuf, errlen);
+        return HPS_ERR_NOMEM;
+    }
+    sampler->ops = ops;
+    sampler->seed = hps_rng_os_seed();
+    if (ops->init != NULL) {
+        hps_status rc = ops->init(sampler);
+        if (rc != HPS_OK) {
+            hps_errbuf_copy_out(hps_errbuf_text(&sampler->err), errbuf, errlen);
+            hps_mem_free(sampler);
+            return rc;
+        }
+    }
+    *out = sampler;
+    return HPS_OK;
+}
+
+void hps_sampler_free(hps_sampler *sampler)
+{
+    if (sampler == NULL)
+        return;
+    if (sampler->ops->destroy != NULL)
+        sampler->ops->destroy(sampler);
+    hps_mem_free(sampler);
+}
+
+const char *hps_sampler_name(const hps_sampler *sampler)
+{
+    return sampler->ops->name;
+}
+
+const char *hps_sampler_errmsg(const hps_sampler *sampler)
+{
+    return sampler != NULL ? hps_errbuf_text(&sampler->err) : "no sampler handle (NULL)";
+}
+
+hps_status hps_sampler_set(hps_sampler *sampler, const char *option, const char *value)
+{
+    if (option == NULL || value == NULL)
+        return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID, "option and value must not be NULL");
+    if (sampler->bound)
+        return hps_errbuf_set(&sampler->err, HPS_ERR_STATE,
+                              "sampler options must be set before the sampler joins a study");
+    if (strcmp(option, "seed") == 0) {
+        if (hps_parse_u64(value, &sampler->seed) != 0)
+            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
+                                  "seed must be an unsigned integer (got '%.100s')", value);
+        sampler->seeded = 1;
+        return HPS_OK;
+    }
+    hps_status rc = HPS_ERR_NOTFOUND;
+    if (sampler->ops->set_option != NULL)
+        rc = sampler->ops->set_option(sampler, option, value);
+    if (rc == HPS_ERR_NOTFOUND)
+        return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
+                              "sampler '%s' has no option '%.100s'", sampler->ops->name, option);
+    return rc;
+}
+
+uint64_t hps_sampler_grid_size(const hps_sampler *sampler)
+{
+    return sampler->ops->grid_cells != NULL ? sampler->ops->grid_cells(sampler) : 0;
+}

@@ -1,0 +1,49 @@
+/* sampler.h -- the sampler interface (a struct of function pointers per strategy).
+ *
+ * A study asks its sampler for a value each time a trial suggests a parameter that is
+ * not already fixed (by an enqueue or a retry). Adding a strategy is adding one file
+ * with an hps_sampler_ops and registering it in sampler.c. */
+#ifndef HPS_SAMPLER_H
+#define HPS_SAMPLER_H
+
+#include "core/dist.h"
+#include "core/errbuf.h"
+#include "hpsearch.h"
+
+typedef struct hps_sampler_ops {
+    const char *name;
+    /* Allocates the strategy's state into sampler->impl. */
+    hps_status (*init)(hps_sampler *sampler);
+    void (*destroy)(hps_sampler *sampler);
+    /* Options beyond "seed" (handled for every sampler); NULL when none. Returns
+     * HPS_ERR_NOTFOUND for an unknown option so the caller can say so. */
+    hps_status (*set_option)(hps_sampler *sampler, const char *option, const char *value);
+    /* Grid samplers: number of cells the study claims positions from; NULL otherwise. */
+    uint64_t (*grid_cells)(const hps_sampler *sampler);
+    /* Called when the sampler is attached to a study (e.g. to check the stored grid). */
+    hps_status (*bind)(hps_sampler *sampler, hps_study *study);
+    /* A value for parameter `name` of `trial` drawn from `dist`, in internal form. */
+    hps_status (*sample)(hps_sampler *sampler, hps_study *study, hps_trial *trial,
+                         const char *name, const hps_dist *dist, double *internal_out);
+} hps_sampler_ops;
+
+struct hps_sampler {
+    const hps_sampler_ops *ops;
+    void *impl;
+    uint64_t seed;   /* the given seed, or one from the OS */
+    int seeded;      /* 1 when the user gave the seed */
+    int bound;       /* attached to a study */
+    hps_errbuf err;
+};
+
+extern const hps_sampler_ops hps_random_sampler_ops;
+extern const hps_sampler_ops hps_grid_sampler_ops;
+extern const hps_sampler_ops hps_sobol_sampler_ops;
+
+/* Parses option text shared by samplers. -1 if malformed. */
+int hps_parse_bool(const char *text, int *out);
+int hps_parse_u64(const char *text, uint64_t *out);
+/* A seed stored as a JSON string ("\"123\""). -1 if malformed. */
+int hps_parse_seed_json(const char *json, uint64_t *out);
+
+#endif

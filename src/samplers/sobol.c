@@ -1,0 +1,98 @@
+/* sobol.c -- quasi-random search: a scrambled Sobol sequence.
+ *
+ * Trial number n takes point n of the sequence; the k-th parameter a trial suggests
+ * takes dimension k. Both are known without any shared state, so parallel workers
+ * fill in the sequence together. Beyond the last tabulated dimension parameters fall
+ * back to independent random values. */
+#include "core/mem.h"
+#include "core/rng.h"
+#include "core/study.h"
+#include "samplers/sampler.h"
+#include "samplers/sobol_seq.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct sobol_state {
+    int scramble;
+} sobol_state;
+
+static hps_status sobol_init(hps_sampler *sampler)
+{
+    sobol_state *s = hps_mem_calloc(1, sizeof *s);
+    if (s == NULL)
+        return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
+    s->scramble = 1;
+    sampler->impl = s;
+    return HPS_OK;
+}
+
+static void sobol_destroy(hps_sampler *sampler)
+{
+    hps_mem_free(sampler->impl);
+}
+
+static hps_status sobol_set_option(hps_sampler *sampler, const char *option, const char *value)
+{
+    if (strcmp(option, "scramble") != 0)
+        return HPS_ERR_NOTFOUND;
+    sobol_state *s = sampler->impl;
+    if (hps_parse_bool(value, &s->scramble) != 0)
+        return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
+                              "scramble must be true or false (got '%.100s')", value);
+    return HPS_OK;
+}
+
+static hps_status sobol_bind(hps_sampler *sampler, hps_study *study)
+{
+    /* Workers must scramble alike, or their points would not interleave into one
+     * sequence: the first worker's seed becomes the study's. */
+    char seed_text[40], *stored = NULL;
+    /* a JSON string: seeds use all 64 bits, JSON integers only 63 */
+    snprintf(seed_text, sizeof seed_text, "\"%llu\"", (unsigned long long)sampler->seed);
+    hps_status rc = study->storage->ops->set_study_attr_once(study->storage, study->study_id,
+                                                             "sobol_seed", seed_text, &stored);
+    if (rc != HPS_OK)
+        return hps_errbuf_set(&sampler->err, rc, "%s", hps_errbuf_text(&study->storage->err));
+    uint64_t seed;
+    if (hps_parse_seed_json(stored, &seed) != 0) {
+        hps_mem_free(stored);
+        return hps_errbuf_set(&sampler->err, HPS_ERR_CORRUPT, "stored Sobol seed is malformed");
+    }
+    hps_mem_free(stored);
+    if (seed != sampler->seed && sampler->seeded)
+        return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
+                              "study '%s' scrambles its Sobol sequence with seed %llu, not %llu",
+                              study->name, (unsigned long long)seed,
+                              (unsigned long long)sampler->seed);
+    sampler->seed = seed;
+    return HPS_OK;
+}
+
+static hps_status sobol_sample(hps_sampler *sampler, hps_study *study, hps_trial *trial,
+                               const char *name, const hps_dist *dist, double *internal_out)
+{
+    (void)study;
+    sobol_state *s = sampler->impl;
+    size_t dim = trial->rec->n_params;
+    int64_t number = trial->rec->number;
+    double u = -1;
+    if (dim < SOBOL_MAX_DIMS && number >= 0)
+        u = sobol_coordinate((uint64_t)number, (unsigned)dim, s->scramble, sampler->seed);
+    if (u < 0) {
+        hps_rng rng;
+        hps_rng_seed_keyed(&rng, sampler->seed, number, name);
+        u = hps_rng_uniform(&rng);
+    }
+    *internal_out = hps_dist_from_unit(dist, u);
+    return HPS_OK;
+}
+
+const hps_sampler_ops hps_sobol_sampler_ops = {
+    .name = "sobol",
+    .init = sobol_init,
+    .destroy = sobol_destroy,
+    .set_option = sobol_set_option,
+    .bind = sobol_bind,
+    .sample = sobol_sample,
+};

@@ -1,0 +1,67 @@
+/* storage.c -- opening a storage from its URL, and helpers shared by backends. */
+#include "storage/storage.h"
+
+#include "core/mem.h"
+
+#include <string.h>
+#include <time.h>
+
+double hps_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void hps_study_info_clear(hps_study_info *info)
+{
+    if (info == NULL)
+        return;
+    hps_mem_free(info->name);
+    hps_mem_free(info->directions);
+    memset(info, 0, sizeof *info);
+}
+
+void hps_running_info_free(hps_running_info *items, size_t n)
+{
+    if (items == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        hps_mem_free(items[i].worker);
+        hps_mem_free(items[i].system_attrs);
+    }
+    hps_mem_free(items);
+}
+
+hps_status hps_storage_open(const char *url, hps_storage **out, hps_errbuf *err)
+{
+    *out = NULL;
+    if (url == NULL || url[0] == '\0')
+        return hps_errbuf_set(err, HPS_ERR_INVALID, "storage URL is empty");
+    if (strcmp(url, ":memory:") == 0)
+        return hps_memory_storage_open(out, err);
+    if (strncmp(url, "sqlite:", 7) == 0) {
+        const char *path = url + 7;
+        /* Optuna and SQLAlchemy write sqlite:///relative.db and sqlite:////abs.db */
+        if (strncmp(path, "///", 3) == 0)
+            path += 3;
+        if (path[0] == '\0')
+            return hps_errbuf_set(err, HPS_ERR_INVALID,
+                                  "storage URL '%s' has no file path (write sqlite:PATH)", url);
+        return hps_sqlite_storage_open(path, out, err);
+    }
+    if (strncmp(url, "postgresql:", 11) == 0 || strncmp(url, "postgres:", 9) == 0)
+        return hps_errbuf_set(err, HPS_ERR_UNSUPPORTED,
+                              "PostgreSQL storage is not available in this build yet");
+    /* Print only the scheme: the rest of a mistyped URL may hold a password. */
+    size_t scheme_len = strcspn(url, ":/@");
+    return hps_errbuf_set(err, HPS_ERR_INVALID,
+                          "unknown storage URL scheme '%.*s': use ':memory:' or 'sqlite:PATH'",
+                          (int)(scheme_len > 40 ? 40 : scheme_len), url);
+}
+
+void hps_storage_close(hps_storage *s)
+{
+    if (s != NULL)
+        s->ops->close(s);
+}

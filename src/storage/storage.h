@@ -1,0 +1,132 @@
+/* storage.h -- the storage interface every backend implements (memory, sqlite, ...).
+ *
+ * A backend is a struct of function pointers (hps_storage_ops) plus its own state,
+ * which embeds `hps_storage` as its first member. All backends pass the same
+ * conformance suite (tests/unit/test_storage_conformance.c).
+ *
+ * Invariants every backend keeps, whatever process dies when:
+ *   - trial numbers of a study are 0, 1, 2, ... with no gap and no duplicate;
+ *   - each write is one transaction: a trial is created with its number, budget count
+ *     and grid cell at once, and finished with its state, values and any re-queued
+ *     copy at once;
+ *   - every change to a trial gives it a new, larger change_seq from the study's
+ *     counter, so `sync` can return exactly the trials changed since a point.
+ * Errors return a status and leave a message in `storage->err`. */
+#ifndef HPS_STORAGE_H
+#define HPS_STORAGE_H
+
+#include "core/errbuf.h"
+#include "core/trial_rec.h"
+#include "hpsearch.h"
+
+typedef struct hps_storage hps_storage;
+
+typedef struct hps_study_info {
+    int64_t study_id;
+    char *name;
+    hps_direction *directions;
+    size_t n_directions;
+    double created;
+} hps_study_info;
+
+void hps_study_info_clear(hps_study_info *info);
+
+/* What `create_trial` should do. */
+typedef struct hps_create_req {
+    uint64_t max_trials;  /* 0 = no budget; else HPS_DONE once the counted trials reach it */
+    uint64_t grid_cells;  /* 0 = not a grid study; else claim a grid position < grid_cells */
+    const char *worker;   /* who runs it */
+    double now;           /* start time */
+    int with_heartbeat;   /* set the heartbeat to `now` (enables stale detection) */
+} hps_create_req;
+
+/* How `finish_trial` ends a trial. The trial must be RUNNING (else HPS_ERR_STATE). */
+typedef struct hps_finish_req {
+    hps_trial_state state;      /* COMPLETE, PRUNED or FAIL */
+    const double *values;       /* COMPLETE / PRUNED: n_values values */
+    size_t n_values;
+    int interrupted;            /* FAIL only: not the trial's fault; frees its grid cell
+                                   and uncounts it from the budget */
+    const char *fail_reason;    /* FAIL only, may be NULL: kept as system attr fail_reason */
+    double now;
+    double stale_before;        /* > 0: only if the heartbeat is older than this (else
+                                   HPS_ERR_STATE); guards stale recovery against races */
+    /* Non-NULL: in the same transaction, enqueue a WAITING copy with the same params,
+     * grid position and fixed params, whose system attributes are this JSON object. */
+    const char *requeue_system_attrs;
+} hps_finish_req;
+
+typedef struct hps_running_info {
+    int64_t trial_id;
+    int64_t number;
+    double heartbeat;  /* 0 when the trial has none */
+    char *worker;
+    char *system_attrs; /* JSON text */
+} hps_running_info;
+
+void hps_running_info_free(hps_running_info *items, size_t n);
+
+/* Receives one changed trial during sync; takes ownership of `rec`. Non-zero aborts. */
+typedef int (*hps_sync_fn)(void *user, hps_frozen *rec);
+
+typedef struct hps_storage_ops {
+    const char *name;
+    void (*close)(hps_storage *s);
+    /* Finds (HPS_OPEN_LOAD) or creates (HPS_OPEN_CREATE) a study; fills `info`. */
+    hps_status (*open_study)(hps_storage *s, const char *name, unsigned flags,
+                             const hps_direction *dirs, size_t n_dirs, hps_study_info *info);
+    hps_status (*delete_study)(hps_storage *s, const char *name);
+    hps_status (*list_studies)(hps_storage *s, hps_study_info **out, size_t *n_out);
+    /* Study attribute `key` (system or user) set to JSON text. */
+    hps_status (*set_study_attr)(hps_storage *s, int64_t study_id, int system, const char *key,
+                                 const char *json);
+    /* Sets a study system attribute only if absent; *current_out (caller frees) receives
+     * the value in storage afterwards, whoever wrote it. Atomic across processes. */
+    hps_status (*set_study_attr_once)(hps_storage *s, int64_t study_id, const char *key,
+                                      const char *json, char **current_out);
+    hps_status (*get_study_attrs)(hps_storage *s, int64_t study_id, int system, char **json_out);
+    /* Pops the oldest WAITING trial (making it RUNNING) or creates a new RUNNING one,
+     * honouring the budget and grid; *out is the full record. HPS_DONE when nothing is
+     * left. */
+    hps_status (*create_trial)(hps_storage *s, int64_t study_id, const hps_create_req *req,
+                               hps_frozen **out);
+    /* Adds a WAITING trial with the given system attributes (JSON object text) and
+     * counts it against the budget. */
+    hps_status (*enqueue_trial)(hps_storage *s, int64_t study_id, const char *system_attrs,
+                                int64_t *number_out);
+    hps_status (*set_param)(hps_storage *s, int64_t trial_id, const hps_param_rec *param);
+    /* Stores an intermediate value; an existing step keeps its first value. */
+    hps_status (*report)(hps_storage *s, int64_t trial_id, int64_t step, double value);
+    hps_status (*set_trial_attr)(hps_storage *s, int64_t trial_id, int system, const char *key,
+                                 const char *json);
+    hps_status (*finish_trial)(hps_storage *s, int64_t trial_id, const hps_finish_req *req);
+    hps_status (*heartbeat)(hps_storage *s, const int64_t *trial_ids, size_t n, double now);
+    hps_status (*list_running)(hps_storage *s, int64_t study_id, hps_running_info **out,
+                               size_t *n_out);
+    /* Calls fn for every trial whose change_seq > since; *seq_out is the study's
+     * counter at the time of the read (the next `since`). */
+    hps_status (*sync)(hps_storage *s, int64_t study_id, int64_t since, hps_sync_fn fn,
+                       void *user, int64_t *seq_out);
+    /* Study id and trial id of trial `number` of a study. */
+    hps_status (*find_trial)(hps_storage *s, int64_t study_id, int64_t number, int64_t *trial_id);
+} hps_storage_ops;
+
+struct hps_storage {
+    const hps_storage_ops *ops;
+    hps_errbuf err;
+    int persistent; /* data outlives the process: heartbeats and stale recovery matter */
+};
+
+/* Opens a storage from its URL: ":memory:", "sqlite:PATH", "sqlite:///PATH" (Optuna's
+ * form). Unknown schemes are HPS_ERR_INVALID naming the accepted forms. */
+hps_status hps_storage_open(const char *url, hps_storage **out, hps_errbuf *err);
+void hps_storage_close(hps_storage *s);
+
+/* Backend constructors. */
+hps_status hps_memory_storage_open(hps_storage **out, hps_errbuf *err);
+hps_status hps_sqlite_storage_open(const char *path, hps_storage **out, hps_errbuf *err);
+
+/* Current time in seconds since the Unix epoch. */
+double hps_now(void);
+
+#endif

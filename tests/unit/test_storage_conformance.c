@@ -1,0 +1,654 @@
+/* test_storage_conformance.c -- one suite of storage semantics, run against every
+ * backend through the public API: numbering, claims, budgets, grid cells, enqueue,
+ * retries, stale recovery, incremental sync. A new backend must pass it unchanged. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "hpsearch.h"
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct backend {
+    const char *name;
+    char url[4200];
+    int shared; /* a second handle on the same URL sees the same study */
+} backend;
+
+static int counter;
+
+static int setup_memory(void **state)
+{
+    static backend b;
+    b.name = "memory";
+    snprintf(b.url, sizeof b.url, ":memory:");
+    b.shared = 0;
+    *state = &b;
+    return 0;
+}
+
+static int setup_sqlite(void **state)
+{
+    static backend b;
+    char name[64];
+    snprintf(name, sizeof name, "conformance-%d.db", counter++);
+    b.name = "sqlite";
+    snprintf(b.url, sizeof b.url, "sqlite:%s", testutil_path(name));
+    b.shared = 1;
+    *state = &b;
+    return 0;
+}
+
+static hps_study *open_study(const backend *b, const char *name, hps_direction dir)
+{
+    hps_study *study = NULL;
+    char err[512];
+    hps_status rc = hps_study_open(b->url, name, HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir, 1, &study,
+                                   err, sizeof err);
+    if (rc != HPS_OK)
+        fail_msg("open %s on %s: %s", name, b->url, err);
+    return study;
+}
+
+#define ASSERT_OK(expr) \
+    do {                                                                                    \
+        hps_status rc_ = (expr);                                                            \
+        if (rc_ != HPS_OK)                                                                  \
+            fail_msg("%s returned %s", #expr, hps_status_name(rc_));                        \
+    } while (0)
+
+static void test_numbers_are_dense_and_unique(void **state)
+{
+    const backend *b = *state;
+    hps_study *study = open_study(b, "dense", HPS_MINIMIZE);
+    for (int64_t i = 0; i < 20; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        assert_int_equal(hps_trial_number(t), i);
+        double x;
+        ASSERT_OK(hps_trial_suggest_float(t, "x", -1, 1, 0, 0, &x));
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, x * x));
+        hps_trial_free(t);
+    }
+    size_t n;
+    ASSERT_OK(hps_study_n_trials(study, &n));
+    assert_int_equal(n, 20);
+    for (int64_t i = 0; i < 20; i++) {
+        const hps_frozen *f;
+        ASSERT_OK(hps_study_trial(study, i, &f));
+        assert_int_equal(hps_frozen_number(f), i);
+        assert_int_equal(hps_frozen_state(f), HPS_COMPLETE);
+        assert_int_equal(hps_frozen_n_params(f), 1);
+        double x = hps_frozen_param_internal(f, 0);
+        assert_true(hps_frozen_value(f, 0) == x * x);
+    }
+    hps_study_close(study);
+}
+
+static void test_open_flags_and_directions(void **state)
+{
+    const backend *b = *state;
+    hps_study *study = open_study(b, "flags", HPS_MAXIMIZE);
+    char err[512];
+    hps_study *other = NULL;
+    hps_direction dir = HPS_MAXIMIZE;
+    if (b->shared) {
+        assert_int_equal(hps_study_open(b->url, "flags", HPS_OPEN_CREATE, &dir, 1, &other, err,
+                                        sizeof err),
+                         HPS_ERR_EXISTS);
+        assert_null(other);
+        assert_non_null(strstr(err, "already exists"));
+        dir = HPS_MINIMIZE;
+        assert_int_equal(hps_study_open(b->url, "flags", HPS_OPEN_LOAD, &dir, 1, &other, err,
+                                        sizeof err),
+                         HPS_ERR_INVALID);
+        assert_non_null(strstr(err, "other directions"));
+        ASSERT_OK(hps_study_open(b->url, "flags", HPS_OPEN_LOAD, NULL, 0, &other, err, sizeof err));
+        assert_int_equal(hps_study_direction(other, 0), HPS_MAXIMIZE);
+        hps_study_close(other);
+    }
+    assert_int_equal(hps_study_open(b->url, "missing", HPS_OPEN_LOAD, NULL, 0, &other, err,
+                                    sizeof err),
+                     HPS_ERR_NOTFOUND);
+    assert_non_null(strstr(err, "does not exist"));
+    assert_int_equal(hps_study_open(b->url, "", HPS_OPEN_CREATE, &dir, 1, &other, err, sizeof err),
+                     HPS_ERR_INVALID);
+    assert_int_equal(hps_study_open(b->url, "nodir", HPS_OPEN_CREATE, NULL, 0, &other, err,
+                                    sizeof err),
+                     HPS_ERR_INVALID);
+    hps_study_close(study);
+}
+
+static void test_tell_rules(void **state)
+{
+    const backend *b = *state;
+    hps_study *study = open_study(b, "tell", HPS_MINIMIZE);
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_report(t, 0, 5.0));
+    ASSERT_OK(hps_trial_report(t, 1, 4.0));
+    ASSERT_OK(hps_trial_report(t, 1, 99.0)); /* a repeated step keeps its first value */
+    assert_int_equal(hps_trial_report(t, -1, 1.0), HPS_ERR_INVALID);
+    assert_int_equal(hps_trial_report(t, 2, NAN), HPS_ERR_INVALID);
+    ASSERT_OK(hps_trial_tell(t, HPS_PRUNED, 0));
+    assert_int_equal(hps_trial_tell(t, HPS_COMPLETE, 1.0), HPS_ERR_STATE);
+    assert_non_null(strstr(hps_trial_errmsg(t), "already PRUNED"));
+    assert_int_equal(hps_trial_report(t, 3, 1.0), HPS_ERR_STATE);
+    const hps_frozen *f = hps_trial_frozen(t);
+    assert_int_equal(hps_frozen_n_values(f), 1);
+    assert_true(hps_frozen_value(f, 0) == 4.0); /* pruned: last intermediate value */
+    hps_trial_free(t);
+
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(hps_trial_tell(t, HPS_COMPLETE, NAN), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_trial_errmsg(t), "NaN"));
+    hps_trial_free(t);
+    const hps_frozen *stored;
+    ASSERT_OK(hps_study_trial(study, 1, &stored));
+    assert_int_equal(hps_frozen_state(stored), HPS_FAIL);
+    assert_non_null(strstr(hps_frozen_system_attrs(stored), "NaN"));
+
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(hps_trial_tell(t, HPS_RUNNING, 1.0), HPS_ERR_INVALID);
+    double two[2] = {1, 2};
+    assert_int_equal(hps_trial_tell_values(t, HPS_COMPLETE, two, 2), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_trial_errmsg(t), "1 objective"));
+    int64_t number = hps_trial_number(t);
+    hps_trial_free(t); /* still RUNNING: tell it by number */
+    ASSERT_OK(hps_study_tell_number(study, number, HPS_COMPLETE, two, 1));
+    assert_int_equal(hps_study_tell_number(study, number, HPS_COMPLETE, two, 1), HPS_ERR_STATE);
+    assert_int_equal(hps_study_tell_number(study, 999, HPS_COMPLETE, two, 1), HPS_ERR_NOTFOUND);
+    const hps_frozen *best;
+    ASSERT_OK(hps_study_best_trial(study, &best));
+    assert_int_equal(hps_frozen_number(best), number);
+    size_t counts[5];
+    ASSERT_OK(hps_study_count_states(study, counts));
+    assert_int_equal(counts[HPS_COMPLETE], 1);
+    assert_int_equal(counts[HPS_PRUNED], 1);
+    assert_int_equal(counts[HPS_FAIL], 1);
+    hps_study_close(study);
+}
+
+static void test_enqueue_fixes_params(void **state)
+{
+    const backend *b = *state;
+    hps_study *study = open_study(b, "enqueue", HPS_MINIMIZE);
+    int64_t number;
+    ASSERT_OK(hps_study_enqueue(study, "{\"lr\": 0.01, \"act\": \"tanh\", \"n\": 7}", &number));
+    assert_int_equal(number, 0);
+    assert_int_equal(hps_study_enqueue(study, "[1,2]", NULL), HPS_ERR_INVALID);
+    assert_int_equal(hps_study_enqueue(study, "{\"a\": [1]}", NULL), HPS_ERR_INVALID);
+    assert_int_equal(hps_study_enqueue(study, "{bad json", NULL), HPS_ERR_INVALID);
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(hps_trial_number(t), 0);
+    double lr;
+    ASSERT_OK(hps_trial_suggest_float(t, "lr", 1e-4, 1e-1, 0, HPS_LOG, &lr));
+    assert_true(lr == 0.01);
+    hps_value acts[] = {{.type = HPS_VALUE_STRING, .u.s = "relu"},
+                        {.type = HPS_VALUE_STRING, .u.s = "tanh"}};
+    size_t idx;
+    ASSERT_OK(hps_trial_suggest_categorical(t, "act", acts, 2, &idx));
+    assert_int_equal(idx, 1);
+    int64_t n;
+    /* 7 is outside [1, 5]: a clear error, not a silent resample */
+    assert_int_equal(hps_trial_suggest_int(t, "n", 1, 5, 1, 0, &n), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_trial_errmsg(t), "fixed value 7"));
+    ASSERT_OK(hps_trial_suggest_int(t, "other", 1, 5, 1, 0, &n)); /* not fixed: sampled */
+    assert_true(n >= 1 && n <= 5);
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 1.0));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(hps_trial_number(t), 1);
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
+static void test_budget_counts_across_handles(void **state)
+{
+    const backend *b = *state;
+    hps_study *study = open_study(b, "budget", HPS_MINIMIZE);
+    ASSERT_OK(hps_study_set(study, "max_trials", "5"));
+    hps_trial *trials[5];
+    for (int i = 0; i < 5; i++)
+        ASSERT_OK(hps_study_ask(study, &trials[i]));
+    hps_trial *extra = NULL;
+    assert_int_equal(hps_study_ask(study, &extra), HPS_DONE);
+    assert_null(extra);
+    /* an interrupted trial gives its budget back, a failed one does not */
+    ASSERT_OK(hps_trial_interrupt(trials[0], "stopped by the user"));
+    ASSERT_OK(hps_trial_fail(trials[1], "exit status 1"));
+    ASSERT_OK(hps_study_ask(study, &extra));
+    assert_int_equal(hps_trial_number(extra), 5);
+    assert_int_equal(hps_study_ask(study, &trials[0]), HPS_DONE);
+    hps_trial_free(extra);
+    for (int i = 0; i < 5; i++)
+        hps_trial_free(trials[i]);
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(study, 1, &f));
+    assert_non_null(strstr(hps_frozen_system_attrs(f), "exit status 1"));
+    assert_int_equal(hps_study_set(study, "max_trials", "-3"), HPS_ERR_INVALID);
+    assert_int_equal(hps_study_set(study, "nonsense", "1"), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_study_errmsg(study), "nonsense"));
+    hps_study_close(study);
+}
+
+static hps_sampler *make_grid(int shuffle, uint64_t seed)
+{
+    hps_sampler *s;
+    ASSERT_OK(hps_sampler_new("grid", &s, NULL, 0));
+    hps_value a[] = {{.type = HPS_VALUE_INT, .u.i = 1},
+                     {.type = HPS_VALUE_INT, .u.i = 2},
+                     {.type = HPS_VALUE_INT, .u.i = 3}};
+    hps_value c[] = {{.type = HPS_VALUE_STRING, .u.s = "x"}, {.type = HPS_VALUE_STRING, .u.s = "y"}};
+    ASSERT_OK(hps_sampler_grid_add(s, "a", a, 3));
+    ASSERT_OK(hps_sampler_grid_add(s, "c", c, 2));
+    if (shuffle)
+        ASSERT_OK(hps_sampler_set(s, "shuffle", "true"));
+    if (seed != 0) {
+        char text[32];
+        snprintf(text, sizeof text, "%llu", (unsigned long long)seed);
+        ASSERT_OK(hps_sampler_set(s, "seed", text));
+    }
+    assert_int_equal(hps_sampler_grid_size(s), 6);
+    return s;
+}
+
+/* Runs one grid trial; returns its cell as a*10 + (c == "y"), or -1 when done. */
+static int run_grid_trial(hps_study *study, hps_trial_state outcome)
+{
+    hps_trial *t;
+    hps_status rc = hps_study_ask(study, &t);
+    if (rc == HPS_DONE)
+        return -1;
+    ASSERT_OK(rc);
+    int64_t a;
+    size_t c;
+    hps_value a_choices[] = {{.type = HPS_VALUE_INT, .u.i = 1},
+                             {.type = HPS_VALUE_INT, .u.i = 2},
+                             {.type = HPS_VALUE_INT, .u.i = 3}};
+    hps_value c_choices[] = {{.type = HPS_VALUE_STRING, .u.s = "x"},
+                             {.type = HPS_VALUE_STRING, .u.s = "y"}};
+    size_t a_idx;
+    ASSERT_OK(hps_trial_suggest_categorical(t, "a", a_choices, 3, &a_idx));
+    a = a_choices[a_idx].u.i;
+    ASSERT_OK(hps_trial_suggest_categorical(t, "c", c_choices, 2, &c));
+    if (outcome == HPS_COMPLETE)
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, (double)a));
+    else if (outcome == HPS_FAIL)
+        ASSERT_OK(hps_trial_interrupt(t, "test interrupt"));
+    hps_trial_free(t);
+    return (int)(a * 10 + (int64_t)c);
+}
+
+static void test_grid_covers_each_cell_once(void **state)
+{
+    const backend *b = *state;
+    for (int shuffle = 0; shuffle <= 1; shuffle++) {
+        char name[32];
+        snprintf(name, sizeof name, "grid-%d", shuffle);
+        hps_study *study = open_study(b, name, HPS_MINIMIZE);
+        ASSERT_OK(hps_study_set_sampler(study, make_grid(shuffle, 7)));
+        int seen[40] = {0};
+        int order[6];
+        /* interrupt the second trial: its cell must come back */
+        for (int i = 0; i < 7; i++) {
+            int cell = run_grid_trial(study, i == 1 ? HPS_FAIL : HPS_COMPLETE);
+            assert_true(cell >= 10);
+            if (i != 1)
+                seen[cell]++;
+            if (i < 6)
+                order[i] = cell;
+        }
+        assert_int_equal(run_grid_trial(study, HPS_COMPLETE), -1);
+        for (int a = 1; a <= 3; a++)
+            for (int c = 0; c <= 1; c++)
+                assert_int_equal(seen[a * 10 + c], 1);
+        if (!shuffle) {
+            /* nested-loop order: first parameter outermost */
+            assert_int_equal(order[0], 10);
+            assert_int_equal(order[1], 11);
+            assert_int_equal(order[2], 11); /* the interrupted cell, re-run first */
+            assert_int_equal(order[3], 20);
+        }
+        hps_study_close(study);
+    }
+}
+
+static void test_grid_mismatch_is_refused(void **state)
+{
+    const backend *b = *state;
+    if (!b->shared)
+        skip();
+    hps_study *study = open_study(b, "grid-mismatch", HPS_MINIMIZE);
+    ASSERT_OK(hps_study_set_sampler(study, make_grid(0, 0)));
+    hps_study *other = open_study(b, "grid-mismatch", HPS_MINIMIZE);
+    hps_sampler *s;
+    ASSERT_OK(hps_sampler_new("grid", &s, NULL, 0));
+    hps_value v[] = {{.type = HPS_VALUE_INT, .u.i = 5}};
+    ASSERT_OK(hps_sampler_grid_add(s, "a", v, 1));
+    assert_int_equal(hps_study_set_sampler(other, s), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_study_errmsg(other), "different grid"));
+    /* the same grid, unseeded and shuffled differently, joins */
+    ASSERT_OK(hps_study_set_sampler(other, make_grid(0, 0)));
+    hps_study_close(other);
+    hps_study_close(study);
+}
+
+static void test_retries_requeue_same_params(void **state)
+{
+    const backend *b = *state;
+    hps_study *study = open_study(b, "retries", HPS_MINIMIZE);
+    ASSERT_OK(hps_study_set(study, "retries", "2"));
+    hps_trial *t;
+    double first;
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &first));
+    ASSERT_OK(hps_trial_fail(t, "boom"));
+    hps_trial_free(t);
+    for (int attempt = 1; attempt <= 3; attempt++) {
+        ASSERT_OK(hps_study_ask(study, &t));
+        double x;
+        ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+        if (attempt <= 2) {
+            assert_true(x == first);
+            ASSERT_OK(hps_trial_fail(t, "boom again"));
+        } else {
+            assert_true(x != first); /* retries exhausted: a fresh trial */
+            ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, x));
+        }
+        hps_trial_free(t);
+    }
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(study, 2, &f));
+    assert_non_null(strstr(hps_frozen_system_attrs(f), "\"attempt\": 2"));
+    assert_non_null(strstr(hps_frozen_system_attrs(f), "\"retry_of\": 0"));
+    hps_study_close(study);
+}
+
+static void test_suggest_validation(void **state)
+{
+    const backend *b = *state;
+    hps_study *study = open_study(b, "validation", HPS_MINIMIZE);
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    double x;
+    int64_t n;
+    size_t idx;
+    assert_int_equal(hps_trial_suggest_float(t, "x", 2, 1, 0, 0, &x), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_trial_errmsg(t), "low (2) is greater than high (1)"));
+    assert_int_equal(hps_trial_suggest_float(t, "x", 0, 1, 0, HPS_LOG, &x), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_trial_errmsg(t), "needs low > 0"));
+    assert_int_equal(hps_trial_suggest_float(t, "x", 0, 1, 0.3, 0, &x), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_trial_errmsg(t), "does not divide"));
+    assert_int_equal(hps_trial_suggest_float(t, "x", 0, NAN, 0, 0, &x), HPS_ERR_INVALID);
+    assert_int_equal(hps_trial_suggest_int(t, "n", 0, 10, 3, 0, &n), HPS_ERR_INVALID);
+    assert_int_equal(hps_trial_suggest_int(t, "n", 0, 10, 0, 0, &n), HPS_ERR_INVALID);
+    assert_int_equal(hps_trial_suggest_int(t, "n", 0, 10, 1, HPS_LOG, &n), HPS_ERR_INVALID);
+    assert_int_equal(hps_trial_suggest_categorical(t, "c", NULL, 0, &idx), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_trial_errmsg(t), "choices must not be empty"));
+    assert_int_equal(hps_trial_suggest_float(t, "", 0, 1, 0, 0, &x), HPS_ERR_INVALID);
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0.25, 0, &x));
+    double again;
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0.25, 0, &again));
+    assert_true(x == again);
+    assert_int_equal(hps_trial_suggest_float(t, "x", 0, 2, 0.25, 0, &again), HPS_ERR_MISMATCH);
+    assert_non_null(strstr(hps_trial_errmsg(t), "another distribution"));
+    assert_int_equal(hps_trial_suggest_int(t, "x", 0, 1, 1, 0, &n), HPS_ERR_MISMATCH);
+    assert_int_equal(hps_trial_set_user_attr(t, "k", "{not json"), HPS_ERR_INVALID);
+    ASSERT_OK(hps_trial_set_user_attr(t, "gpu", "\"cuda:0\""));
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 1));
+    assert_int_equal(hps_trial_suggest_float(t, "y", 0, 1, 0, 0, &x), HPS_ERR_STATE);
+    hps_trial_free(t);
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(study, 0, &f));
+    assert_string_equal(hps_frozen_user_attrs(f), "{\"gpu\": \"cuda:0\"}");
+    hps_study_close(study);
+}
+
+static void test_second_handle_syncs_changes(void **state)
+{
+    const backend *b = *state;
+    if (!b->shared)
+        skip();
+    hps_study *writer = open_study(b, "sync", HPS_MAXIMIZE);
+    hps_study *reader = open_study(b, "sync", HPS_MAXIMIZE);
+    size_t n;
+    ASSERT_OK(hps_study_n_trials(reader, &n));
+    assert_int_equal(n, 0);
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(writer, &t));
+    double x;
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(reader, 0, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_RUNNING);
+    assert_int_equal(hps_frozen_n_params(f), 1);
+    ASSERT_OK(hps_trial_report(t, 3, 0.5));
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 0.75));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_trial(reader, 0, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_COMPLETE);
+    assert_true(hps_frozen_value(f, 0) == 0.75);
+    assert_int_equal(hps_frozen_n_intermediate(f), 1);
+    int64_t step;
+    double v;
+    hps_frozen_intermediate(f, 0, &step, &v);
+    assert_int_equal(step, 3);
+    assert_true(v == 0.5);
+    assert_true(hps_frozen_param_internal(f, 0) == x);
+    ASSERT_OK(hps_study_set_user_attr(writer, "note", "[1, 2.5]"));
+    const char *attrs;
+    ASSERT_OK(hps_study_user_attrs(reader, &attrs));
+    assert_string_equal(attrs, "{\"note\": [1, 2.5]}");
+    hps_study_close(reader);
+    hps_study_close(writer);
+}
+
+static void test_dead_worker_is_recovered(void **state)
+{
+    const backend *b = *state;
+    hps_study *study = open_study(b, "stale", HPS_MINIMIZE);
+    char host[256];
+    gethostname(host, sizeof host);
+    char dead[300];
+    /* pid 2^22+1 does not exist on Linux (pid_max is at most 2^22) */
+    snprintf(dead, sizeof dead, "%s:4194305:12345", host);
+    ASSERT_OK(hps_study_set(study, "worker", dead));
+    ASSERT_OK(hps_study_set(study, "retries", "1"));
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    double x;
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_set(study, "worker", "someone-else:1:1"));
+    size_t n_failed;
+    ASSERT_OK(hps_study_recover_stale(study, &n_failed));
+    assert_int_equal(n_failed, 1);
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(study, 0, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_FAIL);
+    assert_non_null(strstr(hps_frozen_system_attrs(f), "is gone"));
+    /* re-queued with the same parameter because retries = 1 */
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(hps_trial_number(t), 1);
+    double again;
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &again));
+    assert_true(again == x);
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_recover_stale(study, &n_failed));
+    assert_int_equal(n_failed, 0); /* trial 1 belongs to a live worker id elsewhere */
+    hps_study_close(study);
+}
+
+static void test_silent_heartbeat_is_recovered(void **state)
+{
+    const backend *b = *state;
+    if (!b->shared)
+        skip(); /* in-memory studies have no heartbeats */
+    hps_study *study = open_study(b, "heartbeat", HPS_MINIMIZE);
+    ASSERT_OK(hps_study_set(study, "heartbeat_interval", "100")); /* never beats again */
+    ASSERT_OK(hps_study_set(study, "worker", "other-host:1:1"));
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    hps_trial_free(t);
+    hps_study *watcher = open_study(b, "heartbeat", HPS_MINIMIZE);
+    ASSERT_OK(hps_study_set(watcher, "heartbeat_grace", "0.2"));
+    size_t n_failed;
+    ASSERT_OK(hps_study_recover_stale(watcher, &n_failed));
+    assert_int_equal(n_failed, 0);
+    usleep(300000);
+    ASSERT_OK(hps_study_recover_stale(watcher, &n_failed));
+    assert_int_equal(n_failed, 1);
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(watcher, 0, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_FAIL);
+    assert_non_null(strstr(hps_frozen_system_attrs(f), "no heartbeat"));
+    hps_study_close(watcher);
+    hps_study_close(study);
+}
+
+static void test_live_heartbeat_keeps_trial(void **state)
+{
+    const backend *b = *state;
+    if (!b->shared)
+        skip();
+    hps_study *study = open_study(b, "beating", HPS_MINIMIZE);
+    ASSERT_OK(hps_study_set(study, "heartbeat_interval", "0.05"));
+    ASSERT_OK(hps_study_set(study, "worker", "other-host:1:1"));
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    hps_study *watcher = open_study(b, "beating", HPS_MINIMIZE);
+    ASSERT_OK(hps_study_set(watcher, "heartbeat_grace", "0.5"));
+    usleep(800000); /* longer than the grace: only the thread's beats keep it alive */
+    size_t n_failed;
+    ASSERT_OK(hps_study_recover_stale(watcher, &n_failed));
+    assert_int_equal(n_failed, 0);
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 1.0));
+    hps_trial_free(t);
+    hps_study_close(watcher);
+    hps_study_close(study);
+}
+
+static void test_delete_and_list(void **state)
+{
+    const backend *b = *state;
+    if (!b->shared)
+        skip();
+    hps_study *study = open_study(b, "to-delete", HPS_MINIMIZE);
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 2.5));
+    hps_trial_free(t);
+    hps_study_close(study);
+    char *json = NULL;
+    char err[256];
+    ASSERT_OK(hps_storage_list_studies(b->url, &json, err, sizeof err));
+    assert_non_null(strstr(json, "\"name\": \"to-delete\""));
+    assert_non_null(strstr(json, "\"best_value\": 2.5"));
+    hps_free(json);
+    ASSERT_OK(hps_study_delete(b->url, "to-delete", err, sizeof err));
+    assert_int_equal(hps_study_delete(b->url, "to-delete", err, sizeof err), HPS_ERR_NOTFOUND);
+    ASSERT_OK(hps_storage_list_studies(b->url, &json, err, sizeof err));
+    assert_null(strstr(json, "to-delete"));
+    hps_free(json);
+}
+
+/* N processes share one grid: every cell is run exactly once. */
+static void test_concurrent_workers_share_grid(void **state)
+{
+    const backend *b = *state;
+    if (!b->shared)
+        skip();
+    hps_study *study = open_study(b, "concurrent", HPS_MINIMIZE);
+    hps_study_close(study);
+    enum { WORKERS = 4 };
+    for (int w = 0; w < WORKERS; w++) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            hps_study *mine = NULL;
+            hps_direction dir = HPS_MINIMIZE;
+            if (hps_study_open(b->url, "concurrent", HPS_OPEN_LOAD, &dir, 1, &mine, NULL, 0) != HPS_OK)
+                _exit(2);
+            hps_sampler *s;
+            hps_sampler_new("grid", &s, NULL, 0);
+            hps_value values[50];
+            for (int i = 0; i < 50; i++)
+                values[i] = (hps_value){.type = HPS_VALUE_INT, .u.i = i};
+            hps_sampler_grid_add(s, "i", values, 50);
+            hps_sampler_grid_add(s, "j", values, 4);
+            hps_sampler_set(s, "shuffle", "true");
+            if (hps_study_set_sampler(mine, s) != HPS_OK)
+                _exit(3);
+            hps_trial *t;
+            hps_status rc;
+            while ((rc = hps_study_ask(mine, &t)) == HPS_OK) {
+                size_t i, j;
+                if (hps_trial_suggest_categorical(t, "i", values, 50, &i) != HPS_OK ||
+                    hps_trial_suggest_categorical(t, "j", values, 4, &j) != HPS_OK ||
+                    hps_trial_tell(t, HPS_COMPLETE, (double)(i * 4 + j)) != HPS_OK)
+                    _exit(4);
+                hps_trial_free(t);
+            }
+            hps_study_close(mine);
+            _exit(rc == HPS_DONE ? 0 : 5);
+        }
+    }
+    for (int w = 0; w < WORKERS; w++) {
+        int status;
+        wait(&status);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    study = open_study(b, "concurrent", HPS_MINIMIZE);
+    size_t n;
+    ASSERT_OK(hps_study_n_trials(study, &n));
+    assert_int_equal(n, 200);
+    int seen[200] = {0};
+    for (size_t k = 0; k < n; k++) {
+        const hps_frozen *f;
+        ASSERT_OK(hps_study_trial(study, (int64_t)k, &f));
+        assert_int_equal(hps_frozen_state(f), HPS_COMPLETE);
+        int cell = (int)hps_frozen_value(f, 0);
+        assert_true(cell >= 0 && cell < 200);
+        seen[cell]++;
+    }
+    for (int c = 0; c < 200; c++)
+        assert_int_equal(seen[c], 1);
+    hps_study_close(study);
+}
+
+#define BACKEND_TESTS(setup)                                                      \
+    cmocka_unit_test_setup(test_numbers_are_dense_and_unique, setup),              \
+        cmocka_unit_test_setup(test_open_flags_and_directions, setup),             \
+        cmocka_unit_test_setup(test_tell_rules, setup),                            \
+        cmocka_unit_test_setup(test_enqueue_fixes_params, setup),                  \
+        cmocka_unit_test_setup(test_budget_counts_across_handles, setup),          \
+        cmocka_unit_test_setup(test_grid_covers_each_cell_once, setup),            \
+        cmocka_unit_test_setup(test_grid_mismatch_is_refused, setup),              \
+        cmocka_unit_test_setup(test_retries_requeue_same_params, setup),           \
+        cmocka_unit_test_setup(test_suggest_validation, setup),                    \
+        cmocka_unit_test_setup(test_second_handle_syncs_changes, setup),           \
+        cmocka_unit_test_setup(test_dead_worker_is_recovered, setup),              \
+        cmocka_unit_test_setup(test_silent_heartbeat_is_recovered, setup),         \
+        cmocka_unit_test_setup(test_live_heartbeat_keeps_trial, setup),            \
+        cmocka_unit_test_setup(test_delete_and_list, setup),                       \
+        cmocka_unit_test_setup(test_concurrent_workers_share_grid, setup)
+
+int main(void)
+{
+    const struct CMUnitTest memory_tests[] = {BACKEND_TESTS(setup_memory)};
+    const struct CMUnitTest sqlite_tests[] = {BACKEND_TESTS(setup_sqlite)};
+    int failed = cmocka_run_group_tests_name("storage conformance: memory", memory_tests, NULL, NULL);
+    failed += cmocka_run_group_tests_name("storage conformance: sqlite", sqlite_tests, NULL, NULL);
+    return failed;
+}
