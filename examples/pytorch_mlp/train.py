@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Train the seed article's model (Linear -> ReLU -> Linear) on scikit-learn's digits.
+
+This is the training script the hpsearch examples tune. It trains for real on a fixed
+train/validation split and prints one line per epoch:
+
+    epoch=3 val_acc=0.9611 val_loss=0.1432
+
+hpsearch reads `val_acc` from those lines (each one is an intermediate value, the last
+one the trial's result). Run it by hand:
+
+    python3 train.py --lr 0.01 --hidden-size 64 --epochs 10
+"""
+import argparse
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import torch.optim as optim
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from torch.utils.data import DataLoader, TensorDataset
+
+# The split is part of the problem definition: every trial sees the same data.
+SPLIT_SEED = 0
+BATCH_SIZE = 64
+
+
+class SimpleModel(nn.Module):
+    def __init__(self, input_size, hidden_size, output_size):
+        super().__init__()
+        self.fc1 = nn.Linear(input_size, hidden_size)
+        self.relu = nn.ReLU()
+        self.fc2 = nn.Linear(hidden_size, output_size)
+
+    def forward(self, x):
+        return self.fc2(self.relu(self.fc1(x)))
+
+
+def load_data():
+    digits = load_digits()
+    x = torch.tensor(digits.data / 16.0, dtype=torch.float32)
+    y = torch.tensor(digits.target, dtype=torch.long)
+    x_train, x_val, y_train, y_val = train_test_split(
+        x, y, test_size=0.25, random_state=SPLIT_SEED, stratify=y)
+    return x_train, x_val, y_train, y_val
+
+
+def evaluate(model, x, y, criterion):
+    model.eval()
+    with torch.no_grad():
+        logits = model(x)
+        loss = criterion(logits, y).item()
+        acc = (logits.argmax(dim=1) == y).float().mean().item()
+    model.train()
+    return acc, loss
+
+
+def train(lr, hidden_size, epochs, seed=0, on_epoch=None):
+    """Trains one configuration; returns the final validation accuracy.
+
+    on_epoch(epoch, val_acc) is called after every epoch (the Python examples use it to
+    report intermediate values); returning True from it stops training early."""
+    torch.manual_seed(seed)
+    x_train, x_val, y_train, y_val = load_data()
+    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=BATCH_SIZE, shuffle=True)
+    model = SimpleModel(x_train.shape[1], hidden_size, 10)
+    criterion = nn.CrossEntropyLoss()
+    optimizer = optim.Adam(model.parameters(), lr=lr)
+    val_acc = 0.0
+    for epoch in range(1, epochs + 1):
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss = criterion(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+        val_acc, val_loss = evaluate(model, x_val, y_val, criterion)
+        if on_epoch is not None and on_epoch(epoch, val_acc, val_loss):
+            break
+    return val_acc
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lr", type=float, required=True)
+    parser.add_argument("--hidden-size", "--hidden_size", dest="hidden_size", type=int,
+                        required=True)
+    parser.add_argument("--epochs", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    if args.lr <= 0 or args.hidden_size < 1 or args.epochs < 1:
+        parser.error("lr must be > 0, hidden-size and epochs >= 1")
+    # Several trials share the machine: one thread each avoids oversubscription.
+    torch.set_num_threads(int(os.environ.get("HPSEARCH_TORCH_THREADS", "1")))
+
+    def report(epoch, val_acc, val_loss):
+        print(f"epoch={epoch} val_acc={val_acc:.4f} val_loss={val_loss:.4f}", flush=True)
+        return False
+
+    train(args.lr, args.hidden_size, args.epochs, args.seed, report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+/* cli.h -- what the subcommands of `hpsearch` share: exit codes, messages, and finding
+ * the study a command is about. */
+#ifndef HPS_CLI_H
+#define HPS_CLI_H
+
+#include "hpsearch.h"
+
+#include <stddef.h>
+
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_FAILED = 1,   /* the study (or the command's work) failed */
+    CLI_EXIT_USAGE = 2,    /* bad usage or config: the message says what and where */
+    CLI_EXIT_INTERRUPTED = 130
+};
+
+#define CLI_DEFAULT_STORAGE "sqlite:hpsearch.db"
+
+/* "hpsearch: <message>" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Seconds on a clock that never jumps (for timeouts and durations). */
+double cli_monotonic(void);
+
+/* "1h02m", "3m05s", "12.4s". */
+void cli_format_duration(double seconds, char *buf, size_t size);
+
+/* The text of an external value as a user reads it (0.001, 64, relu, True). */
+void cli_format_value(hps_value v, char *buf, size_t size);
+
+/* Shortest text that reads back to the same double (Python repr). */
+void cli_format_double(double x, char *buf, size_t size);
+
+/* Where a query command's study lives. The positional argument is a study name, or a
+ * config file (ends in .yaml/.yml or names an existing file) whose study and storage
+ * are used; --storage overrides the storage. */
+typedef struct cli_target {
+    char *study;
+    char *storage;
+} cli_target;
+
+/* Fills `target`; returns 0 or an exit code after printing the error. */
+int cli_resolve_target(const char *arg, const char *storage_flag, cli_target *target);
+void cli_target_clear(cli_target *target);
+
+int cmd_run(int argc, char **argv);
+int cmd_trials(int argc, char **argv);
+int cmd_best(int argc, char **argv);
+int cmd_studies(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
+
+#endif

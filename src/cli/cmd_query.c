@@ -1,0 +1,476 @@
+/* cmd_query.c -- reading studies: `hpsearch trials`, `best`, `studies`, `delete`. */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef enum out_format { FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON } out_format;
+
+typedef struct query_args {
+    const char *target;
+    const char *storage;
+    out_format format;
+    int state_mask;   /* bit per hps_trial_state; 0 = all */
+    int yes;
+} query_args;
+
+static int parse_format(const char *text, out_format *out)
+{
+    if (strcmp(text, "table") == 0 || strcmp(text, "text") == 0)
+        *out = FORMAT_TABLE;
+    else if (strcmp(text, "csv") == 0)
+        *out = FORMAT_CSV;
+    else if (strcmp(text, "json") == 0)
+        *out = FORMAT_JSON;
+    else
+        return -1;
+    return 0;
+}
+
+/* Parses the common flags; `needs_target` commands take one positional argument. */
+static int parse_query_args(const char *cmd, int argc, char **argv, int needs_target,
+                            query_args *args)
+{
+    static const struct option longopts[] = {
+        {"storage", required_argument, NULL, 's'}, {"format", required_argument, NULL, 'f'},
+        {"state", required_argument, NULL, 't'},   {"yes", no_argument, NULL, 'y'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    };
+    memset(args, 0, sizeof *args);
+    optind = 1;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "s:f:yh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 's':
+            args->storage = optarg;
+            break;
+        case 'f':
+            if (parse_format(optarg, &args->format) != 0) {
+                cli_error("%s: --format must be table, csv or json (got '%s')", cmd, optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case 't': {
+            char *copy = strdup(optarg), *save = NULL;
+            if (copy == NULL)
+                return CLI_EXIT_FAILED;
+            for (char *tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+                hps_trial_state st;
+                if (hps_trial_state_parse(tok, &st) != HPS_OK) {
+                    cli_error("%s: --state: unknown state '%s' (WAITING, RUNNING, COMPLETE, "
+                              "PRUNED, FAIL)",
+                              cmd, tok);
+                    free(copy);
+                    return CLI_EXIT_USAGE;
+                }
+                args->state_mask |= 1 << st;
+            }
+            free(copy);
+            break;
+        }
+        case 'y':
+            args->yes = 1;
+            break;
+        case 'h':
+            printf("usage: hpsearch %s%s [--storage URL]%s\n", cmd,
+                   needs_target ? " STUDY|CONFIG.yaml" : "",
+                   strcmp(cmd, "delete") == 0 ? " [--yes]"
+                                              : " [--format table|csv|json] [--state S,...]");
+            return -1;
+        default:
+            cli_error("%s: unknown or incomplete option '%s'", cmd, argv[optind - 1]);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (needs_target) {
+        if (optind >= argc) {
+            cli_error("%s: which study? usage: hpsearch %s STUDY|CONFIG.yaml [--storage URL]", cmd,
+                      cmd);
+            return CLI_EXIT_USAGE;
+        }
+        args->target = argv[optind++];
+    }
+    if (optind < argc) {
+        cli_error("%s: unexpected argument '%s'", cmd, argv[optind]);
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int open_target(const char *cmd, const query_args *args, cli_target *target,
+                       hps_study **study)
+{
+    int rc = cli_resolve_target(args->target, args->storage, target);
+    if (rc != 0)
+        return rc;
+    char err[1024];
+    hps_status st = hps_study_open(target->storage, target->study, HPS_OPEN_LOAD, NULL, 0, study,
+                                   err, sizeof err);
+    if (st != HPS_OK) {
+        cli_error("%s: %s (storage %s)", cmd, err, target->storage);
+        cli_target_clear(target);
+        return st == HPS_ERR_NOTFOUND ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+    }
+    return 0;
+}
+
+/* ---- trials ------------------------------------------------------------------------ */
+
+typedef struct name_list {
+    const char **names;
+    size_t n, cap;
+} name_list;
+
+static int name_list_add(name_list *list, const char *name)
+{
+    for (size_t i = 0; i < list->n; i++)
+        if (strcmp(list->names[i], name) == 0)
+            return 0;
+    if (list->n == list->cap) {
+        size_t cap = list->cap ? list->cap * 2 : 16;
+        const char **grown = realloc(list->names, cap * sizeof *grown);
+        if (grown == NULL)
+            return -1;
+        list->names = grown;
+        list->cap = cap;
+    }
+    list->names[list->n++] = name;
+    return 0;
+}
+
+static void format_time(double t, char *buf, size_t size)
+{
+    if (t <= 0) {
+        snprintf(buf, size, "-");
+        return;
+    }
+    time_t secs = (time_t)t;
+    struct tm tm;
+    localtime_r(&secs, &tm);
+    strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void csv_field(const char *text)
+{
+    if (strpbrk(text, ",\"\n\r") == NULL) {
+        fputs(text, stdout);
+        return;
+    }
+    putchar('"');
+    for (const char *c = text; *c != '\0'; c++) {
+        if (*c == '"')
+            putchar('"');
+        putchar(*c);
+    }
+    putchar('"');
+}
+
+/* exact: the shortest text that reads back to the same value; else short for tables */
+static void param_text(const hps_frozen *t, const char *name, int exact, char *buf, size_t size)
+{
+    long idx = hps_frozen_param_index(t, name);
+    if (idx < 0) {
+        snprintf(buf, size, "-");
+        return;
+    }
+    hps_value v = hps_frozen_param_value(t, (size_t)idx);
+    if (!exact && v.type == HPS_VALUE_FLOAT)
+        snprintf(buf, size, "%.6g", v.u.f);
+    else
+        cli_format_value(v, buf, size);
+}
+
+static void value_text(const hps_frozen *t, char *buf, size_t size)
+{
+    if (hps_frozen_n_values(t) == 0) {
+        snprintf(buf, size, "-");
+        return;
+    }
+    size_t used = 0;
+    for (size_t v = 0; v < hps_frozen_n_values(t) && used < size; v++) {
+        int k = snprintf(buf + used, size - used, "%s%.6g", v > 0 ? "," : "", hps_frozen_value(t, v));
+        if (k < 0)
+            break;
+        used += (size_t)k;
+    }
+}
+
+static double duration_of(const hps_frozen *t)
+{
+    double start = hps_frozen_datetime_start(t), end = hps_frozen_datetime_complete(t);
+    return start > 0 && end >= start ? end - start : NAN;
+}
+
+/* The first line of a FAIL trial's reason, for the table. */
+static void fail_reason(const hps_frozen *t, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    json_t *attrs = json_loads(hps_frozen_system_attrs(t), 0, NULL);
+    const char *reason = json_string_value(json_object_get(attrs, "fail_reason"));
+    if (reason != NULL)
+        snprintf(buf, size, "%.*s", (int)strcspn(reason, "\n"), reason);
+    json_decref(attrs);
+}
+
+static int print_trials(hps_study *study, const query_args *args)
+{
+    size_t n;
+    if (hps_study_n_trials(study, &n) != HPS_OK) {
+        cli_error("trials: %s", hps_study_errmsg(study));
+        return CLI_EXIT_FAILED;
+    }
+    name_list names = {0};
+    const hps_frozen **rows = calloc(n + 1, sizeof *rows);
+    size_t n_rows = 0;
+    if (rows == NULL)
+        return CLI_EXIT_FAILED;
+    for (size_t i = 0; i < n; i++) {
+        const hps_frozen *t;
+        if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK)
+            continue;
+        if (args->state_mask != 0 && !(args->state_mask & (1 << hps_frozen_state(t))))
+            continue;
+        rows[n_rows++] = t;
+        for (size_t p = 0; p < hps_frozen_n_params(t); p++)
+            if (name_list_add(&names, hps_frozen_param_name(t, p)) != 0) {
+                free(rows);
+                free(names.names);
+                return CLI_EXIT_FAILED;
+            }
+    }
+    char buf[256];
+    if (args->format == FORMAT_JSON) {
+        printf("[");
+        for (size_t r = 0; r < n_rows; r++) {
+            char *json = NULL;
+            if (hps_frozen_to_json(rows[r], &json) == HPS_OK)
+                printf("%s%s", r > 0 ? ",\n " : "", json);
+            hps_free(json);
+        }
+        printf("]\n");
+    } else if (args->format == FORMAT_CSV) {
+        printf("number,state,value,datetime_start,datetime_complete,duration");
+        for (size_t k = 0; k < names.n; k++) {
+            printf(",params_");
+            csv_field(names.names[k]);
+        }
+        printf(",fail_reason\n");
+        for (size_t r = 0; r < n_rows; r++) {
+            const hps_frozen *t = rows[r];
+            printf("%" PRId64 ",%s,", hps_frozen_number(t), hps_trial_state_name(hps_frozen_state(t)));
+            if (hps_frozen_n_values(t) > 0) {
+                cli_format_double(hps_frozen_value(t, 0), buf, sizeof buf);
+                fputs(buf, stdout);
+            }
+            char start[64], end[64];
+            format_time(hps_frozen_datetime_start(t), start, sizeof start);
+            format_time(hps_frozen_datetime_complete(t), end, sizeof end);
+            double d = duration_of(t);
+            printf(",%s,%s,", start, end);
+            if (!isnan(d))
+                printf("%.3f", d);
+            for (size_t k = 0; k < names.n; k++) {
+                putchar(',');
+                param_text(t, names.names[k], 1, buf, sizeof buf);
+                if (strcmp(buf, "-") != 0)
+                    csv_field(buf);
+            }
+            putchar(',');
+            fail_reason(t, buf, sizeof buf);
+            csv_field(buf);
+            putchar('\n');
+        }
+    } else {
+        printf("%6s  %-8s  %-12s", "number", "state", "value");
+        for (size_t k = 0; k < names.n; k++)
+            printf("  %-12s", names.names[k]);
+        printf("  %-8s  %s\n", "duration", "note");
+        for (size_t r = 0; r < n_rows; r++) {
+            const hps_frozen *t = rows[r];
+            value_text(t, buf, sizeof buf);
+            printf("%6" PRId64 "  %-8s  %-12s", hps_frozen_number(t),
+                   hps_trial_state_name(hps_frozen_state(t)), buf);
+            for (size_t k = 0; k < names.n; k++) {
+                param_text(t, names.names[k], 0, buf, sizeof buf);
+                printf("  %-12s", buf);
+            }
+            double d = duration_of(t);
+            if (isnan(d))
+                snprintf(buf, sizeof buf, "-");
+            else
+                cli_format_duration(d, buf, sizeof buf);
+            printf("  %-8s", buf);
+            fail_reason(t, buf, 100);
+            printf("  %s\n", buf);
+        }
+    }
+    free(rows);
+    free(names.names);
+    return CLI_EXIT_OK;
+}
+
+int cmd_trials(int argc, char **argv)
+{
+    query_args args;
+    int rc = parse_query_args("trials", argc, argv, 1, &args);
+    if (rc != 0)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    cli_target target;
+    hps_study *study;
+    rc = open_target("trials", &args, &target, &study);
+    if (rc != 0)
+        return rc;
+    rc = print_trials(study, &args);
+    hps_study_close(study);
+    cli_target_clear(&target);
+    return rc;
+}
+
+/* ---- best ------------------------------------------------------------------------- */
+
+int cmd_best(int argc, char **argv)
+{
+    query_args args;
+    int rc = parse_query_args("best", argc, argv, 1, &args);
+    if (rc != 0)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    cli_target target;
+    hps_study *study;
+    rc = open_target("best", &args, &target, &study);
+    if (rc != 0)
+        return rc;
+    const hps_frozen *best;
+    if (hps_study_best_trial(study, &best) != HPS_OK) {
+        cli_error("best: %s", hps_study_errmsg(study));
+        rc = CLI_EXIT_FAILED;
+    } else if (args.format == FORMAT_JSON) {
+        char *json = NULL;
+        if (hps_frozen_to_json(best, &json) == HPS_OK)
+            printf("%s\n", json);
+        hps_free(json);
+    } else {
+        const char *attrs = NULL;
+        const char *metric = "value";
+        json_t *parsed = NULL;
+        if (hps_study_user_attrs(study, &attrs) == HPS_OK) {
+            parsed = json_loads(attrs, 0, NULL);
+            const char *m = json_string_value(json_object_get(parsed, "metric"));
+            if (m != NULL)
+                metric = m;
+        }
+        char value[64];
+        cli_format_double(hps_frozen_value(best, 0), value, sizeof value);
+        printf("trial %" PRId64 "\n%s: %s\n", hps_frozen_number(best), metric, value);
+        for (size_t i = 0; i < hps_frozen_n_params(best); i++) {
+            char text[256];
+            cli_format_value(hps_frozen_param_value(best, i), text, sizeof text);
+            printf("%s: %s\n", hps_frozen_param_name(best, i), text);
+        }
+        json_decref(parsed);
+    }
+    hps_study_close(study);
+    cli_target_clear(&target);
+    return rc;
+}
+
+/* ---- studies ---------------------------------------------------------------------- */
+
+int cmd_studies(int argc, char **argv)
+{
+    query_args args;
+    int rc = parse_query_args("studies", argc, argv, 0, &args);
+    if (rc != 0)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    const char *storage = args.storage != NULL ? args.storage : CLI_DEFAULT_STORAGE;
+    char *json = NULL, err[1024];
+    if (hps_storage_list_studies(storage, &json, err, sizeof err) != HPS_OK) {
+        cli_error("studies: %s", err);
+        return CLI_EXIT_FAILED;
+    }
+    if (args.format == FORMAT_JSON) {
+        printf("%s\n", json);
+        hps_free(json);
+        return CLI_EXIT_OK;
+    }
+    json_t *list = json_loads(json, JSON_ALLOW_NUL, NULL);
+    hps_free(json);
+    size_t i;
+    json_t *s;
+    if (args.format == FORMAT_CSV)
+        printf("name,direction,n_trials,n_complete,n_running,n_fail,best_value\n");
+    else
+        printf("%-24s  %-9s  %7s  %8s  %7s  %6s  %s\n", "study", "direction", "trials", "complete",
+               "running", "failed", "best");
+    json_array_foreach(list, i, s) {
+        const char *name = json_string_value(json_object_get(s, "name"));
+        const char *dir = json_string_value(json_array_get(json_object_get(s, "directions"), 0));
+        json_t *best = json_object_get(s, "best_value");
+        char best_text[64] = "-";
+        if (json_is_number(best))
+            snprintf(best_text, sizeof best_text, "%.6g", json_number_value(best));
+        long long n_trials = (long long)json_integer_value(json_object_get(s, "n_trials"));
+        long long n_complete = (long long)json_integer_value(json_object_get(s, "n_complete"));
+        long long n_running = (long long)json_integer_value(json_object_get(s, "n_running"));
+        long long n_fail = (long long)json_integer_value(json_object_get(s, "n_fail"));
+        if (args.format == FORMAT_CSV) {
+            csv_field(name != NULL ? name : "");
+            printf(",%s,%lld,%lld,%lld,%lld,%s\n", dir != NULL ? dir : "", n_trials, n_complete,
+                   n_running, n_fail, strcmp(best_text, "-") == 0 ? "" : best_text);
+        } else {
+            printf("%-24s  %-9s  %7lld  %8lld  %7lld  %6lld  %s\n", name != NULL ? name : "?",
+                   dir != NULL ? dir : "?", n_trials, n_complete, n_running, n_fail, best_text);
+        }
+    }
+    json_decref(list);
+    return CLI_EXIT_OK;
+}
+
+/* ---- delete ----------------------------------------------------------------------- */
+
+int cmd_delete(int argc, char **argv)
+{
+    query_args args;
+    int rc = parse_query_args("delete", argc, argv, 1, &args);
+    if (rc != 0)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    cli_target target;
+    rc = cli_resolve_target(args.target, args.storage, &target);
+    if (rc != 0)
+        return rc;
+    if (!args.yes) {
+        if (!isatty(STDIN_FILENO)) {
+            cli_error("delete: refusing to delete study '%s' without --yes (stdin is not a "
+                      "terminal)",
+                      target.study);
+            cli_target_clear(&target);
+            return CLI_EXIT_USAGE;
+        }
+        fprintf(stderr, "Delete study '%s' and all its trials from %s? [y/N] ", target.study,
+                target.storage);
+        char answer[16];
+        if (fgets(answer, sizeof answer, stdin) == NULL || (answer[0] != 'y' && answer[0] != 'Y')) {
+            fprintf(stderr, "not deleted\n");
+            cli_target_clear(&target);
+            return CLI_EXIT_FAILED;
+        }
+    }
+    char err[1024];
+    hps_status st = hps_study_delete(target.storage, target.study, err, sizeof err);
+    if (st != HPS_OK) {
+        cli_error("delete: %s", err);
+        rc = st == HPS_ERR_NOTFOUND ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+    } else {
+        printf("deleted study '%s'\n", target.study);
+    }
+    cli_target_clear(&target);
+    return rc;
+}

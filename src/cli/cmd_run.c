@@ -1,0 +1,643 @@
+/* cmd_run.c -- `hpsearch run CONFIG.yaml [flags]`: run a study's trials as processes.
+ *
+ * The loop: keep every slot busy with an asked trial until the budget, the grid or
+ * the time runs out; follow the trials' output; record each outcome as it happens (so
+ * a crash of hpsearch loses nothing finished); stop cleanly on Ctrl-C. Re-running the
+ * same command resumes the study where it stopped. */
+#include "cli/cli.h"
+#include "cli/config.h"
+#include "cli/progress.h"
+#include "cli/run_slot.h"
+#include "cli/space.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- signals: counted, and written to a pipe so poll() wakes up ---------------- */
+
+static volatile sig_atomic_t signal_count;
+static volatile sig_atomic_t last_signal;
+static int signal_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    signal_count++;
+    last_signal = sig;
+    if (signal_pipe[1] >= 0) {
+        char byte = 1;
+        ssize_t ignored = write(signal_pipe[1], &byte, 1);
+        (void)ignored;
+    }
+    errno = saved;
+}
+
+static int install_signals(void)
+{
+    if (pipe(signal_pipe) != 0)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        fcntl(signal_pipe[i], F_SETFL, fcntl(signal_pipe[i], F_GETFL) | O_NONBLOCK);
+        fcntl(signal_pipe[i], F_SETFD, FD_CLOEXEC);
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+static void drain_signal_pipe(void)
+{
+    char buf[64];
+    while (read(signal_pipe[0], buf, sizeof buf) > 0) {
+    }
+}
+
+/* ---- options ------------------------------------------------------------------- */
+
+typedef struct run_options {
+    const char *config_path;
+    int quiet;
+    int no_progress;
+} run_options;
+
+static void run_usage(FILE *out)
+{
+    fputs("usage: hpsearch run CONFIG.yaml [options]\n"
+          "\n"
+          "Runs the study described by CONFIG.yaml (hpsearch format or a W&B sweep file).\n"
+          "Re-running the same command resumes the study.\n"
+          "\n"
+          "  -j, --parallel N        trials at once (config: parallel)\n"
+          "  -n, --trials N          total trials the study may hold (config: n_trials)\n"
+          "      --timeout T         stop starting trials after T (e.g. 3600, 90m, 2h)\n"
+          "      --trial-timeout T   fail a trial that runs longer than T (config: trial_timeout)\n"
+          "      --gpus LIST         e.g. 0,1: slot i gets CUDA_VISIBLE_DEVICES=LIST[i %% n]\n"
+          "      --retries N         re-run a failed trial up to N times with the same params\n"
+          "      --storage URL       e.g. sqlite:tune.db (config: storage)\n"
+          "      --study NAME        study name (config: study)\n"
+          "      --sampler NAME      random, grid or sobol (config: sampler)\n"
+          "      --seed N            sampler seed\n"
+          "      --heartbeat-grace T fail RUNNING trials silent for T seconds (default 60)\n"
+          "      --set KEY=VALUE     override any config key\n"
+          "  -q, --quiet             no line per finished trial\n"
+          "      --no-progress       no live progress line\n",
+          out);
+}
+
+static int apply_override(cfg_config *cfg, const char *flag, const char *key, const char *value)
+{
+    char err[1024];
+    if (cfg_set(cfg, key, value, err, sizeof err) != 0) {
+        cli_error("%s: %s", flag, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Parses flags and applies them to the loaded config. Returns 0, or an exit code. */
+static int parse_run_args(int argc, char **argv, run_options *opts, cfg_config **cfg_out)
+{
+    static const struct option longopts[] = {
+        {"parallel", required_argument, NULL, 'j'},
+        {"trials", required_argument, NULL, 'n'},
+        {"timeout", required_argument, NULL, 1},
+        {"trial-timeout", required_argument, NULL, 2},
+        {"timeout-trial", required_argument, NULL, 2},
+        {"gpus", required_argument, NULL, 3},
+        {"retries", required_argument, NULL, 4},
+        {"storage", required_argument, NULL, 5},
+        {"study", required_argument, NULL, 6},
+        {"sampler", required_argument, NULL, 7},
+        {"seed", required_argument, NULL, 8},
+        {"set", required_argument, NULL, 9},
+        {"heartbeat-grace", required_argument, NULL, 10},
+        {"no-progress", no_argument, NULL, 11},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    static const char *const keys[] = {
+        [1] = "timeout",  [2] = "trial_timeout", [3] = "gpus",   [4] = "retries",
+        [5] = "storage",  [6] = "study",         [7] = "sampler", [8] = "seed",
+        [10] = "heartbeat_grace",
+    };
+    /* First pass finds the config path; overrides apply after loading it. */
+    typedef struct pending {
+        const char *flag, *key, *value;
+    } pending;
+    pending *todo = calloc((size_t)argc + 1, sizeof *todo);
+    size_t n_todo = 0;
+    int rc = 0, opt;
+    if (todo == NULL) {
+        cli_error("out of memory");
+        return CLI_EXIT_FAILED;
+    }
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "j:n:qh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'j':
+            todo[n_todo++] = (pending){"--parallel", "parallel", optarg};
+            break;
+        case 'n':
+            todo[n_todo++] = (pending){"--trials", "n_trials", optarg};
+            break;
+        case 9:
+            todo[n_todo++] = (pending){"--set", NULL, optarg};
+            break;
+        case 11:
+            opts->no_progress = 1;
+            break;
+        case 'q':
+            opts->quiet = 1;
+            break;
+        case 'h':
+            run_usage(stdout);
+            free(todo);
+            return -1;
+        case '?':
+            cli_error("run: unknown or incomplete option '%s' (see hpsearch run --help)",
+                      argv[optind - 1]);
+            free(todo);
+            return CLI_EXIT_USAGE;
+        default:
+            todo[n_todo++] = (pending){longopts[0].name, keys[opt], optarg};
+            for (size_t i = 0; longopts[i].name != NULL; i++)
+                if (longopts[i].val == opt)
+                    todo[n_todo - 1].flag = longopts[i].name;
+            break;
+        }
+    }
+    /* GNU getopt moves positional arguments after the options */
+    if (optind < argc)
+        opts->config_path = argv[optind++];
+    if (optind < argc) {
+        cli_error("run: unexpected argument '%s'", argv[optind]);
+        free(todo);
+        return CLI_EXIT_USAGE;
+    }
+    if (opts->config_path == NULL) {
+        cli_error("run: which config? usage: hpsearch run CONFIG.yaml [options]");
+        free(todo);
+        return CLI_EXIT_USAGE;
+    }
+    char err[2048];
+    int loaded = cfg_load(opts->config_path, cfg_out, err, sizeof err);
+    if (loaded != 0) {
+        cli_error("%s", err);
+        free(todo);
+        return loaded == -2 ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < n_todo && rc == 0; i++) {
+        char flag[64];
+        snprintf(flag, sizeof flag, "%s%s", todo[i].flag[0] == '-' ? "" : "--", todo[i].flag);
+        if (todo[i].key == NULL) {
+            if (cfg_set_pair(*cfg_out, todo[i].value, err, sizeof err) != 0) {
+                cli_error("--set %s: %s", todo[i].value, err);
+                rc = CLI_EXIT_USAGE;
+            }
+        } else if (apply_override(*cfg_out, flag, todo[i].key, todo[i].value) != 0) {
+            rc = CLI_EXIT_USAGE;
+        }
+    }
+    free(todo);
+    if (rc != 0) {
+        cfg_free(*cfg_out);
+        *cfg_out = NULL;
+    }
+    return rc;
+}
+
+/* ---- setup ----------------------------------------------------------------------- */
+
+static int validate_command(const cfg_config *cfg)
+{
+    const char **names = calloc(cfg->n_params + 1, sizeof *names);
+    if (names == NULL)
+        return -1;
+    for (size_t i = 0; i < cfg->n_params; i++)
+        names[i] = cfg->params[i].name;
+    char err[1024];
+    int rc = cfg->shell_command != NULL
+                 ? tmpl_validate_shell(cfg->shell_command, names, cfg->n_params, err, sizeof err)
+                 : tmpl_validate(cfg->command, cfg->n_command, names, cfg->n_params, err,
+                                 sizeof err);
+    free(names);
+    if (rc != 0) {
+        if (cfg->command_line > 0)
+            cli_error("%s:%d: command: %s", cfg->path, cfg->command_line, err);
+        else
+            cli_error("%s: command: %s", cfg->path, err);
+        return -1;
+    }
+    if (cfg->program == NULL && cfg->shell_command == NULL) {
+        for (size_t i = 0; i < cfg->n_command; i++) {
+            if (strstr(cfg->command[i], "${program}") != NULL) {
+                cli_error("%s: command uses ${program} but the config has no 'program'", cfg->path);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+static int make_dirs(const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return -1;
+    for (char *p = buf + 1; *p != '\0'; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+/* Default: next to the database, hpsearch-logs/<study>/. */
+static void default_log_dir(const cfg_config *cfg, char *buf, size_t size)
+{
+    char safe[256];
+    size_t k = 0;
+    for (const char *c = cfg->study_name; *c != '\0' && k + 1 < sizeof safe; c++) {
+        unsigned char ch = (unsigned char)*c;
+        int unsafe = ch == '/' || ch == '\\' || ch < 0x20 || (k == 0 && ch == '.');
+        safe[k] = unsafe ? '_' : (char)ch;
+        k++;
+    }
+    safe[k] = '\0';
+    const char *url = cfg->storage;
+    if (strncmp(url, "sqlite:", 7) == 0) {
+        const char *path = url + 7;
+        if (strncmp(path, "///", 3) == 0)
+            path += 3;
+        const char *slash = strrchr(path, '/');
+        if (slash != NULL) {
+            snprintf(buf, size, "%.*s/hpsearch-logs/%s", (int)(slash - path), path, safe);
+            return;
+        }
+    }
+    snprintf(buf, size, "%s/hpsearch-logs/%s", cfg->dir, safe);
+}
+
+static hps_status open_run_study(const cfg_config *cfg, hps_study **out)
+{
+    char err[1024];
+    hps_direction dir = cfg->direction;
+    hps_status rc = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_CREATE | HPS_OPEN_LOAD,
+                                   &dir, 1, out, err, sizeof err);
+    if (rc != HPS_OK) {
+        cli_error("%s: study '%s': %s", cfg->path, cfg->study_name, err);
+        return rc;
+    }
+    char text[64];
+    struct {
+        const char *option;
+        double value;
+    } numeric[] = {
+        {"max_trials", (double)cfg->n_trials},
+        {"retries", (double)cfg->retries},
+        {"heartbeat_interval", cfg->heartbeat_interval},
+        {"heartbeat_grace", cfg->heartbeat_grace},
+    };
+    for (size_t i = 0; i < sizeof numeric / sizeof numeric[0]; i++) {
+        snprintf(text, sizeof text, "%.17g", numeric[i].value);
+        rc = hps_study_set(*out, numeric[i].option, text);
+        if (rc != HPS_OK) {
+            cli_error("%s: %s", cfg->path, hps_study_errmsg(*out));
+            break;
+        }
+    }
+    /* Remember which metric the values are, for `hpsearch best` and reports. */
+    if (rc == HPS_OK) {
+        json_t *metric = json_string(cfg->metric);
+        char *metric_json = metric != NULL ? json_dumps(metric, JSON_ENCODE_ANY) : NULL;
+        if (metric_json != NULL)
+            hps_study_set_user_attr(*out, "metric", metric_json);
+        free(metric_json);
+        json_decref(metric);
+    }
+    hps_sampler *sampler = NULL;
+    if (rc == HPS_OK && (rc = space_make_sampler(cfg, &sampler, err, sizeof err)) != HPS_OK)
+        cli_error("%s", err);
+    if (rc == HPS_OK && (rc = hps_study_set_sampler(*out, sampler)) != HPS_OK)
+        cli_error("%s: %s", cfg->path, hps_study_errmsg(*out));
+    if (rc != HPS_OK) {
+        hps_study_close(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* ---- reporting ---------------------------------------------------------------------- */
+
+static void print_outcome(const cfg_config *cfg, const slot_outcome *o, progress *prog)
+{
+    char took[32], value[64];
+    cli_format_duration(o->seconds, took, sizeof took);
+    progress_clear(prog);
+    switch (o->state) {
+    case HPS_COMPLETE:
+        snprintf(value, sizeof value, "%.6g", o->value);
+        printf("trial %-4lld COMPLETE  %s=%s  %s  (%s)\n", (long long)o->number, cfg->metric, value,
+               o->params_text, took);
+        break;
+    case HPS_PRUNED:
+        snprintf(value, sizeof value, "%.6g", o->value);
+        printf("trial %-4lld PRUNED    %s=%s  %s  (%s)\n", (long long)o->number, cfg->metric, value,
+               o->params_text, took);
+        break;
+    default:
+        printf("trial %-4lld FAIL      %s  %s  (%s; log: %s)\n", (long long)o->number, o->reason,
+               o->params_text, took, o->log_path);
+        break;
+    }
+    fflush(stdout);
+}
+
+static void print_best(hps_study *study, const cfg_config *cfg)
+{
+    const hps_frozen *best;
+    if (hps_study_best_trial(study, &best) != HPS_OK) {
+        printf("no trial has completed yet\n");
+        return;
+    }
+    printf("best trial %lld: %s=%.6g", (long long)hps_frozen_number(best), cfg->metric,
+           hps_frozen_value(best, 0));
+    for (size_t i = 0; i < hps_frozen_n_params(best); i++) {
+        char value[128];
+        cli_format_value(hps_frozen_param_value(best, i), value, sizeof value);
+        printf("%s%s=%s", i == 0 ? "  " : " ", hps_frozen_param_name(best, i), value);
+    }
+    printf("\n");
+}
+
+static int target_reached(const cfg_config *cfg, const slot_outcome *o)
+{
+    if (!cfg->has_target || o->state != HPS_COMPLETE)
+        return 0;
+    return cfg->direction == HPS_MAXIMIZE ? o->value >= cfg->target : o->value <= cfg->target;
+}
+
+/* ---- the loop --------------------------------------------------------------------- */
+
+typedef struct run_state {
+    int stop_launching;   /* budget, grid, time or target: let running trials finish */
+    int interrupted;      /* a signal: end running trials now */
+    int exit_code;
+    size_t launched, finished, completed;
+} run_state;
+
+static void launch_trials(run_slot *slots, unsigned n_slots, const run_settings *run,
+                          run_state *state)
+{
+    for (unsigned i = 0; i < n_slots && !state->stop_launching; i++) {
+        if (slots[i].busy)
+            continue;
+        hps_trial *trial = NULL;
+        hps_status rc = hps_study_ask(run->study, &trial);
+        if (rc == HPS_DONE) {
+            state->stop_launching = 1;
+            break;
+        }
+        if (rc != HPS_OK) {
+            cli_error("cannot start a trial: %s", hps_study_errmsg(run->study));
+            state->stop_launching = 1;
+            state->exit_code = CLI_EXIT_FAILED;
+            break;
+        }
+        char err[1500];
+        if (slot_start(&slots[i], run, trial, err, sizeof err) != 0) {
+            cli_error("%s: trial %lld could not start: %s", run->cfg->path,
+                      (long long)hps_trial_number(trial), err);
+            state->stop_launching = 1;
+            state->exit_code = CLI_EXIT_USAGE;
+            break;
+        }
+        state->launched++;
+    }
+}
+
+static int wait_for_events(run_slot *slots, unsigned n_slots, double now, int progress_on)
+{
+    struct pollfd *pfds = calloc(n_slots + 1, sizeof *pfds);
+    if (pfds == NULL)
+        return -1;
+    nfds_t n = 0;
+    pfds[n++] = (struct pollfd){.fd = signal_pipe[0], .events = POLLIN};
+    double next = now + (progress_on ? 1.0 : 5.0);
+    for (unsigned i = 0; i < n_slots; i++) {
+        int fd = slot_fd(&slots[i]);
+        if (fd >= 0)
+            pfds[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
+        double event = slot_next_event(&slots[i]);
+        if (event > 0 && event < next)
+            next = event;
+        /* an exited child whose pipe is still open is noticed by polling its status */
+        if (slots[i].busy && fd < 0 && next > now + 0.05)
+            next = now + 0.05;
+    }
+    int timeout_ms = (int)ceil((next - now) * 1000);
+    if (timeout_ms < 0)
+        timeout_ms = 0;
+    /* Children that exit without closing output are found by the periodic wake-up;
+     * most close their pipe on exit and wake us at once. */
+    if (timeout_ms > 200)
+        timeout_ms = 200;
+    int rc = poll(pfds, n, timeout_ms);
+    free(pfds);
+    return rc < 0 && errno != EINTR ? -1 : 0;
+}
+
+static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progress *prog,
+                    run_state *state)
+{
+    const cfg_config *cfg = run->cfg;
+    run_slot *slots = calloc(n_slots, sizeof *slots);
+    if (slots == NULL) {
+        cli_error("out of memory");
+        return CLI_EXIT_FAILED;
+    }
+    for (unsigned i = 0; i < n_slots; i++)
+        slot_init(&slots[i], i);
+    double started = cli_monotonic();
+    int handled_signals = 0;
+    for (;;) {
+        double now = cli_monotonic();
+        if (cfg->timeout > 0 && now - started >= cfg->timeout && !state->stop_launching) {
+            state->stop_launching = 1;
+            progress_clear(prog);
+            fprintf(stderr, "hpsearch: timeout of %gs reached; waiting for running trials\n",
+                    cfg->timeout);
+        }
+        if (!state->interrupted)
+            launch_trials(slots, n_slots, run, state);
+        unsigned busy = 0;
+        for (unsigned i = 0; i < n_slots; i++)
+            busy += slots[i].busy != 0;
+        if (busy == 0 && (state->stop_launching || state->interrupted))
+            break;
+        progress_draw(prog, now - started, busy);
+        if (wait_for_events(slots, n_slots, now, progress_enabled(prog)) != 0) {
+            cli_error("poll: %s", strerror(errno));
+            state->interrupted = 1;
+        }
+        drain_signal_pipe();
+        now = cli_monotonic();
+        if (signal_count > handled_signals) {
+            int force = handled_signals > 0 || signal_count > 1;
+            handled_signals = signal_count;
+            if (!state->interrupted) {
+                progress_clear(prog);
+                fprintf(stderr,
+                        "\nhpsearch: %s: stopping; running trials are ended and recorded as "
+                        "interrupted (again to kill at once)\n",
+                        strsignal(last_signal));
+            }
+            state->interrupted = 1;
+            state->stop_launching = 1;
+            for (unsigned i = 0; i < n_slots; i++)
+                slot_end(&slots[i], SLOT_ENDING_INTERRUPT, now, force);
+        }
+        for (unsigned i = 0; i < n_slots; i++) {
+            if (!slots[i].busy)
+                continue;
+            slot_pump(&slots[i], run, now);
+            slot_outcome outcome;
+            if (!slot_poll(&slots[i], run, now, &outcome))
+                continue;
+            state->finished++;
+            if (outcome.state == HPS_COMPLETE)
+                state->completed++;
+            if (outcome.record_error) {
+                cli_error("trial %lld: %s", (long long)outcome.number, outcome.reason);
+                state->exit_code = CLI_EXIT_FAILED;
+                state->stop_launching = 1;
+            }
+            progress_trial_done(prog, &outcome);
+            if (!quiet && !(state->interrupted && outcome.interrupted))
+                print_outcome(cfg, &outcome, prog);
+            if (target_reached(cfg, &outcome) && !state->stop_launching) {
+                state->stop_launching = 1;
+                progress_clear(prog);
+                fprintf(stderr, "hpsearch: %s reached the target %g; not starting more trials\n",
+                        cfg->metric, cfg->target);
+            }
+        }
+    }
+    progress_clear(prog);
+    free(slots);
+    return 0;
+}
+
+static void print_summary(hps_study *study, const cfg_config *cfg, const run_state *state,
+                          double seconds)
+{
+    size_t counts[5] = {0};
+    char took[32];
+    cli_format_duration(seconds, took, sizeof took);
+    if (hps_study_count_states(study, counts) != HPS_OK)
+        return;
+    size_t total = counts[0] + counts[1] + counts[2] + counts[3] + counts[4];
+    printf("study '%s': %zu trials (%zu complete, %zu pruned, %zu failed, %zu running, %zu "
+           "waiting); this run: %zu in %s\n",
+           cfg->study_name, total, counts[HPS_COMPLETE], counts[HPS_PRUNED], counts[HPS_FAIL],
+           counts[HPS_RUNNING], counts[HPS_WAITING], state->finished, took);
+    print_best(study, cfg);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_options opts = {0};
+    cfg_config *cfg = NULL;
+    hps_study *study = NULL;
+    int rc = parse_run_args(argc, argv, &opts, &cfg);
+    if (rc != 0)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    for (size_t i = 0; i < cfg->n_warnings; i++)
+        cli_warn("%s", cfg->warnings[i]);
+    if (validate_command(cfg) != 0) {
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
+    if (open_run_study(cfg, &study) != HPS_OK) {
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
+    char log_dir[4096];
+    if (cfg->log_dir != NULL)
+        snprintf(log_dir, sizeof log_dir, "%s", cfg->log_dir);
+    else
+        default_log_dir(cfg, log_dir, sizeof log_dir);
+    if (make_dirs(log_dir) != 0) {
+        cli_error("cannot create the log directory %s: %s", log_dir, strerror(errno));
+        rc = CLI_EXIT_FAILED;
+        goto out;
+    }
+    if (install_signals() != 0) {
+        cli_error("cannot set up signal handling: %s", strerror(errno));
+        rc = CLI_EXIT_FAILED;
+        goto out;
+    }
+    uint64_t grid = hps_sampler_grid_size(hps_study_sampler(study));
+    uint64_t total = cfg->n_trials;
+    if (grid > 0 && (total == 0 || grid < total))
+        total = grid;
+    if (total == 0 && cfg->timeout <= 0 && !cfg->has_target)
+        cli_warn("no n_trials, timeout or target: trials run until you stop them (Ctrl-C)");
+    unsigned n_slots = cfg->parallel > 0 ? cfg->parallel : 1;
+    size_t counts[5] = {0};
+    hps_study_count_states(study, counts);
+    fprintf(stderr, "hpsearch: study '%s' (%s) · %s sampler", cfg->study_name, cfg->storage,
+            cfg->sampler);
+    if (grid > 0)
+        fprintf(stderr, ", %llu grid cells", (unsigned long long)grid);
+    fprintf(stderr, " · %u parallel · logs in %s\n", n_slots, log_dir);
+    size_t already = counts[HPS_COMPLETE] + counts[HPS_PRUNED] + counts[HPS_FAIL];
+    if (already > 0)
+        fprintf(stderr, "hpsearch: resuming: %zu trials already finished\n", already);
+
+    run_settings run = {.cfg = cfg, .study = study, .log_dir = log_dir, .storage_url = cfg->storage};
+    progress prog;
+    progress_init(&prog, study, cfg, total, !opts.no_progress && isatty(STDERR_FILENO));
+    run_state state = {0};
+    double started = cli_monotonic();
+    rc = run_loop(&run, n_slots, opts.quiet, &prog, &state);
+    if (rc != 0)
+        goto out;
+    print_summary(study, cfg, &state, cli_monotonic() - started);
+    if (state.interrupted)
+        rc = CLI_EXIT_INTERRUPTED;
+    else if (state.exit_code != 0)
+        rc = state.exit_code;
+    else {
+        const hps_frozen *best;
+        rc = hps_study_best_trial(study, &best) == HPS_OK ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+    }
+out:
+    hps_study_close(study);
+    cfg_free(cfg);
+    return rc;
+}

@@ -1,0 +1,59 @@
+/* main.c -- the hpsearch command: dispatch to subcommands. */
+#include "cli/cli.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fputs("usage: hpsearch COMMAND [ARGS]\n"
+          "\n"
+          "hyperparameter search for any training command (grid, random, Sobol),\n"
+          "with studies kept in SQLite so runs resume where they stopped.\n"
+          "\n"
+          "commands:\n"
+          "  run CONFIG.yaml [options]     run a study's trials (hpsearch or W&B sweep file)\n"
+          "  trials STUDY|CONFIG [opts]    list trials (--format table|csv|json, --state S)\n"
+          "  best STUDY|CONFIG [opts]      the best trial and its parameters\n"
+          "  studies [--storage URL]       list studies in a storage\n"
+          "  delete STUDY [--yes]          delete a study and its trials\n"
+          "  version                       print the version\n"
+          "\n"
+          "Query commands read --storage URL (default sqlite:hpsearch.db), or the storage\n"
+          "of a config file given instead of a study name. `hpsearch COMMAND --help` shows\n"
+          "each command's options; docs/config.md describes the config file.\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    /* Metric lines and configs are read with strtod: keep the C numeric locale. */
+    setlocale(LC_ALL, "C");
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } commands[] = {
+        {"run", cmd_run},         {"trials", cmd_trials}, {"best", cmd_best},
+        {"studies", cmd_studies}, {"delete", cmd_delete},
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("hpsearch %s\n", HPS_VERSION_STRING);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    cli_error("unknown command '%s'", cmd);
+    usage(stderr);
+    return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,410 @@
+/* run_slot.c -- one concurrent trial of `hpsearch run`. */
+#include "cli/run_slot.h"
+
+#include "cli/cli.h"
+#include "cli/space.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Output lines longer than this are cut for metric parsing (the log keeps them). */
+#define SLOT_MAX_LINE 65536
+/* Lines of output kept for a failed trial's reason. */
+#define SLOT_TAIL_LINES 20
+
+void slot_init(run_slot *slot, unsigned index)
+{
+    memset(slot, 0, sizeof *slot);
+    slot->index = index;
+    slot->log_fd = -1;
+}
+
+static void slot_release(run_slot *slot)
+{
+    unsigned index = slot->index;
+    proc_free(slot->process);
+    linebuf_free(slot->lines);
+    metric_tracker_free(slot->metric);
+    if (slot->log_fd >= 0)
+        close(slot->log_fd);
+    hps_trial_free(slot->trial);
+    slot_init(slot, index);
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return -1;
+    int rc = write_all(fd, text, strlen(text));
+    if (close(fd) != 0)
+        rc = -1;
+    return rc;
+}
+
+static void describe_params(const tmpl_param *params, size_t n, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used + 1 < size; i++) {
+        char value[128];
+        cli_format_value(params[i].value, value, sizeof value);
+        int k = snprintf(buf + used, size - used, "%s%s=%s", i > 0 ? " " : "", params[i].name,
+                         value);
+        if (k < 0)
+            break;
+        used += (size_t)k;
+    }
+}
+
+/* Builds "NAME=value" strings for the trial's environment. */
+typedef struct env_list {
+    char *items[8];
+    size_t n;
+} env_list;
+
+static int env_add(env_list *env, const char *name, const char *value)
+{
+    size_t len = strlen(name) + strlen(value) + 2;
+    char *item = malloc(len);
+    if (item == NULL)
+        return -1;
+    snprintf(item, len, "%s=%s", name, value);
+    env->items[env->n++] = item;
+    env->items[env->n] = NULL;
+    return 0;
+}
+
+static void env_clear(env_list *env)
+{
+    for (size_t i = 0; i < env->n; i++)
+        free(env->items[i]);
+    env->n = 0;
+}
+
+int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *err,
+               size_t errlen)
+{
+    const cfg_config *cfg = run->cfg;
+    int64_t number = hps_trial_number(trial);
+    tmpl_param *params = calloc(cfg->n_params + 1, sizeof *params);
+    char **argv = NULL;
+    size_t argc = 0;
+    char *shell_line = NULL, *params_json = NULL;
+    env_list env = {.n = 0};
+    char json_path[4200], number_text[32];
+    int rc = -1;
+
+    slot->trial = trial;
+    slot->busy = 1;
+    snprintf(slot->log_path, sizeof slot->log_path, "%s/trial-%05" PRId64 ".log", run->log_dir,
+             number);
+    snprintf(json_path, sizeof json_path, "%s/trial-%05" PRId64 ".params.json", run->log_dir,
+             number);
+    snprintf(number_text, sizeof number_text, "%" PRId64, number);
+    if (params == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (space_suggest_all(cfg, trial, params, err, errlen) != HPS_OK)
+        goto out;
+    describe_params(params, cfg->n_params, slot->params_text, sizeof slot->params_text);
+    params_json = tmpl_params_json(params, cfg->n_params);
+    if (params_json == NULL || write_file(json_path, params_json) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", json_path, strerror(errno));
+        goto out;
+    }
+    tmpl_context ctx = {
+        .params = params,
+        .n_params = cfg->n_params,
+        .program = cfg->program,
+        .interpreter = cfg->interpreter,
+        .args_json_file = json_path,
+        .study_name = cfg->study_name,
+        .trial_number = number,
+    };
+    if (cfg->shell_command != NULL) {
+        if (tmpl_expand_shell(cfg->shell_command, &ctx, &shell_line, err, errlen) != 0)
+            goto out;
+        argv = calloc(4, sizeof *argv);
+        if (argv == NULL) {
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+        argv[0] = strdup("/bin/sh");
+        argv[1] = strdup("-c");
+        argv[2] = shell_line;
+        shell_line = NULL;
+        argc = 3;
+        if (argv[0] == NULL || argv[1] == NULL) {
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+    } else if (tmpl_expand_argv(cfg->command, cfg->n_command, &ctx, &argv, &argc, err, errlen) != 0) {
+        goto out;
+    }
+    if (env_add(&env, "HPSEARCH_PARAMS", params_json) != 0 ||
+        env_add(&env, "HPSEARCH_TRIAL_NUMBER", number_text) != 0 ||
+        env_add(&env, "HPSEARCH_STUDY", cfg->study_name) != 0 ||
+        env_add(&env, "HPSEARCH_STORAGE", run->storage_url) != 0 ||
+        env_add(&env, "HPSEARCH_PARAMS_FILE", json_path) != 0 ||
+        (cfg->n_gpus > 0 &&
+         env_add(&env, "CUDA_VISIBLE_DEVICES", cfg->gpus[slot->index % cfg->n_gpus]) != 0)) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    slot->log_fd = open(slot->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (slot->log_fd < 0) {
+        snprintf(err, errlen, "cannot create trial log %s: %s", slot->log_path, strerror(errno));
+        goto out;
+    }
+    slot->lines = linebuf_new(SLOT_MAX_LINE);
+    slot->metric = metric_tracker_new(cfg->metric, SLOT_TAIL_LINES, 400);
+    if (slot->lines == NULL || slot->metric == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    proc_spec spec = {.argv = argv, .env_set = env.items, .cwd = cfg->dir};
+    if (proc_start(&spec, &slot->process, err, errlen) != 0)
+        goto out;
+    slot->started = cli_monotonic();
+    if (cfg->trial_timeout > 0)
+        slot->deadline = slot->started + cfg->trial_timeout;
+    rc = 0;
+out:
+    if (rc != 0) {
+        /* Record why the trial never ran; it frees its grid cell and budget. */
+        char reason[1200];
+        snprintf(reason, sizeof reason, "could not start: %s", err);
+        hps_trial_interrupt(trial, reason);
+        slot_release(slot);
+    }
+    if (argv != NULL)
+        tmpl_free_words(argv, argc);
+    free(shell_line);
+    free(params_json);
+    free(params);
+    env_clear(&env);
+    return rc;
+}
+
+int slot_fd(const run_slot *slot)
+{
+    return slot->busy && slot->process != NULL ? proc_output_fd(slot->process) : -1;
+}
+
+typedef struct line_ctx {
+    run_slot *slot;
+    const run_settings *run;
+    double now;
+} line_ctx;
+
+static int on_line(void *user, const char *line, size_t len, int truncated)
+{
+    line_ctx *lc = user;
+    run_slot *slot = lc->slot;
+    (void)truncated;
+    int64_t step;
+    double value;
+    if (!metric_tracker_line(slot->metric, line, len, &step, &value))
+        return 0;
+    /* NaN is a real outcome of training (divergence) but not a reportable value; the
+     * final value decides the trial's state. */
+    if (isnan(value) || slot->ending != SLOT_ENDING_NONE)
+        return 0;
+    if (hps_trial_report(slot->trial, step, value) != HPS_OK)
+        return 0;
+    int prune = 0;
+    if (hps_trial_should_prune(slot->trial, &prune) == HPS_OK && prune)
+        slot_end(slot, SLOT_ENDING_PRUNE, lc->now, 0);
+    return 0;
+}
+
+void slot_pump(run_slot *slot, const run_settings *run, double now)
+{
+    char buf[65536];
+    line_ctx lc = {.slot = slot, .run = run, .now = now};
+    /* Bounded per call, so one chatty trial cannot starve the others. */
+    for (int rounds = 0; rounds < 16 && slot_fd(slot) >= 0; rounds++) {
+        ssize_t n = proc_read(slot->process, buf, sizeof buf);
+        if (n > 0) {
+            if (slot->log_fd >= 0 && write_all(slot->log_fd, buf, (size_t)n) != 0) {
+                close(slot->log_fd); /* a full disk must not stop the trial */
+                slot->log_fd = -1;
+            }
+            linebuf_feed(slot->lines, buf, (size_t)n, on_line, &lc);
+            continue;
+        }
+        if (n == 0)
+            linebuf_finish(slot->lines, on_line, &lc);
+        break;
+    }
+}
+
+void slot_end(run_slot *slot, slot_ending why, double now, int force)
+{
+    if (!slot->busy || slot->process == NULL)
+        return;
+    if (slot->ending == SLOT_ENDING_NONE || why == SLOT_ENDING_INTERRUPT)
+        slot->ending = why;
+    if (force) {
+        proc_signal(slot->process, SIGKILL);
+        slot->kill_at = now;
+        return;
+    }
+    if (slot->kill_at == 0) {
+        proc_signal(slot->process, SIGTERM);
+        slot->kill_at = now + SLOT_KILL_GRACE;
+    }
+}
+
+double slot_next_event(const run_slot *slot)
+{
+    if (!slot->busy)
+        return 0;
+    if (slot->kill_at > 0)
+        return slot->kill_at;
+    return slot->deadline;
+}
+
+/* Last non-empty line of the kept tail, for one-line messages. */
+static void last_line(const char *tail, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (tail == NULL)
+        return;
+    const char *end = tail + strlen(tail);
+    while (end > tail && (end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    const char *start = end;
+    while (start > tail && start[-1] != '\n')
+        start--;
+    snprintf(buf, size, "%.*s", (int)(end - start), start);
+}
+
+static void record_outcome(run_slot *slot, const run_settings *run, double now, slot_outcome *out)
+{
+    hps_trial *trial = slot->trial;
+    hps_status rc = HPS_OK;
+    char *tail = metric_tracker_tail(slot->metric);
+    char status_text[160], last[300];
+    proc_describe_status(slot->wstatus, status_text, sizeof status_text);
+    last_line(tail, last, sizeof last);
+    int has_value = metric_tracker_has_value(slot->metric);
+    double value = has_value ? metric_tracker_last_value(slot->metric) : NAN;
+    int clean_exit = WIFEXITED(slot->wstatus) && WEXITSTATUS(slot->wstatus) == 0;
+
+    memset(out, 0, sizeof *out);
+    out->number = hps_trial_number(trial);
+    out->seconds = now - slot->started;
+    snprintf(out->params_text, sizeof out->params_text, "%s", slot->params_text);
+    snprintf(out->log_path, sizeof out->log_path, "%s", slot->log_path);
+    out->value = value;
+
+    char reason[1024];
+    switch (slot->ending) {
+    case SLOT_ENDING_INTERRUPT:
+        snprintf(reason, sizeof reason, "interrupted: hpsearch run was stopped");
+        out->state = HPS_FAIL;
+        out->interrupted = 1;
+        rc = hps_trial_interrupt(trial, reason);
+        break;
+    case SLOT_ENDING_PRUNE:
+        out->state = HPS_PRUNED;
+        rc = hps_trial_tell_values(trial, HPS_PRUNED, NULL, 0);
+        if (rc == HPS_OK)
+            out->value = hps_frozen_n_values(hps_trial_frozen(trial)) > 0
+                             ? hps_frozen_value(hps_trial_frozen(trial), 0)
+                             : NAN;
+        snprintf(reason, sizeof reason, "pruned");
+        break;
+    case SLOT_ENDING_TIMEOUT:
+        snprintf(reason, sizeof reason, "timed out after %gs (trial_timeout)",
+                 run->cfg->trial_timeout);
+        out->state = HPS_FAIL;
+        rc = hps_trial_fail(trial, reason);
+        break;
+    case SLOT_ENDING_NONE:
+    default:
+        if (clean_exit && has_value && !isnan(value)) {
+            out->state = HPS_COMPLETE;
+            rc = hps_trial_tell(trial, HPS_COMPLETE, value);
+            snprintf(reason, sizeof reason, "ok");
+            break;
+        }
+        out->state = HPS_FAIL;
+        if (!clean_exit)
+            snprintf(reason, sizeof reason, "%s%s%s", status_text, last[0] ? ": " : "", last);
+        else if (!has_value)
+            snprintf(reason, sizeof reason, "exited without printing metric '%s'%s%s",
+                     run->cfg->metric, last[0] ? "; last output: " : "", last);
+        else
+            snprintf(reason, sizeof reason, "metric '%s' is NaN", run->cfg->metric);
+        {
+            /* keep the whole tail with the trial, one line in the message */
+            char stored[1024 + 4096];
+            snprintf(stored, sizeof stored, "%s%s%s", reason, tail != NULL && tail[0] ? "\n" : "",
+                     tail != NULL ? tail : "");
+            rc = hps_trial_fail(trial, stored);
+        }
+        break;
+    }
+    snprintf(out->reason, sizeof out->reason, "%s", reason);
+    if (rc != HPS_OK) {
+        out->record_error = 1;
+        snprintf(out->reason, sizeof out->reason, "could not record the outcome: %s",
+                 hps_trial_errmsg(trial));
+    }
+    free(tail);
+}
+
+int slot_poll(run_slot *slot, const run_settings *run, double now, slot_outcome *out)
+{
+    if (!slot->busy)
+        return 0;
+    if (!slot->exited) {
+        if (slot->ending == SLOT_ENDING_NONE && slot->deadline > 0 && now >= slot->deadline)
+            slot_end(slot, SLOT_ENDING_TIMEOUT, now, 0);
+        if (slot->kill_at > 0 && now >= slot->kill_at)
+            proc_signal(slot->process, SIGKILL);
+        if (proc_poll_exit(slot->process, &slot->wstatus) == 1)
+            slot->exited = 1;
+    }
+    if (!slot->exited)
+        return 0;
+    /* Drain what the process wrote before exiting; descendants that keep the pipe open
+     * are killed with the group. */
+    slot_pump(slot, run, now);
+    if (slot_fd(slot) >= 0) {
+        proc_signal(slot->process, SIGKILL);
+        slot_pump(slot, run, now);
+    }
+    if (slot->lines != NULL)
+        linebuf_finish(slot->lines, on_line, &(line_ctx){.slot = slot, .run = run, .now = now});
+    record_outcome(slot, run, now, out);
+    slot_release(slot);
+    return 1;
+}

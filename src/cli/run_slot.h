@@ -1,0 +1,94 @@
+/* run_slot.h -- one concurrent trial of `hpsearch run`: its process, its log, its
+ * metric, and how it ends.
+ *
+ * A slot turns an asked trial into a running command (parameters through the command
+ * template, the environment and a JSON file), follows the command's output for the
+ * metric (each occurrence reported as an intermediate value, the last one the result)
+ * and records the outcome in the study: COMPLETE with the last value; FAIL with the
+ * reason (exit status, timeout, metric never printed) and the output's last lines;
+ * PRUNED when the pruner stops it; interrupted when the run itself is stopped. */
+#ifndef HPS_CLI_RUN_SLOT_H
+#define HPS_CLI_RUN_SLOT_H
+
+#include "cli/config.h"
+#include "hpsearch.h"
+#include "runner/linebuf.h"
+#include "runner/metrics.h"
+#include "runner/proc.h"
+#include "runner/template.h"
+
+/* Seconds between the polite SIGTERM and the SIGKILL when a trial must end. */
+#define SLOT_KILL_GRACE 5.0
+
+typedef struct run_settings {
+    const cfg_config *cfg;
+    hps_study *study;
+    const char *log_dir;       /* absolute */
+    const char *storage_url;   /* passed to trials as HPSEARCH_STORAGE */
+} run_settings;
+
+typedef enum slot_ending {
+    SLOT_ENDING_NONE = 0,
+    SLOT_ENDING_TIMEOUT,   /* over trial_timeout: FAIL */
+    SLOT_ENDING_PRUNE,     /* the pruner said stop: PRUNED */
+    SLOT_ENDING_INTERRUPT  /* the run is stopping: FAIL as interrupted */
+} slot_ending;
+
+typedef struct run_slot {
+    unsigned index;            /* fixed: decides the GPU */
+    int busy;
+    hps_trial *trial;
+    proc *process;
+    linebuf *lines;
+    metric_tracker *metric;
+    int log_fd;
+    char log_path[4096];
+    char params_text[1024];    /* "lr=0.01 hidden_size=64", for messages */
+    double started;
+    double deadline;           /* trial_timeout, 0 = none */
+    double kill_at;            /* when SIGKILL follows the SIGTERM, 0 = not ending */
+    slot_ending ending;
+    int exited;
+    int wstatus;
+} run_slot;
+
+/* What happened to a finished slot's trial, for the caller's message. */
+typedef struct slot_outcome {
+    int64_t number;
+    hps_trial_state state;
+    int interrupted;
+    double value;              /* COMPLETE/PRUNED: the value told */
+    double seconds;
+    char reason[1024];         /* FAIL: why; includes the last output line */
+    char params_text[1024];
+    char log_path[4096];
+    int record_error;          /* the outcome could not be stored (message in reason) */
+} slot_outcome;
+
+void slot_init(run_slot *slot, unsigned index);
+
+/* Starts `trial` in an idle slot (taking ownership of the trial handle). On failure
+ * returns -1 with a message; the trial is recorded FAIL as interrupted (a command that
+ * cannot start is the config's fault, not the trial's). */
+int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *err,
+               size_t errlen);
+
+/* Output fd to poll, or -1. */
+int slot_fd(const run_slot *slot);
+
+/* Consumes available output; reports metric values; may start ending the trial if the
+ * pruner says so. */
+void slot_pump(run_slot *slot, const run_settings *run, double now);
+
+/* Begins ending the trial (SIGTERM now, SIGKILL after the grace). A later, stronger
+ * reason does not replace an earlier one. force: SIGKILL at once. */
+void slot_end(run_slot *slot, slot_ending why, double now, int force);
+
+/* Advances timers and reaps the process. Returns 1 when the trial is over: then the
+ * outcome is recorded in the study, described in *out, and the slot is idle again. */
+int slot_poll(run_slot *slot, const run_settings *run, double now, slot_outcome *out);
+
+/* Earliest time something must happen in this slot (deadline or kill), or 0. */
+double slot_next_event(const run_slot *slot);
+
+#endif

@@ -1,0 +1,183 @@
+/* space.c -- the declared search space of a config, applied to the library. */
+#include "cli/space.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void space_free_values(hps_value *values, size_t n)
+{
+    (void)n; /* strings are borrowed from the config */
+    free(values);
+}
+
+static hps_value numeric_value(const cfg_param *p, double x)
+{
+    hps_value v;
+    if (p->kind == CFG_INT) {
+        v.type = HPS_VALUE_INT;
+        v.u.i = (int64_t)llround(x);
+    } else {
+        v.type = HPS_VALUE_FLOAT;
+        v.u.f = x;
+    }
+    return v;
+}
+
+static int same_number(const hps_value *a, const hps_value *b)
+{
+    return a->type == HPS_VALUE_INT ? a->u.i == b->u.i : a->u.f == b->u.f;
+}
+
+int space_grid_values(const cfg_param *p, hps_value **out, size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    if (p->kind == CFG_CATEGORICAL || p->kind == CFG_CONSTANT || p->n_values > 0) {
+        hps_value *values = calloc(p->n_values, sizeof *values);
+        if (values == NULL)
+            return -1;
+        memcpy(values, p->values, p->n_values * sizeof *values);
+        *out = values;
+        *n_out = p->n_values;
+        return 0;
+    }
+    double step = p->step;
+    if (p->kind == CFG_INT && step == 0)
+        step = 1;
+    size_t n;
+    if (p->grid_points > 0)
+        n = p->grid_points;
+    else if (step > 0)
+        n = (size_t)llround((p->high - p->low) / step) + 1;
+    else if (p->low == p->high)
+        n = 1;
+    else
+        return -1;
+    if (n == 0 || n > CFG_MAX_GRID_CELLS)
+        return -1;
+    hps_value *values = calloc(n, sizeof *values);
+    if (values == NULL)
+        return -1;
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x;
+        if (p->grid_points > 0) {
+            double t = n == 1 ? 0.5 : (double)i / (double)(n - 1);
+            if (p->flags & HPS_LOG)
+                x = exp(log(p->low) + t * (log(p->high) - log(p->low)));
+            else
+                x = p->low + t * (p->high - p->low);
+            if (step > 0) /* keep grid points on the parameter's own step */
+                x = p->low + nearbyint((x - p->low) / step) * step;
+            x = fmin(p->high, fmax(p->low, x));
+        } else {
+            x = i + 1 == n ? p->high : p->low + (double)i * step;
+        }
+        hps_value v = numeric_value(p, x);
+        /* rounding to a step or to integers can merge neighbouring points */
+        if (kept > 0 && same_number(&values[kept - 1], &v))
+            continue;
+        values[kept++] = v;
+    }
+    *out = values;
+    *n_out = kept;
+    return 0;
+}
+
+hps_status space_make_sampler(const cfg_config *cfg, hps_sampler **out, char *err, size_t errlen)
+{
+    hps_sampler *sampler = NULL;
+    *out = NULL;
+    hps_status rc = hps_sampler_new(cfg->sampler, &sampler, err, errlen);
+    if (rc != HPS_OK)
+        return rc;
+    if (cfg->has_seed) {
+        char seed[32];
+        snprintf(seed, sizeof seed, "%llu", (unsigned long long)cfg->seed);
+        rc = hps_sampler_set(sampler, "seed", seed);
+    }
+    if (rc == HPS_OK && strcmp(cfg->sampler, "grid") == 0) {
+        if (cfg->shuffle)
+            rc = hps_sampler_set(sampler, "shuffle", "true");
+        for (size_t i = 0; rc == HPS_OK && i < cfg->n_params; i++) {
+            const cfg_param *p = &cfg->params[i];
+            hps_value *values;
+            size_t n;
+            if (space_grid_values(p, &values, &n) != 0) {
+                snprintf(err, errlen,
+                         "%s:%d: parameter '%s': the grid sampler needs a finite set of values",
+                         cfg->path, p->line, p->name);
+                hps_sampler_free(sampler);
+                return HPS_ERR_INVALID;
+            }
+            rc = hps_sampler_grid_add(sampler, p->name, values, n);
+            space_free_values(values, n);
+        }
+    }
+    if (rc != HPS_OK) {
+        snprintf(err, errlen, "%s: %s", cfg->path, hps_sampler_errmsg(sampler));
+        hps_sampler_free(sampler);
+        return rc;
+    }
+    *out = sampler;
+    return HPS_OK;
+}
+
+/* On a grid every parameter is suggested as a categorical over its grid values, so a
+ * trial gets exactly the values the grid enumerates (0.1 as written, not a float
+ * rounded through a step). */
+static hps_status suggest_one(const cfg_config *cfg, const cfg_param *p, hps_trial *trial,
+                              hps_value *out)
+{
+    int on_grid = strcmp(cfg->sampler, "grid") == 0;
+    if (p->kind == CFG_CATEGORICAL || p->kind == CFG_CONSTANT || (on_grid && p->n_values > 0)) {
+        size_t index;
+        hps_status rc = hps_trial_suggest_categorical(trial, p->name, p->values, p->n_values,
+                                                      &index);
+        if (rc == HPS_OK)
+            *out = p->values[index];
+        return rc;
+    }
+    if (on_grid) {
+        hps_value *values;
+        size_t n, index;
+        if (space_grid_values(p, &values, &n) != 0)
+            return HPS_ERR_INVALID;
+        hps_status rc = hps_trial_suggest_categorical(trial, p->name, values, n, &index);
+        if (rc == HPS_OK)
+            *out = values[index];
+        space_free_values(values, n);
+        return rc;
+    }
+    if (p->kind == CFG_INT) {
+        int64_t v = 0;
+        hps_status rc = hps_trial_suggest_int(trial, p->name, (int64_t)p->low, (int64_t)p->high,
+                                              p->step > 0 ? (int64_t)p->step : 1, p->flags, &v);
+        out->type = HPS_VALUE_INT;
+        out->u.i = v;
+        return rc;
+    }
+    double x = 0;
+    hps_status rc = hps_trial_suggest_float(trial, p->name, p->low, p->high, p->step, p->flags, &x);
+    out->type = HPS_VALUE_FLOAT;
+    out->u.f = x;
+    return rc;
+}
+
+hps_status space_suggest_all(const cfg_config *cfg, hps_trial *trial, tmpl_param *params,
+                             char *err, size_t errlen)
+{
+    for (size_t i = 0; i < cfg->n_params; i++) {
+        const cfg_param *p = &cfg->params[i];
+        params[i].name = p->name;
+        hps_status rc = suggest_one(cfg, p, trial, &params[i].value);
+        if (rc != HPS_OK) {
+            snprintf(err, errlen, "%s:%d: parameter '%s': %s", cfg->path, p->line, p->name,
+                     hps_trial_errmsg(trial));
+            return rc;
+        }
+    }
+    return HPS_OK;
+}

@@ -1,0 +1,25 @@
+/* space.h -- the declared search space of a config, applied to the library: the
+ * sampler it asks for (with the grid's values) and one suggest call per parameter. */
+#ifndef HPS_CLI_SPACE_H
+#define HPS_CLI_SPACE_H
+
+#include "cli/config.h"
+#include "hpsearch.h"
+#include "runner/template.h"
+
+/* Creates the sampler the config names, seeded and, for a grid, filled with every
+ * parameter's values. On error returns the status and writes a message. */
+hps_status space_make_sampler(const cfg_config *cfg, hps_sampler **out, char *err, size_t errlen);
+
+/* The values a parameter takes on a grid (categorical choices, a constant, explicit
+ * values, every step of a discrete range, or grid_points evenly spaced values).
+ * Caller frees with space_free_values. -1 if the parameter has no finite set. */
+int space_grid_values(const cfg_param *p, hps_value **out, size_t *n_out);
+void space_free_values(hps_value *values, size_t n);
+
+/* Suggests every parameter of the config for `trial`, in file order, filling params[i]
+ * (name and external value; strings borrowed from the config). */
+hps_status space_suggest_all(const cfg_config *cfg, hps_trial *trial, tmpl_param *params,
+                             char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,431 @@
+/*
+ * metrics.c -- metric pairs in output lines, and one metric followed over a trial; see
+ * metrics.h for the grammar.
+ *
+ * The scanner is a hand-written loop over bytes rather than a regex: it must never read
+ * past `len` (lines are not NUL-terminated and may hold binary junk), must run in linear
+ * time on hostile lines, and byte classes must not depend on the locale (ctype would).
+ */
+#include "runner/metrics.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Longest number text we convert; anything longer is not a metric anyone prints. */
+#define METRIC_MAX_NUMBER_TEXT 127
+
+static int metric_is_alpha(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static int metric_is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int metric_is_key_start(unsigned char c)
+{
+    return metric_is_alpha(c) || c == '_';
+}
+
+static int metric_is_key_char(unsigned char c)
+{
+    return metric_is_alpha(c) || metric_is_digit(c) || c == '_' || c == '.' || c == '/' ||
+           c == '-';
+}
+
+/* A byte that would make the number part of a longer word. */
+static int metric_is_word_char(unsigned char c)
+{
+    return metric_is_alpha(c) || metric_is_digit(c) || c == '_';
+}
+
+static int metric_is_blank(unsigned char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Case-insensitive ASCII prefix test of word (lowercase) at line[pos..len). */
+static int metric_has_word(const char *line, size_t len, size_t pos, const char *word)
+{
+    size_t n = strlen(word);
+    if (len - pos < n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)line[pos + i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        if (c != (unsigned char)word[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* Parses a number starting exactly at line[pos]. On success stores it and the index
+ * just past it. */
+static int metric_parse_number(const char *line, size_t len, size_t pos, double *value,
+                               size_t *end_out)
+{
+    size_t q = pos;
+    if (q < len && (line[q] == '+' || line[q] == '-'))
+        q++;
+    if (metric_has_word(line, len, q, "infinity")) {
+        q += 8;
+    } else if (metric_has_word(line, len, q, "inf") || metric_has_word(line, len, q, "nan")) {
+        q += 3;
+    } else {
+        size_t digits = 0;
+        while (q < len && metric_is_digit((unsigned char)line[q])) {
+            q++;
+            digits++;
+        }
+        if (q < len && line[q] == '.') {
+            q++;
+            while (q < len && metric_is_digit((unsigned char)line[q])) {
+                q++;
+                digits++;
+            }
+        }
+        if (digits == 0)
+            return 0;
+        /* An 'e' belongs to the number only if digits follow; otherwise the boundary
+         * test below rejects the token (as in "3em"). */
+        if (q < len && (line[q] == 'e' || line[q] == 'E')) {
+            size_t e = q + 1;
+            if (e < len && (line[e] == '+' || line[e] == '-'))
+                e++;
+            if (e < len && metric_is_digit((unsigned char)line[e])) {
+                while (e < len && metric_is_digit((unsigned char)line[e]))
+                    e++;
+                q = e;
+            }
+        }
+    }
+    if (q < len) {
+        unsigned char next = (unsigned char)line[q];
+        if (metric_is_word_char(next))
+            return 0;
+        /* "1.2.3" is a version, not 1.2; but "acc=0.95." ends a sentence. */
+        if (next == '.' && q + 1 < len && metric_is_word_char((unsigned char)line[q + 1]))
+            return 0;
+    }
+    size_t n = q - pos;
+    if (n > METRIC_MAX_NUMBER_TEXT)
+        return 0;
+    char text[METRIC_MAX_NUMBER_TEXT + 1];
+    memcpy(text, line + pos, n);
+    text[n] = '\0';
+    char *end = NULL;
+    double v = strtod(text, &end);
+    /* Under a locale whose decimal point is not '.', strtod stops early: refuse rather
+     * than report a wrong value. */
+    if (end != text + n)
+        return 0;
+    *value = v;
+    *end_out = q;
+    return 1;
+}
+
+/* Separator and number after a key ending at line[pos]. */
+static int metric_parse_value(const char *line, size_t len, size_t pos, double *value,
+                              size_t *end_out)
+{
+    size_t q = pos;
+    while (q < len && metric_is_blank((unsigned char)line[q]))
+        q++;
+    if (q >= len || (line[q] != '=' && line[q] != ':'))
+        return 0;
+    q++;
+    while (q < len && metric_is_blank((unsigned char)line[q]))
+        q++;
+    return metric_parse_number(line, len, q, value, end_out);
+}
+
+/* Index just past an ANSI escape sequence starting with ESC at line[i]: a CSI sequence
+ * (ESC [ parameters intermediates final), as colouring loggers emit, or the ESC alone. */
+static size_t metric_skip_escape(const char *line, size_t len, size_t i)
+{
+    if (i + 1 >= len || line[i + 1] != '[')
+        return i + 1;
+    size_t j = i + 2;
+    while (j < len && (unsigned char)line[j] >= 0x20 && (unsigned char)line[j] <= 0x3f)
+        j++;
+    if (j < len && (unsigned char)line[j] >= 0x40 && (unsigned char)line[j] <= 0x7e)
+        j++;
+    return j;
+}
+
+/* Finds the next pair at or after *pos; advances *pos past what it consumed. */
+static int metric_next_pair(const char *line, size_t len, size_t *pos, metric_pair *out)
+{
+    size_t i = *pos;
+    size_t after_escape = SIZE_MAX; /* a word may start here whatever byte precedes */
+    while (i < len) {
+        unsigned char c = (unsigned char)line[i];
+        size_t value_end = 0;
+        double value = 0.0;
+        if (c == 0x1b) {
+            i = metric_skip_escape(line, len, i);
+            after_escape = i;
+            continue;
+        }
+        if ((c == '"' || c == '\'') && i + 1 < len &&
+            metric_is_key_start((unsigned char)line[i + 1])) {
+            size_t j = i + 1;
+            while (j < len && metric_is_key_char((unsigned char)line[j]))
+                j++;
+            if (j < len && (unsigned char)line[j] == c) {
+                if (metric_parse_value(line, len, j + 1, &value, &value_end)) {
+                    out->key = line + i + 1;
+                    out->key_len = j - i - 1;
+                    out->value = value;
+                    *pos = value_end;
+                    return 1;
+                }
+                i = j + 1;
+                continue;
+            }
+            /* No closing quote: let the key be tried bare from the next byte. */
+            i++;
+            continue;
+        }
+        if (metric_is_key_start(c) &&
+            (i == 0 || i == after_escape || !metric_is_key_char((unsigned char)line[i - 1]))) {
+            size_t j = i + 1;
+            while (j < len && metric_is_key_char((unsigned char)line[j]))
+                j++;
+            if (metric_parse_value(line, len, j, &value, &value_end)) {
+                out->key = line + i;
+                out->key_len = j - i;
+                out->value = value;
+                *pos = value_end;
+                return 1;
+            }
+            /* Skip the whole word so no key starts inside it. */
+            i = j;
+            continue;
+        }
+        i++;
+    }
+    *pos = len;
+    return 0;
+}
+
+size_t metric_parse_line(const char *line, size_t len, metric_pair *pairs, size_t max_pairs)
+{
+    size_t n = 0;
+    size_t pos = 0;
+    if (line == NULL)
+        return 0;
+    while (n < max_pairs && metric_next_pair(line, len, &pos, &pairs[n]))
+        n++;
+    return n;
+}
+
+/* ---- tracker ------------------------------------------------------------------------ */
+
+typedef struct metric_tail_slot {
+    char *text; /* NULL when empty or when its copy could not be allocated */
+    size_t len;
+    size_t cap;
+} metric_tail_slot;
+
+struct metric_tracker {
+    char *name;
+    size_t name_len;
+    size_t max_line;
+    metric_tail_slot *slots; /* ring of tail_lines slots */
+    size_t n_slots;
+    size_t next_slot;        /* where the next line goes (the oldest when full) */
+    size_t n_kept;
+    size_t count;
+    double last_value;
+    int64_t last_step;
+};
+
+metric_tracker *metric_tracker_new(const char *metric_name, size_t tail_lines, size_t max_line)
+{
+    metric_tracker *t = NULL;
+    if (metric_name == NULL || metric_name[0] == '\0')
+        return NULL;
+    t = calloc(1, sizeof *t);
+    if (t == NULL)
+        goto fail;
+    t->name_len = strlen(metric_name);
+    t->name = malloc(t->name_len + 1);
+    if (t->name == NULL)
+        goto fail;
+    memcpy(t->name, metric_name, t->name_len + 1);
+    if (tail_lines > 0) {
+        t->slots = calloc(tail_lines, sizeof *t->slots);
+        if (t->slots == NULL)
+            goto fail;
+    }
+    t->n_slots = tail_lines;
+    t->max_line = max_line;
+    t->last_value = NAN;
+    t->last_step = -1;
+    return t;
+fail:
+    metric_tracker_free(t);
+    return NULL;
+}
+
+void metric_tracker_free(metric_tracker *t)
+{
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < t->n_slots; i++)
+        free(t->slots[i].text);
+    free(t->slots);
+    free(t->name);
+    free(t);
+}
+
+static void metric_tracker_keep(metric_tracker *t, const char *line, size_t len)
+{
+    if (t->n_slots == 0)
+        return;
+    metric_tail_slot *slot = &t->slots[t->next_slot];
+    t->next_slot = (t->next_slot + 1) % t->n_slots;
+    if (t->n_kept < t->n_slots)
+        t->n_kept++;
+    size_t n = len < t->max_line ? len : t->max_line;
+    if (slot->text == NULL || slot->cap < n + 1) {
+        /* Slots only grow, so a steady stream of lines allocates nothing. */
+        char *grown = realloc(slot->text, n + 1);
+        if (grown == NULL) {
+            free(slot->text);
+            slot->text = NULL;
+            slot->len = 0;
+            slot->cap = 0;
+            return;
+        }
+        slot->text = grown;
+        slot->cap = n + 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        slot->text[i] = line[i] == '\0' ? '?' : line[i];
+    slot->text[n] = '\0';
+    slot->len = n;
+}
+
+/* A step taken from the line: an integer in [0, 2^63). */
+static int metric_step_value(double v, int64_t *out)
+{
+    if (!(v >= 0.0 && v < 9223372036854775808.0) || v != floor(v))
+        return 0;
+    *out = (int64_t)v;
+    return 1;
+}
+
+static int metric_key_is(const metric_pair *p, const char *word)
+{
+    size_t n = strlen(word);
+    return p->key_len == n && metric_has_word(p->key, p->key_len, 0, word);
+}
+
+int metric_tracker_line(metric_tracker *t, const char *line, size_t len, int64_t *step,
+                        double *value)
+{
+    if (line == NULL)
+        len = 0;
+    if (len > 0)
+        metric_tracker_keep(t, line, len);
+    else
+        metric_tracker_keep(t, "", 0);
+
+    int found = 0, have_step = 0, have_epoch = 0;
+    double found_value = 0.0;
+    int64_t step_value = 0, epoch_value = 0;
+    size_t pos = 0;
+    metric_pair pair;
+    while (len > 0 && metric_next_pair(line, len, &pos, &pair)) {
+        int64_t s;
+        if (pair.key_len == t->name_len && memcmp(pair.key, t->name, t->name_len) == 0) {
+            found = 1;
+            found_value = pair.value;
+        }
+        if (metric_key_is(&pair, "step") && metric_step_value(pair.value, &s)) {
+            have_step = 1;
+            step_value = s;
+        } else if (metric_key_is(&pair, "epoch") && metric_step_value(pair.value, &s)) {
+            have_epoch = 1;
+            epoch_value = s;
+        }
+    }
+    if (!found)
+        return 0;
+
+    int64_t this_step;
+    if (have_step)
+        this_step = step_value;
+    else if (have_epoch)
+        this_step = epoch_value;
+    else
+        this_step = (int64_t)t->count;
+    t->count++;
+    t->last_value = found_value;
+    t->last_step = this_step;
+    if (step != NULL)
+        *step = this_step;
+    if (value != NULL)
+        *value = found_value;
+    return 1;
+}
+
+int metric_tracker_has_value(const metric_tracker *t)
+{
+    return t != NULL && t->count > 0;
+}
+
+double metric_tracker_last_value(const metric_tracker *t)
+{
+    return t != NULL ? t->last_value : NAN;
+}
+
+int64_t metric_tracker_last_step(const metric_tracker *t)
+{
+    return t != NULL ? t->last_step : -1;
+}
+
+size_t metric_tracker_count(const metric_tracker *t)
+{
+    return t != NULL ? t->count : 0;
+}
+
+char *metric_tracker_tail(const metric_tracker *t)
+{
+    size_t total = 1;
+    size_t first = 0;
+    if (t != NULL && t->n_kept > 0)
+        first = (t->next_slot + t->n_slots - t->n_kept) % t->n_slots;
+    size_t n_kept = t != NULL ? t->n_kept : 0;
+    for (size_t k = 0; k < n_kept; k++) {
+        const metric_tail_slot *slot = &t->slots[(first + k) % t->n_slots];
+        size_t add = (slot->text != NULL ? slot->len : 0) + 1;
+        if (total > SIZE_MAX - add)
+            return NULL;
+        total += add;
+    }
+    char *out = malloc(total);
+    if (out == NULL)
+        return NULL;
+    size_t pos = 0;
+    int any = 0;
+    for (size_t k = 0; k < n_kept; k++) {
+        const metric_tail_slot *slot = &t->slots[(first + k) % t->n_slots];
+        if (slot->text == NULL)
+            continue;
+        if (any)
+            out[pos++] = '\n';
+        memcpy(out + pos, slot->text, slot->len);
+        pos += slot->len;
+        any = 1;
+    }
+    out[pos] = '\0';
+    return out;
+}
