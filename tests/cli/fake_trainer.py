@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""A stand-in for a training script, for the CLI tests: fast, deterministic, and able
+to misbehave on request. Prints `step=S score=V` lines; score = -(x-3)^2 - (y-1)^2 + step.
+
+Options pick the misbehaviour: --sleep S per step, --exit-code N at the end,
+--no-metric, --nan, --hang (sleep forever), --fail-if-x X (exit 3 when x == X),
+--dump-env (print selected environment variables first), --steps N."""
+import argparse
+import json
+import os
+import sys
+import time
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--x", type=float, default=0.0)
+parser.add_argument("--y", type=float, default=0.0)
+parser.add_argument("--steps", type=int, default=3)
+parser.add_argument("--sleep", type=float, default=0.0)
+parser.add_argument("--exit-code", type=int, default=0)
+parser.add_argument("--no-metric", action="store_true")
+parser.add_argument("--nan", action="store_true")
+parser.add_argument("--hang", action="store_true")
+parser.add_argument("--fail-if-x", type=float, default=None)
+parser.add_argument("--dump-env", action="store_true")
+args, unknown = parser.parse_known_args()
+
+if args.dump_env:
+    for key in ("HPSEARCH_TRIAL_NUMBER", "HPSEARCH_STUDY", "HPSEARCH_STORAGE",
+                "CUDA_VISIBLE_DEVICES", "HPSEARCH_PARAMS"):
+        print(f"env {key}={os.environ.get(key, '<unset>')}", flush=True)
+    if "HPSEARCH_PARAMS_FILE" in os.environ:
+        with open(os.environ["HPSEARCH_PARAMS_FILE"]) as f:
+            print("params_file " + json.dumps(json.load(f), sort_keys=True), flush=True)
+    print("argv " + " ".join(sys.argv[1:]), flush=True)
+
+if args.hang:
+    print("starting a very long step", flush=True)
+    time.sleep(3600)
+
+score = -((args.x - 3) ** 2) - (args.y - 1) ** 2
+for step in range(args.steps):
+    if args.sleep:
+        time.sleep(args.sleep)
+    value = float("nan") if args.nan else score + step
+    if not args.no_metric:
+        print(f"step={step} score={value}", flush=True)
+    else:
+        print(f"step={step} loss=1.0", flush=True)
+
+if args.fail_if_x is not None and args.x == args.fail_if_x:
+    print("Traceback (most recent call last):\nValueError: x is cursed", file=sys.stderr, flush=True)
+    sys.exit(3)
+sys.exit(args.exit_code)
