@@ -120,14 +120,16 @@ static hps_status mem_open_study(hps_storage *s, const char *name, unsigned flag
     st->attrs[0] = json_object();
     st->attrs[1] = json_object();
     if (st->info.name == NULL || st->info.directions == NULL || st->attrs[0] == NULL ||
-        st->attrs[1] == NULL || copy_info(info, &st->info) != 0) {
+        st->attrs[1] == NULL) {
         mem_study_free(st);
         return nomem(s);
     }
     memcpy(st->info.directions, dirs, n_dirs * sizeof *dirs);
     st->info.n_directions = n_dirs;
-    memcpy(info->directions, dirs, n_dirs * sizeof *dirs);
-    info->n_directions = n_dirs;
+    if (copy_info(info, &st->info) != 0) {
+        mem_study_free(st);
+        return nomem(s);
+    }
     m->studies[m->n_studies++] = st;
     return HPS_OK;
 }

@@ -11,6 +11,10 @@ failures=0
 WORK=$(mktemp -d "${HPS_TEST_TMPDIR:-/tmp}/hpscli.XXXXXX" 2>/dev/null || mktemp -d)
 trap 'if [ "$failures" -eq 0 ] && [ -z "${HPS_KEEP_TMP:-}" ]; then rm -rf "$WORK"; else echo "kept $WORK"; fi' EXIT
 cd "$WORK" || exit 1
+# Trainer command lines carry this tag, so process checks see only this test's trainers
+# even when tests run in parallel.
+TAG="tag-$(basename "$WORK")"
+TRAIN="$PY $TRAINER --tag $TAG"
 
 fail() {
     echo "FAIL: $*" >&2

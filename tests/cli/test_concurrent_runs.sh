@@ -11,7 +11,7 @@ metric: score
 sampler: grid
 shuffle: true
 parallel: 2
-command: $PY $TRAINER --x {x} --y {y} --steps 1 --sleep 0.02
+command: $TRAIN --x {x} --y {y} --steps 1 --sleep 0.02
 parameters:
   x: {type: int, low: 0, high: 9}
   y: {values: [0, 1, 2, 3]}

@@ -11,7 +11,7 @@ direction: maximize
 metric: score
 sampler: grid
 parallel: 2
-command: $PY $TRAINER --x {x} --steps 10 --sleep 0.1
+command: $TRAIN --x {x} --steps 10 --sleep 0.1
 parameters:
   x: {values: [1, 2, 3, 4]}
 EOF2
@@ -28,7 +28,7 @@ expect_eq "exit status 130" 130 $?
 expect_contains "says it is stopping" "stopping" "$(cat run1.out)"
 expect_eq "nothing RUNNING" 0 "$(sql ctrlc.db 'SELECT COUNT(*) FROM trials WHERE state = 1')"
 expect_eq "two interrupted" 2 "$(sql ctrlc.db 'SELECT COUNT(*) FROM trials WHERE state = 4 AND interrupted = 1')"
-if pgrep -f "$TRAINER --x" > /dev/null; then fail "trainers survived Ctrl-C"; else ok "trainers ended"; fi
+if pgrep -f "$TAG" > /dev/null; then fail "trainers survived Ctrl-C"; else ok "trainers ended"; fi
 
 "$HPSEARCH" run grid.yaml --no-progress -q > run2.out 2>&1
 expect_eq "second run exit 0" 0 $?

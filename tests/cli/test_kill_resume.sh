@@ -11,7 +11,7 @@ direction: maximize
 metric: score
 sampler: grid
 parallel: 2
-command: $PY $TRAINER --x {x} --y {y} --steps 4 --sleep 0.1
+command: $TRAIN --x {x} --y {y} --steps 4 --sleep 0.1
 parameters:
   x: {values: [0, 1, 2, 3, 4, 5]}
   y: {values: [0, 1]}
@@ -34,7 +34,7 @@ n_before=$(printf '%s\n' "$before" | grep -c .)
 [ "$n_before" -ge 4 ] && ok "$n_before trials finished before the kill" || fail "only $n_before finished"
 # the killed run's children die with it (PR_SET_PDEATHSIG): no trainer is left
 sleep 0.3
-if pgrep -f "$TRAINER --x" > /dev/null; then fail "trainer processes survived the kill"; else ok "no orphaned trainers"; fi
+if pgrep -f "$TAG" > /dev/null; then fail "trainer processes survived the kill"; else ok "no orphaned trainers"; fi
 
 out=$("$HPSEARCH" run grid.yaml --no-progress 2>&1)
 expect_eq "resume exit 0" 0 $?

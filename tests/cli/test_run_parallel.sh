@@ -11,7 +11,7 @@ metric: score
 sampler: grid
 parallel: 3
 gpus: [0, 1, 2]
-command: $PY $TRAINER --x {x} --y {y} --sleep 0.05 --dump-env
+command: $TRAIN --x {x} --y {y} --sleep 0.05 --dump-env
 parameters:
   x: {values: [1, 2, 3, 4]}
   y: {type: float, low: 0.0, high: 2.0, step: 1.0}
@@ -35,7 +35,7 @@ expect_contains "best value" "score: 2.0" "$best"
 
 # parameters reached the trial three ways, and each slot had its GPU
 log=$(cat hpsearch-logs/par/trial-00000.log)
-expect_contains "argv" "argv --x 1 --y 0.0" "$log"
+expect_contains "argv" " --x 1 --y 0.0" "$log"
 expect_contains "HPSEARCH_PARAMS" 'HPSEARCH_PARAMS={"x": 1, "y": 0.0}' "$log"
 expect_contains "params file" 'params_file {"x": 1, "y": 0.0}' "$log"
 expect_contains "trial number" "HPSEARCH_TRIAL_NUMBER=0" "$log"

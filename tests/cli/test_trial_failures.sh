@@ -12,7 +12,7 @@ metric: score
 direction: maximize
 n_trials: 1
 trial_timeout: 1
-command: $PY $TRAINER --x 1 $extra
+command: $TRAIN --x 1 $extra
 parameters:
   y: {type: float, low: 0, high: 1}
 EOF2
@@ -39,7 +39,7 @@ expect_eq "timeout: exit 1" 1 "$(run_one slow '--hang')"
 took=$("$PY" -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$start" "$(date +%s.%N)")
 "$PY" -c "import sys; sys.exit(0 if float(sys.argv[1]) < 8 else 1)" "$took" && ok "hung trial ended within the grace ($took s)" || fail "timeout took $took s"
 expect_contains "timeout reason" "timed out after 1s" "$(reason slow)"
-if pgrep -f "$TRAINER --x 1 --hang" > /dev/null; then fail "hung trainer survived"; else ok "hung trainer killed with its group"; fi
+if pgrep -f "$TAG.*--hang" > /dev/null; then fail "hung trainer survived"; else ok "hung trainer killed with its group"; fi
 
 expect_eq "traceback: exit 1" 1 "$(run_one cursed '--fail-if-x 1')"
 expect_contains "stderr tail kept" "ValueError: x is cursed" "$(reason cursed)"
@@ -52,7 +52,7 @@ metric: score
 direction: maximize
 sampler: grid
 retries: 1
-command: $PY $TRAINER --x {x} --fail-if-x 2
+command: $TRAIN --x {x} --fail-if-x 2
 parameters:
   x: {values: [1, 2, 3]}
 EOF2

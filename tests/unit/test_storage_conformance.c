@@ -228,8 +228,8 @@ static void test_budget_counts_across_handles(void **state)
     ASSERT_OK(hps_trial_fail(trials[1], "exit status 1"));
     ASSERT_OK(hps_study_ask(study, &extra));
     assert_int_equal(hps_trial_number(extra), 5);
-    assert_int_equal(hps_study_ask(study, &trials[0]), HPS_DONE);
     hps_trial_free(extra);
+    assert_int_equal(hps_study_ask(study, &extra), HPS_DONE);
     for (int i = 0; i < 5; i++)
         hps_trial_free(trials[i]);
     const hps_frozen *f;

@@ -1,0 +1,42 @@
+# The two commands of the README, and their parts.
+#   make demo   -- installs what is missing, builds, and tunes the PyTorch example
+#   make test   -- installs what is missing, builds, and runs the whole test suite
+# Builds always treat warnings as errors.
+
+BUILD ?= build
+BUILD_ASAN ?= build-asan
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PYTHON ?= /usr/bin/python3
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHPS_WERROR=ON
+
+.PHONY: all deps-build deps-demo deps-test build demo test test-asan clean
+
+all: build
+
+deps-build:
+	@scripts/install-deps.sh build
+deps-demo:
+	@scripts/install-deps.sh demo
+deps-test:
+	@scripts/install-deps.sh test
+
+build: deps-build
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) > /dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Tunes examples/pytorch_mlp (lr x hidden_size x epochs grid, 2 workers, SQLite).
+# Interrupt it any time: running it again resumes where it stopped.
+demo: deps-demo build
+	HPSEARCH_PYTHON=$(PYTHON) $(BUILD)/hpsearch run examples/pytorch_mlp/grid.yaml -j 2
+
+test: deps-test build
+	cd $(BUILD) && HPS_PYTHON=$(PYTHON) ctest --output-on-failure -j $(JOBS)
+
+# The whole suite again, library and CLI built with AddressSanitizer + UBSan.
+test-asan: deps-test
+	cmake -S . -B $(BUILD_ASAN) $(CMAKE_FLAGS) -DHPS_SANITIZE=ON
+	cmake --build $(BUILD_ASAN) -j $(JOBS)
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)
