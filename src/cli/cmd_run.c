@@ -429,9 +429,9 @@ static void launch_trials(run_slot *slots, unsigned n_slots, const run_settings 
             break;
         }
         char err[1500];
-        if (slot_start(&slots[i], run, trial, err, sizeof err) != 0) {
-            cli_error("%s: trial %lld could not start: %s", run->cfg->path,
-                      (long long)hps_trial_number(trial), err);
+        long long number = (long long)hps_trial_number(trial);
+        if (slot_start(&slots[i], run, trial, err, sizeof err) != 0) { /* frees the trial */
+            cli_error("%s: trial %lld could not start: %s", run->cfg->path, number, err);
             state->stop_launching = 1;
             state->exit_code = CLI_EXIT_USAGE;
             break;

@@ -212,9 +212,6 @@ hps_status hps_trial_suggest_float(hps_trial *trial, const char *name, double lo
 {
     hps_dist dist;
     hps_status rc = check_param_name(trial, name);
-    if (rc == HPS_OK && (flags & HPS_LOG) && step != 0)
-        rc = hps_errbuf_set(&trial->err, HPS_ERR_INVALID,
-                            "parameter '%s': step and log cannot be used together", name);
     if (rc == HPS_OK)
         rc = hps_dist_init_float(&dist, name, low, high, step, flags, &trial->err);
     if (rc != HPS_OK)
@@ -232,9 +229,6 @@ hps_status hps_trial_suggest_int(hps_trial *trial, const char *name, int64_t low
 {
     hps_dist dist;
     hps_status rc = check_param_name(trial, name);
-    if (rc == HPS_OK && (flags & HPS_LOG) && step != 1)
-        rc = hps_errbuf_set(&trial->err, HPS_ERR_INVALID,
-                            "parameter '%s': step and log cannot be used together", name);
     if (rc == HPS_OK)
         rc = hps_dist_init_int(&dist, name, low, high, step, flags, &trial->err);
     if (rc != HPS_OK)

@@ -1,0 +1,597 @@
+/*
+ * config.c -- reads a study file (hpsearch's YAML or a W&B sweep file) into a
+ * cfg_config: the file and its YAML stream, defaults, and the checks that need the
+ * whole config (required keys, grid size). The top-level keys are config_keys.c, the
+ * parameter space config_param.c and config_wandb.c, typed node access config_yaml.c,
+ * `--set` overrides config_set.c.
+ */
+#include "config_internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- one YAML stream ---------------------------------------------------------------- */
+
+void cfg_yaml_close(cfg_yaml *y)
+{
+    if (y->doc != NULL)
+        fy_parse_document_destroy(y->parser, y->doc);
+    if (y->parser != NULL)
+        fy_parser_destroy(y->parser);
+    if (y->diag != NULL)
+        fy_diag_destroy(y->diag);
+    memset(y, 0, sizeof *y);
+}
+
+/* libfyaml's first collected error as "LINE: YAML error: msg"; 0 if there was none. */
+static int cfg_yaml_error(cfg_ctx *ctx, cfg_yaml *y)
+{
+    void *iter = NULL;
+    struct fy_diag_error *e = fy_diag_errors_iterate(y->diag, &iter);
+    if (e != NULL)
+        return cfg_fail(ctx, e->line > 0 ? e->line : 1, "YAML syntax error: %s (column %d)",
+                        e->msg != NULL ? e->msg : "invalid YAML", e->column);
+    if (fy_parser_get_stream_error(y->parser))
+        return cfg_fail(ctx, 0, "YAML syntax error");
+    return 0;
+}
+
+/* Parses text (kept alive by the caller) into one document; y->doc is NULL for an empty
+ * stream. Collecting diagnostics keeps libfyaml from printing to stderr. */
+int cfg_yaml_open(cfg_ctx *ctx, const char *text, size_t len, cfg_yaml *y)
+{
+    memset(y, 0, sizeof *y);
+    struct fy_diag_cfg dcfg;
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = NULL;
+    dcfg.output_fn = NULL;
+    y->diag = fy_diag_create(&dcfg);
+    if (y->diag == NULL)
+        return cfg_nomem(ctx);
+    fy_diag_set_collect_errors(y->diag, true);
+    struct fy_parse_cfg pcfg;
+    memset(&pcfg, 0, sizeof pcfg);
+    pcfg.flags = (enum fy_parse_cfg_flags)(FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 |
+                                           FYPCF_JSON_NONE);
+    pcfg.diag = y->diag;
+    y->parser = fy_parser_create(&pcfg);
+    if (y->parser == NULL)
+        return cfg_nomem(ctx);
+    if (fy_parser_set_string(y->parser, text, len) != 0)
+        return cfg_nomem(ctx);
+    y->doc = fy_parse_load_document(y->parser);
+    int rc = cfg_yaml_error(ctx, y);
+    if (rc != 0)
+        return rc;
+    if (y->doc == NULL)
+        return 0;
+    struct fy_document *extra = fy_parse_load_document(y->parser);
+    if (extra != NULL) {
+        int line = cfg_node_line(fy_document_root(extra), 0);
+        fy_parse_document_destroy(y->parser, extra);
+        return cfg_fail(ctx, line, "only one YAML document is allowed; remove the second "
+                        "'---' section");
+    }
+    return cfg_yaml_error(ctx, y);
+}
+
+/* ---- word splitting ----------------------------------------------------------------- */
+
+int cfg_push_word(cfg_ctx *ctx, char ***words, size_t *n, const char *text, size_t len,
+                         int line)
+{
+    if (*n >= CFG_MAX_WORDS)
+        return cfg_fail(ctx, line, "command: too many words (at most %u)", CFG_MAX_WORDS);
+    char **grown = realloc(*words, (*n + 1) * sizeof *grown);
+    if (grown == NULL)
+        return cfg_nomem(ctx);
+    *words = grown;
+    int rc = cfg_strndup(ctx, text, len, &grown[*n]);
+    if (rc == 0)
+        (*n)++;
+    return rc;
+}
+
+void cfg_free_words(char **words, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        free(words[k]);
+    free(words);
+}
+
+/* Splits a command line into words as /bin/sh would, but without any expansion:
+ * '...' is literal, "..." honours \" \\ \$ \` and line continuations, a backslash
+ * outside quotes escapes the next character. */
+static int cfg_split_words(cfg_ctx *ctx, const char *text, int line, char ***out, size_t *n_out)
+{
+    char **words = NULL;
+    size_t n = 0;
+    int rc = 0, meta = 0;
+    char *buf = malloc(strlen(text) + 1); /* no word is longer than the text */
+    if (buf == NULL)
+        return cfg_nomem(ctx);
+    const char *p = text;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        if (*p == '\0')
+            break;
+        size_t len = 0;
+        int started = 0;
+        while (*p != '\0' && !(*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) {
+            if (*p == '\\' && p[1] == '\n') {
+                p += 2;
+            } else if (*p == '\\') {
+                if (p[1] == '\0') {
+                    rc = cfg_fail(ctx, line, "command: ends with a lone backslash");
+                    goto out;
+                }
+                buf[len++] = p[1];
+                p += 2;
+                started = 1;
+            } else if (*p == '\'' || *p == '"') {
+                char quote = *p++;
+                while (*p != '\0' && *p != quote) {
+                    if (quote == '"' && *p == '\\' && p[1] == '\n') {
+                        p += 2;
+                        continue;
+                    }
+                    if (quote == '"' && *p == '\\' && p[1] != '\0' && strchr("\"\\$`", p[1]))
+                        p++;
+                    buf[len++] = *p++;
+                }
+                if (*p == '\0') {
+                    rc = cfg_fail(ctx, line, "command: unterminated %s quote",
+                                  quote == '"' ? "double" : "single");
+                    goto out;
+                }
+                p++;
+                started = 1;
+            } else {
+                if (meta == 0 && (strchr("|&;<>()`", *p) != NULL ||
+                                  (*p == '$' && (p[1] == '(' || p[1] == '_' ||
+                                                 isalpha((unsigned char)p[1])))))
+                    meta = *p;
+                buf[len++] = *p++;
+                started = 1;
+            }
+        }
+        if (started) {
+            rc = cfg_push_word(ctx, &words, &n, buf, len, line);
+            if (rc != 0)
+                goto out;
+        }
+    }
+    if (n == 0) {
+        rc = cfg_fail(ctx, line, "command: is empty");
+        goto out;
+    }
+    if (meta == '$')
+        rc = cfg_warn(ctx, line, "command: $VARIABLES are passed literally because no shell "
+                      "runs the command; write `shell: true` to run it through /bin/sh");
+    else if (meta != 0)
+        rc = cfg_warn(ctx, line, "command: '%c' is passed literally because no shell runs the "
+                      "command; write `shell: true` to run it through /bin/sh", meta);
+out:
+    free(buf);
+    if (rc != 0) {
+        cfg_free_words(words, n);
+        return rc;
+    }
+    *out = words;
+    *n_out = n;
+    return 0;
+}
+
+/* ---- whole-config checks ------------------------------------------------------------ */
+
+/* Builds command / shell_command from a string command. Idempotent, so overrides
+ * can rerun it. */
+int cfg_finish_command(cfg_ctx *ctx)
+{
+    cfg_config *cfg = ctx->cfg;
+    if (cfg->shell && cfg->command_string == NULL)
+        return cfg_fail(ctx, cfg->command_line, "shell: true needs command to be one string, "
+                        "not a list");
+    cfg->shell_command = NULL;
+    if (cfg->command_string == NULL)
+        return 0;
+    if (cfg->shell) {
+        cfg->command = NULL;
+        cfg->n_command = 0;
+        return cfg_strndup(ctx, cfg->command_string, strlen(cfg->command_string),
+                           &cfg->shell_command);
+    }
+    return cfg_split_words(ctx, cfg->command_string, cfg->command_line, &cfg->command,
+                           &cfg->n_command);
+}
+
+uint64_t cfg_grid_size(const cfg_config *cfg)
+{
+    uint64_t total = 1;
+    for (size_t k = 0; k < cfg->n_params; k++) {
+        uint64_t n = cfg_param_grid_count(&cfg->params[k]);
+        if (n == 0)
+            return 0;
+        total = total > UINT64_MAX / n ? UINT64_MAX : total * n;
+    }
+    return total;
+}
+
+/* Checks that depend on several keys; reruns after every override. Messages about the
+ * parameters name their place in the file even for an override. */
+int cfg_validate(cfg_ctx *ctx)
+{
+    cfg_config *cfg = ctx->cfg;
+    if (cfg->heartbeat_interval > 0 && cfg->heartbeat_grace > 0 &&
+        cfg->heartbeat_grace <= cfg->heartbeat_interval)
+        return cfg_fail(ctx, ctx->grace_line, "heartbeat_grace (%gs) must be longer than "
+                        "heartbeat_interval (%gs)", cfg->heartbeat_grace,
+                        cfg->heartbeat_interval);
+    if (strcmp(cfg->sampler, "grid") != 0)
+        return 0;
+    const char *saved = ctx->file;
+    int rc = 0;
+    ctx->file = cfg->path;
+    size_t widest = 0;
+    uint64_t widest_n = 0;
+    for (size_t k = 0; k < cfg->n_params && rc == 0; k++) {
+        uint64_t n = cfg_param_grid_count(&cfg->params[k]);
+        if (n == 0)
+            rc = cfg_fail(ctx, cfg->params[k].line, "parameter '%s': the grid sampler needs a "
+                          "finite set of values: give values, %s or grid_points",
+                          cfg->params[k].name, cfg->is_wandb ? "a q_ distribution" : "step");
+        if (n > widest_n) {
+            widest_n = n;
+            widest = k;
+        }
+    }
+    uint64_t total = rc == 0 ? cfg_grid_size(cfg) : 0;
+    if (rc == 0 && total > CFG_MAX_GRID_CELLS) {
+        char size[40];
+        if (total == UINT64_MAX)
+            snprintf(size, sizeof size, "more than %" PRIu64, UINT64_MAX - 1);
+        else
+            snprintf(size, sizeof size, "%" PRIu64, total);
+        rc = cfg_fail(ctx, cfg->parameters_line, "the grid has %s cells, more than the %u "
+                      "allowed; parameter '%s' alone has %" PRIu64 " values (line %d): give a "
+                      "larger step or fewer values", size, CFG_MAX_GRID_CELLS,
+                      cfg->params[widest].name, widest_n, cfg->params[widest].line);
+    }
+    ctx->file = saved;
+    return rc;
+}
+
+static int cfg_default_text(cfg_ctx *ctx, char **field, const char *text)
+{
+    if (*field != NULL)
+        return 0;
+    return cfg_strndup(ctx, text, strlen(text), field);
+}
+
+/* Required keys, defaults and whole-config checks after all keys were read. */
+static int cfg_finish(cfg_ctx *ctx, int root_line)
+{
+    cfg_config *cfg = ctx->cfg;
+    int rc;
+    if (cfg->metric == NULL)
+        return cfg_fail(ctx, root_line, cfg->is_wandb
+                        ? "missing metric: add metric: {name: ..., goal: minimize|maximize}"
+                        : "missing metric: name the value to optimize, e.g. metric: val_loss");
+    if (cfg->n_params == 0)
+        return cfg_fail(ctx, root_line, "missing parameters: declare the search space under "
+                        "parameters:");
+    if (cfg->is_wandb && cfg->command == NULL && cfg->command_string == NULL) {
+        static const char *const default_command[] = {"${env}", "${interpreter}",
+                                                      "${program}", "${args}"};
+        if (cfg->program == NULL)
+            return cfg_fail(ctx, root_line, "missing program (the training script) or command");
+        for (size_t k = 0; k < 4; k++) {
+            rc = cfg_push_word(ctx, &cfg->command, &cfg->n_command, default_command[k],
+                               strlen(default_command[k]), root_line);
+            if (rc != 0)
+                return rc;
+        }
+    }
+    if (cfg->command == NULL && cfg->command_string == NULL)
+        return cfg_fail(ctx, root_line, "missing command: the command that runs one trial, "
+                        "e.g. command: python3 train.py --lr {lr}");
+    rc = cfg_finish_command(ctx);
+    if (rc != 0)
+        return rc;
+    for (size_t k = 0; k < cfg->n_command && cfg->program == NULL; k++)
+        if (strstr(cfg->command[k], "${program}") != NULL)
+            return cfg_fail(ctx, cfg->command_line, "command: uses ${program} but no program "
+                            "is given");
+
+    const char *base = strrchr(cfg->path, '/');
+    base = base != NULL ? base + 1 : cfg->path;
+    const char *dot = strrchr(base, '.');
+    size_t stem = dot != NULL && dot != base ? (size_t)(dot - base) : strlen(base);
+    rc = cfg->study_name != NULL ? 0 : cfg_strndup(ctx, base, stem, &cfg->study_name);
+    if (rc == 0 && cfg->storage == NULL)
+        rc = cfg_resolve_storage(ctx, "sqlite:hpsearch.db", root_line, &cfg->storage);
+    const char *python = getenv("HPSEARCH_PYTHON");
+    if (rc == 0)
+        rc = cfg_default_text(ctx, &cfg->interpreter,
+                              python != NULL && python[0] != '\0' ? python : "python3");
+    if (rc == 0)
+        rc = cfg_default_text(ctx, &cfg->sampler, "random");
+    if (rc != 0)
+        return rc;
+    if (cfg->shuffle && strcmp(cfg->sampler, "grid") != 0)
+        return cfg_fail(ctx, ctx->shuffle_line, "shuffle: only the grid sampler has an order "
+                        "to shuffle (the sampler is %s)", cfg->sampler);
+    return cfg_validate(ctx);
+}
+
+/* ---- loading ------------------------------------------------------------------------ */
+
+static cfg_config *cfg_new(void)
+{
+    cfg_config *cfg = calloc(1, sizeof *cfg);
+    if (cfg == NULL)
+        return NULL;
+    cfg->direction = HPS_MINIMIZE;
+    cfg->parallel = 1;
+    cfg->heartbeat_interval = 5.0;
+    cfg->heartbeat_grace = 60.0;
+    return cfg;
+}
+
+static int cfg_load_text(const char *text, size_t len, const char *name, char *dir,
+                         cfg_config **out, char *err, size_t errlen)
+{
+    cfg_yaml y;
+    cfg_ctx ctx;
+    memset(&y, 0, sizeof y);
+    memset(&ctx, 0, sizeof ctx);
+    ctx.file = name;
+    ctx.err = err;
+    ctx.errlen = errlen;
+    *out = NULL;
+    int rc;
+    cfg_config *cfg = cfg_new();
+    if (cfg == NULL) {
+        free(dir);
+        return cfg_nomem(&ctx);
+    }
+    cfg->dir = dir;
+    ctx.cfg = cfg;
+    ctx.base_dir = dir;
+    rc = cfg_strndup(&ctx, name, strlen(name), &cfg->path);
+    if (rc != 0)
+        goto out;
+    if (len > CFG_MAX_FILE_BYTES) {
+        rc = cfg_fail(&ctx, 0, "the file is too large (%zu bytes; at most %u)", len,
+                      CFG_MAX_FILE_BYTES);
+        goto out;
+    }
+    const char *nul = memchr(text, '\0', len);
+    if (nul != NULL) { /* libfyaml would stop reading there and see a shorter file */
+        int line = 1;
+        for (const char *c = text; c < nul; c++)
+            line += *c == '\n';
+        rc = cfg_fail(&ctx, line, "the file contains a NUL byte; is it a text file?");
+        goto out;
+    }
+    rc = cfg_yaml_open(&ctx, text, len, &y);
+    if (rc != 0)
+        goto out;
+    struct fy_node *root = y.doc != NULL ? fy_document_root(y.doc) : NULL;
+    int root_line = cfg_node_line(root, 1);
+    if (root != NULL) {
+        rc = cfg_node_deref(&ctx, root, root_line, "top level", &root);
+        if (rc != 0)
+            goto out;
+    }
+    if (root == NULL || (fy_node_is_scalar(root) && fy_node_get_scalar_length(root) == 0)) {
+        rc = cfg_fail(&ctx, 1, "the file is empty; expected settings such as metric, command "
+                      "and parameters");
+        goto out;
+    }
+    if (!fy_node_is_mapping(root)) {
+        rc = cfg_fail(&ctx, root_line, "the top level must be a mapping of settings (key: "
+                      "value lines), not %s", fy_node_is_sequence(root) ? "a list" : "a value");
+        goto out;
+    }
+    struct fy_node *metric = fy_node_mapping_lookup_by_string(root, "metric", 6);
+    if (metric != NULL && fy_node_is_alias(metric))
+        metric = fy_node_resolve_alias(metric);
+    cfg->is_wandb = fy_node_mapping_lookup_by_string(root, "program", 7) != NULL ||
+                    fy_node_mapping_lookup_by_string(root, "method", 6) != NULL ||
+                    (metric != NULL && fy_node_is_mapping(metric));
+
+    void *iter = NULL;
+    struct fy_node_pair *pair;
+    unsigned mode = cfg->is_wandb ? CFG_WANDB : CFG_NATIVE;
+    for (pair = fy_node_mapping_iterate(root, &iter); pair != NULL;
+         pair = fy_node_mapping_iterate(root, &iter)) {
+        int line = cfg_node_line(fy_node_pair_key(pair), root_line);
+        const char *key;
+        size_t klen;
+        rc = cfg_key_text(&ctx, fy_node_pair_key(pair), line, "top level", &key, &klen);
+        if (rc != 0)
+            goto out;
+        const cfg_key_def *def = cfg_find_key(key, klen);
+        if (def != NULL && (def->flags & mode)) {
+            rc = def->fn(&ctx, fy_node_pair_value(pair), line, def->key);
+        } else if (def != NULL) {
+            rc = cfg_fail(&ctx, line, "unknown key '%s' in a%s file (%s)", def->key,
+                          cfg->is_wandb ? " W&B sweep" : "n hpsearch",
+                          def->elsewhere != NULL ? def->elsewhere
+                          : "it belongs to W&B sweep files, which have `program` or `method` "
+                            "at the top level");
+        } else {
+            const char *hint = cfg_suggest_key(key, klen, mode);
+            rc = cfg_fail(&ctx, line, "unknown key '%.*s'%s%s%s", (int)(klen > 64 ? 64 : klen),
+                          key, hint != NULL ? " (did you mean '" : "", hint != NULL ? hint : "",
+                          hint != NULL ? "'?)" : "");
+        }
+        if (rc != 0)
+            goto out;
+    }
+    rc = cfg_finish(&ctx, root_line);
+out:
+    cfg_yaml_close(&y);
+    if (rc != 0) {
+        cfg_free(cfg);
+        return rc;
+    }
+    *out = cfg;
+    return 0;
+}
+
+int cfg_cwd(cfg_ctx *ctx, char **out)
+{
+    *out = getcwd(NULL, 0);
+    if (*out != NULL)
+        return 0;
+    if (errno == ENOMEM)
+        return cfg_nomem(ctx);
+    char why[128];
+    if (strerror_r(errno, why, sizeof why) != 0)
+        snprintf(why, sizeof why, "error %d", errno);
+    return cfg_fail(ctx, 0, "cannot determine the current directory: %s", why);
+}
+
+int cfg_load_string(const char *text, size_t len, const char *name, cfg_config **out,
+                    char *err, size_t errlen)
+{
+    cfg_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.err = err;
+    ctx.errlen = errlen;
+    ctx.file = name != NULL ? name : "<string>";
+    *out = NULL;
+    char *dir;
+    int rc = cfg_cwd(&ctx, &dir);
+    if (rc != 0)
+        return rc;
+    return cfg_load_text(text != NULL ? text : "", text != NULL ? len : 0, ctx.file, dir, out,
+                         err, errlen);
+}
+
+static int cfg_io_error(cfg_ctx *ctx, const char *verb, const char *path)
+{
+    int saved = errno;
+    char why[128];
+    if (strerror_r(saved, why, sizeof why) != 0)
+        snprintf(why, sizeof why, "error %d", saved);
+    ctx->file = NULL;
+    return saved == ENOMEM ? cfg_nomem(ctx) : cfg_fail(ctx, 0, "cannot %s %s: %s", verb, path, why);
+}
+
+int cfg_load(const char *path, cfg_config **out, char *err, size_t errlen)
+{
+    cfg_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.err = err;
+    ctx.errlen = errlen;
+    ctx.file = path;
+    *out = NULL;
+    char *buf = NULL, *dir_part = NULL, *dir = NULL;
+    size_t len = 0;
+    int rc = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return cfg_io_error(&ctx, "open", path);
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        rc = cfg_io_error(&ctx, "read", path);
+        goto out;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        rc = cfg_io_error(&ctx, "read", path);
+        goto out;
+    }
+    /* Read at most one byte past the cap: enough to know it is too large, also for
+     * pipes whose size fstat cannot tell. */
+    buf = malloc(CFG_MAX_FILE_BYTES + 1);
+    if (buf == NULL) {
+        rc = cfg_nomem(&ctx);
+        goto out;
+    }
+    while (len <= CFG_MAX_FILE_BYTES) {
+        ssize_t got = read(fd, buf + len, CFG_MAX_FILE_BYTES + 1 - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = cfg_io_error(&ctx, "read", path);
+            goto out;
+        }
+        if (got == 0)
+            break;
+        len += (size_t)got;
+    }
+    if (len > CFG_MAX_FILE_BYTES) {
+        rc = cfg_fail(&ctx, 0, "the file is too large (more than %u bytes)", CFG_MAX_FILE_BYTES);
+        goto out;
+    }
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        rc = cfg_strndup(&ctx, ".", 1, &dir_part);
+    else if (slash == path)
+        rc = cfg_strndup(&ctx, "/", 1, &dir_part);
+    else
+        rc = cfg_strndup(&ctx, path, (size_t)(slash - path), &dir_part);
+    if (rc != 0)
+        goto out;
+    dir = realpath(dir_part, NULL);
+    if (dir == NULL) {
+        rc = cfg_io_error(&ctx, "resolve the directory of", path);
+        goto out;
+    }
+    rc = cfg_load_text(buf, len, path, dir, out, err, errlen);
+    dir = NULL; /* owned by the config (or freed) now */
+out:
+    close(fd);
+    free(buf);
+    free(dir_part);
+    free(dir);
+    return rc;
+}
+
+/* ---- freeing ---------------------------------------------------------- */
+
+/* Frees what `a` owns among the fields an override may replace, unless `b` shares it. */
+void cfg_free_replaced(cfg_config *a, const cfg_config *b)
+{
+    char **texts[] = {&a->study_name, &a->storage, &a->metric, &a->sampler, &a->shell_command,
+                      &a->command_string, &a->program, &a->interpreter, &a->log_dir};
+    char *const kept[] = {b->study_name, b->storage, b->metric, b->sampler, b->shell_command,
+                          b->command_string, b->program, b->interpreter, b->log_dir};
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
+        if (*texts[k] != kept[k])
+            free(*texts[k]);
+    if (a->gpus != b->gpus)
+        cfg_free_words(a->gpus, a->n_gpus);
+    if (a->command != b->command)
+        cfg_free_words(a->command, a->n_command);
+}
+
+void cfg_free(cfg_config *cfg)
+{
+    if (cfg == NULL)
+        return;
+    cfg_config none;
+    memset(&none, 0, sizeof none);
+    cfg_free_replaced(cfg, &none);
+    free(cfg->path);
+    free(cfg->dir);
+    for (size_t k = 0; k < cfg->n_params; k++)
+        cfg_param_clear(&cfg->params[k]);
+    free(cfg->params);
+    cfg_free_words(cfg->metadata_keys, cfg->n_metadata);
+    cfg_free_words(cfg->metadata_values, cfg->n_metadata);
+    cfg_free_words(cfg->warnings, cfg->n_warnings);
+    free(cfg);
+}

@@ -1,0 +1,135 @@
+/*
+ * config.h -- the study file of `hpsearch run CONFIG.yaml`.
+ *
+ * Two formats are read into one cfg_config:
+ *   - hpsearch's own YAML (study, storage, direction, metric, sampler, command,
+ *     parameters with type/low/high/step/log/values/value/grid_points, ...);
+ *   - Weights & Biases sweep files, unchanged (recognised by a top-level `program` or
+ *     `method`, or by `metric` being a mapping): method, metric {name, goal, target},
+ *     parameters with values/value/min/max/distribution/q, run_cap, command macros.
+ * hpsearch's run settings (storage, parallel, timeout, trial_timeout, retries, gpus,
+ * heartbeat_*, log_dir, seed, shuffle, interpreter) are accepted in both formats.
+ *
+ * Scalars follow the YAML 1.2 core schema whatever the file's %YAML directive says:
+ * `1` is an int, `1.0`, `1e-3` and `.inf` are floats, `true`/`false` (any case
+ * spelling of the core schema) are bools, `null`/`~`/empty is null, and everything
+ * else -- including YAML 1.1's yes/no/on/off -- is a string. Quoted and block
+ * scalars are always strings; the tags !!str, !!int, !!float, !!bool and !!null
+ * force a type. Aliases are followed; merge keys (<<) are refused.
+ *
+ * Every error names the file and line ("FILE:LINE: parameters.lr.low: ..."). Nothing
+ * the file says is silently ignored: unknown or unsupported keys are errors, and
+ * accepted-but-inert settings (W&B early_terminate) produce a warning.
+ *
+ * Hard caps on the untrusted file: 1 MiB, 1000 parameters, 10000 values per
+ * parameter, 4096 bytes per string, 4096 command words.
+ */
+#ifndef HPS_CLI_CONFIG_H
+#define HPS_CLI_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hpsearch.h"
+
+#define CFG_MAX_FILE_BYTES (1024u * 1024u)
+#define CFG_MAX_PARAMS 1000u
+#define CFG_MAX_VALUES 10000u
+#define CFG_MAX_STRING 4096u
+#define CFG_MAX_WORDS 4096u
+#define CFG_MAX_GRID_CELLS 10000000u
+
+typedef enum cfg_param_kind { CFG_FLOAT, CFG_INT, CFG_CATEGORICAL, CFG_CONSTANT } cfg_param_kind;
+
+typedef struct cfg_param {
+    char *name;
+    cfg_param_kind kind;
+    double low, high;      /* FLOAT and INT (INT values are integral doubles) */
+    double step;           /* 0 = none; INT: 0 means 1 */
+    unsigned flags;        /* HPS_LOG (may be combined with a step: quantized log-uniform) */
+    hps_value *values;     /* CATEGORICAL choices (YAML types kept); CONSTANT: exactly one;
+                              FLOAT/INT: explicit grid values if given (all HPS_VALUE_FLOAT,
+                              resp. HPS_VALUE_INT, inside [low, high]), else NULL */
+    size_t n_values;       /* strings inside values are owned by the config */
+    size_t grid_points;    /* FLOAT/INT range sampled by the grid sampler at this many evenly
+                              spaced points (log-spaced when HPS_LOG); 0 = not given */
+    int line;              /* line of its definition in the file */
+} cfg_param;
+
+typedef struct cfg_config {
+    char *path;             /* the file, as given */
+    char *dir;              /* absolute directory of the file: trials run there (cwd) */
+    char *study_name;       /* `study` or W&B `name`; default: file name without extension */
+    char *storage;          /* default "sqlite:<dir>/hpsearch.db"; relative sqlite paths are
+                               made absolute against `dir` ("sqlite:///x.db" is read the
+                               SQLAlchemy/Optuna way: relative "x.db") */
+    hps_direction direction;
+    char *metric;           /* required */
+    int has_target; double target;   /* W&B metric.target: stop once reached */
+    char *sampler;          /* "random" (default), "grid", "sobol"; W&B method maps here */
+    int has_seed; uint64_t seed;
+    int shuffle;            /* grid: seeded random order */
+    uint64_t n_trials;      /* 0 = unlimited (grid: until exhausted); W&B run_cap */
+    double timeout;         /* seconds for the whole run, 0 = none */
+    unsigned parallel;      /* concurrent trials, default 1 */
+    double trial_timeout;   /* seconds per trial, 0 = none */
+    unsigned retries;
+    char **gpus; size_t n_gpus;   /* e.g. ["0","1"]: slot i gets CUDA_VISIBLE_DEVICES=gpus[i % n] */
+    char **command; size_t n_command;  /* argv template words (W&B list, native list, or a
+                                          native string split into words); NULL when shell */
+    char *shell_command;    /* native string command run by /bin/sh -c when `shell: true` */
+    char *program;          /* W&B program */
+    char *interpreter;      /* `interpreter:`, else env HPSEARCH_PYTHON, else "python3" */
+    cfg_param *params; size_t n_params;  /* in file order */
+    int early_terminate;    /* W&B early_terminate present (a warning says it is inert) */
+    char *log_dir;          /* absolute; NULL unless `log_dir:` given (the run picks the default) */
+    double heartbeat_interval;  /* seconds, default 5 */
+    double heartbeat_grace;     /* seconds, default 60 */
+    char **metadata_keys; char **metadata_values; size_t n_metadata;  /* W&B entity, project,
+                               description, controller, apiVersion, kind (collections as
+                               one-line flow YAML) */
+    char **warnings; size_t n_warnings;  /* "FILE:LINE: ..." messages for the user */
+
+    /* Added beyond the run's needs, for cfg_set and messages: */
+    int is_wandb;           /* the file is a W&B sweep file */
+    int shell;              /* native `shell: true` */
+    char *command_string;   /* a string command as written, before splitting; NULL for lists */
+    int command_line;       /* line of `command` (0 when absent, e.g. W&B default command) */
+    int parameters_line;    /* line of `parameters` (messages about the whole grid) */
+} cfg_config;
+
+/* Loads and validates a config. Returns 0 and *out, or -1 with "FILE:LINE: what is
+ * wrong" (naming the key path, e.g. "parameters.lr.min") in err, or -2 when out of
+ * memory. *out is NULL on failure. */
+int cfg_load(const char *path, cfg_config **out, char *err, size_t errlen);
+
+/* Same from a string of `len` bytes (need not be NUL-terminated); `name` stands in for
+ * the file name in messages and defaults (NULL: "<string>"); dir is the cwd. */
+int cfg_load_string(const char *text, size_t len, const char *name, cfg_config **out,
+                    char *err, size_t errlen);
+
+void cfg_free(cfg_config *cfg);
+
+/* Applies an override "key=value" with the keys and validation of the file (the value is
+ * read as a YAML scalar or flow collection, e.g. "gpus=[0,1]"; text keys such as
+ * storage, metric, study, command take the value literally). Keys: study, storage,
+ * direction, metric, sampler, method, seed, shuffle, n_trials, run_cap, parallel,
+ * timeout, trial_timeout, retries, gpus, heartbeat_interval, heartbeat_grace, command,
+ * shell, program, interpreter, log_dir, name. Relative paths are relative to the
+ * current directory (as on any command line). On error returns -1 (-2 out of memory)
+ * with a message naming the key and leaves cfg unchanged. */
+int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size_t errlen);
+
+/* Convenience for "key=value" in one string (as given to --set). */
+int cfg_set_pair(cfg_config *cfg, const char *assignment, char *err, size_t errlen);
+
+/* Seconds from a duration as the file takes it: "3600", "90m", "2h", "1h30m", "45s",
+ * "250ms", "1.5d" (units ms, s, m, min, h, d; spaces allowed between parts). Returns 0,
+ * or -1 when unparsable or longer than a century. For the CLI's --timeout flags. */
+int cfg_parse_duration(const char *text, double *out);
+
+/* Number of cells of the grid over all parameters (saturates at UINT64_MAX), as the grid
+ * sampler will enumerate them; 0 when some parameter has no finite set of values. */
+uint64_t cfg_grid_size(const cfg_config *cfg);
+
+#endif /* HPS_CLI_CONFIG_H */

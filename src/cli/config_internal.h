@@ -1,0 +1,203 @@
+/*
+ * config_internal.h -- shared by the files of the config reader, not used elsewhere:
+ *   config.c        the YAML stream, loading, defaults, whole-config checks, freeing
+ *   config_keys.c   top-level keys: one handler each, and which format accepts which
+ *   config_param.c  the parameter space; readers and checks both formats share
+ *   config_wandb.c  a parameter in W&B form
+ *   config_set.c    `--set key=value` overrides
+ *   config_yaml.c   typed, located access to libfyaml nodes; messages; durations
+ *
+ * Status convention of every function here: 0 ok, -1 error (message written into the
+ * context), -2 out of memory (likewise).
+ */
+#ifndef HPS_CLI_CONFIG_INTERNAL_H
+#define HPS_CLI_CONFIG_INTERNAL_H
+
+#include <libfyaml.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#if defined(__GNUC__)
+#define CFG_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define CFG_PRINTF(fmt, args)
+#endif
+
+/* Beyond the per-parameter caps, aliases could make a 1 MiB file expand into gigabytes
+ * (one big list referenced by every parameter); these bound the whole config. */
+#define CFG_MAX_TOTAL_VALUES 1000000u
+#define CFG_MAX_TOTAL_BYTES (16u * 1024u * 1024u)
+
+typedef struct cfg_ctx {
+    const char *file;    /* name for "FILE:LINE:" prefixes; NULL: no location (cfg_set) */
+    char *err;
+    size_t errlen;
+    cfg_config *cfg;
+    int quiet;           /* do not record warnings (cfg_set) */
+    size_t total_values; /* budget counters, see above */
+    size_t total_bytes;
+    const char *base_dir; /* relative paths (storage, log_dir) resolve against this */
+    int seed_line;       /* where some keys were given, for messages about combinations */
+    int shuffle_line;
+    int grace_line;
+} cfg_ctx;
+
+/* ---- messages (config_yaml.c) ------------------------------------------------- */
+/* Writes "FILE:LINE: " + message into the context's buffer; returns -1. */
+int cfg_fail(cfg_ctx *ctx, int line, const char *fmt, ...) CFG_PRINTF(3, 4);
+/* "out of memory"; returns -2. */
+int cfg_nomem(cfg_ctx *ctx);
+/* Appends "FILE:LINE: message" to cfg->warnings (unless quiet); 0 or -2. */
+int cfg_warn(cfg_ctx *ctx, int line, const char *fmt, ...) CFG_PRINTF(3, 4);
+
+/* ---- nodes ---------------------------------------------------------------------- */
+/* 1-based line of a node: its own token, else its first descendant's, else fallback. */
+int cfg_node_line(struct fy_node *node, int fallback);
+/* Follows aliases and refuses unknown tags: *out is the node to read. */
+int cfg_node_deref(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
+                   struct fy_node **out);
+/* The text of a mapping key (must be a scalar); borrowed from the document. */
+int cfg_key_text(cfg_ctx *ctx, struct fy_node *key, int line, const char *where,
+                 const char **text, size_t *len);
+int cfg_key_is(const char *text, size_t len, const char *want);
+/* Dereferenced node if it is a mapping / sequence, else an error naming `key`. */
+int cfg_node_mapping(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
+                     struct fy_node **out);
+int cfg_node_sequence(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
+                      struct fy_node **out);
+
+/* A scalar read with the YAML 1.2 core schema. type NONE is null. `text` is borrowed
+ * from the document and NUL-free; len <= CFG_MAX_STRING. */
+typedef struct cfg_scalar {
+    hps_value_type type;
+    int64_t i;
+    double f;
+    int b;
+    const char *text;
+    size_t len;
+    int line;
+} cfg_scalar;
+
+/* Reads a scalar; a collection is an error naming `key`. */
+int cfg_get_scalar(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
+                   cfg_scalar *out);
+/* Any non-null scalar as owned text (numbers and bools as written). */
+int cfg_get_text(cfg_ctx *ctx, struct fy_node *node, int line, const char *key, char **out);
+/* An int or float scalar (not a bool or string); *is_int tells which (may be NULL). */
+int cfg_get_number(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
+                   double *out, int *is_int);
+/* A whole number within [min, max]. */
+int cfg_get_int(cfg_ctx *ctx, struct fy_node *node, int line, const char *key, int64_t min,
+                int64_t max, int64_t *out);
+int cfg_get_bool(cfg_ctx *ctx, struct fy_node *node, int line, const char *key, int *out);
+/* Seconds: a number, or text such as "90m", "2h", "1h30m", "45s", "1.5d". */
+int cfg_get_duration(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
+                     double *out);
+
+/* Short printable form of a scalar for messages ("'abc'", "12", "true"). */
+void cfg_scalar_describe(const cfg_scalar *s, char *buf, size_t len);
+
+/* Owned copies counted against the budgets. */
+int cfg_strndup(cfg_ctx *ctx, const char *text, size_t len, char **out);
+/* One-line flow YAML of any node (metadata), owned. */
+int cfg_node_flow_text(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
+                       char **out);
+
+/* hps_value helpers. */
+void cfg_value_clear(hps_value *value);
+int cfg_value_compare(const hps_value *a, const hps_value *b);
+void cfg_value_describe(const hps_value *value, char *buf, size_t len);
+
+/* ---- top-level keys (config_keys.c) ---------------------------------------------------- */
+typedef int (*cfg_key_fn)(cfg_ctx *ctx, struct fy_node *value, int line, const char *key);
+
+enum { CFG_NATIVE = 1u, CFG_WANDB = 2u, CFG_BOTH = 3u, CFG_SETTABLE = 4u, CFG_TEXT = 8u };
+
+typedef struct cfg_key_def {
+    const char *key;
+    unsigned flags;        /* formats that accept it; SETTABLE by cfg_set; TEXT: literal there */
+    cfg_key_fn fn;
+    const char *elsewhere; /* hint when the key is used in the other format */
+} cfg_key_def;
+
+const cfg_key_def *cfg_find_key(const char *text, size_t len);
+/* The key of this format (CFG_NATIVE / CFG_WANDB) closest to a misspelt one, or NULL. */
+const char *cfg_suggest_key(const char *text, size_t len, unsigned mode);
+/* A storage URL checked, with a relative sqlite path made absolute against base_dir. */
+int cfg_resolve_storage(cfg_ctx *ctx, const char *url, int line, char **out);
+
+/* ---- the YAML stream, whole-config checks (config.c) --------------------------------- */
+typedef struct cfg_yaml {
+    struct fy_diag *diag;
+    struct fy_parser *parser;
+    struct fy_document *doc;
+} cfg_yaml;
+
+/* Parses text (kept alive by the caller) into one document; y->doc is NULL for an empty
+ * stream. Close with cfg_yaml_close even on error. */
+int cfg_yaml_open(cfg_ctx *ctx, const char *text, size_t len, cfg_yaml *y);
+void cfg_yaml_close(cfg_yaml *y);
+/* Builds command / shell_command from a string command (idempotent). */
+int cfg_finish_command(cfg_ctx *ctx);
+/* Checks that involve several keys (grid size, heartbeat); reruns after overrides. */
+int cfg_validate(cfg_ctx *ctx);
+/* The current directory, owned. */
+int cfg_cwd(cfg_ctx *ctx, char **out);
+/* Frees what `a` owns among the fields an override may replace, unless `b` shares it. */
+void cfg_free_replaced(cfg_config *a, const cfg_config *b);
+
+/* ---- word lists (config.c) ----------------------------------------------------------- */
+int cfg_push_word(cfg_ctx *ctx, char ***words, size_t *n, const char *text, size_t len,
+                  int line);
+void cfg_free_words(char **words, size_t n);
+
+/* ---- parameters (config_param.c, config_wandb.c) ----------------------------------------- */
+#define CFG_MAX_NAME 256
+
+/* Every key either form knows, so a key of the other form gets a pointed message. */
+enum {
+    PK_TYPE, PK_LOW, PK_HIGH, PK_STEP, PK_LOG, PK_VALUES, PK_VALUE, PK_GRID_POINTS,
+    PK_DISTRIBUTION, PK_MIN, PK_MAX, PK_Q,
+    PK_PROBABILITIES, PK_MU, PK_SIGMA, PK_A, PK_B, PK_PARAMETERS,
+    PK_COUNT
+};
+extern const char *const cfg_pkey_names[PK_COUNT];
+
+/* A parameter's keys as found, and the names its bounds go by in messages. */
+typedef struct cfg_pkeys {
+    struct fy_node *node[PK_COUNT];
+    int line[PK_COUNT];
+    const char *low_name, *high_name, *step_name;
+    int low_k, high_k, step_k; /* which PK_ holds them (for lines) */
+} cfg_pkeys;
+
+/* Keys of a parameter mapping; anything outside the `allowed` bit set is an error. */
+int cfg_collect_keys(cfg_ctx *ctx, const cfg_param *p, struct fy_node *map, int line,
+                     unsigned long allowed, cfg_pkeys *keys);
+/* Fails if a key of the `forbidden` bit set is present; `why` ends "cannot be used ...". */
+int cfg_forbid(cfg_ctx *ctx, const cfg_param *p, const cfg_pkeys *keys,
+               unsigned long forbidden, const char *why);
+/* A list of values: kind CATEGORICAL keeps YAML types, FLOAT / INT need numbers. */
+int cfg_read_values(cfg_ctx *ctx, cfg_param *p, struct fy_node *node, int line,
+                    const char *key);
+/* One value: makes p a CONSTANT. */
+int cfg_read_constant(cfg_ctx *ctx, cfg_param *p, struct fy_node *node, int line,
+                      const char *key);
+/* A number > 0 under key k (step, q). */
+int cfg_read_step_like(cfg_ctx *ctx, const cfg_param *p, const cfg_pkeys *keys, int k,
+                       double *out, int *is_int);
+int cfg_read_grid_points(cfg_ctx *ctx, cfg_param *p, const cfg_pkeys *keys);
+/* The checks every float/int parameter passes, whichever form it came from. */
+int cfg_check_range(cfg_ctx *ctx, cfg_param *p, const cfg_pkeys *keys);
+/* A parameter mapping in W&B form (config_wandb.c). */
+int cfg_param_wandb(cfg_ctx *ctx, cfg_param *p, struct fy_node *map, int line);
+
+/* Reads `parameters:` (native or W&B form, per ctx->cfg->is_wandb). */
+int cfg_parse_parameters(cfg_ctx *ctx, struct fy_node *node, int line);
+void cfg_param_clear(cfg_param *param);
+/* Cells this parameter contributes to the grid; 0 when not finite. */
+uint64_t cfg_param_grid_count(const cfg_param *param);
+
+#endif /* HPS_CLI_CONFIG_INTERNAL_H */

@@ -1,0 +1,555 @@
+/*
+ * config_keys.c -- the top-level keys of a study file, one handler each, and the
+ * table that says which format (hpsearch / W&B) accepts which key and which keys
+ * `--set` may override. Handlers assign fields without freeing what was there:
+ * at load every field is set once, and cfg_set works on a copy (see config.c).
+ */
+#include "config_internal.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CFG_MAX_PARALLEL 1024
+#define CFG_MAX_RETRIES 1000
+#define CFG_MAX_GPUS 1024u
+
+/* ---- paths -------------------------------------------------------------------------- */
+
+/* prefix + rel made absolute against base ("~/" is the home directory, as in a shell). */
+static int cfg_join_path(cfg_ctx *ctx, const char *prefix, const char *base, const char *rel,
+                         char **out)
+{
+    const char *home = getenv("HOME");
+    if (rel[0] == '~' && rel[1] == '/' && home != NULL && home[0] == '/') {
+        base = home;
+        rel += 2;
+    }
+    size_t need = strlen(prefix) + strlen(base) + strlen(rel) + 2;
+    *out = malloc(need);
+    if (*out == NULL)
+        return cfg_nomem(ctx);
+    if (rel[0] == '/')
+        snprintf(*out, need, "%s%s", prefix, rel);
+    else
+        snprintf(*out, need, "%s%s/%s", prefix, base, rel);
+    return 0;
+}
+
+static int cfg_has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int cfg_resolve_storage(cfg_ctx *ctx, const char *url, int line, char **out)
+{
+    *out = NULL;
+    if (strcmp(url, ":memory:") == 0 || cfg_has_prefix(url, "postgresql://") ||
+        cfg_has_prefix(url, "postgres://"))
+        return cfg_strndup(ctx, url, strlen(url), out);
+    if (!cfg_has_prefix(url, "sqlite:")) {
+        size_t len = strlen(url);
+        int looks_like_file = len > 3 && (strcmp(url + len - 3, ".db") == 0 ||
+                                          strstr(url, ".sqlite") != NULL);
+        return cfg_fail(ctx, line, "storage: '%.200s' is not a storage URL (use sqlite:PATH, "
+                        ":memory: or postgresql://...)%s", url,
+                        looks_like_file ? "; did you mean sqlite:<that file>?" : "");
+    }
+    const char *path = url + strlen("sqlite:");
+    if (cfg_has_prefix(path, "///"))
+        path += 3; /* SQLAlchemy/Optuna spelling: sqlite:///rel.db, sqlite:////abs.db */
+    else if (cfg_has_prefix(path, "//"))
+        return cfg_fail(ctx, line, "storage: '%.200s' names a host; write sqlite:PATH (or "
+                        "sqlite:///PATH)", url);
+    if (path[0] == '\0')
+        return cfg_fail(ctx, line, "storage: sqlite: needs a file path, e.g. sqlite:hpsearch.db");
+    if (strcmp(path, ":memory:") == 0)
+        return cfg_strndup(ctx, url, strlen(url), out);
+    return cfg_join_path(ctx, "sqlite:", ctx->base_dir, path, out);
+}
+
+/* ---- top-level keys ----------------------------------------------------------------- */
+
+static int cfg_key_study(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    return cfg_get_text(ctx, v, line, key, &ctx->cfg->study_name);
+}
+
+static int cfg_key_storage(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    char *text;
+    int rc = cfg_get_text(ctx, v, line, key, &text);
+    if (rc == 0)
+        rc = cfg_resolve_storage(ctx, text, cfg_node_line(v, line), &ctx->cfg->storage);
+    free(text);
+    return rc;
+}
+
+static int cfg_key_log_dir(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    char *text;
+    int rc = cfg_get_text(ctx, v, line, key, &text);
+    if (rc == 0)
+        rc = cfg_join_path(ctx, "", ctx->base_dir, text, &ctx->cfg->log_dir);
+    free(text);
+    return rc;
+}
+
+static int cfg_read_direction(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    cfg_scalar s;
+    int rc = cfg_get_scalar(ctx, v, line, key, &s);
+    if (rc != 0)
+        return rc;
+    if (cfg_key_is(s.text, s.len, "minimize") || cfg_key_is(s.text, s.len, "maximize")) {
+        ctx->cfg->direction = cfg_key_is(s.text, s.len, "maximize") ? HPS_MAXIMIZE
+                                                                      : HPS_MINIMIZE;
+        return 0;
+    }
+    char what[64];
+    cfg_scalar_describe(&s, what, sizeof what);
+    return cfg_fail(ctx, s.line, "%s: must be minimize or maximize, not %s", key, what);
+}
+
+static int cfg_key_metric(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    cfg_config *cfg = ctx->cfg;
+    struct fy_node *map;
+    int rc = cfg_node_deref(ctx, v, line, key, &map);
+    if (rc != 0)
+        return rc;
+    if (!fy_node_is_mapping(map))
+        return cfg_get_text(ctx, map, line, key, &cfg->metric);
+    /* W&B: {name, goal, target}; impute* only steer the bayes method. */
+    void *iter = NULL;
+    struct fy_node_pair *pair;
+    for (pair = fy_node_mapping_iterate(map, &iter); pair != NULL;
+         pair = fy_node_mapping_iterate(map, &iter)) {
+        int kl = cfg_node_line(fy_node_pair_key(pair), line);
+        struct fy_node *val = fy_node_pair_value(pair);
+        const char *name;
+        size_t len;
+        rc = cfg_key_text(ctx, fy_node_pair_key(pair), kl, "metric", &name, &len);
+        if (rc != 0)
+            return rc;
+        if (cfg_key_is(name, len, "name"))
+            rc = cfg_get_text(ctx, val, kl, "metric.name", &cfg->metric);
+        else if (cfg_key_is(name, len, "goal"))
+            rc = cfg_read_direction(ctx, val, kl, "metric.goal");
+        else if (cfg_key_is(name, len, "target")) {
+            rc = cfg_get_number(ctx, val, kl, "metric.target", &cfg->target, NULL);
+            cfg->has_target = rc == 0;
+        } else if (cfg_key_is(name, len, "impute") || cfg_key_is(name, len, "impute_while_running"))
+            rc = cfg_warn(ctx, kl, "metric.%.*s: only the bayes method uses it; it has no "
+                          "effect here", (int)len, name);
+        else
+            rc = cfg_fail(ctx, kl, "metric: unknown key '%.*s' (metric takes name, goal and "
+                          "target)", (int)(len > 64 ? 64 : len), name);
+        if (rc != 0)
+            return rc;
+    }
+    if (cfg->metric == NULL)
+        return cfg_fail(ctx, line, "metric.name: missing (the metric to optimize)");
+    return 0;
+}
+
+static int cfg_set_sampler_name(cfg_ctx *ctx, const char *name)
+{
+    char *copy;
+    int rc = cfg_strndup(ctx, name, strlen(name), &copy);
+    if (rc == 0)
+        ctx->cfg->sampler = copy;
+    return rc;
+}
+
+static int cfg_read_sampler_name(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    static const char *const known[] = {"random", "grid", "sobol"};
+    cfg_scalar s;
+    int rc = cfg_get_scalar(ctx, v, line, key, &s);
+    if (rc != 0)
+        return rc;
+    for (size_t k = 0; k < 3; k++)
+        if (s.type == HPS_VALUE_STRING && cfg_key_is(s.text, s.len, known[k]))
+            return cfg_set_sampler_name(ctx, known[k]);
+    char what[64];
+    cfg_scalar_describe(&s, what, sizeof what);
+    return cfg_fail(ctx, s.line, "%s: unknown sampler %s (this version has random, grid and "
+                    "sobol)", key, what);
+}
+
+static int cfg_key_seed(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    int64_t seed;
+    int vl = cfg_node_line(v, line);
+    if (ctx->seed_line > 0)
+        return cfg_fail(ctx, vl, "%s: the seed is given twice (lines %d and %d)", key,
+                        ctx->seed_line, vl);
+    int rc = cfg_get_int(ctx, v, line, key, 0, INT64_MAX, &seed);
+    if (rc != 0)
+        return rc;
+    ctx->cfg->has_seed = 1;
+    ctx->cfg->seed = (uint64_t)seed;
+    ctx->seed_line = vl;
+    return 0;
+}
+
+static int cfg_key_shuffle(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    int vl = cfg_node_line(v, line);
+    if (ctx->shuffle_line > 0)
+        return cfg_fail(ctx, vl, "%s: shuffle is given twice (lines %d and %d)", key,
+                        ctx->shuffle_line, vl);
+    ctx->shuffle_line = vl;
+    return cfg_get_bool(ctx, v, line, key, &ctx->cfg->shuffle);
+}
+
+static int cfg_key_sampler(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    struct fy_node *map;
+    int rc = cfg_node_deref(ctx, v, line, key, &map);
+    if (rc != 0)
+        return rc;
+    if (!fy_node_is_mapping(map))
+        return cfg_read_sampler_name(ctx, map, line, key);
+    void *iter = NULL;
+    struct fy_node_pair *pair;
+    for (pair = fy_node_mapping_iterate(map, &iter); pair != NULL;
+         pair = fy_node_mapping_iterate(map, &iter)) {
+        int kl = cfg_node_line(fy_node_pair_key(pair), line);
+        struct fy_node *val = fy_node_pair_value(pair);
+        const char *name;
+        size_t len;
+        rc = cfg_key_text(ctx, fy_node_pair_key(pair), kl, "sampler", &name, &len);
+        if (rc != 0)
+            return rc;
+        if (cfg_key_is(name, len, "name"))
+            rc = cfg_read_sampler_name(ctx, val, kl, "sampler.name");
+        else if (cfg_key_is(name, len, "seed"))
+            rc = cfg_key_seed(ctx, val, kl, "sampler.seed");
+        else if (cfg_key_is(name, len, "shuffle"))
+            rc = cfg_key_shuffle(ctx, val, kl, "sampler.shuffle");
+        else
+            rc = cfg_fail(ctx, kl, "sampler: unknown key '%.*s' (sampler takes name, seed and "
+                          "shuffle)", (int)(len > 64 ? 64 : len), name);
+        if (rc != 0)
+            return rc;
+    }
+    if (ctx->cfg->sampler == NULL)
+        return cfg_fail(ctx, line, "sampler.name: missing (random, grid or sobol)");
+    return 0;
+}
+
+static int cfg_key_method(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    cfg_scalar s;
+    int rc = cfg_get_scalar(ctx, v, line, key, &s);
+    if (rc != 0)
+        return rc;
+    if (cfg_key_is(s.text, s.len, "grid") || cfg_key_is(s.text, s.len, "random"))
+        return cfg_set_sampler_name(ctx, s.text[0] == 'g' ? "grid" : "random");
+    if (cfg_key_is(s.text, s.len, "bayes"))
+        return cfg_fail(ctx, s.line, "method 'bayes' needs the Bayesian (GP) sampler, which "
+                        "this version does not have yet; use 'random' or 'grid'");
+    char what[64];
+    cfg_scalar_describe(&s, what, sizeof what);
+    return cfg_fail(ctx, s.line, "%s: %s is not supported (use random or grid)", key, what);
+}
+
+static int cfg_key_uint(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    cfg_config *cfg = ctx->cfg;
+    int64_t n;
+    int rc;
+    if (strcmp(key, "parallel") == 0) {
+        rc = cfg_get_int(ctx, v, line, key, 1, CFG_MAX_PARALLEL, &n);
+        cfg->parallel = (unsigned)n;
+    } else if (strcmp(key, "retries") == 0) {
+        rc = cfg_get_int(ctx, v, line, key, 0, CFG_MAX_RETRIES, &n);
+        cfg->retries = (unsigned)n;
+    } else { /* n_trials, run_cap (W&B wants at least one run) */
+        rc = cfg_get_int(ctx, v, line, key, strcmp(key, "run_cap") == 0, INT64_MAX, &n);
+        cfg->n_trials = (uint64_t)n;
+    }
+    return rc;
+}
+
+static int cfg_key_duration(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    cfg_config *cfg = ctx->cfg;
+    if (strcmp(key, "timeout") == 0)
+        return cfg_get_duration(ctx, v, line, key, &cfg->timeout);
+    if (strcmp(key, "trial_timeout") == 0)
+        return cfg_get_duration(ctx, v, line, key, &cfg->trial_timeout);
+    if (strcmp(key, "heartbeat_interval") == 0)
+        return cfg_get_duration(ctx, v, line, key, &cfg->heartbeat_interval);
+    ctx->grace_line = cfg_node_line(v, line);
+    return cfg_get_duration(ctx, v, line, key, &cfg->heartbeat_grace);
+}
+
+static int cfg_add_gpu(cfg_ctx *ctx, char ***gpus, size_t *n, const char *text, size_t len,
+                       int line)
+{
+    while (len > 0 && (*text == ' ' || *text == '\t')) {
+        text++;
+        len--;
+    }
+    while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+        len--;
+    if (len == 0)
+        return cfg_fail(ctx, line, "gpus: empty entry (write e.g. gpus: [0, 1] or \"0,1\")");
+    for (size_t k = 0; k < len; k++)
+        if (isspace((unsigned char)text[k]) || text[k] == ',')
+            return cfg_fail(ctx, line, "gpus: '%.*s' is not a GPU id", (int)len, text);
+    if (*n >= CFG_MAX_GPUS)
+        return cfg_fail(ctx, line, "gpus: too many GPUs (at most %u)", CFG_MAX_GPUS);
+    char **grown = realloc(*gpus, (*n + 1) * sizeof *grown);
+    if (grown == NULL)
+        return cfg_nomem(ctx);
+    *gpus = grown;
+    int rc = cfg_strndup(ctx, text, len, &grown[*n]);
+    if (rc == 0)
+        (*n)++;
+    return rc;
+}
+
+static int cfg_key_gpus(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    char **gpus = NULL;
+    size_t n = 0;
+    struct fy_node *node;
+    int rc = cfg_node_deref(ctx, v, line, key, &node);
+    if (rc != 0)
+        return rc;
+    int vl = cfg_node_line(node, line);
+    if (fy_node_is_sequence(node)) {
+        void *iter = NULL;
+        struct fy_node *item;
+        if (fy_node_sequence_is_empty(node))
+            rc = cfg_fail(ctx, vl, "gpus: the list is empty (leave gpus out to not assign "
+                          "GPUs)");
+        for (item = fy_node_sequence_iterate(node, &iter); rc == 0 && item != NULL;
+             item = fy_node_sequence_iterate(node, &iter)) {
+            cfg_scalar s;
+            rc = cfg_get_scalar(ctx, item, vl, "gpus", &s);
+            if (rc == 0 && s.type != HPS_VALUE_INT && s.type != HPS_VALUE_STRING)
+                rc = cfg_fail(ctx, s.line, "gpus: each entry must be a GPU id such as 0");
+            if (rc == 0)
+                rc = cfg_add_gpu(ctx, &gpus, &n, s.text, s.len, s.line);
+        }
+    } else {
+        cfg_scalar s;
+        rc = cfg_get_scalar(ctx, node, vl, "gpus", &s);
+        if (rc == 0 && s.type != HPS_VALUE_INT && s.type != HPS_VALUE_STRING)
+            rc = cfg_fail(ctx, s.line, "gpus: must be a list of GPU ids such as [0, 1] or "
+                          "text such as \"0,1\"");
+        for (size_t start = 0; rc == 0 && start <= s.len;) { /* "0,1" */
+            const char *comma = memchr(s.text + start, ',', s.len - start);
+            size_t end = comma != NULL ? (size_t)(comma - s.text) : s.len;
+            rc = cfg_add_gpu(ctx, &gpus, &n, s.text + start, end - start, s.line);
+            start = end + 1;
+        }
+    }
+    if (rc != 0) {
+        cfg_free_words(gpus, n);
+        return rc;
+    }
+    ctx->cfg->gpus = gpus;
+    ctx->cfg->n_gpus = n;
+    return 0;
+}
+
+static int cfg_key_command(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    cfg_config *cfg = ctx->cfg;
+    struct fy_node *node;
+    int rc = cfg_node_deref(ctx, v, line, key, &node);
+    if (rc != 0)
+        return rc;
+    cfg->command_line = cfg_node_line(node, line);
+    if (!fy_node_is_sequence(node)) {
+        cfg->command = NULL; /* the string is split once all keys are known (shell) */
+        cfg->n_command = 0;
+        return cfg_get_text(ctx, node, line, key, &cfg->command_string);
+    }
+    char **words = NULL;
+    size_t n = 0;
+    void *iter = NULL;
+    struct fy_node *item;
+    if (fy_node_sequence_is_empty(node))
+        rc = cfg_fail(ctx, cfg->command_line, "command: the list is empty");
+    for (item = fy_node_sequence_iterate(node, &iter); rc == 0 && item != NULL;
+         item = fy_node_sequence_iterate(node, &iter)) {
+        cfg_scalar s;
+        rc = cfg_get_scalar(ctx, item, cfg->command_line, "command", &s);
+        if (rc == 0 && s.type == HPS_VALUE_NONE)
+            rc = cfg_fail(ctx, s.line, "command: item %zu is null", n + 1);
+        if (rc == 0)
+            rc = cfg_push_word(ctx, &words, &n, s.text, s.len, s.line);
+    }
+    if (rc != 0) {
+        cfg_free_words(words, n);
+        return rc;
+    }
+    cfg->command = words;
+    cfg->n_command = n;
+    cfg->command_string = NULL;
+    return 0;
+}
+
+static int cfg_key_shell(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    return cfg_get_bool(ctx, v, line, key, &ctx->cfg->shell);
+}
+
+static int cfg_key_program(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    return cfg_get_text(ctx, v, line, key, &ctx->cfg->program);
+}
+
+static int cfg_key_interpreter(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    return cfg_get_text(ctx, v, line, key, &ctx->cfg->interpreter);
+}
+
+static int cfg_key_parameters(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    (void)key;
+    return cfg_parse_parameters(ctx, v, line);
+}
+
+static int cfg_key_early_terminate(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    (void)v;
+    (void)key;
+    ctx->cfg->early_terminate = 1;
+    return cfg_warn(ctx, line, "early_terminate is not supported yet; trials run to completion "
+                    "without early stopping");
+}
+
+static int cfg_key_metadata(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    cfg_config *cfg = ctx->cfg;
+    char *name = NULL, *text = NULL;
+    int rc = cfg_node_flow_text(ctx, v, line, key, &text);
+    if (rc == 0)
+        rc = cfg_strndup(ctx, key, strlen(key), &name);
+    char **keys = NULL, **values = NULL;
+    if (rc == 0) {
+        keys = realloc(cfg->metadata_keys, (cfg->n_metadata + 1) * sizeof *keys);
+        if (keys != NULL)
+            cfg->metadata_keys = keys;
+        values = realloc(cfg->metadata_values, (cfg->n_metadata + 1) * sizeof *values);
+        if (values != NULL)
+            cfg->metadata_values = values;
+        if (keys == NULL || values == NULL)
+            rc = cfg_nomem(ctx);
+    }
+    if (rc != 0) {
+        free(name);
+        free(text);
+        return rc;
+    }
+    keys[cfg->n_metadata] = name;
+    values[cfg->n_metadata] = text;
+    cfg->n_metadata++;
+    return 0;
+}
+
+static int cfg_key_unsupported(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    (void)v;
+    const char *what = strcmp(key, "metrics") == 0     ? "multi-objective optimization"
+                       : strcmp(key, "scheduler") == 0 ? "custom W&B schedulers"
+                                                       : "W&B Launch";
+    return cfg_fail(ctx, line, "'%s' (%s) is not supported", key, what);
+}
+
+static const cfg_key_def cfg_keys[] = {
+    {"study", CFG_NATIVE | CFG_SETTABLE | CFG_TEXT, cfg_key_study, "W&B files use name"},
+    {"name", CFG_WANDB | CFG_SETTABLE | CFG_TEXT, cfg_key_study, "use study"},
+    {"storage", CFG_BOTH | CFG_SETTABLE | CFG_TEXT, cfg_key_storage, NULL},
+    {"direction", CFG_NATIVE | CFG_SETTABLE, cfg_read_direction, "W&B files use metric.goal"},
+    {"metric", CFG_BOTH | CFG_SETTABLE | CFG_TEXT, cfg_key_metric, NULL},
+    {"sampler", CFG_NATIVE | CFG_SETTABLE, cfg_key_sampler, "W&B files use method"},
+    {"method", CFG_WANDB | CFG_SETTABLE, cfg_key_method, NULL},
+    {"seed", CFG_BOTH | CFG_SETTABLE, cfg_key_seed, NULL},
+    {"shuffle", CFG_BOTH | CFG_SETTABLE, cfg_key_shuffle, NULL},
+    {"n_trials", CFG_NATIVE | CFG_SETTABLE, cfg_key_uint, "W&B files use run_cap"},
+    {"run_cap", CFG_WANDB | CFG_SETTABLE, cfg_key_uint, "use n_trials"},
+    {"parallel", CFG_BOTH | CFG_SETTABLE, cfg_key_uint, NULL},
+    {"retries", CFG_BOTH | CFG_SETTABLE, cfg_key_uint, NULL},
+    {"timeout", CFG_BOTH | CFG_SETTABLE, cfg_key_duration, NULL},
+    {"trial_timeout", CFG_BOTH | CFG_SETTABLE, cfg_key_duration, NULL},
+    {"heartbeat_interval", CFG_BOTH | CFG_SETTABLE, cfg_key_duration, NULL},
+    {"heartbeat_grace", CFG_BOTH | CFG_SETTABLE, cfg_key_duration, NULL},
+    {"gpus", CFG_BOTH | CFG_SETTABLE, cfg_key_gpus, NULL},
+    {"command", CFG_BOTH | CFG_SETTABLE | CFG_TEXT, cfg_key_command, NULL},
+    {"shell", CFG_NATIVE | CFG_SETTABLE, cfg_key_shell, "W&B commands are lists of words"},
+    {"program", CFG_WANDB | CFG_SETTABLE | CFG_TEXT, cfg_key_program, NULL},
+    {"interpreter", CFG_BOTH | CFG_SETTABLE | CFG_TEXT, cfg_key_interpreter, NULL},
+    {"log_dir", CFG_BOTH | CFG_SETTABLE | CFG_TEXT, cfg_key_log_dir, NULL},
+    {"parameters", CFG_BOTH, cfg_key_parameters, NULL},
+    {"early_terminate", CFG_WANDB, cfg_key_early_terminate, NULL},
+    {"entity", CFG_WANDB, cfg_key_metadata, NULL},
+    {"project", CFG_WANDB, cfg_key_metadata, NULL},
+    {"description", CFG_WANDB, cfg_key_metadata, NULL},
+    {"controller", CFG_WANDB, cfg_key_metadata, NULL},
+    {"apiVersion", CFG_WANDB, cfg_key_metadata, NULL},
+    {"kind", CFG_WANDB, cfg_key_metadata, NULL},
+    {"metrics", CFG_WANDB, cfg_key_unsupported, NULL},
+    {"scheduler", CFG_WANDB, cfg_key_unsupported, NULL},
+    {"job", CFG_WANDB, cfg_key_unsupported, NULL},
+    {"image_uri", CFG_WANDB, cfg_key_unsupported, NULL},
+};
+
+const cfg_key_def *cfg_find_key(const char *text, size_t len)
+{
+    for (size_t k = 0; k < sizeof cfg_keys / sizeof cfg_keys[0]; k++)
+        if (cfg_key_is(text, len, cfg_keys[k].key))
+            return &cfg_keys[k];
+    return NULL;
+}
+
+/* Edit distance of two short keys, for "did you mean" hints. */
+static size_t cfg_edit_distance(const char *a, size_t la, const char *b)
+{
+    size_t lb = strlen(b), row[65];
+    if (la > 64 || lb > 64)
+        return SIZE_MAX;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t above = row[j];
+            size_t best = diagonal + (a[i - 1] != b[j - 1]);
+            if (above + 1 < best)
+                best = above + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diagonal = above;
+        }
+    }
+    return row[lb];
+}
+
+const char *cfg_suggest_key(const char *text, size_t len, unsigned mode)
+{
+    const char *best = NULL;
+    size_t best_distance = 3; /* more than two edits away is a different word */
+    for (size_t k = 0; k < sizeof cfg_keys / sizeof cfg_keys[0] && len >= 3; k++) {
+        if (!(cfg_keys[k].flags & mode))
+            continue;
+        size_t d = cfg_edit_distance(text, len, cfg_keys[k].key);
+        if (d < best_distance) {
+            best_distance = d;
+            best = cfg_keys[k].key;
+        }
+    }
+    return best;
+}

@@ -1,0 +1,570 @@
+/*
+ * config_param.c -- the `parameters:` section, in hpsearch's form and in W&B's.
+ *
+ * Both forms end in the same cfg_param and pass the same checks (bounds, log, step,
+ * values, grid_points); only the key names and the type inference differ:
+ *   native: type (float|int|categorical|constant) low high step log values value
+ *           grid_points; without type: values -> categorical, value -> constant,
+ *           int low/high (and int step, if any) -> int, else float.
+ *   W&B:    distribution min max q values value (+ grid_points); without
+ *           distribution: values -> categorical, value -> constant, int min/max ->
+ *           int_uniform, else uniform.
+ * In both, a bare scalar is a constant and a bare list is a categorical. The W&B
+ * form itself is config_wandb.c; the shared readers and checks are here.
+ */
+#include "config_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Integers beyond 2^53 are not exact as doubles, the internal form of every value. */
+#define CFG_MAX_EXACT_INT 9007199254740992.0
+
+const char *const cfg_pkey_names[PK_COUNT] = {
+    "type", "low", "high", "step", "log", "values", "value", "grid_points",
+    "distribution", "min", "max", "q",
+    "probabilities", "mu", "sigma", "a", "b", "parameters",
+};
+
+static int cfg_name_ok(const char *name, size_t len)
+{
+    if (len == 0 || len > CFG_MAX_NAME)
+        return 0;
+    for (size_t k = 0; k < len; k++) {
+        unsigned char c = (unsigned char)name[k];
+        int letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+        int more = (c >= '0' && c <= '9') || c == '.' || c == '-';
+        if (!letter && (k == 0 || !more))
+            return 0;
+    }
+    return 1;
+}
+
+void cfg_param_clear(cfg_param *param)
+{
+    free(param->name);
+    for (size_t k = 0; k < param->n_values; k++)
+        cfg_value_clear(&param->values[k]);
+    free(param->values);
+    memset(param, 0, sizeof *param);
+}
+
+static int cfg_value_qsort_cmp(const void *a, const void *b)
+{
+    return cfg_value_compare(a, b);
+}
+
+/* Reads a list of values. kind CATEGORICAL keeps YAML types; FLOAT / INT convert and
+ * require numbers. Duplicates are refused: the grid would run them twice. */
+int cfg_read_values(cfg_ctx *ctx, cfg_param *p, struct fy_node *node, int line,
+                           const char *key)
+{
+    struct fy_node *seq;
+    int rc = cfg_node_sequence(ctx, node, line, key, &seq);
+    if (rc != 0)
+        return rc;
+    int count = fy_node_sequence_item_count(seq);
+    if (count <= 0)
+        return cfg_fail(ctx, line, "%s: the list is empty; give at least one value", key);
+    if ((unsigned)count > CFG_MAX_VALUES)
+        return cfg_fail(ctx, line, "%s: too many values (%d; at most %u)", key, count,
+                        CFG_MAX_VALUES);
+    if (ctx->total_values + (size_t)count > CFG_MAX_TOTAL_VALUES)
+        return cfg_fail(ctx, line, "%s: the configuration has more than %u values in all "
+                        "(through aliases?)", key, CFG_MAX_TOTAL_VALUES);
+    ctx->total_values += (size_t)count;
+    p->values = calloc((size_t)count, sizeof *p->values);
+    if (p->values == NULL)
+        return cfg_nomem(ctx);
+
+    void *iter = NULL;
+    struct fy_node *item;
+    for (item = fy_node_sequence_iterate(seq, &iter); item != NULL;
+         item = fy_node_sequence_iterate(seq, &iter)) {
+        cfg_scalar s;
+        char what[64];
+        size_t index = p->n_values;
+        int item_line = cfg_node_line(item, line);
+        struct fy_node *target;
+        rc = cfg_node_deref(ctx, item, item_line, key, &target);
+        if (rc != 0)
+            return rc;
+        if (!fy_node_is_scalar(target))
+            return cfg_fail(ctx, item_line, "%s: item %zu is %s; values must be single values "
+                            "(text, numbers or true/false)", key, index + 1,
+                            fy_node_is_mapping(target) ? "a mapping" : "a list");
+        rc = cfg_get_scalar(ctx, target, item_line, key, &s);
+        if (rc != 0)
+            return rc;
+        hps_value *v = &p->values[index];
+        if (s.type == HPS_VALUE_NONE)
+            return cfg_fail(ctx, s.line, "%s: item %zu is null, which is not supported as a "
+                            "value (parameter '%s'); write it as text, e.g. 'none'", key,
+                            index + 1, p->name);
+        if (p->kind == CFG_CATEGORICAL || p->kind == CFG_CONSTANT) {
+            v->type = s.type;
+            if (s.type == HPS_VALUE_STRING) {
+                char *copy;
+                rc = cfg_strndup(ctx, s.text, s.len, &copy);
+                if (rc != 0)
+                    return rc;
+                v->u.s = copy;
+            } else if (s.type == HPS_VALUE_INT) {
+                v->u.i = s.i;
+            } else if (s.type == HPS_VALUE_FLOAT) {
+                v->u.f = s.f;
+            } else {
+                v->u.b = s.b;
+            }
+        } else {
+            double number = s.type == HPS_VALUE_INT ? (double)s.i : s.f;
+            cfg_scalar_describe(&s, what, sizeof what);
+            if (s.type != HPS_VALUE_INT && s.type != HPS_VALUE_FLOAT)
+                return cfg_fail(ctx, s.line, "%s: %s is not a number (parameter '%s' is %s)",
+                                key, what, p->name, p->kind == CFG_INT ? "an int" : "a float");
+            if (!isfinite(number))
+                return cfg_fail(ctx, s.line, "%s: %s is not a finite number", key, what);
+            if (p->kind == CFG_INT) {
+                if (number != floor(number) || fabs(number) > CFG_MAX_EXACT_INT)
+                    return cfg_fail(ctx, s.line, "%s: %s is not a whole number (parameter "
+                                    "'%s' is an int)", key, what, p->name);
+                v->type = HPS_VALUE_INT;
+                v->u.i = s.type == HPS_VALUE_INT ? s.i : (int64_t)number;
+            } else {
+                v->type = HPS_VALUE_FLOAT;
+                v->u.f = number;
+            }
+        }
+        p->n_values++;
+    }
+
+    hps_value *sorted = malloc(p->n_values * sizeof *sorted);
+    if (sorted == NULL)
+        return cfg_nomem(ctx);
+    memcpy(sorted, p->values, p->n_values * sizeof *sorted);
+    qsort(sorted, p->n_values, sizeof *sorted, cfg_value_qsort_cmp);
+    for (size_t k = 1; k < p->n_values; k++) {
+        if (cfg_value_compare(&sorted[k - 1], &sorted[k]) == 0) {
+            char what[64];
+            cfg_value_describe(&sorted[k], what, sizeof what);
+            free(sorted);
+            return cfg_fail(ctx, line, "%s: %s appears more than once", key, what);
+        }
+    }
+    free(sorted);
+    return 0;
+}
+
+int cfg_read_constant(cfg_ctx *ctx, cfg_param *p, struct fy_node *node, int line,
+                             const char *key)
+{
+    cfg_scalar s;
+    p->kind = CFG_CONSTANT;
+    struct fy_node *target;
+    int rc = cfg_node_deref(ctx, node, line, key, &target);
+    if (rc != 0)
+        return rc;
+    if (!fy_node_is_scalar(target))
+        return cfg_fail(ctx, line, "%s: a constant must be a single value, not %s", key,
+                        fy_node_is_mapping(target) ? "a mapping" : "a list");
+    rc = cfg_get_scalar(ctx, target, line, key, &s);
+    if (rc != 0)
+        return rc;
+    if (s.type == HPS_VALUE_NONE)
+        return cfg_fail(ctx, s.line, "%s: needs a value (null is not supported; write it "
+                        "as text, e.g. 'none')", key);
+    p->values = calloc(1, sizeof *p->values);
+    if (p->values == NULL)
+        return cfg_nomem(ctx);
+    hps_value *v = &p->values[0];
+    v->type = s.type;
+    if (s.type == HPS_VALUE_STRING) {
+        char *copy;
+        rc = cfg_strndup(ctx, s.text, s.len, &copy);
+        if (rc != 0)
+            return rc;
+        v->u.s = copy;
+    } else if (s.type == HPS_VALUE_INT) {
+        v->u.i = s.i;
+    } else if (s.type == HPS_VALUE_FLOAT) {
+        v->u.f = s.f;
+    } else {
+        v->u.b = s.b;
+    }
+    p->n_values = 1;
+    return 0;
+}
+
+/* Keys of a parameter mapping; anything outside `allowed` is an error naming it. */
+int cfg_collect_keys(cfg_ctx *ctx, const cfg_param *p, struct fy_node *map, int line,
+                            unsigned long allowed, cfg_pkeys *keys)
+{
+    void *iter = NULL;
+    struct fy_node_pair *pair;
+    char where[CFG_MAX_NAME + 32];
+    snprintf(where, sizeof where, "parameters.%s", p->name);
+    for (pair = fy_node_mapping_iterate(map, &iter); pair != NULL;
+         pair = fy_node_mapping_iterate(map, &iter)) {
+        int key_line = cfg_node_line(fy_node_pair_key(pair), line);
+        const char *text;
+        size_t len;
+        int rc = cfg_key_text(ctx, fy_node_pair_key(pair), key_line, where, &text, &len);
+        if (rc != 0)
+            return rc;
+        int k = 0;
+        while (k < PK_COUNT && !cfg_key_is(text, len, cfg_pkey_names[k]))
+            k++;
+        if (k < PK_COUNT && (allowed & (1ul << k))) {
+            keys->node[k] = fy_node_pair_value(pair);
+            keys->line[k] = key_line;
+            continue;
+        }
+        if (k < PK_COUNT && ctx->cfg->is_wandb) {
+            keys->node[k] = fy_node_pair_value(pair); /* refused below with a reason */
+            keys->line[k] = key_line;
+            if (k >= PK_PROBABILITIES)
+                continue;
+            return cfg_fail(ctx, key_line, "%s: unknown key '%s' in a W&B sweep parameter "
+                            "(W&B keys: values, value, distribution, min, max, q; "
+                            "hpsearch adds grid_points)", where, cfg_pkey_names[k]);
+        }
+        if (k < PK_COUNT)
+            return cfg_fail(ctx, key_line, "%s: unknown key '%s' (parameters take type, low, "
+                            "high, step, log, values, value, grid_points; a W&B sweep file "
+                            "needs `program` or `method` at the top level)", where,
+                            cfg_pkey_names[k]);
+        return cfg_fail(ctx, key_line, "%s: unknown key '%.*s' (parameters take %s)", where,
+                        (int)(len > 64 ? 64 : len), text,
+                        ctx->cfg->is_wandb ? "values, value, distribution, min, max, q, "
+                                             "grid_points"
+                                           : "type, low, high, step, log, values, value, "
+                                             "grid_points");
+    }
+    return 0;
+}
+
+/* Fails if any key in `forbidden` is present; `why` completes "'low' cannot be used ...". */
+int cfg_forbid(cfg_ctx *ctx, const cfg_param *p, const cfg_pkeys *keys,
+                      unsigned long forbidden, const char *why)
+{
+    for (int k = 0; k < PK_COUNT; k++)
+        if ((forbidden & (1ul << k)) && keys->node[k] != NULL)
+            return cfg_fail(ctx, keys->line[k], "parameters.%s.%s: cannot be used %s", p->name,
+                            cfg_pkey_names[k], why);
+    return 0;
+}
+
+int cfg_read_step_like(cfg_ctx *ctx, const cfg_param *p, const cfg_pkeys *keys, int k,
+                              double *out, int *is_int)
+{
+    char key[CFG_MAX_NAME + 32];
+    snprintf(key, sizeof key, "parameters.%s.%s", p->name, cfg_pkey_names[k]);
+    int rc = cfg_get_number(ctx, keys->node[k], keys->line[k], key, out, is_int);
+    if (rc != 0)
+        return rc;
+    if (!(*out > 0.0) || !isfinite(*out))
+        return cfg_fail(ctx, keys->line[k], "%s: must be greater than 0", key);
+    return 0;
+}
+
+int cfg_read_grid_points(cfg_ctx *ctx, cfg_param *p, const cfg_pkeys *keys)
+{
+    if (keys->node[PK_GRID_POINTS] == NULL)
+        return 0;
+    char key[CFG_MAX_NAME + 32];
+    int64_t n;
+    snprintf(key, sizeof key, "parameters.%s.grid_points", p->name);
+    int rc = cfg_get_int(ctx, keys->node[PK_GRID_POINTS], keys->line[PK_GRID_POINTS], key, 1,
+                         CFG_MAX_VALUES, &n);
+    if (rc == 0)
+        p->grid_points = (size_t)n;
+    return rc;
+}
+
+/* The checks every float/int parameter passes, whichever form it came from. */
+int cfg_check_range(cfg_ctx *ctx, cfg_param *p, const cfg_pkeys *keys)
+{
+    const char *n = p->name;
+    int low_line = keys->line[keys->low_k] ? keys->line[keys->low_k] : p->line;
+    int high_line = keys->line[keys->high_k] ? keys->line[keys->high_k] : p->line;
+    int step_line = keys->line[keys->step_k] ? keys->line[keys->step_k] : p->line;
+    if (!isfinite(p->low))
+        return cfg_fail(ctx, low_line, "parameters.%s.%s: must be a finite number", n,
+                        keys->low_name);
+    if (!isfinite(p->high))
+        return cfg_fail(ctx, high_line, "parameters.%s.%s: must be a finite number", n,
+                        keys->high_name);
+    if (p->low > p->high)
+        return cfg_fail(ctx, low_line, "parameters.%s: %s (%.15g) is greater than %s (%.15g)",
+                        n, keys->low_name, p->low, keys->high_name, p->high);
+    if (p->kind == CFG_INT) {
+        if (p->low != floor(p->low) || fabs(p->low) > CFG_MAX_EXACT_INT)
+            return cfg_fail(ctx, low_line, "parameters.%s.%s: an int parameter needs a whole "
+                            "number (got %.15g)", n, keys->low_name, p->low);
+        if (p->high != floor(p->high) || fabs(p->high) > CFG_MAX_EXACT_INT)
+            return cfg_fail(ctx, high_line, "parameters.%s.%s: an int parameter needs a whole "
+                            "number (got %.15g)", n, keys->high_name, p->high);
+        if (p->step != floor(p->step))
+            return cfg_fail(ctx, step_line, "parameters.%s.%s: an int parameter needs a whole "
+                            "number step (got %.15g)", n, keys->step_name, p->step);
+    }
+    if ((p->flags & HPS_LOG) && !(p->low > 0.0))
+        return cfg_fail(ctx, low_line, "parameters.%s.%s: a log scale needs %s > 0 (got %.15g)",
+                        n, keys->low_name, keys->low_name, p->low);
+    if (p->step > 0.0) {
+        double cells = (p->high - p->low) / p->step;
+        if (fabs(cells - nearbyint(cells)) > 1e-9 * fmax(1.0, fabs(cells)))
+            return cfg_fail(ctx, step_line, "parameters.%s.%s: %.15g does not divide %s - %s "
+                            "(%.15g) into whole steps", n, keys->step_name, p->step,
+                            keys->high_name, keys->low_name, p->high - p->low);
+    }
+    if (p->grid_points > 0) {
+        int gp_line = keys->line[PK_GRID_POINTS];
+        if (p->step > 0.0)
+            return cfg_fail(ctx, gp_line, "parameters.%s.grid_points: cannot be combined with "
+                            "%s (the step already fixes the grid)", n, keys->step_name);
+        if (p->values != NULL)
+            return cfg_fail(ctx, gp_line, "parameters.%s.grid_points: cannot be combined with "
+                            "values", n);
+        if (p->grid_points < 2 && p->low < p->high)
+            return cfg_fail(ctx, gp_line, "parameters.%s.grid_points: needs at least 2 points "
+                            "to span %s..%s", n, keys->low_name, keys->high_name);
+        if (p->kind == CFG_INT && (double)p->grid_points > p->high - p->low + 1.0)
+            return cfg_fail(ctx, gp_line, "parameters.%s.grid_points: %zu points are more than "
+                            "the %.0f whole numbers from %s to %s", n, p->grid_points,
+                            p->high - p->low + 1.0, keys->low_name, keys->high_name);
+    }
+    for (size_t k = 0; k < p->n_values; k++) {
+        double v = p->values[k].type == HPS_VALUE_INT ? (double)p->values[k].u.i
+                                                       : p->values[k].u.f;
+        if (v < p->low || v > p->high || ((p->flags & HPS_LOG) && !(v > 0.0)))
+            return cfg_fail(ctx, keys->line[PK_VALUES], "parameters.%s.values: %.15g lies "
+                            "outside %s..%s (%.15g..%.15g)%s", n, v, keys->low_name,
+                            keys->high_name, p->low, p->high,
+                            (p->flags & HPS_LOG) && !(v > 0.0) ? " or is not > 0 for log" : "");
+    }
+    return 0;
+}
+
+/* ---- native form -------------------------------------------------------------------- */
+
+static int cfg_param_native(cfg_ctx *ctx, cfg_param *p, struct fy_node *map, int line)
+{
+    cfg_pkeys keys;
+    char key[CFG_MAX_NAME + 32];
+    memset(&keys, 0, sizeof keys);
+    keys.low_name = "low";
+    keys.high_name = "high";
+    keys.step_name = "step";
+    keys.low_k = PK_LOW;
+    keys.high_k = PK_HIGH;
+    keys.step_k = PK_STEP;
+    unsigned long allowed = (1ul << PK_TYPE) | (1ul << PK_LOW) | (1ul << PK_HIGH) |
+                            (1ul << PK_STEP) | (1ul << PK_LOG) | (1ul << PK_VALUES) |
+                            (1ul << PK_VALUE) | (1ul << PK_GRID_POINTS);
+    int rc = cfg_collect_keys(ctx, p, map, line, allowed, &keys);
+    if (rc != 0)
+        return rc;
+
+    int low_int = 0, high_int = 0, step_int = 1;
+    if (keys.node[PK_LOW] != NULL) {
+        snprintf(key, sizeof key, "parameters.%s.low", p->name);
+        rc = cfg_get_number(ctx, keys.node[PK_LOW], keys.line[PK_LOW], key, &p->low, &low_int);
+        if (rc != 0)
+            return rc;
+    }
+    if (keys.node[PK_HIGH] != NULL) {
+        snprintf(key, sizeof key, "parameters.%s.high", p->name);
+        rc = cfg_get_number(ctx, keys.node[PK_HIGH], keys.line[PK_HIGH], key, &p->high,
+                            &high_int);
+        if (rc != 0)
+            return rc;
+    }
+    if (keys.node[PK_STEP] != NULL) {
+        rc = cfg_read_step_like(ctx, p, &keys, PK_STEP, &p->step, &step_int);
+        if (rc != 0)
+            return rc;
+    }
+
+    if (keys.node[PK_TYPE] != NULL) {
+        static const char *const type_names[] = {"float", "int", "categorical", "constant"};
+        cfg_scalar s;
+        snprintf(key, sizeof key, "parameters.%s.type", p->name);
+        rc = cfg_get_scalar(ctx, keys.node[PK_TYPE], keys.line[PK_TYPE], key, &s);
+        if (rc != 0)
+            return rc;
+        size_t t = 0;
+        while (t < 4 && !cfg_key_is(s.text, s.len, type_names[t]))
+            t++;
+        if (t == 4 || s.type != HPS_VALUE_STRING) {
+            char what[64];
+            cfg_scalar_describe(&s, what, sizeof what);
+            return cfg_fail(ctx, s.line, "%s: unknown type %s (use float, int, categorical or "
+                            "constant)", key, what);
+        }
+        p->kind = (cfg_param_kind)t;
+    } else if (keys.node[PK_VALUES] != NULL) {
+        p->kind = CFG_CATEGORICAL;
+    } else if (keys.node[PK_VALUE] != NULL) {
+        p->kind = CFG_CONSTANT;
+    } else if (keys.node[PK_LOW] != NULL && keys.node[PK_HIGH] != NULL) {
+        p->kind = low_int && high_int && step_int ? CFG_INT : CFG_FLOAT;
+    } else {
+        return cfg_fail(ctx, line, "parameters.%s: needs values, value, or low and high",
+                        p->name);
+    }
+
+    unsigned long range_keys = (1ul << PK_LOW) | (1ul << PK_HIGH) | (1ul << PK_STEP) |
+                               (1ul << PK_LOG) | (1ul << PK_GRID_POINTS);
+    if (p->kind == CFG_CONSTANT) {
+        rc = cfg_forbid(ctx, p, &keys, range_keys | (1ul << PK_VALUES),
+                        "with a constant (value)");
+        if (rc != 0)
+            return rc;
+        if (keys.node[PK_VALUE] == NULL)
+            return cfg_fail(ctx, line, "parameters.%s: a constant needs value", p->name);
+        snprintf(key, sizeof key, "parameters.%s.value", p->name);
+        return cfg_read_constant(ctx, p, keys.node[PK_VALUE], keys.line[PK_VALUE], key);
+    }
+    if (p->kind == CFG_CATEGORICAL) {
+        rc = cfg_forbid(ctx, p, &keys, range_keys | (1ul << PK_VALUE),
+                        "with a categorical parameter (values); for a numeric grid write "
+                        "type: int or type: float");
+        if (rc != 0)
+            return rc;
+        if (keys.node[PK_VALUES] == NULL)
+            return cfg_fail(ctx, line, "parameters.%s: a categorical parameter needs values",
+                            p->name);
+        snprintf(key, sizeof key, "parameters.%s.values", p->name);
+        return cfg_read_values(ctx, p, keys.node[PK_VALUES], keys.line[PK_VALUES], key);
+    }
+
+    /* float or int */
+    rc = cfg_forbid(ctx, p, &keys, 1ul << PK_VALUE, "with a float or int range");
+    if (rc != 0)
+        return rc;
+    if (keys.node[PK_LOG] != NULL) {
+        int log = 0;
+        snprintf(key, sizeof key, "parameters.%s.log", p->name);
+        rc = cfg_get_bool(ctx, keys.node[PK_LOG], keys.line[PK_LOG], key, &log);
+        if (rc != 0)
+            return rc;
+        p->flags = log ? HPS_LOG : 0u;
+    }
+    rc = cfg_read_grid_points(ctx, p, &keys);
+    if (rc != 0)
+        return rc;
+    if (keys.node[PK_VALUES] != NULL) {
+        if (p->step > 0.0)
+            return cfg_fail(ctx, keys.line[PK_STEP], "parameters.%s.step: cannot be combined "
+                            "with values", p->name);
+        snprintf(key, sizeof key, "parameters.%s.values", p->name);
+        rc = cfg_read_values(ctx, p, keys.node[PK_VALUES], keys.line[PK_VALUES], key);
+        if (rc != 0)
+            return rc;
+        /* Without bounds the values span the range other samplers draw from. */
+        for (size_t k = 0; k < p->n_values; k++) {
+            double v = p->kind == CFG_INT ? (double)p->values[k].u.i : p->values[k].u.f;
+            if (keys.node[PK_LOW] == NULL && (k == 0 || v < p->low))
+                p->low = v;
+            if (keys.node[PK_HIGH] == NULL && (k == 0 || v > p->high))
+                p->high = v;
+        }
+    } else if (keys.node[PK_LOW] == NULL || keys.node[PK_HIGH] == NULL) {
+        return cfg_fail(ctx, line, "parameters.%s: a %s parameter needs %s (or values)",
+                        p->name, p->kind == CFG_INT ? "int" : "float",
+                        keys.node[PK_LOW] == NULL ? "low" : "high");
+    }
+    return cfg_check_range(ctx, p, &keys);
+}
+
+/* ---- the section -------------------------------------------------------------------- */
+
+int cfg_parse_parameters(cfg_ctx *ctx, struct fy_node *node, int line)
+{
+    cfg_config *cfg = ctx->cfg;
+    struct fy_node *map;
+    cfg->parameters_line = line;
+    int rc = cfg_node_deref(ctx, node, line, "parameters", &map);
+    if (rc != 0)
+        return rc;
+    if (fy_node_is_scalar(map)) {
+        cfg_scalar s;
+        rc = cfg_get_scalar(ctx, map, line, "parameters", &s);
+        if (rc == 0 && s.type == HPS_VALUE_NONE)
+            return cfg_fail(ctx, line, "parameters: no parameters given");
+    }
+    rc = cfg_node_mapping(ctx, map, line, "parameters", &map);
+    if (rc != 0)
+        return rc;
+    int count = fy_node_mapping_item_count(map);
+    if (count <= 0)
+        return cfg_fail(ctx, line, "parameters: no parameters given");
+    if ((unsigned)count > CFG_MAX_PARAMS)
+        return cfg_fail(ctx, line, "parameters: too many parameters (%d; at most %u)", count,
+                        CFG_MAX_PARAMS);
+    cfg->params = calloc((size_t)count, sizeof *cfg->params);
+    if (cfg->params == NULL)
+        return cfg_nomem(ctx);
+
+    void *iter = NULL;
+    struct fy_node_pair *pair;
+    for (pair = fy_node_mapping_iterate(map, &iter); pair != NULL;
+         pair = fy_node_mapping_iterate(map, &iter)) {
+        int key_line = cfg_node_line(fy_node_pair_key(pair), line);
+        const char *text;
+        size_t len;
+        rc = cfg_key_text(ctx, fy_node_pair_key(pair), key_line, "parameters", &text, &len);
+        if (rc != 0)
+            return rc;
+        if (!cfg_name_ok(text, len))
+            return cfg_fail(ctx, key_line, "parameters: invalid name '%.*s%s' (use letters, "
+                            "digits, '_', '.' and '-', starting with a letter or '_'; at most "
+                            "%d characters)", (int)(len > 64 ? 64 : len), text,
+                            len > 64 ? "..." : "", CFG_MAX_NAME);
+        for (size_t k = 0; k < cfg->n_params; k++)
+            if (cfg_key_is(text, len, cfg->params[k].name))
+                return cfg_fail(ctx, key_line, "parameters: '%s' is defined twice (lines %d "
+                                "and %d)", cfg->params[k].name, cfg->params[k].line, key_line);
+        cfg_param *p = &cfg->params[cfg->n_params++];
+        p->line = key_line;
+        rc = cfg_strndup(ctx, text, len, &p->name);
+        if (rc != 0)
+            return rc;
+
+        struct fy_node *body;
+        char where[CFG_MAX_NAME + 32];
+        snprintf(where, sizeof where, "parameters.%s", p->name);
+        rc = cfg_node_deref(ctx, fy_node_pair_value(pair), key_line, where, &body);
+        if (rc != 0)
+            return rc;
+        if (fy_node_is_mapping(body))
+            rc = cfg->is_wandb ? cfg_param_wandb(ctx, p, body, key_line)
+                               : cfg_param_native(ctx, p, body, key_line);
+        else if (fy_node_is_sequence(body)) {
+            p->kind = CFG_CATEGORICAL; /* shorthand: `act: [relu, tanh]` */
+            rc = cfg_read_values(ctx, p, body, key_line, where);
+        } else
+            rc = cfg_read_constant(ctx, p, body, key_line, where); /* `dropout: 0.1` */
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+uint64_t cfg_param_grid_count(const cfg_param *p)
+{
+    if (p->kind == CFG_CATEGORICAL || p->kind == CFG_CONSTANT || p->values != NULL)
+        return p->n_values;
+    if (p->grid_points > 0)
+        return p->grid_points;
+    if (p->low == p->high)
+        return 1;
+    double step = p->step > 0.0 ? p->step : (p->kind == CFG_INT ? 1.0 : 0.0);
+    if (step == 0.0)
+        return 0;
+    double cells = floor((p->high - p->low) / step + 1e-9) + 1.0;
+    return cells >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)cells;
+}

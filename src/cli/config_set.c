@@ -1,0 +1,119 @@
+/*
+ * config_set.c -- `--set key=value` overrides of a loaded config. The value goes
+ * through the same key handler and checks as the file, on a copy of the config, so
+ * a refused override leaves the config exactly as it was.
+ */
+#include "config_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A double-quoted YAML scalar holding `value` literally. */
+static char *cfg_quote_yaml(const char *value)
+{
+    size_t len = strlen(value);
+    if (len > CFG_MAX_STRING)
+        len = CFG_MAX_STRING + 1; /* still too long: the reader reports it */
+    char *out = malloc(len * 4 + 3);
+    if (out == NULL)
+        return NULL;
+    char *w = out;
+    *w++ = '"';
+    for (size_t k = 0; k < len; k++) {
+        unsigned char c = (unsigned char)value[k];
+        if (c == '"' || c == '\\') {
+            *w++ = '\\';
+            *w++ = (char)c;
+        } else if (c < 0x20 || c == 0x7f) {
+            w += sprintf(w, "\\x%02x", c);
+        } else {
+            *w++ = (char)c;
+        }
+    }
+    *w++ = '"';
+    *w = '\0';
+    return out;
+}
+
+int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size_t errlen)
+{
+    cfg_ctx ctx;
+    cfg_yaml y;
+    memset(&ctx, 0, sizeof ctx);
+    memset(&y, 0, sizeof y);
+    ctx.err = err;
+    ctx.errlen = errlen;
+    ctx.quiet = 1;
+    char *quoted = NULL, *cwd = NULL;
+    if (cfg == NULL)
+        return cfg_fail(&ctx, 0, "no config to override");
+    const cfg_key_def *def = key != NULL ? cfg_find_key(key, strlen(key)) : NULL;
+    if (def == NULL || !(def->flags & CFG_SETTABLE))
+        return cfg_fail(&ctx, 0, "%s: not a setting that can be overridden",
+                        key != NULL ? key : "(null)");
+    if (value == NULL)
+        value = "";
+    cfg_config work = *cfg; /* handlers replace fields of this copy; see cfg_free_replaced */
+    ctx.cfg = &work;
+    int rc = cfg_cwd(&ctx, &cwd);
+    if (rc != 0)
+        return rc;
+    ctx.base_dir = cwd;
+    const char *text = value;
+    if (def->flags & CFG_TEXT) {
+        quoted = cfg_quote_yaml(value);
+        if (quoted == NULL) {
+            rc = cfg_nomem(&ctx);
+            goto out;
+        }
+        text = quoted;
+    }
+    rc = cfg_yaml_open(&ctx, text, strlen(text), &y);
+    if (rc == -1 && err != NULL && errlen > 0) {
+        char detail[1024];
+        snprintf(detail, sizeof detail, "%s", err);
+        snprintf(err, errlen, "%s: %s", def->key, detail);
+    }
+    struct fy_node *root = rc == 0 && y.doc != NULL ? fy_document_root(y.doc) : NULL;
+    if (rc == 0 && root == NULL)
+        rc = cfg_fail(&ctx, 0, "%s: needs a value", def->key);
+    if (rc == 0)
+        rc = def->fn(&ctx, root, 0, def->key);
+    if (rc == 0)
+        rc = cfg_finish_command(&ctx);
+    if (rc == 0) {
+        rc = cfg_validate(&ctx);
+        if (rc == -1 && err != NULL && errlen > 0) {
+            char detail[1024];
+            snprintf(detail, sizeof detail, "%s", err);
+            snprintf(err, errlen, "%s=%.200s: %s", def->key, value, detail);
+        }
+    }
+out:
+    cfg_yaml_close(&y);
+    free(quoted);
+    free(cwd);
+    if (rc != 0) {
+        cfg_free_replaced(&work, cfg);
+        return rc;
+    }
+    cfg_free_replaced(cfg, &work);
+    *cfg = work;
+    return 0;
+}
+
+int cfg_set_pair(cfg_config *cfg, const char *assignment, char *err, size_t errlen)
+{
+    const char *eq = assignment != NULL ? strchr(assignment, '=') : NULL;
+    if (eq == NULL || eq == assignment || (size_t)(eq - assignment) > 64) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "'%.100s': expected key=value", assignment != NULL ? assignment
+                                                                                    : "(null)");
+        return -1;
+    }
+    char key[65];
+    memcpy(key, assignment, (size_t)(eq - assignment));
+    key[eq - assignment] = '\0';
+    return cfg_set(cfg, key, eq + 1, err, errlen);
+}

@@ -1,0 +1,1083 @@
+/*
+ * test_config.c -- the study file reader (src/cli/config*.c): hpsearch's YAML and W&B
+ * sweep files, every validation error with its FILE:LINE, overrides, caps.
+ *
+ * Data-driven part: tests/unit/configs/bad/ holds one broken file per error, its first
+ * line "# expect: <text the message must contain>"; tests/unit/configs/good/ holds
+ * files that must load (with "# warns: <text>" when a warning is expected).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/config.h"
+#include "testutil.h"
+
+static char err[1024];
+
+/* ---- helpers ------------------------------------------------------------------------ */
+
+static cfg_config *load_ok(const char *text)
+{
+    cfg_config *cfg = NULL;
+    int rc = cfg_load_string(text, strlen(text), "t.yaml", &cfg, err, sizeof err);
+    if (rc != 0)
+        fail_msg("expected the config to load, got %d: %s\n--- config ---\n%s", rc, err, text);
+    assert_non_null(cfg);
+    return cfg;
+}
+
+static void expect_fail(const char *text, const char *needle)
+{
+    cfg_config *cfg = (cfg_config *)1;
+    err[0] = '\0';
+    int rc = cfg_load_string(text, strlen(text), "t.yaml", &cfg, err, sizeof err);
+    if (rc != -1)
+        fail_msg("expected -1 with '%s', got %d\n--- config ---\n%s", needle, rc, text);
+    assert_null(cfg);
+    if (strstr(err, needle) == NULL)
+        fail_msg("expected the message to contain\n  '%s'\nbut it is\n  '%s'", needle, err);
+}
+
+static const cfg_param *param(const cfg_config *cfg, const char *name)
+{
+    for (size_t k = 0; k < cfg->n_params; k++)
+        if (strcmp(cfg->params[k].name, name) == 0)
+            return &cfg->params[k];
+    fail_msg("no parameter '%s'", name);
+    return NULL;
+}
+
+static void assert_words(char **words, size_t n, const char *const *want, size_t n_want)
+{
+    assert_int_equal(n, n_want);
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(words[k], want[k]) != 0)
+            fail_msg("word %zu: expected '%s', got '%s'", k, want[k], words[k]);
+}
+
+static int has_warning(const cfg_config *cfg, const char *needle)
+{
+    for (size_t k = 0; k < cfg->n_warnings; k++)
+        if (strstr(cfg->warnings[k], needle) != NULL)
+            return 1;
+    return 0;
+}
+
+/* The fixture folder next to this source file (absolute under CMake). */
+static const char *fixture_path(const char *sub, const char *name)
+{
+    static char buf[2][4096];
+    static int next;
+    char *out = buf[next++ % 2];
+    const char *file = __FILE__;
+    const char *slash = strrchr(file, '/');
+    int dir_len = slash != NULL ? (int)(slash - file) : 1;
+    snprintf(out, sizeof buf[0], "%.*s/configs/%s%s%s", dir_len, slash != NULL ? file : ".",
+             sub, name != NULL ? "/" : "", name != NULL ? name : "");
+    return out;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted *.yaml names of a fixture folder; returns the count. */
+static size_t list_fixtures(const char *sub, char ***out)
+{
+    DIR *dir = opendir(fixture_path(sub, NULL));
+    if (dir == NULL)
+        fail_msg("cannot open fixture folder %s", fixture_path(sub, NULL));
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *entry;
+    for (entry = readdir(dir); entry != NULL; entry = readdir(dir)) {
+        size_t len = strlen(entry->d_name);
+        if (len < 6 || strcmp(entry->d_name + len - 5, ".yaml") != 0)
+            continue;
+        names = realloc(names, (n + 1) * sizeof *names);
+        assert_non_null(names);
+        names[n] = strdup(entry->d_name);
+        assert_non_null(names[n++]);
+    }
+    closedir(dir);
+    qsort(names, n, sizeof *names, compare_names);
+    *out = names;
+    return n;
+}
+
+/* The text after `tag` on the first line that starts with it ("" if none). */
+static void fixture_tag(const char *path, const char *tag, char *out, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[1024];
+    out[0] = '\0';
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, tag, strlen(tag)) == 0) {
+            snprintf(out, len, "%s", line + strlen(tag));
+            out[strcspn(out, "\n")] = '\0';
+            break;
+        }
+    }
+    fclose(f);
+}
+
+/* ---- fixtures ----------------------------------------------------------------------- */
+
+static void test_bad_fixtures(void **state)
+{
+    (void)state;
+    char **names;
+    size_t n = list_fixtures("bad", &names);
+    assert_true(n >= 80);
+    size_t failures = 0;
+    for (size_t k = 0; k < n; k++) {
+        const char *path = fixture_path("bad", names[k]);
+        char want[1024];
+        fixture_tag(path, "# expect: ", want, sizeof want);
+        if (want[0] == '\0')
+            fail_msg("%s has no '# expect:' line", names[k]);
+        cfg_config *cfg = (cfg_config *)1;
+        err[0] = '\0';
+        int rc = cfg_load(path, &cfg, err, sizeof err);
+        /* Messages name the file as given, so "bad/x.yaml:5:" ends with "x.yaml:5:". */
+        if (rc != -1 || cfg != NULL || strstr(err, want) == NULL || strstr(err, path) != err) {
+            print_error("%s: rc %d\n  expected: %s\n  got:      %s\n", names[k], rc, want, err);
+            failures++;
+        }
+        cfg_free(rc == 0 ? cfg : NULL);
+        free(names[k]);
+    }
+    free(names);
+    assert_int_equal(failures, 0);
+}
+
+static void test_good_fixtures(void **state)
+{
+    (void)state;
+    char **names;
+    size_t n = list_fixtures("good", &names);
+    assert_true(n >= 6);
+    for (size_t k = 0; k < n; k++) {
+        const char *path = fixture_path("good", names[k]);
+        cfg_config *cfg = NULL;
+        if (cfg_load(path, &cfg, err, sizeof err) != 0)
+            fail_msg("%s: %s", names[k], err);
+        char warns[256];
+        fixture_tag(path, "# warns: ", warns, sizeof warns);
+        if (warns[0] != '\0' && !has_warning(cfg, warns))
+            fail_msg("%s: expected a warning containing '%s'", names[k], warns);
+        if (warns[0] == '\0' && cfg->n_warnings != 0)
+            fail_msg("%s: unexpected warning: %s", names[k], cfg->warnings[0]);
+        assert_true(cfg->n_params > 0);
+        assert_true(cfg->n_command > 0 || cfg->shell_command != NULL);
+        cfg_free(cfg);
+        free(names[k]);
+    }
+    free(names);
+}
+
+/* Loads text that may be anything: it must load, or fail with a message naming the file. */
+static void load_any(const char *text, size_t len, const char *what, size_t at)
+{
+    cfg_config *cfg = NULL;
+    err[0] = '\0';
+    int rc = cfg_load_string(text, len, "cut.yaml", &cfg, err, sizeof err);
+    if (rc == 0) {
+        assert_non_null(cfg);
+        cfg_free(cfg);
+        return;
+    }
+    if (rc != -1 || cfg != NULL || strncmp(err, "cut.yaml", 8) != 0)
+        fail_msg("%s at %zu: rc %d, message without the file: %s", what, at, rc, err);
+}
+
+static size_t read_fixture(const char *sub, const char *name, char *text, size_t cap)
+{
+    FILE *f = fopen(fixture_path(sub, name), "r");
+    assert_non_null(f);
+    size_t len = fread(text, 1, cap, f);
+    fclose(f);
+    return len;
+}
+
+/* Every prefix of every fixture (a file cut anywhere) loads or fails cleanly. */
+static void test_truncated_inputs(void **state)
+{
+    (void)state;
+    const char *subs[] = {"good", "bad"};
+    for (size_t s = 0; s < 2; s++) {
+        char **names;
+        size_t n = list_fixtures(subs[s], &names);
+        for (size_t k = 0; k < n; k++) {
+            char text[8192];
+            size_t len = read_fixture(subs[s], names[k], text, sizeof text);
+            for (size_t cut = 0; cut <= len; cut += s == 0 ? 1 : 5)
+                load_any(text, cut, names[k], cut);
+            free(names[k]);
+        }
+        free(names);
+    }
+}
+
+/* Random byte edits of the good fixtures (a fixed-seed xorshift, so failures repeat). */
+static void test_mutated_inputs(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "{}[],:-#&*!|>'\"\\ \n\t0123456789.eE+abc~$%@`?";
+    uint64_t rng = 0x9e3779b97f4a7c15u;
+    char **names;
+    size_t n = list_fixtures("good", &names);
+    for (size_t k = 0; k < n; k++) {
+        char original[8192], text[8300];
+        size_t len = read_fixture("good", names[k], original, sizeof original);
+        for (int round = 0; round < 300; round++) {
+            memcpy(text, original, len);
+            size_t cur = len;
+            for (int edit = 0; edit < 1 + round % 4; edit++) {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                size_t at = (size_t)(rng % (cur + 1));
+                char c = alphabet[(rng >> 32) % (sizeof alphabet - 1)];
+                if ((rng >> 40) % 3 == 0 && cur + 1 < sizeof text) { /* insert */
+                    memmove(text + at + 1, text + at, cur - at);
+                    text[at] = c;
+                    cur++;
+                } else if ((rng >> 40) % 3 == 1 && at < cur) { /* delete */
+                    memmove(text + at, text + at + 1, cur - at - 1);
+                    cur--;
+                } else if (at < cur) { /* replace */
+                    text[at] = c;
+                }
+            }
+            load_any(text, cur, names[k], (size_t)round);
+        }
+        free(names[k]);
+    }
+    free(names);
+}
+
+/* ---- the native format -------------------------------------------------------------- */
+
+static void test_native_example(void **state)
+{
+    (void)state;
+    cfg_config *cfg = NULL;
+    const char *path = fixture_path("good", "native_grid.yaml");
+    assert_int_equal(cfg_load(path, &cfg, err, sizeof err), 0);
+    assert_string_equal(cfg->path, path);
+    char *dir = realpath(fixture_path("good", NULL), NULL);
+    assert_non_null(dir);
+    assert_string_equal(cfg->dir, dir);
+    char storage[4200];
+    snprintf(storage, sizeof storage, "sqlite:%s/hpsearch.db", dir);
+    assert_string_equal(cfg->storage, storage);
+    free(dir);
+    assert_string_equal(cfg->study_name, "mlp-grid");
+    assert_int_equal(cfg->direction, HPS_MAXIMIZE);
+    assert_string_equal(cfg->metric, "val_acc");
+    assert_string_equal(cfg->sampler, "grid");
+    assert_true(cfg->has_seed);
+    assert_int_equal(cfg->seed, 42);
+    assert_int_equal(cfg->n_trials, 18);
+    assert_int_equal(cfg->parallel, 2);
+    assert_true(cfg->timeout == 3600.0 && cfg->trial_timeout == 600.0);
+    assert_int_equal(cfg->retries, 1);
+    const char *const gpus[] = {"0", "1"};
+    assert_words(cfg->gpus, cfg->n_gpus, gpus, 2);
+    assert_true(cfg->heartbeat_interval == 5.0 && cfg->heartbeat_grace == 60.0);
+    const char *const words[] = {"${interpreter}", "train.py", "--lr", "{lr}", "--hidden-size",
+                                 "{hidden_size}", "--epochs", "{epochs}"};
+    assert_words(cfg->command, cfg->n_command, words, 8);
+    assert_null(cfg->shell_command);
+    assert_false(cfg->is_wandb);
+    assert_int_equal(cfg->n_params, 7);
+    assert_string_equal(cfg->params[0].name, "lr"); /* file order */
+    assert_string_equal(cfg->params[6].name, "seed");
+
+    const cfg_param *p = param(cfg, "lr");
+    assert_int_equal(p->kind, CFG_CATEGORICAL);
+    assert_int_equal(p->line, 19);
+    assert_int_equal(p->n_values, 3);
+    assert_int_equal(p->values[1].type, HPS_VALUE_FLOAT);
+    assert_true(p->values[1].u.f == 0.01);
+    p = param(cfg, "hidden_size");
+    assert_int_equal(p->kind, CFG_INT);
+    assert_true(p->low == 32 && p->high == 256 && p->step == 0 && p->flags == 0);
+    p = param(cfg, "epochs");
+    assert_true(p->kind == CFG_INT && p->step == 5);
+    p = param(cfg, "wd");
+    assert_int_equal(p->kind, CFG_FLOAT);
+    assert_true(p->low == 1.0e-6 && p->high == 1.0e-2);
+    assert_int_equal(p->flags, HPS_LOG);
+    assert_int_equal(p->grid_points, 4);
+    assert_null(p->values);
+    p = param(cfg, "act");
+    assert_int_equal(p->values[0].type, HPS_VALUE_STRING);
+    assert_string_equal(p->values[1].u.s, "tanh");
+    p = param(cfg, "dropout");
+    assert_int_equal(p->kind, CFG_CONSTANT);
+    assert_int_equal(p->n_values, 1);
+    assert_true(p->values[0].type == HPS_VALUE_FLOAT && p->values[0].u.f == 0.1);
+    p = param(cfg, "seed");
+    assert_true(p->kind == CFG_CONSTANT && p->values[0].type == HPS_VALUE_INT &&
+                p->values[0].u.i == 7);
+    /* 3 lr x 225 hidden x 5 epochs x 4 wd x 2 act x 1 x 1 */
+    assert_int_equal(cfg_grid_size(cfg), 3u * 225u * 5u * 4u * 2u);
+    assert_int_equal(cfg->n_warnings, 0);
+    cfg_free(cfg);
+}
+
+static void test_native_other_forms(void **state)
+{
+    (void)state;
+    cfg_config *cfg = NULL;
+    assert_int_equal(cfg_load(fixture_path("good", "native_random.yaml"), &cfg, err, sizeof err),
+                     0);
+    assert_string_equal(cfg->study_name, "native_random"); /* file name without extension */
+    assert_int_equal(cfg->direction, HPS_MINIMIZE);
+    assert_string_equal(cfg->sampler, "random");
+    assert_true(cfg->has_seed && cfg->seed == 1);
+    assert_true(cfg->timeout == 7200.0 && cfg->trial_timeout == 5400.0);
+    const char *const gpus[] = {"0", "1", "2"};
+    assert_words(cfg->gpus, cfg->n_gpus, gpus, 3);
+    assert_string_equal(cfg->interpreter, "/usr/bin/python3.11");
+    assert_non_null(strstr(cfg->log_dir, "/configs/good/logs/run1"));
+    assert_true(cfg->log_dir[0] == '/');
+    assert_int_equal(cfg->n_command, 8);
+    const cfg_param *p = param(cfg, "lr"); /* 1e-5 is a float in YAML 1.2 */
+    assert_true(p->kind == CFG_FLOAT && p->low == 1e-5 && p->high == 1e-1 && p->flags == HPS_LOG);
+    p = param(cfg, "layers");
+    assert_true(p->kind == CFG_INT && p->low == 1 && p->high == 4);
+    p = param(cfg, "optimizer"); /* a bare list */
+    assert_true(p->kind == CFG_CATEGORICAL && p->n_values == 3);
+    assert_string_equal(p->values[2].u.s, "adamw");
+    p = param(cfg, "use_bn");
+    assert_true(p->values[0].type == HPS_VALUE_BOOL && p->values[0].u.b == 1);
+    assert_true(p->values[1].type == HPS_VALUE_BOOL && p->values[1].u.b == 0);
+    p = param(cfg, "momentum"); /* float with explicit grid values: bounds from the values */
+    assert_true(p->kind == CFG_FLOAT && p->n_values == 3 && p->low == 0.8 && p->high == 0.99);
+    p = param(cfg, "width");
+    assert_true(p->kind == CFG_INT && p->flags == HPS_LOG && p->step == 16);
+    assert_int_equal(cfg_grid_size(cfg), 0); /* lr has no finite grid */
+    cfg_free(cfg);
+
+    assert_int_equal(cfg_load(fixture_path("good", "native_shell.yaml"), &cfg, err, sizeof err),
+                     0);
+    assert_true(cfg->shell);
+    assert_string_equal(cfg->shell_command,
+                        "python3 train.py --lr {lr} 2>&1 | tee \"run-{lr}.log\"");
+    assert_null(cfg->command);
+    assert_true(cfg->shuffle && cfg->has_seed && cfg->seed == 3);
+    assert_string_equal(cfg->sampler, "grid");
+    cfg_free(cfg);
+}
+
+static void test_scalar_types(void **state)
+{
+    (void)state;
+    cfg_config *cfg = load_ok(
+        "metric: m\ncommand: run\nparameters:\n"
+        "  v: {values: [1, 1.0, 1e-3, '1', \"2\", true, False, yes, no, on, off, 0x10, 0o17,\n"
+        "               .inf, -.5, +3, 007, !!str 5, !!float 6, text with spaces, ~x]}\n");
+    const cfg_param *p = param(cfg, "v");
+    assert_int_equal(p->n_values, 21);
+    const hps_value *v = p->values;
+    assert_true(v[0].type == HPS_VALUE_INT && v[0].u.i == 1);
+    assert_true(v[1].type == HPS_VALUE_FLOAT && v[1].u.f == 1.0);
+    assert_true(v[2].type == HPS_VALUE_FLOAT && v[2].u.f == 1e-3);
+    assert_true(v[3].type == HPS_VALUE_STRING && strcmp(v[3].u.s, "1") == 0);
+    assert_true(v[4].type == HPS_VALUE_STRING && strcmp(v[4].u.s, "2") == 0);
+    assert_true(v[5].type == HPS_VALUE_BOOL && v[5].u.b == 1);
+    assert_true(v[6].type == HPS_VALUE_BOOL && v[6].u.b == 0);
+    for (int k = 7; k <= 10; k++) /* YAML 1.1 booleans are text under YAML 1.2 */
+        assert_int_equal(v[k].type, HPS_VALUE_STRING);
+    assert_string_equal(v[9].u.s, "on");
+    assert_true(v[11].type == HPS_VALUE_INT && v[11].u.i == 16);
+    assert_true(v[12].type == HPS_VALUE_INT && v[12].u.i == 15);
+    assert_true(v[13].type == HPS_VALUE_FLOAT && isinf(v[13].u.f));
+    assert_true(v[14].type == HPS_VALUE_FLOAT && v[14].u.f == -0.5);
+    assert_true(v[15].type == HPS_VALUE_INT && v[15].u.i == 3);
+    assert_true(v[16].type == HPS_VALUE_INT && v[16].u.i == 7);
+    assert_true(v[17].type == HPS_VALUE_STRING && strcmp(v[17].u.s, "5") == 0);
+    assert_true(v[18].type == HPS_VALUE_FLOAT && v[18].u.f == 6.0);
+    assert_string_equal(v[19].u.s, "text with spaces");
+    assert_string_equal(v[20].u.s, "~x");
+    cfg_free(cfg);
+
+    expect_fail("metric: m\ncommand: run\nparameters:\n  n: {values: [99999999999999999999]}\n",
+                "t.yaml:4: parameters.n.values: the integer 99999999999999999999 is out of range");
+    expect_fail("metric: m\ncommand: run\nparameters:\n  n: {values: [!!int 1.5]}\n",
+                "t.yaml:4: parameters.n.values: '1.5' is not an integer");
+}
+
+static void test_native_inference(void **state)
+{
+    (void)state;
+    cfg_config *cfg = load_ok(
+        "metric: m\ncommand: run\nparameters:\n"
+        "  a: {low: 0, high: 10}\n"            /* ints -> int */
+        "  b: {low: 0, high: 1.0}\n"           /* a float -> float */
+        "  c: {low: 0, high: 1, step: 0.25}\n" /* a float step -> float */
+        "  d: {low: 3, high: 3}\n"             /* low == high: a fixed value */
+        "  e: {type: int, values: [4, 2.0, 8]}\n"
+        "  f: {type: constant, value: hello}\n"
+        "  g: {type: categorical, values: [x]}\n"
+        "  h: {low: 1, high: 1000, log: true, grid_points: 4}\n");
+    assert_int_equal(param(cfg, "a")->kind, CFG_INT);
+    assert_int_equal(param(cfg, "b")->kind, CFG_FLOAT);
+    assert_int_equal(param(cfg, "c")->kind, CFG_FLOAT);
+    assert_true(param(cfg, "d")->low == 3 && param(cfg, "d")->high == 3);
+    const cfg_param *e = param(cfg, "e");
+    assert_true(e->kind == CFG_INT && e->low == 2 && e->high == 8);
+    assert_true(e->values[1].type == HPS_VALUE_INT && e->values[1].u.i == 2);
+    assert_string_equal(param(cfg, "f")->values[0].u.s, "hello");
+    assert_int_equal(param(cfg, "g")->kind, CFG_CATEGORICAL);
+    assert_true(param(cfg, "h")->kind == CFG_INT && param(cfg, "h")->grid_points == 4);
+    cfg_free(cfg);
+
+    expect_fail("metric: m\ncommand: run\nparameters:\n  x: {log: true}\n",
+                "t.yaml:4: parameters.x: needs values, value, or low and high");
+    expect_fail("metric: m\ncommand: run\nparameters:\n  x:\n",
+                "t.yaml:4: parameters.x: needs a value");
+    expect_fail("metric: m\ncommand: run\nparameters:\n  e: {type: int, values: [1, 2.5]}\n",
+                "t.yaml:4: parameters.e.values: 2.5 is not a whole number (parameter 'e' is "
+                "an int)");
+    expect_fail("metric: m\ncommand: run\nparameters:\n  e: {type: float, values: [1, x]}\n",
+                "t.yaml:4: parameters.e.values: 'x' is not a number (parameter 'e' is a float)");
+    expect_fail("metric: m\ncommand: run\nparameters:\n  x: {low: 1, high: 3, grid_points: 5}\n",
+                "t.yaml:4: parameters.x.grid_points: 5 points are more than the 3 whole numbers");
+    expect_fail("metric: m\ncommand: run\nparameters:\n"
+                "  x: {low: 0.0, high: 1.0, grid_points: 1}\n",
+                "t.yaml:4: parameters.x.grid_points: needs at least 2 points");
+    expect_fail("metric: m\ncommand: run\nparameters:\n  x: {low: 0.0, high: .inf}\n",
+                "t.yaml:4: parameters.x.high: must be a finite number");
+    expect_fail("metric: m\ncommand: run\nparameters:\n  x: {low: 0.1, high: 1, log: 1}\n",
+                "t.yaml:4: parameters.x.log: must be true or false, not 1");
+    expect_fail("metric: m\ncommand: run\nparameters:\n  x: {value: 1, low: 0}\n",
+                "t.yaml:4: parameters.x.low: cannot be used with a constant (value)");
+}
+
+static void test_grid_sampler(void **state)
+{
+    (void)state;
+    cfg_config *cfg = load_ok("metric: m\ncommand: run\nsampler: grid\nparameters:\n"
+                              "  a: {low: 0.0, high: 1.0, step: 0.1}\n"
+                              "  b: {low: 1.0e-4, high: 1.0, log: true, grid_points: 5}\n"
+                              "  c: {low: 1, high: 100}\n"
+                              "  d: [x, y]\n  e: 3\n");
+    assert_int_equal(cfg_grid_size(cfg), 11u * 5u * 100u * 2u);
+    cfg_free(cfg);
+    /* exactly at the cap is allowed, one more cell is not */
+    cfg = load_ok("metric: m\ncommand: run\nsampler: grid\nparameters:\n"
+                  "  a: {low: 1, high: 10000}\n  b: {low: 1, high: 1000}\n");
+    assert_int_equal(cfg_grid_size(cfg), CFG_MAX_GRID_CELLS);
+    cfg_free(cfg);
+    expect_fail("metric: m\ncommand: run\nsampler: grid\nparameters:\n"
+                "  a: {low: 1, high: 10000}\n  b: {low: 1, high: 1000}\n  c: [p, q]\n",
+                "t.yaml:4: the grid has 20000000 cells, more than the 10000000 allowed; "
+                "parameter 'a' alone has 10000 values (line 5)");
+    expect_fail("metric: m\ncommand: run\nsampler: grid\nparameters:\n"
+                "  a: {low: 0, high: 1000000000000000}\n  b: {low: 0, high: 1000000000000000}\n"
+                "  c: {low: 0, high: 1000000000000000}\n  d: {low: 0, high: 1000000000000000}\n"
+                "  e: {low: 0, high: 1000000000000000}\n",
+                "the grid has more than 18446744073709551614 cells");
+}
+
+static void test_commands(void **state)
+{
+    (void)state;
+    cfg_config *cfg = load_ok("metric: m\nparameters: {x: 1}\n"
+                              "command: >-\n  python3 \"a b\" 'c \"d\"' e\\ f \"g\\\"h\\\\i\"\n"
+                              "  '' \"\" x'y'z --lr={lr}\n");
+    const char *const words[] = {"python3", "a b", "c \"d\"", "e f", "g\"h\\i", "", "", "xyz",
+                                 "--lr={lr}"};
+    assert_words(cfg->command, cfg->n_command, words, 9);
+    assert_string_equal(cfg->command_string,
+                        "python3 \"a b\" 'c \"d\"' e\\ f \"g\\\"h\\\\i\" '' \"\" x'y'z --lr={lr}");
+    assert_int_equal(cfg->n_warnings, 0);
+    cfg_free(cfg);
+
+    cfg = load_ok("metric: m\nparameters: {x: 1}\ncommand: python3 t.py > out.txt\n");
+    assert_true(has_warning(cfg, "t.yaml:3: command: '>' is passed literally because no shell "
+                                 "runs the command; write `shell: true`"));
+    cfg_free(cfg);
+    cfg = load_ok("metric: m\nparameters: {x: 1}\ncommand: python3 t.py --data $DATA\n");
+    assert_true(has_warning(cfg, "t.yaml:3: command: $VARIABLES are passed literally"));
+    cfg_free(cfg);
+    cfg = load_ok("metric: m\nparameters: {x: 1}\ncommand: [python3, t.py, 3, '|']\n");
+    const char *const list[] = {"python3", "t.py", "3", "|"};
+    assert_words(cfg->command, cfg->n_command, list, 4);
+    assert_null(cfg->command_string);
+    assert_int_equal(cfg->n_warnings, 0); /* a list is never split, nothing to warn about */
+    cfg_free(cfg);
+
+    expect_fail("metric: m\nparameters: {x: 1}\ncommand: 'python3 \"unclosed'\n",
+                "t.yaml:3: command: unterminated double quote");
+    expect_fail("metric: m\nparameters: {x: 1}\ncommand: 'python3 x\\'\n",
+                "t.yaml:3: command: ends with a lone backslash");
+    expect_fail("metric: m\nparameters: {x: 1}\ncommand: '   '\n", "t.yaml:3: command: is empty");
+    expect_fail("metric: m\nparameters: {x: 1}\ncommand: [python3, ~]\n",
+                "t.yaml:3: command: item 2 is null");
+    expect_fail("metric: m\nparameters: {x: 1}\ncommand: [python3, [a]]\n",
+                "t.yaml:3: command: must be a single value, not a list");
+}
+
+static void test_storage_and_paths(void **state)
+{
+    (void)state;
+    char cwd[PATH_MAX], want[PATH_MAX + 64];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    const char *body = "metric: m\ncommand: run\nparameters: {x: 1}\n";
+    char text[512];
+    struct { const char *storage, *want_suffix; int relative; } cases[] = {
+        {"sqlite:hp.db", "/hp.db", 1},
+        {"sqlite:sub/hp.db", "/sub/hp.db", 1},
+        {"sqlite:///rel.db", "/rel.db", 1},
+        {"sqlite:////abs/x.db", "sqlite:/abs/x.db", 0},
+        {"sqlite:/abs/y.db", "sqlite:/abs/y.db", 0},
+        {":memory:", ":memory:", 0},
+        {"sqlite::memory:", "sqlite::memory:", 0},
+        {"postgresql://u@h/db", "postgresql://u@h/db", 0},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        snprintf(text, sizeof text, "%sstorage: \"%s\"\n", body, cases[k].storage);
+        cfg_config *cfg = load_ok(text);
+        if (cases[k].relative)
+            snprintf(want, sizeof want, "sqlite:%s%s", cwd, cases[k].want_suffix);
+        else
+            snprintf(want, sizeof want, "%s", cases[k].want_suffix);
+        assert_string_equal(cfg->storage, want);
+        assert_string_equal(cfg->dir, cwd);
+        cfg_free(cfg);
+    }
+    cfg_config *cfg = load_ok(body);
+    snprintf(want, sizeof want, "sqlite:%s/hpsearch.db", cwd);
+    assert_string_equal(cfg->storage, want);
+    assert_null(cfg->log_dir);
+    assert_string_equal(cfg->study_name, "t");
+    cfg_free(cfg);
+    const char *home = getenv("HOME");
+    if (home != NULL && home[0] == '/') {
+        snprintf(text, sizeof text, "%sstorage: sqlite:~/exp/hp.db\nlog_dir: ~/logs\n", body);
+        cfg = load_ok(text);
+        snprintf(want, sizeof want, "sqlite:%s/exp/hp.db", home);
+        assert_string_equal(cfg->storage, want);
+        snprintf(want, sizeof want, "%s/logs", home);
+        assert_string_equal(cfg->log_dir, want);
+        cfg_free(cfg);
+    }
+    snprintf(text, sizeof text, "%sstorage: sqlite://host/db\n", body);
+    expect_fail(text, "t.yaml:4: storage: 'sqlite://host/db' names a host");
+    snprintf(text, sizeof text, "%sstorage: 'sqlite:'\n", body);
+    expect_fail(text, "t.yaml:4: storage: sqlite: needs a file path");
+    snprintf(text, sizeof text, "%sstorage: mysql://x\n", body);
+    expect_fail(text, "t.yaml:4: storage: 'mysql://x' is not a storage URL");
+
+    /* A real file: trials run in its directory, relative paths resolve there. */
+    const char *path = testutil_write_file("exp.v2.yaml", "metric: m\ncommand: run\n"
+                                           "parameters: {x: 1}\nlog_dir: logs\n");
+    assert_int_equal(cfg_load(path, &cfg, err, sizeof err), 0);
+    char *dir = realpath(testutil_tmpdir(), NULL);
+    assert_string_equal(cfg->dir, dir);
+    snprintf(want, sizeof want, "%s/logs", dir);
+    assert_string_equal(cfg->log_dir, want);
+    snprintf(want, sizeof want, "sqlite:%s/hpsearch.db", dir);
+    assert_string_equal(cfg->storage, want);
+    assert_string_equal(cfg->study_name, "exp.v2");
+    free(dir);
+    cfg_free(cfg);
+}
+
+static void test_interpreter_default(void **state)
+{
+    (void)state;
+    const char *text = "metric: m\ncommand: run\nparameters: {x: 1}\n";
+    unsetenv("HPSEARCH_PYTHON");
+    cfg_config *cfg = load_ok(text);
+    assert_string_equal(cfg->interpreter, "python3");
+    cfg_free(cfg);
+    setenv("HPSEARCH_PYTHON", "/opt/venv/bin/python", 1);
+    cfg = load_ok(text);
+    assert_string_equal(cfg->interpreter, "/opt/venv/bin/python");
+    cfg_free(cfg);
+    unsetenv("HPSEARCH_PYTHON");
+}
+
+static void test_durations(void **state)
+{
+    (void)state;
+    struct { const char *text; double seconds; } ok[] = {
+        {"30s", 30}, {"90m", 5400}, {"2h", 7200}, {"1h30m", 5400}, {"1.5h", 5400},
+        {"1d", 86400}, {"250ms", 0.25}, {"3600", 3600}, {" 2 min ", 120}, {"1h 1m 1s", 3661},
+    };
+    for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++) {
+        double s = -1;
+        if (cfg_parse_duration(ok[k].text, &s) != 0 || fabs(s - ok[k].seconds) > 1e-9)
+            fail_msg("'%s': expected %g s, got %g", ok[k].text, ok[k].seconds, s);
+    }
+    const char *bad[] = {"", "s", "soon", "5x", "-5s", "1h30", "5 5", "1e3s", ".s", "2..5h",
+                         "99999999999d"};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        double s;
+        if (cfg_parse_duration(bad[k], &s) == 0)
+            fail_msg("'%s' should not parse (got %g)", bad[k], s);
+    }
+    cfg_config *cfg = load_ok("metric: m\ncommand: run\nparameters: {x: 1}\ntimeout: 1.5\n"
+                              "trial_timeout: \"45s\"\nheartbeat_interval: 2\n"
+                              "heartbeat_grace: 1m\n");
+    assert_true(cfg->timeout == 1.5 && cfg->trial_timeout == 45 && cfg->heartbeat_grace == 60 &&
+                cfg->heartbeat_interval == 2);
+    cfg_free(cfg);
+}
+
+/* ---- W&B sweep files ---------------------------------------------------------------- */
+
+static void test_wandb_random(void **state)
+{
+    (void)state;
+    cfg_config *cfg = NULL;
+    assert_int_equal(cfg_load(fixture_path("good", "wandb_random.yaml"), &cfg, err, sizeof err),
+                     0);
+    assert_true(cfg->is_wandb);
+    assert_string_equal(cfg->program, "train.py");
+    assert_string_equal(cfg->sampler, "random");
+    assert_int_equal(cfg->n_trials, 20);
+    assert_string_equal(cfg->metric, "val_acc");
+    assert_int_equal(cfg->direction, HPS_MAXIMIZE);
+    assert_true(cfg->has_target && cfg->target == 0.99);
+    const char *const words[] = {"${env}", "${interpreter}", "${program}", "--config",
+                                 "your-training-config.json", "${args}"};
+    assert_words(cfg->command, cfg->n_command, words, 6);
+    const cfg_param *p = param(cfg, "learning_rate"); /* min 0 (int), max 0.1 -> uniform */
+    assert_true(p->kind == CFG_FLOAT && p->low == 0 && p->high == 0.1 && p->flags == 0);
+    p = param(cfg, "batch_size"); /* q_log_uniform_values with int q -> int, log, step q */
+    assert_true(p->kind == CFG_INT && p->low == 32 && p->high == 256 && p->step == 8);
+    assert_int_equal(p->flags, HPS_LOG);
+    p = param(cfg, "weight_decay");
+    assert_true(p->kind == CFG_FLOAT && p->flags == HPS_LOG && p->low == 1e-5);
+    p = param(cfg, "layers"); /* int min/max -> int_uniform */
+    assert_true(p->kind == CFG_INT && p->low == 1 && p->high == 4 && p->step == 0);
+    assert_int_equal(param(cfg, "optimizer")->kind, CFG_CATEGORICAL);
+    p = param(cfg, "epochs");
+    assert_true(p->kind == CFG_CONSTANT && p->values[0].u.i == 5);
+    assert_int_equal(cfg->n_metadata, 1);
+    assert_string_equal(cfg->metadata_keys[0], "description");
+    assert_string_equal(cfg->metadata_values[0], "learning rate and batch size");
+    assert_false(cfg->early_terminate);
+    assert_int_equal(cfg->n_warnings, 0);
+    cfg_free(cfg);
+}
+
+static void test_wandb_grid_and_defaults(void **state)
+{
+    (void)state;
+    cfg_config *cfg = NULL;
+    assert_int_equal(cfg_load(fixture_path("good", "wandb_grid.yaml"), &cfg, err, sizeof err), 0);
+    assert_string_equal(cfg->sampler, "grid");
+    assert_string_equal(cfg->study_name, "grid-sweep");
+    assert_int_equal(cfg->direction, HPS_MINIMIZE);
+    assert_int_equal(cfg->n_trials, 0);
+    const char *const words[] = {"${env}", "${interpreter}", "${program}", "${args}"};
+    assert_words(cfg->command, cfg->n_command, words, 4);
+    assert_int_equal(cfg_grid_size(cfg), 2 * 3 * 3 * 1);
+    assert_int_equal(cfg->n_metadata, 2);
+    assert_string_equal(cfg->metadata_keys[0], "project");
+    assert_string_equal(cfg->metadata_values[1], "my-team");
+    cfg_free(cfg);
+
+    assert_int_equal(cfg_load(fixture_path("good", "wandb_hydra.yaml"), &cfg, err, sizeof err),
+                     0);
+    assert_true(cfg->early_terminate);
+    char want[4200];
+    snprintf(want, sizeof want, "%s:14: early_terminate is not supported yet; trials run to "
+             "completion without early stopping", fixture_path("good", "wandb_hydra.yaml"));
+    assert_int_equal(cfg->n_warnings, 1);
+    assert_string_equal(cfg->warnings[0], want);
+    const cfg_param *p = param(cfg, "params.beta"); /* log_uniform: exponents */
+    assert_true(p->kind == CFG_FLOAT && p->flags == HPS_LOG);
+    assert_true(fabs(p->low - 0.01) < 1e-12 && fabs(p->high - 10.0) < 1e-12);
+    p = param(cfg, "params.n_units");
+    assert_true(p->kind == CFG_INT && p->step == 16 && p->low == 16 && p->high == 128);
+    assert_string_equal(cfg->metadata_keys[0], "controller");
+    assert_string_equal(cfg->metadata_values[0], "{type: local}");
+    assert_string_equal(cfg->command[3], "+experiment=MNIST_VAE");
+    cfg_free(cfg);
+}
+
+static void test_wandb_q_distributions(void **state)
+{
+    (void)state;
+    cfg_config *cfg = load_ok(
+        "program: p.py\nmethod: random\nmetric: {name: m}\nparameters:\n"
+        "  a: {distribution: q_uniform, min: 0.0, max: 1.0, q: 0.1}\n"     /* float q -> float */
+        "  b: {distribution: q_uniform, min: 0, max: 10, q: 2}\n"          /* int q -> int */
+        "  c: {distribution: q_log_uniform_values, min: 9.5, max: 3000.5}\n" /* q defaults 1 */
+        "  d: {distribution: q_log_uniform_values, min: 300.0, max: 3000.0, q: 32}\n"
+        "  e: {distribution: q_log_uniform, min: 3.4657359027997265, max: 5.545177444479562}\n"
+        "  f: {distribution: q_log_uniform_values, min: 1, max: 100, q: 8}\n"
+        "  g: {distribution: q_uniform, min: 0, max: 1, q: 1.0}\n");       /* 1.0: float */
+    const cfg_param *p = param(cfg, "a");
+    assert_true(p->kind == CFG_FLOAT && p->step == 0.1 && p->low == 0.0 && p->high == 1.0);
+    p = param(cfg, "b");
+    assert_true(p->kind == CFG_INT && p->step == 2 && p->low == 0 && p->high == 10);
+    p = param(cfg, "c"); /* W&B rounds: round(9.5) = 10, round(3000.5) = 3000 */
+    assert_true(p->kind == CFG_INT && p->step == 1 && p->low == 10 && p->high == 3000);
+    p = param(cfg, "d"); /* multiples of 32 from round(300/32) = 9 to round(3000/32) = 94 */
+    assert_true(p->kind == CFG_INT && p->low == 288 && p->high == 3008 && p->flags == HPS_LOG);
+    p = param(cfg, "e"); /* exp(log 32) .. exp(log 256), rounding noise snapped away */
+    assert_true(p->kind == CFG_INT && p->low == 32 && p->high == 256);
+    p = param(cfg, "f"); /* log cannot start at round(1/8)*8 = 0 */
+    assert_true(p->low == 8 && p->high == 96);
+    p = param(cfg, "g");
+    assert_true(p->kind == CFG_FLOAT && p->step == 1.0);
+    assert_true(has_warning(cfg, "t.yaml:7: parameters.c: min and max moved to multiples of q (1)"
+                                 ", as W&B rounds: 10..3000"));
+    assert_true(has_warning(cfg, "t.yaml:8: parameters.d: min and max moved"));
+    assert_false(has_warning(cfg, "parameters.e:"));
+    assert_false(has_warning(cfg, "parameters.b:"));
+    cfg_free(cfg);
+
+    expect_fail("program: p.py\nmetric: {name: m}\nparameters:\n"
+                "  a: {distribution: q_log_uniform_values, min: 1, max: 3, q: 8}\n",
+                "t.yaml:4: parameters.a: no multiple of q (8) lies between min (1) and max (3)");
+    cfg = load_ok("program: p.py\nmetric: {name: m}\nparameters:\n" /* W&B: always 0 */
+                  "  a: {distribution: q_uniform, min: 0.1, max: 0.2, q: 1}\n");
+    assert_true(cfg->params[0].kind == CFG_INT && cfg->params[0].low == 0 &&
+                cfg->params[0].high == 0);
+    cfg_free(cfg);
+    expect_fail("program: p.py\nmetric: {name: m}\nparameters:\n"
+                "  a: {distribution: q_uniform, min: 0, max: 1, q: 0}\n",
+                "t.yaml:4: parameters.a.q: must be greater than 0");
+    expect_fail("program: p.py\nmetric: {name: m}\nparameters:\n"
+                "  a: {distribution: log_uniform, min: 0, max: 800}\n",
+                "t.yaml:4: parameters.a: exp(min)..exp(max) is out of the range of doubles");
+    expect_fail("program: p.py\nmetric: {name: m}\nparameters:\n  a: {distribution: uniform}\n",
+                "t.yaml:4: parameters.a: distribution 'uniform' needs min and max");
+    expect_fail("program: p.py\nmetric: {name: m}\nparameters:\n  a: {distribution: categorical}\n",
+                "t.yaml:4: parameters.a: distribution 'categorical' needs values");
+    expect_fail("program: p.py\nmetric: {name: m}\nparameters:\n"
+                "  a: {distribution: int_uniform, values: [1, 2]}\n",
+                "t.yaml:4: parameters.a.values: cannot be used with distribution 'int_uniform'");
+}
+
+static void test_wandb_unsupported(void **state)
+{
+    (void)state;
+    const char *dists[] = {"normal", "q_normal", "log_normal", "q_log_normal", "inv_log_uniform",
+                           "inv_log_uniform_values", "beta", "q_beta"};
+    for (size_t k = 0; k < sizeof dists / sizeof dists[0]; k++) {
+        char text[512], want[256];
+        snprintf(text, sizeof text, "program: train.py\nmethod: random\nmetric:\n  name: loss\n"
+                 "parameters:\n  lr:\n    distribution: %s\n", dists[k]);
+        snprintf(want, sizeof want, "t.yaml:7: distribution '%s' is not supported (parameter "
+                 "'lr')", dists[k]);
+        expect_fail(text, want);
+    }
+    const char *keys[] = {"mu", "sigma", "a", "b"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        char text[512], want[256];
+        snprintf(text, sizeof text, "program: t.py\nmetric: {name: m}\nparameters:\n"
+                 "  x: {min: 0, max: 1, %s: 1}\n", keys[k]);
+        snprintf(want, sizeof want, "t.yaml:4: parameters.x.%s: not supported (parameter 'x')",
+                 keys[k]);
+        expect_fail(text, want);
+    }
+    expect_fail("program: t.py\nmethod: custom\nmetric: {name: m}\nparameters: {x: {value: 1}}\n",
+                "t.yaml:2: method: 'custom' is not supported");
+    expect_fail("program: t.py\nmetric: {name: m}\nscheduler: {engine: optuna}\n"
+                "parameters: {x: {value: 1}}\n",
+                "t.yaml:3: 'scheduler' (custom W&B schedulers) is not supported");
+    expect_fail("program: t.py\nmetric: {name: m}\njob: a/b:v1\nparameters: {x: {value: 1}}\n",
+                "t.yaml:3: 'job' (W&B Launch) is not supported");
+    expect_fail("program: t.py\nmetric: {name: m}\nstudy: s\nparameters: {x: {value: 1}}\n",
+                "t.yaml:3: unknown key 'study' in a W&B sweep file (W&B files use name)");
+    expect_fail("program: t.py\nmetric: {name: m}\nn_trials: 3\nparameters: {x: {value: 1}}\n",
+                "t.yaml:3: unknown key 'n_trials' in a W&B sweep file (W&B files use run_cap)");
+    expect_fail("metric: m\ncommand: run\nearly_terminate: {type: hyperband}\n"
+                "parameters: {x: 1}\n",
+                "t.yaml:3: unknown key 'early_terminate' in an hpsearch file (it belongs to W&B "
+                "sweep files");
+    /* Recognised by `metric` being a mapping even without program/method. */
+    cfg_config *cfg = load_ok("metric: {name: acc, goal: maximize, impute: worst}\n"
+                              "command: [python3, t.py, '${args}']\n"
+                              "parallel: 3\nparameters: {x: {values: [1, 2]}}\n");
+    assert_true(cfg->is_wandb && cfg->parallel == 3 && cfg->direction == HPS_MAXIMIZE);
+    assert_true(has_warning(cfg, "t.yaml:1: metric.impute: only the bayes method uses it"));
+    cfg_free(cfg);
+}
+
+/* ---- overrides ---------------------------------------------------------------------- */
+
+static void test_set_overrides(void **state)
+{
+    (void)state;
+    char cwd[PATH_MAX], want[PATH_MAX + 32];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    cfg_config *cfg = load_ok("metric: m\ncommand: python3 t.py {lr}\nseed: 5\nparameters:\n"
+                              "  lr: {low: 0.001, high: 0.1, log: true}\n  act: [a, b]\n");
+    assert_int_equal(cfg_set(cfg, "n_trials", "5", err, sizeof err), 0);
+    assert_int_equal(cfg->n_trials, 5);
+    assert_int_equal(cfg_set_pair(cfg, "parallel=4", err, sizeof err), 0);
+    assert_int_equal(cfg->parallel, 4);
+    assert_int_equal(cfg_set(cfg, "seed", "9", err, sizeof err), 0); /* replaces, no conflict */
+    assert_int_equal(cfg->seed, 9);
+    assert_int_equal(cfg_set(cfg, "storage", "sqlite:x.db", err, sizeof err), 0);
+    snprintf(want, sizeof want, "sqlite:%s/x.db", cwd);
+    assert_string_equal(cfg->storage, want);
+    assert_int_equal(cfg_set(cfg, "gpus", "[2, 3]", err, sizeof err), 0);
+    const char *const gpus[] = {"2", "3"};
+    assert_words(cfg->gpus, cfg->n_gpus, gpus, 2);
+    assert_int_equal(cfg_set(cfg, "gpus", "4,5,6", err, sizeof err), 0);
+    assert_int_equal(cfg->n_gpus, 3);
+    assert_int_equal(cfg_set(cfg, "timeout", "2h", err, sizeof err), 0);
+    assert_true(cfg->timeout == 7200);
+    assert_int_equal(cfg_set(cfg, "metric", "{odd: name}", err, sizeof err), 0); /* literal */
+    assert_string_equal(cfg->metric, "{odd: name}");
+    assert_int_equal(cfg_set(cfg, "direction", "maximize", err, sizeof err), 0);
+    assert_int_equal(cfg->direction, HPS_MAXIMIZE);
+    assert_int_equal(cfg_set(cfg, "command", "python3 'u v.py' {lr}", err, sizeof err), 0);
+    const char *const words[] = {"python3", "u v.py", "{lr}"};
+    assert_words(cfg->command, cfg->n_command, words, 3);
+    assert_int_equal(cfg_set(cfg, "shell", "true", err, sizeof err), 0);
+    assert_null(cfg->command);
+    assert_string_equal(cfg->shell_command, "python3 'u v.py' {lr}");
+    assert_int_equal(cfg_set(cfg, "shell", "false", err, sizeof err), 0);
+    assert_int_equal(cfg->n_command, 3);
+    assert_null(cfg->shell_command);
+    assert_int_equal(cfg_set(cfg, "sampler", "{name: sobol, seed: 2}", err, sizeof err), 0);
+    assert_string_equal(cfg->sampler, "sobol");
+    assert_int_equal(cfg->seed, 2);
+    assert_int_equal(cfg_set(cfg, "run_cap", "7", err, sizeof err), 0);
+    assert_int_equal(cfg->n_trials, 7);
+
+    /* Errors name the key and leave the config as it was. */
+    struct { const char *key, *value, *message; } bad[] = {
+        {"n_trials", "-1", "n_trials: must not be negative (got -1)"},
+        {"parallel", "two", "parallel: must be a whole number, not 'two'"},
+        {"sampler", "grid", "sampler=grid: t.yaml:5: parameter 'lr': the grid sampler needs a "
+                            "finite set of values: give values, step or grid_points"},
+        {"sampler", "tpe", "sampler: unknown sampler 'tpe'"},
+        {"method", "bayes", "method 'bayes' needs the Bayesian (GP) sampler"},
+        {"timeout", "soon", "timeout: cannot read 'soon' as a duration"},
+        {"storage", "x.db", "storage: 'x.db' is not a storage URL"},
+        {"gpus", "[]", "gpus: the list is empty"},
+        {"command", "python3 'open", "command: unterminated single quote"},
+        {"direction", "up", "direction: must be minimize or maximize, not 'up'"},
+        {"heartbeat_grace", "1", "heartbeat_grace=1: heartbeat_grace (1s) must be longer than "
+                                 "heartbeat_interval (5s)"},
+        {"n_trials", "", "n_trials: needs a value"},
+        {"n_trials", "[1", "YAML syntax error"},
+        {"parameters", "{}", "parameters: not a setting that can be overridden"},
+        {"bogus", "1", "bogus: not a setting that can be overridden"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        err[0] = '\0';
+        int rc = cfg_set(cfg, bad[k].key, bad[k].value, err, sizeof err);
+        if (rc != -1 || strstr(err, bad[k].message) == NULL)
+            fail_msg("%s=%s: rc %d, expected '%s', got '%s'", bad[k].key, bad[k].value, rc,
+                     bad[k].message, err);
+    }
+    assert_int_equal(cfg->n_trials, 7);
+    assert_int_equal(cfg->parallel, 4);
+    assert_string_equal(cfg->sampler, "sobol");
+    assert_true(cfg->timeout == 7200);
+    assert_int_equal(cfg->n_gpus, 3);
+    assert_int_equal(cfg->n_command, 3);
+    assert_int_equal(cfg->direction, HPS_MAXIMIZE);
+    assert_true(cfg->heartbeat_grace == 60);
+    assert_int_equal(cfg_set_pair(cfg, "no-equals-sign", err, sizeof err), -1);
+    assert_non_null(strstr(err, "expected key=value"));
+    assert_int_equal(cfg_set_pair(cfg, "=5", err, sizeof err), -1);
+    cfg_free(cfg);
+
+    /* A grid that becomes valid by dropping the float range: the override works. */
+    cfg = load_ok("metric: m\ncommand: run\nparameters:\n  a: [1, 2, 3]\n  b: {low: 1, high: 4}\n");
+    assert_int_equal(cfg_set_pair(cfg, "sampler=grid", err, sizeof err), 0);
+    assert_int_equal(cfg_grid_size(cfg), 12);
+    assert_int_equal(cfg_set_pair(cfg, "shuffle=true", err, sizeof err), 0);
+    assert_true(cfg->shuffle);
+    cfg_free(cfg);
+}
+
+/* ---- files and caps ----------------------------------------------------------------- */
+
+static void test_missing_file(void **state)
+{
+    (void)state;
+    cfg_config *cfg = (cfg_config *)1;
+    assert_int_equal(cfg_load("/nonexistent/dir/sweep.yaml", &cfg, err, sizeof err), -1);
+    assert_null(cfg);
+    assert_string_equal(err, "cannot open /nonexistent/dir/sweep.yaml: No such file or directory");
+    assert_int_equal(cfg_load(testutil_tmpdir(), &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, ": Is a directory"));
+    cfg_free(NULL);
+}
+
+static char *repeat_params(size_t n_params, size_t n_values, size_t string_len)
+{
+    size_t cap = 128 + n_params * (40 + n_values * 12) + string_len;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    size_t used = (size_t)snprintf(text, cap, "metric: m\ncommand: run\nparameters:\n");
+    for (size_t p = 0; p < n_params; p++) {
+        used += (size_t)snprintf(text + used, cap - used, "  p%zu: {values: [", p);
+        for (size_t v = 0; v < n_values; v++)
+            used += (size_t)snprintf(text + used, cap - used, "%s%zu", v ? "," : "", v);
+        used += (size_t)snprintf(text + used, cap - used, "]}\n");
+    }
+    if (string_len > 0) {
+        used += (size_t)snprintf(text + used, cap - used, "  s: {value: ");
+        memset(text + used, 'x', string_len);
+        used += string_len;
+        used += (size_t)snprintf(text + used, cap - used, "}\n");
+    }
+    assert_true(used < cap);
+    return text;
+}
+
+static void test_caps(void **state)
+{
+    (void)state;
+    char *text = repeat_params(CFG_MAX_PARAMS, 1, 0);
+    cfg_config *cfg = load_ok(text);
+    assert_int_equal(cfg->n_params, CFG_MAX_PARAMS);
+    cfg_free(cfg);
+    free(text);
+    text = repeat_params(CFG_MAX_PARAMS + 1, 1, 0);
+    expect_fail(text, "t.yaml:3: parameters: too many parameters (1001; at most 1000)");
+    free(text);
+
+    text = repeat_params(1, CFG_MAX_VALUES, 0);
+    cfg = load_ok(text);
+    assert_int_equal(cfg->params[0].n_values, CFG_MAX_VALUES);
+    cfg_free(cfg);
+    free(text);
+    text = repeat_params(1, CFG_MAX_VALUES + 1, 0);
+    expect_fail(text, "t.yaml:4: parameters.p0.values: too many values (10001; at most 10000)");
+    free(text);
+
+    text = repeat_params(1, 1, CFG_MAX_STRING);
+    cfg = load_ok(text);
+    assert_int_equal(strlen(cfg->params[1].values[0].u.s), CFG_MAX_STRING);
+    cfg_free(cfg);
+    free(text);
+    text = repeat_params(1, 1, CFG_MAX_STRING + 1);
+    expect_fail(text, "t.yaml:5: parameters.s.value: text too long (4097 bytes; at most 4096)");
+    free(text);
+
+    size_t big = CFG_MAX_FILE_BYTES + 1;
+    text = malloc(big + 1);
+    assert_non_null(text);
+    memset(text, '#', big);
+    text[big] = '\0';
+    expect_fail(text, "t.yaml: the file is too large (1048577 bytes; at most 1048576)");
+    const char *path = testutil_write_file("big.yaml", text);
+    cfg = (cfg_config *)1;
+    assert_int_equal(cfg_load(path, &cfg, err, sizeof err), -1);
+    assert_null(cfg);
+    assert_non_null(strstr(err, "big.yaml: the file is too large (more than 1048576 bytes)"));
+    free(text);
+
+    /* One list aliased into every parameter: small file, huge config. */
+    size_t cap = 300000;
+    text = malloc(cap);
+    assert_non_null(text);
+    size_t used = (size_t)snprintf(text, cap, "metric: m\ncommand: run\nparameters:\n"
+                                   "  p: {values: &v [");
+    for (size_t v = 0; v < CFG_MAX_VALUES; v++)
+        used += (size_t)snprintf(text + used, cap - used, "%s%zu", v ? "," : "", v);
+    used += (size_t)snprintf(text + used, cap - used, "]}\n");
+    for (size_t p = 0; p < CFG_MAX_PARAMS - 1; p++)
+        used += (size_t)snprintf(text + used, cap - used, "  p%zu: {values: *v}\n", p);
+    expect_fail(text, "the configuration has more than 1000000 values in all (through aliases?)");
+    free(text);
+}
+
+static void test_odd_bytes(void **state)
+{
+    (void)state;
+    static const char nul[] = "metric: m\ncommand: run\0x\nparameters: {x: 1}\n";
+    cfg_config *cfg = (cfg_config *)1;
+    assert_int_equal(cfg_load_string(nul, sizeof nul - 1, "t.yaml", &cfg, err, sizeof err), -1);
+    assert_null(cfg);
+    assert_string_equal(err, "t.yaml:2: the file contains a NUL byte; is it a text file?");
+    cfg = load_ok("\xef\xbb\xbfmetric: m\r\ncommand: run {x}\r\nparameters: {x: 1}\r\n");
+    const char *const words[] = {"run", "{x}"};
+    assert_words(cfg->command, cfg->n_command, words, 2);
+    cfg_free(cfg);
+    expect_fail("metric: m\xff\ncommand: run\nparameters: {x: 1}\n",
+                "t.yaml:1: YAML syntax error: plain scalar is malformed UTF8");
+    expect_fail("metric: m\ncommand: run\nparameters:\n\tx: 1\n",
+                "t.yaml:4: YAML syntax error: tab character may not be used as indentation");
+    enum { DEPTH = 100000 };
+    static char deep[2 * DEPTH + 16] = "metric: ";
+    size_t used = strlen(deep);
+    memset(deep + used, '[', DEPTH);
+    memset(deep + used + DEPTH, ']', DEPTH);
+    deep[used + 2 * DEPTH] = '\n';
+    expect_fail(deep, "t.yaml:1: YAML syntax error: Max depth");
+
+    char *words_text = malloc(20 * (CFG_MAX_WORDS + 1) + 64);
+    assert_non_null(words_text);
+    used = (size_t)sprintf(words_text, "metric: m\nparameters: {x: 1}\ncommand: [");
+    for (size_t k = 0; k <= CFG_MAX_WORDS; k++)
+        used += (size_t)sprintf(words_text + used, "%sw%zu", k ? "," : "", k);
+    strcpy(words_text + used, "]\n");
+    expect_fail(words_text, "t.yaml:3: command: too many words (at most 4096)");
+    free(words_text);
+}
+
+static void test_aliases(void **state)
+{
+    (void)state;
+    cfg_config *cfg = load_ok("metric: m\ncommand: run\nparameters:\n"
+                              "  a: &acts {values: [relu, tanh]}\n  b: *acts\n"
+                              "  c: {values: &nums [1, 2]}\n  d: {type: int, values: *nums}\n");
+    assert_int_equal(param(cfg, "b")->n_values, 2);
+    assert_string_equal(param(cfg, "b")->values[1].u.s, "tanh");
+    assert_int_equal(param(cfg, "d")->kind, CFG_INT);
+    cfg_free(cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_fixtures),
+        cmocka_unit_test(test_good_fixtures),
+        cmocka_unit_test(test_truncated_inputs),
+        cmocka_unit_test(test_mutated_inputs),
+        cmocka_unit_test(test_native_example),
+        cmocka_unit_test(test_native_other_forms),
+        cmocka_unit_test(test_scalar_types),
+        cmocka_unit_test(test_native_inference),
+        cmocka_unit_test(test_grid_sampler),
+        cmocka_unit_test(test_commands),
+        cmocka_unit_test(test_storage_and_paths),
+        cmocka_unit_test(test_interpreter_default),
+        cmocka_unit_test(test_durations),
+        cmocka_unit_test(test_wandb_random),
+        cmocka_unit_test(test_wandb_grid_and_defaults),
+        cmocka_unit_test(test_wandb_q_distributions),
+        cmocka_unit_test(test_wandb_unsupported),
+        cmocka_unit_test(test_set_overrides),
+        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_odd_bytes),
+        cmocka_unit_test(test_aliases),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
