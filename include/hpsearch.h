@@ -267,8 +267,9 @@ int64_t hps_trial_number(const hps_trial *trial);
 const char *hps_trial_errmsg(const hps_trial *trial);
 
 /* Suggests a value for parameter `name`. Float: low <= high, step 0 or > 0 dividing
- * (high - low), HPS_LOG requires low > 0 and no step. Int: the same with integers,
- * step >= 1. Categorical: n_choices >= 1, choices of one type or mixed; *index_out is
+ * (high - low), HPS_LOG requires low > 0. Int: the same with integers, step >= 1.
+ * HPS_LOG with a step (beyond 1 for ints) samples log-uniformly and rounds onto the step
+ * grid -- W&B's q_log_uniform_values; Optuna refuses the combination. Categorical: n_choices >= 1, choices of one type or mixed; *index_out is
  * the chosen index. Suggesting a name twice in one trial with the same distribution
  * returns the same value; with a different distribution it is HPS_ERR_MISMATCH. */
 hps_status hps_trial_suggest_float(hps_trial *trial, const char *name, double low, double high,
