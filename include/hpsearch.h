@@ -280,6 +280,14 @@ hps_status hps_trial_suggest_categorical(hps_trial *trial, const char *name,
                                          const hps_value *choices, size_t n_choices,
                                          size_t *index_out);
 
+/* Writes the parameters suggested so far to storage. Suggested parameters are otherwise
+ * written together with the trial's next write (report, user attribute, tell) -- one
+ * transaction instead of one per parameter -- so until then other processes do not see
+ * them. Call it when a trial runs for long before its first report and other workers
+ * or a retry should see its parameters (the hpsearch command does, before starting
+ * the trial's process). */
+hps_status hps_trial_flush(hps_trial *trial);
+
 /* Records an intermediate value at `step` (>= 0). Reporting a step twice keeps the
  * first value, as Optuna does. NaN is refused. */
 hps_status hps_trial_report(hps_trial *trial, int64_t step, double value);

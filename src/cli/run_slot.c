@@ -131,6 +131,11 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
     }
     if (space_suggest_all(cfg, trial, params, err, errlen) != HPS_OK)
         goto out;
+    /* Make the parameters visible (trials listing, retries) before the long run. */
+    if (hps_trial_flush(trial) != HPS_OK) {
+        snprintf(err, errlen, "cannot store the parameters: %s", hps_trial_errmsg(trial));
+        goto out;
+    }
     describe_params(params, cfg->n_params, slot->params_text, sizeof slot->params_text);
     params_json = tmpl_params_json(params, cfg->n_params);
     if (params_json == NULL || write_file(json_path, params_json) != 0) {

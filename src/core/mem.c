@@ -79,7 +79,9 @@ int hps_mem_grow(void **items, size_t *capacity, size_t needed, size_t item_size
 {
     if (needed <= *capacity)
         return 0;
-    size_t new_capacity = *capacity < 8 ? 8 : *capacity;
+    /* Start at what is needed: records hold a few items each and there may be 100 000
+     * of them, so a minimum capacity would dominate memory. */
+    size_t new_capacity = *capacity == 0 ? needed : *capacity;
     while (new_capacity < needed) {
         if (new_capacity > SIZE_MAX / 2)
             return -1;

@@ -43,7 +43,9 @@ struct hps_study {
 
 struct hps_trial {
     hps_study *study;
-    hps_frozen *rec;       /* this trial as stored, updated as we write */
+    hps_frozen *rec;       /* this trial as we know it: stored, plus unflushed params */
+    size_t n_stored_params; /* rec->params[0..n) are in storage; the rest wait for the
+                               trial's next write (see hps_trial_flush) */
     json_t *fixed_params;  /* {"name": value} from an enqueue or retry; may be NULL */
     int finished;
     hps_errbuf err;

@@ -33,7 +33,7 @@ struct hps_frozen {
     size_t n_params, cap_params;
     hps_inter_rec *inter;  /* sorted by step */
     size_t n_inter, cap_inter;
-    json_t *user_attrs;    /* JSON objects, never NULL */
+    json_t *user_attrs;    /* JSON objects; NULL when empty */
     json_t *system_attrs;
     double datetime_start, datetime_complete, heartbeat;
     char *worker;
@@ -42,7 +42,7 @@ struct hps_frozen {
     char *user_attrs_text, *system_attrs_text;
 };
 
-/* A new empty record (state WAITING, grid_pos -1, empty attribute objects). */
+/* A new empty record (state WAITING, grid_pos -1, no attributes). */
 hps_frozen *hps_rec_new(void);
 void hps_rec_free(hps_frozen *rec);
 hps_frozen *hps_rec_clone(const hps_frozen *rec);

@@ -364,7 +364,8 @@ static hps_status mem_enqueue_trial(hps_storage *s, int64_t study_id, const char
     return HPS_OK;
 }
 
-static hps_status mem_set_param(hps_storage *s, int64_t trial_id, const hps_param_rec *param)
+static hps_status mem_set_params(hps_storage *s, int64_t trial_id, const hps_param_rec *params,
+                                 size_t n_params)
 {
     hps_frozen *rec = NULL;
     mem_study *st = NULL;
@@ -373,12 +374,29 @@ static hps_status mem_set_param(hps_storage *s, int64_t trial_id, const hps_para
         rc = running_or_error(s, rec);
     if (rc != HPS_OK)
         return rc;
-    if (hps_rec_find_param(rec, param->name) != NULL)
-        return hps_errbuf_set(&s->err, HPS_ERR_EXISTS, "trial %lld already has parameter '%s'",
-                              (long long)rec->number, param->name);
-    if (hps_rec_add_param(rec, param->name, &param->dist, param->internal) != 0)
-        return nomem(s);
+    for (size_t i = 0; i < n_params; i++) {
+        if (hps_rec_find_param(rec, params[i].name) != NULL)
+            return hps_errbuf_set(&s->err, HPS_ERR_EXISTS, "trial %lld already has parameter '%s'",
+                                  (long long)rec->number, params[i].name);
+    }
+    for (size_t i = 0; i < n_params; i++)
+        if (hps_rec_add_param(rec, params[i].name, &params[i].dist, params[i].internal) != 0)
+            return nomem(s);
     rec->change_seq = ++st->change_seq;
+    return HPS_OK;
+}
+
+/* Memory writes cannot fail half-way except for lack of memory: nothing to group. */
+static hps_status mem_batch_begin(hps_storage *s)
+{
+    (void)s;
+    return HPS_OK;
+}
+
+static hps_status mem_batch_end(hps_storage *s, int commit)
+{
+    (void)s;
+    (void)commit;
     return HPS_OK;
 }
 
@@ -472,9 +490,13 @@ static hps_status mem_finish_trial(hps_storage *s, int64_t trial_id, const hps_f
     if (req->interrupted && rec->grid_pos >= 0 && copy == NULL &&
         insert_free_pos(st, rec->grid_pos) != 0)
         goto oom;
-    if (reason != NULL && json_object_set_new(rec->system_attrs, "fail_reason", reason) != 0) {
-        reason = NULL;
-        goto oom;
+    if (reason != NULL) {
+        if (rec->system_attrs == NULL && (rec->system_attrs = json_object()) == NULL)
+            goto oom;
+        if (json_object_set_new(rec->system_attrs, "fail_reason", reason) != 0) {
+            reason = NULL;
+            goto oom;
+        }
     }
     reason = NULL;
     hps_mem_free(rec->values);
@@ -595,7 +617,9 @@ static const hps_storage_ops mem_ops = {
     .get_study_attrs = mem_get_study_attrs,
     .create_trial = mem_create_trial,
     .enqueue_trial = mem_enqueue_trial,
-    .set_param = mem_set_param,
+    .set_params = mem_set_params,
+    .batch_begin = mem_batch_begin,
+    .batch_end = mem_batch_end,
     .report = mem_report,
     .set_trial_attr = mem_set_trial_attr,
     .finish_trial = mem_finish_trial,

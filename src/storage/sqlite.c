@@ -8,7 +8,7 @@
  *
  * Schema (version 1): one row per study and per trial; parameters, objective values
  * and intermediate values in their own tables with REAL columns, so doubles round-trip
- * exactly. Each study row holds the counters that must be claimed atomically: the next
+ * exactly (WITHOUT ROWID: a write touches one b-tree, not a table and its key index). Each study row holds the counters that must be claimed atomically: the next
  * trial number, the change sequence for incremental sync, the number of trials
  * counted against a budget, and the next grid position (released positions wait in
  * grid_free). */
@@ -60,21 +60,21 @@ static const char *const schema_sql =
     "  name TEXT NOT NULL,"
     "  distribution TEXT NOT NULL,"
     "  value REAL NOT NULL,"
-    "  PRIMARY KEY (trial_id, name));"
+    "  PRIMARY KEY (trial_id, name)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS trial_values ("
     "  trial_id INTEGER NOT NULL REFERENCES trials(trial_id) ON DELETE CASCADE,"
     "  objective INTEGER NOT NULL,"
     "  value REAL,"
-    "  PRIMARY KEY (trial_id, objective));"
+    "  PRIMARY KEY (trial_id, objective)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS trial_intermediate ("
     "  trial_id INTEGER NOT NULL REFERENCES trials(trial_id) ON DELETE CASCADE,"
     "  step INTEGER NOT NULL,"
     "  value REAL,"
-    "  PRIMARY KEY (trial_id, step));"
+    "  PRIMARY KEY (trial_id, step)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS grid_free ("
     "  study_id INTEGER NOT NULL REFERENCES studies(study_id) ON DELETE CASCADE,"
     "  pos INTEGER NOT NULL,"
-    "  PRIMARY KEY (study_id, pos));";
+    "  PRIMARY KEY (study_id, pos)) WITHOUT ROWID;";
 
 /* Prepared once per connection, reset after each use. */
 enum {
@@ -94,6 +94,8 @@ enum {
     Q_TRIAL_START,
     Q_TRIAL_INSERT,
     Q_TRIAL_HEAD,
+    Q_TRIAL_STATE,
+    Q_TRIAL_SET_SYSTEM,
     Q_TRIAL_TOUCH,
     Q_TRIAL_FINISH,
     Q_TRIAL_SET_ATTRS,
@@ -139,9 +141,12 @@ static const char *const query_sql[Q_COUNT] = {
                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [Q_TRIAL_HEAD] = "SELECT study_id, number, state, heartbeat, grid_pos, user_attrs, system_attrs"
                      " FROM trials WHERE trial_id = ?1",
+    [Q_TRIAL_STATE] = "SELECT study_id, number, state, heartbeat, grid_pos FROM trials"
+                      " WHERE trial_id = ?1",
+    [Q_TRIAL_SET_SYSTEM] = "UPDATE trials SET system_attrs = ?2 WHERE trial_id = ?1",
     [Q_TRIAL_TOUCH] = "UPDATE trials SET change_seq = ?2 WHERE trial_id = ?1",
     [Q_TRIAL_FINISH] = "UPDATE trials SET state = ?2, interrupted = ?3, datetime_complete = ?4,"
-                       " system_attrs = ?5, change_seq = ?6 WHERE trial_id = ?1 AND state = 1",
+                       " change_seq = ?5 WHERE trial_id = ?1 AND state = 1",
     [Q_TRIAL_SET_ATTRS] = "UPDATE trials SET user_attrs = ?2, system_attrs = ?3, change_seq = ?4"
                           " WHERE trial_id = ?1",
     [Q_TRIAL_BY_NUMBER] = "SELECT trial_id FROM trials WHERE study_id = ?1 AND number = ?2",
@@ -179,6 +184,8 @@ typedef struct sqlite_store {
     sqlite3 *db;
     char *path;
     sqlite3_stmt *stmts[Q_COUNT];
+    int batch;            /* inside batch_begin/batch_end: one transaction for all */
+    hps_status batch_rc;  /* first failure inside the batch */
 } sqlite_store;
 
 static sqlite_store *store_of(hps_storage *s)
@@ -235,11 +242,15 @@ static hps_status run_simple(sqlite_store *st, int q, const char *doing)
 
 static hps_status begin_write(sqlite_store *st)
 {
+    if (st->batch) /* the batch's transaction is open; after a failure, stop early */
+        return st->batch_rc;
     return run_simple(st, Q_BEGIN_WRITE, "starting a write transaction");
 }
 
 static hps_status begin_read(sqlite_store *st)
 {
+    if (st->batch)
+        return st->batch_rc;
     return run_simple(st, Q_BEGIN_READ, "starting a read transaction");
 }
 
@@ -251,6 +262,11 @@ static hps_status commit(sqlite_store *st)
 /* Ends a transaction: commits on success, else rolls back keeping the first error. */
 static hps_status finish_txn(sqlite_store *st, hps_status rc)
 {
+    if (st->batch) { /* batch_end decides */
+        if (rc != HPS_OK && rc != HPS_DONE && st->batch_rc == HPS_OK)
+            st->batch_rc = rc;
+        return rc;
+    }
     if (rc == HPS_OK || rc == HPS_DONE) {
         hps_status c = commit(st);
         if (c == HPS_OK)
@@ -1045,6 +1061,32 @@ static hps_status read_head(sqlite_store *st, int64_t trial_id, trial_head *h)
     return rc;
 }
 
+/* The columns of a trial most writes need, without parsing its attributes. */
+static hps_status read_state(sqlite_store *st, int64_t trial_id, trial_head *h)
+{
+    memset(h, 0, sizeof *h);
+    sqlite3_stmt *stmt = query(st, Q_TRIAL_STATE);
+    if (stmt == NULL)
+        return HPS_ERR_STORAGE;
+    sqlite3_bind_int64(stmt, 1, trial_id);
+    int step = sqlite3_step(stmt);
+    hps_status rc = HPS_OK;
+    if (step == SQLITE_ROW) {
+        h->study_id = sqlite3_column_int64(stmt, 0);
+        h->number = sqlite3_column_int64(stmt, 1);
+        h->state = sqlite3_column_int(stmt, 2);
+        h->heartbeat = sqlite3_column_double(stmt, 3);
+        h->grid_pos = sqlite3_column_type(stmt, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(stmt, 4);
+    } else if (step == SQLITE_DONE) {
+        rc = hps_errbuf_set(&st->base.err, HPS_ERR_NOTFOUND, "trial id %lld does not exist",
+                            (long long)trial_id);
+    } else {
+        rc = db_error(st, "reading a trial");
+    }
+    sqlite3_reset(stmt);
+    return rc;
+}
+
 static hps_status require_running(sqlite_store *st, const trial_head *h)
 {
     if (h->state != HPS_RUNNING)
@@ -1069,7 +1111,8 @@ static hps_status touch(sqlite_store *st, int64_t study_id, int64_t trial_id)
  * given grid position (already checked against the counters read by the caller). */
 static hps_status insert_trial(sqlite_store *st, int64_t study_id, int state, int64_t grid_pos,
                                int64_t grid_next, const char *system_attrs, const char *worker,
-                               double start, double heartbeat, int64_t *trial_id, int64_t *number)
+                               double start, double heartbeat, int64_t *trial_id, int64_t *number,
+                               int64_t *seq)
 {
     sqlite3_stmt *stmt = query(st, Q_STUDY_COUNTERS);
     if (stmt == NULL)
@@ -1084,8 +1127,7 @@ static hps_status insert_trial(sqlite_store *st, int64_t study_id, int state, in
     if (grid_next < 0)
         grid_next = sqlite3_column_int64(stmt, 2);
     sqlite3_reset(stmt);
-    int64_t seq;
-    hps_status rc = bump_seq(st, study_id, &seq);
+    hps_status rc = bump_seq(st, study_id, seq);
     if (rc != HPS_OK)
         return rc;
     stmt = query(st, Q_STUDY_CLAIM);
@@ -1112,7 +1154,7 @@ static hps_status insert_trial(sqlite_store *st, int64_t study_id, int state, in
     if (heartbeat > 0)
         sqlite3_bind_double(stmt, 7, heartbeat);
     bind_text_or_null(stmt, 8, worker);
-    sqlite3_bind_int64(stmt, 9, seq);
+    sqlite3_bind_int64(stmt, 9, *seq);
     rc = run(st, stmt, "inserting a trial");
     *trial_id = sqlite3_last_insert_rowid(st->db);
     return rc;
@@ -1238,9 +1280,27 @@ static hps_status sqlite_create_trial(hps_storage *s, int64_t study_id, const hp
             if (rc != HPS_OK)
                 goto out;
         }
-        int64_t number;
+        int64_t number, seq;
+        double heartbeat = req->with_heartbeat ? req->now : 0;
         rc = insert_trial(st, study_id, HPS_RUNNING, pos, grid_next, NULL, req->worker, req->now,
-                          req->with_heartbeat ? req->now : 0, &trial_id, &number);
+                          heartbeat, &trial_id, &number, &seq);
+        /* A new trial is exactly what we just wrote: no need to read it back. */
+        hps_frozen *rec = rc == HPS_OK ? hps_rec_new() : NULL;
+        if (rc == HPS_OK && rec == NULL)
+            rc = nomem(st);
+        if (rec != NULL) {
+            rec->id = trial_id;
+            rec->number = number;
+            rec->state = HPS_RUNNING;
+            rec->grid_pos = pos;
+            rec->datetime_start = req->now;
+            rec->heartbeat = heartbeat;
+            rec->change_seq = seq;
+            if (req->worker != NULL && (rec->worker = hps_mem_strdup(req->worker)) == NULL)
+                rc = nomem(st);
+            *out = rec;
+        }
+        goto out;
     }
     if (rc == HPS_OK)
         rc = read_trial(st, study_id, trial_id, out);
@@ -1265,65 +1325,81 @@ static hps_status sqlite_enqueue_trial(hps_storage *s, int64_t study_id, const c
     hps_status rc = begin_write(st);
     if (rc != HPS_OK)
         return rc;
-    int64_t trial_id, number;
+    int64_t trial_id, number, seq;
     rc = insert_trial(st, study_id, HPS_WAITING, -1, -1, system_attrs, NULL, 0, 0, &trial_id,
-                      &number);
+                      &number, &seq);
     rc = finish_txn(st, rc);
     if (rc == HPS_OK && number_out != NULL)
         *number_out = number;
     return rc;
 }
 
-static hps_status sqlite_set_param(hps_storage *s, int64_t trial_id, const hps_param_rec *param)
+static char *dist_text(const hps_dist *dist)
+{
+    json_t *node = hps_dist_to_json_node(dist);
+    char *text = node != NULL ? json_dumps(node, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(node);
+    return text;
+}
+
+static hps_status insert_param(sqlite_store *st, int64_t trial_id, int64_t number, int64_t ord,
+                               const hps_param_rec *param)
+{
+    char *text = dist_text(&param->dist);
+    if (text == NULL)
+        return nomem(st);
+    sqlite3_stmt *stmt = query(st, Q_PARAM_INSERT);
+    hps_status rc = HPS_OK;
+    if (stmt == NULL) {
+        rc = HPS_ERR_STORAGE;
+    } else {
+        sqlite3_bind_int64(stmt, 1, trial_id);
+        sqlite3_bind_int64(stmt, 2, ord);
+        sqlite3_bind_text(stmt, 3, param->name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(stmt, 4, text, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_double(stmt, 5, param->internal);
+        int step = sqlite3_step(stmt);
+        sqlite3_reset(stmt);
+        if (step != SQLITE_DONE && (sqlite3_extended_errcode(st->db) & 0xff) == SQLITE_CONSTRAINT)
+            rc = hps_errbuf_set(&st->base.err, HPS_ERR_EXISTS,
+                                "trial %lld already has parameter '%s'", (long long)number,
+                                param->name);
+        else if (step != SQLITE_DONE)
+            rc = db_error(st, "storing a parameter");
+    }
+    free(text);
+    return rc;
+}
+
+static hps_status sqlite_set_params(hps_storage *s, int64_t trial_id, const hps_param_rec *params,
+                                    size_t n_params)
 {
     sqlite_store *st = store_of(s);
-    char *dist_text = NULL;
-    json_t *node = hps_dist_to_json_node(&param->dist);
-    if (node != NULL)
-        dist_text = json_dumps(node, JSON_COMPACT | JSON_REAL_PRECISION(17));
-    json_decref(node);
-    if (dist_text == NULL)
-        return nomem(st);
     trial_head h;
     hps_status rc = begin_write(st);
-    if (rc != HPS_OK) {
-        free(dist_text);
+    if (rc != HPS_OK)
         return rc;
-    }
-    rc = read_head(st, trial_id, &h);
-    if (rc == HPS_OK) {
+    rc = read_state(st, trial_id, &h);
+    if (rc == HPS_OK)
         rc = require_running(st, &h);
-        sqlite3_stmt *stmt = rc == HPS_OK ? query(st, Q_PARAM_COUNT) : NULL;
-        int64_t ord = 0;
-        if (stmt != NULL) {
+    int64_t ord = 0;
+    if (rc == HPS_OK) {
+        sqlite3_stmt *stmt = query(st, Q_PARAM_COUNT);
+        if (stmt == NULL) {
+            rc = HPS_ERR_STORAGE;
+        } else {
             sqlite3_bind_int64(stmt, 1, trial_id);
             if (sqlite3_step(stmt) == SQLITE_ROW)
                 ord = sqlite3_column_int64(stmt, 0);
+            else
+                rc = db_error(st, "counting parameters");
             sqlite3_reset(stmt);
-            stmt = query(st, Q_PARAM_INSERT);
         }
-        if (stmt != NULL) {
-            sqlite3_bind_int64(stmt, 1, trial_id);
-            sqlite3_bind_int64(stmt, 2, ord);
-            sqlite3_bind_text(stmt, 3, param->name, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(stmt, 4, dist_text, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_double(stmt, 5, param->internal);
-            int step = sqlite3_step(stmt);
-            sqlite3_reset(stmt);
-            if ((sqlite3_extended_errcode(st->db) & 0xff) == SQLITE_CONSTRAINT && step != SQLITE_DONE)
-                rc = hps_errbuf_set(&s->err, HPS_ERR_EXISTS,
-                                    "trial %lld already has parameter '%s'", (long long)h.number,
-                                    param->name);
-            else if (step != SQLITE_DONE)
-                rc = db_error(st, "storing a parameter");
-            if (rc == HPS_OK)
-                rc = touch(st, h.study_id, trial_id);
-        } else if (rc == HPS_OK) {
-            rc = HPS_ERR_STORAGE;
-        }
-        trial_head_clear(&h);
     }
-    free(dist_text);
+    for (size_t i = 0; rc == HPS_OK && i < n_params; i++)
+        rc = insert_param(st, trial_id, h.number, ord + (int64_t)i, &params[i]);
+    if (rc == HPS_OK)
+        rc = touch(st, h.study_id, trial_id);
     return finish_txn(st, rc);
 }
 
@@ -1334,21 +1410,21 @@ static hps_status sqlite_report(hps_storage *s, int64_t trial_id, int64_t step, 
     hps_status rc = begin_write(st);
     if (rc != HPS_OK)
         return rc;
-    rc = read_head(st, trial_id, &h);
-    if (rc == HPS_OK) {
+    rc = read_state(st, trial_id, &h);
+    if (rc == HPS_OK)
         rc = require_running(st, &h);
-        sqlite3_stmt *stmt = rc == HPS_OK ? query(st, Q_INTER_INSERT) : NULL;
-        if (stmt != NULL) {
+    if (rc == HPS_OK) {
+        sqlite3_stmt *stmt = query(st, Q_INTER_INSERT);
+        if (stmt == NULL) {
+            rc = HPS_ERR_STORAGE;
+        } else {
             sqlite3_bind_int64(stmt, 1, trial_id);
             sqlite3_bind_int64(stmt, 2, step);
             sqlite3_bind_double(stmt, 3, value);
             rc = run(st, stmt, "storing an intermediate value");
             if (rc == HPS_OK && sqlite3_changes(st->db) > 0)
                 rc = touch(st, h.study_id, trial_id);
-        } else if (rc == HPS_OK) {
-            rc = HPS_ERR_STORAGE;
         }
-        trial_head_clear(&h);
     }
     return finish_txn(st, rc);
 }
@@ -1404,6 +1480,32 @@ static hps_status sqlite_set_trial_attr(hps_storage *s, int64_t trial_id, int sy
     return finish_txn(st, rc);
 }
 
+/* Adds fail_reason to a trial's system attributes. */
+static hps_status store_fail_reason(sqlite_store *st, int64_t trial_id, const char *reason)
+{
+    trial_head full;
+    hps_status rc = read_head(st, trial_id, &full);
+    if (rc != HPS_OK)
+        return rc;
+    char *text = NULL;
+    if (json_object_set_new(full.system_attrs, "fail_reason", json_string(reason)) != 0 ||
+        (text = json_dumps(full.system_attrs, JSON_COMPACT | JSON_REAL_PRECISION(17))) == NULL) {
+        rc = nomem(st);
+    } else {
+        sqlite3_stmt *stmt = query(st, Q_TRIAL_SET_SYSTEM);
+        if (stmt == NULL) {
+            rc = HPS_ERR_STORAGE;
+        } else {
+            sqlite3_bind_int64(stmt, 1, trial_id);
+            sqlite3_bind_text(stmt, 2, text, -1, SQLITE_TRANSIENT);
+            rc = run(st, stmt, "storing a failure reason");
+        }
+    }
+    free(text);
+    trial_head_clear(&full);
+    return rc;
+}
+
 static hps_status sqlite_finish_trial(hps_storage *s, int64_t trial_id, const hps_finish_req *req)
 {
     sqlite_store *st = store_of(s);
@@ -1411,23 +1513,17 @@ static hps_status sqlite_finish_trial(hps_storage *s, int64_t trial_id, const hp
     hps_status rc = begin_write(st);
     if (rc != HPS_OK)
         return rc;
-    rc = read_head(st, trial_id, &h);
-    if (rc != HPS_OK)
-        return finish_txn(st, rc);
-    rc = require_running(st, &h);
+    rc = read_state(st, trial_id, &h);
+    if (rc == HPS_OK)
+        rc = require_running(st, &h);
     if (rc == HPS_OK && req->stale_before > 0 &&
         !(h.heartbeat > 0 && h.heartbeat < req->stale_before))
         rc = hps_errbuf_set(&s->err, HPS_ERR_STATE, "trial %lld is alive again", (long long)h.number);
-    if (rc == HPS_OK && req->fail_reason != NULL &&
-        json_object_set_new(h.system_attrs, "fail_reason", json_string(req->fail_reason)) != 0)
-        rc = nomem(st);
+    if (rc == HPS_OK && req->fail_reason != NULL)
+        rc = store_fail_reason(st, trial_id, req->fail_reason);
     int64_t seq = 0;
     if (rc == HPS_OK)
         rc = bump_seq(st, h.study_id, &seq);
-    char *system_text = NULL;
-    if (rc == HPS_OK &&
-        (system_text = json_dumps(h.system_attrs, JSON_COMPACT | JSON_REAL_PRECISION(17))) == NULL)
-        rc = nomem(st);
     int interrupted = req->state == HPS_FAIL && req->interrupted;
     if (rc == HPS_OK) {
         sqlite3_stmt *stmt = query(st, Q_TRIAL_FINISH);
@@ -1438,8 +1534,7 @@ static hps_status sqlite_finish_trial(hps_storage *s, int64_t trial_id, const hp
             sqlite3_bind_int(stmt, 2, (int)req->state);
             sqlite3_bind_int(stmt, 3, interrupted);
             sqlite3_bind_double(stmt, 4, req->now);
-            sqlite3_bind_text(stmt, 5, system_text, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(stmt, 6, seq);
+            sqlite3_bind_int64(stmt, 5, seq);
             rc = run(st, stmt, "finishing a trial");
         }
     }
@@ -1474,13 +1569,11 @@ static hps_status sqlite_finish_trial(hps_storage *s, int64_t trial_id, const hp
         }
     }
     if (rc == HPS_OK && req->requeue_system_attrs != NULL) {
-        int64_t copy_id, copy_number;
+        int64_t copy_id, copy_number, copy_seq;
         /* The copy inherits the grid cell; grid_next stays as it is (-1 = keep). */
         rc = insert_trial(st, h.study_id, HPS_WAITING, h.grid_pos, -1, req->requeue_system_attrs,
-                          NULL, 0, 0, &copy_id, &copy_number);
+                          NULL, 0, 0, &copy_id, &copy_number, &copy_seq);
     }
-    free(system_text);
-    trial_head_clear(&h);
     return finish_txn(st, rc);
 }
 
@@ -1568,6 +1661,31 @@ static hps_status sqlite_find_trial(hps_storage *s, int64_t study_id, int64_t nu
     return rc;
 }
 
+static hps_status sqlite_batch_begin(hps_storage *s)
+{
+    sqlite_store *st = store_of(s);
+    if (st->batch)
+        return hps_errbuf_set(&s->err, HPS_ERR_STATE, "sqlite %s: batches do not nest", st->path);
+    hps_status rc = begin_write(st);
+    if (rc == HPS_OK) {
+        st->batch = 1;
+        st->batch_rc = HPS_OK;
+    }
+    return rc;
+}
+
+static hps_status sqlite_batch_end(hps_storage *s, int commit)
+{
+    sqlite_store *st = store_of(s);
+    if (!st->batch)
+        return hps_errbuf_set(&s->err, HPS_ERR_STATE, "sqlite %s: no batch is open", st->path);
+    st->batch = 0;
+    hps_status rc = st->batch_rc;
+    if (rc == HPS_OK && !commit)
+        rc = hps_errbuf_set(&s->err, HPS_ABORTED, "sqlite %s: batch abandoned", st->path);
+    return finish_txn(st, rc);
+}
+
 static const hps_storage_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
@@ -1579,7 +1697,9 @@ static const hps_storage_ops sqlite_ops = {
     .get_study_attrs = sqlite_get_study_attrs,
     .create_trial = sqlite_create_trial,
     .enqueue_trial = sqlite_enqueue_trial,
-    .set_param = sqlite_set_param,
+    .set_params = sqlite_set_params,
+    .batch_begin = sqlite_batch_begin,
+    .batch_end = sqlite_batch_end,
     .report = sqlite_report,
     .set_trial_attr = sqlite_set_trial_attr,
     .finish_trial = sqlite_finish_trial,

@@ -94,7 +94,9 @@ typedef struct hps_storage_ops {
      * counts it against the budget. */
     hps_status (*enqueue_trial)(hps_storage *s, int64_t study_id, const char *system_attrs,
                                 int64_t *number_out);
-    hps_status (*set_param)(hps_storage *s, int64_t trial_id, const hps_param_rec *param);
+    /* Stores parameters of a RUNNING trial, appended after those already stored. */
+    hps_status (*set_params)(hps_storage *s, int64_t trial_id, const hps_param_rec *params,
+                             size_t n_params);
     /* Stores an intermediate value; an existing step keeps its first value. */
     hps_status (*report)(hps_storage *s, int64_t trial_id, int64_t step, double value);
     hps_status (*set_trial_attr)(hps_storage *s, int64_t trial_id, int system, const char *key,
@@ -107,6 +109,11 @@ typedef struct hps_storage_ops {
      * counter at the time of the read (the next `since`). */
     hps_status (*sync)(hps_storage *s, int64_t study_id, int64_t since, hps_sync_fn fn,
                        void *user, int64_t *seq_out);
+    /* Groups the writes between them into one transaction (not nested). batch_end
+     * commits, or rolls everything back when `commit` is 0 or any write inside failed
+     * (then it returns that failure). Backends without transactions may do nothing. */
+    hps_status (*batch_begin)(hps_storage *s);
+    hps_status (*batch_end)(hps_storage *s, int commit);
     /* Study id and trial id of trial `number` of a study. */
     hps_status (*find_trial)(hps_storage *s, int64_t study_id, int64_t number, int64_t *trial_id);
 } hps_storage_ops;

@@ -431,8 +431,18 @@ static void test_second_handle_syncs_changes(void **state)
     const hps_frozen *f;
     ASSERT_OK(hps_study_trial(reader, 0, &f));
     assert_int_equal(hps_frozen_state(f), HPS_RUNNING);
+    /* suggested parameters wait for the trial's next write or a flush */
+    assert_int_equal(hps_frozen_n_params(f), 0);
+    ASSERT_OK(hps_trial_flush(t));
+    ASSERT_OK(hps_study_trial(reader, 0, &f));
     assert_int_equal(hps_frozen_n_params(f), 1);
-    ASSERT_OK(hps_trial_report(t, 3, 0.5));
+    double y;
+    ASSERT_OK(hps_trial_suggest_float(t, "y", 0, 1, 0, 0, &y));
+    ASSERT_OK(hps_trial_report(t, 3, 0.5)); /* carries y along */
+    ASSERT_OK(hps_study_trial(reader, 0, &f));
+    assert_int_equal(hps_frozen_n_params(f), 2);
+    assert_string_equal(hps_frozen_param_name(f, 1), "y");
+    assert_true(hps_frozen_param_internal(f, 1) == y);
     ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 0.75));
     hps_trial_free(t);
     ASSERT_OK(hps_study_trial(reader, 0, &f));
@@ -445,6 +455,7 @@ static void test_second_handle_syncs_changes(void **state)
     assert_int_equal(step, 3);
     assert_true(v == 0.5);
     assert_true(hps_frozen_param_internal(f, 0) == x);
+    assert_int_equal(hps_frozen_n_params(f), 2);
     ASSERT_OK(hps_study_set_user_attr(writer, "note", "[1, 2.5]"));
     const char *attrs;
     ASSERT_OK(hps_study_user_attrs(reader, &attrs));
