@@ -34,6 +34,8 @@ static void study_free(hps_study *study)
     for (size_t i = 0; i < study->n_cache; i++)
         hps_rec_free(study->cache[i]);
     hps_mem_free(study->cache);
+    /* Trial handles should be freed before their study; the live list only points. */
+    hps_mem_free(study->live);
     hps_sampler_free(study->sampler);
     hps_pruner_free(study->pruner);
     hps_storage_close(study->storage);

@@ -35,6 +35,10 @@ struct hps_study {
     size_t n_cache, cap_cache;
     int64_t synced_seq;
 
+    /* trial handles of this study that are alive (asked here, not yet freed) */
+    hps_trial **live;
+    size_t n_live, cap_live;
+
     double last_stale_check;
     hps_heartbeat *heartbeat;
     char *user_attrs_text; /* borrowed return of hps_study_user_attrs */
@@ -47,6 +51,10 @@ struct hps_trial {
     size_t n_stored_params; /* rec->params[0..n) are in storage; the rest wait for the
                                trial's next write (see hps_trial_flush) */
     json_t *fixed_params;  /* {"name": value} from an enqueue or retry; may be NULL */
+    hps_param_rec *relative; /* a joint sampler's values for this trial (dist borrowed
+                                copies are owned), used when the same parameter is
+                                suggested with the same distribution */
+    size_t n_relative;
     int finished;
     hps_errbuf err;
 };

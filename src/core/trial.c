@@ -5,6 +5,7 @@
 #include "core/study.h"
 #include "core/value.h"
 #include "core/worker.h"
+#include "samplers/history.h"
 #include "samplers/sampler.h"
 
 #include <math.h>
@@ -79,10 +80,27 @@ static hps_status write_end(hps_trial *trial, int batched, size_t stored_before,
     return rc;
 }
 
+static void forget_live(hps_trial *trial)
+{
+    hps_study *study = trial->study;
+    for (size_t i = 0; i < study->n_live; i++) {
+        if (study->live[i] == trial) {
+            study->live[i] = study->live[--study->n_live];
+            return;
+        }
+    }
+}
+
 static void trial_free(hps_trial *trial)
 {
     if (trial == NULL)
         return;
+    forget_live(trial);
+    for (size_t i = 0; i < trial->n_relative; i++) {
+        hps_mem_free(trial->relative[i].name);
+        hps_dist_clear(&trial->relative[i].dist);
+    }
+    hps_mem_free(trial->relative);
     hps_rec_free(trial->rec);
     json_decref(trial->fixed_params);
     hps_mem_free(trial);
@@ -108,6 +126,50 @@ static hps_trial *trial_from_record(hps_study *study, hps_frozen *rec)
         }
     }
     return trial;
+}
+
+/* Draws the joint sample of a starting trial over the relative search space. */
+static hps_status sample_relative(hps_study *study, hps_trial *trial)
+{
+    hps_history history;
+    hps_status rc = hps_history_collect(study, trial, &history);
+    if (rc != HPS_OK)
+        return rc;
+    double *values = NULL;
+    if (history.space.n == 0)
+        goto out;
+    values = hps_mem_calloc(history.space.n, sizeof *values);
+    trial->relative = hps_mem_calloc(history.space.n, sizeof *trial->relative);
+    if (values == NULL || trial->relative == NULL) {
+        rc = hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < history.space.n; i++)
+        values[i] = NAN;
+    rc = study->sampler->ops->sample_relative(study->sampler, study, trial, &history, values);
+    if (rc != HPS_OK) {
+        hps_errbuf_set(&study->err, rc, "sampler '%s': %s", study->sampler->ops->name,
+                       hps_errbuf_text(&study->sampler->err));
+        goto out;
+    }
+    for (size_t i = 0; i < history.space.n; i++) {
+        if (isnan(values[i]))
+            continue;
+        hps_param_rec *p = &trial->relative[trial->n_relative];
+        p->name = hps_mem_strdup(history.space.names[i]);
+        if (p->name == NULL || hps_dist_copy(&p->dist, history.space.dists[i]) != 0) {
+            hps_mem_free(p->name);
+            rc = hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        p->internal = hps_dist_contains(&p->dist, values[i]) ? values[i]
+                                                             : hps_dist_snap(&p->dist, values[i]);
+        trial->n_relative++;
+    }
+out:
+    hps_mem_free(values);
+    hps_history_clear(&history);
+    return rc;
 }
 
 hps_status hps_study_ask(hps_study *study, hps_trial **out)
@@ -141,6 +203,24 @@ hps_status hps_study_ask(hps_study *study, hps_trial **out)
     if (trial == NULL) {
         hps_rec_free(rec);
         return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+    }
+    void *live = study->live;
+    if (hps_mem_grow(&live, &study->cap_live, study->n_live + 1, sizeof *study->live) != 0) {
+        trial_free(trial);
+        return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+    }
+    study->live = live;
+    study->live[study->n_live++] = trial;
+    if (study->sampler->ops->sample_relative != NULL) {
+        rc = sample_relative(study, trial);
+        if (rc != HPS_OK) {
+            /* The trial exists in storage: give it back rather than leave it RUNNING. */
+            hps_errbuf saved = study->err;
+            hps_trial_interrupt(trial, "its joint sampling failed");
+            trial_free(trial);
+            study->err = saved;
+            return rc;
+        }
     }
     if (study->heartbeat != NULL && hps_heartbeat_add(study->heartbeat, rec->id) != 0) {
         trial_free(trial);
@@ -255,6 +335,12 @@ static hps_status suggest(hps_trial *trial, const char *name, hps_dist *dist, do
     rc = fixed_value(trial, name, dist, &found, &internal);
     if (rc != HPS_OK)
         return rc;
+    for (size_t i = 0; !found && i < trial->n_relative; i++) {
+        if (strcmp(trial->relative[i].name, name) == 0 && hps_dist_equal(&trial->relative[i].dist, dist)) {
+            internal = trial->relative[i].internal;
+            found = 1;
+        }
+    }
     if (!found) {
         rc = study->sampler->ops->sample(study->sampler, study, trial, name, dist, &internal);
         if (rc != HPS_OK)

@@ -68,17 +68,24 @@ hps_status hps_sampler_new(const char *name, hps_sampler **out, char *errbuf, si
         hps_errbuf_copy_out(err.text, errbuf, errlen);
         return HPS_ERR_INVALID;
     }
+    hps_status rc = hps_sampler_from_ops(ops, out);
+    if (rc != HPS_OK)
+        hps_errbuf_copy_out(rc == HPS_ERR_NOMEM ? "out of memory" : "sampler initialisation failed",
+                            errbuf, errlen);
+    return rc;
+}
+
+hps_status hps_sampler_from_ops(const hps_sampler_ops *ops, hps_sampler **out)
+{
+    *out = NULL;
     hps_sampler *sampler = hps_mem_calloc(1, sizeof *sampler);
-    if (sampler == NULL) {
-        hps_errbuf_copy_out("out of memory", errbuf, errlen);
+    if (sampler == NULL)
         return HPS_ERR_NOMEM;
-    }
     sampler->ops = ops;
     sampler->seed = hps_rng_os_seed();
     if (ops->init != NULL) {
         hps_status rc = ops->init(sampler);
         if (rc != HPS_OK) {
-            hps_errbuf_copy_out(hps_errbuf_text(&sampler->err), errbuf, errlen);
             hps_mem_free(sampler);
             return rc;
         }

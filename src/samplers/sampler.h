@@ -10,6 +10,8 @@
 #include "core/errbuf.h"
 #include "hpsearch.h"
 
+struct hps_history;
+
 typedef struct hps_sampler_ops {
     const char *name;
     /* Allocates the strategy's state into sampler->impl. */
@@ -22,9 +24,15 @@ typedef struct hps_sampler_ops {
     uint64_t (*grid_cells)(const hps_sampler *sampler);
     /* Called when the sampler is attached to a study (e.g. to check the stored grid). */
     hps_status (*bind)(hps_sampler *sampler, hps_study *study);
-    /* A value for parameter `name` of `trial` drawn from `dist`, in internal form. */
+    /* A value for parameter `name` of `trial` drawn from `dist`, in internal form
+     * (independent sampling: used for every parameter a joint sample did not cover). */
     hps_status (*sample)(hps_sampler *sampler, hps_study *study, hps_trial *trial,
                          const char *name, const hps_dist *dist, double *internal_out);
+    /* Joint samplers, optional: when a trial starts, values for the parameters of the
+     * relative search space (history->space) at once, in internal form, one per space
+     * entry; NAN leaves a parameter to `sample`. */
+    hps_status (*sample_relative)(hps_sampler *sampler, hps_study *study, hps_trial *trial,
+                                  const struct hps_history *history, double *values_out);
 } hps_sampler_ops;
 
 struct hps_sampler {
@@ -39,6 +47,9 @@ struct hps_sampler {
 extern const hps_sampler_ops hps_random_sampler_ops;
 extern const hps_sampler_ops hps_grid_sampler_ops;
 extern const hps_sampler_ops hps_sobol_sampler_ops;
+
+/* A sampler from a strategy not in the registry (tests, experiments). */
+hps_status hps_sampler_from_ops(const hps_sampler_ops *ops, hps_sampler **out);
 
 /* Parses option text shared by samplers. -1 if malformed. */
 int hps_parse_bool(const char *text, int *out);

@@ -1,0 +1,121 @@
+/* history.c -- the finished and pending trials, and the relative search space. */
+#include "samplers/history.h"
+
+#include "core/mem.h"
+
+#include <math.h>
+#include <string.h>
+
+long hps_space_index(const hps_space *space, const char *name)
+{
+    for (size_t i = 0; i < space->n; i++)
+        if (strcmp(space->names[i], name) == 0)
+            return (long)i;
+    return -1;
+}
+
+double hps_history_loss(const hps_study *study, const hps_frozen *rec)
+{
+    if (rec->n_values < 1)
+        return NAN;
+    double v = rec->values[0];
+    return study->directions[0] == HPS_MAXIMIZE ? -v : v;
+}
+
+void hps_history_clear(hps_history *h)
+{
+    hps_mem_free(h->finished);
+    hps_mem_free(h->pending);
+    hps_mem_free(h->space.names);
+    hps_mem_free(h->space.dists);
+    memset(h, 0, sizeof *h);
+}
+
+/* Narrows the space to the parameters `rec` has with the same distributions. */
+static void intersect(hps_space *space, const hps_frozen *rec)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < space->n; i++) {
+        const hps_param_rec *p = hps_rec_find_param(rec, space->names[i]);
+        if (p == NULL || !hps_dist_equal(&p->dist, space->dists[i]))
+            continue;
+        space->names[kept] = space->names[i];
+        space->dists[kept] = space->dists[i];
+        kept++;
+    }
+    space->n = kept;
+}
+
+static int add_pending(hps_history *h, size_t *cap, const hps_frozen *rec)
+{
+    void *items = h->pending;
+    if (hps_mem_grow(&items, cap, h->n_pending + 1, sizeof *h->pending) != 0)
+        return -1;
+    h->pending = items;
+    h->pending[h->n_pending++] = rec;
+    return 0;
+}
+
+hps_status hps_history_collect(hps_study *study, const hps_trial *asking, hps_history *h)
+{
+    memset(h, 0, sizeof *h);
+    hps_status rc = hps_study_sync(study);
+    if (rc != HPS_OK)
+        return rc;
+    size_t n = study->n_cache;
+    h->finished = hps_mem_calloc(n + 1, sizeof *h->finished);
+    if (h->finished == NULL)
+        goto oom;
+    size_t cap_pending = 0;
+    int space_started = 0;
+    for (size_t i = 0; i < n; i++) {
+        const hps_frozen *rec = study->cache[i];
+        if (rec == NULL)
+            continue;
+        if (rec->state == HPS_COMPLETE || (rec->state == HPS_PRUNED && rec->n_values > 0)) {
+            h->finished[h->n_finished++] = rec;
+            if (!space_started) {
+                space_started = 1;
+                h->space.names = hps_mem_calloc(rec->n_params + 1, sizeof *h->space.names);
+                h->space.dists = hps_mem_calloc(rec->n_params + 1, sizeof *h->space.dists);
+                if (h->space.names == NULL || h->space.dists == NULL)
+                    goto oom;
+                for (size_t k = 0; k < rec->n_params; k++) {
+                    h->space.names[k] = rec->params[k].name;
+                    h->space.dists[k] = &rec->params[k].dist;
+                }
+                h->space.n = rec->n_params;
+            } else {
+                intersect(&h->space, rec);
+            }
+            continue;
+        }
+        if (rec->state != HPS_RUNNING && rec->state != HPS_WAITING)
+            continue;
+        if (asking != NULL && rec->id == asking->rec->id)
+            continue;
+        /* This handle's own live trials are newer than their stored copies (their
+         * parameters may not be written yet): take the live record. */
+        const hps_frozen *best = rec;
+        for (size_t k = 0; k < study->n_live; k++)
+            if (study->live[k]->rec->id == rec->id)
+                best = study->live[k]->rec;
+        if (add_pending(h, &cap_pending, best) != 0)
+            goto oom;
+    }
+    /* Live trials created after the sync above. */
+    for (size_t k = 0; k < study->n_live; k++) {
+        const hps_trial *t = study->live[k];
+        if (t == asking || t->finished)
+            continue;
+        int listed = 0;
+        for (size_t j = 0; j < h->n_pending && !listed; j++)
+            listed = h->pending[j]->id == t->rec->id;
+        if (!listed && add_pending(h, &cap_pending, t->rec) != 0)
+            goto oom;
+    }
+    return HPS_OK;
+oom:
+    hps_history_clear(h);
+    return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+}
