@@ -5,6 +5,7 @@
 #include "core/rng.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -62,9 +63,17 @@ hps_status hps_sampler_new(const char *name, hps_sampler **out, char *errbuf, si
         if (strcmp(registry[i]->name, name) == 0)
             ops = registry[i];
     if (ops == NULL) {
+        char known[256] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < sizeof registry / sizeof registry[0] && used < sizeof known; i++) {
+            int k = snprintf(known + used, sizeof known - used, "%s%s", i > 0 ? ", " : "",
+                             registry[i]->name);
+            if (k > 0)
+                used += (size_t)k;
+        }
         hps_errbuf err;
-        hps_errbuf_set(&err, HPS_ERR_INVALID, "unknown sampler '%.100s' (known: random, grid, sobol)",
-                       name != NULL ? name : "(null)");
+        hps_errbuf_set(&err, HPS_ERR_INVALID, "unknown sampler '%.100s' (known: %s)",
+                       name != NULL ? name : "(null)", known);
         hps_errbuf_copy_out(err.text, errbuf, errlen);
         return HPS_ERR_INVALID;
     }

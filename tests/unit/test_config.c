@@ -870,7 +870,7 @@ static void test_set_overrides(void **state)
         {"parallel", "two", "parallel: must be a whole number, not 'two'"},
         {"sampler", "grid", "sampler=grid: t.yaml:5: parameter 'lr': the grid sampler needs a "
                             "finite set of values: give values, step or grid_points"},
-        {"sampler", "tpe", "sampler: unknown sampler 'tpe'"},
+        {"sampler", "annealing", "sampler: unknown sampler 'annealing'"},
         {"method", "bayes", "method 'bayes' needs the Bayesian (GP) sampler"},
         {"timeout", "soon", "timeout: cannot read 'soon' as a duration"},
         {"storage", "x.db", "storage: 'x.db' is not a storage URL"},
