@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# W&B sweep files run unchanged: program/command macros, W&B distributions, run_cap,
+# metric.target (stop once reached), early_terminate (a warning), service keys.
+source "$(dirname "$0")/lib.sh"
+
+cp "$TRAINER" train.py
+export MY_STEPS=2
+write_config sweep.yaml <<EOF2
+program: train.py
+name: wandb-random
+entity: my-team
+project: tuning
+description: a sweep file as W&B documents it
+method: random
+metric:
+  name: score
+  goal: maximize
+run_cap: 5
+early_terminate:
+  type: hyperband
+  min_iter: 3
+parameters:
+  x:
+    distribution: q_uniform
+    min: 0
+    max: 6
+    q: 1
+  y:
+    distribution: log_uniform_values
+    min: 0.01
+    max: 10
+  opt:
+    values: [adam, sgd]
+  seed:
+    value: 7
+command:
+  - \${env}
+  - \${interpreter}
+  - \${program}
+  - --tag
+  - $TAG
+  - --steps=\${envvar:MY_STEPS}
+  - \${args}
+EOF2
+out=$(HPSEARCH_PYTHON=$PY "$HPSEARCH" run sweep.yaml --no-progress --storage sqlite:w.db 2>&1)
+expect_eq "sweep exit 0" 0 $?
+expect_contains "early_terminate warning" "early_terminate is not supported yet" "$out"
+expect_eq "run_cap respected" 5 "$(sql w.db 'SELECT COUNT(*) FROM trials')"
+expect_eq "study named by 'name'" "wandb-random" "$(sql w.db 'SELECT name FROM studies')"
+log=$(cat hpsearch-logs/wandb-random/trial-00000.log 2>/dev/null; true)
+argv=$(sql w.db "SELECT COUNT(*) FROM trials WHERE state = 2")
+expect_eq "all 5 complete" 5 "$argv"
+# W&B's ${args}: --name=value, W&B's q_uniform with q=1: an int
+vals=$(sql w.db "SELECT p.value FROM trial_params p WHERE p.name = 'x'")
+for v in $vals; do
+    "$PY" -c "import sys; v=float(sys.argv[1]); sys.exit(0 if v == int(v) and 0 <= v <= 6 else 1)" "$v" || fail "x=$v is not an int in [0, 6]"
+done
+ok "x values are integers in [0, 6]"
+ys=$(sql w.db "SELECT p.value FROM trial_params p WHERE p.name = 'y'")
+for v in $ys; do
+    "$PY" -c "import sys; v=float(sys.argv[1]); sys.exit(0 if 0.01 <= v <= 10 else 1)" "$v" || fail "y=$v outside [0.01, 10]"
+done
+ok "y values inside [0.01, 10]"
+steps=$(sql w.db "SELECT MAX(step) FROM trial_intermediate")
+expect_eq "\${envvar:MY_STEPS} reached the command" 1 "$steps"
+
+# metric.target: stop starting trials once a trial reaches it (x=3, y=1 gives the max)
+write_config target.yaml <<EOF2
+program: train.py
+method: grid
+metric: {name: score, goal: maximize, target: -0.5}
+parameters:
+  x: {values: [3, 1, 2, 4, 5]}
+  y: {value: 1}
+# (in a flow list the macros need quotes: YAML reads { } there)
+command: ["\${env}", "\${interpreter}", "\${program}", --tag, $TAG, --steps=1, "\${args}"]
+EOF2
+out=$(HPSEARCH_PYTHON=$PY "$HPSEARCH" run target.yaml --no-progress --storage sqlite:t.db 2>&1)
+expect_eq "target exit 0" 0 $?
+expect_contains "target message" "reached the target -0.5" "$out"
+expect_eq "stopped after the first trial" 1 "$(sql t.db 'SELECT COUNT(*) FROM trials')"
+
+# the bayes method maps to the GP sampler when the engine has it, else a clear error
+write_config bayes.yaml <<EOF2
+program: train.py
+method: bayes
+metric: {name: score, goal: maximize}
+parameters:
+  x: {min: 0.0, max: 6.0}
+EOF2
+out=$(HPSEARCH_PYTHON=$PY "$HPSEARCH" run bayes.yaml --no-progress --storage sqlite:b.db -n 1 2>&1)
+status=$?
+case "$out" in
+*"needs the Bayesian (GP) sampler"*) expect_eq "bayes without gp: exit 2" 2 "$status" ;;
+*) expect_eq "bayes runs with gp" 0 "$status"; expect_contains "gp sampler used" "gp sampler" "$out" ;;
+esac
+finish
