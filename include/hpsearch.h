@@ -167,6 +167,37 @@ hps_status hps_sampler_grid_add(hps_sampler *sampler, const char *name,
 uint64_t hps_sampler_grid_size(const hps_sampler *sampler);
 const char *hps_sampler_errmsg(const hps_sampler *sampler);
 
+/* ---- pruners --------------------------------------------------------------------
+ * A pruner stops unpromising trials early from their intermediate values
+ * (hps_trial_report, hps_trial_should_prune). Names and options follow Optuna's:
+ *   "none"        never prunes (the default).
+ *   "median"      prune when the trial's best value so far is worse than the median of
+ *                 the COMPLETE trials' values at the same step. Options:
+ *                 n_startup_trials (5), n_warmup_steps (0), interval_steps (1),
+ *                 n_min_trials (1).
+ *   "percentile"  the same with `percentile` (0..100, required: 25 keeps the top 25%).
+ *   "asha"        asynchronous successive halving: at steps min_resource * rf^k only
+ *                 the top 1/rf of the values seen at that rung go on. Options:
+ *                 min_resource ("auto"), reduction_factor (4), min_early_stopping_rate
+ *                 (0), bootstrap_count (0). Also "successive_halving".
+ *   "hyperband"   several successive-halving brackets. Options: min_resource (1),
+ *                 max_resource ("auto"), reduction_factor (3), bootstrap_count (0).
+ *   "threshold"   prune when the latest value is below `lower`, above `upper` or NaN.
+ *                 Options: lower, upper, n_warmup_steps (0), interval_steps (1).
+ *   "patient"     prune once the trial has not improved by more than min_delta (0) for
+ *                 `patience` steps (required) -- and, when it wraps another pruner
+ *                 (hps_pruner_wrap), only if that one agrees.
+ * Options are validated together when the pruner joins a study. */
+typedef struct hps_pruner hps_pruner;
+
+hps_status hps_pruner_new(const char *name, hps_pruner **out, char *errbuf, size_t errlen);
+void hps_pruner_free(hps_pruner *pruner);
+const char *hps_pruner_name(const hps_pruner *pruner);
+hps_status hps_pruner_set(hps_pruner *pruner, const char *option, const char *value);
+/* The patient pruner defers to `inner`, which it takes ownership of (even on error). */
+hps_status hps_pruner_wrap(hps_pruner *pruner, hps_pruner *inner);
+const char *hps_pruner_errmsg(const hps_pruner *pruner);
+
 /* ---- studies ------------------------------------------------------------------- */
 typedef struct hps_study hps_study;
 typedef struct hps_trial hps_trial;
@@ -207,6 +238,9 @@ hps_status hps_storage_list_studies(const char *storage_url, char **json_out, ch
 /* Replaces the study's sampler; the study takes ownership of `sampler` even on error. */
 hps_status hps_study_set_sampler(hps_study *study, hps_sampler *sampler);
 const hps_sampler *hps_study_sampler(const hps_study *study);
+/* Replaces the study's pruner; the study takes ownership of `pruner` even on error. */
+hps_status hps_study_set_pruner(hps_study *study, hps_pruner *pruner);
+const hps_pruner *hps_study_pruner(const hps_study *study);
 
 /* Study options, by name, from their text form:
  *   max_trials          (uint, 0 = unlimited) total trials the study may hold; ask
@@ -290,7 +324,7 @@ hps_status hps_trial_suggest_categorical(hps_trial *trial, const char *name,
 hps_status hps_trial_flush(hps_trial *trial);
 
 /* Records an intermediate value at `step` (>= 0). Reporting a step twice keeps the
- * first value, as Optuna does. NaN is refused. */
+ * first value, as Optuna does. NaN is kept (a diverging run; pruners stop it). */
 hps_status hps_trial_report(hps_trial *trial, int64_t step, double value);
 /* Asks the study's pruner whether to stop this trial; *out is 1 to prune. */
 hps_status hps_trial_should_prune(hps_trial *trial, int *out);
@@ -348,11 +382,12 @@ hps_status hps_frozen_to_json(const hps_frozen *trial, char **out);
 #endif
 
 #if !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
-/* hps_errmsg(handle): the last error message of a study, trial or sampler handle. */
+/* hps_errmsg(handle): the last error message of a study, trial, sampler or pruner. */
 #define hps_errmsg(h)                                                                 \
     _Generic((h), hps_study *: hps_study_errmsg, const hps_study *: hps_study_errmsg,  \
              hps_trial *: hps_trial_errmsg, const hps_trial *: hps_trial_errmsg,        \
-             hps_sampler *: hps_sampler_errmsg, const hps_sampler *: hps_sampler_errmsg)(h)
+             hps_sampler *: hps_sampler_errmsg, const hps_sampler *: hps_sampler_errmsg,      \
+             hps_pruner *: hps_pruner_errmsg, const hps_pruner *: hps_pruner_errmsg)(h)
 #endif
 
 #endif /* HPSEARCH_H */

@@ -236,9 +236,9 @@ static int on_line(void *user, const char *line, size_t len, int truncated)
     double value;
     if (!metric_tracker_line(slot->metric, line, len, &step, &value))
         return 0;
-    /* NaN is a real outcome of training (divergence) but not a reportable value; the
-     * final value decides the trial's state. */
-    if (isnan(value) || slot->ending != SLOT_ENDING_NONE)
+    /* NaN is reported too (a diverging run, which pruners stop); the final value
+     * decides the trial's state. */
+    if (slot->ending != SLOT_ENDING_NONE)
         return 0;
     if (hps_trial_report(slot->trial, step, value) != HPS_OK)
         return 0;

@@ -59,6 +59,9 @@ struct hps_trial {
     hps_errbuf err;
 };
 
+/* Sets a system attribute of a live trial (pruner bookkeeping such as ASHA's rungs). */
+hps_status hps_trial_set_system_attr(hps_trial *trial, const char *key, const char *json);
+
 /* The study's cached record of trial `number`, after a sync; NULL if unknown. */
 const hps_frozen *hps_study_cached(const hps_study *study, int64_t number);
 

@@ -427,9 +427,7 @@ hps_status hps_trial_report(hps_trial *trial, int64_t step, double value)
     if (step < 0)
         return hps_errbuf_set(&trial->err, HPS_ERR_INVALID, "step must be >= 0 (got %lld)",
                               (long long)step);
-    if (isnan(value))
-        return hps_errbuf_set(&trial->err, HPS_ERR_INVALID,
-                              "intermediate value at step %lld is NaN", (long long)step);
+    /* NaN is kept, as Optuna does: a diverging trial reports it and pruners stop it. */
     hps_study *study = trial->study;
     int batched;
     size_t stored_before;
@@ -451,9 +449,10 @@ hps_status hps_trial_should_prune(hps_trial *trial, int *out)
     if (rc != HPS_OK)
         return rc;
     hps_study *study = trial->study;
-    rc = study->pruner->ops->should_prune(study->pruner, study, trial->rec, out);
+    rc = study->pruner->ops->should_prune(study->pruner, study, trial, out);
     if (rc != HPS_OK)
-        return hps_errbuf_set(&trial->err, rc, "pruner '%s' failed", study->pruner->ops->name);
+        return hps_errbuf_set(&trial->err, rc, "pruner '%s': %s", study->pruner->ops->name,
+                              hps_errbuf_text(&study->pruner->err));
     return HPS_OK;
 }
 
@@ -471,7 +470,7 @@ static hps_status check_attr(hps_errbuf *err, const char *key, const char *json)
     return HPS_OK;
 }
 
-hps_status hps_trial_set_user_attr(hps_trial *trial, const char *key, const char *json)
+static hps_status set_attr(hps_trial *trial, int system, const char *key, const char *json)
 {
     hps_status rc = check_attr(&trial->err, key, json);
     if (rc != HPS_OK)
@@ -481,13 +480,23 @@ hps_status hps_trial_set_user_attr(hps_trial *trial, const char *key, const char
     size_t stored_before;
     rc = write_begin(trial, &batched, &stored_before);
     if (rc == HPS_OK)
-        rc = study->storage->ops->set_trial_attr(study->storage, trial->rec->id, 0, key, json);
+        rc = study->storage->ops->set_trial_attr(study->storage, trial->rec->id, system, key, json);
     rc = write_end(trial, batched, stored_before, rc);
     if (rc != HPS_OK)
         return storage_error(study, &trial->err, rc);
-    if (hps_rec_set_attr(trial->rec, 0, key, json) != 0)
+    if (hps_rec_set_attr(trial->rec, system, key, json) != 0)
         return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory");
     return HPS_OK;
+}
+
+hps_status hps_trial_set_system_attr(hps_trial *trial, const char *key, const char *json)
+{
+    return set_attr(trial, 1, key, json);
+}
+
+hps_status hps_trial_set_user_attr(hps_trial *trial, const char *key, const char *json)
+{
+    return set_attr(trial, 0, key, json);
 }
 
 /* ---- tell ---------------------------------------------------------------------- */

@@ -1,28 +1,63 @@
-/* pruner.h -- the pruner interface. The foundation has only "none"; median,
- * successive halving and Hyperband plug in here as one file each. */
+/* pruner.h -- the pruner interface (a struct of function pointers per strategy).
+ *
+ * A pruner looks at a running trial's intermediate values (and the study's other
+ * trials) and says whether to stop it. Strategies follow Optuna's pruners option for
+ * option: none, median, percentile, asha (successive halving), hyperband, threshold,
+ * and patient (which wraps another). Adding one is adding one file with an
+ * hps_pruner_ops and a line in the registry of pruner.c. */
 #ifndef HPS_PRUNER_H
 #define HPS_PRUNER_H
 
+#include "core/errbuf.h"
 #include "core/trial_rec.h"
 #include "hpsearch.h"
 
-typedef struct hps_pruner hps_pruner;
-
 typedef struct hps_pruner_ops {
     const char *name;
+    hps_status (*init)(hps_pruner *pruner);
     void (*destroy)(hps_pruner *pruner);
-    /* Decides whether `trial` (its record with intermediate values) should stop. */
-    hps_status (*should_prune)(hps_pruner *pruner, hps_study *study, const hps_frozen *trial,
+    /* HPS_ERR_NOTFOUND for an unknown option (the caller names it). */
+    hps_status (*set_option)(hps_pruner *pruner, const char *option, const char *value);
+    /* Checks the options together once the pruner joins a study. */
+    hps_status (*bind)(hps_pruner *pruner, hps_study *study);
+    /* Decides whether `trial` (a live, RUNNING trial) should stop. */
+    hps_status (*should_prune)(hps_pruner *pruner, hps_study *study, hps_trial *trial,
                                int *prune_out);
 } hps_pruner_ops;
 
 struct hps_pruner {
     const hps_pruner_ops *ops;
     void *impl;
+    hps_pruner *wrapped; /* patient: the pruner it defers to */
+    int bound;
+    hps_errbuf err;
 };
 
-/* The pruner that never prunes. */
+extern const hps_pruner_ops hps_none_pruner_ops;
+extern const hps_pruner_ops hps_median_pruner_ops;
+extern const hps_pruner_ops hps_percentile_pruner_ops;
+extern const hps_pruner_ops hps_asha_pruner_ops;
+extern const hps_pruner_ops hps_hyperband_pruner_ops;
+extern const hps_pruner_ops hps_threshold_pruner_ops;
+extern const hps_pruner_ops hps_patient_pruner_ops;
+
+/* The pruner that never prunes, for a new study; NULL on OOM. */
 hps_pruner *hps_pruner_none_new(void);
-void hps_pruner_free(hps_pruner *pruner);
+
+/* ---- helpers shared by the strategies ----------------------------------------- */
+
+/* Parses a non-negative integer option; -1 if malformed or out of [min, max]. */
+int hps_pruner_parse_int(const char *text, int64_t min, int64_t max, int64_t *out);
+/* Parses a finite double ("inf"/"-inf" accepted when allow_inf). */
+int hps_pruner_parse_double(const char *text, int allow_inf, double *out);
+
+/* The last reported step of a trial, or -1. */
+int64_t hps_pruner_last_step(const hps_frozen *trial);
+/* The value at exactly `step`; 0 when the trial has none there. */
+int hps_pruner_value_at(const hps_frozen *trial, int64_t step, double *out);
+/* Optuna's rule for warm-up and interval steps: is the trial's latest step the first
+ * report at or after the latest pruning point? */
+int hps_pruner_first_in_interval(const hps_frozen *trial, int64_t step, int64_t warmup,
+                                 int64_t interval);
 
 #endif

@@ -137,14 +137,14 @@ static void test_tell_rules(void **state)
     ASSERT_OK(hps_trial_report(t, 1, 4.0));
     ASSERT_OK(hps_trial_report(t, 1, 99.0)); /* a repeated step keeps its first value */
     assert_int_equal(hps_trial_report(t, -1, 1.0), HPS_ERR_INVALID);
-    assert_int_equal(hps_trial_report(t, 2, NAN), HPS_ERR_INVALID);
+    ASSERT_OK(hps_trial_report(t, 2, NAN)); /* kept, as Optuna does */
     ASSERT_OK(hps_trial_tell(t, HPS_PRUNED, 0));
     assert_int_equal(hps_trial_tell(t, HPS_COMPLETE, 1.0), HPS_ERR_STATE);
     assert_non_null(strstr(hps_trial_errmsg(t), "already PRUNED"));
     assert_int_equal(hps_trial_report(t, 3, 1.0), HPS_ERR_STATE);
     const hps_frozen *f = hps_trial_frozen(t);
     assert_int_equal(hps_frozen_n_values(f), 1);
-    assert_true(hps_frozen_value(f, 0) == 4.0); /* pruned: last intermediate value */
+    assert_true(isnan(hps_frozen_value(f, 0))); /* pruned: last intermediate value (NaN) */
     hps_trial_free(t);
 
     ASSERT_OK(hps_study_ask(study, &t));

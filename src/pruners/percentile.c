@@ -1,0 +1,162 @@
+/* percentile.c -- the median and percentile pruners (Optuna's MedianPruner and
+ * PercentilePruner): stop a trial whose best intermediate value so far is worse than
+ * the given percentile of the COMPLETE trials' values at the same step. */
+#include "core/mem.h"
+#include "core/study.h"
+#include "pruners/pruner.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct percentile_opts {
+    double percentile;       /* 0..100: keep the trials better than this percentile */
+    int64_t n_startup_trials; /* no pruning before this many trials completed */
+    int64_t n_warmup_steps;   /* no pruning before this step */
+    int64_t interval_steps;   /* check every this many steps after the warm-up */
+    int64_t n_min_trials;     /* need this many values at the step to judge */
+} percentile_opts;
+
+static hps_status percentile_init(hps_pruner *pruner)
+{
+    percentile_opts *o = hps_mem_calloc(1, sizeof *o);
+    if (o == NULL)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
+    o->percentile = 50;
+    o->n_startup_trials = 5;
+    o->n_warmup_steps = 0;
+    o->interval_steps = 1;
+    o->n_min_trials = 1;
+    pruner->impl = o;
+    return HPS_OK;
+}
+
+static void percentile_destroy(hps_pruner *pruner)
+{
+    hps_mem_free(pruner->impl);
+}
+
+static hps_status bad(hps_pruner *pruner, const char *option, const char *value, const char *rule)
+{
+    return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID, "pruner '%s': %s must be %s (got '%.100s')",
+                          pruner->ops->name, option, rule, value);
+}
+
+static hps_status percentile_set(hps_pruner *pruner, const char *option, const char *value)
+{
+    percentile_opts *o = pruner->impl;
+    int is_percentile = pruner->ops == &hps_percentile_pruner_ops;
+    if (is_percentile && strcmp(option, "percentile") == 0) {
+        double p;
+        if (hps_pruner_parse_double(value, 0, &p) != 0 || p < 0 || p > 100)
+            return bad(pruner, option, value, "a number between 0 and 100");
+        o->percentile = p;
+        return HPS_OK;
+    }
+    struct {
+        const char *name;
+        int64_t *slot;
+        int64_t min;
+    } ints[] = {
+        {"n_startup_trials", &o->n_startup_trials, 0},
+        {"n_warmup_steps", &o->n_warmup_steps, 0},
+        {"interval_steps", &o->interval_steps, 1},
+        {"n_min_trials", &o->n_min_trials, 1},
+    };
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        if (strcmp(option, ints[i].name) != 0)
+            continue;
+        if (hps_pruner_parse_int(value, ints[i].min, INT64_MAX, ints[i].slot) != 0)
+            return bad(pruner, option, value, ints[i].min == 0 ? "an integer >= 0" : "an integer >= 1");
+        return HPS_OK;
+    }
+    return HPS_ERR_NOTFOUND;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* numpy.nanpercentile with linear interpolation (Optuna's definition); NaN when every
+ * value is NaN. Reorders `values`. */
+static double nan_percentile(double *values, size_t n, double q)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(values[i]))
+            values[m++] = values[i];
+    if (m == 0)
+        return NAN;
+    qsort(values, m, sizeof *values, cmp_double);
+    double pos = q / 100.0 * (double)(m - 1);
+    size_t lo = (size_t)floor(pos);
+    size_t hi = lo + 1 < m ? lo + 1 : lo;
+    double frac = pos - (double)lo;
+    return values[lo] + frac * (values[hi] - values[lo]);
+}
+
+static hps_status percentile_should_prune(hps_pruner *pruner, hps_study *study, hps_trial *trial,
+                                          int *prune_out)
+{
+    const percentile_opts *o = pruner->impl;
+    const hps_frozen *t = trial->rec;
+    *prune_out = 0;
+    hps_status rc = hps_study_sync(study);
+    if (rc != HPS_OK)
+        return hps_errbuf_set(&pruner->err, rc, "%s", hps_study_errmsg(study));
+    size_t n_complete = 0;
+    for (size_t i = 0; i < study->n_cache; i++)
+        n_complete += study->cache[i] != NULL && study->cache[i]->state == HPS_COMPLETE;
+    if (n_complete == 0 || (int64_t)n_complete < o->n_startup_trials)
+        return HPS_OK;
+    int64_t step = hps_pruner_last_step(t);
+    if (step < 0 || step < o->n_warmup_steps)
+        return HPS_OK;
+    if (!hps_pruner_first_in_interval(t, step, o->n_warmup_steps, o->interval_steps))
+        return HPS_OK;
+    int maximize = study->directions[0] == HPS_MAXIMIZE;
+    double best = NAN;
+    for (size_t i = 0; i < t->n_inter; i++) {
+        double v = t->inter[i].value;
+        if (!isnan(v) && (isnan(best) || (maximize ? v > best : v < best)))
+            best = v;
+    }
+    if (isnan(best)) {
+        *prune_out = 1;
+        return HPS_OK;
+    }
+    double *values = hps_mem_calloc(n_complete, sizeof *values);
+    if (values == NULL)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < study->n_cache; i++) {
+        const hps_frozen *c = study->cache[i];
+        if (c != NULL && c->state == HPS_COMPLETE && hps_pruner_value_at(c, step, &values[n]))
+            n++;
+    }
+    double p = NAN;
+    if ((int64_t)n >= o->n_min_trials)
+        p = nan_percentile(values, n, maximize ? 100 - o->percentile : o->percentile);
+    hps_mem_free(values);
+    if (!isnan(p))
+        *prune_out = maximize ? best < p : best > p;
+    return HPS_OK;
+}
+
+const hps_pruner_ops hps_median_pruner_ops = {
+    .name = "median",
+    .init = percentile_init,
+    .destroy = percentile_destroy,
+    .set_option = percentile_set,
+    .should_prune = percentile_should_prune,
+};
+
+const hps_pruner_ops hps_percentile_pruner_ops = {
+    .name = "percentile",
+    .init = percentile_init,
+    .destroy = percentile_destroy,
+    .set_option = percentile_set,
+    .should_prune = percentile_should_prune,
+};
