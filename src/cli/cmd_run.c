@@ -344,6 +344,14 @@ static hps_status open_run_study(const cfg_config *cfg, hps_study **out)
         cli_error("%s", err);
     if (rc == HPS_OK && (rc = hps_study_set_sampler(*out, sampler)) != HPS_OK)
         cli_error("%s: %s", cfg->path, hps_study_errmsg(*out));
+    hps_pruner *pruner = NULL;
+    if (rc == HPS_OK && cfg_make_pruner(cfg->pruner, &pruner, err, sizeof err) != 0) {
+        cli_error("%s:%d: pruner: %s", cfg->path, cfg->pruner != NULL ? cfg->pruner->line : 0, err);
+        rc = HPS_ERR_INVALID;
+    }
+    if (rc == HPS_OK && (rc = hps_study_set_pruner(*out, pruner)) != HPS_OK)
+        cli_error("%s:%d: pruner: %s", cfg->path, cfg->pruner != NULL ? cfg->pruner->line : 0,
+                  hps_study_errmsg(*out));
     if (rc != HPS_OK) {
         hps_study_close(*out);
         *out = NULL;
@@ -614,6 +622,8 @@ int cmd_run(int argc, char **argv)
             cfg->sampler);
     if (grid > 0)
         fprintf(stderr, ", %llu grid cells", (unsigned long long)grid);
+    if (cfg->pruner != NULL)
+        fprintf(stderr, " · %s pruner", cfg->pruner->name);
     fprintf(stderr, " · %u parallel · logs in %s\n", n_slots, log_dir);
     size_t already = counts[HPS_COMPLETE] + counts[HPS_PRUNED] + counts[HPS_FAIL];
     if (already > 0)

@@ -576,6 +576,8 @@ void cfg_free_replaced(cfg_config *a, const cfg_config *b)
         cfg_free_words(a->gpus, a->n_gpus);
     if (a->command != b->command)
         cfg_free_words(a->command, a->n_command);
+    if (a->pruner != b->pruner)
+        cfg_pruner_free(a->pruner);
 }
 
 void cfg_free(cfg_config *cfg)

@@ -56,6 +56,16 @@ typedef struct cfg_param {
     int line;              /* line of its definition in the file */
 } cfg_param;
 
+/* A pruner as configured: a name and its options (text, validated by the library at
+ * load time); the patient pruner may wrap another. */
+typedef struct cfg_pruner {
+    char *name;
+    char **keys, **values;
+    size_t n_options;
+    struct cfg_pruner *wrapped;
+    int line;
+} cfg_pruner;
+
 typedef struct cfg_config {
     char *path;             /* the file, as given */
     char *dir;              /* absolute directory of the file: trials run there (cwd) */
@@ -81,7 +91,8 @@ typedef struct cfg_config {
     char *program;          /* W&B program */
     char *interpreter;      /* `interpreter:`, else env HPSEARCH_PYTHON, else "python3" */
     cfg_param *params; size_t n_params;  /* in file order */
-    int early_terminate;    /* W&B early_terminate present (a warning says it is inert) */
+    int early_terminate;    /* W&B early_terminate present (it sets `pruner`) */
+    cfg_pruner *pruner;     /* `pruner:` or W&B early_terminate; NULL = no pruning */
     char *log_dir;          /* absolute; NULL unless `log_dir:` given (the run picks the default) */
     double heartbeat_interval;  /* seconds, default 5 */
     double heartbeat_grace;     /* seconds, default 60 */
@@ -127,6 +138,11 @@ int cfg_set_pair(cfg_config *cfg, const char *assignment, char *err, size_t errl
  * "250ms", "1.5d" (units ms, s, m, min, h, d; spaces allowed between parts). Returns 0,
  * or -1 when unparsable or longer than a century. For the CLI's --timeout flags. */
 int cfg_parse_duration(const char *text, double *out);
+
+/* The library pruner a config describes (NULL config pruner: "none"). Returns 0, or -1
+ * with a message. */
+int cfg_make_pruner(const cfg_pruner *p, hps_pruner **out, char *err, size_t errlen);
+void cfg_pruner_free(cfg_pruner *p);
 
 /* Number of cells of the grid over all parameters (saturates at UINT64_MAX), as the grid
  * sampler will enumerate them; 0 when some parameter has no finite set of values. */

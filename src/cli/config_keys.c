@@ -438,15 +438,6 @@ static int cfg_key_parameters(cfg_ctx *ctx, struct fy_node *v, int line, const c
     return cfg_parse_parameters(ctx, v, line);
 }
 
-static int cfg_key_early_terminate(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
-{
-    (void)v;
-    (void)key;
-    ctx->cfg->early_terminate = 1;
-    return cfg_warn(ctx, line, "early_terminate is not supported yet; trials run to completion "
-                    "without early stopping");
-}
-
 static int cfg_key_metadata(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
 {
     cfg_config *cfg = ctx->cfg;
@@ -510,7 +501,8 @@ static const cfg_key_def cfg_keys[] = {
     {"interpreter", CFG_BOTH | CFG_SETTABLE | CFG_TEXT, cfg_key_interpreter, NULL},
     {"log_dir", CFG_BOTH | CFG_SETTABLE | CFG_TEXT, cfg_key_log_dir, NULL},
     {"parameters", CFG_BOTH, cfg_key_parameters, NULL},
-    {"early_terminate", CFG_WANDB, cfg_key_early_terminate, NULL},
+    {"early_terminate", CFG_WANDB, cfg_key_early_terminate, "use pruner"},
+    {"pruner", CFG_BOTH | CFG_SETTABLE, cfg_key_pruner, NULL},
     {"entity", CFG_WANDB, cfg_key_metadata, NULL},
     {"project", CFG_WANDB, cfg_key_metadata, NULL},
     {"description", CFG_WANDB, cfg_key_metadata, NULL},

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # W&B sweep files run unchanged: program/command macros, W&B distributions, run_cap,
-# metric.target (stop once reached), early_terminate (a warning), service keys.
+# metric.target (stop once reached), early_terminate (Hyperband), service keys.
 source "$(dirname "$0")/lib.sh"
 
 cp "$TRAINER" train.py
@@ -44,7 +44,7 @@ command:
 EOF2
 out=$(HPSEARCH_PYTHON=$PY "$HPSEARCH" run sweep.yaml --no-progress --storage sqlite:w.db 2>&1)
 expect_eq "sweep exit 0" 0 $?
-expect_contains "early_terminate warning" "early_terminate is not supported yet" "$out"
+expect_contains "early_terminate becomes the Hyperband pruner" "hyperband pruner" "$out"
 expect_eq "run_cap respected" 5 "$(sql w.db 'SELECT COUNT(*) FROM trials')"
 expect_eq "study named by 'name'" "wandb-random" "$(sql w.db 'SELECT name FROM studies')"
 log=$(cat hpsearch-logs/wandb-random/trial-00000.log 2>/dev/null; true)

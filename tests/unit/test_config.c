@@ -701,12 +701,11 @@ static void test_wandb_grid_and_defaults(void **state)
 
     assert_int_equal(cfg_load(fixture_path("good", "wandb_hydra.yaml"), &cfg, err, sizeof err),
                      0);
+    /* early_terminate becomes the Hyperband pruner (min_iter -> min_resource, eta) */
     assert_true(cfg->early_terminate);
-    char want[4200];
-    snprintf(want, sizeof want, "%s:14: early_terminate is not supported yet; trials run to "
-             "completion without early stopping", fixture_path("good", "wandb_hydra.yaml"));
-    assert_int_equal(cfg->n_warnings, 1);
-    assert_string_equal(cfg->warnings[0], want);
+    assert_non_null(cfg->pruner);
+    assert_string_equal(cfg->pruner->name, "hyperband");
+    assert_int_equal(cfg->n_warnings, 0);
     const cfg_param *p = param(cfg, "params.beta"); /* log_uniform: exponents */
     assert_true(p->kind == CFG_FLOAT && p->flags == HPS_LOG);
     assert_true(fabs(p->low - 0.01) < 1e-12 && fabs(p->high - 10.0) < 1e-12);
@@ -809,8 +808,7 @@ static void test_wandb_unsupported(void **state)
                 "t.yaml:3: unknown key 'n_trials' in a W&B sweep file (W&B files use run_cap)");
     expect_fail("metric: m\ncommand: run\nearly_terminate: {type: hyperband}\n"
                 "parameters: {x: 1}\n",
-                "t.yaml:3: unknown key 'early_terminate' in an hpsearch file (it belongs to W&B "
-                "sweep files");
+                "t.yaml:3: unknown key 'early_terminate' in an hpsearch file (use pruner)");
     /* Recognised by `metric` being a mapping even without program/method. */
     cfg_config *cfg = load_ok("metric: {name: acc, goal: maximize, impute: worst}\n"
                               "command: [python3, t.py, '${args}']\n"

@@ -1,0 +1,263 @@
+/*
+ * config_pruner.c -- the `pruner:` key and W&B's `early_terminate:`.
+ *
+ *   pruner: median
+ *   pruner: {name: asha, min_resource: 1, reduction_factor: 3}
+ *   pruner: {name: patient, patience: 3, wraps: {name: median, n_warmup_steps: 2}}
+ *   early_terminate: {type: hyperband, min_iter: 3, eta: 3}          (W&B)
+ *
+ * Names and options are the library's (hpsearch.h, "pruners"); they are checked here,
+ * at load time, by building the pruner, so a typo is reported with its file and line
+ * before anything runs.
+ */
+#include "config_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cfg_pruner_free(cfg_pruner *p)
+{
+    if (p == NULL)
+        return;
+    free(p->name);
+    cfg_free_words(p->keys, p->n_options);
+    cfg_free_words(p->values, p->n_options);
+    cfg_pruner_free(p->wrapped);
+    free(p);
+}
+
+static int add_option(cfg_ctx *ctx, cfg_pruner *p, const char *key, size_t key_len,
+                      const char *value, size_t value_len)
+{
+    char **keys = realloc(p->keys, (p->n_options + 1) * sizeof *keys);
+    if (keys == NULL)
+        return cfg_nomem(ctx);
+    p->keys = keys;
+    char **values = realloc(p->values, (p->n_options + 1) * sizeof *values);
+    if (values == NULL)
+        return cfg_nomem(ctx);
+    p->values = values;
+    char *k = NULL, *v = NULL;
+    if (cfg_strndup(ctx, key, key_len, &k) != 0 || cfg_strndup(ctx, value, value_len, &v) != 0) {
+        free(k);
+        return -2;
+    }
+    keys[p->n_options] = k;
+    values[p->n_options] = v;
+    p->n_options++;
+    return 0;
+}
+
+int cfg_make_pruner(const cfg_pruner *p, hps_pruner **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    hps_pruner *pruner = NULL;
+    if (hps_pruner_new(p != NULL ? p->name : "none", &pruner, err, errlen) != HPS_OK)
+        return -1;
+    for (size_t i = 0; p != NULL && i < p->n_options; i++) {
+        if (hps_pruner_set(pruner, p->keys[i], p->values[i]) != HPS_OK) {
+            snprintf(err, errlen, "%s", hps_pruner_errmsg(pruner));
+            hps_pruner_free(pruner);
+            return -1;
+        }
+    }
+    if (p != NULL && p->wrapped != NULL) {
+        hps_pruner *inner;
+        if (cfg_make_pruner(p->wrapped, &inner, err, errlen) != 0) {
+            hps_pruner_free(pruner);
+            return -1;
+        }
+        if (hps_pruner_wrap(pruner, inner) != HPS_OK) {
+            snprintf(err, errlen, "%s", hps_pruner_errmsg(pruner));
+            hps_pruner_free(pruner);
+            return -1;
+        }
+    }
+    *out = pruner;
+    return 0;
+}
+
+/* Reads a pruner from a name or a mapping; `key` names it in messages. */
+static int read_pruner(cfg_ctx *ctx, struct fy_node *v, int line, const char *key, int depth,
+                       cfg_pruner **out)
+{
+    *out = NULL;
+    struct fy_node *node;
+    int rc = cfg_node_deref(ctx, v, line, key, &node);
+    if (rc != 0)
+        return rc;
+    cfg_pruner *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return cfg_nomem(ctx);
+    p->line = cfg_node_line(node, line);
+    if (!fy_node_is_mapping(node)) {
+        rc = cfg_get_text(ctx, node, line, key, &p->name);
+        goto out;
+    }
+    void *iter = NULL;
+    struct fy_node_pair *pair;
+    while (rc == 0 && (pair = fy_node_mapping_iterate(node, &iter)) != NULL) {
+        int kl = cfg_node_line(fy_node_pair_key(pair), line);
+        struct fy_node *val = fy_node_pair_value(pair);
+        const char *name;
+        size_t len;
+        rc = cfg_key_text(ctx, fy_node_pair_key(pair), kl, key, &name, &len);
+        if (rc != 0)
+            break;
+        char where[96];
+        snprintf(where, sizeof where, "%s.%.*s", key, (int)(len > 40 ? 40 : len), name);
+        if (cfg_key_is(name, len, "name")) {
+            free(p->name);
+            p->name = NULL;
+            rc = cfg_get_text(ctx, val, kl, where, &p->name);
+        } else if (cfg_key_is(name, len, "wraps")) {
+            if (depth > 0)
+                rc = cfg_fail(ctx, kl, "%s: a wrapped pruner cannot wrap another", where);
+            else
+                rc = read_pruner(ctx, val, kl, where, depth + 1, &p->wrapped);
+        } else {
+            cfg_scalar s;
+            rc = cfg_get_scalar(ctx, val, kl, where, &s);
+            if (rc == 0)
+                rc = add_option(ctx, p, name, len, s.text, s.len);
+        }
+    }
+    if (rc == 0 && p->name == NULL)
+        rc = cfg_fail(ctx, p->line, "%s: missing name (none, median, percentile, asha, hyperband, "
+                      "threshold or patient)", key);
+out:
+    if (rc != 0) {
+        cfg_pruner_free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+/* Builds the pruner once to check the name and every option now, with a line. */
+static int check_pruner(cfg_ctx *ctx, const cfg_pruner *p, const char *key)
+{
+    char why[512];
+    hps_pruner *probe;
+    if (cfg_make_pruner(p, &probe, why, sizeof why) != 0)
+        return cfg_fail(ctx, p->line, "%s: %s", key, why);
+    hps_pruner_free(probe);
+    return 0;
+}
+
+static void replace_pruner(cfg_ctx *ctx, cfg_pruner *p)
+{
+    /* cfg_set works on a copy: the old pruner belongs to the original until it commits
+     * (cfg_free_replaced frees whichever one lost) */
+    ctx->cfg->pruner = p;
+}
+
+int cfg_key_pruner(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    cfg_pruner *p;
+    int rc = read_pruner(ctx, v, line, key, 0, &p);
+    if (rc == 0)
+        rc = check_pruner(ctx, p, key);
+    if (rc != 0) {
+        cfg_pruner_free(p);
+        return rc;
+    }
+    replace_pruner(ctx, p);
+    return 0;
+}
+
+/* W&B: early_terminate: {type: hyperband, min_iter | max_iter + s, eta}. Brackets sit at
+ * min_iter * eta^k; with max_iter and s, min_iter = max_iter / eta^s. */
+int cfg_key_early_terminate(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    struct fy_node *node;
+    int rc = cfg_node_mapping(ctx, v, line, key, &node);
+    if (rc != 0)
+        return rc;
+    int type_seen = 0;
+    double min_iter = 0, max_iter = 0, eta = 3, s = 0;
+    int has_min = 0, has_max = 0, has_s = 0;
+    void *iter = NULL;
+    struct fy_node_pair *pair;
+    while (rc == 0 && (pair = fy_node_mapping_iterate(node, &iter)) != NULL) {
+        int kl = cfg_node_line(fy_node_pair_key(pair), line);
+        struct fy_node *val = fy_node_pair_value(pair);
+        const char *name;
+        size_t len;
+        rc = cfg_key_text(ctx, fy_node_pair_key(pair), kl, key, &name, &len);
+        if (rc != 0)
+            break;
+        char where[96];
+        snprintf(where, sizeof where, "%s.%.*s", key, (int)(len > 40 ? 40 : len), name);
+        if (cfg_key_is(name, len, "type")) {
+            cfg_scalar t;
+            rc = cfg_get_scalar(ctx, val, kl, where, &t);
+            if (rc == 0 && !cfg_key_is(t.text, t.len, "hyperband"))
+                rc = cfg_fail(ctx, kl, "%s: '%.*s' is not supported (W&B's only type is "
+                              "hyperband)", where, (int)(t.len > 40 ? 40 : t.len), t.text);
+            type_seen = 1;
+        } else if (cfg_key_is(name, len, "min_iter")) {
+            rc = cfg_get_number(ctx, val, kl, where, &min_iter, NULL);
+            has_min = 1;
+        } else if (cfg_key_is(name, len, "max_iter")) {
+            rc = cfg_get_number(ctx, val, kl, where, &max_iter, NULL);
+            has_max = 1;
+        } else if (cfg_key_is(name, len, "s")) {
+            rc = cfg_get_number(ctx, val, kl, where, &s, NULL);
+            has_s = 1;
+        } else if (cfg_key_is(name, len, "eta")) {
+            rc = cfg_get_number(ctx, val, kl, where, &eta, NULL);
+        } else if (cfg_key_is(name, len, "strict")) {
+            int strict;
+            rc = cfg_get_bool(ctx, val, kl, where, &strict);
+            if (rc == 0 && strict)
+                rc = cfg_fail(ctx, kl, "%s: strict mode is not supported", where);
+        } else {
+            rc = cfg_fail(ctx, kl, "%s: unknown key (W&B's early_terminate takes type, min_iter, "
+                          "max_iter, s, eta and strict)", where);
+        }
+    }
+    if (rc != 0)
+        return rc;
+    if (!type_seen)
+        return cfg_fail(ctx, line, "%s: missing type (hyperband)", key);
+    if (eta < 2 || eta != floor(eta))
+        return cfg_fail(ctx, line, "%s.eta: must be an integer >= 2", key);
+    if (has_max && !has_min) {
+        if (!has_s)
+            return cfg_fail(ctx, line, "%s: max_iter needs s (the number of brackets)", key);
+        min_iter = floor(max_iter / pow(eta, s));
+        has_min = 1;
+    }
+    if (!has_min)
+        return cfg_fail(ctx, line, "%s: give min_iter, or max_iter and s", key);
+    if (min_iter < 1 || min_iter != floor(min_iter) || min_iter > 1e15)
+        return cfg_fail(ctx, line, "%s: the first bracket (min_iter) must be an integer >= 1", key);
+    cfg_pruner *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return cfg_nomem(ctx);
+    p->line = line;
+    char text[64];
+    rc = cfg_strndup(ctx, "hyperband", 9, &p->name);
+    snprintf(text, sizeof text, "%.0f", min_iter);
+    if (rc == 0)
+        rc = add_option(ctx, p, "min_resource", 12, text, strlen(text));
+    snprintf(text, sizeof text, "%.0f", eta);
+    if (rc == 0)
+        rc = add_option(ctx, p, "reduction_factor", 16, text, strlen(text));
+    if (rc == 0 && has_max) {
+        snprintf(text, sizeof text, "%.0f", max_iter);
+        rc = add_option(ctx, p, "max_resource", 12, text, strlen(text));
+    }
+    if (rc == 0)
+        rc = check_pruner(ctx, p, key);
+    if (rc != 0) {
+        cfg_pruner_free(p);
+        return rc;
+    }
+    ctx->cfg->early_terminate = 1;
+    replace_pruner(ctx, p);
+    return 0;
+}
