@@ -88,7 +88,7 @@ static void run_usage(FILE *out)
           "  -n, --trials N          total trials the study may hold (config: n_trials)\n"
           "      --timeout T         stop starting trials after T (e.g. 3600, 90m, 2h)\n"
           "      --trial-timeout T   fail a trial that runs longer than T (config: trial_timeout)\n"
-          "      --gpus LIST         e.g. 0,1: slot i gets CUDA_VISIBLE_DEVICES=LIST[i %% n]\n"
+          "      --gpus LIST         e.g. 0,1: slot i gets CUDA_VISIBLE_DEVICES=LIST[i mod n]\n"
           "      --retries N         re-run a failed trial up to N times with the same params\n"
           "      --storage URL       e.g. sqlite:tune.db (config: storage)\n"
           "      --study NAME        study name (config: study)\n"
@@ -330,7 +330,8 @@ static hps_status open_run_study(const cfg_config *cfg, hps_study **out)
             break;
         }
     }
-    /* Remember which metric the values are, for `hpsearch best` and reports. */
+    /* Remember which metric the values are (for `hpsearch best` and reports), and a W&B
+     * sweep's service keys (entity, project, ...) as the study's metadata. */
     if (rc == HPS_OK) {
         json_t *metric = json_string(cfg->metric);
         char *metric_json = metric != NULL ? json_dumps(metric, JSON_ENCODE_ANY) : NULL;
@@ -338,6 +339,16 @@ static hps_status open_run_study(const cfg_config *cfg, hps_study **out)
             hps_study_set_user_attr(*out, "metric", metric_json);
         free(metric_json);
         json_decref(metric);
+        if (cfg->n_metadata > 0) {
+            json_t *meta = json_object();
+            for (size_t i = 0; meta != NULL && i < cfg->n_metadata; i++)
+                json_object_set_new(meta, cfg->metadata_keys[i], json_string(cfg->metadata_values[i]));
+            char *meta_json = meta != NULL ? json_dumps(meta, JSON_COMPACT) : NULL;
+            if (meta_json != NULL)
+                hps_study_set_user_attr(*out, "wandb", meta_json);
+            free(meta_json);
+            json_decref(meta);
+        }
     }
     hps_sampler *sampler = NULL;
     if (rc == HPS_OK && (rc = space_make_sampler(cfg, &sampler, err, sizeof err)) != HPS_OK)
@@ -412,7 +423,9 @@ static int target_reached(const cfg_config *cfg, const slot_outcome *o)
 /* ---- the loop --------------------------------------------------------------------- */
 
 typedef struct run_state {
-    int stop_launching;   /* budget, grid, time or target: let running trials finish */
+    int stop_launching;   /* time, target or an error: let running trials finish */
+    int exhausted;        /* the last ask found nothing to do (budget or grid); a failed
+                             trial may re-queue a retry, which clears it */
     int interrupted;      /* a signal: end running trials now */
     int exit_code;
     size_t launched, finished, completed;
@@ -421,13 +434,13 @@ typedef struct run_state {
 static void launch_trials(run_slot *slots, unsigned n_slots, const run_settings *run,
                           run_state *state)
 {
-    for (unsigned i = 0; i < n_slots && !state->stop_launching; i++) {
+    for (unsigned i = 0; i < n_slots && !state->stop_launching && !state->exhausted; i++) {
         if (slots[i].busy)
             continue;
         hps_trial *trial = NULL;
         hps_status rc = hps_study_ask(run->study, &trial);
         if (rc == HPS_DONE) {
-            state->stop_launching = 1;
+            state->exhausted = 1;
             break;
         }
         if (rc != HPS_OK) {
@@ -505,7 +518,7 @@ static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progre
         unsigned busy = 0;
         for (unsigned i = 0; i < n_slots; i++)
             busy += slots[i].busy != 0;
-        if (busy == 0 && (state->stop_launching || state->interrupted))
+        if (busy == 0 && (state->stop_launching || state->exhausted || state->interrupted))
             break;
         progress_draw(prog, now - started, busy);
         if (wait_for_events(slots, n_slots, now, progress_enabled(prog)) != 0) {
@@ -539,6 +552,8 @@ static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progre
             state->finished++;
             if (outcome.state == HPS_COMPLETE)
                 state->completed++;
+            if (outcome.state == HPS_FAIL && !outcome.interrupted)
+                state->exhausted = 0; /* a retry may be waiting */
             if (outcome.record_error) {
                 cli_error("trial %lld: %s", (long long)outcome.number, outcome.reason);
                 state->exit_code = CLI_EXIT_FAILED;
@@ -629,6 +644,17 @@ int cmd_run(int argc, char **argv)
     if (already > 0)
         fprintf(stderr, "hpsearch: resuming: %zu trials already finished\n", already);
 
+    const hps_frozen *best_so_far;
+    if (cfg->has_target && hps_study_best_trial(study, &best_so_far) == HPS_OK) {
+        slot_outcome probe = {.state = HPS_COMPLETE, .value = hps_frozen_value(best_so_far, 0)};
+        if (target_reached(cfg, &probe)) {
+            fprintf(stderr, "hpsearch: trial %lld already reached the target %g; nothing to run\n",
+                    (long long)hps_frozen_number(best_so_far), cfg->target);
+            print_best(study, cfg);
+            rc = CLI_EXIT_OK;
+            goto out;
+        }
+    }
     run_settings run = {.cfg = cfg, .study = study, .log_dir = log_dir, .storage_url = cfg->storage};
     progress prog;
     progress_init(&prog, study, cfg, total, !opts.no_progress && isatty(STDERR_FILENO));
@@ -639,7 +665,7 @@ int cmd_run(int argc, char **argv)
         goto out;
     print_summary(study, cfg, &state, cli_monotonic() - started);
     if (state.interrupted)
-        rc = CLI_EXIT_INTERRUPTED;
+        rc = 128 + (last_signal > 0 ? last_signal : SIGINT); /* the shell's convention */
     else if (state.exit_code != 0)
         rc = state.exit_code;
     else {

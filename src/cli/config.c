@@ -225,6 +225,17 @@ uint64_t cfg_grid_size(const cfg_config *cfg)
     return total;
 }
 
+/* The key syntax the metric reader (src/runner/metrics.c) recognises. */
+int cfg_metric_name_ok(const char *name)
+{
+    if (name == NULL || !(isalpha((unsigned char)name[0]) || name[0] == '_'))
+        return 0;
+    for (const char *c = name + 1; *c != '\0'; c++)
+        if (!(isalnum((unsigned char)*c) || *c == '_' || *c == '.' || *c == '/' || *c == '-'))
+            return 0;
+    return 1;
+}
+
 /* Checks that depend on several keys; reruns after every override. Messages about the
  * parameters name their place in the file even for an override. */
 int cfg_validate(cfg_ctx *ctx)
@@ -235,6 +246,13 @@ int cfg_validate(cfg_ctx *ctx)
         return cfg_fail(ctx, ctx->grace_line, "heartbeat_grace (%gs) must be longer than "
                         "heartbeat_interval (%gs)", cfg->heartbeat_grace,
                         cfg->heartbeat_interval);
+    if (cfg->shuffle && strcmp(cfg->sampler, "grid") != 0)
+        return cfg_fail(ctx, ctx->shuffle_line, "shuffle: only the grid sampler has an order "
+                        "to shuffle (the sampler is %s)", cfg->sampler);
+    if (!cfg_metric_name_ok(cfg->metric))
+        return cfg_fail(ctx, ctx->metric_line, "metric: '%.100s' cannot be read from output lines: "
+                        "a metric name is a letter or _ followed by letters, digits, _ . / -",
+                        cfg->metric);
     if (strcmp(cfg->sampler, "grid") != 0)
         return 0;
     const char *saved = ctx->file;
@@ -326,9 +344,6 @@ static int cfg_finish(cfg_ctx *ctx, int root_line)
         rc = cfg_default_text(ctx, &cfg->sampler, "random");
     if (rc != 0)
         return rc;
-    if (cfg->shuffle && strcmp(cfg->sampler, "grid") != 0)
-        return cfg_fail(ctx, ctx->shuffle_line, "shuffle: only the grid sampler has an order "
-                        "to shuffle (the sampler is %s)", cfg->sampler);
     return cfg_validate(ctx);
 }
 

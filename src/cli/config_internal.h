@@ -42,6 +42,7 @@ typedef struct cfg_ctx {
     int seed_line;       /* where some keys were given, for messages about combinations */
     int shuffle_line;
     int grace_line;
+    int metric_line;
 } cfg_ctx;
 
 /* ---- messages (config_yaml.c) ------------------------------------------------- */
@@ -123,6 +124,8 @@ typedef struct cfg_key_def {
 } cfg_key_def;
 
 const cfg_key_def *cfg_find_key(const char *text, size_t len);
+/* Whether output lines can carry a metric of this name (the reader's key syntax). */
+int cfg_metric_name_ok(const char *name);
 /* `pruner:` (native) and `early_terminate:` (W&B), in config_pruner.c. */
 int cfg_key_pruner(cfg_ctx *ctx, struct fy_node *v, int line, const char *key);
 int cfg_key_early_terminate(cfg_ctx *ctx, struct fy_node *v, int line, const char *key);

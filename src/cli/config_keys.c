@@ -120,6 +120,7 @@ static int cfg_key_metric(cfg_ctx *ctx, struct fy_node *v, int line, const char 
     int rc = cfg_node_deref(ctx, v, line, key, &map);
     if (rc != 0)
         return rc;
+    ctx->metric_line = cfg_node_line(map, line);
     if (!fy_node_is_mapping(map))
         return cfg_get_text(ctx, map, line, key, &cfg->metric);
     /* W&B: {name, goal, target}; impute* only steer the bayes method. */
@@ -273,7 +274,7 @@ static int cfg_key_method(cfg_ctx *ctx, struct fy_node *v, int line, const char 
     }
     char what[64];
     cfg_scalar_describe(&s, what, sizeof what);
-    return cfg_fail(ctx, s.line, "%s: %s is not supported (use random or grid)", key, what);
+    return cfg_fail(ctx, s.line, "%s: %s is not supported (use random, grid or bayes)", key, what);
 }
 
 static int cfg_key_uint(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)

@@ -114,6 +114,11 @@ int cfg_read_values(cfg_ctx *ctx, cfg_param *p, struct fy_node *node, int line,
             } else if (s.type == HPS_VALUE_INT) {
                 v->u.i = s.i;
             } else if (s.type == HPS_VALUE_FLOAT) {
+                if (!isfinite(s.f)) {
+                    cfg_scalar_describe(&s, what, sizeof what);
+                    return cfg_fail(ctx, s.line, "%s: %s is not a finite number (parameter '%s')",
+                                    key, what, p->name);
+                }
                 v->u.f = s.f;
             } else {
                 v->u.b = s.b;
@@ -189,6 +194,11 @@ int cfg_read_constant(cfg_ctx *ctx, cfg_param *p, struct fy_node *node, int line
     } else if (s.type == HPS_VALUE_INT) {
         v->u.i = s.i;
     } else if (s.type == HPS_VALUE_FLOAT) {
+        if (!isfinite(s.f)) {
+            v->type = HPS_VALUE_NONE;
+            return cfg_fail(ctx, s.line, "parameter '%s': the value is not a finite number",
+                            p->name);
+        }
         v->u.f = s.f;
     } else {
         v->u.b = s.b;

@@ -181,7 +181,8 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    slot->log_fd = open(slot->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    /* a trial number runs once: a log left by a deleted study of the same name goes */
+    slot->log_fd = open(slot->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (slot->log_fd < 0) {
         snprintf(err, errlen, "cannot create trial log %s: %s", slot->log_path, strerror(errno));
         goto out;

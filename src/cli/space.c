@@ -72,6 +72,10 @@ int space_grid_values(const cfg_param *p, hps_value **out, size_t *n_out)
             if (step > 0) /* keep grid points on the parameter's own step */
                 x = p->low + nearbyint((x - p->low) / step) * step;
             x = fmin(p->high, fmax(p->low, x));
+            if (i == 0) /* exp(log(x)) is not always x: the ends are the bounds as written */
+                x = p->low;
+            else if (i + 1 == n)
+                x = p->high;
         } else {
             x = i + 1 == n ? p->high : p->low + (double)i * step;
         }

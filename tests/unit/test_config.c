@@ -392,7 +392,7 @@ static void test_scalar_types(void **state)
     cfg_config *cfg = load_ok(
         "metric: m\ncommand: run\nparameters:\n"
         "  v: {values: [1, 1.0, 1e-3, '1', \"2\", true, False, yes, no, on, off, 0x10, 0o17,\n"
-        "               .inf, -.5, +3, 007, !!str 5, !!float 6, text with spaces, ~x]}\n");
+        "               1.5e3, -.5, +3, 007, !!str 5, !!float 6, text with spaces, ~x]}\n");
     const cfg_param *p = param(cfg, "v");
     assert_int_equal(p->n_values, 21);
     const hps_value *v = p->values;
@@ -408,7 +408,7 @@ static void test_scalar_types(void **state)
     assert_string_equal(v[9].u.s, "on");
     assert_true(v[11].type == HPS_VALUE_INT && v[11].u.i == 16);
     assert_true(v[12].type == HPS_VALUE_INT && v[12].u.i == 15);
-    assert_true(v[13].type == HPS_VALUE_FLOAT && isinf(v[13].u.f));
+    assert_true(v[13].type == HPS_VALUE_FLOAT && v[13].u.f == 1500.0);
     assert_true(v[14].type == HPS_VALUE_FLOAT && v[14].u.f == -0.5);
     assert_true(v[15].type == HPS_VALUE_INT && v[15].u.i == 3);
     assert_true(v[16].type == HPS_VALUE_INT && v[16].u.i == 7);
@@ -843,8 +843,11 @@ static void test_set_overrides(void **state)
     assert_int_equal(cfg->n_gpus, 3);
     assert_int_equal(cfg_set(cfg, "timeout", "2h", err, sizeof err), 0);
     assert_true(cfg->timeout == 7200);
-    assert_int_equal(cfg_set(cfg, "metric", "{odd: name}", err, sizeof err), 0); /* literal */
-    assert_string_equal(cfg->metric, "{odd: name}");
+    /* literal text, but it must be a name output lines can carry */
+    assert_int_equal(cfg_set(cfg, "metric", "{odd: name}", err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot be read from output lines"));
+    assert_int_equal(cfg_set(cfg, "metric", "val/acc-top1", err, sizeof err), 0);
+    assert_string_equal(cfg->metric, "val/acc-top1");
     assert_int_equal(cfg_set(cfg, "direction", "maximize", err, sizeof err), 0);
     assert_int_equal(cfg->direction, HPS_MAXIMIZE);
     assert_int_equal(cfg_set(cfg, "command", "python3 'u v.py' {lr}", err, sizeof err), 0);
@@ -869,7 +872,7 @@ static void test_set_overrides(void **state)
         {"sampler", "grid", "sampler=grid: t.yaml:5: parameter 'lr': the grid sampler needs a "
                             "finite set of values: give values, step or grid_points"},
         {"sampler", "annealing", "sampler: unknown sampler 'annealing'"},
-        {"method", "bayes", "method 'bayes' needs the Bayesian (GP) sampler"},
+        {"method", "annealing", "method: 'annealing' is not supported"},
         {"timeout", "soon", "timeout: cannot read 'soon' as a duration"},
         {"storage", "x.db", "storage: 'x.db' is not a storage URL"},
         {"gpus", "[]", "gpus: the list is empty"},
