@@ -249,6 +249,21 @@ int cfg_validate(cfg_ctx *ctx)
     if (cfg->shuffle && strcmp(cfg->sampler, "grid") != 0)
         return cfg_fail(ctx, ctx->shuffle_line, "shuffle: only the grid sampler has an order "
                         "to shuffle (the sampler is %s)", cfg->sampler);
+    if (cfg->n_sampler_options > 0) {
+        /* the library knows each sampler's options: build one to check them now */
+        hps_sampler *probe = NULL;
+        char why[512];
+        int rc = hps_sampler_new(cfg->sampler, &probe, why, sizeof why) == HPS_OK ? 0 : -1;
+        for (size_t k = 0; rc == 0 && k < cfg->n_sampler_options; k++) {
+            if (hps_sampler_set(probe, cfg->sampler_keys[k], cfg->sampler_values[k]) != HPS_OK) {
+                snprintf(why, sizeof why, "%s", hps_sampler_errmsg(probe));
+                rc = -1;
+            }
+        }
+        hps_sampler_free(probe);
+        if (rc != 0)
+            return cfg_fail(ctx, ctx->sampler_line, "sampler: %s", why);
+    }
     if (!cfg_metric_name_ok(cfg->metric))
         return cfg_fail(ctx, ctx->metric_line, "metric: '%.100s' cannot be read from output lines: "
                         "a metric name is a letter or _ followed by letters, digits, _ . / -",
@@ -593,6 +608,10 @@ void cfg_free_replaced(cfg_config *a, const cfg_config *b)
         cfg_free_words(a->command, a->n_command);
     if (a->pruner != b->pruner)
         cfg_pruner_free(a->pruner);
+    if (a->sampler_keys != b->sampler_keys) {
+        cfg_free_words(a->sampler_keys, a->n_sampler_options);
+        cfg_free_words(a->sampler_values, a->n_sampler_options);
+    }
 }
 
 void cfg_free(cfg_config *cfg)

@@ -79,6 +79,9 @@ typedef struct cfg_config {
     char *sampler;          /* "random" (default), "grid", "sobol"; W&B method maps here */
     int has_seed; uint64_t seed;
     int shuffle;            /* grid: seeded random order */
+    char **sampler_keys, **sampler_values; /* further sampler options (e.g. gp's
+                               n_startup_trials), validated by the library at load */
+    size_t n_sampler_options;
     uint64_t n_trials;      /* 0 = unlimited (grid: until exhausted); W&B run_cap */
     double timeout;         /* seconds for the whole run, 0 = none */
     unsigned parallel;      /* concurrent trials, default 1 */

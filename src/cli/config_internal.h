@@ -43,6 +43,7 @@ typedef struct cfg_ctx {
     int shuffle_line;
     int grace_line;
     int metric_line;
+    int sampler_line;
 } cfg_ctx;
 
 /* ---- messages (config_yaml.c) ------------------------------------------------- */

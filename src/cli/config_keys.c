@@ -221,12 +221,49 @@ static int cfg_key_shuffle(cfg_ctx *ctx, struct fy_node *v, int line, const char
     return cfg_get_bool(ctx, v, line, key, &ctx->cfg->shuffle);
 }
 
+/* Any other key of the sampler mapping is an option of that sampler (gp's
+ * n_startup_trials, tpe's gamma, ...): kept as text, checked by cfg_validate. */
+static int cfg_add_sampler_option(cfg_ctx *ctx, const char *name, size_t len, struct fy_node *val,
+                                  int line)
+{
+    cfg_config *cfg = ctx->cfg;
+    char where[96];
+    snprintf(where, sizeof where, "sampler.%.*s", (int)(len > 40 ? 40 : len), name);
+    cfg_scalar s;
+    int rc = cfg_get_scalar(ctx, val, line, where, &s);
+    if (rc != 0)
+        return rc;
+    size_t n = cfg->n_sampler_options;
+    char **keys = malloc((n + 1) * sizeof *keys);
+    char **values = malloc((n + 1) * sizeof *values);
+    if (keys == NULL || values == NULL) {
+        free(keys);
+        free(values);
+        return cfg_nomem(ctx);
+    }
+    /* fresh arrays, not realloc: under cfg_set the old ones belong to the original */
+    for (size_t k = 0; k < n; k++) {
+        keys[k] = strdup(cfg->sampler_keys[k]);
+        values[k] = strdup(cfg->sampler_values[k]);
+    }
+    keys[n] = strndup(name, len);
+    values[n] = strndup(s.text, s.len);
+    cfg->sampler_keys = keys;
+    cfg->sampler_values = values;
+    cfg->n_sampler_options = n + 1;
+    for (size_t k = 0; k <= n; k++)
+        if (keys[k] == NULL || values[k] == NULL)
+            return cfg_nomem(ctx);
+    return 0;
+}
+
 static int cfg_key_sampler(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
 {
     struct fy_node *map;
     int rc = cfg_node_deref(ctx, v, line, key, &map);
     if (rc != 0)
         return rc;
+    ctx->sampler_line = cfg_node_line(map, line);
     if (!fy_node_is_mapping(map))
         return cfg_read_sampler_name(ctx, map, line, key);
     void *iter = NULL;
@@ -247,8 +284,7 @@ static int cfg_key_sampler(cfg_ctx *ctx, struct fy_node *v, int line, const char
         else if (cfg_key_is(name, len, "shuffle"))
             rc = cfg_key_shuffle(ctx, val, kl, "sampler.shuffle");
         else
-            rc = cfg_fail(ctx, kl, "sampler: unknown key '%.*s' (sampler takes name, seed and "
-                          "shuffle)", (int)(len > 64 ? 64 : len), name);
+            rc = cfg_add_sampler_option(ctx, name, len, val, kl);
         if (rc != 0)
             return rc;
     }

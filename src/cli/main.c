@@ -1,6 +1,7 @@
 /* main.c -- the hpsearch command: dispatch to subcommands. */
 #include "cli/cli.h"
 
+#include <cblas.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +31,11 @@ int main(int argc, char **argv)
 {
     /* Metric lines and configs are read with strtod: keep the C numeric locale. */
     setlocale(LC_ALL, "C");
+    /* The GP sampler's matrices are small: BLAS worker threads would only wait, and this
+     * process's cores belong to the trials. (A library cannot decide this for its host
+     * process; this command can. Trials do not inherit it: it is not an environment
+     * variable.) */
+    openblas_set_num_threads(1);
     if (argc < 2) {
         usage(stderr);
         return CLI_EXIT_USAGE;

@@ -102,6 +102,8 @@ hps_status space_make_sampler(const cfg_config *cfg, hps_sampler **out, char *er
         snprintf(seed, sizeof seed, "%llu", (unsigned long long)cfg->seed);
         rc = hps_sampler_set(sampler, "seed", seed);
     }
+    for (size_t i = 0; rc == HPS_OK && i < cfg->n_sampler_options; i++)
+        rc = hps_sampler_set(sampler, cfg->sampler_keys[i], cfg->sampler_values[i]);
     if (rc == HPS_OK && strcmp(cfg->sampler, "grid") == 0) {
         if (cfg->shuffle)
             rc = hps_sampler_set(sampler, "shuffle", "true");
