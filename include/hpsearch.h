@@ -333,8 +333,9 @@ hps_status hps_trial_set_user_attr(hps_trial *trial, const char *key, const char
 
 /* Finishes the trial. COMPLETE needs one value per direction; a NaN value records the
  * trial as FAIL and returns HPS_ERR_INVALID. PRUNED takes no value: the last
- * intermediate value becomes its value. FAIL takes no value. Telling a trial that is
- * not RUNNING is HPS_ERR_STATE. hps_trial_tell is the single-objective shorthand. */
+ * intermediate value becomes its value (none when that is NaN). FAIL takes no value.
+ * Telling a trial that is not RUNNING is HPS_ERR_STATE. hps_trial_tell is the
+ * single-objective shorthand. */
 hps_status hps_trial_tell_values(hps_trial *trial, hps_trial_state state, const double *values,
                                  size_t n_values);
 hps_status hps_trial_tell(hps_trial *trial, hps_trial_state state, double value);

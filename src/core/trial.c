@@ -538,8 +538,10 @@ static hps_status finish(hps_trial *trial, hps_trial_state state, const double *
     if (rc != HPS_OK)
         return rc;
     double last_value;
-    if (state == HPS_PRUNED && n_values == 0 && trial->rec->n_inter > 0) {
-        /* As Optuna: a pruned trial's value is its last intermediate value. */
+    if (state == HPS_PRUNED && n_values == 0 && trial->rec->n_inter > 0 &&
+        !isnan(trial->rec->inter[trial->rec->n_inter - 1].value)) {
+        /* As Optuna: a pruned trial's value is its last intermediate value (none when
+         * that is NaN). */
         last_value = trial->rec->inter[trial->rec->n_inter - 1].value;
         values = &last_value;
         n_values = 1;

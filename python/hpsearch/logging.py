@@ -1,0 +1,83 @@
+"""hpsearch's logger, controlled as Optuna's is (``optuna.logging``).
+
+hpsearch logs to the ``hpsearch`` logger, by default at INFO level on stderr, one line
+per finished trial like Optuna. Quieten it with ``hpsearch.logging.set_verbosity(
+hpsearch.logging.WARNING)``.
+"""
+import logging as _logging
+import sys
+import threading
+from logging import CRITICAL, DEBUG, ERROR, FATAL, INFO, WARN, WARNING  # noqa: F401
+from typing import Optional
+
+__all__ = [
+    "CRITICAL", "DEBUG", "ERROR", "FATAL", "INFO", "WARN", "WARNING",
+    "get_logger", "get_verbosity", "set_verbosity", "disable_default_handler",
+    "enable_default_handler", "disable_propagation", "enable_propagation",
+]
+
+_lock = threading.Lock()
+_default_handler: Optional[_logging.Handler] = None
+_ROOT = "hpsearch"
+
+
+def _root_logger() -> _logging.Logger:
+    return _logging.getLogger(_ROOT)
+
+
+def _configure() -> None:
+    global _default_handler
+    with _lock:
+        if _default_handler is not None:
+            return
+        _default_handler = _logging.StreamHandler(sys.stderr)
+        _default_handler.setFormatter(
+            _logging.Formatter("[%(levelname)1.1s %(asctime)s] %(message)s"))
+        root = _root_logger()
+        root.addHandler(_default_handler)
+        root.setLevel(_logging.INFO)
+        root.propagate = False
+
+
+def get_logger(name: str) -> _logging.Logger:
+    """The logger `name` (a child of ``hpsearch``), with the default handler set up."""
+    _configure()
+    return _logging.getLogger(name)
+
+
+def get_verbosity() -> int:
+    """The level of hpsearch's logger (``hpsearch.logging.INFO`` by default)."""
+    _configure()
+    return _root_logger().getEffectiveLevel()
+
+
+def set_verbosity(verbosity: int) -> None:
+    """Sets the level of hpsearch's logger, e.g. ``set_verbosity(hpsearch.logging.WARNING)``."""
+    _configure()
+    _root_logger().setLevel(verbosity)
+
+
+def disable_default_handler() -> None:
+    """Stops hpsearch's own stderr handler (add your own, or enable propagation)."""
+    _configure()
+    assert _default_handler is not None
+    _root_logger().removeHandler(_default_handler)
+
+
+def enable_default_handler() -> None:
+    """Restores hpsearch's stderr handler."""
+    _configure()
+    assert _default_handler is not None
+    _root_logger().addHandler(_default_handler)
+
+
+def disable_propagation() -> None:
+    """Keeps hpsearch's records away from the root logger (the default)."""
+    _configure()
+    _root_logger().propagate = False
+
+
+def enable_propagation() -> None:
+    """Passes hpsearch's records on to the root logger's handlers."""
+    _configure()
+    _root_logger().propagate = True

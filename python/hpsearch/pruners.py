@@ -1,0 +1,245 @@
+"""Pruners, as in ``optuna.pruners``: what stops unpromising trials early.
+
+Each pruner here describes one of the engine's pruners, which run in C at
+``Trial.should_prune()`` on the values the trial reported; their decisions follow
+Optuna's. Constructors take Optuna's arguments and check them as Optuna does. A study
+without a pruner never prunes (Optuna's default is :class:`MedianPruner`)::
+
+    study = hpsearch.create_study(pruner=hpsearch.pruners.MedianPruner(n_warmup_steps=5))
+"""
+import math
+from typing import Any, Dict, Optional, Tuple, Union
+
+__all__ = ["BasePruner", "NopPruner", "MedianPruner", "PercentilePruner",
+           "SuccessiveHalvingPruner", "HyperbandPruner", "ThresholdPruner", "PatientPruner"]
+
+# name, options, wrapped pruner's spec
+_EngineSpec = Tuple[str, Dict[str, str], Optional[tuple]]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+class BasePruner:
+    """Base class of hpsearch's pruners."""
+
+    _engine_name = ""
+
+    def _options(self) -> Dict[str, Any]:
+        return {}
+
+    def _engine_spec(self) -> _EngineSpec:
+        options = {k: _text(v) for k, v in self._options().items() if v is not None}
+        return (self._engine_name, options, None)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self._options().items())
+        return f"{self.__class__.__name__}({args})"
+
+
+class NopPruner(BasePruner):
+    """Never prunes: ``should_prune()`` is always False."""
+
+    _engine_name = "none"
+
+
+def _check_common(n_startup_trials: int, n_warmup_steps: int, interval_steps: int,
+                  n_min_trials: int) -> None:
+    if n_startup_trials < 0:
+        raise ValueError(
+            "Number of startup trials cannot be negative but got {}.".format(n_startup_trials))
+    if n_warmup_steps < 0:
+        raise ValueError(
+            "Number of warmup steps cannot be negative but got {}.".format(n_warmup_steps))
+    if interval_steps < 1:
+        raise ValueError(
+            "Pruning interval steps must be at least 1 but got {}.".format(interval_steps))
+    if n_min_trials < 1:
+        raise ValueError(
+            "Number of trials for pruning must be at least 1 but got {}.".format(n_min_trials))
+
+
+class PercentilePruner(BasePruner):
+    """Prunes a trial whose best intermediate value so far is worse than the given
+    percentile of the COMPLETE trials' values at the same step (25.0 keeps the best
+    quarter). No pruning during the first `n_startup_trials` trials, the first
+    `n_warmup_steps` steps of a trial, or while fewer than `n_min_trials` trials
+    reported at that step; checks every `interval_steps` steps."""
+
+    _engine_name = "percentile"
+
+    def __init__(self, percentile: float, n_startup_trials: int = 5, n_warmup_steps: int = 0,
+                 interval_steps: int = 1, *, n_min_trials: int = 1) -> None:
+        if not 0.0 <= percentile <= 100:
+            raise ValueError(
+                "Percentile must be between 0 and 100 inclusive but got {}.".format(percentile))
+        _check_common(n_startup_trials, n_warmup_steps, interval_steps, n_min_trials)
+        self._percentile = float(percentile)
+        self._n_startup_trials = n_startup_trials
+        self._n_warmup_steps = n_warmup_steps
+        self._interval_steps = interval_steps
+        self._n_min_trials = n_min_trials
+
+    def _options(self) -> Dict[str, Any]:
+        return {"percentile": self._percentile, "n_startup_trials": self._n_startup_trials,
+                "n_warmup_steps": self._n_warmup_steps, "interval_steps": self._interval_steps,
+                "n_min_trials": self._n_min_trials}
+
+
+class MedianPruner(BasePruner):
+    """Prunes a trial whose best intermediate value so far is worse than the median of
+    the COMPLETE trials' values at the same step (PercentilePruner at 50)."""
+
+    _engine_name = "median"
+
+    def __init__(self, n_startup_trials: int = 5, n_warmup_steps: int = 0,
+                 interval_steps: int = 1, *, n_min_trials: int = 1) -> None:
+        _check_common(n_startup_trials, n_warmup_steps, interval_steps, n_min_trials)
+        self._n_startup_trials = n_startup_trials
+        self._n_warmup_steps = n_warmup_steps
+        self._interval_steps = interval_steps
+        self._n_min_trials = n_min_trials
+
+    def _options(self) -> Dict[str, Any]:
+        return {"n_startup_trials": self._n_startup_trials,
+                "n_warmup_steps": self._n_warmup_steps, "interval_steps": self._interval_steps,
+                "n_min_trials": self._n_min_trials}
+
+
+class SuccessiveHalvingPruner(BasePruner):
+    """Asynchronous successive halving (ASHA): at steps ``min_resource *
+    reduction_factor ** (min_early_stopping_rate + k)`` only the best
+    ``1 / reduction_factor`` of the values seen at that rung go on."""
+
+    _engine_name = "asha"
+
+    def __init__(self, min_resource: Union[str, int] = "auto", reduction_factor: int = 4,
+                 min_early_stopping_rate: int = 0, bootstrap_count: int = 0) -> None:
+        if isinstance(min_resource, str) and min_resource != "auto":
+            raise ValueError("The value of `min_resource` is {}, but must be either "
+                             "`min_resource` >= 1 or 'auto'".format(min_resource))
+        if isinstance(min_resource, int) and min_resource < 1:
+            raise ValueError("The value of `min_resource` is {}, but must be either "
+                             "`min_resource >= 1` or 'auto'".format(min_resource))
+        if reduction_factor < 2:
+            raise ValueError("The value of `reduction_factor` is {}, but must be "
+                             "`reduction_factor >= 2`".format(reduction_factor))
+        if min_early_stopping_rate < 0:
+            raise ValueError("The value of `min_early_stopping_rate` is {}, but must be "
+                             "`min_early_stopping_rate >= 0`".format(min_early_stopping_rate))
+        if bootstrap_count < 0:
+            raise ValueError("The value of `bootstrap_count` is {}, but must be "
+                             "`bootstrap_count >= 0`".format(bootstrap_count))
+        if bootstrap_count > 0 and min_resource == "auto":
+            raise ValueError("bootstrap_count > 0 and min_resource == 'auto' are mutually "
+                             "incompatible, bootstrap_count is {}".format(bootstrap_count))
+        self._min_resource = min_resource
+        self._reduction_factor = reduction_factor
+        self._min_early_stopping_rate = min_early_stopping_rate
+        self._bootstrap_count = bootstrap_count
+
+    def _options(self) -> Dict[str, Any]:
+        return {"min_resource": self._min_resource, "reduction_factor": self._reduction_factor,
+                "min_early_stopping_rate": self._min_early_stopping_rate,
+                "bootstrap_count": self._bootstrap_count}
+
+
+class HyperbandPruner(BasePruner):
+    """Hyperband: several successive-halving brackets with different aggressiveness,
+    each trial assigned to one; `max_resource` ("auto": the longest trial seen) is the
+    largest step a trial reports."""
+
+    _engine_name = "hyperband"
+
+    def __init__(self, min_resource: int = 1, max_resource: Union[str, int] = "auto",
+                 reduction_factor: int = 3, bootstrap_count: int = 0) -> None:
+        if not isinstance(max_resource, int) and max_resource != "auto":
+            raise ValueError("The 'max_resource' should be integer or 'auto'. "
+                             "But max_resource = {}".format(max_resource))
+        if bootstrap_count > 0 and max_resource == "auto":
+            raise ValueError("bootstrap_count > 0 and max_resource == 'auto' are mutually "
+                             "incompatible, bootstrap_count is {}".format(bootstrap_count))
+        self._min_resource = min_resource
+        self._max_resource = max_resource
+        self._reduction_factor = reduction_factor
+        self._bootstrap_count = bootstrap_count
+
+    def _options(self) -> Dict[str, Any]:
+        return {"min_resource": self._min_resource, "max_resource": self._max_resource,
+                "reduction_factor": self._reduction_factor,
+                "bootstrap_count": self._bootstrap_count}
+
+
+class ThresholdPruner(BasePruner):
+    """Prunes a trial whose latest intermediate value is below `lower`, above `upper`,
+    or NaN (after `n_warmup_steps`, every `interval_steps` steps)."""
+
+    _engine_name = "threshold"
+
+    def __init__(self, lower: Optional[float] = None, upper: Optional[float] = None,
+                 n_warmup_steps: int = 0, interval_steps: int = 1) -> None:
+        if lower is None and upper is None:
+            raise TypeError("Either lower or upper must be specified.")
+        for name, bound in (("lower", lower), ("upper", upper)):
+            if bound is not None and not isinstance(bound, (int, float)):
+                raise TypeError(f"{name} should be a float but got {type(bound).__name__}.")
+        low = -math.inf if lower is None else float(lower)
+        high = math.inf if upper is None else float(upper)
+        if low > high:
+            raise ValueError("lower should be smaller than upper.")
+        if n_warmup_steps < 0:
+            raise ValueError(
+                "Number of warmup steps cannot be negative but got {}.".format(n_warmup_steps))
+        if interval_steps < 1:
+            raise ValueError(
+                "Pruning interval steps must be at least 1 but got {}.".format(interval_steps))
+        self._lower = None if lower is None else low
+        self._upper = None if upper is None else high
+        self._n_warmup_steps = n_warmup_steps
+        self._interval_steps = interval_steps
+
+    def _options(self) -> Dict[str, Any]:
+        return {"lower": self._lower, "upper": self._upper,
+                "n_warmup_steps": self._n_warmup_steps, "interval_steps": self._interval_steps}
+
+
+class PatientPruner(BasePruner):
+    """Prunes once the trial has not improved by more than `min_delta` for `patience`
+    steps -- and, when `wrapped_pruner` is given, only if that pruner agrees."""
+
+    _engine_name = "patient"
+
+    def __init__(self, wrapped_pruner: Optional[BasePruner], patience: int,
+                 min_delta: float = 0.0) -> None:
+        if patience < 0:
+            raise ValueError(f"patience cannot be negative but got {patience}.")
+        if min_delta < 0:
+            raise ValueError(f"min_delta cannot be negative but got {min_delta}.")
+        if wrapped_pruner is not None and not isinstance(wrapped_pruner, BasePruner):
+            raise TypeError(f"{type(wrapped_pruner).__name__} is not an hpsearch pruner")
+        self._wrapped_pruner = wrapped_pruner
+        self._patience = patience
+        self._min_delta = float(min_delta)
+
+    def _options(self) -> Dict[str, Any]:
+        return {"patience": self._patience, "min_delta": self._min_delta}
+
+    def _engine_spec(self) -> _EngineSpec:
+        name, options, _ = super()._engine_spec()
+        inner = self._wrapped_pruner._engine_spec() if self._wrapped_pruner is not None else None
+        return (name, options, inner)
+
+
+def _check(pruner: Any) -> BasePruner:
+    if pruner is None:
+        return NopPruner()
+    if not isinstance(pruner, BasePruner):
+        raise TypeError(
+            f"{type(pruner).__module__}.{type(pruner).__name__} is not an hpsearch pruner; "
+            "use one of hpsearch.pruners (MedianPruner, HyperbandPruner, ...)")
+    return pruner

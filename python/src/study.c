@@ -1,0 +1,1028 @@
+/* study.c -- Study: one open hps_study handle, its lock, ask and tell.
+ *
+ * The Python class hpsearch.study.Study derives from this type and adds what is easier
+ * in Python (optimize, dataframes, summaries); everything on the path of a trial (ask,
+ * suggest, tell) stays here, so that the Python layer adds microseconds, not the
+ * engine's cost again. */
+#include "hpsearch_py.h"
+
+#include <math.h>
+#include <string.h>
+
+/* The library accepts at most this many objectives. */
+#define MAX_OBJECTIVES 64
+
+static int check_open(hpspy_study *self)
+{
+    if (self->study == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the study is not open");
+        return -1;
+    }
+    return 0;
+}
+
+PyObject *hpspy_study_directions(hpspy_study *self)
+{
+    if (check_open(self) < 0)
+        return NULL;
+    PyObject *tuple = PyTuple_New((Py_ssize_t)self->n_directions);
+    for (size_t i = 0; tuple != NULL && i < self->n_directions; i++) {
+        PyObject *code = PyLong_FromLong((long)hps_study_direction(self->study, i));
+        if (code == NULL)
+            Py_CLEAR(tuple);
+        else
+            PyTuple_SET_ITEM(tuple, (Py_ssize_t)i, code);
+    }
+    return tuple;
+}
+
+/* ---- opening and options ---------------------------------------------------------- */
+
+static PyObject *study_open(PyObject *obj, PyObject *args)
+{
+    hpspy_study *self = (hpspy_study *)obj;
+    const char *url, *name;
+    int create, load;
+    PyObject *directions = Py_None;
+    if (!PyArg_ParseTuple(args, "sspp|O:_open", &url, &name, &create, &load, &directions))
+        return NULL;
+    if (self->study != NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the study is already open");
+        return NULL;
+    }
+    hps_direction dirs[MAX_OBJECTIVES];
+    size_t n_dirs = 0;
+    if (directions != Py_None) {
+        PyObject *seq = PySequence_Fast(directions, "directions must be a sequence");
+        if (seq == NULL)
+            return NULL;
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+        if (n > MAX_OBJECTIVES) {
+            Py_DECREF(seq);
+            PyErr_Format(PyExc_ValueError, "at most %d objectives are supported", MAX_OBJECTIVES);
+            return NULL;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            long code = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, i));
+            if (code == -1 && PyErr_Occurred()) {
+                Py_DECREF(seq);
+                return NULL;
+            }
+            dirs[i] = code == 1 ? HPS_MAXIMIZE : HPS_MINIMIZE;
+        }
+        n_dirs = (size_t)n;
+        Py_DECREF(seq);
+    }
+    unsigned flags = (create ? HPS_OPEN_CREATE : 0u) | (load ? HPS_OPEN_LOAD : 0u);
+    char msg[HPSPY_MSG_SIZE] = "";
+    hps_study *study = NULL;
+    hps_status rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = hps_study_open(url, name, flags, n_dirs > 0 ? dirs : NULL, n_dirs, &study, msg,
+                        sizeof msg);
+    Py_END_ALLOW_THREADS
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    self->study = study;
+    self->persistent = strcmp(url, ":memory:") != 0;
+    self->n_directions = hps_study_n_directions(study);
+    Py_RETURN_NONE;
+}
+
+static PyObject *study_set(PyObject *obj, PyObject *args)
+{
+    hpspy_study *self = (hpspy_study *)obj;
+    const char *option, *value;
+    if (!PyArg_ParseTuple(args, "ss:_set", &option, &value))
+        return NULL;
+    if (check_open(self) < 0)
+        return NULL;
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self, {
+        rc = hps_study_set(self->study, option, value);
+        if (rc != HPS_OK)
+            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
+    });
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    Py_RETURN_NONE;
+}
+
+/* Adds one grid parameter: `values` is a sequence of str/int/float/bool. */
+static int grid_add(hps_sampler *sampler, PyObject *name_obj, PyObject *values)
+{
+    if (!PyUnicode_Check(name_obj)) {
+        PyErr_SetString(PyExc_TypeError, "grid parameter names must be str");
+        return -1;
+    }
+    const char *name = PyUnicode_AsUTF8(name_obj);
+    if (name == NULL)
+        return -1;
+    PyObject *seq = PySequence_Fast(values, "grid values must be a sequence");
+    if (seq == NULL)
+        return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    hps_value *items = PyMem_New(hps_value, (size_t)(n > 0 ? n : 1));
+    int rc = -1;
+    if (items == NULL) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (hpspy_value_from_py(PySequence_Fast_GET_ITEM(seq, i), &items[i], name, i) < 0)
+            goto out;
+    }
+    hps_status st = hps_sampler_grid_add(sampler, name, items, (size_t)n);
+    if (st != HPS_OK) {
+        char msg[HPSPY_MSG_SIZE];
+        hpspy_copy_msg(msg, hps_sampler_errmsg(sampler));
+        PyErr_SetString(st == HPS_ERR_NOMEM ? PyExc_MemoryError : PyExc_ValueError, msg);
+        goto out;
+    }
+    rc = 0;
+out:
+    PyMem_Free(items);
+    Py_DECREF(seq);
+    return rc;
+}
+
+static PyObject *study_set_sampler(PyObject *obj, PyObject *args)
+{
+    hpspy_study *self = (hpspy_study *)obj;
+    const char *name;
+    PyObject *options, *grid = Py_None;
+    if (!PyArg_ParseTuple(args, "sO!|O:_set_sampler", &name, &PyDict_Type, &options, &grid))
+        return NULL;
+    if (check_open(self) < 0)
+        return NULL;
+    char msg[HPSPY_MSG_SIZE] = "";
+    hps_sampler *sampler = NULL;
+    hps_status rc = hps_sampler_new(name, &sampler, msg, sizeof msg);
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(options, &pos, &key, &value)) {
+        const char *k = PyUnicode_Check(key) ? PyUnicode_AsUTF8(key) : NULL;
+        const char *v = PyUnicode_Check(value) ? PyUnicode_AsUTF8(value) : NULL;
+        if (k == NULL || v == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "sampler options must be str: str");
+            goto fail;
+        }
+        rc = hps_sampler_set(sampler, k, v);
+        if (rc != HPS_OK) {
+            hpspy_copy_msg(msg, hps_sampler_errmsg(sampler));
+            hpspy_raise(self->st, rc, msg);
+            goto fail;
+        }
+    }
+    if (grid != Py_None) {
+        PyObject *seq = PySequence_Fast(grid, "grid must be a sequence of (name, values)");
+        if (seq == NULL)
+            goto fail;
+        for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+            PyObject *pair = PySequence_Fast_GET_ITEM(seq, i);
+            if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+                PyErr_SetString(PyExc_TypeError, "grid entries must be (name, values) tuples");
+                Py_DECREF(seq);
+                goto fail;
+            }
+            if (grid_add(sampler, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1)) < 0) {
+                Py_DECREF(seq);
+                goto fail;
+            }
+        }
+        Py_DECREF(seq);
+    }
+    /* the study owns the sampler from here on, even when this fails */
+    HPSPY_LOCKED(self, {
+        rc = hps_study_set_sampler(self->study, sampler);
+        if (rc != HPS_OK)
+            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
+    });
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    Py_RETURN_NONE;
+fail:
+    hps_sampler_free(sampler);
+    return NULL;
+}
+
+/* A pruner from its description (name, {option: text}, inner description or None);
+ * NULL with an exception set on error. */
+static hps_pruner *build_pruner(hpspy_study *self, PyObject *spec, int depth)
+{
+    const char *name;
+    PyObject *options, *inner = Py_None;
+    if (depth > 8) {
+        PyErr_SetString(PyExc_ValueError, "pruners are nested too deeply");
+        return NULL;
+    }
+    if (!PyTuple_Check(spec) ||
+        !PyArg_ParseTuple(spec, "sO!|O:pruner", &name, &PyDict_Type, &options, &inner)) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "a pruner is described by (name, options, inner)");
+        return NULL;
+    }
+    char msg[HPSPY_MSG_SIZE] = "";
+    hps_pruner *pruner = NULL;
+    hps_status rc = hps_pruner_new(name, &pruner, msg, sizeof msg);
+    if (rc != HPS_OK) {
+        hpspy_raise(self->st, rc, msg);
+        return NULL;
+    }
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(options, &pos, &key, &value)) {
+        const char *k = PyUnicode_Check(key) ? PyUnicode_AsUTF8(key) : NULL;
+        const char *v = PyUnicode_Check(value) ? PyUnicode_AsUTF8(value) : NULL;
+        if (k == NULL || v == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "pruner options must be str: str");
+            goto fail;
+        }
+        rc = hps_pruner_set(pruner, k, v);
+        if (rc != HPS_OK) {
+            hpspy_copy_msg(msg, hps_pruner_errmsg(pruner));
+            hpspy_raise(self->st, rc, msg);
+            goto fail;
+        }
+    }
+    if (inner != Py_None) {
+        hps_pruner *wrapped = build_pruner(self, inner, depth + 1);
+        if (wrapped == NULL)
+            goto fail;
+        rc = hps_pruner_wrap(pruner, wrapped); /* takes `wrapped` over, even on error */
+        if (rc != HPS_OK) {
+            hpspy_copy_msg(msg, hps_pruner_errmsg(pruner));
+            hpspy_raise(self->st, rc, msg);
+            goto fail;
+        }
+    }
+    return pruner;
+fail:
+    hps_pruner_free(pruner);
+    return NULL;
+}
+
+static PyObject *study_set_pruner(PyObject *obj, PyObject *spec)
+{
+    hpspy_study *self = (hpspy_study *)obj;
+    if (check_open(self) < 0)
+        return NULL;
+    hps_pruner *pruner = build_pruner(self, spec, 0);
+    if (pruner == NULL)
+        return NULL;
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    /* the study owns the pruner from here on, even when this fails */
+    HPSPY_LOCKED(self, {
+        rc = hps_study_set_pruner(self->study, pruner);
+        if (rc != HPS_OK)
+            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
+    });
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    Py_RETURN_NONE;
+}
+
+/* ---- ask ---------------------------------------------------------------------------- */
+
+static int apply_pending_attrs(hpspy_study *self, PyObject *trial, int64_t number)
+{
+    PyObject *key = PyLong_FromLongLong((long long)number);
+    if (key == NULL)
+        return -1;
+    PyObject *attrs = PyDict_GetItemWithError(self->pending_attrs, key);
+    if (attrs == NULL) {
+        Py_DECREF(key);
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    Py_INCREF(attrs);
+    int rc = PyDict_DelItem(self->pending_attrs, key);
+    Py_DECREF(key);
+    PyObject *k, *v;
+    Py_ssize_t pos = 0;
+    while (rc == 0 && PyDict_Next(attrs, &pos, &k, &v)) {
+        PyObject *done = PyObject_CallMethod(trial, "set_user_attr", "OO", k, v);
+        if (done == NULL)
+            rc = -1;
+        Py_XDECREF(done);
+    }
+    Py_DECREF(attrs);
+    return rc;
+}
+
+static int suggest_fixed(PyObject *trial, PyObject *fixed)
+{
+    PyObject *items = PyMapping_Items(fixed);
+    if (items == NULL)
+        return -1;
+    int rc = 0;
+    for (Py_ssize_t i = 0; rc == 0 && i < PyList_GET_SIZE(items); i++) {
+        PyObject *pair = PyList_GET_ITEM(items, i);
+        PyObject *done = PyObject_CallMethod(trial, "_suggest_distribution", "OO",
+                                             PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1));
+        if (done == NULL)
+            rc = -1;
+        Py_XDECREF(done);
+    }
+    Py_DECREF(items);
+    return rc;
+}
+
+static PyObject *study_ask(PyObject *obj, PyObject *const *args, Py_ssize_t nargs,
+                           PyObject *kwnames)
+{
+    static const char *const names[] = {"fixed_distributions"};
+    PyObject *a[1];
+    hpspy_study *self = (hpspy_study *)obj;
+    if (hpspy_parse_args("ask", args, nargs, kwnames, names, 1, 1, 0, a) < 0)
+        return NULL;
+    if (check_open(self) < 0)
+        return NULL;
+    hps_trial *handle = NULL;
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self, {
+        rc = hps_study_ask(self->study, &handle);
+        if (rc != HPS_OK && rc != HPS_DONE)
+            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
+    });
+    if (rc == HPS_DONE) {
+        PyErr_Format(self->st->exc_done != NULL ? self->st->exc_done : PyExc_RuntimeError,
+                     "study '%s' has nothing left to ask: its grid is exhausted or its trial "
+                     "budget is spent",
+                     hps_study_name(self->study));
+        return NULL;
+    }
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    PyObject *trial = hpspy_trial_new(self, handle);
+    if (trial == NULL)
+        return NULL;
+    if (self->pending_attrs != NULL && PyDict_GET_SIZE(self->pending_attrs) > 0 &&
+        apply_pending_attrs(self, trial, hps_trial_number(handle)) < 0)
+        goto fail;
+    if (a[0] != NULL && a[0] != Py_None) {
+        int nonempty = PyObject_IsTrue(a[0]);
+        if (nonempty < 0 || (nonempty && suggest_fixed(trial, a[0]) < 0))
+            goto fail;
+    }
+    return trial;
+fail:
+    Py_DECREF(trial);
+    return NULL;
+}
+
+/* ---- tell --------------------------------------------------------------------------- */
+
+typedef struct tell_job {
+    hps_trial *trial; /* the handle told through, or NULL to tell by number */
+    int64_t number;
+    hps_trial_state state;
+    double values[MAX_OBJECTIVES];
+    size_t n_values;
+    const char *reason; /* fail reason (FAIL only) */
+    int interrupted;
+    int refuse;         /* 1: the arguments were bad; only look at the trial's state */
+    /* results */
+    int not_running;    /* the trial was not RUNNING: nothing was told */
+    hps_trial_state was;
+    hps_status rc;
+    hpspy_snap *snap;
+    char msg[HPSPY_MSG_SIZE];
+} tell_job;
+
+static void tell_locked(hps_study *study, tell_job *job)
+{
+    const hps_frozen *rec = NULL;
+    if (job->trial != NULL) {
+        rec = hps_trial_frozen(job->trial);
+    } else {
+        job->rc = hps_study_trial(study, job->number, &rec);
+        if (job->rc != HPS_OK) {
+            hpspy_copy_msg(job->msg, hps_study_errmsg(study));
+            return;
+        }
+    }
+    job->was = hps_frozen_state(rec);
+    if (job->was != HPS_RUNNING) {
+        job->not_running = 1;
+        job->snap = hpspy_snap_take(rec);
+        return;
+    }
+    if (job->refuse)
+        return;
+    if (job->trial != NULL) {
+        hps_trial *t = job->trial;
+        if (job->state == HPS_FAIL && job->interrupted)
+            job->rc = hps_trial_interrupt(t, job->reason);
+        else if (job->state == HPS_FAIL && job->reason != NULL)
+            job->rc = hps_trial_fail(t, job->reason);
+        else
+            job->rc = hps_trial_tell_values(t, job->state, job->values, job->n_values);
+        if (job->rc != HPS_OK) {
+            hpspy_copy_msg(job->msg, hps_trial_errmsg(t));
+            return;
+        }
+        job->snap = hpspy_snap_take(hps_trial_frozen(t));
+        return;
+    }
+    job->rc = hps_study_tell_number(study, job->number, job->state, job->values, job->n_values);
+    if (job->rc == HPS_OK)
+        job->rc = hps_study_trial(study, job->number, &rec);
+    if (job->rc != HPS_OK) {
+        hpspy_copy_msg(job->msg, hps_study_errmsg(study));
+        return;
+    }
+    job->snap = hpspy_snap_take(rec);
+}
+
+/* Optuna's _check_values_are_feasible: NULL when fine, else the message (new ref).
+ * Fills job->values. */
+static PyObject *feasibility(hpspy_study *self, PyObject *const *items, Py_ssize_t n,
+                             tell_job *job)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double v = PyFloat_AsDouble(items[i]);
+        if (v == -1.0 && PyErr_Occurred()) {
+            if (!PyErr_ExceptionMatches(PyExc_TypeError) &&
+                !PyErr_ExceptionMatches(PyExc_ValueError))
+                return NULL;
+            PyErr_Clear();
+            return PyUnicode_FromFormat("The value %R could not be cast to float.", items[i]);
+        }
+        if (isnan(v))
+            return PyUnicode_FromFormat("The value %S is not acceptable.", items[i]);
+        if (i < MAX_OBJECTIVES)
+            job->values[i] = v;
+    }
+    if ((size_t)n != self->n_directions)
+        return PyUnicode_FromFormat("The number of the values %zd did not match the number of "
+                                    "the objectives %zu.",
+                                    n, self->n_directions);
+    job->n_values = (size_t)n;
+    return NULL;
+}
+
+static PyObject *study_tell(PyObject *obj, PyObject *const *args, Py_ssize_t nargs,
+                            PyObject *kwnames)
+{
+    static const char *const names[] = {"trial",        "values",       "state",
+                                        "skip_if_finished", "_fail_reason", "_interrupted",
+                                        "_warn"};
+    PyObject *a[7];
+    hpspy_study *self = (hpspy_study *)obj;
+    if (hpspy_parse_args("tell", args, nargs, kwnames, names, 7, 4, 1, a) < 0)
+        return NULL;
+    if (check_open(self) < 0)
+        return NULL;
+    tell_job job = {.rc = HPS_OK};
+    PyObject *arg_error = NULL; /* ValueError message for a running trial */
+    PyObject *fail_message = NULL; /* state inferred as FAIL: the reason */
+    PyObject *result = NULL;
+    int skip = a[3] != NULL ? PyObject_IsTrue(a[3]) : 0;
+    int warn = a[6] != NULL ? PyObject_IsTrue(a[6]) : 1;
+    job.interrupted = a[5] != NULL ? PyObject_IsTrue(a[5]) : 0;
+    if (skip < 0 || warn < 0 || job.interrupted < 0)
+        return NULL;
+
+    /* which trial */
+    PyObject *target = a[0];
+    if (PyObject_TypeCheck(target, self->st->trial_type)) {
+        hpspy_trial *t = (hpspy_trial *)target;
+        if (t->study != self) {
+            PyErr_Format(PyExc_ValueError, "trial %lld belongs to another Study object",
+                         (long long)t->number);
+            return NULL;
+        }
+        if (t->trial == NULL) {
+            PyErr_SetString(PyExc_RuntimeError, "this trial handle is closed");
+            return NULL;
+        }
+        job.trial = t->trial;
+        job.number = t->number;
+    } else if (PyLong_Check(target)) {
+        long long number = PyLong_AsLongLong(target);
+        if (number == -1 && PyErr_Occurred())
+            return NULL;
+        job.number = (int64_t)number;
+    } else {
+        PyErr_SetString(PyExc_TypeError, "Trial must be a trial object or trial number.");
+        return NULL;
+    }
+
+    /* which state */
+    int have_state = a[2] != NULL && a[2] != Py_None;
+    if (have_state && hpspy_state_from_py(a[2], &job.state) < 0)
+        return NULL;
+    PyObject *values = a[1] != NULL ? a[1] : Py_None;
+    int have_values = values != Py_None;
+
+    /* the values: a list or tuple (or str, as Optuna's Sequence test has it), else one */
+    PyObject *seq = NULL;
+    PyObject *const *items = &values;
+    Py_ssize_t n_items = have_values ? 1 : 0;
+    if (PyList_Check(values) || PyTuple_Check(values) || PyUnicode_Check(values)) {
+        seq = PySequence_Fast(values, "values");
+        if (seq == NULL)
+            return NULL;
+        items = PySequence_Fast_ITEMS(seq);
+        n_items = PySequence_Fast_GET_SIZE(seq);
+    }
+
+    if (have_state && job.state == HPS_COMPLETE) {
+        if (!have_values)
+            arg_error = PyUnicode_FromString("No values were told. Values are required when "
+                                             "state is TrialState.COMPLETE.");
+        else
+            arg_error = feasibility(self, items, n_items, &job);
+    } else if (have_state && (job.state == HPS_PRUNED || job.state == HPS_FAIL)) {
+        if (have_values)
+            arg_error = PyUnicode_FromString("Values were told. Values cannot be specified when "
+                                             "state is TrialState.PRUNED or TrialState.FAIL.");
+    } else if (have_state) {
+        arg_error = PyUnicode_FromFormat("Cannot tell with state %R.", a[2]);
+    } else {
+        fail_message = have_values ? feasibility(self, items, n_items, &job)
+                                   : PyUnicode_FromString("The value None could not be cast "
+                                                          "to float.");
+        job.state = fail_message == NULL ? HPS_COMPLETE : HPS_FAIL;
+    }
+    if (PyErr_Occurred())
+        goto out;
+    if (job.state == HPS_FAIL) {
+        job.n_values = 0;
+        PyObject *reason = a[4] != NULL && a[4] != Py_None ? a[4] : fail_message;
+        if (reason != NULL) {
+            if (!PyUnicode_Check(reason)) {
+                PyErr_SetString(PyExc_TypeError, "_fail_reason must be a str");
+                goto out;
+            }
+            job.reason = PyUnicode_AsUTF8(reason);
+            if (job.reason == NULL)
+                goto out;
+        }
+    }
+    job.refuse = arg_error != NULL;
+
+    HPSPY_LOCKED(self, tell_locked(self->study, &job));
+
+    if (job.rc != HPS_OK) {
+        if (job.trial == NULL && job.rc == HPS_ERR_NOTFOUND)
+            PyErr_Format(PyExc_ValueError,
+                         "Cannot tell for trial with number %lld since it has not been created.",
+                         (long long)job.number);
+        else
+            hpspy_raise(self->st, job.rc == HPS_ERR_STATE ? HPS_ERR_INVALID : job.rc, job.msg);
+        goto out;
+    }
+    if (job.not_running) {
+        if (skip && job.was != HPS_WAITING) {
+            result = job.snap != NULL ? hpspy_frozen_new(self->st, job.snap) : PyErr_NoMemory();
+            job.snap = NULL;
+            goto out;
+        }
+        PyErr_Format(PyExc_ValueError, "Cannot tell a %s trial.", hps_trial_state_name(job.was));
+        goto out;
+    }
+    if (arg_error != NULL) {
+        PyErr_SetObject(PyExc_ValueError, arg_error);
+        goto out;
+    }
+    if (job.snap == NULL) {
+        PyErr_SetString(PyExc_MemoryError, "out of memory reading the told trial back");
+        goto out;
+    }
+    result = hpspy_frozen_new(self->st, job.snap);
+    job.snap = NULL;
+    if (result != NULL && fail_message != NULL && warn &&
+        PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(fail_message), 1) < 0)
+        Py_CLEAR(result);
+out:
+    hpspy_snap_free(job.snap);
+    Py_XDECREF(seq);
+    Py_XDECREF(arg_error);
+    Py_XDECREF(fail_message);
+    return result;
+}
+
+/* ---- reading trials ---------------------------------------------------------------- */
+
+static PyObject *study_trial(PyObject *obj, PyObject *arg)
+{
+    hpspy_study *self = (hpspy_study *)obj;
+    long long number = PyLong_AsLongLong(arg);
+    if (number == -1 && PyErr_Occurred())
+        return NULL;
+    if (check_open(self) < 0)
+        return NULL;
+    hpspy_snap *snap = NULL;
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self, {
+        const hps_frozen *rec = NULL;
+        rc = hps_study_trial(self->study, (int64_t)number, &rec);
+        if (rc == HPS_OK)
+            snap = hpspy_snap_take(rec);
+        else
+            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
+    });
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    return snap != NULL ? hpspy_frozen_new(self->st, snap) : PyErr_NoMemory();
+}
+
+typedef struct list_job {
+    unsigned mask; /* bit per hps_trial_state */
+    hpspy_snap **snaps;
+    size_t n;
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE];
+} list_job;
+
+static void list_locked(hps_study *study, list_job *job)
+{
+    size_t total = 0;
+    job->rc = hps_study_n_trials(study, &total);
+    if (job->rc != HPS_OK)
+        goto fail;
+    if (total == 0)
+        return;
+    job->snaps = PyMem_RawCalloc(total, sizeof *job->snaps);
+    if (job->snaps == NULL) {
+        job->rc = HPS_ERR_NOMEM;
+        return;
+    }
+    for (size_t i = 0; i < total; i++) {
+        const hps_frozen *rec = NULL;
+        job->rc = hps_study_trial(study, (int64_t)i, &rec);
+        if (job->rc == HPS_ERR_NOTFOUND) { /* a gap while another process writes */
+            job->rc = HPS_OK;
+            continue;
+        }
+        if (job->rc != HPS_OK)
+            goto fail;
+        if (!(job->mask & (1u << (unsigned)hps_frozen_state(rec))))
+            continue;
+        job->snaps[job->n] = hpspy_snap_take(rec);
+        if (job->snaps[job->n] == NULL) {
+            job->rc = HPS_ERR_NOMEM;
+            return;
+        }
+        job->n++;
+    }
+    return;
+fail:
+    hpspy_copy_msg(job->msg, hps_study_errmsg(study));
+}
+
+static PyObject *study_trials(PyObject *obj, PyObject *args)
+{
+    hpspy_study *self = (hpspy_study *)obj;
+    unsigned mask = 0x1f;
+    if (!PyArg_ParseTuple(args, "|I:_trials", &mask))
+        return NULL;
+    if (check_open(self) < 0)
+        return NULL;
+    list_job job = {.mask = mask, .rc = HPS_OK};
+    HPSPY_LOCKED(self, list_locked(self->study, &job));
+    PyObject *list = NULL;
+    size_t used = 0;
+    if (job.rc != HPS_OK) {
+        hpspy_raise(self->st, job.rc, job.msg);
+        goto out;
+    }
+    list = PyList_New((Py_ssize_t)job.n);
+    for (; list != NULL && used < job.n; used++) {
+        PyObject *frozen = hpspy_frozen_new(self->st, job.snaps[used]);
+        if (frozen == NULL) {
+            Py_CLEAR(list);
+            used++; /* that snapshot was taken over and freed */
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)used, frozen);
+    }
+out:
+    for (size_t i = used; i < job.n; i++)
+        hpspy_snap_free(job.snaps[i]);
+    PyMem_RawFree(job.snaps);
+    return list;
+}
+
+static PyObject *study_best(PyObject *obj, PyObject *unused)
+{
+    (void)unused;
+    hpspy_study *self = (hpspy_study *)obj;
+    if (check_open(self) < 0)
+        return NULL;
+    hpspy_snap *snap = NULL;
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self, {
+        const hps_frozen *rec = NULL;
+        rc = hps_study_best_trial(self->study, &rec);
+        if (rc == HPS_OK)
+            snap = hpspy_snap_take(rec);
+        else
+            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
+    });
+    if (rc == HPS_ERR_NOTFOUND) {
+        PyErr_SetString(PyExc_ValueError, "No trials are completed yet.");
+        return NULL;
+    }
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    return snap != NULL ? hpspy_frozen_new(self->st, snap) : PyErr_NoMemory();
+}
+
+static PyObject *study_count_states(PyObject *obj, PyObject *unused)
+{
+    (void)unused;
+    hpspy_study *self = (hpspy_study *)obj;
+    if (check_open(self) < 0)
+        return NULL;
+    size_t counts[5] = {0};
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self, {
+        rc = hps_study_count_states(self->study, counts);
+        if (rc != HPS_OK)
+            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
+    });
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    return Py_BuildValue("(nnnnn)", (Py_ssize_t)counts[0], (Py_ssize_t)counts[1],
+                         (Py_ssize_t)counts[2], (Py_ssize_t)counts[3], (Py_ssize_t)counts[4]);
+}
+
+static PyObject *study_n_trials(PyObject *obj, PyObject *unused)
+{
+    (void)unused;
+    hpspy_study *self = (hpspy_study *)obj;
+    if (check_open(self) < 0)
+        return NULL;
+    size_t n = 0;
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self, {
+        rc = hps_study_n_trials(self->study, &n);
+        if (rc != HPS_OK)
+            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
+    });
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    return PyLong_FromSize_t(n);
+}
+
+/* ---- enqueue, attributes, recovery -------------------------------------------------- */
+
+static PyObject *study_enqueue(PyObject *obj, PyObject *args)
+{
+    hpspy_study *self = (hpspy_study *)obj;
+    const char *params_json;
+    PyObject *user_attrs = Py_None;
+    if (!PyArg_ParseTuple(args, "s|O:_enqueue", &params_json, &user_attrs))
+        return NULL;
+    if (check_open(self) < 0)
+        return NULL;
+    int64_t number = -1;
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self, {
+        rc = hps_study_enqueue(self->study, params_json, &number);
+        if (rc != HPS_OK)
+            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
+    });
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    PyObject *key = PyLong_FromLongLong((long long)number);
+    if (key == NULL)
+        return NULL;
+    /* The library keeps no user attributes on an enqueued trial: this handle applies
+     * them when it asks that trial. */
+    int keep = user_attrs != Py_None && self->pending_attrs != NULL ? PyObject_IsTrue(user_attrs)
+                                                                     : 0;
+    if (keep < 0 || (keep && PyDict_SetItem(self->pending_attrs, key, user_attrs) < 0)) {
+        Py_DECREF(key);
+        return NULL;
+    }
+    return key;
+}
+
+static PyObject *study_set_user_attr(PyObject *obj, PyObject *args)
+{
+    hpspy_study *self = (hpspy_study *)obj;
+    const char *key;
+    PyObject *value;
+    if (!PyArg_ParseTuple(args, "sO:set_user_attr", &key, &value))
+        return NULL;
+    if (check_open(self) < 0)
+        return NULL;
+    PyObject *json = hpspy_json_dumps(self->st, value);
+    if (json == NULL)
+        return NULL;
+    const char *text = PyBytes_AS_STRING(json);
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self, {
+        rc = hps_study_set_user_attr(self->study, key, text);
+        if (rc != HPS_OK)
+            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
+    });
+    Py_DECREF(json);
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    Py_RETURN_NONE;
+}
+
+static PyObject *study_user_attrs(PyObject *obj, PyObject *unused)
+{
+    (void)unused;
+    hpspy_study *self = (hpspy_study *)obj;
+    if (check_open(self) < 0)
+        return NULL;
+    char *copy = NULL;
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self, {
+        const char *text = NULL;
+        rc = hps_study_user_attrs(self->study, &text);
+        if (rc == HPS_OK) {
+            size_t n = strlen(text) + 1;
+            copy = PyMem_RawMalloc(n);
+            if (copy != NULL)
+                memcpy(copy, text, n);
+            else
+                rc = HPS_ERR_NOMEM;
+        } else {
+            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
+        }
+    });
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    PyObject *attrs = hpspy_json_loads(self->st, copy);
+    PyMem_RawFree(copy);
+    return attrs;
+}
+
+static PyObject *study_recover_stale(PyObject *obj, PyObject *unused)
+{
+    (void)unused;
+    hpspy_study *self = (hpspy_study *)obj;
+    if (check_open(self) < 0)
+        return NULL;
+    size_t n = 0;
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self, {
+        rc = hps_study_recover_stale(self->study, &n);
+        if (rc != HPS_OK)
+            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
+    });
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    return PyLong_FromSize_t(n);
+}
+
+/* ---- attributes ------------------------------------------------------------------------ */
+
+static PyObject *study_get_name(PyObject *obj, void *closure)
+{
+    (void)closure;
+    hpspy_study *self = (hpspy_study *)obj;
+    if (check_open(self) < 0)
+        return NULL;
+    return PyUnicode_FromString(hps_study_name(self->study));
+}
+
+static PyObject *study_get_directions(PyObject *obj, void *closure)
+{
+    (void)closure;
+    return hpspy_study_directions((hpspy_study *)obj);
+}
+
+static PyObject *study_get_persistent(PyObject *obj, void *closure)
+{
+    (void)closure;
+    return PyBool_FromLong(((hpspy_study *)obj)->persistent);
+}
+
+/* ---- the type ---------------------------------------------------------------------------- */
+
+static PyObject *study_tp_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    (void)args;
+    (void)kwargs;
+    hpspy_state *st = hpspy_state_of_type(type);
+    if (st == NULL)
+        return NULL;
+    hpspy_study *self = (hpspy_study *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->st = st;
+    self->lock = PyThread_allocate_lock();
+    self->pending_attrs = PyDict_New();
+    if (self->lock == NULL || self->pending_attrs == NULL) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    return (PyObject *)self;
+}
+
+static int study_traverse(PyObject *obj, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(obj));
+    Py_VISIT(((hpspy_study *)obj)->pending_attrs);
+    return 0;
+}
+
+static int study_clear(PyObject *obj)
+{
+    Py_CLEAR(((hpspy_study *)obj)->pending_attrs);
+    return 0;
+}
+
+static void study_dealloc(PyObject *obj)
+{
+    hpspy_study *self = (hpspy_study *)obj;
+    PyTypeObject *type = Py_TYPE(obj);
+    PyObject_GC_UnTrack(obj);
+    study_clear(obj);
+    if (self->study != NULL) {
+        hps_study *study = self->study;
+        self->study = NULL;
+        /* closing joins the heartbeat thread, which may be writing */
+        Py_BEGIN_ALLOW_THREADS
+        hps_study_close(study);
+        Py_END_ALLOW_THREADS
+    }
+    if (self->lock != NULL)
+        PyThread_free_lock(self->lock);
+    type->tp_free(obj);
+    Py_DECREF(type);
+}
+
+#define FASTCALL_KW (METH_FASTCALL | METH_KEYWORDS)
+
+static PyMethodDef study_methods[] = {
+    {"_open", study_open, METH_VARARGS,
+     PyDoc_STR("_open(url, name, create, load, directions=None): opens the study.")},
+    {"_set", study_set, METH_VARARGS, PyDoc_STR("_set(option, value): a study option.")},
+    {"_set_sampler", study_set_sampler, METH_VARARGS,
+     PyDoc_STR("_set_sampler(name, options, grid=None): replaces the sampler.")},
+    {"_set_pruner", study_set_pruner, METH_O,
+     PyDoc_STR("_set_pruner((name, options, inner)): replaces the pruner.")},
+    {"ask", (PyCFunction)(void (*)(void))study_ask, FASTCALL_KW,
+     PyDoc_STR("ask(fixed_distributions=None) -> Trial\n\n"
+               "Starts a trial: the oldest enqueued one, else a new one. Raises StudyDone "
+               "when a grid is exhausted.")},
+    {"tell", (PyCFunction)(void (*)(void))study_tell, FASTCALL_KW,
+     PyDoc_STR("tell(trial, values=None, state=None, skip_if_finished=False) -> FrozenTrial\n\n"
+               "Finishes a trial (a Trial or its number) with its value(s) or a state.")},
+    {"_trial", study_trial, METH_O, PyDoc_STR("_trial(number) -> FrozenTrial")},
+    {"_trials", study_trials, METH_VARARGS,
+     PyDoc_STR("_trials(mask=0x1f) -> list of FrozenTrial (mask: a bit per engine state)")},
+    {"_best", study_best, METH_NOARGS, PyDoc_STR("_best() -> FrozenTrial")},
+    {"_count_states", study_count_states, METH_NOARGS,
+     PyDoc_STR("_count_states() -> counts of WAITING, RUNNING, COMPLETE, PRUNED, FAIL")},
+    {"_n_trials", study_n_trials, METH_NOARGS, PyDoc_STR("_n_trials() -> int")},
+    {"_enqueue", study_enqueue, METH_VARARGS,
+     PyDoc_STR("_enqueue(params_json, user_attrs=None) -> number")},
+    {"set_user_attr", study_set_user_attr, METH_VARARGS,
+     PyDoc_STR("set_user_attr(key, value)\n\nStores a JSON-serializable study attribute.")},
+    {"_user_attrs", study_user_attrs, METH_NOARGS, PyDoc_STR("_user_attrs() -> dict")},
+    {"_recover_stale", study_recover_stale, METH_NOARGS,
+     PyDoc_STR("_recover_stale() -> int: fails trials whose worker died or stopped beating")},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef study_getset[] = {
+    {"study_name", study_get_name, NULL, PyDoc_STR("Name of the study."), NULL},
+    {"_direction_codes", study_get_directions, NULL,
+     PyDoc_STR("Directions as engine codes (0 minimize, 1 maximize)."), NULL},
+    {"_persistent", study_get_persistent, NULL,
+     PyDoc_STR("Whether the storage outlives the process."), NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot study_slots[] = {
+    {Py_tp_doc, (void *)PyDoc_STR("The engine's part of hpsearch.study.Study.")},
+    {Py_tp_new, (void *)study_tp_new},
+    {Py_tp_dealloc, (void *)study_dealloc},
+    {Py_tp_traverse, (void *)study_traverse},
+    {Py_tp_clear, (void *)study_clear},
+    {Py_tp_methods, study_methods},
+    {Py_tp_getset, study_getset},
+    {0, NULL},
+};
+
+PyType_Spec hpspy_study_spec = {
+    .name = "hpsearch._core.Study",
+    .basicsize = sizeof(hpspy_study),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .slots = study_slots,
+};
