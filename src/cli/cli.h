@@ -49,5 +49,10 @@ int cmd_trials(int argc, char **argv);
 int cmd_best(int argc, char **argv);
 int cmd_studies(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_dashboard(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_narrow(int argc, char **argv);
 
 #endif

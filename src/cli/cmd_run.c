@@ -640,6 +640,12 @@ int cmd_run(int argc, char **argv)
     if (cfg->pruner != NULL)
         fprintf(stderr, " · %s pruner", cfg->pruner->name);
     fprintf(stderr, " · %u parallel · logs in %s\n", n_slots, log_dir);
+    if (strcmp(cfg->sampler, "auto") == 0) {
+        auto_decision decision;
+        space_auto_decision(cfg, cfg->n_trials, &decision);
+        fprintf(stderr, "hpsearch: auto chose %s: %s\n", auto_strategy_name(decision.strategy),
+                decision.reason);
+    }
     size_t already = counts[HPS_COMPLETE] + counts[HPS_PRUNED] + counts[HPS_FAIL];
     if (already > 0)
         fprintf(stderr, "hpsearch: resuming: %zu trials already finished\n", already);

@@ -19,6 +19,9 @@ static void usage(FILE *out)
           "  best STUDY|CONFIG [opts]      the best trial and its parameters\n"
           "  studies [--storage URL]       list studies in a storage\n"
           "  delete STUDY [--yes]          delete a study and its trials\n"
+          "  plan CONFIG [--trials N | --hours H --trial-minutes M]\n"
+          "                                the space, the budget, the strategy auto takes and why\n"
+          "  narrow CONFIG --top K [-o OUT] a new config narrowed around the best K trials\n"
           "  version                       print the version\n"
           "\n"
           "Query commands read --storage URL (default sqlite:hpsearch.db), or the storage\n"
@@ -46,7 +49,8 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } commands[] = {
         {"run", cmd_run},         {"trials", cmd_trials}, {"best", cmd_best},
-        {"studies", cmd_studies}, {"delete", cmd_delete},
+        {"studies", cmd_studies}, {"delete", cmd_delete},   {"plan", cmd_plan},
+        {"narrow", cmd_narrow},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0)

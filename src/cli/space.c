@@ -90,11 +90,42 @@ int space_grid_values(const cfg_param *p, hps_value **out, size_t *n_out)
     return 0;
 }
 
+void space_auto_decision(const cfg_config *cfg, uint64_t budget, auto_decision *out)
+{
+    auto_inputs in;
+    memset(&in, 0, sizeof in);
+    for (size_t i = 0; i < cfg->n_params; i++) {
+        const cfg_param *p = &cfg->params[i];
+        if (p->kind == CFG_CONSTANT || (p->kind == CFG_CATEGORICAL && p->n_values <= 1))
+            continue; /* nothing to search */
+        if (p->kind == CFG_CATEGORICAL)
+            in.n_categorical++;
+        else if (p->kind == CFG_INT)
+            in.n_int++;
+        else
+            in.n_float++;
+        in.n_log += (p->flags & HPS_LOG) != 0;
+    }
+    in.grid_size = cfg_grid_size(cfg);
+    in.budget = budget;
+    in.can_grid = 1;
+    auto_decide(&in, out);
+}
+
 hps_status space_make_sampler(const cfg_config *cfg, hps_sampler **out, char *err, size_t errlen)
 {
     hps_sampler *sampler = NULL;
     *out = NULL;
-    hps_status rc = hps_sampler_new(cfg->sampler, &sampler, err, errlen);
+    const char *name = cfg->sampler;
+    int on_grid = strcmp(name, "grid") == 0;
+    if (strcmp(name, "auto") == 0) {
+        auto_decision decision;
+        space_auto_decision(cfg, cfg->n_trials, &decision);
+        on_grid = decision.strategy == AUTO_GRID;
+        if (on_grid)
+            name = "grid";
+    }
+    hps_status rc = hps_sampler_new(name, &sampler, err, errlen);
     if (rc != HPS_OK)
         return rc;
     if (cfg->has_seed) {
@@ -102,9 +133,11 @@ hps_status space_make_sampler(const cfg_config *cfg, hps_sampler **out, char *er
         snprintf(seed, sizeof seed, "%llu", (unsigned long long)cfg->seed);
         rc = hps_sampler_set(sampler, "seed", seed);
     }
-    for (size_t i = 0; rc == HPS_OK && i < cfg->n_sampler_options; i++)
+    for (size_t i = 0; rc == HPS_OK && !(on_grid && strcmp(cfg->sampler, "auto") == 0) &&
+                       i < cfg->n_sampler_options;
+         i++)
         rc = hps_sampler_set(sampler, cfg->sampler_keys[i], cfg->sampler_values[i]);
-    if (rc == HPS_OK && strcmp(cfg->sampler, "grid") == 0) {
+    if (rc == HPS_OK && on_grid) {
         if (cfg->shuffle)
             rc = hps_sampler_set(sampler, "shuffle", "true");
         for (size_t i = 0; rc == HPS_OK && i < cfg->n_params; i++) {
@@ -134,10 +167,9 @@ hps_status space_make_sampler(const cfg_config *cfg, hps_sampler **out, char *er
 /* On a grid every parameter is suggested as a categorical over its grid values, so a
  * trial gets exactly the values the grid enumerates (0.1 as written, not a float
  * rounded through a step). */
-static hps_status suggest_one(const cfg_config *cfg, const cfg_param *p, hps_trial *trial,
-                              hps_value *out)
+static hps_status suggest_one(int on_grid, const cfg_param *p,
+                              hps_trial *trial, hps_value *out)
 {
-    int on_grid = strcmp(cfg->sampler, "grid") == 0;
     if (p->kind == CFG_CATEGORICAL || p->kind == CFG_CONSTANT || (on_grid && p->n_values > 0)) {
         size_t index;
         hps_status rc = hps_trial_suggest_categorical(trial, p->name, p->values, p->n_values,
@@ -175,10 +207,12 @@ static hps_status suggest_one(const cfg_config *cfg, const cfg_param *p, hps_tri
 hps_status space_suggest_all(const cfg_config *cfg, hps_trial *trial, tmpl_param *params,
                              char *err, size_t errlen)
 {
+    /* the study's sampler decides: `auto` may have become a grid */
+    int on_grid = hps_sampler_grid_size(hps_study_sampler(hps_trial_study(trial))) > 0;
     for (size_t i = 0; i < cfg->n_params; i++) {
         const cfg_param *p = &cfg->params[i];
         params[i].name = p->name;
-        hps_status rc = suggest_one(cfg, p, trial, &params[i].value);
+        hps_status rc = suggest_one(on_grid, p, trial, &params[i].value);
         if (rc != HPS_OK) {
             snprintf(err, errlen, "%s:%d: parameter '%s': %s", cfg->path, p->line, p->name,
                      hps_trial_errmsg(trial));

@@ -6,8 +6,14 @@
 #include "cli/config.h"
 #include "hpsearch.h"
 #include "runner/template.h"
+#include "samplers/auto_policy.h"
 
-/* Creates the sampler the config names, seeded and, for a grid, filled with every
+/* What the `auto` strategy does with this config's declared space and a budget (0 =
+ * unknown): the CLI can enumerate a declared grid, so a discrete space whose grid fits
+ * the budget is searched exhaustively. */
+void space_auto_decision(const cfg_config *cfg, uint64_t budget, auto_decision *out);
+
+/* Creates the sampler the config names (for "auto", the decision above), seeded and, for a grid, filled with every
  * parameter's values. On error returns the status and writes a message. */
 hps_status space_make_sampler(const cfg_config *cfg, hps_sampler **out, char *err, size_t errlen);
 

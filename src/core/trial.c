@@ -269,6 +269,11 @@ int64_t hps_trial_number(const hps_trial *trial)
     return trial->rec->number;
 }
 
+hps_study *hps_trial_study(const hps_trial *trial)
+{
+    return trial->study;
+}
+
 const char *hps_trial_errmsg(const hps_trial *trial)
 {
     return trial != NULL ? hps_errbuf_text(&trial->err) : "no trial handle (NULL)";

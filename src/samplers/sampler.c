@@ -14,6 +14,10 @@ static const hps_sampler_ops *const registry[] = {
     &hps_random_sampler_ops,
     &hps_grid_sampler_ops,
     &hps_sobol_sampler_ops,
+    &hps_gp_sampler_ops,
+    &hps_tpe_sampler_ops,
+    &hps_cmaes_sampler_ops,
+    &hps_auto_sampler_ops,
 };
 
 int hps_parse_bool(const char *text, int *out)

@@ -47,6 +47,10 @@ struct hps_sampler {
 extern const hps_sampler_ops hps_random_sampler_ops;
 extern const hps_sampler_ops hps_grid_sampler_ops;
 extern const hps_sampler_ops hps_sobol_sampler_ops;
+extern const hps_sampler_ops hps_gp_sampler_ops;
+extern const hps_sampler_ops hps_tpe_sampler_ops;
+extern const hps_sampler_ops hps_cmaes_sampler_ops;
+extern const hps_sampler_ops hps_auto_sampler_ops;
 
 /* A sampler from a strategy not in the registry (tests, experiments). */
 hps_status hps_sampler_from_ops(const hps_sampler_ops *ops, hps_sampler **out);

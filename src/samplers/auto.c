@@ -1,0 +1,194 @@
+/* auto.c -- the `auto` sampler: picks the strategy for each trial and says which.
+ *
+ * It looks at the relative search space (kinds of parameters, whether the space is
+ * conditional), the study's budget and how many trials have finished, asks
+ * auto_policy.c which strategy fits, and lets that sampler draw the trial. The choice
+ * is kept with the trial (system attribute "sampler"), so reports can show which
+ * strategy ran each trial, and so the trial's later suggestions follow the same one.
+ * The strategies keep their own state (a GP's last fit, CMA-ES's distribution), so
+ * each is created once and kept. */
+#include "core/mem.h"
+#include "core/study.h"
+#include "samplers/auto_policy.h"
+#include "samplers/history.h"
+#include "samplers/sampler.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct auto_state {
+    hps_sampler *subs[AUTO_RANDOM + 1]; /* created on first use */
+    hps_study *study;
+} auto_state;
+
+static const hps_sampler_ops *ops_for(auto_strategy s)
+{
+    switch (s) {
+    case AUTO_GP:
+        return &hps_gp_sampler_ops;
+    case AUTO_TPE:
+        return &hps_tpe_sampler_ops;
+    case AUTO_CMAES:
+        return &hps_cmaes_sampler_ops;
+    case AUTO_SOBOL:
+        return &hps_sobol_sampler_ops;
+    case AUTO_GRID: /* the auto sampler cannot enumerate a grid: see can_grid */
+    case AUTO_RANDOM:
+        break;
+    }
+    return &hps_random_sampler_ops;
+}
+
+static hps_status auto_init(hps_sampler *sampler)
+{
+    sampler->impl = hps_mem_calloc(1, sizeof(auto_state));
+    if (sampler->impl == NULL)
+        return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
+    return HPS_OK;
+}
+
+static void auto_destroy(hps_sampler *sampler)
+{
+    auto_state *a = sampler->impl;
+    if (a == NULL)
+        return;
+    for (size_t i = 0; i < sizeof a->subs / sizeof a->subs[0]; i++)
+        hps_sampler_free(a->subs[i]);
+    hps_mem_free(a);
+}
+
+static hps_status auto_bind(hps_sampler *sampler, hps_study *study)
+{
+    ((auto_state *)sampler->impl)->study = study;
+    return HPS_OK;
+}
+
+/* The strategy's sampler, created and attached with the auto sampler's seed. */
+static hps_status sub_sampler(hps_sampler *sampler, auto_strategy s, hps_sampler **out)
+{
+    auto_state *a = sampler->impl;
+    if (a->subs[s] != NULL) {
+        *out = a->subs[s];
+        return HPS_OK;
+    }
+    hps_sampler *sub;
+    hps_status rc = hps_sampler_from_ops(ops_for(s), &sub);
+    if (rc != HPS_OK)
+        return hps_errbuf_set(&sampler->err, rc, "cannot create the %s sampler",
+                              auto_strategy_name(s));
+    sub->seed = sampler->seed;
+    sub->seeded = sampler->seeded;
+    if (sub->ops->bind != NULL && (rc = sub->ops->bind(sub, a->study)) != HPS_OK) {
+        hps_errbuf_set(&sampler->err, rc, "%s", hps_errbuf_text(&sub->err));
+        hps_sampler_free(sub);
+        return rc;
+    }
+    sub->bound = 1;
+    a->subs[s] = sub;
+    *out = sub;
+    return HPS_OK;
+}
+
+/* Counts kinds in the relative space and detects a conditional space: a finished
+ * trial with a parameter outside the space. */
+static void describe(const hps_study *study, const hps_history *h, auto_inputs *in)
+{
+    memset(in, 0, sizeof *in);
+    for (size_t i = 0; i < h->space.n; i++) {
+        const hps_dist *d = h->space.dists[i];
+        if (d->kind == HPS_DIST_CATEGORICAL)
+            in->n_categorical++;
+        else if (d->kind == HPS_DIST_INT)
+            in->n_int++;
+        else
+            in->n_float++;
+        in->n_log += (d->flags & HPS_LOG) != 0;
+    }
+    for (size_t i = 0; i < h->n_finished && !in->conditional; i++)
+        in->conditional = h->finished[i]->n_params != h->space.n;
+    in->budget = study->max_trials;
+    in->n_finished = h->n_finished;
+    in->can_grid = 0;
+}
+
+static auto_strategy parse_choice(const hps_frozen *rec, int *found)
+{
+    const char *name = json_string_value(json_object_get(rec->system_attrs, "sampler"));
+    *found = name != NULL;
+    for (int s = 0; name != NULL && s <= AUTO_RANDOM; s++)
+        if (strcmp(name, auto_strategy_name((auto_strategy)s)) == 0)
+            return (auto_strategy)s;
+    return AUTO_RANDOM;
+}
+
+/* Decides for a trial (once) and records the choice on it. */
+static hps_status choose(hps_sampler *sampler, hps_study *study, hps_trial *trial,
+                         const hps_history *given, auto_strategy *out)
+{
+    int found;
+    *out = parse_choice(trial->rec, &found);
+    if (found)
+        return HPS_OK;
+    hps_history own;
+    const hps_history *h = given;
+    if (h == NULL) {
+        hps_status rc = hps_history_collect(study, trial, &own);
+        if (rc != HPS_OK)
+            return hps_errbuf_set(&sampler->err, rc, "%s", hps_study_errmsg(study));
+        h = &own;
+    }
+    auto_inputs in;
+    describe(study, h, &in);
+    auto_decision decision;
+    auto_decide(&in, &decision);
+    if (h == &own)
+        hps_history_clear(&own);
+    *out = decision.strategy;
+    char json[48];
+    snprintf(json, sizeof json, "\"%s\"", auto_strategy_name(decision.strategy));
+    hps_status rc = hps_trial_set_system_attr(trial, "sampler", json);
+    if (rc != HPS_OK)
+        return hps_errbuf_set(&sampler->err, rc, "%s", hps_trial_errmsg(trial));
+    return HPS_OK;
+}
+
+static hps_status auto_sample_relative(hps_sampler *sampler, hps_study *study, hps_trial *trial,
+                                       const hps_history *history, double *values_out)
+{
+    auto_strategy s;
+    hps_sampler *sub;
+    hps_status rc = choose(sampler, study, trial, history, &s);
+    if (rc == HPS_OK)
+        rc = sub_sampler(sampler, s, &sub);
+    if (rc != HPS_OK || sub->ops->sample_relative == NULL)
+        return rc;
+    rc = sub->ops->sample_relative(sub, study, trial, history, values_out);
+    if (rc != HPS_OK)
+        hps_errbuf_set(&sampler->err, rc, "%s: %s", auto_strategy_name(s), hps_errbuf_text(&sub->err));
+    return rc;
+}
+
+static hps_status auto_sample(hps_sampler *sampler, hps_study *study, hps_trial *trial,
+                              const char *name, const hps_dist *dist, double *internal_out)
+{
+    auto_strategy s;
+    hps_sampler *sub;
+    hps_status rc = choose(sampler, study, trial, NULL, &s);
+    if (rc == HPS_OK)
+        rc = sub_sampler(sampler, s, &sub);
+    if (rc != HPS_OK)
+        return rc;
+    rc = sub->ops->sample(sub, study, trial, name, dist, internal_out);
+    if (rc != HPS_OK)
+        hps_errbuf_set(&sampler->err, rc, "%s: %s", auto_strategy_name(s), hps_errbuf_text(&sub->err));
+    return rc;
+}
+
+const hps_sampler_ops hps_auto_sampler_ops = {
+    .name = "auto",
+    .init = auto_init,
+    .destroy = auto_destroy,
+    .bind = auto_bind,
+    .sample = auto_sample,
+    .sample_relative = auto_sample_relative,
+};

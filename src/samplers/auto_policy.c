@@ -1,0 +1,70 @@
+/* auto_policy.c -- which search strategy fits a space, a budget and a history. */
+#include "samplers/auto_policy.h"
+
+#include <stdio.h>
+
+const char *auto_strategy_name(auto_strategy s)
+{
+    static const char *const names[] = {"grid", "sobol", "gp", "tpe", "cmaes", "random"};
+    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "random";
+}
+
+void auto_decide(const auto_inputs *in, auto_decision *out)
+{
+    size_t d = in->n_float + in->n_int + in->n_categorical;
+    if (in->can_grid && in->grid_size > 0 && in->budget > 0 && in->grid_size <= in->budget) {
+        out->strategy = AUTO_GRID;
+        snprintf(out->reason, sizeof out->reason,
+                 "Every parameter takes finitely many values and the whole grid (%llu "
+                 "combinations) fits the budget of %llu trials, so every combination is tried "
+                 "exactly once: nothing is left to chance.",
+                 (unsigned long long)in->grid_size, (unsigned long long)in->budget);
+        return;
+    }
+    if (d == 0) {
+        out->strategy = AUTO_SOBOL;
+        snprintf(out->reason, sizeof out->reason,
+                 "Nothing is known about the space yet: the first trials spread evenly over "
+                 "it (scrambled Sobol points).");
+        return;
+    }
+    if (in->conditional) {
+        out->strategy = AUTO_TPE;
+        snprintf(out->reason, sizeof out->reason,
+                 "Some parameters appear only in some trials (a conditional space); TPE "
+                 "models each group of parameters that appear together.");
+        return;
+    }
+    if (d > AUTO_GP_MAX_DIMS) {
+        out->strategy = AUTO_TPE;
+        snprintf(out->reason, sizeof out->reason,
+                 "The space has %zu parameters; beyond %d a Gaussian process learns little "
+                 "per trial and costs much, while TPE scales to many parameters.",
+                 d, AUTO_GP_MAX_DIMS);
+        return;
+    }
+    if ((double)in->n_categorical >= AUTO_CATEGORICAL_SHARE * (double)d) {
+        out->strategy = AUTO_TPE;
+        snprintf(out->reason, sizeof out->reason,
+                 "%zu of the %zu parameters are categorical; TPE's per-choice densities fit "
+                 "such spaces better than a Gaussian process's distances.",
+                 in->n_categorical, d);
+        return;
+    }
+    if (in->n_categorical == 0 && in->budget >= AUTO_LONG_RUN &&
+        in->n_finished >= AUTO_CMAES_AFTER) {
+        out->strategy = AUTO_CMAES;
+        snprintf(out->reason, sizeof out->reason,
+                 "A long run (%llu trials) on a continuous space: after %d trials of Bayesian "
+                 "optimization, CMA-ES refines the best region at a cost that stays flat as "
+                 "the study grows.",
+                 (unsigned long long)in->budget, AUTO_CMAES_AFTER);
+        return;
+    }
+    out->strategy = AUTO_GP;
+    snprintf(out->reason, sizeof out->reason,
+             "%zu parameter%s, mostly numeric: Bayesian optimization (a Gaussian process "
+             "after a few Sobol points) finds good values in the fewest trials, which pays "
+             "when each trial is a training run.",
+             d, d == 1 ? "" : "s");
+}

@@ -1,0 +1,46 @@
+/* auto_policy.h -- which search strategy fits a space, a budget and a history.
+ *
+ * The `auto` sampler asks this at every trial; `hpsearch plan` asks it before a run to
+ * explain the choice. The thresholds come from bench/ (see bench/README.md,
+ * "Choosing the strategy"), not from guesswork. */
+#ifndef HPS_AUTO_POLICY_H
+#define HPS_AUTO_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum auto_strategy {
+    AUTO_GRID = 0,
+    AUTO_SOBOL,
+    AUTO_GP,
+    AUTO_TPE,
+    AUTO_CMAES,
+    AUTO_RANDOM
+} auto_strategy;
+
+typedef struct auto_inputs {
+    size_t n_float, n_int, n_categorical; /* parameters of the space by kind */
+    size_t n_log;                         /* of which log-scaled */
+    uint64_t grid_size;                   /* cells when every parameter is discrete, else 0 */
+    uint64_t budget;                      /* trials the study may hold; 0 = unknown */
+    size_t n_finished;                    /* trials finished so far */
+    int conditional;                      /* parameters appear in some trials only */
+    int can_grid;                         /* the caller can enumerate the grid (a declared
+                                             space: the CLI); the auto sampler cannot */
+} auto_inputs;
+
+/* Switching points, measured with bench/ (see bench/README.md). */
+#define AUTO_GP_MAX_DIMS 20           /* beyond: TPE (GP fits get slow and vague) */
+#define AUTO_CATEGORICAL_SHARE 0.5    /* at least this share categorical: TPE */
+#define AUTO_LONG_RUN 1000            /* budgets at least this long and continuous ... */
+#define AUTO_CMAES_AFTER 400          /* ... hand over to CMA-ES after this many trials */
+
+typedef struct auto_decision {
+    auto_strategy strategy;
+    char reason[512]; /* plain sentences for `hpsearch plan` and logs */
+} auto_decision;
+
+void auto_decide(const auto_inputs *in, auto_decision *out);
+const char *auto_strategy_name(auto_strategy s);
+
+#endif

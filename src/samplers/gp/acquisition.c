@@ -1,0 +1,562 @@
+/* acquisition.c -- log expected improvement and its maximization (see acquisition.h). */
+#include "samplers/gp/acquisition.h"
+
+#include "core/mem.h"
+#include "core/rng.h"
+#include "samplers/sobol_seq.h"
+
+#include <math.h>
+#include <nlopt.h>
+#include <string.h>
+
+#define GP_SQRT2 1.41421356237309504880
+#define GP_INV_SQRT_2PI 0.39894228040143267794
+#define GP_HALF_LOG_2PI 0.91893853320467274178  /* c1 = log(2 pi) / 2 */
+#define GP_SQRT_HALF_PI 1.25331413731550025121  /* sqrt(pi / 2) */
+/* Below this z, log h comes from its asymptotic series (see gp_log_h). */
+#define GP_Z_ASYMPTOTIC (-30.0)
+
+/* ---- log h ------------------------------------------------------------------------------ */
+
+/* erfcx(t) = exp(t^2) erfc(t) for 0 <= t <= 22. glibc's erfc keeps its relative accuracy
+ * deep into the tail; t^2 is split exactly (fma) so that exp does not amplify the
+ * rounding of t * t (a relative error t^2 eps otherwise). */
+static double erfcx_moderate(double t)
+{
+    double t2 = t * t;
+    double t2_err = fma(t, t, -t2);
+    return exp(t2) * (1 + t2_err) * erfc(t);
+}
+
+double gp_log_h(double z, double *ratio_cdf, double *ratio_pdf)
+{
+    double log_h, r_cdf, r_pdf;
+    if (!(z == z)) { /* NaN in, a finite "no improvement" out */
+        z = -1e10;
+    }
+    if (z > -1) {
+        double pdf = GP_INV_SQRT_2PI * exp(-0.5 * z * z);
+        double cdf = 0.5 * erfc(-z / GP_SQRT2);
+        double h = pdf + z * cdf;
+        log_h = log(h);
+        r_cdf = cdf / h;
+        r_pdf = pdf / h;
+    } else if (z > GP_Z_ASYMPTOTIC) {
+        /* h = phi(z) (1 - sqrt(pi/2) |z| erfcx(|z| / sqrt2)); the bracket is computed as
+         * -expm1(log(...)) for the log1mexp form of Ament et al. */
+        double ex = erfcx_moderate(-z / GP_SQRT2);
+        double q = GP_SQRT_HALF_PI * (-z) * ex; /* in (0, 1) */
+        double log_q = log(q);
+        double log1mexp = log_q > -0.693147180559945309 ? log(-expm1(log_q)) : log1p(-q);
+        double one_minus_q = -expm1(log_q);
+        log_h = -0.5 * z * z - GP_HALF_LOG_2PI + log1mexp;
+        r_cdf = GP_SQRT_HALF_PI * ex / one_minus_q;
+        r_pdf = 1 / one_minus_q;
+    } else {
+        /* z -> -inf: Phi(z) = phi(z)/|z| T(u), h(z) = phi(z)/z^2 S(u), u = 1/z^2, with
+         * the asymptotic (Mills ratio) series S = 1 - 3u + 15u^2 - ..., T = 1 - u + 3u^2
+         * - ...; at |z| >= 30 the terms kept reach below 1e-17. */
+        static const double s_coef[] = {1, -3, 15, -105, 945, -10395, 135135, -2027025,
+                                        34459425};
+        static const double t_coef[] = {1, -1, 3, -15, 105, -945, 10395, -135135, 2027025};
+        double u = 1 / (z * z);
+        double s = 0, t = 0;
+        for (int k = 8; k >= 0; k--) {
+            s = s * u + s_coef[k];
+            t = t * u + t_coef[k];
+        }
+        log_h = -0.5 * z * z - GP_HALF_LOG_2PI - log(z * z) + log(s);
+        r_cdf = -z * t / s;
+        r_pdf = z * z / s;
+    }
+    if (ratio_cdf != NULL)
+        *ratio_cdf = r_cdf;
+    if (ratio_pdf != NULL)
+        *ratio_pdf = r_pdf;
+    return log_h;
+}
+
+double gp_log_ei(double mean, double var, double best)
+{
+    double sigma = sqrt(var);
+    double z = (best - mean) / sigma;
+    return gp_log_h(z, NULL, NULL) + log(sigma);
+}
+
+double gp_log_ei_grad(double mean, double var, const double *dmean, const double *dvar,
+                      size_t d, double best, double *grad_out)
+{
+    double sigma = sqrt(var);
+    double z = (best - mean) / sigma;
+    double r_cdf, r_pdf;
+    double value = gp_log_h(z, &r_cdf, &r_pdf) + log(sigma);
+    /* d/dmu = -Phi/(h sigma); d/dsigma = phi/(h sigma); dsigma = dvar / (2 sigma) */
+    for (size_t j = 0; j < d; j++) {
+        double dsigma = dvar[j] / (2 * sigma);
+        grad_out[j] = (-r_cdf * dmean[j] + r_pdf * dsigma) / sigma;
+    }
+    return value;
+}
+
+/* ---- encoded values --------------------------------------------------------------------- */
+
+static double clamp_unit(double u)
+{
+    return u >= 0 ? (u <= 1 ? u : 1) : 0; /* NaN -> 0 */
+}
+
+double gp_dim_snap(const gp_dim *dim, double u)
+{
+    switch (dim->kind) {
+    case GP_DIM_CONTINUOUS:
+        return clamp_unit(u);
+    case GP_DIM_DISCRETE:
+        return hps_dist_to_unit(dim->dist, hps_dist_from_unit(dim->dist, clamp_unit(u)));
+    case GP_DIM_CATEGORICAL: {
+        double k = u == u ? nearbyint(u) : 0;
+        double top = (double)(dim->levels - 1);
+        return k < 0 ? 0 : (k > top ? top : k);
+    }
+    }
+    return 0;
+}
+
+static uint64_t level_of(const gp_dim *dim, double enc)
+{
+    if (dim->kind == GP_DIM_CATEGORICAL)
+        return (uint64_t)enc;
+    const hps_dist *dist = dim->dist;
+    double x = hps_dist_from_unit(dist, clamp_unit(enc));
+    double k = nearbyint((x - dist->low) / dist->step);
+    double top = (double)(dim->levels - 1);
+    return k < 0 ? 0 : (uint64_t)(k > top ? top : k);
+}
+
+static double encoded_level(const gp_dim *dim, uint64_t k)
+{
+    if (dim->kind == GP_DIM_CATEGORICAL)
+        return (double)k;
+    return hps_dist_to_unit(dim->dist, hps_dist_nth_value(dim->dist, k));
+}
+
+/* A unit position in [0, 1) to an encoded value of the dimension. */
+static double from_unit(const gp_dim *dim, double u)
+{
+    if (dim->kind == GP_DIM_CATEGORICAL) {
+        double k = floor(u * (double)dim->levels);
+        return gp_dim_snap(dim, k);
+    }
+    return gp_dim_snap(dim, u);
+}
+
+/* ---- the optimizer ------------------------------------------------------------------------ */
+
+typedef struct acq_ctx {
+    const gp_acq_problem *p;
+    size_t d;
+    size_t *movable;   /* dims L-BFGS moves */
+    size_t n_movable;
+    size_t *searched;  /* dims the discrete search moves */
+    size_t n_searched;
+    double *x;         /* full point being evaluated (L-BFGS) */
+    double *dmean, *dvar, *grad;
+    double *best_x;    /* best point of the current L-BFGS run */
+    double best_value;
+    double *batch;     /* discrete search alternatives, row-major */
+    double *batch_mean, *batch_var;
+    size_t batch_cap;
+    hps_rng rng;
+} acq_ctx;
+
+static double score(double v)
+{
+    return v == v ? v : -HUGE_VAL;
+}
+
+static void eval_batch(acq_ctx *c, const double *pts, size_t m, double *mean, double *var,
+                       double *value)
+{
+    gp_model_predict(c->p->model, pts, m, mean, var);
+    for (size_t i = 0; i < m; i++)
+        value[i] = score(gp_log_ei(mean[i], var[i], c->p->best));
+}
+
+static double eval_one(acq_ctx *c, const double *pt)
+{
+    double mean, var, value;
+    eval_batch(c, pt, 1, &mean, &var, &value);
+    return value;
+}
+
+static double lbfgs_objective(unsigned nvar, const double *v, double *gradient, void *data)
+{
+    acq_ctx *c = data;
+    size_t d = c->d;
+    for (unsigned k = 0; k < nvar; k++)
+        c->x[c->movable[k]] = v[k];
+    double mean, var;
+    gp_model_predict_grad(c->p->model, c->x, &mean, &var, c->dmean, c->dvar);
+    double value = score(gp_log_ei_grad(mean, var, c->dmean, c->dvar, d, c->p->best, c->grad));
+    if (value > c->best_value) {
+        c->best_value = value;
+        memcpy(c->best_x, c->x, d * sizeof *c->x);
+    }
+    if (gradient != NULL) {
+        for (unsigned k = 0; k < nvar; k++) {
+            double g = -c->grad[c->movable[k]];
+            gradient[k] = g == g && isfinite(g) ? g : 0;
+        }
+    }
+    return value > -HUGE_VAL ? -value : 1e300;
+}
+
+/* L-BFGS over the movable dims from x (in place); returns the value at the result. */
+static double refine_continuous(acq_ctx *c, double *x, double value)
+{
+    size_t d = c->d;
+    if (c->n_movable == 0 || c->p->local_evals == 0)
+        return value;
+    memcpy(c->x, x, d * sizeof *x);
+    memcpy(c->best_x, x, d * sizeof *x);
+    c->best_value = value;
+    nlopt_opt o = nlopt_create(NLOPT_LD_LBFGS, (unsigned)c->n_movable);
+    if (o == NULL)
+        return value;
+    double *v = c->grad + d; /* grad holds 2 d: the second half is the variable vector */
+    double *lo = c->dmean + d, *hi = c->dvar + d;
+    for (size_t k = 0; k < c->n_movable; k++) {
+        v[k] = x[c->movable[k]];
+        lo[k] = 0;
+        hi[k] = 1;
+    }
+    nlopt_set_lower_bounds(o, lo);
+    nlopt_set_upper_bounds(o, hi);
+    nlopt_set_min_objective(o, lbfgs_objective, c);
+    nlopt_set_maxeval(o, (int)c->p->local_evals);
+    nlopt_set_ftol_rel(o, 1e-10);
+    nlopt_set_xtol_abs1(o, 1e-8);
+    double f;
+    nlopt_optimize(o, v, &f);
+    nlopt_destroy(o);
+    memcpy(x, c->best_x, d * sizeof *x);
+    /* fine discrete dims moved continuously: back onto their grid */
+    int snapped = 0;
+    for (size_t k = 0; k < c->n_movable; k++) {
+        const gp_dim *dim = &c->p->dims[c->movable[k]];
+        if (dim->kind != GP_DIM_CONTINUOUS) {
+            x[c->movable[k]] = gp_dim_snap(dim, x[c->movable[k]]);
+            snapped = 1;
+        }
+    }
+    return snapped ? eval_one(c, x) : c->best_value;
+}
+
+/* Values worth trying for discrete dim j at point x (excluding its current value). */
+static size_t alternatives(acq_ctx *c, size_t j, const double *x, double *out, size_t cap)
+{
+    const gp_dim *dim = &c->p->dims[j];
+    uint64_t cur = level_of(dim, x[j]);
+    size_t k = 0;
+    if (dim->levels <= GP_FINE_LEVELS ||
+        (dim->kind == GP_DIM_CATEGORICAL && dim->levels <= GP_MAX_CATEGORY_TRIES)) {
+        for (uint64_t v = 0; v < dim->levels && k < cap; v++)
+            if (v != cur)
+                out[k++] = encoded_level(dim, v);
+        return k;
+    }
+    if (dim->kind == GP_DIM_CATEGORICAL) {
+        for (size_t t = 0; t < GP_MAX_CATEGORY_TRIES && k < cap; t++) {
+            uint64_t v = hps_rng_below(&c->rng, dim->levels);
+            if (v != cur)
+                out[k++] = (double)v;
+        }
+        return k;
+    }
+    /* many grid values: neighbours at doubling distances on both sides */
+    for (uint64_t step = 1; step < dim->levels && k + 2 <= cap; step *= 2) {
+        if (cur >= step)
+            out[k++] = encoded_level(dim, cur - step);
+        if (cur + step < dim->levels)
+            out[k++] = encoded_level(dim, cur + step);
+    }
+    return k;
+}
+
+/* Coordinate-wise search over the discrete dims; returns the new value, *moved set. */
+static double search_discrete(acq_ctx *c, double *x, double value, int *moved)
+{
+    size_t d = c->d;
+    *moved = 0;
+    double *vals = c->batch_mean + c->batch_cap; /* third block of the batch scratch */
+    for (int sweep = 0; sweep < 4; sweep++) {
+        int improved = 0;
+        for (size_t s = 0; s < c->n_searched; s++) {
+            size_t j = c->searched[s];
+            double *alt = vals + c->batch_cap; /* fourth block */
+            size_t m = alternatives(c, j, x, alt, c->batch_cap);
+            for (size_t i = 0; i < m; i++) {
+                memcpy(c->batch + i * d, x, d * sizeof *x);
+                c->batch[i * d + j] = alt[i];
+            }
+            eval_batch(c, c->batch, m, c->batch_mean, c->batch_var, vals);
+            size_t arg = m;
+            double top = value;
+            for (size_t i = 0; i < m; i++) {
+                if (vals[i] > top + 1e-12 * (1 + fabs(top))) {
+                    top = vals[i];
+                    arg = i;
+                }
+            }
+            if (arg < m) {
+                x[j] = alt[arg];
+                value = top;
+                improved = 1;
+                *moved = 1;
+            }
+        }
+        if (!improved)
+            break;
+    }
+    return value;
+}
+
+/* Sobol points with a random digital shift (one random 32-bit XOR mask per dimension),
+ * plus a random offset inside each point's finest cell; m x d unit positions. The
+ * Gray-code recurrence costs one XOR per coordinate, where the start-up phase's
+ * Owen-scrambled sobol_coordinate hashes 33 times -- too slow for thousands of points
+ * per ask. `state` holds 2 d words. */
+static void sobol_shifted(acq_ctx *c, size_t m, double *out, uint32_t *state)
+{
+    size_t d = c->d;
+    uint32_t *shift = state + d;
+    for (size_t j = 0; j < d; j++) {
+        state[j] = 0;
+        shift[j] = (uint32_t)(hps_rng_next(&c->rng) >> 32);
+    }
+    for (size_t i = 0; i < m; i++) {
+        if (i > 0) {
+            /* point i = point i-1 XOR the direction of the lowest set bit of i */
+            unsigned bit = (unsigned)__builtin_ctzll((unsigned long long)i);
+            if (bit >= SOBOL_BITS)
+                bit = SOBOL_BITS - 1;
+            for (size_t j = 0; j < d && j < SOBOL_MAX_DIMS; j++)
+                state[j] ^= sobol_directions[j][bit];
+        }
+        for (size_t j = 0; j < d; j++) {
+            double u = j < SOBOL_MAX_DIMS
+                           ? ((double)(state[j] ^ shift[j]) + hps_rng_uniform(&c->rng)) * 0x1p-32
+                           : hps_rng_uniform(&c->rng);
+            out[i * d + j] = u < 1 ? u : 0x1.fffffffffffffp-1;
+        }
+    }
+}
+
+/* Moves a copy of an observed point a little: numeric dims by a Gaussian step scaled by
+ * their lengthscale, discrete and categorical dims now and then to another value. */
+static void perturb(acq_ctx *c, const double *from, double scale, double *out)
+{
+    const gp_acq_problem *p = c->p;
+    size_t d = c->d;
+    size_t n_free = c->n_movable + c->n_searched;
+    /* in many dimensions only a few move at once, or every candidate lands far away */
+    double prob = n_free > 10 ? 10.0 / (double)n_free : 1.0;
+    memcpy(out, from, d * sizeof *out);
+    for (size_t j = 0; j < d; j++) {
+        if (p->fixed != NULL && p->fixed[j] == p->fixed[j])
+            continue;
+        const gp_dim *dim = &p->dims[j];
+        if (dim->kind == GP_DIM_CATEGORICAL || (dim->kind == GP_DIM_DISCRETE &&
+                                                dim->levels <= GP_FINE_LEVELS)) {
+            if (hps_rng_uniform(&c->rng) < prob / 2) {
+                if (dim->kind == GP_DIM_CATEGORICAL) {
+                    out[j] = (double)hps_rng_below(&c->rng, dim->levels);
+                } else {
+                    uint64_t cur = level_of(dim, from[j]);
+                    int up = hps_rng_uniform(&c->rng) < 0.5;
+                    if (up && cur + 1 < dim->levels)
+                        out[j] = encoded_level(dim, cur + 1);
+                    else if (!up && cur > 0)
+                        out[j] = encoded_level(dim, cur - 1);
+                }
+            }
+            continue;
+        }
+        if (hps_rng_uniform(&c->rng) >= prob)
+            continue;
+        double ls = sqrt(1 / p->model->inv_ls2[j]);
+        double step = fmin(0.2, scale * ls) * hps_rng_normal(&c->rng);
+        out[j] = gp_dim_snap(dim, from[j] + step);
+    }
+}
+
+static int same_point(const double *a, const double *b, size_t d)
+{
+    for (size_t j = 0; j < d; j++)
+        if (fabs(a[j] - b[j]) > 1e-9)
+            return 0;
+    return 1;
+}
+
+static int is_taken(const gp_acq_problem *p, const double *x, size_t d)
+{
+    for (size_t i = 0; i < p->n_taken; i++)
+        if (same_point(p->taken + i * d, x, d))
+            return 1;
+    return 0;
+}
+
+/* Indices of the k largest values (descending), skipping duplicate points. */
+static size_t top_k(const double *values, const double *pts, size_t m, size_t d, size_t k,
+                    size_t *out)
+{
+    size_t got = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (!(values[i] > -HUGE_VAL))
+            continue;
+        int dup = 0;
+        for (size_t t = 0; t < got && !dup; t++)
+            dup = same_point(pts + out[t] * d, pts + i * d, d);
+        if (dup)
+            continue;
+        size_t pos = got < k ? got++ : k;
+        if (pos == k) {
+            if (values[i] <= values[out[k - 1]])
+                continue;
+            pos = k - 1;
+        }
+        while (pos > 0 && values[out[pos - 1]] < values[i]) {
+            out[pos] = out[pos - 1];
+            pos--;
+        }
+        out[pos] = i;
+    }
+    return got;
+}
+
+int gp_acq_optimize(const gp_acq_problem *p, double *x_out, double *value_out)
+{
+    size_t d = p->model->d;
+    size_t m_sobol = p->n_candidates > 0 ? p->n_candidates : 1;
+    size_t m_pert = p->n_seeds > 0 ? m_sobol / 4 + 1 : 0;
+    size_t m = m_sobol + m_pert;
+    size_t n_local = p->n_local;
+    size_t n_keep = n_local + 4; /* refined points plus a few raw ones as fallbacks */
+    size_t batch_cap = GP_MAX_CATEGORY_TRIES + 2 * 64 + GP_FINE_LEVELS;
+    int rc = GP_ERR_NOMEM;
+    acq_ctx c = {.p = p, .d = d, .batch_cap = batch_cap};
+    double *cand = NULL, *mean = NULL, *var = NULL, *value = NULL, *kept = NULL,
+           *kept_value = NULL;
+    size_t *order = NULL;
+    uint32_t *sobol_state = NULL;
+    hps_rng_seed(&c.rng, p->seed);
+
+    c.movable = hps_mem_calloc(d + 1, sizeof *c.movable);
+    c.searched = hps_mem_calloc(d + 1, sizeof *c.searched);
+    c.x = hps_mem_calloc(d + 1, sizeof *c.x);
+    c.best_x = hps_mem_calloc(d + 1, sizeof *c.best_x);
+    c.dmean = hps_mem_calloc(2 * d + 1, sizeof *c.dmean);
+    c.dvar = hps_mem_calloc(2 * d + 1, sizeof *c.dvar);
+    c.grad = hps_mem_calloc(2 * d + 1, sizeof *c.grad);
+    c.batch = hps_mem_realloc_array(NULL, batch_cap, (d + 1) * sizeof *c.batch);
+    c.batch_mean = hps_mem_calloc(4 * batch_cap, sizeof *c.batch_mean);
+    c.batch_var = hps_mem_calloc(batch_cap, sizeof *c.batch_var);
+    cand = hps_mem_realloc_array(NULL, m, (d + 1) * sizeof *cand);
+    mean = hps_mem_calloc(m, sizeof *mean);
+    var = hps_mem_calloc(m, sizeof *var);
+    value = hps_mem_calloc(m, sizeof *value);
+    order = hps_mem_calloc(n_keep + 1, sizeof *order);
+    kept = hps_mem_realloc_array(NULL, n_keep + 1, (d + 1) * sizeof *kept);
+    kept_value = hps_mem_calloc(n_keep + 1, sizeof *kept_value);
+    sobol_state = hps_mem_calloc(2 * d + 1, sizeof *sobol_state);
+    if (c.movable == NULL || c.searched == NULL || c.x == NULL || c.best_x == NULL ||
+        c.dmean == NULL || c.dvar == NULL || c.grad == NULL || c.batch == NULL ||
+        c.batch_mean == NULL || c.batch_var == NULL || cand == NULL || mean == NULL ||
+        var == NULL || value == NULL || order == NULL || kept == NULL || kept_value == NULL ||
+        sobol_state == NULL)
+        goto out;
+
+    for (size_t j = 0; j < d; j++) {
+        if (p->fixed != NULL && p->fixed[j] == p->fixed[j])
+            continue;
+        const gp_dim *dim = &p->dims[j];
+        if (dim->kind == GP_DIM_CONTINUOUS ||
+            (dim->kind == GP_DIM_DISCRETE && dim->levels > GP_FINE_LEVELS))
+            c.movable[c.n_movable++] = j;
+        if (dim->kind != GP_DIM_CONTINUOUS)
+            c.searched[c.n_searched++] = j;
+    }
+
+    /* candidates: Sobol, then perturbations of the best observed points */
+    sobol_shifted(&c, m_sobol, cand, sobol_state);
+    for (size_t i = 0; i < m_sobol; i++)
+        for (size_t j = 0; j < d; j++)
+            cand[i * d + j] = from_unit(&p->dims[j], cand[i * d + j]);
+    static const double scales[] = {0.02, 0.1, 0.5};
+    size_t n_from = p->n_seeds < 5 ? p->n_seeds : 5;
+    for (size_t i = 0; i < m_pert; i++)
+        perturb(&c, p->seeds + (i % n_from) * d, scales[(i / n_from) % 3],
+                cand + (m_sobol + i) * d);
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; p->fixed != NULL && j < d; j++)
+            if (p->fixed[j] == p->fixed[j])
+                cand[i * d + j] = p->fixed[j];
+    eval_batch(&c, cand, m, mean, var, value);
+
+    /* local refinement of the best distinct candidates */
+    size_t got = top_k(value, cand, m, d, n_keep, order);
+    size_t n_kept = 0;
+    for (size_t t = 0; t < got; t++) {
+        double *x = kept + n_kept * d;
+        memcpy(x, cand + order[t] * d, d * sizeof *x);
+        double v = value[order[t]];
+        if (t < n_local) {
+            v = refine_continuous(&c, x, v);
+            int moved = 0;
+            if (c.n_searched > 0)
+                v = search_discrete(&c, x, v, &moved);
+            if (moved)
+                v = refine_continuous(&c, x, v);
+        }
+        kept_value[n_kept++] = v;
+    }
+
+    /* the best point nobody evaluates or runs already */
+    size_t pick = n_kept;
+    for (int allow_taken = 0; allow_taken < 2 && pick == n_kept; allow_taken++)
+        for (size_t t = 0; t < n_kept; t++)
+            if ((allow_taken || !is_taken(p, kept + t * d, d)) &&
+                (pick == n_kept || kept_value[t] > kept_value[pick]))
+                pick = t;
+    if (pick < n_kept) {
+        memcpy(x_out, kept + pick * d, d * sizeof *x_out);
+        *value_out = kept_value[pick];
+    } else {
+        /* every score was NaN: any valid point will do */
+        memcpy(x_out, cand, d * sizeof *x_out);
+        *value_out = -HUGE_VAL;
+    }
+    for (size_t j = 0; j < d; j++)
+        x_out[j] = p->fixed != NULL && p->fixed[j] == p->fixed[j] ? p->fixed[j]
+                                                                   : gp_dim_snap(&p->dims[j], x_out[j]);
+    rc = 0;
+out:
+    hps_mem_free(c.movable);
+    hps_mem_free(c.searched);
+    hps_mem_free(c.x);
+    hps_mem_free(c.best_x);
+    hps_mem_free(c.dmean);
+    hps_mem_free(c.dvar);
+    hps_mem_free(c.grad);
+    hps_mem_free(c.batch);
+    hps_mem_free(c.batch_mean);
+    hps_mem_free(c.batch_var);
+    hps_mem_free(cand);
+    hps_mem_free(mean);
+    hps_mem_free(var);
+    hps_mem_free(value);
+    hps_mem_free(order);
+    hps_mem_free(kept);
+    hps_mem_free(kept_value);
+    hps_mem_free(sobol_state);
+    return rc;
+}

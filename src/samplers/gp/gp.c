@@ -1,0 +1,758 @@
+/* gp.c -- the `gp` sampler: Bayesian optimization with a Gaussian process.
+ *
+ * At each ask after the start-up phase the sampler models the losses of the finished
+ * trials (COMPLETE, and PRUNED with their last value) over the relative search space
+ * with a GP (model.c: Matern-5/2 ARD, MAP hyperparameters; transform.c: robust targets),
+ * fantasizes the trials still running at the posterior mean (the kriging believer:
+ * their neighbourhood loses its uncertainty, so concurrent asks spread out), and
+ * suggests the maximizer of log expected improvement (acquisition.c).
+ *
+ * Options (hps_sampler_set):
+ *   seed                     as every sampler
+ *   n_startup_trials         "auto" (default: 2d + 1 clamped to [4, 10], d = free
+ *                            parameters) or 0..1000000
+ *   deterministic_objective  true/false (default false): no noise term, only a fixed
+ *                            1e-7 nugget, and the best observed value as incumbent
+ *                            (otherwise the best posterior mean at an observed point)
+ *   n_candidates             16..65536 (default 1024) quasi-random candidates per ask
+ *   n_local_search           0..64 (default 8) candidates refined by L-BFGS
+ *   max_observations         16..2000 (default 1000) trials the model keeps: the best
+ *                            half and the most recent of the others
+ *   output_transform         robust (default) or standardize
+ *
+ * Start-up: until n_startup_trials trials have finished (enqueued and grid-seeded ones
+ * count), parameters come from a scrambled Sobol sequence indexed by trial number;
+ * the scramble seed is stored in the study so all workers fill in one sequence.
+ * Parameters outside the relative space (define-by-run extras) are drawn at random.
+ * An enqueued trial whose fixed values cover the space skips the model; one that
+ * fixes some parameters gets the others from the model, conditioned on the fixed ones.
+ *
+ * Multi-objective studies fall back to the Sobol sequence for every trial: expected
+ * improvement is defined for one objective (Optuna's GPSampler is single-objective
+ * too). Spaces of more than GP_MAX_DIMS free parameters are sampled independently.
+ *
+ * Cost. Fitting is the expensive part: each likelihood evaluation factors and inverts
+ * the covariance, O(n^3). So every fit starts from the previous one, which L-BFGS
+ * usually confirms in a few evaluations; a second start from the default point runs
+ * only when the study has grown by an eighth since the last one; and the fit sees at
+ * most GP_FIT_ROWS observations (the best half and an even spread of the others) --
+ * lengthscales and noise show in a few hundred points as well as in a thousand. The
+ * posterior itself uses every kept observation. With single-threaded OpenBLAS an ask
+ * costs about 3 ms at 50 trials, 30 ms at 400, 160 ms at 1000 (bench/gp.md). */
+#include "core/mem.h"
+#include "core/rng.h"
+#include "core/study.h"
+#include "core/value.h"
+#include "samplers/gp/acquisition.h"
+#include "samplers/gp/model.h"
+#include "samplers/gp/transform.h"
+#include "samplers/history.h"
+#include "samplers/sampler.h"
+#include "samplers/sobol_seq.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Spaces with more free parameters are sampled independently: a GP over hundreds of
+ * dimensions learns little from the few hundred trials a study has. */
+#define GP_MAX_DIMS 256
+/* Running trials fantasized per ask (the most recent ones). */
+#define GP_MAX_PENDING 64
+/* Hyperparameters are fitted on at most this many observations (see fit_rows). */
+#define GP_FIT_ROWS 150
+/* Likelihood evaluations per start of a full fit, and of a warm one. */
+#define GP_FULL_FIT_EVALS 60
+#define GP_WARM_FIT_EVALS 20
+/* L-BFGS evaluations per refined candidate of the acquisition. */
+#define GP_LOCAL_EVALS 60
+/* Best observations whose neighbourhoods get extra candidates. */
+#define GP_LOCAL_SEEDS 5
+
+typedef struct gp_state {
+    /* options */
+    int64_t n_startup;      /* -1: automatic (see startup_count) */
+    int deterministic;
+    size_t n_candidates;
+    size_t n_local;
+    size_t max_observations;
+    gp_warp warp;
+    /* the previous fit: the first start of the next, when the space is the same */
+    uint64_t prev_signature;
+    double *prev_theta;
+    size_t prev_d;
+    size_t full_fit_n;      /* observations at the last fit with both starts */
+    uint64_t sobol_seed;    /* start-up scramble, shared through the study */
+} gp_state;
+
+/* ---- options ---------------------------------------------------------------------------- */
+
+static hps_status gp_init(hps_sampler *sampler)
+{
+    gp_state *s = hps_mem_calloc(1, sizeof *s);
+    if (s == NULL)
+        return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
+    s->n_startup = -1;
+    s->n_candidates = 1024;
+    s->n_local = 8;
+    s->max_observations = 1000;
+    s->warp = GP_WARP_ROBUST;
+    sampler->impl = s;
+    return HPS_OK;
+}
+
+static void gp_destroy(hps_sampler *sampler)
+{
+    gp_state *s = sampler->impl;
+    if (s == NULL)
+        return;
+    hps_mem_free(s->prev_theta);
+    hps_mem_free(s);
+}
+
+static hps_status parse_range(hps_sampler *sampler, const char *option, const char *value,
+                              uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    if (hps_parse_u64(value, out) != 0 || *out < lo || *out > hi)
+        return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
+                              "%s must be an integer from %llu to %llu (got '%.100s')", option,
+                              (unsigned long long)lo, (unsigned long long)hi, value);
+    return HPS_OK;
+}
+
+static hps_status gp_set_option(hps_sampler *sampler, const char *option, const char *value)
+{
+    gp_state *s = sampler->impl;
+    uint64_t v;
+    hps_status rc;
+    if (strcmp(option, "n_startup_trials") == 0) {
+        if (strcmp(value, "auto") == 0) {
+            s->n_startup = -1;
+            return HPS_OK;
+        }
+        rc = parse_range(sampler, option, value, 0, 1000000, &v);
+        if (rc == HPS_OK)
+            s->n_startup = (int64_t)v;
+        return rc;
+    }
+    if (strcmp(option, "deterministic_objective") == 0) {
+        if (hps_parse_bool(value, &s->deterministic) != 0)
+            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
+                                  "deterministic_objective must be true or false (got '%.100s')",
+                                  value);
+        return HPS_OK;
+    }
+    if (strcmp(option, "n_candidates") == 0) {
+        rc = parse_range(sampler, option, value, 16, 1u << 16, &v);
+        if (rc == HPS_OK)
+            s->n_candidates = (size_t)v;
+        return rc;
+    }
+    if (strcmp(option, "n_local_search") == 0) {
+        rc = parse_range(sampler, option, value, 0, 64, &v);
+        if (rc == HPS_OK)
+            s->n_local = (size_t)v;
+        return rc;
+    }
+    if (strcmp(option, "max_observations") == 0) {
+        rc = parse_range(sampler, option, value, 16, 2000, &v);
+        if (rc == HPS_OK)
+            s->max_observations = (size_t)v;
+        return rc;
+    }
+    if (strcmp(option, "output_transform") == 0) {
+        if (strcmp(value, "robust") == 0)
+            s->warp = GP_WARP_ROBUST;
+        else if (strcmp(value, "standardize") == 0)
+            s->warp = GP_WARP_STANDARDIZE;
+        else
+            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
+                                  "output_transform must be robust or standardize (got '%.100s')",
+                                  value);
+        return HPS_OK;
+    }
+    return HPS_ERR_NOTFOUND;
+}
+
+static hps_status gp_bind(hps_sampler *sampler, hps_study *study)
+{
+    /* Start-up points of all workers should interleave into one Sobol sequence, which
+     * needs one scramble: the first worker's seed becomes the study's. A seeded sampler
+     * joining a study scrambled otherwise simply follows the study. */
+    gp_state *s = sampler->impl;
+    char seed_text[40], *stored = NULL;
+    snprintf(seed_text, sizeof seed_text, "\"%llu\"", (unsigned long long)sampler->seed);
+    hps_status rc = study->storage->ops->set_study_attr_once(study->storage, study->study_id,
+                                                             "gp_sobol_seed", seed_text, &stored);
+    if (rc != HPS_OK)
+        return hps_errbuf_set(&sampler->err, rc, "%s", hps_errbuf_text(&study->storage->err));
+    uint64_t seed;
+    if (hps_parse_seed_json(stored, &seed) != 0)
+        seed = sampler->seed;
+    hps_mem_free(stored);
+    s->sobol_seed = seed;
+    return HPS_OK;
+}
+
+/* ---- independent sampling ----------------------------------------------------------------- */
+
+static hps_status gp_sample(hps_sampler *sampler, hps_study *study, hps_trial *trial,
+                            const char *name, const hps_dist *dist, double *internal_out)
+{
+    (void)study;
+    gp_state *s = sampler->impl;
+    int64_t number = trial->rec->number;
+    size_t dim = trial->rec->n_params;
+    double u = -1;
+    /* No joint values for this trial: start-up (or a fallback), where Sobol points
+     * cover the space evenly. With joint values, this is a parameter outside the
+     * relative space: independent random. */
+    if (trial->n_relative == 0 && dim < SOBOL_MAX_DIMS && number >= 0)
+        u = sobol_coordinate((uint64_t)number, (unsigned)dim, 1, s->sobol_seed);
+    if (u < 0) {
+        hps_rng rng;
+        hps_rng_seed_keyed(&rng, sampler->seed, number, name);
+        u = hps_rng_uniform(&rng);
+    }
+    *internal_out = hps_dist_from_unit(dist, u);
+    return HPS_OK;
+}
+
+/* ---- the joint sample ----------------------------------------------------------------------- */
+
+/* Everything one ask builds; freed at its end. */
+typedef struct gp_ask {
+    size_t d;               /* free (modelled) dims */
+    size_t *space_index;    /* dim -> index in the relative space */
+    gp_dim *dims;
+    unsigned char *categorical;
+    double *fixed;          /* d encoded values, NAN where free */
+    size_t n;               /* observations */
+    double *x, *loss, *y, *scratch;
+    size_t n_pending;
+    double *pending_x;
+    double *pending_mean, *pending_var;
+    double *taken;
+    double *seeds;
+    size_t *order;
+    gp_model model;
+    int model_ready;
+} gp_ask;
+
+static void ask_clear(gp_ask *a)
+{
+    hps_mem_free(a->space_index);
+    hps_mem_free(a->dims);
+    hps_mem_free(a->categorical);
+    hps_mem_free(a->fixed);
+    hps_mem_free(a->x);
+    hps_mem_free(a->loss);
+    hps_mem_free(a->y);
+    hps_mem_free(a->scratch);
+    hps_mem_free(a->pending_x);
+    hps_mem_free(a->pending_mean);
+    hps_mem_free(a->pending_var);
+    hps_mem_free(a->taken);
+    hps_mem_free(a->seeds);
+    hps_mem_free(a->order);
+    if (a->model_ready)
+        gp_model_clear(&a->model);
+}
+
+static int is_constant(const hps_dist *dist)
+{
+    return hps_dist_cardinality(dist) == 1;
+}
+
+/* Encoded value of an internal one (snapped first: a stored value may be off-grid). */
+static double encode(const gp_dim *dim, double internal)
+{
+    double v = hps_dist_contains(dim->dist, internal) ? internal : hps_dist_snap(dim->dist, internal);
+    if (dim->kind == GP_DIM_CATEGORICAL)
+        return v;
+    return hps_dist_to_unit(dim->dist, v);
+}
+
+static double decode(const gp_dim *dim, double enc)
+{
+    if (dim->kind == GP_DIM_CATEGORICAL)
+        return hps_dist_snap(dim->dist, enc);
+    return hps_dist_from_unit(dim->dist, enc);
+}
+
+/* The internal value a fixed-parameter object gives `name`, if it is valid. */
+static int fixed_internal(const json_t *fixed, const char *name, const hps_dist *dist, double *out)
+{
+    const json_t *node = fixed != NULL ? json_object_get(fixed, name) : NULL;
+    hps_value v;
+    if (node == NULL || hps_value_from_json(node, &v) != 0)
+        return 0;
+    return hps_dist_internal_of(dist, &v, out) == 0;
+}
+
+/* The parameters of a running trial as far as they are known: suggested ones, the
+ * joint values of this process's live trial, or the values it was enqueued with.
+ * Returns 1 when every free dim is known. */
+static int pending_point(const hps_study *study, const hps_history *h, const gp_ask *a,
+                         const hps_frozen *rec, double *x)
+{
+    const hps_trial *live = NULL;
+    for (size_t k = 0; k < study->n_live; k++)
+        if (study->live[k]->rec == rec || study->live[k]->rec->id == rec->id)
+            live = study->live[k];
+    const json_t *fixed = json_object_get(rec->system_attrs, "fixed_params");
+    for (size_t j = 0; j < a->d; j++) {
+        const char *name = h->space.names[a->space_index[j]];
+        const hps_dist *dist = a->dims[j].dist;
+        const hps_param_rec *p = hps_rec_find_param(rec, name);
+        double internal = NAN;
+        if (p != NULL && hps_dist_equal(&p->dist, dist))
+            internal = p->internal;
+        for (size_t r = 0; live != NULL && internal != internal && r < live->n_relative; r++)
+            if (strcmp(live->relative[r].name, name) == 0 &&
+                hps_dist_equal(&live->relative[r].dist, dist))
+                internal = live->relative[r].internal;
+        if (internal != internal && !fixed_internal(fixed, name, dist, &internal))
+            return 0;
+        x[j] = encode(&a->dims[j], internal);
+    }
+    return 1;
+}
+
+static uint64_t space_signature(const hps_history *h, const gp_ask *a)
+{
+    uint64_t sig = 0x6a09e667f3bcc909ULL ^ a->d;
+    for (size_t j = 0; j < a->d; j++) {
+        const hps_dist *dist = a->dims[j].dist;
+        sig = hps_hash_string(h->space.names[a->space_index[j]], sig);
+        sig = hps_hash_bytes(&dist->kind, sizeof dist->kind, sig);
+        sig = hps_hash_bytes(&dist->flags, sizeof dist->flags, sig);
+        sig = hps_hash_bytes(&a->dims[j].levels, sizeof a->dims[j].levels, sig);
+    }
+    return sig;
+}
+
+/* Default start-up length: 2d + 1 points, at least 4 and at most 10. A GP with
+ * informative priors needs few points to start modelling, and each start-up point is
+ * a trial not spent where the model points; but below about 2d + 1 points the ARD
+ * lengthscales are guesswork. Optuna's GPSampler uses 10 for every dimension. */
+static size_t startup_count(const gp_state *s, size_t d)
+{
+    if (s->n_startup >= 0)
+        return (size_t)s->n_startup;
+    size_t n = 2 * d + 1;
+    return n < 4 ? 4 : (n > 10 ? 10 : n);
+}
+
+/* Sorting indices by loss needs the losses; qsort has no context argument, so the
+ * indices are sorted through an array of (loss, index) pairs instead. */
+typedef struct loss_index {
+    double loss;
+    size_t index;
+} loss_index;
+
+static int cmp_loss_index(const void *pa, const void *pb)
+{
+    const loss_index *a = pa, *b = pb;
+    /* NaN sorts last; ties by index so the order is deterministic */
+    int an = a->loss != a->loss, bn = b->loss != b->loss;
+    if (an != bn)
+        return an - bn;
+    if (a->loss < b->loss)
+        return -1;
+    if (a->loss > b->loss)
+        return 1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+/* Which finished trials the model sees: all, or beyond max_observations the best half
+ * and the most recent of the others (marked in keep[]). */
+static hps_status choose_observations(hps_sampler *sampler, const double *loss, size_t n,
+                                      size_t cap, unsigned char *keep)
+{
+    if (n <= cap) {
+        memset(keep, 1, n);
+        return HPS_OK;
+    }
+    loss_index *li = hps_mem_realloc_array(NULL, n, sizeof *li);
+    if (li == NULL)
+        return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        li[i].loss = loss[i];
+        li[i].index = i;
+    }
+    qsort(li, n, sizeof *li, cmp_loss_index);
+    memset(keep, 0, n);
+    for (size_t i = 0; i < cap / 2; i++)
+        keep[li[i].index] = 1;
+    size_t kept = cap / 2;
+    for (size_t i = n; i-- > 0 && kept < cap;) {
+        if (!keep[i]) {
+            keep[i] = 1;
+            kept++;
+        }
+    }
+    hps_mem_free(li);
+    return HPS_OK;
+}
+
+static hps_status nomem(hps_sampler *sampler)
+{
+    return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
+}
+
+/* Fits (or refits) the hyperparameters and factors the model; 0, or GP_ERR_NUMERIC
+ * when no factorization works, or GP_ERR_NOMEM. */
+/* Rows the hyperparameters are fitted on: all of them up to GP_FIT_ROWS; beyond, the
+ * best half of that many by target plus evenly spaced others. Lengthscales and noise
+ * are properties of the function, which a few hundred points show as well as a
+ * thousand, while each likelihood evaluation costs n^3. Returns the row count and
+ * fills rows[] (ascending). */
+static size_t fit_rows(const gp_ask *a, size_t *rows, loss_index *li, unsigned char *take)
+{
+    size_t n = a->n;
+    if (n <= GP_FIT_ROWS) {
+        for (size_t i = 0; i < n; i++)
+            rows[i] = i;
+        return n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        li[i].loss = a->y[i];
+        li[i].index = i;
+    }
+    qsort(li, n, sizeof *li, cmp_loss_index);
+    memset(take, 0, n);
+    size_t best = GP_FIT_ROWS / 2, rest = GP_FIT_ROWS - best;
+    for (size_t i = 0; i < best; i++)
+        take[li[i].index] = 1;
+    for (size_t t = 0; t < rest; t++)
+        take[li[best + t * (n - best) / rest].index] = 1;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (take[i])
+            rows[k++] = i;
+    return k;
+}
+
+/* Fits (or refits) the hyperparameters and factors the model; 0, or GP_ERR_NUMERIC
+ * when no factorization works, or GP_ERR_NOMEM.
+ *
+ * Schedule: every fit starts from the previous one (have_prev), which L-BFGS usually
+ * confirms in a few evaluations. A second start from the default point guards against
+ * a poor local optimum of the likelihood; it runs when there is no previous fit and
+ * then each time the study has grown by an eighth (at least 3 trials) -- every ask
+ * would double the cost for little. */
+static int fit_model(gp_state *s, gp_ask *a, uint64_t signature, int constant)
+{
+    size_t d = a->d, n = a->n;
+    gp_model *m = &a->model;
+    double *theta = a->scratch; /* d + 2 entries; scratch has max(n, d + 2) */
+    double fixed_noise = GP_MIN_NOISE;
+    int rc = 0;
+    size_t *rows = NULL;
+    loss_index *li = NULL;
+    unsigned char *take = NULL;
+    double *xs = NULL, *ys = NULL;
+    int have_prev = s->prev_theta != NULL && s->prev_signature == signature && s->prev_d == d;
+    if (have_prev)
+        memcpy(theta, s->prev_theta, (d + 2) * sizeof *theta);
+    else
+        gp_model_default_theta(m, !s->deterministic, fixed_noise, theta);
+    if (!constant) {
+        size_t grow = n / 8 > 3 ? n / 8 : 3;
+        int full = !have_prev || n >= s->full_fit_n + grow || n < s->full_fit_n;
+        size_t k = n;
+        if (n > GP_FIT_ROWS) {
+            rows = hps_mem_calloc(n, sizeof *rows);
+            li = hps_mem_realloc_array(NULL, n, sizeof *li);
+            take = hps_mem_calloc(n, 1);
+            xs = hps_mem_realloc_array(NULL, GP_FIT_ROWS, d * sizeof *xs);
+            ys = hps_mem_calloc(GP_FIT_ROWS, sizeof *ys);
+            if (rows == NULL || li == NULL || take == NULL || xs == NULL || ys == NULL) {
+                rc = GP_ERR_NOMEM;
+                goto out;
+            }
+            k = fit_rows(a, rows, li, take);
+            for (size_t t = 0; t < k; t++) {
+                memcpy(xs + t * d, a->x + rows[t] * d, d * sizeof *xs);
+                ys[t] = a->y[rows[t]];
+            }
+            if (gp_model_set_data(m, xs, ys, k) != 0) {
+                rc = GP_ERR_NOMEM;
+                goto out;
+            }
+        }
+        /* without a previous fit, theta already is the default start */
+        gp_fit_options opt = {.fit_noise = !s->deterministic, .fixed_noise = fixed_noise,
+                              .extra_start = full && have_prev};
+        /* a warm start that has not converged in GP_WARM_FIT_EVALS continues next ask */
+        opt.max_evals = full ? GP_FULL_FIT_EVALS : GP_WARM_FIT_EVALS;
+        if (gp_model_fit(m, &opt, theta) != 0) {
+            rc = GP_ERR_NOMEM;
+            goto out;
+        }
+        if (full)
+            s->full_fit_n = n;
+        if (k < n && gp_model_set_data(m, a->x, a->y, n) != 0) {
+            rc = GP_ERR_NOMEM;
+            goto out;
+        }
+    }
+    rc = gp_model_factor(m, theta);
+    if (rc == GP_ERR_NUMERIC) {
+        gp_model_default_theta(m, !s->deterministic, fixed_noise, theta);
+        rc = gp_model_factor(m, theta);
+    }
+    if (rc != 0 || constant)
+        goto out;
+    if (s->prev_theta == NULL || s->prev_d != d) {
+        double *p = hps_mem_realloc_array(s->prev_theta, d + 2, sizeof *p);
+        if (p == NULL) {
+            rc = GP_ERR_NOMEM;
+            goto out;
+        }
+        s->prev_theta = p;
+    }
+    memcpy(s->prev_theta, theta, (d + 2) * sizeof *theta);
+    s->prev_d = d;
+    s->prev_signature = signature;
+out:
+    hps_mem_free(rows);
+    hps_mem_free(li);
+    hps_mem_free(take);
+    hps_mem_free(xs);
+    hps_mem_free(ys);
+    return rc;
+}
+
+/* The free dims of the relative space (constants take their only value and are not
+ * modelled), with the values an enqueued trial fixes. Returns 0 or GP_ERR_NOMEM. */
+static int build_dims(const hps_history *h, const hps_trial *trial, gp_ask *a, size_t *n_fixed)
+{
+    size_t nspace = h->space.n;
+    a->space_index = hps_mem_calloc(nspace + 1, sizeof *a->space_index);
+    a->dims = hps_mem_calloc(nspace + 1, sizeof *a->dims);
+    a->categorical = hps_mem_calloc(nspace + 1, 1);
+    a->fixed = hps_mem_calloc(nspace + 1, sizeof *a->fixed);
+    if (a->space_index == NULL || a->dims == NULL || a->categorical == NULL || a->fixed == NULL)
+        return GP_ERR_NOMEM;
+    *n_fixed = 0;
+    for (size_t i = 0; i < nspace; i++) {
+        const hps_dist *dist = h->space.dists[i];
+        if (is_constant(dist))
+            continue;
+        gp_dim *dim = &a->dims[a->d];
+        dim->dist = dist;
+        dim->levels = hps_dist_cardinality(dist);
+        dim->kind = dist->kind == HPS_DIST_CATEGORICAL ? GP_DIM_CATEGORICAL
+                    : dim->levels == 0                ? GP_DIM_CONTINUOUS
+                                                      : GP_DIM_DISCRETE;
+        a->categorical[a->d] = dim->kind == GP_DIM_CATEGORICAL;
+        double internal;
+        a->fixed[a->d] = NAN;
+        if (fixed_internal(trial->fixed_params, h->space.names[i], dist, &internal)) {
+            a->fixed[a->d] = encode(dim, internal);
+            (*n_fixed)++;
+        }
+        a->space_index[a->d++] = i;
+    }
+    return 0;
+}
+
+/* The encoded points and targets of the finished trials the model keeps. */
+static hps_status collect_observations(hps_sampler *sampler, hps_study *study,
+                                       const hps_history *h, gp_ask *a)
+{
+    gp_state *s = sampler->impl;
+    size_t n_all = h->n_finished, d = a->d;
+    unsigned char *keep = hps_mem_calloc(n_all, 1);
+    a->loss = hps_mem_calloc(n_all, sizeof *a->loss);
+    if (keep == NULL || a->loss == NULL) {
+        hps_mem_free(keep);
+        return nomem(sampler);
+    }
+    for (size_t i = 0; i < n_all; i++)
+        a->loss[i] = hps_history_loss(study, h->finished[i]);
+    hps_status rc = choose_observations(sampler, a->loss, n_all, s->max_observations, keep);
+    if (rc != HPS_OK) {
+        hps_mem_free(keep);
+        return rc;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < n_all; i++)
+        n += keep[i];
+    a->x = hps_mem_realloc_array(NULL, n, d * sizeof *a->x);
+    a->y = hps_mem_calloc(n, sizeof *a->y);
+    a->scratch = hps_mem_calloc(n > d + 2 ? n : d + 2, sizeof *a->scratch);
+    if (a->x == NULL || a->y == NULL || a->scratch == NULL) {
+        hps_mem_free(keep);
+        return nomem(sampler);
+    }
+    for (size_t i = 0, row = 0; i < n_all; i++) {
+        if (!keep[i])
+            continue;
+        const hps_frozen *rec = h->finished[i];
+        for (size_t j = 0; j < d; j++) {
+            const hps_param_rec *p = hps_rec_find_param(rec, h->space.names[a->space_index[j]]);
+            a->x[row * d + j] = encode(&a->dims[j], p != NULL ? p->internal : NAN);
+        }
+        a->loss[row++] = a->loss[i]; /* compacting in place: row <= i */
+    }
+    a->n = n;
+    hps_mem_free(keep);
+    return HPS_OK;
+}
+
+/* The incumbent and the best few observations, whose neighbourhoods the acquisition
+ * searches closely: by observed target, or with noise by the posterior mean at each
+ * observed point (a lucky noisy draw should not set the bar), which for the model's
+ * own data is y - (noise + jitter) alpha. Returns 0 or GP_ERR_NOMEM. */
+static int rank_observations(const gp_state *s, gp_ask *a, double *best, size_t *n_seeds)
+{
+    const gp_model *m = &a->model;
+    size_t n = a->n, d = a->d;
+    *n_seeds = n < GP_LOCAL_SEEDS ? n : GP_LOCAL_SEEDS;
+    a->seeds = hps_mem_realloc_array(NULL, *n_seeds + 1, d * sizeof *a->seeds);
+    loss_index *li = hps_mem_realloc_array(NULL, n, sizeof *li);
+    if (a->seeds == NULL || li == NULL) {
+        hps_mem_free(li);
+        return GP_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        li[i].loss = s->deterministic ? a->y[i] : a->y[i] - (m->noise + m->jitter) * m->alpha[i];
+        li[i].index = i;
+    }
+    qsort(li, n, sizeof *li, cmp_loss_index);
+    *best = li[0].loss;
+    for (size_t t = 0; t < *n_seeds; t++)
+        memcpy(a->seeds + t * d, a->x + li[t].index * d, d * sizeof *a->seeds);
+    hps_mem_free(li);
+    return 0;
+}
+
+/* Adds the running trials to the model at its posterior mean. Returns 0, or
+ * GP_ERR_NUMERIC when the model could not even be refactored without them, or
+ * GP_ERR_NOMEM. */
+static int fantasize_pending(const hps_study *study, const hps_history *h, gp_ask *a)
+{
+    gp_model *m = &a->model;
+    size_t d = a->d;
+    size_t first = h->n_pending > GP_MAX_PENDING ? h->n_pending - GP_MAX_PENDING : 0;
+    size_t count = h->n_pending - first;
+    a->pending_x = hps_mem_realloc_array(NULL, count + 1, d * sizeof *a->pending_x);
+    a->pending_mean = hps_mem_calloc(count + 1, sizeof *a->pending_mean);
+    a->pending_var = hps_mem_calloc(count + 1, sizeof *a->pending_var);
+    if (a->pending_x == NULL || a->pending_mean == NULL || a->pending_var == NULL)
+        return GP_ERR_NOMEM;
+    for (size_t i = first; i < h->n_pending; i++)
+        if (pending_point(study, h, a, h->pending[i], a->pending_x + a->n_pending * d))
+            a->n_pending++;
+    if (a->n_pending == 0)
+        return 0;
+    gp_model_predict(m, a->pending_x, a->n_pending, a->pending_mean, a->pending_var);
+    int rc = gp_model_append(m, a->pending_x, a->pending_mean, a->n_pending);
+    if (rc != GP_ERR_NUMERIC)
+        return rc;
+    /* the extended factor failed: go on without the fantasies */
+    a->n_pending = 0;
+    if (gp_model_set_data(m, a->x, a->y, a->n) != 0)
+        return GP_ERR_NOMEM;
+    memcpy(a->scratch, m->theta, (d + 2) * sizeof *a->scratch);
+    return gp_model_factor(m, a->scratch);
+}
+
+static hps_status gp_sample_relative(hps_sampler *sampler, hps_study *study, hps_trial *trial,
+                                     const hps_history *h, double *values_out)
+{
+    gp_state *s = sampler->impl;
+    if (study->n_directions != 1)
+        return HPS_OK; /* multi-objective: Sobol for every parameter (see the top) */
+    hps_status rc = HPS_OK;
+    gp_ask a;
+    memset(&a, 0, sizeof a);
+    size_t n_fixed;
+    if (build_dims(h, trial, &a, &n_fixed) != 0)
+        goto oom;
+    size_t d = a.d;
+    /* nothing to choose (all constant or all enqueued), too much to model, or start-up:
+     * every value NAN, so `sample` draws them */
+    if (d == 0 || n_fixed == d || d > GP_MAX_DIMS || h->n_finished == 0 ||
+        h->n_finished < startup_count(s, d))
+        goto out;
+    rc = collect_observations(sampler, study, h, &a);
+    if (rc != HPS_OK)
+        goto out;
+    int constant = gp_transform_losses(a.loss, a.n, s->warp, a.y, a.scratch);
+
+    if (gp_model_init(&a.model, d, a.categorical) != 0)
+        goto oom;
+    a.model_ready = 1;
+    if (gp_model_set_data(&a.model, a.x, a.y, a.n) != 0)
+        goto oom;
+    int mrc = fit_model(s, &a, space_signature(h, &a), constant);
+    double best = 0;
+    size_t n_seeds = 0;
+    if (mrc == 0)
+        mrc = rank_observations(s, &a, &best, &n_seeds);
+    if (mrc == 0)
+        mrc = fantasize_pending(study, h, &a);
+    if (mrc == GP_ERR_NOMEM)
+        goto oom;
+    if (mrc != 0)
+        goto out; /* numerically hopeless: independent sampling this time */
+
+    /* points not to suggest again: the observed and the running ones */
+    size_t n_taken = a.n + a.n_pending;
+    a.taken = hps_mem_realloc_array(NULL, n_taken + 1, d * sizeof *a.taken);
+    if (a.taken == NULL)
+        goto oom;
+    memcpy(a.taken, a.x, a.n * d * sizeof *a.taken);
+    if (a.n_pending > 0)
+        memcpy(a.taken + a.n * d, a.pending_x, a.n_pending * d * sizeof *a.taken);
+
+    uint64_t key = (uint64_t)trial->rec->number;
+    gp_acq_problem problem = {
+        .model = &a.model,
+        .dims = a.dims,
+        .best = best,
+        .fixed = n_fixed > 0 ? a.fixed : NULL,
+        .taken = a.taken,
+        .n_taken = n_taken,
+        .seeds = a.seeds,
+        .n_seeds = n_seeds,
+        .seed = hps_splitmix64(&key) ^ sampler->seed,
+        .n_candidates = s->n_candidates,
+        .n_local = s->n_local,
+        .local_evals = GP_LOCAL_EVALS,
+    };
+    double *x_next = a.scratch; /* scratch holds max(n, d + 2) >= d */
+    double acq_value;
+    if (gp_acq_optimize(&problem, x_next, &acq_value) != 0)
+        goto oom;
+    for (size_t j = 0; j < d; j++) {
+        double v = decode(&a.dims[j], x_next[j]);
+        if (!isfinite(v) || !hps_dist_contains(a.dims[j].dist, v))
+            v = hps_dist_snap(a.dims[j].dist, isfinite(v) ? v : a.dims[j].dist->low);
+        values_out[a.space_index[j]] = v;
+    }
+    for (size_t i = 0; i < h->space.n; i++)
+        if (is_constant(h->space.dists[i]))
+            values_out[i] = hps_dist_nth_value(h->space.dists[i], 0);
+    goto out;
+oom:
+    rc = nomem(sampler);
+out:
+    ask_clear(&a);
+    return rc;
+}
+
+const hps_sampler_ops hps_gp_sampler_ops = {
+    .name = "gp",
+    .init = gp_init,
+    .destroy = gp_destroy,
+    .set_option = gp_set_option,
+    .bind = gp_bind,
+    .sample = gp_sample,
+    .sample_relative = gp_sample_relative,
+};

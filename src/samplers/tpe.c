@@ -1,0 +1,1121 @@
+/* tpe.c -- the tree-structured Parzen estimator sampler ("tpe"), Optuna-compatible.
+ *
+ * After n_startup_trials finished trials (random until then), each ask splits the
+ * finished trials into a good group (the best gamma(n) COMPLETE trials, topped up with
+ * PRUNED trials ranked by their deepest step and then their last value there) and the
+ * rest, fits a Parzen estimator (tpe_parzen.h) to each, draws n_ei_candidates points
+ * from the good one and keeps the point with the largest log-density ratio.
+ *
+ * Defaults follow the newest Optuna for one objective: multivariate (one joint
+ * estimator over the relative search space, drawn at ask) and constant liar (running
+ * trials, here and in other processes, join the bad group, so concurrent workers
+ * spread out). With group=true, define-by-run spaces are decomposed into groups of
+ * parameters that always appear together and each group is sampled jointly; values of
+ * groups outside the study's relative space are kept per trial until suggested.
+ * Parameters outside every joint space are sampled by a univariate TPE over the
+ * trials that have them, as Optuna's sample_independent does.
+ *
+ * Every random draw comes from a generator keyed by (seed, trial number, purpose), so
+ * the result is a function of the seed and the history a trial sees. */
+#include "core/mem.h"
+#include "core/rng.h"
+#include "core/study.h"
+#include "samplers/history.h"
+#include "samplers/sampler.h"
+#include "samplers/tpe_parzen.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define TPE_MAX_EI_CANDIDATES 100000
+/* Joint values kept for trials of this process that have not suggested them yet. */
+#define TPE_MAX_CACHED_TRIALS 4096
+#define TPE_RELATIVE_KEY "\x01tpe-relative"
+
+/* Values a group-mode ask drew for parameters outside the study's relative space. */
+typedef struct tpe_cached {
+    int64_t id; /* storage id of the trial */
+    size_t n;
+    char **names;
+    hps_dist *dists;
+    double *values;
+} tpe_cached;
+
+/* Observation rows of finished trials for the relative space, kept across asks: a
+ * finished trial never changes, so its row is read from its record once. */
+typedef struct tpe_rows {
+    uint64_t sig; /* the parameters (names, distributions) the rows are for */
+    size_t d;
+    double *values;      /* cap x d */
+    signed char *status; /* by trial number: 0 not read, 1 row stored, -1 not usable */
+    size_t cap;
+} tpe_rows;
+
+typedef struct tpe_state {
+    uint64_t n_startup;
+    uint64_t n_ei;
+    double gamma_frac;
+    uint64_t gamma_cap;
+    int gamma_hyperopt;
+    int multivariate;
+    int group;
+    int constant_liar;
+    tpe_params pe;
+    tpe_arena arena; /* scratch of the current sampling step */
+    tpe_rows rows;
+    tpe_cached *cache;
+    size_t n_cache, cap_cache;
+} tpe_state;
+
+/* ---- options ------------------------------------------------------------------------ */
+
+static hps_status tpe_init(hps_sampler *sampler)
+{
+    tpe_state *s = hps_mem_calloc(1, sizeof *s);
+    if (s == NULL)
+        return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
+    s->n_startup = 10;
+    s->n_ei = 24;
+    s->gamma_frac = 0.1;
+    s->gamma_cap = 25;
+    s->constant_liar = 1;
+    s->pe.prior_weight = 1.0;
+    s->pe.consider_prior = 1;
+    s->pe.consider_magic_clip = 1;
+    s->pe.consider_endpoints = 0;
+    s->multivariate = 1;
+    sampler->impl = s;
+    return HPS_OK;
+}
+
+static void cached_clear(tpe_cached *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        hps_mem_free(c->names[i]);
+        hps_dist_clear(&c->dists[i]);
+    }
+    hps_mem_free(c->names);
+    hps_mem_free(c->dists);
+    hps_mem_free(c->values);
+    memset(c, 0, sizeof *c);
+}
+
+static void tpe_destroy(hps_sampler *sampler)
+{
+    tpe_state *s = sampler->impl;
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->n_cache; i++)
+        cached_clear(&s->cache[i]);
+    hps_mem_free(s->cache);
+    hps_mem_free(s->rows.values);
+    hps_mem_free(s->rows.status);
+    tpe_arena_free(&s->arena);
+    hps_mem_free(s);
+}
+
+static int parse_double(const char *text, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (text[0] == '\0' || *end != '\0' || errno != 0 || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static hps_status set_gamma(hps_sampler *sampler, tpe_state *s, const char *value)
+{
+    if (strcasecmp(value, "default") == 0) {
+        s->gamma_hyperopt = 0;
+        s->gamma_frac = 0.1;
+        s->gamma_cap = 25;
+        return HPS_OK;
+    }
+    if (strcasecmp(value, "hyperopt") == 0) {
+        s->gamma_hyperopt = 1;
+        s->gamma_cap = 25;
+        return HPS_OK;
+    }
+    char buf[64];
+    double frac;
+    uint64_t cap = 25;
+    const char *colon = strchr(value, ':');
+    size_t len = colon != NULL ? (size_t)(colon - value) : strlen(value);
+    if (len >= sizeof buf)
+        goto bad;
+    memcpy(buf, value, len);
+    buf[len] = '\0';
+    if (parse_double(buf, &frac) != 0 || !(frac > 0 && frac <= 1))
+        goto bad;
+    if (colon != NULL && (hps_parse_u64(colon + 1, &cap) != 0 || cap < 1))
+        goto bad;
+    s->gamma_hyperopt = 0;
+    s->gamma_frac = frac;
+    s->gamma_cap = cap;
+    return HPS_OK;
+bad:
+    return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
+                          "gamma must be 'default', 'hyperopt', a fraction in (0, 1] or "
+                          "FRACTION:CAP with CAP >= 1 (got '%.100s')",
+                          value);
+}
+
+static hps_status tpe_set_option(hps_sampler *sampler, const char *option, const char *value)
+{
+    tpe_state *s = sampler->impl;
+    int flag;
+    if (strcmp(option, "n_startup_trials") == 0) {
+        if (hps_parse_u64(value, &s->n_startup) != 0)
+            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
+                                  "n_startup_trials must be an unsigned integer (got '%.100s')",
+                                  value);
+        return HPS_OK;
+    }
+    if (strcmp(option, "n_ei_candidates") == 0) {
+        uint64_t n;
+        if (hps_parse_u64(value, &n) != 0 || n < 1 || n > TPE_MAX_EI_CANDIDATES)
+            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
+                                  "n_ei_candidates must be an integer in [1, %d] (got '%.100s')",
+                                  TPE_MAX_EI_CANDIDATES, value);
+        s->n_ei = n;
+        return HPS_OK;
+    }
+    if (strcmp(option, "gamma") == 0)
+        return set_gamma(sampler, s, value);
+    if (strcmp(option, "prior_weight") == 0) {
+        double w;
+        if (parse_double(value, &w) != 0 || !(w > 0))
+            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
+                                  "prior_weight must be a positive number (got '%.100s')", value);
+        s->pe.prior_weight = w;
+        return HPS_OK;
+    }
+    if (strcmp(option, "bandwidth") == 0) {
+        if (strcasecmp(value, "neighbour") == 0 || strcasecmp(value, "neighbor") == 0)
+            s->pe.scott_bandwidth = 0;
+        else if (strcasecmp(value, "scott") == 0)
+            s->pe.scott_bandwidth = 1;
+        else
+            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
+                                  "bandwidth must be 'neighbour' (gaps between neighbouring "
+                                  "observations, Optuna 5) or 'scott' (Optuna 2.2-4.x's "
+                                  "multivariate rule) (got '%.100s')",
+                                  value);
+        return HPS_OK;
+    }
+    if (strcmp(option, "weights") == 0) {
+        if (strcasecmp(value, "default") == 0)
+            s->pe.uniform_weights = 0;
+        else if (strcasecmp(value, "uniform") == 0)
+            s->pe.uniform_weights = 1;
+        else
+            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
+                                  "weights must be 'default' (older trials ramp down, as "
+                                  "Optuna's default_weights) or 'uniform' (got '%.100s')",
+                                  value);
+        return HPS_OK;
+    }
+    static const char *const bools[] = {"consider_prior", "consider_magic_clip",
+                                        "consider_endpoints", "multivariate", "group",
+                                        "constant_liar"};
+    int *targets[] = {&s->pe.consider_prior, &s->pe.consider_magic_clip,
+                      &s->pe.consider_endpoints, &s->multivariate, &s->group,
+                      &s->constant_liar};
+    for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++) {
+        if (strcmp(option, bools[i]) != 0)
+            continue;
+        if (hps_parse_bool(value, &flag) != 0)
+            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
+                                  "%s must be true or false (got '%.100s')", option, value);
+        /* Groups are joint samples, so they need the multivariate estimator (Optuna
+         * refuses the combination the same way). */
+        if ((targets[i] == &s->group && flag && !s->multivariate) ||
+            (targets[i] == &s->multivariate && !flag && s->group))
+            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
+                                  "group=true needs multivariate=true");
+        *targets[i] = flag;
+        return HPS_OK;
+    }
+    return HPS_ERR_NOTFOUND;
+}
+
+/* ---- splitting the history into good and bad trials -------------------------------- */
+
+typedef struct rank_item {
+    double k1, k2;
+    size_t index;
+} rank_item;
+
+static int rank_less(const rank_item *a, const rank_item *b)
+{
+    if (a->k1 != b->k1)
+        return a->k1 < b->k1;
+    if (a->k2 != b->k2)
+        return a->k2 < b->k2;
+    return a->index < b->index;
+}
+
+static int cmp_rank(const void *pa, const void *pb)
+{
+    const rank_item *a = pa, *b = pb;
+    return rank_less(a, b) ? -1 : (rank_less(b, a) ? 1 : 0);
+}
+
+/* Marks the k best items (ties: lower index first) in `below`. Insertion into a small
+ * sorted window: gamma(n) is at most 25 by default, so this is linear in n. */
+static int mark_best(rank_item *items, size_t count, size_t k, unsigned char *below)
+{
+    if (k > count)
+        k = count;
+    if (k == 0)
+        return 0;
+    if (k > 64) {
+        qsort(items, count, sizeof *items, cmp_rank);
+        for (size_t i = 0; i < k; i++)
+            below[items[i].index] = 1;
+        return 0;
+    }
+    rank_item window[64];
+    size_t filled = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (filled == k && !rank_less(&items[i], &window[k - 1]))
+            continue;
+        size_t pos = filled < k ? filled++ : k - 1;
+        while (pos > 0 && rank_less(&items[i], &window[pos - 1])) {
+            window[pos] = window[pos - 1];
+            pos--;
+        }
+        window[pos] = items[i];
+    }
+    for (size_t i = 0; i < filled; i++)
+        below[window[i].index] = 1;
+    return 0;
+}
+
+static size_t gamma_of(const tpe_state *s, size_t n)
+{
+    double g = s->gamma_hyperopt ? ceil(0.25 * sqrt((double)n)) : ceil(s->gamma_frac * (double)n);
+    if (g > (double)s->gamma_cap)
+        g = (double)s->gamma_cap;
+    return (size_t)g;
+}
+
+/* Optuna's ranking of pruned trials: deepest step first, then the value reported
+ * there (oriented, NaN last); trials without reports come after all others. */
+static void pruned_key(const hps_study *study, const hps_frozen *rec, double *k1, double *k2)
+{
+    if (rec->n_inter == 0) {
+        *k1 = 1;
+        *k2 = 0;
+        return;
+    }
+    const hps_inter_rec *last = &rec->inter[rec->n_inter - 1];
+    double v = last->value;
+    if (isnan(v))
+        v = INFINITY;
+    else if (study->directions[0] == HPS_MAXIMIZE)
+        v = -v;
+    *k1 = -(double)last->step;
+    *k2 = v;
+}
+
+static int dominates(const hps_study *study, const hps_frozen *a, const hps_frozen *b)
+{
+    int better = 0;
+    for (size_t k = 0; k < study->n_directions; k++) {
+        double sign = study->directions[k] == HPS_MAXIMIZE ? -1 : 1;
+        double va = sign * a->values[k], vb = sign * b->values[k];
+        if (va > vb)
+            return 0;
+        if (va < vb)
+            better = 1;
+    }
+    return better;
+}
+
+/* Several objectives: whole non-dominated fronts of the COMPLETE trials fill the good
+ * group, the front that does not fit is taken oldest first (Optuna breaks that tie by
+ * hypervolume contribution; not done here). Pruned trials are left out, as in Optuna. */
+static int split_multi(tpe_arena *ar, const hps_study *study, const hps_history *h, size_t k,
+                       unsigned char *below)
+{
+    size_t n = h->n_finished;
+    unsigned char *taken = tpe_arena_calloc(ar, n + 1, 1);
+    unsigned char *front = tpe_arena_calloc(ar, n + 1, 1);
+    if (taken == NULL || front == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        taken[i] = h->finished[i]->state != HPS_COMPLETE ||
+                   h->finished[i]->n_values != study->n_directions;
+    size_t filled = 0;
+    while (filled < k) {
+        size_t in_front = 0;
+        for (size_t i = 0; i < n; i++) {
+            front[i] = 0;
+            if (taken[i])
+                continue;
+            int dominated = 0;
+            for (size_t j = 0; j < n && !dominated; j++)
+                dominated = !taken[j] && j != i && dominates(study, h->finished[j], h->finished[i]);
+            front[i] = !dominated;
+            in_front += front[i];
+        }
+        if (in_front == 0)
+            break;
+        for (size_t i = 0; i < n && filled < k; i++) {
+            if (!front[i])
+                continue;
+            below[i] = 1;
+            taken[i] = 1;
+            filled++;
+        }
+    }
+    return 0;
+}
+
+/* below[i] = 1 for the finished trials of the good group. */
+static int split_trials(tpe_state *s, const hps_study *study, const hps_history *h,
+                        unsigned char *below)
+{
+    size_t n = h->n_finished, k = gamma_of(s, n);
+    memset(below, 0, n);
+    if (study->n_directions > 1)
+        return split_multi(&s->arena, study, h, k, below);
+    rank_item *items = tpe_arena_calloc(&s->arena, n + 1, sizeof *items);
+    if (items == NULL)
+        return -1;
+    size_t count = 0, n_complete = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (h->finished[i]->state != HPS_COMPLETE)
+            continue;
+        double loss = hps_history_loss(study, h->finished[i]);
+        items[count++] = (rank_item){.k1 = isnan(loss) ? INFINITY : loss, .k2 = 0, .index = i};
+    }
+    n_complete = count;
+    mark_best(items, count, k, below);
+    size_t taken = k < n_complete ? k : n_complete;
+    if (taken < k) {
+        count = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (h->finished[i]->state != HPS_PRUNED)
+                continue;
+            rank_item it = {.index = i};
+            pruned_key(study, h->finished[i], &it.k1, &it.k2);
+            items[count++] = it;
+        }
+        mark_best(items, count, k - taken, below);
+    }
+    return 0;
+}
+
+/* ---- observations ------------------------------------------------------------------- */
+
+/* The parameters one estimator models. */
+typedef struct tpe_target {
+    size_t n;
+    const char **names;
+    const hps_dist **dists;
+    unsigned char *in_space; /* equal in every finished trial (the relative space) */
+    size_t *hint;            /* where the name sat in the last record that had it */
+    tpe_dim *dims;
+} tpe_target;
+
+static int target_alloc(tpe_arena *ar, tpe_target *t, size_t n)
+{
+    memset(t, 0, sizeof *t);
+    t->names = tpe_arena_calloc(ar, n + 1, sizeof *t->names);
+    t->dists = tpe_arena_calloc(ar, n + 1, sizeof *t->dists);
+    t->in_space = tpe_arena_calloc(ar, n + 1, 1);
+    t->hint = tpe_arena_calloc(ar, n + 1, sizeof *t->hint);
+    t->dims = tpe_arena_calloc(ar, n + 1, sizeof *t->dims);
+    if (t->names == NULL || t->dists == NULL || t->in_space == NULL || t->hint == NULL ||
+        t->dims == NULL)
+        return -1;
+    return 0;
+}
+
+static void target_add(tpe_target *t, const char *name, const hps_dist *dist, int in_space)
+{
+    t->names[t->n] = name;
+    t->dists[t->n] = dist;
+    t->in_space[t->n] = (unsigned char)in_space;
+    tpe_dim_init(&t->dims[t->n], dist);
+    t->n++;
+}
+
+/* A stored value of a parameter as a value of `dist`: the same kind (and choices), and
+ * for numbers inside the range (snapped onto its grid). 0 when it is not usable. */
+static int usable_value(const hps_dist *have, double v, const hps_dist *dist, double *out)
+{
+    if (have->kind != dist->kind || !isfinite(v))
+        return 0;
+    if (have == dist || hps_dist_equal(have, dist)) {
+        *out = v;
+        return 1;
+    }
+    if (dist->kind == HPS_DIST_CATEGORICAL)
+        return 0;
+    if (v < dist->low || v > dist->high)
+        return 0;
+    *out = hps_dist_snap(dist, v);
+    return 1;
+}
+
+static const hps_param_rec *find_param(const hps_frozen *rec, const char *name, size_t *hint)
+{
+    if (*hint < rec->n_params && strcmp(rec->params[*hint].name, name) == 0)
+        return &rec->params[*hint];
+    for (size_t i = 0; i < rec->n_params; i++) {
+        if (strcmp(rec->params[i].name, name) == 0) {
+            *hint = i;
+            return &rec->params[i];
+        }
+    }
+    return NULL;
+}
+
+/* Values known for a trial that has not finished: its record, then (for this
+ * process's live trials) the joint values drawn at its ask. */
+typedef struct pending_src {
+    const hps_frozen *rec;
+    const hps_trial *live;
+    const tpe_cached *cached;
+} pending_src;
+
+static int pending_value(const pending_src *src, const char *name, const hps_dist *dist,
+                         size_t *hint, double *out)
+{
+    const hps_param_rec *p = find_param(src->rec, name, hint);
+    if (p != NULL)
+        return usable_value(&p->dist, p->internal, dist, out);
+    if (src->live != NULL) {
+        for (size_t i = 0; i < src->live->n_relative; i++) {
+            const hps_param_rec *r = &src->live->relative[i];
+            if (strcmp(r->name, name) == 0)
+                return usable_value(&r->dist, r->internal, dist, out);
+        }
+    }
+    if (src->cached != NULL) {
+        for (size_t i = 0; i < src->cached->n; i++)
+            if (strcmp(src->cached->names[i], name) == 0)
+                return usable_value(&src->cached->dists[i], src->cached->values[i], dist, out);
+    }
+    return 0;
+}
+
+/* One row of observations from a finished trial; 0 when it lacks a parameter. */
+static int finished_row(const hps_frozen *rec, tpe_target *t, double *row)
+{
+    for (size_t d = 0; d < t->n; d++) {
+        const hps_param_rec *p = find_param(rec, t->names[d], &t->hint[d]);
+        if (p == NULL)
+            return 0;
+        if (t->in_space[d]) {
+            /* the relative space guarantees the same distribution */
+            row[d] = p->internal;
+        } else if (!usable_value(&p->dist, p->internal, t->dists[d], &row[d])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+typedef struct tpe_obs {
+    double *below, *above;
+    size_t n_below, n_above;
+} tpe_obs;
+
+static uint64_t target_signature(const tpe_target *t)
+{
+    uint64_t h = 0x7470652d726f7773ull;
+    for (size_t d = 0; d < t->n; d++) {
+        const hps_dist *dist = t->dists[d];
+        double fields[5] = {(double)dist->kind, dist->low, dist->high, dist->step,
+                            (double)dist->flags + 4.0 * (double)dist->n_choices};
+        h = hps_hash_string(t->names[d], h);
+        h = hps_hash_bytes(fields, sizeof fields, h);
+        for (size_t c = 0; c < dist->n_choices; c++) {
+            const hps_value *v = &dist->choices[c];
+            if (v->type == HPS_VALUE_STRING)
+                h = hps_hash_string(v->u.s, h);
+            else
+                h = hps_hash_bytes(&v->u, sizeof v->u, h ^ (uint64_t)v->type);
+        }
+    }
+    return h;
+}
+
+/* Makes the row cache hold rows of target `t` for trial numbers below `need`. */
+static int rows_prepare(tpe_rows *r, const tpe_target *t, size_t need)
+{
+    uint64_t sig = target_signature(t);
+    if (r->sig != sig || r->d != t->n) {
+        hps_mem_free(r->values);
+        hps_mem_free(r->status);
+        memset(r, 0, sizeof *r);
+        r->sig = sig;
+        r->d = t->n;
+    }
+    if (need <= r->cap)
+        return 0;
+    size_t cap = r->cap > 0 ? r->cap : 64;
+    while (cap < need)
+        cap *= 2;
+    double *values = hps_mem_realloc_array(r->values, cap, r->d * sizeof *values + 1);
+    if (values == NULL)
+        return -1;
+    r->values = values;
+    signed char *status = hps_mem_realloc_array(r->status, cap, 1);
+    if (status == NULL)
+        return -1;
+    memset(status + r->cap, 0, cap - r->cap);
+    r->status = status;
+    r->cap = cap;
+    return 0;
+}
+
+/* The row of finished trial `rec`, through the cache when there is one. */
+static int cached_row(tpe_rows *r, const hps_frozen *rec, tpe_target *t, double *row)
+{
+    if (r == NULL || rec->number < 0 || (size_t)rec->number >= r->cap)
+        return finished_row(rec, t, row);
+    size_t num = (size_t)rec->number;
+    double *stored = &r->values[num * r->d];
+    if (r->status[num] == 0) {
+        int ok = finished_row(rec, t, stored);
+        r->status[num] = ok ? 1 : -1;
+    }
+    if (r->status[num] < 0)
+        return 0;
+    memcpy(row, stored, r->d * sizeof *row);
+    return 1;
+}
+
+/* Rows of the good and bad groups, each in trial-number order (the default weights
+ * ramp by age), running trials among the bad ones when the liar is on. `cache` (may be
+ * NULL) keeps finished trials' rows for the next ask. */
+static int collect_obs(tpe_arena *ar, const hps_history *h, const unsigned char *below,
+                       size_t n_below, const pending_src *pend, size_t n_pend, tpe_target *t,
+                       tpe_rows *cache, tpe_obs *o)
+{
+    size_t d = t->n, n_fin = h->n_finished;
+    memset(o, 0, sizeof *o);
+    size_t rows = n_fin + n_pend + 1;
+    if (d > 0 && rows > SIZE_MAX / d / sizeof(double))
+        return -1;
+    o->below = tpe_arena_calloc(ar, (n_below + 1) * d + 1, sizeof *o->below);
+    o->above = tpe_arena_calloc(ar, rows * d + 1, sizeof *o->above);
+    double *row = tpe_arena_calloc(ar, d + 1, sizeof *row);
+    if (o->below == NULL || o->above == NULL || row == NULL)
+        return -1;
+    if (cache != NULL && n_fin > 0) {
+        int64_t top = h->finished[n_fin - 1]->number;
+        if (top < 0 || rows_prepare(cache, t, (size_t)top + 1) != 0)
+            cache = NULL; /* no cache is slower, not wrong */
+    }
+    size_t next_pend = 0;
+    for (size_t i = 0; i <= n_fin; i++) {
+        int64_t number = i < n_fin ? h->finished[i]->number : INT64_MAX;
+        /* running trials older than this finished one come first */
+        for (; next_pend < n_pend && pend[next_pend].rec->number < number; next_pend++) {
+            size_t k;
+            for (k = 0; k < d; k++)
+                if (!pending_value(&pend[next_pend], t->names[k], t->dists[k], &t->hint[k], &row[k]))
+                    break;
+            if (k == d)
+                memcpy(&o->above[d * o->n_above++], row, d * sizeof *row);
+        }
+        if (i == n_fin)
+            break;
+        if (!cached_row(cache, h->finished[i], t, row))
+            continue;
+        if (below[i])
+            memcpy(&o->below[d * o->n_below++], row, d * sizeof *row);
+        else
+            memcpy(&o->above[d * o->n_above++], row, d * sizeof *row);
+    }
+    return 0;
+}
+
+/* Draws candidates from the good estimator and keeps the best by l(x) / g(x). */
+static int tpe_choose(tpe_state *s, const tpe_target *t, const tpe_obs *o, hps_rng *rng,
+                      double *best)
+{
+    tpe_arena *ar = &s->arena;
+    size_t d = t->n, n_ei = (size_t)s->n_ei;
+    tpe_parzen good, bad;
+    double *cand = tpe_arena_calloc(ar, n_ei * d + 1, sizeof *cand);
+    double *lg = tpe_arena_calloc(ar, n_ei + 1, sizeof *lg);
+    double *lb = tpe_arena_calloc(ar, n_ei + 1, sizeof *lb);
+    if (cand == NULL || lg == NULL || lb == NULL)
+        return -1;
+    if (tpe_parzen_build(&good, ar, t->dims, d, o->below, o->n_below, &s->pe) != 0 ||
+        tpe_parzen_build(&bad, ar, t->dims, d, o->above, o->n_above, &s->pe) != 0)
+        return -1;
+    tpe_parzen_sample(&good, rng, n_ei, cand);
+    if (tpe_parzen_log_pdf(&good, cand, n_ei, lg) != 0 ||
+        tpe_parzen_log_pdf(&bad, cand, n_ei, lb) != 0)
+        return -1;
+    /* first maximum wins; a NaN score (both densities zero) never does */
+    size_t arg = 0;
+    double top = -INFINITY;
+    for (size_t i = 0; i < n_ei; i++) {
+        double score = lg[i] - lb[i];
+        if (score > top) {
+            top = score;
+            arg = i;
+        }
+    }
+    memcpy(best, &cand[arg * d], d * sizeof *best);
+    return 0;
+}
+
+/* ---- per-ask context ---------------------------------------------------------------- */
+
+typedef struct tpe_ctx {
+    const hps_history *h;
+    unsigned char *below;
+    size_t n_below;
+    pending_src *pend;
+    size_t n_pend;
+} tpe_ctx;
+
+static const tpe_cached *cached_for(const tpe_state *s, int64_t id)
+{
+    for (size_t i = 0; i < s->n_cache; i++)
+        if (s->cache[i].id == id)
+            return &s->cache[i];
+    return NULL;
+}
+
+static int cmp_pending(const void *pa, const void *pb)
+{
+    const pending_src *a = pa, *b = pb;
+    return a->rec->number < b->rec->number ? -1 : (a->rec->number > b->rec->number ? 1 : 0);
+}
+
+static int ctx_init(tpe_ctx *c, tpe_state *s, const hps_study *study, const hps_history *h)
+{
+    memset(c, 0, sizeof *c);
+    c->h = h;
+    c->below = tpe_arena_calloc(&s->arena, h->n_finished + 1, 1);
+    c->pend = tpe_arena_calloc(&s->arena, h->n_pending + 1, sizeof *c->pend);
+    if (c->below == NULL || c->pend == NULL)
+        return -1;
+    if (split_trials(s, study, h, c->below) != 0)
+        return -1;
+    for (size_t i = 0; i < h->n_finished; i++)
+        c->n_below += c->below[i];
+    /* The constant liar: running trials count as bad (Optuna's, one objective). */
+    if (s->constant_liar && study->n_directions == 1) {
+        for (size_t i = 0; i < h->n_pending; i++) {
+            const hps_frozen *rec = h->pending[i];
+            if (rec->state != HPS_RUNNING)
+                continue;
+            pending_src *p = &c->pend[c->n_pend++];
+            p->rec = rec;
+            for (size_t k = 0; k < study->n_live; k++)
+                if (study->live[k]->rec == rec)
+                    p->live = study->live[k];
+            p->cached = cached_for(s, rec->id);
+        }
+        qsort(c->pend, c->n_pend, sizeof *c->pend, cmp_pending);
+    }
+    return 0;
+}
+
+static int single_valued(const hps_dist *dist)
+{
+    return hps_dist_cardinality(dist) == 1;
+}
+
+/* TPE over the parameters of `t`, writing one value per parameter into `out`. */
+static int sample_target(tpe_state *s, const tpe_ctx *c, tpe_target *t, tpe_rows *cache,
+                         hps_rng *rng, double *out)
+{
+    tpe_obs o;
+    if (collect_obs(&s->arena, c->h, c->below, c->n_below, c->pend, c->n_pend, t, cache, &o) !=
+        0)
+        return -1;
+    return tpe_choose(s, t, &o, rng, out);
+}
+
+/* ---- group decomposition ------------------------------------------------------------ */
+
+/* Names seen in finished trials, with the distribution they had; a name seen with two
+ * different distributions is left to independent sampling. */
+typedef struct group_names {
+    const char **names;
+    const hps_dist **dists;
+    unsigned char *mixed;
+    size_t n, cap;
+} group_names;
+
+typedef struct group_set {
+    size_t **members; /* sorted name ids */
+    size_t *sizes;
+    size_t n, cap;
+} group_set;
+
+static void group_set_clear(group_set *g)
+{
+    for (size_t i = 0; i < g->n; i++)
+        hps_mem_free(g->members[i]);
+    hps_mem_free(g->members);
+    hps_mem_free(g->sizes);
+    memset(g, 0, sizeof *g);
+}
+
+static int group_set_push(group_set *g, size_t *members, size_t size)
+{
+    if (size == 0) {
+        hps_mem_free(members);
+        return 0;
+    }
+    if (g->n == g->cap) {
+        size_t cap = g->cap, cap2 = g->cap;
+        void *m = g->members, *z = g->sizes;
+        if (hps_mem_grow(&m, &cap, g->n + 1, sizeof *g->members) != 0) {
+            hps_mem_free(members);
+            return -1;
+        }
+        g->members = m;
+        if (hps_mem_grow(&z, &cap2, g->n + 1, sizeof *g->sizes) != 0) {
+            hps_mem_free(members);
+            return -1;
+        }
+        g->sizes = z;
+        g->cap = cap < cap2 ? cap : cap2;
+    }
+    g->members[g->n] = members;
+    g->sizes[g->n] = size;
+    g->n++;
+    return 0;
+}
+
+static long name_id(group_names *gn, const hps_param_rec *p, size_t hint)
+{
+    if (hint < gn->n && strcmp(gn->names[hint], p->name) == 0)
+        return (long)hint;
+    for (size_t i = 0; i < gn->n; i++)
+        if (strcmp(gn->names[i], p->name) == 0)
+            return (long)i;
+    void *names = gn->names, *dists = gn->dists, *mixed = gn->mixed;
+    size_t c1 = gn->cap, c2 = gn->cap, c3 = gn->cap;
+    if (hps_mem_grow(&names, &c1, gn->n + 1, sizeof *gn->names) != 0)
+        return -1;
+    gn->names = names;
+    if (hps_mem_grow(&dists, &c2, gn->n + 1, sizeof *gn->dists) != 0)
+        return -1;
+    gn->dists = dists;
+    if (hps_mem_grow(&mixed, &c3, gn->n + 1, 1) != 0)
+        return -1;
+    gn->mixed = mixed;
+    gn->cap = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
+    gn->names[gn->n] = p->name;
+    gn->dists[gn->n] = &p->dist;
+    gn->mixed[gn->n] = 0;
+    return (long)gn->n++;
+}
+
+static int cmp_size(const void *pa, const void *pb)
+{
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+/* Optuna's _SearchSpaceGroup.add_distributions: every group splits into the part the
+ * trial has and the part it lacks; what the trial has beyond all groups is new. */
+static int group_add_trial(group_set *g, const size_t *ids, size_t n_ids)
+{
+    group_set next;
+    memset(&next, 0, sizeof next);
+    size_t *rest = hps_mem_calloc(n_ids + 1, sizeof *rest);
+    if (rest == NULL)
+        return -1;
+    memcpy(rest, ids, n_ids * sizeof *ids);
+    size_t n_rest = n_ids;
+    for (size_t gi = 0; gi < g->n; gi++) {
+        size_t sz = g->sizes[gi];
+        size_t *in = hps_mem_calloc(sz + 1, sizeof *in), *out = hps_mem_calloc(sz + 1, sizeof *out);
+        if (in == NULL || out == NULL) {
+            hps_mem_free(in);
+            hps_mem_free(out);
+            goto oom;
+        }
+        size_t n_in = 0, n_out = 0;
+        for (size_t m = 0; m < sz; m++) {
+            size_t id = g->members[gi][m];
+            int has = bsearch(&id, ids, n_ids, sizeof *ids, cmp_size) != NULL;
+            if (has)
+                in[n_in++] = id;
+            else
+                out[n_out++] = id;
+        }
+        /* rest -= group */
+        size_t kept = 0;
+        for (size_t r = 0; r < n_rest; r++)
+            if (bsearch(&rest[r], g->members[gi], sz, sizeof *rest, cmp_size) == NULL)
+                rest[kept++] = rest[r];
+        n_rest = kept;
+        if (group_set_push(&next, in, n_in) != 0) {
+            hps_mem_free(out);
+            goto oom;
+        }
+        if (group_set_push(&next, out, n_out) != 0)
+            goto oom;
+    }
+    if (group_set_push(&next, rest, n_rest) != 0) {
+        rest = NULL;
+        goto oom;
+    }
+    group_set_clear(g);
+    *g = next;
+    return 0;
+oom:
+    hps_mem_free(rest);
+    group_set_clear(&next);
+    return -1;
+}
+
+static int build_groups(const hps_history *h, group_names *gn, group_set *g)
+{
+    size_t *ids = NULL, cap = 0;
+    for (size_t i = 0; i < h->n_finished; i++) {
+        const hps_frozen *rec = h->finished[i];
+        if (rec->n_params + 1 > cap) {
+            hps_mem_free(ids);
+            cap = rec->n_params + 1;
+            ids = hps_mem_calloc(cap, sizeof *ids);
+            if (ids == NULL)
+                return -1;
+        }
+        for (size_t k = 0; k < rec->n_params; k++) {
+            long id = name_id(gn, &rec->params[k], k);
+            if (id < 0) {
+                hps_mem_free(ids);
+                return -1;
+            }
+            if (!gn->mixed[id] && !hps_dist_equal(gn->dists[id], &rec->params[k].dist))
+                gn->mixed[id] = 1;
+            ids[k] = (size_t)id;
+        }
+        qsort(ids, rec->n_params, sizeof *ids, cmp_size);
+        if (group_add_trial(g, ids, rec->n_params) != 0) {
+            hps_mem_free(ids);
+            return -1;
+        }
+    }
+    hps_mem_free(ids);
+    return 0;
+}
+
+static void purge_cache(tpe_state *s, const hps_study *study)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < s->n_cache; i++) {
+        int alive = 0;
+        for (size_t k = 0; k < study->n_live && !alive; k++)
+            alive = study->live[k]->rec->id == s->cache[i].id && !study->live[k]->finished;
+        if (alive && kept < TPE_MAX_CACHED_TRIALS - 1)
+            s->cache[kept++] = s->cache[i];
+        else
+            cached_clear(&s->cache[i]);
+    }
+    s->n_cache = kept;
+}
+
+static int cache_store(tpe_state *s, int64_t id, const tpe_target *t, const double *values,
+                       const unsigned char *keep)
+{
+    size_t n = 0;
+    for (size_t d = 0; d < t->n; d++)
+        n += keep[d];
+    if (n == 0)
+        return 0;
+    void *items = s->cache;
+    if (hps_mem_grow(&items, &s->cap_cache, s->n_cache + 1, sizeof *s->cache) != 0)
+        return -1;
+    s->cache = items;
+    tpe_cached *c = (tpe_cached *)cached_for(s, id);
+    if (c == NULL) {
+        c = &s->cache[s->n_cache++];
+        memset(c, 0, sizeof *c);
+        c->id = id;
+    }
+    size_t total = c->n + n;
+    char **names = hps_mem_realloc_array(c->names, total, sizeof *names);
+    if (names == NULL)
+        return -1;
+    c->names = names;
+    hps_dist *dists = hps_mem_realloc_array(c->dists, total, sizeof *dists);
+    if (dists == NULL)
+        return -1;
+    c->dists = dists;
+    double *vals = hps_mem_realloc_array(c->values, total, sizeof *vals);
+    if (vals == NULL)
+        return -1;
+    c->values = vals;
+    for (size_t d = 0; d < t->n; d++) {
+        if (!keep[d])
+            continue;
+        char *name = hps_mem_strdup(t->names[d]);
+        if (name == NULL)
+            return -1;
+        if (hps_dist_copy(&c->dists[c->n], t->dists[d]) != 0) {
+            hps_mem_free(name);
+            return -1;
+        }
+        c->names[c->n] = name;
+        c->values[c->n] = values[d];
+        c->n++;
+    }
+    return 0;
+}
+
+static hps_status sample_groups(hps_sampler *sampler, tpe_state *s, const hps_trial *trial,
+                                const tpe_ctx *c, hps_rng *rng, double *values_out)
+{
+    const hps_history *h = c->h;
+    group_names gn;
+    group_set g;
+    memset(&gn, 0, sizeof gn);
+    memset(&g, 0, sizeof g);
+    hps_status rc = HPS_ERR_NOMEM;
+    if (build_groups(h, &gn, &g) != 0)
+        goto out;
+    for (size_t gi = 0; gi < g.n; gi++) {
+        tpe_target t;
+        if (target_alloc(&s->arena, &t, g.sizes[gi]) != 0)
+            goto out;
+        for (size_t m = 0; m < g.sizes[gi]; m++) {
+            size_t id = g.members[gi][m];
+            if (gn.mixed[id] || single_valued(gn.dists[id]))
+                continue;
+            long idx = hps_space_index(&h->space, gn.names[id]);
+            target_add(&t, gn.names[id], gn.dists[id],
+                       idx >= 0 && hps_dist_equal(h->space.dists[idx], gn.dists[id]));
+        }
+        if (t.n == 0)
+            continue;
+        double *vals = tpe_arena_calloc(&s->arena, t.n, sizeof *vals);
+        unsigned char *keep = tpe_arena_calloc(&s->arena, t.n, 1);
+        if (vals == NULL || keep == NULL || sample_target(s, c, &t, NULL, rng, vals) != 0)
+            goto out;
+        for (size_t d = 0; d < t.n; d++) {
+            long idx = hps_space_index(&h->space, t.names[d]);
+            if (idx >= 0 && t.in_space[d])
+                values_out[idx] = vals[d];
+            else
+                keep[d] = 1;
+        }
+        if (cache_store(s, trial->rec->id, &t, vals, keep) != 0)
+            goto out;
+    }
+    rc = HPS_OK;
+out:
+    group_set_clear(&g);
+    hps_mem_free(gn.names);
+    hps_mem_free(gn.dists);
+    hps_mem_free(gn.mixed);
+    if (rc != HPS_OK)
+        return hps_errbuf_set(&sampler->err, rc, "out of memory");
+    return HPS_OK;
+}
+
+/* ---- the sampler operations --------------------------------------------------------- */
+
+static hps_status oom(hps_sampler *sampler)
+{
+    return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
+}
+
+static hps_status tpe_sample_relative(hps_sampler *sampler, hps_study *study, hps_trial *trial,
+                                      const hps_history *h, double *values_out)
+{
+    tpe_state *s = sampler->impl;
+    if (s->group)
+        purge_cache(s, study);
+    if (!s->multivariate || h->n_finished < s->n_startup || h->n_finished == 0)
+        return HPS_OK;
+    tpe_arena_reset(&s->arena);
+    tpe_ctx c;
+    if (ctx_init(&c, s, study, h) != 0)
+        return oom(sampler);
+    hps_rng rng;
+    hps_rng_seed_keyed(&rng, sampler->seed, trial->rec->number, TPE_RELATIVE_KEY);
+    if (s->group)
+        return sample_groups(sampler, s, trial, &c, &rng, values_out);
+    tpe_target t;
+    if (target_alloc(&s->arena, &t, h->space.n) != 0)
+        return oom(sampler);
+    for (size_t i = 0; i < h->space.n; i++)
+        if (!single_valued(h->space.dists[i]))
+            target_add(&t, h->space.names[i], h->space.dists[i], 1);
+    if (t.n == 0)
+        return HPS_OK;
+    double *vals = tpe_arena_calloc(&s->arena, t.n, sizeof *vals);
+    if (vals == NULL || sample_target(s, &c, &t, &s->rows, &rng, vals) != 0)
+        return oom(sampler);
+    for (size_t d = 0, i = 0; i < h->space.n; i++)
+        if (d < t.n && t.names[d] == h->space.names[i])
+            values_out[i] = vals[d++];
+    return HPS_OK;
+}
+
+static hps_status tpe_sample(hps_sampler *sampler, hps_study *study, hps_trial *trial,
+                             const char *name, const hps_dist *dist, double *internal_out)
+{
+    tpe_state *s = sampler->impl;
+    if (single_valued(dist)) {
+        *internal_out = hps_dist_nth_value(dist, 0);
+        return HPS_OK;
+    }
+    const tpe_cached *cached = cached_for(s, trial->rec->id);
+    for (size_t i = 0; cached != NULL && i < cached->n; i++) {
+        if (strcmp(cached->names[i], name) == 0 && hps_dist_equal(&cached->dists[i], dist)) {
+            *internal_out = cached->values[i];
+            return HPS_OK;
+        }
+    }
+    hps_rng rng;
+    hps_rng_seed_keyed(&rng, sampler->seed, trial->rec->number, name);
+    hps_history h;
+    hps_status rc = hps_history_collect(study, trial, &h);
+    if (rc != HPS_OK)
+        return hps_errbuf_set(&sampler->err, rc, "%s", hps_errbuf_text(&study->err));
+    if (h.n_finished < s->n_startup || h.n_finished == 0) {
+        /* start-up: uniform, exactly as the random sampler draws it */
+        hps_history_clear(&h);
+        *internal_out = hps_dist_from_unit(dist, hps_rng_uniform(&rng));
+        return HPS_OK;
+    }
+    tpe_arena_reset(&s->arena);
+    tpe_ctx c;
+    tpe_target t;
+    rc = HPS_OK;
+    if (ctx_init(&c, s, study, &h) != 0 || target_alloc(&s->arena, &t, 1) != 0) {
+        rc = oom(sampler);
+    } else {
+        target_add(&t, name, dist, 0);
+        if (sample_target(s, &c, &t, NULL, &rng, internal_out) != 0)
+            rc = oom(sampler);
+    }
+    hps_history_clear(&h);
+    return rc;
+}
+
+const hps_sampler_ops hps_tpe_sampler_ops = {
+    .name = "tpe",
+    .init = tpe_init,
+    .destroy = tpe_destroy,
+    .set_option = tpe_set_option,
+    .sample = tpe_sample,
+    .sample_relative = tpe_sample_relative,
+};

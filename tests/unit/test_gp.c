@@ -1,0 +1,754 @@
+/* test_gp.c -- the Gaussian-process sampler: its mathematics checked against finite
+ * differences and hand-worked cases (kernel, likelihood gradient, posterior, log EI),
+ * the linear algebra on singular input, the output transform on hostile values, and the
+ * sampler through the public API: options, start-up, validity of every suggestion in
+ * mixed spaces, ill-conditioned histories, parallel asks, determinism, out-of-memory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/dist.h"
+#include "core/mem.h"
+#include "core/study.h"
+#include "hpsearch.h"
+#include "samplers/gp/acquisition.h"
+#include "samplers/gp/kernel.h"
+#include "samplers/gp/linalg.h"
+#include "samplers/gp/model.h"
+#include "samplers/gp/transform.h"
+#include "samplers/history.h"
+#include "samplers/sampler.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ASSERT_OK(expr)                                                                   \
+    do {                                                                                  \
+        hps_status rc_ = (expr);                                                          \
+        if (rc_ != HPS_OK)                                                                \
+            fail_msg("%s returned %s", #expr, hps_status_name(rc_));                      \
+    } while (0)
+
+/* |a - b| <= tol * max(1, |a|, |b|), printing both sides. */
+#define ASSERT_CLOSE(a, b, tol)                                                           \
+    do {                                                                                  \
+        double a_ = (a), b_ = (b);                                                        \
+        double s_ = fmax(1.0, fmax(fabs(a_), fabs(b_)));                                  \
+        if (!(fabs(a_ - b_) <= (tol) * s_))                                               \
+            fail_msg("%s = %.17g but %s = %.17g (tolerance %g)", #a, a_, #b, b_, (double)(tol)); \
+    } while (0)
+
+/* ---- kernel --------------------------------------------------------------------------- */
+
+static void test_kernel_values(void **state)
+{
+    (void)state;
+    assert_true(gp_matern52(0) == 1.0);
+    double s5 = sqrt(5.0);
+    ASSERT_CLOSE(gp_matern52(1), (1 + s5 + 5.0 / 3) * exp(-s5), 1e-15);
+    unsigned char cat[3] = {0, 1, 0};
+    double inv_ls2[3] = {4.0, 1.0 / 0.25, 1.0};
+    gp_kernel k = {.d = 3, .categorical = cat, .inv_ls2 = inv_ls2, .signal = 2.0};
+    double x[3] = {0.1, 2, 0.5}, y[3] = {0.4, 2, 0.5}, z[3] = {0.4, 1, 0.5};
+    /* same category: only the numeric distance counts */
+    ASSERT_CLOSE(gp_kernel_r2(&k, x, y), 0.09 * 4, 1e-15);
+    /* another category: Hamming distance 1 scaled by its lengthscale */
+    ASSERT_CLOSE(gp_kernel_r2(&k, x, z), 0.09 * 4 + 4.0, 1e-15);
+    ASSERT_CLOSE(gp_kernel_eval(&k, x, y), 2.0 * gp_matern52(sqrt(0.36)), 1e-15);
+    ASSERT_CLOSE(gp_kernel_eval(&k, x, x), 2.0, 0);
+    /* symmetric matrix with the signal on the diagonal */
+    double pts[9] = {0.1, 2, 0.5, 0.4, 2, 0.5, 0.4, 1, 0.5}, kmat[9], g[9];
+    gp_kernel_matrix(&k, pts, 3, kmat, g);
+    for (int i = 0; i < 3; i++) {
+        ASSERT_CLOSE(kmat[i * 3 + i], 2.0, 0);
+        for (int j = 0; j < 3; j++) {
+            ASSERT_CLOSE(kmat[i * 3 + j], kmat[j * 3 + i], 0);
+            ASSERT_CLOSE(kmat[i * 3 + j], gp_kernel_eval(&k, pts + 3 * i, pts + 3 * j), 1e-15);
+            double r = sqrt(gp_kernel_r2(&k, pts + 3 * i, pts + 3 * j));
+            ASSERT_CLOSE(g[i * 3 + j], 2.0 * gp_matern52_g(r), 1e-15);
+        }
+    }
+}
+
+static void test_kernel_gradient_fd(void **state)
+{
+    (void)state;
+    unsigned char cat[3] = {0, 1, 0};
+    double inv_ls2[3] = {1 / 0.09, 1.0, 1 / 0.5};
+    gp_kernel k = {.d = 3, .categorical = cat, .inv_ls2 = inv_ls2, .signal = 1.7};
+    double data[12] = {0.1, 0, 0.9, 0.35, 1, 0.2, 0.8, 0, 0.55, 0.3, 1, 0.2};
+    double w[8] = {0.3, -1.2, 0.7, 2.0, -0.5, 0.25, 1.5, -0.8};
+    /* includes a point on top of a data point (r = 0 in the numeric dims) */
+    double points[2][3] = {{0.33, 1, 0.41}, {0.35, 1, 0.2}};
+    for (int pi = 0; pi < 2; pi++) {
+        double *c = points[pi];
+        double kv[4], g[4], grad[6];
+        gp_kernel_vector(&k, data, 4, c, kv, g);
+        gp_kernel_grad_point(&k, data, 4, c, g, w, 2, grad);
+        for (int t = 0; t < 2; t++) {
+            for (int j = 0; j < 3; j++) {
+                if (cat[j]) {
+                    assert_true(grad[t * 3 + j] == 0);
+                    continue;
+                }
+                double h = 1e-6, f[2];
+                for (int sgn = 0; sgn < 2; sgn++) {
+                    double cc[3] = {c[0], c[1], c[2]};
+                    cc[j] += sgn ? h : -h;
+                    double kk[4];
+                    gp_kernel_vector(&k, data, 4, cc, kk, NULL);
+                    f[sgn] = 0;
+                    for (int i = 0; i < 4; i++)
+                        f[sgn] += w[t * 4 + i] * kk[i];
+                }
+                ASSERT_CLOSE(grad[t * 3 + j], (f[1] - f[0]) / (2 * h), 1e-6);
+            }
+        }
+    }
+}
+
+/* A model over 12 points of a 3-D mixed space (one categorical dim). */
+static void small_model(gp_model *m, size_t n)
+{
+    unsigned char cat[3] = {0, 0, 1};
+    assert_int_equal(gp_model_init(m, 3, cat), 0);
+    double x[3 * 40], y[40];
+    for (size_t i = 0; i < n; i++) {
+        x[3 * i] = fmod(0.37 * (double)i + 0.11, 1.0);
+        x[3 * i + 1] = fmod(0.61 * (double)i + 0.05, 1.0);
+        x[3 * i + 2] = (double)(i % 3);
+        y[i] = sin(4 * x[3 * i]) + x[3 * i + 1] * x[3 * i + 1] + 0.3 * x[3 * i + 2] - 0.5;
+    }
+    assert_int_equal(gp_model_set_data(m, x, y, n), 0);
+}
+
+static void test_likelihood_gradient_fd(void **state)
+{
+    (void)state;
+    gp_model m;
+    small_model(&m, 12);
+    double theta[5] = {log(0.3), log(0.7), log(1.3), log(0.8), log(0.02)};
+    double grad[5];
+    for (int fit_noise = 0; fit_noise < 2; fit_noise++) {
+        double f0 = gp_model_neg_log_posterior(&m, theta, fit_noise, grad);
+        assert_true(isfinite(f0));
+        ASSERT_CLOSE(gp_model_neg_log_posterior(&m, theta, fit_noise, NULL), f0, 1e-12);
+        for (int j = 0; j < 5; j++) {
+            double h = 1e-5, t[5];
+            memcpy(t, theta, sizeof t);
+            t[j] += h;
+            double fp = gp_model_neg_log_posterior(&m, t, fit_noise, NULL);
+            t[j] -= 2 * h;
+            double fm = gp_model_neg_log_posterior(&m, t, fit_noise, NULL);
+            double fd = (fp - fm) / (2 * h);
+            if (j == 4 && !fit_noise)
+                assert_true(grad[j] == 0); /* the noise is not a variable then */
+            else
+                ASSERT_CLOSE(grad[j], fd, 1e-5);
+        }
+    }
+    /* the fit lowers the objective from its start and stays inside the bounds */
+    double start[5] = {log(0.5), log(0.5), log(0.5), 0, log(1e-3)};
+    double before = gp_model_neg_log_posterior(&m, start, 1, NULL);
+    gp_fit_options opt = {.fit_noise = 1, .fixed_noise = GP_MIN_NOISE, .max_evals = 60};
+    assert_int_equal(gp_model_fit(&m, &opt, start), 0);
+    assert_true(gp_model_neg_log_posterior(&m, start, 1, NULL) < before);
+    for (int j = 0; j < 3; j++)
+        assert_true(start[j] >= log(GP_MIN_LENGTHSCALE) - 1e-12 &&
+                    start[j] <= log(GP_MAX_LENGTHSCALE) + 1e-12);
+    assert_true(start[4] >= log(GP_MIN_NOISE) - 1e-12 && start[4] <= log(GP_MAX_NOISE) + 1e-12);
+    gp_model_clear(&m);
+}
+
+/* Two observations in 1-D, by hand: K = [[s + v, c], [c, s + v]] with c = k(x1, x2),
+ * K^-1 = [[a, -c], [-c, a]] / (a^2 - c^2), a = s + v. */
+static void test_posterior_hand_worked(void **state)
+{
+    (void)state;
+    unsigned char cat[1] = {0};
+    gp_model m;
+    assert_int_equal(gp_model_init(&m, 1, cat), 0);
+    double x[2] = {0.0, 0.5}, y[2] = {1.0, -1.0};
+    assert_int_equal(gp_model_set_data(&m, x, y, 2), 0);
+    double ls = 0.3, s = 1.5, v = 0.01;
+    double theta[3] = {log(ls), log(s), log(v)};
+    assert_int_equal(gp_model_factor(&m, theta), 0);
+    double a = s + v, c = s * gp_matern52(0.5 / ls), det = a * a - c * c;
+    double xs = 0.2;
+    double k1 = s * gp_matern52(0.2 / ls), k2 = s * gp_matern52(0.3 / ls);
+    /* alpha = K^-1 y */
+    double al1 = (a * y[0] - c * y[1]) / det, al2 = (-c * y[0] + a * y[1]) / det;
+    double mean_expected = k1 * al1 + k2 * al2;
+    double var_expected = s - (a * k1 * k1 - 2 * c * k1 * k2 + a * k2 * k2) / det;
+    double mean, var;
+    gp_model_predict(&m, &xs, 1, &mean, &var);
+    ASSERT_CLOSE(mean, mean_expected, 1e-12);
+    ASSERT_CLOSE(var, var_expected, 1e-12);
+    double mean2, var2, dmean, dvar;
+    gp_model_predict_grad(&m, &xs, &mean2, &var2, &dmean, &dvar);
+    ASSERT_CLOSE(mean2, mean_expected, 1e-12);
+    ASSERT_CLOSE(var2, var_expected, 1e-10);
+    double h = 1e-6, xp = xs + h, xm = xs - h, mp, vp, mm, vm;
+    gp_model_predict(&m, &xp, 1, &mp, &vp);
+    gp_model_predict(&m, &xm, 1, &mm, &vm);
+    ASSERT_CLOSE(dmean, (mp - mm) / (2 * h), 1e-6);
+    ASSERT_CLOSE(dvar, (vp - vm) / (2 * h), 1e-6);
+    /* far away: the prior */
+    double far = 50;
+    gp_model_predict(&m, &far, 1, &mean, &var);
+    ASSERT_CLOSE(mean, 0, 1e-12);
+    ASSERT_CLOSE(var, s, 1e-12);
+    gp_model_clear(&m);
+}
+
+/* Appending fantasies extends the factor; it must agree with factoring everything. */
+static void test_append_equals_refactor(void **state)
+{
+    (void)state;
+    gp_model a, b;
+    small_model(&a, 12);
+    small_model(&b, 16);
+    double theta[5] = {log(0.4), log(0.6), log(1.0), 0.0, log(1e-3)};
+    assert_int_equal(gp_model_factor(&a, theta), 0);
+    assert_int_equal(gp_model_factor(&b, theta), 0);
+    assert_int_equal(gp_model_append(&a, b.x + 12 * 3, b.y + 12, 4), 0);
+    assert_int_equal(a.n, 16);
+    double c[3 * 3] = {0.2, 0.9, 1, 0.75, 0.1, 0, 0.5, 0.5, 2};
+    double ma[3], va[3], mb[3], vb[3];
+    gp_model_predict(&a, c, 3, ma, va);
+    gp_model_predict(&b, c, 3, mb, vb);
+    for (int i = 0; i < 3; i++) {
+        ASSERT_CLOSE(ma[i], mb[i], 1e-9);
+        ASSERT_CLOSE(va[i], vb[i], 1e-9);
+    }
+    for (int i = 0; i < 16; i++)
+        ASSERT_CLOSE(a.alpha[i], b.alpha[i], 1e-8);
+    gp_model_clear(&a);
+    gp_model_clear(&b);
+}
+
+/* ---- log EI --------------------------------------------------------------------------- */
+
+static double direct_h(double z)
+{
+    double pdf = exp(-0.5 * z * z) / sqrt(2 * M_PI);
+    double cdf = 0.5 * erfc(-z / sqrt(2.0));
+    return pdf + z * cdf;
+}
+
+static void test_log_h(void **state)
+{
+    (void)state;
+    /* against the direct formula where it is stable */
+    for (double z = -5; z <= 5; z += 0.125) {
+        double r_cdf, r_pdf;
+        double lh = gp_log_h(z, &r_cdf, &r_pdf);
+        ASSERT_CLOSE(lh, log(direct_h(z)), 1e-10);
+        double cdf = 0.5 * erfc(-z / sqrt(2.0));
+        ASSERT_CLOSE(r_cdf, cdf / direct_h(z), 1e-9);
+        ASSERT_CLOSE(r_pdf, exp(-0.5 * z * z) / sqrt(2 * M_PI) / direct_h(z), 1e-9);
+    }
+    /* where the direct formula has lost all digits (h underflows to 0 near z = -38),
+     * log h is finite, increasing, with a derivative near -z */
+    double prev = -HUGE_VAL;
+    for (double z = -1e8; z < 10; z = z < -100 ? z / 3 : z + 0.37) {
+        double r_cdf, r_pdf;
+        double lh = gp_log_h(z, &r_cdf, &r_pdf);
+        assert_true(isfinite(lh) && isfinite(r_cdf) && isfinite(r_pdf));
+        assert_true(lh > prev);
+        assert_true(r_cdf > 0 && r_pdf > 0);
+        if (z < -10)
+            ASSERT_CLOSE(r_cdf, -z, 0.02);
+        prev = lh;
+    }
+    /* the branches meet: values and derivatives agree on both sides of z = -1 and
+     * z = -30 (one ulp apart) */
+    double edges[2] = {-1.0, -30.0};
+    for (int e = 0; e < 2; e++) {
+        double below = nextafter(edges[e], -HUGE_VAL), above = nextafter(edges[e], HUGE_VAL);
+        double ra, rb, pa, pb;
+        double la = gp_log_h(below, &ra, &pa), lb = gp_log_h(above, &rb, &pb);
+        ASSERT_CLOSE(la, lb, 1e-12);
+        ASSERT_CLOSE(ra, rb, 1e-10);
+        ASSERT_CLOSE(pa, pb, 1e-10);
+    }
+    ASSERT_CLOSE(gp_log_h(-1.0, NULL, NULL), log(direct_h(-1.0)), 1e-13);
+    /* derivative against finite differences in every branch */
+    double zs[6] = {3.0, -0.5, -2.5, -12.0, -29.0, -45.0};
+    for (int i = 0; i < 6; i++) {
+        double h = 1e-6 * fmax(1, fabs(zs[i])), r;
+        gp_log_h(zs[i], &r, NULL);
+        double fd = (gp_log_h(zs[i] + h, NULL, NULL) - gp_log_h(zs[i] - h, NULL, NULL)) / (2 * h);
+        ASSERT_CLOSE(r, fd, 1e-6);
+    }
+    /* log EI: the log of sigma h(z), minimizing, and its gradient by the chain rule */
+    double mean = 0.3, var = 0.04, best = 0.1;
+    ASSERT_CLOSE(gp_log_ei(mean, var, best), log(0.2 * direct_h((best - mean) / 0.2)), 1e-12);
+    double dmean[2] = {0.7, -1.1}, dvar[2] = {0.02, 0.05}, grad[2];
+    double v0 = gp_log_ei_grad(mean, var, dmean, dvar, 2, best, grad);
+    ASSERT_CLOSE(v0, gp_log_ei(mean, var, best), 1e-14);
+    for (int j = 0; j < 2; j++) {
+        double h = 1e-6;
+        double fp = gp_log_ei(mean + h * dmean[j], var + h * dvar[j], best);
+        double fm = gp_log_ei(mean - h * dmean[j], var - h * dvar[j], best);
+        ASSERT_CLOSE(grad[j], (fp - fm) / (2 * h), 1e-6);
+    }
+}
+
+/* ---- linear algebra and transform ----------------------------------------------------- */
+
+static void test_cholesky_jitter(void **state)
+{
+    (void)state;
+    /* three identical points: rank one */
+    double a[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1}, l[9], jitter;
+    assert_int_equal(gp_cholesky(a, 3, l, &jitter), 0);
+    assert_true(jitter > 0 && jitter <= GP_JITTER_MAX);
+    for (int i = 0; i < 3; i++)
+        assert_true(isfinite(l[i * 3 + i]) && l[i * 3 + i] > 0);
+    /* positive definite: no jitter, and L L^T = A */
+    double b[4] = {4, 2, 2, 3};
+    assert_int_equal(gp_cholesky(b, 2, l, &jitter), 0);
+    assert_true(jitter == 0);
+    ASSERT_CLOSE(l[0] * l[0], 4, 1e-15);
+    ASSERT_CLOSE(l[1] * l[1] + l[3] * l[3], 3, 1e-15);
+    /* non-finite input is refused, not factored */
+    double c[4] = {1, NAN, NAN, 1};
+    assert_int_equal(gp_cholesky(c, 2, l, NULL), -1);
+    double d[4] = {INFINITY, 0, 0, 1};
+    assert_int_equal(gp_cholesky(d, 2, l, NULL), -1);
+    /* hopeless even with the largest jitter: strongly negative definite */
+    double e[4] = {-1, 0, 0, -1};
+    assert_int_equal(gp_cholesky(e, 2, l, NULL), -1);
+}
+
+static void test_transform(void **state)
+{
+    (void)state;
+    double y[8], scratch[8];
+    double same[4] = {2.5, 2.5, 2.5, 2.5};
+    assert_int_equal(gp_transform_losses(same, 4, GP_WARP_ROBUST, y, scratch), 1);
+    for (int i = 0; i < 4; i++)
+        assert_true(y[i] == 0);
+    double inf_only[2] = {INFINITY, -INFINITY};
+    assert_int_equal(gp_transform_losses(inf_only, 2, GP_WARP_ROBUST, y, scratch), 1);
+    /* a catastrophe among ordinary losses: fenced, the others keep their spread and
+     * their order, and +inf/NaN rank worst, -inf best */
+    double losses[8] = {0.52, 0.48, 1e12, 0.61, INFINITY, 0.45, NAN, -INFINITY};
+    assert_int_equal(gp_transform_losses(losses, 8, GP_WARP_ROBUST, y, scratch), 0);
+    for (int i = 0; i < 8; i++)
+        assert_true(isfinite(y[i]));
+    assert_true(y[1] < y[0] && y[0] < y[3] && y[5] < y[1]);
+    assert_true(y[7] <= y[5]);
+    assert_true(y[2] >= y[3] && y[4] >= y[3] && y[6] >= y[3]);
+    /* the ordinary losses are not squashed together by the outliers (3 of 8 values),
+     * as plain standardization squashes them */
+    assert_true(y[3] - y[5] > 0.2);
+    double plain[8];
+    assert_int_equal(gp_transform_losses(losses, 8, GP_WARP_STANDARDIZE, plain, scratch), 0);
+    assert_true(plain[3] - plain[5] < 1e-9);
+    /* the catastrophes stay within GP_BAD_CAP good-half spreads of the median */
+    assert_true((y[2] - y[3]) / (y[3] - y[5]) < GP_BAD_CAP);
+    /* huge common offset: differences of units survive */
+    double big[4] = {1e12 + 3, 1e12 + 1, 1e12 + 2, 1e12};
+    assert_int_equal(gp_transform_losses(big, 4, GP_WARP_STANDARDIZE, y, scratch), 0);
+    assert_true(y[3] < y[1] && y[1] < y[2] && y[2] < y[0]);
+    ASSERT_CLOSE(y[0] - y[2], y[2] - y[1], 1e-9);
+    /* standardized: mean 0, sd 1 */
+    double mean = 0, sq = 0;
+    for (int i = 0; i < 4; i++) {
+        mean += y[i] / 4;
+        sq += y[i] * y[i] / 4;
+    }
+    ASSERT_CLOSE(mean, 0, 1e-12);
+    ASSERT_CLOSE(sq, 1, 1e-12);
+}
+
+/* ---- the sampler through the public API ---------------------------------------------- */
+
+static hps_study *gp_study(const char *seed, const char **options, hps_direction dir)
+{
+    hps_study *study;
+    char err[256];
+    if (hps_study_open(":memory:", "gp", HPS_OPEN_CREATE, &dir, 1, &study, err, sizeof err) != HPS_OK)
+        fail_msg("%s", err);
+    hps_sampler *sampler;
+    ASSERT_OK(hps_sampler_new("gp", &sampler, err, sizeof err));
+    if (seed != NULL)
+        ASSERT_OK(hps_sampler_set(sampler, "seed", seed));
+    for (size_t i = 0; options != NULL && options[i] != NULL; i += 2)
+        ASSERT_OK(hps_sampler_set(sampler, options[i], options[i + 1]));
+    ASSERT_OK(hps_study_set_sampler(study, sampler));
+    return study;
+}
+
+static void test_options(void **state)
+{
+    (void)state;
+    hps_sampler *s;
+    char err[256];
+    ASSERT_OK(hps_sampler_new("gp", &s, err, sizeof err));
+    assert_string_equal(hps_sampler_name(s), "gp");
+    ASSERT_OK(hps_sampler_set(s, "n_startup_trials", "5"));
+    ASSERT_OK(hps_sampler_set(s, "n_startup_trials", "auto"));
+    ASSERT_OK(hps_sampler_set(s, "n_startup_trials", "0"));
+    ASSERT_OK(hps_sampler_set(s, "deterministic_objective", "true"));
+    ASSERT_OK(hps_sampler_set(s, "deterministic_objective", "no"));
+    ASSERT_OK(hps_sampler_set(s, "n_candidates", "16"));
+    ASSERT_OK(hps_sampler_set(s, "n_local_search", "0"));
+    ASSERT_OK(hps_sampler_set(s, "max_observations", "2000"));
+    ASSERT_OK(hps_sampler_set(s, "output_transform", "standardize"));
+    const char *bad[][2] = {{"n_startup_trials", "-1"}, {"n_startup_trials", "five"},
+                            {"n_startup_trials", "99999999999"}, {"n_startup_trials", ""},
+                            {"deterministic_objective", "maybe"}, {"n_candidates", "0"},
+                            {"n_candidates", "15"}, {"n_candidates", "1e3"},
+                            {"n_local_search", "65"}, {"max_observations", "15"},
+                            {"max_observations", "2001"}, {"output_transform", "rank"},
+                            {"no_such_option", "1"}, {"seed", "-3"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(hps_sampler_set(s, bad[i][0], bad[i][1]), HPS_ERR_INVALID);
+        /* the message names what was wrong */
+        assert_non_null(strstr(hps_sampler_errmsg(s), bad[i][0]));
+    }
+    assert_int_equal(hps_sampler_set(s, NULL, "1"), HPS_ERR_INVALID);
+    hps_sampler_free(s);
+    hps_sampler_free(NULL);
+}
+
+/* The suggestions of two studies, trial by trial, parameter by parameter. */
+static double quadratic_2d(hps_trial *t, double *x, double *y)
+{
+    ASSERT_OK(hps_trial_suggest_float(t, "x", -2, 3, 0, 0, x));
+    ASSERT_OK(hps_trial_suggest_float(t, "y", 1e-3, 10, 0, HPS_LOG, y));
+    double ly = log10(*y);
+    return (*x - 0.7) * (*x - 0.7) + (ly - 0.2) * (ly - 0.2);
+}
+
+static void test_startup_is_sobol_and_deterministic(void **state)
+{
+    (void)state;
+    const char *opts[] = {"n_startup_trials", "4", NULL};
+    hps_study *a = gp_study("7", opts, HPS_MINIMIZE), *b = gp_study("7", opts, HPS_MINIMIZE);
+    hps_study *sobol;
+    hps_direction dir = HPS_MINIMIZE;
+    char err[256];
+    ASSERT_OK(hps_study_open(":memory:", "s", HPS_OPEN_CREATE, &dir, 1, &sobol, err, sizeof err));
+    hps_sampler *ss;
+    ASSERT_OK(hps_sampler_new("sobol", &ss, err, sizeof err));
+    ASSERT_OK(hps_sampler_set(ss, "seed", "7"));
+    ASSERT_OK(hps_study_set_sampler(sobol, ss));
+    for (int i = 0; i < 14; i++) {
+        hps_trial *ta, *tb, *ts;
+        ASSERT_OK(hps_study_ask(a, &ta));
+        ASSERT_OK(hps_study_ask(b, &tb));
+        ASSERT_OK(hps_study_ask(sobol, &ts));
+        double xa, ya, xb, yb, xs, ys;
+        double fa = quadratic_2d(ta, &xa, &ya), fb = quadratic_2d(tb, &xb, &yb);
+        double fs = quadratic_2d(ts, &xs, &ys);
+        /* a fixed seed gives the same study twice */
+        assert_true(xa == xb && ya == yb);
+        if (i < 4) /* start-up: the Sobol sampler's points */
+            assert_true(xa == xs && ya == ys);
+        else if (i == 4) /* the model's first point is not the next Sobol point */
+            assert_false(xa == xs && ya == ys);
+        ASSERT_OK(hps_trial_tell(ta, HPS_COMPLETE, fa));
+        ASSERT_OK(hps_trial_tell(tb, HPS_COMPLETE, fb));
+        ASSERT_OK(hps_trial_tell(ts, HPS_COMPLETE, fs));
+        hps_trial_free(ta);
+        hps_trial_free(tb);
+        hps_trial_free(ts);
+    }
+    /* and the model has found the bowl: 14 trials on a 2-D quadratic */
+    const hps_frozen *best;
+    ASSERT_OK(hps_study_best_trial(a, &best));
+    assert_true(hps_frozen_value(best, 0) < 0.05);
+    hps_study_close(a);
+    hps_study_close(b);
+    hps_study_close(sobol);
+}
+
+/* Declares a mixed space with every kind of parameter; fails the test on an invalid
+ * value; returns a smooth objective. */
+static double mixed_space(hps_trial *t)
+{
+    double f, lf, sf, lsf;
+    int64_t i, li, si, big;
+    size_t c, c1;
+    hps_value choices[4] = {{.type = HPS_VALUE_STRING, .u.s = "a"},
+                            {.type = HPS_VALUE_INT, .u.i = 3},
+                            {.type = HPS_VALUE_FLOAT, .u.f = 0.5},
+                            {.type = HPS_VALUE_BOOL, .u.b = 1}};
+    ASSERT_OK(hps_trial_suggest_float(t, "f", -1, 1, 0, 0, &f));
+    ASSERT_OK(hps_trial_suggest_float(t, "lf", 1e-6, 1e-1, 0, HPS_LOG, &lf));
+    ASSERT_OK(hps_trial_suggest_float(t, "sf", 0.1, 0.7, 0.2, 0, &sf));
+    ASSERT_OK(hps_trial_suggest_float(t, "lsf", 1, 1000, 0.5, HPS_LOG, &lsf));
+    ASSERT_OK(hps_trial_suggest_int(t, "i", -3, 4, 1, 0, &i));
+    ASSERT_OK(hps_trial_suggest_int(t, "li", 1, 1024, 1, HPS_LOG, &li));
+    ASSERT_OK(hps_trial_suggest_int(t, "si", 0, 100, 10, 0, &si));
+    ASSERT_OK(hps_trial_suggest_int(t, "big", 0, 1000000000, 1, 0, &big));
+    ASSERT_OK(hps_trial_suggest_categorical(t, "c", choices, 4, &c));
+    ASSERT_OK(hps_trial_suggest_categorical(t, "c1", choices, 1, &c1));
+    assert_true(f >= -1 && f <= 1);
+    assert_true(lf >= 1e-6 && lf <= 1e-1);
+    assert_true(sf >= 0.1 - 1e-12 && sf <= 0.7 + 1e-12);
+    assert_true(fabs(fmod(sf - 0.1 + 1e-9, 0.2)) < 1e-6);
+    assert_true(lsf >= 1 && lsf <= 1000 && fabs(lsf * 2 - nearbyint(lsf * 2)) < 1e-9);
+    assert_true(i >= -3 && i <= 4);
+    assert_true(li >= 1 && li <= 1024);
+    assert_true(si >= 0 && si <= 100 && si % 10 == 0);
+    assert_true(big >= 0 && big <= 1000000000);
+    assert_true(c < 4 && c1 == 0);
+    /* every stored internal value belongs to its distribution */
+    const hps_frozen *rec = hps_trial_frozen(t);
+    for (size_t k = 0; k < hps_frozen_n_params(rec); k++) {
+        const hps_dist *dist = hps_frozen_param_dist(rec, k);
+        double v = hps_frozen_param_internal(rec, k);
+        assert_true(isfinite(v));
+        assert_true(hps_dist_contains(dist, v));
+    }
+    return f * f + log10(lf / 1e-3) * log10(lf / 1e-3) + sf + (double)((i - 2) * (i - 2)) +
+           (double)c * 0.2 + log2((double)li) / 10 + (double)si / 100 + (double)big * 1e-9;
+}
+
+static void test_mixed_space_suggestions_valid(void **state)
+{
+    (void)state;
+    const char *opts[] = {"n_startup_trials", "3", "n_candidates", "256", NULL};
+    hps_study *study = gp_study("11", opts, HPS_MINIMIZE);
+    for (int n = 0; n < 22; n++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        double f = mixed_space(t);
+        if (n > 3) /* past start-up the model chose the relative space jointly */
+            assert_true(t->n_relative > 0);
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, f));
+        hps_trial_free(t);
+    }
+    hps_study_close(study);
+}
+
+/* Asks one trial of the 2-D space and tells it `value` (or FAIL when fail is set). */
+static void run_one(hps_study *study, double value, hps_trial_state state_told, double *x,
+                    double *y)
+{
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    double xx, yy;
+    quadratic_2d(t, &xx, &yy);
+    assert_true(isfinite(xx) && isfinite(yy));
+    assert_true(xx >= -2 && xx <= 3 && yy >= 1e-3 && yy <= 10);
+    if (x != NULL)
+        *x = xx;
+    if (y != NULL)
+        *y = yy;
+    if (state_told == HPS_PRUNED) {
+        ASSERT_OK(hps_trial_report(t, 0, value));
+        ASSERT_OK(hps_trial_tell_values(t, HPS_PRUNED, NULL, 0));
+    } else {
+        ASSERT_OK(hps_trial_tell(t, state_told, value));
+    }
+    hps_trial_free(t);
+}
+
+static void test_ill_conditioned_histories(void **state)
+{
+    (void)state;
+    const char *opts[] = {"n_startup_trials", "2", "n_candidates", "128", NULL};
+    const char *det_opts[] = {"n_startup_trials", "2", "n_candidates", "128",
+                              "deterministic_objective", "true", NULL};
+    /* 1. one distinct point, enqueued five times */
+    for (int det = 0; det < 2; det++) {
+        hps_study *study = gp_study("1", det ? det_opts : opts, HPS_MINIMIZE);
+        for (int i = 0; i < 5; i++) {
+            ASSERT_OK(hps_study_enqueue(study, "{\"x\": 0.5, \"y\": 1.0}", NULL));
+            run_one(study, 2.0 + 0.01 * i, HPS_COMPLETE, NULL, NULL);
+        }
+        double x, y;
+        run_one(study, 1.0, HPS_COMPLETE, &x, &y);
+        /* with nothing else known, the model looks elsewhere */
+        assert_false(x == 0.5 && y == 1.0);
+        hps_study_close(study);
+    }
+    /* 2. a constant objective, duplicates included */
+    hps_study *study = gp_study("2", opts, HPS_MINIMIZE);
+    for (int i = 0; i < 3; i++) {
+        ASSERT_OK(hps_study_enqueue(study, "{\"x\": 1.5, \"y\": 0.1}", NULL));
+        run_one(study, 3.0, HPS_COMPLETE, NULL, NULL);
+    }
+    for (int i = 0; i < 6; i++)
+        run_one(study, 3.0, HPS_COMPLETE, NULL, NULL);
+    hps_study_close(study);
+    /* 3. values of 1e12 and beyond, +-inf, a pruned NaN */
+    study = gp_study("3", opts, HPS_MAXIMIZE);
+    const double values[] = {1e12, 1e12 + 1, -1e300, 1e12 + 5, INFINITY, 0.5, -INFINITY,
+                             NAN, 1e12 + 2, DBL_MAX};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        if (values[i] != values[i])
+            run_one(study, NAN, HPS_PRUNED, NULL, NULL); /* a diverged report, then pruned */
+        else
+            run_one(study, values[i], i % 4 == 3 ? HPS_PRUNED : HPS_COMPLETE, NULL, NULL);
+    }
+    for (int i = 0; i < 3; i++)
+        run_one(study, 1e12 - i, HPS_COMPLETE, NULL, NULL);
+    hps_study_close(study);
+    /* 4. tiny differences on a huge offset, deterministic: the model still works */
+    study = gp_study("4", det_opts, HPS_MINIMIZE);
+    for (int i = 0; i < 10; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        double x, y;
+        double f = quadratic_2d(t, &x, &y);
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 1e12 + f * 1e-3));
+        hps_trial_free(t);
+    }
+    hps_study_close(study);
+}
+
+static void test_pending_trials_spread(void **state)
+{
+    (void)state;
+    const char *opts[] = {"n_startup_trials", "5", NULL};
+    for (int suggest_first = 0; suggest_first < 2; suggest_first++) {
+        hps_study *study = gp_study("5", opts, HPS_MINIMIZE);
+        for (int i = 0; i < 8; i++) {
+            hps_trial *t;
+            ASSERT_OK(hps_study_ask(study, &t));
+            double x, y;
+            double f = quadratic_2d(t, &x, &y);
+            ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, f));
+            hps_trial_free(t);
+        }
+        /* q = 4 asks before any tell: either suggesting right after each ask, or all
+         * asks first (the joint values then exist only in the live trials) */
+        hps_trial *ts[4];
+        double xs[4], ys[4];
+        for (int q = 0; q < 4; q++) {
+            ASSERT_OK(hps_study_ask(study, &ts[q]));
+            if (suggest_first)
+                quadratic_2d(ts[q], &xs[q], &ys[q]);
+        }
+        for (int q = 0; q < 4; q++) {
+            if (!suggest_first)
+                quadratic_2d(ts[q], &xs[q], &ys[q]);
+            assert_true(ts[q]->n_relative > 0);
+        }
+        for (int p = 0; p < 4; p++)
+            for (int q = p + 1; q < 4; q++)
+                if (fabs(xs[p] - xs[q]) < 1e-3 && fabs(log(ys[p] / ys[q])) < 1e-3)
+                    fail_msg("asks %d and %d gave the same point (%g, %g)", p, q, xs[p], ys[p]);
+        for (int q = 0; q < 4; q++) {
+            ASSERT_OK(hps_trial_tell(ts[q], HPS_COMPLETE, 1.0));
+            hps_trial_free(ts[q]);
+        }
+        hps_study_close(study);
+    }
+}
+
+static void test_enqueued_and_multi_objective(void **state)
+{
+    (void)state;
+    const char *opts[] = {"n_startup_trials", "3", NULL};
+    hps_study *study = gp_study("9", opts, HPS_MINIMIZE);
+    /* enqueued trials are observations like any other: three of them end start-up */
+    const char *seeds[3] = {"{\"x\": 0.0, \"y\": 0.01}", "{\"x\": 2.0, \"y\": 5.0}",
+                            "{\"x\": -1.0, \"y\": 0.5}"};
+    for (int i = 0; i < 3; i++) {
+        ASSERT_OK(hps_study_enqueue(study, seeds[i], NULL));
+        run_one(study, (double)i, HPS_COMPLETE, NULL, NULL);
+    }
+    hps_trial *modelled;
+    ASSERT_OK(hps_study_ask(study, &modelled));
+    assert_true(modelled->n_relative == 2);
+    double mx, my;
+    ASSERT_OK(hps_trial_tell(modelled, HPS_COMPLETE, quadratic_2d(modelled, &mx, &my)));
+    hps_trial_free(modelled);
+    /* a partly enqueued trial: x is fixed, y comes from the model */
+    ASSERT_OK(hps_study_enqueue(study, "{\"x\": -1.25}", NULL));
+    double x, y;
+    run_one(study, 0.1, HPS_COMPLETE, &x, &y);
+    assert_true(x == -1.25);
+    hps_study_close(study);
+
+    /* two objectives: Sobol for every trial, never the model */
+    hps_direction dirs[2] = {HPS_MINIMIZE, HPS_MAXIMIZE};
+    hps_study *mo;
+    char err[256];
+    ASSERT_OK(hps_study_open(":memory:", "mo", HPS_OPEN_CREATE, dirs, 2, &mo, err, sizeof err));
+    hps_sampler *s;
+    ASSERT_OK(hps_sampler_new("gp", &s, err, sizeof err));
+    ASSERT_OK(hps_study_set_sampler(mo, s));
+    for (int i = 0; i < 12; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(mo, &t));
+        quadratic_2d(t, &x, &y);
+        assert_int_equal(t->n_relative, 0);
+        double v[2] = {x, y};
+        ASSERT_OK(hps_trial_tell_values(t, HPS_COMPLETE, v, 2));
+        hps_trial_free(t);
+    }
+    hps_study_close(mo);
+}
+
+/* Every allocation of a joint sample failing in turn: an error or a result, never a
+ * crash, a leak (ASan) or a NaN. */
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    const char *opts[] = {"n_startup_trials", "3", "n_candidates", "64", "n_local_search", "2",
+                          NULL};
+    hps_study *study = gp_study("13", opts, HPS_MINIMIZE);
+    for (int i = 0; i < 8; i++)
+        run_one(study, (double)((i * 7) % 5), HPS_COMPLETE, NULL, NULL);
+    hps_trial *pending;
+    ASSERT_OK(hps_study_ask(study, &pending)); /* a pending trial to fantasize */
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    hps_history h;
+    ASSERT_OK(hps_history_collect(study, t, &h));
+    assert_int_equal(h.space.n, 2);
+    int ok_seen = 0;
+    for (unsigned long k = 1; k < 400; k++) {
+        double values[2] = {NAN, NAN};
+        hps_mem_fail_after(k);
+        hps_status rc = hps_gp_sampler_ops.sample_relative(study->sampler, study, t, &h, values);
+        hps_mem_fail_after(0);
+        if (rc == HPS_OK) {
+            assert_true(isfinite(values[0]) && isfinite(values[1]));
+            ok_seen = 1;
+            break;
+        }
+        assert_int_equal(rc, HPS_ERR_NOMEM);
+    }
+    assert_true(ok_seen);
+    hps_history_clear(&h);
+    hps_trial_free(t);
+    hps_trial_free(pending);
+    hps_study_close(study);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kernel_values),
+        cmocka_unit_test(test_kernel_gradient_fd),
+        cmocka_unit_test(test_likelihood_gradient_fd),
+        cmocka_unit_test(test_posterior_hand_worked),
+        cmocka_unit_test(test_append_equals_refactor),
+        cmocka_unit_test(test_log_h),
+        cmocka_unit_test(test_cholesky_jitter),
+        cmocka_unit_test(test_transform),
+        cmocka_unit_test(test_options),
+        cmocka_unit_test(test_startup_is_sobol_and_deterministic),
+        cmocka_unit_test(test_mixed_space_suggestions_valid),
+        cmocka_unit_test(test_ill_conditioned_histories),
+        cmocka_unit_test(test_pending_trials_spread),
+        cmocka_unit_test(test_enqueued_and_multi_objective),
+        cmocka_unit_test(test_out_of_memory),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
