@@ -36,6 +36,13 @@ static void study_free(hps_study *study)
     hps_mem_free(study->cache);
     /* Trial handles should be freed before their study; the live list only points. */
     hps_mem_free(study->live);
+    for (size_t i = 0; i < study->space_n; i++) {
+        hps_mem_free(study->space_names[i]);
+        hps_dist_clear(&study->space_dists[i]);
+    }
+    hps_mem_free(study->space_names);
+    hps_mem_free(study->space_dists);
+    hps_mem_free(study->space_seen);
     hps_sampler_free(study->sampler);
     hps_pruner_free(study->pruner);
     hps_storage_close(study->storage);

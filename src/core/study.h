@@ -35,6 +35,15 @@ struct hps_study {
     size_t n_cache, cap_cache;
     int64_t synced_seq;
 
+    /* the relative search space, kept up to date one finished trial at a time
+     * (samplers/history.c): owned copies, and which cache slots were folded in */
+    char **space_names;
+    hps_dist *space_dists;
+    size_t space_n;
+    int space_started;
+    unsigned char *space_seen;
+    size_t cap_seen;
+
     /* trial handles of this study that are alive (asked here, not yet freed) */
     hps_trial **live;
     size_t n_live, cap_live;

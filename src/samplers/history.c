@@ -31,19 +31,52 @@ void hps_history_clear(hps_history *h)
     memset(h, 0, sizeof *h);
 }
 
-/* Narrows the space to the parameters `rec` has with the same distributions. */
-static void intersect(hps_space *space, const hps_frozen *rec)
+/* The parameter of `rec` named like space entry i, looked up at the same position
+ * first: trials of one study nearly always suggest in the same order. */
+static const hps_param_rec *find_at(const hps_frozen *rec, size_t i, const char *name)
 {
+    if (i < rec->n_params && strcmp(rec->params[i].name, name) == 0)
+        return &rec->params[i];
+    return hps_rec_find_param(rec, name);
+}
+
+/* Folds one finished trial into the study's space: the first one sets it, the others
+ * narrow it to the parameters they have with the same distributions. Finished trials
+ * never change their parameters, so each is folded in once. */
+static int fold_into_space(hps_study *study, const hps_frozen *rec)
+{
+    if (!study->space_started) {
+        study->space_names = hps_mem_calloc(rec->n_params + 1, sizeof *study->space_names);
+        study->space_dists = hps_mem_calloc(rec->n_params + 1, sizeof *study->space_dists);
+        if (study->space_names == NULL || study->space_dists == NULL)
+            return -1;
+        for (size_t k = 0; k < rec->n_params; k++) {
+            study->space_names[k] = hps_mem_strdup(rec->params[k].name);
+            if (study->space_names[k] == NULL ||
+                hps_dist_copy(&study->space_dists[k], &rec->params[k].dist) != 0) {
+                hps_mem_free(study->space_names[k]);
+                study->space_n = k;
+                return -1;
+            }
+            study->space_n = k + 1;
+        }
+        study->space_started = 1;
+        return 0;
+    }
     size_t kept = 0;
-    for (size_t i = 0; i < space->n; i++) {
-        const hps_param_rec *p = hps_rec_find_param(rec, space->names[i]);
-        if (p == NULL || !hps_dist_equal(&p->dist, space->dists[i]))
+    for (size_t i = 0; i < study->space_n; i++) {
+        const hps_param_rec *p = find_at(rec, i, study->space_names[i]);
+        if (p == NULL || !hps_dist_equal(&p->dist, &study->space_dists[i])) {
+            hps_mem_free(study->space_names[i]);
+            hps_dist_clear(&study->space_dists[i]);
             continue;
-        space->names[kept] = space->names[i];
-        space->dists[kept] = space->dists[i];
+        }
+        study->space_names[kept] = study->space_names[i];
+        study->space_dists[kept] = study->space_dists[i];
         kept++;
     }
-    space->n = kept;
+    study->space_n = kept;
+    return 0;
 }
 
 static int add_pending(hps_history *h, size_t *cap, const hps_frozen *rec)
@@ -67,26 +100,23 @@ hps_status hps_history_collect(hps_study *study, const hps_trial *asking, hps_hi
     if (h->finished == NULL)
         goto oom;
     size_t cap_pending = 0;
-    int space_started = 0;
+    size_t old_cap = study->cap_seen;
+    void *seen = study->space_seen;
+    if (hps_mem_grow(&seen, &study->cap_seen, n + 1, 1) != 0)
+        goto oom;
+    study->space_seen = seen;
+    if (study->cap_seen > old_cap) /* slots of trials not seen before */
+        memset(study->space_seen + old_cap, 0, study->cap_seen - old_cap);
     for (size_t i = 0; i < n; i++) {
         const hps_frozen *rec = study->cache[i];
         if (rec == NULL)
             continue;
         if (rec->state == HPS_COMPLETE || (rec->state == HPS_PRUNED && rec->n_values > 0)) {
             h->finished[h->n_finished++] = rec;
-            if (!space_started) {
-                space_started = 1;
-                h->space.names = hps_mem_calloc(rec->n_params + 1, sizeof *h->space.names);
-                h->space.dists = hps_mem_calloc(rec->n_params + 1, sizeof *h->space.dists);
-                if (h->space.names == NULL || h->space.dists == NULL)
+            if (!study->space_seen[i]) {
+                if (fold_into_space(study, rec) != 0)
                     goto oom;
-                for (size_t k = 0; k < rec->n_params; k++) {
-                    h->space.names[k] = rec->params[k].name;
-                    h->space.dists[k] = &rec->params[k].dist;
-                }
-                h->space.n = rec->n_params;
-            } else {
-                intersect(&h->space, rec);
+                study->space_seen[i] = 1;
             }
             continue;
         }
@@ -103,6 +133,15 @@ hps_status hps_history_collect(hps_study *study, const hps_trial *asking, hps_hi
         if (add_pending(h, &cap_pending, best) != 0)
             goto oom;
     }
+    h->space.names = hps_mem_calloc(study->space_n + 1, sizeof *h->space.names);
+    h->space.dists = hps_mem_calloc(study->space_n + 1, sizeof *h->space.dists);
+    if (h->space.names == NULL || h->space.dists == NULL)
+        goto oom;
+    for (size_t k = 0; k < study->space_n; k++) {
+        h->space.names[k] = study->space_names[k];
+        h->space.dists[k] = &study->space_dists[k];
+    }
+    h->space.n = study->space_n;
     /* Live trials created after the sync above. */
     for (size_t k = 0; k < study->n_live; k++) {
         const hps_trial *t = study->live[k];
