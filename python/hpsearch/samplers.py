@@ -1,14 +1,16 @@
 """Samplers, as in ``optuna.samplers``: what decides a trial's parameter values.
 
 Each sampler here is a description the C engine turns into its own sampler when a study
-opens; the sampling itself runs in C. Available: :class:`RandomSampler`,
-:class:`GridSampler`, :class:`QMCSampler` (Sobol). A study without a sampler samples at
-random (Optuna's default is TPE, which hpsearch does not have yet).
+opens; the sampling itself runs in C. Available: :class:`AutoSampler` (the default: it
+picks the strategy per trial and records it in ``trial.system_attrs["sampler"]``),
+:class:`GPSampler` (Bayesian optimization), :class:`TPESampler`, :class:`CmaEsSampler`,
+:class:`RandomSampler`, :class:`GridSampler` and :class:`QMCSampler` (Sobol).
 """
 import warnings
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-__all__ = ["BaseSampler", "RandomSampler", "GridSampler", "QMCSampler"]
+__all__ = ["BaseSampler", "AutoSampler", "GPSampler", "TPESampler", "CmaEsSampler",
+           "RandomSampler", "GridSampler", "QMCSampler"]
 
 GridValueType = Union[str, float, int, bool, None]
 
@@ -127,11 +129,144 @@ class QMCSampler(BaseSampler):
         return f"QMCSampler(scramble={self._scramble!r}, seed={self._seed!r})"
 
 
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _unsupported(name: str, value: Any, default: Any, sampler: str) -> None:
+    if value is not default and value != default:
+        raise NotImplementedError(f"{sampler}: {name}={value!r} is not supported by hpsearch")
+
+
+class AutoSampler(BaseSampler):
+    """Chooses the search strategy for each trial from the space, the budget and what
+    the study has seen: Sobol points to start, the Gaussian-process sampler for numeric
+    spaces of up to about 20 parameters, TPE for large, conditional or mostly
+    categorical spaces, CMA-ES for long continuous runs. Each trial records the strategy
+    that drew it in ``system_attrs["sampler"]``. The default sampler of a study."""
+
+    def __init__(self, seed: Optional[int] = None) -> None:
+        self._options = _seed_option(seed)
+        self._seed = seed
+
+    def _engine_spec(self) -> _EngineSpec:
+        return ("auto", dict(self._options), None)
+
+    def __repr__(self) -> str:
+        return f"AutoSampler(seed={self._seed!r})"
+
+
+class GPSampler(BaseSampler):
+    """Bayesian optimization with a Gaussian process (Matern-5/2 kernel with one
+    lengthscale per parameter, hyperparameters fitted by maximum a posteriori), log
+    expected improvement optimized by quasi-random candidates and L-BFGS, trials still
+    running fantasized so parallel workers get distinct points. As the newest Optuna's
+    GPSampler: ``n_startup_trials`` Sobol points first ("auto" ties them to the number of
+    parameters), ``deterministic_objective`` drops the noise term."""
+
+    def __init__(self, *, seed: Optional[int] = None, independent_sampler: Any = None,
+                 n_startup_trials: Union[int, str] = "auto",
+                 deterministic_objective: bool = False) -> None:
+        if independent_sampler is not None:
+            warnings.warn("GPSampler ignores independent_sampler: parameters outside the "
+                          "modelled space are drawn at random")
+        if n_startup_trials != "auto" and (isinstance(n_startup_trials, bool) or
+                                           not isinstance(n_startup_trials, int) or
+                                           n_startup_trials < 0):
+            raise ValueError(f"n_startup_trials must be 'auto' or an int >= 0, "
+                             f"got {n_startup_trials!r}")
+        self._options = {"n_startup_trials": str(n_startup_trials),
+                         "deterministic_objective": _bool(deterministic_objective),
+                         **_seed_option(seed)}
+        self._seed = seed
+
+    def _engine_spec(self) -> _EngineSpec:
+        return ("gp", dict(self._options), None)
+
+    def __repr__(self) -> str:
+        return f"GPSampler(seed={self._seed!r})"
+
+
+class TPESampler(BaseSampler):
+    """Tree-structured Parzen estimator with Optuna's options and the newest Optuna's
+    defaults (multivariate and constant liar on). ``gamma`` and ``weights`` take the
+    engine's named rules ("default", "hyperopt" / "default", "uniform") or, for gamma, a
+    fraction; Python callables cannot cross into the C engine."""
+
+    def __init__(self, consider_prior: bool = True, prior_weight: float = 1.0,
+                 consider_magic_clip: bool = True, consider_endpoints: bool = False,
+                 n_startup_trials: int = 10, n_ei_candidates: int = 24,
+                 gamma: Union[str, float, None] = None, weights: Optional[str] = None,
+                 seed: Optional[int] = None, *, multivariate: bool = True, group: bool = False,
+                 warn_independent_sampling: bool = True, constant_liar: bool = True,
+                 constraints_func: Any = None) -> None:
+        if constraints_func is not None:
+            raise NotImplementedError("TPESampler: constraints_func is not supported by hpsearch")
+        for name, value in (("gamma", gamma), ("weights", weights)):
+            if callable(value):
+                raise TypeError(f"TPESampler: {name} must be a name or a number here (the "
+                                "sampler runs in C and cannot call Python functions)")
+        self._options = {
+            "consider_prior": _bool(consider_prior), "prior_weight": repr(float(prior_weight)),
+            "consider_magic_clip": _bool(consider_magic_clip),
+            "consider_endpoints": _bool(consider_endpoints),
+            "n_startup_trials": str(int(n_startup_trials)),
+            "n_ei_candidates": str(int(n_ei_candidates)),
+            "multivariate": _bool(multivariate), "group": _bool(group),
+            "constant_liar": _bool(constant_liar), **_seed_option(seed)}
+        if gamma is not None:
+            self._options["gamma"] = gamma if isinstance(gamma, str) else repr(float(gamma))
+        if weights is not None:
+            self._options["weights"] = str(weights)
+        self._seed = seed
+
+    def _engine_spec(self) -> _EngineSpec:
+        return ("tpe", dict(self._options), None)
+
+    def __repr__(self) -> str:
+        return f"TPESampler(seed={self._seed!r})"
+
+
+class CmaEsSampler(BaseSampler):
+    """CMA-ES (with IPOP restarts and the margin for integers by default) over the
+    numeric parameters; categoricals are sampled independently, as Optuna does.
+    ``sigma0`` is a fraction of each parameter's range (default 1/6), not Optuna's
+    absolute step: the engine works in the unit cube of the space."""
+
+    def __init__(self, x0: Optional[Dict[str, Any]] = None, sigma0: Optional[float] = None,
+                 n_startup_trials: int = 0, independent_sampler: Any = None,
+                 warn_independent_sampling: bool = True, seed: Optional[int] = None, *,
+                 consider_pruned_trials: bool = False, restart_strategy: Optional[str] = "ipop",
+                 popsize: Optional[int] = None, inc_popsize: int = 2,
+                 use_separable_cma: bool = False, source_trials: Any = None,
+                 with_margin: bool = True, lr_adapt: bool = False) -> None:
+        _unsupported("x0", x0, None, "CmaEsSampler")
+        _unsupported("consider_pruned_trials", consider_pruned_trials, False, "CmaEsSampler")
+        _unsupported("use_separable_cma", use_separable_cma, False, "CmaEsSampler")
+        _unsupported("source_trials", source_trials, None, "CmaEsSampler")
+        _unsupported("lr_adapt", lr_adapt, False, "CmaEsSampler")
+        self._options = {"n_startup_trials": str(int(n_startup_trials)),
+                         "restart_strategy": restart_strategy or "none",
+                         "inc_popsize": str(int(inc_popsize)),
+                         "with_margin": _bool(with_margin), **_seed_option(seed)}
+        if sigma0 is not None:
+            self._options["sigma0"] = repr(float(sigma0))
+        if popsize is not None:
+            self._options["popsize"] = str(int(popsize))
+        self._seed = seed
+
+    def _engine_spec(self) -> _EngineSpec:
+        return ("cmaes", dict(self._options), None)
+
+    def __repr__(self) -> str:
+        return f"CmaEsSampler(seed={self._seed!r})"
+
+
 def _spec_of(sampler: Any) -> _EngineSpec:
     if sampler is None:
-        return RandomSampler()._engine_spec()
+        return AutoSampler()._engine_spec()
     if not isinstance(sampler, BaseSampler):
         raise TypeError(
             f"{type(sampler).__module__}.{type(sampler).__name__} is not an hpsearch sampler; "
-            "use hpsearch.samplers.RandomSampler, GridSampler or QMCSampler")
+            "use one of hpsearch.samplers.__all__")
     return sampler._engine_spec()

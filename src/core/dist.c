@@ -4,6 +4,7 @@
 #include "core/mem.h"
 #include "core/value.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -332,7 +333,13 @@ double hps_dist_from_unit(const hps_dist *dist, double u)
         } else {
             discrete_log_bounds(dist, &lo, &hi);
         }
-        return hps_dist_snap(dist, exp(lo + u * (hi - lo)));
+        double x = exp(lo + u * (hi - lo));
+        /* exp(log(b)) can miss b by an ulp or two: at the ends, the bounds as given */
+        if (fabs(x - dist->low) <= 8 * DBL_EPSILON * dist->low)
+            x = dist->low;
+        else if (fabs(x - dist->high) <= 8 * DBL_EPSILON * dist->high)
+            x = dist->high;
+        return hps_dist_snap(dist, x);
     }
     if (dist->step == 0)
         return hps_dist_snap(dist, dist->low + u * (dist->high - dist->low));

@@ -667,9 +667,10 @@ def test_trials_dataframe_columns():
 
     study.optimize(objective, n_trials=3)
     df = study.trials_dataframe()
+    # the default AutoSampler records which strategy drew each trial (a system attribute)
     assert list(df.columns) == ["number", "value", "datetime_start", "datetime_complete",
                                 "duration", "params_c", "params_n", "params_x", "user_attrs_u",
-                                "state"]
+                                "system_attrs_sampler", "state"]
     assert list(df["state"]) == ["COMPLETE"] * 3
     assert isinstance(df, pd.DataFrame)
     multi = study.trials_dataframe(multi_index=True)
