@@ -140,18 +140,33 @@ void hps_free(void *ptr);
 
 /* ---- samplers -------------------------------------------------------------------
  * A sampler decides parameter values. Create one by name, set options by name, then
- * hand it to a study (which takes ownership). Names:
+ * hand it to a study (which takes ownership). Every sampler takes `seed` (uint64).
  *   "random"  independent uniform / log-uniform sampling.
- *             options: seed (uint64)
  *   "grid"    every combination of per-parameter value lists, each exactly once across
  *             all workers of a study; the study ends (HPS_DONE) when the grid is
  *             exhausted. Parameters are added with hps_sampler_grid_add.
- *             options: seed (uint64), shuffle ("true"/"false": seeded random order)
+ *             options: shuffle ("true"/"false": a seeded random order)
  *   "sobol"   scrambled Sobol low-discrepancy sequence (Joe-Kuo directions), one
  *             dimension per parameter in the order a trial suggests them.
- *             options: seed (uint64), scramble ("true"/"false", default true)
- * With a seed, a sampler's suggestions depend only on the seed, the trial number and
- * the parameter, so parallel workers with one seed reproduce a sequential run. */
+ *             options: scramble ("true"/"false", default true)
+ *   "gp"      Bayesian optimization: a Gaussian process (Matern-5/2, one lengthscale
+ *             per parameter, MAP-fitted) and log expected improvement; running trials
+ *             are fantasized so parallel workers get distinct points.
+ *             options: n_startup_trials ("auto" = 2d+1 in [4, 10] Sobol points),
+ *             deterministic_objective, n_candidates, n_local_search,
+ *             max_observations, output_transform ("robust"/"standardize")
+ *   "tpe"     tree-structured Parzen estimator, Optuna's semantics and options:
+ *             n_startup_trials, n_ei_candidates, gamma, prior_weight, consider_prior,
+ *             consider_magic_clip, consider_endpoints, multivariate (default true),
+ *             group, constant_liar (default true), weights, bandwidth
+ *   "cmaes"   CMA-ES over the numeric parameters (categoricals sampled independently):
+ *             sigma0 (fraction of each range), popsize, inc_popsize, n_startup_trials,
+ *             restart_strategy ("ipop" default, "bipop", "none"), with_margin
+ *   "auto"    picks one of the above for each trial from the space, the budget and the
+ *             history, and records it in the trial's system attribute "sampler".
+ * Random, grid and Sobol suggestions depend only on the seed, the trial number and the
+ * parameter, so parallel workers with one seed reproduce a sequential run; the model-
+ * based samplers are deterministic for a seed and a given order of results. */
 typedef struct hps_sampler hps_sampler;
 
 hps_status hps_sampler_new(const char *name, hps_sampler **out, char *errbuf, size_t errlen);
