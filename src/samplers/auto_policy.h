@@ -30,10 +30,11 @@ typedef struct auto_inputs {
 } auto_inputs;
 
 /* Switching points, measured with bench/ (see bench/README.md). */
-#define AUTO_GP_MAX_DIMS 20           /* beyond: TPE (GP fits get slow and vague) */
-#define AUTO_CATEGORICAL_SHARE 0.5    /* at least this share categorical: TPE */
-#define AUTO_LONG_RUN 1000            /* budgets at least this long and continuous ... */
-#define AUTO_CMAES_AFTER 400          /* ... hand over to CMA-ES after this many trials */
+#define AUTO_GP_MAX_DIMS 20  /* beyond: TPE (GP fits get slow and vague) */
+#define AUTO_LONG_RUN 1000   /* budgets at least this long and continuous ... */
+#define AUTO_CMAES_AFTER 400 /* ... hand over to CMA-ES after this many trials, where a GP
+                                ask costs ~50 ms and grows (bench/gp.md) while CMA-ES stays
+                                flat (bench/tpe_cmaes.md) */
 
 typedef struct auto_decision {
     auto_strategy strategy;

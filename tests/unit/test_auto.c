@@ -30,14 +30,15 @@ static void test_decision_table(void **state)
         /* the seed's grid: 18 cells, budget 20, the CLI can enumerate it */
         {{.n_categorical = 3, .grid_size = 18, .budget = 20, .can_grid = 1}, AUTO_GRID, "fits the budget"},
         /* the same grid without a budget, or a budget below it: not exhaustive */
-        {{.n_categorical = 3, .grid_size = 18, .budget = 0, .can_grid = 1}, AUTO_TPE, "categorical"},
+        {{.n_categorical = 3, .grid_size = 18, .budget = 0, .can_grid = 1}, AUTO_GP, "Bayesian"},
         {{.n_float = 2, .n_int = 1, .grid_size = 500, .budget = 100, .can_grid = 1}, AUTO_GP, "Bayesian"},
         /* the auto sampler itself cannot enumerate a grid */
         {{.n_int = 2, .grid_size = 10, .budget = 50, .can_grid = 0}, AUTO_GP, "Gaussian process"},
         {{.budget = 50}, AUTO_SOBOL, "Nothing is known"},
-        {{.n_float = 3, .conditional = 1}, AUTO_TPE, "conditional"},
+        /* bench/: the GP matched or beat TPE on conditional and categorical-heavy spaces */
+        {{.n_float = 3, .conditional = 1}, AUTO_GP, "Bayesian"},
+        {{.n_float = 1, .n_categorical = 2}, AUTO_GP, "Bayesian"},
         {{.n_float = 25, .budget = 200}, AUTO_TPE, "25 parameters"},
-        {{.n_float = 1, .n_categorical = 2}, AUTO_TPE, "2 of the 3 parameters are categorical"},
         {{.n_float = 3, .n_categorical = 1, .budget = 100}, AUTO_GP, "mostly numeric"},
         /* long continuous runs hand over to CMA-ES after AUTO_CMAES_AFTER trials */
         {{.n_float = 5, .budget = 5000, .n_finished = 100}, AUTO_GP, "Bayesian"},
@@ -86,27 +87,31 @@ static void test_auto_sampler_records_strategy(void **state)
     assert_int_equal(seen_sobol, 1); /* trial 0: nothing known yet */
     assert_int_equal(seen_gp, 24);
     assert_true(best < 0.05); /* the model found the bowl's bottom */
-    /* a categorical-heavy space goes to TPE */
-    hps_study *cat;
-    ASSERT_OK(hps_study_open(":memory:", "c", HPS_OPEN_CREATE, &dir, 1, &cat, err, sizeof err));
+    /* a space of more than AUTO_GP_MAX_DIMS parameters goes to TPE */
+    hps_study *wide;
+    ASSERT_OK(hps_study_open(":memory:", "w", HPS_OPEN_CREATE, &dir, 1, &wide, err, sizeof err));
     ASSERT_OK(hps_sampler_new("auto", &s, err, sizeof err));
-    ASSERT_OK(hps_study_set_sampler(cat, s));
-    hps_value choices[] = {{.type = HPS_VALUE_STRING, .u.s = "a"}, {.type = HPS_VALUE_STRING, .u.s = "b"}};
+    ASSERT_OK(hps_study_set_sampler(wide, s));
     const char *last = "";
     for (int i = 0; i < 3; i++) {
         hps_trial *t;
-        ASSERT_OK(hps_study_ask(cat, &t));
-        size_t a, b;
-        ASSERT_OK(hps_trial_suggest_categorical(t, "p", choices, 2, &a));
-        ASSERT_OK(hps_trial_suggest_categorical(t, "q", choices, 2, &b));
-        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, (double)(a + b)));
+        ASSERT_OK(hps_study_ask(wide, &t));
+        double sum = 0;
+        for (int k = 0; k < AUTO_GP_MAX_DIMS + 2; k++) {
+            char name[16];
+            double v;
+            snprintf(name, sizeof name, "p%d", k);
+            ASSERT_OK(hps_trial_suggest_float(t, name, 0, 1, 0, 0, &v));
+            sum += v;
+        }
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, sum));
         last = strstr(hps_frozen_system_attrs(hps_trial_frozen(t)), "\"sampler\": \"tpe\"") != NULL
                    ? "tpe"
                    : "other";
         hps_trial_free(t);
     }
     assert_string_equal(last, "tpe");
-    hps_study_close(cat);
+    hps_study_close(wide);
     hps_study_close(study);
 }
 

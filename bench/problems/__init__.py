@@ -1,0 +1,62 @@
+"""The benchmark's problems: one registry, keyed by name.
+
+    from problems import get, names
+    p = get("branin"); p.evaluate({"x1": 0.0, "x2": 1.0}, seed=0)
+
+Suites: "synthetic" (the classic test functions and the noisy Hartmann), "mixed",
+"ml" (scikit-learn), "torch" (the PyTorch example), "all".
+"""
+import json
+import os
+
+from . import base, mixed, ml, space, synthetic, torch_mlp  # noqa: F401
+from .base import Problem  # noqa: F401
+
+CALIBRATION_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "calibration.json")
+
+_REGISTRY = None
+
+
+def _registry():
+    global _REGISTRY  # built lazily once per process; problems are immutable
+    if _REGISTRY is None:
+        reg = {}
+        for module in (synthetic, mixed, ml, torch_mlp):
+            for p in module.problems():
+                if p.name in reg:
+                    raise ValueError(f"duplicate problem {p.name}")
+                reg[p.name] = p
+        cal = load_calibration()
+        for name, entry in cal.get("problems", {}).items():
+            p = reg.get(name)
+            if p is not None and p.optimum is None and entry.get("best_known") is not None:
+                p.optimum = entry["best_known"]
+        _REGISTRY = reg
+    return _REGISTRY
+
+
+def load_calibration():
+    if not os.path.exists(CALIBRATION_FILE):
+        return {}
+    with open(CALIBRATION_FILE) as f:
+        return json.load(f)
+
+
+def get(name):
+    reg = _registry()
+    if name not in reg:
+        raise KeyError(f"unknown problem {name!r}; known: {', '.join(reg)}")
+    return reg[name]
+
+
+def all_problems():
+    return list(_registry().values())
+
+
+def names(suite="all"):
+    kinds = {"synthetic": ("synthetic",), "mixed": ("mixed",), "ml": ("ml",),
+             "torch": ("torch",), "all": ("synthetic", "mixed", "ml", "torch")}
+    if suite not in kinds:
+        raise KeyError(f"unknown suite {suite!r}")
+    return [p.name for p in all_problems() if p.kind in kinds[suite]]

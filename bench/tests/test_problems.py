@@ -1,0 +1,251 @@
+"""The benchmark's problems: optima verified numerically, spaces, determinism."""
+import itertools
+import math
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import problems  # noqa: E402
+from problems import mixed, space, synthetic  # noqa: E402
+
+SYNTHETIC = [p for p in problems.all_problems() if p.kind == "synthetic"]
+MIXED = [p for p in problems.all_problems() if p.kind == "mixed"]
+
+
+def test_registry_has_every_problem_the_issue_asks_for():
+    names = set(problems.names("all"))
+    for required in ["branin", "hartmann3", "hartmann6", "rosenbrock4", "ackley5", "levy10",
+                     "styblinski_tang8", "hartmann6_noisy", "mixed_switch", "mixed_nn",
+                     "mixed_discrete", "torch_mlp_digits"]:
+        assert required in names
+    ml = [problems.get(n) for n in problems.names("ml")]
+    datasets = " ".join(p.description for p in ml)
+    for d in ["digits", "wine", "breast_cancer", "iris", "diabetes"]:
+        assert d in datasets, d
+    models = " ".join(p.name for p in ml)
+    for m in ["mlp", "svm", "rf", "knn", "logreg", "elasticnet"]:
+        assert m in models, m
+    with pytest.raises(KeyError):
+        problems.get("no_such_problem")
+    with pytest.raises(KeyError):
+        problems.names("no_such_suite")
+
+
+@pytest.mark.parametrize("p", SYNTHETIC + MIXED, ids=lambda p: p.name)
+def test_optimum_is_attained_at_the_argmin(p):
+    config = p.argmin_config() if hasattr(p, "argmin_config") else dict(p.argmin)
+    # the quoted argmins carry 6 digits: the value agrees to about 1e-9 relative
+    assert p.true_value(config) == pytest.approx(p.optimum, rel=1e-8, abs=1e-8)
+
+
+def test_branin_has_three_global_minimizers():
+    for x in synthetic.BRANIN_ARGMIN:
+        assert synthetic.branin(x) == pytest.approx(synthetic.BRANIN_OPT, abs=1e-12)
+    assert synthetic.BRANIN_OPT == pytest.approx(5 / (4 * math.pi), abs=1e-14)
+
+
+def test_styblinski_tang_one_dimensional_minimizer():
+    x = synthetic.ST_ARGMIN_1D
+    assert 4 * x ** 3 - 32 * x + 5 == pytest.approx(0.0, abs=1e-9)  # stationary
+    assert synthetic.styblinski_tang([x]) == pytest.approx(synthetic.ST_OPT_1D, abs=1e-12)
+    assert synthetic.ST_OPT_1D == pytest.approx(-39.16599, abs=1e-3)  # VLSE's quote
+
+
+@pytest.mark.parametrize("p", SYNTHETIC + MIXED, ids=lambda p: p.name)
+def test_nothing_beats_the_optimum(p):
+    """20 000 random points and local descents from the best of them stay above f*."""
+    rng = np.random.default_rng(1)
+    values = []
+    configs = []
+    for _ in range(20000):
+        c = space.sample_config(p.space, rng)
+        configs.append(c)
+        values.append(p.true_value(c))
+    assert min(values) >= p.optimum - 1e-9
+    if all(q.kind == "float" for q in p.space):
+        from scipy.optimize import minimize
+        names = [q.name for q in p.space]
+        bounds = [(q.low, q.high) for q in p.space]
+        for i in np.argsort(values)[:5]:
+            x0 = [configs[i][n] for n in names]
+            res = minimize(lambda x: p.true_value(dict(zip(names, x))), x0,
+                           method="L-BFGS-B", bounds=bounds)
+            assert res.fun >= p.optimum - 1e-7
+
+
+def test_mixed_discrete_optimum_by_enumeration():
+    p = problems.get("mixed_discrete")
+    best = math.inf
+    for n1, n2, n3 in itertools.product(range(-5, 6), repeat=3):
+        for color, shapes in mixed.DISCRETE_TABLE.items():
+            for shape in shapes:
+                best = min(best, p.evaluate({"n1": n1, "n2": n2, "n3": n3,
+                                             "color": color, "shape": shape}))
+    assert best == p.optimum == -117.0
+
+
+def test_mixed_switch_regime_decides_the_good_region():
+    p = problems.get("mixed_switch")
+    # each regime is best near its own centre and poor at the others' centres
+    for regime, (x, llam, k) in mixed.SWITCH_CENTERS.items():
+        at_own = p.evaluate({"regime": regime, "x": x, "lam": 10 ** llam, "k": k})
+        assert at_own == pytest.approx(mixed.SWITCH_OFFSET[regime], abs=1e-12)
+        for other, (ox, ollam, ok) in mixed.SWITCH_CENTERS.items():
+            if other != regime:
+                assert p.evaluate({"regime": regime, "x": ox, "lam": 10 ** ollam, "k": ok}) > 0.45
+
+
+def test_mixed_nn_best_learning_rate_depends_on_optimizer_and_batch():
+    p = problems.get("mixed_nn")
+    base = dict(mixed.NN_ARGMIN)
+    sgd_best = dict(base, optimizer="sgd", lr=10 ** mixed.nn_best_log_lr("sgd", 64),
+                    weight_decay=10 ** mixed.NN_WD_BEST["sgd"])
+    assert p.evaluate(sgd_best) == pytest.approx(mixed.NN_OFFSET["sgd"], abs=1e-12)
+    # adam's best rate is far too small for sgd, and sgd's diverges for adam
+    assert p.evaluate(dict(sgd_best, lr=base["lr"])) > p.evaluate(sgd_best) + 0.5
+    assert p.evaluate(dict(base, lr=sgd_best["lr"])) > 1.0
+    # doubling the batch moves sgd's best rate up by 2x (linear scaling rule)
+    assert mixed.nn_best_log_lr("sgd", 128) - mixed.nn_best_log_lr("sgd", 64) == \
+        pytest.approx(math.log10(2))
+
+
+def test_noisy_hartmann_is_deterministic_given_seed():
+    p = problems.get("hartmann6_noisy")
+    c = p.argmin_config()
+    a, b = p.evaluate(c, 3), p.evaluate(c, 3)
+    assert a == b
+    assert p.evaluate(c, 4) != a
+    assert p.true_value(c) == pytest.approx(p.optimum, abs=1e-8)
+    rng = np.random.default_rng(0)
+    noise = []
+    for s in range(2000):
+        cfg = space.sample_config(p.space, rng)
+        noise.append(p.evaluate(cfg, s) - p.true_value(cfg))
+    assert abs(np.mean(noise)) < 0.01
+    assert np.std(noise) == pytest.approx(0.1, rel=0.1)
+
+
+def test_space_sampling_respects_bounds_and_types():
+    rng = np.random.default_rng(0)
+    for p in problems.all_problems():
+        for _ in range(200):
+            c = space.sample_config(p.space, rng)
+            for q in p.space:
+                if not q.active(c):
+                    assert q.name not in c
+                    continue
+                v = c[q.name]
+                if q.kind == "categorical":
+                    assert v in q.choices
+                else:
+                    assert q.low <= v <= q.high
+                    if q.kind == "int":
+                        assert isinstance(v, int) and (v - q.low) % q.step == 0
+
+
+def test_log_int_sampling_covers_both_ends():
+    q = space.Int("n", 1, 8, log=True)
+    rng = np.random.default_rng(0)
+    seen = {q.sample(rng) for _ in range(2000)}
+    assert seen == set(range(1, 9))
+
+
+def test_space_rejects_bad_declarations():
+    with pytest.raises(ValueError):
+        space.Float("x", 1.0, 1.0)
+    with pytest.raises(ValueError):
+        space.Float("x", 0.0, 1.0, log=True)
+    with pytest.raises(ValueError):
+        space.Int("n", 0, 10, log=True)
+    with pytest.raises(ValueError):
+        space.Int("n", 0, 10, step=3)
+    with pytest.raises(ValueError):
+        space.Categorical("c", ["a", "a"])
+    with pytest.raises(ValueError):
+        space.Categorical("c", [])
+
+
+def test_grid_fits_the_budget():
+    for p in problems.all_problems():
+        for budget in (25, 50, 100):
+            grid = space.grid_space(p.space, budget)
+            k = space.grid_levels(p.space, budget)
+            assert k >= 2
+            size = space.grid_size(grid)
+            if k > 2:
+                assert size <= budget, (p.name, budget, size)
+            for q in p.space:
+                values = grid[q.name]
+                assert len(values) == len(set(values))
+                for v in values:
+                    if q.kind == "categorical":
+                        assert v in q.choices
+                    else:
+                        assert q.low <= v <= q.high
+    # a 2-D float space at budget 100 is a 10 x 10 grid of cell midpoints
+    g = space.grid_space(problems.get("branin").space, 100)
+    assert len(g["x1"]) == 10 and g["x1"][0] == pytest.approx(-5 + 0.75)
+
+
+class FakeTrial:
+    """Records suggest calls as an Optuna trial would receive them."""
+
+    def __init__(self):
+        self.calls = []
+
+    def suggest_float(self, name, low, high, log=False):
+        self.calls.append(("float", name, low, high, log))
+        return low
+
+    def suggest_int(self, name, low, high, step=1, log=False):
+        self.calls.append(("int", name, low, high, step, log))
+        return low
+
+    def suggest_categorical(self, name, choices):
+        self.calls.append(("categorical", name, tuple(choices)))
+        return choices[-1]
+
+
+def test_suggest_all_follows_conditions():
+    p = problems.get("svm_breast_cancer")
+    trial = FakeTrial()
+    config = space.suggest_all(p.space, trial)
+    # kernel -> "poly" (last choice), so gamma and degree are both suggested
+    assert config == {"kernel": "poly", "C": 1e-3, "gamma": 1e-5, "degree": 2}
+    assert trial.calls[0] == ("categorical", "kernel", ("linear", "rbf", "poly"))
+    assert ("float", "gamma", 1e-5, 1e1, True) in trial.calls
+
+    class LinearTrial(FakeTrial):
+        def suggest_categorical(self, name, choices):
+            return choices[0]
+
+    assert space.suggest_all(p.space, LinearTrial()) == {"kernel": "linear", "C": 1e-3}
+
+
+def test_ml_problems_are_deterministic_and_cheap():
+    import time
+    rng = np.random.default_rng(5)
+    for name in problems.names("ml"):
+        p = problems.get(name)
+        c = space.sample_config(p.space, rng)
+        # CPU time, not wall: the machine may be busy with other work (or a benchmark)
+        t0 = time.process_time()
+        a = p.evaluate(c, 0)
+        elapsed = time.process_time() - t0
+        assert p.evaluate(c, 1) == a, name  # the seed does not change an ML objective
+        assert math.isfinite(a) and a >= 0, name
+        assert elapsed < 5.0, (name, elapsed)  # typically 0.005-0.1 s
+
+
+def test_torch_problem_exposes_per_epoch_curve():
+    p = problems.get("torch_mlp_digits")
+    assert p.direction == "maximize" and p.fidelity["name"] == "epochs"
+    curve = p.evaluate_curve({"lr": 0.01, "hidden_size": 32}, 0, epochs=2)
+    assert [e for e, _, _ in curve] == [1, 2]
+    assert all(0.0 <= acc <= 1.0 and loss > 0 for _, acc, loss in curve)
+    again = p.evaluate_curve({"lr": 0.01, "hidden_size": 32}, 0, epochs=2)
+    assert again == curve
