@@ -29,14 +29,20 @@ build: deps-build
 demo: deps-demo build
 	HPSEARCH_PYTHON=$(PYTHON) $(BUILD)/hpsearch run examples/pytorch_mlp/grid.yaml -j 2
 
+# The suite runs between a throwaway PostgreSQL server and a single-node Slurm cluster
+# (scripts/with-test-servers.sh starts both and stops them however ctest ends), so the
+# PostgreSQL and Slurm tests run for real; where a server cannot start they print SKIP,
+# unless HPS_REQUIRE_TEST_SERVERS=1 (CI) makes that an error.
+WITH_SERVERS = scripts/with-test-servers.sh
+
 test: deps-test build
-	cd $(BUILD) && HPS_PYTHON=$(PYTHON) ctest --output-on-failure -j $(JOBS)
+	$(WITH_SERVERS) sh -c 'cd $(BUILD) && HPS_PYTHON=$(PYTHON) ctest --output-on-failure -j $(JOBS)'
 
 # The whole suite again, library and CLI built with AddressSanitizer + UBSan.
 test-asan: deps-test
 	cmake -S . -B $(BUILD_ASAN) $(CMAKE_FLAGS) -DHPS_SANITIZE=ON
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
-	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+	$(WITH_SERVERS) sh -c 'cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)'
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -44,8 +44,12 @@ def pkg_config(package, *args):
 
 # Required, and what the model-based samplers use (linked when installed; the linker
 # drops any the engine does not need).
-REQUIRED = {"sqlite3": ["sqlite3"], "jansson": ["jansson"]}
-OPTIONAL = {"lapacke": ["lapacke"], "openblas": ["openblas"], "nlopt": ["nlopt"]}
+# The engine's libraries (Debian: libsqlite3-dev libjansson-dev liblapacke-dev
+# libopenblas-dev libnlopt-dev libpq-dev): the GP sampler needs LAPACKE, OpenBLAS and
+# NLopt; the PostgreSQL storage needs libpq.
+REQUIRED = {"sqlite3": ["sqlite3"], "jansson": ["jansson"], "lapacke": ["lapacke"],
+            "openblas": ["openblas"], "nlopt": ["nlopt"], "libpq": ["pq"]}
+OPTIONAL = {}
 
 include_dirs = [os.path.join(ROOT, "include"), os.path.join(ROOT, "src"),
                 os.path.join(HERE, "src")]
@@ -71,5 +75,6 @@ extension = Extension(
     extra_link_args=["-Wl,--version-script=" + os.path.join(HERE, "hpsearch.map")],
 )
 
-setup(ext_modules=[extension], packages=["hpsearch"],
+setup(ext_modules=[extension],
+      packages=["hpsearch", "hpsearch.visualization", "hpsearch.visualization.matplotlib"],
       package_data={"hpsearch": ["*.pyi", "py.typed"]}, zip_safe=False)

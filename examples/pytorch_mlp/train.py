@@ -57,11 +57,14 @@ def evaluate(model, x, y, criterion):
     return acc, loss
 
 
-def train(lr, hidden_size, epochs, seed=0, on_epoch=None):
+def train(lr, hidden_size, epochs, seed=0, on_epoch=None, checkpoint_dir=None):
     """Trains one configuration; returns the final validation accuracy.
 
-    on_epoch(epoch, val_acc) is called after every epoch (the Python examples use it to
-    report intermediate values); returning True from it stops training early."""
+    on_epoch(epoch, val_acc, val_loss) is called after every epoch (the Python examples
+    use it to report intermediate values); returning True from it stops training early.
+    With checkpoint_dir, the model and optimizer are saved there after every epoch, and a
+    run that finds a checkpoint continues from it (hpsearch hands each set of parameters
+    its own directory in HPSEARCH_CHECKPOINT_DIR, so a re-run trial resumes)."""
     torch.manual_seed(seed)
     x_train, x_val, y_train, y_val = load_data()
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=BATCH_SIZE, shuffle=True)
@@ -69,13 +72,31 @@ def train(lr, hidden_size, epochs, seed=0, on_epoch=None):
     criterion = nn.CrossEntropyLoss()
     optimizer = optim.Adam(model.parameters(), lr=lr)
     val_acc = 0.0
-    for epoch in range(1, epochs + 1):
+    first = 1
+    path = os.path.join(checkpoint_dir, "checkpoint.pt") if checkpoint_dir else None
+    if path and os.path.exists(path):
+        state = torch.load(path)
+        if state["epoch"] <= epochs:
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+            torch.set_rng_state(state["rng"])
+            first = state["epoch"] + 1
+            val_acc, val_loss = evaluate(model, x_val, y_val, criterion)
+            print(f"resumed from a checkpoint after epoch {state['epoch']}", flush=True)
+            if on_epoch is not None and on_epoch(state["epoch"], val_acc, val_loss):
+                return val_acc
+    for epoch in range(first, epochs + 1):
         for xb, yb in loader:
             optimizer.zero_grad()
             loss = criterion(model(xb), yb)
             loss.backward()
             optimizer.step()
         val_acc, val_loss = evaluate(model, x_val, y_val, criterion)
+        if path:
+            tmp = path + ".tmp"
+            torch.save({"epoch": epoch, "model": model.state_dict(),
+                        "optimizer": optimizer.state_dict(), "rng": torch.get_rng_state()}, tmp)
+            os.replace(tmp, path)  # a kill mid-save leaves the previous checkpoint whole
         if on_epoch is not None and on_epoch(epoch, val_acc, val_loss):
             break
     return val_acc
@@ -98,7 +119,8 @@ def main():
         print(f"epoch={epoch} val_acc={val_acc:.4f} val_loss={val_loss:.4f}", flush=True)
         return False
 
-    train(args.lr, args.hidden_size, args.epochs, args.seed, report)
+    train(args.lr, args.hidden_size, args.epochs, args.seed, report,
+          os.environ.get("HPSEARCH_CHECKPOINT_DIR"))
     return 0
 
 

@@ -869,6 +869,35 @@ static PyObject *study_user_attrs(PyObject *obj, PyObject *unused)
     return attrs;
 }
 
+/* fANOVA importances of one objective, computed by the engine; the JSON text of
+ * {"param": importance} from the most important (hps_study_param_importances). */
+static PyObject *study_param_importances(PyObject *obj, PyObject *args)
+{
+    hpspy_study *self = (hpspy_study *)obj;
+    Py_ssize_t objective = 0;
+    if (!PyArg_ParseTuple(args, "|n:_param_importances", &objective))
+        return NULL;
+    if (check_open(self) < 0)
+        return NULL;
+    if (objective < 0) {
+        PyErr_SetString(PyExc_ValueError, "objective must be >= 0");
+        return NULL;
+    }
+    char *json = NULL;
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self, {
+        rc = hps_study_param_importances(self->study, (size_t)objective, &json);
+        if (rc != HPS_OK)
+            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
+    });
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    PyObject *text = PyUnicode_FromString(json);
+    hps_free(json);
+    return text;
+}
+
 static PyObject *study_recover_stale(PyObject *obj, PyObject *unused)
 {
     (void)unused;
@@ -995,6 +1024,9 @@ static PyMethodDef study_methods[] = {
     {"set_user_attr", study_set_user_attr, METH_VARARGS,
      PyDoc_STR("set_user_attr(key, value)\n\nStores a JSON-serializable study attribute.")},
     {"_user_attrs", study_user_attrs, METH_NOARGS, PyDoc_STR("_user_attrs() -> dict")},
+    {"_param_importances", study_param_importances, METH_VARARGS,
+     PyDoc_STR("_param_importances(objective=0) -> str: JSON of fANOVA importances, most "
+               "important first")},
     {"_recover_stale", study_recover_stale, METH_NOARGS,
      PyDoc_STR("_recover_stale() -> int: fails trials whose worker died or stopped beating")},
     {NULL, NULL, 0, NULL},

@@ -54,5 +54,6 @@ int cmd_dashboard(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_narrow(int argc, char **argv);
+int cmd_slurm(int argc, char **argv);
 
 #endif

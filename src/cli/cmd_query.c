@@ -130,6 +130,7 @@ typedef struct name_list {
     size_t n, cap;
 } name_list;
 
+/* Copies: a trial read later may sync the study and free the records names came from. */
 static int name_list_add(name_list *list, const char *name)
 {
     for (size_t i = 0; i < list->n; i++)
@@ -143,8 +144,18 @@ static int name_list_add(name_list *list, const char *name)
         list->names = grown;
         list->cap = cap;
     }
-    list->names[list->n++] = name;
+    char *copy = strdup(name);
+    if (copy == NULL)
+        return -1;
+    list->names[list->n++] = copy;
     return 0;
+}
+
+static void name_list_free(name_list *list)
+{
+    for (size_t i = 0; i < list->n; i++)
+        free((char *)list->names[i]);
+    free(list->names);
 }
 
 static void format_time(double t, char *buf, size_t size)
@@ -228,8 +239,10 @@ static int print_trials(hps_study *study, const query_args *args)
         cli_error("trials: %s", hps_study_errmsg(study));
         return CLI_EXIT_FAILED;
     }
+    /* Rows are kept as numbers, and each trial is read again when printed: a record
+     * pointer is only valid until the next read of the study. */
     name_list names = {0};
-    const hps_frozen **rows = calloc(n + 1, sizeof *rows);
+    int64_t *rows = calloc(n + 1, sizeof *rows);
     size_t n_rows = 0;
     if (rows == NULL)
         return CLI_EXIT_FAILED;
@@ -239,11 +252,11 @@ static int print_trials(hps_study *study, const query_args *args)
             continue;
         if (args->state_mask != 0 && !(args->state_mask & (1 << hps_frozen_state(t))))
             continue;
-        rows[n_rows++] = t;
+        rows[n_rows++] = (int64_t)i;
         for (size_t p = 0; p < hps_frozen_n_params(t); p++)
             if (name_list_add(&names, hps_frozen_param_name(t, p)) != 0) {
                 free(rows);
-                free(names.names);
+                name_list_free(&names);
                 return CLI_EXIT_FAILED;
             }
     }
@@ -252,7 +265,8 @@ static int print_trials(hps_study *study, const query_args *args)
         printf("[");
         for (size_t r = 0; r < n_rows; r++) {
             char *json = NULL;
-            if (hps_frozen_to_json(rows[r], &json) == HPS_OK)
+            const hps_frozen *t;
+            if (hps_study_trial(study, rows[r], &t) == HPS_OK && hps_frozen_to_json(t, &json) == HPS_OK)
                 printf("%s%s", r > 0 ? ",\n " : "", json);
             hps_free(json);
         }
@@ -265,7 +279,9 @@ static int print_trials(hps_study *study, const query_args *args)
         }
         printf(",fail_reason\n");
         for (size_t r = 0; r < n_rows; r++) {
-            const hps_frozen *t = rows[r];
+            const hps_frozen *t;
+            if (hps_study_trial(study, rows[r], &t) != HPS_OK)
+                continue;
             printf("%" PRId64 ",%s,", hps_frozen_number(t), hps_trial_state_name(hps_frozen_state(t)));
             if (hps_frozen_n_values(t) > 0) {
                 cli_format_double(hps_frozen_value(t, 0), buf, sizeof buf);
@@ -295,7 +311,9 @@ static int print_trials(hps_study *study, const query_args *args)
             printf("  %-12s", names.names[k]);
         printf("  %-8s  %s\n", "duration", "note");
         for (size_t r = 0; r < n_rows; r++) {
-            const hps_frozen *t = rows[r];
+            const hps_frozen *t;
+            if (hps_study_trial(study, rows[r], &t) != HPS_OK)
+                continue;
             value_text(t, buf, sizeof buf);
             printf("%6" PRId64 "  %-8s  %-12s", hps_frozen_number(t),
                    hps_trial_state_name(hps_frozen_state(t)), buf);
@@ -314,7 +332,7 @@ static int print_trials(hps_study *study, const query_args *args)
         }
     }
     free(rows);
-    free(names.names);
+    name_list_free(&names);
     return CLI_EXIT_OK;
 }
 

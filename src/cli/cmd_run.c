@@ -302,6 +302,33 @@ static void default_log_dir(const cfg_config *cfg, char *buf, size_t size)
     snprintf(buf, size, "%s/hpsearch-logs/%s", cfg->dir, safe);
 }
 
+static int pruner_option_given(const cfg_config *cfg, const char *option)
+{
+    for (size_t i = 0; cfg->pruner != NULL && i < cfg->pruner->n_options; i++)
+        if (strcmp(cfg->pruner->keys[i], option) == 0)
+            return 1;
+    return 0;
+}
+
+/* With a fidelity, successive halving counts its rungs in that budget: start at its
+ * minimum, and Hyperband's brackets span up to its maximum -- unless the config says
+ * otherwise. */
+static void fit_pruner_to_fidelity(const cfg_config *cfg, hps_pruner *pruner)
+{
+    const char *name = hps_pruner_name(pruner);
+    if (strcmp(name, "asha") != 0 && strcmp(name, "hyperband") != 0)
+        return;
+    char text[32];
+    if (!pruner_option_given(cfg, "min_resource")) {
+        snprintf(text, sizeof text, "%.0f", cfg->fidelity_min);
+        hps_pruner_set(pruner, "min_resource", text);
+    }
+    if (strcmp(name, "hyperband") == 0 && !pruner_option_given(cfg, "max_resource")) {
+        snprintf(text, sizeof text, "%.0f", cfg->fidelity_max);
+        hps_pruner_set(pruner, "max_resource", text);
+    }
+}
+
 static hps_status open_run_study(const cfg_config *cfg, hps_study **out)
 {
     char err[1024];
@@ -360,6 +387,8 @@ static hps_status open_run_study(const cfg_config *cfg, hps_study **out)
         cli_error("%s:%d: pruner: %s", cfg->path, cfg->pruner != NULL ? cfg->pruner->line : 0, err);
         rc = HPS_ERR_INVALID;
     }
+    if (rc == HPS_OK && cfg->fidelity != NULL)
+        fit_pruner_to_fidelity(cfg, pruner);
     if (rc == HPS_OK && (rc = hps_study_set_pruner(*out, pruner)) != HPS_OK)
         cli_error("%s:%d: pruner: %s", cfg->path, cfg->pruner != NULL ? cfg->pruner->line : 0,
                   hps_study_errmsg(*out));

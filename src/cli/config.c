@@ -241,6 +241,9 @@ int cfg_metric_name_ok(const char *name)
 int cfg_validate(cfg_ctx *ctx)
 {
     cfg_config *cfg = ctx->cfg;
+    int fidelity_rc = cfg_apply_fidelity(ctx);
+    if (fidelity_rc != 0)
+        return fidelity_rc;
     if (cfg->heartbeat_interval > 0 && cfg->heartbeat_grace > 0 &&
         cfg->heartbeat_grace <= cfg->heartbeat_interval)
         return cfg_fail(ctx, ctx->grace_line, "heartbeat_grace (%gs) must be longer than "
@@ -608,6 +611,8 @@ void cfg_free_replaced(cfg_config *a, const cfg_config *b)
         cfg_free_words(a->command, a->n_command);
     if (a->pruner != b->pruner)
         cfg_pruner_free(a->pruner);
+    if (a->fidelity != b->fidelity)
+        free(a->fidelity);
     if (a->sampler_keys != b->sampler_keys) {
         cfg_free_words(a->sampler_keys, a->n_sampler_options);
         cfg_free_words(a->sampler_values, a->n_sampler_options);

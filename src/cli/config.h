@@ -99,6 +99,11 @@ typedef struct cfg_config {
     char *log_dir;          /* absolute; NULL unless `log_dir:` given (the run picks the default) */
     double heartbeat_interval;  /* seconds, default 5 */
     double heartbeat_grace;     /* seconds, default 60 */
+    char *fidelity;             /* the budget parameter (e.g. "epochs"), not tuned: every
+                                   trial gets fidelity_max, and pruners count their rungs
+                                   in its steps; NULL = none */
+    double fidelity_min, fidelity_max;
+    int fidelity_line;
     char **metadata_keys; char **metadata_values; size_t n_metadata;  /* W&B entity, project,
                                description, controller, apiVersion, kind (collections as
                                one-line flow YAML) */

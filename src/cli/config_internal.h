@@ -130,6 +130,9 @@ int cfg_metric_name_ok(const char *name);
 /* `pruner:` (native) and `early_terminate:` (W&B), in config_pruner.c. */
 int cfg_key_pruner(cfg_ctx *ctx, struct fy_node *v, int line, const char *key);
 int cfg_key_early_terminate(cfg_ctx *ctx, struct fy_node *v, int line, const char *key);
+int cfg_key_fidelity(cfg_ctx *ctx, struct fy_node *v, int line, const char *key);
+/* Turns the fidelity parameter into a constant at its maximum (idempotent). */
+int cfg_apply_fidelity(cfg_ctx *ctx);
 /* The key of this format (CFG_NATIVE / CFG_WANDB) closest to a misspelt one, or NULL. */
 const char *cfg_suggest_key(const char *text, size_t len, unsigned mode);
 /* A storage URL checked, with a relative sqlite path made absolute against base_dir. */

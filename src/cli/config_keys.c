@@ -540,6 +540,7 @@ static const cfg_key_def cfg_keys[] = {
     {"parameters", CFG_BOTH, cfg_key_parameters, NULL},
     {"early_terminate", CFG_WANDB, cfg_key_early_terminate, "use pruner"},
     {"pruner", CFG_BOTH | CFG_SETTABLE, cfg_key_pruner, NULL},
+    {"fidelity", CFG_BOTH, cfg_key_fidelity, NULL},
     {"entity", CFG_WANDB, cfg_key_metadata, NULL},
     {"project", CFG_WANDB, cfg_key_metadata, NULL},
     {"description", CFG_WANDB, cfg_key_metadata, NULL},

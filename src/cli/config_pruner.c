@@ -261,3 +261,86 @@ int cfg_key_early_terminate(cfg_ctx *ctx, struct fy_node *v, int line, const cha
     replace_pruner(ctx, p);
     return 0;
 }
+
+/* ---- fidelity ------------------------------------------------------------------------
+ *   fidelity: epochs                      the parameter `epochs` is the budget: every
+ *   fidelity: {name: epochs, min: 1, max: 27}   trial gets its maximum, the pruner stops
+ * the others early. With only a name, the parameter's own range gives min and max. */
+
+int cfg_key_fidelity(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    cfg_config *cfg = ctx->cfg;
+    struct fy_node *node;
+    int rc = cfg_node_deref(ctx, v, line, key, &node);
+    if (rc != 0)
+        return rc;
+    cfg->fidelity_line = cfg_node_line(node, line);
+    if (!fy_node_is_mapping(node))
+        return cfg_get_text(ctx, node, line, key, &cfg->fidelity);
+    void *iter = NULL;
+    struct fy_node_pair *pair;
+    while (rc == 0 && (pair = fy_node_mapping_iterate(node, &iter)) != NULL) {
+        int kl = cfg_node_line(fy_node_pair_key(pair), line);
+        struct fy_node *val = fy_node_pair_value(pair);
+        const char *name;
+        size_t len;
+        rc = cfg_key_text(ctx, fy_node_pair_key(pair), kl, key, &name, &len);
+        if (rc != 0)
+            break;
+        if (cfg_key_is(name, len, "name"))
+            rc = cfg_get_text(ctx, val, kl, "fidelity.name", &cfg->fidelity);
+        else if (cfg_key_is(name, len, "min"))
+            rc = cfg_get_number(ctx, val, kl, "fidelity.min", &cfg->fidelity_min, NULL);
+        else if (cfg_key_is(name, len, "max"))
+            rc = cfg_get_number(ctx, val, kl, "fidelity.max", &cfg->fidelity_max, NULL);
+        else
+            rc = cfg_fail(ctx, kl, "fidelity: unknown key '%.*s' (fidelity takes name, min and "
+                          "max)", (int)(len > 40 ? 40 : len), name);
+    }
+    if (rc == 0 && cfg->fidelity == NULL)
+        rc = cfg_fail(ctx, cfg->fidelity_line, "fidelity: missing name (the budget parameter, "
+                      "e.g. epochs)");
+    return rc;
+}
+
+int cfg_apply_fidelity(cfg_ctx *ctx)
+{
+    cfg_config *cfg = ctx->cfg;
+    if (cfg->fidelity == NULL)
+        return 0;
+    cfg_param *p = NULL;
+    for (size_t i = 0; i < cfg->n_params; i++)
+        if (strcmp(cfg->params[i].name, cfg->fidelity) == 0)
+            p = &cfg->params[i];
+    if (p == NULL)
+        return cfg_fail(ctx, cfg->fidelity_line, "fidelity: '%s' is not a parameter; declare it "
+                        "under parameters (e.g. %s: {type: int, low: 1, high: 27})",
+                        cfg->fidelity, cfg->fidelity);
+    if (p->kind == CFG_INT || p->kind == CFG_FLOAT) {
+        if (cfg->fidelity_max <= 0)
+            cfg->fidelity_max = p->high;
+        if (cfg->fidelity_min <= 0)
+            cfg->fidelity_min = p->low > 0 ? p->low : 1;
+        /* the budget is not searched: every trial runs to the maximum, pruners cut */
+        int is_int = p->kind == CFG_INT;
+        free(p->values);
+        p->values = calloc(1, sizeof *p->values);
+        if (p->values == NULL)
+            return cfg_nomem(ctx);
+        p->values[0].type = is_int ? HPS_VALUE_INT : HPS_VALUE_FLOAT;
+        if (is_int)
+            p->values[0].u.i = (int64_t)cfg->fidelity_max;
+        else
+            p->values[0].u.f = cfg->fidelity_max;
+        p->n_values = 1;
+        p->kind = CFG_CONSTANT;
+        p->grid_points = 0;
+    } else if (p->kind != CFG_CONSTANT) {
+        return cfg_fail(ctx, cfg->fidelity_line, "fidelity: '%s' must be a numeric parameter",
+                        cfg->fidelity);
+    }
+    if (cfg->fidelity_max < 1 || cfg->fidelity_min < 1 || cfg->fidelity_min > cfg->fidelity_max)
+        return cfg_fail(ctx, cfg->fidelity_line, "fidelity: needs 1 <= min <= max (min %g, max %g)",
+                        cfg->fidelity_min, cfg->fidelity_max);
+    return 0;
+}

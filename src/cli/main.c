@@ -19,9 +19,13 @@ static void usage(FILE *out)
           "  best STUDY|CONFIG [opts]      the best trial and its parameters\n"
           "  studies [--storage URL]       list studies in a storage\n"
           "  delete STUDY [--yes]          delete a study and its trials\n"
+          "  show STUDY|CONFIG [opts]      a summary: counts, best, top 5, importances, sparkline\n"
+          "  report STUDY|CONFIG [-o FILE] one self-contained HTML report with charts and table\n"
+          "  dashboard [--port P] [opts]   a live web page of a storage's studies, data as JSON\n"
           "  plan CONFIG [--trials N | --hours H --trial-minutes M]\n"
           "                                the space, the budget, the strategy auto takes and why\n"
           "  narrow CONFIG --top K [-o OUT] a new config narrowed around the best K trials\n"
+          "  slurm CONFIG --workers N       a Slurm job array of workers on one study (--submit)\n"
           "  version                       print the version\n"
           "\n"
           "Query commands read --storage URL (default sqlite:hpsearch.db), or the storage\n"
@@ -50,7 +54,8 @@ int main(int argc, char **argv)
     } commands[] = {
         {"run", cmd_run},         {"trials", cmd_trials}, {"best", cmd_best},
         {"studies", cmd_studies}, {"delete", cmd_delete},   {"plan", cmd_plan},
-        {"narrow", cmd_narrow},
+        {"narrow", cmd_narrow},   {"slurm", cmd_slurm},
+        {"report", cmd_report},   {"dashboard", cmd_dashboard}, {"show", cmd_show},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0)

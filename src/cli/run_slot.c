@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,7 +83,7 @@ static void describe_params(const tmpl_param *params, size_t n, char *buf, size_
 
 /* Builds "NAME=value" strings for the trial's environment. */
 typedef struct env_list {
-    char *items[8];
+    char *items[10];
     size_t n;
 } env_list;
 
@@ -103,6 +104,28 @@ static void env_clear(env_list *env)
     for (size_t i = 0; i < env->n; i++)
         free(env->items[i]);
     env->n = 0;
+}
+
+/* FNV-1a: a stable name for a set of parameters (not a security boundary). */
+static uint64_t hash_text(const char *text)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static int make_checkpoint_dir(const char *log_dir, const char *dir)
+{
+    char parent[4200];
+    snprintf(parent, sizeof parent, "%s/checkpoints", log_dir);
+    if (mkdir(parent, 0750) != 0 && errno != EEXIST)
+        return -1;
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
 }
 
 int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *err,
@@ -171,7 +194,17 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
     } else if (tmpl_expand_argv(cfg->command, cfg->n_command, &ctx, &argv, &argc, err, errlen) != 0) {
         goto out;
     }
-    if (env_add(&env, "HPSEARCH_PARAMS", params_json) != 0 ||
+    /* A checkpoint directory per set of parameters: a retried or re-run trial (after a
+     * crash, Ctrl-C or a dead node) finds what its predecessor saved and continues. */
+    char checkpoint_dir[4300];
+    snprintf(checkpoint_dir, sizeof checkpoint_dir, "%s/checkpoints/%016llx", run->log_dir,
+             (unsigned long long)hash_text(params_json));
+    if (make_checkpoint_dir(run->log_dir, checkpoint_dir) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s", checkpoint_dir, strerror(errno));
+        goto out;
+    }
+    if (env_add(&env, "HPSEARCH_CHECKPOINT_DIR", checkpoint_dir) != 0 ||
+        env_add(&env, "HPSEARCH_PARAMS", params_json) != 0 ||
         env_add(&env, "HPSEARCH_TRIAL_NUMBER", number_text) != 0 ||
         env_add(&env, "HPSEARCH_STUDY", cfg->study_name) != 0 ||
         env_add(&env, "HPSEARCH_STORAGE", run->storage_url) != 0 ||

@@ -2,6 +2,7 @@
 #include "storage/storage.h"
 
 #include "core/mem.h"
+#include "storage/postgres.h"
 
 #include <string.h>
 #include <time.h>
@@ -51,12 +52,12 @@ hps_status hps_storage_open(const char *url, hps_storage **out, hps_errbuf *err)
         return hps_sqlite_storage_open(path, out, err);
     }
     if (strncmp(url, "postgresql:", 11) == 0 || strncmp(url, "postgres:", 9) == 0)
-        return hps_errbuf_set(err, HPS_ERR_UNSUPPORTED,
-                              "PostgreSQL storage is not available in this build yet");
+        return hps_postgres_storage_open(url, out, err);
     /* Print only the scheme: the rest of a mistyped URL may hold a password. */
     size_t scheme_len = strcspn(url, ":/@");
     return hps_errbuf_set(err, HPS_ERR_INVALID,
-                          "unknown storage URL scheme '%.*s': use ':memory:' or 'sqlite:PATH'",
+                          "unknown storage URL scheme '%.*s': use ':memory:', 'sqlite:PATH' or "
+                          "'postgresql://USER:PASSWORD@HOST:PORT/DATABASE'",
                           (int)(scheme_len > 40 ? 40 : scheme_len), url);
 }
 

@@ -22,6 +22,8 @@ parser.add_argument("--nan", action="store_true")
 parser.add_argument("--hang", action="store_true")
 parser.add_argument("--fail-if-x", type=float, default=None)
 parser.add_argument("--dump-env", action="store_true")
+parser.add_argument("--checkpoint", action="store_true",
+                    help="resume from and save to $HPSEARCH_CHECKPOINT_DIR/step")
 args, unknown = parser.parse_known_args()
 
 if args.dump_env:
@@ -38,7 +40,13 @@ if args.hang:
     time.sleep(3600)
 
 score = -((args.x - 3) ** 2) - (args.y - 1) ** 2
-for step in range(args.steps):
+first = 0
+ckpt = os.path.join(os.environ.get("HPSEARCH_CHECKPOINT_DIR", "."), "step")
+if args.checkpoint and os.path.exists(ckpt):
+    with open(ckpt) as f:
+        first = int(f.read()) + 1
+    print(f"resumed at step {first}", flush=True)
+for step in range(first, args.steps):
     if args.sleep:
         time.sleep(args.sleep)
     value = float("nan") if args.nan else score + step
@@ -46,6 +54,10 @@ for step in range(args.steps):
         print(f"step={step} score={value}", flush=True)
     else:
         print(f"step={step} loss=1.0", flush=True)
+    if args.checkpoint:
+        with open(ckpt + ".tmp", "w") as f:
+            f.write(str(step))
+        os.replace(ckpt + ".tmp", ckpt)
 
 if args.fail_if_x is not None and args.x == args.fail_if_x:
     print("Traceback (most recent call last):\nValueError: x is cursed", file=sys.stderr, flush=True)

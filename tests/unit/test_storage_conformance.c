@@ -10,6 +10,7 @@
 #include "hpsearch.h"
 #include "testutil.h"
 
+#include <libpq-fe.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,64 @@ static int setup_sqlite(void **state)
     snprintf(b.url, sizeof b.url, "sqlite:%s", testutil_path(name));
     b.shared = 1;
     *state = &b;
+    return 0;
+}
+
+/* PostgreSQL: each test gets a fresh schema of the database of $HPS_TEST_POSTGRES_URL,
+ * chosen through the connection's search_path (a fresh database per test would cost a
+ * checkpoint each to drop); all are dropped at the end. */
+#define PG_MAX_TEST_SCHEMAS 64
+static char pg_schemas[PG_MAX_TEST_SCHEMAS][64];
+static int pg_n_schemas;
+
+static PGconn *pg_maintenance(void)
+{
+    PGconn *conn = PQconnectdb(getenv("HPS_TEST_POSTGRES_URL"));
+    if (PQstatus(conn) != CONNECTION_OK)
+        fail_msg("cannot reach HPS_TEST_POSTGRES_URL: %s", PQerrorMessage(conn));
+    PQclear(PQexec(conn, "SET client_min_messages = warning"));
+    return conn;
+}
+
+static void pg_sql(PGconn *conn, const char *sql)
+{
+    PGresult *res = PQexec(conn, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        fail_msg("%s: %s", sql, PQerrorMessage(conn));
+    PQclear(res);
+}
+
+static int setup_postgres(void **state)
+{
+    static backend b;
+    if (pg_n_schemas >= PG_MAX_TEST_SCHEMAS)
+        return -1;
+    char *schema = pg_schemas[pg_n_schemas++];
+    snprintf(schema, sizeof pg_schemas[0], "hps_conformance_%ld_%d", (long)getpid(), counter++);
+    PGconn *conn = pg_maintenance();
+    char sql[128];
+    snprintf(sql, sizeof sql, "CREATE SCHEMA %s", schema);
+    pg_sql(conn, sql);
+    PQfinish(conn);
+    const char *base = getenv("HPS_TEST_POSTGRES_URL");
+    b.name = "postgresql";
+    snprintf(b.url, sizeof b.url, "%s%coptions=-c%%20search_path%%3D%s", base,
+             strchr(base, '?') != NULL ? '&' : '?', schema);
+    b.shared = 1;
+    *state = &b;
+    return 0;
+}
+
+static int drop_postgres_schemas(void **state)
+{
+    (void)state;
+    PGconn *conn = pg_maintenance();
+    for (int i = 0; i < pg_n_schemas; i++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE", pg_schemas[i]);
+        PQclear(PQexec(conn, sql));
+    }
+    PQfinish(conn);
     return 0;
 }
 
@@ -660,5 +719,14 @@ int main(void)
     const struct CMUnitTest sqlite_tests[] = {BACKEND_TESTS(setup_sqlite)};
     int failed = cmocka_run_group_tests_name("storage conformance: memory", memory_tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("storage conformance: sqlite", sqlite_tests, NULL, NULL);
+    const char *pg_url = getenv("HPS_TEST_POSTGRES_URL");
+    if (pg_url != NULL && pg_url[0] != '\0') {
+        const struct CMUnitTest postgres_tests[] = {BACKEND_TESTS(setup_postgres)};
+        failed += cmocka_run_group_tests_name("storage conformance: postgresql", postgres_tests,
+                                              NULL, drop_postgres_schemas);
+    } else {
+        printf("[  SKIPPED ] storage conformance: postgresql -- skipped: HPS_TEST_POSTGRES_URL "
+               "not set\n");
+    }
     return failed;
 }

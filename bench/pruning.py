@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""Pruning benchmark: best validation accuracy against epochs consumed.
+
+The PyTorch MLP of examples/pytorch_mlp/train.py on digits, tuned over learning rate and
+hidden size with up to EPOCHS epochs per trial; every epoch reports its validation
+accuracy and asks the pruner whether to stop. For each pruner (none, hpsearch's median,
+percentile, asha, hyperband, threshold, patient; Optuna's Median, SuccessiveHalving and
+Hyperband), with the engine's own TPE sampler, it records after every trial the epochs
+consumed so far and the best accuracy of a COMPLETE trial. Same machine, same run.
+
+    bench/pruning.py [--trials 40] [--seeds 0,1,2] [--jobs 2] [--out bench/results/pruning.json]
+
+Printed: per method, the median over seeds of the final best accuracy, the total epochs,
+and the epochs needed to reach the target accuracy -- the accuracy both engines' runs
+without pruning end with (the lower of the two finals, per seed, within 0.005) -- and
+that as a share of the epochs its engine's no-pruning run consumed."""
+import argparse
+import json
+import math
+import multiprocessing
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "build", "python"))
+sys.path.insert(0, os.path.join(HERE, "..", "examples", "pytorch_mlp"))
+
+EPOCHS = 20
+TOLERANCE = 0.005
+
+METHODS = [
+    ("hps-none", "hpsearch", None),
+    ("hps-median", "hpsearch", ("MedianPruner", {"n_startup_trials": 5, "n_warmup_steps": 2})),
+    ("hps-percentile", "hpsearch", ("PercentilePruner", {"percentile": 33.0, "n_startup_trials": 5,
+                                                          "n_warmup_steps": 2})),
+    ("hps-asha", "hpsearch", ("SuccessiveHalvingPruner", {"min_resource": 1, "reduction_factor": 3})),
+    ("hps-hyperband", "hpsearch", ("HyperbandPruner", {"min_resource": 1, "max_resource": EPOCHS,
+                                                        "reduction_factor": 3})),
+    ("hps-threshold", "hpsearch", ("ThresholdPruner", {"lower": 0.5, "n_warmup_steps": 2})),
+    ("hps-patient", "hpsearch", ("PatientPruner", {"patience": 3, "min_delta": 0.002})),
+    ("optuna-none", "optuna", None),
+    ("optuna-median", "optuna", ("MedianPruner", {"n_startup_trials": 5, "n_warmup_steps": 2})),
+    ("optuna-sha", "optuna", ("SuccessiveHalvingPruner", {"min_resource": 1, "reduction_factor": 3})),
+    ("optuna-hyperband", "optuna", ("HyperbandPruner", {"min_resource": 1, "max_resource": EPOCHS,
+                                                        "reduction_factor": 3})),
+]
+
+
+def make_pruner(module, spec):
+    if spec is None:
+        return module.pruners.NopPruner()
+    name, kwargs = spec
+    cls = getattr(module.pruners, name)
+    if name == "PatientPruner":
+        return cls(None, **kwargs)
+    if name == "PercentilePruner":
+        kwargs = dict(kwargs)
+        return cls(kwargs.pop("percentile"), **kwargs)
+    return cls(**kwargs)
+
+
+def run(method, engine, spec, seed, n_trials):
+    import torch
+    import train
+    torch.set_num_threads(1)
+    if engine == "optuna":
+        import optuna as module
+        module.logging.set_verbosity(module.logging.ERROR)
+        sampler = module.samplers.TPESampler(seed=seed)
+    else:
+        import hpsearch as module
+        module.logging.set_verbosity(module.logging.ERROR)
+        sampler = module.samplers.TPESampler(seed=seed)
+    study = module.create_study(direction="maximize", sampler=sampler,
+                                pruner=make_pruner(module, spec))
+    consumed = 0
+    best = -math.inf
+    history = []  # (epochs consumed, best COMPLETE accuracy) after each trial
+
+    def objective(trial):
+        nonlocal consumed
+        lr = trial.suggest_float("lr", 1e-4, 3e-1, log=True)
+        hidden = trial.suggest_int("hidden_size", 8, 256, log=True)
+        state = {"pruned": False, "acc": 0.0}
+
+        def on_epoch(epoch, acc, loss):
+            nonlocal consumed
+            consumed += 1
+            state["acc"] = acc
+            trial.report(acc, epoch)
+            if trial.should_prune():
+                state["pruned"] = True
+                return True
+            return False
+
+        train.train(lr, hidden, EPOCHS, 0, on_epoch)
+        if state["pruned"]:
+            raise module.TrialPruned()
+        return state["acc"]
+
+    start = time.time()
+    for _ in range(n_trials):
+        study.optimize(objective, n_trials=1)
+        complete = [t.value for t in study.trials if t.state.name == "COMPLETE"]
+        if complete:
+            best = max(best, max(complete))
+        history.append((consumed, best))
+    pruned = sum(1 for t in study.trials if t.state.name == "PRUNED")
+    return {"method": method, "seed": seed, "history": history, "epochs": consumed,
+            "best": best, "pruned": pruned, "seconds": time.time() - start}
+
+
+def _run_star(args):
+    return run(*args)
+
+
+def epochs_to_reach(history, target):
+    for consumed, best in history:
+        if best >= target - TOLERANCE:
+            return consumed
+    return None
+
+
+def median(values):
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    n = len(values)
+    return values[n // 2] if n % 2 else 0.5 * (values[n // 2 - 1] + values[n // 2])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=40)
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--out", default=os.path.join(HERE, "results", "pruning.json"))
+    args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",")]
+    tasks = [(m, e, spec, seed, args.trials) for m, e, spec in METHODS for seed in seeds]
+    with multiprocessing.Pool(args.jobs) as pool:
+        results = []
+        for r in pool.imap_unordered(_run_star, tasks):
+            results.append(r)
+            print(f"{r['method']:18s} seed {r['seed']}: best {r['best']:.4f}, "
+                  f"{r['epochs']} epochs, {r['pruned']} pruned, {r['seconds']:.0f} s",
+                  file=sys.stderr, flush=True)
+    by = {}
+    for r in results:
+        by.setdefault(r["method"], {})[r["seed"]] = r
+    print(f"\n## Pruning: PyTorch MLP on digits, {args.trials} trials of up to {EPOCHS} epochs, "
+          f"TPE, seeds {seeds}\n")
+    print("Epochs to reach = epochs consumed until a COMPLETE trial is within "
+          f"{TOLERANCE} of the target: the lower of the two engines' no-pruning final best "
+          "accuracies (same seed). 'vs no pruning' divides by the epochs the same engine's "
+          "no-pruning run consumed in all.\n")
+    print("| method | final best acc | total epochs | epochs to reach target | "
+          "vs no pruning | pruned trials |")
+    print("|---|---:|---:|---:|---:|---:|")
+    summary = {}
+    hps_none, optuna_none = by.get("hps-none", {}), by.get("optuna-none", {})
+    target = {s: min(hps_none[s]["best"], optuna_none[s]["best"])
+              for s in seeds if s in hps_none and s in optuna_none}
+    for method, engine, _ in METHODS:
+        runs = by.get(method, {})
+        base = hps_none if engine == "hpsearch" else optuna_none
+        reach = [epochs_to_reach(runs[s]["history"], target[s]) if s in target else None
+                 for s in runs]
+        base_epochs = median([base[s]["epochs"] for s in base])
+        row = {"best": median([r["best"] for r in runs.values()]),
+               "epochs": median([r["epochs"] for r in runs.values()]),
+               "reach": median([x if x is not None else math.inf for x in reach]),
+               "reached": sum(x is not None for x in reach),
+               "pruned": median([r["pruned"] for r in runs.values()])}
+        ratio = row["reach"] / base_epochs if base_epochs and math.isfinite(row["reach"]) else None
+        summary[method] = dict(row, ratio=ratio)
+        reach_text = f"{row['reach']:.0f}" if math.isfinite(row["reach"]) else "not reached"
+        ratio_text = f"{ratio:.2f}x" if ratio is not None else "-"
+        print(f"| {method} | {row['best']:.4f} | {row['epochs']:.0f} | {reach_text} "
+              f"({row['reached']}/{len(runs)} seeds) | {ratio_text} | {row['pruned']:.0f} |")
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump({"trials": args.trials, "epochs": EPOCHS, "seeds": seeds, "target": target,
+                   "runs": results, "summary": summary}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+"""Optuna's ``optuna.visualization.matplotlib`` for hpsearch studies.
+
+Every function takes a study (or, for the history, a list of studies) and returns the
+matplotlib ``Axes`` it drew on (an array of Axes for several slices or contours), as
+Optuna's do; ``target`` and ``target_name`` choose and name the number plotted, and a
+multi-objective study needs a ``target``. matplotlib is imported when a function is
+first called, so ``import hpsearch`` stays light.
+"""
+from ._plots import (plot_contour, plot_intermediate_values, plot_optimization_history,
+                     plot_parallel_coordinate, plot_param_importances, plot_slice)
+
+__all__ = ["plot_optimization_history", "plot_param_importances", "plot_parallel_coordinate",
+           "plot_slice", "plot_contour", "plot_intermediate_values"]

@@ -1,0 +1,327 @@
+/* cmd_show.c -- `hpsearch show STUDY|CONFIG`: the study at a glance in the terminal:
+ * counts by state, the best trial, the top five, importances as bars and a sparkline
+ * of the best value so far. Unicode blocks when the terminal speaks UTF-8, ASCII
+ * otherwise (or with --ascii). */
+#include "cli/cli.h"
+#include "cli/report_data.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SHOW_TOP 5
+#define SHOW_BAR_WIDTH 30
+#define SHOW_SPARK_WIDTH 48
+#define SHOW_MAX_PARAM_COLUMNS 6
+
+typedef struct show_style {
+    int unicode;
+} show_style;
+
+/* UTF-8 when the locale environment says so, as POSIX orders it (the command runs in
+ * the C locale for number parsing, so nl_langinfo cannot tell). */
+static int locale_is_utf8(void)
+{
+    const char *vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};
+    for (size_t i = 0; i < 3; i++) {
+        const char *v = getenv(vars[i]);
+        if (v == NULL || v[0] == '\0')
+            continue;
+        for (const char *c = v; *c != '\0'; c++)
+            if (strncasecmp(c, "utf-8", 5) == 0 || strncasecmp(c, "utf8", 4) == 0)
+                return 1;
+        return 0;
+    }
+    return 0;
+}
+
+static void bar(const show_style *style, double fraction, int width)
+{
+    if (!(fraction >= 0))
+        fraction = 0;
+    if (fraction > 1)
+        fraction = 1;
+    if (!style->unicode) {
+        int n = (int)lround(fraction * width);
+        for (int i = 0; i < width; i++)
+            putchar(i < n ? '#' : '.');
+        return;
+    }
+    static const char *const partial[8] = {"", "\u258f", "\u258e", "\u258d",
+                                           "\u258c", "\u258b", "\u258a", "\u2589"};
+    int eighths = (int)lround(fraction * width * 8);
+    int full = eighths / 8, rest = eighths % 8, used = 0;
+    for (int i = 0; i < full; i++, used++)
+        fputs("\u2588", stdout);
+    if (rest > 0) {
+        fputs(partial[rest], stdout);
+        used++;
+    }
+    for (; used < width; used++)
+        putchar(' ');
+}
+
+/* Best value so far over the COMPLETE trials in number order, resampled to the width:
+ * each column shows the best at the end of its share of trials. */
+static void sparkline(const show_style *style, const rdata_study *data)
+{
+    size_t n = 0;
+    for (size_t r = 0; r < data->n_rows; r++)
+        n += data->rows[r].state == HPS_COMPLETE && isfinite(rdata_value(data, r));
+    if (n < 2)
+        return;
+    double *best = calloc(n, sizeof *best);
+    if (best == NULL)
+        return;
+    size_t k = 0;
+    double b = NAN;
+    for (size_t r = 0; r < data->n_rows; r++) {
+        double v = rdata_value(data, r);
+        if (data->rows[r].state != HPS_COMPLETE || !isfinite(v))
+            continue;
+        if (isnan(b) || (rdata_maximize(data) ? v > b : v < b))
+            b = v;
+        best[k++] = b;
+    }
+    size_t width = n < SHOW_SPARK_WIDTH ? n : SHOW_SPARK_WIDTH;
+    double lo = best[0], hi = best[0];
+    for (size_t i = 0; i < n; i++) {
+        lo = best[i] < lo ? best[i] : lo;
+        hi = best[i] > hi ? best[i] : hi;
+    }
+    static const char *const blocks[8] = {"\u2581", "\u2582", "\u2583", "\u2584",
+                                          "\u2585", "\u2586", "\u2587", "\u2588"};
+    static const char ascii[] = "_.-~=+*#";
+    printf("best so far (%zu completed trials): ", n);
+    for (size_t c = 0; c < width; c++) {
+        size_t i = (c + 1) * n / width - 1;
+        int level = hi > lo ? (int)lround((best[i] - lo) / (hi - lo) * 7) : 0;
+        if (style->unicode)
+            fputs(blocks[level], stdout);
+        else
+            putchar(ascii[level]);
+    }
+    printf("  %.6g %s %.6g\n", best[0], style->unicode ? "\u2192" : "->", best[n - 1]);
+    free(best);
+}
+
+typedef struct top_row {
+    size_t row;
+    double key;
+} top_row;
+
+static int compare_top(const void *a, const void *b)
+{
+    const top_row *p = a, *q = b;
+    if (p->key != q->key)
+        return p->key < q->key ? -1 : 1;
+    return (p->row > q->row) - (p->row < q->row);
+}
+
+/* The importances object of the snapshot, in its order (most important first). */
+static json_t *parse_importances(const rdata_study *data)
+{
+    return json_loads(data->importances, JSON_PRESERVE_ORDER, NULL);
+}
+
+static void print_top(const rdata_study *data, json_t *imp, const char *metric)
+{
+    top_row *rows = calloc(data->n_rows + 1, sizeof *rows);
+    if (rows == NULL)
+        return;
+    size_t n = 0;
+    for (size_t r = 0; r < data->n_rows; r++) {
+        double v = rdata_value(data, r);
+        if (data->rows[r].state == HPS_COMPLETE && isfinite(v))
+            rows[n++] = (top_row){r, rdata_maximize(data) ? -v : v};
+    }
+    if (n == 0) {
+        free(rows);
+        return;
+    }
+    qsort(rows, n, sizeof *rows, compare_top);
+    /* Columns: the most important parameters first, then the others, up to a cap. */
+    size_t cols[SHOW_MAX_PARAM_COLUMNS], n_cols = 0;
+    const char *key;
+    json_t *value;
+    json_object_foreach(imp, key, value) {
+        long p = rdata_param_index(data, key);
+        if (p >= 0 && n_cols < SHOW_MAX_PARAM_COLUMNS)
+            cols[n_cols++] = (size_t)p;
+    }
+    for (size_t p = 0; p < data->n_params && n_cols < SHOW_MAX_PARAM_COLUMNS; p++) {
+        int have = 0;
+        for (size_t c = 0; c < n_cols; c++)
+            have |= cols[c] == p;
+        if (!have)
+            cols[n_cols++] = p;
+    }
+    printf("\ntop %d:\n  %6s  %-12.12s", SHOW_TOP, "trial", metric);
+    for (size_t c = 0; c < n_cols; c++)
+        printf("  %-12.12s", data->params[cols[c]].name);
+    printf("  %s\n", data->n_samplers > 0 ? "strategy" : "");
+    for (size_t i = 0; i < n && i < SHOW_TOP; i++) {
+        size_t r = rows[i].row;
+        printf("  %6lld  %-12.6g", (long long)data->rows[r].number, rdata_value(data, r));
+        for (size_t c = 0; c < n_cols; c++) {
+            char text[64] = "-";
+            double v;
+            if (rdata_param_value(data, r, cols[c], &v))
+                rdata_param_text(data, cols[c], v, text, sizeof text);
+            printf("  %-12.12s", text);
+        }
+        int s = data->rows[r].sampler;
+        printf("  %s\n", s >= 0 ? data->samplers[s] : "");
+    }
+    if (data->n_params > n_cols)
+        printf("  (%zu more parameters: hpsearch trials shows them all)\n", data->n_params - n_cols);
+    free(rows);
+}
+
+static void print_importances(const show_style *style, const rdata_study *data, json_t *imp)
+{
+    if (data->importance_error != NULL) {
+        printf("\nimportances: not available (%s)\n", data->importance_error);
+        return;
+    }
+    if (json_object_size(imp) == 0) {
+        printf("\nimportances: need at least two completed trials and a parameter that varies\n");
+        return;
+    }
+    size_t width = 4;
+    const char *key;
+    json_t *value;
+    json_object_foreach(imp, key, value) {
+        size_t len = strlen(key);
+        width = len > width ? len : width;
+    }
+    width = width > 24 ? 24 : width;
+    printf("\nimportances (fANOVA%s):\n", data->n_directions > 1 ? ", objective 0" : "");
+    json_object_foreach(imp, key, value) {
+        printf("  %-*.*s ", (int)width, (int)width, key);
+        bar(style, json_number_value(value), SHOW_BAR_WIDTH);
+        printf(" %.3f\n", json_number_value(value));
+    }
+}
+
+static void print_summary(const show_style *style, const rdata_study *data,
+                          const cli_target *target)
+{
+    const char *metric = data->metric != NULL ? data->metric : "value";
+    printf("study %s (", data->name);
+    for (size_t k = 0; k < data->n_directions; k++)
+        printf("%s%s", k > 0 ? ", " : "",
+               data->directions[k] == HPS_MAXIMIZE ? "maximize" : "minimize");
+    printf(" %s) in %s\n", metric, target->storage);
+    printf("trials: %zu", data->n_rows);
+    for (int s = 0; s < 5; s++) {
+        static const int order[5] = {HPS_COMPLETE, HPS_PRUNED, HPS_FAIL, HPS_RUNNING, HPS_WAITING};
+        char name[16];
+        snprintf(name, sizeof name, "%s", hps_trial_state_name((hps_trial_state)order[s]));
+        for (char *c = name; *c != '\0'; c++)
+            *c = (char)(*c - 'A' + 'a');
+        printf("  %s %zu", name, data->counts[order[s]]);
+    }
+    putchar('\n');
+    if (data->n_rows == 0) {
+        printf("\nno trials yet: start the study with `hpsearch run`\n");
+        return;
+    }
+    if (data->best_row >= 0) {
+        size_t r = (size_t)data->best_row;
+        printf("best: trial %lld  %s = %.10g\n", (long long)data->rows[r].number, metric,
+               rdata_value(data, r));
+        const rdata_row *row = &data->rows[r];
+        for (uint32_t k = 0; k < row->n_pv; k++) {
+            const rdata_pv *pv = &data->pvs[row->pv_offset + k];
+            char text[256];
+            rdata_param_text(data, pv->param, pv->value, text, sizeof text);
+            printf("  %s = %s\n", data->params[pv->param].name, text);
+        }
+    } else if (data->n_directions > 1) {
+        printf("best: several objectives (no single best trial)\n");
+    } else {
+        printf("best: no trial has completed yet\n");
+    }
+    json_t *imp = parse_importances(data);
+    print_top(data, imp, metric);
+    print_importances(style, data, imp);
+    json_decref(imp);
+    if (data->n_samplers > 0) {
+        printf("\nstrategies:");
+        for (size_t s = 0; s < data->n_samplers; s++) {
+            size_t count = 0;
+            for (size_t r = 0; r < data->n_rows; r++)
+                count += data->rows[r].sampler == (int)s;
+            printf(" %s %zu%s", data->samplers[s], count, s + 1 < data->n_samplers ? "," : "");
+        }
+        putchar('\n');
+    }
+    putchar('\n');
+    sparkline(style, data);
+}
+
+int cmd_show(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"storage", required_argument, NULL, 's'},
+        {"ascii", no_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *storage = NULL;
+    show_style style = {locale_is_utf8()};
+    optind = 1;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "s:h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 's':
+            storage = optarg;
+            break;
+        case 'a':
+            style.unicode = 0;
+            break;
+        case 'h':
+            printf("usage: hpsearch show STUDY|CONFIG.yaml [--storage URL] [--ascii]\n\n"
+                   "A summary of the study: counts by state, the best trial, the top %d, "
+                   "parameter\nimportances as bars and a sparkline of the best value so far.\n",
+                   SHOW_TOP);
+            return CLI_EXIT_OK;
+        default:
+            cli_error("show: unknown or incomplete option '%s'", argv[optind - 1]);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        cli_error("show: which study? usage: hpsearch show STUDY|CONFIG.yaml [--storage URL]");
+        return CLI_EXIT_USAGE;
+    }
+    const char *arg = argv[optind++];
+    if (optind < argc) {
+        cli_error("show: unexpected argument '%s'", argv[optind]);
+        return CLI_EXIT_USAGE;
+    }
+    cli_target target;
+    hps_study *study = NULL;
+    int rc = rdata_open("show", arg, storage, &target, &study);
+    if (rc != 0)
+        return rc;
+    rdata_study *data = NULL;
+    char err[1024];
+    if (rdata_load(study, 1, &data, err, sizeof err) != 0) {
+        cli_error("show: study '%s': %s", target.study, err);
+        rc = CLI_EXIT_FAILED;
+    } else {
+        print_summary(&style, data, &target);
+        rc = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+    }
+    rdata_free(data);
+    hps_study_close(study);
+    cli_target_clear(&target);
+    return rc;
+}

@@ -1,0 +1,166 @@
+# report_lib.sh -- shared by the report, dashboard and show tests (sourced after lib.sh).
+#
+# The tests make studies through the in-tree Python extension (<build>/python), drive
+# Debian's chromium through playwright-core (<build>/web/node_modules, installed by the
+# build's `npm ci`) with web/check_page.js, and keep screenshots in <build>/tests/artifacts.
+BUILD_DIR=$(dirname "$HPSEARCH")
+ARTIFACTS=$(realpath -m "${HPS_TEST_TMPDIR:-$BUILD_DIR/tests/tmp}/../artifacts")
+mkdir -p "$ARTIFACTS"
+CHECK_PAGE="$HPS_SOURCE_DIR/web/check_page.js"
+export HPS_NODE_MODULES="${HPS_NODE_MODULES:-$BUILD_DIR/web/node_modules}"
+export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+
+# hps_py SCRIPT-ARGS... -- runs Python (stdin) with the in-tree hpsearch package
+hps_py() {
+    PYTHONPATH="$BUILD_DIR/python${PYTHONPATH:+:$PYTHONPATH}" "$PY" - "$@"
+}
+
+# need_browser -- fails the test (not skips: scripts/install-deps.sh test installs them)
+# when chromium, node or playwright-core is missing.
+need_browser() {
+    local missing=""
+    [ -x "$CHROMIUM" ] || missing="$missing chromium ($CHROMIUM)"
+    command -v node > /dev/null || missing="$missing node"
+    [ -d "$HPS_NODE_MODULES/playwright-core" ] || missing="$missing playwright-core ($HPS_NODE_MODULES)"
+    if [ -n "$missing" ]; then
+        fail "browser test needs:$missing -- run scripts/install-deps.sh test and rebuild"
+        finish
+    fi
+}
+
+# check_page URL ARGS... -- prints check_page.js's JSON result to stdout; returns its status
+check_page() {
+    node "$CHECK_PAGE" "$@"
+}
+
+# json_get JSON EXPR -- evaluates a Python expression on the parsed JSON `d`
+json_get() {
+    "$PY" -c 'import json, sys; d = json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# start_dashboard ARGS... -- starts `hpsearch dashboard --port 0 ARGS` in the background;
+# sets DASH_PID and DASH_URL (waits up to 120 s for the line that names the address).
+start_dashboard() {
+    "$HPSEARCH" dashboard --port 0 "$@" > dash.out 2> dash.err &
+    DASH_PID=$!
+    DASH_URL=""
+    for _ in $(seq 1 1200); do
+        DASH_URL=$(grep -o 'http://[^ ]*/' dash.out 2> /dev/null | head -1)
+        [ -n "$DASH_URL" ] && return 0
+        kill -0 "$DASH_PID" 2> /dev/null || break
+        sleep 0.1
+    done
+    fail "dashboard did not start: $(cat dash.err)"
+    return 1
+}
+
+stop_dashboard() {
+    [ -n "${DASH_PID:-}" ] || return 0
+    kill -INT "$DASH_PID" 2> /dev/null
+    wait "$DASH_PID" 2> /dev/null
+    DASH_STATUS=$?
+    DASH_PID=""
+}
+
+# http PATH [METHOD [HOST]] -- a request to the dashboard through Python's urllib (no
+# curl needed); prints the HTTP status, a space, then the body.
+http() {
+    "$PY" - "${DASH_URL%/}$1" "${2:-GET}" "${3:-}" <<'PYEOF'
+import sys, urllib.request, urllib.error
+url, method, host = sys.argv[1], sys.argv[2], sys.argv[3]
+req = urllib.request.Request(url, method=method)
+if host:
+    req.add_header("Host", host)
+try:
+    with urllib.request.urlopen(req, timeout=120) as resp:
+        status, body = resp.status, resp.read()
+except urllib.error.HTTPError as e:
+    status, body = e.code, e.read()
+sys.stdout.write("%d %s\n" % (status, body.decode("utf-8", "replace")))
+PYEOF
+}
+
+# http_body PATH -- the body of a GET (status dropped)
+http_body() {
+    http "$1" | sed '1s/^[0-9]* //'
+}
+
+# make_study STORAGE NAME KIND [N] -- a study made (or, if it exists, extended) through
+# the Python API:
+#   mixed   N trials (default 60): lr (log float) dominates the loss, layers (int)
+#           matters a little, act (categorical) and dropout not at all; every 7th trial
+#           is pruned after reporting, every 11th fails; trials carry a "sampler"
+#           system attribute (random below 20, tpe after) as the auto strategy writes
+#           it -- set here in the SQLite file, since Python cannot write system
+#           attributes
+#   empty   no trials at all
+#   failed  N trials that all failed
+#   xss     a study and parameters named to break out of HTML, with such a choice
+#   big     N trials fast: like mixed, but only every 10th reports (3 steps), every
+#           17th is pruned and every 53rd fails; no strategies
+make_study() {
+    hps_py "$@" <<'PYEOF'
+import math, sys
+import hpsearch
+url, name, kind = sys.argv[1], sys.argv[2], sys.argv[3]
+n = int(sys.argv[4]) if len(sys.argv) > 4 else 60
+hpsearch.logging.set_verbosity(hpsearch.logging.CRITICAL)
+study = hpsearch.create_study(storage=url, study_name=name, load_if_exists=True,
+                              sampler=hpsearch.samplers.RandomSampler(seed=7))
+if kind in ("mixed", "xss"):
+    study.set_user_attr("metric", "loss")
+def mixed(trial):
+    lr = trial.suggest_float("lr", 1e-5, 1e-1, log=True)
+    layers = trial.suggest_int("layers", 1, 8)
+    act = trial.suggest_categorical("act", ["relu", "tanh", "gelu"])
+    trial.suggest_float("dropout", 0.0, 0.5)
+    loss = 10 * (math.log10(lr) + 3) ** 2 + 0.5 * layers
+    if trial.number % 11 == 5:
+        raise RuntimeError("diverged at step 0")
+    for step in range(5):
+        trial.report(loss + 5 - step, step)
+        if trial.number % 7 == 3 and step == 2:
+            raise hpsearch.TrialPruned()
+    return loss
+def xss(trial):
+    a = trial.suggest_float("</script><script>window.__pwned=1</script>", 0.0, 1.0)
+    b = trial.suggest_categorical("<img src=x onerror=window.__pwned=2>",
+                                  ["<b onmouseover=window.__pwned=3>x</b>", "&amp;\u2028"])
+    trial.report(a, 0)
+    return a + (1.0 if b.startswith("<b") else 0.0)
+def big(trial):
+    lr = trial.suggest_float("lr", 1e-5, 1e-1, log=True)
+    layers = trial.suggest_int("layers", 1, 8)
+    act = trial.suggest_categorical("act", ["relu", "tanh", "gelu"])
+    trial.suggest_float("dropout", 0.0, 0.5)
+    loss = 10 * (math.log10(lr) + 3) ** 2 + 0.5 * layers + (1.0 if act == "tanh" else 0.0)
+    if trial.number % 10 == 0:
+        for step in range(3):
+            trial.report(loss + 3 - step, step)
+    if trial.number % 17 == 1:
+        raise hpsearch.TrialPruned()
+    if trial.number % 53 == 2:
+        raise RuntimeError("diverged")
+    return loss
+def failed(trial):
+    trial.suggest_float("x", 0.0, 1.0)
+    raise RuntimeError("always fails")
+if kind == "mixed":
+    study.optimize(mixed, n_trials=n, catch=(RuntimeError,))
+    import sqlite3
+    con = sqlite3.connect(url[len("sqlite:"):])
+    con.execute("UPDATE trials SET system_attrs = json_set(system_attrs, '$.sampler', "
+                "CASE WHEN number < 20 THEN 'random' ELSE 'tpe' END) WHERE study_id = "
+                "(SELECT study_id FROM studies WHERE name = ?)", (name,))
+    con.commit()
+    con.close()
+elif kind == "xss":
+    study.optimize(xss, n_trials=n)
+elif kind == "big":
+    study.optimize(big, n_trials=n, catch=(RuntimeError,))
+elif kind == "failed":
+    study.optimize(failed, n_trials=n, catch=(RuntimeError,))
+elif kind != "empty":
+    sys.exit("make_study: unknown kind " + kind)
+PYEOF
+}

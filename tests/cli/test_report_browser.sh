@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The report in headless Chromium (playwright-core driving Debian's chromium): no
+# console message or page error, every chart drawn, the trial table sorts, filters and
+# pages; hostile study data shows as text and runs nothing; empty and failed-only
+# studies give a page that says so. Screenshots go to <build>/tests/artifacts.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/report_lib.sh"
+need_browser
+
+make_study sqlite:m.db mixed mixed 60
+"$HPSEARCH" report mixed --storage sqlite:m.db -o mixed.html 2> /dev/null
+start=$(date +%s.%N)
+res=$(check_page "file://$WORK/mixed.html" --interact --screenshot "$ARTIFACTS/report.png" \
+      --charts history,importance,contour,parallel,slice,intermediate,strategy,table \
+      --text "mixed" --text "loss = ")
+expect_eq "report page passes ($res)" 0 $?
+took=$("$PY" -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 1))" "$start" "$(date +%s.%N)")
+echo "report page: drawn in $(json_get "$res" 'd["ready_ms"]') ms after navigation; browser check took $took s"
+expect_eq "table holds every trial" 60 "$(json_get "$res" 'd["table_total"]')"
+[ -s "$ARTIFACTS/report.png" ] && ok "screenshot kept: $ARTIFACTS/report.png" || fail "no screenshot"
+
+make_study sqlite:x.db '<img src=x onerror=window.__pwned=4>' xss 5
+"$HPSEARCH" report '<img src=x onerror=window.__pwned=4>' --storage sqlite:x.db -o xss.html 2> /dev/null
+res=$(check_page "file://$WORK/xss.html" --screenshot "$ARTIFACTS/report-hostile.png" \
+      --charts history,table --text '<img src=x onerror=window.__pwned=4>' \
+      --text '</script><script>window.__pwned=1</script>')
+expect_eq "hostile names are shown as text and run nothing ($res)" 0 $?
+
+make_study sqlite:m.db empty empty
+"$HPSEARCH" report empty --storage sqlite:m.db -o empty.html 2> /dev/null
+res=$(check_page "file://$WORK/empty.html" --status empty --text "This study has no trials yet" \
+      --screenshot "$ARTIFACTS/report-empty.png")
+expect_eq "empty study: a page that says so ($res)" 0 $?
+
+make_study sqlite:m.db failed failed 3
+"$HPSEARCH" report failed --storage sqlite:m.db -o failed.html 2> /dev/null
+res=$(check_page "file://$WORK/failed.html" --text "No completed trials yet" --charts table)
+expect_eq "failed-only study: a page with the table and no charts ($res)" 0 $?
+
+# A page whose data is malformed says so instead of breaking.
+sed 's|<script id="hps-boot" type="application/json">|&{not json|' mixed.html > broken.html
+res=$(check_page "file://$WORK/broken.html" --status error --text "malformed")
+expect_eq "malformed data: an error message, no crash ($res)" 0 $?
+finish

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# `hpsearch slurm` without a cluster: the sbatch script it writes (a job array of
+# `hpsearch run` workers, GPUs asked of Slurm per task, logs per task, run options passed
+# through, safe quoting), and what it refuses: SQLite and in-memory storages, a config
+# that picks GPUs itself, bad flags.
+source "$(dirname "$0")/lib.sh"
+
+write_config "my dir.yaml" <<EOF2
+study: it's-shared
+storage: postgresql://worker@db.example:5432/tune
+metric: score
+n_trials: 40
+parallel: 2
+command: $TRAIN --x {x}
+parameters:
+  x: {low: 0.0, high: 1.0}
+EOF2
+
+out=$("$HPSEARCH" slurm "my dir.yaml" --workers 8 --gpus-per-worker 1 --cpus-per-worker 4 \
+    --partition gpu --time 4:00:00 --sbatch=--account=ml -o - -- -j 2 --set 'seed=7' 2> err.txt)
+expect_eq "exit 0" 0 $?
+expect_eq "nothing on stderr" "" "$(cat err.txt)"
+expect_contains "a job array of 8 tasks" "#SBATCH --array=0-7" "$out"
+expect_contains "one task each" "#SBATCH --ntasks=1" "$out"
+expect_contains "GPUs per task" "#SBATCH --gpus-per-task=1" "$out"
+expect_contains "CPUs per task" "#SBATCH --cpus-per-task=4" "$out"
+expect_contains "partition" "#SBATCH --partition=gpu" "$out"
+expect_contains "time limit" "#SBATCH --time=4:00:00" "$out"
+expect_contains "extra option" "#SBATCH --account=ml" "$out"
+expect_contains "job name" "#SBATCH --job-name=hpsearch-it_s-shared" "$out"
+expect_contains "a log per task" "#SBATCH --output=$WORK/hpsearch-logs/it's-shared/slurm-%A_%a.out" "$out"
+expect_contains "runs the config with this hpsearch" "'$HPSEARCH' run '$WORK/my dir.yaml' --no-progress" "$out"
+expect_contains "slots share the task's GPUs" '--gpus "$CUDA_VISIBLE_DEVICES"' "$out"
+expect_contains "run options passed on, quoted" "'-j' '2' '--set' 'seed=7'" "$out"
+expect_contains "in the config's directory" "cd '$WORK'" "$out"
+case "$out" in *worker@db.example*) fail "the storage URL leaked into the script" ;; *) ok "storage stays in the config" ;; esac
+[ -d "$WORK/hpsearch-logs/it's-shared" ] && ok "log directory created" || fail "no log directory"
+# the script is valid shell and its directives come before any command
+printf '%s\n' "$out" > check.sh
+bash -n check.sh && ok "script parses" || fail "script does not parse"
+first_cmd=$(grep -n -v '^#' check.sh | head -1 | cut -d: -f1)
+last_directive=$(grep -n '^#SBATCH' check.sh | tail -1 | cut -d: -f1)
+[ "$last_directive" -lt "$first_cmd" ] && ok "directives first" || fail "an #SBATCH line follows a command"
+
+# default file next to the config; one trial slot at a time sees all of the task's GPUs
+out=$("$HPSEARCH" slurm "my dir.yaml" --workers 2 --gpus-per-worker 2 -- -j 1 2>&1)
+expect_eq "default output exit 0" 0 $?
+expect_contains "says where" "wrote $WORK/it's-shared.sbatch" "$out"
+expect_contains "says how to submit" "sbatch $WORK/it's-shared.sbatch" "$out"
+[ -x "$WORK/it's-shared.sbatch" ] && ok "script written, executable" || fail "no script file"
+expect_contains "two GPUs" "#SBATCH --gpus-per-task=2" "$(cat "$WORK/it's-shared.sbatch")"
+# no --gpus-per-worker: no GPU request and no --gpus
+out=$("$HPSEARCH" slurm "my dir.yaml" --workers 3 -o - 2>&1)
+case "$out" in *gpus*) fail "GPU lines without --gpus-per-worker: $out" ;; *) ok "no GPU lines" ;; esac
+
+# refusals
+write_config sq.yaml <<EOF2
+storage: sqlite:shared.db
+metric: score
+command: $TRAIN --x {x}
+parameters:
+  x: {low: 0.0, high: 1.0}
+EOF2
+out=$("$HPSEARCH" slurm sq.yaml --workers 2 -o - 2>&1)
+expect_eq "sqlite refused" 2 $?
+expect_contains "says why" "cannot share one safely" "$out"
+expect_contains "says what to do" "--allow-sqlite" "$out"
+out=$("$HPSEARCH" slurm sq.yaml --workers 2 --allow-sqlite -o - 2>&1)
+expect_eq "sqlite allowed on request" 0 $?
+sed 's/^storage:.*/storage: ":memory:"/' sq.yaml > mem.yaml
+out=$("$HPSEARCH" slurm mem.yaml --workers 2 --allow-sqlite -o - 2>&1)
+expect_eq "memory refused" 2 $?
+expect_contains "private study" "private study" "$out"
+printf 'gpus: [0, 1]\n' >> "my dir.yaml"
+out=$("$HPSEARCH" slurm "my dir.yaml" --workers 2 --gpus-per-worker 1 -o - 2>&1)
+expect_eq "config gpus with --gpus-per-worker refused" 2 $?
+expect_contains "explains" "Slurm chooses each task's GPUs" "$out"
+for bad in "--workers 0" "--workers x" "--gpus-per-worker -1" "--partition a;b" "--time 1h" "--sbatch=oops" "--bogus"; do
+    # shellcheck disable=SC2086
+    out=$("$HPSEARCH" slurm sq.yaml --allow-sqlite $bad -o - 2>&1)
+    expect_eq "refuses $bad" 2 $?
+done
+out=$("$HPSEARCH" slurm sq.yaml --allow-sqlite 2>&1)
+expect_eq "needs --workers" 2 $?
+out=$("$HPSEARCH" slurm --workers 2 2>&1)
+expect_eq "needs a config" 2 $?
+out=$("$HPSEARCH" slurm sq.yaml --workers 2 --allow-sqlite --submit -o - 2>&1)
+expect_eq "--submit needs a file" 2 $?
+out=$("$HPSEARCH" slurm --help 2>&1)
+expect_eq "help exit 0" 0 $?
+expect_contains "help text" "--gpus-per-worker" "$out"
+finish

@@ -1,0 +1,821 @@
+/* hpsearch report and dashboard: draws one study's view (built in C, see
+ * src/cli/report_view.c and docs/report.md) with Apache ECharts.
+ *
+ * The page carries a boot object in <script id="hps-boot" type="application/json">:
+ *   {"mode": "report", "view": {...}, "rows": [...]}   the self-contained report
+ *   {"mode": "dashboard", "refresh": 5}                the live dashboard (data from /api)
+ * Everything from the study (names, values, choices) is user data: it only ever reaches
+ * the page as text (textContent, canvas labels, ECharts rich-text tooltips), never as
+ * HTML. The page marks its state on <body> for tests: data-hps-status (loading, ready,
+ * empty, error), data-hps-charts (the charts drawn) and data-hps-errors. */
+(function () {
+  "use strict";
+
+  var STATES = ["WAITING", "RUNNING", "COMPLETE", "PRUNED", "FAIL"];
+  var errors = [];
+  var body = document.body;
+
+  function noteError(msg) {
+    errors.push(String(msg));
+    body.setAttribute("data-hps-errors", errors.join(" | "));
+  }
+  window.addEventListener("error", function (e) { noteError(e.message || "error"); });
+  window.addEventListener("unhandledrejection", function (e) {
+    noteError((e.reason && e.reason.message) || String(e.reason));
+  });
+
+  /* ---- small DOM helpers (text only, never innerHTML) ---- */
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        if (k === "text") node.textContent = attrs[k];
+        else if (k === "cls") node.className = attrs[k];
+        else if (k.slice(0, 2) === "on") node.addEventListener(k.slice(2), attrs[k]);
+        else node.setAttribute(k, attrs[k]);
+      });
+    }
+    (children || []).forEach(function (c) {
+      if (c != null) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return node;
+  }
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+
+  function fmt(v) {
+    if (v === null || v === undefined || (typeof v === "number" && !isFinite(v))) return "–";
+    if (typeof v !== "number") return String(v);
+    if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
+    var a = Math.abs(v);
+    if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(4);
+    return String(parseFloat(v.toPrecision(6)));
+  }
+  function fmtValue(v) {
+    if (typeof v === "boolean") return v ? "True" : "False";
+    return fmt(v);
+  }
+  function fmtDuration(s) {
+    if (s === null || s === undefined || !isFinite(s)) return "–";
+    if (s < 60) return s.toFixed(1) + "s";
+    var t = Math.round(s);
+    if (t < 3600) return Math.floor(t / 60) + "m" + String(t % 60).padStart(2, "0") + "s";
+    return Math.floor(t / 3600) + "h" + String(Math.floor((t % 3600) / 60)).padStart(2, "0") + "m";
+  }
+  function fmtTime(t) {
+    if (!t) return "–";
+    var d = new Date(t * 1000);
+    return d.toISOString().replace("T", " ").slice(0, 19);
+  }
+
+  /* ---- data sources: the embedded report, or the dashboard's API ---- */
+
+  function rowText(row) {
+    var parts = [String(row.number), row.state, row.sampler || "", row.fail_reason || ""];
+    (row.values || []).forEach(function (v) { parts.push(fmt(v)); });
+    Object.keys(row.params).forEach(function (k) { parts.push(fmtValue(row.params[k])); });
+    return parts.join("\u0001").toLowerCase();
+  }
+
+  function sortKey(row, sort) {
+    switch (sort) {
+      case "number": return row.number;
+      case "value": return row.values ? row.values[0] : null;
+      case "state": return row.state;
+      case "duration": return row.duration;
+      case "start": return row.start;
+      case "sampler": return row.sampler;
+      case "steps": return row.steps;
+      default:
+        if (sort.slice(0, 6) === "param:") {
+          var v = row.params[sort.slice(6)];
+          return v === undefined ? null : (typeof v === "boolean" ? String(v) : v);
+        }
+        return null;
+    }
+  }
+
+  /* Same semantics as the server's rdata_page_json: filter, sort (missing last), page. */
+  function localPage(rows, q) {
+    var text = (q.text || "").toLowerCase();
+    var states = q.states && q.states.length ? q.states : null;
+    var out = [];
+    for (var i = 0; i < rows.length; i++) {
+      var r = rows[i];
+      if (states && states.indexOf(r.state) < 0) continue;
+      if (text) {
+        if (!r._text) r._text = rowText(r);
+        if (r._text.indexOf(text) < 0) continue;
+      }
+      out.push(r);
+    }
+    var present = [], missing = [];
+    out.forEach(function (r) {
+      var k = sortKey(r, q.sort);
+      if (k === null || k === undefined || (typeof k === "number" && isNaN(k))) missing.push(r);
+      else present.push({ k: k, r: r });
+    });
+    present.sort(function (a, b) {
+      if (a.k < b.k) return -1;
+      if (a.k > b.k) return 1;
+      return a.r.number - b.r.number;
+    });
+    if (q.desc) present.reverse();
+    var sorted = present.map(function (p) { return p.r; }).concat(missing);
+    return { total: sorted.length, offset: q.offset, limit: q.limit,
+             rows: sorted.slice(q.offset, q.offset + q.limit) };
+  }
+
+  function fetchJSON(url) {
+    return fetch(url, { cache: "no-store" }).then(function (resp) {
+      return resp.text().then(function (text) {
+        var data;
+        try { data = JSON.parse(text); } catch (e) {
+          throw new Error("the server sent no JSON for " + url + " (HTTP " + resp.status + ")");
+        }
+        if (!resp.ok) throw new Error(data.error || ("HTTP " + resp.status));
+        return data;
+      });
+    });
+  }
+
+  function apiSource(name) {
+    var base = "api/studies/" + encodeURIComponent(name);
+    return {
+      view: function () { return fetchJSON(base); },
+      page: function (q) {
+        var params = new URLSearchParams({ offset: q.offset, limit: q.limit, sort: q.sort,
+                                           order: q.desc ? "desc" : "asc" });
+        if (q.states && q.states.length) params.set("state", q.states.join(","));
+        if (q.text) params.set("q", q.text);
+        return fetchJSON(base + "/trials?" + params.toString());
+      }
+    };
+  }
+
+  function embeddedSource(view, rows) {
+    return {
+      view: function () { return Promise.resolve(view); },
+      page: function (q) { return Promise.resolve(localPage(rows, q)); }
+    };
+  }
+
+  /* ---- charts ---- */
+
+  var charts = [];
+  var drawn = {};
+  function markChart(name) {
+    drawn[name] = true;
+    body.setAttribute("data-hps-charts", Object.keys(drawn).sort().join(","));
+  }
+  var haveCharts = typeof echarts !== "undefined";
+  function makeChart(container, name, option) {
+    if (!haveCharts) {
+      container.style.height = "auto";
+      container.appendChild(el("div", { cls: "empty",
+        text: "Charts were left out of this hpsearch build (configured with -DHPS_WEB_CHARTS=OFF)." }));
+      return null;
+    }
+    var chart = echarts.init(container, null, { renderer: "canvas" });
+    chart.setOption(option);
+    charts.push(chart);
+    markChart(name);
+    return chart;
+  }
+  function disposeCharts() {
+    charts.forEach(function (c) { c.dispose(); });
+    charts = [];
+    drawn = {};
+    body.removeAttribute("data-hps-charts");
+  }
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+
+  var baseTooltip = { trigger: "item", renderMode: "richText", confine: true };
+  var palette = ["#0969da", "#bf3989", "#1a7f37", "#9a6700", "#8250df", "#cf222e", "#0550ae",
+                 "#57606a"];
+
+  function objectiveName(view) {
+    var name = view.metric || "objective";
+    return view.directions.length > 1 ? name + " (objective 0)" : name;
+  }
+
+  function emptyBox(text) { return el("div", { cls: "empty", text: text }); }
+
+  function panel(title, note) {
+    var s = el("section", { cls: "panel" }, [el("h2", { text: title })]);
+    if (note) s.appendChild(el("p", { cls: "note", text: note }));
+    return s;
+  }
+
+  function historyChart(view, parent) {
+    var h = view.history;
+    var sec = panel("Optimization history",
+      h.total > h.shown ? "Showing " + h.shown + " of " + h.total +
+        " completed trials: every improvement of the best value and an even spread of the rest."
+        : null);
+    parent.appendChild(sec);
+    if (!h.points.length) { sec.appendChild(emptyBox("No completed trials yet.")); return; }
+    var div = el("div", { cls: "chart tall", id: "chart-history" });
+    sec.appendChild(div);
+    var series = [{
+      name: objectiveName(view), type: "scatter", symbolSize: 5, large: h.points.length > 2000,
+      data: h.points.map(function (p) { return [p[0], p[1]]; }), itemStyle: { color: "#0969da", opacity: 0.6 }
+    }, {
+      name: "best so far", type: "line", step: "end", showSymbol: false,
+      data: h.points.map(function (p) { return [p[0], p[2]]; }),
+      lineStyle: { color: "#cf222e", width: 2 }, itemStyle: { color: "#cf222e" }
+    }];
+    makeChart(div, "history", {
+      animation: false, tooltip: baseTooltip, legend: { top: 0 },
+      grid: { left: 70, right: 30, top: 40, bottom: 50 },
+      xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 28, minInterval: 1 },
+      yAxis: { type: "value", name: objectiveName(view), scale: true },
+      dataZoom: [{ type: "inside" }, { type: "slider", height: 16, bottom: 4 }],
+      series: series
+    });
+  }
+
+  function importanceChart(view, parent) {
+    var imp = view.importances || {};
+    var names = Object.keys(imp);
+    var sec = panel("Parameter importances",
+      "fANOVA on a random forest of the completed trials (computed in C); the share of the " +
+      objectiveName(view) + "'s variance each parameter explains alone.");
+    parent.appendChild(sec);
+    if (view.importance_error) sec.appendChild(el("div", { cls: "message error", text: view.importance_error }));
+    if (!names.length) {
+      sec.appendChild(emptyBox("Importances need at least two completed trials and a parameter that varies."));
+      return;
+    }
+    var div = el("div", { cls: "chart", id: "chart-importance" });
+    div.style.height = Math.max(160, 40 + 28 * names.length) + "px";
+    sec.appendChild(div);
+    var order = names.slice().reverse();
+    makeChart(div, "importance", {
+      animation: false, tooltip: baseTooltip,
+      grid: { left: 140, right: 60, top: 10, bottom: 30 },
+      xAxis: { type: "value", max: 1 },
+      yAxis: { type: "category", data: order, axisLabel: { width: 120, overflow: "truncate" } },
+      series: [{ type: "bar", name: "importance", data: order.map(function (n) { return imp[n]; }),
+                 itemStyle: { color: "#0969da" },
+                 label: { show: true, position: "right", formatter: function (p) { return fmt(p.value); } } }]
+    });
+  }
+
+  /* Parameters in importance order, then the rest in first-seen order. */
+  function rankedParams(view) {
+    var imp = view.importances || {};
+    var idx = view.params.map(function (p, i) { return i; });
+    idx.sort(function (a, b) {
+      var ia = imp[view.params[a].name], ib = imp[view.params[b].name];
+      ia = ia === undefined ? -1 : ia;
+      ib = ib === undefined ? -1 : ib;
+      return ib - ia || a - b;
+    });
+    return idx;
+  }
+
+  function paramLabel(param, v) {
+    if (v === null || v === undefined) return null;
+    return param.kind === "categorical" ? param.choices[v] : v;
+  }
+
+  function axisFor(param) {
+    if (param.kind === "categorical") return { type: "category", data: param.choices };
+    return { type: param.log ? "log" : "value", scale: true };
+  }
+
+  function parallelChart(view, parent) {
+    var s = view.sample;
+    var sec = panel("Parallel coordinates",
+      (s.total > s.rows.length ? "Showing " + s.rows.length + " of " + s.total +
+        " completed trials (the best " + Math.min(200, s.total) + " and an even spread). " : "") +
+      "Lines are coloured by the objective.");
+    parent.appendChild(sec);
+    var params = rankedParams(view).slice(0, 12);
+    if (!s.rows.length || !params.length) {
+      sec.appendChild(emptyBox(params.length ? "No completed trials yet." : "The study has no parameters."));
+      return;
+    }
+    var axes = params.map(function (pi, k) {
+      var p = view.params[pi];
+      var a = axisFor(p);
+      a.dim = k;
+      a.name = p.name;
+      return a;
+    });
+    axes.push({ dim: params.length, name: objectiveName(view), type: "value", scale: true });
+    var data = [], values = [];
+    s.rows.forEach(function (r) {
+      var line = [];
+      for (var k = 0; k < params.length; k++) {
+        var v = paramLabel(view.params[params[k]], r[2][params[k]]);
+        if (v === null) return;
+        line.push(v);
+      }
+      line.push(r[1]);
+      values.push(r[1]);
+      data.push(line);
+    });
+    var div = el("div", { cls: "chart tall", id: "chart-parallel" });
+    sec.appendChild(div);
+    var lo = Math.min.apply(null, values), hi = Math.max.apply(null, values);
+    var maximize = view.directions[0] === "maximize";
+    makeChart(div, "parallel", {
+      animation: false,
+      parallelAxis: axes,
+      parallel: { left: 60, right: 90, top: 50, bottom: 30,
+                  parallelAxisDefault: { nameLocation: "end", nameGap: 16,
+                                         nameTextStyle: { fontSize: 11 },
+                                         axisLabel: { fontSize: 10 } } },
+      visualMap: { type: "continuous", dimension: params.length, min: lo, max: hi === lo ? lo + 1 : hi,
+                   inverse: maximize, right: 0, top: "middle", calculable: true, itemHeight: 120,
+                   text: [maximize ? "worse" : "worse", maximize ? "better" : "better"],
+                   inRange: { color: maximize ? ["#d0d7de", "#0969da"] : ["#0969da", "#d0d7de"] } },
+      series: [{ type: "parallel", data: data, lineStyle: { width: 1, opacity: 0.45 },
+                 progressive: 500 }]
+    });
+  }
+
+  function sliceCharts(view, parent) {
+    var s = view.sample;
+    var sec = panel("Slice plots", "The objective against each parameter; colour shows the trial number.");
+    parent.appendChild(sec);
+    var params = rankedParams(view).slice(0, 24);
+    if (!s.rows.length || !params.length) {
+      sec.appendChild(emptyBox(params.length ? "No completed trials yet." : "The study has no parameters."));
+      return;
+    }
+    var grid = el("div", { cls: "slices" });
+    sec.appendChild(grid);
+    var numbers = s.rows.map(function (r) { return r[0]; });
+    var nmin = Math.min.apply(null, numbers), nmax = Math.max.apply(null, numbers);
+    params.forEach(function (pi, k) {
+      var p = view.params[pi];
+      var data = [];
+      s.rows.forEach(function (r) {
+        var v = paramLabel(p, r[2][pi]);
+        if (v !== null) data.push([v, r[1], r[0]]);
+      });
+      var div = el("div", { cls: "chart", id: "chart-slice-" + k });
+      grid.appendChild(div);
+      var x = axisFor(p);
+      x.name = p.name;
+      x.nameLocation = "middle";
+      x.nameGap = 24;
+      makeChart(div, "slice", {
+        animation: false, tooltip: baseTooltip,
+        grid: { left: 60, right: 16, top: 16, bottom: 44 },
+        xAxis: x, yAxis: { type: "value", scale: true, name: objectiveName(view) },
+        visualMap: { show: false, dimension: 2, min: nmin, max: nmax === nmin ? nmin + 1 : nmax,
+                     inRange: { color: ["#c6dbef", "#08306b"] } },
+        series: [{ type: "scatter", symbolSize: 6, data: data, large: data.length > 2000 }]
+      });
+    });
+  }
+
+  /* A filled contour of the objective over the two most important parameters: the
+   * trials' values spread on a grid by inverse-distance weighting in the unit square
+   * (log scale for log parameters), drawn as a heatmap with the trials on top. */
+  function contourChart(view, parent) {
+    var s = view.sample;
+    var ranked = rankedParams(view);
+    var sec = panel("Contour", ranked.length >= 2
+      ? "The objective over " + view.params[ranked[0]].name + " and " + view.params[ranked[1]].name +
+        ", the two most important parameters (interpolated between trials, which are the dots)."
+      : null);
+    parent.appendChild(sec);
+    if (ranked.length < 2) { sec.appendChild(emptyBox("A contour needs two parameters.")); return; }
+    var px = view.params[ranked[0]], py = view.params[ranked[1]];
+    var pts = [];
+    s.rows.forEach(function (r) {
+      var a = r[2][ranked[0]], b = r[2][ranked[1]];
+      if (a === null || a === undefined || b === null || b === undefined) return;
+      pts.push([a, b, r[1], r[0]]);
+    });
+    if (pts.length < 2) { sec.appendChild(emptyBox("Not enough completed trials with both parameters.")); return; }
+
+    function axisSpec(p, vals) {
+      if (p.kind === "categorical") {
+        return { n: p.choices.length, labels: p.choices.slice(),
+                 unit: function (v) { return (v + 0.5) / p.choices.length; } };
+      }
+      var lo = Math.min.apply(null, vals), hi = Math.max.apply(null, vals);
+      if (isFinite(p.low)) lo = Math.min(lo, p.low);
+      if (isFinite(p.high)) hi = Math.max(hi, p.high);
+      var log = p.log && lo > 0;
+      var f = log ? Math.log : function (v) { return v; };
+      var a = f(lo), b = f(hi);
+      if (b === a) b = a + 1;
+      var n = 30, labels = [];
+      for (var i = 0; i < n; i++) {
+        var t = a + (b - a) * (i + 0.5) / n;
+        var x = log ? Math.exp(t) : t;
+        labels.push(p.kind === "int" ? String(Math.round(x)) : String(parseFloat(x.toPrecision(3))));
+      }
+      return { n: n, labels: labels, unit: function (v) { return (f(v) - a) / (b - a); } };
+    }
+    var ax = axisSpec(px, pts.map(function (q) { return q[0]; }));
+    var ay = axisSpec(py, pts.map(function (q) { return q[1]; }));
+    var unitPts = pts.map(function (q) { return [ax.unit(q[0]), ay.unit(q[1]), q[2]]; });
+    var cells = [], vmin = Infinity, vmax = -Infinity;
+    for (var i = 0; i < ax.n; i++) {
+      for (var j = 0; j < ay.n; j++) {
+        var cx = (i + 0.5) / ax.n, cy = (j + 0.5) / ay.n, num = 0, den = 0, exact = null;
+        for (var k = 0; k < unitPts.length; k++) {
+          var dx = unitPts[k][0] - cx, dy = unitPts[k][1] - cy, d2 = dx * dx + dy * dy;
+          if (d2 < 1e-12) { exact = unitPts[k][2]; break; }
+          var w = 1 / (d2 * d2);
+          num += w * unitPts[k][2];
+          den += w;
+        }
+        var v = exact !== null ? exact : num / den;
+        vmin = Math.min(vmin, v);
+        vmax = Math.max(vmax, v);
+        cells.push([i, j, v]);
+      }
+    }
+    var dots = pts.map(function (q, k) {
+      return [unitPts[k][0] * ax.n - 0.5, unitPts[k][1] * ay.n - 0.5, q[2]];
+    });
+    var maximize = view.directions[0] === "maximize";
+    var div = el("div", { cls: "chart tall", id: "chart-contour" });
+    sec.appendChild(div);
+    makeChart(div, "contour", {
+      animation: false, tooltip: baseTooltip,
+      grid: { left: 80, right: 150, top: 20, bottom: 60 },
+      xAxis: { type: "category", data: ax.labels, name: px.name, nameLocation: "middle", nameGap: 36,
+               splitArea: { show: false }, axisLabel: { interval: Math.ceil(ax.n / 6) - 1 } },
+      yAxis: { type: "category", data: ay.labels, name: py.name, nameLocation: "middle", nameGap: 60,
+               axisLabel: { interval: Math.ceil(ay.n / 10) - 1 } },
+      visualMap: { type: "piecewise", splitNumber: 10, min: vmin, max: vmax === vmin ? vmin + 1 : vmax,
+                   seriesIndex: 0, right: 0, top: "middle", precision: 3,
+                   inRange: { color: maximize ? ["#f7fbff", "#6baed6", "#08306b"]
+                                              : ["#08306b", "#6baed6", "#f7fbff"] } },
+      series: [
+        { type: "heatmap", name: objectiveName(view), data: cells, progressive: 0 },
+        { type: "scatter", name: "trials", data: dots, symbolSize: 5,
+          itemStyle: { color: "#000", opacity: 0.6 }, z: 5 }
+      ]
+    });
+  }
+
+  function curvesChart(view, parent) {
+    var c = view.curves;
+    var counts = { PRUNED: 0 };
+    c.rows.forEach(function (r) { counts[r.state] = (counts[r.state] || 0) + 1; });
+    var sec = panel("Intermediate values",
+      (c.total > c.rows.length ? "Showing " + c.rows.length + " of " + c.total +
+        " trials that reported (the best and an even spread). " : "") +
+      "Pruned trials are red and dashed, ending in a cross.");
+    parent.appendChild(sec);
+    if (!c.rows.length) { sec.appendChild(emptyBox("No trial has reported intermediate values.")); return; }
+    var div = el("div", { cls: "chart tall", id: "chart-intermediate" });
+    sec.appendChild(div);
+    var series = c.rows.map(function (r) {
+      var pruned = r.state === "PRUNED";
+      var color = pruned ? "#cf222e" : (r.state === "COMPLETE" ? "#0969da" : "#8c959f");
+      var last = r.points[r.points.length - 1];
+      return {
+        type: "line", name: "trial " + r.number + " (" + r.state + ")",
+        showSymbol: r.points.length < 2, symbolSize: 4,
+        data: r.points, lineStyle: { width: 1, color: color, type: pruned ? "dashed" : "solid",
+                                     opacity: pruned ? 0.8 : 0.6 },
+        itemStyle: { color: color },
+        markPoint: pruned && last ? { symbol: "path://M0,0L10,10M10,0L0,10", symbolSize: 8,
+                                      itemStyle: { color: "none", borderColor: color, borderWidth: 2 },
+                                      label: { show: false },
+                                      data: [{ coord: last }] } : undefined
+      };
+    });
+    makeChart(div, "intermediate", {
+      animation: false, tooltip: baseTooltip,
+      grid: { left: 70, right: 30, top: 20, bottom: 50 },
+      xAxis: { type: "value", name: "step", nameLocation: "middle", nameGap: 28 },
+      yAxis: { type: "value", scale: true, name: "intermediate value" },
+      dataZoom: [{ type: "inside" }],
+      series: series
+    });
+  }
+
+  function strategyChart(view, rowsForCounts, parent) {
+    if (!view.samplers.length) return;
+    var sec = panel("Strategies", "The sampler that chose each trial (the trial's system attribute \"sampler\"); see the table's strategy column.");
+    parent.appendChild(sec);
+    var div = el("div", { cls: "chart", id: "chart-strategy" });
+    div.style.height = "220px";
+    sec.appendChild(div);
+    var counts = view.samplers.map(function () { return 0; });
+    (rowsForCounts || []).forEach(function (r) {
+      var i = view.samplers.indexOf(r.sampler);
+      if (i >= 0) counts[i]++;
+    });
+    var haveCounts = rowsForCounts && rowsForCounts.length;
+    makeChart(div, "strategy", {
+      animation: false, tooltip: baseTooltip,
+      grid: { left: 120, right: 40, top: 10, bottom: 30 },
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "category", data: view.samplers },
+      series: [{ type: "bar", name: haveCounts ? "trials" : "present",
+                 data: haveCounts ? counts : view.samplers.map(function () { return 1; }),
+                 itemStyle: { color: "#8250df" } }]
+    });
+  }
+
+  /* ---- summary and table ---- */
+
+  function summary(view, parent) {
+    var box = el("div", { cls: "summary" });
+    STATES.forEach(function (s) {
+      box.appendChild(el("div", { cls: "card" }, [
+        el("div", { cls: "label", text: s.toLowerCase() }),
+        el("div", { cls: "num", text: String(view.counts[s] || 0) })]));
+    });
+    var best = el("div", { cls: "card best" }, [el("div", { cls: "label", text: "best trial" })]);
+    if (view.best) {
+      best.appendChild(el("div", { cls: "num",
+        text: "#" + view.best.number + "  " + (view.metric || "value") + " = " + fmt(view.best.values[0]) }));
+      var ps = Object.keys(view.best.params).map(function (k) { return k + "=" + fmtValue(view.best.params[k]); });
+      best.appendChild(el("div", { cls: "params", text: ps.join("  ") }));
+    } else {
+      best.appendChild(el("div", { cls: "num", text: view.directions.length > 1 ? "several objectives" : "none yet" }));
+    }
+    box.appendChild(best);
+    parent.appendChild(box);
+  }
+
+  var tableStates = {};
+  /* The table's query survives the dashboard's redraws of the same study. */
+  function tableState(name) {
+    if (!tableStates[name])
+      tableStates[name] = { offset: 0, limit: 50, sort: "number", desc: false, states: [], text: "" };
+    return tableStates[name];
+  }
+
+  function trialTable(view, source, parent) {
+    var sec = panel("Trials", null);
+    parent.appendChild(sec);
+    var q = tableState(view.name);
+    var search = el("input", { type: "search", placeholder: "filter: text in any column", id: "trial-filter" });
+    search.value = q.text;
+    var stateSel = el("select", { id: "trial-state" }, [el("option", { value: "", text: "all states" })].concat(
+      STATES.map(function (s) { return el("option", { value: s, text: s }); })));
+    stateSel.value = q.states.length ? q.states[0] : "";
+    var info = el("span", { cls: "note" });
+    var prev = el("button", { text: "‹ prev" }), next = el("button", { text: "next ›" });
+    var sizeSel = el("select", {}, [25, 50, 100, 250].map(function (n) {
+      var o = el("option", { value: String(n), text: n + " rows" });
+      if (n === q.limit) o.selected = true;
+      return o;
+    }));
+    sec.appendChild(el("div", { cls: "controls" }, [search, stateSel, sizeSel, prev, next, info]));
+    var wrap = el("div", { cls: "tablewrap" });
+    sec.appendChild(wrap);
+    var table = el("table", { cls: "trials", id: "trial-table" });
+    wrap.appendChild(table);
+    var columns = [{ key: "number", label: "#" }, { key: "state", label: "state" }];
+    var nv = view.directions.length;
+    for (var k = 0; k < nv; k++)
+      columns.push({ key: k === 0 ? "value" : null, label: nv > 1 ? "value " + k : (view.metric || "value"), value: k });
+    view.params.forEach(function (p) { columns.push({ key: "param:" + p.name, label: p.name, param: p.name }); });
+    columns.push({ key: "sampler", label: "strategy" }, { key: "duration", label: "duration" },
+                 { key: "steps", label: "steps" }, { key: "start", label: "started" }, { key: null, label: "note" });
+    var seq = 0;
+    function load() {
+      var mine = ++seq;
+      return source.page(q).then(function (page) {
+        if (mine !== seq) return;
+        render(page);
+      }).catch(function (e) {
+        clear(table);
+        table.appendChild(el("tr", {}, [el("td", { text: "could not load trials: " + e.message })]));
+        noteError(e.message);
+      });
+    }
+    function render(page) {
+      clear(table);
+      var head = el("tr");
+      columns.forEach(function (c) {
+        var th = el("th", { text: c.label });
+        if (c.key) {
+          th.title = "sort by " + c.label;
+          if (q.sort === c.key) th.className = "sorted" + (q.desc ? " desc" : "");
+          th.addEventListener("click", function () {
+            if (q.sort === c.key) q.desc = !q.desc; else { q.sort = c.key; q.desc = false; }
+            q.offset = 0;
+            load();
+          });
+        }
+        head.appendChild(th);
+      });
+      table.appendChild(el("thead", {}, [head]));
+      var tbody = el("tbody");
+      page.rows.forEach(function (r) {
+        var tr = el("tr");
+        if (view.best && r.number === view.best.number) tr.className = "best";
+        columns.forEach(function (c) {
+          var td = el("td");
+          if (c.key === "number") { td.textContent = String(r.number); td.className = "num"; }
+          else if (c.key === "state") td.appendChild(el("span", { cls: "state " + r.state, text: r.state }));
+          else if (c.value !== undefined) { td.textContent = fmt(r.values ? r.values[c.value] : null); td.className = "num"; }
+          else if (c.param !== undefined) {
+            var v = r.params[c.param];
+            td.textContent = v === undefined ? "–" : fmtValue(v);
+            if (typeof v === "number") td.className = "num";
+          } else if (c.key === "sampler") td.textContent = r.sampler || "–";
+          else if (c.key === "duration") { td.textContent = fmtDuration(r.duration); td.className = "num"; }
+          else if (c.key === "steps") { td.textContent = String(r.steps); td.className = "num"; }
+          else if (c.key === "start") td.textContent = fmtTime(r.start);
+          else td.textContent = r.fail_reason || "";
+          tr.appendChild(td);
+        });
+        tbody.appendChild(tr);
+      });
+      table.appendChild(tbody);
+      if (!page.rows.length) table.appendChild(el("tr", {}, [el("td", { text: "no trial matches" })]));
+      var end = Math.min(page.total, q.offset + page.rows.length);
+      info.textContent = page.total ? (q.offset + 1) + "–" + end + " of " + page.total : "0 trials";
+      prev.disabled = q.offset === 0;
+      next.disabled = end >= page.total;
+      table.setAttribute("data-total", String(page.total));
+      markChart("table");
+    }
+    var timer = null;
+    search.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { q.text = search.value.trim().slice(0, 256); q.offset = 0; load(); }, 200);
+    });
+    stateSel.addEventListener("change", function () { q.states = stateSel.value ? [stateSel.value] : []; q.offset = 0; load(); });
+    sizeSel.addEventListener("change", function () { q.limit = parseInt(sizeSel.value, 10); q.offset = 0; load(); });
+    prev.addEventListener("click", function () { q.offset = Math.max(0, q.offset - q.limit); load(); });
+    next.addEventListener("click", function () { q.offset += q.limit; load(); });
+    return { reload: load };
+  }
+
+  /* ---- a whole study ---- */
+
+  function renderView(view, source, root, rowsForCounts) {
+    disposeCharts();
+    clear(root);
+    var dirs = view.directions.join(", ");
+    root.appendChild(el("h2", { text: view.name, id: "study-title" }));
+    root.appendChild(el("p", { cls: "note",
+      text: dirs + (view.metric ? " " + view.metric : "") + " · " + view.n_trials + " trials · read in " +
+            view.load_seconds.toFixed(2) + " s at " + fmtTime(view.generated) }));
+    summary(view, root);
+    if (!view.n_trials) {
+      root.appendChild(el("div", { cls: "message", id: "empty-study",
+        text: "This study has no trials yet. Charts appear once trials finish." }));
+      body.setAttribute("data-hps-status", "empty");
+      return null;
+    }
+    historyChart(view, root);
+    var two = el("div", { cls: "grid2" });
+    root.appendChild(two);
+    var left = el("div"), right = el("div");
+    two.appendChild(left);
+    two.appendChild(right);
+    importanceChart(view, left);
+    contourChart(view, right);
+    parallelChart(view, root);
+    sliceCharts(view, root);
+    curvesChart(view, root);
+    strategyChart(view, rowsForCounts, root);
+    var table = trialTable(view, source, root);
+    return table.reload().then(function () {
+      body.setAttribute("data-hps-status", "ready");
+      /* Milliseconds from navigation to a drawn page, for the load-time tests. */
+      body.setAttribute("data-hps-ready-ms", String(Math.round(performance.now())));
+    });
+  }
+
+  function showError(root, text) {
+    clear(root);
+    root.appendChild(el("div", { cls: "message error", id: "error", text: text }));
+    body.setAttribute("data-hps-status", "error");
+  }
+
+  /* ---- boot ---- */
+
+  var boot;
+  try {
+    boot = JSON.parse(document.getElementById("hps-boot").textContent);
+  } catch (e) {
+    boot = null;
+  }
+  var header = el("header", { cls: "top" }, [el("h1", { text: "hpsearch" })]);
+  var meta = el("span", { cls: "meta" });
+  header.appendChild(meta);
+  body.appendChild(header);
+  var layout = el("div", { cls: "layout" });
+  body.appendChild(layout);
+  var main = el("main", { id: "main" });
+
+  if (!boot || (boot.mode !== "report" && boot.mode !== "dashboard")) {
+    layout.appendChild(main);
+    showError(main, "This page's data is missing or malformed.");
+    return;
+  }
+  body.setAttribute("data-hps-status", "loading");
+
+  if (boot.mode === "report") {
+    layout.appendChild(main);
+    meta.textContent = "report · generated " + fmtTime(boot.view && boot.view.generated) +
+      " · hpsearch " + (boot.version || "");
+    if (!boot.view || !Array.isArray(boot.rows)) { showError(main, "This report's data is malformed."); return; }
+    document.title = boot.view.name + " — hpsearch report";
+    try {
+      renderView(boot.view, embeddedSource(boot.view, boot.rows), main, boot.rows);
+    } catch (e) {
+      showError(main, "Could not draw the report: " + e.message);
+      noteError(e.message);
+    }
+    return;
+  }
+
+  /* dashboard */
+  var nav = el("nav", { cls: "studies", id: "study-list" });
+  layout.appendChild(nav);
+  layout.appendChild(main);
+  meta.textContent = "live dashboard · hpsearch " + (boot.version || "");
+  var current = null, lastGenerated = null, table = null, refreshing = false;
+  var refresh = Math.max(2, boot.refresh || 5) * 1000;
+
+  function selected() {
+    var h = location.hash.replace(/^#/, "");
+    var m = /^study=(.*)$/.exec(h);
+    try { return m ? decodeURIComponent(m[1]) : null; } catch (e) { return null; }
+  }
+
+  function loadList() {
+    return fetchJSON("api/studies").then(function (studies) {
+      clear(nav);
+      nav.appendChild(el("h2", { text: "studies (" + studies.length + ")" }));
+      if (!studies.length) nav.appendChild(el("div", { cls: "note", text: "no studies in this storage" }));
+      studies.forEach(function (s) {
+        var a = el("a", { href: "#study=" + encodeURIComponent(s.name) }, [
+          el("span", { text: s.name }),
+          el("span", { cls: "sub", text: s.n_trials + " trials · best " + fmt(s.best_value) })]);
+        if (s.name === current) a.className = "active";
+        nav.appendChild(a);
+      });
+      return studies;
+    });
+  }
+
+  function showStudy(name) {
+    current = name;
+    lastGenerated = null;
+    Array.prototype.forEach.call(nav.querySelectorAll("a"), function (a) {
+      a.className = a.getAttribute("href") === "#study=" + encodeURIComponent(name) ? "active" : "";
+    });
+    clear(main);
+    main.appendChild(el("div", { cls: "message", text: "loading " + name + "…" }));
+    body.setAttribute("data-hps-status", "loading");
+    var source = apiSource(name);
+    return source.view().then(function (view) {
+      if (current !== name) return;
+      lastGenerated = view.generated;
+      table = null;
+      var p = renderView(view, source, main, null);
+      table = p ? { source: source } : null;
+      return p;
+    }).catch(function (e) {
+      if (current === name) showError(main, "Could not load study " + name + ": " + e.message);
+    });
+  }
+
+  function tick() {
+    if (refreshing || !current) return;
+    refreshing = true;
+    var name = current;
+    apiSource(name).view().then(function (view) {
+      if (current !== name || view.generated === lastGenerated) return;
+      lastGenerated = view.generated;
+      /* Redraw with the new data, keeping the scroll position. */
+      var y = window.scrollY;
+      var p = renderView(view, apiSource(name), main, null);
+      window.scrollTo(0, y);
+      return p;
+    }).then(function () { return loadList(); }).catch(function () { /* next tick retries */ })
+      .then(function () { refreshing = false; });
+  }
+
+  window.addEventListener("hashchange", function () {
+    var name = selected();
+    if (name && name !== current) showStudy(name);
+  });
+  loadList().then(function (studies) {
+    var name = selected();
+    if (!name && studies.length) name = studies[0].name;
+    if (!name) {
+      clear(main);
+      main.appendChild(el("div", { cls: "message", id: "empty-storage", text: "No studies yet: start one with `hpsearch run`." }));
+      body.setAttribute("data-hps-status", "empty");
+      return;
+    }
+    return showStudy(name);
+  }).catch(function (e) {
+    showError(main, "Could not list the studies: " + e.message);
+  });
+  setInterval(tick, refresh);
+})();
