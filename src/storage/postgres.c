@@ -1106,10 +1106,13 @@ static hps_status pg_connect(pg_store *st, int check)
         st->conn = NULL;
     }
     /* Defaults first, so the URL's own settings win; the encoding last, because every
-     * text we send is UTF-8. */
-    const char *keys[] = {"connect_timeout", "fallback_application_name", "dbname",
-                          "client_encoding", NULL};
-    const char *values[] = {"10", "hpsearch", st->url, "UTF8", NULL};
+     * text we send is UTF-8. The keepalives and the TCP timeout turn a server that
+     * vanished without closing the connection (a partition, a dead node) into an error
+     * within about a minute, which the retry then handles, instead of a hang. */
+    const char *keys[] = {"connect_timeout", "keepalives_idle", "keepalives_interval",
+                          "keepalives_count", "tcp_user_timeout", "fallback_application_name",
+                          "dbname", "client_encoding", NULL};
+    const char *values[] = {"10", "30", "10", "3", "60000", "hpsearch", st->url, "UTF8", NULL};
     st->conn = PQconnectdbParams(keys, values, 1);
     if (st->conn == NULL)
         return nomem(st);
