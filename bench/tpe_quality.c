@@ -122,7 +122,7 @@ static double run(const problem *p, const char *sampler_name, unsigned seed, int
             die("ask", hps_study_errmsg(study));
         double x[6];
         for (int d = 0; d < p->dim; d++) {
-            char name[8];
+            char name[16];
             snprintf(name, sizeof name, "x%d", d + 1);
             if (hps_trial_suggest_float(trial, name, p->low[d], p->high[d], 0, 0, &x[d]) != HPS_OK)
                 die("suggest", hps_trial_errmsg(trial));

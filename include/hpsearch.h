@@ -223,7 +223,11 @@ typedef struct hps_frozen hps_frozen;
 
 /* Opens or creates study `name` in `storage_url`:
  *   ":memory:"       private to this handle, gone when it closes;
- *   "sqlite:PATH"    an SQLite file, created if missing, shared by any process.
+ *   "sqlite:PATH"    an SQLite file, created if missing, shared by any process on the
+ *                    machine (also Optuna's "sqlite:///relative.db");
+ *   "postgresql://user:password@host:port/db"   a PostgreSQL database shared by workers
+ *                    on many machines (the schema is created on first use; a lost
+ *                    connection is retried; the password never appears in messages).
  * flags: HPS_OPEN_CREATE, HPS_OPEN_LOAD, or both (load if exists, else create).
  * `directions` has `n_directions` entries (1 for single-objective); when loading, pass
  * NULL/0 to accept the stored directions, otherwise they must match.

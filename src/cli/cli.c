@@ -3,6 +3,7 @@
 
 #include "cli/config.h"
 #include "runner/template.h"
+#include "storage/postgres.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -58,6 +59,12 @@ void cli_format_value(hps_value v, char *buf, size_t size)
 {
     if (tmpl_format_value(v, buf, size) < 0)
         snprintf(buf, size, "?");
+}
+
+const char *cli_shown_url(const char *url, char *buf, size_t size)
+{
+    hps_postgres_redact_url(url != NULL ? url : "", buf, size);
+    return buf;
 }
 
 void cli_format_double(double x, char *buf, size_t size)

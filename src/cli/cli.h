@@ -29,6 +29,9 @@ void cli_format_duration(double seconds, char *buf, size_t size);
 /* The text of an external value as a user reads it (0.001, 64, relu, True). */
 void cli_format_value(hps_value v, char *buf, size_t size);
 
+/* A storage URL fit to print: a password in it is replaced by "***". Returns `buf`. */
+const char *cli_shown_url(const char *url, char *buf, size_t size);
+
 /* Shortest text that reads back to the same double (Python repr). */
 void cli_format_double(double x, char *buf, size_t size);
 

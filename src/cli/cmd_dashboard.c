@@ -473,8 +473,9 @@ int cmd_dashboard(int argc, char **argv)
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
     unsigned bound = info != NULL && info->port != 0 ? info->port : port;
+    char shown[512];
     printf("hpsearch dashboard: http://%s%s%s:%u/ (storage %s); Ctrl-C stops it\n",
-           ipv6 ? "[" : "", host, ipv6 ? "]" : "", bound, storage);
+           ipv6 ? "[" : "", host, ipv6 ? "]" : "", bound, cli_shown_url(storage, shown, sizeof shown));
     if (!loopback)
         cli_warn("dashboard: listening on %s: anyone who can reach this address can read the "
                  "studies",

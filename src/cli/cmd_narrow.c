@@ -525,7 +525,8 @@ int cmd_narrow(int argc, char **argv)
     char *from = strdup(cfg->study_name);
     if (hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_LOAD, NULL, 0, &study, err,
                        sizeof err) != HPS_OK) {
-        cli_error("narrow: %s (storage %s)", err, cfg->storage);
+        char shown[512];
+        cli_error("narrow: %s (storage %s)", err, cli_shown_url(cfg->storage, shown, sizeof shown));
         rc = CLI_EXIT_USAGE;
         goto out;
     }

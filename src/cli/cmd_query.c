@@ -116,7 +116,8 @@ static int open_target(const char *cmd, const query_args *args, cli_target *targ
     hps_status st = hps_study_open(target->storage, target->study, HPS_OPEN_LOAD, NULL, 0, study,
                                    err, sizeof err);
     if (st != HPS_OK) {
-        cli_error("%s: %s (storage %s)", cmd, err, target->storage);
+        char shown[512];
+        cli_error("%s: %s (storage %s)", cmd, err, cli_shown_url(target->storage, shown, sizeof shown));
         cli_target_clear(target);
         return st == HPS_ERR_NOTFOUND ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
     }
@@ -472,8 +473,9 @@ int cmd_delete(int argc, char **argv)
             cli_target_clear(&target);
             return CLI_EXIT_USAGE;
         }
+        char shown[512];
         fprintf(stderr, "Delete study '%s' and all its trials from %s? [y/N] ", target.study,
-                target.storage);
+                cli_shown_url(target.storage, shown, sizeof shown));
         char answer[16];
         if (fgets(answer, sizeof answer, stdin) == NULL || (answer[0] != 'y' && answer[0] != 'Y')) {
             fprintf(stderr, "not deleted\n");

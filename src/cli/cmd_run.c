@@ -662,7 +662,9 @@ int cmd_run(int argc, char **argv)
     unsigned n_slots = cfg->parallel > 0 ? cfg->parallel : 1;
     size_t counts[5] = {0};
     hps_study_count_states(study, counts);
-    fprintf(stderr, "hpsearch: study '%s' (%s) · %s sampler", cfg->study_name, cfg->storage,
+    char shown[512];
+    fprintf(stderr, "hpsearch: study '%s' (%s) · %s sampler", cfg->study_name,
+            cli_shown_url(cfg->storage, shown, sizeof shown),
             cfg->sampler);
     if (grid > 0)
         fprintf(stderr, ", %llu grid cells", (unsigned long long)grid);

@@ -216,7 +216,8 @@ static void print_summary(const show_style *style, const rdata_study *data,
     for (size_t k = 0; k < data->n_directions; k++)
         printf("%s%s", k > 0 ? ", " : "",
                data->directions[k] == HPS_MAXIMIZE ? "maximize" : "minimize");
-    printf(" %s) in %s\n", metric, target->storage);
+    char shown[512];
+    printf(" %s) in %s\n", metric, cli_shown_url(target->storage, shown, sizeof shown));
     printf("trials: %zu", data->n_rows);
     for (int s = 0; s < 5; s++) {
         static const int order[5] = {HPS_COMPLETE, HPS_PRUNED, HPS_FAIL, HPS_RUNNING, HPS_WAITING};

@@ -11,7 +11,7 @@ static void usage(FILE *out)
     fputs("usage: hpsearch COMMAND [ARGS]\n"
           "\n"
           "hyperparameter search for any training command (grid, random, Sobol),\n"
-          "with studies kept in SQLite so runs resume where they stopped.\n"
+          "with studies kept in SQLite or PostgreSQL so runs resume where they stopped.\n"
           "\n"
           "commands:\n"
           "  run CONFIG.yaml [options]     run a study's trials (hpsearch or W&B sweep file)\n"

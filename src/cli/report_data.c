@@ -470,7 +470,8 @@ int rdata_open(const char *cmd, const char *arg, const char *storage, cli_target
     hps_status st = hps_study_open(target->storage, target->study, HPS_OPEN_LOAD, NULL, 0, study,
                                    err, sizeof err);
     if (st != HPS_OK) {
-        cli_error("%s: %s (storage %s)", cmd, err, target->storage);
+        char shown[512];
+        cli_error("%s: %s (storage %s)", cmd, err, cli_shown_url(target->storage, shown, sizeof shown));
         cli_target_clear(target);
         return st == HPS_ERR_NOTFOUND ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
     }

@@ -3,6 +3,7 @@
 #include "core/jsonw.h"
 #include "core/mem.h"
 #include "core/study.h"
+#include "core/utf8.h"
 #include "core/value.h"
 #include "core/worker.h"
 #include "samplers/history.h"
@@ -535,8 +536,25 @@ static char *requeue_attrs(const hps_study *study, const hps_frozen *rec,
     return text;
 }
 
+static hps_status finish_checked(hps_trial *trial, hps_trial_state state, const double *values,
+                                 size_t n_values, int interrupted, const char *reason);
+
+/* Reasons often quote a trial's output, which may be any bytes: stored text is UTF-8. */
 static hps_status finish(hps_trial *trial, hps_trial_state state, const double *values,
                          size_t n_values, int interrupted, const char *reason)
+{
+    if (reason == NULL)
+        return finish_checked(trial, state, values, n_values, interrupted, NULL);
+    char *clean = hps_utf8_sanitize(reason);
+    if (clean == NULL)
+        return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory");
+    hps_status rc = finish_checked(trial, state, values, n_values, interrupted, clean);
+    hps_mem_free(clean);
+    return rc;
+}
+
+static hps_status finish_checked(hps_trial *trial, hps_trial_state state, const double *values,
+                                 size_t n_values, int interrupted, const char *reason)
 {
     hps_study *study = trial->study;
     hps_status rc = check_running(trial);
@@ -754,6 +772,12 @@ hps_status hps_study_recover_stale(hps_study *study, size_t *n_out)
             snprintf(reason, sizeof reason,
                      "interrupted: no heartbeat from worker %.300s for %.0f s", r->worker != NULL ? r->worker : "?",
                      now - r->heartbeat);
+        /* a worker id comes from storage: any bytes another client wrote */
+        char *clean = hps_utf8_sanitize(reason);
+        if (clean != NULL) {
+            snprintf(reason, sizeof reason, "%s", clean);
+            hps_mem_free(clean);
+        }
         /* Retries and fixed params come from the stored trial. */
         hps_trial *trial = NULL;
         rc = handle_for_number(study, r->number, &trial);

@@ -516,10 +516,12 @@ static hps_status sqlite_delete_study(hps_storage *s, const char *name)
         return rc;
     rc = read_study(st, name, &info);
     static const char *const deletes[] = {
-        "DELETE FROM trial_params WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?1)",
-        "DELETE FROM trial_values WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?1)",
-        "DELETE FROM trial_intermediate WHERE trial_id IN"
-        " (SELECT trial_id FROM trials WHERE study_id = ?1)",
+        ("DELETE FROM trial_params WHERE trial_id IN"
+         " (SELECT trial_id FROM trials WHERE study_id = ?1)"),
+        ("DELETE FROM trial_values WHERE trial_id IN"
+         " (SELECT trial_id FROM trials WHERE study_id = ?1)"),
+        ("DELETE FROM trial_intermediate WHERE trial_id IN"
+         " (SELECT trial_id FROM trials WHERE study_id = ?1)"),
         "DELETE FROM trials WHERE study_id = ?1",
         "DELETE FROM grid_free WHERE study_id = ?1",
         "DELETE FROM studies WHERE study_id = ?1",

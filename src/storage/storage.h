@@ -111,7 +111,9 @@ typedef struct hps_storage_ops {
                        void *user, int64_t *seq_out);
     /* Groups the writes between them into one transaction (not nested). batch_end
      * commits, or rolls everything back when `commit` is 0 or any write inside failed
-     * (then it returns that failure). Backends without transactions may do nothing. */
+     * (then it returns that failure). A write inside a batch may report its own failure
+     * only at batch_end (PostgreSQL sends the batch's writes together), so callers must
+     * take batch_end's status. Backends without transactions may do nothing. */
     hps_status (*batch_begin)(hps_storage *s);
     hps_status (*batch_end)(hps_storage *s, int commit);
     /* Study id and trial id of trial `number` of a study. */
@@ -125,7 +127,8 @@ struct hps_storage {
 };
 
 /* Opens a storage from its URL: ":memory:", "sqlite:PATH", "sqlite:///PATH" (Optuna's
- * form). Unknown schemes are HPS_ERR_INVALID naming the accepted forms. */
+ * form), "postgresql://..." / "postgres://...". Unknown schemes are HPS_ERR_INVALID
+ * naming the accepted forms. */
 hps_status hps_storage_open(const char *url, hps_storage **out, hps_errbuf *err);
 void hps_storage_close(hps_storage *s);
 

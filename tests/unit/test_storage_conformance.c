@@ -214,6 +214,14 @@ static void test_tell_rules(void **state)
     assert_int_equal(hps_frozen_state(stored), HPS_FAIL);
     assert_non_null(strstr(hps_frozen_system_attrs(stored), "NaN"));
 
+    /* a reason quoting binary output is stored, its invalid bytes replaced */
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_fail(t, "exit status 1: \xff\xfe caf\xc3\xa9 \xc3"));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_trial(study, 2, &stored));
+    assert_int_equal(hps_frozen_state(stored), HPS_FAIL);
+    assert_non_null(strstr(hps_frozen_system_attrs(stored), "exit status 1: ?? caf\xc3\xa9 ?"));
+
     ASSERT_OK(hps_study_ask(study, &t));
     assert_int_equal(hps_trial_tell(t, HPS_RUNNING, 1.0), HPS_ERR_INVALID);
     double two[2] = {1, 2};
@@ -231,7 +239,7 @@ static void test_tell_rules(void **state)
     ASSERT_OK(hps_study_count_states(study, counts));
     assert_int_equal(counts[HPS_COMPLETE], 1);
     assert_int_equal(counts[HPS_PRUNED], 1);
-    assert_int_equal(counts[HPS_FAIL], 1);
+    assert_int_equal(counts[HPS_FAIL], 2);
     hps_study_close(study);
 }
 

@@ -1,0 +1,13 @@
+/* utf8.h -- making text from outside (a trial's output, a file) valid UTF-8.
+ *
+ * Stored text travels as JSON, which must be UTF-8: a failure reason quoting a trial's
+ * binary output would otherwise make the outcome impossible to record. */
+#ifndef HPS_UTF8_H
+#define HPS_UTF8_H
+
+/* A copy of `text` with every byte that is not part of a valid UTF-8 sequence (overlong
+ * forms, surrogates and code points past U+10FFFF included) replaced by '?'. Free with
+ * hps_mem_free; NULL on OOM. */
+char *hps_utf8_sanitize(const char *text);
+
+#endif
