@@ -24,10 +24,11 @@ build: deps-build
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) > /dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Tunes examples/pytorch_mlp (lr x hidden_size x epochs grid, 2 workers, SQLite).
-# Interrupt it any time: running it again resumes where it stopped.
+# Tunes examples/pytorch_mlp (lr x hidden_size x epochs, the `auto` strategy, which runs
+# the whole 18-point grid here; 2 workers, SQLite). Interrupt it any time: running it
+# again resumes where it stopped.
 demo: deps-demo build
-	HPSEARCH_PYTHON=$(PYTHON) $(BUILD)/hpsearch run examples/pytorch_mlp/grid.yaml -j 2
+	HPSEARCH_PYTHON=$(PYTHON) $(BUILD)/hpsearch run examples/pytorch_mlp/tune.yaml -j 2
 
 # The suite runs between a throwaway PostgreSQL server and a single-node Slurm cluster
 # (scripts/with-test-servers.sh starts both and stops them however ctest ends), so the
