@@ -222,38 +222,36 @@ static int cfg_key_shuffle(cfg_ctx *ctx, struct fy_node *v, int line, const char
 }
 
 /* Any other key of the sampler mapping is an option of that sampler (gp's
- * n_startup_trials, tpe's gamma, ...): kept as text, checked by cfg_validate. */
-static int cfg_add_sampler_option(cfg_ctx *ctx, const char *name, size_t len, struct fy_node *val,
-                                  int line)
+ * n_startup_trials, tpe's gamma, ...): kept as text, checked by cfg_validate. Options
+ * gather in `opts` and replace the config's at the end of the mapping: under cfg_set
+ * the old arrays still belong to the original config. */
+typedef struct sampler_opts {
+    char **keys, **values;
+    size_t n;
+} sampler_opts;
+
+static int cfg_add_sampler_option(cfg_ctx *ctx, sampler_opts *opts, const char *name,
+                                  size_t len, struct fy_node *val, int line)
 {
-    cfg_config *cfg = ctx->cfg;
     char where[96];
     snprintf(where, sizeof where, "sampler.%.*s", (int)(len > 40 ? 40 : len), name);
     cfg_scalar s;
     int rc = cfg_get_scalar(ctx, val, line, where, &s);
     if (rc != 0)
         return rc;
-    size_t n = cfg->n_sampler_options;
-    char **keys = malloc((n + 1) * sizeof *keys);
-    char **values = malloc((n + 1) * sizeof *values);
-    if (keys == NULL || values == NULL) {
-        free(keys);
-        free(values);
+    char **keys = realloc(opts->keys, (opts->n + 1) * sizeof *keys);
+    if (keys == NULL)
         return cfg_nomem(ctx);
-    }
-    /* fresh arrays, not realloc: under cfg_set the old ones belong to the original */
-    for (size_t k = 0; k < n; k++) {
-        keys[k] = strdup(cfg->sampler_keys[k]);
-        values[k] = strdup(cfg->sampler_values[k]);
-    }
-    keys[n] = strndup(name, len);
-    values[n] = strndup(s.text, s.len);
-    cfg->sampler_keys = keys;
-    cfg->sampler_values = values;
-    cfg->n_sampler_options = n + 1;
-    for (size_t k = 0; k <= n; k++)
-        if (keys[k] == NULL || values[k] == NULL)
-            return cfg_nomem(ctx);
+    opts->keys = keys;
+    char **values = realloc(opts->values, (opts->n + 1) * sizeof *values);
+    if (values == NULL)
+        return cfg_nomem(ctx);
+    opts->values = values;
+    keys[opts->n] = strndup(name, len);
+    values[opts->n] = strndup(s.text, s.len);
+    opts->n++;
+    if (keys[opts->n - 1] == NULL || values[opts->n - 1] == NULL)
+        return cfg_nomem(ctx);
     return 0;
 }
 
@@ -264,8 +262,14 @@ static int cfg_key_sampler(cfg_ctx *ctx, struct fy_node *v, int line, const char
     if (rc != 0)
         return rc;
     ctx->sampler_line = cfg_node_line(map, line);
-    if (!fy_node_is_mapping(map))
+    sampler_opts opts = {0};
+    if (!fy_node_is_mapping(map)) {
+        /* options belonged to the sampler this name replaces (under cfg_set the arrays
+         * are the original config's: dropped here, freed with it) */
+        ctx->cfg->sampler_keys = ctx->cfg->sampler_values = NULL;
+        ctx->cfg->n_sampler_options = 0;
         return cfg_read_sampler_name(ctx, map, line, key);
+    }
     void *iter = NULL;
     struct fy_node_pair *pair;
     for (pair = fy_node_mapping_iterate(map, &iter); pair != NULL;
@@ -284,9 +288,17 @@ static int cfg_key_sampler(cfg_ctx *ctx, struct fy_node *v, int line, const char
         else if (cfg_key_is(name, len, "shuffle"))
             rc = cfg_key_shuffle(ctx, val, kl, "sampler.shuffle");
         else
-            rc = cfg_add_sampler_option(ctx, name, len, val, kl);
-        if (rc != 0)
+            rc = cfg_add_sampler_option(ctx, &opts, name, len, val, kl);
+        if (rc != 0) {
+            cfg_free_words(opts.keys, opts.n);
+            cfg_free_words(opts.values, opts.n);
             return rc;
+        }
+    }
+    if (opts.n > 0) {
+        ctx->cfg->sampler_keys = opts.keys;
+        ctx->cfg->sampler_values = opts.values;
+        ctx->cfg->n_sampler_options = opts.n;
     }
     if (ctx->cfg->sampler == NULL)
         return cfg_fail(ctx, line, "sampler.name: missing (random, grid or sobol)");

@@ -10,9 +10,17 @@ CHECK_PAGE="$HPS_SOURCE_DIR/web/check_page.js"
 export HPS_NODE_MODULES="${HPS_NODE_MODULES:-$BUILD_DIR/web/node_modules}"
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 
-# hps_py SCRIPT-ARGS... -- runs Python (stdin) with the in-tree hpsearch package
+# hps_py SCRIPT-ARGS... -- runs Python (stdin) with the in-tree hpsearch package. In a
+# sanitizer build the extension carries ASan and the interpreter does not: preload the
+# runtime, and leave leak checks to the C programs (the interpreter itself never frees
+# everything at exit).
+HPS_PY_ENV=()
+if ldd "$HPSEARCH" 2>/dev/null | grep -q libasan; then
+    HPS_PY_ENV=(LD_PRELOAD="$(gcc -print-file-name=libasan.so)"
+                ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0)
+fi
 hps_py() {
-    PYTHONPATH="$BUILD_DIR/python${PYTHONPATH:+:$PYTHONPATH}" "$PY" - "$@"
+    env "${HPS_PY_ENV[@]}" PYTHONPATH="$BUILD_DIR/python${PYTHONPATH:+:$PYTHONPATH}" "$PY" - "$@"
 }
 
 # need_browser -- fails the test (not skips: scripts/install-deps.sh test installs them)

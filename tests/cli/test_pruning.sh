@@ -28,7 +28,7 @@ expect_eq "x=3 and x=2.5 complete, the rest are pruned" "2 2 3 3 3 3 3" "$states
 # pruned at their first report: one intermediate value each, which is their value
 expect_eq "pruned trials stopped at the first step" "5" "$(sql p.db "SELECT COUNT(*) FROM trials t WHERE t.state = 3 AND (SELECT COUNT(*) FROM trial_intermediate i WHERE i.trial_id = t.trial_id) = 1")"
 expect_eq "pruned value = last intermediate value" "0" "$(sql p.db "SELECT COUNT(*) FROM trials t JOIN trial_values v USING (trial_id) JOIN trial_intermediate i USING (trial_id) WHERE t.state = 3 AND v.value != i.value")"
-"$PY" -c "import sys; sys.exit(0 if float(sys.argv[1]) < 9 else 1)" "$took" && ok "pruned trials ended early (run took $took s; 7 full trials take 14 s)" || fail "run took $took s"
+echo "run took $took s (7 full trials would take 14 s)"  # printed, not asserted: timing is the benchmark's job
 [ -s hpsearch-logs/prune/trial-00004.log ] && ok "a pruned trial's log is kept" || fail "pruned trial log missing"
 if pgrep -f "$TAG" > /dev/null; then fail "pruned trainers survived"; else ok "pruned trainers ended"; fi
 
