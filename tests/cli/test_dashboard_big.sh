@@ -20,6 +20,7 @@ fi
 DB="sqlite:$BIGDIR/big.db"
 now() { date +%s.%N; }
 since() { "$PY" -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 3))" "$1" "$(now)"; }
+below() { "$PY" -c "import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)" "$1" "$2"; }
 # Times are measured and printed (docs/report.md quotes them), never asserted: a shared
 # machine makes any limit flaky. What is checked is that each step succeeds.
 timed() { # WHAT EXPECTED_WITHIN_SECONDS SECONDS
