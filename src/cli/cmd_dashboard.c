@@ -49,13 +49,13 @@ typedef struct dash_boot {
 static void write_boot(rjson_buf *b, const void *ctx)
 {
     const dash_boot *boot = ctx;
-    rjson_puts(b, "{\"mode\":\"dashboard\",\"version\":");
+    hps_strbuf_puts(b, "{\"mode\":\"dashboard\",\"version\":");
     rjson_string(b, HPS_VERSION_STRING);
-    rjson_puts(b, ",\"echarts\":");
+    hps_strbuf_puts(b, ",\"echarts\":");
     rjson_string(b, hps_web_echarts_version);
-    rjson_puts(b, ",\"refresh\":");
+    hps_strbuf_puts(b, ",\"refresh\":");
     rjson_number(b, boot->refresh);
-    rjson_putc(b, '}');
+    hps_strbuf_putc(b, '}');
 }
 
 /* ---- responses -------------------------------------------------------------------- */
@@ -95,11 +95,11 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, unsigned status, c
 static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned status, const char *msg)
 {
     rjson_buf b;
-    rjson_init(&b, 0);
-    rjson_puts(&b, "{\"error\":");
+    hps_strbuf_init(&b, RJSON_MAX);
+    hps_strbuf_puts(&b, "{\"error\":");
     rjson_string(&b, msg);
-    rjson_puts(&b, "}");
-    return send_json(conn, status, rjson_take(&b));
+    hps_strbuf_puts(&b, "}");
+    return send_json(conn, status, hps_strbuf_take(&b));
 }
 
 /* ---- requests --------------------------------------------------------------------- */
@@ -235,14 +235,14 @@ static enum MHD_Result serve_page_of_trials(dashboard *dash, struct MHD_Connecti
     if (rcache_get(dash->cache, name, &snap, &status, err, sizeof err) != 0)
         return send_error(conn, (unsigned)status, err);
     rjson_buf b;
-    rjson_init(&b, 0);
+    hps_strbuf_init(&b, RJSON_MAX);
     int rc = rdata_page_json(snap->data, &q, &b, err, sizeof err);
     rcache_release(dash->cache, snap);
     if (rc != 0) {
-        rjson_free(&b);
+        hps_strbuf_free(&b);
         return send_error(conn, 400, err);
     }
-    char *json = rjson_take(&b);
+    char *json = hps_strbuf_take(&b);
     return json != NULL ? send_json(conn, 200, json) : send_error(conn, 500, "out of memory");
 }
 
@@ -435,7 +435,7 @@ int cmd_dashboard(int argc, char **argv)
     dashboard dash = {.check_host = loopback, .refresh = (double)refresh};
     dash_boot boot = {(double)refresh};
     rjson_buf page;
-    rjson_init(&page, 0);
+    hps_strbuf_init(&page, RJSON_MAX);
     int rc = CLI_EXIT_FAILED;
     struct MHD_Daemon *daemon = NULL;
     if (rpage_write(&page, "hpsearch dashboard", write_boot, &boot) != 0 || page.failed) {
@@ -443,7 +443,7 @@ int cmd_dashboard(int argc, char **argv)
         goto out;
     }
     dash.page_len = page.len;
-    dash.page = rjson_take(&page);
+    dash.page = hps_strbuf_take(&page);
     if (dash.page == NULL || rcache_new(storage, &dash.cache) != 0) {
         cli_error("dashboard: out of memory");
         goto out;
@@ -490,6 +490,6 @@ out:
         MHD_stop_daemon(daemon);
     rcache_free(dash.cache);
     free(dash.page);
-    rjson_free(&page);
+    hps_strbuf_free(&page);
     return rc;
 }

@@ -19,15 +19,15 @@ typedef struct report_boot {
 static void write_boot(rjson_buf *b, const void *ctx)
 {
     const report_boot *boot = ctx;
-    rjson_puts(b, "{\"mode\":\"report\",\"version\":");
+    hps_strbuf_puts(b, "{\"mode\":\"report\",\"version\":");
     rjson_string(b, HPS_VERSION_STRING);
-    rjson_puts(b, ",\"echarts\":");
+    hps_strbuf_puts(b, ",\"echarts\":");
     rjson_string(b, hps_web_echarts_version);
-    rjson_puts(b, ",\"view\":");
+    hps_strbuf_puts(b, ",\"view\":");
     rdata_view_json(boot->data, b);
-    rjson_puts(b, ",\n\"rows\":");
+    hps_strbuf_puts(b, ",\n\"rows\":");
     rdata_rows_json(boot->data, b);
-    rjson_putc(b, '}');
+    hps_strbuf_putc(b, '}');
 }
 
 /* Writes through a temporary file in the same directory and renames it, so a reader
@@ -123,7 +123,7 @@ int cmd_report(int argc, char **argv)
     rdata_study *data = NULL;
     char err[1024];
     rjson_buf page;
-    rjson_init(&page, 0);
+    hps_strbuf_init(&page, RJSON_MAX);
     if (rdata_load(study, 1, &data, err, sizeof err) != 0) {
         cli_error("report: study '%s': %s", target.study, err);
         rc = CLI_EXIT_FAILED;
@@ -155,7 +155,7 @@ int cmd_report(int argc, char **argv)
                      "(-DHPS_WEB_CHARTS=OFF): the report has no charts");
     }
 out:
-    rjson_free(&page);
+    hps_strbuf_free(&page);
     rdata_free(data);
     hps_study_close(study);
     cli_target_clear(&target);

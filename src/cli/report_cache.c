@@ -181,7 +181,7 @@ static int build(rcache *cache, rcache_entry *e, rcache_snap **out, int *http_st
         return -1;
     }
     rjson_buf b;
-    rjson_init(&b, 0);
+    hps_strbuf_init(&b, RJSON_MAX);
     if (refresh_importances(e, snap->data) == 0) {
         snap->data->load_seconds = cli_monotonic() - t0;
         rdata_view_json(snap->data, &b);
@@ -189,7 +189,7 @@ static int build(rcache *cache, rcache_entry *e, rcache_snap **out, int *http_st
         b.failed = 1;
     }
     snap->view_len = b.len;
-    snap->view = rjson_take(&b);
+    snap->view = hps_strbuf_take(&b);
     if (snap->view == NULL) {
         snap_free(snap);
         *http_status = 500;
@@ -299,9 +299,9 @@ int rcache_trial(rcache *cache, const char *name, int64_t number, char **json_ou
     }
     if (rc == 0) {
         rjson_buf b;
-        rjson_init(&b, 0);
+        hps_strbuf_init(&b, RJSON_MAX);
         rjson_raw_json(&b, text);
-        *json_out = rjson_take(&b);
+        *json_out = hps_strbuf_take(&b);
         if (*json_out == NULL) {
             *http_status = 500;
             set_err(err, errlen, "out of memory", NULL);
@@ -331,9 +331,9 @@ int rcache_list(rcache *cache, char **json_out, char *err, size_t errlen)
             rc = -1;
         } else {
             rjson_buf b;
-            rjson_init(&b, 0);
+            hps_strbuf_init(&b, RJSON_MAX);
             rjson_raw_json(&b, json);
-            char *escaped = rjson_take(&b);
+            char *escaped = hps_strbuf_take(&b);
             if (escaped == NULL) {
                 set_err(err, errlen, "out of memory", NULL);
                 rc = -1;

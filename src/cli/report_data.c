@@ -184,9 +184,9 @@ static long find_or_add_label(rdata_param *param, hps_value v)
     char text[256];
     cli_format_value(v, text, sizeof text);
     rjson_buf json;
-    rjson_init(&json, 4096);
+    hps_strbuf_init(&json, 4096);
     rjson_value(&json, v);
-    char *json_text = rjson_take(&json);
+    char *json_text = hps_strbuf_take(&json);
     char *text_copy = strdup(text);
     hps_value copy = v;
     if (v.type == HPS_VALUE_STRING)

@@ -1,5 +1,4 @@
-/* report_json.h -- a growable text buffer with JSON writers, for the report, the
- * dashboard and `show`.
+/* report_json.h -- JSON and HTML writers for the report, the dashboard and `show`.
  *
  * Everything written is safe to embed in an HTML <script> element and to serve as
  * JSON: strings escape '<', '>', '&', U+2028 and U+2029 besides what JSON requires, so
@@ -10,27 +9,17 @@
 #ifndef HPS_REPORT_JSON_H
 #define HPS_REPORT_JSON_H
 
+#include "core/strbuf.h"
 #include "hpsearch.h"
 
 #include <stddef.h>
 
-typedef struct rjson_buf {
-    char *data;
-    size_t len, cap;
-    size_t max; /* hard cap on len */
-    int failed;
-} rjson_buf;
-
-/* max 0 means 1 GiB. */
-void rjson_init(rjson_buf *b, size_t max);
-void rjson_free(rjson_buf *b);
-void rjson_reset(rjson_buf *b);
-void rjson_append(rjson_buf *b, const char *data, size_t len);
-void rjson_puts(rjson_buf *b, const char *s);
-void rjson_putc(rjson_buf *b, char c);
-void rjson_printf(rjson_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Hands the text over (free with free()); NULL if the buffer failed (then freed). */
-char *rjson_take(rjson_buf *b);
+/* The buffer is the library's string builder; only the writers below are the report's
+ * own. Pages keep a 1 GiB cap (hps_strbuf's default is 256 MiB) so that large studies
+ * still render. */
+typedef hps_strbuf rjson_buf;
+#define RJSON_MAX ((size_t)1 << 30)
+/* Text handed over by hps_strbuf_take is freed with free() (what hps_mem_free does). */
 
 void rjson_string(rjson_buf *b, const char *s);
 void rjson_number(rjson_buf *b, double x);

@@ -23,25 +23,25 @@ int rpage_write(rjson_buf *b, const char *title, void (*write_boot)(rjson_buf *,
         !embeddable(hps_web_app_js, hps_web_app_js_len, "</script") ||
         !embeddable(hps_web_style_css, hps_web_style_css_len, "</style"))
         return -1;
-    rjson_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    hps_strbuf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                   /* Nothing may load from elsewhere: the page is whole by itself. */
                   "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
                   "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
                   "connect-src 'self'\">\n<title>");
     rjson_html(b, title);
-    rjson_puts(b, "</title>\n<style>\n");
-    rjson_append(b, (const char *)hps_web_style_css, hps_web_style_css_len);
-    rjson_puts(b, "</style>\n</head>\n<body>\n<script id=\"hps-boot\" type=\"application/json\">");
+    hps_strbuf_puts(b, "</title>\n<style>\n");
+    hps_strbuf_append(b, (const char *)hps_web_style_css, hps_web_style_css_len);
+    hps_strbuf_puts(b, "</style>\n</head>\n<body>\n<script id=\"hps-boot\" type=\"application/json\">");
     write_boot(b, ctx);
-    rjson_puts(b, "</script>\n");
+    hps_strbuf_puts(b, "</script>\n");
     if (hps_web_echarts_js_len > 0) {
-        rjson_puts(b, "<script>\n");
-        rjson_append(b, (const char *)hps_web_echarts_js, hps_web_echarts_js_len);
-        rjson_puts(b, "\n</script>\n");
+        hps_strbuf_puts(b, "<script>\n");
+        hps_strbuf_append(b, (const char *)hps_web_echarts_js, hps_web_echarts_js_len);
+        hps_strbuf_puts(b, "\n</script>\n");
     }
-    rjson_puts(b, "<script>\n");
-    rjson_append(b, (const char *)hps_web_app_js, hps_web_app_js_len);
-    rjson_puts(b, "\n</script>\n</body>\n</html>\n");
+    hps_strbuf_puts(b, "<script>\n");
+    hps_strbuf_append(b, (const char *)hps_web_app_js, hps_web_app_js_len);
+    hps_strbuf_puts(b, "\n</script>\n</body>\n</html>\n");
     return 0;
 }

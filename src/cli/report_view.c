@@ -25,65 +25,65 @@ static double duration_of(const rdata_row *row)
 void rdata_row_json(const rdata_study *data, size_t r, rjson_buf *b)
 {
     const rdata_row *row = &data->rows[r];
-    rjson_puts(b, "{\"number\":");
+    hps_strbuf_puts(b, "{\"number\":");
     rjson_int(b, (long long)row->number);
-    rjson_puts(b, ",\"state\":");
+    hps_strbuf_puts(b, ",\"state\":");
     rjson_string(b, hps_trial_state_name(row->state));
-    rjson_puts(b, ",\"values\":");
+    hps_strbuf_puts(b, ",\"values\":");
     int any = 0;
     for (size_t k = 0; k < data->n_directions; k++)
         any |= !isnan(data->values[r * data->n_directions + k]);
     if (!any) {
-        rjson_puts(b, "null");
+        hps_strbuf_puts(b, "null");
     } else {
-        rjson_putc(b, '[');
+        hps_strbuf_putc(b, '[');
         for (size_t k = 0; k < data->n_directions; k++) {
             if (k > 0)
-                rjson_putc(b, ',');
+                hps_strbuf_putc(b, ',');
             rjson_number(b, data->values[r * data->n_directions + k]);
         }
-        rjson_putc(b, ']');
+        hps_strbuf_putc(b, ']');
     }
-    rjson_puts(b, ",\"params\":{");
+    hps_strbuf_puts(b, ",\"params\":{");
     for (uint32_t k = 0; k < row->n_pv; k++) {
         const rdata_pv *pv = &data->pvs[row->pv_offset + k];
         const rdata_param *param = &data->params[pv->param];
         if (k > 0)
-            rjson_putc(b, ',');
+            hps_strbuf_putc(b, ',');
         rjson_key(b, param->name);
         if (param->kind == HPS_DIST_CATEGORICAL)
             rjson_raw_json(b, param->label_json[(size_t)pv->value]);
         else if (param->kind == HPS_DIST_INT)
-            rjson_printf(b, "%.0f", pv->value);
+            hps_strbuf_printf(b, "%.0f", pv->value);
         else
             rjson_number(b, pv->value);
     }
-    rjson_puts(b, "},\"sampler\":");
+    hps_strbuf_puts(b, "},\"sampler\":");
     rjson_string(b, row->sampler >= 0 ? data->samplers[row->sampler] : NULL);
-    rjson_puts(b, ",\"start\":");
+    hps_strbuf_puts(b, ",\"start\":");
     rjson_fixed3(b, row->start > 0 ? row->start : NAN);
-    rjson_puts(b, ",\"complete\":");
+    hps_strbuf_puts(b, ",\"complete\":");
     rjson_fixed3(b, row->complete > 0 ? row->complete : NAN);
-    rjson_puts(b, ",\"duration\":");
+    hps_strbuf_puts(b, ",\"duration\":");
     rjson_fixed3(b, duration_of(row));
-    rjson_puts(b, ",\"steps\":");
+    hps_strbuf_puts(b, ",\"steps\":");
     rjson_int(b, (long long)row->n_steps);
     if (row->fail_reason != NULL) {
-        rjson_puts(b, ",\"fail_reason\":");
+        hps_strbuf_puts(b, ",\"fail_reason\":");
         rjson_string(b, row->fail_reason);
     }
-    rjson_putc(b, '}');
+    hps_strbuf_putc(b, '}');
 }
 
 void rdata_rows_json(const rdata_study *data, rjson_buf *b)
 {
-    rjson_putc(b, '[');
+    hps_strbuf_putc(b, '[');
     for (size_t r = 0; r < data->n_rows; r++) {
         if (r > 0)
-            rjson_puts(b, ",\n");
+            hps_strbuf_puts(b, ",\n");
         rdata_row_json(data, r, b);
     }
-    rjson_putc(b, ']');
+    hps_strbuf_putc(b, ']');
 }
 
 /* ---- chart samples ---------------------------------------------------------------- */
@@ -102,9 +102,9 @@ static void history_json(const rdata_study *data, rjson_buf *b)
     for (size_t r = 0; r < data->n_rows; r++)
         total += (size_t)usable(data, r);
     size_t stride = total > RDATA_HISTORY_POINTS ? (total + RDATA_HISTORY_POINTS - 1) / RDATA_HISTORY_POINTS : 1;
-    rjson_puts(b, "{\"total\":");
+    hps_strbuf_puts(b, "{\"total\":");
     rjson_int(b, (long long)total);
-    rjson_puts(b, ",\"points\":[");
+    hps_strbuf_puts(b, ",\"points\":[");
     double best = NAN;
     size_t seen = 0, written = 0;
     for (size_t r = 0; r < data->n_rows; r++) {
@@ -115,20 +115,20 @@ static void history_json(const rdata_study *data, rjson_buf *b)
         if (improves)
             best = v;
         if (improves || seen % stride == 0) {
-            rjson_puts(b, written > 0 ? ",[" : "[");
+            hps_strbuf_puts(b, written > 0 ? ",[" : "[");
             rjson_int(b, (long long)data->rows[r].number);
-            rjson_putc(b, ',');
+            hps_strbuf_putc(b, ',');
             rjson_number(b, v);
-            rjson_putc(b, ',');
+            hps_strbuf_putc(b, ',');
             rjson_number(b, best);
-            rjson_putc(b, ']');
+            hps_strbuf_putc(b, ']');
             written++;
         }
         seen++;
     }
-    rjson_puts(b, "],\"shown\":");
+    hps_strbuf_puts(b, "],\"shown\":");
     rjson_int(b, (long long)written);
-    rjson_putc(b, '}');
+    hps_strbuf_putc(b, '}');
 }
 
 typedef struct sample_key {
@@ -179,155 +179,155 @@ static void sample_json(const rdata_study *data, rjson_buf *b)
             chosen[keys[RDATA_SAMPLE_BEST + (size_t)((double)k * (double)(n - RDATA_SAMPLE_BEST) / (double)rest)].row] = 1;
         free(keys);
     }
-    rjson_puts(b, "{\"total\":");
+    hps_strbuf_puts(b, "{\"total\":");
     rjson_int(b, (long long)total);
-    rjson_puts(b, ",\"rows\":[");
+    hps_strbuf_puts(b, ",\"rows\":[");
     size_t written = 0;
     for (size_t r = 0; r < data->n_rows; r++) {
         if (!chosen[r])
             continue;
-        rjson_puts(b, written++ > 0 ? ",[" : "[");
+        hps_strbuf_puts(b, written++ > 0 ? ",[" : "[");
         rjson_int(b, (long long)data->rows[r].number);
-        rjson_putc(b, ',');
+        hps_strbuf_putc(b, ',');
         rjson_number(b, rdata_value(data, r));
-        rjson_puts(b, ",[");
+        hps_strbuf_puts(b, ",[");
         for (size_t p = 0; p < data->n_params; p++) {
             double v;
             if (p > 0)
-                rjson_putc(b, ',');
+                hps_strbuf_putc(b, ',');
             if (rdata_param_value(data, r, p, &v))
                 rjson_number(b, v);
             else
-                rjson_puts(b, "null");
+                hps_strbuf_puts(b, "null");
         }
-        rjson_puts(b, "]]");
+        hps_strbuf_puts(b, "]]");
     }
-    rjson_puts(b, "]}");
+    hps_strbuf_puts(b, "]}");
     free(chosen);
 }
 
 static void curves_json(const rdata_study *data, rjson_buf *b)
 {
-    rjson_puts(b, "{\"total\":");
+    hps_strbuf_puts(b, "{\"total\":");
     rjson_int(b, (long long)data->n_with_steps);
-    rjson_puts(b, ",\"rows\":[");
+    hps_strbuf_puts(b, ",\"rows\":[");
     for (size_t c = 0; c < data->n_curves; c++) {
         const rdata_curve *curve = &data->curves[c];
         const rdata_row *row = &data->rows[curve->row];
         if (c > 0)
-            rjson_putc(b, ',');
-        rjson_puts(b, "{\"number\":");
+            hps_strbuf_putc(b, ',');
+        hps_strbuf_puts(b, "{\"number\":");
         rjson_int(b, (long long)row->number);
-        rjson_puts(b, ",\"state\":");
+        hps_strbuf_puts(b, ",\"state\":");
         rjson_string(b, hps_trial_state_name(row->state));
-        rjson_puts(b, ",\"n_steps\":");
+        hps_strbuf_puts(b, ",\"n_steps\":");
         rjson_int(b, (long long)row->n_steps);
-        rjson_puts(b, ",\"points\":[");
+        hps_strbuf_puts(b, ",\"points\":[");
         for (size_t k = 0; k < curve->n; k++) {
-            rjson_puts(b, k > 0 ? ",[" : "[");
+            hps_strbuf_puts(b, k > 0 ? ",[" : "[");
             rjson_int(b, (long long)curve->steps[k]);
-            rjson_putc(b, ',');
+            hps_strbuf_putc(b, ',');
             rjson_number(b, curve->values[k]);
-            rjson_putc(b, ']');
+            hps_strbuf_putc(b, ']');
         }
-        rjson_puts(b, "]}");
+        hps_strbuf_puts(b, "]}");
     }
-    rjson_puts(b, "]}");
+    hps_strbuf_puts(b, "]}");
 }
 
 static void params_json(const rdata_study *data, rjson_buf *b)
 {
-    rjson_putc(b, '[');
+    hps_strbuf_putc(b, '[');
     for (size_t p = 0; p < data->n_params; p++) {
         const rdata_param *param = &data->params[p];
         if (p > 0)
-            rjson_putc(b, ',');
-        rjson_puts(b, "{\"name\":");
+            hps_strbuf_putc(b, ',');
+        hps_strbuf_puts(b, "{\"name\":");
         rjson_string(b, param->name);
-        rjson_puts(b, ",\"kind\":");
+        hps_strbuf_puts(b, ",\"kind\":");
         rjson_string(b, param->kind == HPS_DIST_CATEGORICAL ? "categorical"
                         : param->kind == HPS_DIST_INT     ? "int"
                                                           : "float");
         if (param->kind == HPS_DIST_CATEGORICAL) {
-            rjson_puts(b, ",\"choices\":[");
+            hps_strbuf_puts(b, ",\"choices\":[");
             for (size_t l = 0; l < param->n_labels; l++) {
                 if (l > 0)
-                    rjson_putc(b, ',');
+                    hps_strbuf_putc(b, ',');
                 rjson_string(b, param->label_text[l]);
             }
-            rjson_putc(b, ']');
+            hps_strbuf_putc(b, ']');
         } else {
-            rjson_puts(b, ",\"log\":");
-            rjson_puts(b, param->log ? "true" : "false");
-            rjson_puts(b, ",\"low\":");
+            hps_strbuf_puts(b, ",\"log\":");
+            hps_strbuf_puts(b, param->log ? "true" : "false");
+            hps_strbuf_puts(b, ",\"low\":");
             rjson_number(b, param->low);
-            rjson_puts(b, ",\"high\":");
+            hps_strbuf_puts(b, ",\"high\":");
             rjson_number(b, param->high);
         }
-        rjson_putc(b, '}');
+        hps_strbuf_putc(b, '}');
     }
-    rjson_putc(b, ']');
+    hps_strbuf_putc(b, ']');
 }
 
 void rdata_view_json(const rdata_study *data, rjson_buf *b)
 {
-    rjson_puts(b, "{\"name\":");
+    hps_strbuf_puts(b, "{\"name\":");
     rjson_string(b, data->name);
-    rjson_puts(b, ",\"directions\":[");
+    hps_strbuf_puts(b, ",\"directions\":[");
     for (size_t k = 0; k < data->n_directions; k++) {
         if (k > 0)
-            rjson_putc(b, ',');
+            hps_strbuf_putc(b, ',');
         rjson_string(b, direction_name(data->directions[k]));
     }
-    rjson_puts(b, "],\"metric\":");
+    hps_strbuf_puts(b, "],\"metric\":");
     rjson_string(b, data->metric);
-    rjson_puts(b, ",\"generated\":");
+    hps_strbuf_puts(b, ",\"generated\":");
     rjson_number(b, data->generated);
-    rjson_puts(b, ",\"load_seconds\":");
+    hps_strbuf_puts(b, ",\"load_seconds\":");
     rjson_number(b, data->load_seconds);
-    rjson_puts(b, ",\"n_trials\":");
+    hps_strbuf_puts(b, ",\"n_trials\":");
     rjson_int(b, (long long)data->n_rows);
-    rjson_puts(b, ",\"counts\":{");
+    hps_strbuf_puts(b, ",\"counts\":{");
     for (int s = 0; s < 5; s++) {
         if (s > 0)
-            rjson_putc(b, ',');
+            hps_strbuf_putc(b, ',');
         rjson_key(b, hps_trial_state_name((hps_trial_state)s));
         rjson_int(b, (long long)data->counts[s]);
     }
-    rjson_puts(b, "},\"params\":");
+    hps_strbuf_puts(b, "},\"params\":");
     params_json(data, b);
-    rjson_puts(b, ",\"samplers\":[");
+    hps_strbuf_puts(b, ",\"samplers\":[");
     for (size_t s = 0; s < data->n_samplers; s++) {
         if (s > 0)
-            rjson_putc(b, ',');
+            hps_strbuf_putc(b, ',');
         rjson_string(b, data->samplers[s]);
     }
-    rjson_puts(b, "],\"importances\":");
+    hps_strbuf_puts(b, "],\"importances\":");
     rjson_raw_json(b, data->importances);
     if (data->importance_error != NULL) {
-        rjson_puts(b, ",\"importance_error\":");
+        hps_strbuf_puts(b, ",\"importance_error\":");
         rjson_string(b, data->importance_error);
     }
-    rjson_puts(b, ",\"best\":");
+    hps_strbuf_puts(b, ",\"best\":");
     if (data->best_row >= 0)
         rdata_row_json(data, (size_t)data->best_row, b);
     else
-        rjson_puts(b, "null");
-    rjson_puts(b, ",\"history\":");
+        hps_strbuf_puts(b, "null");
+    hps_strbuf_puts(b, ",\"history\":");
     history_json(data, b);
-    rjson_puts(b, ",\"sample\":");
+    hps_strbuf_puts(b, ",\"sample\":");
     sample_json(data, b);
-    rjson_puts(b, ",\"curves\":");
+    hps_strbuf_puts(b, ",\"curves\":");
     curves_json(data, b);
-    rjson_puts(b, ",\"limits\":{\"history\":");
+    hps_strbuf_puts(b, ",\"limits\":{\"history\":");
     rjson_int(b, RDATA_HISTORY_POINTS);
-    rjson_puts(b, ",\"sample\":");
+    hps_strbuf_puts(b, ",\"sample\":");
     rjson_int(b, RDATA_SAMPLE_ROWS);
-    rjson_puts(b, ",\"curves\":");
+    hps_strbuf_puts(b, ",\"curves\":");
     rjson_int(b, RDATA_CURVES);
-    rjson_puts(b, ",\"page\":");
+    hps_strbuf_puts(b, ",\"page\":");
     rjson_int(b, RDATA_PAGE_MAX);
-    rjson_puts(b, "}}");
+    hps_strbuf_puts(b, "}}");
 }
 
 /* ---- table pages ------------------------------------------------------------------ */
@@ -520,19 +520,19 @@ int rdata_page_json(const rdata_study *data, const rdata_query *q, rjson_buf *b,
         }
     }
     size_t limit = q->limit > RDATA_PAGE_MAX ? RDATA_PAGE_MAX : q->limit;
-    rjson_puts(b, "{\"total\":");
+    hps_strbuf_puts(b, "{\"total\":");
     rjson_int(b, (long long)n);
-    rjson_puts(b, ",\"offset\":");
+    hps_strbuf_puts(b, ",\"offset\":");
     rjson_int(b, (long long)q->offset);
-    rjson_puts(b, ",\"limit\":");
+    hps_strbuf_puts(b, ",\"limit\":");
     rjson_int(b, (long long)limit);
-    rjson_puts(b, ",\"rows\":[");
+    hps_strbuf_puts(b, ",\"rows\":[");
     for (size_t i = q->offset; i < n && i - q->offset < limit; i++) {
         if (i > q->offset)
-            rjson_puts(b, ",\n");
+            hps_strbuf_puts(b, ",\n");
         rdata_row_json(data, items[i].row, b);
     }
-    rjson_puts(b, "]}");
+    hps_strbuf_puts(b, "]}");
     free(items);
     return 0;
 }
