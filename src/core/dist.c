@@ -410,19 +410,22 @@ static int json_number(const json_t *node, double *out)
     return 0;
 }
 
-int hps_dist_from_json_node(hps_dist *dist, const json_t *node, hps_errbuf *err)
+int hps_dist_from_json_node(hps_dist *dist, const char *name, const json_t *node,
+                            hps_errbuf *err)
 {
     memset(dist, 0, sizeof *dist);
     const char *type = json_string_value(json_object_get(node, "type"));
     if (type == NULL) {
-        hps_errbuf_set(err, HPS_ERR_CORRUPT, "stored distribution has no type");
+        hps_errbuf_set(err, HPS_ERR_CORRUPT, "parameter '%s': stored distribution has no type",
+                       param_label(name));
         return -1;
     }
     if (strcmp(type, "categorical") == 0) {
         const json_t *arr = json_object_get(node, "choices");
         size_t n = json_array_size(arr);
         if (!json_is_array(arr) || n == 0) {
-            hps_errbuf_set(err, HPS_ERR_CORRUPT, "stored categorical has no choices");
+            hps_errbuf_set(err, HPS_ERR_CORRUPT,
+                           "parameter '%s': stored categorical has no choices", param_label(name));
             return -1;
         }
         hps_value *tmp = hps_mem_calloc(n, sizeof *tmp);
@@ -433,12 +436,13 @@ int hps_dist_from_json_node(hps_dist *dist, const json_t *node, hps_errbuf *err)
         int rc = 0;
         for (size_t i = 0; i < n && rc == 0; i++) {
             if (hps_value_from_json(json_array_get(arr, i), &tmp[i]) != 0) {
-                hps_errbuf_set(err, HPS_ERR_CORRUPT, "stored categorical choice %zu is not a scalar",
-                               i);
+                hps_errbuf_set(err, HPS_ERR_CORRUPT,
+                               "parameter '%s': stored categorical choice %zu is not a scalar",
+                               param_label(name), i);
                 rc = -1;
             }
         }
-        if (rc == 0 && hps_dist_init_categorical(dist, "stored", tmp, n, err) != HPS_OK)
+        if (rc == 0 && hps_dist_init_categorical(dist, name, tmp, n, err) != HPS_OK)
             rc = -1;
         hps_mem_free(tmp);
         return rc;
@@ -448,12 +452,16 @@ int hps_dist_from_json_node(hps_dist *dist, const json_t *node, hps_errbuf *err)
     if ((!is_int && strcmp(type, "float") != 0) ||
         json_number(json_object_get(node, "low"), &low) != 0 ||
         json_number(json_object_get(node, "high"), &high) != 0) {
-        hps_errbuf_set(err, HPS_ERR_CORRUPT, "stored distribution of type '%s' is malformed", type);
+        hps_errbuf_set(err, HPS_ERR_CORRUPT,
+                       "parameter '%s': stored distribution of type '%s' is malformed",
+                       param_label(name), type);
         return -1;
     }
     const json_t *step_node = json_object_get(node, "step");
     if (step_node != NULL && json_number(step_node, &step) != 0) {
-        hps_errbuf_set(err, HPS_ERR_CORRUPT, "stored distribution has a non-numeric step");
+        hps_errbuf_set(err, HPS_ERR_CORRUPT,
+                       "parameter '%s': stored distribution has a non-numeric step",
+                       param_label(name));
         return -1;
     }
     unsigned flags = json_is_true(json_object_get(node, "log")) ? HPS_LOG : 0;
@@ -461,13 +469,15 @@ int hps_dist_from_json_node(hps_dist *dist, const json_t *node, hps_errbuf *err)
     if (is_int) {
         if (low != nearbyint(low) || high != nearbyint(high) || step != nearbyint(step) ||
             fabs(low) > HPS_INT_LIMIT || fabs(high) > HPS_INT_LIMIT || fabs(step) > HPS_INT_LIMIT) {
-            hps_errbuf_set(err, HPS_ERR_CORRUPT, "stored int distribution has non-integral bounds");
+            hps_errbuf_set(err, HPS_ERR_CORRUPT,
+                           "parameter '%s': stored int distribution has non-integral bounds",
+                           param_label(name));
             return -1;
         }
-        st = hps_dist_init_int(dist, "stored", (int64_t)low, (int64_t)high,
+        st = hps_dist_init_int(dist, name, (int64_t)low, (int64_t)high,
                                step_node == NULL ? 1 : (int64_t)step, flags, err);
     } else {
-        st = hps_dist_init_float(dist, "stored", low, high, step, flags, err);
+        st = hps_dist_init_float(dist, name, low, high, step, flags, err);
     }
     return st == HPS_OK ? 0 : -1;
 }

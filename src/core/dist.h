@@ -57,7 +57,8 @@ double hps_dist_to_unit(const hps_dist *dist, double internal);
 double hps_dist_snap(const hps_dist *dist, double x);
 
 json_t *hps_dist_to_json_node(const hps_dist *dist);
-/* Parses the JSON form; -1 with a message on malformed input. */
-int hps_dist_from_json_node(hps_dist *dist, const json_t *node, hps_errbuf *err);
+/* Parses the JSON form; -1 with a message naming the parameter on malformed input. */
+int hps_dist_from_json_node(hps_dist *dist, const char *name, const json_t *node,
+                            hps_errbuf *err);
 
 #endif

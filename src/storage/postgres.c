@@ -37,6 +37,7 @@
 
 #include "core/mem.h"
 #include "core/strbuf.h"
+#include "storage/sql_shared.h"
 
 #include <errno.h>
 #include <libpq-fe.h>
@@ -1509,47 +1510,6 @@ hps_status hps_postgres_storage_open(const char *url, hps_storage **out, hps_err
 
 /* ---- studies ------------------------------------------------------------------------------- */
 
-static char *directions_text(const hps_direction *dirs, size_t n)
-{
-    json_t *arr = json_array();
-    for (size_t i = 0; arr != NULL && i < n; i++) {
-        if (json_array_append_new(arr, json_string(dirs[i] == HPS_MAXIMIZE ? "maximize"
-                                                                           : "minimize")) != 0) {
-            json_decref(arr);
-            arr = NULL;
-        }
-    }
-    char *text = arr != NULL ? json_dumps(arr, JSON_COMPACT) : NULL;
-    json_decref(arr);
-    return text;
-}
-
-static int parse_directions(const char *text, hps_direction **out, size_t *n_out)
-{
-    json_t *arr = json_loads(text != NULL ? text : "", 0, NULL);
-    size_t n = json_array_size(arr);
-    int rc = -1;
-    if (arr == NULL || !json_is_array(arr) || n == 0)
-        goto out;
-    hps_direction *dirs = hps_mem_realloc_array(NULL, n, sizeof *dirs);
-    if (dirs == NULL)
-        goto out;
-    for (size_t i = 0; i < n; i++) {
-        const char *d = json_string_value(json_array_get(arr, i));
-        if (d == NULL || (strcmp(d, "maximize") != 0 && strcmp(d, "minimize") != 0)) {
-            hps_mem_free(dirs);
-            goto out;
-        }
-        dirs[i] = strcmp(d, "maximize") == 0 ? HPS_MAXIMIZE : HPS_MINIMIZE;
-    }
-    *out = dirs;
-    *n_out = n;
-    rc = 0;
-out:
-    json_decref(arr);
-    return rc;
-}
-
 /* Fills info from a row (study_id, directions, created) of a result. */
 static hps_status study_from_row(pg_store *st, const PGresult *res, int row, int name_col,
                                  const char *name, hps_study_info *info)
@@ -1563,7 +1523,7 @@ static hps_status study_from_row(pg_store *st, const PGresult *res, int row, int
     hps_status rc = HPS_OK;
     if (info->name == NULL)
         rc = nomem(st);
-    else if (parse_directions(get_text(res, row, base + 1), &info->directions,
+    else if (hps_sql_parse_directions(get_text(res, row, base + 1), &info->directions,
                               &info->n_directions) != 0)
         rc = hps_errbuf_set(&st->base.err, HPS_ERR_CORRUPT,
                             "study '%s' has malformed stored directions", info->name);
@@ -1636,7 +1596,7 @@ static hps_status pg_open_study(hps_storage *s, const char *name, unsigned flags
     memset(info, 0, sizeof *info);
     char *dir_text = NULL;
     if (flags & HPS_OPEN_CREATE) {
-        dir_text = directions_text(dirs, n_dirs);
+        dir_text = hps_sql_directions_text(dirs, n_dirs);
         if (dir_text == NULL)
             return nomem(st);
     }
@@ -1806,69 +1766,6 @@ static hps_status pg_get_study_attrs(hps_storage *s, int64_t study_id, int syste
 
 /* ---- trials: reading ---------------------------------------------------------------------- */
 
-typedef struct dist_memo {
-    char *text;
-    hps_dist dist;
-    int valid;
-} dist_memo;
-
-static void dist_memo_clear(dist_memo *memo)
-{
-    hps_mem_free(memo->text);
-    hps_dist_clear(&memo->dist);
-    memo->text = NULL;
-    memo->valid = 0;
-}
-
-/* Parses distribution JSON, reusing the last parse when the text repeats (a parameter
- * has the same distribution in every trial). */
-static hps_status memo_parse(pg_store *st, dist_memo *memo, const char *text)
-{
-    if (memo->valid && strcmp(memo->text, text) == 0)
-        return HPS_OK;
-    dist_memo_clear(memo);
-    json_t *node = json_loads(text, 0, NULL);
-    if (node == NULL)
-        return hps_errbuf_set(&st->base.err, HPS_ERR_CORRUPT, "postgresql %s: malformed distribution",
-                              st->label);
-    hps_errbuf why;
-    hps_errbuf_clear(&why);
-    int bad = hps_dist_from_json_node(&memo->dist, node, &why);
-    json_decref(node);
-    if (bad)
-        return hps_errbuf_set(&st->base.err, HPS_ERR_CORRUPT, "postgresql %s: %s", st->label,
-                              hps_errbuf_text(&why));
-    memo->text = hps_mem_strdup(text);
-    if (memo->text == NULL) {
-        hps_dist_clear(&memo->dist);
-        return nomem(st);
-    }
-    memo->valid = 1;
-    return HPS_OK;
-}
-
-typedef struct rec_list {
-    hps_frozen **items;
-    size_t n, cap;
-} rec_list;
-
-static void rec_list_free(rec_list *list)
-{
-    for (size_t i = 0; i < list->n; i++)
-        hps_rec_free(list->items[i]);
-    hps_mem_free(list->items);
-}
-
-/* The record with trial id `id` at or after *cursor (records sorted by id). */
-static hps_frozen *advance_to(rec_list *list, size_t *cursor, int64_t id)
-{
-    while (*cursor < list->n && list->items[*cursor]->id < id)
-        (*cursor)++;
-    if (*cursor < list->n && list->items[*cursor]->id == id)
-        return list->items[*cursor];
-    return NULL;
-}
-
 /* Sync columns (see Q_SYNC). */
 enum { S_KIND, S_ID, S_A, S_B, S_C, S_D, S_T1, S_T2, S_F1, S_F2, S_F3, S_T3, S_E };
 
@@ -1912,12 +1809,12 @@ static hps_status rec_from_sync_row(pg_store *st, const PGresult *res, int row, 
 
 /* Builds the records of a sync result; *seq is the study's counter. */
 static hps_status records_from_sync(pg_store *st, const PGresult *res, int64_t study_id,
-                                    rec_list *list, int64_t *seq)
+                                    hps_rec_list *list, int64_t *seq)
 {
     int rows = PQntuples(res);
     int found_study = 0;
     hps_status rc = HPS_OK;
-    dist_memo memo = {0};
+    hps_dist_memo memo = {0};
     size_t cursor = 0;
     int64_t last_kind = -1;
     for (int i = 0; rc == HPS_OK && i < rows; i++) {
@@ -1943,7 +1840,7 @@ static hps_status records_from_sync(pg_store *st, const PGresult *res, int64_t s
                 list->n++;
             continue;
         }
-        hps_frozen *rec = advance_to(list, &cursor, get_i64(res, i, S_ID));
+        hps_frozen *rec = hps_rec_list_advance_to(list, &cursor, get_i64(res, i, S_ID));
         if (rec == NULL)
             continue; /* cannot happen within one statement's snapshot */
         double value = PQgetisnull(res, i, S_F1) ? NAN : get_f64(res, i, S_F1);
@@ -1955,7 +1852,8 @@ static hps_status records_from_sync(pg_store *st, const PGresult *res, int64_t s
                                     "postgresql %s: a parameter row is empty", st->label);
                 break;
             }
-            rc = memo_parse(st, &memo, dist_text);
+            rc = hps_dist_memo_parse(&memo, name, dist_text, "postgresql", st->label,
+                                     &st->base.err);
             if (rc == HPS_OK && hps_rec_add_param(rec, name, &memo.dist, value) != 0)
                 rc = nomem(st);
         } else if (kind == 3) {
@@ -1971,7 +1869,7 @@ static hps_status records_from_sync(pg_store *st, const PGresult *res, int64_t s
                 rc = nomem(st);
         }
     }
-    dist_memo_clear(&memo);
+    hps_dist_memo_clear(&memo);
     if (rc == HPS_OK && !found_study)
         rc = hps_errbuf_set(&st->base.err, HPS_ERR_NOTFOUND, "study %lld does not exist",
                             (long long)study_id);
@@ -1989,7 +1887,7 @@ static hps_status pg_sync(hps_storage *s, int64_t study_id, int64_t since, hps_s
     hps_status rc = run_now(st, &c, 1, 0, "reading trials");
     if (rc != HPS_OK)
         return rc;
-    rec_list list = {0};
+    hps_rec_list list = {0};
     int64_t seq = since;
     rc = records_from_sync(st, c.res, study_id, &list, &seq);
     calls_clear(&c, 1);
@@ -1999,7 +1897,7 @@ static hps_status pg_sync(hps_storage *s, int64_t study_id, int64_t since, hps_s
         if (fn(user, rec) != 0)
             rc = nomem(st);
     }
-    rec_list_free(&list);
+    hps_rec_list_free(&list);
     if (rc == HPS_OK)
         *seq_out = seq;
     return rc;

@@ -13,6 +13,7 @@
  * counted against a budget, and the next grid position (released positions wait in
  * grid_free). */
 #include "core/mem.h"
+#include "storage/sql_shared.h"
 #include "storage/storage.h"
 
 #include <math.h>
@@ -404,47 +405,6 @@ out:
 
 /* ---- studies ------------------------------------------------------------------------ */
 
-static char *directions_text(const hps_direction *dirs, size_t n)
-{
-    json_t *arr = json_array();
-    for (size_t i = 0; arr != NULL && i < n; i++) {
-        if (json_array_append_new(arr, json_string(dirs[i] == HPS_MAXIMIZE ? "maximize"
-                                                                           : "minimize")) != 0) {
-            json_decref(arr);
-            arr = NULL;
-        }
-    }
-    char *text = arr != NULL ? json_dumps(arr, JSON_COMPACT) : NULL;
-    json_decref(arr);
-    return text;
-}
-
-static int parse_directions(const char *text, hps_direction **out, size_t *n_out)
-{
-    json_t *arr = json_loads(text != NULL ? text : "", 0, NULL);
-    size_t n = json_array_size(arr);
-    int rc = -1;
-    if (arr == NULL || !json_is_array(arr) || n == 0)
-        goto out;
-    hps_direction *dirs = hps_mem_realloc_array(NULL, n, sizeof *dirs);
-    if (dirs == NULL)
-        goto out;
-    for (size_t i = 0; i < n; i++) {
-        const char *d = json_string_value(json_array_get(arr, i));
-        if (d == NULL || (strcmp(d, "maximize") != 0 && strcmp(d, "minimize") != 0)) {
-            hps_mem_free(dirs);
-            goto out;
-        }
-        dirs[i] = strcmp(d, "maximize") == 0 ? HPS_MAXIMIZE : HPS_MINIMIZE;
-    }
-    *out = dirs;
-    *n_out = n;
-    rc = 0;
-out:
-    json_decref(arr);
-    return rc;
-}
-
 /* Reads the study row for `name` into info; HPS_ERR_NOTFOUND if absent. */
 static hps_status read_study(sqlite_store *st, const char *name, hps_study_info *info)
 {
@@ -465,7 +425,7 @@ static hps_status read_study(sqlite_store *st, const char *name, hps_study_info 
         info->name = hps_mem_strdup(name);
         if (info->name == NULL)
             rc = nomem(st);
-        else if (parse_directions((const char *)sqlite3_column_text(stmt, 1), &info->directions,
+        else if (hps_sql_parse_directions((const char *)sqlite3_column_text(stmt, 1), &info->directions,
                                   &info->n_directions) != 0)
             rc = hps_errbuf_set(&st->base.err, HPS_ERR_CORRUPT,
                                 "study '%s' has malformed stored directions", name);
@@ -488,7 +448,7 @@ static hps_status sqlite_open_study(hps_storage *s, const char *name, unsigned f
         hps_study_info_clear(info);
         rc = hps_errbuf_set(&s->err, HPS_ERR_EXISTS, "study '%s' already exists", name);
     } else if (rc == HPS_ERR_NOTFOUND && (flags & HPS_OPEN_CREATE)) {
-        char *dir_text = directions_text(dirs, n_dirs);
+        char *dir_text = hps_sql_directions_text(dirs, n_dirs);
         sqlite3_stmt *stmt = dir_text != NULL ? query(st, Q_STUDY_INSERT) : NULL;
         if (dir_text == NULL) {
             rc = nomem(st);
@@ -569,7 +529,7 @@ static hps_status sqlite_list_studies(hps_storage *s, hps_study_info **out, size
         n++;
         if (info->name == NULL)
             rc = nomem(st);
-        else if (parse_directions((const char *)sqlite3_column_text(stmt, 2), &info->directions,
+        else if (hps_sql_parse_directions((const char *)sqlite3_column_text(stmt, 2), &info->directions,
                                   &info->n_directions) != 0)
             rc = hps_errbuf_set(&s->err, HPS_ERR_CORRUPT, "study '%s' has malformed directions",
                                 info->name);
@@ -721,45 +681,6 @@ static hps_status sqlite_get_study_attrs(hps_storage *s, int64_t study_id, int s
 
 /* ---- trials: reading ------------------------------------------------------------------ */
 
-/* Parses distribution JSON, reusing the previous parse when the text repeats (the
- * same parameter appears in every trial with the same distribution). */
-typedef struct dist_memo {
-    char *text;
-    hps_dist dist;
-    int valid;
-} dist_memo;
-
-static void dist_memo_clear(dist_memo *memo)
-{
-    hps_mem_free(memo->text);
-    hps_dist_clear(&memo->dist);
-    memo->text = NULL;
-    memo->valid = 0;
-}
-
-static hps_status memo_parse(sqlite_store *st, dist_memo *memo, const char *text)
-{
-    if (memo->valid && strcmp(memo->text, text) == 0)
-        return HPS_OK;
-    dist_memo_clear(memo);
-    json_t *node = json_loads(text, 0, NULL);
-    if (node == NULL)
-        return hps_errbuf_set(&st->base.err, HPS_ERR_CORRUPT, "sqlite %s: malformed distribution",
-                              st->path);
-    int bad = hps_dist_from_json_node(&memo->dist, node, &st->base.err);
-    json_decref(node);
-    if (bad)
-        return hps_errbuf_set(&st->base.err, HPS_ERR_CORRUPT, "sqlite %s: %s", st->path,
-                              hps_errbuf_text(&st->base.err));
-    memo->text = hps_mem_strdup(text);
-    if (memo->text == NULL) {
-        hps_dist_clear(&memo->dist);
-        return nomem(st);
-    }
-    memo->valid = 1;
-    return HPS_OK;
-}
-
 /* Fills a record from a row of Q_SYNC_TRIALS. */
 static hps_status rec_from_row(sqlite_store *st, sqlite3_stmt *stmt, hps_frozen **out)
 {
@@ -796,31 +717,10 @@ static hps_status rec_from_row(sqlite_store *st, sqlite3_stmt *stmt, hps_frozen 
     return HPS_OK;
 }
 
-typedef struct rec_list {
-    hps_frozen **items;
-    size_t n, cap;
-} rec_list;
-
-static void rec_list_free(rec_list *list)
-{
-    for (size_t i = 0; i < list->n; i++)
-        hps_rec_free(list->items[i]);
-    hps_mem_free(list->items);
-}
-
-/* Index of the record with trial id `id` at or after *cursor (records sorted by id). */
-static hps_frozen *advance_to(rec_list *list, size_t *cursor, int64_t id)
-{
-    while (*cursor < list->n && list->items[*cursor]->id < id)
-        (*cursor)++;
-    if (*cursor < list->n && list->items[*cursor]->id == id)
-        return list->items[*cursor];
-    return NULL;
-}
-
 /* Reads the trials of a study changed after `since` (all of them for since = -1, or
  * one trial when only_trial >= 0) with their parameters and values, sorted by id. */
-static hps_status read_changed(sqlite_store *st, int64_t study_id, int64_t since, rec_list *list)
+static hps_status read_changed(sqlite_store *st, int64_t study_id, int64_t since,
+                               hps_rec_list *list)
 {
     sqlite3_stmt *stmt = query(st, Q_SYNC_TRIALS);
     if (stmt == NULL)
@@ -847,7 +747,7 @@ static hps_status read_changed(sqlite_store *st, int64_t study_id, int64_t since
     if (rc != HPS_OK || list->n == 0)
         return rc;
 
-    dist_memo memo = {0};
+    hps_dist_memo memo = {0};
     size_t cursor = 0;
     stmt = query(st, Q_SYNC_PARAMS);
     if (stmt == NULL)
@@ -855,7 +755,7 @@ static hps_status read_changed(sqlite_store *st, int64_t study_id, int64_t since
     sqlite3_bind_int64(stmt, 1, study_id);
     sqlite3_bind_int64(stmt, 2, since);
     while (rc == HPS_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        hps_frozen *rec = advance_to(list, &cursor, sqlite3_column_int64(stmt, 0));
+        hps_frozen *rec = hps_rec_list_advance_to(list, &cursor, sqlite3_column_int64(stmt, 0));
         if (rec == NULL)
             continue; /* changed between our two reads: impossible inside one txn */
         const char *name = (const char *)sqlite3_column_text(stmt, 1);
@@ -865,7 +765,8 @@ static hps_status read_changed(sqlite_store *st, int64_t study_id, int64_t since
                                 st->path);
             break;
         }
-        rc = memo_parse(st, &memo, dist_text);
+        rc = hps_dist_memo_parse(&memo, name, dist_text, "sqlite", st->path,
+                                     &st->base.err);
         if (rc == HPS_OK &&
             hps_rec_add_param(rec, name, &memo.dist, sqlite3_column_double(stmt, 3)) != 0)
             rc = nomem(st);
@@ -873,7 +774,7 @@ static hps_status read_changed(sqlite_store *st, int64_t study_id, int64_t since
     if (rc == HPS_OK && step != SQLITE_DONE)
         rc = db_error(st, "reading parameters");
     sqlite3_reset(stmt);
-    dist_memo_clear(&memo);
+    hps_dist_memo_clear(&memo);
 
     cursor = 0;
     stmt = rc == HPS_OK ? query(st, Q_SYNC_VALUES) : NULL;
@@ -881,7 +782,7 @@ static hps_status read_changed(sqlite_store *st, int64_t study_id, int64_t since
         sqlite3_bind_int64(stmt, 1, study_id);
         sqlite3_bind_int64(stmt, 2, since);
         while (rc == HPS_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
-            hps_frozen *rec = advance_to(list, &cursor, sqlite3_column_int64(stmt, 0));
+            hps_frozen *rec = hps_rec_list_advance_to(list, &cursor, sqlite3_column_int64(stmt, 0));
             if (rec == NULL)
                 continue;
             double v = sqlite3_column_type(stmt, 1) == SQLITE_NULL ? NAN
@@ -905,7 +806,7 @@ static hps_status read_changed(sqlite_store *st, int64_t study_id, int64_t since
         sqlite3_bind_int64(stmt, 1, study_id);
         sqlite3_bind_int64(stmt, 2, since);
         while (rc == HPS_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
-            hps_frozen *rec = advance_to(list, &cursor, sqlite3_column_int64(stmt, 0));
+            hps_frozen *rec = hps_rec_list_advance_to(list, &cursor, sqlite3_column_int64(stmt, 0));
             if (rec == NULL)
                 continue;
             double v = sqlite3_column_type(stmt, 2) == SQLITE_NULL ? NAN
@@ -943,7 +844,7 @@ static hps_status sqlite_sync(hps_storage *s, int64_t study_id, int64_t since, h
                               void *user, int64_t *seq_out)
 {
     sqlite_store *st = store_of(s);
-    rec_list list = {0};
+    hps_rec_list list = {0};
     int64_t seq = since;
     hps_status rc = begin_read(st);
     if (rc != HPS_OK)
@@ -961,7 +862,7 @@ static hps_status sqlite_sync(hps_storage *s, int64_t study_id, int64_t since, h
         if (fn(user, rec) != 0)
             rc = nomem(st);
     }
-    rec_list_free(&list);
+    hps_rec_list_free(&list);
     if (rc == HPS_OK)
         *seq_out = seq;
     return rc;
@@ -977,7 +878,7 @@ static hps_status read_trial(sqlite_store *st, int64_t study_id, int64_t trial_i
     hps_status rc = study_seq(st, study_id, &seq);
     if (rc != HPS_OK)
         return rc;
-    rec_list list = {0};
+    hps_rec_list list = {0};
     rc = read_changed(st, study_id, seq - 1, &list);
     *out = NULL;
     for (size_t i = 0; rc == HPS_OK && i < list.n; i++) {
@@ -986,7 +887,7 @@ static hps_status read_trial(sqlite_store *st, int64_t study_id, int64_t trial_i
             list.items[i] = NULL;
         }
     }
-    rec_list_free(&list);
+    hps_rec_list_free(&list);
     if (rc == HPS_OK && *out == NULL)
         rc = hps_errbuf_set(&st->base.err, HPS_ERR_STORAGE, "sqlite %s: trial vanished while read",
                             st->path);

@@ -12,17 +12,23 @@
 
 #include <libpq-fe.h>
 #include <math.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct backend {
+typedef struct backend backend;
+struct backend {
     const char *name;
     char url[4200];
     int shared; /* a second handle on the same URL sees the same study */
-} backend;
+    /* Runs SQL on the backend's database behind the library's back, to damage it;
+     * NULL for the memory backend. */
+    void (*tamper)(const backend *b, const char *sql);
+    const char *params_table; /* where trial parameters and distributions are kept */
+};
 
 static int counter;
 
@@ -32,8 +38,21 @@ static int setup_memory(void **state)
     b.name = "memory";
     snprintf(b.url, sizeof b.url, ":memory:");
     b.shared = 0;
+    b.tamper = NULL;
     *state = &b;
     return 0;
+}
+
+static void sqlite_tamper(const backend *b, const char *sql)
+{
+    sqlite3 *db;
+    const char *path = b->url + strlen("sqlite:");
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+        fail_msg("open %s: %s", path, sqlite3_errmsg(db));
+    char *why = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &why) != SQLITE_OK)
+        fail_msg("%s: %s", sql, why);
+    sqlite3_close(db);
 }
 
 static int setup_sqlite(void **state)
@@ -44,6 +63,8 @@ static int setup_sqlite(void **state)
     b.name = "sqlite";
     snprintf(b.url, sizeof b.url, "sqlite:%s", testutil_path(name));
     b.shared = 1;
+    b.tamper = sqlite_tamper;
+    b.params_table = "trial_params";
     *state = &b;
     return 0;
 }
@@ -72,6 +93,15 @@ static void pg_sql(PGconn *conn, const char *sql)
     PQclear(res);
 }
 
+static void postgres_tamper(const backend *b, const char *sql)
+{
+    PGconn *conn = PQconnectdb(b->url); /* the URL carries the test's search_path */
+    if (PQstatus(conn) != CONNECTION_OK)
+        fail_msg("cannot reach %s: %s", b->url, PQerrorMessage(conn));
+    pg_sql(conn, sql);
+    PQfinish(conn);
+}
+
 static int setup_postgres(void **state)
 {
     static backend b;
@@ -86,6 +116,8 @@ static int setup_postgres(void **state)
     PQfinish(conn);
     const char *base = getenv("HPS_TEST_POSTGRES_URL");
     b.name = "postgresql";
+    b.tamper = postgres_tamper;
+    b.params_table = "hps_trial_params";
     snprintf(b.url, sizeof b.url, "%s%coptions=-c%%20search_path%%3D%s", base,
              strchr(base, '?') != NULL ? '&' : '?', schema);
     b.shared = 1;
@@ -704,6 +736,60 @@ static void test_concurrent_workers_share_grid(void **state)
     hps_study_close(study);
 }
 
+/* Opens `name` and reads its trials; returns the first error with its message. */
+static hps_status open_and_read(const backend *b, const char *name, char *err, size_t err_size)
+{
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    hps_status rc = hps_study_open(b->url, name, HPS_OPEN_LOAD, &dir, 1, &study, err, err_size);
+    if (rc == HPS_OK) {
+        size_t n;
+        rc = hps_study_n_trials(study, &n);
+        snprintf(err, err_size, "%s", hps_study_errmsg(study));
+    }
+    hps_study_close(study);
+    return rc;
+}
+
+/* A stored distribution that no longer parses (a hand edit, a foreign writer) is
+ * reported as corruption naming the storage, not a crash or a silently dropped
+ * parameter. */
+static void test_damaged_distribution_is_reported(void **state)
+{
+    const backend *b = *state;
+    if (b->tamper == NULL)
+        skip();
+    hps_study *study = open_study(b, "damaged", HPS_MINIMIZE);
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    double x;
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, x));
+    hps_trial_free(t);
+    hps_study_close(study);
+
+    char err[512] = "";
+    char sql[256];
+    snprintf(sql, sizeof sql, "UPDATE %s SET distribution = '{\"type\": \"float\"'",
+             b->params_table);
+    b->tamper(b, sql);
+    assert_int_equal(open_and_read(b, "damaged", err, sizeof err), HPS_ERR_CORRUPT);
+    if (strstr(err, b->name) == NULL || strstr(err, "parameter 'x'") == NULL ||
+        strstr(err, "malformed distribution") == NULL)
+        fail_msg("the error should name the %s storage, the parameter and the damage: %s",
+                 b->name, err);
+
+    snprintf(sql, sizeof sql,
+             "UPDATE %s SET distribution = '{\"type\": \"float\", \"low\": 2, \"high\": 1}'",
+             b->params_table);
+    b->tamper(b, sql);
+    assert_int_equal(open_and_read(b, "damaged", err, sizeof err), HPS_ERR_CORRUPT);
+    if (strstr(err, b->name) == NULL || strstr(err, "parameter 'x'") == NULL ||
+        strstr(err, "low (2) is greater than high (1)") == NULL)
+        fail_msg("the error should name the %s storage, the parameter and the bad bounds: %s",
+                 b->name, err);
+}
+
 #define BACKEND_TESTS(setup)                                                      \
     cmocka_unit_test_setup(test_numbers_are_dense_and_unique, setup),              \
         cmocka_unit_test_setup(test_open_flags_and_directions, setup),             \
@@ -719,7 +805,8 @@ static void test_concurrent_workers_share_grid(void **state)
         cmocka_unit_test_setup(test_silent_heartbeat_is_recovered, setup),         \
         cmocka_unit_test_setup(test_live_heartbeat_keeps_trial, setup),            \
         cmocka_unit_test_setup(test_delete_and_list, setup),                       \
-        cmocka_unit_test_setup(test_concurrent_workers_share_grid, setup)
+        cmocka_unit_test_setup(test_concurrent_workers_share_grid, setup),         \
+        cmocka_unit_test_setup(test_damaged_distribution_is_reported, setup)
 
 int main(void)
 {
