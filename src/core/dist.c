@@ -410,76 +410,66 @@ static int json_number(const json_t *node, double *out)
     return 0;
 }
 
-int hps_dist_from_json_node(hps_dist *dist, const char *name, const json_t *node,
-                            hps_errbuf *err)
+/* A stored distribution that does not validate is damaged data, not a caller's mistake:
+ * HPS_ERR_INVALID from the constructors becomes HPS_ERR_CORRUPT (the message stays). */
+static hps_status as_stored(hps_status st)
+{
+    return st == HPS_ERR_INVALID ? HPS_ERR_CORRUPT : st;
+}
+
+hps_status hps_dist_from_json_node(hps_dist *dist, const char *name, const json_t *node,
+                                   hps_errbuf *err)
 {
     memset(dist, 0, sizeof *dist);
     const char *type = json_string_value(json_object_get(node, "type"));
-    if (type == NULL) {
-        hps_errbuf_set(err, HPS_ERR_CORRUPT, "parameter '%s': stored distribution has no type",
-                       param_label(name));
-        return -1;
-    }
+    if (type == NULL)
+        return hps_errbuf_set(err, HPS_ERR_CORRUPT,
+                              "parameter '%s': stored distribution has no type", param_label(name));
     if (strcmp(type, "categorical") == 0) {
         const json_t *arr = json_object_get(node, "choices");
         size_t n = json_array_size(arr);
-        if (!json_is_array(arr) || n == 0) {
-            hps_errbuf_set(err, HPS_ERR_CORRUPT,
-                           "parameter '%s': stored categorical has no choices", param_label(name));
-            return -1;
-        }
+        if (!json_is_array(arr) || n == 0)
+            return hps_errbuf_set(err, HPS_ERR_CORRUPT,
+                                  "parameter '%s': stored categorical has no choices",
+                                  param_label(name));
         hps_value *tmp = hps_mem_calloc(n, sizeof *tmp);
-        if (tmp == NULL) {
-            hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
-            return -1;
+        if (tmp == NULL)
+            return hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
+        hps_status st = HPS_OK;
+        for (size_t i = 0; i < n && st == HPS_OK; i++) {
+            if (hps_value_from_json(json_array_get(arr, i), &tmp[i]) != 0)
+                st = hps_errbuf_set(err, HPS_ERR_CORRUPT,
+                                    "parameter '%s': stored categorical choice %zu is not a scalar",
+                                    param_label(name), i);
         }
-        int rc = 0;
-        for (size_t i = 0; i < n && rc == 0; i++) {
-            if (hps_value_from_json(json_array_get(arr, i), &tmp[i]) != 0) {
-                hps_errbuf_set(err, HPS_ERR_CORRUPT,
-                               "parameter '%s': stored categorical choice %zu is not a scalar",
-                               param_label(name), i);
-                rc = -1;
-            }
-        }
-        if (rc == 0 && hps_dist_init_categorical(dist, name, tmp, n, err) != HPS_OK)
-            rc = -1;
+        if (st == HPS_OK)
+            st = as_stored(hps_dist_init_categorical(dist, name, tmp, n, err));
         hps_mem_free(tmp);
-        return rc;
+        return st;
     }
     double low, high, step = 0;
     int is_int = strcmp(type, "int") == 0;
     if ((!is_int && strcmp(type, "float") != 0) ||
         json_number(json_object_get(node, "low"), &low) != 0 ||
-        json_number(json_object_get(node, "high"), &high) != 0) {
-        hps_errbuf_set(err, HPS_ERR_CORRUPT,
-                       "parameter '%s': stored distribution of type '%s' is malformed",
-                       param_label(name), type);
-        return -1;
-    }
+        json_number(json_object_get(node, "high"), &high) != 0)
+        return hps_errbuf_set(err, HPS_ERR_CORRUPT,
+                              "parameter '%s': stored distribution of type '%s' is malformed",
+                              param_label(name), type);
     const json_t *step_node = json_object_get(node, "step");
-    if (step_node != NULL && json_number(step_node, &step) != 0) {
-        hps_errbuf_set(err, HPS_ERR_CORRUPT,
-                       "parameter '%s': stored distribution has a non-numeric step",
-                       param_label(name));
-        return -1;
-    }
+    if (step_node != NULL && json_number(step_node, &step) != 0)
+        return hps_errbuf_set(err, HPS_ERR_CORRUPT,
+                              "parameter '%s': stored distribution has a non-numeric step",
+                              param_label(name));
     unsigned flags = json_is_true(json_object_get(node, "log")) ? HPS_LOG : 0;
-    hps_status st;
-    if (is_int) {
-        if (low != nearbyint(low) || high != nearbyint(high) || step != nearbyint(step) ||
-            fabs(low) > HPS_INT_LIMIT || fabs(high) > HPS_INT_LIMIT || fabs(step) > HPS_INT_LIMIT) {
-            hps_errbuf_set(err, HPS_ERR_CORRUPT,
-                           "parameter '%s': stored int distribution has non-integral bounds",
-                           param_label(name));
-            return -1;
-        }
-        st = hps_dist_init_int(dist, name, (int64_t)low, (int64_t)high,
-                               step_node == NULL ? 1 : (int64_t)step, flags, err);
-    } else {
-        st = hps_dist_init_float(dist, name, low, high, step, flags, err);
-    }
-    return st == HPS_OK ? 0 : -1;
+    if (!is_int)
+        return as_stored(hps_dist_init_float(dist, name, low, high, step, flags, err));
+    if (low != nearbyint(low) || high != nearbyint(high) || step != nearbyint(step) ||
+        fabs(low) > HPS_INT_LIMIT || fabs(high) > HPS_INT_LIMIT || fabs(step) > HPS_INT_LIMIT)
+        return hps_errbuf_set(err, HPS_ERR_CORRUPT,
+                              "parameter '%s': stored int distribution has non-integral bounds",
+                              param_label(name));
+    return as_stored(hps_dist_init_int(dist, name, (int64_t)low, (int64_t)high,
+                                       step_node == NULL ? 1 : (int64_t)step, flags, err));
 }
 
 /* ---- public read-only accessors ---------------------------------------------- */

@@ -57,8 +57,9 @@ double hps_dist_to_unit(const hps_dist *dist, double internal);
 double hps_dist_snap(const hps_dist *dist, double x);
 
 json_t *hps_dist_to_json_node(const hps_dist *dist);
-/* Parses the JSON form; -1 with a message naming the parameter on malformed input. */
-int hps_dist_from_json_node(hps_dist *dist, const char *name, const json_t *node,
-                            hps_errbuf *err);
+/* Parses the JSON form. HPS_ERR_CORRUPT with a message naming the parameter on
+ * malformed input, HPS_ERR_NOMEM when out of memory. */
+hps_status hps_dist_from_json_node(hps_dist *dist, const char *name, const json_t *node,
+                                   hps_errbuf *err);
 
 #endif

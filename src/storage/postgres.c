@@ -1523,10 +1523,9 @@ static hps_status study_from_row(pg_store *st, const PGresult *res, int row, int
     hps_status rc = HPS_OK;
     if (info->name == NULL)
         rc = nomem(st);
-    else if (hps_sql_parse_directions(get_text(res, row, base + 1), &info->directions,
-                              &info->n_directions) != 0)
-        rc = hps_errbuf_set(&st->base.err, HPS_ERR_CORRUPT,
-                            "study '%s' has malformed stored directions", info->name);
+    else
+        rc = hps_sql_read_directions(get_text(res, row, base + 1), info, "postgresql", st->label,
+                                     &st->base.err);
     if (rc != HPS_OK)
         hps_study_info_clear(info);
     return rc;

@@ -21,16 +21,18 @@ char *hps_sql_directions_text(const hps_direction *dirs, size_t n)
     return text;
 }
 
-int hps_sql_parse_directions(const char *text, hps_direction **out, size_t *n_out)
+hps_status hps_sql_parse_directions(const char *text, hps_direction **out, size_t *n_out)
 {
     json_t *arr = json_loads(text != NULL ? text : "", 0, NULL);
     size_t n = json_array_size(arr);
-    int rc = -1;
+    hps_status rc = HPS_ERR_CORRUPT;
     if (arr == NULL || !json_is_array(arr) || n == 0)
         goto out;
     hps_direction *dirs = hps_mem_realloc_array(NULL, n, sizeof *dirs);
-    if (dirs == NULL)
+    if (dirs == NULL) {
+        rc = HPS_ERR_NOMEM;
         goto out;
+    }
     for (size_t i = 0; i < n; i++) {
         const char *d = json_string_value(json_array_get(arr, i));
         if (d == NULL || (strcmp(d, "maximize") != 0 && strcmp(d, "minimize") != 0)) {
@@ -41,10 +43,22 @@ int hps_sql_parse_directions(const char *text, hps_direction **out, size_t *n_ou
     }
     *out = dirs;
     *n_out = n;
-    rc = 0;
+    rc = HPS_OK;
 out:
     json_decref(arr);
     return rc;
+}
+
+hps_status hps_sql_read_directions(const char *text, hps_study_info *info, const char *kind,
+                                   const char *storage, hps_errbuf *err)
+{
+    hps_status rc = hps_sql_parse_directions(text, &info->directions, &info->n_directions);
+    if (rc == HPS_ERR_NOMEM)
+        return hps_errbuf_set(err, rc, "out of memory");
+    if (rc != HPS_OK)
+        return hps_errbuf_set(err, rc, "%s %s: study '%s' has malformed stored directions", kind,
+                              storage, info->name);
+    return HPS_OK;
 }
 
 void hps_dist_memo_clear(hps_dist_memo *memo)
@@ -68,11 +82,10 @@ hps_status hps_dist_memo_parse(hps_dist_memo *memo, const char *param, const cha
     /* A buffer of its own: err cannot be both the message and what it is formatted from. */
     hps_errbuf why;
     hps_errbuf_clear(&why);
-    int bad = hps_dist_from_json_node(&memo->dist, param, node, &why);
+    hps_status rc = hps_dist_from_json_node(&memo->dist, param, node, &why);
     json_decref(node);
-    if (bad)
-        return hps_errbuf_set(err, HPS_ERR_CORRUPT, "%s %s: %s", kind, storage,
-                              hps_errbuf_text(&why));
+    if (rc != HPS_OK)
+        return hps_errbuf_set(err, rc, "%s %s: %s", kind, storage, hps_errbuf_text(&why));
     memo->text = hps_mem_strdup(text);
     if (memo->text == NULL) {
         hps_dist_clear(&memo->dist);

@@ -15,8 +15,14 @@
 
 /* ["minimize","maximize",...] as compact JSON; NULL when out of memory. */
 char *hps_sql_directions_text(const hps_direction *dirs, size_t n);
-/* The reverse; -1 unless the text is a non-empty array of those two words. */
-int hps_sql_parse_directions(const char *text, hps_direction **out, size_t *n_out);
+/* The reverse: HPS_ERR_CORRUPT unless the text is a non-empty array of those two words,
+ * HPS_ERR_NOMEM when out of memory. Sets no message. */
+hps_status hps_sql_parse_directions(const char *text, hps_direction **out, size_t *n_out);
+
+/* Fills info->directions from their stored text, with a message on failure naming the
+ * storage and the study (info->name, already set). */
+hps_status hps_sql_read_directions(const char *text, hps_study_info *info, const char *kind,
+                                   const char *storage, hps_errbuf *err);
 
 /* Parses distribution JSON, reusing the last parse when the text repeats (a parameter
  * has the same distribution in every trial, so a sync of 100 000 trials parses each

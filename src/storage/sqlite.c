@@ -425,10 +425,9 @@ static hps_status read_study(sqlite_store *st, const char *name, hps_study_info 
         info->name = hps_mem_strdup(name);
         if (info->name == NULL)
             rc = nomem(st);
-        else if (hps_sql_parse_directions((const char *)sqlite3_column_text(stmt, 1), &info->directions,
-                                  &info->n_directions) != 0)
-            rc = hps_errbuf_set(&st->base.err, HPS_ERR_CORRUPT,
-                                "study '%s' has malformed stored directions", name);
+        else
+            rc = hps_sql_read_directions((const char *)sqlite3_column_text(stmt, 1), info,
+                                         "sqlite", st->path, &st->base.err);
     }
     sqlite3_reset(stmt);
     if (rc != HPS_OK)
@@ -529,10 +528,9 @@ static hps_status sqlite_list_studies(hps_storage *s, hps_study_info **out, size
         n++;
         if (info->name == NULL)
             rc = nomem(st);
-        else if (hps_sql_parse_directions((const char *)sqlite3_column_text(stmt, 2), &info->directions,
-                                  &info->n_directions) != 0)
-            rc = hps_errbuf_set(&s->err, HPS_ERR_CORRUPT, "study '%s' has malformed directions",
-                                info->name);
+        else
+            rc = hps_sql_read_directions((const char *)sqlite3_column_text(stmt, 2), info,
+                                         "sqlite", st->path, &st->base.err);
     }
     if (rc == HPS_OK && step != SQLITE_DONE)
         rc = db_error(st, "listing studies");

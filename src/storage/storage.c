@@ -34,7 +34,7 @@ void hps_running_info_free(hps_running_info *items, size_t n)
     hps_mem_free(items);
 }
 
-hps_status hps_storage_open(const char *url, hps_storage **out, hps_errbuf *err)
+static hps_status open_backend(const char *url, hps_storage **out, hps_errbuf *err)
 {
     *out = NULL;
     if (url == NULL || url[0] == '\0')
@@ -59,6 +59,14 @@ hps_status hps_storage_open(const char *url, hps_storage **out, hps_errbuf *err)
                           "unknown storage URL scheme '%.*s': use ':memory:', 'sqlite:PATH' or "
                           "'postgresql://USER:PASSWORD@HOST:PORT/DATABASE'",
                           (int)(scheme_len > 40 ? 40 : scheme_len), url);
+}
+
+hps_status hps_storage_open(const char *url, hps_storage **out, hps_errbuf *err)
+{
+    hps_status rc = open_backend(url, out, err);
+    if (rc == HPS_OK && hps_storage_faults_enabled())
+        rc = hps_storage_wrap_faulty(*out, out, err);
+    return rc;
 }
 
 void hps_storage_close(hps_storage *s)

@@ -136,6 +136,17 @@ void hps_storage_close(hps_storage *s);
 hps_status hps_memory_storage_open(hps_storage **out, hps_errbuf *err);
 hps_status hps_sqlite_storage_open(const char *path, hps_storage **out, hps_errbuf *err);
 
+/* Fault injection, for tests (faulty.c). While enabled, every storage this thread
+ * opens is wrapped so that hps_storage_fail_after(k) makes its k-th call (1-based,
+ * counted from then, over all wrapped storages of the thread) and every later one fail
+ * with HPS_ERR_STORAGE; k = 0 disarms. hps_storage_fail_after returns how many calls
+ * were made since the last call to it. Enabling resets the count and disarms. */
+void hps_storage_faults_enable(int on);
+int hps_storage_faults_enabled(void);
+unsigned long hps_storage_fail_after(unsigned long k);
+/* Wraps `inner` (taking ownership, closing it on failure). */
+hps_status hps_storage_wrap_faulty(hps_storage *inner, hps_storage **out, hps_errbuf *err);
+
 /* Current time in seconds since the Unix epoch. */
 double hps_now(void);
 

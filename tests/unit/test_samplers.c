@@ -134,7 +134,7 @@ static void test_dist_json_round_trip(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         json_t *parsed = json_loads(bad[i], 0, NULL);
         hps_dist d;
-        assert_int_equal(hps_dist_from_json_node(&d, "x", parsed, &err), -1);
+        assert_int_equal(hps_dist_from_json_node(&d, "x", parsed, &err), HPS_ERR_CORRUPT);
         hps_dist_clear(&d);
         json_decref(parsed);
     }

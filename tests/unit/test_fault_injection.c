@@ -1,0 +1,345 @@
+/* test_fault_injection.c -- every allocation and every storage call on the main paths
+ * may fail; each failure must come back as a clean status, leave the study usable, and
+ * lose no finished trial (leaks are caught by the ASan run of this suite).
+ *
+ * The loops make allocation N fail (hps_mem_fail_after) for N = 1, 2, ... until a pass
+ * makes fewer than N allocations, i.e. every allocation point of the path has failed
+ * once; the same with the k-th storage call (hps_storage_fail_after). Paths: opening a
+ * study, and one whole trial (ask, three suggests, reports, should_prune, a user
+ * attribute, tell) for every sampler, on the memory and the SQLite backend. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "core/mem.h"
+#include "hpsearch.h"
+#include "storage/storage.h"
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ASSERT_OK(expr) assert_int_equal((expr), HPS_OK)
+
+static const char *const SAMPLERS[] = {"random", "sobol", "grid", "tpe", "gp", "cmaes", "auto"};
+enum { N_SAMPLERS = sizeof SAMPLERS / sizeof SAMPLERS[0] };
+/* enough completed trials that every model-based sampler is past its startup phase */
+enum { HISTORY = 12 };
+/* a loop that has not run out of failure points by then has a bug of its own */
+enum { MAX_POINTS = 200000 };
+
+static const hps_value ACTIVATIONS[] = {
+    {.type = HPS_VALUE_STRING, .u.s = "relu"},
+    {.type = HPS_VALUE_STRING, .u.s = "tanh"},
+    {.type = HPS_VALUE_STRING, .u.s = "gelu"},
+};
+
+/* What the loops tried, printed at the end for the closing note's table. */
+static unsigned long alloc_points, storage_points, sequences_survived;
+
+static hps_sampler *make_sampler(const char *name)
+{
+    hps_sampler *sampler = NULL;
+    ASSERT_OK(hps_sampler_new(name, &sampler, NULL, 0));
+    ASSERT_OK(hps_sampler_set(sampler, "seed", "7"));
+    if (strcmp(name, "grid") == 0) {
+        /* large enough that trials stranded by failures never exhaust it */
+        hps_value xs[40], ns[20];
+        for (int i = 0; i < 40; i++)
+            xs[i] = (hps_value){.type = HPS_VALUE_FLOAT, .u.f = i / 39.0};
+        for (int i = 0; i < 20; i++)
+            ns[i] = (hps_value){.type = HPS_VALUE_INT, .u.i = i + 1};
+        ASSERT_OK(hps_sampler_grid_add(sampler, "x", xs, 40));
+        ASSERT_OK(hps_sampler_grid_add(sampler, "n", ns, 20));
+        ASSERT_OK(hps_sampler_grid_add(sampler, "act", ACTIVATIONS, 3));
+    }
+    return sampler;
+}
+
+/* Runs one whole trial. Returns the first status that was not HPS_OK; on success
+ * *number and *value are what was told. A trial whose sequence failed after ask is
+ * left RUNNING, as a crashed objective would leave it. */
+static hps_status one_trial(hps_study *study, int64_t *number, double *value)
+{
+    hps_trial *trial = NULL;
+    hps_status rc = hps_study_ask(study, &trial);
+    if (rc != HPS_OK)
+        return rc;
+    double x = 0;
+    int64_t n = 0;
+    size_t act = 0;
+    int prune = 0;
+    if ((rc = hps_trial_suggest_float(trial, "x", 0, 1, 0, 0, &x)) != HPS_OK ||
+        (rc = hps_trial_suggest_int(trial, "n", 1, 20, 1, 0, &n)) != HPS_OK ||
+        (rc = hps_trial_suggest_categorical(trial, "act", ACTIVATIONS, 3, &act)) != HPS_OK)
+        goto out;
+    double loss = (x - 0.3) * (x - 0.3) + 0.01 * (double)(n - 8) * (double)(n - 8) + 0.1 * (double)act;
+    for (int64_t step = 0; step < 3; step++) {
+        if ((rc = hps_trial_report(trial, step, loss + 1.0 / (double)(step + 1))) != HPS_OK ||
+            (rc = hps_trial_should_prune(trial, &prune)) != HPS_OK)
+            goto out;
+    }
+    if ((rc = hps_trial_set_user_attr(trial, "device", "\"cpu\"")) != HPS_OK ||
+        (rc = hps_trial_tell(trial, HPS_COMPLETE, loss)) != HPS_OK)
+        goto out;
+    *number = hps_trial_number(trial);
+    *value = loss;
+out:
+    hps_trial_free(trial);
+    return rc;
+}
+
+/* The trials told COMPLETE so far; checked against storage at the end. */
+typedef struct told_list {
+    int64_t numbers[4096];
+    double values[4096];
+    size_t n;
+} told_list;
+
+static void remember(told_list *told, int64_t number, double value)
+{
+    assert_true(told->n < 4096);
+    told->numbers[told->n] = number;
+    told->values[told->n] = value;
+    told->n++;
+}
+
+/* The study still works after a failure: a clean trial goes through. */
+static void assert_usable(hps_study *study, told_list *told)
+{
+    int64_t number = -1;
+    double value = NAN;
+    hps_status rc = one_trial(study, &number, &value);
+    if (rc != HPS_OK)
+        fail_msg("study unusable after an injected failure: %s: %s", hps_status_name(rc),
+                 hps_study_errmsg(study));
+    remember(told, number, value);
+}
+
+/* Every trial told COMPLETE is COMPLETE with its value, seen through a fresh handle. */
+static void assert_nothing_lost(const char *url, const char *name, const told_list *told,
+                                hps_study *study)
+{
+    hps_study *fresh = study;
+    char err[512];
+    if (strcmp(url, ":memory:") != 0)
+        ASSERT_OK(hps_study_open(url, name, HPS_OPEN_LOAD, NULL, 0, &fresh, err, sizeof err));
+    ASSERT_OK(hps_study_sync(fresh));
+    for (size_t i = 0; i < told->n; i++) {
+        const hps_frozen *rec = NULL;
+        ASSERT_OK(hps_study_trial(fresh, told->numbers[i], &rec));
+        assert_int_equal(hps_frozen_state(rec), HPS_COMPLETE);
+        assert_true(hps_frozen_value(rec, 0) == told->values[i]);
+    }
+    if (fresh != study)
+        hps_study_close(fresh);
+}
+
+static const char *url_for(int sqlite, const char *tag)
+{
+    static char url[4][600];
+    static int slot;
+    if (!sqlite)
+        return ":memory:";
+    slot = (slot + 1) % 4;
+    snprintf(url[slot], sizeof url[slot], "sqlite:%s", testutil_path(tag));
+    return url[slot];
+}
+
+static hps_study *open_with_history(const char *url, const char *name, const char *sampler,
+                                    told_list *told)
+{
+    hps_study *study = NULL;
+    char err[512];
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(url, name, HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir, 1, &study, err,
+                             sizeof err));
+    ASSERT_OK(hps_study_set_sampler(study, make_sampler(sampler)));
+    hps_pruner *pruner = NULL;
+    ASSERT_OK(hps_pruner_new("median", &pruner, NULL, 0));
+    ASSERT_OK(hps_study_set_pruner(study, pruner));
+    for (int i = 0; i < HISTORY; i++)
+        assert_usable(study, told);
+    return study;
+}
+
+/* ---- allocation failures ---------------------------------------------------------- */
+
+static void check_open_study_alloc(int sqlite)
+{
+    const char *url = url_for(sqlite, "open_alloc.db");
+    hps_direction dir = HPS_MAXIMIZE;
+    for (unsigned long n = 1; n < MAX_POINTS; n++) {
+        hps_study *study = NULL;
+        char err[512] = "";
+        hps_mem_fail_after(n);
+        hps_status rc =
+            hps_study_open(url, "opened", HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir, 1, &study, err,
+                           sizeof err);
+        unsigned long made = hps_mem_fail_after(0);
+        if (rc == HPS_OK) {
+            hps_study_close(study);
+            if (made < n)
+                return; /* no allocation failed: every point has been tried */
+            continue;
+        }
+        alloc_points++;
+        assert_null(study);
+        if (rc != HPS_ERR_NOMEM)
+            fail_msg("open with allocation %lu failing: %s (%s), expected HPS_ERR_NOMEM", n,
+                     hps_status_name(rc), err);
+        assert_true(err[0] != '\0');
+    }
+    fail_msg("open study: allocation failures never ran out");
+}
+
+static void test_open_study_survives_allocation_failures(void **state)
+{
+    (void)state;
+    check_open_study_alloc(0);
+    check_open_study_alloc(1);
+}
+
+static void check_trial_alloc(int sqlite, const char *sampler)
+{
+    char name[64];
+    snprintf(name, sizeof name, "alloc-%s", sampler);
+    const char *url = url_for(sqlite, "trial_alloc.db");
+    static told_list told;
+    told.n = 0;
+    hps_study *study = open_with_history(url, name, sampler, &told);
+    unsigned long n;
+    for (n = 1; n < MAX_POINTS; n++) {
+        int64_t number = -1;
+        double value = NAN;
+        hps_mem_fail_after(n);
+        hps_status rc = one_trial(study, &number, &value);
+        unsigned long made = hps_mem_fail_after(0);
+        if (rc == HPS_OK) {
+            remember(&told, number, value);
+            if (made < n)
+                break;
+            continue; /* the failure hit an optional step (a cache) and was absorbed */
+        }
+        alloc_points++;
+        if (rc != HPS_ERR_NOMEM)
+            fail_msg("%s on %s, allocation %lu failing: %s (%s), expected HPS_ERR_NOMEM",
+                     sampler, url, n, hps_status_name(rc), hps_study_errmsg(study));
+        assert_usable(study, &told);
+        sequences_survived++;
+    }
+    assert_true(n < MAX_POINTS);
+    assert_nothing_lost(url, name, &told, study);
+    hps_study_close(study);
+}
+
+static void test_trial_survives_allocation_failures_memory(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_SAMPLERS; i++)
+        check_trial_alloc(0, SAMPLERS[i]);
+}
+
+static void test_trial_survives_allocation_failures_sqlite(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_SAMPLERS; i++)
+        check_trial_alloc(1, SAMPLERS[i]);
+}
+
+/* ---- storage failures ------------------------------------------------------------- */
+
+static void check_trial_storage(int sqlite, const char *sampler)
+{
+    char name[64];
+    snprintf(name, sizeof name, "storage-%s", sampler);
+    const char *url = url_for(sqlite, "trial_storage.db");
+    static told_list told;
+    told.n = 0;
+    hps_storage_faults_enable(1);
+    hps_study *study = open_with_history(url, name, sampler, &told);
+    unsigned long k;
+    for (k = 1; k < MAX_POINTS; k++) {
+        int64_t number = -1;
+        double value = NAN;
+        hps_storage_fail_after(k);
+        hps_status rc = one_trial(study, &number, &value);
+        unsigned long made = hps_storage_fail_after(0);
+        if (rc == HPS_OK) {
+            remember(&told, number, value);
+            if (made < k)
+                break;
+            continue;
+        }
+        storage_points++;
+        if (rc != HPS_ERR_STORAGE || strstr(hps_study_errmsg(study), "injected") == NULL)
+            fail_msg("%s on %s, storage call %lu failing: %s (%s)", sampler, url, k,
+                     hps_status_name(rc), hps_study_errmsg(study));
+        assert_usable(study, &told);
+        sequences_survived++;
+    }
+    assert_true(k < MAX_POINTS);
+    hps_storage_faults_enable(0);
+    assert_nothing_lost(url, name, &told, study);
+    hps_study_close(study);
+}
+
+static void test_trial_survives_storage_failures(void **state)
+{
+    (void)state;
+    for (int sqlite = 0; sqlite <= 1; sqlite++)
+        for (size_t i = 0; i < N_SAMPLERS; i++)
+            check_trial_storage(sqlite, SAMPLERS[i]);
+}
+
+static void test_open_study_survives_storage_failures(void **state)
+{
+    (void)state;
+    for (int sqlite = 0; sqlite <= 1; sqlite++) {
+        const char *url = url_for(sqlite, "open_storage.db");
+        hps_direction dir = HPS_MINIMIZE;
+        hps_storage_faults_enable(1);
+        for (unsigned long k = 1; k < MAX_POINTS; k++) {
+            hps_study *study = NULL;
+            char err[512] = "";
+            hps_storage_fail_after(k);
+            hps_status rc = hps_study_open(url, "opened", HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir,
+                                           1, &study, err, sizeof err);
+            unsigned long made = hps_storage_fail_after(0);
+            if (rc == HPS_OK) {
+                hps_study_close(study);
+                if (made < k)
+                    break;
+                continue;
+            }
+            storage_points++;
+            assert_null(study);
+            assert_int_equal(rc, HPS_ERR_STORAGE);
+            assert_non_null(strstr(err, "injected"));
+        }
+        hps_storage_faults_enable(0);
+    }
+}
+
+static int print_totals(void **state)
+{
+    (void)state;
+    printf("fault injection: %lu allocation-failure points and %lu storage-failure points "
+           "tried; %lu failed trials each followed by a clean one\n",
+           alloc_points, storage_points, sequences_survived);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_open_study_survives_allocation_failures),
+        cmocka_unit_test(test_trial_survives_allocation_failures_memory),
+        cmocka_unit_test(test_trial_survives_allocation_failures_sqlite),
+        cmocka_unit_test(test_open_study_survives_storage_failures),
+        cmocka_unit_test(test_trial_survives_storage_failures),
+    };
+    return cmocka_run_group_tests(tests, NULL, print_totals);
+}
