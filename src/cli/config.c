@@ -374,6 +374,7 @@ static cfg_config *cfg_new(void)
         return NULL;
     cfg->direction = HPS_MINIMIZE;
     cfg->parallel = 1;
+    cfg->log_limit_mb = CFG_DEFAULT_LOG_LIMIT_MB;
     cfg->heartbeat_interval = 5.0;
     cfg->heartbeat_grace = 60.0;
     return cfg;

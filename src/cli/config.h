@@ -66,6 +66,10 @@ typedef struct cfg_pruner {
     int line;
 } cfg_pruner;
 
+/* A trial's log file is cut at this size unless `log_limit_mb` says otherwise: a trial
+ * printing megabytes a second all night must not fill the disk. */
+#define CFG_DEFAULT_LOG_LIMIT_MB 1024
+
 typedef struct cfg_config {
     char *path;             /* the file, as given */
     char *dir;              /* absolute directory of the file: trials run there (cwd) */
@@ -87,6 +91,8 @@ typedef struct cfg_config {
     unsigned parallel;      /* concurrent trials, default 1 */
     double trial_timeout;   /* seconds per trial, 0 = none */
     unsigned retries;
+    unsigned log_limit_mb;  /* a trial's log stops growing here (MiB), 0 = no limit;
+                               default 1024 */
     char **gpus; size_t n_gpus;   /* e.g. ["0","1"]: slot i gets CUDA_VISIBLE_DEVICES=gpus[i % n] */
     char **command; size_t n_command;  /* argv template words (W&B list, native list, or a
                                           native string split into words); NULL when shell */
@@ -133,7 +139,7 @@ void cfg_free(cfg_config *cfg);
  * read as a YAML scalar or flow collection, e.g. "gpus=[0,1]"; text keys such as
  * storage, metric, study, command take the value literally). Keys: study, storage,
  * direction, metric, sampler, method, seed, shuffle, n_trials, run_cap, parallel,
- * timeout, trial_timeout, retries, gpus, heartbeat_interval, heartbeat_grace, command,
+ * timeout, trial_timeout, retries, log_limit_mb, gpus, heartbeat_interval, heartbeat_grace, command,
  * shell, program, interpreter, log_dir, name. Relative paths are relative to the
  * current directory (as on any command line). On error returns -1 (-2 out of memory)
  * with a message naming the key and leaves cfg unchanged. */

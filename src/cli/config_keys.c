@@ -14,6 +14,7 @@
 
 #define CFG_MAX_PARALLEL 1024
 #define CFG_MAX_RETRIES 1000
+#define CFG_MAX_LOG_LIMIT_MB (1u << 20) /* 1 TiB */
 #define CFG_MAX_GPUS 1024u
 
 /* ---- paths -------------------------------------------------------------------------- */
@@ -336,6 +337,9 @@ static int cfg_key_uint(cfg_ctx *ctx, struct fy_node *v, int line, const char *k
     } else if (strcmp(key, "retries") == 0) {
         rc = cfg_get_int(ctx, v, line, key, 0, CFG_MAX_RETRIES, &n);
         cfg->retries = (unsigned)n;
+    } else if (strcmp(key, "log_limit_mb") == 0) {
+        rc = cfg_get_int(ctx, v, line, key, 0, CFG_MAX_LOG_LIMIT_MB, &n);
+        cfg->log_limit_mb = (unsigned)n;
     } else { /* n_trials, run_cap (W&B wants at least one run) */
         rc = cfg_get_int(ctx, v, line, key, strcmp(key, "run_cap") == 0, INT64_MAX, &n);
         cfg->n_trials = (uint64_t)n;
@@ -539,6 +543,7 @@ static const cfg_key_def cfg_keys[] = {
     {"run_cap", CFG_WANDB | CFG_SETTABLE, cfg_key_uint, "use n_trials"},
     {"parallel", CFG_BOTH | CFG_SETTABLE, cfg_key_uint, NULL},
     {"retries", CFG_BOTH | CFG_SETTABLE, cfg_key_uint, NULL},
+    {"log_limit_mb", CFG_BOTH | CFG_SETTABLE, cfg_key_uint, NULL},
     {"timeout", CFG_BOTH | CFG_SETTABLE, cfg_key_duration, NULL},
     {"trial_timeout", CFG_BOTH | CFG_SETTABLE, cfg_key_duration, NULL},
     {"heartbeat_interval", CFG_BOTH | CFG_SETTABLE, cfg_key_duration, NULL},

@@ -216,6 +216,7 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
     }
     /* a trial number runs once: a log left by a deleted study of the same name goes */
     slot->log_fd = open(slot->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    slot->log_bytes = 0;
     if (slot->log_fd < 0) {
         snprintf(err, errlen, "cannot create trial log %s: %s", slot->log_path, strerror(errno));
         goto out;
@@ -282,6 +283,31 @@ static int on_line(void *user, const char *line, size_t len, int truncated)
     return 0;
 }
 
+/* Appends a trial's output to its log, up to the limit; the output is still scanned for
+ * metrics after the log stops. */
+static void log_output(run_slot *slot, unsigned limit_mb, const char *data, size_t len)
+{
+    if (slot->log_fd < 0)
+        return;
+    uint64_t limit = (uint64_t)limit_mb << 20;
+    int cut = limit > 0 && slot->log_bytes + len > limit;
+    if (cut)
+        len = (size_t)(limit - slot->log_bytes);
+    int failed = write_all(slot->log_fd, data, len) != 0;
+    slot->log_bytes += len;
+    if (cut && !failed) {
+        char note[160];
+        int k = snprintf(note, sizeof note,
+                         "\n[hpsearch: log cut at %u MiB (log_limit_mb); the trial goes on and "
+                         "its output is still read for metrics]\n", limit_mb);
+        failed = write_all(slot->log_fd, note, (size_t)k) != 0;
+    }
+    if (cut || failed) {
+        close(slot->log_fd); /* a full disk must not stop the trial */
+        slot->log_fd = -1;
+    }
+}
+
 void slot_pump(run_slot *slot, const run_settings *run, double now)
 {
     char buf[65536];
@@ -290,10 +316,7 @@ void slot_pump(run_slot *slot, const run_settings *run, double now)
     for (int rounds = 0; rounds < 16 && slot_fd(slot) >= 0; rounds++) {
         ssize_t n = proc_read(slot->process, buf, sizeof buf);
         if (n > 0) {
-            if (slot->log_fd >= 0 && write_all(slot->log_fd, buf, (size_t)n) != 0) {
-                close(slot->log_fd); /* a full disk must not stop the trial */
-                slot->log_fd = -1;
-            }
+            log_output(slot, run->cfg->log_limit_mb, buf, (size_t)n);
             linebuf_feed(slot->lines, buf, (size_t)n, on_line, &lc);
             continue;
         }

@@ -42,6 +42,7 @@ typedef struct run_slot {
     linebuf *lines;
     metric_tracker *metric;
     int log_fd;
+    uint64_t log_bytes;        /* written to log_fd so far */
     char log_path[4096];
     char params_text[1024];    /* "lr=0.01 hidden_size=64", for messages */
     double started;

@@ -2,6 +2,7 @@
 #include "core/dist.h"
 
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "core/value.h"
 
 #include <float.h>
@@ -122,6 +123,10 @@ hps_status hps_dist_init_categorical(hps_dist *dist, const char *name, const hps
             return hps_errbuf_set(err, HPS_ERR_INVALID,
                                   "parameter '%s': choice %zu is a NULL string", param_label(name),
                                   i);
+        if (c->type == HPS_VALUE_STRING && !hps_utf8_valid(c->u.s))
+            return hps_errbuf_set(err, HPS_ERR_INVALID,
+                                  "parameter '%s': choice %zu is not valid UTF-8",
+                                  param_label(name), i);
         if (c->type == HPS_VALUE_FLOAT && isnan(c->u.f))
             return hps_errbuf_set(err, HPS_ERR_INVALID,
                                   "parameter '%s': choice %zu is NaN, which equals nothing",

@@ -3,6 +3,7 @@
 
 #include "core/jsonw.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "core/value.h"
 #include "core/worker.h"
 #include "samplers/sampler.h"
@@ -23,6 +24,27 @@ static hps_status validate_name(const char *what, const char *name, hps_errbuf *
     if (strlen(name) > HPS_MAX_NAME)
         return hps_errbuf_set(err, HPS_ERR_INVALID, "%s name is longer than %d bytes", what,
                               HPS_MAX_NAME);
+    if (!hps_utf8_valid(name))
+        return hps_errbuf_set(err, HPS_ERR_INVALID, "%s name is not valid UTF-8", what);
+    return HPS_OK;
+}
+
+#define HPS_MAX_ATTR_JSON (1u << 20)
+
+hps_status hps_attr_check(hps_errbuf *err, const char *key, const char *json)
+{
+    if (key == NULL || key[0] == '\0')
+        return hps_errbuf_set(err, HPS_ERR_INVALID, "attribute key is empty");
+    if (!hps_utf8_valid(key))
+        return hps_errbuf_set(err, HPS_ERR_INVALID, "attribute key is not valid UTF-8");
+    if (json == NULL || strlen(json) > HPS_MAX_ATTR_JSON)
+        return hps_errbuf_set(err, HPS_ERR_INVALID, "attribute '%s' has no value or one over 1 MiB",
+                              key);
+    /* jansson refuses invalid UTF-8 and \u0000 too, which PostgreSQL would not store */
+    json_t *parsed = json_loads(json, JSON_DECODE_ANY, NULL);
+    if (parsed == NULL)
+        return hps_errbuf_set(err, HPS_ERR_INVALID, "attribute '%s': value is not valid JSON", key);
+    json_decref(parsed);
     return HPS_OK;
 }
 
@@ -296,9 +318,10 @@ const hps_sampler *hps_study_sampler(const hps_study *study)
 
 hps_status hps_study_set_user_attr(hps_study *study, const char *key, const char *json)
 {
-    if (key == NULL || json == NULL)
-        return hps_errbuf_set(&study->err, HPS_ERR_INVALID, "key and value must not be NULL");
-    hps_status rc = study->storage->ops->set_study_attr(study->storage, study->study_id, 0, key,
+    hps_status rc = hps_attr_check(&study->err, key, json);
+    if (rc != HPS_OK)
+        return rc;
+    rc = study->storage->ops->set_study_attr(study->storage, study->study_id, 0, key,
                                                         json);
     return rc == HPS_OK ? HPS_OK : storage_error(study, rc);
 }

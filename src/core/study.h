@@ -71,6 +71,10 @@ struct hps_trial {
 /* Sets a system attribute of a live trial (pruner bookkeeping such as ASHA's rungs). */
 hps_status hps_trial_set_system_attr(hps_trial *trial, const char *key, const char *json);
 
+/* Checks a user or system attribute before it is stored: a non-empty UTF-8 key and a
+ * valid JSON value of at most 1 MiB. HPS_ERR_INVALID with a message naming the key. */
+hps_status hps_attr_check(hps_errbuf *err, const char *key, const char *json);
+
 /* The study's cached record of trial `number`, after a sync; NULL if unknown. */
 const hps_frozen *hps_study_cached(const hps_study *study, int64_t number);
 

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #define HPS_MAX_PARAM_NAME 1024
-#define HPS_MAX_ATTR_JSON (1u << 20)
 
 static hps_status storage_error(hps_study *study, hps_errbuf *err, hps_status rc)
 {
@@ -368,6 +367,8 @@ static hps_status check_param_name(hps_trial *trial, const char *name)
     if (strlen(name) > HPS_MAX_PARAM_NAME)
         return hps_errbuf_set(&trial->err, HPS_ERR_INVALID,
                               "parameter name is longer than %d bytes", HPS_MAX_PARAM_NAME);
+    if (!hps_utf8_valid(name))
+        return hps_errbuf_set(&trial->err, HPS_ERR_INVALID, "parameter name is not valid UTF-8");
     return HPS_OK;
 }
 
@@ -462,23 +463,9 @@ hps_status hps_trial_should_prune(hps_trial *trial, int *out)
     return HPS_OK;
 }
 
-static hps_status check_attr(hps_errbuf *err, const char *key, const char *json)
-{
-    if (key == NULL || key[0] == '\0')
-        return hps_errbuf_set(err, HPS_ERR_INVALID, "attribute key is empty");
-    if (json == NULL || strlen(json) > HPS_MAX_ATTR_JSON)
-        return hps_errbuf_set(err, HPS_ERR_INVALID, "attribute '%s' has no value or one over 1 MiB",
-                              key);
-    json_t *parsed = json_loads(json, JSON_DECODE_ANY, NULL);
-    if (parsed == NULL)
-        return hps_errbuf_set(err, HPS_ERR_INVALID, "attribute '%s': value is not valid JSON", key);
-    json_decref(parsed);
-    return HPS_OK;
-}
-
 static hps_status set_attr(hps_trial *trial, int system, const char *key, const char *json)
 {
-    hps_status rc = check_attr(&trial->err, key, json);
+    hps_status rc = hps_attr_check(&trial->err, key, json);
     if (rc != HPS_OK)
         return rc;
     hps_study *study = trial->study;

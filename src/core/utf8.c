@@ -38,6 +38,18 @@ static size_t valid_sequence(const unsigned char *p)
     return len;
 }
 
+int hps_utf8_valid(const char *text)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    while (*p != '\0') {
+        size_t len = valid_sequence(p);
+        if (len == 0)
+            return 0;
+        p += len;
+    }
+    return 1;
+}
+
 char *hps_utf8_sanitize(const char *text)
 {
     size_t n = strlen(text);

@@ -5,6 +5,10 @@
 #ifndef HPS_UTF8_H
 #define HPS_UTF8_H
 
+/* 1 if `text` is valid UTF-8 (by the rules below), else 0. Names and keys must be: they
+ * are stored inside JSON and in PostgreSQL text columns, which accept nothing else. */
+int hps_utf8_valid(const char *text);
+
 /* A copy of `text` with every byte that is not part of a valid UTF-8 sequence (overlong
  * forms, surrogates and code points past U+10FFFF included) replaced by '?'. Free with
  * hps_mem_free; NULL on OOM. */

@@ -16,11 +16,13 @@
 #include "storage/sql_shared.h"
 #include "storage/storage.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SQLITE_SCHEMA_VERSION 1
 #define SQLITE_BUSY_TIMEOUT_MS 60000
@@ -377,6 +379,13 @@ hps_status hps_sqlite_storage_open(const char *path, hps_storage **out, hps_errb
         return hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
     }
     hps_status rc = HPS_OK;
+    /* A new database is created here, not by SQLite (which makes it 0644): studies may
+     * hold what users put in attributes, so only the owner and group read it, as the
+     * trial logs. SQLite gives the -wal and -shm files the database file's mode. */
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd >= 0)
+        close(fd);
+    /* otherwise it exists or cannot be created: SQLite opens it or says why not */
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
         rc = hps_errbuf_set(err, HPS_ERR_IO, "cannot open sqlite database %s: %s", path,

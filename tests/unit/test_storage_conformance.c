@@ -790,6 +790,181 @@ static void test_damaged_distribution_is_reported(void **state)
                  b->name, err);
 }
 
+/* Values at the edges of double and text that SQL built by string pasting would choke
+ * on: every one is stored and read back exactly (through a second handle where the
+ * backend is shared), or refused with a clear status; none crashes or corrupts. */
+static const char *const HOSTILE_NAMES[] = {
+    "it's; DROP TABLE trials; --",
+    "quote\" back\\slash",
+    "new\nline\ttab",
+    "na\xc3\xafve \xce\xbb \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x94\xa5",
+    "%s%n%d",
+    "Robert'); DELETE FROM studies WHERE ('1'='1",
+};
+enum { N_HOSTILE_NAMES = sizeof HOSTILE_NAMES / sizeof HOSTILE_NAMES[0] };
+
+static const double EDGE_VALUES[] = {INFINITY, -INFINITY, 1e308, -1e308, 4.9406564584124654e-324,
+                                     -2.2250738585072014e-308, -0.0, 0.1};
+enum { N_EDGE_VALUES = sizeof EDGE_VALUES / sizeof EDGE_VALUES[0] };
+
+static int same_double(double a, double b)
+{
+    /* == on purpose: SQLite stores a whole REAL as an integer and drops the sign of -0.0,
+     * which ranks and compares as 0.0 anyway */
+    return (isnan(a) && isnan(b)) || a == b;
+}
+
+static hps_study *reopen(const backend *b, hps_study *study, const char *name)
+{
+    if (!b->shared)
+        return study;
+    hps_study_close(study);
+    hps_study *again = NULL;
+    char err[512];
+    hps_status rc = hps_study_open(b->url, name, HPS_OPEN_LOAD, NULL, 0, &again, err, sizeof err);
+    if (rc != HPS_OK)
+        fail_msg("reopen study %s: %s", name, err);
+    return again;
+}
+
+static void test_hostile_values_round_trip(void **state)
+{
+    const backend *b = *state;
+    /* study names */
+    for (size_t i = 0; i < N_HOSTILE_NAMES; i++) {
+        hps_study *study = reopen(b, open_study(b, HOSTILE_NAMES[i], HPS_MINIMIZE),
+                                  HOSTILE_NAMES[i]);
+        assert_string_equal(hps_study_name(study), HOSTILE_NAMES[i]);
+        hps_study_close(study);
+    }
+    char *listed = NULL;
+    char err[512];
+    if (b->shared) {
+        ASSERT_OK(hps_storage_list_studies(b->url, &listed, err, sizeof err));
+        assert_non_null(strstr(listed, "DROP TABLE trials"));
+        hps_free(listed);
+    }
+
+    /* parameter names, edge values of parameters, objectives and intermediate values */
+    hps_study *study = open_study(b, "edges", HPS_MINIMIZE);
+    for (size_t i = 0; i < N_EDGE_VALUES; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        for (size_t k = 0; k < N_HOSTILE_NAMES; k++) {
+            double x;
+            ASSERT_OK(hps_trial_suggest_float(t, HOSTILE_NAMES[k], -1, 1, 0, 0, &x));
+        }
+        double tiny;
+        ASSERT_OK(hps_trial_suggest_float(t, "tiny", 0, 4.9406564584124654e-324, 0, 0, &tiny));
+        double wide;
+        ASSERT_OK(hps_trial_suggest_float(t, "wide", -1e308, 1e308, 0, 0, &wide));
+        assert_true(isfinite(wide) && tiny >= 0);
+        ASSERT_OK(hps_trial_report(t, 0, EDGE_VALUES[i]));
+        ASSERT_OK(hps_trial_report(t, 1, NAN));
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, EDGE_VALUES[i]));
+        hps_trial_free(t);
+    }
+    /* NaN is not an objective value: the trial is recorded FAIL, the call says why */
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(hps_trial_tell(t, HPS_COMPLETE, NAN), HPS_ERR_INVALID);
+    hps_trial_free(t);
+
+    study = reopen(b, study, "edges");
+    ASSERT_OK(hps_study_sync(study));
+    for (size_t i = 0; i < N_EDGE_VALUES; i++) {
+        const hps_frozen *f;
+        ASSERT_OK(hps_study_trial(study, (int64_t)i, &f));
+        assert_int_equal(hps_frozen_state(f), HPS_COMPLETE);
+        if (!same_double(hps_frozen_value(f, 0), EDGE_VALUES[i]))
+            fail_msg("%s: objective %.17g came back as %.17g", b->name, EDGE_VALUES[i],
+                     hps_frozen_value(f, 0));
+        assert_int_equal(hps_frozen_n_intermediate(f), 2);
+        int64_t step;
+        double v;
+        hps_frozen_intermediate(f, 0, &step, &v);
+        if (!same_double(v, EDGE_VALUES[i]))
+            fail_msg("%s: intermediate %.17g came back as %.17g", b->name, EDGE_VALUES[i], v);
+        hps_frozen_intermediate(f, 1, &step, &v);
+        assert_true(isnan(v));
+        for (size_t k = 0; k < N_HOSTILE_NAMES; k++)
+            assert_true(hps_frozen_param_index(f, HOSTILE_NAMES[k]) >= 0);
+    }
+    const hps_frozen *best;
+    ASSERT_OK(hps_study_best_trial(study, &best));
+    assert_true(hps_frozen_value(best, 0) == -INFINITY);
+    const hps_frozen *failed;
+    ASSERT_OK(hps_study_trial(study, N_EDGE_VALUES, &failed));
+    assert_int_equal(hps_frozen_state(failed), HPS_FAIL);
+
+    /* attributes: hostile keys, huge and non-ASCII text, edge numbers; the largest value
+     * allowed is 1 MiB of JSON */
+    size_t huge_len = (1u << 20) - 2;
+    char *huge = malloc(huge_len + 3);
+    assert_non_null(huge);
+    huge[0] = '"';
+    for (size_t i = 1; i <= huge_len; i++)
+        huge[i] = (char)('a' + (int)(i % 26));
+    huge[huge_len + 1] = '"';
+    huge[huge_len + 2] = '\0';
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_set_user_attr(t, HOSTILE_NAMES[0], huge));
+    char *too_big = malloc(huge_len + 4);
+    assert_non_null(too_big);
+    snprintf(too_big, huge_len + 4, "[%s]", huge);
+    assert_int_equal(hps_trial_set_user_attr(t, "too big", too_big), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_trial_errmsg(t), "over 1 MiB"));
+    free(too_big);
+    ASSERT_OK(hps_trial_set_user_attr(t, HOSTILE_NAMES[3], "\"\xe6\x97\xa5\xe6\x9c\xac \\u00e9 ok\""));
+    /* a NUL inside a string would be cut short by C and PostgreSQL alike */
+    assert_int_equal(hps_trial_set_user_attr(t, "nul", "\"a\\u0000b\""), HPS_ERR_INVALID);
+    ASSERT_OK(hps_trial_set_user_attr(t, "edge", "[1e308, -1e308, 5e-324, \"\"]"));
+    assert_int_equal(hps_trial_set_user_attr(t, "nan", "NaN"), HPS_ERR_INVALID);
+    assert_int_equal(hps_trial_set_user_attr(t, "broken", "{\"a\": "), HPS_ERR_INVALID);
+    assert_int_equal(hps_trial_set_user_attr(t, "bad utf8", "\"\xff\xfe\""), HPS_ERR_INVALID);
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 1));
+    int64_t number = hps_trial_number(t);
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_set_user_attr(study, HOSTILE_NAMES[2], "\"; DROP TABLE studies; --\""));
+    assert_int_equal(hps_study_set_user_attr(study, "broken", "{\"a\": "), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_study_errmsg(study), "'broken': value is not valid JSON"));
+    assert_int_equal(hps_study_set_user_attr(study, "\xc3(", "1"), HPS_ERR_INVALID);
+
+    /* names must be UTF-8: they live in JSON and in PostgreSQL text columns */
+    hps_study *bad = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    assert_int_equal(hps_study_open(b->url, "bad \xff name", HPS_OPEN_CREATE, &dir, 1, &bad, err,
+                                    sizeof err),
+                     HPS_ERR_INVALID);
+    assert_non_null(strstr(err, "study name is not valid UTF-8"));
+    ASSERT_OK(hps_study_ask(study, &t));
+    double x;
+    assert_int_equal(hps_trial_suggest_float(t, "x\xed\xa0\x80", 0, 1, 0, 0, &x), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_trial_errmsg(t), "not valid UTF-8"));
+    const hps_value choices[] = {{.type = HPS_VALUE_STRING, .u.s = "ok"},
+                                 {.type = HPS_VALUE_STRING, .u.s = "\xc0\xaf"}};
+    size_t index;
+    assert_int_equal(hps_trial_suggest_categorical(t, "act", choices, 2, &index), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_trial_errmsg(t), "choice 1 is not valid UTF-8"));
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 2));
+    hps_trial_free(t);
+
+    study = reopen(b, study, "edges");
+    ASSERT_OK(hps_study_sync(study));
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(study, number, &f));
+    const char *attrs = hps_frozen_user_attrs(f);
+    assert_true(strlen(attrs) > huge_len);
+    assert_non_null(strstr(attrs, huge + 1 + huge_len - 100));
+    assert_non_null(strstr(attrs, "\xe6\x97\xa5\xe6\x9c\xac"));
+    assert_non_null(strstr(attrs, "1e+308") != NULL ? strstr(attrs, "1e+308") : strstr(attrs, "1e308"));
+    const char *study_attrs = NULL;
+    ASSERT_OK(hps_study_user_attrs(study, &study_attrs));
+    assert_non_null(strstr(study_attrs, "DROP TABLE studies"));
+    free(huge);
+    hps_study_close(study);
+}
+
 #define BACKEND_TESTS(setup)                                                      \
     cmocka_unit_test_setup(test_numbers_are_dense_and_unique, setup),              \
         cmocka_unit_test_setup(test_open_flags_and_directions, setup),             \
@@ -806,7 +981,8 @@ static void test_damaged_distribution_is_reported(void **state)
         cmocka_unit_test_setup(test_live_heartbeat_keeps_trial, setup),            \
         cmocka_unit_test_setup(test_delete_and_list, setup),                       \
         cmocka_unit_test_setup(test_concurrent_workers_share_grid, setup),         \
-        cmocka_unit_test_setup(test_damaged_distribution_is_reported, setup)
+        cmocka_unit_test_setup(test_damaged_distribution_is_reported, setup),      \
+        cmocka_unit_test_setup(test_hostile_values_round_trip, setup)
 
 int main(void)
 {
