@@ -37,7 +37,10 @@ void hps_format_double(double x, char buf[32])
             digits[--len] = '\0';
         if (len > 0 && digits[len - 1] == '.')
             digits[--len] = '\0';
-        snprintf(buf, 32, "%se%c%02d", digits, exponent < 0 ? '-' : '+', abs(exponent));
+        /* the mantissa has at most 19 characters and a double's exponent 3 digits; the
+         * bounds only tell the compiler so (-O1 warns of truncation otherwise) */
+        snprintf(buf, 32, "%.20se%c%02d", digits, exponent < 0 ? '-' : '+',
+                 abs(exponent) % 1000);
         return;
     }
     int decimals = precision - 1 - exponent;
