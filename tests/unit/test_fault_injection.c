@@ -6,7 +6,8 @@
  * makes fewer than N allocations, i.e. every allocation point of the path has failed
  * once; the same with the k-th storage call (hps_storage_fail_after). Paths: opening a
  * study, and one whole trial (ask, three suggests, reports, should_prune, a user
- * attribute, tell) for every sampler, on the memory and the SQLite backend. */
+ * attribute, tell) for every sampler, on the memory, SQLite and (when the suite has a
+ * server) PostgreSQL backends. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -19,7 +20,9 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define ASSERT_OK(expr) assert_int_equal((expr), HPS_OK)
 
@@ -137,15 +140,37 @@ static void assert_nothing_lost(const char *url, const char *name, const told_li
         hps_study_close(fresh);
 }
 
-static const char *url_for(int sqlite, const char *tag)
+/* The backends: memory, SQLite, and PostgreSQL when the suite has a server
+ * ($HPS_TEST_POSTGRES_URL, as scripts/with-test-servers.sh provides). */
+enum { MEMORY, SQLITE, POSTGRES, N_BACKENDS };
+
+static const char *url_for(int backend, const char *tag)
 {
     static char url[4][600];
     static int slot;
-    if (!sqlite)
-        return ":memory:";
     slot = (slot + 1) % 4;
+    if (backend == MEMORY)
+        return ":memory:";
+    if (backend == POSTGRES) {
+        const char *pg = getenv("HPS_TEST_POSTGRES_URL");
+        return pg != NULL && pg[0] != '\0' ? pg : NULL;
+    }
     snprintf(url[slot], sizeof url[slot], "sqlite:%s", testutil_path(tag));
     return url[slot];
+}
+
+/* Study names unique to this process: a PostgreSQL database outlives the test. */
+static const char *study_name(const char *kind, const char *sampler)
+{
+    static char name[128];
+    snprintf(name, sizeof name, "%s-%s-%ld", kind, sampler, (long)getpid());
+    return name;
+}
+
+static void drop_study(const char *url, const char *name)
+{
+    if (strcmp(url, ":memory:") != 0)
+        ASSERT_OK(hps_study_delete(url, name, NULL, 0));
 }
 
 static hps_study *open_with_history(const char *url, const char *name, const char *sampler,
@@ -167,22 +192,24 @@ static hps_study *open_with_history(const char *url, const char *name, const cha
 
 /* ---- allocation failures ---------------------------------------------------------- */
 
-static void check_open_study_alloc(int sqlite)
+static void check_open_study_alloc(const char *url)
 {
-    const char *url = url_for(sqlite, "open_alloc.db");
+    const char *name = study_name("opened", "alloc");
     hps_direction dir = HPS_MAXIMIZE;
     for (unsigned long n = 1; n < MAX_POINTS; n++) {
         hps_study *study = NULL;
         char err[512] = "";
         hps_mem_fail_after(n);
         hps_status rc =
-            hps_study_open(url, "opened", HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir, 1, &study, err,
+            hps_study_open(url, name, HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir, 1, &study, err,
                            sizeof err);
         unsigned long made = hps_mem_fail_after(0);
         if (rc == HPS_OK) {
             hps_study_close(study);
-            if (made < n)
-                return; /* no allocation failed: every point has been tried */
+            if (made < n) { /* no allocation failed: every point has been tried */
+                drop_study(url, name);
+                return;
+            }
             continue;
         }
         alloc_points++;
@@ -198,15 +225,15 @@ static void check_open_study_alloc(int sqlite)
 static void test_open_study_survives_allocation_failures(void **state)
 {
     (void)state;
-    check_open_study_alloc(0);
-    check_open_study_alloc(1);
+    for (int backend = 0; backend < N_BACKENDS; backend++)
+        if (url_for(backend, "open_alloc.db") != NULL)
+            check_open_study_alloc(url_for(backend, "open_alloc.db"));
 }
 
-static void check_trial_alloc(int sqlite, const char *sampler)
+static void check_trial_alloc(const char *url, const char *sampler)
 {
-    char name[64];
-    snprintf(name, sizeof name, "alloc-%s", sampler);
-    const char *url = url_for(sqlite, "trial_alloc.db");
+    char name[128];
+    snprintf(name, sizeof name, "%s", study_name("alloc", sampler));
     static told_list told;
     told.n = 0;
     hps_study *study = open_with_history(url, name, sampler, &told);
@@ -233,29 +260,25 @@ static void check_trial_alloc(int sqlite, const char *sampler)
     assert_true(n < MAX_POINTS);
     assert_nothing_lost(url, name, &told, study);
     hps_study_close(study);
+    drop_study(url, name);
 }
 
-static void test_trial_survives_allocation_failures_memory(void **state)
+static void test_trial_survives_allocation_failures(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < N_SAMPLERS; i++)
-        check_trial_alloc(0, SAMPLERS[i]);
-}
-
-static void test_trial_survives_allocation_failures_sqlite(void **state)
-{
-    (void)state;
-    for (size_t i = 0; i < N_SAMPLERS; i++)
-        check_trial_alloc(1, SAMPLERS[i]);
+    for (int backend = 0; backend < N_BACKENDS; backend++) {
+        const char *url = url_for(backend, "trial_alloc.db");
+        for (size_t i = 0; url != NULL && i < N_SAMPLERS; i++)
+            check_trial_alloc(url, SAMPLERS[i]);
+    }
 }
 
 /* ---- storage failures ------------------------------------------------------------- */
 
-static void check_trial_storage(int sqlite, const char *sampler)
+static void check_trial_storage(const char *url, const char *sampler)
 {
-    char name[64];
-    snprintf(name, sizeof name, "storage-%s", sampler);
-    const char *url = url_for(sqlite, "trial_storage.db");
+    char name[128];
+    snprintf(name, sizeof name, "%s", study_name("storage", sampler));
     static told_list told;
     told.n = 0;
     hps_storage_faults_enable(1);
@@ -284,29 +307,35 @@ static void check_trial_storage(int sqlite, const char *sampler)
     hps_storage_faults_enable(0);
     assert_nothing_lost(url, name, &told, study);
     hps_study_close(study);
+    drop_study(url, name);
 }
 
 static void test_trial_survives_storage_failures(void **state)
 {
     (void)state;
-    for (int sqlite = 0; sqlite <= 1; sqlite++)
-        for (size_t i = 0; i < N_SAMPLERS; i++)
-            check_trial_storage(sqlite, SAMPLERS[i]);
+    for (int backend = 0; backend < N_BACKENDS; backend++) {
+        const char *url = url_for(backend, "trial_storage.db");
+        for (size_t i = 0; url != NULL && i < N_SAMPLERS; i++)
+            check_trial_storage(url, SAMPLERS[i]);
+    }
 }
 
 static void test_open_study_survives_storage_failures(void **state)
 {
     (void)state;
-    for (int sqlite = 0; sqlite <= 1; sqlite++) {
-        const char *url = url_for(sqlite, "open_storage.db");
+    for (int backend = 0; backend < N_BACKENDS; backend++) {
+        const char *url = url_for(backend, "open_storage.db");
+        if (url == NULL)
+            continue;
+        const char *name = study_name("opened", "storage");
         hps_direction dir = HPS_MINIMIZE;
         hps_storage_faults_enable(1);
         for (unsigned long k = 1; k < MAX_POINTS; k++) {
             hps_study *study = NULL;
             char err[512] = "";
             hps_storage_fail_after(k);
-            hps_status rc = hps_study_open(url, "opened", HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir,
-                                           1, &study, err, sizeof err);
+            hps_status rc = hps_study_open(url, name, HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir, 1,
+                                           &study, err, sizeof err);
             unsigned long made = hps_storage_fail_after(0);
             if (rc == HPS_OK) {
                 hps_study_close(study);
@@ -320,6 +349,7 @@ static void test_open_study_survives_storage_failures(void **state)
             assert_non_null(strstr(err, "injected"));
         }
         hps_storage_faults_enable(0);
+        drop_study(url, name);
     }
 }
 
@@ -336,8 +366,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_study_survives_allocation_failures),
-        cmocka_unit_test(test_trial_survives_allocation_failures_memory),
-        cmocka_unit_test(test_trial_survives_allocation_failures_sqlite),
+        cmocka_unit_test(test_trial_survives_allocation_failures),
         cmocka_unit_test(test_open_study_survives_storage_failures),
         cmocka_unit_test(test_trial_survives_storage_failures),
     };
