@@ -190,167 +190,131 @@ static hps_study *open_with_history(const char *url, const char *name, const cha
     return study;
 }
 
-/* ---- allocation failures ---------------------------------------------------------- */
+/* The two kinds of fault the loops inject. */
+typedef struct fault_kind {
+    const char *what;
+    unsigned long (*fail_after)(unsigned long); /* arms the N-th; returns calls made */
+    int wraps_storage;                          /* needs hps_storage_faults_enable */
+    hps_status expected;
+    const char *says;                           /* the message contains it; NULL: any */
+    unsigned long *points;                      /* tally of failure points tried */
+} fault_kind;
 
-static void check_open_study_alloc(const char *url)
+static const fault_kind ALLOCATION = {"allocation", hps_mem_fail_after, 0, HPS_ERR_NOMEM, NULL,
+                                      &alloc_points};
+static const fault_kind STORAGE_CALL = {"storage call", hps_storage_fail_after, 1,
+                                        HPS_ERR_STORAGE, "injected", &storage_points};
+
+/* ---- opening a study ------------------------------------------------------------- */
+
+/* Opening (creating, then loading) a study with fault N = 1, 2, ... */
+static void check_open_faults(const fault_kind *kind, const char *url)
 {
-    const char *name = study_name("opened", "alloc");
+    const char *name = study_name("opened", kind->wraps_storage ? "storage" : "alloc");
     hps_direction dir = HPS_MAXIMIZE;
-    for (unsigned long n = 1; n < MAX_POINTS; n++) {
+    hps_storage_faults_enable(kind->wraps_storage);
+    unsigned long n;
+    for (n = 1; n < MAX_POINTS; n++) {
         hps_study *study = NULL;
         char err[512] = "";
-        hps_mem_fail_after(n);
-        hps_status rc =
-            hps_study_open(url, name, HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir, 1, &study, err,
-                           sizeof err);
-        unsigned long made = hps_mem_fail_after(0);
+        kind->fail_after(n);
+        hps_status rc = hps_study_open(url, name, HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir, 1,
+                                       &study, err, sizeof err);
+        unsigned long made = kind->fail_after(0);
         if (rc == HPS_OK) {
             hps_study_close(study);
-            if (made < n) { /* no allocation failed: every point has been tried */
-                drop_study(url, name);
-                return;
-            }
+            if (made < n)
+                break;
             continue;
         }
-        alloc_points++;
+        (*kind->points)++;
         assert_null(study);
-        if (rc != HPS_ERR_NOMEM)
-            fail_msg("open with allocation %lu failing: %s (%s), expected HPS_ERR_NOMEM", n,
-                     hps_status_name(rc), err);
-        assert_true(err[0] != '\0');
+        if (rc != kind->expected || err[0] == '\0' ||
+            (kind->says != NULL && strstr(err, kind->says) == NULL))
+            fail_msg("open on %s, %s %lu failing: %s (%s), expected %s", url, kind->what, n,
+                     hps_status_name(rc), err, hps_status_name(kind->expected));
     }
-    fail_msg("open study: allocation failures never ran out");
+    assert_true(n < MAX_POINTS);
+    hps_storage_faults_enable(0);
+    drop_study(url, name);
 }
 
 static void test_open_study_survives_allocation_failures(void **state)
 {
     (void)state;
     for (int backend = 0; backend < N_BACKENDS; backend++)
-        if (url_for(backend, "open_alloc.db") != NULL)
-            check_open_study_alloc(url_for(backend, "open_alloc.db"));
+        if (url_for(backend, "open_faults.db") != NULL)
+            check_open_faults(&ALLOCATION, url_for(backend, "open_faults.db"));
 }
 
-static void check_trial_alloc(const char *url, const char *sampler)
+static void test_open_study_survives_storage_failures(void **state)
+{
+    (void)state;
+    for (int backend = 0; backend < N_BACKENDS; backend++)
+        if (url_for(backend, "open_faults.db") != NULL)
+            check_open_faults(&STORAGE_CALL, url_for(backend, "open_faults.db"));
+}
+
+/* ---- one whole trial --------------------------------------------------------------- */
+
+/* One whole trial with fault N = 1, 2, ... until a pass makes fewer than N calls. */
+static void check_trial_faults(const fault_kind *kind, const char *url, const char *sampler)
 {
     char name[128];
-    snprintf(name, sizeof name, "%s", study_name("alloc", sampler));
+    snprintf(name, sizeof name, "%s", study_name(kind->wraps_storage ? "storage" : "alloc",
+                                                 sampler));
     static told_list told;
     told.n = 0;
+    hps_storage_faults_enable(kind->wraps_storage);
     hps_study *study = open_with_history(url, name, sampler, &told);
     unsigned long n;
     for (n = 1; n < MAX_POINTS; n++) {
         int64_t number = -1;
         double value = NAN;
-        hps_mem_fail_after(n);
+        kind->fail_after(n);
         hps_status rc = one_trial(study, &number, &value);
-        unsigned long made = hps_mem_fail_after(0);
+        unsigned long made = kind->fail_after(0);
         if (rc == HPS_OK) {
             remember(&told, number, value);
             if (made < n)
                 break;
             continue; /* the failure hit an optional step (a cache) and was absorbed */
         }
-        alloc_points++;
-        if (rc != HPS_ERR_NOMEM)
-            fail_msg("%s on %s, allocation %lu failing: %s (%s), expected HPS_ERR_NOMEM",
-                     sampler, url, n, hps_status_name(rc), hps_study_errmsg(study));
+        (*kind->points)++;
+        if (rc != kind->expected ||
+            (kind->says != NULL && strstr(hps_study_errmsg(study), kind->says) == NULL))
+            fail_msg("%s on %s, %s %lu failing: %s (%s), expected %s", sampler, url, kind->what,
+                     n, hps_status_name(rc), hps_study_errmsg(study),
+                     hps_status_name(kind->expected));
         assert_usable(study, &told);
         sequences_survived++;
     }
     assert_true(n < MAX_POINTS);
-    assert_nothing_lost(url, name, &told, study);
-    hps_study_close(study);
-    drop_study(url, name);
-}
-
-static void test_trial_survives_allocation_failures(void **state)
-{
-    (void)state;
-    for (int backend = 0; backend < N_BACKENDS; backend++) {
-        const char *url = url_for(backend, "trial_alloc.db");
-        for (size_t i = 0; url != NULL && i < N_SAMPLERS; i++)
-            check_trial_alloc(url, SAMPLERS[i]);
-    }
-}
-
-/* ---- storage failures ------------------------------------------------------------- */
-
-static void check_trial_storage(const char *url, const char *sampler)
-{
-    char name[128];
-    snprintf(name, sizeof name, "%s", study_name("storage", sampler));
-    static told_list told;
-    told.n = 0;
-    hps_storage_faults_enable(1);
-    hps_study *study = open_with_history(url, name, sampler, &told);
-    unsigned long k;
-    for (k = 1; k < MAX_POINTS; k++) {
-        int64_t number = -1;
-        double value = NAN;
-        hps_storage_fail_after(k);
-        hps_status rc = one_trial(study, &number, &value);
-        unsigned long made = hps_storage_fail_after(0);
-        if (rc == HPS_OK) {
-            remember(&told, number, value);
-            if (made < k)
-                break;
-            continue;
-        }
-        storage_points++;
-        if (rc != HPS_ERR_STORAGE || strstr(hps_study_errmsg(study), "injected") == NULL)
-            fail_msg("%s on %s, storage call %lu failing: %s (%s)", sampler, url, k,
-                     hps_status_name(rc), hps_study_errmsg(study));
-        assert_usable(study, &told);
-        sequences_survived++;
-    }
-    assert_true(k < MAX_POINTS);
     hps_storage_faults_enable(0);
     assert_nothing_lost(url, name, &told, study);
     hps_study_close(study);
     drop_study(url, name);
 }
 
-static void test_trial_survives_storage_failures(void **state)
+static void check_every_sampler_and_backend(const fault_kind *kind)
 {
-    (void)state;
     for (int backend = 0; backend < N_BACKENDS; backend++) {
-        const char *url = url_for(backend, "trial_storage.db");
+        const char *url = url_for(backend, "trial_faults.db");
         for (size_t i = 0; url != NULL && i < N_SAMPLERS; i++)
-            check_trial_storage(url, SAMPLERS[i]);
+            check_trial_faults(kind, url, SAMPLERS[i]);
     }
 }
 
-static void test_open_study_survives_storage_failures(void **state)
+static void test_trial_survives_allocation_failures(void **state)
 {
     (void)state;
-    for (int backend = 0; backend < N_BACKENDS; backend++) {
-        const char *url = url_for(backend, "open_storage.db");
-        if (url == NULL)
-            continue;
-        const char *name = study_name("opened", "storage");
-        hps_direction dir = HPS_MINIMIZE;
-        hps_storage_faults_enable(1);
-        for (unsigned long k = 1; k < MAX_POINTS; k++) {
-            hps_study *study = NULL;
-            char err[512] = "";
-            hps_storage_fail_after(k);
-            hps_status rc = hps_study_open(url, name, HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir, 1,
-                                           &study, err, sizeof err);
-            unsigned long made = hps_storage_fail_after(0);
-            if (rc == HPS_OK) {
-                hps_study_close(study);
-                if (made < k)
-                    break;
-                continue;
-            }
-            storage_points++;
-            assert_null(study);
-            assert_int_equal(rc, HPS_ERR_STORAGE);
-            assert_non_null(strstr(err, "injected"));
-        }
-        hps_storage_faults_enable(0);
-        drop_study(url, name);
-    }
+    check_every_sampler_and_backend(&ALLOCATION);
+}
+
+static void test_trial_survives_storage_failures(void **state)
+{
+    (void)state;
+    check_every_sampler_and_backend(&STORAGE_CALL);
 }
 
 static int print_totals(void **state)
