@@ -29,6 +29,10 @@
  *     outcome such as HPS_DONE. The text of the last error is on the handle the failing
  *     call was made on: hps_study_errmsg(), hps_trial_errmsg(), hps_sampler_errmsg().
  *     These never return NULL. The library never prints, exits or aborts on bad input.
+ *   - Text: study, parameter and attribute names and string choices are UTF-8 (1 to
+ *     1024 bytes for names); attribute values are JSON text of at most 1 MiB. Anything
+ *     else is HPS_ERR_INVALID. All of it is stored through bound SQL parameters, so
+ *     quotes, semicolons and newlines are plain characters.
  *   - Ownership: inputs are copied. A returned `const char *` or `const hps_frozen *` is
  *     borrowed and valid until the next call that takes the same study (or its trials).
  *     Every *_free / *_close accepts NULL.
@@ -276,7 +280,7 @@ const hps_pruner *hps_study_pruner(const hps_study *study);
  *   worker              (text) identifies this process in trials; default host:pid. */
 hps_status hps_study_set(hps_study *study, const char *option, const char *value);
 
-/* Study-level user attributes, the value as JSON text. */
+/* Study-level user attributes, the value as JSON text (checked as for trials). */
 hps_status hps_study_set_user_attr(hps_study *study, const char *key, const char *json);
 /* The study's user attributes as one JSON object; borrowed. */
 hps_status hps_study_user_attrs(hps_study *study, const char **json_out);

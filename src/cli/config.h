@@ -139,8 +139,8 @@ void cfg_free(cfg_config *cfg);
  * read as a YAML scalar or flow collection, e.g. "gpus=[0,1]"; text keys such as
  * storage, metric, study, command take the value literally). Keys: study, storage,
  * direction, metric, sampler, method, seed, shuffle, n_trials, run_cap, parallel,
- * timeout, trial_timeout, retries, log_limit_mb, gpus, heartbeat_interval, heartbeat_grace, command,
- * shell, program, interpreter, log_dir, name. Relative paths are relative to the
+ * timeout, trial_timeout, retries, log_limit_mb, gpus, heartbeat_interval,
+ * heartbeat_grace, command, shell, program, interpreter, log_dir, name. Relative paths are relative to the
  * current directory (as on any command line). On error returns -1 (-2 out of memory)
  * with a message naming the key and leaves cfg unchanged. */
 int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size_t errlen);

@@ -321,8 +321,7 @@ hps_status hps_study_set_user_attr(hps_study *study, const char *key, const char
     hps_status rc = hps_attr_check(&study->err, key, json);
     if (rc != HPS_OK)
         return rc;
-    rc = study->storage->ops->set_study_attr(study->storage, study->study_id, 0, key,
-                                                        json);
+    rc = study->storage->ops->set_study_attr(study->storage, study->study_id, 0, key, json);
     return rc == HPS_OK ? HPS_OK : storage_error(study, rc);
 }
 
