@@ -279,17 +279,18 @@ static int cfg_key_sampler(cfg_ctx *ctx, struct fy_node *v, int line, const char
         struct fy_node *val = fy_node_pair_value(pair);
         const char *name;
         size_t len;
+        /* a bad key (empty, not a scalar) fails like a bad option: opts are freed */
         rc = cfg_key_text(ctx, fy_node_pair_key(pair), kl, "sampler", &name, &len);
-        if (rc != 0)
-            return rc;
-        if (cfg_key_is(name, len, "name"))
-            rc = cfg_read_sampler_name(ctx, val, kl, "sampler.name");
-        else if (cfg_key_is(name, len, "seed"))
-            rc = cfg_key_seed(ctx, val, kl, "sampler.seed");
-        else if (cfg_key_is(name, len, "shuffle"))
-            rc = cfg_key_shuffle(ctx, val, kl, "sampler.shuffle");
-        else
-            rc = cfg_add_sampler_option(ctx, &opts, name, len, val, kl);
+        if (rc == 0) {
+            if (cfg_key_is(name, len, "name"))
+                rc = cfg_read_sampler_name(ctx, val, kl, "sampler.name");
+            else if (cfg_key_is(name, len, "seed"))
+                rc = cfg_key_seed(ctx, val, kl, "sampler.seed");
+            else if (cfg_key_is(name, len, "shuffle"))
+                rc = cfg_key_shuffle(ctx, val, kl, "sampler.shuffle");
+            else
+                rc = cfg_add_sampler_option(ctx, &opts, name, len, val, kl);
+        }
         if (rc != 0) {
             cfg_free_words(opts.keys, opts.n);
             cfg_free_words(opts.values, opts.n);

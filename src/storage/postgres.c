@@ -609,15 +609,46 @@ static int find_userinfo_password(const char *url, size_t *start, size_t *end)
     return 1;
 }
 
-/* Bounds of the value of a password=... query parameter, if any. */
-static int find_query_password(const char *url, size_t *start, size_t *end)
+static int hex_value(char c);
+
+/* Whether the query parameter at `p` has the key `name`. libpq percent-decodes keys as
+ * well as values, so "pass%77ord=..." sets the password too. */
+static int query_key_is(const char *p, const char *name)
 {
+    for (; *name != '\0'; name++) {
+        int c = (unsigned char)*p;
+        if (c == '%' && hex_value(p[1]) >= 0 && hex_value(p[2]) >= 0) {
+            c = hex_value(p[1]) * 16 + hex_value(p[2]);
+            p += 3;
+        } else if (c == '\0') {
+            return 0;
+        } else {
+            p++;
+        }
+        if (c != (unsigned char)*name)
+            return 0;
+    }
+    return *p == '=';
+}
+
+/* Bounds of the value of the first password parameter of the query whose value starts
+ * after `from`, if any. libpq takes the last of several, so every one is a
+ * secret. The query starts at the first '?' after the user info: a password may hold
+ * a '?' (libpq ends the user info only at '@' or '/'). */
+static int find_query_password(const char *url, size_t from, size_t *start, size_t *end)
+{
+    size_t info_start, info_end;
+    int malformed;
     const char *query = strchr(url, '?');
+    if (find_userinfo(url, &info_start, &info_end, &malformed))
+        query = strchr(url + info_end, '?');
     if (query == NULL)
         return 0;
     for (const char *p = query; p != NULL && *p != '\0'; p = strchr(p + 1, '&')) {
-        if (strncmp(p + 1, "password=", 9) == 0) {
-            const char *value = p + 10;
+        if (query_key_is(p + 1, "password")) {
+            const char *value = strchr(p + 1, '=') + 1;
+            if ((size_t)(value - url) <= from)
+                continue;
             const char *stop = strchr(value, '&');
             *start = (size_t)(value - url);
             *end = stop != NULL ? (size_t)(stop - url) : strlen(url);
@@ -634,22 +665,21 @@ void hps_postgres_redact_url(const char *url, char *out, size_t size)
     out[0] = '\0';
     if (url == NULL)
         return;
-    size_t spans[2][2];
-    size_t n = 0;
-    if (find_userinfo_password(url, &spans[n][0], &spans[n][1]))
-        n++;
-    if (find_query_password(url, &spans[n][0], &spans[n][1]))
-        n++;
-    size_t len = 0, pos = 0, total = strlen(url);
-    for (size_t k = 0; k <= n; k++) {
-        size_t stop = k < n ? spans[k][0] : total;
+    size_t len = 0, pos = 0, total = strlen(url), start, end;
+    /* the user info's password, then each query password after what was replaced */
+    int found = find_userinfo_password(url, &start, &end);
+    for (;;) {
+        if (!found)
+            found = find_query_password(url, pos, &start, &end);
+        size_t stop = found ? start : total;
         for (; pos < stop && len + 1 < size; pos++)
             out[len++] = url[pos];
-        if (k < n) {
-            for (const char *m = "***"; *m != '\0' && len + 1 < size; m++)
-                out[len++] = *m;
-            pos = spans[k][1];
-        }
+        if (!found)
+            break;
+        for (const char *m = "***"; *m != '\0' && len + 1 < size; m++)
+            out[len++] = *m;
+        pos = end;
+        found = 0;
     }
     out[len] = '\0';
 }
@@ -1465,7 +1495,9 @@ static void pg_close(hps_storage *s)
 
 static const hps_storage_ops pg_ops;
 
-hps_status hps_postgres_storage_open(const char *url, hps_storage **out, hps_errbuf *err)
+/* Everything opening does before it connects: the URL's checks, its label and the
+ * secrets to keep out of messages. */
+static hps_status pg_store_new(const char *url, pg_store **out, hps_errbuf *err)
 {
     *out = NULL;
     char label[PG_LABEL_SIZE];
@@ -1494,17 +1526,52 @@ hps_status hps_postgres_storage_open(const char *url, hps_storage **out, hps_err
         return hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
     }
     memcpy(st->label, label, sizeof label);
+    /* The password libpq uses first (the last of the query's, else the user info's),
+     * should there be more passwords than room for secrets. */
+    size_t last_start = 0, last_end = 0;
+    for (size_t from = 0; find_query_password(url, from, &start, &end); from = end) {
+        last_start = start;
+        last_end = end;
+    }
+    if (last_end > 0)
+        add_url_secret(st, last_start, last_end);
     if (find_userinfo_password(url, &start, &end))
         add_url_secret(st, start, end);
-    if (find_query_password(url, &start, &end))
+    for (size_t from = 0; find_query_password(url, from, &start, &end); from = end)
         add_url_secret(st, start, end);
-    hps_status rc = pg_connect(st, 1);
+    *out = st;
+    return HPS_OK;
+}
+
+hps_status hps_postgres_storage_open(const char *url, hps_storage **out, hps_errbuf *err)
+{
+    *out = NULL;
+    pg_store *st;
+    hps_status rc = pg_store_new(url, &st, err);
+    if (rc != HPS_OK)
+        return rc;
+    rc = pg_connect(st, 1);
     if (rc != HPS_OK) {
         hps_errbuf_set(err, rc, "%s", hps_errbuf_text(&st->base.err));
         pg_close(&st->base);
         return rc;
     }
     *out = &st->base;
+    return HPS_OK;
+}
+
+hps_status hps_postgres_check_url(const char *url, const char *message, char *out, size_t size,
+                                  hps_errbuf *err)
+{
+    if (size > 0)
+        out[0] = '\0';
+    pg_store *st;
+    hps_status rc = pg_store_new(url, &st, err);
+    if (rc != HPS_OK)
+        return rc;
+    if (size > 0)
+        scrub(st, message, out, size);
+    pg_close(&st->base);
     return HPS_OK;
 }
 

@@ -19,4 +19,13 @@ hps_status hps_postgres_storage_open(const char *url, hps_storage **out, hps_err
  * Any other text is copied unchanged, so it is safe for every storage URL. */
 void hps_postgres_redact_url(const char *url, char *out, size_t size);
 
+/* What hps_postgres_storage_open does with `url` before it connects -- the checks that
+ * refuse a malformed URL and the collection of its passwords -- then `message` (say, an
+ * error of libpq's quoting the URL) written into `out` as the storage would show it, with
+ * every password replaced by "***". Connects to nothing; for the fuzzer
+ * (tests/fuzz/fuzz_storage_url.c), which cannot reach the pure parts otherwise. Returns
+ * the status opening would fail with, or HPS_OK. */
+hps_status hps_postgres_check_url(const char *url, const char *message, char *out, size_t size,
+                                  hps_errbuf *err);
+
 #endif

@@ -1021,7 +1021,14 @@ static void test_odd_bytes(void **state)
     assert_words(cfg->command, cfg->n_command, words, 2);
     cfg_free(cfg);
     expect_fail("metric: m\xff\ncommand: run\nparameters: {x: 1}\n",
-                "t.yaml:1: YAML syntax error: plain scalar is malformed UTF8");
+                "t.yaml:1: not UTF-8 text (YAML must be UTF-8); is it a text file?");
+    /* libfyaml 0.7 loops forever on the first and drops the rest of the file after the
+     * comment of the second: neither reaches it */
+    expect_fail("%\xf2", "t.yaml:1: not UTF-8 text");
+    expect_fail("metric: m # caf\xe9\ncommand: run\nparameters: {x: 1}\n",
+                "t.yaml:1: not UTF-8 text");
+    cfg = load_ok("metric: m # caf\xc3\xa9\ncommand: run\nparameters: {x: 1}\n");
+    cfg_free(cfg);
     expect_fail("metric: m\ncommand: run\nparameters:\n\tx: 1\n",
                 "t.yaml:4: YAML syntax error: tab character may not be used as indentation");
     enum { DEPTH = 100000 };
