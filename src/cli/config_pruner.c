@@ -147,11 +147,21 @@ static int check_pruner(cfg_ctx *ctx, const cfg_pruner *p, const char *key)
     return 0;
 }
 
-static void replace_pruner(cfg_ctx *ctx, cfg_pruner *p)
+/* Installs p (taking it, also on failure). In a file, `pruner` and W&B's
+ * `early_terminate` are one setting: giving both is an error, not a silent choice. */
+static int replace_pruner(cfg_ctx *ctx, cfg_pruner *p, const char *key)
 {
+    if (ctx->file != NULL && ctx->cfg->pruner != NULL) {
+        int rc = cfg_fail(ctx, p->line, "%s: the pruner is already given at line %d (pruner and "
+                          "early_terminate are one setting: keep one)", key,
+                          ctx->cfg->pruner->line);
+        cfg_pruner_free(p);
+        return rc;
+    }
     /* cfg_set works on a copy: the old pruner belongs to the original until it commits
      * (cfg_free_replaced frees whichever one lost) */
     ctx->cfg->pruner = p;
+    return 0;
 }
 
 int cfg_key_pruner(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
@@ -164,8 +174,7 @@ int cfg_key_pruner(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
         cfg_pruner_free(p);
         return rc;
     }
-    replace_pruner(ctx, p);
-    return 0;
+    return replace_pruner(ctx, p, key);
 }
 
 /* W&B: early_terminate: {type: hyperband, min_iter | max_iter + s, eta}. Brackets sit at
@@ -257,9 +266,10 @@ int cfg_key_early_terminate(cfg_ctx *ctx, struct fy_node *v, int line, const cha
         cfg_pruner_free(p);
         return rc;
     }
-    ctx->cfg->early_terminate = 1;
-    replace_pruner(ctx, p);
-    return 0;
+    rc = replace_pruner(ctx, p, key);
+    if (rc == 0)
+        ctx->cfg->early_terminate = 1;
+    return rc;
 }
 
 /* ---- fidelity ------------------------------------------------------------------------
