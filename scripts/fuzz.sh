@@ -11,6 +11,7 @@
 #               saved corpus stays at a few hundred files at most)
 #   -j JOBS     build jobs (default 2)
 #   HARNESS     config, metric_line, storage_url, stored_json, cli_args (default: all)
+#   FUZZ_FLAGS  (environment) more libFuzzer flags, e.g. FUZZ_FLAGS=-max_len=256
 #
 # Harnesses run one after the other, each over its saved corpus plus what earlier runs
 # found (build-fuzz/corpus/<harness>). A crash, leak, timeout or sanitizer report stops
@@ -32,7 +33,7 @@ while getopts "n:t:mj:h" opt; do
     t) seconds=$OPTARG ;;
     m) merge=1 ;;
     j) jobs=$OPTARG ;;
-    *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
@@ -66,7 +67,8 @@ for h in "${harnesses[@]}"; do
     before=$(ls "$crashes" | wc -l)
     start=$(date +%s.%N)
     # absolute paths: fuzz_cli_args works in a directory of its own
-    "$build/tests/fuzz/fuzz_$h" "${limit[@]}" -print_final_stats=1 -timeout=10 \
+    # shellcheck disable=SC2086
+    "$build/tests/fuzz/fuzz_$h" "${limit[@]}" ${FUZZ_FLAGS:-} -print_final_stats=1 -timeout=10 \
         -artifact_prefix="$crashes/" "$work" "$root/tests/fuzz/corpus/$h" >"$log" 2>&1 || true
     end=$(date +%s.%N)
     found=$(( $(ls "$crashes" | wc -l) - before ))

@@ -21,12 +21,23 @@
 
 /* ---- one YAML stream ---------------------------------------------------------------- */
 
+/* Parsers libfyaml left corrupt (see cfg_yaml_error), kept reachable rather than freed:
+ * freeing one crashes, and a pointer held here is not a leak to LeakSanitizer. Loading
+ * configs is rare (one per command), so a few slots are plenty; past them the parser
+ * is simply dropped. */
+static struct fy_parser *broken_parsers[8];
+static size_t n_broken_parsers;
+
 void cfg_yaml_close(cfg_yaml *y)
 {
     if (y->doc != NULL)
         fy_parse_document_destroy(y->parser, y->doc);
-    if (y->parser != NULL)
+    if (y->parser != NULL && y->parser_broken) {
+        if (n_broken_parsers < sizeof broken_parsers / sizeof broken_parsers[0])
+            broken_parsers[n_broken_parsers++] = y->parser;
+    } else if (y->parser != NULL) {
         fy_parser_destroy(y->parser);
+    }
     if (y->diag != NULL)
         fy_diag_destroy(y->diag);
     memset(y, 0, sizeof *y);
@@ -37,6 +48,11 @@ static int cfg_yaml_error(cfg_ctx *ctx, cfg_yaml *y)
 {
     void *iter = NULL;
     struct fy_diag_error *e = fy_diag_errors_iterate(y->diag, &iter);
+    /* libfyaml 0.7.12 (Debian 12) frees a simple key twice after this error (its issue
+     * #57, fixed upstream in 2022): destroying the parser would crash */
+    if (e != NULL && e->msg != NULL &&
+        strstr(e->msg, "cannot use tab for indentation of block entry") != NULL)
+        y->parser_broken = 1;
     if (e != NULL)
         return cfg_fail(ctx, e->line > 0 ? e->line : 1, "YAML syntax error: %s (column %d)",
                         e->msg != NULL ? e->msg : "invalid YAML", e->column);

@@ -143,6 +143,7 @@ typedef struct cfg_yaml {
     struct fy_diag *diag;
     struct fy_parser *parser;
     struct fy_document *doc;
+    int parser_broken;     /* libfyaml's state is corrupt: the parser must not be freed */
 } cfg_yaml;
 
 /* Parses text (kept alive by the caller) into one document; y->doc is NULL for an empty
