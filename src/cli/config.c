@@ -61,31 +61,17 @@ static int cfg_yaml_error(cfg_ctx *ctx, cfg_yaml *y)
     return 0;
 }
 
-/* The first line (1-based) of text[0..len) that is not valid UTF-8, 0 when all is, -1
- * when out of memory. libfyaml (0.7) must not see such text: a stray byte in a '%'
- * directive makes it loop forever, and one in a comment makes it drop the rest of the
- * file without a word. */
+/* The line (1-based) of the first byte of text[0..len) that is not UTF-8, 0 when all
+ * is. libfyaml (0.7) must not see such text: a stray byte in a '%' directive makes it
+ * loop forever, and one in a comment makes it drop the rest of the file without a word. */
 static int cfg_invalid_utf8_line(const char *text, size_t len)
 {
-    char *copy = malloc(len + 1);
-    if (copy == NULL)
-        return -1;
-    memcpy(copy, text, len);
-    copy[len] = '\0';
-    int line = 0;
-    if (!hps_utf8_valid(copy)) {
-        /* line by line to tell where; a sequence never spans a newline */
-        char *start = copy;
-        for (line = 1;; line++) {
-            char *nl = strchr(start, '\n');
-            if (nl != NULL)
-                *nl = '\0';
-            if (!hps_utf8_valid(start) || nl == NULL)
-                break;
-            start = nl + 1;
-        }
-    }
-    free(copy);
+    size_t at = hps_utf8_invalid_at(text, len);
+    if (at == len)
+        return 0;
+    int line = 1;
+    for (const char *p = text; (p = memchr(p, '\n', (size_t)(text + at - p))) != NULL; p++)
+        line++;
     return line;
 }
 
@@ -95,8 +81,6 @@ int cfg_yaml_open(cfg_ctx *ctx, const char *text, size_t len, cfg_yaml *y)
 {
     memset(y, 0, sizeof *y);
     int bad_line = cfg_invalid_utf8_line(text, len);
-    if (bad_line < 0)
-        return cfg_nomem(ctx);
     if (bad_line > 0)
         return cfg_fail(ctx, bad_line, "not UTF-8 text (YAML must be UTF-8); is it a text file?");
     struct fy_diag_cfg dcfg;

@@ -3,10 +3,12 @@
 
 #include "core/mem.h"
 
+#include <stdint.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one. */
-static size_t valid_sequence(const unsigned char *p)
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 if it is not one; `avail` bytes
+ * may be read (SIZE_MAX in NUL-terminated text, where the NUL stops a sequence). */
+static size_t valid_sequence(const unsigned char *p, size_t avail)
 {
     if (p[0] < 0x80)
         return 1;
@@ -28,6 +30,8 @@ static size_t valid_sequence(const unsigned char *p)
     } else {
         return 0;
     }
+    if (len > avail)
+        return 0;
     for (size_t i = 1; i < len; i++) {
         if ((p[i] & 0xc0) != 0x80) /* also stops at the terminating NUL */
             return 0;
@@ -42,12 +46,25 @@ int hps_utf8_valid(const char *text)
 {
     const unsigned char *p = (const unsigned char *)text;
     while (*p != '\0') {
-        size_t len = valid_sequence(p);
+        size_t len = valid_sequence(p, SIZE_MAX);
         if (len == 0)
             return 0;
         p += len;
     }
     return 1;
+}
+
+size_t hps_utf8_invalid_at(const char *text, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t at = 0;
+    while (at < n) {
+        size_t len = valid_sequence(p + at, n - at);
+        if (len == 0)
+            return at;
+        at += len;
+    }
+    return n;
 }
 
 char *hps_utf8_sanitize(const char *text)
@@ -59,7 +76,7 @@ char *hps_utf8_sanitize(const char *text)
     const unsigned char *p = (const unsigned char *)text;
     size_t k = 0;
     while (*p != '\0') {
-        size_t len = valid_sequence(p);
+        size_t len = valid_sequence(p, SIZE_MAX);
         if (len == 0) {
             out[k++] = '?';
             p++;

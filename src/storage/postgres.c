@@ -1749,11 +1749,12 @@ static hps_status attr_json(pg_store *st, const char *key, const char *json, cha
     return *out != NULL ? HPS_OK : nomem(st);
 }
 
-static hps_status pg_set_study_attr(hps_storage *s, int64_t study_id, int system, const char *key,
-                                    const char *json)
+/* Queues and runs the write of a study or trial attribute (kind OP_STUDY_ATTR or
+ * OP_TRIAL_ATTR, `id` the study or the trial). */
+static hps_status write_attr(pg_store *st, pg_op_kind kind, int64_t id, int system,
+                             const char *key, const char *json)
 {
-    pg_store *st = store_of(s);
-    pg_op op = {.kind = OP_STUDY_ATTR, .id = study_id, .flag = system != 0};
+    pg_op op = {.kind = kind, .id = id, .flag = system != 0};
     hps_status rc = attr_json(st, key, json, &op.text2);
     if (rc != HPS_OK)
         return rc;
@@ -1764,6 +1765,12 @@ static hps_status pg_set_study_attr(hps_storage *s, int64_t study_id, int system
     }
     rc = log_add(st, &op);
     return rc == HPS_OK ? log_run(st) : rc;
+}
+
+static hps_status pg_set_study_attr(hps_storage *s, int64_t study_id, int system, const char *key,
+                                    const char *json)
+{
+    return write_attr(store_of(s), OP_STUDY_ATTR, study_id, system, key, json);
 }
 
 static hps_status pg_set_study_attr_once(hps_storage *s, int64_t study_id, const char *key,
@@ -2179,18 +2186,7 @@ static hps_status pg_report(hps_storage *s, int64_t trial_id, int64_t step, doub
 static hps_status pg_set_trial_attr(hps_storage *s, int64_t trial_id, int system, const char *key,
                                     const char *json)
 {
-    pg_store *st = store_of(s);
-    pg_op op = {.kind = OP_TRIAL_ATTR, .id = trial_id, .flag = system != 0};
-    hps_status rc = attr_json(st, key, json, &op.text2);
-    if (rc != HPS_OK)
-        return rc;
-    op.text1 = hps_mem_strdup(key);
-    if (op.text1 == NULL) {
-        op_clear(&op);
-        return nomem(st);
-    }
-    rc = log_add(st, &op);
-    return rc == HPS_OK ? log_run(st) : rc;
+    return write_attr(store_of(s), OP_TRIAL_ATTR, trial_id, system, key, json);
 }
 
 /* A text as a JSON string; bytes that are not UTF-8 become '?' (a failure reason is
