@@ -66,6 +66,7 @@ typedef struct tpe_state {
     int constant_liar;
     tpe_params pe;
     tpe_arena arena; /* scratch of the current sampling step */
+    tpe_mass_caches masses; /* discrete cell masses of earlier steps, by grid */
     tpe_rows rows;
     tpe_cached *cache;
     size_t n_cache, cap_cache;
@@ -115,6 +116,7 @@ static void tpe_destroy(hps_sampler *sampler)
     hps_mem_free(s->rows.values);
     hps_mem_free(s->rows.status);
     tpe_arena_free(&s->arena);
+    tpe_mass_caches_free(&s->masses);
     hps_mem_free(s);
 }
 
@@ -655,6 +657,9 @@ static int tpe_choose(tpe_state *s, const tpe_target *t, const tpe_obs *o, hps_r
     double *lb = tpe_arena_calloc(ar, n_ei + 1, sizeof *lb);
     if (cand == NULL || lg == NULL || lb == NULL)
         return -1;
+    for (size_t i = 0; i < d; i++)
+        if (t->dims[i].kind == TPE_DISCRETE)
+            t->dims[i].masses = tpe_mass_cache_for(&s->masses, t->dims[i].dist);
     if (tpe_parzen_build(&good, ar, t->dims, d, o->below, o->n_below, &s->pe) != 0 ||
         tpe_parzen_build(&bad, ar, t->dims, d, o->above, o->n_above, &s->pe) != 0)
         return -1;

@@ -27,9 +27,12 @@
 /* Series for the cell mass while h * (|m| + 1) stays below this (h: half width, m:
  * centre, both in units of sigma); the first omitted term is then below 1e-16. */
 #define TPE_SERIES_LIMIT 0.15
-/* Components whose log term is this far below the largest add less than e^-45 (3e-20)
- * each: below the rounding of the sum for up to thousands of components. */
-#define TPE_LSE_CUTOFF 45.0
+/* The log-sum-exp leaves out the components whose log term is more than
+ * log(n_comp) + TPE_LSE_SLACK below the largest: together they weigh less than
+ * e^-30 (1e-13) of the sum, which is the size of the rounding error that summing a
+ * thousand terms may already make. (Each component left out saves a cell mass and an
+ * exponential; a slack of 45 nats regardless of n_comp cost 6-10% more time.) */
+#define TPE_LSE_SLACK 30.0
 /* Hot loops run in blocks of this many with branch-free bodies, a shape compilers
  * vectorise at -O2. */
 #define TPE_BLOCK 4
@@ -212,6 +215,59 @@ static double transform(const tpe_dim *dim, double v)
     return dim->log ? log(v) : v;
 }
 
+/* ---- cell masses across steps ------------------------------------------------------ */
+
+/* 2^TPE_MASS_CACHE_BITS entries of 32 bytes per grid (256 KiB), for at most
+ * TPE_MAX_MASS_CACHES grids: enough for the masses a step meets in studies of
+ * thousands of trials, small enough to stay in the L2/L3 caches. */
+#define TPE_MASS_CACHE_BITS 13
+#define TPE_MAX_MASS_CACHES 16
+
+tpe_mass_cache *tpe_mass_cache_for(tpe_mass_caches *caches, const hps_dist *dist)
+{
+    int log_ = (dist->flags & HPS_LOG) != 0;
+    for (size_t i = 0; i < caches->n; i++) {
+        tpe_mass_cache *c = &caches->items[i];
+        if (c->low == dist->low && c->high == dist->high && c->step == dist->step &&
+            c->log == log_)
+            return c;
+    }
+    if (caches->n == TPE_MAX_MASS_CACHES)
+        return NULL;
+    if (caches->items == NULL) {
+        caches->items = hps_mem_calloc(TPE_MAX_MASS_CACHES, sizeof *caches->items);
+        if (caches->items == NULL)
+            return NULL;
+        caches->cap = TPE_MAX_MASS_CACHES;
+    }
+    tpe_mass_entry *entries = hps_mem_calloc((size_t)1 << TPE_MASS_CACHE_BITS, sizeof *entries);
+    if (entries == NULL)
+        return NULL;
+    tpe_mass_cache *c = &caches->items[caches->n++];
+    *c = (tpe_mass_cache){.low = dist->low, .high = dist->high, .step = dist->step,
+                          .log = log_, .entries = entries, .bits = TPE_MASS_CACHE_BITS};
+    return c;
+}
+
+void tpe_mass_caches_free(tpe_mass_caches *caches)
+{
+    for (size_t i = 0; i < caches->n; i++)
+        hps_mem_free(caches->items[i].entries);
+    hps_mem_free(caches->items);
+    memset(caches, 0, sizeof *caches);
+}
+
+static tpe_mass_entry *mass_slot(const tpe_mass_cache *c, int64_t value_grid,
+                                 int64_t centre_grid, uint64_t sigma_bits)
+{
+    uint64_t h = (uint64_t)value_grid * 0x9e3779b97f4a7c15ull;
+    h ^= (uint64_t)centre_grid * 0xc2b2ae3d27d4eb4full;
+    h ^= sigma_bits * 0x165667b19e3779f9ull;
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ull;
+    return &c->entries[h >> (64 - c->bits)];
+}
+
 /* ---- scratch arena ------------------------------------------------------------------- */
 
 #define TPE_ARENA_ALIGN 16
@@ -305,20 +361,12 @@ static uint64_t order_key(double v)
     return (bits >> 63) ? ~bits : bits | 0x8000000000000000ull;
 }
 
-/* `order` = indices 0..n-1 sorted by values[] (ties by index): a stable LSD radix sort
- * on the bit pattern, skipping digits all keys share. -1 on out-of-memory. */
-static int radix_order(tpe_arena *ar, const double *values, size_t n, uint32_t *order)
+/* One stable LSD counting pass per byte of the keys from bit `from` up, skipping bytes
+ * all keys share; *src holds the order in and out, *dst is scratch. */
+static void radix_passes(const uint64_t *keys, size_t n, unsigned from, uint32_t **src,
+                         uint32_t **dst)
 {
-    uint64_t *keys = tpe_arena_calloc(ar, n + 1, sizeof *keys);
-    uint32_t *tmp = tpe_arena_calloc(ar, n + 1, sizeof *tmp);
-    if (keys == NULL || tmp == NULL)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        keys[i] = order_key(values[i]);
-        order[i] = (uint32_t)i;
-    }
-    uint32_t *src = order, *dst = tmp;
-    for (unsigned shift = 0; shift < 64; shift += 8) {
+    for (unsigned shift = from; shift < 64; shift += 8) {
         size_t count[257] = {0};
         for (size_t i = 0; i < n; i++)
             count[((keys[i] >> shift) & 0xff) + 1]++;
@@ -330,10 +378,49 @@ static int radix_order(tpe_arena *ar, const double *values, size_t n, uint32_t *
         for (size_t b = 1; b <= 256; b++)
             count[b] += count[b - 1];
         for (size_t i = 0; i < n; i++)
-            dst[count[(keys[src[i]] >> shift) & 0xff]++] = src[i];
-        uint32_t *swap = src;
-        src = dst;
-        dst = swap;
+            (*dst)[count[(keys[(*src)[i]] >> shift) & 0xff]++] = (*src)[i];
+        uint32_t *swap = *src;
+        *src = *dst;
+        *dst = swap;
+    }
+}
+
+/* Longest run of equal high key halves that insertion sort finishes cheaply. */
+#define TPE_MAX_INSERTION_RUN 8
+
+/* `order` = indices 0..n-1 sorted by values[] (ties by index). The keys' high halves
+ * (sign, exponent, 20 mantissa bits) are radix sorted; keys sharing a high half are
+ * rare and put in order by insertion, unless a long run of them (values packed within
+ * a relative 1e-6) makes sorting the low halves too cheaper. -1 on out-of-memory. */
+static int radix_order(tpe_arena *ar, const double *values, size_t n, uint32_t *order)
+{
+    uint64_t *keys = tpe_arena_calloc(ar, n + 1, sizeof *keys);
+    uint32_t *tmp = tpe_arena_calloc(ar, n + 1, sizeof *tmp);
+    if (keys == NULL || tmp == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        keys[i] = order_key(values[i]);
+        order[i] = (uint32_t)i;
+    }
+    uint32_t *src = order, *dst = tmp;
+    radix_passes(keys, n, 32, &src, &dst);
+    size_t run = 0, longest = 0;
+    for (size_t r = 1; r < n; r++) {
+        run = (keys[src[r]] >> 32) == (keys[src[r - 1]] >> 32) ? run + 1 : 0;
+        longest = run > longest ? run : longest;
+    }
+    if (longest > TPE_MAX_INSERTION_RUN) {
+        for (size_t i = 0; i < n; i++)
+            src[i] = (uint32_t)i;
+        radix_passes(keys, n, 0, &src, &dst);
+    } else if (longest > 0) {
+        for (size_t r = 1; r < n; r++) {
+            uint32_t item = src[r];
+            size_t q = r;
+            for (; q > 0 && keys[src[q - 1]] > keys[item]; q--)
+                src[q] = src[q - 1];
+            src[q] = item;
+        }
     }
     if (src != order)
         memcpy(order, src, n * sizeof *order);
@@ -382,7 +469,7 @@ static int neighbour_sigmas(tpe_arena *ar, const tpe_dim *dim, const double *mus
         double prev = r > 0 ? mus[order[r - 1]] : dim->lo;
         double next = r + 1 < n ? mus[order[r + 1]] : dim->hi;
         double here = mus[order[r]];
-        double s = fmax(here - prev, next - here);
+        double s = here - prev > next - here ? here - prev : next - here;
         if (!params->consider_endpoints && n >= 2) {
             if (r == 0)
                 s = next - here;
@@ -455,11 +542,13 @@ static int build_pairs(tpe_parzen *pe, size_t d, const int64_t *grid)
                   dim->cardinality <= 64 * (uint64_t)n + 1024;
     k->pair_of = tpe_arena_calloc(ar, n + 1, sizeof *k->pair_of);
     k->pair_mu = tpe_arena_calloc(ar, n + 1, sizeof *k->pair_mu);
+    k->pair_sigma = tpe_arena_calloc(ar, n + 1, sizeof *k->pair_sigma);
     k->pair_inv_sigma = tpe_arena_calloc(ar, n + 1, sizeof *k->pair_inv_sigma);
     k->pair_log_sigma = tpe_arena_calloc(ar, n + 1, sizeof *k->pair_log_sigma);
     k->pair_grid = tpe_arena_calloc(ar, n + 1, sizeof *k->pair_grid);
     k->pair_class = tpe_arena_calloc(ar, n + 1, sizeof *k->pair_class);
-    if (k->pair_of == NULL || k->pair_mu == NULL || k->pair_inv_sigma == NULL ||
+    if (k->pair_of == NULL || k->pair_mu == NULL || k->pair_sigma == NULL ||
+        k->pair_inv_sigma == NULL ||
         k->pair_log_sigma == NULL || k->pair_grid == NULL || k->pair_class == NULL)
         return -1;
     if (by_grid) {
@@ -495,6 +584,7 @@ static int build_pairs(tpe_parzen *pe, size_t d, const int64_t *grid)
         u = (uint32_t)k->n_pairs++;
         k->pair_of[j] = u;
         k->pair_mu[u] = k->mu[j];
+        k->pair_sigma[u] = sigma;
         k->pair_inv_sigma[u] = k->inv_sigma[j];
         k->pair_log_sigma[u] = k->log_sigma[j];
         k->pair_grid[u] = grid[j];
@@ -560,15 +650,20 @@ static int build_numeric(tpe_parzen *pe, size_t d, const double *obs, const tpe_
     double max_sigma = width;
     double min_sigma = params->consider_magic_clip ? width / fmin(100.0, 1.0 + (double)n_comp)
                                                    : TPE_EPS;
-    for (size_t i = 0; i < n_obs; i++)
-        k->sigma[i] = fmin(fmax(k->sigma[i], min_sigma), max_sigma);
+    /* comparisons rather than fmin/fmax, which are library calls at -O2 (sigmas are
+     * finite, so NaN handling is moot) */
+    for (size_t i = 0; i < n_obs; i++) {
+        double s = k->sigma[i] < min_sigma ? min_sigma : k->sigma[i];
+        k->sigma[i] = s > max_sigma ? max_sigma : s;
+    }
     if (has_prior)
         k->sigma[pe->prior_comp] = width;
+    /* most bandwidths sit at the clip floor: compute its logarithm once */
+    double inv_min = 1.0 / min_sigma, log_min = log(min_sigma);
     for (size_t i = 0; i < n_comp; i++) {
-        /* most bandwidths sit at the clip floor: reuse the previous logarithm */
-        int same = i > 0 && k->sigma[i] == k->sigma[i - 1];
-        k->inv_sigma[i] = same ? k->inv_sigma[i - 1] : 1.0 / k->sigma[i];
-        k->log_sigma[i] = same ? k->log_sigma[i - 1] : log(k->sigma[i]);
+        int floor_ = k->sigma[i] == min_sigma;
+        k->inv_sigma[i] = floor_ ? inv_min : 1.0 / k->sigma[i];
+        k->log_sigma[i] = floor_ ? log_min : log(k->sigma[i]);
     }
     if (dim->kind == TPE_DISCRETE && n_obs > 0 && build_pairs(pe, d, grid) != 0)
         return -1;
@@ -866,12 +961,13 @@ static int disc_eval_init(disc_eval *e, const tpe_parzen *pe, size_t d, const do
     return 0;
 }
 
-/* The log cell mass of distinct value c under group u. */
-static inline double disc_value(disc_eval *e, const tpe_kernel *k, const tpe_dim *dim, size_t c, size_t u)
+/* The log cell mass of distinct value c under group u the first time a step meets
+ * them: from the memo of a linear grid, the cache of earlier steps, or computed. Kept
+ * out of line so that disc_value's fast path inlines into the density loop. */
+static double __attribute__((noinline))
+disc_first(disc_eval *e, const tpe_kernel *k, const tpe_dim *dim, size_t c, size_t u)
 {
     double *slot = &e->values[c * k->n_pairs + u];
-    if (!isnan(*slot))
-        return *slot;
     double *memo = NULL;
     if (e->memo != NULL) {
         int64_t off = e->grid[c] - k->pair_grid[u] + (int64_t)dim->cardinality - 1;
@@ -881,29 +977,70 @@ static inline double disc_value(disc_eval *e, const tpe_kernel *k, const tpe_dim
                 return *slot = *memo;
         }
     }
+    tpe_mass_entry *kept = NULL;
+    uint64_t sigma_bits = double_bits(k->pair_sigma[u]);
+    if (dim->masses != NULL) {
+        kept = mass_slot(dim->masses, e->grid[c], k->pair_grid[u], sigma_bits);
+        if (kept->sigma_bits == sigma_bits && kept->value_grid == e->grid[c] &&
+            kept->centre_grid == k->pair_grid[u]) {
+            *slot = kept->log_mass;
+            if (memo != NULL)
+                *memo = *slot;
+            return *slot;
+        }
+    }
     const double *cell = &e->cell[3 * c];
     *slot = cell_log_mass(cell[0], cell[1], cell[2], k->pair_mu[u], k->pair_inv_sigma[u],
                           k->pair_log_sigma[u]);
     if (memo != NULL)
         *memo = *slot;
+    if (kept != NULL)
+        *kept = (tpe_mass_entry){.value_grid = e->grid[c], .centre_grid = k->pair_grid[u],
+                                 .sigma_bits = sigma_bits, .log_mass = *slot};
     return *slot;
+}
+
+/* The log cell mass of distinct value c under group u. */
+static inline double disc_value(disc_eval *e, const tpe_kernel *k, const tpe_dim *dim, size_t c,
+                                size_t u)
+{
+    double v = e->values[c * k->n_pairs + u];
+    return isnan(v) ? disc_first(e, k, dim, c, u) : v;
 }
 
 /* The terms of one dimension for every component. */
 
+/* out = in - z^2 / 2 for a continuous coordinate t; `in` may be `out`. */
 static void add_continuous(size_t n, double t, const double *restrict mu,
-                           const double *restrict inv_sigma, double *restrict acc)
+                           const double *restrict inv_sigma, const double *in, double *out)
 {
     size_t j = 0;
     for (; j + TPE_BLOCK <= n; j += TPE_BLOCK)
         for (size_t i = j; i < j + TPE_BLOCK; i++) {
             double z = (t - mu[i]) * inv_sigma[i];
-            acc[i] -= 0.5 * z * z;
+            out[i] = in[i] - 0.5 * z * z;
         }
     for (; j < n; j++) {
         double z = (t - mu[j]) * inv_sigma[j];
-        acc[j] -= 0.5 * z * z;
+        out[j] = in[j] - 0.5 * z * z;
     }
+}
+
+/* The observed-choice bonus of a categorical dimension for choice c ("other" is in
+ * base already). */
+static void add_categorical(const tpe_kernel *k, size_t c, double *acc)
+{
+    double delta = k->cat_log_delta[0];
+    for (size_t m = k->cat_start[c]; m < k->cat_start[c + 1]; m++)
+        acc[k->cat_members[m]] += delta;
+}
+
+/* out[j] = in[j] + bound of observation component j's group; `in` may be `out`. */
+static void add_bounds(size_t n_obs, const double *restrict row, const uint32_t *restrict pair_of,
+                       const double *in, double *out)
+{
+    for (size_t j = 0; j < n_obs; j++)
+        out[j] = in[j] + row[pair_of[j]];
 }
 
 /* The largest value and its first index. */
@@ -945,7 +1082,7 @@ static double add_discrete_terms(const tpe_parzen *pe, disc_eval *disc, size_t p
 /* Log density of each point. The continuous and categorical terms of every component
  * are summed first (whole-array loops) and the discrete ones bounded from above; the
  * exact discrete terms (log cell masses, the costly part) are then computed only for
- * components whose bound comes within TPE_LSE_CUTOFF of the exact total of the most
+ * components whose bound comes within the cutoff of the exact total of the most
  * promising component -- the others would fall below the log-sum-exp's cutoff anyway.
  * (Pruning earlier, after one continuous dimension, was measured slower: the loops over
  * surviving indices cost more than the whole-array loops they save.) */
@@ -953,6 +1090,7 @@ int tpe_parzen_log_pdf(const tpe_parzen *pe, const double *x, size_t n, double *
 {
     size_t n_comp = pe->n_comp, nd = pe->n_dims;
     tpe_arena *ar = pe->arena;
+    double cutoff = log((double)n_comp) + TPE_LSE_SLACK;
     double *acc = tpe_arena_calloc(ar, n_comp + 1, sizeof *acc);
     double *ub = tpe_arena_calloc(ar, n_comp + 1, sizeof *ub);
     uint32_t *alive = tpe_arena_calloc(ar, n_comp + 1, sizeof *alive);
@@ -967,39 +1105,59 @@ int tpe_parzen_log_pdf(const tpe_parzen *pe, const double *x, size_t n, double *
         if (disc_eval_init(&disc[d], pe, d, x, n) != 0)
             return -1;
     }
+    /* The first categorical dimension is folded into the starting sums, once per
+     * choice the points use, rather than added per point. */
+    size_t fold = nd;
+    for (size_t d = 0; d < nd && fold == nd && pe->n_obs > 0; d++)
+        if (pe->dims[d].kind == TPE_CATEGORICAL)
+            fold = d;
+    double **folded = NULL;
+    if (fold < nd && (folded = tpe_arena_calloc(ar, pe->dims[fold].n_choices,
+                                                sizeof *folded)) == NULL)
+        return -1;
     for (size_t p = 0; p < n; p++) {
-        memcpy(acc, pe->base, n_comp * sizeof *acc);
+        const double *start = pe->base;
+        if (fold < nd) {
+            size_t c = (size_t)x[p * nd + fold];
+            if (folded[c] == NULL) {
+                if ((folded[c] = tpe_arena_calloc(ar, n_comp, sizeof **folded)) == NULL)
+                    return -1;
+                memcpy(folded[c], pe->base, n_comp * sizeof *acc);
+                add_categorical(&pe->kernels[fold], c, folded[c]);
+            }
+            start = folded[c];
+        }
+        int started = 0;
         for (size_t d = 0; d < nd; d++) {
             const tpe_dim *dim = &pe->dims[d];
             const tpe_kernel *k = &pe->kernels[d];
-            double v = x[p * nd + d];
-            if (dim->kind == TPE_CONTINUOUS) {
-                add_continuous(n_comp, transform(dim, v), k->mu, k->inv_sigma, acc);
-            } else if (dim->kind == TPE_CATEGORICAL && pe->n_obs > 0) {
-                /* "other" is in base; the observed choice adds the difference */
-                size_t c = (size_t)v;
-                double delta = k->cat_log_delta[0];
-                for (size_t m = k->cat_start[c]; m < k->cat_start[c + 1]; m++)
-                    acc[k->cat_members[m]] += delta;
-            }
+            if (dim->kind != TPE_CONTINUOUS)
+                continue;
+            double t = transform(dim, x[p * nd + d]);
+            add_continuous(n_comp, t, k->mu, k->inv_sigma, started ? acc : start, acc);
+            started = 1;
         }
+        if (!started)
+            memcpy(acc, start, n_comp * sizeof *acc);
+        for (size_t d = 0; d < nd; d++)
+            if (d != fold && pe->dims[d].kind == TPE_CATEGORICAL && pe->n_obs > 0)
+                add_categorical(&pe->kernels[d], (size_t)x[p * nd + d], acc);
         size_t n_alive = 0;
         if (any_discrete) {
-            memcpy(ub, acc, n_comp * sizeof *ub);
+            started = 0;
             for (size_t d = 0; d < nd; d++) {
                 if (pe->dims[d].kind != TPE_DISCRETE)
                     continue;
                 const tpe_kernel *k = &pe->kernels[d];
                 const disc_eval *e = &disc[d];
                 const double *row = &e->bounds[e->uc_of[p] * k->n_pairs];
-                const uint32_t *pair_of = k->pair_of;
-                for (size_t j = 0; j < pe->n_obs; j++)
-                    ub[j] += row[pair_of[j]];
+                add_bounds(pe->n_obs, row, k->pair_of, started ? ub : acc, ub);
                 if (pe->prior_comp < n_comp)
-                    ub[pe->prior_comp] += e->prior[p];
+                    ub[pe->prior_comp] = (started ? ub : acc)[pe->prior_comp] + e->prior[p];
+                started = 1;
             }
             size_t best = argmax(n_comp, ub);
-            double keep = add_discrete_terms(pe, disc, p, best, acc[best]) - TPE_LSE_CUTOFF;
+            double keep = add_discrete_terms(pe, disc, p, best, acc[best]) - cutoff;
             for (size_t j = 0; j < n_comp; j++) {
                 alive[n_alive] = (uint32_t)j;
                 n_alive += ub[j] >= keep;
@@ -1029,7 +1187,7 @@ int tpe_parzen_log_pdf(const tpe_parzen *pe, const double *x, size_t n, double *
             out[p] = top;
             continue;
         }
-        double sum = 0, floor_ = top - TPE_LSE_CUTOFF;
+        double sum = 0, floor_ = top - cutoff;
         for (size_t a = 0; a < n_alive; a++)
             if (acc[alive[a]] > floor_)
                 sum += exp(acc[alive[a]] - top);

@@ -37,6 +37,36 @@ void *tpe_arena_calloc(tpe_arena *arena, size_t count, size_t size);
 void tpe_arena_reset(tpe_arena *arena);
 void tpe_arena_free(tpe_arena *arena);
 
+/* Log cell masses of discrete dimensions kept from one sampling step to the next. A
+ * mass is a function of the dimension's grid, the candidate's value, the component's
+ * centre and its bandwidth, and successive steps of a study meet mostly the same ones
+ * (bandwidths sit at the clip floor, candidates near the good region). One cache serves
+ * every dimension with the same grid. Direct-mapped; an entry is compared in full, so
+ * a hit returns exactly what computing would. */
+typedef struct tpe_mass_entry {
+    int64_t value_grid, centre_grid; /* grid indices of the candidate and the centre */
+    uint64_t sigma_bits;             /* 0: empty (bandwidths are never +0.0) */
+    double log_mass;
+} tpe_mass_entry;
+
+typedef struct tpe_mass_cache {
+    double low, high, step; /* the grid */
+    int log;
+    tpe_mass_entry *entries; /* 2^bits */
+    unsigned bits;
+} tpe_mass_cache;
+
+/* Caches for the discrete grids a sampler meets, up to a fixed number of grids. */
+typedef struct tpe_mass_caches {
+    tpe_mass_cache *items;
+    size_t n, cap;
+} tpe_mass_caches;
+
+/* The cache for `dist`'s grid, created on first use; NULL when there is no room (the
+ * caller then computes every mass, which is slower but gives the same results). */
+tpe_mass_cache *tpe_mass_cache_for(tpe_mass_caches *caches, const hps_dist *dist);
+void tpe_mass_caches_free(tpe_mass_caches *caches);
+
 /* How a dimension is modelled. */
 typedef enum tpe_dim_kind { TPE_CONTINUOUS = 0, TPE_DISCRETE = 1, TPE_CATEGORICAL = 2 } tpe_dim_kind;
 
@@ -48,6 +78,7 @@ typedef struct tpe_dim {
     double cell_lo_floor; /* discrete log: lowest lower cell edge in linear scale */
     size_t n_choices;
     uint64_t cardinality; /* discrete: number of values (UINT64_MAX when huge) */
+    tpe_mass_cache *masses; /* discrete, optional (borrowed): masses of earlier steps */
 } tpe_dim;
 
 /* Describes `dist` as a kernel dimension. */
@@ -72,7 +103,7 @@ typedef struct tpe_kernel {
      * cell mass is computed once per group */
     uint32_t *pair_of;   /* group of each observation component */
     size_t n_pairs;
-    double *pair_mu, *pair_inv_sigma, *pair_log_sigma;
+    double *pair_mu, *pair_sigma, *pair_inv_sigma, *pair_log_sigma;
     int64_t *pair_grid;  /* grid index of the group's centre */
     uint32_t *pair_class; /* linear grids: index of the group's sigma among distinct ones */
     size_t n_classes;

@@ -204,6 +204,148 @@ static void test_parzen_matches_reference(void **state)
         hps_dist_clear(&dists[d]);
 }
 
+/* (value, index) pairs in the order the neighbour rule sorts centres: ties by index. */
+typedef struct centre {
+    double v;
+    size_t i;
+} centre;
+
+static int cmp_centre(const void *a, const void *b)
+{
+    const centre *x = a, *y = b;
+    if (x->v != y->v)
+        return x->v < y->v ? -1 : 1;
+    return x->i < y->i ? -1 : (x->i > y->i ? 1 : 0);
+}
+
+/* The neighbour bandwidths of `n` centres on [-10, 10] against a plain sort. */
+static void check_neighbour_sigmas(const double *obs, size_t n)
+{
+    hps_dist dist;
+    hps_errbuf err;
+    ASSERT_OK(hps_dist_init_float(&dist, "x", -10, 10, 0, 0, &err));
+    tpe_dim dim;
+    tpe_dim_init(&dim, &dist);
+    tpe_params p = {.prior_weight = 1, .consider_prior = 1, .consider_endpoints = 1};
+    tpe_arena arena = {0};
+    tpe_parzen pe;
+    assert_int_equal(tpe_parzen_build(&pe, &arena, &dim, 1, obs, n, &p), 0);
+    centre *sorted = malloc(n * sizeof *sorted);
+    assert_non_null(sorted);
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = (centre){obs[i], i};
+    qsort(sorted, n, sizeof *sorted, cmp_centre);
+    for (size_t r = 0; r < n; r++) {
+        double prev = r > 0 ? sorted[r - 1].v : -10, next = r + 1 < n ? sorted[r + 1].v : 10;
+        double want = fmax(fmax(sorted[r].v - prev, next - sorted[r].v), 1e-12);
+        if (pe.kernels[0].sigma[sorted[r].i] != want)
+            fail_msg("centre %zu (%.17g): sigma %.17g, expected %.17g", sorted[r].i,
+                     sorted[r].v, pe.kernels[0].sigma[sorted[r].i], want);
+    }
+    free(sorted);
+    tpe_arena_free(&arena);
+    hps_dist_clear(&dist);
+}
+
+/* Centres are sorted by their high bits first and put in exact order afterwards: the
+ * bandwidths must not depend on that, whether centres sharing high bits are a few
+ * (near-duplicates, exact ties, both signs) or a long packed run. */
+static void test_neighbour_sigmas_exact_order(void **state)
+{
+    (void)state;
+    double few[64];
+    hps_rng rng;
+    hps_rng_seed(&rng, 3);
+    for (size_t i = 0; i < 64; i++)
+        few[i] = 20 * hps_rng_uniform(&rng) - 10;
+    /* later indices with smaller values but the same high 32 bits */
+    few[5] = few[9] = 0.25 + 2e-12; /* a tie */
+    few[11] = 0.25 + 1e-12;
+    few[20] = -3.5 - 1e-15;
+    few[21] = -3.5 - 2e-15;
+    few[40] = 7.0 + 8e-15;
+    few[41] = 7.0 + 4e-15;
+    few[42] = 7.0;
+    check_neighbour_sigmas(few, 64);
+    double packed[200];
+    for (size_t i = 0; i < 200; i++)
+        packed[i] = i % 3 == 0 ? 20 * hps_rng_uniform(&rng) - 10
+                               : 1.5 + 1e-9 * hps_rng_uniform(&rng);
+    packed[7] = packed[8]; /* a tie inside the run */
+    check_neighbour_sigmas(packed, 200);
+}
+
+/* Log densities are the same, to the bit, with discrete cell masses taken from the
+ * cache of earlier steps as computed afresh; the cache is shared by dimensions with
+ * the same grid and has a bounded number of grids. */
+static void test_mass_cache_exact(void **state)
+{
+    (void)state;
+    hps_dist dists[3];
+    hps_errbuf err;
+    ASSERT_OK(hps_dist_init_int(&dists[0], "k", 1, 50, 1, 0, &err));
+    ASSERT_OK(hps_dist_init_int(&dists[1], "batch", 16, 1024, 1, HPS_LOG, &err));
+    ASSERT_OK(hps_dist_init_float(&dists[2], "x", 0, 1, 0, 0, &err));
+    tpe_dim dims[3];
+    for (int d = 0; d < 3; d++)
+        tpe_dim_init(&dims[d], &dists[d]);
+    enum { N_OBS = 300, N_PTS = 24 };
+    static double obs[N_OBS * 3], pts[N_PTS * 3];
+    hps_rng rng;
+    hps_rng_seed(&rng, 11);
+    for (size_t i = 0; i < N_OBS + N_PTS; i++) {
+        double *row = i < N_OBS ? &obs[3 * i] : &pts[3 * (i - N_OBS)];
+        /* clustered, as a study's trials are, so that groups and cells repeat */
+        row[0] = hps_dist_snap(&dists[0], 20 + 8 * hps_rng_uniform(&rng));
+        row[1] = hps_dist_snap(&dists[1], exp(log(60) + hps_rng_uniform(&rng)));
+        row[2] = hps_rng_uniform(&rng);
+    }
+    tpe_params p = {.prior_weight = 1, .consider_prior = 1, .consider_magic_clip = 1};
+    tpe_mass_caches caches = {0};
+    double want[N_PTS];
+    for (int step = 0; step < 3; step++) {
+        if (step > 0)
+            for (int d = 0; d < 2; d++)
+                dims[d].masses = tpe_mass_cache_for(&caches, &dists[d]);
+        tpe_arena arena = {0};
+        tpe_parzen pe;
+        double got[N_PTS];
+        assert_int_equal(tpe_parzen_build(&pe, &arena, dims, 3, obs, N_OBS, &p), 0);
+        assert_int_equal(tpe_parzen_log_pdf(&pe, pts, N_PTS, got), 0);
+        if (step == 0)
+            memcpy(want, got, sizeof want);
+        else if (memcmp(want, got, sizeof want) != 0)
+            fail_msg("step %d: cached masses changed a log density", step);
+        tpe_arena_free(&arena);
+    }
+    assert_int_equal(caches.n, 2);
+    size_t filled = 0;
+    for (size_t i = 0; i < ((size_t)1 << caches.items[1].bits); i++)
+        filled += caches.items[1].entries[i].sigma_bits != 0;
+    assert_true(filled > 0);
+    /* one cache per grid, whatever the parameter's name */
+    hps_dist same, other;
+    ASSERT_OK(hps_dist_init_int(&same, "batch_size", 16, 1024, 1, HPS_LOG, &err));
+    ASSERT_OK(hps_dist_init_int(&other, "batch", 16, 1024, 1, 0, &err));
+    assert_ptr_equal(tpe_mass_cache_for(&caches, &same), &caches.items[1]);
+    assert_ptr_not_equal(tpe_mass_cache_for(&caches, &other), &caches.items[1]);
+    assert_int_equal(caches.n, 3);
+    /* a bounded number of grids: beyond it, no cache (every mass computed) */
+    tpe_mass_cache *last = NULL;
+    for (int64_t hi = 2; hi < 40; hi++) {
+        hps_dist d;
+        ASSERT_OK(hps_dist_init_int(&d, "n", 1, hi, 1, 0, &err));
+        last = tpe_mass_cache_for(&caches, &d);
+        hps_dist_clear(&d);
+    }
+    assert_null(last);
+    tpe_mass_caches_free(&caches);
+    hps_dist_clear(&same);
+    hps_dist_clear(&other);
+    for (int d = 0; d < 3; d++)
+        hps_dist_clear(&dists[d]);
+}
+
 /* ---- behaviour through the API --------------------------------------------------------- */
 
 static double ask_tell_1d(hps_study *study, double (*fn)(double))
@@ -695,6 +837,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_normal_numerics),
         cmocka_unit_test(test_parzen_matches_reference),
+        cmocka_unit_test(test_neighbour_sigmas_exact_order),
+        cmocka_unit_test(test_mass_cache_exact),
         cmocka_unit_test(test_concentrates_on_good_region),
         cmocka_unit_test(test_mixed_space_valid),
         cmocka_unit_test(test_determinism),
