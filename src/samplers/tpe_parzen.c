@@ -238,7 +238,6 @@ tpe_mass_cache *tpe_mass_cache_for(tpe_mass_caches *caches, const hps_dist *dist
         caches->items = hps_mem_calloc(TPE_MAX_MASS_CACHES, sizeof *caches->items);
         if (caches->items == NULL)
             return NULL;
-        caches->cap = TPE_MAX_MASS_CACHES;
     }
     tpe_mass_entry *entries = hps_mem_calloc((size_t)1 << TPE_MASS_CACHE_BITS, sizeof *entries);
     if (entries == NULL)

@@ -58,8 +58,8 @@ typedef struct tpe_mass_cache {
 
 /* Caches for the discrete grids a sampler meets, up to a fixed number of grids. */
 typedef struct tpe_mass_caches {
-    tpe_mass_cache *items;
-    size_t n, cap;
+    tpe_mass_cache *items; /* room for TPE_MAX_MASS_CACHES (tpe_parzen.c) */
+    size_t n;
 } tpe_mass_caches;
 
 /* The cache for `dist`'s grid, created on first use; NULL when there is no room (the

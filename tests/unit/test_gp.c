@@ -532,6 +532,34 @@ static void test_mixed_space_suggestions_valid(void **state)
     hps_study_close(study);
 }
 
+/* A 6 x 6 grid with one sharp optimum: a converged model keeps pointing at what it has
+ * seen, yet the sampler suggests only configurations nobody ran while there are any,
+ * so 36 trials cover the grid exactly once (deterministic and noisy settings alike). */
+static void test_no_repeats_in_a_discrete_space(void **state)
+{
+    (void)state;
+    for (int deterministic = 0; deterministic <= 1; deterministic++) {
+        const char *opts[] = {"n_startup_trials", "4", "n_candidates", "256",
+                              "deterministic_objective", deterministic ? "true" : "false", NULL};
+        hps_study *study = gp_study("5", opts, HPS_MINIMIZE);
+        int seen[6][6] = {{0}};
+        for (int n = 0; n < 36; n++) {
+            hps_trial *t;
+            ASSERT_OK(hps_study_ask(study, &t));
+            int64_t a, b;
+            ASSERT_OK(hps_trial_suggest_int(t, "a", 0, 5, 1, 0, &a));
+            ASSERT_OK(hps_trial_suggest_int(t, "b", 0, 5, 1, 0, &b));
+            if (seen[a][b]++)
+                fail_msg("trial %d repeats a=%lld b=%lld (deterministic=%d)", n, (long long)a,
+                         (long long)b, deterministic);
+            double f = (a == 2 && b == 3) ? -10.0 : (double)((a - 2) * (a - 2) + (b - 3) * (b - 3));
+            ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, f));
+            hps_trial_free(t);
+        }
+        hps_study_close(study);
+    }
+}
+
 /* Asks one trial of the 2-D space and tells it `value` (or FAIL when fail is set). */
 static void run_one(hps_study *study, double value, hps_trial_state state_told, double *x,
                     double *y)
@@ -747,6 +775,7 @@ int main(void)
         cmocka_unit_test(test_mixed_space_suggestions_valid),
         cmocka_unit_test(test_ill_conditioned_histories),
         cmocka_unit_test(test_pending_trials_spread),
+        cmocka_unit_test(test_no_repeats_in_a_discrete_space),
         cmocka_unit_test(test_enqueued_and_multi_objective),
         cmocka_unit_test(test_out_of_memory),
     };

@@ -405,6 +405,19 @@ static int is_taken(const gp_acq_problem *p, const double *x, size_t d)
     return 0;
 }
 
+/* The index of the largest (not NaN) value, among the points not taken when
+ * `untaken`; SIZE_MAX when there is none. */
+static size_t best_untaken(const gp_acq_problem *p, const double *pts, const double *values,
+                           size_t m, size_t d, int untaken)
+{
+    size_t pick = SIZE_MAX;
+    for (size_t i = 0; i < m; i++)
+        if (values[i] == values[i] && (pick == SIZE_MAX || values[i] > values[pick]) &&
+            !(untaken && is_taken(p, pts + i * d, d)))
+            pick = i;
+    return pick;
+}
+
 /* Indices of the k largest values (descending), skipping duplicate points. */
 static size_t top_k(const double *values, const double *pts, size_t m, size_t d, size_t k,
                     size_t *out)
@@ -520,16 +533,25 @@ int gp_acq_optimize(const gp_acq_problem *p, double *x_out, double *value_out)
         kept_value[n_kept++] = v;
     }
 
-    /* the best point nobody evaluates or runs already */
-    size_t pick = n_kept;
-    for (int allow_taken = 0; allow_taken < 2 && pick == n_kept; allow_taken++)
-        for (size_t t = 0; t < n_kept; t++)
-            if ((allow_taken || !is_taken(p, kept + t * d, d)) &&
-                (pick == n_kept || kept_value[t] > kept_value[pick]))
-                pick = t;
-    if (pick < n_kept) {
-        memcpy(x_out, kept + pick * d, d * sizeof *x_out);
-        *value_out = kept_value[pick];
+    /* The best point nobody evaluates or runs already: among the refined points, else
+     * among all candidates -- a model that has converged keeps refining onto points it
+     * has seen, and running a configuration again teaches it little (nothing, for a
+     * deterministic objective) -- and only when every candidate was seen, a repeat. */
+    size_t pick = best_untaken(p, kept, kept_value, n_kept, d, 1);
+    const double *from = kept, *from_value = kept_value;
+    if (pick == SIZE_MAX) {
+        pick = best_untaken(p, cand, value, m, d, 1);
+        from = cand;
+        from_value = value;
+    }
+    if (pick == SIZE_MAX) {
+        pick = best_untaken(p, kept, kept_value, n_kept, d, 0);
+        from = kept;
+        from_value = kept_value;
+    }
+    if (pick != SIZE_MAX) {
+        memcpy(x_out, from + pick * d, d * sizeof *x_out);
+        *value_out = from_value[pick];
     } else {
         /* every score was NaN: any valid point will do */
         memcpy(x_out, cand, d * sizeof *x_out);
