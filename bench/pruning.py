@@ -5,10 +5,12 @@ The PyTorch MLP of examples/pytorch_mlp/train.py on digits, tuned over learning 
 hidden size with up to EPOCHS epochs per trial; every epoch reports its validation
 accuracy and asks the pruner whether to stop. For each pruner (none, hpsearch's median,
 percentile, asha, hyperband, threshold, patient; Optuna's Median, SuccessiveHalving and
-Hyperband), with the engine's own TPE sampler, it records after every trial the epochs
-consumed so far and the best accuracy of a COMPLETE trial. Same machine, same run.
+Hyperband), with the engine's own TPE sampler -- and for hpsearch also with its default
+sampler (AutoSampler, the methods named "... auto") -- it records after every trial the
+epochs consumed so far and the best accuracy of a COMPLETE trial. Same machine, same run.
 
-    bench/pruning.py [--trials 40] [--seeds 0,1,2] [--jobs 2] [--out bench/results/pruning.json]
+    bench/pruning.py [--trials 40] [--seeds 0-9] [--methods a,b,...] [--jobs 2]
+                     [--out bench/results/pruning.json]
 
 Printed: per method, the median over seeds of the final best accuracy, the total epochs,
 and the epochs needed to reach the target accuracy -- the accuracy both engines' runs
@@ -39,6 +41,14 @@ METHODS = [
                                                         "reduction_factor": 3})),
     ("hps-threshold", "hpsearch", ("ThresholdPruner", {"lower": 0.5, "n_warmup_steps": 2})),
     ("hps-patient", "hpsearch", ("PatientPruner", {"patience": 3, "min_delta": 0.002})),
+    # the same pruners with hpsearch's default sampler (AutoSampler: Sobol, then the GP)
+    ("hps-none auto", "hpsearch", None),
+    ("hps-median auto", "hpsearch", ("MedianPruner", {"n_startup_trials": 5, "n_warmup_steps": 2})),
+    ("hps-asha auto", "hpsearch", ("SuccessiveHalvingPruner", {"min_resource": 1,
+                                                              "reduction_factor": 3})),
+    ("hps-hyperband auto", "hpsearch", ("HyperbandPruner", {"min_resource": 1,
+                                                            "max_resource": EPOCHS,
+                                                            "reduction_factor": 3})),
     ("optuna-none", "optuna", None),
     ("optuna-median", "optuna", ("MedianPruner", {"n_startup_trials": 5, "n_warmup_steps": 2})),
     ("optuna-sha", "optuna", ("SuccessiveHalvingPruner", {"min_resource": 1, "reduction_factor": 3})),
@@ -71,7 +81,10 @@ def run(method, engine, spec, seed, n_trials):
     else:
         import hpsearch as module
         module.logging.set_verbosity(module.logging.ERROR)
-        sampler = module.samplers.TPESampler(seed=seed)
+        if method.endswith(" auto"):
+            sampler = module.samplers.AutoSampler(seed=seed)
+        else:
+            sampler = module.samplers.TPESampler(seed=seed)
     study = module.create_study(direction="maximize", sampler=sampler,
                                 pruner=make_pruner(module, spec))
     consumed = 0
@@ -130,15 +143,33 @@ def median(values):
     return values[n // 2] if n % 2 else 0.5 * (values[n // 2 - 1] + values[n // 2])
 
 
+def _parse_seeds(text):
+    """"0,1,2" or "0-9" (or a mix: "0-4,7")."""
+    seeds = []
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        seeds.extend(range(int(lo), int(hi) + 1) if hi else [int(lo)])
+    return seeds
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=40)
-    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--seeds", default="0-9")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--methods", help="comma-separated subset of the methods (the "
+                        "targets need hps-none and optuna-none)")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "pruning.json"))
     args = parser.parse_args()
-    seeds = [int(s) for s in args.seeds.split(",")]
-    tasks = [(m, e, spec, seed, args.trials) for m, e, spec in METHODS for seed in seeds]
+    seeds = _parse_seeds(args.seeds)
+    methods = METHODS
+    if args.methods:
+        wanted = [m.strip() for m in args.methods.split(",")]
+        unknown = sorted(set(wanted) - {m for m, _, _ in METHODS})
+        if unknown:
+            parser.error(f"unknown methods {unknown}; known: {[m for m, _, _ in METHODS]}")
+        methods = [m for m in METHODS if m[0] in wanted]
+    tasks = [(m, e, spec, seed, args.trials) for m, e, spec in methods for seed in seeds]
     with multiprocessing.Pool(args.jobs) as pool:
         results = []
         for r in pool.imap_unordered(_run_star, tasks):
@@ -162,7 +193,7 @@ def main():
     hps_none, optuna_none = by.get("hps-none", {}), by.get("optuna-none", {})
     target = {s: min(hps_none[s]["best"], optuna_none[s]["best"])
               for s in seeds if s in hps_none and s in optuna_none}
-    for method, engine, _ in METHODS:
+    for method, engine, _ in methods:
         runs = by.get(method, {})
         base = hps_none if engine == "hpsearch" else optuna_none
         reach = [epochs_to_reach(runs[s]["history"], target[s]) if s in target else None
