@@ -213,7 +213,8 @@ def main():
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump({"trials": args.trials, "epochs": EPOCHS, "seeds": seeds, "target": target,
-                   "runs": results, "summary": summary}, f, indent=1)
+                   "runs": results, "summary": summary}, f, separators=(",", ":"))
+        f.write("\n")
 
 
 if __name__ == "__main__":
