@@ -349,7 +349,9 @@ void tpe_default_weights(size_t n, double *out)
 /* Grid index of a discrete value (ints and stepped floats, log or not). */
 static int64_t grid_index(const tpe_dim *dim, double v)
 {
-    return (int64_t)nearbyint((v - dim->dist->low) / dim->dist->step);
+    /* v >= low, so truncating x + 1/2 rounds to nearest (and is no library call); valid
+     * values sit on the grid, far from the halfway points where the two could differ */
+    return (int64_t)((v - dim->dist->low) / dim->dist->step + 0.5);
 }
 
 /* An unsigned key with the order of the double. */
@@ -1042,23 +1044,37 @@ static void add_bounds(size_t n_obs, const double *restrict row, const uint32_t 
         out[j] = in[j] + row[pair_of[j]];
 }
 
-/* The largest value and its first index. */
+/* Chunk of argmax's first pass. */
+#define TPE_ARGMAX_CHUNK 64
+
+/* The largest value and its first index. The maxima of chunks come first, so that the
+ * index is looked for in one chunk rather than in half the array. */
 static size_t argmax(size_t n, const double *restrict a)
 {
-    double m[TPE_BLOCK] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
-    size_t j = 0;
-    for (; j + TPE_BLOCK <= n; j += TPE_BLOCK)
-        for (size_t k = 0; k < TPE_BLOCK; k++)
-            m[k] = a[j + k] > m[k] ? a[j + k] : m[k];
-    double top = m[0];
-    for (size_t k = 1; k < TPE_BLOCK; k++)
-        top = m[k] > top ? m[k] : top;
-    for (; j < n; j++)
-        top = a[j] > top ? a[j] : top;
-    for (j = 0; j < n; j++)
+    double top = -INFINITY;
+    size_t top_chunk = 0;
+    for (size_t c = 0; c < n; c += TPE_ARGMAX_CHUNK) {
+        size_t end = n - c > TPE_ARGMAX_CHUNK ? c + TPE_ARGMAX_CHUNK : n;
+        double m[TPE_BLOCK] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+        size_t j = c;
+        for (; j + TPE_BLOCK <= end; j += TPE_BLOCK)
+            for (size_t k = 0; k < TPE_BLOCK; k++)
+                m[k] = a[j + k] > m[k] ? a[j + k] : m[k];
+        for (; j < end; j++)
+            m[0] = a[j] > m[0] ? a[j] : m[0];
+        double chunk_top = m[0];
+        for (size_t k = 1; k < TPE_BLOCK; k++)
+            chunk_top = m[k] > chunk_top ? m[k] : chunk_top;
+        if (chunk_top > top) { /* strictly: an earlier chunk keeps a tie */
+            top = chunk_top;
+            top_chunk = c;
+        }
+    }
+    size_t end = n - top_chunk > TPE_ARGMAX_CHUNK ? top_chunk + TPE_ARGMAX_CHUNK : n;
+    for (size_t j = top_chunk; j < end; j++)
         if (a[j] >= top)
             return j;
-    return 0;
+    return top_chunk;
 }
 
 /* Adds the discrete dimensions' terms of component j to its partial sum. */
