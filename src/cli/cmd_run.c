@@ -92,7 +92,7 @@ static void run_usage(FILE *out)
           "      --retries N         re-run a failed trial up to N times with the same params\n"
           "      --storage URL       e.g. sqlite:tune.db (config: storage)\n"
           "      --study NAME        study name (config: study)\n"
-          "      --sampler NAME      random, grid or sobol (config: sampler)\n"
+          "      --sampler NAME      auto (default), tpe, gp, cmaes, random, grid or sobol\n"
           "      --seed N            sampler seed\n"
           "      --heartbeat-grace T fail RUNNING trials silent for T seconds (default 60)\n"
           "      --set KEY=VALUE     override any config key\n"

@@ -303,7 +303,8 @@ static int cfg_key_sampler(cfg_ctx *ctx, struct fy_node *v, int line, const char
         ctx->cfg->n_sampler_options = opts.n;
     }
     if (ctx->cfg->sampler == NULL)
-        return cfg_fail(ctx, line, "sampler.name: missing (random, grid or sobol)");
+        return cfg_fail(ctx, line, "sampler.name: missing (auto, tpe, gp, cmaes, random, grid "
+                        "or sobol)");
     return 0;
 }
 
