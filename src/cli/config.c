@@ -479,19 +479,15 @@ static int cfg_load_text(const char *text, size_t len, const char *name, char *d
                     (metric != NULL && fy_node_is_mapping(metric));
 
     void *iter = NULL;
-    struct fy_node_pair *pair;
+    cfg_entry e;
     unsigned mode = cfg->is_wandb ? CFG_WANDB : CFG_NATIVE;
-    for (pair = fy_node_mapping_iterate(root, &iter); pair != NULL;
-         pair = fy_node_mapping_iterate(root, &iter)) {
-        int line = cfg_node_line(fy_node_pair_key(pair), root_line);
-        const char *key;
-        size_t klen;
-        rc = cfg_key_text(&ctx, fy_node_pair_key(pair), line, "top level", &key, &klen);
-        if (rc != 0)
-            goto out;
+    while (rc == 0 && cfg_map_next(&ctx, root, &iter, root_line, "top level", &e, &rc)) {
+        const char *key = e.key;
+        size_t klen = e.len;
+        int line = e.line;
         const cfg_key_def *def = cfg_find_key(key, klen);
         if (def != NULL && (def->flags & mode)) {
-            rc = def->fn(&ctx, fy_node_pair_value(pair), line, def->key);
+            rc = def->fn(&ctx, e.value, line, def->key);
         } else if (def != NULL) {
             rc = cfg_fail(&ctx, line, "unknown key '%s' in a%s file (%s)", def->key,
                           cfg->is_wandb ? " W&B sweep" : "n hpsearch",
@@ -504,10 +500,9 @@ static int cfg_load_text(const char *text, size_t len, const char *name, char *d
                           key, hint != NULL ? " (did you mean '" : "", hint != NULL ? hint : "",
                           hint != NULL ? "'?)" : "");
         }
-        if (rc != 0)
-            goto out;
     }
-    rc = cfg_finish(&ctx, root_line);
+    if (rc == 0)
+        rc = cfg_finish(&ctx, root_line);
 out:
     cfg_yaml_close(&y);
     if (rc != 0) {

@@ -64,6 +64,22 @@ int cfg_node_deref(cfg_ctx *ctx, struct fy_node *node, int line, const char *key
 int cfg_key_text(cfg_ctx *ctx, struct fy_node *key, int line, const char *where,
                  const char **text, size_t *len);
 int cfg_key_is(const char *text, size_t len, const char *want);
+
+/* One entry of a mapping: its key (checked by cfg_key_text), the key's line, its value. */
+typedef struct cfg_entry {
+    const char *key;
+    size_t len;
+    int line;
+    struct fy_node *value;
+} cfg_entry;
+
+/* Steps through mapping `map` (*iter NULL at the start): 1 with the next entry in *e;
+ * 0 after the last one, or when its key is not a plain name -- then *rc holds the
+ * (reported) error, naming `where`. So a loop reads
+ *     while (rc == 0 && cfg_map_next(ctx, map, &iter, line, where, &e, &rc)) ...
+ * and stops at the end, on a bad key or when its body sets rc. */
+int cfg_map_next(cfg_ctx *ctx, struct fy_node *map, void **iter, int line, const char *where,
+                 cfg_entry *e, int *rc);
 /* Dereferenced node if it is a mapping / sequence, else an error naming `key`. */
 int cfg_node_mapping(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
                      struct fy_node **out);

@@ -126,16 +126,12 @@ static int cfg_key_metric(cfg_ctx *ctx, struct fy_node *v, int line, const char 
         return cfg_get_text(ctx, map, line, key, &cfg->metric);
     /* W&B: {name, goal, target}; impute* only steer the bayes method. */
     void *iter = NULL;
-    struct fy_node_pair *pair;
-    for (pair = fy_node_mapping_iterate(map, &iter); pair != NULL;
-         pair = fy_node_mapping_iterate(map, &iter)) {
-        int kl = cfg_node_line(fy_node_pair_key(pair), line);
-        struct fy_node *val = fy_node_pair_value(pair);
-        const char *name;
-        size_t len;
-        rc = cfg_key_text(ctx, fy_node_pair_key(pair), kl, "metric", &name, &len);
-        if (rc != 0)
-            return rc;
+    cfg_entry e;
+    while (rc == 0 && cfg_map_next(ctx, map, &iter, line, "metric", &e, &rc)) {
+        int kl = e.line;
+        struct fy_node *val = e.value;
+        const char *name = e.key;
+        size_t len = e.len;
         if (cfg_key_is(name, len, "name"))
             rc = cfg_get_text(ctx, val, kl, "metric.name", &cfg->metric);
         else if (cfg_key_is(name, len, "goal"))
@@ -149,9 +145,9 @@ static int cfg_key_metric(cfg_ctx *ctx, struct fy_node *v, int line, const char 
         else
             rc = cfg_fail(ctx, kl, "metric: unknown key '%.*s' (metric takes name, goal and "
                           "target)", (int)(len > 64 ? 64 : len), name);
-        if (rc != 0)
-            return rc;
     }
+    if (rc != 0)
+        return rc;
     if (cfg->metric == NULL)
         return cfg_fail(ctx, line, "metric.name: missing (the metric to optimize)");
     return 0;
@@ -272,30 +268,21 @@ static int cfg_key_sampler(cfg_ctx *ctx, struct fy_node *v, int line, const char
         return cfg_read_sampler_name(ctx, map, line, key);
     }
     void *iter = NULL;
-    struct fy_node_pair *pair;
-    for (pair = fy_node_mapping_iterate(map, &iter); pair != NULL;
-         pair = fy_node_mapping_iterate(map, &iter)) {
-        int kl = cfg_node_line(fy_node_pair_key(pair), line);
-        struct fy_node *val = fy_node_pair_value(pair);
-        const char *name;
-        size_t len;
-        /* a bad key (empty, not a scalar) fails like a bad option: opts are freed */
-        rc = cfg_key_text(ctx, fy_node_pair_key(pair), kl, "sampler", &name, &len);
-        if (rc == 0) {
-            if (cfg_key_is(name, len, "name"))
-                rc = cfg_read_sampler_name(ctx, val, kl, "sampler.name");
-            else if (cfg_key_is(name, len, "seed"))
-                rc = cfg_key_seed(ctx, val, kl, "sampler.seed");
-            else if (cfg_key_is(name, len, "shuffle"))
-                rc = cfg_key_shuffle(ctx, val, kl, "sampler.shuffle");
-            else
-                rc = cfg_add_sampler_option(ctx, &opts, name, len, val, kl);
-        }
-        if (rc != 0) {
-            cfg_free_words(opts.keys, opts.n);
-            cfg_free_words(opts.values, opts.n);
-            return rc;
-        }
+    cfg_entry e;
+    while (rc == 0 && cfg_map_next(ctx, map, &iter, line, "sampler", &e, &rc)) {
+        if (cfg_key_is(e.key, e.len, "name"))
+            rc = cfg_read_sampler_name(ctx, e.value, e.line, "sampler.name");
+        else if (cfg_key_is(e.key, e.len, "seed"))
+            rc = cfg_key_seed(ctx, e.value, e.line, "sampler.seed");
+        else if (cfg_key_is(e.key, e.len, "shuffle"))
+            rc = cfg_key_shuffle(ctx, e.value, e.line, "sampler.shuffle");
+        else
+            rc = cfg_add_sampler_option(ctx, &opts, e.key, e.len, e.value, e.line);
+    }
+    if (rc != 0) { /* a bad key or option: the options read so far go */
+        cfg_free_words(opts.keys, opts.n);
+        cfg_free_words(opts.values, opts.n);
+        return rc;
     }
     if (opts.n > 0) {
         ctx->cfg->sampler_keys = opts.keys;

@@ -212,27 +212,24 @@ int cfg_collect_keys(cfg_ctx *ctx, const cfg_param *p, struct fy_node *map, int 
                             unsigned long allowed, cfg_pkeys *keys)
 {
     void *iter = NULL;
-    struct fy_node_pair *pair;
+    cfg_entry e;
     char where[CFG_MAX_NAME + 32];
     snprintf(where, sizeof where, "parameters.%s", p->name);
-    for (pair = fy_node_mapping_iterate(map, &iter); pair != NULL;
-         pair = fy_node_mapping_iterate(map, &iter)) {
-        int key_line = cfg_node_line(fy_node_pair_key(pair), line);
-        const char *text;
-        size_t len;
-        int rc = cfg_key_text(ctx, fy_node_pair_key(pair), key_line, where, &text, &len);
-        if (rc != 0)
-            return rc;
+    int rc = 0;
+    while (rc == 0 && cfg_map_next(ctx, map, &iter, line, where, &e, &rc)) {
+        int key_line = e.line;
+        const char *text = e.key;
+        size_t len = e.len;
         int k = 0;
         while (k < PK_COUNT && !cfg_key_is(text, len, cfg_pkey_names[k]))
             k++;
         if (k < PK_COUNT && (allowed & (1ul << k))) {
-            keys->node[k] = fy_node_pair_value(pair);
+            keys->node[k] = e.value;
             keys->line[k] = key_line;
             continue;
         }
         if (k < PK_COUNT && ctx->cfg->is_wandb) {
-            keys->node[k] = fy_node_pair_value(pair); /* refused below with a reason */
+            keys->node[k] = e.value; /* refused below with a reason */
             keys->line[k] = key_line;
             if (k >= PK_PROBABILITIES)
                 continue;
@@ -252,7 +249,7 @@ int cfg_collect_keys(cfg_ctx *ctx, const cfg_param *p, struct fy_node *map, int 
                                            : "type, low, high, step, log, values, value, "
                                              "grid_points");
     }
-    return 0;
+    return rc;
 }
 
 /* Fails if any key in `forbidden` is present; `why` completes "'low' cannot be used ...". */
@@ -520,15 +517,11 @@ int cfg_parse_parameters(cfg_ctx *ctx, struct fy_node *node, int line)
         return cfg_nomem(ctx);
 
     void *iter = NULL;
-    struct fy_node_pair *pair;
-    for (pair = fy_node_mapping_iterate(map, &iter); pair != NULL;
-         pair = fy_node_mapping_iterate(map, &iter)) {
-        int key_line = cfg_node_line(fy_node_pair_key(pair), line);
-        const char *text;
-        size_t len;
-        rc = cfg_key_text(ctx, fy_node_pair_key(pair), key_line, "parameters", &text, &len);
-        if (rc != 0)
-            return rc;
+    cfg_entry e;
+    while (rc == 0 && cfg_map_next(ctx, map, &iter, line, "parameters", &e, &rc)) {
+        int key_line = e.line;
+        const char *text = e.key;
+        size_t len = e.len;
         if (!cfg_name_ok(text, len))
             return cfg_fail(ctx, key_line, "parameters: invalid name '%.*s%s' (use letters, "
                             "digits, '_', '.' and '-', starting with a letter or '_'; at most "
@@ -547,7 +540,7 @@ int cfg_parse_parameters(cfg_ctx *ctx, struct fy_node *node, int line)
         struct fy_node *body;
         char where[CFG_MAX_NAME + 32];
         snprintf(where, sizeof where, "parameters.%s", p->name);
-        rc = cfg_node_deref(ctx, fy_node_pair_value(pair), key_line, where, &body);
+        rc = cfg_node_deref(ctx, e.value, key_line, where, &body);
         if (rc != 0)
             return rc;
         if (fy_node_is_mapping(body))
@@ -558,10 +551,8 @@ int cfg_parse_parameters(cfg_ctx *ctx, struct fy_node *node, int line)
             rc = cfg_read_values(ctx, p, body, key_line, where);
         } else
             rc = cfg_read_constant(ctx, p, body, key_line, where); /* `dropout: 0.1` */
-        if (rc != 0)
-            return rc;
     }
-    return 0;
+    return rc;
 }
 
 uint64_t cfg_param_grid_count(const cfg_param *p)

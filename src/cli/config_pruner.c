@@ -97,15 +97,12 @@ static int read_pruner(cfg_ctx *ctx, struct fy_node *v, int line, const char *ke
         goto out;
     }
     void *iter = NULL;
-    struct fy_node_pair *pair;
-    while (rc == 0 && (pair = fy_node_mapping_iterate(node, &iter)) != NULL) {
-        int kl = cfg_node_line(fy_node_pair_key(pair), line);
-        struct fy_node *val = fy_node_pair_value(pair);
-        const char *name;
-        size_t len;
-        rc = cfg_key_text(ctx, fy_node_pair_key(pair), kl, key, &name, &len);
-        if (rc != 0)
-            break;
+    cfg_entry e;
+    while (rc == 0 && cfg_map_next(ctx, node, &iter, line, key, &e, &rc)) {
+        int kl = e.line;
+        struct fy_node *val = e.value;
+        const char *name = e.key;
+        size_t len = e.len;
         char where[96];
         snprintf(where, sizeof where, "%s.%.*s", key, (int)(len > 40 ? 40 : len), name);
         if (cfg_key_is(name, len, "name")) {
@@ -189,15 +186,12 @@ int cfg_key_early_terminate(cfg_ctx *ctx, struct fy_node *v, int line, const cha
     double min_iter = 0, max_iter = 0, eta = 3, s = 0;
     int has_min = 0, has_max = 0, has_s = 0;
     void *iter = NULL;
-    struct fy_node_pair *pair;
-    while (rc == 0 && (pair = fy_node_mapping_iterate(node, &iter)) != NULL) {
-        int kl = cfg_node_line(fy_node_pair_key(pair), line);
-        struct fy_node *val = fy_node_pair_value(pair);
-        const char *name;
-        size_t len;
-        rc = cfg_key_text(ctx, fy_node_pair_key(pair), kl, key, &name, &len);
-        if (rc != 0)
-            break;
+    cfg_entry e;
+    while (rc == 0 && cfg_map_next(ctx, node, &iter, line, key, &e, &rc)) {
+        int kl = e.line;
+        struct fy_node *val = e.value;
+        const char *name = e.key;
+        size_t len = e.len;
         char where[96];
         snprintf(where, sizeof where, "%s.%.*s", key, (int)(len > 40 ? 40 : len), name);
         if (cfg_key_is(name, len, "type")) {
@@ -288,15 +282,12 @@ int cfg_key_fidelity(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
     if (!fy_node_is_mapping(node))
         return cfg_get_text(ctx, node, line, key, &cfg->fidelity);
     void *iter = NULL;
-    struct fy_node_pair *pair;
-    while (rc == 0 && (pair = fy_node_mapping_iterate(node, &iter)) != NULL) {
-        int kl = cfg_node_line(fy_node_pair_key(pair), line);
-        struct fy_node *val = fy_node_pair_value(pair);
-        const char *name;
-        size_t len;
-        rc = cfg_key_text(ctx, fy_node_pair_key(pair), kl, key, &name, &len);
-        if (rc != 0)
-            break;
+    cfg_entry e;
+    while (rc == 0 && cfg_map_next(ctx, node, &iter, line, key, &e, &rc)) {
+        int kl = e.line;
+        struct fy_node *val = e.value;
+        const char *name = e.key;
+        size_t len = e.len;
         if (cfg_key_is(name, len, "name"))
             rc = cfg_get_text(ctx, val, kl, "fidelity.name", &cfg->fidelity);
         else if (cfg_key_is(name, len, "min"))

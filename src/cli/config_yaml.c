@@ -189,6 +189,22 @@ int cfg_key_text(cfg_ctx *ctx, struct fy_node *key, int line, const char *where,
     return 0;
 }
 
+int cfg_map_next(cfg_ctx *ctx, struct fy_node *map, void **iter, int line, const char *where,
+                 cfg_entry *e, int *rc)
+{
+    struct fy_node_pair *pair = fy_node_mapping_iterate(map, iter);
+    if (pair == NULL)
+        return 0;
+    e->line = cfg_node_line(fy_node_pair_key(pair), line);
+    e->value = fy_node_pair_value(pair);
+    int bad = cfg_key_text(ctx, fy_node_pair_key(pair), e->line, where, &e->key, &e->len);
+    if (bad != 0) {
+        *rc = bad;
+        return 0;
+    }
+    return 1;
+}
+
 static const char *cfg_node_kind_name(struct fy_node *node)
 {
     if (fy_node_is_mapping(node))
