@@ -70,7 +70,21 @@ def make_pruner(module, spec):
     return cls(**kwargs)
 
 
-def run(method, engine, spec, seed, n_trials):
+def shared_start(seed, n):
+    """n configurations drawn from the search space by a generator of their own, the
+    same for both engines (--shared-start): the trials every sampler starts from."""
+    import numpy as np
+    rng = np.random.default_rng(1000 + seed)
+    out = []
+    for _ in range(n):
+        lr = float(np.exp(rng.uniform(np.log(1e-4), np.log(3e-1))))
+        hidden = int(min(256, max(8, round(float(np.exp(rng.uniform(np.log(7.5),
+                                                                      np.log(256.5))))))))
+        out.append({"lr": lr, "hidden_size": hidden})
+    return out
+
+
+def run(method, engine, spec, seed, n_trials, n_shared=0):
     import torch
     import train
     torch.set_num_threads(1)
@@ -87,6 +101,8 @@ def run(method, engine, spec, seed, n_trials):
             sampler = module.samplers.TPESampler(seed=seed)
     study = module.create_study(direction="maximize", sampler=sampler,
                                 pruner=make_pruner(module, spec))
+    for params in shared_start(seed, n_shared):
+        study.enqueue_trial(params)
     consumed = 0
     best = -math.inf
     history = []  # (epochs consumed, best COMPLETE accuracy) after each trial
@@ -135,6 +151,15 @@ def epochs_to_reach(history, target):
     return None
 
 
+def sign_test(fewer, more):
+    """Two-sided sign test: the chance of a split at least this uneven if neither side
+    needed fewer epochs more often (ties left out)."""
+    n, k = fewer + more, min(fewer, more)
+    if n == 0:
+        return 1.0
+    return min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n)
+
+
 def median(values):
     values = sorted(v for v in values if v is not None)
     if not values:
@@ -159,6 +184,9 @@ def main():
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--methods", help="comma-separated subset of the methods (the "
                         "targets need hps-none and optuna-none)")
+    parser.add_argument("--shared-start", type=int, default=0, metavar="N",
+                        help="begin every study with the same N random configurations "
+                        "(enqueued), so that both engines share the luck of the start")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "pruning.json"))
     args = parser.parse_args()
     seeds = _parse_seeds(args.seeds)
@@ -169,7 +197,8 @@ def main():
         if unknown:
             parser.error(f"unknown methods {unknown}; known: {[m for m, _, _ in METHODS]}")
         methods = [m for m in METHODS if m[0] in wanted]
-    tasks = [(m, e, spec, seed, args.trials) for m, e, spec in methods for seed in seeds]
+    tasks = [(m, e, spec, seed, args.trials, args.shared_start)
+             for m, e, spec in methods for seed in seeds]
     with multiprocessing.Pool(args.jobs) as pool:
         results = []
         for r in pool.imap_unordered(_run_star, tasks):
@@ -210,6 +239,24 @@ def main():
         ratio_text = f"{ratio:.2f}x" if ratio is not None else "-"
         print(f"| {method} | {row['best']:.4f} | {row['epochs']:.0f} | {reach_text} "
               f"({row['reached']}/{len(runs)} seeds) | {ratio_text} | {row['pruned']:.0f} |")
+    # seed by seed, each hpsearch pruner against Optuna's best (lowest median) pruner
+    optuna_pruners = [m for m, e, spec in methods if e == "optuna" and spec is not None
+                      and math.isfinite(summary[m]["reach"])]
+    if optuna_pruners:
+        ref = min(optuna_pruners, key=lambda m: summary[m]["reach"])
+        print(f"\nSeed by seed against {ref} (Optuna's best here), epochs to the target:\n")
+        for method, engine, spec in methods:
+            if engine != "hpsearch" or spec is None:
+                continue
+            common = [s for s in by.get(method, {}) if s in by[ref] and s in target]
+            pairs = [(epochs_to_reach(by[method][s]["history"], target[s]),
+                      epochs_to_reach(by[ref][s]["history"], target[s])) for s in common]
+            pairs = [(math.inf if a is None else a, math.inf if b is None else b)
+                     for a, b in pairs]
+            fewer = sum(a < b for a, b in pairs)
+            more = sum(a > b for a, b in pairs)
+            print(f"- {method}: fewer on {fewer} seeds, more on {more}, equal on "
+                  f"{len(pairs) - fewer - more} (sign test p = {sign_test(fewer, more):.3f})")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump({"trials": args.trials, "epochs": EPOCHS, "seeds": seeds, "target": target,
