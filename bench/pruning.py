@@ -9,13 +9,16 @@ Hyperband), with the engine's own TPE sampler -- and for hpsearch also with its 
 sampler (AutoSampler, the methods named "... auto") -- it records after every trial the
 epochs consumed so far and the best accuracy of a COMPLETE trial. Same machine, same run.
 
-    bench/pruning.py [--trials 40] [--seeds 0-9] [--methods a,b,...] [--jobs 2]
-                     [--out bench/results/pruning.json]
+    bench/pruning.py [--trials 40] [--seeds 0-9] [--methods a,b,...] [--shared-start N]
+                     [--jobs 2] [--out bench/results/pruning.json]
 
 Printed: per method, the median over seeds of the final best accuracy, the total epochs,
 and the epochs needed to reach the target accuracy -- the accuracy both engines' runs
 without pruning end with (the lower of the two finals, per seed, within 0.005) -- and
-that as a share of the epochs its engine's no-pruning run consumed."""
+that as a share of the epochs its engine's no-pruning run consumed; then, seed by seed,
+each hpsearch pruner against Optuna's best one, with a sign test. --shared-start N
+begins every study of a seed with the same N random configurations in both engines,
+so that the luck of the first trials is shared (bench/pruning.md)."""
 import argparse
 import json
 import math
