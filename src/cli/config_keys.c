@@ -128,23 +128,20 @@ static int cfg_key_metric(cfg_ctx *ctx, struct fy_node *v, int line, const char 
     void *iter = NULL;
     cfg_entry e;
     while (rc == 0 && cfg_map_next(ctx, map, &iter, line, "metric", &e, &rc)) {
-        int kl = e.line;
-        struct fy_node *val = e.value;
-        const char *name = e.key;
-        size_t len = e.len;
-        if (cfg_key_is(name, len, "name"))
-            rc = cfg_get_text(ctx, val, kl, "metric.name", &cfg->metric);
-        else if (cfg_key_is(name, len, "goal"))
-            rc = cfg_read_direction(ctx, val, kl, "metric.goal");
-        else if (cfg_key_is(name, len, "target")) {
-            rc = cfg_get_number(ctx, val, kl, "metric.target", &cfg->target, NULL);
+        if (cfg_key_is(e.key, e.len, "name"))
+            rc = cfg_get_text(ctx, e.value, e.line, "metric.name", &cfg->metric);
+        else if (cfg_key_is(e.key, e.len, "goal"))
+            rc = cfg_read_direction(ctx, e.value, e.line, "metric.goal");
+        else if (cfg_key_is(e.key, e.len, "target")) {
+            rc = cfg_get_number(ctx, e.value, e.line, "metric.target", &cfg->target, NULL);
             cfg->has_target = rc == 0;
-        } else if (cfg_key_is(name, len, "impute") || cfg_key_is(name, len, "impute_while_running"))
-            rc = cfg_warn(ctx, kl, "metric.%.*s: only the bayes method uses it; it has no "
-                          "effect here", (int)len, name);
+        } else if (cfg_key_is(e.key, e.len, "impute") ||
+                   cfg_key_is(e.key, e.len, "impute_while_running"))
+            rc = cfg_warn(ctx, e.line, "metric.%.*s: only the bayes method uses it; it has no "
+                          "effect here", (int)e.len, e.key);
         else
-            rc = cfg_fail(ctx, kl, "metric: unknown key '%.*s' (metric takes name, goal and "
-                          "target)", (int)(len > 64 ? 64 : len), name);
+            rc = cfg_fail(ctx, e.line, "metric: unknown key '%.*s' (metric takes name, goal and "
+                          "target)", (int)(e.len > 64 ? 64 : e.len), e.key);
     }
     if (rc != 0)
         return rc;

@@ -99,26 +99,22 @@ static int read_pruner(cfg_ctx *ctx, struct fy_node *v, int line, const char *ke
     void *iter = NULL;
     cfg_entry e;
     while (rc == 0 && cfg_map_next(ctx, node, &iter, line, key, &e, &rc)) {
-        int kl = e.line;
-        struct fy_node *val = e.value;
-        const char *name = e.key;
-        size_t len = e.len;
         char where[96];
-        snprintf(where, sizeof where, "%s.%.*s", key, (int)(len > 40 ? 40 : len), name);
-        if (cfg_key_is(name, len, "name")) {
+        snprintf(where, sizeof where, "%s.%.*s", key, (int)(e.len > 40 ? 40 : e.len), e.key);
+        if (cfg_key_is(e.key, e.len, "name")) {
             free(p->name);
             p->name = NULL;
-            rc = cfg_get_text(ctx, val, kl, where, &p->name);
-        } else if (cfg_key_is(name, len, "wraps")) {
+            rc = cfg_get_text(ctx, e.value, e.line, where, &p->name);
+        } else if (cfg_key_is(e.key, e.len, "wraps")) {
             if (depth > 0)
-                rc = cfg_fail(ctx, kl, "%s: a wrapped pruner cannot wrap another", where);
+                rc = cfg_fail(ctx, e.line, "%s: a wrapped pruner cannot wrap another", where);
             else
-                rc = read_pruner(ctx, val, kl, where, depth + 1, &p->wrapped);
+                rc = read_pruner(ctx, e.value, e.line, where, depth + 1, &p->wrapped);
         } else {
             cfg_scalar s;
-            rc = cfg_get_scalar(ctx, val, kl, where, &s);
+            rc = cfg_get_scalar(ctx, e.value, e.line, where, &s);
             if (rc == 0)
-                rc = add_option(ctx, p, name, len, s.text, s.len);
+                rc = add_option(ctx, p, e.key, e.len, s.text, s.len);
         }
     }
     if (rc == 0 && p->name == NULL)
@@ -188,38 +184,34 @@ int cfg_key_early_terminate(cfg_ctx *ctx, struct fy_node *v, int line, const cha
     void *iter = NULL;
     cfg_entry e;
     while (rc == 0 && cfg_map_next(ctx, node, &iter, line, key, &e, &rc)) {
-        int kl = e.line;
-        struct fy_node *val = e.value;
-        const char *name = e.key;
-        size_t len = e.len;
         char where[96];
-        snprintf(where, sizeof where, "%s.%.*s", key, (int)(len > 40 ? 40 : len), name);
-        if (cfg_key_is(name, len, "type")) {
+        snprintf(where, sizeof where, "%s.%.*s", key, (int)(e.len > 40 ? 40 : e.len), e.key);
+        if (cfg_key_is(e.key, e.len, "type")) {
             cfg_scalar t;
-            rc = cfg_get_scalar(ctx, val, kl, where, &t);
+            rc = cfg_get_scalar(ctx, e.value, e.line, where, &t);
             if (rc == 0 && !cfg_key_is(t.text, t.len, "hyperband"))
-                rc = cfg_fail(ctx, kl, "%s: '%.*s' is not supported (W&B's only type is "
+                rc = cfg_fail(ctx, e.line, "%s: '%.*s' is not supported (W&B's only type is "
                               "hyperband)", where, (int)(t.len > 40 ? 40 : t.len), t.text);
             type_seen = 1;
-        } else if (cfg_key_is(name, len, "min_iter")) {
-            rc = cfg_get_number(ctx, val, kl, where, &min_iter, NULL);
+        } else if (cfg_key_is(e.key, e.len, "min_iter")) {
+            rc = cfg_get_number(ctx, e.value, e.line, where, &min_iter, NULL);
             has_min = 1;
-        } else if (cfg_key_is(name, len, "max_iter")) {
-            rc = cfg_get_number(ctx, val, kl, where, &max_iter, NULL);
+        } else if (cfg_key_is(e.key, e.len, "max_iter")) {
+            rc = cfg_get_number(ctx, e.value, e.line, where, &max_iter, NULL);
             has_max = 1;
-        } else if (cfg_key_is(name, len, "s")) {
-            rc = cfg_get_number(ctx, val, kl, where, &s, NULL);
+        } else if (cfg_key_is(e.key, e.len, "s")) {
+            rc = cfg_get_number(ctx, e.value, e.line, where, &s, NULL);
             has_s = 1;
-        } else if (cfg_key_is(name, len, "eta")) {
-            rc = cfg_get_number(ctx, val, kl, where, &eta, NULL);
-        } else if (cfg_key_is(name, len, "strict")) {
+        } else if (cfg_key_is(e.key, e.len, "eta")) {
+            rc = cfg_get_number(ctx, e.value, e.line, where, &eta, NULL);
+        } else if (cfg_key_is(e.key, e.len, "strict")) {
             int strict;
-            rc = cfg_get_bool(ctx, val, kl, where, &strict);
+            rc = cfg_get_bool(ctx, e.value, e.line, where, &strict);
             if (rc == 0 && strict)
-                rc = cfg_fail(ctx, kl, "%s: strict mode is not supported", where);
+                rc = cfg_fail(ctx, e.line, "%s: strict mode is not supported", where);
         } else {
-            rc = cfg_fail(ctx, kl, "%s: unknown key (W&B's early_terminate takes type, min_iter, "
-                          "max_iter, s, eta and strict)", where);
+            rc = cfg_fail(ctx, e.line, "%s: unknown key (W&B's early_terminate takes type, "
+                          "min_iter, max_iter, s, eta and strict)", where);
         }
     }
     if (rc != 0)
@@ -284,19 +276,15 @@ int cfg_key_fidelity(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
     void *iter = NULL;
     cfg_entry e;
     while (rc == 0 && cfg_map_next(ctx, node, &iter, line, key, &e, &rc)) {
-        int kl = e.line;
-        struct fy_node *val = e.value;
-        const char *name = e.key;
-        size_t len = e.len;
-        if (cfg_key_is(name, len, "name"))
-            rc = cfg_get_text(ctx, val, kl, "fidelity.name", &cfg->fidelity);
-        else if (cfg_key_is(name, len, "min"))
-            rc = cfg_get_number(ctx, val, kl, "fidelity.min", &cfg->fidelity_min, NULL);
-        else if (cfg_key_is(name, len, "max"))
-            rc = cfg_get_number(ctx, val, kl, "fidelity.max", &cfg->fidelity_max, NULL);
+        if (cfg_key_is(e.key, e.len, "name"))
+            rc = cfg_get_text(ctx, e.value, e.line, "fidelity.name", &cfg->fidelity);
+        else if (cfg_key_is(e.key, e.len, "min"))
+            rc = cfg_get_number(ctx, e.value, e.line, "fidelity.min", &cfg->fidelity_min, NULL);
+        else if (cfg_key_is(e.key, e.len, "max"))
+            rc = cfg_get_number(ctx, e.value, e.line, "fidelity.max", &cfg->fidelity_max, NULL);
         else
-            rc = cfg_fail(ctx, kl, "fidelity: unknown key '%.*s' (fidelity takes name, min and "
-                          "max)", (int)(len > 40 ? 40 : len), name);
+            rc = cfg_fail(ctx, e.line, "fidelity: unknown key '%.*s' (fidelity takes name, min and "
+                          "max)", (int)(e.len > 40 ? 40 : e.len), e.key);
     }
     if (rc == 0 && cfg->fidelity == NULL)
         rc = cfg_fail(ctx, cfg->fidelity_line, "fidelity: missing name (the budget parameter, "

@@ -14,6 +14,7 @@
  * The CLI reports errors on stderr and results on stdout; both streams are pointed at
  * /dev/null so the fuzzer's own output (kept on the original stderr) stays readable.
  * Sanitizer reports write to file descriptor 2 directly and are unaffected. */
+#include "fuzz.h"
 #include "cli/cli.h"
 #include "cli/config.h"
 
@@ -175,11 +176,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > 4096)
         return 0;
     /* words: the input cut at NUL bytes, in one copy terminated by a NUL of its own */
-    char *copy = malloc(size + 1);
+    char *copy = fuzz_cstring(data, size);
     if (copy == NULL)
         return 0;
-    memcpy(copy, data, size);
-    copy[size] = '\0';
     char *words[MAX_WORDS + 1];
     size_t n = 0;
     for (char *p = copy; p <= copy + size && n < MAX_WORDS; p += strlen(p) + 1)

@@ -10,6 +10,7 @@
  *   then     the output stream.
  * Besides "no crash", the splitter is checked against a plain reference split of the
  * same stream: the lines, their truncation flags and their count must agree. */
+#include "fuzz.h"
 #include "runner/linebuf.h"
 #include "runner/metrics.h"
 
@@ -30,11 +31,6 @@ typedef struct feed_state {
     metric_tracker *tracker;
 } feed_state;
 
-static void check(int ok)
-{
-    if (!ok)
-        abort();
-}
 
 /* Parses one line every way the runner does, checking what the scanner promises. */
 static void scan_line(metric_tracker *tracker, const char *line, size_t len)

@@ -8,6 +8,7 @@
  * URL is also parsed by libpq, as the backend's connect would: libpq's message about it
  * is scrubbed as the backend scrubs it, and the password libpq would use must not
  * survive the scrubbing -- else a typo in a URL could print the password. */
+#include "fuzz.h"
 #include "cli/cli.h"
 #include "storage/postgres.h"
 #include "storage/storage.h"
@@ -19,11 +20,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check(int ok)
-{
-    if (!ok)
-        abort();
-}
 
 /* The password libpq reads from the URL (malloc'ed), or NULL. */
 static char *libpq_password(const char *url, char **errmsg)
@@ -71,11 +67,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 4096)
         return 0;
-    char *url = malloc(size + 1);
+    char *url = fuzz_cstring(data, size);
     if (url == NULL)
         return 0;
-    memcpy(url, data, size);
-    url[size] = '\0';
 
     /* redaction into buffers of every interesting size: always terminated, never more */
     char shown[300];

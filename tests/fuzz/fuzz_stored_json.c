@@ -7,6 +7,7 @@
  *
  * A distribution that parses must write back to JSON that parses to an equal one: the
  * storage writes what it read when it copies trials. */
+#include "fuzz.h"
 #include "core/dist.h"
 #include "core/mem.h"
 #include "core/trial_rec.h"
@@ -20,11 +21,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check(int ok)
-{
-    if (!ok)
-        abort();
-}
 
 /* A new :memory: study per input: one kept across inputs would be faster to get, but
  * its growing allocations make libFuzzer run a leak scan after every input. */
@@ -150,11 +146,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 65536)
         return 0;
-    char *text = malloc(size + 1);
+    char *text = fuzz_cstring(data, size);
     if (text == NULL)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
 
     json_error_t jerr;
     json_t *node = json_loadb((const char *)data, size, JSON_DECODE_ANY, &jerr);
