@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SQLITE_SCHEMA_VERSION 1
@@ -326,6 +327,30 @@ static hps_status exec_sql(sqlite_store *st, const char *sql, const char *doing)
     return HPS_OK;
 }
 
+/* Pause between attempts to configure a connection another process holds locked. */
+#define SQLITE_CONFIGURE_RETRY_MS 10
+
+/* WAL: readers never block the writer. NORMAL sync: a committed transaction survives
+ * any process crash; only an OS crash may lose the last few, never consistency.
+ * Switching a new database to WAL needs an exclusive lock, and when several processes
+ * open the same new database at once (workers started together) SQLite answers
+ * SQLITE_BUSY at once instead of through the busy handler: so retry, for as long as the
+ * busy timeout would have waited. */
+static hps_status configure_connection(sqlite_store *st)
+{
+    static const char sql[] =
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+    for (int waited_ms = 0;; waited_ms += SQLITE_CONFIGURE_RETRY_MS) {
+        int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return HPS_OK;
+        if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= SQLITE_BUSY_TIMEOUT_MS)
+            return db_error(st, "configuring the connection");
+        struct timespec pause = {0, SQLITE_CONFIGURE_RETRY_MS * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+}
+
 static hps_status check_schema(sqlite_store *st)
 {
     hps_status rc = begin_write(st);
@@ -394,11 +419,7 @@ hps_status hps_sqlite_storage_open(const char *path, hps_storage **out, hps_errb
     }
     sqlite3_extended_result_codes(st->db, 1);
     sqlite3_busy_timeout(st->db, SQLITE_BUSY_TIMEOUT_MS);
-    /* WAL: readers never block the writer. NORMAL sync: a committed transaction
-     * survives any process crash; only an OS crash may lose the last few, never
-     * consistency. */
-    rc = exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-                  "configuring the connection");
+    rc = configure_connection(st);
     if (rc == HPS_OK)
         rc = check_schema(st);
     if (rc != HPS_OK)
