@@ -1,14 +1,17 @@
 """Two optimizers problem by problem: median normalized scores, wins, ties and losses.
 
     /usr/bin/python3 bench/head_to_head.py A B RESULTS.json... [--budgets 25,50,100]
-                                           [--seeds 0-9]
+                                           [--seeds 0-9] [--tie 0.1]
 
 A and B are optimizer names as in the results files (e.g. hps-gp optuna-tpe); the files
 are merged as report.py merges them, so runs of one optimizer may come from several
 files (say seeds 0-4 from one run and 5-9 from another). Scores are report.py's: per
 seed, then the median over the seeds both optimizers have. A problem counts as a win
-for A when its median score is higher, a tie when equal (often both at the best-known
-value), a loss otherwise; problems random search saturates are left out, as in report.py.
+for A when its median score is higher by more than --tie points (default 0.1, a
+thousandth of the way from random search to the optimum: closer than that, both are at
+the same value for any practical purpose, e.g. both at the best-known value or within
+rounding of one another), a tie within that, a loss otherwise; problems random search
+saturates are left out, as in report.py.
 """
 import argparse
 import os
@@ -47,6 +50,8 @@ def main():
     ap.add_argument("results", nargs="+")
     ap.add_argument("--budgets", default="25,50,100")
     ap.add_argument("--seeds", help="e.g. 0-9 (default: every seed in the files)")
+    ap.add_argument("--tie", type=float, default=0.1,
+                    help="score difference counted as a tie (default 0.1 points)")
     args = ap.parse_args()
     results = report.merge([report._load(path) for path in args.results])
     calibration = report._load(problems.CALIBRATION_FILE)
@@ -58,9 +63,9 @@ def main():
         if not both:
             print(f"{budget} trials: no problem scored for both")
             continue
-        wins = [p for p in both if a[p] > b[p]]
-        ties = [p for p in both if a[p] == b[p]]
-        losses = [p for p in both if a[p] < b[p]]
+        wins = [p for p in both if a[p] > b[p] + args.tie]
+        ties = [p for p in both if abs(a[p] - b[p]) <= args.tie]
+        losses = [p for p in both if a[p] < b[p] - args.tie]
         n = len(both)
         print(f"\n## {budget} trials: {args.a} against {args.b}\n")
         print(f"wins {len(wins)}/{n} ({100 * len(wins) / n:.0f}%), ties {len(ties)}, "
