@@ -2,6 +2,7 @@
 
     /usr/bin/python3 bench/head_to_head.py A B RESULTS.json... [--budgets 25,50,100]
                                            [--seeds 0-9] [--tie 0.1]
+                                           [--bootstrap 2000]
 
 A and B are optimizer names as in the results files (e.g. hps-gp optuna-tpe); the files
 are merged as report.py merges them, so runs of one optimizer may come from several
@@ -12,9 +13,14 @@ thousandth of the way from random search to the optimum: closer than that, both 
 the same value for any practical purpose, e.g. both at the best-known value or within
 rounding of one another), a tie within that, a loss otherwise; problems random search
 saturates are left out, as in report.py.
+
+--bootstrap N resamples the seeds (with replacement, the same draw for A and B) N times
+and prints how the count of wins varies: with 10 or 20 seeds a problem or two near the
+tie line can turn either way, and a wins count is only worth as much as that interval.
 """
 import argparse
 import os
+import random
 import statistics
 import sys
 
@@ -43,6 +49,38 @@ def scores_of(results, optimizer, seeds, budget, calibration):
     return medians.get(optimizer, {})
 
 
+def per_seed_scores(results, optimizer, seeds, budget, calibration):
+    """{problem: {seed: score}} for the seeds given (every seed in the results if None)."""
+    if seeds is None:
+        seeds = {r["seed"] for r in results["runs"] if r["optimizer"] == optimizer}
+    out = {}
+    for seed in sorted(seeds):
+        for problem, score in scores_of(results, optimizer, {seed}, budget, calibration).items():
+            if score is not None:
+                out.setdefault(problem, {})[seed] = score
+    return out
+
+
+def classify(a, b, problems_, tie):
+    """(wins, ties, losses) of A against B: lists of problems, by median score."""
+    wins = [p for p in problems_ if a[p] > b[p] + tie]
+    ties = [p for p in problems_ if abs(a[p] - b[p]) <= tie]
+    losses = [p for p in problems_ if a[p] < b[p] - tie]
+    return wins, ties, losses
+
+
+def bootstrap_wins(a, b, problems_, tie, resamples, rng):
+    """Counts of wins of A over `resamples` resamplings of the seeds both have."""
+    seeds = sorted(set.intersection(*(set(a[p]) & set(b[p]) for p in problems_)))
+    counts = []
+    for _ in range(resamples):
+        draw = [rng.choice(seeds) for _ in seeds]
+        med_a = {p: statistics.median(a[p][s] for s in draw) for p in problems_}
+        med_b = {p: statistics.median(b[p][s] for s in draw) for p in problems_}
+        counts.append(len(classify(med_a, med_b, problems_, tie)[0]))
+    return sorted(counts), len(seeds)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("a")
@@ -52,6 +90,8 @@ def main():
     ap.add_argument("--seeds", help="e.g. 0-9 (default: every seed in the files)")
     ap.add_argument("--tie", type=float, default=0.1,
                     help="score difference counted as a tie (default 0.1 points)")
+    ap.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                    help="resample the seeds N times and print the spread of the wins count")
     args = ap.parse_args()
     results = report.merge([report._load(path) for path in args.results])
     calibration = report._load(problems.CALIBRATION_FILE)
@@ -63,9 +103,7 @@ def main():
         if not both:
             print(f"{budget} trials: no problem scored for both")
             continue
-        wins = [p for p in both if a[p] > b[p] + args.tie]
-        ties = [p for p in both if abs(a[p] - b[p]) <= args.tie]
-        losses = [p for p in both if a[p] < b[p] - args.tie]
+        wins, ties, losses = classify(a, b, both, args.tie)
         n = len(both)
         print(f"\n## {budget} trials: {args.a} against {args.b}\n")
         print(f"wins {len(wins)}/{n} ({100 * len(wins) / n:.0f}%), ties {len(ties)}, "
@@ -76,6 +114,17 @@ def main():
         for p in both:
             mark = "win" if p in wins else ("tie" if p in ties else "loss")
             print(f"| {p} | {a[p]:.2f} | {b[p]:.2f} | {mark} |")
+        if args.bootstrap > 0:
+            pa = per_seed_scores(results, args.a, seeds, budget, calibration)
+            pb = per_seed_scores(results, args.b, seeds, budget, calibration)
+            scored = [p for p in both if p in pa and p in pb]
+            counts, n_seeds = bootstrap_wins(pa, pb, scored, args.tie, args.bootstrap,
+                                             random.Random(0))
+            lo, mid, hi = (counts[int(q * (len(counts) - 1))] for q in (0.05, 0.5, 0.95))
+            at_least = sum(c >= 0.75 * len(scored) for c in counts) / len(counts)
+            print(f"\nbootstrap over {n_seeds} seeds ({args.bootstrap} resamples): wins "
+                  f"median {mid}/{len(scored)}, 90% interval {lo}-{hi}; "
+                  f"wins on at least 75% of problems in {100 * at_least:.0f}% of resamples")
 
 
 if __name__ == "__main__":

@@ -175,3 +175,22 @@ def test_calibrate_end_to_end_on_a_copy(tmp_path, monkeypatch):
     assert calibrate.main(["--from-results", str(path)]) == 0
     k2 = json.loads(copy.read_text())["problems"]["knn_iris"]
     assert k2["best_known"] == k["best_known"] / 2 and "found by x" in k2["best_known_source"]
+
+
+def test_head_to_head_ties_within_tolerance_and_bootstrap_spread():
+    import random
+    import head_to_head
+    a = {"far": 60.0, "close": 51.26, "lost": 10.0}
+    b = {"far": 50.0, "close": 51.2599, "lost": 20.0}
+    wins, ties, losses = head_to_head.classify(a, b, list(a), 0.1)
+    assert (wins, ties, losses) == (["far"], ["close"], ["lost"])
+    assert head_to_head.classify(a, b, list(a), 0.0)[0] == ["far", "close"]
+    # per-seed scores: "sure" is won on every seed, "coin" on half of them
+    pa = {"sure": {s: 80.0 for s in range(10)},
+          "coin": {s: (70.0 if s % 2 else 30.0) for s in range(10)}}
+    pb = {"sure": {s: 20.0 for s in range(10)}, "coin": {s: 50.0 for s in range(10)}}
+    counts, n_seeds = head_to_head.bootstrap_wins(pa, pb, ["sure", "coin"], 0.1, 400,
+                                                  random.Random(0))
+    assert n_seeds == 10 and len(counts) == 400
+    assert min(counts) == 1 and max(counts) == 2  # "sure" always counts, "coin" sometimes
+    assert 0.2 < sum(c == 2 for c in counts) / 400 < 0.8
