@@ -70,8 +70,12 @@ def classify(a, b, problems_, tie):
 
 
 def bootstrap_wins(a, b, problems_, tie, resamples, rng):
-    """Counts of wins of A over `resamples` resamplings of the seeds both have."""
-    seeds = sorted(set.intersection(*(set(a[p]) & set(b[p]) for p in problems_)))
+    """Counts of wins of A over `resamples` resamplings of the seeds both have for every
+    problem (no counts when there is no such seed)."""
+    seeds = sorted(set.intersection(*(set(a[p]) & set(b[p]) for p in problems_))
+                   if problems_ else ())
+    if not seeds:
+        return [], 0
     counts = []
     for _ in range(resamples):
         draw = [rng.choice(seeds) for _ in seeds]
@@ -120,6 +124,9 @@ def main():
             scored = [p for p in both if p in pa and p in pb]
             counts, n_seeds = bootstrap_wins(pa, pb, scored, args.tie, args.bootstrap,
                                              random.Random(0))
+            if not counts:
+                print("\nbootstrap: no seed scored for both on every problem")
+                continue
             lo, mid, hi = (counts[int(q * (len(counts) - 1))] for q in (0.05, 0.5, 0.95))
             at_least = sum(c >= 0.75 * len(scored) for c in counts) / len(counts)
             print(f"\nbootstrap over {n_seeds} seeds ({args.bootstrap} resamples): wins "

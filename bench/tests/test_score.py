@@ -194,3 +194,6 @@ def test_head_to_head_ties_within_tolerance_and_bootstrap_spread():
     assert n_seeds == 10 and len(counts) == 400
     assert min(counts) == 1 and max(counts) == 2  # "sure" always counts, "coin" sometimes
     assert 0.2 < sum(c == 2 for c in counts) / 400 < 0.8
+    assert head_to_head.bootstrap_wins(pa, {"sure": {}, "coin": {}}, ["sure", "coin"], 0.1,
+                                       10, random.Random(0)) == ([], 0)
+    assert head_to_head.bootstrap_wins(pa, pb, [], 0.1, 10, random.Random(0)) == ([], 0)
