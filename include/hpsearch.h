@@ -157,8 +157,9 @@ void hps_free(void *ptr);
  *             per parameter, MAP-fitted) and log expected improvement; running trials
  *             are fantasized so parallel workers get distinct points.
  *             options: n_startup_trials ("auto" = 2d+1 in [4, 10] Sobol points),
- *             deterministic_objective, n_candidates, n_local_search,
- *             max_observations, output_transform ("robust"/"standardize")
+ *             deterministic_objective, input_warping (default true), n_candidates,
+ *             n_local_search, max_observations, output_transform
+ *             ("robust"/"standardize")
  *   "tpe"     tree-structured Parzen estimator, Optuna's semantics and options:
  *             n_startup_trials, n_ei_candidates, gamma, prior_weight, consider_prior,
  *             consider_magic_clip, consider_endpoints, multivariate (default true),

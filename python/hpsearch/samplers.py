@@ -163,11 +163,14 @@ class GPSampler(BaseSampler):
     expected improvement optimized by quasi-random candidates and L-BFGS, trials still
     running fantasized so parallel workers get distinct points. As the newest Optuna's
     GPSampler: ``n_startup_trials`` Sobol points first ("auto" ties them to the number of
-    parameters), ``deterministic_objective`` drops the noise term."""
+    parameters), ``deterministic_objective`` drops the noise term. ``input_warping``
+    (hpsearch's own) fits a monotone warp of each numeric parameter with the model, for
+    parameters whose effect is crowded into one end of their range."""
 
     def __init__(self, *, seed: Optional[int] = None, independent_sampler: Any = None,
                  n_startup_trials: Union[int, str] = "auto",
-                 deterministic_objective: bool = False) -> None:
+                 deterministic_objective: bool = False,
+                 input_warping: bool = True) -> None:
         if independent_sampler is not None:
             warnings.warn("GPSampler ignores independent_sampler: parameters outside the "
                           "modelled space are drawn at random")
@@ -178,6 +181,7 @@ class GPSampler(BaseSampler):
                              f"got {n_startup_trials!r}")
         self._options = {"n_startup_trials": str(n_startup_trials),
                          "deterministic_objective": _bool(deterministic_objective),
+                         "input_warping": _bool(input_warping),
                          **_seed_option(seed)}
         self._seed = seed
 

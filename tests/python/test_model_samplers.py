@@ -25,6 +25,7 @@ def run(sampler, n=40):
 
 @pytest.mark.parametrize("make, bound", [
     (lambda: GPSampler(seed=3), 0.05),
+    (lambda: GPSampler(seed=3, input_warping=False), 0.05),
     (lambda: TPESampler(seed=3), 1.5),
     (lambda: CmaEsSampler(seed=3), 3.0),
     (lambda: AutoSampler(seed=3), 0.05),

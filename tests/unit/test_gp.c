@@ -165,6 +165,102 @@ static void test_likelihood_gradient_fd(void **state)
     gp_model_clear(&m);
 }
 
+/* Input warping: the likelihood's gradient with respect to every entry (the warps'
+ * included) and the posterior's gradient with respect to the point match finite
+ * differences; appended fantasies agree with a refactorization; the identity warp
+ * (a = b = 1) gives the unwarped model's posterior; categorical warps stay at 0. */
+static void test_input_warping(void **state)
+{
+    (void)state;
+    gp_model m;
+    small_model(&m, 12);
+    double xs[36], ys[12];
+    memcpy(xs, m.x, sizeof xs);
+    memcpy(ys, m.y, sizeof ys);
+    assert_int_equal(gp_model_use_warping(&m), 0);
+    assert_int_equal(gp_model_theta_len(&m), 11);
+    assert_int_equal(gp_model_set_data(&m, xs, ys, 12), 0);
+    /* ls (3), signal, noise, (log a, log b) for x0, x1 and the categorical x2 */
+    double theta[11] = {log(0.3), log(0.7), log(1.3), log(0.8), log(0.02),
+                        0.7, -0.4, -0.9, 1.1, 0, 0};
+    double grad[11];
+    double f0 = gp_model_neg_log_posterior(&m, theta, 1, grad);
+    assert_true(isfinite(f0));
+    for (int j = 0; j < 9; j++) {
+        double h = 1e-5, t[11];
+        memcpy(t, theta, sizeof t);
+        t[j] += h;
+        double fp = gp_model_neg_log_posterior(&m, t, 1, NULL);
+        t[j] -= 2 * h;
+        double fm = gp_model_neg_log_posterior(&m, t, 1, NULL);
+        ASSERT_CLOSE(grad[j], (fp - fm) / (2 * h), 1e-5);
+    }
+    /* posterior gradient in the warped model, inside and near the bounds */
+    assert_int_equal(gp_model_factor(&m, theta), 0);
+    const double points[][3] = {{0.3, 0.6, 1}, {0.02, 0.97, 0}, {0.999, 0.001, 2}};
+    for (size_t i = 0; i < 3; i++) {
+        double c[3], mean, var, dmean[3], dvar[3];
+        memcpy(c, points[i], sizeof c);
+        gp_model_predict_grad(&m, c, &mean, &var, dmean, dvar);
+        double mean_b, var_b;
+        gp_model_predict(&m, c, 1, &mean_b, &var_b);
+        ASSERT_CLOSE(mean, mean_b, 1e-12);
+        ASSERT_CLOSE(var, var_b, 1e-10);
+        for (int j = 0; j < 2; j++) {
+            double h = 1e-7, cp[3], cm[3], mp, vp, mm, vm;
+            memcpy(cp, c, sizeof cp);
+            memcpy(cm, c, sizeof cm);
+            cp[j] += h;
+            cm[j] -= h;
+            gp_model_predict(&m, cp, 1, &mp, &vp);
+            gp_model_predict(&m, cm, 1, &mm, &vm);
+            ASSERT_CLOSE(dmean[j], (mp - mm) / (2 * h), 1e-5);
+            ASSERT_CLOSE(dvar[j], (vp - vm) / (2 * h), 1e-5);
+        }
+    }
+    /* fantasies appended = the same points factored with the rest */
+    double extra[6] = {0.5, 0.5, 1, 0.9, 0.1, 0}, extra_y[2] = {0.3, -0.2};
+    assert_int_equal(gp_model_append(&m, extra, extra_y, 2), 0);
+    gp_model all;
+    small_model(&all, 12);
+    assert_int_equal(gp_model_use_warping(&all), 0);
+    double xa[42], ya[14];
+    memcpy(xa, xs, sizeof xs);
+    memcpy(xa + 36, extra, sizeof extra);
+    memcpy(ya, ys, sizeof ys);
+    memcpy(ya + 12, extra_y, sizeof extra_y);
+    assert_int_equal(gp_model_set_data(&all, xa, ya, 14), 0);
+    assert_int_equal(gp_model_factor(&all, theta), 0);
+    double q[3] = {0.45, 0.2, 1}, m1, v1, m2, v2;
+    gp_model_predict(&m, q, 1, &m1, &v1);
+    gp_model_predict(&all, q, 1, &m2, &v2);
+    ASSERT_CLOSE(m1, m2, 1e-9);
+    ASSERT_CLOSE(v1, v2, 1e-9);
+    gp_model_clear(&all);
+    /* the identity warp: the plain model's posterior, up to the [eps, 1 - eps] map */
+    gp_model plain;
+    small_model(&plain, 12);
+    double identity[11] = {log(0.3), log(0.7), log(1.3), log(0.8), log(0.02), 0, 0, 0, 0, 0, 0};
+    assert_int_equal(gp_model_set_data(&m, xs, ys, 12), 0);
+    assert_int_equal(gp_model_factor(&m, identity), 0);
+    assert_int_equal(gp_model_factor(&plain, identity), 0);
+    gp_model_predict(&m, q, 1, &m1, &v1);
+    gp_model_predict(&plain, q, 1, &m2, &v2);
+    ASSERT_CLOSE(m1, m2, 1e-5);
+    ASSERT_CLOSE(v1, v2, 1e-5);
+    gp_model_clear(&plain);
+    /* the fit moves the numeric warps within their bounds, never the categorical one */
+    double start[11] = {log(0.5), log(0.5), log(0.5), 0, log(1e-3), 0, 0, 0, 0, 0.3, -0.3};
+    double before = gp_model_neg_log_posterior(&m, start, 1, NULL);
+    gp_fit_options opt = {.fit_noise = 1, .fixed_noise = GP_MIN_NOISE, .max_evals = 80};
+    assert_int_equal(gp_model_fit(&m, &opt, start), 0);
+    assert_true(gp_model_neg_log_posterior(&m, start, 1, NULL) < before);
+    for (int j = 5; j < 9; j++)
+        assert_true(fabs(start[j]) <= GP_MAX_LOG_WARP + 1e-12);
+    assert_true(start[9] == 0 && start[10] == 0);
+    gp_model_clear(&m);
+}
+
 /* Two observations in 1-D, by hand: K = [[s + v, c], [c, s + v]] with c = k(x1, x2),
  * K^-1 = [[a, -c], [-c, a]] / (a^2 - c^2), a = s + v. */
 static void test_posterior_hand_worked(void **state)
@@ -399,13 +495,16 @@ static void test_options(void **state)
     ASSERT_OK(hps_sampler_set(s, "n_startup_trials", "0"));
     ASSERT_OK(hps_sampler_set(s, "deterministic_objective", "true"));
     ASSERT_OK(hps_sampler_set(s, "deterministic_objective", "no"));
+    ASSERT_OK(hps_sampler_set(s, "input_warping", "false"));
+    ASSERT_OK(hps_sampler_set(s, "input_warping", "true"));
     ASSERT_OK(hps_sampler_set(s, "n_candidates", "16"));
     ASSERT_OK(hps_sampler_set(s, "n_local_search", "0"));
     ASSERT_OK(hps_sampler_set(s, "max_observations", "2000"));
     ASSERT_OK(hps_sampler_set(s, "output_transform", "standardize"));
     const char *bad[][2] = {{"n_startup_trials", "-1"}, {"n_startup_trials", "five"},
                             {"n_startup_trials", "99999999999"}, {"n_startup_trials", ""},
-                            {"deterministic_objective", "maybe"}, {"n_candidates", "0"},
+                            {"deterministic_objective", "maybe"}, {"input_warping", "2"},
+                            {"n_candidates", "0"},
                             {"n_candidates", "15"}, {"n_candidates", "1e3"},
                             {"n_local_search", "65"}, {"max_observations", "15"},
                             {"max_observations", "2001"}, {"output_transform", "rank"},
@@ -766,6 +865,7 @@ int main(void)
         cmocka_unit_test(test_kernel_gradient_fd),
         cmocka_unit_test(test_likelihood_gradient_fd),
         cmocka_unit_test(test_posterior_hand_worked),
+        cmocka_unit_test(test_input_warping),
         cmocka_unit_test(test_append_equals_refactor),
         cmocka_unit_test(test_log_h),
         cmocka_unit_test(test_cholesky_jitter),

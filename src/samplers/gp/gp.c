@@ -14,6 +14,9 @@
  *   deterministic_objective  true/false (default false): no noise term, only a fixed
  *                            1e-7 nugget, and the best observed value as incumbent
  *                            (otherwise the best posterior mean at an observed point)
+ *   input_warping            true/false (default true): a fitted Kumaraswamy CDF per
+ *                            numeric parameter (model.h), for parameters whose effect
+ *                            is crowded into one end of their range
  *   n_candidates             16..65536 (default 1024) quasi-random candidates per ask
  *   n_local_search           0..64 (default 8) candidates refined by L-BFGS
  *   max_observations         16..2000 (default 1000) trials the model keeps: the best
@@ -38,7 +41,7 @@
  * most GP_FIT_ROWS observations (the best half and an even spread of the others) --
  * lengthscales and noise show in a few hundred points as well as in a thousand. The
  * posterior itself uses every kept observation. With single-threaded OpenBLAS an ask
- * costs about 3 ms at 50 trials, 30 ms at 400, 160 ms at 1000 (bench/gp.md). */
+ * costs about 3 ms at 50 trials, 36 ms at 400, 150 ms at 1000 (bench/gp.md). */
 #include "core/mem.h"
 #include "core/rng.h"
 #include "core/study.h"
@@ -74,6 +77,7 @@ typedef struct gp_state {
     /* options */
     int64_t n_startup;      /* -1: automatic (see startup_count) */
     int deterministic;
+    int warping;
     size_t n_candidates;
     size_t n_local;
     size_t max_observations;
@@ -81,7 +85,7 @@ typedef struct gp_state {
     /* the previous fit: the first start of the next, when the space is the same */
     uint64_t prev_signature;
     double *prev_theta;
-    size_t prev_d;
+    size_t prev_len;
     size_t full_fit_n;      /* observations at the last fit with both starts */
     uint64_t sobol_seed;    /* start-up scramble, shared through the study */
 } gp_state;
@@ -98,6 +102,7 @@ static hps_status gp_init(hps_sampler *sampler)
     s->n_local = 8;
     s->max_observations = 1000;
     s->warp = GP_WARP_ROBUST;
+    s->warping = 1;
     sampler->impl = s;
     return HPS_OK;
 }
@@ -141,6 +146,12 @@ static hps_status gp_set_option(hps_sampler *sampler, const char *option, const 
             return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
                                   "deterministic_objective must be true or false (got '%.100s')",
                                   value);
+        return HPS_OK;
+    }
+    if (strcmp(option, "input_warping") == 0) {
+        if (hps_parse_bool(value, &s->warping) != 0)
+            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
+                                  "input_warping must be true or false (got '%.100s')", value);
         return HPS_OK;
     }
     if (strcmp(option, "n_candidates") == 0) {
@@ -447,16 +458,17 @@ static int fit_model(gp_state *s, gp_ask *a, uint64_t signature, int constant)
 {
     size_t d = a->d, n = a->n;
     gp_model *m = &a->model;
-    double *theta = a->scratch; /* d + 2 entries; scratch has max(n, d + 2) */
+    size_t len = gp_model_theta_len(m);
+    double *theta = a->scratch; /* len entries; scratch has max(n, 3 d + 2) */
     double fixed_noise = GP_MIN_NOISE;
     int rc = 0;
     size_t *rows = NULL;
     loss_index *li = NULL;
     unsigned char *take = NULL;
     double *xs = NULL, *ys = NULL;
-    int have_prev = s->prev_theta != NULL && s->prev_signature == signature && s->prev_d == d;
+    int have_prev = s->prev_theta != NULL && s->prev_signature == signature && s->prev_len == len;
     if (have_prev)
-        memcpy(theta, s->prev_theta, (d + 2) * sizeof *theta);
+        memcpy(theta, s->prev_theta, len * sizeof *theta);
     else
         gp_model_default_theta(m, !s->deterministic, fixed_noise, theta);
     if (!constant) {
@@ -506,16 +518,16 @@ static int fit_model(gp_state *s, gp_ask *a, uint64_t signature, int constant)
     }
     if (rc != 0 || constant)
         goto out;
-    if (s->prev_theta == NULL || s->prev_d != d) {
-        double *p = hps_mem_realloc_array(s->prev_theta, d + 2, sizeof *p);
+    if (s->prev_theta == NULL || s->prev_len != len) {
+        double *p = hps_mem_realloc_array(s->prev_theta, len, sizeof *p);
         if (p == NULL) {
             rc = GP_ERR_NOMEM;
             goto out;
         }
         s->prev_theta = p;
     }
-    memcpy(s->prev_theta, theta, (d + 2) * sizeof *theta);
-    s->prev_d = d;
+    memcpy(s->prev_theta, theta, len * sizeof *theta);
+    s->prev_len = len;
     s->prev_signature = signature;
 out:
     hps_mem_free(rows);
@@ -584,7 +596,7 @@ static hps_status collect_observations(hps_sampler *sampler, hps_study *study,
         n += keep[i];
     a->x = hps_mem_realloc_array(NULL, n, d * sizeof *a->x);
     a->y = hps_mem_calloc(n, sizeof *a->y);
-    a->scratch = hps_mem_calloc(n > d + 2 ? n : d + 2, sizeof *a->scratch);
+    a->scratch = hps_mem_calloc(n > 3 * d + 2 ? n : 3 * d + 2, sizeof *a->scratch);
     if (a->x == NULL || a->y == NULL || a->scratch == NULL) {
         hps_mem_free(keep);
         return nomem(sampler);
@@ -658,7 +670,7 @@ static int fantasize_pending(const hps_study *study, const hps_history *h, gp_as
     a->n_pending = 0;
     if (gp_model_set_data(m, a->x, a->y, a->n) != 0)
         return GP_ERR_NOMEM;
-    memcpy(a->scratch, m->theta, (d + 2) * sizeof *a->scratch);
+    memcpy(a->scratch, m->theta, gp_model_theta_len(m) * sizeof *a->scratch);
     return gp_model_factor(m, a->scratch);
 }
 
@@ -688,6 +700,8 @@ static hps_status gp_sample_relative(hps_sampler *sampler, hps_study *study, hps
     if (gp_model_init(&a.model, d, a.categorical) != 0)
         goto oom;
     a.model_ready = 1;
+    if (s->warping && gp_model_use_warping(&a.model) != 0)
+        goto oom;
     if (gp_model_set_data(&a.model, a.x, a.y, a.n) != 0)
         goto oom;
     int mrc = fit_model(s, &a, space_signature(h, &a), constant);
@@ -726,7 +740,7 @@ static hps_status gp_sample_relative(hps_sampler *sampler, hps_study *study, hps
         .n_local = s->n_local,
         .local_evals = GP_LOCAL_EVALS,
     };
-    double *x_next = a.scratch; /* scratch holds max(n, d + 2) >= d */
+    double *x_next = a.scratch; /* scratch holds max(n, 3 d + 2) >= d */
     double acq_value;
     if (gp_acq_optimize(&problem, x_next, &acq_value) != 0)
         goto oom;

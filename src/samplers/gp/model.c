@@ -20,6 +20,9 @@
 #define GP_LS_PRIOR_FLAT_DIMS 6
 #define GP_LS_PRIOR_SD 1.0
 #define GP_SIGNAL_PRIOR_SD 1.0
+#define GP_WARP_PRIOR_SD 0.2
+/* Inputs are mapped into [GP_WARP_EPS, 1 - GP_WARP_EPS] before warping. */
+#define GP_WARP_EPS 1e-7
 
 /* Mean of the log-lengthscale prior: half the unit interval up to 6 dimensions; beyond,
  * growing like the typical distance between two random points of the unit cube,
@@ -48,10 +51,44 @@ int gp_model_init(gp_model *m, size_t d, const unsigned char *categorical)
     return 0;
 }
 
+int gp_model_use_warping(gp_model *m)
+{
+    if (m->warping)
+        return 0;
+    size_t d = m->d, len = 3 * d + 2;
+    double *theta = hps_mem_realloc_array(m->theta, len, sizeof *theta);
+    if (theta != NULL)
+        m->theta = theta;
+    double *scratch = hps_mem_realloc_array(m->scratch, 7 * len, sizeof *scratch);
+    if (scratch != NULL)
+        m->scratch = scratch;
+    m->warp_a = hps_mem_calloc(d + 1, sizeof *m->warp_a);
+    m->warp_b = hps_mem_calloc(d + 1, sizeof *m->warp_b);
+    if (theta == NULL || scratch == NULL || m->warp_a == NULL || m->warp_b == NULL)
+        return GP_ERR_NOMEM;
+    memset(m->theta, 0, len * sizeof *m->theta);
+    memset(m->scratch, 0, 7 * len * sizeof *m->scratch);
+    for (size_t j = 0; j < d; j++)
+        m->warp_a[j] = m->warp_b[j] = 1;
+    m->warping = 1;
+    m->cap = 0; /* the next reserve allocates the warped buffers too */
+    m->n = 0;
+    return 0;
+}
+
+size_t gp_model_theta_len(const gp_model *m)
+{
+    return m->warping ? 3 * m->d + 2 : m->d + 2;
+}
+
 void gp_model_clear(gp_model *m)
 {
     hps_mem_free(m->categorical);
     hps_mem_free(m->x);
+    hps_mem_free(m->u);
+    hps_mem_free(m->warp_a);
+    hps_mem_free(m->warp_b);
+    hps_mem_free(m->work_w);
     hps_mem_free(m->y);
     hps_mem_free(m->theta);
     hps_mem_free(m->inv_ls2);
@@ -93,6 +130,11 @@ static int reserve(gp_model *m, size_t rows)
         grow_one(&m->alpha, cap) != 0 || grow_one(&m->chol, sq) != 0 ||
         grow_one(&m->kinv, sq) != 0 || grow_one(&m->work_v, vec) != 0)
         return GP_ERR_NOMEM;
+    if (m->warping) {
+        size_t ww = 2 * cap > GP_PREDICT_BLOCK ? 2 * cap * d : GP_PREDICT_BLOCK * d;
+        if (grow_one(&m->u, cap * d) != 0 || grow_one(&m->work_w, ww) != 0)
+            return GP_ERR_NOMEM;
+    }
     m->cap = cap;
     return 0;
 }
@@ -120,10 +162,14 @@ void gp_model_default_theta(const gp_model *m, int fit_noise, double fixed_noise
         theta[j] = log(0.5);
     theta[m->d] = 0;
     theta[m->d + 1] = fit_noise ? log(1e-3) : log(fixed_noise);
+    for (size_t j = m->d + 2; j < gp_model_theta_len(m); j++)
+        theta[j] = 0; /* the identity warp */
 }
 
-static void theta_bounds(size_t d, double *lo, double *hi, int fit_noise, double fixed_noise)
+static void theta_bounds(const gp_model *m, double *lo, double *hi, int fit_noise,
+                         double fixed_noise)
 {
+    size_t d = m->d;
     for (size_t j = 0; j < d; j++) {
         lo[j] = log(GP_MIN_LENGTHSCALE);
         hi[j] = log(GP_MAX_LENGTHSCALE);
@@ -136,12 +182,19 @@ static void theta_bounds(size_t d, double *lo, double *hi, int fit_noise, double
     } else {
         lo[d + 1] = hi[d + 1] = log(fixed_noise);
     }
+    for (size_t j = 0; m->warping && j < d; j++) {
+        double bound = m->categorical[j] ? 0 : GP_MAX_LOG_WARP;
+        for (size_t t = 0; t < 2; t++) {
+            lo[d + 2 + 2 * j + t] = -bound;
+            hi[d + 2 + 2 * j + t] = bound;
+        }
+    }
 }
 
 int gp_model_clamp_theta(const gp_model *m, double *theta)
 {
     int bad = 0;
-    for (size_t j = 0; j < m->d + 2; j++) {
+    for (size_t j = 0; j < gp_model_theta_len(m); j++) {
         double lo, hi;
         if (j < m->d) {
             lo = log(GP_MIN_LENGTHSCALE);
@@ -149,9 +202,12 @@ int gp_model_clamp_theta(const gp_model *m, double *theta)
         } else if (j == m->d) {
             lo = log(GP_MIN_SIGNAL);
             hi = log(GP_MAX_SIGNAL);
-        } else {
+        } else if (j == m->d + 1) {
             lo = log(GP_MIN_NOISE);
             hi = log(GP_MAX_NOISE);
+        } else {
+            hi = m->categorical[(j - m->d - 2) / 2] ? 0 : GP_MAX_LOG_WARP;
+            lo = -hi;
         }
         if (!isfinite(theta[j])) {
             bad = 1;
@@ -160,6 +216,40 @@ int gp_model_clamp_theta(const gp_model *m, double *theta)
         theta[j] = fmin(hi, fmax(lo, theta[j]));
     }
     return bad ? -1 : 0;
+}
+
+/* Kumaraswamy CDF of x in [0, 1] (first mapped into [eps, 1 - eps]); `dx` (may be
+ * NULL) receives dw/dx, `dla` and `dlb` (may be NULL) dw/dlog a and dw/dlog b. */
+static double warp_value(double x, double a, double b, double *dx, double *dla, double *dlb)
+{
+    x = x > 0 ? (x < 1 ? x : 1) : 0; /* encoded values are in [0, 1]; NaN would spread */
+    double xe = x * (1 - 2 * GP_WARP_EPS) + GP_WARP_EPS;
+    double p = pow(xe, a), q = 1 - p;
+    double qb = pow(q, b);
+    if (dx != NULL)
+        *dx = a * b * (p / xe) * (qb / q) * (1 - 2 * GP_WARP_EPS);
+    if (dla != NULL) {
+        *dla = a * b * (qb / q) * p * log(xe);
+        *dlb = -b * qb * log(q);
+    }
+    return 1 - qb;
+}
+
+/* Warps the numeric coordinates of `rows` points from src into dst. */
+static void warp_rows(const gp_model *m, const double *src, size_t rows, double *dst)
+{
+    size_t d = m->d;
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < d; j++)
+            dst[i * d + j] = m->categorical[j] ? src[i * d + j]
+                             : warp_value(src[i * d + j], m->warp_a[j], m->warp_b[j], NULL,
+                                          NULL, NULL);
+}
+
+/* The inputs the kernel sees: the warped data, or the data itself. */
+static const double *kernel_inputs(const gp_model *m)
+{
+    return m->warping ? m->u : m->x;
 }
 
 static void set_hyper(gp_model *m, const double *theta)
@@ -172,6 +262,15 @@ static void set_hyper(gp_model *m, const double *theta)
     m->theta[m->d + 1] = theta[m->d + 1];
     m->signal = exp(theta[m->d]);
     m->noise = exp(theta[m->d + 1]);
+    if (m->warping) {
+        for (size_t j = 0; j < m->d; j++) {
+            m->theta[m->d + 2 + 2 * j] = theta[m->d + 2 + 2 * j];
+            m->theta[m->d + 3 + 2 * j] = theta[m->d + 3 + 2 * j];
+            m->warp_a[j] = exp(theta[m->d + 2 + 2 * j]);
+            m->warp_b[j] = exp(theta[m->d + 3 + 2 * j]);
+        }
+        warp_rows(m, m->x, m->n, m->u);
+    }
 }
 
 static gp_kernel kernel_of(const gp_model *m)
@@ -202,6 +301,12 @@ static double log_prior(const gp_model *m, const double *theta, int fit_noise, d
         if (grad != NULL)
             grad[d + 1] -= GP_NOISE_PRIOR_SHAPE - GP_NOISE_PRIOR_RATE * v;
     }
+    for (size_t j = d + 2; j < gp_model_theta_len(m); j++) {
+        double z = theta[j] / GP_WARP_PRIOR_SD;
+        lp -= 0.5 * z * z;
+        if (grad != NULL)
+            grad[j] -= -z / GP_WARP_PRIOR_SD;
+    }
     return lp;
 }
 
@@ -220,9 +325,10 @@ double gp_model_neg_log_posterior(gp_model *m, const double *theta, int fit_nois
     }
     set_hyper(m, theta);
     gp_kernel k = kernel_of(m);
+    const double *in = kernel_inputs(m);
     /* K lives in kinv's buffer, its factor (then inverse) in chol's */
     double *kmat = m->kinv, *g = m->work_g, *l = m->chol, *alpha = m->alpha;
-    gp_kernel_matrix(&k, m->x, n, kmat, grad != NULL ? g : NULL);
+    gp_kernel_matrix(&k, in, n, kmat, grad != NULL ? g : NULL);
     for (size_t a = 0; a < n; a++)
         kmat[a * n + a] += m->noise;
     if (gp_cholesky(kmat, n, l, NULL) != 0)
@@ -232,8 +338,17 @@ double gp_model_neg_log_posterior(gp_model *m, const double *theta, int fit_nois
     double fit = 0.5 * cblas_ddot((int)n, m->y, 1, alpha, 1);
     double nlp = fit + 0.5 * gp_chol_logdet(l, n) + 0.5 * (double)n * GP_LOG_2PI;
     if (grad != NULL) {
-        for (size_t j = 0; j < d + 2; j++)
+        size_t len = gp_model_theta_len(m);
+        for (size_t j = 0; j < len; j++)
             grad[j] = 0;
+        /* with warping: dw/dlog a and dw/dlog b at every data coordinate */
+        double *dla = m->work_w, *dlb = m->warping ? m->work_w + n * d : NULL;
+        for (size_t i = 0; m->warping && i < n; i++)
+            for (size_t j = 0; j < d; j++)
+                if (!m->categorical[j])
+                    (void)warp_value(m->x[i * d + j], m->warp_a[j], m->warp_b[j], NULL,
+                                     &dla[i * d + j], &dlb[i * d + j]);
+        double *gwarp = grad + d + 2;
         /* W = K^-1 - alpha alpha^T; dNLL/dtheta = 1/2 sum_ab W_ab dK_ab/dtheta */
         if (gp_chol_inverse(l, n) != 0)
             return HUGE_VAL;
@@ -243,12 +358,12 @@ double gp_model_neg_log_posterior(gp_model *m, const double *theta, int fit_nois
         for (size_t b = 0; b < n; b++) {
             double wbb = kinv[b * n + b] - alpha[b] * alpha[b];
             diag_w += wbb;
-            const double *xb = m->x + b * d;
+            const double *xb = in + b * d;
             for (size_t a = b + 1; a < n; a++) {
                 double w = kinv[b * n + a] - alpha[a] * alpha[b];
                 signal_part += w * kmat[b * n + a];
                 double wg = w * g[b * n + a];
-                const double *xa = m->x + a * d;
+                const double *xa = in + a * d;
                 for (size_t j = 0; j < d; j++) {
                     double delta2;
                     if (m->categorical[j]) {
@@ -256,6 +371,12 @@ double gp_model_neg_log_posterior(gp_model *m, const double *theta, int fit_nois
                     } else {
                         double delta = xa[j] - xb[j];
                         delta2 = delta * delta;
+                        if (m->warping) {
+                            /* dK_ab/du_aj = -g delta / l^2, and u_bj moves the other way */
+                            double dk_du = -wg * delta * m->inv_ls2[j];
+                            gwarp[2 * j] += dk_du * (dla[a * d + j] - dla[b * d + j]);
+                            gwarp[2 * j + 1] += dk_du * (dlb[a * d + j] - dlb[b * d + j]);
+                        }
                     }
                     gls[j] += wg * delta2;
                 }
@@ -274,8 +395,9 @@ double gp_model_neg_log_posterior(gp_model *m, const double *theta, int fit_nois
 typedef struct fit_ctx {
     gp_model *m;
     int fit_noise;
-    size_t dim;        /* variables NLopt sees: d + 1, or d + 2 with the noise */
-    double *theta;     /* full vector (noise entry fixed when not fitted) */
+    const size_t *vars; /* the entries of theta NLopt moves (not the noise when fixed) */
+    size_t nvar;
+    double *theta;      /* full vector; entries not in vars keep their start values */
     double *grad;
     double best_value;
     double *best_theta;
@@ -284,38 +406,43 @@ typedef struct fit_ctx {
 static double fit_objective(unsigned nvar, const double *v, double *gradient, void *data)
 {
     fit_ctx *c = data;
-    size_t full = c->m->d + 2;
-    memcpy(c->theta, v, nvar * sizeof *v);
+    for (unsigned k = 0; k < nvar; k++)
+        c->theta[c->vars[k]] = v[k];
     double f = gp_model_neg_log_posterior(c->m, c->theta, c->fit_noise,
                                           gradient != NULL ? c->grad : NULL);
     if (!isfinite(f)) {
         /* Tell L-BFGS this is a bad place without poisoning its model with NaN. */
         if (gradient != NULL)
-            for (unsigned j = 0; j < nvar; j++)
-                gradient[j] = 0;
+            for (unsigned k = 0; k < nvar; k++)
+                gradient[k] = 0;
         return 1e300;
     }
     if (gradient != NULL)
-        memcpy(gradient, c->grad, nvar * sizeof *gradient);
+        for (unsigned k = 0; k < nvar; k++)
+            gradient[k] = c->grad[c->vars[k]];
     if (f < c->best_value) {
         c->best_value = f;
-        memcpy(c->best_theta, c->theta, full * sizeof *c->theta);
+        memcpy(c->best_theta, c->theta, gp_model_theta_len(c->m) * sizeof *c->theta);
     }
     return f;
 }
 
 static void run_start(fit_ctx *c, const gp_fit_options *opt, const double *start)
 {
-    size_t d = c->m->d;
-    double *lo = c->m->scratch + 3 * (d + 2), *hi = lo + (d + 2), *v = hi + (d + 2);
-    theta_bounds(d, lo, hi, c->fit_noise, opt->fixed_noise);
-    memcpy(v, start, (d + 2) * sizeof *v);
-    for (size_t j = 0; j < d + 2; j++)
-        v[j] = fmin(hi[j], fmax(lo[j], v[j]));
-    memcpy(c->theta, v, (d + 2) * sizeof *v);
-    nlopt_opt o = nlopt_create(NLOPT_LD_LBFGS, (unsigned)c->dim);
+    size_t len = gp_model_theta_len(c->m);
+    double *lo = c->m->scratch + 3 * len, *hi = lo + len, *v = hi + len;
+    theta_bounds(c->m, lo, hi, c->fit_noise, opt->fixed_noise);
+    for (size_t j = 0; j < len; j++)
+        c->theta[j] = fmin(hi[j], fmax(lo[j], start[j]));
+    /* the moving entries, packed in place (vars is ascending) */
+    for (size_t k = 0; k < c->nvar; k++) {
+        lo[k] = lo[c->vars[k]];
+        hi[k] = hi[c->vars[k]];
+        v[k] = c->theta[c->vars[k]];
+    }
+    nlopt_opt o = nlopt_create(NLOPT_LD_LBFGS, (unsigned)c->nvar);
     if (o == NULL) {
-        fit_objective((unsigned)c->dim, v, NULL, c); /* at least evaluate the start */
+        fit_objective((unsigned)c->nvar, v, NULL, c); /* at least evaluate the start */
         return;
     }
     nlopt_set_lower_bounds(o, lo);
@@ -332,13 +459,20 @@ static void run_start(fit_ctx *c, const gp_fit_options *opt, const double *start
 
 int gp_model_fit(gp_model *m, const gp_fit_options *opt, double *theta_inout)
 {
-    size_t d = m->d;
-    /* scratch slots of d + 2: theta, grad, best; lower, upper, point (run_start); start */
-    double *theta = m->scratch, *grad = theta + (d + 2), *best = grad + (d + 2);
-    double *start = m->scratch + 6 * (d + 2);
-    fit_ctx c = {.m = m, .fit_noise = opt->fit_noise, .dim = opt->fit_noise ? d + 2 : d + 1,
+    size_t d = m->d, len = gp_model_theta_len(m);
+    /* scratch slots of len: theta, grad, best; lower, upper, point (run_start); start */
+    double *theta = m->scratch, *grad = theta + len, *best = grad + len;
+    double *start = m->scratch + 6 * len;
+    size_t *vars = hps_mem_calloc(len, sizeof *vars);
+    if (vars == NULL)
+        return GP_ERR_NOMEM;
+    size_t nvar = 0;
+    for (size_t j = 0; j < len; j++)
+        if (j != d + 1 || opt->fit_noise)
+            vars[nvar++] = j;
+    fit_ctx c = {.m = m, .fit_noise = opt->fit_noise, .vars = vars, .nvar = nvar,
                  .theta = theta, .grad = grad, .best_value = HUGE_VAL, .best_theta = best};
-    memcpy(start, theta_inout, (d + 2) * sizeof *start);
+    memcpy(start, theta_inout, len * sizeof *start);
     int usable = gp_model_clamp_theta(m, start) == 0;
     if (!opt->fit_noise)
         start[d + 1] = log(opt->fixed_noise);
@@ -349,11 +483,12 @@ int gp_model_fit(gp_model *m, const gp_fit_options *opt, double *theta_inout)
         run_start(&c, opt, start);
     }
     if (c.best_value < HUGE_VAL)
-        memcpy(theta_inout, best, (d + 2) * sizeof *best);
+        memcpy(theta_inout, best, len * sizeof *best);
     else if (!usable)
         gp_model_default_theta(m, opt->fit_noise, opt->fixed_noise, theta_inout);
     if (!opt->fit_noise)
         theta_inout[d + 1] = log(opt->fixed_noise);
+    hps_mem_free(vars);
     m->factored = 0;
     return 0;
 }
@@ -382,7 +517,7 @@ int gp_model_factor(gp_model *m, const double *theta)
     m->factored = 0;
     set_hyper(m, theta);
     gp_kernel k = kernel_of(m);
-    gp_kernel_matrix(&k, m->x, n, m->kinv, NULL); /* K first, its inverse later */
+    gp_kernel_matrix(&k, kernel_inputs(m), n, m->kinv, NULL); /* K first, its inverse later */
     for (size_t a = 0; a < n; a++)
         m->kinv[a * n + a] += m->noise;
     if (gp_cholesky(m->kinv, n, m->chol, &m->jitter) != 0)
@@ -414,16 +549,20 @@ int gp_model_append(gp_model *m, const double *x, const double *y, size_t p)
     if (cross == NULL)
         return GP_ERR_NUMERIC;
     double *corner = cross + n * p, *work = corner + p * p;
+    /* the new rows go in place beyond n (not counted until the extension works) */
+    memcpy(m->x + n * d, x, p * d * sizeof *x);
+    if (m->warping)
+        warp_rows(m, x, p, m->u + n * d);
+    const double *in = kernel_inputs(m), *added = in + n * d;
     gp_kernel k = kernel_of(m);
     for (size_t j = 0; j < p; j++)
-        gp_kernel_vector(&k, m->x, n, x + j * d, cross + j * n, NULL);
+        gp_kernel_vector(&k, in, n, added + j * d, cross + j * n, NULL);
     for (size_t j = 0; j < p; j++)
         for (size_t i = 0; i < p; i++)
-            corner[j * p + i] = gp_kernel_eval(&k, x + i * d, x + j * d) +
+            corner[j * p + i] = gp_kernel_eval(&k, added + i * d, added + j * d) +
                                 (i == j ? m->noise + m->jitter : 0);
     if (gp_chol_extend(m->chol, n, cross, corner, p, work) != 0)
         return GP_ERR_NUMERIC;
-    memcpy(m->x + n * d, x, p * d * sizeof *x);
     memcpy(m->y + n, y, p * sizeof *y);
     m->n = total;
     return finish_posterior(m);
@@ -437,7 +576,12 @@ void gp_model_predict(gp_model *m, const double *c, size_t count, double *mean, 
     for (size_t start = 0; start < count; start += GP_PREDICT_BLOCK) {
         size_t b = count - start < GP_PREDICT_BLOCK ? count - start : GP_PREDICT_BLOCK;
         double *kc = m->work_v;
-        gp_kernel_cross(&k, m->x, n, c + start * d, b, kc);
+        const double *cands = c + start * d;
+        if (m->warping) {
+            warp_rows(m, cands, b, m->work_w);
+            cands = m->work_w;
+        }
+        gp_kernel_cross(&k, kernel_inputs(m), n, cands, b, kc);
         if (n > 0)
             cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)b, 1.0, kc, (int)n, m->alpha, 1,
                         0.0, mean + start, 1);
@@ -458,7 +602,16 @@ void gp_model_predict_grad(gp_model *m, const double *c, double *mean, double *v
     size_t n = m->n, d = m->d;
     gp_kernel k = kernel_of(m);
     double *kvec = m->work_v, *g = m->work_v + n, *w = m->work_v + 2 * n;
-    gp_kernel_vector(&k, m->x, n, c, kvec, g);
+    /* scratch: 2 d point gradients, then the warped point and dw/dx (4 d <= 7 (d + 2)) */
+    double *grads = m->scratch, *cw = m->scratch + 2 * d, *dwdx = cw + d;
+    for (size_t j = 0; j < d; j++) {
+        dwdx[j] = 1;
+        cw[j] = m->warping && !m->categorical[j]
+                    ? warp_value(c[j], m->warp_a[j], m->warp_b[j], &dwdx[j], NULL, NULL)
+                    : c[j];
+    }
+    const double *in = kernel_inputs(m);
+    gp_kernel_vector(&k, in, n, cw, kvec, g);
     /* weights: alpha for the mean, K^-1 k for the variance */
     memcpy(w, m->alpha, n * sizeof *w);
     double *kinv_k = w + n;
@@ -467,11 +620,10 @@ void gp_model_predict_grad(gp_model *m, const double *c, double *mean, double *v
     *mean = n > 0 ? cblas_ddot((int)n, kvec, 1, m->alpha, 1) : 0;
     double v = m->signal - (n > 0 ? cblas_ddot((int)n, kvec, 1, kinv_k, 1) : 0);
     double floor_var = GP_VAR_FLOOR * m->signal;
-    double *grads = m->scratch; /* 2 d <= 7 (d + 2) */
-    gp_kernel_grad_point(&k, m->x, n, c, g, w, 2, grads);
+    gp_kernel_grad_point(&k, in, n, cw, g, w, 2, grads);
     for (size_t j = 0; j < d; j++) {
-        dmean[j] = grads[j];
-        dvar[j] = v > floor_var ? -2 * grads[d + j] : 0;
+        dmean[j] = grads[j] * dwdx[j];
+        dvar[j] = v > floor_var ? -2 * grads[d + j] * dwdx[j] : 0;
     }
     *var = v > floor_var ? v : floor_var;
 }
