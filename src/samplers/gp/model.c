@@ -166,29 +166,32 @@ void gp_model_default_theta(const gp_model *m, int fit_noise, double fixed_noise
         theta[j] = 0; /* the identity warp */
 }
 
+/* The bounds of theta's entry j (a fitted noise's bounds for the noise entry). */
+static void entry_bounds(const gp_model *m, size_t j, double *lo, double *hi)
+{
+    size_t d = m->d;
+    if (j < d) {
+        *lo = log(GP_MIN_LENGTHSCALE);
+        *hi = log(GP_MAX_LENGTHSCALE);
+    } else if (j == d) {
+        *lo = log(GP_MIN_SIGNAL);
+        *hi = log(GP_MAX_SIGNAL);
+    } else if (j == d + 1) {
+        *lo = log(GP_MIN_NOISE);
+        *hi = log(GP_MAX_NOISE);
+    } else { /* a warp: categorical dims keep the identity */
+        *hi = m->categorical[(j - d - 2) / 2] ? 0 : GP_MAX_LOG_WARP;
+        *lo = -*hi;
+    }
+}
+
 static void theta_bounds(const gp_model *m, double *lo, double *hi, int fit_noise,
                          double fixed_noise)
 {
-    size_t d = m->d;
-    for (size_t j = 0; j < d; j++) {
-        lo[j] = log(GP_MIN_LENGTHSCALE);
-        hi[j] = log(GP_MAX_LENGTHSCALE);
-    }
-    lo[d] = log(GP_MIN_SIGNAL);
-    hi[d] = log(GP_MAX_SIGNAL);
-    if (fit_noise) {
-        lo[d + 1] = log(GP_MIN_NOISE);
-        hi[d + 1] = log(GP_MAX_NOISE);
-    } else {
-        lo[d + 1] = hi[d + 1] = log(fixed_noise);
-    }
-    for (size_t j = 0; m->warping && j < d; j++) {
-        double bound = m->categorical[j] ? 0 : GP_MAX_LOG_WARP;
-        for (size_t t = 0; t < 2; t++) {
-            lo[d + 2 + 2 * j + t] = -bound;
-            hi[d + 2 + 2 * j + t] = bound;
-        }
-    }
+    for (size_t j = 0; j < gp_model_theta_len(m); j++)
+        entry_bounds(m, j, &lo[j], &hi[j]);
+    if (!fit_noise)
+        lo[m->d + 1] = hi[m->d + 1] = log(fixed_noise);
 }
 
 int gp_model_clamp_theta(const gp_model *m, double *theta)
@@ -196,19 +199,7 @@ int gp_model_clamp_theta(const gp_model *m, double *theta)
     int bad = 0;
     for (size_t j = 0; j < gp_model_theta_len(m); j++) {
         double lo, hi;
-        if (j < m->d) {
-            lo = log(GP_MIN_LENGTHSCALE);
-            hi = log(GP_MAX_LENGTHSCALE);
-        } else if (j == m->d) {
-            lo = log(GP_MIN_SIGNAL);
-            hi = log(GP_MAX_SIGNAL);
-        } else if (j == m->d + 1) {
-            lo = log(GP_MIN_NOISE);
-            hi = log(GP_MAX_NOISE);
-        } else {
-            hi = m->categorical[(j - m->d - 2) / 2] ? 0 : GP_MAX_LOG_WARP;
-            lo = -hi;
-        }
+        entry_bounds(m, j, &lo, &hi);
         if (!isfinite(theta[j])) {
             bad = 1;
             theta[j] = 0.5 * (lo + hi);
@@ -235,15 +226,22 @@ static double warp_value(double x, double a, double b, double *dx, double *dla, 
     return 1 - qb;
 }
 
-/* Warps the numeric coordinates of `rows` points from src into dst. */
-static void warp_rows(const gp_model *m, const double *src, size_t rows, double *dst)
+/* Warps the numeric coordinates of `rows` points from src into dst; with `dla` and
+ * `dlb` (both NULL, or both rows x d), also their derivatives with respect to the warps'
+ * log a and log b (numeric coordinates only). */
+static void warp_rows(const gp_model *m, const double *src, size_t rows, double *dst,
+                      double *dla, double *dlb)
 {
     size_t d = m->d;
-    for (size_t i = 0; i < rows; i++)
-        for (size_t j = 0; j < d; j++)
-            dst[i * d + j] = m->categorical[j] ? src[i * d + j]
-                             : warp_value(src[i * d + j], m->warp_a[j], m->warp_b[j], NULL,
-                                          NULL, NULL);
+    for (size_t i = 0; i < rows; i++) {
+        for (size_t j = 0; j < d; j++) {
+            size_t t = i * d + j;
+            dst[t] = m->categorical[j]
+                         ? src[t]
+                         : warp_value(src[t], m->warp_a[j], m->warp_b[j], NULL,
+                                      dla != NULL ? &dla[t] : NULL, dlb != NULL ? &dlb[t] : NULL);
+        }
+    }
 }
 
 /* The inputs the kernel sees: the warped data, or the data itself. */
@@ -252,7 +250,9 @@ static const double *kernel_inputs(const gp_model *m)
     return m->warping ? m->u : m->x;
 }
 
-static void set_hyper(gp_model *m, const double *theta)
+/* Takes theta's values and, with warping, warps the data (and when dla and dlb are not
+ * NULL, n x d each, writes the warps' derivatives there: see warp_rows). */
+static void set_hyper(gp_model *m, const double *theta, double *dla, double *dlb)
 {
     for (size_t j = 0; j < m->d; j++) {
         m->theta[j] = theta[j];
@@ -269,7 +269,7 @@ static void set_hyper(gp_model *m, const double *theta)
             m->warp_a[j] = exp(theta[m->d + 2 + 2 * j]);
             m->warp_b[j] = exp(theta[m->d + 3 + 2 * j]);
         }
-        warp_rows(m, m->x, m->n, m->u);
+        warp_rows(m, m->x, m->n, m->u, dla, dlb);
     }
 }
 
@@ -323,7 +323,13 @@ double gp_model_neg_log_posterior(gp_model *m, const double *theta, int fit_nois
         m->work_g = g;
         m->cap_g = n * n;
     }
-    set_hyper(m, theta);
+    /* with warping and a gradient: dw/dlog a and dw/dlog b at every data coordinate */
+    double *dla = NULL, *dlb = NULL;
+    if (m->warping && grad != NULL) {
+        dla = m->work_w;
+        dlb = m->work_w + n * d;
+    }
+    set_hyper(m, theta, dla, dlb);
     gp_kernel k = kernel_of(m);
     const double *in = kernel_inputs(m);
     /* K lives in kinv's buffer, its factor (then inverse) in chol's */
@@ -341,13 +347,6 @@ double gp_model_neg_log_posterior(gp_model *m, const double *theta, int fit_nois
         size_t len = gp_model_theta_len(m);
         for (size_t j = 0; j < len; j++)
             grad[j] = 0;
-        /* with warping: dw/dlog a and dw/dlog b at every data coordinate */
-        double *dla = m->work_w, *dlb = m->warping ? m->work_w + n * d : NULL;
-        for (size_t i = 0; m->warping && i < n; i++)
-            for (size_t j = 0; j < d; j++)
-                if (!m->categorical[j])
-                    (void)warp_value(m->x[i * d + j], m->warp_a[j], m->warp_b[j], NULL,
-                                     &dla[i * d + j], &dlb[i * d + j]);
         double *gwarp = grad + d + 2;
         /* W = K^-1 - alpha alpha^T; dNLL/dtheta = 1/2 sum_ab W_ab dK_ab/dtheta */
         if (gp_chol_inverse(l, n) != 0)
@@ -515,7 +514,7 @@ int gp_model_factor(gp_model *m, const double *theta)
 {
     size_t n = m->n;
     m->factored = 0;
-    set_hyper(m, theta);
+    set_hyper(m, theta, NULL, NULL);
     gp_kernel k = kernel_of(m);
     gp_kernel_matrix(&k, kernel_inputs(m), n, m->kinv, NULL); /* K first, its inverse later */
     for (size_t a = 0; a < n; a++)
@@ -552,7 +551,7 @@ int gp_model_append(gp_model *m, const double *x, const double *y, size_t p)
     /* the new rows go in place beyond n (not counted until the extension works) */
     memcpy(m->x + n * d, x, p * d * sizeof *x);
     if (m->warping)
-        warp_rows(m, x, p, m->u + n * d);
+        warp_rows(m, x, p, m->u + n * d, NULL, NULL);
     const double *in = kernel_inputs(m), *added = in + n * d;
     gp_kernel k = kernel_of(m);
     for (size_t j = 0; j < p; j++)
@@ -578,7 +577,7 @@ void gp_model_predict(gp_model *m, const double *c, size_t count, double *mean, 
         double *kc = m->work_v;
         const double *cands = c + start * d;
         if (m->warping) {
-            warp_rows(m, cands, b, m->work_w);
+            warp_rows(m, cands, b, m->work_w, NULL, NULL);
             cands = m->work_w;
         }
         gp_kernel_cross(&k, kernel_inputs(m), n, cands, b, kc);
