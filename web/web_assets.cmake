@@ -27,7 +27,7 @@ if(HPS_WEB_CHARTS)
   add_custom_command(
     OUTPUT ${HPS_WEB_BUILD}/echarts.stamp
     COMMAND ${CMAKE_COMMAND} -DNPM=${HPS_NPM} -DSRC=${HPS_WEB_SRC} -DDST=${HPS_WEB_BUILD}
-            -DDEV=${HPS_BUILD_TESTS} -P ${HPS_WEB_SRC}/fetch.cmake
+            -DDEV=${HPS_TESTS} -P ${HPS_WEB_SRC}/fetch.cmake
     DEPENDS ${HPS_WEB_SRC}/package.json ${HPS_WEB_SRC}/package-lock.json ${HPS_WEB_SRC}/fetch.cmake
     COMMENT "Installing the charting library (npm ci)"
     VERBATIM)
