@@ -261,6 +261,25 @@ hps_status hps_storage_list_studies(const char *storage_url, char **json_out, ch
 
 /* Replaces the study's sampler; the study takes ownership of `sampler` even on error. */
 hps_status hps_study_set_sampler(hps_study *study, hps_sampler *sampler);
+
+/* Declares the study's search space up front, as a JSON array of parameters in the
+ * order trials suggest them:
+ *     [{"name": "lr", "distribution": {"type": "float", "low": 1e-4, "high": 0.1,
+ *       "log": true}}, {"name": "act", "distribution": {"type": "categorical",
+ *       "choices": ["relu", "tanh"]}}]
+ * (distributions in hps_dist_to_json's form). Trials may still suggest other
+ * parameters. When every declared parameter takes finitely many values (categorical,
+ * int, or float with a step), each configuration runs at most `repeats` times (study
+ * option, default 1) across all workers of the study: a configuration the sampler
+ * proposes whose runs are all taken moves to the nearest one with a free run, claimed
+ * atomically in storage, and ask returns HPS_DONE once every configuration has run
+ * (an enqueued configuration runs as asked). The grid sampler's grid is such a space
+ * by itself: it needs no declaration, and it skips cells an enqueued trial took.
+ * Interrupted trials give their configuration back; retried ones keep it. Two workers
+ * that both take the last free configurations at the same moment may leave one trial
+ * recorded as interrupted ("not run"). Replaces an earlier declaration of this handle;
+ * HPS_ERR_INVALID for malformed JSON or distributions, with a message naming them. */
+hps_status hps_study_declare_space(hps_study *study, const char *space_json);
 const hps_sampler *hps_study_sampler(const hps_study *study);
 /* Replaces the study's pruner; the study takes ownership of `pruner` even on error. */
 hps_status hps_study_set_pruner(hps_study *study, hps_pruner *pruner);
@@ -273,6 +292,9 @@ const hps_pruner *hps_study_pruner(const hps_study *study);
  *                       WAITING trials count; interrupted ones do not.
  *   retries             (uint, default 0) how many times a FAIL trial (or one whose
  *                       worker died) is re-queued with the same parameters.
+ *   repeats             (uint >= 1, default 1) runs of each configuration of a finite
+ *                       space (grid, or hps_study_declare_space): more than one for
+ *                       noisy objectives.
  *   heartbeat_interval  (seconds, default 0 = off) while > 0, a background thread
  *                       refreshes the heartbeat of this handle's RUNNING trials.
  *   heartbeat_grace     (seconds, default 0 = off) RUNNING trials whose heartbeat is
@@ -285,10 +307,21 @@ hps_status hps_study_set(hps_study *study, const char *option, const char *value
 hps_status hps_study_set_user_attr(hps_study *study, const char *key, const char *json);
 /* The study's user attributes as one JSON object; borrowed. */
 hps_status hps_study_user_attrs(hps_study *study, const char **json_out);
+/* Study-level system attributes: what tools built on the library record about a study
+ * (the hpsearch command keeps its run settings there), kept apart from the user's. */
+hps_status hps_study_set_system_attr(hps_study *study, const char *key, const char *json);
+hps_status hps_study_system_attrs(hps_study *study, const char **json_out);
+
+/* An identifier of this study that no other study shares, in any storage: 16 hex
+ * digits, stable while the study exists. A study deleted and created again under the
+ * same name gets another one, so files kept per study (the hpsearch command's
+ * checkpoints) never pass from one to the other. Borrowed for the handle's lifetime. */
+const char *hps_study_uid(const hps_study *study);
 
 /* Starts a trial: takes the oldest WAITING (enqueued) trial, else creates a new one.
  * Returns HPS_OK and *out, or HPS_DONE with *out = NULL when max_trials is reached or
- * the grid sampler has no cell left, or an error. Free the handle with hps_trial_free. */
+ * every configuration of a finite space has run (hps_study_errmsg then says which), or
+ * an error. Free the handle with hps_trial_free. */
 hps_status hps_study_ask(hps_study *study, hps_trial **out);
 
 /* Enqueues a WAITING trial whose parameters are fixed: `params_json` is an object
@@ -374,6 +407,15 @@ hps_status hps_trial_interrupt(hps_trial *trial, const char *reason);
 
 /* Releases the handle. A trial still RUNNING stays RUNNING in storage. */
 void hps_trial_free(hps_trial *trial);
+
+/* Which run of a configuration this trial carries out, as short text: the same for a
+ * trial and the trials that take its work over -- its retries, and in a finite space
+ * (grid, or hps_study_declare_space) the trial that re-runs an interrupted run -- and
+ * different for every other trial of the study, the repeats of one configuration
+ * included. Key per-trial state that should survive a restart by it (the hpsearch
+ * command keys checkpoint directories by it). Borrowed until the next call on the
+ * trial. */
+const char *hps_trial_run_key(hps_trial *trial);
 
 /* A read-only view of this trial as stored (after its latest change). */
 const hps_frozen *hps_trial_frozen(hps_trial *trial);

@@ -330,6 +330,8 @@ static int write_config(const cfg_config *cfg, const char *path, const char *stu
         fprintf(f, "trial_timeout: %g\n", cfg->trial_timeout);
     if (cfg->retries > 0)
         fprintf(f, "retries: %u\n", cfg->retries);
+    if (cfg->repeats > 1)
+        fprintf(f, "repeats: %u\n", cfg->repeats);
     if (cfg->log_limit_mb != CFG_DEFAULT_LOG_LIMIT_MB)
         fprintf(f, "log_limit_mb: %u\n", cfg->log_limit_mb);
     if (cfg->n_gpus > 0) {

@@ -1,4 +1,5 @@
 /* cmd_query.c -- reading studies: `hpsearch trials`, `best`, `studies`, `delete`. */
+#include "cli/checkpoints.h"
 #include "cli/cli.h"
 
 #include <getopt.h>
@@ -483,14 +484,27 @@ int cmd_delete(int argc, char **argv)
             return CLI_EXIT_FAILED;
         }
     }
-    char err[1024];
-    hps_status st = hps_study_delete(target.storage, target.study, err, sizeof err);
+    /* what the study's runs left on disk goes with it (after the study: a failure
+     * there must not leave a study whose checkpoints are gone) */
+    char err[1024], uid[32] = "";
+    char *roots = NULL;
+    hps_study *study = NULL;
+    hps_status st = hps_study_open(target.storage, target.study, HPS_OPEN_LOAD, NULL, 0, &study,
+                                   err, sizeof err);
+    if (st == HPS_OK) {
+        snprintf(uid, sizeof uid, "%s", hps_study_uid(study));
+        roots = checkpoints_roots(study);
+        hps_study_close(study);
+        st = hps_study_delete(target.storage, target.study, err, sizeof err);
+    }
     if (st != HPS_OK) {
         cli_error("delete: %s", err);
         rc = st == HPS_ERR_NOTFOUND ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
     } else {
         printf("deleted study '%s'\n", target.study);
+        checkpoints_remove(roots, uid);
     }
+    free(roots);
     cli_target_clear(&target);
     return rc;
 }

@@ -4,6 +4,7 @@
  * the time runs out; follow the trials' output; record each outcome as it happens (so
  * a crash of hpsearch loses nothing finished); stop cleanly on Ctrl-C. Re-running the
  * same command resumes the study where it stopped. */
+#include "cli/checkpoints.h"
 #include "cli/cli.h"
 #include "cli/config.h"
 #include "cli/progress.h"
@@ -346,6 +347,7 @@ static hps_status open_run_study(const cfg_config *cfg, hps_study **out)
     } numeric[] = {
         {"max_trials", (double)cfg->n_trials},
         {"retries", (double)cfg->retries},
+        {"repeats", (double)cfg->repeats},
         {"heartbeat_interval", cfg->heartbeat_interval},
         {"heartbeat_grace", cfg->heartbeat_grace},
     };
@@ -382,6 +384,8 @@ static hps_status open_run_study(const cfg_config *cfg, hps_study **out)
         cli_error("%s", err);
     if (rc == HPS_OK && (rc = hps_study_set_sampler(*out, sampler)) != HPS_OK)
         cli_error("%s: %s", cfg->path, hps_study_errmsg(*out));
+    if (rc == HPS_OK && (rc = space_declare(cfg, *out, err, sizeof err)) != HPS_OK)
+        cli_error("%s", err);
     hps_pruner *pruner = NULL;
     if (rc == HPS_OK && cfg_make_pruner(cfg->pruner, &pruner, err, sizeof err) != 0) {
         cli_error("%s:%d: pruner: %s", cfg->path, cfg->pruner != NULL ? cfg->pruner->line : 0, err);
@@ -455,6 +459,7 @@ typedef struct run_state {
     int stop_launching;   /* time, target or an error: let running trials finish */
     int exhausted;        /* the last ask found nothing to do (budget or grid); a failed
                              trial may re-queue a retry, which clears it */
+    char done_reason[256]; /* why, as the library words it */
     int interrupted;      /* a signal: end running trials now */
     int exit_code;
     size_t launched, finished, completed;
@@ -470,6 +475,8 @@ static void launch_trials(run_slot *slots, unsigned n_slots, const run_settings 
         hps_status rc = hps_study_ask(run->study, &trial);
         if (rc == HPS_DONE) {
             state->exhausted = 1;
+            snprintf(state->done_reason, sizeof state->done_reason, "%s",
+                     hps_study_errmsg(run->study));
             break;
         }
         if (rc != HPS_OK) {
@@ -648,15 +655,34 @@ int cmd_run(int argc, char **argv)
         rc = CLI_EXIT_FAILED;
         goto out;
     }
+    char checkpoint_root[4200];
+    snprintf(checkpoint_root, sizeof checkpoint_root, "%s/checkpoints/%s", log_dir,
+             hps_study_uid(study));
+    if (make_dirs(checkpoint_root) != 0) {
+        cli_error("cannot create the checkpoint directory %s: %s", checkpoint_root,
+                  strerror(errno));
+        rc = CLI_EXIT_FAILED;
+        goto out;
+    }
+    if (checkpoints_record(study, checkpoint_root) != 0) {
+        cli_error("%s: cannot record the checkpoint directory: %s", cfg->path,
+                  hps_study_errmsg(study));
+        rc = CLI_EXIT_FAILED;
+        goto out;
+    }
     if (install_signals() != 0) {
         cli_error("cannot set up signal handling: %s", strerror(errno));
         rc = CLI_EXIT_FAILED;
         goto out;
     }
     uint64_t grid = hps_sampler_grid_size(hps_study_sampler(study));
+    /* a finite space ends the study once each configuration has run `repeats` times */
+    uint64_t configurations = grid > 0 ? grid : cfg_space_finite(cfg) ? cfg_grid_size(cfg) : 0;
+    uint64_t runs = configurations > UINT64_MAX / cfg->repeats ? UINT64_MAX
+                                                               : configurations * cfg->repeats;
     uint64_t total = cfg->n_trials;
-    if (grid > 0 && (total == 0 || grid < total))
-        total = grid;
+    if (runs > 0 && (total == 0 || runs < total))
+        total = runs;
     if (total == 0 && cfg->timeout <= 0 && !cfg->has_target)
         cli_warn("no n_trials, timeout or target: trials run until you stop them (Ctrl-C)");
     unsigned n_slots = cfg->parallel > 0 ? cfg->parallel : 1;
@@ -692,7 +718,8 @@ int cmd_run(int argc, char **argv)
             goto out;
         }
     }
-    run_settings run = {.cfg = cfg, .study = study, .log_dir = log_dir, .storage_url = cfg->storage};
+    run_settings run = {.cfg = cfg, .study = study, .log_dir = log_dir,
+                        .checkpoint_root = checkpoint_root, .storage_url = cfg->storage};
     progress prog;
     progress_init(&prog, study, cfg, total, !opts.no_progress && isatty(STDERR_FILENO));
     run_state state = {0};
@@ -700,6 +727,8 @@ int cmd_run(int argc, char **argv)
     rc = run_loop(&run, n_slots, opts.quiet, &prog, &state);
     if (rc != 0)
         goto out;
+    if (state.exhausted && !state.interrupted && state.done_reason[0] != '\0')
+        fprintf(stderr, "hpsearch: nothing left to run: %s\n", state.done_reason);
     print_summary(study, cfg, &state, cli_monotonic() - started);
     if (state.interrupted)
         rc = 128 + (last_signal > 0 ? last_signal : SIGINT); /* the shell's convention */

@@ -273,6 +273,16 @@ int cfg_metric_name_ok(const char *name)
 
 /* Checks that depend on several keys; reruns after every override. Messages about the
  * parameters name their place in the file even for an override. */
+int cfg_space_finite(const cfg_config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_params; i++) {
+        const cfg_param *p = &cfg->params[i];
+        if (p->kind == CFG_FLOAT && p->step <= 0 && p->low != p->high)
+            return 0;
+    }
+    return 1;
+}
+
 int cfg_validate(cfg_ctx *ctx)
 {
     cfg_config *cfg = ctx->cfg;
@@ -302,6 +312,10 @@ int cfg_validate(cfg_ctx *ctx)
         if (rc != 0)
             return cfg_fail(ctx, ctx->sampler_line, "sampler: %s", why);
     }
+    if (cfg->repeats > 1 && !cfg_space_finite(cfg) && strcmp(cfg->sampler, "grid") != 0)
+        return cfg_fail(ctx, ctx->repeats_line, "repeats: %u runs per configuration need a finite "
+                        "space, but some parameter is a continuous range (give it a step or "
+                        "values)", cfg->repeats);
     if (!cfg_metric_name_ok(cfg->metric))
         return cfg_fail(ctx, ctx->metric_line, "metric: '%.100s' cannot be read from output lines: "
                         "a metric name is a letter or _ followed by letters, digits, _ . / -",
@@ -410,6 +424,7 @@ static cfg_config *cfg_new(void)
     cfg->direction = HPS_MINIMIZE;
     cfg->parallel = 1;
     cfg->log_limit_mb = CFG_DEFAULT_LOG_LIMIT_MB;
+    cfg->repeats = 1;
     cfg->heartbeat_interval = 5.0;
     cfg->heartbeat_grace = 60.0;
     return cfg;

@@ -91,6 +91,7 @@ typedef struct cfg_config {
     unsigned parallel;      /* concurrent trials, default 1 */
     double trial_timeout;   /* seconds per trial, 0 = none */
     unsigned retries;
+    unsigned repeats;       /* runs of each configuration of a finite space, default 1 */
     unsigned log_limit_mb;  /* a trial's log stops growing here (MiB), 0 = no limit;
                                default 1024 */
     char **gpus; size_t n_gpus;   /* e.g. ["0","1"]: slot i gets CUDA_VISIBLE_DEVICES=gpus[i % n] */
@@ -157,6 +158,11 @@ int cfg_parse_duration(const char *text, double *out);
  * with a message. */
 int cfg_make_pruner(const cfg_pruner *p, hps_pruner **out, char *err, size_t errlen);
 void cfg_pruner_free(cfg_pruner *p);
+
+/* Whether every parameter takes finitely many values as the samplers other than grid
+ * see it (categoricals, ints, floats with a step): the space has finitely many
+ * configurations, each run at most `repeats` times. */
+int cfg_space_finite(const cfg_config *cfg);
 
 /* Number of cells of the grid over all parameters (saturates at UINT64_MAX), as the grid
  * sampler will enumerate them; 0 when some parameter has no finite set of values. */

@@ -44,6 +44,7 @@ typedef struct cfg_ctx {
     int grace_line;
     int metric_line;
     int sampler_line;
+    int repeats_line;
 } cfg_ctx;
 
 /* ---- messages (config_yaml.c) ------------------------------------------------- */

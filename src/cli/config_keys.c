@@ -14,6 +14,7 @@
 
 #define CFG_MAX_PARALLEL 1024
 #define CFG_MAX_RETRIES 1000
+#define CFG_MAX_REPEATS 1000
 #define CFG_MAX_LOG_LIMIT_MB (1u << 20) /* 1 TiB */
 #define CFG_MAX_GPUS 1024u
 
@@ -323,6 +324,10 @@ static int cfg_key_uint(cfg_ctx *ctx, struct fy_node *v, int line, const char *k
     } else if (strcmp(key, "retries") == 0) {
         rc = cfg_get_int(ctx, v, line, key, 0, CFG_MAX_RETRIES, &n);
         cfg->retries = (unsigned)n;
+    } else if (strcmp(key, "repeats") == 0) {
+        ctx->repeats_line = line;
+        rc = cfg_get_int(ctx, v, line, key, 1, CFG_MAX_REPEATS, &n);
+        cfg->repeats = (unsigned)n;
     } else if (strcmp(key, "log_limit_mb") == 0) {
         rc = cfg_get_int(ctx, v, line, key, 0, CFG_MAX_LOG_LIMIT_MB, &n);
         cfg->log_limit_mb = (unsigned)n;
@@ -529,6 +534,7 @@ static const cfg_key_def cfg_keys[] = {
     {"run_cap", CFG_WANDB | CFG_SETTABLE, cfg_key_uint, "use n_trials"},
     {"parallel", CFG_BOTH | CFG_SETTABLE, cfg_key_uint, NULL},
     {"retries", CFG_BOTH | CFG_SETTABLE, cfg_key_uint, NULL},
+    {"repeats", CFG_BOTH | CFG_SETTABLE, cfg_key_uint, NULL},
     {"log_limit_mb", CFG_BOTH | CFG_SETTABLE, cfg_key_uint, NULL},
     {"timeout", CFG_BOTH | CFG_SETTABLE, cfg_key_duration, NULL},
     {"trial_timeout", CFG_BOTH | CFG_SETTABLE, cfg_key_duration, NULL},

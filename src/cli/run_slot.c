@@ -117,17 +117,6 @@ static uint64_t hash_text(const char *text)
     return h;
 }
 
-static int make_checkpoint_dir(const char *log_dir, const char *dir)
-{
-    char parent[4200];
-    snprintf(parent, sizeof parent, "%s/checkpoints", log_dir);
-    if (mkdir(parent, 0750) != 0 && errno != EEXIST)
-        return -1;
-    if (mkdir(dir, 0750) != 0 && errno != EEXIST)
-        return -1;
-    return 0;
-}
-
 int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *err,
                size_t errlen)
 {
@@ -194,12 +183,16 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
     } else if (tmpl_expand_argv(cfg->command, cfg->n_command, &ctx, &argv, &argc, err, errlen) != 0) {
         goto out;
     }
-    /* A checkpoint directory per set of parameters: a retried or re-run trial (after a
-     * crash, Ctrl-C or a dead node) finds what its predecessor saved and continues. */
-    char checkpoint_dir[4300];
-    snprintf(checkpoint_dir, sizeof checkpoint_dir, "%s/checkpoints/%016llx", run->log_dir,
-             (unsigned long long)hash_text(params_json));
-    if (make_checkpoint_dir(run->log_dir, checkpoint_dir) != 0) {
+    /* A checkpoint directory per run of a configuration in this study: the trial that
+     * takes over an interrupted or failed run (a retry; the re-run of a finite space's
+     * configuration after Ctrl-C, a crash or a dead node) finds what its predecessor
+     * saved and continues; any other trial -- of this study, of a repeat, of a study
+     * created again under the same name -- starts empty. The parameters are in the name
+     * too, so a directory never passes to another configuration. */
+    char checkpoint_dir[4400];
+    snprintf(checkpoint_dir, sizeof checkpoint_dir, "%s/%s-%016llx", run->checkpoint_root,
+             hps_trial_run_key(trial), (unsigned long long)hash_text(params_json));
+    if (mkdir(checkpoint_dir, 0750) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "cannot create %s: %s", checkpoint_dir, strerror(errno));
         goto out;
     }

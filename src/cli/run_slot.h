@@ -24,6 +24,8 @@ typedef struct run_settings {
     const cfg_config *cfg;
     hps_study *study;
     const char *log_dir;       /* absolute */
+    const char *checkpoint_root; /* absolute: this study's checkpoints, one directory per
+                                    run of a configuration (see slot_start) */
     const char *storage_url;   /* passed to trials as HPSEARCH_STORAGE */
 } run_settings;
 

@@ -21,6 +21,16 @@ void auto_decide(const auto_inputs *in, auto_decision *out)
                  (unsigned long long)in->grid_size, (unsigned long long)in->budget);
         return;
     }
+    if (in->can_grid && in->grid_size > 0 && in->budget == 0 &&
+        in->grid_size <= AUTO_GRID_WITHOUT_BUDGET) {
+        out->strategy = AUTO_GRID;
+        snprintf(out->reason, sizeof out->reason,
+                 "Every parameter takes finitely many values and no budget is set: the whole "
+                 "grid (%llu combinations) is small enough to try each combination exactly "
+                 "once, and then the study is done.",
+                 (unsigned long long)in->grid_size);
+        return;
+    }
     if (d == 0) {
         out->strategy = AUTO_SOBOL;
         snprintf(out->reason, sizeof out->reason,

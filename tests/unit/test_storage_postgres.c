@@ -281,7 +281,20 @@ static void test_schema_version_is_checked(void **state)
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT count(*) || ':' || max(version) FROM %s.hps_schema_version",
              schema);
-    assert_string_equal(sql_value(conn, sql), "1:1");
+    assert_string_equal(sql_value(conn, sql), "1:2");
+    /* A database of version 1 (before claim_position) is upgraded in place on open. */
+    char old_schema[512];
+    snprintf(old_schema, sizeof old_schema,
+             "UPDATE %s.hps_schema_version SET version = 1;"
+             " DROP FUNCTION %s.hps_claim_position; DROP INDEX %s.hps_trials_by_pos",
+             schema, schema, schema);
+    sql_ok(conn, old_schema);
+    hps_study_close(open_study(url, "versioned"));
+    assert_string_equal(sql_value(conn, sql), "1:2");
+    snprintf(old_schema, sizeof old_schema,
+             "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+             " WHERE n.nspname = '%s' AND p.proname = 'hps_claim_position'", schema);
+    assert_string_equal(sql_value(conn, old_schema), "1");
     snprintf(sql, sizeof sql, "UPDATE %s.hps_schema_version SET version = 99", schema);
     sql_ok(conn, sql);
     hps_study *study = NULL;
