@@ -9,6 +9,7 @@
 #include "cli/progress.h"
 #include "cli/run_slot.h"
 #include "cli/space.h"
+#include "runner/wandb_standin.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -692,7 +693,16 @@ int cmd_run(int argc, char **argv)
             goto out;
         }
     }
-    run_settings run = {.cfg = cfg, .study = study, .log_dir = log_dir, .storage_url = cfg->storage};
+    char standin_dir[4200], standin_err[4400];
+    const char *python_path = standin_dir;
+    if (wandb_standin_install(log_dir, standin_dir, sizeof standin_dir, standin_err,
+                              sizeof standin_err) != 0) {
+        cli_warn("trials get no stand-in for wandb (scripts importing it need wandb "
+                 "installed): %s", standin_err);
+        python_path = NULL;
+    }
+    run_settings run = {.cfg = cfg, .study = study, .log_dir = log_dir,
+                        .storage_url = cfg->storage, .python_path = python_path};
     progress prog;
     progress_init(&prog, study, cfg, total, !opts.no_progress && isatty(STDERR_FILENO));
     run_state state = {0};

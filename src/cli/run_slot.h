@@ -25,6 +25,8 @@ typedef struct run_settings {
     hps_study *study;
     const char *log_dir;       /* absolute */
     const char *storage_url;   /* passed to trials as HPSEARCH_STORAGE */
+    const char *python_path;   /* put first on the trials' PYTHONPATH (the wandb
+                                  stand-in's directory), or NULL */
 } run_settings;
 
 typedef enum slot_ending {
