@@ -115,6 +115,16 @@ static int env_add_python_path(env_list *env, const char *first)
     return rc;
 }
 
+/* Python block-buffers output into a pipe, so without this a trial's metric lines
+ * reach the pruner and the timeout only in bursts (or never, if it is killed). A
+ * setting of the user's own, even an empty one, is left alone. */
+static int env_add_unbuffered(env_list *env)
+{
+    if (getenv("PYTHONUNBUFFERED") != NULL)
+        return 0;
+    return env_add(env, "PYTHONUNBUFFERED", "1");
+}
+
 static void env_clear(env_list *env)
 {
     for (size_t i = 0; i < env->n; i++)
@@ -225,6 +235,7 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
         env_add(&env, "HPSEARCH_STUDY", cfg->study_name) != 0 ||
         env_add(&env, "HPSEARCH_STORAGE", run->storage_url) != 0 ||
         env_add(&env, "HPSEARCH_PARAMS_FILE", json_path) != 0 ||
+        env_add_unbuffered(&env) != 0 ||
         (run->python_path != NULL && env_add_python_path(&env, run->python_path) != 0) ||
         (cfg->n_gpus > 0 &&
          env_add(&env, "CUDA_VISIBLE_DEVICES", cfg->gpus[slot->index % cfg->n_gpus]) != 0)) {
