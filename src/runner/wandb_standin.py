@@ -13,7 +13,7 @@ on every trial's PYTHONPATH. What `import wandb` then gives the trial:
   prints what is logged as metric lines.
 * Otherwise this module is wandb: wandb.config holds the trial's parameters (from
   HPSEARCH_PARAMS), wandb.log and run.summary print the numbers as lines hpsearch's
-  metric reader takes (docs/config.md, "W&B sweep files"):
+  metric reader takes (docs/config.md, "Scripts that use the wandb module"):
 
       [wandb] loss=0.31 val_acc=0.91 step=3
       [wandb] summary val_acc=0.93 step=9
@@ -39,7 +39,7 @@ import types
 from collections.abc import Mapping
 
 __version__ = "0.0.0+hpsearch.standin"
-HPSEARCH_STANDIN = True
+HPSEARCH_STANDIN = True  # a script can ask: getattr(wandb, "HPSEARCH_STANDIN", False)
 
 _MARKER = b"hpsearch-wandb-standin"
 # Longest metric line printed; longer logs are split over several lines (each with the
@@ -158,21 +158,23 @@ class _Reporter:
     log with step= goes to that step, and one below the current step is dropped with
     W&B's warning."""
 
-    def __init__(self):
-        self.step = 0              # the step the next log without step= goes to
-        self.last_logged = None    # step of the last log printed
-        self.key_step = {}         # metric name -> step of its last log
-        self.key_text = {}         # metric name -> text of its last logged value
-        self.warned = set()
+    def __init__(self, warn_steps=True):
+        self.warn_steps = warn_steps  # False when a real wandb warns itself
+        self.step = 0                 # the step the next log without step= goes to
+        self.last_logged = None       # step of the last log printed
+        self.key_step = {}            # metric name -> step of its last log
+        self.key_text = {}            # metric name -> text of its last logged value
+        self.warned = set()           # names already warned about
 
     def log(self, data, step=None, commit=None):
         """Returns False when W&B would drop the data (a step below the current one)."""
         if step is not None:
             step = self._step_value(step)
             if step < self.step:
-                termwarn("Tried to log to step %d that is less than the current step %d. "
-                         "Steps must be monotonically increasing, so this data will be "
-                         "ignored." % (step, self.step))
+                if self.warn_steps:
+                    termwarn("Tried to log to step %d that is less than the current step "
+                             "%d. Steps must be monotonically increasing, so this data will "
+                             "be ignored." % (step, self.step))
                 return False
             self.step = step
             commit_now = bool(commit)
@@ -921,7 +923,7 @@ def _defer_to(spec):
     real_init = getattr(real, "init", None)
     if not callable(real_init):
         return
-    reporter = _Reporter()
+    reporter = _Reporter(warn_steps=False)
 
     def follow_init(*args, **kwargs):
         wandb_run = real_init(*args, **kwargs)
