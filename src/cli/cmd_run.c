@@ -10,6 +10,7 @@
 #include "cli/progress.h"
 #include "cli/run_slot.h"
 #include "cli/space.h"
+#include "runner/wandb_standin.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -84,6 +85,9 @@ static void run_usage(FILE *out)
           "\n"
           "Runs the study described by CONFIG.yaml (hpsearch format or a W&B sweep file).\n"
           "Re-running the same command resumes the study.\n"
+          "Trials get their parameters through the command, HPSEARCH_PARAMS and a JSON file,\n"
+          "and PYTHONUNBUFFERED=1; a script using the wandb module (init, config, log,\n"
+          "summary) needs no W&B server (docs/config.md, \"What every trial gets\").\n"
           "\n"
           "  -j, --parallel N        trials at once (config: parallel)\n"
           "  -n, --trials N          total trials the study may hold (config: n_trials)\n"
@@ -718,8 +722,17 @@ int cmd_run(int argc, char **argv)
             goto out;
         }
     }
+    char standin_dir[4200], standin_err[4400];
+    const char *python_path = standin_dir;
+    if (wandb_standin_install(log_dir, standin_dir, sizeof standin_dir, standin_err,
+                              sizeof standin_err) != 0) {
+        cli_warn("trials get no stand-in for wandb (scripts importing it need wandb "
+                 "installed): %s", standin_err);
+        python_path = NULL;
+    }
     run_settings run = {.cfg = cfg, .study = study, .log_dir = log_dir,
-                        .checkpoint_root = checkpoint_root, .storage_url = cfg->storage};
+                        .checkpoint_root = checkpoint_root, .storage_url = cfg->storage,
+                        .python_path = python_path};
     progress prog;
     progress_init(&prog, study, cfg, total, !opts.no_progress && isatty(STDERR_FILENO));
     run_state state = {0};

@@ -83,7 +83,7 @@ static void describe_params(const tmpl_param *params, size_t n, char *buf, size_
 
 /* Builds "NAME=value" strings for the trial's environment. */
 typedef struct env_list {
-    char *items[10];
+    char *items[16];
     size_t n;
 } env_list;
 
@@ -97,6 +97,32 @@ static int env_add(env_list *env, const char *name, const char *value)
     env->items[env->n++] = item;
     env->items[env->n] = NULL;
     return 0;
+}
+
+/* The trial's PYTHONPATH: `first`, then the user's own entries, if any. */
+static int env_add_python_path(env_list *env, const char *first)
+{
+    const char *user = getenv("PYTHONPATH");
+    if (user == NULL || user[0] == '\0')
+        return env_add(env, "PYTHONPATH", first);
+    size_t len = strlen(first) + strlen(user) + 2;
+    char *value = malloc(len);
+    if (value == NULL)
+        return -1;
+    snprintf(value, len, "%s:%s", first, user);
+    int rc = env_add(env, "PYTHONPATH", value);
+    free(value);
+    return rc;
+}
+
+/* Python block-buffers output into a pipe, so without this a trial's metric lines
+ * reach the pruner and the timeout only in bursts (or never, if it is killed). A
+ * setting of the user's own, even an empty one, is left alone. */
+static int env_add_unbuffered(env_list *env)
+{
+    if (getenv("PYTHONUNBUFFERED") != NULL)
+        return 0;
+    return env_add(env, "PYTHONUNBUFFERED", "1");
 }
 
 static void env_clear(env_list *env)
@@ -202,6 +228,8 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
         env_add(&env, "HPSEARCH_STUDY", cfg->study_name) != 0 ||
         env_add(&env, "HPSEARCH_STORAGE", run->storage_url) != 0 ||
         env_add(&env, "HPSEARCH_PARAMS_FILE", json_path) != 0 ||
+        env_add_unbuffered(&env) != 0 ||
+        (run->python_path != NULL && env_add_python_path(&env, run->python_path) != 0) ||
         (cfg->n_gpus > 0 &&
          env_add(&env, "CUDA_VISIBLE_DEVICES", cfg->gpus[slot->index % cfg->n_gpus]) != 0)) {
         snprintf(err, errlen, "out of memory");

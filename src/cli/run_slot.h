@@ -27,6 +27,8 @@ typedef struct run_settings {
     const char *checkpoint_root; /* absolute: this study's checkpoints, one directory per
                                     run of a configuration (see slot_start) */
     const char *storage_url;   /* passed to trials as HPSEARCH_STORAGE */
+    const char *python_path;   /* put first on the trials' PYTHONPATH (the wandb
+                                  stand-in's directory), or NULL */
 } run_settings;
 
 typedef enum slot_ending {
