@@ -7,6 +7,7 @@
 #include "cli/checkpoints.h"
 #include "cli/cli.h"
 #include "cli/config.h"
+#include "cli/identity.h"
 #include "cli/progress.h"
 #include "cli/run_slot.h"
 #include "cli/space.h"
@@ -75,6 +76,7 @@ static void drain_signal_pipe(void)
 
 typedef struct run_options {
     const char *config_path;
+    int allow_changes;
     int quiet;
     int no_progress;
 } run_options;
@@ -101,6 +103,8 @@ static void run_usage(FILE *out)
           "      --seed N            sampler seed\n"
           "      --heartbeat-grace T fail RUNNING trials silent for T seconds (default 60)\n"
           "      --set KEY=VALUE     override any config key\n"
+          "      --allow-changes     continue a study whose metric or search space the config\n"
+          "                          changed (the change is recorded in the study)\n"
           "  -q, --quiet             no line per finished trial\n"
           "      --no-progress       no live progress line\n",
           out);
@@ -134,6 +138,7 @@ static int parse_run_args(int argc, char **argv, run_options *opts, cfg_config *
         {"set", required_argument, NULL, 9},
         {"heartbeat-grace", required_argument, NULL, 10},
         {"no-progress", no_argument, NULL, 11},
+        {"allow-changes", no_argument, NULL, 12},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -169,6 +174,9 @@ static int parse_run_args(int argc, char **argv, run_options *opts, cfg_config *
             break;
         case 11:
             opts->no_progress = 1;
+            break;
+        case 12:
+            opts->allow_changes = 1;
             break;
         case 'q':
             opts->quiet = 1;
@@ -334,15 +342,35 @@ static void fit_pruner_to_fidelity(const cfg_config *cfg, hps_pruner *pruner)
     }
 }
 
-static hps_status open_run_study(const cfg_config *cfg, hps_study **out)
+/* Opens the config's study, creating it if needed; an existing one must be the same
+ * study (identity.h). Returns 0 or an exit code after printing the error. */
+static int open_run_study(const cfg_config *cfg, int allow_changes, hps_study **out)
 {
     char err[1024];
     hps_direction dir = cfg->direction;
-    hps_status rc = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_CREATE | HPS_OPEN_LOAD,
-                                   &dir, 1, out, err, sizeof err);
+    hps_status rc = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_LOAD, NULL, 0, out,
+                                   err, sizeof err);
+    if (rc == HPS_OK) {
+        int bad = identity_check_direction(*out, cfg);
+        if (bad == 0)
+            bad = identity_check(*out, cfg, allow_changes);
+        if (bad != 0) {
+            hps_study_close(*out);
+            *out = NULL;
+            return bad;
+        }
+    } else if (rc == HPS_ERR_NOTFOUND) {
+        rc = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir,
+                            1, out, err, sizeof err);
+        if (rc == HPS_OK && identity_check(*out, cfg, allow_changes) != 0)
+            rc = HPS_ERR_STORAGE;
+    }
     if (rc != HPS_OK) {
-        cli_error("%s: study '%s': %s", cfg->path, cfg->study_name, err);
-        return rc;
+        if (*out == NULL)
+            cli_error("%s: study '%s': %s", cfg->path, cfg->study_name, err);
+        hps_study_close(*out);
+        *out = NULL;
+        return rc == HPS_ERR_NOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
     }
     char text[64];
     struct {
@@ -403,8 +431,9 @@ static hps_status open_run_study(const cfg_config *cfg, hps_study **out)
     if (rc != HPS_OK) {
         hps_study_close(*out);
         *out = NULL;
+        return CLI_EXIT_USAGE;
     }
-    return rc;
+    return 0;
 }
 
 /* ---- reporting ---------------------------------------------------------------------- */
@@ -645,10 +674,9 @@ int cmd_run(int argc, char **argv)
         rc = CLI_EXIT_USAGE;
         goto out;
     }
-    if (open_run_study(cfg, &study) != HPS_OK) {
-        rc = CLI_EXIT_USAGE;
+    rc = open_run_study(cfg, opts.allow_changes, &study);
+    if (rc != 0)
         goto out;
-    }
     char log_dir[4096];
     if (cfg->log_dir != NULL)
         snprintf(log_dir, sizeof log_dir, "%s", cfg->log_dir);
