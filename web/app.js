@@ -760,7 +760,17 @@
   layout.appendChild(nav);
   layout.appendChild(main);
   meta.textContent = "live dashboard · hpsearch " + (boot.version || "");
-  var current = null, lastGenerated = null, table = null, refreshing = false;
+  var current = null, lastDrawn = null, table = null, refreshing = false;
+
+  /* What a view draws: all of it but when and how fast the server read it, which change
+   * with every snapshot. Redrawing only when this changes keeps an unchanged study's
+   * page still (no flicker, the table and charts stay as they are). */
+  function viewSignature(view) {
+    return JSON.stringify(view, function (key, value) {
+      var top = this === view;
+      return top && (key === "generated" || key === "load_seconds") ? undefined : value;
+    });
+  }
   var refresh = Math.max(2, boot.refresh || 5) * 1000;
 
   function selected() {
@@ -787,7 +797,7 @@
 
   function showStudy(name) {
     current = name;
-    lastGenerated = null;
+    lastDrawn = null;
     Array.prototype.forEach.call(nav.querySelectorAll("a"), function (a) {
       a.className = a.getAttribute("href") === "#study=" + encodeURIComponent(name) ? "active" : "";
     });
@@ -797,7 +807,7 @@
     var source = apiSource(name);
     return source.view().then(function (view) {
       if (current !== name) return;
-      lastGenerated = view.generated;
+      lastDrawn = viewSignature(view);
       table = null;
       var p = renderView(view, source, main, null);
       table = p ? { source: source } : null;
@@ -812,8 +822,9 @@
     refreshing = true;
     var name = current;
     apiSource(name).view().then(function (view) {
-      if (current !== name || view.generated === lastGenerated) return;
-      lastGenerated = view.generated;
+      var signature = viewSignature(view);
+      if (current !== name || signature === lastDrawn) return;
+      lastDrawn = signature;
       /* Redraw with the new data, keeping the scroll position. */
       var y = window.scrollY;
       var p = renderView(view, apiSource(name), main, null);
