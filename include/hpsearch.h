@@ -253,9 +253,13 @@ hps_direction hps_study_direction(const hps_study *study, size_t index);
 /* Deletes a study and all its trials. HPS_ERR_NOTFOUND if it does not exist. */
 hps_status hps_study_delete(const char *storage_url, const char *name, char *errbuf, size_t errlen);
 
-/* Names of all studies in a storage, as a JSON array of objects
- * {"name", "directions", "n_trials", "n_complete", "best_value", "created"}; free with
- * hps_free. */
+/* All studies of a storage, as a JSON array of objects, one per study in creation order:
+ *   {"name": text, "directions": ["minimize"|"maximize", ...], "created": Unix time,
+ *    "n_trials", "n_complete", "n_running", "n_pruned", "n_fail", "n_waiting": counts
+ *    by state (n_trials is their sum), "best_value": the best trial's first value
+ *    (hps_study_best_trial), or null with several objectives, without a COMPLETE
+ *    trial, or when it is infinite (JSON has no infinity)}.
+ * Free with hps_free. */
 hps_status hps_storage_list_studies(const char *storage_url, char **json_out, char *errbuf,
                                     size_t errlen);
 

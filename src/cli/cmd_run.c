@@ -102,7 +102,7 @@ static void run_usage(FILE *out)
           "      --sampler NAME      auto (default), tpe, gp, cmaes, random, grid or sobol\n"
           "      --seed N            sampler seed\n"
           "      --heartbeat-grace T fail RUNNING trials silent for T seconds (default 60)\n"
-          "      --set KEY=VALUE     override any config key\n"
+          "      --set KEY=VALUE     override a setting of the file (an unknown KEY lists them)\n"
           "      --allow-changes     continue a study whose metric or search space the config\n"
           "                          changed (the change is recorded in the study)\n"
           "  -q, --quiet             no line per finished trial\n"

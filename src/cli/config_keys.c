@@ -570,6 +570,25 @@ const cfg_key_def *cfg_find_key(const char *text, size_t len)
     return NULL;
 }
 
+void cfg_list_keys(unsigned flags, char *buf, size_t size)
+{
+    size_t used = 0;
+    if (size == 0)
+        return;
+    buf[0] = '\0';
+    for (size_t k = 0; k < sizeof cfg_keys / sizeof cfg_keys[0]; k++) {
+        if ((cfg_keys[k].flags & flags) != flags)
+            continue;
+        int n = snprintf(buf + used, size - used, "%s%s", used > 0 ? ", " : "", cfg_keys[k].key);
+        if (n < 0 || (size_t)n >= size - used) {
+            if (size >= 4)
+                memcpy(buf + size - 4, "...", 4);
+            return;
+        }
+        used += (size_t)n;
+    }
+}
+
 /* Edit distance of two short keys, for "did you mean" hints. */
 static size_t cfg_edit_distance(const char *a, size_t la, const char *b)
 {

@@ -883,7 +883,8 @@ static void test_set_overrides(void **state)
         {"n_trials", "", "n_trials: needs a value"},
         {"n_trials", "[1", "YAML syntax error"},
         {"parameters", "{}", "parameters: not a setting that can be overridden"},
-        {"bogus", "1", "bogus: not a setting that can be overridden"},
+        {"bogus", "1", "bogus: not a setting that can be overridden (these can: study, name, "
+                       "storage, "},
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         err[0] = '\0';

@@ -655,17 +655,30 @@ static void test_delete_and_list(void **state)
     if (!b->shared)
         skip();
     hps_study *study = open_study(b, "to-delete", HPS_MINIMIZE);
-    hps_trial *t;
+    /* one trial in each state the listing counts: COMPLETE, PRUNED, FAIL, RUNNING */
+    hps_trial *t, *running;
     ASSERT_OK(hps_study_ask(study, &t));
     ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 2.5));
     hps_trial_free(t);
-    hps_study_close(study);
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_report(t, 0, 1.0));
+    ASSERT_OK(hps_trial_tell(t, HPS_PRUNED, 1.0));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_fail(t, "exit status 1"));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_ask(study, &running));
     char *json = NULL;
     char err[256];
     ASSERT_OK(hps_storage_list_studies(b->url, &json, err, sizeof err));
     assert_non_null(strstr(json, "\"name\": \"to-delete\""));
+    assert_non_null(strstr(json, "\"n_trials\": 4, \"n_complete\": 1, \"n_running\": 1, "
+                                 "\"n_pruned\": 1, \"n_fail\": 1, \"n_waiting\": 0"));
+    /* the pruned trial's 1.0 is below 2.5 but only COMPLETE trials are best */
     assert_non_null(strstr(json, "\"best_value\": 2.5"));
     hps_free(json);
+    hps_trial_free(running);
+    hps_study_close(study);
     ASSERT_OK(hps_study_delete(b->url, "to-delete", err, sizeof err));
     assert_int_equal(hps_study_delete(b->url, "to-delete", err, sizeof err), HPS_ERR_NOTFOUND);
     ASSERT_OK(hps_storage_list_studies(b->url, &json, err, sizeof err));
