@@ -59,6 +59,51 @@ expect_eq "best skips NaN" 0.7 "$(value_of metric.db s_nan_best)"
 expect_eq "summary last with a NaN last: exit 1" 1 "$(summary_run s_nan_last maximize last 0.5,0.7,nan)"
 expect_contains "a NaN last value fails the trial" "metric 'val_acc' is NaN" "$(cat s_nan_last.out)"
 
+# `hpsearch narrow` writes the metric's regex and summary (and the run settings below)
+# back, in both formats, so a narrowed study reads its trials the same way
+write_config nar.yaml <<EOF2
+study: nar
+storage: sqlite:metric.db
+direction: maximize
+metric: {name: val_acc, regex: 'Val Acc: ([0-9.]+|nan)', summary: best}
+max_failures: 7
+trial_timeout: 600
+timeout_state: pruned
+n_trials: 4
+command: $PY val_acc.py 0.80,0.93,0.88 {x}
+parameters:
+  x: {low: 0.0, high: 1.0}
+EOF2
+write_config nar_wandb.yaml <<EOF2
+name: nar_wandb
+storage: sqlite:metric.db
+method: random
+metric: {name: val_acc, goal: maximize, regex: 'Val Acc: ([0-9.]+|nan)', summary: max}
+max_failures: 0
+run_cap: 4
+command: [$PY, val_acc.py, "0.80,0.93,0.88", "\${args}"]
+parameters:
+  x: {min: 0.0, max: 1.0}
+EOF2
+for f in nar nar_wandb; do
+    "$HPSEARCH" run $f.yaml --no-progress -q > /dev/null 2>&1
+    expect_eq "$f: runs" 0 $?
+    "$HPSEARCH" narrow $f.yaml --top 2 > /dev/null 2>&1
+    expect_eq "$f: narrow" 0 $?
+    written=$(cat $f-narrow.yaml)
+    expect_contains "$f: narrow keeps the regex" 'regex: "Val Acc: ([0-9.]+|nan)"' "$written"
+    "$HPSEARCH" run $f-narrow.yaml --no-progress -q -n 1 > /dev/null 2>&1
+    expect_eq "$f: the narrowed config runs" 0 $?
+    expect_eq "$f: and reads the value the same way" 0.93 \
+        "$(value_of metric.db $f-narrow | tail -n 1)"
+done
+written=$(cat nar-narrow.yaml)
+expect_contains "narrow keeps summary" "summary: best" "$written"
+expect_contains "narrow keeps max_failures" "max_failures: 7" "$written"
+expect_contains "narrow keeps timeout_state" "timeout_state: pruned" "$written"
+expect_contains "narrow keeps a W&B summary" "summary: max" "$(cat nar_wandb-narrow.yaml)"
+expect_contains "narrow keeps max_failures: 0" "max_failures: 0" "$(cat nar_wandb-narrow.yaml)"
+
 # a regex whose group does not hold a number says so
 echo "print('Val Acc: 93%', flush=True)" > pct.py
 write_config pct.yaml <<EOF2
