@@ -257,6 +257,18 @@ static int metric_regex_compile(const char *pattern, regex_t *re, char *err, siz
                    METRIC_MAX_REGEX);
         return -1;
     }
+    /* Python's \d reads as a literal 'd' in glibc's POSIX regex: the pattern would never
+     * match a digit, and every trial would fail without saying why. */
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (pattern[i] != '\\')
+            continue;
+        if (pattern[i + 1] == 'd' || pattern[i + 1] == 'D') {
+            metric_say(err, errlen, "\\%c is not part of POSIX regular expressions: write %s",
+                       pattern[i + 1], pattern[i + 1] == 'd' ? "[0-9]" : "[^0-9]");
+            return -1;
+        }
+        i++; /* the escaped character, which may be a backslash itself */
+    }
     int rc = regcomp(re, pattern, REG_EXTENDED);
     if (rc != 0) {
         char why[256];

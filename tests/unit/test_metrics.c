@@ -303,6 +303,12 @@ static void test_regex_check(void **state)
     assert_non_null(strstr(why, "Unmatched ( or \\("));
     assert_int_equal(metric_regex_check("a{2,1}(x)", why, sizeof why), -1);
     assert_non_null(strstr(why, "not a valid regular expression"));
+    /* Python's \d is not POSIX: glibc would read it as a literal 'd' and never match. */
+    assert_int_equal(metric_regex_check("Val Acc: (\\d+\\.\\d+)", why, sizeof why), -1);
+    assert_non_null(strstr(why, "\\d is not part of POSIX regular expressions: write [0-9]"));
+    assert_int_equal(metric_regex_check("x=(\\D)", why, sizeof why), -1);
+    assert_non_null(strstr(why, "write [^0-9]"));
+    assert_int_equal(metric_regex_check("dir\\\\d=([0-9]+)", why, sizeof why), 0); /* "\\d" */
     assert_int_equal(metric_regex_check("", why, sizeof why), -1);
     assert_non_null(strstr(why, "empty"));
     assert_int_equal(metric_regex_check(NULL, why, sizeof why), -1);
