@@ -59,6 +59,48 @@ expect_eq "best skips NaN" 0.7 "$(value_of metric.db s_nan_best)"
 expect_eq "summary last with a NaN last: exit 1" 1 "$(summary_run s_nan_last maximize last 0.5,0.7,nan)"
 expect_contains "a NaN last value fails the trial" "metric 'val_acc' is NaN" "$(cat s_nan_last.out)"
 
+# A real script in that shape: scikit-learn's digits, trained epoch by epoch, printing
+# what tutorials print. The result is its best validation accuracy, and it is one of
+# the values it printed.
+cat > digits.py <<'EOF'
+import sys
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.linear_model import SGDClassifier
+from sklearn.model_selection import train_test_split
+
+alpha = float(sys.argv[1])
+X, y = load_digits(return_X_y=True)
+X = X / 16.0
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
+X_train, X_val, y_train, y_val = train_test_split(X_train, y_train, test_size=0.2, random_state=0)
+model = SGDClassifier(alpha=alpha, random_state=0)
+for epoch in range(1, 6):
+    model.partial_fit(X_train, y_train, classes=np.arange(10))
+    print(f"Epoch {epoch}/5 - Train Acc: {model.score(X_train, y_train):.4f} - "
+          f"Val Acc: {model.score(X_val, y_val):.4f}", flush=True)
+print(f"Test Acc: {model.score(X_test, y_test):.4f}", flush=True)
+EOF
+write_config digits.yaml <<EOF2
+study: digits
+storage: sqlite:digits.db
+direction: maximize
+metric: {name: val_acc, regex: 'Val Acc: ([0-9.]+)', summary: best}
+sampler: grid
+command: $PY digits.py {alpha}
+parameters:
+  alpha: {values: [0.0001, 0.1]}
+EOF2
+"$HPSEARCH" run digits.yaml --no-progress > digits.out 2>&1
+expect_eq "a real scikit-learn script runs unchanged: exit 0" 0 $?
+expect_eq "both trials COMPLETE" "2|2" "$(states_of digits.db digits | paste -sd'|')"
+expect_eq "each result is the best of its five Val Acc values" "1|5
+1|5" "$(sql digits.db "SELECT MAX(i.value) = v.value, COUNT(*) FROM trials t
+                       JOIN trial_values v USING (trial_id) JOIN trial_intermediate i
+                       USING (trial_id) GROUP BY t.trial_id ORDER BY t.number")"
+"$PY" -c "import sys; v = float(sys.argv[1]); sys.exit(0 if 0.5 < v <= 1 else 1)" \
+    "$(value_of digits.db digits | head -n 1)" && ok "a real accuracy" || fail "accuracy $(value_of digits.db digits)"
+
 # `hpsearch narrow` writes the metric's regex and summary (and the run settings below)
 # back, in both formats, so a narrowed study reads its trials the same way
 write_config nar.yaml <<EOF2
