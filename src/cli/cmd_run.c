@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/config.h"
 #include "cli/progress.h"
+#include "cli/run_failures.h"
 #include "cli/run_slot.h"
 #include "cli/space.h"
 
@@ -465,102 +466,8 @@ typedef struct run_state {
     int interrupted;      /* a signal: end running trials now */
     int exit_code;
     size_t launched, finished, completed;
-    /* max_failures: the trials of this run that failed by their own fault (not
-     * interrupted) and that worked (COMPLETE or PRUNED), and how the failures went */
-    size_t failed, worked;
-    char first_failure[600];  /* kind of the first failure ("exit status 1") */
-    int failures_differ;      /* a later failure was of another kind */
-    int stopped_by_failures;
+    run_failures failures; /* max_failures */
 } run_state;
-
-/* "hpsearch delete NAME --storage URL --yes": how to start a study over (quoted for the
- * shell when the name needs it). */
-static void start_over_command(const cfg_config *cfg, char *buf, size_t size)
-{
-    char shown[512], name[600];
-    size_t k = 0;
-    int plain = cfg->study_name[0] != '\0';
-    for (const char *c = cfg->study_name; *c != '\0'; c++)
-        plain &= strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-+", *c) != NULL;
-    if (plain) {
-        snprintf(name, sizeof name, "%s", cfg->study_name);
-    } else {
-        name[k++] = '\'';
-        for (const char *c = cfg->study_name; *c != '\0' && k + 6 < sizeof name; c++) {
-            if (*c == '\'') {
-                memcpy(name + k, "'\\''", 4);
-                k += 4;
-            } else {
-                name[k++] = *c;
-            }
-        }
-        name[k++] = '\'';
-        name[k] = '\0';
-    }
-    snprintf(buf, size, "hpsearch delete %s --storage %s --yes", name,
-             cli_shown_url(cfg->storage, shown, sizeof shown));
-}
-
-/* Where a run stands when it explains failures: the ways forward differ. */
-typedef enum failure_moment {
-    FAILURES_STOPPED_RUN,  /* max_failures ended this run */
-    FAILURES_BEFORE_RUN,   /* a re-run of a study whose trials all failed */
-    FAILURES_FILL_BUDGET   /* nothing left to run */
-} failure_moment;
-
-/* The ways forward after failures, as indented lines under a message. */
-static void print_ways_forward(const cfg_config *cfg, failure_moment moment)
-{
-    char start_over[1200];
-    start_over_command(cfg, start_over, sizeof start_over);
-    switch (moment) {
-    case FAILURES_STOPPED_RUN:
-        fprintf(stderr, "  go on: fix the cause, then run the same command again (failed trials "
-                "are kept and count against n_trials)\n");
-        break;
-    case FAILURES_BEFORE_RUN:
-        fprintf(stderr, "  go on: this run tries again; failed trials are kept and count against "
-                "n_trials (-n N adds trials)\n");
-        break;
-    case FAILURES_FILL_BUDGET:
-        fprintf(stderr, "  add trials: raise n_trials (-n N)\n");
-        break;
-    }
-    fprintf(stderr, "  start over: %s, or a new study name (--study NAME)\n", start_over);
-}
-
-/* Counts a finished trial for max_failures; stops launching when the run's first
- * max_failures trials all failed, as W&B agents do, saying why and how to go on. */
-static void check_failures(const cfg_config *cfg, const slot_outcome *o, run_state *state,
-                           progress *prog)
-{
-    if (o->state == HPS_COMPLETE || o->state == HPS_PRUNED)
-        state->worked++;
-    if (o->state != HPS_FAIL || o->interrupted || o->record_error)
-        return;
-    if (state->failed++ == 0)
-        snprintf(state->first_failure, sizeof state->first_failure, "%s", o->kind);
-    else if (strcmp(state->first_failure, o->kind) != 0)
-        state->failures_differ = 1;
-    if (cfg->max_failures == 0 || state->worked > 0 || state->failed < cfg->max_failures ||
-        state->stopped_by_failures)
-        return;
-    state->stopped_by_failures = 1;
-    state->stop_launching = 1;
-    if (state->exit_code == 0)
-        state->exit_code = CLI_EXIT_FAILED;
-    progress_clear(prog);
-    if (state->failures_differ)
-        fprintf(stderr, "hpsearch: stopping: the first %zu trials of this run all failed, in "
-                "different ways; the last: %s\n", state->failed, o->reason);
-    else
-        fprintf(stderr, "hpsearch: stopping: the first %zu trials of this run all failed the same "
-                "way: %s\n  last: trial %lld: %s\n", state->failed, state->first_failure,
-                (long long)o->number, o->reason);
-    fprintf(stderr, "  log: %s\n", o->log_path);
-    print_ways_forward(cfg, FAILURES_STOPPED_RUN);
-    fprintf(stderr, "  max_failures: 0 (or --max-failures 0) turns this check off\n");
-}
 
 static void launch_trials(run_slot *slots, unsigned n_slots, const run_settings *run,
                           run_state *state)
@@ -693,7 +600,11 @@ static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progre
             progress_trial_done(prog, &outcome);
             if (!quiet && !(state->interrupted && outcome.interrupted))
                 print_outcome(cfg, &outcome, prog);
-            check_failures(cfg, &outcome, state, prog);
+            if (run_failures_count(&state->failures, cfg, &outcome, prog)) {
+                state->stop_launching = 1;
+                if (state->exit_code == 0)
+                    state->exit_code = CLI_EXIT_FAILED;
+            }
             if (target_reached(cfg, &outcome) && !state->stop_launching) {
                 state->stop_launching = 1;
                 progress_clear(prog);
@@ -705,64 +616,6 @@ static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progre
     progress_clear(prog);
     free(slots);
     return 0;
-}
-
-/* The first line of the stored fail_reason of trial t, or "". */
-static void first_line_of_reason(const hps_frozen *t, char *buf, size_t size)
-{
-    buf[0] = '\0';
-    json_t *attrs = json_loads(hps_frozen_system_attrs(t), 0, NULL);
-    const char *reason = json_string_value(json_object_get(attrs, "fail_reason"));
-    if (reason != NULL)
-        snprintf(buf, size, "%.*s", (int)strcspn(reason, "\n"), reason);
-    json_decref(attrs);
-}
-
-/* A study that holds failed trials and none that worked: before running more of them,
- * say what the last one died of and the ways forward. */
-static void explain_failed_study(hps_study *study, const cfg_config *cfg, const size_t counts[5],
-                                 const char *log_dir)
-{
-    if (counts[HPS_FAIL] == 0 || counts[HPS_COMPLETE] > 0 || counts[HPS_PRUNED] > 0)
-        return;
-    const hps_frozen *last = NULL;
-    size_t n = 0;
-    if (hps_study_n_trials(study, &n) != HPS_OK)
-        return;
-    for (size_t i = n; i-- > 0 && last == NULL;) {
-        const hps_frozen *t;
-        if (hps_study_trial(study, (int64_t)i, &t) == HPS_OK && hps_frozen_state(t) == HPS_FAIL)
-            last = t;
-    }
-    if (last == NULL)
-        return;
-    char reason[400];
-    first_line_of_reason(last, reason, sizeof reason);
-    fprintf(stderr,
-            "hpsearch: study '%s' has %zu failed trial%s and none completed; the last (trial %lld) "
-            "failed with: %s\n  log: %s/trial-%05lld.log\n",
-            cfg->study_name, counts[HPS_FAIL], counts[HPS_FAIL] == 1 ? "" : "s",
-            (long long)hps_frozen_number(last), reason[0] != '\0' ? reason : "(no reason kept)",
-            log_dir, (long long)hps_frozen_number(last));
-    print_ways_forward(cfg, FAILURES_BEFORE_RUN);
-}
-
-/* A run that started nothing in a study where nothing worked: the budget or the space is
- * used up by failures; say so instead of ending in silence. */
-static void explain_nothing_ran(hps_study *study, const cfg_config *cfg, const run_state *state)
-{
-    size_t counts[5] = {0};
-    if (state->launched > 0 || !state->exhausted || state->interrupted ||
-        hps_study_count_states(study, counts) != HPS_OK || counts[HPS_COMPLETE] > 0)
-        return;
-    size_t total = counts[0] + counts[1] + counts[2] + counts[3] + counts[4];
-    if (cfg->n_trials > 0 && total >= cfg->n_trials)
-        fprintf(stderr, "hpsearch: nothing was run: the study already holds its n_trials (%llu) "
-                "trials and none completed\n", (unsigned long long)cfg->n_trials);
-    else
-        fprintf(stderr, "hpsearch: nothing was run: every configuration of the space has been "
-                "tried and none completed\n");
-    print_ways_forward(cfg, FAILURES_FILL_BUDGET);
 }
 
 static void print_summary(hps_study *study, const cfg_config *cfg, const run_state *state,
@@ -841,7 +694,7 @@ int cmd_run(int argc, char **argv)
     size_t already = counts[HPS_COMPLETE] + counts[HPS_PRUNED] + counts[HPS_FAIL];
     if (already > 0)
         fprintf(stderr, "hpsearch: resuming: %zu trials already finished\n", already);
-    explain_failed_study(study, cfg, counts, log_dir);
+    run_failures_explain_study(study, cfg, counts, log_dir);
 
     const hps_frozen *best_so_far;
     if (cfg->has_target && hps_study_best_trial(study, &best_so_far) == HPS_OK) {
@@ -862,7 +715,8 @@ int cmd_run(int argc, char **argv)
     rc = run_loop(&run, n_slots, opts.quiet, &prog, &state);
     if (rc != 0)
         goto out;
-    explain_nothing_ran(study, cfg, &state);
+    if (state.launched == 0 && state.exhausted && !state.interrupted)
+        run_failures_explain_idle(study, cfg);
     print_summary(study, cfg, &state, cli_monotonic() - started);
     if (state.interrupted)
         rc = 128 + (last_signal > 0 ? last_signal : SIGINT); /* the shell's convention */

@@ -203,6 +203,10 @@ expect_contains "the re-run says how to start over" "hpsearch delete broken --st
 expect_contains "--max-failures applies" "the first 2 trials of this run all failed" "$out"
 expect_eq "two more trials" "7" "$(sql fail.db 'SELECT COUNT(*) FROM trials')"
 
+"$HPSEARCH" run broken.yaml --no-progress --study "it's mine" --max-failures 1 > quoted.out 2>&1
+expect_contains "a study name is quoted for the shell" "hpsearch delete 'it'\\''s mine' --storage" \
+    "$(cat quoted.out)"
+
 # a budget used up by failures: nothing runs, and the run says why and what to do
 write_config small.yaml <<EOF2
 study: small
