@@ -283,6 +283,18 @@ static void write_param(FILE *f, const cfg_param *p, int wandb)
     }
 }
 
+/* metric.regex and metric.summary as lines of a metric mapping, when given. */
+static void write_metric_reading(FILE *f, const cfg_config *cfg)
+{
+    if (cfg->metric_regex != NULL) {
+        fprintf(f, "  regex: ");
+        yaml_string(f, cfg->metric_regex);
+        fprintf(f, "\n");
+    }
+    if (cfg->metric_summary != CFG_SUMMARY_LAST)
+        fprintf(f, "  summary: %s\n", cfg_summary_names[cfg->metric_summary]);
+}
+
 static int write_config(const cfg_config *cfg, const char *path, const char *study,
                         const char *from_study, size_t k)
 {
@@ -304,6 +316,7 @@ static int write_config(const cfg_config *cfg, const char *path, const char *stu
                 : strcmp(cfg->sampler, "random") == 0 ? "random" : "bayes");
         yaml_string(f, cfg->metric);
         fprintf(f, "\n  goal: %s\n", cfg->direction == HPS_MAXIMIZE ? "maximize" : "minimize");
+        write_metric_reading(f, cfg);
         if (cfg->program != NULL) {
             fprintf(f, "program: ");
             yaml_string(f, cfg->program);
@@ -312,9 +325,15 @@ static int write_config(const cfg_config *cfg, const char *path, const char *stu
         if (cfg->n_trials > 0)
             fprintf(f, "run_cap: %llu\n", (unsigned long long)cfg->n_trials);
     } else {
-        fprintf(f, "\ndirection: %s\nmetric: ", cfg->direction == HPS_MAXIMIZE ? "maximize" : "minimize");
+        fprintf(f, "\ndirection: %s\n", cfg->direction == HPS_MAXIMIZE ? "maximize" : "minimize");
+        if (cfg->metric_regex != NULL || cfg->metric_summary != CFG_SUMMARY_LAST)
+            fprintf(f, "metric:\n  name: ");
+        else
+            fprintf(f, "metric: ");
         yaml_string(f, cfg->metric);
-        fprintf(f, "\nsampler: ");
+        fprintf(f, "\n");
+        write_metric_reading(f, cfg);
+        fprintf(f, "sampler: ");
         yaml_string(f, cfg->sampler);
         fprintf(f, "\n");
         if (cfg->n_trials > 0)
@@ -328,10 +347,14 @@ static int write_config(const cfg_config *cfg, const char *path, const char *stu
         fprintf(f, "timeout: %g\n", cfg->timeout);
     if (cfg->trial_timeout > 0)
         fprintf(f, "trial_timeout: %g\n", cfg->trial_timeout);
+    if (cfg->timeout_state == HPS_PRUNED)
+        fprintf(f, "timeout_state: pruned\n");
     if (cfg->retries > 0)
         fprintf(f, "retries: %u\n", cfg->retries);
     if (cfg->repeats > 1)
         fprintf(f, "repeats: %u\n", cfg->repeats);
+    if (cfg->max_failures != CFG_DEFAULT_MAX_FAILURES)
+        fprintf(f, "max_failures: %u\n", cfg->max_failures);
     if (cfg->log_limit_mb != CFG_DEFAULT_LOG_LIMIT_MB)
         fprintf(f, "log_limit_mb: %u\n", cfg->log_limit_mb);
     if (cfg->n_gpus > 0) {

@@ -9,6 +9,7 @@
 #include "cli/config.h"
 #include "cli/identity.h"
 #include "cli/progress.h"
+#include "cli/run_failures.h"
 #include "cli/run_slot.h"
 #include "cli/space.h"
 #include "runner/wandb_standin.h"
@@ -86,7 +87,9 @@ static void run_usage(FILE *out)
     fputs("usage: hpsearch run CONFIG.yaml [options]\n"
           "\n"
           "Runs the study described by CONFIG.yaml (hpsearch format or a W&B sweep file).\n"
-          "Re-running the same command resumes the study.\n"
+          "Re-running the same command resumes the study. A trial's result is the last\n"
+          "METRIC=value (or METRIC: value) it prints; config metric: {name, regex, summary}\n"
+          "reads other shapes (e.g. 'Val Acc: 0.93') and can take the best value instead.\n"
           "Trials get their parameters through the command, HPSEARCH_PARAMS and a JSON file,\n"
           "and PYTHONUNBUFFERED=1; a script using the wandb module (init, config, log,\n"
           "summary) needs no W&B server (docs/config.md, \"What every trial gets\").\n"
@@ -94,9 +97,12 @@ static void run_usage(FILE *out)
           "  -j, --parallel N        trials at once (config: parallel)\n"
           "  -n, --trials N          total trials the study may hold (config: n_trials)\n"
           "      --timeout T         stop starting trials after T (e.g. 3600, 90m, 2h)\n"
-          "      --trial-timeout T   fail a trial that runs longer than T (config: trial_timeout)\n"
+          "      --trial-timeout T   end a trial that runs longer than T: FAIL, or PRUNED with its\n"
+          "                          last value (config: trial_timeout, timeout_state)\n"
           "      --gpus LIST         e.g. 0,1: slot i gets CUDA_VISIBLE_DEVICES=LIST[i mod n]\n"
           "      --retries N         re-run a failed trial up to N times with the same params\n"
+          "      --max-failures N    stop when the first N trials of this run all fail (default 5,\n"
+          "                          0: never; config: max_failures)\n"
           "      --storage URL       e.g. sqlite:tune.db (config: storage)\n"
           "      --study NAME        study name (config: study)\n"
           "      --sampler NAME      auto (default), tpe, gp, cmaes, random, grid or sobol\n"
@@ -138,7 +144,8 @@ static int parse_run_args(int argc, char **argv, run_options *opts, cfg_config *
         {"set", required_argument, NULL, 9},
         {"heartbeat-grace", required_argument, NULL, 10},
         {"no-progress", no_argument, NULL, 11},
-        {"allow-changes", no_argument, NULL, 12},
+        {"max-failures", required_argument, NULL, 12},
+        {"allow-changes", no_argument, NULL, 14},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -146,7 +153,7 @@ static int parse_run_args(int argc, char **argv, run_options *opts, cfg_config *
     static const char *const keys[] = {
         [1] = "timeout",  [2] = "trial_timeout", [3] = "gpus",   [4] = "retries",
         [5] = "storage",  [6] = "study",         [7] = "sampler", [8] = "seed",
-        [10] = "heartbeat_grace",
+        [10] = "heartbeat_grace", [12] = "max_failures",
     };
     /* First pass finds the config path; overrides apply after loading it. */
     typedef struct pending {
@@ -175,7 +182,7 @@ static int parse_run_args(int argc, char **argv, run_options *opts, cfg_config *
         case 11:
             opts->no_progress = 1;
             break;
-        case 12:
+        case 14:
             opts->allow_changes = 1;
             break;
         case 'q':
@@ -449,10 +456,11 @@ static void print_outcome(const cfg_config *cfg, const slot_outcome *o, progress
         printf("trial %-4lld COMPLETE  %s=%s  %s  (%s)\n", (long long)o->number, cfg->metric, value,
                o->params_text, took);
         break;
-    case HPS_PRUNED:
+    case HPS_PRUNED: /* by the pruner, or timed out with timeout_state: pruned */
         snprintf(value, sizeof value, "%.6g", o->value);
-        printf("trial %-4lld PRUNED    %s=%s  %s  (%s)\n", (long long)o->number, cfg->metric, value,
-               o->params_text, took);
+        printf("trial %-4lld PRUNED    %s=%s  %s  (%s%s%s)\n", (long long)o->number, cfg->metric,
+               value, o->params_text, took, strcmp(o->reason, "pruned") != 0 ? "; " : "",
+               strcmp(o->reason, "pruned") != 0 ? o->reason : "");
         break;
     default:
         printf("trial %-4lld FAIL      %s  %s  (%s; log: %s)\n", (long long)o->number, o->reason,
@@ -496,6 +504,7 @@ typedef struct run_state {
     int interrupted;      /* a signal: end running trials now */
     int exit_code;
     size_t launched, finished, completed;
+    run_failures failures; /* max_failures */
 } run_state;
 
 static void launch_trials(run_slot *slots, unsigned n_slots, const run_settings *run,
@@ -631,6 +640,11 @@ static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progre
             progress_trial_done(prog, &outcome);
             if (!quiet && !(state->interrupted && outcome.interrupted))
                 print_outcome(cfg, &outcome, prog);
+            if (run_failures_count(&state->failures, cfg, &outcome, prog)) {
+                state->stop_launching = 1;
+                if (state->exit_code == 0)
+                    state->exit_code = CLI_EXIT_FAILED;
+            }
             if (target_reached(cfg, &outcome) && !state->stop_launching) {
                 state->stop_launching = 1;
                 progress_clear(prog);
@@ -738,6 +752,7 @@ int cmd_run(int argc, char **argv)
     size_t already = counts[HPS_COMPLETE] + counts[HPS_PRUNED] + counts[HPS_FAIL];
     if (already > 0)
         fprintf(stderr, "hpsearch: resuming: %zu trials already finished\n", already);
+    run_failures_explain_study(study, cfg, counts, log_dir);
 
     const hps_frozen *best_so_far;
     if (cfg->has_target && hps_study_best_trial(study, &best_so_far) == HPS_OK) {
@@ -770,6 +785,8 @@ int cmd_run(int argc, char **argv)
         goto out;
     if (state.exhausted && !state.interrupted && state.done_reason[0] != '\0')
         fprintf(stderr, "hpsearch: nothing left to run: %s\n", state.done_reason);
+    if (state.launched == 0 && state.exhausted && !state.interrupted)
+        run_failures_explain_idle(study, cfg);
     print_summary(study, cfg, &state, cli_monotonic() - started);
     if (state.interrupted)
         rc = 128 + (last_signal > 0 ? last_signal : SIGINT); /* the shell's convention */

@@ -316,10 +316,14 @@ int cfg_validate(cfg_ctx *ctx)
         return cfg_fail(ctx, ctx->repeats_line, "repeats: %u runs per configuration need a finite "
                         "space, but some parameter is a continuous range (give it a step or "
                         "values)", cfg->repeats);
-    if (!cfg_metric_name_ok(cfg->metric))
+    /* With a regex the name is only a label; without one, output lines must be able to
+     * carry it as a key. */
+    if (cfg->metric_regex == NULL && !cfg_metric_name_ok(cfg->metric))
         return cfg_fail(ctx, ctx->metric_line, "metric: '%.100s' cannot be read from output lines: "
-                        "a metric name is a letter or _ followed by letters, digits, _ . / -",
-                        cfg->metric);
+                        "a metric name is a letter or _ followed by letters, digits, _ . / -; "
+                        "or read it with a regex: metric: {name: ..., regex: ...}", cfg->metric);
+    if (cfg->metric[0] == '\0')
+        return cfg_fail(ctx, ctx->metric_line, "metric.name: is empty");
     if (strcmp(cfg->sampler, "grid") != 0)
         return 0;
     const char *saved = ctx->file;
@@ -427,7 +431,22 @@ static cfg_config *cfg_new(void)
     cfg->repeats = 1;
     cfg->heartbeat_interval = 5.0;
     cfg->heartbeat_grace = 60.0;
+    cfg->max_failures = CFG_DEFAULT_MAX_FAILURES;
+    cfg->timeout_state = HPS_FAIL;
     return cfg;
+}
+
+/* A metric mapping in W&B's form: hpsearch's own {name, regex, summary} has no goal,
+ * target or impute. */
+static int cfg_metric_is_wandb(struct fy_node *metric)
+{
+    static const char *const wandb_only[] = {"goal", "target", "impute", "impute_while_running"};
+    if (metric == NULL || !fy_node_is_mapping(metric))
+        return 0;
+    for (size_t k = 0; k < sizeof wandb_only / sizeof wandb_only[0]; k++)
+        if (fy_node_mapping_lookup_by_string(metric, wandb_only[k], strlen(wandb_only[k])) != NULL)
+            return 1;
+    return 0;
 }
 
 static int cfg_load_text(const char *text, size_t len, const char *name, char *dir,
@@ -491,7 +510,7 @@ static int cfg_load_text(const char *text, size_t len, const char *name, char *d
         metric = fy_node_resolve_alias(metric);
     cfg->is_wandb = fy_node_mapping_lookup_by_string(root, "program", 7) != NULL ||
                     fy_node_mapping_lookup_by_string(root, "method", 6) != NULL ||
-                    (metric != NULL && fy_node_is_mapping(metric));
+                    cfg_metric_is_wandb(metric);
 
     void *iter = NULL;
     cfg_entry e;
@@ -645,9 +664,11 @@ out:
 void cfg_free_replaced(cfg_config *a, const cfg_config *b)
 {
     char **texts[] = {&a->study_name, &a->storage, &a->metric, &a->sampler, &a->shell_command,
-                      &a->command_string, &a->program, &a->interpreter, &a->log_dir};
+                      &a->command_string, &a->program, &a->interpreter, &a->log_dir,
+                      &a->metric_regex};
     char *const kept[] = {b->study_name, b->storage, b->metric, b->sampler, b->shell_command,
-                          b->command_string, b->program, b->interpreter, b->log_dir};
+                          b->command_string, b->program, b->interpreter, b->log_dir,
+                          b->metric_regex};
     for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
         if (*texts[k] != kept[k])
             free(*texts[k]);

@@ -84,7 +84,10 @@ static json_t *param_identity(const cfg_param *p)
 static json_t *identity_of(const cfg_config *cfg)
 {
     json_t *params = json_object();
-    json_t *id = json_pack("{s:s, s:s, s:o}", "metric", cfg->metric, "direction",
+    /* how the value is read and summarized is part of what it means */
+    json_t *id = json_pack("{s:s, s:s?, s:s, s:s, s:o}", "metric", cfg->metric, "metric_regex",
+                           cfg->metric_regex, "metric_summary",
+                           cfg_summary_names[cfg->metric_summary], "direction",
                            direction_name(cfg->direction), "parameters", params);
     for (size_t i = 0; id != NULL && i < cfg->n_params; i++) {
         json_t *p = param_identity(&cfg->params[i]);
@@ -132,6 +135,17 @@ static void compare(const json_t *stored, const json_t *now, diff_list *d)
     if (metric_was != NULL && metric_is != NULL && strcmp(metric_was, metric_is) != 0)
         add_diff(d, "metric: the study's values are '%s', this config reads '%s'", metric_was,
                  metric_is);
+    static const char *const reading[] = {"metric_regex", "metric_summary"};
+    for (size_t i = 0; i < sizeof reading / sizeof reading[0]; i++) {
+        const json_t *a = json_object_get(stored, reading[i]), *b = json_object_get(now, reading[i]);
+        if (json_object_get(stored, "parameters") != NULL && !json_equal((json_t *)a, (json_t *)b) &&
+            !(a == NULL && b == NULL)) {
+            describe(a, was, sizeof was);
+            describe(b, is, sizeof is);
+            add_diff(d, "metric.%s: the study's values were read with %s, this config uses %s",
+                     reading[i] + strlen("metric_"), was, is);
+        }
+    }
     const json_t *p_was = json_object_get(stored, "parameters");
     const json_t *p_is = json_object_get(now, "parameters");
     if (!json_is_object(p_was))

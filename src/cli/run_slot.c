@@ -248,6 +248,9 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
         snprintf(err, errlen, "out of memory");
         goto out;
     }
+    if (cfg->metric_regex != NULL &&
+        metric_tracker_set_regex(slot->metric, cfg->metric_regex, err, errlen) != 0)
+        goto out;
     proc_spec spec = {.argv = argv, .env_set = env.items, .cwd = cfg->dir};
     if (proc_start(&spec, &slot->process, err, errlen) != 0)
         goto out;
@@ -388,16 +391,48 @@ static void last_line(const char *tail, char *buf, size_t size)
     snprintf(buf, size, "%.*s", (int)(end - start), start);
 }
 
+/* metric.summary as the tracker computes it: "best" follows the study's direction. */
+static metric_summary summary_of(const cfg_config *cfg)
+{
+    switch (cfg->metric_summary) {
+    case CFG_SUMMARY_BEST:
+        return cfg->direction == HPS_MAXIMIZE ? METRIC_SUMMARY_MAX : METRIC_SUMMARY_MIN;
+    case CFG_SUMMARY_MIN:
+        return METRIC_SUMMARY_MIN;
+    case CFG_SUMMARY_MAX:
+        return METRIC_SUMMARY_MAX;
+    case CFG_SUMMARY_LAST:
+    default:
+        return METRIC_SUMMARY_LAST;
+    }
+}
+
+/* Why a trial that exited cleanly has no value: with a regex that matched lines whose
+ * group was not a number, say so (the usual mistake: a '%' or a unit in the group). */
+static void describe_missing_metric(const run_slot *slot, const cfg_config *cfg, char *buf,
+                                    size_t size)
+{
+    size_t rejected = metric_tracker_n_rejected(slot->metric);
+    if (rejected == 0) {
+        snprintf(buf, size, "exited without printing metric '%.200s'", cfg->metric);
+        return;
+    }
+    snprintf(buf, size, "exited without printing metric '%.200s': its regex matched %zu line%s, "
+             "but the group held '%s', not a number", cfg->metric, rejected,
+             rejected == 1 ? "" : "s", metric_tracker_first_rejected(slot->metric));
+}
+
 static void record_outcome(run_slot *slot, const run_settings *run, double now, slot_outcome *out)
 {
     hps_trial *trial = slot->trial;
+    const cfg_config *cfg = run->cfg;
     hps_status rc = HPS_OK;
     char *tail = metric_tracker_tail(slot->metric);
     char status_text[160], last[300];
     proc_describe_status(slot->wstatus, status_text, sizeof status_text);
     last_line(tail, last, sizeof last);
     int has_value = metric_tracker_has_value(slot->metric);
-    double value = has_value ? metric_tracker_last_value(slot->metric) : NAN;
+    double value = has_value ? metric_tracker_summary(slot->metric, summary_of(cfg)) : NAN;
     int clean_exit = WIFEXITED(slot->wstatus) && WEXITSTATUS(slot->wstatus) == 0;
 
     memset(out, 0, sizeof *out);
@@ -425,8 +460,21 @@ static void record_outcome(run_slot *slot, const run_settings *run, double now, 
         snprintf(reason, sizeof reason, "pruned");
         break;
     case SLOT_ENDING_TIMEOUT:
-        snprintf(reason, sizeof reason, "timed out after %gs (trial_timeout)",
-                 run->cfg->trial_timeout);
+        snprintf(reason, sizeof reason, "timed out after %gs (trial_timeout)", cfg->trial_timeout);
+        /* With timeout_state: pruned a trial that reported a value keeps it, as a pruned
+         * one does (the library takes the last intermediate value). */
+        if (cfg->timeout_state == HPS_PRUNED && has_value &&
+            !isnan(metric_tracker_last_value(slot->metric))) {
+            out->state = HPS_PRUNED;
+            rc = hps_trial_tell_values(trial, HPS_PRUNED, NULL, 0);
+            if (rc == HPS_OK)
+                out->value = hps_frozen_n_values(hps_trial_frozen(trial)) > 0
+                                 ? hps_frozen_value(hps_trial_frozen(trial), 0)
+                                 : NAN;
+            break;
+        }
+        snprintf(out->kind, sizeof out->kind, "timed out after %gs (trial_timeout)",
+                 cfg->trial_timeout);
         out->state = HPS_FAIL;
         rc = hps_trial_fail(trial, reason);
         break;
@@ -439,13 +487,20 @@ static void record_outcome(run_slot *slot, const run_settings *run, double now, 
             break;
         }
         out->state = HPS_FAIL;
+        char why[600];
         if (!clean_exit)
-            snprintf(reason, sizeof reason, "%s%s%s", status_text, last[0] ? ": " : "", last);
+            snprintf(why, sizeof why, "%s", status_text);
         else if (!has_value)
-            snprintf(reason, sizeof reason, "exited without printing metric '%s'%s%s",
-                     run->cfg->metric, last[0] ? "; last output: " : "", last);
+            describe_missing_metric(slot, cfg, why, sizeof why);
         else
-            snprintf(reason, sizeof reason, "metric '%s' is NaN", run->cfg->metric);
+            snprintf(why, sizeof why, "metric '%.200s' is NaN", cfg->metric);
+        snprintf(out->kind, sizeof out->kind, "%s", why);
+        if (!clean_exit)
+            snprintf(reason, sizeof reason, "%s%s%s", why, last[0] ? ": " : "", last);
+        else if (!has_value)
+            snprintf(reason, sizeof reason, "%s%s%s", why, last[0] ? "; last output: " : "", last);
+        else
+            snprintf(reason, sizeof reason, "%s", why);
         {
             /* keep the whole tail with the trial, one line in the message */
             char stored[1024 + 4096];

@@ -60,7 +60,7 @@ check_usage "delete without --yes" "without --yes" delete good --storage sqlite:
 # direction mismatch with an existing study is a config error too
 "$HPSEARCH" run good.yaml --no-progress -q > /dev/null 2>&1
 expect_eq "good config runs" 0 $?
-check_usage "direction mismatch" "other directions" run good.yaml --set direction=maximize
+check_usage "direction mismatch" "was created to minimize, but this config says maximize" run good.yaml --set direction=maximize
 
 # a command that cannot start: exit 2, and the trial is not counted as run
 check_usage "command not found" "cannot run 'no-such-trainer-xyz'" run good.yaml --set study=g2 --set "command=no-such-trainer-xyz {x}"

@@ -28,6 +28,12 @@ expect_contains "it names both metrics" "metric: the study's values are 'score',
 expect_contains "and the ways forward" "--allow-changes" "$out"
 expect_eq "nothing ran" 3 "$(sql id.db "SELECT COUNT(*) FROM trials")"
 
+# the same metric read another way: its values mean something else
+sed 's/^metric: score/metric: {name: score, summary: max}/' id.yaml > id-summary.yaml
+out=$("$HPSEARCH" run id-summary.yaml -n 4 --no-progress 2>&1)
+expect_eq "a changed metric summary exits 2" 2 $?
+expect_contains "it names the summaries" 'metric.summary: the study'"'"'s values were read with "last", this config uses "max"' "$out"
+
 # a changed direction: no way to continue the same study
 out=$("$HPSEARCH" run id.yaml --set direction=minimize -n 4 --no-progress 2>&1)
 expect_eq "a changed direction exits 2" 2 $?
