@@ -279,6 +279,23 @@ HPS_API const char *hps_study_name(const hps_study *study);
 HPS_API size_t hps_study_n_directions(const hps_study *study);
 HPS_API hps_direction hps_study_direction(const hps_study *study, size_t index);
 
+/* Storage URLs as hps_study_open reads them: the backend a URL names and, for SQLite,
+ * the file path in it (a pointer into `url`; NULL for the others). HPS_ERR_INVALID for
+ * anything else (an empty sqlite: path, an unknown scheme). A kind this build left out
+ * (PostgreSQL) is still recognised; opening it then says so. */
+typedef enum hps_storage_kind {
+    HPS_STORAGE_MEMORY = 0,
+    HPS_STORAGE_SQLITE = 1,
+    HPS_STORAGE_POSTGRES = 2
+} hps_storage_kind;
+HPS_API hps_status hps_storage_url_kind(const char *url, hps_storage_kind *kind,
+                                        const char **sqlite_path);
+/* Writes `url` into `out` (always NUL-terminated, cut to `size`) with every password
+ * replaced by "***" -- in the user info (user:***@host) and in password=... query
+ * parameters, found as libpq finds them. Other text is copied unchanged, so any storage
+ * URL may go through it before it is shown or logged. */
+HPS_API void hps_storage_url_redact(const char *url, char *out, size_t size);
+
 /* Deletes a study and all its trials. HPS_ERR_NOTFOUND if it does not exist. */
 HPS_API hps_status hps_study_delete(const char *storage_url, const char *name, char *errbuf, size_t errlen);
 

@@ -1,7 +1,9 @@
 /* main.c -- the hpsearch command: dispatch to subcommands. */
 #include "cli/cli.h"
 
+#if HPS_HAVE_LAPACK
 #include <cblas.h>
+#endif
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,7 +47,9 @@ int main(int argc, char **argv)
      * process's cores belong to the trials. (A library cannot decide this for its host
      * process; this command can. Trials do not inherit it: it is not an environment
      * variable.) */
+#if HPS_HAVE_LAPACK
     openblas_set_num_threads(1);
+#endif
     if (argc < 2) {
         usage(stderr);
         return CLI_EXIT_USAGE;
