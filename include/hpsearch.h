@@ -270,9 +270,10 @@ typedef struct hps_frozen hps_frozen;
 HPS_API hps_status hps_study_open(const char *storage_url, const char *name, unsigned flags,
                           const hps_direction *directions, size_t n_directions,
                           hps_study **out, char *errbuf, size_t errlen);
-/* Closes the handle. Free its trial handles first. Trials still RUNNING stay RUNNING in
- * storage (another process may tell them; or stale-trial recovery fails them once their
- * heartbeat stops). */
+/* Closes the handle. Trial handles still alive keep working -- the study's resources
+ * are released when the last of them is freed (hps_trial_free) -- but the study handle
+ * must not be used again. Trials still RUNNING stay RUNNING in storage (another process
+ * may tell them; or stale-trial recovery fails them once their heartbeat stops). */
 HPS_API void hps_study_close(hps_study *study);
 HPS_API const char *hps_study_errmsg(const hps_study *study);
 HPS_API const char *hps_study_name(const hps_study *study);

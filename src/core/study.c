@@ -192,7 +192,21 @@ out:
 
 void hps_study_close(hps_study *study)
 {
+    if (study == NULL)
+        return;
+    /* Trial handles point into the study (its storage, cache, sampler): while any is
+     * alive the study stays, and the last hps_trial_free releases it. */
+    if (study->n_live > 0) {
+        study->closed = 1;
+        return;
+    }
     study_free(study);
+}
+
+void hps_study_release_if_closed(hps_study *study)
+{
+    if (study->closed && study->n_live == 0)
+        study_free(study);
 }
 
 const char *hps_study_errmsg(const hps_study *study)

@@ -57,6 +57,7 @@ struct hps_study {
     hps_posmap held;
     size_t n_waiting_cached;
 
+    int closed;            /* hps_study_close was called while trials were alive */
     double last_stale_check;
     hps_heartbeat *heartbeat;
     char *user_attrs_text; /* borrowed returns of hps_study_user_attrs, */
@@ -96,6 +97,9 @@ hps_status hps_finite_settle(hps_study *study, hps_trial *trial);
 /* Configurations of the study's finite space (grid cells, or the declared space's); 0
  * when the space is not finite. */
 uint64_t hps_finite_configurations(const hps_study *study);
+
+/* Frees a study whose hps_study_close waited for its trials, once the last is gone. */
+void hps_study_release_if_closed(hps_study *study);
 
 /* Sets a system attribute of a live trial (pruner bookkeeping such as ASHA's rungs). */
 hps_status hps_trial_set_system_attr(hps_trial *trial, const char *key, const char *json);

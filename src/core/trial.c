@@ -287,7 +287,9 @@ void hps_trial_free(hps_trial *trial)
         hps_trial_flush(trial);
     if (!trial->finished && trial->study->heartbeat != NULL)
         hps_heartbeat_remove(trial->study->heartbeat, trial->rec->id);
+    hps_study *study = trial->study;
     trial_free(trial);
+    hps_study_release_if_closed(study);
 }
 
 int64_t hps_trial_number(const hps_trial *trial)
