@@ -34,7 +34,8 @@ void hps_running_info_free(hps_running_info *items, size_t n)
     hps_mem_free(items);
 }
 
-static hps_status open_backend(const char *url, hps_storage **out, hps_errbuf *err)
+static hps_status open_backend(const char *url, hps_storage_mode mode, hps_storage **out,
+                               hps_errbuf *err)
 {
     *out = NULL;
     if (url == NULL || url[0] == '\0')
@@ -49,10 +50,10 @@ static hps_status open_backend(const char *url, hps_storage **out, hps_errbuf *e
         if (path[0] == '\0')
             return hps_errbuf_set(err, HPS_ERR_INVALID,
                                   "storage URL '%s' has no file path (write sqlite:PATH)", url);
-        return hps_sqlite_storage_open(path, out, err);
+        return hps_sqlite_storage_open(path, mode, out, err);
     }
     if (strncmp(url, "postgresql:", 11) == 0 || strncmp(url, "postgres:", 9) == 0)
-        return hps_postgres_storage_open(url, out, err);
+        return hps_postgres_storage_open(url, mode, out, err);
     /* Print only the scheme: the rest of a mistyped URL may hold a password. */
     size_t scheme_len = strcspn(url, ":/@");
     return hps_errbuf_set(err, HPS_ERR_INVALID,
@@ -61,9 +62,10 @@ static hps_status open_backend(const char *url, hps_storage **out, hps_errbuf *e
                           (int)(scheme_len > 40 ? 40 : scheme_len), url);
 }
 
-hps_status hps_storage_open(const char *url, hps_storage **out, hps_errbuf *err)
+hps_status hps_storage_open(const char *url, hps_storage_mode mode, hps_storage **out,
+                            hps_errbuf *err)
 {
-    hps_status rc = open_backend(url, out, err);
+    hps_status rc = open_backend(url, mode, out, err);
     if (rc == HPS_OK && hps_storage_faults_enabled())
         rc = hps_storage_wrap_faulty(*out, out, err);
     return rc;
