@@ -480,8 +480,7 @@ static hps_status accept_contents(sqlite_store *st, hps_storage_mode mode)
     int rc = read_contents(st, &c);
     if ((rc & 0xff) == SQLITE_NOTADB)
         return hps_errbuf_set(&st->base.err, HPS_ERR_INVALID,
-                              "%s is not an SQLite database (it does not begin with SQLite's "
-                              "header); hpsearch never changes it",
+                              "%s is not an SQLite database; hpsearch never changes it",
                               st->path);
     if (rc != SQLITE_OK)
         return db_error(st, "reading which tables the file holds");
