@@ -256,7 +256,8 @@ typedef struct hps_frozen hps_frozen;
 #define HPS_OPEN_LOAD 2u   /* open the study if it exists */
 
 /* Opens or creates study `name` in `storage_url`:
- *   ":memory:"       private to this handle, gone when it closes;
+ *   ":memory:"       private to this handle, gone when it closes (also SQLite's
+ *                    spellings "sqlite::memory:" and "sqlite:///:memory:");
  *   "sqlite:PATH"    an SQLite file shared by any process on the machine (also Optuna's
  *                    "sqlite:///relative.db"), created (owner and group only) when a
  *                    study is created in it;

@@ -50,6 +50,10 @@ static hps_status open_backend(const char *url, hps_storage_mode mode, hps_stora
         if (path[0] == '\0')
             return hps_errbuf_set(err, HPS_ERR_INVALID,
                                   "storage URL '%s' has no file path (write sqlite:PATH)", url);
+        /* SQLite's name for a private database: that is the memory backend (an SQLite
+         * open would also leave an empty file named ":memory:" behind). */
+        if (strcmp(path, ":memory:") == 0)
+            return hps_memory_storage_open(out, err);
         return hps_sqlite_storage_open(path, mode, out, err);
     }
     if (strncmp(url, "postgresql:", 11) == 0 || strncmp(url, "postgres:", 9) == 0)

@@ -144,8 +144,8 @@ typedef enum hps_storage_mode {
     HPS_STORAGE_CREATE    /* create the database if there is none */
 } hps_storage_mode;
 
-/* Opens a storage from its URL: ":memory:", "sqlite:PATH", "sqlite:///PATH" (Optuna's
- * form), "postgresql://..." / "postgres://...". Unknown schemes are HPS_ERR_INVALID
+/* Opens a storage from its URL: ":memory:" (also "sqlite::memory:"), "sqlite:PATH",
+ * "sqlite:///PATH" (Optuna's form), "postgresql://..." / "postgres://...". Unknown schemes are HPS_ERR_INVALID
  * naming the accepted forms. */
 hps_status hps_storage_open(const char *url, hps_storage_mode mode, hps_storage **out,
                             hps_errbuf *err);

@@ -239,6 +239,21 @@ static void test_sqlite_file_without_tables_is_created_only_by_creating(void **s
     ASSERT_STATUS(HPS_OK, load(url, err, sizeof err));
 }
 
+/* SQLite's in-memory name is a private database, not a file named ":memory:". */
+static void test_sqlite_memory_url_makes_no_file(void **state)
+{
+    (void)state;
+    char cwd[4200];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(testutil_tmpdir()), 0);
+    char err[1024];
+    ASSERT_STATUS(HPS_OK, create("sqlite::memory:", err, sizeof err));
+    ASSERT_STATUS(HPS_OK, create("sqlite:///:memory:", err, sizeof err));
+    ASSERT_STATUS(HPS_ERR_NOTFOUND, load("sqlite::memory:", err, sizeof err));
+    assert_false(exists(":memory:"));
+    assert_int_equal(chdir(cwd), 0);
+}
+
 /* ---- something else is there ---------------------------------------------------------- */
 
 static void test_text_file_is_refused_untouched(void **state)
@@ -384,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_missing_directory_is_named),
         cmocka_unit_test(test_empty_file_is_created_only_by_creating),
         cmocka_unit_test(test_sqlite_file_without_tables_is_created_only_by_creating),
+        cmocka_unit_test(test_sqlite_memory_url_makes_no_file),
         cmocka_unit_test(test_text_file_is_refused_untouched),
         cmocka_unit_test(test_short_binary_file_is_refused_untouched),
         cmocka_unit_test(test_directory_is_refused),
