@@ -473,10 +473,9 @@ int rdata_open(const char *cmd, const char *arg, const char *storage, cli_target
     hps_status st = hps_study_open(target->storage, target->study, HPS_OPEN_LOAD, NULL, 0, study,
                                    err, sizeof err);
     if (st != HPS_OK) {
-        char shown[512];
-        cli_error("%s: %s (storage %s)", cmd, err, cli_shown_url(target->storage, shown, sizeof shown));
+        rc = cli_open_failed(cmd, st, err, target->storage);
         cli_target_clear(target);
-        return st == HPS_ERR_NOTFOUND ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+        return rc;
     }
     return 0;
 }

@@ -43,7 +43,7 @@ hps_status hps_storage_list_studies(const char *storage_url, char **json_out, ch
     hps_strbuf sb;
     hps_strbuf_init(&sb, 0);
     *json_out = NULL;
-    hps_status rc = hps_storage_open(storage_url, &storage, &err);
+    hps_status rc = hps_storage_open(storage_url, HPS_STORAGE_EXISTING, &storage, &err);
     if (rc != HPS_OK)
         goto out;
     rc = storage->ops->list_studies(storage, &infos, &n);

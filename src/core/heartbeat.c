@@ -68,7 +68,7 @@ hps_status hps_heartbeat_start(const char *url, double interval, hps_heartbeat *
     if (hb == NULL)
         return hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
     hb->interval = interval;
-    hps_status rc = hps_storage_open(url, &hb->storage, err);
+    hps_status rc = hps_storage_open(url, HPS_STORAGE_EXISTING, &hb->storage, err);
     if (rc != HPS_OK) {
         hps_mem_free(hb);
         return rc;

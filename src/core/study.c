@@ -145,7 +145,10 @@ hps_status hps_study_open(const char *storage_url, const char *name, unsigned fl
         rc = hps_errbuf_set(&err, HPS_ERR_NOMEM, "out of memory");
         goto out;
     }
-    rc = hps_storage_open(storage_url, &study->storage, &err);
+    /* Loading only never creates a database: a mistyped path is an error, not a new file. */
+    rc = hps_storage_open(storage_url,
+                          (flags & HPS_OPEN_CREATE) ? HPS_STORAGE_CREATE : HPS_STORAGE_EXISTING,
+                          &study->storage, &err);
     if (rc != HPS_OK)
         goto out;
     rc = study->storage->ops->open_study(study->storage, name, flags, directions, n_directions,
@@ -241,7 +244,7 @@ hps_status hps_study_delete(const char *storage_url, const char *name, char *err
     hps_storage *storage = NULL;
     hps_status rc = validate_name("study", name, &err);
     if (rc == HPS_OK)
-        rc = hps_storage_open(storage_url, &storage, &err);
+        rc = hps_storage_open(storage_url, HPS_STORAGE_EXISTING, &storage, &err);
     if (rc == HPS_OK) {
         rc = storage->ops->delete_study(storage, name);
         if (rc != HPS_OK)
