@@ -14,9 +14,9 @@
 #include "cli/cli.h"
 
 #if HPS_HAVE_DASHBOARD
-#include "cli/report_cache.h"
-#include "cli/report_page.h"
-#include "cli/web_assets.h"
+#include "report/report_cache.h"
+#include "report/report_page.h"
+#include "report/web_assets.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

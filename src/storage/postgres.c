@@ -36,8 +36,8 @@
 #include "storage/postgres.h"
 #include "storage/url.h"
 
-#include "core/mem.h"
-#include "core/strbuf.h"
+#include "base/mem.h"
+#include "base/strbuf.h"
 #include "storage/sql_shared.h"
 
 #include <errno.h>

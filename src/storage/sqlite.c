@@ -16,7 +16,7 @@
  * Opening reads what the file holds before writing anything to it: only an hpsearch
  * database is configured (WAL) and schema-checked, and only an open that may create
  * makes a database of a missing or empty file. Anything else is refused untouched. */
-#include "core/mem.h"
+#include "base/mem.h"
 #include "storage/sql_shared.h"
 #include "storage/storage.h"
 

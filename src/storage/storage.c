@@ -1,7 +1,7 @@
 /* storage.c -- opening a storage from its URL, and helpers shared by backends. */
 #include "storage/storage.h"
 
-#include "core/mem.h"
+#include "base/mem.h"
 #include "storage/url.h"
 #if HPS_HAVE_POSTGRES
 #include "storage/postgres.h"

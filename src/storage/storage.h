@@ -15,8 +15,8 @@
 #ifndef HPS_STORAGE_H
 #define HPS_STORAGE_H
 
-#include "core/errbuf.h"
-#include "core/trial_rec.h"
+#include "base/errbuf.h"
+#include "base/trial_rec.h"
 #include "hpsearch.h"
 
 typedef struct hps_storage hps_storage;
