@@ -61,17 +61,6 @@ int hps_parse_u64(const char *text, uint64_t *out)
     return 0;
 }
 
-int hps_parse_seed_json(const char *json, uint64_t *out)
-{
-    size_t len = json != NULL ? strlen(json) : 0;
-    char digits[32];
-    if (len < 3 || len - 2 >= sizeof digits || json[0] != '"' || json[len - 1] != '"')
-        return -1;
-    memcpy(digits, json + 1, len - 2);
-    digits[len - 2] = '\0';
-    return hps_parse_u64(digits, out);
-}
-
 hps_status hps_sampler_new(const char *name, hps_sampler **out, char *errbuf, size_t errlen)
 {
     if (out == NULL)
