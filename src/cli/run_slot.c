@@ -227,7 +227,7 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    proc_spec spec = {.argv = argv, .env_set = env.items, .cwd = cfg->dir};
+    proc_spec spec = {.argv = argv, .env_set = env.items, .cwd = cfg->workdir};
     if (proc_start(&spec, &slot->process, err, errlen) != 0)
         goto out;
     slot->started = cli_monotonic();
