@@ -68,6 +68,10 @@ grep -q "^cwd $real_code\$" conf/hpsearch-logs/wandb/trial-00000.log \
 out=$(cd elsewhere && HPSEARCH_PYTHON=$PY "$HPSEARCH" run ../conf/sweep.yaml --no-progress -n 3 2>&1)
 grep -q "can't open file '$(cd elsewhere && pwd -P)/train.py'" conf/hpsearch-logs/wandb/trial-00002.log \
     && ok "W&B sweep started elsewhere looks for its program there" || fail "W&B elsewhere: $out"
+expect_contains "... and run warns at start" "program 'train.py' is not in $(cd elsewhere && pwd -P), where trials run (like \`wandb agent\`" "$out"
+out=$(cd elsewhere && "$HPSEARCH" plan ../conf/sweep.yaml 2>&1)
+expect_contains "plan warns the same way" "program 'train.py' is not in" "$out"
+expect_contains "plan says where trials run" "workdir: trials run in $(cd elsewhere && pwd -P)" "$out"
 # ... unless the sweep file gives workdir (relative to the file)
 sed 's/^name: wandb/name: wandb-workdir\nworkdir: ..\/code/' conf/sweep.yaml > conf/sweep2.yaml
 out=$(cd elsewhere && HPSEARCH_PYTHON=$PY "$HPSEARCH" run ../conf/sweep2.yaml --no-progress 2>&1)
