@@ -79,8 +79,9 @@ static void print_space(const cfg_config *cfg)
  * anything: a SQLite file that does not exist yet is left for run to create. Writes a
  * line for the plan into `line`; returns 0 or an exit code (a stored study run would
  * refuse, such as one with the other direction). */
-static int read_study_state(const cfg_config *cfg, char *line, size_t size)
+static int read_study_state(const cfg_config *cfg, char *line, size_t size, size_t *n_trials)
 {
+    *n_trials = 0;
     char shown[512];
     cli_shown_url(cfg->storage, shown, sizeof shown);
     if (strcmp(cfg->storage, ":memory:") == 0 || strcmp(cfg->storage, "sqlite::memory:") == 0) {
@@ -105,6 +106,7 @@ static int read_study_state(const cfg_config *cfg, char *line, size_t size)
     size_t counts[5] = {0};
     hps_study_count_states(study, counts);
     size_t total = counts[0] + counts[1] + counts[2] + counts[3] + counts[4];
+    *n_trials = total;
     snprintf(line, size, "storage: %s; study '%s' exists with %zu trial%s (%zu complete): run "
              "resumes it, and n_trials counts them",
              shown, cfg->study_name, total, total == 1 ? "" : "s", counts[HPS_COMPLETE]);
@@ -113,7 +115,7 @@ static int read_study_state(const cfg_config *cfg, char *line, size_t size)
 }
 
 /* The plan itself, for a config that passed run's checks. */
-static void print_plan(const cfg_config *cfg, double hours, double minutes)
+static void print_plan(const cfg_config *cfg, double hours, double minutes, size_t already)
 {
     unsigned parallel = cfg->parallel > 0 ? cfg->parallel : 1;
     uint64_t budget = cfg->n_trials;
@@ -159,6 +161,17 @@ static void print_plan(const cfg_config *cfg, double hours, double minutes)
     int grid_run = grid > 0 && strcmp(strategy, "grid") == 0;
     if (budget > 0 || grid_run) {
         uint64_t runs = grid_run && (budget == 0 || grid < budget) ? grid : budget;
+        /* n_trials and the grid count the study's trials so far; an --hours budget does not */
+        uint64_t done = hours > 0 ? 0 : already < runs ? already : runs;
+        runs -= done;
+        if (done > 0)
+            printf("already in the study: %llu of these trials; run adds the rest\n",
+                   (unsigned long long)done);
+        if (runs == 0) {
+            printf("expected cost: nothing left to run (raise n_trials, e.g. with --trials, to "
+                   "add trials)\n");
+            return;
+        }
         if (minutes > 0) {
             char wall[32];
             double rounds = ceil((double)runs / (double)parallel);
@@ -254,10 +267,11 @@ int cmd_plan(int argc, char **argv)
     if (rc == 0)
         rc = setup_check(cfg);
     char study_state[1024];
+    size_t already = 0;
     if (rc == 0)
-        rc = read_study_state(cfg, study_state, sizeof study_state);
+        rc = read_study_state(cfg, study_state, sizeof study_state, &already);
     if (rc == 0) {
-        print_plan(cfg, hours, minutes);
+        print_plan(cfg, hours, minutes, already);
         printf("workdir: trials run in %s\n%s\n", cfg->workdir, study_state);
     }
 out:

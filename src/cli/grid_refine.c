@@ -67,8 +67,8 @@ static double readable(double x, double a, double b)
 }
 
 /* The point between a and b (exclusive) for a new grid value, or NAN when there is none:
- * see grid_refine_axis. `best` is whichever of a and b is the best value. */
-static double point_between(double a, double b, double best, int log_scale, double step,
+ * see grid_refine_axis. A tie between two lattice points goes toward `toward` (a or b). */
+static double point_between(double a, double b, double toward, int log_scale, double step,
                             double origin)
 {
     double m = log_scale && a > 0 ? sqrt(a * b) : 0.5 * (a + b);
@@ -78,7 +78,7 @@ static double point_between(double a, double b, double best, int log_scale, doub
     }
     double k = (m - origin) / step, down = floor(k), up = ceil(k);
     /* the nearer lattice point first; on a tie the one nearer the best value */
-    double first = k - down < up - k ? down : up - k < k - down ? up : best == b ? up : down;
+    double first = k - down < up - k ? down : up - k < k - down ? up : toward == b ? up : down;
     double second = first == down ? up : down;
     double tolerance = step * 1e-9;
     double candidates[2] = {first, second};
@@ -96,32 +96,31 @@ size_t grid_refine_axis(const double *axis, size_t n_axis, const double *best, s
                         int log_scale, double step, double origin, double *out)
 {
     double *sorted = malloc((n_axis + 1) * sizeof *sorted);
-    if (sorted == NULL)
-        return 0;
+    unsigned char *is_best = calloc(n_axis + 1, 1);
+    size_t n = 0;
+    if (sorted == NULL || is_best == NULL)
+        goto out;
     for (size_t i = 0; i < n_axis; i++)
         sorted[i] = axis[i];
     n_axis = sort_distinct(sorted, n_axis);
     if (n_axis > 0 && sorted[0] <= 0)
         log_scale = 0; /* no geometric mean across zero */
-    size_t n = 0;
-    for (size_t b = 0; b < n_best; b++) {
-        size_t at = 0;
-        while (at < n_axis && sorted[at] != best[b])
-            at++;
-        if (at == n_axis)
-            continue; /* not a value of the axis */
-        out[n++] = sorted[at];
-        double below = at > 0 ? point_between(sorted[at - 1], sorted[at], sorted[at], log_scale,
-                                               step, origin)
-                              : NAN;
-        double above = at + 1 < n_axis ? point_between(sorted[at], sorted[at + 1], sorted[at],
-                                                       log_scale, step, origin)
-                                       : NAN;
-        if (!isnan(below))
-            out[n++] = below;
-        if (!isnan(above))
-            out[n++] = above;
+    for (size_t b = 0; b < n_best; b++)
+        for (size_t i = 0; i < n_axis; i++)
+            is_best[i] |= sorted[i] == best[b];
+    for (size_t i = 0; i < n_axis; i++) {
+        if (is_best[i])
+            out[n++] = sorted[i];
+        /* one point in each gap next to a best value, shared by two best neighbours */
+        if (i + 1 < n_axis && (is_best[i] || is_best[i + 1])) {
+            double toward = is_best[i + 1] ? sorted[i + 1] : sorted[i];
+            double x = point_between(sorted[i], sorted[i + 1], toward, log_scale, step, origin);
+            if (!isnan(x))
+                out[n++] = x;
+        }
     }
+out:
     free(sorted);
-    return sort_distinct(out, n);
+    free(is_best);
+    return n; /* sorted and distinct by construction */
 }

@@ -16,10 +16,12 @@ int grid_values_geometric(const double *values, size_t n);
  * (n_axis >= 1, any order, distinct); `best` the values the best cells had on this axis
  * (each one of `axis`; repeats allowed). Writes to `out` (room for 3 * n_best values)
  * the sorted, distinct union of every best value and one new point strictly between it
- * and each of its neighbours on the sorted old axis:
+ * and each of its neighbours on the sorted old axis (one point between two best
+ * neighbours):
  *   - the midpoint, or the geometric mean when `log_scale`;
- *   - when step > 0 (ints: 1), the lattice point origin + k * step nearest to it, and
- *     none when no lattice point lies strictly between;
+ *   - when step > 0 (ints: 1), the lattice point origin + k * step nearest to it (a
+ *     tie goes toward the best value, the upper one between two), and none when no
+ *     lattice point lies strictly between;
  *   - otherwise rounded to the fewest significant digits, at least 3, that keep it
  *     strictly between (a value people read: 0.00316, not 0.0031622776601683794).
  * New points never leave the old axis' span: a best value at an end gets a point on its

@@ -100,6 +100,8 @@ static void test_lattice_axis(void **state)
     expect_axis("ints on a log scale", hidden, 3, best, 1, 1, 1, 0, want_hidden, 3);
     const double epochs[] = {5, 10}, ten[] = {10}, want_epochs[] = {8, 10};
     expect_axis("ints: 7.5 is a tie, broken toward the best value", epochs, 2, ten, 1, 0, 1, 0, want_epochs, 2);
+    const double both[] = {5, 10}, want_both[] = {5, 8, 10};
+    expect_axis("two best neighbours share one point", epochs, 2, both, 2, 0, 1, 0, want_both, 3);
     const double dense[] = {1, 2, 3, 4}, three[] = {3}, want_dense[] = {3};
     expect_axis("no int strictly between neighbours: no new point", dense, 4, three, 1, 0, 1, 0,
                 want_dense, 1);
