@@ -347,10 +347,14 @@ static int make_plan(const narrow_opts *o, const cfg_config *cfg, const narrow_r
     snprintf(study, study_size, "%s", o->study != NULL ? o->study : "");
     if (o->study == NULL)
         snprintf(study, study_size, "%s-narrow", cfg->study_name);
+    /* by default beside the config, named as the user gave the config's directory */
+    const char *slash = strrchr(o->config, '/');
     if (o->out != NULL)
         snprintf(path, path_size, "%s", o->out);
+    else if (slash != NULL)
+        snprintf(path, path_size, "%.*s/%s.yaml", (int)(slash - o->config), o->config, study);
     else
-        snprintf(path, path_size, "%s/%s.yaml", cfg->dir, study);
+        snprintf(path, path_size, "%s.yaml", study);
     plan->path = path;
     plan->study = study;
     plan->top = k;
