@@ -84,6 +84,29 @@ expect_eq "replacing gp: exit 0" 0 $?
 grep -q 'n_startup_trials' broad/gp-random.yaml && fail "gp's options written for random" || ok "options of the replaced sampler dropped"
 expect_eq "no n_trials in the file: none in the narrowed one" "" "$(grep '^n_trials:' broad/gp-random.yaml)"
 
+# the rest of the config is kept: pruner (with what it wraps), fidelity, heartbeats
+write_config broad/kept.yaml <<EOF2
+study: kept
+storage: sqlite:s.db
+metric: score
+direction: maximize
+n_trials: 4
+heartbeat_interval: 2
+heartbeat_grace: 30
+pruner: {name: patient, patience: 2, wraps: {name: median, n_warmup_steps: 1}}
+fidelity: steps
+command: $PY train.py --tag $TAG --x {x} --steps {steps}
+parameters:
+  x: {type: float, low: 0, high: 6}
+  steps: {type: int, low: 1, high: 3}
+EOF2
+"$HPSEARCH" run broad/kept.yaml --no-progress -q > /dev/null 2>&1
+out=$("$HPSEARCH" narrow broad/kept.yaml --top 2 2>&1)
+expect_eq "narrow with pruner and fidelity: exit 0" 0 $?
+expect_eq "pruner kept" 'pruner: {name: "patient", patience: "2", wraps: {name: "median", n_warmup_steps: "1"}}' "$(grep '^pruner:' broad/kept-narrow.yaml)"
+expect_eq "fidelity kept" 'fidelity: {name: "steps", min: 1, max: 3}' "$(grep '^fidelity:' broad/kept-narrow.yaml)"
+expect_eq "heartbeats kept" "heartbeat_interval: 2 heartbeat_grace: 30" "$(grep '^heartbeat' broad/kept-narrow.yaml | tr '\n' ' ' | sed 's/ $//')"
+
 # ---- -o elsewhere: the command, storage and log_dir still resolve from the new file
 mkdir -p far/away other
 out=$("$HPSEARCH" narrow broad/cont.yaml --top 3 --warm-start -o far/away/moved.yaml --study moved 2>&1)
