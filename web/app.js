@@ -42,13 +42,26 @@
   }
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
 
+  /* Every number the page shows is written here, as C's printf %.Ng writes it (the
+   * server's table filter and `hpsearch show` use %.6g, so the text a person reads is
+   * the text a filter matches): N significant digits, trailing zeros dropped, an
+   * exponent only below 1e-4 or from 10^N on. A learning rate 0.0003 stays 0.0003 and
+   * an accuracy 0.9711 stays 0.9711. */
+  function fmtG(v, digits) {
+    var exp = v.toExponential(digits - 1);    /* rounded to `digits`: gives %g's exponent */
+    var e = parseInt(exp.slice(exp.indexOf("e") + 1), 10);
+    if (e < -4 || e >= digits) {
+      var mantissa = exp.slice(0, exp.indexOf("e")).replace(/\.?0+$/, "");
+      return mantissa + "e" + (e < 0 ? "-" : "+") + (Math.abs(e) < 10 ? "0" : "") + Math.abs(e);
+    }
+    return v.toFixed(Math.max(0, digits - 1 - e)).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+  }
+  /* A value (objective, parameter, axis tick): whole numbers as they are, others %.6g. */
   function fmt(v) {
     if (v === null || v === undefined || (typeof v === "number" && !isFinite(v))) return "–";
     if (typeof v !== "number") return String(v);
     if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
-    var a = Math.abs(v);
-    if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(4);
-    return String(parseFloat(v.toPrecision(6)));
+    return fmtG(v, 6);
   }
   function fmtValue(v) {
     if (typeof v === "boolean") return v ? "True" : "False";
@@ -189,7 +202,9 @@
   }
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 
-  var baseTooltip = { trigger: "item", renderMode: "richText", confine: true };
+  var baseTooltip = { trigger: "item", renderMode: "richText", confine: true, valueFormatter: fmt };
+  /* Tick labels of numeric axes, written like every other number on the page. */
+  function numberLabels() { return { formatter: function (v) { return fmt(v); } }; }
   var palette = ["#0969da", "#bf3989", "#1a7f37", "#9a6700", "#8250df", "#cf222e", "#0550ae",
                  "#57606a"];
 
@@ -228,7 +243,7 @@
       animation: false, tooltip: baseTooltip, legend: { top: 0 },
       grid: { left: 70, right: 30, top: 40, bottom: 50 },
       xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 28, minInterval: 1 },
-      yAxis: { type: "value", name: objectiveName(view), scale: true },
+      yAxis: { type: "value", name: objectiveName(view), scale: true, axisLabel: numberLabels() },
       dataZoom: [{ type: "inside" }, { type: "slider", height: 16, bottom: 4 }],
       series: series
     });
@@ -253,7 +268,7 @@
     makeChart(div, "importance", {
       animation: false, tooltip: baseTooltip,
       grid: { left: 140, right: 60, top: 10, bottom: 30 },
-      xAxis: { type: "value", max: 1 },
+      xAxis: { type: "value", max: 1, axisLabel: numberLabels() },
       yAxis: { type: "category", data: order, axisLabel: { width: 120, overflow: "truncate" } },
       series: [{ type: "bar", name: "importance", data: order.map(function (n) { return imp[n]; }),
                  itemStyle: { color: "#0969da" },
@@ -281,7 +296,7 @@
 
   function axisFor(param) {
     if (param.kind === "categorical") return { type: "category", data: param.choices };
-    return { type: param.log ? "log" : "value", scale: true };
+    return { type: param.log ? "log" : "value", scale: true, axisLabel: numberLabels() };
   }
 
   function parallelChart(view, parent) {
@@ -303,7 +318,8 @@
       a.name = p.name;
       return a;
     });
-    axes.push({ dim: params.length, name: objectiveName(view), type: "value", scale: true });
+    axes.push({ dim: params.length, name: objectiveName(view), type: "value", scale: true,
+                axisLabel: numberLabels() });
     var data = [], values = [];
     s.rows.forEach(function (r) {
       var line = [];
@@ -320,16 +336,20 @@
     sec.appendChild(div);
     var lo = Math.min.apply(null, values), hi = Math.max.apply(null, values);
     var maximize = view.directions[0] === "maximize";
+    /* The colour scale runs as the objective's axis does, high values on top; the end
+     * labels follow the direction (ECharts puts text[0] at the high end), and the
+     * handles show the objective's range exactly. */
     makeChart(div, "parallel", {
       animation: false,
       parallelAxis: axes,
-      parallel: { left: 60, right: 90, top: 50, bottom: 30,
+      parallel: { left: 60, right: 160, top: 50, bottom: 30,
                   parallelAxisDefault: { nameLocation: "end", nameGap: 16,
                                          nameTextStyle: { fontSize: 11 },
                                          axisLabel: { fontSize: 10 } } },
       visualMap: { type: "continuous", dimension: params.length, min: lo, max: hi === lo ? lo + 1 : hi,
-                   inverse: maximize, right: 0, top: "middle", calculable: true, itemHeight: 120,
-                   text: [maximize ? "worse" : "worse", maximize ? "better" : "better"],
+                   right: 10, top: "middle", calculable: true, itemHeight: 120,
+                   text: maximize ? ["better", "worse"] : ["worse", "better"],
+                   formatter: function (v) { return fmt(v); },
                    inRange: { color: maximize ? ["#d0d7de", "#0969da"] : ["#0969da", "#d0d7de"] } },
       series: [{ type: "parallel", data: data, lineStyle: { width: 1, opacity: 0.45 },
                  progressive: 500 }]
@@ -365,7 +385,7 @@
       makeChart(div, "slice", {
         animation: false, tooltip: baseTooltip,
         grid: { left: 60, right: 16, top: 16, bottom: 44 },
-        xAxis: x, yAxis: { type: "value", scale: true, name: objectiveName(view) },
+        xAxis: x, yAxis: { type: "value", scale: true, name: objectiveName(view), axisLabel: numberLabels() },
         visualMap: { show: false, dimension: 2, min: nmin, max: nmax === nmin ? nmin + 1 : nmax,
                      inRange: { color: ["#c6dbef", "#08306b"] } },
         series: [{ type: "scatter", symbolSize: 6, data: data, large: data.length > 2000 }]
@@ -410,7 +430,8 @@
       for (var i = 0; i < n; i++) {
         var t = a + (b - a) * (i + 0.5) / n;
         var x = log ? Math.exp(t) : t;
-        labels.push(p.kind === "int" ? String(Math.round(x)) : String(parseFloat(x.toPrecision(3))));
+        /* cell centres, not trial values: three digits tell them apart */
+        labels.push(p.kind === "int" ? String(Math.round(x)) : fmtG(x, 3));
       }
       return { n: n, labels: labels, unit: function (v) { return (f(v) - a) / (b - a); } };
     }
@@ -448,7 +469,9 @@
       yAxis: { type: "category", data: ay.labels, name: py.name, nameLocation: "middle", nameGap: 60,
                axisLabel: { interval: Math.ceil(ay.n / 10) - 1 } },
       visualMap: { type: "piecewise", splitNumber: 10, min: vmin, max: vmax === vmin ? vmin + 1 : vmax,
-                   seriesIndex: 0, right: 0, top: "middle", precision: 3,
+                   seriesIndex: 0, right: 0, top: "middle",
+                   /* bins of an interpolated surface, not trial values: three digits */
+                   formatter: function (a, b) { return fmtG(a, 3) + " – " + fmtG(b, 3); },
                    inRange: { color: maximize ? ["#f7fbff", "#6baed6", "#08306b"]
                                               : ["#08306b", "#6baed6", "#f7fbff"] } },
       series: [
@@ -491,7 +514,7 @@
       animation: false, tooltip: baseTooltip,
       grid: { left: 70, right: 30, top: 20, bottom: 50 },
       xAxis: { type: "value", name: "step", nameLocation: "middle", nameGap: 28 },
-      yAxis: { type: "value", scale: true, name: "intermediate value" },
+      yAxis: { type: "value", scale: true, name: "intermediate value", axisLabel: numberLabels() },
       dataZoom: [{ type: "inside" }],
       series: series
     });
@@ -737,7 +760,17 @@
   layout.appendChild(nav);
   layout.appendChild(main);
   meta.textContent = "live dashboard · hpsearch " + (boot.version || "");
-  var current = null, lastGenerated = null, table = null, refreshing = false;
+  var current = null, lastDrawn = null, table = null, refreshing = false;
+
+  /* What a view draws: all of it but when and how fast the server read it, which change
+   * with every snapshot. Redrawing only when this changes keeps an unchanged study's
+   * page still (no flicker, the table and charts stay as they are). */
+  function viewSignature(view) {
+    return JSON.stringify(view, function (key, value) {
+      var top = this === view;
+      return top && (key === "generated" || key === "load_seconds") ? undefined : value;
+    });
+  }
   var refresh = Math.max(2, boot.refresh || 5) * 1000;
 
   function selected() {
@@ -764,7 +797,7 @@
 
   function showStudy(name) {
     current = name;
-    lastGenerated = null;
+    lastDrawn = null;
     Array.prototype.forEach.call(nav.querySelectorAll("a"), function (a) {
       a.className = a.getAttribute("href") === "#study=" + encodeURIComponent(name) ? "active" : "";
     });
@@ -774,7 +807,7 @@
     var source = apiSource(name);
     return source.view().then(function (view) {
       if (current !== name) return;
-      lastGenerated = view.generated;
+      lastDrawn = viewSignature(view);
       table = null;
       var p = renderView(view, source, main, null);
       table = p ? { source: source } : null;
@@ -789,8 +822,9 @@
     refreshing = true;
     var name = current;
     apiSource(name).view().then(function (view) {
-      if (current !== name || view.generated === lastGenerated) return;
-      lastGenerated = view.generated;
+      var signature = viewSignature(view);
+      if (current !== name || signature === lastDrawn) return;
+      lastDrawn = signature;
       /* Redraw with the new data, keeping the scroll position. */
       var y = window.scrollY;
       var p = renderView(view, apiSource(name), main, null);

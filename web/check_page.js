@@ -5,15 +5,21 @@
  *
  *   node check_page.js URL [--screenshot FILE] [--charts a,b,c] [--status ready]
  *                          [--interact] [--timeout MS] [--text TEXT]... [--wait-for TEXT]
+ *                          [--chart-texts ELEMENT-ID]...
  *
  * Prints one JSON line: {"status", "charts", "console", "page_errors", "ready_ms",
- * "load_ms", "table_total", "checks": [...], "failures": [...]} and exits 1 when a
+ * "load_ms", "table_total", "chart_texts", "checks": [...], "failures": [...]} and
+ * exits 1 when a
  * failure was found. Failures: any console message or page error (the app logs
  * nothing, so a message means something broke, a CSP violation included), a status
  * other than --status, a missing chart, a missing --text, a dialog (script injected
  * through study data), with --interact a table that does not sort, filter or page, and
  * with --wait-for a TEXT that does not appear within the timeout after the first draw
  * (how the dashboard test sees the page update as trials finish).
+ * --chart-texts puts every text ECharts drew on that chart's canvas (axis names and
+ * ticks, legend ends, handle labels) into chart_texts[ID] as {text, x, y}, the centre
+ * of the text on the page in CSS pixels, for the tests to check what a person reads
+ * where; a chart that is missing or drew nothing is a failure.
  * Needs CHROMIUM (default /usr/bin/chromium) and playwright-core (npm ci in <build>/web).
  */
 "use strict";
@@ -33,7 +39,7 @@ function loadPlaywright() {
 
 function parseArgs(argv) {
   const opts = { url: null, screenshot: null, charts: [], status: "ready", interact: false,
-                 timeout: 60000, texts: [] };
+                 timeout: 60000, texts: [], chartTexts: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--screenshot") opts.screenshot = argv[++i];
@@ -43,6 +49,7 @@ function parseArgs(argv) {
     else if (a === "--timeout") opts.timeout = parseInt(argv[++i], 10);
     else if (a === "--text") opts.texts.push(argv[++i]);
     else if (a === "--wait-for") opts.waitFor = argv[++i];
+    else if (a === "--chart-texts") opts.chartTexts.push(argv[++i]);
     else if (!opts.url) opts.url = a;
     else { console.error("check_page.js: unexpected argument " + a); process.exit(2); }
   }
@@ -59,6 +66,28 @@ async function tableState(page) {
     const heads = Array.from(t.querySelectorAll("thead th")).map((th) => th.textContent);
     return { total: parseInt(t.getAttribute("data-total") || "-1", 10), heads, rows };
   });
+}
+
+/* The texts a chart drew on its canvas, read from its ECharts instance's display list
+ * (what was painted), each with its centre transformed to page coordinates. */
+async function chartTexts(page, id) {
+  return page.evaluate((id) => {
+    const div = document.getElementById(id);
+    const chart = div && typeof echarts !== "undefined" ? echarts.getInstanceByDom(div) : null;
+    if (!chart) return null;
+    const origin = div.getBoundingClientRect();
+    const out = [];
+    chart.getZr().storage.getDisplayList(true).forEach((el) => {
+      const text = el.style && el.style.text;
+      if (text === undefined || text === null || text === "" || el.invisible) return;
+      const box = el.getBoundingRect().clone();
+      const m = el.getComputedTransform();
+      if (m) box.applyTransform(m);
+      out.push({ text: String(text), x: Math.round(origin.left + box.x + box.width / 2),
+                 y: Math.round(origin.top + box.y + box.height / 2) });
+    });
+    return out;
+  }, id);
 }
 
 async function waitTable(page, predicate, what, timeout) {
@@ -125,8 +154,8 @@ async function interact(page, result, timeout) {
   const opts = parseArgs(process.argv.slice(2));
   const { chromium } = loadPlaywright();
   const result = { url: opts.url, status: null, charts: [], console: [], page_errors: [],
-                   dialogs: [], ready_ms: null, load_ms: null, table_total: null, checks: [],
-                   failures: [] };
+                   dialogs: [], ready_ms: null, load_ms: null, table_total: null,
+                   chart_texts: {}, checks: [], failures: [] };
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -170,6 +199,11 @@ async function interact(page, result, timeout) {
       if (!state.text.includes(t)) result.failures.push("text missing: " + JSON.stringify(t));
     if (state.errors) result.failures.push("page noted errors: " + state.errors);
     if (state.pwned !== null) result.failures.push("injected script ran: window.__pwned = " + state.pwned);
+    for (const id of opts.chartTexts) {
+      const texts = await chartTexts(page, id);
+      if (!texts || !texts.length) result.failures.push("no texts drawn on chart #" + id);
+      result.chart_texts[id] = texts || [];
+    }
     if (opts.waitFor) {
       const t1 = Date.now();
       try {

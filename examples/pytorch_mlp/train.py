@@ -63,8 +63,10 @@ def train(lr, hidden_size, epochs, seed=0, on_epoch=None, checkpoint_dir=None):
     on_epoch(epoch, val_acc, val_loss) is called after every epoch (the Python examples
     use it to report intermediate values); returning True from it stops training early.
     With checkpoint_dir, the model and optimizer are saved there after every epoch, and a
-    run that finds a checkpoint continues from it (hpsearch hands each set of parameters
-    its own directory in HPSEARCH_CHECKPOINT_DIR, so a re-run trial resumes)."""
+    run that finds a checkpoint continues from it. hpsearch hands each trial such a
+    directory in HPSEARCH_CHECKPOINT_DIR: empty for a new run, and holding what an
+    interrupted attempt saved when a trial takes that run over (a retry, or the re-run
+    of a grid cell after Ctrl-C), so only those resume."""
     torch.manual_seed(seed)
     x_train, x_val, y_train, y_val = load_data()
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=BATCH_SIZE, shuffle=True)

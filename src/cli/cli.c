@@ -63,7 +63,7 @@ void cli_format_value(hps_value v, char *buf, size_t size)
 
 const char *cli_shown_url(const char *url, char *buf, size_t size)
 {
-    hps_postgres_redact_url(url != NULL ? url : "", buf, size);
+    hps_storage_url_redact(url != NULL ? url : "", buf, size);
     return buf;
 }
 

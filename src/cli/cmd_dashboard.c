@@ -12,6 +12,8 @@
  * loopback, requests must name a loopback host (a web page elsewhere cannot read the
  * studies through DNS rebinding). */
 #include "cli/cli.h"
+
+#if HPS_HAVE_DASHBOARD
 #include "cli/report_cache.h"
 #include "cli/report_page.h"
 #include "cli/web_assets.h"
@@ -493,3 +495,16 @@ out:
     hps_strbuf_free(&page);
     return rc;
 }
+
+#else /* built with HPS_WITH_DASHBOARD=OFF */
+
+int cmd_dashboard(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    cli_error("dashboard: this build of hpsearch has no dashboard (configured with "
+              "-DHPS_WITH_DASHBOARD=OFF); `hpsearch report` writes the same page as a file");
+    return CLI_EXIT_USAGE;
+}
+
+#endif

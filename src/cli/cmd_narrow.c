@@ -21,6 +21,7 @@
  * that lie inside the new space, so a model-based sampler does not start from nothing. */
 #include "cli/cli.h"
 #include "cli/config.h"
+#include "cli/identity.h"
 #include "cli/narrow.h"
 #include "cli/run_setup.h"
 #include "cli/space.h"
@@ -138,8 +139,9 @@ static long warm_start(const cfg_config *narrowed, const narrow_ranked *all, siz
 {
     hps_study *study = NULL;
     char err[1024];
+    /* created as run creates a study: its identity recorded, then configured */
     if (setup_open_study(narrowed, HPS_OPEN_CREATE | HPS_OPEN_LOAD, &study) != HPS_OK ||
-        setup_configure_study(narrowed, study) != HPS_OK) {
+        identity_check(study, narrowed, 0) != 0 || setup_configure_study(narrowed, study) != HPS_OK) {
         hps_study_close(study);
         return -1;
     }

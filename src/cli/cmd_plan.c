@@ -75,11 +75,12 @@ static void print_space(const cfg_config *cfg)
     }
 }
 
-/* What the storage holds for this study, read as run would open it but without creating
- * anything: a SQLite file that does not exist yet is left for run to create. Writes a
- * line for the plan into `line`; returns 0 or an exit code (a stored study run would
- * refuse, such as one with the other direction). */
-static int read_study_state(const cfg_config *cfg, char *line, size_t size, size_t *n_trials)
+/* What the storage holds for this study, read as run would find it but without
+ * creating or recording anything: a SQLite file that does not exist yet is left for run
+ * to create. Writes a line for the plan into `line`; returns 0 or an exit code (a stored
+ * study run would refuse: another direction, a changed metric or space). */
+static int read_study_state(const cfg_config *cfg, int allow_changes, char *line, size_t size,
+                            size_t *n_trials)
 {
     *n_trials = 0;
     char shown[512];
@@ -95,14 +96,14 @@ static int read_study_state(const cfg_config *cfg, char *line, size_t size, size
         return 0;
     }
     hps_study *study = NULL;
-    hps_status rc = setup_open_study(cfg, HPS_OPEN_LOAD, &study);
-    if (rc == HPS_ERR_NOTFOUND) {
+    int rc = setup_find_study(cfg, allow_changes, &study);
+    if (rc != 0)
+        return rc;
+    if (study == NULL) {
         snprintf(line, size, "storage: %s; study '%s' is new: run creates it", shown,
                  cfg->study_name);
         return 0;
     }
-    if (rc != HPS_OK)
-        return rc == HPS_ERR_NOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
     size_t counts[5] = {0};
     hps_study_count_states(study, counts);
     size_t total = counts[0] + counts[1] + counts[2] + counts[3] + counts[4];
@@ -201,20 +202,24 @@ static void plan_usage(FILE *out)
           "      --trial-minutes M   how long one trial takes: the expected wall time\n",
           out);
     setup_print_flags(out);
+    fputs("      --allow-changes     as run: a stored study whose metric or space the config\n"
+          "                          changed is planned as continued, not refused\n",
+          out);
 }
 
 int cmd_plan(int argc, char **argv)
 {
-    struct option longopts[SETUP_N_LONG_OPTIONS + 4] = {
+    struct option longopts[SETUP_N_LONG_OPTIONS + 5] = {
         {"hours", required_argument, NULL, 'H'},
         {"trial-minutes", required_argument, NULL, 'm'},
+        {"allow-changes", no_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},
     };
-    setup_long_options(&longopts[3]); /* the last entry stays zero: the end */
+    setup_long_options(&longopts[4]); /* the last entry stays zero: the end */
     setup_override *overrides = calloc((size_t)argc + 1, sizeof *overrides);
     size_t n_overrides = 0;
     double hours = 0, minutes = 0;
-    int trials_flag = 0, opt, rc = CLI_EXIT_USAGE;
+    int trials_flag = 0, allow_changes = 0, opt, rc = CLI_EXIT_USAGE;
     cfg_config *cfg = NULL;
     if (overrides == NULL) {
         cli_error("out of memory");
@@ -240,6 +245,9 @@ int cmd_plan(int argc, char **argv)
             *(opt == 'H' ? &hours : &minutes) = v;
             break;
         }
+        case 'a':
+            allow_changes = 1;
+            break;
         case 'h':
             plan_usage(stdout);
             rc = CLI_EXIT_OK;
@@ -269,7 +277,7 @@ int cmd_plan(int argc, char **argv)
     char study_state[1024];
     size_t already = 0;
     if (rc == 0)
-        rc = read_study_state(cfg, study_state, sizeof study_state, &already);
+        rc = read_study_state(cfg, allow_changes, study_state, sizeof study_state, &already);
     if (rc == 0) {
         print_plan(cfg, hours, minutes, already);
         printf("workdir: trials run in %s\n%s\n", cfg->workdir, study_state);

@@ -1,4 +1,5 @@
 /* cmd_query.c -- reading studies: `hpsearch trials`, `best`, `studies`, `delete`. */
+#include "cli/checkpoints.h"
 #include "cli/cli.h"
 
 #include <getopt.h>
@@ -14,6 +15,26 @@
 
 typedef enum out_format { FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON } out_format;
 
+/* The options each query command has besides --storage: one description drives the
+ * parsing (an option of another command is refused, not ignored) and the usage line. */
+enum {
+    QOPT_FORMAT = 1 << 0, /* --format table|json */
+    QOPT_CSV = 1 << 1,    /* ... and csv */
+    QOPT_STATE = 1 << 2,  /* --state S,... */
+    QOPT_YES = 1 << 3,    /* --yes */
+};
+
+typedef struct query_cmd {
+    const char *name;
+    int needs_target; /* takes STUDY|CONFIG.yaml */
+    int options;      /* QOPT_* */
+} query_cmd;
+
+static const query_cmd TRIALS_CMD = {"trials", 1, QOPT_FORMAT | QOPT_CSV | QOPT_STATE};
+static const query_cmd BEST_CMD = {"best", 1, QOPT_FORMAT};
+static const query_cmd STUDIES_CMD = {"studies", 0, QOPT_FORMAT | QOPT_CSV};
+static const query_cmd DELETE_CMD = {"delete", 1, QOPT_YES};
+
 typedef struct query_args {
     const char *target;
     const char *storage;
@@ -22,11 +43,11 @@ typedef struct query_args {
     int yes;
 } query_args;
 
-static int parse_format(const char *text, out_format *out)
+static int parse_format(const char *text, int with_csv, out_format *out)
 {
     if (strcmp(text, "table") == 0 || strcmp(text, "text") == 0)
         *out = FORMAT_TABLE;
-    else if (strcmp(text, "csv") == 0)
+    else if (with_csv && strcmp(text, "csv") == 0)
         *out = FORMAT_CSV;
     else if (strcmp(text, "json") == 0)
         *out = FORMAT_JSON;
@@ -35,72 +56,100 @@ static int parse_format(const char *text, out_format *out)
     return 0;
 }
 
-/* Parses the common flags; `needs_target` commands take one positional argument. */
-static int parse_query_args(const char *cmd, int argc, char **argv, int needs_target,
-                            query_args *args)
+static void print_query_usage(const query_cmd *cmd)
+{
+    printf("usage: hpsearch %s%s [--storage URL]", cmd->name,
+           cmd->needs_target ? " STUDY|CONFIG.yaml" : "");
+    if (cmd->options & QOPT_FORMAT)
+        printf(" [--format table|%sjson]", cmd->options & QOPT_CSV ? "csv|" : "");
+    if (cmd->options & QOPT_STATE)
+        printf(" [--state S,...]");
+    if (cmd->options & QOPT_YES)
+        printf(" [--yes]");
+    putchar('\n');
+}
+
+static int parse_states(const char *cmd, const char *text, int *mask)
+{
+    char *copy = strdup(text), *save = NULL;
+    if (copy == NULL)
+        return CLI_EXIT_FAILED;
+    for (char *tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+        hps_trial_state st;
+        if (hps_trial_state_parse(tok, &st) != HPS_OK) {
+            cli_error("%s: --state: unknown state '%s' (WAITING, RUNNING, COMPLETE, PRUNED, FAIL)",
+                      cmd, tok);
+            free(copy);
+            return CLI_EXIT_USAGE;
+        }
+        *mask |= 1 << st;
+    }
+    free(copy);
+    return 0;
+}
+
+/* Parses --storage and the command's own options; returns 0, -1 after --help, or an
+ * exit code. */
+static int parse_query_args(const query_cmd *cmd, int argc, char **argv, query_args *args)
 {
     static const struct option longopts[] = {
         {"storage", required_argument, NULL, 's'}, {"format", required_argument, NULL, 'f'},
         {"state", required_argument, NULL, 't'},   {"yes", no_argument, NULL, 'y'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
+    static const struct {
+        int opt, qopt;
+        const char *flag;
+    } owned[] = {{'f', QOPT_FORMAT, "--format"}, {'t', QOPT_STATE, "--state"}, {'y', QOPT_YES, "--yes"}};
     memset(args, 0, sizeof *args);
     optind = 1;
     opterr = 0;
     int opt;
     while ((opt = getopt_long(argc, argv, "s:f:yh", longopts, NULL)) != -1) {
+        for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
+            if (opt == owned[i].opt && !(cmd->options & owned[i].qopt)) {
+                cli_error("%s: %s is not an option of this command (see hpsearch %s --help)",
+                          cmd->name, owned[i].flag, cmd->name);
+                return CLI_EXIT_USAGE;
+            }
+        int rc = 0;
         switch (opt) {
         case 's':
             args->storage = optarg;
             break;
         case 'f':
-            if (parse_format(optarg, &args->format) != 0) {
-                cli_error("%s: --format must be table, csv or json (got '%s')", cmd, optarg);
+            if (parse_format(optarg, cmd->options & QOPT_CSV, &args->format) != 0) {
+                cli_error("%s: --format must be table%s or json (got '%s')", cmd->name,
+                          cmd->options & QOPT_CSV ? ", csv" : "", optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
-        case 't': {
-            char *copy = strdup(optarg), *save = NULL;
-            if (copy == NULL)
-                return CLI_EXIT_FAILED;
-            for (char *tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-                hps_trial_state st;
-                if (hps_trial_state_parse(tok, &st) != HPS_OK) {
-                    cli_error("%s: --state: unknown state '%s' (WAITING, RUNNING, COMPLETE, "
-                              "PRUNED, FAIL)",
-                              cmd, tok);
-                    free(copy);
-                    return CLI_EXIT_USAGE;
-                }
-                args->state_mask |= 1 << st;
-            }
-            free(copy);
+        case 't':
+            rc = parse_states(cmd->name, optarg, &args->state_mask);
+            if (rc != 0)
+                return rc;
             break;
-        }
         case 'y':
             args->yes = 1;
             break;
         case 'h':
-            printf("usage: hpsearch %s%s [--storage URL]%s\n", cmd,
-                   needs_target ? " STUDY|CONFIG.yaml" : "",
-                   strcmp(cmd, "delete") == 0 ? " [--yes]"
-                                              : " [--format table|csv|json] [--state S,...]");
+            print_query_usage(cmd);
             return -1;
         default:
-            cli_error("%s: unknown or incomplete option '%s'", cmd, argv[optind - 1]);
+            cli_error("%s: unknown or incomplete option '%s'", cmd->name, argv[optind - 1]);
             return CLI_EXIT_USAGE;
         }
     }
-    if (needs_target) {
+    if (cmd->needs_target) {
         if (optind >= argc) {
-            cli_error("%s: which study? usage: hpsearch %s STUDY|CONFIG.yaml [--storage URL]", cmd,
-                      cmd);
+            cli_error("%s: which study? usage: hpsearch %s STUDY|CONFIG.yaml [--storage URL]",
+                      cmd->name, cmd->name);
             return CLI_EXIT_USAGE;
         }
         args->target = argv[optind++];
     }
     if (optind < argc) {
-        cli_error("%s: unexpected argument '%s'", cmd, argv[optind]);
+        cli_error("%s: unexpected argument '%s'", cmd->name, argv[optind]);
         return CLI_EXIT_USAGE;
     }
     return 0;
@@ -340,7 +389,7 @@ static int print_trials(hps_study *study, const query_args *args)
 int cmd_trials(int argc, char **argv)
 {
     query_args args;
-    int rc = parse_query_args("trials", argc, argv, 1, &args);
+    int rc = parse_query_args(&TRIALS_CMD, argc, argv, &args);
     if (rc != 0)
         return rc < 0 ? CLI_EXIT_OK : rc;
     cli_target target;
@@ -359,7 +408,7 @@ int cmd_trials(int argc, char **argv)
 int cmd_best(int argc, char **argv)
 {
     query_args args;
-    int rc = parse_query_args("best", argc, argv, 1, &args);
+    int rc = parse_query_args(&BEST_CMD, argc, argv, &args);
     if (rc != 0)
         return rc < 0 ? CLI_EXIT_OK : rc;
     cli_target target;
@@ -406,7 +455,7 @@ int cmd_best(int argc, char **argv)
 int cmd_studies(int argc, char **argv)
 {
     query_args args;
-    int rc = parse_query_args("studies", argc, argv, 0, &args);
+    int rc = parse_query_args(&STUDIES_CMD, argc, argv, &args);
     if (rc != 0)
         return rc < 0 ? CLI_EXIT_OK : rc;
     const char *storage = args.storage != NULL ? args.storage : CLI_DEFAULT_STORAGE;
@@ -424,11 +473,17 @@ int cmd_studies(int argc, char **argv)
     hps_free(json);
     size_t i;
     json_t *s;
+    /* Counts in the order `hpsearch run` sums a study up: complete, pruned, failed,
+     * running, waiting. */
+    static const char *const counted[] = {"n_complete", "n_pruned", "n_fail", "n_running",
+                                          "n_waiting"};
+    enum { N_COUNTED = sizeof counted / sizeof counted[0] };
     if (args.format == FORMAT_CSV)
-        printf("name,direction,n_trials,n_complete,n_running,n_fail,best_value\n");
+        printf("name,direction,n_trials,%s,%s,%s,%s,%s,best_value\n", counted[0], counted[1],
+               counted[2], counted[3], counted[4]);
     else
-        printf("%-24s  %-9s  %7s  %8s  %7s  %6s  %s\n", "study", "direction", "trials", "complete",
-               "running", "failed", "best");
+        printf("%-24s  %-9s  %7s  %8s  %6s  %6s  %7s  %7s  %s\n", "study", "direction", "trials",
+               "complete", "pruned", "failed", "running", "waiting", "best");
     json_array_foreach(list, i, s) {
         const char *name = json_string_value(json_object_get(s, "name"));
         const char *dir = json_string_value(json_array_get(json_object_get(s, "directions"), 0));
@@ -437,16 +492,17 @@ int cmd_studies(int argc, char **argv)
         if (json_is_number(best))
             snprintf(best_text, sizeof best_text, "%.6g", json_number_value(best));
         long long n_trials = (long long)json_integer_value(json_object_get(s, "n_trials"));
-        long long n_complete = (long long)json_integer_value(json_object_get(s, "n_complete"));
-        long long n_running = (long long)json_integer_value(json_object_get(s, "n_running"));
-        long long n_fail = (long long)json_integer_value(json_object_get(s, "n_fail"));
+        long long n[N_COUNTED];
+        for (size_t k = 0; k < N_COUNTED; k++)
+            n[k] = (long long)json_integer_value(json_object_get(s, counted[k]));
         if (args.format == FORMAT_CSV) {
             csv_field(name != NULL ? name : "");
-            printf(",%s,%lld,%lld,%lld,%lld,%s\n", dir != NULL ? dir : "", n_trials, n_complete,
-                   n_running, n_fail, strcmp(best_text, "-") == 0 ? "" : best_text);
+            printf(",%s,%lld,%lld,%lld,%lld,%lld,%lld,%s\n", dir != NULL ? dir : "", n_trials, n[0],
+                   n[1], n[2], n[3], n[4], strcmp(best_text, "-") == 0 ? "" : best_text);
         } else {
-            printf("%-24s  %-9s  %7lld  %8lld  %7lld  %6lld  %s\n", name != NULL ? name : "?",
-                   dir != NULL ? dir : "?", n_trials, n_complete, n_running, n_fail, best_text);
+            printf("%-24s  %-9s  %7lld  %8lld  %6lld  %6lld  %7lld  %7lld  %s\n",
+                   name != NULL ? name : "?", dir != NULL ? dir : "?", n_trials, n[0], n[1], n[2],
+                   n[3], n[4], best_text);
         }
     }
     json_decref(list);
@@ -458,7 +514,7 @@ int cmd_studies(int argc, char **argv)
 int cmd_delete(int argc, char **argv)
 {
     query_args args;
-    int rc = parse_query_args("delete", argc, argv, 1, &args);
+    int rc = parse_query_args(&DELETE_CMD, argc, argv, &args);
     if (rc != 0)
         return rc < 0 ? CLI_EXIT_OK : rc;
     cli_target target;
@@ -483,14 +539,27 @@ int cmd_delete(int argc, char **argv)
             return CLI_EXIT_FAILED;
         }
     }
-    char err[1024];
-    hps_status st = hps_study_delete(target.storage, target.study, err, sizeof err);
+    /* what the study's runs left on disk goes with it (after the study: a failure
+     * there must not leave a study whose checkpoints are gone) */
+    char err[1024], uid[32] = "";
+    char *roots = NULL;
+    hps_study *study = NULL;
+    hps_status st = hps_study_open(target.storage, target.study, HPS_OPEN_LOAD, NULL, 0, &study,
+                                   err, sizeof err);
+    if (st == HPS_OK) {
+        snprintf(uid, sizeof uid, "%s", hps_study_uid(study));
+        roots = checkpoints_roots(study);
+        hps_study_close(study);
+        st = hps_study_delete(target.storage, target.study, err, sizeof err);
+    }
     if (st != HPS_OK) {
         cli_error("delete: %s", err);
         rc = st == HPS_ERR_NOTFOUND ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
     } else {
         printf("deleted study '%s'\n", target.study);
+        checkpoints_remove(roots, uid);
     }
+    free(roots);
     cli_target_clear(&target);
     return rc;
 }

@@ -4,12 +4,16 @@
  * the time runs out; follow the trials' output; record each outcome as it happens (so
  * a crash of hpsearch loses nothing finished); stop cleanly on Ctrl-C. Re-running the
  * same command resumes the study where it stopped. */
+#include "cli/checkpoints.h"
 #include "cli/cli.h"
 #include "cli/config.h"
+#include "cli/identity.h"
 #include "cli/progress.h"
+#include "cli/run_failures.h"
 #include "cli/run_setup.h"
 #include "cli/run_slot.h"
 #include "cli/space.h"
+#include "runner/wandb_standin.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -74,6 +78,7 @@ static void drain_signal_pipe(void)
 
 typedef struct run_options {
     const char *config_path;
+    int allow_changes;
     int quiet;
     int no_progress;
 } run_options;
@@ -83,11 +88,18 @@ static void run_usage(FILE *out)
     fputs("usage: hpsearch run CONFIG.yaml [options]\n"
           "\n"
           "Runs the study described by CONFIG.yaml (hpsearch format or a W&B sweep file).\n"
-          "Re-running the same command resumes the study.\n"
+          "Re-running the same command resumes the study. A trial's result is the last\n"
+          "METRIC=value (or METRIC: value) it prints; config metric: {name, regex, summary}\n"
+          "reads other shapes (e.g. 'Val Acc: 0.93') and can take the best value instead.\n"
+          "Trials get their parameters through the command, HPSEARCH_PARAMS and a JSON file,\n"
+          "and PYTHONUNBUFFERED=1; a script using the wandb module (init, config, log,\n"
+          "summary) needs no W&B server (docs/config.md, \"What every trial gets\").\n"
           "\n",
           out);
     setup_print_flags(out);
-    fputs("  -q, --quiet             no line per finished trial\n"
+    fputs("      --allow-changes     continue a study whose metric or search space the config\n"
+          "                          changed (the change is recorded in the study)\n"
+          "  -q, --quiet             no line per finished trial\n"
           "      --no-progress       no live progress line\n",
           out);
 }
@@ -96,12 +108,13 @@ static void run_usage(FILE *out)
  * code (-1 after --help). */
 static int parse_run_args(int argc, char **argv, run_options *opts, cfg_config **cfg_out)
 {
-    struct option longopts[SETUP_N_LONG_OPTIONS + 4] = {
+    struct option longopts[SETUP_N_LONG_OPTIONS + 5] = {
         {"no-progress", no_argument, NULL, 1},
+        {"allow-changes", no_argument, NULL, 2},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
     };
-    setup_long_options(&longopts[3]); /* the last entry stays zero: the end */
+    setup_long_options(&longopts[4]); /* the last entry stays zero: the end */
     /* First pass finds the config path; overrides apply after loading it. */
     setup_override *todo = calloc((size_t)argc + 1, sizeof *todo);
     size_t n_todo = 0;
@@ -118,6 +131,9 @@ static int parse_run_args(int argc, char **argv, run_options *opts, cfg_config *
         switch (opt) {
         case 1:
             opts->no_progress = 1;
+            break;
+        case 2:
+            opts->allow_changes = 1;
             break;
         case 'q':
             opts->quiet = 1;
@@ -197,11 +213,36 @@ static void default_log_dir(const cfg_config *cfg, char *buf, size_t size)
     snprintf(buf, size, "%s/hpsearch-logs/%s", cfg->dir, safe);
 }
 
-static hps_status open_run_study(const cfg_config *cfg, hps_study **out)
+/* Opens the config's study, creating it if needed; an existing one must be the same
+ * study (identity.h). Returns 0 or an exit code after printing the error. */
+static int open_run_study(const cfg_config *cfg, int allow_changes, hps_study **out)
 {
-    hps_status rc = setup_open_study(cfg, HPS_OPEN_CREATE | HPS_OPEN_LOAD, out);
-    if (rc != HPS_OK)
-        return rc;
+    char err[1024];
+    hps_direction dir = cfg->direction;
+    hps_status rc = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_LOAD, NULL, 0, out,
+                                   err, sizeof err);
+    if (rc == HPS_OK) {
+        int bad = identity_check_direction(*out, cfg);
+        if (bad == 0)
+            bad = identity_check(*out, cfg, allow_changes);
+        if (bad != 0) {
+            hps_study_close(*out);
+            *out = NULL;
+            return bad;
+        }
+    } else if (rc == HPS_ERR_NOTFOUND) {
+        rc = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir,
+                            1, out, err, sizeof err);
+        if (rc == HPS_OK && identity_check(*out, cfg, allow_changes) != 0)
+            rc = HPS_ERR_STORAGE;
+    }
+    if (rc != HPS_OK) {
+        if (*out == NULL)
+            cli_error("%s: study '%s': %s", cfg->path, cfg->study_name, err);
+        hps_study_close(*out);
+        *out = NULL;
+        return rc == HPS_ERR_NOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+    }
     /* Remember which metric the values are (for `hpsearch best` and reports), and a W&B
      * sweep's service keys (entity, project, ...) as the study's metadata. */
     json_t *metric = json_string(cfg->metric);
@@ -220,12 +261,12 @@ static hps_status open_run_study(const cfg_config *cfg, hps_study **out)
         free(meta_json);
         json_decref(meta);
     }
-    rc = setup_configure_study(cfg, *out);
-    if (rc != HPS_OK) {
+    if (setup_configure_study(cfg, *out) != HPS_OK) {
         hps_study_close(*out);
         *out = NULL;
+        return CLI_EXIT_USAGE;
     }
-    return rc;
+    return 0;
 }
 
 /* ---- reporting ---------------------------------------------------------------------- */
@@ -241,10 +282,11 @@ static void print_outcome(const cfg_config *cfg, const slot_outcome *o, progress
         printf("trial %-4lld COMPLETE  %s=%s  %s  (%s)\n", (long long)o->number, cfg->metric, value,
                o->params_text, took);
         break;
-    case HPS_PRUNED:
+    case HPS_PRUNED: /* by the pruner, or timed out with timeout_state: pruned */
         snprintf(value, sizeof value, "%.6g", o->value);
-        printf("trial %-4lld PRUNED    %s=%s  %s  (%s)\n", (long long)o->number, cfg->metric, value,
-               o->params_text, took);
+        printf("trial %-4lld PRUNED    %s=%s  %s  (%s%s%s)\n", (long long)o->number, cfg->metric,
+               value, o->params_text, took, strcmp(o->reason, "pruned") != 0 ? "; " : "",
+               strcmp(o->reason, "pruned") != 0 ? o->reason : "");
         break;
     default:
         printf("trial %-4lld FAIL      %s  %s  (%s; log: %s)\n", (long long)o->number, o->reason,
@@ -284,9 +326,11 @@ typedef struct run_state {
     int stop_launching;   /* time, target or an error: let running trials finish */
     int exhausted;        /* the last ask found nothing to do (budget or grid); a failed
                              trial may re-queue a retry, which clears it */
+    char done_reason[256]; /* why, as the library words it */
     int interrupted;      /* a signal: end running trials now */
     int exit_code;
     size_t launched, finished, completed;
+    run_failures failures; /* max_failures */
 } run_state;
 
 static void launch_trials(run_slot *slots, unsigned n_slots, const run_settings *run,
@@ -299,6 +343,8 @@ static void launch_trials(run_slot *slots, unsigned n_slots, const run_settings 
         hps_status rc = hps_study_ask(run->study, &trial);
         if (rc == HPS_DONE) {
             state->exhausted = 1;
+            snprintf(state->done_reason, sizeof state->done_reason, "%s",
+                     hps_study_errmsg(run->study));
             break;
         }
         if (rc != HPS_OK) {
@@ -420,6 +466,11 @@ static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progre
             progress_trial_done(prog, &outcome);
             if (!quiet && !(state->interrupted && outcome.interrupted))
                 print_outcome(cfg, &outcome, prog);
+            if (run_failures_count(&state->failures, cfg, &outcome, prog)) {
+                state->stop_launching = 1;
+                if (state->exit_code == 0)
+                    state->exit_code = CLI_EXIT_FAILED;
+            }
             if (target_reached(cfg, &outcome) && !state->stop_launching) {
                 state->stop_launching = 1;
                 progress_clear(prog);
@@ -460,10 +511,9 @@ int cmd_run(int argc, char **argv)
     rc = setup_check(cfg); /* what `hpsearch plan` checks too */
     if (rc != 0)
         goto out;
-    if (open_run_study(cfg, &study) != HPS_OK) {
-        rc = CLI_EXIT_USAGE;
+    rc = open_run_study(cfg, opts.allow_changes, &study);
+    if (rc != 0)
         goto out;
-    }
     char log_dir[4096];
     if (cfg->log_dir != NULL)
         snprintf(log_dir, sizeof log_dir, "%s", cfg->log_dir);
@@ -474,15 +524,34 @@ int cmd_run(int argc, char **argv)
         rc = CLI_EXIT_FAILED;
         goto out;
     }
+    char checkpoint_root[4200];
+    snprintf(checkpoint_root, sizeof checkpoint_root, "%s/checkpoints/%s", log_dir,
+             hps_study_uid(study));
+    if (make_dirs(checkpoint_root) != 0) {
+        cli_error("cannot create the checkpoint directory %s: %s", checkpoint_root,
+                  strerror(errno));
+        rc = CLI_EXIT_FAILED;
+        goto out;
+    }
+    if (checkpoints_record(study, checkpoint_root) != 0) {
+        cli_error("%s: cannot record the checkpoint directory: %s", cfg->path,
+                  hps_study_errmsg(study));
+        rc = CLI_EXIT_FAILED;
+        goto out;
+    }
     if (install_signals() != 0) {
         cli_error("cannot set up signal handling: %s", strerror(errno));
         rc = CLI_EXIT_FAILED;
         goto out;
     }
     uint64_t grid = hps_sampler_grid_size(hps_study_sampler(study));
+    /* a finite space ends the study once each configuration has run `repeats` times */
+    uint64_t configurations = grid > 0 ? grid : cfg_space_finite(cfg) ? cfg_grid_size(cfg) : 0;
+    uint64_t runs = configurations > UINT64_MAX / cfg->repeats ? UINT64_MAX
+                                                               : configurations * cfg->repeats;
     uint64_t total = cfg->n_trials;
-    if (grid > 0 && (total == 0 || grid < total))
-        total = grid;
+    if (runs > 0 && (total == 0 || runs < total))
+        total = runs;
     if (total == 0 && cfg->timeout <= 0 && !cfg->has_target)
         cli_warn("no n_trials, timeout or target: trials run until you stop them (Ctrl-C)");
     unsigned n_slots = cfg->parallel > 0 ? cfg->parallel : 1;
@@ -506,6 +575,7 @@ int cmd_run(int argc, char **argv)
     size_t already = counts[HPS_COMPLETE] + counts[HPS_PRUNED] + counts[HPS_FAIL];
     if (already > 0)
         fprintf(stderr, "hpsearch: resuming: %zu trials already finished\n", already);
+    run_failures_explain_study(study, cfg, counts, log_dir);
 
     const hps_frozen *best_so_far;
     if (cfg->has_target && hps_study_best_trial(study, &best_so_far) == HPS_OK) {
@@ -518,7 +588,17 @@ int cmd_run(int argc, char **argv)
             goto out;
         }
     }
-    run_settings run = {.cfg = cfg, .study = study, .log_dir = log_dir, .storage_url = cfg->storage};
+    char standin_dir[4200], standin_err[4400];
+    const char *python_path = standin_dir;
+    if (wandb_standin_install(log_dir, standin_dir, sizeof standin_dir, standin_err,
+                              sizeof standin_err) != 0) {
+        cli_warn("trials get no stand-in for wandb (scripts importing it need wandb "
+                 "installed): %s", standin_err);
+        python_path = NULL;
+    }
+    run_settings run = {.cfg = cfg, .study = study, .log_dir = log_dir,
+                        .checkpoint_root = checkpoint_root, .storage_url = cfg->storage,
+                        .python_path = python_path};
     progress prog;
     progress_init(&prog, study, cfg, total, !opts.no_progress && isatty(STDERR_FILENO));
     run_state state = {0};
@@ -526,6 +606,10 @@ int cmd_run(int argc, char **argv)
     rc = run_loop(&run, n_slots, opts.quiet, &prog, &state);
     if (rc != 0)
         goto out;
+    if (state.exhausted && !state.interrupted && state.done_reason[0] != '\0')
+        fprintf(stderr, "hpsearch: nothing left to run: %s\n", state.done_reason);
+    if (state.launched == 0 && state.exhausted && !state.interrupted)
+        run_failures_explain_idle(study, cfg);
     print_summary(study, cfg, &state, cli_monotonic() - started);
     if (state.interrupted)
         rc = 128 + (last_signal > 0 ? last_signal : SIGINT); /* the shell's convention */

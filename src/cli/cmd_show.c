@@ -69,9 +69,12 @@ static void bar(const show_style *style, double fraction, int width)
  * each column shows the best at the end of its share of trials. */
 static void sparkline(const show_style *style, const rdata_study *data)
 {
-    size_t n = 0;
-    for (size_t r = 0; r < data->n_rows; r++)
-        n += data->rows[r].state == HPS_COMPLETE && isfinite(rdata_value(data, r));
+    size_t n = 0, n_infinite = 0;
+    for (size_t r = 0; r < data->n_rows; r++) {
+        double v = rdata_value(data, r);
+        n += data->rows[r].state == HPS_COMPLETE && isfinite(v);
+        n_infinite += data->rows[r].state == HPS_COMPLETE && isinf(v);
+    }
     if (n < 2)
         return;
     double *best = calloc(n, sizeof *best);
@@ -96,7 +99,12 @@ static void sparkline(const show_style *style, const rdata_study *data)
     static const char *const blocks[8] = {"\u2581", "\u2582", "\u2583", "\u2584",
                                           "\u2585", "\u2586", "\u2587", "\u2588"};
     static const char ascii[] = "_.-~=+*#";
-    printf("best so far (%zu completed trials): ", n);
+    /* A line cannot rise to infinity: such values are left out, and the label says so. */
+    if (n_infinite > 0)
+        printf("best so far (%zu completed trials, %zu with an infinite value left out): ", n,
+               n_infinite);
+    else
+        printf("best so far (%zu completed trials): ", n);
     for (size_t c = 0; c < width; c++) {
         size_t i = (c + 1) * n / width - 1;
         int level = hi > lo ? (int)lround((best[i] - lo) / (hi - lo) * 7) : 0;
@@ -133,10 +141,12 @@ static void print_top(const rdata_study *data, json_t *imp, const char *metric)
     top_row *rows = calloc(data->n_rows + 1, sizeof *rows);
     if (rows == NULL)
         return;
+    /* Ranked as the library picks the best trial (hps_study_best_trial): every COMPLETE
+     * value but NaN, ties in number order (compare_top), so the first row is the best. */
     size_t n = 0;
     for (size_t r = 0; r < data->n_rows; r++) {
         double v = rdata_value(data, r);
-        if (data->rows[r].state == HPS_COMPLETE && isfinite(v))
+        if (data->rows[r].state == HPS_COMPLETE && !isnan(v))
             rows[n++] = (top_row){r, rdata_maximize(data) ? -v : v};
     }
     if (n == 0) {

@@ -273,6 +273,16 @@ int cfg_metric_name_ok(const char *name)
 
 /* Checks that depend on several keys; reruns after every override. Messages about the
  * parameters name their place in the file even for an override. */
+int cfg_space_finite(const cfg_config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_params; i++) {
+        const cfg_param *p = &cfg->params[i];
+        if (p->kind == CFG_FLOAT && p->step <= 0 && p->low != p->high)
+            return 0;
+    }
+    return 1;
+}
+
 int cfg_validate(cfg_ctx *ctx)
 {
     cfg_config *cfg = ctx->cfg;
@@ -302,10 +312,18 @@ int cfg_validate(cfg_ctx *ctx)
         if (rc != 0)
             return cfg_fail(ctx, ctx->sampler_line, "sampler: %s", why);
     }
-    if (!cfg_metric_name_ok(cfg->metric))
+    if (cfg->repeats > 1 && !cfg_space_finite(cfg) && strcmp(cfg->sampler, "grid") != 0)
+        return cfg_fail(ctx, ctx->repeats_line, "repeats: %u runs per configuration need a finite "
+                        "space, but some parameter is a continuous range (give it a step or "
+                        "values)", cfg->repeats);
+    /* With a regex the name is only a label; without one, output lines must be able to
+     * carry it as a key. */
+    if (cfg->metric_regex == NULL && !cfg_metric_name_ok(cfg->metric))
         return cfg_fail(ctx, ctx->metric_line, "metric: '%.100s' cannot be read from output lines: "
-                        "a metric name is a letter or _ followed by letters, digits, _ . / -",
-                        cfg->metric);
+                        "a metric name is a letter or _ followed by letters, digits, _ . / -; "
+                        "or read it with a regex: metric: {name: ..., regex: ...}", cfg->metric);
+    if (cfg->metric[0] == '\0')
+        return cfg_fail(ctx, ctx->metric_line, "metric.name: is empty");
     if (strcmp(cfg->sampler, "grid") != 0)
         return 0;
     const char *saved = ctx->file;
@@ -415,9 +433,25 @@ static cfg_config *cfg_new(void)
     cfg->direction = HPS_MINIMIZE;
     cfg->parallel = 1;
     cfg->log_limit_mb = CFG_DEFAULT_LOG_LIMIT_MB;
+    cfg->repeats = 1;
     cfg->heartbeat_interval = 5.0;
     cfg->heartbeat_grace = 60.0;
+    cfg->max_failures = CFG_DEFAULT_MAX_FAILURES;
+    cfg->timeout_state = HPS_FAIL;
     return cfg;
+}
+
+/* A metric mapping in W&B's form: hpsearch's own {name, regex, summary} has no goal,
+ * target or impute. */
+static int cfg_metric_is_wandb(struct fy_node *metric)
+{
+    static const char *const wandb_only[] = {"goal", "target", "impute", "impute_while_running"};
+    if (metric == NULL || !fy_node_is_mapping(metric))
+        return 0;
+    for (size_t k = 0; k < sizeof wandb_only / sizeof wandb_only[0]; k++)
+        if (fy_node_mapping_lookup_by_string(metric, wandb_only[k], strlen(wandb_only[k])) != NULL)
+            return 1;
+    return 0;
 }
 
 static int cfg_load_text(const char *text, size_t len, const char *name, char *dir,
@@ -481,7 +515,7 @@ static int cfg_load_text(const char *text, size_t len, const char *name, char *d
         metric = fy_node_resolve_alias(metric);
     cfg->is_wandb = fy_node_mapping_lookup_by_string(root, "program", 7) != NULL ||
                     fy_node_mapping_lookup_by_string(root, "method", 6) != NULL ||
-                    (metric != NULL && fy_node_is_mapping(metric));
+                    cfg_metric_is_wandb(metric);
 
     void *iter = NULL;
     cfg_entry e;
@@ -636,10 +670,10 @@ void cfg_free_replaced(cfg_config *a, const cfg_config *b)
 {
     char **texts[] = {&a->study_name, &a->storage, &a->metric, &a->sampler, &a->shell_command,
                       &a->command_string, &a->program, &a->interpreter, &a->log_dir,
-                      &a->workdir};
+                      &a->metric_regex, &a->workdir};
     char *const kept[] = {b->study_name, b->storage, b->metric, b->sampler, b->shell_command,
                           b->command_string, b->program, b->interpreter, b->log_dir,
-                          b->workdir};
+                          b->metric_regex, b->workdir};
     for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
         if (*texts[k] != kept[k])
             free(*texts[k]);

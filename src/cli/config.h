@@ -5,10 +5,12 @@
  *   - hpsearch's own YAML (study, storage, direction, metric, sampler, command,
  *     parameters with type/low/high/step/log/values/value/grid_points, ...);
  *   - Weights & Biases sweep files, unchanged (recognised by a top-level `program` or
- *     `method`, or by `metric` being a mapping): method, metric {name, goal, target},
- *     parameters with values/value/min/max/distribution/q, run_cap, command macros.
- * hpsearch's run settings (storage, parallel, timeout, trial_timeout, retries, gpus,
- * heartbeat_*, log_dir, workdir, seed, shuffle, interpreter) are accepted in both formats.
+ *     `method`, or by a `metric` mapping with W&B's goal, target or impute keys): method,
+ *     metric {name, goal, target}, parameters with values/value/min/max/distribution/q,
+ *     run_cap, command macros.
+ * hpsearch's run settings (storage, parallel, timeout, trial_timeout, timeout_state,
+ * retries, max_failures, gpus, heartbeat_*, log_dir, workdir, seed, shuffle, interpreter)
+ * and the metric's regex and summary are accepted in both formats.
  *
  * Scalars follow the YAML 1.2 core schema whatever the file's %YAML directive says:
  * `1` is an int, `1.0`, `1e-3` and `.inf` are floats, `true`/`false` (any case
@@ -70,6 +72,22 @@ typedef struct cfg_pruner {
  * printing megabytes a second all night must not fill the disk. */
 #define CFG_DEFAULT_LOG_LIMIT_MB 1024
 
+/* A run whose first trials all fail stops after this many unless `max_failures` says
+ * otherwise: a broken command should cost minutes, not a night. W&B agents stop after
+ * the same number of failed runs in a row at start (MAX_INITIAL_FAILURES = 5). */
+#define CFG_DEFAULT_MAX_FAILURES 5
+
+/* metric.summary: which of a trial's metric values is its result. */
+typedef enum cfg_summary {
+    CFG_SUMMARY_LAST,      /* the last value printed (the default) */
+    CFG_SUMMARY_BEST,      /* the smallest or largest, as the direction says */
+    CFG_SUMMARY_MIN,
+    CFG_SUMMARY_MAX
+} cfg_summary;
+
+/* The summaries' names as the file writes them, indexed by cfg_summary. */
+extern const char *const cfg_summary_names[4];
+
 typedef struct cfg_config {
     char *path;             /* the file, as given */
     char *dir;              /* absolute directory of the file; relative paths in it resolve there */
@@ -82,6 +100,9 @@ typedef struct cfg_config {
                                SQLAlchemy/Optuna way: relative "x.db") */
     hps_direction direction;
     char *metric;           /* required */
+    char *metric_regex;     /* metric.regex: a POSIX extended regex whose first group is the
+                               value; NULL: the metric is read from name=value pairs */
+    cfg_summary metric_summary;  /* metric.summary, default last */
     int has_target; double target;   /* W&B metric.target: stop once reached */
     char *sampler;          /* "random" (default), "grid", "sobol"; W&B method maps here */
     int has_seed; uint64_t seed;
@@ -93,7 +114,12 @@ typedef struct cfg_config {
     double timeout;         /* seconds for the whole run, 0 = none */
     unsigned parallel;      /* concurrent trials, default 1 */
     double trial_timeout;   /* seconds per trial, 0 = none */
+    hps_trial_state timeout_state;  /* a timed-out trial: HPS_FAIL (default), or HPS_PRUNED
+                               with its last reported value when it reported one */
     unsigned retries;
+    unsigned repeats;       /* runs of each configuration of a finite space, default 1 */
+    unsigned max_failures;  /* stop a run whose first N finished trials all failed; 0 = never;
+                               default CFG_DEFAULT_MAX_FAILURES */
     unsigned log_limit_mb;  /* a trial's log stops growing here (MiB), 0 = no limit;
                                default 1024 */
     char **gpus; size_t n_gpus;   /* e.g. ["0","1"]: slot i gets CUDA_VISIBLE_DEVICES=gpus[i % n] */
@@ -141,11 +167,13 @@ void cfg_free(cfg_config *cfg);
 
 /* Applies an override "key=value" with the keys and validation of the file (the value is
  * read as a YAML scalar or flow collection, e.g. "gpus=[0,1]"; text keys such as
- * storage, metric, study, command take the value literally). Keys: study, storage,
+ * storage, metric, study, command take the value literally; a new metric name drops
+ * the file's metric.regex). Keys: study, storage,
  * direction, metric, sampler, method, seed, shuffle, n_trials, run_cap, parallel,
- * timeout, trial_timeout, retries, log_limit_mb, gpus, heartbeat_interval,
- * heartbeat_grace, command, shell, program, interpreter, log_dir, workdir, name.
- * Relative paths are relative to the current directory (as on any command line). On error returns -1 (-2 out of memory)
+ * timeout, trial_timeout, timeout_state, retries, max_failures, log_limit_mb, gpus,
+ * heartbeat_interval, heartbeat_grace, command, shell, program, interpreter, log_dir,
+ * workdir, name, pruner. Relative paths are relative to the
+ * current directory (as on any command line). On error returns -1 (-2 out of memory)
  * with a message naming the key and leaves cfg unchanged. */
 int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size_t errlen);
 
@@ -161,6 +189,11 @@ int cfg_parse_duration(const char *text, double *out);
  * with a message. */
 int cfg_make_pruner(const cfg_pruner *p, hps_pruner **out, char *err, size_t errlen);
 void cfg_pruner_free(cfg_pruner *p);
+
+/* Whether every parameter takes finitely many values as the samplers other than grid
+ * see it (categoricals, ints, floats with a step): the space has finitely many
+ * configurations, each run at most `repeats` times. */
+int cfg_space_finite(const cfg_config *cfg);
 
 /* Number of cells of the grid over all parameters (saturates at UINT64_MAX), as the grid
  * sampler will enumerate them; 0 when some parameter has no finite set of values. */

@@ -44,6 +44,7 @@ typedef struct cfg_ctx {
     int grace_line;
     int metric_line;
     int sampler_line;
+    int repeats_line;
 } cfg_ctx;
 
 /* ---- messages (config_yaml.c) ------------------------------------------------- */
@@ -141,6 +142,9 @@ typedef struct cfg_key_def {
 } cfg_key_def;
 
 const cfg_key_def *cfg_find_key(const char *text, size_t len);
+/* The keys whose flags include all of `flags`, in table order, as "a, b, c" (cut short
+ * with "..." if buf is too small). */
+void cfg_list_keys(unsigned flags, char *buf, size_t size);
 /* Whether output lines can carry a metric of this name (the reader's key syntax). */
 int cfg_metric_name_ok(const char *name);
 /* `pruner:` (native) and `early_terminate:` (W&B), in config_pruner.c. */

@@ -6,6 +6,8 @@
  */
 #include "config_internal.h"
 
+#include "runner/metrics.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
@@ -16,8 +18,10 @@
 
 #define CFG_MAX_PARALLEL 1024
 #define CFG_MAX_RETRIES 1000
+#define CFG_MAX_REPEATS 1000
 #define CFG_MAX_LOG_LIMIT_MB (1u << 20) /* 1 TiB */
 #define CFG_MAX_GPUS 1024u
+#define CFG_MAX_MAX_FAILURES 1000000
 
 /* ---- paths -------------------------------------------------------------------------- */
 
@@ -159,6 +163,44 @@ static int cfg_read_direction(cfg_ctx *ctx, struct fy_node *v, int line, const c
     return cfg_fail(ctx, s.line, "%s: must be minimize or maximize, not %s", key, what);
 }
 
+const char *const cfg_summary_names[4] = {
+    [CFG_SUMMARY_LAST] = "last",
+    [CFG_SUMMARY_BEST] = "best",
+    [CFG_SUMMARY_MIN] = "min",
+    [CFG_SUMMARY_MAX] = "max",
+};
+
+static int cfg_read_summary(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    cfg_scalar s;
+    int rc = cfg_get_scalar(ctx, v, line, key, &s);
+    if (rc != 0)
+        return rc;
+    for (size_t k = 0; k < sizeof cfg_summary_names / sizeof cfg_summary_names[0]; k++) {
+        if (s.type == HPS_VALUE_STRING && cfg_key_is(s.text, s.len, cfg_summary_names[k])) {
+            ctx->cfg->metric_summary = (cfg_summary)k;
+            return 0;
+        }
+    }
+    char what[64];
+    cfg_scalar_describe(&s, what, sizeof what);
+    return cfg_fail(ctx, s.line, "%s: must be last, best, min or max, not %s", key, what);
+}
+
+static int cfg_read_metric_regex(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    char *pattern = NULL, why[300];
+    int rc = cfg_get_text(ctx, v, line, key, &pattern);
+    if (rc != 0)
+        return rc;
+    if (metric_regex_check(pattern, why, sizeof why) != 0) {
+        free(pattern);
+        return cfg_fail(ctx, cfg_node_line(v, line), "%s: %s", key, why);
+    }
+    ctx->cfg->metric_regex = pattern;
+    return 0;
+}
+
 static int cfg_key_metric(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
 {
     cfg_config *cfg = ctx->cfg;
@@ -167,26 +209,34 @@ static int cfg_key_metric(cfg_ctx *ctx, struct fy_node *v, int line, const char 
     if (rc != 0)
         return rc;
     ctx->metric_line = cfg_node_line(map, line);
-    if (!fy_node_is_mapping(map))
+    if (!fy_node_is_mapping(map)) {
+        cfg->metric_regex = NULL; /* it was written for the name this one replaces */
         return cfg_get_text(ctx, map, line, key, &cfg->metric);
-    /* W&B: {name, goal, target}; impute* only steer the bayes method. */
+    }
+    /* {name, regex, summary}; W&B adds goal and target, and impute* only steer its bayes
+     * method. */
     void *iter = NULL;
     cfg_entry e;
     while (rc == 0 && cfg_map_next(ctx, map, &iter, line, "metric", &e, &rc)) {
         if (cfg_key_is(e.key, e.len, "name"))
             rc = cfg_get_text(ctx, e.value, e.line, "metric.name", &cfg->metric);
-        else if (cfg_key_is(e.key, e.len, "goal"))
+        else if (cfg_key_is(e.key, e.len, "regex"))
+            rc = cfg_read_metric_regex(ctx, e.value, e.line, "metric.regex");
+        else if (cfg_key_is(e.key, e.len, "summary"))
+            rc = cfg_read_summary(ctx, e.value, e.line, "metric.summary");
+        else if (cfg->is_wandb && cfg_key_is(e.key, e.len, "goal"))
             rc = cfg_read_direction(ctx, e.value, e.line, "metric.goal");
-        else if (cfg_key_is(e.key, e.len, "target")) {
+        else if (cfg->is_wandb && cfg_key_is(e.key, e.len, "target")) {
             rc = cfg_get_number(ctx, e.value, e.line, "metric.target", &cfg->target, NULL);
             cfg->has_target = rc == 0;
-        } else if (cfg_key_is(e.key, e.len, "impute") ||
-                   cfg_key_is(e.key, e.len, "impute_while_running"))
+        } else if (cfg->is_wandb && (cfg_key_is(e.key, e.len, "impute") ||
+                                     cfg_key_is(e.key, e.len, "impute_while_running")))
             rc = cfg_warn(ctx, e.line, "metric.%.*s: only the bayes method uses it; it has no "
                           "effect here", (int)e.len, e.key);
         else
-            rc = cfg_fail(ctx, e.line, "metric: unknown key '%.*s' (metric takes name, goal and "
-                          "target)", (int)(e.len > 64 ? 64 : e.len), e.key);
+            rc = cfg_fail(ctx, e.line, "metric: unknown key '%.*s' (metric takes name, %s)",
+                          (int)(e.len > 64 ? 64 : e.len), e.key,
+                          cfg->is_wandb ? "goal, target, regex and summary" : "regex and summary");
     }
     if (rc != 0)
         return rc;
@@ -368,9 +418,16 @@ static int cfg_key_uint(cfg_ctx *ctx, struct fy_node *v, int line, const char *k
     } else if (strcmp(key, "retries") == 0) {
         rc = cfg_get_int(ctx, v, line, key, 0, CFG_MAX_RETRIES, &n);
         cfg->retries = (unsigned)n;
+    } else if (strcmp(key, "repeats") == 0) {
+        ctx->repeats_line = line;
+        rc = cfg_get_int(ctx, v, line, key, 1, CFG_MAX_REPEATS, &n);
+        cfg->repeats = (unsigned)n;
     } else if (strcmp(key, "log_limit_mb") == 0) {
         rc = cfg_get_int(ctx, v, line, key, 0, CFG_MAX_LOG_LIMIT_MB, &n);
         cfg->log_limit_mb = (unsigned)n;
+    } else if (strcmp(key, "max_failures") == 0) {
+        rc = cfg_get_int(ctx, v, line, key, 0, CFG_MAX_MAX_FAILURES, &n);
+        cfg->max_failures = (unsigned)n;
     } else { /* n_trials, run_cap (W&B wants at least one run) */
         rc = cfg_get_int(ctx, v, line, key, strcmp(key, "run_cap") == 0, INT64_MAX, &n);
         cfg->n_trials = (uint64_t)n;
@@ -389,6 +446,22 @@ static int cfg_key_duration(cfg_ctx *ctx, struct fy_node *v, int line, const cha
         return cfg_get_duration(ctx, v, line, key, &cfg->heartbeat_interval);
     ctx->grace_line = cfg_node_line(v, line);
     return cfg_get_duration(ctx, v, line, key, &cfg->heartbeat_grace);
+}
+
+static int cfg_key_timeout_state(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    cfg_scalar s;
+    int rc = cfg_get_scalar(ctx, v, line, key, &s);
+    if (rc != 0)
+        return rc;
+    if (s.type == HPS_VALUE_STRING &&
+        (cfg_key_is(s.text, s.len, "fail") || cfg_key_is(s.text, s.len, "pruned"))) {
+        ctx->cfg->timeout_state = s.text[0] == 'f' ? HPS_FAIL : HPS_PRUNED;
+        return 0;
+    }
+    char what[64];
+    cfg_scalar_describe(&s, what, sizeof what);
+    return cfg_fail(ctx, s.line, "%s: must be fail or pruned, not %s", key, what);
 }
 
 static int cfg_add_gpu(cfg_ctx *ctx, char ***gpus, size_t *n, const char *text, size_t len,
@@ -574,9 +647,12 @@ static const cfg_key_def cfg_keys[] = {
     {"run_cap", CFG_WANDB | CFG_SETTABLE, cfg_key_uint, "use n_trials"},
     {"parallel", CFG_BOTH | CFG_SETTABLE, cfg_key_uint, NULL},
     {"retries", CFG_BOTH | CFG_SETTABLE, cfg_key_uint, NULL},
+    {"repeats", CFG_BOTH | CFG_SETTABLE, cfg_key_uint, NULL},
+    {"max_failures", CFG_BOTH | CFG_SETTABLE, cfg_key_uint, NULL},
     {"log_limit_mb", CFG_BOTH | CFG_SETTABLE, cfg_key_uint, NULL},
     {"timeout", CFG_BOTH | CFG_SETTABLE, cfg_key_duration, NULL},
     {"trial_timeout", CFG_BOTH | CFG_SETTABLE, cfg_key_duration, NULL},
+    {"timeout_state", CFG_BOTH | CFG_SETTABLE, cfg_key_timeout_state, NULL},
     {"heartbeat_interval", CFG_BOTH | CFG_SETTABLE, cfg_key_duration, NULL},
     {"heartbeat_grace", CFG_BOTH | CFG_SETTABLE, cfg_key_duration, NULL},
     {"gpus", CFG_BOTH | CFG_SETTABLE, cfg_key_gpus, NULL},
@@ -608,6 +684,25 @@ const cfg_key_def *cfg_find_key(const char *text, size_t len)
         if (cfg_key_is(text, len, cfg_keys[k].key))
             return &cfg_keys[k];
     return NULL;
+}
+
+void cfg_list_keys(unsigned flags, char *buf, size_t size)
+{
+    size_t used = 0;
+    if (size == 0)
+        return;
+    buf[0] = '\0';
+    for (size_t k = 0; k < sizeof cfg_keys / sizeof cfg_keys[0]; k++) {
+        if ((cfg_keys[k].flags & flags) != flags)
+            continue;
+        int n = snprintf(buf + used, size - used, "%s%s", used > 0 ? ", " : "", cfg_keys[k].key);
+        if (n < 0 || (size_t)n >= size - used) {
+            if (size >= 4)
+                memcpy(buf + size - 4, "...", 4);
+            return;
+        }
+        used += (size_t)n;
+    }
 }
 
 /* Edit distance of two short keys, for "did you mean" hints. */

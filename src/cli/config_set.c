@@ -49,9 +49,12 @@ int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size
     if (cfg == NULL)
         return cfg_fail(&ctx, 0, "no config to override");
     const cfg_key_def *def = key != NULL ? cfg_find_key(key, strlen(key)) : NULL;
-    if (def == NULL || !(def->flags & CFG_SETTABLE))
-        return cfg_fail(&ctx, 0, "%s: not a setting that can be overridden",
-                        key != NULL ? key : "(null)");
+    if (def == NULL || !(def->flags & CFG_SETTABLE)) {
+        char settable[512];
+        cfg_list_keys(CFG_SETTABLE, settable, sizeof settable);
+        return cfg_fail(&ctx, 0, "%s: not a setting that can be overridden (these can: %s)",
+                        key != NULL ? key : "(null)", settable);
+    }
     if (value == NULL)
         value = "";
     cfg_config work = *cfg; /* handlers replace fields of this copy; see cfg_free_replaced */

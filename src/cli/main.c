@@ -1,7 +1,9 @@
 /* main.c -- the hpsearch command: dispatch to subcommands. */
 #include "cli/cli.h"
 
+#if HPS_HAVE_LAPACK
 #include <cblas.h>
+#endif
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,15 +12,18 @@ static void usage(FILE *out)
 {
     fputs("usage: hpsearch COMMAND [ARGS]\n"
           "\n"
-          "hyperparameter search for any training command (grid, random, Sobol),\n"
-          "with studies kept in SQLite or PostgreSQL so runs resume where they stopped.\n"
+          "Hyperparameter search for any training command: each trial runs the command with\n"
+          "its parameters and reads the metric it prints; studies are kept in SQLite or\n"
+          "PostgreSQL, so runs resume where they stopped.\n"
+          "  samplers: auto (default), grid, random, sobol, gp, tpe, cmaes\n"
+          "  pruners:  none (default), median, percentile, asha, hyperband, threshold, patient\n"
           "\n"
           "commands:\n"
           "  run CONFIG.yaml [options]     run a study's trials (hpsearch or W&B sweep file)\n"
           "  trials STUDY|CONFIG [opts]    list trials (--format table|csv|json, --state S)\n"
           "  best STUDY|CONFIG [opts]      the best trial and its parameters\n"
-          "  studies [--storage URL]       list studies in a storage\n"
-          "  delete STUDY [--yes]          delete a study and its trials\n"
+          "  studies [--storage URL]       list studies: trials by state, best value\n"
+          "  delete STUDY|CONFIG [--yes]   delete a study, its trials and checkpoints\n"
           "  show STUDY|CONFIG [opts]      a summary: counts, best, top 5, importances, sparkline\n"
           "  report STUDY|CONFIG [-o FILE] one self-contained HTML report with charts and table\n"
           "  dashboard [--port P] [opts]   a live web page of a storage's studies, data as JSON\n"
@@ -44,7 +49,9 @@ int main(int argc, char **argv)
      * process's cores belong to the trials. (A library cannot decide this for its host
      * process; this command can. Trials do not inherit it: it is not an environment
      * variable.) */
+#if HPS_HAVE_LAPACK
     openblas_set_num_threads(1);
+#endif
     if (argc < 2) {
         usage(stderr);
         return CLI_EXIT_USAGE;

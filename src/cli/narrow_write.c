@@ -180,6 +180,18 @@ static void write_param(FILE *f, const cfg_param *p, int wandb)
     }
 }
 
+/* metric.regex and metric.summary as lines of a metric mapping, when given. */
+static void write_metric_reading(FILE *f, const cfg_config *cfg)
+{
+    if (cfg->metric_regex != NULL) {
+        fprintf(f, "  regex: ");
+        yaml_string(f, cfg->metric_regex);
+        fprintf(f, "\n");
+    }
+    if (cfg->metric_summary != CFG_SUMMARY_LAST)
+        fprintf(f, "  summary: %s\n", cfg_summary_names[cfg->metric_summary]);
+}
+
 static void write_pruner(FILE *f, const cfg_pruner *p)
 {
     fprintf(f, "{name: ");
@@ -294,6 +306,7 @@ int narrow_write_config(const cfg_config *cfg, const narrow_plan *plan)
         fprintf(f, "metric:\n  name: ");
         yaml_string(f, cfg->metric);
         fprintf(f, "\n  goal: %s\n", cfg->direction == HPS_MAXIMIZE ? "maximize" : "minimize");
+        write_metric_reading(f, cfg);
         if (cfg->has_target)
             fprintf(f, "  target: %.17g\n", cfg->target);
         if (cfg->program != NULL) {
@@ -304,9 +317,14 @@ int narrow_write_config(const cfg_config *cfg, const narrow_plan *plan)
         if (plan->new_trials > 0)
             fprintf(f, "run_cap: %llu\n", (unsigned long long)(plan->warm + plan->new_trials));
     } else {
-        fprintf(f, "direction: %s\nmetric: ", cfg->direction == HPS_MAXIMIZE ? "maximize" : "minimize");
+        fprintf(f, "direction: %s\n", cfg->direction == HPS_MAXIMIZE ? "maximize" : "minimize");
+        if (cfg->metric_regex != NULL || cfg->metric_summary != CFG_SUMMARY_LAST)
+            fprintf(f, "metric:\n  name: ");
+        else
+            fprintf(f, "metric: ");
         yaml_string(f, cfg->metric);
         fprintf(f, "\n");
+        write_metric_reading(f, cfg);
         write_sampler(f, cfg);
         if (plan->new_trials > 0)
             fprintf(f, "n_trials: %llu\n", (unsigned long long)(plan->warm + plan->new_trials));
@@ -321,8 +339,14 @@ int narrow_write_config(const cfg_config *cfg, const narrow_plan *plan)
         fprintf(f, "timeout: %g\n", cfg->timeout);
     if (cfg->trial_timeout > 0)
         fprintf(f, "trial_timeout: %g\n", cfg->trial_timeout);
+    if (cfg->timeout_state == HPS_PRUNED)
+        fprintf(f, "timeout_state: pruned\n");
     if (cfg->retries > 0)
         fprintf(f, "retries: %u\n", cfg->retries);
+    if (cfg->repeats > 1)
+        fprintf(f, "repeats: %u\n", cfg->repeats);
+    if (cfg->max_failures != CFG_DEFAULT_MAX_FAILURES)
+        fprintf(f, "max_failures: %u\n", cfg->max_failures);
     if (cfg->log_limit_mb != CFG_DEFAULT_LOG_LIMIT_MB)
         fprintf(f, "log_limit_mb: %u\n", cfg->log_limit_mb);
     if (cfg->heartbeat_interval != 5.0 || cfg->heartbeat_grace != 60.0)

@@ -3,6 +3,7 @@
 #include "cli/run_setup.h"
 
 #include "cli/cli.h"
+#include "cli/identity.h"
 #include "cli/space.h"
 #include "runner/template.h"
 
@@ -27,17 +28,21 @@ static const struct {
     {"trials", 'n', "n_trials", "N", "total trials the study may hold (config: n_trials)"},
     {"timeout", 0, "timeout", "T", "stop starting trials after T (e.g. 3600, 90m, 2h)"},
     {"trial-timeout", 0, "trial_timeout", "T",
-     "fail a trial that runs longer than T (config: trial_timeout)"},
+     "end a trial that runs longer than T: FAIL, or PRUNED with its\n"
+     "                          last value (config: trial_timeout, timeout_state)"},
     {"timeout-trial", 0, "trial_timeout", "T", NULL},
     {"gpus", 0, "gpus", "LIST", "e.g. 0,1: slot i gets CUDA_VISIBLE_DEVICES=LIST[i mod n]"},
     {"retries", 0, "retries", "N", "re-run a failed trial up to N times with the same params"},
+    {"max-failures", 0, "max_failures", "N",
+     "stop when the first N trials of this run all fail (default 5,\n"
+     "                          0: never; config: max_failures)"},
     {"storage", 0, "storage", "URL", "e.g. sqlite:tune.db (config: storage)"},
     {"study", 0, "study", "NAME", "study name (config: study)"},
     {"sampler", 0, "sampler", "NAME", "auto (default), tpe, gp, cmaes, random, grid or sobol"},
     {"seed", 0, "seed", "N", "sampler seed"},
     {"heartbeat-grace", 0, "heartbeat_grace", "T",
      "fail RUNNING trials silent for T seconds (default 60)"},
-    {"set", 0, NULL, "KEY=VALUE", "override any config key"},
+    {"set", 0, NULL, "KEY=VALUE", "override a setting of the file (an unknown KEY lists them)"},
 };
 #define N_OVERRIDE_FLAGS (sizeof override_flags / sizeof override_flags[0])
 _Static_assert(N_OVERRIDE_FLAGS == SETUP_N_LONG_OPTIONS, "SETUP_N_LONG_OPTIONS is out of date");
@@ -231,6 +236,27 @@ hps_status setup_open_study(const cfg_config *cfg, unsigned flags, hps_study **o
     return open_study_at(cfg, cfg->storage, flags, out);
 }
 
+int setup_find_study(const cfg_config *cfg, int allow_changes, hps_study **out)
+{
+    char err[1024];
+    hps_status rc = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_LOAD, NULL, 0, out,
+                                   err, sizeof err);
+    if (rc == HPS_ERR_NOTFOUND)
+        return 0;
+    if (rc != HPS_OK) {
+        cli_error("%s: study '%s': %s", cfg->path, cfg->study_name, err);
+        return rc == HPS_ERR_NOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+    }
+    int bad = identity_check_direction(*out, cfg);
+    if (bad == 0)
+        bad = identity_verify(*out, cfg, allow_changes);
+    if (bad != 0) {
+        hps_study_close(*out);
+        *out = NULL;
+    }
+    return bad;
+}
+
 static int pruner_option_given(const cfg_config *cfg, const char *option)
 {
     for (size_t i = 0; cfg->pruner != NULL && i < cfg->pruner->n_options; i++)
@@ -268,6 +294,7 @@ hps_status setup_configure_study(const cfg_config *cfg, hps_study *study)
     } numeric[] = {
         {"max_trials", (double)cfg->n_trials},
         {"retries", (double)cfg->retries},
+        {"repeats", (double)cfg->repeats},
         {"heartbeat_interval", cfg->heartbeat_interval},
         {"heartbeat_grace", cfg->heartbeat_grace},
     };
@@ -282,6 +309,8 @@ hps_status setup_configure_study(const cfg_config *cfg, hps_study *study)
         cli_error("%s", err);
     if (rc == HPS_OK && (rc = hps_study_set_sampler(study, sampler)) != HPS_OK)
         cli_error("%s: %s", cfg->path, hps_study_errmsg(study));
+    if (rc == HPS_OK && (rc = space_declare(cfg, study, err, sizeof err)) != HPS_OK)
+        cli_error("%s", err);
     int pruner_line = cfg->pruner != NULL ? cfg->pruner->line : 0;
     hps_pruner *pruner = NULL;
     if (rc == HPS_OK && cfg_make_pruner(cfg->pruner, &pruner, err, sizeof err) != 0) {

@@ -5,9 +5,11 @@
  *   - loading the file, then applying the overrides in order;
  *   - what the config reader cannot check alone: the command template, the storage's
  *     directory, and every setting the library checks when a study takes it (budget,
- *     retries, heartbeats, the sampler and its options, the pruner and its options),
+ *     retries, repeats, heartbeats, the sampler and its options, the declared space,
+ *     the pruner and its options),
  *     tried on a private in-memory study so that a rejected config creates nothing;
- *   - opening the stored study (its directions must match) and configuring it.
+ *   - finding the stored study as run would (same direction, same identity), and
+ *     configuring a study as run does.
  * Every function prints its error (cli_error) and returns 0 or an exit code, or an
  * hps_status where it says so. */
 #ifndef HPS_CLI_RUN_SETUP_H
@@ -23,7 +25,7 @@
 /* The override flags for getopt_long: short options to append to the command's own,
  * and SETUP_N_LONG_OPTIONS long options (getopt values from SETUP_FIRST_FLAG up). */
 #define SETUP_SHORT_OPTIONS "j:n:"
-#define SETUP_N_LONG_OPTIONS 13
+#define SETUP_N_LONG_OPTIONS 14
 #define SETUP_FIRST_FLAG 0x1000
 
 /* One override from the command line, applied once the config is loaded. */
@@ -60,8 +62,14 @@ int setup_check(const cfg_config *cfg);
  * without HPS_OPEN_CREATE) is returned without a message: the caller explains it. */
 hps_status setup_open_study(const cfg_config *cfg, unsigned flags, hps_study **out);
 
-/* Gives an open study the config's budget, retries, heartbeats, sampler and pruner;
- * the library checks each. Returns its status after printing the error. */
+/* The stored study as run would find it, read without changing anything: 0 with *out
+ * NULL when it does not exist yet; 0 with it open when run would continue it (its
+ * direction and identity checked as run checks them, identity.h); else an exit code
+ * after printing run's error. */
+int setup_find_study(const cfg_config *cfg, int allow_changes, hps_study **out);
+
+/* Gives an open study the config's budget, retries, repeats, heartbeats, sampler,
+ * declared space and pruner; the library checks each. Returns its status after printing the error. */
 hps_status setup_configure_study(const cfg_config *cfg, hps_study *study);
 
 #endif

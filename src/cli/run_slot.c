@@ -83,7 +83,7 @@ static void describe_params(const tmpl_param *params, size_t n, char *buf, size_
 
 /* Builds "NAME=value" strings for the trial's environment. */
 typedef struct env_list {
-    char *items[10];
+    char *items[16];
     size_t n;
 } env_list;
 
@@ -97,6 +97,32 @@ static int env_add(env_list *env, const char *name, const char *value)
     env->items[env->n++] = item;
     env->items[env->n] = NULL;
     return 0;
+}
+
+/* The trial's PYTHONPATH: `first`, then the user's own entries, if any. */
+static int env_add_python_path(env_list *env, const char *first)
+{
+    const char *user = getenv("PYTHONPATH");
+    if (user == NULL || user[0] == '\0')
+        return env_add(env, "PYTHONPATH", first);
+    size_t len = strlen(first) + strlen(user) + 2;
+    char *value = malloc(len);
+    if (value == NULL)
+        return -1;
+    snprintf(value, len, "%s:%s", first, user);
+    int rc = env_add(env, "PYTHONPATH", value);
+    free(value);
+    return rc;
+}
+
+/* Python block-buffers output into a pipe, so without this a trial's metric lines
+ * reach the pruner and the timeout only in bursts (or never, if it is killed). A
+ * setting of the user's own, even an empty one, is left alone. */
+static int env_add_unbuffered(env_list *env)
+{
+    if (getenv("PYTHONUNBUFFERED") != NULL)
+        return 0;
+    return env_add(env, "PYTHONUNBUFFERED", "1");
 }
 
 static void env_clear(env_list *env)
@@ -115,17 +141,6 @@ static uint64_t hash_text(const char *text)
         h *= 0x100000001b3ULL;
     }
     return h;
-}
-
-static int make_checkpoint_dir(const char *log_dir, const char *dir)
-{
-    char parent[4200];
-    snprintf(parent, sizeof parent, "%s/checkpoints", log_dir);
-    if (mkdir(parent, 0750) != 0 && errno != EEXIST)
-        return -1;
-    if (mkdir(dir, 0750) != 0 && errno != EEXIST)
-        return -1;
-    return 0;
 }
 
 int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *err,
@@ -194,12 +209,16 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
     } else if (tmpl_expand_argv(cfg->command, cfg->n_command, &ctx, &argv, &argc, err, errlen) != 0) {
         goto out;
     }
-    /* A checkpoint directory per set of parameters: a retried or re-run trial (after a
-     * crash, Ctrl-C or a dead node) finds what its predecessor saved and continues. */
-    char checkpoint_dir[4300];
-    snprintf(checkpoint_dir, sizeof checkpoint_dir, "%s/checkpoints/%016llx", run->log_dir,
-             (unsigned long long)hash_text(params_json));
-    if (make_checkpoint_dir(run->log_dir, checkpoint_dir) != 0) {
+    /* A checkpoint directory per run of a configuration in this study: the trial that
+     * takes over an interrupted or failed run (a retry; the re-run of a finite space's
+     * configuration after Ctrl-C, a crash or a dead node) finds what its predecessor
+     * saved and continues; any other trial -- of this study, of a repeat, of a study
+     * created again under the same name -- starts empty. The parameters are in the name
+     * too, so a directory never passes to another configuration. */
+    char checkpoint_dir[4400];
+    snprintf(checkpoint_dir, sizeof checkpoint_dir, "%s/%s-%016llx", run->checkpoint_root,
+             hps_trial_run_key(trial), (unsigned long long)hash_text(params_json));
+    if (mkdir(checkpoint_dir, 0750) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "cannot create %s: %s", checkpoint_dir, strerror(errno));
         goto out;
     }
@@ -209,6 +228,8 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
         env_add(&env, "HPSEARCH_STUDY", cfg->study_name) != 0 ||
         env_add(&env, "HPSEARCH_STORAGE", run->storage_url) != 0 ||
         env_add(&env, "HPSEARCH_PARAMS_FILE", json_path) != 0 ||
+        env_add_unbuffered(&env) != 0 ||
+        (run->python_path != NULL && env_add_python_path(&env, run->python_path) != 0) ||
         (cfg->n_gpus > 0 &&
          env_add(&env, "CUDA_VISIBLE_DEVICES", cfg->gpus[slot->index % cfg->n_gpus]) != 0)) {
         snprintf(err, errlen, "out of memory");
@@ -227,6 +248,9 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
         snprintf(err, errlen, "out of memory");
         goto out;
     }
+    if (cfg->metric_regex != NULL &&
+        metric_tracker_set_regex(slot->metric, cfg->metric_regex, err, errlen) != 0)
+        goto out;
     proc_spec spec = {.argv = argv, .env_set = env.items, .cwd = cfg->workdir};
     if (proc_start(&spec, &slot->process, err, errlen) != 0)
         goto out;
@@ -367,16 +391,48 @@ static void last_line(const char *tail, char *buf, size_t size)
     snprintf(buf, size, "%.*s", (int)(end - start), start);
 }
 
+/* metric.summary as the tracker computes it: "best" follows the study's direction. */
+static metric_summary summary_of(const cfg_config *cfg)
+{
+    switch (cfg->metric_summary) {
+    case CFG_SUMMARY_BEST:
+        return cfg->direction == HPS_MAXIMIZE ? METRIC_SUMMARY_MAX : METRIC_SUMMARY_MIN;
+    case CFG_SUMMARY_MIN:
+        return METRIC_SUMMARY_MIN;
+    case CFG_SUMMARY_MAX:
+        return METRIC_SUMMARY_MAX;
+    case CFG_SUMMARY_LAST:
+    default:
+        return METRIC_SUMMARY_LAST;
+    }
+}
+
+/* Why a trial that exited cleanly has no value: with a regex that matched lines whose
+ * group was not a number, say so (the usual mistake: a '%' or a unit in the group). */
+static void describe_missing_metric(const run_slot *slot, const cfg_config *cfg, char *buf,
+                                    size_t size)
+{
+    size_t rejected = metric_tracker_n_rejected(slot->metric);
+    if (rejected == 0) {
+        snprintf(buf, size, "exited without printing metric '%.200s'", cfg->metric);
+        return;
+    }
+    snprintf(buf, size, "exited without printing metric '%.200s': its regex matched %zu line%s, "
+             "but the group held '%s', not a number", cfg->metric, rejected,
+             rejected == 1 ? "" : "s", metric_tracker_first_rejected(slot->metric));
+}
+
 static void record_outcome(run_slot *slot, const run_settings *run, double now, slot_outcome *out)
 {
     hps_trial *trial = slot->trial;
+    const cfg_config *cfg = run->cfg;
     hps_status rc = HPS_OK;
     char *tail = metric_tracker_tail(slot->metric);
     char status_text[160], last[300];
     proc_describe_status(slot->wstatus, status_text, sizeof status_text);
     last_line(tail, last, sizeof last);
     int has_value = metric_tracker_has_value(slot->metric);
-    double value = has_value ? metric_tracker_last_value(slot->metric) : NAN;
+    double value = has_value ? metric_tracker_summary(slot->metric, summary_of(cfg)) : NAN;
     int clean_exit = WIFEXITED(slot->wstatus) && WEXITSTATUS(slot->wstatus) == 0;
 
     memset(out, 0, sizeof *out);
@@ -404,8 +460,21 @@ static void record_outcome(run_slot *slot, const run_settings *run, double now, 
         snprintf(reason, sizeof reason, "pruned");
         break;
     case SLOT_ENDING_TIMEOUT:
-        snprintf(reason, sizeof reason, "timed out after %gs (trial_timeout)",
-                 run->cfg->trial_timeout);
+        snprintf(reason, sizeof reason, "timed out after %gs (trial_timeout)", cfg->trial_timeout);
+        /* With timeout_state: pruned a trial that reported a value keeps it, as a pruned
+         * one does (the library takes the last intermediate value). */
+        if (cfg->timeout_state == HPS_PRUNED && has_value &&
+            !isnan(metric_tracker_last_value(slot->metric))) {
+            out->state = HPS_PRUNED;
+            rc = hps_trial_tell_values(trial, HPS_PRUNED, NULL, 0);
+            if (rc == HPS_OK)
+                out->value = hps_frozen_n_values(hps_trial_frozen(trial)) > 0
+                                 ? hps_frozen_value(hps_trial_frozen(trial), 0)
+                                 : NAN;
+            break;
+        }
+        snprintf(out->kind, sizeof out->kind, "timed out after %gs (trial_timeout)",
+                 cfg->trial_timeout);
         out->state = HPS_FAIL;
         rc = hps_trial_fail(trial, reason);
         break;
@@ -418,13 +487,20 @@ static void record_outcome(run_slot *slot, const run_settings *run, double now, 
             break;
         }
         out->state = HPS_FAIL;
+        char why[600];
         if (!clean_exit)
-            snprintf(reason, sizeof reason, "%s%s%s", status_text, last[0] ? ": " : "", last);
+            snprintf(why, sizeof why, "%s", status_text);
         else if (!has_value)
-            snprintf(reason, sizeof reason, "exited without printing metric '%s'%s%s",
-                     run->cfg->metric, last[0] ? "; last output: " : "", last);
+            describe_missing_metric(slot, cfg, why, sizeof why);
         else
-            snprintf(reason, sizeof reason, "metric '%s' is NaN", run->cfg->metric);
+            snprintf(why, sizeof why, "metric '%.200s' is NaN", cfg->metric);
+        snprintf(out->kind, sizeof out->kind, "%s", why);
+        if (!clean_exit)
+            snprintf(reason, sizeof reason, "%s%s%s", why, last[0] ? ": " : "", last);
+        else if (!has_value)
+            snprintf(reason, sizeof reason, "%s%s%s", why, last[0] ? "; last output: " : "", last);
+        else
+            snprintf(reason, sizeof reason, "%s", why);
         {
             /* keep the whole tail with the trial, one line in the message */
             char stored[1024 + 4096];

@@ -3,10 +3,12 @@
  *
  * A slot turns an asked trial into a running command (parameters through the command
  * template, the environment and a JSON file), follows the command's output for the
- * metric (each occurrence reported as an intermediate value, the last one the result)
- * and records the outcome in the study: COMPLETE with the last value; FAIL with the
- * reason (exit status, timeout, metric never printed) and the output's last lines;
- * PRUNED when the pruner stops it; interrupted when the run itself is stopped. */
+ * metric (each occurrence reported as an intermediate value; metric.summary picks the
+ * result, by default the last) and records the outcome in the study: COMPLETE with
+ * that value; FAIL with the reason (exit status, timeout, metric never printed) and the
+ * output's last lines; PRUNED when the pruner stops it, or when it times out with
+ * timeout_state: pruned after reporting a value; interrupted when the run itself is
+ * stopped. */
 #ifndef HPS_CLI_RUN_SLOT_H
 #define HPS_CLI_RUN_SLOT_H
 
@@ -24,12 +26,16 @@ typedef struct run_settings {
     const cfg_config *cfg;
     hps_study *study;
     const char *log_dir;       /* absolute */
+    const char *checkpoint_root; /* absolute: this study's checkpoints, one directory per
+                                    run of a configuration (see slot_start) */
     const char *storage_url;   /* passed to trials as HPSEARCH_STORAGE */
+    const char *python_path;   /* put first on the trials' PYTHONPATH (the wandb
+                                  stand-in's directory), or NULL */
 } run_settings;
 
 typedef enum slot_ending {
     SLOT_ENDING_NONE = 0,
-    SLOT_ENDING_TIMEOUT,   /* over trial_timeout: FAIL */
+    SLOT_ENDING_TIMEOUT,   /* over trial_timeout: FAIL, or PRUNED (timeout_state) */
     SLOT_ENDING_PRUNE,     /* the pruner said stop: PRUNED */
     SLOT_ENDING_INTERRUPT  /* the run is stopping: FAIL as interrupted */
 } slot_ending;
@@ -61,6 +67,8 @@ typedef struct slot_outcome {
     double value;              /* COMPLETE/PRUNED: the value told */
     double seconds;
     char reason[1024];         /* FAIL: why; includes the last output line */
+    char kind[600];            /* FAIL: why without the output ("exit status 1"), so
+                                  failures can be compared */
     char params_text[1024];
     char log_path[4096];
     int record_error;          /* the outcome could not be stored (message in reason) */

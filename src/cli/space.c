@@ -1,6 +1,7 @@
 /* space.c -- the declared search space of a config, applied to the library. */
 #include "cli/space.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,4 +221,76 @@ hps_status space_suggest_all(const cfg_config *cfg, hps_trial *trial, tmpl_param
         }
     }
     return HPS_OK;
+}
+
+/* ---- the declared space -------------------------------------------------------------- */
+
+static json_t *value_json(const hps_value *v)
+{
+    switch (v->type) {
+    case HPS_VALUE_STRING:
+        return json_string(v->u.s);
+    case HPS_VALUE_INT:
+        return json_integer((json_int_t)v->u.i);
+    case HPS_VALUE_FLOAT:
+        return json_real(v->u.f);
+    case HPS_VALUE_BOOL:
+        return json_boolean(v->u.b);
+    case HPS_VALUE_NONE:
+        break;
+    }
+    return json_null();
+}
+
+/* The distribution suggest_one uses off the grid, in hps_dist_to_json's form. */
+static json_t *param_distribution(const cfg_param *p)
+{
+    if (p->kind == CFG_CATEGORICAL || p->kind == CFG_CONSTANT) {
+        json_t *choices = json_array();
+        for (size_t i = 0; choices != NULL && i < p->n_values; i++)
+            if (json_array_append_new(choices, value_json(&p->values[i])) != 0) {
+                json_decref(choices);
+                choices = NULL;
+            }
+        return choices != NULL ? json_pack("{s:s, s:o}", "type", "categorical", "choices", choices)
+                               : NULL;
+    }
+    int log_scale = (p->flags & HPS_LOG) != 0;
+    if (p->kind == CFG_INT)
+        return json_pack("{s:s, s:I, s:I, s:I, s:b}", "type", "int", "low", (json_int_t)p->low,
+                         "high", (json_int_t)p->high, "step",
+                         (json_int_t)(p->step > 0 ? p->step : 1), "log", log_scale);
+    if (p->step > 0)
+        return json_pack("{s:s, s:f, s:f, s:f, s:b}", "type", "float", "low", p->low, "high",
+                         p->high, "step", p->step, "log", log_scale);
+    return json_pack("{s:s, s:f, s:f, s:b}", "type", "float", "low", p->low, "high", p->high,
+                     "log", log_scale);
+}
+
+hps_status space_declare(const cfg_config *cfg, hps_study *study, char *err, size_t errlen)
+{
+    if (hps_sampler_grid_size(hps_study_sampler(study)) > 0)
+        return HPS_OK; /* a grid is its own declaration */
+    json_t *space = json_array();
+    for (size_t i = 0; space != NULL && i < cfg->n_params; i++) {
+        json_t *dist = param_distribution(&cfg->params[i]);
+        json_t *entry = dist != NULL ? json_pack("{s:s, s:o}", "name", cfg->params[i].name,
+                                                 "distribution", dist)
+                                     : NULL;
+        if (entry == NULL || json_array_append_new(space, entry) != 0) {
+            json_decref(space);
+            space = NULL;
+        }
+    }
+    char *text = space != NULL ? json_dumps(space, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(space);
+    if (text == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return HPS_ERR_NOMEM;
+    }
+    hps_status rc = hps_study_declare_space(study, text);
+    free(text);
+    if (rc != HPS_OK)
+        snprintf(err, errlen, "%s: %s", cfg->path, hps_study_errmsg(study));
+    return rc;
 }

@@ -23,6 +23,10 @@ hps_status space_make_sampler(const cfg_config *cfg, hps_sampler **out, char *er
 int space_grid_values(const cfg_param *p, hps_value **out, size_t *n_out);
 void space_free_values(hps_value *values, size_t n);
 
+/* Declares the config's space to the study (hps_study_declare_space) unless its sampler
+ * is a grid, so a finite space is never run twice over whatever the sampler. */
+hps_status space_declare(const cfg_config *cfg, hps_study *study, char *err, size_t errlen);
+
 /* Suggests every parameter of the config for `trial`, in file order, filling params[i]
  * (name and external value; strings borrowed from the config). */
 hps_status space_suggest_all(const cfg_config *cfg, hps_trial *trial, tmpl_param *params,

@@ -65,6 +65,8 @@ static void study_free(hps_study *study)
     hps_mem_free(study->space_names);
     hps_mem_free(study->space_dists);
     hps_mem_free(study->space_seen);
+    hps_cells_clear(&study->declared);
+    hps_posmap_clear(&study->held);
     hps_sampler_free(study->sampler);
     hps_pruner_free(study->pruner);
     hps_storage_close(study->storage);
@@ -73,7 +75,21 @@ static void study_free(hps_study *study)
     hps_mem_free(study->directions);
     hps_mem_free(study->worker);
     hps_mem_free(study->user_attrs_text);
+    hps_mem_free(study->system_attrs_text);
     hps_mem_free(study);
+}
+
+/* A study created again under a deleted one's name has another creation time (and
+ * often another id), so the hash of the three tells the two apart wherever they live. */
+static void make_uid(hps_study *study, const hps_study_info *info)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    char text[64];
+    snprintf(text, sizeof text, "%lld/%.17g/", (long long)info->study_id, info->created);
+    for (const char *part = text; part != NULL; part = part == text ? study->name : NULL)
+        for (const unsigned char *c = (const unsigned char *)part; *c != '\0'; c++)
+            h = (h ^ *c) * UINT64_C(0x100000001b3);
+    snprintf(study->uid, sizeof study->uid, "%016llx", (unsigned long long)h);
 }
 
 hps_status hps_study_open(const char *storage_url, const char *name, unsigned flags,
@@ -122,6 +138,7 @@ hps_status hps_study_open(const char *storage_url, const char *name, unsigned fl
     study->url = hps_mem_strdup(storage_url);
     study->name = hps_mem_strdup(name);
     study->worker = hps_worker_self_id();
+    study->repeats = 1;
     study->pruner = hps_pruner_none_new();
     if (study->url == NULL || study->name == NULL || study->worker == NULL ||
         study->pruner == NULL) {
@@ -147,6 +164,7 @@ hps_status hps_study_open(const char *storage_url, const char *name, unsigned fl
         goto out;
     }
     study->study_id = info.study_id;
+    make_uid(study, &info);
     study->directions = info.directions;
     study->n_directions = info.n_directions;
     info.directions = NULL;
@@ -174,7 +192,21 @@ out:
 
 void hps_study_close(hps_study *study)
 {
+    if (study == NULL)
+        return;
+    /* Trial handles point into the study (its storage, cache, sampler): while any is
+     * alive the study stays, and the last hps_trial_free releases it. */
+    if (study->n_live > 0) {
+        study->closed = 1;
+        return;
+    }
     study_free(study);
+}
+
+void hps_study_release_if_closed(hps_study *study)
+{
+    if (study->closed && study->n_live == 0)
+        study_free(study);
 }
 
 const char *hps_study_errmsg(const hps_study *study)
@@ -248,6 +280,10 @@ hps_status hps_study_set(hps_study *study, const char *option, const char *value
         if (hps_parse_u64(value, &n) != 0 || n > 1000000)
             goto bad_value;
         study->retries = (unsigned)n;
+    } else if (strcmp(option, "repeats") == 0) {
+        if (hps_parse_u64(value, &n) != 0 || n < 1 || n > 1000000)
+            goto bad_value;
+        study->repeats = (unsigned)n;
     } else if (strcmp(option, "heartbeat_interval") == 0) {
         if (parse_seconds(value, &seconds) != 0)
             goto bad_value;
@@ -279,7 +315,7 @@ hps_status hps_study_set(hps_study *study, const char *option, const char *value
         study->worker = copy;
     } else {
         return hps_errbuf_set(&study->err, HPS_ERR_INVALID,
-                              "unknown study option '%.100s' (known: max_trials, retries, "
+                              "unknown study option '%.100s' (known: max_trials, retries, repeats, "
                               "heartbeat_interval, heartbeat_grace, worker)",
                               option);
     }
@@ -311,6 +347,17 @@ hps_status hps_study_set_sampler(hps_study *study, hps_sampler *sampler)
     return HPS_OK;
 }
 
+hps_status hps_study_declare_space(hps_study *study, const char *space_json)
+{
+    hps_cells cells;
+    hps_status rc = hps_cells_from_json(&cells, space_json, &study->err);
+    if (rc != HPS_OK)
+        return rc;
+    hps_cells_clear(&study->declared);
+    study->declared = cells;
+    return HPS_OK;
+}
+
 const hps_sampler *hps_study_sampler(const hps_study *study)
 {
     return study->sampler;
@@ -325,16 +372,42 @@ hps_status hps_study_set_user_attr(hps_study *study, const char *key, const char
     return rc == HPS_OK ? HPS_OK : storage_error(study, rc);
 }
 
-hps_status hps_study_user_attrs(hps_study *study, const char **json_out)
+static hps_status read_attrs(hps_study *study, int system, const char **json_out)
 {
     char *text = NULL;
-    hps_status rc = study->storage->ops->get_study_attrs(study->storage, study->study_id, 0, &text);
+    hps_status rc = study->storage->ops->get_study_attrs(study->storage, study->study_id, system,
+                                                         &text);
     if (rc != HPS_OK)
         return storage_error(study, rc);
-    hps_mem_free(study->user_attrs_text);
-    study->user_attrs_text = text;
+    char **kept = system ? &study->system_attrs_text : &study->user_attrs_text;
+    hps_mem_free(*kept);
+    *kept = text;
     *json_out = text;
     return HPS_OK;
+}
+
+hps_status hps_study_user_attrs(hps_study *study, const char **json_out)
+{
+    return read_attrs(study, 0, json_out);
+}
+
+hps_status hps_study_set_system_attr(hps_study *study, const char *key, const char *json)
+{
+    hps_status rc = hps_attr_check(&study->err, key, json);
+    if (rc != HPS_OK)
+        return rc;
+    rc = study->storage->ops->set_study_attr(study->storage, study->study_id, 1, key, json);
+    return rc == HPS_OK ? HPS_OK : storage_error(study, rc);
+}
+
+hps_status hps_study_system_attrs(hps_study *study, const char **json_out)
+{
+    return read_attrs(study, 1, json_out);
+}
+
+const char *hps_study_uid(const hps_study *study)
+{
+    return study->uid;
 }
 
 /* ---- the trial cache ------------------------------------------------------------- */
@@ -357,6 +430,10 @@ static int cache_put(void *user, hps_frozen *rec)
         for (size_t i = study->n_cache; i <= index; i++)
             study->cache[i] = NULL;
         study->n_cache = index + 1;
+    }
+    if (hps_finite_track(study, study->cache[index], rec) != 0) {
+        hps_rec_free(rec);
+        return -1;
     }
     hps_rec_free(study->cache[index]);
     study->cache[index] = rec;

@@ -172,6 +172,26 @@ out:
     return rc;
 }
 
+/* Why create_trial found nothing left to do: the budget or the grid. */
+static hps_status done_reason(hps_study *study)
+{
+    hps_study_sync(study); /* best effort: it only words the message */
+    size_t counted = 0;
+    for (size_t i = 0; i < study->n_cache; i++) {
+        const hps_frozen *t = study->cache[i];
+        counted += t != NULL && !(t->state == HPS_FAIL && t->interrupted);
+    }
+    if (study->max_trials > 0 && counted >= study->max_trials)
+        return hps_errbuf_set(&study->err, HPS_DONE, "the budget of %llu trials is reached",
+                              (unsigned long long)study->max_trials);
+    uint64_t cells = hps_finite_configurations(study);
+    if (study->repeats > 1)
+        return hps_errbuf_set(&study->err, HPS_DONE, "all %llu cells of the grid have run %u times",
+                              (unsigned long long)cells, study->repeats);
+    return hps_errbuf_set(&study->err, HPS_DONE, "all %llu cells of the grid have run",
+                          (unsigned long long)cells);
+}
+
 hps_status hps_study_ask(hps_study *study, hps_trial **out)
 {
     if (out == NULL)
@@ -184,19 +204,22 @@ hps_status hps_study_ask(hps_study *study, hps_trial **out)
         if (rc != HPS_OK)
             return rc;
     }
+    hps_status rc = hps_finite_before_create(study);
+    if (rc != HPS_OK)
+        return rc;
     hps_create_req req = {
         .max_trials = study->max_trials,
         .grid_cells = study->sampler->ops->grid_cells != NULL
-                          ? study->sampler->ops->grid_cells(study->sampler)
+                          ? study->sampler->ops->grid_cells(study->sampler) * study->repeats
                           : 0,
         .worker = study->worker,
         .now = now,
         .with_heartbeat = study->heartbeat != NULL,
     };
     hps_frozen *rec = NULL;
-    hps_status rc = study->storage->ops->create_trial(study->storage, study->study_id, &req, &rec);
+    rc = study->storage->ops->create_trial(study->storage, study->study_id, &req, &rec);
     if (rc == HPS_DONE)
-        return HPS_DONE;
+        return done_reason(study);
     if (rc != HPS_OK)
         return storage_error(study, &study->err, rc);
     hps_trial *trial = trial_from_record(study, rec);
@@ -211,16 +234,19 @@ hps_status hps_study_ask(hps_study *study, hps_trial **out)
     }
     study->live = live;
     study->live[study->n_live++] = trial;
-    if (study->sampler->ops->sample_relative != NULL) {
+    if (study->sampler->ops->sample_relative != NULL)
         rc = sample_relative(study, trial);
-        if (rc != HPS_OK) {
-            /* The trial exists in storage: give it back rather than leave it RUNNING. */
-            hps_errbuf saved = study->err;
-            hps_trial_interrupt(trial, "its joint sampling failed");
-            trial_free(trial);
-            study->err = saved;
-            return rc;
-        }
+    if (rc == HPS_OK)
+        rc = hps_finite_settle(study, trial);
+    if (rc != HPS_OK) {
+        /* The trial exists in storage: give it back rather than leave it RUNNING (a
+         * settle that found nothing left to run has done so). */
+        hps_errbuf saved = study->err;
+        if (!trial->finished)
+            hps_trial_interrupt(trial, "its sampling failed");
+        trial_free(trial);
+        study->err = saved;
+        return rc;
     }
     if (study->heartbeat != NULL && hps_heartbeat_add(study->heartbeat, rec->id) != 0) {
         trial_free(trial);
@@ -261,7 +287,9 @@ void hps_trial_free(hps_trial *trial)
         hps_trial_flush(trial);
     if (!trial->finished && trial->study->heartbeat != NULL)
         hps_heartbeat_remove(trial->study->heartbeat, trial->rec->id);
+    hps_study *study = trial->study;
     trial_free(trial);
+    hps_study_release_if_closed(study);
 }
 
 int64_t hps_trial_number(const hps_trial *trial)
@@ -279,6 +307,20 @@ const char *hps_trial_errmsg(const hps_trial *trial)
     return trial != NULL ? hps_errbuf_text(&trial->err) : "no trial handle (NULL)";
 }
 
+const char *hps_trial_run_key(hps_trial *trial)
+{
+    const hps_frozen *rec = trial->rec;
+    json_t *origin = json_object_get(rec->system_attrs, "retry_of");
+    if (rec->grid_pos >= 0)
+        snprintf(trial->run_key, sizeof trial->run_key, "p%lld", (long long)rec->grid_pos);
+    else if (json_is_integer(origin))
+        snprintf(trial->run_key, sizeof trial->run_key, "t%lld",
+                 (long long)json_integer_value(origin));
+    else
+        snprintf(trial->run_key, sizeof trial->run_key, "t%lld", (long long)rec->number);
+    return trial->run_key;
+}
+
 const hps_frozen *hps_trial_frozen(hps_trial *trial)
 {
     return trial->rec;
@@ -287,8 +329,8 @@ const hps_frozen *hps_trial_frozen(hps_trial *trial)
 /* ---- suggest ------------------------------------------------------------------- */
 
 /* A fixed value (enqueue, retry) for `name`, if any, converted into `dist`. */
-static hps_status fixed_value(hps_trial *trial, const char *name, const hps_dist *dist,
-                              int *found, double *internal)
+hps_status hps_trial_fixed_value(hps_trial *trial, const char *name, const hps_dist *dist,
+                                 int *found, double *internal)
 {
     *found = 0;
     const json_t *node = trial->fixed_params != NULL ? json_object_get(trial->fixed_params, name)
@@ -337,7 +379,7 @@ static hps_status suggest(hps_trial *trial, const char *name, hps_dist *dist, do
     }
     int found;
     double internal;
-    rc = fixed_value(trial, name, dist, &found, &internal);
+    rc = hps_trial_fixed_value(trial, name, dist, &found, &internal);
     if (rc != HPS_OK)
         return rc;
     for (size_t i = 0; !found && i < trial->n_relative; i++) {

@@ -139,12 +139,20 @@ int hps_rec_set_values(hps_frozen *rec, const double *values, size_t n)
     return 0;
 }
 
+static void forget_attrs_text(hps_frozen *rec, int system)
+{
+    char **cache = system ? &rec->system_attrs_text : &rec->user_attrs_text;
+    hps_mem_free(*cache);
+    *cache = NULL;
+}
+
 int hps_rec_set_attr(hps_frozen *rec, int system, const char *key, const char *json_text)
 {
     json_t *value = json_loads(json_text, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
     if (value == NULL)
         return -1;
     json_t **slot = system ? &rec->system_attrs : &rec->user_attrs;
+    forget_attrs_text(rec, system);
     if (*slot == NULL && (*slot = json_object()) == NULL) {
         json_decref(value);
         return -1;
@@ -157,6 +165,7 @@ int hps_rec_set_attr(hps_frozen *rec, int system, const char *key, const char *j
 int hps_rec_load_attrs(hps_frozen *rec, int system, const char *json_text)
 {
     json_t **slot = system ? &rec->system_attrs : &rec->user_attrs;
+    forget_attrs_text(rec, system);
     json_decref(*slot);
     *slot = NULL;
     /* Most trials have no attributes: keep no object for them (a study of 100 000
@@ -249,12 +258,15 @@ void hps_frozen_intermediate(const hps_frozen *t, size_t i, int64_t *step, doubl
     *value = t->inter[i].value;
 }
 
+/* Rendered once and kept until the attributes change (hps_rec_set_attr,
+ * hps_rec_load_attrs): a pointer returned earlier stays valid as the header promises. */
 static const char *attrs_text(const json_t *attrs, char **cache)
 {
-    hps_mem_free(*cache);
-    *cache = hps_rec_attrs_text(attrs);
+    if (*cache == NULL)
+        *cache = hps_rec_attrs_text(attrs);
     return *cache != NULL ? *cache : "{}";
 }
+
 
 const char *hps_frozen_user_attrs(const hps_frozen *t)
 {

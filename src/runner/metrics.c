@@ -5,11 +5,15 @@
  * The scanner is a hand-written loop over bytes rather than a regex: it must never read
  * past `len` (lines are not NUL-terminated and may hold binary junk), must run in linear
  * time on hostile lines, and byte classes must not depend on the locale (ctype would).
+ * A user's own regex (metric_tracker_set_regex) runs on a NUL-terminated copy of the line.
  */
 #include "runner/metrics.h"
 
 #include <math.h>
+#include <regex.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,6 +229,73 @@ size_t metric_parse_line(const char *line, size_t len, metric_pair *pairs, size_
     return n;
 }
 
+/* ---- a user's regular expression ------------------------------------------------------ */
+
+/* Bytes of the first rejected capture kept for messages. */
+#define METRIC_REJECTED_TEXT 40
+
+static void metric_say(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err == NULL || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Compiles a checked pattern into *re (regfree it after a 0 return). */
+static int metric_regex_compile(const char *pattern, regex_t *re, char *err, size_t errlen)
+{
+    if (pattern == NULL || pattern[0] == '\0') {
+        metric_say(err, errlen, "the regular expression is empty");
+        return -1;
+    }
+    size_t len = strnlen(pattern, METRIC_MAX_REGEX + 1);
+    if (len > METRIC_MAX_REGEX) {
+        metric_say(err, errlen, "the regular expression is too long (at most %d bytes)",
+                   METRIC_MAX_REGEX);
+        return -1;
+    }
+    /* Python's \d reads as a literal 'd' in glibc's POSIX regex: the pattern would never
+     * match a digit, and every trial would fail without saying why. */
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (pattern[i] != '\\')
+            continue;
+        if (pattern[i + 1] == 'd' || pattern[i + 1] == 'D') {
+            metric_say(err, errlen, "\\%c is not part of POSIX regular expressions: write %s",
+                       pattern[i + 1], pattern[i + 1] == 'd' ? "[0-9]" : "[^0-9]");
+            return -1;
+        }
+        i++; /* the escaped character, which may be a backslash itself */
+    }
+    int rc = regcomp(re, pattern, REG_EXTENDED);
+    if (rc != 0) {
+        char why[256];
+        regerror(rc, re, why, sizeof why);
+        metric_say(err, errlen, "not a valid regular expression (%s)", why);
+        return -1;
+    }
+    /* Without a group the match would be the whole text around the number ("Val Acc:
+     * 0.93"), never a number itself: say so now rather than fail every trial. */
+    if (re->re_nsub == 0) {
+        regfree(re);
+        metric_say(err, errlen, "the regular expression has no group: put parentheses around "
+                   "the number, e.g. 'Val Acc: ([0-9.]+)'");
+        return -1;
+    }
+    return 0;
+}
+
+int metric_regex_check(const char *pattern, char *err, size_t errlen)
+{
+    regex_t re;
+    int rc = metric_regex_compile(pattern, &re, err, errlen);
+    if (rc == 0)
+        regfree(&re);
+    return rc;
+}
+
 /* ---- tracker ------------------------------------------------------------------------ */
 
 typedef struct metric_tail_slot {
@@ -244,6 +315,13 @@ struct metric_tracker {
     size_t count;
     double last_value;
     int64_t last_step;
+    int has_number;          /* a value other than NaN was seen: min/max are set */
+    double min_value, max_value;
+    regex_t *regex;          /* NULL: name=value pairs */
+    char *scratch;           /* the line NUL-terminated, for regexec */
+    size_t scratch_cap;
+    size_t n_rejected;
+    char first_rejected[METRIC_REJECTED_TEXT + 1];
 };
 
 metric_tracker *metric_tracker_new(const char *metric_name, size_t tail_lines, size_t max_line)
@@ -282,7 +360,75 @@ void metric_tracker_free(metric_tracker *t)
         free(t->slots[i].text);
     free(t->slots);
     free(t->name);
+    if (t->regex != NULL)
+        regfree(t->regex);
+    free(t->regex);
+    free(t->scratch);
     free(t);
+}
+
+int metric_tracker_set_regex(metric_tracker *t, const char *pattern, char *err, size_t errlen)
+{
+    regex_t *re = malloc(sizeof *re);
+    if (re == NULL) {
+        metric_say(err, errlen, "out of memory");
+        return -1;
+    }
+    if (metric_regex_compile(pattern, re, err, errlen) != 0) {
+        free(re);
+        return -1;
+    }
+    if (t->regex != NULL)
+        regfree(t->regex);
+    free(t->regex);
+    t->regex = re;
+    return 0;
+}
+
+static void metric_reject(metric_tracker *t, const char *text, size_t len)
+{
+    if (t->n_rejected++ > 0)
+        return;
+    size_t n = len < METRIC_REJECTED_TEXT ? len : METRIC_REJECTED_TEXT;
+    memcpy(t->first_rejected, text, n);
+    t->first_rejected[n] = '\0';
+}
+
+/* Matches the regex against line[0..len): 1 with the number its first group holds. The
+ * line is copied with a NUL at its end and '?' for NUL bytes inside (no number holds a
+ * '?'). A line whose copy cannot be allocated is skipped. */
+static int metric_regex_value(metric_tracker *t, const char *line, size_t len, double *value)
+{
+    if (len >= t->scratch_cap) {
+        if (len == SIZE_MAX)
+            return 0;
+        char *grown = realloc(t->scratch, len + 1);
+        if (grown == NULL)
+            return 0;
+        t->scratch = grown;
+        t->scratch_cap = len + 1;
+    }
+    for (size_t i = 0; i < len; i++)
+        t->scratch[i] = line[i] == '\0' ? '?' : line[i];
+    t->scratch[len] = '\0';
+    regmatch_t match[2];
+    if (regexec(t->regex, t->scratch, 2, match, 0) != 0)
+        return 0;
+    if (match[1].rm_so < 0) { /* the group did not take part, as in 'Acc: (.*)|Loss' */
+        metric_reject(t, "", 0);
+        return 0;
+    }
+    size_t start = (size_t)match[1].rm_so, end = (size_t)match[1].rm_eo;
+    while (start < end && metric_is_blank((unsigned char)t->scratch[start]))
+        start++;
+    while (end > start && metric_is_blank((unsigned char)t->scratch[end - 1]))
+        end--;
+    size_t number_end = 0;
+    if (start < end && metric_parse_number(t->scratch, end, start, value, &number_end) &&
+        number_end == end)
+        return 1;
+    metric_reject(t, t->scratch + start, end - start);
+    return 0;
 }
 
 static void metric_tracker_keep(metric_tracker *t, const char *line, size_t len)
@@ -343,9 +489,12 @@ int metric_tracker_line(metric_tracker *t, const char *line, size_t len, int64_t
     int64_t step_value = 0, epoch_value = 0;
     size_t pos = 0;
     metric_pair pair;
+    if (t->regex != NULL)
+        found = metric_regex_value(t, line, len, &found_value);
     while (len > 0 && metric_next_pair(line, len, &pos, &pair)) {
         int64_t s;
-        if (pair.key_len == t->name_len && memcmp(pair.key, t->name, t->name_len) == 0) {
+        if (t->regex == NULL && pair.key_len == t->name_len &&
+            memcmp(pair.key, t->name, t->name_len) == 0) {
             found = 1;
             found_value = pair.value;
         }
@@ -370,6 +519,13 @@ int metric_tracker_line(metric_tracker *t, const char *line, size_t len, int64_t
     t->count++;
     t->last_value = found_value;
     t->last_step = this_step;
+    if (!isnan(found_value)) {
+        if (!t->has_number || found_value < t->min_value)
+            t->min_value = found_value;
+        if (!t->has_number || found_value > t->max_value)
+            t->max_value = found_value;
+        t->has_number = 1;
+    }
     if (step != NULL)
         *step = this_step;
     if (value != NULL)
@@ -395,6 +551,31 @@ int64_t metric_tracker_last_step(const metric_tracker *t)
 size_t metric_tracker_count(const metric_tracker *t)
 {
     return t != NULL ? t->count : 0;
+}
+
+double metric_tracker_summary(const metric_tracker *t, metric_summary how)
+{
+    if (t == NULL)
+        return NAN;
+    switch (how) {
+    case METRIC_SUMMARY_MIN:
+        return t->has_number ? t->min_value : NAN;
+    case METRIC_SUMMARY_MAX:
+        return t->has_number ? t->max_value : NAN;
+    case METRIC_SUMMARY_LAST:
+    default:
+        return t->last_value;
+    }
+}
+
+size_t metric_tracker_n_rejected(const metric_tracker *t)
+{
+    return t != NULL ? t->n_rejected : 0;
+}
+
+const char *metric_tracker_first_rejected(const metric_tracker *t)
+{
+    return t != NULL ? t->first_rejected : "";
 }
 
 char *metric_tracker_tail(const metric_tracker *t)

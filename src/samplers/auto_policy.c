@@ -21,6 +21,16 @@ void auto_decide(const auto_inputs *in, auto_decision *out)
                  (unsigned long long)in->grid_size, (unsigned long long)in->budget);
         return;
     }
+    if (in->can_grid && in->grid_size > 0 && in->budget == 0 &&
+        in->grid_size <= AUTO_GRID_WITHOUT_BUDGET) {
+        out->strategy = AUTO_GRID;
+        snprintf(out->reason, sizeof out->reason,
+                 "Every parameter takes finitely many values and no budget is set: the whole "
+                 "grid (%llu combinations) is small enough to try each combination exactly "
+                 "once, and then the study is done.",
+                 (unsigned long long)in->grid_size);
+        return;
+    }
     if (d == 0) {
         out->strategy = AUTO_SOBOL;
         snprintf(out->reason, sizeof out->reason,
@@ -40,6 +50,7 @@ void auto_decide(const auto_inputs *in, auto_decision *out)
      * up to 100 trials) it matched or beat TPE on the conditional SVM and on the
      * categorical-heavy kNN and MLP spaces -- parameters outside the shared space are
      * drawn independently, categories get a Hamming kernel. */
+#if HPS_HAVE_LAPACK
     if (in->n_categorical == 0 && in->budget >= AUTO_LONG_RUN &&
         in->n_finished >= AUTO_CMAES_AFTER) {
         out->strategy = AUTO_CMAES;
@@ -56,4 +67,11 @@ void auto_decide(const auto_inputs *in, auto_decision *out)
              "after a few Sobol points) finds good values in the fewest trials, which pays "
              "when each trial is a training run.",
              d, d == 1 ? "" : "s");
+#else
+    out->strategy = AUTO_TPE;
+    snprintf(out->reason, sizeof out->reason,
+             "%zu parameter%s: TPE models where good values lie (this build has no Gaussian "
+             "process sampler: HPS_WITH_LAPACK=OFF).",
+             d, d == 1 ? "" : "s");
+#endif
 }

@@ -30,6 +30,11 @@ typedef struct auto_inputs {
 } auto_inputs;
 
 /* Switching points, measured with bench/ (see bench/README.md). */
+/* Without a budget, a discrete space this small is searched exhaustively: the seed
+ * article's rule ("under a hundred or so, a complete grid search might still be feasible
+ * and even preferred"); a larger one goes to a model, which still runs each
+ * configuration at most once and stops when all have run. */
+#define AUTO_GRID_WITHOUT_BUDGET 100
 #define AUTO_GP_MAX_DIMS 20  /* beyond: TPE (GP fits get slow and vague) */
 #define AUTO_LONG_RUN 1000   /* budgets at least this long and continuous ... */
 #define AUTO_CMAES_AFTER 400 /* ... hand over to CMA-ES after this many trials, where a GP

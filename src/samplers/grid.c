@@ -156,12 +156,44 @@ static uint64_t feistel(uint64_t x, unsigned half_bits, uint64_t seed)
     return (left << half_bits) | right;
 }
 
-static uint64_t permute(uint64_t pos, uint64_t cells, uint64_t seed)
+/* feistel's inverse: the rounds backwards. */
+static uint64_t feistel_inverse(uint64_t x, unsigned half_bits, uint64_t seed)
+{
+    uint64_t mask = (UINT64_C(1) << half_bits) - 1;
+    uint64_t left = x >> half_bits, right = x & mask;
+    for (uint64_t round = 4; round-- > 0;) {
+        uint64_t prev_right = left;
+        uint64_t key = seed ^ (round * 0x9e3779b97f4a7c15ULL) ^ prev_right;
+        uint64_t f = hps_splitmix64(&key) & mask;
+        uint64_t prev_left = right ^ f;
+        left = prev_left;
+        right = prev_right;
+    }
+    return (left << half_bits) | right;
+}
+
+static unsigned half_bits_for(uint64_t cells)
 {
     unsigned bits = 1;
     while (bits < 64 && (UINT64_C(1) << bits) < cells)
         bits++;
-    unsigned half = (bits + 1) / 2;
+    return (bits + 1) / 2;
+}
+
+/* The position permute maps to `cell`: walking the same cycle backwards. */
+static uint64_t unpermute(uint64_t cell, uint64_t cells, uint64_t seed)
+{
+    unsigned half = half_bits_for(cells);
+    uint64_t x = cell;
+    do {
+        x = feistel_inverse(x, half, seed);
+    } while (x >= cells);
+    return x;
+}
+
+static uint64_t permute(uint64_t pos, uint64_t cells, uint64_t seed)
+{
+    unsigned half = half_bits_for(cells);
     uint64_t x = pos;
     do {
         x = feistel(x, half, seed);
@@ -265,7 +297,6 @@ out:
 static hps_status grid_sample(hps_sampler *sampler, hps_study *study, hps_trial *trial,
                               const char *name, const hps_dist *dist, double *internal_out)
 {
-    (void)study;
     grid_state *g = grid_of(sampler);
     size_t k = 0;
     while (k < g->n_params && strcmp(g->params[k].name, name) != 0)
@@ -277,7 +308,9 @@ static hps_status grid_sample(hps_sampler *sampler, hps_study *study, hps_trial 
     size_t index;
     int64_t pos = trial->rec->grid_pos;
     if (pos >= 0) {
-        uint64_t cell = g->shuffle ? permute((uint64_t)pos, g->cells, sampler->seed) : (uint64_t)pos;
+        /* a cell's repeats hold consecutive positions (finite.c) */
+        uint64_t slot = (uint64_t)pos / study->repeats;
+        uint64_t cell = g->shuffle ? permute(slot, g->cells, sampler->seed) : slot;
         uint64_t inner = 1;
         for (size_t j = k + 1; j < g->n_params; j++)
             inner *= g->params[j].n_values;
@@ -303,12 +336,32 @@ static hps_status grid_sample(hps_sampler *sampler, hps_study *study, hps_trial 
     return HPS_OK;
 }
 
+static int64_t grid_slot(const hps_sampler *sampler, const json_t *fixed)
+{
+    const grid_state *g = grid_of(sampler);
+    uint64_t cell = 0;
+    for (size_t k = 0; k < g->n_params; k++) {
+        const grid_param *p = &g->params[k];
+        hps_value v;
+        if (hps_value_from_json(json_object_get(fixed, p->name), &v) != 0)
+            return -1;
+        size_t index = 0;
+        while (index < p->n_values && !hps_value_loosely_equal(&p->values[index], &v))
+            index++;
+        if (index == p->n_values)
+            return -1;
+        cell = cell * p->n_values + index;
+    }
+    return (int64_t)(g->shuffle ? unpermute(cell, g->cells, sampler->seed) : cell);
+}
+
 const hps_sampler_ops hps_grid_sampler_ops = {
     .name = "grid",
     .init = grid_init,
     .destroy = grid_destroy,
     .set_option = grid_set_option,
     .grid_cells = grid_cells,
+    .grid_slot = grid_slot,
     .bind = grid_bind,
     .sample = grid_sample,
 };

@@ -22,6 +22,9 @@ typedef struct hps_sampler_ops {
     hps_status (*set_option)(hps_sampler *sampler, const char *option, const char *value);
     /* Grid samplers: number of cells the study claims positions from; NULL otherwise. */
     uint64_t (*grid_cells)(const hps_sampler *sampler);
+    /* Grid samplers: the slot (position / repeats) whose cell is the configuration in
+     * `fixed` ({"name": value, ...} as enqueued), or -1 when it is not a cell. */
+    int64_t (*grid_slot)(const hps_sampler *sampler, const json_t *fixed);
     /* Called when the sampler is attached to a study (e.g. to check the stored grid). */
     hps_status (*bind)(hps_sampler *sampler, hps_study *study);
     /* A value for parameter `name` of `trial` drawn from `dist`, in internal form

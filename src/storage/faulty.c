@@ -181,6 +181,12 @@ static hps_status faulty_find_trial(hps_storage *s, int64_t study_id, int64_t nu
     return FAULTY_CALL(s, find_trial, study_id, number, trial_id);
 }
 
+static hps_status faulty_claim_position(hps_storage *s, int64_t study_id, int64_t trial_id,
+                                        int64_t first, uint64_t count, int64_t *pos_out)
+{
+    return FAULTY_CALL(s, claim_position, study_id, trial_id, first, count, pos_out);
+}
+
 static const hps_storage_ops faulty_ops = {
     .name = "faulty",
     .close = faulty_close,
@@ -202,6 +208,7 @@ static const hps_storage_ops faulty_ops = {
     .batch_begin = faulty_batch_begin,
     .batch_end = faulty_batch_end,
     .find_trial = faulty_find_trial,
+    .claim_position = faulty_claim_position,
 };
 
 hps_status hps_storage_wrap_faulty(hps_storage *inner, hps_storage **out, hps_errbuf *err)

@@ -22,6 +22,7 @@ typedef struct mem_study {
     uint64_t grid_next;
     int64_t *grid_free;
     size_t n_free, cap_free;
+    size_t n_claimed; /* claim_position calls so far (0: grid claims need not look) */
 } mem_study;
 
 typedef struct mem_storage {
@@ -278,6 +279,31 @@ static int set_worker(hps_frozen *rec, const char *worker)
     return 0;
 }
 
+/* Whether a trial of the study other than `except` holds position `pos`. */
+static int position_held(const mem_study *st, int64_t pos, const hps_frozen *except)
+{
+    if (st->n_claimed == 0)
+        return 0; /* only grid claims so far: positions below grid_next are all taken */
+    for (size_t i = 0; i < st->n_trials; i++) {
+        const hps_frozen *t = st->trials[i];
+        if (t != except && t->grid_pos == pos && !t->interrupted)
+            return 1;
+    }
+    return 0;
+}
+
+static void drop_free_position(mem_study *st, int64_t pos)
+{
+    for (size_t i = 0; i < st->n_free; i++) {
+        if (st->grid_free[i] == pos) {
+            memmove(st->grid_free + i, st->grid_free + i + 1,
+                    (st->n_free - i - 1) * sizeof *st->grid_free);
+            st->n_free--;
+            return;
+        }
+    }
+}
+
 static hps_status mem_create_trial(hps_storage *s, int64_t study_id, const hps_create_req *req,
                                    hps_frozen **out)
 {
@@ -305,10 +331,13 @@ static hps_status mem_create_trial(hps_storage *s, int64_t study_id, const hps_c
             if (st->n_free > 0) {
                 from_free_list = 1;
                 grid_pos = st->grid_free[0]; /* kept sorted: the smallest */
-            } else if (st->grid_next < req->grid_cells) {
-                grid_pos = (int64_t)st->grid_next;
             } else {
-                return HPS_DONE;
+                while (st->grid_next < req->grid_cells &&
+                       position_held(st, (int64_t)st->grid_next, NULL))
+                    st->grid_next++;
+                if (st->grid_next >= req->grid_cells)
+                    return HPS_DONE;
+                grid_pos = (int64_t)st->grid_next;
             }
         }
         rec = append_trial(st);
@@ -334,6 +363,41 @@ static hps_status mem_create_trial(hps_storage *s, int64_t study_id, const hps_c
     rec->change_seq = ++st->change_seq;
     *out = hps_rec_clone(rec);
     return *out != NULL ? HPS_OK : nomem(s);
+}
+
+static hps_status mem_claim_position(hps_storage *s, int64_t study_id, int64_t trial_id,
+                                     int64_t first, uint64_t count, int64_t *pos_out)
+{
+    hps_frozen *rec = NULL;
+    mem_study *st = NULL;
+    hps_status rc = trial_or_error(s, trial_id, &rec, &st);
+    if (rc == HPS_OK)
+        rc = running_or_error(s, rec);
+    if (rc != HPS_OK)
+        return rc;
+    if (st->info.study_id != study_id)
+        return hps_errbuf_set(&s->err, HPS_ERR_INVALID, "trial %lld is not in study %lld",
+                              (long long)rec->number, (long long)study_id);
+    if (rec->grid_pos >= first && (uint64_t)(rec->grid_pos - first) < count) {
+        *pos_out = rec->grid_pos;
+        return HPS_OK;
+    }
+    if (rec->grid_pos >= 0)
+        return hps_errbuf_set(&s->err, HPS_ERR_STATE, "trial %lld already holds position %lld",
+                              (long long)rec->number, (long long)rec->grid_pos);
+    st->n_claimed++; /* from now on grid claims look for holders */
+    for (uint64_t k = 0; k < count; k++) {
+        int64_t pos = first + (int64_t)k;
+        if (position_held(st, pos, rec))
+            continue;
+        drop_free_position(st, pos);
+        rec->grid_pos = pos;
+        rec->change_seq = ++st->change_seq;
+        *pos_out = pos;
+        return HPS_OK;
+    }
+    return hps_errbuf_set(&s->err, HPS_ERR_EXISTS, "positions %lld to %lld are all held",
+                          (long long)first, (long long)(first + (int64_t)count - 1));
 }
 
 static hps_status mem_enqueue_trial(hps_storage *s, int64_t study_id, const char *system_attrs,
@@ -627,6 +691,7 @@ static const hps_storage_ops mem_ops = {
     .list_running = mem_list_running,
     .sync = mem_sync,
     .find_trial = mem_find_trial,
+    .claim_position = mem_claim_position,
 };
 
 hps_status hps_memory_storage_open(hps_storage **out, hps_errbuf *err)

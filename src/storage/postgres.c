@@ -34,6 +34,7 @@
  * process locale); doubles are sent as %.17g text, with NaN and infinities spelled the
  * way float8 reads them. */
 #include "storage/postgres.h"
+#include "storage/url.h"
 
 #include "core/mem.h"
 #include "core/strbuf.h"
@@ -50,7 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PG_SCHEMA_VERSION 1
+#define PG_SCHEMA_VERSION 2
 #define PG_MIN_SERVER_VERSION 110000
 #define PG_RETRY_SECONDS 60.0
 #define PG_BACKOFF_FIRST 0.05
@@ -120,13 +121,21 @@ static const char *const schema_sql =
     "CREATE TABLE hps_grid_free (\n"
     "  study_id bigint NOT NULL,\n"
     "  pos bigint NOT NULL,\n"
-    "  PRIMARY KEY (study_id, pos));\n"
-    "CREATE FUNCTION hps_state_name(s integer) RETURNS text LANGUAGE sql IMMUTABLE AS $$\n"
+    "  PRIMARY KEY (study_id, pos));\n";
+
+/* Added by schema version 2 (claim_position): finding the holder of a position. */
+static const char *const schema_v2_sql =
+    "CREATE INDEX IF NOT EXISTS hps_trials_by_pos ON hps_trials (study_id, grid_pos)\n"
+    "  WHERE grid_pos IS NOT NULL;\n";
+
+/* Every function is CREATE OR REPLACE: upgrading a schema replays them all. */
+static const char *const schema_functions_sql =
+    "CREATE OR REPLACE FUNCTION hps_state_name(s integer) RETURNS text LANGUAGE sql IMMUTABLE AS $$\n"
     "  SELECT COALESCE((ARRAY['WAITING','RUNNING','COMPLETE','PRUNED','FAIL'])[s + 1], 'UNKNOWN')\n"
     "$$;\n"
     /* Sets key k of a JSON object kept as text to the JSON text v, keeping the order
      * of the other keys (as the jansson objects SQLite stores do). */
-    "CREATE FUNCTION hps_json_set(doc text, k text, v text) RETURNS text LANGUAGE sql IMMUTABLE AS $$\n"
+    "CREATE OR REPLACE FUNCTION hps_json_set(doc text, k text, v text) RETURNS text LANGUAGE sql IMMUTABLE AS $$\n"
     "  SELECT COALESCE(json_object_agg(s.key, s.value ORDER BY s.ord)::text, '{}') FROM (\n"
     "    SELECT e.key, CASE WHEN e.key = k THEN v::json ELSE e.value END AS value, e.ord\n"
     "      FROM json_each(doc::json) WITH ORDINALITY AS e(key, value, ord)\n"
@@ -134,7 +143,7 @@ static const char *const schema_sql =
     "    SELECT k, v::json, 9223372036854775807\n"
     "      WHERE NOT EXISTS (SELECT 1 FROM json_each(doc::json) AS x WHERE x.key = k)) AS s\n"
     "$$;\n"
-    "CREATE FUNCTION hps_bump(p_study bigint) RETURNS bigint LANGUAGE plpgsql AS $$\n"
+    "CREATE OR REPLACE FUNCTION hps_bump(p_study bigint) RETURNS bigint LANGUAGE plpgsql AS $$\n"
     "DECLARE v_seq bigint;\n"
     "BEGIN\n"
     "  UPDATE hps_studies SET change_seq = change_seq + 1 WHERE study_id = p_study\n"
@@ -144,10 +153,16 @@ static const char *const schema_sql =
     "  END IF;\n"
     "  RETURN v_seq;\n"
     "END $$;\n"
+    /* Whether a trial of the study other than p_except holds position p_pos. */
+    "CREATE OR REPLACE FUNCTION hps_position_held(p_study bigint, p_pos bigint, p_except bigint)\n"
+    "RETURNS boolean LANGUAGE sql STABLE AS $$\n"
+    "  SELECT EXISTS (SELECT 1 FROM hps_trials t WHERE t.study_id = p_study AND t.grid_pos = p_pos\n"
+    "    AND NOT t.interrupted AND t.trial_id <> p_except)\n"
+    "$$;\n"
     /* Pops the oldest WAITING trial, else creates one within the budget and the grid.
      * status 1 = nothing left. With p_retry, first looks for the trial an earlier
      * attempt of this very request (p_rid) claimed. */
-    "CREATE FUNCTION hps_create_trial(p_study bigint, p_max bigint, p_cells bigint, p_worker text,\n"
+    "CREATE OR REPLACE FUNCTION hps_create_trial(p_study bigint, p_max bigint, p_cells bigint, p_worker text,\n"
     "    p_now float8, p_beat boolean, p_rid text, p_retry boolean,\n"
     "    OUT status integer, OUT trial_id bigint, OUT number bigint, OUT grid_pos bigint,\n"
     "    OUT user_attrs text, OUT system_attrs text, OUT heartbeat float8, OUT change_seq bigint)\n"
@@ -187,6 +202,9 @@ static const char *const schema_sql =
     "        (SELECT min(f.pos) FROM hps_grid_free f WHERE f.study_id = p_study)\n"
     "      RETURNING g.pos INTO v_pos;\n"
     "    IF v_pos IS NULL THEN\n"
+    "      WHILE v_next < p_cells AND hps_position_held(p_study, v_next, -1) LOOP\n"
+    "        v_next := v_next + 1;\n"
+    "      END LOOP;\n"
     "      IF v_next >= p_cells THEN\n"
     "        status := 1;\n"
     "        RETURN;\n"
@@ -207,7 +225,7 @@ static const char *const schema_sql =
     "  system_attrs := '{}';\n"
     "  heartbeat := v_beat;\n"
     "END $$;\n"
-    "CREATE FUNCTION hps_enqueue_trial(p_study bigint, p_attrs text, p_rid text, p_retry boolean)\n"
+    "CREATE OR REPLACE FUNCTION hps_enqueue_trial(p_study bigint, p_attrs text, p_rid text, p_retry boolean)\n"
     "RETURNS bigint LANGUAGE plpgsql AS $$\n"
     "DECLARE v_number bigint; v_seq bigint;\n"
     "BEGIN\n"
@@ -226,7 +244,7 @@ static const char *const schema_sql =
     "    VALUES (p_study, v_number, 0, p_attrs, v_seq, p_rid);\n"
     "  RETURN v_number;\n"
     "END $$;\n"
-    "CREATE FUNCTION hps_lock_trial(p_trial bigint, OUT study_id bigint, OUT number bigint,\n"
+    "CREATE OR REPLACE FUNCTION hps_lock_trial(p_trial bigint, OUT study_id bigint, OUT number bigint,\n"
     "    OUT state integer, OUT heartbeat float8, OUT grid_pos bigint, OUT finish_rid text)\n"
     "LANGUAGE plpgsql AS $$\n"
     "BEGIN\n"
@@ -238,7 +256,7 @@ static const char *const schema_sql =
     "      MESSAGE = format('trial id %s does not exist', p_trial);\n"
     "  END IF;\n"
     "END $$;\n"
-    "CREATE FUNCTION hps_not_running(p_number bigint, p_state integer) RETURNS void\n"
+    "CREATE OR REPLACE FUNCTION hps_not_running(p_number bigint, p_state integer) RETURNS void\n"
     "LANGUAGE plpgsql AS $$\n"
     "BEGIN\n"
     "  RAISE EXCEPTION USING ERRCODE = 'HP006',\n"
@@ -246,7 +264,7 @@ static const char *const schema_sql =
     "END $$;\n"
     /* On retry, a parameter, report or finish already stored by this request is success:
      * the lost commit happened. */
-    "CREATE FUNCTION hps_set_param(p_trial bigint, p_name text, p_dist text, p_value float8,\n"
+    "CREATE OR REPLACE FUNCTION hps_set_param(p_trial bigint, p_name text, p_dist text, p_value float8,\n"
     "    p_touch boolean, p_retry boolean) RETURNS void LANGUAGE plpgsql AS $$\n"
     "DECLARE t record;\n"
     "BEGIN\n"
@@ -270,7 +288,7 @@ static const char *const schema_sql =
     "    UPDATE hps_trials SET change_seq = hps_bump(t.study_id) WHERE trial_id = p_trial;\n"
     "  END IF;\n"
     "END $$;\n"
-    "CREATE FUNCTION hps_report(p_trial bigint, p_step bigint, p_value float8, p_retry boolean)\n"
+    "CREATE OR REPLACE FUNCTION hps_report(p_trial bigint, p_step bigint, p_value float8, p_retry boolean)\n"
     "RETURNS void LANGUAGE plpgsql AS $$\n"
     "DECLARE t record;\n"
     "BEGIN\n"
@@ -288,7 +306,7 @@ static const char *const schema_sql =
     "    UPDATE hps_trials SET change_seq = hps_bump(t.study_id) WHERE trial_id = p_trial;\n"
     "  END IF;\n"
     "END $$;\n"
-    "CREATE FUNCTION hps_set_trial_attr(p_trial bigint, p_system boolean, p_key text, p_json text)\n"
+    "CREATE OR REPLACE FUNCTION hps_set_trial_attr(p_trial bigint, p_system boolean, p_key text, p_json text)\n"
     "RETURNS void LANGUAGE plpgsql AS $$\n"
     "DECLARE t record;\n"
     "BEGIN\n"
@@ -301,7 +319,7 @@ static const char *const schema_sql =
     "      change_seq = hps_bump(t.study_id)\n"
     "    WHERE trial_id = p_trial;\n"
     "END $$;\n"
-    "CREATE FUNCTION hps_finish_trial(p_trial bigint, p_state integer, p_values float8[],\n"
+    "CREATE OR REPLACE FUNCTION hps_finish_trial(p_trial bigint, p_state integer, p_values float8[],\n"
     "    p_interrupted boolean, p_reason text, p_now float8, p_stale_before float8,\n"
     "    p_requeue text, p_rid text, p_retry boolean) RETURNS void LANGUAGE plpgsql AS $$\n"
     "DECLARE t record; v_seq bigint; v_number bigint;\n"
@@ -343,7 +361,7 @@ static const char *const schema_sql =
     "      VALUES (t.study_id, v_number, 0, t.grid_pos, p_requeue, v_seq);\n"
     "  END IF;\n"
     "END $$;\n"
-    "CREATE FUNCTION hps_set_study_attr(p_study bigint, p_system boolean, p_key text, p_json text)\n"
+    "CREATE OR REPLACE FUNCTION hps_set_study_attr(p_study bigint, p_system boolean, p_key text, p_json text)\n"
     "RETURNS void LANGUAGE plpgsql AS $$\n"
     "BEGIN\n"
     "  UPDATE hps_studies SET\n"
@@ -356,7 +374,7 @@ static const char *const schema_sql =
     "    RAISE EXCEPTION USING ERRCODE = 'HP003', MESSAGE = format('study %s does not exist', p_study);\n"
     "  END IF;\n"
     "END $$;\n"
-    "CREATE FUNCTION hps_set_study_attr_once(p_study bigint, p_key text, p_json text)\n"
+    "CREATE OR REPLACE FUNCTION hps_set_study_attr_once(p_study bigint, p_key text, p_json text)\n"
     "RETURNS text LANGUAGE plpgsql AS $$\n"
     "DECLARE v_doc text;\n"
     "BEGIN\n"
@@ -371,7 +389,7 @@ static const char *const schema_sql =
     "  END IF;\n"
     "  RETURN (v_doc::json -> p_key)::text;\n"
     "END $$;\n"
-    "CREATE FUNCTION hps_delete_study(p_name text) RETURNS boolean LANGUAGE plpgsql AS $$\n"
+    "CREATE OR REPLACE FUNCTION hps_delete_study(p_name text) RETURNS boolean LANGUAGE plpgsql AS $$\n"
     "DECLARE v_study bigint;\n"
     "BEGIN\n"
     "  SELECT s.study_id INTO v_study FROM hps_studies s WHERE s.name = p_name FOR UPDATE;\n"
@@ -388,6 +406,40 @@ static const char *const schema_sql =
     "  DELETE FROM hps_grid_free WHERE study_id = v_study;\n"
     "  DELETE FROM hps_studies WHERE study_id = v_study;\n"
     "  RETURN true;\n"
+    "END $$;\n"
+    /* The study row lock orders this claim with every other claim and grid claim of the
+     * study. A trial already holding a position of the range keeps it: a retried call
+     * after a lost commit gets the same answer. */
+    "CREATE OR REPLACE FUNCTION hps_claim_position(p_trial bigint, p_study bigint, p_first bigint,\n"
+    "    p_count bigint) RETURNS bigint LANGUAGE plpgsql AS $$\n"
+    "DECLARE t record; k bigint;\n"
+    "BEGIN\n"
+    "  PERFORM 1 FROM hps_studies s WHERE s.study_id = p_study FOR NO KEY UPDATE;\n"
+    "  t := hps_lock_trial(p_trial);\n"
+    "  IF t.study_id <> p_study THEN\n"
+    "    RAISE EXCEPTION USING ERRCODE = 'HP003',\n"
+    "      MESSAGE = format('trial %s is not in study %s', t.number, p_study);\n"
+    "  END IF;\n"
+    "  IF t.grid_pos IS NOT NULL AND t.grid_pos >= p_first AND t.grid_pos < p_first + p_count THEN\n"
+    "    RETURN t.grid_pos;\n"
+    "  END IF;\n"
+    "  IF t.state <> 1 THEN\n"
+    "    PERFORM hps_not_running(t.number, t.state);\n"
+    "  END IF;\n"
+    "  IF t.grid_pos IS NOT NULL THEN\n"
+    "    RAISE EXCEPTION USING ERRCODE = 'HP006',\n"
+    "      MESSAGE = format('trial %s already holds position %s', t.number, t.grid_pos);\n"
+    "  END IF;\n"
+    "  FOR k IN 0 .. p_count - 1 LOOP\n"
+    "    IF NOT hps_position_held(p_study, p_first + k, p_trial) THEN\n"
+    "      DELETE FROM hps_grid_free WHERE study_id = p_study AND pos = p_first + k;\n"
+    "      UPDATE hps_trials SET grid_pos = p_first + k, change_seq = hps_bump(p_study)\n"
+    "        WHERE trial_id = p_trial;\n"
+    "      RETURN p_first + k;\n"
+    "    END IF;\n"
+    "  END LOOP;\n"
+    "  RAISE EXCEPTION USING ERRCODE = 'HP004',\n"
+    "    MESSAGE = format('positions %s to %s are all held', p_first, p_first + p_count - 1);\n"
     "END $$;\n";
 
 /* ---- prepared statements -------------------------------------------------------------
@@ -414,6 +466,7 @@ enum {
     Q_DELETE_STUDY,
     Q_RUNNING,
     Q_FIND_TRIAL,
+    Q_CLAIM_POSITION,
     Q_SYNC,
     Q_COUNT
 };
@@ -452,6 +505,7 @@ static const char *const query_sql[Q_COUNT] = {
     [Q_RUNNING] = "SELECT trial_id, number, heartbeat, worker, system_attrs FROM hps_trials"
                   " WHERE study_id = $1::bigint AND state = 1 ORDER BY number",
     [Q_FIND_TRIAL] = "SELECT trial_id FROM hps_trials WHERE study_id = $1::bigint AND number = $2::bigint",
+    [Q_CLAIM_POSITION] = "SELECT hps_claim_position($1::bigint, $2::bigint, $3::bigint, $4::bigint)",
     /* One statement, so one snapshot: the study's counter (kind 0) and everything of the
      * trials changed since $2 (kinds 1-4), sorted for a merge by trial id. Columns:
      * kind, trial_id, a, b, c, d, t1, t2, f1, f2, f3, t3, e (see pg_sync). */
@@ -480,12 +534,29 @@ static const char *const query_sql[Q_COUNT] = {
 };
 
 static const char *const query_name[Q_COUNT] = {
-    "hps_flush",       "hps_begin",        "hps_commit",         "hps_rollback",
-    "hps_create",      "hps_enqueue",      "hps_set_param",      "hps_report",
-    "hps_trial_attr",  "hps_finish",       "hps_heartbeat",      "hps_study_attr",
-    "hps_attr_once",   "hps_study_attrs",  "hps_study_by_name",  "hps_study_insert",
-    "hps_study_by_rid", "hps_study_list",  "hps_delete_study",   "hps_running",
-    "hps_find_trial",  "hps_sync",
+    [Q_FLUSH] = "hps_flush",
+    [Q_BEGIN] = "hps_begin",
+    [Q_COMMIT] = "hps_commit",
+    [Q_ROLLBACK] = "hps_rollback",
+    [Q_CREATE_TRIAL] = "hps_create",
+    [Q_ENQUEUE] = "hps_enqueue",
+    [Q_SET_PARAM] = "hps_set_param",
+    [Q_REPORT] = "hps_report",
+    [Q_TRIAL_ATTR] = "hps_trial_attr",
+    [Q_FINISH] = "hps_finish",
+    [Q_HEARTBEAT] = "hps_heartbeat",
+    [Q_STUDY_ATTR] = "hps_study_attr",
+    [Q_STUDY_ATTR_ONCE] = "hps_attr_once",
+    [Q_STUDY_ATTRS] = "hps_study_attrs",
+    [Q_STUDY_BY_NAME] = "hps_study_by_name",
+    [Q_STUDY_INSERT] = "hps_study_insert",
+    [Q_STUDY_BY_RID] = "hps_study_by_rid",
+    [Q_STUDY_LIST] = "hps_study_list",
+    [Q_DELETE_STUDY] = "hps_delete_study",
+    [Q_RUNNING] = "hps_running",
+    [Q_FIND_TRIAL] = "hps_find_trial",
+    [Q_CLAIM_POSITION] = "hps_claim_position",
+    [Q_SYNC] = "hps_sync",
 };
 
 /* ---- writes kept for a batch ---------------------------------------------------------
@@ -557,144 +628,6 @@ static void sleep_seconds(double seconds)
 
 /* ---- credentials ----------------------------------------------------------------------- */
 
-/* Bounds of the user info of a URL ("user:password" before the '@'), if any. libpq
- * takes it up to the first '@' before the first '/'; a password holding an unencoded
- * '@' or '/' would be cut there and its pieces quoted in libpq's errors. So this is
- * generous: up to the last '@' before the first '/', or, when there is none, up to an
- * '@' between that '/' and the query (a '/' in the password). *malformed tells that the
- * URL is one of those libpq would misread. */
-static int find_userinfo(const char *url, size_t *start, size_t *end, int *malformed)
-{
-    *malformed = 0;
-    const char *scheme = strstr(url, "://");
-    if (scheme == NULL)
-        return 0;
-    const char *auth = scheme + 3;
-    const char *slash = auth + strcspn(auth, "/");
-    const char *query = slash + strcspn(slash, "?");
-    const char *at = NULL;
-    int n_at = 0;
-    for (const char *p = auth; p < slash; p++) {
-        if (*p == '@') {
-            at = p;
-            n_at++;
-        }
-    }
-    if (at == NULL) {
-        for (const char *p = slash; p < query; p++)
-            if (*p == '@')
-                at = p;
-        if (at == NULL)
-            return 0;
-        n_at = 2;
-    }
-    *malformed = n_at > 1;
-    *start = (size_t)(auth - url);
-    *end = (size_t)(at - url);
-    return 1;
-}
-
-/* Bounds of the password in the user info, if any. */
-static int find_userinfo_password(const char *url, size_t *start, size_t *end)
-{
-    size_t info_start, info_end;
-    int malformed;
-    if (!find_userinfo(url, &info_start, &info_end, &malformed))
-        return 0;
-    const char *colon = memchr(url + info_start, ':', info_end - info_start);
-    if (colon == NULL)
-        return 0;
-    *start = (size_t)(colon + 1 - url);
-    *end = info_end;
-    return 1;
-}
-
-static int hex_value(char c);
-
-/* Whether the query parameter at `p` has the key `name`. libpq percent-decodes keys as
- * well as values, so "pass%77ord=..." sets the password too. */
-static int query_key_is(const char *p, const char *name)
-{
-    for (; *name != '\0'; name++) {
-        int c = (unsigned char)*p;
-        if (c == '%' && hex_value(p[1]) >= 0 && hex_value(p[2]) >= 0) {
-            c = hex_value(p[1]) * 16 + hex_value(p[2]);
-            p += 3;
-        } else if (c == '\0') {
-            return 0;
-        } else {
-            p++;
-        }
-        if (c != (unsigned char)*name)
-            return 0;
-    }
-    return *p == '=';
-}
-
-/* Bounds of the value of the first password parameter of the query whose value starts
- * after `from`, if any. libpq takes the last of several, so every one is a
- * secret. The query starts at the first '?' after the user info: a password may hold
- * a '?' (libpq ends the user info only at '@' or '/'). */
-static int find_query_password(const char *url, size_t from, size_t *start, size_t *end)
-{
-    size_t info_start, info_end;
-    int malformed;
-    const char *query = strchr(url, '?');
-    if (find_userinfo(url, &info_start, &info_end, &malformed))
-        query = strchr(url + info_end, '?');
-    if (query == NULL)
-        return 0;
-    for (const char *p = query; p != NULL && *p != '\0'; p = strchr(p + 1, '&')) {
-        if (query_key_is(p + 1, "password")) {
-            const char *value = strchr(p + 1, '=') + 1;
-            if ((size_t)(value - url) <= from)
-                continue;
-            const char *stop = strchr(value, '&');
-            *start = (size_t)(value - url);
-            *end = stop != NULL ? (size_t)(stop - url) : strlen(url);
-            return 1;
-        }
-    }
-    return 0;
-}
-
-void hps_postgres_redact_url(const char *url, char *out, size_t size)
-{
-    if (size == 0)
-        return;
-    out[0] = '\0';
-    if (url == NULL)
-        return;
-    size_t len = 0, pos = 0, total = strlen(url), start, end;
-    /* the user info's password, then each query password after what was replaced */
-    int found = find_userinfo_password(url, &start, &end);
-    for (;;) {
-        if (!found)
-            found = find_query_password(url, pos, &start, &end);
-        size_t stop = found ? start : total;
-        for (; pos < stop && len + 1 < size; pos++)
-            out[len++] = url[pos];
-        if (!found)
-            break;
-        for (const char *m = "***"; *m != '\0' && len + 1 < size; m++)
-            out[len++] = *m;
-        pos = end;
-        found = 0;
-    }
-    out[len] = '\0';
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static void add_secret(pg_store *st, const char *text, size_t len)
 {
     if (len == 0 || st->n_secrets >= PG_MAX_SECRETS)
@@ -719,9 +652,9 @@ static void add_url_secret(pg_store *st, size_t start, size_t end)
         return;
     size_t k = 0;
     for (size_t i = 0; i < len; i++) {
-        if (raw[i] == '%' && i + 2 < len && hex_value(raw[i + 1]) >= 0 &&
-            hex_value(raw[i + 2]) >= 0) {
-            decoded[k++] = (char)(hex_value(raw[i + 1]) * 16 + hex_value(raw[i + 2]));
+        if (raw[i] == '%' && i + 2 < len && hps_url_hex_value(raw[i + 1]) >= 0 &&
+            hps_url_hex_value(raw[i + 2]) >= 0) {
+            decoded[k++] = (char)(hps_url_hex_value(raw[i + 1]) * 16 + hps_url_hex_value(raw[i + 2]));
             i += 2;
         } else {
             decoded[k++] = raw[i];
@@ -1075,57 +1008,94 @@ static hps_status schema_exists(pg_store *st, int *exists)
     return rc;
 }
 
-/* Creates the schema if missing and checks its version. Many workers may start on an
- * empty database at once: a session advisory lock lets one create it while the others
- * wait, then see it. (Each check runs in a transaction of its own: one begun before
- * the creator committed would still see the schema missing.) */
+static hps_status schema_version(pg_store *st, long *version)
+{
+    PGresult *res = PQexec(st->conn, "SELECT max(version) FROM hps_schema_version");
+    hps_status rc = HPS_OK;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        rc = result_error(st, res, "reading the schema version");
+    else
+        *version = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return rc;
+}
+
+/* Runs `body` in one transaction; rolls back on failure. */
+static hps_status exec_in_transaction(pg_store *st, const char *body, const char *doing)
+{
+    hps_strbuf sql;
+    hps_strbuf_init(&sql, 0);
+    hps_strbuf_puts(&sql, "BEGIN; SET LOCAL synchronous_commit = on;");
+    hps_strbuf_puts(&sql, body);
+    hps_strbuf_puts(&sql, "COMMIT");
+    const char *text = hps_strbuf_text(&sql);
+    hps_status rc = text != NULL ? exec_text(st, text, doing) : nomem(st);
+    hps_strbuf_free(&sql);
+    if (rc != HPS_OK && PQstatus(st->conn) == CONNECTION_OK) {
+        hps_errbuf saved = st->base.err;
+        exec_text(st, "ROLLBACK", "rolling back");
+        st->base.err = saved;
+    }
+    return rc;
+}
+
+/* Creates the schema, or upgrades version 1 to this one (an index and the functions,
+ * all CREATE OR REPLACE). Called with the schema lock held. */
+static hps_status create_or_upgrade_schema(pg_store *st, int exists, long version)
+{
+    hps_strbuf sql;
+    hps_strbuf_init(&sql, 0);
+    if (!exists)
+        hps_strbuf_puts(&sql, schema_sql);
+    hps_strbuf_puts(&sql, schema_v2_sql);
+    hps_strbuf_puts(&sql, schema_functions_sql);
+    if (exists)
+        hps_strbuf_printf(&sql, "UPDATE hps_schema_version SET version = %d WHERE version = %ld;",
+                          PG_SCHEMA_VERSION, version);
+    else
+        hps_strbuf_printf(&sql, "INSERT INTO hps_schema_version VALUES (%d);", PG_SCHEMA_VERSION);
+    const char *text = hps_strbuf_text(&sql);
+    hps_status rc = text != NULL ? exec_in_transaction(st, text, exists ? "upgrading the schema"
+                                                                        : "creating the schema")
+                                 : nomem(st);
+    hps_strbuf_free(&sql);
+    return rc;
+}
+
+/* Creates the schema if missing (or upgrades an older one) and checks its version. Many
+ * workers may start on an empty database at once: a session advisory lock lets one
+ * create it while the others wait, then see it. (Each check runs in a transaction of
+ * its own: one begun before the creator committed would still see the schema missing.) */
 static hps_status check_schema(pg_store *st)
 {
     int exists = 0;
+    long version = 0;
     hps_status rc = schema_exists(st, &exists);
-    if (rc == HPS_OK && !exists) {
+    if (rc == HPS_OK && exists)
+        rc = schema_version(st, &version);
+    if (rc == HPS_OK && (!exists || version < PG_SCHEMA_VERSION)) {
         rc = exec_text(st, "SELECT pg_advisory_lock(" PG_SCHEMA_LOCK ")", "locking the schema");
         if (rc != HPS_OK)
             return rc;
         rc = schema_exists(st, &exists);
-        if (rc == HPS_OK && !exists) {
-            hps_strbuf sql;
-            hps_strbuf_init(&sql, 0);
-            hps_strbuf_puts(&sql, "BEGIN; SET LOCAL synchronous_commit = on;");
-            hps_strbuf_puts(&sql, schema_sql);
-            hps_strbuf_printf(&sql, "INSERT INTO hps_schema_version VALUES (%d); COMMIT",
-                              PG_SCHEMA_VERSION);
-            const char *text = hps_strbuf_text(&sql);
-            rc = text != NULL ? exec_text(st, text, "creating the schema") : nomem(st);
-            hps_strbuf_free(&sql);
-            if (rc != HPS_OK && PQstatus(st->conn) == CONNECTION_OK) {
-                hps_errbuf saved = st->base.err;
-                exec_text(st, "ROLLBACK", "rolling back");
-                st->base.err = saved;
-            }
-        }
+        if (rc == HPS_OK && exists)
+            rc = schema_version(st, &version);
+        if (rc == HPS_OK && (!exists || version < PG_SCHEMA_VERSION))
+            rc = create_or_upgrade_schema(st, exists, version);
         if (PQstatus(st->conn) == CONNECTION_OK) {
             hps_errbuf saved = st->base.err;
             exec_text(st, "SELECT pg_advisory_unlock(" PG_SCHEMA_LOCK ")", "unlocking the schema");
             st->base.err = saved;
         }
+        if (rc == HPS_OK)
+            rc = schema_version(st, &version);
     }
-    if (rc != HPS_OK)
-        return rc;
-    PGresult *res = PQexec(st->conn, "SELECT max(version), count(*) FROM hps_schema_version");
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        rc = result_error(st, res, "reading the schema version");
-    } else {
-        long version = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-        if (version != PG_SCHEMA_VERSION)
-            rc = hps_errbuf_set(&st->base.err, HPS_ERR_UNSUPPORTED,
-                                "postgresql %s: schema version %ld is not the one this hpsearch "
-                                "uses (%d)%s",
-                                st->label, version, PG_SCHEMA_VERSION,
-                                version > PG_SCHEMA_VERSION ? "; it was written by a newer hpsearch"
-                                                            : "");
-    }
-    PQclear(res);
+    if (rc == HPS_OK && version != PG_SCHEMA_VERSION)
+        rc = hps_errbuf_set(&st->base.err, HPS_ERR_UNSUPPORTED,
+                            "postgresql %s: schema version %ld is not the one this hpsearch uses "
+                            "(%d)%s",
+                            st->label, version, PG_SCHEMA_VERSION,
+                            version > PG_SCHEMA_VERSION ? "; it was written by a newer hpsearch" : "");
     return rc;
 }
 
@@ -1501,7 +1471,7 @@ static hps_status pg_store_new(const char *url, pg_store **out, hps_errbuf *err)
 {
     *out = NULL;
     char label[PG_LABEL_SIZE];
-    hps_postgres_redact_url(url, label, sizeof label);
+    hps_storage_url_redact(url, label, sizeof label);
     if (strncmp(url, "postgresql://", 13) != 0 && strncmp(url, "postgres://", 11) != 0)
         return hps_errbuf_set(err, HPS_ERR_INVALID,
                               "storage URL '%s' is not a PostgreSQL URL: write "
@@ -1510,7 +1480,7 @@ static hps_status pg_store_new(const char *url, pg_store **out, hps_errbuf *err)
     size_t start, end;
     int malformed;
     /* libpq would cut such a URL at the wrong place and quote the pieces in its error */
-    if (find_userinfo(url, &start, &end, &malformed) && malformed)
+    if (hps_url_userinfo(url, &start, &end, &malformed) && malformed)
         return hps_errbuf_set(err, HPS_ERR_INVALID,
                               "storage URL '%s': the user name or password contains '/' or '@'; "
                               "write them percent-encoded (%%2F, %%40)",
@@ -1529,15 +1499,15 @@ static hps_status pg_store_new(const char *url, pg_store **out, hps_errbuf *err)
     /* The password libpq uses first (the last of the query's, else the user info's),
      * should there be more passwords than room for secrets. */
     size_t last_start = 0, last_end = 0;
-    for (size_t from = 0; find_query_password(url, from, &start, &end); from = end) {
+    for (size_t from = 0; hps_url_query_password(url, from, &start, &end); from = end) {
         last_start = start;
         last_end = end;
     }
     if (last_end > 0)
         add_url_secret(st, last_start, last_end);
-    if (find_userinfo_password(url, &start, &end))
+    if (hps_url_userinfo_password(url, &start, &end))
         add_url_secret(st, start, end);
-    for (size_t from = 0; find_query_password(url, from, &start, &end); from = end)
+    for (size_t from = 0; hps_url_query_password(url, from, &start, &end); from = end)
         add_url_secret(st, start, end);
     *out = st;
     return HPS_OK;
@@ -2036,6 +2006,24 @@ static hps_status pg_find_trial(hps_storage *s, int64_t study_id, int64_t number
 
 /* ---- trials: writing ------------------------------------------------------------------------ */
 
+/* Retrying after a lost connection is safe: a trial that got its position keeps it. */
+static hps_status pg_claim_position(hps_storage *s, int64_t study_id, int64_t trial_id,
+                                    int64_t first, uint64_t count, int64_t *pos_out)
+{
+    pg_store *st = store_of(s);
+    pg_call c;
+    call_init(&c, Q_CLAIM_POSITION);
+    call_i64(&c, 0, trial_id);
+    call_i64(&c, 1, study_id);
+    call_i64(&c, 2, first);
+    call_i64(&c, 3, count > INT64_MAX ? INT64_MAX : (int64_t)count);
+    hps_status rc = run_now(st, &c, 1, PG_DURABLE, "claiming a position");
+    if (rc == HPS_OK)
+        *pos_out = get_i64(c.res, 0, 0);
+    calls_clear(&c, 1);
+    return rc;
+}
+
 static hps_status pg_create_trial(hps_storage *s, int64_t study_id, const hps_create_req *req,
                                   hps_frozen **out)
 {
@@ -2342,4 +2330,5 @@ static const hps_storage_ops pg_ops = {
     .batch_begin = pg_batch_begin,
     .batch_end = pg_batch_end,
     .find_trial = pg_find_trial,
+    .claim_position = pg_claim_position,
 };

@@ -78,7 +78,9 @@ static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS grid_free ("
     "  study_id INTEGER NOT NULL REFERENCES studies(study_id) ON DELETE CASCADE,"
     "  pos INTEGER NOT NULL,"
-    "  PRIMARY KEY (study_id, pos)) WITHOUT ROWID;";
+    "  PRIMARY KEY (study_id, pos)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS trials_by_pos ON trials(study_id, grid_pos)"
+    "  WHERE grid_pos IS NOT NULL;";
 
 /* Prepared once per connection, reset after each use. */
 enum {
@@ -107,6 +109,8 @@ enum {
     Q_GRID_FREE_MIN,
     Q_GRID_FREE_DELETE,
     Q_GRID_FREE_INSERT,
+    Q_POS_HELD,
+    Q_TRIAL_SET_POS,
     Q_PARAM_COUNT,
     Q_PARAM_INSERT,
     Q_VALUE_INSERT,
@@ -157,6 +161,9 @@ static const char *const query_sql[Q_COUNT] = {
     [Q_GRID_FREE_MIN] = "SELECT pos FROM grid_free WHERE study_id = ?1 ORDER BY pos LIMIT 1",
     [Q_GRID_FREE_DELETE] = "DELETE FROM grid_free WHERE study_id = ?1 AND pos = ?2",
     [Q_GRID_FREE_INSERT] = "INSERT OR IGNORE INTO grid_free (study_id, pos) VALUES (?1, ?2)",
+    [Q_POS_HELD] = "SELECT 1 FROM trials WHERE study_id = ?1 AND grid_pos = ?2 AND interrupted = 0"
+                   " AND trial_id <> ?3 LIMIT 1",
+    [Q_TRIAL_SET_POS] = "UPDATE trials SET grid_pos = ?2, change_seq = ?3 WHERE trial_id = ?1",
     [Q_PARAM_COUNT] = "SELECT COUNT(*) FROM trial_params WHERE trial_id = ?1",
     [Q_PARAM_INSERT] = "INSERT INTO trial_params (trial_id, ord, name, distribution, value)"
                        " VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -1091,8 +1098,38 @@ static hps_status insert_trial(sqlite_store *st, int64_t study_id, int state, in
     return rc;
 }
 
-/* Claims a grid position: the smallest released one, else the next fresh one.
- * HPS_DONE when the grid is exhausted. */
+/* Whether a trial of the study other than `except_id` holds position `pos`: 1, 0, or -1
+ * on a database error (reported). */
+static int position_held(sqlite_store *st, int64_t study_id, int64_t pos, int64_t except_id)
+{
+    sqlite3_stmt *stmt = query(st, Q_POS_HELD);
+    if (stmt == NULL)
+        return -1;
+    sqlite3_bind_int64(stmt, 1, study_id);
+    sqlite3_bind_int64(stmt, 2, pos);
+    sqlite3_bind_int64(stmt, 3, except_id);
+    int step = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        db_error(st, "looking for the holder of a position");
+        return -1;
+    }
+    return step == SQLITE_ROW;
+}
+
+static hps_status drop_free_position(sqlite_store *st, int64_t study_id, int64_t pos)
+{
+    sqlite3_stmt *stmt = query(st, Q_GRID_FREE_DELETE);
+    if (stmt == NULL)
+        return HPS_ERR_STORAGE;
+    sqlite3_bind_int64(stmt, 1, study_id);
+    sqlite3_bind_int64(stmt, 2, pos);
+    return run(st, stmt, "claiming a released grid cell");
+}
+
+/* Claims a grid position: the smallest released one, else the next fresh one that no
+ * trial holds (claim_position may have given it away already). HPS_DONE when the grid
+ * is exhausted. */
 static hps_status claim_grid(sqlite_store *st, int64_t study_id, uint64_t cells, int64_t *pos,
                              int64_t *grid_next)
 {
@@ -1105,12 +1142,7 @@ static hps_status claim_grid(sqlite_store *st, int64_t study_id, uint64_t cells,
         *pos = sqlite3_column_int64(stmt, 0);
         sqlite3_reset(stmt);
         *grid_next = -1; /* unchanged */
-        stmt = query(st, Q_GRID_FREE_DELETE);
-        if (stmt == NULL)
-            return HPS_ERR_STORAGE;
-        sqlite3_bind_int64(stmt, 1, study_id);
-        sqlite3_bind_int64(stmt, 2, *pos);
-        return run(st, stmt, "claiming a released grid cell");
+        return drop_free_position(st, study_id, *pos);
     }
     sqlite3_reset(stmt);
     if (step != SQLITE_DONE)
@@ -1126,11 +1158,72 @@ static hps_status claim_grid(sqlite_store *st, int64_t study_id, uint64_t cells,
     }
     int64_t next = sqlite3_column_int64(stmt, 2);
     sqlite3_reset(stmt);
-    if (next < 0 || (uint64_t)next >= cells)
-        return HPS_DONE;
+    for (;;) {
+        if (next < 0 || (uint64_t)next >= cells)
+            return HPS_DONE;
+        int held = position_held(st, study_id, next, -1);
+        if (held < 0)
+            return HPS_ERR_STORAGE;
+        if (!held)
+            break;
+        next++;
+    }
     *pos = next;
     *grid_next = next + 1;
     return HPS_OK;
+}
+
+static hps_status sqlite_claim_position(hps_storage *s, int64_t study_id, int64_t trial_id,
+                                        int64_t first, uint64_t count, int64_t *pos_out)
+{
+    sqlite_store *st = store_of(s);
+    trial_head h;
+    hps_status rc = begin_write(st);
+    if (rc != HPS_OK)
+        return rc;
+    rc = read_state(st, trial_id, &h);
+    if (rc == HPS_OK)
+        rc = require_running(st, &h);
+    if (rc == HPS_OK && h.study_id != study_id)
+        rc = hps_errbuf_set(&s->err, HPS_ERR_INVALID, "trial %lld is not in study %lld",
+                            (long long)h.number, (long long)study_id);
+    if (rc == HPS_OK && h.grid_pos >= first && (uint64_t)(h.grid_pos - first) < count) {
+        *pos_out = h.grid_pos; /* a retry of a claim that was made */
+        return finish_txn(st, rc);
+    }
+    if (rc == HPS_OK && h.grid_pos >= 0)
+        rc = hps_errbuf_set(&s->err, HPS_ERR_STATE, "trial %lld already holds position %lld",
+                            (long long)h.number, (long long)h.grid_pos);
+    int64_t pos = -1;
+    for (uint64_t k = 0; rc == HPS_OK && pos < 0 && k < count; k++) {
+        int held = position_held(st, study_id, first + (int64_t)k, trial_id);
+        if (held < 0)
+            rc = HPS_ERR_STORAGE;
+        else if (!held)
+            pos = first + (int64_t)k;
+    }
+    if (rc == HPS_OK && pos < 0)
+        rc = hps_errbuf_set(&s->err, HPS_ERR_EXISTS, "positions %lld to %lld are all held",
+                            (long long)first, (long long)(first + (int64_t)count - 1));
+    int64_t seq = 0;
+    if (rc == HPS_OK)
+        rc = drop_free_position(st, study_id, pos);
+    if (rc == HPS_OK)
+        rc = bump_seq(st, study_id, &seq);
+    if (rc == HPS_OK) {
+        sqlite3_stmt *stmt = query(st, Q_TRIAL_SET_POS);
+        if (stmt == NULL) {
+            rc = HPS_ERR_STORAGE;
+        } else {
+            sqlite3_bind_int64(stmt, 1, trial_id);
+            sqlite3_bind_int64(stmt, 2, pos);
+            sqlite3_bind_int64(stmt, 3, seq);
+            rc = run(st, stmt, "claiming a position");
+        }
+    }
+    if (rc == HPS_OK)
+        *pos_out = pos;
+    return finish_txn(st, rc);
 }
 
 static hps_status study_counted(sqlite_store *st, int64_t study_id, uint64_t *counted)
@@ -1638,4 +1731,5 @@ static const hps_storage_ops sqlite_ops = {
     .list_running = sqlite_list_running,
     .sync = sqlite_sync,
     .find_trial = sqlite_find_trial,
+    .claim_position = sqlite_claim_position,
 };

@@ -2,7 +2,10 @@
 #include "storage/storage.h"
 
 #include "core/mem.h"
+#include "storage/url.h"
+#if HPS_HAVE_POSTGRES
 #include "storage/postgres.h"
+#endif
 
 #include <string.h>
 #include <time.h>
@@ -39,20 +42,28 @@ static hps_status open_backend(const char *url, hps_storage **out, hps_errbuf *e
     *out = NULL;
     if (url == NULL || url[0] == '\0')
         return hps_errbuf_set(err, HPS_ERR_INVALID, "storage URL is empty");
-    if (strcmp(url, ":memory:") == 0)
-        return hps_memory_storage_open(out, err);
-    if (strncmp(url, "sqlite:", 7) == 0) {
-        const char *path = url + 7;
-        /* Optuna and SQLAlchemy write sqlite:///relative.db and sqlite:////abs.db */
-        if (strncmp(path, "///", 3) == 0)
-            path += 3;
-        if (path[0] == '\0')
-            return hps_errbuf_set(err, HPS_ERR_INVALID,
-                                  "storage URL '%s' has no file path (write sqlite:PATH)", url);
-        return hps_sqlite_storage_open(path, out, err);
+    hps_storage_kind kind;
+    const char *path;
+    if (hps_storage_url_kind(url, &kind, &path) == HPS_OK) {
+        switch (kind) {
+        case HPS_STORAGE_MEMORY:
+            return hps_memory_storage_open(out, err);
+        case HPS_STORAGE_SQLITE:
+            return hps_sqlite_storage_open(path, out, err);
+        case HPS_STORAGE_POSTGRES:
+#if HPS_HAVE_POSTGRES
+            return hps_postgres_storage_open(url, out, err);
+#else
+            return hps_errbuf_set(err, HPS_ERR_UNSUPPORTED,
+                                  "this build of hpsearch has no PostgreSQL storage (configured "
+                                  "with -DHPS_WITH_POSTGRES=OFF): use sqlite:PATH, or rebuild "
+                                  "with libpq-dev installed");
+#endif
+        }
     }
-    if (strncmp(url, "postgresql:", 11) == 0 || strncmp(url, "postgres:", 9) == 0)
-        return hps_postgres_storage_open(url, out, err);
+    if (strncmp(url, "sqlite:", 7) == 0)
+        return hps_errbuf_set(err, HPS_ERR_INVALID,
+                              "storage URL '%s' has no file path (write sqlite:PATH)", url);
     /* Print only the scheme: the rest of a mistyped URL may hold a password. */
     size_t scheme_len = strcspn(url, ":/@");
     return hps_errbuf_set(err, HPS_ERR_INVALID,

@@ -34,7 +34,9 @@ void hps_study_info_clear(hps_study_info *info);
 /* What `create_trial` should do. */
 typedef struct hps_create_req {
     uint64_t max_trials;  /* 0 = no budget; else HPS_DONE once the counted trials reach it */
-    uint64_t grid_cells;  /* 0 = not a grid study; else claim a grid position < grid_cells */
+    uint64_t grid_cells;  /* 0 = not a grid study; else claim a grid position < grid_cells:
+                             the smallest released one, else the next never handed out
+                             that no trial holds (see claim_position) */
     const char *worker;   /* who runs it */
     double now;           /* start time */
     int with_heartbeat;   /* set the heartbeat to `now` (enables stale detection) */
@@ -118,6 +120,14 @@ typedef struct hps_storage_ops {
     hps_status (*batch_end)(hps_storage *s, int commit);
     /* Study id and trial id of trial `number` of a study. */
     hps_status (*find_trial)(hps_storage *s, int64_t study_id, int64_t number, int64_t *trial_id);
+    /* Gives RUNNING trial `trial_id` the first position in [first, first + count) that no
+     * trial of the study holds -- a trial holds its position unless it was interrupted --
+     * and sets *pos_out to it. A trial that already holds a position in the range keeps
+     * it (so a retried call is harmless). HPS_ERR_EXISTS when every position of the range
+     * is held. A released position claimed here leaves the free list, and grid claims in
+     * create_trial skip positions held this way: one position, one live trial. */
+    hps_status (*claim_position)(hps_storage *s, int64_t study_id, int64_t trial_id,
+                                 int64_t first, uint64_t count, int64_t *pos_out);
 } hps_storage_ops;
 
 struct hps_storage {

@@ -46,6 +46,34 @@ json_get() {
     "$PY" -c 'import json, sys; d = json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
+# legend_check JSON CHART BEST WORST -- reads check_page.js's chart_texts[CHART] (run
+# with --chart-texts CHART): the colour scale's ends say "better" and "worse" once each,
+# its handles show BEST and WORST as given (all their digits), and "better" is drawn
+# next to BEST, "worse" next to WORST. Prints "ok", or what is wrong and the texts.
+legend_check() {
+    "$PY" - "$@" <<'PYEOF'
+import json, sys
+result, chart, best, worst = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+texts = result.get("chart_texts", {}).get(chart, [])
+def drawn(label):
+    return [t for t in texts if t["text"] == label]
+problems = []
+for label in ("better", "worse", best, worst):
+    if len(drawn(label)) != 1:
+        problems.append("%r drawn %d times" % (label, len(drawn(label))))
+if not problems:
+    def dist(a, b):
+        p, q = drawn(a)[0], drawn(b)[0]
+        return abs(p["x"] - q["x"]) + abs(p["y"] - q["y"])
+    if not dist("better", best) < dist("better", worst):
+        problems.append("'better' is drawn next to %s, not %s" % (worst, best))
+    if not dist("worse", worst) < dist("worse", best):
+        problems.append("'worse' is drawn next to %s, not %s" % (best, worst))
+print("ok" if not problems else "; ".join(problems) + " -- texts: " +
+      json.dumps([(t["text"], t["x"], t["y"]) for t in texts]))
+PYEOF
+}
+
 # start_dashboard ARGS... -- starts `hpsearch dashboard --port 0 ARGS` in the background;
 # sets DASH_PID and DASH_URL (waits up to 120 s for the line that names the address).
 start_dashboard() {
@@ -106,6 +134,10 @@ http_body() {
 #   xss     a study and parameters named to break out of HTML, with such a choice
 #   big     N trials fast: like mixed, but only every 10th reports (3 steps), every
 #           17th is pruned and every 53rd fails; no strategies
+#   acc     six fixed trials of a maximize study (metric val_acc, lr log 1e-4..1e-2,
+#           hidden int): FIXED_TRIALS below, values such as 0.9711 and lr 0.0003, whose
+#           digits the pages must keep
+#   tiny    the same six trials in a minimize study of small losses (metric loss)
 make_study() {
     hps_py "$@" <<'PYEOF'
 import math, sys
@@ -114,9 +146,21 @@ url, name, kind = sys.argv[1], sys.argv[2], sys.argv[3]
 n = int(sys.argv[4]) if len(sys.argv) > 4 else 60
 hpsearch.logging.set_verbosity(hpsearch.logging.CRITICAL)
 study = hpsearch.create_study(storage=url, study_name=name, load_if_exists=True,
+                              direction="maximize" if kind == "acc" else "minimize",
                               sampler=hpsearch.samplers.RandomSampler(seed=7))
-if kind in ("mixed", "xss"):
+if kind in ("mixed", "xss", "tiny"):
     study.set_user_attr("metric", "loss")
+if kind == "acc":
+    study.set_user_attr("metric", "val_acc")
+# (lr, hidden, val_acc of the acc study, loss of the tiny study)
+FIXED_TRIALS = [(0.0003, 32, 0.9711, 0.0452), (0.0031, 64, 0.9532, 0.0007),
+                (0.00012, 128, 0.9105, 0.0123), (0.0087, 64, 0.9377, 0.0003),
+                (0.00045, 32, 0.965, 0.0315), (0.0011, 128, 0.9444, 0.0049)]
+def fixed(trial):
+    lr = trial.suggest_float("lr", 1e-4, 1e-2, log=True)
+    trial.suggest_int("hidden", 32, 128, log=True)
+    row = [r for r in FIXED_TRIALS if r[0] == lr][0]
+    return row[2] if kind == "acc" else row[3]
 def mixed(trial):
     lr = trial.suggest_float("lr", 1e-5, 1e-1, log=True)
     layers = trial.suggest_int("layers", 1, 8)
@@ -168,6 +212,10 @@ elif kind == "big":
     study.optimize(big, n_trials=n, catch=(RuntimeError,))
 elif kind == "failed":
     study.optimize(failed, n_trials=n, catch=(RuntimeError,))
+elif kind in ("acc", "tiny"):
+    for lr, hidden, _, _ in FIXED_TRIALS:
+        study.enqueue_trial({"lr": lr, "hidden": hidden})
+    study.optimize(fixed, n_trials=len(FIXED_TRIALS))
 elif kind != "empty":
     sys.exit("make_study: unknown kind " + kind)
 PYEOF

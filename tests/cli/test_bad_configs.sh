@@ -67,7 +67,7 @@ check_usage "delete without --yes" "without --yes" delete good --storage sqlite:
 # direction mismatch with an existing study is a config error too
 "$HPSEARCH" run good.yaml --no-progress -q > /dev/null 2>&1
 expect_eq "good config runs" 0 $?
-check_usage "direction mismatch" "other directions" run good.yaml --set direction=maximize
+check_usage "direction mismatch" "was created to minimize, but this config says maximize" run good.yaml --set direction=maximize
 
 # a command that cannot start: exit 2, and the trial is not counted as run
 check_usage "command not found" "cannot run 'no-such-trainer-xyz'" run good.yaml --set study=g2 --set "command=no-such-trainer-xyz {x}"
@@ -101,11 +101,19 @@ same_rejection "bad flag value" "--parallel" -j zero
 same_rejection "sampler flag" "sampler" --sampler bayes-magic
 same_rejection "grid flag on a continuous space" "the grid sampler needs a finite set of values" --sampler grid
 same_rejection "missing storage directory" "cannot open sqlite database" --storage sqlite:/nonexistent/dir/x.db
-same_rejection "direction of an existing study" "other directions" --set direction=maximize
+same_rejection "direction of an existing study" "was created to minimize, but this config says maximize" --set direction=maximize
+same_rejection "metric of an existing study" "this config does not match study 'good'" --set metric=loss
 same_rejection "bad workdir" "workdir: 'nowhere' does not exist" --set workdir=nowhere
 for db in fresh1.db fresh2.db; do
     [ ! -e "$db" ] && ok "no $db for a rejected config" || fail "a rejected config created $db"
 done
+
+# --allow-changes: run would continue the changed study, and plan plans it (recording nothing)
+out=$("$HPSEARCH" plan good.yaml --set metric=loss --allow-changes 2>&1)
+expect_eq "plan --allow-changes: exit 0" 0 $?
+expect_contains "plan says run would continue" "would continue with a changed config" "$out"
+out=$("$HPSEARCH" plan good.yaml --set metric=loss 2>&1)
+expect_eq "... and plan recorded nothing: still refused" 2 $?
 
 # plan takes run's flags and --set, and plans what run would then do
 out=$("$HPSEARCH" plan good.yaml --set n_trials=7 -j 3 --sampler random 2>&1)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The dashboard in headless Chromium: the page lists the studies and draws a study's
 # charts and table with no console message; it updates by itself as trials finish;
-# hostile study names stay text; an empty storage gives a page that says so.
+# hostile study names stay text; an empty storage gives a page that says so; the
+# parallel-coordinates legend names the better end for either direction, and numbers
+# keep their digits.
 # Screenshots go to <build>/tests/artifacts.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/report_lib.sh"
@@ -30,6 +32,22 @@ res=$(check_page "${DASH_URL}#study=$("$PY" -c 'import sys, urllib.parse; print(
       --charts history,table --text '<img src=x onerror=window.__pwned=4>' \
       --screenshot "$ARTIFACTS/dashboard-hostile.png")
 expect_eq "hostile names stay text in the dashboard ($res)" 0 $?
+stop_dashboard
+
+# The same legend and digits through the dashboard's API.
+make_study sqlite:d.db acc acc
+make_study sqlite:d.db tiny tiny
+start_dashboard --storage sqlite:d.db || finish
+res=$(check_page "${DASH_URL}#study=acc" --charts parallel,table --chart-texts chart-parallel \
+      --text "6 trials · best 0.9711" --text "val_acc = 0.9711" --text "lr=0.0003")
+expect_eq "maximize study: the page keeps the digits ($res)" 0 $?
+expect_eq "maximize study: 'better' at 0.9711, 'worse' at 0.9105" ok \
+    "$(legend_check "$res" chart-parallel 0.9711 0.9105)"
+res=$(check_page "${DASH_URL}#study=tiny" --charts parallel,table --chart-texts chart-parallel \
+      --text "6 trials · best 0.0003" --text "loss = 0.0003")
+expect_eq "minimize study: the page keeps the digits ($res)" 0 $?
+expect_eq "minimize study: 'better' at 0.0003, 'worse' at 0.0452" ok \
+    "$(legend_check "$res" chart-parallel 0.0003 0.0452)"
 stop_dashboard
 
 make_study sqlite:none.db empty empty

@@ -2,7 +2,8 @@
 # The report in headless Chromium (playwright-core driving Debian's chromium): no
 # console message or page error, every chart drawn, the trial table sorts, filters and
 # pages; hostile study data shows as text and runs nothing; empty and failed-only
-# studies give a page that says so. Screenshots go to <build>/tests/artifacts.
+# studies give a page that says so; the parallel-coordinates legend names the better end
+# for either direction, and numbers keep their digits. Screenshots go to <build>/tests/artifacts.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/report_lib.sh"
 need_browser
@@ -36,6 +37,25 @@ make_study sqlite:m.db failed failed 3
 "$HPSEARCH" report failed --storage sqlite:m.db -o failed.html 2> /dev/null
 res=$(check_page "file://$WORK/failed.html" --text "No completed trials yet" --charts table)
 expect_eq "failed-only study: a page with the table and no charts ($res)" 0 $?
+
+# Parallel coordinates: the colour scale's ends say which way is better for a maximize
+# and a minimize study, its handles show the objective's range with every digit, and
+# the summary and table keep them too (0.0003, not 3.0000e-4; 0.9711, not 1).
+make_study sqlite:d.db acc acc
+"$HPSEARCH" report acc --storage sqlite:d.db -o acc.html 2> /dev/null
+res=$(check_page "file://$WORK/acc.html" --charts parallel,table --chart-texts chart-parallel \
+      --text "val_acc = 0.9711" --text "lr=0.0003" --text "0.00012" \
+      --screenshot "$ARTIFACTS/report-maximize.png")
+expect_eq "maximize study: the page keeps the digits ($res)" 0 $?
+expect_eq "maximize study: 'better' at 0.9711, 'worse' at 0.9105" ok \
+    "$(legend_check "$res" chart-parallel 0.9711 0.9105)"
+make_study sqlite:d.db tiny tiny
+"$HPSEARCH" report tiny --storage sqlite:d.db -o tiny.html 2> /dev/null
+res=$(check_page "file://$WORK/tiny.html" --charts parallel,table --chart-texts chart-parallel \
+      --text "loss = 0.0003" --text "lr=0.0087" --screenshot "$ARTIFACTS/report-minimize.png")
+expect_eq "minimize study: the page keeps the digits ($res)" 0 $?
+expect_eq "minimize study: 'better' at 0.0003, 'worse' at 0.0452" ok \
+    "$(legend_check "$res" chart-parallel 0.0003 0.0452)"
 
 # A page whose data is malformed says so instead of breaking.
 sed 's|<script id="hps-boot" type="application/json">|&{not json|' mixed.html > broken.html

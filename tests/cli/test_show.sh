@@ -2,7 +2,8 @@
 # `hpsearch show`: the terminal summary of a study run by `hpsearch run` (counts by
 # state, best trial, top five, importances as bars, best-so-far sparkline), in Unicode
 # and in ASCII, and clear messages with the usual exit codes for missing, empty,
-# failed-only and unreadable studies.
+# failed-only and unreadable studies; on ties show, best and the report name the same
+# trial.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/report_lib.sh"
 
@@ -62,6 +63,62 @@ expect_contains "strategies listed" "strategies: random 20, tpe 20" "$out"
 expect_contains "metric from the study" "(minimize loss)" "$out"
 first_imp=$(printf '%s\n' "$out" | sed -n '/^importances/{n;p}' | awk '{print $1}')
 expect_eq "lr ranks first" lr "$first_imp"
+
+# Ties: show, best, the report and the studies list name the same trial, the one the
+# library names (hps_study_best_trial: the lowest number among equal best values),
+# whether the tie is finite or infinite (a metric line may print inf).
+# report_best STUDY DB -- the best trial number in the report's embedded view
+report_best() {
+    "$HPSEARCH" report "$1" --storage "sqlite:$2" -o - 2> /dev/null | "$PY" -c '
+import json, re, sys
+boot = json.loads(re.search(r"<script id=\"hps-boot\" type=\"application/json\">(.*?)</script>",
+                            sys.stdin.read(), re.S).group(1))
+print(boot["view"]["best"]["number"] if boot["view"]["best"] else "none")'
+}
+# check_ties CONFIG STUDY DB ORDER -- ORDER is the SQL order of the best value first
+check_ties() {
+    "$HPSEARCH" run "$1" --no-progress > "$2.run" 2>&1
+    expect_eq "$2: the run completes" 0 $?
+    local expected ties out best top
+    expected=$(sql "$3" "SELECT t.number FROM trials t JOIN trial_values v USING (trial_id) ORDER BY v.value $4, t.number LIMIT 1")
+    ties=$(sql "$3" "SELECT COUNT(*) FROM trial_values WHERE value = (SELECT value FROM trial_values ORDER BY value $4 LIMIT 1)")
+    [ "$ties" -ge 2 ] && ok "$2: $ties trials share the best value" || fail "$2: no tie to test ($ties)"
+    best=$("$HPSEARCH" best "$1" | head -1)
+    expect_eq "$2: best names the lowest-numbered of the tied trials" "trial $expected" "$best"
+    out=$("$HPSEARCH" show "$1")
+    expect_contains "$2: show's best is the same trial" "best: trial $expected " "$out"
+    top=$(printf '%s\n' "$out" | sed -n '/^top 5:/{n;n;p}' | awk '{print $1}')
+    expect_eq "$2: show's top 5 starts with it" "$expected" "$top"
+    expect_eq "$2: the report's best is the same trial" "$expected" "$(report_best "$2" "$3")"
+}
+write_config ties.yaml <<EOF2
+study: ties
+storage: sqlite:ties.db
+metric: score
+direction: maximize
+sampler: grid
+command: $TRAIN --x {x} --y 1 --steps 1
+parameters:
+  x: {values: [5, 1, 3.5, 2.5]}
+EOF2
+check_ties ties.yaml ties ties.db DESC
+# minimize, where two trials print score=-inf (x = inf) after two finite ones
+write_config infties.yaml <<EOF2
+study: infties
+storage: sqlite:infties.db
+metric: score
+direction: minimize
+sampler: grid
+command: $TRAIN --x {x} --y {y} --steps 1
+parameters:
+  x: {values: [2, inf]}
+  y: {values: [0, 1]}
+EOF2
+check_ties infties.yaml infties infties.db ASC
+out=$("$HPSEARCH" show infties.yaml)
+expect_contains "infties: show prints the infinite best value" "score = -inf" "$out"
+expect_contains "infties: the sparkline says what it leaves out" \
+    "best so far (2 completed trials, 2 with an infinite value left out)" "$out"
 
 # Missing, empty, failed-only, unreadable.
 out=$("$HPSEARCH" show nope --storage sqlite:s.db 2>&1)

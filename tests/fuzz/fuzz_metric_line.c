@@ -9,11 +9,15 @@
  *   then     the metric name up to the first '\n' (at most 32 bytes; empty: "score"),
  *   then     the output stream.
  * Besides "no crash", the splitter is checked against a plain reference split of the
- * same stream: the lines, their truncation flags and their count must agree. */
+ * same stream: the lines, their truncation flags and their count must agree. Every line
+ * also goes to a second tracker that reads the metric with a regex (the form of
+ * metric.regex), whose group sometimes holds a number and sometimes not; both trackers'
+ * summaries must be consistent. */
 #include "fuzz.h"
 #include "runner/linebuf.h"
 #include "runner/metrics.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,11 +33,16 @@ typedef struct feed_state {
     size_t max_line;
     size_t n_lines;
     metric_tracker *tracker;
+    metric_tracker *regex_tracker;
 } feed_state;
+
+/* A metric.regex as users write them, with a group loose enough to capture junk. */
+#define FUZZ_METRIC_REGEX "[Vv]al[ _][Aa]cc[:=] *([^ ,|]*)"
 
 
 /* Parses one line every way the runner does, checking what the scanner promises. */
-static void scan_line(metric_tracker *tracker, const char *line, size_t len)
+static void scan_line(metric_tracker *tracker, metric_tracker *regex_tracker, const char *line,
+                      size_t len)
 {
     metric_pair pairs[MAX_PAIRS];
     size_t n = metric_parse_line(line, len, pairs, MAX_PAIRS);
@@ -54,6 +63,24 @@ static void scan_line(metric_tracker *tracker, const char *line, size_t len)
     double value = 0;
     if (metric_tracker_line(tracker, line, len, &step, &value) == 1)
         check(step >= 0);
+    step = -2;
+    if (metric_tracker_line(regex_tracker, line, len, &step, &value) == 1)
+        check(step >= 0);
+}
+
+/* What a tracker's summaries promise, whatever it read. */
+static void check_summaries(const metric_tracker *t)
+{
+    double last = metric_tracker_summary(t, METRIC_SUMMARY_LAST);
+    double lo = metric_tracker_summary(t, METRIC_SUMMARY_MIN);
+    double hi = metric_tracker_summary(t, METRIC_SUMMARY_MAX);
+    check(metric_tracker_has_value(t) || (isnan(last) && isnan(lo) && isnan(hi)));
+    check(isnan(lo) == isnan(hi));
+    if (!isnan(lo))
+        check(lo <= hi);
+    if (!isnan(last) && !isnan(lo))
+        check(lo <= last && last <= hi);
+    check(strlen(metric_tracker_first_rejected(t)) <= 40);
 }
 
 static int on_line(void *user, const char *line, size_t len, int truncated)
@@ -76,7 +103,7 @@ static int on_line(void *user, const char *line, size_t len, int truncated)
     check(memcmp(line, start, len) == 0);
 
     st->n_lines++;
-    scan_line(st->tracker, line, len);
+    scan_line(st->tracker, st->regex_tracker, line, len);
     return 0;
 }
 
@@ -115,8 +142,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     feed_state st = {.stream = stream, .stream_len = stream_len, .max_line = max_line};
     st.tracker = metric_tracker_new(name, tail_lines, tail_max);
+    st.regex_tracker = metric_tracker_new(name, tail_lines, tail_max);
     linebuf *lb = linebuf_new(max_line);
-    if (st.tracker == NULL || lb == NULL)
+    if (st.tracker == NULL || st.regex_tracker == NULL || lb == NULL ||
+        metric_tracker_set_regex(st.regex_tracker, FUZZ_METRIC_REGEX, NULL, 0) != 0)
         abort();
 
     size_t pos = 0;
@@ -133,6 +162,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(st.pos == stream_len); /* every line delivered, none twice */
 
     check(metric_tracker_count(st.tracker) == 0 || metric_tracker_has_value(st.tracker));
+    check_summaries(st.tracker);
+    check_summaries(st.regex_tracker);
+    check(metric_tracker_n_rejected(st.tracker) == 0);
+    metric_tracker_free(st.regex_tracker);
     char *tail = metric_tracker_tail(st.tracker);
     check(tail != NULL);
     free(tail);

@@ -29,8 +29,10 @@ static void test_decision_table(void **state)
     } cases[] = {
         /* the seed's grid: 18 cells, budget 20, the CLI can enumerate it */
         {{.n_categorical = 3, .grid_size = 18, .budget = 20, .can_grid = 1}, AUTO_GRID, "fits the budget"},
-        /* the same grid without a budget, or a budget below it: not exhaustive */
-        {{.n_categorical = 3, .grid_size = 18, .budget = 0, .can_grid = 1}, AUTO_GP, "Bayesian"},
+        /* the same grid without a budget: small enough to run whole, then stop */
+        {{.n_categorical = 3, .grid_size = 18, .budget = 0, .can_grid = 1}, AUTO_GRID, "no budget is set"},
+        /* a larger one without a budget, or a budget below the grid: a model */
+        {{.n_int = 3, .grid_size = 500, .budget = 0, .can_grid = 1}, AUTO_GP, "Bayesian"},
         {{.n_float = 2, .n_int = 1, .grid_size = 500, .budget = 100, .can_grid = 1}, AUTO_GP, "Bayesian"},
         /* the auto sampler itself cannot enumerate a grid */
         {{.n_int = 2, .grid_size = 10, .budget = 50, .can_grid = 0}, AUTO_GP, "Gaussian process"},

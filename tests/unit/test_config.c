@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli/config.h"
+#include "runner/metrics.h"
 #include "testutil.h"
 
 static char err[1024];
@@ -888,6 +889,131 @@ static void test_wandb_unsupported(void **state)
     cfg_free(cfg);
 }
 
+/* ---- the trial-process contract: metric regex and summary, max_failures, timeout_state ---- */
+
+static void test_metric_regex_and_summary(void **state)
+{
+    (void)state;
+    /* Defaults: name=value pairs, the last value, stop after 5 failures, timeouts FAIL. */
+    cfg_config *cfg = load_ok("metric: m\ncommand: run\nparameters: {x: 1}\n");
+    assert_null(cfg->metric_regex);
+    assert_int_equal(cfg->metric_summary, CFG_SUMMARY_LAST);
+    assert_int_equal(cfg->max_failures, CFG_DEFAULT_MAX_FAILURES);
+    assert_int_equal(cfg->max_failures, 5);
+    assert_int_equal(cfg->timeout_state, HPS_FAIL);
+    cfg_free(cfg);
+
+    /* A mapping without W&B's goal/target is hpsearch's own form. */
+    cfg = load_ok("metric: {name: val_acc, regex: 'Val Acc: ([0-9.]+)', summary: best}\n"
+                  "direction: maximize\nstudy: s\ncommand: run\nparameters: {x: 1}\n");
+    assert_false(cfg->is_wandb);
+    assert_string_equal(cfg->metric, "val_acc");
+    assert_string_equal(cfg->metric_regex, "Val Acc: ([0-9.]+)");
+    assert_int_equal(cfg->metric_summary, CFG_SUMMARY_BEST);
+    assert_int_equal(cfg->direction, HPS_MAXIMIZE);
+    cfg_free(cfg);
+    cfg = load_ok("metric: {name: loss}\nn_trials: 2\ncommand: run\nparameters: {x: 1}\n");
+    assert_false(cfg->is_wandb);
+    assert_int_equal(cfg->n_trials, 2);
+    cfg_free(cfg);
+    const char *names[] = {"last", "best", "min", "max"};
+    const cfg_summary want[] = {CFG_SUMMARY_LAST, CFG_SUMMARY_BEST, CFG_SUMMARY_MIN,
+                                CFG_SUMMARY_MAX};
+    for (size_t k = 0; k < 4; k++) {
+        char text[200];
+        snprintf(text, sizeof text, "metric:\n  name: m\n  summary: %s\ncommand: run\n"
+                 "parameters: {x: 1}\n", names[k]);
+        cfg = load_ok(text);
+        assert_int_equal(cfg->metric_summary, want[k]);
+        assert_string_equal(cfg_summary_names[cfg->metric_summary], names[k]);
+        cfg_free(cfg);
+    }
+    /* With a regex the name is only a label: it need not be readable as a key. */
+    cfg = load_ok("metric: {name: Val Acc, regex: 'Val Acc: ([0-9.]+)'}\ncommand: run\n"
+                  "parameters: {x: 1}\n");
+    assert_string_equal(cfg->metric, "Val Acc");
+    cfg_free(cfg);
+    expect_fail("metric: Val Acc\ncommand: run\nparameters: {x: 1}\n",
+                "t.yaml:1: metric: 'Val Acc' cannot be read from output lines: a metric name is "
+                "a letter or _ followed by letters, digits, _ . / -; or read it with a regex: "
+                "metric: {name: ..., regex: ...}");
+
+    /* W&B files take the same two keys beside goal and target. */
+    cfg = load_ok("program: t.py\nmethod: random\nmetric:\n  name: acc\n  goal: maximize\n"
+                  "  regex: 'acc ([0-9.]+)'\n  summary: max\nparameters: {x: 1}\n");
+    assert_true(cfg->is_wandb);
+    assert_string_equal(cfg->metric_regex, "acc ([0-9.]+)");
+    assert_int_equal(cfg->metric_summary, CFG_SUMMARY_MAX);
+    assert_int_equal(cfg->direction, HPS_MAXIMIZE);
+    cfg_free(cfg);
+
+    /* Errors name the file, line and key. */
+    expect_fail("metric: {name: m, regex: 'Val Acc: [0-9.]+'}\ncommand: run\nparameters: {x: 1}\n",
+                "t.yaml:1: metric.regex: the regular expression has no group: put parentheses "
+                "around the number, e.g. 'Val Acc: ([0-9.]+)'");
+    expect_fail("metric:\n  name: m\n  regex: 'Val Acc: ([0-9.]+'\ncommand: run\n"
+                "parameters: {x: 1}\n",
+                "t.yaml:3: metric.regex: not a valid regular expression (Unmatched ( or \\()");
+    expect_fail("metric:\n  name: m\n  regex: ''\ncommand: run\nparameters: {x: 1}\n",
+                "t.yaml:3: metric.regex: needs a value");
+    expect_fail("metric:\n  name: m\n  regex: [a]\ncommand: run\nparameters: {x: 1}\n",
+                "t.yaml:3: metric.regex:");
+    expect_fail("metric:\n  name: m\n  summary: mean\ncommand: run\nparameters: {x: 1}\n",
+                "t.yaml:3: metric.summary: must be last, best, min or max, not 'mean'");
+    expect_fail("metric: {name: m, regexp: 'a(b)'}\ncommand: run\nparameters: {x: 1}\n",
+                "t.yaml:1: metric: unknown key 'regexp' (metric takes name, regex and summary)");
+    expect_fail("program: t.py\nmetric: {name: m, mode: max}\nparameters: {x: 1}\n",
+                "t.yaml:2: metric: unknown key 'mode' (metric takes name, goal, target, regex "
+                "and summary)");
+    expect_fail("metric: {regex: 'a(b)'}\ncommand: run\nparameters: {x: 1}\n",
+                "t.yaml:1: metric.name: missing");
+    char *big = malloc(METRIC_MAX_REGEX + 200);
+    assert_non_null(big);
+    int n = snprintf(big, METRIC_MAX_REGEX + 200, "metric: {name: m, regex: '(x)");
+    memset(big + n, 'a', METRIC_MAX_REGEX);
+    snprintf(big + n + METRIC_MAX_REGEX, 100, "'}\ncommand: run\nparameters: {x: 1}\n");
+    expect_fail(big, "t.yaml:1: metric.regex: the regular expression is too long (at most 1024");
+    free(big);
+}
+
+static void test_failures_and_timeouts(void **state)
+{
+    (void)state;
+    cfg_config *cfg = load_ok("metric: m\ncommand: run\nparameters: {x: 1}\nmax_failures: 0\n"
+                              "timeout_state: pruned\ntrial_timeout: 10m\n");
+    assert_int_equal(cfg->max_failures, 0);
+    assert_int_equal(cfg->timeout_state, HPS_PRUNED);
+    cfg_free(cfg);
+    cfg = load_ok("program: t.py\nmethod: grid\nmetric: {name: m}\nparameters: {x: 1}\n"
+                  "max_failures: 12\ntimeout_state: fail\n");
+    assert_int_equal(cfg->max_failures, 12);
+    assert_int_equal(cfg->timeout_state, HPS_FAIL);
+    cfg_free(cfg);
+    expect_fail("metric: m\ncommand: run\nparameters: {x: 1}\nmax_failures: -1\n",
+                "t.yaml:4: max_failures: must not be negative (got -1)");
+    expect_fail("metric: m\ncommand: run\nparameters: {x: 1}\nmax_failures: many\n",
+                "t.yaml:4: max_failures: must be a whole number, not 'many'");
+    expect_fail("metric: m\ncommand: run\nparameters: {x: 1}\ntimeout_state: prune\n",
+                "t.yaml:4: timeout_state: must be fail or pruned, not 'prune'");
+
+    /* Overrides. */
+    cfg = load_ok("metric: {name: acc, regex: 'Acc: ([0-9.]+)', summary: best}\n"
+                  "command: run\nparameters: {x: 1}\n");
+    assert_int_equal(cfg_set(cfg, "max_failures", "2", err, sizeof err), 0);
+    assert_int_equal(cfg->max_failures, 2);
+    assert_int_equal(cfg_set(cfg, "timeout_state", "pruned", err, sizeof err), 0);
+    assert_int_equal(cfg->timeout_state, HPS_PRUNED);
+    assert_int_equal(cfg_set(cfg, "timeout_state", "killed", err, sizeof err), -1);
+    assert_non_null(strstr(err, "timeout_state: must be fail or pruned, not 'killed'"));
+    assert_int_equal(cfg->timeout_state, HPS_PRUNED);
+    /* A new name drops the regex written for the old one; the summary stays. */
+    assert_int_equal(cfg_set(cfg, "metric", "loss", err, sizeof err), 0);
+    assert_string_equal(cfg->metric, "loss");
+    assert_null(cfg->metric_regex);
+    assert_int_equal(cfg->metric_summary, CFG_SUMMARY_BEST);
+    cfg_free(cfg);
+}
+
 /* ---- overrides ---------------------------------------------------------------------- */
 
 static void test_set_overrides(void **state)
@@ -953,7 +1079,8 @@ static void test_set_overrides(void **state)
         {"n_trials", "", "n_trials: needs a value"},
         {"n_trials", "[1", "YAML syntax error"},
         {"parameters", "{}", "parameters: not a setting that can be overridden"},
-        {"bogus", "1", "bogus: not a setting that can be overridden"},
+        {"bogus", "1", "bogus: not a setting that can be overridden (these can: study, name, "
+                       "storage, "},
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         err[0] = '\0';
@@ -1155,6 +1282,8 @@ int main(void)
         cmocka_unit_test(test_wandb_grid_and_defaults),
         cmocka_unit_test(test_wandb_q_distributions),
         cmocka_unit_test(test_wandb_unsupported),
+        cmocka_unit_test(test_metric_regex_and_summary),
+        cmocka_unit_test(test_failures_and_timeouts),
         cmocka_unit_test(test_set_overrides),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_caps),

@@ -285,6 +285,165 @@ static void test_tracker_steps(void **state)
     metric_tracker_free(NULL);
 }
 
+/* ---- a metric read by a regular expression, and the run's summary -------------------- */
+
+static void test_regex_check(void **state)
+{
+    (void)state;
+    char why[256];
+    assert_int_equal(metric_regex_check("Val Acc: ([0-9.]+)", why, sizeof why), 0);
+    assert_int_equal(metric_regex_check("^epoch [0-9]+: acc=([0-9.eE+-]+)%?$", why, sizeof why), 0);
+
+    /* The value is the first group: a pattern without one cannot say where it is. */
+    assert_int_equal(metric_regex_check("Val Acc: [0-9.]+", why, sizeof why), -1);
+    assert_non_null(strstr(why, "no group"));
+    /* regerror's own words for a syntax error. */
+    assert_int_equal(metric_regex_check("Val Acc: ([0-9.]+", why, sizeof why), -1);
+    assert_non_null(strstr(why, "not a valid regular expression"));
+    assert_non_null(strstr(why, "Unmatched ( or \\("));
+    assert_int_equal(metric_regex_check("a{2,1}(x)", why, sizeof why), -1);
+    assert_non_null(strstr(why, "not a valid regular expression"));
+    /* Python's \d is not POSIX: glibc would read it as a literal 'd' and never match. */
+    assert_int_equal(metric_regex_check("Val Acc: (\\d+\\.\\d+)", why, sizeof why), -1);
+    assert_non_null(strstr(why, "\\d is not part of POSIX regular expressions: write [0-9]"));
+    assert_int_equal(metric_regex_check("x=(\\D)", why, sizeof why), -1);
+    assert_non_null(strstr(why, "write [^0-9]"));
+    assert_int_equal(metric_regex_check("dir\\\\d=([0-9]+)", why, sizeof why), 0); /* "\\d" */
+    assert_int_equal(metric_regex_check("", why, sizeof why), -1);
+    assert_non_null(strstr(why, "empty"));
+    assert_int_equal(metric_regex_check(NULL, why, sizeof why), -1);
+
+    /* Length cap: the pattern comes from an untrusted file. */
+    char longest[METRIC_MAX_REGEX + 2];
+    memset(longest, 'a', sizeof longest);
+    memcpy(longest, "(x)", 3);
+    longest[METRIC_MAX_REGEX] = '\0';
+    assert_int_equal(metric_regex_check(longest, why, sizeof why), 0);
+    longest[METRIC_MAX_REGEX] = 'a';
+    longest[METRIC_MAX_REGEX + 1] = '\0';
+    assert_int_equal(metric_regex_check(longest, why, sizeof why), -1);
+    assert_non_null(strstr(why, "too long"));
+}
+
+/* Feeds a copy of the line in a buffer of exactly its length (ASan sees overreads). */
+static int tracker_feed_exact(metric_tracker *t, const char *line, size_t len, int64_t *step,
+                              double *value)
+{
+    char *copy = malloc(len > 0 ? len : 1);
+    assert_non_null(copy);
+    memcpy(copy, line, len);
+    int found = metric_tracker_line(t, copy, len, step, value);
+    free(copy);
+    return found;
+}
+
+static void test_tracker_regex(void **state)
+{
+    (void)state;
+    char why[256];
+    metric_tracker *t = metric_tracker_new("val_acc", 5, 200);
+    assert_non_null(t);
+    assert_int_equal(metric_tracker_set_regex(t, "Val Acc: ([0-9.]+)", why, sizeof why), 0);
+
+    int64_t step = -5;
+    double value = -5;
+    assert_int_equal(tracker_feed(t, "Epoch 1 | Loss: 0.7 | Val Acc: 0.81", &step, &value), 1);
+    assert_int_equal(step, 0); /* no step/epoch key: the counter */
+    assert_true(value == 0.81);
+    /* With a regex the name=value form no longer reads the metric... */
+    assert_int_equal(tracker_feed(t, "val_acc=0.99", &step, &value), 0);
+    assert_true(value == 0.81);
+    /* ...but a step or epoch key on the line still gives the step. */
+    assert_int_equal(tracker_feed(t, "epoch=5 Val Acc: 0.85", &step, &value), 1);
+    assert_int_equal(step, 5);
+    assert_true(value == 0.85);
+    assert_int_equal(tracker_feed(t, "Test Acc: 0.91", &step, &value), 0);
+    /* The first match on a line counts. */
+    assert_int_equal(tracker_feed(t, "Val Acc: 0.5 (best Val Acc: 0.9)", &step, &value), 1);
+    assert_true(value == 0.5);
+    assert_int_equal(step, 2);
+
+    /* Lines are not NUL-terminated and may hold NUL bytes. */
+    static const char with_nul[] = "Val Acc: 0.7\0Val Acc: 0.1";
+    assert_int_equal(tracker_feed_exact(t, with_nul, sizeof with_nul - 1, &step, &value), 1);
+    assert_true(value == 0.7);
+    assert_int_equal(tracker_feed_exact(t, "Val Acc: 0.64", 12, &step, &value), 1);
+    assert_true(value == 0.6); /* the line ends where len says */
+    assert_int_equal(tracker_feed_exact(t, "", 0, &step, &value), 0);
+
+    assert_int_equal(metric_tracker_count(t), 5);
+    assert_int_equal(metric_tracker_n_rejected(t), 0);
+    assert_string_equal(metric_tracker_first_rejected(t), "");
+    char *tail = metric_tracker_tail(t);
+    assert_string_equal(tail, "Test Acc: 0.91\nVal Acc: 0.5 (best Val Acc: 0.9)\n"
+                              "Val Acc: 0.7?Val Acc: 0.1\nVal Acc: 0.6\n");
+    free(tail);
+    metric_tracker_free(t);
+
+    /* A capture that is not a number is not a value; the tracker says so. */
+    t = metric_tracker_new("acc", 0, 100);
+    assert_int_equal(metric_tracker_set_regex(t, "Acc: (.*)|Loss", why, sizeof why), 0);
+    assert_int_equal(tracker_feed(t, "Acc:  0.9 ", &step, &value), 1); /* blanks trimmed */
+    assert_true(value == 0.9);
+    assert_int_equal(tracker_feed(t, "Acc: 93%", &step, &value), 0);
+    assert_int_equal(tracker_feed(t, "Acc: 1.2.3", &step, &value), 0);
+    assert_int_equal(tracker_feed(t, "Loss", &step, &value), 0); /* group 1 did not take part */
+    assert_int_equal(tracker_feed(t, "Acc: nan", &step, &value), 1);
+    assert_true(isnan(value));
+    assert_int_equal(metric_tracker_n_rejected(t), 3);
+    assert_string_equal(metric_tracker_first_rejected(t), "93%");
+    assert_int_equal(metric_tracker_count(t), 2);
+    metric_tracker_free(t);
+
+    /* A first rejected capture is kept short. */
+    t = metric_tracker_new("acc", 0, 100);
+    assert_int_equal(metric_tracker_set_regex(t, "Acc: (.*)", why, sizeof why), 0);
+    char line[300];
+    memcpy(line, "Acc: ", 5);
+    memset(line + 5, 'x', sizeof line - 6);
+    line[sizeof line - 1] = '\0';
+    assert_int_equal(tracker_feed(t, line, &step, &value), 0);
+    assert_true(strlen(metric_tracker_first_rejected(t)) <= 40);
+    metric_tracker_free(t);
+
+    /* A refused pattern leaves the tracker reading name=value pairs. */
+    t = metric_tracker_new("acc", 0, 100);
+    assert_int_equal(metric_tracker_set_regex(t, "Acc: ([0-9]", why, sizeof why), -1);
+    assert_non_null(strstr(why, "not a valid regular expression"));
+    assert_int_equal(tracker_feed(t, "acc=0.25", &step, &value), 1);
+    assert_true(value == 0.25);
+    metric_tracker_free(t);
+}
+
+static void test_tracker_summary(void **state)
+{
+    (void)state;
+    metric_tracker *t = metric_tracker_new("loss", 0, 100);
+    assert_true(isnan(metric_tracker_summary(t, METRIC_SUMMARY_LAST)));
+    assert_true(isnan(metric_tracker_summary(t, METRIC_SUMMARY_MIN)));
+    assert_true(isnan(metric_tracker_summary(t, METRIC_SUMMARY_MAX)));
+    assert_int_equal(tracker_feed(t, "loss=nan", NULL, NULL), 1);
+    /* NaN only: no smallest or largest value */
+    assert_true(isnan(metric_tracker_summary(t, METRIC_SUMMARY_MIN)));
+    assert_true(isnan(metric_tracker_summary(t, METRIC_SUMMARY_MAX)));
+    assert_int_equal(tracker_feed(t, "loss=0.5", NULL, NULL), 1);
+    assert_int_equal(tracker_feed(t, "loss=0.3", NULL, NULL), 1);
+    assert_int_equal(tracker_feed(t, "loss=nan", NULL, NULL), 1);
+    assert_int_equal(tracker_feed(t, "loss=0.4", NULL, NULL), 1);
+    assert_true(metric_tracker_summary(t, METRIC_SUMMARY_LAST) == 0.4);
+    assert_true(metric_tracker_summary(t, METRIC_SUMMARY_MIN) == 0.3);
+    assert_true(metric_tracker_summary(t, METRIC_SUMMARY_MAX) == 0.5);
+    /* a NaN at the end is the last value, but not the smallest or largest */
+    assert_int_equal(tracker_feed(t, "loss=nan", NULL, NULL), 1);
+    assert_true(isnan(metric_tracker_summary(t, METRIC_SUMMARY_LAST)));
+    assert_true(metric_tracker_summary(t, METRIC_SUMMARY_MIN) == 0.3);
+    assert_int_equal(tracker_feed(t, "loss=-inf", NULL, NULL), 1);
+    assert_true(metric_tracker_summary(t, METRIC_SUMMARY_MIN) == -INFINITY);
+    assert_true(metric_tracker_summary(t, METRIC_SUMMARY_MAX) == 0.5);
+    metric_tracker_free(t);
+    assert_true(isnan(metric_tracker_summary(NULL, METRIC_SUMMARY_MAX)));
+}
+
 static void test_tracker_tail(void **state)
 {
     (void)state;
@@ -595,6 +754,9 @@ int main(void)
         cmocka_unit_test(test_parse_max_pairs),
         cmocka_unit_test(test_tracker_steps),
         cmocka_unit_test(test_tracker_tail),
+        cmocka_unit_test(test_regex_check),
+        cmocka_unit_test(test_tracker_regex),
+        cmocka_unit_test(test_tracker_summary),
         cmocka_unit_test(test_linebuf_basic),
         cmocka_unit_test(test_linebuf_callback_stops),
         cmocka_unit_test(test_linebuf_split_everywhere),

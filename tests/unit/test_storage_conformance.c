@@ -610,10 +610,12 @@ static void test_silent_heartbeat_is_recovered(void **state)
     ASSERT_OK(hps_study_ask(study, &t));
     hps_trial_free(t);
     hps_study *watcher = open_study(b, "heartbeat", HPS_MINIMIZE);
-    ASSERT_OK(hps_study_set(watcher, "heartbeat_grace", "0.2"));
+    /* a grace longer than any test takes: not stale, however loaded the machine */
+    ASSERT_OK(hps_study_set(watcher, "heartbeat_grace", "3600"));
     size_t n_failed;
     ASSERT_OK(hps_study_recover_stale(watcher, &n_failed));
     assert_int_equal(n_failed, 0);
+    ASSERT_OK(hps_study_set(watcher, "heartbeat_grace", "0.2"));
     usleep(300000);
     ASSERT_OK(hps_study_recover_stale(watcher, &n_failed));
     assert_int_equal(n_failed, 1);
@@ -653,17 +655,30 @@ static void test_delete_and_list(void **state)
     if (!b->shared)
         skip();
     hps_study *study = open_study(b, "to-delete", HPS_MINIMIZE);
-    hps_trial *t;
+    /* one trial in each state the listing counts: COMPLETE, PRUNED, FAIL, RUNNING */
+    hps_trial *t, *running;
     ASSERT_OK(hps_study_ask(study, &t));
     ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 2.5));
     hps_trial_free(t);
-    hps_study_close(study);
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_report(t, 0, 1.0));
+    ASSERT_OK(hps_trial_tell(t, HPS_PRUNED, 1.0));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_fail(t, "exit status 1"));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_ask(study, &running));
     char *json = NULL;
     char err[256];
     ASSERT_OK(hps_storage_list_studies(b->url, &json, err, sizeof err));
     assert_non_null(strstr(json, "\"name\": \"to-delete\""));
+    assert_non_null(strstr(json, "\"n_trials\": 4, \"n_complete\": 1, \"n_running\": 1, "
+                                 "\"n_pruned\": 1, \"n_fail\": 1, \"n_waiting\": 0"));
+    /* the pruned trial's 1.0 is below 2.5 but only COMPLETE trials are best */
     assert_non_null(strstr(json, "\"best_value\": 2.5"));
     hps_free(json);
+    hps_trial_free(running);
+    hps_study_close(study);
     ASSERT_OK(hps_study_delete(b->url, "to-delete", err, sizeof err));
     assert_int_equal(hps_study_delete(b->url, "to-delete", err, sizeof err), HPS_ERR_NOTFOUND);
     ASSERT_OK(hps_storage_list_studies(b->url, &json, err, sizeof err));
@@ -732,6 +747,197 @@ static void test_concurrent_workers_share_grid(void **state)
         seen[cell]++;
     }
     for (int c = 0; c < 200; c++)
+        assert_int_equal(seen[c], 1);
+    hps_study_close(study);
+}
+
+/* ---- finite spaces -------------------------------------------------------------------- */
+
+/* x in {0, 1, 2} and c in {"p", "q"}: six configurations. */
+static const char *const finite_space =
+    "[{\"name\": \"x\", \"distribution\": {\"type\": \"int\", \"low\": 0, \"high\": 2,"
+    " \"step\": 1, \"log\": false}},"
+    " {\"name\": \"c\", \"distribution\": {\"type\": \"categorical\", \"choices\": [\"p\", \"q\"]}}]";
+
+/* Asks, suggests the finite space and tells; the configuration as x * 2 + c, or -1 when
+ * the study is done. */
+static int run_finite_trial(hps_study *study, hps_trial_state outcome)
+{
+    hps_trial *t;
+    hps_status rc = hps_study_ask(study, &t);
+    if (rc == HPS_DONE)
+        return -1;
+    ASSERT_OK(rc);
+    int64_t x;
+    size_t c;
+    hps_value choices[] = {{.type = HPS_VALUE_STRING, .u.s = "p"},
+                           {.type = HPS_VALUE_STRING, .u.s = "q"}};
+    ASSERT_OK(hps_trial_suggest_int(t, "x", 0, 2, 1, 0, &x));
+    ASSERT_OK(hps_trial_suggest_categorical(t, "c", choices, 2, &c));
+    if (outcome == HPS_COMPLETE)
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, (double)x));
+    else
+        ASSERT_OK(hps_trial_interrupt(t, "test interrupt"));
+    hps_trial_free(t);
+    return (int)(x * 2 + (int64_t)c);
+}
+
+static hps_study *open_finite(const backend *b, const char *name, const char *sampler,
+                              const char *repeats)
+{
+    hps_study *study = open_study(b, name, HPS_MAXIMIZE);
+    hps_sampler *s;
+    ASSERT_OK(hps_sampler_new(sampler, &s, NULL, 0));
+    ASSERT_OK(hps_sampler_set(s, "seed", "11"));
+    ASSERT_OK(hps_study_set_sampler(study, s));
+    ASSERT_OK(hps_study_declare_space(study, finite_space));
+    ASSERT_OK(hps_study_set(study, "repeats", repeats));
+    return study;
+}
+
+/* Every sampler runs each configuration once (the model's proposals included), an
+ * interrupted trial gives its configuration back, and then ask says the space is done. */
+static void test_finite_space_runs_each_configuration_once(void **state)
+{
+    const backend *b = *state;
+    static const char *const samplers[] = {"random", "tpe", "gp", "cmaes", "sobol", "auto"};
+    for (size_t k = 0; k < sizeof samplers / sizeof samplers[0]; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "finite-%s", samplers[k]);
+        hps_study *study = open_finite(b, name, samplers[k], "1");
+        int seen[6] = {0};
+        int interrupted = run_finite_trial(study, HPS_FAIL);
+        assert_true(interrupted >= 0 && interrupted < 6);
+        for (int i = 0; i < 6; i++) {
+            int cfg = run_finite_trial(study, HPS_COMPLETE);
+            if (cfg < 0 || cfg >= 6)
+                fail_msg("%s: trial %d got %d", samplers[k], i, cfg);
+            seen[cfg]++;
+        }
+        for (int cfg = 0; cfg < 6; cfg++)
+            if (seen[cfg] != 1)
+                fail_msg("%s: configuration %d ran %d times", samplers[k], cfg, seen[cfg]);
+        hps_trial *t = NULL;
+        assert_int_equal(hps_study_ask(study, &t), HPS_DONE);
+        assert_null(t);
+        assert_non_null(strstr(hps_study_errmsg(study), "all 6 configurations"));
+        size_t n;
+        ASSERT_OK(hps_study_n_trials(study, &n));
+        assert_int_equal(n, 7); /* no trial created to find out */
+        hps_study_close(study);
+    }
+}
+
+static void test_finite_space_repeats(void **state)
+{
+    const backend *b = *state;
+    hps_study *study = open_finite(b, "finite-repeats", "tpe", "2");
+    int seen[6] = {0};
+    for (int i = 0; i < 12; i++) {
+        int cfg = run_finite_trial(study, HPS_COMPLETE);
+        assert_true(cfg >= 0 && cfg < 6);
+        seen[cfg]++;
+    }
+    for (int cfg = 0; cfg < 6; cfg++)
+        assert_int_equal(seen[cfg], 2);
+    assert_int_equal(run_finite_trial(study, HPS_COMPLETE), -1);
+    assert_non_null(strstr(hps_study_errmsg(study), "have run 2 times"));
+    hps_study_close(study);
+}
+
+/* An enqueued configuration holds its grid cell: the grid does not run it again. */
+static void test_grid_skips_enqueued_cells(void **state)
+{
+    const backend *b = *state;
+    for (int shuffle = 0; shuffle <= 1; shuffle++) {
+        char name[32];
+        snprintf(name, sizeof name, "grid-enqueued-%d", shuffle);
+        hps_study *study = open_study(b, name, HPS_MINIMIZE);
+        ASSERT_OK(hps_study_set_sampler(study, make_grid(shuffle, 5)));
+        ASSERT_OK(hps_study_enqueue(study, "{\"a\": 2, \"c\": \"y\"}", NULL));
+        ASSERT_OK(hps_study_enqueue(study, "{\"a\": 3, \"c\": \"x\"}", NULL));
+        int seen[40] = {0};
+        int cell;
+        int n = 0;
+        while ((cell = run_grid_trial(study, HPS_COMPLETE)) >= 0) {
+            assert_true(cell < 40);
+            seen[cell]++;
+            n++;
+        }
+        assert_int_equal(n, 6);
+        for (int a = 1; a <= 3; a++)
+            for (int c = 0; c <= 1; c++)
+                assert_int_equal(seen[a * 10 + c], 1);
+        hps_study_close(study);
+    }
+}
+
+/* Workers in separate processes share a finite space through a random sampler: the
+ * claims in storage keep every configuration to one run. */
+static void test_concurrent_workers_share_finite_space(void **state)
+{
+    const backend *b = *state;
+    if (!b->shared)
+        skip();
+    char space[4096];
+    /* 10 x 12 = 120 configurations */
+    snprintf(space, sizeof space,
+             "[{\"name\": \"i\", \"distribution\": {\"type\": \"int\", \"low\": 0, \"high\": 9,"
+             " \"step\": 1, \"log\": false}}, {\"name\": \"j\", \"distribution\": {\"type\":"
+             " \"int\", \"low\": 0, \"high\": 11, \"step\": 1, \"log\": false}}]");
+    hps_study *study = open_study(b, "concurrent-finite", HPS_MINIMIZE);
+    hps_study_close(study);
+    enum { WORKERS = 4 };
+    for (int w = 0; w < WORKERS; w++) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            hps_study *mine = NULL;
+            hps_direction dir = HPS_MINIMIZE;
+            if (hps_study_open(b->url, "concurrent-finite", HPS_OPEN_LOAD, &dir, 1, &mine, NULL,
+                               0) != HPS_OK)
+                _exit(2);
+            if (hps_study_declare_space(mine, space) != HPS_OK)
+                _exit(3);
+            hps_trial *t;
+            hps_status rc;
+            while ((rc = hps_study_ask(mine, &t)) == HPS_OK) {
+                int64_t i, j;
+                if (hps_trial_suggest_int(t, "i", 0, 9, 1, 0, &i) != HPS_OK ||
+                    hps_trial_suggest_int(t, "j", 0, 11, 1, 0, &j) != HPS_OK ||
+                    hps_trial_tell(t, HPS_COMPLETE, (double)(i * 12 + j)) != HPS_OK)
+                    _exit(4);
+                hps_trial_free(t);
+            }
+            hps_study_close(mine);
+            _exit(rc == HPS_DONE ? 0 : 5);
+        }
+    }
+    for (int w = 0; w < WORKERS; w++) {
+        int status;
+        wait(&status);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    study = open_study(b, "concurrent-finite", HPS_MINIMIZE);
+    size_t n, complete = 0;
+    ASSERT_OK(hps_study_n_trials(study, &n));
+    int seen[120] = {0};
+    for (size_t k = 0; k < n; k++) {
+        const hps_frozen *f;
+        ASSERT_OK(hps_study_trial(study, (int64_t)k, &f));
+        if (hps_frozen_state(f) != HPS_COMPLETE) {
+            /* a worker that lost the race for the last configurations records why */
+            assert_non_null(strstr(hps_frozen_system_attrs(f), "not run"));
+            continue;
+        }
+        int cfg = (int)hps_frozen_value(f, 0);
+        assert_true(cfg >= 0 && cfg < 120);
+        seen[cfg]++;
+        complete++;
+    }
+    assert_int_equal(complete, 120);
+    for (int c = 0; c < 120; c++)
         assert_int_equal(seen[c], 1);
     hps_study_close(study);
 }
@@ -1026,6 +1232,10 @@ static void test_simultaneous_first_opens(void **state)
         cmocka_unit_test_setup(test_live_heartbeat_keeps_trial, setup),            \
         cmocka_unit_test_setup(test_delete_and_list, setup),                       \
         cmocka_unit_test_setup(test_concurrent_workers_share_grid, setup),         \
+        cmocka_unit_test_setup(test_finite_space_runs_each_configuration_once, setup), \
+        cmocka_unit_test_setup(test_finite_space_repeats, setup),                  \
+        cmocka_unit_test_setup(test_grid_skips_enqueued_cells, setup),             \
+        cmocka_unit_test_setup(test_concurrent_workers_share_finite_space, setup), \
         cmocka_unit_test_setup(test_damaged_distribution_is_reported, setup),      \
         cmocka_unit_test_setup(test_hostile_values_round_trip, setup),             \
         cmocka_unit_test_setup(test_simultaneous_first_opens, setup)

@@ -44,7 +44,7 @@
 static void expect_redacted(const char *url, const char *expected)
 {
     char out[256];
-    hps_postgres_redact_url(url, out, sizeof out);
+    hps_storage_url_redact(url, out, sizeof out);
     if (strcmp(out, expected) != 0)
         fail_msg("redact(%s) = [%s], expected [%s]", url, out, expected);
 }
@@ -65,12 +65,12 @@ static void test_redact_url(void **state)
     expect_redacted("postgresql://h/db", "postgresql://h/db");
     expect_redacted("sqlite:/tmp/x.db", "sqlite:/tmp/x.db");
     char tiny[8];
-    hps_postgres_redact_url("postgresql://u:secret@h/db", tiny, sizeof tiny);
+    hps_storage_url_redact("postgresql://u:secret@h/db", tiny, sizeof tiny);
     assert_string_equal(tiny, "postgre");
-    hps_postgres_redact_url(NULL, tiny, sizeof tiny);
+    hps_storage_url_redact(NULL, tiny, sizeof tiny);
     assert_string_equal(tiny, "");
     char one[1] = {'x'};
-    hps_postgres_redact_url("postgresql://u:s@h/db", one, sizeof one);
+    hps_storage_url_redact("postgresql://u:s@h/db", one, sizeof one);
     assert_int_equal(one[0], '\0');
 }
 
@@ -281,7 +281,20 @@ static void test_schema_version_is_checked(void **state)
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT count(*) || ':' || max(version) FROM %s.hps_schema_version",
              schema);
-    assert_string_equal(sql_value(conn, sql), "1:1");
+    assert_string_equal(sql_value(conn, sql), "1:2");
+    /* A database of version 1 (before claim_position) is upgraded in place on open. */
+    char old_schema[512];
+    snprintf(old_schema, sizeof old_schema,
+             "UPDATE %s.hps_schema_version SET version = 1;"
+             " DROP FUNCTION %s.hps_claim_position; DROP INDEX %s.hps_trials_by_pos",
+             schema, schema, schema);
+    sql_ok(conn, old_schema);
+    hps_study_close(open_study(url, "versioned"));
+    assert_string_equal(sql_value(conn, sql), "1:2");
+    snprintf(old_schema, sizeof old_schema,
+             "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+             " WHERE n.nspname = '%s' AND p.proname = 'hps_claim_position'", schema);
+    assert_string_equal(sql_value(conn, old_schema), "1");
     snprintf(sql, sizeof sql, "UPDATE %s.hps_schema_version SET version = 99", schema);
     sql_ok(conn, sql);
     hps_study *study = NULL;

@@ -1,0 +1,288 @@
+/* identity.c -- what makes a study the same study: metric, direction, search space. */
+#include "cli/identity.h"
+
+#include "cli/cli.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define IDENTITY_KEY "config_identity"
+#define HISTORY_KEY "config_changes"
+#define MAX_SHOWN 6 /* differences named in one message */
+
+static const char *direction_name(hps_direction d)
+{
+    return d == HPS_MAXIMIZE ? "maximize" : "minimize";
+}
+
+int identity_check_direction(hps_study *study, const cfg_config *cfg)
+{
+    if (hps_study_n_directions(study) == 1 && hps_study_direction(study, 0) == cfg->direction)
+        return 0;
+    cli_error("%s: study '%s' was created to %s, but this config says %s. A study keeps its "
+              "direction: run this config under a new study name (--study NAME or `study:` in "
+              "the file)",
+              cfg->path, cfg->study_name,
+              hps_study_n_directions(study) == 1 ? direction_name(hps_study_direction(study, 0))
+                                                 : "optimize several objectives",
+              direction_name(cfg->direction));
+    return CLI_EXIT_USAGE;
+}
+
+static json_t *value_json(const hps_value *v)
+{
+    switch (v->type) {
+    case HPS_VALUE_STRING:
+        return json_string(v->u.s);
+    case HPS_VALUE_INT:
+        return json_integer((json_int_t)v->u.i);
+    case HPS_VALUE_FLOAT:
+        return json_real(v->u.f);
+    case HPS_VALUE_BOOL:
+        return json_boolean(v->u.b);
+    case HPS_VALUE_NONE:
+        break;
+    }
+    return json_null();
+}
+
+/* A parameter as the space defines it: what it is, its range and its values. */
+static json_t *param_identity(const cfg_param *p)
+{
+    static const char *const kinds[] = {"float", "int", "categorical", "constant"};
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    int bad = json_object_set_new(o, "type", json_string(kinds[p->kind]));
+    if (p->kind == CFG_FLOAT || p->kind == CFG_INT) {
+        bad |= json_object_set_new(o, "low", json_real(p->low));
+        bad |= json_object_set_new(o, "high", json_real(p->high));
+        if (p->step > 0)
+            bad |= json_object_set_new(o, "step", json_real(p->step));
+        if (p->flags & HPS_LOG)
+            bad |= json_object_set_new(o, "log", json_true());
+        if (p->grid_points > 0)
+            bad |= json_object_set_new(o, "grid_points", json_integer((json_int_t)p->grid_points));
+    }
+    if (p->n_values > 0) {
+        json_t *values = json_array();
+        bad |= json_object_set_new(o, "values", values);
+        for (size_t i = 0; !bad && i < p->n_values; i++)
+            bad |= json_array_append_new(values, value_json(&p->values[i]));
+    }
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *identity_of(const cfg_config *cfg)
+{
+    json_t *params = json_object();
+    /* how the value is read and summarized is part of what it means */
+    json_t *id = json_pack("{s:s, s:s?, s:s, s:s, s:o}", "metric", cfg->metric, "metric_regex",
+                           cfg->metric_regex, "metric_summary",
+                           cfg_summary_names[cfg->metric_summary], "direction",
+                           direction_name(cfg->direction), "parameters", params);
+    for (size_t i = 0; id != NULL && i < cfg->n_params; i++) {
+        json_t *p = param_identity(&cfg->params[i]);
+        if (p == NULL || json_object_set_new(params, cfg->params[i].name, p) != 0) {
+            json_decref(id);
+            id = NULL;
+        }
+    }
+    return id;
+}
+
+/* "{type: float, low: 0.0001, ...}" for messages. */
+static void describe(const json_t *node, char *buf, size_t size)
+{
+    char *text = node != NULL ? json_dumps(node, JSON_COMPACT | JSON_ENCODE_ANY |
+                                                     JSON_REAL_PRECISION(10))
+                              : NULL;
+    snprintf(buf, size, "%s", text != NULL ? text : "(none)");
+    free(text);
+}
+
+typedef struct diff_list {
+    char lines[MAX_SHOWN][600];
+    size_t n, total;
+} diff_list;
+
+static void add_diff(diff_list *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add_diff(diff_list *d, const char *fmt, ...)
+{
+    if (d->n < MAX_SHOWN) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(d->lines[d->n++], sizeof d->lines[0], fmt, ap);
+        va_end(ap);
+    }
+    d->total++;
+}
+
+static void compare(const json_t *stored, const json_t *now, diff_list *d)
+{
+    char was[256], is[256];
+    const char *metric_was = json_string_value(json_object_get(stored, "metric"));
+    const char *metric_is = json_string_value(json_object_get(now, "metric"));
+    if (metric_was != NULL && metric_is != NULL && strcmp(metric_was, metric_is) != 0)
+        add_diff(d, "metric: the study's values are '%s', this config reads '%s'", metric_was,
+                 metric_is);
+    static const char *const reading[] = {"metric_regex", "metric_summary"};
+    for (size_t i = 0; i < sizeof reading / sizeof reading[0]; i++) {
+        const json_t *a = json_object_get(stored, reading[i]), *b = json_object_get(now, reading[i]);
+        if (json_object_get(stored, "parameters") != NULL && !json_equal((json_t *)a, (json_t *)b) &&
+            !(a == NULL && b == NULL)) {
+            describe(a, was, sizeof was);
+            describe(b, is, sizeof is);
+            add_diff(d, "metric.%s: the study's values were read with %s, this config uses %s",
+                     reading[i] + strlen("metric_"), was, is);
+        }
+    }
+    const json_t *p_was = json_object_get(stored, "parameters");
+    const json_t *p_is = json_object_get(now, "parameters");
+    if (!json_is_object(p_was))
+        return; /* a study of an older version recorded only its metric */
+    const char *name;
+    json_t *value;
+    json_object_foreach((json_t *)p_is, name, value) {
+        const json_t *before = json_object_get(p_was, name);
+        if (before == NULL) {
+            add_diff(d, "parameter '%s' is new", name);
+        } else if (!json_equal((json_t *)before, value)) {
+            describe(before, was, sizeof was);
+            describe(value, is, sizeof is);
+            add_diff(d, "parameter '%s': the study had %s, this config has %s", name, was, is);
+        }
+    }
+    json_object_foreach((json_t *)p_was, name, value) {
+        if (json_object_get(p_is, name) == NULL)
+            add_diff(d, "parameter '%s' was in the study's space and is not in this config", name);
+    }
+}
+
+static json_t *stored_identity(hps_study *study)
+{
+    const char *text;
+    if (hps_study_system_attrs(study, &text) != HPS_OK)
+        return NULL;
+    json_t *attrs = json_loads(text, 0, NULL);
+    json_t *id = json_incref(json_object_get(attrs, IDENTITY_KEY));
+    if (id == NULL && hps_study_user_attrs(study, &text) == HPS_OK) {
+        /* older versions recorded the metric alone, as a user attribute */
+        json_t *user = json_loads(text, 0, NULL);
+        json_t *metric = json_object_get(user, "metric");
+        if (json_is_string(metric))
+            id = json_pack("{s:O}", "metric", metric);
+        json_decref(user);
+    }
+    json_decref(attrs);
+    return id;
+}
+
+static int set_json(hps_study *study, const char *key, json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    int rc = text != NULL && hps_study_set_system_attr(study, key, text) == HPS_OK ? 0 : -1;
+    free(text);
+    return rc;
+}
+
+/* Appends {"at", "differences", "before"} to the study's change history. */
+static int record_change(hps_study *study, const json_t *before, const diff_list *d)
+{
+    const char *text;
+    json_t *attrs = hps_study_system_attrs(study, &text) == HPS_OK ? json_loads(text, 0, NULL)
+                                                                   : NULL;
+    json_t *history = json_object_get(attrs, HISTORY_KEY);
+    history = json_is_array(history) ? json_incref(history) : json_array();
+    json_t *lines = json_array();
+    for (size_t i = 0; lines != NULL && i < d->n; i++)
+        json_array_append_new(lines, json_string(d->lines[i]));
+    json_t *entry = json_pack("{s:f, s:o, s:O}", "at", (double)time(NULL), "differences", lines,
+                              "before", before);
+    int rc = entry != NULL && history != NULL && json_array_append_new(history, entry) == 0
+                 ? set_json(study, HISTORY_KEY, history)
+                 : -1;
+    json_decref(history);
+    json_decref(attrs);
+    return rc;
+}
+
+/* Compares the config with the study's recorded identity: 0 when they agree or
+ * allow_changes lets the differences (in *d) pass, else an exit code after printing
+ * them. *now and *before are the caller's to release. */
+static int compare_with_study(hps_study *study, const cfg_config *cfg, int allow_changes,
+                              json_t **now, json_t **before, diff_list *d)
+{
+    *now = identity_of(cfg);
+    *before = stored_identity(study);
+    if (*now == NULL) {
+        cli_error("out of memory");
+        return CLI_EXIT_FAILED;
+    }
+    if (*before != NULL)
+        compare(*before, *now, d);
+    if (d->total > 0 && !allow_changes) {
+        cli_error("%s: this config does not match study '%s' in %s:", cfg->path,
+                  cfg->study_name, cfg->storage);
+        for (size_t i = 0; i < d->n; i++)
+            fprintf(stderr, "  - %s\n", d->lines[i]);
+        if (d->total > d->n)
+            fprintf(stderr, "  - and %zu more\n", d->total - d->n);
+        fprintf(stderr, "Run it as a new study (--study NAME, or `study:` in the file), or "
+                        "continue this one with the changed config with --allow-changes (the "
+                        "change is recorded in the study).\n");
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+int identity_verify(hps_study *study, const cfg_config *cfg, int allow_changes)
+{
+    json_t *now = NULL, *before = NULL;
+    diff_list d = {.n = 0};
+    int rc = compare_with_study(study, cfg, allow_changes, &now, &before, &d);
+    if (rc == 0 && d.total > 0)
+        cli_warn("study '%s' would continue with a changed config (%zu difference%s, recorded "
+                 "by run)",
+                 cfg->study_name, d.total, d.total == 1 ? "" : "s");
+    json_decref(now);
+    json_decref(before);
+    return rc;
+}
+
+int identity_check(hps_study *study, const cfg_config *cfg, int allow_changes)
+{
+    json_t *now = NULL, *before = NULL;
+    diff_list d = {.n = 0};
+    int rc = compare_with_study(study, cfg, allow_changes, &now, &before, &d);
+    if (rc != 0)
+        goto out;
+    if (d.total > 0 && record_change(study, before, &d) != 0) {
+        cli_error("%s: cannot record the change in study '%s': %s", cfg->path, cfg->study_name,
+                  hps_study_errmsg(study));
+        rc = CLI_EXIT_FAILED;
+        goto out;
+    }
+    if (d.total > 0)
+        cli_warn("continuing study '%s' with a changed config (%zu difference%s, recorded)",
+                 cfg->study_name, d.total, d.total == 1 ? "" : "s");
+    if ((before == NULL || d.total > 0 || json_object_get(before, "parameters") == NULL) &&
+        set_json(study, IDENTITY_KEY, now) != 0) {
+        cli_error("%s: cannot record the config in study '%s': %s", cfg->path, cfg->study_name,
+                  hps_study_errmsg(study));
+        rc = CLI_EXIT_FAILED;
+    }
+out:
+    json_decref(now);
+    json_decref(before);
+    return rc;
+}

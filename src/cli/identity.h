@@ -1,0 +1,29 @@
+/* identity.h -- what makes a study the same study: its metric, direction and search
+ * space, recorded at its first run and checked at every later one.
+ *
+ * Re-running a config whose metric or space changed would mix values of different
+ * things under one name (val_loss values stored as "val_acc", a best "val_acc" of
+ * 2.35) or mix spaces without a word. So a difference is an error naming it and the
+ * ways forward; `--allow-changes` continues anyway and records the change in the
+ * study. */
+#ifndef HPS_CLI_IDENTITY_H
+#define HPS_CLI_IDENTITY_H
+
+#include "cli/config.h"
+#include "hpsearch.h"
+
+/* Checks the direction of an existing study against the config: 0, or an exit code
+ * after printing the error. */
+int identity_check_direction(hps_study *study, const cfg_config *cfg);
+
+/* Compares the config with the identity the study recorded (or, for studies of older
+ * versions, its recorded metric). Records the config's identity when the study has
+ * none, or -- with allow_changes -- when it differs, appending the change to the
+ * study's history. Returns 0, or an exit code after printing the error. */
+int identity_check(hps_study *study, const cfg_config *cfg, int allow_changes);
+
+/* The same comparison for a command that only reads (`hpsearch plan`): the same
+ * errors, and nothing recorded. Returns 0 or an exit code. */
+int identity_verify(hps_study *study, const cfg_config *cfg, int allow_changes);
+
+#endif

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The help texts and the documentation are true to the code: the sampler and pruner
+# names in `hpsearch --help`, `hpsearch run --help`, README.md and docs/config.md are
+# exactly the library's (which has no call that lists them: its error for an unknown
+# name does), the default each names is the one a config gets; every listed command
+# answers --help; each query command's usage line names exactly the options it takes;
+# docs/config.md's list of --set keys is the config reader's.
+source "$(dirname "$0")/lib.sh"
+README="$HPS_SOURCE_DIR/README.md"
+CONFIG_MD="$HPS_SOURCE_DIR/docs/config.md"
+
+write_config t.yaml <<EOF2
+metric: score
+n_trials: 1
+command: $TRAIN --x {x} --steps 1
+parameters:
+  x: {low: 0.0, high: 1.0}
+EOF2
+
+# names NAME-LIST-TEXT -- the names of a list written as "a (note), b, c or d" or
+# "a | b | c", sorted, one line
+names() {
+    "$PY" -c '
+import re, sys
+text = re.sub(r"\([^()]*\)", "", sys.argv[1])
+print(" ".join(sorted(w for w in re.split(r"\s*(?:,|\||\bor\b)\s*", text.strip()) if w)))' "$1"
+}
+# known MESSAGE -- the names in a library error's "(known: a, b, c)"
+known() {
+    "$PY" -c '
+import re, sys
+m = re.search(r"\(known: ([^)]*)\)", sys.argv[1])
+print(" ".join(sorted(m.group(1).split(", "))) if m else "no (known: ...) in: " + sys.argv[1])' "$1"
+}
+
+samplers=$(known "$("$HPSEARCH" run t.yaml --sampler no-such-sampler 2>&1)")
+pruners=$(known "$("$HPSEARCH" run t.yaml --set pruner=no-such-pruner 2>&1)")
+echo "library samplers: $samplers; pruners: $pruners"
+case "$samplers" in *auto*grid*) ok "the library names its samplers" ;; *) fail "samplers: $samplers" ;; esac
+
+help=$("$HPSEARCH" --help)
+expect_eq "hpsearch --help exits 0" 0 $?
+expect_eq "hpsearch --help: the samplers" "$samplers" \
+    "$(names "$(printf '%s\n' "$help" | sed -n 's/^ *samplers: //p')")"
+expect_eq "hpsearch --help: the pruners" "$pruners" \
+    "$(names "$(printf '%s\n' "$help" | sed -n 's/^ *pruners: //p')")"
+run_help=$("$HPSEARCH" run --help)
+sampler_line=$(printf '%s\n' "$run_help" | sed -n 's/^ *--sampler NAME *//p')
+expect_eq "hpsearch run --help: the samplers" "$samplers" "$(names "$sampler_line")"
+expect_eq "README: the samplers" "$samplers" \
+    "$(names "$(sed -n 's/^sampler: .*# *//p' "$README")")"
+expect_eq "docs/config.md: the samplers" "$samplers" "$("$PY" -c '
+import re, sys
+row = [l for l in open(sys.argv[1], encoding="utf-8") if l.startswith("| `sampler` |")][0]
+cell = re.sub(r"\([^()]*\)", "", row.split("|")[4])
+print(" ".join(sorted(set(re.findall(r"`([a-z]+)`", cell)))))' "$CONFIG_MD")"
+expect_eq "docs/config.md: the pruners" "$pruners" "$("$PY" -c '
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+table = text[text.index("| pruner | prunes when |"):].split("\n\n")[0]
+print(" ".join(sorted(re.findall(r"^\| `([a-z_]+)`", table, re.M))))' "$CONFIG_MD")"
+# README names the pruners that stop trials ("none" is the absence of one)
+expect_eq "README: the pruners" "$(echo "$pruners" | tr ' ' '\n' | grep -vx none | tr '\n' ' ' | sed 's/ $//')" \
+    "$("$PY" -c '
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r"`pruner: \{name: ([a-z]+)\}` \(or ([a-z,\s]+?)\s+\u2014", text)
+print(" ".join(sorted([m.group(1)] + re.split(r",\s*", m.group(2)))) if m else "not found")' "$README")"
+
+# The defaults named: what a config without sampler or pruner gets.
+out=$("$HPSEARCH" run t.yaml --no-progress 2>&1)
+expect_eq "the run completes" 0 $?
+default_sampler=$(printf '%s\n' "$out" | sed -n 's/.* · \([a-z]*\) sampler.*/\1/p' | head -1)
+expect_contains "run --help names the default sampler ($default_sampler)" "$default_sampler (default)" "$sampler_line"
+expect_contains "hpsearch --help names the default sampler" "samplers: $default_sampler (default)" "$help"
+expect_contains "docs/config.md names the default sampler" "| \`sampler\` | name or mapping | \`$default_sampler\` |" "$(cat "$CONFIG_MD")"
+case "$out" in *pruner*) fail "a config without pruner runs with one: $out" ;; *) ok "no pruner by default" ;; esac
+expect_contains "hpsearch --help names the default pruner" "pruners:  none (default)" "$help"
+
+# Every command the help lists answers --help.
+for cmd in $(printf '%s\n' "$help" | sed -n '/^commands:/,/^$/p' | awk 'NR > 1 && /^  [a-z]/ {print $1}'); do
+    "$HPSEARCH" "$cmd" --help > /dev/null 2>&1
+    expect_eq "hpsearch $cmd --help exits 0" 0 $?
+done
+
+# Each query command's usage line names the options it takes, and only those.
+for cmd in trials best studies delete; do
+    usage=$("$HPSEARCH" "$cmd" --help)
+    target=t.yaml
+    [ "$cmd" = studies ] && target=""
+    for opt in "--format json" "--format csv" "--state COMPLETE" "--yes"; do
+        flag=${opt%% *}
+        listed=no
+        case "$usage" in *"[$flag"*) listed=yes ;; esac
+        [ "$opt" = "--format csv" ] && case "$usage" in *csv*) ;; *) listed=no ;; esac
+        out=$("$HPSEARCH" "$cmd" $target $opt 2>&1 < /dev/null)
+        rc=$?
+        refused=no
+        case "$out" in *"is not an option of this command"* | *"--format must be"*) refused=yes ;; esac
+        if [ "$listed" = yes ]; then
+            expect_eq "$cmd $opt: listed in its usage and accepted" no "$refused"
+        else
+            expect_eq "$cmd $opt: not in its usage and refused (exit 2)" "yes 2" "$refused $rc"
+        fi
+    done
+done
+
+# docs/config.md's --set keys are the ones the config reader lets --set change.
+settable=$("$HPSEARCH" run t.yaml --set no-such-key=1 2>&1 | sed -n 's/.*(these can: \(.*\))$/\1/p')
+expect_eq "docs/config.md: the --set keys" "$(echo "$settable" | tr -d ' ' | tr ',' '\n' | sort | tr '\n' ' ')" \
+    "$("$PY" -c '
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+para = text[text.index("`--set` keys:"):].split("\n\n")[0]
+keys = re.findall(r"`([a-z_]+)`", para.split(".")[0])
+print(" ".join(sorted(keys)) + " ")' "$CONFIG_MD")"
+finish
