@@ -256,13 +256,23 @@ typedef struct hps_frozen hps_frozen;
 #define HPS_OPEN_LOAD 2u   /* open the study if it exists */
 
 /* Opens or creates study `name` in `storage_url`:
- *   ":memory:"       private to this handle, gone when it closes;
- *   "sqlite:PATH"    an SQLite file, created if missing, shared by any process on the
- *                    machine (also Optuna's "sqlite:///relative.db");
+ *   ":memory:"       private to this handle, gone when it closes (also SQLite's
+ *                    spellings "sqlite::memory:" and "sqlite:///:memory:");
+ *   "sqlite:PATH"    an SQLite file shared by any process on the machine (also Optuna's
+ *                    "sqlite:///relative.db"), created (owner and group only) when a
+ *                    study is created in it;
  *   "postgresql://user:password@host:port/db"   a PostgreSQL database shared by workers
- *                    on many machines (the schema is created on first use; a lost
- *                    connection is retried; the password never appears in messages).
+ *                    on many machines (its hps_* tables are created with the first
+ *                    study; a lost connection is retried; the password never appears
+ *                    in messages).
  * flags: HPS_OPEN_CREATE, HPS_OPEN_LOAD, or both (load if exists, else create).
+ * Loading only (no HPS_OPEN_CREATE) never creates anything: a storage that holds no
+ * hpsearch database -- no file, an empty file, an SQLite database without tables, a
+ * PostgreSQL database without hpsearch's tables -- is HPS_ERR_NOTFOUND naming it, like a
+ * missing study. A file that is not an hpsearch database is refused by every open and
+ * left exactly as it was (its bytes, its journal mode, no -wal or -shm file left): not
+ * SQLite, or another program's tables (Optuna's storage too), is HPS_ERR_INVALID; a
+ * newer hpsearch's schema is HPS_ERR_UNSUPPORTED.
  * `directions` has `n_directions` entries (1 for single-objective); when loading, pass
  * NULL/0 to accept the stored directions, otherwise they must match.
  * On failure *out is NULL and errbuf (if given) holds the reason. The default sampler
@@ -297,7 +307,8 @@ HPS_API hps_status hps_storage_url_kind(const char *url, hps_storage_kind *kind,
  * URL may go through it before it is shown or logged. */
 HPS_API void hps_storage_url_redact(const char *url, char *out, size_t size);
 
-/* Deletes a study and all its trials. HPS_ERR_NOTFOUND if it does not exist. */
+/* Deletes a study and all its trials. HPS_ERR_NOTFOUND if it, or the storage's
+ * database, does not exist (none is created); other errors as for hps_study_open. */
 HPS_API hps_status hps_study_delete(const char *storage_url, const char *name, char *errbuf, size_t errlen);
 
 /* All studies of a storage, as a JSON array of objects, one per study in creation order:
@@ -306,7 +317,8 @@ HPS_API hps_status hps_study_delete(const char *storage_url, const char *name, c
  *    by state (n_trials is their sum), "best_value": the best trial's first value
  *    (hps_study_best_trial), or null with several objectives, without a COMPLETE
  *    trial, or when it is infinite (JSON has no infinity)}.
- * Free with hps_free. */
+ * Free with hps_free. A storage without an hpsearch database is HPS_ERR_NOTFOUND (none
+ * is created); other errors as for hps_study_open. */
 HPS_API hps_status hps_storage_list_studies(const char *storage_url, char **json_out, char *errbuf,
                                     size_t errlen);
 

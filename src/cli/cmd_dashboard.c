@@ -14,9 +14,9 @@
 #include "cli/cli.h"
 
 #if HPS_HAVE_DASHBOARD
-#include "cli/report_cache.h"
-#include "cli/report_page.h"
-#include "cli/web_assets.h"
+#include "report/report_cache.h"
+#include "report/report_page.h"
+#include "report/web_assets.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -428,10 +428,9 @@ int cmd_dashboard(int argc, char **argv)
     }
     /* Fail now, not on the first request, when the storage cannot be read. */
     char *probe = NULL, err[1024];
-    if (hps_storage_list_studies(storage, &probe, err, sizeof err) != HPS_OK) {
-        cli_error("dashboard: %s", err);
-        return CLI_EXIT_FAILED;
-    }
+    hps_status listed = hps_storage_list_studies(storage, &probe, err, sizeof err);
+    if (listed != HPS_OK)
+        return cli_open_failed("dashboard", listed, err, storage);
     hps_free(probe);
 
     dashboard dash = {.check_host = loopback, .refresh = (double)refresh};

@@ -7,7 +7,7 @@
  */
 #include "config_internal.h"
 
-#include "core/utf8.h"
+#include "base/utf8.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -36,8 +36,9 @@ static void usage(FILE *out)
           "  version                       print the version\n"
           "\n"
           "Query commands read --storage URL (default sqlite:hpsearch.db), or the storage\n"
-          "of a config file given instead of a study name. `hpsearch COMMAND --help` shows\n"
-          "each command's options; docs/config.md describes the config file.\n",
+          "of a config file given instead of a study name; they never create a database\n"
+          "(only run does). `hpsearch COMMAND --help` shows each command's options;\n"
+          "docs/config.md describes the config file.\n",
           out);
 }
 

@@ -7,10 +7,10 @@
  * strategy ran each trial, and so the trial's later suggestions follow the same one.
  * The strategies keep their own state (a GP's last fit, CMA-ES's distribution), so
  * each is created once and kept. */
-#include "core/mem.h"
-#include "core/study.h"
+#include "base/mem.h"
+#include "engine/study.h"
 #include "samplers/auto_policy.h"
-#include "samplers/history.h"
+#include "engine/history.h"
 #include "samplers/sampler.h"
 
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* sampler.c -- creating samplers by name, and the options every sampler shares. */
 #include "samplers/sampler.h"
 
-#include "core/mem.h"
-#include "core/rng.h"
+#include "base/mem.h"
+#include "base/rng.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -36,8 +36,8 @@
 #include "storage/postgres.h"
 #include "storage/url.h"
 
-#include "core/mem.h"
-#include "core/strbuf.h"
+#include "base/mem.h"
+#include "base/strbuf.h"
 #include "storage/sql_shared.h"
 
 #include <errno.h>
@@ -591,6 +591,7 @@ typedef struct pg_store {
     char label[PG_LABEL_SIZE];       /* the URL without its password, for messages */
     char *secrets[PG_MAX_SECRETS];   /* texts never to show: the password, encoded or not */
     size_t n_secrets;
+    hps_storage_mode mode;           /* whether opening may create the schema */
     int lost;                        /* the last failure needs a new connection */
     int again;                       /* the last failure was a serialization conflict */
     pg_op *log;                      /* writes not yet sent */
@@ -1062,15 +1063,21 @@ static hps_status create_or_upgrade_schema(pg_store *st, int exists, long versio
     return rc;
 }
 
-/* Creates the schema if missing (or upgrades an older one) and checks its version. Many
- * workers may start on an empty database at once: a session advisory lock lets one
- * create it while the others wait, then see it. (Each check runs in a transaction of
+/* Creates the schema if missing (or upgrades an older one) and checks its version; a
+ * storage opened without HPS_STORAGE_CREATE never gets one (HPS_ERR_NOTFOUND: reading
+ * never creates it). Many workers may start on an empty database at once: a session
+ * advisory lock lets one create it while the others wait, then see it. (Each check runs in a transaction of
  * its own: one begun before the creator committed would still see the schema missing.) */
 static hps_status check_schema(pg_store *st)
 {
     int exists = 0;
     long version = 0;
     hps_status rc = schema_exists(st, &exists);
+    if (rc == HPS_OK && !exists && st->mode != HPS_STORAGE_CREATE)
+        return hps_errbuf_set(&st->base.err, HPS_ERR_NOTFOUND,
+                              "no hpsearch database at postgresql %s: it has no table "
+                              "hps_schema_version (in the schema search_path names first)",
+                              st->label);
     if (rc == HPS_OK && exists)
         rc = schema_version(st, &version);
     if (rc == HPS_OK && (!exists || version < PG_SCHEMA_VERSION)) {
@@ -1513,13 +1520,15 @@ static hps_status pg_store_new(const char *url, pg_store **out, hps_errbuf *err)
     return HPS_OK;
 }
 
-hps_status hps_postgres_storage_open(const char *url, hps_storage **out, hps_errbuf *err)
+hps_status hps_postgres_storage_open(const char *url, hps_storage_mode mode, hps_storage **out,
+                                     hps_errbuf *err)
 {
     *out = NULL;
     pg_store *st;
     hps_status rc = pg_store_new(url, &st, err);
     if (rc != HPS_OK)
         return rc;
+    st->mode = mode;
     rc = pg_connect(st, 1);
     if (rc != HPS_OK) {
         hps_errbuf_set(err, rc, "%s", hps_errbuf_text(&st->base.err));

@@ -10,9 +10,12 @@
 #include <stddef.h>
 
 /* Opens a PostgreSQL storage from a libpq URI. The schema (tables hps_*, in the first
- * schema of the connection's search_path) is created on first use. A server that
- * cannot be reached now is an error at once; a connection lost later is retried. */
-hps_status hps_postgres_storage_open(const char *url, hps_storage **out, hps_errbuf *err);
+ * schema of the connection's search_path) is created on first use with
+ * HPS_STORAGE_CREATE; without it, a database lacking the schema is HPS_ERR_NOTFOUND.
+ * A server that cannot be reached now is an error at once; a connection lost later is
+ * retried. */
+hps_status hps_postgres_storage_open(const char *url, hps_storage_mode mode, hps_storage **out,
+                                     hps_errbuf *err);
 
 /* What hps_postgres_storage_open does with `url` before it connects -- the checks that
  * refuse a malformed URL and the collection of its passwords -- then `message` (say, an

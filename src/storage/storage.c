@@ -1,7 +1,7 @@
 /* storage.c -- opening a storage from its URL, and helpers shared by backends. */
 #include "storage/storage.h"
 
-#include "core/mem.h"
+#include "base/mem.h"
 #include "storage/url.h"
 #if HPS_HAVE_POSTGRES
 #include "storage/postgres.h"
@@ -37,7 +37,8 @@ void hps_running_info_free(hps_running_info *items, size_t n)
     hps_mem_free(items);
 }
 
-static hps_status open_backend(const char *url, hps_storage **out, hps_errbuf *err)
+static hps_status open_backend(const char *url, hps_storage_mode mode, hps_storage **out,
+                               hps_errbuf *err)
 {
     *out = NULL;
     if (url == NULL || url[0] == '\0')
@@ -49,10 +50,10 @@ static hps_status open_backend(const char *url, hps_storage **out, hps_errbuf *e
         case HPS_STORAGE_MEMORY:
             return hps_memory_storage_open(out, err);
         case HPS_STORAGE_SQLITE:
-            return hps_sqlite_storage_open(path, out, err);
+            return hps_sqlite_storage_open(path, mode, out, err);
         case HPS_STORAGE_POSTGRES:
 #if HPS_HAVE_POSTGRES
-            return hps_postgres_storage_open(url, out, err);
+            return hps_postgres_storage_open(url, mode, out, err);
 #else
             return hps_errbuf_set(err, HPS_ERR_UNSUPPORTED,
                                   "this build of hpsearch has no PostgreSQL storage (configured "
@@ -72,9 +73,10 @@ static hps_status open_backend(const char *url, hps_storage **out, hps_errbuf *e
                           (int)(scheme_len > 40 ? 40 : scheme_len), url);
 }
 
-hps_status hps_storage_open(const char *url, hps_storage **out, hps_errbuf *err)
+hps_status hps_storage_open(const char *url, hps_storage_mode mode, hps_storage **out,
+                            hps_errbuf *err)
 {
-    hps_status rc = open_backend(url, out, err);
+    hps_status rc = open_backend(url, mode, out, err);
     if (rc == HPS_OK && hps_storage_faults_enabled())
         rc = hps_storage_wrap_faulty(*out, out, err);
     return rc;

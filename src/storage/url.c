@@ -158,6 +158,12 @@ hps_status hps_storage_url_kind(const char *url, hps_storage_kind *kind, const c
             path += 3;
         if (path[0] == '\0')
             return HPS_ERR_INVALID;
+        /* SQLite's name for a private database: that is the memory backend (an SQLite
+         * open would also leave an empty file named ":memory:" behind). */
+        if (strcmp(path, ":memory:") == 0) {
+            *kind = HPS_STORAGE_MEMORY;
+            return HPS_OK;
+        }
         *kind = HPS_STORAGE_SQLITE;
         if (sqlite_path != NULL)
             *sqlite_path = path;

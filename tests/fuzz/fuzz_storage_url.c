@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         hps_storage *s = NULL;
         hps_errbuf err;
         hps_errbuf_clear(&err);
-        hps_status rc = hps_storage_open(url, &s, &err);
+        hps_status rc = hps_storage_open(url, HPS_STORAGE_EXISTING, &s, &err);
         check((rc == HPS_OK) == (s != NULL));
         if (strcmp(url, ":memory:") != 0)
             check(rc != HPS_OK && hps_errbuf_text(&err)[0] != '\0');

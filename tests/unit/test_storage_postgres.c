@@ -631,7 +631,7 @@ static void test_batches(void **state)
     fresh_schema(url, sizeof url);
     hps_storage *s = NULL;
     hps_errbuf err;
-    ASSERT_OK(hps_storage_open(url, &s, &err));
+    ASSERT_OK(hps_storage_open(url, HPS_STORAGE_CREATE, &s, &err));
     hps_study_info info;
     hps_direction dir = HPS_MINIMIZE;
     ASSERT_OK(s->ops->open_study(s, "batch", HPS_OPEN_CREATE, &dir, 1, &info));
