@@ -407,6 +407,11 @@ static int cfg_finish(cfg_ctx *ctx, int root_line)
     rc = cfg->study_name != NULL ? 0 : cfg_strndup(ctx, base, stem, &cfg->study_name);
     if (rc == 0 && cfg->storage == NULL)
         rc = cfg_resolve_storage(ctx, "sqlite:hpsearch.db", root_line, &cfg->storage);
+    /* W&B runs a sweep's program where the agent is started (`wandb agent` spawns it in
+     * its own current directory); an hpsearch file's command beside the file. */
+    if (rc == 0 && cfg->workdir == NULL)
+        rc = cfg->is_wandb ? cfg_cwd(ctx, &cfg->workdir)
+                           : cfg_strndup(ctx, cfg->dir, strlen(cfg->dir), &cfg->workdir);
     const char *python = getenv("HPSEARCH_PYTHON");
     if (rc == 0)
         rc = cfg_default_text(ctx, &cfg->interpreter,
@@ -665,10 +670,10 @@ void cfg_free_replaced(cfg_config *a, const cfg_config *b)
 {
     char **texts[] = {&a->study_name, &a->storage, &a->metric, &a->sampler, &a->shell_command,
                       &a->command_string, &a->program, &a->interpreter, &a->log_dir,
-                      &a->metric_regex};
+                      &a->metric_regex, &a->workdir};
     char *const kept[] = {b->study_name, b->storage, b->metric, b->sampler, b->shell_command,
                           b->command_string, b->program, b->interpreter, b->log_dir,
-                          b->metric_regex};
+                          b->metric_regex, b->workdir};
     for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
         if (*texts[k] != kept[k])
             free(*texts[k]);

@@ -9,8 +9,8 @@
  *     metric {name, goal, target}, parameters with values/value/min/max/distribution/q,
  *     run_cap, command macros.
  * hpsearch's run settings (storage, parallel, timeout, trial_timeout, timeout_state,
- * retries, max_failures, gpus, heartbeat_*, log_dir, seed, shuffle, interpreter) and the
- * metric's regex and summary are accepted in both formats.
+ * retries, max_failures, gpus, heartbeat_*, log_dir, workdir, seed, shuffle, interpreter)
+ * and the metric's regex and summary are accepted in both formats.
  *
  * Scalars follow the YAML 1.2 core schema whatever the file's %YAML directive says:
  * `1` is an int, `1.0`, `1e-3` and `.inf` are floats, `true`/`false` (any case
@@ -90,7 +90,10 @@ extern const char *const cfg_summary_names[4];
 
 typedef struct cfg_config {
     char *path;             /* the file, as given */
-    char *dir;              /* absolute directory of the file: trials run there (cwd) */
+    char *dir;              /* absolute directory of the file; relative paths in it resolve there */
+    char *workdir;          /* absolute: the directory trials run in (`workdir:`, relative to
+                               the file; default: `dir`, for W&B sweep files the current
+                               directory, where `wandb agent` runs them) */
     char *study_name;       /* `study` or W&B `name`; default: file name without extension */
     char *storage;          /* default "sqlite:<dir>/hpsearch.db"; relative sqlite paths are
                                made absolute against `dir` ("sqlite:///x.db" is read the
@@ -147,6 +150,7 @@ typedef struct cfg_config {
     char *command_string;   /* a string command as written, before splitting; NULL for lists */
     int command_line;       /* line of `command` (0 when absent, e.g. W&B default command) */
     int parameters_line;    /* line of `parameters` (messages about the whole grid) */
+    int workdir_given;      /* `workdir` was set (in the file or by cfg_set), not defaulted */
 } cfg_config;
 
 /* Loads and validates a config. Returns 0 and *out, or -1 with "FILE:LINE: what is
@@ -168,7 +172,7 @@ void cfg_free(cfg_config *cfg);
  * direction, metric, sampler, method, seed, shuffle, n_trials, run_cap, parallel,
  * timeout, trial_timeout, timeout_state, retries, max_failures, log_limit_mb, gpus,
  * heartbeat_interval, heartbeat_grace, command, shell, program, interpreter, log_dir,
- * name, pruner. Relative paths are relative to the
+ * workdir, name, pruner. Relative paths are relative to the
  * current directory (as on any command line). On error returns -1 (-2 out of memory)
  * with a message naming the key and leaves cfg unchanged. */
 int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size_t errlen);

@@ -9,10 +9,12 @@
 #include "runner/metrics.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define CFG_MAX_PARALLEL 1024
 #define CFG_MAX_RETRIES 1000
@@ -75,6 +77,37 @@ int cfg_resolve_storage(cfg_ctx *ctx, const char *url, int line, char **out)
     return cfg_join_path(ctx, "sqlite:", ctx->base_dir, path, out);
 }
 
+/* An existing directory, made absolute against base_dir and canonical (the run's cwd,
+ * and what `hpsearch narrow` writes paths relative to). */
+static int cfg_resolve_dir(cfg_ctx *ctx, const char *key, const char *text, int line,
+                           char **out)
+{
+    char *joined = NULL;
+    int rc = cfg_join_path(ctx, "", ctx->base_dir, text, &joined);
+    if (rc != 0)
+        return rc;
+    struct stat st;
+    if (stat(joined, &st) != 0) {
+        int saved = errno;
+        free(joined);
+        if (saved == ENOENT || saved == ENOTDIR)
+            return cfg_fail(ctx, line, "%s: '%.200s' does not exist", key, text);
+        return cfg_fail(ctx, line, "%s: cannot use '%.200s': %s", key, text, strerror(saved));
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        free(joined);
+        return cfg_fail(ctx, line, "%s: '%.200s' is not a directory", key, text);
+    }
+    *out = realpath(joined, NULL);
+    int saved = errno;
+    free(joined);
+    if (*out != NULL)
+        return 0;
+    return saved == ENOMEM ? cfg_nomem(ctx)
+                           : cfg_fail(ctx, line, "%s: cannot use '%.200s': %s", key, text,
+                                      strerror(saved));
+}
+
 /* ---- top-level keys ----------------------------------------------------------------- */
 
 static int cfg_key_study(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
@@ -89,6 +122,18 @@ static int cfg_key_storage(cfg_ctx *ctx, struct fy_node *v, int line, const char
     if (rc == 0)
         rc = cfg_resolve_storage(ctx, text, cfg_node_line(v, line), &ctx->cfg->storage);
     free(text);
+    return rc;
+}
+
+static int cfg_key_workdir(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+{
+    char *text;
+    int rc = cfg_get_text(ctx, v, line, key, &text);
+    if (rc == 0)
+        rc = cfg_resolve_dir(ctx, key, text, cfg_node_line(v, line), &ctx->cfg->workdir);
+    free(text);
+    if (rc == 0)
+        ctx->cfg->workdir_given = 1;
     return rc;
 }
 
@@ -616,6 +661,7 @@ static const cfg_key_def cfg_keys[] = {
     {"program", CFG_WANDB | CFG_SETTABLE | CFG_TEXT, cfg_key_program, NULL},
     {"interpreter", CFG_BOTH | CFG_SETTABLE | CFG_TEXT, cfg_key_interpreter, NULL},
     {"log_dir", CFG_BOTH | CFG_SETTABLE | CFG_TEXT, cfg_key_log_dir, NULL},
+    {"workdir", CFG_BOTH | CFG_SETTABLE | CFG_TEXT, cfg_key_workdir, NULL},
     {"parameters", CFG_BOTH, cfg_key_parameters, NULL},
     {"early_terminate", CFG_WANDB, cfg_key_early_terminate, "use pruner"},
     {"pruner", CFG_BOTH | CFG_SETTABLE, cfg_key_pruner, NULL},
