@@ -91,3 +91,105 @@ double hps_ctx_loss(const hps_context *ctx, const hps_frozen *rec)
     double v = rec->values[0];
     return ctx->directions[0] == HPS_MAXIMIZE ? -v : v;
 }
+
+/* ---- the public views (hpsearch.h), for plug-ins written outside ------------------- */
+
+const char *hps_context_study_name(const hps_context *ctx)
+{
+    return ctx->study_name;
+}
+
+size_t hps_context_n_directions(const hps_context *ctx)
+{
+    return ctx->n_directions;
+}
+
+hps_direction hps_context_direction(const hps_context *ctx, size_t index)
+{
+    return index < ctx->n_directions ? ctx->directions[index] : HPS_MINIMIZE;
+}
+
+uint64_t hps_context_budget(const hps_context *ctx)
+{
+    return ctx->max_trials;
+}
+
+uint64_t hps_context_seed(const hps_context *ctx)
+{
+    return ctx->seed;
+}
+
+const hps_frozen *hps_context_trial(const hps_context *ctx)
+{
+    return ctx->trial;
+}
+
+/* A plug-in outside the library has no errbuf of its own to hand the services. */
+static hps_errbuf *error_buffer(const hps_context *ctx, hps_errbuf *fallback)
+{
+    return ctx->err != NULL ? ctx->err : fallback;
+}
+
+hps_status hps_context_trials(const hps_context *ctx, const hps_frozen *const **all,
+                              size_t *n_out)
+{
+    hps_errbuf scratch;
+    return hps_ctx_trials(ctx, all, n_out, error_buffer(ctx, &scratch));
+}
+
+hps_status hps_context_agree(const hps_context *ctx, const char *key, const char *json,
+                             char **stored_out)
+{
+    hps_errbuf scratch;
+    if (key == NULL || json == NULL || stored_out == NULL)
+        return hps_errbuf_set(error_buffer(ctx, &scratch), HPS_ERR_INVALID,
+                              "hps_context_agree: key, json and stored_out are required");
+    return hps_ctx_agree(ctx, key, json, stored_out, error_buffer(ctx, &scratch));
+}
+
+hps_status hps_context_set_trial_attr(const hps_context *ctx, const char *key, const char *json)
+{
+    hps_errbuf scratch;
+    return hps_ctx_set_trial_attr(ctx, key, json, error_buffer(ctx, &scratch));
+}
+
+void hps_context_error(const hps_context *ctx, const char *message)
+{
+    if (ctx->err != NULL)
+        hps_errbuf_set(ctx->err, HPS_ERR_INVALID, "%s", message != NULL ? message : "failed");
+}
+
+size_t hps_history_n_finished(const hps_history *history)
+{
+    return history->n_finished;
+}
+
+const hps_frozen *hps_history_finished(const hps_history *history, size_t index)
+{
+    return index < history->n_finished ? history->finished[index] : NULL;
+}
+
+size_t hps_history_n_pending(const hps_history *history)
+{
+    return history->n_pending;
+}
+
+const hps_frozen *hps_history_pending(const hps_history *history, size_t index)
+{
+    return index < history->n_pending ? history->pending[index].rec : NULL;
+}
+
+size_t hps_history_space_size(const hps_history *history)
+{
+    return history->space.n;
+}
+
+const char *hps_history_space_name(const hps_history *history, size_t index)
+{
+    return index < history->space.n ? history->space.names[index] : NULL;
+}
+
+const hps_dist *hps_history_space_dist(const hps_history *history, size_t index)
+{
+    return index < history->space.n ? history->space.dists[index] : NULL;
+}

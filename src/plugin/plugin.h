@@ -82,6 +82,9 @@ struct hps_context {
                                         this one (a quasi-random sequence's dimension) */
     const hps_context_calls *calls;
     void *engine;                    /* the engine's, for the calls */
+    /* Set for a registered (outside) plug-in's callbacks only: */
+    uint64_t seed;                   /* its sampler's seed */
+    hps_errbuf *err;                 /* where hps_context_error writes */
 };
 
 /* Stores `json` (JSON text) under the study attribute `key` unless another worker did

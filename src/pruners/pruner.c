@@ -16,7 +16,7 @@ static const hps_pruner_ops *const registry[] = {
     &hps_patient_pruner_ops,
 };
 
-static const hps_pruner_ops *find_ops(const char *name)
+const hps_pruner_ops *hps_pruner_builtin(const char *name)
 {
     if (name == NULL)
         return NULL;
@@ -41,7 +41,9 @@ hps_status hps_pruner_new(const char *name, hps_pruner **out, char *errbuf, size
     if (out == NULL)
         return HPS_ERR_INVALID;
     *out = NULL;
-    const hps_pruner_ops *ops = find_ops(name);
+    const hps_pruner_ops *ops = hps_pruner_builtin(name);
+    if (ops == NULL && name != NULL)
+        ops = hps_pruner_registered(name);
     if (ops == NULL) {
         char known[256] = "";
         size_t used = 0;

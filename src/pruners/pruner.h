@@ -41,6 +41,11 @@ extern const hps_pruner_ops hps_hyperband_pruner_ops;
 extern const hps_pruner_ops hps_threshold_pruner_ops;
 extern const hps_pruner_ops hps_patient_pruner_ops;
 
+/* The built-in strategy of that name (Optuna's aliases included), or NULL. */
+const hps_pruner_ops *hps_pruner_builtin(const char *name);
+/* A strategy registered with hps_pruner_register (registered.c), or NULL. */
+const hps_pruner_ops *hps_pruner_registered(const char *name);
+
 /* The pruner that never prunes, for a new study; NULL on OOM. */
 hps_pruner *hps_pruner_none_new(void);
 

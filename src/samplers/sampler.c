@@ -61,15 +61,22 @@ int hps_parse_u64(const char *text, uint64_t *out)
     return 0;
 }
 
+const hps_sampler_ops *hps_sampler_builtin(const char *name)
+{
+    for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
+        if (strcmp(registry[i]->name, name) == 0)
+            return registry[i];
+    return NULL;
+}
+
 hps_status hps_sampler_new(const char *name, hps_sampler **out, char *errbuf, size_t errlen)
 {
     if (out == NULL)
         return HPS_ERR_INVALID;
     *out = NULL;
     const hps_sampler_ops *ops = NULL;
-    for (size_t i = 0; name != NULL && i < sizeof registry / sizeof registry[0]; i++)
-        if (strcmp(registry[i]->name, name) == 0)
-            ops = registry[i];
+    if (name != NULL && (ops = hps_sampler_builtin(name)) == NULL)
+        ops = hps_sampler_registered(name);
     if (ops == NULL) {
         char known[256] = "";
         size_t used = 0;

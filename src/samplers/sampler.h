@@ -58,6 +58,11 @@ extern const hps_sampler_ops hps_tpe_sampler_ops;
 extern const hps_sampler_ops hps_cmaes_sampler_ops;
 extern const hps_sampler_ops hps_auto_sampler_ops;
 
+/* The built-in strategy of that name, or NULL. */
+const hps_sampler_ops *hps_sampler_builtin(const char *name);
+/* A strategy registered with hps_sampler_register (registered.c), or NULL. */
+const hps_sampler_ops *hps_sampler_registered(const char *name);
+
 /* A sampler from a strategy not in the registry (tests, experiments). */
 hps_status hps_sampler_from_ops(const hps_sampler_ops *ops, hps_sampler **out);
 
