@@ -45,6 +45,33 @@ static inline int PyModule_AddObjectRef(PyObject *module, const char *name, PyOb
 }
 #endif
 
+/* The exception set, put aside while other code runs (normalized: `value` is the
+ * exception object), and put back. 3.12 deprecates PyErr_Fetch for this. */
+typedef struct hpspy_saved_error {
+    PyObject *type, *value, *traceback;
+} hpspy_saved_error;
+
+static inline void hpspy_error_save(hpspy_saved_error *e)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    e->type = e->traceback = NULL;
+    e->value = PyErr_GetRaisedException();
+#else
+    PyErr_Fetch(&e->type, &e->value, &e->traceback);
+    PyErr_NormalizeException(&e->type, &e->value, &e->traceback);
+#endif
+}
+
+static inline void hpspy_error_restore(hpspy_saved_error *e)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(e->value);
+#else
+    PyErr_Restore(e->type, e->value, e->traceback);
+#endif
+    e->type = e->value = e->traceback = NULL;
+}
+
 /* Long enough for any library message (the library caps its own at 512 bytes). */
 #define HPSPY_MSG_SIZE 640
 

@@ -398,20 +398,20 @@ static int suggest_fixed(PyObject *trial, PyObject *fixed)
  * does when its own sampling fails), the exception set meanwhile kept as it is. */
 static void give_back_trial(hpspy_study *self, hpspy_trial *trial, PyObject *sampler)
 {
-    PyObject *type, *value, *traceback;
-    PyErr_Fetch(&type, &value, &traceback);
-    PyErr_NormalizeException(&type, &value, &traceback);
+    hpspy_saved_error error;
+    hpspy_error_save(&error);
     PyObject *reason = PyUnicode_FromFormat("the sampler (%s) raised %s: %S when the trial "
                                             "started",
                                             Py_TYPE(sampler)->tp_name,
-                                            ((PyTypeObject *)type)->tp_name, value);
+                                            Py_TYPE(error.value)->tp_name, error.value);
     const char *text = reason != NULL ? PyUnicode_AsUTF8(reason) : NULL;
     PyErr_Clear(); /* a reason that cannot be formatted falls back to a plain one */
     char reason_text[HPSPY_MSG_SIZE];
     hpspy_copy_msg(reason_text, text != NULL ? text : "the sampler raised when the trial started");
     Py_XDECREF(reason);
+    /* Best effort: the sampler may have finished the trial itself. */
     HPSPY_LOCKED(self, hps_trial_interrupt(trial->trial, reason_text));
-    PyErr_Restore(type, value, traceback);
+    hpspy_error_restore(&error);
 }
 
 /* Optuna's Trial._init_relative_params for a sampler written in Python. */
@@ -573,9 +573,13 @@ static int python_after_trial(hpspy_study *self, const tell_job *job)
     peek.peek = 1;
     peek.snap = NULL;
     HPSPY_LOCKED(self, tell_locked(self->study, &peek));
-    if (peek.rc != HPS_OK || peek.not_running || peek.snap == NULL) {
+    if (peek.rc != HPS_OK || peek.not_running) {
         hpspy_snap_free(peek.snap);
         return 0;
+    }
+    if (peek.snap == NULL) {
+        PyErr_NoMemory();
+        return -1;
     }
     PyObject *frozen = hpspy_frozen_new(self->st, peek.snap);
     PyObject *state = hpspy_state_member(self->st, job->state);
@@ -616,7 +620,7 @@ static PyObject *study_tell(PyObject *obj, PyObject *const *args, Py_ssize_t nar
     if (check_open(self) < 0)
         return NULL;
     tell_job job = {.rc = HPS_OK};
-    PyObject *after_type = NULL, *after_value = NULL, *after_tb = NULL; /* its exception */
+    hpspy_saved_error after_error = {NULL, NULL, NULL}; /* after_trial's exception */
     PyObject *arg_error = NULL; /* ValueError message for a running trial */
     PyObject *fail_message = NULL; /* state inferred as FAIL: the reason */
     PyObject *result = NULL;
@@ -708,11 +712,11 @@ static PyObject *study_tell(PyObject *obj, PyObject *const *args, Py_ssize_t nar
     /* Optuna's tell stores the trial even when the sampler's after_trial raises, and
      * raises its exception then. */
     if (self->py_sampler != NULL && !job.refuse && python_after_trial(self, &job) < 0)
-        PyErr_Fetch(&after_type, &after_value, &after_tb);
+        hpspy_error_save(&after_error);
 
     HPSPY_LOCKED(self, tell_locked(self->study, &job));
-    if (after_type != NULL) {
-        PyErr_Restore(after_type, after_value, after_tb);
+    if (after_error.value != NULL) {
+        hpspy_error_restore(&after_error);
         goto out;
     }
 

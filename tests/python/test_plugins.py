@@ -465,8 +465,8 @@ class ReadingSampler(hpsearch.samplers.BaseSampler):
         except ValueError:
             best = None
         running = study.get_trials(states=(hpsearch.TrialState.RUNNING,))
-        study.set_user_attr("last_look", where)
-        assert study.user_attrs["last_look"] == where
+        study.set_user_attr(f"look_{trial.number}", where)  # per trial: threads share it
+        assert study.user_attrs[f"look_{trial.number}"] == where
         with self._lock:
             self.seen.append((where, trial.number, states.get(trial.number), best,
                               trial.number in [t.number for t in running]))
@@ -701,3 +701,64 @@ def test_multi_objective_study_asks_no_pruner():
     with pytest.raises(NotImplementedError):
         trial.should_prune()
     assert pruner.seen == []
+
+
+def test_python_sampler_trials_release_everything():
+    import gc
+    import tracemalloc
+    import weakref
+
+    class Uniform(hpsearch.samplers.BaseSampler):
+        def __init__(self):
+            self._random = hpsearch.samplers.RandomSampler(seed=0)
+            self._space = hpsearch.samplers.IntersectionSearchSpace()
+
+        def infer_relative_search_space(self, study, trial):
+            return self._space.calculate(study)
+
+        def sample_relative(self, study, trial, search_space):
+            return {n: self._random.sample_independent(study, trial, n, d)
+                    for n, d in search_space.items() if n != "c"}
+
+        def sample_independent(self, study, trial, param_name, param_distribution):
+            return self._random.sample_independent(study, trial, param_name,
+                                                   param_distribution)
+
+        def after_trial(self, study, trial, state, values):
+            pass
+
+    class Never(hpsearch.pruners.BasePruner):
+        def prune(self, study, trial):
+            return False
+
+    def run(study, n):
+        for _ in range(n):
+            trial = study.ask()
+            x = trial.suggest_float("x", 0, 1)
+            trial.suggest_categorical("c", ["a", "b"])
+            trial.report(x, 0)
+            trial.should_prune()
+            study.tell(trial, x)
+
+    study = hpsearch.create_study(sampler=Uniform(), pruner=Never())
+    run(study, 50)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        run(study, 300)
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 64 * 1024, f"Python memory grew by {grown} bytes"
+
+    # a sampler that holds its study (a cycle through the engine's side) is collected
+    sampler = Uniform()
+    study = hpsearch.create_study(sampler=sampler)
+    sampler.study = study
+    run(study, 3)
+    ref = weakref.ref(study)
+    del study, sampler
+    gc.collect()
+    assert ref() is None
