@@ -238,9 +238,15 @@ static PyObject *study_set_python_sampler(PyObject *obj, PyObject *sampler_obj)
     hps_status rc = hpspy_relay_sampler_new(&sampler, &relay, msg);
     if (rc != HPS_OK)
         return hpspy_raise(self->st, rc, msg);
-    if (install_sampler(self, sampler, relay) < 0)
+    /* The object first: a thread that finds the relay asking must find the object too
+     * (while the engine still holds its previous sampler, that one draws). */
+    PyObject *previous = self->py_sampler;
+    self->py_sampler = Py_NewRef(sampler_obj);
+    if (install_sampler(self, sampler, relay) < 0) {
+        Py_SETREF(self->py_sampler, previous);
         return NULL;
-    Py_XSETREF(self->py_sampler, Py_NewRef(sampler_obj));
+    }
+    Py_XDECREF(previous);
     Py_RETURN_NONE;
 }
 

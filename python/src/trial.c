@@ -72,7 +72,23 @@ static void check_reuse(hps_trial *trial, const suggest_req *req, suggest_res *r
     res->i = (int64_t)internal;
 }
 
-static void engine_suggest(hps_trial *trial, const suggest_req *req, suggest_res *res);
+static void engine_suggest(hps_trial *trial, const suggest_req *req, suggest_res *res)
+{
+    switch (req->kind) {
+    case KIND_FLOAT:
+        res->rc = hps_trial_suggest_float(trial, req->name, req->low, req->high, req->step,
+                                          req->flags, &res->f);
+        break;
+    case KIND_INT:
+        res->rc = hps_trial_suggest_int(trial, req->name, req->ilow, req->ihigh, req->istep,
+                                        req->flags, &res->i);
+        break;
+    case KIND_CATEGORICAL:
+        res->rc = hps_trial_suggest_categorical(trial, req->name, req->choices, req->n_choices,
+                                                &res->index);
+        break;
+    }
+}
 
 static void suggest_locked(hpspy_trial *self, const suggest_req *req, suggest_res *res)
 {
@@ -136,23 +152,6 @@ static int draw_in_python(hpspy_trial *self, suggest_req *req)
     return 0;
 }
 
-static void engine_suggest(hps_trial *trial, const suggest_req *req, suggest_res *res)
-{
-    switch (req->kind) {
-    case KIND_FLOAT:
-        res->rc = hps_trial_suggest_float(trial, req->name, req->low, req->high, req->step,
-                                          req->flags, &res->f);
-        break;
-    case KIND_INT:
-        res->rc = hps_trial_suggest_int(trial, req->name, req->ilow, req->ihigh, req->istep,
-                                        req->flags, &res->i);
-        break;
-    case KIND_CATEGORICAL:
-        res->rc = hps_trial_suggest_categorical(trial, req->name, req->choices, req->n_choices,
-                                                &res->index);
-        break;
-    }
-}
 
 /* Runs a suggestion; -1 with an exception set on error. */
 static int run_suggest(hpspy_trial *self, suggest_req *req, suggest_res *res)
@@ -167,10 +166,6 @@ static int run_suggest(hpspy_trial *self, suggest_req *req, suggest_res *res)
     if (res->asked) { /* a Python sampler draws it; the engine call is made again */
         if (draw_in_python(self, req) < 0)
             return -1;
-        if (self->trial == NULL) {
-            closed_error();
-            return -1;
-        }
         HPSPY_LOCKED(self->study, suggest_locked(self, req, res));
         if (res->asked) {
             PyErr_Format(PyExc_RuntimeError, "the engine did not take the value the sampler "
