@@ -197,10 +197,6 @@ typedef struct hpspy_snap hpspy_snap;
 /* NULL when out of memory. */
 hpspy_snap *hpspy_snap_take(const hps_frozen *rec);
 void hpspy_snap_free(hpspy_snap *snap);
-int64_t hpspy_snap_number(const hpspy_snap *snap);
-hps_trial_state hpspy_snap_state(const hpspy_snap *snap);
-size_t hpspy_snap_n_values(const hpspy_snap *snap);
-double hpspy_snap_value(const hpspy_snap *snap, size_t index);
 /* The params dict ({name: external value}) of a snapshot. */
 PyObject *hpspy_snap_params(const hpspy_snap *snap);
 

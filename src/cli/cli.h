@@ -43,6 +43,9 @@ typedef struct cli_target {
     char *storage;
 } cli_target;
 
+/* Creates a directory and its missing parents (mode 0750). 0, or -1 with errno. */
+int cli_make_dirs(const char *path);
+
 /* Fills `target`; returns 0 or an exit code after printing the error. */
 int cli_resolve_target(const char *arg, const char *storage_flag, cli_target *target);
 void cli_target_clear(cli_target *target);

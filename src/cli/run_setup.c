@@ -324,3 +324,35 @@ hps_status setup_configure_study(const cfg_config *cfg, hps_study *study)
                   hps_study_errmsg(study));
     return rc;
 }
+
+/* A study name as one path component. */
+static void safe_component(const char *name, char *buf, size_t size)
+{
+    size_t k = 0;
+    for (const char *c = name; *c != '\0' && k + 1 < size; c++, k++) {
+        unsigned char ch = (unsigned char)*c;
+        int unsafe = ch == '/' || ch == '\\' || ch < 0x20 || (k == 0 && ch == '.');
+        buf[k] = unsafe ? '_' : (char)ch;
+    }
+    buf[k] = '\0';
+}
+
+void setup_log_dir(const cfg_config *cfg, char *buf, size_t size)
+{
+    if (cfg->log_dir != NULL) {
+        snprintf(buf, size, "%s", cfg->log_dir);
+        return;
+    }
+    char safe[256];
+    safe_component(cfg->study_name, safe, sizeof safe);
+    hps_storage_kind kind;
+    const char *path;
+    if (hps_storage_url_kind(cfg->storage, &kind, &path) == HPS_OK && kind == HPS_STORAGE_SQLITE) {
+        const char *slash = strrchr(path, '/');
+        if (slash != NULL) {
+            snprintf(buf, size, "%.*s/hpsearch-logs/%s", (int)(slash - path), path, safe);
+            return;
+        }
+    }
+    snprintf(buf, size, "%s/hpsearch-logs/%s", cfg->dir, safe);
+}
