@@ -212,11 +212,12 @@ HPS_API const char *hps_sampler_errmsg(const hps_sampler *sampler);
 
 /* The samplers this build has -- the built-in ones, then the registered ones in the
  * order of registration -- as a JSON array; free with hps_free:
- *   [{"name": "tpe", "help": "...", "registered": false,
+ *   [{"name": "tpe", "help": "...", "learns": true, "registered": false,
  *     "options": [{"name": "n_ei_candidates", "type": "int", "default": "24", "min": 1,
  *                  "max": 100000, "accepts": "an integer in [1, 100000]",
  *                  "help": "..."}, ...]}, ...]
- * An option's "type" is bool, int, float, enum or text; "default" is its text as the
+ * "learns" is false for a sampler whose suggestions ignore the results (random, grid,
+ * sobol), true otherwise (a registered one may learn). An option's "type" is bool, int, float, enum or text; "default" is its text as the
  * set call takes it, or null when it has none; "accepts" says what it takes in the
  * words of the error messages. When they apply: "min" and "max" (absent: unbounded),
  * "min_excluded": true, "keyword" (a word taken besides the range, such as "auto"),

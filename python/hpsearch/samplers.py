@@ -5,6 +5,10 @@ opens; the sampling itself runs in C. Available: :class:`AutoSampler` (the defau
 picks the strategy per trial and records it in ``trial.system_attrs["sampler"]``),
 :class:`GPSampler` (Bayesian optimization), :class:`TPESampler`, :class:`CmaEsSampler`,
 :class:`RandomSampler`, :class:`GridSampler` and :class:`QMCSampler` (Sobol).
+
+The engine's own description of each -- every option with its default and range -- is
+``hpsearch samplers`` (the C library's hps_sampler_catalog); the test suite checks that
+these classes cover it and default as it does.
 """
 import warnings
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -235,8 +239,9 @@ class TPESampler(BaseSampler):
 class CmaEsSampler(BaseSampler):
     """CMA-ES (with IPOP restarts and the margin for integers by default) over the
     numeric parameters; categoricals are sampled independently, as Optuna does.
-    ``sigma0`` is a fraction of each parameter's range (default 1/6), not Optuna's
-    absolute step: the engine works in the unit cube of the space."""
+    ``sigma0`` is a fraction of each parameter's range, not Optuna's absolute step: the
+    engine works in the unit cube of the space. ``None`` (for ``sigma0`` and ``popsize``)
+    leaves the engine's default, which ``hpsearch samplers cmaes`` shows."""
 
     def __init__(self, x0: Optional[Dict[str, Any]] = None, sigma0: Optional[float] = None,
                  n_startup_trials: int = 0, independent_sampler: Any = None,

@@ -2,8 +2,7 @@
  *
  * A pruner looks at a running trial's intermediate values (and the study's other
  * trials) and says whether to stop it. Strategies follow Optuna's pruners option for
- * option: none, median, percentile, asha (successive halving), hyperband, threshold,
- * and patient (which wraps another). Adding one is adding one file with an
+ * option (pruner.c's registry lists them; patient wraps another). Adding one is adding one file with an
  * hps_pruner_ops (its options a table, options.h) and a line in the registry of
  * pruner.c. */
 #ifndef HPS_PRUNER_H

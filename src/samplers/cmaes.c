@@ -928,6 +928,7 @@ const hps_sampler_ops hps_cmaes_sampler_ops = {
     .name = "cmaes",
     .help = "CMA-ES over the numeric parameters (categoricals sampled independently), with "
             "IPOP or BIPOP restarts and the margin for integers",
+    .learns = 1,
     .options = cma_options,
     .init = cma_init,
     .destroy = cma_destroy,

@@ -195,7 +195,8 @@ static void write_strategy(hps_strbuf *sb, const hps_sampler_ops *ops, int regis
     hps_jsonw_string(sb, ops->name);
     hps_strbuf_puts(sb, ", \"help\": ");
     hps_jsonw_string(sb, ops->help != NULL ? ops->help : "");
-    hps_strbuf_printf(sb, ", \"registered\": %s, \"options\": [", registered ? "true" : "false");
+    hps_strbuf_printf(sb, ", \"learns\": %s, \"registered\": %s, \"options\": [",
+                      ops->learns || registered ? "true" : "false", registered ? "true" : "false");
     size_t count = 0;
     hps_options_json(sb, common_options, &count);
     hps_options_json(sb, ops->options, &count);

@@ -19,6 +19,9 @@ typedef struct hps_sampler_ops {
     const char *name;
     /* What the strategy does, in a line (the catalog's "help"). */
     const char *help;
+    /* 1 when its suggestions depend on the results of finished trials (the catalog's
+     * "learns"): not so for random, grid and Sobol. */
+    int learns;
     /* The options beyond "seed" (which every sampler takes), fields of sampler->impl;
      * NULL when none. hps_sampler_set parses them, creation applies their defaults. */
     const hps_option *options;

@@ -1100,6 +1100,7 @@ const hps_sampler_ops hps_tpe_sampler_ops = {
     .name = "tpe",
     .help = "the tree-structured Parzen estimator, with Optuna's semantics, options and "
             "newest defaults (multivariate, constant liar)",
+    .learns = 1,
     .options = tpe_options,
     .init = tpe_init,
     .destroy = tpe_destroy,

@@ -694,6 +694,7 @@ const hps_sampler_ops hps_gp_sampler_ops = {
     .help = "Bayesian optimization: a Gaussian process (Matern-5/2, one lengthscale per "
             "parameter, MAP-fitted) and log expected improvement; running trials are "
             "fantasized so parallel workers get distinct points",
+    .learns = 1,
     .options = gp_options,
     .init = gp_init,
     .destroy = gp_destroy,
