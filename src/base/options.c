@@ -104,8 +104,16 @@ static int parse_in_range(const hps_option *opt, const char *text, int64_t *out)
         *out = v;
         return 0;
     }
-    if (magnitude > uint_max(opt) || (opt->min > 0 && magnitude < (uint64_t)opt->min))
-        return -1;
+    if (magnitude > uint_max(opt) || (opt->min > 0 && magnitude < (uint64_t)opt->min)) {
+        /* a numeric keyword outside the range (cmaes' popsize 0) in any spelling: "00" */
+        int kw_negative;
+        uint64_t kw;
+        if (opt->keyword == NULL || parse_integer(opt->keyword, &kw_negative, &kw) != 0 ||
+            kw_negative || kw != magnitude)
+            return -1;
+        *out = opt->keyword_value;
+        return 0;
+    }
     /* UINT values beyond INT64_MAX travel as their bit pattern */
     memcpy(out, &magnitude, sizeof *out);
     return 0;

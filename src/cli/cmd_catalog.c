@@ -113,21 +113,21 @@ static void print_option(const json_t *opt)
     print_wrapped(text_of(opt, "help"), 6, 0);
 }
 
+/* "name (or alias, ...), the default -- what it does", then its options */
 static void print_strategy(const json_t *e, const char *dflt)
 {
-    char head[256];
-    int used = snprintf(head, sizeof head, "%s", text_of(e, "name"));
+    const char *name = text_of(e, "name");
+    int column = printf("%s", name);
     const json_t *aliases = json_object_get(e, "aliases");
-    for (size_t i = 0; i < json_array_size(aliases) && used > 0 && (size_t)used < sizeof head; i++)
-        used += snprintf(head + used, sizeof head - (size_t)used, "%s%s", i == 0 ? " (or " : ", ",
+    for (size_t i = 0; i < json_array_size(aliases); i++)
+        column += printf("%s%s", i == 0 ? " (or " : ", ",
                          json_string_value(json_array_get(aliases, i)));
-    if (json_array_size(aliases) > 0 && used > 0 && (size_t)used < sizeof head)
-        used += snprintf(head + used, sizeof head - (size_t)used, ")");
-    if (dflt != NULL && strcmp(text_of(e, "name"), dflt) == 0 && used > 0 &&
-        (size_t)used < sizeof head)
-        used += snprintf(head + used, sizeof head - (size_t)used, ", the default");
-    printf("%s --", head);
-    print_wrapped(text_of(e, "help"), 4, (int)strlen(head) + 3);
+    if (json_array_size(aliases) > 0)
+        column += printf(")");
+    if (dflt != NULL && strcmp(name, dflt) == 0)
+        column += printf(", the default");
+    column += printf(" --");
+    print_wrapped(text_of(e, "help"), 4, column);
     size_t i;
     json_t *opt;
     json_array_foreach(json_object_get(e, "options"), i, opt)

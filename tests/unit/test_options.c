@@ -52,6 +52,7 @@ typedef struct demo_state {
     int mode;           /* ENUM with an alias */
     char *label;        /* TEXT */
     int even;           /* a parser of its own */
+    uint64_t pop;       /* UINT with a numeric keyword below its range */
 } demo_state;
 
 static const hps_option_choice modes[] = {
@@ -100,6 +101,8 @@ static const hps_option demo_options[] = {
      .def = "x", .min = 1, .max = 8, .help = "a label"},
     {.name = "even", .type = HPS_OPTION_INT, .def = "2", .parse = parse_even,
      .rule = "an even integer in [0, 100]", .help = "an even number"},
+    {.name = "pop", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(demo_state, pop), .def = "0",
+     .min = 2, .max = 100, .keyword = "0", .keyword_value = 0, .help = "a population"},
     {.name = "needed", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(demo_state, small),
      .flags = HPS_OPTION_REQUIRED, .max = 16, .help = "required"},
     HPS_OPTIONS_END,
@@ -190,6 +193,9 @@ static void test_accepted_values(void **state)
     ASSERT_STR_EQ("12345678", s.label);
     ASSERT_OK(demo_set(&s, "even", "100", &err));
     assert_int_equal(s.even, 100);
+    ASSERT_OK(demo_set(&s, "pop", "2", &err));
+    ASSERT_OK(demo_set(&s, "pop", "00", &err)); /* the numeric keyword, spelt otherwise */
+    assert_true(s.pop == 0);
     assert_int_equal(demo_set(&s, "no_such", "1", &err), HPS_ERR_NOTFOUND);
     hps_options_free(demo_options, &s);
 }
@@ -244,6 +250,8 @@ static void test_refused_values(void **state)
                                "'123456789')"},
         {"even", "101", "demo 'x': even must be an even integer in [0, 100] (got '101')"},
         {"even", "7", "demo 'x': even must be even"},
+        {"pop", "1", "demo 'x': pop must be 0 or an integer in [2, 100] (got '1')"},
+        {"pop", "-1", "demo 'x': pop must be 0 or an integer in [2, 100] (got '-1')"},
     };
     demo_state before = s;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
