@@ -47,9 +47,8 @@ static void known_names(hps_strbuf *sb)
 {
     for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
         hps_strbuf_printf(sb, "%s%s", i > 0 ? ", " : "", registry[i]->name);
-    const hps_sampler_ops *ops;
-    for (size_t i = 0; (ops = hps_sampler_registered_at(i)) != NULL; i++)
-        hps_strbuf_printf(sb, ", %s", ops->name);
+    for (size_t i = 0; hps_sampler_registered_at(i) != NULL; i++)
+        hps_strbuf_printf(sb, ", %s", hps_sampler_registered_at(i)->name);
 }
 
 const hps_sampler_ops *hps_sampler_builtin(const char *name)
@@ -214,10 +213,9 @@ hps_status hps_sampler_catalog(char **json_out)
         hps_strbuf_puts(&sb, i > 0 ? ", " : "");
         write_strategy(&sb, registry[i], 0);
     }
-    const hps_sampler_ops *ops;
-    for (size_t i = 0; (ops = hps_sampler_registered_at(i)) != NULL; i++) {
+    for (size_t i = 0; hps_sampler_registered_at(i) != NULL; i++) {
         hps_strbuf_puts(&sb, ", ");
-        write_strategy(&sb, ops, 1);
+        write_strategy(&sb, hps_sampler_registered_at(i), 1);
     }
     hps_strbuf_putc(&sb, ']');
     *json_out = hps_strbuf_take(&sb);
