@@ -10,6 +10,9 @@ A sampler written in Python subclasses :class:`BaseSampler` as it would Optuna's
 study then calls its methods when and as Optuna calls them (docs/python.md, "Writing a
 sampler or pruner"). :class:`IntersectionSearchSpace` and
 :func:`intersection_search_space` compute the usual relative search space.
+The engine's own description of each -- every option with its default and range -- is
+``hpsearch samplers`` (the C library's hps_sampler_catalog); the test suite checks that
+these classes cover it and default as it does.
 """
 import abc
 import math
@@ -341,8 +344,9 @@ class TPESampler(_EngineSampler):
 class CmaEsSampler(_EngineSampler):
     """CMA-ES (with IPOP restarts and the margin for integers by default) over the
     numeric parameters; categoricals are sampled independently, as Optuna does.
-    ``sigma0`` is a fraction of each parameter's range (default 1/6), not Optuna's
-    absolute step: the engine works in the unit cube of the space."""
+    ``sigma0`` is a fraction of each parameter's range, not Optuna's absolute step: the
+    engine works in the unit cube of the space. ``None`` (for ``sigma0`` and ``popsize``)
+    leaves the engine's default, which ``hpsearch samplers cmaes`` shows."""
 
     def __init__(self, x0: Optional[Dict[str, Any]] = None, sigma0: Optional[float] = None,
                  n_startup_trials: int = 0, independent_sampler: Any = None,

@@ -61,6 +61,16 @@ int cli_open_exit_code(hps_status status);
  * returns cli_open_exit_code(status). For the commands that read a study or storage. */
 int cli_open_failed(const char *cmd, hps_status status, const char *message, const char *storage);
 
+/* The library's samplers or pruners (cmd_catalog.c). */
+typedef enum cli_strategy_kind { CLI_SAMPLERS, CLI_PRUNERS } cli_strategy_kind;
+
+/* Their names as a sentence, "a, b or c", from the library's catalog; `dflt` (may be
+ * NULL) comes first, marked "(default)". Returns `buf` ("" if the catalog could not be
+ * had). */
+const char *cli_strategy_names(cli_strategy_kind kind, const char *dflt, char *buf, size_t size);
+/* Whether the sampler's suggestions depend on the results (the catalog's "learns"). */
+int cli_sampler_learns(const char *name);
+
 int cmd_run(int argc, char **argv);
 int cmd_trials(int argc, char **argv);
 int cmd_best(int argc, char **argv);
@@ -72,5 +82,7 @@ int cmd_show(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_narrow(int argc, char **argv);
 int cmd_slurm(int argc, char **argv);
+int cmd_samplers(int argc, char **argv);
+int cmd_pruners(int argc, char **argv);
 
 #endif

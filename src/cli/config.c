@@ -417,7 +417,7 @@ static int cfg_finish(cfg_ctx *ctx, int root_line)
         rc = cfg_default_text(ctx, &cfg->interpreter,
                               python != NULL && python[0] != '\0' ? python : "python3");
     if (rc == 0)
-        rc = cfg_default_text(ctx, &cfg->sampler, "auto");
+        rc = cfg_default_text(ctx, &cfg->sampler, CFG_DEFAULT_SAMPLER);
     if (rc != 0)
         return rc;
     return cfg_validate(ctx);

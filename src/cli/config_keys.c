@@ -4,6 +4,7 @@
  * `--set` may override. Handlers assign fields without freeing what was there:
  * at load every field is set once, and cfg_set works on a copy (see config.c).
  */
+#include "cli/cli.h"
 #include "config_internal.h"
 
 #include "runner/metrics.h"
@@ -381,9 +382,10 @@ static int cfg_key_sampler(cfg_ctx *ctx, struct fy_node *v, int line, const char
         ctx->cfg->sampler_values = opts.values;
         ctx->cfg->n_sampler_options = opts.n;
     }
+    char names[256];
     if (ctx->cfg->sampler == NULL)
-        return cfg_fail(ctx, line, "sampler.name: missing (auto, tpe, gp, cmaes, random, grid "
-                        "or sobol)");
+        return cfg_fail(ctx, line, "sampler.name: missing (%s)",
+                        cli_strategy_names(CLI_SAMPLERS, NULL, names, sizeof names));
     return 0;
 }
 

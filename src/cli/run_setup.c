@@ -38,7 +38,7 @@ static const struct {
      "                          0: never; config: max_failures)"},
     {"storage", 0, "storage", "URL", "e.g. sqlite:tune.db (config: storage)"},
     {"study", 0, "study", "NAME", "study name (config: study)"},
-    {"sampler", 0, "sampler", "NAME", "auto (default), tpe, gp, cmaes, random, grid or sobol"},
+    {"sampler", 0, "sampler", "NAME", ""}, /* the help: the library's samplers */
     {"seed", 0, "seed", "N", "sampler seed"},
     {"heartbeat-grace", 0, "heartbeat_grace", "T",
      "fail RUNNING trials silent for T seconds (default 60)"},
@@ -68,7 +68,11 @@ void setup_print_flags(FILE *out)
         if (override_flags[i].short_name != 0)
             snprintf(shortcut, sizeof shortcut, "-%c,", override_flags[i].short_name);
         snprintf(usage, sizeof usage, "--%s %s", override_flags[i].name, override_flags[i].arg);
-        fprintf(out, "  %s %-" SETUP_HELP_WIDTH "s %s\n", shortcut, usage, override_flags[i].help);
+        char names[256] = "";
+        if (strcmp(override_flags[i].name, "sampler") == 0)
+            cli_strategy_names(CLI_SAMPLERS, CFG_DEFAULT_SAMPLER, names, sizeof names);
+        fprintf(out, "  %s %-" SETUP_HELP_WIDTH "s %s%s\n", shortcut, usage, override_flags[i].help,
+                names);
     }
 }
 
