@@ -157,3 +157,20 @@ int cli_make_dirs(const char *path)
     }
     return mkdir(buf, 0750) != 0 && errno != EEXIST ? -1 : 0;
 }
+
+json_t *cli_value_json(const hps_value *v)
+{
+    switch (v->type) {
+    case HPS_VALUE_STRING:
+        return json_string(v->u.s);
+    case HPS_VALUE_INT:
+        return json_integer((json_int_t)v->u.i);
+    case HPS_VALUE_FLOAT:
+        return json_real(v->u.f);
+    case HPS_VALUE_BOOL:
+        return json_boolean(v->u.b);
+    case HPS_VALUE_NONE:
+        break;
+    }
+    return json_null();
+}

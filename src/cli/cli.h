@@ -5,6 +5,7 @@
 
 #include "hpsearch.h"
 
+#include <jansson.h>
 #include <stddef.h>
 
 enum {
@@ -25,6 +26,9 @@ double cli_monotonic(void);
 
 /* "1h02m", "3m05s", "12.4s". */
 void cli_format_duration(double seconds, char *buf, size_t size);
+
+/* An external value as a new JSON node (null for none). */
+json_t *cli_value_json(const hps_value *v);
 
 /* The text of an external value as a user reads it (0.001, 64, relu, True). */
 void cli_format_value(hps_value v, char *buf, size_t size);

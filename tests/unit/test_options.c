@@ -16,19 +16,13 @@
 #include "base/mem.h"
 #include "base/options.h"
 #include "hpsearch.h"
+#include "testutil.h"
 
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define ASSERT_OK(expr)                                                                   \
-    do {                                                                                  \
-        hps_status rc_ = (expr);                                                          \
-        if (rc_ != HPS_OK)                                                                \
-            fail_msg("%s returned %s", #expr, hps_status_name(rc_));                      \
-    } while (0)
 
 #define ASSERT_STR_EQ(want, got)                                                          \
     do {                                                                                  \

@@ -173,13 +173,6 @@ static hps_study *open_study(const backend *b, const char *name, hps_direction d
     return study;
 }
 
-#define ASSERT_OK(expr) \
-    do {                                                                                    \
-        hps_status rc_ = (expr);                                                            \
-        if (rc_ != HPS_OK)                                                                  \
-            fail_msg("%s returned %s", #expr, hps_status_name(rc_));                        \
-    } while (0)
-
 static void test_numbers_are_dense_and_unique(void **state)
 {
     const backend *b = *state;
