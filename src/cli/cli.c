@@ -174,3 +174,16 @@ json_t *cli_value_json(const hps_value *v)
     }
     return json_null();
 }
+
+int cli_parse_size(const char *text, size_t max, size_t *out)
+{
+    if (text == NULL)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (text[0] == '\0' || text[0] == '-' || *end != '\0' || errno != 0 || v > max)
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}

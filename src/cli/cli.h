@@ -47,6 +47,10 @@ typedef struct cli_target {
     char *storage;
 } cli_target;
 
+/* A whole number in [0, max] from text (no sign, nothing after it): 0, or -1. NULL
+ * text is 0 with *out untouched (an absent option). */
+int cli_parse_size(const char *text, size_t max, size_t *out);
+
 /* Creates a directory and its missing parents (mode 0750). 0, or -1 with errno. */
 int cli_make_dirs(const char *path);
 
