@@ -1,13 +1,11 @@
 /*
  * config.c -- reads a study file (hpsearch's YAML or a W&B sweep file) into a
- * cfg_config: the file and its YAML stream, defaults, and the checks that need the
- * whole config (required keys, grid size). The top-level keys are config_keys.c, the
- * parameter space config_param.c and config_wandb.c, typed node access config_yaml.c,
- * `--set` overrides config_set.c.
+ * cfg_config: the file, defaults, and the checks that need the whole config (required
+ * keys, grid size). The YAML document is config_doc.c, typed node access config_yaml.c,
+ * the top-level keys config_keys.c, the parameter space config_param.c and
+ * config_wandb.c, `--set` overrides config_set.c.
  */
 #include "config_internal.h"
-
-#include "core/utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -18,104 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* ---- one YAML stream ---------------------------------------------------------------- */
-
-/* Parsers libfyaml left corrupt (see cfg_yaml_error), kept reachable rather than freed:
- * freeing one crashes, and a pointer held here is not a leak to LeakSanitizer. Loading
- * configs is rare (one per command), so a few slots are plenty; past them the parser
- * is simply dropped. */
-static struct fy_parser *broken_parsers[8];
-static size_t n_broken_parsers;
-
-void cfg_yaml_close(cfg_yaml *y)
-{
-    if (y->doc != NULL)
-        fy_parse_document_destroy(y->parser, y->doc);
-    if (y->parser != NULL && y->parser_broken) {
-        if (n_broken_parsers < sizeof broken_parsers / sizeof broken_parsers[0])
-            broken_parsers[n_broken_parsers++] = y->parser;
-    } else if (y->parser != NULL) {
-        fy_parser_destroy(y->parser);
-    }
-    if (y->diag != NULL)
-        fy_diag_destroy(y->diag);
-    memset(y, 0, sizeof *y);
-}
-
-/* libfyaml's first collected error as "LINE: YAML error: msg"; 0 if there was none. */
-static int cfg_yaml_error(cfg_ctx *ctx, cfg_yaml *y)
-{
-    void *iter = NULL;
-    struct fy_diag_error *e = fy_diag_errors_iterate(y->diag, &iter);
-    /* libfyaml 0.7.12 (Debian 12) frees a simple key twice after this error (its issue
-     * #57, fixed upstream in 2022): destroying the parser would crash */
-    if (e != NULL && e->msg != NULL &&
-        strstr(e->msg, "cannot use tab for indentation of block entry") != NULL)
-        y->parser_broken = 1;
-    if (e != NULL)
-        return cfg_fail(ctx, e->line > 0 ? e->line : 1, "YAML syntax error: %s (column %d)",
-                        e->msg != NULL ? e->msg : "invalid YAML", e->column);
-    if (fy_parser_get_stream_error(y->parser))
-        return cfg_fail(ctx, 0, "YAML syntax error");
-    return 0;
-}
-
-/* The line (1-based) of the first byte of text[0..len) that is not UTF-8, 0 when all
- * is. libfyaml (0.7) must not see such text: a stray byte in a '%' directive makes it
- * loop forever, and one in a comment makes it drop the rest of the file without a word. */
-static int cfg_invalid_utf8_line(const char *text, size_t len)
-{
-    size_t at = hps_utf8_invalid_at(text, len);
-    if (at == len)
-        return 0;
-    int line = 1;
-    for (const char *p = text; (p = memchr(p, '\n', (size_t)(text + at - p))) != NULL; p++)
-        line++;
-    return line;
-}
-
-/* Parses text (kept alive by the caller) into one document; y->doc is NULL for an empty
- * stream. Collecting diagnostics keeps libfyaml from printing to stderr. */
-int cfg_yaml_open(cfg_ctx *ctx, const char *text, size_t len, cfg_yaml *y)
-{
-    memset(y, 0, sizeof *y);
-    int bad_line = cfg_invalid_utf8_line(text, len);
-    if (bad_line > 0)
-        return cfg_fail(ctx, bad_line, "not UTF-8 text (YAML must be UTF-8); is it a text file?");
-    struct fy_diag_cfg dcfg;
-    fy_diag_cfg_default(&dcfg);
-    dcfg.fp = NULL;
-    dcfg.output_fn = NULL;
-    y->diag = fy_diag_create(&dcfg);
-    if (y->diag == NULL)
-        return cfg_nomem(ctx);
-    fy_diag_set_collect_errors(y->diag, true);
-    struct fy_parse_cfg pcfg;
-    memset(&pcfg, 0, sizeof pcfg);
-    pcfg.flags = (enum fy_parse_cfg_flags)(FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 |
-                                           FYPCF_JSON_NONE);
-    pcfg.diag = y->diag;
-    y->parser = fy_parser_create(&pcfg);
-    if (y->parser == NULL)
-        return cfg_nomem(ctx);
-    if (fy_parser_set_string(y->parser, text, len) != 0)
-        return cfg_nomem(ctx);
-    y->doc = fy_parse_load_document(y->parser);
-    int rc = cfg_yaml_error(ctx, y);
-    if (rc != 0)
-        return rc;
-    if (y->doc == NULL)
-        return 0;
-    struct fy_document *extra = fy_parse_load_document(y->parser);
-    if (extra != NULL) {
-        int line = cfg_node_line(fy_document_root(extra), 0);
-        fy_parse_document_destroy(y->parser, extra);
-        return cfg_fail(ctx, line, "only one YAML document is allowed; remove the second "
-                        "'---' section");
-    }
-    return cfg_yaml_error(ctx, y);
-}
 
 /* ---- word splitting ----------------------------------------------------------------- */
 
@@ -438,13 +338,15 @@ static cfg_config *cfg_new(void)
 
 /* A metric mapping in W&B's form: hpsearch's own {name, regex, summary} has no goal,
  * target or impute. */
-static int cfg_metric_is_wandb(struct fy_node *metric)
+static int cfg_metric_is_wandb(const cfg_node *metric)
 {
     static const char *const wandb_only[] = {"goal", "target", "impute", "impute_while_running"};
-    if (metric == NULL || !fy_node_is_mapping(metric))
+    if (metric != NULL && metric->kind == CFG_NODE_ALIAS)
+        metric = metric->target;
+    if (metric == NULL || metric->kind != CFG_NODE_MAPPING)
         return 0;
     for (size_t k = 0; k < sizeof wandb_only / sizeof wandb_only[0]; k++)
-        if (fy_node_mapping_lookup_by_string(metric, wandb_only[k], strlen(wandb_only[k])) != NULL)
+        if (cfg_map_lookup(metric, wandb_only[k]) != NULL)
             return 1;
     return 0;
 }
@@ -478,7 +380,7 @@ static int cfg_load_text(const char *text, size_t len, const char *name, char *d
         goto out;
     }
     const char *nul = memchr(text, '\0', len);
-    if (nul != NULL) { /* libfyaml would stop reading there and see a shorter file */
+    if (nul != NULL) { /* a clearer word than the parser's about a control character */
         int line = 1;
         for (const char *c = text; c < nul; c++)
             line += *c == '\n';
@@ -488,31 +390,29 @@ static int cfg_load_text(const char *text, size_t len, const char *name, char *d
     rc = cfg_yaml_open(&ctx, text, len, &y);
     if (rc != 0)
         goto out;
-    struct fy_node *root = y.doc != NULL ? fy_document_root(y.doc) : NULL;
+    const cfg_node *root = y.root;
     int root_line = cfg_node_line(root, 1);
     if (root != NULL) {
         rc = cfg_node_deref(&ctx, root, root_line, "top level", &root);
         if (rc != 0)
             goto out;
     }
-    if (root == NULL || (fy_node_is_scalar(root) && fy_node_get_scalar_length(root) == 0)) {
+    if (root == NULL || (root->kind == CFG_NODE_SCALAR && root->len == 0)) {
         rc = cfg_fail(&ctx, 1, "the file is empty; expected settings such as metric, command "
                       "and parameters");
         goto out;
     }
-    if (!fy_node_is_mapping(root)) {
+    if (root->kind != CFG_NODE_MAPPING) {
         rc = cfg_fail(&ctx, root_line, "the top level must be a mapping of settings (key: "
-                      "value lines), not %s", fy_node_is_sequence(root) ? "a list" : "a value");
+                      "value lines), not %s", root->kind == CFG_NODE_SEQUENCE ? "a list"
+                                                                               : "a value");
         goto out;
     }
-    struct fy_node *metric = fy_node_mapping_lookup_by_string(root, "metric", 6);
-    if (metric != NULL && fy_node_is_alias(metric))
-        metric = fy_node_resolve_alias(metric);
-    cfg->is_wandb = fy_node_mapping_lookup_by_string(root, "program", 7) != NULL ||
-                    fy_node_mapping_lookup_by_string(root, "method", 6) != NULL ||
-                    cfg_metric_is_wandb(metric);
+    cfg->is_wandb = cfg_map_lookup(root, "program") != NULL ||
+                    cfg_map_lookup(root, "method") != NULL ||
+                    cfg_metric_is_wandb(cfg_map_lookup(root, "metric"));
 
-    void *iter = NULL;
+    const cfg_node *iter = NULL;
     cfg_entry e;
     unsigned mode = cfg->is_wandb ? CFG_WANDB : CFG_NATIVE;
     while (rc == 0 && cfg_map_next(&ctx, root, &iter, root_line, "top level", &e, &rc)) {

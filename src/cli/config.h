@@ -17,14 +17,15 @@
  * spelling of the core schema) are bools, `null`/`~`/empty is null, and everything
  * else -- including YAML 1.1's yes/no/on/off -- is a string. Quoted and block
  * scalars are always strings; the tags !!str, !!int, !!float, !!bool and !!null
- * force a type. Aliases are followed; merge keys (<<) are refused.
+ * force a type. Aliases are followed; merge keys (<<) and a key given twice in one
+ * mapping are refused.
  *
  * Every error names the file and line ("FILE:LINE: parameters.lr.low: ..."). Nothing
  * the file says is silently ignored: unknown or unsupported keys are errors, and
  * accepted-but-inert settings (W&B early_terminate) produce a warning.
  *
- * Hard caps on the untrusted file: 1 MiB, 1000 parameters, 10000 values per
- * parameter, 4096 bytes per string, 4096 command words.
+ * Hard caps on the untrusted file: 1 MiB, 64 levels of nesting, 1000 parameters, 10000
+ * values per parameter, 4096 bytes per string, 4096 command words.
  */
 #ifndef HPS_CLI_CONFIG_H
 #define HPS_CLI_CONFIG_H

@@ -5,7 +5,8 @@
  *   config_param.c  the parameter space; readers and checks both formats share
  *   config_wandb.c  a parameter in W&B form
  *   config_set.c    `--set key=value` overrides
- *   config_yaml.c   typed, located access to libfyaml nodes; messages; durations
+ *   config_doc.c    the YAML document: libyaml's events built into a tree of cfg_node
+ *   config_yaml.c   typed, located access to the nodes; messages; durations
  *
  * Status convention of every function here: 0 ok, -1 error (message written into the
  * context), -2 out of memory (likewise).
@@ -13,7 +14,6 @@
 #ifndef HPS_CLI_CONFIG_INTERNAL_H
 #define HPS_CLI_CONFIG_INTERNAL_H
 
-#include <libfyaml.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,14 +55,51 @@ int cfg_nomem(cfg_ctx *ctx);
 /* Appends "FILE:LINE: message" to cfg->warnings (unless quiet); 0 or -2. */
 int cfg_warn(cfg_ctx *ctx, int line, const char *fmt, ...) CFG_PRINTF(3, 4);
 
-/* ---- nodes ---------------------------------------------------------------------- */
-/* 1-based line of a node: its own token, else its first descendant's, else fallback. */
-int cfg_node_line(struct fy_node *node, int fallback);
+/* ---- the document (config_doc.c) ------------------------------------------------- */
+typedef enum cfg_node_kind {
+    CFG_NODE_SCALAR, CFG_NODE_SEQUENCE, CFG_NODE_MAPPING, CFG_NODE_ALIAS
+} cfg_node_kind;
+
+/* A node of the document, read-only once built. Items of a collection are a list
+ * (first, next); a mapping's items alternate key, value. An alias is a node of its own
+ * (with the line where it is used) pointing at its target. */
+typedef struct cfg_node cfg_node;
+struct cfg_node {
+    cfg_node_kind kind;
+    int line, column;     /* 1-based; a collection's line is its first item's, an empty
+                             one's where it starts */
+    char style;           /* scalar: 0 plain, else its quote or block indicator: ' " | > */
+    int open;             /* collection: still being built (an alias to it is cyclic) */
+    int cyclic;           /* alias: names a collection it is inside of */
+    const char *tag;      /* as libyaml resolves it ("tag:yaml.org,2002:str", "!"); NULL:
+                             none */
+    const char *text;     /* scalar: its text, `len` bytes (may hold NULs); alias: the
+                             anchor's name */
+    size_t len;
+    const cfg_node *target; /* alias: the anchored node; NULL when unknown or cyclic */
+    cfg_node *first;      /* collection: its first item */
+    cfg_node *next;       /* the next item of the collection holding this node */
+    size_t count;         /* collection: its items (a mapping counts keys and values) */
+};
+
+typedef struct cfg_yaml {
+    const cfg_node *root;      /* NULL for an empty stream */
+    struct cfg_chunk *chunks;  /* the arena holding every node and text */
+} cfg_yaml;
+
+/* Parses text (kept alive by the caller) into one document; y->root is NULL for an empty
+ * stream. Close with cfg_yaml_close even on error. */
+int cfg_yaml_open(cfg_ctx *ctx, const char *text, size_t len, cfg_yaml *y);
+void cfg_yaml_close(cfg_yaml *y);
+
+/* ---- nodes (config_yaml.c) ------------------------------------------------------- */
+/* 1-based line of a node (an alias: where it is used), or fallback for NULL. */
+int cfg_node_line(const cfg_node *node, int fallback);
 /* Follows aliases and refuses unknown tags: *out is the node to read. */
-int cfg_node_deref(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
-                   struct fy_node **out);
+int cfg_node_deref(cfg_ctx *ctx, const cfg_node *node, int line, const char *key,
+                   const cfg_node **out);
 /* The text of a mapping key (must be a scalar); borrowed from the document. */
-int cfg_key_text(cfg_ctx *ctx, struct fy_node *key, int line, const char *where,
+int cfg_key_text(cfg_ctx *ctx, const cfg_node *key, int line, const char *where,
                  const char **text, size_t *len);
 int cfg_key_is(const char *text, size_t len, const char *want);
 
@@ -71,21 +108,24 @@ typedef struct cfg_entry {
     const char *key;
     size_t len;
     int line;
-    struct fy_node *value;
+    const cfg_node *value;
 } cfg_entry;
 
-/* Steps through mapping `map` (*iter NULL at the start): 1 with the next entry in *e;
+/* Steps through mapping `map` (*iter NULL at the start; it holds the last value read):
+ * 1 with the next entry in *e;
  * 0 after the last one, or when its key is not a plain name -- then *rc holds the
  * (reported) error, naming `where`. So a loop reads
  *     while (rc == 0 && cfg_map_next(ctx, map, &iter, line, where, &e, &rc)) ...
  * and stops at the end, on a bad key or when its body sets rc. */
-int cfg_map_next(cfg_ctx *ctx, struct fy_node *map, void **iter, int line, const char *where,
-                 cfg_entry *e, int *rc);
+int cfg_map_next(cfg_ctx *ctx, const cfg_node *map, const cfg_node **iter, int line,
+                 const char *where, cfg_entry *e, int *rc);
+/* The value of `key` in mapping `map` as written (possibly an alias), or NULL. */
+const cfg_node *cfg_map_lookup(const cfg_node *map, const char *key);
 /* Dereferenced node if it is a mapping / sequence, else an error naming `key`. */
-int cfg_node_mapping(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
-                     struct fy_node **out);
-int cfg_node_sequence(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
-                      struct fy_node **out);
+int cfg_node_mapping(cfg_ctx *ctx, const cfg_node *node, int line, const char *key,
+                     const cfg_node **out);
+int cfg_node_sequence(cfg_ctx *ctx, const cfg_node *node, int line, const char *key,
+                      const cfg_node **out);
 
 /* A scalar read with the YAML 1.2 core schema. type NONE is null. `text` is borrowed
  * from the document and NUL-free; len <= CFG_MAX_STRING. */
@@ -100,19 +140,19 @@ typedef struct cfg_scalar {
 } cfg_scalar;
 
 /* Reads a scalar; a collection is an error naming `key`. */
-int cfg_get_scalar(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
+int cfg_get_scalar(cfg_ctx *ctx, const cfg_node *node, int line, const char *key,
                    cfg_scalar *out);
 /* Any non-null scalar as owned text (numbers and bools as written). */
-int cfg_get_text(cfg_ctx *ctx, struct fy_node *node, int line, const char *key, char **out);
+int cfg_get_text(cfg_ctx *ctx, const cfg_node *node, int line, const char *key, char **out);
 /* An int or float scalar (not a bool or string); *is_int tells which (may be NULL). */
-int cfg_get_number(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
+int cfg_get_number(cfg_ctx *ctx, const cfg_node *node, int line, const char *key,
                    double *out, int *is_int);
 /* A whole number within [min, max]. */
-int cfg_get_int(cfg_ctx *ctx, struct fy_node *node, int line, const char *key, int64_t min,
+int cfg_get_int(cfg_ctx *ctx, const cfg_node *node, int line, const char *key, int64_t min,
                 int64_t max, int64_t *out);
-int cfg_get_bool(cfg_ctx *ctx, struct fy_node *node, int line, const char *key, int *out);
+int cfg_get_bool(cfg_ctx *ctx, const cfg_node *node, int line, const char *key, int *out);
 /* Seconds: a number, or text such as "90m", "2h", "1h30m", "45s", "1.5d". */
-int cfg_get_duration(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
+int cfg_get_duration(cfg_ctx *ctx, const cfg_node *node, int line, const char *key,
                      double *out);
 
 /* Short printable form of a scalar for messages ("'abc'", "12", "true"). */
@@ -120,8 +160,8 @@ void cfg_scalar_describe(const cfg_scalar *s, char *buf, size_t len);
 
 /* Owned copies counted against the budgets. */
 int cfg_strndup(cfg_ctx *ctx, const char *text, size_t len, char **out);
-/* One-line flow YAML of any node (metadata), owned. */
-int cfg_node_flow_text(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
+/* One-line flow YAML of any node (metadata), aliases expanded, owned. */
+int cfg_node_flow_text(cfg_ctx *ctx, const cfg_node *node, int line, const char *key,
                        char **out);
 
 /* hps_value helpers. */
@@ -130,7 +170,7 @@ int cfg_value_compare(const hps_value *a, const hps_value *b);
 void cfg_value_describe(const hps_value *value, char *buf, size_t len);
 
 /* ---- top-level keys (config_keys.c) ---------------------------------------------------- */
-typedef int (*cfg_key_fn)(cfg_ctx *ctx, struct fy_node *value, int line, const char *key);
+typedef int (*cfg_key_fn)(cfg_ctx *ctx, const cfg_node *value, int line, const char *key);
 
 enum { CFG_NATIVE = 1u, CFG_WANDB = 2u, CFG_BOTH = 3u, CFG_SETTABLE = 4u, CFG_TEXT = 8u };
 
@@ -148,9 +188,9 @@ void cfg_list_keys(unsigned flags, char *buf, size_t size);
 /* Whether output lines can carry a metric of this name (the reader's key syntax). */
 int cfg_metric_name_ok(const char *name);
 /* `pruner:` (native) and `early_terminate:` (W&B), in config_pruner.c. */
-int cfg_key_pruner(cfg_ctx *ctx, struct fy_node *v, int line, const char *key);
-int cfg_key_early_terminate(cfg_ctx *ctx, struct fy_node *v, int line, const char *key);
-int cfg_key_fidelity(cfg_ctx *ctx, struct fy_node *v, int line, const char *key);
+int cfg_key_pruner(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
+int cfg_key_early_terminate(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
+int cfg_key_fidelity(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
 /* Turns the fidelity parameter into a constant at its maximum (idempotent). */
 int cfg_apply_fidelity(cfg_ctx *ctx);
 /* The key of this format (CFG_NATIVE / CFG_WANDB) closest to a misspelt one, or NULL. */
@@ -158,18 +198,7 @@ const char *cfg_suggest_key(const char *text, size_t len, unsigned mode);
 /* A storage URL checked, with a relative sqlite path made absolute against base_dir. */
 int cfg_resolve_storage(cfg_ctx *ctx, const char *url, int line, char **out);
 
-/* ---- the YAML stream, whole-config checks (config.c) --------------------------------- */
-typedef struct cfg_yaml {
-    struct fy_diag *diag;
-    struct fy_parser *parser;
-    struct fy_document *doc;
-    int parser_broken;     /* libfyaml's state is corrupt: the parser must not be freed */
-} cfg_yaml;
-
-/* Parses text (kept alive by the caller) into one document; y->doc is NULL for an empty
- * stream. Close with cfg_yaml_close even on error. */
-int cfg_yaml_open(cfg_ctx *ctx, const char *text, size_t len, cfg_yaml *y);
-void cfg_yaml_close(cfg_yaml *y);
+/* ---- whole-config checks (config.c) ------------------------------------------------- */
 /* Builds command / shell_command from a string command (idempotent). */
 int cfg_finish_command(cfg_ctx *ctx);
 /* Checks that involve several keys (grid size, heartbeat); reruns after overrides. */
@@ -198,23 +227,23 @@ extern const char *const cfg_pkey_names[PK_COUNT];
 
 /* A parameter's keys as found, and the names its bounds go by in messages. */
 typedef struct cfg_pkeys {
-    struct fy_node *node[PK_COUNT];
+    const cfg_node *node[PK_COUNT];
     int line[PK_COUNT];
     const char *low_name, *high_name, *step_name;
     int low_k, high_k, step_k; /* which PK_ holds them (for lines) */
 } cfg_pkeys;
 
 /* Keys of a parameter mapping; anything outside the `allowed` bit set is an error. */
-int cfg_collect_keys(cfg_ctx *ctx, const cfg_param *p, struct fy_node *map, int line,
+int cfg_collect_keys(cfg_ctx *ctx, const cfg_param *p, const cfg_node *map, int line,
                      unsigned long allowed, cfg_pkeys *keys);
 /* Fails if a key of the `forbidden` bit set is present; `why` ends "cannot be used ...". */
 int cfg_forbid(cfg_ctx *ctx, const cfg_param *p, const cfg_pkeys *keys,
                unsigned long forbidden, const char *why);
 /* A list of values: kind CATEGORICAL keeps YAML types, FLOAT / INT need numbers. */
-int cfg_read_values(cfg_ctx *ctx, cfg_param *p, struct fy_node *node, int line,
+int cfg_read_values(cfg_ctx *ctx, cfg_param *p, const cfg_node *node, int line,
                     const char *key);
 /* One value: makes p a CONSTANT. */
-int cfg_read_constant(cfg_ctx *ctx, cfg_param *p, struct fy_node *node, int line,
+int cfg_read_constant(cfg_ctx *ctx, cfg_param *p, const cfg_node *node, int line,
                       const char *key);
 /* A number > 0 under key k (step, q). */
 int cfg_read_step_like(cfg_ctx *ctx, const cfg_param *p, const cfg_pkeys *keys, int k,
@@ -223,10 +252,10 @@ int cfg_read_grid_points(cfg_ctx *ctx, cfg_param *p, const cfg_pkeys *keys);
 /* The checks every float/int parameter passes, whichever form it came from. */
 int cfg_check_range(cfg_ctx *ctx, cfg_param *p, const cfg_pkeys *keys);
 /* A parameter mapping in W&B form (config_wandb.c). */
-int cfg_param_wandb(cfg_ctx *ctx, cfg_param *p, struct fy_node *map, int line);
+int cfg_param_wandb(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int line);
 
 /* Reads `parameters:` (native or W&B form, per ctx->cfg->is_wandb). */
-int cfg_parse_parameters(cfg_ctx *ctx, struct fy_node *node, int line);
+int cfg_parse_parameters(cfg_ctx *ctx, const cfg_node *node, int line);
 void cfg_param_clear(cfg_param *param);
 /* Cells this parameter contributes to the grid; 0 when not finite. */
 uint64_t cfg_param_grid_count(const cfg_param *param);

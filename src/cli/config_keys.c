@@ -77,12 +77,12 @@ int cfg_resolve_storage(cfg_ctx *ctx, const char *url, int line, char **out)
 
 /* ---- top-level keys ----------------------------------------------------------------- */
 
-static int cfg_key_study(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_study(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     return cfg_get_text(ctx, v, line, key, &ctx->cfg->study_name);
 }
 
-static int cfg_key_storage(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_storage(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     char *text;
     int rc = cfg_get_text(ctx, v, line, key, &text);
@@ -92,7 +92,7 @@ static int cfg_key_storage(cfg_ctx *ctx, struct fy_node *v, int line, const char
     return rc;
 }
 
-static int cfg_key_log_dir(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_log_dir(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     char *text;
     int rc = cfg_get_text(ctx, v, line, key, &text);
@@ -102,7 +102,7 @@ static int cfg_key_log_dir(cfg_ctx *ctx, struct fy_node *v, int line, const char
     return rc;
 }
 
-static int cfg_read_direction(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_read_direction(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_scalar s;
     int rc = cfg_get_scalar(ctx, v, line, key, &s);
@@ -125,7 +125,7 @@ const char *const cfg_summary_names[4] = {
     [CFG_SUMMARY_MAX] = "max",
 };
 
-static int cfg_read_summary(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_read_summary(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_scalar s;
     int rc = cfg_get_scalar(ctx, v, line, key, &s);
@@ -142,7 +142,7 @@ static int cfg_read_summary(cfg_ctx *ctx, struct fy_node *v, int line, const cha
     return cfg_fail(ctx, s.line, "%s: must be last, best, min or max, not %s", key, what);
 }
 
-static int cfg_read_metric_regex(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_read_metric_regex(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     char *pattern = NULL, why[300];
     int rc = cfg_get_text(ctx, v, line, key, &pattern);
@@ -156,21 +156,21 @@ static int cfg_read_metric_regex(cfg_ctx *ctx, struct fy_node *v, int line, cons
     return 0;
 }
 
-static int cfg_key_metric(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_metric(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_config *cfg = ctx->cfg;
-    struct fy_node *map;
+    const cfg_node *map;
     int rc = cfg_node_deref(ctx, v, line, key, &map);
     if (rc != 0)
         return rc;
     ctx->metric_line = cfg_node_line(map, line);
-    if (!fy_node_is_mapping(map)) {
+    if (map->kind != CFG_NODE_MAPPING) {
         cfg->metric_regex = NULL; /* it was written for the name this one replaces */
         return cfg_get_text(ctx, map, line, key, &cfg->metric);
     }
     /* {name, regex, summary}; W&B adds goal and target, and impute* only steer its bayes
      * method. */
-    void *iter = NULL;
+    const cfg_node *iter = NULL;
     cfg_entry e;
     while (rc == 0 && cfg_map_next(ctx, map, &iter, line, "metric", &e, &rc)) {
         if (cfg_key_is(e.key, e.len, "name"))
@@ -219,7 +219,7 @@ static int engine_has_sampler(const char *name, char *why, size_t why_len)
     return rc == HPS_OK;
 }
 
-static int cfg_read_sampler_name(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_read_sampler_name(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_scalar s;
     int rc = cfg_get_scalar(ctx, v, line, key, &s);
@@ -239,7 +239,7 @@ static int cfg_read_sampler_name(cfg_ctx *ctx, struct fy_node *v, int line, cons
     return cfg_fail(ctx, s.line, "%s: unknown sampler %s", key, what);
 }
 
-static int cfg_key_seed(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_seed(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     int64_t seed;
     int vl = cfg_node_line(v, line);
@@ -255,7 +255,7 @@ static int cfg_key_seed(cfg_ctx *ctx, struct fy_node *v, int line, const char *k
     return 0;
 }
 
-static int cfg_key_shuffle(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_shuffle(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     int vl = cfg_node_line(v, line);
     if (ctx->shuffle_line > 0)
@@ -275,7 +275,7 @@ typedef struct sampler_opts {
 } sampler_opts;
 
 static int cfg_add_sampler_option(cfg_ctx *ctx, sampler_opts *opts, const char *name,
-                                  size_t len, struct fy_node *val, int line)
+                                  size_t len, const cfg_node *val, int line)
 {
     char where[96];
     snprintf(where, sizeof where, "sampler.%.*s", (int)(len > 40 ? 40 : len), name);
@@ -299,22 +299,22 @@ static int cfg_add_sampler_option(cfg_ctx *ctx, sampler_opts *opts, const char *
     return 0;
 }
 
-static int cfg_key_sampler(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_sampler(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
-    struct fy_node *map;
+    const cfg_node *map;
     int rc = cfg_node_deref(ctx, v, line, key, &map);
     if (rc != 0)
         return rc;
     ctx->sampler_line = cfg_node_line(map, line);
     sampler_opts opts = {0};
-    if (!fy_node_is_mapping(map)) {
+    if (map->kind != CFG_NODE_MAPPING) {
         /* options belonged to the sampler this name replaces (under cfg_set the arrays
          * are the original config's: dropped here, freed with it) */
         ctx->cfg->sampler_keys = ctx->cfg->sampler_values = NULL;
         ctx->cfg->n_sampler_options = 0;
         return cfg_read_sampler_name(ctx, map, line, key);
     }
-    void *iter = NULL;
+    const cfg_node *iter = NULL;
     cfg_entry e;
     while (rc == 0 && cfg_map_next(ctx, map, &iter, line, "sampler", &e, &rc)) {
         if (cfg_key_is(e.key, e.len, "name"))
@@ -342,7 +342,7 @@ static int cfg_key_sampler(cfg_ctx *ctx, struct fy_node *v, int line, const char
     return 0;
 }
 
-static int cfg_key_method(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_method(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_scalar s;
     int rc = cfg_get_scalar(ctx, v, line, key, &s);
@@ -362,7 +362,7 @@ static int cfg_key_method(cfg_ctx *ctx, struct fy_node *v, int line, const char 
     return cfg_fail(ctx, s.line, "%s: %s is not supported (use random, grid or bayes)", key, what);
 }
 
-static int cfg_key_uint(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_uint(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_config *cfg = ctx->cfg;
     int64_t n;
@@ -390,7 +390,7 @@ static int cfg_key_uint(cfg_ctx *ctx, struct fy_node *v, int line, const char *k
     return rc;
 }
 
-static int cfg_key_duration(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_duration(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_config *cfg = ctx->cfg;
     if (strcmp(key, "timeout") == 0)
@@ -403,7 +403,7 @@ static int cfg_key_duration(cfg_ctx *ctx, struct fy_node *v, int line, const cha
     return cfg_get_duration(ctx, v, line, key, &cfg->heartbeat_grace);
 }
 
-static int cfg_key_timeout_state(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_timeout_state(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_scalar s;
     int rc = cfg_get_scalar(ctx, v, line, key, &s);
@@ -445,23 +445,20 @@ static int cfg_add_gpu(cfg_ctx *ctx, char ***gpus, size_t *n, const char *text, 
     return rc;
 }
 
-static int cfg_key_gpus(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_gpus(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     char **gpus = NULL;
     size_t n = 0;
-    struct fy_node *node;
+    const cfg_node *node;
     int rc = cfg_node_deref(ctx, v, line, key, &node);
     if (rc != 0)
         return rc;
     int vl = cfg_node_line(node, line);
-    if (fy_node_is_sequence(node)) {
-        void *iter = NULL;
-        struct fy_node *item;
-        if (fy_node_sequence_is_empty(node))
+    if (node->kind == CFG_NODE_SEQUENCE) {
+        if (node->first == NULL)
             rc = cfg_fail(ctx, vl, "gpus: the list is empty (leave gpus out to not assign "
                           "GPUs)");
-        for (item = fy_node_sequence_iterate(node, &iter); rc == 0 && item != NULL;
-             item = fy_node_sequence_iterate(node, &iter)) {
+        for (const cfg_node *item = node->first; rc == 0 && item != NULL; item = item->next) {
             cfg_scalar s;
             rc = cfg_get_scalar(ctx, item, vl, "gpus", &s);
             if (rc == 0 && s.type != HPS_VALUE_INT && s.type != HPS_VALUE_STRING)
@@ -491,27 +488,24 @@ static int cfg_key_gpus(cfg_ctx *ctx, struct fy_node *v, int line, const char *k
     return 0;
 }
 
-static int cfg_key_command(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_command(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_config *cfg = ctx->cfg;
-    struct fy_node *node;
+    const cfg_node *node;
     int rc = cfg_node_deref(ctx, v, line, key, &node);
     if (rc != 0)
         return rc;
     cfg->command_line = cfg_node_line(node, line);
-    if (!fy_node_is_sequence(node)) {
+    if (node->kind != CFG_NODE_SEQUENCE) {
         cfg->command = NULL; /* the string is split once all keys are known (shell) */
         cfg->n_command = 0;
         return cfg_get_text(ctx, node, line, key, &cfg->command_string);
     }
     char **words = NULL;
     size_t n = 0;
-    void *iter = NULL;
-    struct fy_node *item;
-    if (fy_node_sequence_is_empty(node))
+    if (node->first == NULL)
         rc = cfg_fail(ctx, cfg->command_line, "command: the list is empty");
-    for (item = fy_node_sequence_iterate(node, &iter); rc == 0 && item != NULL;
-         item = fy_node_sequence_iterate(node, &iter)) {
+    for (const cfg_node *item = node->first; rc == 0 && item != NULL; item = item->next) {
         cfg_scalar s;
         rc = cfg_get_scalar(ctx, item, cfg->command_line, "command", &s);
         if (rc == 0 && s.type == HPS_VALUE_NONE)
@@ -529,28 +523,28 @@ static int cfg_key_command(cfg_ctx *ctx, struct fy_node *v, int line, const char
     return 0;
 }
 
-static int cfg_key_shell(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_shell(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     return cfg_get_bool(ctx, v, line, key, &ctx->cfg->shell);
 }
 
-static int cfg_key_program(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_program(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     return cfg_get_text(ctx, v, line, key, &ctx->cfg->program);
 }
 
-static int cfg_key_interpreter(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_interpreter(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     return cfg_get_text(ctx, v, line, key, &ctx->cfg->interpreter);
 }
 
-static int cfg_key_parameters(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_parameters(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     (void)key;
     return cfg_parse_parameters(ctx, v, line);
 }
 
-static int cfg_key_metadata(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_metadata(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_config *cfg = ctx->cfg;
     char *name = NULL, *text = NULL;
@@ -579,7 +573,7 @@ static int cfg_key_metadata(cfg_ctx *ctx, struct fy_node *v, int line, const cha
     return 0;
 }
 
-static int cfg_key_unsupported(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_unsupported(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     (void)v;
     const char *what = strcmp(key, "metrics") == 0     ? "multi-objective optimization"

@@ -80,11 +80,11 @@ int cfg_make_pruner(const cfg_pruner *p, hps_pruner **out, char *err, size_t err
 }
 
 /* Reads a pruner from a name or a mapping; `key` names it in messages. */
-static int read_pruner(cfg_ctx *ctx, struct fy_node *v, int line, const char *key, int depth,
+static int read_pruner(cfg_ctx *ctx, const cfg_node *v, int line, const char *key, int depth,
                        cfg_pruner **out)
 {
     *out = NULL;
-    struct fy_node *node;
+    const cfg_node *node;
     int rc = cfg_node_deref(ctx, v, line, key, &node);
     if (rc != 0)
         return rc;
@@ -92,11 +92,11 @@ static int read_pruner(cfg_ctx *ctx, struct fy_node *v, int line, const char *ke
     if (p == NULL)
         return cfg_nomem(ctx);
     p->line = cfg_node_line(node, line);
-    if (!fy_node_is_mapping(node)) {
+    if (node->kind != CFG_NODE_MAPPING) {
         rc = cfg_get_text(ctx, node, line, key, &p->name);
         goto out;
     }
-    void *iter = NULL;
+    const cfg_node *iter = NULL;
     cfg_entry e;
     while (rc == 0 && cfg_map_next(ctx, node, &iter, line, key, &e, &rc)) {
         char where[96];
@@ -157,7 +157,7 @@ static int replace_pruner(cfg_ctx *ctx, cfg_pruner *p, const char *key)
     return 0;
 }
 
-int cfg_key_pruner(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+int cfg_key_pruner(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_pruner *p;
     int rc = read_pruner(ctx, v, line, key, 0, &p);
@@ -172,16 +172,16 @@ int cfg_key_pruner(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
 
 /* W&B: early_terminate: {type: hyperband, min_iter | max_iter + s, eta}. Brackets sit at
  * min_iter * eta^k; with max_iter and s, min_iter = max_iter / eta^s. */
-int cfg_key_early_terminate(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+int cfg_key_early_terminate(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
-    struct fy_node *node;
+    const cfg_node *node;
     int rc = cfg_node_mapping(ctx, v, line, key, &node);
     if (rc != 0)
         return rc;
     int type_seen = 0;
     double min_iter = 0, max_iter = 0, eta = 3, s = 0;
     int has_min = 0, has_max = 0, has_s = 0;
-    void *iter = NULL;
+    const cfg_node *iter = NULL;
     cfg_entry e;
     while (rc == 0 && cfg_map_next(ctx, node, &iter, line, key, &e, &rc)) {
         char where[96];
@@ -263,17 +263,17 @@ int cfg_key_early_terminate(cfg_ctx *ctx, struct fy_node *v, int line, const cha
  *   fidelity: {name: epochs, min: 1, max: 27}   trial gets its maximum, the pruner stops
  * the others early. With only a name, the parameter's own range gives min and max. */
 
-int cfg_key_fidelity(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+int cfg_key_fidelity(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_config *cfg = ctx->cfg;
-    struct fy_node *node;
+    const cfg_node *node;
     int rc = cfg_node_deref(ctx, v, line, key, &node);
     if (rc != 0)
         return rc;
     cfg->fidelity_line = cfg_node_line(node, line);
-    if (!fy_node_is_mapping(node))
+    if (node->kind != CFG_NODE_MAPPING)
         return cfg_get_text(ctx, node, line, key, &cfg->fidelity);
-    void *iter = NULL;
+    const cfg_node *iter = NULL;
     cfg_entry e;
     while (rc == 0 && cfg_map_next(ctx, node, &iter, line, key, &e, &rc)) {
         if (cfg_key_is(e.key, e.len, "name"))

@@ -78,7 +78,7 @@ int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size
         snprintf(detail, sizeof detail, "%s", err);
         snprintf(err, errlen, "%s: %s", def->key, detail);
     }
-    struct fy_node *root = rc == 0 && y.doc != NULL ? fy_document_root(y.doc) : NULL;
+    const cfg_node *root = rc == 0 ? y.root : NULL;
     if (rc == 0 && root == NULL)
         rc = cfg_fail(&ctx, 0, "%s: needs a value", def->key);
     if (rc == 0)

@@ -1149,25 +1149,41 @@ static void test_odd_bytes(void **state)
     cfg_free(cfg);
     expect_fail("metric: m\xff\ncommand: run\nparameters: {x: 1}\n",
                 "t.yaml:1: not UTF-8 text (YAML must be UTF-8); is it a text file?");
-    /* libfyaml 0.7 loops forever on the first and drops the rest of the file after the
-     * comment of the second: neither reaches it */
+    /* The reader names the encoding instead of letting the parser complain about a byte
+     * (libfyaml, the reader's earlier parser, looped forever on the first). */
     expect_fail("%\xf2", "t.yaml:1: not UTF-8 text");
     expect_fail("metric: m # caf\xe9\ncommand: run\nparameters: {x: 1}\n",
                 "t.yaml:1: not UTF-8 text");
     cfg = load_ok("metric: m # caf\xc3\xa9\ncommand: run\nparameters: {x: 1}\n");
     cfg_free(cfg);
-    /* libfyaml 0.7.12 crashes freeing its parser after this error: the reader keeps it */
-    expect_fail("? : : ?: \t : :",
-                "t.yaml:1: YAML syntax error: cannot use tab for indentation of block entry");
+    /* libfyaml 0.7.12 crashed freeing its parser after this one */
+    expect_fail("? : : ?: \t : :", "t.yaml:1: YAML syntax error: did not find expected key "
+                "(column 3)");
     expect_fail("metric: m\ncommand: run\nparameters:\n\tx: 1\n",
-                "t.yaml:4: YAML syntax error: tab character may not be used as indentation");
+                "t.yaml:4: YAML syntax error: tab character may not be used as indentation "
+                "(column 1)");
+    expect_fail("metric: m\x01\ncommand: run\nparameters: {x: 1}\n",
+                "t.yaml:1: YAML syntax error: control characters are not allowed (character "
+                "U+0001, column 10)");
+    /* Where the file ends inside a quoted string, the line is where the string starts. */
+    expect_fail("metric: \"m\ncommand: run\nparameters: {x: 1}\n",
+                "t.yaml:1: YAML syntax error: found unexpected end of stream while scanning a "
+                "quoted scalar (column 9)");
+    expect_fail("metric: m\ncommand: [run,\n  x\nparameters: {x: 1}\n",
+                "t.yaml:4: YAML syntax error: did not find expected ',' or ']' (column 11) while "
+                "parsing a flow sequence that starts at line 2");
     enum { DEPTH = 100000 };
     static char deep[2 * DEPTH + 16] = "metric: ";
     size_t used = strlen(deep);
     memset(deep + used, '[', DEPTH);
     memset(deep + used + DEPTH, ']', DEPTH);
     deep[used + 2 * DEPTH] = '\n';
-    expect_fail(deep, "t.yaml:1: YAML syntax error: Max depth");
+    expect_fail(deep, "t.yaml:1: YAML syntax error: nested more than 64 levels deep (column 72)");
+    /* 64 levels (the top-level mapping is one) are fine as far as YAML goes */
+    char nested[256];
+    snprintf(nested, sizeof nested, "metric: m\ncommand: run\nparameters: {x: 1}\n"
+             "entity: %.63s%.63s\n", deep + used, deep + used + DEPTH);
+    expect_fail(nested, "t.yaml:4: unknown key 'entity' in an hpsearch file");
 
     char *words_text = malloc(20 * (CFG_MAX_WORDS + 1) + 64);
     assert_non_null(words_text);
@@ -1189,6 +1205,75 @@ static void test_aliases(void **state)
     assert_string_equal(param(cfg, "b")->values[1].u.s, "tanh");
     assert_int_equal(param(cfg, "d")->kind, CFG_INT);
     cfg_free(cfg);
+    /* a message about an aliased value names the place of the alias */
+    expect_fail("metric: m\ncommand: run\nparameters:\n  a: &v {values: [relu]}\n"
+                "  b: {type: int, values: [1]}\n  c: {type: int, values: *w}\n",
+                "t.yaml:6: parameters.c.values: unknown alias '*w'");
+    /* an alias inside the node it names would make the config infinite */
+    expect_fail("metric: m\ncommand: run\nparameters:\n  a: &a {values: [*a]}\n",
+                "t.yaml:4: parameters.a.values: the alias '*a' is inside the node it names");
+    expect_fail("metric: m\ncommand: run\n<<: {a: 1}\nparameters: {x: 1}\n",
+                "t.yaml:3: top level: YAML merge keys (<<) are not supported");
+    /* YAML forbids a key twice in a mapping; libyaml does not check it, the reader does,
+     * in every mapping, also through aliases and quoting */
+    expect_fail("metric: m\ncommand: run\nparameters:\n  x: {values: [1], values: [2]}\n",
+                "t.yaml:4: YAML syntax error: duplicate key 'values' (column 20; first given "
+                "at line 4)");
+    expect_fail("metric: &k m\ncommand: run\nparameters: {x: 1}\nm: 1\n*k : 2\n",
+                "t.yaml:5: YAML syntax error: duplicate key 'm' (column 1; first given at line 4)");
+    expect_fail("metric: m\ncommand: run\n'metric': n\nparameters: {x: 1}\n",
+                "t.yaml:3: YAML syntax error: duplicate key 'metric'");
+    expect_fail("metric: m\ncommand: run\nparameters: {x: 1}\n---\nmetric: n\n",
+                "t.yaml:5: only one YAML document is allowed; remove the second '---' section");
+    expect_fail("metric: m\ncommand: run\nparameters: {x: 1}\n---\nmetric: [n\n",
+                "t.yaml:6: YAML syntax error: ");
+}
+
+/* W&B's service keys are kept as one line of flow YAML each: aliases expanded, scalars
+ * in their own style where flow allows it. */
+static void test_wandb_metadata_text(void **state)
+{
+    (void)state;
+    cfg_config *cfg = load_ok(
+        "program: t.py\nmethod: grid\nmetric: {name: m, goal: minimize}\n"
+        "entity: {a: 1, \"b c\": [x, \"y\", 'z'], d: !!str 3, e: \"a\\tb\", f: null, h: }\n"
+        "project: &p [1, 2]\ndescription: *p\n"
+        "controller:\n  type: local\n  x: |\n    hello\n    world\n  y: >-\n    it's\n"
+        "    folded\n  z: a, b\n"
+        "kind: [a, {b: c}, [], {}]\nparameters: {x: {values: [1]}}\n");
+    static const char *const want[][2] = {
+        {"entity", "{a: 1, \"b c\": [x, \"y\", 'z'], d: !!str 3, e: \"a\\tb\", f: null, h: null}"},
+        {"project", "[1, 2]"},
+        {"description", "[1, 2]"},
+        {"controller", "{type: local, x: \"hello\\nworld\\n\", y: 'it''s folded', z: \"a, b\"}"},
+        {"kind", "[a, {b: c}, [], {}]"},
+    };
+    assert_int_equal(cfg->n_metadata, 5);
+    for (size_t k = 0; k < 5; k++) {
+        assert_string_equal(cfg->metadata_keys[k], want[k][0]);
+        assert_string_equal(cfg->metadata_values[k], want[k][1]);
+    }
+    cfg_free(cfg);
+    /* the text is YAML again: it loads back to itself */
+    char text[512];
+    snprintf(text, sizeof text, "program: t.py\nmethod: grid\nmetric: {name: m}\n"
+             "controller: %s\nparameters: {x: 1}\n", want[3][1]);
+    cfg = load_ok(text);
+    assert_string_equal(cfg->metadata_values[0], want[3][1]);
+    cfg_free(cfg);
+
+    expect_fail("program: t.py\nmetric: {name: m}\nparameters: {x: 1}\n"
+                "entity: {a: [1, *nowhere]}\n", "t.yaml:4: entity: unknown alias '*nowhere'");
+    /* a billion laughs stop at the length cap, not after a billion */
+    char laughs[1024];
+    int used = snprintf(laughs, sizeof laughs, "program: t.py\nmetric: {name: m}\n"
+                        "parameters: {x: 1}\nentity:\n  - &l0 [lol, lol, lol, lol, lol]\n");
+    for (int k = 1; k < 10; k++)
+        used += snprintf(laughs + used, sizeof laughs - (size_t)used,
+                         "  - &l%d [*l%d, *l%d, *l%d, *l%d, *l%d]\n", k, k - 1, k - 1, k - 1,
+                         k - 1, k - 1);
+    assert_true(used < (int)sizeof laughs - 1);
+    expect_fail(laughs, "t.yaml:4: entity: text too long (more than 4096 bytes as one line)");
 }
 
 int main(void)
@@ -1218,6 +1303,7 @@ int main(void)
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_odd_bytes),
         cmocka_unit_test(test_aliases),
+        cmocka_unit_test(test_wandb_metadata_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
