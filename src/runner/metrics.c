@@ -244,6 +244,103 @@ static void metric_say(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
+/* glibc's regcomp spells repetitions out: X+ becomes X X*, X{2,5} five copies of X, and
+ * stacked or nested repetitions multiply (a group and twenty-two '+' take 3 GB). So the
+ * pieces it would build are estimated from the pattern first, and a pattern over this
+ * many is refused. (POSIX leaves adjacent repetitions undefined anyway.) */
+#define METRIC_MAX_REGEX_PIECES 20000.0
+#define METRIC_MAX_REGEX_GROUPS 64
+
+/* Index of the ']' closing the bracket expression opened at p[at] (or len). */
+static size_t metric_bracket_end(const char *p, size_t len, size_t at)
+{
+    size_t k = at + 1;
+    if (k < len && p[k] == '^')
+        k++;
+    if (k < len && p[k] == ']')
+        k++; /* a leading ']' is a member */
+    for (; k < len && p[k] != ']'; k++) {
+        if (p[k] == '[' && k + 1 < len && strchr(":=.", p[k + 1]) != NULL) {
+            const char *close = NULL; /* [:alpha:], [=a=], [.-.] */
+            for (size_t j = k + 2; j + 1 < len && close == NULL; j++)
+                if (p[j] == p[k + 1] && p[j + 1] == ']')
+                    close = p + j + 1;
+            if (close != NULL)
+                k = (size_t)(close - p);
+        }
+    }
+    return k;
+}
+
+/* How many copies the interval at p[at] ('{') makes of what it repeats, with *end its
+ * closing '}'; 0 when it is not an interval. */
+static double metric_interval_copies(const char *p, size_t len, size_t at, size_t *end)
+{
+    double low = 0.0, high = -1.0;
+    size_t k = at + 1;
+    for (; k < len && p[k] >= '0' && p[k] <= '9'; k++)
+        low = low * 10.0 + (p[k] - '0');
+    if (k < len && p[k] == ',') {
+        high = 0.0;
+        size_t digits = ++k;
+        for (; k < len && p[k] >= '0' && p[k] <= '9'; k++)
+            high = high * 10.0 + (p[k] - '0');
+        if (k == digits)
+            high = -1.0; /* {m,}: m copies and a star */
+    }
+    if (k >= len || p[k] != '}')
+        return 0.0;
+    *end = k;
+    return (high > low ? high : low) + 1.0;
+}
+
+static double metric_regex_pieces(const char *p, size_t len)
+{
+    double sum[METRIC_MAX_REGEX_GROUPS + 1], last[METRIC_MAX_REGEX_GROUPS + 1];
+    int depth = 0;
+    sum[0] = last[0] = 0.0;
+    for (size_t i = 0; i < len; i++) {
+        double piece = 1.0, copies = 0.0;
+        size_t end = i;
+        if (p[i] == '(') {
+            if (depth == METRIC_MAX_REGEX_GROUPS)
+                return HUGE_VAL;
+            depth++;
+            sum[depth] = last[depth] = 0.0;
+            continue;
+        }
+        if (p[i] == ')' && depth > 0) {
+            piece = sum[depth] + 1.0;
+            depth--;
+        } else if (p[i] == '|') {
+            last[depth] = 0.0;
+            continue;
+        } else if (p[i] == '*' || p[i] == '?') {
+            continue;
+        } else if (p[i] == '+') {
+            copies = 2.0;
+        } else if (p[i] == '{') {
+            copies = metric_interval_copies(p, len, i, &end);
+        } else if (p[i] == '\\') {
+            i++;
+        } else if (p[i] == '[') {
+            i = metric_bracket_end(p, len, i);
+        }
+        if (copies > 0.0) { /* the last piece, spelt out `copies` times */
+            sum[depth] += last[depth] * (copies - 1.0);
+            last[depth] *= copies;
+            i = end;
+            continue;
+        }
+        sum[depth] += piece;
+        last[depth] = piece;
+    }
+    double total = 0.0;
+    for (int d = 0; d <= depth; d++)
+        total += sum[d];
+    return total;
+}
+
 /* Compiles a checked pattern into *re (regfree it after a 0 return). */
 static int metric_regex_compile(const char *pattern, regex_t *re, char *err, size_t errlen)
 {
@@ -268,6 +365,12 @@ static int metric_regex_compile(const char *pattern, regex_t *re, char *err, siz
             return -1;
         }
         i++; /* the escaped character, which may be a backslash itself */
+    }
+    if (!(metric_regex_pieces(pattern, len) <= METRIC_MAX_REGEX_PIECES)) {
+        metric_say(err, errlen, "the regular expression repeats too much to compile (its + "
+                   "and {m,n} would spell out more than %.0f pieces); use smaller counts and "
+                   "no repetition of a repetition", METRIC_MAX_REGEX_PIECES);
+        return -1;
     }
     int rc = regcomp(re, pattern, REG_EXTENDED);
     if (rc != 0) {

@@ -323,6 +323,25 @@ static void test_regex_check(void **state)
     longest[METRIC_MAX_REGEX + 1] = '\0';
     assert_int_equal(metric_regex_check(longest, why, sizeof why), -1);
     assert_non_null(strstr(why, "too long"));
+
+    /* glibc's regcomp spells repetitions out: stacked or nested ones would take gigabytes
+     * (twenty-two '+' take 3 GB), so they are refused before it runs. */
+    const char *const greedy[] = {
+        "(a)++++++++++++++++++++++", "((((a{1,50}){1,50}){1,50}){1,50})",
+        "(x)[0-9]{1,30000}", "((((((((((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)",
+    };
+    for (size_t k = 0; k < sizeof greedy / sizeof greedy[0]; k++) {
+        assert_int_equal(metric_regex_check(greedy[k], why, sizeof why), -1);
+        assert_non_null(strstr(why, "repeats too much"));
+    }
+    /* ordinary patterns, also with classes and intervals, are far below the cap */
+    const char *const fine[] = {
+        "Val Acc: ([0-9.]+)", "acc=([[:digit:].]{1,20})", "(x{2,100})[]a{]+{3}",
+        "^([0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?)$", "(a){3,}b{,5}",
+    };
+    for (size_t k = 0; k < sizeof fine / sizeof fine[0]; k++)
+        if (metric_regex_check(fine[k], why, sizeof why) != 0)
+            fail_msg("'%s' was refused: %s", fine[k], why);
 }
 
 /* Feeds a copy of the line in a buffer of exactly its length (ASan sees overreads). */
