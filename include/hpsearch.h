@@ -11,18 +11,39 @@
  *   same study in the same persistent storage at once; trial numbers and grid cells are
  *   claimed atomically, so no work is duplicated or lost.
  *
- *      hps_study *study;
- *      char err[256];
- *      if (hps_study_open("sqlite:tune.db", "mlp", HPS_OPEN_CREATE | HPS_OPEN_LOAD,
- *                         HPS_MINIMIZE, &study, err, sizeof err) != HPS_OK) ...
- *      hps_trial *trial;
- *      while (hps_study_ask(study, &trial) == HPS_OK) {
- *          double lr;
- *          hps_trial_suggest_float(trial, "lr", 1e-4, 1e-1, 0, HPS_LOG, &lr);
- *          hps_trial_tell(trial, HPS_COMPLETE, train(lr));
- *          hps_trial_free(trial);
+ *   A complete program (the test suite compiles it from this comment and runs it):
+ *
+ *      #include <hpsearch.h>
+ *      #include <stdio.h>
+ *
+ *      static double train(double lr) { return (lr - 0.01) * (lr - 0.01); }
+ *
+ *      int main(void)
+ *      {
+ *          hps_study *study;
+ *          char err[256];
+ *          hps_direction dir = HPS_MINIMIZE;
+ *          if (hps_study_open("sqlite:tune.db", "mlp", HPS_OPEN_CREATE | HPS_OPEN_LOAD,
+ *                             &dir, 1, &study, err, sizeof err) != HPS_OK) {
+ *              fprintf(stderr, "%s\n", err);
+ *              return 1;
+ *          }
+ *          hps_study_set(study, "max_trials", "20");
+ *          hps_trial *trial;
+ *          while (hps_study_ask(study, &trial) == HPS_OK) {
+ *              double lr;
+ *              hps_trial_suggest_float(trial, "lr", 1e-4, 1e-1, 0, HPS_LOG, &lr);
+ *              hps_trial_tell(trial, HPS_COMPLETE, train(lr));
+ *              hps_trial_free(trial);
+ *          }
+ *          const hps_frozen *best;
+ *          if (hps_study_best_trial(study, &best) == HPS_OK)
+ *              printf("best lr %g\n", hps_frozen_param_value(best, 0).u.f);
+ *          hps_study_close(study);
+ *          return 0;
  *      }
- *      hps_study_close(study);
+ *
+ *   Link it with `cc prog.c $(pkg-config --cflags --libs hpsearch)`.
  *
  * Conventions
  *   - Functions return hps_status: HPS_OK (0), a negative error, or a positive normal
@@ -56,6 +77,14 @@ extern "C" {
 
 #define HPS_VERSION_STRING "0.1.0"
 
+/* Marks the library's API: the shared library exports these names and nothing else
+ * (it is built with hidden visibility), as libuv's UV_EXTERN does. */
+#if defined(__GNUC__) || defined(__clang__)
+#define HPS_API __attribute__((visibility("default")))
+#else
+#define HPS_API
+#endif
+
 /* ---- status codes -------------------------------------------------------------
  * One list gives the enum, the names and the descriptions. Codes are never renumbered. */
 #define HPS_STATUS_MAP(X)                                                            \
@@ -80,8 +109,8 @@ typedef enum hps_status {
 } hps_status;
 
 /* The symbolic name ("HPS_ERR_INVALID") and a description of a status. Never NULL. */
-const char *hps_status_name(hps_status status);
-const char *hps_strerror(hps_status status);
+HPS_API const char *hps_status_name(hps_status status);
+HPS_API const char *hps_strerror(hps_status status);
 
 /* ---- basic types -------------------------------------------------------------- */
 typedef enum hps_direction { HPS_MINIMIZE = 0, HPS_MAXIMIZE = 1 } hps_direction;
@@ -95,8 +124,8 @@ typedef enum hps_trial_state {
 } hps_trial_state;
 
 /* Name of a state ("COMPLETE"), or "UNKNOWN". Parse with hps_trial_state_parse. */
-const char *hps_trial_state_name(hps_trial_state state);
-hps_status hps_trial_state_parse(const char *name, hps_trial_state *out);
+HPS_API const char *hps_trial_state_name(hps_trial_state state);
+HPS_API hps_status hps_trial_state_parse(const char *name, hps_trial_state *out);
 
 /* Flags of float and int distributions. */
 #define HPS_LOG 1u /* sample uniformly in log space; requires low > 0 */
@@ -125,22 +154,22 @@ typedef struct hps_value {
 typedef struct hps_dist hps_dist;
 typedef enum hps_dist_kind { HPS_DIST_FLOAT = 0, HPS_DIST_INT = 1, HPS_DIST_CATEGORICAL = 2 } hps_dist_kind;
 
-hps_dist_kind hps_dist_get_kind(const hps_dist *dist);
+HPS_API hps_dist_kind hps_dist_get_kind(const hps_dist *dist);
 /* Float and int: bounds, step (0 when none) and HPS_LOG flag. */
-double hps_dist_low(const hps_dist *dist);
-double hps_dist_high(const hps_dist *dist);
-double hps_dist_step(const hps_dist *dist);
-unsigned hps_dist_flags(const hps_dist *dist);
+HPS_API double hps_dist_low(const hps_dist *dist);
+HPS_API double hps_dist_high(const hps_dist *dist);
+HPS_API double hps_dist_step(const hps_dist *dist);
+HPS_API unsigned hps_dist_flags(const hps_dist *dist);
 /* Categorical: number of choices and the i-th choice. */
-size_t hps_dist_n_choices(const hps_dist *dist);
-hps_value hps_dist_choice(const hps_dist *dist, size_t i);
+HPS_API size_t hps_dist_n_choices(const hps_dist *dist);
+HPS_API hps_value hps_dist_choice(const hps_dist *dist, size_t i);
 /* The external value of an internal one (a categorical index becomes its choice). */
-hps_value hps_dist_external(const hps_dist *dist, double internal);
+HPS_API hps_value hps_dist_external(const hps_dist *dist, double internal);
 /* Writes the distribution as JSON ({"type":"float","low":..}); free with hps_free. */
-hps_status hps_dist_to_json(const hps_dist *dist, char **out);
+HPS_API hps_status hps_dist_to_json(const hps_dist *dist, char **out);
 
 /* Frees memory the library returned through a `char **` output. */
-void hps_free(void *ptr);
+HPS_API void hps_free(void *ptr);
 
 /* ---- samplers -------------------------------------------------------------------
  * A sampler decides parameter values. Create one by name, set options by name, then
@@ -174,18 +203,18 @@ void hps_free(void *ptr);
  * based samplers are deterministic for a seed and a given order of results. */
 typedef struct hps_sampler hps_sampler;
 
-hps_status hps_sampler_new(const char *name, hps_sampler **out, char *errbuf, size_t errlen);
-void hps_sampler_free(hps_sampler *sampler);
-const char *hps_sampler_name(const hps_sampler *sampler);
+HPS_API hps_status hps_sampler_new(const char *name, hps_sampler **out, char *errbuf, size_t errlen);
+HPS_API void hps_sampler_free(hps_sampler *sampler);
+HPS_API const char *hps_sampler_name(const hps_sampler *sampler);
 /* Sets an option from its text form; unknown names and unparsable values are
  * HPS_ERR_INVALID with a message naming them. */
-hps_status hps_sampler_set(hps_sampler *sampler, const char *option, const char *value);
+HPS_API hps_status hps_sampler_set(hps_sampler *sampler, const char *option, const char *value);
 /* Grid sampler: the values parameter `name` takes, in order. Values are copied. */
-hps_status hps_sampler_grid_add(hps_sampler *sampler, const char *name,
+HPS_API hps_status hps_sampler_grid_add(hps_sampler *sampler, const char *name,
                                 const hps_value *values, size_t n_values);
 /* Grid sampler: number of cells (product of the value counts); 0 when empty. */
-uint64_t hps_sampler_grid_size(const hps_sampler *sampler);
-const char *hps_sampler_errmsg(const hps_sampler *sampler);
+HPS_API uint64_t hps_sampler_grid_size(const hps_sampler *sampler);
+HPS_API const char *hps_sampler_errmsg(const hps_sampler *sampler);
 
 /* ---- pruners --------------------------------------------------------------------
  * A pruner stops unpromising trials early from their intermediate values
@@ -210,13 +239,13 @@ const char *hps_sampler_errmsg(const hps_sampler *sampler);
  * Options are validated together when the pruner joins a study. */
 typedef struct hps_pruner hps_pruner;
 
-hps_status hps_pruner_new(const char *name, hps_pruner **out, char *errbuf, size_t errlen);
-void hps_pruner_free(hps_pruner *pruner);
-const char *hps_pruner_name(const hps_pruner *pruner);
-hps_status hps_pruner_set(hps_pruner *pruner, const char *option, const char *value);
+HPS_API hps_status hps_pruner_new(const char *name, hps_pruner **out, char *errbuf, size_t errlen);
+HPS_API void hps_pruner_free(hps_pruner *pruner);
+HPS_API const char *hps_pruner_name(const hps_pruner *pruner);
+HPS_API hps_status hps_pruner_set(hps_pruner *pruner, const char *option, const char *value);
 /* The patient pruner defers to `inner`, which it takes ownership of (even on error). */
-hps_status hps_pruner_wrap(hps_pruner *pruner, hps_pruner *inner);
-const char *hps_pruner_errmsg(const hps_pruner *pruner);
+HPS_API hps_status hps_pruner_wrap(hps_pruner *pruner, hps_pruner *inner);
+HPS_API const char *hps_pruner_errmsg(const hps_pruner *pruner);
 
 /* ---- studies ------------------------------------------------------------------- */
 typedef struct hps_study hps_study;
@@ -227,31 +256,60 @@ typedef struct hps_frozen hps_frozen;
 #define HPS_OPEN_LOAD 2u   /* open the study if it exists */
 
 /* Opens or creates study `name` in `storage_url`:
- *   ":memory:"       private to this handle, gone when it closes;
- *   "sqlite:PATH"    an SQLite file, created if missing, shared by any process on the
- *                    machine (also Optuna's "sqlite:///relative.db");
+ *   ":memory:"       private to this handle, gone when it closes (also SQLite's
+ *                    spellings "sqlite::memory:" and "sqlite:///:memory:");
+ *   "sqlite:PATH"    an SQLite file shared by any process on the machine (also Optuna's
+ *                    "sqlite:///relative.db"), created (owner and group only) when a
+ *                    study is created in it;
  *   "postgresql://user:password@host:port/db"   a PostgreSQL database shared by workers
- *                    on many machines (the schema is created on first use; a lost
- *                    connection is retried; the password never appears in messages).
+ *                    on many machines (its hps_* tables are created with the first
+ *                    study; a lost connection is retried; the password never appears
+ *                    in messages).
  * flags: HPS_OPEN_CREATE, HPS_OPEN_LOAD, or both (load if exists, else create).
+ * Loading only (no HPS_OPEN_CREATE) never creates anything: a storage that holds no
+ * hpsearch database -- no file, an empty file, an SQLite database without tables, a
+ * PostgreSQL database without hpsearch's tables -- is HPS_ERR_NOTFOUND naming it, like a
+ * missing study. A file that is not an hpsearch database is refused by every open and
+ * left exactly as it was (its bytes, its journal mode, no -wal or -shm file left): not
+ * SQLite, or another program's tables (Optuna's storage too), is HPS_ERR_INVALID; a
+ * newer hpsearch's schema is HPS_ERR_UNSUPPORTED.
  * `directions` has `n_directions` entries (1 for single-objective); when loading, pass
  * NULL/0 to accept the stored directions, otherwise they must match.
  * On failure *out is NULL and errbuf (if given) holds the reason. The default sampler
  * is "random" (unseeded); replace it with hps_study_set_sampler. */
-hps_status hps_study_open(const char *storage_url, const char *name, unsigned flags,
+HPS_API hps_status hps_study_open(const char *storage_url, const char *name, unsigned flags,
                           const hps_direction *directions, size_t n_directions,
                           hps_study **out, char *errbuf, size_t errlen);
-/* Closes the handle. Free its trial handles first. Trials still RUNNING stay RUNNING in
- * storage (another process may tell them; or stale-trial recovery fails them once their
- * heartbeat stops). */
-void hps_study_close(hps_study *study);
-const char *hps_study_errmsg(const hps_study *study);
-const char *hps_study_name(const hps_study *study);
-size_t hps_study_n_directions(const hps_study *study);
-hps_direction hps_study_direction(const hps_study *study, size_t index);
+/* Closes the handle. Trial handles still alive keep working -- the study's resources
+ * are released when the last of them is freed (hps_trial_free) -- but the study handle
+ * must not be used again. Trials still RUNNING stay RUNNING in storage (another process
+ * may tell them; or stale-trial recovery fails them once their heartbeat stops). */
+HPS_API void hps_study_close(hps_study *study);
+HPS_API const char *hps_study_errmsg(const hps_study *study);
+HPS_API const char *hps_study_name(const hps_study *study);
+HPS_API size_t hps_study_n_directions(const hps_study *study);
+HPS_API hps_direction hps_study_direction(const hps_study *study, size_t index);
 
-/* Deletes a study and all its trials. HPS_ERR_NOTFOUND if it does not exist. */
-hps_status hps_study_delete(const char *storage_url, const char *name, char *errbuf, size_t errlen);
+/* Storage URLs as hps_study_open reads them: the backend a URL names and, for SQLite,
+ * the file path in it (a pointer into `url`; NULL for the others). HPS_ERR_INVALID for
+ * anything else (an empty sqlite: path, an unknown scheme). A kind this build left out
+ * (PostgreSQL) is still recognised; opening it then says so. */
+typedef enum hps_storage_kind {
+    HPS_STORAGE_MEMORY = 0,
+    HPS_STORAGE_SQLITE = 1,
+    HPS_STORAGE_POSTGRES = 2
+} hps_storage_kind;
+HPS_API hps_status hps_storage_url_kind(const char *url, hps_storage_kind *kind,
+                                        const char **sqlite_path);
+/* Writes `url` into `out` (always NUL-terminated, cut to `size`) with every password
+ * replaced by "***" -- in the user info (user:***@host) and in password=... query
+ * parameters, found as libpq finds them. Other text is copied unchanged, so any storage
+ * URL may go through it before it is shown or logged. */
+HPS_API void hps_storage_url_redact(const char *url, char *out, size_t size);
+
+/* Deletes a study and all its trials. HPS_ERR_NOTFOUND if it, or the storage's
+ * database, does not exist (none is created); other errors as for hps_study_open. */
+HPS_API hps_status hps_study_delete(const char *storage_url, const char *name, char *errbuf, size_t errlen);
 
 /* All studies of a storage, as a JSON array of objects, one per study in creation order:
  *   {"name": text, "directions": ["minimize"|"maximize", ...], "created": Unix time,
@@ -259,12 +317,13 @@ hps_status hps_study_delete(const char *storage_url, const char *name, char *err
  *    by state (n_trials is their sum), "best_value": the best trial's first value
  *    (hps_study_best_trial), or null with several objectives, without a COMPLETE
  *    trial, or when it is infinite (JSON has no infinity)}.
- * Free with hps_free. */
-hps_status hps_storage_list_studies(const char *storage_url, char **json_out, char *errbuf,
+ * Free with hps_free. A storage without an hpsearch database is HPS_ERR_NOTFOUND (none
+ * is created); other errors as for hps_study_open. */
+HPS_API hps_status hps_storage_list_studies(const char *storage_url, char **json_out, char *errbuf,
                                     size_t errlen);
 
 /* Replaces the study's sampler; the study takes ownership of `sampler` even on error. */
-hps_status hps_study_set_sampler(hps_study *study, hps_sampler *sampler);
+HPS_API hps_status hps_study_set_sampler(hps_study *study, hps_sampler *sampler);
 
 /* Declares the study's search space up front, as a JSON array of parameters in the
  * order trials suggest them:
@@ -283,11 +342,11 @@ hps_status hps_study_set_sampler(hps_study *study, hps_sampler *sampler);
  * that both take the last free configurations at the same moment may leave one trial
  * recorded as interrupted ("not run"). Replaces an earlier declaration of this handle;
  * HPS_ERR_INVALID for malformed JSON or distributions, with a message naming them. */
-hps_status hps_study_declare_space(hps_study *study, const char *space_json);
-const hps_sampler *hps_study_sampler(const hps_study *study);
+HPS_API hps_status hps_study_declare_space(hps_study *study, const char *space_json);
+HPS_API const hps_sampler *hps_study_sampler(const hps_study *study);
 /* Replaces the study's pruner; the study takes ownership of `pruner` even on error. */
-hps_status hps_study_set_pruner(hps_study *study, hps_pruner *pruner);
-const hps_pruner *hps_study_pruner(const hps_study *study);
+HPS_API hps_status hps_study_set_pruner(hps_study *study, hps_pruner *pruner);
+HPS_API const hps_pruner *hps_study_pruner(const hps_study *study);
 
 /* Study options, by name, from their text form:
  *   max_trials          (uint, 0 = unlimited) total trials the study may hold; ask
@@ -305,64 +364,64 @@ const hps_pruner *hps_study_pruner(const hps_study *study);
  *                       older than this, or whose worker process on this host is gone,
  *                       are failed as interrupted (see hps_study_recover_stale).
  *   worker              (text) identifies this process in trials; default host:pid. */
-hps_status hps_study_set(hps_study *study, const char *option, const char *value);
+HPS_API hps_status hps_study_set(hps_study *study, const char *option, const char *value);
 
 /* Study-level user attributes, the value as JSON text (checked as for trials). */
-hps_status hps_study_set_user_attr(hps_study *study, const char *key, const char *json);
+HPS_API hps_status hps_study_set_user_attr(hps_study *study, const char *key, const char *json);
 /* The study's user attributes as one JSON object; borrowed. */
-hps_status hps_study_user_attrs(hps_study *study, const char **json_out);
+HPS_API hps_status hps_study_user_attrs(hps_study *study, const char **json_out);
 /* Study-level system attributes: what tools built on the library record about a study
  * (the hpsearch command keeps its run settings there), kept apart from the user's. */
-hps_status hps_study_set_system_attr(hps_study *study, const char *key, const char *json);
-hps_status hps_study_system_attrs(hps_study *study, const char **json_out);
+HPS_API hps_status hps_study_set_system_attr(hps_study *study, const char *key, const char *json);
+HPS_API hps_status hps_study_system_attrs(hps_study *study, const char **json_out);
 
 /* An identifier of this study that no other study shares, in any storage: 16 hex
  * digits, stable while the study exists. A study deleted and created again under the
  * same name gets another one, so files kept per study (the hpsearch command's
  * checkpoints) never pass from one to the other. Borrowed for the handle's lifetime. */
-const char *hps_study_uid(const hps_study *study);
+HPS_API const char *hps_study_uid(const hps_study *study);
 
 /* Starts a trial: takes the oldest WAITING (enqueued) trial, else creates a new one.
  * Returns HPS_OK and *out, or HPS_DONE with *out = NULL when max_trials is reached or
  * every configuration of a finite space has run (hps_study_errmsg then says which), or
  * an error. Free the handle with hps_trial_free. */
-hps_status hps_study_ask(hps_study *study, hps_trial **out);
+HPS_API hps_status hps_study_ask(hps_study *study, hps_trial **out);
 
 /* Enqueues a WAITING trial whose parameters are fixed: `params_json` is an object
  * {"lr": 0.01, "act": "relu"}. The next ask returns it; its suggest calls return these
  * values (a value outside the suggested distribution is an error at suggest). On success
  * *number_out (if not NULL) is the trial's number. */
-hps_status hps_study_enqueue(hps_study *study, const char *params_json, int64_t *number_out);
+HPS_API hps_status hps_study_enqueue(hps_study *study, const char *params_json, int64_t *number_out);
 
 /* Finishes trial `number` of this study, which may have been asked by another process:
  * as hps_trial_tell. */
-hps_status hps_study_tell_number(hps_study *study, int64_t number, hps_trial_state state,
+HPS_API hps_status hps_study_tell_number(hps_study *study, int64_t number, hps_trial_state state,
                                  const double *values, size_t n_values);
 
 /* Fails every RUNNING trial whose heartbeat is older than heartbeat_grace or whose
  * worker process on this host has died; they are recorded FAIL as interrupted and
  * re-queued if retries allow. ask does this by itself at most once per grace period.
  * *n_out (if not NULL) is the number of trials failed. */
-hps_status hps_study_recover_stale(hps_study *study, size_t *n_out);
+HPS_API hps_status hps_study_recover_stale(hps_study *study, size_t *n_out);
 
 /* Reads what other processes changed since the last call (only changed trials are
  * read). The functions below sync by themselves. */
-hps_status hps_study_sync(hps_study *study);
+HPS_API hps_status hps_study_sync(hps_study *study);
 
 /* Number of trials in the study (after a sync) and trial `number`, borrowed. */
-hps_status hps_study_n_trials(hps_study *study, size_t *out);
-hps_status hps_study_trial(hps_study *study, int64_t number, const hps_frozen **out);
+HPS_API hps_status hps_study_n_trials(hps_study *study, size_t *out);
+HPS_API hps_status hps_study_trial(hps_study *study, int64_t number, const hps_frozen **out);
 /* Best COMPLETE trial of a single-objective study (lowest number among ties).
  * HPS_ERR_NOTFOUND when no trial is COMPLETE; HPS_ERR_STATE for several objectives. */
-hps_status hps_study_best_trial(hps_study *study, const hps_frozen **out);
+HPS_API hps_status hps_study_best_trial(hps_study *study, const hps_frozen **out);
 /* Counts of trials per state, indexed by hps_trial_state (array of 5). */
-hps_status hps_study_count_states(hps_study *study, size_t counts[5]);
+HPS_API hps_status hps_study_count_states(hps_study *study, size_t counts[5]);
 
 /* ---- trials ---------------------------------------------------------------------- */
-int64_t hps_trial_number(const hps_trial *trial);
+HPS_API int64_t hps_trial_number(const hps_trial *trial);
 /* The study the trial was asked from. */
-hps_study *hps_trial_study(const hps_trial *trial);
-const char *hps_trial_errmsg(const hps_trial *trial);
+HPS_API hps_study *hps_trial_study(const hps_trial *trial);
+HPS_API const char *hps_trial_errmsg(const hps_trial *trial);
 
 /* Suggests a value for parameter `name`. Float: low <= high, step 0 or > 0 dividing
  * (high - low), HPS_LOG requires low > 0. Int: the same with integers, step >= 1.
@@ -370,11 +429,11 @@ const char *hps_trial_errmsg(const hps_trial *trial);
  * grid -- W&B's q_log_uniform_values; Optuna refuses the combination. Categorical: n_choices >= 1, choices of one type or mixed; *index_out is
  * the chosen index. Suggesting a name twice in one trial with the same distribution
  * returns the same value; with a different distribution it is HPS_ERR_MISMATCH. */
-hps_status hps_trial_suggest_float(hps_trial *trial, const char *name, double low, double high,
+HPS_API hps_status hps_trial_suggest_float(hps_trial *trial, const char *name, double low, double high,
                                    double step, unsigned flags, double *out);
-hps_status hps_trial_suggest_int(hps_trial *trial, const char *name, int64_t low, int64_t high,
+HPS_API hps_status hps_trial_suggest_int(hps_trial *trial, const char *name, int64_t low, int64_t high,
                                  int64_t step, unsigned flags, int64_t *out);
-hps_status hps_trial_suggest_categorical(hps_trial *trial, const char *name,
+HPS_API hps_status hps_trial_suggest_categorical(hps_trial *trial, const char *name,
                                          const hps_value *choices, size_t n_choices,
                                          size_t *index_out);
 
@@ -384,33 +443,33 @@ hps_status hps_trial_suggest_categorical(hps_trial *trial, const char *name,
  * them. Call it when a trial runs for long before its first report and other workers
  * or a retry should see its parameters (the hpsearch command does, before starting
  * the trial's process). */
-hps_status hps_trial_flush(hps_trial *trial);
+HPS_API hps_status hps_trial_flush(hps_trial *trial);
 
 /* Records an intermediate value at `step` (>= 0). Reporting a step twice keeps the
  * first value, as Optuna does. NaN is kept (a diverging run; pruners stop it). */
-hps_status hps_trial_report(hps_trial *trial, int64_t step, double value);
+HPS_API hps_status hps_trial_report(hps_trial *trial, int64_t step, double value);
 /* Asks the study's pruner whether to stop this trial; *out is 1 to prune. */
-hps_status hps_trial_should_prune(hps_trial *trial, int *out);
+HPS_API hps_status hps_trial_should_prune(hps_trial *trial, int *out);
 /* Trial-level attributes, the value as JSON text (e.g. "\"gpu0\"", "0.5"). */
-hps_status hps_trial_set_user_attr(hps_trial *trial, const char *key, const char *json);
+HPS_API hps_status hps_trial_set_user_attr(hps_trial *trial, const char *key, const char *json);
 
 /* Finishes the trial. COMPLETE needs one value per direction; a NaN value records the
  * trial as FAIL and returns HPS_ERR_INVALID. PRUNED takes no value: the last
  * intermediate value becomes its value (none when that is NaN). FAIL takes no value.
  * Telling a trial that is not RUNNING is HPS_ERR_STATE. hps_trial_tell is the
  * single-objective shorthand. */
-hps_status hps_trial_tell_values(hps_trial *trial, hps_trial_state state, const double *values,
+HPS_API hps_status hps_trial_tell_values(hps_trial *trial, hps_trial_state state, const double *values,
                                  size_t n_values);
-hps_status hps_trial_tell(hps_trial *trial, hps_trial_state state, double value);
+HPS_API hps_status hps_trial_tell(hps_trial *trial, hps_trial_state state, double value);
 /* Records the trial FAIL with a reason kept in its system attribute "fail_reason". */
-hps_status hps_trial_fail(hps_trial *trial, const char *reason);
+HPS_API hps_status hps_trial_fail(hps_trial *trial, const char *reason);
 /* Records the trial FAIL as interrupted (not its own fault: the run was stopped). An
  * interrupted trial does not count against max_trials, its grid cell is freed, and it
  * is re-queued if retries allow. */
-hps_status hps_trial_interrupt(hps_trial *trial, const char *reason);
+HPS_API hps_status hps_trial_interrupt(hps_trial *trial, const char *reason);
 
 /* Releases the handle. A trial still RUNNING stays RUNNING in storage. */
-void hps_trial_free(hps_trial *trial);
+HPS_API void hps_trial_free(hps_trial *trial);
 
 /* Which run of a configuration this trial carries out, as short text: the same for a
  * trial and the trials that take its work over -- its retries, and in a finite space
@@ -419,36 +478,36 @@ void hps_trial_free(hps_trial *trial);
  * included. Key per-trial state that should survive a restart by it (the hpsearch
  * command keys checkpoint directories by it). Borrowed until the next call on the
  * trial. */
-const char *hps_trial_run_key(hps_trial *trial);
+HPS_API const char *hps_trial_run_key(hps_trial *trial);
 
 /* A read-only view of this trial as stored (after its latest change). */
-const hps_frozen *hps_trial_frozen(hps_trial *trial);
+HPS_API const hps_frozen *hps_trial_frozen(hps_trial *trial);
 
 /* ---- frozen trials: read-only views, borrowed --------------------------------- */
-int64_t hps_frozen_number(const hps_frozen *trial);
-hps_trial_state hps_frozen_state(const hps_frozen *trial);
+HPS_API int64_t hps_frozen_number(const hps_frozen *trial);
+HPS_API hps_trial_state hps_frozen_state(const hps_frozen *trial);
 /* Objective values: count (0 unless COMPLETE or PRUNED with a value) and the i-th. */
-size_t hps_frozen_n_values(const hps_frozen *trial);
-double hps_frozen_value(const hps_frozen *trial, size_t index);
-size_t hps_frozen_n_params(const hps_frozen *trial);
-const char *hps_frozen_param_name(const hps_frozen *trial, size_t index);
-double hps_frozen_param_internal(const hps_frozen *trial, size_t index);
-hps_value hps_frozen_param_value(const hps_frozen *trial, size_t index);
-const hps_dist *hps_frozen_param_dist(const hps_frozen *trial, size_t index);
+HPS_API size_t hps_frozen_n_values(const hps_frozen *trial);
+HPS_API double hps_frozen_value(const hps_frozen *trial, size_t index);
+HPS_API size_t hps_frozen_n_params(const hps_frozen *trial);
+HPS_API const char *hps_frozen_param_name(const hps_frozen *trial, size_t index);
+HPS_API double hps_frozen_param_internal(const hps_frozen *trial, size_t index);
+HPS_API hps_value hps_frozen_param_value(const hps_frozen *trial, size_t index);
+HPS_API const hps_dist *hps_frozen_param_dist(const hps_frozen *trial, size_t index);
 /* Index of parameter `name`, or -1. */
-long hps_frozen_param_index(const hps_frozen *trial, const char *name);
-size_t hps_frozen_n_intermediate(const hps_frozen *trial);
-void hps_frozen_intermediate(const hps_frozen *trial, size_t index, int64_t *step, double *value);
+HPS_API long hps_frozen_param_index(const hps_frozen *trial, const char *name);
+HPS_API size_t hps_frozen_n_intermediate(const hps_frozen *trial);
+HPS_API void hps_frozen_intermediate(const hps_frozen *trial, size_t index, int64_t *step, double *value);
 /* User and system attributes as one JSON object each ("{}" when none). */
-const char *hps_frozen_user_attrs(const hps_frozen *trial);
-const char *hps_frozen_system_attrs(const hps_frozen *trial);
+HPS_API const char *hps_frozen_user_attrs(const hps_frozen *trial);
+HPS_API const char *hps_frozen_system_attrs(const hps_frozen *trial);
 /* Seconds since the Unix epoch; 0 when not set. */
-double hps_frozen_datetime_start(const hps_frozen *trial);
-double hps_frozen_datetime_complete(const hps_frozen *trial);
+HPS_API double hps_frozen_datetime_start(const hps_frozen *trial);
+HPS_API double hps_frozen_datetime_complete(const hps_frozen *trial);
 /* The parameters as a JSON object of external values; free with hps_free. */
-hps_status hps_frozen_params_json(const hps_frozen *trial, char **out);
+HPS_API hps_status hps_frozen_params_json(const hps_frozen *trial, char **out);
 /* The whole trial as a JSON object; free with hps_free. */
-hps_status hps_frozen_to_json(const hps_frozen *trial, char **out);
+HPS_API hps_status hps_frozen_to_json(const hps_frozen *trial, char **out);
 
 /* ---- analysis --------------------------------------------------------------------- */
 
@@ -463,7 +522,7 @@ hps_status hps_frozen_to_json(const hps_frozen *trial, char **out);
  * not vary, and the object is {} with fewer than two such trials or no parameter that
  * varies. Free with hps_free. HPS_ERR_INVALID for an objective out of range,
  * HPS_ERR_UNSUPPORTED beyond 1024 parameters, storage errors; message on the study. */
-hps_status hps_study_param_importances(hps_study *study, size_t objective, char **json_out);
+HPS_API hps_status hps_study_param_importances(hps_study *study, size_t objective, char **json_out);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,4 @@
-"""Builds hpsearch._core for pip: the engine (../src/{core,samplers,pruners,storage}) and
+"""Builds hpsearch._core for pip: the engine (../src/{base,engine,samplers,pruners,storage}) and
 the extension (src/*.c) compiled into one self-contained module that exports only
 PyInit__core. The other metadata lives in pyproject.toml.
 
@@ -15,7 +15,7 @@ from setuptools import Extension, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-ENGINE_PARTS = ("core", "samplers", "pruners", "storage")
+ENGINE_PARTS = ("base", "engine", "samplers", "pruners", "storage")
 
 
 def relative(paths):
@@ -70,7 +70,9 @@ extension = Extension(
     include_dirs=include_dirs,
     library_dirs=library_dirs,
     libraries=libraries,
-    define_macros=[("_POSIX_C_SOURCE", "200809L"), ("_DEFAULT_SOURCE", None)],
+    # every optional part of the engine is in (its packages are required above)
+    define_macros=[("_POSIX_C_SOURCE", "200809L"), ("_DEFAULT_SOURCE", None),
+                   ("HPS_HAVE_LAPACK", "1"), ("HPS_HAVE_POSTGRES", "1")],
     extra_compile_args=["-std=c11", "-fvisibility=hidden"],
     extra_link_args=["-Wl,--version-script=" + os.path.join(HERE, "hpsearch.map")],
 )

@@ -4,7 +4,11 @@ A storage is given as a URL or an object:
 
 - ``None`` or :class:`InMemoryStorage`: in this process only, gone when it ends;
 - ``"sqlite:PATH"``, or Optuna's ``"sqlite:///relative.db"`` / ``"sqlite:////abs.db"``:
-  an SQLite file that any number of processes share (the ``hpsearch`` command too);
+  an SQLite file that any number of processes share (the ``hpsearch`` command too),
+  made by ``create_study``. Reading never makes one: ``load_study`` and
+  ``delete_study`` raise KeyError when there is no database, the listing functions
+  return nothing. A file that is not an hpsearch database (an Optuna storage too)
+  raises ValueError and is left as it was;
 - :class:`RDBStorage` (url, heartbeat_interval, grace_period, failed_trial_callback):
   a URL with explicit heartbeat and retry settings.
 

@@ -565,6 +565,15 @@ def _summary(study: _core.Study, index: int, include_best_trial: bool) -> StudyS
                         directions=directions if len(directions) > 1 else None)
 
 
+def _list_studies(url: str) -> List[Dict[str, Any]]:
+    """The studies the engine lists. A storage without an hpsearch database yet holds none
+    (Optuna would create the database to say so; the engine never creates one to read)."""
+    try:
+        return json.loads(_core.list_studies(url))
+    except KeyError:
+        return []
+
+
 def get_all_study_summaries(storage: Any, include_best_trial: bool = True) -> List[StudySummary]:
     """A summary of each study in `storage`, in creation order."""
     spec = _storages._resolve(storage)
@@ -572,7 +581,7 @@ def get_all_study_summaries(storage: Any, include_best_trial: bool = True) -> Li
         return [_summary(s, i, include_best_trial)
                 for i, s in enumerate(spec.memory._studies.values())]
     summaries = []
-    for i, entry in enumerate(json.loads(_core.list_studies(spec.url))):
+    for i, entry in enumerate(_list_studies(spec.url)):
         handle = _core.Study()
         try:
             handle._open(spec.url, entry["name"], False, True)
@@ -587,7 +596,7 @@ def get_all_study_names(storage: Any) -> List[str]:
     spec = _storages._resolve(storage)
     if spec.memory is not None:
         return list(spec.memory._studies)
-    return [entry["name"] for entry in json.loads(_core.list_studies(spec.url))]
+    return [entry["name"] for entry in _list_studies(spec.url)]
 
 
 # ---- create, load, delete ---------------------------------------------------------------

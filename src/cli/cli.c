@@ -63,7 +63,7 @@ void cli_format_value(hps_value v, char *buf, size_t size)
 
 const char *cli_shown_url(const char *url, char *buf, size_t size)
 {
-    hps_postgres_redact_url(url != NULL ? url : "", buf, size);
+    hps_storage_url_redact(url != NULL ? url : "", buf, size);
     return buf;
 }
 
@@ -117,4 +117,25 @@ void cli_target_clear(cli_target *target)
     free(target->study);
     free(target->storage);
     target->study = target->storage = NULL;
+}
+
+int cli_open_exit_code(hps_status status)
+{
+    switch (status) {
+    case HPS_ERR_NOTFOUND:
+    case HPS_ERR_INVALID:
+    case HPS_ERR_UNSUPPORTED:
+        return CLI_EXIT_USAGE;
+    default:
+        return CLI_EXIT_FAILED;
+    }
+}
+
+int cli_open_failed(const char *cmd, hps_status status, const char *message, const char *storage)
+{
+    char shown[512];
+    cli_error("%s: %s%s (storage %s)", cmd, message,
+              status == HPS_ERR_NOTFOUND ? "; `hpsearch run CONFIG` creates it" : "",
+              cli_shown_url(storage, shown, sizeof shown));
+    return cli_open_exit_code(status);
 }

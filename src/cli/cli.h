@@ -47,6 +47,17 @@ typedef struct cli_target {
 int cli_resolve_target(const char *arg, const char *storage_flag, cli_target *target);
 void cli_target_clear(cli_target *target);
 
+/* The exit code of a command that could not open its study or storage: CLI_EXIT_USAGE
+ * when they are not what was asked for (no such study or database, a file that is not
+ * an hpsearch database, a newer schema, a bad URL), CLI_EXIT_FAILED when the storage
+ * could not be read. Reading commands never create a database, so a missing one lands
+ * here too. */
+int cli_open_exit_code(hps_status status);
+
+/* Prints "CMD: MESSAGE (storage URL)" -- with a hint when nothing is there yet -- and
+ * returns cli_open_exit_code(status). For the commands that read a study or storage. */
+int cli_open_failed(const char *cmd, hps_status status, const char *message, const char *storage);
+
 int cmd_run(int argc, char **argv);
 int cmd_trials(int argc, char **argv);
 int cmd_best(int argc, char **argv);

@@ -12,9 +12,11 @@
  * loopback, requests must name a loopback host (a web page elsewhere cannot read the
  * studies through DNS rebinding). */
 #include "cli/cli.h"
-#include "cli/report_cache.h"
-#include "cli/report_page.h"
-#include "cli/web_assets.h"
+
+#if HPS_HAVE_DASHBOARD
+#include "report/report_cache.h"
+#include "report/report_page.h"
+#include "report/web_assets.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -426,10 +428,9 @@ int cmd_dashboard(int argc, char **argv)
     }
     /* Fail now, not on the first request, when the storage cannot be read. */
     char *probe = NULL, err[1024];
-    if (hps_storage_list_studies(storage, &probe, err, sizeof err) != HPS_OK) {
-        cli_error("dashboard: %s", err);
-        return CLI_EXIT_FAILED;
-    }
+    hps_status listed = hps_storage_list_studies(storage, &probe, err, sizeof err);
+    if (listed != HPS_OK)
+        return cli_open_failed("dashboard", listed, err, storage);
     hps_free(probe);
 
     dashboard dash = {.check_host = loopback, .refresh = (double)refresh};
@@ -493,3 +494,16 @@ out:
     hps_strbuf_free(&page);
     return rc;
 }
+
+#else /* built with HPS_WITH_DASHBOARD=OFF */
+
+int cmd_dashboard(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    cli_error("dashboard: this build of hpsearch has no dashboard (configured with "
+              "-DHPS_WITH_DASHBOARD=OFF); `hpsearch report` writes the same page as a file");
+    return CLI_EXIT_USAGE;
+}
+
+#endif

@@ -550,11 +550,10 @@ int cmd_narrow(int argc, char **argv)
     hps_study *study = NULL;
     ranked *all = NULL;
     char *from = strdup(cfg->study_name);
-    if (hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_LOAD, NULL, 0, &study, err,
-                       sizeof err) != HPS_OK) {
-        char shown[512];
-        cli_error("narrow: %s (storage %s)", err, cli_shown_url(cfg->storage, shown, sizeof shown));
-        rc = CLI_EXIT_USAGE;
+    hps_status opened = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_LOAD, NULL, 0,
+                                       &study, err, sizeof err);
+    if (opened != HPS_OK) {
+        rc = cli_open_failed("narrow", opened, err, cfg->storage);
         goto out;
     }
     size_t n = 0;

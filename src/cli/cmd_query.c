@@ -165,10 +165,9 @@ static int open_target(const char *cmd, const query_args *args, cli_target *targ
     hps_status st = hps_study_open(target->storage, target->study, HPS_OPEN_LOAD, NULL, 0, study,
                                    err, sizeof err);
     if (st != HPS_OK) {
-        char shown[512];
-        cli_error("%s: %s (storage %s)", cmd, err, cli_shown_url(target->storage, shown, sizeof shown));
+        rc = cli_open_failed(cmd, st, err, target->storage);
         cli_target_clear(target);
-        return st == HPS_ERR_NOTFOUND ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+        return rc;
     }
     return 0;
 }
@@ -460,10 +459,9 @@ int cmd_studies(int argc, char **argv)
         return rc < 0 ? CLI_EXIT_OK : rc;
     const char *storage = args.storage != NULL ? args.storage : CLI_DEFAULT_STORAGE;
     char *json = NULL, err[1024];
-    if (hps_storage_list_studies(storage, &json, err, sizeof err) != HPS_OK) {
-        cli_error("studies: %s", err);
-        return CLI_EXIT_FAILED;
-    }
+    hps_status listed = hps_storage_list_studies(storage, &json, err, sizeof err);
+    if (listed != HPS_OK)
+        return cli_open_failed("studies", listed, err, storage);
     if (args.format == FORMAT_JSON) {
         printf("%s\n", json);
         hps_free(json);
@@ -554,7 +552,7 @@ int cmd_delete(int argc, char **argv)
     }
     if (st != HPS_OK) {
         cli_error("delete: %s", err);
-        rc = st == HPS_ERR_NOTFOUND ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+        rc = cli_open_exit_code(st);
     } else {
         printf("deleted study '%s'\n", target.study);
         checkpoints_remove(roots, uid);

@@ -1,9 +1,9 @@
 /* cmd_report.c -- `hpsearch report STUDY|CONFIG [--storage URL] [-o FILE]`: one
  * self-contained HTML file with the study's charts and trial table, viewable offline. */
 #include "cli/cli.h"
-#include "cli/report_data.h"
-#include "cli/report_page.h"
-#include "cli/web_assets.h"
+#include "report/report_data.h"
+#include "report/report_page.h"
+#include "report/web_assets.h"
 
 #include <errno.h>
 #include <getopt.h>

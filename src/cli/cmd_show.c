@@ -3,7 +3,7 @@
  * of the best value so far. Unicode blocks when the terminal speaks UTF-8, ASCII
  * otherwise (or with --ascii). */
 #include "cli/cli.h"
-#include "cli/report_data.h"
+#include "report/report_data.h"
 
 #include <getopt.h>
 #include <jansson.h>

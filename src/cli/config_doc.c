@@ -17,7 +17,7 @@
  */
 #include "config_internal.h"
 
-#include "core/utf8.h"
+#include "base/utf8.h"
 
 #include <limits.h>
 #include <stdalign.h>

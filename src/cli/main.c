@@ -1,7 +1,9 @@
 /* main.c -- the hpsearch command: dispatch to subcommands. */
 #include "cli/cli.h"
 
+#if HPS_HAVE_LAPACK
 #include <cblas.h>
+#endif
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,8 +34,9 @@ static void usage(FILE *out)
           "  version                       print the version\n"
           "\n"
           "Query commands read --storage URL (default sqlite:hpsearch.db), or the storage\n"
-          "of a config file given instead of a study name. `hpsearch COMMAND --help` shows\n"
-          "each command's options; docs/config.md describes the config file.\n",
+          "of a config file given instead of a study name; they never create a database\n"
+          "(only run does). `hpsearch COMMAND --help` shows each command's options;\n"
+          "docs/config.md describes the config file.\n",
           out);
 }
 
@@ -45,7 +48,9 @@ int main(int argc, char **argv)
      * process's cores belong to the trials. (A library cannot decide this for its host
      * process; this command can. Trials do not inherit it: it is not an environment
      * variable.) */
+#if HPS_HAVE_LAPACK
     openblas_set_num_threads(1);
+#endif
     if (argc < 2) {
         usage(stderr);
         return CLI_EXIT_USAGE;

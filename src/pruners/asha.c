@@ -5,8 +5,8 @@
  * "asynchronous" part, which suits many workers. */
 #include "pruners/asha.h"
 
-#include "core/mem.h"
-#include "core/study.h"
+#include "base/mem.h"
+#include "engine/study.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -3,8 +3,8 @@
  * rates 0..n_brackets-1); each trial belongs to one bracket, chosen by a hash of the
  * study name and trial number weighted by the bracket's budget, and competes only with
  * the trials of its bracket. */
-#include "core/mem.h"
-#include "core/study.h"
+#include "base/mem.h"
+#include "engine/study.h"
 #include "pruners/asha.h"
 
 #include <math.h>

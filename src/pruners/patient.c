@@ -1,8 +1,8 @@
 /* patient.c -- Optuna's PatientPruner: stop a trial only once it has not improved
  * (by more than min_delta) for `patience` steps, and then only if the wrapped pruner
  * (when there is one) agrees. */
-#include "core/mem.h"
-#include "core/study.h"
+#include "base/mem.h"
+#include "engine/study.h"
 #include "pruners/pruner.h"
 
 #include <math.h>

@@ -1,8 +1,8 @@
 /* percentile.c -- the median and percentile pruners (Optuna's MedianPruner and
  * PercentilePruner): stop a trial whose best intermediate value so far is worse than
  * the given percentile of the COMPLETE trials' values at the same step. */
-#include "core/mem.h"
-#include "core/study.h"
+#include "base/mem.h"
+#include "engine/study.h"
 #include "pruners/pruner.h"
 
 #include <math.h>

@@ -1,8 +1,8 @@
 /* pruner.c -- creating pruners by name, their options, and shared helpers. */
 #include "pruners/pruner.h"
 
-#include "core/mem.h"
-#include "core/study.h"
+#include "base/mem.h"
+#include "engine/study.h"
 
 #include <errno.h>
 #include <math.h>

@@ -8,8 +8,8 @@
 #ifndef HPS_PRUNER_H
 #define HPS_PRUNER_H
 
-#include "core/errbuf.h"
-#include "core/trial_rec.h"
+#include "base/errbuf.h"
+#include "base/trial_rec.h"
 #include "hpsearch.h"
 
 typedef struct hps_pruner_ops {

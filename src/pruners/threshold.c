@@ -1,7 +1,7 @@
 /* threshold.c -- Optuna's ThresholdPruner: stop a trial whose latest intermediate
  * value falls below `lower`, rises above `upper`, or is NaN. */
-#include "core/mem.h"
-#include "core/study.h"
+#include "base/mem.h"
+#include "engine/study.h"
 #include "pruners/pruner.h"
 
 #include <math.h>

@@ -7,10 +7,10 @@
  * strategy ran each trial, and so the trial's later suggestions follow the same one.
  * The strategies keep their own state (a GP's last fit, CMA-ES's distribution), so
  * each is created once and kept. */
-#include "core/mem.h"
-#include "core/study.h"
+#include "base/mem.h"
+#include "engine/study.h"
 #include "samplers/auto_policy.h"
-#include "samplers/history.h"
+#include "engine/history.h"
 #include "samplers/sampler.h"
 
 #include <stdio.h>
@@ -24,12 +24,17 @@ typedef struct auto_state {
 static const hps_sampler_ops *ops_for(auto_strategy s)
 {
     switch (s) {
+#if HPS_HAVE_LAPACK
     case AUTO_GP:
         return &hps_gp_sampler_ops;
-    case AUTO_TPE:
-        return &hps_tpe_sampler_ops;
     case AUTO_CMAES:
         return &hps_cmaes_sampler_ops;
+#else
+    case AUTO_GP:    /* auto_decide picks neither in a build without them */
+    case AUTO_CMAES:
+#endif
+    case AUTO_TPE:
+        return &hps_tpe_sampler_ops;
     case AUTO_SOBOL:
         return &hps_sobol_sampler_ops;
     case AUTO_GRID: /* the auto sampler cannot enumerate a grid: see can_grid */

@@ -50,6 +50,7 @@ void auto_decide(const auto_inputs *in, auto_decision *out)
      * up to 100 trials) it matched or beat TPE on the conditional SVM and on the
      * categorical-heavy kNN and MLP spaces -- parameters outside the shared space are
      * drawn independently, categories get a Hamming kernel. */
+#if HPS_HAVE_LAPACK
     if (in->n_categorical == 0 && in->budget >= AUTO_LONG_RUN &&
         in->n_finished >= AUTO_CMAES_AFTER) {
         out->strategy = AUTO_CMAES;
@@ -66,4 +67,11 @@ void auto_decide(const auto_inputs *in, auto_decision *out)
              "after a few Sobol points) finds good values in the fewest trials, which pays "
              "when each trial is a training run.",
              d, d == 1 ? "" : "s");
+#else
+    out->strategy = AUTO_TPE;
+    snprintf(out->reason, sizeof out->reason,
+             "%zu parameter%s: TPE models where good values lie (this build has no Gaussian "
+             "process sampler: HPS_WITH_LAPACK=OFF).",
+             d, d == 1 ? "" : "s");
+#endif
 }

@@ -29,10 +29,10 @@
  * replaying the finished trials in order. Trials asked while a generation is still
  * running join it (only the first lambda to finish count), as in Optuna; PRUNED trials
  * are not used. The state kept in memory is only a cache of that replay. */
-#include "core/mem.h"
-#include "core/rng.h"
-#include "core/study.h"
-#include "samplers/history.h"
+#include "base/mem.h"
+#include "base/rng.h"
+#include "engine/study.h"
+#include "engine/history.h"
 #include "samplers/sampler.h"
 #include "samplers/tpe_parzen.h"
 

@@ -8,11 +8,11 @@
  *
  * Every process must agree on the grid and on the permutation, so the first worker
  * records both in the study and later ones check against that record. */
-#include "core/jsonw.h"
-#include "core/mem.h"
-#include "core/rng.h"
-#include "core/study.h"
-#include "core/value.h"
+#include "base/jsonw.h"
+#include "base/mem.h"
+#include "base/rng.h"
+#include "engine/study.h"
+#include "base/value.h"
 #include "samplers/sampler.h"
 
 #include <stdio.h>

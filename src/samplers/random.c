@@ -2,8 +2,8 @@
  *
  * Each value is a pure function of (seed, trial number, parameter name), so workers
  * sharing a seed reproduce a sequential run exactly and never repeat each other. */
-#include "core/rng.h"
-#include "core/study.h"
+#include "base/rng.h"
+#include "engine/study.h"
 #include "samplers/sampler.h"
 
 static hps_status random_sample(hps_sampler *sampler, hps_study *study, hps_trial *trial,

@@ -1,8 +1,8 @@
 /* sampler.c -- creating samplers by name, and the options every sampler shares. */
 #include "samplers/sampler.h"
 
-#include "core/mem.h"
-#include "core/rng.h"
+#include "base/mem.h"
+#include "base/rng.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,11 +14,26 @@ static const hps_sampler_ops *const registry[] = {
     &hps_random_sampler_ops,
     &hps_grid_sampler_ops,
     &hps_sobol_sampler_ops,
+#if HPS_HAVE_LAPACK
     &hps_gp_sampler_ops,
+#endif
     &hps_tpe_sampler_ops,
+#if HPS_HAVE_LAPACK
     &hps_cmaes_sampler_ops,
+#endif
     &hps_auto_sampler_ops,
 };
+
+/* Samplers a build can leave out, and the CMake option that brings them back. */
+static const char *left_out(const char *name)
+{
+#if !HPS_HAVE_LAPACK
+    if (strcmp(name, "gp") == 0 || strcmp(name, "cmaes") == 0)
+        return "HPS_WITH_LAPACK";
+#endif
+    (void)name;
+    return NULL;
+}
 
 int hps_parse_bool(const char *text, int *out)
 {
@@ -76,10 +91,17 @@ hps_status hps_sampler_new(const char *name, hps_sampler **out, char *errbuf, si
                 used += (size_t)k;
         }
         hps_errbuf err;
-        hps_errbuf_set(&err, HPS_ERR_INVALID, "unknown sampler '%.100s' (known: %s)",
-                       name != NULL ? name : "(null)", known);
+        const char *option = name != NULL ? left_out(name) : NULL;
+        if (option != NULL)
+            hps_errbuf_set(&err, HPS_ERR_UNSUPPORTED,
+                           "sampler '%s' is not in this build of hpsearch (configured with "
+                           "-D%s=OFF; this build has: %s)",
+                           name, option, known);
+        else
+            hps_errbuf_set(&err, HPS_ERR_INVALID, "unknown sampler '%.100s' (known: %s)",
+                           name != NULL ? name : "(null)", known);
         hps_errbuf_copy_out(err.text, errbuf, errlen);
-        return HPS_ERR_INVALID;
+        return option != NULL ? HPS_ERR_UNSUPPORTED : HPS_ERR_INVALID;
     }
     hps_status rc = hps_sampler_from_ops(ops, out);
     if (rc != HPS_OK)

@@ -6,8 +6,8 @@
 #ifndef HPS_SAMPLER_H
 #define HPS_SAMPLER_H
 
-#include "core/dist.h"
-#include "core/errbuf.h"
+#include "base/dist.h"
+#include "base/errbuf.h"
 #include "hpsearch.h"
 
 struct hps_history;

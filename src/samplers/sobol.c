@@ -4,9 +4,9 @@
  * takes dimension k. Both are known without any shared state, so parallel workers
  * fill in the sequence together. Beyond the last tabulated dimension parameters fall
  * back to independent random values. */
-#include "core/mem.h"
-#include "core/rng.h"
-#include "core/study.h"
+#include "base/mem.h"
+#include "base/rng.h"
+#include "engine/study.h"
 #include "samplers/sampler.h"
 #include "samplers/sobol_seq.h"
 

@@ -17,10 +17,10 @@
  *
  * Every random draw comes from a generator keyed by (seed, trial number, purpose), so
  * the result is a function of the seed and the history a trial sees. */
-#include "core/mem.h"
-#include "core/rng.h"
-#include "core/study.h"
-#include "samplers/history.h"
+#include "base/mem.h"
+#include "base/rng.h"
+#include "engine/study.h"
+#include "engine/history.h"
 #include "samplers/sampler.h"
 #include "samplers/tpe_parzen.h"
 

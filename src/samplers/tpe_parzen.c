@@ -9,7 +9,7 @@
  * components too far away to change the sum are skipped in the log-sum-exp. */
 #include "samplers/tpe_parzen.h"
 
-#include "core/mem.h"
+#include "base/mem.h"
 
 #include <float.h>
 #include <math.h>

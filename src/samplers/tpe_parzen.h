@@ -16,8 +16,8 @@
 #ifndef HPS_TPE_PARZEN_H
 #define HPS_TPE_PARZEN_H
 
-#include "core/dist.h"
-#include "core/rng.h"
+#include "base/dist.h"
+#include "base/rng.h"
 
 #include <stddef.h>
 #include <stdint.h>

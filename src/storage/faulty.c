@@ -7,7 +7,7 @@
  * inner batch back, so the database sees exactly what a real failed commit leaves. */
 #include "storage/storage.h"
 
-#include "core/mem.h"
+#include "base/mem.h"
 
 static _Thread_local int wrap_enabled;
 static _Thread_local unsigned long fail_at;

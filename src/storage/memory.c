@@ -3,8 +3,8 @@
  * Private to one process and one handle; it exists so that studies that need no
  * persistence pay nothing for it, and it is the reference the conformance suite holds
  * the persistent backends to. Trial ids encode (study, number) so lookups are O(1). */
-#include "core/mem.h"
-#include "core/value.h"
+#include "base/mem.h"
+#include "base/value.h"
 #include "storage/storage.h"
 
 #include <string.h>

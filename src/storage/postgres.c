@@ -34,9 +34,10 @@
  * process locale); doubles are sent as %.17g text, with NaN and infinities spelled the
  * way float8 reads them. */
 #include "storage/postgres.h"
+#include "storage/url.h"
 
-#include "core/mem.h"
-#include "core/strbuf.h"
+#include "base/mem.h"
+#include "base/strbuf.h"
 #include "storage/sql_shared.h"
 
 #include <errno.h>
@@ -590,6 +591,7 @@ typedef struct pg_store {
     char label[PG_LABEL_SIZE];       /* the URL without its password, for messages */
     char *secrets[PG_MAX_SECRETS];   /* texts never to show: the password, encoded or not */
     size_t n_secrets;
+    hps_storage_mode mode;           /* whether opening may create the schema */
     int lost;                        /* the last failure needs a new connection */
     int again;                       /* the last failure was a serialization conflict */
     pg_op *log;                      /* writes not yet sent */
@@ -627,144 +629,6 @@ static void sleep_seconds(double seconds)
 
 /* ---- credentials ----------------------------------------------------------------------- */
 
-/* Bounds of the user info of a URL ("user:password" before the '@'), if any. libpq
- * takes it up to the first '@' before the first '/'; a password holding an unencoded
- * '@' or '/' would be cut there and its pieces quoted in libpq's errors. So this is
- * generous: up to the last '@' before the first '/', or, when there is none, up to an
- * '@' between that '/' and the query (a '/' in the password). *malformed tells that the
- * URL is one of those libpq would misread. */
-static int find_userinfo(const char *url, size_t *start, size_t *end, int *malformed)
-{
-    *malformed = 0;
-    const char *scheme = strstr(url, "://");
-    if (scheme == NULL)
-        return 0;
-    const char *auth = scheme + 3;
-    const char *slash = auth + strcspn(auth, "/");
-    const char *query = slash + strcspn(slash, "?");
-    const char *at = NULL;
-    int n_at = 0;
-    for (const char *p = auth; p < slash; p++) {
-        if (*p == '@') {
-            at = p;
-            n_at++;
-        }
-    }
-    if (at == NULL) {
-        for (const char *p = slash; p < query; p++)
-            if (*p == '@')
-                at = p;
-        if (at == NULL)
-            return 0;
-        n_at = 2;
-    }
-    *malformed = n_at > 1;
-    *start = (size_t)(auth - url);
-    *end = (size_t)(at - url);
-    return 1;
-}
-
-/* Bounds of the password in the user info, if any. */
-static int find_userinfo_password(const char *url, size_t *start, size_t *end)
-{
-    size_t info_start, info_end;
-    int malformed;
-    if (!find_userinfo(url, &info_start, &info_end, &malformed))
-        return 0;
-    const char *colon = memchr(url + info_start, ':', info_end - info_start);
-    if (colon == NULL)
-        return 0;
-    *start = (size_t)(colon + 1 - url);
-    *end = info_end;
-    return 1;
-}
-
-static int hex_value(char c);
-
-/* Whether the query parameter at `p` has the key `name`. libpq percent-decodes keys as
- * well as values, so "pass%77ord=..." sets the password too. */
-static int query_key_is(const char *p, const char *name)
-{
-    for (; *name != '\0'; name++) {
-        int c = (unsigned char)*p;
-        if (c == '%' && hex_value(p[1]) >= 0 && hex_value(p[2]) >= 0) {
-            c = hex_value(p[1]) * 16 + hex_value(p[2]);
-            p += 3;
-        } else if (c == '\0') {
-            return 0;
-        } else {
-            p++;
-        }
-        if (c != (unsigned char)*name)
-            return 0;
-    }
-    return *p == '=';
-}
-
-/* Bounds of the value of the first password parameter of the query whose value starts
- * after `from`, if any. libpq takes the last of several, so every one is a
- * secret. The query starts at the first '?' after the user info: a password may hold
- * a '?' (libpq ends the user info only at '@' or '/'). */
-static int find_query_password(const char *url, size_t from, size_t *start, size_t *end)
-{
-    size_t info_start, info_end;
-    int malformed;
-    const char *query = strchr(url, '?');
-    if (find_userinfo(url, &info_start, &info_end, &malformed))
-        query = strchr(url + info_end, '?');
-    if (query == NULL)
-        return 0;
-    for (const char *p = query; p != NULL && *p != '\0'; p = strchr(p + 1, '&')) {
-        if (query_key_is(p + 1, "password")) {
-            const char *value = strchr(p + 1, '=') + 1;
-            if ((size_t)(value - url) <= from)
-                continue;
-            const char *stop = strchr(value, '&');
-            *start = (size_t)(value - url);
-            *end = stop != NULL ? (size_t)(stop - url) : strlen(url);
-            return 1;
-        }
-    }
-    return 0;
-}
-
-void hps_postgres_redact_url(const char *url, char *out, size_t size)
-{
-    if (size == 0)
-        return;
-    out[0] = '\0';
-    if (url == NULL)
-        return;
-    size_t len = 0, pos = 0, total = strlen(url), start, end;
-    /* the user info's password, then each query password after what was replaced */
-    int found = find_userinfo_password(url, &start, &end);
-    for (;;) {
-        if (!found)
-            found = find_query_password(url, pos, &start, &end);
-        size_t stop = found ? start : total;
-        for (; pos < stop && len + 1 < size; pos++)
-            out[len++] = url[pos];
-        if (!found)
-            break;
-        for (const char *m = "***"; *m != '\0' && len + 1 < size; m++)
-            out[len++] = *m;
-        pos = end;
-        found = 0;
-    }
-    out[len] = '\0';
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static void add_secret(pg_store *st, const char *text, size_t len)
 {
     if (len == 0 || st->n_secrets >= PG_MAX_SECRETS)
@@ -789,9 +653,9 @@ static void add_url_secret(pg_store *st, size_t start, size_t end)
         return;
     size_t k = 0;
     for (size_t i = 0; i < len; i++) {
-        if (raw[i] == '%' && i + 2 < len && hex_value(raw[i + 1]) >= 0 &&
-            hex_value(raw[i + 2]) >= 0) {
-            decoded[k++] = (char)(hex_value(raw[i + 1]) * 16 + hex_value(raw[i + 2]));
+        if (raw[i] == '%' && i + 2 < len && hps_url_hex_value(raw[i + 1]) >= 0 &&
+            hps_url_hex_value(raw[i + 2]) >= 0) {
+            decoded[k++] = (char)(hps_url_hex_value(raw[i + 1]) * 16 + hps_url_hex_value(raw[i + 2]));
             i += 2;
         } else {
             decoded[k++] = raw[i];
@@ -1199,15 +1063,21 @@ static hps_status create_or_upgrade_schema(pg_store *st, int exists, long versio
     return rc;
 }
 
-/* Creates the schema if missing (or upgrades an older one) and checks its version. Many
- * workers may start on an empty database at once: a session advisory lock lets one
- * create it while the others wait, then see it. (Each check runs in a transaction of
+/* Creates the schema if missing (or upgrades an older one) and checks its version; a
+ * storage opened without HPS_STORAGE_CREATE never gets one (HPS_ERR_NOTFOUND: reading
+ * never creates it). Many workers may start on an empty database at once: a session
+ * advisory lock lets one create it while the others wait, then see it. (Each check runs in a transaction of
  * its own: one begun before the creator committed would still see the schema missing.) */
 static hps_status check_schema(pg_store *st)
 {
     int exists = 0;
     long version = 0;
     hps_status rc = schema_exists(st, &exists);
+    if (rc == HPS_OK && !exists && st->mode != HPS_STORAGE_CREATE)
+        return hps_errbuf_set(&st->base.err, HPS_ERR_NOTFOUND,
+                              "no hpsearch database at postgresql %s: it has no table "
+                              "hps_schema_version (in the schema search_path names first)",
+                              st->label);
     if (rc == HPS_OK && exists)
         rc = schema_version(st, &version);
     if (rc == HPS_OK && (!exists || version < PG_SCHEMA_VERSION)) {
@@ -1608,7 +1478,7 @@ static hps_status pg_store_new(const char *url, pg_store **out, hps_errbuf *err)
 {
     *out = NULL;
     char label[PG_LABEL_SIZE];
-    hps_postgres_redact_url(url, label, sizeof label);
+    hps_storage_url_redact(url, label, sizeof label);
     if (strncmp(url, "postgresql://", 13) != 0 && strncmp(url, "postgres://", 11) != 0)
         return hps_errbuf_set(err, HPS_ERR_INVALID,
                               "storage URL '%s' is not a PostgreSQL URL: write "
@@ -1617,7 +1487,7 @@ static hps_status pg_store_new(const char *url, pg_store **out, hps_errbuf *err)
     size_t start, end;
     int malformed;
     /* libpq would cut such a URL at the wrong place and quote the pieces in its error */
-    if (find_userinfo(url, &start, &end, &malformed) && malformed)
+    if (hps_url_userinfo(url, &start, &end, &malformed) && malformed)
         return hps_errbuf_set(err, HPS_ERR_INVALID,
                               "storage URL '%s': the user name or password contains '/' or '@'; "
                               "write them percent-encoded (%%2F, %%40)",
@@ -1636,27 +1506,29 @@ static hps_status pg_store_new(const char *url, pg_store **out, hps_errbuf *err)
     /* The password libpq uses first (the last of the query's, else the user info's),
      * should there be more passwords than room for secrets. */
     size_t last_start = 0, last_end = 0;
-    for (size_t from = 0; find_query_password(url, from, &start, &end); from = end) {
+    for (size_t from = 0; hps_url_query_password(url, from, &start, &end); from = end) {
         last_start = start;
         last_end = end;
     }
     if (last_end > 0)
         add_url_secret(st, last_start, last_end);
-    if (find_userinfo_password(url, &start, &end))
+    if (hps_url_userinfo_password(url, &start, &end))
         add_url_secret(st, start, end);
-    for (size_t from = 0; find_query_password(url, from, &start, &end); from = end)
+    for (size_t from = 0; hps_url_query_password(url, from, &start, &end); from = end)
         add_url_secret(st, start, end);
     *out = st;
     return HPS_OK;
 }
 
-hps_status hps_postgres_storage_open(const char *url, hps_storage **out, hps_errbuf *err)
+hps_status hps_postgres_storage_open(const char *url, hps_storage_mode mode, hps_storage **out,
+                                     hps_errbuf *err)
 {
     *out = NULL;
     pg_store *st;
     hps_status rc = pg_store_new(url, &st, err);
     if (rc != HPS_OK)
         return rc;
+    st->mode = mode;
     rc = pg_connect(st, 1);
     if (rc != HPS_OK) {
         hps_errbuf_set(err, rc, "%s", hps_errbuf_text(&st->base.err));

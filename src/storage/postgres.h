@@ -1,7 +1,7 @@
 /* postgres.h -- the PostgreSQL storage backend ("postgresql://user:password@host:port/db").
  *
  * Internal to the library: hps_storage_open dispatches here for postgresql:// and
- * postgres:// URLs; the CLI uses the redaction helper before it shows a storage URL. */
+ * postgres:// URLs. */
 #ifndef HPS_STORAGE_POSTGRES_H
 #define HPS_STORAGE_POSTGRES_H
 
@@ -10,14 +10,12 @@
 #include <stddef.h>
 
 /* Opens a PostgreSQL storage from a libpq URI. The schema (tables hps_*, in the first
- * schema of the connection's search_path) is created on first use. A server that
- * cannot be reached now is an error at once; a connection lost later is retried. */
-hps_status hps_postgres_storage_open(const char *url, hps_storage **out, hps_errbuf *err);
-
-/* Writes `url` into `out` (always NUL-terminated) with its password replaced by "***",
- * both in the user-info part (user:***@host) and in a password=... query parameter.
- * Any other text is copied unchanged, so it is safe for every storage URL. */
-void hps_postgres_redact_url(const char *url, char *out, size_t size);
+ * schema of the connection's search_path) is created on first use with
+ * HPS_STORAGE_CREATE; without it, a database lacking the schema is HPS_ERR_NOTFOUND.
+ * A server that cannot be reached now is an error at once; a connection lost later is
+ * retried. */
+hps_status hps_postgres_storage_open(const char *url, hps_storage_mode mode, hps_storage **out,
+                                     hps_errbuf *err);
 
 /* What hps_postgres_storage_open does with `url` before it connects -- the checks that
  * refuse a malformed URL and the collection of its passwords -- then `message` (say, an

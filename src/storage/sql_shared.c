@@ -1,7 +1,7 @@
 /* sql_shared.c -- pieces the SQL backends share (see sql_shared.h). */
 #include "storage/sql_shared.h"
 
-#include "core/mem.h"
+#include "base/mem.h"
 
 #include <jansson.h>
 #include <string.h>

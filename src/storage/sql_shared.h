@@ -7,8 +7,8 @@
 #ifndef HPS_SQL_SHARED_H
 #define HPS_SQL_SHARED_H
 
-#include "core/errbuf.h"
-#include "core/trial_rec.h"
+#include "base/errbuf.h"
+#include "base/trial_rec.h"
 #include "storage/storage.h"
 
 #include <stdint.h>

@@ -11,17 +11,24 @@
  * exactly (WITHOUT ROWID: a write touches one b-tree, not a table and its key index). Each study row holds the counters that must be claimed atomically: the next
  * trial number, the change sequence for incremental sync, the number of trials
  * counted against a budget, and the next grid position (released positions wait in
- * grid_free). */
-#include "core/mem.h"
+ * grid_free).
+ *
+ * Opening reads what the file holds before writing anything to it: only an hpsearch
+ * database is configured (WAL) and schema-checked, and only an open that may create
+ * makes a database of a missing or empty file. Anything else is refused untouched. */
+#include "base/mem.h"
 #include "storage/sql_shared.h"
 #include "storage/storage.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -358,6 +365,149 @@ static hps_status configure_connection(sqlite_store *st)
     }
 }
 
+static hps_status schema_version_error(sqlite_store *st, int version)
+{
+    return hps_errbuf_set(&st->base.err, HPS_ERR_UNSUPPORTED,
+                          "sqlite %s: schema version %d is not the one this hpsearch uses (%d)%s; "
+                          "hpsearch never changes it",
+                          st->path, version, SQLITE_SCHEMA_VERSION,
+                          version > SQLITE_SCHEMA_VERSION ? "; it was written by a newer hpsearch"
+                                                          : "");
+}
+
+/* ---- what a file holds, read before anything is written to it ---- */
+
+/* The tables that make a database hpsearch's (later schema versions may add others). */
+static const char *const hpsearch_tables[] = {"schema_version", "studies", "trials"};
+/* Tables that only Optuna's storage has (with its own "studies" and "trials"). */
+static const char *const optuna_tables[] = {"alembic_version", "version_info"};
+
+#define SQLITE_TABLE_LIST_MAX 160 /* of the table names quoted in a message */
+
+typedef struct sqlite_contents {
+    int n_tables;           /* besides SQLite's own */
+    unsigned hpsearch_seen; /* bit i: hpsearch_tables[i] is there */
+    unsigned optuna_seen;   /* bit i: optuna_tables[i] is there */
+    int n_versions;         /* rows of schema_version (hpsearch's only) */
+    int version;            /* the largest of them */
+    char names[SQLITE_TABLE_LIST_MAX]; /* "a, b, c, ..." for messages */
+} sqlite_contents;
+
+#define N_HPSEARCH_TABLES (sizeof hpsearch_tables / sizeof *hpsearch_tables)
+#define N_OPTUNA_TABLES (sizeof optuna_tables / sizeof *optuna_tables)
+
+static unsigned all_bits(size_t n)
+{
+    return (1u << n) - 1;
+}
+
+static unsigned table_bit(const char *const *tables, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(tables[i], name) == 0)
+            return 1u << i;
+    return 0;
+}
+
+/* Appends a table name to the list a message quotes: capped, control characters
+ * replaced, "..." once the room is gone. */
+static void list_table_name(sqlite_contents *c, const char *name)
+{
+    size_t len = strlen(c->names);
+    const size_t room = sizeof c->names - 6; /* keeps space for ", ..." */
+    if (len >= 3 && strcmp(c->names + len - 3, "...") == 0)
+        return;
+    if (len + 2 + strlen(name) > room) {
+        snprintf(c->names + len, sizeof c->names - len, "%s...", len > 0 ? ", " : "");
+        return;
+    }
+    if (len > 0) {
+        memcpy(c->names + len, ", ", 2);
+        len += 2;
+    }
+    for (const char *p = name; *p != '\0'; p++)
+        c->names[len++] = (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
+    c->names[len] = '\0';
+}
+
+static void note_table(sqlite_contents *c, const char *name)
+{
+    if (name == NULL)
+        name = "";
+    c->n_tables++;
+    c->hpsearch_seen |= table_bit(hpsearch_tables, N_HPSEARCH_TABLES, name);
+    c->optuna_seen |= table_bit(optuna_tables, N_OPTUNA_TABLES, name);
+    list_table_name(c, name);
+}
+
+/* Reads the table names (and hpsearch's schema version when it is there) without
+ * writing anything: returns an SQLite result code. */
+static int read_contents(sqlite_store *st, sqlite_contents *c)
+{
+    memset(c, 0, sizeof *c);
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT name FROM sqlite_master WHERE type = 'table'"
+                                " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+                                -1, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    for (rc = sqlite3_step(stmt); rc == SQLITE_ROW; rc = sqlite3_step(stmt))
+        note_table(c, (const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE || c->hpsearch_seen != all_bits(N_HPSEARCH_TABLES))
+        return rc == SQLITE_DONE ? SQLITE_OK : rc;
+    rc = sqlite3_prepare_v2(st->db, "SELECT MAX(version), COUNT(*) FROM schema_version", -1,
+                            &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        c->version = sqlite3_column_int(stmt, 0);
+        c->n_versions = sqlite3_column_int(stmt, 1);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* Decides from what the file holds whether this open may go on to configure it and
+ * create or check the schema: an hpsearch database of this version, or (only when
+ * creating) one without tables. Anything else is an error naming what the file is. */
+static hps_status accept_contents(sqlite_store *st, hps_storage_mode mode)
+{
+    sqlite_contents c;
+    int rc = read_contents(st, &c);
+    if ((rc & 0xff) == SQLITE_NOTADB)
+        return hps_errbuf_set(&st->base.err, HPS_ERR_INVALID,
+                              "%s is not an SQLite database; hpsearch never changes it",
+                              st->path);
+    if (rc != SQLITE_OK)
+        return db_error(st, "reading which tables the file holds");
+    if (c.n_tables == 0) {
+        /* Nothing to lose: a database another opener is creating right now (workers
+         * started together), or one made empty on purpose. */
+        if (mode == HPS_STORAGE_CREATE)
+            return HPS_OK;
+        return hps_errbuf_set(&st->base.err, HPS_ERR_NOTFOUND,
+                              "no hpsearch database at %s: it is an SQLite database without tables",
+                              st->path);
+    }
+    if (c.hpsearch_seen != all_bits(N_HPSEARCH_TABLES)) {
+        int optuna = c.optuna_seen == all_bits(N_OPTUNA_TABLES);
+        return hps_errbuf_set(&st->base.err, HPS_ERR_INVALID,
+                              "%s is an SQLite database but not an hpsearch one (it has %d "
+                              "table%s: %s)%s; hpsearch never changes it",
+                              st->path, c.n_tables, c.n_tables == 1 ? "" : "s", c.names,
+                              optuna ? "; it looks like an Optuna storage, which hpsearch does "
+                                       "not read"
+                                     : "");
+    }
+    if (c.n_versions > 0 && c.version != SQLITE_SCHEMA_VERSION)
+        return schema_version_error(st, c.version);
+    return HPS_OK;
+}
+
 static hps_status check_schema(sqlite_store *st)
 {
     hps_status rc = begin_write(st);
@@ -382,13 +532,7 @@ static hps_status check_schema(sqlite_store *st)
             stmt = NULL;
             rc = exec_sql(st, sql, "recording the schema version");
         } else if (version != SQLITE_SCHEMA_VERSION) {
-            rc = hps_errbuf_set(&st->base.err, HPS_ERR_UNSUPPORTED,
-                                "sqlite %s: schema version %d is not the one this hpsearch uses "
-                                "(%d)%s",
-                                st->path, version, SQLITE_SCHEMA_VERSION,
-                                version > SQLITE_SCHEMA_VERSION ? "; it was written by a newer "
-                                                                  "hpsearch"
-                                                                : "");
+            rc = schema_version_error(st, version);
         }
     }
     sqlite3_finalize(stmt);
@@ -397,7 +541,56 @@ static hps_status check_schema(sqlite_store *st)
 
 static const hps_storage_ops sqlite_ops;
 
-hps_status hps_sqlite_storage_open(const char *path, hps_storage **out, hps_errbuf *err)
+/* Creates the file of a new database, before SQLite does (which would make it 0644):
+ * studies may hold what users put in attributes, so only the owner and group read it,
+ * as the trial logs. SQLite gives the -wal and -shm files the database file's mode. */
+static hps_status create_file(const char *path, hps_errbuf *err)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd >= 0)
+        close(fd);
+    else if (errno != EEXIST)
+        return hps_errbuf_set(err, HPS_ERR_IO,
+                              "cannot open sqlite database %s: cannot create it: %s", path,
+                              strerror(errno));
+    return HPS_OK;
+}
+
+/* Looks at the file by its name only: opening and closing a descriptor of it would drop
+ * the locks other connections of this process hold on it (POSIX locks are per process).
+ * HPS_OK when SQLite may open it; an empty file is a database not yet created. */
+static hps_status check_file(const char *path, hps_storage_mode mode, hps_errbuf *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        if (errno == ENOENT)
+            return hps_errbuf_set(err, HPS_ERR_NOTFOUND,
+                                  "no hpsearch database at %s: the file does not exist", path);
+        return hps_errbuf_set(err, HPS_ERR_IO, "cannot open sqlite database %s: %s", path,
+                              strerror(errno));
+    }
+    if (!S_ISREG(sb.st_mode))
+        return hps_errbuf_set(err, HPS_ERR_INVALID,
+                              "%s is not a regular file, so not an SQLite database", path);
+    if (sb.st_size == 0 && mode != HPS_STORAGE_CREATE)
+        return hps_errbuf_set(err, HPS_ERR_NOTFOUND,
+                              "no hpsearch database at %s: the file is empty", path);
+    return HPS_OK;
+}
+
+static int wal_file_exists(const char *path)
+{
+    char wal[PATH_MAX + 8];
+    if (snprintf(wal, sizeof wal, "%s-wal", path) >= (int)sizeof wal)
+        return 1; /* cannot tell: assume it is there, so it is left alone */
+    return access(wal, F_OK) == 0;
+}
+
+/* Order matters: the file is read before anything is written to it, so a file that is
+ * not (or not yet) an hpsearch database is left exactly as it was: no new file, no
+ * switch to WAL, no tables, no -wal or -shm file left behind. */
+hps_status hps_sqlite_storage_open(const char *path, hps_storage_mode mode, hps_storage **out,
+                                   hps_errbuf *err)
 {
     *out = NULL;
     sqlite_store *st = hps_mem_calloc(1, sizeof *st);
@@ -410,15 +603,17 @@ hps_status hps_sqlite_storage_open(const char *path, hps_storage **out, hps_errb
         hps_mem_free(st);
         return hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
     }
-    hps_status rc = HPS_OK;
-    /* A new database is created here, not by SQLite (which makes it 0644): studies may
-     * hold what users put in attributes, so only the owner and group read it, as the
-     * trial logs. SQLite gives the -wal and -shm files the database file's mode. */
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    if (fd >= 0)
-        close(fd);
-    /* otherwise it exists or cannot be created: SQLite opens it or says why not */
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    hps_status rc = mode == HPS_STORAGE_CREATE ? create_file(path, err) : HPS_OK;
+    if (rc == HPS_OK)
+        rc = check_file(path, mode, err);
+    if (rc != HPS_OK)
+        goto out;
+    /* A -wal file that was there before belongs to another connection (or a crash):
+     * if the file is refused, closing must not fold it into the database. One this
+     * open creates is removed again when it closes. */
+    int had_wal = wal_file_exists(path);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+                (mode == HPS_STORAGE_CREATE ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
         rc = hps_errbuf_set(err, HPS_ERR_IO, "cannot open sqlite database %s: %s", path,
                             st->db != NULL ? sqlite3_errmsg(st->db) : "out of memory");
@@ -426,7 +621,11 @@ hps_status hps_sqlite_storage_open(const char *path, hps_storage **out, hps_errb
     }
     sqlite3_extended_result_codes(st->db, 1);
     sqlite3_busy_timeout(st->db, SQLITE_BUSY_TIMEOUT_MS);
-    rc = configure_connection(st);
+    rc = accept_contents(st, mode);
+    if (rc != HPS_OK && had_wal)
+        sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+    if (rc == HPS_OK)
+        rc = configure_connection(st);
     if (rc == HPS_OK)
         rc = check_schema(st);
     if (rc != HPS_OK)

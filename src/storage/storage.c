@@ -1,8 +1,11 @@
 /* storage.c -- opening a storage from its URL, and helpers shared by backends. */
 #include "storage/storage.h"
 
-#include "core/mem.h"
+#include "base/mem.h"
+#include "storage/url.h"
+#if HPS_HAVE_POSTGRES
 #include "storage/postgres.h"
+#endif
 
 #include <string.h>
 #include <time.h>
@@ -34,25 +37,34 @@ void hps_running_info_free(hps_running_info *items, size_t n)
     hps_mem_free(items);
 }
 
-static hps_status open_backend(const char *url, hps_storage **out, hps_errbuf *err)
+static hps_status open_backend(const char *url, hps_storage_mode mode, hps_storage **out,
+                               hps_errbuf *err)
 {
     *out = NULL;
     if (url == NULL || url[0] == '\0')
         return hps_errbuf_set(err, HPS_ERR_INVALID, "storage URL is empty");
-    if (strcmp(url, ":memory:") == 0)
-        return hps_memory_storage_open(out, err);
-    if (strncmp(url, "sqlite:", 7) == 0) {
-        const char *path = url + 7;
-        /* Optuna and SQLAlchemy write sqlite:///relative.db and sqlite:////abs.db */
-        if (strncmp(path, "///", 3) == 0)
-            path += 3;
-        if (path[0] == '\0')
-            return hps_errbuf_set(err, HPS_ERR_INVALID,
-                                  "storage URL '%s' has no file path (write sqlite:PATH)", url);
-        return hps_sqlite_storage_open(path, out, err);
+    hps_storage_kind kind;
+    const char *path;
+    if (hps_storage_url_kind(url, &kind, &path) == HPS_OK) {
+        switch (kind) {
+        case HPS_STORAGE_MEMORY:
+            return hps_memory_storage_open(out, err);
+        case HPS_STORAGE_SQLITE:
+            return hps_sqlite_storage_open(path, mode, out, err);
+        case HPS_STORAGE_POSTGRES:
+#if HPS_HAVE_POSTGRES
+            return hps_postgres_storage_open(url, mode, out, err);
+#else
+            return hps_errbuf_set(err, HPS_ERR_UNSUPPORTED,
+                                  "this build of hpsearch has no PostgreSQL storage (configured "
+                                  "with -DHPS_WITH_POSTGRES=OFF): use sqlite:PATH, or rebuild "
+                                  "with libpq-dev installed");
+#endif
+        }
     }
-    if (strncmp(url, "postgresql:", 11) == 0 || strncmp(url, "postgres:", 9) == 0)
-        return hps_postgres_storage_open(url, out, err);
+    if (strncmp(url, "sqlite:", 7) == 0)
+        return hps_errbuf_set(err, HPS_ERR_INVALID,
+                              "storage URL '%s' has no file path (write sqlite:PATH)", url);
     /* Print only the scheme: the rest of a mistyped URL may hold a password. */
     size_t scheme_len = strcspn(url, ":/@");
     return hps_errbuf_set(err, HPS_ERR_INVALID,
@@ -61,9 +73,10 @@ static hps_status open_backend(const char *url, hps_storage **out, hps_errbuf *e
                           (int)(scheme_len > 40 ? 40 : scheme_len), url);
 }
 
-hps_status hps_storage_open(const char *url, hps_storage **out, hps_errbuf *err)
+hps_status hps_storage_open(const char *url, hps_storage_mode mode, hps_storage **out,
+                            hps_errbuf *err)
 {
-    hps_status rc = open_backend(url, out, err);
+    hps_status rc = open_backend(url, mode, out, err);
     if (rc == HPS_OK && hps_storage_faults_enabled())
         rc = hps_storage_wrap_faulty(*out, out, err);
     return rc;

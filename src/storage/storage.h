@@ -15,8 +15,8 @@
 #ifndef HPS_STORAGE_H
 #define HPS_STORAGE_H
 
-#include "core/errbuf.h"
-#include "core/trial_rec.h"
+#include "base/errbuf.h"
+#include "base/trial_rec.h"
 #include "hpsearch.h"
 
 typedef struct hps_storage hps_storage;
@@ -136,15 +136,30 @@ struct hps_storage {
     int persistent; /* data outlives the process: heartbeats and stale recovery matter */
 };
 
-/* Opens a storage from its URL: ":memory:", "sqlite:PATH", "sqlite:///PATH" (Optuna's
- * form), "postgresql://..." / "postgres://...". Unknown schemes are HPS_ERR_INVALID
+/* Whether opening may create the storage's database: an SQLite file, hpsearch's tables.
+ * Only what creates a study does; everything else finds no database (HPS_ERR_NOTFOUND)
+ * and writes nothing. Neither mode changes a database that is not hpsearch's. */
+typedef enum hps_storage_mode {
+    HPS_STORAGE_EXISTING, /* the database must be there already */
+    HPS_STORAGE_CREATE    /* create the database if there is none */
+} hps_storage_mode;
+
+/* Opens a storage from its URL: ":memory:" (also "sqlite::memory:"), "sqlite:PATH",
+ * "sqlite:///PATH" (Optuna's form), "postgresql://..." / "postgres://...". Unknown schemes are HPS_ERR_INVALID
  * naming the accepted forms. */
-hps_status hps_storage_open(const char *url, hps_storage **out, hps_errbuf *err);
+hps_status hps_storage_open(const char *url, hps_storage_mode mode, hps_storage **out,
+                            hps_errbuf *err);
 void hps_storage_close(hps_storage *s);
 
 /* Backend constructors. */
 hps_status hps_memory_storage_open(hps_storage **out, hps_errbuf *err);
-hps_status hps_sqlite_storage_open(const char *path, hps_storage **out, hps_errbuf *err);
+/* Before anything is written, the file is read: it must be absent or empty (then only
+ * HPS_STORAGE_CREATE makes a database of it), or an hpsearch database of this schema
+ * version. Anything else (not SQLite, another program's tables, a newer schema) is an
+ * error naming what it is, and the file, its journal mode and its -wal/-shm files are
+ * left as they were. */
+hps_status hps_sqlite_storage_open(const char *path, hps_storage_mode mode, hps_storage **out,
+                                   hps_errbuf *err);
 
 /* Fault injection, for tests (faulty.c). While enabled, every storage this thread
  * opens is wrapped so that hps_storage_fail_after(k) makes its k-th call (1-based,

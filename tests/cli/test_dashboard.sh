@@ -162,7 +162,10 @@ out=$("$HPSEARCH" dashboard extra 2>&1)
 expect_eq "stray argument: exit 2" 2 $?
 printf 'not a database%.0s\n' $(seq 1 300) > garbage.db
 out=$(timeout 20 "$HPSEARCH" dashboard --storage sqlite:garbage.db --port 0 2>&1)
-expect_eq "unreadable storage: exit 1" 1 $?
+expect_eq "a file that is not a database: exit 2" 2 $?
+expect_contains "not a database: message" "garbage.db is not an SQLite database" "$out"
+out=$(timeout 20 "$HPSEARCH" dashboard --storage postgresql://u:p@127.0.0.1:1/db --port 0 2>&1)
+expect_eq "unreachable storage: exit 1" 1 $?
 start_dashboard --storage sqlite:m.db || finish
 port=${DASH_URL##*:}
 port=${port%/}

@@ -50,9 +50,10 @@ expect_eq "minimize study: 'better' at 0.0003, 'worse' at 0.0452" ok \
     "$(legend_check "$res" chart-parallel 0.0003 0.0452)"
 stop_dashboard
 
+# an hpsearch database without studies (the dashboard does not create one: a missing
+# or empty file is an error, see test_storage_files.sh)
 make_study sqlite:none.db empty empty
-rm -f none.db
-"$PY" -c "import sqlite3; sqlite3.connect('none.db').close()"
+"$HPSEARCH" delete empty --storage sqlite:none.db --yes > /dev/null
 start_dashboard --storage sqlite:none.db || finish
 res=$(check_page "$DASH_URL" --status empty --text "No studies yet")
 expect_eq "an empty storage says so ($res)" 0 $?

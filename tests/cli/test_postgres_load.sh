@@ -31,6 +31,15 @@ parameters:
   y: {values: [a, b, c, d]}
 EOF2
 
+# Reading a database without hpsearch's tables creates none.
+for cmd in "studies" "trials budget" "show budget"; do
+    out=$("$HPSEARCH" $cmd --storage "$PG_URL" 2>&1)
+    expect_eq "$cmd on a database without hpsearch's tables: exit 2" 2 $?
+    expect_contains "$cmd: says so" "no hpsearch database at postgresql" "$out"
+done
+expect_eq "the queries created no table" 0 \
+    "$(pg "SELECT count(*) FROM pg_tables WHERE schemaname = '$PG_SCHEMA'")"
+
 for config in budget grid; do
     pids=()
     start=$(date +%s.%N)

@@ -120,7 +120,11 @@ expect_eq "unwritable output: exit 1" 1 $?
 expect_contains "unwritable output message" "cannot write /nonexistent-dir/r.html" "$out"
 printf 'not a database%.0s\n' $(seq 1 300) > garbage.db
 out=$("$HPSEARCH" report mixed --storage sqlite:garbage.db -o g.html 2>&1)
-expect_eq "unreadable storage: exit 1" 1 $?
+expect_eq "a file that is not a database: exit 2" 2 $?
+expect_contains "not a database: message" "garbage.db is not an SQLite database" "$out"
+out=$("$HPSEARCH" report mixed --storage postgresql://u:p@127.0.0.1:1/db -o g.html 2>&1)
+expect_eq "unreachable storage: exit 1" 1 $?
+[ -e g.html ] && fail "a report was written without a storage" || ok "nothing written without a storage"
 out=$("$HPSEARCH" report 2>&1)
 expect_eq "no study: exit 2" 2 $?
 out=$("$HPSEARCH" report mixed extra --storage sqlite:m.db 2>&1)

@@ -137,8 +137,12 @@ expect_contains "importances need completed trials" "importances: need at least 
 printf 'this is not a database\n%.0s' $(seq 1 200) > garbage.db
 out=$("$HPSEARCH" show sweep --storage sqlite:garbage.db 2>&1)
 rc=$?
-[ "$rc" -eq 1 ] && ok "unreadable storage: exit 1" || fail "unreadable storage: exit $rc ($out)"
-expect_contains "unreadable storage message" "hpsearch: show:" "$out"
+[ "$rc" -eq 2 ] && ok "a file that is not a database: exit 2" || fail "not a database: exit $rc ($out)"
+expect_contains "not a database: message" "hpsearch: show: garbage.db is not an SQLite database" "$out"
+out=$("$HPSEARCH" show sweep --storage postgresql://u:p@127.0.0.1:1/db 2>&1)
+rc=$?
+[ "$rc" -eq 1 ] && ok "unreachable storage: exit 1" || fail "unreachable storage: exit $rc ($out)"
+expect_contains "unreachable storage message" "hpsearch: show:" "$out"
 out=$("$HPSEARCH" show 2>&1)
 expect_eq "no study: exit 2" 2 $?
 out=$("$HPSEARCH" show sweep --bogus 2>&1)

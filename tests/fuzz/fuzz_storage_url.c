@@ -1,6 +1,6 @@
 /* fuzz_storage_url.c -- libFuzzer harness for storage URLs: the dispatch of
  * hps_storage_open (src/storage/storage.c), the redaction that keeps passwords out of
- * printed URLs (cli_shown_url, hps_postgres_redact_url) and what the PostgreSQL
+ * printed URLs (cli_shown_url, hps_storage_url_redact) and what the PostgreSQL
  * backend does with a URL before it connects (hps_postgres_check_url).
  *
  * Nothing here may create files or open sockets, so only ":memory:" URLs are really
@@ -79,8 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(strlen(shown) < n);
     }
     cli_shown_url(url, shown, sizeof shown);
-    hps_postgres_redact_url(url, shown, 0);
-    hps_postgres_redact_url(NULL, shown, sizeof shown);
+    hps_storage_url_redact(url, shown, 0);
+    hps_storage_url_redact(NULL, shown, sizeof shown);
     check(shown[0] == '\0');
 
     if (strncmp(url, "postgresql:", 11) == 0 || strncmp(url, "postgres:", 9) == 0) {
@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         hps_storage *s = NULL;
         hps_errbuf err;
         hps_errbuf_clear(&err);
-        hps_status rc = hps_storage_open(url, &s, &err);
+        hps_status rc = hps_storage_open(url, HPS_STORAGE_EXISTING, &s, &err);
         check((rc == HPS_OK) == (s != NULL));
         if (strcmp(url, ":memory:") != 0)
             check(rc != HPS_OK && hps_errbuf_text(&err)[0] != '\0');

@@ -8,10 +8,10 @@
  * A distribution that parses must write back to JSON that parses to an equal one: the
  * storage writes what it read when it copies trials. */
 #include "fuzz.h"
-#include "core/dist.h"
-#include "core/mem.h"
-#include "core/trial_rec.h"
-#include "core/value.h"
+#include "base/dist.h"
+#include "base/mem.h"
+#include "base/trial_rec.h"
+#include "base/value.h"
 #include "storage/sql_shared.h"
 
 #include <jansson.h>

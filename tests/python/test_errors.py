@@ -1,5 +1,7 @@
 """Bad input raises a clear ValueError/TypeError/KeyError -- never a crash -- and leaves
 the trial usable."""
+import gc
+import hashlib
 import math
 
 import pytest
@@ -105,7 +107,9 @@ def test_telling_a_finished_trial():
 
 
 def test_missing_study(tmp_path):
-    url = "sqlite:" + str(tmp_path / "none.db")
+    path = tmp_path / "none.db"
+    url = "sqlite:" + str(path)
+    # as Optuna's load_study: KeyError -- but no database is made to find that out
     with pytest.raises(KeyError, match="does not exist"):
         hpsearch.load_study(study_name="absent", storage=url)
     with pytest.raises(KeyError):
@@ -114,15 +118,61 @@ def test_missing_study(tmp_path):
         hpsearch.delete_study(study_name="absent", storage=url)
     with pytest.raises(ValueError, match="exactly 1 study"):
         hpsearch.load_study(study_name=None, storage=url)
+    assert hpsearch.get_all_study_names(url) == []
+    assert hpsearch.get_all_study_summaries(url) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
     with pytest.raises(KeyError):
         hpsearch.load_study(study_name="absent", storage=hpsearch.storages.InMemoryStorage())
+    hpsearch.create_study(study_name="made", storage=url)
+    assert hpsearch.get_all_study_names(url) == ["made"]
 
 
 def test_storage_errors_are_storage_internal_errors(tmp_path):
-    bad = tmp_path / "not-a-db.db"
-    bad.write_bytes(b"this is not an SQLite database" * 100)
-    with pytest.raises(hpsearch.exceptions.StorageInternalError):
-        hpsearch.create_study(storage="sqlite:" + str(bad), study_name="x")
+    path = tmp_path / "damaged.db"
+    url = "sqlite:" + str(path)
+    hpsearch.create_study(storage=url, study_name="x").optimize(
+        lambda t: t.suggest_float("a", 0, 1), n_trials=2)
+    gc.collect()
+    with open(path, "r+b") as f:  # the table of tables, right after the file header
+        f.seek(100)
+        f.write(b"\xff" * 200)
+    with pytest.raises(hpsearch.exceptions.StorageInternalError, match="malformed"):
+        hpsearch.load_study(storage=url, study_name="x")
+
+
+def _files(directory):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in directory.iterdir()}
+
+
+def _refused_untouched(directory, url, error, match):
+    """Every way in raises `error` and leaves the directory's files as they were."""
+    before = _files(directory)
+    for call in (lambda: hpsearch.load_study(study_name="s", storage=url),
+                 lambda: hpsearch.create_study(study_name="s", storage=url, load_if_exists=True),
+                 lambda: hpsearch.get_all_study_names(url),
+                 lambda: hpsearch.delete_study(study_name="s", storage=url)):
+        with pytest.raises(error, match=match):
+            call()
+    assert _files(directory) == before
+
+
+def test_a_file_that_is_not_a_database_is_refused_untouched(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"epoch,loss\n1,0.5\n")
+    _refused_untouched(tmp_path, "sqlite:" + str(path), ValueError, "is not an SQLite database")
+
+
+def test_an_optuna_storage_is_refused_untouched(tmp_path):
+    optuna = pytest.importorskip("optuna")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    path = tmp_path / "optuna.db"
+    study = optuna.create_study(study_name="s", storage="sqlite:///" + str(path))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    del study
+    gc.collect()
+    _refused_untouched(tmp_path, "sqlite:///" + str(path), ValueError,
+                       "not an hpsearch one .*Optuna storage")
+    assert len(optuna.load_study(study_name="s", storage="sqlite:///" + str(path)).trials) == 2
     with pytest.raises(hpsearch.exceptions.StorageInternalError):
         hpsearch.create_study(storage="sqlite:" + str(tmp_path / "no" / "such" / "dir.db"))
 

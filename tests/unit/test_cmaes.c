@@ -9,10 +9,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/mem.h"
-#include "core/study.h"
+#include "base/mem.h"
+#include "engine/study.h"
 #include "hpsearch.h"
-#include "samplers/history.h"
+#include "engine/history.h"
 #include "samplers/sampler.h"
 #include "testutil.h"
 

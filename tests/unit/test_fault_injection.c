@@ -13,7 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "core/mem.h"
+#include "base/mem.h"
 #include "hpsearch.h"
 #include "storage/storage.h"
 #include "testutil.h"

@@ -9,16 +9,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/dist.h"
-#include "core/mem.h"
-#include "core/study.h"
+#include "base/dist.h"
+#include "base/mem.h"
+#include "engine/study.h"
 #include "hpsearch.h"
 #include "samplers/gp/acquisition.h"
 #include "samplers/gp/kernel.h"
 #include "samplers/gp/linalg.h"
 #include "samplers/gp/model.h"
 #include "samplers/gp/transform.h"
-#include "samplers/history.h"
+#include "engine/history.h"
 #include "samplers/sampler.h"
 
 #include <float.h>

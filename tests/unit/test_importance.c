@@ -9,10 +9,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/forest.h"
-#include "core/importance.h"
-#include "core/mem.h"
-#include "core/rng.h"
+#include "engine/forest.h"
+#include "engine/importance.h"
+#include "base/mem.h"
+#include "base/rng.h"
 #include "hpsearch.h"
 
 #include <jansson.h>

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "samplers/history.h"
+#include "engine/history.h"
 #include "samplers/sampler.h"
 
 #include <math.h>

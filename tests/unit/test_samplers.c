@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/dist.h"
+#include "base/dist.h"
 #include "hpsearch.h"
 
 #include <math.h>

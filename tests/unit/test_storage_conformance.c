@@ -27,6 +27,8 @@ struct backend {
     /* Runs SQL on the backend's database behind the library's back, to damage it;
      * NULL for the memory backend. */
     void (*tamper)(const backend *b, const char *sql);
+    /* Whether the backend's database (file, schema) exists; NULL for the memory backend. */
+    int (*created)(const backend *b);
     const char *params_table; /* where trial parameters and distributions are kept */
 };
 
@@ -39,6 +41,7 @@ static int setup_memory(void **state)
     snprintf(b.url, sizeof b.url, ":memory:");
     b.shared = 0;
     b.tamper = NULL;
+    b.created = NULL;
     *state = &b;
     return 0;
 }
@@ -55,6 +58,11 @@ static void sqlite_tamper(const backend *b, const char *sql)
     sqlite3_close(db);
 }
 
+static int sqlite_created(const backend *b)
+{
+    return access(b->url + strlen("sqlite:"), F_OK) == 0;
+}
+
 static int setup_sqlite(void **state)
 {
     static backend b;
@@ -64,6 +72,7 @@ static int setup_sqlite(void **state)
     snprintf(b.url, sizeof b.url, "sqlite:%s", testutil_path(name));
     b.shared = 1;
     b.tamper = sqlite_tamper;
+    b.created = sqlite_created;
     b.params_table = "trial_params";
     *state = &b;
     return 0;
@@ -102,6 +111,20 @@ static void postgres_tamper(const backend *b, const char *sql)
     PQfinish(conn);
 }
 
+static int postgres_created(const backend *b)
+{
+    PGconn *conn = PQconnectdb(b->url); /* the URL carries the test's search_path */
+    if (PQstatus(conn) != CONNECTION_OK)
+        fail_msg("cannot reach %s: %s", b->url, PQerrorMessage(conn));
+    PGresult *res = PQexec(conn, "SELECT to_regclass('hps_schema_version') IS NOT NULL");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        fail_msg("looking for the schema: %s", PQerrorMessage(conn));
+    int created = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    PQfinish(conn);
+    return created;
+}
+
 static int setup_postgres(void **state)
 {
     static backend b;
@@ -117,6 +140,7 @@ static int setup_postgres(void **state)
     const char *base = getenv("HPS_TEST_POSTGRES_URL");
     b.name = "postgresql";
     b.tamper = postgres_tamper;
+    b.created = postgres_created;
     b.params_table = "hps_trial_params";
     snprintf(b.url, sizeof b.url, "%s%coptions=-c%%20search_path%%3D%s", base,
              strchr(base, '?') != NULL ? '&' : '?', schema);
@@ -1171,6 +1195,37 @@ static void test_hostile_values_round_trip(void **state)
     hps_study_close(study);
 }
 
+/* Reading never creates: loading a study, deleting one and listing them in a storage
+ * nothing has written to yet find nothing, and leave no database (file, schema) behind;
+ * creating a study is what makes it. */
+static void test_reading_creates_nothing(void **state)
+{
+    const backend *b = *state;
+    hps_study *study = NULL;
+    char err[512];
+    assert_int_equal(hps_study_open(b->url, "absent", HPS_OPEN_LOAD, NULL, 0, &study, err,
+                                    sizeof err),
+                     HPS_ERR_NOTFOUND);
+    assert_null(study);
+    assert_int_equal(hps_study_delete(b->url, "absent", err, sizeof err), HPS_ERR_NOTFOUND);
+    char *json = NULL;
+    hps_status listed = hps_storage_list_studies(b->url, &json, err, sizeof err);
+    if (b->created != NULL) {
+        assert_int_equal(listed, HPS_ERR_NOTFOUND);
+        assert_null(json);
+        if (strstr(err, "no hpsearch database") == NULL)
+            fail_msg("listing a storage without a database: %s", err);
+        assert_false(b->created(b));
+    } else { /* ":memory:" is always there, empty */
+        ASSERT_OK(listed);
+        assert_string_equal(json, "[]");
+        hps_free(json);
+    }
+    hps_study_close(open_study(b, "made", HPS_MINIMIZE));
+    if (b->created != NULL)
+        assert_true(b->created(b));
+}
+
 /* Several processes opening the same new SQLite database at once (workers started
  * together) all get it: switching a new database to WAL can answer "database is
  * locked" at once, not through the busy timeout, so the open retries. 25 rounds of 6.
@@ -1238,7 +1293,8 @@ static void test_simultaneous_first_opens(void **state)
         cmocka_unit_test_setup(test_concurrent_workers_share_finite_space, setup), \
         cmocka_unit_test_setup(test_damaged_distribution_is_reported, setup),      \
         cmocka_unit_test_setup(test_hostile_values_round_trip, setup),             \
-        cmocka_unit_test_setup(test_simultaneous_first_opens, setup)
+        cmocka_unit_test_setup(test_simultaneous_first_opens, setup),              \
+        cmocka_unit_test_setup(test_reading_creates_nothing, setup)
 
 int main(void)
 {

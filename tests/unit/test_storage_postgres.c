@@ -44,7 +44,7 @@
 static void expect_redacted(const char *url, const char *expected)
 {
     char out[256];
-    hps_postgres_redact_url(url, out, sizeof out);
+    hps_storage_url_redact(url, out, sizeof out);
     if (strcmp(out, expected) != 0)
         fail_msg("redact(%s) = [%s], expected [%s]", url, out, expected);
 }
@@ -65,12 +65,12 @@ static void test_redact_url(void **state)
     expect_redacted("postgresql://h/db", "postgresql://h/db");
     expect_redacted("sqlite:/tmp/x.db", "sqlite:/tmp/x.db");
     char tiny[8];
-    hps_postgres_redact_url("postgresql://u:secret@h/db", tiny, sizeof tiny);
+    hps_storage_url_redact("postgresql://u:secret@h/db", tiny, sizeof tiny);
     assert_string_equal(tiny, "postgre");
-    hps_postgres_redact_url(NULL, tiny, sizeof tiny);
+    hps_storage_url_redact(NULL, tiny, sizeof tiny);
     assert_string_equal(tiny, "");
     char one[1] = {'x'};
-    hps_postgres_redact_url("postgresql://u:s@h/db", one, sizeof one);
+    hps_storage_url_redact("postgresql://u:s@h/db", one, sizeof one);
     assert_int_equal(one[0], '\0');
 }
 
@@ -631,7 +631,7 @@ static void test_batches(void **state)
     fresh_schema(url, sizeof url);
     hps_storage *s = NULL;
     hps_errbuf err;
-    ASSERT_OK(hps_storage_open(url, &s, &err));
+    ASSERT_OK(hps_storage_open(url, HPS_STORAGE_CREATE, &s, &err));
     hps_study_info info;
     hps_direction dir = HPS_MINIMIZE;
     ASSERT_OK(s->ops->open_study(s, "batch", HPS_OPEN_CREATE, &dir, 1, &info));

@@ -9,11 +9,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/dist.h"
-#include "core/mem.h"
-#include "core/study.h"
+#include "base/dist.h"
+#include "base/mem.h"
+#include "engine/study.h"
 #include "hpsearch.h"
-#include "samplers/history.h"
+#include "engine/history.h"
 #include "samplers/sampler.h"
 #include "samplers/tpe_parzen.h"
 

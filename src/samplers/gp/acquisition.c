@@ -1,8 +1,8 @@
 /* acquisition.c -- log expected improvement and its maximization (see acquisition.h). */
 #include "samplers/gp/acquisition.h"
 
-#include "core/mem.h"
-#include "core/rng.h"
+#include "base/mem.h"
+#include "base/rng.h"
 #include "samplers/sobol_seq.h"
 
 #include <math.h>

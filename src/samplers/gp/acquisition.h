@@ -17,7 +17,7 @@
 #ifndef HPS_GP_ACQUISITION_H
 #define HPS_GP_ACQUISITION_H
 
-#include "core/dist.h"
+#include "base/dist.h"
 #include "samplers/gp/model.h"
 
 #include <stdint.h>

@@ -42,14 +42,14 @@
  * lengthscales and noise show in a few hundred points as well as in a thousand. The
  * posterior itself uses every kept observation. With single-threaded OpenBLAS an ask
  * costs about 3 ms at 50 trials, 36 ms at 400, 150 ms at 1000 (bench/gp.md). */
-#include "core/mem.h"
-#include "core/rng.h"
-#include "core/study.h"
-#include "core/value.h"
+#include "base/mem.h"
+#include "base/rng.h"
+#include "engine/study.h"
+#include "base/value.h"
 #include "samplers/gp/acquisition.h"
 #include "samplers/gp/model.h"
 #include "samplers/gp/transform.h"
-#include "samplers/history.h"
+#include "engine/history.h"
 #include "samplers/sampler.h"
 #include "samplers/sobol_seq.h"
 

@@ -1,7 +1,7 @@
 /* model.c -- GP regression: MAP fit (NLopt L-BFGS) and posterior (LAPACK/BLAS). */
 #include "samplers/gp/model.h"
 
-#include "core/mem.h"
+#include "base/mem.h"
 #include "samplers/gp/kernel.h"
 #include "samplers/gp/linalg.h"
 

@@ -1,0 +1,64 @@
+/* trial_rec.h -- the stored record of a trial (the public hps_frozen).
+ *
+ * Storage backends produce these, the study keeps a cache of them, samplers read
+ * them. A record owns everything it points to. */
+#ifndef HPS_TRIAL_REC_H
+#define HPS_TRIAL_REC_H
+
+#include "base/dist.h"
+#include "hpsearch.h"
+
+#include <jansson.h>
+
+typedef struct hps_param_rec {
+    char *name;
+    hps_dist dist;
+    double internal;
+} hps_param_rec;
+
+typedef struct hps_inter_rec {
+    int64_t step;
+    double value;
+} hps_inter_rec;
+
+struct hps_frozen {
+    int64_t id;          /* storage row id: unique within a storage */
+    int64_t number;      /* 0, 1, 2, ... within the study */
+    hps_trial_state state;
+    int interrupted;     /* FAIL because its run was stopped, not by its own fault */
+    int64_t grid_pos;    /* claimed grid position, -1 when none */
+    double *values;
+    size_t n_values;
+    hps_param_rec *params; /* in suggestion order */
+    size_t n_params, cap_params;
+    hps_inter_rec *inter;  /* sorted by step */
+    size_t n_inter, cap_inter;
+    json_t *user_attrs;    /* JSON objects; NULL when empty */
+    json_t *system_attrs;
+    double datetime_start, datetime_complete, heartbeat;
+    char *worker;
+    int64_t change_seq;
+    /* text of the attribute objects, rendered on demand for the borrowed accessors */
+    char *user_attrs_text, *system_attrs_text;
+};
+
+/* A new empty record (state WAITING, grid_pos -1, no attributes). */
+hps_frozen *hps_rec_new(void);
+void hps_rec_free(hps_frozen *rec);
+hps_frozen *hps_rec_clone(const hps_frozen *rec);
+
+/* Appends a parameter (dist copied). -1 on OOM. */
+int hps_rec_add_param(hps_frozen *rec, const char *name, const hps_dist *dist, double internal);
+const hps_param_rec *hps_rec_find_param(const hps_frozen *rec, const char *name);
+/* Inserts an intermediate value keeping steps sorted; an existing step is kept.
+ * Returns 1 if inserted, 0 if the step existed, -1 on OOM. */
+int hps_rec_add_intermediate(hps_frozen *rec, int64_t step, double value);
+int hps_rec_set_values(hps_frozen *rec, const double *values, size_t n);
+/* Sets attribute `key` to the parsed JSON text; -1 if the text is not JSON. */
+int hps_rec_set_attr(hps_frozen *rec, int system, const char *key, const char *json_text);
+/* Replaces an attribute object from stored text; -1 if malformed. */
+int hps_rec_load_attrs(hps_frozen *rec, int system, const char *json_text);
+/* Compact JSON text of an attribute object (for storage); free with hps_mem_free. */
+char *hps_rec_attrs_text(const json_t *attrs);
+
+#endif

@@ -1,0 +1,114 @@
+/* study.h -- the study and live-trial handles, as samplers and pruners see them.
+ *
+ * A study handle owns: its storage connection, a cache of the study's trials indexed
+ * by number (kept current by incremental sync), its sampler and pruner, and an
+ * optional heartbeat thread. A live trial handle (hps_trial) is the working copy of one
+ * RUNNING trial that this process asked for. */
+#ifndef HPS_STUDY_H
+#define HPS_STUDY_H
+
+#include "engine/cells.h"
+#include "base/errbuf.h"
+#include "engine/heartbeat.h"
+#include "base/trial_rec.h"
+#include "pruners/pruner.h"
+#include "storage/storage.h"
+
+struct hps_study {
+    hps_storage *storage;
+    char *url;
+    int64_t study_id;
+    char *name;
+    hps_direction *directions;
+    size_t n_directions;
+    hps_sampler *sampler;
+    hps_pruner *pruner;
+
+    /* options */
+    uint64_t max_trials;
+    unsigned retries;
+    double heartbeat_interval;
+    double heartbeat_grace;
+    char *worker;
+
+    /* cache of stored trials, index = number */
+    hps_frozen **cache;
+    size_t n_cache, cap_cache;
+    int64_t synced_seq;
+
+    /* the relative search space, kept up to date one finished trial at a time
+     * (samplers/history.c): owned copies, and which cache slots were folded in */
+    char **space_names;
+    hps_dist *space_dists;
+    size_t space_n;
+    int space_started;
+    unsigned char *space_seen;
+    size_t cap_seen;
+
+    /* trial handles of this study that are alive (asked here, not yet freed) */
+    hps_trial **live;
+    size_t n_live, cap_live;
+
+    /* the search space declared up front (hps_study_declare_space), and how many runs
+     * each configuration of a finite space gets (finite.c) */
+    hps_cells declared;
+    unsigned repeats;
+    /* positions held by the cached trials, and how many of those are WAITING */
+    hps_posmap held;
+    size_t n_waiting_cached;
+
+    int closed;            /* hps_study_close was called while trials were alive */
+    double last_stale_check;
+    hps_heartbeat *heartbeat;
+    char *user_attrs_text; /* borrowed returns of hps_study_user_attrs, */
+    char *system_attrs_text; /* hps_study_system_attrs */
+    char uid[17];          /* hps_study_uid: hex of the study's identity in storage */
+    hps_errbuf err;
+};
+
+struct hps_trial {
+    char run_key[32];      /* hps_trial_run_key, made on demand */
+    hps_study *study;
+    hps_frozen *rec;       /* this trial as we know it: stored, plus unflushed params */
+    size_t n_stored_params; /* rec->params[0..n) are in storage; the rest wait for the
+                               trial's next write (see hps_trial_flush) */
+    json_t *fixed_params;  /* {"name": value} from an enqueue or retry; may be NULL */
+    hps_param_rec *relative; /* a joint sampler's values for this trial (dist borrowed
+                                copies are owned), used when the same parameter is
+                                suggested with the same distribution */
+    size_t n_relative;
+    int finished;
+    hps_errbuf err;
+};
+
+/* The value `name` is fixed to in this trial (by an enqueue or a retry), converted into
+ * `dist`: *found is 0 when it is not fixed. */
+hps_status hps_trial_fixed_value(hps_trial *trial, const char *name, const hps_dist *dist,
+                                 int *found, double *internal);
+
+/* Finite spaces (finite.c). hps_finite_track follows the cache: `rec` replaces `old`
+ * (either may be NULL); -1 on OOM. Before a trial is created, hps_finite_before_create
+ * returns HPS_DONE (the reason on the study) when every configuration has run; once it
+ * exists, hps_finite_settle claims its configuration -- or interrupts it and returns
+ * HPS_DONE when other workers took the last ones. */
+int hps_finite_track(hps_study *study, const hps_frozen *old, const hps_frozen *rec);
+hps_status hps_finite_before_create(hps_study *study);
+hps_status hps_finite_settle(hps_study *study, hps_trial *trial);
+/* Configurations of the study's finite space (grid cells, or the declared space's); 0
+ * when the space is not finite. */
+uint64_t hps_finite_configurations(const hps_study *study);
+
+/* Frees a study whose hps_study_close waited for its trials, once the last is gone. */
+void hps_study_release_if_closed(hps_study *study);
+
+/* Sets a system attribute of a live trial (pruner bookkeeping such as ASHA's rungs). */
+hps_status hps_trial_set_system_attr(hps_trial *trial, const char *key, const char *json);
+
+/* Checks a user or system attribute before it is stored: a non-empty UTF-8 key and a
+ * valid JSON value of at most 1 MiB. HPS_ERR_INVALID with a message naming the key. */
+hps_status hps_attr_check(hps_errbuf *err, const char *key, const char *json);
+
+/* The study's cached record of trial `number`, after a sync; NULL if unknown. */
+const hps_frozen *hps_study_cached(const hps_study *study, int64_t number);
+
+#endif

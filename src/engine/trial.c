@@ -1,0 +1,843 @@
+/* trial.c -- the life of a trial: ask, suggest, report, tell; enqueue, retries and
+ * recovery of trials whose worker died. */
+#include "base/jsonw.h"
+#include "base/mem.h"
+#include "engine/study.h"
+#include "base/utf8.h"
+#include "base/value.h"
+#include "engine/worker.h"
+#include "engine/history.h"
+#include "samplers/sampler.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HPS_MAX_PARAM_NAME 1024
+
+static hps_status storage_error(hps_study *study, hps_errbuf *err, hps_status rc)
+{
+    return hps_errbuf_set(err, rc, "%s", hps_errbuf_text(&study->storage->err));
+}
+
+/* ---- writing with the parameters that wait ------------------------------------
+ * Suggested parameters are not written one transaction each: they ride along with the
+ * trial's next write (report, attribute, tell) or an explicit flush, in one
+ * transaction. That halves the cost of a trial on SQLite. What it costs: until then
+ * other processes do not see them. */
+
+static int has_pending_params(const hps_trial *trial)
+{
+    return trial->n_stored_params < trial->rec->n_params;
+}
+
+static hps_status store_pending_params(hps_trial *trial)
+{
+    hps_study *study = trial->study;
+    size_t n = trial->rec->n_params - trial->n_stored_params;
+    hps_status rc = study->storage->ops->set_params(study->storage, trial->rec->id,
+                                                    trial->rec->params + trial->n_stored_params, n);
+    if (rc == HPS_OK)
+        trial->n_stored_params = trial->rec->n_params;
+    return rc;
+}
+
+/* Opens a batch holding the pending parameters when there are any. */
+static hps_status write_begin(hps_trial *trial, int *batched, size_t *stored_before)
+{
+    hps_study *study = trial->study;
+    *batched = 0;
+    *stored_before = trial->n_stored_params;
+    if (!has_pending_params(trial))
+        return HPS_OK;
+    hps_status rc = study->storage->ops->batch_begin(study->storage);
+    if (rc != HPS_OK)
+        return rc;
+    *batched = 1;
+    rc = store_pending_params(trial);
+    if (rc != HPS_OK) {
+        study->storage->ops->batch_end(study->storage, 0);
+        trial->n_stored_params = *stored_before;
+        *batched = 0;
+    }
+    return rc;
+}
+
+static hps_status write_end(hps_trial *trial, int batched, size_t stored_before, hps_status rc)
+{
+    hps_study *study = trial->study;
+    if (!batched)
+        return rc;
+    hps_errbuf saved = study->storage->err;
+    hps_status end = study->storage->ops->batch_end(study->storage, rc == HPS_OK);
+    if (rc != HPS_OK)
+        study->storage->err = saved; /* keep the first failure's message */
+    else
+        rc = end;
+    if (rc != HPS_OK)
+        trial->n_stored_params = stored_before; /* rolled back */
+    return rc;
+}
+
+static void forget_live(hps_trial *trial)
+{
+    hps_study *study = trial->study;
+    for (size_t i = 0; i < study->n_live; i++) {
+        if (study->live[i] == trial) {
+            study->live[i] = study->live[--study->n_live];
+            return;
+        }
+    }
+}
+
+static void trial_free(hps_trial *trial)
+{
+    if (trial == NULL)
+        return;
+    forget_live(trial);
+    for (size_t i = 0; i < trial->n_relative; i++) {
+        hps_mem_free(trial->relative[i].name);
+        hps_dist_clear(&trial->relative[i].dist);
+    }
+    hps_mem_free(trial->relative);
+    hps_rec_free(trial->rec);
+    json_decref(trial->fixed_params);
+    hps_mem_free(trial);
+}
+
+/* ---- ask ----------------------------------------------------------------------- */
+
+static hps_trial *trial_from_record(hps_study *study, hps_frozen *rec)
+{
+    hps_trial *trial = hps_mem_calloc(1, sizeof *trial);
+    if (trial == NULL)
+        return NULL;
+    trial->study = study;
+    trial->rec = rec;
+    trial->n_stored_params = rec->n_params;
+    json_t *fixed = json_object_get(rec->system_attrs, "fixed_params");
+    if (json_is_object(fixed)) {
+        trial->fixed_params = json_deep_copy(fixed);
+        if (trial->fixed_params == NULL) {
+            trial->rec = NULL;
+            trial_free(trial);
+            return NULL;
+        }
+    }
+    return trial;
+}
+
+/* Draws the joint sample of a starting trial over the relative search space. */
+static hps_status sample_relative(hps_study *study, hps_trial *trial)
+{
+    hps_history history;
+    hps_status rc = hps_history_collect(study, trial, &history);
+    if (rc != HPS_OK)
+        return rc;
+    double *values = NULL;
+    if (history.space.n == 0)
+        goto out;
+    values = hps_mem_calloc(history.space.n, sizeof *values);
+    trial->relative = hps_mem_calloc(history.space.n, sizeof *trial->relative);
+    if (values == NULL || trial->relative == NULL) {
+        rc = hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < history.space.n; i++)
+        values[i] = NAN;
+    rc = study->sampler->ops->sample_relative(study->sampler, study, trial, &history, values);
+    if (rc != HPS_OK) {
+        hps_errbuf_set(&study->err, rc, "sampler '%s': %s", study->sampler->ops->name,
+                       hps_errbuf_text(&study->sampler->err));
+        goto out;
+    }
+    for (size_t i = 0; i < history.space.n; i++) {
+        if (isnan(values[i]))
+            continue;
+        hps_param_rec *p = &trial->relative[trial->n_relative];
+        p->name = hps_mem_strdup(history.space.names[i]);
+        if (p->name == NULL || hps_dist_copy(&p->dist, history.space.dists[i]) != 0) {
+            hps_mem_free(p->name);
+            rc = hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        p->internal = hps_dist_contains(&p->dist, values[i]) ? values[i]
+                                                             : hps_dist_snap(&p->dist, values[i]);
+        trial->n_relative++;
+    }
+out:
+    hps_mem_free(values);
+    hps_history_clear(&history);
+    return rc;
+}
+
+/* Why create_trial found nothing left to do: the budget or the grid. */
+static hps_status done_reason(hps_study *study)
+{
+    hps_study_sync(study); /* best effort: it only words the message */
+    size_t counted = 0;
+    for (size_t i = 0; i < study->n_cache; i++) {
+        const hps_frozen *t = study->cache[i];
+        counted += t != NULL && !(t->state == HPS_FAIL && t->interrupted);
+    }
+    if (study->max_trials > 0 && counted >= study->max_trials)
+        return hps_errbuf_set(&study->err, HPS_DONE, "the budget of %llu trials is reached",
+                              (unsigned long long)study->max_trials);
+    uint64_t cells = hps_finite_configurations(study);
+    if (study->repeats > 1)
+        return hps_errbuf_set(&study->err, HPS_DONE, "all %llu cells of the grid have run %u times",
+                              (unsigned long long)cells, study->repeats);
+    return hps_errbuf_set(&study->err, HPS_DONE, "all %llu cells of the grid have run",
+                          (unsigned long long)cells);
+}
+
+hps_status hps_study_ask(hps_study *study, hps_trial **out)
+{
+    if (out == NULL)
+        return hps_errbuf_set(&study->err, HPS_ERR_INVALID, "out is NULL");
+    *out = NULL;
+    double now = hps_now();
+    if (study->heartbeat_grace > 0 &&
+        (study->last_stale_check == 0 || now - study->last_stale_check >= study->heartbeat_grace / 4)) {
+        hps_status rc = hps_study_recover_stale(study, NULL);
+        if (rc != HPS_OK)
+            return rc;
+    }
+    hps_status rc = hps_finite_before_create(study);
+    if (rc != HPS_OK)
+        return rc;
+    hps_create_req req = {
+        .max_trials = study->max_trials,
+        .grid_cells = study->sampler->ops->grid_cells != NULL
+                          ? study->sampler->ops->grid_cells(study->sampler) * study->repeats
+                          : 0,
+        .worker = study->worker,
+        .now = now,
+        .with_heartbeat = study->heartbeat != NULL,
+    };
+    hps_frozen *rec = NULL;
+    rc = study->storage->ops->create_trial(study->storage, study->study_id, &req, &rec);
+    if (rc == HPS_DONE)
+        return done_reason(study);
+    if (rc != HPS_OK)
+        return storage_error(study, &study->err, rc);
+    hps_trial *trial = trial_from_record(study, rec);
+    if (trial == NULL) {
+        hps_rec_free(rec);
+        return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+    }
+    void *live = study->live;
+    if (hps_mem_grow(&live, &study->cap_live, study->n_live + 1, sizeof *study->live) != 0) {
+        trial_free(trial);
+        return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+    }
+    study->live = live;
+    study->live[study->n_live++] = trial;
+    if (study->sampler->ops->sample_relative != NULL)
+        rc = sample_relative(study, trial);
+    if (rc == HPS_OK)
+        rc = hps_finite_settle(study, trial);
+    if (rc != HPS_OK) {
+        /* The trial exists in storage: give it back rather than leave it RUNNING (a
+         * settle that found nothing left to run has done so). */
+        hps_errbuf saved = study->err;
+        if (!trial->finished)
+            hps_trial_interrupt(trial, "its sampling failed");
+        trial_free(trial);
+        study->err = saved;
+        return rc;
+    }
+    if (study->heartbeat != NULL && hps_heartbeat_add(study->heartbeat, rec->id) != 0) {
+        trial_free(trial);
+        return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+    }
+    *out = trial;
+    return HPS_OK;
+}
+
+static hps_status check_running(hps_trial *trial)
+{
+    if (trial->finished || trial->rec->state != HPS_RUNNING)
+        return hps_errbuf_set(&trial->err, HPS_ERR_STATE, "trial %lld is already %s",
+                              (long long)trial->rec->number,
+                              hps_trial_state_name(trial->rec->state));
+    return HPS_OK;
+}
+
+hps_status hps_trial_flush(hps_trial *trial)
+{
+    if (!has_pending_params(trial))
+        return HPS_OK;
+    hps_status rc = check_running(trial);
+    if (rc != HPS_OK)
+        return rc;
+    rc = store_pending_params(trial);
+    if (rc != HPS_OK)
+        return storage_error(trial->study, &trial->err, rc);
+    return HPS_OK;
+}
+
+void hps_trial_free(hps_trial *trial)
+{
+    if (trial == NULL)
+        return;
+    /* A trial released while RUNNING may be told later by number: keep its params. */
+    if (!trial->finished && trial->rec->state == HPS_RUNNING)
+        hps_trial_flush(trial);
+    if (!trial->finished && trial->study->heartbeat != NULL)
+        hps_heartbeat_remove(trial->study->heartbeat, trial->rec->id);
+    hps_study *study = trial->study;
+    trial_free(trial);
+    hps_study_release_if_closed(study);
+}
+
+int64_t hps_trial_number(const hps_trial *trial)
+{
+    return trial->rec->number;
+}
+
+hps_study *hps_trial_study(const hps_trial *trial)
+{
+    return trial->study;
+}
+
+const char *hps_trial_errmsg(const hps_trial *trial)
+{
+    return trial != NULL ? hps_errbuf_text(&trial->err) : "no trial handle (NULL)";
+}
+
+const char *hps_trial_run_key(hps_trial *trial)
+{
+    const hps_frozen *rec = trial->rec;
+    json_t *origin = json_object_get(rec->system_attrs, "retry_of");
+    if (rec->grid_pos >= 0)
+        snprintf(trial->run_key, sizeof trial->run_key, "p%lld", (long long)rec->grid_pos);
+    else if (json_is_integer(origin))
+        snprintf(trial->run_key, sizeof trial->run_key, "t%lld",
+                 (long long)json_integer_value(origin));
+    else
+        snprintf(trial->run_key, sizeof trial->run_key, "t%lld", (long long)rec->number);
+    return trial->run_key;
+}
+
+const hps_frozen *hps_trial_frozen(hps_trial *trial)
+{
+    return trial->rec;
+}
+
+/* ---- suggest ------------------------------------------------------------------- */
+
+/* A fixed value (enqueue, retry) for `name`, if any, converted into `dist`. */
+hps_status hps_trial_fixed_value(hps_trial *trial, const char *name, const hps_dist *dist,
+                                 int *found, double *internal)
+{
+    *found = 0;
+    const json_t *node = trial->fixed_params != NULL ? json_object_get(trial->fixed_params, name)
+                                                     : NULL;
+    if (node == NULL)
+        return HPS_OK;
+    hps_value value;
+    if (hps_value_from_json(node, &value) != 0 || hps_dist_internal_of(dist, &value, internal) != 0) {
+        char *text = json_dumps(node, JSON_ENCODE_ANY | JSON_COMPACT);
+        hps_status rc = hps_errbuf_set(&trial->err, HPS_ERR_INVALID,
+                                       "trial %lld: fixed value %s of parameter '%s' (from an "
+                                       "enqueued or retried trial) is not a value of the "
+                                       "suggested distribution",
+                                       (long long)trial->rec->number, text != NULL ? text : "?",
+                                       name);
+        free(text);
+        return rc;
+    }
+    *found = 1;
+    return HPS_OK;
+}
+
+static hps_status suggest(hps_trial *trial, const char *name, hps_dist *dist, double *internal_out)
+{
+    hps_study *study = trial->study;
+    hps_status rc = check_running(trial);
+    if (rc != HPS_OK)
+        return rc;
+    const hps_param_rec *existing = hps_rec_find_param(trial->rec, name);
+    if (existing != NULL) {
+        if (!hps_dist_equal(&existing->dist, dist)) {
+            char *was = NULL, *now = NULL;
+            hps_dist_to_json(&existing->dist, &was);
+            hps_dist_to_json(dist, &now);
+            rc = hps_errbuf_set(&trial->err, HPS_ERR_MISMATCH,
+                                "parameter '%s' was already suggested in trial %lld with another "
+                                "distribution (%s, now %s)",
+                                name, (long long)trial->rec->number, was != NULL ? was : "?",
+                                now != NULL ? now : "?");
+            hps_free(was);
+            hps_free(now);
+            return rc;
+        }
+        *internal_out = existing->internal;
+        return HPS_OK;
+    }
+    int found;
+    double internal;
+    rc = hps_trial_fixed_value(trial, name, dist, &found, &internal);
+    if (rc != HPS_OK)
+        return rc;
+    for (size_t i = 0; !found && i < trial->n_relative; i++) {
+        if (strcmp(trial->relative[i].name, name) == 0 && hps_dist_equal(&trial->relative[i].dist, dist)) {
+            internal = trial->relative[i].internal;
+            found = 1;
+        }
+    }
+    if (!found) {
+        rc = study->sampler->ops->sample(study->sampler, study, trial, name, dist, &internal);
+        if (rc != HPS_OK)
+            return hps_errbuf_set(&trial->err, rc, "%s", hps_errbuf_text(&study->sampler->err));
+        /* Samplers snap onto valid values; this guards the invariant. */
+        if (!hps_dist_contains(dist, internal))
+            internal = hps_dist_snap(dist, internal);
+    }
+    if (hps_rec_add_param(trial->rec, name, dist, internal) != 0)
+        return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory");
+    *internal_out = internal;
+    return HPS_OK;
+}
+
+static hps_status check_param_name(hps_trial *trial, const char *name)
+{
+    if (name == NULL || name[0] == '\0')
+        return hps_errbuf_set(&trial->err, HPS_ERR_INVALID, "parameter name is empty");
+    if (strlen(name) > HPS_MAX_PARAM_NAME)
+        return hps_errbuf_set(&trial->err, HPS_ERR_INVALID,
+                              "parameter name is longer than %d bytes", HPS_MAX_PARAM_NAME);
+    if (!hps_utf8_valid(name))
+        return hps_errbuf_set(&trial->err, HPS_ERR_INVALID, "parameter name is not valid UTF-8");
+    return HPS_OK;
+}
+
+hps_status hps_trial_suggest_float(hps_trial *trial, const char *name, double low, double high,
+                                   double step, unsigned flags, double *out)
+{
+    hps_dist dist;
+    hps_status rc = check_param_name(trial, name);
+    if (rc == HPS_OK)
+        rc = hps_dist_init_float(&dist, name, low, high, step, flags, &trial->err);
+    if (rc != HPS_OK)
+        return rc;
+    double internal = 0;
+    rc = suggest(trial, name, &dist, &internal);
+    hps_dist_clear(&dist);
+    if (rc == HPS_OK && out != NULL)
+        *out = internal;
+    return rc;
+}
+
+hps_status hps_trial_suggest_int(hps_trial *trial, const char *name, int64_t low, int64_t high,
+                                 int64_t step, unsigned flags, int64_t *out)
+{
+    hps_dist dist;
+    hps_status rc = check_param_name(trial, name);
+    if (rc == HPS_OK)
+        rc = hps_dist_init_int(&dist, name, low, high, step, flags, &trial->err);
+    if (rc != HPS_OK)
+        return rc;
+    double internal = 0;
+    rc = suggest(trial, name, &dist, &internal);
+    hps_dist_clear(&dist);
+    if (rc == HPS_OK && out != NULL)
+        *out = (int64_t)internal;
+    return rc;
+}
+
+hps_status hps_trial_suggest_categorical(hps_trial *trial, const char *name,
+                                         const hps_value *choices, size_t n_choices,
+                                         size_t *index_out)
+{
+    hps_dist dist;
+    hps_status rc = check_param_name(trial, name);
+    if (rc == HPS_OK)
+        rc = hps_dist_init_categorical(&dist, name, choices, n_choices, &trial->err);
+    if (rc != HPS_OK)
+        return rc;
+    double internal = 0;
+    rc = suggest(trial, name, &dist, &internal);
+    hps_dist_clear(&dist);
+    if (rc == HPS_OK && index_out != NULL)
+        *index_out = (size_t)internal;
+    return rc;
+}
+
+/* ---- report, prune, attributes ------------------------------------------------- */
+
+hps_status hps_trial_report(hps_trial *trial, int64_t step, double value)
+{
+    hps_status rc = check_running(trial);
+    if (rc != HPS_OK)
+        return rc;
+    if (step < 0)
+        return hps_errbuf_set(&trial->err, HPS_ERR_INVALID, "step must be >= 0 (got %lld)",
+                              (long long)step);
+    /* NaN is kept, as Optuna does: a diverging trial reports it and pruners stop it. */
+    hps_study *study = trial->study;
+    int batched;
+    size_t stored_before;
+    rc = write_begin(trial, &batched, &stored_before);
+    if (rc == HPS_OK)
+        rc = study->storage->ops->report(study->storage, trial->rec->id, step, value);
+    rc = write_end(trial, batched, stored_before, rc);
+    if (rc != HPS_OK)
+        return storage_error(study, &trial->err, rc);
+    if (hps_rec_add_intermediate(trial->rec, step, value) < 0)
+        return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory");
+    return HPS_OK;
+}
+
+hps_status hps_trial_should_prune(hps_trial *trial, int *out)
+{
+    *out = 0;
+    hps_status rc = check_running(trial);
+    if (rc != HPS_OK)
+        return rc;
+    hps_study *study = trial->study;
+    rc = study->pruner->ops->should_prune(study->pruner, study, trial, out);
+    if (rc != HPS_OK)
+        return hps_errbuf_set(&trial->err, rc, "pruner '%s': %s", study->pruner->ops->name,
+                              hps_errbuf_text(&study->pruner->err));
+    return HPS_OK;
+}
+
+static hps_status set_attr(hps_trial *trial, int system, const char *key, const char *json)
+{
+    hps_status rc = hps_attr_check(&trial->err, key, json);
+    if (rc != HPS_OK)
+        return rc;
+    hps_study *study = trial->study;
+    int batched;
+    size_t stored_before;
+    rc = write_begin(trial, &batched, &stored_before);
+    if (rc == HPS_OK)
+        rc = study->storage->ops->set_trial_attr(study->storage, trial->rec->id, system, key, json);
+    rc = write_end(trial, batched, stored_before, rc);
+    if (rc != HPS_OK)
+        return storage_error(study, &trial->err, rc);
+    if (hps_rec_set_attr(trial->rec, system, key, json) != 0)
+        return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory");
+    return HPS_OK;
+}
+
+hps_status hps_trial_set_system_attr(hps_trial *trial, const char *key, const char *json)
+{
+    return set_attr(trial, 1, key, json);
+}
+
+hps_status hps_trial_set_user_attr(hps_trial *trial, const char *key, const char *json)
+{
+    return set_attr(trial, 0, key, json);
+}
+
+/* ---- tell ---------------------------------------------------------------------- */
+
+/* The system attributes of a re-queued copy of `rec`: its parameters fixed, and the
+ * attempt counter. NULL when no retry is due (or on OOM, which only loses the retry). */
+static char *requeue_attrs(const hps_study *study, const hps_frozen *rec,
+                           const json_t *fixed_params)
+{
+    json_int_t attempt = json_integer_value(json_object_get(rec->system_attrs, "attempt"));
+    if ((unsigned long long)attempt >= study->retries)
+        return NULL;
+    json_t *attrs = json_object();
+    json_t *fixed = fixed_params != NULL ? json_deep_copy(fixed_params) : json_object();
+    int bad = attrs == NULL || fixed == NULL;
+    for (size_t i = 0; i < rec->n_params && !bad; i++) {
+        hps_value v = hps_dist_external(&rec->params[i].dist, rec->params[i].internal);
+        bad |= json_object_set_new(fixed, rec->params[i].name, hps_value_to_json(&v));
+    }
+    if (!bad) {
+        bad |= json_object_set_new(attrs, "fixed_params", fixed);
+        fixed = NULL;
+        bad |= json_object_set_new(attrs, "attempt", json_integer(attempt + 1));
+        json_t *origin = json_object_get(rec->system_attrs, "retry_of");
+        bad |= json_object_set_new(attrs, "retry_of",
+                                   origin != NULL ? json_incref(origin) : json_integer(rec->number));
+    }
+    char *text = bad ? NULL : json_dumps(attrs, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(fixed);
+    json_decref(attrs);
+    return text;
+}
+
+static hps_status finish_checked(hps_trial *trial, hps_trial_state state, const double *values,
+                                 size_t n_values, int interrupted, const char *reason);
+
+/* Reasons often quote a trial's output, which may be any bytes: stored text is UTF-8. */
+static hps_status finish(hps_trial *trial, hps_trial_state state, const double *values,
+                         size_t n_values, int interrupted, const char *reason)
+{
+    if (reason == NULL)
+        return finish_checked(trial, state, values, n_values, interrupted, NULL);
+    char *clean = hps_utf8_sanitize(reason);
+    if (clean == NULL)
+        return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory");
+    hps_status rc = finish_checked(trial, state, values, n_values, interrupted, clean);
+    hps_mem_free(clean);
+    return rc;
+}
+
+static hps_status finish_checked(hps_trial *trial, hps_trial_state state, const double *values,
+                                 size_t n_values, int interrupted, const char *reason)
+{
+    hps_study *study = trial->study;
+    hps_status rc = check_running(trial);
+    if (rc != HPS_OK)
+        return rc;
+    double last_value;
+    if (state == HPS_PRUNED && n_values == 0 && trial->rec->n_inter > 0 &&
+        !isnan(trial->rec->inter[trial->rec->n_inter - 1].value)) {
+        /* As Optuna: a pruned trial's value is its last intermediate value (none when
+         * that is NaN). */
+        last_value = trial->rec->inter[trial->rec->n_inter - 1].value;
+        values = &last_value;
+        n_values = 1;
+    }
+    char *requeue = NULL;
+    if (state == HPS_FAIL)
+        requeue = requeue_attrs(study, trial->rec, trial->fixed_params);
+    hps_finish_req req = {
+        .state = state,
+        .values = values,
+        .n_values = n_values,
+        .interrupted = interrupted,
+        .fail_reason = reason,
+        .now = hps_now(),
+        .requeue_system_attrs = requeue,
+    };
+    int batched;
+    size_t stored_before;
+    rc = write_begin(trial, &batched, &stored_before);
+    if (rc == HPS_OK)
+        rc = study->storage->ops->finish_trial(study->storage, trial->rec->id, &req);
+    rc = write_end(trial, batched, stored_before, rc);
+    free(requeue);
+    if (rc != HPS_OK)
+        return storage_error(study, &trial->err, rc);
+    trial->finished = 1;
+    trial->rec->state = state;
+    trial->rec->interrupted = interrupted;
+    trial->rec->datetime_complete = req.now;
+    if (study->heartbeat != NULL)
+        hps_heartbeat_remove(study->heartbeat, trial->rec->id);
+    if (reason != NULL) {
+        json_t *text = json_string(reason);
+        char *quoted = text != NULL ? json_dumps(text, JSON_ENCODE_ANY) : NULL;
+        if (quoted != NULL)
+            hps_rec_set_attr(trial->rec, 1, "fail_reason", quoted);
+        free(quoted);
+        json_decref(text);
+    }
+    if (hps_rec_set_values(trial->rec, values, n_values) != 0)
+        return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory (trial was recorded)");
+    return HPS_OK;
+}
+
+hps_status hps_trial_tell_values(hps_trial *trial, hps_trial_state state, const double *values,
+                                 size_t n_values)
+{
+    hps_study *study = trial->study;
+    switch (state) {
+    case HPS_COMPLETE:
+        if (n_values != study->n_directions || values == NULL)
+            return hps_errbuf_set(&trial->err, HPS_ERR_INVALID,
+                                  "study '%s' has %zu objective(s) but %zu value(s) were told",
+                                  study->name, study->n_directions, n_values);
+        for (size_t i = 0; i < n_values; i++) {
+            if (isnan(values[i])) {
+                char reason[96];
+                snprintf(reason, sizeof reason, "objective value %zu is NaN", i);
+                hps_status rc = finish(trial, HPS_FAIL, NULL, 0, 0, reason);
+                if (rc != HPS_OK)
+                    return rc;
+                return hps_errbuf_set(&trial->err, HPS_ERR_INVALID,
+                                      "trial %lld: objective value %zu is NaN; the trial was "
+                                      "recorded as FAIL",
+                                      (long long)trial->rec->number, i);
+            }
+        }
+        return finish(trial, state, values, n_values, 0, NULL);
+    case HPS_PRUNED:
+    case HPS_FAIL:
+        if (n_values != 0)
+            return hps_errbuf_set(&trial->err, HPS_ERR_INVALID, "a %s trial takes no value",
+                                  hps_trial_state_name(state));
+        return finish(trial, state, NULL, 0, 0, NULL);
+    case HPS_WAITING:
+    case HPS_RUNNING:
+        break;
+    }
+    return hps_errbuf_set(&trial->err, HPS_ERR_INVALID,
+                          "a trial can only be told COMPLETE, PRUNED or FAIL (got %s)",
+                          hps_trial_state_name(state));
+}
+
+hps_status hps_trial_tell(hps_trial *trial, hps_trial_state state, double value)
+{
+    if (state == HPS_COMPLETE)
+        return hps_trial_tell_values(trial, state, &value, 1);
+    return hps_trial_tell_values(trial, state, NULL, 0);
+}
+
+hps_status hps_trial_fail(hps_trial *trial, const char *reason)
+{
+    return finish(trial, HPS_FAIL, NULL, 0, 0, reason);
+}
+
+hps_status hps_trial_interrupt(hps_trial *trial, const char *reason)
+{
+    return finish(trial, HPS_FAIL, NULL, 0, 1, reason != NULL ? reason : "interrupted");
+}
+
+/* A temporary handle over the cached record of trial `number`. */
+static hps_status handle_for_number(hps_study *study, int64_t number, hps_trial **out)
+{
+    *out = NULL;
+    hps_status rc = hps_study_sync(study);
+    if (rc != HPS_OK)
+        return rc;
+    const hps_frozen *cached = hps_study_cached(study, number);
+    if (cached == NULL)
+        return hps_errbuf_set(&study->err, HPS_ERR_NOTFOUND, "study '%s' has no trial %lld",
+                              study->name, (long long)number);
+    hps_frozen *rec = hps_rec_clone(cached);
+    hps_trial *trial = rec != NULL ? trial_from_record(study, rec) : NULL;
+    if (trial == NULL) {
+        hps_rec_free(rec);
+        return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+    }
+    *out = trial;
+    return HPS_OK;
+}
+
+hps_status hps_study_tell_number(hps_study *study, int64_t number, hps_trial_state state,
+                                 const double *values, size_t n_values)
+{
+    hps_trial *trial;
+    hps_status rc = handle_for_number(study, number, &trial);
+    if (rc != HPS_OK)
+        return rc;
+    rc = hps_trial_tell_values(trial, state, values, n_values);
+    if (rc != HPS_OK)
+        hps_errbuf_set(&study->err, rc, "%s", hps_errbuf_text(&trial->err));
+    trial->finished = 1; /* the handle never held a heartbeat */
+    trial_free(trial);
+    return rc;
+}
+
+/* ---- enqueue ------------------------------------------------------------------- */
+
+hps_status hps_study_enqueue(hps_study *study, const char *params_json, int64_t *number_out)
+{
+    json_error_t jerr;
+    json_t *params = json_loads(params_json != NULL ? params_json : "", 0, &jerr);
+    hps_status rc = HPS_OK;
+    char *attrs_text = NULL;
+    json_t *attrs = NULL;
+    if (params == NULL || !json_is_object(params)) {
+        rc = hps_errbuf_set(&study->err, HPS_ERR_INVALID,
+                            "enqueued parameters must be a JSON object%s%s",
+                            params == NULL ? ": " : "", params == NULL ? jerr.text : "");
+        goto out;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach(params, key, value) {
+        hps_value v;
+        if (key[0] == '\0' || hps_value_from_json(value, &v) != 0 ||
+            (v.type == HPS_VALUE_FLOAT && !isfinite(v.u.f))) {
+            rc = hps_errbuf_set(&study->err, HPS_ERR_INVALID,
+                                "enqueued parameter '%s' must be a string, number or boolean",
+                                key);
+            goto out;
+        }
+    }
+    attrs = json_pack("{sO}", "fixed_params", params);
+    attrs_text = attrs != NULL ? json_dumps(attrs, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    if (attrs_text == NULL) {
+        rc = hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    rc = study->storage->ops->enqueue_trial(study->storage, study->study_id, attrs_text,
+                                            number_out);
+    if (rc != HPS_OK)
+        storage_error(study, &study->err, rc);
+out:
+    free(attrs_text);
+    json_decref(attrs);
+    json_decref(params);
+    return rc;
+}
+
+/* ---- stale trials -------------------------------------------------------------- */
+
+hps_status hps_study_recover_stale(hps_study *study, size_t *n_out)
+{
+    hps_running_info *running = NULL;
+    size_t n_running = 0, n_failed = 0;
+    double now = hps_now();
+    study->last_stale_check = now;
+    hps_status rc = study->storage->ops->list_running(study->storage, study->study_id, &running,
+                                                      &n_running);
+    if (rc != HPS_OK)
+        return storage_error(study, &study->err, rc);
+    for (size_t i = 0; i < n_running; i++) {
+        const hps_running_info *r = &running[i];
+        int dead = r->worker != NULL && strcmp(r->worker, study->worker) != 0 &&
+                   hps_worker_is_dead_local(r->worker);
+        int silent = study->heartbeat_grace > 0 && r->heartbeat > 0 &&
+                     r->heartbeat < now - study->heartbeat_grace;
+        if (!dead && !silent)
+            continue;
+        char reason[512];
+        if (dead)
+            snprintf(reason, sizeof reason, "interrupted: worker %.300s is gone", r->worker);
+        else
+            snprintf(reason, sizeof reason,
+                     "interrupted: no heartbeat from worker %.300s for %.0f s", r->worker != NULL ? r->worker : "?",
+                     now - r->heartbeat);
+        /* a worker id comes from storage: any bytes another client wrote */
+        char *clean = hps_utf8_sanitize(reason);
+        if (clean != NULL) {
+            snprintf(reason, sizeof reason, "%s", clean);
+            hps_mem_free(clean);
+        }
+        /* Retries and fixed params come from the stored trial. */
+        hps_trial *trial = NULL;
+        rc = handle_for_number(study, r->number, &trial);
+        if (rc != HPS_OK)
+            goto out;
+        char *requeue = requeue_attrs(study, trial->rec, trial->fixed_params);
+        hps_finish_req req = {
+            .state = HPS_FAIL,
+            .interrupted = 1,
+            .fail_reason = reason,
+            .now = now,
+            .stale_before = dead ? 0 : now - study->heartbeat_grace,
+            .requeue_system_attrs = requeue,
+        };
+        rc = study->storage->ops->finish_trial(study->storage, r->trial_id, &req);
+        free(requeue);
+        trial->finished = 1;
+        trial_free(trial);
+        if (rc == HPS_ERR_STATE) { /* finished or beating again meanwhile: not stale */
+            rc = HPS_OK;
+            continue;
+        }
+        if (rc != HPS_OK) {
+            storage_error(study, &study->err, rc);
+            goto out;
+        }
+        n_failed++;
+    }
+out:
+    hps_running_info_free(running, n_running);
+    if (n_out != NULL)
+        *n_out = n_failed;
+    return rc;
+}

@@ -1,0 +1,136 @@
+/* report_data.h -- a study read once into plain arrays, and the JSON views built from
+ * it, shared by `hpsearch report`, `dashboard` and `show`.
+ *
+ * Loading copies what the views need out of the library's borrowed trial records (a
+ * record is only valid until the next call on the study, and a live study changes
+ * between calls), so a loaded study is an immutable snapshot: the dashboard answers
+ * many requests from one snapshot while building the next.
+ *
+ * The views keep the browser's work bounded whatever the study's size: charts get a
+ * sample (every improvement of the best value, the best trials, then an even spread),
+ * the trial table is served a page at a time. */
+#ifndef HPS_REPORT_DATA_H
+#define HPS_REPORT_DATA_H
+
+#include "report/report_json.h"
+#include "hpsearch.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Caps on what one view carries. */
+#define RDATA_HISTORY_POINTS 4000  /* optimization-history points */
+#define RDATA_SAMPLE_ROWS 2000     /* trials in parallel coordinates, slices, contour */
+#define RDATA_SAMPLE_BEST 200      /* of which the best */
+#define RDATA_CURVES 150           /* intermediate-value curves */
+#define RDATA_CURVES_BEST 50       /* of which the best */
+#define RDATA_CURVE_POINTS 400     /* points per curve */
+#define RDATA_PAGE_MAX 1000        /* table rows per request */
+#define RDATA_QUERY_MAX 256        /* bytes of a table filter */
+
+typedef struct rdata_param {
+    char *name;
+    hps_dist_kind kind;
+    int log;
+    double low, high;   /* numeric: union of the trials' bounds */
+    char **label_json;  /* categorical: each choice seen, as JSON ("relu", 32, true) */
+    char **label_text;  /* ... and as text (relu, 32, True) */
+    hps_value *label_values; /* ... and as values (strings owned) */
+    size_t n_labels, cap_labels;
+} rdata_param;
+
+/* A parameter value of a row: the number, or a categorical's label index. */
+typedef struct rdata_pv {
+    uint32_t param;
+    double value;
+} rdata_pv;
+
+typedef struct rdata_row {
+    int64_t number;
+    hps_trial_state state;
+    int sampler;         /* index into samplers; -1 when none recorded */
+    double start, complete;
+    size_t n_steps;      /* intermediate values reported */
+    size_t pv_offset;    /* into pvs */
+    uint32_t n_pv;
+    char *fail_reason;   /* first line; NULL when none */
+} rdata_row;
+
+typedef struct rdata_curve {
+    size_t row;
+    size_t n;
+    int64_t *steps;
+    double *values;
+} rdata_curve;
+
+typedef struct rdata_study {
+    char *name;
+    char *metric;        /* the study's user attribute "metric"; NULL when none */
+    size_t n_directions;
+    hps_direction *directions;
+    size_t counts[5];
+    rdata_param *params;
+    size_t n_params, cap_params;
+    rdata_row *rows;     /* by trial number */
+    size_t n_rows;
+    double *values;      /* n_rows x n_directions; NaN when the trial has none */
+    rdata_pv *pvs;
+    size_t n_pvs, cap_pvs;
+    char **samplers;
+    size_t n_samplers, cap_samplers;
+    rdata_curve *curves;
+    size_t n_curves;
+    size_t n_with_steps; /* trials with intermediate values */
+    char *importances;   /* JSON object from the library; "{}" when none */
+    char *importance_error;
+    long best_row;       /* COMPLETE row with the best first value; -1 */
+    double generated;    /* when loaded (Unix time) */
+    double load_seconds; /* how long loading took */
+} rdata_study;
+
+/* Opens the study a command is about (a study name with --storage, or a config file),
+ * printing the error: returns 0, CLI_EXIT_USAGE when the study does not exist (or the
+ * argument is bad), CLI_EXIT_FAILED when the storage cannot be read. */
+struct cli_target;
+int rdata_open(const char *cmd, const char *arg, const char *storage, struct cli_target *target,
+               hps_study **study);
+
+/* Reads the study. With `importances` 0, importances are not computed (faster; `show`
+ * and a dashboard refresh without new completed trials reuse them). Returns 0, or -1
+ * with a message in err (out of memory, storage errors). */
+int rdata_load(hps_study *study, int importances, rdata_study **out, char *err, size_t errlen);
+void rdata_free(rdata_study *data);
+
+/* Whether objective 0 is maximized. */
+int rdata_maximize(const rdata_study *data);
+/* The row's first value, or NaN. */
+double rdata_value(const rdata_study *data, size_t row);
+/* The value of parameter p in a row: 1 and *out when present. */
+int rdata_param_value(const rdata_study *data, size_t row, size_t p, double *out);
+/* Text of a parameter value as a table shows it. */
+void rdata_param_text(const rdata_study *data, size_t p, double value, char *buf, size_t size);
+long rdata_param_index(const rdata_study *data, const char *name);
+
+/* The view of the charts and the summary (no table rows): see docs/report.md. */
+void rdata_view_json(const rdata_study *data, rjson_buf *b);
+/* One row as an object {"number","state","values","params",...}. */
+void rdata_row_json(const rdata_study *data, size_t row, rjson_buf *b);
+/* Every row, as an array of row objects (the report's table). */
+void rdata_rows_json(const rdata_study *data, rjson_buf *b);
+
+/* A page of the table: filtered, sorted, sliced. */
+typedef struct rdata_query {
+    size_t offset, limit;
+    char sort[300];      /* number, value, state, duration, start, sampler, steps, param:NAME */
+    int descending;
+    int state_mask;      /* bit per hps_trial_state; 0 = all */
+    char text[RDATA_QUERY_MAX + 1]; /* case-insensitive substring of the row's text */
+} rdata_query;
+
+void rdata_query_init(rdata_query *q);
+/* {"total": matching rows, "offset", "limit", "rows": [...]}; -1 on a bad sort key
+ * (message in err) or out of memory. */
+int rdata_page_json(const rdata_study *data, const rdata_query *q, rjson_buf *b, char *err,
+                    size_t errlen);
+
+#endif
