@@ -6,6 +6,7 @@
 #include "hpsearch.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum {
     CLI_EXIT_OK = 0,
@@ -69,5 +70,7 @@ int cmd_show(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_narrow(int argc, char **argv);
 int cmd_slurm(int argc, char **argv);
+/* `hpsearch help config`: the keys of a config file. */
+int cmd_help_config(FILE *out);
 
 #endif

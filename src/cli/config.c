@@ -191,12 +191,12 @@ int cfg_validate(cfg_ctx *ctx)
         return fidelity_rc;
     if (cfg->heartbeat_interval > 0 && cfg->heartbeat_grace > 0 &&
         cfg->heartbeat_grace <= cfg->heartbeat_interval)
-        return cfg_fail(ctx, ctx->grace_line, "heartbeat_grace (%gs) must be longer than "
-                        "heartbeat_interval (%gs)", cfg->heartbeat_grace,
+        return cfg_fail(ctx, *cfg_key_line(ctx, "heartbeat_grace"), "heartbeat_grace (%gs) "
+                        "must be longer than heartbeat_interval (%gs)", cfg->heartbeat_grace,
                         cfg->heartbeat_interval);
     if (cfg->shuffle && strcmp(cfg->sampler, "grid") != 0)
-        return cfg_fail(ctx, ctx->shuffle_line, "shuffle: only the grid sampler has an order "
-                        "to shuffle (the sampler is %s)", cfg->sampler);
+        return cfg_fail(ctx, *cfg_key_line(ctx, "shuffle"), "shuffle: only the grid sampler "
+                        "has an order to shuffle (the sampler is %s)", cfg->sampler);
     if (cfg->n_sampler_options > 0) {
         /* the library knows each sampler's options: build one to check them now */
         hps_sampler *probe = NULL;
@@ -210,20 +210,21 @@ int cfg_validate(cfg_ctx *ctx)
         }
         hps_sampler_free(probe);
         if (rc != 0)
-            return cfg_fail(ctx, ctx->sampler_line, "sampler: %s", why);
+            return cfg_fail(ctx, *cfg_key_line(ctx, "sampler"), "sampler: %s", why);
     }
     if (cfg->repeats > 1 && !cfg_space_finite(cfg) && strcmp(cfg->sampler, "grid") != 0)
-        return cfg_fail(ctx, ctx->repeats_line, "repeats: %u runs per configuration need a finite "
-                        "space, but some parameter is a continuous range (give it a step or "
-                        "values)", cfg->repeats);
+        return cfg_fail(ctx, *cfg_key_line(ctx, "repeats"), "repeats: %u runs per "
+                        "configuration need a finite space, but some parameter is a continuous "
+                        "range (give it a step or values)", cfg->repeats);
     /* With a regex the name is only a label; without one, output lines must be able to
      * carry it as a key. */
     if (cfg->metric_regex == NULL && !cfg_metric_name_ok(cfg->metric))
-        return cfg_fail(ctx, ctx->metric_line, "metric: '%.100s' cannot be read from output lines: "
-                        "a metric name is a letter or _ followed by letters, digits, _ . / -; "
-                        "or read it with a regex: metric: {name: ..., regex: ...}", cfg->metric);
+        return cfg_fail(ctx, *cfg_key_line(ctx, "metric"), "metric: '%.100s' cannot be read "
+                        "from output lines: a metric name is a letter or _ followed by letters, "
+                        "digits, _ . / -; or read it with a regex: metric: {name: ..., regex: "
+                        "...}", cfg->metric);
     if (cfg->metric[0] == '\0')
-        return cfg_fail(ctx, ctx->metric_line, "metric.name: is empty");
+        return cfg_fail(ctx, *cfg_key_line(ctx, "metric"), "metric.name: is empty");
     if (strcmp(cfg->sampler, "grid") != 0)
         return 0;
     const char *saved = ctx->file;
@@ -256,13 +257,6 @@ int cfg_validate(cfg_ctx *ctx)
     }
     ctx->file = saved;
     return rc;
-}
-
-static int cfg_default_text(cfg_ctx *ctx, char **field, const char *text)
-{
-    if (*field != NULL)
-        return 0;
-    return cfg_strndup(ctx, text, strlen(text), field);
 }
 
 /* Required keys, defaults and whole-config checks after all keys were read. */
@@ -300,19 +294,7 @@ static int cfg_finish(cfg_ctx *ctx, int root_line)
             return cfg_fail(ctx, cfg->command_line, "command: uses ${program} but no program "
                             "is given");
 
-    const char *base = strrchr(cfg->path, '/');
-    base = base != NULL ? base + 1 : cfg->path;
-    const char *dot = strrchr(base, '.');
-    size_t stem = dot != NULL && dot != base ? (size_t)(dot - base) : strlen(base);
-    rc = cfg->study_name != NULL ? 0 : cfg_strndup(ctx, base, stem, &cfg->study_name);
-    if (rc == 0 && cfg->storage == NULL)
-        rc = cfg_resolve_storage(ctx, "sqlite:hpsearch.db", root_line, &cfg->storage);
-    const char *python = getenv("HPSEARCH_PYTHON");
-    if (rc == 0)
-        rc = cfg_default_text(ctx, &cfg->interpreter,
-                              python != NULL && python[0] != '\0' ? python : "python3");
-    if (rc == 0)
-        rc = cfg_default_text(ctx, &cfg->sampler, "auto");
+    rc = cfg_keys_fill_defaults(ctx);
     if (rc != 0)
         return rc;
     return cfg_validate(ctx);
@@ -323,16 +305,8 @@ static int cfg_finish(cfg_ctx *ctx, int root_line)
 static cfg_config *cfg_new(void)
 {
     cfg_config *cfg = calloc(1, sizeof *cfg);
-    if (cfg == NULL)
-        return NULL;
-    cfg->direction = HPS_MINIMIZE;
-    cfg->parallel = 1;
-    cfg->log_limit_mb = CFG_DEFAULT_LOG_LIMIT_MB;
-    cfg->repeats = 1;
-    cfg->heartbeat_interval = 5.0;
-    cfg->heartbeat_grace = 60.0;
-    cfg->max_failures = CFG_DEFAULT_MAX_FAILURES;
-    cfg->timeout_state = HPS_FAIL;
+    if (cfg != NULL)
+        cfg_keys_set_defaults(cfg);
     return cfg;
 }
 
@@ -420,10 +394,10 @@ static int cfg_load_text(const char *text, size_t len, const char *name, char *d
         size_t klen = e.len;
         int line = e.line;
         const cfg_key_def *def = cfg_find_key(key, klen);
-        if (def != NULL && (def->flags & mode)) {
-            rc = def->fn(&ctx, e.value, line, def->key);
+        if (def != NULL && (def->info.flags & mode)) {
+            rc = cfg_read_key(&ctx, def, e.value, line);
         } else if (def != NULL) {
-            rc = cfg_fail(&ctx, line, "unknown key '%s' in a%s file (%s)", def->key,
+            rc = cfg_fail(&ctx, line, "unknown key '%s' in a%s file (%s)", def->info.name,
                           cfg->is_wandb ? " W&B sweep" : "n hpsearch",
                           def->elsewhere != NULL ? def->elsewhere
                           : "it belongs to W&B sweep files, which have `program` or `method` "
@@ -560,46 +534,15 @@ out:
 
 /* ---- freeing ---------------------------------------------------------- */
 
-/* Frees what `a` owns among the fields an override may replace, unless `b` shares it. */
-void cfg_free_replaced(cfg_config *a, const cfg_config *b)
-{
-    char **texts[] = {&a->study_name, &a->storage, &a->metric, &a->sampler, &a->shell_command,
-                      &a->command_string, &a->program, &a->interpreter, &a->log_dir,
-                      &a->metric_regex};
-    char *const kept[] = {b->study_name, b->storage, b->metric, b->sampler, b->shell_command,
-                          b->command_string, b->program, b->interpreter, b->log_dir,
-                          b->metric_regex};
-    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
-        if (*texts[k] != kept[k])
-            free(*texts[k]);
-    if (a->gpus != b->gpus)
-        cfg_free_words(a->gpus, a->n_gpus);
-    if (a->command != b->command)
-        cfg_free_words(a->command, a->n_command);
-    if (a->pruner != b->pruner)
-        cfg_pruner_free(a->pruner);
-    if (a->fidelity != b->fidelity)
-        free(a->fidelity);
-    if (a->sampler_keys != b->sampler_keys) {
-        cfg_free_words(a->sampler_keys, a->n_sampler_options);
-        cfg_free_words(a->sampler_values, a->n_sampler_options);
-    }
-}
-
 void cfg_free(cfg_config *cfg)
 {
     if (cfg == NULL)
         return;
     cfg_config none;
     memset(&none, 0, sizeof none);
-    cfg_free_replaced(cfg, &none);
+    cfg_free_replaced(cfg, &none); /* every key's fields */
     free(cfg->path);
     free(cfg->dir);
-    for (size_t k = 0; k < cfg->n_params; k++)
-        cfg_param_clear(&cfg->params[k]);
-    free(cfg->params);
-    cfg_free_words(cfg->metadata_keys, cfg->n_metadata);
-    cfg_free_words(cfg->metadata_values, cfg->n_metadata);
     cfg_free_words(cfg->warnings, cfg->n_warnings);
     free(cfg);
 }

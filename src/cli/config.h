@@ -32,6 +32,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hpsearch.h"
 
@@ -89,6 +90,29 @@ typedef enum cfg_summary {
 /* The summaries' names as the file writes them, indexed by cfg_summary. */
 extern const char *const cfg_summary_names[4];
 
+/* The top-level keys a file may have: one table (config_keys.c) reads, defaults, frees,
+ * overrides, writes back and documents them. */
+#define CFG_MAX_KEYS 128
+enum {
+    CFG_NATIVE = 1u,   /* hpsearch's own files accept the key */
+    CFG_WANDB = 2u,    /* W&B sweep files accept it */
+    CFG_BOTH = 3u,
+    CFG_SETTABLE = 4u, /* `--set` may change it */
+    CFG_LITERAL = 8u,  /* `--set` takes its value as text, not as YAML */
+};
+
+/* What `hpsearch help config` and docs/config.md say about a key. */
+typedef struct cfg_key_info {
+    const char *name;
+    unsigned flags;
+    const char *type;          /* e.g. "int 1…1024", "duration", "text or list" */
+    const char *default_value; /* what a file without the key gets: "1", "none", ... */
+    const char *example;       /* a value as a file writes it (not the default); the
+                                  examples of all keys make one valid file */
+    const char *example_wandb; /* the same in a W&B sweep file, when it differs */
+    const char *help;          /* one line */
+} cfg_key_info;
+
 typedef struct cfg_config {
     char *path;             /* the file, as given */
     char *dir;              /* absolute directory of the file: trials run there (cwd) */
@@ -140,6 +164,8 @@ typedef struct cfg_config {
     char **metadata_keys; char **metadata_values; size_t n_metadata;  /* W&B entity, project,
                                description, controller, apiVersion, kind (collections as
                                one-line flow YAML) */
+    unsigned metadata_flow; /* bit i: metadata_values[i] is flow YAML (a collection), not
+                               a scalar's text */
     char **warnings; size_t n_warnings;  /* "FILE:LINE: ..." messages for the user */
 
     /* Added beyond the run's needs, for cfg_set and messages: */
@@ -148,6 +174,9 @@ typedef struct cfg_config {
     char *command_string;   /* a string command as written, before splitting; NULL for lists */
     int command_line;       /* line of `command` (0 when absent, e.g. W&B default command) */
     int parameters_line;    /* line of `parameters` (messages about the whole grid) */
+    unsigned char given[CFG_MAX_KEYS]; /* by key (cfg_key_at's order): the file or an
+                               override gave it (written back even when it says the
+                               default) */
 } cfg_config;
 
 /* Loads and validates a config. Returns 0 and *out, or -1 with "FILE:LINE: what is
@@ -176,6 +205,34 @@ int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size
 
 /* Convenience for "key=value" in one string (as given to --set). */
 int cfg_set_pair(cfg_config *cfg, const char *assignment, char *err, size_t errlen);
+
+/* The k-th top-level key, in the reader's order, into *out: its documentation, with the
+ * type and default derived from the reader's table where it states them (a range, a
+ * default number) written into buf (64 bytes suffice). Returns 0, or -1 past the last
+ * key. */
+int cfg_key_describe(size_t k, cfg_key_info *out, char *buf, size_t size);
+
+/* Whether the file (or an override) gave `key` (a key sharing its setting counts:
+ * `study` and `name`). */
+int cfg_key_given(const cfg_config *cfg, const char *key);
+
+/* The keys --set may change (all of `flags`), in table order, as "a, b, c" (cut short
+ * with "..." if buf is too small). */
+void cfg_list_keys(unsigned flags, char *buf, size_t size);
+
+/* Writes cfg's settings as `key: value` lines of its own format, in table order: each
+ * key the file or an override gave, and each that differs from its default -- so that
+ * loading the text gives the same config. Keys named in `skip` (NULL-terminated, or
+ * NULL) are left to the caller (`hpsearch narrow` writes its study, paths, sampler,
+ * budget and parameters itself). */
+void cfg_write_settings(FILE *out, const cfg_config *cfg, const char *const *skip);
+
+/* The parameters in cfg's format, as `parameters:` and its lines. */
+void cfg_write_parameters(FILE *out, const cfg_config *cfg);
+
+/* A double-quoted YAML scalar holding `text` (owned by the caller), NULL when out of
+ * memory. */
+char *cfg_yaml_quote(const char *text);
 
 /* Seconds from a duration as the file takes it: "3600", "90m", "2h", "1h30m", "45s",
  * "250ms", "1.5d" (units ms, s, m, min, h, d; spaces allowed between parts). Returns 0,

@@ -39,12 +39,8 @@ typedef struct cfg_ctx {
     size_t total_values; /* budget counters, see above */
     size_t total_bytes;
     const char *base_dir; /* relative paths (storage, log_dir) resolve against this */
-    int seed_line;       /* where some keys were given, for messages about combinations */
-    int shuffle_line;
-    int grace_line;
-    int metric_line;
-    int sampler_line;
-    int repeats_line;
+    int key_line[CFG_MAX_KEYS]; /* by key: where its value was given (0: not), for
+                                   messages about combinations of keys */
 } cfg_ctx;
 
 /* ---- messages (config_yaml.c) ------------------------------------------------- */
@@ -170,27 +166,84 @@ int cfg_value_compare(const hps_value *a, const hps_value *b);
 void cfg_value_describe(const hps_value *value, char *buf, size_t len);
 
 /* ---- top-level keys (config_keys.c) ---------------------------------------------------- */
+/* How a key's value is held, and so read, defaulted, freed and written back unless the
+ * key brings functions of its own. */
+typedef enum cfg_type {
+    CFG_T_CUSTOM,   /* the key's own functions do everything */
+    CFG_T_TEXT,     /* char *, owned */
+    CFG_T_BOOL,     /* int, 0 or 1 */
+    CFG_T_UINT,     /* unsigned or uint64_t (by the field's size), a whole number in
+                       [min, max] */
+    CFG_T_DURATION, /* double, seconds: a number or text such as "90m" */
+    CFG_T_ENUM,     /* an enum field (int-sized), one of `items` by name */
+} cfg_type;
+
+typedef struct cfg_enum_item {
+    const char *name;
+    int value;
+} cfg_enum_item;
+
+typedef struct cfg_key_def cfg_key_def;
+/* Reads a key's value into ctx->cfg; `key` names it in messages. */
 typedef int (*cfg_key_fn)(cfg_ctx *ctx, const cfg_node *value, int line, const char *key);
+/* Writes `key: value` lines (nothing when there is nothing to say); `given`: the file
+ * or an override gave the key. */
+typedef void (*cfg_write_fn)(FILE *out, const cfg_config *cfg, const char *key, int given);
+/* Frees what `a` holds for the key unless `b` shares it (b may be all zeros). */
+typedef void (*cfg_release_fn)(cfg_config *a, const cfg_config *b);
 
-enum { CFG_NATIVE = 1u, CFG_WANDB = 2u, CFG_BOTH = 3u, CFG_SETTABLE = 4u, CFG_TEXT = 8u };
+#define CFG_NO_FIELD SIZE_MAX
 
-typedef struct cfg_key_def {
-    const char *key;
-    unsigned flags;        /* formats that accept it; SETTABLE by cfg_set; TEXT: literal there */
-    cfg_key_fn fn;
-    const char *elsewhere; /* hint when the key is used in the other format */
-} cfg_key_def;
+/* A flag beside config.h's: several keys keep their values in one field, each its own
+ * setting (the W&B metadata); otherwise keys sharing a field are one setting (study and
+ * name). */
+#define CFG_PER_NAME 0x100u
+
+struct cfg_key_def {
+    cfg_key_info info;          /* name, formats and --set flags, documentation */
+    cfg_type type;
+    size_t offset, size;        /* the cfg_config field; keys sharing one (study and name)
+                                   are one setting; CFG_NO_FIELD: none */
+    int64_t min, max;           /* CFG_T_UINT */
+    double default_number;      /* BOOL, UINT, DURATION, ENUM: a file without the key */
+    const cfg_enum_item *items; /* CFG_T_ENUM, ended by {NULL, 0} */
+    cfg_key_fn read;            /* replaces reading by type */
+    int (*fill_default)(cfg_ctx *ctx); /* a default computed once every key is read */
+    cfg_write_fn write;         /* replaces writing by type */
+    cfg_release_fn release;     /* CFG_T_CUSTOM's fields */
+    const char *elsewhere;      /* hint when the key is used in the other format */
+};
+
+/* The table: CFG_MAX_KEYS at most. */
+extern const cfg_key_def cfg_keys[];
+extern const size_t cfg_n_keys;
+
+/* Reads one key's value (through def->read, or by type); marks it given and where. */
+int cfg_read_key(cfg_ctx *ctx, const cfg_key_def *def, const cfg_node *value, int line);
+/* Defaults of a new config (numbers), and the computed ones once every key is read. */
+void cfg_keys_set_defaults(cfg_config *cfg);
+int cfg_keys_fill_defaults(cfg_ctx *ctx);
+/* Where `key`'s value was given in this file (0: not given or not from a file). */
+int *cfg_key_line(cfg_ctx *ctx, const char *key);
+/* Marks `key` given (a key read inside another, such as sampler.seed). */
+void cfg_mark_given(cfg_config *cfg, const char *key);
+/* An enum value by name, or an error "KEY: must be a, b or c, not X". */
+int cfg_read_enum(cfg_ctx *ctx, const cfg_node *v, int line, const char *key,
+                  const cfg_enum_item *items, int *out);
+extern const cfg_enum_item cfg_summary_items[];
+extern const cfg_enum_item cfg_direction_items[];
 
 const cfg_key_def *cfg_find_key(const char *text, size_t len);
-/* The keys whose flags include all of `flags`, in table order, as "a, b, c" (cut short
- * with "..." if buf is too small). */
-void cfg_list_keys(unsigned flags, char *buf, size_t size);
 /* Whether output lines can carry a metric of this name (the reader's key syntax). */
 int cfg_metric_name_ok(const char *name);
-/* `pruner:` (native) and `early_terminate:` (W&B), in config_pruner.c. */
+/* `pruner:` (native) and `early_terminate:` (W&B), `fidelity:`, in config_pruner.c. */
 int cfg_key_pruner(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
 int cfg_key_early_terminate(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
+void cfg_write_pruner(FILE *out, const cfg_config *cfg, const char *key, int given);
+void cfg_write_early_terminate(FILE *out, const cfg_config *cfg, const char *key, int given);
+void cfg_release_pruner(cfg_config *a, const cfg_config *b);
 int cfg_key_fidelity(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
+void cfg_write_fidelity(FILE *out, const cfg_config *cfg, const char *key, int given);
 /* Turns the fidelity parameter into a constant at its maximum (idempotent). */
 int cfg_apply_fidelity(cfg_ctx *ctx);
 /* The key of this format (CFG_NATIVE / CFG_WANDB) closest to a misspelt one, or NULL. */
@@ -205,8 +258,17 @@ int cfg_finish_command(cfg_ctx *ctx);
 int cfg_validate(cfg_ctx *ctx);
 /* The current directory, owned. */
 int cfg_cwd(cfg_ctx *ctx, char **out);
-/* Frees what `a` owns among the fields an override may replace, unless `b` shares it. */
+/* Frees what `a` owns among the keys' fields, unless `b` shares it (b all zeros: all). */
 void cfg_free_replaced(cfg_config *a, const cfg_config *b);
+
+/* ---- writing YAML (config_write.c) ---------------------------------------------------- */
+/* A double-quoted YAML scalar of text[0..len), owned; NULL when out of memory. */
+char *cfg_yaml_quote_n(const char *text, size_t len);
+void cfg_write_string(FILE *out, const char *text);
+/* A value with its YAML type kept (1 int, 1.0 float, "1" string). */
+void cfg_write_value(FILE *out, const hps_value *value);
+/* `key: [a, b]` of strings, when n > 0. */
+void cfg_write_word_list(FILE *out, const char *key, char *const *words, size_t n);
 
 /* ---- word lists (config.c) ----------------------------------------------------------- */
 int cfg_push_word(cfg_ctx *ctx, char ***words, size_t *n, const char *text, size_t len,
@@ -256,6 +318,7 @@ int cfg_param_wandb(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int line);
 
 /* Reads `parameters:` (native or W&B form, per ctx->cfg->is_wandb). */
 int cfg_parse_parameters(cfg_ctx *ctx, const cfg_node *node, int line);
+void cfg_release_parameters(cfg_config *a, const cfg_config *b);
 void cfg_param_clear(cfg_param *param);
 /* Cells this parameter contributes to the grid; 0 when not finite. */
 uint64_t cfg_param_grid_count(const cfg_param *param);

@@ -566,3 +566,101 @@ uint64_t cfg_param_grid_count(const cfg_param *p)
     double cells = floor((p->high - p->low) / step + 1e-9) + 1.0;
     return cells >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)cells;
 }
+
+void cfg_release_parameters(cfg_config *a, const cfg_config *b)
+{
+    if (a->params == b->params)
+        return;
+    for (size_t k = 0; k < a->n_params; k++)
+        cfg_param_clear(&a->params[k]);
+    free(a->params);
+}
+
+/* ---- writing back ------------------------------------------------------------------- */
+
+static void write_number(FILE *out, const cfg_param *p, double x)
+{
+    hps_value v = {.type = p->kind == CFG_INT ? HPS_VALUE_INT : HPS_VALUE_FLOAT};
+    if (p->kind == CFG_INT)
+        v.u.i = (int64_t)llround(x);
+    else
+        v.u.f = x;
+    cfg_write_value(out, &v);
+}
+
+static void write_values(FILE *out, const char *key, const cfg_param *p)
+{
+    fprintf(out, "    %s: [", key);
+    for (size_t i = 0; i < p->n_values; i++) {
+        fputs(i > 0 ? ", " : "", out);
+        cfg_write_value(out, &p->values[i]);
+    }
+    fputs("]\n", out);
+}
+
+/* A float or int range in W&B's form: the distribution says int, log and step. */
+static void write_range_wandb(FILE *out, const cfg_param *p)
+{
+    int log_scale = (p->flags & HPS_LOG) != 0;
+    const char *dist = p->kind == CFG_INT ? (log_scale ? "q_log_uniform_values" : "int_uniform")
+                       : p->step > 0     ? (log_scale ? "q_log_uniform_values" : "q_uniform")
+                       : log_scale       ? "log_uniform_values"
+                                         : "uniform";
+    fprintf(out, "    distribution: %s\n    min: ", dist);
+    write_number(out, p, p->low);
+    fputs("\n    max: ", out);
+    write_number(out, p, p->high);
+    fputs("\n", out);
+    if (p->step > 0 || (p->kind == CFG_INT && log_scale)) {
+        fputs("    q: ", out); /* an int q keeps the values ints */
+        write_number(out, p, p->step > 0 ? p->step : 1);
+        fputs("\n", out);
+    }
+}
+
+static void write_range_native(FILE *out, const cfg_param *p)
+{
+    fprintf(out, "    type: %s\n    low: ", p->kind == CFG_INT ? "int" : "float");
+    write_number(out, p, p->low);
+    fputs("\n    high: ", out);
+    write_number(out, p, p->high);
+    fputs("\n", out);
+    if (p->step > 0 && !(p->kind == CFG_INT && p->step == 1)) {
+        fputs("    step: ", out);
+        write_number(out, p, p->step);
+        fputs("\n", out);
+    }
+    if (p->flags & HPS_LOG)
+        fputs("    log: true\n", out);
+    if (p->n_values > 0)
+        write_values(out, "values", p);
+}
+
+static void write_param(FILE *out, const cfg_param *p, int wandb)
+{
+    fprintf(out, "  %s:\n", p->name);
+    if (p->kind == CFG_CONSTANT) {
+        fputs("    value: ", out);
+        cfg_write_value(out, &p->values[0]);
+        fputs("\n", out);
+        return;
+    }
+    /* W&B has no range with explicit grid values: they are written as its values */
+    if (p->kind == CFG_CATEGORICAL || (p->n_values > 0 && wandb)) {
+        write_values(out, "values", p);
+        return;
+    }
+    if (wandb)
+        write_range_wandb(out, p);
+    else
+        write_range_native(out, p);
+    if (p->grid_points > 0)
+        fprintf(out, "    grid_points: %zu\n", p->grid_points);
+}
+
+void cfg_write_parameters(FILE *out, const cfg_config *cfg)
+{
+    fputs("parameters:\n", out);
+    for (size_t i = 0; i < cfg->n_params; i++)
+        write_param(out, &cfg->params[i], cfg->is_wandb);
+}

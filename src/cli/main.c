@@ -31,6 +31,7 @@ static void usage(FILE *out)
           "                                the space, the budget, the strategy auto takes and why\n"
           "  narrow CONFIG --top K [-o OUT] a new config narrowed around the best K trials\n"
           "  slurm CONFIG --workers N       a Slurm job array of workers on one study (--submit)\n"
+          "  help config                   every key of a config file, with its default\n"
           "  version                       print the version\n"
           "\n"
           "Query commands read --storage URL (default sqlite:hpsearch.db), or the storage\n"
@@ -72,6 +73,8 @@ int main(int argc, char **argv)
         printf("hpsearch %s\n", HPS_VERSION_STRING);
         return CLI_EXIT_OK;
     }
+    if (strcmp(cmd, "help") == 0 && argc > 2 && strcmp(argv[2], "config") == 0)
+        return cmd_help_config(stdout);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return CLI_EXIT_OK;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli/config.h"
+#include "cli/config_internal.h"
 #include "runner/metrics.h"
 #include "testutil.h"
 
@@ -1276,6 +1277,328 @@ static void test_wandb_metadata_text(void **state)
     expect_fail(laughs, "t.yaml:4: entity: text too long (more than 4096 bytes as one line)");
 }
 
+/* ---- one table for every key: written back whole, documented --------------------------- */
+
+/* Whether an earlier key of the format holds the same setting (W&B's early_terminate and
+ * pruner): a file gives it once. */
+static int setting_given_before(const cfg_key_def *def, unsigned format)
+{
+    for (const cfg_key_def *k = cfg_keys; k < def; k++)
+        if ((k->info.flags & format) && k->offset == def->offset &&
+            def->offset != CFG_NO_FIELD && !(def->info.flags & CFG_PER_NAME))
+            return 1;
+    return 0;
+}
+
+static const char *example_of(const cfg_key_def *def, unsigned format)
+{
+    if (format == CFG_WANDB && def->info.example_wandb != NULL)
+        return def->info.example_wandb;
+    return def->info.example;
+}
+
+/* A file of `format` setting every key the table has, each to the table's example. */
+static char *every_key_file(unsigned format)
+{
+    size_t cap = 16384, used = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    text[0] = '\0';
+    for (const cfg_key_def *def = cfg_keys; def < cfg_keys + cfg_n_keys; def++) {
+        const char *example = example_of(def, format);
+        if (!(def->info.flags & format) || setting_given_before(def, format))
+            continue;
+        if (example == NULL && def->offset != CFG_NO_FIELD)
+            fail_msg("key '%s' has no example, so no test writes it back", def->info.name);
+        if (example != NULL)
+            used += (size_t)snprintf(text + used, cap - used, "%s: %s\n", def->info.name,
+                                     example);
+        assert_true(used < cap);
+    }
+    return text;
+}
+
+static void assert_same_text(const char *what, const char *a, const char *b)
+{
+    if ((a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0))
+        fail_msg("%s: '%s' before, '%s' after writing back", what, a ? a : "(null)",
+                 b ? b : "(null)");
+}
+
+static void assert_same_words(const char *what, char *const *a, size_t na, char *const *b,
+                              size_t nb)
+{
+    if (na != nb)
+        fail_msg("%s: %zu words before, %zu after writing back", what, na, nb);
+    for (size_t k = 0; k < na; k++)
+        assert_same_text(what, a[k], b[k]);
+}
+
+static void assert_same_pruner(const cfg_pruner *a, const cfg_pruner *b)
+{
+    assert_int_equal(a == NULL, b == NULL);
+    if (a == NULL)
+        return;
+    assert_same_text("pruner", a->name, b->name);
+    assert_same_words("pruner keys", a->keys, a->n_options, b->keys, b->n_options);
+    assert_same_words("pruner values", a->values, a->n_options, b->values, b->n_options);
+    assert_same_pruner(a->wrapped, b->wrapped);
+}
+
+static void assert_same_params(const cfg_config *a, const cfg_config *b)
+{
+    assert_int_equal(a->n_params, b->n_params);
+    for (size_t k = 0; k < a->n_params; k++) {
+        const cfg_param *p = &a->params[k], *q = &b->params[k];
+        assert_same_text("parameter", p->name, q->name);
+        if (p->kind != q->kind || p->low != q->low || p->high != q->high || p->step != q->step ||
+            p->flags != q->flags || p->grid_points != q->grid_points || p->n_values != q->n_values)
+            fail_msg("parameter '%s' changed: kind %d/%d low %g/%g high %g/%g step %g/%g flags "
+                     "%u/%u grid_points %zu/%zu values %zu/%zu", p->name, p->kind, q->kind,
+                     p->low, q->low, p->high, q->high, p->step, q->step, p->flags, q->flags,
+                     p->grid_points, q->grid_points, p->n_values, q->n_values);
+        for (size_t v = 0; v < p->n_values; v++)
+            if (cfg_value_compare(&p->values[v], &q->values[v]) != 0)
+                fail_msg("parameter '%s': value %zu changed", p->name, v);
+    }
+}
+
+/* Every setting of two configs, key by key from the table: by type, and by hand for the
+ * keys with values of their own (a new one fails here until it is compared). */
+static void assert_same_config(const cfg_config *a, const cfg_config *b)
+{
+    assert_int_equal(a->is_wandb, b->is_wandb);
+    for (const cfg_key_def *def = cfg_keys; def < cfg_keys + cfg_n_keys; def++) {
+        const char *name = def->info.name;
+        if (def->offset == CFG_NO_FIELD)
+            continue;
+        const char *fa = (const char *)a + def->offset, *fb = (const char *)b + def->offset;
+        if (a->given[def - cfg_keys] != b->given[def - cfg_keys])
+            fail_msg("key '%s': given %d before, %d after writing back", name,
+                     a->given[def - cfg_keys], b->given[def - cfg_keys]);
+        switch (def->type) {
+        case CFG_T_TEXT:
+            assert_same_text(name, *(char *const *)fa, *(char *const *)fb);
+            break;
+        case CFG_T_BOOL:
+        case CFG_T_ENUM:
+        case CFG_T_DURATION:
+        case CFG_T_UINT:
+            if (memcmp(fa, fb, def->size) != 0)
+                fail_msg("key '%s' changed by writing back", name);
+            break;
+        case CFG_T_CUSTOM:
+            if (strcmp(name, "metric") == 0) {
+                assert_same_text("metric", a->metric, b->metric);
+                assert_same_text("metric.regex", a->metric_regex, b->metric_regex);
+                assert_int_equal(a->metric_summary, b->metric_summary);
+                assert_int_equal(a->direction, b->direction);
+                assert_int_equal(a->has_target, b->has_target);
+                assert_true(a->target == b->target);
+            } else if (strcmp(name, "sampler") == 0 || strcmp(name, "method") == 0) {
+                assert_same_text(name, a->sampler, b->sampler);
+                assert_same_words("sampler options", a->sampler_keys, a->n_sampler_options,
+                                  b->sampler_keys, b->n_sampler_options);
+                assert_same_words("sampler values", a->sampler_values, a->n_sampler_options,
+                                  b->sampler_values, b->n_sampler_options);
+            } else if (strcmp(name, "seed") == 0) {
+                assert_int_equal(a->has_seed, b->has_seed);
+                assert_int_equal(a->seed, b->seed);
+            } else if (strcmp(name, "gpus") == 0) {
+                assert_same_words("gpus", a->gpus, a->n_gpus, b->gpus, b->n_gpus);
+            } else if (strcmp(name, "command") == 0) {
+                assert_same_words("command", a->command, a->n_command, b->command, b->n_command);
+                assert_same_text("command string", a->command_string, b->command_string);
+                assert_same_text("shell command", a->shell_command, b->shell_command);
+            } else if (strcmp(name, "pruner") == 0 || strcmp(name, "early_terminate") == 0) {
+                assert_same_pruner(a->pruner, b->pruner);
+                assert_int_equal(a->early_terminate, b->early_terminate);
+            } else if (strcmp(name, "parameters") == 0) {
+                assert_same_params(a, b);
+            } else if (def->info.flags & CFG_PER_NAME) { /* W&B metadata */
+                assert_same_words("metadata keys", a->metadata_keys, a->n_metadata,
+                                  b->metadata_keys, b->n_metadata);
+                assert_same_words("metadata", a->metadata_values, a->n_metadata,
+                                  b->metadata_values, b->n_metadata);
+                assert_int_equal(a->metadata_flow, b->metadata_flow);
+            } else {
+                fail_msg("key '%s' has a value of its own: compare it here", name);
+            }
+            break;
+        }
+    }
+    assert_true(a->fidelity_min == b->fidelity_min && a->fidelity_max == b->fidelity_max);
+}
+
+/* Loads `text`, writes it back with the writer `hpsearch narrow` uses, loads that: the
+ * same config, with the same keys given (with every_key: all the table has). */
+static void round_trip(const char *text, unsigned format, int every_key)
+{
+    cfg_config *before = load_ok(text);
+    assert_int_equal(before->is_wandb, format == CFG_WANDB);
+    char *written = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&written, &len);
+    assert_non_null(out);
+    cfg_write_settings(out, before, NULL);
+    assert_int_equal(fclose(out), 0);
+    cfg_config *after = NULL;
+    if (cfg_load_string(written, len, "t.yaml", &after, err, sizeof err) != 0)
+        fail_msg("the written config does not load: %s\n--- written ---\n%s", err, written);
+    for (const cfg_key_def *def = cfg_keys; every_key && def < cfg_keys + cfg_n_keys; def++)
+        if ((def->info.flags & format) && example_of(def, format) != NULL &&
+            !setting_given_before(def, format) && !cfg_key_given(after, def->info.name))
+            fail_msg("key '%s' was not written back:\n%s", def->info.name, written);
+    assert_same_config(before, after);
+    cfg_free(before);
+    cfg_free(after);
+    free(written);
+}
+
+static void test_every_key_written_back(void **state)
+{
+    (void)state;
+    char *native = every_key_file(CFG_NATIVE);
+    char *wandb = every_key_file(CFG_WANDB);
+    round_trip(native, CFG_NATIVE, 1);
+    round_trip(wandb, CFG_WANDB, 1);
+    free(native);
+    free(wandb);
+    /* a file with only what is required writes back to itself, nothing added */
+    cfg_config *cfg = load_ok("metric: m\ncommand: run {x}\nparameters: {x: [1, 2]}\n");
+    char *written = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&written, &len);
+    cfg_write_settings(out, cfg, NULL);
+    fclose(out);
+    assert_string_equal(written, "metric: \"m\"\ncommand: \"run {x}\"\nparameters:\n  x:\n"
+                                 "    values: [1, 2]\n");
+    free(written);
+    cfg_free(cfg);
+    /* `--set` counts as given: written back even when it says the default */
+    round_trip("metric: m\ncommand: run\nparameters: {x: 1}\nshuffle: false\n", CFG_NATIVE, 0);
+    cfg = load_ok("metric: m\ncommand: run\nparameters: {x: 1}\n");
+    assert_int_equal(cfg_set(cfg, "parallel", "1", err, sizeof err), 0);
+    assert_true(cfg_key_given(cfg, "parallel"));
+    assert_false(cfg_key_given(cfg, "retries"));
+    cfg_free(cfg);
+}
+
+/* docs/config.md's table of keys is the reader's: the same keys, in the same order, with
+ * the same type and default. */
+static char *normalized_cell(const char *start, size_t len)
+{
+    char *out = malloc(len + 1);
+    assert_non_null(out);
+    size_t n = 0;
+    for (size_t k = 0; k < len; k++) {
+        if (start[k] == '`' || (start[k] == '\\' && k + 1 < len && start[k + 1] == '|'))
+            continue;
+        out[n++] = start[k];
+    }
+    while (n > 0 && out[n - 1] == ' ')
+        n--;
+    size_t skip = 0;
+    while (skip < n && out[skip] == ' ')
+        skip++;
+    memmove(out, out + skip, n - skip);
+    out[n - skip] = '\0';
+    return out;
+}
+
+/* The cells of a markdown table row ("| a | b \| c | d |"), up to max. */
+static size_t row_cells(const char *line, char **cells, size_t max)
+{
+    size_t n = 0;
+    const char *p = strchr(line, '|');
+    while (p != NULL && n < max) {
+        const char *end = p + 1;
+        while (*end != '\0' && *end != '\n' && !(*end == '|' && end[-1] != '\\'))
+            end++;
+        if (*end != '|')
+            break;
+        cells[n++] = normalized_cell(p + 1, (size_t)(end - p - 1));
+        p = end;
+    }
+    return n;
+}
+
+static void test_docs_key_table(void **state)
+{
+    (void)state;
+    char path[4096];
+    const char *file = __FILE__;
+    const char *slash = strrchr(file, '/');
+    snprintf(path, sizeof path, "%.*s/../../docs/config.md", (int)(slash - file), file);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        fail_msg("cannot open %s", path);
+    char line[4096];
+    int in_table = 0;
+    size_t k = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "| key | type | default | meaning |", 34) == 0) {
+            in_table = 1;
+            continue;
+        }
+        if (!in_table || strncmp(line, "|---", 4) == 0)
+            continue;
+        if (line[0] != '|')
+            break;
+        char *cells[4] = {0};
+        assert_int_equal(row_cells(line, cells, 4), 4);
+        cfg_key_info info;
+        char derived[128];
+        while (cfg_key_describe(k, &info, derived, sizeof derived) == 0 &&
+               !(info.flags & CFG_NATIVE))
+            k++;
+        if (cfg_key_describe(k, &info, derived, sizeof derived) != 0)
+            fail_msg("docs/config.md has key '%s' after the reader's last", cells[0]);
+        if (strcmp(cells[0], info.name) != 0)
+            fail_msg("docs/config.md has '%s' where the reader's table has '%s'", cells[0],
+                     info.name);
+        if (strcmp(cells[1], info.type) != 0)
+            fail_msg("docs/config.md: %s's type is '%s', the reader's table says '%s'",
+                     info.name, cells[1], info.type);
+        if (strcmp(cells[2], info.default_value) != 0)
+            fail_msg("docs/config.md: %s's default is '%s', the reader's table says '%s'",
+                     info.name, cells[2], info.default_value);
+        for (size_t c = 0; c < 4; c++)
+            free(cells[c]);
+        k++;
+    }
+    cfg_key_info info;
+    char derived[128];
+    for (; cfg_key_describe(k, &info, derived, sizeof derived) == 0; k++)
+        if (info.flags & CFG_NATIVE)
+            fail_msg("key '%s' is missing from docs/config.md's table", info.name);
+
+    /* "Text keys (`study`, `name`, ...) take the value literally" under --set */
+    char text[2 * sizeof line] = "";
+    while (strchr(text, ')') == NULL && fgets(line, sizeof line, f) != NULL)
+        if (text[0] != '\0' || strncmp(line, "- Text keys (", 13) == 0)
+            strncat(text, line, sizeof text - strlen(text) - 1);
+    fclose(f);
+    char *close = strchr(text, ')');
+    if (close == NULL)
+        fail_msg("docs/config.md: no \"- Text keys (...)\" list under --set");
+    *close = '\0';
+    char listed[512] = "", literal[512] = "";
+    for (char *tick = strchr(text, '`'); tick != NULL; tick = strchr(tick + 1, '`')) {
+        char *end = strchr(tick + 1, '`');
+        if (end == NULL)
+            break;
+        snprintf(listed + strlen(listed), sizeof listed - strlen(listed), "%s%.*s",
+                 listed[0] ? ", " : "", (int)(end - tick - 1), tick + 1);
+        tick = end;
+    }
+    for (size_t i = 0; cfg_key_describe(i, &info, derived, sizeof derived) == 0; i++)
+        if (info.flags & CFG_LITERAL)
+            snprintf(literal + strlen(literal), sizeof literal - strlen(literal), "%s%s",
+                     literal[0] ? ", " : "", info.name);
+    assert_string_equal(listed, literal);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1304,6 +1627,8 @@ int main(void)
         cmocka_unit_test(test_odd_bytes),
         cmocka_unit_test(test_aliases),
         cmocka_unit_test(test_wandb_metadata_text),
+        cmocka_unit_test(test_every_key_written_back),
+        cmocka_unit_test(test_docs_key_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
