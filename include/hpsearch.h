@@ -509,6 +509,96 @@ HPS_API hps_status hps_frozen_params_json(const hps_frozen *trial, char **out);
 /* The whole trial as a JSON object; free with hps_free. */
 HPS_API hps_status hps_frozen_to_json(const hps_frozen *trial, char **out);
 
+/* ---- writing a sampler or pruner ----------------------------------------------------
+ * A sampler or pruner written outside the library joins it the way an SQLite VFS
+ * does: a struct of callbacks registered under a name, after which hps_sampler_new /
+ * hps_pruner_new create it by that name like a built-in one. The built-in strategies
+ * work through the same two views as these callbacks: a context (the study's
+ * directions and budget, the trial asked about, a few services) and, for joint
+ * sampling, a read-only history. Neither is ever the study itself.
+ *
+ * Registration is process-wide (as sqlite3_vfs_register is): register before creating
+ * by name; the calls are thread-safe. A name already taken (a built-in one included)
+ * is HPS_ERR_EXISTS. The methods struct is copied; its name and user_data must outlive
+ * every sampler created from it. At most 64 registrations per process. */
+typedef struct hps_context hps_context;
+typedef struct hps_history hps_history;
+
+#define HPS_PLUGIN_VERSION 1
+
+typedef struct hps_sampler_methods {
+    int version;      /* HPS_PLUGIN_VERSION */
+    const char *name;
+    void *user_data;  /* handed to create */
+    /* The state of one sampler (NULL is a valid state); called by hps_sampler_new. */
+    void *(*create)(void *user_data);
+    void (*destroy)(void *state);
+    /* An option by name (beyond "seed", which every sampler takes and which
+     * hps_context_seed reports); HPS_ERR_NOTFOUND for an unknown one. May be NULL. */
+    hps_status (*set_option)(void *state, const char *option, const char *value);
+    /* When the sampler joins a study; may be NULL. */
+    hps_status (*bind)(void *state, const hps_context *ctx);
+    /* A value for parameter `name` of the trial in `ctx`, drawn from `dist`, in internal
+     * form (a categorical's choice index). Required. */
+    hps_status (*sample)(void *state, const hps_context *ctx, const char *name,
+                         const hps_dist *dist, double *internal_out);
+    /* Joint sampling when a trial starts, optional: one internal value per parameter of
+     * the history's relative space (NaN leaves a parameter to `sample`). */
+    hps_status (*sample_relative)(void *state, const hps_context *ctx,
+                                  const hps_history *history, double *values_out);
+} hps_sampler_methods;
+
+typedef struct hps_pruner_methods {
+    int version;      /* HPS_PLUGIN_VERSION */
+    const char *name;
+    void *user_data;
+    void *(*create)(void *user_data);
+    void (*destroy)(void *state);
+    hps_status (*set_option)(void *state, const char *option, const char *value);
+    hps_status (*bind)(void *state, const hps_context *ctx);
+    /* Whether the trial in `ctx` (RUNNING, with its intermediate values) should stop:
+     * *prune_out = 1. Required. */
+    hps_status (*should_prune)(void *state, const hps_context *ctx, int *prune_out);
+} hps_pruner_methods;
+
+HPS_API hps_status hps_sampler_register(const hps_sampler_methods *methods);
+HPS_API hps_status hps_pruner_register(const hps_pruner_methods *methods);
+
+/* The context, valid during the callback it is given to. */
+HPS_API const char *hps_context_study_name(const hps_context *ctx);
+HPS_API size_t hps_context_n_directions(const hps_context *ctx);
+HPS_API hps_direction hps_context_direction(const hps_context *ctx, size_t index);
+/* The study's max_trials (0 = none). */
+HPS_API uint64_t hps_context_budget(const hps_context *ctx);
+/* The sampler's seed (given, or agreed with the other workers, or from the OS). */
+HPS_API uint64_t hps_context_seed(const hps_context *ctx);
+/* The trial asked about, as far as it is known; NULL in bind. */
+HPS_API const hps_frozen *hps_context_trial(const hps_context *ctx);
+/* Every trial of the study by number (entries may be NULL), current as of this call. */
+HPS_API hps_status hps_context_trials(const hps_context *ctx, const hps_frozen *const **all,
+                                      size_t *n_out);
+/* Stores `json` under study system attribute `key` unless a worker did first; *stored_out
+ * (free with hps_free) is what the study holds then: how workers agree. */
+HPS_API hps_status hps_context_agree(const hps_context *ctx, const char *key, const char *json,
+                                     char **stored_out);
+/* Sets a system attribute of the trial asked about. */
+HPS_API hps_status hps_context_set_trial_attr(const hps_context *ctx, const char *key,
+                                              const char *json);
+/* The message a failing callback leaves (on the sampler's or pruner's handle, whence
+ * the study reports it). */
+HPS_API void hps_context_error(const hps_context *ctx, const char *message);
+
+/* The history: finished trials (COMPLETE, and PRUNED with a value), pending ones (not
+ * the asking trial), and the relative space -- the parameters all finished trials have
+ * with one distribution, in suggestion order. Valid during the callback. */
+HPS_API size_t hps_history_n_finished(const hps_history *history);
+HPS_API const hps_frozen *hps_history_finished(const hps_history *history, size_t index);
+HPS_API size_t hps_history_n_pending(const hps_history *history);
+HPS_API const hps_frozen *hps_history_pending(const hps_history *history, size_t index);
+HPS_API size_t hps_history_space_size(const hps_history *history);
+HPS_API const char *hps_history_space_name(const hps_history *history, size_t index);
+HPS_API const hps_dist *hps_history_space_dist(const hps_history *history, size_t index);
+
 /* ---- analysis --------------------------------------------------------------------- */
 
 /* How much each parameter matters to objective `objective` (0 for single-objective

@@ -15,7 +15,7 @@ from setuptools import Extension, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-ENGINE_PARTS = ("base", "engine", "samplers", "pruners", "storage")
+ENGINE_PARTS = ("base", "engine", "plugin", "samplers", "pruners", "storage")
 
 
 def relative(paths):

@@ -1,20 +1,35 @@
-/* cmd_narrow.c -- `hpsearch narrow CONFIG.yaml --top K [-o OUT.yaml] [--warm-start]`:
- * the seed article's "broad random search first, then narrow" as one command.
+/* cmd_narrow.c -- `hpsearch narrow CONFIG.yaml --top K [-o OUT.yaml] [--warm-start]
+ * [--trials N] [--sampler NAME]`: the seed article's "start with a broad search, then
+ * narrow it, with more targeted trials or Bayesian optimization" as one command.
  *
  * It reads the study a config ran, takes the best K COMPLETE trials, and writes a new
- * config whose ranges shrink around them: numeric ranges to the span of the top
- * values plus a margin (in log space for log parameters, rounded outward onto ints and
- * steps, never past the original bounds), categoricals to the choices that did well.
+ * config around them:
+ *   - a study that ran as a grid gets a finer grid: per numeric parameter the best
+ *     values plus a point between each and its neighbours (grid_refine.h), so the new
+ *     grid holds cells that never ran, and says how many;
+ *   - otherwise numeric ranges shrink to the span of the top values plus a margin (in
+ *     log space for log parameters, rounded outward onto ints and steps, never past the
+ *     original bounds);
+ *   - categoricals keep the choices that did well;
+ *   - the sampler becomes `auto` (model-based on a continuous space), unless the study
+ *     already used a sampler that learns from its history, or --sampler says otherwise;
+ *   - n_trials is the trials added by --warm-start plus a budget of new ones (--trials,
+ *     default the original n_trials, or for a grid without one its new cells), so the
+ *     narrowed study always runs new trials;
+ *   - paths (workdir, storage, log_dir) resolve from wherever the new file is written.
  * Everything else is kept. With --warm-start the new study starts with the old trials
- * that lie inside the new space, so a model-based sampler does not start from
- * nothing. */
+ * that lie inside the new space, so a model-based sampler does not start from nothing. */
 #include "cli/cli.h"
 #include "cli/config.h"
+#include "cli/identity.h"
+#include "cli/narrow.h"
+#include "cli/run_setup.h"
 #include "cli/space.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,32 +39,33 @@ typedef struct narrow_opts {
     const char *config;
     const char *out;
     const char *study;
+    const char *sampler; /* --sampler; NULL: auto unless the study's learns from history */
     long top;
-    double margin; /* fraction of the top values' span added on each side */
+    long long trials;    /* --trials: new trials; -1: the original n_trials */
+    double margin;       /* fraction of the top values' span added on each side */
     int warm_start;
 } narrow_opts;
 
 /* ---- choosing the top trials ------------------------------------------------------- */
 
-typedef struct ranked {
-    const hps_frozen *trial;
-    double value;
-} ranked;
-
+/* Better value first; on a tie the earlier trial, so the choice is reproducible. */
 static int by_value_asc(const void *a, const void *b)
 {
-    double x = ((const ranked *)a)->value, y = ((const ranked *)b)->value;
-    return (x > y) - (x < y);
+    const narrow_ranked *x = a, *y = b;
+    if (x->value != y->value)
+        return (x->value > y->value) - (x->value < y->value);
+    int64_t m = hps_frozen_number(x->trial), n = hps_frozen_number(y->trial);
+    return (m > n) - (m < n);
 }
 
 /* The COMPLETE trials, best first. */
-static ranked *rank_trials(hps_study *study, hps_direction dir, size_t *n_out)
+static narrow_ranked *rank_trials(hps_study *study, hps_direction dir, size_t *n_out)
 {
     size_t n = 0, count = 0;
     *n_out = 0;
     if (hps_study_n_trials(study, &n) != HPS_OK)
         return NULL;
-    ranked *items = calloc(n + 1, sizeof *items);
+    narrow_ranked *items = calloc(n + 1, sizeof *items);
     if (items == NULL)
         return NULL;
     for (size_t i = 0; i < n; i++) {
@@ -67,379 +83,73 @@ static ranked *rank_trials(hps_study *study, hps_direction dir, size_t *n_out)
     return items;
 }
 
-/* The external numeric value of `name` in a trial; 0 when absent or not numeric. */
-static int numeric_param(const hps_frozen *t, const char *name, double *out)
+/* ---- the sampler ---------------------------------------------------------------------------- */
+
+/* Random, grid and Sobol suggestions ignore the history (hpsearch.h, "samplers"); every
+ * other sampler learns from it, `auto` included once it leaves a grid. */
+static int learns_from_history(const char *sampler)
 {
-    long idx = hps_frozen_param_index(t, name);
-    if (idx < 0)
+    return strcmp(sampler, "random") != 0 && strcmp(sampler, "grid") != 0 &&
+           strcmp(sampler, "sobol") != 0;
+}
+
+/* Applies --sampler, or `auto` (W&B: bayes) unless the study's sampler learns from the
+ * history; a replaced sampler's options go with it. Writes what happened into `said`.
+ * Returns 0 or an exit code. */
+static int choose_sampler(cfg_config *cfg, const char *requested, char *said, size_t size)
+{
+    const char *was = cfg->sampler;
+    const char *key = cfg->is_wandb ? "method" : "sampler";
+    const char *name = requested;
+    if (name == NULL && learns_from_history(was)) {
+        snprintf(said, size, "%s (kept)", cfg->is_wandb ? narrow_wandb_method(was) : was);
         return 0;
-    hps_value v = hps_frozen_param_value(t, (size_t)idx);
-    if (v.type == HPS_VALUE_INT)
-        *out = (double)v.u.i;
-    else if (v.type == HPS_VALUE_FLOAT)
-        *out = v.u.f;
-    else
-        return 0;
-    return 1;
-}
-
-/* ---- narrowing one parameter ----------------------------------------------------------- */
-
-/* Rounds a bound outward onto the parameter's own grid (ints, steps). */
-static double align(const cfg_param *p, double x, int up)
-{
-    double step = p->step > 0 ? p->step : (p->kind == CFG_INT ? 1 : 0);
-    if (step <= 0)
-        return x;
-    double k = (x - p->low) / step;
-    k = up ? ceil(k - 1e-9) : floor(k + 1e-9);
-    return p->low + k * step;
-}
-
-/* x to 4 significant digits, rounded down (or up), as the shortest text prints it. */
-static double round_outward(double x, int up)
-{
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.3e", x);
-    double r = strtod(buf, NULL);
-    if (up ? r >= x : r <= x)
-        return r;
-    /* one unit in the 4th digit the other way */
-    char *e = strchr(buf, 'e');
-    int exponent = e != NULL ? atoi(e + 1) : 0;
-    double unit = pow(10, exponent - 3);
-    snprintf(buf, sizeof buf, "%.3e", up ? r + unit : r - unit);
-    return strtod(buf, NULL);
-}
-
-static void narrow_range(cfg_param *p, const ranked *top, size_t k, double margin)
-{
-    int log_scale = (p->flags & HPS_LOG) && p->low > 0;
-    double lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < k; i++) {
-        double v;
-        if (!numeric_param(top[i].trial, p->name, &v))
-            continue;
-        double u = log_scale ? log(v) : v;
-        lo = fmin(lo, u);
-        hi = fmax(hi, u);
     }
-    if (!(lo <= hi))
-        return; /* no top trial has it: keep the original range */
-    double full_lo = log_scale ? log(p->low) : p->low, full_hi = log_scale ? log(p->high) : p->high;
-    /* A single distinct value still deserves room around it: a tenth of the range. */
-    double span = hi > lo ? hi - lo : 0.1 * (full_hi - full_lo);
-    lo = fmax(full_lo, lo - margin * span);
-    hi = fmin(full_hi, hi + margin * span);
-    double new_low = log_scale ? exp(lo) : lo, new_high = log_scale ? exp(hi) : hi;
-    new_low = fmax(p->low, align(p, new_low, 0));
-    new_high = fmin(p->high, align(p, new_high, 1));
-    if (log_scale) { /* exp(log(x)) may miss x by an ulp: keep the original ends */
-        if (lo <= full_lo)
-            new_low = p->low;
-        if (hi >= full_hi)
-            new_high = p->high;
-    }
-    if (p->kind == CFG_FLOAT && p->step == 0) {
-        /* 4 significant digits, rounded outward: a config people read */
-        double rl = round_outward(new_low, 0), rh = round_outward(new_high, 1);
-        if (rl >= p->low && (!log_scale || rl > 0))
-            new_low = rl;
-        if (rh <= p->high)
-            new_high = rh;
-    }
-    p->low = new_low;
-    p->high = new_high;
-    /* explicit grid values outside the new range go */
-    size_t kept = 0;
-    for (size_t i = 0; i < p->n_values; i++) {
-        double v = p->values[i].type == HPS_VALUE_INT ? (double)p->values[i].u.i : p->values[i].u.f;
-        if (v >= new_low && v <= new_high)
-            p->values[kept++] = p->values[i];
-    }
-    p->n_values = kept;
-    p->grid_points = 0;
-}
-
-static void narrow_choices(cfg_param *p, const ranked *top, size_t k)
-{
-    size_t kept = 0;
-    for (size_t c = 0; c < p->n_values; c++) {
-        int used = 0;
-        for (size_t i = 0; i < k && !used; i++) {
-            long idx = hps_frozen_param_index(top[i].trial, p->name);
-            if (idx < 0)
-                continue;
-            hps_value v = hps_frozen_param_value(top[i].trial, (size_t)idx);
-            char a[256], b[256];
-            cli_format_value(v, a, sizeof a);
-            cli_format_value(p->values[c], b, sizeof b);
-            used = v.type == p->values[c].type && strcmp(a, b) == 0;
-        }
-        if (used) {
-            hps_value keep = p->values[c];
-            p->values[c] = p->values[kept]; /* swap, so strings are freed exactly once */
-            p->values[kept++] = keep;
-        }
-    }
-    if (kept == 0)
-        return;
-    for (size_t c = kept; c < p->n_values; c++) /* the config owns its strings */
-        if (p->values[c].type == HPS_VALUE_STRING)
-            free((char *)p->values[c].u.s);
-    p->n_values = kept;
-}
-
-/* ---- writing the new config ------------------------------------------------------------ */
-
-static void yaml_string(FILE *f, const char *s)
-{
-    json_t *str = json_string(s);
-    char *text = str != NULL ? json_dumps(str, JSON_ENCODE_ANY) : NULL;
-    fputs(text != NULL ? text : "\"\"", f);
-    free(text);
-    json_decref(str);
-}
-
-static void yaml_value(FILE *f, hps_value v)
-{
-    if (v.type == HPS_VALUE_STRING) {
-        yaml_string(f, v.u.s);
-        return;
-    }
-    char buf[64];
-    cli_format_value(v, buf, sizeof buf);
-    if (v.type == HPS_VALUE_BOOL)
-        fputs(v.u.b ? "true" : "false", f);
-    else
-        fputs(buf, f);
-}
-
-static void yaml_number(FILE *f, const cfg_param *p, double x)
-{
-    hps_value v = {.type = p->kind == CFG_INT ? HPS_VALUE_INT : HPS_VALUE_FLOAT};
-    if (p->kind == CFG_INT)
-        v.u.i = (int64_t)llround(x);
-    else
-        v.u.f = x;
-    yaml_value(f, v);
-}
-
-static void write_param(FILE *f, const cfg_param *p, int wandb)
-{
-    fprintf(f, "  %s:\n", p->name);
-    if (p->kind == CFG_CONSTANT) {
-        fprintf(f, "    value: ");
-        yaml_value(f, p->values[0]);
-        fprintf(f, "\n");
-        return;
-    }
-    if (p->kind == CFG_CATEGORICAL || (p->n_values > 0 && wandb)) {
-        fprintf(f, "    values: [");
-        for (size_t i = 0; i < p->n_values; i++) {
-            fputs(i > 0 ? ", " : "", f);
-            yaml_value(f, p->values[i]);
-        }
-        fprintf(f, "]\n");
-        return;
-    }
-    int log_scale = (p->flags & HPS_LOG) != 0;
-    if (wandb) {
-        const char *dist = p->kind == CFG_INT ? (log_scale ? "q_log_uniform_values" : "int_uniform")
-                           : p->step > 0     ? (log_scale ? "q_log_uniform_values" : "q_uniform")
-                           : log_scale       ? "log_uniform_values"
-                                             : "uniform";
-        fprintf(f, "    distribution: %s\n    min: ", dist);
-        yaml_number(f, p, p->low);
-        fprintf(f, "\n    max: ");
-        yaml_number(f, p, p->high);
-        fprintf(f, "\n");
-        if (p->step > 0 || (p->kind == CFG_INT && log_scale)) {
-            fprintf(f, "    q: ");
-            yaml_number(f, p, p->step > 0 ? p->step : 1);
-            fprintf(f, "\n");
-        }
-        return;
-    }
-    fprintf(f, "    type: %s\n    low: ", p->kind == CFG_INT ? "int" : "float");
-    yaml_number(f, p, p->low);
-    fprintf(f, "\n    high: ");
-    yaml_number(f, p, p->high);
-    fprintf(f, "\n");
-    if (p->step > 0 && !(p->kind == CFG_INT && p->step == 1)) {
-        fprintf(f, "    step: ");
-        yaml_number(f, p, p->step);
-        fprintf(f, "\n");
-    }
-    if (log_scale)
-        fprintf(f, "    log: true\n");
-    if (p->n_values > 0) {
-        fprintf(f, "    values: [");
-        for (size_t i = 0; i < p->n_values; i++) {
-            fputs(i > 0 ? ", " : "", f);
-            yaml_value(f, p->values[i]);
-        }
-        fprintf(f, "]\n");
-    }
-}
-
-/* metric.regex and metric.summary as lines of a metric mapping, when given. */
-static void write_metric_reading(FILE *f, const cfg_config *cfg)
-{
-    if (cfg->metric_regex != NULL) {
-        fprintf(f, "  regex: ");
-        yaml_string(f, cfg->metric_regex);
-        fprintf(f, "\n");
-    }
-    if (cfg->metric_summary != CFG_SUMMARY_LAST)
-        fprintf(f, "  summary: %s\n", cfg_summary_names[cfg->metric_summary]);
-}
-
-static int write_config(const cfg_config *cfg, const char *path, const char *study,
-                        const char *from_study, size_t k)
-{
-    FILE *f = fopen(path, "w");
-    if (f == NULL) {
-        cli_error("narrow: cannot write %s: %s", path, strerror(errno));
+    if (name == NULL)
+        name = cfg->is_wandb ? "bayes" : "auto";
+    char *old = strdup(was), err[1024];
+    if (old == NULL) {
+        cli_error("out of memory");
         return CLI_EXIT_FAILED;
     }
-    int wandb = cfg->is_wandb;
-    fprintf(f, "# Narrowed by `hpsearch narrow` around the best %zu trial%s of study '%s'.\n", k,
-            k == 1 ? "" : "s", from_study);
-    fprintf(f, "%s: ", wandb ? "name" : "study");
-    yaml_string(f, study);
-    fprintf(f, "\nstorage: ");
-    yaml_string(f, cfg->storage);
-    if (wandb) {
-        fprintf(f, "\nmethod: %s\nmetric:\n  name: ",
-                strcmp(cfg->sampler, "grid") == 0 ? "grid"
-                : strcmp(cfg->sampler, "random") == 0 ? "random" : "bayes");
-        yaml_string(f, cfg->metric);
-        fprintf(f, "\n  goal: %s\n", cfg->direction == HPS_MAXIMIZE ? "maximize" : "minimize");
-        write_metric_reading(f, cfg);
-        if (cfg->program != NULL) {
-            fprintf(f, "program: ");
-            yaml_string(f, cfg->program);
-            fprintf(f, "\n");
-        }
-        if (cfg->n_trials > 0)
-            fprintf(f, "run_cap: %llu\n", (unsigned long long)cfg->n_trials);
+    if (strcmp(name, "grid") != 0)
+        cfg->shuffle = 0; /* only a grid has an order to shuffle */
+    int rc = 0;
+    if (strcmp(name, was) != 0 && cfg_set(cfg, key, name, err, sizeof err) != 0) {
+        cli_error("narrow: --sampler: %s", err);
+        rc = CLI_EXIT_USAGE;
+    } else if (strcmp(cfg->sampler, old) == 0) {
+        snprintf(said, size, "%s (kept)", cfg->is_wandb ? narrow_wandb_method(old) : old);
+    } else if (cfg->is_wandb) {
+        snprintf(said, size, "%s (was %s)", narrow_wandb_method(cfg->sampler), narrow_wandb_method(old));
     } else {
-        fprintf(f, "\ndirection: %s\n", cfg->direction == HPS_MAXIMIZE ? "maximize" : "minimize");
-        if (cfg->metric_regex != NULL || cfg->metric_summary != CFG_SUMMARY_LAST)
-            fprintf(f, "metric:\n  name: ");
-        else
-            fprintf(f, "metric: ");
-        yaml_string(f, cfg->metric);
-        fprintf(f, "\n");
-        write_metric_reading(f, cfg);
-        fprintf(f, "sampler: ");
-        yaml_string(f, cfg->sampler);
-        fprintf(f, "\n");
-        if (cfg->n_trials > 0)
-            fprintf(f, "n_trials: %llu\n", (unsigned long long)cfg->n_trials);
+        snprintf(said, size, "%s (was %s)", cfg->sampler, old);
     }
-    if (cfg->has_seed)
-        fprintf(f, "seed: %llu\n", (unsigned long long)cfg->seed);
-    if (cfg->parallel > 1)
-        fprintf(f, "parallel: %u\n", cfg->parallel);
-    if (cfg->timeout > 0)
-        fprintf(f, "timeout: %g\n", cfg->timeout);
-    if (cfg->trial_timeout > 0)
-        fprintf(f, "trial_timeout: %g\n", cfg->trial_timeout);
-    if (cfg->timeout_state == HPS_PRUNED)
-        fprintf(f, "timeout_state: pruned\n");
-    if (cfg->retries > 0)
-        fprintf(f, "retries: %u\n", cfg->retries);
-    if (cfg->repeats > 1)
-        fprintf(f, "repeats: %u\n", cfg->repeats);
-    if (cfg->max_failures != CFG_DEFAULT_MAX_FAILURES)
-        fprintf(f, "max_failures: %u\n", cfg->max_failures);
-    if (cfg->log_limit_mb != CFG_DEFAULT_LOG_LIMIT_MB)
-        fprintf(f, "log_limit_mb: %u\n", cfg->log_limit_mb);
-    if (cfg->n_gpus > 0) {
-        fprintf(f, "gpus: [");
-        for (size_t i = 0; i < cfg->n_gpus; i++) {
-            fputs(i > 0 ? ", " : "", f);
-            yaml_string(f, cfg->gpus[i]);
-        }
-        fprintf(f, "]\n");
-    }
-    if (cfg->shell_command != NULL) {
-        fprintf(f, "shell: true\ncommand: ");
-        yaml_string(f, cfg->shell_command);
-        fprintf(f, "\n");
-    } else {
-        fprintf(f, "command:\n");
-        for (size_t i = 0; i < cfg->n_command; i++) {
-            fprintf(f, "  - ");
-            yaml_string(f, cfg->command[i]);
-            fprintf(f, "\n");
-        }
-    }
-    fprintf(f, "parameters:\n");
-    for (size_t i = 0; i < cfg->n_params; i++)
-        write_param(f, &cfg->params[i], wandb);
-    if (fclose(f) != 0) {
-        cli_error("narrow: cannot write %s: %s", path, strerror(errno));
-        return CLI_EXIT_FAILED;
-    }
-    return 0;
+    free(old);
+    return rc;
 }
 
 /* ---- warm start ------------------------------------------------------------------------ */
 
-/* Whether every parameter of `old` lies inside the narrowed space. */
-static int fits(const cfg_config *narrowed, const hps_frozen *old)
-{
-    for (size_t i = 0; i < narrowed->n_params; i++) {
-        const cfg_param *p = &narrowed->params[i];
-        long idx = hps_frozen_param_index(old, p->name);
-        if (idx < 0)
-            return 0;
-        hps_value v = hps_frozen_param_value(old, (size_t)idx);
-        if (p->kind == CFG_FLOAT || p->kind == CFG_INT) {
-            double x;
-            if (!numeric_param(old, p->name, &x) || x < p->low || x > p->high)
-                return 0;
-            continue;
-        }
-        int found = 0;
-        char a[256], b[256];
-        cli_format_value(v, a, sizeof a);
-        for (size_t c = 0; c < p->n_values && !found; c++) {
-            cli_format_value(p->values[c], b, sizeof b);
-            found = v.type == p->values[c].type && strcmp(a, b) == 0;
-        }
-        if (!found)
-            return 0;
-    }
-    return 1;
-}
-
-/* Adds the old COMPLETE trials that lie inside the narrowed space to the new study. */
-static int warm_start(const cfg_config *narrowed, const ranked *all, size_t n, const char *from)
+/* Adds the old COMPLETE trials that lie inside the narrowed space to the new study,
+ * recorded as `hpsearch run` records its own trials (same sampler, so a grid's cells
+ * are suggested from the grid). Returns how many were added, or -1. */
+static long warm_start(const cfg_config *narrowed, const narrow_ranked *all, size_t n, const char *from,
+                       int grid)
 {
     hps_study *study = NULL;
     char err[1024];
-    hps_direction dir = narrowed->direction;
-    if (hps_study_open(narrowed->storage, narrowed->study_name, HPS_OPEN_CREATE | HPS_OPEN_LOAD,
-                       &dir, 1, &study, err, sizeof err) != HPS_OK) {
-        cli_error("narrow: %s", err);
+    /* created as run creates a study: its identity recorded, then configured */
+    if (setup_open_study(narrowed, HPS_OPEN_CREATE | HPS_OPEN_LOAD, &study) != HPS_OK ||
+        identity_check(study, narrowed, 0) != 0 || setup_configure_study(narrowed, study) != HPS_OK) {
+        hps_study_close(study);
         return -1;
     }
-    size_t existing = 0;
-    hps_study_n_trials(study, &existing);
-    if (existing > 0) {
-        cli_warn("study '%s' already has trials: not warm-starting it again",
-                 narrowed->study_name);
-        hps_study_close(study);
-        return 0;
-    }
-    size_t added = 0;
-    for (size_t i = 0; i < n; i++) {
+    long added = 0;
+    tmpl_param *values = calloc(narrowed->n_params + 1, sizeof *values);
+    for (size_t i = 0; values != NULL && i < n; i++) {
         const hps_frozen *old = all[i].trial;
-        if (!fits(narrowed, old))
+        if (!narrow_fits(narrowed, old, grid))
             continue;
         /* fixed parameters: the old values */
         char *params = NULL;
@@ -447,46 +157,71 @@ static int warm_start(const cfg_config *narrowed, const ranked *all, size_t n, c
             continue;
         int64_t number;
         hps_trial *t = NULL;
-        tmpl_param *values = calloc(narrowed->n_params + 1, sizeof *values);
-        int ok = values != NULL && hps_study_enqueue(study, params, &number) == HPS_OK &&
+        int ok = hps_study_enqueue(study, params, &number) == HPS_OK &&
                  hps_study_ask(study, &t) == HPS_OK &&
                  space_suggest_all(narrowed, t, values, err, sizeof err) == HPS_OK;
         hps_free(params);
-        free(values);
         if (t == NULL)
             continue;
-        if (!ok) { /* outside the new space: give the slot back */
+        if (!ok) { /* outside the new space after all: give the slot back */
             hps_trial_interrupt(t, "warm start: outside the narrowed space");
             hps_trial_free(t);
             continue;
         }
-        char origin[1200];
-        snprintf(origin, sizeof origin, "{\"study\": \"%s\", \"number\": %lld}", from,
-                 (long long)hps_frozen_number(old));
-        hps_trial_set_user_attr(t, "warm_start_from", origin);
+        json_t *origin = json_pack("{s:s, s:I}", "study", from, "number",
+                                   (json_int_t)hps_frozen_number(old));
+        char *origin_text = origin != NULL ? json_dumps(origin, JSON_COMPACT) : NULL;
+        if (origin_text != NULL)
+            hps_trial_set_user_attr(t, "warm_start_from", origin_text);
+        free(origin_text);
+        json_decref(origin);
         if (hps_trial_tell(t, HPS_COMPLETE, hps_frozen_value(old, 0)) == HPS_OK)
             added++;
         hps_trial_free(t);
     }
-    printf("warm start: %zu of the %zu finished trials lie inside the narrowed space and were "
-           "added to study '%s'\n",
-           added, n, narrowed->study_name);
+    free(values);
     hps_study_close(study);
-    return 0;
+    return added;
 }
 
 /* ---- the command --------------------------------------------------------------------------- */
 
+static void narrow_usage(FILE *out)
+{
+    fputs("usage: hpsearch narrow CONFIG.yaml --top K [options]\n"
+          "\n"
+          "Writes a config for the next, narrower search around the best K COMPLETE trials of\n"
+          "CONFIG's study: numeric ranges shrink around them (a grid gets new points between\n"
+          "and around its best cells), categoricals keep the choices that did well, and the\n"
+          "sampler becomes auto -- Bayesian optimization on a continuous space.\n"
+          "\n"
+          "  -k, --top K           the best K trials define the new space\n"
+          "  -o, --output FILE     where to write (default: NEWSTUDY.yaml beside CONFIG);\n"
+          "                        paths in it resolve from there\n"
+          "      --study NAME      the new study (default: STUDY-narrow)\n"
+          "      --margin F        ranges: add F times the top values' span on each side\n"
+          "                        (default 0.25)\n"
+          "      --warm-start      add the old trials inside the new space to the new study\n"
+          "      --trials N        new trials to run (default: CONFIG's n_trials; for a grid\n"
+          "                        without one, the new grid's new cells); n_trials is\n"
+          "                        written as the warm-started trials plus N\n"
+          "      --sampler NAME    the new study's sampler (default: auto, or the old one if\n"
+          "                        it learns from the history: gp, tpe, cmaes, auto)\n",
+          out);
+}
+
 static int parse_args(int argc, char **argv, narrow_opts *o)
 {
     static const struct option longopts[] = {
-        {"top", required_argument, NULL, 'k'},  {"output", required_argument, NULL, 'o'},
-        {"study", required_argument, NULL, 's'}, {"margin", required_argument, NULL, 'm'},
-        {"warm-start", no_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
+        {"top", required_argument, NULL, 'k'},      {"output", required_argument, NULL, 'o'},
+        {"study", required_argument, NULL, 's'},    {"margin", required_argument, NULL, 'm'},
+        {"warm-start", no_argument, NULL, 'w'},     {"trials", required_argument, NULL, 'n'},
+        {"sampler", required_argument, NULL, 'S'},  {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->top = -1;
+    o->trials = -1;
     o->margin = 0.25;
     optind = 1;
     opterr = 0;
@@ -507,6 +242,9 @@ static int parse_args(int argc, char **argv, narrow_opts *o)
         case 's':
             o->study = optarg;
             break;
+        case 'S':
+            o->sampler = optarg;
+            break;
         case 'm':
             o->margin = strtod(optarg, &end);
             if (*end != '\0' || !(o->margin >= 0) || o->margin > 10) {
@@ -514,24 +252,142 @@ static int parse_args(int argc, char **argv, narrow_opts *o)
                 return CLI_EXIT_USAGE;
             }
             break;
+        case 'n':
+            errno = 0;
+            o->trials = strtoll(optarg, &end, 10);
+            if (*end != '\0' || errno != 0 || o->trials < 1) {
+                cli_error("narrow: --trials must be a whole number >= 1: the new trials to run "
+                          "(got '%s')",
+                          optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
         case 'w':
             o->warm_start = 1;
             break;
         case 'h':
-            printf("usage: hpsearch narrow CONFIG.yaml --top K [-o OUT.yaml] [--study NAME] "
-                   "[--margin F] [--warm-start]\n");
+            narrow_usage(stdout);
             return -1;
         default:
-            cli_error("narrow: unknown or incomplete option '%s'", argv[optind - 1]);
+            cli_error("narrow: unknown or incomplete option '%s' (see hpsearch narrow --help)",
+                      argv[optind - 1]);
             return CLI_EXIT_USAGE;
         }
     }
     if (optind + 1 != argc || o->top < 1) {
-        cli_error("narrow: usage: hpsearch narrow CONFIG.yaml --top K [-o OUT.yaml]");
+        cli_error("narrow: usage: hpsearch narrow CONFIG.yaml --top K [-o OUT.yaml] [--warm-start] "
+                  "[--trials N] [--sampler NAME]");
         return CLI_EXIT_USAGE;
     }
     o->config = argv[optind];
     return 0;
+}
+
+/* The narrowed study must not exist yet with trials: its config would resume a search
+ * over another space. Returns 0 or an exit code. */
+static int check_new_study(const cfg_config *cfg, const char *name)
+{
+    hps_study *study = NULL;
+    char err[1024];
+    hps_status rc = hps_study_open(cfg->storage, name, HPS_OPEN_LOAD, NULL, 0, &study, err,
+                                   sizeof err);
+    if (rc == HPS_ERR_NOTFOUND)
+        return 0;
+    if (rc != HPS_OK) {
+        cli_error("narrow: %s", err);
+        return CLI_EXIT_USAGE;
+    }
+    size_t n = 0;
+    hps_study_n_trials(study, &n);
+    hps_study_close(study);
+    if (n == 0)
+        return 0;
+    char shown[512];
+    cli_shown_url(cfg->storage, shown, sizeof shown);
+    cli_error("narrow: study '%s' already exists in %s with %zu trial%s; name the narrowed study "
+              "with --study NAME, or delete it first (hpsearch delete %s --storage %s)",
+              name, shown, n, n == 1 ? "" : "s", name, shown);
+    return CLI_EXIT_USAGE;
+}
+
+static void print_space(const cfg_config *narrowed, int grid)
+{
+    for (size_t i = 0; i < narrowed->n_params; i++) {
+        const cfg_param *p = &narrowed->params[i];
+        char a[64], b[64];
+        printf("  %-20s ", p->name);
+        if ((grid && p->n_values > 0) || p->kind == CFG_CATEGORICAL || p->kind == CFG_CONSTANT) {
+            printf("%zu value%s:", p->n_values, p->n_values == 1 ? "" : "s");
+            for (size_t c = 0; c < p->n_values && c < 12; c++) {
+                cli_format_value(p->values[c], a, sizeof a);
+                printf(" %s", a);
+            }
+            printf("%s\n", p->n_values > 12 ? " ..." : "");
+            continue;
+        }
+        hps_value lo = {.type = p->kind == CFG_INT ? HPS_VALUE_INT : HPS_VALUE_FLOAT};
+        hps_value hi = lo;
+        if (p->kind == CFG_INT) {
+            lo.u.i = (int64_t)p->low;
+            hi.u.i = (int64_t)p->high;
+        } else {
+            lo.u.f = p->low;
+            hi.u.f = p->high;
+        }
+        cli_format_value(lo, a, sizeof a);
+        cli_format_value(hi, b, sizeof b);
+        printf("[%s, %s]%s\n", a, b, (p->flags & HPS_LOG) ? " (log)" : "");
+    }
+}
+
+/* Where the new file goes and what it holds besides the space. Returns 0 or an exit
+ * code. */
+static int make_plan(const narrow_opts *o, const cfg_config *cfg, const narrow_ranked *all, size_t n,
+                     size_t k, int grid, narrow_plan *plan, char *path, size_t path_size,
+                     char *study, size_t study_size)
+{
+    snprintf(study, study_size, "%s", o->study != NULL ? o->study : "");
+    if (o->study == NULL)
+        snprintf(study, study_size, "%s-narrow", cfg->study_name);
+    /* by default beside the config, named as the user gave the config's directory */
+    const char *slash = strrchr(o->config, '/');
+    if (o->out != NULL)
+        snprintf(path, path_size, "%s", o->out);
+    else if (slash != NULL)
+        snprintf(path, path_size, "%.*s/%s.yaml", (int)(slash - o->config), o->config, study);
+    else
+        snprintf(path, path_size, "%s.yaml", study);
+    plan->path = path;
+    plan->study = study;
+    plan->top = k;
+    plan->n_complete = n;
+    plan->grid = grid;
+    char file[PATH_MAX];
+    if (narrow_canonical_file(path, file, sizeof file) != 0) {
+        cli_error("narrow: cannot write %s: its directory does not exist", path);
+        return CLI_EXIT_USAGE;
+    }
+    snprintf(plan->dir, sizeof plan->dir, "%.*s", (int)(strrchr(file, '/') - file), file);
+    if (plan->dir[0] == '\0')
+        snprintf(plan->dir, sizeof plan->dir, "/");
+    for (size_t i = 0; o->warm_start && i < n; i++)
+        plan->warm += narrow_fits(cfg, all[i].trial, grid);
+    plan->new_trials = o->trials > 0 ? (uint64_t)o->trials : cfg->n_trials;
+    if (grid) {
+        plan->grid_cells = cfg_grid_size(cfg);
+        uint64_t done = narrow_cells_done(cfg, all, n);
+        plan->grid_new = plan->grid_cells > done ? plan->grid_cells - done : 0;
+        if (plan->grid_new == 0) {
+            cli_error("narrow: the refined grid has no new cell: every value between the best "
+                      "ones already ran (ints and steps leave no room). Give finer values or a "
+                      "smaller step, or narrow with --sampler and a range.");
+            return CLI_EXIT_FAILED;
+        }
+        /* a grid without n_trials ran all its cells: the refined one runs its new cells */
+        if (plan->new_trials == 0)
+            plan->new_trials = plan->grid_new;
+    }
+    return check_new_study(cfg, study);
 }
 
 int cmd_narrow(int argc, char **argv)
@@ -540,7 +396,7 @@ int cmd_narrow(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc != 0)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    cfg_config *cfg = NULL;
+    cfg_config *cfg = NULL, *narrowed = NULL;
     char err[2048];
     int loaded = cfg_load(o.config, &cfg, err, sizeof err);
     if (loaded != 0) {
@@ -548,7 +404,8 @@ int cmd_narrow(int argc, char **argv)
         return loaded == -2 ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
     }
     hps_study *study = NULL;
-    ranked *all = NULL;
+    narrow_ranked *all = NULL;
+    narrow_plan plan = {0};
     char *from = strdup(cfg->study_name);
     hps_status opened = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_LOAD, NULL, 0,
                                        &study, err, sizeof err);
@@ -556,6 +413,7 @@ int cmd_narrow(int argc, char **argv)
         rc = cli_open_failed("narrow", opened, err, cfg->storage);
         goto out;
     }
+    plan.from_study = from;
     size_t n = 0;
     all = rank_trials(study, cfg->direction, &n);
     if (n == 0) {
@@ -566,51 +424,65 @@ int cmd_narrow(int argc, char **argv)
     size_t k = (size_t)o.top < n ? (size_t)o.top : n;
     if ((size_t)o.top > n)
         cli_warn("only %zu trials are COMPLETE: narrowing around all of them", n);
-    for (size_t i = 0; i < cfg->n_params; i++) {
-        cfg_param *p = &cfg->params[i];
-        if (p->kind == CFG_CATEGORICAL)
-            narrow_choices(p, all, k);
-        else if (p->kind == CFG_FLOAT || p->kind == CFG_INT)
-            narrow_range(p, all, k, o.margin);
+    int grid = narrow_ran_as_grid(cfg);
+    if (narrow_space(cfg, all, k, o.margin, grid) != 0) {
+        cli_error("out of memory");
+        rc = CLI_EXIT_FAILED;
+        goto out;
     }
-    char study_name[1100], out_path[4200];
-    snprintf(study_name, sizeof study_name, "%s", o.study != NULL ? o.study : "");
-    if (o.study == NULL)
-        snprintf(study_name, sizeof study_name, "%s-narrow", cfg->study_name);
-    if (o.out != NULL)
-        snprintf(out_path, sizeof out_path, "%s", o.out);
-    else
-        snprintf(out_path, sizeof out_path, "%s/%s.yaml", cfg->dir, study_name);
-    rc = write_config(cfg, out_path, study_name, from, k);
+    if (rc == 0)
+        rc = choose_sampler(cfg, o.sampler, plan.sampler_said, sizeof plan.sampler_said);
+    char study_name[1100], out_path[PATH_MAX];
+    if (rc == 0)
+        rc = make_plan(&o, cfg, all, n, k, grid, &plan, out_path, sizeof out_path, study_name,
+                       sizeof study_name);
+    if (rc == 0)
+        rc = narrow_write_config(cfg, &plan);
     if (rc != 0)
         goto out;
-    printf("wrote %s: study '%s' narrowed around the best %zu of %zu COMPLETE trials\n", out_path,
-           study_name, k, n);
-    /* read it back: the written file is what users run, so it must load */
-    cfg_config *narrowed = NULL;
+    /* read it back: the written file is what users run, so it must pass run's checks */
     if (cfg_load(out_path, &narrowed, err, sizeof err) != 0) {
         cli_error("narrow: the written config does not load: %s", err);
         rc = CLI_EXIT_FAILED;
         goto out;
     }
-    for (size_t i = 0; i < narrowed->n_params; i++) {
-        const cfg_param *p = &narrowed->params[i];
-        char a[64], b[64];
-        if (p->kind == CFG_FLOAT || p->kind == CFG_INT) {
-            cli_format_double(p->low, a, sizeof a);
-            cli_format_double(p->high, b, sizeof b);
-            printf("  %-20s [%s, %s]%s\n", p->name, a, b, (p->flags & HPS_LOG) ? " (log)" : "");
-        } else {
-            printf("  %-20s %zu choice%s\n", p->name, p->n_values, p->n_values == 1 ? "" : "s");
-        }
-    }
-    if (o.warm_start && warm_start(narrowed, all, n, from) != 0)
+    if (setup_check(narrowed) != 0) {
         rc = CLI_EXIT_FAILED;
-    cfg_free(narrowed);
+        goto out;
+    }
+    printf("wrote %s: study '%s' narrowed around the best %zu of the %zu COMPLETE trials of "
+           "study '%s'\n",
+           out_path, study_name, k, n, from);
+    print_space(narrowed, grid);
+    printf("%s: %s\n", cfg->is_wandb ? "method" : "sampler", plan.sampler_said);
+    if (grid)
+        printf("grid: %llu cells, %llu new (%llu completed in study '%s')\n",
+               (unsigned long long)plan.grid_cells, (unsigned long long)plan.grid_new,
+               (unsigned long long)(plan.grid_cells - plan.grid_new), from);
+    if (o.warm_start) {
+        long added = warm_start(narrowed, all, n, from, grid);
+        if (added < 0) {
+            rc = CLI_EXIT_FAILED;
+            goto out;
+        }
+        printf("warm start: %ld of the %zu finished trials lie inside the narrowed space and were "
+               "added to study '%s'\n",
+               added, n, study_name);
+        if ((size_t)added != plan.warm)
+            cli_warn("warm start added %ld trials, not the %zu the file counts on: the study "
+                     "runs %lld new trials instead of %llu",
+                     added, plan.warm, (long long)plan.new_trials + (long long)plan.warm - added,
+                     (unsigned long long)plan.new_trials);
+    }
+    char budget[160];
+    narrow_describe_budget(&plan, budget, sizeof budget);
+    printf("%s: %s\nnext: hpsearch run %s\n", cfg->is_wandb ? "run_cap" : "n_trials", budget,
+           out_path);
 out:
     free(all);
     free(from);
     hps_study_close(study);
+    cfg_free(narrowed);
     cfg_free(cfg);
     return rc;
 }

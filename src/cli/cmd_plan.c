@@ -1,9 +1,12 @@
-/* cmd_plan.c -- `hpsearch plan CONFIG.yaml [--trials N | --hours H --trial-minutes M]`:
+/* cmd_plan.c -- `hpsearch plan CONFIG.yaml [--hours H --trial-minutes M] [run's options]`:
  * before spending GPU hours, what the search will do and cost: the size of the space
  * (or that it is continuous), how much of it the budget covers, the strategy `auto`
- * takes and why, and the expected wall time. */
+ * takes and why, the expected wall time, and whether the study exists. The config and
+ * run's options go through run's own loading and checks (run_setup.h), so plan rejects
+ * exactly what run rejects. */
 #include "cli/cli.h"
 #include "cli/config.h"
+#include "cli/run_setup.h"
 #include "cli/space.h"
 
 #include <getopt.h>
@@ -11,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void print_space(const cfg_config *cfg)
 {
@@ -71,75 +75,53 @@ static void print_space(const cfg_config *cfg)
     }
 }
 
-int cmd_plan(int argc, char **argv)
+/* What the storage holds for this study, read as run would find it but without
+ * creating or recording anything: a SQLite file that does not exist yet is left for run
+ * to create. Writes a line for the plan into `line`; returns 0 or an exit code (a stored
+ * study run would refuse: another direction, a changed metric or space). */
+static int read_study_state(const cfg_config *cfg, int allow_changes, char *line, size_t size,
+                            size_t *n_trials)
 {
-    static const struct option longopts[] = {
-        {"trials", required_argument, NULL, 'n'},
-        {"hours", required_argument, NULL, 'H'},
-        {"trial-minutes", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    double hours = 0, minutes = 0;
-    long long trials = -1;
-    int opt;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
-        char *end = NULL;
-        switch (opt) {
-        case 'n':
-            trials = strtoll(optarg, &end, 10);
-            if (*end != '\0' || trials < 1) {
-                cli_error("plan: --trials must be a whole number >= 1 (got '%s')", optarg);
-                return CLI_EXIT_USAGE;
-            }
-            break;
-        case 'H':
-        case 'm': {
-            double v = strtod(optarg, &end);
-            if (*end != '\0' || !(v > 0) || !isfinite(v)) {
-                cli_error("plan: --%s must be a positive number (got '%s')",
-                          opt == 'H' ? "hours" : "trial-minutes", optarg);
-                return CLI_EXIT_USAGE;
-            }
-            *(opt == 'H' ? &hours : &minutes) = v;
-            break;
-        }
-        case 'h':
-            printf("usage: hpsearch plan CONFIG.yaml [--trials N | --hours H --trial-minutes M]\n");
-            return CLI_EXIT_OK;
-        default:
-            cli_error("plan: unknown or incomplete option '%s'", argv[optind - 1]);
-            return CLI_EXIT_USAGE;
-        }
+    *n_trials = 0;
+    char shown[512];
+    cli_shown_url(cfg->storage, shown, sizeof shown);
+    if (strcmp(cfg->storage, ":memory:") == 0 || strcmp(cfg->storage, "sqlite::memory:") == 0) {
+        snprintf(line, size, "storage: %s -- the study lives only as long as the run", shown);
+        return 0;
     }
-    if (optind + 1 != argc) {
-        cli_error("plan: usage: hpsearch plan CONFIG.yaml [--trials N | --hours H --trial-minutes M]");
-        return CLI_EXIT_USAGE;
+    struct stat st;
+    if (strncmp(cfg->storage, "sqlite:", 7) == 0 && stat(cfg->storage + 7, &st) != 0) {
+        snprintf(line, size, "storage: %s does not exist yet; run creates it with study '%s'",
+                 shown, cfg->study_name);
+        return 0;
     }
-    if ((hours > 0) != (minutes > 0)) {
-        cli_error("plan: --hours and --trial-minutes go together");
-        return CLI_EXIT_USAGE;
+    hps_study *study = NULL;
+    int rc = setup_find_study(cfg, allow_changes, &study);
+    if (rc != 0)
+        return rc;
+    if (study == NULL) {
+        snprintf(line, size, "storage: %s; study '%s' is new: run creates it", shown,
+                 cfg->study_name);
+        return 0;
     }
-    if (hours > 0 && trials > 0) {
-        cli_error("plan: give --trials or --hours with --trial-minutes, not both");
-        return CLI_EXIT_USAGE;
-    }
-    cfg_config *cfg = NULL;
-    char err[2048];
-    int loaded = cfg_load(argv[optind], &cfg, err, sizeof err);
-    if (loaded != 0) {
-        cli_error("%s", err);
-        return loaded == -2 ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
-    }
+    size_t counts[5] = {0};
+    hps_study_count_states(study, counts);
+    size_t total = counts[0] + counts[1] + counts[2] + counts[3] + counts[4];
+    *n_trials = total;
+    snprintf(line, size, "storage: %s; study '%s' exists with %zu trial%s (%zu complete): run "
+             "resumes it, and n_trials counts them",
+             shown, cfg->study_name, total, total == 1 ? "" : "s", counts[HPS_COMPLETE]);
+    hps_study_close(study);
+    return 0;
+}
+
+/* The plan itself, for a config that passed run's checks. */
+static void print_plan(const cfg_config *cfg, double hours, double minutes, size_t already)
+{
     unsigned parallel = cfg->parallel > 0 ? cfg->parallel : 1;
     uint64_t budget = cfg->n_trials;
-    const char *budget_from = "n_trials in the config";
-    if (trials > 0) {
-        budget = (uint64_t)trials;
-        budget_from = "--trials";
-    } else if (hours > 0) {
+    const char *budget_from = "n_trials";
+    if (hours > 0) {
         budget = (uint64_t)floor(hours * 60.0 / minutes) * parallel;
         budget_from = "--hours / --trial-minutes";
     }
@@ -180,6 +162,17 @@ int cmd_plan(int argc, char **argv)
     int grid_run = grid > 0 && strcmp(strategy, "grid") == 0;
     if (budget > 0 || grid_run) {
         uint64_t runs = grid_run && (budget == 0 || grid < budget) ? grid : budget;
+        /* n_trials and the grid count the study's trials so far; an --hours budget does not */
+        uint64_t done = hours > 0 ? 0 : already < runs ? already : runs;
+        runs -= done;
+        if (done > 0)
+            printf("already in the study: %llu of these trials; run adds the rest\n",
+                   (unsigned long long)done);
+        if (runs == 0) {
+            printf("expected cost: nothing left to run (raise n_trials, e.g. with --trials, to "
+                   "add trials)\n");
+            return;
+        }
         if (minutes > 0) {
             char wall[32];
             double rounds = ceil((double)runs / (double)parallel);
@@ -194,6 +187,103 @@ int cmd_plan(int argc, char **argv)
                    (unsigned long long)runs);
         }
     }
+}
+
+static void plan_usage(FILE *out)
+{
+    fputs("usage: hpsearch plan CONFIG.yaml [--hours H --trial-minutes M] [run's options]\n"
+          "\n"
+          "What `hpsearch run` with the same config and options would do, before it starts:\n"
+          "the space, the budget and how much of the grid it covers, the strategy `auto`\n"
+          "picks and why, the expected cost, and whether the study exists. It checks the\n"
+          "config exactly as run does (same errors, exit 2) and writes nothing.\n"
+          "\n"
+          "      --hours H           a budget of wall time (with --trial-minutes)\n"
+          "      --trial-minutes M   how long one trial takes: the expected wall time\n",
+          out);
+    setup_print_flags(out);
+    fputs("      --allow-changes     as run: a stored study whose metric or space the config\n"
+          "                          changed is planned as continued, not refused\n",
+          out);
+}
+
+int cmd_plan(int argc, char **argv)
+{
+    struct option longopts[SETUP_N_LONG_OPTIONS + 5] = {
+        {"hours", required_argument, NULL, 'H'},
+        {"trial-minutes", required_argument, NULL, 'm'},
+        {"allow-changes", no_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},
+    };
+    setup_long_options(&longopts[4]); /* the last entry stays zero: the end */
+    setup_override *overrides = calloc((size_t)argc + 1, sizeof *overrides);
+    size_t n_overrides = 0;
+    double hours = 0, minutes = 0;
+    int trials_flag = 0, allow_changes = 0, opt, rc = CLI_EXIT_USAGE;
+    cfg_config *cfg = NULL;
+    if (overrides == NULL) {
+        cli_error("out of memory");
+        return CLI_EXIT_FAILED;
+    }
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, SETUP_SHORT_OPTIONS "h", longopts, NULL)) != -1) {
+        if (setup_take_flag(opt, optarg, overrides, &n_overrides)) {
+            trials_flag |= opt == 'n';
+            continue;
+        }
+        char *end = NULL;
+        switch (opt) {
+        case 'H':
+        case 'm': {
+            double v = strtod(optarg, &end);
+            if (*end != '\0' || !(v > 0) || !isfinite(v)) {
+                cli_error("plan: --%s must be a positive number (got '%s')",
+                          opt == 'H' ? "hours" : "trial-minutes", optarg);
+                goto out;
+            }
+            *(opt == 'H' ? &hours : &minutes) = v;
+            break;
+        }
+        case 'a':
+            allow_changes = 1;
+            break;
+        case 'h':
+            plan_usage(stdout);
+            rc = CLI_EXIT_OK;
+            goto out;
+        default:
+            cli_error("plan: unknown or incomplete option '%s' (see hpsearch plan --help)",
+                      argv[optind - 1]);
+            goto out;
+        }
+    }
+    if (optind + 1 != argc) {
+        cli_error("plan: usage: hpsearch plan CONFIG.yaml [--hours H --trial-minutes M] "
+                  "[run's options]");
+        goto out;
+    }
+    if ((hours > 0) != (minutes > 0)) {
+        cli_error("plan: --hours and --trial-minutes go together");
+        goto out;
+    }
+    if (hours > 0 && trials_flag) {
+        cli_error("plan: give --trials or --hours with --trial-minutes, not both");
+        goto out;
+    }
+    rc = setup_load(argv[optind], overrides, n_overrides, &cfg);
+    if (rc == 0)
+        rc = setup_check(cfg);
+    char study_state[1024];
+    size_t already = 0;
+    if (rc == 0)
+        rc = read_study_state(cfg, allow_changes, study_state, sizeof study_state, &already);
+    if (rc == 0) {
+        print_plan(cfg, hours, minutes, already);
+        printf("workdir: trials run in %s\n%s\n", cfg->workdir, study_state);
+    }
+out:
+    free(overrides);
     cfg_free(cfg);
-    return CLI_EXIT_OK;
+    return rc;
 }

@@ -10,6 +10,7 @@
 #include "cli/identity.h"
 #include "cli/progress.h"
 #include "cli/run_failures.h"
+#include "cli/run_setup.h"
 #include "cli/run_slot.h"
 #include "cli/space.h"
 #include "runner/wandb_standin.h"
@@ -93,97 +94,45 @@ static void run_usage(FILE *out)
           "Trials get their parameters through the command, HPSEARCH_PARAMS and a JSON file,\n"
           "and PYTHONUNBUFFERED=1; a script using the wandb module (init, config, log,\n"
           "summary) needs no W&B server (docs/config.md, \"What every trial gets\").\n"
-          "\n"
-          "  -j, --parallel N        trials at once (config: parallel)\n"
-          "  -n, --trials N          total trials the study may hold (config: n_trials)\n"
-          "      --timeout T         stop starting trials after T (e.g. 3600, 90m, 2h)\n"
-          "      --trial-timeout T   end a trial that runs longer than T: FAIL, or PRUNED with its\n"
-          "                          last value (config: trial_timeout, timeout_state)\n"
-          "      --gpus LIST         e.g. 0,1: slot i gets CUDA_VISIBLE_DEVICES=LIST[i mod n]\n"
-          "      --retries N         re-run a failed trial up to N times with the same params\n"
-          "      --max-failures N    stop when the first N trials of this run all fail (default 5,\n"
-          "                          0: never; config: max_failures)\n"
-          "      --storage URL       e.g. sqlite:tune.db (config: storage)\n"
-          "      --study NAME        study name (config: study)\n"
-          "      --sampler NAME      auto (default), tpe, gp, cmaes, random, grid or sobol\n"
-          "      --seed N            sampler seed\n"
-          "      --heartbeat-grace T fail RUNNING trials silent for T seconds (default 60)\n"
-          "      --set KEY=VALUE     override a setting of the file (`hpsearch help config`\n"
-          "                          marks the keys it can change with *)\n"
-          "      --allow-changes     continue a study whose metric or search space the config\n"
+          "\n",
+          out);
+    setup_print_flags(out);
+    fputs("      --allow-changes     continue a study whose metric or search space the config\n"
           "                          changed (the change is recorded in the study)\n"
           "  -q, --quiet             no line per finished trial\n"
           "      --no-progress       no live progress line\n",
           out);
 }
 
-static int apply_override(cfg_config *cfg, const char *flag, const char *key, const char *value)
-{
-    char err[1024];
-    if (cfg_set(cfg, key, value, err, sizeof err) != 0) {
-        cli_error("%s: %s", flag, err);
-        return -1;
-    }
-    return 0;
-}
-
-/* Parses flags and applies them to the loaded config. Returns 0, or an exit code. */
+/* Parses flags and loads the config with the overrides applied. Returns 0, or an exit
+ * code (-1 after --help). */
 static int parse_run_args(int argc, char **argv, run_options *opts, cfg_config **cfg_out)
 {
-    static const struct option longopts[] = {
-        {"parallel", required_argument, NULL, 'j'},
-        {"trials", required_argument, NULL, 'n'},
-        {"timeout", required_argument, NULL, 1},
-        {"trial-timeout", required_argument, NULL, 2},
-        {"timeout-trial", required_argument, NULL, 2},
-        {"gpus", required_argument, NULL, 3},
-        {"retries", required_argument, NULL, 4},
-        {"storage", required_argument, NULL, 5},
-        {"study", required_argument, NULL, 6},
-        {"sampler", required_argument, NULL, 7},
-        {"seed", required_argument, NULL, 8},
-        {"set", required_argument, NULL, 9},
-        {"heartbeat-grace", required_argument, NULL, 10},
-        {"no-progress", no_argument, NULL, 11},
-        {"max-failures", required_argument, NULL, 12},
-        {"allow-changes", no_argument, NULL, 14},
+    struct option longopts[SETUP_N_LONG_OPTIONS + 5] = {
+        {"no-progress", no_argument, NULL, 1},
+        {"allow-changes", no_argument, NULL, 2},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
     };
-    static const char *const keys[] = {
-        [1] = "timeout",  [2] = "trial_timeout", [3] = "gpus",   [4] = "retries",
-        [5] = "storage",  [6] = "study",         [7] = "sampler", [8] = "seed",
-        [10] = "heartbeat_grace", [12] = "max_failures",
-    };
+    setup_long_options(&longopts[4]); /* the last entry stays zero: the end */
     /* First pass finds the config path; overrides apply after loading it. */
-    typedef struct pending {
-        const char *flag, *key, *value;
-    } pending;
-    pending *todo = calloc((size_t)argc + 1, sizeof *todo);
+    setup_override *todo = calloc((size_t)argc + 1, sizeof *todo);
     size_t n_todo = 0;
-    int rc = 0, opt;
+    int opt;
     if (todo == NULL) {
         cli_error("out of memory");
         return CLI_EXIT_FAILED;
     }
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "j:n:qh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, SETUP_SHORT_OPTIONS "qh", longopts, NULL)) != -1) {
+        if (setup_take_flag(opt, optarg, todo, &n_todo))
+            continue;
         switch (opt) {
-        case 'j':
-            todo[n_todo++] = (pending){"--parallel", "parallel", optarg};
-            break;
-        case 'n':
-            todo[n_todo++] = (pending){"--trials", "n_trials", optarg};
-            break;
-        case 9:
-            todo[n_todo++] = (pending){"--set", NULL, optarg};
-            break;
-        case 11:
+        case 1:
             opts->no_progress = 1;
             break;
-        case 14:
+        case 2:
             opts->allow_changes = 1;
             break;
         case 'q':
@@ -193,17 +142,11 @@ static int parse_run_args(int argc, char **argv, run_options *opts, cfg_config *
             run_usage(stdout);
             free(todo);
             return -1;
-        case '?':
+        default:
             cli_error("run: unknown or incomplete option '%s' (see hpsearch run --help)",
                       argv[optind - 1]);
             free(todo);
             return CLI_EXIT_USAGE;
-        default:
-            todo[n_todo++] = (pending){longopts[0].name, keys[opt], optarg};
-            for (size_t i = 0; longopts[i].name != NULL; i++)
-                if (longopts[i].val == opt)
-                    todo[n_todo - 1].flag = longopts[i].name;
-            break;
         }
     }
     /* GNU getopt moves positional arguments after the options */
@@ -219,65 +162,12 @@ static int parse_run_args(int argc, char **argv, run_options *opts, cfg_config *
         free(todo);
         return CLI_EXIT_USAGE;
     }
-    char err[2048];
-    int loaded = cfg_load(opts->config_path, cfg_out, err, sizeof err);
-    if (loaded != 0) {
-        cli_error("%s", err);
-        free(todo);
-        return loaded == -2 ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
-    }
-    for (size_t i = 0; i < n_todo && rc == 0; i++) {
-        char flag[64];
-        snprintf(flag, sizeof flag, "%s%s", todo[i].flag[0] == '-' ? "" : "--", todo[i].flag);
-        if (todo[i].key == NULL) {
-            if (cfg_set_pair(*cfg_out, todo[i].value, err, sizeof err) != 0) {
-                cli_error("--set %s: %s", todo[i].value, err);
-                rc = CLI_EXIT_USAGE;
-            }
-        } else if (apply_override(*cfg_out, flag, todo[i].key, todo[i].value) != 0) {
-            rc = CLI_EXIT_USAGE;
-        }
-    }
+    int rc = setup_load(opts->config_path, todo, n_todo, cfg_out);
     free(todo);
-    if (rc != 0) {
-        cfg_free(*cfg_out);
-        *cfg_out = NULL;
-    }
     return rc;
 }
 
 /* ---- setup ----------------------------------------------------------------------- */
-
-static int validate_command(const cfg_config *cfg)
-{
-    const char **names = calloc(cfg->n_params + 1, sizeof *names);
-    if (names == NULL)
-        return -1;
-    for (size_t i = 0; i < cfg->n_params; i++)
-        names[i] = cfg->params[i].name;
-    char err[1024];
-    int rc = cfg->shell_command != NULL
-                 ? tmpl_validate_shell(cfg->shell_command, names, cfg->n_params, err, sizeof err)
-                 : tmpl_validate(cfg->command, cfg->n_command, names, cfg->n_params, err,
-                                 sizeof err);
-    free(names);
-    if (rc != 0) {
-        if (cfg->command_line > 0)
-            cli_error("%s:%d: command: %s", cfg->path, cfg->command_line, err);
-        else
-            cli_error("%s: command: %s", cfg->path, err);
-        return -1;
-    }
-    if (cfg->program == NULL && cfg->shell_command == NULL) {
-        for (size_t i = 0; i < cfg->n_command; i++) {
-            if (strstr(cfg->command[i], "${program}") != NULL) {
-                cli_error("%s: command uses ${program} but the config has no 'program'", cfg->path);
-                return -1;
-            }
-        }
-    }
-    return 0;
-}
 
 static int make_dirs(const char *path)
 {
@@ -323,33 +213,6 @@ static void default_log_dir(const cfg_config *cfg, char *buf, size_t size)
     snprintf(buf, size, "%s/hpsearch-logs/%s", cfg->dir, safe);
 }
 
-static int pruner_option_given(const cfg_config *cfg, const char *option)
-{
-    for (size_t i = 0; cfg->pruner != NULL && i < cfg->pruner->n_options; i++)
-        if (strcmp(cfg->pruner->keys[i], option) == 0)
-            return 1;
-    return 0;
-}
-
-/* With a fidelity, successive halving counts its rungs in that budget: start at its
- * minimum, and Hyperband's brackets span up to its maximum -- unless the config says
- * otherwise. */
-static void fit_pruner_to_fidelity(const cfg_config *cfg, hps_pruner *pruner)
-{
-    const char *name = hps_pruner_name(pruner);
-    if (strcmp(name, "asha") != 0 && strcmp(name, "hyperband") != 0)
-        return;
-    char text[32];
-    if (!pruner_option_given(cfg, "min_resource")) {
-        snprintf(text, sizeof text, "%.0f", cfg->fidelity_min);
-        hps_pruner_set(pruner, "min_resource", text);
-    }
-    if (strcmp(name, "hyperband") == 0 && !pruner_option_given(cfg, "max_resource")) {
-        snprintf(text, sizeof text, "%.0f", cfg->fidelity_max);
-        hps_pruner_set(pruner, "max_resource", text);
-    }
-}
-
 /* Opens the config's study, creating it if needed; an existing one must be the same
  * study (identity.h). Returns 0 or an exit code after printing the error. */
 static int open_run_study(const cfg_config *cfg, int allow_changes, hps_study **out)
@@ -380,63 +243,25 @@ static int open_run_study(const cfg_config *cfg, int allow_changes, hps_study **
         *out = NULL;
         return rc == HPS_ERR_NOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
     }
-    char text[64];
-    struct {
-        const char *option;
-        double value;
-    } numeric[] = {
-        {"max_trials", (double)cfg->n_trials},
-        {"retries", (double)cfg->retries},
-        {"repeats", (double)cfg->repeats},
-        {"heartbeat_interval", cfg->heartbeat_interval},
-        {"heartbeat_grace", cfg->heartbeat_grace},
-    };
-    for (size_t i = 0; i < sizeof numeric / sizeof numeric[0]; i++) {
-        snprintf(text, sizeof text, "%.17g", numeric[i].value);
-        rc = hps_study_set(*out, numeric[i].option, text);
-        if (rc != HPS_OK) {
-            cli_error("%s: %s", cfg->path, hps_study_errmsg(*out));
-            break;
-        }
-    }
     /* Remember which metric the values are (for `hpsearch best` and reports), and a W&B
      * sweep's service keys (entity, project, ...) as the study's metadata. */
-    if (rc == HPS_OK) {
-        json_t *metric = json_string(cfg->metric);
-        char *metric_json = metric != NULL ? json_dumps(metric, JSON_ENCODE_ANY) : NULL;
-        if (metric_json != NULL)
-            hps_study_set_user_attr(*out, "metric", metric_json);
-        free(metric_json);
-        json_decref(metric);
-        if (cfg->n_metadata > 0) {
-            json_t *meta = json_object();
-            for (size_t i = 0; meta != NULL && i < cfg->n_metadata; i++)
-                json_object_set_new(meta, cfg->metadata_keys[i], json_string(cfg->metadata_values[i]));
-            char *meta_json = meta != NULL ? json_dumps(meta, JSON_COMPACT) : NULL;
-            if (meta_json != NULL)
-                hps_study_set_user_attr(*out, "wandb", meta_json);
-            free(meta_json);
-            json_decref(meta);
-        }
+    json_t *metric = json_string(cfg->metric);
+    char *metric_json = metric != NULL ? json_dumps(metric, JSON_ENCODE_ANY) : NULL;
+    if (metric_json != NULL)
+        hps_study_set_user_attr(*out, "metric", metric_json);
+    free(metric_json);
+    json_decref(metric);
+    if (cfg->n_metadata > 0) {
+        json_t *meta = json_object();
+        for (size_t i = 0; meta != NULL && i < cfg->n_metadata; i++)
+            json_object_set_new(meta, cfg->metadata_keys[i], json_string(cfg->metadata_values[i]));
+        char *meta_json = meta != NULL ? json_dumps(meta, JSON_COMPACT) : NULL;
+        if (meta_json != NULL)
+            hps_study_set_user_attr(*out, "wandb", meta_json);
+        free(meta_json);
+        json_decref(meta);
     }
-    hps_sampler *sampler = NULL;
-    if (rc == HPS_OK && (rc = space_make_sampler(cfg, &sampler, err, sizeof err)) != HPS_OK)
-        cli_error("%s", err);
-    if (rc == HPS_OK && (rc = hps_study_set_sampler(*out, sampler)) != HPS_OK)
-        cli_error("%s: %s", cfg->path, hps_study_errmsg(*out));
-    if (rc == HPS_OK && (rc = space_declare(cfg, *out, err, sizeof err)) != HPS_OK)
-        cli_error("%s", err);
-    hps_pruner *pruner = NULL;
-    if (rc == HPS_OK && cfg_make_pruner(cfg->pruner, &pruner, err, sizeof err) != 0) {
-        cli_error("%s:%d: pruner: %s", cfg->path, cfg->pruner != NULL ? cfg->pruner->line : 0, err);
-        rc = HPS_ERR_INVALID;
-    }
-    if (rc == HPS_OK && cfg->fidelity != NULL)
-        fit_pruner_to_fidelity(cfg, pruner);
-    if (rc == HPS_OK && (rc = hps_study_set_pruner(*out, pruner)) != HPS_OK)
-        cli_error("%s:%d: pruner: %s", cfg->path, cfg->pruner != NULL ? cfg->pruner->line : 0,
-                  hps_study_errmsg(*out));
-    if (rc != HPS_OK) {
+    if (setup_configure_study(cfg, *out) != HPS_OK) {
         hps_study_close(*out);
         *out = NULL;
         return CLI_EXIT_USAGE;
@@ -683,12 +508,9 @@ int cmd_run(int argc, char **argv)
     int rc = parse_run_args(argc, argv, &opts, &cfg);
     if (rc != 0)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    for (size_t i = 0; i < cfg->n_warnings; i++)
-        cli_warn("%s", cfg->warnings[i]);
-    if (validate_command(cfg) != 0) {
-        rc = CLI_EXIT_USAGE;
+    rc = setup_check(cfg); /* what `hpsearch plan` checks too */
+    if (rc != 0)
         goto out;
-    }
     rc = open_run_study(cfg, opts.allow_changes, &study);
     if (rc != 0)
         goto out;

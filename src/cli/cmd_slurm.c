@@ -320,8 +320,8 @@ static int write_script(FILE *out, const cfg_config *cfg, const slurm_options *o
     for (size_t i = 0; i < opts->n_extra; i++)
         fprintf(out, "#SBATCH %s\n", opts->extra[i]);
     fprintf(out, "set -eu\n");
-    fputs("cd ", out);
-    put_quoted(out, cfg->dir);
+    fputs("cd ", out); /* where this `hpsearch slurm` would run trials (W&B: its cwd) */
+    put_quoted(out, cfg->workdir);
     fputc('\n', out);
     fputs("exec ", out);
     put_quoted(out, exe);

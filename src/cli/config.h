@@ -9,8 +9,8 @@
  *     metric {name, goal, target}, parameters with values/value/min/max/distribution/q,
  *     run_cap, command macros.
  * hpsearch's run settings (storage, parallel, timeout, trial_timeout, timeout_state,
- * retries, max_failures, gpus, heartbeat_*, log_dir, seed, shuffle, interpreter) and the
- * metric's regex and summary are accepted in both formats.
+ * retries, max_failures, gpus, heartbeat_*, log_dir, workdir, seed, shuffle, interpreter)
+ * and the metric's regex and summary are accepted in both formats.
  *
  * Scalars follow the YAML 1.2 core schema whatever the file's %YAML directive says:
  * `1` is an int, `1.0`, `1e-3` and `.inf` are floats, `true`/`false` (any case
@@ -115,7 +115,10 @@ typedef struct cfg_key_info {
 
 typedef struct cfg_config {
     char *path;             /* the file, as given */
-    char *dir;              /* absolute directory of the file: trials run there (cwd) */
+    char *dir;              /* absolute directory of the file; relative paths in it resolve there */
+    char *workdir;          /* absolute: the directory trials run in (`workdir:`, relative to
+                               the file; default: `dir`, for W&B sweep files the current
+                               directory, where `wandb agent` runs them) */
     char *study_name;       /* `study` or W&B `name`; default: file name without extension */
     char *storage;          /* default "sqlite:<dir>/hpsearch.db"; relative sqlite paths are
                                made absolute against `dir` ("sqlite:///x.db" is read the
@@ -198,7 +201,7 @@ void cfg_free(cfg_config *cfg);
  * direction, metric, sampler, method, seed, shuffle, n_trials, run_cap, parallel,
  * timeout, trial_timeout, timeout_state, retries, max_failures, log_limit_mb, gpus,
  * heartbeat_interval, heartbeat_grace, command, shell, program, interpreter, log_dir,
- * name, pruner. Relative paths are relative to the
+ * workdir, name, pruner. Relative paths are relative to the
  * current directory (as on any command line). On error returns -1 (-2 out of memory)
  * with a message naming the key and leaves cfg unchanged. */
 int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size_t errlen);
@@ -227,12 +230,15 @@ void cfg_list_keys(unsigned flags, char *buf, size_t size);
  * budget and parameters itself). */
 void cfg_write_settings(FILE *out, const cfg_config *cfg, const char *const *skip);
 
+/* A W&B sweep's `method` for a sampler: grid and random are themselves, every other
+ * sampler is W&B's model-based `bayes` (which reads as gp). */
+const char *cfg_wandb_method(const char *sampler);
+
 /* The parameters in cfg's format, as `parameters:` and its lines. */
 void cfg_write_parameters(FILE *out, const cfg_config *cfg);
 
-/* A double-quoted YAML scalar holding `text` (owned by the caller), NULL when out of
- * memory. */
-char *cfg_yaml_quote(const char *text);
+/* `text` as a double-quoted YAML scalar. */
+void cfg_write_string(FILE *out, const char *text);
 
 /* Seconds from a duration as the file takes it: "3600", "90m", "2h", "1h30m", "45s",
  * "250ms", "1.5d" (units ms, s, m, min, h, d; spaces allowed between parts). Returns 0,

@@ -264,7 +264,6 @@ void cfg_free_replaced(cfg_config *a, const cfg_config *b);
 /* ---- writing YAML (config_write.c) ---------------------------------------------------- */
 /* A double-quoted YAML scalar of text[0..len), owned; NULL when out of memory. */
 char *cfg_yaml_quote_n(const char *text, size_t len);
-void cfg_write_string(FILE *out, const char *text);
 /* A value with its YAML type kept (1 int, 1.0 float, "1" string). */
 void cfg_write_value(FILE *out, const hps_value *value);
 /* `key: [a, b]` of strings, when n > 0. */

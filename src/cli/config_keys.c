@@ -17,11 +17,13 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define CFG_MAX_PARALLEL 1024
 #define CFG_MAX_RETRIES 1000
@@ -84,6 +86,37 @@ int cfg_resolve_storage(cfg_ctx *ctx, const char *url, int line, char **out)
     return cfg_join_path(ctx, "sqlite:", ctx->base_dir, path, out);
 }
 
+/* An existing directory, made absolute against base_dir and canonical (the run's cwd,
+ * and what `hpsearch narrow` writes paths relative to). */
+static int cfg_resolve_dir(cfg_ctx *ctx, const char *key, const char *text, int line,
+                           char **out)
+{
+    char *joined = NULL;
+    int rc = cfg_join_path(ctx, "", ctx->base_dir, text, &joined);
+    if (rc != 0)
+        return rc;
+    struct stat st;
+    if (stat(joined, &st) != 0) {
+        int saved = errno;
+        free(joined);
+        if (saved == ENOENT || saved == ENOTDIR)
+            return cfg_fail(ctx, line, "%s: '%.200s' does not exist", key, text);
+        return cfg_fail(ctx, line, "%s: cannot use '%.200s': %s", key, text, strerror(saved));
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        free(joined);
+        return cfg_fail(ctx, line, "%s: '%.200s' is not a directory", key, text);
+    }
+    *out = realpath(joined, NULL);
+    int saved = errno;
+    free(joined);
+    if (*out != NULL)
+        return 0;
+    return saved == ENOMEM ? cfg_nomem(ctx)
+                           : cfg_fail(ctx, line, "%s: cannot use '%.200s': %s", key, text,
+                                      strerror(saved));
+}
+
 /* ---- top-level keys ----------------------------------------------------------------- */
 
 static int cfg_key_storage(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
@@ -94,6 +127,26 @@ static int cfg_key_storage(cfg_ctx *ctx, const cfg_node *v, int line, const char
         rc = cfg_resolve_storage(ctx, text, cfg_node_line(v, line), &ctx->cfg->storage);
     free(text);
     return rc;
+}
+
+/* The directory trials run in: an existing one (relative to the file). */
+static int cfg_key_workdir(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
+{
+    char *text;
+    int rc = cfg_get_text(ctx, v, line, key, &text);
+    if (rc == 0)
+        rc = cfg_resolve_dir(ctx, key, text, cfg_node_line(v, line), &ctx->cfg->workdir);
+    free(text);
+    return rc;
+}
+
+/* W&B runs a sweep's program where the agent is started (`wandb agent` spawns it in its
+ * own current directory); an hpsearch file's command beside the file. */
+static int cfg_default_workdir(cfg_ctx *ctx)
+{
+    cfg_config *cfg = ctx->cfg;
+    return cfg->is_wandb ? cfg_cwd(ctx, &cfg->workdir)
+                         : cfg_strndup(ctx, cfg->dir, strlen(cfg->dir), &cfg->workdir);
 }
 
 static int cfg_key_log_dir(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
@@ -411,13 +464,15 @@ static void cfg_write_sampler(FILE *out, const cfg_config *cfg, const char *key,
     }
 }
 
-/* W&B's method for a sampler: bayes is the model-based search (gp). */
+const char *cfg_wandb_method(const char *sampler)
+{
+    return strcmp(sampler, "grid") == 0 || strcmp(sampler, "random") == 0 ? sampler : "bayes";
+}
+
 static void cfg_write_method(FILE *out, const cfg_config *cfg, const char *key, int given)
 {
-    if (!given)
-        return;
-    const char *s = cfg->sampler;
-    fprintf(out, "%s: %s\n", key, strcmp(s, "grid") == 0 || strcmp(s, "random") == 0 ? s : "bayes");
+    if (given)
+        fprintf(out, "%s: %s\n", key, cfg_wandb_method(cfg->sampler));
 }
 
 static void cfg_release_sampler(cfg_config *a, const cfg_config *b)
@@ -794,6 +849,10 @@ const cfg_key_def cfg_keys[] = {
     {KEY("log_dir", CFG_BOTH | SET_TEXT), TEXT(log_dir), .read = cfg_key_log_dir,
      DOC("path", "<database dir>/hpsearch-logs/<study> (the config's dir when not SQLite)",
          "logs", "Directory of the trial logs and params files")},
+    {KEY("workdir", CFG_BOTH | SET_TEXT), TEXT(workdir), .read = cfg_key_workdir,
+     .fill_default = cfg_default_workdir,
+     DOC("path", "the config file's directory (W&B sweep files: the current directory)", ".",
+         "The directory trials run in (it must exist)")},
     {KEY("early_terminate", CFG_WANDB), CUSTOM(pruner), .read = cfg_key_early_terminate,
      .write = cfg_write_early_terminate, .release = cfg_release_pruner, .elsewhere = "use pruner",
      DOC("mapping", "none", "{type: hyperband, min_iter: 3, eta: 3}",

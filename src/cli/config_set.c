@@ -58,6 +58,11 @@ int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size
         rc = cfg_fail(&ctx, 0, "%s: needs a value", def->info.name);
     if (rc == 0)
         rc = cfg_read_key(&ctx, def, root, 0);
+    /* lines of the override's text are not lines of the file: messages leave them out */
+    if (rc == 0 && work.command_line != cfg->command_line)
+        work.command_line = 0;
+    for (cfg_pruner *p = work.pruner != cfg->pruner ? work.pruner : NULL; p != NULL; p = p->wrapped)
+        p->line = 0;
     if (rc == 0)
         rc = cfg_finish_command(&ctx);
     if (rc == 0) {

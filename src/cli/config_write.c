@@ -43,11 +43,6 @@ char *cfg_yaml_quote_n(const char *text, size_t len)
     return out;
 }
 
-char *cfg_yaml_quote(const char *text)
-{
-    return cfg_yaml_quote_n(text, strlen(text));
-}
-
 void cfg_write_string(FILE *out, const char *text)
 {
     fputc('"', out);

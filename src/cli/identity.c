@@ -216,32 +216,56 @@ static int record_change(hps_study *study, const json_t *before, const diff_list
     return rc;
 }
 
-int identity_check(hps_study *study, const cfg_config *cfg, int allow_changes)
+/* Compares the config with the study's recorded identity: 0 when they agree or
+ * allow_changes lets the differences (in *d) pass, else an exit code after printing
+ * them. *now and *before are the caller's to release. */
+static int compare_with_study(hps_study *study, const cfg_config *cfg, int allow_changes,
+                              json_t **now, json_t **before, diff_list *d)
 {
-    json_t *now = identity_of(cfg);
-    json_t *before = stored_identity(study);
-    diff_list d = {.n = 0};
-    int rc = 0;
-    if (now == NULL) {
+    *now = identity_of(cfg);
+    *before = stored_identity(study);
+    if (*now == NULL) {
         cli_error("out of memory");
-        rc = CLI_EXIT_FAILED;
-        goto out;
+        return CLI_EXIT_FAILED;
     }
-    if (before != NULL)
-        compare(before, now, &d);
-    if (d.total > 0 && !allow_changes) {
+    if (*before != NULL)
+        compare(*before, *now, d);
+    if (d->total > 0 && !allow_changes) {
         cli_error("%s: this config does not match study '%s' in %s:", cfg->path,
                   cfg->study_name, cfg->storage);
-        for (size_t i = 0; i < d.n; i++)
-            fprintf(stderr, "  - %s\n", d.lines[i]);
-        if (d.total > d.n)
-            fprintf(stderr, "  - and %zu more\n", d.total - d.n);
+        for (size_t i = 0; i < d->n; i++)
+            fprintf(stderr, "  - %s\n", d->lines[i]);
+        if (d->total > d->n)
+            fprintf(stderr, "  - and %zu more\n", d->total - d->n);
         fprintf(stderr, "Run it as a new study (--study NAME, or `study:` in the file), or "
                         "continue this one with the changed config with --allow-changes (the "
                         "change is recorded in the study).\n");
-        rc = CLI_EXIT_USAGE;
-        goto out;
+        return CLI_EXIT_USAGE;
     }
+    return 0;
+}
+
+int identity_verify(hps_study *study, const cfg_config *cfg, int allow_changes)
+{
+    json_t *now = NULL, *before = NULL;
+    diff_list d = {.n = 0};
+    int rc = compare_with_study(study, cfg, allow_changes, &now, &before, &d);
+    if (rc == 0 && d.total > 0)
+        cli_warn("study '%s' would continue with a changed config (%zu difference%s, recorded "
+                 "by run)",
+                 cfg->study_name, d.total, d.total == 1 ? "" : "s");
+    json_decref(now);
+    json_decref(before);
+    return rc;
+}
+
+int identity_check(hps_study *study, const cfg_config *cfg, int allow_changes)
+{
+    json_t *now = NULL, *before = NULL;
+    diff_list d = {.n = 0};
+    int rc = compare_with_study(study, cfg, allow_changes, &now, &before, &d);
+    if (rc != 0)
+        goto out;
     if (d.total > 0 && record_change(study, before, &d) != 0) {
         cli_error("%s: cannot record the change in study '%s': %s", cfg->path, cfg->study_name,
                   hps_study_errmsg(study));

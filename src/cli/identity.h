@@ -22,4 +22,8 @@ int identity_check_direction(hps_study *study, const cfg_config *cfg);
  * study's history. Returns 0, or an exit code after printing the error. */
 int identity_check(hps_study *study, const cfg_config *cfg, int allow_changes);
 
+/* The same comparison for a command that only reads (`hpsearch plan`): the same
+ * errors, and nothing recorded. Returns 0 or an exit code. */
+int identity_verify(hps_study *study, const cfg_config *cfg, int allow_changes);
+
 #endif

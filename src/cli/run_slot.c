@@ -251,7 +251,7 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
     if (cfg->metric_regex != NULL &&
         metric_tracker_set_regex(slot->metric, cfg->metric_regex, err, errlen) != 0)
         goto out;
-    proc_spec spec = {.argv = argv, .env_set = env.items, .cwd = cfg->dir};
+    proc_spec spec = {.argv = argv, .env_set = env.items, .cwd = cfg->workdir};
     if (proc_start(&spec, &slot->process, err, errlen) != 0)
         goto out;
     slot->started = cli_monotonic();

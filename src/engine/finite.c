@@ -106,7 +106,10 @@ static hps_status proposed_value(hps_study *study, hps_trial *trial, size_t i, i
             return HPS_OK;
         }
     }
-    rc = study->sampler->ops->sample(study->sampler, study, trial, name, dist, out);
+    hps_engine_ctx e;
+    hps_study_context(study, trial, &e);
+    e.ctx.position = i; /* the declared order is the order the trial will suggest in */
+    rc = study->sampler->ops->sample(study->sampler, &e.ctx, name, dist, out);
     if (rc != HPS_OK)
         return hps_errbuf_set(&study->err, rc, "sampler '%s': %s", study->sampler->ops->name,
                               hps_errbuf_text(&study->sampler->err));

@@ -1,26 +1,10 @@
-/* history.c -- the finished and pending trials, and the relative search space. */
+/* history.c -- gathering the finished and pending trials, and the relative search space. */
 #include "engine/history.h"
 
 #include "base/mem.h"
 
 #include <math.h>
 #include <string.h>
-
-long hps_space_index(const hps_space *space, const char *name)
-{
-    for (size_t i = 0; i < space->n; i++)
-        if (strcmp(space->names[i], name) == 0)
-            return (long)i;
-    return -1;
-}
-
-double hps_history_loss(const hps_study *study, const hps_frozen *rec)
-{
-    if (rec->n_values < 1)
-        return NAN;
-    double v = rec->values[0];
-    return study->directions[0] == HPS_MAXIMIZE ? -v : v;
-}
 
 void hps_history_clear(hps_history *h)
 {
@@ -79,13 +63,21 @@ static int fold_into_space(hps_study *study, const hps_frozen *rec)
     return 0;
 }
 
-static int add_pending(hps_history *h, size_t *cap, const hps_frozen *rec)
+/* A pending trial: `live` is this process's handle of it, when there is one (its record
+ * is newer than the stored copy, and its planned values are known only here). */
+static int add_pending(hps_history *h, size_t *cap, const hps_frozen *rec, const hps_trial *live)
 {
     void *items = h->pending;
     if (hps_mem_grow(&items, cap, h->n_pending + 1, sizeof *h->pending) != 0)
         return -1;
     h->pending = items;
-    h->pending[h->n_pending++] = rec;
+    hps_pending *p = &h->pending[h->n_pending++];
+    p->rec = live != NULL ? live->rec : rec;
+    p->planned = live != NULL ? live->relative : NULL;
+    p->n_planned = live != NULL ? live->n_relative : 0;
+    p->fixed = live != NULL ? live->fixed_params
+                            : json_object_get(rec->system_attrs, "fixed_params");
+    p->live = live != NULL && !live->finished;
     return 0;
 }
 
@@ -124,13 +116,11 @@ hps_status hps_history_collect(hps_study *study, const hps_trial *asking, hps_hi
             continue;
         if (asking != NULL && rec->id == asking->rec->id)
             continue;
-        /* This handle's own live trials are newer than their stored copies (their
-         * parameters may not be written yet): take the live record. */
-        const hps_frozen *best = rec;
+        const hps_trial *live = NULL;
         for (size_t k = 0; k < study->n_live; k++)
             if (study->live[k]->rec->id == rec->id)
-                best = study->live[k]->rec;
-        if (add_pending(h, &cap_pending, best) != 0)
+                live = study->live[k];
+        if (add_pending(h, &cap_pending, rec, live) != 0)
             goto oom;
     }
     h->space.names = hps_mem_calloc(study->space_n + 1, sizeof *h->space.names);
@@ -149,8 +139,8 @@ hps_status hps_history_collect(hps_study *study, const hps_trial *asking, hps_hi
             continue;
         int listed = 0;
         for (size_t j = 0; j < h->n_pending && !listed; j++)
-            listed = h->pending[j]->id == t->rec->id;
-        if (!listed && add_pending(h, &cap_pending, t->rec) != 0)
+            listed = h->pending[j].rec->id == t->rec->id;
+        if (!listed && add_pending(h, &cap_pending, t->rec, t) != 0)
             goto oom;
     }
     return HPS_OK;

@@ -337,7 +337,9 @@ hps_status hps_study_set_sampler(hps_study *study, hps_sampler *sampler)
                               "this sampler already belongs to another study");
     }
     if (sampler->ops->bind != NULL) {
-        hps_status rc = sampler->ops->bind(sampler, study);
+        hps_engine_ctx e;
+        hps_study_context(study, NULL, &e);
+        hps_status rc = sampler->ops->bind(sampler, &e.ctx);
         if (rc != HPS_OK) {
             hps_errbuf_set(&study->err, rc, "%s", hps_errbuf_text(&sampler->err));
             hps_sampler_free(sampler);
@@ -364,6 +366,30 @@ hps_status hps_study_declare_space(hps_study *study, const char *space_json)
 const hps_sampler *hps_study_sampler(const hps_study *study)
 {
     return study->sampler;
+}
+
+hps_status hps_study_set_pruner(hps_study *study, hps_pruner *pruner)
+{
+    if (pruner == NULL)
+        return hps_errbuf_set(&study->err, HPS_ERR_INVALID, "pruner is NULL");
+    hps_engine_ctx e;
+    hps_study_context(study, NULL, &e);
+    hps_status rc = hps_pruner_bind(pruner, &e.ctx);
+    if (rc != HPS_OK) {
+        hps_errbuf_set(&study->err, rc, "%s", hps_errbuf_text(&pruner->err));
+        /* one that belongs to another study stays with it */
+        if (!pruner->bound)
+            hps_pruner_free(pruner);
+        return rc;
+    }
+    hps_pruner_free(study->pruner);
+    study->pruner = pruner;
+    return HPS_OK;
+}
+
+const hps_pruner *hps_study_pruner(const hps_study *study)
+{
+    return study->pruner;
 }
 
 hps_status hps_study_set_user_attr(hps_study *study, const char *key, const char *json)

@@ -1,4 +1,5 @@
-/* study.h -- the study and live-trial handles, as samplers and pruners see them.
+/* study.h -- the study and live-trial handles: private to the engine (src/engine).
+ * Samplers and pruners see the plug-in context of plugin/plugin.h instead.
  *
  * A study handle owns: its storage connection, a cache of the study's trials indexed
  * by number (kept current by incremental sync), its sampler and pruner, and an
@@ -11,6 +12,7 @@
 #include "base/errbuf.h"
 #include "engine/heartbeat.h"
 #include "base/trial_rec.h"
+#include "plugin/plugin.h"
 #include "pruners/pruner.h"
 #include "storage/storage.h"
 
@@ -97,6 +99,15 @@ hps_status hps_finite_settle(hps_study *study, hps_trial *trial);
 /* Configurations of the study's finite space (grid cells, or the declared space's); 0
  * when the space is not finite. */
 uint64_t hps_finite_configurations(const hps_study *study);
+
+/* The plug-in context of `study` about `trial` (NULL when a plug-in joins the study),
+ * for its sampler and pruner (context.c). Valid while both live and `out` stays put. */
+typedef struct hps_engine_ctx {
+    hps_context ctx;
+    hps_study *study;
+    hps_trial *trial;
+} hps_engine_ctx;
+void hps_study_context(hps_study *study, hps_trial *trial, hps_engine_ctx *out);
 
 /* Frees a study whose hps_study_close waited for its trials, once the last is gone. */
 void hps_study_release_if_closed(hps_study *study);

@@ -146,7 +146,9 @@ static hps_status sample_relative(hps_study *study, hps_trial *trial)
     }
     for (size_t i = 0; i < history.space.n; i++)
         values[i] = NAN;
-    rc = study->sampler->ops->sample_relative(study->sampler, study, trial, &history, values);
+    hps_engine_ctx e;
+    hps_study_context(study, trial, &e);
+    rc = study->sampler->ops->sample_relative(study->sampler, &e.ctx, &history, values);
     if (rc != HPS_OK) {
         hps_errbuf_set(&study->err, rc, "sampler '%s': %s", study->sampler->ops->name,
                        hps_errbuf_text(&study->sampler->err));
@@ -389,7 +391,9 @@ static hps_status suggest(hps_trial *trial, const char *name, hps_dist *dist, do
         }
     }
     if (!found) {
-        rc = study->sampler->ops->sample(study->sampler, study, trial, name, dist, &internal);
+        hps_engine_ctx e;
+        hps_study_context(study, trial, &e);
+        rc = study->sampler->ops->sample(study->sampler, &e.ctx, name, dist, &internal);
         if (rc != HPS_OK)
             return hps_errbuf_set(&trial->err, rc, "%s", hps_errbuf_text(&study->sampler->err));
         /* Samplers snap onto valid values; this guards the invariant. */
@@ -498,7 +502,9 @@ hps_status hps_trial_should_prune(hps_trial *trial, int *out)
     if (rc != HPS_OK)
         return rc;
     hps_study *study = trial->study;
-    rc = study->pruner->ops->should_prune(study->pruner, study, trial, out);
+    hps_engine_ctx e;
+    hps_study_context(study, trial, &e);
+    rc = study->pruner->ops->should_prune(study->pruner, &e.ctx, out);
     if (rc != HPS_OK)
         return hps_errbuf_set(&trial->err, rc, "pruner '%s': %s", study->pruner->ops->name,
                               hps_errbuf_text(&study->pruner->err));

@@ -6,7 +6,6 @@
 #include "pruners/asha.h"
 
 #include "base/mem.h"
-#include "engine/study.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -47,11 +46,11 @@ static int promotable(double value, double *competing, size_t n, int64_t rf, int
     return value <= competing[idx];
 }
 
-static int64_t estimate_min_resource(const hps_study *study)
+static int64_t estimate_min_resource(const hps_frozen *const *all, size_t n_all)
 {
     int64_t last = -1;
-    for (size_t i = 0; i < study->n_cache; i++) {
-        const hps_frozen *t = study->cache[i];
+    for (size_t i = 0; i < n_all; i++) {
+        const hps_frozen *t = all[i];
         if (t != NULL && t->state == HPS_COMPLETE) {
             int64_t s = hps_pruner_last_step(t);
             if (s > last)
@@ -63,17 +62,19 @@ static int64_t estimate_min_resource(const hps_study *study)
     return last / 100 > 1 ? last / 100 : 1;
 }
 
-hps_status asha_decide(hps_pruner *pruner, hps_study *study, hps_trial *trial,
-                       const asha_params *params, int *prune_out)
+hps_status asha_decide(hps_pruner *pruner, const hps_context *ctx, const asha_params *params,
+                       int *prune_out)
 {
-    const hps_frozen *t = trial->rec;
+    const hps_frozen *t = ctx->trial;
     *prune_out = 0;
     int64_t step = hps_pruner_last_step(t);
     if (step < 0)
         return HPS_OK;
-    hps_status rc = hps_study_sync(study);
+    const hps_frozen *const *all;
+    size_t n_all;
+    hps_status rc = hps_ctx_trials(ctx, &all, &n_all, &pruner->err);
     if (rc != HPS_OK)
-        return hps_errbuf_set(&pruner->err, rc, "%s", hps_study_errmsg(study));
+        return rc;
     char key[48];
     int64_t rung = 0;
     double ignored;
@@ -83,11 +84,11 @@ hps_status asha_decide(hps_pruner *pruner, hps_study *study, hps_trial *trial,
             break;
     }
     double value = t->inter[t->n_inter - 1].value;
-    int maximize = study->directions[0] == HPS_MAXIMIZE;
+    int maximize = ctx->directions[0] == HPS_MAXIMIZE;
     double *competing = NULL;
     for (;;) {
         if (*params->min_resource == 0) {
-            *params->min_resource = estimate_min_resource(study);
+            *params->min_resource = estimate_min_resource(all, n_all);
             if (*params->min_resource == 0)
                 break;
         }
@@ -106,20 +107,18 @@ hps_status asha_decide(hps_pruner *pruner, hps_study *study, hps_trial *trial,
         /* JSON has no infinity: the largest double stands in (it ranks the same) */
         if (isinf(value))
             snprintf(text, sizeof text, "%s1.7976931348623157e308", value < 0 ? "-" : "");
-        rc = hps_trial_set_system_attr(trial, key, text);
-        if (rc != HPS_OK) {
-            hps_errbuf_set(&pruner->err, rc, "%s", hps_trial_errmsg(trial));
+        rc = hps_ctx_set_trial_attr(ctx, key, text, &pruner->err);
+        if (rc != HPS_OK)
             break;
-        }
         hps_mem_free(competing);
-        competing = hps_mem_calloc(study->n_cache + 1, sizeof *competing);
+        competing = hps_mem_calloc(n_all + 1, sizeof *competing);
         if (competing == NULL) {
             rc = hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
             break;
         }
         size_t n = 0;
-        for (size_t i = 0; i < study->n_cache; i++) {
-            const hps_frozen *other = study->cache[i];
+        for (size_t i = 0; i < n_all; i++) {
+            const hps_frozen *other = all[i];
             double v;
             if (other == NULL || other->id == t->id || !rung_value(other, key, &v))
                 continue;
@@ -198,10 +197,10 @@ static hps_status asha_set(hps_pruner *pruner, const char *option, const char *v
     return HPS_ERR_NOTFOUND;
 }
 
-static hps_status asha_bind(hps_pruner *pruner, hps_study *study)
+static hps_status asha_bind(hps_pruner *pruner, const hps_context *ctx)
 {
     const asha_opts *o = pruner->impl;
-    if (study->n_directions != 1)
+    if (ctx->n_directions != 1)
         return hps_errbuf_set(&pruner->err, HPS_ERR_UNSUPPORTED,
                               "pruner 'asha' needs a single-objective study");
     if (o->bootstrap_count > 0 && o->min_resource == 0)
@@ -210,8 +209,7 @@ static hps_status asha_bind(hps_pruner *pruner, hps_study *study)
     return HPS_OK;
 }
 
-static hps_status asha_should_prune(hps_pruner *pruner, hps_study *study, hps_trial *trial,
-                                    int *prune_out)
+static hps_status asha_should_prune(hps_pruner *pruner, const hps_context *ctx, int *prune_out)
 {
     asha_opts *o = pruner->impl;
     asha_params params = {
@@ -220,7 +218,7 @@ static hps_status asha_should_prune(hps_pruner *pruner, hps_study *study, hps_tr
         .min_early_stopping_rate = o->min_early_stopping_rate,
         .bootstrap_count = o->bootstrap_count,
     };
-    return asha_decide(pruner, study, trial, &params, prune_out);
+    return asha_decide(pruner, ctx, &params, prune_out);
 }
 
 const hps_pruner_ops hps_asha_pruner_ops = {

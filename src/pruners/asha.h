@@ -21,7 +21,7 @@ typedef struct asha_params {
  * next rung (min_resource * rf^(rate + rung)), it records its value there (system
  * attribute completed_rung_K) and is stopped unless that value is in the top 1/rf of
  * the values recorded at that rung. */
-hps_status asha_decide(hps_pruner *pruner, hps_study *study, hps_trial *trial,
-                       const asha_params *params, int *prune_out);
+hps_status asha_decide(hps_pruner *pruner, const hps_context *ctx, const asha_params *params,
+                       int *prune_out);
 
 #endif

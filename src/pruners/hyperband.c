@@ -4,7 +4,6 @@
  * study name and trial number weighted by the bracket's budget, and competes only with
  * the trials of its bracket. */
 #include "base/mem.h"
-#include "engine/study.h"
 #include "pruners/asha.h"
 
 #include <math.h>
@@ -21,7 +20,7 @@ typedef struct hyperband_state {
     int n_brackets;       /* 0 until initialised */
     int64_t budgets[HYPERBAND_MAX_BRACKETS];
     int64_t total_budget;
-    const char *study_name;
+    char *study_name;     /* brackets hash it, as Optuna's do */
 } hyperband_state;
 
 static hps_status hyperband_init(hps_pruner *pruner)
@@ -37,7 +36,10 @@ static hps_status hyperband_init(hps_pruner *pruner)
 
 static void hyperband_destroy(hps_pruner *pruner)
 {
-    hps_mem_free(pruner->impl);
+    hyperband_state *h = pruner->impl;
+    if (h != NULL)
+        hps_mem_free(h->study_name);
+    hps_mem_free(h);
 }
 
 static hps_status hyperband_set(hps_pruner *pruner, const char *option, const char *value)
@@ -70,10 +72,10 @@ static hps_status hyperband_set(hps_pruner *pruner, const char *option, const ch
     return HPS_ERR_NOTFOUND;
 }
 
-static hps_status hyperband_bind(hps_pruner *pruner, hps_study *study)
+static hps_status hyperband_bind(hps_pruner *pruner, const hps_context *ctx)
 {
     hyperband_state *h = pruner->impl;
-    if (study->n_directions != 1)
+    if (ctx->n_directions != 1)
         return hps_errbuf_set(&pruner->err, HPS_ERR_UNSUPPORTED,
                               "pruner 'hyperband' needs a single-objective study");
     if (h->bootstrap_count > 0 && h->max_resource == 0)
@@ -85,7 +87,9 @@ static hps_status hyperband_bind(hps_pruner *pruner, hps_study *study)
                               "pruner 'hyperband': max_resource (%lld) is below min_resource "
                               "(%lld)",
                               (long long)h->max_resource, (long long)h->min_resource);
-    h->study_name = study->name;
+    h->study_name = hps_mem_strdup(ctx->study_name);
+    if (h->study_name == NULL)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
     return HPS_OK;
 }
 
@@ -116,14 +120,14 @@ static int bracket_of(const hyperband_state *h, int64_t number)
 }
 
 /* Sets the brackets up once max_resource is known; 0 when it is not yet. */
-static int initialise(hyperband_state *h, const hps_study *study)
+static int initialise(hyperband_state *h, const hps_frozen *const *all, size_t n_all)
 {
     if (h->n_brackets > 0)
         return 1;
     if (h->max_resource == 0) {
         int64_t last = -1;
-        for (size_t i = 0; i < study->n_cache; i++) {
-            const hps_frozen *t = study->cache[i];
+        for (size_t i = 0; i < n_all; i++) {
+            const hps_frozen *t = all[i];
             if (t != NULL && t->state == HPS_COMPLETE && hps_pruner_last_step(t) > last)
                 last = hps_pruner_last_step(t);
         }
@@ -160,17 +164,19 @@ static int same_bracket(const void *ctx, const hps_frozen *rec)
     return bracket_of(f->h, rec->number) == f->bracket;
 }
 
-static hps_status hyperband_should_prune(hps_pruner *pruner, hps_study *study, hps_trial *trial,
+static hps_status hyperband_should_prune(hps_pruner *pruner, const hps_context *ctx,
                                          int *prune_out)
 {
     hyperband_state *h = pruner->impl;
     *prune_out = 0;
-    hps_status rc = hps_study_sync(study);
+    const hps_frozen *const *all;
+    size_t n_all;
+    hps_status rc = hps_ctx_trials(ctx, &all, &n_all, &pruner->err);
     if (rc != HPS_OK)
-        return hps_errbuf_set(&pruner->err, rc, "%s", hps_study_errmsg(study));
-    if (!initialise(h, study))
+        return rc;
+    if (!initialise(h, all, n_all))
         return HPS_OK;
-    bracket_filter filter = {.h = h, .bracket = bracket_of(h, trial->rec->number)};
+    bracket_filter filter = {.h = h, .bracket = bracket_of(h, ctx->trial->number)};
     int64_t min_resource = h->min_resource;
     asha_params params = {
         .min_resource = &min_resource,
@@ -180,7 +186,7 @@ static hps_status hyperband_should_prune(hps_pruner *pruner, hps_study *study, h
         .member = same_bracket,
         .member_ctx = &filter,
     };
-    return asha_decide(pruner, study, trial, &params, prune_out);
+    return asha_decide(pruner, ctx, &params, prune_out);
 }
 
 const hps_pruner_ops hps_hyperband_pruner_ops = {

@@ -1,12 +1,10 @@
 /* none.c -- the pruner that never prunes (the default; Optuna's NopPruner). */
 #include "pruners/pruner.h"
 
-static hps_status none_should_prune(hps_pruner *pruner, hps_study *study, hps_trial *trial,
-                                    int *prune_out)
+static hps_status none_should_prune(hps_pruner *pruner, const hps_context *ctx, int *prune_out)
 {
     (void)pruner;
-    (void)study;
-    (void)trial;
+    (void)ctx;
     *prune_out = 0;
     return HPS_OK;
 }

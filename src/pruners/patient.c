@@ -2,7 +2,6 @@
  * (by more than min_delta) for `patience` steps, and then only if the wrapped pruner
  * (when there is one) agrees. */
 #include "base/mem.h"
-#include "engine/study.h"
 #include "pruners/pruner.h"
 
 #include <math.h>
@@ -48,9 +47,9 @@ static hps_status patient_set(hps_pruner *pruner, const char *option, const char
     return HPS_ERR_NOTFOUND;
 }
 
-static hps_status patient_bind(hps_pruner *pruner, hps_study *study)
+static hps_status patient_bind(hps_pruner *pruner, const hps_context *ctx)
 {
-    (void)study;
+    (void)ctx;
     if (((patient_opts *)pruner->impl)->patience < 0)
         return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID, "pruner 'patient' needs patience");
     return HPS_OK;
@@ -65,17 +64,17 @@ static double best_of(const hps_inter_rec *v, size_t n, int maximize)
     return best;
 }
 
-static hps_status patient_should_prune(hps_pruner *pruner, hps_study *study, hps_trial *trial,
+static hps_status patient_should_prune(hps_pruner *pruner, const hps_context *ctx,
                                        int *prune_out)
 {
     const patient_opts *o = pruner->impl;
-    const hps_frozen *t = trial->rec;
+    const hps_frozen *t = ctx->trial;
     *prune_out = 0;
     size_t n = t->n_inter;
     if (n == 0 || n <= (size_t)o->patience + 1)
         return HPS_OK;
     size_t split = n - (size_t)o->patience - 1;
-    int maximize = study->directions[0] == HPS_MAXIMIZE;
+    int maximize = ctx->directions[0] == HPS_MAXIMIZE;
     double before = best_of(t->inter, split, maximize);
     double after = best_of(t->inter + split, n - split, maximize);
     /* numpy's nanmin of all-NaN is NaN, and comparisons with NaN are false */
@@ -86,7 +85,7 @@ static hps_status patient_should_prune(hps_pruner *pruner, hps_study *study, hps
         *prune_out = 1;
         return HPS_OK;
     }
-    hps_status rc = pruner->wrapped->ops->should_prune(pruner->wrapped, study, trial, prune_out);
+    hps_status rc = pruner->wrapped->ops->should_prune(pruner->wrapped, ctx, prune_out);
     if (rc != HPS_OK)
         pruner->err = pruner->wrapped->err;
     return rc;

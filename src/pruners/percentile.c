@@ -2,7 +2,6 @@
  * PercentilePruner): stop a trial whose best intermediate value so far is worse than
  * the given percentile of the COMPLETE trials' values at the same step. */
 #include "base/mem.h"
-#include "engine/study.h"
 #include "pruners/pruner.h"
 
 #include <math.h>
@@ -97,18 +96,20 @@ static double nan_percentile(double *values, size_t n, double q)
     return values[lo] + frac * (values[hi] - values[lo]);
 }
 
-static hps_status percentile_should_prune(hps_pruner *pruner, hps_study *study, hps_trial *trial,
+static hps_status percentile_should_prune(hps_pruner *pruner, const hps_context *ctx,
                                           int *prune_out)
 {
     const percentile_opts *o = pruner->impl;
-    const hps_frozen *t = trial->rec;
+    const hps_frozen *t = ctx->trial;
     *prune_out = 0;
-    hps_status rc = hps_study_sync(study);
+    const hps_frozen *const *all;
+    size_t n_all;
+    hps_status rc = hps_ctx_trials(ctx, &all, &n_all, &pruner->err);
     if (rc != HPS_OK)
-        return hps_errbuf_set(&pruner->err, rc, "%s", hps_study_errmsg(study));
+        return rc;
     size_t n_complete = 0;
-    for (size_t i = 0; i < study->n_cache; i++)
-        n_complete += study->cache[i] != NULL && study->cache[i]->state == HPS_COMPLETE;
+    for (size_t i = 0; i < n_all; i++)
+        n_complete += all[i] != NULL && all[i]->state == HPS_COMPLETE;
     if (n_complete == 0 || (int64_t)n_complete < o->n_startup_trials)
         return HPS_OK;
     int64_t step = hps_pruner_last_step(t);
@@ -116,7 +117,7 @@ static hps_status percentile_should_prune(hps_pruner *pruner, hps_study *study, 
         return HPS_OK;
     if (!hps_pruner_first_in_interval(t, step, o->n_warmup_steps, o->interval_steps))
         return HPS_OK;
-    int maximize = study->directions[0] == HPS_MAXIMIZE;
+    int maximize = ctx->directions[0] == HPS_MAXIMIZE;
     double best = NAN;
     for (size_t i = 0; i < t->n_inter; i++) {
         double v = t->inter[i].value;
@@ -131,8 +132,8 @@ static hps_status percentile_should_prune(hps_pruner *pruner, hps_study *study, 
     if (values == NULL)
         return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
     size_t n = 0;
-    for (size_t i = 0; i < study->n_cache; i++) {
-        const hps_frozen *c = study->cache[i];
+    for (size_t i = 0; i < n_all; i++) {
+        const hps_frozen *c = all[i];
         if (c != NULL && c->state == HPS_COMPLETE && hps_pruner_value_at(c, step, &values[n]))
             n++;
     }

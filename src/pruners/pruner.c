@@ -2,7 +2,6 @@
 #include "pruners/pruner.h"
 
 #include "base/mem.h"
-#include "engine/study.h"
 
 #include <errno.h>
 #include <math.h>
@@ -17,7 +16,7 @@ static const hps_pruner_ops *const registry[] = {
     &hps_patient_pruner_ops,
 };
 
-static const hps_pruner_ops *find_ops(const char *name)
+const hps_pruner_ops *hps_pruner_builtin(const char *name)
 {
     if (name == NULL)
         return NULL;
@@ -42,7 +41,9 @@ hps_status hps_pruner_new(const char *name, hps_pruner **out, char *errbuf, size
     if (out == NULL)
         return HPS_ERR_INVALID;
     *out = NULL;
-    const hps_pruner_ops *ops = find_ops(name);
+    const hps_pruner_ops *ops = hps_pruner_builtin(name);
+    if (ops == NULL && name != NULL)
+        ops = hps_pruner_registered(name);
     if (ops == NULL) {
         char known[256] = "";
         size_t used = 0;
@@ -139,15 +140,18 @@ hps_status hps_pruner_wrap(hps_pruner *pruner, hps_pruner *inner)
     return HPS_OK;
 }
 
-static hps_status bind_tree(hps_pruner *pruner, hps_study *study)
+hps_status hps_pruner_bind(hps_pruner *pruner, const hps_context *ctx)
 {
+    if (pruner->bound)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
+                              "this pruner already belongs to another study");
     if (pruner->ops->bind != NULL) {
-        hps_status rc = pruner->ops->bind(pruner, study);
+        hps_status rc = pruner->ops->bind(pruner, ctx);
         if (rc != HPS_OK)
             return rc;
     }
     if (pruner->wrapped != NULL) {
-        hps_status rc = bind_tree(pruner->wrapped, study);
+        hps_status rc = hps_pruner_bind(pruner->wrapped, ctx);
         if (rc != HPS_OK) {
             pruner->err = pruner->wrapped->err;
             return rc;
@@ -155,29 +159,6 @@ static hps_status bind_tree(hps_pruner *pruner, hps_study *study)
     }
     pruner->bound = 1;
     return HPS_OK;
-}
-
-hps_status hps_study_set_pruner(hps_study *study, hps_pruner *pruner)
-{
-    if (pruner == NULL)
-        return hps_errbuf_set(&study->err, HPS_ERR_INVALID, "pruner is NULL");
-    if (pruner->bound)
-        return hps_errbuf_set(&study->err, HPS_ERR_INVALID,
-                              "this pruner already belongs to another study");
-    hps_status rc = bind_tree(pruner, study);
-    if (rc != HPS_OK) {
-        hps_errbuf_set(&study->err, rc, "%s", hps_errbuf_text(&pruner->err));
-        hps_pruner_free(pruner);
-        return rc;
-    }
-    hps_pruner_free(study->pruner);
-    study->pruner = pruner;
-    return HPS_OK;
-}
-
-const hps_pruner *hps_study_pruner(const hps_study *study)
-{
-    return study->pruner;
 }
 
 /* ---- helpers -------------------------------------------------------------------- */

@@ -11,6 +11,7 @@
 #include "base/errbuf.h"
 #include "base/trial_rec.h"
 #include "hpsearch.h"
+#include "plugin/plugin.h"
 
 typedef struct hps_pruner_ops {
     const char *name;
@@ -18,11 +19,10 @@ typedef struct hps_pruner_ops {
     void (*destroy)(hps_pruner *pruner);
     /* HPS_ERR_NOTFOUND for an unknown option (the caller names it). */
     hps_status (*set_option)(hps_pruner *pruner, const char *option, const char *value);
-    /* Checks the options together once the pruner joins a study. */
-    hps_status (*bind)(hps_pruner *pruner, hps_study *study);
-    /* Decides whether `trial` (a live, RUNNING trial) should stop. */
-    hps_status (*should_prune)(hps_pruner *pruner, hps_study *study, hps_trial *trial,
-                               int *prune_out);
+    /* Checks the options together once the pruner joins a study (ctx->trial is NULL). */
+    hps_status (*bind)(hps_pruner *pruner, const hps_context *ctx);
+    /* Decides whether ctx->trial (a live, RUNNING trial) should stop. */
+    hps_status (*should_prune)(hps_pruner *pruner, const hps_context *ctx, int *prune_out);
 } hps_pruner_ops;
 
 struct hps_pruner {
@@ -41,8 +41,16 @@ extern const hps_pruner_ops hps_hyperband_pruner_ops;
 extern const hps_pruner_ops hps_threshold_pruner_ops;
 extern const hps_pruner_ops hps_patient_pruner_ops;
 
+/* The built-in strategy of that name (Optuna's aliases included), or NULL. */
+const hps_pruner_ops *hps_pruner_builtin(const char *name);
+/* A strategy registered with hps_pruner_register (registered.c), or NULL. */
+const hps_pruner_ops *hps_pruner_registered(const char *name);
+
 /* The pruner that never prunes, for a new study; NULL on OOM. */
 hps_pruner *hps_pruner_none_new(void);
+
+/* Binds a pruner and the one it wraps to a study, once; the message on the pruner. */
+hps_status hps_pruner_bind(hps_pruner *pruner, const hps_context *ctx);
 
 /* ---- helpers shared by the strategies ----------------------------------------- */
 

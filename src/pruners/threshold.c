@@ -1,7 +1,6 @@
 /* threshold.c -- Optuna's ThresholdPruner: stop a trial whose latest intermediate
  * value falls below `lower`, rises above `upper`, or is NaN. */
 #include "base/mem.h"
-#include "engine/study.h"
 #include "pruners/pruner.h"
 
 #include <math.h>
@@ -56,9 +55,9 @@ static hps_status threshold_set(hps_pruner *pruner, const char *option, const ch
     return HPS_OK;
 }
 
-static hps_status threshold_bind(hps_pruner *pruner, hps_study *study)
+static hps_status threshold_bind(hps_pruner *pruner, const hps_context *ctx)
 {
-    (void)study;
+    (void)ctx;
     const threshold_opts *o = pruner->impl;
     if (!o->has_bound)
         return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
@@ -70,12 +69,11 @@ static hps_status threshold_bind(hps_pruner *pruner, hps_study *study)
     return HPS_OK;
 }
 
-static hps_status threshold_should_prune(hps_pruner *pruner, hps_study *study, hps_trial *trial,
+static hps_status threshold_should_prune(hps_pruner *pruner, const hps_context *ctx,
                                          int *prune_out)
 {
-    (void)study;
     const threshold_opts *o = pruner->impl;
-    const hps_frozen *t = trial->rec;
+    const hps_frozen *t = ctx->trial;
     *prune_out = 0;
     int64_t step = hps_pruner_last_step(t);
     if (step < 0 || step < o->n_warmup_steps ||

@@ -8,9 +8,7 @@
  * The strategies keep their own state (a GP's last fit, CMA-ES's distribution), so
  * each is created once and kept. */
 #include "base/mem.h"
-#include "engine/study.h"
 #include "samplers/auto_policy.h"
-#include "engine/history.h"
 #include "samplers/sampler.h"
 
 #include <stdio.h>
@@ -18,7 +16,6 @@
 
 typedef struct auto_state {
     hps_sampler *subs[AUTO_RANDOM + 1]; /* created on first use */
-    hps_study *study;
 } auto_state;
 
 static const hps_sampler_ops *ops_for(auto_strategy s)
@@ -62,14 +59,9 @@ static void auto_destroy(hps_sampler *sampler)
     hps_mem_free(a);
 }
 
-static hps_status auto_bind(hps_sampler *sampler, hps_study *study)
-{
-    ((auto_state *)sampler->impl)->study = study;
-    return HPS_OK;
-}
-
 /* The strategy's sampler, created and attached with the auto sampler's seed. */
-static hps_status sub_sampler(hps_sampler *sampler, auto_strategy s, hps_sampler **out)
+static hps_status sub_sampler(hps_sampler *sampler, const hps_context *ctx, auto_strategy s,
+                              hps_sampler **out)
 {
     auto_state *a = sampler->impl;
     if (a->subs[s] != NULL) {
@@ -83,7 +75,7 @@ static hps_status sub_sampler(hps_sampler *sampler, auto_strategy s, hps_sampler
                               auto_strategy_name(s));
     sub->seed = sampler->seed;
     sub->seeded = sampler->seeded;
-    if (sub->ops->bind != NULL && (rc = sub->ops->bind(sub, a->study)) != HPS_OK) {
+    if (sub->ops->bind != NULL && (rc = sub->ops->bind(sub, ctx)) != HPS_OK) {
         hps_errbuf_set(&sampler->err, rc, "%s", hps_errbuf_text(&sub->err));
         hps_sampler_free(sub);
         return rc;
@@ -96,7 +88,7 @@ static hps_status sub_sampler(hps_sampler *sampler, auto_strategy s, hps_sampler
 
 /* Counts kinds in the relative space and detects a conditional space: a finished
  * trial with a parameter outside the space. */
-static void describe(const hps_study *study, const hps_history *h, auto_inputs *in)
+static void describe(const hps_context *ctx, const hps_history *h, auto_inputs *in)
 {
     memset(in, 0, sizeof *in);
     for (size_t i = 0; i < h->space.n; i++) {
@@ -111,7 +103,7 @@ static void describe(const hps_study *study, const hps_history *h, auto_inputs *
     }
     for (size_t i = 0; i < h->n_finished && !in->conditional; i++)
         in->conditional = h->finished[i]->n_params != h->space.n;
-    in->budget = study->max_trials;
+    in->budget = ctx->max_trials;
     in->n_finished = h->n_finished;
     in->can_grid = 0;
 }
@@ -127,63 +119,60 @@ static auto_strategy parse_choice(const hps_frozen *rec, int *found)
 }
 
 /* Decides for a trial (once) and records the choice on it. */
-static hps_status choose(hps_sampler *sampler, hps_study *study, hps_trial *trial,
-                         const hps_history *given, auto_strategy *out)
+static hps_status choose(hps_sampler *sampler, const hps_context *ctx, const hps_history *given,
+                         auto_strategy *out)
 {
     int found;
-    *out = parse_choice(trial->rec, &found);
+    *out = parse_choice(ctx->trial, &found);
     if (found)
         return HPS_OK;
     hps_history own;
     const hps_history *h = given;
     if (h == NULL) {
-        hps_status rc = hps_history_collect(study, trial, &own);
+        hps_status rc = hps_ctx_history(ctx, &own, &sampler->err);
         if (rc != HPS_OK)
-            return hps_errbuf_set(&sampler->err, rc, "%s", hps_study_errmsg(study));
+            return rc;
         h = &own;
     }
     auto_inputs in;
-    describe(study, h, &in);
+    describe(ctx, h, &in);
     auto_decision decision;
     auto_decide(&in, &decision);
     if (h == &own)
-        hps_history_clear(&own);
+        hps_ctx_history_release(ctx, &own);
     *out = decision.strategy;
     char json[48];
     snprintf(json, sizeof json, "\"%s\"", auto_strategy_name(decision.strategy));
-    hps_status rc = hps_trial_set_system_attr(trial, "sampler", json);
-    if (rc != HPS_OK)
-        return hps_errbuf_set(&sampler->err, rc, "%s", hps_trial_errmsg(trial));
-    return HPS_OK;
+    return hps_ctx_set_trial_attr(ctx, "sampler", json, &sampler->err);
 }
 
-static hps_status auto_sample_relative(hps_sampler *sampler, hps_study *study, hps_trial *trial,
+static hps_status auto_sample_relative(hps_sampler *sampler, const hps_context *ctx,
                                        const hps_history *history, double *values_out)
 {
     auto_strategy s;
     hps_sampler *sub;
-    hps_status rc = choose(sampler, study, trial, history, &s);
+    hps_status rc = choose(sampler, ctx, history, &s);
     if (rc == HPS_OK)
-        rc = sub_sampler(sampler, s, &sub);
+        rc = sub_sampler(sampler, ctx, s, &sub);
     if (rc != HPS_OK || sub->ops->sample_relative == NULL)
         return rc;
-    rc = sub->ops->sample_relative(sub, study, trial, history, values_out);
+    rc = sub->ops->sample_relative(sub, ctx, history, values_out);
     if (rc != HPS_OK)
         hps_errbuf_set(&sampler->err, rc, "%s: %s", auto_strategy_name(s), hps_errbuf_text(&sub->err));
     return rc;
 }
 
-static hps_status auto_sample(hps_sampler *sampler, hps_study *study, hps_trial *trial,
-                              const char *name, const hps_dist *dist, double *internal_out)
+static hps_status auto_sample(hps_sampler *sampler, const hps_context *ctx, const char *name,
+                              const hps_dist *dist, double *internal_out)
 {
     auto_strategy s;
     hps_sampler *sub;
-    hps_status rc = choose(sampler, study, trial, NULL, &s);
+    hps_status rc = choose(sampler, ctx, NULL, &s);
     if (rc == HPS_OK)
-        rc = sub_sampler(sampler, s, &sub);
+        rc = sub_sampler(sampler, ctx, s, &sub);
     if (rc != HPS_OK)
         return rc;
-    rc = sub->ops->sample(sub, study, trial, name, dist, internal_out);
+    rc = sub->ops->sample(sub, ctx, name, dist, internal_out);
     if (rc != HPS_OK)
         hps_errbuf_set(&sampler->err, rc, "%s: %s", auto_strategy_name(s), hps_errbuf_text(&sub->err));
     return rc;
@@ -193,7 +182,6 @@ const hps_sampler_ops hps_auto_sampler_ops = {
     .name = "auto",
     .init = auto_init,
     .destroy = auto_destroy,
-    .bind = auto_bind,
     .sample = auto_sample,
     .sample_relative = auto_sample_relative,
 };

@@ -31,8 +31,6 @@
  * are not used. The state kept in memory is only a cache of that replay. */
 #include "base/mem.h"
 #include "base/rng.h"
-#include "engine/study.h"
-#include "engine/history.h"
 #include "samplers/sampler.h"
 #include "samplers/tpe_parzen.h"
 
@@ -235,12 +233,12 @@ static hps_status cma_set_option(hps_sampler *sampler, const char *option, const
     return HPS_ERR_NOTFOUND;
 }
 
-static hps_status cma_bind(hps_sampler *sampler, hps_study *study)
+static hps_status cma_bind(hps_sampler *sampler, const hps_context *ctx)
 {
-    if (study->n_directions != 1)
+    if (ctx->n_directions != 1)
         return hps_errbuf_set(&sampler->err, HPS_ERR_UNSUPPORTED,
                               "the cmaes sampler optimizes one objective (study '%s' has %zu)",
-                              study->name, study->n_directions);
+                              ctx->study_name, ctx->n_directions);
     return HPS_OK;
 }
 
@@ -737,7 +735,7 @@ static int parse_tag(const cma_state *s, const hps_frozen *rec, cma_tag *tag)
     return 1;
 }
 
-static int pool_add(cma_state *s, const hps_study *study, const hps_frozen *rec, cma_tag *tag)
+static int pool_add(cma_state *s, const hps_context *ctx, const hps_frozen *rec, cma_tag *tag)
 {
     json_t *x = json_object_get(json_object_get(rec->system_attrs, CMA_ATTR), "x");
     tag->x = hps_mem_calloc(s->n, sizeof *tag->x);
@@ -745,7 +743,7 @@ static int pool_add(cma_state *s, const hps_study *study, const hps_frozen *rec,
         return -1;
     for (size_t k = 0; k < s->n; k++)
         tag->x[k] = json_number_value(json_array_get(x, k));
-    double loss = hps_history_loss(study, rec);
+    double loss = hps_ctx_loss(ctx, rec);
     tag->loss = isnan(loss) ? INFINITY : loss;
     void *items = s->pool;
     if (hps_mem_grow(&items, &s->cap_pool, s->n_pool + 1, sizeof *s->pool) != 0) {
@@ -758,7 +756,7 @@ static int pool_add(cma_state *s, const hps_study *study, const hps_frozen *rec,
 }
 
 /* Reads newly finished COMPLETE trials into the pool. */
-static int read_finished(cma_state *s, const hps_study *study, const hps_history *h)
+static int read_finished(cma_state *s, const hps_context *ctx, const hps_history *h)
 {
     for (size_t i = 0; i < h->n_finished; i++) {
         const hps_frozen *rec = h->finished[i];
@@ -779,7 +777,7 @@ static int read_finished(cma_state *s, const hps_study *study, const hps_history
         s->seen[num] = 1;
         cma_tag tag;
         if (parse_tag(s, rec, &tag) && (tag.r > s->restart || (tag.r == s->restart && tag.g >= s->gen)))
-            if (pool_add(s, study, rec, &tag) != 0)
+            if (pool_add(s, ctx, rec, &tag) != 0)
                 return -1;
     }
     return 0;
@@ -867,7 +865,8 @@ static void draw(const cma_state *s, hps_rng *rng, double *x, double *xt)
     }
 }
 
-static hps_status write_tag(hps_trial *trial, const cma_state *s, const double *x)
+static hps_status write_tag(const hps_context *ctx, const cma_state *s, const double *x,
+                            hps_errbuf *err)
 {
     json_t *obj = json_object(), *arr = json_array();
     char hash[32];
@@ -885,13 +884,13 @@ static hps_status write_tag(hps_trial *trial, const cma_state *s, const double *
     json_decref(arr);
     json_decref(obj);
     if (text == NULL)
-        return HPS_ERR_NOMEM;
-    hps_status rc = hps_trial_set_system_attr(trial, CMA_ATTR, text);
+        return hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
+    hps_status rc = hps_ctx_set_trial_attr(ctx, CMA_ATTR, text, err);
     free(text);
     return rc;
 }
 
-static hps_status cma_sample_relative(hps_sampler *sampler, hps_study *study, hps_trial *trial,
+static hps_status cma_sample_relative(hps_sampler *sampler, const hps_context *ctx,
                                       const hps_history *h, double *values_out)
 {
     cma_state *s = sampler->impl;
@@ -917,7 +916,7 @@ static hps_status cma_sample_relative(hps_sampler *sampler, hps_study *study, hp
     uint64_t hash = space_hash(h, idx, n);
     if ((!s->active || s->hash != hash) && space_reset(s, sampler, h, idx, n, hash) != 0)
         goto oom;
-    if (read_finished(s, study, h) != 0)
+    if (read_finished(s, ctx, h) != 0)
         goto oom;
     int adv = advance(s, sampler);
     if (adv == -2) {
@@ -932,14 +931,15 @@ static hps_status cma_sample_relative(hps_sampler *sampler, hps_study *study, hp
     if (x == NULL)
         goto oom;
     hps_rng rng;
-    hps_rng_seed_keyed(&rng, sampler->seed, trial->rec->number, CMA_SAMPLE_KEY);
+    hps_rng_seed_keyed(&rng, sampler->seed, ctx->trial->number, CMA_SAMPLE_KEY);
     draw(s, &rng, x, x + n);
     for (size_t k = 0; k < n; k++)
         values_out[idx[k]] = hps_dist_from_unit(&s->dists[k], clamp_unit(x[n + k]));
-    rc = write_tag(trial, s, x);
+    hps_errbuf why;
+    rc = write_tag(ctx, s, x, &why);
     if (rc != HPS_OK) {
         rc = hps_errbuf_set(&sampler->err, rc, "recording the CMA-ES candidate: %s",
-                            rc == HPS_ERR_NOMEM ? "out of memory" : hps_trial_errmsg(trial));
+                            hps_errbuf_text(&why));
         goto out;
     }
     goto out;
@@ -953,12 +953,11 @@ out:
     return rc;
 }
 
-static hps_status cma_sample(hps_sampler *sampler, hps_study *study, hps_trial *trial,
-                             const char *name, const hps_dist *dist, double *internal_out)
+static hps_status cma_sample(hps_sampler *sampler, const hps_context *ctx, const char *name,
+                             const hps_dist *dist, double *internal_out)
 {
-    (void)study;
     hps_rng rng;
-    hps_rng_seed_keyed(&rng, sampler->seed, trial->rec->number, name);
+    hps_rng_seed_keyed(&rng, sampler->seed, ctx->trial->number, name);
     *internal_out = hps_dist_from_unit(dist, hps_rng_uniform(&rng));
     return HPS_OK;
 }

@@ -11,7 +11,6 @@
 #include "base/jsonw.h"
 #include "base/mem.h"
 #include "base/rng.h"
-#include "engine/study.h"
 #include "base/value.h"
 #include "samplers/sampler.h"
 
@@ -223,17 +222,6 @@ static char *grid_signature(const grid_state *g)
     return hps_strbuf_take(&sb);
 }
 
-/* Stores `json` under `key` unless present; returns the stored text (caller frees). */
-static hps_status agree(hps_sampler *sampler, hps_study *study, const char *key, const char *json,
-                        char **stored)
-{
-    hps_status rc = study->storage->ops->set_study_attr_once(study->storage, study->study_id, key,
-                                                             json, stored);
-    if (rc != HPS_OK)
-        return hps_errbuf_set(&sampler->err, rc, "%s", hps_errbuf_text(&study->storage->err));
-    return HPS_OK;
-}
-
 static int same_json(const char *a, const char *b)
 {
     json_t *x = json_loads(a, JSON_DECODE_ANY, NULL);
@@ -244,7 +232,7 @@ static int same_json(const char *a, const char *b)
     return same;
 }
 
-static hps_status grid_bind(hps_sampler *sampler, hps_study *study)
+static hps_status grid_bind(hps_sampler *sampler, const hps_context *ctx)
 {
     grid_state *g = grid_of(sampler);
     if (g->n_params == 0)
@@ -252,50 +240,34 @@ static hps_status grid_bind(hps_sampler *sampler, hps_study *study)
                               "the grid sampler has no parameters: add them with "
                               "hps_sampler_grid_add before attaching it to a study");
     char *signature = grid_signature(g);
-    char *stored = NULL, *stored_seed = NULL;
-    char seed_text[40];
+    char *stored = NULL;
     hps_status rc;
     if (signature == NULL) {
         rc = hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
         goto out;
     }
-    rc = agree(sampler, study, "grid", signature, &stored);
+    rc = hps_ctx_agree(ctx, "grid", signature, &stored, &sampler->err);
     if (rc != HPS_OK)
         goto out;
     if (!same_json(signature, stored)) {
         rc = hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
                             "study '%s' was started with a different grid (parameters, values or "
                             "shuffle differ); run this grid under a new study name",
-                            study->name);
+                            ctx->study_name);
         goto out;
     }
-    /* a JSON string: seeds use all 64 bits, JSON integers only 63 */
-    snprintf(seed_text, sizeof seed_text, "\"%llu\"", (unsigned long long)sampler->seed);
-    rc = agree(sampler, study, "grid_seed", seed_text, &stored_seed);
-    if (rc != HPS_OK)
-        goto out;
-    uint64_t seed;
-    if (hps_parse_seed_json(stored_seed, &seed) != 0) {
-        rc = hps_errbuf_set(&sampler->err, HPS_ERR_CORRUPT, "stored grid seed is malformed");
-        goto out;
-    }
-    if (seed != sampler->seed && sampler->seeded && g->shuffle) {
-        rc = hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                            "study '%s' shuffles its grid with seed %llu, not %llu", study->name,
-                            (unsigned long long)seed, (unsigned long long)sampler->seed);
-        goto out;
-    }
-    /* An unseeded worker joins the order the first worker chose. */
-    sampler->seed = seed;
+    /* An unseeded worker joins the order the first worker chose; a seed only matters to
+     * a shuffled grid. */
+    rc = hps_ctx_agree_seed(ctx, "grid_seed", "shuffles its grid with", &sampler->seed,
+                            sampler->seeded && g->shuffle, &sampler->err);
 out:
     free(signature);
     free(stored);
-    free(stored_seed);
     return rc;
 }
 
-static hps_status grid_sample(hps_sampler *sampler, hps_study *study, hps_trial *trial,
-                              const char *name, const hps_dist *dist, double *internal_out)
+static hps_status grid_sample(hps_sampler *sampler, const hps_context *ctx, const char *name,
+                              const hps_dist *dist, double *internal_out)
 {
     grid_state *g = grid_of(sampler);
     size_t k = 0;
@@ -306,10 +278,10 @@ static hps_status grid_sample(hps_sampler *sampler, hps_study *study, hps_trial 
                               "parameter '%s' is not part of the grid", name);
     const grid_param *p = &g->params[k];
     size_t index;
-    int64_t pos = trial->rec->grid_pos;
+    int64_t pos = ctx->trial->grid_pos;
     if (pos >= 0) {
         /* a cell's repeats hold consecutive positions (finite.c) */
-        uint64_t slot = (uint64_t)pos / study->repeats;
+        uint64_t slot = (uint64_t)pos / ctx->repeats;
         uint64_t cell = g->shuffle ? permute(slot, g->cells, sampler->seed) : slot;
         uint64_t inner = 1;
         for (size_t j = k + 1; j < g->n_params; j++)
@@ -318,7 +290,7 @@ static hps_status grid_sample(hps_sampler *sampler, hps_study *study, hps_trial 
     } else {
         /* An enqueued trial without a grid cell: any grid value will do. */
         hps_rng rng;
-        hps_rng_seed_keyed(&rng, sampler->seed, trial->rec->number, name);
+        hps_rng_seed_keyed(&rng, sampler->seed, ctx->trial->number, name);
         index = (size_t)hps_rng_below(&rng, p->n_values);
     }
     if (hps_dist_internal_of(dist, &p->values[index], internal_out) != 0) {

@@ -3,15 +3,13 @@
  * Each value is a pure function of (seed, trial number, parameter name), so workers
  * sharing a seed reproduce a sequential run exactly and never repeat each other. */
 #include "base/rng.h"
-#include "engine/study.h"
 #include "samplers/sampler.h"
 
-static hps_status random_sample(hps_sampler *sampler, hps_study *study, hps_trial *trial,
-                                const char *name, const hps_dist *dist, double *internal_out)
+static hps_status random_sample(hps_sampler *sampler, const hps_context *ctx, const char *name,
+                                const hps_dist *dist, double *internal_out)
 {
-    (void)study;
     hps_rng rng;
-    hps_rng_seed_keyed(&rng, sampler->seed, trial->rec->number, name);
+    hps_rng_seed_keyed(&rng, sampler->seed, ctx->trial->number, name);
     *internal_out = hps_dist_from_unit(dist, hps_rng_uniform(&rng));
     return HPS_OK;
 }

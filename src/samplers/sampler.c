@@ -61,15 +61,12 @@ int hps_parse_u64(const char *text, uint64_t *out)
     return 0;
 }
 
-int hps_parse_seed_json(const char *json, uint64_t *out)
+const hps_sampler_ops *hps_sampler_builtin(const char *name)
 {
-    size_t len = json != NULL ? strlen(json) : 0;
-    char digits[32];
-    if (len < 3 || len - 2 >= sizeof digits || json[0] != '"' || json[len - 1] != '"')
-        return -1;
-    memcpy(digits, json + 1, len - 2);
-    digits[len - 2] = '\0';
-    return hps_parse_u64(digits, out);
+    for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
+        if (strcmp(registry[i]->name, name) == 0)
+            return registry[i];
+    return NULL;
 }
 
 hps_status hps_sampler_new(const char *name, hps_sampler **out, char *errbuf, size_t errlen)
@@ -78,9 +75,8 @@ hps_status hps_sampler_new(const char *name, hps_sampler **out, char *errbuf, si
         return HPS_ERR_INVALID;
     *out = NULL;
     const hps_sampler_ops *ops = NULL;
-    for (size_t i = 0; name != NULL && i < sizeof registry / sizeof registry[0]; i++)
-        if (strcmp(registry[i]->name, name) == 0)
-            ops = registry[i];
+    if (name != NULL && (ops = hps_sampler_builtin(name)) == NULL)
+        ops = hps_sampler_registered(name);
     if (ops == NULL) {
         char known[256] = "";
         size_t used = 0;

@@ -1,16 +1,18 @@
 /* sampler.h -- the sampler interface (a struct of function pointers per strategy).
  *
- * A study asks its sampler for a value each time a trial suggests a parameter that is
- * not already fixed (by an enqueue or a retry). Adding a strategy is adding one file
- * with an hps_sampler_ops and registering it in sampler.c. */
+ * A study asks its sampler for values through the plug-in context (plugin/plugin.h):
+ * when a trial starts, a joint sampler draws the relative search space at once
+ * (sample_relative); any parameter it leaves open is drawn alone when suggested
+ * (sample). Samplers see the context and the history, never the study. Adding a
+ * strategy is adding one file with an hps_sampler_ops and a line in sampler.c's
+ * registry. */
 #ifndef HPS_SAMPLER_H
 #define HPS_SAMPLER_H
 
 #include "base/dist.h"
 #include "base/errbuf.h"
 #include "hpsearch.h"
-
-struct hps_history;
+#include "plugin/plugin.h"
 
 typedef struct hps_sampler_ops {
     const char *name;
@@ -25,17 +27,18 @@ typedef struct hps_sampler_ops {
     /* Grid samplers: the slot (position / repeats) whose cell is the configuration in
      * `fixed` ({"name": value, ...} as enqueued), or -1 when it is not a cell. */
     int64_t (*grid_slot)(const hps_sampler *sampler, const json_t *fixed);
-    /* Called when the sampler is attached to a study (e.g. to check the stored grid). */
-    hps_status (*bind)(hps_sampler *sampler, hps_study *study);
-    /* A value for parameter `name` of `trial` drawn from `dist`, in internal form
+    /* Called when the sampler joins a study (ctx->trial is NULL): agree with the other
+     * workers on what must be shared, check what the strategy needs. */
+    hps_status (*bind)(hps_sampler *sampler, const hps_context *ctx);
+    /* A value for parameter `name` of ctx->trial drawn from `dist`, in internal form
      * (independent sampling: used for every parameter a joint sample did not cover). */
-    hps_status (*sample)(hps_sampler *sampler, hps_study *study, hps_trial *trial,
-                         const char *name, const hps_dist *dist, double *internal_out);
-    /* Joint samplers, optional: when a trial starts, values for the parameters of the
+    hps_status (*sample)(hps_sampler *sampler, const hps_context *ctx, const char *name,
+                         const hps_dist *dist, double *internal_out);
+    /* Joint samplers, optional: when ctx->trial starts, values for the parameters of the
      * relative search space (history->space) at once, in internal form, one per space
      * entry; NAN leaves a parameter to `sample`. */
-    hps_status (*sample_relative)(hps_sampler *sampler, hps_study *study, hps_trial *trial,
-                                  const struct hps_history *history, double *values_out);
+    hps_status (*sample_relative)(hps_sampler *sampler, const hps_context *ctx,
+                                  const hps_history *history, double *values_out);
 } hps_sampler_ops;
 
 struct hps_sampler {
@@ -55,13 +58,16 @@ extern const hps_sampler_ops hps_tpe_sampler_ops;
 extern const hps_sampler_ops hps_cmaes_sampler_ops;
 extern const hps_sampler_ops hps_auto_sampler_ops;
 
+/* The built-in strategy of that name, or NULL. */
+const hps_sampler_ops *hps_sampler_builtin(const char *name);
+/* A strategy registered with hps_sampler_register (registered.c), or NULL. */
+const hps_sampler_ops *hps_sampler_registered(const char *name);
+
 /* A sampler from a strategy not in the registry (tests, experiments). */
 hps_status hps_sampler_from_ops(const hps_sampler_ops *ops, hps_sampler **out);
 
 /* Parses option text shared by samplers. -1 if malformed. */
 int hps_parse_bool(const char *text, int *out);
 int hps_parse_u64(const char *text, uint64_t *out);
-/* A seed stored as a JSON string ("\"123\""). -1 if malformed. */
-int hps_parse_seed_json(const char *json, uint64_t *out);
 
 #endif

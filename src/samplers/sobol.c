@@ -6,7 +6,6 @@
  * back to independent random values. */
 #include "base/mem.h"
 #include "base/rng.h"
-#include "engine/study.h"
 #include "samplers/sampler.h"
 #include "samplers/sobol_seq.h"
 
@@ -43,39 +42,20 @@ static hps_status sobol_set_option(hps_sampler *sampler, const char *option, con
     return HPS_OK;
 }
 
-static hps_status sobol_bind(hps_sampler *sampler, hps_study *study)
+static hps_status sobol_bind(hps_sampler *sampler, const hps_context *ctx)
 {
     /* Workers must scramble alike, or their points would not interleave into one
      * sequence: the first worker's seed becomes the study's. */
-    char seed_text[40], *stored = NULL;
-    /* a JSON string: seeds use all 64 bits, JSON integers only 63 */
-    snprintf(seed_text, sizeof seed_text, "\"%llu\"", (unsigned long long)sampler->seed);
-    hps_status rc = study->storage->ops->set_study_attr_once(study->storage, study->study_id,
-                                                             "sobol_seed", seed_text, &stored);
-    if (rc != HPS_OK)
-        return hps_errbuf_set(&sampler->err, rc, "%s", hps_errbuf_text(&study->storage->err));
-    uint64_t seed;
-    if (hps_parse_seed_json(stored, &seed) != 0) {
-        hps_mem_free(stored);
-        return hps_errbuf_set(&sampler->err, HPS_ERR_CORRUPT, "stored Sobol seed is malformed");
-    }
-    hps_mem_free(stored);
-    if (seed != sampler->seed && sampler->seeded)
-        return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                              "study '%s' scrambles its Sobol sequence with seed %llu, not %llu",
-                              study->name, (unsigned long long)seed,
-                              (unsigned long long)sampler->seed);
-    sampler->seed = seed;
-    return HPS_OK;
+    return hps_ctx_agree_seed(ctx, "sobol_seed", "scrambles its Sobol sequence with",
+                              &sampler->seed, sampler->seeded, &sampler->err);
 }
 
-static hps_status sobol_sample(hps_sampler *sampler, hps_study *study, hps_trial *trial,
-                               const char *name, const hps_dist *dist, double *internal_out)
+static hps_status sobol_sample(hps_sampler *sampler, const hps_context *ctx, const char *name,
+                               const hps_dist *dist, double *internal_out)
 {
-    (void)study;
     sobol_state *s = sampler->impl;
-    size_t dim = trial->rec->n_params;
-    int64_t number = trial->rec->number;
+    size_t dim = ctx->position;
+    int64_t number = ctx->trial->number;
     double u = -1;
     if (dim < SOBOL_MAX_DIMS && number >= 0)
         u = sobol_coordinate((uint64_t)number, (unsigned)dim, s->scramble, sampler->seed);

@@ -19,8 +19,6 @@
  * the result is a function of the seed and the history a trial sees. */
 #include "base/mem.h"
 #include "base/rng.h"
-#include "engine/study.h"
-#include "engine/history.h"
 #include "samplers/sampler.h"
 #include "samplers/tpe_parzen.h"
 
@@ -310,7 +308,7 @@ static size_t gamma_of(const tpe_state *s, size_t n)
 
 /* Optuna's ranking of pruned trials: deepest step first, then the value reported
  * there (oriented, NaN last); trials without reports come after all others. */
-static void pruned_key(const hps_study *study, const hps_frozen *rec, double *k1, double *k2)
+static void pruned_key(const hps_context *ctx, const hps_frozen *rec, double *k1, double *k2)
 {
     if (rec->n_inter == 0) {
         *k1 = 1;
@@ -321,17 +319,17 @@ static void pruned_key(const hps_study *study, const hps_frozen *rec, double *k1
     double v = last->value;
     if (isnan(v))
         v = INFINITY;
-    else if (study->directions[0] == HPS_MAXIMIZE)
+    else if (ctx->directions[0] == HPS_MAXIMIZE)
         v = -v;
     *k1 = -(double)last->step;
     *k2 = v;
 }
 
-static int dominates(const hps_study *study, const hps_frozen *a, const hps_frozen *b)
+static int dominates(const hps_context *ctx, const hps_frozen *a, const hps_frozen *b)
 {
     int better = 0;
-    for (size_t k = 0; k < study->n_directions; k++) {
-        double sign = study->directions[k] == HPS_MAXIMIZE ? -1 : 1;
+    for (size_t k = 0; k < ctx->n_directions; k++) {
+        double sign = ctx->directions[k] == HPS_MAXIMIZE ? -1 : 1;
         double va = sign * a->values[k], vb = sign * b->values[k];
         if (va > vb)
             return 0;
@@ -344,7 +342,7 @@ static int dominates(const hps_study *study, const hps_frozen *a, const hps_froz
 /* Several objectives: whole non-dominated fronts of the COMPLETE trials fill the good
  * group, the front that does not fit is taken oldest first (Optuna breaks that tie by
  * hypervolume contribution; not done here). Pruned trials are left out, as in Optuna. */
-static int split_multi(tpe_arena *ar, const hps_study *study, const hps_history *h, size_t k,
+static int split_multi(tpe_arena *ar, const hps_context *ctx, const hps_history *h, size_t k,
                        unsigned char *below)
 {
     size_t n = h->n_finished;
@@ -354,7 +352,7 @@ static int split_multi(tpe_arena *ar, const hps_study *study, const hps_history 
         return -1;
     for (size_t i = 0; i < n; i++)
         taken[i] = h->finished[i]->state != HPS_COMPLETE ||
-                   h->finished[i]->n_values != study->n_directions;
+                   h->finished[i]->n_values != ctx->n_directions;
     size_t filled = 0;
     while (filled < k) {
         size_t in_front = 0;
@@ -364,7 +362,7 @@ static int split_multi(tpe_arena *ar, const hps_study *study, const hps_history 
                 continue;
             int dominated = 0;
             for (size_t j = 0; j < n && !dominated; j++)
-                dominated = !taken[j] && j != i && dominates(study, h->finished[j], h->finished[i]);
+                dominated = !taken[j] && j != i && dominates(ctx, h->finished[j], h->finished[i]);
             front[i] = !dominated;
             in_front += front[i];
         }
@@ -382,13 +380,13 @@ static int split_multi(tpe_arena *ar, const hps_study *study, const hps_history 
 }
 
 /* below[i] = 1 for the finished trials of the good group. */
-static int split_trials(tpe_state *s, const hps_study *study, const hps_history *h,
+static int split_trials(tpe_state *s, const hps_context *ctx, const hps_history *h,
                         unsigned char *below)
 {
     size_t n = h->n_finished, k = gamma_of(s, n);
     memset(below, 0, n);
-    if (study->n_directions > 1)
-        return split_multi(&s->arena, study, h, k, below);
+    if (ctx->n_directions > 1)
+        return split_multi(&s->arena, ctx, h, k, below);
     rank_item *items = tpe_arena_calloc(&s->arena, n + 1, sizeof *items);
     if (items == NULL)
         return -1;
@@ -396,7 +394,7 @@ static int split_trials(tpe_state *s, const hps_study *study, const hps_history 
     for (size_t i = 0; i < n; i++) {
         if (h->finished[i]->state != HPS_COMPLETE)
             continue;
-        double loss = hps_history_loss(study, h->finished[i]);
+        double loss = hps_ctx_loss(ctx, h->finished[i]);
         items[count++] = (rank_item){.k1 = isnan(loss) ? INFINITY : loss, .k2 = 0, .index = i};
     }
     n_complete = count;
@@ -408,7 +406,7 @@ static int split_trials(tpe_state *s, const hps_study *study, const hps_history 
             if (h->finished[i]->state != HPS_PRUNED)
                 continue;
             rank_item it = {.index = i};
-            pruned_key(study, h->finished[i], &it.k1, &it.k2);
+            pruned_key(ctx, h->finished[i], &it.k1, &it.k2);
             items[count++] = it;
         }
         mark_best(items, count, k - taken, below);
@@ -486,7 +484,8 @@ static const hps_param_rec *find_param(const hps_frozen *rec, const char *name, 
  * process's live trials) the joint values drawn at its ask. */
 typedef struct pending_src {
     const hps_frozen *rec;
-    const hps_trial *live;
+    const hps_param_rec *planned;
+    size_t n_planned;
     const tpe_cached *cached;
 } pending_src;
 
@@ -496,12 +495,10 @@ static int pending_value(const pending_src *src, const char *name, const hps_dis
     const hps_param_rec *p = find_param(src->rec, name, hint);
     if (p != NULL)
         return usable_value(&p->dist, p->internal, dist, out);
-    if (src->live != NULL) {
-        for (size_t i = 0; i < src->live->n_relative; i++) {
-            const hps_param_rec *r = &src->live->relative[i];
-            if (strcmp(r->name, name) == 0)
-                return usable_value(&r->dist, r->internal, dist, out);
-        }
+    for (size_t i = 0; i < src->n_planned; i++) {
+        const hps_param_rec *r = &src->planned[i];
+        if (strcmp(r->name, name) == 0)
+            return usable_value(&r->dist, r->internal, dist, out);
     }
     if (src->cached != NULL) {
         for (size_t i = 0; i < src->cached->n; i++)
@@ -705,7 +702,7 @@ static int cmp_pending(const void *pa, const void *pb)
     return a->rec->number < b->rec->number ? -1 : (a->rec->number > b->rec->number ? 1 : 0);
 }
 
-static int ctx_init(tpe_ctx *c, tpe_state *s, const hps_study *study, const hps_history *h)
+static int ctx_init(tpe_ctx *c, tpe_state *s, const hps_context *ctx, const hps_history *h)
 {
     memset(c, 0, sizeof *c);
     c->h = h;
@@ -713,21 +710,20 @@ static int ctx_init(tpe_ctx *c, tpe_state *s, const hps_study *study, const hps_
     c->pend = tpe_arena_calloc(&s->arena, h->n_pending + 1, sizeof *c->pend);
     if (c->below == NULL || c->pend == NULL)
         return -1;
-    if (split_trials(s, study, h, c->below) != 0)
+    if (split_trials(s, ctx, h, c->below) != 0)
         return -1;
     for (size_t i = 0; i < h->n_finished; i++)
         c->n_below += c->below[i];
     /* The constant liar: running trials count as bad (Optuna's, one objective). */
-    if (s->constant_liar && study->n_directions == 1) {
+    if (s->constant_liar && ctx->n_directions == 1) {
         for (size_t i = 0; i < h->n_pending; i++) {
-            const hps_frozen *rec = h->pending[i];
+            const hps_frozen *rec = h->pending[i].rec;
             if (rec->state != HPS_RUNNING)
                 continue;
             pending_src *p = &c->pend[c->n_pend++];
             p->rec = rec;
-            for (size_t k = 0; k < study->n_live; k++)
-                if (study->live[k]->rec == rec)
-                    p->live = study->live[k];
+            p->planned = h->pending[i].planned;
+            p->n_planned = h->pending[i].n_planned;
             p->cached = cached_for(s, rec->id);
         }
         qsort(c->pend, c->n_pend, sizeof *c->pend, cmp_pending);
@@ -921,13 +917,14 @@ static int build_groups(const hps_history *h, group_names *gn, group_set *g)
     return 0;
 }
 
-static void purge_cache(tpe_state *s, const hps_study *study)
+/* Keeps the values drawn for trials this process still runs. */
+static void purge_cache(tpe_state *s, const hps_history *h)
 {
     size_t kept = 0;
     for (size_t i = 0; i < s->n_cache; i++) {
         int alive = 0;
-        for (size_t k = 0; k < study->n_live && !alive; k++)
-            alive = study->live[k]->rec->id == s->cache[i].id && !study->live[k]->finished;
+        for (size_t k = 0; k < h->n_pending && !alive; k++)
+            alive = h->pending[k].live && h->pending[k].rec->id == s->cache[i].id;
         if (alive && kept < TPE_MAX_CACHED_TRIALS - 1)
             s->cache[kept++] = s->cache[i];
         else
@@ -984,7 +981,7 @@ static int cache_store(tpe_state *s, int64_t id, const tpe_target *t, const doub
     return 0;
 }
 
-static hps_status sample_groups(hps_sampler *sampler, tpe_state *s, const hps_trial *trial,
+static hps_status sample_groups(hps_sampler *sampler, tpe_state *s, const hps_frozen *trial,
                                 const tpe_ctx *c, hps_rng *rng, double *values_out)
 {
     const hps_history *h = c->h;
@@ -1020,7 +1017,7 @@ static hps_status sample_groups(hps_sampler *sampler, tpe_state *s, const hps_tr
             else
                 keep[d] = 1;
         }
-        if (cache_store(s, trial->rec->id, &t, vals, keep) != 0)
+        if (cache_store(s, trial->id, &t, vals, keep) != 0)
             goto out;
     }
     rc = HPS_OK;
@@ -1041,22 +1038,22 @@ static hps_status oom(hps_sampler *sampler)
     return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
 }
 
-static hps_status tpe_sample_relative(hps_sampler *sampler, hps_study *study, hps_trial *trial,
+static hps_status tpe_sample_relative(hps_sampler *sampler, const hps_context *ctx,
                                       const hps_history *h, double *values_out)
 {
     tpe_state *s = sampler->impl;
     if (s->group)
-        purge_cache(s, study);
+        purge_cache(s, h);
     if (!s->multivariate || h->n_finished < s->n_startup || h->n_finished == 0)
         return HPS_OK;
     tpe_arena_reset(&s->arena);
     tpe_ctx c;
-    if (ctx_init(&c, s, study, h) != 0)
+    if (ctx_init(&c, s, ctx, h) != 0)
         return oom(sampler);
     hps_rng rng;
-    hps_rng_seed_keyed(&rng, sampler->seed, trial->rec->number, TPE_RELATIVE_KEY);
+    hps_rng_seed_keyed(&rng, sampler->seed, ctx->trial->number, TPE_RELATIVE_KEY);
     if (s->group)
-        return sample_groups(sampler, s, trial, &c, &rng, values_out);
+        return sample_groups(sampler, s, ctx->trial, &c, &rng, values_out);
     tpe_target t;
     if (target_alloc(&s->arena, &t, h->space.n) != 0)
         return oom(sampler);
@@ -1074,15 +1071,15 @@ static hps_status tpe_sample_relative(hps_sampler *sampler, hps_study *study, hp
     return HPS_OK;
 }
 
-static hps_status tpe_sample(hps_sampler *sampler, hps_study *study, hps_trial *trial,
-                             const char *name, const hps_dist *dist, double *internal_out)
+static hps_status tpe_sample(hps_sampler *sampler, const hps_context *ctx, const char *name,
+                             const hps_dist *dist, double *internal_out)
 {
     tpe_state *s = sampler->impl;
     if (single_valued(dist)) {
         *internal_out = hps_dist_nth_value(dist, 0);
         return HPS_OK;
     }
-    const tpe_cached *cached = cached_for(s, trial->rec->id);
+    const tpe_cached *cached = cached_for(s, ctx->trial->id);
     for (size_t i = 0; cached != NULL && i < cached->n; i++) {
         if (strcmp(cached->names[i], name) == 0 && hps_dist_equal(&cached->dists[i], dist)) {
             *internal_out = cached->values[i];
@@ -1090,14 +1087,14 @@ static hps_status tpe_sample(hps_sampler *sampler, hps_study *study, hps_trial *
         }
     }
     hps_rng rng;
-    hps_rng_seed_keyed(&rng, sampler->seed, trial->rec->number, name);
+    hps_rng_seed_keyed(&rng, sampler->seed, ctx->trial->number, name);
     hps_history h;
-    hps_status rc = hps_history_collect(study, trial, &h);
+    hps_status rc = hps_ctx_history(ctx, &h, &sampler->err);
     if (rc != HPS_OK)
-        return hps_errbuf_set(&sampler->err, rc, "%s", hps_errbuf_text(&study->err));
+        return rc;
     if (h.n_finished < s->n_startup || h.n_finished == 0) {
         /* start-up: uniform, exactly as the random sampler draws it */
-        hps_history_clear(&h);
+        hps_ctx_history_release(ctx, &h);
         *internal_out = hps_dist_from_unit(dist, hps_rng_uniform(&rng));
         return HPS_OK;
     }
@@ -1105,14 +1102,14 @@ static hps_status tpe_sample(hps_sampler *sampler, hps_study *study, hps_trial *
     tpe_ctx c;
     tpe_target t;
     rc = HPS_OK;
-    if (ctx_init(&c, s, study, &h) != 0 || target_alloc(&s->arena, &t, 1) != 0) {
+    if (ctx_init(&c, s, ctx, &h) != 0 || target_alloc(&s->arena, &t, 1) != 0) {
         rc = oom(sampler);
     } else {
         target_add(&t, name, dist, 0);
         if (sample_target(s, &c, &t, NULL, &rng, internal_out) != 0)
             rc = oom(sampler);
     }
-    hps_history_clear(&h);
+    hps_ctx_history_release(ctx, &h);
     return rc;
 }
 

@@ -4,7 +4,7 @@ to misbehave on request. Prints `step=S score=V` lines; score = -(x-3)^2 - (y-1)
 
 Options pick the misbehaviour: --sleep S per step, --exit-code N at the end,
 --no-metric, --nan, --hang (sleep forever), --fail-if-x X (exit 3 when x == X),
---dump-env (print selected environment variables first), --steps N."""
+--dump-env (print selected environment variables, argv and the working directory first), --steps N."""
 import argparse
 import json
 import os
@@ -34,6 +34,7 @@ if args.dump_env:
         with open(os.environ["HPSEARCH_PARAMS_FILE"]) as f:
             print("params_file " + json.dumps(json.load(f), sort_keys=True), flush=True)
     print("argv " + " ".join(sys.argv[1:]), flush=True)
+    print("cwd " + os.getcwd(), flush=True)
 
 if args.hang:
     print("starting a very long step", flush=True)

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Every broken config in tests/unit/configs/bad/ makes `hpsearch run` exit with status 2
 # and print the message its first line promises (file, line, key, what is wrong),
-# without creating a study or running anything. Plus broken command lines.
+# without creating a study or running anything; `hpsearch plan` rejects each of them
+# with the same message. Plus broken command lines, and what run only finds out when it
+# sets up the study (the command template, the library's checks of the pruner, the
+# storage), which plan checks the same way.
 source "$(dirname "$0")/lib.sh"
 
 n=0
@@ -11,8 +14,12 @@ for file in "$HPS_SOURCE_DIR"/tests/unit/configs/bad/*.yaml; do
     cp "$file" .
     out=$("$HPSEARCH" run "$(basename "$file")" --no-progress 2>&1)
     status=$?
+    planned=$("$HPSEARCH" plan "$(basename "$file")" 2>&1)
+    plan_status=$?
     if [ "$status" -ne 2 ]; then
         fail "$(basename "$file"): exit status $status, expected 2 (output: $out)"
+    elif [ "$plan_status" -ne 2 ] || [ "$planned" != "$out" ]; then
+        fail "$(basename "$file"): plan exit $plan_status with [$planned], run said [$out]"
     else
         case "$out" in
         *"$expected"*) n=$((n + 1)) ;;
@@ -20,7 +27,7 @@ for file in "$HPS_SOURCE_DIR"/tests/unit/configs/bad/*.yaml; do
         esac
     fi
 done
-ok "$n broken configs rejected with exit 2 and their message"
+ok "$n broken configs rejected by run and plan with exit 2 and their message"
 [ ! -e hpsearch.db ] && ok "no database created for broken configs" || fail "a broken config created hpsearch.db"
 
 write_config good.yaml <<EOF2
@@ -68,4 +75,51 @@ expect_eq "unstartable trial recorded interrupted" "4|1" "$(sql good.db "SELECT 
 
 # a missing storage directory is a clear error
 check_usage "bad storage path" "cannot open sqlite database" run good.yaml --storage sqlite:/nonexistent/dir/x.db
+
+# What run rejects before its first trial, plan rejects with the same words and status,
+# and neither leaves a database behind. Each case: a --set list applied to good.yaml.
+same_rejection() { # WHAT EXPECTED_MESSAGE ARGS...
+    local what=$1 expected=$2
+    shift 2
+    local out status planned plan_status
+    out=$("$HPSEARCH" run good.yaml --no-progress "$@" 2>&1)
+    status=$?
+    planned=$("$HPSEARCH" plan good.yaml "$@" 2>&1)
+    plan_status=$?
+    expect_eq "$what: run exits 2" 2 "$status"
+    expect_contains "$what: run says" "$expected" "$out"
+    expect_eq "$what: plan exits 2" 2 "$plan_status"
+    expect_eq "$what: plan says what run says" "$out" "$planned"
+}
+same_rejection "unknown placeholder" "good.yaml: command: unknown placeholder '{z}'" \
+    --set study=fresh1 --set storage=sqlite:fresh1.db --set "command=$TRAIN --x {z}"
+same_rejection "pruner options that only fail together" "max_resource (5) is below min_resource (10)" \
+    --set study=fresh2 --set storage=sqlite:fresh2.db \
+    --set 'pruner={name: hyperband, min_resource: 10, max_resource: 5}'
+same_rejection "bad --set" "--set nonsense=1" --set nonsense=1
+same_rejection "bad flag value" "--parallel" -j zero
+same_rejection "sampler flag" "sampler" --sampler bayes-magic
+same_rejection "grid flag on a continuous space" "the grid sampler needs a finite set of values" --sampler grid
+same_rejection "missing storage directory" "cannot open sqlite database" --storage sqlite:/nonexistent/dir/x.db
+same_rejection "direction of an existing study" "was created to minimize, but this config says maximize" --set direction=maximize
+same_rejection "metric of an existing study" "this config does not match study 'good'" --set metric=loss
+same_rejection "bad workdir" "workdir: 'nowhere' does not exist" --set workdir=nowhere
+for db in fresh1.db fresh2.db; do
+    [ ! -e "$db" ] && ok "no $db for a rejected config" || fail "a rejected config created $db"
+done
+
+# --allow-changes: run would continue the changed study, and plan plans it (recording nothing)
+out=$("$HPSEARCH" plan good.yaml --set metric=loss --allow-changes 2>&1)
+expect_eq "plan --allow-changes: exit 0" 0 $?
+expect_contains "plan says run would continue" "would continue with a changed config" "$out"
+out=$("$HPSEARCH" plan good.yaml --set metric=loss 2>&1)
+expect_eq "... and plan recorded nothing: still refused" 2 $?
+
+# plan takes run's flags and --set, and plans what run would then do
+out=$("$HPSEARCH" plan good.yaml --set n_trials=7 -j 3 --sampler random 2>&1)
+expect_eq "plan with overrides: exit 0" 0 $?
+expect_contains "plan: --set n_trials" "budget: 7 trials" "$out"
+expect_contains "plan: -j" "7 trials (n_trials), 3 at a time" "$out"
+expect_contains "plan: --sampler" "strategy: random" "$out"
+expect_contains "plan: the study exists" "study 'good' exists" "$out"
 finish

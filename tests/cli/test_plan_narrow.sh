@@ -54,7 +54,7 @@ gp=$(sql s.db "SELECT COUNT(*) FROM trials t JOIN studies s USING (study_id) WHE
 
 out=$("$HPSEARCH" narrow cont.yaml --top 4 --warm-start)
 expect_eq "narrow exit 0" 0 $?
-expect_contains "narrow wrote" "wrote $WORK/c-narrow.yaml" "$out"
+expect_contains "narrow wrote" "wrote c-narrow.yaml" "$out"
 expect_contains "warm start" "warm start:" "$out"
 low=$(grep -A3 '^  x:' c-narrow.yaml | sed -n 's/ *low: //p')
 high=$(grep -A3 '^  x:' c-narrow.yaml | sed -n 's/ *high: //p')

@@ -49,6 +49,11 @@ expect_contains "says where" "wrote $WORK/it's-shared.sbatch" "$out"
 expect_contains "says how to submit" "sbatch $WORK/it's-shared.sbatch" "$out"
 [ -x "$WORK/it's-shared.sbatch" ] && ok "script written, executable" || fail "no script file"
 expect_contains "two GPUs" "#SBATCH --gpus-per-task=2" "$(cat "$WORK/it's-shared.sbatch")"
+# the tasks start where the config runs its trials (`workdir`)
+mkdir code
+sed 's/^parallel: 2/workdir: code/' "my dir.yaml" > wd.yaml
+out=$("$HPSEARCH" slurm wd.yaml --workers 2 -o - 2>&1)
+expect_contains "in the config's workdir" "cd '$WORK/code'" "$out"
 # no --gpus-per-worker: no GPU request and no --gpus
 out=$("$HPSEARCH" slurm "my dir.yaml" --workers 3 -o - 2>&1)
 case "$out" in *gpus*) fail "GPU lines without --gpus-per-worker: $out" ;; *) ok "no GPU lines" ;; esac

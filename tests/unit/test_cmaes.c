@@ -482,11 +482,13 @@ static void test_out_of_memory(void **state)
     ASSERT_OK(hps_study_ask(study, &t));
     hps_history h;
     ASSERT_OK(hps_history_collect(study, t, &h));
+    hps_engine_ctx e;
+    hps_study_context(study, t, &e);
     assert_int_equal(h.space.n, DIMS);
     double want[DIMS];
     for (size_t i = 0; i < DIMS; i++)
         want[i] = NAN;
-    ASSERT_OK(hps_cmaes_sampler_ops.sample_relative(study->sampler, study, t, &h, want));
+    ASSERT_OK(hps_cmaes_sampler_ops.sample_relative(study->sampler, &e.ctx, &h, want));
     int ok = 0;
     for (unsigned long n = 1; n < 5000 && !ok; n++) {
         double got[DIMS];
@@ -495,7 +497,7 @@ static void test_out_of_memory(void **state)
         /* a fresh sampler each round: the state is rebuilt by replaying the history */
         hps_sampler *fresh = make_sampler("14", NULL);
         hps_mem_fail_after(n);
-        hps_status rc = hps_cmaes_sampler_ops.sample_relative(fresh, study, t, &h, got);
+        hps_status rc = hps_cmaes_sampler_ops.sample_relative(fresh, &e.ctx, &h, got);
         hps_mem_fail_after(0);
         if (rc == HPS_OK) {
             assert_memory_equal(got, want, sizeof got);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/config.h"
@@ -602,6 +603,75 @@ static void test_storage_and_paths(void **state)
     assert_string_equal(cfg->study_name, "exp.v2");
     free(dir);
     cfg_free(cfg);
+}
+
+/* `workdir`: where trials run. Relative to the file; the file's directory by default, but
+ * for W&B sweep files the current directory (where `wandb agent` would run them). */
+static void test_workdir(void **state)
+{
+    (void)state;
+    char cwd[PATH_MAX], want[PATH_MAX + 64];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    char *dir = realpath(testutil_tmpdir(), NULL);
+    assert_non_null(dir);
+    assert_int_equal(mkdir(testutil_path("code"), 0700), 0);
+    assert_int_equal(mkdir(testutil_path("conf"), 0700), 0);
+    cfg_config *cfg = NULL;
+
+    const char *path = testutil_write_file("conf/native.yaml", "metric: m\ncommand: run\n"
+                                           "parameters: {x: 1}\n");
+    assert_int_equal(cfg_load(path, &cfg, err, sizeof err), 0);
+    snprintf(want, sizeof want, "%s/conf", dir);
+    assert_string_equal(cfg->workdir, want); /* default: the file's directory */
+    assert_false(cfg_key_given(cfg, "workdir"));
+    cfg_free(cfg);
+
+    path = testutil_write_file("conf/moved.yaml", "metric: m\ncommand: run\nworkdir: ../code\n"
+                               "parameters: {x: 1}\n");
+    assert_int_equal(cfg_load(path, &cfg, err, sizeof err), 0);
+    snprintf(want, sizeof want, "%s/code", dir);
+    assert_string_equal(cfg->workdir, want); /* relative to the file, not the cwd */
+    assert_true(cfg_key_given(cfg, "workdir"));
+    /* --set: relative to the current directory, as on any command line */
+    assert_int_equal(cfg_set(cfg, "workdir", ".", err, sizeof err), 0);
+    assert_string_equal(cfg->workdir, cwd);
+    err[0] = '\0';
+    assert_int_equal(cfg_set(cfg, "workdir", "no-such-dir-here", err, sizeof err), -1);
+    assert_non_null(strstr(err, "workdir: 'no-such-dir-here' does not exist"));
+    assert_string_equal(cfg->workdir, cwd); /* unchanged */
+    snprintf(want, sizeof want, "workdir=%s", dir);
+    assert_int_equal(cfg_set_pair(cfg, want, err, sizeof err), 0);
+    assert_string_equal(cfg->workdir, dir);
+    cfg_free(cfg);
+
+    /* W&B: trials run where the sweep is started, unless the file says otherwise */
+    path = testutil_write_file("conf/sweep.yaml", "program: train.py\nmethod: random\n"
+                               "metric: {name: m}\nparameters: {x: {min: 0, max: 1}}\n");
+    assert_int_equal(cfg_load(path, &cfg, err, sizeof err), 0);
+    assert_string_equal(cfg->workdir, cwd);
+    assert_false(cfg_key_given(cfg, "workdir"));
+    cfg_free(cfg);
+    path = testutil_write_file("conf/sweep2.yaml", "program: train.py\nmethod: random\n"
+                               "workdir: ../code\nmetric: {name: m}\n"
+                               "parameters: {x: {min: 0, max: 1}}\n");
+    assert_int_equal(cfg_load(path, &cfg, err, sizeof err), 0);
+    snprintf(want, sizeof want, "%s/code", dir);
+    assert_string_equal(cfg->workdir, want);
+    cfg_free(cfg);
+
+    /* an absolute path is taken as it is; errors name file, line and key */
+    const char *body = "metric: m\ncommand: run\nparameters: {x: 1}\n";
+    char text[PATH_MAX + 128];
+    snprintf(text, sizeof text, "%sworkdir: %s\n", body, dir);
+    cfg = load_ok(text);
+    assert_string_equal(cfg->workdir, dir);
+    cfg_free(cfg);
+    snprintf(text, sizeof text, "%sworkdir: %s/conf/native.yaml\n", body, dir);
+    expect_fail(text, "t.yaml:4: workdir: ");
+    expect_fail(text, "native.yaml' is not a directory");
+    snprintf(text, sizeof text, "%sworkdir: [a, b]\n", body);
+    expect_fail(text, "t.yaml:4: workdir: ");
+    free(dir);
 }
 
 static void test_interpreter_default(void **state)
@@ -1613,6 +1683,7 @@ int main(void)
         cmocka_unit_test(test_grid_sampler),
         cmocka_unit_test(test_commands),
         cmocka_unit_test(test_storage_and_paths),
+        cmocka_unit_test(test_workdir),
         cmocka_unit_test(test_interpreter_default),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_wandb_random),

@@ -837,12 +837,14 @@ static void test_out_of_memory(void **state)
     ASSERT_OK(hps_study_ask(study, &t));
     hps_history h;
     ASSERT_OK(hps_history_collect(study, t, &h));
+    hps_engine_ctx e;
+    hps_study_context(study, t, &e);
     assert_int_equal(h.space.n, 2);
     int ok_seen = 0;
     for (unsigned long k = 1; k < 400; k++) {
         double values[2] = {NAN, NAN};
         hps_mem_fail_after(k);
-        hps_status rc = hps_gp_sampler_ops.sample_relative(study->sampler, study, t, &h, values);
+        hps_status rc = hps_gp_sampler_ops.sample_relative(study->sampler, &e.ctx, &h, values);
         hps_mem_fail_after(0);
         if (rc == HPS_OK) {
             assert_true(isfinite(values[0]) && isfinite(values[1]));

@@ -25,24 +25,24 @@
 static size_t seen_space, seen_finished, seen_pending, seen_pending_params;
 static char seen_names[8][16];
 
-static hps_status fake_sample(hps_sampler *sampler, hps_study *study, hps_trial *trial,
-                              const char *name, const hps_dist *dist, double *out)
+static hps_status fake_sample(hps_sampler *sampler, const hps_context *ctx, const char *name,
+                              const hps_dist *dist, double *out)
 {
-    (void)sampler, (void)study, (void)trial, (void)name;
+    (void)sampler, (void)ctx, (void)name;
     *out = dist->low; /* independent values: always the low end */
     return HPS_OK;
 }
 
-static hps_status fake_relative(hps_sampler *sampler, hps_study *study, hps_trial *trial,
+static hps_status fake_relative(hps_sampler *sampler, const hps_context *ctx,
                                 const hps_history *h, double *values)
 {
-    (void)sampler, (void)study, (void)trial;
+    (void)sampler, (void)ctx;
     seen_space = h->space.n;
     seen_finished = h->n_finished;
     seen_pending = h->n_pending;
     seen_pending_params = 0;
     for (size_t i = 0; i < h->n_pending; i++)
-        seen_pending_params += h->pending[i]->n_params;
+        seen_pending_params += h->pending[i].rec->n_params;
     for (size_t i = 0; i < h->space.n && i < 8; i++) {
         strncpy(seen_names[i], h->space.names[i], 15);
         values[i] = h->space.dists[i]->high; /* joint values: the high end */

@@ -788,6 +788,8 @@ static void test_out_of_memory(void **state)
         ASSERT_OK(hps_study_ask(study, &t));
         hps_history h;
         ASSERT_OK(hps_history_collect(study, t, &h));
+        hps_engine_ctx e;
+        hps_study_context(study, t, &e);
         int ok_relative = 0, ok_independent = 0;
         for (unsigned long n = 1; n < 2000 && !(ok_relative && ok_independent); n++) {
             double values[8] = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
@@ -795,7 +797,7 @@ static void test_out_of_memory(void **state)
             if (!ok_relative) {
                 hps_mem_fail_after(n);
                 hps_status rc =
-                    hps_tpe_sampler_ops.sample_relative(study->sampler, study, t, &h, values);
+                    hps_tpe_sampler_ops.sample_relative(study->sampler, &e.ctx, &h, values);
                 hps_mem_fail_after(0);
                 if (rc == HPS_OK) {
                     for (size_t i = 0; i < h.space.n; i++)
@@ -811,7 +813,7 @@ static void test_out_of_memory(void **state)
                 ASSERT_OK(hps_dist_init_float(&dist, "y", 0, 1, 0, 0, &err));
                 double v = NAN;
                 hps_mem_fail_after(n);
-                hps_status rc = hps_tpe_sampler_ops.sample(study->sampler, study, t, "y", &dist, &v);
+                hps_status rc = hps_tpe_sampler_ops.sample(study->sampler, &e.ctx, "y", &dist, &v);
                 hps_mem_fail_after(0);
                 if (rc == HPS_OK) {
                     assert_true(v >= 0 && v <= 1);

@@ -44,12 +44,10 @@
  * costs about 3 ms at 50 trials, 36 ms at 400, 150 ms at 1000 (bench/gp.md). */
 #include "base/mem.h"
 #include "base/rng.h"
-#include "engine/study.h"
 #include "base/value.h"
 #include "samplers/gp/acquisition.h"
 #include "samplers/gp/model.h"
 #include "samplers/gp/transform.h"
-#include "engine/history.h"
 #include "samplers/sampler.h"
 #include "samplers/sobol_seq.h"
 
@@ -186,40 +184,30 @@ static hps_status gp_set_option(hps_sampler *sampler, const char *option, const 
     return HPS_ERR_NOTFOUND;
 }
 
-static hps_status gp_bind(hps_sampler *sampler, hps_study *study)
+static hps_status gp_bind(hps_sampler *sampler, const hps_context *ctx)
 {
     /* Start-up points of all workers should interleave into one Sobol sequence, which
      * needs one scramble: the first worker's seed becomes the study's. A seeded sampler
      * joining a study scrambled otherwise simply follows the study. */
     gp_state *s = sampler->impl;
-    char seed_text[40], *stored = NULL;
-    snprintf(seed_text, sizeof seed_text, "\"%llu\"", (unsigned long long)sampler->seed);
-    hps_status rc = study->storage->ops->set_study_attr_once(study->storage, study->study_id,
-                                                             "gp_sobol_seed", seed_text, &stored);
-    if (rc != HPS_OK)
-        return hps_errbuf_set(&sampler->err, rc, "%s", hps_errbuf_text(&study->storage->err));
-    uint64_t seed;
-    if (hps_parse_seed_json(stored, &seed) != 0)
-        seed = sampler->seed;
-    hps_mem_free(stored);
-    s->sobol_seed = seed;
-    return HPS_OK;
+    s->sobol_seed = sampler->seed;
+    return hps_ctx_agree_seed(ctx, "gp_sobol_seed", "scrambles its GP start-up with",
+                              &s->sobol_seed, 0, &sampler->err);
 }
 
 /* ---- independent sampling ----------------------------------------------------------------- */
 
-static hps_status gp_sample(hps_sampler *sampler, hps_study *study, hps_trial *trial,
-                            const char *name, const hps_dist *dist, double *internal_out)
+static hps_status gp_sample(hps_sampler *sampler, const hps_context *ctx, const char *name,
+                            const hps_dist *dist, double *internal_out)
 {
-    (void)study;
     gp_state *s = sampler->impl;
-    int64_t number = trial->rec->number;
-    size_t dim = trial->rec->n_params;
+    int64_t number = ctx->trial->number;
+    size_t dim = ctx->position;
     double u = -1;
     /* No joint values for this trial: start-up (or a fallback), where Sobol points
      * cover the space evenly. With joint values, this is a parameter outside the
      * relative space: independent random. */
-    if (trial->n_relative == 0 && dim < SOBOL_MAX_DIMS && number >= 0)
+    if (ctx->n_planned == 0 && dim < SOBOL_MAX_DIMS && number >= 0)
         u = sobol_coordinate((uint64_t)number, (unsigned)dim, 1, s->sobol_seed);
     if (u < 0) {
         hps_rng rng;
@@ -305,14 +293,11 @@ static int fixed_internal(const json_t *fixed, const char *name, const hps_dist 
 /* The parameters of a running trial as far as they are known: suggested ones, the
  * joint values of this process's live trial, or the values it was enqueued with.
  * Returns 1 when every free dim is known. */
-static int pending_point(const hps_study *study, const hps_history *h, const gp_ask *a,
-                         const hps_frozen *rec, double *x)
+static int pending_point(const hps_history *h, const gp_ask *a, const hps_pending *pending,
+                         double *x)
 {
-    const hps_trial *live = NULL;
-    for (size_t k = 0; k < study->n_live; k++)
-        if (study->live[k]->rec == rec || study->live[k]->rec->id == rec->id)
-            live = study->live[k];
-    const json_t *fixed = json_object_get(rec->system_attrs, "fixed_params");
+    const hps_frozen *rec = pending->rec;
+    const json_t *fixed = pending->fixed;
     for (size_t j = 0; j < a->d; j++) {
         const char *name = h->space.names[a->space_index[j]];
         const hps_dist *dist = a->dims[j].dist;
@@ -320,10 +305,10 @@ static int pending_point(const hps_study *study, const hps_history *h, const gp_
         double internal = NAN;
         if (p != NULL && hps_dist_equal(&p->dist, dist))
             internal = p->internal;
-        for (size_t r = 0; live != NULL && internal != internal && r < live->n_relative; r++)
-            if (strcmp(live->relative[r].name, name) == 0 &&
-                hps_dist_equal(&live->relative[r].dist, dist))
-                internal = live->relative[r].internal;
+        for (size_t r = 0; internal != internal && r < pending->n_planned; r++)
+            if (strcmp(pending->planned[r].name, name) == 0 &&
+                hps_dist_equal(&pending->planned[r].dist, dist))
+                internal = pending->planned[r].internal;
         if (internal != internal && !fixed_internal(fixed, name, dist, &internal))
             return 0;
         x[j] = encode(&a->dims[j], internal);
@@ -540,7 +525,7 @@ out:
 
 /* The free dims of the relative space (constants take their only value and are not
  * modelled), with the values an enqueued trial fixes. Returns 0 or GP_ERR_NOMEM. */
-static int build_dims(const hps_history *h, const hps_trial *trial, gp_ask *a, size_t *n_fixed)
+static int build_dims(const hps_history *h, const json_t *trial_fixed, gp_ask *a, size_t *n_fixed)
 {
     size_t nspace = h->space.n;
     a->space_index = hps_mem_calloc(nspace + 1, sizeof *a->space_index);
@@ -563,7 +548,7 @@ static int build_dims(const hps_history *h, const hps_trial *trial, gp_ask *a, s
         a->categorical[a->d] = dim->kind == GP_DIM_CATEGORICAL;
         double internal;
         a->fixed[a->d] = NAN;
-        if (fixed_internal(trial->fixed_params, h->space.names[i], dist, &internal)) {
+        if (fixed_internal(trial_fixed, h->space.names[i], dist, &internal)) {
             a->fixed[a->d] = encode(dim, internal);
             (*n_fixed)++;
         }
@@ -573,7 +558,7 @@ static int build_dims(const hps_history *h, const hps_trial *trial, gp_ask *a, s
 }
 
 /* The encoded points and targets of the finished trials the model keeps. */
-static hps_status collect_observations(hps_sampler *sampler, hps_study *study,
+static hps_status collect_observations(hps_sampler *sampler, const hps_context *ctx,
                                        const hps_history *h, gp_ask *a)
 {
     gp_state *s = sampler->impl;
@@ -585,7 +570,7 @@ static hps_status collect_observations(hps_sampler *sampler, hps_study *study,
         return nomem(sampler);
     }
     for (size_t i = 0; i < n_all; i++)
-        a->loss[i] = hps_history_loss(study, h->finished[i]);
+        a->loss[i] = hps_ctx_loss(ctx, h->finished[i]);
     hps_status rc = choose_observations(sampler, a->loss, n_all, s->max_observations, keep);
     if (rc != HPS_OK) {
         hps_mem_free(keep);
@@ -646,7 +631,7 @@ static int rank_observations(const gp_state *s, gp_ask *a, double *best, size_t 
 /* Adds the running trials to the model at its posterior mean. Returns 0, or
  * GP_ERR_NUMERIC when the model could not even be refactored without them, or
  * GP_ERR_NOMEM. */
-static int fantasize_pending(const hps_study *study, const hps_history *h, gp_ask *a)
+static int fantasize_pending(const hps_history *h, gp_ask *a)
 {
     gp_model *m = &a->model;
     size_t d = a->d;
@@ -658,7 +643,7 @@ static int fantasize_pending(const hps_study *study, const hps_history *h, gp_as
     if (a->pending_x == NULL || a->pending_mean == NULL || a->pending_var == NULL)
         return GP_ERR_NOMEM;
     for (size_t i = first; i < h->n_pending; i++)
-        if (pending_point(study, h, a, h->pending[i], a->pending_x + a->n_pending * d))
+        if (pending_point(h, a, &h->pending[i], a->pending_x + a->n_pending * d))
             a->n_pending++;
     if (a->n_pending == 0)
         return 0;
@@ -674,17 +659,17 @@ static int fantasize_pending(const hps_study *study, const hps_history *h, gp_as
     return gp_model_factor(m, a->scratch);
 }
 
-static hps_status gp_sample_relative(hps_sampler *sampler, hps_study *study, hps_trial *trial,
+static hps_status gp_sample_relative(hps_sampler *sampler, const hps_context *ctx,
                                      const hps_history *h, double *values_out)
 {
     gp_state *s = sampler->impl;
-    if (study->n_directions != 1)
+    if (ctx->n_directions != 1)
         return HPS_OK; /* multi-objective: Sobol for every parameter (see the top) */
     hps_status rc = HPS_OK;
     gp_ask a;
     memset(&a, 0, sizeof a);
     size_t n_fixed;
-    if (build_dims(h, trial, &a, &n_fixed) != 0)
+    if (build_dims(h, ctx->fixed, &a, &n_fixed) != 0)
         goto oom;
     size_t d = a.d;
     /* nothing to choose (all constant or all enqueued), too much to model, or start-up:
@@ -692,7 +677,7 @@ static hps_status gp_sample_relative(hps_sampler *sampler, hps_study *study, hps
     if (d == 0 || n_fixed == d || d > GP_MAX_DIMS || h->n_finished == 0 ||
         h->n_finished < startup_count(s, d))
         goto out;
-    rc = collect_observations(sampler, study, h, &a);
+    rc = collect_observations(sampler, ctx, h, &a);
     if (rc != HPS_OK)
         goto out;
     int constant = gp_transform_losses(a.loss, a.n, s->warp, a.y, a.scratch);
@@ -710,7 +695,7 @@ static hps_status gp_sample_relative(hps_sampler *sampler, hps_study *study, hps
     if (mrc == 0)
         mrc = rank_observations(s, &a, &best, &n_seeds);
     if (mrc == 0)
-        mrc = fantasize_pending(study, h, &a);
+        mrc = fantasize_pending(h, &a);
     if (mrc == GP_ERR_NOMEM)
         goto oom;
     if (mrc != 0)
@@ -725,7 +710,7 @@ static hps_status gp_sample_relative(hps_sampler *sampler, hps_study *study, hps
     if (a.n_pending > 0)
         memcpy(a.taken + a.n * d, a.pending_x, a.n_pending * d * sizeof *a.taken);
 
-    uint64_t key = (uint64_t)trial->rec->number;
+    uint64_t key = (uint64_t)ctx->trial->number;
     gp_acq_problem problem = {
         .model = &a.model,
         .dims = a.dims,

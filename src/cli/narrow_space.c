@@ -1,0 +1,359 @@
+/* narrow_space.c -- the narrowed space of `hpsearch narrow` (see narrow.h): ranges
+ * shrunk around the best trials, a grid refined around its best cells, categoricals
+ * reduced to the choices that did well, and which old trials lie inside the result. */
+#include "cli/cli.h"
+#include "cli/grid_refine.h"
+#include "cli/narrow.h"
+#include "cli/space.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the trials' values ---------------------------------------------------------------- */
+
+static int value_number(hps_value v, double *out)
+{
+    if (v.type == HPS_VALUE_INT)
+        *out = (double)v.u.i;
+    else if (v.type == HPS_VALUE_FLOAT)
+        *out = v.u.f;
+    else
+        return 0;
+    return 1;
+}
+
+/* The external numeric value of `name` in a trial; 0 when absent or not numeric. */
+static int numeric_param(const hps_frozen *t, const char *name, double *out)
+{
+    long idx = hps_frozen_param_index(t, name);
+    return idx >= 0 && value_number(hps_frozen_param_value(t, (size_t)idx), out);
+}
+
+static int same_value(hps_value a, hps_value b)
+{
+    char x[256], y[256];
+    cli_format_value(a, x, sizeof x);
+    cli_format_value(b, y, sizeof y);
+    return a.type == b.type && strcmp(x, y) == 0;
+}
+
+/* ---- narrowing a range ------------------------------------------------------------------ */
+
+/* Rounds a bound outward onto the parameter's own grid (ints, steps). */
+static double align(const cfg_param *p, double x, int up)
+{
+    double step = p->step > 0 ? p->step : (p->kind == CFG_INT ? 1 : 0);
+    if (step <= 0)
+        return x;
+    double k = (x - p->low) / step;
+    k = up ? ceil(k - 1e-9) : floor(k + 1e-9);
+    return p->low + k * step;
+}
+
+/* x to 4 significant digits, rounded down (or up), as the shortest text prints it. */
+static double round_outward(double x, int up)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.3e", x);
+    double r = strtod(buf, NULL);
+    if (up ? r >= x : r <= x)
+        return r;
+    /* one unit in the 4th digit the other way */
+    char *e = strchr(buf, 'e');
+    int exponent = e != NULL ? atoi(e + 1) : 0;
+    double unit = pow(10, exponent - 3);
+    snprintf(buf, sizeof buf, "%.3e", up ? r + unit : r - unit);
+    return strtod(buf, NULL);
+}
+
+static void narrow_range(cfg_param *p, const narrow_ranked *top, size_t k, double margin)
+{
+    int log_scale = (p->flags & HPS_LOG) && p->low > 0;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < k; i++) {
+        double v;
+        if (!numeric_param(top[i].trial, p->name, &v))
+            continue;
+        double u = log_scale ? log(v) : v;
+        lo = fmin(lo, u);
+        hi = fmax(hi, u);
+    }
+    if (!(lo <= hi))
+        return; /* no top trial has it: keep the original range */
+    double full_lo = log_scale ? log(p->low) : p->low, full_hi = log_scale ? log(p->high) : p->high;
+    /* A single distinct value still deserves room around it: a tenth of the range. */
+    double span = hi > lo ? hi - lo : 0.1 * (full_hi - full_lo);
+    lo = fmax(full_lo, lo - margin * span);
+    hi = fmin(full_hi, hi + margin * span);
+    double new_low = log_scale ? exp(lo) : lo, new_high = log_scale ? exp(hi) : hi;
+    new_low = fmax(p->low, align(p, new_low, 0));
+    new_high = fmin(p->high, align(p, new_high, 1));
+    if (log_scale) { /* exp(log(x)) may miss x by an ulp: keep the original ends */
+        if (lo <= full_lo)
+            new_low = p->low;
+        if (hi >= full_hi)
+            new_high = p->high;
+    }
+    if (p->kind == CFG_FLOAT && p->step == 0) {
+        /* 4 significant digits, rounded outward: a config people read */
+        double rl = round_outward(new_low, 0), rh = round_outward(new_high, 1);
+        if (rl >= p->low && (!log_scale || rl > 0))
+            new_low = rl;
+        if (rh <= p->high)
+            new_high = rh;
+    }
+    p->low = new_low;
+    p->high = new_high;
+    /* explicit grid values outside the new range go */
+    size_t kept = 0;
+    for (size_t i = 0; i < p->n_values; i++) {
+        double v = p->values[i].type == HPS_VALUE_INT ? (double)p->values[i].u.i : p->values[i].u.f;
+        if (v >= new_low && v <= new_high)
+            p->values[kept++] = p->values[i];
+    }
+    p->n_values = kept;
+    p->grid_points = 0;
+}
+
+static void narrow_choices(cfg_param *p, const narrow_ranked *top, size_t k)
+{
+    size_t kept = 0;
+    for (size_t c = 0; c < p->n_values; c++) {
+        int used = 0;
+        for (size_t i = 0; i < k && !used; i++) {
+            long idx = hps_frozen_param_index(top[i].trial, p->name);
+            if (idx >= 0)
+                used = same_value(hps_frozen_param_value(top[i].trial, (size_t)idx), p->values[c]);
+        }
+        if (used) {
+            hps_value keep = p->values[c];
+            p->values[c] = p->values[kept]; /* swap, so strings are freed exactly once */
+            p->values[kept++] = keep;
+        }
+    }
+    if (kept == 0)
+        return;
+    for (size_t c = kept; c < p->n_values; c++) /* the config owns its strings */
+        if (p->values[c].type == HPS_VALUE_STRING)
+            free((char *)p->values[c].u.s);
+    p->n_values = kept;
+}
+
+/* ---- refining a grid ------------------------------------------------------------------- */
+
+int narrow_ran_as_grid(const cfg_config *cfg)
+{
+    if (strcmp(cfg->sampler, "grid") == 0)
+        return 1;
+    if (strcmp(cfg->sampler, "auto") != 0)
+        return 0;
+    auto_decision decision;
+    space_auto_decision(cfg, cfg->n_trials, &decision);
+    return decision.strategy == AUTO_GRID;
+}
+
+/* A categorical whose choices are all numbers (not bools): a numeric axis of the grid. */
+static int numeric_choices(const cfg_param *p, int *all_ints)
+{
+    *all_ints = 1;
+    for (size_t i = 0; i < p->n_values; i++) {
+        if (p->values[i].type != HPS_VALUE_INT && p->values[i].type != HPS_VALUE_FLOAT)
+            return 0;
+        *all_ints &= p->values[i].type == HPS_VALUE_INT;
+    }
+    return p->n_values > 0;
+}
+
+/* A numeric parameter whose grid is every point of its lattice (an int range, or a range
+ * with a step): nothing lies between its values. */
+static int full_lattice(const cfg_param *p)
+{
+    return (p->kind == CFG_INT || p->kind == CFG_FLOAT) && p->n_values == 0 &&
+           p->grid_points == 0 && (p->kind == CFG_INT || p->step > 0);
+}
+
+static void warn_at_edge(const cfg_param *p, const double *axis, size_t n_axis, const double *best,
+                         size_t n_best)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n_axis; i++) {
+        lo = fmin(lo, axis[i]);
+        hi = fmax(hi, axis[i]);
+    }
+    for (size_t i = 0; i < n_best && lo < hi; i++) {
+        if (best[i] != lo && best[i] != hi)
+            continue;
+        char text[64];
+        cli_format_double(best[i], text, sizeof text);
+        if (p->kind == CFG_INT || (p->kind == CFG_CATEGORICAL && floor(best[i]) == best[i] &&
+                                   fabs(best[i]) < 1e15))
+            snprintf(text, sizeof text, "%lld", (long long)best[i]);
+        cli_warn("parameter '%s': the best value %s is the %s the grid tried; better values may "
+                 "lie beyond it (narrow stays inside the grid's bounds: widen them by hand to "
+                 "look there)",
+                 p->name, text, best[i] == lo ? "smallest" : "largest");
+        return;
+    }
+}
+
+/* Refines one parameter of a grid study around the top trials' values. Returns 0, or -1
+ * when out of memory. */
+static int refine_param(cfg_param *p, const narrow_ranked *top, size_t k)
+{
+    int all_ints = 0;
+    if (p->kind == CFG_CONSTANT)
+        return 0;
+    if (p->kind == CFG_CATEGORICAL && !numeric_choices(p, &all_ints)) {
+        narrow_choices(p, top, k);
+        return 0;
+    }
+    hps_value *grid = NULL;
+    size_t n_axis = 0;
+    if (space_grid_values(p, &grid, &n_axis) != 0)
+        return -1;
+    double *axis = calloc(n_axis + 1, sizeof *axis), *best = calloc(k + 1, sizeof *best);
+    double *refined = calloc(3 * k + 1, sizeof *refined);
+    hps_value *values = calloc(3 * k + 1, sizeof *values);
+    int rc = axis != NULL && best != NULL && refined != NULL && values != NULL ? 0 : -1;
+    size_t n_best = 0;
+    for (size_t i = 0; rc == 0 && i < n_axis; i++)
+        value_number(grid[i], &axis[i]);
+    for (size_t i = 0; rc == 0 && i < k; i++)
+        n_best += numeric_param(top[i].trial, p->name, &best[n_best]);
+    if (rc != 0 || n_best == 0)
+        goto out;
+    warn_at_edge(p, axis, n_axis, best, n_best);
+    if (full_lattice(p)) {
+        /* every lattice point ran: the range shrinks to the best values, step kept */
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t i = 0; i < n_best; i++) {
+            lo = fmin(lo, best[i]);
+            hi = fmax(hi, best[i]);
+        }
+        p->low = lo;
+        p->high = hi;
+        goto out;
+    }
+    int is_int = p->kind == CFG_INT || (p->kind == CFG_CATEGORICAL && all_ints);
+    int log_scale = (p->flags & HPS_LOG) ||
+                    ((p->n_values > 0) && grid_values_geometric(axis, n_axis));
+    size_t n = grid_refine_axis(axis, n_axis, best, n_best, log_scale, is_int ? 1 : 0,
+                                p->kind == CFG_INT ? p->low : 0, refined);
+    for (size_t i = 0; i < n; i++) {
+        /* a value the old grid had keeps its form (1 stays an int among floats) */
+        size_t old = 0;
+        while (old < n_axis && axis[old] != refined[i])
+            old++;
+        if (old < n_axis)
+            values[i] = grid[old];
+        else if (is_int)
+            values[i] = (hps_value){.type = HPS_VALUE_INT, .u.i = llround(refined[i])};
+        else
+            values[i] = (hps_value){.type = HPS_VALUE_FLOAT, .u.f = refined[i]};
+    }
+    free(p->values); /* numbers only: nothing inside to free */
+    p->values = values;
+    p->n_values = n;
+    values = NULL;
+    p->grid_points = 0;
+    if (p->kind != CFG_CATEGORICAL) { /* the range other samplers draw from */
+        p->low = refined[0];
+        p->high = refined[n - 1];
+        p->step = 0;
+    }
+out:
+    space_free_values(grid, n_axis);
+    free(axis);
+    free(best);
+    free(refined);
+    free(values);
+    return rc;
+}
+
+/* ---- the narrowed space's members ------------------------------------------------------- */
+
+/* Whether value v is a point of p: for a refined grid its cells' values, for a range any
+ * point in it (on its step). */
+static int param_holds(const cfg_param *p, hps_value v, int grid)
+{
+    double x;
+    if (p->kind == CFG_CATEGORICAL || p->kind == CFG_CONSTANT || (grid && p->n_values > 0)) {
+        for (size_t c = 0; c < p->n_values; c++) {
+            double y;
+            if (same_value(v, p->values[c]) ||
+                (p->kind != CFG_CATEGORICAL && value_number(v, &x) &&
+                 value_number(p->values[c], &y) && x == y))
+                return 1;
+        }
+        return 0;
+    }
+    if (!value_number(v, &x) || x < p->low || x > p->high)
+        return 0;
+    double step = p->step > 0 ? p->step : (p->kind == CFG_INT ? 1 : 0);
+    if (step > 0) {
+        double k = (x - p->low) / step;
+        return fabs(k - nearbyint(k)) < 1e-9;
+    }
+    return 1;
+}
+
+int narrow_fits(const cfg_config *narrowed, const hps_frozen *old, int grid)
+{
+    for (size_t i = 0; i < narrowed->n_params; i++) {
+        const cfg_param *p = &narrowed->params[i];
+        long idx = hps_frozen_param_index(old, p->name);
+        if (idx < 0 || !param_holds(p, hps_frozen_param_value(old, (size_t)idx), grid))
+            return 0;
+    }
+    return 1;
+}
+
+static int by_text(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t narrow_cells_done(const cfg_config *narrowed, const narrow_ranked *all, size_t n)
+{
+    char **keys = calloc(n + 1, sizeof *keys);
+    size_t n_keys = 0, distinct = 0;
+    if (keys == NULL)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!narrow_fits(narrowed, all[i].trial, 1))
+            continue;
+        char key[4096] = "", text[256];
+        for (size_t j = 0; j < narrowed->n_params; j++) {
+            long idx = hps_frozen_param_index(all[i].trial, narrowed->params[j].name);
+            cli_format_value(hps_frozen_param_value(all[i].trial, (size_t)idx), text, sizeof text);
+            snprintf(key + strlen(key), sizeof key - strlen(key), "%s\x1f", text);
+        }
+        keys[n_keys] = strdup(key);
+        n_keys += keys[n_keys] != NULL;
+    }
+    qsort(keys, n_keys, sizeof *keys, by_text);
+    for (size_t i = 0; i < n_keys; i++)
+        distinct += i == 0 || strcmp(keys[i], keys[i - 1]) != 0;
+    for (size_t i = 0; i < n_keys; i++)
+        free(keys[i]);
+    free(keys);
+    return distinct;
+}
+
+int narrow_space(cfg_config *cfg, const narrow_ranked *top, size_t k, double margin, int grid)
+{
+    for (size_t i = 0; i < cfg->n_params; i++) {
+        cfg_param *p = &cfg->params[i];
+        if (grid) {
+            if (refine_param(p, top, k) != 0)
+                return -1;
+        } else if (p->kind == CFG_CATEGORICAL) {
+            narrow_choices(p, top, k);
+        } else if (p->kind == CFG_FLOAT || p->kind == CFG_INT) {
+            narrow_range(p, top, k, margin);
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,328 @@
+/* run_setup.c -- what `hpsearch run` does with a config before its first trial, shared
+ * with `hpsearch plan` (see run_setup.h). */
+#include "cli/run_setup.h"
+
+#include "cli/cli.h"
+#include "cli/identity.h"
+#include "cli/space.h"
+#include "runner/template.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- override flags -------------------------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    int short_name;   /* 0: long only */
+    const char *key;  /* NULL: --set KEY=VALUE */
+    const char *arg;  /* the argument's name in --help */
+    const char *help; /* NULL: an alias, not listed */
+} override_flags[] = {
+    {"parallel", 'j', "parallel", "N", "trials at once (config: parallel)"},
+    {"trials", 'n', "n_trials", "N", "total trials the study may hold (config: n_trials)"},
+    {"timeout", 0, "timeout", "T", "stop starting trials after T (e.g. 3600, 90m, 2h)"},
+    {"trial-timeout", 0, "trial_timeout", "T",
+     "end a trial that runs longer than T: FAIL, or PRUNED with its\n"
+     "                          last value (config: trial_timeout, timeout_state)"},
+    {"timeout-trial", 0, "trial_timeout", "T", NULL},
+    {"gpus", 0, "gpus", "LIST", "e.g. 0,1: slot i gets CUDA_VISIBLE_DEVICES=LIST[i mod n]"},
+    {"retries", 0, "retries", "N", "re-run a failed trial up to N times with the same params"},
+    {"max-failures", 0, "max_failures", "N",
+     "stop when the first N trials of this run all fail (default 5,\n"
+     "                          0: never; config: max_failures)"},
+    {"storage", 0, "storage", "URL", "e.g. sqlite:tune.db (config: storage)"},
+    {"study", 0, "study", "NAME", "study name (config: study)"},
+    {"sampler", 0, "sampler", "NAME", "auto (default), tpe, gp, cmaes, random, grid or sobol"},
+    {"seed", 0, "seed", "N", "sampler seed"},
+    {"heartbeat-grace", 0, "heartbeat_grace", "T",
+     "fail RUNNING trials silent for T seconds (default 60)"},
+    {"set", 0, NULL, "KEY=VALUE",
+     "override a setting of the file (`hpsearch help config` marks\n"
+     "                          the keys it can change with *)"},
+};
+#define N_OVERRIDE_FLAGS (sizeof override_flags / sizeof override_flags[0])
+_Static_assert(N_OVERRIDE_FLAGS == SETUP_N_LONG_OPTIONS, "SETUP_N_LONG_OPTIONS is out of date");
+
+static int flag_value(size_t i)
+{
+    return override_flags[i].short_name != 0 ? override_flags[i].short_name
+                                              : SETUP_FIRST_FLAG + (int)i;
+}
+
+void setup_long_options(struct option *out)
+{
+    for (size_t i = 0; i < N_OVERRIDE_FLAGS; i++)
+        out[i] = (struct option){override_flags[i].name, required_argument, NULL, flag_value(i)};
+}
+
+void setup_print_flags(FILE *out)
+{
+    for (size_t i = 0; i < N_OVERRIDE_FLAGS; i++) {
+        if (override_flags[i].help == NULL)
+            continue;
+        char shortcut[8] = "   ", usage[64];
+        if (override_flags[i].short_name != 0)
+            snprintf(shortcut, sizeof shortcut, "-%c,", override_flags[i].short_name);
+        snprintf(usage, sizeof usage, "--%s %s", override_flags[i].name, override_flags[i].arg);
+        fprintf(out, "  %s %-" SETUP_HELP_WIDTH "s %s\n", shortcut, usage, override_flags[i].help);
+    }
+}
+
+int setup_take_flag(int opt, const char *arg, setup_override *list, size_t *n)
+{
+    static char flag_names[N_OVERRIDE_FLAGS][32];
+    for (size_t i = 0; i < N_OVERRIDE_FLAGS; i++) {
+        if (opt != flag_value(i))
+            continue;
+        snprintf(flag_names[i], sizeof flag_names[i], "--%s", override_flags[i].name);
+        list[(*n)++] = (setup_override){flag_names[i], override_flags[i].key, arg};
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- loading ----------------------------------------------------------------------------- */
+
+int setup_load(const char *path, const setup_override *list, size_t n, cfg_config **out)
+{
+    char err[2048];
+    int rc = cfg_load(path, out, err, sizeof err);
+    if (rc != 0) {
+        cli_error("%s", err);
+        return rc == -2 ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (list[i].key == NULL)
+            rc = cfg_set_pair(*out, list[i].value, err, sizeof err);
+        else
+            rc = cfg_set(*out, list[i].key, list[i].value, err, sizeof err);
+        if (rc == 0)
+            continue;
+        if (list[i].key == NULL)
+            cli_error("--set %s: %s", list[i].value, err);
+        else
+            cli_error("%s: %s", list[i].flag, err);
+        cfg_free(*out);
+        *out = NULL;
+        return rc == -2 ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* ---- checks -------------------------------------------------------------------------------- */
+
+/* "FILE:LINE" for messages, or "FILE" when the setting has no line (an override). */
+static const char *where(const cfg_config *cfg, int line, char *buf, size_t size)
+{
+    if (line > 0)
+        snprintf(buf, size, "%s:%d", cfg->path, line);
+    else
+        snprintf(buf, size, "%s", cfg->path);
+    return buf;
+}
+
+static int check_command(const cfg_config *cfg)
+{
+    const char **names = calloc(cfg->n_params + 1, sizeof *names);
+    if (names == NULL) {
+        cli_error("out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < cfg->n_params; i++)
+        names[i] = cfg->params[i].name;
+    char err[1024], at[4200];
+    int rc = cfg->shell_command != NULL
+                 ? tmpl_validate_shell(cfg->shell_command, names, cfg->n_params, err, sizeof err)
+                 : tmpl_validate(cfg->command, cfg->n_command, names, cfg->n_params, err,
+                                 sizeof err);
+    free(names);
+    if (rc != 0) {
+        cli_error("%s: command: %s", where(cfg, cfg->command_line, at, sizeof at), err);
+        return -1;
+    }
+    if (cfg->program == NULL && cfg->shell_command == NULL) {
+        for (size_t i = 0; i < cfg->n_command; i++) {
+            if (strstr(cfg->command[i], "${program}") != NULL) {
+                cli_error("%s: command uses ${program} but the config has no 'program'", cfg->path);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* SQLite creates the file but not its directory: say so before anything is opened. */
+static int check_storage_directory(const cfg_config *cfg)
+{
+    if (strncmp(cfg->storage, "sqlite:", 7) != 0 || strcmp(cfg->storage, "sqlite::memory:") == 0)
+        return 0;
+    const char *path = cfg->storage + 7; /* absolute once the config is loaded */
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL || slash == path)
+        return 0;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    struct stat st;
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+        return 0;
+    cli_error("%s: storage: cannot open sqlite database %s: the directory %s does not exist",
+              cfg->path, path, dir);
+    return -1;
+}
+
+static int command_uses_program(const cfg_config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_command; i++)
+        if (strstr(cfg->command[i], "${program}") != NULL)
+            return 1;
+    return 0;
+}
+
+/* A W&B sweep started away from its script fails every trial the same way: say why up
+ * front (the run still starts, as `wandb agent` would). */
+static void warn_missing_program(const cfg_config *cfg)
+{
+    if (cfg->program == NULL || cfg->program[0] == '/' || !command_uses_program(cfg))
+        return;
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/%s", cfg->workdir, cfg->program) >= (int)sizeof path ||
+        access(path, F_OK) == 0)
+        return;
+    cli_warn("%s: program '%s' is not in %s, where trials run%s", cfg->path, cfg->program,
+             cfg->workdir,
+             cfg->is_wandb && !cfg_key_given(cfg, "workdir")
+                 ? " (like `wandb agent`, a sweep runs its program in the current directory: "
+                   "start hpsearch beside the script, or set workdir:)"
+                 : "");
+}
+
+static hps_status open_study_at(const cfg_config *cfg, const char *url, unsigned flags,
+                                hps_study **out)
+{
+    char err[1024];
+    hps_direction dir = cfg->direction;
+    hps_status rc = hps_study_open(url, cfg->study_name, flags, &dir, 1, out, err, sizeof err);
+    if (rc != HPS_OK && !(rc == HPS_ERR_NOTFOUND && !(flags & HPS_OPEN_CREATE)))
+        cli_error("%s: study '%s': %s", cfg->path, cfg->study_name, err);
+    return rc;
+}
+
+int setup_check(const cfg_config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_warnings; i++)
+        cli_warn("%s", cfg->warnings[i]);
+    warn_missing_program(cfg);
+    if (check_command(cfg) != 0 || check_storage_directory(cfg) != 0)
+        return CLI_EXIT_USAGE;
+    /* the settings the library checks, tried on a study of our own */
+    hps_study *probe = NULL;
+    hps_status rc = open_study_at(cfg, ":memory:", HPS_OPEN_CREATE, &probe);
+    if (rc == HPS_OK)
+        rc = setup_configure_study(cfg, probe);
+    hps_study_close(probe);
+    if (rc == HPS_OK)
+        return 0;
+    return rc == HPS_ERR_NOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+}
+
+/* ---- the study --------------------------------------------------------------------------- */
+
+hps_status setup_open_study(const cfg_config *cfg, unsigned flags, hps_study **out)
+{
+    return open_study_at(cfg, cfg->storage, flags, out);
+}
+
+int setup_find_study(const cfg_config *cfg, int allow_changes, hps_study **out)
+{
+    char err[1024];
+    hps_status rc = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_LOAD, NULL, 0, out,
+                                   err, sizeof err);
+    if (rc == HPS_ERR_NOTFOUND)
+        return 0;
+    if (rc != HPS_OK) {
+        cli_error("%s: study '%s': %s", cfg->path, cfg->study_name, err);
+        return rc == HPS_ERR_NOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+    }
+    int bad = identity_check_direction(*out, cfg);
+    if (bad == 0)
+        bad = identity_verify(*out, cfg, allow_changes);
+    if (bad != 0) {
+        hps_study_close(*out);
+        *out = NULL;
+    }
+    return bad;
+}
+
+static int pruner_option_given(const cfg_config *cfg, const char *option)
+{
+    for (size_t i = 0; cfg->pruner != NULL && i < cfg->pruner->n_options; i++)
+        if (strcmp(cfg->pruner->keys[i], option) == 0)
+            return 1;
+    return 0;
+}
+
+/* With a fidelity, successive halving counts its rungs in that budget: start at its
+ * minimum, and Hyperband's brackets span up to its maximum -- unless the config says
+ * otherwise. */
+static void fit_pruner_to_fidelity(const cfg_config *cfg, hps_pruner *pruner)
+{
+    const char *name = hps_pruner_name(pruner);
+    if (strcmp(name, "asha") != 0 && strcmp(name, "hyperband") != 0)
+        return;
+    char text[32];
+    if (!pruner_option_given(cfg, "min_resource")) {
+        snprintf(text, sizeof text, "%.0f", cfg->fidelity_min);
+        hps_pruner_set(pruner, "min_resource", text);
+    }
+    if (strcmp(name, "hyperband") == 0 && !pruner_option_given(cfg, "max_resource")) {
+        snprintf(text, sizeof text, "%.0f", cfg->fidelity_max);
+        hps_pruner_set(pruner, "max_resource", text);
+    }
+}
+
+hps_status setup_configure_study(const cfg_config *cfg, hps_study *study)
+{
+    char text[64], err[1024], at[4200];
+    hps_status rc = HPS_OK;
+    struct {
+        const char *option;
+        double value;
+    } numeric[] = {
+        {"max_trials", (double)cfg->n_trials},
+        {"retries", (double)cfg->retries},
+        {"repeats", (double)cfg->repeats},
+        {"heartbeat_interval", cfg->heartbeat_interval},
+        {"heartbeat_grace", cfg->heartbeat_grace},
+    };
+    for (size_t i = 0; rc == HPS_OK && i < sizeof numeric / sizeof numeric[0]; i++) {
+        snprintf(text, sizeof text, "%.17g", numeric[i].value);
+        rc = hps_study_set(study, numeric[i].option, text);
+        if (rc != HPS_OK)
+            cli_error("%s: %s", cfg->path, hps_study_errmsg(study));
+    }
+    hps_sampler *sampler = NULL;
+    if (rc == HPS_OK && (rc = space_make_sampler(cfg, &sampler, err, sizeof err)) != HPS_OK)
+        cli_error("%s", err);
+    if (rc == HPS_OK && (rc = hps_study_set_sampler(study, sampler)) != HPS_OK)
+        cli_error("%s: %s", cfg->path, hps_study_errmsg(study));
+    if (rc == HPS_OK && (rc = space_declare(cfg, study, err, sizeof err)) != HPS_OK)
+        cli_error("%s", err);
+    int pruner_line = cfg->pruner != NULL ? cfg->pruner->line : 0;
+    hps_pruner *pruner = NULL;
+    if (rc == HPS_OK && cfg_make_pruner(cfg->pruner, &pruner, err, sizeof err) != 0) {
+        cli_error("%s: pruner: %s", where(cfg, pruner_line, at, sizeof at), err);
+        rc = HPS_ERR_INVALID;
+    }
+    if (rc == HPS_OK && cfg->fidelity != NULL)
+        fit_pruner_to_fidelity(cfg, pruner);
+    if (rc == HPS_OK && (rc = hps_study_set_pruner(study, pruner)) != HPS_OK)
+        cli_error("%s: pruner: %s", where(cfg, pruner_line, at, sizeof at),
+                  hps_study_errmsg(study));
+    return rc;
+}

@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# `hpsearch narrow`, the seed's "broad, then narrow, then Bayesian" as one path: the
+# narrowed config always runs new trials (n_trials = warm-started + new), switches to a
+# model-based sampler unless told otherwise, refines a grid around its best cells and
+# says how many cells are new, and writes paths that resolve from where it is written.
+source "$(dirname "$0")/lib.sh"
+
+mkdir broad
+cp "$TRAINER" broad/train.py
+# (x, y) = (3, 1) is the best; the script is found relative to the config's directory
+write_config broad/cont.yaml <<EOF2
+study: cont
+storage: sqlite:s.db
+metric: score
+direction: maximize
+sampler: random
+seed: 3
+n_trials: 8
+log_dir: logs
+command: $PY train.py --tag $TAG --x {x} --y {y} --steps 1
+parameters:
+  x: {type: float, low: 0, high: 6}
+  y: {type: float, low: 0.01, high: 100, log: true}
+EOF2
+"$HPSEARCH" run broad/cont.yaml --no-progress -q > /dev/null 2>&1
+expect_eq "broad random study ran" 8 "$(sql broad/s.db "SELECT COUNT(*) FROM trials WHERE state = 2")"
+
+# ---- warm start: the narrowed study runs n_trials new trials on top of the old ones
+out=$("$HPSEARCH" narrow broad/cont.yaml --top 3 --warm-start 2>&1)
+expect_eq "narrow exit 0" 0 $?
+warm=$(sql broad/s.db "SELECT COUNT(*) FROM trials t JOIN studies s USING (study_id) WHERE s.name = 'cont-narrow' AND t.state = 2")
+[ "$warm" -ge 3 ] && ok "$warm old trials warm-start the narrowed study" || fail "warm start added $warm: $out"
+expect_contains "says the budget" "n_trials: $((warm + 8)) = $warm warm-started trials + 8 new trials" "$out"
+expect_contains "says the sampler" "sampler: auto (was random)" "$out"
+f=broad/cont-narrow.yaml
+expect_eq "n_trials written: warm + the original budget" "n_trials: $((warm + 8))" "$(grep '^n_trials:' $f)"
+expect_eq "then Bayesian: auto" 'sampler: "auto"' "$(grep '^sampler:' $f)"
+grep -q "^# n_trials: $((warm + 8)) = $warm warm-started trials + 8 new trials" $f \
+    && ok "the file says how n_trials is made" || fail "no n_trials comment in: $(cat $f)"
+expect_eq "same directory: paths as short as they were" 'storage: "sqlite:s.db"' "$(grep '^storage:' $f)"
+grep -q '^workdir:' $f && fail "workdir written though the file stays beside the old one" || ok "no workdir needed beside the old config"
+out=$("$HPSEARCH" plan $f 2>&1)
+expect_eq "plan accepts the narrowed config" 0 $?
+expect_contains "plan: auto is model-based here" "strategy: auto -> gp" "$out"
+expect_contains "plan: the warm-started trials count" "already in the study: $warm of these trials" "$out"
+expect_contains "plan: the new trials to run" "expected cost: 8 trials" "$out"
+out=$("$HPSEARCH" run $f --no-progress 2>&1)
+expect_eq "the narrowed config runs" 0 $?
+expect_contains "it runs exactly the new budget" "this run: 8 in" "$out"
+expect_eq "old + new trials" $((warm + 8)) "$(sql broad/s.db "SELECT COUNT(*) FROM trials t JOIN studies s USING (study_id) WHERE s.name = 'cont-narrow'")"
+gp=$(sql broad/s.db "SELECT COUNT(*) FROM trials t JOIN studies s USING (study_id) WHERE s.name = 'cont-narrow' AND t.system_attrs LIKE '%\"sampler\":\"gp\"%'")
+[ "$gp" -ge 1 ] && ok "$gp new trials by the GP" || fail "no GP trial in the narrowed study"
+
+# a narrowed study that already exists is not silently reused
+out=$("$HPSEARCH" narrow broad/cont.yaml --top 3 --warm-start 2>&1)
+expect_eq "existing narrowed study: exit 2" 2 $?
+expect_contains "says so and what to do" "study 'cont-narrow' already exists" "$out"
+expect_contains "... with the way out" "--study NAME" "$out"
+
+# --trials: the number of new trials; --sampler: any sampler the library has
+out=$("$HPSEARCH" narrow broad/cont.yaml --top 3 --warm-start --trials 3 --sampler tpe --study c2 2>&1)
+expect_eq "--trials --sampler exit 0" 0 $?
+w2=$(sql broad/s.db "SELECT COUNT(*) FROM trials t JOIN studies s USING (study_id) WHERE s.name = 'c2'")
+expect_eq "--trials 3: warm + 3" "n_trials: $((w2 + 3))" "$(grep '^n_trials:' broad/c2.yaml)"
+expect_eq "--sampler tpe" 'sampler: "tpe"' "$(grep '^sampler:' broad/c2.yaml)"
+out=$("$HPSEARCH" run broad/c2.yaml --no-progress 2>&1)
+expect_contains "c2 runs its 3 new trials" "this run: 3 in" "$out"
+out=$("$HPSEARCH" narrow broad/cont.yaml --top 3 --sampler annealing --study c3 2>&1)
+expect_eq "unknown sampler: exit 2" 2 $?
+expect_contains "unknown sampler: the library's message" "unknown sampler 'annealing'" "$out"
+[ ! -e broad/c3.yaml ] && ok "nothing written for a bad --sampler" || fail "c3.yaml written"
+out=$("$HPSEARCH" narrow broad/cont.yaml --top 3 --trials 0 2>&1)
+expect_eq "--trials 0: exit 2" 2 $?
+
+# a model-based sampler is kept, with its options; replacing it drops them
+sed 's/^sampler: random/sampler: {name: gp, n_startup_trials: 3}/; s/^study: cont/study: gpbroad/; /^n_trials:/d' broad/cont.yaml > broad/gp.yaml
+"$HPSEARCH" run broad/gp.yaml --no-progress -q -n 5 > /dev/null 2>&1
+out=$("$HPSEARCH" narrow broad/gp.yaml --top 2 2>&1)
+expect_contains "gp kept" "sampler: gp (kept)" "$out"
+grep -A2 '^sampler:' broad/gpbroad-narrow.yaml | grep -q 'n_startup_trials: "3"' \
+    && ok "its options kept" || fail "gp options lost: $(cat broad/gpbroad-narrow.yaml)"
+out=$("$HPSEARCH" narrow broad/gp.yaml --top 2 --sampler random --study gp-random 2>&1)
+expect_eq "replacing gp: exit 0" 0 $?
+grep -q 'n_startup_trials' broad/gp-random.yaml && fail "gp's options written for random" || ok "options of the replaced sampler dropped"
+expect_eq "no n_trials in the file: none in the narrowed one" "" "$(grep '^n_trials:' broad/gp-random.yaml)"
+
+# the rest of the config is kept: pruner (with what it wraps), fidelity, heartbeats
+write_config broad/kept.yaml <<EOF2
+study: kept
+storage: sqlite:s.db
+metric: score
+direction: maximize
+n_trials: 4
+heartbeat_interval: 2
+heartbeat_grace: 30
+pruner: {name: patient, patience: 2, wraps: {name: median, n_warmup_steps: 1}}
+fidelity: steps
+command: $PY train.py --tag $TAG --x {x} --steps {steps}
+parameters:
+  x: {type: float, low: 0, high: 6}
+  steps: {type: int, low: 1, high: 3}
+EOF2
+"$HPSEARCH" run broad/kept.yaml --no-progress -q > /dev/null 2>&1
+out=$("$HPSEARCH" narrow broad/kept.yaml --top 2 2>&1)
+expect_eq "narrow with pruner and fidelity: exit 0" 0 $?
+expect_eq "pruner kept" 'pruner: {name: "patient", patience: "2", wraps: {name: "median", n_warmup_steps: "1"}}' "$(grep '^pruner:' broad/kept-narrow.yaml)"
+expect_eq "fidelity kept" 'fidelity: {name: "steps", min: 1, max: 3}' "$(grep '^fidelity:' broad/kept-narrow.yaml)"
+expect_eq "heartbeats kept" "heartbeat_interval: 2 heartbeat_grace: 30" "$(grep '^heartbeat' broad/kept-narrow.yaml | tr '\n' ' ' | sed 's/ $//')"
+
+# ---- -o elsewhere: the command, storage and log_dir still resolve from the new file
+mkdir -p far/away other
+out=$("$HPSEARCH" narrow broad/cont.yaml --top 3 --warm-start -o far/away/moved.yaml --study moved 2>&1)
+expect_eq "narrow -o elsewhere: exit 0" 0 $?
+f=far/away/moved.yaml
+expect_eq "workdir: the old config's directory, relative" 'workdir: "../../broad"' "$(grep '^workdir:' $f)"
+expect_eq "storage relative to the new file" 'storage: "sqlite:../../broad/s.db"' "$(grep '^storage:' $f)"
+expect_eq "log_dir: the old one's, a folder per study" 'log_dir: "../../broad/logs/moved"' "$(grep '^log_dir:' $f)"
+out=$(cd other && "$HPSEARCH" run ../$f --no-progress 2>&1)
+expect_eq "the moved config runs from a third directory" 0 $?
+expect_contains "its trials ran" "this run: 8 in" "$out"
+expect_eq "its logs in a folder of the old log_dir" 8 "$(ls broad/logs/moved/trial-*.log 2>/dev/null | wc -l)"
+expect_eq "no trial failed (train.py was found)" 0 "$(sql broad/s.db "SELECT COUNT(*) FROM trials t JOIN studies s USING (study_id) WHERE s.name = 'moved' AND t.state = 4")"
+# far from everything: absolute paths
+far=$(mktemp -d /tmp/hps-narrow-far.XXXXXX)
+out=$("$HPSEARCH" narrow broad/cont.yaml --top 2 -o "$far/n.yaml" --study far 2>&1)
+expect_eq "narrow -o /tmp: exit 0" 0 $?
+case "$WORK" in
+/tmp/*) ok "(same top directory as the test: relative paths are fine)" ;;
+*) expect_eq "unrelated directories: absolute workdir" "workdir: \"$(cd broad && pwd -P)\"" "$(grep '^workdir:' "$far/n.yaml")" ;;
+esac
+"$HPSEARCH" plan "$far/n.yaml" > /dev/null 2>&1 && ok "the far config loads and passes run's checks" || fail "far config: $("$HPSEARCH" plan "$far/n.yaml" 2>&1)"
+rm -rf "$far"
+
+# ---- a grid study: the grid is refined around its best cells, and says what is new
+write_config broad/grid.yaml <<EOF2
+study: grid
+storage: sqlite:s.db
+metric: score
+direction: maximize
+sampler: grid
+n_trials: 100
+command: $PY train.py --tag $TAG --x {x} --y {y} --steps 1 --opt {opt} --z {z}
+parameters:
+  x: {values: [1.0, 2.0, 3.0, 4.0, 5.0]}
+  y: {values: [0.01, 0.1, 1, 10, 100]}
+  opt: [adam, sgd]
+  z: {type: int, low: 1, high: 2}
+EOF2
+"$HPSEARCH" run broad/grid.yaml --no-progress -q > /dev/null 2>&1
+expect_eq "the broad grid ran" 100 "$(sql broad/s.db "SELECT COUNT(*) FROM trials t JOIN studies s USING (study_id) WHERE s.name = 'grid' AND t.state = 2")"
+out=$("$HPSEARCH" narrow broad/grid.yaml --top 1 --warm-start 2>&1)
+expect_eq "narrow a grid: exit 0" 0 $?
+f=broad/grid-narrow.yaml
+expect_eq "x refined on its even spacing" "    values: [2.5, 3.0, 3.5]" "$(grep -A1 '^  x:' $f | tail -1)"
+expect_eq "y refined on its log spacing" "    values: [0.316, 1, 3.16]" "$(grep -A1 '^  y:' $f | tail -1)"
+expect_eq "the best categorical choice" '    values: ["adam"]' "$(grep -A1 '^  opt:' $f | tail -1)"
+grep -A3 '^  z:' $f | grep -q 'high: 1' && ok "an int range with no room between its values narrows to the best" || fail "z: $(grep -A3 '^  z:' $f)"
+expect_contains "says how many cells are new" "grid: 9 cells, 8 new (1 completed in study 'grid')" "$out"
+expect_contains "warns about a best value at an end" "parameter 'z': the best value 1 is the smallest the grid tried" "$out"
+expect_eq "warm start: the best cell" 1 "$(sql broad/s.db "SELECT COUNT(*) FROM trials t JOIN studies s USING (study_id) WHERE s.name = 'grid-narrow'")"
+expect_eq "n_trials: warm + the original budget" "n_trials: 101" "$(grep '^n_trials:' $f)"
+out=$("$HPSEARCH" run $f --no-progress 2>&1)
+expect_eq "the refined grid runs" 0 $?
+# Runs only the cells that did not run: needs the engine to skip cells a study already
+# holds (a finite space is never run twice over).
+expect_eq "every cell ran" 9 "$(sql broad/s.db "SELECT COUNT(*) FROM (SELECT DISTINCT px.value, py.value FROM trials t JOIN studies s USING (study_id) JOIN trial_params px ON px.trial_id = t.trial_id AND px.name = 'x' JOIN trial_params py ON py.trial_id = t.trial_id AND py.name = 'y' WHERE s.name = 'grid-narrow')")"
+expect_eq "... once: 9 trials, the warm-started cell not again" 9 "$(sql broad/s.db "SELECT COUNT(*) FROM trials t JOIN studies s USING (study_id) WHERE s.name = 'grid-narrow'")"
+
+# a grid without n_trials ran all its cells: the refined one gets its new cells
+sed '/^n_trials:/d' broad/grid.yaml > broad/grid-all.yaml
+out=$("$HPSEARCH" narrow broad/grid-all.yaml --top 1 --study g2 2>&1)
+expect_eq "narrow a grid without n_trials: exit 0" 0 $?
+expect_eq "its budget: the new cells" "n_trials: 8" "$(grep '^n_trials:' broad/g2.yaml)"
+
+# a grid with no room left between its best values: an error, nothing written
+write_config broad/ints.yaml <<EOF2
+study: ints
+storage: sqlite:s.db
+metric: score
+direction: maximize
+sampler: grid
+command: $PY train.py --tag $TAG --x {x} --y {y} --steps 1
+parameters:
+  x: {type: int, low: 1, high: 5}
+  y: {type: int, low: 0, high: 2}
+EOF2
+"$HPSEARCH" run broad/ints.yaml --no-progress -q > /dev/null 2>&1
+out=$("$HPSEARCH" narrow broad/ints.yaml --top 2 2>&1)
+expect_eq "no new cell: exit 1" 1 $?
+expect_contains "says why" "no new cell" "$out"
+[ ! -e broad/ints-narrow.yaml ] && ok "nothing written" || fail "ints-narrow.yaml written"
+
+# ---- W&B sweep files stay W&B files: method bayes, run_cap = warm + new
+write_config broad/sweep.yaml <<EOF2
+program: train.py
+name: sweep
+method: random
+run_cap: 6
+storage: sqlite:s.db
+metric: {name: score, goal: maximize}
+parameters:
+  x: {min: 0.0, max: 6.0}
+  y: {values: [0, 1, 2]}
+command: ["\${env}", "\${interpreter}", "\${program}", --tag, $TAG, --steps=1, "\${args}"]
+EOF2
+(cd broad && HPSEARCH_PYTHON=$PY "$HPSEARCH" run sweep.yaml --no-progress -q > /dev/null 2>&1)
+out=$("$HPSEARCH" narrow broad/sweep.yaml --top 2 --warm-start 2>&1)
+expect_eq "narrow a sweep: exit 0" 0 $?
+f=broad/sweep-narrow.yaml
+ws=$(sql broad/s.db "SELECT COUNT(*) FROM trials t JOIN studies s USING (study_id) WHERE s.name = 'sweep-narrow'")
+expect_eq "method bayes" "method: bayes" "$(grep '^method:' $f)"
+expect_contains "says so in W&B's words" "method: bayes (was random)" "$out"
+expect_eq "run_cap: warm + new" "run_cap: $((ws + 6))" "$(grep '^run_cap:' $f)"
+grep -q '^workdir:' $f && fail "a W&B sweep got a workdir it did not have" || ok "W&B: still runs where it is started"
+out=$(cd broad && HPSEARCH_PYTHON=$PY "$HPSEARCH" run sweep-narrow.yaml --no-progress 2>&1)
+expect_contains "the narrowed sweep runs its 6 new trials" "this run: 6 in" "$out"
+out=$("$HPSEARCH" narrow broad/sweep.yaml --top 2 --sampler tpe --study sweep3 2>&1)
+expect_eq "a method W&B lacks: exit 2" 2 $?
+expect_contains "says which methods exist" "method: 'tpe' is not supported (use random, grid or bayes)" "$out"
+finish
