@@ -8,9 +8,9 @@
  *     `method`, or by a `metric` mapping with W&B's goal, target or impute keys): method,
  *     metric {name, goal, target}, parameters with values/value/min/max/distribution/q,
  *     run_cap, command macros.
- * hpsearch's run settings (storage, parallel, timeout, trial_timeout, timeout_state,
- * retries, max_failures, gpus, heartbeat_*, log_dir, workdir, seed, shuffle, interpreter)
- * and the metric's regex and summary are accepted in both formats.
+ * hpsearch's run settings (storage, parallel, timeouts, ...) and the metric's regex and
+ * summary are accepted in both formats; which key each format takes is the key table's
+ * (config_keys.c, listed by `hpsearch help config`).
  *
  * Scalars follow the YAML 1.2 core schema whatever the file's %YAML directive says:
  * `1` is an int, `1.0`, `1e-3` and `.inf` are floats, `true`/`false` (any case
@@ -177,7 +177,7 @@ typedef struct cfg_config {
     char *command_string;   /* a string command as written, before splitting; NULL for lists */
     int command_line;       /* line of `command` (0 when absent, e.g. W&B default command) */
     int parameters_line;    /* line of `parameters` (messages about the whole grid) */
-    unsigned char given[CFG_MAX_KEYS]; /* by key (cfg_key_at's order): the file or an
+    unsigned char given[CFG_MAX_KEYS]; /* by key (cfg_key_describe's order): the file or an
                                override gave it (written back even when it says the
                                default) */
 } cfg_config;
@@ -197,13 +197,10 @@ void cfg_free(cfg_config *cfg);
 /* Applies an override "key=value" with the keys and validation of the file (the value is
  * read as a YAML scalar or flow collection, e.g. "gpus=[0,1]"; text keys such as
  * storage, metric, study, command take the value literally; a new metric name drops
- * the file's metric.regex). Keys: study, storage,
- * direction, metric, sampler, method, seed, shuffle, n_trials, run_cap, parallel,
- * timeout, trial_timeout, timeout_state, retries, max_failures, log_limit_mb, gpus,
- * heartbeat_interval, heartbeat_grace, command, shell, program, interpreter, log_dir,
- * workdir, name, pruner. Relative paths are relative to the
- * current directory (as on any command line). On error returns -1 (-2 out of memory)
- * with a message naming the key and leaves cfg unchanged. */
+ * the file's metric.regex). The keys are those the table marks CFG_SETTABLE (an unknown
+ * one's error lists them); the key counts as given (cfg_key_given). Relative paths are
+ * relative to the current directory (as on any command line). On error returns -1 (-2
+ * out of memory) with a message naming the key and leaves cfg unchanged. */
 int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size_t errlen);
 
 /* Convenience for "key=value" in one string (as given to --set). */

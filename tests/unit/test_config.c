@@ -1669,6 +1669,48 @@ static void test_docs_key_table(void **state)
     assert_string_equal(listed, literal);
 }
 
+/* Every key a W&B sweep file takes is named in docs/config.md's section on them. */
+static void test_docs_wandb_keys(void **state)
+{
+    (void)state;
+    char path[4096];
+    const char *file = __FILE__;
+    const char *slash = strrchr(file, '/');
+    snprintf(path, sizeof path, "%.*s/../../docs/config.md", (int)(slash - file), file);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        fail_msg("cannot open %s", path);
+    size_t cap = 1 << 20, len = 0;
+    char *section = malloc(cap), line[4096];
+    assert_non_null(section);
+    int inside = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "## ", 3) == 0)
+            inside = strncmp(line, "## 6. W&B sweep files", 21) == 0;
+        if (inside && len + strlen(line) < cap) {
+            memcpy(section + len, line, strlen(line));
+            len += strlen(line);
+        }
+    }
+    section[len] = '\0';
+    fclose(f);
+    assert_true(len > 0);
+    cfg_key_info info;
+    char derived[128];
+    for (size_t k = 0; cfg_key_describe(k, &info, derived, sizeof derived) == 0; k++) {
+        if (!(info.flags & CFG_WANDB))
+            continue;
+        char quoted[80], family[80];
+        snprintf(quoted, sizeof quoted, "`%s`", info.name);
+        const char *underscore = strchr(info.name, '_');
+        snprintf(family, sizeof family, "`%.*s_*`",
+                 underscore != NULL ? (int)(underscore - info.name) : 0, info.name);
+        if (strstr(section, quoted) == NULL && (underscore == NULL || strstr(section, family) == NULL))
+            fail_msg("docs/config.md's section on W&B sweep files does not name '%s'", info.name);
+    }
+    free(section);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1700,6 +1742,7 @@ int main(void)
         cmocka_unit_test(test_wandb_metadata_text),
         cmocka_unit_test(test_every_key_written_back),
         cmocka_unit_test(test_docs_key_table),
+        cmocka_unit_test(test_docs_wandb_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
