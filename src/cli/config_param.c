@@ -602,16 +602,18 @@ static void write_values(FILE *out, const char *key, const cfg_param *p)
 static void write_range_wandb(FILE *out, const cfg_param *p)
 {
     int log_scale = (p->flags & HPS_LOG) != 0;
-    const char *dist = p->kind == CFG_INT ? (log_scale ? "q_log_uniform_values" : "int_uniform")
-                       : p->step > 0     ? (log_scale ? "q_log_uniform_values" : "q_uniform")
-                       : log_scale       ? "log_uniform_values"
-                                         : "uniform";
+    int quantized = p->step > 0 || (p->kind == CFG_INT && log_scale);
+    const char *dist = quantized && log_scale ? "q_log_uniform_values"
+                       : quantized            ? "q_uniform"
+                       : p->kind == CFG_INT   ? "int_uniform"
+                       : log_scale            ? "log_uniform_values"
+                                              : "uniform";
     fprintf(out, "    distribution: %s\n    min: ", dist);
     write_number(out, p, p->low);
     fputs("\n    max: ", out);
     write_number(out, p, p->high);
     fputs("\n", out);
-    if (p->step > 0 || (p->kind == CFG_INT && log_scale)) {
+    if (quantized) {
         fputs("    q: ", out); /* an int q keeps the values ints */
         write_number(out, p, p->step > 0 ? p->step : 1);
         fputs("\n", out);

@@ -1545,6 +1545,16 @@ static void test_every_key_written_back(void **state)
                                  "    values: [1, 2]\n");
     free(written);
     cfg_free(cfg);
+    /* every W&B distribution writes back as one W&B reads the same way (an int q once
+     * came back as int_uniform with a q, which W&B refuses) */
+    round_trip("program: p.py\nmetric: {name: m}\nparameters:\n"
+               "  a: {distribution: q_uniform, min: 16, max: 128, q: 16}\n"
+               "  b: {distribution: q_log_uniform_values, min: 2, max: 64, q: 2}\n"
+               "  c: {distribution: q_log_uniform_values, min: 0.5, max: 8.0, q: 0.5}\n"
+               "  d: {distribution: log_uniform, min: -2, max: 1}\n"
+               "  e: {distribution: int_uniform, min: 1, max: 9}\n"
+               "  f: {distribution: q_uniform, min: 0, max: 1, q: 0.25}\n"
+               "  g: {min: 0.0, max: 1.0, grid_points: 5}\n", CFG_WANDB, 0);
     /* `--set` counts as given: written back even when it says the default */
     round_trip("metric: m\ncommand: run\nparameters: {x: 1}\nshuffle: false\n", CFG_NATIVE, 0);
     cfg = load_ok("metric: m\ncommand: run\nparameters: {x: 1}\n");
