@@ -1,12 +1,16 @@
 /*
- * config_internal.h -- shared by the files of the config reader, not used elsewhere:
- *   config.c        the YAML stream, loading, defaults, whole-config checks, freeing
- *   config_keys.c   top-level keys: one handler each, and which format accepts which
- *   config_param.c  the parameter space; readers and checks both formats share
+ * config_internal.h -- shared by the files of the config reader (and its tests), not
+ * used elsewhere:
+ *   config.c        the file, loading, whole-config checks, freeing
+ *   config_keys.c   the table of top-level keys (formats, --set, field, type, default,
+ *                   docs) and what it drives; the readers and writers of complex keys
+ *   config_param.c  the parameter space; readers and checks both formats share; writer
  *   config_wandb.c  a parameter in W&B form
+ *   config_pruner.c `pruner`, W&B's `early_terminate`, `fidelity`
  *   config_set.c    `--set key=value` overrides
  *   config_doc.c    the YAML document: libyaml's events built into a tree of cfg_node
  *   config_yaml.c   typed, located access to the nodes; messages; durations
+ *   config_write.c  YAML as the writers need it
  *
  * Status convention of every function here: 0 ok, -1 error (message written into the
  * context), -2 out of memory (likewise).

@@ -3,8 +3,8 @@
  * spirit of Redis's static_configs[]. A line per key says which formats accept it,
  * whether `--set` may change it, its cfg_config field and type (text, bool, whole number
  * with its range, duration, one of some names), its default, and its documentation;
- * the table drives reading, defaults, freeing, `--set`, writing back (config_write.c)
- * and `hpsearch help config`. A simple key is one line; a key with a complex value
+ * the table drives reading, defaults, freeing, `--set`, writing back (cfg_write_settings,
+ * with config_write.c's YAML pieces) and `hpsearch help config`. A simple key is one line; a key with a complex value
  * (metric, sampler, command, pruner, parameters, ...) names its own reader, writer and
  * release here, next to the others.
  *
