@@ -657,16 +657,22 @@ static void flow_puts(flow_text *out, const char *text)
     flow_put(out, text, strlen(text));
 }
 
-/* Whether a scalar can be written plain inside a flow collection as it was in the file:
- * a plain scalar's text fits its block context, and only the flow indicators and line
- * breaks (from folding) can make it mean something else. */
+/* Whether a plain scalar reads the same written plain inside a flow collection. Its text
+ * fitted where it was (a block, say); in flow the flow indicators, line breaks (from
+ * folding) and an indicator at the start mean something else (libyaml reads a leading
+ * '?' in flow as a key indicator even before a letter). Quoting is always safe for the
+ * rest: a plain scalar holding any of these was text, not a number. */
 static int flow_plain_ok(const cfg_node *node)
 {
-    if (node->style != 0 || node->len == 0)
+    const char *t = node->text;
+    size_t len = node->len;
+    if (node->style != 0 || len == 0 || strchr("?:,[]{}#&*!|>'\"%@` ", t[0]) != NULL ||
+        t[len - 1] == ' ')
         return 0;
-    for (size_t k = 0; k < node->len; k++) {
-        unsigned char c = (unsigned char)node->text[k];
-        if (c < 0x20 || c == 0x7f || strchr(",[]{}", c) != NULL)
+    for (size_t k = 0; k < len; k++) {
+        unsigned char c = (unsigned char)t[k];
+        if (c < 0x20 || c == 0x7f || strchr(",[]{}", c) != NULL ||
+            (c == ':' && (k + 1 == len || t[k + 1] == ' ')) || (c == '#' && t[k - 1] == ' '))
             return 0;
     }
     return 1;

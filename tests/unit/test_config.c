@@ -1310,13 +1310,14 @@ static void test_wandb_metadata_text(void **state)
         "entity: {a: 1, \"b c\": [x, \"y\", 'z'], d: !!str 3, e: \"a\\tb\", f: null, h: }\n"
         "project: &p [1, 2]\ndescription: *p\n"
         "controller:\n  type: local\n  x: |\n    hello\n    world\n  y: >-\n    it's\n"
-        "    folded\n  z: a, b\n"
+        "    folded\n  z: a, b\n  ?k: :v\n"
         "kind: [a, {b: c}, [], {}]\nparameters: {x: {values: [1]}}\n");
     static const char *const want[][2] = {
         {"entity", "{a: 1, \"b c\": [x, \"y\", 'z'], d: !!str 3, e: \"a\\tb\", f: null, h: null}"},
         {"project", "[1, 2]"},
         {"description", "[1, 2]"},
-        {"controller", "{type: local, x: \"hello\\nworld\\n\", y: 'it''s folded', z: \"a, b\"}"},
+        {"controller", "{type: local, x: \"hello\\nworld\\n\", y: 'it''s folded', z: \"a, b\", "
+                       "\"?k\": \":v\"}"},
         {"kind", "[a, {b: c}, [], {}]"},
     };
     assert_int_equal(cfg->n_metadata, 5);
