@@ -716,20 +716,33 @@ static void flow_scalar(flow_text *out, const cfg_node *node)
     flow_puts(out, single ? "'" : "\"");
 }
 
+/* A tag as the file can say it again: core tags in their short form (!!str), any other
+ * verbatim (!<...>) with the bytes that could end or bend it percent-escaped, as YAML
+ * reads them back. */
 static void flow_tag(flow_text *out, const char *tag)
 {
     size_t prefix = strlen(CFG_CORE_TAG);
-    if (strncmp(tag, CFG_CORE_TAG, prefix) == 0) {
+    const char *suffix = tag + prefix;
+    int core = strncmp(tag, CFG_CORE_TAG, prefix) == 0 && suffix[0] != '\0';
+    for (const char *c = suffix; core && *c != '\0'; c++)
+        core = isalnum((unsigned char)*c);
+    if (core) {
         flow_puts(out, "!!");
-        flow_puts(out, tag + prefix);
-    } else if (tag[0] == '!') {
-        flow_puts(out, tag);
-    } else {
-        flow_puts(out, "!<");
-        flow_puts(out, tag);
-        flow_puts(out, ">");
+        flow_puts(out, suffix);
+        flow_puts(out, " ");
+        return;
     }
-    flow_puts(out, " ");
+    flow_puts(out, "!<");
+    for (const unsigned char *c = (const unsigned char *)tag; *c != '\0'; c++) {
+        char escaped[4];
+        if (isalnum(*c) || (*c != '\0' && strchr("-_;/?:@&=+$.!~*'()", *c) != NULL)) {
+            flow_put(out, (const char *)c, 1);
+        } else {
+            snprintf(escaped, sizeof escaped, "%%%02X", *c);
+            flow_puts(out, escaped);
+        }
+    }
+    flow_puts(out, "> ");
 }
 
 static int flow_node(cfg_ctx *ctx, flow_text *out, const cfg_node *node, int line,

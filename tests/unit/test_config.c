@@ -1334,6 +1334,19 @@ static void test_wandb_metadata_text(void **state)
     assert_string_equal(cfg->metadata_values[0], want[3][1]);
     cfg_free(cfg);
 
+    /* tags: the core ones short, any other verbatim, escaped where a byte could end it */
+    cfg = load_ok("program: t.py\nmetric: {name: m}\nparameters: {x: 1}\n"
+                  "kind: [!local x, !<tag:example.com,2000:a/b> y, !meic:%11z%3E u, !!int 3]\n");
+    assert_string_equal(cfg->metadata_values[0], "[!<!local> x, !<tag:example.com%2C2000:a/b> y, "
+                                                 "!<!meic:%11z%3E> u, !!int 3]");
+    snprintf(text, sizeof text, "program: t.py\nmetric: {name: m}\nparameters: {x: 1}\n"
+             "kind: %s\n", cfg->metadata_values[0]);
+    cfg_free(cfg);
+    cfg = load_ok(text);
+    assert_string_equal(cfg->metadata_values[0], "[!<!local> x, !<tag:example.com%2C2000:a/b> y, "
+                                                 "!<!meic:%11z%3E> u, !!int 3]");
+    cfg_free(cfg);
+
     expect_fail("program: t.py\nmetric: {name: m}\nparameters: {x: 1}\n"
                 "entity: {a: [1, *nowhere]}\n", "t.yaml:4: entity: unknown alias '*nowhere'");
     /* a billion laughs stop at the length cap, not after a billion */
