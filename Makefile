@@ -45,6 +45,7 @@ test: deps-test
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DHPS_BUILD_TESTS=ON > /dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 	$(WITH_SERVERS) sh -c 'cd $(BUILD) && HPS_PYTHON=$(PYTHON) ctest --output-on-failure -j $(JOBS)'
+	scripts/check-unused.sh $(BUILD)
 
 # The whole suite again, library and CLI built with AddressSanitizer + UBSan.
 test-asan: deps-test

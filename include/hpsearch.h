@@ -173,31 +173,21 @@ HPS_API void hps_free(void *ptr);
 
 /* ---- samplers -------------------------------------------------------------------
  * A sampler decides parameter values. Create one by name, set options by name, then
- * hand it to a study (which takes ownership). Every sampler takes `seed` (uint64).
+ * hand it to a study (which takes ownership); a study samples with "random" until it is
+ * given another. The built-in samplers:
  *   "random"  independent uniform / log-uniform sampling.
- *   "grid"    every combination of per-parameter value lists, each exactly once across
- *             all workers of a study; the study ends (HPS_DONE) when the grid is
- *             exhausted. Parameters are added with hps_sampler_grid_add.
- *             options: shuffle ("true"/"false": a seeded random order)
- *   "sobol"   scrambled Sobol low-discrepancy sequence (Joe-Kuo directions), one
- *             dimension per parameter in the order a trial suggests them.
- *             options: scramble ("true"/"false", default true)
- *   "gp"      Bayesian optimization: a Gaussian process (Matern-5/2, one lengthscale
- *             per parameter, MAP-fitted) and log expected improvement; running trials
- *             are fantasized so parallel workers get distinct points.
- *             options: n_startup_trials ("auto" = 2d+1 in [4, 10] Sobol points),
- *             deterministic_objective, input_warping (default true), n_candidates,
- *             n_local_search, max_observations, output_transform
- *             ("robust"/"standardize")
- *   "tpe"     tree-structured Parzen estimator, Optuna's semantics and options:
- *             n_startup_trials, n_ei_candidates, gamma, prior_weight, consider_prior,
- *             consider_magic_clip, consider_endpoints, multivariate (default true),
- *             group, constant_liar (default true), weights, bandwidth
- *   "cmaes"   CMA-ES over the numeric parameters (categoricals sampled independently):
- *             sigma0 (fraction of each range), popsize, inc_popsize, n_startup_trials,
- *             restart_strategy ("ipop" default, "bipop", "none"), with_margin
+ *   "grid"    every combination of per-parameter value lists (hps_sampler_grid_add),
+ *             each exactly once across all workers of a study; the study ends
+ *             (HPS_DONE) when the grid is exhausted.
+ *   "sobol"   a scrambled Sobol low-discrepancy sequence.
+ *   "gp"      Bayesian optimization with a Gaussian process and log expected
+ *             improvement; running trials are fantasized.
+ *   "tpe"     the tree-structured Parzen estimator, with Optuna's semantics and options.
+ *   "cmaes"   CMA-ES over the numeric parameters, with restarts.
  *   "auto"    picks one of the above for each trial from the space, the budget and the
  *             history, and records it in the trial's system attribute "sampler".
+ * Their options -- `seed` for every sampler, and each one's own -- with type, default,
+ * accepted values and meaning: hps_sampler_catalog.
  * Random, grid and Sobol suggestions depend only on the seed, the trial number and the
  * parameter, so parallel workers with one seed reproduce a sequential run; the model-
  * based samplers are deterministic for a seed and a given order of results. */
@@ -206,8 +196,12 @@ typedef struct hps_sampler hps_sampler;
 HPS_API hps_status hps_sampler_new(const char *name, hps_sampler **out, char *errbuf, size_t errlen);
 HPS_API void hps_sampler_free(hps_sampler *sampler);
 HPS_API const char *hps_sampler_name(const hps_sampler *sampler);
-/* Sets an option from its text form; unknown names and unparsable values are
- * HPS_ERR_INVALID with a message naming them. */
+/* Sets an option from its text form (as hps_sampler_catalog describes it). A value the
+ * option does not take is HPS_ERR_INVALID with a message naming the option, the value
+ * and what it takes ("sampler 'tpe': n_ei_candidates must be an integer in [1, 100000]
+ * (got '0')"); an unknown option is HPS_ERR_INVALID with a message listing the
+ * sampler's options. Options cannot change once the sampler joined a study
+ * (HPS_ERR_STATE). */
 HPS_API hps_status hps_sampler_set(hps_sampler *sampler, const char *option, const char *value);
 /* Grid sampler: the values parameter `name` takes, in order. Values are copied. */
 HPS_API hps_status hps_sampler_grid_add(hps_sampler *sampler, const char *name,
@@ -216,36 +210,55 @@ HPS_API hps_status hps_sampler_grid_add(hps_sampler *sampler, const char *name,
 HPS_API uint64_t hps_sampler_grid_size(const hps_sampler *sampler);
 HPS_API const char *hps_sampler_errmsg(const hps_sampler *sampler);
 
+/* The samplers this build has -- the built-in ones, then the registered ones in the
+ * order of registration -- as a JSON array; free with hps_free:
+ *   [{"name": "tpe", "help": "...", "learns": true, "registered": false,
+ *     "options": [{"name": "n_ei_candidates", "type": "int", "default": "24", "min": 1,
+ *                  "max": 100000, "accepts": "an integer in [1, 100000]",
+ *                  "help": "..."}, ...]}, ...]
+ * "learns" is false for a sampler whose suggestions ignore the results (random, grid,
+ * sobol), true otherwise (a registered one may learn). An option's "type" is bool, int, float, enum or text; "default" is its text as the
+ * set call takes it, or null when it has none; "accepts" says what it takes in the
+ * words of the error messages. When they apply: "min" and "max" (absent: unbounded),
+ * "min_excluded": true, "keyword" (a word taken besides the range, such as "auto"),
+ * "choices" (enum), "required": true. A registered sampler lists `seed` only: its own
+ * options are its set_option's. HPS_ERR_INVALID for a NULL json_out; HPS_ERR_NOMEM. */
+HPS_API hps_status hps_sampler_catalog(char **json_out);
+
 /* ---- pruners --------------------------------------------------------------------
  * A pruner stops unpromising trials early from their intermediate values
- * (hps_trial_report, hps_trial_should_prune). Names and options follow Optuna's:
- *   "none"        never prunes (the default).
- *   "median"      prune when the trial's best value so far is worse than the median of
- *                 the COMPLETE trials' values at the same step. Options:
- *                 n_startup_trials (5), n_warmup_steps (0), interval_steps (1),
- *                 n_min_trials (1).
- *   "percentile"  the same with `percentile` (0..100, required: 25 keeps the top 25%).
- *   "asha"        asynchronous successive halving: at steps min_resource * rf^k only
- *                 the top 1/rf of the values seen at that rung go on. Options:
- *                 min_resource ("auto"), reduction_factor (4), min_early_stopping_rate
- *                 (0), bootstrap_count (0). Also "successive_halving".
- *   "hyperband"   several successive-halving brackets. Options: min_resource (1),
- *                 max_resource ("auto"), reduction_factor (3), bootstrap_count (0).
- *   "threshold"   prune when the latest value is below `lower`, above `upper` or NaN.
- *                 Options: lower, upper, n_warmup_steps (0), interval_steps (1).
- *   "patient"     prune once the trial has not improved by more than min_delta (0) for
- *                 `patience` steps (required) -- and, when it wraps another pruner
- *                 (hps_pruner_wrap), only if that one agrees.
- * Options are validated together when the pruner joins a study. */
+ * (hps_trial_report, hps_trial_should_prune). Names, options and decisions follow
+ * Optuna's pruners. A study has "none" until it is given another. The built-in ones,
+ * by when they prune:
+ *   "none"        never (the default).
+ *   "median"      the trial's best value so far is worse than the median of the
+ *                 COMPLETE trials' values at the same step.
+ *   "percentile"  the same against a percentile.
+ *   "asha"        asynchronous successive halving: at steps min_resource * rf^k, the
+ *                 value is not in the top 1/rf of the values seen at that rung.
+ *   "hyperband"   successive halving within the trial's bracket.
+ *   "threshold"   the latest value is below `lower`, above `upper` or NaN.
+ *   "patient"     no improvement for `patience` steps -- and, when it wraps another
+ *                 pruner (hps_pruner_wrap), that one agrees.
+ * Their options, aliases (Optuna's class names) and defaults: hps_pruner_catalog.
+ * Options are checked one by one when set, and together when the pruner joins a study
+ * (a required option missing, bounds that contradict each other). */
 typedef struct hps_pruner hps_pruner;
 
 HPS_API hps_status hps_pruner_new(const char *name, hps_pruner **out, char *errbuf, size_t errlen);
 HPS_API void hps_pruner_free(hps_pruner *pruner);
 HPS_API const char *hps_pruner_name(const hps_pruner *pruner);
+/* Sets an option from its text form; errors as for hps_sampler_set. */
 HPS_API hps_status hps_pruner_set(hps_pruner *pruner, const char *option, const char *value);
 /* The patient pruner defers to `inner`, which it takes ownership of (even on error). */
 HPS_API hps_status hps_pruner_wrap(hps_pruner *pruner, hps_pruner *inner);
 HPS_API const char *hps_pruner_errmsg(const hps_pruner *pruner);
+
+/* The pruners this build has, built-in then registered, as a JSON array like
+ * hps_sampler_catalog's, each with its "aliases" (other names hps_pruner_new takes); a
+ * registered pruner lists no options. Free with hps_free. HPS_ERR_INVALID for a NULL
+ * json_out; HPS_ERR_NOMEM. */
+HPS_API hps_status hps_pruner_catalog(char **json_out);
 
 /* ---- studies ------------------------------------------------------------------- */
 typedef struct hps_study hps_study;
@@ -348,23 +361,26 @@ HPS_API const hps_sampler *hps_study_sampler(const hps_study *study);
 HPS_API hps_status hps_study_set_pruner(hps_study *study, hps_pruner *pruner);
 HPS_API const hps_pruner *hps_study_pruner(const hps_study *study);
 
-/* Study options, by name, from their text form:
- *   max_trials          (uint, 0 = unlimited) total trials the study may hold; ask
+/* Study options, by name, from their text form (errors as for hps_sampler_set;
+ * hps_study_options describes them):
+ *   max_trials          (default 0: unlimited) total trials the study may hold; ask
  *                       returns HPS_DONE once reached. Counted atomically across all
  *                       workers: COMPLETE, PRUNED, FAIL (not interrupted), RUNNING and
  *                       WAITING trials count; interrupted ones do not.
- *   retries             (uint, default 0) how many times a FAIL trial (or one whose
- *                       worker died) is re-queued with the same parameters.
- *   repeats             (uint >= 1, default 1) runs of each configuration of a finite
- *                       space (grid, or hps_study_declare_space): more than one for
- *                       noisy objectives.
- *   heartbeat_interval  (seconds, default 0 = off) while > 0, a background thread
+ *   retries             (default 0) how many times a FAIL trial (or one whose worker
+ *                       died) is re-queued with the same parameters.
+ *   repeats             (default 1) runs of each configuration of a finite space (grid,
+ *                       or hps_study_declare_space): more than one for noisy objectives.
+ *   heartbeat_interval  (seconds, default 0: off) while > 0, a background thread
  *                       refreshes the heartbeat of this handle's RUNNING trials.
- *   heartbeat_grace     (seconds, default 0 = off) RUNNING trials whose heartbeat is
+ *   heartbeat_grace     (seconds, default 0: off) RUNNING trials whose heartbeat is
  *                       older than this, or whose worker process on this host is gone,
  *                       are failed as interrupted (see hps_study_recover_stale).
- *   worker              (text) identifies this process in trials; default host:pid. */
+ *   worker              (default host:pid) identifies this process in trials. */
 HPS_API hps_status hps_study_set(hps_study *study, const char *option, const char *value);
+/* The study options as a JSON array of options described as in hps_sampler_catalog;
+ * free with hps_free. HPS_ERR_INVALID for a NULL json_out; HPS_ERR_NOMEM. */
+HPS_API hps_status hps_study_options(char **json_out);
 
 /* Study-level user attributes, the value as JSON text (checked as for trials). */
 HPS_API hps_status hps_study_set_user_attr(hps_study *study, const char *key, const char *json);

@@ -26,6 +26,7 @@ from . import exceptions
 from . import logging
 from . import pruners
 from . import samplers
+from . import search_space
 from . import storages
 from . import trial
 from . import study
@@ -43,7 +44,7 @@ __all__ = [
     "Study", "Trial", "FrozenTrial", "FixedTrial", "TrialState", "StudyDirection",
     "TrialPruned", "create_study", "load_study", "delete_study", "get_all_study_summaries",
     "get_all_study_names", "create_trial", "distributions", "exceptions", "logging",
-    "pruners", "samplers", "storages", "study", "trial", "__version__",
+    "pruners", "samplers", "search_space", "storages", "study", "trial", "__version__",
 ]
 
 _core._register(

@@ -6,7 +6,14 @@ Optuna's. Constructors take Optuna's arguments and check them as Optuna does. A 
 without a pruner never prunes (Optuna's default is :class:`MedianPruner`)::
 
     study = hpsearch.create_study(pruner=hpsearch.pruners.MedianPruner(n_warmup_steps=5))
+
+A pruner written in Python subclasses :class:`BasePruner` and implements ``prune(study,
+trial)``, as for Optuna; ``Trial.should_prune()`` then returns what it says.
+``hpsearch pruners`` (the C library's hps_pruner_catalog) describes each engine pruner,
+every option with its default and range; the test suite checks that these classes cover
+it and default as it does.
 """
+import abc
 import math
 from typing import Any, Dict, Optional, Tuple, Union
 
@@ -25,10 +32,28 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-class BasePruner:
-    """Base class of hpsearch's pruners."""
+class BasePruner(abc.ABC):
+    """Base class of pruners, Optuna's: subclass it and implement :meth:`prune` to write
+    one in Python."""
+
+    @abc.abstractmethod
+    def prune(self, study: Any, trial: Any) -> bool:
+        """Whether `trial` (a FrozenTrial of the RUNNING trial, with the intermediate
+        values it reported) should stop. ``Trial.should_prune()`` returns the result. It
+        may read and write the study."""
+        raise NotImplementedError
+
+
+class _EnginePruner(BasePruner):
+    """A pruner that runs inside the C engine: the study hands the engine its
+    description (``_engine_spec``)."""
 
     _engine_name = ""
+
+    def prune(self, study: Any, trial: Any) -> bool:
+        raise NotImplementedError(
+            f"{self.__class__.__name__} runs inside hpsearch's C engine: its prune cannot be "
+            "called from Python")
 
     def _options(self) -> Dict[str, Any]:
         return {}
@@ -42,7 +67,7 @@ class BasePruner:
         return f"{self.__class__.__name__}({args})"
 
 
-class NopPruner(BasePruner):
+class NopPruner(_EnginePruner):
     """Never prunes: ``should_prune()`` is always False."""
 
     _engine_name = "none"
@@ -64,7 +89,7 @@ def _check_common(n_startup_trials: int, n_warmup_steps: int, interval_steps: in
             "Number of trials for pruning must be at least 1 but got {}.".format(n_min_trials))
 
 
-class PercentilePruner(BasePruner):
+class PercentilePruner(_EnginePruner):
     """Prunes a trial whose best intermediate value so far is worse than the given
     percentile of the COMPLETE trials' values at the same step (25.0 keeps the best
     quarter). No pruning during the first `n_startup_trials` trials, the first
@@ -91,7 +116,7 @@ class PercentilePruner(BasePruner):
                 "n_min_trials": self._n_min_trials}
 
 
-class MedianPruner(BasePruner):
+class MedianPruner(_EnginePruner):
     """Prunes a trial whose best intermediate value so far is worse than the median of
     the COMPLETE trials' values at the same step (PercentilePruner at 50)."""
 
@@ -111,7 +136,7 @@ class MedianPruner(BasePruner):
                 "n_min_trials": self._n_min_trials}
 
 
-class SuccessiveHalvingPruner(BasePruner):
+class SuccessiveHalvingPruner(_EnginePruner):
     """Asynchronous successive halving (ASHA): at steps ``min_resource *
     reduction_factor ** (min_early_stopping_rate + k)`` only the best
     ``1 / reduction_factor`` of the values seen at that rung go on."""
@@ -149,7 +174,7 @@ class SuccessiveHalvingPruner(BasePruner):
                 "bootstrap_count": self._bootstrap_count}
 
 
-class HyperbandPruner(BasePruner):
+class HyperbandPruner(_EnginePruner):
     """Hyperband: several successive-halving brackets with different aggressiveness,
     each trial assigned to one; `max_resource` ("auto": the longest trial seen) is the
     largest step a trial reports."""
@@ -175,7 +200,7 @@ class HyperbandPruner(BasePruner):
                 "bootstrap_count": self._bootstrap_count}
 
 
-class ThresholdPruner(BasePruner):
+class ThresholdPruner(_EnginePruner):
     """Prunes a trial whose latest intermediate value is below `lower`, above `upper`,
     or NaN (after `n_warmup_steps`, every `interval_steps` steps)."""
 
@@ -208,7 +233,7 @@ class ThresholdPruner(BasePruner):
                 "n_warmup_steps": self._n_warmup_steps, "interval_steps": self._interval_steps}
 
 
-class PatientPruner(BasePruner):
+class PatientPruner(_EnginePruner):
     """Prunes once the trial has not improved by more than `min_delta` for `patience`
     steps -- and, when `wrapped_pruner` is given, only if that pruner agrees."""
 
@@ -220,8 +245,9 @@ class PatientPruner(BasePruner):
             raise ValueError(f"patience cannot be negative but got {patience}.")
         if min_delta < 0:
             raise ValueError(f"min_delta cannot be negative but got {min_delta}.")
-        if wrapped_pruner is not None and not isinstance(wrapped_pruner, BasePruner):
-            raise TypeError(f"{type(wrapped_pruner).__name__} is not an hpsearch pruner")
+        if wrapped_pruner is not None and not isinstance(wrapped_pruner, _EnginePruner):
+            raise TypeError(f"{type(wrapped_pruner).__name__} is not one of hpsearch's own "
+                            "pruners: PatientPruner runs in the engine and can wrap only those")
         self._wrapped_pruner = wrapped_pruner
         self._patience = patience
         self._min_delta = float(min_delta)
@@ -241,5 +267,11 @@ def _check(pruner: Any) -> BasePruner:
     if not isinstance(pruner, BasePruner):
         raise TypeError(
             f"{type(pruner).__module__}.{type(pruner).__name__} is not an hpsearch pruner; "
-            "use one of hpsearch.pruners (MedianPruner, HyperbandPruner, ...)")
+            "use one of hpsearch.pruners (MedianPruner, HyperbandPruner, ...) or subclass "
+            "hpsearch.pruners.BasePruner")
     return pruner
+
+
+def _spec_of(pruner: BasePruner) -> Optional[_EngineSpec]:
+    """The engine's description of `pruner`, or None for one written in Python."""
+    return pruner._engine_spec() if isinstance(pruner, _EnginePruner) else None

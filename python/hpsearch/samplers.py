@@ -5,12 +5,28 @@ opens; the sampling itself runs in C. Available: :class:`AutoSampler` (the defau
 picks the strategy per trial and records it in ``trial.system_attrs["sampler"]``),
 :class:`GPSampler` (Bayesian optimization), :class:`TPESampler`, :class:`CmaEsSampler`,
 :class:`RandomSampler`, :class:`GridSampler` and :class:`QMCSampler` (Sobol).
+
+A sampler written in Python subclasses :class:`BaseSampler` as it would Optuna's; the
+study then calls its methods when and as Optuna calls them (docs/python.md, "Writing a
+sampler or pruner"). :class:`IntersectionSearchSpace` and
+:func:`intersection_search_space` compute the usual relative search space.
+The engine's own description of each -- every option with its default and range -- is
+``hpsearch samplers`` (the C library's hps_sampler_catalog); the test suite checks that
+these classes cover it and default as it does.
 """
+import abc
+import math
+import random
 import warnings
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
+from .distributions import (BaseDistribution, CategoricalDistribution, FloatDistribution,
+                            IntDistribution)
+from .search_space import IntersectionSearchSpace, _intersection_of_study
+
 __all__ = ["BaseSampler", "AutoSampler", "GPSampler", "TPESampler", "CmaEsSampler",
-           "RandomSampler", "GridSampler", "QMCSampler"]
+           "RandomSampler", "GridSampler", "QMCSampler", "IntersectionSearchSpace",
+           "intersection_search_space"]
 
 GridValueType = Union[str, float, int, bool, None]
 
@@ -31,38 +47,131 @@ def _seed_option(seed: Optional[int]) -> Dict[str, str]:
     return {"seed": str(seed)}
 
 
-class BaseSampler:
-    """Base class of hpsearch's samplers."""
+class BaseSampler(abc.ABC):
+    """Base class of samplers, Optuna's: subclass it to write one in Python.
+
+    When a trial starts (``Study.ask``, and so in ``optimize``), the study calls
+    :meth:`before_trial`, then :meth:`infer_relative_search_space` and
+    :meth:`sample_relative` with the trial as a FrozenTrial (RUNNING). A parameter the
+    objective suggests is then taken from the relative sample when that has it (and the
+    suggested distribution is compatible and contains the value), else drawn by
+    :meth:`sample_independent`; enqueued values and single-valued distributions are
+    used without asking. When the trial is told, :meth:`after_trial` runs before its
+    state is stored. The sampler's methods may read and write the study.
+    """
+
+    def __str__(self) -> str:
+        return self.__class__.__name__
+
+    @abc.abstractmethod
+    def infer_relative_search_space(self, study: Any,
+                                    trial: Any) -> Dict[str, BaseDistribution]:
+        """The parameters to sample jointly in `trial`: {name: distribution}."""
+        raise NotImplementedError
+
+    @abc.abstractmethod
+    def sample_relative(self, study: Any, trial: Any,
+                        search_space: Dict[str, BaseDistribution]) -> Dict[str, Any]:
+        """Values for (some of) the parameters of `search_space`: {name: value}. The
+        ones left out are drawn by sample_independent when suggested."""
+        raise NotImplementedError
+
+    @abc.abstractmethod
+    def sample_independent(self, study: Any, trial: Any, param_name: str,
+                           param_distribution: BaseDistribution) -> Any:
+        """A value of `param_distribution` for parameter `param_name` of `trial`."""
+        raise NotImplementedError
+
+    def before_trial(self, study: Any, trial: Any) -> None:
+        """Called when `trial` starts, before infer_relative_search_space (newer
+        Optuna's hook; Optuna 3.1 has none)."""
+
+    def after_trial(self, study: Any, trial: Any, state: Any,
+                    values: Optional[Sequence[float]]) -> None:
+        """Called when `trial` (still RUNNING) is told, before its `state` and `values`
+        are stored; they are stored even when this raises."""
+
+    def reseed_rng(self) -> None:
+        """Gives the sampler's random generator a new seed; ``optimize(n_jobs > 1)``
+        calls it before each trial, as Optuna does."""
+
+    def _raise_error_if_multi_objective(self, study: Any) -> None:
+        if study._is_multi_objective():
+            raise ValueError("If the study is being used for multi-objective optimization, "
+                             f"{self.__class__.__name__} cannot be used.")
+
+
+class _EngineSampler(BaseSampler):
+    """A sampler that runs inside the C engine: the study hands the engine its
+    description (``_engine_spec``), and its methods cannot be called from Python."""
 
     def _engine_spec(self) -> _EngineSpec:
         raise NotImplementedError
 
+    def _runs_in_engine(self, method: str) -> NotImplementedError:
+        return NotImplementedError(
+            f"{self.__class__.__name__} runs inside hpsearch's C engine: its {method} cannot "
+            "be called from Python (RandomSampler's can)")
+
+    def infer_relative_search_space(self, study: Any,
+                                    trial: Any) -> Dict[str, BaseDistribution]:
+        raise self._runs_in_engine("infer_relative_search_space")
+
+    def sample_relative(self, study: Any, trial: Any,
+                        search_space: Dict[str, BaseDistribution]) -> Dict[str, Any]:
+        raise self._runs_in_engine("sample_relative")
+
+    def sample_independent(self, study: Any, trial: Any, param_name: str,
+                           param_distribution: BaseDistribution) -> Any:
+        raise self._runs_in_engine("sample_independent")
+
     def reseed_rng(self) -> None:
-        """Kept for Optuna compatibility; a seeded engine sampler's suggestions depend only
-        on the seed, the trial number and the parameter, so there is nothing to reseed."""
+        """Nothing to do: a seeded engine sampler's suggestions depend only on the seed,
+        the trial number and the parameter."""
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}()"
 
 
-class RandomSampler(BaseSampler):
+class RandomSampler(_EngineSampler):
     """Independent uniform sampling (log-uniform for ``log=True``).
 
     With a `seed`, trial *n* gets the same values in every run and on every worker.
+    Its :meth:`sample_independent` also works from Python, for samplers written in
+    Python that fall back on it (as OptunaHub's do).
     """
 
     def __init__(self, seed: Optional[int] = None) -> None:
         self._options = _seed_option(seed)
         self._seed = seed
+        self._rng = random.Random(seed)
 
     def _engine_spec(self) -> _EngineSpec:
         return ("random", dict(self._options), None)
+
+    def reseed_rng(self) -> None:
+        """A new seed from the OS for the Python-side draws of sample_independent."""
+        self._rng.seed()
+
+    def infer_relative_search_space(self, study: Any,
+                                    trial: Any) -> Dict[str, BaseDistribution]:
+        return {}
+
+    def sample_relative(self, study: Any, trial: Any,
+                        search_space: Dict[str, BaseDistribution]) -> Dict[str, Any]:
+        return {}
+
+    def sample_independent(self, study: Any, trial: Any, param_name: str,
+                           param_distribution: BaseDistribution) -> Any:
+        """A uniform draw, as Optuna's RandomSampler makes it: log-uniform for log
+        distributions, a step grid widened by half a step at each end and rounded."""
+        return _uniform_draw(self._rng, param_distribution)
 
     def __repr__(self) -> str:
         return f"RandomSampler(seed={self._seed!r})"
 
 
-class GridSampler(BaseSampler):
+class GridSampler(_EngineSampler):
     """Every combination of the values in `search_space`, each exactly once across all
     workers of the study, in a random order (fixed by `seed`).
 
@@ -97,7 +206,7 @@ class GridSampler(BaseSampler):
         return f"GridSampler({self._search_space!r}, seed={self._seed!r})"
 
 
-class QMCSampler(BaseSampler):
+class QMCSampler(_EngineSampler):
     """A scrambled Sobol sequence (Joe-Kuo directions): low-discrepancy points, one
     dimension per parameter in the order a trial suggests them.
 
@@ -138,7 +247,7 @@ def _unsupported(name: str, value: Any, default: Any, sampler: str) -> None:
         raise NotImplementedError(f"{sampler}: {name}={value!r} is not supported by hpsearch")
 
 
-class AutoSampler(BaseSampler):
+class AutoSampler(_EngineSampler):
     """Chooses the search strategy for each trial from the space, the budget and what
     the study has seen: Sobol points to start, the Gaussian-process sampler for spaces of
     up to 20 parameters (on hpsearch's benchmark it matched or beat TPE there, conditional
@@ -157,7 +266,7 @@ class AutoSampler(BaseSampler):
         return f"AutoSampler(seed={self._seed!r})"
 
 
-class GPSampler(BaseSampler):
+class GPSampler(_EngineSampler):
     """Bayesian optimization with a Gaussian process (Matern-5/2 kernel with one
     lengthscale per parameter, hyperparameters fitted by maximum a posteriori), log
     expected improvement optimized by quasi-random candidates and L-BFGS, trials still
@@ -192,7 +301,7 @@ class GPSampler(BaseSampler):
         return f"GPSampler(seed={self._seed!r})"
 
 
-class TPESampler(BaseSampler):
+class TPESampler(_EngineSampler):
     """Tree-structured Parzen estimator with Optuna's options and the newest Optuna's
     defaults (multivariate and constant liar on). ``gamma`` and ``weights`` take the
     engine's named rules ("default", "hyperopt" / "default", "uniform") or, for gamma, a
@@ -232,11 +341,12 @@ class TPESampler(BaseSampler):
         return f"TPESampler(seed={self._seed!r})"
 
 
-class CmaEsSampler(BaseSampler):
+class CmaEsSampler(_EngineSampler):
     """CMA-ES (with IPOP restarts and the margin for integers by default) over the
     numeric parameters; categoricals are sampled independently, as Optuna does.
-    ``sigma0`` is a fraction of each parameter's range (default 1/6), not Optuna's
-    absolute step: the engine works in the unit cube of the space."""
+    ``sigma0`` is a fraction of each parameter's range, not Optuna's absolute step: the
+    engine works in the unit cube of the space. ``None`` (for ``sigma0`` and ``popsize``)
+    leaves the engine's default, which ``hpsearch samplers cmaes`` shows."""
 
     def __init__(self, x0: Optional[Dict[str, Any]] = None, sigma0: Optional[float] = None,
                  n_startup_trials: int = 0, independent_sampler: Any = None,
@@ -267,11 +377,47 @@ class CmaEsSampler(BaseSampler):
         return f"CmaEsSampler(seed={self._seed!r})"
 
 
-def _spec_of(sampler: Any) -> _EngineSpec:
+def _spec_of(sampler: Any) -> Optional[_EngineSpec]:
+    """The engine's description of `sampler`, or None for one written in Python."""
     if sampler is None:
         return AutoSampler()._engine_spec()
     if not isinstance(sampler, BaseSampler):
         raise TypeError(
             f"{type(sampler).__module__}.{type(sampler).__name__} is not an hpsearch sampler; "
-            "use one of hpsearch.samplers.__all__")
-    return sampler._engine_spec()
+            "use one of hpsearch.samplers.__all__ or subclass hpsearch.samplers.BaseSampler")
+    if isinstance(sampler, _EngineSampler):
+        return sampler._engine_spec()
+    return None
+
+
+def intersection_search_space(study: Any, ordered_dict: bool = False,
+                              include_pruned: bool = False) -> Dict[str, BaseDistribution]:
+    """The parameters every COMPLETE trial of `study` (and PRUNED one, with
+    `include_pruned`) has, with the same distribution in all of them: Optuna 3.1's
+    ``optuna.samplers.intersection_search_space``. Sorted by name with `ordered_dict`."""
+    return _intersection_of_study(study, ordered_dict, include_pruned)
+
+
+def _uniform_draw(rng: random.Random, d: BaseDistribution) -> Any:
+    """A value of `d` drawn uniformly (Optuna's RandomSampler through its
+    _SearchSpaceTransform: log scale for log distributions, half a step beyond each end
+    of a step grid, rounded onto it)."""
+    if isinstance(d, CategoricalDistribution):
+        return d.choices[rng.randrange(len(d.choices))]
+    if isinstance(d, FloatDistribution):
+        if d.single():
+            return d.low
+        if d.log:
+            value = math.exp(rng.uniform(math.log(d.low), math.log(d.high)))
+            return min(value, math.nextafter(d.high, -math.inf))
+        if d.step is not None:
+            x = rng.uniform(d.low - 0.5 * d.step, d.high + 0.5 * d.step)
+            return float(min(d.high, max(d.low, round((x - d.low) / d.step) * d.step + d.low)))
+        return min(rng.uniform(d.low, d.high), math.nextafter(d.high, -math.inf))
+    if isinstance(d, IntDistribution):
+        if d.log:
+            x = rng.uniform(math.log(d.low - 0.5), math.log(d.high + 0.5))
+            return int(min(d.high, max(d.low, round(math.exp(x)))))
+        x = rng.uniform(d.low - 0.5 * d.step, d.high + 0.5 * d.step)
+        return int(min(d.high, max(d.low, round((x - d.low) / d.step) * d.step + d.low)))
+    raise TypeError(f"unsupported distribution {d!r}")

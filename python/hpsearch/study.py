@@ -103,10 +103,24 @@ class Study(_core.Study):
             self._set("heartbeat_interval", repr(float(spec.heartbeat_interval)))
         if spec.retries:
             self._set("retries", str(spec.retries))
-        self._set_sampler(*sampler_spec)
+        self._install_sampler(sampler, sampler_spec)
         self._sampler = sampler if sampler is not None else _samplers.RandomSampler()
-        self._set_pruner(pruner._engine_spec())
+        self._install_pruner(pruner)
         self._pruner = pruner
+
+    def _install_sampler(self, sampler: Optional[_samplers.BaseSampler],
+                         spec: Optional[Any]) -> None:
+        if spec is None:  # written in Python: the study calls its methods
+            self._set_python_sampler(sampler)
+        else:
+            self._set_sampler(*spec)
+
+    def _install_pruner(self, pruner: _pruners.BasePruner) -> None:
+        spec = _pruners._spec_of(pruner)
+        if spec is None:
+            self._set_python_pruner(pruner)
+        else:
+            self._set_pruner(spec)
 
     @property
     def sampler(self) -> _samplers.BaseSampler:
@@ -115,7 +129,7 @@ class Study(_core.Study):
 
     @sampler.setter
     def sampler(self, sampler: _samplers.BaseSampler) -> None:
-        self._set_sampler(*_samplers._spec_of(sampler))
+        self._install_sampler(sampler, _samplers._spec_of(sampler))
         self._sampler = sampler
 
     @property
@@ -126,7 +140,7 @@ class Study(_core.Study):
     @pruner.setter
     def pruner(self, pruner: _pruners.BasePruner) -> None:
         pruner = _pruners._check(pruner)
-        self._set_pruner(pruner._engine_spec())
+        self._install_pruner(pruner)
         self._pruner = pruner
 
     # -- what the study holds -----------------------------------------------------------
@@ -266,6 +280,20 @@ class Study(_core.Study):
     def _is_multi_objective(self) -> bool:
         return len(self._directions) > 1
 
+    def _sampler_after_trial(self, sampler: _samplers.BaseSampler, trial: FrozenTrial,
+                             state: TrialState, values: Optional[List[float]]) -> None:
+        """A Python sampler's after_trial, called by tell before the trial is stored:
+        a PRUNED trial's values are its last intermediate value, as Optuna's tell
+        passes them (none when that is NaN or the study has several objectives)."""
+        if state == TrialState.PRUNED:
+            values = None
+            last = trial.last_step
+            if last is not None and len(self._directions) == 1:
+                value = trial.intermediate_values[last]
+                if not math.isnan(value):
+                    values = [value]
+        sampler.after_trial(self, trial, state, values)
+
     def _should_skip_enqueue(self, params: Dict[str, Any]) -> bool:
         for trial in self.get_trials(deepcopy=False):
             trial_params = trial.system_attrs.get("fixed_params", trial.params)
@@ -398,7 +426,7 @@ def _optimize(study: Study, func: ObjectiveFuncType, n_trials: Optional[int],
                         f.result()
                 futures.add(executor.submit(_optimize_sequential, study, func, 1, timeout,
                                             catch, callbacks, gc_after_trial, time_start,
-                                            progress))
+                                            progress, True))
             for f in futures:
                 f.result()
     finally:
@@ -410,9 +438,11 @@ def _optimize_sequential(study: Study, func: ObjectiveFuncType, n_trials: Option
                          timeout: Optional[float], catch: Tuple[Type[Exception], ...],
                          callbacks: Optional[List[Callable[[Study, FrozenTrial], None]]],
                          gc_after_trial: bool, time_start: Optional[datetime.datetime],
-                         progress: _ProgressBar) -> None:
+                         progress: _ProgressBar, reseed_sampler_rng: bool = False) -> None:
     # Thread-local: with n_jobs each worker thread runs this.
     study._thread_local.in_optimize_loop = True
+    if reseed_sampler_rng:  # as Optuna: threads sharing a sampler must not draw alike
+        study.sampler.reseed_rng()
     if time_start is None:
         time_start = datetime.datetime.now()
     i_trial = 0

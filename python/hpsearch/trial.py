@@ -85,6 +85,48 @@ class Trial(_core.Trial):
         _deprecated("suggest_discrete_uniform", "suggest_float(name, low, high, step=q)")
         return self.suggest_float(name, low, high, step=q)
 
+    # -- a sampler written in Python (the engine calls these) --------------------------
+    def _sampler_start(self, sampler: Any) -> None:
+        """Optuna's Trial._init_relative_params, with newer Optuna's before_trial first:
+        the joint sample of this trial, kept for its suggestions."""
+        study = self.study
+        frozen = self._record()
+        sampler.before_trial(study, frozen)
+        space = sampler.infer_relative_search_space(study, frozen)
+        params = sampler.sample_relative(study, frozen, space)
+        if not isinstance(params, dict):
+            raise TypeError(f"{type(sampler).__name__}.sample_relative must return a dict "
+                            f"{{name: value}}, not {type(params).__name__}")
+        self._relative = (space, params)
+
+    def _sampler_draw(self, sampler: Any, name: str, distribution: BaseDistribution) -> float:
+        """The internal value of `name`, which the engine found neither suggested before
+        nor fixed: Optuna's Trial._suggest from there on (single value, relative sample,
+        else sample_independent)."""
+        if distribution.single():
+            value = _single_value(distribution)
+        elif self._is_relative_param(name, distribution):
+            value = self._relative[1][name]
+        else:
+            value = sampler.sample_independent(self.study, self._record(), name, distribution)
+        internal = distribution.to_internal_repr(value)  # refuses NaN, unknown choices
+        if not distribution._contains(internal):
+            warnings.warn(f"{type(sampler).__name__} drew {value!r} for parameter '{name}', "
+                          f"outside its distribution {distribution}; the engine moves it to "
+                          "the nearest value the distribution holds")
+        return internal
+
+    def _is_relative_param(self, name: str, distribution: BaseDistribution) -> bool:
+        space, params = self._relative or ({}, {})
+        if name not in params:
+            return False
+        if name not in space:
+            raise ValueError(f"The parameter '{name}' was sampled by `sample_relative` method "
+                             "but it is not contained in the relative search space.")
+        check_distribution_compatibility(space[name], distribution)
+        internal = distribution.to_internal_repr(params[name])
+        return distribution._contains(internal)
+
     def _suggest_distribution(self, name: str, distribution: BaseDistribution) -> Any:
         """Suggests `name` from a distribution object (``ask(fixed_distributions=...)``)."""
         if isinstance(distribution, FloatDistribution):
@@ -125,6 +167,12 @@ class Trial(_core.Trial):
 
     def __repr__(self) -> str:
         return f"Trial(number={self.number}, study={self.study.study_name!r})"
+
+
+def _single_value(distribution: BaseDistribution) -> Any:
+    if isinstance(distribution, CategoricalDistribution):
+        return distribution.choices[0]
+    return distribution.low
 
 
 def _frozen_from_fields(number, state, values, datetime_start, datetime_complete, params,

@@ -144,26 +144,6 @@ void hpspy_snap_free(hpspy_snap *snap)
     PyMem_RawFree(snap);
 }
 
-int64_t hpspy_snap_number(const hpspy_snap *snap)
-{
-    return snap->number;
-}
-
-hps_trial_state hpspy_snap_state(const hpspy_snap *snap)
-{
-    return snap->state;
-}
-
-size_t hpspy_snap_n_values(const hpspy_snap *snap)
-{
-    return snap->n_values;
-}
-
-double hpspy_snap_value(const hpspy_snap *snap, size_t index)
-{
-    return index < snap->n_values ? snap->values[index] : NAN;
-}
-
 static PyObject *param_value(const snap_param *p)
 {
     switch (p->kind) {

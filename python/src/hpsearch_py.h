@@ -13,6 +13,9 @@
  * is first copied into a private snapshot (hpspy_snap) under the lock and converted
  * after it was released. That rule is what keeps the lock free of deadlocks (a garbage
  * collection can run finalizers at any allocation) and of borrowed pointers going stale.
+ *
+ * Samplers and pruners written in Python keep that rule too: their methods are called
+ * between engine calls, never from inside one (plugins.c), so they may use the study.
  */
 #ifndef HPSEARCH_PY_H
 #define HPSEARCH_PY_H
@@ -41,6 +44,33 @@ static inline int PyModule_AddObjectRef(PyObject *module, const char *name, PyOb
     return rc;
 }
 #endif
+
+/* The exception set, put aside while other code runs (normalized: `value` is the
+ * exception object), and put back. 3.12 deprecates PyErr_Fetch for this. */
+typedef struct hpspy_saved_error {
+    PyObject *type, *value, *traceback;
+} hpspy_saved_error;
+
+static inline void hpspy_error_save(hpspy_saved_error *e)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    e->type = e->traceback = NULL;
+    e->value = PyErr_GetRaisedException();
+#else
+    PyErr_Fetch(&e->type, &e->value, &e->traceback);
+    PyErr_NormalizeException(&e->type, &e->value, &e->traceback);
+#endif
+}
+
+static inline void hpspy_error_restore(hpspy_saved_error *e)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(e->value);
+#else
+    PyErr_Restore(e->type, e->value, e->traceback);
+#endif
+    e->type = e->value = e->traceback = NULL;
+}
 
 /* Long enough for any library message (the library caps its own at 512 bytes). */
 #define HPSPY_MSG_SIZE 640
@@ -91,6 +121,8 @@ int hpspy_parse_args(const char *fname, PyObject *const *args, Py_ssize_t nargs,
 
 /* ---- studies --------------------------------------------------------------------- */
 
+typedef struct hpspy_relay hpspy_relay;
+
 typedef struct hpspy_study {
     PyObject_HEAD
     hpspy_state *st;
@@ -99,6 +131,9 @@ typedef struct hpspy_study {
     int persistent;           /* storage outlives the process (not ":memory:") */
     size_t n_directions;
     PyObject *pending_attrs;  /* {number: {key: value}}: user attrs of enqueued trials */
+    PyObject *py_sampler;     /* a sampler written in Python, or NULL */
+    hpspy_relay *relay;       /* its engine side, owned by the engine; under the lock */
+    PyObject *py_pruner;      /* a pruner written in Python, or NULL */
 } hpspy_study;
 
 /* Runs `stmt` with the GIL released and the study's lock held. `stmt` must not touch
@@ -125,6 +160,7 @@ typedef struct hpspy_trial {
     hps_trial *trial;    /* owned; freed (under the study's lock) with the object */
     int64_t number;
     PyObject *weakrefs;
+    PyObject *relative;  /* a Python sampler's (search space, relative sample), or NULL */
 } hpspy_trial;
 
 /* A new Trial object (of the registered class) owning `trial`. On failure the trial
@@ -132,6 +168,25 @@ typedef struct hpspy_trial {
 PyObject *hpspy_trial_new(hpspy_study *study, hps_trial *trial);
 
 extern PyType_Spec hpspy_trial_spec;
+
+/* ---- samplers written in Python (plugins.c) ---------------------------------------- */
+
+/* The engine samples a study through a registered sampler ("python") whose only job is
+ * to hand over values the Python sampler drew: the relay. A suggestion runs in two
+ * engine calls when the engine needs a value: the first finds it wanted (and changes
+ * nothing), the binding then calls the Python sampler with no lock held, and the second
+ * offers the value. */
+
+/* A new engine sampler relaying values, and its relay (valid while the engine holds
+ * the sampler). On error *out is NULL and `msg` (HPSPY_MSG_SIZE) says why. */
+hps_status hpspy_relay_sampler_new(hps_sampler **out, hpspy_relay **relay_out, char *msg);
+
+/* Before an engine call under the study's lock: offer `internal` for parameter `name`
+ * of trial `number` (offered = 1), or nothing. */
+void hpspy_relay_arm(hpspy_relay *relay, int offered, int64_t number, const char *name,
+                     double internal);
+/* After it: 1 when the engine wanted a value that was not offered. Clears the relay. */
+int hpspy_relay_disarm(hpspy_relay *relay);
 
 /* ---- frozen trials ------------------------------------------------------------------ */
 
@@ -142,10 +197,6 @@ typedef struct hpspy_snap hpspy_snap;
 /* NULL when out of memory. */
 hpspy_snap *hpspy_snap_take(const hps_frozen *rec);
 void hpspy_snap_free(hpspy_snap *snap);
-int64_t hpspy_snap_number(const hpspy_snap *snap);
-hps_trial_state hpspy_snap_state(const hpspy_snap *snap);
-size_t hpspy_snap_n_values(const hpspy_snap *snap);
-double hpspy_snap_value(const hpspy_snap *snap, size_t index);
 /* The params dict ({name: external value}) of a snapshot. */
 PyObject *hpspy_snap_params(const hpspy_snap *snap);
 

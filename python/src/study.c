@@ -147,6 +147,26 @@ out:
     return rc;
 }
 
+/* Hands `sampler` to the study, which owns it from here on, even when this fails; its
+ * relay when it is a Python sampler's. -1 with an exception set on error. */
+static int install_sampler(hpspy_study *self, hps_sampler *sampler, hpspy_relay *relay)
+{
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self, {
+        rc = hps_study_set_sampler(self->study, sampler);
+        if (rc == HPS_OK)
+            self->relay = relay;
+        else
+            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
+    });
+    if (rc != HPS_OK) {
+        hpspy_raise(self->st, rc, msg);
+        return -1;
+    }
+    return 0;
+}
+
 static PyObject *study_set_sampler(PyObject *obj, PyObject *args)
 {
     hpspy_study *self = (hpspy_study *)obj;
@@ -196,18 +216,38 @@ static PyObject *study_set_sampler(PyObject *obj, PyObject *args)
         }
         Py_DECREF(seq);
     }
-    /* the study owns the sampler from here on, even when this fails */
-    HPSPY_LOCKED(self, {
-        rc = hps_study_set_sampler(self->study, sampler);
-        if (rc != HPS_OK)
-            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
-    });
-    if (rc != HPS_OK)
-        return hpspy_raise(self->st, rc, msg);
+    if (install_sampler(self, sampler, NULL) < 0)
+        return NULL;
+    Py_CLEAR(self->py_sampler);
     Py_RETURN_NONE;
 fail:
     hps_sampler_free(sampler);
     return NULL;
+}
+
+/* A sampler written in Python: the engine samples through a relay (plugins.c), and
+ * ask, suggest and tell call the object's methods. */
+static PyObject *study_set_python_sampler(PyObject *obj, PyObject *sampler_obj)
+{
+    hpspy_study *self = (hpspy_study *)obj;
+    if (check_open(self) < 0)
+        return NULL;
+    char msg[HPSPY_MSG_SIZE] = "";
+    hps_sampler *sampler = NULL;
+    hpspy_relay *relay = NULL;
+    hps_status rc = hpspy_relay_sampler_new(&sampler, &relay, msg);
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    /* The object first: a thread that finds the relay asking must find the object too
+     * (while the engine still holds its previous sampler, that one draws). */
+    PyObject *previous = self->py_sampler;
+    self->py_sampler = Py_NewRef(sampler_obj);
+    if (install_sampler(self, sampler, relay) < 0) {
+        Py_SETREF(self->py_sampler, previous);
+        return NULL;
+    }
+    Py_XDECREF(previous);
+    Py_RETURN_NONE;
 }
 
 /* A pruner from its description (name, {option: text}, inner description or None);
@@ -267,24 +307,51 @@ fail:
     return NULL;
 }
 
+/* Hands `pruner` to the study, which owns it from here on, even when this fails. -1
+ * with an exception set on error. */
+static int install_pruner(hpspy_study *self, hps_pruner *pruner)
+{
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self, {
+        rc = hps_study_set_pruner(self->study, pruner);
+        if (rc != HPS_OK)
+            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
+    });
+    if (rc != HPS_OK) {
+        hpspy_raise(self->st, rc, msg);
+        return -1;
+    }
+    return 0;
+}
+
 static PyObject *study_set_pruner(PyObject *obj, PyObject *spec)
 {
     hpspy_study *self = (hpspy_study *)obj;
     if (check_open(self) < 0)
         return NULL;
     hps_pruner *pruner = build_pruner(self, spec, 0);
-    if (pruner == NULL)
+    if (pruner == NULL || install_pruner(self, pruner) < 0)
         return NULL;
-    hps_status rc;
+    Py_CLEAR(self->py_pruner);
+    Py_RETURN_NONE;
+}
+
+/* A pruner written in Python: Trial.should_prune asks it, and the engine's own pruner
+ * is "none" so that nothing else prunes. */
+static PyObject *study_set_python_pruner(PyObject *obj, PyObject *pruner_obj)
+{
+    hpspy_study *self = (hpspy_study *)obj;
+    if (check_open(self) < 0)
+        return NULL;
     char msg[HPSPY_MSG_SIZE] = "";
-    /* the study owns the pruner from here on, even when this fails */
-    HPSPY_LOCKED(self, {
-        rc = hps_study_set_pruner(self->study, pruner);
-        if (rc != HPS_OK)
-            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
-    });
+    hps_pruner *pruner = NULL;
+    hps_status rc = hps_pruner_new("none", &pruner, msg, sizeof msg);
     if (rc != HPS_OK)
         return hpspy_raise(self->st, rc, msg);
+    if (install_pruner(self, pruner) < 0)
+        return NULL;
+    Py_XSETREF(self->py_pruner, Py_NewRef(pruner_obj));
     Py_RETURN_NONE;
 }
 
@@ -333,6 +400,38 @@ static int suggest_fixed(PyObject *trial, PyObject *fixed)
     return rc;
 }
 
+/* Records a trial whose sampler failed as it started FAIL (interrupted, as the engine
+ * does when its own sampling fails), the exception set meanwhile kept as it is. */
+static void give_back_trial(hpspy_study *self, hpspy_trial *trial, PyObject *sampler)
+{
+    hpspy_saved_error error;
+    hpspy_error_save(&error);
+    PyObject *reason = PyUnicode_FromFormat("the sampler (%s) raised %s: %S when the trial "
+                                            "started",
+                                            Py_TYPE(sampler)->tp_name,
+                                            Py_TYPE(error.value)->tp_name, error.value);
+    const char *text = reason != NULL ? PyUnicode_AsUTF8(reason) : NULL;
+    PyErr_Clear(); /* a reason that cannot be formatted falls back to a plain one */
+    char reason_text[HPSPY_MSG_SIZE];
+    hpspy_copy_msg(reason_text, text != NULL ? text : "the sampler raised when the trial started");
+    Py_XDECREF(reason);
+    /* Best effort: the sampler may have finished the trial itself. */
+    HPSPY_LOCKED(self, hps_trial_interrupt(trial->trial, reason_text));
+    hpspy_error_restore(&error);
+}
+
+/* Optuna's Trial._init_relative_params for a sampler written in Python. */
+static int start_python_sampler(hpspy_study *self, hpspy_trial *trial)
+{
+    PyObject *sampler = Py_NewRef(self->py_sampler);
+    PyObject *done = PyObject_CallMethod((PyObject *)trial, "_sampler_start", "O", sampler);
+    if (done == NULL)
+        give_back_trial(self, trial, sampler);
+    Py_XDECREF(done);
+    Py_DECREF(sampler);
+    return done != NULL ? 0 : -1;
+}
+
 static PyObject *study_ask(PyObject *obj, PyObject *const *args, Py_ssize_t nargs,
                            PyObject *kwnames)
 {
@@ -366,6 +465,8 @@ static PyObject *study_ask(PyObject *obj, PyObject *const *args, Py_ssize_t narg
     if (self->pending_attrs != NULL && PyDict_GET_SIZE(self->pending_attrs) > 0 &&
         apply_pending_attrs(self, trial, hps_trial_number(handle)) < 0)
         goto fail;
+    if (self->py_sampler != NULL && start_python_sampler(self, (hpspy_trial *)trial) < 0)
+        goto fail;
     if (a[0] != NULL && a[0] != Py_None) {
         int nonempty = PyObject_IsTrue(a[0]);
         if (nonempty < 0 || (nonempty && suggest_fixed(trial, a[0]) < 0))
@@ -388,6 +489,7 @@ typedef struct tell_job {
     const char *reason; /* fail reason (FAIL only) */
     int interrupted;
     int refuse;         /* 1: the arguments were bad; only look at the trial's state */
+    int peek;           /* 1: only read the trial (snap), whatever its state */
     /* results */
     int not_running;    /* the trial was not RUNNING: nothing was told */
     hps_trial_state was;
@@ -409,8 +511,8 @@ static void tell_locked(hps_study *study, tell_job *job)
         }
     }
     job->was = hps_frozen_state(rec);
-    if (job->was != HPS_RUNNING) {
-        job->not_running = 1;
+    if (job->was != HPS_RUNNING || job->peek) {
+        job->not_running = job->was != HPS_RUNNING;
         job->snap = hpspy_snap_take(rec);
         return;
     }
@@ -468,6 +570,49 @@ static PyObject *feasibility(hpspy_study *self, PyObject *const *items, Py_ssize
     return NULL;
 }
 
+/* A Python sampler's after_trial, as Optuna's tell calls it: with the trial as stored
+ * (still RUNNING), the state it is told and its values -- nothing when the trial is not
+ * running, which tell reports next. -1 with the exception set when it raised. */
+static int python_after_trial(hpspy_study *self, const tell_job *job)
+{
+    tell_job peek = *job;
+    peek.peek = 1;
+    peek.snap = NULL;
+    HPSPY_LOCKED(self, tell_locked(self->study, &peek));
+    if (peek.rc != HPS_OK || peek.not_running) {
+        hpspy_snap_free(peek.snap);
+        return 0;
+    }
+    if (peek.snap == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    PyObject *frozen = hpspy_frozen_new(self->st, peek.snap);
+    PyObject *state = hpspy_state_member(self->st, job->state);
+    PyObject *values = Py_NewRef(Py_None);
+    if (job->state == HPS_COMPLETE) {
+        Py_SETREF(values, PyList_New((Py_ssize_t)job->n_values));
+        for (size_t i = 0; values != NULL && i < job->n_values; i++) {
+            PyObject *v = PyFloat_FromDouble(job->values[i]);
+            if (v == NULL)
+                Py_CLEAR(values);
+            else
+                PyList_SET_ITEM(values, (Py_ssize_t)i, v);
+        }
+    }
+    PyObject *sampler = Py_NewRef(self->py_sampler);
+    PyObject *done = NULL;
+    if (frozen != NULL && state != NULL && values != NULL)
+        done = PyObject_CallMethod((PyObject *)self, "_sampler_after_trial", "OOOO", sampler,
+                                   frozen, state, values);
+    Py_DECREF(sampler);
+    Py_XDECREF(frozen);
+    Py_XDECREF(state);
+    Py_XDECREF(values);
+    Py_XDECREF(done);
+    return done != NULL ? 0 : -1;
+}
+
 static PyObject *study_tell(PyObject *obj, PyObject *const *args, Py_ssize_t nargs,
                             PyObject *kwnames)
 {
@@ -481,6 +626,7 @@ static PyObject *study_tell(PyObject *obj, PyObject *const *args, Py_ssize_t nar
     if (check_open(self) < 0)
         return NULL;
     tell_job job = {.rc = HPS_OK};
+    hpspy_saved_error after_error = {NULL, NULL, NULL}; /* after_trial's exception */
     PyObject *arg_error = NULL; /* ValueError message for a running trial */
     PyObject *fail_message = NULL; /* state inferred as FAIL: the reason */
     PyObject *result = NULL;
@@ -569,7 +715,16 @@ static PyObject *study_tell(PyObject *obj, PyObject *const *args, Py_ssize_t nar
     }
     job.refuse = arg_error != NULL;
 
+    /* Optuna's tell stores the trial even when the sampler's after_trial raises, and
+     * raises its exception then. */
+    if (self->py_sampler != NULL && !job.refuse && python_after_trial(self, &job) < 0)
+        hpspy_error_save(&after_error);
+
     HPSPY_LOCKED(self, tell_locked(self->study, &job));
+    if (after_error.value != NULL) {
+        hpspy_error_restore(&after_error);
+        goto out;
+    }
 
     if (job.rc != HPS_OK) {
         if (job.trial == NULL && job.rc == HPS_ERR_NOTFOUND)
@@ -964,14 +1119,20 @@ static PyObject *study_tp_new(PyTypeObject *type, PyObject *args, PyObject *kwar
 
 static int study_traverse(PyObject *obj, visitproc visit, void *arg)
 {
+    hpspy_study *self = (hpspy_study *)obj;
     Py_VISIT(Py_TYPE(obj));
-    Py_VISIT(((hpspy_study *)obj)->pending_attrs);
+    Py_VISIT(self->pending_attrs);
+    Py_VISIT(self->py_sampler);
+    Py_VISIT(self->py_pruner);
     return 0;
 }
 
 static int study_clear(PyObject *obj)
 {
-    Py_CLEAR(((hpspy_study *)obj)->pending_attrs);
+    hpspy_study *self = (hpspy_study *)obj;
+    Py_CLEAR(self->pending_attrs);
+    Py_CLEAR(self->py_sampler);
+    Py_CLEAR(self->py_pruner);
     return 0;
 }
 
@@ -1005,6 +1166,10 @@ static PyMethodDef study_methods[] = {
      PyDoc_STR("_set_sampler(name, options, grid=None): replaces the sampler.")},
     {"_set_pruner", study_set_pruner, METH_O,
      PyDoc_STR("_set_pruner((name, options, inner)): replaces the pruner.")},
+    {"_set_python_sampler", study_set_python_sampler, METH_O,
+     PyDoc_STR("_set_python_sampler(sampler): samples with a BaseSampler written in Python.")},
+    {"_set_python_pruner", study_set_python_pruner, METH_O,
+     PyDoc_STR("_set_python_pruner(pruner): prunes with a BasePruner written in Python.")},
     {"ask", (PyCFunction)(void (*)(void))study_ask, FASTCALL_KW,
      PyDoc_STR("ask(fixed_distributions=None) -> Trial\n\n"
                "Starts a trial: the oldest enqueued one, else a new one. Raises StudyDone "

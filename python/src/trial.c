@@ -32,6 +32,9 @@ typedef struct suggest_req {
     unsigned flags;
     const hps_value *choices;
     size_t n_choices;
+    /* a Python sampler's value for it (internal form), when offered */
+    int offered;
+    double internal;
 } suggest_req;
 
 typedef struct suggest_res {
@@ -39,6 +42,7 @@ typedef struct suggest_res {
     double f;
     int64_t i;
     size_t index;
+    int asked; /* the engine wants a value from the Python sampler: nothing was recorded */
     /* when the name was suggested before with a compatible distribution (same kind and
      * log flag, other bounds): Optuna keeps the first value and only warns */
     int reused;
@@ -68,9 +72,8 @@ static void check_reuse(hps_trial *trial, const suggest_req *req, suggest_res *r
     res->i = (int64_t)internal;
 }
 
-static void suggest_locked(hpspy_trial *self, const suggest_req *req, suggest_res *res)
+static void engine_suggest(hps_trial *trial, const suggest_req *req, suggest_res *res)
 {
-    hps_trial *trial = self->trial;
     switch (req->kind) {
     case KIND_FLOAT:
         res->rc = hps_trial_suggest_float(trial, req->name, req->low, req->high, req->step,
@@ -85,6 +88,18 @@ static void suggest_locked(hpspy_trial *self, const suggest_req *req, suggest_re
                                                 &res->index);
         break;
     }
+}
+
+static void suggest_locked(hpspy_trial *self, const suggest_req *req, suggest_res *res)
+{
+    hps_trial *trial = self->trial;
+    hpspy_relay *relay = self->study->relay;
+    if (relay != NULL)
+        hpspy_relay_arm(relay, req->offered, self->number, req->name, req->internal);
+    engine_suggest(trial, req, res);
+    res->asked = relay != NULL && hpspy_relay_disarm(relay);
+    if (res->asked)
+        return;
     if (res->rc == HPS_ERR_MISMATCH) {
         hpspy_copy_msg(res->msg, hps_trial_errmsg(trial));
         check_reuse(trial, req, res);
@@ -97,8 +112,49 @@ static void suggest_locked(hpspy_trial *self, const suggest_req *req, suggest_re
         hpspy_copy_msg(res->msg, hps_trial_errmsg(trial));
 }
 
+/* The distribution object of a request. */
+static PyObject *request_distribution(const hpspy_state *st, const suggest_req *req)
+{
+    switch (req->kind) {
+    case KIND_FLOAT:
+        return hpspy_dist_to_py(st, HPS_DIST_FLOAT, req->low, req->high, req->step, req->flags,
+                                NULL, 0);
+    case KIND_INT:
+        return hpspy_dist_to_py(st, HPS_DIST_INT, (double)req->ilow, (double)req->ihigh,
+                                (double)req->istep, req->flags, NULL, 0);
+    case KIND_CATEGORICAL:
+        break;
+    }
+    return hpspy_dist_to_py(st, HPS_DIST_CATEGORICAL, 0, 0, 0, 0, req->choices, req->n_choices);
+}
+
+/* Draws the value the engine asked for with the study's Python sampler (no lock held:
+ * the sampler may use the study) and offers it in `req`. A study whose sampler is no
+ * longer written in Python meanwhile offers nothing: its own sampler draws. */
+static int draw_in_python(hpspy_trial *self, suggest_req *req)
+{
+    if (self->study->py_sampler == NULL)
+        return 0;
+    PyObject *sampler = Py_NewRef(self->study->py_sampler);
+    PyObject *dist = request_distribution(self->study->st, req);
+    PyObject *internal = dist == NULL ? NULL
+                                      : PyObject_CallMethod((PyObject *)self, "_sampler_draw",
+                                                            "OsO", sampler, req->name, dist);
+    Py_DECREF(sampler);
+    Py_XDECREF(dist);
+    if (internal == NULL)
+        return -1;
+    req->internal = PyFloat_AsDouble(internal);
+    Py_DECREF(internal);
+    if (req->internal == -1.0 && PyErr_Occurred())
+        return -1;
+    req->offered = 1;
+    return 0;
+}
+
+
 /* Runs a suggestion; -1 with an exception set on error. */
-static int run_suggest(hpspy_trial *self, const suggest_req *req, suggest_res *res)
+static int run_suggest(hpspy_trial *self, suggest_req *req, suggest_res *res)
 {
     if (self->trial == NULL) {
         closed_error();
@@ -107,6 +163,17 @@ static int run_suggest(hpspy_trial *self, const suggest_req *req, suggest_res *r
     res->reused = 0;
     res->msg[0] = '\0';
     HPSPY_LOCKED(self->study, suggest_locked(self, req, res));
+    if (res->asked) { /* a Python sampler draws it; the engine call is made again */
+        if (draw_in_python(self, req) < 0)
+            return -1;
+        HPSPY_LOCKED(self->study, suggest_locked(self, req, res));
+        if (res->asked) {
+            PyErr_Format(PyExc_RuntimeError, "the engine did not take the value the sampler "
+                                             "drew for parameter '%s'",
+                         req->name);
+            return -1;
+        }
+    }
     if (res->rc != HPS_OK) {
         hpspy_raise(self->study->st, res->rc, res->msg);
         return -1;
@@ -395,6 +462,22 @@ static PyObject *trial_report(PyObject *obj, PyObject *const *args, Py_ssize_t n
     Py_RETURN_NONE;
 }
 
+static PyObject *trial_record(PyObject *obj, PyObject *unused);
+
+/* Optuna's should_prune with a pruner written in Python: its prune(study, trial) on a
+ * fresh FrozenTrial of this trial, whose result it returns as it is. */
+static PyObject *python_prune(hpspy_trial *self)
+{
+    PyObject *pruner = Py_NewRef(self->study->py_pruner);
+    PyObject *frozen = trial_record((PyObject *)self, NULL);
+    PyObject *result = frozen == NULL ? NULL
+                                      : PyObject_CallMethod(pruner, "prune", "OO", self->study,
+                                                            frozen);
+    Py_DECREF(pruner);
+    Py_XDECREF(frozen);
+    return result;
+}
+
 static PyObject *trial_should_prune(PyObject *obj, PyObject *unused)
 {
     (void)unused;
@@ -403,6 +486,8 @@ static PyObject *trial_should_prune(PyObject *obj, PyObject *unused)
         return closed_error();
     if (multi_objective_check(self, "should_prune") < 0)
         return NULL;
+    if (self->study->py_pruner != NULL)
+        return python_prune(self);
     int prune = 0;
     hps_status rc;
     char msg[HPSPY_MSG_SIZE] = "";
@@ -529,6 +614,7 @@ static int trial_traverse(PyObject *obj, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(obj));
     Py_VISIT((PyObject *)((hpspy_trial *)obj)->study);
+    Py_VISIT(((hpspy_trial *)obj)->relative);
     return 0;
 }
 
@@ -547,6 +633,7 @@ static int trial_clear(PyObject *obj)
     hpspy_trial *self = (hpspy_trial *)obj;
     release_handle(self);
     Py_CLEAR(self->study);
+    Py_CLEAR(self->relative);
     return 0;
 }
 
@@ -600,6 +687,8 @@ static PyGetSetDef trial_getset[] = {
 
 static PyMemberDef trial_members[] = {
     {"__weaklistoffset__", T_PYSSIZET, offsetof(hpspy_trial, weakrefs), READONLY, NULL},
+    {"_relative", T_OBJECT, offsetof(hpspy_trial, relative), 0,
+     PyDoc_STR("A Python sampler's (relative search space, relative sample), or None.")},
     {NULL, 0, 0, 0, NULL},
 };
 

@@ -22,14 +22,6 @@ void hps_strbuf_free(hps_strbuf *sb)
     sb->len = sb->cap = 0;
 }
 
-void hps_strbuf_reset(hps_strbuf *sb)
-{
-    sb->len = 0;
-    sb->failed = 0;
-    if (sb->data != NULL)
-        sb->data[0] = '\0';
-}
-
 static int reserve(hps_strbuf *sb, size_t extra)
 {
     if (sb->failed)

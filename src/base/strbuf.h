@@ -17,7 +17,6 @@ typedef struct hps_strbuf {
 
 void hps_strbuf_init(hps_strbuf *sb, size_t max);
 void hps_strbuf_free(hps_strbuf *sb);
-void hps_strbuf_reset(hps_strbuf *sb);
 void hps_strbuf_append(hps_strbuf *sb, const char *data, size_t len);
 void hps_strbuf_puts(hps_strbuf *sb, const char *s);
 void hps_strbuf_putc(hps_strbuf *sb, char c);

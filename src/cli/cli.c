@@ -3,8 +3,8 @@
 
 #include "cli/config.h"
 #include "runner/template.h"
-#include "storage/postgres.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -138,4 +138,39 @@ int cli_open_failed(const char *cmd, hps_status status, const char *message, con
               status == HPS_ERR_NOTFOUND ? "; `hpsearch run CONFIG` creates it" : "",
               cli_shown_url(storage, shown, sizeof shown));
     return cli_open_exit_code(status);
+}
+
+int cli_make_dirs(const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1; *p != '\0'; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0750) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+json_t *cli_value_json(const hps_value *v)
+{
+    switch (v->type) {
+    case HPS_VALUE_STRING:
+        return json_string(v->u.s);
+    case HPS_VALUE_INT:
+        return json_integer((json_int_t)v->u.i);
+    case HPS_VALUE_FLOAT:
+        return json_real(v->u.f);
+    case HPS_VALUE_BOOL:
+        return json_boolean(v->u.b);
+    case HPS_VALUE_NONE:
+        break;
+    }
+    return json_null();
 }

@@ -5,6 +5,7 @@
 
 #include "hpsearch.h"
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -27,6 +28,9 @@ double cli_monotonic(void);
 /* "1h02m", "3m05s", "12.4s". */
 void cli_format_duration(double seconds, char *buf, size_t size);
 
+/* An external value as a new JSON node (null for none). */
+json_t *cli_value_json(const hps_value *v);
+
 /* The text of an external value as a user reads it (0.001, 64, relu, True). */
 void cli_format_value(hps_value v, char *buf, size_t size);
 
@@ -44,6 +48,9 @@ typedef struct cli_target {
     char *storage;
 } cli_target;
 
+/* Creates a directory and its missing parents (mode 0750). 0, or -1 with errno. */
+int cli_make_dirs(const char *path);
+
 /* Fills `target`; returns 0 or an exit code after printing the error. */
 int cli_resolve_target(const char *arg, const char *storage_flag, cli_target *target);
 void cli_target_clear(cli_target *target);
@@ -59,6 +66,16 @@ int cli_open_exit_code(hps_status status);
  * returns cli_open_exit_code(status). For the commands that read a study or storage. */
 int cli_open_failed(const char *cmd, hps_status status, const char *message, const char *storage);
 
+/* The library's samplers or pruners (cmd_catalog.c). */
+typedef enum cli_strategy_kind { CLI_SAMPLERS, CLI_PRUNERS } cli_strategy_kind;
+
+/* Their names as a sentence, "a, b or c", from the library's catalog; `dflt` (may be
+ * NULL) comes first, marked "(default)". Returns `buf` ("" if the catalog could not be
+ * had). */
+const char *cli_strategy_names(cli_strategy_kind kind, const char *dflt, char *buf, size_t size);
+/* Whether the sampler's suggestions depend on the results (the catalog's "learns"). */
+int cli_sampler_learns(const char *name);
+
 int cmd_run(int argc, char **argv);
 int cmd_trials(int argc, char **argv);
 int cmd_best(int argc, char **argv);
@@ -70,6 +87,8 @@ int cmd_show(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_narrow(int argc, char **argv);
 int cmd_slurm(int argc, char **argv);
+int cmd_samplers(int argc, char **argv);
+int cmd_pruners(int argc, char **argv);
 /* `hpsearch help config`: the keys of a config file. */
 int cmd_help_config(FILE *out);
 

@@ -85,14 +85,6 @@ static narrow_ranked *rank_trials(hps_study *study, hps_direction dir, size_t *n
 
 /* ---- the sampler ---------------------------------------------------------------------------- */
 
-/* Random, grid and Sobol suggestions ignore the history (hpsearch.h, "samplers"); every
- * other sampler learns from it, `auto` included once it leaves a grid. */
-static int learns_from_history(const char *sampler)
-{
-    return strcmp(sampler, "random") != 0 && strcmp(sampler, "grid") != 0 &&
-           strcmp(sampler, "sobol") != 0;
-}
-
 /* Applies --sampler, or `auto` (W&B: bayes) unless the study's sampler learns from the
  * history; a replaced sampler's options go with it. Writes what happened into `said`.
  * Returns 0 or an exit code. */
@@ -101,7 +93,7 @@ static int choose_sampler(cfg_config *cfg, const char *requested, char *said, si
     const char *was = cfg->sampler;
     const char *key = cfg->is_wandb ? "method" : "sampler";
     const char *name = requested;
-    if (name == NULL && learns_from_history(was)) {
+    if (name == NULL && cli_sampler_learns(was)) {
         snprintf(said, size, "%s (kept)", cfg->is_wandb ? cfg_wandb_method(was) : was);
         return 0;
     }
@@ -206,7 +198,8 @@ static void narrow_usage(FILE *out)
           "                        without one, the new grid's new cells); n_trials is\n"
           "                        written as the warm-started trials plus N\n"
           "      --sampler NAME    the new study's sampler (default: auto, or the old one if\n"
-          "                        it learns from the history: gp, tpe, cmaes, auto)\n",
+          "                        it learns from the history; `hpsearch samplers` says which\n"
+          "                        do)\n",
           out);
 }
 

@@ -169,49 +169,6 @@ static int parse_run_args(int argc, char **argv, run_options *opts, cfg_config *
 
 /* ---- setup ----------------------------------------------------------------------- */
 
-static int make_dirs(const char *path)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return -1;
-    for (char *p = buf + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-        return -1;
-    return 0;
-}
-
-/* Default: next to the database, hpsearch-logs/<study>/. */
-static void default_log_dir(const cfg_config *cfg, char *buf, size_t size)
-{
-    char safe[256];
-    size_t k = 0;
-    for (const char *c = cfg->study_name; *c != '\0' && k + 1 < sizeof safe; c++) {
-        unsigned char ch = (unsigned char)*c;
-        int unsafe = ch == '/' || ch == '\\' || ch < 0x20 || (k == 0 && ch == '.');
-        safe[k] = unsafe ? '_' : (char)ch;
-        k++;
-    }
-    safe[k] = '\0';
-    const char *url = cfg->storage;
-    if (strncmp(url, "sqlite:", 7) == 0) {
-        const char *path = url + 7;
-        if (strncmp(path, "///", 3) == 0)
-            path += 3;
-        const char *slash = strrchr(path, '/');
-        if (slash != NULL) {
-            snprintf(buf, size, "%.*s/hpsearch-logs/%s", (int)(slash - path), path, safe);
-            return;
-        }
-    }
-    snprintf(buf, size, "%s/hpsearch-logs/%s", cfg->dir, safe);
-}
 
 /* Opens the config's study, creating it if needed; an existing one must be the same
  * study (identity.h). Returns 0 or an exit code after printing the error. */
@@ -515,11 +472,8 @@ int cmd_run(int argc, char **argv)
     if (rc != 0)
         goto out;
     char log_dir[4096];
-    if (cfg->log_dir != NULL)
-        snprintf(log_dir, sizeof log_dir, "%s", cfg->log_dir);
-    else
-        default_log_dir(cfg, log_dir, sizeof log_dir);
-    if (make_dirs(log_dir) != 0) {
+    setup_log_dir(cfg, log_dir, sizeof log_dir);
+    if (cli_make_dirs(log_dir) != 0) {
         cli_error("cannot create the log directory %s: %s", log_dir, strerror(errno));
         rc = CLI_EXIT_FAILED;
         goto out;
@@ -527,7 +481,7 @@ int cmd_run(int argc, char **argv)
     char checkpoint_root[4200];
     snprintf(checkpoint_root, sizeof checkpoint_root, "%s/checkpoints/%s", log_dir,
              hps_study_uid(study));
-    if (make_dirs(checkpoint_root) != 0) {
+    if (cli_make_dirs(checkpoint_root) != 0) {
         cli_error("cannot create the checkpoint directory %s: %s", checkpoint_root,
                   strerror(errno));
         rc = CLI_EXIT_FAILED;

@@ -10,6 +10,7 @@
  * share one safely over a network filesystem. */
 #include "cli/cli.h"
 #include "cli/config.h"
+#include "cli/run_setup.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -224,57 +225,20 @@ static void safe_name(const char *name, char *buf, size_t size)
     buf[k] = '\0';
 }
 
-/* Where `hpsearch run` keeps the study's trial logs: the tasks' logs go there too. */
-static void study_log_dir(const cfg_config *cfg, char *buf, size_t size)
-{
-    char safe[256];
-    safe_name(cfg->study_name, safe, sizeof safe);
-    if (cfg->log_dir != NULL) {
-        snprintf(buf, size, "%s", cfg->log_dir);
-        return;
-    }
-    const char *url = cfg->storage;
-    if (strncmp(url, "sqlite:", 7) == 0) {
-        const char *path = url + 7;
-        if (strncmp(path, "///", 3) == 0)
-            path += 3;
-        const char *slash = strrchr(path, '/');
-        if (slash != NULL) {
-            snprintf(buf, size, "%.*s/hpsearch-logs/%s", (int)(slash - path), path, safe);
-            return;
-        }
-    }
-    snprintf(buf, size, "%s/hpsearch-logs/%s", cfg->dir, safe);
-}
-
-static int make_dirs(const char *path)
-{
-    char buf[PATH_MAX];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return -1;
-    for (char *p = buf + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0750) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* Refuses storages the tasks of an array cannot share. */
 static int check_storage(const cfg_config *cfg, const slurm_options *opts)
 {
     const char *url = cfg->storage;
-    if (strcmp(url, ":memory:") == 0 || strcmp(url, "sqlite::memory:") == 0) {
+    hps_storage_kind kind = HPS_STORAGE_POSTGRES;
+    hps_storage_url_kind(url, &kind, NULL); /* the config reader checked the URL */
+    if (kind == HPS_STORAGE_MEMORY) {
         cli_error("%s: storage %s keeps the study inside each process: the %ld tasks would each "
                   "run a private study. Use a PostgreSQL storage (postgresql://...) that every "
                   "node can reach",
                   cfg->path, url, opts->workers);
         return -1;
     }
-    if (strncmp(url, "sqlite:", 7) == 0 && !opts->allow_sqlite) {
+    if (kind == HPS_STORAGE_SQLITE && !opts->allow_sqlite) {
         cli_error("%s: storage %s is an SQLite file; tasks on several nodes cannot share one "
                   "safely (file locks over NFS and most network filesystems do not hold). Use a "
                   "PostgreSQL storage (postgresql://user@host/db, see docs/distributed.md), or "
@@ -405,8 +369,9 @@ int cmd_slurm(int argc, char **argv)
         snprintf(exe, sizeof exe, "hpsearch"); /* found through PATH on the node */
     else
         exe[n] = '\0';
-    study_log_dir(cfg, log_dir, sizeof log_dir);
-    if (make_dirs(log_dir) != 0) {
+    /* the tasks' logs go where `hpsearch run` keeps the trials' */
+    setup_log_dir(cfg, log_dir, sizeof log_dir);
+    if (cli_make_dirs(log_dir) != 0) {
         cli_error("slurm: cannot create the log directory %s: %s", log_dir, strerror(errno));
         goto out;
     }

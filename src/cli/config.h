@@ -79,6 +79,10 @@ typedef struct cfg_pruner {
  * the same number of failed runs in a row at start (MAX_INITIAL_FAILURES = 5). */
 #define CFG_DEFAULT_MAX_FAILURES 5
 
+/* The sampler and pruner of a config that names none (the help texts say so too). */
+#define CFG_DEFAULT_SAMPLER "auto"
+#define CFG_DEFAULT_PRUNER "none"
+
 /* metric.summary: which of a trial's metric values is its result. */
 typedef enum cfg_summary {
     CFG_SUMMARY_LAST,      /* the last value printed (the default) */

@@ -4,13 +4,14 @@
  * whether `--set` may change it, its cfg_config field and type (text, bool, whole number
  * with its range, duration, one of some names), its default, and its documentation;
  * the table drives reading, defaults, freeing, `--set`, writing back (cfg_write_settings,
- * with config_write.c's YAML pieces) and `hpsearch help config`. A simple key is one line; a key with a complex value
- * (metric, sampler, command, pruner, parameters, ...) names its own reader, writer and
- * release here, next to the others.
+ * with config_write.c's YAML pieces) and `hpsearch help config`. A simple key is one
+ * line; a key with a complex value (metric, sampler, command, pruner, parameters, ...)
+ * names its own reader, writer and release here, next to the others.
  *
  * Readers assign fields without freeing what was there: at load every field is set
  * once, and cfg_set works on a copy (see config.c).
  */
+#include "cli/cli.h"
 #include "config_internal.h"
 
 #include "runner/metrics.h"
@@ -417,9 +418,10 @@ static int cfg_key_sampler(cfg_ctx *ctx, const cfg_node *v, int line, const char
         ctx->cfg->sampler_values = opts.values;
         ctx->cfg->n_sampler_options = opts.n;
     }
+    char names[256];
     if (ctx->cfg->sampler == NULL)
-        return cfg_fail(ctx, line, "sampler.name: missing (auto, tpe, gp, cmaes, random, grid "
-                        "or sobol)");
+        return cfg_fail(ctx, line, "sampler.name: missing (%s)",
+                        cli_strategy_names(CLI_SAMPLERS, NULL, names, sizeof names));
     return 0;
 }
 
@@ -445,7 +447,7 @@ static int cfg_key_method(cfg_ctx *ctx, const cfg_node *v, int line, const char 
 
 static int cfg_default_sampler(cfg_ctx *ctx)
 {
-    return cfg_set_sampler_name(ctx, "auto");
+    return cfg_set_sampler_name(ctx, CFG_DEFAULT_SAMPLER);
 }
 
 /* `sampler: name`, or the mapping with the sampler's options (seed and shuffle are
@@ -794,11 +796,12 @@ const cfg_key_def cfg_keys[] = {
     {KEY("sampler", CFG_NATIVE | SET), CUSTOM(sampler), .read = cfg_key_sampler,
      .fill_default = cfg_default_sampler, .write = cfg_write_sampler,
      .release = cfg_release_sampler, .elsewhere = "W&B files use method",
-     DOC("name or mapping", "auto", "{name: tpe, n_startup_trials: 7}",
+     DOC("name or mapping", CFG_DEFAULT_SAMPLER, "{name: tpe, n_startup_trials: 7}",
          "The search strategy, by name or {name, seed, shuffle, its options}")},
     {KEY("method", CFG_WANDB | SET), CUSTOM(sampler), .read = cfg_key_method,
      .write = cfg_write_method,
-     DOC("random | grid | bayes", "auto", "grid", "W&B's search method (bayes: the gp sampler)")},
+     DOC("random | grid | bayes", CFG_DEFAULT_SAMPLER, "grid",
+         "W&B's search method (bayes: the gp sampler)")},
     {KEY("seed", CFG_BOTH | SET), CUSTOM(seed), .read = cfg_key_seed, .write = cfg_write_seed,
      DOC("int 0…2⁶³−1", "unseeded", "42", "The sampler's seed (here or in sampler, once)")},
     {KEY("shuffle", CFG_BOTH | SET), BOOL(shuffle, 0), .read = cfg_key_shuffle,
@@ -860,7 +863,8 @@ const cfg_key_def cfg_keys[] = {
          "W&B's early stopping: the hyperband pruner")},
     {KEY("pruner", CFG_BOTH | SET), CUSTOM(pruner), .read = cfg_key_pruner,
      .write = cfg_write_pruner, .release = cfg_release_pruner,
-     DOC("name or mapping", "none", "{name: asha, min_resource: 1, reduction_factor: 3}",
+     DOC("name or mapping", CFG_DEFAULT_PRUNER,
+         "{name: asha, min_resource: 1, reduction_factor: 3}",
          "Stop unpromising trials early from their intermediate values")},
     {KEY("fidelity", CFG_BOTH), TEXT(fidelity), .read = cfg_key_fidelity,
      .write = cfg_write_fidelity,

@@ -10,6 +10,7 @@
  * at load time, by building the pruner, so a typo is reported with its file and line
  * before anything runs.
  */
+#include "cli/cli.h"
 #include "config_internal.h"
 
 #include <math.h>
@@ -54,7 +55,7 @@ int cfg_make_pruner(const cfg_pruner *p, hps_pruner **out, char *err, size_t err
 {
     *out = NULL;
     hps_pruner *pruner = NULL;
-    if (hps_pruner_new(p != NULL ? p->name : "none", &pruner, err, errlen) != HPS_OK)
+    if (hps_pruner_new(p != NULL ? p->name : CFG_DEFAULT_PRUNER, &pruner, err, errlen) != HPS_OK)
         return -1;
     for (size_t i = 0; p != NULL && i < p->n_options; i++) {
         if (hps_pruner_set(pruner, p->keys[i], p->values[i]) != HPS_OK) {
@@ -117,9 +118,10 @@ static int read_pruner(cfg_ctx *ctx, const cfg_node *v, int line, const char *ke
                 rc = add_option(ctx, p, e.key, e.len, s.text, s.len);
         }
     }
+    char names[256];
     if (rc == 0 && p->name == NULL)
-        rc = cfg_fail(ctx, p->line, "%s: missing name (none, median, percentile, asha, hyperband, "
-                      "threshold or patient)", key);
+        rc = cfg_fail(ctx, p->line, "%s: missing name (%s)", key,
+                      cli_strategy_names(CLI_PRUNERS, NULL, names, sizeof names));
 out:
     if (rc != 0) {
         cfg_pruner_free(p);

@@ -33,23 +33,6 @@ int identity_check_direction(hps_study *study, const cfg_config *cfg)
     return CLI_EXIT_USAGE;
 }
 
-static json_t *value_json(const hps_value *v)
-{
-    switch (v->type) {
-    case HPS_VALUE_STRING:
-        return json_string(v->u.s);
-    case HPS_VALUE_INT:
-        return json_integer((json_int_t)v->u.i);
-    case HPS_VALUE_FLOAT:
-        return json_real(v->u.f);
-    case HPS_VALUE_BOOL:
-        return json_boolean(v->u.b);
-    case HPS_VALUE_NONE:
-        break;
-    }
-    return json_null();
-}
-
 /* A parameter as the space defines it: what it is, its range and its values. */
 static json_t *param_identity(const cfg_param *p)
 {
@@ -72,7 +55,7 @@ static json_t *param_identity(const cfg_param *p)
         json_t *values = json_array();
         bad |= json_object_set_new(o, "values", values);
         for (size_t i = 0; !bad && i < p->n_values; i++)
-            bad |= json_array_append_new(values, value_json(&p->values[i]));
+            bad |= json_array_append_new(values, cli_value_json(&p->values[i]));
     }
     if (bad) {
         json_decref(o);

@@ -1,5 +1,6 @@
 /* main.c -- the hpsearch command: dispatch to subcommands. */
 #include "cli/cli.h"
+#include "cli/config.h"
 
 #if HPS_HAVE_LAPACK
 #include <cblas.h>
@@ -10,14 +11,18 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: hpsearch COMMAND [ARGS]\n"
-          "\n"
-          "Hyperparameter search for any training command: each trial runs the command with\n"
-          "its parameters and reads the metric it prints; studies are kept in SQLite or\n"
-          "PostgreSQL, so runs resume where they stopped.\n"
-          "  samplers: auto (default), grid, random, sobol, gp, tpe, cmaes\n"
-          "  pruners:  none (default), median, percentile, asha, hyperband, threshold, patient\n"
-          "\n"
+    char samplers[256], pruners[256];
+    fprintf(out,
+            "usage: hpsearch COMMAND [ARGS]\n"
+            "\n"
+            "Hyperparameter search for any training command: each trial runs the command with\n"
+            "its parameters and reads the metric it prints; studies are kept in SQLite or\n"
+            "PostgreSQL, so runs resume where they stopped.\n"
+            "  samplers: %s\n"
+            "  pruners:  %s\n",
+            cli_strategy_names(CLI_SAMPLERS, CFG_DEFAULT_SAMPLER, samplers, sizeof samplers),
+            cli_strategy_names(CLI_PRUNERS, CFG_DEFAULT_PRUNER, pruners, sizeof pruners));
+    fputs("\n"
           "commands:\n"
           "  run CONFIG.yaml [options]     run a study's trials (hpsearch or W&B sweep file)\n"
           "  trials STUDY|CONFIG [opts]    list trials (--format table|csv|json, --state S)\n"
@@ -33,6 +38,8 @@ static void usage(FILE *out)
           "  narrow CONFIG --top K [opts]  the next, narrower search around the best K trials\n"
           "                                (--warm-start, --trials N, --sampler, -o OUT)\n"
           "  slurm CONFIG --workers N       a Slurm job array of workers on one study (--submit)\n"
+          "  samplers [NAME] [--format F]  the samplers and their options, defaults, ranges\n"
+          "  pruners [NAME] [--format F]   the pruners and their options, defaults, ranges\n"
           "  help config                   every key of a config file, with its default\n"
           "  version                       print the version\n"
           "\n"
@@ -67,6 +74,7 @@ int main(int argc, char **argv)
         {"studies", cmd_studies}, {"delete", cmd_delete},   {"plan", cmd_plan},
         {"narrow", cmd_narrow},   {"slurm", cmd_slurm},
         {"report", cmd_report},   {"dashboard", cmd_dashboard}, {"show", cmd_show},
+        {"samplers", cmd_samplers}, {"pruners", cmd_pruners},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0)

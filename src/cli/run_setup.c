@@ -38,7 +38,7 @@ static const struct {
      "                          0: never; config: max_failures)"},
     {"storage", 0, "storage", "URL", "e.g. sqlite:tune.db (config: storage)"},
     {"study", 0, "study", "NAME", "study name (config: study)"},
-    {"sampler", 0, "sampler", "NAME", "auto (default), tpe, gp, cmaes, random, grid or sobol"},
+    {"sampler", 0, "sampler", "NAME", ""}, /* the help: the library's samplers */
     {"seed", 0, "seed", "N", "sampler seed"},
     {"heartbeat-grace", 0, "heartbeat_grace", "T",
      "fail RUNNING trials silent for T seconds (default 60)"},
@@ -70,7 +70,11 @@ void setup_print_flags(FILE *out)
         if (override_flags[i].short_name != 0)
             snprintf(shortcut, sizeof shortcut, "-%c,", override_flags[i].short_name);
         snprintf(usage, sizeof usage, "--%s %s", override_flags[i].name, override_flags[i].arg);
-        fprintf(out, "  %s %-" SETUP_HELP_WIDTH "s %s\n", shortcut, usage, override_flags[i].help);
+        char names[256] = "";
+        if (strcmp(override_flags[i].name, "sampler") == 0)
+            cli_strategy_names(CLI_SAMPLERS, CFG_DEFAULT_SAMPLER, names, sizeof names);
+        fprintf(out, "  %s %-" SETUP_HELP_WIDTH "s %s%s\n", shortcut, usage, override_flags[i].help,
+                names);
     }
 }
 
@@ -325,4 +329,36 @@ hps_status setup_configure_study(const cfg_config *cfg, hps_study *study)
         cli_error("%s: pruner: %s", where(cfg, pruner_line, at, sizeof at),
                   hps_study_errmsg(study));
     return rc;
+}
+
+/* A study name as one path component. */
+static void safe_component(const char *name, char *buf, size_t size)
+{
+    size_t k = 0;
+    for (const char *c = name; *c != '\0' && k + 1 < size; c++, k++) {
+        unsigned char ch = (unsigned char)*c;
+        int unsafe = ch == '/' || ch == '\\' || ch < 0x20 || (k == 0 && ch == '.');
+        buf[k] = unsafe ? '_' : (char)ch;
+    }
+    buf[k] = '\0';
+}
+
+void setup_log_dir(const cfg_config *cfg, char *buf, size_t size)
+{
+    if (cfg->log_dir != NULL) {
+        snprintf(buf, size, "%s", cfg->log_dir);
+        return;
+    }
+    char safe[256];
+    safe_component(cfg->study_name, safe, sizeof safe);
+    hps_storage_kind kind;
+    const char *path;
+    if (hps_storage_url_kind(cfg->storage, &kind, &path) == HPS_OK && kind == HPS_STORAGE_SQLITE) {
+        const char *slash = strrchr(path, '/');
+        if (slash != NULL) {
+            snprintf(buf, size, "%.*s/hpsearch-logs/%s", (int)(slash - path), path, safe);
+            return;
+        }
+    }
+    snprintf(buf, size, "%s/hpsearch-logs/%s", cfg->dir, safe);
 }

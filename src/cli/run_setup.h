@@ -47,6 +47,10 @@ void setup_print_flags(FILE *out);
  * per argument) and returns 1; else returns 0. */
 int setup_take_flag(int opt, const char *arg, setup_override *list, size_t *n);
 
+/* Where the study's trial logs (and checkpoints) go: `log_dir`, else hpsearch-logs/
+ * <study> next to an SQLite database, else next to the config. */
+void setup_log_dir(const cfg_config *cfg, char *buf, size_t size);
+
 /* Loads the config and applies the overrides in order (the last one wins). Returns 0
  * with *out, or an exit code after printing the error ("FILE:LINE: key: ..." or
  * "--flag: ..."). */

@@ -1,6 +1,8 @@
 /* space.c -- the declared search space of a config, applied to the library. */
 #include "cli/space.h"
 
+#include "cli/cli.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -225,30 +227,13 @@ hps_status space_suggest_all(const cfg_config *cfg, hps_trial *trial, tmpl_param
 
 /* ---- the declared space -------------------------------------------------------------- */
 
-static json_t *value_json(const hps_value *v)
-{
-    switch (v->type) {
-    case HPS_VALUE_STRING:
-        return json_string(v->u.s);
-    case HPS_VALUE_INT:
-        return json_integer((json_int_t)v->u.i);
-    case HPS_VALUE_FLOAT:
-        return json_real(v->u.f);
-    case HPS_VALUE_BOOL:
-        return json_boolean(v->u.b);
-    case HPS_VALUE_NONE:
-        break;
-    }
-    return json_null();
-}
-
 /* The distribution suggest_one uses off the grid, in hps_dist_to_json's form. */
 static json_t *param_distribution(const cfg_param *p)
 {
     if (p->kind == CFG_CATEGORICAL || p->kind == CFG_CONSTANT) {
         json_t *choices = json_array();
         for (size_t i = 0; choices != NULL && i < p->n_values; i++)
-            if (json_array_append_new(choices, value_json(&p->values[i])) != 0) {
+            if (json_array_append_new(choices, cli_value_json(&p->values[i])) != 0) {
                 json_decref(choices);
                 choices = NULL;
             }

@@ -3,12 +3,12 @@
 
 #include "base/jsonw.h"
 #include "base/mem.h"
+#include "base/options.h"
 #include "base/utf8.h"
 #include "base/value.h"
 #include "engine/worker.h"
 #include "samplers/sampler.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,27 @@
 /* Names are stored, logged and put in file names: keep them bounded. */
 #define HPS_MAX_NAME 1024
 #define HPS_MAX_DIRECTIONS 64
+
+/* The options of hps_study_set, fields of the study (options.h). */
+static const hps_option study_options[] = {
+    {.name = "max_trials", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(hps_study, max_trials),
+     .def = "0", .help = "trials the study may hold, counted across all workers (0: no limit)"},
+    {.name = "retries", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(hps_study, retries),
+     .def = "0", .max = 1000000,
+     .help = "times a failed trial is re-queued with the same parameters"},
+    {.name = "repeats", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(hps_study, repeats),
+     .def = "1", .min = 1, .max = 1000000,
+     .help = "runs of each configuration of a finite space"},
+    {.name = "heartbeat_interval", .type = HPS_OPTION_DOUBLE,
+     HPS_OPTION_FIELD(hps_study, heartbeat_interval), .def = "0", .dmin = 0, .dmax = HUGE_VAL,
+     .help = "seconds between heartbeats of this handle's running trials (0: none)"},
+    {.name = "heartbeat_grace", .type = HPS_OPTION_DOUBLE,
+     HPS_OPTION_FIELD(hps_study, heartbeat_grace), .def = "0", .dmin = 0, .dmax = HUGE_VAL,
+     .help = "seconds after which a silent running trial is failed as interrupted (0: never)"},
+    {.name = "worker", .type = HPS_OPTION_TEXT, HPS_OPTION_FIELD(hps_study, worker),
+     .min = 1, .max = HPS_MAX_NAME, .help = "this process's name in its trials (default: host:pid)"},
+    HPS_OPTIONS_END,
+};
 
 static hps_status validate_name(const char *what, const char *name, hps_errbuf *err)
 {
@@ -137,11 +158,10 @@ hps_status hps_study_open(const char *storage_url, const char *name, unsigned fl
     }
     study->url = hps_mem_strdup(storage_url);
     study->name = hps_mem_strdup(name);
-    study->worker = hps_worker_self_id();
-    study->repeats = 1;
     study->pruner = hps_pruner_none_new();
+    study->worker = hps_worker_self_id();
     if (study->url == NULL || study->name == NULL || study->worker == NULL ||
-        study->pruner == NULL) {
+        study->pruner == NULL || hps_options_init(study_options, study) != HPS_OK) {
         rc = hps_errbuf_set(&err, HPS_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -258,74 +278,51 @@ hps_status hps_study_delete(const char *storage_url, const char *name, char *err
 
 /* ---- options ------------------------------------------------------------------- */
 
-static int parse_seconds(const char *text, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno != 0 || end == text || *end != '\0' || !isfinite(v) || v < 0)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 hps_status hps_study_set(hps_study *study, const char *option, const char *value)
 {
     if (option == NULL || value == NULL)
         return hps_errbuf_set(&study->err, HPS_ERR_INVALID, "option and value must not be NULL");
-    uint64_t n;
-    double seconds;
-    if (strcmp(option, "max_trials") == 0) {
-        if (hps_parse_u64(value, &n) != 0)
-            goto bad_value;
-        study->max_trials = n;
-    } else if (strcmp(option, "retries") == 0) {
-        if (hps_parse_u64(value, &n) != 0 || n > 1000000)
-            goto bad_value;
-        study->retries = (unsigned)n;
-    } else if (strcmp(option, "repeats") == 0) {
-        if (hps_parse_u64(value, &n) != 0 || n < 1 || n > 1000000)
-            goto bad_value;
-        study->repeats = (unsigned)n;
-    } else if (strcmp(option, "heartbeat_interval") == 0) {
-        if (parse_seconds(value, &seconds) != 0)
-            goto bad_value;
-        if (seconds != study->heartbeat_interval) {
-            hps_heartbeat_stop(study->heartbeat);
-            study->heartbeat = NULL;
-            study->heartbeat_interval = seconds;
-            /* Trials asked from now on are beaten; already-running ones keep their
-             * last beat. In-memory studies die with the process: nothing to beat. */
-            if (seconds > 0 && study->storage->persistent) {
-                hps_status rc = hps_heartbeat_start(study->url, seconds, &study->heartbeat,
-                                                    &study->err);
-                if (rc != HPS_OK)
-                    return rc;
-            }
-        }
-    } else if (strcmp(option, "heartbeat_grace") == 0) {
-        if (parse_seconds(value, &seconds) != 0)
-            goto bad_value;
-        study->heartbeat_grace = seconds;
-        study->last_stale_check = 0;
-    } else if (strcmp(option, "worker") == 0) {
-        if (value[0] == '\0' || strlen(value) > HPS_MAX_NAME)
-            goto bad_value;
-        char *copy = hps_mem_strdup(value);
-        if (copy == NULL)
-            return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
-        hps_mem_free(study->worker);
-        study->worker = copy;
-    } else {
-        return hps_errbuf_set(&study->err, HPS_ERR_INVALID,
-                              "unknown study option '%.100s' (known: max_trials, retries, repeats, "
-                              "heartbeat_interval, heartbeat_grace, worker)",
-                              option);
+    double old_interval = study->heartbeat_interval;
+    hps_status rc = hps_options_set(study_options, study, "study", option, value, NULL,
+                                    &study->err);
+    if (rc == HPS_ERR_NOTFOUND) {
+        hps_strbuf known;
+        hps_strbuf_init(&known, 0);
+        hps_options_names(&known, study_options);
+        const char *names = hps_strbuf_text(&known);
+        hps_errbuf_set(&study->err, HPS_ERR_INVALID, "unknown study option '%.100s' (known: %s)",
+                       option, names != NULL ? names : "?");
+        hps_strbuf_free(&known);
+        return HPS_ERR_INVALID;
     }
+    if (rc != HPS_OK)
+        return rc;
+    if (study->heartbeat_interval != old_interval) {
+        hps_heartbeat_stop(study->heartbeat);
+        study->heartbeat = NULL;
+        /* Trials asked from now on are beaten; already-running ones keep their last
+         * beat. In-memory studies die with the process: nothing to beat. */
+        if (study->heartbeat_interval > 0 && study->storage->persistent)
+            return hps_heartbeat_start(study->url, study->heartbeat_interval, &study->heartbeat,
+                                       &study->err);
+    }
+    if (strcmp(option, "heartbeat_grace") == 0)
+        study->last_stale_check = 0;
     return HPS_OK;
-bad_value:
-    return hps_errbuf_set(&study->err, HPS_ERR_INVALID, "invalid value '%.100s' for option '%s'",
-                          value, option);
+}
+
+hps_status hps_study_options(char **json_out)
+{
+    if (json_out == NULL)
+        return HPS_ERR_INVALID;
+    hps_strbuf sb;
+    hps_strbuf_init(&sb, 0);
+    size_t count = 0;
+    hps_strbuf_putc(&sb, '[');
+    hps_options_json(&sb, study_options, &count);
+    hps_strbuf_putc(&sb, ']');
+    *json_out = hps_strbuf_take(&sb);
+    return *json_out != NULL ? HPS_OK : HPS_ERR_NOMEM;
 }
 
 hps_status hps_study_set_sampler(hps_study *study, hps_sampler *sampler)

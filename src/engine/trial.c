@@ -724,6 +724,17 @@ static hps_status handle_for_number(hps_study *study, int64_t number, hps_trial 
 hps_status hps_study_tell_number(hps_study *study, int64_t number, hps_trial_state state,
                                  const double *values, size_t n_values)
 {
+    /* A trial this handle asked knows more than storage (parameters not written yet):
+     * it is told itself, and its handle learns that it is finished. */
+    for (size_t i = 0; i < study->n_live; i++) {
+        hps_trial *live = study->live[i];
+        if (live->rec->number != number || live->finished)
+            continue;
+        hps_status rc = hps_trial_tell_values(live, state, values, n_values);
+        if (rc != HPS_OK)
+            hps_errbuf_set(&study->err, rc, "%s", hps_errbuf_text(&live->err));
+        return rc;
+    }
     hps_trial *trial;
     hps_status rc = handle_for_number(study, number, &trial);
     if (rc != HPS_OK)

@@ -152,7 +152,6 @@ static hps_status asha_init(hps_pruner *pruner)
     asha_opts *o = hps_mem_calloc(1, sizeof *o);
     if (o == NULL)
         return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
-    o->reduction_factor = 4;
     pruner->impl = o;
     return HPS_OK;
 }
@@ -162,40 +161,23 @@ static void asha_destroy(hps_pruner *pruner)
     hps_mem_free(pruner->impl);
 }
 
-static hps_status asha_set(hps_pruner *pruner, const char *option, const char *value)
-{
-    asha_opts *o = pruner->impl;
-    if (strcmp(option, "min_resource") == 0) {
-        if (strcmp(value, "auto") == 0) {
-            o->min_resource = 0;
-            return HPS_OK;
-        }
-        if (hps_pruner_parse_int(value, 1, INT64_MAX, &o->min_resource) != 0)
-            return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
-                                  "pruner 'asha': min_resource must be 'auto' or an integer >= 1 "
-                                  "(got '%.100s')",
-                                  value);
-        return HPS_OK;
-    }
-    struct {
-        const char *name;
-        int64_t *slot, min;
-    } ints[] = {
-        {"reduction_factor", &o->reduction_factor, 2},
-        {"min_early_stopping_rate", &o->min_early_stopping_rate, 0},
-        {"bootstrap_count", &o->bootstrap_count, 0},
-    };
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
-        if (strcmp(option, ints[i].name) != 0)
-            continue;
-        if (hps_pruner_parse_int(value, ints[i].min, 1000000, ints[i].slot) != 0)
-            return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
-                                  "pruner 'asha': %s must be an integer >= %lld (got '%.100s')",
-                                  option, (long long)ints[i].min, value);
-        return HPS_OK;
-    }
-    return HPS_ERR_NOTFOUND;
-}
+static const hps_option asha_options[] = {
+    {.name = "min_resource", .type = HPS_OPTION_INT, HPS_OPTION_FIELD(asha_opts, min_resource),
+     .def = "auto", .min = 1, .keyword = "auto", .keyword_value = 0,
+     .help = "the step of the first rung (auto: the largest last step of the COMPLETE "
+             "trials / 100, at least 1, fixed when first known)"},
+    {.name = "reduction_factor", .type = HPS_OPTION_INT,
+     HPS_OPTION_FIELD(asha_opts, reduction_factor), .def = "4", .min = 2, .max = 1000000,
+     .help = "rungs at steps min_resource * reduction_factor^k; the top 1/reduction_factor "
+             "go on"},
+    {.name = "min_early_stopping_rate", .type = HPS_OPTION_INT,
+     HPS_OPTION_FIELD(asha_opts, min_early_stopping_rate), .def = "0", .min = 0, .max = 1000000,
+     .help = "rungs to skip before the first one that prunes"},
+    {.name = "bootstrap_count", .type = HPS_OPTION_INT,
+     HPS_OPTION_FIELD(asha_opts, bootstrap_count), .def = "0", .min = 0, .max = 1000000,
+     .help = "values a rung needs before it prunes (needs an explicit min_resource)"},
+    HPS_OPTIONS_END,
+};
 
 static hps_status asha_bind(hps_pruner *pruner, const hps_context *ctx)
 {
@@ -223,9 +205,11 @@ static hps_status asha_should_prune(hps_pruner *pruner, const hps_context *ctx, 
 
 const hps_pruner_ops hps_asha_pruner_ops = {
     .name = "asha",
+    .help = "asynchronous successive halving: at steps min_resource * reduction_factor^k, the "
+            "value is not in the top 1/reduction_factor of the values seen at that rung",
+    .options = asha_options,
     .init = asha_init,
     .destroy = asha_destroy,
-    .set_option = asha_set,
     .bind = asha_bind,
     .should_prune = asha_should_prune,
 };

@@ -28,8 +28,6 @@ static hps_status hyperband_init(hps_pruner *pruner)
     hyperband_state *h = hps_mem_calloc(1, sizeof *h);
     if (h == NULL)
         return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
-    h->min_resource = 1;
-    h->reduction_factor = 3;
     pruner->impl = h;
     return HPS_OK;
 }
@@ -42,35 +40,26 @@ static void hyperband_destroy(hps_pruner *pruner)
     hps_mem_free(h);
 }
 
-static hps_status hyperband_set(hps_pruner *pruner, const char *option, const char *value)
-{
-    hyperband_state *h = pruner->impl;
-    if (strcmp(option, "max_resource") == 0 && strcmp(value, "auto") == 0) {
-        h->max_resource = 0;
-        return HPS_OK;
-    }
-    struct {
-        const char *name;
-        int64_t *slot, min;
-    } ints[] = {
-        {"min_resource", &h->min_resource, 1},
-        {"max_resource", &h->max_resource, 1},
-        {"reduction_factor", &h->reduction_factor, 2},
-        {"bootstrap_count", &h->bootstrap_count, 0},
-    };
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
-        if (strcmp(option, ints[i].name) != 0)
-            continue;
-        if (hps_pruner_parse_int(value, ints[i].min, INT64_MAX / 4, ints[i].slot) != 0)
-            return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
-                                  "pruner 'hyperband': %s must be %san integer >= %lld (got "
-                                  "'%.100s')",
-                                  option, ints[i].slot == &h->max_resource ? "'auto' or " : "",
-                                  (long long)ints[i].min, value);
-        return HPS_OK;
-    }
-    return HPS_ERR_NOTFOUND;
-}
+#define HYPERBAND_MAX_RESOURCE (INT64_MAX / 4)
+
+static const hps_option hyperband_options[] = {
+    {.name = "min_resource", .type = HPS_OPTION_INT,
+     HPS_OPTION_FIELD(hyperband_state, min_resource), .def = "1", .min = 1,
+     .max = HYPERBAND_MAX_RESOURCE, .help = "the step of the first rung"},
+    {.name = "max_resource", .type = HPS_OPTION_INT,
+     HPS_OPTION_FIELD(hyperband_state, max_resource), .def = "auto", .min = 1,
+     .max = HYPERBAND_MAX_RESOURCE, .keyword = "auto", .keyword_value = 0,
+     .help = "the last step a trial reports (auto: the largest last step of the COMPLETE "
+             "trials plus 1, fixed when first known)"},
+    {.name = "reduction_factor", .type = HPS_OPTION_INT,
+     HPS_OPTION_FIELD(hyperband_state, reduction_factor), .def = "3", .min = 2,
+     .max = HYPERBAND_MAX_RESOURCE, .help = "as the asha pruner's, in every bracket"},
+    {.name = "bootstrap_count", .type = HPS_OPTION_INT,
+     HPS_OPTION_FIELD(hyperband_state, bootstrap_count), .def = "0", .min = 0,
+     .max = HYPERBAND_MAX_RESOURCE,
+     .help = "values a rung needs before it prunes (needs an explicit max_resource)"},
+    HPS_OPTIONS_END,
+};
 
 static hps_status hyperband_bind(hps_pruner *pruner, const hps_context *ctx)
 {
@@ -191,9 +180,11 @@ static hps_status hyperband_should_prune(hps_pruner *pruner, const hps_context *
 
 const hps_pruner_ops hps_hyperband_pruner_ops = {
     .name = "hyperband",
+    .help = "successive halving within the trial's bracket, one of several brackets of "
+            "different aggressiveness",
+    .options = hyperband_options,
     .init = hyperband_init,
     .destroy = hyperband_destroy,
-    .set_option = hyperband_set,
     .bind = hyperband_bind,
     .should_prune = hyperband_should_prune,
 };

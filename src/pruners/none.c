@@ -11,5 +11,6 @@ static hps_status none_should_prune(hps_pruner *pruner, const hps_context *ctx, 
 
 const hps_pruner_ops hps_none_pruner_ops = {
     .name = "none",
+    .help = "never prunes",
     .should_prune = none_should_prune,
 };

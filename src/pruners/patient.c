@@ -5,10 +5,9 @@
 #include "pruners/pruner.h"
 
 #include <math.h>
-#include <string.h>
 
 typedef struct patient_opts {
-    int64_t patience; /* -1 until set: it is required */
+    int64_t patience;
     double min_delta;
 } patient_opts;
 
@@ -17,7 +16,6 @@ static hps_status patient_init(hps_pruner *pruner)
     patient_opts *o = hps_mem_calloc(1, sizeof *o);
     if (o == NULL)
         return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
-    o->patience = -1;
     pruner->impl = o;
     return HPS_OK;
 }
@@ -27,33 +25,16 @@ static void patient_destroy(hps_pruner *pruner)
     hps_mem_free(pruner->impl);
 }
 
-static hps_status patient_set(hps_pruner *pruner, const char *option, const char *value)
-{
-    patient_opts *o = pruner->impl;
-    if (strcmp(option, "patience") == 0) {
-        if (hps_pruner_parse_int(value, 0, INT64_MAX, &o->patience) != 0)
-            return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
-                                  "pruner 'patient': patience must be an integer >= 0 (got '%.100s')",
-                                  value);
-        return HPS_OK;
-    }
-    if (strcmp(option, "min_delta") == 0) {
-        if (hps_pruner_parse_double(value, 0, &o->min_delta) != 0 || o->min_delta < 0)
-            return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
-                                  "pruner 'patient': min_delta must be a number >= 0 (got '%.100s')",
-                                  value);
-        return HPS_OK;
-    }
-    return HPS_ERR_NOTFOUND;
-}
-
-static hps_status patient_bind(hps_pruner *pruner, const hps_context *ctx)
-{
-    (void)ctx;
-    if (((patient_opts *)pruner->impl)->patience < 0)
-        return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID, "pruner 'patient' needs patience");
-    return HPS_OK;
-}
+/* patience has no default: hps_pruner_bind refuses the pruner until it is given */
+static const hps_option patient_options[] = {
+    {.name = "patience", .type = HPS_OPTION_INT, HPS_OPTION_FIELD(patient_opts, patience),
+     .min = 0, .flags = HPS_OPTION_REQUIRED,
+     .help = "steps without improvement a trial is allowed"},
+    {.name = "min_delta", .type = HPS_OPTION_DOUBLE, HPS_OPTION_FIELD(patient_opts, min_delta),
+     .def = "0", .dmin = 0, .dmax = HUGE_VAL,
+     .help = "a smaller improvement does not count"},
+    HPS_OPTIONS_END,
+};
 
 static double best_of(const hps_inter_rec *v, size_t n, int maximize)
 {
@@ -93,9 +74,10 @@ static hps_status patient_should_prune(hps_pruner *pruner, const hps_context *ct
 
 const hps_pruner_ops hps_patient_pruner_ops = {
     .name = "patient",
+    .help = "no improvement by more than min_delta for patience steps -- and, when it wraps "
+            "another pruner, that one agrees",
+    .options = patient_options,
     .init = patient_init,
     .destroy = patient_destroy,
-    .set_option = patient_set,
-    .bind = patient_bind,
     .should_prune = patient_should_prune,
 };

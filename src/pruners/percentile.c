@@ -6,7 +6,6 @@
 
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 typedef struct percentile_opts {
     double percentile;       /* 0..100: keep the trials better than this percentile */
@@ -21,13 +20,17 @@ static hps_status percentile_init(hps_pruner *pruner)
     percentile_opts *o = hps_mem_calloc(1, sizeof *o);
     if (o == NULL)
         return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
-    o->percentile = 50;
-    o->n_startup_trials = 5;
-    o->n_warmup_steps = 0;
-    o->interval_steps = 1;
-    o->n_min_trials = 1;
     pruner->impl = o;
     return HPS_OK;
+}
+
+/* The median is the 50th percentile, and not an option of the median pruner. */
+static hps_status median_init(hps_pruner *pruner)
+{
+    hps_status rc = percentile_init(pruner);
+    if (rc == HPS_OK)
+        ((percentile_opts *)pruner->impl)->percentile = 50;
+    return rc;
 }
 
 static void percentile_destroy(hps_pruner *pruner)
@@ -35,42 +38,25 @@ static void percentile_destroy(hps_pruner *pruner)
     hps_mem_free(pruner->impl);
 }
 
-static hps_status bad(hps_pruner *pruner, const char *option, const char *value, const char *rule)
-{
-    return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID, "pruner '%s': %s must be %s (got '%.100s')",
-                          pruner->ops->name, option, rule, value);
-}
-
-static hps_status percentile_set(hps_pruner *pruner, const char *option, const char *value)
-{
-    percentile_opts *o = pruner->impl;
-    int is_percentile = pruner->ops == &hps_percentile_pruner_ops;
-    if (is_percentile && strcmp(option, "percentile") == 0) {
-        double p;
-        if (hps_pruner_parse_double(value, 0, &p) != 0 || p < 0 || p > 100)
-            return bad(pruner, option, value, "a number between 0 and 100");
-        o->percentile = p;
-        return HPS_OK;
-    }
-    struct {
-        const char *name;
-        int64_t *slot;
-        int64_t min;
-    } ints[] = {
-        {"n_startup_trials", &o->n_startup_trials, 0},
-        {"n_warmup_steps", &o->n_warmup_steps, 0},
-        {"interval_steps", &o->interval_steps, 1},
-        {"n_min_trials", &o->n_min_trials, 1},
-    };
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
-        if (strcmp(option, ints[i].name) != 0)
-            continue;
-        if (hps_pruner_parse_int(value, ints[i].min, INT64_MAX, ints[i].slot) != 0)
-            return bad(pruner, option, value, ints[i].min == 0 ? "an integer >= 0" : "an integer >= 1");
-        return HPS_OK;
-    }
-    return HPS_ERR_NOTFOUND;
-}
+/* The median pruner takes every option of the percentile pruner but the first. */
+static const hps_option percentile_options[] = {
+    {.name = "percentile", .type = HPS_OPTION_DOUBLE, HPS_OPTION_FIELD(percentile_opts, percentile),
+     .def = "50", .dmin = 0, .dmax = 100,
+     .help = "keep the trials better than this percentile (25: the best quarter)"},
+    {.name = "n_startup_trials", .type = HPS_OPTION_INT,
+     HPS_OPTION_FIELD(percentile_opts, n_startup_trials), .def = "5", .min = 0,
+     .help = "no pruning until this many trials completed"},
+    {.name = "n_warmup_steps", .type = HPS_OPTION_INT,
+     HPS_OPTION_FIELD(percentile_opts, n_warmup_steps), .def = "0", .min = 0,
+     .help = "no pruning before this step"},
+    {.name = "interval_steps", .type = HPS_OPTION_INT,
+     HPS_OPTION_FIELD(percentile_opts, interval_steps), .def = "1", .min = 1,
+     .help = "check every this many steps after the warm-up"},
+    {.name = "n_min_trials", .type = HPS_OPTION_INT,
+     HPS_OPTION_FIELD(percentile_opts, n_min_trials), .def = "1", .min = 1,
+     .help = "judge a step only when this many trials reported a value there"},
+    HPS_OPTIONS_END,
+};
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -148,16 +134,19 @@ static hps_status percentile_should_prune(hps_pruner *pruner, const hps_context 
 
 const hps_pruner_ops hps_median_pruner_ops = {
     .name = "median",
-    .init = percentile_init,
+    .help = "the trial's best value so far is worse than the median of the COMPLETE trials' "
+            "values at the same step",
+    .options = percentile_options + 1,
+    .init = median_init,
     .destroy = percentile_destroy,
-    .set_option = percentile_set,
     .should_prune = percentile_should_prune,
 };
 
 const hps_pruner_ops hps_percentile_pruner_ops = {
     .name = "percentile",
+    .help = "the same against a percentile of those values",
+    .options = percentile_options,
     .init = percentile_init,
     .destroy = percentile_destroy,
-    .set_option = percentile_set,
     .should_prune = percentile_should_prune,
 };

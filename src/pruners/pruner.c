@@ -1,12 +1,11 @@
-/* pruner.c -- creating pruners by name, their options, and shared helpers. */
+/* pruner.c -- creating pruners by name, their options, the catalog, shared helpers. */
 #include "pruners/pruner.h"
 
+#include "base/jsonw.h"
 #include "base/mem.h"
+#include "base/strbuf.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -16,17 +15,20 @@ static const hps_pruner_ops *const registry[] = {
     &hps_patient_pruner_ops,
 };
 
+/* Optuna's class names, and the W&B / literature spellings, work too. */
+static const struct {
+    const char *alias, *name;
+} aliases[] = {
+    {"nop", "none"},
+    {"successive_halving", "asha"},
+    {"successivehalving", "asha"},
+    {"sha", "asha"},
+};
+
 const hps_pruner_ops *hps_pruner_builtin(const char *name)
 {
     if (name == NULL)
         return NULL;
-    /* Optuna's class names, and the W&B / literature spellings, work too. */
-    static const struct {
-        const char *alias, *name;
-    } aliases[] = {
-        {"nop", "none"},           {"successive_halving", "asha"},
-        {"successivehalving", "asha"}, {"sha", "asha"},
-    };
     for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
         if (strcasecmp(name, aliases[i].alias) == 0)
             name = aliases[i].name;
@@ -34,6 +36,15 @@ const hps_pruner_ops *hps_pruner_builtin(const char *name)
         if (strcasecmp(registry[i]->name, name) == 0)
             return registry[i];
     return NULL;
+}
+
+/* "none, median, ...": the built-in and registered pruners. */
+static void known_names(hps_strbuf *sb)
+{
+    for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
+        hps_strbuf_printf(sb, "%s%s", i > 0 ? ", " : "", registry[i]->name);
+    for (size_t i = 0; hps_pruner_registered_at(i) != NULL; i++)
+        hps_strbuf_printf(sb, ", %s", hps_pruner_registered_at(i)->name);
 }
 
 hps_status hps_pruner_new(const char *name, hps_pruner **out, char *errbuf, size_t errlen)
@@ -45,17 +56,14 @@ hps_status hps_pruner_new(const char *name, hps_pruner **out, char *errbuf, size
     if (ops == NULL && name != NULL)
         ops = hps_pruner_registered(name);
     if (ops == NULL) {
-        char known[256] = "";
-        size_t used = 0;
-        for (size_t i = 0; i < sizeof registry / sizeof registry[0] && used < sizeof known; i++) {
-            int k = snprintf(known + used, sizeof known - used, "%s%s", i > 0 ? ", " : "",
-                             registry[i]->name);
-            if (k > 0)
-                used += (size_t)k;
-        }
-        char msg[512];
+        hps_strbuf known;
+        hps_strbuf_init(&known, 0);
+        known_names(&known);
+        const char *names = hps_strbuf_text(&known);
+        char msg[HPS_ERRBUF_SIZE];
         snprintf(msg, sizeof msg, "unknown pruner '%.100s' (known: %s)",
-                 name != NULL ? name : "(null)", known);
+                 name != NULL ? name : "(null)", names != NULL ? names : "");
+        hps_strbuf_free(&known);
         hps_errbuf_copy_out(msg, errbuf, errlen);
         return HPS_ERR_INVALID;
     }
@@ -65,13 +73,17 @@ hps_status hps_pruner_new(const char *name, hps_pruner **out, char *errbuf, size
         return HPS_ERR_NOMEM;
     }
     p->ops = ops;
-    if (ops->init != NULL) {
-        hps_status rc = ops->init(p);
-        if (rc != HPS_OK) {
-            hps_errbuf_copy_out(hps_errbuf_text(&p->err), errbuf, errlen);
-            hps_mem_free(p);
-            return rc;
-        }
+    hps_status rc = ops->init != NULL ? ops->init(p) : HPS_OK;
+    if (rc != HPS_OK) {
+        hps_errbuf_copy_out(hps_errbuf_text(&p->err), errbuf, errlen);
+        hps_mem_free(p);
+        return rc;
+    }
+    rc = hps_options_init(ops->options, p->impl);
+    if (rc != HPS_OK) {
+        hps_errbuf_copy_out("out of memory", errbuf, errlen);
+        hps_pruner_free(p);
+        return rc;
     }
     *out = p;
     return HPS_OK;
@@ -88,6 +100,7 @@ void hps_pruner_free(hps_pruner *pruner)
 {
     if (pruner == NULL)
         return;
+    hps_options_free(pruner->ops->options, pruner->impl);
     if (pruner->ops->destroy != NULL)
         pruner->ops->destroy(pruner);
     hps_pruner_free(pruner->wrapped);
@@ -104,6 +117,28 @@ const char *hps_pruner_errmsg(const hps_pruner *pruner)
     return pruner != NULL ? hps_errbuf_text(&pruner->err) : "no pruner handle (NULL)";
 }
 
+/* The message for an option the pruner does not have, naming the ones it has (a
+ * registered pruner's are known only to its set_option). */
+static hps_status unknown_option(hps_pruner *pruner, const char *option)
+{
+    if (pruner->ops->set_option != NULL)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID, "pruner '%s' has no option '%.100s'",
+                              pruner->ops->name, option);
+    if (pruner->ops->options == NULL)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
+                              "pruner '%s' has no option '%.100s' (it has none)",
+                              pruner->ops->name, option);
+    hps_strbuf names;
+    hps_strbuf_init(&names, 0);
+    hps_options_names(&names, pruner->ops->options);
+    const char *text = hps_strbuf_text(&names);
+    hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
+                   "pruner '%s' has no option '%.100s' (its options: %s)", pruner->ops->name,
+                   option, text != NULL ? text : "?");
+    hps_strbuf_free(&names);
+    return HPS_ERR_INVALID;
+}
+
 hps_status hps_pruner_set(hps_pruner *pruner, const char *option, const char *value)
 {
     if (option == NULL || value == NULL)
@@ -111,12 +146,14 @@ hps_status hps_pruner_set(hps_pruner *pruner, const char *option, const char *va
     if (pruner->bound)
         return hps_errbuf_set(&pruner->err, HPS_ERR_STATE,
                               "pruner options must be set before the pruner joins a study");
-    hps_status rc = HPS_ERR_NOTFOUND;
-    if (pruner->ops->set_option != NULL)
+    char owner[128];
+    snprintf(owner, sizeof owner, "pruner '%.100s'", pruner->ops->name);
+    hps_status rc = hps_options_set(pruner->ops->options, pruner->impl, owner, option, value,
+                                    &pruner->given, &pruner->err);
+    if (rc == HPS_ERR_NOTFOUND && pruner->ops->set_option != NULL)
         rc = pruner->ops->set_option(pruner, option, value);
     if (rc == HPS_ERR_NOTFOUND)
-        return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID, "pruner '%s' has no option '%.100s'",
-                              pruner->ops->name, option);
+        return unknown_option(pruner, option);
     return rc;
 }
 
@@ -145,6 +182,10 @@ hps_status hps_pruner_bind(hps_pruner *pruner, const hps_context *ctx)
     if (pruner->bound)
         return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
                               "this pruner already belongs to another study");
+    const hps_option *missing = hps_options_missing(pruner->ops->options, pruner->given);
+    if (missing != NULL)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID, "pruner '%s' needs %s",
+                              pruner->ops->name, missing->name);
     if (pruner->ops->bind != NULL) {
         hps_status rc = pruner->ops->bind(pruner, ctx);
         if (rc != HPS_OK)
@@ -161,29 +202,49 @@ hps_status hps_pruner_bind(hps_pruner *pruner, const hps_context *ctx)
     return HPS_OK;
 }
 
+/* ---- the catalog ------------------------------------------------------------------ */
+
+static void write_strategy(hps_strbuf *sb, const hps_pruner_ops *ops, int registered)
+{
+    hps_strbuf_puts(sb, "{\"name\": ");
+    hps_jsonw_string(sb, ops->name);
+    hps_strbuf_puts(sb, ", \"aliases\": [");
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++) {
+        if (!registered && strcmp(aliases[i].name, ops->name) == 0) {
+            hps_strbuf_puts(sb, n++ > 0 ? ", " : "");
+            hps_jsonw_string(sb, aliases[i].alias);
+        }
+    }
+    hps_strbuf_puts(sb, "], \"help\": ");
+    hps_jsonw_string(sb, ops->help != NULL ? ops->help : "");
+    hps_strbuf_printf(sb, ", \"registered\": %s, \"options\": [", registered ? "true" : "false");
+    size_t count = 0;
+    hps_options_json(sb, ops->options, &count);
+    hps_strbuf_puts(sb, "]}");
+}
+
+hps_status hps_pruner_catalog(char **json_out)
+{
+    if (json_out == NULL)
+        return HPS_ERR_INVALID;
+    hps_strbuf sb;
+    hps_strbuf_init(&sb, 0);
+    hps_strbuf_putc(&sb, '[');
+    for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++) {
+        hps_strbuf_puts(&sb, i > 0 ? ", " : "");
+        write_strategy(&sb, registry[i], 0);
+    }
+    for (size_t i = 0; hps_pruner_registered_at(i) != NULL; i++) {
+        hps_strbuf_puts(&sb, ", ");
+        write_strategy(&sb, hps_pruner_registered_at(i), 1);
+    }
+    hps_strbuf_putc(&sb, ']');
+    *json_out = hps_strbuf_take(&sb);
+    return *json_out != NULL ? HPS_OK : HPS_ERR_NOMEM;
+}
+
 /* ---- helpers -------------------------------------------------------------------- */
-
-int hps_pruner_parse_int(const char *text, int64_t min, int64_t max, int64_t *out)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-int hps_pruner_parse_double(const char *text, int allow_inf, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno != 0 || end == text || *end != '\0' || isnan(v) || (!allow_inf && isinf(v)))
-        return -1;
-    *out = v;
-    return 0;
-}
 
 int64_t hps_pruner_last_step(const hps_frozen *trial)
 {

@@ -2,22 +2,29 @@
  *
  * A pruner looks at a running trial's intermediate values (and the study's other
  * trials) and says whether to stop it. Strategies follow Optuna's pruners option for
- * option: none, median, percentile, asha (successive halving), hyperband, threshold,
- * and patient (which wraps another). Adding one is adding one file with an
- * hps_pruner_ops and a line in the registry of pruner.c. */
+ * option (pruner.c's registry lists them; patient wraps another). Adding one is adding one file with an
+ * hps_pruner_ops (its options a table, options.h) and a line in the registry of
+ * pruner.c. */
 #ifndef HPS_PRUNER_H
 #define HPS_PRUNER_H
 
 #include "base/errbuf.h"
+#include "base/options.h"
 #include "base/trial_rec.h"
 #include "hpsearch.h"
 #include "plugin/plugin.h"
 
 typedef struct hps_pruner_ops {
     const char *name;
+    /* When it prunes, in a line (the catalog's "help"). */
+    const char *help;
+    /* The options, fields of pruner->impl; NULL when none. hps_pruner_set parses them,
+     * creation applies their defaults, binding checks the required ones are given. */
+    const hps_option *options;
     hps_status (*init)(hps_pruner *pruner);
     void (*destroy)(hps_pruner *pruner);
-    /* HPS_ERR_NOTFOUND for an unknown option (the caller names it). */
+    /* Options no table describes (a registered pruner's): HPS_ERR_NOTFOUND for an
+     * unknown one (the caller names it). */
     hps_status (*set_option)(hps_pruner *pruner, const char *option, const char *value);
     /* Checks the options together once the pruner joins a study (ctx->trial is NULL). */
     hps_status (*bind)(hps_pruner *pruner, const hps_context *ctx);
@@ -29,6 +36,7 @@ struct hps_pruner {
     const hps_pruner_ops *ops;
     void *impl;
     hps_pruner *wrapped; /* patient: the pruner it defers to */
+    uint64_t given;      /* the options of ops->options the user set (options.h) */
     int bound;
     hps_errbuf err;
 };
@@ -45,6 +53,8 @@ extern const hps_pruner_ops hps_patient_pruner_ops;
 const hps_pruner_ops *hps_pruner_builtin(const char *name);
 /* A strategy registered with hps_pruner_register (registered.c), or NULL. */
 const hps_pruner_ops *hps_pruner_registered(const char *name);
+/* The index-th registered strategy, in the order of registration; NULL past the last. */
+const hps_pruner_ops *hps_pruner_registered_at(size_t index);
 
 /* The pruner that never prunes, for a new study; NULL on OOM. */
 hps_pruner *hps_pruner_none_new(void);
@@ -53,11 +63,6 @@ hps_pruner *hps_pruner_none_new(void);
 hps_status hps_pruner_bind(hps_pruner *pruner, const hps_context *ctx);
 
 /* ---- helpers shared by the strategies ----------------------------------------- */
-
-/* Parses a non-negative integer option; -1 if malformed or out of [min, max]. */
-int hps_pruner_parse_int(const char *text, int64_t min, int64_t max, int64_t *out);
-/* Parses a finite double ("inf"/"-inf" accepted when allow_inf). */
-int hps_pruner_parse_double(const char *text, int allow_inf, double *out);
 
 /* The last reported step of a trial, or -1. */
 int64_t hps_pruner_last_step(const hps_frozen *trial);

@@ -119,3 +119,12 @@ const hps_pruner_ops *hps_pruner_registered(const char *name)
     pthread_mutex_unlock(&registry_lock);
     return ops;
 }
+
+const hps_pruner_ops *hps_pruner_registered_at(size_t index)
+{
+    /* registrations are only ever appended, so the entry stays where it is */
+    pthread_mutex_lock(&registry_lock);
+    const hps_pruner_ops *ops = index < n_registered ? &registered[index].ops : NULL;
+    pthread_mutex_unlock(&registry_lock);
+    return ops;
+}

@@ -4,11 +4,9 @@
 #include "pruners/pruner.h"
 
 #include <math.h>
-#include <string.h>
 
 typedef struct threshold_opts {
     double lower, upper;
-    int has_bound;
     int64_t n_warmup_steps, interval_steps;
 } threshold_opts;
 
@@ -17,9 +15,6 @@ static hps_status threshold_init(hps_pruner *pruner)
     threshold_opts *o = hps_mem_calloc(1, sizeof *o);
     if (o == NULL)
         return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
-    o->lower = -INFINITY;
-    o->upper = INFINITY;
-    o->interval_steps = 1;
     pruner->impl = o;
     return HPS_OK;
 }
@@ -29,37 +24,28 @@ static void threshold_destroy(hps_pruner *pruner)
     hps_mem_free(pruner->impl);
 }
 
-static hps_status threshold_set(hps_pruner *pruner, const char *option, const char *value)
-{
-    threshold_opts *o = pruner->impl;
-    double d;
-    if (strcmp(option, "lower") == 0 || strcmp(option, "upper") == 0) {
-        if (hps_pruner_parse_double(value, 1, &d) != 0)
-            return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
-                                  "pruner 'threshold': %s must be a number (got '%.100s')", option,
-                                  value);
-        *(option[0] == 'l' ? &o->lower : &o->upper) = d;
-        o->has_bound = 1;
-        return HPS_OK;
-    }
-    int64_t *slot = strcmp(option, "n_warmup_steps") == 0   ? &o->n_warmup_steps
-                    : strcmp(option, "interval_steps") == 0 ? &o->interval_steps
-                                                            : NULL;
-    if (slot == NULL)
-        return HPS_ERR_NOTFOUND;
-    int64_t min = slot == &o->interval_steps ? 1 : 0;
-    if (hps_pruner_parse_int(value, min, INT64_MAX, slot) != 0)
-        return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
-                              "pruner 'threshold': %s must be an integer >= %lld (got '%.100s')",
-                              option, (long long)min, value);
-    return HPS_OK;
-}
+static const hps_option threshold_options[] = {
+    {.name = "lower", .type = HPS_OPTION_DOUBLE, HPS_OPTION_FIELD(threshold_opts, lower),
+     .def = "-inf", .dmin = -HUGE_VAL, .dmax = HUGE_VAL, .flags = HPS_OPTION_INFINITE,
+     .help = "prune below this value (lower, upper or both must be given)"},
+    {.name = "upper", .type = HPS_OPTION_DOUBLE, HPS_OPTION_FIELD(threshold_opts, upper),
+     .def = "inf", .dmin = -HUGE_VAL, .dmax = HUGE_VAL, .flags = HPS_OPTION_INFINITE,
+     .help = "prune above this value"},
+    {.name = "n_warmup_steps", .type = HPS_OPTION_INT,
+     HPS_OPTION_FIELD(threshold_opts, n_warmup_steps), .def = "0", .min = 0,
+     .help = "no pruning before this step"},
+    {.name = "interval_steps", .type = HPS_OPTION_INT,
+     HPS_OPTION_FIELD(threshold_opts, interval_steps), .def = "1", .min = 1,
+     .help = "check every this many steps after the warm-up"},
+    HPS_OPTIONS_END,
+};
 
 static hps_status threshold_bind(hps_pruner *pruner, const hps_context *ctx)
 {
     (void)ctx;
     const threshold_opts *o = pruner->impl;
-    if (!o->has_bound)
+    if (!hps_options_given(threshold_options, pruner->given, "lower") &&
+        !hps_options_given(threshold_options, pruner->given, "upper"))
         return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
                               "pruner 'threshold' needs lower, upper or both");
     if (o->lower > o->upper)
@@ -86,9 +72,10 @@ static hps_status threshold_should_prune(hps_pruner *pruner, const hps_context *
 
 const hps_pruner_ops hps_threshold_pruner_ops = {
     .name = "threshold",
+    .help = "the latest value is below lower, above upper, or NaN",
+    .options = threshold_options,
     .init = threshold_init,
     .destroy = threshold_destroy,
-    .set_option = threshold_set,
     .bind = threshold_bind,
     .should_prune = threshold_should_prune,
 };

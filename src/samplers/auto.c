@@ -180,6 +180,9 @@ static hps_status auto_sample(hps_sampler *sampler, const hps_context *ctx, cons
 
 const hps_sampler_ops hps_auto_sampler_ops = {
     .name = "auto",
+    .help = "picks one of the other samplers for each trial from the space, the budget and "
+            "the history, and records it in the trial's system attribute \"sampler\"",
+    .learns = 1,
     .init = auto_init,
     .destroy = auto_destroy,
     .sample = auto_sample,

@@ -34,13 +34,11 @@
 #include "samplers/sampler.h"
 #include "samplers/tpe_parzen.h"
 
-#include <errno.h>
 #include <lapacke.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define CMA_ATTR "cmaes"
 #define CMA_SAMPLE_KEY "\x01" "cmaes-sample"
@@ -114,10 +112,6 @@ static hps_status cma_init(hps_sampler *sampler)
     cma_state *s = hps_mem_calloc(1, sizeof *s);
     if (s == NULL)
         return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
-    s->sigma0 = 1.0 / 6.0;
-    s->inc_popsize = 2;
-    s->restart_strategy = CMA_RESTART_IPOP;
-    s->with_margin = 1;
     sampler->impl = s;
     return HPS_OK;
 }
@@ -170,68 +164,36 @@ static void cma_destroy(hps_sampler *sampler)
     hps_mem_free(s);
 }
 
-static hps_status cma_set_option(hps_sampler *sampler, const char *option, const char *value)
-{
-    cma_state *s = sampler->impl;
-    if (strcmp(option, "sigma0") == 0) {
-        char *end;
-        errno = 0;
-        double v = strtod(value, &end);
-        if (value[0] == '\0' || *end != '\0' || errno != 0 || !(v > 0 && v <= 1))
-            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                                  "sigma0 must be a number in (0, 1], in units of each "
-                                  "parameter's range (got '%.100s')",
-                                  value);
-        s->sigma0 = v;
-        return HPS_OK;
-    }
-    if (strcmp(option, "popsize") == 0) {
-        uint64_t v;
-        if (hps_parse_u64(value, &v) != 0 || (v != 0 && v < 2) || v > CMA_MAX_POPSIZE)
-            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                                  "popsize must be 0 (automatic) or an integer in [2, %d] "
-                                  "(got '%.100s')",
-                                  CMA_MAX_POPSIZE, value);
-        s->popsize = v;
-        return HPS_OK;
-    }
-    if (strcmp(option, "inc_popsize") == 0) {
-        uint64_t v;
-        if (hps_parse_u64(value, &v) != 0 || v < 2 || v > 16)
-            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                                  "inc_popsize must be an integer in [2, 16] (got '%.100s')",
-                                  value);
-        s->inc_popsize = v;
-        return HPS_OK;
-    }
-    if (strcmp(option, "n_startup_trials") == 0) {
-        if (hps_parse_u64(value, &s->n_startup) != 0)
-            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                                  "n_startup_trials must be an unsigned integer (got '%.100s')",
-                                  value);
-        return HPS_OK;
-    }
-    if (strcmp(option, "restart_strategy") == 0) {
-        if (strcasecmp(value, "none") == 0)
-            s->restart_strategy = CMA_RESTART_NONE;
-        else if (strcasecmp(value, "ipop") == 0)
-            s->restart_strategy = CMA_RESTART_IPOP;
-        else if (strcasecmp(value, "bipop") == 0)
-            s->restart_strategy = CMA_RESTART_BIPOP;
-        else
-            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                                  "restart_strategy must be none, ipop or bipop (got '%.100s')",
-                                  value);
-        return HPS_OK;
-    }
-    if (strcmp(option, "with_margin") == 0) {
-        if (hps_parse_bool(value, &s->with_margin) != 0)
-            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                                  "with_margin must be true or false (got '%.100s')", value);
-        return HPS_OK;
-    }
-    return HPS_ERR_NOTFOUND;
-}
+static const hps_option_choice restart_strategies[] = {
+    {"ipop", CMA_RESTART_IPOP},
+    {"bipop", CMA_RESTART_BIPOP},
+    {"none", CMA_RESTART_NONE},
+    {NULL, 0},
+};
+
+static const hps_option cma_options[] = {
+    /* the default is 1/6, as the shortest text that reads back as the double 1.0 / 6.0 */
+    {.name = "sigma0", .type = HPS_OPTION_DOUBLE, HPS_OPTION_FIELD(cma_state, sigma0),
+     .def = "0.16666666666666666", .dmin = 0, .dmax = 1, .flags = HPS_OPTION_MIN_OPEN,
+     .help = "the initial step, in units of each parameter's range"},
+    {.name = "popsize", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(cma_state, popsize),
+     .def = "0", .min = 2, .max = CMA_MAX_POPSIZE, .keyword = "0", .keyword_value = 0,
+     .help = "the population of a generation (0: 4 + floor(3 ln n) for n parameters)"},
+    {.name = "inc_popsize", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(cma_state, inc_popsize),
+     .def = "2", .min = 2, .max = 16,
+     .help = "the factor by which each IPOP restart grows the population"},
+    {.name = "n_startup_trials", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(cma_state, n_startup),
+     .def = "0", .help = "trials sampled at random before CMA-ES starts"},
+    {.name = "restart_strategy", .type = HPS_OPTION_ENUM,
+     HPS_OPTION_FIELD(cma_state, restart_strategy), .def = "ipop", .choices = restart_strategies,
+     .help = "after a run stops: ipop (a larger population), bipop (large-population runs "
+             "interleaved with small, short-step ones) or none"},
+    {.name = "with_margin", .type = HPS_OPTION_BOOL, HPS_OPTION_FIELD(cma_state, with_margin),
+     .def = "true",
+     .help = "the margin that keeps integer and stepped coordinates from freezing on one "
+             "value"},
+    HPS_OPTIONS_END,
+};
 
 static hps_status cma_bind(hps_sampler *sampler, const hps_context *ctx)
 {
@@ -964,9 +926,12 @@ static hps_status cma_sample(hps_sampler *sampler, const hps_context *ctx, const
 
 const hps_sampler_ops hps_cmaes_sampler_ops = {
     .name = "cmaes",
+    .help = "CMA-ES over the numeric parameters (categoricals sampled independently), with "
+            "IPOP or BIPOP restarts and the margin for integers",
+    .learns = 1,
+    .options = cma_options,
     .init = cma_init,
     .destroy = cma_destroy,
-    .set_option = cma_set_option,
     .bind = cma_bind,
     .sample = cma_sample,
     .sample_relative = cma_sample_relative,

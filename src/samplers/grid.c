@@ -66,15 +66,11 @@ static void grid_destroy(hps_sampler *sampler)
     hps_mem_free(g);
 }
 
-static hps_status grid_set_option(hps_sampler *sampler, const char *option, const char *value)
-{
-    if (strcmp(option, "shuffle") != 0)
-        return HPS_ERR_NOTFOUND;
-    if (hps_parse_bool(value, &grid_of(sampler)->shuffle) != 0)
-        return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                              "shuffle must be true or false (got '%.100s')", value);
-    return HPS_OK;
-}
+static const hps_option grid_options[] = {
+    {.name = "shuffle", .type = HPS_OPTION_BOOL, HPS_OPTION_FIELD(grid_state, shuffle),
+     .def = "false", .help = "visit the cells in a seeded random order"},
+    HPS_OPTIONS_END,
+};
 
 hps_status hps_sampler_grid_add(hps_sampler *sampler, const char *name, const hps_value *values,
                                 size_t n_values)
@@ -329,9 +325,11 @@ static int64_t grid_slot(const hps_sampler *sampler, const json_t *fixed)
 
 const hps_sampler_ops hps_grid_sampler_ops = {
     .name = "grid",
+    .help = "every combination of per-parameter value lists, each exactly once across all "
+            "workers of a study; the study ends when the grid is exhausted",
     .init = grid_init,
     .destroy = grid_destroy,
-    .set_option = grid_set_option,
+    .options = grid_options,
     .grid_cells = grid_cells,
     .grid_slot = grid_slot,
     .bind = grid_bind,

@@ -16,5 +16,7 @@ static hps_status random_sample(hps_sampler *sampler, const hps_context *ctx, co
 
 const hps_sampler_ops hps_random_sampler_ops = {
     .name = "random",
+    .help = "independent uniform sampling (log-uniform for log parameters); a value depends "
+            "only on the seed, the trial number and the parameter",
     .sample = random_sample,
 };

@@ -137,3 +137,12 @@ const hps_sampler_ops *hps_sampler_registered(const char *name)
     pthread_mutex_unlock(&registry_lock);
     return ops;
 }
+
+const hps_sampler_ops *hps_sampler_registered_at(size_t index)
+{
+    /* registrations are only ever appended, so the entry stays where it is */
+    pthread_mutex_lock(&registry_lock);
+    const hps_sampler_ops *ops = index < n_registered ? &registered[index].ops : NULL;
+    pthread_mutex_unlock(&registry_lock);
+    return ops;
+}

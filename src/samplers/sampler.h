@@ -4,22 +4,31 @@
  * when a trial starts, a joint sampler draws the relative search space at once
  * (sample_relative); any parameter it leaves open is drawn alone when suggested
  * (sample). Samplers see the context and the history, never the study. Adding a
- * strategy is adding one file with an hps_sampler_ops and a line in sampler.c's
- * registry. */
+ * strategy is adding one file with an hps_sampler_ops (its options a table, options.h)
+ * and a line in sampler.c's registry. */
 #ifndef HPS_SAMPLER_H
 #define HPS_SAMPLER_H
 
 #include "base/dist.h"
 #include "base/errbuf.h"
+#include "base/options.h"
 #include "hpsearch.h"
 #include "plugin/plugin.h"
 
 typedef struct hps_sampler_ops {
     const char *name;
+    /* What the strategy does, in a line (the catalog's "help"). */
+    const char *help;
+    /* 1 when its suggestions depend on the results of finished trials (the catalog's
+     * "learns"): not so for random, grid and Sobol. */
+    int learns;
+    /* The options beyond "seed" (which every sampler takes), fields of sampler->impl;
+     * NULL when none. hps_sampler_set parses them, creation applies their defaults. */
+    const hps_option *options;
     /* Allocates the strategy's state into sampler->impl. */
     hps_status (*init)(hps_sampler *sampler);
     void (*destroy)(hps_sampler *sampler);
-    /* Options beyond "seed" (handled for every sampler); NULL when none. Returns
+    /* Options no table describes (a registered sampler's); NULL when none. Returns
      * HPS_ERR_NOTFOUND for an unknown option so the caller can say so. */
     hps_status (*set_option)(hps_sampler *sampler, const char *option, const char *value);
     /* Grid samplers: number of cells the study claims positions from; NULL otherwise. */
@@ -46,6 +55,7 @@ struct hps_sampler {
     void *impl;
     uint64_t seed;   /* the given seed, or one from the OS */
     int seeded;      /* 1 when the user gave the seed */
+    uint64_t given;  /* the options of ops->options the user set (options.h) */
     int bound;       /* attached to a study */
     hps_errbuf err;
 };
@@ -62,12 +72,10 @@ extern const hps_sampler_ops hps_auto_sampler_ops;
 const hps_sampler_ops *hps_sampler_builtin(const char *name);
 /* A strategy registered with hps_sampler_register (registered.c), or NULL. */
 const hps_sampler_ops *hps_sampler_registered(const char *name);
+/* The index-th registered strategy, in the order of registration; NULL past the last. */
+const hps_sampler_ops *hps_sampler_registered_at(size_t index);
 
 /* A sampler from a strategy not in the registry (tests, experiments). */
 hps_status hps_sampler_from_ops(const hps_sampler_ops *ops, hps_sampler **out);
-
-/* Parses option text shared by samplers. -1 if malformed. */
-int hps_parse_bool(const char *text, int *out);
-int hps_parse_u64(const char *text, uint64_t *out);
 
 #endif

@@ -21,7 +21,6 @@ static hps_status sobol_init(hps_sampler *sampler)
     sobol_state *s = hps_mem_calloc(1, sizeof *s);
     if (s == NULL)
         return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
-    s->scramble = 1;
     sampler->impl = s;
     return HPS_OK;
 }
@@ -31,16 +30,11 @@ static void sobol_destroy(hps_sampler *sampler)
     hps_mem_free(sampler->impl);
 }
 
-static hps_status sobol_set_option(hps_sampler *sampler, const char *option, const char *value)
-{
-    if (strcmp(option, "scramble") != 0)
-        return HPS_ERR_NOTFOUND;
-    sobol_state *s = sampler->impl;
-    if (hps_parse_bool(value, &s->scramble) != 0)
-        return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                              "scramble must be true or false (got '%.100s')", value);
-    return HPS_OK;
-}
+static const hps_option sobol_options[] = {
+    {.name = "scramble", .type = HPS_OPTION_BOOL, HPS_OPTION_FIELD(sobol_state, scramble),
+     .def = "true", .help = "scramble the sequence (with the seed the study's workers agree on)"},
+    HPS_OPTIONS_END,
+};
 
 static hps_status sobol_bind(hps_sampler *sampler, const hps_context *ctx)
 {
@@ -70,9 +64,11 @@ static hps_status sobol_sample(hps_sampler *sampler, const hps_context *ctx, con
 
 const hps_sampler_ops hps_sobol_sampler_ops = {
     .name = "sobol",
+    .help = "a scrambled Sobol low-discrepancy sequence (Joe-Kuo directions), one dimension "
+            "per parameter in the order a trial suggests them",
+    .options = sobol_options,
     .init = sobol_init,
     .destroy = sobol_destroy,
-    .set_option = sobol_set_option,
     .bind = sobol_bind,
     .sample = sobol_sample,
 };

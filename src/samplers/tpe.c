@@ -22,7 +22,6 @@
 #include "samplers/sampler.h"
 #include "samplers/tpe_parzen.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,16 +76,6 @@ static hps_status tpe_init(hps_sampler *sampler)
     tpe_state *s = hps_mem_calloc(1, sizeof *s);
     if (s == NULL)
         return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
-    s->n_startup = 10;
-    s->n_ei = 24;
-    s->gamma_frac = 0.1;
-    s->gamma_cap = 25;
-    s->constant_liar = 1;
-    s->pe.prior_weight = 1.0;
-    s->pe.consider_prior = 1;
-    s->pe.consider_magic_clip = 1;
-    s->pe.consider_endpoints = 0;
-    s->multivariate = 1;
     sampler->impl = s;
     return HPS_OK;
 }
@@ -118,29 +107,21 @@ static void tpe_destroy(hps_sampler *sampler)
     hps_mem_free(s);
 }
 
-static int parse_double(const char *text, double *out)
+/* gamma: "default", "hyperopt", FRACTION or FRACTION:CAP. */
+static int parse_gamma(void *state, const char *value, const char **why)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (text[0] == '\0' || *end != '\0' || errno != 0 || !isfinite(v))
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static hps_status set_gamma(hps_sampler *sampler, tpe_state *s, const char *value)
-{
+    (void)why;
+    tpe_state *s = state;
     if (strcasecmp(value, "default") == 0) {
         s->gamma_hyperopt = 0;
         s->gamma_frac = 0.1;
         s->gamma_cap = 25;
-        return HPS_OK;
+        return 0;
     }
     if (strcasecmp(value, "hyperopt") == 0) {
         s->gamma_hyperopt = 1;
         s->gamma_cap = 25;
-        return HPS_OK;
+        return 0;
     }
     char buf[64];
     double frac;
@@ -148,102 +129,104 @@ static hps_status set_gamma(hps_sampler *sampler, tpe_state *s, const char *valu
     const char *colon = strchr(value, ':');
     size_t len = colon != NULL ? (size_t)(colon - value) : strlen(value);
     if (len >= sizeof buf)
-        goto bad;
+        return -1;
     memcpy(buf, value, len);
     buf[len] = '\0';
-    if (parse_double(buf, &frac) != 0 || !(frac > 0 && frac <= 1))
-        goto bad;
-    if (colon != NULL && (hps_parse_u64(colon + 1, &cap) != 0 || cap < 1))
-        goto bad;
+    if (hps_option_parse_double(buf, &frac) != 0 || !(frac > 0 && frac <= 1))
+        return -1;
+    if (colon != NULL && (hps_option_parse_u64(colon + 1, &cap) != 0 || cap < 1))
+        return -1;
     s->gamma_hyperopt = 0;
     s->gamma_frac = frac;
     s->gamma_cap = cap;
-    return HPS_OK;
-bad:
-    return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                          "gamma must be 'default', 'hyperopt', a fraction in (0, 1] or "
-                          "FRACTION:CAP with CAP >= 1 (got '%.100s')",
-                          value);
+    return 0;
 }
 
-static hps_status tpe_set_option(hps_sampler *sampler, const char *option, const char *value)
+/* Groups are joint samples, so they need the multivariate estimator (Optuna refuses
+ * the combination the same way). */
+static const char *const group_needs_multivariate = "group=true needs multivariate=true";
+
+static int parse_multivariate(void *state, const char *value, const char **why)
 {
-    tpe_state *s = sampler->impl;
+    tpe_state *s = state;
     int flag;
-    if (strcmp(option, "n_startup_trials") == 0) {
-        if (hps_parse_u64(value, &s->n_startup) != 0)
-            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                                  "n_startup_trials must be an unsigned integer (got '%.100s')",
-                                  value);
-        return HPS_OK;
+    if (hps_option_parse_bool(value, &flag) != 0)
+        return -1;
+    if (!flag && s->group) {
+        *why = group_needs_multivariate;
+        return -1;
     }
-    if (strcmp(option, "n_ei_candidates") == 0) {
-        uint64_t n;
-        if (hps_parse_u64(value, &n) != 0 || n < 1 || n > TPE_MAX_EI_CANDIDATES)
-            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                                  "n_ei_candidates must be an integer in [1, %d] (got '%.100s')",
-                                  TPE_MAX_EI_CANDIDATES, value);
-        s->n_ei = n;
-        return HPS_OK;
-    }
-    if (strcmp(option, "gamma") == 0)
-        return set_gamma(sampler, s, value);
-    if (strcmp(option, "prior_weight") == 0) {
-        double w;
-        if (parse_double(value, &w) != 0 || !(w > 0))
-            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                                  "prior_weight must be a positive number (got '%.100s')", value);
-        s->pe.prior_weight = w;
-        return HPS_OK;
-    }
-    if (strcmp(option, "bandwidth") == 0) {
-        if (strcasecmp(value, "neighbour") == 0 || strcasecmp(value, "neighbor") == 0)
-            s->pe.scott_bandwidth = 0;
-        else if (strcasecmp(value, "scott") == 0)
-            s->pe.scott_bandwidth = 1;
-        else
-            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                                  "bandwidth must be 'neighbour' (gaps between neighbouring "
-                                  "observations, Optuna 5) or 'scott' (Optuna 2.2-4.x's "
-                                  "multivariate rule) (got '%.100s')",
-                                  value);
-        return HPS_OK;
-    }
-    if (strcmp(option, "weights") == 0) {
-        if (strcasecmp(value, "default") == 0)
-            s->pe.uniform_weights = 0;
-        else if (strcasecmp(value, "uniform") == 0)
-            s->pe.uniform_weights = 1;
-        else
-            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                                  "weights must be 'default' (older trials ramp down, as "
-                                  "Optuna's default_weights) or 'uniform' (got '%.100s')",
-                                  value);
-        return HPS_OK;
-    }
-    static const char *const bools[] = {"consider_prior", "consider_magic_clip",
-                                        "consider_endpoints", "multivariate", "group",
-                                        "constant_liar"};
-    int *targets[] = {&s->pe.consider_prior, &s->pe.consider_magic_clip,
-                      &s->pe.consider_endpoints, &s->multivariate, &s->group,
-                      &s->constant_liar};
-    for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++) {
-        if (strcmp(option, bools[i]) != 0)
-            continue;
-        if (hps_parse_bool(value, &flag) != 0)
-            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                                  "%s must be true or false (got '%.100s')", option, value);
-        /* Groups are joint samples, so they need the multivariate estimator (Optuna
-         * refuses the combination the same way). */
-        if ((targets[i] == &s->group && flag && !s->multivariate) ||
-            (targets[i] == &s->multivariate && !flag && s->group))
-            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                                  "group=true needs multivariate=true");
-        *targets[i] = flag;
-        return HPS_OK;
-    }
-    return HPS_ERR_NOTFOUND;
+    s->multivariate = flag;
+    return 0;
 }
+
+static int parse_group(void *state, const char *value, const char **why)
+{
+    tpe_state *s = state;
+    int flag;
+    if (hps_option_parse_bool(value, &flag) != 0)
+        return -1;
+    if (flag && !s->multivariate) {
+        *why = group_needs_multivariate;
+        return -1;
+    }
+    s->group = flag;
+    return 0;
+}
+
+static const hps_option_choice weight_rules[] = {
+    {"default", 0},
+    {"uniform", 1},
+    {NULL, 0},
+};
+
+static const hps_option_choice bandwidth_rules[] = {
+    {"neighbour", 0},
+    {"neighbor", 0},
+    {"scott", 1},
+    {NULL, 0},
+};
+
+static const hps_option tpe_options[] = {
+    {.name = "n_startup_trials", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(tpe_state, n_startup),
+     .def = "10", .help = "trials sampled at random before the model is used"},
+    {.name = "n_ei_candidates", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(tpe_state, n_ei),
+     .def = "24", .min = 1, .max = TPE_MAX_EI_CANDIDATES,
+     .help = "candidates drawn from the good density, of which the best ratio wins"},
+    {.name = "gamma", .type = HPS_OPTION_TEXT, .def = "default", .parse = parse_gamma,
+     .rule = "default, hyperopt, a fraction in (0, 1] or FRACTION:CAP with CAP >= 1",
+     .help = "size of the good group of n trials: default ceil(0.1 n), hyperopt "
+             "ceil(0.25 sqrt(n)), or ceil(FRACTION n); at most CAP (25)"},
+    {.name = "prior_weight", .type = HPS_OPTION_DOUBLE, HPS_OPTION_FIELD(tpe_state, pe.prior_weight),
+     .def = "1", .dmin = 0, .dmax = HUGE_VAL, .flags = HPS_OPTION_MIN_OPEN,
+     .help = "weight of the prior component"},
+    {.name = "consider_prior", .type = HPS_OPTION_BOOL,
+     HPS_OPTION_FIELD(tpe_state, pe.consider_prior), .def = "true",
+     .help = "add the broad prior to each density"},
+    {.name = "consider_magic_clip", .type = HPS_OPTION_BOOL,
+     HPS_OPTION_FIELD(tpe_state, pe.consider_magic_clip), .def = "true",
+     .help = "bound bandwidths from below"},
+    {.name = "consider_endpoints", .type = HPS_OPTION_BOOL,
+     HPS_OPTION_FIELD(tpe_state, pe.consider_endpoints), .def = "false",
+     .help = "univariate bandwidths: use the domain's ends as neighbours"},
+    {.name = "multivariate", .type = HPS_OPTION_BOOL, .def = "true", .parse = parse_multivariate,
+     .rule = "true or false", .help = "one joint density over the relative search space"},
+    {.name = "group", .type = HPS_OPTION_BOOL, .def = "false", .parse = parse_group,
+     .rule = "true or false",
+     .help = "sample each group of parameters that appear together jointly (needs "
+             "multivariate)"},
+    {.name = "constant_liar", .type = HPS_OPTION_BOOL, HPS_OPTION_FIELD(tpe_state, constant_liar),
+     .def = "true", .help = "running trials join the bad group, so concurrent workers spread out"},
+    {.name = "weights", .type = HPS_OPTION_ENUM, HPS_OPTION_FIELD(tpe_state, pe.uniform_weights),
+     .def = "default", .choices = weight_rules,
+     .help = "weights of the observations: default (older trials ramp down, as Optuna's "
+             "default_weights) or uniform"},
+    {.name = "bandwidth", .type = HPS_OPTION_ENUM, HPS_OPTION_FIELD(tpe_state, pe.scott_bandwidth),
+     .def = "neighbour", .choices = bandwidth_rules,
+     .help = "neighbour (gaps between neighbouring observations, Optuna 5) or scott (Optuna "
+             "2.2-4.x's multivariate rule)"},
+    HPS_OPTIONS_END,
+};
 
 /* ---- splitting the history into good and bad trials -------------------------------- */
 
@@ -1115,9 +1098,12 @@ static hps_status tpe_sample(hps_sampler *sampler, const hps_context *ctx, const
 
 const hps_sampler_ops hps_tpe_sampler_ops = {
     .name = "tpe",
+    .help = "the tree-structured Parzen estimator, with Optuna's semantics, options and "
+            "newest defaults (multivariate, constant liar)",
+    .learns = 1,
+    .options = tpe_options,
     .init = tpe_init,
     .destroy = tpe_destroy,
-    .set_option = tpe_set_option,
     .sample = tpe_sample,
     .sample_relative = tpe_sample_relative,
 };

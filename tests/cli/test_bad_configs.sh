@@ -96,6 +96,8 @@ same_rejection "unknown placeholder" "good.yaml: command: unknown placeholder '{
 same_rejection "pruner options that only fail together" "max_resource (5) is below min_resource (10)" \
     --set study=fresh2 --set storage=sqlite:fresh2.db \
     --set 'pruner={name: hyperband, min_resource: 10, max_resource: 5}'
+same_rejection "a required pruner option missing" "good.yaml: pruner: pruner 'patient' needs patience" \
+    --set study=fresh3 --set storage=sqlite:fresh3.db --set 'pruner={name: patient, min_delta: 0.1}'
 same_rejection "bad --set" "--set nonsense=1" --set nonsense=1
 same_rejection "bad flag value" "--parallel" -j zero
 same_rejection "sampler flag" "sampler" --sampler bayes-magic
@@ -104,7 +106,7 @@ same_rejection "missing storage directory" "cannot open sqlite database" --stora
 same_rejection "direction of an existing study" "was created to minimize, but this config says maximize" --set direction=maximize
 same_rejection "metric of an existing study" "this config does not match study 'good'" --set metric=loss
 same_rejection "bad workdir" "workdir: 'nowhere' does not exist" --set workdir=nowhere
-for db in fresh1.db fresh2.db; do
+for db in fresh1.db fresh2.db fresh3.db; do
     [ ! -e "$db" ] && ok "no $db for a rejected config" || fail "a rejected config created $db"
 done
 

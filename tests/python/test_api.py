@@ -1,8 +1,11 @@
 """The Optuna-style API of hpsearch: studies, trials, samplers, storages."""
 import copy
 import datetime
+import inspect
+import json
 import math
 import pickle
+import subprocess
 import time
 
 import pytest
@@ -520,6 +523,75 @@ def test_trial_state_enum_matches_optuna():
     assert [int(s) for s in TrialState] == [0, 1, 2, 3, 4]
     assert TrialState.COMPLETE.is_finished() and not TrialState.WAITING.is_finished()
     assert repr(TrialState.FAIL) == "TrialState.FAIL"
+
+
+# ---- the wrappers and the library's catalog ------------------------------------------------
+# The library is the authority on samplers, pruners and their defaults (hps_sampler_catalog,
+# printed by `hpsearch samplers --format json`): every engine strategy has a class here, the
+# module docstring names it, and a class constructed with its defaults hands the engine
+# only options it has, with the engine's defaults -- unless it means to differ (below).
+
+# Where a class's default deliberately differs from the engine's.
+_PYTHON_DEFAULTS = {
+    ("grid", "shuffle"): "true",  # Optuna's GridSampler visits the grid in a random order
+}
+# Values for the arguments a constructor requires (Optuna's signatures); the options they
+# set are the caller's, not defaults.
+_REQUIRED_ARGUMENTS = {"search_space": {"x": [1, 2]}, "percentile": 25.0, "wrapped_pruner": None,
+                       "patience": 3}
+
+
+def _catalog(hpsearch_bin, kind):
+    out = subprocess.run([hpsearch_bin, kind, "--format", "json"], check=True,
+                         capture_output=True, text=True).stdout
+    return {s["name"]: s for s in json.loads(out) if not s["registered"]}
+
+
+def _same_value(python_text, engine_text):
+    try:
+        return float(python_text) == float(engine_text)
+    except ValueError:
+        return python_text.lower() == engine_text.lower()
+
+
+def _wrappers(module, base):
+    """(class, engine name, options it sends, the options its caller chose) for each
+    class of `module` that describes an engine strategy."""
+    for name in module.__all__:
+        cls = getattr(module, name)
+        if not inspect.isclass(cls) or cls is base or not issubclass(cls, base):
+            continue
+        required = {p.name: _REQUIRED_ARGUMENTS[p.name]
+                    for p in inspect.signature(cls).parameters.values()
+                    if p.default is inspect.Parameter.empty and p.kind != p.VAR_KEYWORD}
+        kwargs = dict(required)
+        if cls is hpsearch.pruners.ThresholdPruner:
+            kwargs["upper"] = 1.0  # one bound is required
+        engine, options, _ = cls(**kwargs)._engine_spec()
+        yield cls, engine, options, set(kwargs)
+
+
+@pytest.mark.parametrize("kind, module, base", [
+    ("samplers", hpsearch.samplers, hpsearch.samplers.BaseSampler),
+    ("pruners", hpsearch.pruners, hpsearch.pruners.BasePruner),
+])
+def test_wrappers_follow_the_librarys_catalog(hpsearch_bin, kind, module, base):
+    catalog = _catalog(hpsearch_bin, kind)
+    covered = set()
+    for cls, engine, options, chosen in _wrappers(module, base):
+        assert engine in catalog, f"{cls.__name__} names '{engine}', not in the catalog"
+        covered.add(engine)
+        if kind == "samplers":
+            assert f":class:`{cls.__name__}`" in module.__doc__, cls.__name__
+        known = {o["name"]: o for o in catalog[engine]["options"]}
+        for key, value in options.items():
+            assert key in known, f"{cls.__name__} sends '{key}', which '{engine}' does not take"
+            if key in chosen or key == "seed":
+                continue
+            want = _PYTHON_DEFAULTS.get((engine, key), known[key]["default"])
+            assert want is not None and _same_value(value, want), \
+                f"{cls.__name__}: {key}={value}, the engine's default is {want}"
+    assert covered == set(catalog)
 
 
 # ---- samplers -----------------------------------------------------------------------------

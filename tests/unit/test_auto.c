@@ -7,17 +7,11 @@
 #include <cmocka.h>
 
 #include "hpsearch.h"
+#include "testutil.h"
 #include "samplers/auto_policy.h"
 
 #include <stdio.h>
 #include <string.h>
-
-#define ASSERT_OK(expr)                                                                   \
-    do {                                                                                  \
-        hps_status rc_ = (expr);                                                          \
-        if (rc_ != HPS_OK)                                                                \
-            fail_msg("%s returned %s", #expr, hps_status_name(rc_));                      \
-    } while (0)
 
 static void test_decision_table(void **state)
 {

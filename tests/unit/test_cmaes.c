@@ -22,13 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ASSERT_OK(expr)                                                                   \
-    do {                                                                                  \
-        hps_status rc_ = (expr);                                                          \
-        if (rc_ != HPS_OK)                                                                \
-            fail_msg("%s returned %s", #expr, hps_status_name(rc_));                      \
-    } while (0)
-
 #define DIMS 5
 
 static hps_sampler *make_sampler(const char *seed, const char *const *opts)

@@ -24,8 +24,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define ASSERT_OK(expr) assert_int_equal((expr), HPS_OK)
-
 static const char *const SAMPLERS[] = {"random", "sobol", "grid", "tpe", "gp", "cmaes", "auto"};
 enum { N_SAMPLERS = sizeof SAMPLERS / sizeof SAMPLERS[0] };
 /* enough completed trials that every model-based sampler is past its startup phase */

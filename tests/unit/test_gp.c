@@ -13,6 +13,7 @@
 #include "base/mem.h"
 #include "engine/study.h"
 #include "hpsearch.h"
+#include "testutil.h"
 #include "samplers/gp/acquisition.h"
 #include "samplers/gp/kernel.h"
 #include "samplers/gp/linalg.h"
@@ -26,13 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define ASSERT_OK(expr)                                                                   \
-    do {                                                                                  \
-        hps_status rc_ = (expr);                                                          \
-        if (rc_ != HPS_OK)                                                                \
-            fail_msg("%s returned %s", #expr, hps_status_name(rc_));                      \
-    } while (0)
 
 /* |a - b| <= tol * max(1, |a|, |b|), printing both sides. */
 #define ASSERT_CLOSE(a, b, tol)                                                           \

@@ -14,19 +14,13 @@
 #include "base/mem.h"
 #include "base/rng.h"
 #include "hpsearch.h"
+#include "testutil.h"
 
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-#define ASSERT_OK(expr)                                                                   \
-    do {                                                                                  \
-        hps_status rc_ = (expr);                                                          \
-        if (rc_ != HPS_OK)                                                                \
-            fail_msg("%s returned %s", #expr, hps_status_name(rc_));                      \
-    } while (0)
 
 #define ASSERT_IN(what, x, lo, hi)                                                        \
     do {                                                                                  \

@@ -10,16 +10,10 @@
 
 #include "engine/history.h"
 #include "samplers/sampler.h"
+#include "testutil.h"
 
 #include <math.h>
 #include <string.h>
-
-#define ASSERT_OK(expr)                                                                   \
-    do {                                                                                  \
-        hps_status rc_ = (expr);                                                          \
-        if (rc_ != HPS_OK)                                                                \
-            fail_msg("%s returned %s", #expr, hps_status_name(rc_));                      \
-    } while (0)
 
 /* What the fake sampler saw at its last joint sample. */
 static size_t seen_space, seen_finished, seen_pending, seen_pending_params;

@@ -13,13 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ASSERT_OK(expr)                                                                   \
-    do {                                                                                  \
-        hps_status rc_ = (expr);                                                          \
-        if (rc_ != HPS_OK)                                                                \
-            fail_msg("%s returned %s", #expr, hps_status_name(rc_));                      \
-    } while (0)
-
 static hps_study *open_study(const char *url, const char *name)
 {
     hps_study *study = NULL;

@@ -8,18 +8,12 @@
 #include <cmocka.h>
 
 #include "hpsearch.h"
+#include "testutil.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define ASSERT_OK(expr)                                                                   \
-    do {                                                                                  \
-        hps_status rc_ = (expr);                                                          \
-        if (rc_ != HPS_OK)                                                                \
-            fail_msg("%s returned %s", #expr, hps_status_name(rc_));                      \
-    } while (0)
 
 /* ---- a sampler: coordinate descent around the best trial, step halving ------------ */
 
@@ -75,6 +69,16 @@ static hps_status coord_relative(void *state, const hps_context *ctx, const hps_
                                  double *values_out)
 {
     coord_state *s = state;
+    /* the context tells what a strategy may need beyond the history */
+    assert_int_equal(hps_context_direction(ctx, 0), HPS_MINIMIZE);
+    assert_int_equal(hps_context_budget(ctx), 40);
+    assert_int_equal(hps_context_seed(ctx), 3);
+    const hps_frozen *const *all;
+    size_t n_all;
+    ASSERT_OK(hps_context_trials(ctx, &all, &n_all));
+    assert_true(n_all >= hps_history_n_finished(h) + hps_history_n_pending(h));
+    for (size_t i = 0; i < hps_history_n_pending(h); i++)
+        assert_int_equal(hps_frozen_state(hps_history_pending(h, i)), HPS_RUNNING);
     const hps_frozen *best = NULL;
     for (size_t i = 0; i < hps_history_n_finished(h); i++) {
         const hps_frozen *f = hps_history_finished(h, i);
@@ -142,7 +146,11 @@ static void test_registered_sampler_tunes(void **state)
     ASSERT_OK(hps_sampler_set(sampler, "seed", "3"));
     ASSERT_OK(hps_study_set_sampler(study, sampler));
     ASSERT_OK(hps_study_set(study, "max_trials", "40"));
-    hps_trial *t;
+    hps_trial *t, *pending;
+    ASSERT_OK(hps_study_ask(study, &pending)); /* runs throughout: the history shows it */
+    double px, py;
+    ASSERT_OK(hps_trial_suggest_float(pending, "x", -2, 2, 0, 0, &px));
+    ASSERT_OK(hps_trial_suggest_float(pending, "y", -2, 2, 0, 0, &py));
     while (hps_study_ask(study, &t) == HPS_OK) {
         double x, y;
         ASSERT_OK(hps_trial_suggest_float(t, "x", -2, 2, 0, 0, &x));
@@ -150,6 +158,8 @@ static void test_registered_sampler_tunes(void **state)
         ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, bowl(x, y)));
         hps_trial_free(t);
     }
+    ASSERT_OK(hps_trial_tell(pending, HPS_COMPLETE, bowl(px, py)));
+    hps_trial_free(pending);
     const hps_frozen *best;
     ASSERT_OK(hps_study_best_trial(study, &best));
     /* the first trial is the middle (value 0.45); coordinate steps get far closer */
@@ -271,6 +281,7 @@ static void test_registered_pruner(void **state)
     ASSERT_OK(hps_pruner_set(pruner, "limit", "5"));
     assert_int_equal(hps_pruner_set(pruner, "nonsense", "1"), HPS_ERR_INVALID);
     ASSERT_OK(hps_study_set_pruner(study, pruner));
+    assert_string_equal(hps_pruner_name(hps_study_pruner(study)), "line");
     /* trial k's curve is k + step: trials 0..4 finish, 5..7 are stopped at once */
     for (int k = 0; k < 8; k++) {
         hps_trial *t;

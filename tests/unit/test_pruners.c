@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "hpsearch.h"
+#include "testutil.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -18,13 +19,6 @@
 #include <unistd.h>
 
 #include "data/pruner_cases.h"
-
-#define ASSERT_OK(expr)                                                                   \
-    do {                                                                                  \
-        hps_status rc_ = (expr);                                                          \
-        if (rc_ != HPS_OK)                                                                \
-            fail_msg("%s returned %s", #expr, hps_status_name(rc_));                      \
-    } while (0)
 
 /* The same curves as the generator. */
 static double curve(int k, int step)

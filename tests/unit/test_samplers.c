@@ -9,18 +9,12 @@
 
 #include "base/dist.h"
 #include "hpsearch.h"
+#include "testutil.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define ASSERT_OK(expr)                                                                   \
-    do {                                                                                  \
-        hps_status rc_ = (expr);                                                          \
-        if (rc_ != HPS_OK)                                                                \
-            fail_msg("%s returned %s", #expr, hps_status_name(rc_));                      \
-    } while (0)
 
 static hps_study *memory_study(const char *sampler_name, const char *seed)
 {

@@ -173,13 +173,6 @@ static hps_study *open_study(const backend *b, const char *name, hps_direction d
     return study;
 }
 
-#define ASSERT_OK(expr) \
-    do {                                                                                    \
-        hps_status rc_ = (expr);                                                            \
-        if (rc_ != HPS_OK)                                                                  \
-            fail_msg("%s returned %s", #expr, hps_status_name(rc_));                        \
-    } while (0)
-
 static void test_numbers_are_dense_and_unique(void **state)
 {
     const backend *b = *state;
@@ -331,6 +324,29 @@ static void test_enqueue_fixes_params(void **state)
     ASSERT_OK(hps_study_ask(study, &t));
     assert_int_equal(hps_trial_number(t), 1);
     hps_trial_free(t);
+    hps_study_close(study);
+}
+
+/* Telling a trial by number that this handle asked keeps its parameters, even those not
+ * written yet, and its handle knows it is finished. */
+static void test_tell_number_of_own_trial(void **state)
+{
+    const backend *b = *state;
+    hps_study *study = open_study(b, "tell-own", HPS_MINIMIZE);
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    double x;
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    double v = 0.5;
+    ASSERT_OK(hps_study_tell_number(study, hps_trial_number(t), HPS_COMPLETE, &v, 1));
+    double y;
+    assert_int_equal(hps_trial_suggest_float(t, "y", 0, 1, 0, 0, &y), HPS_ERR_STATE);
+    hps_trial_free(t);
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(study, 0, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_COMPLETE);
+    assert_int_equal(hps_frozen_n_params(f), 1);
+    assert_true(hps_frozen_param_internal(f, 0) == x);
     hps_study_close(study);
 }
 
@@ -1277,6 +1293,7 @@ static void test_simultaneous_first_opens(void **state)
         cmocka_unit_test_setup(test_tell_rules, setup),                            \
         cmocka_unit_test_setup(test_enqueue_fixes_params, setup),                  \
         cmocka_unit_test_setup(test_budget_counts_across_handles, setup),          \
+        cmocka_unit_test_setup(test_tell_number_of_own_trial, setup),              \
         cmocka_unit_test_setup(test_grid_covers_each_cell_once, setup),            \
         cmocka_unit_test_setup(test_grid_mismatch_is_refused, setup),              \
         cmocka_unit_test_setup(test_retries_requeue_same_params, setup),           \

@@ -32,13 +32,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define ASSERT_OK(expr)                                                                    \
-    do {                                                                                   \
-        hps_status rc_ = (expr);                                                           \
-        if (rc_ != HPS_OK)                                                                 \
-            fail_msg("%s returned %s", #expr, hps_status_name(rc_));                       \
-    } while (0)
-
 /* ---- redaction (no server needed) ---------------------------------------------------- */
 
 static void expect_redacted(const char *url, const char *expected)

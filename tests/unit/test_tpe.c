@@ -13,6 +13,7 @@
 #include "base/mem.h"
 #include "engine/study.h"
 #include "hpsearch.h"
+#include "testutil.h"
 #include "engine/history.h"
 #include "samplers/sampler.h"
 #include "samplers/tpe_parzen.h"
@@ -21,13 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define ASSERT_OK(expr)                                                                   \
-    do {                                                                                  \
-        hps_status rc_ = (expr);                                                          \
-        if (rc_ != HPS_OK)                                                                \
-            fail_msg("%s returned %s", #expr, hps_status_name(rc_));                      \
-    } while (0)
 
 #define ASSERT_NEAR(got, want, tol)                                                       \
     do {                                                                                  \

@@ -4,6 +4,15 @@
 
 #include <stddef.h>
 
+/* Fails the test naming the call and the status it returned (after cmocka.h and
+ * hpsearch.h). */
+#define ASSERT_OK(expr)                                                                   \
+    do {                                                                                  \
+        hps_status rc_ = (expr);                                                          \
+        if (rc_ != HPS_OK)                                                                \
+            fail_msg("%s returned %s", #expr, hps_status_name(rc_));                      \
+    } while (0)
+
 /* A fresh, empty directory for this test program (under $HPS_TEST_TMPDIR or /tmp),
  * removed with its contents by testutil_cleanup_dirs() at exit. Never NULL. */
 const char *testutil_tmpdir(void);

@@ -7,21 +7,7 @@
  * their neighbourhood loses its uncertainty, so concurrent asks spread out), and
  * suggests the maximizer of log expected improvement (acquisition.c).
  *
- * Options (hps_sampler_set):
- *   seed                     as every sampler
- *   n_startup_trials         "auto" (default: 2d + 1 clamped to [4, 10], d = free
- *                            parameters) or 0..1000000
- *   deterministic_objective  true/false (default false): no noise term, only a fixed
- *                            1e-7 nugget, and the best observed value as incumbent
- *                            (otherwise the best posterior mean at an observed point)
- *   input_warping            true/false (default true): a fitted Kumaraswamy CDF per
- *                            numeric parameter (model.h), for parameters whose effect
- *                            is crowded into one end of their range
- *   n_candidates             16..65536 (default 1024) quasi-random candidates per ask
- *   n_local_search           0..64 (default 8) candidates refined by L-BFGS
- *   max_observations         16..2000 (default 1000) trials the model keeps: the best
- *                            half and the most recent of the others
- *   output_transform         robust (default) or standardize
+ * Options: gp_options below (and hps_sampler_catalog).
  *
  * Start-up: until n_startup_trials trials have finished (enqueued and grid-seeded ones
  * count), parameters come from a scrambled Sobol sequence indexed by trial number;
@@ -95,12 +81,6 @@ static hps_status gp_init(hps_sampler *sampler)
     gp_state *s = hps_mem_calloc(1, sizeof *s);
     if (s == NULL)
         return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
-    s->n_startup = -1;
-    s->n_candidates = 1024;
-    s->n_local = 8;
-    s->max_observations = 1000;
-    s->warp = GP_WARP_ROBUST;
-    s->warping = 1;
     sampler->impl = s;
     return HPS_OK;
 }
@@ -114,75 +94,38 @@ static void gp_destroy(hps_sampler *sampler)
     hps_mem_free(s);
 }
 
-static hps_status parse_range(hps_sampler *sampler, const char *option, const char *value,
-                              uint64_t lo, uint64_t hi, uint64_t *out)
-{
-    if (hps_parse_u64(value, out) != 0 || *out < lo || *out > hi)
-        return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                              "%s must be an integer from %llu to %llu (got '%.100s')", option,
-                              (unsigned long long)lo, (unsigned long long)hi, value);
-    return HPS_OK;
-}
+static const hps_option_choice output_transforms[] = {
+    {"robust", GP_WARP_ROBUST},
+    {"standardize", GP_WARP_STANDARDIZE},
+    {NULL, 0},
+};
 
-static hps_status gp_set_option(hps_sampler *sampler, const char *option, const char *value)
-{
-    gp_state *s = sampler->impl;
-    uint64_t v;
-    hps_status rc;
-    if (strcmp(option, "n_startup_trials") == 0) {
-        if (strcmp(value, "auto") == 0) {
-            s->n_startup = -1;
-            return HPS_OK;
-        }
-        rc = parse_range(sampler, option, value, 0, 1000000, &v);
-        if (rc == HPS_OK)
-            s->n_startup = (int64_t)v;
-        return rc;
-    }
-    if (strcmp(option, "deterministic_objective") == 0) {
-        if (hps_parse_bool(value, &s->deterministic) != 0)
-            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                                  "deterministic_objective must be true or false (got '%.100s')",
-                                  value);
-        return HPS_OK;
-    }
-    if (strcmp(option, "input_warping") == 0) {
-        if (hps_parse_bool(value, &s->warping) != 0)
-            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                                  "input_warping must be true or false (got '%.100s')", value);
-        return HPS_OK;
-    }
-    if (strcmp(option, "n_candidates") == 0) {
-        rc = parse_range(sampler, option, value, 16, 1u << 16, &v);
-        if (rc == HPS_OK)
-            s->n_candidates = (size_t)v;
-        return rc;
-    }
-    if (strcmp(option, "n_local_search") == 0) {
-        rc = parse_range(sampler, option, value, 0, 64, &v);
-        if (rc == HPS_OK)
-            s->n_local = (size_t)v;
-        return rc;
-    }
-    if (strcmp(option, "max_observations") == 0) {
-        rc = parse_range(sampler, option, value, 16, 2000, &v);
-        if (rc == HPS_OK)
-            s->max_observations = (size_t)v;
-        return rc;
-    }
-    if (strcmp(option, "output_transform") == 0) {
-        if (strcmp(value, "robust") == 0)
-            s->warp = GP_WARP_ROBUST;
-        else if (strcmp(value, "standardize") == 0)
-            s->warp = GP_WARP_STANDARDIZE;
-        else
-            return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
-                                  "output_transform must be robust or standardize (got '%.100s')",
-                                  value);
-        return HPS_OK;
-    }
-    return HPS_ERR_NOTFOUND;
-}
+static const hps_option gp_options[] = {
+    {.name = "n_startup_trials", .type = HPS_OPTION_INT, HPS_OPTION_FIELD(gp_state, n_startup),
+     .def = "auto", .min = 0, .max = 1000000, .keyword = "auto", .keyword_value = -1,
+     .help = "Sobol points before the model (auto: 2d + 1 clamped to [4, 10], d = free "
+             "parameters)"},
+    {.name = "deterministic_objective", .type = HPS_OPTION_BOOL,
+     HPS_OPTION_FIELD(gp_state, deterministic), .def = "false",
+     .help = "no noise term, only a 1e-7 nugget, and the best observed value as incumbent "
+             "(otherwise the best posterior mean at an observed point)"},
+    {.name = "input_warping", .type = HPS_OPTION_BOOL, HPS_OPTION_FIELD(gp_state, warping),
+     .def = "true",
+     .help = "a fitted Kumaraswamy CDF per numeric parameter, for parameters whose effect is "
+             "crowded into one end of their range"},
+    {.name = "n_candidates", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(gp_state, n_candidates),
+     .def = "1024", .min = 16, .max = 1u << 16,
+     .help = "quasi-random candidates of the acquisition per ask"},
+    {.name = "n_local_search", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(gp_state, n_local),
+     .def = "8", .min = 0, .max = 64, .help = "candidates refined by L-BFGS"},
+    {.name = "max_observations", .type = HPS_OPTION_UINT,
+     HPS_OPTION_FIELD(gp_state, max_observations), .def = "1000", .min = 16, .max = 2000,
+     .help = "trials the model keeps: the best half and the most recent of the others"},
+    {.name = "output_transform", .type = HPS_OPTION_ENUM, HPS_OPTION_FIELD(gp_state, warp),
+     .def = "robust", .choices = output_transforms,
+     .help = "objective values: robust (the bad half compressed) or standardize"},
+    HPS_OPTIONS_END,
+};
 
 static hps_status gp_bind(hps_sampler *sampler, const hps_context *ctx)
 {
@@ -748,9 +691,13 @@ out:
 
 const hps_sampler_ops hps_gp_sampler_ops = {
     .name = "gp",
+    .help = "Bayesian optimization: a Gaussian process (Matern-5/2, one lengthscale per "
+            "parameter, MAP-fitted) and log expected improvement; running trials are "
+            "fantasized so parallel workers get distinct points",
+    .learns = 1,
+    .options = gp_options,
     .init = gp_init,
     .destroy = gp_destroy,
-    .set_option = gp_set_option,
     .bind = gp_bind,
     .sample = gp_sample,
     .sample_relative = gp_sample_relative,
