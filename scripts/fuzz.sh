@@ -48,9 +48,6 @@ CC=clang cmake -S "$root" -B "$build" -DHPS_FUZZ=ON -DHPS_SANITIZE=ON -DHPS_BUIL
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j "$jobs" --target "${harnesses[@]/#/fuzz_}" >/dev/null
 
-# a leak inside libfyaml is not ours to fix (see the file)
-export LSAN_OPTIONS=suppressions=$root/tests/fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}
-
 if [ -n "$seconds" ]; then
     limit=(-max_total_time="$seconds")
 else

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
 enum {
     CLI_EXIT_OK = 0,
@@ -92,5 +93,7 @@ int cmd_narrow(int argc, char **argv);
 int cmd_slurm(int argc, char **argv);
 int cmd_samplers(int argc, char **argv);
 int cmd_pruners(int argc, char **argv);
+/* `hpsearch help config`: the keys of a config file. */
+int cmd_help_config(FILE *out);
 
 #endif

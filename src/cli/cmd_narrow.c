@@ -94,7 +94,7 @@ static int choose_sampler(cfg_config *cfg, const char *requested, char *said, si
     const char *key = cfg->is_wandb ? "method" : "sampler";
     const char *name = requested;
     if (name == NULL && cli_sampler_learns(was)) {
-        snprintf(said, size, "%s (kept)", cfg->is_wandb ? narrow_wandb_method(was) : was);
+        snprintf(said, size, "%s (kept)", cfg->is_wandb ? cfg_wandb_method(was) : was);
         return 0;
     }
     if (name == NULL)
@@ -111,9 +111,9 @@ static int choose_sampler(cfg_config *cfg, const char *requested, char *said, si
         cli_error("narrow: --sampler: %s", err);
         rc = CLI_EXIT_USAGE;
     } else if (strcmp(cfg->sampler, old) == 0) {
-        snprintf(said, size, "%s (kept)", cfg->is_wandb ? narrow_wandb_method(old) : old);
+        snprintf(said, size, "%s (kept)", cfg->is_wandb ? cfg_wandb_method(old) : old);
     } else if (cfg->is_wandb) {
-        snprintf(said, size, "%s (was %s)", narrow_wandb_method(cfg->sampler), narrow_wandb_method(old));
+        snprintf(said, size, "%s (was %s)", cfg_wandb_method(cfg->sampler), cfg_wandb_method(old));
     } else {
         snprintf(said, size, "%s (was %s)", cfg->sampler, old);
     }

@@ -1,13 +1,11 @@
 /*
  * config.c -- reads a study file (hpsearch's YAML or a W&B sweep file) into a
- * cfg_config: the file and its YAML stream, defaults, and the checks that need the
- * whole config (required keys, grid size). The top-level keys are config_keys.c, the
- * parameter space config_param.c and config_wandb.c, typed node access config_yaml.c,
- * `--set` overrides config_set.c.
+ * cfg_config: the file, defaults, and the checks that need the whole config (required
+ * keys, grid size). The YAML document is config_doc.c, typed node access config_yaml.c,
+ * the top-level keys config_keys.c, the parameter space config_param.c and
+ * config_wandb.c, `--set` overrides config_set.c.
  */
 #include "config_internal.h"
-
-#include "base/utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -18,104 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* ---- one YAML stream ---------------------------------------------------------------- */
-
-/* Parsers libfyaml left corrupt (see cfg_yaml_error), kept reachable rather than freed:
- * freeing one crashes, and a pointer held here is not a leak to LeakSanitizer. Loading
- * configs is rare (one per command), so a few slots are plenty; past them the parser
- * is simply dropped. */
-static struct fy_parser *broken_parsers[8];
-static size_t n_broken_parsers;
-
-void cfg_yaml_close(cfg_yaml *y)
-{
-    if (y->doc != NULL)
-        fy_parse_document_destroy(y->parser, y->doc);
-    if (y->parser != NULL && y->parser_broken) {
-        if (n_broken_parsers < sizeof broken_parsers / sizeof broken_parsers[0])
-            broken_parsers[n_broken_parsers++] = y->parser;
-    } else if (y->parser != NULL) {
-        fy_parser_destroy(y->parser);
-    }
-    if (y->diag != NULL)
-        fy_diag_destroy(y->diag);
-    memset(y, 0, sizeof *y);
-}
-
-/* libfyaml's first collected error as "LINE: YAML error: msg"; 0 if there was none. */
-static int cfg_yaml_error(cfg_ctx *ctx, cfg_yaml *y)
-{
-    void *iter = NULL;
-    struct fy_diag_error *e = fy_diag_errors_iterate(y->diag, &iter);
-    /* libfyaml 0.7.12 (Debian 12) frees a simple key twice after this error (its issue
-     * #57, fixed upstream in 2022): destroying the parser would crash */
-    if (e != NULL && e->msg != NULL &&
-        strstr(e->msg, "cannot use tab for indentation of block entry") != NULL)
-        y->parser_broken = 1;
-    if (e != NULL)
-        return cfg_fail(ctx, e->line > 0 ? e->line : 1, "YAML syntax error: %s (column %d)",
-                        e->msg != NULL ? e->msg : "invalid YAML", e->column);
-    if (fy_parser_get_stream_error(y->parser))
-        return cfg_fail(ctx, 0, "YAML syntax error");
-    return 0;
-}
-
-/* The line (1-based) of the first byte of text[0..len) that is not UTF-8, 0 when all
- * is. libfyaml (0.7) must not see such text: a stray byte in a '%' directive makes it
- * loop forever, and one in a comment makes it drop the rest of the file without a word. */
-static int cfg_invalid_utf8_line(const char *text, size_t len)
-{
-    size_t at = hps_utf8_invalid_at(text, len);
-    if (at == len)
-        return 0;
-    int line = 1;
-    for (const char *p = text; (p = memchr(p, '\n', (size_t)(text + at - p))) != NULL; p++)
-        line++;
-    return line;
-}
-
-/* Parses text (kept alive by the caller) into one document; y->doc is NULL for an empty
- * stream. Collecting diagnostics keeps libfyaml from printing to stderr. */
-int cfg_yaml_open(cfg_ctx *ctx, const char *text, size_t len, cfg_yaml *y)
-{
-    memset(y, 0, sizeof *y);
-    int bad_line = cfg_invalid_utf8_line(text, len);
-    if (bad_line > 0)
-        return cfg_fail(ctx, bad_line, "not UTF-8 text (YAML must be UTF-8); is it a text file?");
-    struct fy_diag_cfg dcfg;
-    fy_diag_cfg_default(&dcfg);
-    dcfg.fp = NULL;
-    dcfg.output_fn = NULL;
-    y->diag = fy_diag_create(&dcfg);
-    if (y->diag == NULL)
-        return cfg_nomem(ctx);
-    fy_diag_set_collect_errors(y->diag, true);
-    struct fy_parse_cfg pcfg;
-    memset(&pcfg, 0, sizeof pcfg);
-    pcfg.flags = (enum fy_parse_cfg_flags)(FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 |
-                                           FYPCF_JSON_NONE);
-    pcfg.diag = y->diag;
-    y->parser = fy_parser_create(&pcfg);
-    if (y->parser == NULL)
-        return cfg_nomem(ctx);
-    if (fy_parser_set_string(y->parser, text, len) != 0)
-        return cfg_nomem(ctx);
-    y->doc = fy_parse_load_document(y->parser);
-    int rc = cfg_yaml_error(ctx, y);
-    if (rc != 0)
-        return rc;
-    if (y->doc == NULL)
-        return 0;
-    struct fy_document *extra = fy_parse_load_document(y->parser);
-    if (extra != NULL) {
-        int line = cfg_node_line(fy_document_root(extra), 0);
-        fy_parse_document_destroy(y->parser, extra);
-        return cfg_fail(ctx, line, "only one YAML document is allowed; remove the second "
-                        "'---' section");
-    }
-    return cfg_yaml_error(ctx, y);
-}
 
 /* ---- word splitting ----------------------------------------------------------------- */
 
@@ -291,12 +191,12 @@ int cfg_validate(cfg_ctx *ctx)
         return fidelity_rc;
     if (cfg->heartbeat_interval > 0 && cfg->heartbeat_grace > 0 &&
         cfg->heartbeat_grace <= cfg->heartbeat_interval)
-        return cfg_fail(ctx, ctx->grace_line, "heartbeat_grace (%gs) must be longer than "
-                        "heartbeat_interval (%gs)", cfg->heartbeat_grace,
+        return cfg_fail(ctx, *cfg_key_line(ctx, "heartbeat_grace"), "heartbeat_grace (%gs) "
+                        "must be longer than heartbeat_interval (%gs)", cfg->heartbeat_grace,
                         cfg->heartbeat_interval);
     if (cfg->shuffle && strcmp(cfg->sampler, "grid") != 0)
-        return cfg_fail(ctx, ctx->shuffle_line, "shuffle: only the grid sampler has an order "
-                        "to shuffle (the sampler is %s)", cfg->sampler);
+        return cfg_fail(ctx, *cfg_key_line(ctx, "shuffle"), "shuffle: only the grid sampler "
+                        "has an order to shuffle (the sampler is %s)", cfg->sampler);
     if (cfg->n_sampler_options > 0) {
         /* the library knows each sampler's options: build one to check them now */
         hps_sampler *probe = NULL;
@@ -310,20 +210,21 @@ int cfg_validate(cfg_ctx *ctx)
         }
         hps_sampler_free(probe);
         if (rc != 0)
-            return cfg_fail(ctx, ctx->sampler_line, "sampler: %s", why);
+            return cfg_fail(ctx, *cfg_key_line(ctx, "sampler"), "sampler: %s", why);
     }
     if (cfg->repeats > 1 && !cfg_space_finite(cfg) && strcmp(cfg->sampler, "grid") != 0)
-        return cfg_fail(ctx, ctx->repeats_line, "repeats: %u runs per configuration need a finite "
-                        "space, but some parameter is a continuous range (give it a step or "
-                        "values)", cfg->repeats);
+        return cfg_fail(ctx, *cfg_key_line(ctx, "repeats"), "repeats: %u runs per "
+                        "configuration need a finite space, but some parameter is a continuous "
+                        "range (give it a step or values)", cfg->repeats);
     /* With a regex the name is only a label; without one, output lines must be able to
      * carry it as a key. */
     if (cfg->metric_regex == NULL && !cfg_metric_name_ok(cfg->metric))
-        return cfg_fail(ctx, ctx->metric_line, "metric: '%.100s' cannot be read from output lines: "
-                        "a metric name is a letter or _ followed by letters, digits, _ . / -; "
-                        "or read it with a regex: metric: {name: ..., regex: ...}", cfg->metric);
+        return cfg_fail(ctx, *cfg_key_line(ctx, "metric"), "metric: '%.100s' cannot be read "
+                        "from output lines: a metric name is a letter or _ followed by letters, "
+                        "digits, _ . / -; or read it with a regex: metric: {name: ..., regex: "
+                        "...}", cfg->metric);
     if (cfg->metric[0] == '\0')
-        return cfg_fail(ctx, ctx->metric_line, "metric.name: is empty");
+        return cfg_fail(ctx, *cfg_key_line(ctx, "metric"), "metric.name: is empty");
     if (strcmp(cfg->sampler, "grid") != 0)
         return 0;
     const char *saved = ctx->file;
@@ -356,13 +257,6 @@ int cfg_validate(cfg_ctx *ctx)
     }
     ctx->file = saved;
     return rc;
-}
-
-static int cfg_default_text(cfg_ctx *ctx, char **field, const char *text)
-{
-    if (*field != NULL)
-        return 0;
-    return cfg_strndup(ctx, text, strlen(text), field);
 }
 
 /* Required keys, defaults and whole-config checks after all keys were read. */
@@ -400,24 +294,7 @@ static int cfg_finish(cfg_ctx *ctx, int root_line)
             return cfg_fail(ctx, cfg->command_line, "command: uses ${program} but no program "
                             "is given");
 
-    const char *base = strrchr(cfg->path, '/');
-    base = base != NULL ? base + 1 : cfg->path;
-    const char *dot = strrchr(base, '.');
-    size_t stem = dot != NULL && dot != base ? (size_t)(dot - base) : strlen(base);
-    rc = cfg->study_name != NULL ? 0 : cfg_strndup(ctx, base, stem, &cfg->study_name);
-    if (rc == 0 && cfg->storage == NULL)
-        rc = cfg_resolve_storage(ctx, "sqlite:hpsearch.db", root_line, &cfg->storage);
-    /* W&B runs a sweep's program where the agent is started (`wandb agent` spawns it in
-     * its own current directory); an hpsearch file's command beside the file. */
-    if (rc == 0 && cfg->workdir == NULL)
-        rc = cfg->is_wandb ? cfg_cwd(ctx, &cfg->workdir)
-                           : cfg_strndup(ctx, cfg->dir, strlen(cfg->dir), &cfg->workdir);
-    const char *python = getenv("HPSEARCH_PYTHON");
-    if (rc == 0)
-        rc = cfg_default_text(ctx, &cfg->interpreter,
-                              python != NULL && python[0] != '\0' ? python : "python3");
-    if (rc == 0)
-        rc = cfg_default_text(ctx, &cfg->sampler, CFG_DEFAULT_SAMPLER);
+    rc = cfg_keys_fill_defaults(ctx);
     if (rc != 0)
         return rc;
     return cfg_validate(ctx);
@@ -428,28 +305,22 @@ static int cfg_finish(cfg_ctx *ctx, int root_line)
 static cfg_config *cfg_new(void)
 {
     cfg_config *cfg = calloc(1, sizeof *cfg);
-    if (cfg == NULL)
-        return NULL;
-    cfg->direction = HPS_MINIMIZE;
-    cfg->parallel = 1;
-    cfg->log_limit_mb = CFG_DEFAULT_LOG_LIMIT_MB;
-    cfg->repeats = 1;
-    cfg->heartbeat_interval = 5.0;
-    cfg->heartbeat_grace = 60.0;
-    cfg->max_failures = CFG_DEFAULT_MAX_FAILURES;
-    cfg->timeout_state = HPS_FAIL;
+    if (cfg != NULL)
+        cfg_keys_set_defaults(cfg);
     return cfg;
 }
 
 /* A metric mapping in W&B's form: hpsearch's own {name, regex, summary} has no goal,
  * target or impute. */
-static int cfg_metric_is_wandb(struct fy_node *metric)
+static int cfg_metric_is_wandb(const cfg_node *metric)
 {
     static const char *const wandb_only[] = {"goal", "target", "impute", "impute_while_running"};
-    if (metric == NULL || !fy_node_is_mapping(metric))
+    if (metric != NULL && metric->kind == CFG_NODE_ALIAS)
+        metric = metric->target;
+    if (metric == NULL || metric->kind != CFG_NODE_MAPPING)
         return 0;
     for (size_t k = 0; k < sizeof wandb_only / sizeof wandb_only[0]; k++)
-        if (fy_node_mapping_lookup_by_string(metric, wandb_only[k], strlen(wandb_only[k])) != NULL)
+        if (cfg_map_lookup(metric, wandb_only[k]) != NULL)
             return 1;
     return 0;
 }
@@ -483,7 +354,7 @@ static int cfg_load_text(const char *text, size_t len, const char *name, char *d
         goto out;
     }
     const char *nul = memchr(text, '\0', len);
-    if (nul != NULL) { /* libfyaml would stop reading there and see a shorter file */
+    if (nul != NULL) { /* a clearer word than the parser's about a control character */
         int line = 1;
         for (const char *c = text; c < nul; c++)
             line += *c == '\n';
@@ -493,31 +364,29 @@ static int cfg_load_text(const char *text, size_t len, const char *name, char *d
     rc = cfg_yaml_open(&ctx, text, len, &y);
     if (rc != 0)
         goto out;
-    struct fy_node *root = y.doc != NULL ? fy_document_root(y.doc) : NULL;
+    const cfg_node *root = y.root;
     int root_line = cfg_node_line(root, 1);
     if (root != NULL) {
         rc = cfg_node_deref(&ctx, root, root_line, "top level", &root);
         if (rc != 0)
             goto out;
     }
-    if (root == NULL || (fy_node_is_scalar(root) && fy_node_get_scalar_length(root) == 0)) {
+    if (root == NULL || (root->kind == CFG_NODE_SCALAR && root->len == 0)) {
         rc = cfg_fail(&ctx, 1, "the file is empty; expected settings such as metric, command "
                       "and parameters");
         goto out;
     }
-    if (!fy_node_is_mapping(root)) {
+    if (root->kind != CFG_NODE_MAPPING) {
         rc = cfg_fail(&ctx, root_line, "the top level must be a mapping of settings (key: "
-                      "value lines), not %s", fy_node_is_sequence(root) ? "a list" : "a value");
+                      "value lines), not %s", root->kind == CFG_NODE_SEQUENCE ? "a list"
+                                                                               : "a value");
         goto out;
     }
-    struct fy_node *metric = fy_node_mapping_lookup_by_string(root, "metric", 6);
-    if (metric != NULL && fy_node_is_alias(metric))
-        metric = fy_node_resolve_alias(metric);
-    cfg->is_wandb = fy_node_mapping_lookup_by_string(root, "program", 7) != NULL ||
-                    fy_node_mapping_lookup_by_string(root, "method", 6) != NULL ||
-                    cfg_metric_is_wandb(metric);
+    cfg->is_wandb = cfg_map_lookup(root, "program") != NULL ||
+                    cfg_map_lookup(root, "method") != NULL ||
+                    cfg_metric_is_wandb(cfg_map_lookup(root, "metric"));
 
-    void *iter = NULL;
+    const cfg_node *iter = NULL;
     cfg_entry e;
     unsigned mode = cfg->is_wandb ? CFG_WANDB : CFG_NATIVE;
     while (rc == 0 && cfg_map_next(&ctx, root, &iter, root_line, "top level", &e, &rc)) {
@@ -525,10 +394,10 @@ static int cfg_load_text(const char *text, size_t len, const char *name, char *d
         size_t klen = e.len;
         int line = e.line;
         const cfg_key_def *def = cfg_find_key(key, klen);
-        if (def != NULL && (def->flags & mode)) {
-            rc = def->fn(&ctx, e.value, line, def->key);
+        if (def != NULL && (def->info.flags & mode)) {
+            rc = cfg_read_key(&ctx, def, e.value, line);
         } else if (def != NULL) {
-            rc = cfg_fail(&ctx, line, "unknown key '%s' in a%s file (%s)", def->key,
+            rc = cfg_fail(&ctx, line, "unknown key '%s' in a%s file (%s)", def->info.name,
                           cfg->is_wandb ? " W&B sweep" : "n hpsearch",
                           def->elsewhere != NULL ? def->elsewhere
                           : "it belongs to W&B sweep files, which have `program` or `method` "
@@ -665,46 +534,15 @@ out:
 
 /* ---- freeing ---------------------------------------------------------- */
 
-/* Frees what `a` owns among the fields an override may replace, unless `b` shares it. */
-void cfg_free_replaced(cfg_config *a, const cfg_config *b)
-{
-    char **texts[] = {&a->study_name, &a->storage, &a->metric, &a->sampler, &a->shell_command,
-                      &a->command_string, &a->program, &a->interpreter, &a->log_dir,
-                      &a->metric_regex, &a->workdir};
-    char *const kept[] = {b->study_name, b->storage, b->metric, b->sampler, b->shell_command,
-                          b->command_string, b->program, b->interpreter, b->log_dir,
-                          b->metric_regex, b->workdir};
-    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
-        if (*texts[k] != kept[k])
-            free(*texts[k]);
-    if (a->gpus != b->gpus)
-        cfg_free_words(a->gpus, a->n_gpus);
-    if (a->command != b->command)
-        cfg_free_words(a->command, a->n_command);
-    if (a->pruner != b->pruner)
-        cfg_pruner_free(a->pruner);
-    if (a->fidelity != b->fidelity)
-        free(a->fidelity);
-    if (a->sampler_keys != b->sampler_keys) {
-        cfg_free_words(a->sampler_keys, a->n_sampler_options);
-        cfg_free_words(a->sampler_values, a->n_sampler_options);
-    }
-}
-
 void cfg_free(cfg_config *cfg)
 {
     if (cfg == NULL)
         return;
     cfg_config none;
     memset(&none, 0, sizeof none);
-    cfg_free_replaced(cfg, &none);
+    cfg_free_replaced(cfg, &none); /* every key's fields */
     free(cfg->path);
     free(cfg->dir);
-    for (size_t k = 0; k < cfg->n_params; k++)
-        cfg_param_clear(&cfg->params[k]);
-    free(cfg->params);
-    cfg_free_words(cfg->metadata_keys, cfg->n_metadata);
-    cfg_free_words(cfg->metadata_values, cfg->n_metadata);
     cfg_free_words(cfg->warnings, cfg->n_warnings);
     free(cfg);
 }

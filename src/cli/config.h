@@ -8,29 +8,31 @@
  *     `method`, or by a `metric` mapping with W&B's goal, target or impute keys): method,
  *     metric {name, goal, target}, parameters with values/value/min/max/distribution/q,
  *     run_cap, command macros.
- * hpsearch's run settings (storage, parallel, timeout, trial_timeout, timeout_state,
- * retries, max_failures, gpus, heartbeat_*, log_dir, workdir, seed, shuffle, interpreter)
- * and the metric's regex and summary are accepted in both formats.
+ * hpsearch's run settings (storage, parallel, timeouts, ...) and the metric's regex and
+ * summary are accepted in both formats; which key each format takes is the key table's
+ * (config_keys.c, listed by `hpsearch help config`).
  *
  * Scalars follow the YAML 1.2 core schema whatever the file's %YAML directive says:
  * `1` is an int, `1.0`, `1e-3` and `.inf` are floats, `true`/`false` (any case
  * spelling of the core schema) are bools, `null`/`~`/empty is null, and everything
  * else -- including YAML 1.1's yes/no/on/off -- is a string. Quoted and block
  * scalars are always strings; the tags !!str, !!int, !!float, !!bool and !!null
- * force a type. Aliases are followed; merge keys (<<) are refused.
+ * force a type. Aliases are followed; merge keys (<<) and a key given twice in one
+ * mapping are refused.
  *
  * Every error names the file and line ("FILE:LINE: parameters.lr.low: ..."). Nothing
  * the file says is silently ignored: unknown or unsupported keys are errors, and
  * accepted-but-inert settings (W&B early_terminate) produce a warning.
  *
- * Hard caps on the untrusted file: 1 MiB, 1000 parameters, 10000 values per
- * parameter, 4096 bytes per string, 4096 command words.
+ * Hard caps on the untrusted file: 1 MiB, 64 levels of nesting, 1000 parameters, 10000
+ * values per parameter, 4096 bytes per string, 4096 command words.
  */
 #ifndef HPS_CLI_CONFIG_H
 #define HPS_CLI_CONFIG_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hpsearch.h"
 
@@ -92,6 +94,29 @@ typedef enum cfg_summary {
 /* The summaries' names as the file writes them, indexed by cfg_summary. */
 extern const char *const cfg_summary_names[4];
 
+/* The top-level keys a file may have: one table (config_keys.c) reads, defaults, frees,
+ * overrides, writes back and documents them. */
+#define CFG_MAX_KEYS 128
+enum {
+    CFG_NATIVE = 1u,   /* hpsearch's own files accept the key */
+    CFG_WANDB = 2u,    /* W&B sweep files accept it */
+    CFG_BOTH = 3u,
+    CFG_SETTABLE = 4u, /* `--set` may change it */
+    CFG_LITERAL = 8u,  /* `--set` takes its value as text, not as YAML */
+};
+
+/* What `hpsearch help config` and docs/config.md say about a key. */
+typedef struct cfg_key_info {
+    const char *name;
+    unsigned flags;
+    const char *type;          /* e.g. "int 1…1024", "duration", "text or list" */
+    const char *default_value; /* what a file without the key gets: "1", "none", ... */
+    const char *example;       /* a value as a file writes it (not the default); the
+                                  examples of all keys make one valid file */
+    const char *example_wandb; /* the same in a W&B sweep file, when it differs */
+    const char *help;          /* one line */
+} cfg_key_info;
+
 typedef struct cfg_config {
     char *path;             /* the file, as given */
     char *dir;              /* absolute directory of the file; relative paths in it resolve there */
@@ -146,6 +171,8 @@ typedef struct cfg_config {
     char **metadata_keys; char **metadata_values; size_t n_metadata;  /* W&B entity, project,
                                description, controller, apiVersion, kind (collections as
                                one-line flow YAML) */
+    unsigned metadata_flow; /* bit i: metadata_values[i] is flow YAML (a collection), not
+                               a scalar's text */
     char **warnings; size_t n_warnings;  /* "FILE:LINE: ..." messages for the user */
 
     /* Added beyond the run's needs, for cfg_set and messages: */
@@ -154,7 +181,9 @@ typedef struct cfg_config {
     char *command_string;   /* a string command as written, before splitting; NULL for lists */
     int command_line;       /* line of `command` (0 when absent, e.g. W&B default command) */
     int parameters_line;    /* line of `parameters` (messages about the whole grid) */
-    int workdir_given;      /* `workdir` was set (in the file or by cfg_set), not defaulted */
+    unsigned char given[CFG_MAX_KEYS]; /* by key (cfg_key_describe's order): the file or an
+                               override gave it (written back even when it says the
+                               default) */
 } cfg_config;
 
 /* Loads and validates a config. Returns 0 and *out, or -1 with "FILE:LINE: what is
@@ -172,17 +201,45 @@ void cfg_free(cfg_config *cfg);
 /* Applies an override "key=value" with the keys and validation of the file (the value is
  * read as a YAML scalar or flow collection, e.g. "gpus=[0,1]"; text keys such as
  * storage, metric, study, command take the value literally; a new metric name drops
- * the file's metric.regex). Keys: study, storage,
- * direction, metric, sampler, method, seed, shuffle, n_trials, run_cap, parallel,
- * timeout, trial_timeout, timeout_state, retries, max_failures, log_limit_mb, gpus,
- * heartbeat_interval, heartbeat_grace, command, shell, program, interpreter, log_dir,
- * workdir, name, pruner. Relative paths are relative to the
- * current directory (as on any command line). On error returns -1 (-2 out of memory)
- * with a message naming the key and leaves cfg unchanged. */
+ * the file's metric.regex). The keys are those the table marks CFG_SETTABLE (an unknown
+ * one's error lists them); the key counts as given (cfg_key_given). Relative paths are
+ * relative to the current directory (as on any command line). On error returns -1 (-2
+ * out of memory) with a message naming the key and leaves cfg unchanged. */
 int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size_t errlen);
 
 /* Convenience for "key=value" in one string (as given to --set). */
 int cfg_set_pair(cfg_config *cfg, const char *assignment, char *err, size_t errlen);
+
+/* The k-th top-level key, in the reader's order, into *out: its documentation, with the
+ * type and default derived from the reader's table where it states them (a range, a
+ * default number) written into buf (64 bytes suffice). Returns 0, or -1 past the last
+ * key. */
+int cfg_key_describe(size_t k, cfg_key_info *out, char *buf, size_t size);
+
+/* Whether the file (or an override) gave `key` (a key sharing its setting counts:
+ * `study` and `name`). */
+int cfg_key_given(const cfg_config *cfg, const char *key);
+
+/* The keys --set may change (all of `flags`), in table order, as "a, b, c" (cut short
+ * with "..." if buf is too small). */
+void cfg_list_keys(unsigned flags, char *buf, size_t size);
+
+/* Writes cfg's settings as `key: value` lines of its own format, in table order: each
+ * key the file or an override gave, and each that differs from its default -- so that
+ * loading the text gives the same config. Keys named in `skip` (NULL-terminated, or
+ * NULL) are left to the caller (`hpsearch narrow` writes its study, paths, sampler,
+ * budget and parameters itself). */
+void cfg_write_settings(FILE *out, const cfg_config *cfg, const char *const *skip);
+
+/* A W&B sweep's `method` for a sampler: grid and random are themselves, every other
+ * sampler is W&B's model-based `bayes` (which reads as gp). */
+const char *cfg_wandb_method(const char *sampler);
+
+/* The parameters in cfg's format, as `parameters:` and its lines. */
+void cfg_write_parameters(FILE *out, const cfg_config *cfg);
+
+/* `text` as a double-quoted YAML scalar. */
+void cfg_write_string(FILE *out, const char *text);
 
 /* Seconds from a duration as the file takes it: "3600", "90m", "2h", "1h30m", "45s",
  * "250ms", "1.5d" (units ms, s, m, min, h, d; spaces allowed between parts). Returns 0,

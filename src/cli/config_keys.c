@@ -1,16 +1,25 @@
 /*
- * config_keys.c -- the top-level keys of a study file, one handler each, and the
- * table that says which format (hpsearch / W&B) accepts which key and which keys
- * `--set` may override. Handlers assign fields without freeing what was there:
- * at load every field is set once, and cfg_set works on a copy (see config.c).
+ * config_keys.c -- the top-level keys of a study file: one table, cfg_keys[], in the
+ * spirit of Redis's static_configs[]. A line per key says which formats accept it,
+ * whether `--set` may change it, its cfg_config field and type (text, bool, whole number
+ * with its range, duration, one of some names), its default, and its documentation;
+ * the table drives reading, defaults, freeing, `--set`, writing back (cfg_write_settings,
+ * with config_write.c's YAML pieces) and `hpsearch help config`. A simple key is one
+ * line; a key with a complex value (metric, sampler, command, pruner, parameters, ...)
+ * names its own reader, writer and release here, next to the others.
+ *
+ * Readers assign fields without freeing what was there: at load every field is set
+ * once, and cfg_set works on a copy (see config.c).
  */
 #include "cli/cli.h"
 #include "config_internal.h"
 
 #include "runner/metrics.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,12 +120,7 @@ static int cfg_resolve_dir(cfg_ctx *ctx, const char *key, const char *text, int 
 
 /* ---- top-level keys ----------------------------------------------------------------- */
 
-static int cfg_key_study(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
-{
-    return cfg_get_text(ctx, v, line, key, &ctx->cfg->study_name);
-}
-
-static int cfg_key_storage(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_storage(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     char *text;
     int rc = cfg_get_text(ctx, v, line, key, &text);
@@ -126,19 +130,27 @@ static int cfg_key_storage(cfg_ctx *ctx, struct fy_node *v, int line, const char
     return rc;
 }
 
-static int cfg_key_workdir(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+/* The directory trials run in: an existing one (relative to the file). */
+static int cfg_key_workdir(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     char *text;
     int rc = cfg_get_text(ctx, v, line, key, &text);
     if (rc == 0)
         rc = cfg_resolve_dir(ctx, key, text, cfg_node_line(v, line), &ctx->cfg->workdir);
     free(text);
-    if (rc == 0)
-        ctx->cfg->workdir_given = 1;
     return rc;
 }
 
-static int cfg_key_log_dir(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+/* W&B runs a sweep's program where the agent is started (`wandb agent` spawns it in its
+ * own current directory); an hpsearch file's command beside the file. */
+static int cfg_default_workdir(cfg_ctx *ctx)
+{
+    cfg_config *cfg = ctx->cfg;
+    return cfg->is_wandb ? cfg_cwd(ctx, &cfg->workdir)
+                         : cfg_strndup(ctx, cfg->dir, strlen(cfg->dir), &cfg->workdir);
+}
+
+static int cfg_key_log_dir(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     char *text;
     int rc = cfg_get_text(ctx, v, line, key, &text);
@@ -148,22 +160,6 @@ static int cfg_key_log_dir(cfg_ctx *ctx, struct fy_node *v, int line, const char
     return rc;
 }
 
-static int cfg_read_direction(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
-{
-    cfg_scalar s;
-    int rc = cfg_get_scalar(ctx, v, line, key, &s);
-    if (rc != 0)
-        return rc;
-    if (cfg_key_is(s.text, s.len, "minimize") || cfg_key_is(s.text, s.len, "maximize")) {
-        ctx->cfg->direction = cfg_key_is(s.text, s.len, "maximize") ? HPS_MAXIMIZE
-                                                                      : HPS_MINIMIZE;
-        return 0;
-    }
-    char what[64];
-    cfg_scalar_describe(&s, what, sizeof what);
-    return cfg_fail(ctx, s.line, "%s: must be minimize or maximize, not %s", key, what);
-}
-
 const char *const cfg_summary_names[4] = {
     [CFG_SUMMARY_LAST] = "last",
     [CFG_SUMMARY_BEST] = "best",
@@ -171,24 +167,20 @@ const char *const cfg_summary_names[4] = {
     [CFG_SUMMARY_MAX] = "max",
 };
 
-static int cfg_read_summary(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
-{
-    cfg_scalar s;
-    int rc = cfg_get_scalar(ctx, v, line, key, &s);
-    if (rc != 0)
-        return rc;
-    for (size_t k = 0; k < sizeof cfg_summary_names / sizeof cfg_summary_names[0]; k++) {
-        if (s.type == HPS_VALUE_STRING && cfg_key_is(s.text, s.len, cfg_summary_names[k])) {
-            ctx->cfg->metric_summary = (cfg_summary)k;
-            return 0;
-        }
-    }
-    char what[64];
-    cfg_scalar_describe(&s, what, sizeof what);
-    return cfg_fail(ctx, s.line, "%s: must be last, best, min or max, not %s", key, what);
-}
+const cfg_enum_item cfg_summary_items[] = {
+    {"last", CFG_SUMMARY_LAST}, {"best", CFG_SUMMARY_BEST},
+    {"min", CFG_SUMMARY_MIN},   {"max", CFG_SUMMARY_MAX},   {NULL, 0},
+};
 
-static int cfg_read_metric_regex(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+const cfg_enum_item cfg_direction_items[] = {
+    {"minimize", HPS_MINIMIZE}, {"maximize", HPS_MAXIMIZE}, {NULL, 0},
+};
+
+static const cfg_enum_item timeout_state_items[] = {
+    {"fail", HPS_FAIL}, {"pruned", HPS_PRUNED}, {NULL, 0},
+};
+
+static int cfg_read_metric_regex(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     char *pattern = NULL, why[300];
     int rc = cfg_get_text(ctx, v, line, key, &pattern);
@@ -202,21 +194,20 @@ static int cfg_read_metric_regex(cfg_ctx *ctx, struct fy_node *v, int line, cons
     return 0;
 }
 
-static int cfg_key_metric(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_metric(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_config *cfg = ctx->cfg;
-    struct fy_node *map;
+    const cfg_node *map;
     int rc = cfg_node_deref(ctx, v, line, key, &map);
     if (rc != 0)
         return rc;
-    ctx->metric_line = cfg_node_line(map, line);
-    if (!fy_node_is_mapping(map)) {
+    if (map->kind != CFG_NODE_MAPPING) {
         cfg->metric_regex = NULL; /* it was written for the name this one replaces */
         return cfg_get_text(ctx, map, line, key, &cfg->metric);
     }
     /* {name, regex, summary}; W&B adds goal and target, and impute* only steer its bayes
      * method. */
-    void *iter = NULL;
+    const cfg_node *iter = NULL;
     cfg_entry e;
     while (rc == 0 && cfg_map_next(ctx, map, &iter, line, "metric", &e, &rc)) {
         if (cfg_key_is(e.key, e.len, "name"))
@@ -224,9 +215,11 @@ static int cfg_key_metric(cfg_ctx *ctx, struct fy_node *v, int line, const char 
         else if (cfg_key_is(e.key, e.len, "regex"))
             rc = cfg_read_metric_regex(ctx, e.value, e.line, "metric.regex");
         else if (cfg_key_is(e.key, e.len, "summary"))
-            rc = cfg_read_summary(ctx, e.value, e.line, "metric.summary");
+            rc = cfg_read_enum(ctx, e.value, e.line, "metric.summary", cfg_summary_items,
+                               (int *)&cfg->metric_summary);
         else if (cfg->is_wandb && cfg_key_is(e.key, e.len, "goal"))
-            rc = cfg_read_direction(ctx, e.value, e.line, "metric.goal");
+            rc = cfg_read_enum(ctx, e.value, e.line, "metric.goal", cfg_direction_items,
+                               (int *)&cfg->direction);
         else if (cfg->is_wandb && cfg_key_is(e.key, e.len, "target")) {
             rc = cfg_get_number(ctx, e.value, e.line, "metric.target", &cfg->target, NULL);
             cfg->has_target = rc == 0;
@@ -244,6 +237,38 @@ static int cfg_key_metric(cfg_ctx *ctx, struct fy_node *v, int line, const char 
     if (cfg->metric == NULL)
         return cfg_fail(ctx, line, "metric.name: missing (the metric to optimize)");
     return 0;
+}
+
+/* `metric: name`, or a mapping when there is more to say: W&B's always holds the goal. */
+static void cfg_write_metric(FILE *out, const cfg_config *cfg, const char *key, int given)
+{
+    (void)given;
+    int mapping = cfg->is_wandb || cfg->metric_regex != NULL ||
+                  cfg->metric_summary != CFG_SUMMARY_LAST;
+    fprintf(out, "%s:%s", key, mapping ? "\n  name: " : " ");
+    cfg_write_string(out, cfg->metric);
+    fputs("\n", out);
+    if (!mapping)
+        return;
+    if (cfg->is_wandb)
+        fprintf(out, "  goal: %s\n", cfg->direction == HPS_MAXIMIZE ? "maximize" : "minimize");
+    if (cfg->has_target)
+        fprintf(out, "  target: %.17g\n", cfg->target);
+    if (cfg->metric_regex != NULL) {
+        fputs("  regex: ", out);
+        cfg_write_string(out, cfg->metric_regex);
+        fputs("\n", out);
+    }
+    if (cfg->metric_summary != CFG_SUMMARY_LAST)
+        fprintf(out, "  summary: %s\n", cfg_summary_names[cfg->metric_summary]);
+}
+
+static void cfg_release_metric(cfg_config *a, const cfg_config *b)
+{
+    if (a->metric != b->metric)
+        free(a->metric);
+    if (a->metric_regex != b->metric_regex)
+        free(a->metric_regex);
 }
 
 static int cfg_set_sampler_name(cfg_ctx *ctx, const char *name)
@@ -265,7 +290,7 @@ static int engine_has_sampler(const char *name, char *why, size_t why_len)
     return rc == HPS_OK;
 }
 
-static int cfg_read_sampler_name(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_read_sampler_name(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_scalar s;
     int rc = cfg_get_scalar(ctx, v, line, key, &s);
@@ -285,29 +310,41 @@ static int cfg_read_sampler_name(cfg_ctx *ctx, struct fy_node *v, int line, cons
     return cfg_fail(ctx, s.line, "%s: unknown sampler %s", key, what);
 }
 
-static int cfg_key_seed(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+/* `seed` and `shuffle` may also be given in the sampler mapping: once, in either place. */
+static int cfg_key_seed(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     int64_t seed;
     int vl = cfg_node_line(v, line);
-    if (ctx->seed_line > 0)
+    int *seed_line = cfg_key_line(ctx, "seed");
+    if (*seed_line > 0)
         return cfg_fail(ctx, vl, "%s: the seed is given twice (lines %d and %d)", key,
-                        ctx->seed_line, vl);
+                        *seed_line, vl);
     int rc = cfg_get_int(ctx, v, line, key, 0, INT64_MAX, &seed);
     if (rc != 0)
         return rc;
     ctx->cfg->has_seed = 1;
     ctx->cfg->seed = (uint64_t)seed;
-    ctx->seed_line = vl;
+    *seed_line = vl;
+    cfg_mark_given(ctx->cfg, "seed");
     return 0;
 }
 
-static int cfg_key_shuffle(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static void cfg_write_seed(FILE *out, const cfg_config *cfg, const char *key, int given)
+{
+    (void)given;
+    if (cfg->has_seed)
+        fprintf(out, "%s: %llu\n", key, (unsigned long long)cfg->seed);
+}
+
+static int cfg_key_shuffle(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     int vl = cfg_node_line(v, line);
-    if (ctx->shuffle_line > 0)
+    int *shuffle_line = cfg_key_line(ctx, "shuffle");
+    if (*shuffle_line > 0)
         return cfg_fail(ctx, vl, "%s: shuffle is given twice (lines %d and %d)", key,
-                        ctx->shuffle_line, vl);
-    ctx->shuffle_line = vl;
+                        *shuffle_line, vl);
+    *shuffle_line = vl;
+    cfg_mark_given(ctx->cfg, "shuffle");
     return cfg_get_bool(ctx, v, line, key, &ctx->cfg->shuffle);
 }
 
@@ -321,7 +358,7 @@ typedef struct sampler_opts {
 } sampler_opts;
 
 static int cfg_add_sampler_option(cfg_ctx *ctx, sampler_opts *opts, const char *name,
-                                  size_t len, struct fy_node *val, int line)
+                                  size_t len, const cfg_node *val, int line)
 {
     char where[96];
     snprintf(where, sizeof where, "sampler.%.*s", (int)(len > 40 ? 40 : len), name);
@@ -345,22 +382,21 @@ static int cfg_add_sampler_option(cfg_ctx *ctx, sampler_opts *opts, const char *
     return 0;
 }
 
-static int cfg_key_sampler(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_sampler(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
-    struct fy_node *map;
+    const cfg_node *map;
     int rc = cfg_node_deref(ctx, v, line, key, &map);
     if (rc != 0)
         return rc;
-    ctx->sampler_line = cfg_node_line(map, line);
     sampler_opts opts = {0};
-    if (!fy_node_is_mapping(map)) {
+    if (map->kind != CFG_NODE_MAPPING) {
         /* options belonged to the sampler this name replaces (under cfg_set the arrays
          * are the original config's: dropped here, freed with it) */
         ctx->cfg->sampler_keys = ctx->cfg->sampler_values = NULL;
         ctx->cfg->n_sampler_options = 0;
         return cfg_read_sampler_name(ctx, map, line, key);
     }
-    void *iter = NULL;
+    const cfg_node *iter = NULL;
     cfg_entry e;
     while (rc == 0 && cfg_map_next(ctx, map, &iter, line, "sampler", &e, &rc)) {
         if (cfg_key_is(e.key, e.len, "name"))
@@ -389,7 +425,7 @@ static int cfg_key_sampler(cfg_ctx *ctx, struct fy_node *v, int line, const char
     return 0;
 }
 
-static int cfg_key_method(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_method(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_scalar s;
     int rc = cfg_get_scalar(ctx, v, line, key, &s);
@@ -409,61 +445,46 @@ static int cfg_key_method(cfg_ctx *ctx, struct fy_node *v, int line, const char 
     return cfg_fail(ctx, s.line, "%s: %s is not supported (use random, grid or bayes)", key, what);
 }
 
-static int cfg_key_uint(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_default_sampler(cfg_ctx *ctx)
 {
-    cfg_config *cfg = ctx->cfg;
-    int64_t n;
-    int rc;
-    if (strcmp(key, "parallel") == 0) {
-        rc = cfg_get_int(ctx, v, line, key, 1, CFG_MAX_PARALLEL, &n);
-        cfg->parallel = (unsigned)n;
-    } else if (strcmp(key, "retries") == 0) {
-        rc = cfg_get_int(ctx, v, line, key, 0, CFG_MAX_RETRIES, &n);
-        cfg->retries = (unsigned)n;
-    } else if (strcmp(key, "repeats") == 0) {
-        ctx->repeats_line = line;
-        rc = cfg_get_int(ctx, v, line, key, 1, CFG_MAX_REPEATS, &n);
-        cfg->repeats = (unsigned)n;
-    } else if (strcmp(key, "log_limit_mb") == 0) {
-        rc = cfg_get_int(ctx, v, line, key, 0, CFG_MAX_LOG_LIMIT_MB, &n);
-        cfg->log_limit_mb = (unsigned)n;
-    } else if (strcmp(key, "max_failures") == 0) {
-        rc = cfg_get_int(ctx, v, line, key, 0, CFG_MAX_MAX_FAILURES, &n);
-        cfg->max_failures = (unsigned)n;
-    } else { /* n_trials, run_cap (W&B wants at least one run) */
-        rc = cfg_get_int(ctx, v, line, key, strcmp(key, "run_cap") == 0, INT64_MAX, &n);
-        cfg->n_trials = (uint64_t)n;
-    }
-    return rc;
+    return cfg_set_sampler_name(ctx, CFG_DEFAULT_SAMPLER);
 }
 
-static int cfg_key_duration(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+/* `sampler: name`, or the mapping with the sampler's options (seed and shuffle are
+ * written as top-level keys). */
+static void cfg_write_sampler(FILE *out, const cfg_config *cfg, const char *key, int given)
 {
-    cfg_config *cfg = ctx->cfg;
-    if (strcmp(key, "timeout") == 0)
-        return cfg_get_duration(ctx, v, line, key, &cfg->timeout);
-    if (strcmp(key, "trial_timeout") == 0)
-        return cfg_get_duration(ctx, v, line, key, &cfg->trial_timeout);
-    if (strcmp(key, "heartbeat_interval") == 0)
-        return cfg_get_duration(ctx, v, line, key, &cfg->heartbeat_interval);
-    ctx->grace_line = cfg_node_line(v, line);
-    return cfg_get_duration(ctx, v, line, key, &cfg->heartbeat_grace);
+    if (!given && cfg->n_sampler_options == 0)
+        return;
+    fprintf(out, "%s:%s", key, cfg->n_sampler_options > 0 ? "\n  name: " : " ");
+    cfg_write_string(out, cfg->sampler);
+    fputs("\n", out);
+    for (size_t k = 0; k < cfg->n_sampler_options; k++) {
+        fprintf(out, "  %s: ", cfg->sampler_keys[k]);
+        cfg_write_string(out, cfg->sampler_values[k]);
+        fputs("\n", out);
+    }
 }
 
-static int cfg_key_timeout_state(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+const char *cfg_wandb_method(const char *sampler)
 {
-    cfg_scalar s;
-    int rc = cfg_get_scalar(ctx, v, line, key, &s);
-    if (rc != 0)
-        return rc;
-    if (s.type == HPS_VALUE_STRING &&
-        (cfg_key_is(s.text, s.len, "fail") || cfg_key_is(s.text, s.len, "pruned"))) {
-        ctx->cfg->timeout_state = s.text[0] == 'f' ? HPS_FAIL : HPS_PRUNED;
-        return 0;
+    return strcmp(sampler, "grid") == 0 || strcmp(sampler, "random") == 0 ? sampler : "bayes";
+}
+
+static void cfg_write_method(FILE *out, const cfg_config *cfg, const char *key, int given)
+{
+    if (given)
+        fprintf(out, "%s: %s\n", key, cfg_wandb_method(cfg->sampler));
+}
+
+static void cfg_release_sampler(cfg_config *a, const cfg_config *b)
+{
+    if (a->sampler != b->sampler)
+        free(a->sampler);
+    if (a->sampler_keys != b->sampler_keys) {
+        cfg_free_words(a->sampler_keys, a->n_sampler_options);
+        cfg_free_words(a->sampler_values, a->n_sampler_options);
     }
-    char what[64];
-    cfg_scalar_describe(&s, what, sizeof what);
-    return cfg_fail(ctx, s.line, "%s: must be fail or pruned, not %s", key, what);
 }
 
 static int cfg_add_gpu(cfg_ctx *ctx, char ***gpus, size_t *n, const char *text, size_t len,
@@ -492,23 +513,20 @@ static int cfg_add_gpu(cfg_ctx *ctx, char ***gpus, size_t *n, const char *text, 
     return rc;
 }
 
-static int cfg_key_gpus(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_key_gpus(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     char **gpus = NULL;
     size_t n = 0;
-    struct fy_node *node;
+    const cfg_node *node;
     int rc = cfg_node_deref(ctx, v, line, key, &node);
     if (rc != 0)
         return rc;
     int vl = cfg_node_line(node, line);
-    if (fy_node_is_sequence(node)) {
-        void *iter = NULL;
-        struct fy_node *item;
-        if (fy_node_sequence_is_empty(node))
+    if (node->kind == CFG_NODE_SEQUENCE) {
+        if (node->first == NULL)
             rc = cfg_fail(ctx, vl, "gpus: the list is empty (leave gpus out to not assign "
                           "GPUs)");
-        for (item = fy_node_sequence_iterate(node, &iter); rc == 0 && item != NULL;
-             item = fy_node_sequence_iterate(node, &iter)) {
+        for (const cfg_node *item = node->first; rc == 0 && item != NULL; item = item->next) {
             cfg_scalar s;
             rc = cfg_get_scalar(ctx, item, vl, "gpus", &s);
             if (rc == 0 && s.type != HPS_VALUE_INT && s.type != HPS_VALUE_STRING)
@@ -538,27 +556,36 @@ static int cfg_key_gpus(cfg_ctx *ctx, struct fy_node *v, int line, const char *k
     return 0;
 }
 
-static int cfg_key_command(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static void cfg_write_gpus(FILE *out, const cfg_config *cfg, const char *key, int given)
+{
+    (void)given;
+    cfg_write_word_list(out, key, cfg->gpus, cfg->n_gpus);
+}
+
+static void cfg_release_gpus(cfg_config *a, const cfg_config *b)
+{
+    if (a->gpus != b->gpus)
+        cfg_free_words(a->gpus, a->n_gpus);
+}
+
+static int cfg_key_command(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_config *cfg = ctx->cfg;
-    struct fy_node *node;
+    const cfg_node *node;
     int rc = cfg_node_deref(ctx, v, line, key, &node);
     if (rc != 0)
         return rc;
     cfg->command_line = cfg_node_line(node, line);
-    if (!fy_node_is_sequence(node)) {
+    if (node->kind != CFG_NODE_SEQUENCE) {
         cfg->command = NULL; /* the string is split once all keys are known (shell) */
         cfg->n_command = 0;
         return cfg_get_text(ctx, node, line, key, &cfg->command_string);
     }
     char **words = NULL;
     size_t n = 0;
-    void *iter = NULL;
-    struct fy_node *item;
-    if (fy_node_sequence_is_empty(node))
+    if (node->first == NULL)
         rc = cfg_fail(ctx, cfg->command_line, "command: the list is empty");
-    for (item = fy_node_sequence_iterate(node, &iter); rc == 0 && item != NULL;
-         item = fy_node_sequence_iterate(node, &iter)) {
+    for (const cfg_node *item = node->first; rc == 0 && item != NULL; item = item->next) {
         cfg_scalar s;
         rc = cfg_get_scalar(ctx, item, cfg->command_line, "command", &s);
         if (rc == 0 && s.type == HPS_VALUE_NONE)
@@ -576,32 +603,86 @@ static int cfg_key_command(cfg_ctx *ctx, struct fy_node *v, int line, const char
     return 0;
 }
 
-static int cfg_key_shell(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+/* The command as the file gave it: a string (split, or run by the shell, at load) or a
+ * list of words; W&B's default command is not written. */
+static void cfg_write_command(FILE *out, const cfg_config *cfg, const char *key, int given)
 {
-    return cfg_get_bool(ctx, v, line, key, &ctx->cfg->shell);
+    if (!given)
+        return;
+    if (cfg->command_string != NULL) {
+        fprintf(out, "%s: ", key);
+        cfg_write_string(out, cfg->command_string);
+        fputs("\n", out);
+        return;
+    }
+    fprintf(out, "%s:\n", key);
+    for (size_t k = 0; k < cfg->n_command; k++) {
+        fputs("  - ", out);
+        cfg_write_string(out, cfg->command[k]);
+        fputs("\n", out);
+    }
 }
 
-static int cfg_key_program(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static void cfg_release_command(cfg_config *a, const cfg_config *b)
 {
-    return cfg_get_text(ctx, v, line, key, &ctx->cfg->program);
+    if (a->command != b->command)
+        cfg_free_words(a->command, a->n_command);
+    if (a->command_string != b->command_string)
+        free(a->command_string);
+    if (a->shell_command != b->shell_command)
+        free(a->shell_command);
 }
 
-static int cfg_key_interpreter(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static int cfg_default_interpreter(cfg_ctx *ctx)
 {
-    return cfg_get_text(ctx, v, line, key, &ctx->cfg->interpreter);
+    const char *python = getenv("HPSEARCH_PYTHON");
+    if (python == NULL || python[0] == '\0')
+        python = "python3";
+    return cfg_strndup(ctx, python, strlen(python), &ctx->cfg->interpreter);
 }
 
-static int cfg_key_parameters(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+/* The file's name without its extension. */
+static int cfg_default_study(cfg_ctx *ctx)
+{
+    const char *path = ctx->cfg->path;
+    const char *base = strrchr(path, '/');
+    base = base != NULL ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t stem = dot != NULL && dot != base ? (size_t)(dot - base) : strlen(base);
+    return cfg_strndup(ctx, base, stem, &ctx->cfg->study_name);
+}
+
+static int cfg_default_storage(cfg_ctx *ctx)
+{
+    return cfg_resolve_storage(ctx, "sqlite:hpsearch.db", 0, &ctx->cfg->storage);
+}
+
+static int cfg_key_parameters(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     (void)key;
     return cfg_parse_parameters(ctx, v, line);
 }
 
-static int cfg_key_metadata(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static void cfg_write_parameters_key(FILE *out, const cfg_config *cfg, const char *key,
+                                     int given)
+{
+    (void)key;
+    (void)given;
+    cfg_write_parameters(out, cfg);
+}
+
+/* W&B's service keys, kept as the study's metadata: a scalar's text, or a collection as
+ * one line of flow YAML. (Six keys, each at most once: the bits of metadata_flow
+ * suffice.) */
+static int cfg_key_metadata(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_config *cfg = ctx->cfg;
     char *name = NULL, *text = NULL;
-    int rc = cfg_node_flow_text(ctx, v, line, key, &text);
+    const cfg_node *target;
+    int rc = cfg_node_deref(ctx, v, line, key, &target);
+    int flow = rc == 0 && target->kind != CFG_NODE_SCALAR;
+    if (rc == 0)
+        rc = cfg_node_flow_text(ctx, v, line, key, &text);
     if (rc == 0)
         rc = cfg_strndup(ctx, key, strlen(key), &name);
     char **keys = NULL, **values = NULL;
@@ -622,11 +703,36 @@ static int cfg_key_metadata(cfg_ctx *ctx, struct fy_node *v, int line, const cha
     }
     keys[cfg->n_metadata] = name;
     values[cfg->n_metadata] = text;
+    if (flow && cfg->n_metadata < 8 * sizeof cfg->metadata_flow)
+        cfg->metadata_flow |= 1u << cfg->n_metadata;
     cfg->n_metadata++;
     return 0;
 }
 
-static int cfg_key_unsupported(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+static void cfg_write_metadata(FILE *out, const cfg_config *cfg, const char *key, int given)
+{
+    (void)given;
+    for (size_t k = 0; k < cfg->n_metadata; k++) {
+        if (strcmp(cfg->metadata_keys[k], key) != 0)
+            continue;
+        fprintf(out, "%s: ", key);
+        if (k < 8 * sizeof cfg->metadata_flow && (cfg->metadata_flow & (1u << k)))
+            fputs(cfg->metadata_values[k], out);
+        else
+            cfg_write_string(out, cfg->metadata_values[k]);
+        fputs("\n", out);
+    }
+}
+
+static void cfg_release_metadata(cfg_config *a, const cfg_config *b)
+{
+    if (a->metadata_keys != b->metadata_keys)
+        cfg_free_words(a->metadata_keys, a->n_metadata);
+    if (a->metadata_values != b->metadata_values)
+        cfg_free_words(a->metadata_values, a->n_metadata);
+}
+
+static int cfg_key_unsupported(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     (void)v;
     const char *what = strcmp(key, "metrics") == 0     ? "multi-objective optimization"
@@ -635,55 +741,459 @@ static int cfg_key_unsupported(cfg_ctx *ctx, struct fy_node *v, int line, const 
     return cfg_fail(ctx, line, "'%s' (%s) is not supported", key, what);
 }
 
-static const cfg_key_def cfg_keys[] = {
-    {"study", CFG_NATIVE | CFG_SETTABLE | CFG_TEXT, cfg_key_study, "W&B files use name"},
-    {"name", CFG_WANDB | CFG_SETTABLE | CFG_TEXT, cfg_key_study, "use study"},
-    {"storage", CFG_BOTH | CFG_SETTABLE | CFG_TEXT, cfg_key_storage, NULL},
-    {"direction", CFG_NATIVE | CFG_SETTABLE, cfg_read_direction, "W&B files use metric.goal"},
-    {"metric", CFG_BOTH | CFG_SETTABLE | CFG_TEXT, cfg_key_metric, NULL},
-    {"sampler", CFG_NATIVE | CFG_SETTABLE, cfg_key_sampler, "W&B files use method"},
-    {"method", CFG_WANDB | CFG_SETTABLE, cfg_key_method, NULL},
-    {"seed", CFG_BOTH | CFG_SETTABLE, cfg_key_seed, NULL},
-    {"shuffle", CFG_BOTH | CFG_SETTABLE, cfg_key_shuffle, NULL},
-    {"n_trials", CFG_NATIVE | CFG_SETTABLE, cfg_key_uint, "W&B files use run_cap"},
-    {"run_cap", CFG_WANDB | CFG_SETTABLE, cfg_key_uint, "use n_trials"},
-    {"parallel", CFG_BOTH | CFG_SETTABLE, cfg_key_uint, NULL},
-    {"retries", CFG_BOTH | CFG_SETTABLE, cfg_key_uint, NULL},
-    {"repeats", CFG_BOTH | CFG_SETTABLE, cfg_key_uint, NULL},
-    {"max_failures", CFG_BOTH | CFG_SETTABLE, cfg_key_uint, NULL},
-    {"log_limit_mb", CFG_BOTH | CFG_SETTABLE, cfg_key_uint, NULL},
-    {"timeout", CFG_BOTH | CFG_SETTABLE, cfg_key_duration, NULL},
-    {"trial_timeout", CFG_BOTH | CFG_SETTABLE, cfg_key_duration, NULL},
-    {"timeout_state", CFG_BOTH | CFG_SETTABLE, cfg_key_timeout_state, NULL},
-    {"heartbeat_interval", CFG_BOTH | CFG_SETTABLE, cfg_key_duration, NULL},
-    {"heartbeat_grace", CFG_BOTH | CFG_SETTABLE, cfg_key_duration, NULL},
-    {"gpus", CFG_BOTH | CFG_SETTABLE, cfg_key_gpus, NULL},
-    {"command", CFG_BOTH | CFG_SETTABLE | CFG_TEXT, cfg_key_command, NULL},
-    {"shell", CFG_NATIVE | CFG_SETTABLE, cfg_key_shell, "W&B commands are lists of words"},
-    {"program", CFG_WANDB | CFG_SETTABLE | CFG_TEXT, cfg_key_program, NULL},
-    {"interpreter", CFG_BOTH | CFG_SETTABLE | CFG_TEXT, cfg_key_interpreter, NULL},
-    {"log_dir", CFG_BOTH | CFG_SETTABLE | CFG_TEXT, cfg_key_log_dir, NULL},
-    {"workdir", CFG_BOTH | CFG_SETTABLE | CFG_TEXT, cfg_key_workdir, NULL},
-    {"parameters", CFG_BOTH, cfg_key_parameters, NULL},
-    {"early_terminate", CFG_WANDB, cfg_key_early_terminate, "use pruner"},
-    {"pruner", CFG_BOTH | CFG_SETTABLE, cfg_key_pruner, NULL},
-    {"fidelity", CFG_BOTH, cfg_key_fidelity, NULL},
-    {"entity", CFG_WANDB, cfg_key_metadata, NULL},
-    {"project", CFG_WANDB, cfg_key_metadata, NULL},
-    {"description", CFG_WANDB, cfg_key_metadata, NULL},
-    {"controller", CFG_WANDB, cfg_key_metadata, NULL},
-    {"apiVersion", CFG_WANDB, cfg_key_metadata, NULL},
-    {"kind", CFG_WANDB, cfg_key_metadata, NULL},
-    {"metrics", CFG_WANDB, cfg_key_unsupported, NULL},
-    {"scheduler", CFG_WANDB, cfg_key_unsupported, NULL},
-    {"job", CFG_WANDB, cfg_key_unsupported, NULL},
-    {"image_uri", CFG_WANDB, cfg_key_unsupported, NULL},
+/* ---- the table ---------------------------------------------------------------------- */
+
+#define FIELD(f) .offset = offsetof(cfg_config, f), .size = sizeof(((cfg_config *)0)->f)
+#define KEY(name_, flags_) .info.name = name_, .info.flags = (flags_)
+#define DOC(type_, default_, example_, help_)                                              \
+    .info.type = type_, .info.default_value = default_, .info.example = example_,           \
+    .info.help = help_
+#define WANDB_EXAMPLE(example_) .info.example_wandb = example_
+#define TEXT(f) .type = CFG_T_TEXT, FIELD(f)
+#define BOOL(f, default_) .type = CFG_T_BOOL, FIELD(f), .default_number = default_
+#define UINT(f, min_, max_, default_)                                                       \
+    .type = CFG_T_UINT, FIELD(f), .min = min_, .max = max_, .default_number = default_
+#define DURATION(f, default_) .type = CFG_T_DURATION, FIELD(f), .default_number = default_
+#define ENUM(f, items_, default_)                                                           \
+    .type = CFG_T_ENUM, FIELD(f), .items = items_, .default_number = default_
+#define CUSTOM(f) .type = CFG_T_CUSTOM, FIELD(f)
+#define REFUSED .type = CFG_T_CUSTOM, .offset = CFG_NO_FIELD, .read = cfg_key_unsupported
+#define META(name_, example_)                                                              \
+    KEY(name_, CFG_WANDB | CFG_PER_NAME), CUSTOM(metadata_keys), .read = cfg_key_metadata, \
+        .write = cfg_write_metadata, .release = cfg_release_metadata,                      \
+        DOC("any", "none", example_, "W&B metadata, kept with the study")
+
+#define SET CFG_SETTABLE
+#define SET_TEXT (CFG_SETTABLE | CFG_LITERAL)
+
+_Static_assert(sizeof(hps_direction) == sizeof(int) && sizeof(hps_trial_state) == sizeof(int)
+               && sizeof(cfg_summary) == sizeof(int), "enum fields are read as int");
+
+/* In the order `hpsearch help config` lists the keys and a written config has them. A
+ * doc type or default left NULL is derived from the type (CFG_T_UINT's range, ...). */
+const cfg_key_def cfg_keys[] = {
+    {KEY("study", CFG_NATIVE | SET_TEXT), TEXT(study_name), .fill_default = cfg_default_study,
+     .elsewhere = "W&B files use name",
+     DOC("text", "file name without its last extension", "mnist-mlp",
+         "Study name: runs with the same name and storage share one study")},
+    {KEY("name", CFG_WANDB | SET_TEXT), TEXT(study_name), .fill_default = cfg_default_study,
+     .elsewhere = "use study",
+     DOC("text", "file name without its last extension", "mnist-sweep", "The study's name")},
+    {KEY("storage", CFG_BOTH | SET_TEXT), TEXT(storage), .read = cfg_key_storage,
+     .fill_default = cfg_default_storage,
+     DOC("URL", "sqlite:hpsearch.db next to the config", "sqlite:studies.db",
+         "Where trials are kept: sqlite:PATH, :memory: or postgresql://...")},
+    {KEY("direction", CFG_NATIVE | SET), ENUM(direction, cfg_direction_items, HPS_MINIMIZE),
+     .elsewhere = "W&B files use metric.goal",
+     DOC(NULL, NULL, "maximize", "Whether lower or higher metric values are better")},
+    {KEY("metric", CFG_BOTH | SET_TEXT), CUSTOM(metric), .read = cfg_key_metric,
+     .write = cfg_write_metric, .release = cfg_release_metric,
+     DOC("text or mapping", "— (required)",
+         "{name: val_acc, regex: 'Val Acc: ([0-9.]+)', summary: best}",
+         "The value a trial prints, or {name, regex, summary} to read it otherwise"),
+     WANDB_EXAMPLE("{name: val_acc, goal: maximize, target: 0.99, regex: 'acc=([0-9.]+)', "
+                   "summary: max}")},
+    {KEY("sampler", CFG_NATIVE | SET), CUSTOM(sampler), .read = cfg_key_sampler,
+     .fill_default = cfg_default_sampler, .write = cfg_write_sampler,
+     .release = cfg_release_sampler, .elsewhere = "W&B files use method",
+     DOC("name or mapping", CFG_DEFAULT_SAMPLER, "{name: tpe, n_startup_trials: 7}",
+         "The search strategy, by name or {name, seed, shuffle, its options}")},
+    {KEY("method", CFG_WANDB | SET), CUSTOM(sampler), .read = cfg_key_method,
+     .write = cfg_write_method,
+     DOC("random | grid | bayes", CFG_DEFAULT_SAMPLER, "grid",
+         "W&B's search method (bayes: the gp sampler)")},
+    {KEY("seed", CFG_BOTH | SET), CUSTOM(seed), .read = cfg_key_seed, .write = cfg_write_seed,
+     DOC("int 0…2⁶³−1", "unseeded", "42", "The sampler's seed (here or in sampler, once)")},
+    {KEY("shuffle", CFG_BOTH | SET), BOOL(shuffle, 0), .read = cfg_key_shuffle,
+     DOC(NULL, NULL, "false", "Grid only: visit the cells in a seeded random order"),
+     WANDB_EXAMPLE("true")},
+    {KEY("n_trials", CFG_NATIVE | SET), UINT(n_trials, 0, INT64_MAX, 0),
+     .elsewhere = "W&B files use run_cap",
+     DOC(NULL, "0 (unlimited)", "30", "Total trials the study may hold, across all runs")},
+    {KEY("run_cap", CFG_WANDB | SET), UINT(n_trials, 1, INT64_MAX, 0), .elsewhere = "use n_trials",
+     DOC(NULL, "unlimited", "30", "W&B's total number of runs")},
+    {KEY("repeats", CFG_BOTH | SET), UINT(repeats, 1, CFG_MAX_REPEATS, 1),
+     DOC(NULL, NULL, "3", "Runs of each configuration of a finite space (noisy objectives)")},
+    {KEY("timeout", CFG_BOTH | SET), DURATION(timeout, 0),
+     DOC("duration", "none", "8h", "Stop starting trials after this long")},
+    {KEY("parallel", CFG_BOTH | SET), UINT(parallel, 1, CFG_MAX_PARALLEL, 1),
+     DOC(NULL, NULL, "4", "Trials run at once by this process")},
+    {KEY("trial_timeout", CFG_BOTH | SET), DURATION(trial_timeout, 0),
+     DOC("duration", "none", "30m", "A trial running longer is stopped (FAIL, or timeout_state)")},
+    {KEY("timeout_state", CFG_BOTH | SET), ENUM(timeout_state, timeout_state_items, HPS_FAIL),
+     DOC(NULL, NULL, "pruned", "What a timed-out trial becomes (pruned: keeps its last value)")},
+    {KEY("retries", CFG_BOTH | SET), UINT(retries, 0, CFG_MAX_RETRIES, 0),
+     DOC(NULL, NULL, "2", "Re-run a failed or interrupted trial up to N times")},
+    {KEY("max_failures", CFG_BOTH | SET), UINT(max_failures, 0, CFG_MAX_MAX_FAILURES,
+                                                CFG_DEFAULT_MAX_FAILURES),
+     DOC(NULL, NULL, "10", "Stop when the first N trials of a run all failed (0: never)")},
+    {KEY("log_limit_mb", CFG_BOTH | SET), UINT(log_limit_mb, 0, CFG_MAX_LOG_LIMIT_MB,
+                                                CFG_DEFAULT_LOG_LIMIT_MB),
+     DOC(NULL, NULL, "64", "A trial's log file stops growing at this many MiB (0: no limit)")},
+    {KEY("gpus", CFG_BOTH | SET), CUSTOM(gpus), .read = cfg_key_gpus, .write = cfg_write_gpus,
+     .release = cfg_release_gpus,
+     DOC("list or text", "none", "[0, 1]",
+         "GPU ids: slot i gets CUDA_VISIBLE_DEVICES=gpus[i % n]")},
+    {KEY("heartbeat_interval", CFG_BOTH | SET), DURATION(heartbeat_interval, 5),
+     DOC("duration", "5 s", "10", "How often a running trial's heartbeat is stored (0: off)")},
+    {KEY("heartbeat_grace", CFG_BOTH | SET), DURATION(heartbeat_grace, 60),
+     DOC("duration", "60 s", "120", "RUNNING trials silent this long are failed (0: never)")},
+    {KEY("command", CFG_BOTH | SET_TEXT), CUSTOM(command), .read = cfg_key_command,
+     .write = cfg_write_command, .release = cfg_release_command,
+     DOC("text or list", "— (required)", "python3 train.py --lr {lr} --act {act}",
+         "The command of one trial"),
+     WANDB_EXAMPLE("[\"${env}\", \"${interpreter}\", \"${program}\", --fast, \"${args}\"]")},
+    {KEY("shell", CFG_NATIVE | SET), BOOL(shell, 0), .elsewhere = "W&B commands are lists of words",
+     DOC(NULL, NULL, "true", "Run a string command through /bin/sh -c")},
+    {KEY("program", CFG_WANDB | SET_TEXT), TEXT(program),
+     DOC("text", "none", "train.py", "W&B's training script: ${program}")},
+    {KEY("interpreter", CFG_BOTH | SET_TEXT), TEXT(interpreter),
+     .fill_default = cfg_default_interpreter,
+     DOC("text", "$HPSEARCH_PYTHON, else python3", "python3.11", "What ${interpreter} expands to")},
+    {KEY("log_dir", CFG_BOTH | SET_TEXT), TEXT(log_dir), .read = cfg_key_log_dir,
+     DOC("path", "<database dir>/hpsearch-logs/<study> (the config's dir when not SQLite)",
+         "logs", "Directory of the trial logs and params files")},
+    {KEY("workdir", CFG_BOTH | SET_TEXT), TEXT(workdir), .read = cfg_key_workdir,
+     .fill_default = cfg_default_workdir,
+     DOC("path", "the config file's directory (W&B sweep files: the current directory)", ".",
+         "The directory trials run in (it must exist)")},
+    {KEY("early_terminate", CFG_WANDB), CUSTOM(pruner), .read = cfg_key_early_terminate,
+     .write = cfg_write_early_terminate, .release = cfg_release_pruner, .elsewhere = "use pruner",
+     DOC("mapping", "none", "{type: hyperband, min_iter: 3, eta: 3}",
+         "W&B's early stopping: the hyperband pruner")},
+    {KEY("pruner", CFG_BOTH | SET), CUSTOM(pruner), .read = cfg_key_pruner,
+     .write = cfg_write_pruner, .release = cfg_release_pruner,
+     DOC("name or mapping", CFG_DEFAULT_PRUNER,
+         "{name: asha, min_resource: 1, reduction_factor: 3}",
+         "Stop unpromising trials early from their intermediate values")},
+    {KEY("fidelity", CFG_BOTH), TEXT(fidelity), .read = cfg_key_fidelity,
+     .write = cfg_write_fidelity,
+     DOC("name or mapping", "none", "{name: epochs, min: 1, max: 27}",
+         "The budget parameter: not searched, every trial gets its maximum")},
+    {KEY("parameters", CFG_BOTH), CUSTOM(params), .read = cfg_key_parameters,
+     .write = cfg_write_parameters_key, .release = cfg_release_parameters,
+     DOC("mapping", "— (required)",
+         "{lr: {values: [0.001, 0.01]}, wd: {low: 0.0, high: 0.1, step: 0.05}, batch: {type: "
+         "int, low: 16, high: 128, log: true}, act: [relu, tanh], warmup: 5, epochs: {type: "
+         "int, low: 1, high: 27}}",
+         "The search space"),
+     WANDB_EXAMPLE("{lr: {values: [0.001, 0.01]}, dropout: {min: 0.0, max: 0.5, grid_points: "
+                   "3}, layers: {min: 1, max: 4}, wd: {distribution: q_uniform, min: 0.0, max: "
+                   "0.1, q: 0.05}, warmup: 5, epochs: {min: 1, max: 27}}")},
+    {META("entity", "my-team")},
+    {META("project", "mnist")},
+    {META("description", "learning rate sweep")},
+    {META("controller", "{type: local}")},
+    {META("apiVersion", "v1")},
+    {META("kind", "sweep")},
+    {KEY("metrics", CFG_WANDB), REFUSED, DOC("—", "—", NULL, "Refused: multi-objective optimization")},
+    {KEY("scheduler", CFG_WANDB), REFUSED, DOC("—", "—", NULL, "Refused: custom W&B schedulers")},
+    {KEY("job", CFG_WANDB), REFUSED, DOC("—", "—", NULL, "Refused: W&B Launch")},
+    {KEY("image_uri", CFG_WANDB), REFUSED, DOC("—", "—", NULL, "Refused: W&B Launch")},
 };
+
+const size_t cfg_n_keys = sizeof cfg_keys / sizeof cfg_keys[0];
+_Static_assert(sizeof cfg_keys / sizeof cfg_keys[0] <= CFG_MAX_KEYS, "CFG_MAX_KEYS is too small");
+
+/* ---- what the table drives -------------------------------------------------------------- */
+
+static void *cfg_field(cfg_config *cfg, const cfg_key_def *def)
+{
+    return (char *)cfg + def->offset;
+}
+
+static const void *cfg_field_of(const cfg_config *cfg, const cfg_key_def *def)
+{
+    return (const char *)cfg + def->offset;
+}
+
+static size_t cfg_key_index(const cfg_key_def *def)
+{
+    return (size_t)(def - cfg_keys);
+}
+
+/* Whether an earlier key (of a format in `flags`; 0: any) keeps its value in the same
+ * field: then both are one setting (study and name), read, defaulted and freed once. */
+static int cfg_field_seen_before(const cfg_key_def *def, unsigned flags)
+{
+    for (const cfg_key_def *k = cfg_keys; k < def; k++)
+        if (k->offset == def->offset && (flags == 0 || (k->info.flags & flags)))
+            return 1;
+    return 0;
+}
+
+/* Keys holding one setting: the same field, unless each is its own (metadata). */
+static int cfg_same_setting(const cfg_key_def *a, const cfg_key_def *b)
+{
+    return a == b || (a->offset != CFG_NO_FIELD && a->offset == b->offset &&
+                      !(a->info.flags & CFG_PER_NAME));
+}
+
+/* The type and default a key's documentation gives, derived from the table's type where
+ * the line leaves them NULL. */
+int cfg_key_describe(size_t k, cfg_key_info *out, char *buf, size_t size)
+{
+    if (k >= cfg_n_keys)
+        return -1;
+    const cfg_key_def *def = &cfg_keys[k];
+    *out = def->info;
+    size_t half = size / 2;
+    char *type = buf, *dflt = buf + half;
+    if (out->type == NULL && def->type == CFG_T_UINT && def->max == INT64_MAX)
+        snprintf(type, half, "int ≥ %lld", (long long)def->min);
+    else if (out->type == NULL && def->type == CFG_T_UINT)
+        snprintf(type, half, "int %lld…%lld", (long long)def->min, (long long)def->max);
+    else if (out->type == NULL && def->type == CFG_T_BOOL)
+        snprintf(type, half, "bool");
+    else if (out->type == NULL && def->type == CFG_T_ENUM) {
+        type[0] = '\0';
+        for (size_t i = 0; def->items[i].name != NULL; i++)
+            snprintf(type + strlen(type), half - strlen(type), "%s%s", i > 0 ? " | " : "",
+                     def->items[i].name);
+    }
+    if (out->type == NULL)
+        out->type = type;
+    if (out->default_value == NULL && def->type == CFG_T_UINT)
+        snprintf(dflt, size - half, "%g", def->default_number);
+    else if (out->default_value == NULL && def->type == CFG_T_BOOL)
+        snprintf(dflt, size - half, "%s", def->default_number != 0 ? "true" : "false");
+    else if (out->default_value == NULL && def->type == CFG_T_ENUM) {
+        dflt[0] = '\0';
+        for (size_t i = 0; def->items[i].name != NULL; i++)
+            if (def->items[i].value == (int)def->default_number)
+                snprintf(dflt, size - half, "%s", def->items[i].name);
+    }
+    if (out->default_value == NULL)
+        out->default_value = dflt;
+    return 0;
+}
+
+int *cfg_key_line(cfg_ctx *ctx, const char *key)
+{
+    const cfg_key_def *def = cfg_find_key(key, strlen(key));
+    assert(def != NULL);
+    return &ctx->key_line[cfg_key_index(def)];
+}
+
+void cfg_mark_given(cfg_config *cfg, const char *key)
+{
+    const cfg_key_def *def = cfg_find_key(key, strlen(key));
+    assert(def != NULL);
+    cfg->given[cfg_key_index(def)] = 1;
+}
+
+int cfg_key_given(const cfg_config *cfg, const char *key)
+{
+    const cfg_key_def *def = cfg_find_key(key, strlen(key));
+    if (def == NULL)
+        return 0;
+    for (size_t k = 0; k < cfg_n_keys; k++)
+        if (cfg->given[k] && cfg_same_setting(def, &cfg_keys[k]))
+            return 1;
+    return 0;
+}
+
+/* "a, b or c" */
+static void cfg_enum_names(const cfg_enum_item *items, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; items[k].name != NULL && used < size; k++) {
+        const char *sep = k == 0 ? "" : items[k + 1].name == NULL ? " or " : ", ";
+        int n = snprintf(buf + used, size - used, "%s%s", sep, items[k].name);
+        used += n > 0 ? (size_t)n : 0;
+    }
+}
+
+int cfg_read_enum(cfg_ctx *ctx, const cfg_node *v, int line, const char *key,
+                  const cfg_enum_item *items, int *out)
+{
+    cfg_scalar s;
+    int rc = cfg_get_scalar(ctx, v, line, key, &s);
+    if (rc != 0)
+        return rc;
+    for (size_t k = 0; items[k].name != NULL; k++) {
+        if (s.type == HPS_VALUE_STRING && cfg_key_is(s.text, s.len, items[k].name)) {
+            *out = items[k].value;
+            return 0;
+        }
+    }
+    char names[256], what[64];
+    cfg_enum_names(items, names, sizeof names);
+    cfg_scalar_describe(&s, what, sizeof what);
+    return cfg_fail(ctx, s.line, "%s: must be %s, not %s", key, names, what);
+}
+
+static int cfg_read_typed(cfg_ctx *ctx, const cfg_key_def *def, const cfg_node *v, int line)
+{
+    void *field = cfg_field(ctx->cfg, def);
+    const char *key = def->info.name;
+    int64_t n;
+    int rc;
+    switch (def->type) {
+    case CFG_T_TEXT:
+        return cfg_get_text(ctx, v, line, key, field);
+    case CFG_T_BOOL:
+        return cfg_get_bool(ctx, v, line, key, field);
+    case CFG_T_DURATION:
+        return cfg_get_duration(ctx, v, line, key, field);
+    case CFG_T_ENUM:
+        return cfg_read_enum(ctx, v, line, key, def->items, field);
+    case CFG_T_UINT:
+        rc = cfg_get_int(ctx, v, line, key, def->min, def->max, &n);
+        if (rc == 0 && def->size == sizeof(uint64_t))
+            *(uint64_t *)field = (uint64_t)n;
+        else if (rc == 0)
+            *(unsigned *)field = (unsigned)n;
+        return rc;
+    case CFG_T_CUSTOM:
+    default:
+        assert(!"a custom key has a reader");
+        return cfg_fail(ctx, line, "%s: cannot be read", key);
+    }
+}
+
+int cfg_read_key(cfg_ctx *ctx, const cfg_key_def *def, const cfg_node *value, int line)
+{
+    int rc = def->read != NULL ? def->read(ctx, value, line, def->info.name)
+                               : cfg_read_typed(ctx, def, value, line);
+    if (rc == 0) {
+        ctx->cfg->given[cfg_key_index(def)] = 1;
+        ctx->key_line[cfg_key_index(def)] = cfg_node_line(value, line);
+    }
+    return rc;
+}
+
+void cfg_keys_set_defaults(cfg_config *cfg)
+{
+    for (const cfg_key_def *def = cfg_keys; def < cfg_keys + cfg_n_keys; def++) {
+        void *field = def->offset != CFG_NO_FIELD ? cfg_field(cfg, def) : NULL;
+        if (def->type == CFG_T_BOOL || def->type == CFG_T_ENUM)
+            *(int *)field = (int)def->default_number;
+        else if (def->type == CFG_T_DURATION)
+            *(double *)field = def->default_number;
+        else if (def->type == CFG_T_UINT && def->size == sizeof(uint64_t))
+            *(uint64_t *)field = (uint64_t)def->default_number;
+        else if (def->type == CFG_T_UINT)
+            *(unsigned *)field = (unsigned)def->default_number;
+    }
+}
+
+int cfg_keys_fill_defaults(cfg_ctx *ctx)
+{
+    /* computed defaults are texts (a NULL field is one not given) */
+    for (const cfg_key_def *def = cfg_keys; def < cfg_keys + cfg_n_keys; def++) {
+        if (def->fill_default == NULL || *(char **)cfg_field(ctx->cfg, def) != NULL)
+            continue;
+        int rc = def->fill_default(ctx);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+void cfg_free_replaced(cfg_config *a, const cfg_config *b)
+{
+    for (const cfg_key_def *def = cfg_keys; def < cfg_keys + cfg_n_keys; def++) {
+        if (def->offset == CFG_NO_FIELD || cfg_field_seen_before(def, 0))
+            continue; /* freed with the first key holding the field */
+        if (def->release != NULL) {
+            def->release(a, b);
+        } else if (def->type == CFG_T_TEXT) {
+            char *mine = *(char **)cfg_field(a, def);
+            if (mine != *(char *const *)cfg_field_of(b, def))
+                free(mine);
+        }
+    }
+}
+
+/* ---- writing back ------------------------------------------------------------------------ */
+
+static int cfg_differs_from_default(const cfg_config *cfg, const cfg_key_def *def)
+{
+    const void *field = cfg_field_of(cfg, def);
+    switch (def->type) {
+    case CFG_T_BOOL:
+    case CFG_T_ENUM:
+        return *(const int *)field != (int)def->default_number;
+    case CFG_T_DURATION:
+        return *(const double *)field != def->default_number;
+    case CFG_T_UINT:
+        return def->size == sizeof(uint64_t)
+                   ? *(const uint64_t *)field != (uint64_t)def->default_number
+                   : *(const unsigned *)field != (unsigned)def->default_number;
+    case CFG_T_TEXT: /* a computed default is only written when given */
+        return def->fill_default == NULL && *(char *const *)field != NULL;
+    case CFG_T_CUSTOM:
+    default:
+        return 0;
+    }
+}
+
+static void cfg_write_typed(FILE *out, const cfg_config *cfg, const cfg_key_def *def)
+{
+    const void *field = cfg_field_of(cfg, def);
+    const char *key = def->info.name;
+    switch (def->type) {
+    case CFG_T_TEXT:
+        if (*(char *const *)field == NULL)
+            return;
+        fprintf(out, "%s: ", key);
+        cfg_write_string(out, *(char *const *)field);
+        fputs("\n", out);
+        return;
+    case CFG_T_BOOL:
+        fprintf(out, "%s: %s\n", key, *(const int *)field ? "true" : "false");
+        return;
+    case CFG_T_DURATION:
+        fprintf(out, "%s: %.17g\n", key, *(const double *)field);
+        return;
+    case CFG_T_UINT:
+        fprintf(out, "%s: %llu\n", key,
+                def->size == sizeof(uint64_t) ? (unsigned long long)*(const uint64_t *)field
+                                              : (unsigned long long)*(const unsigned *)field);
+        return;
+    case CFG_T_ENUM:
+        for (size_t k = 0; def->items[k].name != NULL; k++)
+            if (def->items[k].value == *(const int *)field)
+                fprintf(out, "%s: %s\n", key, def->items[k].name);
+        return;
+    case CFG_T_CUSTOM:
+    default:
+        return;
+    }
+}
+
+static int cfg_skipped(const char *key, const char *const *skip)
+{
+    for (size_t k = 0; skip != NULL && skip[k] != NULL; k++)
+        if (strcmp(skip[k], key) == 0)
+            return 1;
+    return 0;
+}
+
+void cfg_write_settings(FILE *out, const cfg_config *cfg, const char *const *skip)
+{
+    unsigned format = cfg->is_wandb ? CFG_WANDB : CFG_NATIVE;
+    for (const cfg_key_def *def = cfg_keys; def < cfg_keys + cfg_n_keys; def++) {
+        if (!(def->info.flags & format) || def->offset == CFG_NO_FIELD ||
+            cfg_skipped(def->info.name, skip) ||
+            (!(def->info.flags & CFG_PER_NAME) && cfg_field_seen_before(def, format)))
+            continue; /* not in this format, or written with an earlier key */
+        int given = cfg_key_given(cfg, def->info.name);
+        if (def->write != NULL)
+            def->write(out, cfg, def->info.name, given);
+        else if (given || cfg_differs_from_default(cfg, def))
+            cfg_write_typed(out, cfg, def);
+    }
+}
+
+/* ---- finding keys ------------------------------------------------------------------------ */
 
 const cfg_key_def *cfg_find_key(const char *text, size_t len)
 {
-    for (size_t k = 0; k < sizeof cfg_keys / sizeof cfg_keys[0]; k++)
-        if (cfg_key_is(text, len, cfg_keys[k].key))
+    for (size_t k = 0; k < cfg_n_keys; k++)
+        if (cfg_key_is(text, len, cfg_keys[k].info.name))
             return &cfg_keys[k];
     return NULL;
 }
@@ -694,10 +1204,11 @@ void cfg_list_keys(unsigned flags, char *buf, size_t size)
     if (size == 0)
         return;
     buf[0] = '\0';
-    for (size_t k = 0; k < sizeof cfg_keys / sizeof cfg_keys[0]; k++) {
-        if ((cfg_keys[k].flags & flags) != flags)
+    for (size_t k = 0; k < cfg_n_keys; k++) {
+        if ((cfg_keys[k].info.flags & flags) != flags)
             continue;
-        int n = snprintf(buf + used, size - used, "%s%s", used > 0 ? ", " : "", cfg_keys[k].key);
+        int n = snprintf(buf + used, size - used, "%s%s", used > 0 ? ", " : "",
+                         cfg_keys[k].info.name);
         if (n < 0 || (size_t)n >= size - used) {
             if (size >= 4)
                 memcpy(buf + size - 4, "...", 4);
@@ -736,13 +1247,13 @@ const char *cfg_suggest_key(const char *text, size_t len, unsigned mode)
 {
     const char *best = NULL;
     size_t best_distance = 3; /* more than two edits away is a different word */
-    for (size_t k = 0; k < sizeof cfg_keys / sizeof cfg_keys[0] && len >= 3; k++) {
-        if (!(cfg_keys[k].flags & mode))
+    for (size_t k = 0; k < cfg_n_keys && len >= 3; k++) {
+        if (!(cfg_keys[k].info.flags & mode))
             continue;
-        size_t d = cfg_edit_distance(text, len, cfg_keys[k].key);
+        size_t d = cfg_edit_distance(text, len, cfg_keys[k].info.name);
         if (d < best_distance) {
             best_distance = d;
-            best = cfg_keys[k].key;
+            best = cfg_keys[k].info.name;
         }
     }
     return best;

@@ -58,43 +58,40 @@ static int cfg_value_qsort_cmp(const void *a, const void *b)
 
 /* Reads a list of values. kind CATEGORICAL keeps YAML types; FLOAT / INT convert and
  * require numbers. Duplicates are refused: the grid would run them twice. */
-int cfg_read_values(cfg_ctx *ctx, cfg_param *p, struct fy_node *node, int line,
+int cfg_read_values(cfg_ctx *ctx, cfg_param *p, const cfg_node *node, int line,
                            const char *key)
 {
-    struct fy_node *seq;
+    const cfg_node *seq;
     int rc = cfg_node_sequence(ctx, node, line, key, &seq);
     if (rc != 0)
         return rc;
-    int count = fy_node_sequence_item_count(seq);
-    if (count <= 0)
+    size_t count = seq->count;
+    if (count == 0)
         return cfg_fail(ctx, line, "%s: the list is empty; give at least one value", key);
-    if ((unsigned)count > CFG_MAX_VALUES)
-        return cfg_fail(ctx, line, "%s: too many values (%d; at most %u)", key, count,
+    if (count > CFG_MAX_VALUES)
+        return cfg_fail(ctx, line, "%s: too many values (%zu; at most %u)", key, count,
                         CFG_MAX_VALUES);
-    if (ctx->total_values + (size_t)count > CFG_MAX_TOTAL_VALUES)
+    if (ctx->total_values + count > CFG_MAX_TOTAL_VALUES)
         return cfg_fail(ctx, line, "%s: the configuration has more than %u values in all "
                         "(through aliases?)", key, CFG_MAX_TOTAL_VALUES);
-    ctx->total_values += (size_t)count;
-    p->values = calloc((size_t)count, sizeof *p->values);
+    ctx->total_values += count;
+    p->values = calloc(count, sizeof *p->values);
     if (p->values == NULL)
         return cfg_nomem(ctx);
 
-    void *iter = NULL;
-    struct fy_node *item;
-    for (item = fy_node_sequence_iterate(seq, &iter); item != NULL;
-         item = fy_node_sequence_iterate(seq, &iter)) {
+    for (const cfg_node *item = seq->first; item != NULL; item = item->next) {
         cfg_scalar s;
         char what[64];
         size_t index = p->n_values;
         int item_line = cfg_node_line(item, line);
-        struct fy_node *target;
+        const cfg_node *target;
         rc = cfg_node_deref(ctx, item, item_line, key, &target);
         if (rc != 0)
             return rc;
-        if (!fy_node_is_scalar(target))
+        if (target->kind != CFG_NODE_SCALAR)
             return cfg_fail(ctx, item_line, "%s: item %zu is %s; values must be single values "
                             "(text, numbers or true/false)", key, index + 1,
-                            fy_node_is_mapping(target) ? "a mapping" : "a list");
+                            target->kind == CFG_NODE_MAPPING ? "a mapping" : "a list");
         rc = cfg_get_scalar(ctx, target, item_line, key, &s);
         if (rc != 0)
             return rc;
@@ -162,18 +159,18 @@ int cfg_read_values(cfg_ctx *ctx, cfg_param *p, struct fy_node *node, int line,
     return 0;
 }
 
-int cfg_read_constant(cfg_ctx *ctx, cfg_param *p, struct fy_node *node, int line,
+int cfg_read_constant(cfg_ctx *ctx, cfg_param *p, const cfg_node *node, int line,
                              const char *key)
 {
     cfg_scalar s;
     p->kind = CFG_CONSTANT;
-    struct fy_node *target;
+    const cfg_node *target;
     int rc = cfg_node_deref(ctx, node, line, key, &target);
     if (rc != 0)
         return rc;
-    if (!fy_node_is_scalar(target))
+    if (target->kind != CFG_NODE_SCALAR)
         return cfg_fail(ctx, line, "%s: a constant must be a single value, not %s", key,
-                        fy_node_is_mapping(target) ? "a mapping" : "a list");
+                        target->kind == CFG_NODE_MAPPING ? "a mapping" : "a list");
     rc = cfg_get_scalar(ctx, target, line, key, &s);
     if (rc != 0)
         return rc;
@@ -208,10 +205,10 @@ int cfg_read_constant(cfg_ctx *ctx, cfg_param *p, struct fy_node *node, int line
 }
 
 /* Keys of a parameter mapping; anything outside `allowed` is an error naming it. */
-int cfg_collect_keys(cfg_ctx *ctx, const cfg_param *p, struct fy_node *map, int line,
+int cfg_collect_keys(cfg_ctx *ctx, const cfg_param *p, const cfg_node *map, int line,
                             unsigned long allowed, cfg_pkeys *keys)
 {
-    void *iter = NULL;
+    const cfg_node *iter = NULL;
     cfg_entry e;
     char where[CFG_MAX_NAME + 32];
     snprintf(where, sizeof where, "parameters.%s", p->name);
@@ -357,7 +354,7 @@ int cfg_check_range(cfg_ctx *ctx, cfg_param *p, const cfg_pkeys *keys)
 
 /* ---- native form -------------------------------------------------------------------- */
 
-static int cfg_param_native(cfg_ctx *ctx, cfg_param *p, struct fy_node *map, int line)
+static int cfg_param_native(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int line)
 {
     cfg_pkeys keys;
     char key[CFG_MAX_NAME + 32];
@@ -489,15 +486,15 @@ static int cfg_param_native(cfg_ctx *ctx, cfg_param *p, struct fy_node *map, int
 
 /* ---- the section -------------------------------------------------------------------- */
 
-int cfg_parse_parameters(cfg_ctx *ctx, struct fy_node *node, int line)
+int cfg_parse_parameters(cfg_ctx *ctx, const cfg_node *node, int line)
 {
     cfg_config *cfg = ctx->cfg;
-    struct fy_node *map;
+    const cfg_node *map;
     cfg->parameters_line = line;
     int rc = cfg_node_deref(ctx, node, line, "parameters", &map);
     if (rc != 0)
         return rc;
-    if (fy_node_is_scalar(map)) {
+    if (map->kind == CFG_NODE_SCALAR) {
         cfg_scalar s;
         rc = cfg_get_scalar(ctx, map, line, "parameters", &s);
         if (rc == 0 && s.type == HPS_VALUE_NONE)
@@ -506,17 +503,17 @@ int cfg_parse_parameters(cfg_ctx *ctx, struct fy_node *node, int line)
     rc = cfg_node_mapping(ctx, map, line, "parameters", &map);
     if (rc != 0)
         return rc;
-    int count = fy_node_mapping_item_count(map);
-    if (count <= 0)
+    size_t count = map->count / 2;
+    if (count == 0)
         return cfg_fail(ctx, line, "parameters: no parameters given");
-    if ((unsigned)count > CFG_MAX_PARAMS)
-        return cfg_fail(ctx, line, "parameters: too many parameters (%d; at most %u)", count,
+    if (count > CFG_MAX_PARAMS)
+        return cfg_fail(ctx, line, "parameters: too many parameters (%zu; at most %u)", count,
                         CFG_MAX_PARAMS);
-    cfg->params = calloc((size_t)count, sizeof *cfg->params);
+    cfg->params = calloc(count, sizeof *cfg->params);
     if (cfg->params == NULL)
         return cfg_nomem(ctx);
 
-    void *iter = NULL;
+    const cfg_node *iter = NULL;
     cfg_entry e;
     while (rc == 0 && cfg_map_next(ctx, map, &iter, line, "parameters", &e, &rc)) {
         int key_line = e.line;
@@ -537,16 +534,16 @@ int cfg_parse_parameters(cfg_ctx *ctx, struct fy_node *node, int line)
         if (rc != 0)
             return rc;
 
-        struct fy_node *body;
+        const cfg_node *body;
         char where[CFG_MAX_NAME + 32];
         snprintf(where, sizeof where, "parameters.%s", p->name);
         rc = cfg_node_deref(ctx, e.value, key_line, where, &body);
         if (rc != 0)
             return rc;
-        if (fy_node_is_mapping(body))
+        if (body->kind == CFG_NODE_MAPPING)
             rc = cfg->is_wandb ? cfg_param_wandb(ctx, p, body, key_line)
                                : cfg_param_native(ctx, p, body, key_line);
-        else if (fy_node_is_sequence(body)) {
+        else if (body->kind == CFG_NODE_SEQUENCE) {
             p->kind = CFG_CATEGORICAL; /* shorthand: `act: [relu, tanh]` */
             rc = cfg_read_values(ctx, p, body, key_line, where);
         } else
@@ -568,4 +565,104 @@ uint64_t cfg_param_grid_count(const cfg_param *p)
         return 0;
     double cells = floor((p->high - p->low) / step + 1e-9) + 1.0;
     return cells >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)cells;
+}
+
+void cfg_release_parameters(cfg_config *a, const cfg_config *b)
+{
+    if (a->params == b->params)
+        return;
+    for (size_t k = 0; k < a->n_params; k++)
+        cfg_param_clear(&a->params[k]);
+    free(a->params);
+}
+
+/* ---- writing back ------------------------------------------------------------------- */
+
+static void write_number(FILE *out, const cfg_param *p, double x)
+{
+    hps_value v = {.type = p->kind == CFG_INT ? HPS_VALUE_INT : HPS_VALUE_FLOAT};
+    if (p->kind == CFG_INT)
+        v.u.i = (int64_t)llround(x);
+    else
+        v.u.f = x;
+    cfg_write_value(out, &v);
+}
+
+static void write_values(FILE *out, const char *key, const cfg_param *p)
+{
+    fprintf(out, "    %s: [", key);
+    for (size_t i = 0; i < p->n_values; i++) {
+        fputs(i > 0 ? ", " : "", out);
+        cfg_write_value(out, &p->values[i]);
+    }
+    fputs("]\n", out);
+}
+
+/* A float or int range in W&B's form: the distribution says int, log and step. */
+static void write_range_wandb(FILE *out, const cfg_param *p)
+{
+    int log_scale = (p->flags & HPS_LOG) != 0;
+    int quantized = p->step > 0 || (p->kind == CFG_INT && log_scale);
+    const char *dist = quantized && log_scale ? "q_log_uniform_values"
+                       : quantized            ? "q_uniform"
+                       : p->kind == CFG_INT   ? "int_uniform"
+                       : log_scale            ? "log_uniform_values"
+                                              : "uniform";
+    fprintf(out, "    distribution: %s\n    min: ", dist);
+    write_number(out, p, p->low);
+    fputs("\n    max: ", out);
+    write_number(out, p, p->high);
+    fputs("\n", out);
+    if (quantized) {
+        fputs("    q: ", out); /* an int q keeps the values ints */
+        write_number(out, p, p->step > 0 ? p->step : 1);
+        fputs("\n", out);
+    }
+}
+
+static void write_range_native(FILE *out, const cfg_param *p)
+{
+    fprintf(out, "    type: %s\n    low: ", p->kind == CFG_INT ? "int" : "float");
+    write_number(out, p, p->low);
+    fputs("\n    high: ", out);
+    write_number(out, p, p->high);
+    fputs("\n", out);
+    if (p->step > 0 && !(p->kind == CFG_INT && p->step == 1)) {
+        fputs("    step: ", out);
+        write_number(out, p, p->step);
+        fputs("\n", out);
+    }
+    if (p->flags & HPS_LOG)
+        fputs("    log: true\n", out);
+    if (p->n_values > 0)
+        write_values(out, "values", p);
+}
+
+static void write_param(FILE *out, const cfg_param *p, int wandb)
+{
+    fprintf(out, "  %s:\n", p->name);
+    if (p->kind == CFG_CONSTANT) {
+        fputs("    value: ", out);
+        cfg_write_value(out, &p->values[0]);
+        fputs("\n", out);
+        return;
+    }
+    /* W&B has no range with explicit grid values: they are written as its values */
+    if (p->kind == CFG_CATEGORICAL || (p->n_values > 0 && wandb)) {
+        write_values(out, "values", p);
+        return;
+    }
+    if (wandb)
+        write_range_wandb(out, p);
+    else
+        write_range_native(out, p);
+    if (p->grid_points > 0)
+        fprintf(out, "    grid_points: %zu\n", p->grid_points);
+}
+
+void cfg_write_parameters(FILE *out, const cfg_config *cfg)
+{
+    fputs("parameters:\n", out);
+    for (size_t i = 0; i < cfg->n_params; i++)
+        write_param(out, &cfg->params[i], cfg->is_wandb);
 }

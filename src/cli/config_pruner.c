@@ -81,11 +81,11 @@ int cfg_make_pruner(const cfg_pruner *p, hps_pruner **out, char *err, size_t err
 }
 
 /* Reads a pruner from a name or a mapping; `key` names it in messages. */
-static int read_pruner(cfg_ctx *ctx, struct fy_node *v, int line, const char *key, int depth,
+static int read_pruner(cfg_ctx *ctx, const cfg_node *v, int line, const char *key, int depth,
                        cfg_pruner **out)
 {
     *out = NULL;
-    struct fy_node *node;
+    const cfg_node *node;
     int rc = cfg_node_deref(ctx, v, line, key, &node);
     if (rc != 0)
         return rc;
@@ -93,11 +93,11 @@ static int read_pruner(cfg_ctx *ctx, struct fy_node *v, int line, const char *ke
     if (p == NULL)
         return cfg_nomem(ctx);
     p->line = cfg_node_line(node, line);
-    if (!fy_node_is_mapping(node)) {
+    if (node->kind != CFG_NODE_MAPPING) {
         rc = cfg_get_text(ctx, node, line, key, &p->name);
         goto out;
     }
-    void *iter = NULL;
+    const cfg_node *iter = NULL;
     cfg_entry e;
     while (rc == 0 && cfg_map_next(ctx, node, &iter, line, key, &e, &rc)) {
         char where[96];
@@ -159,7 +159,7 @@ static int replace_pruner(cfg_ctx *ctx, cfg_pruner *p, const char *key)
     return 0;
 }
 
-int cfg_key_pruner(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+int cfg_key_pruner(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_pruner *p;
     int rc = read_pruner(ctx, v, line, key, 0, &p);
@@ -169,21 +169,82 @@ int cfg_key_pruner(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
         cfg_pruner_free(p);
         return rc;
     }
-    return replace_pruner(ctx, p, key);
+    rc = replace_pruner(ctx, p, key);
+    if (rc == 0)
+        ctx->cfg->early_terminate = 0; /* W&B's form no longer says what this pruner is */
+    return rc;
+}
+
+static void write_pruner_mapping(FILE *out, const cfg_pruner *p)
+{
+    fputs("{name: ", out);
+    cfg_write_string(out, p->name);
+    for (size_t i = 0; i < p->n_options; i++) {
+        fprintf(out, ", %s: ", p->keys[i]);
+        cfg_write_string(out, p->values[i]);
+    }
+    if (p->wrapped != NULL) {
+        fputs(", wraps: ", out);
+        write_pruner_mapping(out, p->wrapped);
+    }
+    fputs("}", out);
+}
+
+void cfg_write_pruner(FILE *out, const cfg_config *cfg, const char *key, int given)
+{
+    (void)given;
+    if (cfg->pruner == NULL)
+        return;
+    fprintf(out, "%s: ", key);
+    write_pruner_mapping(out, cfg->pruner);
+    fputs("\n", out);
+}
+
+/* The option of the pruner early_terminate made, by name (NULL if absent). */
+static const char *pruner_option(const cfg_pruner *p, const char *key)
+{
+    for (size_t i = 0; i < p->n_options; i++)
+        if (strcmp(p->keys[i], key) == 0)
+            return p->values[i];
+    return NULL;
+}
+
+/* W&B's early_terminate again when it made the pruner, so the file stays a sweep file
+ * W&B reads; any other pruner as `pruner:`. */
+void cfg_write_early_terminate(FILE *out, const cfg_config *cfg, const char *key, int given)
+{
+    const cfg_pruner *p = cfg->pruner;
+    if (p == NULL || !cfg->early_terminate || pruner_option(p, "min_resource") == NULL ||
+        pruner_option(p, "reduction_factor") == NULL) {
+        cfg_write_pruner(out, cfg, "pruner", given);
+        return;
+    }
+    const char *max_iter = pruner_option(p, "max_resource");
+    fprintf(out, "%s: {type: hyperband, min_iter: %s, eta: %s", key,
+            pruner_option(p, "min_resource"), pruner_option(p, "reduction_factor"));
+    if (max_iter != NULL)
+        fprintf(out, ", max_iter: %s", max_iter);
+    fputs("}\n", out);
+}
+
+void cfg_release_pruner(cfg_config *a, const cfg_config *b)
+{
+    if (a->pruner != b->pruner)
+        cfg_pruner_free(a->pruner);
 }
 
 /* W&B: early_terminate: {type: hyperband, min_iter | max_iter + s, eta}. Brackets sit at
  * min_iter * eta^k; with max_iter and s, min_iter = max_iter / eta^s. */
-int cfg_key_early_terminate(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+int cfg_key_early_terminate(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
-    struct fy_node *node;
+    const cfg_node *node;
     int rc = cfg_node_mapping(ctx, v, line, key, &node);
     if (rc != 0)
         return rc;
     int type_seen = 0;
     double min_iter = 0, max_iter = 0, eta = 3, s = 0;
     int has_min = 0, has_max = 0, has_s = 0;
-    void *iter = NULL;
+    const cfg_node *iter = NULL;
     cfg_entry e;
     while (rc == 0 && cfg_map_next(ctx, node, &iter, line, key, &e, &rc)) {
         char where[96];
@@ -265,17 +326,17 @@ int cfg_key_early_terminate(cfg_ctx *ctx, struct fy_node *v, int line, const cha
  *   fidelity: {name: epochs, min: 1, max: 27}   trial gets its maximum, the pruner stops
  * the others early. With only a name, the parameter's own range gives min and max. */
 
-int cfg_key_fidelity(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
+int cfg_key_fidelity(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_config *cfg = ctx->cfg;
-    struct fy_node *node;
+    const cfg_node *node;
     int rc = cfg_node_deref(ctx, v, line, key, &node);
     if (rc != 0)
         return rc;
     cfg->fidelity_line = cfg_node_line(node, line);
-    if (!fy_node_is_mapping(node))
+    if (node->kind != CFG_NODE_MAPPING)
         return cfg_get_text(ctx, node, line, key, &cfg->fidelity);
-    void *iter = NULL;
+    const cfg_node *iter = NULL;
     cfg_entry e;
     while (rc == 0 && cfg_map_next(ctx, node, &iter, line, key, &e, &rc)) {
         if (cfg_key_is(e.key, e.len, "name"))
@@ -292,6 +353,18 @@ int cfg_key_fidelity(cfg_ctx *ctx, struct fy_node *v, int line, const char *key)
         rc = cfg_fail(ctx, cfg->fidelity_line, "fidelity: missing name (the budget parameter, "
                       "e.g. epochs)");
     return rc;
+}
+
+/* The name and the range the file gave or the parameter's bounds filled in; the
+ * parameter itself is written as the constant it became. */
+void cfg_write_fidelity(FILE *out, const cfg_config *cfg, const char *key, int given)
+{
+    (void)given;
+    if (cfg->fidelity == NULL)
+        return;
+    fprintf(out, "%s: {name: ", key);
+    cfg_write_string(out, cfg->fidelity);
+    fprintf(out, ", min: %.17g, max: %.17g}\n", cfg->fidelity_min, cfg->fidelity_max);
 }
 
 int cfg_apply_fidelity(cfg_ctx *ctx)
@@ -324,7 +397,9 @@ int cfg_apply_fidelity(cfg_ctx *ctx)
         else
             p->values[0].u.f = cfg->fidelity_max;
         p->n_values = 1;
-        p->kind = CFG_CONSTANT;
+        p->kind = CFG_CONSTANT; /* as if written `value:`: no range left over */
+        p->low = p->high = p->step = 0.0;
+        p->flags = 0;
         p->grid_points = 0;
     } else if (p->kind != CFG_CONSTANT) {
         return cfg_fail(ctx, cfg->fidelity_line, "fidelity: '%s' must be a numeric parameter",

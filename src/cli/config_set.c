@@ -9,33 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A double-quoted YAML scalar holding `value` literally. */
-static char *cfg_quote_yaml(const char *value)
-{
-    size_t len = strlen(value);
-    if (len > CFG_MAX_STRING)
-        len = CFG_MAX_STRING + 1; /* still too long: the reader reports it */
-    char *out = malloc(len * 4 + 3);
-    if (out == NULL)
-        return NULL;
-    char *w = out;
-    *w++ = '"';
-    for (size_t k = 0; k < len; k++) {
-        unsigned char c = (unsigned char)value[k];
-        if (c == '"' || c == '\\') {
-            *w++ = '\\';
-            *w++ = (char)c;
-        } else if (c < 0x20 || c == 0x7f) {
-            w += sprintf(w, "\\x%02x", c);
-        } else {
-            *w++ = (char)c;
-        }
-    }
-    *w++ = '"';
-    *w = '\0';
-    return out;
-}
-
 int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size_t errlen)
 {
     cfg_ctx ctx;
@@ -49,7 +22,7 @@ int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size
     if (cfg == NULL)
         return cfg_fail(&ctx, 0, "no config to override");
     const cfg_key_def *def = key != NULL ? cfg_find_key(key, strlen(key)) : NULL;
-    if (def == NULL || !(def->flags & CFG_SETTABLE)) {
+    if (def == NULL || !(def->info.flags & CFG_SETTABLE)) {
         char settable[512];
         cfg_list_keys(CFG_SETTABLE, settable, sizeof settable);
         return cfg_fail(&ctx, 0, "%s: not a setting that can be overridden (these can: %s)",
@@ -64,8 +37,10 @@ int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size
         return rc;
     ctx.base_dir = cwd;
     const char *text = value;
-    if (def->flags & CFG_TEXT) {
-        quoted = cfg_quote_yaml(value);
+    if (def->info.flags & CFG_LITERAL) {
+        /* one byte more than the reader takes is enough for it to say "too long" */
+        size_t len = strlen(value);
+        quoted = cfg_yaml_quote_n(value, len > CFG_MAX_STRING ? CFG_MAX_STRING + 1 : len);
         if (quoted == NULL) {
             rc = cfg_nomem(&ctx);
             goto out;
@@ -76,13 +51,13 @@ int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size
     if (rc == -1 && err != NULL && errlen > 0) {
         char detail[1024];
         snprintf(detail, sizeof detail, "%s", err);
-        snprintf(err, errlen, "%s: %s", def->key, detail);
+        snprintf(err, errlen, "%s: %s", def->info.name, detail);
     }
-    struct fy_node *root = rc == 0 && y.doc != NULL ? fy_document_root(y.doc) : NULL;
+    const cfg_node *root = rc == 0 ? y.root : NULL;
     if (rc == 0 && root == NULL)
-        rc = cfg_fail(&ctx, 0, "%s: needs a value", def->key);
+        rc = cfg_fail(&ctx, 0, "%s: needs a value", def->info.name);
     if (rc == 0)
-        rc = def->fn(&ctx, root, 0, def->key);
+        rc = cfg_read_key(&ctx, def, root, 0);
     /* lines of the override's text are not lines of the file: messages leave them out */
     if (rc == 0 && work.command_line != cfg->command_line)
         work.command_line = 0;
@@ -95,7 +70,7 @@ int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size
         if (rc == -1 && err != NULL && errlen > 0) {
             char detail[1024];
             snprintf(detail, sizeof detail, "%s", err);
-            snprintf(err, errlen, "%s=%.200s: %s", def->key, value, detail);
+            snprintf(err, errlen, "%s=%.200s: %s", def->info.name, value, detail);
         }
     }
 out:

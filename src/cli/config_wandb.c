@@ -61,7 +61,7 @@ static int cfg_snap_to_q(cfg_ctx *ctx, cfg_param *p, const cfg_pkeys *keys)
     return 0;
 }
 
-int cfg_param_wandb(cfg_ctx *ctx, cfg_param *p, struct fy_node *map, int line)
+int cfg_param_wandb(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int line)
 {
     cfg_pkeys keys;
     char key[CFG_MAX_NAME + 32];

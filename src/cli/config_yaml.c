@@ -1,10 +1,7 @@
 /*
- * config_yaml.c -- typed, located access to libfyaml nodes for the config reader:
- * messages with FILE:LINE, YAML 1.2 core-schema scalars, durations, value helpers.
- *
- * libfyaml 0.7 has no public start mark for a node, only for tokens, so the line of
- * a collection is the line of its first scalar (for `key: {a: 1}` that is the key's
- * line anyway), and an empty one falls back to the line of the key that holds it.
+ * config_yaml.c -- typed, located access to the document's nodes (config_doc.c) for
+ * the config reader: messages with FILE:LINE, YAML 1.2 core-schema scalars, durations,
+ * value helpers.
  */
 #include "config_internal.h"
 
@@ -86,77 +83,63 @@ int cfg_warn(cfg_ctx *ctx, int line, const char *fmt, ...)
 
 /* ---- nodes -------------------------------------------------------------------------- */
 
-int cfg_node_line(struct fy_node *node, int fallback)
+int cfg_node_line(const cfg_node *node, int fallback)
 {
-    if (node == NULL)
-        return fallback;
-    if (fy_node_is_scalar(node) || fy_node_is_alias(node)) {
-        struct fy_token *token = fy_node_get_scalar_token(node);
-        const struct fy_mark *mark = token != NULL ? fy_token_start_mark(token) : NULL;
-        return mark != NULL ? mark->line + 1 : fallback;
-    }
-    if (fy_node_is_mapping(node)) {
-        struct fy_node_pair *pair = fy_node_mapping_get_by_index(node, 0);
-        if (pair == NULL)
-            return fallback;
-        int line = cfg_node_line(fy_node_pair_key(pair), 0);
-        return line > 0 ? line : cfg_node_line(fy_node_pair_value(pair), fallback);
-    }
-    if (fy_node_is_sequence(node))
-        return cfg_node_line(fy_node_sequence_get_by_index(node, 0), fallback);
-    return fallback;
+    return node != NULL && node->line > 0 ? node->line : fallback;
 }
 
 #define CFG_CORE_TAG "tag:yaml.org,2002:"
 
 /* The core-schema type a tag forces: 's' str, 'i' int, 'f' float, 'b' bool, 'n' null,
  * 'm' map, 'q' seq, '-' none/non-specific, 0 unsupported. */
-static char cfg_tag_kind(struct fy_node *node)
+static char cfg_tag_kind(const cfg_node *node)
 {
-    size_t len = 0;
-    const char *tag = fy_node_get_tag(node, &len);
-    if (tag == NULL || len == 0)
+    const char *tag = node->tag;
+    if (tag == NULL || tag[0] == '\0')
         return '-';
-    if (len == 1 && tag[0] == '!')
+    if (strcmp(tag, "!") == 0)
         return 's'; /* the non-specific tag "!" makes a scalar a string */
     size_t prefix = strlen(CFG_CORE_TAG);
-    if (len <= prefix || memcmp(tag, CFG_CORE_TAG, prefix) != 0)
+    if (strncmp(tag, CFG_CORE_TAG, prefix) != 0)
         return 0;
     static const struct { const char *name; char kind; } known[] = {
         {"str", 's'}, {"int", 'i'}, {"float", 'f'}, {"bool", 'b'},
         {"null", 'n'}, {"map", 'm'}, {"seq", 'q'},
     };
     for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
-        if (cfg_key_is(tag + prefix, len - prefix, known[k].name))
+        if (strcmp(tag + prefix, known[k].name) == 0)
             return known[k].kind;
     return 0;
 }
 
-int cfg_node_deref(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
-                   struct fy_node **out)
+/* The node an alias stands for; an unknown or cyclic alias is an error naming `key`. */
+static int cfg_follow_alias(cfg_ctx *ctx, const cfg_node *node, int line, const char *key,
+                            const cfg_node **out)
+{
+    *out = node;
+    if (node == NULL || node->kind != CFG_NODE_ALIAS)
+        return 0;
+    int len = (int)(node->len > 64 ? 64 : node->len);
+    if (node->cyclic)
+        return cfg_fail(ctx, line, "%s: the alias '*%.*s' is inside the node it names (a "
+                        "structure cannot contain itself)", key, len, node->text);
+    if (node->target == NULL)
+        return cfg_fail(ctx, line, "%s: unknown alias '*%.*s'", key, len, node->text);
+    *out = node->target; /* an anchored node is never an alias itself */
+    return 0;
+}
+
+int cfg_node_deref(cfg_ctx *ctx, const cfg_node *node, int line, const char *key,
+                   const cfg_node **out)
 {
     *out = NULL;
-    /* A depth bound instead of trusting the alias graph to be acyclic. */
-    for (int hops = 0; node != NULL && fy_node_is_alias(node); hops++) {
-        struct fy_node *target = hops < 64 ? fy_node_resolve_alias(node) : NULL;
-        if (target == NULL) {
-            size_t len = 0;
-            const char *name = fy_node_get_scalar(node, &len);
-            if (name == NULL)
-                len = 0;
-            return cfg_fail(ctx, line, "%s: unknown alias '*%.*s'", key,
-                            (int)(len > 64 ? 64 : len), name != NULL ? name : "");
-        }
-        node = target;
-    }
+    int rc = cfg_follow_alias(ctx, node, line, key, &node);
+    if (rc != 0)
+        return rc;
     if (node == NULL)
         return cfg_fail(ctx, line, "%s: needs a value", key);
-    if (cfg_tag_kind(node) == 0) {
-        size_t len = 0;
-        const char *tag = fy_node_get_tag(node, &len);
-        return cfg_fail(ctx, line, "%s: the YAML tag '%.*s' is not supported", key,
-                        (int)(len > 64 ? 64 : len), tag != NULL ? tag : "");
-    }
+    if (cfg_tag_kind(node) == 0)
+        return cfg_fail(ctx, line, "%s: the YAML tag '%.64s' is not supported", key, node->tag);
     *out = node;
     return 0;
 }
@@ -166,20 +149,21 @@ int cfg_key_is(const char *text, size_t len, const char *want)
     return strlen(want) == len && memcmp(text, want, len) == 0;
 }
 
-int cfg_key_text(cfg_ctx *ctx, struct fy_node *key, int line, const char *where,
+int cfg_key_text(cfg_ctx *ctx, const cfg_node *key, int line, const char *where,
                  const char **text, size_t *len)
 {
-    struct fy_node *node;
+    const cfg_node *node;
     int rc = cfg_node_deref(ctx, key, line, where, &node);
     if (rc != 0)
         return rc;
-    if (!fy_node_is_scalar(node))
+    if (node->kind != CFG_NODE_SCALAR)
         return cfg_fail(ctx, line, "%s: keys must be plain names, not lists or mappings", where);
-    *text = fy_node_get_scalar(node, len);
-    if (*text != NULL && cfg_key_is(*text, *len, "<<") && fy_node_get_style(node) == FYNS_PLAIN)
+    *text = node->text;
+    *len = node->len;
+    if (cfg_key_is(*text, *len, "<<") && node->style == 0)
         return cfg_fail(ctx, line, "%s: YAML merge keys (<<) are not supported; write the keys "
                         "out", where);
-    if (*text == NULL || *len == 0)
+    if (*len == 0)
         return cfg_fail(ctx, line, "%s: empty key", where);
     if (*len > CFG_MAX_STRING)
         return cfg_fail(ctx, line, "%s: key too long (%zu bytes; at most %u)", where, *len,
@@ -189,15 +173,16 @@ int cfg_key_text(cfg_ctx *ctx, struct fy_node *key, int line, const char *where,
     return 0;
 }
 
-int cfg_map_next(cfg_ctx *ctx, struct fy_node *map, void **iter, int line, const char *where,
-                 cfg_entry *e, int *rc)
+int cfg_map_next(cfg_ctx *ctx, const cfg_node *map, const cfg_node **iter, int line,
+                 const char *where, cfg_entry *e, int *rc)
 {
-    struct fy_node_pair *pair = fy_node_mapping_iterate(map, iter);
-    if (pair == NULL)
+    const cfg_node *key = *iter == NULL ? map->first : (*iter)->next;
+    if (key == NULL || key->next == NULL)
         return 0;
-    e->line = cfg_node_line(fy_node_pair_key(pair), line);
-    e->value = fy_node_pair_value(pair);
-    int bad = cfg_key_text(ctx, fy_node_pair_key(pair), e->line, where, &e->key, &e->len);
+    *iter = key->next;
+    e->line = cfg_node_line(key, line);
+    e->value = key->next;
+    int bad = cfg_key_text(ctx, key, e->line, where, &e->key, &e->len);
     if (bad != 0) {
         *rc = bad;
         return 0;
@@ -205,34 +190,44 @@ int cfg_map_next(cfg_ctx *ctx, struct fy_node *map, void **iter, int line, const
     return 1;
 }
 
-static const char *cfg_node_kind_name(struct fy_node *node)
+const cfg_node *cfg_map_lookup(const cfg_node *map, const char *key)
 {
-    if (fy_node_is_mapping(node))
+    for (const cfg_node *k = map->first; k != NULL && k->next != NULL; k = k->next->next) {
+        const cfg_node *text = k->kind == CFG_NODE_ALIAS ? k->target : k;
+        if (text != NULL && text->kind == CFG_NODE_SCALAR && cfg_key_is(text->text, text->len, key))
+            return k->next;
+    }
+    return NULL;
+}
+
+static const char *cfg_node_kind_name(const cfg_node *node)
+{
+    if (node->kind == CFG_NODE_MAPPING)
         return "a mapping";
-    if (fy_node_is_sequence(node))
+    if (node->kind == CFG_NODE_SEQUENCE)
         return "a list";
     return "a single value";
 }
 
-int cfg_node_mapping(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
-                     struct fy_node **out)
+int cfg_node_mapping(cfg_ctx *ctx, const cfg_node *node, int line, const char *key,
+                     const cfg_node **out)
 {
     int rc = cfg_node_deref(ctx, node, line, key, out);
     if (rc != 0)
         return rc;
-    if (!fy_node_is_mapping(*out))
+    if ((*out)->kind != CFG_NODE_MAPPING)
         return cfg_fail(ctx, line, "%s: must be a mapping (key: value lines), not %s", key,
                         cfg_node_kind_name(*out));
     return 0;
 }
 
-int cfg_node_sequence(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
-                      struct fy_node **out)
+int cfg_node_sequence(cfg_ctx *ctx, const cfg_node *node, int line, const char *key,
+                      const cfg_node **out)
 {
     int rc = cfg_node_deref(ctx, node, line, key, out);
     if (rc != 0)
         return rc;
-    if (!fy_node_is_sequence(*out))
+    if ((*out)->kind != CFG_NODE_SEQUENCE)
         return cfg_fail(ctx, line, "%s: must be a list, not %s", key, cfg_node_kind_name(*out));
     return 0;
 }
@@ -380,24 +375,20 @@ static int cfg_is_core_null(const char *s, size_t len)
     return len == 0 || cfg_is_one_of(s, len, nulls);
 }
 
-int cfg_get_scalar(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
+int cfg_get_scalar(cfg_ctx *ctx, const cfg_node *node, int line, const char *key,
                    cfg_scalar *out)
 {
     memset(out, 0, sizeof *out);
     out->line = cfg_node_line(node, line);
-    struct fy_node *target;
+    const cfg_node *target;
     int rc = cfg_node_deref(ctx, node, out->line, key, &target);
     if (rc != 0)
         return rc;
-    if (!fy_node_is_scalar(target))
+    if (target->kind != CFG_NODE_SCALAR)
         return cfg_fail(ctx, out->line, "%s: must be a single value, not %s", key,
                         cfg_node_kind_name(target));
-    size_t len = 0;
-    const char *text = fy_node_get_scalar(target, &len);
-    if (text == NULL) {
-        text = "";
-        len = 0;
-    }
+    size_t len = target->len;
+    const char *text = target->text;
     if (len > CFG_MAX_STRING)
         return cfg_fail(ctx, out->line, "%s: text too long (%zu bytes; at most %u)", key, len,
                         CFG_MAX_STRING);
@@ -410,7 +401,7 @@ int cfg_get_scalar(cfg_ctx *ctx, struct fy_node *node, int line, const char *key
     if (tag == 'm' || tag == 'q')
         return cfg_fail(ctx, out->line, "%s: a single value cannot carry the tag !!%s", key,
                         tag == 'm' ? "map" : "seq");
-    int plain = fy_node_get_style(target) == FYNS_PLAIN;
+    int plain = target->style == 0;
     if (tag == 's' || (tag == '-' && !plain)) {
         out->type = HPS_VALUE_STRING; /* quoted and block scalars are always text */
         return 0;
@@ -471,7 +462,7 @@ void cfg_scalar_describe(const cfg_scalar *s, char *buf, size_t len)
         snprintf(buf, len, "%.*s", (int)(s->len > 40 ? 40 : s->len), s->text);
 }
 
-int cfg_get_text(cfg_ctx *ctx, struct fy_node *node, int line, const char *key, char **out)
+int cfg_get_text(cfg_ctx *ctx, const cfg_node *node, int line, const char *key, char **out)
 {
     cfg_scalar s;
     *out = NULL;
@@ -483,7 +474,7 @@ int cfg_get_text(cfg_ctx *ctx, struct fy_node *node, int line, const char *key, 
     return cfg_strndup(ctx, s.text, s.len, out);
 }
 
-int cfg_get_number(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
+int cfg_get_number(cfg_ctx *ctx, const cfg_node *node, int line, const char *key,
                    double *out, int *is_int)
 {
     cfg_scalar s;
@@ -504,7 +495,7 @@ int cfg_get_number(cfg_ctx *ctx, struct fy_node *node, int line, const char *key
                     s.type == HPS_VALUE_STRING ? "the text " : "", what);
 }
 
-int cfg_get_int(cfg_ctx *ctx, struct fy_node *node, int line, const char *key, int64_t min,
+int cfg_get_int(cfg_ctx *ctx, const cfg_node *node, int line, const char *key, int64_t min,
                 int64_t max, int64_t *out)
 {
     cfg_scalar s;
@@ -529,7 +520,7 @@ int cfg_get_int(cfg_ctx *ctx, struct fy_node *node, int line, const char *key, i
     return 0;
 }
 
-int cfg_get_bool(cfg_ctx *ctx, struct fy_node *node, int line, const char *key, int *out)
+int cfg_get_bool(cfg_ctx *ctx, const cfg_node *node, int line, const char *key, int *out)
 {
     cfg_scalar s;
     int rc = cfg_get_scalar(ctx, node, line, key, &s);
@@ -593,7 +584,7 @@ int cfg_parse_duration(const char *text, double *out)
     return 0;
 }
 
-int cfg_get_duration(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
+int cfg_get_duration(cfg_ctx *ctx, const cfg_node *node, int line, const char *key,
                      double *out)
 {
     cfg_scalar s;
@@ -643,29 +634,162 @@ int cfg_strndup(cfg_ctx *ctx, const char *text, size_t len, char **out)
     return 0;
 }
 
-int cfg_node_flow_text(cfg_ctx *ctx, struct fy_node *node, int line, const char *key,
+/* One line of flow YAML being written, at most CFG_MAX_STRING bytes: every node writes
+ * at least one byte, so aliases cannot make the work grow past the cap either. */
+typedef struct flow_text {
+    char buf[CFG_MAX_STRING + 1];
+    size_t used;
+    int full;
+} flow_text;
+
+static void flow_put(flow_text *out, const char *text, size_t len)
+{
+    if (out->full || len > CFG_MAX_STRING - out->used) {
+        out->full = 1;
+        return;
+    }
+    memcpy(out->buf + out->used, text, len);
+    out->used += len;
+}
+
+static void flow_puts(flow_text *out, const char *text)
+{
+    flow_put(out, text, strlen(text));
+}
+
+/* Whether a plain scalar reads the same written plain inside a flow collection. Its text
+ * fitted where it was (a block, say); in flow the flow indicators, line breaks (from
+ * folding) and an indicator at the start mean something else (libyaml reads a leading
+ * '?' in flow as a key indicator even before a letter). Quoting is always safe for the
+ * rest: a plain scalar holding any of these was text, not a number. */
+static int flow_plain_ok(const cfg_node *node)
+{
+    const char *t = node->text;
+    size_t len = node->len;
+    if (node->style != 0 || len == 0 || strchr("?:,[]{}#&*!|>'\"%@` ", t[0]) != NULL ||
+        t[len - 1] == ' ')
+        return 0;
+    for (size_t k = 0; k < len; k++) {
+        unsigned char c = (unsigned char)t[k];
+        if (c < 0x20 || c == 0x7f || strchr(",[]{}", c) != NULL ||
+            (c == ':' && (k + 1 == len || t[k + 1] == ' ')) || (c == '#' && t[k - 1] == ' '))
+            return 0;
+    }
+    return 1;
+}
+
+static void flow_scalar(flow_text *out, const cfg_node *node)
+{
+    if (node->len == 0 && node->style == 0 && node->tag == NULL) {
+        flow_puts(out, "null"); /* an empty plain scalar is a null */
+        return;
+    }
+    if (flow_plain_ok(node)) {
+        flow_put(out, node->text, node->len);
+        return;
+    }
+    int single = node->style == '\'' || node->style == '>';
+    for (size_t k = 0; k < node->len && single; k++)
+        single = (unsigned char)node->text[k] >= 0x20 && node->text[k] != 0x7f;
+    flow_puts(out, single ? "'" : "\"");
+    for (size_t k = 0; k < node->len; k++) {
+        unsigned char c = (unsigned char)node->text[k];
+        char esc[8];
+        if (single && c == '\'')
+            flow_puts(out, "''");
+        else if (single)
+            flow_put(out, (const char *)&node->text[k], 1);
+        else if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            flow_put(out, esc, 2);
+        } else if (c == '\n')
+            flow_puts(out, "\\n");
+        else if (c == '\t')
+            flow_puts(out, "\\t");
+        else if (c < 0x20 || c == 0x7f) {
+            snprintf(esc, sizeof esc, "\\x%02x", c);
+            flow_puts(out, esc);
+        } else
+            flow_put(out, (const char *)&node->text[k], 1);
+    }
+    flow_puts(out, single ? "'" : "\"");
+}
+
+/* A tag as the file can say it again: core tags in their short form (!!str), any other
+ * verbatim (!<...>) with the bytes that could end or bend it percent-escaped, as YAML
+ * reads them back. */
+static void flow_tag(flow_text *out, const char *tag)
+{
+    size_t prefix = strlen(CFG_CORE_TAG);
+    const char *suffix = tag + prefix;
+    int core = strncmp(tag, CFG_CORE_TAG, prefix) == 0 && suffix[0] != '\0';
+    for (const char *c = suffix; core && *c != '\0'; c++)
+        core = isalnum((unsigned char)*c);
+    if (core) {
+        flow_puts(out, "!!");
+        flow_puts(out, suffix);
+        flow_puts(out, " ");
+        return;
+    }
+    flow_puts(out, "!<");
+    for (const unsigned char *c = (const unsigned char *)tag; *c != '\0'; c++) {
+        char escaped[4];
+        if (isalnum(*c) || (*c != '\0' && strchr("-_;/?:@&=+$.!~*'()", *c) != NULL)) {
+            flow_put(out, (const char *)c, 1);
+        } else {
+            snprintf(escaped, sizeof escaped, "%%%02X", *c);
+            flow_puts(out, escaped);
+        }
+    }
+    flow_puts(out, "> ");
+}
+
+static int flow_node(cfg_ctx *ctx, flow_text *out, const cfg_node *node, int line,
+                     const char *key)
+{
+    int rc = cfg_follow_alias(ctx, node, cfg_node_line(node, line), key, &node);
+    if (rc != 0 || out->full)
+        return rc;
+    if (node->tag != NULL)
+        flow_tag(out, node->tag);
+    if (node->kind == CFG_NODE_SCALAR) {
+        flow_scalar(out, node);
+        return 0;
+    }
+    int mapping = node->kind == CFG_NODE_MAPPING;
+    flow_puts(out, mapping ? "{" : "[");
+    size_t k = 0;
+    for (const cfg_node *item = node->first; item != NULL && rc == 0; item = item->next, k++) {
+        if (k > 0)
+            flow_puts(out, mapping && k % 2 == 1 ? ": " : ", ");
+        rc = flow_node(ctx, out, item, line, key);
+    }
+    flow_puts(out, mapping ? "}" : "]");
+    return rc;
+}
+
+int cfg_node_flow_text(cfg_ctx *ctx, const cfg_node *node, int line, const char *key,
                        char **out)
 {
     *out = NULL;
-    struct fy_node *target;
+    const cfg_node *target;
     int rc = cfg_node_deref(ctx, node, line, key, &target);
     if (rc != 0)
         return rc;
-    if (fy_node_is_scalar(target))
+    if (target->kind == CFG_NODE_SCALAR)
         return cfg_get_text(ctx, target, line, key, out);
-    char *text = fy_emit_node_to_string(
-        target, (enum fy_emitter_cfg_flags)(FYECF_MODE_FLOW_ONELINE | FYECF_WIDTH_INF |
-                                            FYECF_NO_ENDING_NEWLINE));
+    flow_text *text = malloc(sizeof *text);
     if (text == NULL)
         return cfg_nomem(ctx);
-    size_t len = strlen(text);
-    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
-        len--;
-    if (len > CFG_MAX_STRING)
-        rc = cfg_fail(ctx, line, "%s: text too long (%zu bytes; at most %u)", key, len,
+    text->used = 0;
+    text->full = 0;
+    rc = flow_node(ctx, text, target, line, key);
+    if (rc == 0 && text->full)
+        rc = cfg_fail(ctx, line, "%s: text too long (more than %u bytes as one line)", key,
                       CFG_MAX_STRING);
-    else
-        rc = cfg_strndup(ctx, text, len, out);
+    if (rc == 0)
+        rc = cfg_strndup(ctx, text->buf, text->used, out);
     free(text);
     return rc;
 }

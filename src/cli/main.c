@@ -40,6 +40,7 @@ static void usage(FILE *out)
           "  slurm CONFIG --workers N       a Slurm job array of workers on one study (--submit)\n"
           "  samplers [NAME] [--format F]  the samplers and their options, defaults, ranges\n"
           "  pruners [NAME] [--format F]   the pruners and their options, defaults, ranges\n"
+          "  help config                   every key of a config file, with its default\n"
           "  version                       print the version\n"
           "\n"
           "Query commands read --storage URL (default sqlite:hpsearch.db), or the storage\n"
@@ -82,6 +83,8 @@ int main(int argc, char **argv)
         printf("hpsearch %s\n", HPS_VERSION_STRING);
         return CLI_EXIT_OK;
     }
+    if (strcmp(cmd, "help") == 0 && argc > 2 && strcmp(argv[2], "config") == 0)
+        return cmd_help_config(stdout);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return CLI_EXIT_OK;

@@ -60,9 +60,6 @@ int narrow_write_config(const cfg_config *cfg, const narrow_plan *plan);
 /* "12 = 4 warm-started trials + 8 new trials": what n_trials is made of. */
 void narrow_describe_budget(const narrow_plan *plan, char *buf, size_t size);
 
-/* A W&B sweep's `method` for a sampler (config_keys.c maps bayes to gp). */
-const char *narrow_wandb_method(const char *sampler);
-
 /* `path` made canonical through its directory, which must exist (the file need not).
  * Returns 0, or -1 with errno. */
 int narrow_canonical_file(const char *path, char *out, size_t size);

@@ -42,7 +42,9 @@ static const struct {
     {"seed", 0, "seed", "N", "sampler seed"},
     {"heartbeat-grace", 0, "heartbeat_grace", "T",
      "fail RUNNING trials silent for T seconds (default 60)"},
-    {"set", 0, NULL, "KEY=VALUE", "override a setting of the file (an unknown KEY lists them)"},
+    {"set", 0, NULL, "KEY=VALUE",
+     "override a setting of the file (`hpsearch help config` marks\n"
+     "                          the keys it can change with *)"},
 };
 #define N_OVERRIDE_FLAGS (sizeof override_flags / sizeof override_flags[0])
 _Static_assert(N_OVERRIDE_FLAGS == SETUP_N_LONG_OPTIONS, "SETUP_N_LONG_OPTIONS is out of date");
@@ -198,7 +200,7 @@ static void warn_missing_program(const cfg_config *cfg)
         return;
     cli_warn("%s: program '%s' is not in %s, where trials run%s", cfg->path, cfg->program,
              cfg->workdir,
-             cfg->is_wandb && !cfg->workdir_given
+             cfg->is_wandb && !cfg_key_given(cfg, "workdir")
                  ? " (like `wandb agent`, a sweep runs its program in the current directory: "
                    "start hpsearch beside the script, or set workdir:)"
                  : "");

@@ -244,6 +244,113 @@ static void metric_say(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
+/* glibc's regcomp spells repetitions out: X+ becomes X X*, X{2,5} five copies of X, and
+ * nested repetitions multiply. Its work grows with those copies, and much faster where
+ * they can match nothing (an interval over an optional piece nests the options):
+ * a group and twenty-two '+' take 3 GB, '(a?){1,1000}' 140 MB, fourteen '+' after a
+ * '?' minutes and gigabytes, deep nests of intervals crash it. So the copies are counted
+ * from the pattern first and bounded, and a repetition right after another -- undefined
+ * in POSIX, and Python's lazy '+?' -- is refused. */
+#define METRIC_MAX_REGEX_COPIES 500.0
+#define METRIC_MAX_REGEX_GROUPS 64
+
+/* Index of the ']' closing the bracket expression opened at p[at] (or len). */
+static size_t metric_bracket_end(const char *p, size_t len, size_t at)
+{
+    size_t k = at + 1;
+    if (k < len && p[k] == '^')
+        k++;
+    if (k < len && p[k] == ']')
+        k++; /* a leading ']' is a member */
+    for (; k < len && p[k] != ']'; k++) {
+        if (p[k] == '[' && k + 1 < len && strchr(":=.", p[k + 1]) != NULL) {
+            const char *close = NULL; /* [:alpha:], [=a=], [.-.] */
+            for (size_t j = k + 2; j + 1 < len && close == NULL; j++)
+                if (p[j] == p[k + 1] && p[j + 1] == ']')
+                    close = p + j + 1;
+            if (close != NULL)
+                k = (size_t)(close - p);
+        }
+    }
+    return k;
+}
+
+/* How many copies the interval at p[at] ('{') makes of what it repeats, with *end its
+ * closing '}'; 0 when it is not an interval. */
+static double metric_interval_copies(const char *p, size_t len, size_t at, size_t *end)
+{
+    double low = 0.0, high = -1.0;
+    size_t k = at + 1;
+    for (; k < len && p[k] >= '0' && p[k] <= '9'; k++)
+        low = low * 10.0 + (p[k] - '0');
+    if (k < len && p[k] == ',') {
+        high = 0.0;
+        size_t digits = ++k;
+        for (; k < len && p[k] >= '0' && p[k] <= '9'; k++)
+            high = high * 10.0 + (p[k] - '0');
+        if (k == digits)
+            high = -1.0; /* {m,}: m copies and a star */
+    }
+    if (k >= len || p[k] != '}')
+        return 0.0;
+    *end = k;
+    return (high > low ? high : low) + 1.0;
+}
+
+/* The pieces regcomp would copy to spell out the pattern's repetitions (HUGE_VAL for
+ * groups nested past METRIC_MAX_REGEX_GROUPS); *stacked is the offset of the first
+ * repetition that follows another, or SIZE_MAX. */
+static double metric_regex_copies(const char *p, size_t len, size_t *stacked)
+{
+    double size[METRIC_MAX_REGEX_GROUPS + 1], last[METRIC_MAX_REGEX_GROUPS + 1];
+    double copies = 0.0;
+    int depth = 0, after_repetition = 0;
+    size[0] = last[0] = 0.0;
+    *stacked = SIZE_MAX;
+    for (size_t i = 0; i < len; i++) {
+        size_t end = i;
+        double factor = p[i] == '+' ? 2.0
+                        : p[i] == '{' ? metric_interval_copies(p, len, i, &end)
+                                      : 0.0;
+        if (factor > 0.0 || p[i] == '*' || p[i] == '?') {
+            if (after_repetition && *stacked == SIZE_MAX)
+                *stacked = i;
+            after_repetition = 1;
+            if (factor > 0.0) { /* the last piece, spelt out `factor` times */
+                copies += last[depth] * (factor - 1.0);
+                size[depth] += last[depth] * (factor - 1.0);
+                last[depth] *= factor;
+            }
+            i = end;
+            continue;
+        }
+        after_repetition = 0;
+        double piece = 1.0;
+        if (p[i] == '(') {
+            if (depth == METRIC_MAX_REGEX_GROUPS)
+                return HUGE_VAL;
+            depth++;
+            size[depth] = last[depth] = 0.0;
+            continue;
+        }
+        if (p[i] == '|') {
+            last[depth] = 0.0;
+            continue;
+        }
+        if (p[i] == ')' && depth > 0) {
+            piece = size[depth] + 1.0;
+            depth--;
+        } else if (p[i] == '\\') {
+            i++;
+        } else if (p[i] == '[') {
+            i = metric_bracket_end(p, len, i);
+        }
+        size[depth] += piece;
+        last[depth] = piece;
+    }
+    return copies;
+}
+
 /* Compiles a checked pattern into *re (regfree it after a 0 return). */
 static int metric_regex_compile(const char *pattern, regex_t *re, char *err, size_t errlen)
 {
@@ -268,6 +375,21 @@ static int metric_regex_compile(const char *pattern, regex_t *re, char *err, siz
             return -1;
         }
         i++; /* the escaped character, which may be a backslash itself */
+    }
+    size_t stacked;
+    double copies = metric_regex_copies(pattern, len, &stacked);
+    if (stacked != SIZE_MAX) {
+        metric_say(err, errlen, "'%.*s' at byte %zu repeats a repetition, which POSIX leaves "
+                   "undefined (Python's lazy +? and *? do not exist here): keep one",
+                   (int)(stacked > 0 ? 2 : 1), pattern + (stacked > 0 ? stacked - 1 : 0),
+                   stacked + 1);
+        return -1;
+    }
+    if (!(copies <= METRIC_MAX_REGEX_COPIES)) {
+        metric_say(err, errlen, "the regular expression repeats too much to compile safely "
+                   "(its + and {m,n} would make more than %.0f copies); use smaller counts "
+                   "and fewer nested repetitions", METRIC_MAX_REGEX_COPIES);
+        return -1;
     }
     int rc = regcomp(re, pattern, REG_EXTENDED);
     if (rc != 0) {

@@ -56,8 +56,9 @@ typedef struct metric_tracker metric_tracker;
 #define METRIC_MAX_REGEX 1024
 
 /* Checks a metric regular expression: POSIX extended syntax (regcomp with REG_EXTENDED),
- * non-empty, at most METRIC_MAX_REGEX bytes, with at least one capture group, and no
- * Python-style \d or \D (POSIX reads them as letters). Returns 0, or -1 with why in err
+ * non-empty, at most METRIC_MAX_REGEX bytes, with at least one capture group, no
+ * Python-style \d or \D (POSIX reads them as letters), and repetitions that stay small
+ * when glibc spells them out (stacked '+' or large nested {m,n} would take gigabytes). Returns 0, or -1 with why in err
  * (for a syntax error, regerror's text). */
 int metric_regex_check(const char *pattern, char *err, size_t errlen);
 

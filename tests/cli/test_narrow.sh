@@ -95,6 +95,13 @@ heartbeat_interval: 2
 heartbeat_grace: 30
 pruner: {name: patient, patience: 2, wraps: {name: median, n_warmup_steps: 1}}
 fidelity: steps
+interpreter: $PY
+trial_timeout: 1h
+timeout_state: pruned
+retries: 1
+max_failures: 7
+log_limit_mb: 50
+seed: 11
 command: $PY train.py --tag $TAG --x {x} --steps {steps}
 parameters:
   x: {type: float, low: 0, high: 6}
@@ -106,6 +113,10 @@ expect_eq "narrow with pruner and fidelity: exit 0" 0 $?
 expect_eq "pruner kept" 'pruner: {name: "patient", patience: "2", wraps: {name: "median", n_warmup_steps: "1"}}' "$(grep '^pruner:' broad/kept-narrow.yaml)"
 expect_eq "fidelity kept" 'fidelity: {name: "steps", min: 1, max: 3}' "$(grep '^fidelity:' broad/kept-narrow.yaml)"
 expect_eq "heartbeats kept" "heartbeat_interval: 2 heartbeat_grace: 30" "$(grep '^heartbeat' broad/kept-narrow.yaml | tr '\n' ' ' | sed 's/ $//')"
+for kept in "interpreter: \"$PY\"" "trial_timeout: 3600" "timeout_state: pruned" "retries: 1" \
+            "max_failures: 7" "log_limit_mb: 50" "seed: 11" "direction: maximize"; do
+    expect_eq "kept: $kept" "$kept" "$(grep "^${kept%%:*}:" broad/kept-narrow.yaml)"
+done
 
 # ---- -o elsewhere: the command, storage and log_dir still resolve from the new file
 mkdir -p far/away other
@@ -202,6 +213,11 @@ parameters:
   x: {min: 0.0, max: 6.0}
   y: {values: [0, 1, 2]}
 command: ["\${env}", "\${interpreter}", "\${program}", --tag, $TAG, --steps=1, "\${args}"]
+early_terminate: {type: hyperband, min_iter: 1, eta: 2}
+entity: my-team
+description: "sweep: x and y"
+controller:
+  type: local
 EOF2
 (cd broad && HPSEARCH_PYTHON=$PY "$HPSEARCH" run sweep.yaml --no-progress -q > /dev/null 2>&1)
 out=$("$HPSEARCH" narrow broad/sweep.yaml --top 2 --warm-start 2>&1)
@@ -212,6 +228,10 @@ expect_eq "method bayes" "method: bayes" "$(grep '^method:' $f)"
 expect_contains "says so in W&B's words" "method: bayes (was random)" "$out"
 expect_eq "run_cap: warm + new" "run_cap: $((ws + 6))" "$(grep '^run_cap:' $f)"
 grep -q '^workdir:' $f && fail "a W&B sweep got a workdir it did not have" || ok "W&B: still runs where it is started"
+expect_eq "W&B: early_terminate kept in W&B's form" "early_terminate: {type: hyperband, min_iter: 1, eta: 2}" "$(grep '^early_terminate:' $f)"
+expect_eq "W&B: its metadata kept" 'entity: "my-team" description: "sweep: x and y" controller: {type: local}' \
+    "$(grep -E '^(entity|description|controller):' $f | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "W&B: the command as it was" 7 "$(sed -n '/^command:/,/^[a-z]/p' $f | grep -c '^  - ')"
 out=$(cd broad && HPSEARCH_PYTHON=$PY "$HPSEARCH" run sweep-narrow.yaml --no-progress 2>&1)
 expect_contains "the narrowed sweep runs its 6 new trials" "this run: 6 in" "$out"
 out=$("$HPSEARCH" narrow broad/sweep.yaml --top 2 --sampler tpe --study sweep3 2>&1)

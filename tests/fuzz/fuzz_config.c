@@ -5,13 +5,16 @@
  * config_wandb.c as well. A config that loads is handed to the cheap consumers the run
  * and `plan` apply to it next (grid size, pruner, auto decision, grid values, the
  * command template check, the sampler), since a config that passes validation but
- * breaks them is as much a bug as a parser crash. */
+ * breaks them is as much a bug as a parser crash. It is also written back as `hpsearch
+ * narrow` writes it: that text must load, and write back to itself. */
 #include "cli/config.h"
 #include "cli/space.h"
 #include "runner/template.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -78,6 +81,47 @@ static void use_config(const cfg_config *cfg)
     }
 }
 
+/* cfg's settings as the config writer writes them (malloc'd), NULL when out of memory. */
+static char *written(const cfg_config *cfg, size_t *len)
+{
+    char *text = NULL;
+    FILE *out = open_memstream(&text, len);
+    if (out == NULL)
+        return NULL;
+    cfg_write_settings(out, cfg, NULL);
+    if (fclose(out) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* Writing back loses nothing: the text loads, and writes back to itself. (A text past
+ * half the file cap may outgrow the caps once aliases are spelt out: not checked.) */
+static void check_written_back(const cfg_config *cfg)
+{
+    size_t len = 0, again_len = 0;
+    char *text = written(cfg, &len), err[2048];
+    cfg_config *reloaded = NULL;
+    if (text == NULL || len > CFG_MAX_FILE_BYTES / 2) {
+        free(text);
+        return;
+    }
+    if (cfg_load_string(text, len, "fuzz.yaml", &reloaded, err, sizeof err) == -1) {
+        fprintf(stderr, "the written config does not load: %s\n--- written ---\n%s\n", err, text);
+        abort();
+    }
+    char *again = reloaded != NULL ? written(reloaded, &again_len) : NULL;
+    if (again != NULL && (again_len != len || memcmp(again, text, len) != 0)) {
+        fprintf(stderr, "written twice, the config differs:\n--- first ---\n%s\n--- then ---\n%s\n",
+                text, again);
+        abort();
+    }
+    free(again);
+    cfg_free(reloaded);
+    free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* the reader refuses files over 1 MiB before parsing; nothing to learn past that */
@@ -87,6 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[2048];
     if (cfg_load_string((const char *)data, size, "fuzz.yaml", &cfg, err, sizeof err) == 0) {
         use_config(cfg);
+        check_written_back(cfg);
         cfg_free(cfg);
     }
     return 0;

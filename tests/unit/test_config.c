@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli/config.h"
+#include "cli/config_internal.h"
 #include "runner/metrics.h"
 #include "testutil.h"
 
@@ -622,7 +623,7 @@ static void test_workdir(void **state)
     assert_int_equal(cfg_load(path, &cfg, err, sizeof err), 0);
     snprintf(want, sizeof want, "%s/conf", dir);
     assert_string_equal(cfg->workdir, want); /* default: the file's directory */
-    assert_false(cfg->workdir_given);
+    assert_false(cfg_key_given(cfg, "workdir"));
     cfg_free(cfg);
 
     path = testutil_write_file("conf/moved.yaml", "metric: m\ncommand: run\nworkdir: ../code\n"
@@ -630,7 +631,7 @@ static void test_workdir(void **state)
     assert_int_equal(cfg_load(path, &cfg, err, sizeof err), 0);
     snprintf(want, sizeof want, "%s/code", dir);
     assert_string_equal(cfg->workdir, want); /* relative to the file, not the cwd */
-    assert_true(cfg->workdir_given);
+    assert_true(cfg_key_given(cfg, "workdir"));
     /* --set: relative to the current directory, as on any command line */
     assert_int_equal(cfg_set(cfg, "workdir", ".", err, sizeof err), 0);
     assert_string_equal(cfg->workdir, cwd);
@@ -648,7 +649,7 @@ static void test_workdir(void **state)
                                "metric: {name: m}\nparameters: {x: {min: 0, max: 1}}\n");
     assert_int_equal(cfg_load(path, &cfg, err, sizeof err), 0);
     assert_string_equal(cfg->workdir, cwd);
-    assert_false(cfg->workdir_given);
+    assert_false(cfg_key_given(cfg, "workdir"));
     cfg_free(cfg);
     path = testutil_write_file("conf/sweep2.yaml", "program: train.py\nmethod: random\n"
                                "workdir: ../code\nmetric: {name: m}\n"
@@ -1219,25 +1220,41 @@ static void test_odd_bytes(void **state)
     cfg_free(cfg);
     expect_fail("metric: m\xff\ncommand: run\nparameters: {x: 1}\n",
                 "t.yaml:1: not UTF-8 text (YAML must be UTF-8); is it a text file?");
-    /* libfyaml 0.7 loops forever on the first and drops the rest of the file after the
-     * comment of the second: neither reaches it */
+    /* The reader names the encoding instead of letting the parser complain about a byte
+     * (libfyaml, the reader's earlier parser, looped forever on the first). */
     expect_fail("%\xf2", "t.yaml:1: not UTF-8 text");
     expect_fail("metric: m # caf\xe9\ncommand: run\nparameters: {x: 1}\n",
                 "t.yaml:1: not UTF-8 text");
     cfg = load_ok("metric: m # caf\xc3\xa9\ncommand: run\nparameters: {x: 1}\n");
     cfg_free(cfg);
-    /* libfyaml 0.7.12 crashes freeing its parser after this error: the reader keeps it */
-    expect_fail("? : : ?: \t : :",
-                "t.yaml:1: YAML syntax error: cannot use tab for indentation of block entry");
+    /* libfyaml 0.7.12 crashed freeing its parser after this one */
+    expect_fail("? : : ?: \t : :", "t.yaml:1: YAML syntax error: did not find expected key "
+                "(column 3)");
     expect_fail("metric: m\ncommand: run\nparameters:\n\tx: 1\n",
-                "t.yaml:4: YAML syntax error: tab character may not be used as indentation");
+                "t.yaml:4: YAML syntax error: tab character may not be used as indentation "
+                "(column 1)");
+    expect_fail("metric: m\x01\ncommand: run\nparameters: {x: 1}\n",
+                "t.yaml:1: YAML syntax error: control characters are not allowed (character "
+                "U+0001, column 10)");
+    /* Where the file ends inside a quoted string, the line is where the string starts. */
+    expect_fail("metric: \"m\ncommand: run\nparameters: {x: 1}\n",
+                "t.yaml:1: YAML syntax error: found unexpected end of stream while scanning a "
+                "quoted scalar (column 9)");
+    expect_fail("metric: m\ncommand: [run,\n  x\nparameters: {x: 1}\n",
+                "t.yaml:4: YAML syntax error: did not find expected ',' or ']' (column 11) while "
+                "parsing a flow sequence that starts at line 2");
     enum { DEPTH = 100000 };
     static char deep[2 * DEPTH + 16] = "metric: ";
     size_t used = strlen(deep);
     memset(deep + used, '[', DEPTH);
     memset(deep + used + DEPTH, ']', DEPTH);
     deep[used + 2 * DEPTH] = '\n';
-    expect_fail(deep, "t.yaml:1: YAML syntax error: Max depth");
+    expect_fail(deep, "t.yaml:1: YAML syntax error: nested more than 64 levels deep (column 72)");
+    /* 64 levels (the top-level mapping is one) are fine as far as YAML goes */
+    char nested[256];
+    snprintf(nested, sizeof nested, "metric: m\ncommand: run\nparameters: {x: 1}\n"
+             "entity: %.63s%.63s\n", deep + used, deep + used + DEPTH);
+    expect_fail(nested, "t.yaml:4: unknown key 'entity' in an hpsearch file");
 
     char *words_text = malloc(20 * (CFG_MAX_WORDS + 1) + 64);
     assert_non_null(words_text);
@@ -1259,6 +1276,463 @@ static void test_aliases(void **state)
     assert_string_equal(param(cfg, "b")->values[1].u.s, "tanh");
     assert_int_equal(param(cfg, "d")->kind, CFG_INT);
     cfg_free(cfg);
+    /* a message about an aliased value names the place of the alias */
+    expect_fail("metric: m\ncommand: run\nparameters:\n  a: &v {values: [relu]}\n"
+                "  b: {type: int, values: [1]}\n  c: {type: int, values: *w}\n",
+                "t.yaml:6: parameters.c.values: unknown alias '*w'");
+    /* an alias inside the node it names would make the config infinite */
+    expect_fail("metric: m\ncommand: run\nparameters:\n  a: &a {values: [*a]}\n",
+                "t.yaml:4: parameters.a.values: the alias '*a' is inside the node it names");
+    expect_fail("metric: m\ncommand: run\n<<: {a: 1}\nparameters: {x: 1}\n",
+                "t.yaml:3: top level: YAML merge keys (<<) are not supported");
+    /* YAML forbids a key twice in a mapping; libyaml does not check it, the reader does,
+     * in every mapping, also through aliases and quoting */
+    expect_fail("metric: m\ncommand: run\nparameters:\n  x: {values: [1], values: [2]}\n",
+                "t.yaml:4: YAML syntax error: duplicate key 'values' (column 20; first given "
+                "at line 4)");
+    expect_fail("metric: &k m\ncommand: run\nparameters: {x: 1}\nm: 1\n*k : 2\n",
+                "t.yaml:5: YAML syntax error: duplicate key 'm' (column 1; first given at line 4)");
+    expect_fail("metric: m\ncommand: run\n'metric': n\nparameters: {x: 1}\n",
+                "t.yaml:3: YAML syntax error: duplicate key 'metric'");
+    expect_fail("metric: m\ncommand: run\nparameters: {x: 1}\n---\nmetric: n\n",
+                "t.yaml:5: only one YAML document is allowed; remove the second '---' section");
+    expect_fail("metric: m\ncommand: run\nparameters: {x: 1}\n---\nmetric: [n\n",
+                "t.yaml:6: YAML syntax error: ");
+}
+
+/* W&B's service keys are kept as one line of flow YAML each: aliases expanded, scalars
+ * in their own style where flow allows it. */
+static void test_wandb_metadata_text(void **state)
+{
+    (void)state;
+    cfg_config *cfg = load_ok(
+        "program: t.py\nmethod: grid\nmetric: {name: m, goal: minimize}\n"
+        "entity: {a: 1, \"b c\": [x, \"y\", 'z'], d: !!str 3, e: \"a\\tb\", f: null, h: }\n"
+        "project: &p [1, 2]\ndescription: *p\n"
+        "controller:\n  type: local\n  x: |\n    hello\n    world\n  y: >-\n    it's\n"
+        "    folded\n  z: a, b\n  ?k: :v\n"
+        "kind: [a, {b: c}, [], {}]\nparameters: {x: {values: [1]}}\n");
+    static const char *const want[][2] = {
+        {"entity", "{a: 1, \"b c\": [x, \"y\", 'z'], d: !!str 3, e: \"a\\tb\", f: null, h: null}"},
+        {"project", "[1, 2]"},
+        {"description", "[1, 2]"},
+        {"controller", "{type: local, x: \"hello\\nworld\\n\", y: 'it''s folded', z: \"a, b\", "
+                       "\"?k\": \":v\"}"},
+        {"kind", "[a, {b: c}, [], {}]"},
+    };
+    assert_int_equal(cfg->n_metadata, 5);
+    for (size_t k = 0; k < 5; k++) {
+        assert_string_equal(cfg->metadata_keys[k], want[k][0]);
+        assert_string_equal(cfg->metadata_values[k], want[k][1]);
+    }
+    cfg_free(cfg);
+    /* the text is YAML again: it loads back to itself */
+    char text[512];
+    snprintf(text, sizeof text, "program: t.py\nmethod: grid\nmetric: {name: m}\n"
+             "controller: %s\nparameters: {x: 1}\n", want[3][1]);
+    cfg = load_ok(text);
+    assert_string_equal(cfg->metadata_values[0], want[3][1]);
+    cfg_free(cfg);
+
+    /* tags: the core ones short, any other verbatim, escaped where a byte could end it */
+    cfg = load_ok("program: t.py\nmetric: {name: m}\nparameters: {x: 1}\n"
+                  "kind: [!local x, !<tag:example.com,2000:a/b> y, !meic:%11z%3E u, !!int 3]\n");
+    assert_string_equal(cfg->metadata_values[0], "[!<!local> x, !<tag:example.com%2C2000:a/b> y, "
+                                                 "!<!meic:%11z%3E> u, !!int 3]");
+    snprintf(text, sizeof text, "program: t.py\nmetric: {name: m}\nparameters: {x: 1}\n"
+             "kind: %s\n", cfg->metadata_values[0]);
+    cfg_free(cfg);
+    cfg = load_ok(text);
+    assert_string_equal(cfg->metadata_values[0], "[!<!local> x, !<tag:example.com%2C2000:a/b> y, "
+                                                 "!<!meic:%11z%3E> u, !!int 3]");
+    cfg_free(cfg);
+
+    expect_fail("program: t.py\nmetric: {name: m}\nparameters: {x: 1}\n"
+                "entity: {a: [1, *nowhere]}\n", "t.yaml:4: entity: unknown alias '*nowhere'");
+    /* a billion laughs stop at the length cap, not after a billion */
+    char laughs[1024];
+    int used = snprintf(laughs, sizeof laughs, "program: t.py\nmetric: {name: m}\n"
+                        "parameters: {x: 1}\nentity:\n  - &l0 [lol, lol, lol, lol, lol]\n");
+    for (int k = 1; k < 10; k++)
+        used += snprintf(laughs + used, sizeof laughs - (size_t)used,
+                         "  - &l%d [*l%d, *l%d, *l%d, *l%d, *l%d]\n", k, k - 1, k - 1, k - 1,
+                         k - 1, k - 1);
+    assert_true(used < (int)sizeof laughs - 1);
+    expect_fail(laughs, "t.yaml:4: entity: text too long (more than 4096 bytes as one line)");
+}
+
+/* ---- one table for every key: written back whole, documented --------------------------- */
+
+/* Whether an earlier key of the format holds the same setting (W&B's early_terminate and
+ * pruner): a file gives it once. */
+static int setting_given_before(const cfg_key_def *def, unsigned format)
+{
+    for (const cfg_key_def *k = cfg_keys; k < def; k++)
+        if ((k->info.flags & format) && k->offset == def->offset &&
+            def->offset != CFG_NO_FIELD && !(def->info.flags & CFG_PER_NAME))
+            return 1;
+    return 0;
+}
+
+static const char *example_of(const cfg_key_def *def, unsigned format)
+{
+    if (format == CFG_WANDB && def->info.example_wandb != NULL)
+        return def->info.example_wandb;
+    return def->info.example;
+}
+
+/* A file of `format` setting every key the table has, each to the table's example. */
+static char *every_key_file(unsigned format)
+{
+    size_t cap = 16384, used = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    text[0] = '\0';
+    for (const cfg_key_def *def = cfg_keys; def < cfg_keys + cfg_n_keys; def++) {
+        const char *example = example_of(def, format);
+        if (!(def->info.flags & format) || setting_given_before(def, format))
+            continue;
+        if (example == NULL && def->offset != CFG_NO_FIELD)
+            fail_msg("key '%s' has no example, so no test writes it back", def->info.name);
+        if (example != NULL)
+            used += (size_t)snprintf(text + used, cap - used, "%s: %s\n", def->info.name,
+                                     example);
+        assert_true(used < cap);
+    }
+    return text;
+}
+
+static void assert_same_text(const char *what, const char *a, const char *b)
+{
+    if ((a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0))
+        fail_msg("%s: '%s' before, '%s' after writing back", what, a ? a : "(null)",
+                 b ? b : "(null)");
+}
+
+static void assert_same_words(const char *what, char *const *a, size_t na, char *const *b,
+                              size_t nb)
+{
+    if (na != nb)
+        fail_msg("%s: %zu words before, %zu after writing back", what, na, nb);
+    for (size_t k = 0; k < na; k++)
+        assert_same_text(what, a[k], b[k]);
+}
+
+static void assert_same_pruner(const cfg_pruner *a, const cfg_pruner *b)
+{
+    assert_int_equal(a == NULL, b == NULL);
+    if (a == NULL)
+        return;
+    assert_same_text("pruner", a->name, b->name);
+    assert_same_words("pruner keys", a->keys, a->n_options, b->keys, b->n_options);
+    assert_same_words("pruner values", a->values, a->n_options, b->values, b->n_options);
+    assert_same_pruner(a->wrapped, b->wrapped);
+}
+
+static void assert_same_params(const cfg_config *a, const cfg_config *b)
+{
+    assert_int_equal(a->n_params, b->n_params);
+    for (size_t k = 0; k < a->n_params; k++) {
+        const cfg_param *p = &a->params[k], *q = &b->params[k];
+        assert_same_text("parameter", p->name, q->name);
+        if (p->kind != q->kind || p->low != q->low || p->high != q->high || p->step != q->step ||
+            p->flags != q->flags || p->grid_points != q->grid_points || p->n_values != q->n_values)
+            fail_msg("parameter '%s' changed: kind %d/%d low %g/%g high %g/%g step %g/%g flags "
+                     "%u/%u grid_points %zu/%zu values %zu/%zu", p->name, p->kind, q->kind,
+                     p->low, q->low, p->high, q->high, p->step, q->step, p->flags, q->flags,
+                     p->grid_points, q->grid_points, p->n_values, q->n_values);
+        for (size_t v = 0; v < p->n_values; v++)
+            if (cfg_value_compare(&p->values[v], &q->values[v]) != 0)
+                fail_msg("parameter '%s': value %zu changed", p->name, v);
+    }
+}
+
+/* Every setting of two configs, key by key from the table: by type, and by hand for the
+ * keys with values of their own (a new one fails here until it is compared). */
+static void assert_same_config(const cfg_config *a, const cfg_config *b)
+{
+    assert_int_equal(a->is_wandb, b->is_wandb);
+    for (const cfg_key_def *def = cfg_keys; def < cfg_keys + cfg_n_keys; def++) {
+        const char *name = def->info.name;
+        if (def->offset == CFG_NO_FIELD)
+            continue;
+        const char *fa = (const char *)a + def->offset, *fb = (const char *)b + def->offset;
+        if (a->given[def - cfg_keys] != b->given[def - cfg_keys])
+            fail_msg("key '%s': given %d before, %d after writing back", name,
+                     a->given[def - cfg_keys], b->given[def - cfg_keys]);
+        switch (def->type) {
+        case CFG_T_TEXT:
+            assert_same_text(name, *(char *const *)fa, *(char *const *)fb);
+            break;
+        case CFG_T_BOOL:
+        case CFG_T_ENUM:
+        case CFG_T_DURATION:
+        case CFG_T_UINT:
+            if (memcmp(fa, fb, def->size) != 0)
+                fail_msg("key '%s' changed by writing back", name);
+            break;
+        case CFG_T_CUSTOM:
+            if (strcmp(name, "metric") == 0) {
+                assert_same_text("metric", a->metric, b->metric);
+                assert_same_text("metric.regex", a->metric_regex, b->metric_regex);
+                assert_int_equal(a->metric_summary, b->metric_summary);
+                assert_int_equal(a->direction, b->direction);
+                assert_int_equal(a->has_target, b->has_target);
+                assert_true(a->target == b->target);
+            } else if (strcmp(name, "sampler") == 0 || strcmp(name, "method") == 0) {
+                assert_same_text(name, a->sampler, b->sampler);
+                assert_same_words("sampler options", a->sampler_keys, a->n_sampler_options,
+                                  b->sampler_keys, b->n_sampler_options);
+                assert_same_words("sampler values", a->sampler_values, a->n_sampler_options,
+                                  b->sampler_values, b->n_sampler_options);
+            } else if (strcmp(name, "seed") == 0) {
+                assert_int_equal(a->has_seed, b->has_seed);
+                assert_int_equal(a->seed, b->seed);
+            } else if (strcmp(name, "gpus") == 0) {
+                assert_same_words("gpus", a->gpus, a->n_gpus, b->gpus, b->n_gpus);
+            } else if (strcmp(name, "command") == 0) {
+                assert_same_words("command", a->command, a->n_command, b->command, b->n_command);
+                assert_same_text("command string", a->command_string, b->command_string);
+                assert_same_text("shell command", a->shell_command, b->shell_command);
+            } else if (strcmp(name, "pruner") == 0 || strcmp(name, "early_terminate") == 0) {
+                assert_same_pruner(a->pruner, b->pruner);
+                assert_int_equal(a->early_terminate, b->early_terminate);
+            } else if (strcmp(name, "parameters") == 0) {
+                assert_same_params(a, b);
+            } else if (def->info.flags & CFG_PER_NAME) { /* W&B metadata */
+                assert_same_words("metadata keys", a->metadata_keys, a->n_metadata,
+                                  b->metadata_keys, b->n_metadata);
+                assert_same_words("metadata", a->metadata_values, a->n_metadata,
+                                  b->metadata_values, b->n_metadata);
+                assert_int_equal(a->metadata_flow, b->metadata_flow);
+            } else {
+                fail_msg("key '%s' has a value of its own: compare it here", name);
+            }
+            break;
+        }
+    }
+    assert_true(a->fidelity_min == b->fidelity_min && a->fidelity_max == b->fidelity_max);
+}
+
+/* Loads `text`, writes it back with the writer `hpsearch narrow` uses, loads that: the
+ * same config, with the same keys given (with every_key: all the table has). */
+static void round_trip(const char *text, unsigned format, int every_key)
+{
+    cfg_config *before = load_ok(text);
+    assert_int_equal(before->is_wandb, format == CFG_WANDB);
+    char *written = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&written, &len);
+    assert_non_null(out);
+    cfg_write_settings(out, before, NULL);
+    assert_int_equal(fclose(out), 0);
+    cfg_config *after = NULL;
+    if (cfg_load_string(written, len, "t.yaml", &after, err, sizeof err) != 0)
+        fail_msg("the written config does not load: %s\n--- written ---\n%s", err, written);
+    for (const cfg_key_def *def = cfg_keys; every_key && def < cfg_keys + cfg_n_keys; def++)
+        if ((def->info.flags & format) && example_of(def, format) != NULL &&
+            !setting_given_before(def, format) && !cfg_key_given(after, def->info.name))
+            fail_msg("key '%s' was not written back:\n%s", def->info.name, written);
+    assert_same_config(before, after);
+    cfg_free(before);
+    cfg_free(after);
+    free(written);
+}
+
+static void test_every_key_written_back(void **state)
+{
+    (void)state;
+    char *native = every_key_file(CFG_NATIVE);
+    char *wandb = every_key_file(CFG_WANDB);
+    round_trip(native, CFG_NATIVE, 1);
+    round_trip(wandb, CFG_WANDB, 1);
+    free(native);
+    free(wandb);
+    /* a file with only what is required writes back to itself, nothing added */
+    cfg_config *cfg = load_ok("metric: m\ncommand: run {x}\nparameters: {x: [1, 2]}\n");
+    char *written = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&written, &len);
+    cfg_write_settings(out, cfg, NULL);
+    fclose(out);
+    assert_string_equal(written, "metric: \"m\"\ncommand: \"run {x}\"\nparameters:\n  x:\n"
+                                 "    values: [1, 2]\n");
+    free(written);
+    cfg_free(cfg);
+    /* every W&B distribution writes back as one W&B reads the same way (an int q once
+     * came back as int_uniform with a q, which W&B refuses) */
+    round_trip("program: p.py\nmetric: {name: m}\nparameters:\n"
+               "  a: {distribution: q_uniform, min: 16, max: 128, q: 16}\n"
+               "  b: {distribution: q_log_uniform_values, min: 2, max: 64, q: 2}\n"
+               "  c: {distribution: q_log_uniform_values, min: 0.5, max: 8.0, q: 0.5}\n"
+               "  d: {distribution: log_uniform, min: -2, max: 1}\n"
+               "  e: {distribution: int_uniform, min: 1, max: 9}\n"
+               "  f: {distribution: q_uniform, min: 0, max: 1, q: 0.25}\n"
+               "  g: {min: 0.0, max: 1.0, grid_points: 5}\n", CFG_WANDB, 0);
+    /* `--set` counts as given: written back even when it says the default */
+    round_trip("metric: m\ncommand: run\nparameters: {x: 1}\nshuffle: false\n", CFG_NATIVE, 0);
+    cfg = load_ok("metric: m\ncommand: run\nparameters: {x: 1}\n");
+    assert_int_equal(cfg_set(cfg, "parallel", "1", err, sizeof err), 0);
+    assert_true(cfg_key_given(cfg, "parallel"));
+    assert_false(cfg_key_given(cfg, "retries"));
+    cfg_free(cfg);
+}
+
+/* docs/config.md's table of keys is the reader's: the same keys, in the same order, with
+ * the same type and default. */
+static char *normalized_cell(const char *start, size_t len)
+{
+    char *out = malloc(len + 1);
+    assert_non_null(out);
+    size_t n = 0;
+    for (size_t k = 0; k < len; k++) {
+        if (start[k] == '`' || (start[k] == '\\' && k + 1 < len && start[k + 1] == '|'))
+            continue;
+        out[n++] = start[k];
+    }
+    while (n > 0 && out[n - 1] == ' ')
+        n--;
+    size_t skip = 0;
+    while (skip < n && out[skip] == ' ')
+        skip++;
+    memmove(out, out + skip, n - skip);
+    out[n - skip] = '\0';
+    return out;
+}
+
+/* The cells of a markdown table row ("| a | b \| c | d |"), up to max. */
+static size_t row_cells(const char *line, char **cells, size_t max)
+{
+    size_t n = 0;
+    const char *p = strchr(line, '|');
+    while (p != NULL && n < max) {
+        const char *end = p + 1;
+        while (*end != '\0' && *end != '\n' && !(*end == '|' && end[-1] != '\\'))
+            end++;
+        if (*end != '|')
+            break;
+        cells[n++] = normalized_cell(p + 1, (size_t)(end - p - 1));
+        p = end;
+    }
+    return n;
+}
+
+static void test_docs_key_table(void **state)
+{
+    (void)state;
+    char path[4096];
+    const char *file = __FILE__;
+    const char *slash = strrchr(file, '/');
+    snprintf(path, sizeof path, "%.*s/../../docs/config.md", (int)(slash - file), file);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        fail_msg("cannot open %s", path);
+    char line[4096];
+    int in_table = 0;
+    size_t k = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "| key | type | default | meaning |", 34) == 0) {
+            in_table = 1;
+            continue;
+        }
+        if (!in_table || strncmp(line, "|---", 4) == 0)
+            continue;
+        if (line[0] != '|')
+            break;
+        char *cells[4] = {0};
+        assert_int_equal(row_cells(line, cells, 4), 4);
+        cfg_key_info info;
+        char derived[128];
+        while (cfg_key_describe(k, &info, derived, sizeof derived) == 0 &&
+               !(info.flags & CFG_NATIVE))
+            k++;
+        if (cfg_key_describe(k, &info, derived, sizeof derived) != 0)
+            fail_msg("docs/config.md has key '%s' after the reader's last", cells[0]);
+        if (strcmp(cells[0], info.name) != 0)
+            fail_msg("docs/config.md has '%s' where the reader's table has '%s'", cells[0],
+                     info.name);
+        if (strcmp(cells[1], info.type) != 0)
+            fail_msg("docs/config.md: %s's type is '%s', the reader's table says '%s'",
+                     info.name, cells[1], info.type);
+        if (strcmp(cells[2], info.default_value) != 0)
+            fail_msg("docs/config.md: %s's default is '%s', the reader's table says '%s'",
+                     info.name, cells[2], info.default_value);
+        for (size_t c = 0; c < 4; c++)
+            free(cells[c]);
+        k++;
+    }
+    cfg_key_info info;
+    char derived[128];
+    for (; cfg_key_describe(k, &info, derived, sizeof derived) == 0; k++)
+        if (info.flags & CFG_NATIVE)
+            fail_msg("key '%s' is missing from docs/config.md's table", info.name);
+
+    /* "Text keys (`study`, `name`, ...) take the value literally" under --set */
+    char text[2 * sizeof line] = "";
+    while (strchr(text, ')') == NULL && fgets(line, sizeof line, f) != NULL)
+        if (text[0] != '\0' || strncmp(line, "- Text keys (", 13) == 0)
+            strncat(text, line, sizeof text - strlen(text) - 1);
+    fclose(f);
+    char *close = strchr(text, ')');
+    if (close == NULL)
+        fail_msg("docs/config.md: no \"- Text keys (...)\" list under --set");
+    *close = '\0';
+    char listed[512] = "", literal[512] = "";
+    for (char *tick = strchr(text, '`'); tick != NULL; tick = strchr(tick + 1, '`')) {
+        char *end = strchr(tick + 1, '`');
+        if (end == NULL)
+            break;
+        snprintf(listed + strlen(listed), sizeof listed - strlen(listed), "%s%.*s",
+                 listed[0] ? ", " : "", (int)(end - tick - 1), tick + 1);
+        tick = end;
+    }
+    for (size_t i = 0; cfg_key_describe(i, &info, derived, sizeof derived) == 0; i++)
+        if (info.flags & CFG_LITERAL)
+            snprintf(literal + strlen(literal), sizeof literal - strlen(literal), "%s%s",
+                     literal[0] ? ", " : "", info.name);
+    assert_string_equal(listed, literal);
+}
+
+/* Every key a W&B sweep file takes is named in docs/config.md's section on them. */
+static void test_docs_wandb_keys(void **state)
+{
+    (void)state;
+    char path[4096];
+    const char *file = __FILE__;
+    const char *slash = strrchr(file, '/');
+    snprintf(path, sizeof path, "%.*s/../../docs/config.md", (int)(slash - file), file);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        fail_msg("cannot open %s", path);
+    size_t cap = 1 << 20, len = 0;
+    char *section = malloc(cap), line[4096];
+    assert_non_null(section);
+    int inside = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "## ", 3) == 0)
+            inside = strncmp(line, "## 6. W&B sweep files", 21) == 0;
+        if (inside && len + strlen(line) < cap) {
+            memcpy(section + len, line, strlen(line));
+            len += strlen(line);
+        }
+    }
+    section[len] = '\0';
+    fclose(f);
+    assert_true(len > 0);
+    cfg_key_info info;
+    char derived[128];
+    for (size_t k = 0; cfg_key_describe(k, &info, derived, sizeof derived) == 0; k++) {
+        if (!(info.flags & CFG_WANDB))
+            continue;
+        char quoted[80], family[80];
+        snprintf(quoted, sizeof quoted, "`%s`", info.name);
+        const char *underscore = strchr(info.name, '_');
+        snprintf(family, sizeof family, "`%.*s_*`",
+                 underscore != NULL ? (int)(underscore - info.name) : 0, info.name);
+        if (strstr(section, quoted) == NULL && (underscore == NULL || strstr(section, family) == NULL))
+            fail_msg("docs/config.md's section on W&B sweep files does not name '%s'", info.name);
+    }
+    free(section);
 }
 
 int main(void)
@@ -1289,6 +1763,10 @@ int main(void)
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_odd_bytes),
         cmocka_unit_test(test_aliases),
+        cmocka_unit_test(test_wandb_metadata_text),
+        cmocka_unit_test(test_every_key_written_back),
+        cmocka_unit_test(test_docs_key_table),
+        cmocka_unit_test(test_docs_wandb_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

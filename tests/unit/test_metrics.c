@@ -323,6 +323,44 @@ static void test_regex_check(void **state)
     longest[METRIC_MAX_REGEX + 1] = '\0';
     assert_int_equal(metric_regex_check(longest, why, sizeof why), -1);
     assert_non_null(strstr(why, "too long"));
+
+    /* glibc's regcomp spells repetitions out: nested ones, and intervals over optional
+     * pieces, would take gigabytes or minutes (a group and twenty-two '+' take 3 GB), so
+     * they are refused before it runs; so is a repetition of a repetition (undefined in
+     * POSIX; Python's lazy +?). */
+    const char *const greedy[] = {
+        "((((a{1,50}){1,50}){1,50}){1,50})", "(x)[0-9]{1,30000}", "(a?){1,1000}",
+        "((((((((((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)",
+        "((((((((((a?)+)+)+)+)+)+)+)+)+)+", "(a?){1,100}(b?){1,100}(c?){1,100}(d?){1,100}"
+        "(e?){1,100}(f?){1,100}",
+    };
+    for (size_t k = 0; k < sizeof greedy / sizeof greedy[0]; k++) {
+        assert_int_equal(metric_regex_check(greedy[k], why, sizeof why), -1);
+        assert_non_null(strstr(why, "repeats too much"));
+    }
+    const char *const stacked[] = {"(a)++++++++++++++++++++++", "x: ([0-9.]+?)", "(a*+)",
+                                   "(a){2}{3}", "(x)%?+"};
+    for (size_t k = 0; k < sizeof stacked / sizeof stacked[0]; k++) {
+        assert_int_equal(metric_regex_check(stacked[k], why, sizeof why), -1);
+        assert_non_null(strstr(why, "repeats a repetition"));
+    }
+    assert_int_equal(metric_regex_check("x: ([0-9.]+?)", why, sizeof why), -1);
+    assert_string_equal(why, "'+?' at byte 12 repeats a repetition, which POSIX leaves undefined "
+                             "(Python's lazy +? and *? do not exist here): keep one");
+    /* ordinary patterns, also with classes and intervals, are far below the cap */
+    const char *const fine[] = {
+        "Val Acc: ([0-9.]+)", "acc=([[:digit:].]{1,20})", "(x{2,100})[]a{]+",
+        "^([0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?)$", "(a){3,}b{,5}",
+    };
+    for (size_t k = 0; k < sizeof fine / sizeof fine[0]; k++)
+        if (metric_regex_check(fine[k], why, sizeof why) != 0)
+            fail_msg("'%s' was refused: %s", fine[k], why);
+    /* literal text costs nothing: the longest pattern of plain characters is fine */
+    char plain[METRIC_MAX_REGEX + 1];
+    memset(plain, 'a', METRIC_MAX_REGEX);
+    memcpy(plain, "(x)", 3);
+    plain[METRIC_MAX_REGEX] = '\0';
+    assert_int_equal(metric_regex_check(plain, why, sizeof why), 0);
 }
 
 /* Feeds a copy of the line in a buffer of exactly its length (ASan sees overreads). */
