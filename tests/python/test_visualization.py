@@ -104,6 +104,12 @@ def test_importances_options(study):
     assert list(ped)[0] == "lr" and sum(ped.values()) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="target_quantile"):
         PedAnovaImportanceEvaluator(target_quantile=0.5, region_quantile=0.2)
+    with pytest.raises(ValueError, match="n_trees must be an integer in"):
+        get_param_importances(study, evaluator=FanovaImportanceEvaluator(n_trees=0))
+    with pytest.warns(UserWarning, match="low `target` values"):
+        by_target = get_param_importances(study, evaluator=PedAnovaImportanceEvaluator(),
+                                          target=lambda t: t.params["dropout"])
+    assert list(by_target)[0] == "dropout"
 
     class Constant:
         def evaluate(self, study, params=None, *, target=None):
