@@ -379,8 +379,8 @@ class _Axis:
         if numerical and len(self.grid) >= 2:
             self.grid = [self.range[0]] + self.grid + [self.range[1]]
 
-    def style(self, figure: Any, update: Callable[..., Any], **where: Any) -> None:
-        """Range and type of this axis on `figure` (update is update_xaxes or _yaxes)."""
+    def style(self, update: Callable[..., Any], **where: Any) -> None:
+        """Range and type of this axis, through a figure's update_xaxes or _yaxes."""
         update(range=list(self.range), **where)
         if self.is_cat:
             update(type="category", **where)
@@ -400,8 +400,8 @@ def _pair_grid(figure_for_two: Callable[[str, str], Tuple[List[Any], _Axis, _Axi
         figure = go.Figure(data=traces, layout=layout)
         figure.update_xaxes(title_text=names[0])
         figure.update_yaxes(title_text=names[1])
-        xaxis.style(figure, figure.update_xaxes)
-        yaxis.style(figure, figure.update_yaxes)
+        xaxis.style(figure.update_xaxes)
+        yaxis.style(figure.update_yaxes)
         return figure
     extra = {} if spacing is None else {"horizontal_spacing": spacing / len(names),
                                         "vertical_spacing": spacing / len(names)}
@@ -413,8 +413,8 @@ def _pair_grid(figure_for_two: Callable[[str, str], Tuple[List[Any], _Axis, _Axi
             traces, xaxis, yaxis = figure_for_two(xname, yname)
             for trace in traces:
                 figure.add_trace(trace, row=row, col=col)
-            xaxis.style(figure, figure.update_xaxes, row=row, col=col)
-            yaxis.style(figure, figure.update_yaxes, row=row, col=col)
+            xaxis.style(figure.update_xaxes, row=row, col=col)
+            yaxis.style(figure.update_yaxes, row=row, col=col)
             if col == 1:
                 figure.update_yaxes(title_text=yname, row=row, col=col)
             if row == len(names):
