@@ -1,0 +1,138 @@
+"""Optuna's everyday study-management API (issue 23), run through hpsearch and through
+Debian's Optuna on the same calls: what a user observes must be the same."""
+import logging
+import warnings
+
+import pytest
+
+import hpsearch
+
+optuna = pytest.importorskip("optuna")
+
+ENGINES = [pytest.param(hpsearch, id="hpsearch"), pytest.param(optuna, id="optuna")]
+
+
+@pytest.fixture(autouse=True)
+def quiet():
+    hpsearch.logging.set_verbosity(hpsearch.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def _observe(trial):
+    return (trial.number, trial.state.name, trial.values, trial.params, trial.user_attrs,
+            trial.system_attrs, trial.intermediate_values, trial.datetime_start is None,
+            trial.datetime_complete is None)
+
+
+def _added_trials(mod):
+    """add_trial/add_trials of create_trial's trials in each state; then a WAITING one
+    is asked with its fixed value, and a bad one is refused."""
+    dists = mod.distributions
+    study = mod.create_study(direction="maximize")
+    study.add_trial(mod.trial.create_trial(
+        params={"x": 2.0, "c": "b", "n": 3},
+        distributions={"x": dists.FloatDistribution(0, 10, log=False),
+                       "c": dists.CategoricalDistribution(["a", "b"]),
+                       "n": dists.IntDistribution(1, 5)},
+        value=4.0, intermediate_values={0: 1.0, 1: float("inf")}, user_attrs={"u": [1, "a"]}))
+    study.add_trials([
+        mod.trial.create_trial(state=mod.trial.TrialState.PRUNED, value=1.0,
+                               intermediate_values={3: 1.0}),
+        mod.trial.create_trial(state=mod.trial.TrialState.FAIL, system_attrs={"why": "x"}),
+        mod.trial.create_trial(state=mod.trial.TrialState.WAITING,
+                               system_attrs={"fixed_params": {"x": 5.0}}),
+    ])
+    asked = study.ask()
+    fixed = (asked.number, asked.suggest_float("x", 0, 10))
+    study.tell(asked, 9.0)
+    errors = []
+    for bad in (dict(value=1.0, params={"x": 11.0},
+                     distributions={"x": dists.FloatDistribution(0, 10)}),
+                dict(state=mod.trial.TrialState.COMPLETE),
+                dict(params={"x": 1.0}, value=1.0)):
+        with pytest.raises(ValueError) as e:
+            study.add_trial(mod.trial.create_trial(**bad))
+        errors.append(str(e.value))
+    return ([_observe(t) for t in study.trials], fixed, study.best_trial.number, errors,
+            [type(t).__name__ for t in study.trials])
+
+
+def test_add_trial_as_optuna():
+    ours, theirs = _added_trials(hpsearch), _added_trials(optuna)
+    assert ours == theirs
+    assert ours[1] == (3, 5.0) and ours[2] == 3
+
+
+def _copied(mod, tmp_path):
+    src, dst = f"sqlite:///{tmp_path}/a.db", f"sqlite:///{tmp_path}/b.db"
+    study = mod.create_study(study_name="s", storage=src, direction="maximize",
+                             sampler=mod.samplers.RandomSampler(seed=1))
+    study.set_user_attr("k", 1)
+    for n in (3, 7, 5):  # the same values under both libraries
+        study.enqueue_trial({"n": n, "x": 0.5})
+    study.optimize(lambda t: t.suggest_int("n", 0, 9) + t.suggest_float("x", 0, 1), n_trials=3)
+    study.enqueue_trial({"n": 1})
+    study.enqueue_trial({"n": 1}, skip_if_exists=True)
+    study.enqueue_trial({"n": 2}, skip_if_exists=True)
+    mod.copy_study(from_study_name="s", from_storage=src, to_storage=dst)
+    copy = mod.load_study(study_name="s", storage=dst)
+    with pytest.raises(mod.exceptions.DuplicatedStudyError) as e:
+        mod.copy_study(from_study_name="s", from_storage=src, to_storage=dst)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mod.copy_study("s", src, dst, "t")
+    summaries = [(s.study_name, s.n_trials, s.best_trial.number, s.direction, s.user_attrs)
+                 for s in mod.get_all_study_summaries(dst)]
+    mod.delete_study(study_name="t", storage=dst)
+    with pytest.raises(KeyError):
+        mod.delete_study(study_name="t", storage=dst)
+    return ([_observe(t) for t in copy.trials] == [_observe(t) for t in study.trials],
+            len(copy.trials), copy.user_attrs, copy.direction.name, str(e.value),
+            [(w.category.__name__, str(w.message)) for w in caught], summaries,
+            [s.study_name for s in mod.get_all_study_summaries(dst)])
+
+
+def test_copy_delete_and_summaries_as_optuna(tmp_path):
+    (tmp_path / "h").mkdir()
+    (tmp_path / "o").mkdir()
+    ours, theirs = _copied(hpsearch, tmp_path / "h"), _copied(optuna, tmp_path / "o")
+    assert ours == theirs
+    assert ours[:2] == (True, 5) and ours[-1] == ["s"] and ours[-2][0][2] == 1
+    assert hpsearch.get_all_study_names(f"sqlite:///{tmp_path}/h/b.db") == ["s"]
+
+
+def _logged(mod, tmp_path):
+    """Handlers attached to Optuna's logger, both ways, get Optuna's messages."""
+    records = {"get_logger": [], "stdlib": []}
+
+    class Keep(logging.Handler):
+        def __init__(self, into):
+            super().__init__()
+            self.into = into
+
+        def emit(self, record):
+            self.into.append((record.levelname, record.getMessage()))
+
+    handlers = [(mod.logging.get_logger("optuna"), Keep(records["get_logger"])),
+                (logging.getLogger("optuna"), Keep(records["stdlib"]))]
+    for logger, handler in handlers:
+        logger.addHandler(handler)
+    mod.logging.set_verbosity(mod.logging.INFO)
+    try:
+        url = f"sqlite:///{tmp_path}/{mod.__name__}.db"
+        mod.create_study(study_name="s", storage=url)
+        mod.create_study(study_name="s", storage=url, load_if_exists=True)
+        with pytest.raises(mod.exceptions.DuplicatedStudyError) as e:
+            mod.create_study(study_name="s", storage=url)
+    finally:
+        for logger, handler in handlers:
+            logger.removeHandler(handler)
+    return records, str(e.value)
+
+
+def test_log_messages_and_duplicate_as_optuna(tmp_path):
+    ours, theirs = _logged(hpsearch, tmp_path), _logged(optuna, tmp_path)
+    assert ours == theirs
+    assert ours[0]["stdlib"] == [
+        ("INFO", "A new study created in RDB with name: s"),
+        ("INFO", "Using an existing study with name 's' instead of creating a new one.")]
