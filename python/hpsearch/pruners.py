@@ -262,8 +262,8 @@ class PatientPruner(_EnginePruner):
 
 
 def _check(pruner: Any) -> BasePruner:
-    if pruner is None:
-        return NopPruner()
+    if pruner is None:  # Optuna's default
+        return MedianPruner()
     if not isinstance(pruner, BasePruner):
         raise TypeError(
             f"{type(pruner).__module__}.{type(pruner).__name__} is not an hpsearch pruner; "

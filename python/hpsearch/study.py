@@ -88,6 +88,8 @@ class Study(_core.Study):
     def _setup(self, spec: "_storages._Spec", name: str, create: bool, load: bool,
                directions: Optional[List[int]], sampler: Optional[_samplers.BaseSampler],
                pruner: Optional[_pruners.BasePruner]) -> None:
+        if sampler is None:  # the engine's default, reported as what it is
+            sampler = _samplers.AutoSampler()
         sampler_spec = _samplers._spec_of(sampler)
         pruner = _pruners._check(pruner)
         # An InMemoryStorage holds its studies; a study holding it back would make a
@@ -105,7 +107,7 @@ class Study(_core.Study):
         if spec.retries:
             self._set("retries", str(spec.retries))
         self._install_sampler(sampler, sampler_spec)
-        self._sampler = sampler if sampler is not None else _samplers.RandomSampler()
+        self._sampler = sampler
         self._install_pruner(pruner)
         self._pruner = pruner
 
@@ -721,7 +723,7 @@ def create_study(*, storage: Any = None, sampler: Optional[_samplers.BaseSampler
     `storage`: None (in memory), ``"sqlite:PATH"``, ``"sqlite:///PATH"``, or an
     RDBStorage / InMemoryStorage. `direction`: ``"minimize"`` (default) or
     ``"maximize"``; `directions` for several objectives. `sampler` defaults to
-    RandomSampler, `pruner` to NopPruner. A study name already taken raises
+    AutoSampler, `pruner` to MedianPruner (Optuna's default). A study name already taken raises
     DuplicatedStudyError; without a name, a unique one is made up.
     """
     if direction is None and directions is None:

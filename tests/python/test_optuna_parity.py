@@ -136,3 +136,27 @@ def test_log_messages_and_duplicate_as_optuna(tmp_path):
     assert ours[0]["stdlib"] == [
         ("INFO", "A new study created in RDB with name: s"),
         ("INFO", "Using an existing study with name 's' instead of creating a new one.")]
+
+
+def _default_pruning(mod):
+    study = mod.create_study(direction="maximize")
+    for x in (0.9, 0.5, 0.7, 0.2, 0.95, 0.4, 0.8, 0.1):
+        study.enqueue_trial({"x": x})
+
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        for step in range(5):
+            trial.report(x, step)
+            if trial.should_prune():
+                raise mod.TrialPruned()
+        return x
+
+    study.optimize(objective, n_trials=8)
+    return type(study.pruner).__name__, [t.state.name for t in study.trials]
+
+
+def test_default_pruner_prunes_as_optuna():
+    ours, theirs = _default_pruning(hpsearch), _default_pruning(optuna)
+    assert ours == theirs
+    assert ours[1].count("PRUNED") == 2
+    assert isinstance(hpsearch.create_study().sampler, hpsearch.samplers.AutoSampler)
