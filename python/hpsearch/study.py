@@ -146,6 +146,17 @@ class Study(_core.Study):
         self._install_pruner(pruner)
         self._pruner = pruner
 
+    # -- pickling -----------------------------------------------------------------------
+    def __reduce__(self) -> Tuple[Any, ...]:
+        """A pickled in-memory study carries its trials (Optuna's FAQ saves a study so);
+        a study in a database carries where it is, and opens it again when unpickled
+        (so a study can travel to other processes, e.g. Dask workers)."""
+        if self._persistent:
+            return (_reopen_study, (self._storage_spec, self.study_name, self._sampler,
+                                    self._pruner))
+        return (_rebuild_memory_study, (self.study_name, self.directions, self.user_attrs,
+                                        self.trials, self._sampler, self._pruner))
+
     # -- what the study holds -----------------------------------------------------------
     @property
     def directions(self) -> List[StudyDirection]:
@@ -761,6 +772,28 @@ def create_study(*, storage: Any = None, sampler: Optional[_samplers.BaseSampler
         _logger.info("A new study created in memory with name: {}".format(study_name))
     else:
         _logger.info("A new study created in RDB with name: {}".format(study_name))
+    return study
+
+
+def _reopen_study(spec: "_storages._Spec", name: str, sampler: Any, pruner: Any) -> Study:
+    study = Study.__new__(Study)
+    study._setup(spec, name, False, True, None, sampler, pruner)
+    return study
+
+
+def _rebuild_memory_study(name: str, directions: List[StudyDirection],
+                          user_attrs: Dict[str, Any], trials: List[FrozenTrial], sampler: Any,
+                          pruner: Any) -> Study:
+    """An unpickled in-memory study: a new one in a storage of its own, holding the same
+    trials under the same numbers (RUNNING ones stay RUNNING, as Optuna's do)."""
+    storage = _storages.InMemoryStorage()
+    study = Study.__new__(Study)
+    study._setup(_storages._resolve(storage), name, True, False,
+                 [_direction_code(d) for d in directions], sampler, pruner)
+    storage._add(study, False)
+    for key, value in user_attrs.items():
+        study.set_user_attr(key, value)
+    study.add_trials(trials)
     return study
 
 

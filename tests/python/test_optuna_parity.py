@@ -160,3 +160,30 @@ def test_default_pruner_prunes_as_optuna():
     assert ours == theirs
     assert ours[1].count("PRUNED") == 2
     assert isinstance(hpsearch.create_study().sampler, hpsearch.samplers.AutoSampler)
+
+
+def _pickled(mod, tmp_path):
+    """Optuna's FAQ saves an in-memory study by pickling it; a database study pickles
+    to itself."""
+    import pickle
+    study = mod.create_study(study_name="p", direction="maximize",
+                             sampler=mod.samplers.RandomSampler(seed=3))
+    study.set_user_attr("k", 2)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    study.ask()
+    copy = pickle.loads(pickle.dumps(study))
+    same = [_observe(t) for t in copy.trials] == [_observe(t) for t in study.trials]
+    copy.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    stored = mod.create_study(storage=f"sqlite:///{tmp_path}/{mod.__name__}.db")
+    stored.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    pickle.loads(pickle.dumps(stored)).optimize(lambda t: t.suggest_float("x", 0, 1),
+                                                n_trials=1)
+    return (same, copy.study_name, copy.user_attrs, copy.direction.name,
+            type(copy.sampler).__name__, type(copy.pruner).__name__, len(study.trials),
+            [t.number for t in copy.trials], len(stored.trials))
+
+
+def test_pickled_study_as_optuna(tmp_path):
+    ours, theirs = _pickled(hpsearch, tmp_path), _pickled(optuna, tmp_path)
+    assert ours == theirs
+    assert ours[0] and ours[-2:] == ([0, 1, 2, 3, 4], 3)
