@@ -30,6 +30,7 @@ from . import search_space
 from . import storages
 from . import trial
 from . import study
+from . import version
 from .distributions import _adjust_discrete_uniform_high
 from .exceptions import DuplicatedStudyError, StorageInternalError, StudyDone, TrialPruned
 from .study import (Study, copy_study, create_study, delete_study, get_all_study_names,
@@ -38,14 +39,14 @@ from .trial import FixedTrial, FrozenTrial, Trial, TrialState, create_trial, _EN
 from .distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from .study import StudyDirection
 
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "Study", "Trial", "FrozenTrial", "FixedTrial", "TrialState", "StudyDirection",
     "TrialPruned", "create_study", "load_study", "delete_study", "copy_study",
     "get_all_study_summaries", "get_all_study_names", "create_trial", "distributions",
     "exceptions", "logging", "pruners", "samplers", "search_space", "storages", "study",
-    "trial", "__version__",
+    "trial", "version", "__version__",
 ]
 
 _core._register(

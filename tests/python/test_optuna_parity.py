@@ -187,3 +187,15 @@ def test_pickled_study_as_optuna(tmp_path):
     ours, theirs = _pickled(hpsearch, tmp_path), _pickled(optuna, tmp_path)
     assert ours == theirs
     assert ours[0] and ours[-2:] == ([0, 1, 2, 3, 4], 3)
+
+
+@pytest.mark.parametrize("mod", ENGINES)
+def test_version_passes_optunas_gates(mod):
+    """Programs gate on Optuna's version: hpsearch's passes the gates Debian's does."""
+    from packaging import version
+    ours = version.parse(mod.version.__version__)
+    assert mod.__version__ == mod.version.__version__
+    assert ours.release == version.parse(optuna.__version__).release
+    assert ours >= version.parse("3.0.0") and mod.__version__.startswith("3.")
+    if mod is hpsearch:
+        assert ours.local == "hpsearch." + hpsearch.version.hpsearch_version
