@@ -472,6 +472,16 @@ HPS_API hps_status hps_trial_suggest_categorical(hps_trial *trial, const char *n
                                          const hps_value *choices, size_t n_choices,
                                          size_t *index_out);
 
+/* Fixes parameters of this running trial, as an enqueued trial's are fixed:
+ * `params_json` is an object {name: value}; suggesting one of these names returns its
+ * value (HPS_ERR_INVALID then if the value is not one of the suggested distribution's).
+ * Names the trial fixes already (enqueued, retried) keep their values, and names
+ * suggested already are not changed. The fixed values belong to this handle: they are
+ * not stored, but a retry of this trial after a failure keeps them. For Optuna's
+ * PartialFixedSampler. HPS_ERR_INVALID when `params_json` is not a JSON object,
+ * HPS_ERR_STATE when the trial is finished. */
+HPS_API hps_status hps_trial_fix_params(hps_trial *trial, const char *params_json);
+
 /* Writes the parameters suggested so far to storage. Suggested parameters are otherwise
  * written together with the trial's next write (report, user attribute, tell) -- one
  * transaction instead of one per parameter -- so until then other processes do not see

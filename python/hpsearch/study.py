@@ -117,6 +117,21 @@ class Study(_core.Study):
             self._set_python_sampler(sampler)
         else:
             self._set_sampler(*spec)
+        # PartialFixedSampler over an engine sampler: ask() fixes the values
+        self._fixed_by_sampler = (_json_dumps(sampler._fixed_params)
+                                  if spec is not None and
+                                  isinstance(sampler, _samplers.PartialFixedSampler) else None)
+
+    def ask(self, fixed_distributions: Optional[Dict[str, Any]] = None) -> Trial:
+        """A new trial (or the next enqueued one), RUNNING. Parameters in
+        `fixed_distributions` are suggested from those distributions at once."""
+        if self._fixed_by_sampler is None:
+            return super().ask(fixed_distributions)
+        trial = super().ask()
+        trial._fix_params(self._fixed_by_sampler)
+        for name, distribution in (fixed_distributions or {}).items():
+            trial._suggest_distribution(name, distribution)
+        return trial
 
     def _install_pruner(self, pruner: _pruners.BasePruner) -> None:
         spec = _pruners._spec_of(pruner)

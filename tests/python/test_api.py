@@ -564,6 +564,8 @@ def _wrappers(module, base):
         cls = getattr(module, name)
         if not inspect.isclass(cls) or cls is base or not issubclass(cls, base):
             continue
+        if not hasattr(cls, "_engine_spec"):  # written in Python (BruteForceSampler, ...)
+            continue
         required = {p.name: _REQUIRED_ARGUMENTS[p.name]
                     for p in inspect.signature(cls).parameters.values()
                     if p.default is inspect.Parameter.empty and p.kind != p.VAR_KEYWORD}

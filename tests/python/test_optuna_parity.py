@@ -199,3 +199,62 @@ def test_version_passes_optunas_gates(mod):
     assert ours >= version.parse("3.0.0") and mod.__version__.startswith("3.")
     if mod is hpsearch:
         assert ours.local == "hpsearch." + hpsearch.version.hpsearch_version
+
+
+def _brute_force(mod):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sampler = mod.samplers.BruteForceSampler(seed=0)
+
+    def objective(trial):
+        c = trial.suggest_categorical("c", ["float", "int"])
+        if c == "float":
+            return trial.suggest_float("x", 1, 3, step=0.5)
+        a = trial.suggest_int("a", 1, 3)
+        return a + trial.suggest_int("b", a, 3)
+
+    study = mod.create_study(sampler=sampler)
+    study.optimize(objective, n_trials=100)  # stops when the space is exhausted
+    infinite = mod.create_study(sampler=mod.samplers.BruteForceSampler())
+    with pytest.raises(ValueError) as e:
+        infinite.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    return ([(w.category.__name__, str(w.message)) for w in caught], len(study.trials),
+            sorted(sorted(t.params.items()) for t in study.trials), str(e.value))
+
+
+def test_brute_force_sampler_as_optuna():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours, theirs = _brute_force(hpsearch), _brute_force(optuna)
+    assert ours == theirs
+    assert ours[1] == 11  # 5 floats, 6 (a <= b) pairs
+
+
+@pytest.mark.parametrize("base", ["TPESampler", "RandomSampler", "python"])
+def test_partial_fixed_sampler_as_optuna(base):
+    def run(mod):
+        if base == "python":  # a sampler written in Python, drawing at random
+            class Mine(mod.samplers.BaseSampler):
+                def infer_relative_search_space(self, study, trial):
+                    return {}
+
+                def sample_relative(self, study, trial, search_space):
+                    return {}
+
+                def sample_independent(self, study, trial, name, distribution):
+                    return distribution.low
+            inner = Mine()
+        else:
+            inner = getattr(mod.samplers, base)(seed=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            study = mod.create_study(sampler=mod.samplers.PartialFixedSampler({"y": 2}, inner))
+            study.enqueue_trial({"y": 4})  # an enqueued value wins
+            study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2 + t.suggest_int("y", 0, 5),
+                           n_trials=6)
+        ys = [t.params["y"] for t in study.trials]
+        asked = study.ask(fixed_distributions={"y": mod.distributions.IntDistribution(0, 5)})
+        return ys, asked.params, type(study.sampler).__name__
+
+    ours, theirs = run(hpsearch), run(optuna)
+    assert ours == theirs == ([4, 2, 2, 2, 2, 2], {"y": 2}, "PartialFixedSampler")
