@@ -71,3 +71,10 @@ class StudyDone(HpsearchError):
 
 class ExperimentalWarning(Warning):
     """Warning for features whose interface may still change."""
+
+
+def _warn_experimental(name: str, version: str) -> None:
+    """Optuna's warning for a class it marks experimental, word for word."""
+    import warnings
+    warnings.warn(f"{name} is experimental (supported from v{version}). The interface can "
+                  "change in the future.", ExperimentalWarning, stacklevel=3)

@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .distributions import (BaseDistribution, CategoricalDistribution, FloatDistribution,
                             IntDistribution)
-from .exceptions import ExperimentalWarning
+from .exceptions import _warn_experimental
 from .search_space import IntersectionSearchSpace, _intersection_of_study
 
 __all__ = ["BaseSampler", "AutoSampler", "GPSampler", "TPESampler", "CmaEsSampler",
@@ -380,11 +380,6 @@ class CmaEsSampler(_EngineSampler):
         return f"CmaEsSampler(seed={self._seed!r})"
 
 
-def _experimental(name: str, version: str) -> None:
-    warnings.warn(f"{name} is experimental (supported from v{version}). The interface can "
-                  "change in the future.", ExperimentalWarning, stacklevel=3)
-
-
 class BruteForceSampler(BaseSampler):
     """Every combination of the values a finite space holds, once, then the study stops
     (Optuna 3.1's algorithm): each suggested parameter takes one of its values, and a
@@ -393,7 +388,7 @@ class BruteForceSampler(BaseSampler):
     covered branch by branch. Floats need a ``step``. `seed` fixes the order."""
 
     def __init__(self, seed: Optional[int] = None) -> None:
-        _experimental("BruteForceSampler", "3.1.0")
+        _warn_experimental("BruteForceSampler", "3.1.0")
         self._rng = random.Random(seed)
 
     def infer_relative_search_space(self, study: Any,
@@ -449,7 +444,7 @@ class PartialFixedSampler(BaseSampler):
     Optuna warns). The methods below serve a base sampler written in Python."""
 
     def __init__(self, fixed_params: Dict[str, Any], base_sampler: BaseSampler) -> None:
-        _experimental("PartialFixedSampler", "2.4.0")
+        _warn_experimental("PartialFixedSampler", "2.4.0")
         self._fixed_params = fixed_params
         self._base_sampler = base_sampler
 
