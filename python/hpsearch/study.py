@@ -182,13 +182,10 @@ class Study(_core.Study):
 
     @property
     def best_trials(self) -> List[FrozenTrial]:
-        """The Pareto front of COMPLETE trials ([best_trial] for one objective)."""
-        if len(self._directions) == 1:
-            try:
-                return [self._best()]
-            except ValueError:
-                return []
-        return _pareto_front(self.get_trials(states=(TrialState.COMPLETE,)), self._directions)
+        """The Pareto front: the feasible COMPLETE trials no other feasible COMPLETE
+        trial dominates, by number (for one objective, every trial tied for the best
+        value). Computed by the engine."""
+        return self._best_trials()
 
     @property
     def trials(self) -> List[FrozenTrial]:
@@ -338,23 +335,6 @@ def _json_default(value: Any) -> Any:
 
 
 _json_dumps = functools.partial(json.dumps, allow_nan=False, default=_json_default)
-
-
-def _dominates(a: Sequence[float], b: Sequence[float], signs: Sequence[int]) -> bool:
-    better = False
-    for x, y, s in zip(a, b, signs):
-        if s * x > s * y:
-            return False
-        if s * x < s * y:
-            better = True
-    return better
-
-
-def _pareto_front(trials: List[FrozenTrial],
-                  directions: Sequence[StudyDirection]) -> List[FrozenTrial]:
-    signs = [1 if d == StudyDirection.MINIMIZE else -1 for d in directions]
-    return [t for t in trials
-            if not any(_dominates(o.values, t.values, signs) for o in trials if o is not t)]
 
 
 # ---- optimize ---------------------------------------------------------------------------

@@ -835,6 +835,27 @@ fail:
     hpspy_copy_msg(job->msg, hps_study_errmsg(study));
 }
 
+/* A list of FrozenTrial over `snaps[0..n)` when `wanted` (NULL on error); frees
+ * the snapshots it did not take over and the array either way. */
+static PyObject *frozen_list(hpspy_state *st, hpspy_snap **snaps, int wanted, size_t n)
+{
+    PyObject *list = wanted ? PyList_New((Py_ssize_t)n) : NULL;
+    size_t used = 0;
+    for (; list != NULL && used < n; used++) {
+        PyObject *frozen = hpspy_frozen_new(st, snaps[used]);
+        if (frozen == NULL) {
+            Py_CLEAR(list);
+            used++; /* that snapshot was taken over and freed */
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)used, frozen);
+    }
+    for (size_t i = used; i < n; i++)
+        hpspy_snap_free(snaps[i]);
+    PyMem_RawFree(snaps);
+    return list;
+}
+
 static PyObject *study_trials(PyObject *obj, PyObject *args)
 {
     hpspy_study *self = (hpspy_study *)obj;
@@ -845,27 +866,11 @@ static PyObject *study_trials(PyObject *obj, PyObject *args)
         return NULL;
     list_job job = {.mask = mask, .rc = HPS_OK};
     HPSPY_LOCKED(self, list_locked(self->study, &job));
-    PyObject *list = NULL;
-    size_t used = 0;
     if (job.rc != HPS_OK) {
-        hpspy_raise(self->st, job.rc, job.msg);
-        goto out;
+        frozen_list(self->st, job.snaps, 0, job.n);
+        return hpspy_raise(self->st, job.rc, job.msg);
     }
-    list = PyList_New((Py_ssize_t)job.n);
-    for (; list != NULL && used < job.n; used++) {
-        PyObject *frozen = hpspy_frozen_new(self->st, job.snaps[used]);
-        if (frozen == NULL) {
-            Py_CLEAR(list);
-            used++; /* that snapshot was taken over and freed */
-            break;
-        }
-        PyList_SET_ITEM(list, (Py_ssize_t)used, frozen);
-    }
-out:
-    for (size_t i = used; i < job.n; i++)
-        hpspy_snap_free(job.snaps[i]);
-    PyMem_RawFree(job.snaps);
-    return list;
+    return frozen_list(self->st, job.snaps, 1, job.n);
 }
 
 static PyObject *study_best(PyObject *obj, PyObject *unused)
@@ -892,6 +897,51 @@ static PyObject *study_best(PyObject *obj, PyObject *unused)
     if (rc != HPS_OK)
         return hpspy_raise(self->st, rc, msg);
     return snap != NULL ? hpspy_frozen_new(self->st, snap) : PyErr_NoMemory();
+}
+
+static void best_trials_locked(hps_study *study, list_job *job)
+{
+    int64_t *numbers = NULL;
+    size_t n = 0;
+    job->rc = hps_study_best_trials(study, &numbers, &n);
+    if (job->rc != HPS_OK) {
+        hpspy_copy_msg(job->msg, hps_study_errmsg(study));
+        return;
+    }
+    job->snaps = n > 0 ? PyMem_RawCalloc(n, sizeof *job->snaps) : NULL;
+    if (n > 0 && job->snaps == NULL)
+        job->rc = HPS_ERR_NOMEM;
+    for (size_t i = 0; job->rc == HPS_OK && i < n; i++) {
+        const hps_frozen *rec = NULL;
+        job->rc = hps_study_trial(study, numbers[i], &rec);
+        if (job->rc != HPS_OK) {
+            hpspy_copy_msg(job->msg, hps_study_errmsg(study));
+            break;
+        }
+        job->snaps[i] = hpspy_snap_take(rec);
+        if (job->snaps[i] == NULL)
+            job->rc = HPS_ERR_NOMEM;
+        else
+            job->n++;
+    }
+    hps_free(numbers);
+}
+
+/* The engine's best trials (hps_study_best_trials): the feasible Pareto set, or the
+ * trials tied for the best value of one objective. */
+static PyObject *study_best_trials(PyObject *obj, PyObject *unused)
+{
+    (void)unused;
+    hpspy_study *self = (hpspy_study *)obj;
+    if (check_open(self) < 0)
+        return NULL;
+    list_job job = {.rc = HPS_OK};
+    HPSPY_LOCKED(self, best_trials_locked(self->study, &job));
+    if (job.rc != HPS_OK) {
+        frozen_list(self->st, job.snaps, 0, job.n);
+        return hpspy_raise(self->st, job.rc, job.msg);
+    }
+    return frozen_list(self->st, job.snaps, 1, job.n);
 }
 
 static PyObject *study_count_states(PyObject *obj, PyObject *unused)
@@ -1181,6 +1231,8 @@ static PyMethodDef study_methods[] = {
     {"_trials", study_trials, METH_VARARGS,
      PyDoc_STR("_trials(mask=0x1f) -> list of FrozenTrial (mask: a bit per engine state)")},
     {"_best", study_best, METH_NOARGS, PyDoc_STR("_best() -> FrozenTrial")},
+    {"_best_trials", study_best_trials, METH_NOARGS,
+     PyDoc_STR("_best_trials() -> list of FrozenTrial: the feasible Pareto set")},
     {"_count_states", study_count_states, METH_NOARGS,
      PyDoc_STR("_count_states() -> counts of WAITING, RUNNING, COMPLETE, PRUNED, FAIL")},
     {"_n_trials", study_n_trials, METH_NOARGS, PyDoc_STR("_n_trials() -> int")},
