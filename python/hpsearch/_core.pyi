@@ -3,7 +3,7 @@
 Use the hpsearch package: its Study, Trial and FrozenTrial derive from these types.
 """
 import datetime
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .distributions import BaseDistribution
 
@@ -33,6 +33,7 @@ class Study:
     def _set_sampler(self, name: str, options: Dict[str, str],
                      grid: Optional[Sequence[Tuple[str, Sequence[_Value]]]] = ...) -> None: ...
     def _set_python_sampler(self, sampler: Any) -> None: ...
+    def _set_constraints_func(self, func: Optional[Callable[[Any], Sequence[float]]]) -> None: ...
     def _set_python_pruner(self, pruner: Any) -> None: ...
     def ask(self, fixed_distributions: Optional[Mapping[str, BaseDistribution]] = ...) -> Any: ...
     def tell(self, trial: Union["Trial", int], values: Union[float, Sequence[float], None] = ...,

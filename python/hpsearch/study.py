@@ -114,6 +114,8 @@ class Study(_core.Study):
             self._set_python_sampler(sampler)
         else:
             self._set_sampler(*spec)
+        self._set_constraints_func(getattr(sampler, "_constraints_func", None)
+                                   if spec is not None else None)
 
     def _install_pruner(self, pruner: _pruners.BasePruner) -> None:
         spec = _pruners._spec_of(pruner)
@@ -160,13 +162,20 @@ class Study(_core.Study):
 
     @property
     def best_trial(self) -> FrozenTrial:
-        """The COMPLETE trial with the best value (the lowest number among ties).
-        ValueError when none is complete."""
+        """The feasible COMPLETE trial with the best value (the lowest number among ties),
+        as Optuna 4+ chooses it. ValueError when none is complete, or none of those is
+        feasible."""
         if len(self._directions) > 1:
             raise RuntimeError(
                 "A single best trial cannot be retrieved from a multi-objective study. Consider "
                 "using Study.best_trials to retrieve a list containing the best trials.")
-        return self._best()
+        try:
+            return self._best()
+        except ValueError:
+            n_complete = self._count_states()[2]  # engine order: WAITING RUNNING COMPLETE ..
+            if n_complete > 0:
+                raise ValueError("No feasible trials are completed yet.") from None
+            raise
 
     @property
     def best_params(self) -> Dict[str, Any]:

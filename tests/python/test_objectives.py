@@ -138,3 +138,131 @@ def test_several_objectives_as_optuna():
     # what Optuna 3.1 does, stated: report refuses several objectives for now
     assert theirs["calls"]["report_sequence"][0][0] == "NotImplementedError"
     assert theirs["calls"]["tell_three_complete"][0][0] == "ValueError"
+
+
+def test_trials_dataframe_has_a_column_per_objective():
+    def frame(mod):
+        study = mod.create_study(directions=["minimize", "maximize"])
+        study.tell(study.ask(), (1.0, 2.0))
+        study.tell(study.ask(), state=mod.trial.TrialState.FAIL)
+        df = study.trials_dataframe(attrs=("number", "value", "state"))
+        return list(df.columns), df.fillna("missing").to_dict("list")
+
+    assert frame(hpsearch) == frame(optuna)
+
+
+# ---- constraints ---------------------------------------------------------------------
+
+def _constraints_of(trial):
+    con = trial.system_attrs.get("constraints")
+    return None if con is None else list(con)
+
+
+def _constrained_program(mod, sampler_name, directions):
+    """optimize with a sampler given constraints_func: what the function saw, what each
+    trial stores, and the best trials."""
+    _quiet(mod)
+    seen = []
+
+    def constraints(frozen):
+        seen.append((frozen.number, frozen.state.name, frozen.values))
+        return frozen.user_attrs["c"]
+
+    study = mod.create_study(directions=directions,
+                             sampler=getattr(mod.samplers, sampler_name)(
+                                 seed=1, constraints_func=constraints))
+    for x in (0.9, 0.2, 0.6, 0.1, 0.4, 0.7, 0.3):
+        study.enqueue_trial({"x": x})
+
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        trial.set_user_attr("c", (x - 0.5, -1.0))     # feasible when x <= 0.5
+        if trial.number == 3:
+            raise mod.TrialPruned()
+        if trial.number == 6:
+            return float("nan")                       # FAIL: not asked for constraints
+        return (x, (1 - x) ** 2)[:len(directions)]
+
+    study.optimize(objective, n_trials=7)
+    return {"seen": seen,
+            "stored": [(t.number, t.state.name, _constraints_of(t)) for t in study.trials],
+            "best": [t.number for t in study.best_trials],
+            "trials": study.trials}
+
+
+def _optuna4_best_trials(trials, directions):
+    """What Optuna 4+ answers for best_trials: the Pareto set of the feasible COMPLETE
+    trials (Optuna 3.1 ignores feasibility there), by Optuna's own dominance code."""
+    from optuna.study._multi_objective import _get_pareto_front_trials_by_trials
+    complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    feasible = [t for t in complete
+                if all(c <= 0 for c in t.system_attrs.get("constraints") or ())]
+    dirs = [optuna.study.StudyDirection[d.upper()] for d in directions]
+    return sorted(t.number for t in _get_pareto_front_trials_by_trials(feasible, dirs))
+
+
+@pytest.mark.parametrize("directions", [["minimize"], ["minimize", "minimize"]],
+                         ids=["one", "two"])
+def test_constraints_func_is_called_and_stored_as_optuna(directions):
+    theirs = _constrained_program(optuna, "TPESampler", directions)
+    # Optuna gives TPESampler and (since 4.2) GPSampler a constraints_func; OptunaHub's
+    # AutoSampler has one too. Where and how the values are stored is the sampler's
+    # common code in Optuna, so every one of ours must store what Optuna's TPE stores.
+    for name in ("TPESampler", "GPSampler", "AutoSampler"):
+        ours = _constrained_program(hpsearch, name, directions)
+        assert ours["seen"] == theirs["seen"], name
+        assert ours["stored"] == theirs["stored"], name
+        assert ours["best"] == _optuna4_best_trials(theirs["trials"], directions), name
+    assert [n for n, _, _ in theirs["seen"]] == [0, 1, 2, 3, 4, 5]   # PRUNED too, FAIL not
+    assert all(state == "RUNNING" and values is None for _, state, values in theirs["seen"])
+
+
+def test_best_trial_is_the_best_feasible_one():
+    ours = _constrained_program(hpsearch, "TPESampler", ["minimize"])
+    study_best = [t for t in ours["trials"] if t.number in ours["best"]]
+    assert [t.number for t in study_best] == [1]  # x=0.1 is PRUNED; 0.2 is best feasible
+
+    study = hpsearch.create_study(sampler=hpsearch.samplers.TPESampler(
+        constraints_func=lambda t: [1.0]))
+    study.tell(study.ask(), 0.0)
+    with pytest.raises(ValueError, match="No feasible trials are completed yet."):
+        study.best_trial
+    assert study.best_trials == []
+
+
+def _constraint_outcomes(mod):
+    """What tell does with each odd thing a constraints_func can return."""
+    returns = {"nan": [0.0, float("nan")], "tuple": (1.0, -2.0), "text": ["a"],
+               "scalar": 1.0, "raises": ZeroDivisionError}
+    out = {}
+    for name, value in returns.items():
+        def func(frozen, value=value):
+            if value is ZeroDivisionError:
+                return 1 / 0
+            return value
+        study = mod.create_study(sampler=mod.samplers.TPESampler(constraints_func=func))
+        outcome = _outcome(lambda: study.tell(study.ask(), 1.0).state.name)
+        trial = study.trials[0]
+        out[name] = (outcome, trial.state.name, _constraints_of(trial))
+    return out
+
+
+def test_odd_constraint_values_as_optuna():
+    ours, theirs = _constraint_outcomes(hpsearch), _constraint_outcomes(optuna)
+    assert ours["tuple"] == theirs["tuple"] == ((("ok", "COMPLETE"), []), "COMPLETE", [1.0, -2.0])
+    assert ours["nan"] == theirs["nan"]
+    assert ours["raises"][1:] == theirs["raises"][1:] == ("COMPLETE", None)
+    assert ours["raises"][0][0][0] == "ZeroDivisionError"
+    for name in ("text", "scalar"):   # the error's text is numpy's in Optuna
+        assert ours[name][0][0][0] == theirs[name][0][0][0] == "TypeError", name
+        assert ours[name][0][1] == theirs[name][0][1], name
+        assert ours[name][1:] == theirs[name][1:] == ("COMPLETE", None), name
+
+
+def test_tell_by_number_with_constraints_func_is_refused_before_telling():
+    study = hpsearch.create_study(sampler=hpsearch.samplers.TPESampler(
+        constraints_func=lambda t: [0.0]))
+    number = study.ask().number
+    with pytest.raises(NotImplementedError, match="constraints_func"):
+        study.tell(number, 1.0)
+    assert study.trials[0].state == TrialState.RUNNING
