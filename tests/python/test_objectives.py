@@ -9,6 +9,7 @@ import warnings
 import pytest
 
 import hpsearch
+import hpsearch.visualization  # noqa: F401 (hpsearch imports it on demand)
 from hpsearch.trial import TrialState
 
 optuna = pytest.importorskip("optuna")
@@ -266,3 +267,77 @@ def test_tell_by_number_with_constraints_func_is_refused_before_telling():
     with pytest.raises(NotImplementedError, match="constraints_func"):
         study.tell(number, 1.0)
     assert study.trials[0].state == TrialState.RUNNING
+
+
+# ---- plot_pareto_front ---------------------------------------------------------------
+
+def _drawn(ax):
+    """What a Pareto plot shows: title, axis labels, and each scatter's label, colour and
+    points (sorted; 3D points from their 3D offsets)."""
+    import matplotlib.colors
+    out = [ax.get_title(), ax.get_xlabel(), ax.get_ylabel(),
+           ax.get_zlabel() if hasattr(ax, "get_zlabel") else None]
+    for c in ax.collections:
+        xyz = getattr(c, "_offsets3d", None)
+        points = list(zip(*xyz)) if xyz is not None else [tuple(p) for p in c.get_offsets()]
+        out.append((c.get_label(), matplotlib.colors.to_hex(c.get_facecolor()[0]),
+                    sorted(tuple(float(v) for v in p) for p in points)))
+    return out
+
+
+def _pareto_plot(mod, directions, told, **kwargs):
+    """A study told `told` (values, constraint) plotted: constraints stored through the
+    sampler in hpsearch, given to the plot in Optuna 3.1 (which does not read them from
+    the trials as Optuna 4 does)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    _quiet(mod)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        func = (lambda t: [t.user_attrs["c"]])
+        study = mod.create_study(directions=directions,
+                                 sampler=mod.samplers.TPESampler(constraints_func=func))
+        for values, c in told:
+            trial = study.ask()
+            trial.set_user_attr("c", c)
+            study.tell(trial, values)
+        if mod is optuna and any(c > 0 for _, c in told):
+            kwargs["constraints_func"] = func
+        drawn = _drawn(mod.visualization.matplotlib.plot_pareto_front(study, **kwargs))
+    plt.close("all")
+    return drawn
+
+
+TOLD_2D = [((1, 4), 0), ((2, 2), 0), ((3, 3), 0), ((4, 1), 0), ((0, 0), 1), ((5, 0.5), 2)]
+
+
+@pytest.mark.parametrize("case", ["2d", "2d_infeasible", "3d", "targets", "names_no_dominated"])
+def test_plot_pareto_front_as_optuna(case):
+    feasible = [(v, 0) for v, _ in TOLD_2D]
+    args = {
+        "2d": (["minimize", "minimize"], feasible, {}),
+        "2d_infeasible": (["minimize", "minimize"], TOLD_2D, {}),
+        "3d": (["minimize", "maximize", "minimize"],
+               [((1, 2, 3), 0), ((2, 2, 2), 0), ((3, 1, 3), 0)], {}),
+        "targets": (["minimize"] * 4, [((1, 2, 3, 4), 0), ((4, 3, 2, 1), 0), ((5, 5, 5, 5), 0)],
+                    {"targets": lambda t: (t.values[0] + t.values[1], t.values[3])}),
+        "names_no_dominated": (["minimize", "maximize"], TOLD_2D,
+                               {"target_names": ["error", "speed"],
+                                "include_dominated_trials": False}),
+    }[case]
+    directions, told, kwargs = args
+    ours = _pareto_plot(hpsearch, directions, told, **kwargs)
+    assert ours == _pareto_plot(optuna, directions, told, **kwargs)
+    assert any(label == "Best Trial" for label, _, _ in ours[4:])
+
+
+def test_plot_pareto_front_refuses_what_optuna_refuses():
+    study = hpsearch.create_study(directions=["minimize"] * 4)
+    with pytest.raises(ValueError, match="only supports 2 or 3 objective"):
+        hpsearch.visualization.matplotlib.plot_pareto_front(study)
+    with pytest.raises(ValueError, match="target_names"):
+        hpsearch.visualization.matplotlib.plot_pareto_front(study, targets=lambda t: t.values)
+    with pytest.raises(NotImplementedError, match="pass constraints_func to the sampler"):
+        hpsearch.visualization.matplotlib.plot_pareto_front(
+            hpsearch.create_study(directions=["minimize"] * 2), constraints_func=lambda t: [0])
