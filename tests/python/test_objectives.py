@@ -341,3 +341,26 @@ def test_plot_pareto_front_refuses_what_optuna_refuses():
     with pytest.raises(NotImplementedError, match="pass constraints_func to the sampler"):
         hpsearch.visualization.matplotlib.plot_pareto_front(
             hpsearch.create_study(directions=["minimize"] * 2), constraints_func=lambda t: [0])
+
+
+def _failed_returns_logged(mod):
+    import logging as std_logging
+    mod.logging.set_verbosity(mod.logging.WARNING)
+    records = []
+    handler = std_logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())
+    root = std_logging.getLogger(mod.__name__)
+    root.addHandler(handler)
+    try:
+        study = mod.create_study(directions=["minimize", "minimize"])
+        for ret in [(1.0, 2.0, 3.0), (1.0, float("nan")), 5.0, [1, "a"], None]:
+            study.optimize(lambda t: ret, n_trials=1)
+    finally:
+        root.removeHandler(handler)
+    return [t.state.name for t in study.trials], records
+
+
+def test_optimize_with_a_wrong_return_fails_the_trial_and_logs_as_optuna():
+    ours, theirs = _failed_returns_logged(hpsearch), _failed_returns_logged(optuna)
+    assert ours == theirs
+    assert ours[0] == ["FAIL"] * 5 and len(ours[1]) == 10
