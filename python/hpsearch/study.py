@@ -327,10 +327,14 @@ class Study(_core.Study):
             _logger.info("Trial {} finished with values: {} and parameters: {}. ".format(
                 trial.number, trial.values, trial.params))
             return
-        best = self.best_trial
-        _logger.info("Trial {} finished with value: {} and parameters: {}. Best is trial {} "
-                     "with value: {}.".format(trial.number, trial.values[0], trial.params,
-                                              best.number, best.value))
+        message = "Trial {} finished with value: {} and parameters: {}.".format(
+            trial.number, trial.values[0], trial.params)
+        try:
+            best = self.best_trial
+            message += " Best is trial {} with value: {}.".format(best.number, best.value)
+        except ValueError:  # none feasible yet: Optuna 4+ says nothing of a best
+            pass
+        _logger.info(message)
 
     def __repr__(self) -> str:
         return f"<hpsearch.Study {self.study_name!r}>"

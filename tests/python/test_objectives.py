@@ -364,3 +364,26 @@ def test_optimize_with_a_wrong_return_fails_the_trial_and_logs_as_optuna():
     ours, theirs = _failed_returns_logged(hpsearch), _failed_returns_logged(optuna)
     assert ours == theirs
     assert ours[0] == ["FAIL"] * 5 and len(ours[1]) == 10
+
+
+def test_optimize_logs_no_best_while_none_is_feasible():
+    import logging as std_logging
+    records = []
+    handler = std_logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())
+    std_logging.getLogger("hpsearch").addHandler(handler)
+    hpsearch.logging.set_verbosity(hpsearch.logging.INFO)
+    try:
+        study = hpsearch.create_study(sampler=hpsearch.samplers.TPESampler(
+            constraints_func=lambda t: [t.number - 0.5]))   # only trial 0 is feasible
+        study.optimize(lambda t: 1.0 - t.number, n_trials=2)
+        infeasible_first = hpsearch.create_study(sampler=hpsearch.samplers.TPESampler(
+            constraints_func=lambda t: [1.0]))
+        infeasible_first.optimize(lambda t: 3.0, n_trials=1)
+    finally:
+        std_logging.getLogger("hpsearch").removeHandler(handler)
+    finished = [r for r in records if "finished" in r]
+    assert finished == [
+        "Trial 0 finished with value: 1.0 and parameters: {}. Best is trial 0 with value: 1.0.",
+        "Trial 1 finished with value: 0.0 and parameters: {}. Best is trial 0 with value: 1.0.",
+        "Trial 0 finished with value: 3.0 and parameters: {}."]  # as Optuna 4+ logs them
