@@ -219,9 +219,15 @@ def test_constraints_func_is_called_and_stored_as_optuna(directions):
 
 
 def test_best_trial_is_the_best_feasible_one():
-    ours = _constrained_program(hpsearch, "TPESampler", ["minimize"])
-    study_best = [t for t in ours["trials"] if t.number in ours["best"]]
-    assert [t.number for t in study_best] == [1]  # x=0.1 is PRUNED; 0.2 is best feasible
+    """As Optuna 4+ (Optuna 3.1 would answer trial 1)."""
+    study = hpsearch.create_study(sampler=hpsearch.samplers.TPESampler(
+        constraints_func=lambda t: [t.user_attrs["c"]]))
+    for value, c in [(2.0, 0.0), (0.0, 0.5), (1.0, -1.0), (1.0, 0.0)]:
+        trial = study.ask()
+        trial.set_user_attr("c", c)
+        study.tell(trial, value)
+    assert (study.best_trial.number, study.best_value) == (2, 1.0)
+    assert [t.number for t in study.best_trials] == [2, 3]
 
     study = hpsearch.create_study(sampler=hpsearch.samplers.TPESampler(
         constraints_func=lambda t: [1.0]))
