@@ -268,7 +268,7 @@ class AutoSampler(_EngineSampler):
 
     `constraints_func` is TPESampler's (OptunaHub's AutoSampler has it too)."""
 
-    def __init__(self, seed: Optional[int] = None, *,
+    def __init__(self, seed: Optional[int] = None,
                  constraints_func: Optional[ConstraintsFuncType] = None) -> None:
         self._options = _seed_option(seed)
         self._seed = seed
