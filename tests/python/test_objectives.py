@@ -1,8 +1,9 @@
 """Several objectives and constraints (issue 18), each call checked against Debian's
 Optuna 3.1 on the same program: directions, told values, the Pareto set
-(``best_trials``, computed by the engine), the errors and warnings, ``constraints_func``
-and where its values are stored. Where hpsearch follows the newest Optuna instead
-(best trials only among feasible ones, ``Trial.set_constraint``), the test says so."""
+(``best_trials``, computed by the engine), the errors, warnings and log lines,
+``constraints_func`` and where its values are stored, ``plot_pareto_front``. Where
+hpsearch follows Optuna 4+ instead (the best trials are feasible ones), the test says
+so."""
 import math
 import warnings
 
