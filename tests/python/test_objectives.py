@@ -10,7 +10,6 @@ import warnings
 import pytest
 
 import hpsearch
-import hpsearch.visualization  # noqa: F401 (hpsearch imports it on demand)
 from hpsearch.trial import TrialState
 
 optuna = pytest.importorskip("optuna")
