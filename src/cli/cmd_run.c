@@ -360,6 +360,17 @@ static void print_best(hps_study *study, const cfg_config *cfg)
     print_params(best);
 }
 
+/* Whether the study has a best trial (several objectives: a Pareto set), feasible when
+ * there are constraints: the run's exit status says so. */
+static int has_result(hps_study *study)
+{
+    int64_t *numbers = NULL;
+    size_t n = 0;
+    hps_status rc = hps_study_best_trials(study, &numbers, &n);
+    hps_free(numbers);
+    return rc == HPS_OK && n > 0;
+}
+
 static int target_reached(const cfg_config *cfg, const slot_outcome *o)
 {
     if (!cfg->has_target || o->state != HPS_COMPLETE)
@@ -660,10 +671,8 @@ int cmd_run(int argc, char **argv)
         rc = 128 + (last_signal > 0 ? last_signal : SIGINT); /* the shell's convention */
     else if (state.exit_code != 0)
         rc = state.exit_code;
-    else {
-        const hps_frozen *best;
-        rc = hps_study_best_trial(study, &best) == HPS_OK ? CLI_EXIT_OK : CLI_EXIT_FAILED;
-    }
+    else
+        rc = has_result(study) ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 out:
     hps_study_close(study);
     cfg_free(cfg);
