@@ -77,6 +77,16 @@ expect_contains "show: the Pareto set" "Pareto set (the feasible trials no other
 expect_contains "show: values and constraint" "acc = 0.5  cost = 0.25  mem = 5 (<= 8)" "$out"
 expect_contains "show: how many are feasible" "feasible: 3 of 5 COMPLETE trials" "$out"
 
+# the objectives and constraints are the study's identity
+sed 's/max: 8/max: 9/' mo.yaml > changed.yaml
+out=$("$HPSEARCH" run changed.yaml --study mo --no-progress 2>&1)
+expect_eq "a changed constraint: exit 2" 2 $?
+expect_contains "a changed constraint is named" "constraints: the study's were" "$out"
+sed 's/goal: maximize/goal: minimize/' mo.yaml > flipped.yaml
+out=$("$HPSEARCH" run flipped.yaml --study mo --no-progress 2>&1)
+expect_eq "a changed goal: exit 2" 2 $?
+expect_contains "a changed goal is named" "was created to maximize, minimize (several objectives), but this config says minimize acc, minimize cost" "$out"
+
 # a pruner that needs one direction is refused before any trial runs
 out=$("$HPSEARCH" run mo.yaml --set study=mo-pruned --set pruner=median --no-progress 2>&1)
 expect_eq "median pruner refused: exit 2" 2 $?
