@@ -91,6 +91,8 @@ expect_contains "a changed goal is named" "was created to maximize, minimize (se
 out=$("$HPSEARCH" run mo.yaml --set study=mo-pruned --set pruner=median --no-progress 2>&1)
 expect_eq "median pruner refused: exit 2" 2 $?
 expect_contains "median pruner refused: why" "pruner 'median' needs a single-objective study" "$out"
+out=$("$HPSEARCH" plan mo.yaml --set study=mo-pruned --set pruner=median 2>&1)
+expect_eq "plan refuses it too" "2 mo.yaml: pruner: pruner 'median' needs a single-objective study" "$? ${out#hpsearch: }"
 
 # narrow writes the objectives and the constraint back, and the result loads
 out=$("$HPSEARCH" narrow mo.yaml --top 2 -o narrow.yaml 2>&1)
