@@ -77,6 +77,22 @@ expect_contains "show: the Pareto set" "Pareto set (the feasible trials no other
 expect_contains "show: values and constraint" "acc = 0.5  cost = 0.25  mem = 5 (<= 8)" "$out"
 expect_contains "show: how many are feasible" "feasible: 3 of 5 COMPLETE trials" "$out"
 
+# one objective with a lower bound: the best trial is the best feasible one (x = 0, the
+# smallest acc, has mem 0 < 4)
+write_config one.yaml <<EOF2
+storage: sqlite:mo.db
+metric: acc
+constraints: [{name: mem, min: 4}]
+sampler: grid
+command: $PY train.py {x} 0
+parameters: {x: [0.0, 0.5, 1.0]}
+EOF2
+"$HPSEARCH" run one.yaml --no-progress -q > /dev/null 2>&1
+expect_eq "one objective, min constraint: stored as 4 - mem" "[4]|[-1]|[-6]" \
+    "$(sql mo.db "SELECT json_extract(t.system_attrs, '\$.constraints') FROM trials t JOIN studies s USING (study_id) WHERE s.name = 'one' ORDER BY t.number" | paste -sd'|')"
+expect_eq "best: the best feasible trial" "acc: 0.5|mem: 5.0 (>= 4)|feasible: yes|x: 0.5" \
+    "$("$HPSEARCH" best one.yaml 2>&1 | tail -n +2 | paste -sd'|')"
+
 # the objectives and constraints are the study's identity
 sed 's/max: 8/max: 9/' mo.yaml > changed.yaml
 out=$("$HPSEARCH" run changed.yaml --study mo --no-progress 2>&1)
