@@ -5,16 +5,15 @@
  * with its range, duration, one of some names), its default, and its documentation;
  * the table drives reading, defaults, freeing, `--set`, writing back (cfg_write_settings,
  * with config_write.c's YAML pieces) and `hpsearch help config`. A simple key is one
- * line; a key with a complex value (metric, sampler, command, pruner, parameters, ...)
- * names its own reader, writer and release here, next to the others.
+ * line; a key with a complex value (sampler, command, parameters, ...) names its own
+ * reader, writer and release here, next to the others (the objectives' and constraints'
+ * are in config_metrics.c, the pruner's in config_pruner.c).
  *
  * Readers assign fields without freeing what was there: at load every field is set
  * once, and cfg_set works on a copy (see config.c).
  */
 #include "cli/cli.h"
 #include "config_internal.h"
-
-#include "runner/metrics.h"
 
 #include <assert.h>
 #include <ctype.h>
