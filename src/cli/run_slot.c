@@ -466,8 +466,10 @@ static void describe_missing(const metric_tracker *t, const char *what, const ch
              rejected == 1 ? "" : "s", metric_tracker_first_rejected(t));
 }
 
-/* Every objective's and constraint's value into out; 0 when all are there (and not
- * NaN), else -1 with why the trial cannot be COMPLETE. */
+enum { VALUES_OK, VALUES_MISSING, VALUES_NAN };
+
+/* Every objective's and constraint's value into out: VALUES_OK when all are there and
+ * not NaN, else why the trial cannot be COMPLETE (and the message in why). */
 static int read_values(const run_slot *slot, const cfg_config *cfg, slot_outcome *out,
                        char *why, size_t size)
 {
@@ -479,19 +481,19 @@ static int read_values(const run_slot *slot, const cfg_config *cfg, slot_outcome
         const char *what = is_constraint ? "constraint" : "metric";
         if (!metric_tracker_has_value(t)) {
             describe_missing(t, what, m->name, why, size);
-            return -1;
+            return VALUES_MISSING;
         }
         double v = metric_tracker_summary(t, summary_of(m, is_constraint));
         if (isnan(v)) {
             snprintf(why, size, "%s '%.200s' is NaN", what, m->name);
-            return -1;
+            return VALUES_NAN;
         }
         if (is_constraint)
             out->constraints[out->n_constraints++] = v;
         else
             out->values[out->n_values++] = v;
     }
-    return 0;
+    return VALUES_OK;
 }
 
 /* The constraint values as the library keeps them: <= 0 when satisfied. */
@@ -505,6 +507,39 @@ static hps_status tell_constraints(hps_trial *trial, const cfg_config *cfg,
     }
     return o->n_constraints > 0 ? hps_trial_set_constraints(trial, stored, o->n_constraints)
                                 : HPS_OK;
+}
+
+/* A trial whose process ended by itself: COMPLETE with every value, else FAIL with why
+ * (the whole output tail is kept with the trial, its last line in the reason). */
+static hps_status record_exit(const run_slot *slot, const cfg_config *cfg, int clean_exit,
+                              const char *status_text, const char *last, const char *tail,
+                              slot_outcome *out, char *reason, size_t reason_size)
+{
+    hps_trial *trial = slot->trial;
+    char why[600];
+    int got = clean_exit ? read_values(slot, cfg, out, why, sizeof why) : VALUES_MISSING;
+    if (clean_exit && got == VALUES_OK) {
+        out->state = HPS_COMPLETE;
+        snprintf(reason, reason_size, "ok");
+        hps_status rc = tell_constraints(trial, cfg, out);
+        return rc == HPS_OK ? hps_trial_tell_values(trial, HPS_COMPLETE, out->values, out->n_values)
+                            : rc;
+    }
+    out->state = HPS_FAIL;
+    out->n_values = out->n_constraints = 0;
+    if (!clean_exit)
+        snprintf(why, sizeof why, "%s", status_text);
+    snprintf(out->kind, sizeof out->kind, "%s", why);
+    if (!clean_exit)
+        snprintf(reason, reason_size, "%s%s%s", why, last[0] ? ": " : "", last);
+    else if (got == VALUES_MISSING)
+        snprintf(reason, reason_size, "%s%s%s", why, last[0] ? "; last output: " : "", last);
+    else
+        snprintf(reason, reason_size, "%s", why);
+    char stored[1024 + 4096];
+    snprintf(stored, sizeof stored, "%s%s%s", reason, tail != NULL && tail[0] ? "\n" : "",
+             tail != NULL ? tail : "");
+    return hps_trial_fail(trial, stored);
 }
 
 static void record_outcome(run_slot *slot, const run_settings *run, double now, slot_outcome *out)
@@ -567,33 +602,8 @@ static void record_outcome(run_slot *slot, const run_settings *run, double now, 
         break;
     case SLOT_ENDING_NONE:
     default:
-        char why[600];
-        if (clean_exit && read_values(slot, cfg, out, why, sizeof why) == 0) {
-            out->state = HPS_COMPLETE;
-            rc = tell_constraints(trial, cfg, out);
-            if (rc == HPS_OK)
-                rc = hps_trial_tell_values(trial, HPS_COMPLETE, out->values, out->n_values);
-            snprintf(reason, sizeof reason, "ok");
-            break;
-        }
-        out->state = HPS_FAIL;
-        out->n_values = out->n_constraints = 0;
-        if (!clean_exit)
-            snprintf(why, sizeof why, "%s", status_text);
-        snprintf(out->kind, sizeof out->kind, "%s", why);
-        if (!clean_exit)
-            snprintf(reason, sizeof reason, "%s%s%s", why, last[0] ? ": " : "", last);
-        else if (strncmp(why, "exited without", 14) == 0)
-            snprintf(reason, sizeof reason, "%s%s%s", why, last[0] ? "; last output: " : "", last);
-        else
-            snprintf(reason, sizeof reason, "%s", why);
-        {
-            /* keep the whole tail with the trial, one line in the message */
-            char stored[1024 + 4096];
-            snprintf(stored, sizeof stored, "%s%s%s", reason, tail != NULL && tail[0] ? "\n" : "",
-                     tail != NULL ? tail : "");
-            rc = hps_trial_fail(trial, stored);
-        }
+        rc = record_exit(slot, cfg, clean_exit, status_text, last, tail, out, reason,
+                         sizeof reason);
         break;
     }
     snprintf(out->reason, sizeof out->reason, "%s", reason);
