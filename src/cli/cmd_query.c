@@ -285,13 +285,14 @@ static void fail_reason(const hps_frozen *t, char *buf, size_t size)
 /* ---- several objectives and constraints ------------------------------------------- */
 
 /* The value columns' headers: "value" for one objective, else one per objective; then
- * each constraint and whether the trial is feasible. `prefix` goes before each name
- * (CSV: "values_", "constraints_"). */
+ * each constraint and whether the trial is feasible. CSV headers are prefixed:
+ * "values_acc" as Optuna's trials_dataframe names a named objective, "constraints_mem". */
 static void value_headers(const value_names *vn, int csv)
 {
     char buf[64];
     for (size_t k = 0; k < vn->n_objectives; k++) {
-        const char *name = vn->n_objectives == 1 ? "value" : value_names_objective(vn, k, buf, sizeof buf);
+        const char *name =
+            vn->n_objectives == 1 ? "value" : value_names_objective(vn, k, buf, sizeof buf);
         if (csv) {
             printf(",%s", vn->n_objectives == 1 ? "" : "values_");
             csv_field(name);
@@ -312,6 +313,8 @@ static void value_headers(const value_names *vn, int csv)
         printf(csv ? ",feasible" : "  %-8s", "feasible");
 }
 
+/* A row's cells for those columns: the values, the constraints as the trial printed
+ * them, "yes"/"no"; "-" (CSV: empty) where the trial has none. */
 static void value_cells(const value_names *vn, const hps_frozen *t, int csv)
 {
     char buf[64], bound[64];
@@ -436,7 +439,8 @@ static int print_trials(hps_study *study, const query_args *args)
             const hps_frozen *t;
             if (hps_study_trial(study, rows[r], &t) != HPS_OK)
                 continue;
-            printf("%" PRId64 ",%s", hps_frozen_number(t), hps_trial_state_name(hps_frozen_state(t)));
+            printf("%" PRId64 ",%s", hps_frozen_number(t),
+                   hps_trial_state_name(hps_frozen_state(t)));
             value_cells(&vn, t, 1);
             char start[64], end[64];
             format_time(hps_frozen_datetime_start(t), start, sizeof start);

@@ -717,7 +717,8 @@ const cfg_key_def cfg_keys[] = {
     {KEY("constraints", CFG_NATIVE), CUSTOM(constraints), .read = cfg_key_constraints,
      .write = cfg_write_constraints, .release = cfg_release_constraints,
      .elsewhere = "W&B sweeps have no constraints: give them in an hpsearch config",
-     DOC("list", "none", "[{name: gpu_mem_gb, max: 10, summary: max}, {name: latency_ms, min: 0.5}]",
+     DOC("list", "none",
+         "[{name: gpu_mem_gb, max: 10, summary: max}, {name: latency_ms, min: 0.5}]",
          "Values a trial prints that must stay <= max or >= min, each {name, max or min, "
          "regex, summary}")},
     {KEY("sampler", CFG_NATIVE | SET), CUSTOM(sampler), .read = cfg_key_sampler,

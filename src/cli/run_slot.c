@@ -176,8 +176,10 @@ static int start_trackers(run_slot *slot, const cfg_config *cfg, char *err, size
         return -1;
     }
     for (size_t k = 0; k < n; k++) {
-        const cfg_metric *m = k + 1 < cfg->n_objectives ? &cfg->objectives[k + 1]
-                                                        : &cfg->constraints[k + 1 - cfg->n_objectives];
+        size_t entry = k + 1; /* objectives, then constraints */
+        const cfg_metric *m = entry < cfg->n_objectives
+                                  ? &cfg->objectives[entry]
+                                  : &cfg->constraints[entry - cfg->n_objectives];
         slot->more[k] = new_tracker(m, 0, err, errlen);
         if (slot->more[k] == NULL)
             return -1;
@@ -286,9 +288,11 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
         goto out;
     }
     slot->lines = linebuf_new(SLOT_MAX_LINE);
-    if (slot->lines == NULL)
+    if (slot->lines == NULL) {
         snprintf(err, errlen, "out of memory");
-    if (slot->lines == NULL || start_trackers(slot, cfg, err, errlen) != 0)
+        goto out;
+    }
+    if (start_trackers(slot, cfg, err, errlen) != 0)
         goto out;
     proc_spec spec = {.argv = argv, .env_set = env.items, .cwd = cfg->workdir};
     if (proc_start(&spec, &slot->process, err, errlen) != 0)

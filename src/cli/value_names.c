@@ -28,7 +28,8 @@ int value_names_extended(const value_names *names)
 
 const char *value_names_objective(const value_names *names, size_t k, char *buf, size_t size)
 {
-    const char *name = json_string_value(json_array_get(json_object_get(names->attrs, "metrics"), k));
+    const json_t *metrics = json_object_get(names->attrs, "metrics");
+    const char *name = json_string_value(json_array_get(metrics, k));
     if (name == NULL && k == 0)
         name = json_string_value(json_object_get(names->attrs, "metric"));
     if (name != NULL)
