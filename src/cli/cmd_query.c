@@ -553,7 +553,8 @@ static int print_pareto_set(hps_study *study, const value_names *vn, out_format 
     }
     if (n == 0) {
         hps_free(numbers);
-        cli_error("best: no %strial is COMPLETE", vn->n_constraints > 0 ? "feasible " : "");
+        cli_error("best: %s", vn->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
+                                                    : "no trial is COMPLETE yet");
         return CLI_EXIT_FAILED;
     }
     if (format == FORMAT_JSON)

@@ -323,7 +323,8 @@ static void print_pareto_set(hps_study *study, const cfg_config *cfg)
     int64_t *numbers = NULL;
     size_t n = 0;
     if (hps_study_best_trials(study, &numbers, &n) != HPS_OK || n == 0) {
-        printf("no %strial has completed yet\n", cfg->n_constraints > 0 ? "feasible " : "");
+        printf("%s\n", cfg->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
+                                              : "no trial has completed yet");
         hps_free(numbers);
         return;
     }
@@ -352,7 +353,8 @@ static void print_best(hps_study *study, const cfg_config *cfg)
         return;
     }
     if (hps_study_best_trial(study, &best) != HPS_OK) {
-        printf("no %strial has completed yet\n", cfg->n_constraints > 0 ? "feasible " : "");
+        printf("%s\n", cfg->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
+                                              : "no trial has completed yet");
         return;
     }
     printf("best trial %lld: %s=%.6g", (long long)hps_frozen_number(best),

@@ -241,7 +241,8 @@ static void print_feasible_best(hps_study *study, const value_names *vn)
     size_t n = 0;
     const char *feasible = vn->n_constraints > 0 ? "feasible " : "";
     if (hps_study_best_trials(study, &numbers, &n) != HPS_OK || n == 0) {
-        printf("best: no %strial has completed yet\n", feasible);
+        printf("best: %s\n", vn->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
+                                                   : "no trial has completed yet");
         hps_free(numbers);
         return;
     }
@@ -319,7 +320,8 @@ static void print_summary(const show_style *style, const rdata_study *data,
         printf("best: no trial has completed yet\n");
     }
     json_t *imp = parse_importances(data);
-    print_top(data, imp, metric);
+    if (!extended) /* ranked by the first value, which is not "best" here */
+        print_top(data, imp, metric);
     print_importances(style, data, imp);
     json_decref(imp);
     if (data->n_samplers > 0) {

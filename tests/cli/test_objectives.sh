@@ -93,6 +93,15 @@ expect_eq "one objective, min constraint: stored as 4 - mem" "[4]|[-1]|[-6]" \
 expect_eq "best: the best feasible trial" "acc: 0.5|mem: 5.0 (>= 4)|feasible: yes|x: 0.5" \
     "$("$HPSEARCH" best one.yaml 2>&1 | tail -n +2 | paste -sd'|')"
 
+# no trial meets the constraints: the run and best say so and exit 1
+sed 's/min: 4/min: 40/; s/^metric: acc/study: none-feasible\nmetric: acc/' one.yaml > none.yaml
+out=$("$HPSEARCH" run none.yaml --no-progress 2>&1)
+expect_eq "no feasible trial: run exits 1" 1 $?
+expect_contains "no feasible trial: run says so" "no COMPLETE trial meets the constraints yet" "$out"
+out=$("$HPSEARCH" best none.yaml 2>&1)
+expect_eq "no feasible trial: best exits 1" 1 $?
+expect_contains "no feasible trial: best says so" "has no COMPLETE trial yet that meets its constraints" "$out"
+
 # the objectives and constraints are the study's identity
 sed 's/max: 8/max: 9/' mo.yaml > changed.yaml
 out=$("$HPSEARCH" run changed.yaml --study mo --no-progress 2>&1)
