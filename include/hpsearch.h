@@ -653,8 +653,9 @@ HPS_API hps_status hps_study_param_importances(hps_study *study, size_t objectiv
  *
  * `space_json` lists the d parameters as hps_study_declare_space takes them;
  * `internal` holds n_trials rows of d internal values (a categorical's choice index) and
- * `values` the n_trials objective values. Trials whose value or a parameter is not
- * finite or outside its distribution's range are left out. Deterministic for a seed.
+ * `values` the n_trials objective values. Trials with a value or a parameter that is
+ * not finite are left out; a parameter off its distribution's values is snapped onto
+ * them. Deterministic for a seed.
  * Beyond 1000 top trials the best 1000 are modelled. HPS_ERR_INVALID for a malformed
  * space, no usable trial, a top_trials_ratio that is negative or not finite, or
  * min_n_trials 0 (errbuf says which); HPS_ERR_NOMEM. */
