@@ -30,6 +30,8 @@ from . import search_space
 from . import storages
 from . import trial
 from . import study
+from . import artifacts
+from . import terminator
 from .distributions import _adjust_discrete_uniform_high
 from .exceptions import DuplicatedStudyError, StorageInternalError, StudyDone, TrialPruned
 from .study import (Study, create_study, delete_study, get_all_study_names,
@@ -45,6 +47,7 @@ __all__ = [
     "TrialPruned", "create_study", "load_study", "delete_study", "get_all_study_summaries",
     "get_all_study_names", "create_trial", "distributions", "exceptions", "logging",
     "pruners", "samplers", "search_space", "storages", "study", "trial", "__version__",
+    "artifacts", "terminator",
 ]
 
 _core._register(
