@@ -870,6 +870,12 @@ const cfg_key_def cfg_keys[] = {
      .write = cfg_write_fidelity,
      DOC("name or mapping", "none", "{name: epochs, min: 1, max: 27}",
          "The budget parameter: not searched, every trial gets its maximum")},
+    {KEY("terminate", CFG_BOTH | SET), CUSTOM(terminate), .read = cfg_key_terminate,
+     .write = cfg_write_terminate,
+     DOC("mapping", "none (run the whole budget)",
+         "{no_improvement: 20, best_value_stagnation: 30, regret_bound: 0.005, min_trials: 10, "
+         "top_trials_ratio: 0.5}",
+         "Stop starting trials once improvement is unlikely (any rule that holds)")},
     {KEY("parameters", CFG_BOTH), CUSTOM(params), .read = cfg_key_parameters,
      .write = cfg_write_parameters_key, .release = cfg_release_parameters,
      DOC("mapping", "— (required)",

@@ -1418,6 +1418,16 @@ static void assert_same_words(const char *what, char *const *a, size_t na, char 
         assert_same_text(what, a[k], b[k]);
 }
 
+static void assert_same_terminate(const cfg_terminate *a, const cfg_terminate *b)
+{
+    assert_int_equal(a->no_improvement, b->no_improvement);
+    assert_int_equal(a->has_stagnation, b->has_stagnation);
+    assert_int_equal(a->stagnation, b->stagnation);
+    assert_true(a->regret_bound == b->regret_bound);
+    assert_int_equal(a->min_trials, b->min_trials);
+    assert_true(a->top_trials_ratio == b->top_trials_ratio);
+}
+
 static void assert_same_pruner(const cfg_pruner *a, const cfg_pruner *b)
 {
     assert_int_equal(a == NULL, b == NULL);
@@ -1497,6 +1507,8 @@ static void assert_same_config(const cfg_config *a, const cfg_config *b)
             } else if (strcmp(name, "pruner") == 0 || strcmp(name, "early_terminate") == 0) {
                 assert_same_pruner(a->pruner, b->pruner);
                 assert_int_equal(a->early_terminate, b->early_terminate);
+            } else if (strcmp(name, "terminate") == 0) {
+                assert_same_terminate(&a->terminate, &b->terminate);
             } else if (strcmp(name, "parameters") == 0) {
                 assert_same_params(a, b);
             } else if (def->info.flags & CFG_PER_NAME) { /* W&B metadata */
