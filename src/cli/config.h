@@ -42,6 +42,7 @@
 #define CFG_MAX_STRING 4096u
 #define CFG_MAX_WORDS 4096u
 #define CFG_MAX_GRID_CELLS 10000000u
+#define CFG_MAX_ARTIFACT_PATTERNS 64u
 
 typedef enum cfg_param_kind { CFG_FLOAT, CFG_INT, CFG_CATEGORICAL, CFG_CONSTANT } cfg_param_kind;
 
@@ -190,6 +191,10 @@ typedef struct cfg_config {
     double fidelity_min, fidelity_max;
     int fidelity_line;
     cfg_terminate terminate;    /* `terminate:`; all rules off by default */
+    char **artifacts; size_t n_artifacts;  /* `artifacts:` glob patterns of the files a
+                               trial writes (command placeholders expanded per trial),
+                               relative to workdir; kept beside the trial's log */
+    int artifacts_line;
     char **metadata_keys; char **metadata_values; size_t n_metadata;  /* W&B entity, project,
                                description, controller, apiVersion, kind (collections as
                                one-line flow YAML) */

@@ -1507,6 +1507,9 @@ static void assert_same_config(const cfg_config *a, const cfg_config *b)
             } else if (strcmp(name, "pruner") == 0 || strcmp(name, "early_terminate") == 0) {
                 assert_same_pruner(a->pruner, b->pruner);
                 assert_int_equal(a->early_terminate, b->early_terminate);
+            } else if (strcmp(name, "artifacts") == 0) {
+                assert_same_words("artifacts", a->artifacts, a->n_artifacts, b->artifacts,
+                                  b->n_artifacts);
             } else if (strcmp(name, "terminate") == 0) {
                 assert_same_terminate(&a->terminate, &b->terminate);
             } else if (strcmp(name, "parameters") == 0) {
