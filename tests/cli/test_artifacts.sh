@@ -33,6 +33,15 @@ json=$("$HPSEARCH" best art.yaml --artifacts --format json)
 expect_eq "best --artifacts --format json" "[\"$WORK/hpsearch-logs/art/trial-00001.artifacts/out/model-1.txt\",\"$WORK/hpsearch-logs/art/trial-00001.artifacts/plots/t1.png\"]" "$json"
 stored=$(sql a.db "SELECT COUNT(*) FROM trials WHERE system_attrs LIKE '%\"artifacts\"%'")
 expect_eq "recorded on every trial (system attribute 'artifacts')" 3 "$stored"
+"$HPSEARCH" report art.yaml -o r.html >/dev/null 2>&1
+shown=$("$PY" - r.html <<'PYEOF'
+import json, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+boot = json.loads(re.search(r'<script id="hps-boot" type="application/json">(.*?)</script>', html, re.S).group(1))
+print(boot["view"]["best"]["artifacts"][0], [r["n_artifacts"] for r in boot["rows"]])
+PYEOF
+)
+expect_eq "report: the best trial's files, and a count per trial" "$WORK/hpsearch-logs/art/trial-00001.artifacts/out/model-1.txt [2, 2, 2]" "$shown"
 
 # a study without artifacts, and the flag where it does not belong
 write_config plain.yaml <<EOF2
