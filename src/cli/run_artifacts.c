@@ -88,14 +88,19 @@ static int copy_file(const char *from, const char *to)
     return rc;
 }
 
-/* Where a match is kept: its path under workdir, else its base name. */
+/* Where a match is kept: its path under workdir, else (outside it, or through a ".."
+ * that would lead out of the trial's directory) its base name. */
 static const char *kept_name(const char *workdir, const char *match)
 {
     size_t len = strlen(workdir);
-    if (strncmp(match, workdir, len) == 0 && match[len] == '/')
-        return match + len + 1;
     const char *slash = strrchr(match, '/');
-    return slash != NULL ? slash + 1 : match;
+    const char *base = slash != NULL ? slash + 1 : match;
+    if (strncmp(match, workdir, len) != 0 || match[len] != '/')
+        return base;
+    const char *rel = match + len + 1;
+    if (strncmp(rel, "../", 3) == 0 || strstr(rel, "/../") != NULL)
+        return base;
+    return rel;
 }
 
 /* Copies one match into dir (creating its subdirectories); appends its kept path. */
@@ -116,7 +121,9 @@ static int keep_one(const char *workdir, const char *dir, const char *match, dou
     snprintf(parent, sizeof parent, "%s", to);
     *strrchr(parent, '/') = '\0';
     if (cli_make_dirs(parent) != 0 || copy_file(match, to) != 0) {
-        cli_warn("artifacts: cannot keep %s as %s: %s", match, to, strerror(errno));
+        int saved = errno;
+        unlink(to); /* no half copy */
+        cli_warn("artifacts: cannot keep %s as %s: %s", match, to, strerror(saved));
         return 0;
     }
     json_array_append_new(kept, json_string(to));

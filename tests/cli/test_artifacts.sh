@@ -43,6 +43,22 @@ PYEOF
 )
 expect_eq "report: the best trial's files, and a count per trial" "$WORK/hpsearch-logs/art/trial-00001.artifacts/out/model-1.txt [2, 2, 2]" "$shown"
 
+# a pattern leading out of workdir keeps the file under its name, inside the trial's
+# directory; a directory that matches is not a file
+mkdir -p sub outside/dir
+write_config sub/up.yaml <<'EOF2'
+storage: sqlite:u.db
+metric: score
+n_trials: 1
+artifacts: ["../outside/*"]
+shell: true
+command: "echo kept > ../outside/model.txt; echo score=1"
+parameters:
+  x: {values: [1]}
+EOF2
+"$HPSEARCH" run sub/up.yaml --no-progress >/dev/null 2>&1
+expect_eq "'..' in a pattern: kept by name inside the trial's directory" "./trial-00000.artifacts/model.txt" "$(cd sub/hpsearch-logs/up && find . -path '*.artifacts*' -type f)"
+
 # a study without artifacts, and the flag where it does not belong
 write_config plain.yaml <<EOF2
 storage: sqlite:p.db
