@@ -656,6 +656,62 @@ HPS_API const hps_dist *hps_history_space_dist(const hps_history *history, size_
  * HPS_ERR_UNSUPPORTED beyond 1024 parameters, storage errors; message on the study. */
 HPS_API hps_status hps_study_param_importances(hps_study *study, size_t objective, char **json_out);
 
+/* An importance evaluator: which method hps_study_importances uses, and its options.
+ * The methods, by name (each is the Optuna evaluator named after it):
+ *   "fanova"     the fraction of the objective's variance over the whole search space
+ *                that each parameter explains alone, from a random forest fitted to the
+ *                trials (FanovaImportanceEvaluator; what hps_study_param_importances
+ *                computes).
+ *   "mean_decrease_impurity" (also "mdi")  how much the forest's splits on each
+ *                parameter lower its squared error, as scikit-learn's
+ *                feature_importances_ (MeanDecreaseImpurityImportanceEvaluator).
+ *   "ped_anova"  how differently the best trials (the top target_quantile) chose each
+ *                parameter from the trials of the region (the top region_quantile):
+ *                the Pearson divergence of the two value densities (the newest Optuna's
+ *                default, PedAnovaImportanceEvaluator). No forest: fast, deterministic,
+ *                and it ranks conditional parameters too.
+ * Options, set by name from text (errors as for hps_sampler_set): every method takes
+ * `normalize` (bool, true: the importances sum to 1); the forest methods `n_trees`
+ * (1..4096, 64), `max_depth` (1..1024, 64) and `seed` (0); ped_anova
+ * `target_quantile` (in (0, 1], 0.1), `region_quantile` (in (0, 1], 1) and
+ * `evaluate_on_local` (bool, true: compare with the region's density, false: with the
+ * uniform one). hps_importance_catalog describes them. An evaluator is not tied to a
+ * study: one may serve many, from one thread at a time. */
+typedef struct hps_importance hps_importance;
+
+/* On failure *out is NULL and errbuf (if given) names the methods there are. */
+HPS_API hps_status hps_importance_new(const char *method, hps_importance **out, char *errbuf,
+                                      size_t errlen);
+HPS_API void hps_importance_free(hps_importance *evaluator);
+/* The method's name as hps_importance_new knows it ("mean_decrease_impurity"). */
+HPS_API const char *hps_importance_method(const hps_importance *evaluator);
+HPS_API hps_status hps_importance_set(hps_importance *evaluator, const char *option,
+                                      const char *value);
+HPS_API const char *hps_importance_errmsg(const hps_importance *evaluator);
+/* The methods and their options as a JSON array like hps_sampler_catalog's (without
+ * "learns" and "registered"). Free with hps_free. HPS_ERR_INVALID for a NULL json_out;
+ * HPS_ERR_NOMEM. */
+HPS_API hps_status hps_importance_catalog(char **json_out);
+
+/* How much each parameter matters to objective `objective`, by `evaluator`'s method
+ * (NULL: fanova with its defaults, i.e. hps_study_param_importances). *json_out is an
+ * object {"param": importance, ...} ordered from the most important (ties by name),
+ * free with hps_free; {} with fewer than two COMPLETE trials with a finite value.
+ * The forest methods rank the parameters as hps_study_param_importances does (those
+ * every such trial has, with more than one possible value; a seeded sample of 2000
+ * trials beyond 2000) and depend only on the trials and the seed. ped_anova uses every
+ * such trial and ranks every parameter one of them has, conditional ones included (a
+ * parameter some trials lack, or whose distribution changed, is weighed regime by
+ * regime); "better" follows the objective's direction. With normalize the importances
+ * sum to 1, or are all 0 when nothing explains the objective (a constant objective;
+ * the target and region quantiles picking the same trials); without it they are the
+ * method's own numbers (fanova: fractions of variance; mean_decrease_impurity already
+ * sums to 1). HPS_ERR_INVALID for an objective out of range or a ped_anova
+ * target_quantile not below its region_quantile; HPS_ERR_UNSUPPORTED beyond 1024
+ * parameters; storage errors; the message is on the study. */
+HPS_API hps_status hps_study_importances(hps_study *study, const hps_importance *evaluator,
+                                         size_t objective, char **json_out);
+
 /* How much better than the best of some finished trials the objective could still get:
  * the upper bound on the regret of Makarova et al. 2022 ("Automatic termination for
  * hyperparameter optimization"), as Optuna's RegretBoundEvaluator computes it. The top

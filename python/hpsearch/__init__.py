@@ -23,6 +23,7 @@ import json as _json
 from . import _core
 from . import distributions
 from . import exceptions
+from . import importance
 from . import logging
 from . import pruners
 from . import samplers
@@ -30,6 +31,7 @@ from . import search_space
 from . import storages
 from . import trial
 from . import study
+from . import visualization
 from . import artifacts
 from . import terminator
 from .distributions import _adjust_discrete_uniform_high
@@ -45,9 +47,9 @@ __version__ = "0.1.0"
 __all__ = [
     "Study", "Trial", "FrozenTrial", "FixedTrial", "TrialState", "StudyDirection",
     "TrialPruned", "create_study", "load_study", "delete_study", "get_all_study_summaries",
-    "get_all_study_names", "create_trial", "distributions", "exceptions", "logging",
-    "pruners", "samplers", "search_space", "storages", "study", "trial", "__version__",
-    "artifacts", "terminator",
+    "get_all_study_names", "create_trial", "distributions", "exceptions", "importance",
+    "logging", "pruners", "samplers", "search_space", "storages", "study", "trial",
+    "visualization", "__version__", "artifacts", "terminator",
 ]
 
 _core._register(

@@ -752,7 +752,8 @@ def test_trials_dataframe_columns():
 def test_every_public_object_has_a_docstring():
     import inspect
     modules = [hpsearch, hpsearch.study, hpsearch.trial, hpsearch.samplers, hpsearch.pruners,
-               hpsearch.storages, hpsearch.distributions, hpsearch.exceptions, hpsearch.logging]
+               hpsearch.storages, hpsearch.distributions, hpsearch.exceptions, hpsearch.logging,
+               hpsearch.importance, hpsearch.visualization]
     missing = []
     for mod in modules:
         if not mod.__doc__:
