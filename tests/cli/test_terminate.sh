@@ -21,6 +21,7 @@ EOF2
 trials() { sql t.db "SELECT COUNT(*) FROM trials t JOIN studies s USING (study_id) WHERE s.name = '$1'"; }
 
 grid_config plain.yaml "{no_improvement: 3}"
+expect_contains "plan states the rule" "terminate: the run ends before its budget once 3 complete trials in a row bring no improvement" "$("$HPSEARCH" plan plain.yaml)"
 out=$("$HPSEARCH" run plain.yaml --no-progress 2>&1)
 expect_eq "no_improvement: exit 0" 0 $?
 expect_eq "no_improvement 3: the best and 3 worse trials" 4 "$(trials plain)"
