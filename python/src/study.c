@@ -968,6 +968,28 @@ static PyObject *study_enqueue(PyObject *obj, PyObject *args)
     return key;
 }
 
+/* A whole trial made elsewhere (study.add_trial): its JSON as hps_study_add_trial reads it. */
+static PyObject *study_add_trial(PyObject *obj, PyObject *arg)
+{
+    hpspy_study *self = (hpspy_study *)obj;
+    const char *trial_json = PyUnicode_AsUTF8(arg);
+    if (trial_json == NULL)
+        return NULL;
+    if (check_open(self) < 0)
+        return NULL;
+    int64_t number = -1;
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self, {
+        rc = hps_study_add_trial(self->study, trial_json, &number);
+        if (rc != HPS_OK)
+            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
+    });
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    return PyLong_FromLongLong((long long)number);
+}
+
 /* set_user_attr, or with `system` a study system attribute (Optuna's artifact records
  * of a study). */
 static PyObject *study_set_attr(PyObject *obj, PyObject *args, int system)
@@ -1260,6 +1282,8 @@ static PyMethodDef study_methods[] = {
     {"_n_trials", study_n_trials, METH_NOARGS, PyDoc_STR("_n_trials() -> int")},
     {"_enqueue", study_enqueue, METH_VARARGS,
      PyDoc_STR("_enqueue(params_json, user_attrs=None) -> number")},
+    {"_add_trial", study_add_trial, METH_O,
+     PyDoc_STR("_add_trial(trial_json) -> number: a finished (or any) trial made elsewhere")},
     {"set_user_attr", study_set_user_attr, METH_VARARGS,
      PyDoc_STR("set_user_attr(key, value)\n\nStores a JSON-serializable study attribute.")},
     {"_user_attrs", study_user_attrs, METH_NOARGS, PyDoc_STR("_user_attrs() -> dict")},
