@@ -56,11 +56,11 @@ def test_the_best_trials_model_comes_back_from_a_reloaded_study(store, sqlite_ur
                           artifact_id=meta.artifact_id)
 
 
-def test_study_artifacts_are_the_studys_own(store, tmp_path):
+def test_study_artifacts_are_the_studys_own(store, tmp_path, sqlite_url):
     """A study's artifacts are listed on the study, not on its trials; MIME type and
     encoding are guessed from the name unless given; the old positional form works
-    with Optuna's FutureWarning."""
-    study = optuna.create_study()
+    with Optuna's FutureWarning; copy_study keeps them."""
+    study = optuna.create_study(storage=sqlite_url)
     trial = study.ask()
     study.tell(trial, 1.0)
     report = tmp_path / "report.csv.gz"
@@ -73,6 +73,10 @@ def test_study_artifacts_are_the_studys_own(store, tmp_path):
     assert [(m.artifact_id, m.mimetype, m.encoding) for m in metas] == [
         (first, "text/csv", "gzip"), (second, "text/plain", "identity")]
     assert get_all_artifact_meta(study.trials[0]) == []
+    optuna.copy_study(from_study_name=study.study_name, from_storage=sqlite_url,
+                      to_storage=sqlite_url, to_study_name="copied")
+    copied = optuna.load_study(study_name="copied", storage=sqlite_url)
+    assert get_all_artifact_meta(copied) == metas  # Optuna's copy_study keeps them too
 
 
 def test_bad_uses_are_refused(store, tmp_path):
