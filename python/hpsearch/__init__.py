@@ -33,6 +33,8 @@ from . import trial
 from . import study
 from . import version
 from . import visualization
+from . import artifacts
+from . import terminator
 from .distributions import _adjust_discrete_uniform_high
 from .exceptions import DuplicatedStudyError, StorageInternalError, StudyDone, TrialPruned
 from .study import (Study, copy_study, create_study, delete_study, get_all_study_names,
@@ -48,7 +50,8 @@ __all__ = [
     "TrialPruned", "create_study", "load_study", "delete_study", "copy_study",
     "get_all_study_summaries", "get_all_study_names", "create_trial", "distributions",
     "exceptions", "importance", "logging", "pruners", "samplers", "search_space",
-    "storages", "study", "trial", "version", "visualization", "__version__",
+    "storages", "study", "trial", "version", "visualization", "__version__", "artifacts",
+    "terminator",
 ]
 
 _core._register(
