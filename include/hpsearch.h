@@ -427,9 +427,16 @@ HPS_API hps_status hps_study_sync(hps_study *study);
 /* Number of trials in the study (after a sync) and trial `number`, borrowed. */
 HPS_API hps_status hps_study_n_trials(hps_study *study, size_t *out);
 HPS_API hps_status hps_study_trial(hps_study *study, int64_t number, const hps_frozen **out);
-/* Best COMPLETE trial of a single-objective study (lowest number among ties).
- * HPS_ERR_NOTFOUND when no trial is COMPLETE; HPS_ERR_STATE for several objectives. */
+/* Best COMPLETE trial of a single-objective study (lowest number among ties), among
+ * the feasible ones (hps_trial_set_constraints). HPS_ERR_NOTFOUND when no trial is
+ * COMPLETE and feasible; HPS_ERR_STATE for several objectives. */
 HPS_API hps_status hps_study_best_trial(hps_study *study, const hps_frozen **out);
+/* The best trials of a study of any number of objectives: the feasible COMPLETE trials
+ * that no other feasible COMPLETE trial dominates (at least as good in every objective,
+ * better in one), by increasing number; for one objective, every trial tied for the
+ * best value. *numbers_out (free with hps_free; NULL when *n_out is 0) holds their
+ * numbers. Trials with a NaN value take no part. */
+HPS_API hps_status hps_study_best_trials(hps_study *study, int64_t **numbers_out, size_t *n_out);
 /* Counts of trials per state, indexed by hps_trial_state (array of 5). */
 HPS_API hps_status hps_study_count_states(hps_study *study, size_t counts[5]);
 
@@ -477,6 +484,13 @@ HPS_API hps_status hps_trial_set_user_attr(hps_trial *trial, const char *key, co
 HPS_API hps_status hps_trial_tell_values(hps_trial *trial, hps_trial_state state, const double *values,
                                  size_t n_values);
 HPS_API hps_status hps_trial_tell(hps_trial *trial, hps_trial_state state, double value);
+/* Records the trial's constraint values: it is feasible when every value is <= 0
+ * (Optuna's convention: a constraint `latency <= 5` is the value latency - 5). At most
+ * 64 values, none NaN; set again, they replace the earlier ones. Kept as the system
+ * attribute "constraints", as Optuna keeps them. The best trials are only ever feasible
+ * ones; samplers that take constraints learn from the infeasible ones too. */
+HPS_API hps_status hps_trial_set_constraints(hps_trial *trial, const double *values, size_t n);
+
 /* Records the trial FAIL with a reason kept in its system attribute "fail_reason". */
 HPS_API hps_status hps_trial_fail(hps_trial *trial, const char *reason);
 /* Records the trial FAIL as interrupted (not its own fault: the run was stopped). An
@@ -514,6 +528,11 @@ HPS_API const hps_dist *hps_frozen_param_dist(const hps_frozen *trial, size_t in
 HPS_API long hps_frozen_param_index(const hps_frozen *trial, const char *name);
 HPS_API size_t hps_frozen_n_intermediate(const hps_frozen *trial);
 HPS_API void hps_frozen_intermediate(const hps_frozen *trial, size_t index, int64_t *step, double *value);
+/* Constraint values (hps_trial_set_constraints): count (0 when none) and the i-th; a
+ * trial is feasible when it has none above 0. */
+HPS_API size_t hps_frozen_n_constraints(const hps_frozen *trial);
+HPS_API double hps_frozen_constraint(const hps_frozen *trial, size_t index);
+HPS_API int hps_frozen_feasible(const hps_frozen *trial);
 /* User and system attributes as one JSON object each ("{}" when none). */
 HPS_API const char *hps_frozen_user_attrs(const hps_frozen *trial);
 HPS_API const char *hps_frozen_system_attrs(const hps_frozen *trial);

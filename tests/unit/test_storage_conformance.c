@@ -350,6 +350,78 @@ static void test_tell_number_of_own_trial(void **state)
     hps_study_close(study);
 }
 
+/* Constraints are kept with the trial; the best trials are the feasible ones that no
+ * other feasible one dominates, for one objective and for two. */
+static void test_constraints_and_best_trials(void **state)
+{
+    const backend *b = *state;
+    hps_direction dirs[2] = {HPS_MAXIMIZE, HPS_MINIMIZE};
+    hps_study *study = NULL;
+    char err[512];
+    ASSERT_OK(hps_study_open(b->url, "pareto", HPS_OPEN_CREATE, dirs, 2, &study, err, sizeof err));
+    /* (accuracy, seconds, memory - 8): trial 2 is the most accurate but infeasible */
+    static const double runs[][3] = {
+        {0.90, 10, -1}, {0.95, 30, -2}, {0.99, 5, 4}, {0.90, 20, -1}, {0.80, 5, 0},
+    };
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_set_constraints(t, &runs[i][2], 1));
+        ASSERT_OK(hps_trial_tell_values(t, HPS_COMPLETE, runs[i], 2));
+        hps_trial_free(t);
+    }
+    if (b->shared) { /* read back from storage */
+        hps_study_close(study);
+        ASSERT_OK(hps_study_open(b->url, "pareto", HPS_OPEN_LOAD, NULL, 0, &study, err,
+                                 sizeof err));
+    }
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(study, 2, &f));
+    assert_int_equal(hps_frozen_n_constraints(f), 1);
+    assert_true(hps_frozen_constraint(f, 0) == 4);
+    assert_false(hps_frozen_feasible(f));
+    ASSERT_OK(hps_study_trial(study, 4, &f));
+    assert_true(hps_frozen_feasible(f)); /* 0 is within the bound */
+    int64_t *best;
+    size_t n;
+    ASSERT_OK(hps_study_best_trials(study, &best, &n));
+    /* 0 (0.90 in 10 s), 1 (0.95 in 30 s), 4 (0.80 in 5 s); 3 is dominated by 0 */
+    assert_int_equal(n, 3);
+    assert_int_equal(best[0], 0);
+    assert_int_equal(best[1], 1);
+    assert_int_equal(best[2], 4);
+    hps_free(best);
+    hps_study_close(study);
+
+    /* one objective: the infeasible best value does not count */
+    hps_direction up = HPS_MAXIMIZE;
+    ASSERT_OK(hps_study_open(b->url, "feasible-best", HPS_OPEN_CREATE, &up, 1, &study, err,
+                             sizeof err));
+    for (size_t i = 0; i < 3; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_set_constraints(t, &runs[i][2], 1));
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, runs[i][0]));
+        hps_trial_free(t);
+    }
+    ASSERT_OK(hps_study_best_trial(study, &f));
+    assert_int_equal(hps_frozen_number(f), 1);
+    ASSERT_OK(hps_study_best_trials(study, &best, &n));
+    assert_int_equal(n, 1);
+    assert_int_equal(best[0], 1);
+    hps_free(best);
+    /* refused values */
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    double bad = NAN;
+    assert_int_equal(hps_trial_set_constraints(t, &bad, 1), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_trial_errmsg(t), "NaN"));
+    assert_int_equal(hps_trial_set_constraints(t, NULL, 65), HPS_ERR_INVALID);
+    ASSERT_OK(hps_trial_tell(t, HPS_FAIL, 0));
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
 static void test_budget_counts_across_handles(void **state)
 {
     const backend *b = *state;
@@ -1294,6 +1366,7 @@ static void test_simultaneous_first_opens(void **state)
         cmocka_unit_test_setup(test_enqueue_fixes_params, setup),                  \
         cmocka_unit_test_setup(test_budget_counts_across_handles, setup),          \
         cmocka_unit_test_setup(test_tell_number_of_own_trial, setup),              \
+        cmocka_unit_test_setup(test_constraints_and_best_trials, setup),           \
         cmocka_unit_test_setup(test_grid_covers_each_cell_once, setup),            \
         cmocka_unit_test_setup(test_grid_mismatch_is_refused, setup),              \
         cmocka_unit_test_setup(test_retries_requeue_same_params, setup),           \
