@@ -6,7 +6,8 @@ picks the strategy per trial and records it in ``trial.system_attrs["sampler"]``
 :class:`GPSampler` (Bayesian optimization), :class:`TPESampler`, :class:`CmaEsSampler`,
 :class:`NSGAIISampler` (the genetic algorithm, with :class:`UniformCrossover`,
 :class:`SBXCrossover` or :class:`BLXAlphaCrossover`), :class:`RandomSampler`,
-:class:`GridSampler` and :class:`QMCSampler` (Sobol).
+:class:`GridSampler` and :class:`QMCSampler` (Sobol); :class:`BruteForceSampler` and
+:class:`PartialFixedSampler` as Optuna 3.1 has them.
 
 A sampler written in Python subclasses :class:`BaseSampler` as it would Optuna's; the
 study then calls its methods when and as Optuna calls them (docs/python.md, "Writing a
@@ -17,6 +18,7 @@ The engine's own description of each -- every option with its default and range 
 these classes cover it and default as it does.
 """
 import abc
+import decimal
 import math
 import random
 import warnings
@@ -24,12 +26,13 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .distributions import (BaseDistribution, CategoricalDistribution, FloatDistribution,
                             IntDistribution)
+from .exceptions import _warn_experimental
 from .search_space import IntersectionSearchSpace, _intersection_of_study
 
 __all__ = ["BaseSampler", "AutoSampler", "GPSampler", "TPESampler", "CmaEsSampler",
            "NSGAIISampler", "UniformCrossover", "SBXCrossover", "BLXAlphaCrossover",
-           "RandomSampler", "GridSampler", "QMCSampler", "IntersectionSearchSpace",
-           "intersection_search_space"]
+           "RandomSampler", "GridSampler", "QMCSampler", "BruteForceSampler",
+           "PartialFixedSampler", "IntersectionSearchSpace", "intersection_search_space"]
 
 GridValueType = Union[str, float, int, bool, None]
 
@@ -395,6 +398,7 @@ class SBXCrossover:
 
     def __init__(self, eta: Optional[float] = None, uniform_crossover_prob: float = 0.5,
                  use_child_gene_prob: float = 0.5) -> None:
+        _warn_experimental("SBXCrossover", "3.0.0")
         _unsupported("uniform_crossover_prob", uniform_crossover_prob, 0.5, "SBXCrossover")
         _unsupported("use_child_gene_prob", use_child_gene_prob, 0.5, "SBXCrossover")
         self._options = {"crossover": "sbx",
@@ -406,6 +410,7 @@ class BLXAlphaCrossover:
     parents' range widened by `alpha` times its width on each side."""
 
     def __init__(self, alpha: float = 0.5) -> None:
+        _warn_experimental("BLXAlphaCrossover", "3.0.0")
         self._options = {"crossover": "blxalpha", "blx_alpha": repr(float(alpha))}
 
 
@@ -465,6 +470,105 @@ class NSGAIISampler(_EngineSampler):
         return f"NSGAIISampler(seed={self._seed!r})"
 
 
+class BruteForceSampler(BaseSampler):
+    """Every combination of the values a finite space holds, once, then the study stops
+    (Optuna 3.1's algorithm): each suggested parameter takes one of its values, and a
+    trial is enqueued for each other value with the parameters drawn so far, unless one
+    like it exists; ``optimize`` stops once no trial waits. Conditional spaces are
+    covered branch by branch. Floats need a ``step``. `seed` fixes the order."""
+
+    def __init__(self, seed: Optional[int] = None) -> None:
+        _warn_experimental("BruteForceSampler", "3.1.0")
+        self._rng = random.Random(seed)
+
+    def infer_relative_search_space(self, study: Any,
+                                    trial: Any) -> Dict[str, BaseDistribution]:
+        return {}
+
+    def sample_relative(self, study: Any, trial: Any,
+                        search_space: Dict[str, BaseDistribution]) -> Dict[str, Any]:
+        return {}
+
+    def sample_independent(self, study: Any, trial: Any, param_name: str,
+                           param_distribution: BaseDistribution) -> Any:
+        candidates = _enumerate_candidates(param_distribution)
+        self._rng.shuffle(candidates)
+        for value in candidates[1:]:
+            params = trial.params.copy()
+            params[param_name] = value
+            study.enqueue_trial(params, skip_if_exists=True)
+        return candidates[0]
+
+    def after_trial(self, study: Any, trial: Any, state: Any,
+                    values: Optional[Sequence[float]]) -> None:
+        if study._count_states()[0] == 0:  # engine order: WAITING first
+            study.stop()
+
+
+def _enumerate_candidates(d: BaseDistribution) -> List[Any]:
+    if isinstance(d, FloatDistribution):
+        if d.step is None:
+            raise ValueError("FloatDistribution.step must be given for BruteForceSampler "
+                             "(otherwise, the search space will be infinite).")
+        # decimal, as Optuna: 0.1 + 0.2 must land on 0.3, not 0.30000000000000004
+        low, high = decimal.Decimal(str(d.low)), decimal.Decimal(str(d.high))
+        step = decimal.Decimal(str(d.step))
+        values = []
+        while low <= high:
+            values.append(float(low))
+            low += step
+        return values
+    if isinstance(d, IntDistribution):
+        return list(range(d.low, d.high + 1, d.step))
+    if isinstance(d, CategoricalDistribution):
+        return list(d.choices)
+    raise ValueError(f"Unknown distribution {d}.")
+
+
+class PartialFixedSampler(BaseSampler):
+    """`base_sampler` with some parameters fixed: a parameter named in `fixed_params`
+    takes its value there in every trial; the others are sampled by `base_sampler`.
+    Over a sampler of the engine (TPESampler, GPSampler, ...) the engine runs the base
+    sampler and the study fixes the values in each trial it asks, as an enqueued trial's
+    are fixed (a value outside the suggested distribution is then a ValueError, where
+    Optuna warns). The methods below serve a base sampler written in Python."""
+
+    def __init__(self, fixed_params: Dict[str, Any], base_sampler: BaseSampler) -> None:
+        _warn_experimental("PartialFixedSampler", "2.4.0")
+        self._fixed_params = fixed_params
+        self._base_sampler = base_sampler
+
+    def reseed_rng(self) -> None:
+        self._base_sampler.reseed_rng()
+
+    def infer_relative_search_space(self, study: Any,
+                                    trial: Any) -> Dict[str, BaseDistribution]:
+        space = self._base_sampler.infer_relative_search_space(study, trial)
+        return {name: d for name, d in space.items() if name not in self._fixed_params}
+
+    def sample_relative(self, study: Any, trial: Any,
+                        search_space: Dict[str, BaseDistribution]) -> Dict[str, Any]:
+        return self._base_sampler.sample_relative(study, trial, search_space)
+
+    def sample_independent(self, study: Any, trial: Any, param_name: str,
+                           param_distribution: BaseDistribution) -> Any:
+        if param_name not in self._fixed_params:
+            return self._base_sampler.sample_independent(study, trial, param_name,
+                                                         param_distribution)
+        value = self._fixed_params[param_name]
+        if not param_distribution._contains(param_distribution.to_internal_repr(value)):
+            warnings.warn(f"Fixed parameter '{param_name}' with value {value} is out of range "
+                          f"for distribution {param_distribution}.")
+        return value
+
+    def before_trial(self, study: Any, trial: Any) -> None:
+        self._base_sampler.before_trial(study, trial)
+
+    def after_trial(self, study: Any, trial: Any, state: Any,
+                    values: Optional[Sequence[float]]) -> None:
+        self._base_sampler.after_trial(study, trial, state, values)
+
+
 def _spec_of(sampler: Any) -> Optional[_EngineSpec]:
     """The engine's description of `sampler`, or None for one written in Python."""
     if sampler is None:
@@ -475,6 +579,8 @@ def _spec_of(sampler: Any) -> Optional[_EngineSpec]:
             "use one of hpsearch.samplers.__all__ or subclass hpsearch.samplers.BaseSampler")
     if isinstance(sampler, _EngineSampler):
         return sampler._engine_spec()
+    if isinstance(sampler, PartialFixedSampler):  # the study fixes the values itself
+        return _spec_of(sampler._base_sampler)
     return None
 
 

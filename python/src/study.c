@@ -968,6 +968,28 @@ static PyObject *study_enqueue(PyObject *obj, PyObject *args)
     return key;
 }
 
+/* A whole trial made elsewhere (study.add_trial): its JSON as hps_study_add_trial reads it. */
+static PyObject *study_add_trial(PyObject *obj, PyObject *arg)
+{
+    hpspy_study *self = (hpspy_study *)obj;
+    const char *trial_json = PyUnicode_AsUTF8(arg);
+    if (trial_json == NULL)
+        return NULL;
+    if (check_open(self) < 0)
+        return NULL;
+    int64_t number = -1;
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self, {
+        rc = hps_study_add_trial(self->study, trial_json, &number);
+        if (rc != HPS_OK)
+            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
+    });
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    return PyLong_FromLongLong((long long)number);
+}
+
 static PyObject *study_set_user_attr(PyObject *obj, PyObject *args)
 {
     hpspy_study *self = (hpspy_study *)obj;
@@ -1024,13 +1046,48 @@ static PyObject *study_user_attrs(PyObject *obj, PyObject *unused)
     return attrs;
 }
 
-/* fANOVA importances of one objective, computed by the engine; the JSON text of
- * {"param": importance} from the most important (hps_study_param_importances). */
+/* An importance evaluator of `method` with options from a sequence of (name, text)
+ * pairs; NULL with a Python error set. */
+static hps_importance *new_evaluator(const hpspy_state *st, const char *method, PyObject *options)
+{
+    char err[HPSPY_MSG_SIZE] = "";
+    hps_importance *evaluator = NULL;
+    hps_status rc = hps_importance_new(method, &evaluator, err, sizeof err);
+    if (rc != HPS_OK) {
+        hpspy_raise(st, rc, err);
+        return NULL;
+    }
+    PyObject *seq = PySequence_Fast(options, "options must be a sequence of (name, value) pairs");
+    if (seq == NULL)
+        goto fail;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+        const char *name, *value;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "ss:option", &name, &value))
+            goto fail;
+        rc = hps_importance_set(evaluator, name, value);
+        if (rc != HPS_OK) {
+            hpspy_raise(st, rc, hps_importance_errmsg(evaluator));
+            goto fail;
+        }
+    }
+    Py_DECREF(seq);
+    return evaluator;
+fail:
+    Py_XDECREF(seq);
+    hps_importance_free(evaluator);
+    return NULL;
+}
+
+/* Importances of one objective, computed by the engine with `method` (fanova when
+ * None) and its options; the JSON text of {"param": importance} from the most
+ * important (hps_study_importances). */
 static PyObject *study_param_importances(PyObject *obj, PyObject *args)
 {
     hpspy_study *self = (hpspy_study *)obj;
     Py_ssize_t objective = 0;
-    if (!PyArg_ParseTuple(args, "|n:_param_importances", &objective))
+    const char *method = NULL;
+    PyObject *options = NULL;
+    if (!PyArg_ParseTuple(args, "|nzO:_param_importances", &objective, &method, &options))
         return NULL;
     if (check_open(self) < 0)
         return NULL;
@@ -1038,14 +1095,26 @@ static PyObject *study_param_importances(PyObject *obj, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "objective must be >= 0");
         return NULL;
     }
+    hps_importance *evaluator = NULL;
+    if (method != NULL || (options != NULL && options != Py_None)) {
+        PyObject *empty = PyTuple_New(0);
+        if (empty == NULL)
+            return NULL;
+        evaluator = new_evaluator(self->st, method != NULL ? method : "fanova",
+                                  options != NULL && options != Py_None ? options : empty);
+        Py_DECREF(empty);
+        if (evaluator == NULL)
+            return NULL;
+    }
     char *json = NULL;
     hps_status rc;
     char msg[HPSPY_MSG_SIZE] = "";
     HPSPY_LOCKED(self, {
-        rc = hps_study_param_importances(self->study, (size_t)objective, &json);
+        rc = hps_study_importances(self->study, evaluator, (size_t)objective, &json);
         if (rc != HPS_OK)
             hpspy_copy_msg(msg, hps_study_errmsg(self->study));
     });
+    hps_importance_free(evaluator);
     if (rc != HPS_OK)
         return hpspy_raise(self->st, rc, msg);
     PyObject *text = PyUnicode_FromString(json);
@@ -1186,11 +1255,14 @@ static PyMethodDef study_methods[] = {
     {"_n_trials", study_n_trials, METH_NOARGS, PyDoc_STR("_n_trials() -> int")},
     {"_enqueue", study_enqueue, METH_VARARGS,
      PyDoc_STR("_enqueue(params_json, user_attrs=None) -> number")},
+    {"_add_trial", study_add_trial, METH_O,
+     PyDoc_STR("_add_trial(trial_json) -> number: a finished (or any) trial made elsewhere")},
     {"set_user_attr", study_set_user_attr, METH_VARARGS,
      PyDoc_STR("set_user_attr(key, value)\n\nStores a JSON-serializable study attribute.")},
     {"_user_attrs", study_user_attrs, METH_NOARGS, PyDoc_STR("_user_attrs() -> dict")},
     {"_param_importances", study_param_importances, METH_VARARGS,
-     PyDoc_STR("_param_importances(objective=0) -> str: JSON of fANOVA importances, most "
+     PyDoc_STR("_param_importances(objective=0, method=None, options=()) -> str: JSON of "
+               "importances by the engine's method (fanova, mean_decrease_impurity, ped_anova), most "
                "important first")},
     {"_recover_stale", study_recover_stale, METH_NOARGS,
      PyDoc_STR("_recover_stale() -> int: fails trials whose worker died or stopped beating")},
