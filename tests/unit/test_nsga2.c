@@ -1,8 +1,9 @@
 /* test_nsga2.c -- the NSGA-II sampler: on ZDT1 its final front's hypervolume beats random
  * search's at the same budget and nears the analytic front's, with each crossover; a
  * constrained problem whose first generation is all infeasible reaches the feasible
- * region; one objective; generations and parents recorded so that a reopened study
- * (another process, a restart) continues them; determinism with a seed; options. */
+ * region; one objective; generations and parents recorded so that a reopened study (a
+ * restart) continues them and two workers share them, children inheriting the agreed
+ * parents' values; determinism with a seed; options. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -290,6 +291,66 @@ static void test_restart_continues(void **state)
     hps_study_close(straight);
 }
 
+/* The number of trials of generations >= 1 that have a parameter value of one of their
+ * generation's agreed parents (uniform crossover copies values; only a mutation draws
+ * anew); fails on a child that has none. */
+static int children_inherit(hps_study *study)
+{
+    const char *text;
+    ASSERT_OK(hps_study_system_attrs(study, &text));
+    json_t *attrs = json_loads(text, 0, NULL);
+    size_t count;
+    ASSERT_OK(hps_study_n_trials(study, &count));
+    int inheriting = 0;
+    for (size_t i = 0; i < count; i++) {
+        const hps_frozen *child;
+        ASSERT_OK(hps_study_trial(study, (int64_t)i, &child));
+        json_t *own = json_loads(hps_frozen_system_attrs(child), 0, NULL);
+        json_int_t g = json_integer_value(json_object_get(own, "nsga2:generation"));
+        json_decref(own);
+        if (g < 1)
+            continue;
+        char key[64];
+        snprintf(key, sizeof key, "nsga2:parents:%lld", (long long)g);
+        json_t *parents = json_object_get(attrs, key);
+        int found = 0;
+        for (size_t k = 0; k < json_array_size(parents) && !found; k++) {
+            const hps_frozen *parent;
+            ASSERT_OK(hps_study_trial(study, json_integer_value(json_array_get(parents, k)),
+                                      &parent));
+            for (size_t j = 0; j < ZDT1_DIMS; j++)
+                found |= hps_frozen_param_internal(parent, j) ==
+                         hps_frozen_param_internal(child, j);
+        }
+        assert_true(found);
+        inheriting++;
+    }
+    json_decref(attrs);
+    return inheriting;
+}
+
+/* Two workers on one study (two handles on one SQLite file, taking turns, each with its
+ * own sampler): one sequence of generations, one list of parents per generation, and
+ * every child bred from those parents' values. */
+static void test_two_workers_share_generations(void **state)
+{
+    (void)state;
+    const char *const opts[] = {"population_size", "10", NULL};
+    char url[512];
+    snprintf(url, sizeof url, "sqlite:///%s", testutil_path("workers.db"));
+    hps_study *workers[2] = {open_study(url, 2, "nsga2", opts), open_study(url, 2, "nsga2", opts)};
+    for (int i = 0; i < 60; i++)
+        zdt1_trials(workers[i % 2], 1, NULL);
+    int64_t last[2];
+    check_generations(workers[0], 10, &last[0]);
+    check_generations(workers[1], 10, &last[1]);
+    assert_int_equal(last[0], last[1]);
+    assert_true(last[0] >= 4);
+    assert_true(children_inherit(workers[0]) >= 30);
+    hps_study_close(workers[0]);
+    hps_study_close(workers[1]);
+}
+
 static void test_seeded_runs_repeat(void **state)
 {
     (void)state;
@@ -349,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_constrained_start_infeasible),
         cmocka_unit_test(test_single_objective),
         cmocka_unit_test(test_restart_continues),
+        cmocka_unit_test(test_two_workers_share_generations),
         cmocka_unit_test(test_seeded_runs_repeat),
         cmocka_unit_test(test_options),
     };
