@@ -244,7 +244,10 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 pruner (hps_pruner_wrap), that one agrees.
  * Their options, aliases (Optuna's class names) and defaults: hps_pruner_catalog.
  * Options are checked one by one when set, and together when the pruner joins a study
- * (a required option missing, bounds that contradict each other). */
+ * (a required option missing, bounds that contradict each other). The pruners that
+ * compare values along the study's direction (median, percentile, patient, asha,
+ * hyperband) refuse a study of several objectives with HPS_ERR_UNSUPPORTED when they
+ * join it; threshold judges the reported values as they are. */
 typedef struct hps_pruner hps_pruner;
 
 HPS_API hps_status hps_pruner_new(const char *name, hps_pruner **out, char *errbuf, size_t errlen);

@@ -22,7 +22,7 @@ import decimal
 import math
 import random
 import warnings
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .distributions import (BaseDistribution, CategoricalDistribution, FloatDistribution,
                             IntDistribution)
@@ -244,6 +244,17 @@ class QMCSampler(_EngineSampler):
         return f"QMCSampler(scramble={self._scramble!r}, seed={self._seed!r})"
 
 
+ConstraintsFuncType = Callable[[Any], Sequence[float]]
+
+
+def _check_constraints_func(func: Optional[ConstraintsFuncType], sampler: str
+                            ) -> Optional[ConstraintsFuncType]:
+    if func is not None and not callable(func):
+        raise TypeError(f"{sampler}: constraints_func must be callable, "
+                        f"not {type(func).__name__}")
+    return func
+
+
 def _bool(value: bool) -> str:
     return "true" if value else "false"
 
@@ -259,11 +270,15 @@ class AutoSampler(_EngineSampler):
     up to 20 parameters (on hpsearch's benchmark it matched or beat TPE there, conditional
     and categorical-heavy spaces included), TPE beyond, CMA-ES for long continuous runs.
     Each trial records the strategy that drew it in ``system_attrs["sampler"]``. The
-    default sampler of a study."""
+    default sampler of a study.
 
-    def __init__(self, seed: Optional[int] = None) -> None:
+    `constraints_func` is TPESampler's (OptunaHub's AutoSampler has it too)."""
+
+    def __init__(self, seed: Optional[int] = None,
+                 constraints_func: Optional[ConstraintsFuncType] = None) -> None:
         self._options = _seed_option(seed)
         self._seed = seed
+        self._constraints_func = _check_constraints_func(constraints_func, "AutoSampler")
 
     def _engine_spec(self) -> _EngineSpec:
         return ("auto", dict(self._options), None)
@@ -280,12 +295,16 @@ class GPSampler(_EngineSampler):
     GPSampler: ``n_startup_trials`` Sobol points first ("auto" ties them to the number of
     parameters), ``deterministic_objective`` drops the noise term. ``input_warping``
     (hpsearch's own) fits a monotone warp of each numeric parameter with the model, for
-    parameters whose effect is crowded into one end of their range."""
+    parameters whose effect is crowded into one end of their range.
+
+    `constraints_func` is TPESampler's (Optuna's GPSampler has it since 4.2)."""
 
     def __init__(self, *, seed: Optional[int] = None, independent_sampler: Any = None,
                  n_startup_trials: Union[int, str] = "auto",
                  deterministic_objective: bool = False,
+                 constraints_func: Optional[ConstraintsFuncType] = None,
                  input_warping: bool = True) -> None:
+        self._constraints_func = _check_constraints_func(constraints_func, "GPSampler")
         if independent_sampler is not None:
             warnings.warn("GPSampler ignores independent_sampler: parameters outside the "
                           "modelled space are drawn at random")
@@ -311,7 +330,14 @@ class TPESampler(_EngineSampler):
     """Tree-structured Parzen estimator with Optuna's options and the newest Optuna's
     defaults (multivariate and constant liar on). ``gamma`` and ``weights`` take the
     engine's named rules ("default", "hyperopt" / "default", "uniform") or, for gamma, a
-    fraction; Python callables cannot cross into the C engine."""
+    fraction; Python callables cannot cross into the C engine.
+
+    `constraints_func`, as in Optuna, is called with each trial told COMPLETE or
+    PRUNED (as a FrozenTrial, still RUNNING, before its state is stored) and returns a
+    sequence of floats: the trial is feasible when every one is <= 0. They are stored as
+    the trial's system attribute ``"constraints"``; ``best_trial`` and ``best_trials``
+    only ever hold feasible trials. Tell such a trial through its Trial object, not its
+    number. (The engine's sampler does not yet steer by them.)"""
 
     def __init__(self, consider_prior: bool = True, prior_weight: float = 1.0,
                  consider_magic_clip: bool = True, consider_endpoints: bool = False,
@@ -319,9 +345,8 @@ class TPESampler(_EngineSampler):
                  gamma: Union[str, float, None] = None, weights: Optional[str] = None,
                  seed: Optional[int] = None, *, multivariate: bool = True, group: bool = False,
                  warn_independent_sampling: bool = True, constant_liar: bool = True,
-                 constraints_func: Any = None) -> None:
-        if constraints_func is not None:
-            raise NotImplementedError("TPESampler: constraints_func is not supported by hpsearch")
+                 constraints_func: Optional[ConstraintsFuncType] = None) -> None:
+        self._constraints_func = _check_constraints_func(constraints_func, "TPESampler")
         for name, value in (("gamma", gamma), ("weights", weights)):
             if callable(value):
                 raise TypeError(f"TPESampler: {name} must be a name or a number here (the "

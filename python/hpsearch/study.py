@@ -117,6 +117,8 @@ class Study(_core.Study):
             self._set_python_sampler(sampler)
         else:
             self._set_sampler(*spec)
+        self._set_constraints_func(getattr(sampler, "_constraints_func", None)
+                                   if spec is not None else None)
         # PartialFixedSampler over an engine sampler: ask() fixes the values
         self._fixed_by_sampler = (_json_dumps(sampler._fixed_params)
                                   if spec is not None and
@@ -189,13 +191,20 @@ class Study(_core.Study):
 
     @property
     def best_trial(self) -> FrozenTrial:
-        """The COMPLETE trial with the best value (the lowest number among ties).
-        ValueError when none is complete."""
+        """The feasible COMPLETE trial with the best value (the lowest number among ties),
+        as Optuna 4+ chooses it. ValueError when none is complete, or none of those is
+        feasible."""
         if len(self._directions) > 1:
             raise RuntimeError(
                 "A single best trial cannot be retrieved from a multi-objective study. Consider "
                 "using Study.best_trials to retrieve a list containing the best trials.")
-        return self._best()
+        try:
+            return self._best()
+        except ValueError:
+            n_complete = self._count_states()[2]  # engine order: WAITING RUNNING COMPLETE ..
+            if n_complete > 0:
+                raise ValueError("No feasible trials are completed yet.") from None
+            raise
 
     @property
     def best_params(self) -> Dict[str, Any]:
@@ -211,13 +220,10 @@ class Study(_core.Study):
 
     @property
     def best_trials(self) -> List[FrozenTrial]:
-        """The Pareto front of COMPLETE trials ([best_trial] for one objective)."""
-        if len(self._directions) == 1:
-            try:
-                return [self._best()]
-            except ValueError:
-                return []
-        return _pareto_front(self.get_trials(states=(TrialState.COMPLETE,)), self._directions)
+        """The Pareto front: the feasible COMPLETE trials no other feasible COMPLETE
+        trial dominates, by number (for one objective, every trial tied for the best
+        value). Computed by the engine."""
+        return self._best_trials()
 
     @property
     def trials(self) -> List[FrozenTrial]:
@@ -355,10 +361,14 @@ class Study(_core.Study):
             _logger.info("Trial {} finished with values: {} and parameters: {}. ".format(
                 trial.number, trial.values, trial.params))
             return
-        best = self.best_trial
-        _logger.info("Trial {} finished with value: {} and parameters: {}. Best is trial {} "
-                     "with value: {}.".format(trial.number, trial.values[0], trial.params,
-                                              best.number, best.value))
+        message = "Trial {} finished with value: {} and parameters: {}.".format(
+            trial.number, trial.values[0], trial.params)
+        try:
+            best = self.best_trial
+            message += " Best is trial {} with value: {}.".format(best.number, best.value)
+        except ValueError:  # none feasible yet: Optuna 4+ says nothing of a best
+            pass
+        _logger.info(message)
 
     def __repr__(self) -> str:
         return f"<hpsearch.Study {self.study_name!r}>"
@@ -420,23 +430,6 @@ def _trial_json(trial: FrozenTrial) -> str:
     if trial.values is not None:
         doc["values"] = [_number_json(v) for v in trial.values]
     return _json_dumps(doc)
-
-
-def _dominates(a: Sequence[float], b: Sequence[float], signs: Sequence[int]) -> bool:
-    better = False
-    for x, y, s in zip(a, b, signs):
-        if s * x > s * y:
-            return False
-        if s * x < s * y:
-            better = True
-    return better
-
-
-def _pareto_front(trials: List[FrozenTrial],
-                  directions: Sequence[StudyDirection]) -> List[FrozenTrial]:
-    signs = [1 if d == StudyDirection.MINIMIZE else -1 for d in directions]
-    return [t for t in trials
-            if not any(_dominates(o.values, t.values, signs) for o in trials if o is not t)]
 
 
 # ---- optimize ---------------------------------------------------------------------------

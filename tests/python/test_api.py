@@ -452,9 +452,9 @@ def test_optimize_callbacks_stop_timeout_and_nesting():
     with pytest.raises(RuntimeError):
         study.stop()
 
-    t0 = time.monotonic()
+    # the timeout ends the loop: at least one trial, and not many more than fit in 0.3 s
+    # (counted, not timed: a loaded machine stretches the clock, never the count upward)
     study.optimize(lambda t: time.sleep(0.05) or 1.0, timeout=0.3)
-    assert time.monotonic() - t0 < 2.0
     assert 4 <= len(study.trials) <= 3 + 7  # 3 from before, then about 6 in 0.3 s
 
     def nested(trial):
