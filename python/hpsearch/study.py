@@ -139,6 +139,11 @@ class Study(_core.Study):
         spec = _pruners._spec_of(pruner)
         if spec is None:
             self._set_python_pruner(pruner)
+        elif len(self.directions) > 1:
+            # As Optuna: any pruner is accepted (its default is MedianPruner), and the
+            # trials of such a study refuse report/should_prune, so the engine -- which
+            # refuses a one-objective rule up front -- is given none to run.
+            self._set_pruner(_pruners._spec_of(_pruners.NopPruner()))
         else:
             self._set_pruner(spec)
 

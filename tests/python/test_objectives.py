@@ -141,6 +141,29 @@ def test_several_objectives_as_optuna():
     assert theirs["calls"]["tell_three_complete"][0][0] == "ValueError"
 
 
+def _pruned_mo_program(mod):
+    """A two-objective study with each kind of pruner (and the default): created,
+    run, its trials refusing should_prune."""
+    _quiet(mod)
+    out = []
+    for make in (lambda: None, mod.pruners.MedianPruner,
+                 lambda: mod.pruners.PercentilePruner(25.0), mod.pruners.HyperbandPruner,
+                 mod.pruners.NopPruner):
+        study = mod.create_study(directions=["minimize", "maximize"], pruner=make(),
+                                 sampler=mod.samplers.RandomSampler(seed=1))
+        trial = study.ask()
+        x = trial.suggest_float("x", 0, 1)
+        out.append((type(study.pruner).__name__, _outcome(trial.should_prune),
+                    study.tell(trial, (x, x)).state.name))
+    return out
+
+
+def test_any_pruner_is_accepted_with_several_objectives_as_optuna():
+    # Optuna's default pruner is MedianPruner: a study of several objectives is created
+    # with it (or any other) and only should_prune refuses
+    assert _pruned_mo_program(hpsearch) == _pruned_mo_program(optuna)
+
+
 def test_trials_dataframe_has_a_column_per_objective():
     def frame(mod):
         study = mod.create_study(directions=["minimize", "maximize"])
