@@ -451,13 +451,18 @@ class NSGAIISampler(_EngineSampler):
     parameter, and every parameter of the first generation, is drawn at random (Optuna's
     behaviour without a `mutation`). `crossover` is one of the crossover classes here
     (or its engine name: "uniform", "sbx", "blxalpha"); Optuna's SPX, UNDX and VSBX are
-    not available. Works for one objective too."""
+    not available. Works for one objective too.
+
+    `constraints_func` is TPESampler's: its values are stored as the trial's constraints,
+    and here they steer the search (Deb's constrained domination: feasible trials first,
+    infeasible ones by their total violation)."""
 
     def __init__(self, *, population_size: int = 50, mutation: Any = None,
                  mutation_prob: Optional[float] = None,
                  crossover: Union[_Crossover, str, None] = None, crossover_prob: float = 0.9,
                  swapping_prob: float = 0.5, seed: Optional[int] = None,
-                 constraints_func: Any = None, elite_population_selection_strategy: Any = None,
+                 constraints_func: Optional[ConstraintsFuncType] = None,
+                 elite_population_selection_strategy: Any = None,
                  child_generation_strategy: Any = None,
                  after_trial_strategy: Any = None) -> None:
         _unsupported("mutation", mutation, None, "NSGAIISampler")
@@ -466,9 +471,7 @@ class NSGAIISampler(_EngineSampler):
         _unsupported("child_generation_strategy", child_generation_strategy, None,
                      "NSGAIISampler")
         _unsupported("after_trial_strategy", after_trial_strategy, None, "NSGAIISampler")
-        if constraints_func is not None:
-            raise NotImplementedError("NSGAIISampler: constraints_func is not supported by "
-                                      "hpsearch")
+        self._constraints_func = _check_constraints_func(constraints_func, "NSGAIISampler")
         if isinstance(population_size, bool) or not isinstance(population_size, int) or \
                 population_size < 2:
             raise ValueError(f"population_size must be an int >= 2, got {population_size!r}")

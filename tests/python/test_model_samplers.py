@@ -116,3 +116,30 @@ def test_nsga2_multi_objective_generations_and_crossovers():
         NSGAIISampler(mutation=object())
     with pytest.raises(ValueError, match="population_size"):
         NSGAIISampler(population_size=1)
+
+
+def test_nsga2_constraints_func_steers_to_the_feasible_region():
+    """With constraints_func, NSGAIISampler breeds from feasible trials first: a region
+    random search hardly finds (x + y >= 1.8) keeps being sampled, though the objectives
+    pull away from it."""
+    from hpsearch.samplers import NSGAIISampler, RandomSampler
+
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        y = trial.suggest_float("y", 0, 1)
+        trial.set_user_attr("c", 1.8 - x - y)
+        return x, y
+
+    def constraints(trial):
+        return [trial.user_attrs["c"]]
+
+    counts = []
+    for sampler in (NSGAIISampler(population_size=10, seed=3, constraints_func=constraints),
+                    RandomSampler(seed=3)):
+        study = hpsearch.create_study(directions=["minimize", "minimize"], sampler=sampler)
+        study.optimize(objective, n_trials=120)
+        counts.append(sum(t.user_attrs["c"] <= 0 for t in study.trials[-40:]))
+        if isinstance(sampler, NSGAIISampler):
+            assert study.best_trials
+            assert all(t.system_attrs["constraints"][0] <= 0 for t in study.best_trials)
+    assert counts[0] >= 8 and counts[0] > 3 * counts[1], counts
