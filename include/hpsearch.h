@@ -184,6 +184,8 @@ HPS_API void hps_free(void *ptr);
  *             improvement; running trials are fantasized.
  *   "tpe"     the tree-structured Parzen estimator, with Optuna's semantics and options.
  *   "cmaes"   CMA-ES over the numeric parameters, with restarts.
+ *   "nsga2"   NSGA-II, the genetic algorithm for one or several objectives, with
+ *             constraints (hps_trial_set_constraints) by Deb's constrained domination.
  *   "auto"    picks one of the above for each trial from the space, the budget and the
  *             history, and records it in the trial's system attribute "sampler".
  * Their options -- `seed` for every sampler, and each one's own -- with type, default,
