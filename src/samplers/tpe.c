@@ -15,6 +15,15 @@
  * Parameters outside every joint space are sampled by a univariate TPE over the
  * trials that have them, as Optuna's sample_independent does.
  *
+ * Several objectives and constraints follow Optuna 4.9's TPESampler (MOTPE; Optuna 5
+ * weighs the good group uniformly and handles constraints differently): the good group
+ * is filled by non-dominated rank, the front that does not fit cut down by greedy
+ * hypervolume subset selection, and weighted by each member's hypervolume contribution
+ * (tpe_split.h). A study uses constraints when a finished trial carries constraint
+ * values; its infeasible trials then join the good group only after every feasible
+ * one, smallest total violation first, so a study that has not found its feasible
+ * region yet is drawn towards it, and once it has, they teach where not to go.
+ *
  * Every random draw comes from a generator keyed by (seed, trial number, purpose), so
  * the result is a function of the seed and the history a trial sees. */
 #include "base/mem.h"
@@ -222,7 +231,8 @@ static const hps_option tpe_options[] = {
     {.name = "weights", .type = HPS_OPTION_ENUM, HPS_OPTION_FIELD(tpe_state, pe.uniform_weights),
      .def = "default", .choices = weight_rules,
      .help = "weights of the observations: default (older trials ramp down, as Optuna's "
-             "default_weights) or uniform"},
+             "default_weights) or uniform; with several objectives the good group is "
+             "weighted by hypervolume contribution instead"},
     {.name = "bandwidth", .type = HPS_OPTION_ENUM, HPS_OPTION_FIELD(tpe_state, pe.scott_bandwidth),
      .def = "neighbour", .choices = bandwidth_rules,
      .help = "neighbour (gaps between neighbouring observations, Optuna 5) or scott (Optuna "
