@@ -11,7 +11,11 @@
 #include <cmocka.h>
 
 #include "base/hypervolume.h"
+#include "base/mem.h"
+#include "engine/history.h"
+#include "engine/study.h"
 #include "hpsearch.h"
+#include "samplers/sampler.h"
 #include "samplers/tpe_split.h"
 #include "testutil.h"
 
@@ -276,6 +280,73 @@ static void test_single_objective_constraint(void **state)
     }
 }
 
+/* Every allocation failing in turn: HPS_ERR_NOMEM, never a crash or a wrong answer. */
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    int split_ok = 0, weights_ok = 0;
+    for (unsigned long n = 1; n < 200 && !(split_ok && weights_ok); n++) {
+        unsigned char below[N_FRONTS];
+        double w[N_FRONTS];
+        hps_mem_fail_after(n);
+        hps_status rc_split = split_ok ? HPS_OK : tpe_split_pareto(fronts, N_FRONTS, 2, 2, below);
+        hps_status rc_weights = weights_ok ? HPS_OK : tpe_below_weights(fronts, NULL, N_FRONTS, 2, w);
+        hps_mem_fail_after(0);
+        if (!split_ok && rc_split == HPS_OK) {
+            expect_below(below, N_FRONTS, 1u << B | 1u << C);
+            split_ok = 1;
+        } else if (!split_ok) {
+            assert_int_equal(rc_split, HPS_ERR_NOMEM);
+        }
+        if (!weights_ok && rc_weights == HPS_OK) {
+            /* reference (6.6, 6.6): C adds [4, 6.6) x [1, 3) less E's [5, 6.6) x [2, 3),
+             * 3.6, the most; D and F are dominated */
+            ASSERT_NEAR(w[C], 1.0, 1e-12);
+            ASSERT_NEAR(w[B], 3 / 3.6, 1e-12);
+            assert_true(w[D] == HPS_HV_EPS && w[F] == HPS_HV_EPS);
+            weights_ok = 1;
+        } else if (!weights_ok)
+            assert_int_equal(rc_weights, HPS_ERR_NOMEM);
+    }
+    assert_true(split_ok && weights_ok);
+
+    /* the sampler itself, with two objectives and infeasible trials in its history */
+    hps_study *study = open_two_objective_study("tpe", 5);
+    for (int i = 0; i < 30; i++) {
+        hps_trial *t;
+        double x;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+        double v[2] = {x, 1 - x}, c = x - 0.3;
+        ASSERT_OK(hps_trial_set_constraints(t, &c, 1));
+        ASSERT_OK(hps_trial_tell_values(t, HPS_COMPLETE, v, 2));
+        hps_trial_free(t);
+    }
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    hps_history h;
+    ASSERT_OK(hps_history_collect(study, t, &h));
+    hps_engine_ctx e;
+    hps_study_context(study, t, &e);
+    int ok = 0;
+    for (unsigned long n = 1; n < 2000 && !ok; n++) {
+        double value = NAN;
+        hps_mem_fail_after(n);
+        hps_status rc = hps_tpe_sampler_ops.sample_relative(study->sampler, &e.ctx, &h, &value);
+        hps_mem_fail_after(0);
+        if (rc == HPS_OK) {
+            assert_true(value >= 0 && value <= 1);
+            ok = 1;
+        } else {
+            assert_int_equal(rc, HPS_ERR_NOMEM);
+        }
+    }
+    assert_true(ok);
+    hps_history_clear(&h);
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_zdt1_beats_random),
         cmocka_unit_test(test_constraint_finds_feasible_region),
         cmocka_unit_test(test_single_objective_constraint),
+        cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
