@@ -225,32 +225,50 @@ hps_status tpe_below_weights(const double *points, const unsigned char *feasible
     hps_status rc = HPS_ERR_NOMEM;
     double volume;
     double *sub = hps_mem_calloc(n_feasible * m, sizeof *sub);
+    double *front = hps_mem_calloc(n_feasible * m, sizeof *front);
+    size_t *rank = hps_mem_calloc(n_feasible, sizeof *rank);
     double *contribution = hps_mem_calloc(n_feasible, sizeof *contribution);
     double *ref = hps_mem_calloc(m, sizeof *ref);
-    if (sub == NULL || contribution == NULL || ref == NULL)
+    if (sub == NULL || front == NULL || rank == NULL || contribution == NULL || ref == NULL)
         goto out;
     size_t f = 0;
     for (size_t i = 0; i < n; i++)
         if (feasible == NULL || feasible[i])
             memcpy(&sub[f++ * m], &points[i * m], m * sizeof *sub);
     rc = HPS_OK;
+    /* the reference point of every feasible member, dominated ones included */
     if (!reference_of(sub, n_feasible, m, ref))
         goto out;
-    rc = hps_hypervolume(sub, n_feasible, m, ref, &volume);
+    /* Contributions among the non-dominated members only (Optuna's leave-one-out over
+     * the front): a dominated member's box does not cover any of a front member's. */
+    rc = hps_pareto_rank(sub, n_feasible, m, NULL, 0, rank, NULL);
+    if (rc != HPS_OK)
+        goto out;
+    size_t n_front = 0;
+    for (f = 0; f < n_feasible; f++)
+        if (rank[f] == 0)
+            memcpy(&front[n_front++ * m], &sub[f * m], m * sizeof *front);
+    rc = hps_hypervolume(front, n_front, m, ref, &volume);
     if (rc != HPS_OK || isinf(volume))
         goto out;
-    rc = hps_hypervolume_contributions(sub, n_feasible, m, ref, contribution);
+    rc = hps_hypervolume_contributions(front, n_front, m, ref, contribution);
     if (rc != HPS_OK)
         goto out;
     double top = HPS_HV_EPS;
-    for (f = 0; f < n_feasible; f++)
-        top = fmax(top, contribution[f]);
+    for (size_t j = 0; j < n_front; j++)
+        top = fmax(top, contribution[j]);
     f = 0;
-    for (size_t i = 0; i < n; i++)
-        if (feasible == NULL || feasible[i])
-            weight[i] = fmax(contribution[f++] / top, HPS_HV_EPS);
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (feasible != NULL && !feasible[i])
+            continue;
+        double share = rank[f++] == 0 ? contribution[j++] : 0;
+        weight[i] = fmax(share / top, HPS_HV_EPS);
+    }
 out:
     hps_mem_free(sub);
+    hps_mem_free(front);
+    hps_mem_free(rank);
     hps_mem_free(contribution);
     hps_mem_free(ref);
     return rc;

@@ -36,9 +36,11 @@ hps_status tpe_hssp(const double *points, size_t n, size_t m, size_t k, size_t *
 
 /* The weights of the good group's n points (in the order the estimator gets them):
  * infeasible ones (feasible[i] == 0; feasible NULL: all feasible) get 1e-12; the
- * feasible ones their exclusive hypervolume contribution among the feasible ones
- * (base/hypervolume.h), divided by the largest, at least 1e-12, so dominated and
- * duplicated points get 1e-12 too. With at most one feasible point, or a feasible value
+ * feasible ones on the feasible front their exclusive hypervolume contribution to that
+ * front (base/hypervolume.h; dominated members are left out of it, as Optuna's
+ * leave-one-out over the front leaves them, so they take none of a front member's
+ * share), w.r.t. the reference point of all feasible ones, divided by the largest, at
+ * least 1e-12; dominated and duplicated points get 1e-12. With at most one feasible point, or a feasible value
  * that is not finite or a hypervolume that overflows (Optuna's reference or volume is
  * then infinite), every feasible point weighs 1. weight has n entries. */
 hps_status tpe_below_weights(const double *points, const unsigned char *feasible, size_t n,

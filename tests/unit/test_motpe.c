@@ -100,17 +100,18 @@ static void test_hssp_copies_and_infinities(void **state)
 static void test_below_weights_by_contribution(void **state)
 {
     (void)state;
-    /* Good group A B C D (feasible) and X (infeasible). Reference of the feasible ones:
-     * worst (4, 5), so (4.4, 5.5). Exclusive volumes: A [1,2) x [5,5.5) = 0.5;
-     * B [2,4) x [3,5) less D's [3,4) x [4,5) = 3; C [4,4.4) x [1,3) = 0.8; D 0
-     * (dominated). Weights: contribution / 3, at least 1e-12; X 1e-12. */
+    /* Good group A B C D (feasible) and X (infeasible). Reference of the feasible ones,
+     * D included: worst (4, 5), so (4.4, 5.5). Exclusive volumes within the front
+     * A B C (D, dominated by B, is left out and takes nothing of B's): A [1,2) x
+     * [5,5.5) = 0.5; B [2,4) x [3,5) = 4; C [4,4.4) x [1,3) = 0.8. Weights: contribution
+     * / 4, at least 1e-12; D and X 1e-12. */
     static const double pts[] = {1, 5, 2, 3, 4, 1, 3, 4, 0, 0};
     static const unsigned char feasible[] = {1, 1, 1, 1, 0};
     double w[5];
     ASSERT_OK(tpe_below_weights(pts, feasible, 5, 2, w));
-    ASSERT_NEAR(w[0], 0.5 / 3, 1e-12);
+    ASSERT_NEAR(w[0], 0.5 / 4, 1e-12);
     ASSERT_NEAR(w[1], 1.0, 1e-12);
-    ASSERT_NEAR(w[2], 0.8 / 3, 1e-12);
+    ASSERT_NEAR(w[2], 0.8 / 4, 1e-12);
     ASSERT_NEAR(w[3], HPS_HV_EPS, 1e-3);
     ASSERT_NEAR(w[4], HPS_HV_EPS, 1e-3);
     /* One feasible point: it weighs 1, the infeasible ones 1e-12. */
@@ -299,10 +300,11 @@ static void test_out_of_memory(void **state)
             assert_int_equal(rc_split, HPS_ERR_NOMEM);
         }
         if (!weights_ok && rc_weights == HPS_OK) {
-            /* reference (6.6, 6.6): C adds [4, 6.6) x [1, 3) less E's [5, 6.6) x [2, 3),
-             * 3.6, the most; D and F are dominated */
+            /* reference (6.6, 6.6); within the front A B C, C adds [4, 6.6) x [1, 3),
+             * 5.2, the most, B [2, 4) x [3, 5); D, E and F are dominated */
             ASSERT_NEAR(w[C], 1.0, 1e-12);
-            ASSERT_NEAR(w[B], 3 / 3.6, 1e-12);
+            ASSERT_NEAR(w[B], 4 / 5.2, 1e-12);
+            assert_true(w[E] == HPS_HV_EPS);
             assert_true(w[D] == HPS_HV_EPS && w[F] == HPS_HV_EPS);
             weights_ok = 1;
         } else if (!weights_ok)
