@@ -94,6 +94,52 @@ out:
     return rc;
 }
 
+/* Two objectives: the gain of a candidate is the box between it and its corner, the
+ * reference point pulled in by the taken points on either side of it in the
+ * lexicographic order (those before it bound its second objective, those after it its
+ * first). The same products as Optuna's _solve_hssp_2d, so equal gains tie alike. */
+static hps_status greedy_hssp_2d(const double *points, const size_t *idx, size_t count,
+                                 size_t k, const double *ref, size_t *chosen)
+{
+    double *corner = hps_mem_calloc(2 * count + 1, sizeof *corner);
+    unsigned char *used = hps_mem_calloc(count + 1, 1);
+    if (corner == NULL || used == NULL) {
+        hps_mem_free(corner);
+        hps_mem_free(used);
+        return HPS_ERR_NOMEM;
+    }
+    for (size_t c = 0; c < count; c++) {
+        corner[2 * c] = ref[0];
+        corner[2 * c + 1] = ref[1];
+    }
+    for (size_t step = 0; step < k; step++) {
+        size_t best = count;
+        double best_gain = 0;
+        for (size_t c = 0; c < count; c++) {
+            if (used[c])
+                continue;
+            const double *p = &points[idx[c] * 2];
+            double gain = (corner[2 * c] - p[0]) * (corner[2 * c + 1] - p[1]);
+            if (best == count || gain > best_gain) {
+                best = c;
+                best_gain = gain;
+            }
+        }
+        used[best] = 1;
+        chosen[step] = idx[best];
+        const double *taken = &points[idx[best] * 2];
+        for (size_t c = 0; c < count; c++) {
+            if (c < best)
+                corner[2 * c] = fmin(taken[0], corner[2 * c]);
+            else
+                corner[2 * c + 1] = fmin(taken[1], corner[2 * c + 1]);
+        }
+    }
+    hps_mem_free(corner);
+    hps_mem_free(used);
+    return HPS_OK;
+}
+
 hps_status tpe_hssp(const double *points, size_t n, size_t m, size_t k, size_t *chosen)
 {
     if (!sizes_ok(points, n, m) || k > n || (chosen == NULL && k > 0))
@@ -142,7 +188,8 @@ hps_status tpe_hssp(const double *points, size_t n, size_t m, size_t k, size_t *
         rc = HPS_OK;
         goto out;
     }
-    rc = greedy_hssp(points, m, distinct, n_distinct, k, ref, chosen);
+    rc = m == 2 ? greedy_hssp_2d(points, distinct, n_distinct, k, ref, chosen)
+                : greedy_hssp(points, m, distinct, n_distinct, k, ref, chosen);
 out:
     hps_mem_free(order);
     hps_mem_free(tmp);

@@ -31,7 +31,11 @@ hps_status tpe_split_pareto(const double *points, size_t n, size_t m, size_t k,
  * hypervolume to those taken (the first of equal gains), w.r.t. the reference point of
  * all n. Fewer distinct points than k: all of them, then the other copies by index. A
  * reference point that is not finite (a value is inf or NaN): the first k distinct
- * points in lexicographic order (NaN after every number). chosen[0..k) receives indices. */
+ * points in lexicographic order (NaN after every number). chosen[0..k) receives indices.
+ * With two objectives the gains are computed with Optuna's own products, so it chooses
+ * as Optuna does, ties included (305 random sets: all equal). With three or more, gains
+ * equal in exact arithmetic that rounding separates differently may pick another of
+ * the tied points (2 of 295 random sets on a coarse grid: the same hypervolume). */
 hps_status tpe_hssp(const double *points, size_t n, size_t m, size_t k, size_t *chosen);
 
 /* The weights of the good group's n points (in the order the estimator gets them):
