@@ -410,8 +410,8 @@ static int split_trials(tpe_state *s, const hps_context *ctx, const hps_history 
     size_t n = h->n_finished, k = gamma_of(s, n);
     memset(below, 0, n);
     memset(infeasible, 0, n);
-    rank_item *items = tpe_arena_calloc(&s->arena, n + 1, sizeof *items);
-    if (items == NULL)
+    rank_item *violators = tpe_arena_calloc(&s->arena, n + 1, sizeof *violators);
+    if (violators == NULL)
         return -1;
     int constrained = 0;
     for (size_t i = 0; i < n && !constrained; i++)
@@ -421,7 +421,7 @@ static int split_trials(tpe_state *s, const hps_context *ctx, const hps_history 
         double v = violation_of(h->finished[i], constrained);
         if (v > 0) {
             infeasible[i] = 1;
-            items[n_infeasible++] = (rank_item){.k1 = v, .k2 = 0, .index = i};
+            violators[n_infeasible++] = (rank_item){.k1 = v, .k2 = 0, .index = i};
         }
     }
     size_t taken;
@@ -431,14 +431,13 @@ static int split_trials(tpe_state *s, const hps_context *ctx, const hps_history 
             return -1;
         taken = (size_t)t;
     } else {
-        /* split_single reuses `items` from the start: keep the infeasible ones apart */
-        rank_item *rest = tpe_arena_calloc(&s->arena, n + 1, sizeof *rest);
-        if (rest == NULL)
+        rank_item *items = tpe_arena_calloc(&s->arena, n + 1, sizeof *items);
+        if (items == NULL)
             return -1;
-        taken = split_single(rest, ctx, h, infeasible, k, below);
+        taken = split_single(items, ctx, h, infeasible, k, below);
     }
     if (taken < k)
-        mark_best(items, n_infeasible, k - taken, below);
+        mark_best(violators, n_infeasible, k - taken, below);
     return 0;
 }
 
