@@ -337,7 +337,10 @@ class TPESampler(_EngineSampler):
     sequence of floats: the trial is feasible when every one is <= 0. They are stored as
     the trial's system attribute ``"constraints"``; ``best_trial`` and ``best_trials``
     only ever hold feasible trials. Tell such a trial through its Trial object, not its
-    number. (The engine's sampler does not yet steer by them.)"""
+    number. The sampler learns from them as Optuna 4.9's does: infeasible trials join
+    the good group only after every feasible one, smallest total violation first; with
+    several objectives the good group is chosen by Pareto rank and hypervolume and
+    weighted by hypervolume contribution (docs/config.md)."""
 
     def __init__(self, consider_prior: bool = True, prior_weight: float = 1.0,
                  consider_magic_clip: bool = True, consider_endpoints: bool = False,

@@ -15,12 +15,23 @@
  * Parameters outside every joint space are sampled by a univariate TPE over the
  * trials that have them, as Optuna's sample_independent does.
  *
+ * Several objectives and constraints follow Optuna 4.9's TPESampler (MOTPE; Optuna 5
+ * weighs the good group uniformly and handles constraints differently): the good group
+ * is filled by non-dominated rank, the front that does not fit cut down by greedy
+ * hypervolume subset selection, and weighted by each member's hypervolume contribution
+ * (tpe_split.h). A study uses constraints when a finished trial carries constraint
+ * values; its infeasible trials then join the good group only after every feasible
+ * one, smallest total violation first, so a study that has not found its feasible
+ * region yet is drawn towards it, and once it has, they teach where not to go.
+ *
  * Every random draw comes from a generator keyed by (seed, trial number, purpose), so
  * the result is a function of the seed and the history a trial sees. */
 #include "base/mem.h"
+#include "base/pareto.h"
 #include "base/rng.h"
 #include "samplers/sampler.h"
 #include "samplers/tpe_parzen.h"
+#include "samplers/tpe_split.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -220,7 +231,8 @@ static const hps_option tpe_options[] = {
     {.name = "weights", .type = HPS_OPTION_ENUM, HPS_OPTION_FIELD(tpe_state, pe.uniform_weights),
      .def = "default", .choices = weight_rules,
      .help = "weights of the observations: default (older trials ramp down, as Optuna's "
-             "default_weights) or uniform"},
+             "default_weights) or uniform; with several objectives the good group is "
+             "weighted by hypervolume contribution instead"},
     {.name = "bandwidth", .type = HPS_OPTION_ENUM, HPS_OPTION_FIELD(tpe_state, pe.scott_bandwidth),
      .def = "neighbour", .choices = bandwidth_rules,
      .help = "neighbour (gaps between neighbouring observations, Optuna 5) or scott (Optuna "
@@ -308,92 +320,155 @@ static void pruned_key(const hps_context *ctx, const hps_frozen *rec, double *k1
     *k2 = v;
 }
 
-static int dominates(const hps_context *ctx, const hps_frozen *a, const hps_frozen *b)
+/* A finished trial's total constraint violation (Optuna's infeasible-trial score):
+ * the sum of its positive constraint values, +inf when the study uses constraints and
+ * the trial has none (Optuna ranks those last), 0 when the study uses none. */
+static double violation_of(const hps_frozen *rec, int constrained)
 {
-    int better = 0;
-    for (size_t k = 0; k < ctx->n_directions; k++) {
-        double sign = ctx->directions[k] == HPS_MAXIMIZE ? -1 : 1;
-        double va = sign * a->values[k], vb = sign * b->values[k];
-        if (va > vb)
-            return 0;
-        if (va < vb)
-            better = 1;
-    }
-    return better;
-}
-
-/* Several objectives: whole non-dominated fronts of the COMPLETE trials fill the good
- * group, the front that does not fit is taken oldest first (Optuna breaks that tie by
- * hypervolume contribution; not done here). Pruned trials are left out, as in Optuna. */
-static int split_multi(tpe_arena *ar, const hps_context *ctx, const hps_history *h, size_t k,
-                       unsigned char *below)
-{
-    size_t n = h->n_finished;
-    unsigned char *taken = tpe_arena_calloc(ar, n + 1, 1);
-    unsigned char *front = tpe_arena_calloc(ar, n + 1, 1);
-    if (taken == NULL || front == NULL)
-        return -1;
+    if (!constrained)
+        return 0;
+    size_t n = hps_frozen_n_constraints(rec);
+    if (n == 0)
+        return INFINITY;
+    double c[HPS_PARETO_MAX_CONSTRAINTS];
+    if (n > HPS_PARETO_MAX_CONSTRAINTS)
+        n = HPS_PARETO_MAX_CONSTRAINTS;
     for (size_t i = 0; i < n; i++)
-        taken[i] = h->finished[i]->state != HPS_COMPLETE ||
-                   h->finished[i]->n_values != ctx->n_directions;
-    size_t filled = 0;
-    while (filled < k) {
-        size_t in_front = 0;
-        for (size_t i = 0; i < n; i++) {
-            front[i] = 0;
-            if (taken[i])
-                continue;
-            int dominated = 0;
-            for (size_t j = 0; j < n && !dominated; j++)
-                dominated = !taken[j] && j != i && dominates(ctx, h->finished[j], h->finished[i]);
-            front[i] = !dominated;
-            in_front += front[i];
-        }
-        if (in_front == 0)
-            break;
-        for (size_t i = 0; i < n && filled < k; i++) {
-            if (!front[i])
-                continue;
-            below[i] = 1;
-            taken[i] = 1;
-            filled++;
-        }
-    }
-    return 0;
+        c[i] = hps_frozen_constraint(rec, i);
+    return hps_pareto_violation(c, n);
 }
 
-/* below[i] = 1 for the finished trials of the good group. */
-static int split_trials(tpe_state *s, const hps_context *ctx, const hps_history *h,
-                        unsigned char *below)
+/* Several objectives: the feasible COMPLETE trials with all their values, by
+ * non-dominated rank and then hypervolume subset selection (tpe_split.h). Pruned trials
+ * stay out, as in Optuna, where a study with several objectives cannot prune. Marks
+ * the chosen in `below` and returns how many, or -1. */
+static long split_multi(tpe_arena *ar, const hps_context *ctx, const hps_history *h,
+                        const unsigned char *infeasible, size_t k, unsigned char *below)
 {
-    size_t n = h->n_finished, k = gamma_of(s, n);
-    memset(below, 0, n);
-    if (ctx->n_directions > 1)
-        return split_multi(&s->arena, ctx, h, k, below);
-    rank_item *items = tpe_arena_calloc(&s->arena, n + 1, sizeof *items);
-    if (items == NULL)
+    size_t n = h->n_finished, m = ctx->n_directions, count = 0;
+    size_t *index = tpe_arena_calloc(ar, n + 1, sizeof *index);
+    double *loss = tpe_arena_calloc(ar, n * m + 1, sizeof *loss);
+    unsigned char *chosen = tpe_arena_calloc(ar, n + 1, 1);
+    if (index == NULL || loss == NULL || chosen == NULL)
         return -1;
-    size_t count = 0, n_complete = 0;
     for (size_t i = 0; i < n; i++) {
-        if (h->finished[i]->state != HPS_COMPLETE)
+        const hps_frozen *rec = h->finished[i];
+        if (rec->state != HPS_COMPLETE || rec->n_values != m || infeasible[i])
+            continue;
+        for (size_t j = 0; j < m; j++)
+            loss[count * m + j] = ctx->directions[j] == HPS_MAXIMIZE ? -rec->values[j]
+                                                                     : rec->values[j];
+        index[count++] = i;
+    }
+    if (tpe_split_pareto(loss, count, m, k, chosen) != HPS_OK)
+        return -1;
+    long taken = 0;
+    for (size_t c = 0; c < count; c++) {
+        below[index[c]] = chosen[c];
+        taken += chosen[c];
+    }
+    return taken;
+}
+
+/* The best COMPLETE trials by value, topped up with PRUNED ones by pruned_key; returns
+ * how many were marked in `below`. */
+static size_t split_single(rank_item *items, const hps_context *ctx, const hps_history *h,
+                           const unsigned char *infeasible, size_t k, unsigned char *below)
+{
+    size_t n = h->n_finished, count = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (h->finished[i]->state != HPS_COMPLETE || infeasible[i])
             continue;
         double loss = hps_ctx_loss(ctx, h->finished[i]);
         items[count++] = (rank_item){.k1 = isnan(loss) ? INFINITY : loss, .k2 = 0, .index = i};
     }
-    n_complete = count;
     mark_best(items, count, k, below);
-    size_t taken = k < n_complete ? k : n_complete;
+    size_t taken = k < count ? k : count;
     if (taken < k) {
         count = 0;
         for (size_t i = 0; i < n; i++) {
-            if (h->finished[i]->state != HPS_PRUNED)
+            if (h->finished[i]->state != HPS_PRUNED || infeasible[i])
                 continue;
             rank_item it = {.index = i};
             pruned_key(ctx, h->finished[i], &it.k1, &it.k2);
             items[count++] = it;
         }
         mark_best(items, count, k - taken, below);
+        taken += k - taken < count ? k - taken : count;
     }
+    return taken;
+}
+
+/* below[i] = 1 for the finished trials of the good group, as Optuna's _split_trials:
+ * when the study uses constraints (some finished trial carries constraint values),
+ * infeasible trials are set apart and fill the good group only after the feasible
+ * ones, smallest total violation first, so that the estimators still learn from them
+ * where not to go. infeasible[i] receives whether trial i was set apart. */
+static int split_trials(tpe_state *s, const hps_context *ctx, const hps_history *h,
+                        unsigned char *below, unsigned char *infeasible)
+{
+    size_t n = h->n_finished, k = gamma_of(s, n);
+    memset(below, 0, n);
+    memset(infeasible, 0, n);
+    rank_item *violators = tpe_arena_calloc(&s->arena, n + 1, sizeof *violators);
+    if (violators == NULL)
+        return -1;
+    int constrained = 0;
+    for (size_t i = 0; i < n && !constrained; i++)
+        constrained = hps_frozen_n_constraints(h->finished[i]) > 0;
+    size_t n_infeasible = 0;
+    for (size_t i = 0; i < n && constrained; i++) {
+        double v = violation_of(h->finished[i], constrained);
+        if (v > 0) {
+            infeasible[i] = 1;
+            violators[n_infeasible++] = (rank_item){.k1 = v, .k2 = 0, .index = i};
+        }
+    }
+    size_t taken;
+    if (ctx->n_directions > 1) {
+        long t = split_multi(&s->arena, ctx, h, infeasible, k, below);
+        if (t < 0)
+            return -1;
+        taken = (size_t)t;
+    } else {
+        rank_item *items = tpe_arena_calloc(&s->arena, n + 1, sizeof *items);
+        if (items == NULL)
+            return -1;
+        taken = split_single(items, ctx, h, infeasible, k, below);
+    }
+    if (taken < k)
+        mark_best(violators, n_infeasible, k - taken, below);
+    return 0;
+}
+
+/* MOTPE's weights of the good group (tpe_split.h), by finished index, in `weight`:
+ * infeasible members weigh almost nothing, feasible ones their hypervolume share. */
+static int below_weights(tpe_arena *ar, const hps_context *ctx, const hps_history *h,
+                         const unsigned char *below, const unsigned char *infeasible,
+                         double *weight)
+{
+    size_t n = h->n_finished, m = ctx->n_directions, count = 0;
+    size_t *index = tpe_arena_calloc(ar, n + 1, sizeof *index);
+    double *loss = tpe_arena_calloc(ar, n * m + 1, sizeof *loss);
+    unsigned char *feasible = tpe_arena_calloc(ar, n + 1, 1);
+    double *w = tpe_arena_calloc(ar, n + 1, sizeof *w);
+    if (index == NULL || loss == NULL || feasible == NULL || w == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (!below[i])
+            continue;
+        const hps_frozen *rec = h->finished[i];
+        /* the feasible members are COMPLETE with every value (split_multi) */
+        feasible[count] = !infeasible[i];
+        for (size_t j = 0; j < m && feasible[count]; j++)
+            loss[count * m + j] = ctx->directions[j] == HPS_MAXIMIZE ? -rec->values[j]
+                                                                     : rec->values[j];
+        index[count++] = i;
+    }
+    if (tpe_below_weights(loss, feasible, count, m, w) != HPS_OK)
+        return -1;
+    for (size_t c = 0; c < count; c++)
+        weight[index[c]] = w[c];
     return 0;
 }
 
@@ -510,6 +585,7 @@ static int finished_row(const hps_frozen *rec, tpe_target *t, double *row)
 
 typedef struct tpe_obs {
     double *below, *above;
+    double *below_weight; /* MOTPE's, one per row of below; NULL: the rule in params */
     size_t n_below, n_above;
 } tpe_obs;
 
@@ -583,8 +659,8 @@ static int cached_row(tpe_rows *r, const hps_frozen *rec, tpe_target *t, double 
  * ramp by age), running trials among the bad ones when the liar is on. `cache` (may be
  * NULL) keeps finished trials' rows for the next ask. */
 static int collect_obs(tpe_arena *ar, const hps_history *h, const unsigned char *below,
-                       size_t n_below, const pending_src *pend, size_t n_pend, tpe_target *t,
-                       tpe_rows *cache, tpe_obs *o)
+                       const double *below_weight, size_t n_below, const pending_src *pend,
+                       size_t n_pend, tpe_target *t, tpe_rows *cache, tpe_obs *o)
 {
     size_t d = t->n, n_fin = h->n_finished;
     memset(o, 0, sizeof *o);
@@ -596,6 +672,11 @@ static int collect_obs(tpe_arena *ar, const hps_history *h, const unsigned char 
     double *row = tpe_arena_calloc(ar, d + 1, sizeof *row);
     if (o->below == NULL || o->above == NULL || row == NULL)
         return -1;
+    if (below_weight != NULL) {
+        o->below_weight = tpe_arena_calloc(ar, n_below + 1, sizeof *o->below_weight);
+        if (o->below_weight == NULL)
+            return -1;
+    }
     if (cache != NULL && n_fin > 0) {
         int64_t top = h->finished[n_fin - 1]->number;
         if (top < 0 || rows_prepare(cache, t, (size_t)top + 1) != 0)
@@ -617,6 +698,8 @@ static int collect_obs(tpe_arena *ar, const hps_history *h, const unsigned char 
             break;
         if (!cached_row(cache, h->finished[i], t, row))
             continue;
+        if (below[i] && o->below_weight != NULL)
+            o->below_weight[o->n_below] = below_weight[i];
         if (below[i])
             memcpy(&o->below[d * o->n_below++], row, d * sizeof *row);
         else
@@ -640,7 +723,8 @@ static int tpe_choose(tpe_state *s, const tpe_target *t, const tpe_obs *o, hps_r
     for (size_t i = 0; i < d; i++)
         if (t->dims[i].kind == TPE_DISCRETE)
             t->dims[i].masses = tpe_mass_cache_for(&s->masses, t->dims[i].dist);
-    if (tpe_parzen_build(&good, ar, t->dims, d, o->below, o->n_below, &s->pe) != 0 ||
+    if (tpe_parzen_build_weighted(&good, ar, t->dims, d, o->below, o->n_below, &s->pe,
+                                  o->below_weight) != 0 ||
         tpe_parzen_build(&bad, ar, t->dims, d, o->above, o->n_above, &s->pe) != 0)
         return -1;
     tpe_parzen_sample(&good, rng, n_ei, cand);
@@ -666,6 +750,7 @@ static int tpe_choose(tpe_state *s, const tpe_target *t, const tpe_obs *o, hps_r
 typedef struct tpe_ctx {
     const hps_history *h;
     unsigned char *below;
+    double *below_weight; /* by finished index; several objectives only */
     size_t n_below;
     pending_src *pend;
     size_t n_pend;
@@ -690,11 +775,18 @@ static int ctx_init(tpe_ctx *c, tpe_state *s, const hps_context *ctx, const hps_
     memset(c, 0, sizeof *c);
     c->h = h;
     c->below = tpe_arena_calloc(&s->arena, h->n_finished + 1, 1);
+    unsigned char *infeasible = tpe_arena_calloc(&s->arena, h->n_finished + 1, 1);
     c->pend = tpe_arena_calloc(&s->arena, h->n_pending + 1, sizeof *c->pend);
-    if (c->below == NULL || c->pend == NULL)
+    if (c->below == NULL || infeasible == NULL || c->pend == NULL)
         return -1;
-    if (split_trials(s, ctx, h, c->below) != 0)
+    if (split_trials(s, ctx, h, c->below, infeasible) != 0)
         return -1;
+    if (ctx->n_directions > 1) {
+        c->below_weight = tpe_arena_calloc(&s->arena, h->n_finished + 1, sizeof *c->below_weight);
+        if (c->below_weight == NULL ||
+            below_weights(&s->arena, ctx, h, c->below, infeasible, c->below_weight) != 0)
+            return -1;
+    }
     for (size_t i = 0; i < h->n_finished; i++)
         c->n_below += c->below[i];
     /* The constant liar: running trials count as bad (Optuna's, one objective). */
@@ -724,8 +816,8 @@ static int sample_target(tpe_state *s, const tpe_ctx *c, tpe_target *t, tpe_rows
                          hps_rng *rng, double *out)
 {
     tpe_obs o;
-    if (collect_obs(&s->arena, c->h, c->below, c->n_below, c->pend, c->n_pend, t, cache, &o) !=
-        0)
+    if (collect_obs(&s->arena, c->h, c->below, c->below_weight, c->n_below, c->pend, c->n_pend,
+                    t, cache, &o) != 0)
         return -1;
     return tpe_choose(s, t, &o, rng, out);
 }

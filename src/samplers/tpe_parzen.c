@@ -738,6 +738,13 @@ static int build_categorical(tpe_parzen *pe, size_t d, const double *obs,
 int tpe_parzen_build(tpe_parzen *pe, tpe_arena *arena, const tpe_dim *dims, size_t n_dims,
                      const double *obs, size_t n_obs, const tpe_params *params)
 {
+    return tpe_parzen_build_weighted(pe, arena, dims, n_dims, obs, n_obs, params, NULL);
+}
+
+int tpe_parzen_build_weighted(tpe_parzen *pe, tpe_arena *arena, const tpe_dim *dims,
+                              size_t n_dims, const double *obs, size_t n_obs,
+                              const tpe_params *params, const double *weights)
+{
     memset(pe, 0, sizeof *pe);
     pe->arena = arena;
     pe->dims = dims;
@@ -757,7 +764,9 @@ int tpe_parzen_build(tpe_parzen *pe, tpe_arena *arena, const tpe_dim *dims, size
     if (pe->weights == NULL || pe->cum_weights == NULL || pe->base == NULL || pe->kernels == NULL)
         return -1;
 
-    if (params->uniform_weights) {
+    if (weights != NULL) {
+        memcpy(pe->weights, weights, n_obs * sizeof *pe->weights);
+    } else if (params->uniform_weights) {
         for (size_t i = 0; i < n_obs; i++)
             pe->weights[i] = 1;
     } else {

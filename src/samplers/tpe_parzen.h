@@ -136,6 +136,14 @@ typedef struct tpe_parzen {
 int tpe_parzen_build(tpe_parzen *pe, tpe_arena *arena, const tpe_dim *dims, size_t n_dims,
                      const double *obs, size_t n_obs, const tpe_params *params);
 
+/* The same with the observations' weights given (n_obs positive values, MOTPE's
+ * hypervolume contributions: Optuna's predetermined_weights) instead of the rule in
+ * params; the prior component keeps prior_weight, and all are normalised together.
+ * weights NULL: tpe_parzen_build. */
+int tpe_parzen_build_weighted(tpe_parzen *pe, tpe_arena *arena, const tpe_dim *dims,
+                              size_t n_dims, const double *obs, size_t n_obs,
+                              const tpe_params *params, const double *weights);
+
 /* Draws `n` points (row-major, valid internal values) from the mixture. */
 void tpe_parzen_sample(const tpe_parzen *pe, hps_rng *rng, size_t n, double *out);
 
