@@ -78,5 +78,6 @@ extension = Extension(
 )
 
 setup(ext_modules=[extension],
-      packages=["hpsearch", "hpsearch.visualization", "hpsearch.visualization.matplotlib"],
+      packages=["hpsearch", "hpsearch.integration", "hpsearch.visualization",
+                "hpsearch.visualization.matplotlib"],
       package_data={"hpsearch": ["*.pyi", "py.typed"]}, zip_safe=False)

@@ -24,6 +24,7 @@ from . import _core
 from . import distributions
 from . import exceptions
 from . import importance
+from . import integration
 from . import logging
 from . import pruners
 from . import samplers
@@ -46,6 +47,7 @@ __all__ = [
     "Study", "Trial", "FrozenTrial", "FixedTrial", "TrialState", "StudyDirection",
     "TrialPruned", "create_study", "load_study", "delete_study", "get_all_study_summaries",
     "get_all_study_names", "create_trial", "distributions", "exceptions", "importance",
+    "integration",
     "logging", "pruners", "samplers", "search_space", "storages", "study", "trial",
     "visualization", "__version__",
 ]
