@@ -141,3 +141,96 @@ def test_skorch_pruning_callback(mod):
     assert fast.value > 0.6  # chance is 1/3
     assert list(slow.intermediate_values) == [0, 1, 2]
     assert slow.intermediate_values[2] > 0.9
+
+
+# -- OptunaSearchCV ----------------------------------------------------------------------
+def search_cv(mod, **kwargs):
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+    X, y = load_iris(return_X_y=True)
+    seen = []
+    search = mod.integration.OptunaSearchCV(
+        LogisticRegression(max_iter=200),
+        {"C": mod.distributions.FloatDistribution(1e-3, 10.0, log=True)},
+        cv=3, n_trials=4, random_state=0,
+        callbacks=[lambda study, trial: seen.append(trial.number)], **kwargs)
+    search.fit(X, y)
+    return search, seen, X, y
+
+
+@pytest.mark.parametrize("mod", ENGINES)
+def test_optuna_search_cv(mod):
+    search, seen, X, y = search_cv(mod)
+    assert seen == [0, 1, 2, 3]
+    assert search.n_trials_ == len(search.trials_) == 4
+    assert search.study_.direction == mod.study.StudyDirection.MAXIMIZE
+    assert search.n_splits_ == 3 and list(search.sample_indices_) == list(range(len(X)))
+    assert list(search.best_params_) == ["C"]
+    assert search.best_score_ == max(t.user_attrs["mean_test_score"] for t in search.trials_)
+    best = search.best_trial_.user_attrs
+    folds = [best[f"split{i}_test_score"] for i in range(3)]
+    assert best["mean_test_score"] == pytest.approx(sum(folds) / 3)
+    assert search.best_index_ == search.best_trial_.number
+    assert search.best_estimator_.C == search.best_params_["C"]
+    assert list(search.classes_) == [0, 1, 2]
+    assert (search.predict(X) == search.best_estimator_.predict(X)).all()
+    assert search.score(X, y) == search.best_estimator_.score(X, y)
+
+
+@pytest.mark.parametrize("mod", ENGINES)
+def test_optuna_search_cv_without_refit_or_with_a_scorer(mod):
+    search, _, X, _ = search_cv(mod, refit=False, scoring="neg_log_loss",
+                                return_train_score=True, subsample=0.5)
+    assert len(search.sample_indices_) == len(X) // 2
+    assert search.best_score_ < 0  # a negated loss, still maximised
+    assert "mean_train_score" in search.best_trial_.user_attrs
+    with pytest.raises(AttributeError, match="best_estimator_"):
+        search.predict(X)
+
+
+@pytest.mark.parametrize("mod", ENGINES)
+def test_optuna_search_cv_with_pruning(mod):
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import SGDClassifier
+    X, y = load_iris(return_X_y=True)
+    search = mod.integration.OptunaSearchCV(
+        SGDClassifier(random_state=0),
+        {"alpha": mod.distributions.FloatDistribution(1e-5, 1e-1, log=True)},
+        cv=3, n_trials=2, enable_pruning=True, max_iter=4, random_state=0)
+    search.fit(X, y)
+    assert [list(t.intermediate_values) for t in search.trials_] == [[0, 1, 2, 3]] * 2
+    for trial in search.trials_:
+        assert trial.intermediate_values[3] == pytest.approx(trial.value)
+
+
+@pytest.mark.parametrize("mod", ENGINES)
+def test_optuna_search_cv_error_score(mod):
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import SGDClassifier
+    X, y = load_iris(return_X_y=True)
+    failing = {"loss": mod.distributions.CategoricalDistribution(["no-such-loss"])}
+    search = mod.integration.OptunaSearchCV(SGDClassifier(), failing, n_trials=1, cv=3,
+                                            enable_pruning=True, max_iter=2, refit=False,
+                                            error_score=0.25)
+    search.fit(X, y)  # every partial_fit fails: every fold scores error_score
+    assert search.trials_[0].value == 0.25
+    assert search.trials_[0].user_attrs["split2_test_score"] == 0.25
+    search.set_params(error_score="raise")
+    with pytest.raises(ValueError, match="no-such-loss"):
+        search.fit(X, y)
+
+
+@pytest.mark.parametrize("mod", ENGINES)
+def test_optuna_search_cv_bad_arguments(mod):
+    from sklearn.linear_model import LogisticRegression
+    with pytest.raises(TypeError, match="param_distributions must be a dictionary"):
+        mod.integration.OptunaSearchCV(LogisticRegression(), [("C", 1.0)])
+    search = mod.integration.OptunaSearchCV(LogisticRegression(), {"C": 1.0})
+    with pytest.raises(ValueError, match="Value of C must be a optuna distribution"):
+        search.fit([[0.0], [1.0]], [0, 1])
+    minimize = mod.create_study(direction="minimize")
+    search = mod.integration.OptunaSearchCV(
+        LogisticRegression(), {"C": mod.distributions.FloatDistribution(0.1, 1.0)},
+        study=minimize)
+    with pytest.raises(ValueError, match="direction of study must be 'maximize'"):
+        search.fit([[0.0], [1.0]], [0, 1])
