@@ -178,6 +178,24 @@ def test_optuna_search_cv(mod):
 
 
 @pytest.mark.parametrize("mod", ENGINES)
+def test_optuna_search_cv_is_a_scikit_learn_estimator(mod):
+    from sklearn.base import clone
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    X, y = load_iris(return_X_y=True)
+    search = mod.integration.OptunaSearchCV(
+        LogisticRegression(), {"C": mod.distributions.FloatDistribution(0.1, 1.0)},
+        cv=2, n_trials=2, timeout=600)
+    copy = clone(search)
+    assert copy.get_params()["n_trials"] == 2 and copy.get_params()["timeout"] == 600
+    pipeline = make_pipeline(StandardScaler(), copy).fit(X, y)
+    assert len(copy.trials_) == 2 and not hasattr(search, "study_")
+    assert pipeline.score(X, y) > 0.9
+
+
+@pytest.mark.parametrize("mod", ENGINES)
 def test_optuna_search_cv_without_refit_or_with_a_scorer(mod):
     search, _, X, _ = search_cv(mod, refit=False, scoring="neg_log_loss",
                                 return_train_score=True, subsample=0.5)
