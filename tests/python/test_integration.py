@@ -39,6 +39,26 @@ def test_import_hpsearch_imports_no_integration_library():
     assert "has no attribute 'NoSuchCallback'" in out
 
 
+@pytest.mark.parametrize("name, library, package", [
+    ("XGBoostPruningCallback", "xgboost", "python3-xgboost"),
+    ("SkorchPruningCallback", "skorch", "python3-skorch"),
+    ("OptunaSearchCV", "sklearn", "python3-sklearn"),
+    ("TorchDistributedTrial", "torch", "python3-torch")])
+def test_integration_without_its_library_names_the_package(name, library, package):
+    code = (f"import sys\n"
+            f"sys.modules[{library!r}] = None  # as if not installed\n"
+            f"import hpsearch as optuna\n"
+            f"try:\n"
+            f"    optuna.integration.{name}\n"
+            f"except ImportError as e:\n"
+            f"    print(e)\n")
+    env = dict(os.environ, PYTHONPATH=PACKAGE_PARENT)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.startswith(f"{name} needs {library!r}, which could not be imported")
+    assert f"apt-get install {package}" in out
+
+
 # -- XGBoost -----------------------------------------------------------------------------
 ROUNDS = 8
 

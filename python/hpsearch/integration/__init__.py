@@ -35,9 +35,10 @@ def __dir__() -> List[str]:
 
 def _require(module: str, debian_package: str, user: str) -> Any:
     """Imports `module` for `user`, or raises ImportError saying what to install."""
+    library = module.split(".")[0]
     try:
         return importlib.import_module(module)
     except ImportError as e:
-        raise ImportError(f"{user} needs {module!r}, which could not be imported ({e}); "
+        raise ImportError(f"{user} needs {library!r}, which could not be imported ({e}); "
                           f"install it (Debian: apt-get install {debian_package}, or "
-                          f"pip install {module.split('.')[0]})") from e
+                          f"pip install {library})") from e
