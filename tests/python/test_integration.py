@@ -63,7 +63,7 @@ def test_integration_without_its_library_names_the_package(name, library, packag
 ROUNDS = 8
 
 
-def xgboost_study(mod, use_cv):
+def xgboost_study(mod, api):
     xgb = pytest.importorskip("xgboost")
     from sklearn.datasets import load_breast_cancer
     X, y = load_breast_cancer(return_X_y=True)
@@ -73,7 +73,15 @@ def xgboost_study(mod, use_cv):
     def objective(trial):
         params = {"objective": "binary:logistic", "eval_metric": "logloss", "nthread": 1,
                   "eta": trial.suggest_float("eta", 0.001, 1.0, log=True), "max_depth": 2}
-        if use_cv:
+        if api == "sklearn":
+            key = "validation_0-logloss"
+            callback = mod.integration.XGBoostPruningCallback(trial, key)
+            model = xgb.XGBClassifier(n_estimators=ROUNDS, learning_rate=params["eta"],
+                                      max_depth=2, n_jobs=1, eval_metric="logloss",
+                                      callbacks=[callback])
+            model.fit(X[::2], y[::2], eval_set=[(X[1::2], y[1::2])], verbose=False)
+            logs[trial.number] = model.evals_result()["validation_0"]["logloss"]
+        elif api == "cv":
             key = "test-logloss"
             callback = mod.integration.XGBoostPruningCallback(trial, key)
             result = xgb.cv(params, dtrain, ROUNDS, nfold=2, seed=0, callbacks=[callback])
@@ -95,10 +103,10 @@ def xgboost_study(mod, use_cv):
     return study, logs
 
 
-@pytest.mark.parametrize("use_cv", [False, True], ids=["train", "cv"])
+@pytest.mark.parametrize("api", ["train", "cv", "sklearn"])
 @pytest.mark.parametrize("mod", ENGINES)
-def test_xgboost_pruning_callback(mod, use_cv):
-    study, logs = xgboost_study(mod, use_cv)
+def test_xgboost_pruning_callback(mod, api):
+    study, logs = xgboost_study(mod, api)
     fast, slow = study.trials
     assert [fast.state.name, slow.state.name] == ["COMPLETE", "PRUNED"]
     assert list(fast.intermediate_values) == list(range(ROUNDS))
