@@ -318,3 +318,11 @@ def test_torch_distributed_trial(engine_name, ddp_results):
                                       "others None)")
         assert rank1["errors"][1] == ("Non-rank 0 node is supposed to receive None as the "
                                       "trial argument.")
+
+
+@pytest.mark.parametrize("mod", ENGINES)
+def test_torch_distributed_trial_needs_an_initialized_process_group(mod):
+    dist = pytest.importorskip("torch.distributed")
+    assert not dist.is_initialized()
+    with pytest.raises(RuntimeError, match="not initialized"):
+        mod.integration.TorchDistributedTrial(None)
