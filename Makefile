@@ -46,6 +46,7 @@ test: deps-test
 	cmake --build $(BUILD) -j $(JOBS)
 	$(WITH_SERVERS) sh -c 'cd $(BUILD) && HPS_PYTHON=$(PYTHON) ctest --output-on-failure -j $(JOBS)'
 	scripts/check-unused.sh $(BUILD)
+	scripts/check-layers.sh
 
 # The whole suite again, library and CLI built with AddressSanitizer + UBSan.
 test-asan: deps-test

@@ -242,7 +242,10 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 pruner (hps_pruner_wrap), that one agrees.
  * Their options, aliases (Optuna's class names) and defaults: hps_pruner_catalog.
  * Options are checked one by one when set, and together when the pruner joins a study
- * (a required option missing, bounds that contradict each other). */
+ * (a required option missing, bounds that contradict each other). The pruners that
+ * compare values along the study's direction (median, percentile, patient, asha,
+ * hyperband) refuse a study of several objectives with HPS_ERR_UNSUPPORTED when they
+ * join it; threshold judges the reported values as they are. */
 typedef struct hps_pruner hps_pruner;
 
 HPS_API hps_status hps_pruner_new(const char *name, hps_pruner **out, char *errbuf, size_t errlen);
@@ -409,6 +412,25 @@ HPS_API hps_status hps_study_ask(hps_study *study, hps_trial **out);
  * *number_out (if not NULL) is the trial's number. */
 HPS_API hps_status hps_study_enqueue(hps_study *study, const char *params_json, int64_t *number_out);
 
+/* Adds a trial made elsewhere -- copied from another study, restored, or evaluated by
+ * hand -- as the study's next trial, in one transaction: no worker ever runs it (unless
+ * it is added WAITING, like an enqueued trial). `trial_json` is an object
+ *   {"state": "COMPLETE" | "PRUNED" | "FAIL" | "RUNNING" | "WAITING",
+ *    "values": [one number per objective] (COMPLETE; a PRUNED trial of a single-objective
+ *              study may carry its last value; the others none),
+ *    "params": [{"name": "lr", "distribution": {...}, "value": 0.01}, ...] (in
+ *              hps_dist_to_json's form, the value external and one of the distribution's),
+ *    "intermediate_values": {"0": 0.5, "1": 0.4}, "user_attrs": {...},
+ *    "system_attrs": {...}, "datetime_start": seconds since the epoch (all but WAITING),
+ *    "datetime_complete": seconds (exactly when COMPLETE, PRUNED or FAIL)}
+ * with "NaN", "Infinity" and "-Infinity" as strings where a number may be non-finite (a
+ * COMPLETE trial's values are never NaN). Keys other than these are refused. A WAITING
+ * trial has no parameters yet: its fixed values go in system attribute "fixed_params", as
+ * hps_study_enqueue puts them. A RUNNING trial added here has no heartbeat, so stale
+ * recovery never fails it. The trial counts against max_trials. On success
+ * *number_out (if not NULL) is its number; HPS_ERR_INVALID names what is wrong. */
+HPS_API hps_status hps_study_add_trial(hps_study *study, const char *trial_json, int64_t *number_out);
+
 /* Finishes trial `number` of this study, which may have been asked by another process:
  * as hps_trial_tell. */
 HPS_API hps_status hps_study_tell_number(hps_study *study, int64_t number, hps_trial_state state,
@@ -459,6 +481,16 @@ HPS_API hps_status hps_trial_suggest_int(hps_trial *trial, const char *name, int
 HPS_API hps_status hps_trial_suggest_categorical(hps_trial *trial, const char *name,
                                          const hps_value *choices, size_t n_choices,
                                          size_t *index_out);
+
+/* Fixes parameters of this running trial, as an enqueued trial's are fixed:
+ * `params_json` is an object {name: value}; suggesting one of these names returns its
+ * value (HPS_ERR_INVALID then if the value is not one of the suggested distribution's).
+ * Names the trial fixes already (enqueued, retried) keep their values, and names
+ * suggested already are not changed. The fixed values belong to this handle: they are
+ * not stored, but a retry of this trial after a failure keeps them. For Optuna's
+ * PartialFixedSampler. HPS_ERR_INVALID when `params_json` is not a JSON object,
+ * HPS_ERR_STATE when the trial is finished. */
+HPS_API hps_status hps_trial_fix_params(hps_trial *trial, const char *params_json);
 
 /* Writes the parameters suggested so far to storage. Suggested parameters are otherwise
  * written together with the trial's next write (report, user attribute, tell) -- one

@@ -58,8 +58,27 @@ static int by_value_asc(const void *a, const void *b)
     return (m > n) - (m < n);
 }
 
-/* The COMPLETE trials, best first. */
-static narrow_ranked *rank_trials(hps_study *study, hps_direction dir, size_t *n_out)
+/* Whether trial a is at least as good as b in every objective and better in one. */
+static int dominates(const hps_frozen *a, const hps_frozen *b, const cfg_config *cfg)
+{
+    int better = 0;
+    for (size_t k = 0; k < cfg->n_objectives; k++) {
+        double x = hps_frozen_value(a, k), y = hps_frozen_value(b, k);
+        if (cfg->objectives[k].direction == HPS_MAXIMIZE) {
+            x = -x;
+            y = -y;
+        }
+        if (x > y)
+            return 0;
+        better |= x < y;
+    }
+    return better;
+}
+
+/* The feasible COMPLETE trials, best first: by value, or with several objectives by how
+ * many others dominate them (the Pareto set first). Infeasible trials are no place to
+ * narrow around. */
+static narrow_ranked *rank_trials(hps_study *study, const cfg_config *cfg, size_t *n_out)
 {
     size_t n = 0, count = 0;
     *n_out = 0;
@@ -70,13 +89,25 @@ static narrow_ranked *rank_trials(hps_study *study, hps_direction dir, size_t *n
         return NULL;
     for (size_t i = 0; i < n; i++) {
         const hps_frozen *t;
-        if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK || hps_frozen_state(t) != HPS_COMPLETE ||
-            hps_frozen_n_values(t) < 1 || !isfinite(hps_frozen_value(t, 0)))
+        if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK ||
+            hps_frozen_state(t) != HPS_COMPLETE || !hps_frozen_feasible(t) ||
+            hps_frozen_n_values(t) < cfg->n_objectives)
+            continue;
+        int finite = 1;
+        for (size_t k = 0; k < cfg->n_objectives; k++)
+            finite &= isfinite(hps_frozen_value(t, k));
+        if (!finite)
             continue;
         double v = hps_frozen_value(t, 0);
         items[count].trial = t;
-        items[count].value = dir == HPS_MAXIMIZE ? -v : v;
+        items[count].value = cfg->objectives[0].direction == HPS_MAXIMIZE ? -v : v;
         count++;
+    }
+    for (size_t i = 0; cfg->n_objectives > 1 && i < count; i++) {
+        size_t beaten_by = 0;
+        for (size_t j = 0; j < count; j++)
+            beaten_by += dominates(items[j].trial, items[i].trial, cfg);
+        items[i].value = (double)beaten_by;
     }
     qsort(items, count, sizeof *items, by_value_asc);
     *n_out = count;
@@ -408,9 +439,10 @@ int cmd_narrow(int argc, char **argv)
     }
     plan.from_study = from;
     size_t n = 0;
-    all = rank_trials(study, cfg->direction, &n);
+    all = rank_trials(study, cfg, &n);
     if (n == 0) {
-        cli_error("narrow: study '%s' has no COMPLETE trial to narrow around", cfg->study_name);
+        cli_error("narrow: study '%s' has no %sCOMPLETE trial to narrow around", cfg->study_name,
+                  cfg->n_constraints > 0 ? "feasible " : "");
         rc = CLI_EXIT_FAILED;
         goto out;
     }

@@ -1,6 +1,7 @@
 /* cmd_query.c -- reading studies: `hpsearch trials`, `best`, `studies`, `delete`. */
 #include "cli/checkpoints.h"
 #include "cli/cli.h"
+#include "cli/value_names.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -281,6 +282,104 @@ static void fail_reason(const hps_frozen *t, char *buf, size_t size)
     json_decref(attrs);
 }
 
+/* ---- several objectives and constraints ------------------------------------------- */
+
+/* The value columns' headers: "value" for one objective, else one per objective; then
+ * each constraint and whether the trial is feasible. CSV headers are prefixed:
+ * "values_acc" as Optuna's trials_dataframe names a named objective, "constraints_mem". */
+static void value_headers(const value_names *vn, int csv)
+{
+    char buf[64];
+    for (size_t k = 0; k < vn->n_objectives; k++) {
+        const char *name =
+            vn->n_objectives == 1 ? "value" : value_names_objective(vn, k, buf, sizeof buf);
+        if (csv) {
+            printf(",%s", vn->n_objectives == 1 ? "" : "values_");
+            csv_field(name);
+        } else {
+            printf("  %-12s", name);
+        }
+    }
+    for (size_t k = 0; k < vn->n_constraints; k++) {
+        const char *name = value_names_constraint(vn, k, buf, sizeof buf);
+        if (csv) {
+            printf(",constraints_");
+            csv_field(name);
+        } else {
+            printf("  %-12s", name);
+        }
+    }
+    if (vn->n_constraints > 0)
+        printf(csv ? ",feasible" : "  %-8s", "feasible");
+}
+
+/* A row's cells for those columns: the values, the constraints as the trial printed
+ * them, "yes"/"no"; "-" (CSV: empty) where the trial has none. */
+static void value_cells(const value_names *vn, const hps_frozen *t, int csv)
+{
+    char buf[64], bound[64];
+    for (size_t k = 0; k < vn->n_objectives; k++) {
+        buf[0] = '\0';
+        if (k < hps_frozen_n_values(t)) {
+            if (csv)
+                cli_format_double(hps_frozen_value(t, k), buf, sizeof buf);
+            else
+                snprintf(buf, sizeof buf, "%.6g", hps_frozen_value(t, k));
+        }
+        if (csv)
+            printf(",%s", buf);
+        else
+            printf("  %-12s", buf[0] != '\0' ? buf : "-");
+    }
+    for (size_t k = 0; k < vn->n_constraints; k++) {
+        double v = value_names_constraint_value(vn, t, k, bound, sizeof bound);
+        buf[0] = '\0';
+        if (!isnan(v)) {
+            if (csv)
+                cli_format_double(v, buf, sizeof buf);
+            else
+                snprintf(buf, sizeof buf, "%.6g", v);
+        }
+        if (csv)
+            printf(",%s", buf);
+        else
+            printf("  %-12s", buf[0] != '\0' ? buf : "-");
+    }
+    if (vn->n_constraints > 0) {
+        const char *feasible = value_names_feasible(t);
+        if (csv)
+            printf(",%s", strcmp(feasible, "-") != 0 ? feasible : "");
+        else
+            printf("  %-8s", feasible);
+    }
+}
+
+/* A trial's JSON (free with free()), with "feasible" and the constraint values as
+ * printed when it has constraint values (the library keeps them in
+ * system_attrs.constraints as <= 0). */
+static char *trial_json(const value_names *vn, const hps_frozen *t)
+{
+    char *json = NULL;
+    if (hps_frozen_to_json(t, &json) != HPS_OK)
+        return NULL;
+    if (hps_frozen_n_constraints(t) == 0 || vn->n_constraints == 0) {
+        char *copy = strdup(json);
+        hps_free(json);
+        return copy;
+    }
+    json_t *o = json_loads(json, 0, NULL), *values = json_object();
+    hps_free(json);
+    char name[64], bound[64];
+    for (size_t k = 0; values != NULL && k < vn->n_constraints; k++)
+        json_object_set_new(values, value_names_constraint(vn, k, name, sizeof name),
+                            json_real(value_names_constraint_value(vn, t, k, bound, sizeof bound)));
+    json_object_set_new(o, "constraint_values", values);
+    json_object_set_new(o, "feasible", json_boolean(hps_frozen_feasible(t)));
+    char *extended = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    json_decref(o);
+    return extended;
+}
+
 static int print_trials(hps_study *study, const query_args *args)
 {
     size_t n;
@@ -288,13 +387,17 @@ static int print_trials(hps_study *study, const query_args *args)
         cli_error("trials: %s", hps_study_errmsg(study));
         return CLI_EXIT_FAILED;
     }
+    value_names vn;
+    value_names_load(study, &vn);
     /* Rows are kept as numbers, and each trial is read again when printed: a record
      * pointer is only valid until the next read of the study. */
     name_list names = {0};
     int64_t *rows = calloc(n + 1, sizeof *rows);
     size_t n_rows = 0;
-    if (rows == NULL)
+    if (rows == NULL) {
+        value_names_clear(&vn);
         return CLI_EXIT_FAILED;
+    }
     for (size_t i = 0; i < n; i++) {
         const hps_frozen *t;
         if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK)
@@ -306,6 +409,7 @@ static int print_trials(hps_study *study, const query_args *args)
             if (name_list_add(&names, hps_frozen_param_name(t, p)) != 0) {
                 free(rows);
                 name_list_free(&names);
+                value_names_clear(&vn);
                 return CLI_EXIT_FAILED;
             }
     }
@@ -315,13 +419,17 @@ static int print_trials(hps_study *study, const query_args *args)
         for (size_t r = 0; r < n_rows; r++) {
             char *json = NULL;
             const hps_frozen *t;
-            if (hps_study_trial(study, rows[r], &t) == HPS_OK && hps_frozen_to_json(t, &json) == HPS_OK)
+            if (hps_study_trial(study, rows[r], &t) == HPS_OK)
+                json = trial_json(&vn, t);
+            if (json != NULL)
                 printf("%s%s", r > 0 ? ",\n " : "", json);
-            hps_free(json);
+            free(json);
         }
         printf("]\n");
     } else if (args->format == FORMAT_CSV) {
-        printf("number,state,value,datetime_start,datetime_complete,duration");
+        printf("number,state");
+        value_headers(&vn, 1);
+        printf(",datetime_start,datetime_complete,duration");
         for (size_t k = 0; k < names.n; k++) {
             printf(",params_");
             csv_field(names.names[k]);
@@ -331,11 +439,9 @@ static int print_trials(hps_study *study, const query_args *args)
             const hps_frozen *t;
             if (hps_study_trial(study, rows[r], &t) != HPS_OK)
                 continue;
-            printf("%" PRId64 ",%s,", hps_frozen_number(t), hps_trial_state_name(hps_frozen_state(t)));
-            if (hps_frozen_n_values(t) > 0) {
-                cli_format_double(hps_frozen_value(t, 0), buf, sizeof buf);
-                fputs(buf, stdout);
-            }
+            printf("%" PRId64 ",%s", hps_frozen_number(t),
+                   hps_trial_state_name(hps_frozen_state(t)));
+            value_cells(&vn, t, 1);
             char start[64], end[64];
             format_time(hps_frozen_datetime_start(t), start, sizeof start);
             format_time(hps_frozen_datetime_complete(t), end, sizeof end);
@@ -355,7 +461,8 @@ static int print_trials(hps_study *study, const query_args *args)
             putchar('\n');
         }
     } else {
-        printf("%6s  %-8s  %-12s", "number", "state", "value");
+        printf("%6s  %-8s", "number", "state");
+        value_headers(&vn, 0);
         for (size_t k = 0; k < names.n; k++)
             printf("  %-12s", names.names[k]);
         printf("  %-8s  %s\n", "duration", "note");
@@ -363,9 +470,14 @@ static int print_trials(hps_study *study, const query_args *args)
             const hps_frozen *t;
             if (hps_study_trial(study, rows[r], &t) != HPS_OK)
                 continue;
-            value_text(t, buf, sizeof buf);
-            printf("%6" PRId64 "  %-8s  %-12s", hps_frozen_number(t),
-                   hps_trial_state_name(hps_frozen_state(t)), buf);
+            printf("%6" PRId64 "  %-8s", hps_frozen_number(t),
+                   hps_trial_state_name(hps_frozen_state(t)));
+            if (value_names_extended(&vn)) {
+                value_cells(&vn, t, 0);
+            } else {
+                value_text(t, buf, sizeof buf);
+                printf("  %-12s", buf);
+            }
             for (size_t k = 0; k < names.n; k++) {
                 param_text(t, names.names[k], 0, buf, sizeof buf);
                 printf("  %-12s", buf);
@@ -382,6 +494,7 @@ static int print_trials(hps_study *study, const query_args *args)
     }
     free(rows);
     name_list_free(&names);
+    value_names_clear(&vn);
     return CLI_EXIT_OK;
 }
 
@@ -404,6 +517,71 @@ int cmd_trials(int argc, char **argv)
 
 /* ---- best ------------------------------------------------------------------------- */
 
+/* "trial N", each objective, each constraint with its bound and whether the trial is
+ * feasible, then the parameters; one "key: value" line each. */
+static void print_best_trial(const value_names *vn, const hps_frozen *t)
+{
+    char name[64], value[64], bound[64];
+    printf("trial %" PRId64 "\n", hps_frozen_number(t));
+    for (size_t k = 0; k < vn->n_objectives && k < hps_frozen_n_values(t); k++) {
+        cli_format_double(hps_frozen_value(t, k), value, sizeof value);
+        printf("%s: %s\n", value_names_objective(vn, k, name, sizeof name), value);
+    }
+    for (size_t k = 0; k < vn->n_constraints; k++) {
+        double v = value_names_constraint_value(vn, t, k, bound, sizeof bound);
+        cli_format_double(v, value, sizeof value);
+        printf("%s: %s (%s)\n", value_names_constraint(vn, k, name, sizeof name), value, bound);
+    }
+    if (vn->n_constraints > 0)
+        printf("feasible: %s\n", value_names_feasible(t));
+    for (size_t i = 0; i < hps_frozen_n_params(t); i++) {
+        char text[256];
+        cli_format_value(hps_frozen_param_value(t, i), text, sizeof text);
+        printf("%s: %s\n", hps_frozen_param_name(t, i), text);
+    }
+}
+
+/* Several objectives: the Pareto set, the feasible COMPLETE trials no other feasible one
+ * dominates; JSON: an array of them. */
+static int print_pareto_set(hps_study *study, const value_names *vn, out_format format)
+{
+    int64_t *numbers = NULL;
+    size_t n = 0;
+    if (hps_study_best_trials(study, &numbers, &n) != HPS_OK) {
+        cli_error("best: %s", hps_study_errmsg(study));
+        return CLI_EXIT_FAILED;
+    }
+    if (n == 0) {
+        hps_free(numbers);
+        cli_error("best: %s", vn->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
+                                                    : "no trial is COMPLETE yet");
+        return CLI_EXIT_FAILED;
+    }
+    if (format == FORMAT_JSON)
+        printf("[");
+    else
+        printf("Pareto set: %zu trial%s (%sCOMPLETE, no other better in every objective)\n", n,
+               n == 1 ? "" : "s", vn->n_constraints > 0 ? "feasible, " : "");
+    for (size_t k = 0; k < n; k++) {
+        const hps_frozen *t;
+        if (hps_study_trial(study, numbers[k], &t) != HPS_OK)
+            continue;
+        if (format == FORMAT_JSON) {
+            char *json = trial_json(vn, t);
+            if (json != NULL)
+                printf("%s%s", k > 0 ? ",\n " : "", json);
+            free(json);
+        } else {
+            putchar('\n');
+            print_best_trial(vn, t);
+        }
+    }
+    if (format == FORMAT_JSON)
+        printf("]\n");
+    hps_free(numbers);
+    return CLI_EXIT_OK;
+}
+
 int cmd_best(int argc, char **argv)
 {
     query_args args;
@@ -415,35 +593,23 @@ int cmd_best(int argc, char **argv)
     rc = open_target("best", &args, &target, &study);
     if (rc != 0)
         return rc;
+    value_names vn;
+    value_names_load(study, &vn);
     const hps_frozen *best;
-    if (hps_study_best_trial(study, &best) != HPS_OK) {
+    if (vn.n_objectives > 1) {
+        rc = print_pareto_set(study, &vn, args.format);
+    } else if (hps_study_best_trial(study, &best) != HPS_OK) {
         cli_error("best: %s", hps_study_errmsg(study));
         rc = CLI_EXIT_FAILED;
     } else if (args.format == FORMAT_JSON) {
-        char *json = NULL;
-        if (hps_frozen_to_json(best, &json) == HPS_OK)
+        char *json = trial_json(&vn, best);
+        if (json != NULL)
             printf("%s\n", json);
-        hps_free(json);
+        free(json);
     } else {
-        const char *attrs = NULL;
-        const char *metric = "value";
-        json_t *parsed = NULL;
-        if (hps_study_user_attrs(study, &attrs) == HPS_OK) {
-            parsed = json_loads(attrs, 0, NULL);
-            const char *m = json_string_value(json_object_get(parsed, "metric"));
-            if (m != NULL)
-                metric = m;
-        }
-        char value[64];
-        cli_format_double(hps_frozen_value(best, 0), value, sizeof value);
-        printf("trial %" PRId64 "\n%s: %s\n", hps_frozen_number(best), metric, value);
-        for (size_t i = 0; i < hps_frozen_n_params(best); i++) {
-            char text[256];
-            cli_format_value(hps_frozen_param_value(best, i), text, sizeof text);
-            printf("%s: %s\n", hps_frozen_param_name(best, i), text);
-        }
-        json_decref(parsed);
+        print_best_trial(&vn, best);
     }
+    value_names_clear(&vn);
     hps_study_close(study);
     cli_target_clear(&target);
     return rc;

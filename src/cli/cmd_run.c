@@ -170,12 +170,45 @@ static int parse_run_args(int argc, char **argv, run_options *opts, cfg_config *
 /* ---- setup ----------------------------------------------------------------------- */
 
 
+static void set_attr_json(hps_study *study, const char *key, json_t *value)
+{
+    char *text = value != NULL ? json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    if (text != NULL)
+        hps_study_set_user_attr(study, key, text);
+    free(text);
+    json_decref(value);
+}
+
+/* "metric": the first objective's name (what one objective has always recorded);
+ * "metrics": every objective's name, when there are several; "constraints": each as
+ * {name, max} or {name, min}. */
+static void record_value_names(hps_study *study, const cfg_config *cfg)
+{
+    set_attr_json(study, "metric", json_string(cfg->objectives[0].name));
+    if (cfg->n_objectives > 1) {
+        json_t *names = json_array();
+        for (size_t k = 0; names != NULL && k < cfg->n_objectives; k++)
+            json_array_append_new(names, json_string(cfg->objectives[k].name));
+        set_attr_json(study, "metrics", names);
+    }
+    if (cfg->n_constraints > 0) {
+        json_t *list = json_array();
+        for (size_t k = 0; list != NULL && k < cfg->n_constraints; k++) {
+            const cfg_metric *c = &cfg->constraints[k];
+            json_array_append_new(list, json_pack("{s:s, s:f}", "name", c->name,
+                                                  c->upper ? "max" : "min", c->bound));
+        }
+        set_attr_json(study, "constraints", list);
+    }
+}
+
 /* Opens the config's study, creating it if needed; an existing one must be the same
  * study (identity.h). Returns 0 or an exit code after printing the error. */
 static int open_run_study(const cfg_config *cfg, int allow_changes, hps_study **out)
 {
     char err[1024];
-    hps_direction dir = cfg->direction;
+    hps_direction dirs[CFG_MAX_OBJECTIVES];
+    size_t n_dirs = cfg_directions(cfg, dirs);
     hps_status rc = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_LOAD, NULL, 0, out,
                                    err, sizeof err);
     if (rc == HPS_OK) {
@@ -188,8 +221,8 @@ static int open_run_study(const cfg_config *cfg, int allow_changes, hps_study **
             return bad;
         }
     } else if (rc == HPS_ERR_NOTFOUND) {
-        rc = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir,
-                            1, out, err, sizeof err);
+        rc = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_CREATE | HPS_OPEN_LOAD, dirs,
+                            n_dirs, out, err, sizeof err);
         if (rc == HPS_OK && identity_check(*out, cfg, allow_changes) != 0)
             rc = HPS_ERR_STORAGE;
     }
@@ -200,14 +233,10 @@ static int open_run_study(const cfg_config *cfg, int allow_changes, hps_study **
         *out = NULL;
         return rc == HPS_ERR_NOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
     }
-    /* Remember which metric the values are (for `hpsearch best` and reports), and a W&B
-     * sweep's service keys (entity, project, ...) as the study's metadata. */
-    json_t *metric = json_string(cfg->metric);
-    char *metric_json = metric != NULL ? json_dumps(metric, JSON_ENCODE_ANY) : NULL;
-    if (metric_json != NULL)
-        hps_study_set_user_attr(*out, "metric", metric_json);
-    free(metric_json);
-    json_decref(metric);
+    /* Remember which metrics the values are and what the constraints bound (for `hpsearch
+     * best`, `trials`, `show` and reports), and a W&B sweep's service keys (entity,
+     * project, ...) as the study's metadata. */
+    record_value_names(*out, cfg);
     if (cfg->n_metadata > 0) {
         json_t *meta = json_object();
         for (size_t i = 0; meta != NULL && i < cfg->n_metadata; i++)
@@ -228,6 +257,27 @@ static int open_run_study(const cfg_config *cfg, int allow_changes, hps_study **
 
 /* ---- reporting ---------------------------------------------------------------------- */
 
+/* "val_acc=0.91 train_seconds=12.3" */
+static void print_values(const cfg_config *cfg, const double *values, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        printf("%s%s=%.6g", k > 0 ? " " : "", cfg->objectives[k].name, values[k]);
+}
+
+/* "  infeasible: gpu_mem_gb=12 > 10" when a constraint is not met, else nothing. */
+static void print_infeasible(const cfg_config *cfg, const double *constraints, size_t n)
+{
+    const char *sep = "  infeasible: ";
+    for (size_t k = 0; k < n; k++) {
+        const cfg_metric *c = &cfg->constraints[k];
+        if (c->upper ? constraints[k] <= c->bound : constraints[k] >= c->bound)
+            continue;
+        printf("%s%s=%.6g %s %.6g", sep, c->name, constraints[k], c->upper ? ">" : "<",
+               c->bound);
+        sep = ", ";
+    }
+}
+
 static void print_outcome(const cfg_config *cfg, const slot_outcome *o, progress *prog)
 {
     char took[32], value[64];
@@ -235,14 +285,17 @@ static void print_outcome(const cfg_config *cfg, const slot_outcome *o, progress
     progress_clear(prog);
     switch (o->state) {
     case HPS_COMPLETE:
-        snprintf(value, sizeof value, "%.6g", o->value);
-        printf("trial %-4lld COMPLETE  %s=%s  %s  (%s)\n", (long long)o->number, cfg->metric, value,
-               o->params_text, took);
+        printf("trial %-4lld COMPLETE  ", (long long)o->number);
+        print_values(cfg, o->values, o->n_values);
+        printf("  %s  (%s)", o->params_text, took);
+        print_infeasible(cfg, o->constraints, o->n_constraints);
+        printf("\n");
         break;
     case HPS_PRUNED: /* by the pruner, or timed out with timeout_state: pruned */
         snprintf(value, sizeof value, "%.6g", o->value);
-        printf("trial %-4lld PRUNED    %s=%s  %s  (%s%s%s)\n", (long long)o->number, cfg->metric,
-               value, o->params_text, took, strcmp(o->reason, "pruned") != 0 ? "; " : "",
+        printf("trial %-4lld PRUNED    %s=%s  %s  (%s%s%s)\n", (long long)o->number,
+               cfg->objectives[0].name, value, o->params_text, took,
+               strcmp(o->reason, "pruned") != 0 ? "; " : "",
                strcmp(o->reason, "pruned") != 0 ? o->reason : "");
         break;
     default:
@@ -253,28 +306,79 @@ static void print_outcome(const cfg_config *cfg, const slot_outcome *o, progress
     fflush(stdout);
 }
 
+static void print_params(const hps_frozen *t)
+{
+    for (size_t i = 0; i < hps_frozen_n_params(t); i++) {
+        char value[128];
+        cli_format_value(hps_frozen_param_value(t, i), value, sizeof value);
+        printf("%s%s=%s", i == 0 ? "  " : " ", hps_frozen_param_name(t, i), value);
+    }
+    printf("\n");
+}
+
+/* Several objectives: the Pareto set (the feasible trials no other feasible one beats in
+ * every objective), one line each. */
+static void print_pareto_set(hps_study *study, const cfg_config *cfg)
+{
+    int64_t *numbers = NULL;
+    size_t n = 0;
+    if (hps_study_best_trials(study, &numbers, &n) != HPS_OK || n == 0) {
+        printf("%s\n", cfg->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
+                                              : "no trial has completed yet");
+        hps_free(numbers);
+        return;
+    }
+    printf("best trials (the Pareto set of %s): %zu\n",
+           cfg->n_constraints > 0 ? "the feasible trials" : "the trials", n);
+    for (size_t k = 0; k < n; k++) {
+        const hps_frozen *t;
+        if (hps_study_trial(study, numbers[k], &t) != HPS_OK)
+            continue;
+        double values[CFG_MAX_OBJECTIVES];
+        for (size_t i = 0; i < cfg->n_objectives && i < hps_frozen_n_values(t); i++)
+            values[i] = hps_frozen_value(t, i);
+        printf("  trial %lld: ", (long long)numbers[k]);
+        print_values(cfg, values, hps_frozen_n_values(t) < cfg->n_objectives
+                                      ? hps_frozen_n_values(t) : cfg->n_objectives);
+        print_params(t);
+    }
+    hps_free(numbers);
+}
+
 static void print_best(hps_study *study, const cfg_config *cfg)
 {
     const hps_frozen *best;
-    if (hps_study_best_trial(study, &best) != HPS_OK) {
-        printf("no trial has completed yet\n");
+    if (cfg->n_objectives > 1) {
+        print_pareto_set(study, cfg);
         return;
     }
-    printf("best trial %lld: %s=%.6g", (long long)hps_frozen_number(best), cfg->metric,
-           hps_frozen_value(best, 0));
-    for (size_t i = 0; i < hps_frozen_n_params(best); i++) {
-        char value[128];
-        cli_format_value(hps_frozen_param_value(best, i), value, sizeof value);
-        printf("%s%s=%s", i == 0 ? "  " : " ", hps_frozen_param_name(best, i), value);
+    if (hps_study_best_trial(study, &best) != HPS_OK) {
+        printf("%s\n", cfg->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
+                                              : "no trial has completed yet");
+        return;
     }
-    printf("\n");
+    printf("best trial %lld: %s=%.6g", (long long)hps_frozen_number(best),
+           cfg->objectives[0].name, hps_frozen_value(best, 0));
+    print_params(best);
+}
+
+/* Whether the study has a best trial (several objectives: a Pareto set), feasible when
+ * there are constraints: the run's exit status says so. */
+static int has_result(hps_study *study)
+{
+    int64_t *numbers = NULL;
+    size_t n = 0;
+    hps_status rc = hps_study_best_trials(study, &numbers, &n);
+    hps_free(numbers);
+    return rc == HPS_OK && n > 0;
 }
 
 static int target_reached(const cfg_config *cfg, const slot_outcome *o)
 {
     if (!cfg->has_target || o->state != HPS_COMPLETE)
         return 0;
-    return cfg->direction == HPS_MAXIMIZE ? o->value >= cfg->target : o->value <= cfg->target;
+    return cfg->objectives[0].direction == HPS_MAXIMIZE ? o->value >= cfg->target
+                                                         : o->value <= cfg->target;
 }
 
 /* ---- the loop --------------------------------------------------------------------- */
@@ -432,7 +536,7 @@ static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progre
                 state->stop_launching = 1;
                 progress_clear(prog);
                 fprintf(stderr, "hpsearch: %s reached the target %g; not starting more trials\n",
-                        cfg->metric, cfg->target);
+                        cfg->objectives[0].name, cfg->target);
             }
         }
     }
@@ -569,10 +673,8 @@ int cmd_run(int argc, char **argv)
         rc = 128 + (last_signal > 0 ? last_signal : SIGINT); /* the shell's convention */
     else if (state.exit_code != 0)
         rc = state.exit_code;
-    else {
-        const hps_frozen *best;
-        rc = hps_study_best_trial(study, &best) == HPS_OK ? CLI_EXIT_OK : CLI_EXIT_FAILED;
-    }
+    else
+        rc = has_result(study) ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 out:
     hps_study_close(study);
     cfg_free(cfg);

@@ -3,6 +3,7 @@
  * of the best value so far. Unicode blocks when the terminal speaks UTF-8, ASCII
  * otherwise (or with --ascii). */
 #include "cli/cli.h"
+#include "cli/value_names.h"
 #include "report/report_data.h"
 
 #include <getopt.h>
@@ -218,8 +219,60 @@ static void print_importances(const show_style *style, const rdata_study *data, 
     }
 }
 
+/* "  val_acc = 0.91  train_seconds = 12  gpu_mem_gb = 8 (<= 10)" */
+static void print_trial_values(const value_names *vn, const hps_frozen *t)
+{
+    char name[64], bound[64];
+    for (size_t k = 0; k < vn->n_objectives && k < hps_frozen_n_values(t); k++)
+        printf("  %s = %.10g", value_names_objective(vn, k, name, sizeof name),
+               hps_frozen_value(t, k));
+    for (size_t k = 0; k < vn->n_constraints; k++) {
+        double v = value_names_constraint_value(vn, t, k, bound, sizeof bound);
+        printf("  %s = %.10g (%s)", value_names_constraint(vn, k, name, sizeof name), v, bound);
+    }
+    putchar('\n');
+}
+
+/* With several objectives the best trials are the Pareto set; with constraints the best
+ * trial is the best feasible one. Both come from the library. */
+static void print_feasible_best(hps_study *study, const value_names *vn)
+{
+    int64_t *numbers = NULL;
+    size_t n = 0;
+    const char *feasible = vn->n_constraints > 0 ? "feasible " : "";
+    if (hps_study_best_trials(study, &numbers, &n) != HPS_OK || n == 0) {
+        printf("best: %s\n", vn->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
+                                                   : "no trial has completed yet");
+        hps_free(numbers);
+        return;
+    }
+    if (vn->n_objectives > 1)
+        printf("Pareto set (the %strials no other beats in every objective): %zu\n", feasible, n);
+    for (size_t k = 0; k < n && (vn->n_objectives > 1 || k == 0); k++) {
+        const hps_frozen *t;
+        if (hps_study_trial(study, numbers[k], &t) != HPS_OK)
+            continue;
+        printf("%s trial %lld", vn->n_objectives > 1 ? " " : "best:", (long long)numbers[k]);
+        print_trial_values(vn, t);
+    }
+    if (vn->n_constraints > 0) {
+        size_t n_trials = 0, n_feasible = 0, n_complete = 0;
+        hps_study_n_trials(study, &n_trials);
+        for (size_t i = 0; i < n_trials; i++) {
+            const hps_frozen *t;
+            if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK ||
+                hps_frozen_state(t) != HPS_COMPLETE)
+                continue;
+            n_complete++;
+            n_feasible += hps_frozen_feasible(t) != 0;
+        }
+        printf("feasible: %zu of %zu COMPLETE trials\n", n_feasible, n_complete);
+    }
+    hps_free(numbers);
+}
+
 static void print_summary(const show_style *style, const rdata_study *data,
-                          const cli_target *target)
+                          const cli_target *target, hps_study *study)
 {
     const char *metric = data->metric != NULL ? data->metric : "value";
     printf("study %s (", data->name);
@@ -242,7 +295,15 @@ static void print_summary(const show_style *style, const rdata_study *data,
         printf("\nno trials yet: start the study with `hpsearch run`\n");
         return;
     }
-    if (data->best_row >= 0) {
+    value_names vn;
+    value_names_load(study, &vn);
+    int extended = value_names_extended(&vn);
+    if (extended)
+        print_feasible_best(study, &vn);
+    value_names_clear(&vn);
+    if (extended) {
+        /* said above */
+    } else if (data->best_row >= 0) {
         size_t r = (size_t)data->best_row;
         printf("best: trial %lld  %s = %.10g\n", (long long)data->rows[r].number, metric,
                rdata_value(data, r));
@@ -259,7 +320,8 @@ static void print_summary(const show_style *style, const rdata_study *data,
         printf("best: no trial has completed yet\n");
     }
     json_t *imp = parse_importances(data);
-    print_top(data, imp, metric);
+    if (!extended) /* ranked by the first value, which is not "best" here */
+        print_top(data, imp, metric);
     print_importances(style, data, imp);
     json_decref(imp);
     if (data->n_samplers > 0) {
@@ -328,7 +390,7 @@ int cmd_show(int argc, char **argv)
         cli_error("show: study '%s': %s", target.study, err);
         rc = CLI_EXIT_FAILED;
     } else {
-        print_summary(&style, data, &target);
+        print_summary(&style, data, &target, study);
         rc = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
     }
     rdata_free(data);

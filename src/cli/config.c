@@ -216,19 +216,12 @@ int cfg_validate(cfg_ctx *ctx)
         return cfg_fail(ctx, *cfg_key_line(ctx, "repeats"), "repeats: %u runs per "
                         "configuration need a finite space, but some parameter is a continuous "
                         "range (give it a step or values)", cfg->repeats);
-    /* With a regex the name is only a label; without one, output lines must be able to
-     * carry it as a key. */
-    if (cfg->metric_regex == NULL && !cfg_metric_name_ok(cfg->metric))
-        return cfg_fail(ctx, *cfg_key_line(ctx, "metric"), "metric: '%.100s' cannot be read "
-                        "from output lines: a metric name is a letter or _ followed by letters, "
-                        "digits, _ . / -; or read it with a regex: metric: {name: ..., regex: "
-                        "...}", cfg->metric);
-    if (cfg->metric[0] == '\0')
-        return cfg_fail(ctx, *cfg_key_line(ctx, "metric"), "metric.name: is empty");
+    int rc = cfg_check_objectives(ctx);
+    if (rc != 0)
+        return rc;
     if (strcmp(cfg->sampler, "grid") != 0)
         return 0;
     const char *saved = ctx->file;
-    int rc = 0;
     ctx->file = cfg->path;
     size_t widest = 0;
     uint64_t widest_n = 0;
@@ -264,7 +257,7 @@ static int cfg_finish(cfg_ctx *ctx, int root_line)
 {
     cfg_config *cfg = ctx->cfg;
     int rc;
-    if (cfg->metric == NULL)
+    if (cfg->n_objectives == 0 || cfg->objectives[0].name == NULL)
         return cfg_fail(ctx, root_line, cfg->is_wandb
                         ? "missing metric: add metric: {name: ..., goal: minimize|maximize}"
                         : "missing metric: name the value to optimize, e.g. metric: val_loss");

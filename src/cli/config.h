@@ -2,8 +2,9 @@
  * config.h -- the study file of `hpsearch run CONFIG.yaml`.
  *
  * Two formats are read into one cfg_config:
- *   - hpsearch's own YAML (study, storage, direction, metric, sampler, command,
- *     parameters with type/low/high/step/log/values/value/grid_points, ...);
+ *   - hpsearch's own YAML (study, storage, direction, metric or metrics, constraints,
+ *     sampler, command, parameters with type/low/high/step/log/values/value/grid_points,
+ *     ...);
  *   - Weights & Biases sweep files, unchanged (recognised by a top-level `program` or
  *     `method`, or by a `metric` mapping with W&B's goal, target or impute keys): method,
  *     metric {name, goal, target}, parameters with values/value/min/max/distribution/q,
@@ -94,6 +95,25 @@ typedef enum cfg_summary {
 /* The summaries' names as the file writes them, indexed by cfg_summary. */
 extern const char *const cfg_summary_names[4];
 
+/* At most this many objectives (`metrics`) and constraints (`constraints`; the library
+ * keeps at most 64 constraint values). */
+#define CFG_MAX_OBJECTIVES 16u
+#define CFG_MAX_CONSTRAINTS 64u
+
+/* A value each trial prints, read as `metric` says: an objective of the study (`metric`,
+ * or an entry of `metrics`) or a constraint on the trial (an entry of `constraints`). */
+typedef struct cfg_metric {
+    char *name;             /* matched in name=value pairs; only a label with a regex */
+    char *regex;            /* a POSIX extended regex whose first group is the value; NULL:
+                               read from name=value pairs */
+    cfg_summary summary;    /* which of the run's values is the result, default last */
+    hps_direction direction; /* an objective's goal, default minimize */
+    int upper;              /* a constraint: value <= bound (`max:`), else value >= bound
+                               (`min:`) */
+    double bound;
+    int line;               /* where the file gives it (0: an override) */
+} cfg_metric;
+
 /* The top-level keys a file may have: one table (config_keys.c) reads, defaults, frees,
  * overrides, writes back and documents them. */
 #define CFG_MAX_KEYS 128
@@ -127,11 +147,11 @@ typedef struct cfg_config {
     char *storage;          /* default "sqlite:<dir>/hpsearch.db"; relative sqlite paths are
                                made absolute against `dir` ("sqlite:///x.db" is read the
                                SQLAlchemy/Optuna way: relative "x.db") */
-    hps_direction direction;
-    char *metric;           /* required */
-    char *metric_regex;     /* metric.regex: a POSIX extended regex whose first group is the
-                               value; NULL: the metric is read from name=value pairs */
-    cfg_summary metric_summary;  /* metric.summary, default last */
+    cfg_metric *objectives; /* required: `metric` (with `direction`, or W&B's goal), or
+                               the entries of `metrics`, in order: the study's directions */
+    size_t n_objectives;
+    cfg_metric *constraints; /* `constraints`, in order: the trial's constraint values */
+    size_t n_constraints;
     int has_target; double target;   /* W&B metric.target: stop once reached */
     char *sampler;          /* "random" (default), "grid", "sobol"; W&B method maps here */
     int has_seed; uint64_t seed;
@@ -185,6 +205,10 @@ typedef struct cfg_config {
                                override gave it (written back even when it says the
                                default) */
 } cfg_config;
+
+/* The study's directions, one per objective, into out (CFG_MAX_OBJECTIVES entries);
+ * returns their number. */
+size_t cfg_directions(const cfg_config *cfg, hps_direction *out);
 
 /* Loads and validates a config. Returns 0 and *out, or -1 with "FILE:LINE: what is
  * wrong" (naming the key path, e.g. "parameters.lr.min") in err, or -2 when out of

@@ -7,6 +7,7 @@
  *   config_param.c  the parameter space; readers and checks both formats share; writer
  *   config_wandb.c  a parameter in W&B form
  *   config_pruner.c `pruner`, W&B's `early_terminate`, `fidelity`
+ *   config_metrics.c `metric`, `direction`, `metrics`, `constraints`
  *   config_set.c    `--set key=value` overrides
  *   config_doc.c    the YAML document: libyaml's events built into a tree of cfg_node
  *   config_yaml.c   typed, located access to the nodes; messages; durations
@@ -45,6 +46,9 @@ typedef struct cfg_ctx {
     const char *base_dir; /* relative paths (storage, log_dir) resolve against this */
     int key_line[CFG_MAX_KEYS]; /* by key: where its value was given (0: not), for
                                    messages about combinations of keys */
+    int key_at[CFG_MAX_KEYS];   /* by key: the line of the key itself (0: not given here) */
+    cfg_metric *own_objectives; /* cfg->objectives when this reading allocated it (an
+                                   override copies the config's before changing it) */
 } cfg_ctx;
 
 /* ---- messages (config_yaml.c) ------------------------------------------------- */
@@ -216,6 +220,9 @@ struct cfg_key_def {
     cfg_write_fn write;         /* replaces writing by type */
     cfg_release_fn release;     /* CFG_T_CUSTOM's fields */
     const char *elsewhere;      /* hint when the key is used in the other format */
+    const char *const *excludes; /* keys that say the same another way (NULL-terminated):
+                                   never given together */
+    const char *excludes_why;   /* the message's reason when they are */
 };
 
 /* The table: CFG_MAX_KEYS at most. */
@@ -240,6 +247,19 @@ extern const cfg_enum_item cfg_direction_items[];
 const cfg_key_def *cfg_find_key(const char *text, size_t len);
 /* Whether output lines can carry a metric of this name (the reader's key syntax). */
 int cfg_metric_name_ok(const char *name);
+/* `metric`, `direction`, `metrics`, `constraints`, in config_metrics.c. */
+int cfg_key_metric(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
+int cfg_key_direction(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
+int cfg_key_metrics(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
+int cfg_key_constraints(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
+void cfg_write_metric(FILE *out, const cfg_config *cfg, const char *key, int given);
+void cfg_write_direction(FILE *out, const cfg_config *cfg, const char *key, int given);
+void cfg_write_metrics(FILE *out, const cfg_config *cfg, const char *key, int given);
+void cfg_write_constraints(FILE *out, const cfg_config *cfg, const char *key, int given);
+void cfg_release_objectives(cfg_config *a, const cfg_config *b);
+void cfg_release_constraints(cfg_config *a, const cfg_config *b);
+/* The one objective's name is readable (the entries of metrics are checked as read). */
+int cfg_check_objectives(cfg_ctx *ctx);
 /* `pruner:` (native) and `early_terminate:` (W&B), `fidelity:`, in config_pruner.c. */
 int cfg_key_pruner(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
 int cfg_key_early_terminate(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);

@@ -5,16 +5,15 @@
  * with its range, duration, one of some names), its default, and its documentation;
  * the table drives reading, defaults, freeing, `--set`, writing back (cfg_write_settings,
  * with config_write.c's YAML pieces) and `hpsearch help config`. A simple key is one
- * line; a key with a complex value (metric, sampler, command, pruner, parameters, ...)
- * names its own reader, writer and release here, next to the others.
+ * line; a key with a complex value (sampler, command, parameters, ...) names its own
+ * reader, writer and release here, next to the others (the objectives' and constraints'
+ * are in config_metrics.c, the pruner's in config_pruner.c).
  *
  * Readers assign fields without freeing what was there: at load every field is set
  * once, and cfg_set works on a copy (see config.c).
  */
 #include "cli/cli.h"
 #include "config_internal.h"
-
-#include "runner/metrics.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -179,97 +178,6 @@ const cfg_enum_item cfg_direction_items[] = {
 static const cfg_enum_item timeout_state_items[] = {
     {"fail", HPS_FAIL}, {"pruned", HPS_PRUNED}, {NULL, 0},
 };
-
-static int cfg_read_metric_regex(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
-{
-    char *pattern = NULL, why[300];
-    int rc = cfg_get_text(ctx, v, line, key, &pattern);
-    if (rc != 0)
-        return rc;
-    if (metric_regex_check(pattern, why, sizeof why) != 0) {
-        free(pattern);
-        return cfg_fail(ctx, cfg_node_line(v, line), "%s: %s", key, why);
-    }
-    ctx->cfg->metric_regex = pattern;
-    return 0;
-}
-
-static int cfg_key_metric(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
-{
-    cfg_config *cfg = ctx->cfg;
-    const cfg_node *map;
-    int rc = cfg_node_deref(ctx, v, line, key, &map);
-    if (rc != 0)
-        return rc;
-    if (map->kind != CFG_NODE_MAPPING) {
-        cfg->metric_regex = NULL; /* it was written for the name this one replaces */
-        return cfg_get_text(ctx, map, line, key, &cfg->metric);
-    }
-    /* {name, regex, summary}; W&B adds goal and target, and impute* only steer its bayes
-     * method. */
-    const cfg_node *iter = NULL;
-    cfg_entry e;
-    while (rc == 0 && cfg_map_next(ctx, map, &iter, line, "metric", &e, &rc)) {
-        if (cfg_key_is(e.key, e.len, "name"))
-            rc = cfg_get_text(ctx, e.value, e.line, "metric.name", &cfg->metric);
-        else if (cfg_key_is(e.key, e.len, "regex"))
-            rc = cfg_read_metric_regex(ctx, e.value, e.line, "metric.regex");
-        else if (cfg_key_is(e.key, e.len, "summary"))
-            rc = cfg_read_enum(ctx, e.value, e.line, "metric.summary", cfg_summary_items,
-                               (int *)&cfg->metric_summary);
-        else if (cfg->is_wandb && cfg_key_is(e.key, e.len, "goal"))
-            rc = cfg_read_enum(ctx, e.value, e.line, "metric.goal", cfg_direction_items,
-                               (int *)&cfg->direction);
-        else if (cfg->is_wandb && cfg_key_is(e.key, e.len, "target")) {
-            rc = cfg_get_number(ctx, e.value, e.line, "metric.target", &cfg->target, NULL);
-            cfg->has_target = rc == 0;
-        } else if (cfg->is_wandb && (cfg_key_is(e.key, e.len, "impute") ||
-                                     cfg_key_is(e.key, e.len, "impute_while_running")))
-            rc = cfg_warn(ctx, e.line, "metric.%.*s: only the bayes method uses it; it has no "
-                          "effect here", (int)e.len, e.key);
-        else
-            rc = cfg_fail(ctx, e.line, "metric: unknown key '%.*s' (metric takes name, %s)",
-                          (int)(e.len > 64 ? 64 : e.len), e.key,
-                          cfg->is_wandb ? "goal, target, regex and summary" : "regex and summary");
-    }
-    if (rc != 0)
-        return rc;
-    if (cfg->metric == NULL)
-        return cfg_fail(ctx, line, "metric.name: missing (the metric to optimize)");
-    return 0;
-}
-
-/* `metric: name`, or a mapping when there is more to say: W&B's always holds the goal. */
-static void cfg_write_metric(FILE *out, const cfg_config *cfg, const char *key, int given)
-{
-    (void)given;
-    int mapping = cfg->is_wandb || cfg->metric_regex != NULL ||
-                  cfg->metric_summary != CFG_SUMMARY_LAST;
-    fprintf(out, "%s:%s", key, mapping ? "\n  name: " : " ");
-    cfg_write_string(out, cfg->metric);
-    fputs("\n", out);
-    if (!mapping)
-        return;
-    if (cfg->is_wandb)
-        fprintf(out, "  goal: %s\n", cfg->direction == HPS_MAXIMIZE ? "maximize" : "minimize");
-    if (cfg->has_target)
-        fprintf(out, "  target: %.17g\n", cfg->target);
-    if (cfg->metric_regex != NULL) {
-        fputs("  regex: ", out);
-        cfg_write_string(out, cfg->metric_regex);
-        fputs("\n", out);
-    }
-    if (cfg->metric_summary != CFG_SUMMARY_LAST)
-        fprintf(out, "  summary: %s\n", cfg_summary_names[cfg->metric_summary]);
-}
-
-static void cfg_release_metric(cfg_config *a, const cfg_config *b)
-{
-    if (a->metric != b->metric)
-        free(a->metric);
-    if (a->metric_regex != b->metric_regex)
-        free(a->metric_regex);
-}
 
 static int cfg_set_sampler_name(cfg_ctx *ctx, const char *name)
 {
@@ -735,9 +643,7 @@ static void cfg_release_metadata(cfg_config *a, const cfg_config *b)
 static int cfg_key_unsupported(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     (void)v;
-    const char *what = strcmp(key, "metrics") == 0     ? "multi-objective optimization"
-                       : strcmp(key, "scheduler") == 0 ? "custom W&B schedulers"
-                                                       : "W&B Launch";
+    const char *what = strcmp(key, "scheduler") == 0 ? "custom W&B schedulers" : "W&B Launch";
     return cfg_fail(ctx, line, "'%s' (%s) is not supported", key, what);
 }
 
@@ -757,6 +663,10 @@ static int cfg_key_unsupported(cfg_ctx *ctx, const cfg_node *v, int line, const 
 #define ENUM(f, items_, default_)                                                           \
     .type = CFG_T_ENUM, FIELD(f), .items = items_, .default_number = default_
 #define CUSTOM(f) .type = CFG_T_CUSTOM, FIELD(f)
+/* metric, direction and metrics: one list of objectives, each key its own setting */
+#define OBJECTIVES(key_)                                                                   \
+    CUSTOM(objectives), .read = cfg_key_##key_, .write = cfg_write_##key_,                 \
+        .release = cfg_release_objectives
 #define REFUSED .type = CFG_T_CUSTOM, .offset = CFG_NO_FIELD, .read = cfg_key_unsupported
 #define META(name_, example_)                                                              \
     KEY(name_, CFG_WANDB | CFG_PER_NAME), CUSTOM(metadata_keys), .read = cfg_key_metadata, \
@@ -783,16 +693,34 @@ const cfg_key_def cfg_keys[] = {
      .fill_default = cfg_default_storage,
      DOC("URL", "sqlite:hpsearch.db next to the config", "sqlite:studies.db",
          "Where trials are kept: sqlite:PATH, :memory: or postgresql://...")},
-    {KEY("direction", CFG_NATIVE | SET), ENUM(direction, cfg_direction_items, HPS_MINIMIZE),
+    {KEY("direction", CFG_NATIVE | CFG_PER_NAME | SET), OBJECTIVES(direction),
      .elsewhere = "W&B files use metric.goal",
-     DOC(NULL, NULL, "maximize", "Whether lower or higher metric values are better")},
-    {KEY("metric", CFG_BOTH | SET_TEXT), CUSTOM(metric), .read = cfg_key_metric,
-     .write = cfg_write_metric, .release = cfg_release_metric,
-     DOC("text or mapping", "— (required)",
+     DOC("minimize | maximize", "minimize", "maximize",
+         "Whether lower or higher metric values are better")},
+    {KEY("metric", CFG_BOTH | CFG_PER_NAME | SET_TEXT), OBJECTIVES(metric),
+     DOC("text or mapping", "— (required, or metrics)",
          "{name: val_acc, regex: 'Val Acc: ([0-9.]+)', summary: best}",
          "The value a trial prints, or {name, regex, summary} to read it otherwise"),
      WANDB_EXAMPLE("{name: val_acc, goal: maximize, target: 0.99, regex: 'acc=([0-9.]+)', "
                    "summary: max}")},
+    {KEY("metrics", CFG_NATIVE | CFG_PER_NAME), OBJECTIVES(metrics),
+     .excludes = (const char *const[]){"metric", "direction", NULL},
+     .excludes_why = "metric and direction name one objective, metrics lists each objective "
+                     "with its goal: [{name: val_acc, goal: maximize}, ...]",
+     .elsewhere = "W&B's own search optimizes one metric; several need a sweep scheduler's "
+                  "Optuna or Ax engine, which hpsearch does not run: list them under metrics: "
+                  "in an hpsearch config",
+     DOC("list", "— (or metric)",
+         "[{name: val_acc, goal: maximize, summary: best}, {name: train_seconds, regex: "
+         "'took ([0-9.]+)s'}]",
+         "Several objectives, each {name, goal, regex, summary}: a Pareto search")},
+    {KEY("constraints", CFG_NATIVE), CUSTOM(constraints), .read = cfg_key_constraints,
+     .write = cfg_write_constraints, .release = cfg_release_constraints,
+     .elsewhere = "W&B sweeps have no constraints: give them in an hpsearch config",
+     DOC("list", "none",
+         "[{name: gpu_mem_gb, max: 10, summary: max}, {name: latency_ms, min: 0.5}]",
+         "Values a trial prints that must stay <= max or >= min, each {name, max or min, "
+         "regex, summary}")},
     {KEY("sampler", CFG_NATIVE | SET), CUSTOM(sampler), .read = cfg_key_sampler,
      .fill_default = cfg_default_sampler, .write = cfg_write_sampler,
      .release = cfg_release_sampler, .elsewhere = "W&B files use method",
@@ -886,7 +814,6 @@ const cfg_key_def cfg_keys[] = {
     {META("controller", "{type: local}")},
     {META("apiVersion", "v1")},
     {META("kind", "sweep")},
-    {KEY("metrics", CFG_WANDB), REFUSED, DOC("—", "—", NULL, "Refused: multi-objective optimization")},
     {KEY("scheduler", CFG_WANDB), REFUSED, DOC("—", "—", NULL, "Refused: custom W&B schedulers")},
     {KEY("job", CFG_WANDB), REFUSED, DOC("—", "—", NULL, "Refused: W&B Launch")},
     {KEY("image_uri", CFG_WANDB), REFUSED, DOC("—", "—", NULL, "Refused: W&B Launch")},
@@ -1053,13 +980,45 @@ static int cfg_read_typed(cfg_ctx *ctx, const cfg_key_def *def, const cfg_node *
     }
 }
 
+/* Whether `name` is among the keys `def` excludes. */
+static int cfg_excludes(const cfg_key_def *def, const char *name)
+{
+    for (size_t i = 0; def->excludes != NULL && def->excludes[i] != NULL; i++)
+        if (strcmp(def->excludes[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Two keys saying one thing two ways (metric and metrics) cannot both be given. */
+static int cfg_check_exclusive(cfg_ctx *ctx, const cfg_key_def *def, int line)
+{
+    for (const cfg_key_def *other = cfg_keys; other < cfg_keys + cfg_n_keys; other++) {
+        size_t k = cfg_key_index(other);
+        const char *why = cfg_excludes(def, other->info.name)   ? def->excludes_why
+                          : cfg_excludes(other, def->info.name) ? other->excludes_why
+                                                                : NULL;
+        if (why == NULL || !ctx->cfg->given[k])
+            continue;
+        if (ctx->key_at[k] > 0)
+            return cfg_fail(ctx, line, "%s: cannot be combined with %s (line %d): %s",
+                            def->info.name, other->info.name, ctx->key_at[k], why);
+        return cfg_fail(ctx, line, "%s: cannot be combined with %s, which the config gives: %s",
+                        def->info.name, other->info.name, why);
+    }
+    return 0;
+}
+
 int cfg_read_key(cfg_ctx *ctx, const cfg_key_def *def, const cfg_node *value, int line)
 {
-    int rc = def->read != NULL ? def->read(ctx, value, line, def->info.name)
+    int rc = cfg_check_exclusive(ctx, def, line);
+    if (rc != 0)
+        return rc;
+    rc = def->read != NULL ? def->read(ctx, value, line, def->info.name)
                                : cfg_read_typed(ctx, def, value, line);
     if (rc == 0) {
         ctx->cfg->given[cfg_key_index(def)] = 1;
         ctx->key_line[cfg_key_index(def)] = cfg_node_line(value, line);
+        ctx->key_at[cfg_key_index(def)] = line;
     }
     return rc;
 }

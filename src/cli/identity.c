@@ -1,4 +1,5 @@
-/* identity.c -- what makes a study the same study: metric, direction, search space. */
+/* identity.c -- what makes a study the same study: its objectives (metric and direction, or
+ * metrics), its constraints, its search space. */
 #include "cli/identity.h"
 
 #include "cli/cli.h"
@@ -19,17 +20,44 @@ static const char *direction_name(hps_direction d)
     return d == HPS_MAXIMIZE ? "maximize" : "minimize";
 }
 
+/* "maximize" or "minimize val_acc, maximize train_seconds" for messages. */
+static void describe_directions(const hps_direction *dirs, const char *const *names, size_t n,
+                                char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < n && used < size; k++) {
+        int w = snprintf(buf + used, size - used, "%s%s%s%s", k > 0 ? ", " : "",
+                         direction_name(dirs[k]), names != NULL ? " " : "",
+                         names != NULL ? names[k] : "");
+        used += w > 0 ? (size_t)w : 0;
+    }
+}
+
 int identity_check_direction(hps_study *study, const cfg_config *cfg)
 {
-    if (hps_study_n_directions(study) == 1 && hps_study_direction(study, 0) == cfg->direction)
+    size_t n = hps_study_n_directions(study);
+    int same = n == cfg->n_objectives;
+    for (size_t k = 0; same && k < n; k++)
+        same = hps_study_direction(study, k) == cfg->objectives[k].direction;
+    if (same)
         return 0;
-    cli_error("%s: study '%s' was created to %s, but this config says %s. A study keeps its "
-              "direction: run this config under a new study name (--study NAME or `study:` in "
+    hps_direction was[CFG_MAX_OBJECTIVES], is[CFG_MAX_OBJECTIVES];
+    const char *names[CFG_MAX_OBJECTIVES];
+    for (size_t k = 0; k < n && k < CFG_MAX_OBJECTIVES; k++)
+        was[k] = hps_study_direction(study, k);
+    size_t n_is = cfg_directions(cfg, is);
+    for (size_t k = 0; k < n_is; k++)
+        names[k] = cfg->objectives[k].name;
+    char before[512], now[1024];
+    describe_directions(was, NULL, n < CFG_MAX_OBJECTIVES ? n : CFG_MAX_OBJECTIVES, before,
+                        sizeof before);
+    describe_directions(is, n_is > 1 ? names : NULL, n_is, now, sizeof now);
+    cli_error("%s: study '%s' was created to %s%s, but this config says %s. A study keeps its "
+              "direction%s: run this config under a new study name (--study NAME or `study:` in "
               "the file)",
-              cfg->path, cfg->study_name,
-              hps_study_n_directions(study) == 1 ? direction_name(hps_study_direction(study, 0))
-                                                 : "optimize several objectives",
-              direction_name(cfg->direction));
+              cfg->path, cfg->study_name, before, n > 1 ? " (several objectives)" : "", now,
+              n > 1 || n_is > 1 ? "s" : "");
     return CLI_EXIT_USAGE;
 }
 
@@ -64,14 +92,56 @@ static json_t *param_identity(const cfg_param *p)
     return o;
 }
 
+/* An entry of metrics or constraints: how its value is read and what it must be. */
+static json_t *metric_identity(const cfg_metric *m, int is_constraint)
+{
+    json_t *o = json_pack("{s:s, s:s?, s:s}", "name", m->name, "regex", m->regex, "summary",
+                          cfg_summary_names[m->summary]);
+    int bad = o == NULL;
+    if (!bad && is_constraint)
+        bad = json_object_set_new(o, m->upper ? "max" : "min", json_real(m->bound)) != 0;
+    else if (!bad)
+        bad = json_object_set_new(o, "goal", json_string(direction_name(m->direction))) != 0;
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *metric_list_identity(const cfg_metric *list, size_t n, int is_constraint)
+{
+    json_t *a = json_array();
+    for (size_t k = 0; a != NULL && k < n; k++) {
+        json_t *m = metric_identity(&list[k], is_constraint);
+        if (m == NULL || json_array_append_new(a, m) != 0) {
+            json_decref(a);
+            a = NULL;
+        }
+    }
+    return a;
+}
+
+/* One objective keeps the form studies of earlier versions recorded (metric,
+ * metric_regex, metric_summary, direction); several are a list under "metrics". */
 static json_t *identity_of(const cfg_config *cfg)
 {
     json_t *params = json_object();
+    const cfg_metric *m = &cfg->objectives[0];
     /* how the value is read and summarized is part of what it means */
-    json_t *id = json_pack("{s:s, s:s?, s:s, s:s, s:o}", "metric", cfg->metric, "metric_regex",
-                           cfg->metric_regex, "metric_summary",
-                           cfg_summary_names[cfg->metric_summary], "direction",
-                           direction_name(cfg->direction), "parameters", params);
+    json_t *id = cfg->n_objectives == 1
+                     ? json_pack("{s:s, s:s?, s:s, s:s, s:o}", "metric", m->name, "metric_regex",
+                                 m->regex, "metric_summary", cfg_summary_names[m->summary],
+                                 "direction", direction_name(m->direction), "parameters", params)
+                     : json_pack("{s:o, s:o}", "metrics",
+                                 metric_list_identity(cfg->objectives, cfg->n_objectives, 0),
+                                 "parameters", params);
+    if (id != NULL && cfg->n_constraints > 0 &&
+        json_object_set_new(id, "constraints",
+                            metric_list_identity(cfg->constraints, cfg->n_constraints, 1)) != 0) {
+        json_decref(id);
+        id = NULL;
+    }
     for (size_t i = 0; id != NULL && i < cfg->n_params; i++) {
         json_t *p = param_identity(&cfg->params[i]);
         if (p == NULL || json_object_set_new(params, cfg->params[i].name, p) != 0) {
@@ -127,6 +197,17 @@ static void compare(const json_t *stored, const json_t *now, diff_list *d)
             describe(b, is, sizeof is);
             add_diff(d, "metric.%s: the study's values were read with %s, this config uses %s",
                      reading[i] + strlen("metric_"), was, is);
+        }
+    }
+    /* the directions are checked before (identity_check_direction) */
+    static const char *const lists[] = {"metrics", "constraints"};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        const json_t *a = json_object_get(stored, lists[i]), *b = json_object_get(now, lists[i]);
+        if (json_object_get(stored, "parameters") != NULL && !(a == NULL && b == NULL) &&
+            !json_equal((json_t *)a, (json_t *)b)) {
+            describe(a, was, sizeof was);
+            describe(b, is, sizeof is);
+            add_diff(d, "%s: the study's were %s, this config has %s", lists[i], was, is);
         }
     }
     const json_t *p_was = json_object_get(stored, "parameters");

@@ -1,5 +1,5 @@
-/* identity.h -- what makes a study the same study: its metric, direction and search
- * space, recorded at its first run and checked at every later one.
+/* identity.h -- what makes a study the same study: its metric and direction (or
+ * metrics), constraints and search space, recorded at its first run and checked at every later one.
  *
  * Re-running a config whose metric or space changed would mix values of different
  * things under one name (val_loss values stored as "val_acc", a best "val_acc" of

@@ -13,7 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A COMPLETE trial of the old study, with its value turned so that smaller is better. */
+/* A feasible COMPLETE trial of the old study, with its value turned so that smaller is
+ * better (several objectives: the number of trials that dominate it). */
 typedef struct narrow_ranked {
     const hps_frozen *trial;
     double value;

@@ -47,7 +47,8 @@ void progress_draw(progress *p, double elapsed, unsigned running)
     n += snprintf(line + n, sizeof line - (size_t)n, " · %u running", running);
     const hps_frozen *best;
     if (hps_study_best_trial(p->study, &best) == HPS_OK)
-        n += snprintf(line + n, sizeof line - (size_t)n, " · best %s=%.6g (#%lld)", p->cfg->metric,
+        n += snprintf(line + n, sizeof line - (size_t)n, " · best %s=%.6g (#%lld)",
+                      p->cfg->objectives[0].name,
                       hps_frozen_value(best, 0), (long long)hps_frozen_number(best));
     cli_format_duration(elapsed, took, sizeof took);
     n += snprintf(line + n, sizeof line - (size_t)n, " · %s", took);

@@ -210,8 +210,9 @@ static hps_status open_study_at(const cfg_config *cfg, const char *url, unsigned
                                 hps_study **out)
 {
     char err[1024];
-    hps_direction dir = cfg->direction;
-    hps_status rc = hps_study_open(url, cfg->study_name, flags, &dir, 1, out, err, sizeof err);
+    hps_direction dirs[CFG_MAX_OBJECTIVES];
+    size_t n = cfg_directions(cfg, dirs);
+    hps_status rc = hps_study_open(url, cfg->study_name, flags, dirs, n, out, err, sizeof err);
     if (rc != HPS_OK && !(rc == HPS_ERR_NOTFOUND && !(flags & HPS_OPEN_CREATE)))
         cli_error("%s: study '%s': %s", cfg->path, cfg->study_name, err);
     return rc;

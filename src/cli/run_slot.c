@@ -34,6 +34,9 @@ static void slot_release(run_slot *slot)
     proc_free(slot->process);
     linebuf_free(slot->lines);
     metric_tracker_free(slot->metric);
+    for (size_t k = 0; k < slot->n_more; k++)
+        metric_tracker_free(slot->more[k]);
+    free(slot->more);
     if (slot->log_fd >= 0)
         close(slot->log_fd);
     hps_trial_free(slot->trial);
@@ -143,6 +146,48 @@ static uint64_t hash_text(const char *text)
     return h;
 }
 
+static metric_tracker *new_tracker(const cfg_metric *m, size_t tail_lines, char *err,
+                                   size_t errlen)
+{
+    metric_tracker *t = metric_tracker_new(m->name, tail_lines, 400);
+    if (t == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (m->regex != NULL && metric_tracker_set_regex(t, m->regex, err, errlen) != 0) {
+        metric_tracker_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* A tracker per objective and constraint; the first objective's keeps the tail. */
+static int start_trackers(run_slot *slot, const cfg_config *cfg, char *err, size_t errlen)
+{
+    slot->metric = new_tracker(&cfg->objectives[0], SLOT_TAIL_LINES, err, errlen);
+    if (slot->metric == NULL)
+        return -1;
+    size_t n = cfg->n_objectives - 1 + cfg->n_constraints;
+    if (n == 0)
+        return 0;
+    slot->more = calloc(n, sizeof *slot->more);
+    if (slot->more == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t k = 0; k < n; k++) {
+        size_t entry = k + 1; /* objectives, then constraints */
+        const cfg_metric *m = entry < cfg->n_objectives
+                                  ? &cfg->objectives[entry]
+                                  : &cfg->constraints[entry - cfg->n_objectives];
+        slot->more[k] = new_tracker(m, 0, err, errlen);
+        if (slot->more[k] == NULL)
+            return -1;
+        slot->n_more = k + 1;
+    }
+    return 0;
+}
+
 int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *err,
                size_t errlen)
 {
@@ -243,13 +288,11 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
         goto out;
     }
     slot->lines = linebuf_new(SLOT_MAX_LINE);
-    slot->metric = metric_tracker_new(cfg->metric, SLOT_TAIL_LINES, 400);
-    if (slot->lines == NULL || slot->metric == NULL) {
+    if (slot->lines == NULL) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    if (cfg->metric_regex != NULL &&
-        metric_tracker_set_regex(slot->metric, cfg->metric_regex, err, errlen) != 0)
+    if (start_trackers(slot, cfg, err, errlen) != 0)
         goto out;
     proc_spec spec = {.argv = argv, .env_set = env.items, .cwd = cfg->workdir};
     if (proc_start(&spec, &slot->process, err, errlen) != 0)
@@ -293,6 +336,8 @@ static int on_line(void *user, const char *line, size_t len, int truncated)
     (void)truncated;
     int64_t step;
     double value;
+    for (size_t k = 0; k < slot->n_more; k++)
+        metric_tracker_line(slot->more[k], line, len, NULL, NULL);
     if (!metric_tracker_line(slot->metric, line, len, &step, &value))
         return 0;
     /* NaN is reported too (a diverging run, which pruners stop); the final value
@@ -391,12 +436,14 @@ static void last_line(const char *tail, char *buf, size_t size)
     snprintf(buf, size, "%.*s", (int)(end - start), start);
 }
 
-/* metric.summary as the tracker computes it: "best" follows the study's direction. */
-static metric_summary summary_of(const cfg_config *cfg)
+/* An entry's summary as the tracker computes it: "best" follows the objective's
+ * direction, and for a constraint points away from its bound. */
+static metric_summary summary_of(const cfg_metric *m, int is_constraint)
 {
-    switch (cfg->metric_summary) {
+    int best_is_max = is_constraint ? !m->upper : m->direction == HPS_MAXIMIZE;
+    switch (m->summary) {
     case CFG_SUMMARY_BEST:
-        return cfg->direction == HPS_MAXIMIZE ? METRIC_SUMMARY_MAX : METRIC_SUMMARY_MIN;
+        return best_is_max ? METRIC_SUMMARY_MAX : METRIC_SUMMARY_MIN;
     case CFG_SUMMARY_MIN:
         return METRIC_SUMMARY_MIN;
     case CFG_SUMMARY_MAX:
@@ -407,19 +454,96 @@ static metric_summary summary_of(const cfg_config *cfg)
     }
 }
 
-/* Why a trial that exited cleanly has no value: with a regex that matched lines whose
- * group was not a number, say so (the usual mistake: a '%' or a unit in the group). */
-static void describe_missing_metric(const run_slot *slot, const cfg_config *cfg, char *buf,
-                                    size_t size)
+/* Why a trial that exited cleanly has no value for `what` ("metric", "constraint"):
+ * with a regex that matched lines whose group was not a number, say so (the usual
+ * mistake: a '%' or a unit in the group). */
+static void describe_missing(const metric_tracker *t, const char *what, const char *name,
+                             char *buf, size_t size)
 {
-    size_t rejected = metric_tracker_n_rejected(slot->metric);
+    size_t rejected = metric_tracker_n_rejected(t);
     if (rejected == 0) {
-        snprintf(buf, size, "exited without printing metric '%.200s'", cfg->metric);
+        snprintf(buf, size, "exited without printing %s '%.200s'", what, name);
         return;
     }
-    snprintf(buf, size, "exited without printing metric '%.200s': its regex matched %zu line%s, "
-             "but the group held '%s', not a number", cfg->metric, rejected,
-             rejected == 1 ? "" : "s", metric_tracker_first_rejected(slot->metric));
+    snprintf(buf, size, "exited without printing %s '%.200s': its regex matched %zu line%s, "
+             "but the group held '%s', not a number", what, name, rejected,
+             rejected == 1 ? "" : "s", metric_tracker_first_rejected(t));
+}
+
+enum { VALUES_OK, VALUES_MISSING, VALUES_NAN };
+
+/* Every objective's and constraint's value into out: VALUES_OK when all are there and
+ * not NaN, else why the trial cannot be COMPLETE (and the message in why). */
+static int read_values(const run_slot *slot, const cfg_config *cfg, slot_outcome *out,
+                       char *why, size_t size)
+{
+    for (size_t k = 0; k < cfg->n_objectives + cfg->n_constraints; k++) {
+        int is_constraint = k >= cfg->n_objectives;
+        const cfg_metric *m = is_constraint ? &cfg->constraints[k - cfg->n_objectives]
+                                            : &cfg->objectives[k];
+        const metric_tracker *t = k == 0 ? slot->metric : slot->more[k - 1];
+        const char *what = is_constraint ? "constraint" : "metric";
+        if (!metric_tracker_has_value(t)) {
+            describe_missing(t, what, m->name, why, size);
+            return VALUES_MISSING;
+        }
+        double v = metric_tracker_summary(t, summary_of(m, is_constraint));
+        if (isnan(v)) {
+            snprintf(why, size, "%s '%.200s' is NaN", what, m->name);
+            return VALUES_NAN;
+        }
+        if (is_constraint)
+            out->constraints[out->n_constraints++] = v;
+        else
+            out->values[out->n_values++] = v;
+    }
+    return VALUES_OK;
+}
+
+/* The constraint values as the library keeps them: <= 0 when satisfied. */
+static hps_status tell_constraints(hps_trial *trial, const cfg_config *cfg,
+                                   const slot_outcome *o)
+{
+    double stored[CFG_MAX_CONSTRAINTS];
+    for (size_t k = 0; k < o->n_constraints; k++) {
+        const cfg_metric *c = &cfg->constraints[k];
+        stored[k] = c->upper ? o->constraints[k] - c->bound : c->bound - o->constraints[k];
+    }
+    return o->n_constraints > 0 ? hps_trial_set_constraints(trial, stored, o->n_constraints)
+                                : HPS_OK;
+}
+
+/* A trial whose process ended by itself: COMPLETE with every value, else FAIL with why
+ * (the whole output tail is kept with the trial, its last line in the reason). */
+static hps_status record_exit(const run_slot *slot, const cfg_config *cfg, int clean_exit,
+                              const char *status_text, const char *last, const char *tail,
+                              slot_outcome *out, char *reason, size_t reason_size)
+{
+    hps_trial *trial = slot->trial;
+    char why[600];
+    int got = clean_exit ? read_values(slot, cfg, out, why, sizeof why) : VALUES_MISSING;
+    if (clean_exit && got == VALUES_OK) {
+        out->state = HPS_COMPLETE;
+        snprintf(reason, reason_size, "ok");
+        hps_status rc = tell_constraints(trial, cfg, out);
+        return rc == HPS_OK ? hps_trial_tell_values(trial, HPS_COMPLETE, out->values, out->n_values)
+                            : rc;
+    }
+    out->state = HPS_FAIL;
+    out->n_values = out->n_constraints = 0;
+    if (!clean_exit)
+        snprintf(why, sizeof why, "%s", status_text);
+    snprintf(out->kind, sizeof out->kind, "%s", why);
+    if (!clean_exit)
+        snprintf(reason, reason_size, "%s%s%s", why, last[0] ? ": " : "", last);
+    else if (got == VALUES_MISSING)
+        snprintf(reason, reason_size, "%s%s%s", why, last[0] ? "; last output: " : "", last);
+    else
+        snprintf(reason, reason_size, "%s", why);
+    char stored[1024 + 4096];
+    snprintf(stored, sizeof stored, "%s%s%s", reason, tail != NULL && tail[0] ? "\n" : "",
+             tail != NULL ? tail : "");
+    return hps_trial_fail(trial, stored);
 }
 
 static void record_outcome(run_slot *slot, const run_settings *run, double now, slot_outcome *out)
@@ -432,7 +556,9 @@ static void record_outcome(run_slot *slot, const run_settings *run, double now, 
     proc_describe_status(slot->wstatus, status_text, sizeof status_text);
     last_line(tail, last, sizeof last);
     int has_value = metric_tracker_has_value(slot->metric);
-    double value = has_value ? metric_tracker_summary(slot->metric, summary_of(cfg)) : NAN;
+    double value = has_value ? metric_tracker_summary(slot->metric,
+                                                      summary_of(&cfg->objectives[0], 0))
+                             : NAN;
     int clean_exit = WIFEXITED(slot->wstatus) && WEXITSTATUS(slot->wstatus) == 0;
 
     memset(out, 0, sizeof *out);
@@ -480,34 +606,8 @@ static void record_outcome(run_slot *slot, const run_settings *run, double now, 
         break;
     case SLOT_ENDING_NONE:
     default:
-        if (clean_exit && has_value && !isnan(value)) {
-            out->state = HPS_COMPLETE;
-            rc = hps_trial_tell(trial, HPS_COMPLETE, value);
-            snprintf(reason, sizeof reason, "ok");
-            break;
-        }
-        out->state = HPS_FAIL;
-        char why[600];
-        if (!clean_exit)
-            snprintf(why, sizeof why, "%s", status_text);
-        else if (!has_value)
-            describe_missing_metric(slot, cfg, why, sizeof why);
-        else
-            snprintf(why, sizeof why, "metric '%.200s' is NaN", cfg->metric);
-        snprintf(out->kind, sizeof out->kind, "%s", why);
-        if (!clean_exit)
-            snprintf(reason, sizeof reason, "%s%s%s", why, last[0] ? ": " : "", last);
-        else if (!has_value)
-            snprintf(reason, sizeof reason, "%s%s%s", why, last[0] ? "; last output: " : "", last);
-        else
-            snprintf(reason, sizeof reason, "%s", why);
-        {
-            /* keep the whole tail with the trial, one line in the message */
-            char stored[1024 + 4096];
-            snprintf(stored, sizeof stored, "%s%s%s", reason, tail != NULL && tail[0] ? "\n" : "",
-                     tail != NULL ? tail : "");
-            rc = hps_trial_fail(trial, stored);
-        }
+        rc = record_exit(slot, cfg, clean_exit, status_text, last, tail, out, reason,
+                         sizeof reason);
         break;
     }
     snprintf(out->reason, sizeof out->reason, "%s", reason);

@@ -4,8 +4,9 @@
  * A slot turns an asked trial into a running command (parameters through the command
  * template, the environment and a JSON file), follows the command's output for the
  * metric (each occurrence reported as an intermediate value; metric.summary picks the
- * result, by default the last) and records the outcome in the study: COMPLETE with
- * that value; FAIL with the reason (exit status, timeout, metric never printed) and the
+ * result, by default the last) -- and for the other objectives and the constraints --
+ * and records the outcome in the study: COMPLETE with the values and constraint values;
+ * FAIL with the reason (exit status, timeout, a metric or constraint never printed) and the
  * output's last lines; PRUNED when the pruner stops it, or when it times out with
  * timeout_state: pruned after reporting a value; interrupted when the run itself is
  * stopped. */
@@ -46,7 +47,11 @@ typedef struct run_slot {
     hps_trial *trial;
     proc *process;
     linebuf *lines;
-    metric_tracker *metric;
+    metric_tracker *metric;    /* the first objective: its values are reported as the
+                                  trial's intermediate values; keeps the output's tail */
+    metric_tracker **more;     /* the other objectives, then the constraints, in the
+                                  config's order */
+    size_t n_more;
     int log_fd;
     uint64_t log_bytes;        /* written to log_fd so far */
     char log_path[4096];
@@ -64,7 +69,12 @@ typedef struct slot_outcome {
     int64_t number;
     hps_trial_state state;
     int interrupted;
-    double value;              /* COMPLETE/PRUNED: the value told */
+    double value;              /* COMPLETE/PRUNED: the value told (the first objective's) */
+    double values[CFG_MAX_OBJECTIVES]; /* COMPLETE: every objective's value */
+    size_t n_values;
+    double constraints[CFG_MAX_CONSTRAINTS]; /* COMPLETE: each constraint's value as read
+                                  (not yet made <= 0 when feasible) */
+    size_t n_constraints;
     double seconds;
     char reason[1024];         /* FAIL: why; includes the last output line */
     char kind[600];            /* FAIL: why without the output ("exit status 1"), so

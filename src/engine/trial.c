@@ -357,6 +357,27 @@ hps_status hps_trial_fixed_value(hps_trial *trial, const char *name, const hps_d
     return HPS_OK;
 }
 
+hps_status hps_trial_fix_params(hps_trial *trial, const char *params_json)
+{
+    if (trial->finished)
+        return hps_errbuf_set(&trial->err, HPS_ERR_STATE, "trial %lld is finished",
+                              (long long)trial->rec->number);
+    json_error_t jerr;
+    json_t *params = json_loads(params_json != NULL ? params_json : "", 0, &jerr);
+    if (!json_is_object(params)) {
+        json_decref(params);
+        return hps_errbuf_set(&trial->err, HPS_ERR_INVALID,
+                              "fixed parameters must be a JSON object {name: value}");
+    }
+    if (trial->fixed_params == NULL)
+        trial->fixed_params = json_object();
+    /* json_object_update_missing: what the trial fixes already (enqueued) wins */
+    int bad = trial->fixed_params == NULL ||
+              json_object_update_missing(trial->fixed_params, params) != 0;
+    json_decref(params);
+    return bad ? hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory") : HPS_OK;
+}
+
 static hps_status suggest(hps_trial *trial, const char *name, hps_dist *dist, double *internal_out)
 {
     hps_study *study = trial->study;

@@ -45,6 +45,15 @@ static double best_of(const hps_inter_rec *v, size_t n, int maximize)
     return best;
 }
 
+/* "No improvement" needs one direction to improve in. */
+static hps_status patient_bind(hps_pruner *pruner, const hps_context *ctx)
+{
+    if (ctx->n_directions != 1)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_UNSUPPORTED,
+                              "pruner 'patient' needs a single-objective study");
+    return HPS_OK;
+}
+
 static hps_status patient_should_prune(hps_pruner *pruner, const hps_context *ctx,
                                        int *prune_out)
 {
@@ -79,5 +88,6 @@ const hps_pruner_ops hps_patient_pruner_ops = {
     .options = patient_options,
     .init = patient_init,
     .destroy = patient_destroy,
+    .bind = patient_bind,
     .should_prune = patient_should_prune,
 };

@@ -82,6 +82,15 @@ static double nan_percentile(double *values, size_t n, double q)
     return values[lo] + frac * (values[hi] - values[lo]);
 }
 
+/* The trial's best value and the others' are compared along one direction. */
+static hps_status percentile_bind(hps_pruner *pruner, const hps_context *ctx)
+{
+    if (ctx->n_directions != 1)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_UNSUPPORTED,
+                              "pruner '%s' needs a single-objective study", pruner->ops->name);
+    return HPS_OK;
+}
+
 static hps_status percentile_should_prune(hps_pruner *pruner, const hps_context *ctx,
                                           int *prune_out)
 {
@@ -139,6 +148,7 @@ const hps_pruner_ops hps_median_pruner_ops = {
     .options = percentile_options + 1,
     .init = median_init,
     .destroy = percentile_destroy,
+    .bind = percentile_bind,
     .should_prune = percentile_should_prune,
 };
 
@@ -148,5 +158,6 @@ const hps_pruner_ops hps_percentile_pruner_ops = {
     .options = percentile_options,
     .init = percentile_init,
     .destroy = percentile_destroy,
+    .bind = percentile_bind,
     .should_prune = percentile_should_prune,
 };

@@ -290,8 +290,8 @@ static void test_native_example(void **state)
     assert_string_equal(cfg->storage, storage);
     free(dir);
     assert_string_equal(cfg->study_name, "mlp-grid");
-    assert_int_equal(cfg->direction, HPS_MAXIMIZE);
-    assert_string_equal(cfg->metric, "val_acc");
+    assert_int_equal(cfg->objectives[0].direction, HPS_MAXIMIZE);
+    assert_string_equal(cfg->objectives[0].name, "val_acc");
     assert_string_equal(cfg->sampler, "grid");
     assert_true(cfg->has_seed);
     assert_int_equal(cfg->seed, 42);
@@ -351,7 +351,7 @@ static void test_native_other_forms(void **state)
     assert_int_equal(cfg_load(fixture_path("good", "native_random.yaml"), &cfg, err, sizeof err),
                      0);
     assert_string_equal(cfg->study_name, "native_random"); /* file name without extension */
-    assert_int_equal(cfg->direction, HPS_MINIMIZE);
+    assert_int_equal(cfg->objectives[0].direction, HPS_MINIMIZE);
     assert_string_equal(cfg->sampler, "random");
     assert_true(cfg->has_seed && cfg->seed == 1);
     assert_true(cfg->timeout == 7200.0 && cfg->trial_timeout == 5400.0);
@@ -728,8 +728,8 @@ static void test_wandb_random(void **state)
     assert_string_equal(cfg->program, "train.py");
     assert_string_equal(cfg->sampler, "random");
     assert_int_equal(cfg->n_trials, 20);
-    assert_string_equal(cfg->metric, "val_acc");
-    assert_int_equal(cfg->direction, HPS_MAXIMIZE);
+    assert_string_equal(cfg->objectives[0].name, "val_acc");
+    assert_int_equal(cfg->objectives[0].direction, HPS_MAXIMIZE);
     assert_true(cfg->has_target && cfg->target == 0.99);
     const char *const words[] = {"${env}", "${interpreter}", "${program}", "--config",
                                  "your-training-config.json", "${args}"};
@@ -761,7 +761,7 @@ static void test_wandb_grid_and_defaults(void **state)
     assert_int_equal(cfg_load(fixture_path("good", "wandb_grid.yaml"), &cfg, err, sizeof err), 0);
     assert_string_equal(cfg->sampler, "grid");
     assert_string_equal(cfg->study_name, "grid-sweep");
-    assert_int_equal(cfg->direction, HPS_MINIMIZE);
+    assert_int_equal(cfg->objectives[0].direction, HPS_MINIMIZE);
     assert_int_equal(cfg->n_trials, 0);
     const char *const words[] = {"${env}", "${interpreter}", "${program}", "${args}"};
     assert_words(cfg->command, cfg->n_command, words, 4);
@@ -885,7 +885,7 @@ static void test_wandb_unsupported(void **state)
     cfg_config *cfg = load_ok("metric: {name: acc, goal: maximize, impute: worst}\n"
                               "command: [python3, t.py, '${args}']\n"
                               "parallel: 3\nparameters: {x: {values: [1, 2]}}\n");
-    assert_true(cfg->is_wandb && cfg->parallel == 3 && cfg->direction == HPS_MAXIMIZE);
+    assert_true(cfg->is_wandb && cfg->parallel == 3 && cfg->objectives[0].direction == HPS_MAXIMIZE);
     assert_true(has_warning(cfg, "t.yaml:1: metric.impute: only the bayes method uses it"));
     cfg_free(cfg);
 }
@@ -897,8 +897,8 @@ static void test_metric_regex_and_summary(void **state)
     (void)state;
     /* Defaults: name=value pairs, the last value, stop after 5 failures, timeouts FAIL. */
     cfg_config *cfg = load_ok("metric: m\ncommand: run\nparameters: {x: 1}\n");
-    assert_null(cfg->metric_regex);
-    assert_int_equal(cfg->metric_summary, CFG_SUMMARY_LAST);
+    assert_null(cfg->objectives[0].regex);
+    assert_int_equal(cfg->objectives[0].summary, CFG_SUMMARY_LAST);
     assert_int_equal(cfg->max_failures, CFG_DEFAULT_MAX_FAILURES);
     assert_int_equal(cfg->max_failures, 5);
     assert_int_equal(cfg->timeout_state, HPS_FAIL);
@@ -908,10 +908,10 @@ static void test_metric_regex_and_summary(void **state)
     cfg = load_ok("metric: {name: val_acc, regex: 'Val Acc: ([0-9.]+)', summary: best}\n"
                   "direction: maximize\nstudy: s\ncommand: run\nparameters: {x: 1}\n");
     assert_false(cfg->is_wandb);
-    assert_string_equal(cfg->metric, "val_acc");
-    assert_string_equal(cfg->metric_regex, "Val Acc: ([0-9.]+)");
-    assert_int_equal(cfg->metric_summary, CFG_SUMMARY_BEST);
-    assert_int_equal(cfg->direction, HPS_MAXIMIZE);
+    assert_string_equal(cfg->objectives[0].name, "val_acc");
+    assert_string_equal(cfg->objectives[0].regex, "Val Acc: ([0-9.]+)");
+    assert_int_equal(cfg->objectives[0].summary, CFG_SUMMARY_BEST);
+    assert_int_equal(cfg->objectives[0].direction, HPS_MAXIMIZE);
     cfg_free(cfg);
     cfg = load_ok("metric: {name: loss}\nn_trials: 2\ncommand: run\nparameters: {x: 1}\n");
     assert_false(cfg->is_wandb);
@@ -925,14 +925,14 @@ static void test_metric_regex_and_summary(void **state)
         snprintf(text, sizeof text, "metric:\n  name: m\n  summary: %s\ncommand: run\n"
                  "parameters: {x: 1}\n", names[k]);
         cfg = load_ok(text);
-        assert_int_equal(cfg->metric_summary, want[k]);
-        assert_string_equal(cfg_summary_names[cfg->metric_summary], names[k]);
+        assert_int_equal(cfg->objectives[0].summary, want[k]);
+        assert_string_equal(cfg_summary_names[cfg->objectives[0].summary], names[k]);
         cfg_free(cfg);
     }
     /* With a regex the name is only a label: it need not be readable as a key. */
     cfg = load_ok("metric: {name: Val Acc, regex: 'Val Acc: ([0-9.]+)'}\ncommand: run\n"
                   "parameters: {x: 1}\n");
-    assert_string_equal(cfg->metric, "Val Acc");
+    assert_string_equal(cfg->objectives[0].name, "Val Acc");
     cfg_free(cfg);
     expect_fail("metric: Val Acc\ncommand: run\nparameters: {x: 1}\n",
                 "t.yaml:1: metric: 'Val Acc' cannot be read from output lines: a metric name is "
@@ -943,9 +943,9 @@ static void test_metric_regex_and_summary(void **state)
     cfg = load_ok("program: t.py\nmethod: random\nmetric:\n  name: acc\n  goal: maximize\n"
                   "  regex: 'acc ([0-9.]+)'\n  summary: max\nparameters: {x: 1}\n");
     assert_true(cfg->is_wandb);
-    assert_string_equal(cfg->metric_regex, "acc ([0-9.]+)");
-    assert_int_equal(cfg->metric_summary, CFG_SUMMARY_MAX);
-    assert_int_equal(cfg->direction, HPS_MAXIMIZE);
+    assert_string_equal(cfg->objectives[0].regex, "acc ([0-9.]+)");
+    assert_int_equal(cfg->objectives[0].summary, CFG_SUMMARY_MAX);
+    assert_int_equal(cfg->objectives[0].direction, HPS_MAXIMIZE);
     cfg_free(cfg);
 
     /* Errors name the file, line and key. */
@@ -1009,9 +1009,140 @@ static void test_failures_and_timeouts(void **state)
     assert_int_equal(cfg->timeout_state, HPS_PRUNED);
     /* A new name drops the regex written for the old one; the summary stays. */
     assert_int_equal(cfg_set(cfg, "metric", "loss", err, sizeof err), 0);
-    assert_string_equal(cfg->metric, "loss");
-    assert_null(cfg->metric_regex);
-    assert_int_equal(cfg->metric_summary, CFG_SUMMARY_BEST);
+    assert_string_equal(cfg->objectives[0].name, "loss");
+    assert_null(cfg->objectives[0].regex);
+    assert_int_equal(cfg->objectives[0].summary, CFG_SUMMARY_BEST);
+    cfg_free(cfg);
+}
+
+/* ---- several objectives and constraints ------------------------------------------- */
+
+static void test_objectives_and_constraints(void **state)
+{
+    (void)state;
+    /* One objective: `metric` and `direction`, as always. */
+    cfg_config *cfg = load_ok("metric: loss\ncommand: run\nparameters: {x: 1}\n");
+    assert_int_equal(cfg->n_objectives, 1);
+    assert_string_equal(cfg->objectives[0].name, "loss");
+    assert_int_equal(cfg->objectives[0].direction, HPS_MINIMIZE);
+    assert_int_equal(cfg->objectives[0].line, 1);
+    assert_int_equal(cfg->n_constraints, 0);
+    assert_null(cfg->constraints);
+    cfg_free(cfg);
+    /* direction may come first */
+    cfg = load_ok("direction: maximize\nmetric: {name: acc, summary: best}\ncommand: run\n"
+                  "parameters: {x: 1}\n");
+    assert_int_equal(cfg->n_objectives, 1);
+    assert_int_equal(cfg->objectives[0].direction, HPS_MAXIMIZE);
+    assert_int_equal(cfg->objectives[0].summary, CFG_SUMMARY_BEST);
+    cfg_free(cfg);
+
+    /* Several: each read as `metric` is, with its goal (default minimize). */
+    cfg = load_ok("metrics:\n"
+                  "  - {name: val_acc, goal: maximize, summary: best}\n"
+                  "  - train_seconds\n"
+                  "  - name: Model Size\n"
+                  "    regex: 'params: ([0-9]+)'\n"
+                  "    goal: minimize\n"
+                  "command: run\nparameters: {x: 1}\n");
+    assert_int_equal(cfg->n_objectives, 3);
+    assert_string_equal(cfg->objectives[0].name, "val_acc");
+    assert_int_equal(cfg->objectives[0].direction, HPS_MAXIMIZE);
+    assert_int_equal(cfg->objectives[0].summary, CFG_SUMMARY_BEST);
+    assert_null(cfg->objectives[0].regex);
+    assert_int_equal(cfg->objectives[0].line, 2);
+    assert_string_equal(cfg->objectives[1].name, "train_seconds");
+    assert_int_equal(cfg->objectives[1].direction, HPS_MINIMIZE);
+    assert_int_equal(cfg->objectives[1].summary, CFG_SUMMARY_LAST);
+    assert_int_equal(cfg->objectives[1].line, 3);
+    assert_string_equal(cfg->objectives[2].name, "Model Size");
+    assert_string_equal(cfg->objectives[2].regex, "params: ([0-9]+)");
+    assert_int_equal(cfg->objectives[2].line, 4);
+    assert_true(cfg_key_given(cfg, "metrics"));
+    assert_false(cfg_key_given(cfg, "metric"));
+    assert_false(cfg_key_given(cfg, "direction"));
+    cfg_free(cfg);
+
+    /* Constraints: a bound each, read from the output like a metric. */
+    cfg = load_ok("metric: acc\ndirection: maximize\nconstraints:\n"
+                  "  - {name: gpu_mem_gb, max: 10, summary: max}\n"
+                  "  - {name: latency_ms, max: 5}\n"
+                  "  - {name: latency_ms, min: 0.5}\n"
+                  "  - {name: Peak, regex: 'peak ([0-9.]+)', min: -3}\n"
+                  "command: run\nparameters: {x: 1}\n");
+    assert_int_equal(cfg->n_constraints, 4);
+    assert_string_equal(cfg->constraints[0].name, "gpu_mem_gb");
+    assert_true(cfg->constraints[0].upper);
+    assert_true(cfg->constraints[0].bound == 10);
+    assert_int_equal(cfg->constraints[0].summary, CFG_SUMMARY_MAX);
+    assert_int_equal(cfg->constraints[0].line, 4);
+    assert_true(cfg->constraints[1].upper && cfg->constraints[1].bound == 5);
+    assert_false(cfg->constraints[2].upper);
+    assert_true(cfg->constraints[2].bound == 0.5);
+    assert_string_equal(cfg->constraints[3].regex, "peak ([0-9.]+)");
+    assert_true(cfg->constraints[3].bound == -3);
+    cfg_free(cfg);
+
+    /* The errors not in tests/unit/configs/bad (which hold one file per message). */
+    expect_fail("metrics: [a, {name: a, summary: max}]\ncommand: run\nparameters: {x: 1}\n",
+                "t.yaml:1: metrics[1].name: 'a' is already metrics[0] (line 1)");
+    expect_fail("metric: a\nconstraints: []\ncommand: run\nparameters: {x: 1}\n",
+                "t.yaml:2: constraints: the list is empty");
+    expect_fail("metric: a\nconstraints: [mem]\ncommand: run\nparameters: {x: 1}\n",
+                "t.yaml:2: constraints[0]: a constraint is a mapping {name, max or min, regex, "
+                "summary}, not 'mem'");
+    expect_fail("metric: a\nconstraints: [{max: 3}]\ncommand: run\nparameters: {x: 1}\n",
+                "t.yaml:2: constraints[0].name: missing (the value to bound)");
+    expect_fail("metric: a\nconstraints: [{name: m, max: 1, summary: mean}]\ncommand: run\n"
+                "parameters: {x: 1}\n",
+                "t.yaml:2: constraints[0].summary: must be last, best, min or max, not 'mean'");
+    /* a minimum and a maximum of one value are two constraints */
+    cfg = load_ok("metric: a\nconstraints: [{name: m, max: 1}, {name: m, min: 0}]\ncommand: run\n"
+                  "parameters: {x: 1}\n");
+    assert_int_equal(cfg->n_constraints, 2);
+    cfg_free(cfg);
+    char many[2048];
+    int used = snprintf(many, sizeof many, "metric: a\nconstraints:\n");
+    for (unsigned k = 0; k <= CFG_MAX_CONSTRAINTS; k++)
+        used += snprintf(many + used, sizeof many - (size_t)used, "  - {name: c%u, max: 1}\n", k);
+    snprintf(many + used, sizeof many - (size_t)used, "command: run\nparameters: {x: 1}\n");
+    expect_fail(many, "t.yaml:3: constraints: at most 64 constraints (got 65)");
+
+    /* Overrides: metric and direction change the one objective; a config listing its
+     * objectives keeps them (metrics and constraints are the file's). */
+    cfg = load_ok("metric: {name: acc, regex: 'acc ([0-9.]+)'}\ncommand: run\nparameters: {x: 1}\n");
+    assert_int_equal(cfg_set(cfg, "direction", "maximize", err, sizeof err), 0);
+    assert_int_equal(cfg->objectives[0].direction, HPS_MAXIMIZE);
+    assert_string_equal(cfg->objectives[0].regex, "acc ([0-9.]+)");
+    assert_int_equal(cfg_set(cfg, "direction", "upward", err, sizeof err), -1);
+    assert_non_null(strstr(err, "direction: must be minimize or maximize, not 'upward'"));
+    assert_int_equal(cfg->objectives[0].direction, HPS_MAXIMIZE);
+    assert_int_equal(cfg_set(cfg, "metric", "Bad Name", err, sizeof err), -1);
+    assert_string_equal(cfg->objectives[0].name, "acc"); /* unchanged by a refused override */
+    assert_string_equal(cfg->objectives[0].regex, "acc ([0-9.]+)");
+    cfg_free(cfg);
+    cfg = load_ok("metrics: [{name: a, goal: maximize}, b]\ncommand: run\nparameters: {x: 1}\n");
+    assert_int_equal(cfg_set(cfg, "metric", "c", err, sizeof err), -1);
+    assert_non_null(strstr(err, "metric: cannot be combined with metrics, which the config "
+                                "gives: metric and direction name one objective"));
+    assert_int_equal(cfg_set(cfg, "direction", "maximize", err, sizeof err), -1);
+    assert_non_null(strstr(err, "direction: cannot be combined with metrics"));
+    assert_int_equal(cfg->n_objectives, 2);
+    assert_int_equal(cfg->objectives[1].direction, HPS_MINIMIZE);
+    assert_int_equal(cfg_set(cfg, "metrics", "[x]", err, sizeof err), -1);
+    assert_non_null(strstr(err, "metrics: not a setting that can be overridden"));
+    assert_int_equal(cfg_set(cfg, "constraints", "[{name: m, max: 1}]", err, sizeof err), -1);
+    assert_non_null(strstr(err, "constraints: not a setting that can be overridden"));
+    assert_int_equal(cfg_set(cfg, "parallel", "2", err, sizeof err), 0); /* others still can */
+    assert_int_equal(cfg->n_objectives, 2);
+    cfg_free(cfg);
+
+    /* W&B files keep W&B's one metric. */
+    cfg = load_ok("program: t.py\nmetric: {name: acc, goal: maximize, target: 0.9}\n"
+                  "parameters: {x: 1}\n");
+    assert_int_equal(cfg->n_objectives, 1);
+    assert_int_equal(cfg->objectives[0].direction, HPS_MAXIMIZE);
+    assert_true(cfg->has_target && cfg->target == 0.9);
     cfg_free(cfg);
 }
 
@@ -1044,9 +1175,9 @@ static void test_set_overrides(void **state)
     assert_int_equal(cfg_set(cfg, "metric", "{odd: name}", err, sizeof err), -1);
     assert_non_null(strstr(err, "cannot be read from output lines"));
     assert_int_equal(cfg_set(cfg, "metric", "val/acc-top1", err, sizeof err), 0);
-    assert_string_equal(cfg->metric, "val/acc-top1");
+    assert_string_equal(cfg->objectives[0].name, "val/acc-top1");
     assert_int_equal(cfg_set(cfg, "direction", "maximize", err, sizeof err), 0);
-    assert_int_equal(cfg->direction, HPS_MAXIMIZE);
+    assert_int_equal(cfg->objectives[0].direction, HPS_MAXIMIZE);
     assert_int_equal(cfg_set(cfg, "command", "python3 'u v.py' {lr}", err, sizeof err), 0);
     const char *const words[] = {"python3", "u v.py", "{lr}"};
     assert_words(cfg->command, cfg->n_command, words, 3);
@@ -1096,7 +1227,7 @@ static void test_set_overrides(void **state)
     assert_true(cfg->timeout == 7200);
     assert_int_equal(cfg->n_gpus, 3);
     assert_int_equal(cfg->n_command, 3);
-    assert_int_equal(cfg->direction, HPS_MAXIMIZE);
+    assert_int_equal(cfg->objectives[0].direction, HPS_MAXIMIZE);
     assert_true(cfg->heartbeat_grace == 60);
     assert_int_equal(cfg_set_pair(cfg, "no-equals-sign", err, sizeof err), -1);
     assert_non_null(strstr(err, "expected key=value"));
@@ -1381,8 +1512,22 @@ static const char *example_of(const cfg_key_def *def, unsigned format)
     return def->info.example;
 }
 
-/* A file of `format` setting every key the table has, each to the table's example. */
-static char *every_key_file(unsigned format)
+/* Whether `def` is one of the keys another key of `format` replaces (metric and
+ * direction, which metrics replaces in hpsearch's files). */
+static int replaced_by_another(const cfg_key_def *def, unsigned format)
+{
+    for (const cfg_key_def *k = cfg_keys; k < cfg_keys + cfg_n_keys; k++)
+        for (size_t i = 0; (k->info.flags & format) && k->excludes != NULL &&
+                           k->excludes[i] != NULL; i++)
+            if (strcmp(k->excludes[i], def->info.name) == 0)
+                return 1;
+    return 0;
+}
+
+/* A file of `format` setting every key the table has, each to the table's example. Keys
+ * that say the same as others another way cannot be in one file: `replacing` 0 writes
+ * the keys that are replaced, 1 the keys replacing them. */
+static char *every_key_file(unsigned format, int replacing)
 {
     size_t cap = 16384, used = 0;
     char *text = malloc(cap);
@@ -1391,6 +1536,8 @@ static char *every_key_file(unsigned format)
     for (const cfg_key_def *def = cfg_keys; def < cfg_keys + cfg_n_keys; def++) {
         const char *example = example_of(def, format);
         if (!(def->info.flags & format) || setting_given_before(def, format))
+            continue;
+        if (replacing ? replaced_by_another(def, format) : def->excludes != NULL)
             continue;
         if (example == NULL && def->offset != CFG_NO_FIELD)
             fail_msg("key '%s' has no example, so no test writes it back", def->info.name);
@@ -1447,6 +1594,20 @@ static void assert_same_params(const cfg_config *a, const cfg_config *b)
     }
 }
 
+static void assert_same_metrics(const char *what, const cfg_metric *a, size_t na,
+                                const cfg_metric *b, size_t nb)
+{
+    if (na != nb)
+        fail_msg("%s: %zu entries before, %zu after writing back", what, na, nb);
+    for (size_t k = 0; k < na; k++) {
+        assert_same_text(what, a[k].name, b[k].name);
+        assert_same_text(what, a[k].regex, b[k].regex);
+        if (a[k].summary != b[k].summary || a[k].direction != b[k].direction ||
+            a[k].upper != b[k].upper || a[k].bound != b[k].bound)
+            fail_msg("%s: entry %zu ('%s') changed by writing back", what, k, a[k].name);
+    }
+}
+
 /* Every setting of two configs, key by key from the table: by type, and by hand for the
  * keys with values of their own (a new one fails here until it is compared). */
 static void assert_same_config(const cfg_config *a, const cfg_config *b)
@@ -1472,13 +1633,15 @@ static void assert_same_config(const cfg_config *a, const cfg_config *b)
                 fail_msg("key '%s' changed by writing back", name);
             break;
         case CFG_T_CUSTOM:
-            if (strcmp(name, "metric") == 0) {
-                assert_same_text("metric", a->metric, b->metric);
-                assert_same_text("metric.regex", a->metric_regex, b->metric_regex);
-                assert_int_equal(a->metric_summary, b->metric_summary);
-                assert_int_equal(a->direction, b->direction);
+            if (strcmp(name, "metric") == 0 || strcmp(name, "metrics") == 0 ||
+                strcmp(name, "direction") == 0) {
+                assert_same_metrics(name, a->objectives, a->n_objectives, b->objectives,
+                                    b->n_objectives);
                 assert_int_equal(a->has_target, b->has_target);
                 assert_true(a->target == b->target);
+            } else if (strcmp(name, "constraints") == 0) {
+                assert_same_metrics(name, a->constraints, a->n_constraints, b->constraints,
+                                    b->n_constraints);
             } else if (strcmp(name, "sampler") == 0 || strcmp(name, "method") == 0) {
                 assert_same_text(name, a->sampler, b->sampler);
                 assert_same_words("sampler options", a->sampler_keys, a->n_sampler_options,
@@ -1516,7 +1679,7 @@ static void assert_same_config(const cfg_config *a, const cfg_config *b)
 
 /* Loads `text`, writes it back with the writer `hpsearch narrow` uses, loads that: the
  * same config, with the same keys given (with every_key: all the table has). */
-static void round_trip(const char *text, unsigned format, int every_key)
+static void round_trip(const char *text, unsigned format, int every_key, int replacing)
 {
     cfg_config *before = load_ok(text);
     assert_int_equal(before->is_wandb, format == CFG_WANDB);
@@ -1531,7 +1694,8 @@ static void round_trip(const char *text, unsigned format, int every_key)
         fail_msg("the written config does not load: %s\n--- written ---\n%s", err, written);
     for (const cfg_key_def *def = cfg_keys; every_key && def < cfg_keys + cfg_n_keys; def++)
         if ((def->info.flags & format) && example_of(def, format) != NULL &&
-            !setting_given_before(def, format) && !cfg_key_given(after, def->info.name))
+            !setting_given_before(def, format) && !cfg_key_given(after, def->info.name) &&
+            !(replacing ? replaced_by_another(def, format) : def->excludes != NULL))
             fail_msg("key '%s' was not written back:\n%s", def->info.name, written);
     assert_same_config(before, after);
     cfg_free(before);
@@ -1542,12 +1706,14 @@ static void round_trip(const char *text, unsigned format, int every_key)
 static void test_every_key_written_back(void **state)
 {
     (void)state;
-    char *native = every_key_file(CFG_NATIVE);
-    char *wandb = every_key_file(CFG_WANDB);
-    round_trip(native, CFG_NATIVE, 1);
-    round_trip(wandb, CFG_WANDB, 1);
-    free(native);
-    free(wandb);
+    for (int replacing = 0; replacing <= 1; replacing++) {
+        char *native = every_key_file(CFG_NATIVE, replacing);
+        char *wandb = every_key_file(CFG_WANDB, replacing);
+        round_trip(native, CFG_NATIVE, 1, replacing);
+        round_trip(wandb, CFG_WANDB, 1, replacing);
+        free(native);
+        free(wandb);
+    }
     /* a file with only what is required writes back to itself, nothing added */
     cfg_config *cfg = load_ok("metric: m\ncommand: run {x}\nparameters: {x: [1, 2]}\n");
     char *written = NULL;
@@ -1568,9 +1734,20 @@ static void test_every_key_written_back(void **state)
                "  d: {distribution: log_uniform, min: -2, max: 1}\n"
                "  e: {distribution: int_uniform, min: 1, max: 9}\n"
                "  f: {distribution: q_uniform, min: 0, max: 1, q: 0.25}\n"
-               "  g: {min: 0.0, max: 1.0, grid_points: 5}\n", CFG_WANDB, 0);
+               "  g: {min: 0.0, max: 1.0, grid_points: 5}\n", CFG_WANDB, 0, 0);
     /* `--set` counts as given: written back even when it says the default */
-    round_trip("metric: m\ncommand: run\nparameters: {x: 1}\nshuffle: false\n", CFG_NATIVE, 0);
+    round_trip("metric: m\ncommand: run\nparameters: {x: 1}\nshuffle: false\n", CFG_NATIVE, 0,
+               0);
+    /* several objectives and constraints, in every form an entry takes */
+    round_trip("metrics:\n  - {name: a, goal: maximize, summary: best}\n  - b\n"
+               "  - {name: Took, regex: 'took ([0-9.]+)s', summary: min}\n"
+               "constraints:\n  - {name: mem, max: 8.5}\n  - {name: lat, min: -2, summary: best}\n"
+               "command: run\nparameters: {x: 1}\n", CFG_NATIVE, 0, 0);
+    /* a one-entry list stays a list; direction given as its default is written back */
+    round_trip("metrics: [{name: a, goal: maximize}]\ncommand: run\nparameters: {x: 1}\n",
+               CFG_NATIVE, 0, 0);
+    round_trip("metric: a\ndirection: minimize\ncommand: run\nparameters: {x: 1}\n",
+               CFG_NATIVE, 0, 0);
     cfg = load_ok("metric: m\ncommand: run\nparameters: {x: 1}\n");
     assert_int_equal(cfg_set(cfg, "parallel", "1", err, sizeof err), 0);
     assert_true(cfg_key_given(cfg, "parallel"));
@@ -1758,6 +1935,7 @@ int main(void)
         cmocka_unit_test(test_wandb_unsupported),
         cmocka_unit_test(test_metric_regex_and_summary),
         cmocka_unit_test(test_failures_and_timeouts),
+        cmocka_unit_test(test_objectives_and_constraints),
         cmocka_unit_test(test_set_overrides),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_caps),

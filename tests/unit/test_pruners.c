@@ -159,6 +159,36 @@ static void test_options_are_validated(void **state)
     hps_study_close(study);
 }
 
+/* Pruners that compare a trial's values along one direction refuse a study of several
+ * objectives when they join it, naming themselves; threshold and none need no
+ * direction. */
+static void test_single_objective_pruners(void **state)
+{
+    (void)state;
+    static const char *const one_direction[] = {"median", "percentile", "patient", "asha",
+                                                "hyperband"};
+    hps_direction dirs[2] = {HPS_MINIMIZE, HPS_MAXIMIZE};
+    hps_study *study;
+    hps_pruner *p;
+    char err[256], want[128];
+    ASSERT_OK(hps_study_open(":memory:", "mo", HPS_OPEN_CREATE, dirs, 2, &study, err, sizeof err));
+    for (size_t k = 0; k < sizeof one_direction / sizeof one_direction[0]; k++) {
+        ASSERT_OK(hps_pruner_new(one_direction[k], &p, err, sizeof err));
+        if (strcmp(one_direction[k], "patient") == 0)
+            ASSERT_OK(hps_pruner_set(p, "patience", "2"));
+        if (strcmp(one_direction[k], "percentile") == 0)
+            ASSERT_OK(hps_pruner_set(p, "percentile", "25"));
+        assert_int_equal(hps_study_set_pruner(study, p), HPS_ERR_UNSUPPORTED);
+        snprintf(want, sizeof want, "pruner '%s' needs a single-objective study",
+                 one_direction[k]);
+        assert_non_null(strstr(hps_study_errmsg(study), want));
+    }
+    ASSERT_OK(hps_pruner_new("threshold", &p, err, sizeof err));
+    ASSERT_OK(hps_pruner_set(p, "upper", "3"));
+    ASSERT_OK(hps_study_set_pruner(study, p));
+    hps_study_close(study);
+}
+
 /* The patient pruner defers to the pruner it wraps once the trial stalls. */
 static void test_patient_wraps_threshold(void **state)
 {
@@ -352,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_matches_optuna_in_memory),
         cmocka_unit_test(test_matches_optuna_on_sqlite),
         cmocka_unit_test(test_options_are_validated),
+        cmocka_unit_test(test_single_objective_pruners),
         cmocka_unit_test(test_patient_wraps_threshold),
         cmocka_unit_test(test_asha_concurrent_workers),
     };

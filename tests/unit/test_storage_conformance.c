@@ -327,6 +327,131 @@ static void test_enqueue_fixes_params(void **state)
     hps_study_close(study);
 }
 
+/* Trials made elsewhere join a study whole (hps_study_add_trial): each state with its
+ * values, parameters, intermediate values, attributes and times, numbered after the
+ * others; a second handle sees them; an added WAITING trial is asked like an enqueued
+ * one; an added RUNNING trial is never recovered as stale; bad input writes nothing. */
+static void test_add_trial_keeps_every_field(void **state)
+{
+    const backend *b = *state;
+    hps_study *study = open_study(b, "added", HPS_MINIMIZE);
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t)); /* an ordinary trial first: added ones follow it */
+    const char *complete =
+        "{\"state\": \"COMPLETE\", \"values\": [\"-Infinity\"],"
+        " \"params\": [{\"name\": \"lr\", \"distribution\": {\"type\": \"float\", \"low\": 0.0001,"
+        " \"high\": 0.1, \"log\": true}, \"value\": 0.01},"
+        " {\"name\": \"act\", \"distribution\": {\"type\": \"categorical\", \"choices\":"
+        " [\"relu\", \"tanh\"]}, \"value\": \"tanh\"}],"
+        " \"intermediate_values\": {\"0\": 0.5, \"2\": \"NaN\"},"
+        " \"user_attrs\": {\"note\": [1, \"a\"]}, \"system_attrs\": {\"origin\": \"copy\"},"
+        " \"datetime_start\": 1700000000.25, \"datetime_complete\": 1700000100.5}";
+    int64_t number;
+    ASSERT_OK(hps_study_add_trial(study, complete, &number));
+    assert_int_equal(number, 1);
+    ASSERT_OK(hps_study_add_trial(study, "{\"state\": \"PRUNED\", \"values\": [2.5],"
+                                         " \"intermediate_values\": {\"3\": 2.5},"
+                                         " \"datetime_start\": 1, \"datetime_complete\": 2}",
+                                  &number));
+    ASSERT_OK(hps_study_add_trial(study, "{\"state\": \"FAIL\", \"system_attrs\":"
+                                         " {\"fail_reason\": \"ValueError: x\"},"
+                                         " \"datetime_start\": 1, \"datetime_complete\": 2}",
+                                  &number));
+    ASSERT_OK(hps_study_add_trial(study, "{\"state\": \"RUNNING\", \"datetime_start\": 3}",
+                                  &number));
+    ASSERT_OK(hps_study_add_trial(study, "{\"state\": \"WAITING\", \"user_attrs\": {\"u\": 1},"
+                                         " \"system_attrs\": {\"fixed_params\": {\"lr\": 0.05}}}",
+                                  &number));
+    assert_int_equal(number, 5);
+
+    /* what is wrong is named, and nothing is written */
+    static const char *const bad[] = {
+        "{\"state\": \"COMPLETE\", \"datetime_start\": 1, \"datetime_complete\": 2}",
+        "{\"state\": \"COMPLETE\", \"values\": [\"NaN\"], \"datetime_start\": 1,"
+        " \"datetime_complete\": 2}",
+        "{\"state\": \"FAIL\", \"values\": [1], \"datetime_start\": 1, \"datetime_complete\": 2}",
+        "{\"state\": \"RUNNING\"}",
+        "{\"state\": \"RUNNING\", \"datetime_start\": 1, \"datetime_complete\": 2}",
+        "{\"state\": \"WAITING\", \"params\": [{\"name\": \"x\", \"distribution\": {\"type\":"
+        " \"int\", \"low\": 0, \"high\": 3}, \"value\": 1}]}",
+        "{\"state\": \"COMPLETE\", \"values\": [1], \"datetime_start\": 1, \"datetime_complete\":"
+        " 2, \"params\": [{\"name\": \"x\", \"distribution\": {\"type\": \"int\", \"low\": 0,"
+        " \"high\": 3}, \"value\": 7}]}",
+        "{\"state\": \"DONE\"}",
+        "{\"state\": \"WAITING\", \"number\": 3}",
+        "{\"state\": \"WAITING\", \"user_attrs\": {\"\": 1}}",
+        "[1]",
+        "{not json",
+    };
+    static const char *const why[] = {
+        "1 objective(s) but the COMPLETE trial has 0", "is NaN", "a FAIL trial has no value",
+        "needs \"datetime_start\"", "has no \"datetime_complete\"", "WAITING trial has no parameters",
+        "parameter 'x' is not one of its distribution", "\"state\" must be", "unknown key 'number'",
+        "attribute key is empty", "must be a JSON object", "not JSON"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(hps_study_add_trial(study, bad[i], NULL), HPS_ERR_INVALID);
+        if (strstr(hps_study_errmsg(study), why[i]) == NULL)
+            fail_msg("%s: message '%s' lacks '%s'", bad[i], hps_study_errmsg(study), why[i]);
+    }
+
+    hps_study *reader = b->shared ? open_study(b, "added", HPS_MINIMIZE) : study;
+    size_t n;
+    ASSERT_OK(hps_study_n_trials(reader, &n));
+    assert_int_equal(n, 6);
+    size_t counts[5];
+    ASSERT_OK(hps_study_count_states(reader, counts));
+    assert_int_equal(counts[HPS_RUNNING], 2);
+    assert_int_equal(counts[HPS_WAITING], 1);
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(reader, 1, &f));
+    char *json;
+    ASSERT_OK(hps_frozen_to_json(f, &json));
+    assert_string_equal(json, "{\"number\": 1, \"state\": \"COMPLETE\", \"values\": [-Infinity],"
+                              " \"params\": {\"lr\": 0.01, \"act\": \"tanh\"},"
+                              " \"intermediate_values\": {\"0\": 0.5, \"2\": NaN},"
+                              " \"user_attrs\": {\"note\": [1, \"a\"]},"
+                              " \"system_attrs\": {\"origin\": \"copy\"},"
+                              " \"datetime_start\": 1700000000.25,"
+                              " \"datetime_complete\": 1700000100.5}");
+    hps_free(json);
+    assert_int_equal(hps_dist_flags(hps_frozen_param_dist(f, 0)), HPS_LOG);
+    ASSERT_OK(hps_study_trial(reader, 2, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_PRUNED);
+    assert_true(hps_frozen_n_values(f) == 1 && hps_frozen_value(f, 0) == 2.5);
+    ASSERT_OK(hps_study_trial(reader, 3, &f));
+    assert_string_equal(hps_frozen_system_attrs(f), "{\"fail_reason\": \"ValueError: x\"}");
+    assert_int_equal(hps_frozen_n_values(f), 0);
+    ASSERT_OK(hps_study_trial(reader, 4, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_RUNNING);
+    assert_true(hps_frozen_datetime_start(f) == 3 && hps_frozen_datetime_complete(f) == 0);
+    ASSERT_OK(hps_study_trial(reader, 5, &f));
+    assert_string_equal(hps_frozen_user_attrs(f), "{\"u\": 1}");
+
+    /* the added WAITING trial is the next one asked, its value fixed */
+    hps_trial *waiting;
+    ASSERT_OK(hps_study_ask(study, &waiting));
+    assert_int_equal(hps_trial_number(waiting), 5);
+    double lr;
+    ASSERT_OK(hps_trial_suggest_float(waiting, "lr", 1e-4, 1e-1, 0, HPS_LOG, &lr));
+    assert_true(lr == 0.05);
+    ASSERT_OK(hps_trial_tell(waiting, HPS_COMPLETE, 1.0));
+    hps_trial_free(waiting);
+    /* nobody beats the added RUNNING trial's heart, and nobody fails it for that */
+    ASSERT_OK(hps_study_set(study, "heartbeat_grace", "0.001"));
+    size_t n_failed = 9;
+    ASSERT_OK(hps_study_recover_stale(study, &n_failed));
+    assert_int_equal(n_failed, 0);
+    double v = 4.0;
+    ASSERT_OK(hps_study_tell_number(study, 4, HPS_COMPLETE, &v, 1));
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 3.0));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_best_trial(study, &f));
+    assert_int_equal(hps_frozen_number(f), 1); /* -inf is the best */
+    if (reader != study)
+        hps_study_close(reader);
+    hps_study_close(study);
+}
+
 /* Telling a trial by number that this handle asked keeps its parameters, even those not
  * written yet, and its handle knows it is finished. */
 static void test_tell_number_of_own_trial(void **state)
@@ -1364,6 +1489,7 @@ static void test_simultaneous_first_opens(void **state)
         cmocka_unit_test_setup(test_open_flags_and_directions, setup),             \
         cmocka_unit_test_setup(test_tell_rules, setup),                            \
         cmocka_unit_test_setup(test_enqueue_fixes_params, setup),                  \
+        cmocka_unit_test_setup(test_add_trial_keeps_every_field, setup),           \
         cmocka_unit_test_setup(test_budget_counts_across_handles, setup),          \
         cmocka_unit_test_setup(test_tell_number_of_own_trial, setup),              \
         cmocka_unit_test_setup(test_constraints_and_best_trials, setup),           \

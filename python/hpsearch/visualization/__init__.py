@@ -8,7 +8,8 @@ signatures: ``plot_optimization_history``, ``plot_intermediate_values``,
 plotly is imported when a function is first called; without it the call raises an
 ImportError naming the package (``is_available()`` tells beforehand).
 
-:mod:`hpsearch.visualization.matplotlib` has the matplotlib variants, returning Axes.
+:mod:`hpsearch.visualization.matplotlib` has the matplotlib variants, returning Axes,
+and ``plot_pareto_front`` (matplotlib only, for now).
 For an interactive page without Python, ``hpsearch report STUDY -o report.html`` writes
 one (docs/report.md).
 """

@@ -1,0 +1,80 @@
+/* value_names.c -- the names of a study's values and constraints (see value_names.h). */
+#include "cli/value_names.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void value_names_load(hps_study *study, value_names *out)
+{
+    const char *text = NULL;
+    memset(out, 0, sizeof *out);
+    if (hps_study_user_attrs(study, &text) == HPS_OK)
+        out->attrs = json_loads(text, 0, NULL);
+    out->n_objectives = hps_study_n_directions(study);
+    out->n_constraints = json_array_size(json_object_get(out->attrs, "constraints"));
+}
+
+void value_names_clear(value_names *names)
+{
+    json_decref(names->attrs);
+    names->attrs = NULL;
+}
+
+int value_names_extended(const value_names *names)
+{
+    return names->n_objectives > 1 || names->n_constraints > 0;
+}
+
+const char *value_names_objective(const value_names *names, size_t k, char *buf, size_t size)
+{
+    const json_t *metrics = json_object_get(names->attrs, "metrics");
+    const char *name = json_string_value(json_array_get(metrics, k));
+    if (name == NULL && k == 0)
+        name = json_string_value(json_object_get(names->attrs, "metric"));
+    if (name != NULL)
+        return name;
+    if (names->n_objectives == 1)
+        return "value";
+    snprintf(buf, size, "values_%zu", k);
+    return buf;
+}
+
+static const json_t *constraint_entry(const value_names *names, size_t k)
+{
+    return json_array_get(json_object_get(names->attrs, "constraints"), k);
+}
+
+const char *value_names_constraint(const value_names *names, size_t k, char *buf, size_t size)
+{
+    const char *name = json_string_value(json_object_get(constraint_entry(names, k), "name"));
+    if (name != NULL)
+        return name;
+    snprintf(buf, size, "constraint_%zu", k);
+    return buf;
+}
+
+double value_names_constraint_value(const value_names *names, const hps_frozen *t, size_t k,
+                                    char *bound_text, size_t size)
+{
+    const json_t *entry = constraint_entry(names, k);
+    const json_t *max = json_object_get(entry, "max"), *min = json_object_get(entry, "min");
+    double stored = k < hps_frozen_n_constraints(t) ? hps_frozen_constraint(t, k) : NAN;
+    if (json_is_number(max)) {
+        snprintf(bound_text, size, "<= %.6g", json_number_value(max));
+        return stored + json_number_value(max);
+    }
+    if (json_is_number(min)) {
+        snprintf(bound_text, size, ">= %.6g", json_number_value(min));
+        return json_number_value(min) - stored;
+    }
+    snprintf(bound_text, size, "<= 0");
+    return stored;
+}
+
+const char *value_names_feasible(const hps_frozen *t)
+{
+    if (hps_frozen_n_constraints(t) == 0)
+        return "-";
+    return hps_frozen_feasible(t) ? "yes" : "no";
+}
