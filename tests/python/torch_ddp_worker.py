@@ -71,7 +71,7 @@ def ddp_program(engine_name, rank):
         study = mod.create_study(
             pruner=mod.pruners.ThresholdPruner(upper=1.0, n_warmup_steps=4))
         study.enqueue_trial({"optimizer": "Adam", "lr": 0.05, "hidden": 16})
-        study.enqueue_trial({"optimizer": "SGD", "lr": 1e-5})
+        study.enqueue_trial({"optimizer": "SGD", "lr": 1e-5, "hidden": 16})
         study.optimize(objective, n_trials=3)
         out["trials"] = [(t.number, t.state.name, t.params, sorted(t.intermediate_values))
                          for t in study.trials]
