@@ -23,6 +23,7 @@ runs=(
     "bench_tpe_quality --sampler sobol --seeds 5 --all"
     "bench_tpe_quality --sampler cmaes --seeds 5 --problem sphere5 --all"
     "bench_tpe_quality --sampler cmaes --seeds 5 --problem rastrigin5 --all"
+    "bench_tpe_quality --sampler nsga2 --set population_size=20 --trials 300 --seeds 5 --all"
     "bench_tpe_quality --sampler auto --seeds 3 --all"
     "bench_tpe_quality --sampler tpe --set multivariate=false --seeds 5 --all"
     "bench_gp_quality --seeds 3 --trials 40"

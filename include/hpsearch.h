@@ -184,6 +184,8 @@ HPS_API void hps_free(void *ptr);
  *             improvement; running trials are fantasized.
  *   "tpe"     the tree-structured Parzen estimator, with Optuna's semantics and options.
  *   "cmaes"   CMA-ES over the numeric parameters, with restarts.
+ *   "nsga2"   NSGA-II, the genetic algorithm for one or several objectives, with
+ *             constraints (hps_trial_set_constraints) by Deb's constrained domination.
  *   "auto"    picks one of the above for each trial from the space, the budget and the
  *             history, and records it in the trial's system attribute "sampler".
  * Their options -- `seed` for every sampler, and each one's own -- with type, default,
@@ -507,6 +509,13 @@ HPS_API hps_status hps_trial_report(hps_trial *trial, int64_t step, double value
 HPS_API hps_status hps_trial_should_prune(hps_trial *trial, int *out);
 /* Trial-level attributes, the value as JSON text (e.g. "\"gpu0\"", "0.5"). */
 HPS_API hps_status hps_trial_set_user_attr(hps_trial *trial, const char *key, const char *json);
+/* A system attribute of the trial: what tools built on the library record about a
+ * trial (the hpsearch command lists the files it kept of the trial under "artifacts";
+ * Optuna's API keeps artifact records and cross-validation scores there), kept apart
+ * from the user's. Checked and stored as user attributes are, also once the trial has
+ * finished. Keys the library sets itself ("fail_reason", "sampler", "fixed_params",
+ * "attempt", "retry_of", pruners' bookkeeping) are better left alone. */
+HPS_API hps_status hps_trial_set_system_attr(hps_trial *trial, const char *key, const char *json);
 
 /* Finishes the trial. COMPLETE needs one value per direction; a NaN value records the
  * trial as FAIL and returns HPS_ERR_INVALID. PRUNED takes no value: the last
@@ -736,6 +745,42 @@ HPS_API hps_status hps_importance_catalog(char **json_out);
  * parameters; storage errors; the message is on the study. */
 HPS_API hps_status hps_study_importances(hps_study *study, const hps_importance *evaluator,
                                          size_t objective, char **json_out);
+
+/* How much better than the best of some finished trials the objective could still get:
+ * the upper bound on the regret of Makarova et al. 2022 ("Automatic termination for
+ * hyperparameter optimization"), as Optuna's RegretBoundEvaluator computes it. The top
+ * trials -- the best max(min_n_trials, floor(n * top_trials_ratio)) of the n given, all
+ * of them when there are fewer -- are modelled with the gp sampler's Gaussian process
+ * (Matern-5/2, its priors, a fitted noise) on their standardized values; with
+ * beta = 2 log(d n_top^2 pi^2 / (6 * 0.1)) / 5 (d parameters), the bound is the
+ * largest upper confidence bound mean + sqrt(beta var) over the space (2048 seeded
+ * scrambled-Sobol points snapped onto valid values, and the top trials) minus the
+ * largest lower confidence bound mean - sqrt(beta var) over the top trials, in the
+ * objective's units. It falls as the search concentrates around an optimum the model
+ * trusts; Optuna's Terminator stops when it falls below the statistical error of the
+ * objective (e.g. the spread of cross-validation folds).
+ *
+ * `space_json` lists the d parameters as hps_study_declare_space takes them;
+ * `internal` holds n_trials rows of d internal values (a categorical's choice index) and
+ * `values` the n_trials objective values. Trials with a value or a parameter that is
+ * not finite are left out; a parameter off its distribution's values is snapped onto
+ * them. Deterministic for a seed.
+ * Beyond 1000 top trials the best 1000 are modelled. HPS_ERR_INVALID for a malformed
+ * space, no usable trial, a top_trials_ratio that is negative or not finite, or
+ * min_n_trials 0 (errbuf says which); HPS_ERR_NOMEM. */
+HPS_API hps_status hps_regret_bound(const char *space_json, const double *internal,
+                                    const double *values, size_t n_trials,
+                                    hps_direction direction, double top_trials_ratio,
+                                    size_t min_n_trials, uint64_t seed, double *bound_out,
+                                    char *errbuf, size_t errlen);
+
+/* The same over the study's COMPLETE trials (single objective), on the parameters they
+ * all have with compatible distributions (the newest trial's range encodes them).
+ * HPS_ERR_INVALID when no trial is COMPLETE or they share no parameter,
+ * HPS_ERR_UNSUPPORTED for several objectives; storage errors; message on the study. */
+HPS_API hps_status hps_study_regret_bound(hps_study *study, double top_trials_ratio,
+                                          size_t min_n_trials, uint64_t seed,
+                                          double *bound_out);
 
 #ifdef __cplusplus
 }

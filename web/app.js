@@ -215,6 +215,12 @@
 
   function emptyBox(text) { return el("div", { cls: "empty", text: text }); }
 
+  // The files `artifacts:` kept of a trial, as paths (and how many more there are).
+  function keptFiles(row) {
+    var more = row.n_artifacts - row.artifacts.length;
+    return row.artifacts.join(", ") + (more > 0 ? " and " + more + " more" : "");
+  }
+
   function panel(title, note) {
     var s = el("section", { cls: "panel" }, [el("h2", { text: title })]);
     if (note) s.appendChild(el("p", { cls: "note", text: note }));
@@ -559,6 +565,7 @@
         text: "#" + view.best.number + "  " + (view.metric || "value") + " = " + fmt(view.best.values[0]) }));
       var ps = Object.keys(view.best.params).map(function (k) { return k + "=" + fmtValue(view.best.params[k]); });
       best.appendChild(el("div", { cls: "params", text: ps.join("  ") }));
+      if (view.best.artifacts) best.appendChild(el("div", { cls: "params", text: "kept files: " + keptFiles(view.best) }));
     } else {
       best.appendChild(el("div", { cls: "num", text: view.directions.length > 1 ? "several objectives" : "none yet" }));
     }
@@ -648,7 +655,7 @@
           else if (c.key === "duration") { td.textContent = fmtDuration(r.duration); td.className = "num"; }
           else if (c.key === "steps") { td.textContent = String(r.steps); td.className = "num"; }
           else if (c.key === "start") td.textContent = fmtTime(r.start);
-          else td.textContent = r.fail_reason || "";
+          else td.textContent = r.fail_reason || (r.artifacts ? "kept: " + keptFiles(r) : "");
           tr.appendChild(td);
         });
         tbody.appendChild(tr);

@@ -34,6 +34,8 @@ from . import trial
 from . import study
 from . import version
 from . import visualization
+from . import artifacts
+from . import terminator
 from .distributions import _adjust_discrete_uniform_high
 from .exceptions import DuplicatedStudyError, StorageInternalError, StudyDone, TrialPruned
 from .study import (Study, copy_study, create_study, delete_study, get_all_study_names,
@@ -50,6 +52,7 @@ __all__ = [
     "get_all_study_summaries", "get_all_study_names", "create_trial", "distributions",
     "exceptions", "importance", "integration", "logging", "pruners", "samplers",
     "search_space", "storages", "study", "trial", "version", "visualization", "__version__",
+    "artifacts", "terminator",
 ]
 
 _core._register(

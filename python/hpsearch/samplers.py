@@ -4,8 +4,10 @@ Each sampler here is a description the C engine turns into its own sampler when 
 opens; the sampling itself runs in C. Available: :class:`AutoSampler` (the default: it
 picks the strategy per trial and records it in ``trial.system_attrs["sampler"]``),
 :class:`GPSampler` (Bayesian optimization), :class:`TPESampler`, :class:`CmaEsSampler`,
-:class:`RandomSampler`, :class:`GridSampler` and :class:`QMCSampler` (Sobol);
-:class:`BruteForceSampler` and :class:`PartialFixedSampler` as Optuna 3.1 has them.
+:class:`NSGAIISampler` (the genetic algorithm, with :class:`UniformCrossover`,
+:class:`SBXCrossover` or :class:`BLXAlphaCrossover`), :class:`RandomSampler`,
+:class:`GridSampler` and :class:`QMCSampler` (Sobol); :class:`BruteForceSampler` and
+:class:`PartialFixedSampler` as Optuna 3.1 has them.
 
 A sampler written in Python subclasses :class:`BaseSampler` as it would Optuna's; the
 study then calls its methods when and as Optuna calls them (docs/python.md, "Writing a
@@ -28,6 +30,7 @@ from .exceptions import _warn_experimental
 from .search_space import IntersectionSearchSpace, _intersection_of_study
 
 __all__ = ["BaseSampler", "AutoSampler", "GPSampler", "TPESampler", "CmaEsSampler",
+           "NSGAIISampler", "UniformCrossover", "SBXCrossover", "BLXAlphaCrossover",
            "RandomSampler", "GridSampler", "QMCSampler", "BruteForceSampler",
            "PartialFixedSampler", "IntersectionSearchSpace", "intersection_search_space"]
 
@@ -405,6 +408,96 @@ class CmaEsSampler(_EngineSampler):
         return f"CmaEsSampler(seed={self._seed!r})"
 
 
+class UniformCrossover:
+    """NSGA-II's default crossover (``optuna.samplers.nsgaii.UniformCrossover``): each
+    parameter from either parent, the first with probability `swapping_prob`."""
+
+    def __init__(self, swapping_prob: float = 0.5) -> None:
+        self._options = {"crossover": "uniform", "swapping_prob": repr(float(swapping_prob))}
+
+
+class SBXCrossover:
+    """Simulated binary crossover (``optuna.samplers.nsgaii.SBXCrossover``); `eta` None
+    is 20 for several objectives, 2 for one. Optuna's two further probabilities are
+    fixed at their defaults (0.5) here."""
+
+    def __init__(self, eta: Optional[float] = None, uniform_crossover_prob: float = 0.5,
+                 use_child_gene_prob: float = 0.5) -> None:
+        _warn_experimental("SBXCrossover", "3.0.0")
+        _unsupported("uniform_crossover_prob", uniform_crossover_prob, 0.5, "SBXCrossover")
+        _unsupported("use_child_gene_prob", use_child_gene_prob, 0.5, "SBXCrossover")
+        self._options = {"crossover": "sbx",
+                         "sbx_eta": "auto" if eta is None else repr(float(eta))}
+
+
+class BLXAlphaCrossover:
+    """Blend crossover (``optuna.samplers.nsgaii.BLXAlphaCrossover``): uniform in the
+    parents' range widened by `alpha` times its width on each side."""
+
+    def __init__(self, alpha: float = 0.5) -> None:
+        _warn_experimental("BLXAlphaCrossover", "3.0.0")
+        self._options = {"crossover": "blxalpha", "blx_alpha": repr(float(alpha))}
+
+
+_Crossover = Union[UniformCrossover, SBXCrossover, BLXAlphaCrossover]
+_CROSSOVERS = {"uniform": UniformCrossover, "sbx": SBXCrossover, "blxalpha": BLXAlphaCrossover}
+
+
+class NSGAIISampler(_EngineSampler):
+    """NSGA-II, Optuna's NSGAIISampler: generations of `population_size` trials, the
+    parents of each the elite of the last generation and its parents by non-dominated
+    rank and crowding distance (Deb's constrained domination when trials carry
+    constraints), children by binary tournament, crossover and mutation. A mutated
+    parameter, and every parameter of the first generation, is drawn at random (Optuna's
+    behaviour without a `mutation`). `crossover` is one of the crossover classes here
+    (or its engine name: "uniform", "sbx", "blxalpha"); Optuna's SPX, UNDX and VSBX are
+    not available. Works for one objective too.
+
+    `constraints_func` is TPESampler's: its values are stored as the trial's constraints,
+    and here they steer the search (Deb's constrained domination: feasible trials first,
+    infeasible ones by their total violation)."""
+
+    def __init__(self, *, population_size: int = 50, mutation: Any = None,
+                 mutation_prob: Optional[float] = None,
+                 crossover: Union[_Crossover, str, None] = None, crossover_prob: float = 0.9,
+                 swapping_prob: float = 0.5, seed: Optional[int] = None,
+                 constraints_func: Optional[ConstraintsFuncType] = None,
+                 elite_population_selection_strategy: Any = None,
+                 child_generation_strategy: Any = None,
+                 after_trial_strategy: Any = None) -> None:
+        _unsupported("mutation", mutation, None, "NSGAIISampler")
+        _unsupported("elite_population_selection_strategy",
+                     elite_population_selection_strategy, None, "NSGAIISampler")
+        _unsupported("child_generation_strategy", child_generation_strategy, None,
+                     "NSGAIISampler")
+        _unsupported("after_trial_strategy", after_trial_strategy, None, "NSGAIISampler")
+        self._constraints_func = _check_constraints_func(constraints_func, "NSGAIISampler")
+        if isinstance(population_size, bool) or not isinstance(population_size, int) or \
+                population_size < 2:
+            raise ValueError(f"population_size must be an int >= 2, got {population_size!r}")
+        if crossover is None or crossover == "uniform":
+            crossover = UniformCrossover(swapping_prob)
+        elif isinstance(crossover, str) and crossover in _CROSSOVERS:
+            crossover = _CROSSOVERS[crossover]()
+        elif not isinstance(crossover, tuple(_CROSSOVERS.values())):
+            raise ValueError(f"'{crossover}' is not a valid crossover: use UniformCrossover, "
+                             "SBXCrossover or BLXAlphaCrossover (or 'uniform', 'sbx', "
+                             "'blxalpha')")
+        self._options = {"population_size": str(population_size),
+                         "mutation_prob": "auto" if mutation_prob is None
+                         else repr(float(mutation_prob)),
+                         "crossover_prob": repr(float(crossover_prob)),
+                         "swapping_prob": repr(float(swapping_prob)),
+                         **crossover._options, **_seed_option(seed)}
+        self._seed = seed
+
+    def _engine_spec(self) -> _EngineSpec:
+        return ("nsga2", dict(self._options), None)
+
+    def __repr__(self) -> str:
+        return f"NSGAIISampler(seed={self._seed!r})"
+
+
 class BruteForceSampler(BaseSampler):
     """Every combination of the values a finite space holds, once, then the study stops
     (Optuna 3.1's algorithm): each suggested parameter takes one of its values, and a
@@ -502,7 +595,6 @@ class PartialFixedSampler(BaseSampler):
     def after_trial(self, study: Any, trial: Any, state: Any,
                     values: Optional[Sequence[float]]) -> None:
         self._base_sampler.after_trial(study, trial, state, values)
-
 
 
 def _spec_of(sampler: Any) -> Optional[_EngineSpec]:

@@ -854,14 +854,18 @@ def delete_study(*, study_name: str, storage: Any) -> None:
 @_positional_compat(["from_study_name", "from_storage", "to_storage", "to_study_name"])
 def copy_study(*, from_study_name: str, from_storage: Any, to_storage: Any,
                to_study_name: Optional[str] = None) -> None:
-    """Copies a study (directions, user attributes, every trial as it is, running ones
-    too) to `to_storage` under `to_study_name` (default: the same name).
+    """Copies a study (directions, user attributes, the study's artifact records, every
+    trial as it is, running ones too) to `to_storage` under `to_study_name` (default:
+    the same name).
     DuplicatedStudyError when that name is taken there."""
     from_study = load_study(study_name=from_study_name, storage=from_storage)
     to_study = create_study(study_name=to_study_name or from_study_name, storage=to_storage,
                             directions=from_study.directions, load_if_exists=False)
     for key, value in from_study.user_attrs.items():
         to_study.set_user_attr(key, value)
+    for key, value in from_study._system_attrs().items():
+        if key.startswith("artifacts:"):  # the study's artifact records, not the engine's own
+            to_study._set_system_attr(key, value)
     to_study.add_trials(from_study.get_trials(deepcopy=False))
 
 

@@ -260,6 +260,69 @@ static PyObject *mod_list_studies(PyObject *module, PyObject *args)
     return text;
 }
 
+/* A sequence of floats as a C array of exactly `want` doubles (PyMem_Free it). */
+static double *float_array(PyObject *seq, Py_ssize_t want, const char *what)
+{
+    PyObject *fast = PySequence_Fast(seq, "a sequence of floats is needed");
+    if (fast == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    double *out = NULL;
+    if (n != want) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd numbers expected, got %zd", what, want, n);
+    } else {
+        out = PyMem_Calloc((size_t)n + 1, sizeof *out);
+        if (out == NULL)
+            PyErr_NoMemory();
+        for (Py_ssize_t i = 0; out != NULL && i < n; i++) {
+            out[i] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(fast, i));
+            if (out[i] == -1.0 && PyErr_Occurred()) {
+                PyMem_Free(out);
+                out = NULL;
+            }
+        }
+    }
+    Py_DECREF(fast);
+    return out;
+}
+
+/* The regret bound (hps_regret_bound) of n trials over d parameters: `internal` holds n
+ * rows of d internal values, flattened. */
+static PyObject *mod_regret_bound(PyObject *module, PyObject *args)
+{
+    const char *space;
+    PyObject *internal_seq, *values_seq;
+    Py_ssize_t n, d, min_n;
+    int maximize;
+    double ratio;
+    unsigned long long seed;
+    if (!PyArg_ParseTuple(args, "snnOOpdnK:regret_bound", &space, &n, &d, &internal_seq,
+                          &values_seq, &maximize, &ratio, &min_n, &seed))
+        return NULL;
+    if (n < 0 || d < 0 || min_n < 0 || (d > 0 && n > PY_SSIZE_T_MAX / d)) {
+        PyErr_SetString(PyExc_ValueError, "regret_bound: bad sizes");
+        return NULL;
+    }
+    double *internal = float_array(internal_seq, n * d, "internal values");
+    double *values = internal != NULL ? float_array(values_seq, n, "objective values") : NULL;
+    if (values == NULL) {
+        PyMem_Free(internal);
+        return NULL;
+    }
+    char msg[HPSPY_MSG_SIZE] = "";
+    double bound = 0;
+    hps_status rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = hps_regret_bound(space, internal, values, (size_t)n, maximize ? HPS_MAXIMIZE : HPS_MINIMIZE,
+                          ratio, (size_t)min_n, (uint64_t)seed, &bound, msg, sizeof msg);
+    Py_END_ALLOW_THREADS
+    PyMem_Free(internal);
+    PyMem_Free(values);
+    if (rc != HPS_OK)
+        return hpspy_raise(module_state(module), rc, msg);
+    return PyFloat_FromDouble(bound);
+}
+
 static PyObject *mod_strerror(PyObject *module, PyObject *arg)
 {
     (void)module;
@@ -278,6 +341,9 @@ static PyMethodDef module_methods[] = {
                "KeyError when it does not exist.")},
     {"list_studies", mod_list_studies, METH_VARARGS,
      PyDoc_STR("list_studies(storage_url) -> str: the studies of a storage as JSON text.")},
+    {"regret_bound", mod_regret_bound, METH_VARARGS,
+     PyDoc_STR("regret_bound(space_json, n, d, internal, values, maximize, top_trials_ratio, "
+               "min_n_trials, seed) -> float: hps_regret_bound over n trials of d parameters")},
     {"strerror", mod_strerror, METH_O,
      PyDoc_STR("strerror(code) -> str: the name and description of a library status.")},
     {NULL, NULL, 0, NULL},

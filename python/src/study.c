@@ -1150,12 +1150,15 @@ static PyObject *study_add_trial(PyObject *obj, PyObject *arg)
     return PyLong_FromLongLong((long long)number);
 }
 
-static PyObject *study_set_user_attr(PyObject *obj, PyObject *args)
+/* set_user_attr, or with `system` a study system attribute (Optuna's artifact records
+ * of a study). */
+static PyObject *study_set_attr(PyObject *obj, PyObject *args, int system)
 {
     hpspy_study *self = (hpspy_study *)obj;
     const char *key;
     PyObject *value;
-    if (!PyArg_ParseTuple(args, "sO:set_user_attr", &key, &value))
+    if (!PyArg_ParseTuple(args, system ? "sO:_set_system_attr" : "sO:set_user_attr", &key,
+                          &value))
         return NULL;
     if (check_open(self) < 0)
         return NULL;
@@ -1166,7 +1169,8 @@ static PyObject *study_set_user_attr(PyObject *obj, PyObject *args)
     hps_status rc;
     char msg[HPSPY_MSG_SIZE] = "";
     HPSPY_LOCKED(self, {
-        rc = hps_study_set_user_attr(self->study, key, text);
+        rc = system ? hps_study_set_system_attr(self->study, key, text)
+                    : hps_study_set_user_attr(self->study, key, text);
         if (rc != HPS_OK)
             hpspy_copy_msg(msg, hps_study_errmsg(self->study));
     });
@@ -1176,9 +1180,19 @@ static PyObject *study_set_user_attr(PyObject *obj, PyObject *args)
     Py_RETURN_NONE;
 }
 
-static PyObject *study_user_attrs(PyObject *obj, PyObject *unused)
+static PyObject *study_set_user_attr(PyObject *obj, PyObject *args)
 {
-    (void)unused;
+    return study_set_attr(obj, args, 0);
+}
+
+static PyObject *study_set_system_attr(PyObject *obj, PyObject *args)
+{
+    return study_set_attr(obj, args, 1);
+}
+
+/* The study's user attributes, or with `system` its system attributes, as a dict. */
+static PyObject *study_attrs(PyObject *obj, int system)
+{
     hpspy_study *self = (hpspy_study *)obj;
     if (check_open(self) < 0)
         return NULL;
@@ -1187,7 +1201,8 @@ static PyObject *study_user_attrs(PyObject *obj, PyObject *unused)
     char msg[HPSPY_MSG_SIZE] = "";
     HPSPY_LOCKED(self, {
         const char *text = NULL;
-        rc = hps_study_user_attrs(self->study, &text);
+        rc = system ? hps_study_system_attrs(self->study, &text)
+                    : hps_study_user_attrs(self->study, &text);
         if (rc == HPS_OK) {
             size_t n = strlen(text) + 1;
             copy = PyMem_RawMalloc(n);
@@ -1204,6 +1219,18 @@ static PyObject *study_user_attrs(PyObject *obj, PyObject *unused)
     PyObject *attrs = hpspy_json_loads(self->st, copy);
     PyMem_RawFree(copy);
     return attrs;
+}
+
+static PyObject *study_user_attrs(PyObject *obj, PyObject *unused)
+{
+    (void)unused;
+    return study_attrs(obj, 0);
+}
+
+static PyObject *study_system_attrs(PyObject *obj, PyObject *unused)
+{
+    (void)unused;
+    return study_attrs(obj, 1);
 }
 
 /* An importance evaluator of `method` with options from a sequence of (name, text)
@@ -1427,6 +1454,12 @@ static PyMethodDef study_methods[] = {
     {"set_user_attr", study_set_user_attr, METH_VARARGS,
      PyDoc_STR("set_user_attr(key, value)\n\nStores a JSON-serializable study attribute.")},
     {"_user_attrs", study_user_attrs, METH_NOARGS, PyDoc_STR("_user_attrs() -> dict")},
+    {"_set_system_attr", study_set_system_attr, METH_VARARGS,
+     PyDoc_STR("_set_system_attr(key, value): stores a study system attribute (artifact "
+               "records)")},
+    {"_system_attrs", study_system_attrs, METH_NOARGS,
+     PyDoc_STR("_system_attrs() -> dict: the study's system attributes (the engine's and "
+               "the hpsearch command's too)")},
     {"_param_importances", study_param_importances, METH_VARARGS,
      PyDoc_STR("_param_importances(objective=0, method=None, options=()) -> str: JSON of "
                "importances by the engine's method (fanova, mean_decrease_impurity, ped_anova), most "

@@ -501,13 +501,16 @@ static PyObject *trial_should_prune(PyObject *obj, PyObject *unused)
     return PyBool_FromLong(prune);
 }
 
-static PyObject *trial_set_user_attr(PyObject *obj, PyObject *const *args, Py_ssize_t nargs,
-                                     PyObject *kwnames)
+/* set_user_attr, or with `system` the system attribute Optuna's artifacts and
+ * terminator record on a trial. */
+static PyObject *trial_set_attr(PyObject *obj, PyObject *const *args, Py_ssize_t nargs,
+                                PyObject *kwnames, int system)
 {
     static const char *const names[] = {"key", "value"};
     PyObject *a[2];
     hpspy_trial *self = (hpspy_trial *)obj;
-    if (hpspy_parse_args("set_user_attr", args, nargs, kwnames, names, 2, 2, 2, a) < 0)
+    if (hpspy_parse_args(system ? "_set_system_attr" : "set_user_attr", args, nargs, kwnames,
+                         names, 2, 2, 2, a) < 0)
         return NULL;
     if (self->trial == NULL)
         return closed_error();
@@ -526,7 +529,8 @@ static PyObject *trial_set_user_attr(PyObject *obj, PyObject *const *args, Py_ss
     hps_status rc;
     char msg[HPSPY_MSG_SIZE] = "";
     HPSPY_LOCKED(self->study, {
-        rc = hps_trial_set_user_attr(self->trial, key, text);
+        rc = system ? hps_trial_set_system_attr(self->trial, key, text)
+                    : hps_trial_set_user_attr(self->trial, key, text);
         if (rc != HPS_OK)
             hpspy_copy_msg(msg, hps_trial_errmsg(self->trial));
     });
@@ -534,6 +538,18 @@ static PyObject *trial_set_user_attr(PyObject *obj, PyObject *const *args, Py_ss
     if (rc != HPS_OK)
         return hpspy_raise(self->study->st, rc, msg);
     Py_RETURN_NONE;
+}
+
+static PyObject *trial_set_user_attr(PyObject *obj, PyObject *const *args, Py_ssize_t nargs,
+                                     PyObject *kwnames)
+{
+    return trial_set_attr(obj, args, nargs, kwnames, 0);
+}
+
+static PyObject *trial_set_system_attr(PyObject *obj, PyObject *const *args, Py_ssize_t nargs,
+                                       PyObject *kwnames)
+{
+    return trial_set_attr(obj, args, nargs, kwnames, 1);
 }
 
 /* PartialFixedSampler over an engine sampler: values its suggest_* return. */
@@ -692,6 +708,9 @@ static PyMethodDef trial_methods[] = {
      PyDoc_STR("_fix_params(params_json): values suggest_* return (PartialFixedSampler)")},
     {"set_user_attr", (PyCFunction)(void (*)(void))trial_set_user_attr, FASTCALL_KW,
      PyDoc_STR("set_user_attr(key, value)\n\nStores a JSON-serializable user attribute.")},
+    {"_set_system_attr", (PyCFunction)(void (*)(void))trial_set_system_attr, FASTCALL_KW,
+     PyDoc_STR("_set_system_attr(key, value)\n\nStores a JSON-serializable system attribute "
+               "(artifact records, cross-validation scores).")},
     {"_record", trial_record, METH_NOARGS,
      PyDoc_STR("_record() -> FrozenTrial: the trial as stored now.")},
     {NULL, NULL, 0, NULL},

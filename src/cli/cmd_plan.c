@@ -116,6 +116,29 @@ static int read_study_state(const cfg_config *cfg, int allow_changes, char *line
 }
 
 /* The plan itself, for a config that passed run's checks. */
+/* The `terminate:` rules in words: the run may end before its budget. */
+static void print_terminate(const cfg_terminate *t)
+{
+    if (!CFG_TERMINATE_ON(t))
+        return;
+    unsigned min_trials = t->min_trials > 0 ? t->min_trials : CFG_DEFAULT_TERMINATE_MIN_TRIALS;
+    const char *sep = "";
+    printf("terminate: the run ends before its budget once ");
+    if (t->no_improvement > 0) {
+        printf("%u complete trials in a row bring no improvement", t->no_improvement);
+        sep = "; or ";
+    }
+    if (t->has_stagnation) {
+        printf("%smore than %u complete trials follow the best (from %u complete trials on)", sep,
+               t->stagnation, min_trials);
+        sep = "; or ";
+    }
+    if (t->regret_bound > 0)
+        printf("%sthe regret bound falls below %g (from %u complete trials on)", sep,
+               t->regret_bound, min_trials);
+    printf("\n");
+}
+
 static void print_plan(const cfg_config *cfg, double hours, double minutes, size_t already)
 {
     unsigned parallel = cfg->parallel > 0 ? cfg->parallel : 1;
@@ -146,6 +169,7 @@ static void print_plan(const cfg_config *cfg, double hours, double minutes, size
         printf("budget: none given -- trials run until stopped (set n_trials, or pass --trials "
                "or --hours with --trial-minutes)\n");
     }
+    print_terminate(&cfg->terminate);
     const char *strategy = cfg->sampler;
     if (strcmp(cfg->sampler, "auto") == 0) {
         auto_decision decision;

@@ -23,6 +23,7 @@ enum {
     QOPT_CSV = 1 << 1,    /* ... and csv */
     QOPT_STATE = 1 << 2,  /* --state S,... */
     QOPT_YES = 1 << 3,    /* --yes */
+    QOPT_ARTIFACTS = 1 << 4, /* --artifacts */
 };
 
 typedef struct query_cmd {
@@ -32,7 +33,7 @@ typedef struct query_cmd {
 } query_cmd;
 
 static const query_cmd TRIALS_CMD = {"trials", 1, QOPT_FORMAT | QOPT_CSV | QOPT_STATE};
-static const query_cmd BEST_CMD = {"best", 1, QOPT_FORMAT};
+static const query_cmd BEST_CMD = {"best", 1, QOPT_FORMAT | QOPT_ARTIFACTS};
 static const query_cmd STUDIES_CMD = {"studies", 0, QOPT_FORMAT | QOPT_CSV};
 static const query_cmd DELETE_CMD = {"delete", 1, QOPT_YES};
 
@@ -42,6 +43,7 @@ typedef struct query_args {
     out_format format;
     int state_mask;   /* bit per hps_trial_state; 0 = all */
     int yes;
+    int artifacts;
 } query_args;
 
 static int parse_format(const char *text, int with_csv, out_format *out)
@@ -67,6 +69,8 @@ static void print_query_usage(const query_cmd *cmd)
         printf(" [--state S,...]");
     if (cmd->options & QOPT_YES)
         printf(" [--yes]");
+    if (cmd->options & QOPT_ARTIFACTS)
+        printf(" [--artifacts]");
     putchar('\n');
 }
 
@@ -96,12 +100,14 @@ static int parse_query_args(const query_cmd *cmd, int argc, char **argv, query_a
     static const struct option longopts[] = {
         {"storage", required_argument, NULL, 's'}, {"format", required_argument, NULL, 'f'},
         {"state", required_argument, NULL, 't'},   {"yes", no_argument, NULL, 'y'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"artifacts", no_argument, NULL, 'a'},     {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     static const struct {
         int opt, qopt;
         const char *flag;
-    } owned[] = {{'f', QOPT_FORMAT, "--format"}, {'t', QOPT_STATE, "--state"}, {'y', QOPT_YES, "--yes"}};
+    } owned[] = {{'f', QOPT_FORMAT, "--format"}, {'t', QOPT_STATE, "--state"}, {'y', QOPT_YES, "--yes"},
+                 {'a', QOPT_ARTIFACTS, "--artifacts"}};
     memset(args, 0, sizeof *args);
     optind = 1;
     opterr = 0;
@@ -132,6 +138,9 @@ static int parse_query_args(const query_cmd *cmd, int argc, char **argv, query_a
             break;
         case 'y':
             args->yes = 1;
+            break;
+        case 'a':
+            args->artifacts = 1;
             break;
         case 'h':
             print_query_usage(cmd);
@@ -582,6 +591,36 @@ static int print_pareto_set(hps_study *study, const value_names *vn, out_format 
     return CLI_EXIT_OK;
 }
 
+/* `best --artifacts`: where the files the run kept of the trial are (its system
+ * attribute "artifacts", run_artifacts.h), one per line or as a JSON list. */
+static int print_artifacts(const hps_frozen *trial, out_format format)
+{
+    json_t *attrs = json_loads(hps_frozen_system_attrs(trial), 0, NULL);
+    json_t *files = json_object_get(attrs, "artifacts");
+    int rc = CLI_EXIT_OK;
+    if (!json_is_array(files) || json_array_size(files) == 0) {
+        cli_error("best: trial %" PRId64 " kept no files (its config has no artifacts:, or "
+                  "their patterns matched nothing the trial wrote)", hps_frozen_number(trial));
+        rc = CLI_EXIT_FAILED;
+    } else if (format == FORMAT_JSON) {
+        char *text = json_dumps(files, JSON_COMPACT);
+        if (text != NULL)
+            printf("%s\n", text);
+        free(text);
+    } else {
+        for (size_t i = 0; i < json_array_size(files); i++) {
+            const char *path = json_string_value(json_array_get(files, i));
+            if (path == NULL)
+                continue;
+            printf("%s\n", path);
+            if (access(path, F_OK) != 0)
+                cli_warn("best: %s is gone (deleted or moved since the run)", path);
+        }
+    }
+    json_decref(attrs);
+    return rc;
+}
+
 int cmd_best(int argc, char **argv)
 {
     query_args args;
@@ -596,11 +635,18 @@ int cmd_best(int argc, char **argv)
     value_names vn;
     value_names_load(study, &vn);
     const hps_frozen *best;
-    if (vn.n_objectives > 1) {
+    if (vn.n_objectives > 1 && args.artifacts) {
+        cli_error("best --artifacts: with several objectives there is no single best trial; "
+                  "`hpsearch best` lists the Pareto set, and each trial's kept files are in "
+                  "its trial-NNNNN.artifacts directory beside its log");
+        rc = CLI_EXIT_FAILED;
+    } else if (vn.n_objectives > 1) {
         rc = print_pareto_set(study, &vn, args.format);
     } else if (hps_study_best_trial(study, &best) != HPS_OK) {
         cli_error("best: %s", hps_study_errmsg(study));
         rc = CLI_EXIT_FAILED;
+    } else if (args.artifacts) {
+        rc = print_artifacts(best, args.format);
     } else if (args.format == FORMAT_JSON) {
         char *json = trial_json(&vn, best);
         if (json != NULL)

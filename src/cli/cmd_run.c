@@ -12,6 +12,7 @@
 #include "cli/run_failures.h"
 #include "cli/run_setup.h"
 #include "cli/run_slot.h"
+#include "cli/run_terminate.h"
 #include "cli/space.h"
 #include "runner/wandb_standin.h"
 
@@ -392,6 +393,7 @@ typedef struct run_state {
     int exit_code;
     size_t launched, finished, completed;
     run_failures failures; /* max_failures */
+    run_terminate terminate; /* terminate: */
 } run_state;
 
 static void launch_trials(run_slot *slots, unsigned n_slots, const run_settings *run,
@@ -538,6 +540,13 @@ static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progre
                 fprintf(stderr, "hpsearch: %s reached the target %g; not starting more trials\n",
                         cfg->objectives[0].name, cfg->target);
             }
+            char why[512];
+            if (!state->stop_launching &&
+                run_terminate_check(&state->terminate, run->study, cfg, why, sizeof why)) {
+                state->stop_launching = 1;
+                progress_clear(prog);
+                fprintf(stderr, "hpsearch: terminate: %s; not starting more trials\n", why);
+            }
         }
     }
     progress_clear(prog);
@@ -610,8 +619,8 @@ int cmd_run(int argc, char **argv)
     uint64_t total = cfg->n_trials;
     if (runs > 0 && (total == 0 || runs < total))
         total = runs;
-    if (total == 0 && cfg->timeout <= 0 && !cfg->has_target)
-        cli_warn("no n_trials, timeout or target: trials run until you stop them (Ctrl-C)");
+    if (total == 0 && cfg->timeout <= 0 && !cfg->has_target && !CFG_TERMINATE_ON(&cfg->terminate))
+        cli_warn("no n_trials, timeout, target or terminate: trials run until you stop them (Ctrl-C)");
     unsigned n_slots = cfg->parallel > 0 ? cfg->parallel : 1;
     size_t counts[5] = {0};
     hps_study_count_states(study, counts);
@@ -646,6 +655,14 @@ int cmd_run(int argc, char **argv)
             goto out;
         }
     }
+    run_state state = {0};
+    char why[512];
+    if (run_terminate_check(&state.terminate, study, cfg, why, sizeof why)) {
+        fprintf(stderr, "hpsearch: terminate: %s; nothing to run\n", why);
+        print_best(study, cfg);
+        rc = CLI_EXIT_OK;
+        goto out;
+    }
     char standin_dir[4200], standin_err[4400];
     const char *python_path = standin_dir;
     if (wandb_standin_install(log_dir, standin_dir, sizeof standin_dir, standin_err,
@@ -659,7 +676,6 @@ int cmd_run(int argc, char **argv)
                         .python_path = python_path};
     progress prog;
     progress_init(&prog, study, cfg, total, !opts.no_progress && isatty(STDERR_FILENO));
-    run_state state = {0};
     double started = cli_monotonic();
     rc = run_loop(&run, n_slots, opts.quiet, &prog, &state);
     if (rc != 0)

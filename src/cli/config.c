@@ -219,6 +219,10 @@ int cfg_validate(cfg_ctx *ctx)
     int rc = cfg_check_objectives(ctx);
     if (rc != 0)
         return rc;
+    if (CFG_TERMINATE_ON(&cfg->terminate) && cfg->n_objectives > 1)
+        return cfg_fail(ctx, cfg->terminate.line, "terminate: its rules follow one objective's "
+                        "best value, and this study has %zu (metrics); stop it with n_trials "
+                        "or timeout instead", cfg->n_objectives);
     if (strcmp(cfg->sampler, "grid") != 0)
         return 0;
     const char *saved = ctx->file;

@@ -43,6 +43,7 @@
 #define CFG_MAX_STRING 4096u
 #define CFG_MAX_WORDS 4096u
 #define CFG_MAX_GRID_CELLS 10000000u
+#define CFG_MAX_ARTIFACT_PATTERNS 64u
 
 typedef enum cfg_param_kind { CFG_FLOAT, CFG_INT, CFG_CATEGORICAL, CFG_CONSTANT } cfg_param_kind;
 
@@ -137,6 +138,27 @@ typedef struct cfg_key_info {
     const char *help;          /* one line */
 } cfg_key_info;
 
+/* `terminate:`: rules that stop starting trials once further improvement is unlikely
+ * (any rule that holds stops the run; a rule left 0 is off). */
+typedef struct cfg_terminate {
+    unsigned no_improvement;      /* N COMPLETE trials in a row without a better value */
+    unsigned stagnation;          /* best_value_stagnation (Optuna's BestValueStagnation-
+                                     Evaluator): more than N trials since the best */
+    int has_stagnation;           /* (0 is a valid N) */
+    double regret_bound;          /* Optuna's RegretBoundEvaluator: the bound is below this
+                                     (objective units); 0 = off */
+    unsigned min_trials;          /* COMPLETE trials before the two Optuna rules apply, and
+                                     the fewest the regret bound models; 0 = as not given:
+                                     CFG_DEFAULT_TERMINATE_MIN_TRIALS */
+    double top_trials_ratio;      /* the share of trials the regret bound models; 0 = as not
+                                     given: CFG_DEFAULT_TOP_TRIALS_RATIO */
+    int line;                     /* of `terminate:` */
+} cfg_terminate;
+#define CFG_DEFAULT_TERMINATE_MIN_TRIALS 20
+#define CFG_DEFAULT_TOP_TRIALS_RATIO 0.5
+/* Whether any rule of `terminate:` is on. */
+#define CFG_TERMINATE_ON(t) ((t)->no_improvement > 0 || (t)->has_stagnation || (t)->regret_bound > 0)
+
 typedef struct cfg_config {
     char *path;             /* the file, as given */
     char *dir;              /* absolute directory of the file; relative paths in it resolve there */
@@ -188,6 +210,11 @@ typedef struct cfg_config {
                                    in its steps; NULL = none */
     double fidelity_min, fidelity_max;
     int fidelity_line;
+    cfg_terminate terminate;    /* `terminate:`; all rules off by default */
+    char **artifacts; size_t n_artifacts;  /* `artifacts:` glob patterns of the files a
+                               trial writes (command placeholders expanded per trial),
+                               relative to workdir; kept beside the trial's log */
+    int artifacts_line;
     char **metadata_keys; char **metadata_values; size_t n_metadata;  /* W&B entity, project,
                                description, controller, apiVersion, kind (collections as
                                one-line flow YAML) */

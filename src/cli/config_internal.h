@@ -268,6 +268,9 @@ void cfg_write_early_terminate(FILE *out, const cfg_config *cfg, const char *key
 void cfg_release_pruner(cfg_config *a, const cfg_config *b);
 int cfg_key_fidelity(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
 void cfg_write_fidelity(FILE *out, const cfg_config *cfg, const char *key, int given);
+/* `terminate:` (config_terminate.c). */
+int cfg_key_terminate(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
+void cfg_write_terminate(FILE *out, const cfg_config *cfg, const char *key, int given);
 /* Turns the fidelity parameter into a constant at its maximum (idempotent). */
 int cfg_apply_fidelity(cfg_ctx *ctx);
 /* The key of this format (CFG_NATIVE / CFG_WANDB) closest to a misspelt one, or NULL. */

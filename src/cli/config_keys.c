@@ -476,6 +476,72 @@ static void cfg_release_gpus(cfg_config *a, const cfg_config *b)
         cfg_free_words(a->gpus, a->n_gpus);
 }
 
+/* One pattern of `artifacts:`: a file name or glob, with the command's placeholders
+ * (checked with them, run_setup.c); ${args} would make several words of it. */
+static int cfg_add_artifact(cfg_ctx *ctx, char ***patterns, size_t *n, const cfg_scalar *s)
+{
+    if (s->type != HPS_VALUE_STRING || s->len == 0)
+        return cfg_fail(ctx, s->line, "artifacts: each entry must be a file name or glob "
+                        "pattern such as 'best.pt' or 'plots/*.png'");
+    int has_args = 0;
+    for (size_t i = 0; i + 6 <= s->len && !has_args; i++)
+        has_args = memcmp(s->text + i, "${args", 6) == 0;
+    if (has_args)
+        return cfg_fail(ctx, s->line, "artifacts: '%.*s': ${args...} has no place in a file "
+                        "pattern (use {name} for a parameter)", (int)(s->len > 200 ? 200 : s->len),
+                        s->text);
+    if (*n >= CFG_MAX_ARTIFACT_PATTERNS)
+        return cfg_fail(ctx, s->line, "artifacts: more than %u patterns",
+                        CFG_MAX_ARTIFACT_PATTERNS);
+    return cfg_push_word(ctx, patterns, n, s->text, s->len, s->line);
+}
+
+static int cfg_key_artifacts(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
+{
+    char **patterns = NULL;
+    size_t n = 0;
+    const cfg_node *node;
+    int rc = cfg_node_deref(ctx, v, line, key, &node);
+    if (rc != 0)
+        return rc;
+    int vl = cfg_node_line(node, line);
+    cfg_scalar s;
+    if (node->kind == CFG_NODE_SEQUENCE) {
+        if (node->first == NULL)
+            rc = cfg_fail(ctx, vl, "artifacts: the list is empty (leave artifacts out to keep "
+                          "no files)");
+        for (const cfg_node *item = node->first; rc == 0 && item != NULL; item = item->next) {
+            rc = cfg_get_scalar(ctx, item, vl, "artifacts", &s);
+            if (rc == 0)
+                rc = cfg_add_artifact(ctx, &patterns, &n, &s);
+        }
+    } else {
+        rc = cfg_get_scalar(ctx, node, vl, "artifacts", &s);
+        if (rc == 0)
+            rc = cfg_add_artifact(ctx, &patterns, &n, &s);
+    }
+    if (rc != 0) {
+        cfg_free_words(patterns, n);
+        return rc;
+    }
+    ctx->cfg->artifacts = patterns;
+    ctx->cfg->n_artifacts = n;
+    ctx->cfg->artifacts_line = vl;
+    return 0;
+}
+
+static void cfg_write_artifacts(FILE *out, const cfg_config *cfg, const char *key, int given)
+{
+    (void)given;
+    cfg_write_word_list(out, key, cfg->artifacts, cfg->n_artifacts);
+}
+
+static void cfg_release_artifacts(cfg_config *a, const cfg_config *b)
+{
+    if (a->artifacts != b->artifacts)
+        cfg_free_words(a->artifacts, a->n_artifacts);
+}
+
 static int cfg_key_command(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_config *cfg = ctx->cfg;
@@ -798,6 +864,16 @@ const cfg_key_def cfg_keys[] = {
      .write = cfg_write_fidelity,
      DOC("name or mapping", "none", "{name: epochs, min: 1, max: 27}",
          "The budget parameter: not searched, every trial gets its maximum")},
+    {KEY("terminate", CFG_BOTH | SET), CUSTOM(terminate), .read = cfg_key_terminate,
+     .write = cfg_write_terminate,
+     DOC("mapping", "none (run the whole budget)",
+         "{no_improvement: 20, best_value_stagnation: 30, regret_bound: 0.005, min_trials: 10, "
+         "top_trials_ratio: 0.5}",
+         "Stop starting trials once improvement is unlikely (any rule that holds)")},
+    {KEY("artifacts", CFG_BOTH | SET), CUSTOM(artifacts), .read = cfg_key_artifacts,
+     .write = cfg_write_artifacts, .release = cfg_release_artifacts,
+     DOC("list or text", "none", "[\"best-{trial_number}.pt\", \"plots/*.png\"]",
+         "Files a trial writes (globs, relative to workdir), kept beside its log")},
     {KEY("parameters", CFG_BOTH), CUSTOM(params), .read = cfg_key_parameters,
      .write = cfg_write_parameters_key, .release = cfg_release_parameters,
      DOC("mapping", "— (required)",

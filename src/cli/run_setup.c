@@ -145,9 +145,18 @@ static int check_command(const cfg_config *cfg)
                  ? tmpl_validate_shell(cfg->shell_command, names, cfg->n_params, err, sizeof err)
                  : tmpl_validate(cfg->command, cfg->n_command, names, cfg->n_params, err,
                                  sizeof err);
+    if (rc != 0) {
+        free(names);
+        cli_error("%s: command: %s", where(cfg, cfg->command_line, at, sizeof at), err);
+        return -1;
+    }
+    /* artifacts: patterns take the command's placeholders */
+    if (cfg->n_artifacts > 0)
+        rc = tmpl_validate(cfg->artifacts, cfg->n_artifacts, names, cfg->n_params, err,
+                           sizeof err);
     free(names);
     if (rc != 0) {
-        cli_error("%s: command: %s", where(cfg, cfg->command_line, at, sizeof at), err);
+        cli_error("%s: artifacts: %s", where(cfg, cfg->artifacts_line, at, sizeof at), err);
         return -1;
     }
     if (cfg->program == NULL && cfg->shell_command == NULL) {

@@ -2,6 +2,7 @@
 #include "cli/run_slot.h"
 
 #include "cli/cli.h"
+#include "cli/run_artifacts.h"
 #include "cli/space.h"
 
 #include <errno.h>
@@ -40,6 +41,7 @@ static void slot_release(run_slot *slot)
     if (slot->log_fd >= 0)
         close(slot->log_fd);
     hps_trial_free(slot->trial);
+    tmpl_free_words(slot->artifacts, slot->n_artifacts);
     slot_init(slot, index);
 }
 
@@ -234,6 +236,8 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
         .study_name = cfg->study_name,
         .trial_number = number,
     };
+    if (artifacts_expand(cfg, &ctx, &slot->artifacts, &slot->n_artifacts, err, errlen) != 0)
+        goto out;
     if (cfg->shell_command != NULL) {
         if (tmpl_expand_shell(cfg->shell_command, &ctx, &shell_line, err, errlen) != 0)
             goto out;
@@ -295,6 +299,7 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
     if (start_trackers(slot, cfg, err, errlen) != 0)
         goto out;
     proc_spec spec = {.argv = argv, .env_set = env.items, .cwd = cfg->workdir};
+    slot->started_wall = artifacts_now();
     if (proc_start(&spec, &slot->process, err, errlen) != 0)
         goto out;
     slot->started = cli_monotonic();
@@ -642,7 +647,12 @@ int slot_poll(run_slot *slot, const run_settings *run, double now, slot_outcome 
     }
     if (slot->lines != NULL)
         linebuf_finish(slot->lines, on_line, &(line_ctx){.slot = slot, .run = run, .now = now});
+    size_t n_kept = slot->ending == SLOT_ENDING_INTERRUPT
+                        ? 0 /* the run is stopping: no copying now */
+                        : artifacts_keep(slot->trial, run->cfg, run->log_dir, slot->artifacts,
+                                         slot->n_artifacts, slot->started_wall);
     record_outcome(slot, run, now, out);
+    out->n_artifacts = n_kept;
     slot_release(slot);
     return 1;
 }

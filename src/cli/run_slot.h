@@ -62,6 +62,9 @@ typedef struct run_slot {
     slot_ending ending;
     int exited;
     int wstatus;
+    double started_wall;       /* the wall clock at start: artifacts are files written since */
+    char **artifacts;          /* `artifacts:` patterns expanded for this trial */
+    size_t n_artifacts;
 } run_slot;
 
 /* What happened to a finished slot's trial, for the caller's message. */
@@ -82,6 +85,7 @@ typedef struct slot_outcome {
     char params_text[1024];
     char log_path[4096];
     int record_error;          /* the outcome could not be stored (message in reason) */
+    size_t n_artifacts;        /* files kept (`artifacts:`) */
 } slot_outcome;
 
 void slot_init(run_slot *slot, unsigned index);

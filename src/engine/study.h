@@ -112,9 +112,6 @@ void hps_study_context(hps_study *study, hps_trial *trial, hps_engine_ctx *out);
 /* Frees a study whose hps_study_close waited for its trials, once the last is gone. */
 void hps_study_release_if_closed(hps_study *study);
 
-/* Sets a system attribute of a live trial (pruner bookkeeping such as ASHA's rungs). */
-hps_status hps_trial_set_system_attr(hps_trial *trial, const char *key, const char *json);
-
 /* Checks a user or system attribute before it is stored: a non-empty UTF-8 key and a
  * valid JSON value of at most 1 MiB. HPS_ERR_INVALID with a message naming the key. */
 hps_status hps_attr_check(hps_errbuf *err, const char *key, const char *json);

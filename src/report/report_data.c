@@ -52,8 +52,12 @@ void rdata_free(rdata_study *data)
         free(param->label_values);
     }
     free(data->params);
-    for (size_t r = 0; r < data->n_rows; r++)
+    for (size_t r = 0; r < data->n_rows; r++) {
         free(data->rows[r].fail_reason);
+        for (size_t a = 0; a < data->rows[r].n_artifacts; a++)
+            free(data->rows[r].artifacts[a]);
+        free(data->rows[r].artifacts);
+    }
     free(data->rows);
     free(data->values);
     free(data->pvs);
@@ -222,12 +226,38 @@ static int intern_sampler(rdata_study *data, const char *name)
     return (int)data->n_samplers++;
 }
 
-/* The strategy that chose the trial and why it failed, from its system attributes. */
+/* The files the run kept of the trial (run_artifacts.h), the first RDATA_MAX_ARTIFACTS. */
+static int read_artifacts(json_t *attrs, rdata_row *row)
+{
+    json_t *files = json_object_get(attrs, "artifacts");
+    if (!json_is_array(files) || json_array_size(files) == 0)
+        return 0;
+    size_t n = json_array_size(files);
+    size_t shown = n < RDATA_MAX_ARTIFACTS ? n : RDATA_MAX_ARTIFACTS;
+    row->artifacts = calloc(shown, sizeof *row->artifacts);
+    if (row->artifacts == NULL)
+        return -1;
+    row->all_artifacts = n;
+    for (size_t i = 0; i < shown; i++) {
+        const char *path = json_string_value(json_array_get(files, i));
+        if (path == NULL)
+            continue;
+        row->artifacts[row->n_artifacts] = strdup(path);
+        if (row->artifacts[row->n_artifacts] == NULL)
+            return -1;
+        row->n_artifacts++;
+    }
+    return 0;
+}
+
+/* The strategy that chose the trial, why it failed and the files kept of it, from its
+ * system attributes. */
 static int read_system_attrs(rdata_study *data, const hps_frozen *t, rdata_row *row)
 {
     const char *text = hps_frozen_system_attrs(t);
     row->sampler = -1;
-    if (text == NULL || (strstr(text, "\"sampler\"") == NULL && strstr(text, "\"fail_reason\"") == NULL))
+    if (text == NULL || (strstr(text, "\"sampler\"") == NULL && strstr(text, "\"fail_reason\"") == NULL &&
+                         strstr(text, "\"artifacts\"") == NULL))
         return 0;
     json_t *attrs = json_loads(text, 0, NULL);
     if (attrs == NULL)
@@ -247,6 +277,8 @@ static int read_system_attrs(rdata_study *data, const hps_frozen *t, rdata_row *
         if (row->fail_reason == NULL)
             rc = -1;
     }
+    if (rc == 0)
+        rc = read_artifacts(attrs, row);
     json_decref(attrs);
     return rc;
 }

@@ -54,7 +54,13 @@ typedef struct rdata_row {
     size_t pv_offset;    /* into pvs */
     uint32_t n_pv;
     char *fail_reason;   /* first line; NULL when none */
+    char **artifacts;    /* the files `hpsearch run` kept of the trial (its system
+                            attribute "artifacts"), the first RDATA_MAX_ARTIFACTS */
+    size_t n_artifacts;  /* shown */
+    size_t all_artifacts; /* kept */
 } rdata_row;
+
+#define RDATA_MAX_ARTIFACTS 20
 
 typedef struct rdata_curve {
     size_t row;

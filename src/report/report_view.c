@@ -72,6 +72,16 @@ void rdata_row_json(const rdata_study *data, size_t r, rjson_buf *b)
         hps_strbuf_puts(b, ",\"fail_reason\":");
         rjson_string(b, row->fail_reason);
     }
+    if (row->all_artifacts > 0) {
+        hps_strbuf_puts(b, ",\"artifacts\":[");
+        for (size_t i = 0; i < row->n_artifacts; i++) {
+            if (i > 0)
+                hps_strbuf_putc(b, ',');
+            rjson_string(b, row->artifacts[i]);
+        }
+        hps_strbuf_puts(b, "],\"n_artifacts\":");
+        rjson_int(b, (long long)row->all_artifacts);
+    }
     hps_strbuf_putc(b, '}');
 }
 

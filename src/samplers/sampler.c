@@ -20,6 +20,7 @@ static const hps_sampler_ops *const registry[] = {
 #if HPS_HAVE_LAPACK
     &hps_cmaes_sampler_ops,
 #endif
+    &hps_nsga2_sampler_ops,
     &hps_auto_sampler_ops,
 };
 

@@ -57,6 +57,7 @@ check_usage "bad -j" "--parallel" run good.yaml -j zero
 check_usage "bad --set" "--set nonsense=1" run good.yaml --set nonsense=1
 check_usage "unknown sampler flag" "sampler" run good.yaml --sampler bayes-magic
 check_usage "unknown placeholder" "{z}" run good.yaml --set "command=$TRAIN --x {z}"
+check_usage "unknown placeholder in artifacts" "artifacts: unknown placeholder '{epoch}'" run good.yaml --set "artifacts=model-{epoch}.pt"
 check_usage "unknown command" "unknown command 'frobnicate'" frobnicate
 check_usage "trials without study" "which study" trials
 check_usage "missing study" "does not exist" trials nope --storage sqlite:good.db

@@ -48,7 +48,7 @@ header_names() {
 import re, sys
 text = open(sys.argv[1], encoding="utf-8").read()
 block = text[text.index("/* ---- " + sys.argv[2]):].split("*/")[0]
-print(" ".join(sorted(re.findall(r"^ \*   \"([a-z_]+)\"", block, re.M))))' "$HEADER" "$1"
+print(" ".join(sorted(re.findall(r"^ \*   \"([a-z0-9_]+)\"", block, re.M))))' "$HEADER" "$1"
 }
 
 samplers=$(catalog samplers)
@@ -139,7 +139,7 @@ expect_eq "docs/config.md: the samplers" "$samplers" "$("$PY" -c '
 import re, sys
 row = [l for l in open(sys.argv[1], encoding="utf-8") if l.startswith("| `sampler` |")][0]
 cell = re.sub(r"\([^()]*\)", "", row.split("|")[4])
-print(" ".join(sorted(set(re.findall(r"`([a-z]+)`", cell)))))' "$CONFIG_MD")"
+print(" ".join(sorted(set(re.findall(r"`([a-z0-9]+)`", cell)))))' "$CONFIG_MD")"
 expect_eq "docs/config.md: the pruners" "$pruners" "$("$PY" -c '
 import re, sys
 text = open(sys.argv[1], encoding="utf-8").read()

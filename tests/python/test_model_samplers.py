@@ -78,3 +78,68 @@ def test_parallel_asks_get_distinct_points():
     assert len(points) == 4
     for t in pending:
         study.tell(t, bowl(t))
+
+
+def test_nsga2_multi_objective_generations_and_crossovers():
+    """NSGAIISampler on a two-objective problem with each crossover: the generations are
+    recorded on the trials, the Pareto front improves on the random first generation,
+    and a seed reproduces the run; unknown crossovers and Python strategies are refused."""
+    from hpsearch.samplers import BLXAlphaCrossover, NSGAIISampler, SBXCrossover
+
+    def two(trial):
+        x = trial.suggest_float("x", 0, 1)
+        y = trial.suggest_float("y", 0, 1)
+        c = trial.suggest_categorical("c", ["a", "b"])
+        g = 1 + 9 * y + (c == "b")
+        return x, g * (1 - math.sqrt(x / g))
+
+    def front_g(study):
+        return min(1 + 9 * t.params["y"] + (t.params["c"] == "b") for t in study.best_trials)
+
+    for crossover in (None, SBXCrossover(), BLXAlphaCrossover(alpha=0.3), "sbx"):
+        runs = []
+        for _ in range(2):
+            study = hpsearch.create_study(directions=["minimize", "minimize"],
+                                          sampler=NSGAIISampler(population_size=10, seed=5,
+                                                                crossover=crossover))
+            study.optimize(two, n_trials=60)
+            runs.append(study)
+        generations = [t.system_attrs["nsga2:generation"] for t in runs[0].trials]
+        assert generations == sorted(generations) and generations[0] == 0
+        assert generations[-1] >= 4
+        first = min(1 + 9 * t.params["y"] + (t.params["c"] == "b") for t in runs[0].trials[:10])
+        assert front_g(runs[0]) < first
+        assert [t.params for t in runs[0].trials] == [t.params for t in runs[1].trials]
+    with pytest.raises(ValueError, match="not a valid crossover"):
+        NSGAIISampler(crossover="undx")
+    with pytest.raises(NotImplementedError, match="mutation"):
+        NSGAIISampler(mutation=object())
+    with pytest.raises(ValueError, match="population_size"):
+        NSGAIISampler(population_size=1)
+
+
+def test_nsga2_constraints_func_steers_to_the_feasible_region():
+    """With constraints_func, NSGAIISampler breeds from feasible trials first: a region
+    random search hardly finds (x + y >= 1.8) keeps being sampled, though the objectives
+    pull away from it."""
+    from hpsearch.samplers import NSGAIISampler, RandomSampler
+
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        y = trial.suggest_float("y", 0, 1)
+        trial.set_user_attr("c", 1.8 - x - y)
+        return x, y
+
+    def constraints(trial):
+        return [trial.user_attrs["c"]]
+
+    counts = []
+    for sampler in (NSGAIISampler(population_size=10, seed=3, constraints_func=constraints),
+                    RandomSampler(seed=3)):
+        study = hpsearch.create_study(directions=["minimize", "minimize"], sampler=sampler)
+        study.optimize(objective, n_trials=120)
+        counts.append(sum(t.user_attrs["c"] <= 0 for t in study.trials[-40:]))
+        if isinstance(sampler, NSGAIISampler):
+            assert study.best_trials
+            assert all(t.system_attrs["constraints"][0] <= 0 for t in study.best_trials)
+    assert counts[0] >= 8 and counts[0] > 3 * counts[1], counts

@@ -24,7 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const SAMPLERS[] = {"random", "sobol", "grid", "tpe", "gp", "cmaes", "auto"};
+static const char *const SAMPLERS[] = {"random", "sobol", "grid", "tpe",
+                                       "gp",     "cmaes", "nsga2", "auto"};
 enum { N_SAMPLERS = sizeof SAMPLERS / sizeof SAMPLERS[0] };
 /* enough completed trials that every model-based sampler is past its startup phase */
 enum { HISTORY = 12 };
@@ -45,6 +46,8 @@ static hps_sampler *make_sampler(const char *name)
     hps_sampler *sampler = NULL;
     ASSERT_OK(hps_sampler_new(name, &sampler, NULL, 0));
     ASSERT_OK(hps_sampler_set(sampler, "seed", "7"));
+    if (strcmp(name, "nsga2") == 0) /* past its first generations within HISTORY trials */
+        ASSERT_OK(hps_sampler_set(sampler, "population_size", "4"));
     if (strcmp(name, "grid") == 0) {
         /* large enough that trials stranded by failures never exhaust it */
         hps_value xs[40], ns[20];

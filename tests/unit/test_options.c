@@ -390,6 +390,8 @@ static const char *const sampler_spec[][2] = {
             "consider_magic_clip consider_endpoints multivariate group constant_liar weights "
             "bandwidth"},
     {"cmaes", "seed sigma0 popsize inc_popsize n_startup_trials restart_strategy with_margin"},
+    {"nsga2", "seed population_size mutation_prob crossover crossover_prob swapping_prob "
+              "sbx_eta blx_alpha"},
     {"auto", "seed"},
 };
 

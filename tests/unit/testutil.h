@@ -23,4 +23,10 @@ const char *testutil_path(const char *name);
 /* Writes `text` to testutil_path(name) and returns that path. */
 const char *testutil_write_file(const char *name, const char *text);
 
+/* Runs the Python script tests/unit/<script> (found through $HPS_SOURCE_DIR, which ctest
+ * sets) with Debian's interpreter ($HPS_PYTHON, else /usr/bin/python3, as the CLI tests
+ * do), giving it the n_args arguments. Returns its exit status (0 = success), or -1 when
+ * it could not run; either way the command is printed to stderr on failure. */
+int testutil_run_python(const char *script, const char *const *args, int n_args);
+
 #endif

@@ -1,0 +1,1 @@
+"""Improvement evaluators of the terminator (``optuna.terminator.improvement``)."""

@@ -1,0 +1,783 @@
+/* nsga2.c -- NSGA-II ("nsga2"): the elitist genetic algorithm of K. Deb, A. Pratap,
+ * S. Agarwal, T. Meyarivan, "A fast and elitist multiobjective genetic algorithm:
+ * NSGA-II", IEEE TEVC 6(2), 2002, with the semantics of Optuna's NSGAIISampler.
+ *
+ * Generations. A trial belongs to the generation it was asked in, recorded in its system
+ * attribute "nsga2:generation" when it is first sampled: the largest generation among the
+ * COMPLETE trials, or the next one once population_size COMPLETE trials carry that
+ * largest. The parents of generation g (g >= 1) are the elite of the COMPLETE trials of
+ * generation g - 1 together with the parents of g - 1: the first population_size of them
+ * by non-dominated rank (Deb's constrained domination when any of them has constraint
+ * values: feasible trials first, then the infeasible by their total violation), the last
+ * front admitted cut by decreasing crowding distance. The first worker to select them
+ * stores their trial numbers in the study attribute "nsga2:parents:G"; every other
+ * worker, and this one after a restart, takes that list, so all agree on one population
+ * per generation whatever the order results arrive in.
+ *
+ * A child. With probability crossover_prob, parents are drawn by binary tournament (of
+ * two trials taken at random from the parents, the one that (constrained-)dominates the
+ * other, else the second) and crossed: categorical parameters by uniform crossover of
+ * the first and last parent, numeric ones by the chosen operator in the unit cube of the
+ * space (log parameters on their log scale); a child outside the cube is drawn again,
+ * up to NSGA2_MAX_RETRIES times, then clipped. Otherwise the child copies one parent
+ * taken at random. Each parameter then mutates with probability mutation_prob (by
+ * default 1 / the number of parameters): a mutated parameter is drawn uniformly at
+ * random, as Optuna does without a mutation operator. Parameters outside the relative
+ * search space (new ones, or ones whose distribution varies), parameters with a single
+ * value and the whole first generation are drawn uniformly at random.
+ *
+ * Crossover operators (Optuna's, with its defaults):
+ *   uniform   each parameter from either parent, the first with probability
+ *             swapping_prob;
+ *   sbx       simulated binary crossover (Deb and Agrawal 1995), bounded so that children
+ *             stay in the box; eta "auto" is 20 for several objectives, 2 for one; of
+ *             the two children, each coordinate is crossed with probability 1/2 (else a
+ *             parent's value), the pair swapped with probability 1/2, one child kept;
+ *   blxalpha  blend crossover: uniform in the parents' range widened by blx_alpha times
+ *             its width on each side.
+ *
+ * Randomness: every draw for trial n comes from (seed, n), so a trial's values do not
+ * depend on which process asks for it. */
+#include "base/mem.h"
+#include "base/pareto.h"
+#include "base/rng.h"
+#include "base/strbuf.h"
+#include "samplers/sampler.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define NSGA2_GENERATION_ATTR "nsga2:generation"
+#define NSGA2_PARENTS_KEY "nsga2:parents:"
+#define NSGA2_DRAW_KEY "\x01" "nsga2"
+#define NSGA2_MAX_POPULATION 1000000
+#define NSGA2_MAX_RETRIES 100
+#define NSGA2_N_PARENTS 2
+
+typedef enum nsga2_crossover {
+    NSGA2_UNIFORM,
+    NSGA2_SBX,
+    NSGA2_BLX_ALPHA,
+} nsga2_crossover;
+
+/* The parents of one generation: trial numbers, as agreed. */
+typedef struct nsga2_parents {
+    int known;
+    int64_t *numbers;
+    size_t n;
+} nsga2_parents;
+
+typedef struct nsga2_state {
+    /* options */
+    uint64_t population_size;
+    double mutation_prob; /* NAN: 1 / the number of parameters */
+    nsga2_crossover crossover;
+    double crossover_prob;
+    double swapping_prob;
+    double sbx_eta;       /* NAN: 20 for several objectives, 2 for one */
+    double blx_alpha;
+
+    /* parents by generation, as agreed with the study: never change once known */
+    nsga2_parents *parents;
+    size_t n_generations;
+} nsga2_state;
+
+/* ---- options ------------------------------------------------------------------------ */
+
+/* "auto" (stored as NAN) or a number in [lo, hi]. */
+static int parse_auto_number(const char *value, double lo, double hi, double *out)
+{
+    if (strcasecmp(value, "auto") == 0) {
+        *out = NAN;
+        return 0;
+    }
+    double x;
+    if (hps_option_parse_double(value, &x) != 0 || !(x >= lo && x <= hi))
+        return -1;
+    *out = x;
+    return 0;
+}
+
+static int parse_mutation_prob(void *state, const char *value, const char **why)
+{
+    (void)why;
+    return parse_auto_number(value, 0, 1, &((nsga2_state *)state)->mutation_prob);
+}
+
+static int parse_sbx_eta(void *state, const char *value, const char **why)
+{
+    (void)why;
+    return parse_auto_number(value, 0, HUGE_VAL, &((nsga2_state *)state)->sbx_eta);
+}
+
+static const hps_option_choice crossovers[] = {
+    {"uniform", NSGA2_UNIFORM},
+    {"sbx", NSGA2_SBX},
+    {"blxalpha", NSGA2_BLX_ALPHA},
+    {NULL, 0},
+};
+
+static const hps_option nsga2_options[] = {
+    {.name = "population_size", .type = HPS_OPTION_UINT,
+     HPS_OPTION_FIELD(nsga2_state, population_size), .def = "50", .min = NSGA2_N_PARENTS,
+     .max = NSGA2_MAX_POPULATION, .help = "the trials of a generation, and the parents kept"},
+    {.name = "mutation_prob", .type = HPS_OPTION_TEXT, .def = "auto",
+     .parse = parse_mutation_prob, .rule = "auto or a number in [0, 1]",
+     .help = "the probability that a child's parameter is drawn at random instead "
+             "(auto: 1 / the number of parameters)"},
+    {.name = "crossover", .type = HPS_OPTION_ENUM, HPS_OPTION_FIELD(nsga2_state, crossover),
+     .def = "uniform", .choices = crossovers,
+     .help = "how two parents' numeric parameters are crossed: uniform (each from either "
+             "parent), sbx (simulated binary) or blxalpha (blend); categorical ones always "
+             "by uniform crossover"},
+    {.name = "crossover_prob", .type = HPS_OPTION_DOUBLE,
+     HPS_OPTION_FIELD(nsga2_state, crossover_prob), .def = "0.9", .dmin = 0, .dmax = 1,
+     .help = "the probability that a child is a crossover of parents (else a parent's copy)"},
+    {.name = "swapping_prob", .type = HPS_OPTION_DOUBLE,
+     HPS_OPTION_FIELD(nsga2_state, swapping_prob), .def = "0.5", .dmin = 0, .dmax = 1,
+     .help = "uniform crossover: the probability that a parameter comes from the first "
+             "parent"},
+    {.name = "sbx_eta", .type = HPS_OPTION_TEXT, .def = "auto", .parse = parse_sbx_eta,
+     .rule = "auto or a number >= 0",
+     .help = "sbx: the distribution index, small for children far from their parents "
+             "(auto: 20 for several objectives, 2 for one)"},
+    {.name = "blx_alpha", .type = HPS_OPTION_DOUBLE, HPS_OPTION_FIELD(nsga2_state, blx_alpha),
+     .def = "0.5", .dmin = 0, .dmax = HUGE_VAL,
+     .help = "blxalpha: how far beyond the parents' range, in units of its width, a child "
+             "may fall"},
+    HPS_OPTIONS_END,
+};
+
+static hps_status nsga2_init(hps_sampler *sampler)
+{
+    nsga2_state *s = hps_mem_calloc(1, sizeof *s);
+    if (s == NULL)
+        return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
+    s->mutation_prob = NAN;
+    s->sbx_eta = NAN;
+    sampler->impl = s;
+    return HPS_OK;
+}
+
+static void nsga2_destroy(hps_sampler *sampler)
+{
+    nsga2_state *s = sampler->impl;
+    if (s == NULL)
+        return;
+    for (size_t g = 0; g < s->n_generations; g++)
+        hps_mem_free(s->parents[g].numbers);
+    hps_mem_free(s->parents);
+    hps_mem_free(s);
+}
+
+/* ---- generations -------------------------------------------------------------------- */
+
+/* The generation recorded in a trial, or -1. */
+static int64_t generation_of(const hps_frozen *t)
+{
+    const json_t *g = t->system_attrs != NULL
+                          ? json_object_get(t->system_attrs, NSGA2_GENERATION_ATTR)
+                          : NULL;
+    return json_is_integer(g) && json_integer_value(g) >= 0 ? json_integer_value(g) : -1;
+}
+
+/* The generation a new trial joins: the largest among the COMPLETE trials, or the next
+ * one when that one is full. */
+static int64_t current_generation(const nsga2_state *s, const hps_frozen *const *all, size_t n)
+{
+    int64_t largest = 0;
+    uint64_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (all[i] == NULL || all[i]->state != HPS_COMPLETE)
+            continue;
+        int64_t g = generation_of(all[i]);
+        if (g > largest) {
+            largest = g;
+            count = 1;
+        } else if (g == largest) {
+            count++;
+        }
+    }
+    return count < s->population_size ? largest : largest + 1;
+}
+
+/* The trial's generation, recorded when first asked. */
+static hps_status trial_generation(nsga2_state *s, hps_sampler *sampler, const hps_context *ctx,
+                                   int64_t *out)
+{
+    *out = generation_of(ctx->trial);
+    if (*out >= 0)
+        return HPS_OK;
+    const hps_frozen *const *all;
+    size_t n;
+    hps_errbuf why;
+    hps_status rc = hps_ctx_trials(ctx, &all, &n, &why);
+    if (rc != HPS_OK)
+        return hps_errbuf_set(&sampler->err, rc, "reading the trials: %s", hps_errbuf_text(&why));
+    *out = current_generation(s, all, n);
+    char text[32];
+    snprintf(text, sizeof text, "%lld", (long long)*out);
+    rc = hps_ctx_set_trial_attr(ctx, NSGA2_GENERATION_ATTR, text, &why);
+    if (rc != HPS_OK)
+        return hps_errbuf_set(&sampler->err, rc, "recording the trial's generation: %s",
+                              hps_errbuf_text(&why));
+    return HPS_OK;
+}
+
+/* ---- elite selection ------------------------------------------------------------------ */
+
+/* The trials elite selection chooses from, with their values laid out for base/pareto.h. */
+typedef struct pool {
+    const hps_frozen **trials;
+    size_t n, m, k;
+    double *minimized;   /* n x m, maximized objectives negated */
+    double *raw;         /* n x m, as stored (crowding's ties follow Optuna's sort) */
+    double *constraints; /* n x k, NaN where a trial has fewer; NULL when k == 0 */
+} pool;
+
+static void pool_free(pool *p)
+{
+    hps_mem_free(p->trials);
+    hps_mem_free(p->minimized);
+    hps_mem_free(p->raw);
+    hps_mem_free(p->constraints);
+}
+
+static int pool_fill(pool *p, const hps_context *ctx)
+{
+    p->m = ctx->n_directions;
+    p->k = 0;
+    for (size_t i = 0; i < p->n; i++)
+        if (hps_frozen_n_constraints(p->trials[i]) > p->k)
+            p->k = hps_frozen_n_constraints(p->trials[i]);
+    if (p->k > HPS_PARETO_MAX_CONSTRAINTS)
+        p->k = HPS_PARETO_MAX_CONSTRAINTS;
+    p->minimized = hps_mem_calloc(p->n * p->m + 1, sizeof *p->minimized);
+    p->raw = hps_mem_calloc(p->n * p->m + 1, sizeof *p->raw);
+    p->constraints = p->k > 0 ? hps_mem_calloc(p->n * p->k, sizeof *p->constraints) : NULL;
+    if (p->minimized == NULL || p->raw == NULL || (p->k > 0 && p->constraints == NULL))
+        return -1;
+    for (size_t i = 0; i < p->n; i++) {
+        const hps_frozen *t = p->trials[i];
+        for (size_t j = 0; j < p->m; j++) {
+            double v = j < t->n_values ? t->values[j] : NAN;
+            p->raw[i * p->m + j] = v;
+            p->minimized[i * p->m + j] = ctx->directions[j] == HPS_MAXIMIZE ? -v : v;
+        }
+        for (size_t c = 0; c < p->k; c++)
+            p->constraints[i * p->k + c] =
+                c < hps_frozen_n_constraints(t) ? hps_frozen_constraint(t, c) : NAN;
+    }
+    return 0;
+}
+
+typedef struct by_value {
+    const double *values;
+    size_t m, j;
+} by_value;
+
+static int cmp_by_value(size_t a, size_t b, const void *ctx)
+{
+    const by_value *c = ctx;
+    double x = c->values[a * c->m + c->j], y = c->values[b * c->m + c->j];
+    /* NaN last, as Python's sort leaves it wherever: any fixed order will do */
+    if (isnan(x) || isnan(y))
+        return isnan(x) - isnan(y);
+    return (x > y) - (x < y);
+}
+
+typedef struct by_distance {
+    const double *distance; /* by pool index */
+} by_distance;
+
+static int cmp_by_distance(size_t a, size_t b, const void *ctx)
+{
+    const double *d = ((const by_distance *)ctx)->distance;
+    return (d[a] > d[b]) - (d[a] < d[b]);
+}
+
+/* Orders the members of the front that overflows the population by decreasing crowding
+ * distance, as Optuna does: its distance computation leaves them sorted by each
+ * objective in turn, then a stable increasing sort by distance is reversed (so ties
+ * keep the reverse of the objective order). */
+static int crowding_order(const pool *p, size_t *members, size_t count)
+{
+    double *distance = hps_mem_calloc(count, sizeof *distance);
+    double *by_index = hps_mem_calloc(p->n, sizeof *by_index);
+    size_t *tmp = hps_mem_calloc(count, sizeof *tmp);
+    int rc = -1;
+    if (distance == NULL || by_index == NULL || tmp == NULL)
+        goto out;
+    if (hps_pareto_crowding(p->raw, p->n, p->m, members, count, distance) != HPS_OK)
+        goto out;
+    for (size_t i = 0; i < count; i++)
+        by_index[members[i]] = distance[i];
+    for (size_t j = 0; j < p->m; j++) {
+        by_value c = {.values = p->raw, .m = p->m, .j = j};
+        hps_sort_indices(members, count, tmp, cmp_by_value, &c);
+    }
+    by_distance c = {.distance = by_index};
+    hps_sort_indices(members, count, tmp, cmp_by_distance, &c);
+    for (size_t i = 0; i < count / 2; i++) {
+        size_t t = members[i];
+        members[i] = members[count - 1 - i];
+        members[count - 1 - i] = t;
+    }
+    rc = 0;
+out:
+    hps_mem_free(distance);
+    hps_mem_free(by_index);
+    hps_mem_free(tmp);
+    return rc;
+}
+
+/* The elite of the pool: up to population_size trial numbers into `chosen`. */
+static int select_elite(const nsga2_state *s, const pool *p, int64_t *chosen, size_t *n_chosen)
+{
+    size_t *rank = hps_mem_calloc(p->n + 1, sizeof *rank);
+    size_t *front = hps_mem_calloc(p->n + 1, sizeof *front);
+    size_t n_fronts = 0;
+    int rc = -1;
+    *n_chosen = 0;
+    if (rank == NULL || front == NULL)
+        goto out;
+    if (hps_pareto_rank(p->minimized, p->n, p->m, p->constraints, p->k, rank, &n_fronts) !=
+        HPS_OK)
+        goto out;
+    for (size_t r = 0; r < n_fronts && *n_chosen < s->population_size; r++) {
+        size_t count = 0;
+        for (size_t i = 0; i < p->n; i++)
+            if (rank[i] == r)
+                front[count++] = i;
+        size_t room = (size_t)s->population_size - *n_chosen;
+        if (count >= room && crowding_order(p, front, count) != 0)
+            goto out;
+        for (size_t i = 0; i < count && i < room; i++)
+            chosen[(*n_chosen)++] = p->trials[front[i]]->number;
+    }
+    rc = 0;
+out:
+    hps_mem_free(rank);
+    hps_mem_free(front);
+    return rc;
+}
+
+/* ---- parents, agreed per generation ------------------------------------------------- */
+
+static const hps_frozen *trial_numbered(const hps_frozen *const *all, size_t n, int64_t number)
+{
+    return number >= 0 && (uint64_t)number < n ? all[number] : NULL;
+}
+
+/* Reads the stored list of parent numbers; -1 when it is not a list of known trials. */
+static int parse_parents(const char *text, const hps_frozen *const *all, size_t n_all,
+                         nsga2_parents *out)
+{
+    json_t *list = json_loads(text, 0, NULL);
+    int rc = -1;
+    if (!json_is_array(list))
+        goto out;
+    out->n = json_array_size(list);
+    out->numbers = hps_mem_calloc(out->n + 1, sizeof *out->numbers);
+    if (out->numbers == NULL)
+        goto out;
+    for (size_t i = 0; i < out->n; i++) {
+        const json_t *v = json_array_get(list, i);
+        if (!json_is_integer(v) || trial_numbered(all, n_all, json_integer_value(v)) == NULL)
+            goto out;
+        out->numbers[i] = json_integer_value(v);
+    }
+    out->known = 1;
+    rc = 0;
+out:
+    json_decref(list);
+    return rc;
+}
+
+static hps_status parents_of(nsga2_state *s, hps_sampler *sampler, const hps_context *ctx,
+                             const hps_frozen *const *all, size_t n_all, int64_t generation,
+                             const nsga2_parents **out);
+
+/* Selects the parents of generation g from the COMPLETE trials of g - 1 and the parents
+ * of g - 1, and agrees on them with the study. */
+static hps_status agree_parents(nsga2_state *s, hps_sampler *sampler, const hps_context *ctx,
+                                const hps_frozen *const *all, size_t n_all, int64_t g,
+                                nsga2_parents *out)
+{
+    const nsga2_parents *previous;
+    hps_status rc = parents_of(s, sampler, ctx, all, n_all, g - 1, &previous);
+    if (rc != HPS_OK)
+        return rc;
+    /* a stored list is only checked for known trials: room for duplicates too */
+    pool p = {.trials = hps_mem_calloc(n_all + previous->n + 1, sizeof *p.trials)};
+    int64_t *chosen = hps_mem_calloc(s->population_size, sizeof *chosen);
+    hps_strbuf text;
+    hps_strbuf_init(&text, 0);
+    char *stored = NULL;
+    if (p.trials == NULL || chosen == NULL)
+        goto oom;
+    for (size_t i = 0; i < n_all; i++)
+        if (all[i] != NULL && all[i]->state == HPS_COMPLETE && generation_of(all[i]) == g - 1)
+            p.trials[p.n++] = all[i];
+    for (size_t i = 0; i < previous->n; i++)
+        p.trials[p.n++] = trial_numbered(all, n_all, previous->numbers[i]);
+    size_t n_chosen;
+    if (pool_fill(&p, ctx) != 0 || select_elite(s, &p, chosen, &n_chosen) != 0)
+        goto oom;
+    hps_strbuf_putc(&text, '[');
+    for (size_t i = 0; i < n_chosen; i++)
+        hps_strbuf_printf(&text, "%s%lld", i > 0 ? "," : "", (long long)chosen[i]);
+    hps_strbuf_putc(&text, ']');
+    if (hps_strbuf_text(&text) == NULL)
+        goto oom;
+    char key[64];
+    snprintf(key, sizeof key, NSGA2_PARENTS_KEY "%lld", (long long)g);
+    hps_errbuf why;
+    rc = hps_ctx_agree(ctx, key, hps_strbuf_text(&text), &stored, &why);
+    if (rc != HPS_OK) {
+        rc = hps_errbuf_set(&sampler->err, rc, "agreeing on the parents of generation %lld: %s",
+                            (long long)g, hps_errbuf_text(&why));
+        goto out;
+    }
+    if (parse_parents(stored, all, n_all, out) != 0) {
+        hps_mem_free(out->numbers);
+        out->numbers = NULL;
+        rc = hps_errbuf_set(&sampler->err, HPS_ERR_CORRUPT,
+                            "the study attribute '%s' is not a list of trial numbers", key);
+    }
+    goto out;
+oom:
+    rc = hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
+out:
+    pool_free(&p);
+    hps_mem_free(chosen);
+    hps_strbuf_free(&text);
+    free(stored);
+    return rc;
+}
+
+/* The parents of generation g (none for generation 0), selected once per study. */
+static hps_status parents_of(nsga2_state *s, hps_sampler *sampler, const hps_context *ctx,
+                             const hps_frozen *const *all, size_t n_all, int64_t generation,
+                             const nsga2_parents **out)
+{
+    static const nsga2_parents none = {.known = 1};
+    if (generation <= 0) {
+        *out = &none;
+        return HPS_OK;
+    }
+    size_t g = (size_t)generation;
+    if (g >= s->n_generations) {
+        nsga2_parents *grown = hps_mem_realloc_array(s->parents, g + 1, sizeof *grown);
+        if (grown == NULL)
+            return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
+        memset(grown + s->n_generations, 0, (g + 1 - s->n_generations) * sizeof *grown);
+        s->parents = grown;
+        s->n_generations = g + 1;
+    }
+    if (!s->parents[g].known) {
+        nsga2_parents found = {0};
+        hps_status rc = agree_parents(s, sampler, ctx, all, n_all, generation, &found);
+        if (rc != HPS_OK)
+            return rc;
+        s->parents[g] = found;
+    }
+    *out = &s->parents[g];
+    return HPS_OK;
+}
+
+/* ---- the child ---------------------------------------------------------------------- */
+
+/* What a child is made from: the parents' trials, and for each space entry its kind. */
+typedef struct breeding {
+    const hps_frozen **parents; /* the population to draw from */
+    size_t n_parents;
+    int constrained;
+    const hps_history *h;
+    const unsigned char *numeric; /* per space entry: 1 numeric, 0 categorical */
+    const unsigned char *bred;    /* per space entry: 1 when crossover decides it */
+    size_t *scratch;              /* n_parents entries */
+} breeding;
+
+/* A trial's total constraint violation as Deb's rule compares it: the sum of its positive
+ * values; +inf without constraint values, or with a NaN one. */
+static double violation_of(const hps_frozen *t)
+{
+    size_t k = hps_frozen_n_constraints(t);
+    if (k == 0)
+        return INFINITY;
+    double sum = 0;
+    for (size_t c = 0; c < k; c++) {
+        double v = hps_frozen_constraint(t, c);
+        if (isnan(v))
+            return INFINITY;
+        sum += v > 0 ? v : 0;
+    }
+    return sum;
+}
+
+/* Whether x dominates y: Deb's constrained domination when the population has
+ * constraints (the violation standing for all of a trial's constraint values). */
+static int trial_dominates(const hps_context *ctx, const breeding *b, const hps_frozen *x,
+                           const hps_frozen *y)
+{
+    size_t m = ctx->n_directions; /* at most HPS_PARETO_MAX_OBJECTIVES: nsga2_bind */
+    double vx[HPS_PARETO_MAX_OBJECTIVES], vy[HPS_PARETO_MAX_OBJECTIVES];
+    for (size_t j = 0; j < m; j++) {
+        double sign = ctx->directions[j] == HPS_MAXIMIZE ? -1 : 1;
+        vx[j] = j < x->n_values ? sign * x->values[j] : NAN;
+        vy[j] = j < y->n_values ? sign * y->values[j] : NAN;
+    }
+    if (!b->constrained)
+        return hps_pareto_dominates(vx, vy, m);
+    double cx = violation_of(x), cy = violation_of(y);
+    return hps_pareto_constrained_dominates(vx, &cx, vy, &cy, m, 1);
+}
+
+/* Binary tournament among the parents not yet taken (free_idx: n_parents entries). */
+static size_t tournament(const hps_context *ctx, const breeding *b, hps_rng *rng,
+                         const size_t *taken, size_t n_taken, size_t *free_idx)
+{
+    size_t n_free = 0;
+    for (size_t i = 0; i < b->n_parents; i++) {
+        int used = 0;
+        for (size_t t = 0; t < n_taken; t++)
+            used |= taken[t] == i;
+        if (!used)
+            free_idx[n_free++] = i;
+    }
+    size_t first = free_idx[hps_rng_below(rng, n_free)];
+    size_t second = free_idx[hps_rng_below(rng, n_free)];
+    return trial_dominates(ctx, b, b->parents[first], b->parents[second]) ? first : second;
+}
+
+static double param_of(const hps_frozen *t, const hps_history *h, size_t i)
+{
+    const hps_param_rec *p = hps_rec_find_param(t, h->space.names[i]);
+    return p != NULL ? p->internal : NAN;
+}
+
+static double unit_of(const hps_frozen *t, const hps_history *h, size_t i)
+{
+    double x = param_of(t, h, i);
+    return isnan(x) ? NAN : hps_dist_to_unit(h->space.dists[i], x);
+}
+
+/* SBX, bounded to [0, 1] (Deb and Agrawal's spread factor with the probability mass
+ * beyond the bounds folded back, as Optuna's SBXCrossover). */
+static void sbx_pair(double x1, double x2, double eta, hps_rng *rng, double *c1, double *c2)
+{
+    double lo = fmin(x1, x2), hi = fmax(x1, x2);
+    double diff = fmax(hi - lo, 1e-10);
+    double beta1 = 1 + 2 * lo / diff, beta2 = 1 + 2 * (1 - hi) / diff;
+    double alpha1 = 2 - pow(beta1, -(eta + 1)), alpha2 = 2 - pow(beta2, -(eta + 1));
+    double u = hps_rng_uniform(rng);
+    double q1 = u > 1 / alpha1 ? pow(1 / (2 - u * alpha1), 1 / (eta + 1))
+                               : pow(u * alpha1, 1 / (eta + 1));
+    double q2 = u > 1 / alpha2 ? pow(1 / (2 - u * alpha2), 1 / (eta + 1))
+                               : pow(u * alpha2, 1 / (eta + 1));
+    *c1 = 0.5 * ((lo + hi) - q1 * diff);
+    *c2 = 0.5 * ((lo + hi) + q2 * diff);
+}
+
+/* The numeric coordinates of a child of the parents p1, p2 (unit cube, maybe outside). */
+static void cross_numeric(const nsga2_state *s, const hps_context *ctx, const breeding *b,
+                          const hps_frozen *p1, const hps_frozen *p2, hps_rng *rng,
+                          double *child)
+{
+    const hps_history *h = b->h;
+    double eta = !isnan(s->sbx_eta) ? s->sbx_eta : (ctx->n_directions > 1 ? 20.0 : 2.0);
+    int keep_second_child = -1;
+    for (size_t i = 0; i < h->space.n; i++) {
+        if (!b->bred[i] || !b->numeric[i])
+            continue;
+        double x1 = unit_of(p1, h, i), x2 = unit_of(p2, h, i);
+        switch (s->crossover) {
+        case NSGA2_UNIFORM:
+            child[i] = hps_rng_uniform(rng) < s->swapping_prob ? x1 : x2;
+            break;
+        case NSGA2_BLX_ALPHA: {
+            double lo = fmin(x1, x2), hi = fmax(x1, x2), d = s->blx_alpha * (hi - lo);
+            child[i] = (lo - d) + hps_rng_uniform(rng) * ((hi + d) - (lo - d));
+            break;
+        }
+        case NSGA2_SBX: {
+            double c1, c2;
+            sbx_pair(x1, x2, eta, rng, &c1, &c2);
+            /* Optuna's SBX makes one child of two: each coordinate takes the crossed pair
+             * with probability 1/2 (else the parents' values), in either order with
+             * probability 1/2; then one of the two children is kept for all coordinates */
+            int crossed = hps_rng_uniform(rng) < 0.5;
+            int swapped = hps_rng_uniform(rng) < 0.5;
+            double first = crossed ? c1 : x1, second = crossed ? c2 : x2;
+            if (keep_second_child < 0)
+                keep_second_child = hps_rng_uniform(rng) >= 0.5;
+            child[i] = keep_second_child != swapped ? second : first;
+            break;
+        }
+        }
+    }
+}
+
+static int inside_unit_cube(const breeding *b, const double *child)
+{
+    for (size_t i = 0; i < b->h->space.n; i++)
+        if (b->bred[i] && b->numeric[i] && !(child[i] >= 0 && child[i] <= 1))
+            return 0;
+    return 1;
+}
+
+/* A crossover child into values_out (internal values; NAN where it decides nothing). */
+static void crossover_child(const nsga2_state *s, const hps_context *ctx, const breeding *b,
+                            hps_rng *rng, double *unit, double *values_out)
+{
+    const hps_history *h = b->h;
+    size_t taken[NSGA2_N_PARENTS] = {0};
+    for (int attempt = 0;; attempt++) {
+        for (size_t k = 0; k < NSGA2_N_PARENTS; k++)
+            taken[k] = tournament(ctx, b, rng, taken, k, b->scratch);
+        const hps_frozen *first = b->parents[taken[0]];
+        const hps_frozen *last = b->parents[taken[NSGA2_N_PARENTS - 1]];
+        cross_numeric(s, ctx, b, first, last, rng, unit);
+        if (inside_unit_cube(b, unit) || attempt + 1 >= NSGA2_MAX_RETRIES) {
+            for (size_t i = 0; i < h->space.n; i++) {
+                if (!b->bred[i])
+                    continue;
+                if (b->numeric[i])
+                    values_out[i] =
+                        hps_dist_from_unit(h->space.dists[i], fmin(fmax(unit[i], 0), 1));
+                else
+                    values_out[i] = param_of(
+                        hps_rng_uniform(rng) < s->swapping_prob ? first : last, h, i);
+            }
+            return;
+        }
+    }
+}
+
+/* Space entries crossover decides: every parent has them and they have several values. */
+static size_t mark_bred(const breeding *b, unsigned char *numeric, unsigned char *bred)
+{
+    const hps_history *h = b->h;
+    size_t n = 0;
+    for (size_t i = 0; i < h->space.n; i++) {
+        const hps_dist *d = h->space.dists[i];
+        numeric[i] = d->kind != HPS_DIST_CATEGORICAL;
+        bred[i] = hps_dist_cardinality(d) != 1;
+        for (size_t p = 0; p < b->n_parents && bred[i]; p++) {
+            const hps_param_rec *r = hps_rec_find_param(b->parents[p], h->space.names[i]);
+            bred[i] = r != NULL && hps_dist_equal(&r->dist, d);
+        }
+        n += bred[i];
+    }
+    return n;
+}
+
+static hps_status breed(const nsga2_state *s, hps_sampler *sampler, const hps_context *ctx,
+                        breeding *b, double *values_out)
+{
+    const hps_history *h = b->h;
+    unsigned char *flags = hps_mem_calloc(2 * h->space.n, 1);
+    double *unit = hps_mem_calloc(h->space.n, sizeof *unit);
+    b->scratch = hps_mem_calloc(b->n_parents, sizeof *b->scratch);
+    if (flags == NULL || unit == NULL || b->scratch == NULL) {
+        hps_mem_free(flags);
+        hps_mem_free(unit);
+        hps_mem_free(b->scratch);
+        return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
+    }
+    b->numeric = flags;
+    b->bred = flags + h->space.n;
+    size_t n_bred = mark_bred(b, flags, flags + h->space.n);
+    hps_rng rng;
+    hps_rng_seed_keyed(&rng, sampler->seed, ctx->trial->number, NSGA2_DRAW_KEY);
+    if (n_bred > 0 && hps_rng_uniform(&rng) < s->crossover_prob) {
+        crossover_child(s, ctx, b, &rng, unit, values_out);
+    } else if (n_bred > 0) {
+        const hps_frozen *parent = b->parents[hps_rng_below(&rng, b->n_parents)];
+        for (size_t i = 0; i < h->space.n; i++)
+            if (b->bred[i])
+                values_out[i] = param_of(parent, h, i);
+    }
+    double mutation = !isnan(s->mutation_prob) ? s->mutation_prob
+                                                : 1.0 / (double)(n_bred > 0 ? n_bred : 1);
+    for (size_t i = 0; i < h->space.n; i++)
+        if (b->bred[i] && hps_rng_uniform(&rng) < mutation)
+            values_out[i] = NAN; /* drawn at random by nsga2_sample */
+    hps_mem_free(flags);
+    hps_mem_free(unit);
+    hps_mem_free(b->scratch);
+    return HPS_OK;
+}
+
+static hps_status nsga2_sample_relative(hps_sampler *sampler, const hps_context *ctx,
+                                        const hps_history *h, double *values_out)
+{
+    nsga2_state *s = sampler->impl;
+    int64_t generation;
+    hps_status rc = trial_generation(s, sampler, ctx, &generation);
+    if (rc != HPS_OK || generation == 0)
+        return rc;
+    const hps_frozen *const *all;
+    size_t n_all;
+    hps_errbuf why;
+    rc = hps_ctx_trials(ctx, &all, &n_all, &why);
+    if (rc != HPS_OK)
+        return hps_errbuf_set(&sampler->err, rc, "reading the trials: %s", hps_errbuf_text(&why));
+    const nsga2_parents *parents;
+    rc = parents_of(s, sampler, ctx, all, n_all, generation, &parents);
+    if (rc != HPS_OK || parents->n < NSGA2_N_PARENTS)
+        return rc;
+    breeding b = {.h = h, .n_parents = parents->n};
+    b.parents = hps_mem_calloc(parents->n, sizeof *b.parents);
+    if (b.parents == NULL)
+        return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < parents->n; i++) {
+        b.parents[i] = trial_numbered(all, n_all, parents->numbers[i]);
+        b.constrained |= hps_frozen_n_constraints(b.parents[i]) > 0;
+    }
+    rc = breed(s, sampler, ctx, &b, values_out);
+    hps_mem_free(b.parents);
+    return rc;
+}
+
+/* The first generation, mutations, and parameters crossover does not reach: uniform. */
+static hps_status nsga2_sample(hps_sampler *sampler, const hps_context *ctx, const char *name,
+                               const hps_dist *dist, double *internal_out)
+{
+    int64_t generation;
+    hps_status rc = trial_generation(sampler->impl, sampler, ctx, &generation);
+    if (rc != HPS_OK)
+        return rc;
+    hps_rng rng;
+    hps_rng_seed_keyed(&rng, sampler->seed, ctx->trial->number, name);
+    *internal_out = hps_dist_from_unit(dist, hps_rng_uniform(&rng));
+    return HPS_OK;
+}
+
+static hps_status nsga2_bind(hps_sampler *sampler, const hps_context *ctx)
+{
+    if (ctx->n_directions > HPS_PARETO_MAX_OBJECTIVES)
+        return hps_errbuf_set(&sampler->err, HPS_ERR_UNSUPPORTED,
+                              "the nsga2 sampler takes at most %d objectives (study '%s' has "
+                              "%zu)",
+                              HPS_PARETO_MAX_OBJECTIVES, ctx->study_name, ctx->n_directions);
+    return HPS_OK;
+}
+
+const hps_sampler_ops hps_nsga2_sampler_ops = {
+    .name = "nsga2",
+    .help = "NSGA-II, the genetic algorithm for one or several objectives and constraints: "
+            "elite by non-dominated rank and crowding distance, children by crossover and "
+            "mutation",
+    .learns = 1,
+    .options = nsga2_options,
+    .init = nsga2_init,
+    .destroy = nsga2_destroy,
+    .bind = nsga2_bind,
+    .sample = nsga2_sample,
+    .sample_relative = nsga2_sample_relative,
+};

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# `terminate:` ends a run before its budget when improvement has become unlikely, says
+# which rule and why, and a resumed study that meets a rule has nothing to run. The
+# grid visits x in file order, so the best is trial 0 (x=3) and every later trial is
+# worse: the stagnation rules stop at a trial number we know.
+source "$(dirname "$0")/lib.sh"
+
+grid_config() { # FILE TERMINATE
+    write_config "$1" <<EOF2
+storage: sqlite:t.db
+direction: maximize
+metric: score
+sampler: grid
+n_trials: 7
+terminate: $2
+command: $TRAIN --x {x} --steps 1
+parameters:
+  x: {values: [3, 0, 1, 2, 4, 5, 6]}
+EOF2
+}
+trials() { sql t.db "SELECT COUNT(*) FROM trials t JOIN studies s USING (study_id) WHERE s.name = '$1'"; }
+
+grid_config plain.yaml "{no_improvement: 3}"
+expect_contains "plan states the rule" "terminate: the run ends before its budget once 3 complete trials in a row bring no improvement" "$("$HPSEARCH" plan plain.yaml)"
+out=$("$HPSEARCH" run plain.yaml --no-progress 2>&1)
+expect_eq "no_improvement: exit 0" 0 $?
+expect_eq "no_improvement 3: the best and 3 worse trials" 4 "$(trials plain)"
+expect_contains "no_improvement: says why" "hpsearch: terminate: no improvement in the last 3 complete trials (best: trial 0, score=-1); not starting more trials" "$out"
+out=$("$HPSEARCH" run plain.yaml --no-progress --set n_trials=9 2>&1)
+expect_eq "resumed: exit 0" 0 $?
+expect_contains "resumed: nothing to run" "terminate: no improvement in the last 3 complete trials (best: trial 0, score=-1); nothing to run" "$out"
+expect_eq "resumed: no trial added" 4 "$(trials plain)"
+
+# Optuna's rule: more than N trials since the best, once min_trials are COMPLETE
+grid_config optuna.yaml "{best_value_stagnation: 1, min_trials: 5}"
+out=$("$HPSEARCH" run optuna.yaml --no-progress 2>&1)
+expect_eq "best_value_stagnation waits for min_trials" 5 "$(trials optuna)"
+expect_contains "best_value_stagnation: says why" "best value stagnant for 4 complete trials, more than best_value_stagnation 1" "$out"
+
+# The regret bound on a smooth 1-d objective (maximum -1 at x=3): the gp sampler
+# closes in, the bound falls below the tolerance long before the budget, and the best
+# trial is within it.
+write_config regret.yaml <<EOF2
+storage: sqlite:t.db
+direction: maximize
+metric: score
+sampler: {name: gp, seed: 1}
+n_trials: 40
+terminate: {regret_bound: 0.2, min_trials: 6}
+command: $TRAIN --x {x} --steps 1
+parameters:
+  x: {low: 0.0, high: 6.0}
+EOF2
+out=$("$HPSEARCH" run regret.yaml --no-progress 2>&1)
+n=$(trials regret)
+[ "$n" -ge 6 ] && [ "$n" -lt 40 ] && ok "regret_bound stopped after $n of 40 trials" || fail "regret_bound ran $n trials: $out"
+expect_contains "regret_bound: says why" "hpsearch: terminate: regret bound" "$out"
+best=$(sql t.db "SELECT MAX(v.value) FROM trial_values v JOIN trials t USING (trial_id) JOIN studies s USING (study_id) WHERE s.name = 'regret'")
+"$PY" -c "import sys; sys.exit(0 if float('$best') >= -1.2 else 1)" && ok "the best ($best) is within the tolerance" || fail "best $best"
+
+# --set takes the rules too
+grid_config set.yaml "{no_improvement: 6}"
+"$HPSEARCH" run set.yaml --no-progress --set 'terminate={no_improvement: 2}' >/dev/null 2>&1
+expect_eq "--set terminate" 3 "$(trials set)"
+finish
