@@ -78,6 +78,7 @@ extension = Extension(
 )
 
 setup(ext_modules=[extension],
-      packages=["hpsearch", "hpsearch.visualization", "hpsearch.visualization.matplotlib",
-                "hpsearch.artifacts", "hpsearch.terminator", "hpsearch.terminator.improvement"],
+      packages=["hpsearch", "hpsearch.integration", "hpsearch.visualization",
+                "hpsearch.visualization.matplotlib", "hpsearch.artifacts", "hpsearch.terminator",
+                "hpsearch.terminator.improvement"],
       package_data={"hpsearch": ["*.pyi", "py.typed"]}, zip_safe=False)

@@ -24,6 +24,7 @@ from . import _core
 from . import distributions
 from . import exceptions
 from . import importance
+from . import integration
 from . import logging
 from . import pruners
 from . import samplers
@@ -49,9 +50,9 @@ __all__ = [
     "Study", "Trial", "FrozenTrial", "FixedTrial", "TrialState", "StudyDirection",
     "TrialPruned", "create_study", "load_study", "delete_study", "copy_study",
     "get_all_study_summaries", "get_all_study_names", "create_trial", "distributions",
-    "exceptions", "importance", "logging", "pruners", "samplers", "search_space",
-    "storages", "study", "trial", "version", "visualization", "__version__", "artifacts",
-    "terminator",
+    "exceptions", "importance", "integration", "logging", "pruners", "samplers",
+    "search_space", "storages", "study", "trial", "version", "visualization", "__version__",
+    "artifacts", "terminator",
 ]
 
 _core._register(
