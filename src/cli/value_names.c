@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void value_names_load(hps_study *study, value_names *out)
@@ -54,6 +55,17 @@ const char *value_names_constraint(const value_names *names, size_t k, char *buf
     return buf;
 }
 
+/* The trial's value from what is stored, `value - max` (or `min - value`), and the bound:
+ * the subtraction and its undoing leave an error in the last bits (0.82 - 2 + 2 is
+ * 0.8199999999999998), which rounding to 15 significant digits -- more than any printed
+ * value carries -- takes away. */
+static double unshifted(double stored, double bound, int sign)
+{
+    char text[40];
+    snprintf(text, sizeof text, "%.15g", bound + sign * stored);
+    return strtod(text, NULL);
+}
+
 double value_names_constraint_value(const value_names *names, const hps_frozen *t, size_t k,
                                     char *bound_text, size_t size)
 {
@@ -62,11 +74,11 @@ double value_names_constraint_value(const value_names *names, const hps_frozen *
     double stored = k < hps_frozen_n_constraints(t) ? hps_frozen_constraint(t, k) : NAN;
     if (json_is_number(max)) {
         snprintf(bound_text, size, "<= %.6g", json_number_value(max));
-        return stored + json_number_value(max);
+        return unshifted(stored, json_number_value(max), +1);
     }
     if (json_is_number(min)) {
         snprintf(bound_text, size, ">= %.6g", json_number_value(min));
-        return json_number_value(min) - stored;
+        return unshifted(stored, json_number_value(min), -1);
     }
     snprintf(bound_text, size, "<= 0");
     return stored;
