@@ -767,7 +767,8 @@ HPS_API hps_status hps_study_importances(hps_study *study, const hps_importance 
  * them. Deterministic for a seed.
  * Beyond 1000 top trials the best 1000 are modelled. HPS_ERR_INVALID for a malformed
  * space, no usable trial, a top_trials_ratio that is negative or not finite, or
- * min_n_trials 0 (errbuf says which); HPS_ERR_NOMEM. */
+ * min_n_trials 0 (errbuf says which); HPS_ERR_UNSUPPORTED in a build without the gp
+ * sampler (HPS_WITH_LAPACK=OFF); HPS_ERR_NOMEM. */
 HPS_API hps_status hps_regret_bound(const char *space_json, const double *internal,
                                     const double *values, size_t n_trials,
                                     hps_direction direction, double top_trials_ratio,

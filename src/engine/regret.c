@@ -11,14 +11,16 @@
 #include "base/mem.h"
 #include "engine/cells.h"
 #include "engine/study.h"
-#include "samplers/gp/acquisition.h"
-#include "samplers/gp/model.h"
-#include "samplers/sobol_seq.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if HPS_HAVE_LAPACK
+#include "samplers/gp/acquisition.h"
+#include "samplers/gp/model.h"
+#include "samplers/sobol_seq.h"
 
 /* Optuna's settings: the confidence 1 - delta, and the random points of the space the
  * upper confidence bound is maximized over. */
@@ -242,6 +244,20 @@ out:
     hps_mem_free(cand);
     return rc;
 }
+
+#else
+/* Without the gp sampler's linear algebra there is no model to bound the regret with. */
+static hps_status regret_compute(const hps_dist *dists, size_t d, const double *internal,
+                                 const double *values, size_t n, hps_direction direction,
+                                 double top_ratio, size_t min_top, uint64_t seed, double *out,
+                                 hps_errbuf *err)
+{
+    (void)dists, (void)d, (void)internal, (void)values, (void)n, (void)direction;
+    (void)top_ratio, (void)min_top, (void)seed, (void)out;
+    return hps_errbuf_set(err, HPS_ERR_UNSUPPORTED, "the regret bound needs the gp sampler, "
+                          "which this build leaves out (configure with -DHPS_WITH_LAPACK=ON)");
+}
+#endif /* HPS_HAVE_LAPACK */
 
 hps_status hps_regret_bound(const char *space_json, const double *internal,
                             const double *values, size_t n_trials, hps_direction direction,
