@@ -409,6 +409,25 @@ HPS_API hps_status hps_study_ask(hps_study *study, hps_trial **out);
  * *number_out (if not NULL) is the trial's number. */
 HPS_API hps_status hps_study_enqueue(hps_study *study, const char *params_json, int64_t *number_out);
 
+/* Adds a trial made elsewhere -- copied from another study, restored, or evaluated by
+ * hand -- as the study's next trial, in one transaction: no worker ever runs it (unless
+ * it is added WAITING, like an enqueued trial). `trial_json` is an object
+ *   {"state": "COMPLETE" | "PRUNED" | "FAIL" | "RUNNING" | "WAITING",
+ *    "values": [one number per objective] (COMPLETE; a PRUNED trial of a single-objective
+ *              study may carry its last value; the others none),
+ *    "params": [{"name": "lr", "distribution": {...}, "value": 0.01}, ...] (in
+ *              hps_dist_to_json's form, the value external and one of the distribution's),
+ *    "intermediate_values": {"0": 0.5, "1": 0.4}, "user_attrs": {...},
+ *    "system_attrs": {...}, "datetime_start": seconds since the epoch (all but WAITING),
+ *    "datetime_complete": seconds (exactly when COMPLETE, PRUNED or FAIL)}
+ * with "NaN", "Infinity" and "-Infinity" as strings where a number may be non-finite (a
+ * COMPLETE trial's values are never NaN). Keys other than these are refused. A WAITING
+ * trial has no parameters yet: its fixed values go in system attribute "fixed_params", as
+ * hps_study_enqueue puts them. A RUNNING trial added here has no heartbeat, so stale
+ * recovery never fails it. The trial counts against max_trials. On success
+ * *number_out (if not NULL) is its number; HPS_ERR_INVALID names what is wrong. */
+HPS_API hps_status hps_study_add_trial(hps_study *study, const char *trial_json, int64_t *number_out);
+
 /* Finishes trial `number` of this study, which may have been asked by another process:
  * as hps_trial_tell. */
 HPS_API hps_status hps_study_tell_number(hps_study *study, int64_t number, hps_trial_state state,
@@ -427,9 +446,16 @@ HPS_API hps_status hps_study_sync(hps_study *study);
 /* Number of trials in the study (after a sync) and trial `number`, borrowed. */
 HPS_API hps_status hps_study_n_trials(hps_study *study, size_t *out);
 HPS_API hps_status hps_study_trial(hps_study *study, int64_t number, const hps_frozen **out);
-/* Best COMPLETE trial of a single-objective study (lowest number among ties).
- * HPS_ERR_NOTFOUND when no trial is COMPLETE; HPS_ERR_STATE for several objectives. */
+/* Best COMPLETE trial of a single-objective study (lowest number among ties), among
+ * the feasible ones (hps_trial_set_constraints). HPS_ERR_NOTFOUND when no trial is
+ * COMPLETE and feasible; HPS_ERR_STATE for several objectives. */
 HPS_API hps_status hps_study_best_trial(hps_study *study, const hps_frozen **out);
+/* The best trials of a study of any number of objectives: the feasible COMPLETE trials
+ * that no other feasible COMPLETE trial dominates (at least as good in every objective,
+ * better in one), by increasing number; for one objective, every trial tied for the
+ * best value. *numbers_out (free with hps_free; NULL when *n_out is 0) holds their
+ * numbers. Trials with a NaN value take no part. */
+HPS_API hps_status hps_study_best_trials(hps_study *study, int64_t **numbers_out, size_t *n_out);
 /* Counts of trials per state, indexed by hps_trial_state (array of 5). */
 HPS_API hps_status hps_study_count_states(hps_study *study, size_t counts[5]);
 
@@ -452,6 +478,16 @@ HPS_API hps_status hps_trial_suggest_int(hps_trial *trial, const char *name, int
 HPS_API hps_status hps_trial_suggest_categorical(hps_trial *trial, const char *name,
                                          const hps_value *choices, size_t n_choices,
                                          size_t *index_out);
+
+/* Fixes parameters of this running trial, as an enqueued trial's are fixed:
+ * `params_json` is an object {name: value}; suggesting one of these names returns its
+ * value (HPS_ERR_INVALID then if the value is not one of the suggested distribution's).
+ * Names the trial fixes already (enqueued, retried) keep their values, and names
+ * suggested already are not changed. The fixed values belong to this handle: they are
+ * not stored, but a retry of this trial after a failure keeps them. For Optuna's
+ * PartialFixedSampler. HPS_ERR_INVALID when `params_json` is not a JSON object,
+ * HPS_ERR_STATE when the trial is finished. */
+HPS_API hps_status hps_trial_fix_params(hps_trial *trial, const char *params_json);
 
 /* Writes the parameters suggested so far to storage. Suggested parameters are otherwise
  * written together with the trial's next write (report, user attribute, tell) -- one
@@ -477,6 +513,13 @@ HPS_API hps_status hps_trial_set_user_attr(hps_trial *trial, const char *key, co
 HPS_API hps_status hps_trial_tell_values(hps_trial *trial, hps_trial_state state, const double *values,
                                  size_t n_values);
 HPS_API hps_status hps_trial_tell(hps_trial *trial, hps_trial_state state, double value);
+/* Records the trial's constraint values: it is feasible when every value is <= 0
+ * (Optuna's convention: a constraint `latency <= 5` is the value latency - 5). At most
+ * 64 values, none NaN; set again, they replace the earlier ones. Kept as the system
+ * attribute "constraints", as Optuna keeps them. The best trials are only ever feasible
+ * ones; samplers that take constraints learn from the infeasible ones too. */
+HPS_API hps_status hps_trial_set_constraints(hps_trial *trial, const double *values, size_t n);
+
 /* Records the trial FAIL with a reason kept in its system attribute "fail_reason". */
 HPS_API hps_status hps_trial_fail(hps_trial *trial, const char *reason);
 /* Records the trial FAIL as interrupted (not its own fault: the run was stopped). An
@@ -514,6 +557,11 @@ HPS_API const hps_dist *hps_frozen_param_dist(const hps_frozen *trial, size_t in
 HPS_API long hps_frozen_param_index(const hps_frozen *trial, const char *name);
 HPS_API size_t hps_frozen_n_intermediate(const hps_frozen *trial);
 HPS_API void hps_frozen_intermediate(const hps_frozen *trial, size_t index, int64_t *step, double *value);
+/* Constraint values (hps_trial_set_constraints): count (0 when none) and the i-th; a
+ * trial is feasible when it has none above 0. */
+HPS_API size_t hps_frozen_n_constraints(const hps_frozen *trial);
+HPS_API double hps_frozen_constraint(const hps_frozen *trial, size_t index);
+HPS_API int hps_frozen_feasible(const hps_frozen *trial);
 /* User and system attributes as one JSON object each ("{}" when none). */
 HPS_API const char *hps_frozen_user_attrs(const hps_frozen *trial);
 HPS_API const char *hps_frozen_system_attrs(const hps_frozen *trial);
@@ -629,6 +677,62 @@ HPS_API const hps_dist *hps_history_space_dist(const hps_history *history, size_
  * varies. Free with hps_free. HPS_ERR_INVALID for an objective out of range,
  * HPS_ERR_UNSUPPORTED beyond 1024 parameters, storage errors; message on the study. */
 HPS_API hps_status hps_study_param_importances(hps_study *study, size_t objective, char **json_out);
+
+/* An importance evaluator: which method hps_study_importances uses, and its options.
+ * The methods, by name (each is the Optuna evaluator named after it):
+ *   "fanova"     the fraction of the objective's variance over the whole search space
+ *                that each parameter explains alone, from a random forest fitted to the
+ *                trials (FanovaImportanceEvaluator; what hps_study_param_importances
+ *                computes).
+ *   "mean_decrease_impurity" (also "mdi")  how much the forest's splits on each
+ *                parameter lower its squared error, as scikit-learn's
+ *                feature_importances_ (MeanDecreaseImpurityImportanceEvaluator).
+ *   "ped_anova"  how differently the best trials (the top target_quantile) chose each
+ *                parameter from the trials of the region (the top region_quantile):
+ *                the Pearson divergence of the two value densities (the newest Optuna's
+ *                default, PedAnovaImportanceEvaluator). No forest: fast, deterministic,
+ *                and it ranks conditional parameters too.
+ * Options, set by name from text (errors as for hps_sampler_set): every method takes
+ * `normalize` (bool, true: the importances sum to 1); the forest methods `n_trees`
+ * (1..4096, 64), `max_depth` (1..1024, 64) and `seed` (0); ped_anova
+ * `target_quantile` (in (0, 1], 0.1), `region_quantile` (in (0, 1], 1) and
+ * `evaluate_on_local` (bool, true: compare with the region's density, false: with the
+ * uniform one). hps_importance_catalog describes them. An evaluator is not tied to a
+ * study: one may serve many, from one thread at a time. */
+typedef struct hps_importance hps_importance;
+
+/* On failure *out is NULL and errbuf (if given) names the methods there are. */
+HPS_API hps_status hps_importance_new(const char *method, hps_importance **out, char *errbuf,
+                                      size_t errlen);
+HPS_API void hps_importance_free(hps_importance *evaluator);
+/* The method's name as hps_importance_new knows it ("mean_decrease_impurity"). */
+HPS_API const char *hps_importance_method(const hps_importance *evaluator);
+HPS_API hps_status hps_importance_set(hps_importance *evaluator, const char *option,
+                                      const char *value);
+HPS_API const char *hps_importance_errmsg(const hps_importance *evaluator);
+/* The methods and their options as a JSON array like hps_sampler_catalog's (without
+ * "learns" and "registered"). Free with hps_free. HPS_ERR_INVALID for a NULL json_out;
+ * HPS_ERR_NOMEM. */
+HPS_API hps_status hps_importance_catalog(char **json_out);
+
+/* How much each parameter matters to objective `objective`, by `evaluator`'s method
+ * (NULL: fanova with its defaults, i.e. hps_study_param_importances). *json_out is an
+ * object {"param": importance, ...} ordered from the most important (ties by name),
+ * free with hps_free; {} with fewer than two COMPLETE trials with a finite value.
+ * The forest methods rank the parameters as hps_study_param_importances does (those
+ * every such trial has, with more than one possible value; a seeded sample of 2000
+ * trials beyond 2000) and depend only on the trials and the seed. ped_anova uses every
+ * such trial and ranks every parameter one of them has, conditional ones included (a
+ * parameter some trials lack, or whose distribution changed, is weighed regime by
+ * regime); "better" follows the objective's direction. With normalize the importances
+ * sum to 1, or are all 0 when nothing explains the objective (a constant objective;
+ * the target and region quantiles picking the same trials); without it they are the
+ * method's own numbers (fanova: fractions of variance; mean_decrease_impurity already
+ * sums to 1). HPS_ERR_INVALID for an objective out of range or a ped_anova
+ * target_quantile not below its region_quantile; HPS_ERR_UNSUPPORTED beyond 1024
+ * parameters; storage errors; the message is on the study. */
+HPS_API hps_status hps_study_importances(hps_study *study, const hps_importance *evaluator,
+                                         size_t objective, char **json_out);
 
 #ifdef __cplusplus
 }

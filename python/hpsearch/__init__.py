@@ -23,6 +23,7 @@ import json as _json
 from . import _core
 from . import distributions
 from . import exceptions
+from . import importance
 from . import logging
 from . import pruners
 from . import samplers
@@ -30,21 +31,24 @@ from . import search_space
 from . import storages
 from . import trial
 from . import study
+from . import version
+from . import visualization
 from .distributions import _adjust_discrete_uniform_high
 from .exceptions import DuplicatedStudyError, StorageInternalError, StudyDone, TrialPruned
-from .study import (Study, create_study, delete_study, get_all_study_names,
+from .study import (Study, copy_study, create_study, delete_study, get_all_study_names,
                     get_all_study_summaries, load_study, _json_dumps)
 from .trial import FixedTrial, FrozenTrial, Trial, TrialState, create_trial, _ENGINE_STATES
 from .distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from .study import StudyDirection
 
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "Study", "Trial", "FrozenTrial", "FixedTrial", "TrialState", "StudyDirection",
-    "TrialPruned", "create_study", "load_study", "delete_study", "get_all_study_summaries",
-    "get_all_study_names", "create_trial", "distributions", "exceptions", "logging",
-    "pruners", "samplers", "search_space", "storages", "study", "trial", "__version__",
+    "TrialPruned", "create_study", "load_study", "delete_study", "copy_study",
+    "get_all_study_summaries", "get_all_study_names", "create_trial", "distributions",
+    "exceptions", "importance", "logging", "pruners", "samplers", "search_space",
+    "storages", "study", "trial", "version", "visualization", "__version__",
 ]
 
 _core._register(

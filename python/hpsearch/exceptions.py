@@ -54,6 +54,13 @@ class DuplicatedStudyError(HpsearchError):
     ``load_if_exists=True`` to reuse it)."""
 
 
+def _duplicated_study_message(name: str) -> str:
+    """Optuna's text for a study name taken, word for word: programs match on it."""
+    return ("Another study with name '{}' already exists. Please specify a different name, or "
+            "reuse the existing one by setting `load_if_exists` (for Python API) or "
+            "`--skip-if-exists` flag (for CLI).".format(name))
+
+
 class StudyDone(HpsearchError):
     """``Study.ask`` has nothing left to hand out: the grid of a ``GridSampler`` has been
     exhausted (every cell is running or finished).
@@ -64,3 +71,10 @@ class StudyDone(HpsearchError):
 
 class ExperimentalWarning(Warning):
     """Warning for features whose interface may still change."""
+
+
+def _warn_experimental(name: str, version: str) -> None:
+    """Optuna's warning for a class it marks experimental, word for word."""
+    import warnings
+    warnings.warn(f"{name} is experimental (supported from v{version}). The interface can "
+                  "change in the future.", ExperimentalWarning, stacklevel=3)

@@ -1,8 +1,13 @@
 """hpsearch's logger, controlled as Optuna's is (``optuna.logging``).
 
-hpsearch logs to the ``hpsearch`` logger, by default at INFO level on stderr, one line
-per finished trial like Optuna. Quieten it with ``hpsearch.logging.set_verbosity(
-hpsearch.logging.WARNING)``.
+hpsearch logs Optuna's messages to the ``hpsearch`` logger, by default at INFO level on
+stderr, one line per finished trial like Optuna. Quieten it with
+``hpsearch.logging.set_verbosity(hpsearch.logging.WARNING)``.
+
+Programs written for Optuna keep their log handlers: ``get_logger("optuna")`` (and
+``"optuna.<module>"``) is hpsearch's logger, and handlers a program attached to the
+standard library's ``logging.getLogger("optuna")`` receive hpsearch's records too
+(except Optuna's own stderr handler, should Optuna be imported as well).
 """
 import logging as _logging
 import sys
@@ -19,6 +24,18 @@ __all__ = [
 _lock = threading.Lock()
 _default_handler: Optional[_logging.Handler] = None
 _ROOT = "hpsearch"
+_OPTUNA = "optuna"
+
+
+class _ToOptunaHandlers(_logging.Handler):
+    """Passes hpsearch's records to the handlers a program attached to Optuna's logger."""
+
+    def emit(self, record: _logging.LogRecord) -> None:
+        optuna_logging = sys.modules.get("optuna.logging")
+        optunas_own = getattr(optuna_logging, "_default_handler", None)
+        for handler in _logging.getLogger(_OPTUNA).handlers:
+            if handler is not optunas_own and record.levelno >= handler.level:
+                handler.handle(record)
 
 
 def _root_logger() -> _logging.Logger:
@@ -35,13 +52,17 @@ def _configure() -> None:
             _logging.Formatter("[%(levelname)1.1s %(asctime)s] %(message)s"))
         root = _root_logger()
         root.addHandler(_default_handler)
+        root.addHandler(_ToOptunaHandlers())
         root.setLevel(_logging.INFO)
         root.propagate = False
 
 
 def get_logger(name: str) -> _logging.Logger:
-    """The logger `name` (a child of ``hpsearch``), with the default handler set up."""
+    """The logger `name` (a child of ``hpsearch``), with the default handler set up.
+    Optuna's names ``"optuna"`` and ``"optuna.<module>"`` give hpsearch's loggers."""
     _configure()
+    if name == _OPTUNA or name.startswith(_OPTUNA + "."):
+        name = _ROOT + name[len(_OPTUNA):]
     return _logging.getLogger(name)
 
 

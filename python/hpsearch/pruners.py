@@ -3,22 +3,27 @@
 Each pruner here describes one of the engine's pruners, which run in C at
 ``Trial.should_prune()`` on the values the trial reported; their decisions follow
 Optuna's. Constructors take Optuna's arguments and check them as Optuna does. A study
-without a pruner never prunes (Optuna's default is :class:`MedianPruner`)::
+without a pruner prunes with :class:`MedianPruner`, as Optuna's does::
 
     study = hpsearch.create_study(pruner=hpsearch.pruners.MedianPruner(n_warmup_steps=5))
 
 A pruner written in Python subclasses :class:`BasePruner` and implements ``prune(study,
 trial)``, as for Optuna; ``Trial.should_prune()`` then returns what it says.
+:class:`WilcoxonPruner` (newer Optuna's, with scipy) is written so.
 ``hpsearch pruners`` (the C library's hps_pruner_catalog) describes each engine pruner,
 every option with its default and range; the test suite checks that these classes cover
 it and default as it does.
 """
 import abc
 import math
+import warnings
 from typing import Any, Dict, Optional, Tuple, Union
 
+from .exceptions import _warn_experimental
+
 __all__ = ["BasePruner", "NopPruner", "MedianPruner", "PercentilePruner",
-           "SuccessiveHalvingPruner", "HyperbandPruner", "ThresholdPruner", "PatientPruner"]
+           "SuccessiveHalvingPruner", "HyperbandPruner", "ThresholdPruner", "PatientPruner",
+           "WilcoxonPruner"]
 
 # name, options, wrapped pruner's spec
 _EngineSpec = Tuple[str, Dict[str, str], Optional[tuple]]
@@ -262,14 +267,70 @@ class PatientPruner(_EnginePruner):
 
 
 def _check(pruner: Any) -> BasePruner:
-    if pruner is None:
-        return NopPruner()
+    if pruner is None:  # Optuna's default
+        return MedianPruner()
     if not isinstance(pruner, BasePruner):
         raise TypeError(
             f"{type(pruner).__module__}.{type(pruner).__name__} is not an hpsearch pruner; "
             "use one of hpsearch.pruners (MedianPruner, HyperbandPruner, ...) or subclass "
             "hpsearch.pruners.BasePruner")
     return pruner
+
+
+class WilcoxonPruner(BasePruner):
+    """Prunes a trial when a Wilcoxon signed-rank test says, at p-value `p_threshold`,
+    that its intermediate values are worse than the best trial's at the same steps (the
+    newest Optuna's pruner, from 3.6; it needs scipy). For objectives evaluated step by
+    step on different data, e.g. one fold or one problem instance per step, report in
+    any order. Not before `n_startup_steps` shared steps; never while the mean of the
+    trial's values is at least as good as the best trial's value, nor when either trial
+    has a non-finite value (with a warning)."""
+
+    def __init__(self, *, p_threshold: float = 0.1, n_startup_steps: int = 0) -> None:
+        if n_startup_steps < 0:
+            raise ValueError(f"n_startup_steps must be nonnegative but got {n_startup_steps}.")
+        if not 0.0 <= p_threshold <= 1.0:
+            raise ValueError(f"p_threshold must be between 0 and 1 but got {p_threshold}.")
+        _warn_experimental("WilcoxonPruner", "3.6.0")
+        self._p_threshold = p_threshold
+        self._n_startup_steps = n_startup_steps
+
+    def prune(self, study: Any, trial: Any) -> bool:
+        """Whether the signed-rank test finds `trial` worse than the best trial."""
+        mine = trial.intermediate_values
+        if not mine:
+            return False
+        if not all(math.isfinite(v) for v in mine.values()):
+            warnings.warn(f"The intermediate values of the current trial (trial {trial.number})"
+                          " contain infinity/NaNs. WilcoxonPruner will not prune this trial.")
+            return False
+        try:
+            best = study.best_trial
+        except ValueError:  # nothing complete yet
+            return False
+        theirs = best.intermediate_values
+        if not all(math.isfinite(v) for v in theirs.values()):
+            warnings.warn(f"The intermediate values of the best trial (trial {best.number}) "
+                          "contain infinity/NaNs. WilcoxonPruner will not prune the current "
+                          "trial.")
+            return False
+        shared = sorted(set(mine) & set(theirs))
+        if len(shared) < len(mine):
+            warnings.warn("WilcoxonPruner finds steps existing in the current trial but does "
+                          "not exist in the best trial. Those values are ignored.")
+        if not shared or len(shared) < self._n_startup_steps:
+            return False
+        mean = sum(mine.values()) / len(mine)
+        maximize = study.direction.name == "MAXIMIZE"
+        # A trial whose mean already matches the best value is kept, whatever the test.
+        if (best.value <= mean) if maximize else (best.value >= mean):
+            return False
+        import scipy.stats
+        # zsplit: steps where both trials agree count half each way (all-equal is no error)
+        p = scipy.stats.wilcoxon([mine[s] - theirs[s] for s in shared],
+                                 alternative="less" if maximize else "greater",
+                                 zero_method="zsplit").pvalue
+        return bool(p < self._p_threshold)
 
 
 def _spec_of(pruner: BasePruner) -> Optional[_EngineSpec]:

@@ -4,7 +4,8 @@ Each sampler here is a description the C engine turns into its own sampler when 
 opens; the sampling itself runs in C. Available: :class:`AutoSampler` (the default: it
 picks the strategy per trial and records it in ``trial.system_attrs["sampler"]``),
 :class:`GPSampler` (Bayesian optimization), :class:`TPESampler`, :class:`CmaEsSampler`,
-:class:`RandomSampler`, :class:`GridSampler` and :class:`QMCSampler` (Sobol).
+:class:`RandomSampler`, :class:`GridSampler` and :class:`QMCSampler` (Sobol);
+:class:`BruteForceSampler` and :class:`PartialFixedSampler` as Optuna 3.1 has them.
 
 A sampler written in Python subclasses :class:`BaseSampler` as it would Optuna's; the
 study then calls its methods when and as Optuna calls them (docs/python.md, "Writing a
@@ -15,18 +16,20 @@ The engine's own description of each -- every option with its default and range 
 these classes cover it and default as it does.
 """
 import abc
+import decimal
 import math
 import random
 import warnings
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .distributions import (BaseDistribution, CategoricalDistribution, FloatDistribution,
                             IntDistribution)
+from .exceptions import _warn_experimental
 from .search_space import IntersectionSearchSpace, _intersection_of_study
 
 __all__ = ["BaseSampler", "AutoSampler", "GPSampler", "TPESampler", "CmaEsSampler",
-           "RandomSampler", "GridSampler", "QMCSampler", "IntersectionSearchSpace",
-           "intersection_search_space"]
+           "RandomSampler", "GridSampler", "QMCSampler", "BruteForceSampler",
+           "PartialFixedSampler", "IntersectionSearchSpace", "intersection_search_space"]
 
 GridValueType = Union[str, float, int, bool, None]
 
@@ -238,6 +241,17 @@ class QMCSampler(_EngineSampler):
         return f"QMCSampler(scramble={self._scramble!r}, seed={self._seed!r})"
 
 
+ConstraintsFuncType = Callable[[Any], Sequence[float]]
+
+
+def _check_constraints_func(func: Optional[ConstraintsFuncType], sampler: str
+                            ) -> Optional[ConstraintsFuncType]:
+    if func is not None and not callable(func):
+        raise TypeError(f"{sampler}: constraints_func must be callable, "
+                        f"not {type(func).__name__}")
+    return func
+
+
 def _bool(value: bool) -> str:
     return "true" if value else "false"
 
@@ -253,11 +267,15 @@ class AutoSampler(_EngineSampler):
     up to 20 parameters (on hpsearch's benchmark it matched or beat TPE there, conditional
     and categorical-heavy spaces included), TPE beyond, CMA-ES for long continuous runs.
     Each trial records the strategy that drew it in ``system_attrs["sampler"]``. The
-    default sampler of a study."""
+    default sampler of a study.
 
-    def __init__(self, seed: Optional[int] = None) -> None:
+    `constraints_func` is TPESampler's (OptunaHub's AutoSampler has it too)."""
+
+    def __init__(self, seed: Optional[int] = None,
+                 constraints_func: Optional[ConstraintsFuncType] = None) -> None:
         self._options = _seed_option(seed)
         self._seed = seed
+        self._constraints_func = _check_constraints_func(constraints_func, "AutoSampler")
 
     def _engine_spec(self) -> _EngineSpec:
         return ("auto", dict(self._options), None)
@@ -274,12 +292,16 @@ class GPSampler(_EngineSampler):
     GPSampler: ``n_startup_trials`` Sobol points first ("auto" ties them to the number of
     parameters), ``deterministic_objective`` drops the noise term. ``input_warping``
     (hpsearch's own) fits a monotone warp of each numeric parameter with the model, for
-    parameters whose effect is crowded into one end of their range."""
+    parameters whose effect is crowded into one end of their range.
+
+    `constraints_func` is TPESampler's (Optuna's GPSampler has it since 4.2)."""
 
     def __init__(self, *, seed: Optional[int] = None, independent_sampler: Any = None,
                  n_startup_trials: Union[int, str] = "auto",
                  deterministic_objective: bool = False,
+                 constraints_func: Optional[ConstraintsFuncType] = None,
                  input_warping: bool = True) -> None:
+        self._constraints_func = _check_constraints_func(constraints_func, "GPSampler")
         if independent_sampler is not None:
             warnings.warn("GPSampler ignores independent_sampler: parameters outside the "
                           "modelled space are drawn at random")
@@ -305,7 +327,14 @@ class TPESampler(_EngineSampler):
     """Tree-structured Parzen estimator with Optuna's options and the newest Optuna's
     defaults (multivariate and constant liar on). ``gamma`` and ``weights`` take the
     engine's named rules ("default", "hyperopt" / "default", "uniform") or, for gamma, a
-    fraction; Python callables cannot cross into the C engine."""
+    fraction; Python callables cannot cross into the C engine.
+
+    `constraints_func`, as in Optuna, is called with each trial told COMPLETE or
+    PRUNED (as a FrozenTrial, still RUNNING, before its state is stored) and returns a
+    sequence of floats: the trial is feasible when every one is <= 0. They are stored as
+    the trial's system attribute ``"constraints"``; ``best_trial`` and ``best_trials``
+    only ever hold feasible trials. Tell such a trial through its Trial object, not its
+    number. (The engine's sampler does not yet steer by them.)"""
 
     def __init__(self, consider_prior: bool = True, prior_weight: float = 1.0,
                  consider_magic_clip: bool = True, consider_endpoints: bool = False,
@@ -313,9 +342,8 @@ class TPESampler(_EngineSampler):
                  gamma: Union[str, float, None] = None, weights: Optional[str] = None,
                  seed: Optional[int] = None, *, multivariate: bool = True, group: bool = False,
                  warn_independent_sampling: bool = True, constant_liar: bool = True,
-                 constraints_func: Any = None) -> None:
-        if constraints_func is not None:
-            raise NotImplementedError("TPESampler: constraints_func is not supported by hpsearch")
+                 constraints_func: Optional[ConstraintsFuncType] = None) -> None:
+        self._constraints_func = _check_constraints_func(constraints_func, "TPESampler")
         for name, value in (("gamma", gamma), ("weights", weights)):
             if callable(value):
                 raise TypeError(f"TPESampler: {name} must be a name or a number here (the "
@@ -377,6 +405,106 @@ class CmaEsSampler(_EngineSampler):
         return f"CmaEsSampler(seed={self._seed!r})"
 
 
+class BruteForceSampler(BaseSampler):
+    """Every combination of the values a finite space holds, once, then the study stops
+    (Optuna 3.1's algorithm): each suggested parameter takes one of its values, and a
+    trial is enqueued for each other value with the parameters drawn so far, unless one
+    like it exists; ``optimize`` stops once no trial waits. Conditional spaces are
+    covered branch by branch. Floats need a ``step``. `seed` fixes the order."""
+
+    def __init__(self, seed: Optional[int] = None) -> None:
+        _warn_experimental("BruteForceSampler", "3.1.0")
+        self._rng = random.Random(seed)
+
+    def infer_relative_search_space(self, study: Any,
+                                    trial: Any) -> Dict[str, BaseDistribution]:
+        return {}
+
+    def sample_relative(self, study: Any, trial: Any,
+                        search_space: Dict[str, BaseDistribution]) -> Dict[str, Any]:
+        return {}
+
+    def sample_independent(self, study: Any, trial: Any, param_name: str,
+                           param_distribution: BaseDistribution) -> Any:
+        candidates = _enumerate_candidates(param_distribution)
+        self._rng.shuffle(candidates)
+        for value in candidates[1:]:
+            params = trial.params.copy()
+            params[param_name] = value
+            study.enqueue_trial(params, skip_if_exists=True)
+        return candidates[0]
+
+    def after_trial(self, study: Any, trial: Any, state: Any,
+                    values: Optional[Sequence[float]]) -> None:
+        if study._count_states()[0] == 0:  # engine order: WAITING first
+            study.stop()
+
+
+def _enumerate_candidates(d: BaseDistribution) -> List[Any]:
+    if isinstance(d, FloatDistribution):
+        if d.step is None:
+            raise ValueError("FloatDistribution.step must be given for BruteForceSampler "
+                             "(otherwise, the search space will be infinite).")
+        # decimal, as Optuna: 0.1 + 0.2 must land on 0.3, not 0.30000000000000004
+        low, high = decimal.Decimal(str(d.low)), decimal.Decimal(str(d.high))
+        step = decimal.Decimal(str(d.step))
+        values = []
+        while low <= high:
+            values.append(float(low))
+            low += step
+        return values
+    if isinstance(d, IntDistribution):
+        return list(range(d.low, d.high + 1, d.step))
+    if isinstance(d, CategoricalDistribution):
+        return list(d.choices)
+    raise ValueError(f"Unknown distribution {d}.")
+
+
+class PartialFixedSampler(BaseSampler):
+    """`base_sampler` with some parameters fixed: a parameter named in `fixed_params`
+    takes its value there in every trial; the others are sampled by `base_sampler`.
+    Over a sampler of the engine (TPESampler, GPSampler, ...) the engine runs the base
+    sampler and the study fixes the values in each trial it asks, as an enqueued trial's
+    are fixed (a value outside the suggested distribution is then a ValueError, where
+    Optuna warns). The methods below serve a base sampler written in Python."""
+
+    def __init__(self, fixed_params: Dict[str, Any], base_sampler: BaseSampler) -> None:
+        _warn_experimental("PartialFixedSampler", "2.4.0")
+        self._fixed_params = fixed_params
+        self._base_sampler = base_sampler
+
+    def reseed_rng(self) -> None:
+        self._base_sampler.reseed_rng()
+
+    def infer_relative_search_space(self, study: Any,
+                                    trial: Any) -> Dict[str, BaseDistribution]:
+        space = self._base_sampler.infer_relative_search_space(study, trial)
+        return {name: d for name, d in space.items() if name not in self._fixed_params}
+
+    def sample_relative(self, study: Any, trial: Any,
+                        search_space: Dict[str, BaseDistribution]) -> Dict[str, Any]:
+        return self._base_sampler.sample_relative(study, trial, search_space)
+
+    def sample_independent(self, study: Any, trial: Any, param_name: str,
+                           param_distribution: BaseDistribution) -> Any:
+        if param_name not in self._fixed_params:
+            return self._base_sampler.sample_independent(study, trial, param_name,
+                                                         param_distribution)
+        value = self._fixed_params[param_name]
+        if not param_distribution._contains(param_distribution.to_internal_repr(value)):
+            warnings.warn(f"Fixed parameter '{param_name}' with value {value} is out of range "
+                          f"for distribution {param_distribution}.")
+        return value
+
+    def before_trial(self, study: Any, trial: Any) -> None:
+        self._base_sampler.before_trial(study, trial)
+
+    def after_trial(self, study: Any, trial: Any, state: Any,
+                    values: Optional[Sequence[float]]) -> None:
+        self._base_sampler.after_trial(study, trial, state, values)
+
+
+
 def _spec_of(sampler: Any) -> Optional[_EngineSpec]:
     """The engine's description of `sampler`, or None for one written in Python."""
     if sampler is None:
@@ -387,6 +515,8 @@ def _spec_of(sampler: Any) -> Optional[_EngineSpec]:
             "use one of hpsearch.samplers.__all__ or subclass hpsearch.samplers.BaseSampler")
     if isinstance(sampler, _EngineSampler):
         return sampler._engine_spec()
+    if isinstance(sampler, PartialFixedSampler):  # the study fixes the values itself
+        return _spec_of(sampler._base_sampler)
     return None
 
 

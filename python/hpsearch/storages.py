@@ -21,7 +21,7 @@ process on this machine is gone, is failed by the next ``ask`` of any worker and
 """
 from typing import Any, Callable, Dict, NamedTuple, Optional
 
-from .exceptions import DuplicatedStudyError
+from .exceptions import DuplicatedStudyError, _duplicated_study_message
 
 __all__ = ["BaseStorage", "InMemoryStorage", "RDBStorage", "RetryFailedTrialCallback",
            "fail_stale_trials", "DEFAULT_HEARTBEAT_INTERVAL", "DEFAULT_GRACE_PERIOD"]
@@ -49,9 +49,7 @@ class InMemoryStorage(BaseStorage):
         name = study.study_name
         if name in self._studies:
             if not load_if_exists:
-                raise DuplicatedStudyError(
-                    "Another study with name '{}' already exists. Please specify a different "
-                    "name, or reuse the existing one by setting `load_if_exists`.".format(name))
+                raise DuplicatedStudyError(_duplicated_study_message(name))
             return self._studies[name]
         self._studies[name] = study
         return study

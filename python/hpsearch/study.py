@@ -28,11 +28,12 @@ from . import logging as _hlogging
 from . import pruners as _pruners
 from . import samplers as _samplers
 from . import storages as _storages
-from .exceptions import StudyDone, TrialPruned
+from .exceptions import DuplicatedStudyError, StudyDone, TrialPruned, _duplicated_study_message
+from .distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from .trial import FrozenTrial, Trial, TrialState, _engine_mask
 
 __all__ = ["Study", "StudyDirection", "StudySummary", "MaxTrialsCallback", "create_study",
-           "load_study", "delete_study", "get_all_study_summaries", "get_all_study_names"]
+           "load_study", "delete_study", "copy_study", "get_all_study_summaries", "get_all_study_names"]
 
 _logger = _hlogging.get_logger(__name__)
 
@@ -87,6 +88,8 @@ class Study(_core.Study):
     def _setup(self, spec: "_storages._Spec", name: str, create: bool, load: bool,
                directions: Optional[List[int]], sampler: Optional[_samplers.BaseSampler],
                pruner: Optional[_pruners.BasePruner]) -> None:
+        if sampler is None:  # the engine's default, reported as what it is
+            sampler = _samplers.AutoSampler()
         sampler_spec = _samplers._spec_of(sampler)
         pruner = _pruners._check(pruner)
         # An InMemoryStorage holds its studies; a study holding it back would make a
@@ -104,7 +107,7 @@ class Study(_core.Study):
         if spec.retries:
             self._set("retries", str(spec.retries))
         self._install_sampler(sampler, sampler_spec)
-        self._sampler = sampler if sampler is not None else _samplers.RandomSampler()
+        self._sampler = sampler
         self._install_pruner(pruner)
         self._pruner = pruner
 
@@ -114,6 +117,23 @@ class Study(_core.Study):
             self._set_python_sampler(sampler)
         else:
             self._set_sampler(*spec)
+        self._set_constraints_func(getattr(sampler, "_constraints_func", None)
+                                   if spec is not None else None)
+        # PartialFixedSampler over an engine sampler: ask() fixes the values
+        self._fixed_by_sampler = (_json_dumps(sampler._fixed_params)
+                                  if spec is not None and
+                                  isinstance(sampler, _samplers.PartialFixedSampler) else None)
+
+    def ask(self, fixed_distributions: Optional[Dict[str, Any]] = None) -> Trial:
+        """A new trial (or the next enqueued one), RUNNING. Parameters in
+        `fixed_distributions` are suggested from those distributions at once."""
+        if self._fixed_by_sampler is None:
+            return super().ask(fixed_distributions)
+        trial = super().ask()
+        trial._fix_params(self._fixed_by_sampler)
+        for name, distribution in (fixed_distributions or {}).items():
+            trial._suggest_distribution(name, distribution)
+        return trial
 
     def _install_pruner(self, pruner: _pruners.BasePruner) -> None:
         spec = _pruners._spec_of(pruner)
@@ -143,6 +163,17 @@ class Study(_core.Study):
         self._install_pruner(pruner)
         self._pruner = pruner
 
+    # -- pickling -----------------------------------------------------------------------
+    def __reduce__(self) -> Tuple[Any, ...]:
+        """A pickled in-memory study carries its trials (Optuna's FAQ saves a study so);
+        a study in a database carries where it is, and opens it again when unpickled
+        (so a study can travel to other processes, e.g. Dask workers)."""
+        if self._persistent:
+            return (_reopen_study, (self._storage_spec, self.study_name, self._sampler,
+                                    self._pruner))
+        return (_rebuild_memory_study, (self.study_name, self.directions, self.user_attrs,
+                                        self.trials, self._sampler, self._pruner))
+
     # -- what the study holds -----------------------------------------------------------
     @property
     def directions(self) -> List[StudyDirection]:
@@ -160,13 +191,20 @@ class Study(_core.Study):
 
     @property
     def best_trial(self) -> FrozenTrial:
-        """The COMPLETE trial with the best value (the lowest number among ties).
-        ValueError when none is complete."""
+        """The feasible COMPLETE trial with the best value (the lowest number among ties),
+        as Optuna 4+ chooses it. ValueError when none is complete, or none of those is
+        feasible."""
         if len(self._directions) > 1:
             raise RuntimeError(
                 "A single best trial cannot be retrieved from a multi-objective study. Consider "
                 "using Study.best_trials to retrieve a list containing the best trials.")
-        return self._best()
+        try:
+            return self._best()
+        except ValueError:
+            n_complete = self._count_states()[2]  # engine order: WAITING RUNNING COMPLETE ..
+            if n_complete > 0:
+                raise ValueError("No feasible trials are completed yet.") from None
+            raise
 
     @property
     def best_params(self) -> Dict[str, Any]:
@@ -182,13 +220,10 @@ class Study(_core.Study):
 
     @property
     def best_trials(self) -> List[FrozenTrial]:
-        """The Pareto front of COMPLETE trials ([best_trial] for one objective)."""
-        if len(self._directions) == 1:
-            try:
-                return [self._best()]
-            except ValueError:
-                return []
-        return _pareto_front(self.get_trials(states=(TrialState.COMPLETE,)), self._directions)
+        """The Pareto front: the feasible COMPLETE trials no other feasible COMPLETE
+        trial dominates, by number (for one objective, every trial tied for the best
+        value). Computed by the engine."""
+        return self._best_trials()
 
     @property
     def trials(self) -> List[FrozenTrial]:
@@ -257,12 +292,17 @@ class Study(_core.Study):
         self._enqueue(_json_dumps(params), user_attrs)
 
     def add_trial(self, trial: FrozenTrial) -> None:
-        """Not available yet: the engine cannot import finished trials."""
-        raise NotImplementedError("hpsearch cannot add finished trials to a study yet; "
-                                  "use enqueue_trial to run given parameters")
+        """Adds a trial made elsewhere (:func:`~hpsearch.trial.create_trial`, another
+        study's trial) as this study's next trial, with its state, values, parameters,
+        intermediate values, attributes and times; no worker runs it (unless it is
+        WAITING: then it is asked as an enqueued trial). The trial is validated first
+        (ValueError, as Optuna); the engine also refuses values that do not fit the
+        study's objectives. Samplers learn from added COMPLETE trials as from their own."""
+        trial._validate()
+        self._add_trial(_trial_json(trial))
 
     def add_trials(self, trials: Iterable[FrozenTrial]) -> None:
-        """Not available yet (see add_trial)."""
+        """:meth:`add_trial` for each trial, in order."""
         for trial in trials:
             self.add_trial(trial)
 
@@ -321,10 +361,14 @@ class Study(_core.Study):
             _logger.info("Trial {} finished with values: {} and parameters: {}. ".format(
                 trial.number, trial.values, trial.params))
             return
-        best = self.best_trial
-        _logger.info("Trial {} finished with value: {} and parameters: {}. Best is trial {} "
-                     "with value: {}.".format(trial.number, trial.values[0], trial.params,
-                                              best.number, best.value))
+        message = "Trial {} finished with value: {} and parameters: {}.".format(
+            trial.number, trial.values[0], trial.params)
+        try:
+            best = self.best_trial
+            message += " Best is trial {} with value: {}.".format(best.number, best.value)
+        except ValueError:  # none feasible yet: Optuna 4+ says nothing of a best
+            pass
+        _logger.info(message)
 
     def __repr__(self) -> str:
         return f"<hpsearch.Study {self.study_name!r}>"
@@ -340,21 +384,52 @@ def _json_default(value: Any) -> Any:
 _json_dumps = functools.partial(json.dumps, allow_nan=False, default=_json_default)
 
 
-def _dominates(a: Sequence[float], b: Sequence[float], signs: Sequence[int]) -> bool:
-    better = False
-    for x, y, s in zip(a, b, signs):
-        if s * x > s * y:
-            return False
-        if s * x < s * y:
-            better = True
-    return better
+def _number_json(x: float) -> Any:
+    """A float for the engine's JSON, which writes non-finite numbers as strings."""
+    x = float(x)
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    return x
 
 
-def _pareto_front(trials: List[FrozenTrial],
-                  directions: Sequence[StudyDirection]) -> List[FrozenTrial]:
-    signs = [1 if d == StudyDirection.MINIMIZE else -1 for d in directions]
-    return [t for t in trials
-            if not any(_dominates(o.values, t.values, signs) for o in trials if o is not t)]
+def _engine_distribution(dist: Any) -> Dict[str, Any]:
+    """A distribution in the engine's JSON form (hps_dist_to_json)."""
+    if isinstance(dist, CategoricalDistribution):
+        return {"type": "categorical", "choices": list(dist.choices)}
+    if isinstance(dist, IntDistribution):
+        return {"type": "int", "low": dist.low, "high": dist.high, "step": dist.step,
+                "log": dist.log}
+    out = {"type": "float", "low": dist.low, "high": dist.high, "log": dist.log}
+    if dist.step is not None:
+        out["step"] = dist.step
+    return out
+
+
+def _timestamp(when: Optional[datetime.datetime]) -> Optional[float]:
+    return when.timestamp() if when is not None else None
+
+
+def _trial_json(trial: FrozenTrial) -> str:
+    """A FrozenTrial as hps_study_add_trial reads it."""
+    dists = trial.distributions
+    doc: Dict[str, Any] = {
+        "state": trial.state.name,
+        "params": [{"name": name, "distribution": _engine_distribution(dists[name]),
+                    "value": float(value) if isinstance(dists[name], FloatDistribution)
+                    else value}
+                   for name, value in trial.params.items()],
+        "intermediate_values": {str(step): _number_json(v)
+                                for step, v in trial.intermediate_values.items()},
+        "user_attrs": trial.user_attrs,
+        "system_attrs": trial.system_attrs,
+        "datetime_start": _timestamp(trial.datetime_start),
+        "datetime_complete": _timestamp(trial.datetime_complete),
+    }
+    if trial.values is not None:
+        doc["values"] = [_number_json(v) for v in trial.values]
+    return _json_dumps(doc)
 
 
 # ---- optimize ---------------------------------------------------------------------------
@@ -639,16 +714,16 @@ def _positional_compat(names: List[str]) -> Callable:
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if args:
+                warnings.warn(f"{func.__name__}(): Please give all values as keyword "
+                              "arguments. See https://github.com/optuna/optuna/issues/3324 "
+                              "for details.", FutureWarning, stacklevel=2)
                 if len(args) > len(names):
-                    raise TypeError(f"{func.__name__}() takes at most {len(names)} positional "
-                                    f"arguments ({len(args)} given)")
-                warnings.warn(f"{func.__name__}(): positional arguments are deprecated; pass "
-                              f"{', '.join(names[:len(args)])} by keyword", FutureWarning,
-                              stacklevel=2)
+                    raise TypeError(f"{func.__name__}() takes {len(names)} positional "
+                                    f"arguments but {len(args)} were given.")
                 for name, value in zip(names, args):
                     if name in kwargs:
                         raise TypeError(f"{func.__name__}() got multiple values for argument "
-                                        f"'{name}'")
+                                        f"'{name}'.")
                     kwargs[name] = value
             return func(**kwargs)
         return wrapper
@@ -667,7 +742,7 @@ def create_study(*, storage: Any = None, sampler: Optional[_samplers.BaseSampler
     `storage`: None (in memory), ``"sqlite:PATH"``, ``"sqlite:///PATH"``, or an
     RDBStorage / InMemoryStorage. `direction`: ``"minimize"`` (default) or
     ``"maximize"``; `directions` for several objectives. `sampler` defaults to
-    RandomSampler, `pruner` to NopPruner. A study name already taken raises
+    AutoSampler, `pruner` to MedianPruner (Optuna's default). A study name already taken raises
     DuplicatedStudyError; without a name, a unique one is made up.
     """
     if direction is None and directions is None:
@@ -685,19 +760,54 @@ def create_study(*, storage: Any = None, sampler: Optional[_samplers.BaseSampler
         study_name = "no-name-" + str(uuid.uuid4())
     if spec.memory is not None and study_name in spec.memory._studies:
         existing = spec.memory._add(spec.memory._studies[study_name], load_if_exists)
+        _log_existing(study_name)
         if sampler is not None:
             existing.sampler = sampler
         if pruner is not None:
             existing.pruner = pruner
         return existing
     study = Study.__new__(Study)
-    study._setup(spec, study_name, True, load_if_exists, codes, sampler, pruner)
+    try:  # create only first, as Optuna: the log says which happened
+        study._setup(spec, study_name, True, False, codes, sampler, pruner)
+    except DuplicatedStudyError:
+        if not load_if_exists:
+            raise DuplicatedStudyError(_duplicated_study_message(study_name)) from None
+        _log_existing(study_name)
+        study._setup(spec, study_name, True, True, codes, sampler, pruner)
+        return study
     if spec.memory is not None:
         spec.memory._add(study, load_if_exists)
         _logger.info("A new study created in memory with name: {}".format(study_name))
     else:
         _logger.info("A new study created in RDB with name: {}".format(study_name))
     return study
+
+
+def _reopen_study(spec: "_storages._Spec", name: str, sampler: Any, pruner: Any) -> Study:
+    study = Study.__new__(Study)
+    study._setup(spec, name, False, True, None, sampler, pruner)
+    return study
+
+
+def _rebuild_memory_study(name: str, directions: List[StudyDirection],
+                          user_attrs: Dict[str, Any], trials: List[FrozenTrial], sampler: Any,
+                          pruner: Any) -> Study:
+    """An unpickled in-memory study: a new one in a storage of its own, holding the same
+    trials under the same numbers (RUNNING ones stay RUNNING, as Optuna's do)."""
+    storage = _storages.InMemoryStorage()
+    study = Study.__new__(Study)
+    study._setup(_storages._resolve(storage), name, True, False,
+                 [_direction_code(d) for d in directions], sampler, pruner)
+    storage._add(study, False)
+    for key, value in user_attrs.items():
+        study.set_user_attr(key, value)
+    study.add_trials(trials)
+    return study
+
+
+def _log_existing(study_name: str) -> None:
+    _logger.info("Using an existing study with name '{}' instead of creating a new "
+                 "one.".format(study_name))
 
 
 @_positional_compat(["study_name", "storage", "sampler", "pruner"])
@@ -734,6 +844,20 @@ def delete_study(*, study_name: str, storage: Any) -> None:
         spec.memory._delete(study_name)
         return
     _core.delete_study(spec.url, study_name)
+
+
+@_positional_compat(["from_study_name", "from_storage", "to_storage", "to_study_name"])
+def copy_study(*, from_study_name: str, from_storage: Any, to_storage: Any,
+               to_study_name: Optional[str] = None) -> None:
+    """Copies a study (directions, user attributes, every trial as it is, running ones
+    too) to `to_storage` under `to_study_name` (default: the same name).
+    DuplicatedStudyError when that name is taken there."""
+    from_study = load_study(study_name=from_study_name, storage=from_storage)
+    to_study = create_study(study_name=to_study_name or from_study_name, storage=to_storage,
+                            directions=from_study.directions, load_if_exists=False)
+    for key, value in from_study.user_attrs.items():
+        to_study.set_user_attr(key, value)
+    to_study.add_trials(from_study.get_trials(deepcopy=False))
 
 
 class MaxTrialsCallback:

@@ -134,6 +134,7 @@ typedef struct hpspy_study {
     PyObject *py_sampler;     /* a sampler written in Python, or NULL */
     hpspy_relay *relay;       /* its engine side, owned by the engine; under the lock */
     PyObject *py_pruner;      /* a pruner written in Python, or NULL */
+    PyObject *constraints_func; /* the engine sampler's constraints_func, or NULL */
 } hpspy_study;
 
 /* Runs `stmt` with the GIL released and the study's lock held. `stmt` must not touch

@@ -11,6 +11,7 @@
 
 /* The library accepts at most this many objectives. */
 #define MAX_OBJECTIVES 64
+#define MAX_CONSTRAINTS 64 /* hps_trial_set_constraints' limit */
 
 static int check_open(hpspy_study *self)
 {
@@ -247,6 +248,20 @@ static PyObject *study_set_python_sampler(PyObject *obj, PyObject *sampler_obj)
         return NULL;
     }
     Py_XDECREF(previous);
+    Py_RETURN_NONE;
+}
+
+/* The constraints_func of the engine sampler (None: none): tell calls it as Optuna's
+ * samplers do after each trial and records its values as the trial's constraints. */
+static PyObject *study_set_constraints_func(PyObject *obj, PyObject *func)
+{
+    hpspy_study *self = (hpspy_study *)obj;
+    if (func != Py_None && !PyCallable_Check(func)) {
+        PyErr_Format(PyExc_TypeError, "constraints_func must be callable, not %s",
+                     Py_TYPE(func)->tp_name);
+        return NULL;
+    }
+    Py_XSETREF(self->constraints_func, func != Py_None ? Py_NewRef(func) : NULL);
     Py_RETURN_NONE;
 }
 
@@ -490,6 +505,9 @@ typedef struct tell_job {
     int interrupted;
     int refuse;         /* 1: the arguments were bad; only look at the trial's state */
     int peek;           /* 1: only read the trial (snap), whatever its state */
+    double constraints[MAX_CONSTRAINTS];
+    size_t n_constraints;
+    int has_constraints; /* 1: record the constraints before the state */
     /* results */
     int not_running;    /* the trial was not RUNNING: nothing was told */
     hps_trial_state was;
@@ -497,6 +515,15 @@ typedef struct tell_job {
     hpspy_snap *snap;
     char msg[HPSPY_MSG_SIZE];
 } tell_job;
+
+static hps_status finish_trial(hps_trial *t, const tell_job *job)
+{
+    if (job->state == HPS_FAIL && job->interrupted)
+        return hps_trial_interrupt(t, job->reason);
+    if (job->state == HPS_FAIL && job->reason != NULL)
+        return hps_trial_fail(t, job->reason);
+    return hps_trial_tell_values(t, job->state, job->values, job->n_values);
+}
 
 static void tell_locked(hps_study *study, tell_job *job)
 {
@@ -520,12 +547,10 @@ static void tell_locked(hps_study *study, tell_job *job)
         return;
     if (job->trial != NULL) {
         hps_trial *t = job->trial;
-        if (job->state == HPS_FAIL && job->interrupted)
-            job->rc = hps_trial_interrupt(t, job->reason);
-        else if (job->state == HPS_FAIL && job->reason != NULL)
-            job->rc = hps_trial_fail(t, job->reason);
-        else
-            job->rc = hps_trial_tell_values(t, job->state, job->values, job->n_values);
+        if (job->has_constraints)
+            job->rc = hps_trial_set_constraints(t, job->constraints, job->n_constraints);
+        if (job->rc == HPS_OK)
+            job->rc = finish_trial(t, job);
         if (job->rc != HPS_OK) {
             hpspy_copy_msg(job->msg, hps_trial_errmsg(t));
             return;
@@ -570,14 +595,14 @@ static PyObject *feasibility(hpspy_study *self, PyObject *const *items, Py_ssize
     return NULL;
 }
 
-/* A Python sampler's after_trial, as Optuna's tell calls it: with the trial as stored
- * (still RUNNING), the state it is told and its values -- nothing when the trial is not
- * running, which tell reports next. -1 with the exception set when it raised. */
-static int python_after_trial(hpspy_study *self, const tell_job *job)
+/* The trial `job` tells as stored, into *frozen: 1 when it is RUNNING, 0 (and NULL)
+ * when it is not (tell reports that next), -1 with an exception set. */
+static int peek_running(hpspy_study *self, const tell_job *job, PyObject **frozen)
 {
     tell_job peek = *job;
     peek.peek = 1;
     peek.snap = NULL;
+    *frozen = NULL;
     HPSPY_LOCKED(self, tell_locked(self->study, &peek));
     if (peek.rc != HPS_OK || peek.not_running) {
         hpspy_snap_free(peek.snap);
@@ -587,7 +612,85 @@ static int python_after_trial(hpspy_study *self, const tell_job *job)
         PyErr_NoMemory();
         return -1;
     }
-    PyObject *frozen = hpspy_frozen_new(self->st, peek.snap);
+    *frozen = hpspy_frozen_new(self->st, peek.snap);
+    return *frozen != NULL ? 1 : -1;
+}
+
+/* Constraint values as Optuna's _process_constraints_after_trial takes them: a list or
+ * tuple of numbers (another iterable warns first), none NaN. 0 with job filled, else -1
+ * with the exception set. (Optuna looks for NaN before warning; here a NaN in, say, a
+ * numpy array warns before it raises.) */
+static int take_constraints(PyObject *con, tell_job *job)
+{
+    if (!PyList_Check(con) && !PyTuple_Check(con) &&
+        PyErr_WarnFormat(PyExc_UserWarning, 1,
+                         "Constraints should be a sequence of floats but got %s.",
+                         Py_TYPE(con)->tp_name) < 0)
+        return -1;
+    PyObject *items = PySequence_Tuple(con);
+    if (items == NULL)
+        return -1;
+    Py_ssize_t n = PyTuple_GET_SIZE(items);
+    if (n > MAX_CONSTRAINTS)
+        PyErr_Format(PyExc_ValueError, "constraints_func returned %zd values (at most %d)", n,
+                     MAX_CONSTRAINTS);
+    for (Py_ssize_t i = 0; i < n && !PyErr_Occurred(); i++) {
+        double v = PyFloat_AsDouble(PyTuple_GET_ITEM(items, i));
+        if (isnan(v))
+            PyErr_SetString(PyExc_ValueError, "Constraint values cannot be NaN.");
+        job->constraints[i] = v;
+    }
+    Py_DECREF(items);
+    if (PyErr_Occurred())
+        return -1;
+    job->n_constraints = (size_t)n;
+    job->has_constraints = 1;
+    return 0;
+}
+
+/* Optuna's _process_constraints_after_trial for an engine sampler given a
+ * constraints_func: a trial told COMPLETE or PRUNED is passed to it as stored (still
+ * RUNNING), and its values are recorded before the state. 0 when done or nothing to
+ * do; -1 with the exception set when the function raised or its values are not
+ * constraints: the trial is then told without them, as Optuna stores None, and tell
+ * raises afterwards. -2: the trial must not be told (the exception says why). */
+static int constraints_after_trial(hpspy_study *self, tell_job *job)
+{
+    if (job->state != HPS_COMPLETE && job->state != HPS_PRUNED)
+        return 0;
+    PyObject *frozen = NULL;
+    int running = peek_running(self, job, &frozen);
+    if (running <= 0)
+        return running;
+    if (job->trial == NULL) {
+        Py_DECREF(frozen);
+        PyErr_Format(PyExc_NotImplementedError,
+                     "the sampler has a constraints_func: tell trial %lld through its Trial "
+                     "object, not its number (hpsearch records constraints only through the "
+                     "handle that asked the trial)",
+                     (long long)job->number);
+        return -2;
+    }
+    PyObject *func = Py_NewRef(self->constraints_func);
+    PyObject *con = PyObject_CallOneArg(func, frozen);
+    Py_DECREF(func);
+    Py_DECREF(frozen);
+    if (con == NULL)
+        return -1;
+    int rc = take_constraints(con, job);
+    Py_DECREF(con);
+    return rc;
+}
+
+/* A Python sampler's after_trial, as Optuna's tell calls it: with the trial as stored
+ * (still RUNNING), the state it is told and its values -- nothing when the trial is not
+ * running, which tell reports next. -1 with the exception set when it raised. */
+static int python_after_trial(hpspy_study *self, const tell_job *job)
+{
+    PyObject *frozen = NULL;
+    int running = peek_running(self, job, &frozen);
+    if (running <= 0)
+        return running;
     PyObject *state = hpspy_state_member(self->st, job->state);
     PyObject *values = Py_NewRef(Py_None);
     if (job->state == HPS_COMPLETE) {
@@ -717,6 +820,13 @@ static PyObject *study_tell(PyObject *obj, PyObject *const *args, Py_ssize_t nar
 
     /* Optuna's tell stores the trial even when the sampler's after_trial raises, and
      * raises its exception then. */
+    if (self->constraints_func != NULL && !job.refuse) {
+        int rc = constraints_after_trial(self, &job);
+        if (rc == -2)
+            goto out;
+        if (rc < 0)
+            hpspy_error_save(&after_error);
+    }
     if (self->py_sampler != NULL && !job.refuse && python_after_trial(self, &job) < 0)
         hpspy_error_save(&after_error);
 
@@ -835,6 +945,27 @@ fail:
     hpspy_copy_msg(job->msg, hps_study_errmsg(study));
 }
 
+/* A list of FrozenTrial over `snaps[0..n)` when `wanted` (NULL on error); frees
+ * the snapshots it did not take over and the array either way. */
+static PyObject *frozen_list(hpspy_state *st, hpspy_snap **snaps, int wanted, size_t n)
+{
+    PyObject *list = wanted ? PyList_New((Py_ssize_t)n) : NULL;
+    size_t used = 0;
+    for (; list != NULL && used < n; used++) {
+        PyObject *frozen = hpspy_frozen_new(st, snaps[used]);
+        if (frozen == NULL) {
+            Py_CLEAR(list);
+            used++; /* that snapshot was taken over and freed */
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)used, frozen);
+    }
+    for (size_t i = used; i < n; i++)
+        hpspy_snap_free(snaps[i]);
+    PyMem_RawFree(snaps);
+    return list;
+}
+
 static PyObject *study_trials(PyObject *obj, PyObject *args)
 {
     hpspy_study *self = (hpspy_study *)obj;
@@ -845,27 +976,11 @@ static PyObject *study_trials(PyObject *obj, PyObject *args)
         return NULL;
     list_job job = {.mask = mask, .rc = HPS_OK};
     HPSPY_LOCKED(self, list_locked(self->study, &job));
-    PyObject *list = NULL;
-    size_t used = 0;
     if (job.rc != HPS_OK) {
-        hpspy_raise(self->st, job.rc, job.msg);
-        goto out;
+        frozen_list(self->st, job.snaps, 0, job.n);
+        return hpspy_raise(self->st, job.rc, job.msg);
     }
-    list = PyList_New((Py_ssize_t)job.n);
-    for (; list != NULL && used < job.n; used++) {
-        PyObject *frozen = hpspy_frozen_new(self->st, job.snaps[used]);
-        if (frozen == NULL) {
-            Py_CLEAR(list);
-            used++; /* that snapshot was taken over and freed */
-            break;
-        }
-        PyList_SET_ITEM(list, (Py_ssize_t)used, frozen);
-    }
-out:
-    for (size_t i = used; i < job.n; i++)
-        hpspy_snap_free(job.snaps[i]);
-    PyMem_RawFree(job.snaps);
-    return list;
+    return frozen_list(self->st, job.snaps, 1, job.n);
 }
 
 static PyObject *study_best(PyObject *obj, PyObject *unused)
@@ -892,6 +1007,51 @@ static PyObject *study_best(PyObject *obj, PyObject *unused)
     if (rc != HPS_OK)
         return hpspy_raise(self->st, rc, msg);
     return snap != NULL ? hpspy_frozen_new(self->st, snap) : PyErr_NoMemory();
+}
+
+static void best_trials_locked(hps_study *study, list_job *job)
+{
+    int64_t *numbers = NULL;
+    size_t n = 0;
+    job->rc = hps_study_best_trials(study, &numbers, &n);
+    if (job->rc != HPS_OK) {
+        hpspy_copy_msg(job->msg, hps_study_errmsg(study));
+        return;
+    }
+    job->snaps = n > 0 ? PyMem_RawCalloc(n, sizeof *job->snaps) : NULL;
+    if (n > 0 && job->snaps == NULL)
+        job->rc = HPS_ERR_NOMEM;
+    for (size_t i = 0; job->rc == HPS_OK && i < n; i++) {
+        const hps_frozen *rec = NULL;
+        job->rc = hps_study_trial(study, numbers[i], &rec);
+        if (job->rc != HPS_OK) {
+            hpspy_copy_msg(job->msg, hps_study_errmsg(study));
+            break;
+        }
+        job->snaps[i] = hpspy_snap_take(rec);
+        if (job->snaps[i] == NULL)
+            job->rc = HPS_ERR_NOMEM;
+        else
+            job->n++;
+    }
+    hps_free(numbers);
+}
+
+/* The engine's best trials (hps_study_best_trials): the feasible Pareto set, or the
+ * trials tied for the best value of one objective. */
+static PyObject *study_best_trials(PyObject *obj, PyObject *unused)
+{
+    (void)unused;
+    hpspy_study *self = (hpspy_study *)obj;
+    if (check_open(self) < 0)
+        return NULL;
+    list_job job = {.rc = HPS_OK};
+    HPSPY_LOCKED(self, best_trials_locked(self->study, &job));
+    if (job.rc != HPS_OK) {
+        frozen_list(self->st, job.snaps, 0, job.n);
+        return hpspy_raise(self->st, job.rc, job.msg);
+    }
+    return frozen_list(self->st, job.snaps, 1, job.n);
 }
 
 static PyObject *study_count_states(PyObject *obj, PyObject *unused)
@@ -968,6 +1128,28 @@ static PyObject *study_enqueue(PyObject *obj, PyObject *args)
     return key;
 }
 
+/* A whole trial made elsewhere (study.add_trial): its JSON as hps_study_add_trial reads it. */
+static PyObject *study_add_trial(PyObject *obj, PyObject *arg)
+{
+    hpspy_study *self = (hpspy_study *)obj;
+    const char *trial_json = PyUnicode_AsUTF8(arg);
+    if (trial_json == NULL)
+        return NULL;
+    if (check_open(self) < 0)
+        return NULL;
+    int64_t number = -1;
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self, {
+        rc = hps_study_add_trial(self->study, trial_json, &number);
+        if (rc != HPS_OK)
+            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
+    });
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    return PyLong_FromLongLong((long long)number);
+}
+
 static PyObject *study_set_user_attr(PyObject *obj, PyObject *args)
 {
     hpspy_study *self = (hpspy_study *)obj;
@@ -1024,13 +1206,48 @@ static PyObject *study_user_attrs(PyObject *obj, PyObject *unused)
     return attrs;
 }
 
-/* fANOVA importances of one objective, computed by the engine; the JSON text of
- * {"param": importance} from the most important (hps_study_param_importances). */
+/* An importance evaluator of `method` with options from a sequence of (name, text)
+ * pairs; NULL with a Python error set. */
+static hps_importance *new_evaluator(const hpspy_state *st, const char *method, PyObject *options)
+{
+    char err[HPSPY_MSG_SIZE] = "";
+    hps_importance *evaluator = NULL;
+    hps_status rc = hps_importance_new(method, &evaluator, err, sizeof err);
+    if (rc != HPS_OK) {
+        hpspy_raise(st, rc, err);
+        return NULL;
+    }
+    PyObject *seq = PySequence_Fast(options, "options must be a sequence of (name, value) pairs");
+    if (seq == NULL)
+        goto fail;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+        const char *name, *value;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, i), "ss:option", &name, &value))
+            goto fail;
+        rc = hps_importance_set(evaluator, name, value);
+        if (rc != HPS_OK) {
+            hpspy_raise(st, rc, hps_importance_errmsg(evaluator));
+            goto fail;
+        }
+    }
+    Py_DECREF(seq);
+    return evaluator;
+fail:
+    Py_XDECREF(seq);
+    hps_importance_free(evaluator);
+    return NULL;
+}
+
+/* Importances of one objective, computed by the engine with `method` (fanova when
+ * None) and its options; the JSON text of {"param": importance} from the most
+ * important (hps_study_importances). */
 static PyObject *study_param_importances(PyObject *obj, PyObject *args)
 {
     hpspy_study *self = (hpspy_study *)obj;
     Py_ssize_t objective = 0;
-    if (!PyArg_ParseTuple(args, "|n:_param_importances", &objective))
+    const char *method = NULL;
+    PyObject *options = NULL;
+    if (!PyArg_ParseTuple(args, "|nzO:_param_importances", &objective, &method, &options))
         return NULL;
     if (check_open(self) < 0)
         return NULL;
@@ -1038,14 +1255,26 @@ static PyObject *study_param_importances(PyObject *obj, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "objective must be >= 0");
         return NULL;
     }
+    hps_importance *evaluator = NULL;
+    if (method != NULL || (options != NULL && options != Py_None)) {
+        PyObject *empty = PyTuple_New(0);
+        if (empty == NULL)
+            return NULL;
+        evaluator = new_evaluator(self->st, method != NULL ? method : "fanova",
+                                  options != NULL && options != Py_None ? options : empty);
+        Py_DECREF(empty);
+        if (evaluator == NULL)
+            return NULL;
+    }
     char *json = NULL;
     hps_status rc;
     char msg[HPSPY_MSG_SIZE] = "";
     HPSPY_LOCKED(self, {
-        rc = hps_study_param_importances(self->study, (size_t)objective, &json);
+        rc = hps_study_importances(self->study, evaluator, (size_t)objective, &json);
         if (rc != HPS_OK)
             hpspy_copy_msg(msg, hps_study_errmsg(self->study));
     });
+    hps_importance_free(evaluator);
     if (rc != HPS_OK)
         return hpspy_raise(self->st, rc, msg);
     PyObject *text = PyUnicode_FromString(json);
@@ -1124,6 +1353,7 @@ static int study_traverse(PyObject *obj, visitproc visit, void *arg)
     Py_VISIT(self->pending_attrs);
     Py_VISIT(self->py_sampler);
     Py_VISIT(self->py_pruner);
+    Py_VISIT(self->constraints_func);
     return 0;
 }
 
@@ -1133,6 +1363,7 @@ static int study_clear(PyObject *obj)
     Py_CLEAR(self->pending_attrs);
     Py_CLEAR(self->py_sampler);
     Py_CLEAR(self->py_pruner);
+    Py_CLEAR(self->constraints_func);
     return 0;
 }
 
@@ -1166,6 +1397,9 @@ static PyMethodDef study_methods[] = {
      PyDoc_STR("_set_sampler(name, options, grid=None): replaces the sampler.")},
     {"_set_pruner", study_set_pruner, METH_O,
      PyDoc_STR("_set_pruner((name, options, inner)): replaces the pruner.")},
+    {"_set_constraints_func", study_set_constraints_func, METH_O,
+     PyDoc_STR("_set_constraints_func(func or None): called on each trial told COMPLETE or "
+               "PRUNED; its values become the trial's constraints.")},
     {"_set_python_sampler", study_set_python_sampler, METH_O,
      PyDoc_STR("_set_python_sampler(sampler): samples with a BaseSampler written in Python.")},
     {"_set_python_pruner", study_set_python_pruner, METH_O,
@@ -1181,16 +1415,21 @@ static PyMethodDef study_methods[] = {
     {"_trials", study_trials, METH_VARARGS,
      PyDoc_STR("_trials(mask=0x1f) -> list of FrozenTrial (mask: a bit per engine state)")},
     {"_best", study_best, METH_NOARGS, PyDoc_STR("_best() -> FrozenTrial")},
+    {"_best_trials", study_best_trials, METH_NOARGS,
+     PyDoc_STR("_best_trials() -> list of FrozenTrial: the feasible Pareto set")},
     {"_count_states", study_count_states, METH_NOARGS,
      PyDoc_STR("_count_states() -> counts of WAITING, RUNNING, COMPLETE, PRUNED, FAIL")},
     {"_n_trials", study_n_trials, METH_NOARGS, PyDoc_STR("_n_trials() -> int")},
     {"_enqueue", study_enqueue, METH_VARARGS,
      PyDoc_STR("_enqueue(params_json, user_attrs=None) -> number")},
+    {"_add_trial", study_add_trial, METH_O,
+     PyDoc_STR("_add_trial(trial_json) -> number: a finished (or any) trial made elsewhere")},
     {"set_user_attr", study_set_user_attr, METH_VARARGS,
      PyDoc_STR("set_user_attr(key, value)\n\nStores a JSON-serializable study attribute.")},
     {"_user_attrs", study_user_attrs, METH_NOARGS, PyDoc_STR("_user_attrs() -> dict")},
     {"_param_importances", study_param_importances, METH_VARARGS,
-     PyDoc_STR("_param_importances(objective=0) -> str: JSON of fANOVA importances, most "
+     PyDoc_STR("_param_importances(objective=0, method=None, options=()) -> str: JSON of "
+               "importances by the engine's method (fanova, mean_decrease_impurity, ped_anova), most "
                "important first")},
     {"_recover_stale", study_recover_stale, METH_NOARGS,
      PyDoc_STR("_recover_stale() -> int: fails trials whose worker died or stopped beating")},

@@ -536,6 +536,27 @@ static PyObject *trial_set_user_attr(PyObject *obj, PyObject *const *args, Py_ss
     Py_RETURN_NONE;
 }
 
+/* PartialFixedSampler over an engine sampler: values its suggest_* return. */
+static PyObject *trial_fix_params(PyObject *obj, PyObject *arg)
+{
+    hpspy_trial *self = (hpspy_trial *)obj;
+    if (self->trial == NULL)
+        return closed_error();
+    const char *params_json = PyUnicode_AsUTF8(arg);
+    if (params_json == NULL)
+        return NULL;
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self->study, {
+        rc = hps_trial_fix_params(self->trial, params_json);
+        if (rc != HPS_OK)
+            hpspy_copy_msg(msg, hps_trial_errmsg(self->trial));
+    });
+    if (rc != HPS_OK)
+        return hpspy_raise(self->study->st, rc, msg);
+    Py_RETURN_NONE;
+}
+
 /* ---- reading the trial back -------------------------------------------------------- */
 
 static hpspy_snap *take_snapshot(hpspy_trial *self)
@@ -667,6 +688,8 @@ static PyMethodDef trial_methods[] = {
                "a step reported twice keeps its first value.")},
     {"should_prune", trial_should_prune, METH_NOARGS,
      PyDoc_STR("should_prune() -> bool\n\nWhether the study's pruner stops this trial.")},
+    {"_fix_params", trial_fix_params, METH_O,
+     PyDoc_STR("_fix_params(params_json): values suggest_* return (PartialFixedSampler)")},
     {"set_user_attr", (PyCFunction)(void (*)(void))trial_set_user_attr, FASTCALL_KW,
      PyDoc_STR("set_user_attr(key, value)\n\nStores a JSON-serializable user attribute.")},
     {"_record", trial_record, METH_NOARGS,

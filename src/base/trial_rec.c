@@ -346,3 +346,35 @@ hps_status hps_frozen_to_json(const hps_frozen *t, char **out)
     *out = hps_strbuf_take(&sb);
     return *out != NULL ? HPS_OK : HPS_ERR_NOMEM;
 }
+
+/* ---- constraints (system attribute "constraints", a JSON array of numbers) --------- */
+
+static const json_t *constraints_of(const hps_frozen *t)
+{
+    const json_t *c = t->system_attrs != NULL ? json_object_get(t->system_attrs, "constraints")
+                                              : NULL;
+    return json_is_array(c) ? c : NULL;
+}
+
+size_t hps_frozen_n_constraints(const hps_frozen *t)
+{
+    const json_t *c = constraints_of(t);
+    return c != NULL ? json_array_size(c) : 0;
+}
+
+double hps_frozen_constraint(const hps_frozen *t, size_t index)
+{
+    const json_t *c = constraints_of(t);
+    const json_t *v = c != NULL ? json_array_get(c, index) : NULL;
+    /* a value another writer stored as something else counts as violated */
+    return json_is_number(v) ? json_number_value(v) : (v != NULL ? INFINITY : NAN);
+}
+
+int hps_frozen_feasible(const hps_frozen *t)
+{
+    size_t n = hps_frozen_n_constraints(t);
+    for (size_t i = 0; i < n; i++)
+        if (!(hps_frozen_constraint(t, i) <= 0))
+            return 0;
+    return 1;
+}

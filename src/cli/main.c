@@ -2,9 +2,6 @@
 #include "cli/cli.h"
 #include "cli/config.h"
 
-#if HPS_HAVE_LAPACK
-#include <cblas.h>
-#endif
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,13 +51,6 @@ int main(int argc, char **argv)
 {
     /* Metric lines and configs are read with strtod: keep the C numeric locale. */
     setlocale(LC_ALL, "C");
-    /* The GP sampler's matrices are small: BLAS worker threads would only wait, and this
-     * process's cores belong to the trials. (A library cannot decide this for its host
-     * process; this command can. Trials do not inherit it: it is not an environment
-     * variable.) */
-#if HPS_HAVE_LAPACK
-    openblas_set_num_threads(1);
-#endif
     if (argc < 2) {
         usage(stderr);
         return CLI_EXIT_USAGE;

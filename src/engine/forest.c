@@ -304,6 +304,9 @@ static hps_status grow_tree(forest_fit *fit, hps_forest_tree *tree, forest_task 
             add_node(tree, (node_sum - left_sum) / (double)(m - n_left), &right_node) != 0)
             return HPS_ERR_NOMEM;
         hps_forest_node *node = &tree->nodes[task.node];
+        /* The score is the sum of squares the children's means explain: its increase
+         * over the parent's is the drop in squared error. */
+        node->gain = best.score - parent_score;
         node->feature = split.feature;
         node->threshold = split.threshold;
         node->left_set = split.left_set;
@@ -425,6 +428,31 @@ void hps_forest_free(hps_forest *forest)
     hps_mem_free(forest->trees);
     hps_mem_free(forest->features);
     hps_mem_free(forest);
+}
+
+void hps_forest_mdi(const hps_forest *forest, double *out)
+{
+    size_t d = forest->n_features, splitting = 0;
+    for (size_t f = 0; f < d; f++)
+        out[f] = 0;
+    for (size_t t = 0; t < forest->n_trees; t++) {
+        const hps_forest_tree *tree = &forest->trees[t];
+        double total = 0;
+        for (size_t i = 0; i < tree->n_nodes; i++)
+            if (tree->nodes[i].feature >= 0)
+                total += tree->nodes[i].gain;
+        if (!(total > 0))
+            continue;
+        splitting++;
+        for (size_t i = 0; i < tree->n_nodes; i++)
+            if (tree->nodes[i].feature >= 0)
+                out[tree->nodes[i].feature] += tree->nodes[i].gain / total;
+    }
+    double sum = 0;
+    for (size_t f = 0; f < d; f++)
+        sum += out[f];
+    for (size_t f = 0; splitting > 0 && sum > 0 && f < d; f++)
+        out[f] /= sum;
 }
 
 double hps_forest_predict(const hps_forest *forest, const double *row)

@@ -46,6 +46,8 @@ typedef struct hps_forest_node {
     double threshold;    /* numeric: x <= threshold goes left */
     uint64_t left_set;   /* set-split categorical: bit c set -> category c goes left */
     double value;        /* mean target of the node's samples */
+    double gain;         /* inner node: how much the split lowers the squared error of its
+                          * samples (bootstrap copies counted): mean decrease impurity */
 } hps_forest_node;
 
 typedef struct hps_forest_tree {
@@ -72,6 +74,12 @@ void hps_forest_free(hps_forest *forest);
 
 /* Whether a sample with feature value x goes to the left child of an inner node. */
 int hps_forest_goes_left(const hps_forest *forest, const hps_forest_node *node, double x);
+
+/* Mean decrease impurity, as scikit-learn's feature_importances_ of a random forest:
+ * out[f] = the share of each tree's squared-error decrease due to splits on f, averaged
+ * over the trees that split at all, then normalized to sum to 1 (all 0 when no tree
+ * splits). */
+void hps_forest_mdi(const hps_forest *forest, double *out);
 
 /* Mean prediction of the trees for one row of d features. */
 double hps_forest_predict(const hps_forest *forest, const double *row);

@@ -1,13 +1,17 @@
-/* importance.c -- fANOVA on a random forest, and the study's parameter importances. */
+/* importance.c -- fANOVA on a random forest, the importance evaluators (hpsearch.h's
+ * hps_importance) and the study's parameter importances by each method. */
 #include "engine/importance.h"
 
 #include "base/jsonw.h"
 #include "base/mem.h"
+#include "base/options.h"
 #include "base/rng.h"
 #include "base/strbuf.h"
+#include "engine/ped_anova.h"
 #include "engine/study.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -274,6 +278,20 @@ out:
     return rc;
 }
 
+hps_status hps_importance_forest(const double *x, const double *y, size_t n, size_t d,
+                                 const hps_forest_feature *features,
+                                 const hps_forest_options *opt, int mdi, double *out)
+{
+    hps_forest *forest = NULL;
+    hps_status rc = hps_forest_fit(x, y, n, d, features, opt, &forest);
+    if (rc == HPS_OK && mdi)
+        hps_forest_mdi(forest, out);
+    else if (rc == HPS_OK)
+        rc = hps_importance_fanova(forest, out);
+    hps_forest_free(forest);
+    return rc;
+}
+
 hps_status hps_importance_compute(const double *x, const double *y, size_t n, size_t d,
                                   const hps_forest_feature *features, uint64_t seed,
                                   double *out)
@@ -281,20 +299,196 @@ hps_status hps_importance_compute(const double *x, const double *y, size_t n, si
     hps_forest_options opt;
     hps_forest_default_options(&opt);
     opt.seed = seed;
-    hps_forest *forest = NULL;
-    hps_status rc = hps_forest_fit(x, y, n, d, features, &opt, &forest);
-    if (rc == HPS_OK)
-        rc = hps_importance_fanova(forest, out);
-    hps_forest_free(forest);
-    return rc;
+    return hps_importance_forest(x, y, n, d, features, &opt, 0, out);
+}
+
+/* ---- evaluators: the methods and their options ------------------------------------ */
+
+typedef enum imp_method_id { IMP_FANOVA, IMP_MDI, IMP_PED_ANOVA } imp_method_id;
+
+/* Every method's settings in one struct; each method's table names its own. */
+typedef struct imp_settings {
+    int normalize;
+    size_t n_trees, max_depth;
+    uint64_t seed;
+    double target_quantile, region_quantile;
+    int evaluate_on_local;
+} imp_settings;
+
+static const hps_option common_options[] = {
+    {.name = "normalize", .type = HPS_OPTION_BOOL, HPS_OPTION_FIELD(imp_settings, normalize),
+     .def = "true", .help = "scale the importances to sum to 1"},
+    HPS_OPTIONS_END,
+};
+
+static const hps_option forest_options[] = {
+    {.name = "n_trees", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(imp_settings, n_trees),
+     .def = "64", .min = 1, .max = HPS_FOREST_MAX_TREES, .help = "trees in the random forest"},
+    {.name = "max_depth", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(imp_settings, max_depth),
+     .def = "64", .min = 1, .max = HPS_FOREST_MAX_DEPTH, .help = "depth of each tree at most"},
+    {.name = "seed", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(imp_settings, seed), .def = "0",
+     .help = "seed of the forest's bootstrap samples and tie-breaks"},
+    HPS_OPTIONS_END,
+};
+
+static const hps_option ped_options[] = {
+    {.name = "target_quantile", .type = HPS_OPTION_DOUBLE,
+     HPS_OPTION_FIELD(imp_settings, target_quantile), .def = "0.1", .dmin = 0, .dmax = 1,
+     .flags = HPS_OPTION_MIN_OPEN,
+     .help = "the best trials whose choices are explained (below region_quantile)"},
+    {.name = "region_quantile", .type = HPS_OPTION_DOUBLE,
+     HPS_OPTION_FIELD(imp_settings, region_quantile), .def = "1", .dmin = 0, .dmax = 1,
+     .flags = HPS_OPTION_MIN_OPEN, .help = "the best trials they are compared with (1: all)"},
+    {.name = "evaluate_on_local", .type = HPS_OPTION_BOOL,
+     HPS_OPTION_FIELD(imp_settings, evaluate_on_local), .def = "true",
+     .help = "compare with the region's value density (false: the uniform one)"},
+    HPS_OPTIONS_END,
+};
+
+typedef struct imp_method {
+    const char *name, *alias, *help;
+    imp_method_id id;
+    const hps_option *options;
+} imp_method;
+
+static const imp_method methods[] = {
+    {"fanova", NULL, "the share of the objective's variance each parameter explains alone (fANOVA)",
+     IMP_FANOVA, forest_options},
+    {"mean_decrease_impurity", "mdi",
+     "how much a random forest's splits on each parameter lower its error", IMP_MDI,
+     forest_options},
+    {"ped_anova", NULL,
+     "how differently the best trials chose each parameter (Pearson divergence)", IMP_PED_ANOVA,
+     ped_options},
+};
+
+#define N_METHODS (sizeof methods / sizeof methods[0])
+
+struct hps_importance {
+    const imp_method *method;
+    imp_settings settings;
+    hps_errbuf err;
+};
+
+static const imp_method *find_method(const char *name)
+{
+    for (size_t i = 0; name != NULL && i < N_METHODS; i++)
+        if (strcmp(methods[i].name, name) == 0 ||
+            (methods[i].alias != NULL && strcmp(methods[i].alias, name) == 0))
+            return &methods[i];
+    return NULL;
+}
+
+static void default_settings(const imp_method *method, imp_settings *s)
+{
+    memset(s, 0, sizeof *s);
+    /* No option has text: initialising cannot fail. */
+    hps_options_init(common_options, s);
+    hps_options_init(method->options, s);
+}
+
+hps_status hps_importance_new(const char *method, hps_importance **out, char *errbuf,
+                              size_t errlen)
+{
+    if (out == NULL)
+        return HPS_ERR_INVALID;
+    *out = NULL;
+    const imp_method *m = find_method(method);
+    if (m == NULL) {
+        char msg[HPS_ERRBUF_SIZE];
+        snprintf(msg, sizeof msg,
+                 "unknown importance method '%.100s' (known: fanova, mean_decrease_impurity, "
+                 "mdi, ped_anova)",
+                 method != NULL ? method : "(null)");
+        hps_errbuf_copy_out(msg, errbuf, errlen);
+        return HPS_ERR_INVALID;
+    }
+    hps_importance *e = hps_mem_calloc(1, sizeof *e);
+    if (e == NULL) {
+        hps_errbuf_copy_out("out of memory", errbuf, errlen);
+        return HPS_ERR_NOMEM;
+    }
+    e->method = m;
+    default_settings(m, &e->settings);
+    *out = e;
+    return HPS_OK;
+}
+
+void hps_importance_free(hps_importance *evaluator)
+{
+    hps_mem_free(evaluator);
+}
+
+const char *hps_importance_method(const hps_importance *evaluator)
+{
+    return evaluator != NULL ? evaluator->method->name : "fanova";
+}
+
+const char *hps_importance_errmsg(const hps_importance *evaluator)
+{
+    return evaluator != NULL ? hps_errbuf_text(&evaluator->err) : "no evaluator handle (NULL)";
+}
+
+hps_status hps_importance_set(hps_importance *evaluator, const char *option, const char *value)
+{
+    if (evaluator == NULL)
+        return HPS_ERR_INVALID;
+    if (option == NULL || value == NULL)
+        return hps_errbuf_set(&evaluator->err, HPS_ERR_INVALID,
+                              "option and value must not be NULL");
+    char owner[64];
+    snprintf(owner, sizeof owner, "importance '%s'", evaluator->method->name);
+    hps_status rc = hps_options_set(common_options, &evaluator->settings, owner, option, value,
+                                    NULL, &evaluator->err);
+    if (rc == HPS_ERR_NOTFOUND)
+        rc = hps_options_set(evaluator->method->options, &evaluator->settings, owner, option,
+                             value, NULL, &evaluator->err);
+    if (rc != HPS_ERR_NOTFOUND)
+        return rc;
+    hps_strbuf names;
+    hps_strbuf_init(&names, 0);
+    hps_options_names(&names, common_options);
+    hps_strbuf_puts(&names, ", ");
+    hps_options_names(&names, evaluator->method->options);
+    const char *text = hps_strbuf_text(&names);
+    hps_errbuf_set(&evaluator->err, HPS_ERR_INVALID, "%s has no option '%.100s' (its options: %s)",
+                   owner, option, text != NULL ? text : "?");
+    hps_strbuf_free(&names);
+    return HPS_ERR_INVALID;
+}
+
+hps_status hps_importance_catalog(char **json_out)
+{
+    if (json_out == NULL)
+        return HPS_ERR_INVALID;
+    hps_strbuf sb;
+    hps_strbuf_init(&sb, 0);
+    hps_strbuf_putc(&sb, '[');
+    for (size_t i = 0; i < N_METHODS; i++) {
+        hps_strbuf_puts(&sb, i > 0 ? ", {\"name\": " : "{\"name\": ");
+        hps_jsonw_string(&sb, methods[i].name);
+        hps_strbuf_puts(&sb, ", \"aliases\": [");
+        if (methods[i].alias != NULL)
+            hps_jsonw_string(&sb, methods[i].alias);
+        hps_strbuf_puts(&sb, "], \"help\": ");
+        hps_jsonw_string(&sb, methods[i].help);
+        hps_strbuf_puts(&sb, ", \"options\": [");
+        size_t count = 0;
+        hps_options_json(&sb, common_options, &count);
+        hps_options_json(&sb, methods[i].options, &count);
+        hps_strbuf_puts(&sb, "]}");
+    }
+    hps_strbuf_putc(&sb, ']');
+    *json_out = hps_strbuf_take(&sb);
+    return *json_out != NULL ? HPS_OK : HPS_ERR_NOMEM;
 }
 
 /* ---- the study's importances ----------------------------------------------------- */
 
-/* One parameter of the intersection search space. */
+/* One parameter ranked. */
 typedef struct imp_param {
     const char *name;     /* borrowed from a cached trial */
-    const hps_dist *dist; /* the newest trial's distribution */
+    const hps_dist *dist; /* the newest trial's distribution (forest methods) */
     int64_t dist_number;
     int set_split;
     double importance;
@@ -304,6 +498,13 @@ static int usable_trial(const hps_frozen *t, size_t objective)
 {
     return t != NULL && t->state == HPS_COMPLETE && t->n_values > objective &&
            isfinite(t->values[objective]);
+}
+
+static hps_status too_many_params(hps_study *study, size_t n)
+{
+    return hps_errbuf_set(&study->err, HPS_ERR_UNSUPPORTED,
+                          "study '%s' has %zu parameters: importances are computed for at most %u",
+                          study->name, n, HPS_IMPORTANCE_MAX_PARAMS);
 }
 
 static int compare_importance(const void *a, const void *b)
@@ -365,10 +566,7 @@ static hps_status build_space(hps_study *study, size_t objective, imp_param **pa
     }
     if (kept > HPS_IMPORTANCE_MAX_PARAMS) {
         hps_mem_free(params);
-        return hps_errbuf_set(&study->err, HPS_ERR_UNSUPPORTED,
-                              "study '%s' has %zu parameters: importances are computed for "
-                              "at most %u",
-                              study->name, kept, HPS_IMPORTANCE_MAX_PARAMS);
+        return too_many_params(study, kept);
     }
     *params_out = params;
     *n_params_out = kept;
@@ -376,18 +574,31 @@ static hps_status build_space(hps_study *study, size_t objective, imp_param **pa
     return HPS_OK;
 }
 
-/* The trials that feed the forest: every usable one, or a seeded uniform sample of
- * HPS_IMPORTANCE_MAX_TRIALS of them (a partial Fisher-Yates shuffle). */
-static const hps_frozen **pick_trials(hps_study *study, size_t objective, size_t n_usable,
-                                      size_t *n_out)
+/* Every usable trial, in the study's order. */
+static const hps_frozen **usable_trials(hps_study *study, size_t objective, size_t *n_out)
 {
-    const hps_frozen **all = hps_mem_calloc(n_usable, sizeof *all);
+    size_t n = 0;
+    for (size_t i = 0; i < study->n_cache; i++)
+        n += (size_t)usable_trial(study->cache[i], objective);
+    const hps_frozen **all = hps_mem_calloc(n + 1, sizeof *all);
     if (all == NULL)
         return NULL;
-    size_t n = 0;
-    for (size_t i = 0; i < study->n_cache && n < n_usable; i++)
+    n = 0;
+    for (size_t i = 0; i < study->n_cache; i++)
         if (usable_trial(study->cache[i], objective))
             all[n++] = study->cache[i];
+    *n_out = n;
+    return all;
+}
+
+/* The trials that feed the forest: every usable one, or a seeded uniform sample of
+ * HPS_IMPORTANCE_MAX_TRIALS of them (a partial Fisher-Yates shuffle). */
+static const hps_frozen **pick_trials(hps_study *study, size_t objective, size_t *n_out)
+{
+    size_t n = 0;
+    const hps_frozen **all = usable_trials(study, objective, &n);
+    if (all == NULL)
+        return NULL;
     if (n > HPS_IMPORTANCE_MAX_TRIALS) {
         hps_rng rng;
         hps_rng_seed(&rng, 0x1dea5eedULL);
@@ -403,9 +614,15 @@ static const hps_frozen **pick_trials(hps_study *study, size_t objective, size_t
     return all;
 }
 
+/* With normalize the importances sum to 1 (or stay all 0); then most important first. */
 static hps_status write_json(hps_study *study, imp_param *params, size_t n_params,
-                             char **json_out)
+                             int normalize, char **json_out)
 {
+    double total = 0;
+    for (size_t p = 0; p < n_params; p++)
+        total += params[p].importance;
+    for (size_t p = 0; normalize && total > 0 && p < n_params; p++)
+        params[p].importance /= total;
     if (n_params > 1)
         qsort(params, n_params, sizeof *params, compare_importance);
     hps_strbuf sb;
@@ -425,36 +642,24 @@ static hps_status write_json(hps_study *study, imp_param *params, size_t n_param
     return HPS_OK;
 }
 
-hps_status hps_study_param_importances(hps_study *study, size_t objective, char **json_out)
+/* fANOVA or mean decrease impurity of a forest fitted to the trials. */
+static hps_status forest_importances(hps_study *study, size_t objective, const imp_method *method,
+                                     const imp_settings *set, char **json_out)
 {
-    if (json_out == NULL)
-        return study == NULL ? HPS_ERR_INVALID
-                             : hps_errbuf_set(&study->err, HPS_ERR_INVALID, "json_out is NULL");
-    *json_out = NULL;
-    if (study == NULL)
-        return HPS_ERR_INVALID;
-    if (objective >= study->n_directions)
-        return hps_errbuf_set(&study->err, HPS_ERR_INVALID,
-                              "objective %zu is out of range: study '%s' has %zu", objective,
-                              study->name, study->n_directions);
-    hps_status rc = hps_study_sync(study);
-    if (rc != HPS_OK)
-        return rc;
-
     imp_param *params = NULL;
     const hps_frozen **trials = NULL;
     hps_forest_feature *features = NULL;
     double *x = NULL, *y = NULL, *importance = NULL;
     size_t n_params = 0, n_usable = 0, n = 0;
-    rc = build_space(study, objective, &params, &n_params, &n_usable);
+    hps_status rc = build_space(study, objective, &params, &n_params, &n_usable);
     if (rc != HPS_OK)
         goto out;
     /* Fewer than two trials, or no parameter that varies: nothing to rank. */
     if (n_usable < 2 || n_params == 0) {
-        rc = write_json(study, params, n_usable < 2 ? 0 : n_params, json_out);
+        rc = write_json(study, params, n_usable < 2 ? 0 : n_params, 0, json_out);
         goto out;
     }
-    trials = pick_trials(study, objective, n_usable, &n);
+    trials = pick_trials(study, objective, &n);
     features = hps_mem_calloc(n_params, sizeof *features);
     importance = hps_mem_calloc(n_params, sizeof *importance);
     x = hps_mem_realloc_array(NULL, n, n_params * sizeof *x);
@@ -487,18 +692,21 @@ hps_status hps_study_param_importances(hps_study *study, size_t objective, char 
     if (sd > 0 && isfinite(sd)) {
         for (size_t i = 0; i < n; i++)
             y[i] = (y[i] - mean) / sd;
-        rc = hps_importance_compute(x, y, n, n_params, features, 0, importance);
+        hps_forest_options opt;
+        hps_forest_default_options(&opt);
+        opt.n_trees = set->n_trees;
+        opt.max_depth = set->max_depth;
+        opt.seed = set->seed;
+        rc = hps_importance_forest(x, y, n, n_params, features, &opt, method->id == IMP_MDI,
+                                   importance);
         if (rc != HPS_OK) {
             rc = hps_errbuf_set(&study->err, rc, "parameter importances: %s", hps_strerror(rc));
             goto out;
         }
     }
-    double total = 0;
     for (size_t p = 0; p < n_params; p++)
-        total += importance[p];
-    for (size_t p = 0; p < n_params; p++)
-        params[p].importance = total > 0 ? importance[p] / total : 0;
-    rc = write_json(study, params, n_params, json_out);
+        params[p].importance = importance[p];
+    rc = write_json(study, params, n_params, set->normalize, json_out);
 out:
     hps_mem_free(params);
     hps_mem_free(trials);
@@ -507,4 +715,133 @@ out:
     hps_mem_free(x);
     hps_mem_free(y);
     return rc;
+}
+
+/* The observations PED-ANOVA weighs: every parameter of every usable trial, marked with
+ * the trial's membership of the target and the region. */
+static hps_ped_obs *ped_observations(const hps_frozen **trials, size_t n,
+                                     const unsigned char *target, const unsigned char *region,
+                                     size_t *n_obs_out)
+{
+    size_t n_obs = 0;
+    for (size_t i = 0; i < n; i++)
+        n_obs += trials[i]->n_params;
+    hps_ped_obs *obs = hps_mem_realloc_array(NULL, n_obs + 1, sizeof *obs);
+    if (obs == NULL)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t p = 0; p < trials[i]->n_params; p++)
+            obs[k++] = (hps_ped_obs){.name = trials[i]->params[p].name,
+                                     .dist = &trials[i]->params[p].dist,
+                                     .internal = trials[i]->params[p].internal,
+                                     .trial = i,
+                                     .in_target = target[i],
+                                     .in_region = region[i]};
+    *n_obs_out = n_obs;
+    return obs;
+}
+
+static hps_status ped_importances(hps_study *study, size_t objective, const imp_settings *set,
+                                  char **json_out)
+{
+    if (!(set->target_quantile < set->region_quantile))
+        return hps_errbuf_set(&study->err, HPS_ERR_INVALID,
+                              "importance 'ped_anova': target_quantile (%g) must be below "
+                              "region_quantile (%g)",
+                              set->target_quantile, set->region_quantile);
+    const hps_frozen **trials = NULL;
+    double *loss = NULL;
+    unsigned char *target = NULL, *region = NULL;
+    hps_ped_obs *obs = NULL;
+    hps_ped_result *results = NULL;
+    imp_param *params = NULL;
+    size_t n = 0, n_obs = 0, n_results = 0;
+    hps_status rc = HPS_ERR_NOMEM;
+    trials = usable_trials(study, objective, &n);
+    if (trials == NULL)
+        goto out;
+    if (n < 2) {
+        rc = write_json(study, NULL, 0, 0, json_out);
+        goto out;
+    }
+    loss = hps_mem_calloc(n, sizeof *loss);
+    target = hps_mem_calloc(n, 1);
+    region = hps_mem_calloc(n, 1);
+    if (loss == NULL || target == NULL || region == NULL)
+        goto out;
+    double sign = study->directions[objective] == HPS_MAXIMIZE ? -1 : 1;
+    for (size_t i = 0; i < n; i++)
+        loss[i] = sign * trials[i]->values[objective];
+    if (hps_ped_top(loss, n, set->target_quantile, target) != HPS_OK ||
+        hps_ped_top(loss, n, set->region_quantile, region) != HPS_OK)
+        goto out;
+    size_t n_target = 0, n_region = 0;
+    for (size_t i = 0; i < n; i++) {
+        n_target += target[i];
+        n_region += region[i];
+    }
+    obs = ped_observations(trials, n, target, region, &n_obs);
+    if (obs == NULL)
+        goto out;
+    rc = hps_ped_anova(obs, n_obs, n_target, n_region, set->evaluate_on_local, &results,
+                       &n_results);
+    if (rc != HPS_OK)
+        goto out;
+    if (n_results > HPS_IMPORTANCE_MAX_PARAMS) {
+        rc = too_many_params(study, n_results);
+        goto out;
+    }
+    params = hps_mem_calloc(n_results + 1, sizeof *params);
+    if (params == NULL) {
+        rc = HPS_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t p = 0; p < n_results; p++)
+        params[p] = (imp_param){.name = results[p].name, .importance = results[p].importance};
+    rc = write_json(study, params, n_results, set->normalize, json_out);
+out:
+    if (rc == HPS_ERR_NOMEM)
+        hps_errbuf_set(&study->err, rc, "out of memory");
+    hps_mem_free(trials);
+    hps_mem_free(loss);
+    hps_mem_free(target);
+    hps_mem_free(region);
+    hps_mem_free(obs);
+    hps_mem_free(results);
+    hps_mem_free(params);
+    return rc;
+}
+
+hps_status hps_study_importances(hps_study *study, const hps_importance *evaluator,
+                                 size_t objective, char **json_out)
+{
+    if (json_out == NULL)
+        return study == NULL ? HPS_ERR_INVALID
+                             : hps_errbuf_set(&study->err, HPS_ERR_INVALID, "json_out is NULL");
+    *json_out = NULL;
+    if (study == NULL)
+        return HPS_ERR_INVALID;
+    if (objective >= study->n_directions)
+        return hps_errbuf_set(&study->err, HPS_ERR_INVALID,
+                              "objective %zu is out of range: study '%s' has %zu", objective,
+                              study->name, study->n_directions);
+    hps_status rc = hps_study_sync(study);
+    if (rc != HPS_OK)
+        return rc;
+    imp_settings defaults;
+    const imp_method *method = evaluator != NULL ? evaluator->method : &methods[0];
+    const imp_settings *set = &defaults;
+    if (evaluator != NULL)
+        set = &evaluator->settings;
+    else
+        default_settings(method, &defaults);
+    if (method->id == IMP_PED_ANOVA)
+        return ped_importances(study, objective, set, json_out);
+    return forest_importances(study, objective, method, set, json_out);
+}
+
+hps_status hps_study_param_importances(hps_study *study, size_t objective, char **json_out)
+{
+    return hps_study_importances(study, NULL, objective, json_out);
 }

@@ -512,6 +512,26 @@ hps_status hps_study_trial(hps_study *study, int64_t number, const hps_frozen **
     return HPS_OK;
 }
 
+/* A COMPLETE, feasible trial with every value a number: one the best can be. */
+static int rankable(const hps_study *study, const hps_frozen *t)
+{
+    if (t == NULL || t->state != HPS_COMPLETE || t->n_values != study->n_directions)
+        return 0;
+    for (size_t k = 0; k < t->n_values; k++)
+        if (isnan(t->values[k]))
+            return 0;
+    return hps_frozen_feasible(t);
+}
+
+static int any_infeasible(const hps_study *study)
+{
+    for (size_t i = 0; i < study->n_cache; i++)
+        if (study->cache[i] != NULL && study->cache[i]->state == HPS_COMPLETE &&
+            !hps_frozen_feasible(study->cache[i]))
+            return 1;
+    return 0;
+}
+
 hps_status hps_study_best_trial(hps_study *study, const hps_frozen **out)
 {
     *out = NULL;
@@ -526,7 +546,7 @@ hps_status hps_study_best_trial(hps_study *study, const hps_frozen **out)
     const hps_frozen *best = NULL;
     for (size_t i = 0; i < study->n_cache; i++) {
         const hps_frozen *t = study->cache[i];
-        if (t == NULL || t->state != HPS_COMPLETE || t->n_values < 1 || isnan(t->values[0]))
+        if (!rankable(study, t))
             continue;
         if (best == NULL || (maximize ? t->values[0] > best->values[0]
                                       : t->values[0] < best->values[0]))
@@ -534,8 +554,62 @@ hps_status hps_study_best_trial(hps_study *study, const hps_frozen **out)
     }
     if (best == NULL)
         return hps_errbuf_set(&study->err, HPS_ERR_NOTFOUND,
-                              "study '%s' has no COMPLETE trial yet", study->name);
+                              "study '%s' has no COMPLETE trial yet%s", study->name,
+                              any_infeasible(study) ? " that meets its constraints" : "");
     *out = best;
+    return HPS_OK;
+}
+
+/* Whether `a` dominates `b`: at least as good in every objective, better in one. */
+static int dominates(const hps_study *study, const hps_frozen *a, const hps_frozen *b)
+{
+    int better = 0;
+    for (size_t k = 0; k < study->n_directions; k++) {
+        double x = a->values[k], y = b->values[k];
+        if (study->directions[k] == HPS_MAXIMIZE) {
+            x = -x;
+            y = -y;
+        }
+        if (x > y)
+            return 0;
+        better |= x < y;
+    }
+    return better;
+}
+
+hps_status hps_study_best_trials(hps_study *study, int64_t **numbers_out, size_t *n_out)
+{
+    *numbers_out = NULL;
+    *n_out = 0;
+    hps_status rc = hps_study_sync(study);
+    if (rc != HPS_OK)
+        return rc;
+    size_t n = 0;
+    const hps_frozen **pool = hps_mem_calloc(study->n_cache + 1, sizeof *pool);
+    int64_t *numbers = hps_mem_calloc(study->n_cache + 1, sizeof *numbers);
+    if (pool == NULL || numbers == NULL) {
+        hps_mem_free(pool);
+        hps_mem_free(numbers);
+        return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < study->n_cache; i++)
+        if (rankable(study, study->cache[i]))
+            pool[n++] = study->cache[i];
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        int dominated = 0;
+        for (size_t j = 0; j < n && !dominated; j++)
+            dominated = j != i && dominates(study, pool[j], pool[i]);
+        if (!dominated)
+            numbers[kept++] = pool[i]->number;
+    }
+    hps_mem_free(pool);
+    if (kept == 0) {
+        hps_mem_free(numbers);
+        numbers = NULL;
+    }
+    *numbers_out = numbers;
+    *n_out = kept;
     return HPS_OK;
 }
 

@@ -2,6 +2,7 @@
  * recovery of trials whose worker died. */
 #include "base/jsonw.h"
 #include "base/mem.h"
+#include "base/strbuf.h"
 #include "engine/study.h"
 #include "base/utf8.h"
 #include "base/value.h"
@@ -9,6 +10,7 @@
 #include "engine/history.h"
 #include "samplers/sampler.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -355,6 +357,27 @@ hps_status hps_trial_fixed_value(hps_trial *trial, const char *name, const hps_d
     return HPS_OK;
 }
 
+hps_status hps_trial_fix_params(hps_trial *trial, const char *params_json)
+{
+    if (trial->finished)
+        return hps_errbuf_set(&trial->err, HPS_ERR_STATE, "trial %lld is finished",
+                              (long long)trial->rec->number);
+    json_error_t jerr;
+    json_t *params = json_loads(params_json != NULL ? params_json : "", 0, &jerr);
+    if (!json_is_object(params)) {
+        json_decref(params);
+        return hps_errbuf_set(&trial->err, HPS_ERR_INVALID,
+                              "fixed parameters must be a JSON object {name: value}");
+    }
+    if (trial->fixed_params == NULL)
+        trial->fixed_params = json_object();
+    /* json_object_update_missing: what the trial fixes already (enqueued) wins */
+    int bad = trial->fixed_params == NULL ||
+              json_object_update_missing(trial->fixed_params, params) != 0;
+    json_decref(params);
+    return bad ? hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory") : HPS_OK;
+}
+
 static hps_status suggest(hps_trial *trial, const char *name, hps_dist *dist, double *internal_out)
 {
     hps_study *study = trial->study;
@@ -688,6 +711,37 @@ hps_status hps_trial_tell(hps_trial *trial, hps_trial_state state, double value)
     if (state == HPS_COMPLETE)
         return hps_trial_tell_values(trial, state, &value, 1);
     return hps_trial_tell_values(trial, state, NULL, 0);
+}
+
+#define HPS_MAX_CONSTRAINTS 64
+
+hps_status hps_trial_set_constraints(hps_trial *trial, const double *values, size_t n)
+{
+    if (n > HPS_MAX_CONSTRAINTS || (n > 0 && values == NULL))
+        return hps_errbuf_set(&trial->err, HPS_ERR_INVALID,
+                              "constraints: %zu values given (at most %d)", n,
+                              HPS_MAX_CONSTRAINTS);
+    hps_strbuf sb;
+    hps_strbuf_init(&sb, 0);
+    hps_strbuf_putc(&sb, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(values[i])) {
+            hps_strbuf_free(&sb);
+            return hps_errbuf_set(&trial->err, HPS_ERR_INVALID,
+                                  "constraint %zu of trial %lld is NaN", i,
+                                  (long long)trial->rec->number);
+        }
+        /* JSON has no infinity: the largest double ranks the same */
+        double v = isinf(values[i]) ? (values[i] > 0 ? DBL_MAX : -DBL_MAX) : values[i];
+        hps_strbuf_printf(&sb, "%s%.17g", i > 0 ? ", " : "", v);
+    }
+    hps_strbuf_putc(&sb, ']');
+    char *json = hps_strbuf_take(&sb);
+    if (json == NULL)
+        return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory");
+    hps_status rc = set_attr(trial, 1, "constraints", json);
+    hps_mem_free(json);
+    return rc;
 }
 
 hps_status hps_trial_fail(hps_trial *trial, const char *reason)

@@ -118,6 +118,11 @@ static hps_status faulty_enqueue_trial(hps_storage *s, int64_t study_id, const c
     return FAULTY_CALL(s, enqueue_trial, study_id, system_attrs, number_out);
 }
 
+static hps_status faulty_start_trial(hps_storage *s, int64_t trial_id, double now)
+{
+    return FAULTY_CALL(s, start_trial, trial_id, now);
+}
+
 static hps_status faulty_set_params(hps_storage *s, int64_t trial_id, const hps_param_rec *params,
                                     size_t n_params)
 {
@@ -198,6 +203,7 @@ static const hps_storage_ops faulty_ops = {
     .get_study_attrs = faulty_get_study_attrs,
     .create_trial = faulty_create_trial,
     .enqueue_trial = faulty_enqueue_trial,
+    .start_trial = faulty_start_trial,
     .set_params = faulty_set_params,
     .report = faulty_report,
     .set_trial_attr = faulty_set_trial_attr,

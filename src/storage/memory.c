@@ -428,6 +428,24 @@ static hps_status mem_enqueue_trial(hps_storage *s, int64_t study_id, const char
     return HPS_OK;
 }
 
+static hps_status mem_start_trial(hps_storage *s, int64_t trial_id, double now)
+{
+    hps_frozen *rec = NULL;
+    mem_study *st = NULL;
+    hps_status rc = trial_or_error(s, trial_id, &rec, &st);
+    if (rc != HPS_OK)
+        return rc;
+    if (rec->state != HPS_WAITING)
+        return hps_errbuf_set(&s->err, HPS_ERR_STATE, "trial %lld is %s, not WAITING",
+                              (long long)rec->number, hps_trial_state_name(rec->state));
+    rec->state = HPS_RUNNING;
+    rec->datetime_start = now;
+    rec->heartbeat = 0;
+    rec->change_seq = ++st->change_seq;
+    st->n_waiting--;
+    return HPS_OK;
+}
+
 static hps_status mem_set_params(hps_storage *s, int64_t trial_id, const hps_param_rec *params,
                                  size_t n_params)
 {
@@ -681,6 +699,7 @@ static const hps_storage_ops mem_ops = {
     .get_study_attrs = mem_get_study_attrs,
     .create_trial = mem_create_trial,
     .enqueue_trial = mem_enqueue_trial,
+    .start_trial = mem_start_trial,
     .set_params = mem_set_params,
     .batch_begin = mem_batch_begin,
     .batch_end = mem_batch_end,

@@ -467,6 +467,8 @@ enum {
     Q_RUNNING,
     Q_FIND_TRIAL,
     Q_CLAIM_POSITION,
+    Q_START_TRIAL,
+    Q_TRIAL_STATE,
     Q_SYNC,
     Q_COUNT
 };
@@ -506,6 +508,12 @@ static const char *const query_sql[Q_COUNT] = {
                   " WHERE study_id = $1::bigint AND state = 1 ORDER BY number",
     [Q_FIND_TRIAL] = "SELECT trial_id FROM hps_trials WHERE study_id = $1::bigint AND number = $2::bigint",
     [Q_CLAIM_POSITION] = "SELECT hps_claim_position($1::bigint, $2::bigint, $3::bigint, $4::bigint)",
+    /* A retry after a lost commit finds the trial started at that very time: done. */
+    [Q_START_TRIAL] = "UPDATE hps_trials t SET state = 1, datetime_start = $2::float8,"
+                      " heartbeat = NULL, worker = NULL, change_seq = hps_bump(t.study_id)"
+                      " WHERE t.trial_id = $1::bigint AND (t.state = 0"
+                      " OR (t.state = 1 AND t.datetime_start = $2::float8)) RETURNING t.number",
+    [Q_TRIAL_STATE] = "SELECT number, state FROM hps_trials WHERE trial_id = $1::bigint",
     /* One statement, so one snapshot: the study's counter (kind 0) and everything of the
      * trials changed since $2 (kinds 1-4), sorted for a merge by trial id. Columns:
      * kind, trial_id, a, b, c, d, t1, t2, f1, f2, f3, t3, e (see pg_sync). */
@@ -556,6 +564,8 @@ static const char *const query_name[Q_COUNT] = {
     [Q_RUNNING] = "hps_running",
     [Q_FIND_TRIAL] = "hps_find_trial",
     [Q_CLAIM_POSITION] = "hps_claim_position",
+    [Q_START_TRIAL] = "hps_start_trial",
+    [Q_TRIAL_STATE] = "hps_trial_state",
     [Q_SYNC] = "hps_sync",
 };
 
@@ -2033,6 +2043,32 @@ static hps_status pg_claim_position(hps_storage *s, int64_t study_id, int64_t tr
     return rc;
 }
 
+static hps_status pg_start_trial(hps_storage *s, int64_t trial_id, double now)
+{
+    pg_store *st = store_of(s);
+    pg_call c;
+    call_init(&c, Q_START_TRIAL);
+    call_i64(&c, 0, trial_id);
+    call_f64(&c, 1, now);
+    hps_status rc = run_now(st, &c, 1, PG_DURABLE, "starting a trial");
+    int started = rc == HPS_OK && PQntuples(c.res) == 1;
+    calls_clear(&c, 1);
+    if (rc != HPS_OK || started)
+        return rc;
+    call_init(&c, Q_TRIAL_STATE); /* why not: its state, or no such trial */
+    call_i64(&c, 0, trial_id);
+    rc = run_now(st, &c, 1, 0, "reading a trial");
+    if (rc == HPS_OK && PQntuples(c.res) == 0)
+        rc = hps_errbuf_set(&st->base.err, HPS_ERR_NOTFOUND, "trial id %lld does not exist",
+                            (long long)trial_id);
+    else if (rc == HPS_OK)
+        rc = hps_errbuf_set(&st->base.err, HPS_ERR_STATE, "trial %lld is %s, not WAITING",
+                            (long long)get_i64(c.res, 0, 0),
+                            hps_trial_state_name((hps_trial_state)get_i64(c.res, 0, 1)));
+    calls_clear(&c, 1);
+    return rc;
+}
+
 static hps_status pg_create_trial(hps_storage *s, int64_t study_id, const hps_create_req *req,
                                   hps_frozen **out)
 {
@@ -2329,6 +2365,7 @@ static const hps_storage_ops pg_ops = {
     .get_study_attrs = pg_get_study_attrs,
     .create_trial = pg_create_trial,
     .enqueue_trial = pg_enqueue_trial,
+    .start_trial = pg_start_trial,
     .set_params = pg_set_params,
     .report = pg_report,
     .set_trial_attr = pg_set_trial_attr,

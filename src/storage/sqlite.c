@@ -1557,6 +1557,34 @@ static hps_status sqlite_enqueue_trial(hps_storage *s, int64_t study_id, const c
     return rc;
 }
 
+static hps_status sqlite_start_trial(hps_storage *s, int64_t trial_id, double now)
+{
+    sqlite_store *st = store_of(s);
+    trial_head h;
+    hps_status rc = begin_write(st);
+    if (rc != HPS_OK)
+        return rc;
+    rc = read_state(st, trial_id, &h);
+    if (rc == HPS_OK && h.state != HPS_WAITING)
+        rc = hps_errbuf_set(&s->err, HPS_ERR_STATE, "trial %lld is %s, not WAITING",
+                            (long long)h.number, hps_trial_state_name((hps_trial_state)h.state));
+    int64_t seq = 0;
+    if (rc == HPS_OK)
+        rc = bump_seq(st, h.study_id, &seq);
+    sqlite3_stmt *stmt = rc == HPS_OK ? query(st, Q_TRIAL_START) : NULL;
+    if (rc == HPS_OK && stmt == NULL)
+        rc = HPS_ERR_STORAGE;
+    if (rc == HPS_OK) {
+        sqlite3_bind_int64(stmt, 1, trial_id);
+        sqlite3_bind_double(stmt, 2, now);
+        sqlite3_bind_null(stmt, 3); /* no heartbeat */
+        sqlite3_bind_null(stmt, 4); /* no worker */
+        sqlite3_bind_int64(stmt, 5, seq);
+        rc = run(st, stmt, "starting a trial");
+    }
+    return finish_txn(st, rc);
+}
+
 static char *dist_text(const hps_dist *dist)
 {
     json_t *node = hps_dist_to_json_node(dist);
@@ -1920,6 +1948,7 @@ static const hps_storage_ops sqlite_ops = {
     .get_study_attrs = sqlite_get_study_attrs,
     .create_trial = sqlite_create_trial,
     .enqueue_trial = sqlite_enqueue_trial,
+    .start_trial = sqlite_start_trial,
     .set_params = sqlite_set_params,
     .batch_begin = sqlite_batch_begin,
     .batch_end = sqlite_batch_end,

@@ -96,6 +96,10 @@ typedef struct hps_storage_ops {
      * counts it against the budget. */
     hps_status (*enqueue_trial)(hps_storage *s, int64_t study_id, const char *system_attrs,
                                 int64_t *number_out);
+    /* Makes WAITING trial `trial_id` RUNNING as of `now`, with no worker and no
+     * heartbeat (it is nobody's to run: hps_study_add_trial fills it and finishes it, in
+     * the same batch). HPS_ERR_STATE when it is not WAITING. */
+    hps_status (*start_trial)(hps_storage *s, int64_t trial_id, double now);
     /* Stores parameters of a RUNNING trial, appended after those already stored. */
     hps_status (*set_params)(hps_storage *s, int64_t trial_id, const hps_param_rec *params,
                              size_t n_params);

@@ -7,6 +7,8 @@ source "$(dirname "$0")/lib.sh"
 BUILD=$(dirname "$HPSEARCH")
 export PKG_CONFIG_PATH="$BUILD/pkgconfig"
 CC=${CC:-cc}
+# a sanitized build's library needs its programs built with the same sanitizers
+CC="$CC ${HPS_SANITIZE_CFLAGS:-}"
 
 flags=$(pkg-config --cflags --libs hpsearch 2>&1)
 expect_eq "pkg-config knows hpsearch in the build tree" 0 $?

@@ -64,7 +64,9 @@ expect_eq "hpsearch.h: the pruners" "$pruners" "$(header_names pruners)"
 
 # hpsearch.h's study options and the defaults it names are the library's
 # (hps_study_options, called through the shared library)
-out=$("$PY" - "$(dirname "$HPSEARCH")/libhpsearch.so" "$HEADER" <<'PYEOF'
+# (a sanitized library needs its runtime preloaded into the interpreter)
+out=$(LD_PRELOAD=${HPS_ASAN_PRELOAD:-} ASAN_OPTIONS=${HPS_ASAN_PRELOAD:+detect_leaks=0} \
+      "$PY" - "$(dirname "$HPSEARCH")/libhpsearch.so" "$HEADER" <<'PYEOF'
 import ctypes, json, re, sys
 lib = ctypes.CDLL(sys.argv[1])
 text = ctypes.c_char_p()

@@ -24,9 +24,12 @@ def test_create_study_defaults_and_names():
     assert study.study_name.startswith("no-name-")
     assert study.direction == hpsearch.StudyDirection.MINIMIZE
     assert study.directions == [hpsearch.StudyDirection.MINIMIZE]
-    assert isinstance(study.sampler, hpsearch.samplers.RandomSampler)
-    assert isinstance(study.pruner, hpsearch.pruners.NopPruner)
+    # the sampler the engine runs (AutoSampler records its strategy) and Optuna's pruner
+    assert isinstance(study.sampler, hpsearch.samplers.AutoSampler)
+    assert isinstance(study.pruner, hpsearch.pruners.MedianPruner)
     assert study.trials == []
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    assert "sampler" in study.trials[0].system_attrs
     assert study.user_attrs == {}
     assert isinstance(study, hpsearch.Study)
 
@@ -449,9 +452,9 @@ def test_optimize_callbacks_stop_timeout_and_nesting():
     with pytest.raises(RuntimeError):
         study.stop()
 
-    t0 = time.monotonic()
+    # the timeout ends the loop: at least one trial, and not many more than fit in 0.3 s
+    # (counted, not timed: a loaded machine stretches the clock, never the count upward)
     study.optimize(lambda t: time.sleep(0.05) or 1.0, timeout=0.3)
-    assert time.monotonic() - t0 < 2.0
     assert 4 <= len(study.trials) <= 3 + 7  # 3 from before, then about 6 in 0.3 s
 
     def nested(trial):
@@ -560,6 +563,8 @@ def _wrappers(module, base):
     for name in module.__all__:
         cls = getattr(module, name)
         if not inspect.isclass(cls) or cls is base or not issubclass(cls, base):
+            continue
+        if not hasattr(cls, "_engine_spec"):  # written in Python (BruteForceSampler, ...)
             continue
         required = {p.name: _REQUIRED_ARGUMENTS[p.name]
                     for p in inspect.signature(cls).parameters.values()
@@ -752,7 +757,8 @@ def test_trials_dataframe_columns():
 def test_every_public_object_has_a_docstring():
     import inspect
     modules = [hpsearch, hpsearch.study, hpsearch.trial, hpsearch.samplers, hpsearch.pruners,
-               hpsearch.storages, hpsearch.distributions, hpsearch.exceptions, hpsearch.logging]
+               hpsearch.storages, hpsearch.distributions, hpsearch.exceptions, hpsearch.logging,
+               hpsearch.importance, hpsearch.visualization]
     missing = []
     for mod in modules:
         if not mod.__doc__:

@@ -32,17 +32,16 @@ def test_optimize_n_jobs_runs_trials_concurrently(storage_kind, sqlite_url):
             running[0] -= 1
         return x + n
 
-    t0 = time.monotonic()
     study.optimize(objective, n_trials=16, n_jobs=4)
-    elapsed = time.monotonic() - t0
     trials = study.trials
     assert len(trials) == 16
     assert sorted(t.number for t in trials) == list(range(16))
     assert all(t.state == TrialState.COMPLETE for t in trials)
     assert all(t.value == t.params["x"] + t.params["n"] for t in trials)
     assert all(t.intermediate_values == {0: t.params["x"]} for t in trials)
+    # overlapped, not one after the other: seen as trials running at once, not as time
+    # (a loaded machine stretches any timing)
     assert peak[0] >= 2 and len(threads) >= 2
-    assert elapsed < 16 * 0.1 * 0.6  # overlapped, not one after the other
 
 
 def test_n_jobs_exception_propagates():

@@ -8,7 +8,9 @@ import warnings
 import pytest
 
 import hpsearch
-from hpsearch.importance import FanovaImportanceEvaluator, get_param_importances
+from hpsearch.importance import (FanovaImportanceEvaluator,
+                                 MeanDecreaseImpurityImportanceEvaluator,
+                                 PedAnovaImportanceEvaluator, get_param_importances)
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -83,14 +85,31 @@ def test_importances_options(study):
     assert set(only) == {"layers", "act"}
     assert sum(only.values()) == pytest.approx(1.0)
     assert list(only)[0] == "layers"
-    with pytest.raises(ValueError, match="not found"):
+    with pytest.raises(ValueError, match="completed trials with all specified parameters"):
         get_param_importances(study, params=["nope"])
+    with pytest.raises(TypeError, match="as a list"):
+        get_param_importances(study, params="lr")
     # a target that only depends on dropout
     by_dropout = get_param_importances(study, target=lambda t: t.params["dropout"])
     assert list(by_dropout)[0] == "dropout"
-    with pytest.warns(UserWarning, match="normalized"):
-        get_param_importances(study, normalize=False)
+    with pytest.warns(hpsearch.exceptions.ExperimentalWarning, match="normalize"):
+        raw = get_param_importances(study, normalize=False)
+    # fANOVA's own numbers: the variance fractions of single parameters (no interactions)
+    assert list(raw)[0] == "lr" and 0.5 < sum(raw.values()) <= 1.0 + 1e-9
     assert list(get_param_importances(study, evaluator=FanovaImportanceEvaluator()))[0] == "lr"
+
+    mdi = get_param_importances(study, evaluator=MeanDecreaseImpurityImportanceEvaluator())
+    assert list(mdi)[0] == "lr" and sum(mdi.values()) == pytest.approx(1.0)
+    ped = get_param_importances(study, evaluator=PedAnovaImportanceEvaluator())
+    assert list(ped)[0] == "lr" and sum(ped.values()) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="target_quantile"):
+        PedAnovaImportanceEvaluator(target_quantile=0.5, region_quantile=0.2)
+    with pytest.raises(ValueError, match="n_trees must be an integer in"):
+        get_param_importances(study, evaluator=FanovaImportanceEvaluator(n_trees=0))
+    with pytest.warns(UserWarning, match="low `target` values"):
+        by_target = get_param_importances(study, evaluator=PedAnovaImportanceEvaluator(),
+                                          target=lambda t: t.params["dropout"])
+    assert list(by_target)[0] == "dropout"
 
     class Constant:
         def evaluate(self, study, params=None, *, target=None):

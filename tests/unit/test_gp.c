@@ -22,6 +22,7 @@
 #include "engine/history.h"
 #include "samplers/sampler.h"
 
+#include <cblas.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -625,6 +626,44 @@ static void test_mixed_space_suggestions_valid(void **state)
     hps_study_close(study);
 }
 
+/* The GP runs OpenBLAS single-threaded and gives the host process its own setting back
+ * (Python's numpy leaves several threads; the command sets none): nested and
+ * overlapping sections restore the count of before the first, a count the host changed
+ * meanwhile is kept, and asks through the public API leave the host's count as it was. */
+static void test_blas_threads_belong_to_the_host(void **state)
+{
+    (void)state;
+    openblas_set_num_threads(3);
+    gp_blas_serial_begin();
+    assert_int_equal(openblas_get_num_threads(), 1);
+    gp_blas_serial_begin();
+    gp_blas_serial_end();
+    assert_int_equal(openblas_get_num_threads(), 1); /* still inside the outer one */
+    gp_blas_serial_end();
+    assert_int_equal(openblas_get_num_threads(), 3);
+
+    gp_blas_serial_begin();
+    openblas_set_num_threads(2); /* the host's own choice, made meanwhile */
+    gp_blas_serial_end();
+    assert_int_equal(openblas_get_num_threads(), 2);
+
+    openblas_set_num_threads(3);
+    const char *opts[] = {"n_startup_trials", "3", "n_candidates", "64", NULL};
+    hps_study *study = gp_study("4", opts, HPS_MINIMIZE);
+    for (int n = 0; n < 8; n++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        double f = mixed_space(t);
+        if (n > 3)
+            assert_true(t->n_relative > 0); /* the model ran */
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, f));
+        hps_trial_free(t);
+        assert_int_equal(openblas_get_num_threads(), 3);
+    }
+    hps_study_close(study);
+    openblas_set_num_threads(1);
+}
+
 /* A 6 x 6 grid with one sharp optimum: a converged model keeps pointing at what it has
  * seen, yet the sampler suggests only configurations nobody ran while there are any,
  * so 36 trials cover the grid exactly once (deterministic and noisy settings alike). */
@@ -872,6 +911,7 @@ int main(void)
         cmocka_unit_test(test_ill_conditioned_histories),
         cmocka_unit_test(test_pending_trials_spread),
         cmocka_unit_test(test_no_repeats_in_a_discrete_space),
+        cmocka_unit_test(test_blas_threads_belong_to_the_host),
         cmocka_unit_test(test_enqueued_and_multi_objective),
         cmocka_unit_test(test_out_of_memory),
     };

@@ -319,6 +319,42 @@ static void test_sampler_options(void **state)
     hps_study_close(study);
 }
 
+/* hps_trial_fix_params (PartialFixedSampler): fixed names take their values whatever the
+ * sampler, an enqueued trial's own values win, a value outside the distribution and a
+ * non-object are refused with a message. */
+static void test_fix_params(void **state)
+{
+    (void)state;
+    hps_study *study = memory_study("tpe", "3");
+    ASSERT_OK(hps_study_enqueue(study, "{\"y\": 4}", NULL));
+    for (int i = 0; i < 12; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_fix_params(t, "{\"y\": 2, \"z\": 1.5}"));
+        double x, z;
+        int64_t y;
+        ASSERT_OK(hps_trial_suggest_float(t, "x", -1, 1, 0, 0, &x));
+        ASSERT_OK(hps_trial_suggest_int(t, "y", 0, 5, 1, 0, &y));
+        ASSERT_OK(hps_trial_suggest_float(t, "z", 0, 2, 0, 0, &z));
+        assert_int_equal(y, i == 0 ? 4 : 2);
+        assert_true(z == 1.5);
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, x * x + (double)y));
+        hps_trial_free(t);
+    }
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(hps_trial_fix_params(t, "[1]"), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_trial_errmsg(t), "JSON object"));
+    ASSERT_OK(hps_trial_fix_params(t, "{\"y\": 9}"));
+    int64_t y;
+    assert_int_equal(hps_trial_suggest_int(t, "y", 0, 5, 1, 0, &y), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_trial_errmsg(t), "parameter 'y'"));
+    ASSERT_OK(hps_trial_tell(t, HPS_FAIL, 0));
+    assert_int_equal(hps_trial_fix_params(t, "{}"), HPS_ERR_STATE);
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_seeded_samplers_are_deterministic),
         cmocka_unit_test(test_sobol_discrepancy_beats_random),
         cmocka_unit_test(test_sampler_options),
+        cmocka_unit_test(test_fix_params),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -327,6 +327,131 @@ static void test_enqueue_fixes_params(void **state)
     hps_study_close(study);
 }
 
+/* Trials made elsewhere join a study whole (hps_study_add_trial): each state with its
+ * values, parameters, intermediate values, attributes and times, numbered after the
+ * others; a second handle sees them; an added WAITING trial is asked like an enqueued
+ * one; an added RUNNING trial is never recovered as stale; bad input writes nothing. */
+static void test_add_trial_keeps_every_field(void **state)
+{
+    const backend *b = *state;
+    hps_study *study = open_study(b, "added", HPS_MINIMIZE);
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t)); /* an ordinary trial first: added ones follow it */
+    const char *complete =
+        "{\"state\": \"COMPLETE\", \"values\": [\"-Infinity\"],"
+        " \"params\": [{\"name\": \"lr\", \"distribution\": {\"type\": \"float\", \"low\": 0.0001,"
+        " \"high\": 0.1, \"log\": true}, \"value\": 0.01},"
+        " {\"name\": \"act\", \"distribution\": {\"type\": \"categorical\", \"choices\":"
+        " [\"relu\", \"tanh\"]}, \"value\": \"tanh\"}],"
+        " \"intermediate_values\": {\"0\": 0.5, \"2\": \"NaN\"},"
+        " \"user_attrs\": {\"note\": [1, \"a\"]}, \"system_attrs\": {\"origin\": \"copy\"},"
+        " \"datetime_start\": 1700000000.25, \"datetime_complete\": 1700000100.5}";
+    int64_t number;
+    ASSERT_OK(hps_study_add_trial(study, complete, &number));
+    assert_int_equal(number, 1);
+    ASSERT_OK(hps_study_add_trial(study, "{\"state\": \"PRUNED\", \"values\": [2.5],"
+                                         " \"intermediate_values\": {\"3\": 2.5},"
+                                         " \"datetime_start\": 1, \"datetime_complete\": 2}",
+                                  &number));
+    ASSERT_OK(hps_study_add_trial(study, "{\"state\": \"FAIL\", \"system_attrs\":"
+                                         " {\"fail_reason\": \"ValueError: x\"},"
+                                         " \"datetime_start\": 1, \"datetime_complete\": 2}",
+                                  &number));
+    ASSERT_OK(hps_study_add_trial(study, "{\"state\": \"RUNNING\", \"datetime_start\": 3}",
+                                  &number));
+    ASSERT_OK(hps_study_add_trial(study, "{\"state\": \"WAITING\", \"user_attrs\": {\"u\": 1},"
+                                         " \"system_attrs\": {\"fixed_params\": {\"lr\": 0.05}}}",
+                                  &number));
+    assert_int_equal(number, 5);
+
+    /* what is wrong is named, and nothing is written */
+    static const char *const bad[] = {
+        "{\"state\": \"COMPLETE\", \"datetime_start\": 1, \"datetime_complete\": 2}",
+        "{\"state\": \"COMPLETE\", \"values\": [\"NaN\"], \"datetime_start\": 1,"
+        " \"datetime_complete\": 2}",
+        "{\"state\": \"FAIL\", \"values\": [1], \"datetime_start\": 1, \"datetime_complete\": 2}",
+        "{\"state\": \"RUNNING\"}",
+        "{\"state\": \"RUNNING\", \"datetime_start\": 1, \"datetime_complete\": 2}",
+        "{\"state\": \"WAITING\", \"params\": [{\"name\": \"x\", \"distribution\": {\"type\":"
+        " \"int\", \"low\": 0, \"high\": 3}, \"value\": 1}]}",
+        "{\"state\": \"COMPLETE\", \"values\": [1], \"datetime_start\": 1, \"datetime_complete\":"
+        " 2, \"params\": [{\"name\": \"x\", \"distribution\": {\"type\": \"int\", \"low\": 0,"
+        " \"high\": 3}, \"value\": 7}]}",
+        "{\"state\": \"DONE\"}",
+        "{\"state\": \"WAITING\", \"number\": 3}",
+        "{\"state\": \"WAITING\", \"user_attrs\": {\"\": 1}}",
+        "[1]",
+        "{not json",
+    };
+    static const char *const why[] = {
+        "1 objective(s) but the COMPLETE trial has 0", "is NaN", "a FAIL trial has no value",
+        "needs \"datetime_start\"", "has no \"datetime_complete\"", "WAITING trial has no parameters",
+        "parameter 'x' is not one of its distribution", "\"state\" must be", "unknown key 'number'",
+        "attribute key is empty", "must be a JSON object", "not JSON"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(hps_study_add_trial(study, bad[i], NULL), HPS_ERR_INVALID);
+        if (strstr(hps_study_errmsg(study), why[i]) == NULL)
+            fail_msg("%s: message '%s' lacks '%s'", bad[i], hps_study_errmsg(study), why[i]);
+    }
+
+    hps_study *reader = b->shared ? open_study(b, "added", HPS_MINIMIZE) : study;
+    size_t n;
+    ASSERT_OK(hps_study_n_trials(reader, &n));
+    assert_int_equal(n, 6);
+    size_t counts[5];
+    ASSERT_OK(hps_study_count_states(reader, counts));
+    assert_int_equal(counts[HPS_RUNNING], 2);
+    assert_int_equal(counts[HPS_WAITING], 1);
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(reader, 1, &f));
+    char *json;
+    ASSERT_OK(hps_frozen_to_json(f, &json));
+    assert_string_equal(json, "{\"number\": 1, \"state\": \"COMPLETE\", \"values\": [-Infinity],"
+                              " \"params\": {\"lr\": 0.01, \"act\": \"tanh\"},"
+                              " \"intermediate_values\": {\"0\": 0.5, \"2\": NaN},"
+                              " \"user_attrs\": {\"note\": [1, \"a\"]},"
+                              " \"system_attrs\": {\"origin\": \"copy\"},"
+                              " \"datetime_start\": 1700000000.25,"
+                              " \"datetime_complete\": 1700000100.5}");
+    hps_free(json);
+    assert_int_equal(hps_dist_flags(hps_frozen_param_dist(f, 0)), HPS_LOG);
+    ASSERT_OK(hps_study_trial(reader, 2, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_PRUNED);
+    assert_true(hps_frozen_n_values(f) == 1 && hps_frozen_value(f, 0) == 2.5);
+    ASSERT_OK(hps_study_trial(reader, 3, &f));
+    assert_string_equal(hps_frozen_system_attrs(f), "{\"fail_reason\": \"ValueError: x\"}");
+    assert_int_equal(hps_frozen_n_values(f), 0);
+    ASSERT_OK(hps_study_trial(reader, 4, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_RUNNING);
+    assert_true(hps_frozen_datetime_start(f) == 3 && hps_frozen_datetime_complete(f) == 0);
+    ASSERT_OK(hps_study_trial(reader, 5, &f));
+    assert_string_equal(hps_frozen_user_attrs(f), "{\"u\": 1}");
+
+    /* the added WAITING trial is the next one asked, its value fixed */
+    hps_trial *waiting;
+    ASSERT_OK(hps_study_ask(study, &waiting));
+    assert_int_equal(hps_trial_number(waiting), 5);
+    double lr;
+    ASSERT_OK(hps_trial_suggest_float(waiting, "lr", 1e-4, 1e-1, 0, HPS_LOG, &lr));
+    assert_true(lr == 0.05);
+    ASSERT_OK(hps_trial_tell(waiting, HPS_COMPLETE, 1.0));
+    hps_trial_free(waiting);
+    /* nobody beats the added RUNNING trial's heart, and nobody fails it for that */
+    ASSERT_OK(hps_study_set(study, "heartbeat_grace", "0.001"));
+    size_t n_failed = 9;
+    ASSERT_OK(hps_study_recover_stale(study, &n_failed));
+    assert_int_equal(n_failed, 0);
+    double v = 4.0;
+    ASSERT_OK(hps_study_tell_number(study, 4, HPS_COMPLETE, &v, 1));
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 3.0));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_best_trial(study, &f));
+    assert_int_equal(hps_frozen_number(f), 1); /* -inf is the best */
+    if (reader != study)
+        hps_study_close(reader);
+    hps_study_close(study);
+}
+
 /* Telling a trial by number that this handle asked keeps its parameters, even those not
  * written yet, and its handle knows it is finished. */
 static void test_tell_number_of_own_trial(void **state)
@@ -347,6 +472,78 @@ static void test_tell_number_of_own_trial(void **state)
     assert_int_equal(hps_frozen_state(f), HPS_COMPLETE);
     assert_int_equal(hps_frozen_n_params(f), 1);
     assert_true(hps_frozen_param_internal(f, 0) == x);
+    hps_study_close(study);
+}
+
+/* Constraints are kept with the trial; the best trials are the feasible ones that no
+ * other feasible one dominates, for one objective and for two. */
+static void test_constraints_and_best_trials(void **state)
+{
+    const backend *b = *state;
+    hps_direction dirs[2] = {HPS_MAXIMIZE, HPS_MINIMIZE};
+    hps_study *study = NULL;
+    char err[512];
+    ASSERT_OK(hps_study_open(b->url, "pareto", HPS_OPEN_CREATE, dirs, 2, &study, err, sizeof err));
+    /* (accuracy, seconds, memory - 8): trial 2 is the most accurate but infeasible */
+    static const double runs[][3] = {
+        {0.90, 10, -1}, {0.95, 30, -2}, {0.99, 5, 4}, {0.90, 20, -1}, {0.80, 5, 0},
+    };
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_set_constraints(t, &runs[i][2], 1));
+        ASSERT_OK(hps_trial_tell_values(t, HPS_COMPLETE, runs[i], 2));
+        hps_trial_free(t);
+    }
+    if (b->shared) { /* read back from storage */
+        hps_study_close(study);
+        ASSERT_OK(hps_study_open(b->url, "pareto", HPS_OPEN_LOAD, NULL, 0, &study, err,
+                                 sizeof err));
+    }
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(study, 2, &f));
+    assert_int_equal(hps_frozen_n_constraints(f), 1);
+    assert_true(hps_frozen_constraint(f, 0) == 4);
+    assert_false(hps_frozen_feasible(f));
+    ASSERT_OK(hps_study_trial(study, 4, &f));
+    assert_true(hps_frozen_feasible(f)); /* 0 is within the bound */
+    int64_t *best;
+    size_t n;
+    ASSERT_OK(hps_study_best_trials(study, &best, &n));
+    /* 0 (0.90 in 10 s), 1 (0.95 in 30 s), 4 (0.80 in 5 s); 3 is dominated by 0 */
+    assert_int_equal(n, 3);
+    assert_int_equal(best[0], 0);
+    assert_int_equal(best[1], 1);
+    assert_int_equal(best[2], 4);
+    hps_free(best);
+    hps_study_close(study);
+
+    /* one objective: the infeasible best value does not count */
+    hps_direction up = HPS_MAXIMIZE;
+    ASSERT_OK(hps_study_open(b->url, "feasible-best", HPS_OPEN_CREATE, &up, 1, &study, err,
+                             sizeof err));
+    for (size_t i = 0; i < 3; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_set_constraints(t, &runs[i][2], 1));
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, runs[i][0]));
+        hps_trial_free(t);
+    }
+    ASSERT_OK(hps_study_best_trial(study, &f));
+    assert_int_equal(hps_frozen_number(f), 1);
+    ASSERT_OK(hps_study_best_trials(study, &best, &n));
+    assert_int_equal(n, 1);
+    assert_int_equal(best[0], 1);
+    hps_free(best);
+    /* refused values */
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    double bad = NAN;
+    assert_int_equal(hps_trial_set_constraints(t, &bad, 1), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_trial_errmsg(t), "NaN"));
+    assert_int_equal(hps_trial_set_constraints(t, NULL, 65), HPS_ERR_INVALID);
+    ASSERT_OK(hps_trial_tell(t, HPS_FAIL, 0));
+    hps_trial_free(t);
     hps_study_close(study);
 }
 
@@ -1292,8 +1489,10 @@ static void test_simultaneous_first_opens(void **state)
         cmocka_unit_test_setup(test_open_flags_and_directions, setup),             \
         cmocka_unit_test_setup(test_tell_rules, setup),                            \
         cmocka_unit_test_setup(test_enqueue_fixes_params, setup),                  \
+        cmocka_unit_test_setup(test_add_trial_keeps_every_field, setup),           \
         cmocka_unit_test_setup(test_budget_counts_across_handles, setup),          \
         cmocka_unit_test_setup(test_tell_number_of_own_trial, setup),              \
+        cmocka_unit_test_setup(test_constraints_and_best_trials, setup),           \
         cmocka_unit_test_setup(test_grid_covers_each_cell_once, setup),            \
         cmocka_unit_test_setup(test_grid_mismatch_is_refused, setup),              \
         cmocka_unit_test_setup(test_retries_requeue_same_params, setup),           \

@@ -26,12 +26,14 @@
  * only when the study has grown by an eighth since the last one; and the fit sees at
  * most GP_FIT_ROWS observations (the best half and an even spread of the others) --
  * lengthscales and noise show in a few hundred points as well as in a thousand. The
- * posterior itself uses every kept observation. With single-threaded OpenBLAS an ask
+ * posterior itself uses every kept observation. OpenBLAS runs single-threaded during
+ * an ask, whatever the host process set (gp_blas_serial_begin); an ask
  * costs about 3 ms at 50 trials, 36 ms at 400, 150 ms at 1000 (bench/gp.md). */
 #include "base/mem.h"
 #include "base/rng.h"
 #include "base/value.h"
 #include "samplers/gp/acquisition.h"
+#include "samplers/gp/linalg.h"
 #include "samplers/gp/model.h"
 #include "samplers/gp/transform.h"
 #include "samplers/sampler.h"
@@ -602,8 +604,8 @@ static int fantasize_pending(const hps_history *h, gp_ask *a)
     return gp_model_factor(m, a->scratch);
 }
 
-static hps_status gp_sample_relative(hps_sampler *sampler, const hps_context *ctx,
-                                     const hps_history *h, double *values_out)
+static hps_status model_and_choose(hps_sampler *sampler, const hps_context *ctx,
+                                   const hps_history *h, double *values_out)
 {
     gp_state *s = sampler->impl;
     if (ctx->n_directions != 1)
@@ -686,6 +688,17 @@ oom:
     rc = nomem(sampler);
 out:
     ask_clear(&a);
+    return rc;
+}
+
+/* An ask costs the same in any host process -- the command, or Python where numpy left
+ * OpenBLAS on every core: the model runs single-threaded (linalg.h). */
+static hps_status gp_sample_relative(hps_sampler *sampler, const hps_context *ctx,
+                                     const hps_history *h, double *values_out)
+{
+    gp_blas_serial_begin();
+    hps_status rc = model_and_choose(sampler, ctx, h, values_out);
+    gp_blas_serial_end();
     return rc;
 }
 

@@ -4,7 +4,35 @@
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
+
+/* The process's BLAS thread count is one setting for the whole process; these count the
+ * GP calls inside gp_blas_serial_begin/end, so that the first saves the host's setting
+ * and the last restores it. */
+static pthread_mutex_t serial_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned serial_depth;
+static int serial_saved = 1;
+
+void gp_blas_serial_begin(void)
+{
+    pthread_mutex_lock(&serial_lock);
+    if (serial_depth++ == 0) {
+        serial_saved = openblas_get_num_threads();
+        if (serial_saved != 1)
+            openblas_set_num_threads(1);
+    }
+    pthread_mutex_unlock(&serial_lock);
+}
+
+void gp_blas_serial_end(void)
+{
+    pthread_mutex_lock(&serial_lock);
+    if (serial_depth > 0 && --serial_depth == 0 && serial_saved != 1 &&
+        openblas_get_num_threads() == 1)
+        openblas_set_num_threads(serial_saved);
+    pthread_mutex_unlock(&serial_lock);
+}
 
 /* Copies the lower triangle of the n x n matrix `a` into `l` and zeroes the strict
  * upper triangle, which LAPACK leaves untouched but later products would read. */

@@ -44,4 +44,14 @@ double gp_chol_logdet(const double *l, size_t n);
 int gp_chol_extend(double *l, size_t n, const double *cross, const double *corner, size_t p,
                    double *work);
 
+/* Runs the BLAS single-threaded between the two calls, whatever the host process set,
+ * and gives the process its own thread count back afterwards. The GP's matrices are
+ * small: splitting them among OpenBLAS's threads costs more in handing over and
+ * spinning than it saves, and on a busy machine an ask then waits for cores. The count
+ * is OpenBLAS's, shared by the whole process (numpy, torch): calls nest and overlap
+ * across threads, and the count set before the first one comes back after the last --
+ * unless the host changed it meanwhile, which is then kept. */
+void gp_blas_serial_begin(void);
+void gp_blas_serial_end(void);
+
 #endif
