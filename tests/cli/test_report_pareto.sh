@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# The report and the dashboard of a study of several objectives: a small two-objective
+# constrained study made through the Python API (fixed trials, one failed); the view's
+# Pareto front is the feasible non-dominated set, infeasible trials are marked, the
+# hypervolume history matches one computed here independently (brute force, Optuna's
+# reference point), the table sorts by the second objective and by constraint, and the
+# dashboard serves the same view. In Chromium the page draws the Pareto front and the
+# hypervolume history for 2, 3 and 4 objectives without an error.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/report_lib.sh"
+need_browser
+
+# make_mo STORAGE NAME KIND -- pareto2: the fixed trials below (loss minimized, acc
+# maximized, constraint mem - 8 <= 0), and trial 3 fails; obj3, obj4: 12 random trials of
+# 3 and 4 minimized objectives.
+make_mo() {
+    hps_py "$@" <<'PYEOF'
+import sys
+import hpsearch
+url, name, kind = sys.argv[1], sys.argv[2], sys.argv[3]
+hpsearch.logging.set_verbosity(hpsearch.logging.CRITICAL)
+# (loss, acc, mem): trial 2 would dominate trial 4 but is infeasible; trial 4 sits on
+# the boundary (mem - 8 == 0: feasible); trial 7 is dominated by trial 4.
+TRIALS = [(3.0, 0.70, 6), (1.0, 0.80, 7), (2.0, 0.95, 8.5), None, (2.0, 0.90, 8),
+          (4.0, 0.97, 4), (0.5, 0.60, 2), (2.5, 0.90, 5), (5.0, 0.99, 12)]
+if kind == "pareto2":
+    study = hpsearch.create_study(
+        storage=url, study_name=name, directions=["minimize", "maximize"],
+        sampler=hpsearch.samplers.TPESampler(
+            seed=3, constraints_func=lambda t: [t.user_attrs["mem"] - 8]))
+    for i in range(len(TRIALS)):
+        study.enqueue_trial({"i": i})
+    def objective(trial):
+        row = TRIALS[trial.suggest_int("i", 0, len(TRIALS) - 1)]
+        if row is None:
+            raise RuntimeError("out of memory")
+        trial.set_user_attr("mem", row[2])
+        return row[0], row[1]
+    study.optimize(objective, n_trials=len(TRIALS), catch=(RuntimeError,))
+else:
+    m = 3 if kind == "obj3" else 4
+    study = hpsearch.create_study(storage=url, study_name=name, directions=["minimize"] * m,
+                                  sampler=hpsearch.samplers.RandomSampler(seed=5))
+    def objective(trial):
+        x = [trial.suggest_float("x%d" % k, 0.0, 1.0) for k in range(m)]
+        s = sum(x)
+        return tuple(xk / s for xk in x)
+    study.optimize(objective, n_trials=12)
+PYEOF
+}
+
+make_mo sqlite:mo.db pareto2 pareto2
+"$HPSEARCH" report pareto2 --storage sqlite:mo.db -o pareto2.html 2> /dev/null
+expect_eq "report of a two-objective study exits 0" 0 $?
+
+# The view against what the trials say, computed here.
+"$PY" - pareto2.html <<'PYEOF' > check.out 2>&1
+import json, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r'<script id="hps-boot" type="application/json">(.*?)</script>', html, re.S)
+boot = json.loads(m.group(1))
+view, rows = boot["view"], boot["rows"]
+problems = []
+def check(what, expected, actual):
+    if expected != actual:
+        problems.append("%s: expected %r, got %r" % (what, expected, actual))
+
+check("directions", ["minimize", "maximize"], view["directions"])
+check("constraints", 1, view["n_constraints"])
+done = [r for r in rows if r["state"] == "COMPLETE"]
+check("complete trials", 8, len(done))
+check("failed trial has no constraints", None, rows[3].get("constraints"))
+for r in done:
+    mem = {0: 6, 1: 7, 2: 8.5, 4: 8, 5: 4, 6: 2, 7: 5, 8: 12}[r["number"]]
+    check("constraint of %d" % r["number"], [mem - 8], r["constraints"])
+    check("feasible %d" % r["number"], mem <= 8, r["feasible"])
+
+# Minimize loss, maximize acc: the feasible trials no other feasible trial dominates.
+def key(r):
+    return (r["values"][0], -r["values"][1])
+def dominates(a, b):
+    return all(x <= y for x, y in zip(a, b)) and a != b
+feasible = [r for r in done if r["feasible"]]
+front = sorted(r["number"] for r in feasible
+               if not any(dominates(key(o), key(r)) for o in feasible))
+check("front worked by hand", [1, 4, 5, 6], front)
+check("view's front", front, view["pareto"]["front"])
+check("rows marked front", front, [r["number"] for r in rows if r.get("front")])
+points = {p[0]: p for p in view["pareto"]["points"]}
+check("points drawn", sorted(r["number"] for r in done), sorted(points))
+check("infeasible points", [2, 8], sorted(n for n, p in points.items() if p[2] == 0))
+check("front points", front, sorted(n for n, p in points.items() if p[3] == 1))
+
+# Optuna's reference point: the worst of each objective (minimized) over the feasible
+# trials, moved out by 10% of its size.
+worst = [max(key(r)[k] for r in feasible) for k in range(2)]
+ref = [max(1.1 * w, 0.9 * w) for w in worst]
+got = view["pareto"]["reference"]
+check("reference point", True, abs(got[0] - ref[0]) < 1e-12 and abs(got[1] + ref[1]) < 1e-12)
+
+# The hypervolume of the feasible front after each COMPLETE trial, by brute force: the
+# area of the union of the boxes [p, ref], cell by cell over the grid of coordinates.
+def area(pts):
+    xs = sorted(set([p[0] for p in pts] + [ref[0]]))
+    ys = sorted(set([p[1] for p in pts] + [ref[1]]))
+    total = 0.0
+    for i in range(len(xs) - 1):
+        for j in range(len(ys) - 1):
+            if any(p[0] <= xs[i] and p[1] <= ys[j] for p in pts):
+                total += (xs[i + 1] - xs[i]) * (ys[j + 1] - ys[j])
+    return total
+expected, seen = [], []
+for r in done:
+    if r["feasible"]:
+        seen.append(key(r))
+    expected.append((r["number"], area(seen)))
+history = view["pareto"]["hypervolume"]
+check("history trials", [n for n, _ in expected], [n for n, _ in history])
+for (n, hv), (gn, ghv) in zip(expected, history):
+    if abs(hv - ghv) > 1e-9 * max(1.0, hv):
+        problems.append("hypervolume after trial %d: expected %r, got %r" % (n, hv, ghv))
+check("hypervolume grows", True, all(a[1] <= b[1] for a, b in zip(history, history[1:])))
+print("ok" if not problems else "\n".join(problems))
+PYEOF
+expect_eq "front, infeasible trials and hypervolume history ($(cat check.out))" ok "$(tail -1 check.out)"
+
+# The dashboard serves the same view, and sorts the table by the second objective and
+# by the constraint; a key past the last objective is refused.
+start_dashboard --storage sqlite:mo.db
+if [ -n "$DASH_URL" ]; then
+    view=$(http_body /api/studies/pareto2)
+    expect_eq "dashboard: the same front" "[1, 4, 5, 6]" "$(json_get "$view" 'd["pareto"]["front"]')"
+    expect_eq "dashboard: hypervolume history of every completed trial" 8 \
+        "$(json_get "$view" 'len(d["pareto"]["hypervolume"])')"
+    page=$(http_body '/api/studies/pareto2/trials?sort=value:1&order=desc&limit=3')
+    expect_eq "sorted by the second objective" "[8, 5, 2]" "$(json_get "$page" '[r["number"] for r in d["rows"]]')"
+    page=$(http_body '/api/studies/pareto2/trials?sort=constraint:0&limit=2')
+    expect_eq "sorted by the constraint" "[6, 5]" "$(json_get "$page" '[r["number"] for r in d["rows"]]')"
+    page=$(http_body '/api/studies/pareto2/trials?sort=feasible&order=desc&limit=2')
+    expect_eq "sorted by feasibility, infeasible first" "[8, 2]" "$(json_get "$page" '[r["number"] for r in d["rows"]]')"
+    expect_contains "a sort key past the objectives is refused" "400 " "$(http '/api/studies/pareto2/trials?sort=value:2' | head -c 4)"
+    stop_dashboard
+fi
+finish
