@@ -4,8 +4,10 @@
 # Pareto front is the feasible non-dominated set, infeasible trials are marked, the
 # hypervolume history matches one computed here independently (brute force, Optuna's
 # reference point), the table sorts by the second objective and by constraint, and the
-# dashboard serves the same view. In Chromium the page draws the Pareto front and the
-# hypervolume history for 2, 3 and 4 objectives without an error.
+# dashboard serves the same view. In Chromium the page draws the Pareto front (a
+# scatter for 2 objectives, pairwise scatters for 3, parallel coordinates for 4) and the
+# hypervolume history without an error, and its table sorts by the second objective and
+# by the constraint.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/report_lib.sh"
 need_browser
@@ -124,6 +126,29 @@ print("ok" if not problems else "\n".join(problems))
 PYEOF
 expect_eq "front, infeasible trials and hypervolume history ($(cat check.out))" ok "$(tail -1 check.out)"
 
+# The page: the front, the hypervolume history and the table, sortable by the second
+# objective and the constraint (the trial without values last), with no error.
+BY_ACC="[6, 0, 1, 4, 7, 2, 5, 8, 3]"
+BY_CONSTRAINT="[6, 5, 7, 0, 1, 4, 2, 8, 3]"
+res=$(check_page "file://$WORK/pareto2.html" --interact --screenshot "$ARTIFACTS/report-pareto2.png" \
+      --charts pareto,hypervolume,history,table --text "4 on the Pareto front" \
+      --text "infeasible trials (a constraint above 0) are grey crosses" \
+      --sort-by "value 1" --sort-by "constraint 0")
+expect_eq "two objectives: the page draws the front and the hypervolume ($res)" 0 $?
+expect_eq "page table sorted by the second objective" "$BY_ACC" "$(json_get "$res" 'd["sorted"]["value 1"]')"
+expect_eq "page table sorted by the constraint" "$BY_CONSTRAINT" "$(json_get "$res" 'd["sorted"]["constraint 0"]')"
+
+make_mo sqlite:mo.db obj3 obj3
+make_mo sqlite:mo.db obj4 obj4
+"$HPSEARCH" report obj3 --storage sqlite:mo.db -o obj3.html 2> /dev/null
+res=$(check_page "file://$WORK/obj3.html" --charts pareto,hypervolume,table --text "Each pair of objectives" \
+      --chart-texts chart-pareto-2 --screenshot "$ARTIFACTS/report-pareto3.png")
+expect_eq "three objectives: pairwise scatters ($res)" 0 $?
+"$HPSEARCH" report obj4 --storage sqlite:mo.db -o obj4.html 2> /dev/null
+res=$(check_page "file://$WORK/obj4.html" --charts pareto,hypervolume,table \
+      --text "Parallel coordinates over the objectives" --screenshot "$ARTIFACTS/report-pareto4.png")
+expect_eq "four objectives: parallel coordinates ($res)" 0 $?
+
 # The dashboard serves the same view, and sorts the table by the second objective and
 # by the constraint; a key past the last objective is refused.
 start_dashboard --storage sqlite:mo.db
@@ -139,6 +164,10 @@ if [ -n "$DASH_URL" ]; then
     page=$(http_body '/api/studies/pareto2/trials?sort=feasible&order=desc&limit=2')
     expect_eq "sorted by feasibility, infeasible first" "[8, 2]" "$(json_get "$page" '[r["number"] for r in d["rows"]]')"
     expect_contains "a sort key past the objectives is refused" "400 " "$(http '/api/studies/pareto2/trials?sort=value:2' | head -c 4)"
+    res=$(check_page "${DASH_URL}#study=pareto2" --charts pareto,hypervolume,table \
+          --text "4 on the Pareto front" --sort-by "value 1" --screenshot "$ARTIFACTS/dashboard-pareto2.png")
+    expect_eq "dashboard page draws the front ($res)" 0 $?
+    expect_eq "dashboard table sorted by the second objective" "$BY_ACC" "$(json_get "$res" 'd["sorted"]["value 1"]')"
     stop_dashboard
 fi
 finish
