@@ -597,7 +597,7 @@
       animation: false,
       legend: { top: 0, data: ["Pareto front", "feasible", "infeasible"] },
       parallelAxis: axes,
-      parallel: { left: 60, right: 60, top: 60, bottom: 30,
+      parallel: { left: 90, right: 90, top: 60, bottom: 30,
                   parallelAxisDefault: { nameLocation: "end", nameGap: 16, nameTextStyle: { fontSize: 11 },
                                          axisLabel: { fontSize: 10 } } },
       series: [
@@ -657,7 +657,7 @@
     sec.appendChild(div);
     makeChart(div, "hypervolume", {
       animation: false, tooltip: Object.assign({}, baseTooltip, { trigger: "axis" }),
-      grid: { left: 80, right: 30, top: 20, bottom: 50 },
+      grid: { left: 80, right: 30, top: 34, bottom: 50 },
       xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 28, minInterval: 1 },
       yAxis: { type: "value", name: "hypervolume", scale: true, axisLabel: numberLabels() },
       dataZoom: [{ type: "inside" }],

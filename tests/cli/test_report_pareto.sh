@@ -13,8 +13,8 @@ source "$(dirname "$0")/report_lib.sh"
 need_browser
 
 # make_mo STORAGE NAME KIND -- pareto2: the fixed trials below (loss minimized, acc
-# maximized, constraint mem - 8 <= 0), and trial 3 fails; obj3, obj4: 12 random trials of
-# 3 and 4 minimized objectives.
+# maximized, constraint mem - 8 <= 0), and trial 3 fails; obj3, obj4: 12 random points
+# of the unit cube as 3 and 4 minimized objectives.
 make_mo() {
     hps_py "$@" <<'PYEOF'
 import sys
@@ -44,9 +44,7 @@ else:
     study = hpsearch.create_study(storage=url, study_name=name, directions=["minimize"] * m,
                                   sampler=hpsearch.samplers.RandomSampler(seed=5))
     def objective(trial):
-        x = [trial.suggest_float("x%d" % k, 0.0, 1.0) for k in range(m)]
-        s = sum(x)
-        return tuple(xk / s for xk in x)
+        return tuple(trial.suggest_float("x%d" % k, 0.0, 1.0) for k in range(m))
     study.optimize(objective, n_trials=12)
 PYEOF
 }
