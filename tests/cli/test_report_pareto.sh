@@ -14,7 +14,8 @@ need_browser
 
 # make_mo STORAGE NAME KIND -- pareto2: the fixed trials below (loss minimized, acc
 # maximized, constraint mem - 8 <= 0), and trial 3 fails; obj3, obj4: 12 random points
-# of the unit cube as 3 and 4 minimized objectives.
+# of the unit cube as 3 and 4 minimized objectives; allbad: 4 trials, all infeasible, one
+# with an infinite loss.
 make_mo() {
     hps_py "$@" <<'PYEOF'
 import sys
@@ -39,6 +40,13 @@ if kind == "pareto2":
         trial.set_user_attr("mem", row[2])
         return row[0], row[1]
     study.optimize(objective, n_trials=len(TRIALS), catch=(RuntimeError,))
+elif kind == "allbad":
+    # every trial infeasible, one with an infinite loss: no front, no hypervolume
+    study = hpsearch.create_study(
+        storage=url, study_name=name, directions=["minimize", "maximize"],
+        sampler=hpsearch.samplers.TPESampler(seed=3, constraints_func=lambda t: [1.0]))
+    study.optimize(lambda t: (float("inf") if t.number == 1 else t.suggest_float("x", 0, 1), 0.5),
+                   n_trials=4)
 else:
     m = 3 if kind == "obj3" else 4
     study = hpsearch.create_study(storage=url, study_name=name, directions=["minimize"] * m,
@@ -146,6 +154,24 @@ expect_eq "three objectives: pairwise scatters ($res)" 0 $?
 res=$(check_page "file://$WORK/obj4.html" --charts pareto,hypervolume,table \
       --text "Parallel coordinates over the objectives" --screenshot "$ARTIFACTS/report-pareto4.png")
 expect_eq "four objectives: parallel coordinates ($res)" 0 $?
+
+# No feasible trial: no front, no hypervolume, and a page that says so; the trial with an
+# infinite loss is in the table but not on the charts.
+make_mo sqlite:mo.db allbad allbad
+"$HPSEARCH" report allbad --storage sqlite:mo.db -o allbad.html 2> /dev/null
+expect_eq "report of an all-infeasible study exits 0" 0 $?
+pareto=$("$PY" -c '
+import json, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+boot = json.loads(re.search(r"<script id=\"hps-boot\" type=\"application/json\">(.*?)</script>", html, re.S).group(1))
+p = boot["view"]["pareto"]
+print(p["front"], p["reference"], p["hypervolume"], sorted(q[0] for q in p["points"]), p["total"],
+      [r["feasible"] for r in boot["rows"]])' allbad.html)
+expect_eq "all infeasible: nothing on the front, no hypervolume" \
+    "[] None [] [0, 2, 3] 3 [False, False, False, False]" "$pareto"
+res=$(check_page "file://$WORK/allbad.html" --charts pareto,table --text "0 trials on the front" \
+      --text "No feasible completed trial with finite values yet")
+expect_eq "all infeasible: the page says so ($res)" 0 $?
 
 # The dashboard serves the same view, and sorts the table by the second objective and
 # by the constraint; a key past the last objective is refused.
