@@ -270,14 +270,14 @@ static void pareto_points_json(const rdata_study *data, rjson_buf *b, size_t *to
     }
     size_t rest = total - n_front;
     size_t room = n_front < RDATA_SAMPLE_ROWS ? RDATA_SAMPLE_ROWS - n_front : 0;
-    size_t stride = rest > room ? (room > 0 ? (rest + room - 1) / room : SIZE_MAX) : 1;
+    size_t stride = rest > room && room > 0 ? (rest + room - 1) / room : 1;
     size_t seen = 0, written = 0, fronts = 0;
     hps_strbuf_putc(b, '[');
     for (size_t r = 0; r < data->n_rows; r++) {
         const rdata_row *row = &data->rows[r];
         if (!pareto_usable(data, r))
             continue;
-        int take = row->front ? fronts++ < RDATA_SAMPLE_ROWS : seen++ % stride == 0;
+        int take = row->front ? fronts++ < RDATA_SAMPLE_ROWS : room > 0 && seen++ % stride == 0;
         if (!take)
             continue;
         hps_strbuf_puts(b, written++ > 0 ? ",[" : "[");
@@ -309,8 +309,9 @@ static void hypervolume_json(const rdata_study *data, rjson_buf *b)
         double hv = data->rows[r].hypervolume;
         if (isnan(hv))
             continue;
+        int changed = hv != last, spread = seen % stride == 0, final = seen + 1 == total;
         seen++;
-        if (!(hv != last || (seen - 1) % stride == 0 || seen == total))
+        if (!changed && !spread && !final)
             continue;
         last = hv;
         hps_strbuf_puts(b, written++ > 0 ? ",[" : "[");
