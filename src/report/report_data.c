@@ -365,10 +365,11 @@ static int read_rows(hps_study *study, rdata_study *data, char *err, size_t errl
         }
         data->n_rows++;
         /* The library's rule (hps_study_best_trial), so that `best`, `show` and the pages
-         * name the same trial: any COMPLETE value but NaN (a metric may print inf), and
-         * on ties the lowest number -- rows come in number order, the first best stays. */
+         * name the same trial: any feasible COMPLETE value but NaN (a metric may print
+         * inf), and on ties the lowest number -- rows come in number order, the first
+         * best stays. */
         double v = rdata_value(data, r);
-        if (row->state == HPS_COMPLETE && !isnan(v) && data->n_directions == 1 &&
+        if (row->state == HPS_COMPLETE && row->feasible && !isnan(v) && data->n_directions == 1 &&
             (data->best_row < 0 || better(data, v, rdata_value(data, (size_t)data->best_row))))
             data->best_row = (long)r;
     }

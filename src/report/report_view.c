@@ -107,7 +107,7 @@ static int usable(const rdata_study *data, size_t r)
 
 /* Optimization history: every COMPLETE trial's value, or -- beyond the cap -- every
  * improvement of the best value plus an even spread of the others; the best-so-far
- * line is computed over all of them. */
+ * line is computed over all of them, the feasible ones only (as the best trial is). */
 static void history_json(const rdata_study *data, rjson_buf *b)
 {
     size_t total = 0;
@@ -123,7 +123,8 @@ static void history_json(const rdata_study *data, rjson_buf *b)
         if (!usable(data, r))
             continue;
         double v = rdata_value(data, r);
-        int improves = isnan(best) || (rdata_maximize(data) ? v > best : v < best);
+        int improves = data->rows[r].feasible &&
+                       (isnan(best) || (rdata_maximize(data) ? v > best : v < best));
         if (improves)
             best = v;
         if (improves || seen % stride == 0) {

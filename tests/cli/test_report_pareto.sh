@@ -15,7 +15,7 @@ need_browser
 # make_mo STORAGE NAME KIND -- pareto2: the fixed trials below (loss minimized, acc
 # maximized, constraint mem - 8 <= 0), and trial 3 fails; obj3, obj4: 12 random points
 # of the unit cube as 3 and 4 minimized objectives; allbad: 4 trials, all infeasible, one
-# with an infinite loss.
+# with an infinite loss; single: one objective, losses 5, 1, 3, the 1 infeasible.
 make_mo() {
     hps_py "$@" <<'PYEOF'
 import sys
@@ -47,6 +47,18 @@ elif kind == "allbad":
         sampler=hpsearch.samplers.TPESampler(seed=3, constraints_func=lambda t: [1.0]))
     study.optimize(lambda t: (float("inf") if t.number == 1 else t.suggest_float("x", 0, 1), 0.5),
                    n_trials=4)
+elif kind == "single":
+    # one objective, and the lowest loss infeasible
+    study = hpsearch.create_study(
+        storage=url, study_name=name, direction="minimize",
+        sampler=hpsearch.samplers.TPESampler(seed=3, constraints_func=lambda t: [t.user_attrs["c"]]))
+    for loss, c in [(5.0, -1.0), (1.0, 2.0), (3.0, 0.0)]:
+        study.enqueue_trial({"loss": loss})
+    def objective(trial):
+        loss = trial.suggest_float("loss", 0, 10)
+        trial.set_user_attr("c", {5.0: -1.0, 1.0: 2.0, 3.0: 0.0}[loss])
+        return loss
+    study.optimize(objective, n_trials=3)
 else:
     m = 3 if kind == "obj3" else 4
     study = hpsearch.create_study(storage=url, study_name=name, directions=["minimize"] * m,
@@ -172,6 +184,19 @@ expect_eq "all infeasible: nothing on the front, no hypervolume" \
 res=$(check_page "file://$WORK/allbad.html" --charts pareto,table --text "0 trials on the front" \
       --text "No feasible completed trial with finite values yet")
 expect_eq "all infeasible: the page says so ($res)" 0 $?
+
+# One objective with constraints: no Pareto view; the best trial and the best-so-far line
+# are the feasible ones', the trial `hpsearch best` names.
+make_mo sqlite:mo.db single single
+"$HPSEARCH" report single --storage sqlite:mo.db -o single.html 2> /dev/null
+got=$("$PY" -c '
+import json, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+v = json.loads(re.search(r"<script id=\"hps-boot\" type=\"application/json\">(.*?)</script>", html, re.S).group(1))["view"]
+print("pareto" in v, v["n_constraints"], v["best"]["number"], [p[2] for p in v["history"]["points"]])' single.html)
+expect_eq "one objective: the feasible best, no Pareto view" "False 1 2 [5, 5, 3]" "$got"
+expect_contains "hpsearch best names the same trial" "trial 2" \
+    "$("$HPSEARCH" best single --storage sqlite:mo.db 2>&1)"
 
 # The dashboard serves the same view, and sorts the table by the second objective and
 # by the constraint; a key past the last objective is refused.
