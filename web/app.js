@@ -1,5 +1,6 @@
 /* hpsearch report and dashboard: draws one study's view (built in C, see
- * src/cli/report_view.c and docs/report.md) with Apache ECharts.
+ * src/report/report_view.c and docs/report.md) with Apache ECharts. A study of several
+ * objectives also gets the Pareto front and the hypervolume history (view.pareto).
  *
  * The page carries a boot object in <script id="hps-boot" type="application/json">:
  *   {"mode": "report", "view": {...}, "rows": [...]}   the self-contained report
