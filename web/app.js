@@ -1,5 +1,6 @@
 /* hpsearch report and dashboard: draws one study's view (built in C, see
- * src/cli/report_view.c and docs/report.md) with Apache ECharts.
+ * src/report/report_view.c and docs/report.md) with Apache ECharts. A study of several
+ * objectives also gets the Pareto front and the hypervolume history (view.pareto).
  *
  * The page carries a boot object in <script id="hps-boot" type="application/json">:
  *   {"mode": "report", "view": {...}, "rows": [...]}   the self-contained report
@@ -93,12 +94,16 @@
     switch (sort) {
       case "number": return row.number;
       case "value": return row.values ? row.values[0] : null;
+      case "feasible": return row.constraints ? (row.feasible ? 0 : 1) : null;
       case "state": return row.state;
       case "duration": return row.duration;
       case "start": return row.start;
       case "sampler": return row.sampler;
       case "steps": return row.steps;
       default:
+        if (sort.slice(0, 6) === "value:") return row.values ? row.values[+sort.slice(6)] : null;
+        if (sort.slice(0, 11) === "constraint:")
+          return row.constraints ? row.constraints[+sort.slice(11)] : null;
         if (sort.slice(0, 6) === "param:") {
           var v = row.params[sort.slice(6)];
           return v === undefined ? null : (typeof v === "boolean" ? String(v) : v);
@@ -526,6 +531,149 @@
     });
   }
 
+  /* ---- several objectives: the Pareto front and the hypervolume history ---- */
+
+  function objectiveLabel(view, k) {
+    return "objective " + k + " (" + view.directions[k] + ")";
+  }
+
+  var crossSymbol = "path://M0,0L10,10M10,0L0,10";
+
+  /* Objectives i and j of the trials drawn, split as the chart shows them: the feasible
+   * front, the other feasible trials, the infeasible ones. */
+  function paretoGroups(view, i, j) {
+    var groups = { front: [], feasible: [], infeasible: [] };
+    view.pareto.points.forEach(function (pt) {
+      var d = [pt[1][i], pt[1][j], pt[0]];
+      if (!pt[2]) groups.infeasible.push(d);
+      else if (pt[3]) groups.front.push(d);
+      else groups.feasible.push(d);
+    });
+    return groups;
+  }
+
+  function paretoTooltip(view, i, j) {
+    return Object.assign({}, baseTooltip, { formatter: function (p) {
+      if (!Array.isArray(p.value)) return p.seriesName;
+      return "trial " + p.value[2] + " (" + p.seriesName + ")\n" + objectiveLabel(view, i) + ": " +
+        fmt(p.value[0]) + "\n" + objectiveLabel(view, j) + ": " + fmt(p.value[1]);
+    } });
+  }
+
+  /* One scatter of objective j against objective i. With two objectives the front is
+   * joined by a line in the order of objective i, so the trade-off reads as a curve. */
+  function paretoScatter(view, i, j, div, joinFront) {
+    var g = paretoGroups(view, i, j);
+    var series = [
+      { name: "feasible", type: "scatter", symbolSize: 6, data: g.feasible,
+        itemStyle: { color: "#0969da", opacity: 0.45 } },
+      { name: "infeasible", type: "scatter", symbol: crossSymbol, symbolSize: 7, data: g.infeasible,
+        itemStyle: { color: "none", borderColor: "#8c959f", borderWidth: 1.5 } },
+      { name: "Pareto front", type: "scatter", symbolSize: 9, data: g.front, z: 5,
+        itemStyle: { color: "#cf222e" } }
+    ];
+    if (joinFront && g.front.length > 1) {
+      series.push({ name: "Pareto front", type: "line", showSymbol: false, silent: true, z: 4,
+                    data: g.front.slice().sort(function (a, b) { return a[0] - b[0]; }),
+                    lineStyle: { color: "#cf222e", width: 1.5, opacity: 0.7 } });
+    }
+    function axis(k) {
+      return { type: "value", scale: true, name: objectiveLabel(view, k), nameLocation: "middle",
+               nameGap: k === i ? 28 : 52, axisLabel: numberLabels() };
+    }
+    makeChart(div, "pareto", {
+      animation: false, tooltip: paretoTooltip(view, i, j),
+      legend: { top: 0, data: ["Pareto front", "feasible", "infeasible"] },
+      grid: { left: 80, right: 30, top: 40, bottom: 50 },
+      xAxis: axis(i), yAxis: axis(j), series: series
+    });
+  }
+
+  /* Parallel coordinates over the objectives, for more than three: the front on top. */
+  function paretoParallel(view, div) {
+    var m = view.directions.length;
+    var groups = { front: [], feasible: [], infeasible: [] };
+    view.pareto.points.forEach(function (pt) {
+      var line = pt[1].slice();
+      (!pt[2] ? groups.infeasible : pt[3] ? groups.front : groups.feasible).push(line);
+    });
+    var axes = [];
+    for (var k = 0; k < m; k++)
+      axes.push({ dim: k, name: objectiveLabel(view, k), type: "value", scale: true, axisLabel: numberLabels() });
+    makeChart(div, "pareto", {
+      animation: false,
+      legend: { top: 0, data: ["Pareto front", "feasible", "infeasible"] },
+      parallelAxis: axes,
+      parallel: { left: 90, right: 90, top: 60, bottom: 30,
+                  parallelAxisDefault: { nameLocation: "end", nameGap: 16, nameTextStyle: { fontSize: 11 },
+                                         axisLabel: { fontSize: 10 } } },
+      series: [
+        { name: "feasible", type: "parallel", data: groups.feasible,
+          lineStyle: { width: 1, opacity: 0.35, color: "#0969da" } },
+        { name: "infeasible", type: "parallel", data: groups.infeasible,
+          lineStyle: { width: 1, opacity: 0.5, color: "#8c959f", type: "dashed" } },
+        { name: "Pareto front", type: "parallel", data: groups.front, z: 5,
+          lineStyle: { width: 2, opacity: 0.9, color: "#cf222e" } }
+      ]
+    });
+  }
+
+  function paretoCharts(view, parent) {
+    var pv = view.pareto, m = view.directions.length;
+    var shown = pv.points.length < pv.total ? "Showing " + pv.points.length + " of " + pv.total +
+      " completed trials: the whole front and an even spread of the rest. " : "";
+    var how = m === 2 ? "Objective 1 against objective 0" :
+              m === 3 ? "Each pair of objectives" : "Parallel coordinates over the objectives";
+    var sec = panel("Pareto front", shown + how + ": the feasible trials no other feasible trial " +
+      "dominates are red" + (view.n_constraints ? "; infeasible trials (a constraint above 0) are grey crosses" : "") +
+      ". " + pv.front.length + " trials on the front.");
+    parent.appendChild(sec);
+    if (!pv.points.length) { sec.appendChild(emptyBox("No completed trials yet.")); return; }
+    if (m === 2) {
+      var div = el("div", { cls: "chart tall", id: "chart-pareto" });
+      sec.appendChild(div);
+      paretoScatter(view, 0, 1, div, true);
+    } else if (m === 3) {
+      var grid = el("div", { cls: "slices" });
+      sec.appendChild(grid);
+      [[0, 1], [0, 2], [1, 2]].forEach(function (pair, k) {
+        var cell = el("div", { cls: "chart", id: "chart-pareto-" + k });
+        grid.appendChild(cell);
+        paretoScatter(view, pair[0], pair[1], cell, false);
+      });
+    } else {
+      var par = el("div", { cls: "chart tall", id: "chart-pareto" });
+      sec.appendChild(par);
+      paretoParallel(view, par);
+    }
+  }
+
+  function hypervolumeChart(view, parent) {
+    var pv = view.pareto;
+    var sec = panel("Hypervolume history",
+      "The hypervolume of the feasible Pareto front after each completed trial" +
+      (pv.reference ? ", against the reference point (" + pv.reference.map(fmt).join(", ") + ") chosen as " +
+        "Optuna does: each objective's worst feasible value moved out by 10%." : "."));
+    parent.appendChild(sec);
+    if (pv.hypervolume_error) sec.appendChild(el("div", { cls: "message error", text: pv.hypervolume_error }));
+    if (!pv.hypervolume.length) {
+      sec.appendChild(emptyBox("No feasible completed trial with finite values yet."));
+      return;
+    }
+    var div = el("div", { cls: "chart", id: "chart-hypervolume" });
+    sec.appendChild(div);
+    makeChart(div, "hypervolume", {
+      animation: false, tooltip: Object.assign({}, baseTooltip, { trigger: "axis" }),
+      grid: { left: 80, right: 30, top: 34, bottom: 50 },
+      xAxis: { type: "value", name: "trial", nameLocation: "middle", nameGap: 28, minInterval: 1 },
+      yAxis: { type: "value", name: "hypervolume", scale: true, axisLabel: numberLabels() },
+      dataZoom: [{ type: "inside" }],
+      series: [{ name: "hypervolume", type: "line", step: "end", showSymbol: pv.hypervolume.length < 60,
+                 symbolSize: 4, data: pv.hypervolume, lineStyle: { color: "#1a7f37", width: 2 },
+                 itemStyle: { color: "#1a7f37" } }]
+    });
+  }
+
   function strategyChart(view, rowsForCounts, parent) {
     if (!view.samplers.length) return;
     var sec = panel("Strategies", "The sampler that chose each trial (the trial's system attribute \"sampler\"); see the table's strategy column.");
@@ -567,7 +715,9 @@
       best.appendChild(el("div", { cls: "params", text: ps.join("  ") }));
       if (view.best.artifacts) best.appendChild(el("div", { cls: "params", text: "kept files: " + keptFiles(view.best) }));
     } else {
-      best.appendChild(el("div", { cls: "num", text: view.directions.length > 1 ? "several objectives" : "none yet" }));
+      best.appendChild(el("div", { cls: "num", text: view.pareto && view.pareto.front.length
+        ? view.pareto.front.length + " on the Pareto front"
+        : view.directions.length > 1 ? "several objectives" : "none yet" }));
     }
     box.appendChild(best);
     parent.appendChild(box);
@@ -605,7 +755,10 @@
     var columns = [{ key: "number", label: "#" }, { key: "state", label: "state" }];
     var nv = view.directions.length;
     for (var k = 0; k < nv; k++)
-      columns.push({ key: k === 0 ? "value" : null, label: nv > 1 ? "value " + k : (view.metric || "value"), value: k });
+      columns.push({ key: k === 0 ? "value" : "value:" + k, label: nv > 1 ? "value " + k : (view.metric || "value"), value: k });
+    for (var c = 0; c < (view.n_constraints || 0); c++)
+      columns.push({ key: "constraint:" + c, label: "constraint " + c, constraint: c });
+    if (view.n_constraints) columns.push({ key: "feasible", label: "feasible" });
     view.params.forEach(function (p) { columns.push({ key: "param:" + p.name, label: p.name, param: p.name }); });
     columns.push({ key: "sampler", label: "strategy" }, { key: "duration", label: "duration" },
                  { key: "steps", label: "steps" }, { key: "start", label: "started" }, { key: null, label: "note" });
@@ -641,12 +794,16 @@
       var tbody = el("tbody");
       page.rows.forEach(function (r) {
         var tr = el("tr");
-        if (view.best && r.number === view.best.number) tr.className = "best";
+        if ((view.best && r.number === view.best.number) || r.front) tr.className = "best";
         columns.forEach(function (c) {
           var td = el("td");
           if (c.key === "number") { td.textContent = String(r.number); td.className = "num"; }
           else if (c.key === "state") td.appendChild(el("span", { cls: "state " + r.state, text: r.state }));
           else if (c.value !== undefined) { td.textContent = fmt(r.values ? r.values[c.value] : null); td.className = "num"; }
+          else if (c.constraint !== undefined) {
+            td.textContent = fmt(r.constraints ? r.constraints[c.constraint] : null);
+            td.className = "num";
+          } else if (c.key === "feasible") td.textContent = r.constraints ? (r.feasible ? "yes" : "no") : "–";
           else if (c.param !== undefined) {
             var v = r.params[c.param];
             td.textContent = v === undefined ? "–" : fmtValue(v);
@@ -697,6 +854,10 @@
         text: "This study has no trials yet. Charts appear once trials finish." }));
       body.setAttribute("data-hps-status", "empty");
       return null;
+    }
+    if (view.pareto) {
+      paretoCharts(view, root);
+      hypervolumeChart(view, root);
     }
     historyChart(view, root);
     var two = el("div", { cls: "grid2" });

@@ -5,11 +5,11 @@
  *
  *   node check_page.js URL [--screenshot FILE] [--charts a,b,c] [--status ready]
  *                          [--interact] [--timeout MS] [--text TEXT]... [--wait-for TEXT]
- *                          [--chart-texts ELEMENT-ID]...
+ *                          [--chart-texts ELEMENT-ID]... [--sort-by COLUMN]...
  *
  * Prints one JSON line: {"status", "charts", "console", "page_errors", "ready_ms",
- * "load_ms", "table_total", "chart_texts", "checks": [...], "failures": [...]} and
- * exits 1 when a
+ * "load_ms", "table_total", "chart_texts", "sorted", "checks": [...], "failures": [...]}
+ * and exits 1 when a
  * failure was found. Failures: any console message or page error (the app logs
  * nothing, so a message means something broke, a CSP violation included), a status
  * other than --status, a missing chart, a missing --text, a dialog (script injected
@@ -20,6 +20,9 @@
  * ticks, legend ends, handle labels) into chart_texts[ID] as {text, x, y}, the centre
  * of the text on the page in CSS pixels, for the tests to check what a person reads
  * where; a chart that is missing or drew nothing is a failure.
+ * --sort-by clicks the table header named COLUMN once (ascending) and puts the trial
+ * numbers of the first page, in the order shown, into sorted[COLUMN]; a header that is
+ * missing or does not sort is a failure.
  * Needs CHROMIUM (default /usr/bin/chromium) and playwright-core (npm ci in <build>/web).
  */
 "use strict";
@@ -39,7 +42,7 @@ function loadPlaywright() {
 
 function parseArgs(argv) {
   const opts = { url: null, screenshot: null, charts: [], status: "ready", interact: false,
-                 timeout: 60000, texts: [], chartTexts: [] };
+                 timeout: 60000, texts: [], chartTexts: [], sortBy: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--screenshot") opts.screenshot = argv[++i];
@@ -50,6 +53,7 @@ function parseArgs(argv) {
     else if (a === "--text") opts.texts.push(argv[++i]);
     else if (a === "--wait-for") opts.waitFor = argv[++i];
     else if (a === "--chart-texts") opts.chartTexts.push(argv[++i]);
+    else if (a === "--sort-by") opts.sortBy.push(argv[++i]);
     else if (!opts.url) opts.url = a;
     else { console.error("check_page.js: unexpected argument " + a); process.exit(2); }
   }
@@ -99,6 +103,19 @@ async function waitTable(page, predicate, what, timeout) {
     await page.waitForTimeout(50);
   }
   throw new Error("table: " + what + " (last: " + JSON.stringify(state && { total: state.total, first: state.rows[0] }) + ")");
+}
+
+/* Clicks the header named `label` and returns the first column (trial numbers) once the
+ * table shows that column sorted ascending. */
+async function sortBy(page, label, timeout) {
+  const col = (await tableState(page)).heads.indexOf(label);
+  if (col < 0) throw new Error("table: no column " + JSON.stringify(label));
+  await page.locator("#trial-table thead th").nth(col).click();
+  await page.waitForFunction((col) => {
+    const th = document.querySelectorAll("#trial-table thead th")[col];
+    return th && th.classList.contains("sorted") && !th.classList.contains("desc");
+  }, col, { timeout });
+  return (await tableState(page)).rows.map((r) => parseInt(r[0], 10));
 }
 
 async function interact(page, result, timeout) {
@@ -155,7 +172,7 @@ async function interact(page, result, timeout) {
   const { chromium } = loadPlaywright();
   const result = { url: opts.url, status: null, charts: [], console: [], page_errors: [],
                    dialogs: [], ready_ms: null, load_ms: null, table_total: null,
-                   chart_texts: {}, checks: [], failures: [] };
+                   chart_texts: {}, sorted: {}, checks: [], failures: [] };
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -213,6 +230,9 @@ async function interact(page, result, timeout) {
       } catch (e) {
         result.failures.push("never showed " + JSON.stringify(opts.waitFor));
       }
+    }
+    for (const label of opts.sortBy) {
+      try { result.sorted[label] = await sortBy(page, label, 10000); } catch (e) { result.failures.push(e.message); }
     }
     if (opts.interact && state.status === "ready") {
       try { await interact(page, result, 10000); } catch (e) { result.failures.push(e.message); }

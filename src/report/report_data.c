@@ -1,6 +1,7 @@
 /* report_data.c -- reading a study into a snapshot (see report_data.h). */
 #include "report/report_data.h"
 
+#include "base/hypervolume.h"
 #include "cli/cli.h"
 
 #include <jansson.h>
@@ -61,6 +62,9 @@ void rdata_free(rdata_study *data)
     free(data->rows);
     free(data->values);
     free(data->pvs);
+    free(data->constraints);
+    free(data->reference);
+    free(data->hypervolume_error);
     for (size_t s = 0; s < data->n_samplers; s++)
         free(data->samplers[s]);
     free(data->samplers);
@@ -323,6 +327,25 @@ static int read_params(rdata_study *data, const hps_frozen *t, rdata_row *row)
     return 0;
 }
 
+static int read_constraints(rdata_study *data, const hps_frozen *t, rdata_row *row)
+{
+    size_t n = hps_frozen_n_constraints(t);
+    row->c_offset = data->n_cvals;
+    row->n_c = (uint32_t)n;
+    row->feasible = (unsigned char)hps_frozen_feasible(t);
+    if (n == 0)
+        return 0;
+    void *items = data->constraints;
+    if (grow(&items, &data->cap_cvals, data->n_cvals + n, sizeof *data->constraints) != 0)
+        return -1;
+    data->constraints = items;
+    for (size_t i = 0; i < n; i++)
+        data->constraints[data->n_cvals++] = hps_frozen_constraint(t, i);
+    if (n > data->n_constraints)
+        data->n_constraints = n;
+    return 0;
+}
+
 static int better(const rdata_study *data, double a, double b)
 {
     return rdata_maximize(data) ? a > b : a < b;
@@ -365,17 +388,20 @@ static int read_rows(hps_study *study, rdata_study *data, char *err, size_t errl
         size_t nv = hps_frozen_n_values(t);
         for (size_t k = 0; k < data->n_directions; k++)
             data->values[r * data->n_directions + k] = k < nv ? hps_frozen_value(t, k) : NAN;
-        if (read_params(data, t, row) != 0 || read_system_attrs(data, t, row) != 0) {
+        row->hypervolume = NAN;
+        if (read_params(data, t, row) != 0 || read_system_attrs(data, t, row) != 0 ||
+            read_constraints(data, t, row) != 0) {
             set_err(err, errlen, "out of memory");
             data->n_rows++;
             return -1;
         }
         data->n_rows++;
         /* The library's rule (hps_study_best_trial), so that `best`, `show` and the pages
-         * name the same trial: any COMPLETE value but NaN (a metric may print inf), and
-         * on ties the lowest number -- rows come in number order, the first best stays. */
+         * name the same trial: any feasible COMPLETE value but NaN (a metric may print
+         * inf), and on ties the lowest number -- rows come in number order, the first
+         * best stays. */
         double v = rdata_value(data, r);
-        if (row->state == HPS_COMPLETE && !isnan(v) && data->n_directions == 1 &&
+        if (row->state == HPS_COMPLETE && row->feasible && !isnan(v) && data->n_directions == 1 &&
             (data->best_row < 0 || better(data, v, rdata_value(data, (size_t)data->best_row))))
             data->best_row = (long)r;
     }
@@ -492,6 +518,162 @@ out:
     return rc;
 }
 
+/* ---- the Pareto view of several objectives ---------------------------------------- */
+
+/* The row of trial `number`, or -1: rows are in number order, with gaps where a number
+ * was claimed but not written. */
+static long row_of_number(const rdata_study *data, int64_t number)
+{
+    size_t lo = 0, hi = data->n_rows;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (data->rows[mid].number < number)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < data->n_rows && data->rows[lo].number == number ? (long)lo : -1;
+}
+
+/* The library says which trials are best (hps_study_best_trials), so the pages and
+ * `best` agree. A live study may have finished more trials since it was read: only rows
+ * COMPLETE in this snapshot are marked. */
+static int mark_front(hps_study *study, rdata_study *data, char *err, size_t errlen)
+{
+    int64_t *numbers = NULL;
+    size_t n = 0;
+    hps_status st = hps_study_best_trials(study, &numbers, &n);
+    if (st == HPS_ERR_NOTFOUND)
+        return 0;
+    if (st != HPS_OK) {
+        set_err(err, errlen, hps_study_errmsg(study));
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        long r = row_of_number(data, numbers[i]);
+        if (r >= 0 && data->rows[r].state == HPS_COMPLETE && !data->rows[r].front) {
+            data->rows[r].front = 1;
+            data->n_front++;
+        }
+    }
+    hps_free(numbers);
+    return 0;
+}
+
+/* Whether a row takes part in the hypervolume: COMPLETE, feasible, every value finite
+ * (an infinite value has no box to measure). Its values, every objective minimized as
+ * base/hypervolume.h wants, into p. */
+static int hypervolume_point(const rdata_study *data, size_t r, double *p)
+{
+    const rdata_row *row = &data->rows[r];
+    if (row->state != HPS_COMPLETE || !row->feasible)
+        return 0;
+    for (size_t k = 0; k < data->n_directions; k++) {
+        double v = data->values[r * data->n_directions + k];
+        if (!isfinite(v))
+            return 0;
+        p[k] = data->directions[k] == HPS_MAXIMIZE ? -v : v;
+    }
+    return 1;
+}
+
+/* Whether p is dominated by or equal to one of the n points of the front. */
+static int covered(const double *front, size_t n, size_t m, const double *p)
+{
+    for (size_t i = 0; i < n; i++)
+        if (hps_pareto_dominates(front + i * m, p, m) || memcmp(front + i * m, p, m * sizeof *p) == 0)
+            return 1;
+    return 0;
+}
+
+/* Adds p to the non-dominated front (n points), dropping the points it dominates. */
+static size_t add_to_front(double *front, size_t n, size_t m, const double *p)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (hps_pareto_dominates(p, front + i * m, m))
+            continue;
+        if (kept != i)
+            memmove(front + kept * m, front + i * m, m * sizeof *front);
+        kept++;
+    }
+    memcpy(front + kept * m, p, m * sizeof *p);
+    return kept + 1;
+}
+
+/* The hypervolume of the feasible front after each COMPLETE trial, into the rows: 0
+ * before the first feasible one, as Optuna's plot_hypervolume_history draws it. The
+ * reference point is Optuna's rule (hps_hypervolume_reference) over every trial that
+ * takes part, so each of them counts. The front is kept non-dominated, so each step
+ * measures only the trials that are still best. */
+static int hypervolume_history(rdata_study *data, char *err, size_t errlen)
+{
+    size_t m = data->n_directions, n = 0;
+    double *points = calloc((data->n_rows + 1) * m, sizeof *points);
+    double *front = calloc((data->n_rows + 1) * m, sizeof *front);
+    double *ref = calloc(m, sizeof *ref);
+    int rc = -1;
+    if (points == NULL || front == NULL || ref == NULL) {
+        set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    for (size_t r = 0; r < data->n_rows; r++)
+        n += (size_t)hypervolume_point(data, r, points + n * m);
+    if (n == 0) {
+        rc = 0;
+        goto out;
+    }
+    hps_status st = hps_hypervolume_reference(points, n, m, NULL, ref);
+    if (st != HPS_OK) {
+        /* values so large that 1.1 times them overflows: the pages say so */
+        rc = 0;
+        data->hypervolume_error = strdup("no reference point: the objective values are too large");
+        if (data->hypervolume_error == NULL) {
+            rc = -1;
+            set_err(err, errlen, "out of memory");
+        }
+        goto out;
+    }
+    size_t n_front = 0;
+    double hv = 0, *p = points; /* the points are consumed in the same row order */
+    for (size_t r = 0; r < data->n_rows; r++) {
+        if (data->rows[r].state != HPS_COMPLETE)
+            continue;
+        if (hypervolume_point(data, r, p)) {
+            if (!covered(front, n_front, m, p)) {
+                n_front = add_to_front(front, n_front, m, p);
+                st = hps_hypervolume(front, n_front, m, ref, &hv);
+                if (st != HPS_OK) {
+                    set_err(err, errlen, st == HPS_ERR_NOMEM ? "out of memory" : "hypervolume failed");
+                    goto out;
+                }
+            }
+            p += m;
+        }
+        data->rows[r].hypervolume = hv;
+    }
+    data->reference = ref;
+    for (size_t k = 0; k < m; k++)
+        if (data->directions[k] == HPS_MAXIMIZE)
+            ref[k] = -ref[k];
+    ref = NULL;
+    rc = 0;
+out:
+    free(points);
+    free(front);
+    free(ref);
+    return rc;
+}
+
+static int read_pareto(hps_study *study, rdata_study *data, char *err, size_t errlen)
+{
+    if (data->n_directions < 2)
+        return 0;
+    if (mark_front(study, data, err, errlen) != 0)
+        return -1;
+    return hypervolume_history(data, err, errlen);
+}
+
 /* ---- the whole study -------------------------------------------------------------- */
 
 int rdata_open(const char *cmd, const char *arg, const char *storage, cli_target *target,
@@ -547,7 +729,7 @@ int rdata_load(hps_study *study, int importances, rdata_study **out, char *err, 
     }
     data->best_row = -1;
     if (read_study_attrs(study, data, err, errlen) != 0 || read_rows(study, data, err, errlen) != 0 ||
-        read_curves(study, data, err, errlen) != 0) {
+        read_curves(study, data, err, errlen) != 0 || read_pareto(study, data, err, errlen) != 0) {
         rdata_free(data);
         return -1;
     }

@@ -8,7 +8,13 @@
  *
  * The views keep the browser's work bounded whatever the study's size: charts get a
  * sample (every improvement of the best value, the best trials, then an even spread),
- * the trial table is served a page at a time. */
+ * the trial table is served a page at a time.
+ *
+ * A study of several objectives also gets its Pareto view: the library's best trials
+ * (hps_study_best_trials: the feasible non-dominated COMPLETE trials) marked as the
+ * front, and the hypervolume of the feasible front after each COMPLETE trial, computed
+ * with base/hypervolume.c against Optuna's reference point over the snapshot's feasible
+ * trials. */
 #ifndef HPS_REPORT_DATA_H
 #define HPS_REPORT_DATA_H
 
@@ -58,6 +64,11 @@ typedef struct rdata_row {
                             attribute "artifacts"), the first RDATA_MAX_ARTIFACTS */
     size_t n_artifacts;  /* shown */
     size_t all_artifacts; /* kept */
+    size_t c_offset;     /* into constraints */
+    uint32_t n_c;        /* constraint values recorded (hps_trial_set_constraints) */
+    unsigned char feasible; /* no constraint value above 0 (hps_frozen_feasible) */
+    unsigned char front; /* one of the best trials of a study of several objectives */
+    double hypervolume;  /* of the feasible front after this COMPLETE trial; NaN */
 } rdata_row;
 
 #define RDATA_MAX_ARTIFACTS 20
@@ -82,6 +93,14 @@ typedef struct rdata_study {
     double *values;      /* n_rows x n_directions; NaN when the trial has none */
     rdata_pv *pvs;
     size_t n_pvs, cap_pvs;
+    double *constraints; /* every row's constraint values, at its c_offset */
+    size_t n_cvals, cap_cvals;
+    size_t n_constraints; /* the most constraint values any trial has */
+    size_t n_front;      /* rows with front set */
+    double *reference;   /* n_directions: the hypervolume's reference point, as the
+                          * objectives read (maximized ones not negated); NULL when
+                          * there is no hypervolume history */
+    char *hypervolume_error;
     char **samplers;
     size_t n_samplers, cap_samplers;
     rdata_curve *curves;
@@ -89,7 +108,7 @@ typedef struct rdata_study {
     size_t n_with_steps; /* trials with intermediate values */
     char *importances;   /* JSON object from the library; "{}" when none */
     char *importance_error;
-    long best_row;       /* COMPLETE row with the best first value; -1 */
+    long best_row;       /* feasible COMPLETE row with the best first value; -1 */
     double generated;    /* when loaded (Unix time) */
     double load_seconds; /* how long loading took */
 } rdata_study;
@@ -127,7 +146,8 @@ void rdata_rows_json(const rdata_study *data, rjson_buf *b);
 /* A page of the table: filtered, sorted, sliced. */
 typedef struct rdata_query {
     size_t offset, limit;
-    char sort[300];      /* number, value, state, duration, start, sampler, steps, param:NAME */
+    char sort[300];      /* number, value, value:K, state, duration, start, sampler, steps,
+                          * feasible, constraint:K, param:NAME */
     int descending;
     int state_mask;      /* bit per hps_trial_state; 0 = all */
     char text[RDATA_QUERY_MAX + 1]; /* case-insensitive substring of the row's text */

@@ -68,6 +68,18 @@ void rdata_row_json(const rdata_study *data, size_t r, rjson_buf *b)
     rjson_fixed3(b, duration_of(row));
     hps_strbuf_puts(b, ",\"steps\":");
     rjson_int(b, (long long)row->n_steps);
+    if (row->n_c > 0) {
+        hps_strbuf_puts(b, ",\"constraints\":[");
+        for (uint32_t k = 0; k < row->n_c; k++) {
+            if (k > 0)
+                hps_strbuf_putc(b, ',');
+            rjson_number(b, data->constraints[row->c_offset + k]);
+        }
+        hps_strbuf_puts(b, "],\"feasible\":");
+        hps_strbuf_puts(b, row->feasible ? "true" : "false");
+    }
+    if (row->front)
+        hps_strbuf_puts(b, ",\"front\":true");
     if (row->fail_reason != NULL) {
         hps_strbuf_puts(b, ",\"fail_reason\":");
         rjson_string(b, row->fail_reason);
@@ -105,7 +117,7 @@ static int usable(const rdata_study *data, size_t r)
 
 /* Optimization history: every COMPLETE trial's value, or -- beyond the cap -- every
  * improvement of the best value plus an even spread of the others; the best-so-far
- * line is computed over all of them. */
+ * line is computed over all of them, the feasible ones only (as the best trial is). */
 static void history_json(const rdata_study *data, rjson_buf *b)
 {
     size_t total = 0;
@@ -121,7 +133,8 @@ static void history_json(const rdata_study *data, rjson_buf *b)
         if (!usable(data, r))
             continue;
         double v = rdata_value(data, r);
-        int improves = isnan(best) || (rdata_maximize(data) ? v > best : v < best);
+        int improves = data->rows[r].feasible &&
+                       (isnan(best) || (rdata_maximize(data) ? v > best : v < best));
         if (improves)
             best = v;
         if (improves || seen % stride == 0) {
@@ -245,6 +258,121 @@ static void curves_json(const rdata_study *data, rjson_buf *b)
     hps_strbuf_puts(b, "]}");
 }
 
+/* Whether a row has a point on the Pareto charts: COMPLETE with every value finite. */
+static int pareto_usable(const rdata_study *data, size_t r)
+{
+    if (data->rows[r].state != HPS_COMPLETE)
+        return 0;
+    for (size_t k = 0; k < data->n_directions; k++)
+        if (!isfinite(data->values[r * data->n_directions + k]))
+            return 0;
+    return 1;
+}
+
+/* The trials of the Pareto charts, each [number, [values], feasible, front]: every
+ * usable one, or beyond the cap the front (up to the cap) and an even spread of the
+ * rest, so the front is always drawn whole. */
+static void pareto_points_json(const rdata_study *data, rjson_buf *b, size_t *total_out)
+{
+    size_t total = 0, n_front = 0;
+    for (size_t r = 0; r < data->n_rows; r++) {
+        total += (size_t)pareto_usable(data, r);
+        n_front += (size_t)(data->rows[r].front && pareto_usable(data, r));
+    }
+    size_t rest = total - n_front;
+    size_t room = n_front < RDATA_SAMPLE_ROWS ? RDATA_SAMPLE_ROWS - n_front : 0;
+    size_t stride = rest > room && room > 0 ? (rest + room - 1) / room : 1;
+    size_t seen = 0, written = 0, fronts = 0;
+    hps_strbuf_putc(b, '[');
+    for (size_t r = 0; r < data->n_rows; r++) {
+        const rdata_row *row = &data->rows[r];
+        if (!pareto_usable(data, r))
+            continue;
+        int take = row->front ? fronts++ < RDATA_SAMPLE_ROWS : room > 0 && seen++ % stride == 0;
+        if (!take)
+            continue;
+        hps_strbuf_puts(b, written++ > 0 ? ",[" : "[");
+        rjson_int(b, (long long)row->number);
+        hps_strbuf_puts(b, ",[");
+        for (size_t k = 0; k < data->n_directions; k++) {
+            if (k > 0)
+                hps_strbuf_putc(b, ',');
+            rjson_number(b, data->values[r * data->n_directions + k]);
+        }
+        hps_strbuf_printf(b, "],%d,%d]", row->feasible ? 1 : 0, row->front ? 1 : 0);
+    }
+    hps_strbuf_putc(b, ']');
+    *total_out = total;
+}
+
+/* The hypervolume after each COMPLETE trial as [number, hypervolume]: every change and,
+ * beyond RDATA_HISTORY_POINTS, an even spread of the steps between, and the last. */
+static void hypervolume_json(const rdata_study *data, rjson_buf *b)
+{
+    size_t total = 0;
+    for (size_t r = 0; r < data->n_rows; r++)
+        total += (size_t)!isnan(data->rows[r].hypervolume);
+    size_t stride = total > RDATA_HISTORY_POINTS ? (total + RDATA_HISTORY_POINTS - 1) / RDATA_HISTORY_POINTS : 1;
+    size_t seen = 0, written = 0;
+    double last = NAN;
+    hps_strbuf_putc(b, '[');
+    for (size_t r = 0; r < data->n_rows; r++) {
+        double hv = data->rows[r].hypervolume;
+        if (isnan(hv))
+            continue;
+        int changed = hv != last, spread = seen % stride == 0, final = seen + 1 == total;
+        seen++;
+        if (!changed && !spread && !final)
+            continue;
+        last = hv;
+        hps_strbuf_puts(b, written++ > 0 ? ",[" : "[");
+        rjson_int(b, (long long)data->rows[r].number);
+        hps_strbuf_putc(b, ',');
+        rjson_number(b, hv);
+        hps_strbuf_putc(b, ']');
+    }
+    hps_strbuf_putc(b, ']');
+}
+
+/* A study of several objectives: its front, the trials to draw, the hypervolume history
+ * and its reference point. */
+static void pareto_json(const rdata_study *data, rjson_buf *b)
+{
+    hps_strbuf_puts(b, "{\"front\":[");
+    size_t written = 0;
+    for (size_t r = 0; r < data->n_rows; r++) {
+        if (!data->rows[r].front)
+            continue;
+        if (written++ > 0)
+            hps_strbuf_putc(b, ',');
+        rjson_int(b, (long long)data->rows[r].number);
+    }
+    size_t total;
+    hps_strbuf_puts(b, "],\"points\":");
+    pareto_points_json(data, b, &total);
+    hps_strbuf_puts(b, ",\"total\":");
+    rjson_int(b, (long long)total);
+    hps_strbuf_puts(b, ",\"reference\":");
+    if (data->reference != NULL) {
+        hps_strbuf_putc(b, '[');
+        for (size_t k = 0; k < data->n_directions; k++) {
+            if (k > 0)
+                hps_strbuf_putc(b, ',');
+            rjson_number(b, data->reference[k]);
+        }
+        hps_strbuf_putc(b, ']');
+    } else {
+        hps_strbuf_puts(b, "null");
+    }
+    hps_strbuf_puts(b, ",\"hypervolume\":");
+    hypervolume_json(data, b);
+    if (data->hypervolume_error != NULL) {
+        hps_strbuf_puts(b, ",\"hypervolume_error\":");
+        rjson_string(b, data->hypervolume_error);
+    }
+    hps_strbuf_putc(b, '}');
+}
+
 static void params_json(const rdata_study *data, rjson_buf *b)
 {
     hps_strbuf_putc(b, '[');
@@ -329,6 +457,12 @@ void rdata_view_json(const rdata_study *data, rjson_buf *b)
     sample_json(data, b);
     hps_strbuf_puts(b, ",\"curves\":");
     curves_json(data, b);
+    hps_strbuf_puts(b, ",\"n_constraints\":");
+    rjson_int(b, (long long)data->n_constraints);
+    if (data->n_directions > 1) {
+        hps_strbuf_puts(b, ",\"pareto\":");
+        pareto_json(data, b);
+    }
     hps_strbuf_puts(b, ",\"limits\":{\"history\":");
     rjson_int(b, RDATA_HISTORY_POINTS);
     hps_strbuf_puts(b, ",\"sample\":");
@@ -351,13 +485,13 @@ void rdata_query_init(rdata_query *q)
 
 typedef enum sort_kind {
     SORT_NUMBER, SORT_VALUE, SORT_STATE, SORT_DURATION, SORT_START, SORT_SAMPLER, SORT_STEPS,
-    SORT_PARAM
+    SORT_PARAM, SORT_FEASIBLE, SORT_CONSTRAINT
 } sort_kind;
 
 typedef struct sort_ctx {
     const rdata_study *data;
     sort_kind kind;
-    size_t param;
+    size_t param;        /* SORT_PARAM's parameter; SORT_VALUE's objective; SORT_CONSTRAINT's index */
     int descending;
 } sort_ctx;
 
@@ -434,12 +568,26 @@ static int parse_sort(const rdata_study *data, const char *sort, sort_ctx *ctx)
         sort_kind kind;
     } keys[] = {{"number", SORT_NUMBER},     {"value", SORT_VALUE},     {"state", SORT_STATE},
                 {"duration", SORT_DURATION}, {"start", SORT_START},     {"sampler", SORT_SAMPLER},
-                {"steps", SORT_STEPS}};
+                {"steps", SORT_STEPS},       {"feasible", SORT_FEASIBLE}};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (strcmp(sort, keys[i].name) == 0) {
             ctx->kind = keys[i].kind;
             return 0;
         }
+    /* value:K and constraint:K, K a plain decimal index in range */
+    const char *index = strncmp(sort, "value:", 6) == 0        ? sort + 6
+                        : strncmp(sort, "constraint:", 11) == 0 ? sort + 11
+                                                                : NULL;
+    if (index != NULL && index[0] >= '0' && index[0] <= '9' && strlen(index) <= 3) {
+        char *end;
+        unsigned long k = strtoul(index, &end, 10);
+        size_t limit = index == sort + 6 ? data->n_directions : data->n_constraints;
+        if (*end == '\0' && k < limit) {
+            ctx->kind = index == sort + 6 ? SORT_VALUE : SORT_CONSTRAINT;
+            ctx->param = (size_t)k;
+            return 0;
+        }
+    }
     if (strncmp(sort, "param:", 6) == 0) {
         long p = rdata_param_index(data, sort + 6);
         if (p >= 0) {
@@ -463,7 +611,14 @@ static void item_key(const sort_ctx *ctx, size_t r, sort_item *item)
         item->key = (double)row->number;
         break;
     case SORT_VALUE:
-        item->key = rdata_value(data, r);
+        item->key = ctx->param < data->n_directions ? data->values[r * data->n_directions + ctx->param] : NAN;
+        break;
+    case SORT_FEASIBLE:
+        /* feasible first; trials without constraints have nothing to sort by */
+        item->key = row->n_c > 0 ? (row->feasible ? 0 : 1) : NAN;
+        break;
+    case SORT_CONSTRAINT:
+        item->key = ctx->param < row->n_c ? data->constraints[row->c_offset + ctx->param] : NAN;
         break;
     case SORT_STATE:
         item->text = hps_trial_state_name(row->state);
@@ -499,8 +654,8 @@ int rdata_page_json(const rdata_study *data, const rdata_query *q, rjson_buf *b,
 {
     sort_ctx ctx = {.data = data, .descending = q->descending};
     if (parse_sort(data, q->sort, &ctx) != 0) {
-        snprintf(err, errlen, "unknown sort key '%.100s' (number, value, state, duration, start, "
-                              "sampler, steps, param:NAME)",
+        snprintf(err, errlen, "unknown sort key '%.100s' (number, value, value:K, state, duration, "
+                              "start, sampler, steps, feasible, constraint:K, param:NAME)",
                  q->sort);
         return -1;
     }
