@@ -66,8 +66,31 @@ static void bar(const show_style *style, double fraction, int width)
         putchar(' ');
 }
 
-/* Best value so far over the COMPLETE trials in number order, resampled to the width:
- * each column shows the best at the end of its share of trials. */
+/* `series` (n >= 2 points) resampled to the width, each column its share's last point,
+ * then the first and last values. */
+static void draw_sparkline(const show_style *style, const double *series, size_t n)
+{
+    static const char *const blocks[8] = {"\u2581", "\u2582", "\u2583", "\u2584",
+                                          "\u2585", "\u2586", "\u2587", "\u2588"};
+    static const char ascii[] = "_.-~=+*#";
+    size_t width = n < SHOW_SPARK_WIDTH ? n : SHOW_SPARK_WIDTH;
+    double lo = series[0], hi = series[0];
+    for (size_t i = 0; i < n; i++) {
+        lo = series[i] < lo ? series[i] : lo;
+        hi = series[i] > hi ? series[i] : hi;
+    }
+    for (size_t c = 0; c < width; c++) {
+        size_t i = (c + 1) * n / width - 1;
+        int level = hi > lo ? (int)lround((series[i] - lo) / (hi - lo) * 7) : 0;
+        if (style->unicode)
+            fputs(blocks[level], stdout);
+        else
+            putchar(ascii[level]);
+    }
+    printf("  %.6g %s %.6g\n", series[0], style->unicode ? "\u2192" : "->", series[n - 1]);
+}
+
+/* Best value so far over the COMPLETE trials in number order. */
 static void sparkline(const show_style *style, const rdata_study *data)
 {
     size_t n = 0, n_infinite = 0;
@@ -91,31 +114,42 @@ static void sparkline(const show_style *style, const rdata_study *data)
             b = v;
         best[k++] = b;
     }
-    size_t width = n < SHOW_SPARK_WIDTH ? n : SHOW_SPARK_WIDTH;
-    double lo = best[0], hi = best[0];
-    for (size_t i = 0; i < n; i++) {
-        lo = best[i] < lo ? best[i] : lo;
-        hi = best[i] > hi ? best[i] : hi;
-    }
-    static const char *const blocks[8] = {"\u2581", "\u2582", "\u2583", "\u2584",
-                                          "\u2585", "\u2586", "\u2587", "\u2588"};
-    static const char ascii[] = "_.-~=+*#";
     /* A line cannot rise to infinity: such values are left out, and the label says so. */
     if (n_infinite > 0)
         printf("best so far (%zu completed trials, %zu with an infinite value left out): ", n,
                n_infinite);
     else
         printf("best so far (%zu completed trials): ", n);
-    for (size_t c = 0; c < width; c++) {
-        size_t i = (c + 1) * n / width - 1;
-        int level = hi > lo ? (int)lround((best[i] - lo) / (hi - lo) * 7) : 0;
-        if (style->unicode)
-            fputs(blocks[level], stdout);
-        else
-            putchar(ascii[level]);
-    }
-    printf("  %.6g %s %.6g\n", best[0], style->unicode ? "\u2192" : "->", best[n - 1]);
+    draw_sparkline(style, best, n);
     free(best);
+}
+
+/* Several objectives: the hypervolume of the feasible front after each COMPLETE trial
+ * (the report's history, against Optuna's reference point), which only rises. */
+static void hypervolume_sparkline(const show_style *style, const rdata_study *data)
+{
+    if (data->hypervolume_error != NULL) {
+        printf("hypervolume: %s\n", data->hypervolume_error);
+        return;
+    }
+    size_t n = 0;
+    for (size_t r = 0; r < data->n_rows; r++)
+        n += !isnan(data->rows[r].hypervolume);
+    if (n < 2 || data->reference == NULL)
+        return;
+    double *series = calloc(n, sizeof *series);
+    if (series == NULL)
+        return;
+    size_t k = 0;
+    for (size_t r = 0; r < data->n_rows; r++)
+        if (!isnan(data->rows[r].hypervolume))
+            series[k++] = data->rows[r].hypervolume;
+    printf("hypervolume of the feasible front (%zu completed trials; reference point (", n);
+    for (size_t j = 0; j < data->n_directions; j++)
+        printf("%s%.6g", j > 0 ? ", " : "", data->reference[j]);
+    printf(")): ");
+    draw_sparkline(style, series, n);
+    free(series);
 }
 
 typedef struct top_row {
@@ -275,12 +309,19 @@ static void print_summary(const show_style *style, const rdata_study *data,
                           const cli_target *target, hps_study *study)
 {
     const char *metric = data->metric != NULL ? data->metric : "value";
+    value_names vn;
+    value_names_load(study, &vn);
     printf("study %s (", data->name);
-    for (size_t k = 0; k < data->n_directions; k++)
-        printf("%s%s", k > 0 ? ", " : "",
-               data->directions[k] == HPS_MAXIMIZE ? "maximize" : "minimize");
+    if (data->n_directions == 1)
+        printf("%s %s", data->directions[0] == HPS_MAXIMIZE ? "maximize" : "minimize", metric);
+    for (size_t k = 0; data->n_directions > 1 && k < data->n_directions; k++) {
+        char name[64];
+        printf("%s%s %s", k > 0 ? ", " : "",
+               data->directions[k] == HPS_MAXIMIZE ? "maximize" : "minimize",
+               value_names_objective(&vn, k, name, sizeof name));
+    }
     char shown[512];
-    printf(" %s) in %s\n", metric, cli_shown_url(target->storage, shown, sizeof shown));
+    printf(") in %s\n", cli_shown_url(target->storage, shown, sizeof shown));
     printf("trials: %zu", data->n_rows);
     for (int s = 0; s < 5; s++) {
         static const int order[5] = {HPS_COMPLETE, HPS_PRUNED, HPS_FAIL, HPS_RUNNING, HPS_WAITING};
@@ -293,10 +334,9 @@ static void print_summary(const show_style *style, const rdata_study *data,
     putchar('\n');
     if (data->n_rows == 0) {
         printf("\nno trials yet: start the study with `hpsearch run`\n");
+        value_names_clear(&vn);
         return;
     }
-    value_names vn;
-    value_names_load(study, &vn);
     int extended = value_names_extended(&vn);
     if (extended)
         print_feasible_best(study, &vn);
@@ -335,7 +375,10 @@ static void print_summary(const show_style *style, const rdata_study *data,
         putchar('\n');
     }
     putchar('\n');
-    sparkline(style, data);
+    if (data->n_directions > 1)
+        hypervolume_sparkline(style, data);
+    else
+        sparkline(style, data);
 }
 
 int cmd_show(int argc, char **argv)
@@ -362,7 +405,8 @@ int cmd_show(int argc, char **argv)
         case 'h':
             printf("usage: hpsearch show STUDY|CONFIG.yaml [--storage URL] [--ascii]\n\n"
                    "A summary of the study: counts by state, the best trial, the top %d, "
-                   "parameter\nimportances as bars and a sparkline of the best value so far.\n",
+                   "parameter\nimportances as bars and a sparkline of the best value so far (with "
+                   "several objectives:\nthe Pareto set and the hypervolume history).\n",
                    SHOW_TOP);
             return CLI_EXIT_OK;
         default:

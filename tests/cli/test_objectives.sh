@@ -73,9 +73,16 @@ expect_eq "csv rows: values, constraint as printed, feasible" "0.0,0.0,0.0,yes|,
 out=$("$HPSEARCH" trials mo.yaml 2>&1)
 expect_contains "text table header" "number  state     acc           cost          mem           feasible" "$out"
 out=$("$HPSEARCH" show mo.yaml --ascii 2>&1)
+expect_contains "show: each objective with its goal" "study mo (maximize acc, minimize cost)" "$out"
 expect_contains "show: the Pareto set" "Pareto set (the feasible trials no other beats in every objective): 2" "$out"
 expect_contains "show: values and constraint" "acc = 0.5  cost = 0.25  mem = 5 (<= 8)" "$out"
 expect_contains "show: how many are feasible" "feasible: 3 of 5 COMPLETE trials" "$out"
+# the feasible completed trials (acc, cost) are (0, 0), (0.5, 0.25), (0.5, 1.25); with
+# Optuna's reference point (acc: -1e-12, as its worst value is 0; cost: 1.1 * 1.25) the
+# front's (0.5, 0.25) spans 0.5 x 1.125 = 0.5625 (and (0, 0) a sliver of 1.375e-12)
+expect_contains "show: the hypervolume history instead of one objective's best so far" \
+    "hypervolume of the feasible front (5 completed trials; reference point (-1e-12, 1.375)): " "$out"
+expect_contains "show: the final hypervolume" " -> 0.5625" "$out"
 
 # one objective with a lower bound: the best trial is the best feasible one (x = 0, the
 # smallest acc, has mem 0 < 4)
