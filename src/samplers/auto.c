@@ -86,8 +86,8 @@ static hps_status sub_sampler(hps_sampler *sampler, const hps_context *ctx, auto
     return HPS_OK;
 }
 
-/* Counts kinds in the relative space and detects a conditional space: a finished
- * trial with a parameter outside the space. */
+/* Counts kinds in the relative space and detects a conditional space (a finished
+ * trial with a parameter outside the space), several objectives and constraints. */
 static void describe(const hps_context *ctx, const hps_history *h, auto_inputs *in)
 {
     memset(in, 0, sizeof *in);
@@ -103,6 +103,10 @@ static void describe(const hps_context *ctx, const hps_history *h, auto_inputs *
     }
     for (size_t i = 0; i < h->n_finished && !in->conditional; i++)
         in->conditional = h->finished[i]->n_params != h->space.n;
+    /* as TPE: a study uses constraints when a finished trial carries their values */
+    for (size_t i = 0; i < h->n_finished && !in->constrained; i++)
+        in->constrained = hps_frozen_n_constraints(h->finished[i]) > 0;
+    in->n_objectives = ctx->n_directions;
     in->budget = ctx->max_trials;
     in->n_finished = h->n_finished;
     in->can_grid = 0;
