@@ -1,10 +1,11 @@
 /* auto.c -- the `auto` sampler: picks the strategy for each trial and says which.
  *
  * It looks at the relative search space (kinds of parameters, whether the space is
- * conditional), the study's budget and how many trials have finished, asks
- * auto_policy.c which strategy fits, and lets that sampler draw the trial. The choice
- * is kept with the trial (system attribute "sampler"), so reports can show which
- * strategy ran each trial, and so the trial's later suggestions follow the same one.
+ * conditional), the study's objectives and constraints, its budget and how many trials
+ * have finished, asks auto_policy.c which strategy fits, and lets that sampler draw the
+ * trial. The choice is kept with the trial (system attribute "sampler"), so reports can
+ * show which strategy ran each trial, and so the trial's later suggestions follow the
+ * same one.
  * The strategies keep their own state (a GP's last fit, CMA-ES's distribution), so
  * each is created once and kept. */
 #include "base/mem.h"

@@ -38,15 +38,19 @@ void auto_decide(const auto_inputs *in, auto_decision *out)
          * CONSTR; 50 to 400 trials) TPE led NSGA-II at every budget: a generation of 50
          * is random, and NSGA-II had not caught up by 400 trials. */
         out->strategy = AUTO_TPE;
-        snprintf(out->reason, sizeof out->reason,
-                 "%s: TPE (MOTPE with several objectives) models where the best trade-offs "
-                 "lie and %s; it found better Pareto fronts than NSGA-II at every budget "
-                 "benchmarked (50 to 400 trials).",
-                 in->n_objectives > 1 ? (in->constrained ? "Several objectives and constraints"
-                                                         : "Several objectives")
-                                      : "Constraints",
-                 in->constrained ? "prefers trials that satisfy the constraints"
-                                 : "spreads the trials along the front");
+        if (in->n_objectives > 1)
+            snprintf(out->reason, sizeof out->reason,
+                     "Several objectives%s: TPE (MOTPE) models where the best trade-offs lie"
+                     "%s; it found better Pareto fronts than NSGA-II at every budget "
+                     "benchmarked (50 to 400 trials), and the Gaussian process follows one "
+                     "value only.",
+                     in->constrained ? " and constraints" : "",
+                     in->constrained ? " among the trials that satisfy the constraints" : "");
+        else
+            snprintf(out->reason, sizeof out->reason,
+                     "Constraints: TPE models where good values lie among the trials that "
+                     "satisfy them and learns from the others; the Gaussian process ignores "
+                     "constraints.");
         return;
     }
     if (d == 0) {

@@ -46,7 +46,7 @@ static void test_decision_table(void **state)
          * a grid that fits the budget is still run whole */
         {{.n_float = 3, .n_objectives = 2}, AUTO_TPE, "Several objectives:"},
         {{.n_float = 3, .n_objectives = 3, .budget = 5000, .n_finished = 500}, AUTO_TPE, "MOTPE"},
-        {{.n_float = 2, .constrained = 1}, AUTO_TPE, "satisfy the constraints"},
+        {{.n_float = 2, .constrained = 1}, AUTO_TPE, "Constraints: TPE"},
         {{.n_float = 2, .n_objectives = 2, .constrained = 1}, AUTO_TPE, "objectives and constraints"},
         {{.n_objectives = 2, .budget = 50}, AUTO_TPE, "Several objectives"},
         {{.n_categorical = 2, .grid_size = 6, .budget = 10, .can_grid = 1, .n_objectives = 2},
