@@ -112,6 +112,8 @@ void space_auto_decision(const cfg_config *cfg, uint64_t budget, auto_decision *
     in.grid_size = cfg_grid_size(cfg);
     in.budget = budget;
     in.can_grid = 1;
+    in.n_objectives = cfg->n_objectives;
+    in.constrained = cfg->n_constraints > 0;
     auto_decide(&in, out);
 }
 

@@ -1,10 +1,11 @@
 /* auto.c -- the `auto` sampler: picks the strategy for each trial and says which.
  *
  * It looks at the relative search space (kinds of parameters, whether the space is
- * conditional), the study's budget and how many trials have finished, asks
- * auto_policy.c which strategy fits, and lets that sampler draw the trial. The choice
- * is kept with the trial (system attribute "sampler"), so reports can show which
- * strategy ran each trial, and so the trial's later suggestions follow the same one.
+ * conditional), the study's objectives and constraints, its budget and how many trials
+ * have finished, asks auto_policy.c which strategy fits, and lets that sampler draw the
+ * trial. The choice is kept with the trial (system attribute "sampler"), so reports can
+ * show which strategy ran each trial, and so the trial's later suggestions follow the
+ * same one.
  * The strategies keep their own state (a GP's last fit, CMA-ES's distribution), so
  * each is created once and kept. */
 #include "base/mem.h"
@@ -86,8 +87,8 @@ static hps_status sub_sampler(hps_sampler *sampler, const hps_context *ctx, auto
     return HPS_OK;
 }
 
-/* Counts kinds in the relative space and detects a conditional space: a finished
- * trial with a parameter outside the space. */
+/* Counts kinds in the relative space and detects a conditional space (a finished
+ * trial with a parameter outside the space), several objectives and constraints. */
 static void describe(const hps_context *ctx, const hps_history *h, auto_inputs *in)
 {
     memset(in, 0, sizeof *in);
@@ -103,6 +104,10 @@ static void describe(const hps_context *ctx, const hps_history *h, auto_inputs *
     }
     for (size_t i = 0; i < h->n_finished && !in->conditional; i++)
         in->conditional = h->finished[i]->n_params != h->space.n;
+    /* as TPE: a study uses constraints when a finished trial carries their values */
+    for (size_t i = 0; i < h->n_finished && !in->constrained; i++)
+        in->constrained = hps_frozen_n_constraints(h->finished[i]) > 0;
+    in->n_objectives = ctx->n_directions;
     in->budget = ctx->max_trials;
     in->n_finished = h->n_finished;
     in->can_grid = 0;

@@ -27,6 +27,8 @@ typedef struct auto_inputs {
     int conditional;                      /* parameters appear in some trials only */
     int can_grid;                         /* the caller can enumerate the grid (a declared
                                              space: the CLI); the auto sampler cannot */
+    size_t n_objectives;                  /* the study's objectives; 0 is taken as 1 */
+    int constrained;                      /* trials carry constraint values */
 } auto_inputs;
 
 /* Switching points, measured with bench/ (see bench/README.md). */

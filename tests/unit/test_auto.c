@@ -8,8 +8,10 @@
 
 #include "hpsearch.h"
 #include "testutil.h"
+#include "base/hypervolume.h"
 #include "samplers/auto_policy.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +42,17 @@ static void test_decision_table(void **state)
         {{.n_float = 5, .budget = 5000, .n_finished = 100}, AUTO_GP, "Bayesian"},
         {{.n_float = 5, .budget = 5000, .n_finished = 500}, AUTO_CMAES, "CMA-ES"},
         {{.n_float = 4, .n_categorical = 1, .budget = 5000, .n_finished = 500}, AUTO_GP, "Bayesian"},
+        /* several objectives or constraints: TPE (MOTPE), whatever the budget or history;
+         * a grid that fits the budget is still run whole */
+        {{.n_float = 3, .n_objectives = 2}, AUTO_TPE, "Several objectives:"},
+        {{.n_float = 3, .n_objectives = 3, .budget = 5000, .n_finished = 500}, AUTO_TPE, "MOTPE"},
+        {{.n_float = 2, .constrained = 1}, AUTO_TPE, "Constraints: TPE"},
+        {{.n_float = 2, .n_objectives = 2, .constrained = 1}, AUTO_TPE, "objectives and constraints"},
+        {{.n_objectives = 2, .budget = 50}, AUTO_TPE, "Several objectives"},
+        {{.n_categorical = 2, .grid_size = 6, .budget = 10, .can_grid = 1, .n_objectives = 2},
+         AUTO_GRID, "fits the budget"},
+        /* one objective, no constraints: as before */
+        {{.n_float = 3, .n_objectives = 1}, AUTO_GP, "Bayesian"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         auto_decision d;
@@ -111,11 +124,101 @@ static void test_auto_sampler_records_strategy(void **state)
     hps_study_close(study);
 }
 
+/* ZDT1 with 4 parameters run by the named sampler for `trials` trials: the hypervolume
+ * of its trials w.r.t. (1.1, 11) (f2 <= 10 on the whole space); *tpe_trials counts the
+ * trials whose system attributes say the auto sampler gave them to TPE. */
+static double zdt1_hypervolume(const char *sampler_name, int seed, int trials, int *tpe_trials)
+{
+    hps_study *study;
+    char err[256];
+    hps_direction dirs[2] = {HPS_MINIMIZE, HPS_MINIMIZE};
+    ASSERT_OK(hps_study_open(":memory:", "zdt1", HPS_OPEN_CREATE, dirs, 2, &study, err, sizeof err));
+    hps_sampler *s;
+    ASSERT_OK(hps_sampler_new(sampler_name, &s, err, sizeof err));
+    char seed_text[16];
+    snprintf(seed_text, sizeof seed_text, "%d", seed);
+    ASSERT_OK(hps_sampler_set(s, "seed", seed_text));
+    ASSERT_OK(hps_study_set_sampler(study, s));
+    double points[2 * 64];
+    assert_true(trials <= 64);
+    *tpe_trials = 0;
+    for (int i = 0; i < trials; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        double x[4], rest = 0;
+        for (int k = 0; k < 4; k++) {
+            char name[8];
+            snprintf(name, sizeof name, "x%d", k);
+            ASSERT_OK(hps_trial_suggest_float(t, name, 0, 1, 0, 0, &x[k]));
+            rest += k > 0 ? x[k] : 0;
+        }
+        double g = 1 + 9 * rest / 3;
+        points[2 * i] = x[0];
+        points[2 * i + 1] = g * (1 - sqrt(x[0] / g));
+        ASSERT_OK(hps_trial_tell_values(t, HPS_COMPLETE, &points[2 * i], 2));
+        *tpe_trials += strstr(hps_frozen_system_attrs(hps_trial_frozen(t)),
+                              "\"sampler\": \"tpe\"") != NULL;
+        hps_trial_free(t);
+    }
+    hps_study_close(study);
+    const double ref[2] = {1.1, 11};
+    double hv;
+    ASSERT_OK(hps_hypervolume(points, (size_t)trials, 2, ref, &hv));
+    return hv;
+}
+
+/* With two objectives auto hands every trial to TPE (MOTPE), not to the single-objective
+ * GP, and its Pareto front beats random search's at a small budget on every seed. */
+static void test_auto_two_objectives(void **state)
+{
+    (void)state;
+    for (int seed = 1; seed <= 3; seed++) {
+        int tpe_trials, ignored;
+        double with_auto = zdt1_hypervolume("auto", seed, 40, &tpe_trials);
+        double with_random = zdt1_hypervolume("random", seed, 40, &ignored);
+        printf("seed %d: hypervolume auto %.4f, random %.4f (front 11.7667)\n", seed,
+               with_auto, with_random);
+        assert_int_equal(tpe_trials, 40);
+        assert_true(with_auto > with_random);
+    }
+}
+
+/* One objective with constraints: TPE, the strategy that learns from them. */
+static void test_auto_constraints(void **state)
+{
+    (void)state;
+    hps_study *study;
+    char err[256];
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "c", HPS_OPEN_CREATE, &dir, 1, &study, err, sizeof err));
+    hps_sampler *s;
+    ASSERT_OK(hps_sampler_new("auto", &s, err, sizeof err));
+    ASSERT_OK(hps_study_set_sampler(study, s));
+    const char *want[] = {"sobol", "tpe", "tpe"}; /* trial 0: no constraints seen yet */
+    for (int i = 0; i < 3; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        double x;
+        ASSERT_OK(hps_trial_suggest_float(t, "x", -5, 5, 0, 0, &x));
+        double c = 1 - x; /* x >= 1 */
+        ASSERT_OK(hps_trial_set_constraints(t, &c, 1));
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, x * x));
+        char expect[32];
+        snprintf(expect, sizeof expect, "\"sampler\": \"%s\"", want[i]);
+        if (strstr(hps_frozen_system_attrs(hps_trial_frozen(t)), expect) == NULL)
+            fail_msg("trial %d: %s, want %s", i, hps_frozen_system_attrs(hps_trial_frozen(t)), expect);
+        hps_trial_free(t);
+    }
+    hps_study_close(study);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decision_table),
         cmocka_unit_test(test_auto_sampler_records_strategy),
+        cmocka_unit_test(test_auto_two_objectives),
+        cmocka_unit_test(test_auto_constraints),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,240 @@
+"""Several objectives and constraints: hpsearch's samplers beside Optuna 3.1's, in one run.
+
+    PYTHONPATH=build/python /usr/bin/python3 bench/multiobjective.py [--seeds 3]
+        [--budgets 50,100] [--problems zdt1,zdt2,dtlz2,constr] [--optimizers hps-auto,...]
+
+Problems (all minimized, analytic Pareto fronts):
+  zdt1, zdt2   6 parameters in [0, 1], 2 objectives (Zitzler, Deb & Thiele 2000),
+               reference point (1.1, 11) (f2 <= 10 on the whole space)
+  dtlz2        6 parameters in [0, 1], 3 objectives, front the unit sphere's octant,
+               reference point (1.1, 1.1, 1.1)
+  constr       Deb's CONSTR: x1 in [0.1, 1], x2 in [0, 5], f = (x1, (1 + x2) / x1),
+               constraints 6 - x2 - 9 x1 <= 0 and 1 + x2 - 9 x1 <= 0; the front lies
+               partly on the first constraint's boundary; reference point (1.1, 10)
+Each optimizer runs --max(budgets) trials per seed (hpsearch's samplers, auto included,
+do not know the budget through the Python API, so a prefix of a longer run is the run of
+that budget); the score at budget t uses the first t trials.
+
+Score, as bench/README.md's single-objective one with the hypervolume in place of the
+best value: H_t = hypervolume of the feasible non-dominated trials among the first t
+(w.r.t. the reference point below; points not dominating it add nothing),
+
+    score(t) = 100 * (H_t - R_t) / (H* - R_t),   clipped below at -100
+
+H* the analytic front's hypervolume, R_t the median H_t of random search with t trials
+(uniform draws, 201 runs with a fixed numpy seed: the zero point has no seed noise and is
+the same for every optimizer). Per problem the median over seeds; `mean` over problems.
+Constraints go to the samplers that take them (constraints_func: hpsearch's tpe, nsga2,
+auto; Optuna's NSGA-II and TPE); random and Sobol ignore them.
+"""
+import argparse
+import math
+import statistics
+import time
+
+import numpy as np
+import optuna
+from scipy import integrate
+
+import hpsearch
+
+DIMS = 6
+
+
+def zdt_values(x, front):
+    g = 1 + 9 * np.sum(x[..., 1:], axis=-1) / (x.shape[-1] - 1)
+    f1 = x[..., 0]
+    h = 1 - np.sqrt(f1 / g) if front == 1 else 1 - (f1 / g) ** 2
+    return np.stack([f1, g * h], axis=-1)
+
+
+def dtlz2_values(x):
+    g = np.sum((x[..., 2:] - 0.5) ** 2, axis=-1)
+    a, b = x[..., 0] * math.pi / 2, x[..., 1] * math.pi / 2
+    return np.stack([(1 + g) * np.cos(a) * np.cos(b), (1 + g) * np.cos(a) * np.sin(b),
+                     (1 + g) * np.sin(a)], axis=-1)
+
+
+def constr_values(x):
+    x1, x2 = x[..., 0], x[..., 1]
+    return np.stack([x1, (1 + x2) / x1], axis=-1)
+
+
+def constr_constraints(x):
+    x1, x2 = x[..., 0], x[..., 1]
+    return np.stack([6 - x2 - 9 * x1, 1 + x2 - 9 * x1], axis=-1)
+
+
+def constr_front_hv(ref):
+    # f2 on the front: on the first constraint's boundary (x2 = 6 - 9 x1) for
+    # x1 in [7/18, 2/3], then x2 = 0
+    def f2(f1):
+        return 7 / f1 - 9 if f1 < 2 / 3 else 1 / f1
+    area, _ = integrate.quad(lambda f1: ref[1] - f2(f1), 7 / 18, 1, points=[2 / 3])
+    return area + (ref[0] - 1) * (ref[1] - 1)
+
+
+# f2 reaches 10 on ZDT (g <= 10): with the usual (1.1, 1.1) no random point of 6
+# parameters dominates the reference point within 100 trials, and every sampler scores 0
+ZDT_REF = (1.1, 11.0)
+
+
+def zdt_front_hv(integral_of_h):
+    """The front is f2 = 1 - h(f1), f1 in [0, 1]."""
+    return (ZDT_REF[1] - 1) + integral_of_h + (ZDT_REF[0] - 1) * ZDT_REF[1]
+
+
+PROBLEMS = {
+    # name: (bounds per parameter, values, constraints or None, reference point, H*)
+    "zdt1": ([(0, 1)] * DIMS, lambda x: zdt_values(x, 1), None, ZDT_REF, zdt_front_hv(2 / 3)),
+    "zdt2": ([(0, 1)] * DIMS, lambda x: zdt_values(x, 2), None, ZDT_REF, zdt_front_hv(1 / 3)),
+    "dtlz2": ([(0, 1)] * DIMS, dtlz2_values, None, (1.1, 1.1, 1.1), 1.1 ** 3 - math.pi / 6),
+    "constr": ([(0.1, 1), (0, 5)], constr_values, constr_constraints, (1.1, 10.0),
+               constr_front_hv((1.1, 10.0))),
+}
+
+
+def hypervolume(values, feasible, ref):
+    """Hypervolume of the feasible points dominating ref (Optuna's WFG)."""
+    ref = np.asarray(ref, dtype=float)
+    keep = feasible & np.all(values < ref, axis=1)
+    if not keep.any():
+        return 0.0
+    return float(optuna._hypervolume.WFG().compute(values[keep], ref))
+
+
+def random_median(problem, budget, runs=201):
+    bounds, values_of, constraints_of, ref, _ = PROBLEMS[problem]
+    rng = np.random.default_rng(12345)
+    lo = np.array([b[0] for b in bounds], dtype=float)
+    hi = np.array([b[1] for b in bounds], dtype=float)
+    x = lo + (hi - lo) * rng.random((runs, budget, len(bounds)))
+    values = values_of(x)
+    feasible = (np.all(constraints_of(x) <= 0, axis=-1) if constraints_of
+                else np.ones(x.shape[:2], dtype=bool))
+    return statistics.median(hypervolume(values[r], feasible[r], ref) for r in range(runs))
+
+
+def make_sampler(name, seed, constraints_func):
+    library, kind = name.split("-", 1)
+    if library == "hps":
+        s = hpsearch.samplers
+        if kind == "tpe":
+            return s.TPESampler(seed=seed, constraints_func=constraints_func)
+        if kind == "nsga2":
+            return s.NSGAIISampler(seed=seed, constraints_func=constraints_func)
+        if kind == "auto":
+            return s.AutoSampler(seed=seed, constraints_func=constraints_func)
+        if kind == "random":
+            return s.RandomSampler(seed=seed)
+        return s.QMCSampler(qmc_type="sobol", scramble=True, seed=seed)
+    s = optuna.samplers
+    if kind == "nsga2":
+        return s.NSGAIISampler(seed=seed, constraints_func=constraints_func)
+    if kind == "motpe":
+        return s.TPESampler(seed=seed, multivariate=True, constraints_func=constraints_func)
+    if kind == "random":
+        return s.RandomSampler(seed=seed)
+    return s.QMCSampler(qmc_type="sobol", scramble=True, seed=seed)
+
+
+OPTIMIZERS = ["hps-auto", "hps-tpe", "hps-nsga2", "hps-random", "hps-sobol",
+              "optuna-motpe", "optuna-nsga2", "optuna-random", "optuna-sobol"]
+
+
+def run(name, problem, seed, trials):
+    """The objective values and feasibility of each trial, in order."""
+    bounds, values_of, constraints_of, _, _ = PROBLEMS[problem]
+    library = hpsearch if name.startswith("hps") else optuna
+    constraints_func = None
+    if constraints_of is not None:
+        def constraints_func(frozen):
+            return frozen.user_attrs["constraints"]
+    study = library.create_study(directions=["minimize"] * len(PROBLEMS[problem][3]),
+                                 sampler=make_sampler(name, seed, constraints_func))
+    rows, feasible = [], []
+
+    def objective(trial):
+        x = np.array([trial.suggest_float(f"x{i}", lo, hi) for i, (lo, hi) in enumerate(bounds)])
+        if constraints_of is not None:
+            c = constraints_of(x)
+            trial.set_user_attr("constraints", [float(v) for v in c])
+            feasible.append(bool(np.all(c <= 0)))
+        else:
+            feasible.append(True)
+        v = values_of(x)
+        rows.append(v)
+        return tuple(float(f) for f in v)
+
+    study.optimize(objective, n_trials=trials)
+    return np.array(rows), np.array(feasible)
+
+
+def score(h, r, best):
+    return max(-100.0, 100 * (h - r) / (best - r))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--budgets", default="50,100")
+    ap.add_argument("--problems", default=",".join(PROBLEMS))
+    ap.add_argument("--optimizers", default=",".join(OPTIMIZERS))
+    args = ap.parse_args()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    hpsearch.logging.set_verbosity(hpsearch.logging.ERROR)
+    budgets = [int(b) for b in args.budgets.split(",")]
+    problems = args.problems.split(",")
+    optimizers = args.optimizers.split(",")
+    scores = {}  # (budget, problem, optimizer) -> median score over seeds
+    seconds = {o: 0.0 for o in optimizers}
+    for problem in problems:
+        best = PROBLEMS[problem][4]
+        zero = {t: random_median(problem, t) for t in budgets}
+        print(f"{problem}: front {best:.4f}, random median "
+              + ", ".join(f"@{t} {zero[t]:.4f}" for t in budgets), flush=True)
+        for name in optimizers:
+            per_budget = {t: [] for t in budgets}
+            for seed in range(args.seeds):
+                start = time.perf_counter()
+                values, feasible = run(name, problem, seed, max(budgets))
+                seconds[name] += time.perf_counter() - start
+                for t in budgets:
+                    h = hypervolume(values[:t], feasible[:t], PROBLEMS[problem][3])
+                    per_budget[t].append(score(h, zero[t], best))
+            for t in budgets:
+                scores[t, problem, name] = statistics.median(per_budget[t])
+    print()
+    print(f"Median score over seeds 0-{args.seeds - 1} (100 = the analytic front's "
+          "hypervolume, 0 = random search's median at the same budget)")
+    for t in budgets:
+        print()
+        print(f"### {t} trials")
+        print()
+        print("| problem | " + " | ".join(optimizers) + " |")
+        print("|---|" + "---:|" * len(optimizers))
+        for problem in problems + ["mean"]:
+            if problem == "mean":
+                row = [statistics.mean(scores[t, p, o] for p in problems) for o in optimizers]
+                label = "**mean**"
+            else:
+                row = [scores[t, problem, o] for o in optimizers]
+                label = problem
+            top = max(row)
+            print(f"| {label} | " + " | ".join(
+                f"**{v:.1f}**" if v >= top - 0.05 else f"{v:.1f}" for v in row) + " |")
+        if "hps-auto" in optimizers:
+            print()
+            print("hps-auto minus the best Optuna sampler, per problem (the bar: >= 5):")
+            for problem in problems:
+                theirs = [(scores[t, problem, o], o) for o in optimizers if o.startswith("optuna")]
+                if theirs:
+                    v, o = max(theirs)
+                    print(f"- {problem}: {scores[t, problem, 'hps-auto'] - v:+.1f} (vs {o})")
+    print()
+    print("seconds per optimizer (all problems, seeds): " +
+          ", ".join(f"{o} {seconds[o]:.1f}" for o in optimizers))
+
+
+if __name__ == "__main__":
+    main()
