@@ -373,17 +373,20 @@ static const hps_frozen *trial_numbered(const hps_frozen *const *all, size_t n, 
 }
 
 /* Reads the stored list of parent numbers; -1 when it is not a list of known trials. */
-static int parse_parents(const char *text, const hps_frozen *const *all, size_t n_all,
-                         nsga2_parents *out)
+/* HPS_ERR_CORRUPT when the text is not a list of the study's trial numbers. */
+static hps_status parse_parents(const char *text, const hps_frozen *const *all, size_t n_all,
+                                nsga2_parents *out)
 {
     json_t *list = json_loads(text, 0, NULL);
-    int rc = -1;
+    hps_status rc = HPS_ERR_CORRUPT;
     if (!json_is_array(list))
         goto out;
     out->n = json_array_size(list);
     out->numbers = hps_mem_calloc(out->n + 1, sizeof *out->numbers);
-    if (out->numbers == NULL)
+    if (out->numbers == NULL) {
+        rc = HPS_ERR_NOMEM;
         goto out;
+    }
     for (size_t i = 0; i < out->n; i++) {
         const json_t *v = json_array_get(list, i);
         if (!json_is_integer(v) || trial_numbered(all, n_all, json_integer_value(v)) == NULL)
@@ -391,7 +394,7 @@ static int parse_parents(const char *text, const hps_frozen *const *all, size_t 
         out->numbers[i] = json_integer_value(v);
     }
     out->known = 1;
-    rc = 0;
+    rc = HPS_OK;
 out:
     json_decref(list);
     return rc;
@@ -442,11 +445,15 @@ static hps_status agree_parents(nsga2_state *s, hps_sampler *sampler, const hps_
                             (long long)g, hps_errbuf_text(&why));
         goto out;
     }
-    if (parse_parents(stored, all, n_all, out) != 0) {
+    rc = parse_parents(stored, all, n_all, out);
+    if (rc != HPS_OK) {
         hps_mem_free(out->numbers);
         out->numbers = NULL;
-        rc = hps_errbuf_set(&sampler->err, HPS_ERR_CORRUPT,
-                            "the study attribute '%s' is not a list of trial numbers", key);
+        if (rc == HPS_ERR_NOMEM)
+            rc = hps_errbuf_set(&sampler->err, rc, "out of memory");
+        else
+            rc = hps_errbuf_set(&sampler->err, rc, "the study attribute '%s' is not a list of "
+                                "trial numbers", key);
     }
     goto out;
 oom:
