@@ -21,14 +21,15 @@ def _constraint(trial):
     return [trial.user_attrs["c"]]
 
 
-def _study(mod, directions, told):
+def _study(mod, directions, told, constrained=True):
     """A study told `told`, each trial's constraint given through its sampler (the only
-    place Optuna 3.1 takes it)."""
+    place Optuna 3.1 takes it) unless not `constrained`."""
     mod.logging.set_verbosity(mod.logging.ERROR)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        func = _constraint if constrained else None
         study = mod.create_study(directions=directions,
-                                 sampler=mod.samplers.TPESampler(constraints_func=_constraint))
+                                 sampler=mod.samplers.TPESampler(constraints_func=func))
         for values, c in told:
             trial = study.ask()
             trial.set_user_attr("c", c)
@@ -36,9 +37,9 @@ def _study(mod, directions, told):
     return study
 
 
-def _pareto(mod, directions, told, **kwargs):
-    study = _study(mod, directions, told)
-    if mod is optuna:  # 3.1 does not read the trials' stored constraints
+def _pareto(mod, directions, told, constrained=True, **kwargs):
+    study = _study(mod, directions, told, constrained)
+    if mod is optuna and constrained:  # 3.1 does not read the trials' stored constraints
         kwargs["constraints_func"] = _constraint
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -63,6 +64,15 @@ def test_pareto_front_is_optunas_figure(directions, told, kwargs):
     assert ours.to_plotly_json() == theirs.to_plotly_json()
     assert [d.hovertemplate.split("<extra>")[1] for d in ours.data] == [
         "Infeasible Trial</extra>", "Feasible Trial</extra>", "Best Trial</extra>"]
+
+
+@pytest.mark.parametrize("told", [TOLD, []])
+def test_pareto_front_without_constraints_is_optunas_figure(told):
+    """No constraint stored: two traces, "Trial" and "Best Trial"; (0, 0) dominates all."""
+    ours = _pareto(hpsearch, ["minimize", "minimize"], told, constrained=False)
+    theirs = _pareto(optuna, ["minimize", "minimize"], told, constrained=False)
+    assert ours.to_plotly_json() == theirs.to_plotly_json()
+    assert [len(d.x) for d in ours.data] == ([6, 1] if told else [0, 0])
 
 
 def test_pareto_front_refuses_as_the_matplotlib_one():

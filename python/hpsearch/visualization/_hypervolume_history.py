@@ -43,17 +43,17 @@ def hypervolume_history(study: Any, reference_point: Sequence[float]
     numbers, volumes = [], []
     front: List[List[float]] = []  # the feasible non-dominated points so far
     volume = 0.0
-    any_feasible = False
+    counted = False  # a feasible trial within the reference point, as Optuna warns
     for trial in complete:
         numbers.append(trial.number)
         if _feasible(trial):
-            any_feasible = True
             point = [s * v for s, v in zip(signs, trial.values)]
+            counted = counted or _weakly_dominates(point, reference)
             if not any(_weakly_dominates(p, point) for p in front):
                 front = [p for p in front if not _weakly_dominates(point, p)] + [point]
                 volume = _core.hypervolume([v for p in front for v in p], len(front),
                                            len(reference), reference)
         volumes.append(volume)
-    if not any_feasible:
+    if not counted:
         _logger.warning("Your study does not have any feasible trials.")
     return numbers, volumes
