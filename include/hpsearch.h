@@ -783,6 +783,28 @@ HPS_API hps_status hps_study_regret_bound(hps_study *study, double top_trials_ra
                                           size_t min_n_trials, uint64_t seed,
                                           double *bound_out);
 
+/* ---- Hypervolume ---------------------------------------------------------------------- */
+
+/* The hypervolume of n points of n_objectives values each, w.r.t. `reference`
+ * (n_objectives values), into *out: the volume of the union of the boxes [p, reference]
+ * over the points -- how much of objective space the set dominates, the usual score of a
+ * Pareto front. Every objective is MINIMIZED: negate a maximized objective's values and
+ * its reference coordinate. `points` is row-major (n rows of n_objectives doubles; NULL
+ * allowed when n is 0, giving 0); inputs are only read and nothing is retained; thread
+ * safe.
+ *
+ * A point that is not strictly better than the reference in every objective (some
+ * p_j >= reference_j, or a NaN) has an empty box: it adds 0 (as Optuna's hypervolume
+ * history skips it). A counted point with a -inf coordinate gives +inf, as does a volume
+ * that overflows a double. Exact: a sweep for 2 objectives, the dimension sweep of Beume
+ * et al. for 3, WFG for more (exponential in n_objectives at worst); rounding aside,
+ * results are what Optuna's `optuna._hypervolume` computes.
+ * HPS_ERR_INVALID when points (n > 0), reference or out is NULL, when n_objectives is 0
+ * or above 64, when n is above 2^24, or when a reference coordinate is not finite;
+ * HPS_ERR_NOMEM (then *out is unspecified). */
+HPS_API hps_status hps_hypervolume(const double *points, size_t n, size_t n_objectives,
+                                   const double *reference, double *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -323,6 +323,40 @@ static PyObject *mod_regret_bound(PyObject *module, PyObject *args)
     return PyFloat_FromDouble(bound);
 }
 
+/* The hypervolume (hps_hypervolume, every objective minimized) of n points of m
+ * objectives: `points` holds the n rows flattened. */
+static PyObject *mod_hypervolume(PyObject *module, PyObject *args)
+{
+    PyObject *points_seq, *reference_seq;
+    Py_ssize_t n, m;
+    if (!PyArg_ParseTuple(args, "OnnO:hypervolume", &points_seq, &n, &m, &reference_seq))
+        return NULL;
+    if (n < 0 || m <= 0 || n > PY_SSIZE_T_MAX / m) {
+        PyErr_Format(PyExc_ValueError, "hypervolume: bad sizes (%zd points of %zd objectives)",
+                     n, m);
+        return NULL;
+    }
+    double *reference = float_array(reference_seq, m, "reference point");
+    double *points = reference != NULL ? float_array(points_seq, n * m, "points") : NULL;
+    if (points == NULL) {
+        PyMem_Free(reference);
+        return NULL;
+    }
+    double volume = 0;
+    hps_status rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = hps_hypervolume(points, (size_t)n, (size_t)m, reference, &volume);
+    Py_END_ALLOW_THREADS
+    PyMem_Free(points);
+    PyMem_Free(reference);
+    if (rc != HPS_OK)
+        return hpspy_raise(module_state(module), rc,
+                           rc == HPS_ERR_INVALID ? "hypervolume: the reference point must be "
+                                                   "finite, with 1 to 64 objectives"
+                                                 : "hypervolume");
+    return PyFloat_FromDouble(volume);
+}
+
 static PyObject *mod_strerror(PyObject *module, PyObject *arg)
 {
     (void)module;
@@ -344,6 +378,9 @@ static PyMethodDef module_methods[] = {
     {"regret_bound", mod_regret_bound, METH_VARARGS,
      PyDoc_STR("regret_bound(space_json, n, d, internal, values, maximize, top_trials_ratio, "
                "min_n_trials, seed) -> float: hps_regret_bound over n trials of d parameters")},
+    {"hypervolume", mod_hypervolume, METH_VARARGS,
+     PyDoc_STR("hypervolume(points, n, m, reference) -> float: hps_hypervolume of n points "
+               "of m objectives (minimized), `points` flattened row by row")},
     {"strerror", mod_strerror, METH_O,
      PyDoc_STR("strerror(code) -> str: the name and description of a library status.")},
     {NULL, NULL, 0, NULL},

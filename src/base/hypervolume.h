@@ -41,10 +41,8 @@
  * below would give 0. */
 #define HPS_HV_EPS 1e-12
 
-/* The hypervolume of the n points w.r.t. ref (m values) into *out. +inf when a counted
- * point has a -inf coordinate (its box is unbounded; newest Optuna returns inf too). */
-hps_status hps_hypervolume(const double *points, size_t n, size_t m, const double *ref,
-                           double *out);
+/* hps_hypervolume(points, n, m, ref, out), the hypervolume of the n points w.r.t. ref,
+ * is public: its contract is in include/hpsearch.h. */
 
 /* contribution[i] = HV(S) - HV(S without point i), the volume only point i dominates:
  * 0 for an ignored point, a dominated one, or one with a duplicate in S. What MOTPE

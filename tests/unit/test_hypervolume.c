@@ -403,6 +403,23 @@ static void test_bad_input(void **state)
     hps_mem_fail_after(0);
 }
 
+/* The public contract's worked case (include/hpsearch.h): accuracy maximized (negated,
+ * with its reference coordinate), seconds minimized; the boxes [-0.9, 0] x [10, 20] and
+ * [-0.8, 0] x [5, 20] cover 9 + 12 - 8 = 13. A point on the reference adds nothing; no
+ * point at all is 0. */
+static void test_public_contract(void **state)
+{
+    (void)state;
+    const double pts[] = {-0.9, 10, -0.8, 5, 0, 20}, ref[] = {0, 20};
+    double out = -1;
+    assert_int_equal(hps_hypervolume(pts, 2, 2, ref, &out), HPS_OK);
+    assert_close(out, 13.0L, 1e-12, "worked case", 0);
+    assert_int_equal(hps_hypervolume(pts, 3, 2, ref, &out), HPS_OK);
+    assert_close(out, 13.0L, 1e-12, "worked case", 0);
+    assert_int_equal(hps_hypervolume(NULL, 0, 2, ref, &out), HPS_OK);
+    assert_true(out == 0.0);
+}
+
 /* ---- against Optuna 3.1 --------------------------------------------------------------- */
 
 typedef struct optuna_case {
@@ -535,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_improvement),
         cmocka_unit_test(test_reference_point),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_public_contract),
         cmocka_unit_test(test_same_as_optuna),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

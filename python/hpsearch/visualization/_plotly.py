@@ -16,7 +16,8 @@ from ..trial import FrozenTrial, TrialState
 
 __all__ = ["is_available", "plot_contour", "plot_edf", "plot_intermediate_values",
            "plot_optimization_history", "plot_parallel_coordinate", "plot_param_importances",
-           "plot_rank", "plot_slice", "plot_timeline"]
+           "plot_rank", "plot_slice", "plot_timeline", "plot_pareto_front",
+           "plot_hypervolume_history"]
 
 Target = Optional[Callable[[FrozenTrial], float]]
 
@@ -676,3 +677,85 @@ def plot_timeline(study: Any) -> Any:
                                    yaxis={"title": "Trial"}))
     figure.update_layout(showlegend=True)  # a legend even when every trial has one state
     return figure
+
+
+# ---- several objectives ---------------------------------------------------------------
+
+def _pareto_hover(trial: FrozenTrial) -> str:
+    import json
+    text = {"number": trial.number, "values": trial.values, "params": trial.params}
+    if trial.user_attrs:
+        text["user_attrs"] = trial.user_attrs
+    return json.dumps(text, indent=2, default=str).replace("\n", "<br>")
+
+
+def _pareto_marker(kind: str, trials: List[FrozenTrial], include_dominated: bool
+                   ) -> Dict[str, Any]:
+    if kind == "infeasible":
+        return {"color": "#cccccc"}
+    line = {"width": 0.5, "color": "Grey"}
+    numbers = [t.number for t in trials]
+    if kind == "others":
+        return {"line": line, "color": numbers, "colorscale": "Blues",
+                "colorbar": {"title": "Trial"}}
+    return {"line": line, "color": numbers, "colorscale": "Reds",
+            "colorbar": {"title": "Best Trial", "x": 1.1 if include_dominated else 1,
+                         "xpad": 40}}
+
+
+def plot_pareto_front(study: Any, *, target_names: Optional[List[str]] = None,
+                      include_dominated_trials: bool = True,
+                      axis_order: Optional[List[int]] = None,
+                      constraints_func: Optional[Callable[[FrozenTrial], Sequence[float]]] = None,
+                      targets: Optional[Callable[[FrozenTrial], Sequence[float]]] = None) -> Any:
+    """The COMPLETE trials on 2 or 3 axes (a Scatter, or Scatter3d for three targets):
+    the other feasible trials in blues by number, the Pareto set (``study.best_trials``)
+    in reds and, when some trial stores constraints, the infeasible ones in grey first,
+    as Optuna 4 draws them (trace order infeasible, feasible, best; hover names
+    "Infeasible Trial", "Feasible Trial"/"Trial", "Best Trial"). Arguments and errors as
+    :func:`hpsearch.visualization.matplotlib.plot_pareto_front`: `constraints_func` is
+    refused (give it to the sampler, which stores each trial's constraints)."""
+    from .matplotlib._pareto_front import _pareto_front_info
+    go = _go()
+    points, names, order = _pareto_front_info(study, target_names, include_dominated_trials,
+                                              axis_order, constraints_func, targets)
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    has_constraints = any(t.system_attrs.get("constraints") for t in complete)
+    kinds = [("others", "Feasible Trial" if has_constraints else "Trial"), ("best", "Best Trial")]
+    if has_constraints:
+        kinds.insert(0, ("infeasible", "Infeasible Trial"))
+    data = []
+    for kind, label in kinds:
+        shown = points[kind]
+        trials = [t for t, _ in shown]
+        axes = {axis: [values[order[i]] for _, values in shown]
+                for i, axis in enumerate("xyz"[:len(order)])}
+        scatter = go.Scatter3d if len(order) == 3 else go.Scatter
+        data.append(scatter(**axes, text=[_pareto_hover(t) for t in trials], mode="markers",
+                            hovertemplate="%{text}<extra>" + label + "</extra>",
+                            marker=_pareto_marker(kind, trials, include_dominated_trials),
+                            showlegend=False))
+    titles = [names[i] for i in order]
+    if len(order) == 2:
+        layout = go.Layout(title="Pareto-front Plot", xaxis_title=titles[0],
+                           yaxis_title=titles[1])
+    else:
+        layout = go.Layout(title="Pareto-front Plot",
+                           scene={"xaxis_title": titles[0], "yaxis_title": titles[1],
+                                  "zaxis_title": titles[2]})
+    return go.Figure(data=data, layout=layout)
+
+
+def plot_hypervolume_history(study: Any, reference_point: Sequence[float]) -> Any:
+    """The hypervolume of the feasible COMPLETE trials so far against the trial number,
+    w.r.t. `reference_point` (one coordinate per objective, in the objectives' own
+    directions), as the newest Optuna's (3.3+; Debian's 3.1 has none): one Scatter,
+    "lines+markers". ValueError for a study of one objective or a reference point of
+    another dimension."""
+    from ._hypervolume_history import hypervolume_history
+    go = _go()
+    numbers, volumes = hypervolume_history(study, reference_point)
+    layout = go.Layout(title="Hypervolume History Plot", xaxis={"title": "Trial"},
+                       yaxis={"title": "Hypervolume"})
+    return go.Figure(data=go.Scatter(x=numbers, y=volumes, mode="lines+markers"),
+                     layout=layout)

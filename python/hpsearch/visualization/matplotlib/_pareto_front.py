@@ -62,6 +62,19 @@ def plot_pareto_front(study: Any, *, target_names: Optional[List[str]] = None,
 
     `constraints_func` is refused: give it to the sampler, which stores each trial's
     constraints (Optuna 4 deprecates it here for the same reason)."""
+    points, target_names, axis_order = _pareto_front_info(
+        study, target_names, include_dominated_trials, axis_order, constraints_func, targets)
+    return _draw(points, [target_names[i] for i in axis_order], axis_order)
+
+
+def _pareto_front_info(study: Any, target_names: Optional[List[str]],
+                       include_dominated_trials: bool, axis_order: Optional[List[int]],
+                       constraints_func: Optional[Callable[[FrozenTrial], Sequence[float]]],
+                       targets: Optional[Callable[[FrozenTrial], Sequence[float]]]
+                       ) -> Tuple[dict, List[str], List[int]]:
+    """What plot_pareto_front draws, whatever draws it (here and the plotly module): the
+    trials with their targets by kind ("best", "others", "infeasible"), the target names
+    and the axis order, after Optuna's checks of the arguments."""
     if axis_order is not None:
         warnings.warn("`axis_order` has been deprecated in v3.0.0. This feature will be "
                       "removed in v5.0.0. See https://github.com/optuna/optuna/releases/"
@@ -102,7 +115,7 @@ def plot_pareto_front(study: Any, *, target_names: Optional[List[str]] = None,
         axis_order = list(range(n_targets))
     else:
         _check_axis_order(axis_order, n_targets)
-    return _draw(points, [target_names[i] for i in axis_order], axis_order)
+    return points, target_names, axis_order
 
 
 def _objective_values(trial: FrozenTrial) -> Sequence[float]:
