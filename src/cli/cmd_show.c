@@ -132,9 +132,11 @@ static void hypervolume_sparkline(const show_style *style, const rdata_study *da
         printf("hypervolume: %s\n", data->hypervolume_error);
         return;
     }
+    /* a hypervolume too large for a double (objective values near 1e200) is +inf: such
+     * steps cannot be drawn and are left out */
     size_t n = 0;
     for (size_t r = 0; r < data->n_rows; r++)
-        n += !isnan(data->rows[r].hypervolume);
+        n += isfinite(data->rows[r].hypervolume);
     if (n < 2 || data->reference == NULL)
         return;
     double *series = calloc(n, sizeof *series);
@@ -142,7 +144,7 @@ static void hypervolume_sparkline(const show_style *style, const rdata_study *da
         return;
     size_t k = 0;
     for (size_t r = 0; r < data->n_rows; r++)
-        if (!isnan(data->rows[r].hypervolume))
+        if (isfinite(data->rows[r].hypervolume))
             series[k++] = data->rows[r].hypervolume;
     printf("hypervolume of the feasible front (%zu completed trials; reference point (", n);
     for (size_t j = 0; j < data->n_directions; j++)

@@ -1,8 +1,10 @@
 /* run_terminate.c -- `terminate:` applied to a running study (see run_terminate.h).
  *
  * The rules read the COMPLETE trials in trial-number order, as Optuna's evaluators read
- * study.trials: the best is the first trial strictly better than every earlier one, and
- * "since the best" counts the COMPLETE trials after it. */
+ * study.trials: the best is the first feasible trial (every constraint value <= 0, as
+ * for `hpsearch best`) strictly better than every earlier one, and "since the best"
+ * counts the COMPLETE trials after it, infeasible ones included. Before a feasible
+ * trial there is no best to stagnate, and no rule stops the run. */
 #include "cli/run_terminate.h"
 #include "cli/cli.h"
 
@@ -12,6 +14,7 @@
 /* The COMPLETE trials as the stagnation rules see them. */
 typedef struct complete_trials {
     size_t n;            /* how many */
+    int has_best;        /* a feasible one among them */
     size_t since_best;   /* after the best one */
     int64_t best_number;
     double best_value;
@@ -33,7 +36,9 @@ static hps_status scan_complete(hps_study *study, hps_direction direction, compl
         if (rc != HPS_OK || hps_frozen_state(t) != HPS_COMPLETE || hps_frozen_n_values(t) == 0)
             continue;
         double value = hps_frozen_value(t, 0);
-        if (out->n == 0 || better(direction, value, out->best_value)) {
+        if (hps_frozen_feasible(t) &&
+            (!out->has_best || better(direction, value, out->best_value))) {
+            out->has_best = 1;
             out->best_value = value;
             out->best_number = hps_frozen_number(t);
             out->since_best = 0;
@@ -73,7 +78,7 @@ int run_terminate_check(run_terminate *state, hps_study *study, const cfg_config
         cli_warn("terminate: cannot read the study's trials: %s", hps_study_errmsg(study));
         return 0;
     }
-    if (c.n == 0)
+    if (!c.has_best)
         return 0;
     char best[256];
     snprintf(best, sizeof best, "best: trial %lld, %s=%.6g", (long long)c.best_number,

@@ -372,8 +372,8 @@ static const hps_frozen *trial_numbered(const hps_frozen *const *all, size_t n, 
     return number >= 0 && (uint64_t)number < n ? all[number] : NULL;
 }
 
-/* Reads the stored list of parent numbers; -1 when it is not a list of known trials. */
-/* HPS_ERR_CORRUPT when the text is not a list of the study's trial numbers. */
+/* Reads the stored list of parent numbers: HPS_ERR_CORRUPT when the text is not a list
+ * of the study's trial numbers. */
 static hps_status parse_parents(const char *text, const hps_frozen *const *all, size_t n_all,
                                 nsga2_parents *out)
 {
@@ -476,6 +476,13 @@ static hps_status parents_of(nsga2_state *s, hps_sampler *sampler, const hps_con
         *out = &none;
         return HPS_OK;
     }
+    /* generation g needs population_size COMPLETE trials in each generation before it:
+     * a recorded generation beyond that was not written by this sampler */
+    if ((uint64_t)generation > n_all / s->population_size + 1)
+        return hps_errbuf_set(&sampler->err, HPS_ERR_CORRUPT, "a trial's attribute '%s' is "
+                              "%lld, more generations than %zu trials of %zu can make",
+                              NSGA2_GENERATION_ATTR, (long long)generation, n_all,
+                              (size_t)s->population_size);
     size_t g = (size_t)generation;
     if (g >= s->n_generations) {
         nsga2_parents *grown = hps_mem_realloc_array(s->parents, g + 1, sizeof *grown);
@@ -485,12 +492,16 @@ static hps_status parents_of(nsga2_state *s, hps_sampler *sampler, const hps_con
         s->parents = grown;
         s->n_generations = g + 1;
     }
-    if (!s->parents[g].known) {
+    /* upward from generation 1, so that agreeing on h finds h - 1 known (asking for g
+     * directly would recurse g deep after a restart) */
+    for (size_t h = 1; h <= g; h++) {
+        if (s->parents[h].known)
+            continue;
         nsga2_parents found = {0};
-        hps_status rc = agree_parents(s, sampler, ctx, all, n_all, generation, &found);
+        hps_status rc = agree_parents(s, sampler, ctx, all, n_all, (int64_t)h, &found);
         if (rc != HPS_OK)
             return rc;
-        s->parents[g] = found;
+        s->parents[h] = found;
     }
     *out = &s->parents[g];
     return HPS_OK;
@@ -510,12 +521,10 @@ typedef struct breeding {
 } breeding;
 
 /* A trial's total constraint violation as Deb's rule compares it: the sum of its positive
- * values; +inf without constraint values, or with a NaN one. */
+ * values; +inf with a NaN one. */
 static double violation_of(const hps_frozen *t)
 {
     size_t k = hps_frozen_n_constraints(t);
-    if (k == 0)
-        return INFINITY;
     double sum = 0;
     for (size_t c = 0; c < k; c++) {
         double v = hps_frozen_constraint(t, c);
@@ -538,8 +547,11 @@ static int trial_dominates(const hps_context *ctx, const breeding *b, const hps_
         vx[j] = j < x->n_values ? sign * x->values[j] : NAN;
         vy[j] = j < y->n_values ? sign * y->values[j] : NAN;
     }
-    if (!b->constrained)
-        return hps_pareto_dominates(vx, vy, m);
+    size_t kx = hps_frozen_n_constraints(x), ky = hps_frozen_n_constraints(y);
+    /* as Optuna's constrained domination: a trial without constraint values loses to one
+     * with them, and two without compare by their objectives alone */
+    if (!b->constrained || kx == 0 || ky == 0)
+        return kx == 0 && ky == 0 ? hps_pareto_dominates(vx, vy, m) : kx > 0;
     double cx = violation_of(x), cy = violation_of(y);
     return hps_pareto_constrained_dominates(vx, &cx, vy, &cy, m, 1);
 }

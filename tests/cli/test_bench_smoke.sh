@@ -84,8 +84,10 @@ PYEOF
 )
 expect_eq "results and report are sane" "OK" "$check"
 
-# the benchmark's unit tests: problem optima, score definition, adapters
-"$PY" -m pytest -q -p no:cacheprovider "$BENCH/tests" > pytest.out 2>&1
+# the benchmark's unit tests: problem optima, score definition, adapters (some import
+# the benches, which import hpsearch: the build's package)
+PYTHONPATH="$(dirname "$HPSEARCH")/python${PYTHONPATH:+:$PYTHONPATH}" \
+    "$PY" -m pytest -q -p no:cacheprovider "$BENCH/tests" > pytest.out 2>&1
 status=$?
 expect_eq "bench unit tests pass" 0 $status
 [ $status -eq 0 ] || tail -30 pytest.out

@@ -37,6 +37,25 @@ out=$("$HPSEARCH" run optuna.yaml --no-progress 2>&1)
 expect_eq "best_value_stagnation waits for min_trials" 5 "$(trials optuna)"
 expect_contains "best_value_stagnation: says why" "best value stagnant for 4 complete trials, more than best_value_stagnation 1" "$out"
 
+# With a constraint the best is the best feasible trial: x=3 scores best but breaks
+# mem <= 2, so the best is trial 3 (x=2), and the infeasible trials after it count as
+# trials without improvement (the rule once stopped at trial 2, after the infeasible x=3)
+write_config feasible.yaml <<EOF2
+storage: sqlite:t.db
+direction: maximize
+metric: score
+constraints:
+  - {name: mem, max: 2}
+sampler: grid
+terminate: {no_improvement: 2}
+command: $PY -c "import sys; x = float(sys.argv[1]); print('score=%g' % (-abs(x - 3) - 1)); print('mem=%g' % x)" {x}
+parameters:
+  x: {values: [3, 0, 1, 2, 4, 5, 6]}
+EOF2
+out=$("$HPSEARCH" run feasible.yaml --no-progress 2>&1)
+expect_eq "constrained: the best feasible trial and 2 more" 6 "$(trials feasible)"
+expect_contains "constrained: names the best feasible trial" "no improvement in the last 2 complete trials (best: trial 3, score=-2)" "$out"
+
 # The regret bound on a smooth 1-d objective (maximum -1 at x=3): the gp sampler
 # closes in, the bound falls below the tolerance long before the budget, and the best
 # trial is within it.
