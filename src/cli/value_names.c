@@ -57,8 +57,9 @@ const char *value_names_constraint(const value_names *names, size_t k, char *buf
 
 /* The trial's value from what is stored, `value - max` (or `min - value`), and the bound:
  * the subtraction and its undoing leave an error in the last bits (0.82 - 2 + 2 is
- * 0.8199999999999998), which rounding to 15 significant digits -- more than any printed
- * value carries -- takes away. */
+ * 0.8199999999999998), which rounding to 15 significant digits takes away. A value the
+ * trial printed with more digits than that (a full 17-digit repr) is shown to 15; the
+ * exact stored difference is in the trial's system attribute "constraints". */
 static double unshifted(double stored, double bound, int sign)
 {
     char text[40];
