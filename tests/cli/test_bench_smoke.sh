@@ -85,8 +85,11 @@ PYEOF
 expect_eq "results and report are sane" "OK" "$check"
 
 # the benchmark's unit tests: problem optima, score definition, adapters (some import
-# the benches, which import hpsearch: the build's package)
-PYTHONPATH="$(dirname "$HPSEARCH")/python${PYTHONPATH:+:$PYTHONPATH}" \
+# the benches, which import hpsearch: the build's package, with the ASan runtime
+# preloaded in a sanitizer build)
+LD_PRELOAD=${HPS_ASAN_PRELOAD:-} \
+ASAN_OPTIONS=${HPS_ASAN_PRELOAD:+detect_leaks=0:verify_asan_link_order=0} \
+PYTHONPATH="$HPS_PYDIR${PYTHONPATH:+:$PYTHONPATH}" \
     "$PY" -m pytest -q -p no:cacheprovider "$BENCH/tests" > pytest.out 2>&1
 status=$?
 expect_eq "bench unit tests pass" 0 $status
