@@ -520,19 +520,17 @@ typedef struct breeding {
     size_t *scratch;              /* n_parents entries */
 } breeding;
 
-/* A trial's total constraint violation as Deb's rule compares it: the sum of its positive
- * values; +inf with a NaN one. */
+/* A trial's total constraint violation as Deb's rule compares it (hps_pareto_violation:
+ * the sum of its positive values, +inf with a NaN one). */
 static double violation_of(const hps_frozen *t)
 {
+    double c[HPS_PARETO_MAX_CONSTRAINTS];
     size_t k = hps_frozen_n_constraints(t);
-    double sum = 0;
-    for (size_t c = 0; c < k; c++) {
-        double v = hps_frozen_constraint(t, c);
-        if (isnan(v))
-            return INFINITY;
-        sum += v > 0 ? v : 0;
-    }
-    return sum;
+    if (k > HPS_PARETO_MAX_CONSTRAINTS)
+        k = HPS_PARETO_MAX_CONSTRAINTS;
+    for (size_t i = 0; i < k; i++)
+        c[i] = hps_frozen_constraint(t, i);
+    return hps_pareto_violation(c, k);
 }
 
 /* Whether x dominates y: Deb's constrained domination when the population has
