@@ -361,6 +361,21 @@ HPS_API hps_status hps_study_set_sampler(hps_study *study, hps_sampler *sampler)
  * recorded as interrupted ("not run"). Replaces an earlier declaration of this handle;
  * HPS_ERR_INVALID for malformed JSON or distributions, with a message naming them. */
 HPS_API hps_status hps_study_declare_space(hps_study *study, const char *space_json);
+/* Says what the user believes about parameter `name` before any trial, as JSON:
+ *   {"center": c, "scale": s}  an int or float: a normal truncated to [low, high] in
+ *                              the parameter's scale -- for a log parameter, `c` in
+ *                              natural units and `s` in decades (log10 units);
+ *   {"weights": [w0, ...]}     a categorical: one positive weight per choice.
+ * Random and Sobol draw from the prior (by its inverse CDF); GP, TPE and CMA-ES weigh
+ * their choice by prior(x)^(beta/n) after n finished trials (piBO, Hvarfner et al.
+ * 2022): strongly at first, fading as trials accumulate (study option prior_beta,
+ * default max_trials/10, or 10 without a budget). A prior is this handle's: it is not
+ * stored and is no part of the search space or of the study's identity. Replaces an
+ * earlier prior of `name`. HPS_ERR_INVALID for a malformed prior (scale <= 0, a weight
+ * <= 0, unknown keys); one that does not fit the distribution the parameter is
+ * suggested with (center outside [low, high], weights for another number of choices,
+ * the wrong form) makes that suggestion fail with HPS_ERR_INVALID naming it. */
+HPS_API hps_status hps_study_set_prior(hps_study *study, const char *name, const char *prior_json);
 HPS_API const hps_sampler *hps_study_sampler(const hps_study *study);
 /* Replaces the study's pruner; the study takes ownership of `pruner` even on error. */
 HPS_API hps_status hps_study_set_pruner(hps_study *study, hps_pruner *pruner);
@@ -381,6 +396,9 @@ HPS_API const hps_pruner *hps_study_pruner(const hps_study *study);
  *   heartbeat_grace     (seconds, default 0: off) RUNNING trials whose heartbeat is
  *                       older than this, or whose worker process on this host is gone,
  *                       are failed as interrupted (see hps_study_recover_stale).
+ *   prior_beta          (default 0: max_trials / 10, or 10 without a budget) how long
+ *                       the priors of hps_study_set_prior weigh: prior(x)^(beta / n)
+ *                       after n finished trials.
  *   worker              (default host:pid) identifies this process in trials. */
 HPS_API hps_status hps_study_set(hps_study *study, const char *option, const char *value);
 /* The study options as a JSON array of options described as in hps_sampler_catalog;

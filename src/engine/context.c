@@ -83,6 +83,7 @@ void hps_study_context(hps_study *study, hps_trial *trial, hps_engine_ctx *out)
         .fixed = trial != NULL ? trial->fixed_params : NULL,
         .n_planned = trial != NULL ? trial->n_relative : 0,
         .position = trial != NULL ? trial->rec->n_params : 0,
+        .priors = &study->priors,
         .calls = &engine_calls,
         .engine = out,
     };

@@ -33,6 +33,9 @@ static const hps_option study_options[] = {
     {.name = "heartbeat_grace", .type = HPS_OPTION_DOUBLE,
      HPS_OPTION_FIELD(hps_study, heartbeat_grace), .def = "0", .dmin = 0, .dmax = HUGE_VAL,
      .help = "seconds after which a silent running trial is failed as interrupted (0: never)"},
+    {.name = "prior_beta", .type = HPS_OPTION_DOUBLE, HPS_OPTION_FIELD(hps_study, priors.beta),
+     .def = "0", .dmin = 0, .dmax = 1e9,
+     .help = "how long priors weigh: prior^(beta/n) after n trials (0: max_trials/10, or 10)"},
     {.name = "worker", .type = HPS_OPTION_TEXT, HPS_OPTION_FIELD(hps_study, worker),
      .min = 1, .max = HPS_MAX_NAME, .help = "this process's name in its trials (default: host:pid)"},
     HPS_OPTIONS_END,
@@ -87,6 +90,7 @@ static void study_free(hps_study *study)
     hps_mem_free(study->space_dists);
     hps_mem_free(study->space_seen);
     hps_cells_clear(&study->declared);
+    hps_priors_clear(&study->priors);
     hps_posmap_clear(&study->held);
     hps_sampler_free(study->sampler);
     hps_pruner_free(study->pruner);
@@ -358,6 +362,25 @@ hps_status hps_study_declare_space(hps_study *study, const char *space_json)
     hps_cells_clear(&study->declared);
     study->declared = cells;
     return HPS_OK;
+}
+
+hps_status hps_study_set_prior(hps_study *study, const char *name, const char *prior_json)
+{
+    if (name == NULL || name[0] == '\0' || prior_json == NULL)
+        return hps_errbuf_set(&study->err, HPS_ERR_INVALID, "prior needs a parameter name and JSON");
+    json_error_t jerr;
+    json_t *node = json_loads(prior_json, 0, &jerr);
+    if (node == NULL)
+        return hps_errbuf_set(&study->err, HPS_ERR_INVALID, "prior of '%s' is not JSON: %s", name,
+                              jerr.text);
+    hps_prior prior;
+    hps_status rc = hps_prior_from_json(&prior, name, node, &study->err);
+    json_decref(node);
+    if (rc != HPS_OK)
+        return rc;
+    rc = hps_priors_set(&study->priors, name, &prior);
+    hps_prior_clear(&prior);
+    return rc == HPS_OK ? HPS_OK : hps_errbuf_set(&study->err, rc, "out of memory");
 }
 
 const hps_sampler *hps_study_sampler(const hps_study *study)

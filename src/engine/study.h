@@ -10,6 +10,7 @@
 
 #include "engine/cells.h"
 #include "base/errbuf.h"
+#include "base/prior.h"
 #include "engine/heartbeat.h"
 #include "base/trial_rec.h"
 #include "plugin/plugin.h"
@@ -55,6 +56,9 @@ struct hps_study {
      * each configuration of a finite space gets (finite.c) */
     hps_cells declared;
     unsigned repeats;
+    /* what the user believes about parameters (hps_study_set_prior): this handle's,
+     * never stored, never part of the space */
+    hps_priors priors;
     /* positions held by the cached trials, and how many of those are WAITING */
     hps_posmap held;
     size_t n_waiting_cached;

@@ -413,6 +413,12 @@ static hps_status suggest(hps_trial *trial, const char *name, hps_dist *dist, do
             found = 1;
         }
     }
+    const hps_prior *prior = hps_priors_find(&study->priors, name);
+    if (prior != NULL) {
+        rc = hps_prior_check(prior, name, dist, &trial->err);
+        if (rc != HPS_OK)
+            return rc;
+    }
     if (!found) {
         hps_engine_ctx e;
         hps_study_context(study, trial, &e);

@@ -92,6 +92,28 @@ double hps_ctx_loss(const hps_context *ctx, const hps_frozen *rec)
     return ctx->directions[0] == HPS_MAXIMIZE ? -v : v;
 }
 
+const hps_prior *hps_ctx_prior(const hps_context *ctx, const char *name, const hps_dist *dist)
+{
+    const hps_prior *prior = hps_priors_find(ctx->priors, name);
+    hps_errbuf ignored;
+    if (prior == NULL || hps_prior_check(prior, name, dist, &ignored) != HPS_OK)
+        return NULL;
+    return prior;
+}
+
+double hps_ctx_prior_unit(const hps_context *ctx, const char *name, const hps_dist *dist,
+                          double u)
+{
+    const hps_prior *prior = hps_ctx_prior(ctx, name, dist);
+    return prior != NULL ? hps_prior_unit_quantile(prior, dist, u) : u;
+}
+
+double hps_ctx_prior_weight(const hps_context *ctx, size_t n)
+{
+    double beta = hps_priors_beta(ctx->priors, ctx->max_trials);
+    return n > 0 ? beta / (double)n : beta;
+}
+
 /* ---- the public views (hpsearch.h), for plug-ins written outside ------------------- */
 
 const char *hps_context_study_name(const hps_context *ctx)

@@ -12,6 +12,7 @@
 #define HPS_PLUGIN_H
 
 #include "base/errbuf.h"
+#include "base/prior.h"
 #include "base/trial_rec.h"
 #include "hpsearch.h"
 
@@ -80,6 +81,7 @@ struct hps_context {
     size_t n_planned;                /* values its joint sample gave it */
     size_t position;                 /* sample: how many parameters the trial drew before
                                         this one (a quasi-random sequence's dimension) */
+    const hps_priors *priors;        /* the user's priors on parameters, or NULL */
     const hps_context_calls *calls;
     void *engine;                    /* the engine's, for the calls */
     /* Set for a registered (outside) plug-in's callbacks only: */
@@ -114,6 +116,19 @@ hps_status hps_ctx_trials(const hps_context *ctx, const hps_frozen *const **all,
  * hps_ctx_history_release. */
 hps_status hps_ctx_history(const hps_context *ctx, hps_history *out, hps_errbuf *err);
 void hps_ctx_history_release(const hps_context *ctx, hps_history *h);
+
+/* The prior on parameter `name` when it fits `dist` (the engine refuses a suggestion
+ * whose prior does not, so a sampler meets only fitting ones), else NULL. */
+const hps_prior *hps_ctx_prior(const hps_context *ctx, const char *name, const hps_dist *dist);
+
+/* A uniform u in [0, 1) mapped to the unit position an independent sampler should use
+ * for `name`: u itself without a prior, else the prior's inverse CDF at u. */
+double hps_ctx_prior_unit(const hps_context *ctx, const char *name, const hps_dist *dist,
+                          double u);
+
+/* How much the priors weigh after `n` finished trials: beta / n (piBO), and beta itself
+ * before the first. */
+double hps_ctx_prior_weight(const hps_context *ctx, size_t n);
 
 /* The value a finished trial is ranked by in a single-objective study, oriented so that
  * lower is better (a maximized study's values are negated). NaN when it has none. */

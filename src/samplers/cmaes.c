@@ -638,10 +638,9 @@ static uint64_t space_hash(const hps_history *h, const size_t *idx, size_t n)
     return hash;
 }
 
-static int space_reset(cma_state *s, const hps_sampler *sampler, const hps_history *h,
+static int space_reset(cma_state *s, const hps_context *ctx, const hps_history *h,
                        const size_t *idx, size_t n, uint64_t hash)
 {
-    (void)sampler;
     space_free(s);
     s->n = n;
     s->hash = hash;
@@ -663,8 +662,12 @@ static int space_reset(cma_state *s, const hps_sampler *sampler, const hps_histo
     double *mean = hps_mem_calloc(n, sizeof *mean);
     if (mean == NULL)
         return -1;
-    for (size_t k = 0; k < n; k++)
-        mean[k] = 0.5;
+    /* The first run starts at the priors' medians (the middle without one); restarts
+     * start anywhere, as a misleading prior must not hold every run. */
+    for (size_t k = 0; k < n; k++) {
+        const hps_prior *prior = hps_ctx_prior(ctx, h->space.names[idx[k]], &s->dists[k]);
+        mean[k] = prior != NULL ? hps_prior_unit_quantile(prior, &s->dists[k], 0.5) : 0.5;
+    }
     int rc = run_start(s, base_lambda(s), s->sigma0, mean);
     hps_mem_free(mean);
     if (rc != 0)
@@ -876,7 +879,7 @@ static hps_status cma_sample_relative(hps_sampler *sampler, const hps_context *c
         goto out;
     }
     uint64_t hash = space_hash(h, idx, n);
-    if ((!s->active || s->hash != hash) && space_reset(s, sampler, h, idx, n, hash) != 0)
+    if ((!s->active || s->hash != hash) && space_reset(s, ctx, h, idx, n, hash) != 0)
         goto oom;
     if (read_finished(s, ctx, h) != 0)
         goto oom;
@@ -920,7 +923,8 @@ static hps_status cma_sample(hps_sampler *sampler, const hps_context *ctx, const
 {
     hps_rng rng;
     hps_rng_seed_keyed(&rng, sampler->seed, ctx->trial->number, name);
-    *internal_out = hps_dist_from_unit(dist, hps_rng_uniform(&rng));
+    *internal_out =
+        hps_dist_from_unit(dist, hps_ctx_prior_unit(ctx, name, dist, hps_rng_uniform(&rng)));
     return HPS_OK;
 }
 

@@ -58,7 +58,9 @@ static hps_status sobol_sample(hps_sampler *sampler, const hps_context *ctx, con
         hps_rng_seed_keyed(&rng, sampler->seed, number, name);
         u = hps_rng_uniform(&rng);
     }
-    *internal_out = hps_dist_from_unit(dist, u);
+    /* a monotone map per coordinate: the points stay low-discrepancy in the prior's
+     * measure */
+    *internal_out = hps_dist_from_unit(dist, hps_ctx_prior_unit(ctx, name, dist, u));
     return HPS_OK;
 }
 

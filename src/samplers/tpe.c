@@ -708,9 +708,39 @@ static int collect_obs(tpe_arena *ar, const hps_history *h, const unsigned char 
     return 0;
 }
 
-/* Draws candidates from the good estimator and keeps the best by l(x) / g(x). */
-static int tpe_choose(tpe_state *s, const tpe_target *t, const tpe_obs *o, hps_rng *rng,
-                      double *best)
+/* piBO's term for each candidate: prior_weight * log prior(x), 0 without priors. */
+static int prior_terms(tpe_arena *ar, const hps_context *ctx, size_t n_finished,
+                       const tpe_target *t, const double *cand, size_t n_cand, double *out)
+{
+    size_t d = t->n;
+    const hps_prior **priors = tpe_arena_calloc(ar, d + 1, sizeof *priors);
+    if (priors == NULL)
+        return -1;
+    size_t n_priors = 0;
+    for (size_t k = 0; k < d; k++) {
+        priors[k] = hps_ctx_prior(ctx, t->names[k], t->dists[k]);
+        n_priors += priors[k] != NULL;
+    }
+    double weight = hps_ctx_prior_weight(ctx, n_finished);
+    for (size_t i = 0; i < n_cand; i++) {
+        double sum = 0;
+        for (size_t k = 0; n_priors > 0 && k < d; k++) {
+            if (priors[k] == NULL)
+                continue;
+            const hps_dist *dist = t->dists[k];
+            double x = cand[i * d + k];
+            double enc = dist->kind == HPS_DIST_CATEGORICAL ? x : hps_dist_to_unit(dist, x);
+            sum += hps_prior_log_density(priors[k], dist, enc, NULL);
+        }
+        out[i] = n_priors > 0 ? weight * sum : 0;
+    }
+    return 0;
+}
+
+/* Draws candidates from the good estimator and keeps the best by l(x) / g(x), times
+ * prior(x)^(beta/n) when the user gave priors (piBO). */
+static int tpe_choose(tpe_state *s, const hps_context *ctx, size_t n_finished,
+                      const tpe_target *t, const tpe_obs *o, hps_rng *rng, double *best)
 {
     tpe_arena *ar = &s->arena;
     size_t d = t->n, n_ei = (size_t)s->n_ei;
@@ -718,7 +748,8 @@ static int tpe_choose(tpe_state *s, const tpe_target *t, const tpe_obs *o, hps_r
     double *cand = tpe_arena_calloc(ar, n_ei * d + 1, sizeof *cand);
     double *lg = tpe_arena_calloc(ar, n_ei + 1, sizeof *lg);
     double *lb = tpe_arena_calloc(ar, n_ei + 1, sizeof *lb);
-    if (cand == NULL || lg == NULL || lb == NULL)
+    double *lp = tpe_arena_calloc(ar, n_ei + 1, sizeof *lp);
+    if (cand == NULL || lg == NULL || lb == NULL || lp == NULL)
         return -1;
     for (size_t i = 0; i < d; i++)
         if (t->dims[i].kind == TPE_DISCRETE)
@@ -729,13 +760,14 @@ static int tpe_choose(tpe_state *s, const tpe_target *t, const tpe_obs *o, hps_r
         return -1;
     tpe_parzen_sample(&good, rng, n_ei, cand);
     if (tpe_parzen_log_pdf(&good, cand, n_ei, lg) != 0 ||
-        tpe_parzen_log_pdf(&bad, cand, n_ei, lb) != 0)
+        tpe_parzen_log_pdf(&bad, cand, n_ei, lb) != 0 ||
+        prior_terms(ar, ctx, n_finished, t, cand, n_ei, lp) != 0)
         return -1;
     /* first maximum wins; a NaN score (both densities zero) never does */
     size_t arg = 0;
     double top = -INFINITY;
     for (size_t i = 0; i < n_ei; i++) {
-        double score = lg[i] - lb[i];
+        double score = lg[i] - lb[i] + lp[i];
         if (score > top) {
             top = score;
             arg = i;
@@ -748,6 +780,7 @@ static int tpe_choose(tpe_state *s, const tpe_target *t, const tpe_obs *o, hps_r
 /* ---- per-ask context ---------------------------------------------------------------- */
 
 typedef struct tpe_ctx {
+    const hps_context *ctx;
     const hps_history *h;
     unsigned char *below;
     double *below_weight; /* by finished index; several objectives only */
@@ -773,6 +806,7 @@ static int cmp_pending(const void *pa, const void *pb)
 static int ctx_init(tpe_ctx *c, tpe_state *s, const hps_context *ctx, const hps_history *h)
 {
     memset(c, 0, sizeof *c);
+    c->ctx = ctx;
     c->h = h;
     c->below = tpe_arena_calloc(&s->arena, h->n_finished + 1, 1);
     unsigned char *infeasible = tpe_arena_calloc(&s->arena, h->n_finished + 1, 1);
@@ -819,7 +853,7 @@ static int sample_target(tpe_state *s, const tpe_ctx *c, tpe_target *t, tpe_rows
     if (collect_obs(&s->arena, c->h, c->below, c->below_weight, c->n_below, c->pend, c->n_pend,
                     t, cache, &o) != 0)
         return -1;
-    return tpe_choose(s, t, &o, rng, out);
+    return tpe_choose(s, c->ctx, c->h->n_finished, t, &o, rng, out);
 }
 
 /* ---- group decomposition ------------------------------------------------------------ */
@@ -1168,9 +1202,10 @@ static hps_status tpe_sample(hps_sampler *sampler, const hps_context *ctx, const
     if (rc != HPS_OK)
         return rc;
     if (h.n_finished < s->n_startup || h.n_finished == 0) {
-        /* start-up: uniform, exactly as the random sampler draws it */
+        /* start-up: exactly as the random sampler draws it (uniform or from the prior) */
         hps_ctx_history_release(ctx, &h);
-        *internal_out = hps_dist_from_unit(dist, hps_rng_uniform(&rng));
+        *internal_out =
+            hps_dist_from_unit(dist, hps_ctx_prior_unit(ctx, name, dist, hps_rng_uniform(&rng)));
         return HPS_OK;
     }
     tpe_arena_reset(&s->arena);

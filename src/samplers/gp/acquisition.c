@@ -173,12 +173,31 @@ static double score(double v)
     return v == v ? v : -HUGE_VAL;
 }
 
+/* piBO's term: prior_weight * log prior(pt), adding its gradient into `grad` (d
+ * values; may be NULL). Multiplying EI by prior^(beta/n) is adding this to log EI. */
+static double prior_term(const acq_ctx *c, const double *pt, double *grad)
+{
+    const gp_acq_problem *p = c->p;
+    if (!(p->prior_weight > 0))
+        return 0;
+    double sum = 0;
+    for (size_t j = 0; j < c->d; j++) {
+        if (p->dims[j].prior == NULL)
+            continue;
+        double dlog;
+        sum += hps_prior_log_density(p->dims[j].prior, p->dims[j].dist, pt[j], &dlog);
+        if (grad != NULL && p->dims[j].kind != GP_DIM_CATEGORICAL)
+            grad[j] += p->prior_weight * dlog;
+    }
+    return p->prior_weight * sum;
+}
+
 static void eval_batch(acq_ctx *c, const double *pts, size_t m, double *mean, double *var,
                        double *value)
 {
     gp_model_predict(c->p->model, pts, m, mean, var);
     for (size_t i = 0; i < m; i++)
-        value[i] = score(gp_log_ei(mean[i], var[i], c->p->best));
+        value[i] = score(gp_log_ei(mean[i], var[i], c->p->best) + prior_term(c, pts + i * c->d, NULL));
 }
 
 static double eval_one(acq_ctx *c, const double *pt)
@@ -196,7 +215,8 @@ static double lbfgs_objective(unsigned nvar, const double *v, double *gradient, 
         c->x[c->movable[k]] = v[k];
     double mean, var;
     gp_model_predict_grad(c->p->model, c->x, &mean, &var, c->dmean, c->dvar);
-    double value = score(gp_log_ei_grad(mean, var, c->dmean, c->dvar, d, c->p->best, c->grad));
+    double value = score(gp_log_ei_grad(mean, var, c->dmean, c->dvar, d, c->p->best, c->grad) +
+                         prior_term(c, c->x, c->grad));
     if (value > c->best_value) {
         c->best_value = value;
         memcpy(c->best_x, c->x, d * sizeof *c->x);
@@ -501,9 +521,16 @@ int gp_acq_optimize(const gp_acq_problem *p, double *x_out, double *value_out)
 
     /* candidates: Sobol, then perturbations of the best observed points */
     sobol_shifted(&c, m_sobol, cand, sobol_state);
-    for (size_t i = 0; i < m_sobol; i++)
-        for (size_t j = 0; j < d; j++)
-            cand[i * d + j] = from_unit(&p->dims[j], cand[i * d + j]);
+    for (size_t i = 0; i < m_sobol; i++) {
+        for (size_t j = 0; j < d; j++) {
+            double u = cand[i * d + j];
+            /* half the candidates where the prior looks, so that a narrow prior has
+             * points inside it to weigh */
+            if (i % 2 == 1 && p->prior_weight > 0 && p->dims[j].prior != NULL)
+                u = hps_prior_unit_quantile(p->dims[j].prior, p->dims[j].dist, u);
+            cand[i * d + j] = from_unit(&p->dims[j], u < 1 ? u : 0x1.fffffffffffffp-1);
+        }
+    }
     static const double scales[] = {0.02, 0.1, 0.5};
     size_t n_from = p->n_seeds < 5 ? p->n_seeds : 5;
     for (size_t i = 0; i < m_pert; i++)

@@ -18,6 +18,7 @@
 #define HPS_GP_ACQUISITION_H
 
 #include "base/dist.h"
+#include "base/prior.h"
 #include "samplers/gp/model.h"
 
 #include <stdint.h>
@@ -45,6 +46,7 @@ typedef struct gp_dim {
     gp_dim_kind kind;
     const hps_dist *dist; /* borrowed */
     uint64_t levels;      /* discrete and categorical: number of values */
+    const hps_prior *prior; /* the user's belief about the parameter, or NULL */
 } gp_dim;
 
 /* Discrete dimensions with more values than this are also moved by L-BFGS (and snapped
@@ -70,9 +72,11 @@ typedef struct gp_acq_problem {
     size_t n_candidates;
     size_t n_local;        /* L-BFGS starts */
     unsigned local_evals;  /* L-BFGS evaluations per start */
+    double prior_weight;   /* piBO: maximize log EI + prior_weight * log prior (the
+                              dims' priors); 0 ignores them */
 } gp_acq_problem;
 
-/* Maximizes log EI; writes the encoded point into x_out (d values) and its log EI into
+/* Maximizes log EI (plus the weighted log prior); writes the encoded point into x_out (d values) and its log EI into
  * *value_out. Returns 0 or GP_ERR_NOMEM. Never writes NaN: every coordinate is a valid
  * encoded value. */
 int gp_acq_optimize(const gp_acq_problem *p, double *x_out, double *value_out);

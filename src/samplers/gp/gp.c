@@ -159,7 +159,7 @@ static hps_status gp_sample(hps_sampler *sampler, const hps_context *ctx, const 
         hps_rng_seed_keyed(&rng, sampler->seed, number, name);
         u = hps_rng_uniform(&rng);
     }
-    *internal_out = hps_dist_from_unit(dist, u);
+    *internal_out = hps_dist_from_unit(dist, hps_ctx_prior_unit(ctx, name, dist, u));
     return HPS_OK;
 }
 
@@ -470,7 +470,7 @@ out:
 
 /* The free dims of the relative space (constants take their only value and are not
  * modelled), with the values an enqueued trial fixes. Returns 0 or GP_ERR_NOMEM. */
-static int build_dims(const hps_history *h, const json_t *trial_fixed, gp_ask *a, size_t *n_fixed)
+static int build_dims(const hps_context *ctx, const hps_history *h, gp_ask *a, size_t *n_fixed)
 {
     size_t nspace = h->space.n;
     a->space_index = hps_mem_calloc(nspace + 1, sizeof *a->space_index);
@@ -486,6 +486,7 @@ static int build_dims(const hps_history *h, const json_t *trial_fixed, gp_ask *a
             continue;
         gp_dim *dim = &a->dims[a->d];
         dim->dist = dist;
+        dim->prior = hps_ctx_prior(ctx, h->space.names[i], dist);
         dim->levels = hps_dist_cardinality(dist);
         dim->kind = dist->kind == HPS_DIST_CATEGORICAL ? GP_DIM_CATEGORICAL
                     : dim->levels == 0                ? GP_DIM_CONTINUOUS
@@ -493,7 +494,7 @@ static int build_dims(const hps_history *h, const json_t *trial_fixed, gp_ask *a
         a->categorical[a->d] = dim->kind == GP_DIM_CATEGORICAL;
         double internal;
         a->fixed[a->d] = NAN;
-        if (fixed_internal(trial_fixed, h->space.names[i], dist, &internal)) {
+        if (fixed_internal(ctx->fixed, h->space.names[i], dist, &internal)) {
             a->fixed[a->d] = encode(dim, internal);
             (*n_fixed)++;
         }
@@ -614,7 +615,7 @@ static hps_status model_and_choose(hps_sampler *sampler, const hps_context *ctx,
     gp_ask a;
     memset(&a, 0, sizeof a);
     size_t n_fixed;
-    if (build_dims(h, ctx->fixed, &a, &n_fixed) != 0)
+    if (build_dims(ctx, h, &a, &n_fixed) != 0)
         goto oom;
     size_t d = a.d;
     /* nothing to choose (all constant or all enqueued), too much to model, or start-up:
@@ -669,6 +670,7 @@ static hps_status model_and_choose(hps_sampler *sampler, const hps_context *ctx,
         .n_candidates = s->n_candidates,
         .n_local = s->n_local,
         .local_evals = GP_LOCAL_EVALS,
+        .prior_weight = hps_ctx_prior_weight(ctx, h->n_finished),
     };
     double *x_next = a.scratch; /* scratch holds max(n, 3 d + 2) >= d */
     double acq_value;

@@ -1,0 +1,265 @@
+/* test_priors.c -- priors on parameters (hps_study_set_prior): malformed priors and
+ * priors that do not fit the suggested distribution are refused with a message naming
+ * them; random and Sobol draw from the prior (counts inside one scale of the center);
+ * GP and TPE reach the optimum of a toy function sooner with a good prior than
+ * without, and still reach it with a misleading one (counts over fixed seeds). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "base/dist.h"
+#include "base/prior.h"
+#include "hpsearch.h"
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static hps_study *open_study(const char *sampler_name, const char *seed)
+{
+    hps_study *study;
+    char err[256];
+    hps_direction dir = HPS_MINIMIZE;
+    if (hps_study_open(":memory:", "priors", HPS_OPEN_CREATE, &dir, 1, &study, err, sizeof err) !=
+        HPS_OK)
+        fail_msg("%s", err);
+    hps_sampler *sampler;
+    ASSERT_OK(hps_sampler_new(sampler_name, &sampler, err, sizeof err));
+    ASSERT_OK(hps_sampler_set(sampler, "seed", seed));
+    ASSERT_OK(hps_study_set_sampler(study, sampler));
+    return study;
+}
+
+/* ---- errors ---------------------------------------------------------------------------- */
+
+static void test_malformed_priors(void **state)
+{
+    (void)state;
+    hps_study *study = open_study("random", "1");
+    const char *bad[][2] = {
+        {"{}", "center and scale"},
+        {"{\"center\": 0.5}", "center and scale"},
+        {"{\"center\": 0.5, \"scale\": 0}", "scale must be a positive number"},
+        {"{\"center\": 0.5, \"scale\": -1}", "scale must be a positive number"},
+        {"{\"center\": \"mid\", \"scale\": 1}", "center must be a number"},
+        {"{\"center\": 0.5, \"scale\": 1, \"shape\": 2}", "unknown key 'shape'"},
+        {"{\"weights\": []}", "weights must be a list"},
+        {"{\"weights\": [1, 0]}", "weight 2 must be a positive number"},
+        {"{\"weights\": [1, -2]}", "weight 2 must be a positive number"},
+        {"{\"weights\": [1], \"center\": 0}", "weights go alone"},
+        {"[1, 2]", "must be an object"},
+        {"{center: 1", "not JSON"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(hps_study_set_prior(study, "lr", bad[i][0]), HPS_ERR_INVALID);
+        const char *msg = hps_study_errmsg(study);
+        if (strstr(msg, bad[i][1]) == NULL || strstr(msg, "'lr'") == NULL)
+            fail_msg("prior %s: message \"%s\" lacks \"%s\" or the name", bad[i][0], msg,
+                     bad[i][1]);
+    }
+    assert_int_equal(hps_study_set_prior(study, "", "{\"weights\": [1]}"), HPS_ERR_INVALID);
+    assert_int_equal(hps_study_set_prior(study, "lr", NULL), HPS_ERR_INVALID);
+    hps_study_close(study);
+}
+
+static void test_prior_that_does_not_fit_the_distribution(void **state)
+{
+    (void)state;
+    hps_study *study = open_study("random", "1");
+    ASSERT_OK(hps_study_set_prior(study, "x", "{\"center\": 5, \"scale\": 1}"));
+    ASSERT_OK(hps_study_set_prior(study, "act", "{\"weights\": [1, 2, 3]}"));
+    ASSERT_OK(hps_study_set_prior(study, "n", "{\"weights\": [1, 2]}"));
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    double x;
+    assert_int_equal(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_trial_errmsg(t), "prior of 'x': center 5 is outside [0, 1]"));
+    hps_value choices[] = {{.type = HPS_VALUE_STRING, .u.s = "relu"},
+                           {.type = HPS_VALUE_STRING, .u.s = "tanh"}};
+    size_t k;
+    assert_int_equal(hps_trial_suggest_categorical(t, "act", choices, 2, &k), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_trial_errmsg(t), "prior of 'act': 3 weights for 2 choices"));
+    int64_t n;
+    assert_int_equal(hps_trial_suggest_int(t, "n", 1, 8, 1, 0, &n), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_trial_errmsg(t), "weights are for categorical parameters"));
+    /* a fitting prior replaces the bad one */
+    ASSERT_OK(hps_study_set_prior(study, "x", "{\"center\": 0.5, \"scale\": 0.1}"));
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
+/* ---- independent samplers draw from the prior ------------------------------------------ */
+
+#define DRAWS 200
+
+/* Of DRAWS trials of `sampler_name`, how many put x within one scale of the center,
+ * lr within one decade-scale, n within one scale, and pick choice 0. */
+static void count_inside(const char *sampler_name, int with_prior, int counts[4])
+{
+    hps_study *study = open_study(sampler_name, "3");
+    if (with_prior) {
+        ASSERT_OK(hps_study_set_prior(study, "x", "{\"center\": 0.3, \"scale\": 0.05}"));
+        ASSERT_OK(hps_study_set_prior(study, "lr", "{\"center\": 1e-3, \"scale\": 0.5}"));
+        ASSERT_OK(hps_study_set_prior(study, "n", "{\"center\": 40, \"scale\": 5}"));
+        ASSERT_OK(hps_study_set_prior(study, "act", "{\"weights\": [8, 1, 1]}"));
+    }
+    hps_value choices[] = {{.type = HPS_VALUE_STRING, .u.s = "relu"},
+                           {.type = HPS_VALUE_STRING, .u.s = "tanh"},
+                           {.type = HPS_VALUE_STRING, .u.s = "gelu"}};
+    memset(counts, 0, 4 * sizeof *counts);
+    for (int i = 0; i < DRAWS; i++) {
+        hps_trial *t;
+        double x, lr;
+        int64_t n;
+        size_t k;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+        ASSERT_OK(hps_trial_suggest_float(t, "lr", 1e-5, 1e-1, 0, HPS_LOG, &lr));
+        ASSERT_OK(hps_trial_suggest_int(t, "n", 1, 100, 1, 0, &n));
+        ASSERT_OK(hps_trial_suggest_categorical(t, "act", choices, 3, &k));
+        counts[0] += fabs(x - 0.3) <= 0.05;
+        counts[1] += fabs(log10(lr) + 3) <= 0.5;
+        counts[2] += n >= 35 && n <= 45;
+        counts[3] += k == 0;
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, x));
+        hps_trial_free(t);
+    }
+    hps_study_close(study);
+}
+
+/* A normal puts 68% of its mass within one scale (a little more once truncated); the
+ * uniform would put 10%, 25%, 11% and 33% there. */
+static void check_follows_prior(const char *sampler_name)
+{
+    int with[4], without[4];
+    count_inside(sampler_name, 1, with);
+    count_inside(sampler_name, 0, without);
+    const char *what[] = {"x", "lr", "n", "act"};
+    int low[] = {120, 120, 120, 140}, high[] = {160, 160, 170, 180}, uniform_max[] = {40, 70, 40, 85};
+    for (int j = 0; j < 4; j++) {
+        if (with[j] < low[j] || with[j] > high[j])
+            fail_msg("%s: %s inside one scale %d of %d times with the prior (want %d..%d)",
+                     sampler_name, what[j], with[j], DRAWS, low[j], high[j]);
+        if (without[j] > uniform_max[j])
+            fail_msg("%s: %s inside one scale %d of %d times without a prior", sampler_name,
+                     what[j], without[j], DRAWS);
+    }
+}
+
+static void test_random_follows_prior(void **state)
+{
+    (void)state;
+    check_follows_prior("random");
+}
+
+static void test_sobol_follows_prior(void **state)
+{
+    (void)state;
+    check_follows_prior("sobol");
+}
+
+/* The inverse CDF is the CDF's inverse: quantiles of a truncated normal in unit
+ * positions, checked against the closed form at the median and symmetric points. */
+static void test_quantile_and_density(void **state)
+{
+    (void)state;
+    hps_dist dist;
+    hps_errbuf err;
+    ASSERT_OK(hps_dist_init_float(&dist, "x", 0, 10, 0, 0, &err));
+    hps_prior prior = {.center = 5, .scale = 1};
+    ASSERT_OK(hps_prior_check(&prior, "x", &dist, &err));
+    assert_true(fabs(hps_prior_unit_quantile(&prior, &dist, 0.5) - 0.5) < 1e-12);
+    /* Phi(1) = 0.8413447...: one scale above the center is 0.6 in unit position */
+    assert_true(fabs(hps_prior_unit_quantile(&prior, &dist, 0.8413447460685429) - 0.6) < 1e-6);
+    double d_center = hps_prior_log_density(&prior, &dist, 0.5, NULL);
+    double d_one = hps_prior_log_density(&prior, &dist, 0.6, NULL);
+    assert_true(fabs(d_center - d_one - 0.5) < 1e-9); /* z^2 / 2 at one scale */
+    double dlog;
+    hps_prior_log_density(&prior, &dist, 0.6, &dlog);
+    assert_true(fabs(dlog - (-1.0 / 0.1)) < 1e-9); /* -z / sigma with sigma 0.1 in units */
+    hps_dist_clear(&dist);
+}
+
+/* ---- model-based samplers: good priors help, misleading ones cost little --------------- */
+
+#define TOY_TRIALS 40
+#define TOY_TARGET 0.01
+
+/* Trials until f(x, y) = (x - 0.8)^2 + (y - 0.15)^2 on [0, 1]^2 goes below TOY_TARGET
+ * (TOY_TRIALS + 1 when it never does). */
+static int trials_to_optimum(const char *sampler_name, const char *seed, const char *prior_x,
+                             const char *prior_y)
+{
+    hps_study *study = open_study(sampler_name, seed);
+    if (prior_x != NULL) {
+        ASSERT_OK(hps_study_set_prior(study, "x", prior_x));
+        ASSERT_OK(hps_study_set_prior(study, "y", prior_y));
+    }
+    int reached = TOY_TRIALS + 1;
+    for (int i = 0; i < TOY_TRIALS && reached > TOY_TRIALS; i++) {
+        hps_trial *t;
+        double x, y;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+        ASSERT_OK(hps_trial_suggest_float(t, "y", 0, 1, 0, 0, &y));
+        double f = (x - 0.8) * (x - 0.8) + (y - 0.15) * (y - 0.15);
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, f));
+        hps_trial_free(t);
+        if (f < TOY_TARGET)
+            reached = i + 1;
+    }
+    hps_study_close(study);
+    return reached;
+}
+
+static void check_model_based(const char *sampler_name)
+{
+    const char *seeds[] = {"1", "2", "3"};
+    int none = 0, good = 0, misleading = 0, misleading_missed = 0;
+    for (size_t s = 0; s < 3; s++) {
+        none += trials_to_optimum(sampler_name, seeds[s], NULL, NULL);
+        good += trials_to_optimum(sampler_name, seeds[s], "{\"center\": 0.75, \"scale\": 0.1}",
+                                  "{\"center\": 0.2, \"scale\": 0.1}");
+        int m = trials_to_optimum(sampler_name, seeds[s], "{\"center\": 0.3, \"scale\": 0.15}",
+                                  "{\"center\": 0.6, \"scale\": 0.15}");
+        misleading += m;
+        misleading_missed += m > TOY_TRIALS;
+    }
+    print_message("%s: trials to the optimum over 3 seeds: %d without a prior, %d with a good "
+                  "one, %d with a misleading one\n", sampler_name, none, good, misleading);
+    if (!(2 * good <= none))
+        fail_msg("%s: a good prior took %d trials, no prior %d", sampler_name, good, none);
+    if (misleading_missed > 0)
+        fail_msg("%s: a misleading prior missed the optimum in %d of 3 runs", sampler_name,
+                 misleading_missed);
+}
+
+static void test_gp_with_priors(void **state)
+{
+    (void)state;
+    check_model_based("gp");
+}
+
+static void test_tpe_with_priors(void **state)
+{
+    (void)state;
+    check_model_based("tpe");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_malformed_priors),
+        cmocka_unit_test(test_prior_that_does_not_fit_the_distribution),
+        cmocka_unit_test(test_random_follows_prior),
+        cmocka_unit_test(test_sobol_follows_prior),
+        cmocka_unit_test(test_quantile_and_density),
+        cmocka_unit_test(test_gp_with_priors),
+        cmocka_unit_test(test_tpe_with_priors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
