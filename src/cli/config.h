@@ -60,6 +60,8 @@ typedef struct cfg_param {
     size_t grid_points;    /* FLOAT/INT range sampled by the grid sampler at this many evenly
                               spaced points (log-spaced when HPS_LOG); 0 = not given */
     int line;              /* line of its definition in the file */
+    char *prior;           /* its `prior:` as hps_study_set_prior's JSON, or NULL */
+    int prior_line;
 } cfg_param;
 
 /* A pruner as configured: a name and its options (text, validated by the library at
@@ -306,6 +308,9 @@ void cfg_pruner_free(cfg_pruner *p);
  * see it (categoricals, ints, floats with a step): the space has finitely many
  * configurations, each run at most `repeats` times. */
 int cfg_space_finite(const cfg_config *cfg);
+/* Whether the parameter's prior still fits it (a narrowed range may leave its center
+ * out, narrowed values their weights); 0 without a prior. */
+int cfg_prior_fits(const cfg_param *p);
 
 /* Number of cells of the grid over all parameters (saturates at UINT64_MAX), as the grid
  * sampler will enumerate them; 0 when some parameter has no finite set of values. */

@@ -309,6 +309,7 @@ enum {
     PK_TYPE, PK_LOW, PK_HIGH, PK_STEP, PK_LOG, PK_VALUES, PK_VALUE, PK_GRID_POINTS,
     PK_DISTRIBUTION, PK_MIN, PK_MAX, PK_Q,
     PK_PROBABILITIES, PK_MU, PK_SIGMA, PK_A, PK_B, PK_PARAMETERS,
+    PK_PRIOR,
     PK_COUNT
 };
 extern const char *const cfg_pkey_names[PK_COUNT];
@@ -339,6 +340,8 @@ int cfg_read_step_like(cfg_ctx *ctx, const cfg_param *p, const cfg_pkeys *keys, 
 int cfg_read_grid_points(cfg_ctx *ctx, cfg_param *p, const cfg_pkeys *keys);
 /* The checks every float/int parameter passes, whichever form it came from. */
 int cfg_check_range(cfg_ctx *ctx, cfg_param *p, const cfg_pkeys *keys);
+/* A parameter's `prior:` (config_prior.c), read once its range or values are known. */
+int cfg_read_prior(cfg_ctx *ctx, cfg_param *p, const cfg_node *node, int line);
 /* A parameter mapping in W&B form (config_wandb.c). */
 int cfg_param_wandb(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int line);
 

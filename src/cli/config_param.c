@@ -26,6 +26,7 @@ const char *const cfg_pkey_names[PK_COUNT] = {
     "type", "low", "high", "step", "log", "values", "value", "grid_points",
     "distribution", "min", "max", "q",
     "probabilities", "mu", "sigma", "a", "b", "parameters",
+    "prior",
 };
 
 static int cfg_name_ok(const char *name, size_t len)
@@ -45,6 +46,7 @@ static int cfg_name_ok(const char *name, size_t len)
 void cfg_param_clear(cfg_param *param)
 {
     free(param->name);
+    free(param->prior);
     for (size_t k = 0; k < param->n_values; k++)
         cfg_value_clear(&param->values[k]);
     free(param->values);
@@ -367,7 +369,7 @@ static int cfg_param_native(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int
     keys.step_k = PK_STEP;
     unsigned long allowed = (1ul << PK_TYPE) | (1ul << PK_LOW) | (1ul << PK_HIGH) |
                             (1ul << PK_STEP) | (1ul << PK_LOG) | (1ul << PK_VALUES) |
-                            (1ul << PK_VALUE) | (1ul << PK_GRID_POINTS);
+                            (1ul << PK_VALUE) | (1ul << PK_GRID_POINTS) | (1ul << PK_PRIOR);
     int rc = cfg_collect_keys(ctx, p, map, line, allowed, &keys);
     if (rc != 0)
         return rc;
@@ -423,7 +425,7 @@ static int cfg_param_native(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int
     unsigned long range_keys = (1ul << PK_LOW) | (1ul << PK_HIGH) | (1ul << PK_STEP) |
                                (1ul << PK_LOG) | (1ul << PK_GRID_POINTS);
     if (p->kind == CFG_CONSTANT) {
-        rc = cfg_forbid(ctx, p, &keys, range_keys | (1ul << PK_VALUES),
+        rc = cfg_forbid(ctx, p, &keys, range_keys | (1ul << PK_VALUES) | (1ul << PK_PRIOR),
                         "with a constant (value)");
         if (rc != 0)
             return rc;
@@ -442,7 +444,10 @@ static int cfg_param_native(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int
             return cfg_fail(ctx, line, "parameters.%s: a categorical parameter needs values",
                             p->name);
         snprintf(key, sizeof key, "parameters.%s.values", p->name);
-        return cfg_read_values(ctx, p, keys.node[PK_VALUES], keys.line[PK_VALUES], key);
+        rc = cfg_read_values(ctx, p, keys.node[PK_VALUES], keys.line[PK_VALUES], key);
+        if (rc == 0 && keys.node[PK_PRIOR] != NULL)
+            rc = cfg_read_prior(ctx, p, keys.node[PK_PRIOR], keys.line[PK_PRIOR]);
+        return rc;
     }
 
     /* float or int */
@@ -481,7 +486,10 @@ static int cfg_param_native(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int
                         p->name, p->kind == CFG_INT ? "int" : "float",
                         keys.node[PK_LOW] == NULL ? "low" : "high");
     }
-    return cfg_check_range(ctx, p, &keys);
+    rc = cfg_check_range(ctx, p, &keys);
+    if (rc == 0 && keys.node[PK_PRIOR] != NULL)
+        rc = cfg_read_prior(ctx, p, keys.node[PK_PRIOR], keys.line[PK_PRIOR]);
+    return rc;
 }
 
 /* ---- the section -------------------------------------------------------------------- */
@@ -638,6 +646,14 @@ static void write_range_native(FILE *out, const cfg_param *p)
         write_values(out, "values", p);
 }
 
+/* The prior as JSON, which YAML reads as a flow mapping; left out when narrowing left
+ * it outside the parameter (W&B's form has no prior). */
+static void write_prior(FILE *out, const cfg_param *p, int wandb)
+{
+    if (!wandb && cfg_prior_fits(p))
+        fprintf(out, "    prior: %s\n", p->prior);
+}
+
 static void write_param(FILE *out, const cfg_param *p, int wandb)
 {
     fprintf(out, "  %s:\n", p->name);
@@ -650,6 +666,7 @@ static void write_param(FILE *out, const cfg_param *p, int wandb)
     /* W&B has no range with explicit grid values: they are written as its values */
     if (p->kind == CFG_CATEGORICAL || (p->n_values > 0 && wandb)) {
         write_values(out, "values", p);
+        write_prior(out, p, wandb);
         return;
     }
     if (wandb)
@@ -658,6 +675,7 @@ static void write_param(FILE *out, const cfg_param *p, int wandb)
         write_range_native(out, p);
     if (p->grid_points > 0)
         fprintf(out, "    grid_points: %zu\n", p->grid_points);
+    write_prior(out, p, wandb);
 }
 
 void cfg_write_parameters(FILE *out, const cfg_config *cfg)

@@ -327,6 +327,12 @@ hps_status setup_configure_study(const cfg_config *cfg, hps_study *study)
         cli_error("%s: %s", cfg->path, hps_study_errmsg(study));
     if (rc == HPS_OK && (rc = space_declare(cfg, study, err, sizeof err)) != HPS_OK)
         cli_error("%s", err);
+    for (size_t i = 0; rc == HPS_OK && i < cfg->n_params; i++) {
+        const cfg_param *p = &cfg->params[i];
+        if (cfg_prior_fits(p) && (rc = hps_study_set_prior(study, p->name, p->prior)) != HPS_OK)
+            cli_error("%s: parameters.%s.prior: %s", where(cfg, p->prior_line, at, sizeof at),
+                      p->name, hps_study_errmsg(study));
+    }
     int pruner_line = cfg->pruner != NULL ? cfg->pruner->line : 0;
     hps_pruner *pruner = NULL;
     if (rc == HPS_OK && cfg_make_pruner(cfg->pruner, &pruner, err, sizeof err) != 0) {
