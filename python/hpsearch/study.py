@@ -124,6 +124,31 @@ class Study(_core.Study):
                                   if spec is not None and
                                   isinstance(sampler, _samplers.PartialFixedSampler) else None)
 
+    def set_prior(self, name: str, *, center: Optional[float] = None,
+                  scale: Optional[float] = None,
+                  weights: Optional[Sequence[float]] = None) -> None:
+        """Says what you believe about parameter `name` before any trial (not in Optuna).
+
+        A number takes ``center`` and ``scale``: a normal truncated to the parameter's
+        range, in its own scale -- for a ``log=True`` parameter, ``center`` in natural
+        units and ``scale`` in decades (``scale=0.5``: half a factor of ten either way).
+        A categorical takes ``weights``, one positive number per choice, in the order
+        of the choices. Random and QMC samplers draw from the prior; GP, TPE and CMA-ES
+        (and the default automatic sampler) weigh their choice by the prior, strongly
+        at first and less with every finished trial (piBO), so a wrong prior costs a
+        few trials. The prior belongs to this handle (it is not stored) and is checked
+        against the distribution when the parameter is suggested: a center outside the
+        range or a weight count that does not match raises ValueError there."""
+        if weights is not None:
+            if center is not None or scale is not None:
+                raise ValueError("set_prior: give center and scale, or weights, not both")
+            spec: Dict[str, Any] = {"weights": [float(w) for w in weights]}
+        elif center is None or scale is None:
+            raise ValueError("set_prior: needs center and scale (or weights)")
+        else:
+            spec = {"center": float(center), "scale": float(scale)}
+        self._set_prior(name, _json_dumps(spec))
+
     def ask(self, fixed_distributions: Optional[Dict[str, Any]] = None) -> Trial:
         """A new trial (or the next enqueued one), RUNNING. Parameters in
         `fixed_distributions` are suggested from those distributions at once."""

@@ -110,6 +110,26 @@ static PyObject *study_set(PyObject *obj, PyObject *args)
     Py_RETURN_NONE;
 }
 
+static PyObject *study_set_prior(PyObject *obj, PyObject *args)
+{
+    hpspy_study *self = (hpspy_study *)obj;
+    const char *name, *json;
+    if (!PyArg_ParseTuple(args, "ss:_set_prior", &name, &json))
+        return NULL;
+    if (check_open(self) < 0)
+        return NULL;
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self, {
+        rc = hps_study_set_prior(self->study, name, json);
+        if (rc != HPS_OK)
+            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
+    });
+    if (rc != HPS_OK)
+        return hpspy_raise(self->st, rc, msg);
+    Py_RETURN_NONE;
+}
+
 /* Adds one grid parameter: `values` is a sequence of str/int/float/bool. */
 static int grid_add(hps_sampler *sampler, PyObject *name_obj, PyObject *values)
 {
@@ -1420,6 +1440,8 @@ static PyMethodDef study_methods[] = {
     {"_open", study_open, METH_VARARGS,
      PyDoc_STR("_open(url, name, create, load, directions=None): opens the study.")},
     {"_set", study_set, METH_VARARGS, PyDoc_STR("_set(option, value): a study option.")},
+    {"_set_prior", study_set_prior, METH_VARARGS,
+     PyDoc_STR("_set_prior(name, json): the prior of a parameter (hps_study_set_prior).")},
     {"_set_sampler", study_set_sampler, METH_VARARGS,
      PyDoc_STR("_set_sampler(name, options, grid=None): replaces the sampler.")},
     {"_set_pruner", study_set_pruner, METH_O,
