@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli/config.h"
+#include <jansson.h>
 #include "cli/config_internal.h"
 #include "runner/metrics.h"
 #include "testutil.h"
@@ -274,6 +275,57 @@ static void test_mutated_inputs(void **state)
 }
 
 /* ---- the native format -------------------------------------------------------------- */
+
+/* A prior becomes hps_study_set_prior's JSON; favor/weight becomes weights; it is
+ * written back (and read again the same) while it fits, and left out once a narrowed
+ * range no longer holds its center. */
+static void test_priors(void **state)
+{
+    (void)state;
+    cfg_config *cfg = load_ok("metric: loss\ncommand: train {lr}\nparameters:\n"
+                              "  lr: {low: 1.0e-5, high: 0.1, log: true, prior: {center: 3.0e-4, scale: 0.5}}\n"
+                              "  act: {values: [relu, tanh, gelu], prior: {favor: tanh, weight: 0.6}}\n"
+                              "  opt: {values: [adam, sgd], prior: {weights: [3, 1]}}\n"
+                              "  n: {low: 1, high: 9}\n");
+    json_t *lr = json_loads(param(cfg, "lr")->prior, 0, NULL);
+    assert_true(json_number_value(json_object_get(lr, "center")) == 3.0e-4);
+    assert_true(json_number_value(json_object_get(lr, "scale")) == 0.5);
+    json_decref(lr);
+    json_t *act = json_object_get(json_loads(param(cfg, "act")->prior, 0, NULL), "weights");
+    assert_int_equal(json_array_size(act), 3);
+    assert_true(fabs(json_number_value(json_array_get(act, 0)) - 0.2) < 1e-12);
+    assert_true(fabs(json_number_value(json_array_get(act, 1)) - 0.6) < 1e-12);
+    json_decref(act);
+    assert_null(param(cfg, "n")->prior);
+    assert_true(cfg_prior_fits(param(cfg, "opt")));
+
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    cfg_write_parameters(out, cfg);
+    fclose(out);
+    size_t size = len + 64;
+    char *again = malloc(size);
+    assert_non_null(again);
+    snprintf(again, size, "metric: loss\ncommand: train {lr}\n%s", text);
+    cfg_config *reread = load_ok(again);
+    assert_string_equal(param(reread, "lr")->prior, param(cfg, "lr")->prior);
+    assert_string_equal(param(reread, "opt")->prior, param(cfg, "opt")->prior);
+    cfg_free(reread);
+    free(again);
+    free(text);
+
+    cfg_param *narrowed = (cfg_param *)param(cfg, "lr");
+    narrowed->low = 1e-2; /* as narrow does: the center is no longer inside */
+    assert_false(cfg_prior_fits(narrowed));
+    out = open_memstream(&text, &len);
+    cfg_write_parameters(out, cfg);
+    fclose(out);
+    assert_null(strstr(text, "\"center\""));
+    assert_non_null(strstr(text, "prior: {\"weights\""));
+    free(text);
+    cfg_free(cfg);
+}
 
 static void test_native_example(void **state)
 {
@@ -1945,6 +1997,7 @@ int main(void)
         cmocka_unit_test(test_truncated_inputs),
         cmocka_unit_test(test_mutated_inputs),
         cmocka_unit_test(test_native_example),
+        cmocka_unit_test(test_priors),
         cmocka_unit_test(test_native_other_forms),
         cmocka_unit_test(test_scalar_types),
         cmocka_unit_test(test_native_inference),
