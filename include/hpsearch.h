@@ -366,10 +366,12 @@ HPS_API hps_status hps_study_declare_space(hps_study *study, const char *space_j
  *                              the parameter's scale -- for a log parameter, `c` in
  *                              natural units and `s` in decades (log10 units);
  *   {"weights": [w0, ...]}     a categorical: one positive weight per choice.
- * Random and Sobol draw from the prior (by its inverse CDF); GP, TPE and CMA-ES weigh
- * their choice by prior(x)^(beta/n) after n finished trials (piBO, Hvarfner et al.
- * 2022): strongly at first, fading as trials accumulate (study option prior_beta,
- * default max_trials/10, or 10 without a budget). A prior is this handle's: it is not
+ * Samplers use the prior mixed with the uniform distribution (a 10% share), so a wrong
+ * prior rules nothing out. Random and Sobol draw from it (by its inverse CDF), as do the
+ * start-up trials of the model-based samplers; then GP and TPE weigh their choice by
+ * prior(x)^(beta/n) after n finished trials (piBO, Hvarfner et al. 2022): strongly at
+ * first, fading as trials accumulate (study option prior_beta, default max_trials/10,
+ * or 10 without a budget), and CMA-ES starts its first run at the priors' medians. A prior is this handle's: it is not
  * stored and is no part of the search space or of the study's identity. Replaces an
  * earlier prior of `name`. HPS_ERR_INVALID for a malformed prior (scale <= 0, a weight
  * <= 0, unknown keys); one that does not fit the distribution the parameter is

@@ -154,6 +154,13 @@ static double normal_cdf(double z)
     return 0.5 * erfc(-z / sqrt(2.0));
 }
 
+/* A categorical's weight of choice i, mixed with the uniform's share. */
+static double mixed_weight(const hps_prior *prior, size_t i)
+{
+    return (1 - HPS_PRIOR_UNIFORM_SHARE) * prior->weights[i] +
+           HPS_PRIOR_UNIFORM_SHARE / (double)prior->n_weights;
+}
+
 double hps_prior_unit_quantile(const hps_prior *prior, const hps_dist *dist, double u)
 {
     if (!(u >= 0))
@@ -164,7 +171,7 @@ double hps_prior_unit_quantile(const hps_prior *prior, const hps_dist *dist, dou
         size_t n = prior->n_weights;
         double below = 0;
         for (size_t i = 0; i < n; i++) {
-            double w = prior->weights[i];
+            double w = mixed_weight(prior, i);
             if (u < below + w || i + 1 == n) {
                 double within = (u - below) / w;
                 within = within < 0 ? 0 : (within > 1 ? 1 : within);
@@ -178,13 +185,14 @@ double hps_prior_unit_quantile(const hps_prior *prior, const hps_dist *dist, dou
     if (unit_normal(prior, dist, &mu, &sigma) != 0)
         return u;
     double lo = normal_cdf(-mu / sigma), hi = normal_cdf((1 - mu) / sigma);
-    double p = lo + u * (hi - lo);
-    /* Bisection: the CDF is monotone and the unit interval is short, so 60 halvings
-     * reach a double's resolution without an inverse-erf of our own. */
+    /* Bisection on the mixture's CDF: monotone, and the unit interval is short, so 60
+     * halvings reach a double's resolution without an inverse-erf of our own. */
     double a = 0, b = 1;
     for (int i = 0; i < 60; i++) {
         double m = 0.5 * (a + b);
-        if (normal_cdf((m - mu) / sigma) < p)
+        double cdf = (1 - HPS_PRIOR_UNIFORM_SHARE) * (normal_cdf((m - mu) / sigma) - lo) / (hi - lo) +
+                     HPS_PRIOR_UNIFORM_SHARE * m;
+        if (cdf < u)
             a = m;
         else
             b = m;
@@ -201,7 +209,7 @@ double hps_prior_log_density(const hps_prior *prior, const hps_dist *dist, doubl
         double k = nearbyint(encoded);
         if (!(k >= 0) || k >= (double)prior->n_weights)
             return 0;
-        return log(prior->weights[(size_t)k] * (double)prior->n_weights);
+        return log(mixed_weight(prior, (size_t)k) * (double)prior->n_weights);
     }
     double mu, sigma;
     if (unit_normal(prior, dist, &mu, &sigma) != 0)
@@ -209,10 +217,12 @@ double hps_prior_log_density(const hps_prior *prior, const hps_dist *dist, doubl
     double u = encoded < 0 ? 0 : (encoded > 1 ? 1 : encoded);
     double z = (u - mu) / sigma;
     double mass = normal_cdf((1 - mu) / sigma) - normal_cdf(-mu / sigma);
+    /* the truncated normal's density over the uniform density 1 on [0, 1], mixed */
+    double normal = exp(-0.5 * z * z) / (sigma * 2.5066282746310002 /* sqrt(2 pi) */ * mass);
+    double density = (1 - HPS_PRIOR_UNIFORM_SHARE) * normal + HPS_PRIOR_UNIFORM_SHARE;
     if (dlog != NULL && encoded == u)
-        *dlog = -z / sigma;
-    /* density of the truncated normal over the uniform density 1 on [0, 1] */
-    return -0.5 * z * z - log(sigma * 2.5066282746310002 * mass) /* sqrt(2 pi) */;
+        *dlog = (1 - HPS_PRIOR_UNIFORM_SHARE) * normal * (-z / sigma) / density;
+    return log(density);
 }
 
 const hps_prior *hps_priors_find(const hps_priors *priors, const char *name)

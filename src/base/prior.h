@@ -8,6 +8,9 @@
  *                                in decades (s = 1: a factor of 10 either way);
  *   {"weights": [w0, w1, ...]}   categoricals: one positive weight per choice, in the
  *                                order of the choices (normalised here).
+ * What samplers use is that distribution mixed with the uniform one, which keeps
+ * HPS_PRIOR_UNIFORM_SHARE of the weight: a prior that is wrong then rules no region out
+ * (its log density is bounded below by log of that share), so the search can leave it.
  * Every sampler sees a prior in its unit position (hps_dist_to_unit's [0, 1], log
  * scaled for log parameters), where the truncated normal stays a truncated normal, so
  * the independent samplers draw from it by the inverse CDF and the model-based ones
@@ -19,6 +22,9 @@
 #include "base/errbuf.h"
 
 #include <jansson.h>
+
+/* The uniform distribution's share of every prior (see above). */
+#define HPS_PRIOR_UNIFORM_SHARE 0.1
 
 typedef struct hps_prior {
     int categorical;   /* weights, else center and scale */

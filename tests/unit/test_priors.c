@@ -162,8 +162,14 @@ static void test_sobol_follows_prior(void **state)
     check_follows_prior("sobol");
 }
 
-/* The inverse CDF is the CDF's inverse: quantiles of a truncated normal in unit
- * positions, checked against the closed form at the median and symmetric points. */
+static double phi_cdf(double z)
+{
+    return 0.5 * erfc(-z / sqrt(2.0));
+}
+
+/* The inverse CDF is the CDF's inverse and the density the mixture's: a truncated normal
+ * in unit positions (mean 0.5, sd 0.1 here) mixed with the uniform, checked against the
+ * closed form at the median and one scale above it. */
 static void test_quantile_and_density(void **state)
 {
     (void)state;
@@ -172,15 +178,23 @@ static void test_quantile_and_density(void **state)
     ASSERT_OK(hps_dist_init_float(&dist, "x", 0, 10, 0, 0, &err));
     hps_prior prior = {.center = 5, .scale = 1};
     ASSERT_OK(hps_prior_check(&prior, "x", &dist, &err));
+    const double share = HPS_PRIOR_UNIFORM_SHARE;
+    double lo = phi_cdf(-5), mass = phi_cdf(5) - lo;
     assert_true(fabs(hps_prior_unit_quantile(&prior, &dist, 0.5) - 0.5) < 1e-12);
-    /* Phi(1) = 0.8413447...: one scale above the center is 0.6 in unit position */
-    assert_true(fabs(hps_prior_unit_quantile(&prior, &dist, 0.8413447460685429) - 0.6) < 1e-6);
-    double d_center = hps_prior_log_density(&prior, &dist, 0.5, NULL);
-    double d_one = hps_prior_log_density(&prior, &dist, 0.6, NULL);
-    assert_true(fabs(d_center - d_one - 0.5) < 1e-9); /* z^2 / 2 at one scale */
+    /* one scale above the center is 0.6 in unit position */
+    double u_one = (1 - share) * (phi_cdf(1) - lo) / mass + share * 0.6;
+    assert_true(fabs(hps_prior_unit_quantile(&prior, &dist, u_one) - 0.6) < 1e-9);
+    double normal_center = 1 / (0.1 * sqrt(2 * M_PI) * mass);
+    double normal_one = normal_center * exp(-0.5);
+    double d_one = (1 - share) * normal_one + share;
+    assert_true(fabs(hps_prior_log_density(&prior, &dist, 0.5, NULL) -
+                     log((1 - share) * normal_center + share)) < 1e-9);
     double dlog;
-    hps_prior_log_density(&prior, &dist, 0.6, &dlog);
-    assert_true(fabs(dlog - (-1.0 / 0.1)) < 1e-9); /* -z / sigma with sigma 0.1 in units */
+    assert_true(fabs(hps_prior_log_density(&prior, &dist, 0.6, &dlog) - log(d_one)) < 1e-9);
+    /* d/du of log((1 - share) n(u) + share) = (1 - share) n(u) (-z / sigma) / density */
+    assert_true(fabs(dlog - (1 - share) * normal_one * (-1.0 / 0.1) / d_one) < 1e-9);
+    /* far from the center the uniform's share is all that is left */
+    assert_true(fabs(hps_prior_log_density(&prior, &dist, 0.0, NULL) - log(share)) < 1e-3);
     hps_dist_clear(&dist);
 }
 
