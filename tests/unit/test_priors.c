@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "base/dist.h"
+#include "base/mem.h"
 #include "base/prior.h"
 #include "hpsearch.h"
 #include "testutil.h"
@@ -87,6 +88,34 @@ static void test_prior_that_does_not_fit_the_distribution(void **state)
     assert_non_null(strstr(hps_trial_errmsg(t), "weights are for categorical parameters"));
     /* a fitting prior replaces the bad one */
     ASSERT_OK(hps_study_set_prior(study, "x", "{\"center\": 0.5, \"scale\": 0.1}"));
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
+/* Out of memory at every allocation of setting priors: HPS_ERR_NOMEM, and the table
+ * keeps what it had (the study still works and frees everything). */
+static void test_set_prior_out_of_memory(void **state)
+{
+    (void)state;
+    hps_study *study = open_study("random", "1");
+    ASSERT_OK(hps_study_set_prior(study, "x", "{\"center\": 0.5, \"scale\": 0.1}"));
+    int ok_seen = 0;
+    for (unsigned long k = 1; k < 50 && !ok_seen; k++) {
+        hps_mem_fail_after(k);
+        hps_status a = hps_study_set_prior(study, "act", "{\"weights\": [1, 2]}");
+        hps_status b = a == HPS_OK ? hps_study_set_prior(study, "y", "{\"center\": 1, \"scale\": 2}")
+                                   : a;
+        hps_mem_fail_after(0);
+        if (a == HPS_OK && b == HPS_OK)
+            ok_seen = 1;
+        else
+            assert_int_equal(a == HPS_OK ? b : a, HPS_ERR_NOMEM);
+    }
+    assert_true(ok_seen);
+    hps_trial *t;
+    double x;
+    ASSERT_OK(hps_study_ask(study, &t));
     ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
     hps_trial_free(t);
     hps_study_close(study);
@@ -269,6 +298,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_malformed_priors),
         cmocka_unit_test(test_prior_that_does_not_fit_the_distribution),
+        cmocka_unit_test(test_set_prior_out_of_memory),
         cmocka_unit_test(test_random_follows_prior),
         cmocka_unit_test(test_sobol_follows_prior),
         cmocka_unit_test(test_quantile_and_density),
