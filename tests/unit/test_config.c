@@ -291,11 +291,12 @@ static void test_priors(void **state)
     assert_true(json_number_value(json_object_get(lr, "center")) == 3.0e-4);
     assert_true(json_number_value(json_object_get(lr, "scale")) == 0.5);
     json_decref(lr);
-    json_t *act = json_object_get(json_loads(param(cfg, "act")->prior, 0, NULL), "weights");
+    json_t *act_prior = json_loads(param(cfg, "act")->prior, 0, NULL);
+    json_t *act = json_object_get(act_prior, "weights");
     assert_int_equal(json_array_size(act), 3);
     assert_true(fabs(json_number_value(json_array_get(act, 0)) - 0.2) < 1e-12);
     assert_true(fabs(json_number_value(json_array_get(act, 1)) - 0.6) < 1e-12);
-    json_decref(act);
+    json_decref(act_prior);
     assert_null(param(cfg, "n")->prior);
     assert_true(cfg_prior_fits(param(cfg, "opt")));
 
