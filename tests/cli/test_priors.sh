@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A config's prior: reaches the sampler: random draws from it (most of 20 trials within
+# A config's prior: reaches the sampler: random draws from it (at least 9 of 20 trials within
 # one scale of the center, where the uniform would put a tenth), and the study's identity
 # ignores it (a run with another prior, or none, resumes the same study).
 . "$(dirname "$0")/lib.sh"
@@ -23,7 +23,7 @@ config ", prior: {center: 0.7, scale: 0.05}" 20
 out=$("$HPSEARCH" run priors.yaml --no-progress 2>&1)
 expect_eq "a run with a prior exits 0" 0 $?
 inside=$(sql priors.db "SELECT COUNT(*) FROM trial_params WHERE name = 'x' AND ABS(value - 0.7) <= 0.05")
-[ "$inside" -ge 11 ] && ok "random drew $inside of 20 x within one scale of the prior's center" \
+[ "$inside" -ge 9 ] && ok "random drew $inside of 20 x within one scale of the prior's center" \
     || fail "only $inside of 20 x within one scale of the center (output: $out)"
 
 config "" 24
