@@ -4,7 +4,7 @@
 The PyTorch MLP of examples/pytorch_mlp/train.py on digits, tuned over learning rate and
 hidden size with up to EPOCHS epochs per trial; every epoch reports its validation
 accuracy and asks the pruner whether to stop. For each pruner (none, hpsearch's median,
-percentile, asha, hyperband, threshold, patient, forecast; Optuna's Median, SuccessiveHalving and
+percentile, asha, hyperband, threshold, patient, forecast, auto; Optuna's Median, SuccessiveHalving and
 Hyperband), with the engine's own TPE sampler -- and for hpsearch also with its default
 sampler (AutoSampler, the methods named "... auto") -- it records after every trial the
 epochs consumed so far and the best accuracy of a COMPLETE trial. Same machine, same run.
@@ -54,6 +54,8 @@ METHODS = [
                                                             "reduction_factor": 3})),
     # the learning-curve forecast (bench/pruning.md), told the budget
     ("hps-forecast auto", "hpsearch", ("ForecastPruner", {"max_step": EPOCHS})),
+    # pruner: auto (asha or forecast), with the default sampler: hpsearch's defaults
+    ("hps-auto auto", "hpsearch", ("AutoPruner", {"max_step": EPOCHS})),
     ("optuna-none", "optuna", None),
     ("optuna-median", "optuna", ("MedianPruner", {"n_startup_trials": 5, "n_warmup_steps": 2})),
     ("optuna-sha", "optuna", ("SuccessiveHalvingPruner", {"min_resource": 1, "reduction_factor": 3})),

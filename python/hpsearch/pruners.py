@@ -23,7 +23,7 @@ from .exceptions import _warn_experimental
 
 __all__ = ["BasePruner", "NopPruner", "MedianPruner", "PercentilePruner",
            "SuccessiveHalvingPruner", "HyperbandPruner", "ThresholdPruner", "PatientPruner",
-           "ForecastPruner", "WilcoxonPruner"]
+           "ForecastPruner", "AutoPruner", "WilcoxonPruner"]
 
 # name, options, wrapped pruner's spec
 _EngineSpec = Tuple[str, Dict[str, str], Optional[tuple]]
@@ -299,6 +299,27 @@ class ForecastPruner(_EnginePruner):
         return {"min_probability": self._min_probability, "max_step": self._max_step,
                 "min_points": self._min_points, "n_startup_trials": self._n_startup_trials,
                 "interval_steps": self._interval_steps}
+
+
+class AutoPruner(_EnginePruner):
+    """The pruning strategy for a study whose trials report up to a budget (epochs), the
+    way :class:`~hpsearch.samplers.AutoSampler` picks the sampler: successive halving
+    (reduction factor 3, first rung at `min_resource`) and :class:`ForecastPruner`
+    (for `max_step`) side by side, a trial stopped when either says so -- the rule that
+    did best on bench/pruning.py (bench/pruning.md)."""
+
+    _engine_name = "auto"
+
+    def __init__(self, min_resource: int = 1, max_step: Union[str, int] = "auto") -> None:
+        if not isinstance(min_resource, int) or min_resource < 1:
+            raise ValueError(f"min_resource must be an integer >= 1 but got {min_resource!r}.")
+        if max_step != "auto" and (not isinstance(max_step, int) or max_step < 1):
+            raise ValueError(f"max_step must be 'auto' or an integer >= 1 but got {max_step!r}.")
+        self._min_resource = min_resource
+        self._max_step = max_step
+
+    def _options(self) -> Dict[str, Any]:
+        return {"min_resource": self._min_resource, "max_step": self._max_step}
 
 
 def _check(pruner: Any) -> BasePruner:

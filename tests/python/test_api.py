@@ -709,7 +709,8 @@ def test_pruners_prune_and_validate():
                    pruners.SuccessiveHalvingPruner(), pruners.HyperbandPruner(max_resource=9),
                    pruners.ThresholdPruner(upper=1.0),
                    pruners.PatientPruner(pruners.MedianPruner(), patience=2, min_delta=0.1),
-                   pruners.PatientPruner(None, patience=1)):
+                   pruners.PatientPruner(None, patience=1), pruners.ForecastPruner(),
+                   pruners.AutoPruner(max_step=20)):
         s = hpsearch.create_study(pruner=pruner)
         assert s.pruner is pruner
         t = s.ask()
@@ -746,7 +747,9 @@ def test_forecast_pruner_stops_a_plateau_and_keeps_a_crossing_curve():
     assert study.trials[3].system_attrs["forecast"]["p_beat"] < 0.05
     for bad in (lambda: pruners.ForecastPruner(min_probability=0),
                 lambda: pruners.ForecastPruner(max_step=0),
-                lambda: pruners.ForecastPruner(min_points=3)):
+                lambda: pruners.ForecastPruner(min_points=3),
+                lambda: pruners.AutoPruner(min_resource=0),
+                lambda: pruners.AutoPruner(max_step="soon")):
         with pytest.raises(ValueError):
             bad()
 

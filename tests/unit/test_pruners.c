@@ -166,7 +166,7 @@ static void test_single_objective_pruners(void **state)
 {
     (void)state;
     static const char *const one_direction[] = {"median", "percentile", "patient", "asha",
-                                                "hyperband", "forecast"};
+                                                "hyperband", "forecast", "auto"};
     hps_direction dirs[2] = {HPS_MINIMIZE, HPS_MAXIMIZE};
     hps_study *study;
     hps_pruner *p;
@@ -472,6 +472,43 @@ static void test_forecast_waits_and_records(void **state)
     hps_study_close(study);
 }
 
+/* A trial that keeps up with the best ones to step 4 and then stalls at 0.80 passes
+ * successive halving's rungs at steps 1 and 3; auto stops it by the forecast before the
+ * rung at step 9, and stops the plateau and the crossing curve where asha does. */
+static void test_auto_is_asha_or_forecast(void **state)
+{
+    (void)state;
+    hps_study *study;
+    char err[256];
+    hps_direction dir = HPS_MAXIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "a", HPS_OPEN_CREATE, &dir, 1, &study, err, sizeof err));
+    hps_pruner *p;
+    ASSERT_OK(hps_pruner_new("auto", &p, err, sizeof err));
+    ASSERT_OK(hps_pruner_set(p, "max_step", "30"));
+    ASSERT_OK(hps_study_set_pruner(study, p));
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(run_curve(study, 0.90 + 0.002 * k, 0.5, 0.3, 1), -1);
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    int stop = -1;
+    for (int step = 1; step <= 30 && stop < 0; step++) {
+        double v = step <= 4 ? accuracy(0.905, 0.5, 0.3, step) : 0.80 + 0.002 * sin(step);
+        ASSERT_OK(hps_trial_report(t, step, v));
+        int prune;
+        ASSERT_OK(hps_trial_should_prune(t, &prune));
+        if (prune)
+            stop = step;
+    }
+    ASSERT_OK(hps_trial_tell(t, HPS_PRUNED, 0));
+    hps_trial_free(t);
+    if (stop < 4 || stop >= 9)
+        fail_msg("the stalled trial was pruned at step %d", stop);
+    int plateau = run_curve(study, 0.70, 0.4, 0.5, 1);
+    assert_true(plateau >= 1 && plateau <= 3);
+    assert_true(run_curve(study, 0.97, 0.8, 0.1, 1) >= 1);
+    hps_study_close(study);
+}
+
 /* Options out of range are refused by name, when set. */
 static void test_forecast_options(void **state)
 {
@@ -494,6 +531,12 @@ static void test_forecast_options(void **state)
     ASSERT_OK(hps_pruner_set(p, "max_step", "auto"));
     ASSERT_OK(hps_pruner_set(p, "min_probability", "1"));
     hps_pruner_free(p);
+    ASSERT_OK(hps_pruner_new("auto", &p, err, sizeof err));
+    assert_int_equal(hps_pruner_set(p, "min_resource", "0"), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_pruner_errmsg(p), "pruner 'auto': min_resource must be"));
+    assert_int_equal(hps_pruner_set(p, "reduction_factor", "2"), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_pruner_errmsg(p), "its options: min_resource, max_step"));
+    hps_pruner_free(p);
 }
 
 int main(void)
@@ -507,6 +550,7 @@ int main(void)
         cmocka_unit_test(test_asha_concurrent_workers),
         cmocka_unit_test(test_forecast_keeps_crossing_curves),
         cmocka_unit_test(test_forecast_waits_and_records),
+        cmocka_unit_test(test_auto_is_asha_or_forecast),
         cmocka_unit_test(test_forecast_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
