@@ -194,16 +194,17 @@ def main():
     parser.add_argument("--shared-start", type=int, default=0, metavar="N",
                         help="begin every study with the same N random configurations "
                         "(enqueued), so that both engines share the luck of the start")
-    parser.add_argument("--reuse", metavar="FILE",
+    parser.add_argument("--reuse", metavar="FILE", action="append",
                         help="take the runs of the methods not run now from an earlier "
                         "result file of the same protocol (--trials, --shared-start): the "
-                        "no-pruning runs that set the targets cost the most")
+                        "no-pruning runs that set the targets cost the most (repeatable; "
+                        "the first file with a method's seed wins)")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "pruning.json"))
     args = parser.parse_args()
     seeds = _parse_seeds(args.seeds)
     methods = METHODS
-    if args.methods:
-        wanted = [m.strip() for m in args.methods.split(",")]
+    if args.methods is not None:  # "" with --reuse: run nothing, tabulate the files
+        wanted = [m.strip() for m in args.methods.split(",") if m.strip()]
         unknown = sorted(set(wanted) - {m for m, _, _ in METHODS})
         if unknown:
             parser.error(f"unknown methods {unknown}; known: {[m for m, _, _ in METHODS]}")
@@ -211,18 +212,20 @@ def main():
     tasks = [(m, e, spec, seed, args.trials, args.shared_start)
              for m, e, spec in methods for seed in seeds]
     results = []
-    if args.reuse:
-        with open(args.reuse) as f:
+    run_now = {m for m, _, _ in methods}
+    for path in args.reuse or []:
+        with open(path) as f:
             earlier = json.load(f)
         if (earlier.get("trials"), earlier.get("shared_start", 0)) != (args.trials,
                                                                        args.shared_start):
-            parser.error(f"{args.reuse} ran {earlier.get('trials')} trials with shared start "
+            parser.error(f"{path} ran {earlier.get('trials')} trials with shared start "
                          f"{earlier.get('shared_start', 0)}, not {args.trials} and "
                          f"{args.shared_start}")
-        run_now = {m for m, _, _ in methods}
-        results = [r for r in earlier["runs"] if r["method"] not in run_now and r["seed"] in seeds]
-        reused = {r["method"] for r in results}
-        methods = [m for m in METHODS if m[0] in run_now or m[0] in reused]
+        have = {(r["method"], r["seed"]) for r in results}
+        results += [r for r in earlier["runs"] if r["method"] not in run_now
+                    and r["seed"] in seeds and (r["method"], r["seed"]) not in have]
+    reused = {r["method"] for r in results}
+    methods = [m for m in METHODS if m[0] in run_now or m[0] in reused]
     with multiprocessing.Pool(args.jobs) as pool:
         for r in pool.imap_unordered(_run_star, tasks):
             results.append(r)
@@ -283,7 +286,7 @@ def main():
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump({"trials": args.trials, "epochs": EPOCHS, "shared_start": args.shared_start,
-                   "reused": args.reuse, "seeds": seeds, "target": target, "runs": results,
+                   "reused": args.reuse or [], "seeds": seeds, "target": target, "runs": results,
                    "summary": summary}, f, separators=(",", ":"))
         f.write("\n")
 
