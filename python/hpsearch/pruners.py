@@ -305,8 +305,9 @@ class AutoPruner(_EnginePruner):
     """The pruning strategy for a study whose trials report up to a budget (epochs), the
     way :class:`~hpsearch.samplers.AutoSampler` picks the sampler: successive halving
     (reduction factor 3, first rung at `min_resource`) and :class:`ForecastPruner`
-    (for `max_step`) side by side, a trial stopped when either says so -- the rule that
-    did best on bench/pruning.py (bench/pruning.md)."""
+    (for `max_step`) side by side, a trial stopped when either says so -- the rule
+    chosen on bench/pruning.py (bench/pruning.md: as few epochs to the target as
+    successive halving alone, fewer in all)."""
 
     _engine_name = "auto"
 
