@@ -3,8 +3,11 @@
 # lib.sh), a fake nvidia-smi and an inherited CUDA_VISIBLE_DEVICES stand in for them.
 # `all`, several GPUs per trial, several trials per GPU, parallel's default and limit,
 # ids that are not there, the warning when there is no GPU at all, and the GPUs of each
-# trial in its log, in the stored trial and in `hpsearch trials`.
+# trial in its log, in the stored trial, in `hpsearch trials`, in the report's data and on
+# its timeline (drawn in chromium, a lane per GPU pair).
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/report_lib.sh"
+need_browser
 fake_gpus 4
 
 write_config g.yaml <<EOF2
@@ -48,6 +51,26 @@ expect_eq "the stored GPUs are the ones the trial saw" "$(devices g | cut -d' ' 
 table=$("$HPSEARCH" trials g --storage sqlite:g.db)
 expect_contains "trials: a gpus column" "gpus" "$(printf '%s\n' "$table" | head -1)"
 expect_contains "trials: the trial's GPUs" "0,1" "$table"
+
+# the report: each trial's GPUs in its row and on the timeline, whose lanes are the GPUs
+"$HPSEARCH" report g --storage sqlite:g.db -o g.html > /dev/null 2>&1
+expect_eq "report written" 0 $?
+expect_eq "report: the rows' and the timeline's GPUs are the stored ones" "$(stored g | sort | tr '\n' ';')" \
+    "$("$PY" - g.html <<'PYEOF'
+import json, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+boot = json.loads(re.search(r'<script id="hps-boot" type="application/json">(.*?)</script>', html, re.S).group(1))
+rows = sorted("%d %s" % (r["number"], r.get("gpus")) for r in boot["rows"])
+timeline = sorted("%d %s" % (t[0], t[4]) for t in boot["view"]["timeline"])
+print(";".join(rows) + ";" if rows == timeline else "rows %s, timeline %s" % (rows, timeline))
+PYEOF
+)"
+res=$(check_page "file://$WORK/g.html" --charts timeline,table --chart-texts chart-timeline)
+expect_eq "report page: the timeline drawn ($res)" 0 $?
+expect_eq "report page: a timeline lane per GPU pair" "GPU 0,1;GPU 2,3;" "$(printf '%s' "$res" | "$PY" -c '
+import json, sys
+texts = json.load(sys.stdin)["chart_texts"]["chart-timeline"]
+print("".join(sorted(t["text"] + ";" for t in texts if t["text"].startswith("GPU"))))')"
 
 # packing: two trials per GPU on GPUs 1 and 3 (given by UUID prefix and index);
 # parallel 9 is lowered to what they hold
