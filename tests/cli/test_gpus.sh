@@ -48,6 +48,8 @@ expect_eq "each trial got two GPUs and their count" "0,1 2;2,3 2;" \
     "$(devices g | cut -d' ' -f2- | sort -u | tr '\n' ';')"
 expect_eq "the stored GPUs are the ones the trial saw" "$(devices g | cut -d' ' -f1,2 | sort)" \
     "$(stored g | sort)"
+expect_contains "show: trials per GPU pair" "gpus: 0,1 2 trials, 2,3 2 trials" \
+    "$("$HPSEARCH" show g --storage sqlite:g.db)"
 table=$("$HPSEARCH" trials g --storage sqlite:g.db)
 expect_contains "trials: a gpus column" "gpus" "$(printf '%s\n' "$table" | head -1)"
 expect_contains "trials: the trial's GPUs" "0,1" "$table"
