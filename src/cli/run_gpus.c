@@ -34,12 +34,13 @@ static void join_ids(char *const *ids, size_t n, const char *sep, char *buf, siz
 static size_t unknown_ids(const cfg_config *cfg, const gpu_inventory *inv, char *buf,
                           size_t size)
 {
-    char *missing[CFG_MAX_GPUS_PER_TRIAL];
+    enum { NAMED = 16 }; /* the message names this many */
+    char *missing[NAMED] = {NULL};
     size_t n = 0, total = 0;
     for (size_t k = 0; k < cfg->n_gpus; k++) {
         if (gpu_inventory_has(inv, cfg->gpus[k]) != 0)
             continue;
-        if (n < CFG_MAX_GPUS_PER_TRIAL)
+        if (n < NAMED)
             missing[n++] = cfg->gpus[k];
         total++;
     }

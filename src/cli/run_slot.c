@@ -141,7 +141,8 @@ static void env_clear(env_list *env)
 }
 
 /* The trial's GPUs from the pool: in its environment (CUDA_VISIBLE_DEVICES, and their
- * number for `torchrun --nproc_per_node`) and recorded with it. */
+ * number for `torchrun --nproc_per_node`) and recorded with it (system attribute
+ * "gpus": ["0", "1"]). */
 static int take_gpus(run_slot *slot, gpu_pool *pool, env_list *env, char *err, size_t errlen)
 {
     char devices[4096], count[16];
@@ -152,20 +153,22 @@ static int take_gpus(run_slot *slot, gpu_pool *pool, env_list *env, char *err, s
         return -1;
     }
     slot->gpu_pool = pool;
+    snprintf(count, sizeof count, "%u", pool->per_trial);
+    if (gpu_pool_format(pool, slot->gpus, devices, sizeof devices) != 0) {
+        snprintf(err, errlen, "the trial's GPU ids are too long for CUDA_VISIBLE_DEVICES");
+        return -1;
+    }
     json_t *list = json_array();
     for (unsigned k = 0; list != NULL && k < pool->per_trial; k++)
         json_array_append_new(list, json_string(pool->ids[slot->gpus[k]]));
     char *json = list != NULL ? json_dumps(list, JSON_COMPACT) : NULL;
     json_decref(list);
-    snprintf(count, sizeof count, "%u", pool->per_trial);
-    int rc = json == NULL || gpu_pool_format(pool, slot->gpus, devices, sizeof devices) != 0 ||
-                     env_add(env, "CUDA_VISIBLE_DEVICES", devices) != 0 ||
-                     env_add(env, "HPSEARCH_NUM_GPUS", count) != 0
-                 ? -1
-                 : 0;
-    if (rc != 0)
+    int rc = 0;
+    if (json == NULL || env_add(env, "CUDA_VISIBLE_DEVICES", devices) != 0 ||
+        env_add(env, "HPSEARCH_NUM_GPUS", count) != 0) {
         snprintf(err, errlen, "out of memory");
-    else if (hps_trial_set_system_attr(slot->trial, "gpus", json) != HPS_OK) {
+        rc = -1;
+    } else if (hps_trial_set_system_attr(slot->trial, "gpus", json) != HPS_OK) {
         snprintf(err, errlen, "cannot record the trial's GPUs: %s", hps_trial_errmsg(slot->trial));
         rc = -1;
     }
