@@ -1,19 +1,25 @@
 /* gpus.c -- GPU detection, GPU ids and the per-trial device pool (see gpus.h). */
 #include "runner/gpus.h"
 
+#include "runner/proc.h"
+
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define GPU_DRIVER_DIR "/proc/driver/nvidia"
 /* Caps on what detection reads: no machine has more, and a broken tool cannot make us
  * read forever. */
 #define GPU_MAX_DETECTED 1024
 #define GPU_MAX_LINE 1024
-#define GPU_MAX_SMI_LINES 8192
+#define GPU_MAX_SMI_BYTES (256u * 1024u)
+#define GPU_SMI_SECONDS 5
 
 /* ---- ids ----------------------------------------------------------------------------- */
 
@@ -299,19 +305,55 @@ static int read_smi_line(const char *line, gpu_inventory *out)
     return uuid_len > 0 ? add_word(&out->uuids, &out->n_uuids, uuid, uuid_len) : 0;
 }
 
+/* nvidia-smi's output, up to GPU_MAX_SMI_BYTES, for at most GPU_SMI_SECONDS: a wedged
+ * driver can make it hang, and a run must not. Lines cut off by the deadline or the cap
+ * are dropped; NULL when it cannot run (or out of memory). */
+static char *nvidia_smi_output(void)
+{
+    char *const argv[] = {"nvidia-smi", "-L", NULL};
+    proc_spec spec = {.argv = argv};
+    proc *p = NULL;
+    if (proc_start(&spec, &p, NULL, 0) != 0)
+        return NULL;
+    char *text = malloc(GPU_MAX_SMI_BYTES + 1);
+    size_t used = 0;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (text != NULL && used < GPU_MAX_SMI_BYTES && proc_output_fd(p) >= 0) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long elapsed_ms = (now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000L;
+        if (elapsed_ms >= GPU_SMI_SECONDS * 1000L)
+            break;
+        struct pollfd pfd = {.fd = proc_output_fd(p), .events = POLLIN};
+        if (poll(&pfd, 1, (int)(GPU_SMI_SECONDS * 1000L - elapsed_ms)) < 0 && errno != EINTR)
+            break;
+        ssize_t n = proc_read(p, text + used, GPU_MAX_SMI_BYTES - used);
+        if (n > 0)
+            used += (size_t)n;
+        else if (n == 0 || errno != EAGAIN)
+            break;
+    }
+    proc_free(p); /* kills it if it is still going */
+    if (text != NULL)
+        text[used] = '\0';
+    return text;
+}
+
 static int read_nvidia_smi(gpu_inventory *out)
 {
-    FILE *p = popen("nvidia-smi -L 2>/dev/null", "r");
-    if (p == NULL)
+    char *text = nvidia_smi_output();
+    if (text == NULL)
         return 0;
-    char line[GPU_MAX_LINE];
     int rc = 0;
-    for (int k = 0; rc == 0 && k < GPU_MAX_SMI_LINES && fgets(line, sizeof line, p) != NULL; k++)
+    for (char *line = text; rc == 0 && *line != '\0';) {
+        char *end = strchr(line, '\n');
+        if (end == NULL)
+            break; /* cut off */
+        *end = '\0';
         rc = read_smi_line(line, out);
-    while (fgets(line, sizeof line, p) != NULL) {
-        /* drain, so the tool is not killed by SIGPIPE mid-write */
+        line = end + 1;
     }
-    pclose(p);
+    free(text);
     if (rc == 0 && out->n_ids > 0)
         out->source = GPU_SOURCE_NVIDIA_SMI;
     return rc;

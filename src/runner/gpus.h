@@ -10,7 +10,8 @@
  *      is not a device id; an empty list or "-1" means no GPU;
  *   2. the NVIDIA driver's files, /proc/driver/nvidia/gpus/<PCI id>/information (one
  *      directory per GPU; its "GPU UUID:" line): GPUs 0 .. n-1 and their UUIDs;
- *   3. `nvidia-smi -L` on PATH ("GPU 0: ... (UUID: GPU-...)", MIG devices under it).
+ *   3. `nvidia-smi -L` on PATH ("GPU 0: ... (UUID: GPU-...)", MIG devices under it),
+ *      given 5 seconds: a wedged driver can make it hang.
  * Testing hook: HPSEARCH_NVIDIA_PROC=DIR reads DIR/gpus/ instead of
  * /proc/driver/nvidia/gpus/ (an empty or missing DIR: no driver files), and a fake
  * nvidia-smi first on PATH stands in for NVIDIA's, so everything here runs on

@@ -183,6 +183,32 @@ static void test_nvidia_smi(void **state)
     gpu_inventory_free(&inv);
 }
 
+/* A wedged driver makes nvidia-smi hang: detection gives up after its 5 seconds with
+ * the lines printed so far. */
+static void test_nvidia_smi_hangs(void **state)
+{
+    (void)state;
+    gpu_inventory inv;
+    clear_sources(testutil_path("no-driver"));
+    const char *bin = testutil_path("hung-bin");
+    mkdir(bin, 0755);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/nvidia-smi", bin);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("#!/bin/sh\necho 'GPU 0: NVIDIA A100 (UUID: GPU-11111111-2222-3333-4444-555555555555)'\n"
+          "printf 'GPU 1: cut off'\nexec sleep 600\n", f);
+    fclose(f);
+    chmod(path, 0755);
+    char search[4200];
+    snprintf(search, sizeof search, "%s:/bin:/usr/bin", bin); /* sleep */
+    setenv("PATH", search, 1);
+    assert_int_equal(gpu_detect(&inv), 0);
+    assert_int_equal(inv.source, GPU_SOURCE_NVIDIA_SMI);
+    expect_ids(&inv, (const char *const[]){"0"}, 1);
+    gpu_inventory_free(&inv);
+}
+
 static void test_nothing(void **state)
 {
     (void)state;
@@ -246,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_inherited),
         cmocka_unit_test(test_driver_files),
         cmocka_unit_test(test_nvidia_smi),
+        cmocka_unit_test(test_nvidia_smi_hangs),
         cmocka_unit_test(test_nothing),
         cmocka_unit_test(test_pool),
     };
