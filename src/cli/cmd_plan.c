@@ -11,11 +11,42 @@
 #include "cli/space.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+/* ", prior ..." after a parameter's line: its center and scale (in decades for a log
+ * parameter), or its weights as shares of 1. */
+static void print_prior(const cfg_param *p)
+{
+    json_t *prior = p->prior != NULL ? json_loads(p->prior, 0, NULL) : NULL;
+    if (prior == NULL)
+        return;
+    const json_t *weights = json_object_get(prior, "weights");
+    char a[64], b[64];
+    if (weights != NULL) {
+        double total = 0;
+        for (size_t k = 0; k < json_array_size(weights); k++)
+            total += json_number_value(json_array_get(weights, k));
+        printf(", prior weights");
+        for (size_t k = 0; k < json_array_size(weights) && k < 8; k++) {
+            snprintf(a, sizeof a, "%.2f", json_number_value(json_array_get(weights, k)) / total);
+            printf(" %s", a);
+        }
+    } else {
+        double center = json_number_value(json_object_get(prior, "center"));
+        if (p->kind == CFG_INT)
+            snprintf(a, sizeof a, "%.0f", center);
+        else
+            cli_format_double(center, a, sizeof a);
+        cli_format_double(json_number_value(json_object_get(prior, "scale")), b, sizeof b);
+        printf(", prior around %s (scale %s%s)", a, b, (p->flags & HPS_LOG) ? " decades" : "");
+    }
+    json_decref(prior);
+}
 
 static void print_space(const cfg_config *cfg)
 {
@@ -51,7 +82,9 @@ static void print_space(const cfg_config *cfg)
                 cli_format_value(p->values[k], v, sizeof v);
                 printf(" %s", v);
             }
-            printf("%s\n", p->n_values > 8 ? " ..." : "");
+            printf("%s", p->n_values > 8 ? " ..." : "");
+            print_prior(p);
+            printf("\n");
             continue;
         }
         hps_value vlo = {.type = p->kind == CFG_INT ? HPS_VALUE_INT : HPS_VALUE_FLOAT};
@@ -72,6 +105,7 @@ static void print_space(const cfg_config *cfg)
             cli_format_double(p->step, st, sizeof st);
             printf(" step %s", st);
         }
+        print_prior(p);
         printf("\n");
     }
 }

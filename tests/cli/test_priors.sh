@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A config's prior: reaches the sampler: random draws from it (at least 9 of 20 trials within
 # one scale of the center, where the uniform would put a tenth), and the study's identity
-# ignores it (a run with another prior, or none, resumes the same study).
+# ignores it (a run with another prior, or none, resumes the same study); plan shows it.
 . "$(dirname "$0")/lib.sh"
 
 config() { # PRIOR
@@ -20,6 +20,8 @@ EOF2
 }
 
 config ", prior: {center: 0.7, scale: 0.05}" 20
+expect_contains "plan shows the prior" "x                    float in [0.0, 1.0], prior around 0.7 (scale 0.05)" \
+    "$("$HPSEARCH" plan priors.yaml 2>&1)"
 out=$("$HPSEARCH" run priors.yaml --no-progress 2>&1)
 expect_eq "a run with a prior exits 0" 0 $?
 inside=$(sql priors.db "SELECT COUNT(*) FROM trial_params WHERE name = 'x' AND ABS(value - 0.7) <= 0.05")
