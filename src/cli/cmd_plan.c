@@ -149,7 +149,7 @@ static void print_plan(const cfg_config *cfg, double hours, double minutes, size
         budget_from = "--hours / --trial-minutes";
     }
     print_space(cfg);
-    uint64_t grid = cfg_grid_size(cfg);
+    uint64_t grid = space_grid_cells(cfg);
     if (grid > 0)
         printf("grid: %llu combinations\n", (unsigned long long)grid);
     else

@@ -25,7 +25,7 @@
 const char *const cfg_pkey_names[PK_COUNT] = {
     "type", "low", "high", "step", "log", "values", "value", "grid_points",
     "distribution", "min", "max", "q",
-    "probabilities", "mu", "sigma", "a", "b", "parameters",
+    "probabilities", "mu", "sigma", "a", "b", "parameters", "when",
 };
 
 static int cfg_name_ok(const char *name, size_t len)
@@ -48,6 +48,7 @@ void cfg_param_clear(cfg_param *param)
     for (size_t k = 0; k < param->n_values; k++)
         cfg_value_clear(&param->values[k]);
     free(param->values);
+    cfg_conditions_clear(param);
     memset(param, 0, sizeof *param);
 }
 
@@ -236,7 +237,7 @@ int cfg_collect_keys(cfg_ctx *ctx, const cfg_param *p, const cfg_node *map, int 
         }
         if (k < PK_COUNT)
             return cfg_fail(ctx, key_line, "%s: unknown key '%s' (parameters take type, low, "
-                            "high, step, log, values, value, grid_points; a W&B sweep file "
+                            "high, step, log, values, value, grid_points, when; a W&B sweep file "
                             "needs `program` or `method` at the top level)", where,
                             cfg_pkey_names[k]);
         return cfg_fail(ctx, key_line, "%s: unknown key '%.*s' (parameters take %s)", where,
@@ -244,7 +245,7 @@ int cfg_collect_keys(cfg_ctx *ctx, const cfg_param *p, const cfg_node *map, int 
                         ctx->cfg->is_wandb ? "values, value, distribution, min, max, q, "
                                              "grid_points"
                                            : "type, low, high, step, log, values, value, "
-                                             "grid_points");
+                                             "grid_points, when");
     }
     return rc;
 }
@@ -367,8 +368,10 @@ static int cfg_param_native(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int
     keys.step_k = PK_STEP;
     unsigned long allowed = (1ul << PK_TYPE) | (1ul << PK_LOW) | (1ul << PK_HIGH) |
                             (1ul << PK_STEP) | (1ul << PK_LOG) | (1ul << PK_VALUES) |
-                            (1ul << PK_VALUE) | (1ul << PK_GRID_POINTS);
+                            (1ul << PK_VALUE) | (1ul << PK_GRID_POINTS) | (1ul << PK_WHEN);
     int rc = cfg_collect_keys(ctx, p, map, line, allowed, &keys);
+    if (rc == 0 && keys.node[PK_WHEN] != NULL)
+        rc = cfg_read_when(ctx, p, keys.node[PK_WHEN], keys.line[PK_WHEN]);
     if (rc != 0)
         return rc;
 
@@ -549,7 +552,7 @@ int cfg_parse_parameters(cfg_ctx *ctx, const cfg_node *node, int line)
         } else
             rc = cfg_read_constant(ctx, p, body, key_line, where); /* `dropout: 0.1` */
     }
-    return rc;
+    return rc != 0 ? rc : cfg_resolve_conditions(ctx);
 }
 
 uint64_t cfg_param_grid_count(const cfg_param *p)
@@ -650,6 +653,7 @@ static void write_param(FILE *out, const cfg_param *p, int wandb)
     /* W&B has no range with explicit grid values: they are written as its values */
     if (p->kind == CFG_CATEGORICAL || (p->n_values > 0 && wandb)) {
         write_values(out, "values", p);
+        cfg_write_when(out, p);
         return;
     }
     if (wandb)
@@ -658,6 +662,7 @@ static void write_param(FILE *out, const cfg_param *p, int wandb)
         write_range_native(out, p);
     if (p->grid_points > 0)
         fprintf(out, "    grid_points: %zu\n", p->grid_points);
+    cfg_write_when(out, p);
 }
 
 void cfg_write_parameters(FILE *out, const cfg_config *cfg)

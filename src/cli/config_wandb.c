@@ -82,6 +82,10 @@ int cfg_param_wandb(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int line)
         return cfg_fail(ctx, keys.line[PK_PARAMETERS], "parameters.%s.parameters: nested "
                         "parameters are not supported (parameter '%s'); flatten them into "
                         "top-level names such as '%s.lr'", p->name, p->name, p->name);
+    if (keys.node[PK_WHEN] != NULL)
+        return cfg_fail(ctx, keys.line[PK_WHEN], "parameters.%s.when: W&B sweep files have "
+                        "no conditions (conditional parameters are hpsearch's own format)",
+                        p->name);
 
     int dist = -1;
     if (keys.node[PK_DISTRIBUTION] != NULL) {

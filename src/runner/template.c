@@ -515,6 +515,8 @@ typedef struct tmpl_token {
     tmpl_token_kind kind;
     const char *text; /* literal text, or the name inside ${...} / {...} */
     size_t len;
+    const char *fallback; /* a field's default, "{name:default}"; NULL: none */
+    size_t fallback_len;
     size_t column;    /* 1-based byte column of the token in its word */
 } tmpl_token;
 
@@ -526,6 +528,8 @@ static int tmpl_next_token(const char *s, size_t *pos, tmpl_token *tok, char *er
     if (s[i] == '\0')
         return 0;
     tok->column = i + 1;
+    tok->fallback = NULL;
+    tok->fallback_len = 0;
     if (s[i] == '$' && s[i + 1] == '{' && s[i + 2] != '{') {
         const char *close = strchr(s + i + 2, '}');
         if (close == NULL) {
@@ -564,6 +568,12 @@ static int tmpl_next_token(const char *s, size_t *pos, tmpl_token *tok, char *er
         tok->kind = TMPL_FIELD;
         tok->text = s + i + 1;
         tok->len = (size_t)(close - tok->text);
+        const char *colon = memchr(tok->text, ':', tok->len);
+        if (colon != NULL) {
+            tok->fallback = colon + 1;
+            tok->fallback_len = (size_t)(close - tok->fallback);
+            tok->len = (size_t)(colon - tok->text);
+        }
         *pos = (size_t)(close - s) + 1;
         return 1;
     }
@@ -681,6 +691,11 @@ static int tmpl_resolve(const tmpl_context *ctx, const tmpl_token *tok, const ch
             }
             *text = ctx->study_name;
             *len = strlen(*text);
+            return 0;
+        }
+        if (tok->fallback != NULL) { /* a parameter this trial does not have */
+            *text = tok->fallback;
+            *len = tok->fallback_len;
             return 0;
         }
         return tmpl_unknown_field(tok, word, err, errlen);
@@ -1068,4 +1083,16 @@ int tmpl_validate_shell(const char *tmpl, const char *const *param_names, size_t
         return TMPL_FAIL;
     }
     return tmpl_validate_word(tmpl, 1, param_names, n_names, err, errlen);
+}
+
+int tmpl_field_required(char *const *tmpl, size_t n_tmpl, const char *name)
+{
+    for (size_t i = 0; tmpl != NULL && i < n_tmpl; i++) {
+        tmpl_token tok;
+        size_t pos = 0;
+        while (tmpl[i] != NULL && tmpl_next_token(tmpl[i], &pos, &tok, NULL, 0) == 1)
+            if (tok.kind == TMPL_FIELD && tok.fallback == NULL && tmpl_token_is(&tok, name))
+                return 1;
+    }
+    return 0;
 }

@@ -15,6 +15,9 @@
  *     ${envvar:NAME}      the value of environment variable NAME (error if unset)
  *   Fields, Python str.format style:
  *     {name}              the text of parameter `name` (tmpl_format_value)
+ *     {name:default}      the same, or the text `default` (up to the closing brace, as
+ *                         written) when the trial has no parameter `name` -- a conditional
+ *                         parameter inactive in this trial
  *     {trial_number}      ctx->trial_number
  *     {study_name}        ctx->study_name (error if NULL)
  *     {{ and }}           literal braces ("${{" is a literal "${")
@@ -112,5 +115,9 @@ int tmpl_validate(char *const *tmpl, size_t n_tmpl, const char *const *param_nam
 /* The same check for a shell-string template, where ${args} may appear anywhere. */
 int tmpl_validate_shell(const char *tmpl, const char *const *param_names, size_t n_names,
                         char *err, size_t errlen);
+
+/* Whether some word of a (validated) template uses {name} without a default: a trial
+ * without parameter `name` could not be given its command. A shell string is one word. */
+int tmpl_field_required(char *const *tmpl, size_t n_tmpl, const char *name);
 
 #endif /* HPS_RUNNER_TEMPLATE_H */
