@@ -1085,14 +1085,15 @@ int tmpl_validate_shell(const char *tmpl, const char *const *param_names, size_t
     return tmpl_validate_word(tmpl, 1, param_names, n_names, err, errlen);
 }
 
-int tmpl_field_required(char *const *tmpl, size_t n_tmpl, const char *name)
+unsigned tmpl_field_use(char *const *tmpl, size_t n_tmpl, const char *name)
 {
+    unsigned use = 0;
     for (size_t i = 0; tmpl != NULL && i < n_tmpl; i++) {
         tmpl_token tok;
         size_t pos = 0;
         while (tmpl[i] != NULL && tmpl_next_token(tmpl[i], &pos, &tok, NULL, 0) == 1)
-            if (tok.kind == TMPL_FIELD && tok.fallback == NULL && tmpl_token_is(&tok, name))
-                return 1;
+            if (tok.kind == TMPL_FIELD && tmpl_token_is(&tok, name))
+                use |= tok.fallback != NULL ? TMPL_USE_DEFAULT : TMPL_USE_BARE;
     }
-    return 0;
+    return use;
 }

@@ -116,8 +116,11 @@ int tmpl_validate(char *const *tmpl, size_t n_tmpl, const char *const *param_nam
 int tmpl_validate_shell(const char *tmpl, const char *const *param_names, size_t n_names,
                         char *err, size_t errlen);
 
-/* Whether some word of a (validated) template uses {name} without a default: a trial
- * without parameter `name` could not be given its command. A shell string is one word. */
-int tmpl_field_required(char *const *tmpl, size_t n_tmpl, const char *name);
+/* How a (validated) template uses field {name}: TMPL_USE_BARE when some word has it
+ * without a default (a trial without parameter `name` could not be given its command),
+ * TMPL_USE_DEFAULT when some word gives one; 0 when it is not used. A shell string is
+ * one word. */
+enum { TMPL_USE_BARE = 1u, TMPL_USE_DEFAULT = 2u };
+unsigned tmpl_field_use(char *const *tmpl, size_t n_tmpl, const char *name);
 
 #endif /* HPS_RUNNER_TEMPLATE_H */

@@ -498,6 +498,14 @@ static void test_expand_fields(void **state)
     sctx.params = shadow;
     sctx.n_params = 1;
     CHECK_EXPAND(&sctx, "<mine>", "{trial_number}");
+    /* {name:default}: the default (as written, possibly empty) when the trial lacks the
+     * parameter -- a conditional one inactive in this trial -- else the value */
+    CHECK_EXPAND(&ctx, "<--m=0.9><--lr=0.001><><x: y>", "--m={momentum:0.9}", "--lr={lr:5}",
+                 "{gone:}", "{gone:x: y}");
+    char *const uses[] = {"--a={momentum:0.9}", "{lr}", "{{width}}"};
+    assert_int_equal(tmpl_field_use(uses, 3, "momentum"), TMPL_USE_DEFAULT);
+    assert_int_equal(tmpl_field_use(uses, 3, "lr"), TMPL_USE_BARE);
+    assert_int_equal(tmpl_field_use(uses, 3, "width"), 0);
     /* Long string values are fine up to the limit of one argument. */
     static char long_value[60001];
     memset(long_value, 'v', sizeof long_value - 1);
@@ -536,7 +544,7 @@ static void test_expand_errors(void **state)
     tmpl_context ctx = make_ctx();
     CHECK_EXPAND_ERR(&ctx, "unknown placeholder '{nope}' in '--x={nope}'", "cmd", "--x={nope}");
     CHECK_EXPAND_ERR(&ctx, "unknown placeholder '{}'", "{}");
-    CHECK_EXPAND_ERR(&ctx, "unknown placeholder '{lr:.3f}'", "{lr:.3f}");
+    CHECK_EXPAND_ERR(&ctx, "unknown placeholder '{gone}'", "{gone}");
     CHECK_EXPAND_ERR(&ctx, "unknown macro '${nope}'", "${nope}");
     CHECK_EXPAND_ERR(&ctx, "unknown macro '${HOME}'", "cd", "${HOME}");
     CHECK_EXPAND_ERR(&ctx, "single '}' at column 2 in 'a}b'", "a}b");
