@@ -203,15 +203,25 @@ static int check_condition(cfg_ctx *ctx, const cfg_param *p, const cfg_condition
                            const cfg_param *parent)
 {
     if (cond->values == NULL) {
-        if (parent->kind != CFG_FLOAT && parent->kind != CFG_INT)
+        /* a range or a list of numbers */
+        int numeric = parent->kind == CFG_FLOAT || parent->kind == CFG_INT || parent->n_values > 0;
+        for (size_t k = 0; k < parent->n_values && numeric; k++)
+            numeric = is_number(&parent->values[k]);
+        if (!numeric)
             return cfg_fail(ctx, cond->line, "parameters.%s.when.%s: min and max need a "
                             "numeric parent, and '%s' is %s", p->name, cond->parent,
                             parent->name, kind_names[parent->kind]);
-        if ((cond->has_min && cond->min > parent->high) ||
-            (cond->has_max && cond->max < parent->low))
+        int holds = parent->n_values == 0 && (!cond->has_min || cond->min <= parent->high) &&
+                    (!cond->has_max || cond->max >= parent->low);
+        for (size_t k = 0; k < parent->n_values && !holds; k++)
+            holds = condition_holds(cond, &parent->values[k]);
+        if (!holds && parent->n_values == 0)
             return cfg_fail(ctx, cond->line, "parameters.%s.when.%s: never holds: '%s' lies "
                             "in %.15g..%.15g", p->name, cond->parent, parent->name,
                             parent->low, parent->high);
+        if (!holds)
+            return cfg_fail(ctx, cond->line, "parameters.%s.when.%s: never holds: no value "
+                            "of '%s' lies in the range", p->name, cond->parent, parent->name);
         return 0;
     }
     for (size_t k = 0; k < cond->n_values; k++) {

@@ -2033,6 +2033,13 @@ static void test_conditions(void **state)
                 "  a: {type: int, low: 0, high: 10}\n"
                 "  b: {values: [x], when: {a: {min: 3, max: 2}}}\n",
                 "t.yaml:5: parameters.b.when.a: min (3) is greater than max (2)");
+    /* a range over a list of numbers: some value must lie in it */
+    cfg = load_ok("metric: m\ncommand: run ${args}\nparameters:\n"
+                  "  a: [0.5, 0.9]\n  b: {values: [x], when: {a: {min: 0.8}}}\n");
+    cfg_free(cfg);
+    expect_fail("metric: m\ncommand: run ${args}\nparameters:\n"
+                "  a: [0.5, 0.9]\n  b: {values: [x], when: {a: {min: 1}}}\n",
+                "t.yaml:5: parameters.b.when.a: never holds: no value of 'a' lies in the range");
 }
 
 int main(void)
