@@ -8,8 +8,10 @@
  *     ${env}              /usr/bin/env
  *     ${interpreter}      ctx->interpreter (e.g. "python3")
  *     ${program}          ctx->program (error if NULL)
- *     ${args}             one word per parameter: --name=value
- *     ${args_no_hyphens}  one word per parameter: name=value
+ *     ${args}             one word per parameter: --name=value (a W&B nested object is
+ *                         one word: --optimizer={'lr': 0.01, 'name': 'adam'}, Python's
+ *                         str() of the dict, as W&B's agent passes it)
+ *     ${args_no_hyphens}  one word per parameter: name=value (nested objects likewise)
  *     ${args_json}        the parameters as one JSON object (tmpl_params_json)
  *     ${args_json_file}   ctx->args_json_file (error if NULL)
  *     ${envvar:NAME}      the value of environment variable NAME (error if unset)
@@ -47,6 +49,9 @@
 typedef struct tmpl_param {
     const char *name;
     hps_value value;
+    int nested;  /* W&B nested parameter: each '.' of the name goes one object deeper
+                    ("optimizer.lr" is key lr of object optimizer); the members of one
+                    object are neighbours in the list */
 } tmpl_param;
 
 typedef struct tmpl_context {
@@ -69,7 +74,8 @@ typedef struct tmpl_context {
 int tmpl_format_value(hps_value v, char *buf, size_t size);
 
 /* The params as one JSON object in their order, formatted like Python's json.dumps:
- * {"lr": 0.001, "act": "relu", "flag": true}. Floats use tmpl_format_value's text, so
+ * {"lr": 0.001, "act": "relu", "flag": true}; nested ones as objects inside it
+ * ({"optimizer": {"lr": 0.01}}). Floats use tmpl_format_value's text, so
  * integral floats stay floats (1.0); NaN and infinities, which JSON cannot hold, are
  * written as null; HPS_VALUE_NONE is null. Strings are escaped ('"', '\\', control
  * characters); other bytes pass through, so valid UTF-8 stays valid. Free with free().
