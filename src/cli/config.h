@@ -71,6 +71,8 @@ typedef struct cfg_param {
     size_t n_values;       /* strings inside values are owned by the config */
     size_t grid_points;    /* FLOAT/INT range sampled by the grid sampler at this many evenly
                               spaced points (log-spaced when HPS_LOG); 0 = not given */
+    int nested;            /* a member of a W&B nested group: each '.' of the name goes
+                              one group deeper, and the trial gets the group as one object */
     cfg_condition *when;   /* `when:`: active only when all hold (and their parents are
                               active); an inactive parameter is neither sampled nor passed */
     size_t n_when;

@@ -248,6 +248,7 @@ hps_status space_suggest_all(const cfg_config *cfg, hps_trial *trial, tmpl_param
         if (state[i] == CFG_ACTIVE) {
             params[*n_active].name = cfg->params[i].name;
             params[*n_active].value = values[i];
+            params[*n_active].nested = cfg->params[i].nested;
             ++*n_active;
         }
 out:

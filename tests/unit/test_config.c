@@ -2042,6 +2042,44 @@ static void test_conditions(void **state)
                 "t.yaml:5: parameters.b.when.a: never holds: no value of 'a' lies in the range");
 }
 
+
+/* W&B nested groups: members named group.member, marked nested (a flat dotted name is
+ * not), and written back as the same groups. */
+static void test_wandb_nested(void **state)
+{
+    (void)state;
+    cfg_config *cfg = NULL;
+    if (cfg_load(fixture_path("good", "wandb_nested.yaml"), &cfg, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    static const char *const names[] = {"epochs", "optimizer.name", "optimizer.lr",
+                                        "optimizer.schedule.warmup", "model.width"};
+    static const int nested[] = {0, 1, 1, 1, 0};
+    assert_int_equal(cfg->n_params, 5);
+    for (size_t k = 0; k < 5; k++) {
+        assert_string_equal(cfg->params[k].name, names[k]);
+        assert_int_equal(cfg->params[k].nested, nested[k]);
+    }
+    assert_true(param(cfg, "optimizer.lr")->flags & HPS_LOG);
+    char *written = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&written, &len);
+    cfg_write_settings(out, cfg, NULL);
+    fclose(out);
+    assert_non_null(strstr(written, "  optimizer:\n    parameters:\n      name:\n"
+                                    "        values: [\"adam\", \"sgd\"]\n      lr:\n"));
+    assert_non_null(strstr(written, "      schedule:\n        parameters:\n          warmup:\n"
+                                    "            values: [0, 100]\n  model.width:\n"));
+    cfg_config *again = load_ok(written);
+    assert_int_equal(again->n_params, 5);
+    for (size_t k = 0; k < 5; k++) {
+        assert_string_equal(again->params[k].name, names[k]);
+        assert_int_equal(again->params[k].nested, nested[k]);
+    }
+    cfg_free(again);
+    free(written);
+    cfg_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2051,6 +2089,7 @@ int main(void)
         cmocka_unit_test(test_mutated_inputs),
         cmocka_unit_test(test_native_example),
         cmocka_unit_test(test_conditions),
+        cmocka_unit_test(test_wandb_nested),
         cmocka_unit_test(test_native_other_forms),
         cmocka_unit_test(test_scalar_types),
         cmocka_unit_test(test_native_inference),
