@@ -94,4 +94,6 @@ EOF
 out=$("$HPSEARCH" plan grid.yaml 2>&1)
 expect_eq "plan of a conditional space exits 0" 0 $?
 expect_contains "plan counts the branches" "grid: 12 combinations" "$out"
+expect_contains "plan says when a parameter is active" \
+    "nesterov             one of 2: True False -- only when momentum >= 0.8" "$out"
 finish
