@@ -121,7 +121,7 @@ parameters:
 EOF2
 CONFIG=cond.yaml same_rejection "conditional field without default" \
     "cond.yaml:4: command: {mom} has no value in trials where mom is inactive, which it is unless opt is 'sgd' (line 7)"
-CONFIG=cond.yaml same_rejection "conditional field in artifacts" "cond.yaml: artifacts: {mom} has no value" \
+CONFIG=cond.yaml same_rejection "conditional field in artifacts" "artifacts: {mom} has no value in trials where mom is inactive" \
     --set "command=$TRAIN --m {mom:0}" --set "artifacts=m-{mom}.pt"
 CONFIG=cond.yaml same_rejection "default on an unconditional field" \
     "command: {opt:...} gives a default, but every trial has 'opt'" --set "command=$TRAIN --o {opt:.3f}"

@@ -96,4 +96,23 @@ expect_eq "plan of a conditional space exits 0" 0 $?
 expect_contains "plan counts the branches" "grid: 12 combinations" "$out"
 expect_contains "plan says when a parameter is active" \
     "nesterov             one of 2: True False -- only when momentum >= 0.8" "$out"
+
+# The PyTorch example's conditional space trains for real (1 epoch here): momentum
+# reaches the SGD trials only -- train.py refuses --momentum without sgd. Its study and
+# logs go to this test's directory.
+CONFIG="$HPS_SOURCE_DIR/examples/pytorch_mlp/conditional.yaml"
+HERE=(--set "storage=sqlite:$WORK/mlp.db" --set "log_dir=$WORK/mlp-logs" --set sampler=random
+      --set "command=$PY train.py --epochs 1 \${args}")
+out=$("$HPSEARCH" plan "$CONFIG" "${HERE[@]}" 2>&1)
+expect_contains "example: plan shows the condition" \
+    "momentum             float in [0.5, 0.99] -- only when optimizer is 'sgd'" "$out"
+out=$("$HPSEARCH" run "$CONFIG" "${HERE[@]}" --set n_trials=4 --set seed=2 --no-progress 2>&1)
+expect_contains "example: 4 trials, all complete" "4 trials (4 complete, 0 pruned, 0 failed" "$out"
+# optimizer is stored as its index among the choices: 0 adam, 1 sgd
+expect_eq "example: momentum stored exactly for the SGD trials, both optimizers tried" "0.0|0 1.0|0" \
+    "$(sql mlp.db "SELECT o.value, CASE WHEN o.value = 1 THEN SUM(m.value IS NULL)
+                                        ELSE SUM(m.value IS NOT NULL) END
+                   FROM trial_params o LEFT JOIN trial_params m
+                        ON m.trial_id = o.trial_id AND m.name = 'momentum'
+                   WHERE o.name = 'optimizer' GROUP BY o.value ORDER BY o.value" | tr '\n' ' ' | sed 's/ $//')"
 finish
