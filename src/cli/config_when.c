@@ -44,8 +44,8 @@ int cfg_is_conditional(const cfg_config *cfg)
 /* ---- reading -------------------------------------------------------------------------- */
 
 /* `{min: 2, max: 4}` for a numeric parent. */
-static int read_range(cfg_ctx *ctx, const cfg_param *p, cfg_condition *cond,
-                      const cfg_node *map, const char *where)
+static int read_range(cfg_ctx *ctx, cfg_condition *cond, const cfg_node *map,
+                      const char *where)
 {
     const cfg_node *iter = NULL;
     cfg_entry e;
@@ -77,7 +77,6 @@ static int read_range(cfg_ctx *ctx, const cfg_param *p, cfg_condition *cond,
     if (cond->has_min && cond->has_max && cond->min > cond->max)
         return cfg_fail(ctx, cond->line, "%s: min (%.15g) is greater than max (%.15g)", where,
                         cond->min, cond->max);
-    (void)p;
     return 0;
 }
 
@@ -127,7 +126,7 @@ int cfg_read_when(cfg_ctx *ctx, cfg_param *p, const cfg_node *node, int line)
         rc = cfg_node_deref(ctx, e.value, e.line, here, &value);
         if (rc != 0)
             return rc;
-        rc = value->kind == CFG_NODE_MAPPING ? read_range(ctx, p, cond, value, here)
+        rc = value->kind == CFG_NODE_MAPPING ? read_range(ctx, cond, value, here)
                                              : read_values(ctx, p, cond, value, here);
     }
     return rc;
