@@ -10,6 +10,7 @@
 #include "cli/identity.h"
 #include "cli/progress.h"
 #include "cli/run_failures.h"
+#include "cli/run_gpus.h"
 #include "cli/run_setup.h"
 #include "cli/run_slot.h"
 #include "cli/run_terminate.h"
@@ -323,9 +324,14 @@ static void print_pareto_set(hps_study *study, const cfg_config *cfg)
 {
     int64_t *numbers = NULL;
     size_t n = 0;
-    if (hps_study_best_trials(study, &numbers, &n) != HPS_OK || n == 0) {
-        printf("%s\n", cfg->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
-                                              : "no trial has completed yet");
+    hps_status rc = hps_study_best_trials(study, &numbers, &n);
+    if (rc != HPS_OK || n == 0) {
+        /* a storage that failed now must not read as a study without results */
+        if (rc != HPS_OK)
+            printf("best trials: unknown (%s)\n", hps_study_errmsg(study));
+        else
+            printf("%s\n", cfg->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
+                                                  : "no trial has completed yet");
         hps_free(numbers);
         return;
     }
@@ -353,9 +359,13 @@ static void print_best(hps_study *study, const cfg_config *cfg)
         print_pareto_set(study, cfg);
         return;
     }
-    if (hps_study_best_trial(study, &best) != HPS_OK) {
-        printf("%s\n", cfg->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
-                                              : "no trial has completed yet");
+    hps_status rc = hps_study_best_trial(study, &best);
+    if (rc != HPS_OK) {
+        if (rc != HPS_ERR_NOTFOUND)
+            printf("best trial: unknown (%s)\n", hps_study_errmsg(study));
+        else
+            printf("%s\n", cfg->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
+                                                  : "no trial has completed yet");
         return;
     }
     printf("best trial %lld: %s=%.6g", (long long)hps_frozen_number(best),
@@ -575,10 +585,13 @@ int cmd_run(int argc, char **argv)
     run_options opts = {0};
     cfg_config *cfg = NULL;
     hps_study *study = NULL;
+    run_gpus gpus = {0};
     int rc = parse_run_args(argc, argv, &opts, &cfg);
     if (rc != 0)
         return rc < 0 ? CLI_EXIT_OK : rc;
     rc = setup_check(cfg); /* what `hpsearch plan` checks too */
+    if (rc == 0)
+        rc = run_gpus_setup(cfg, &gpus); /* and this */
     if (rc != 0)
         goto out;
     rc = open_run_study(cfg, opts.allow_changes, &study);
@@ -624,7 +637,7 @@ int cmd_run(int argc, char **argv)
         total = runs;
     if (total == 0 && cfg->timeout <= 0 && !cfg->has_target && !CFG_TERMINATE_ON(&cfg->terminate))
         cli_warn("no n_trials, timeout, target or terminate: trials run until you stop them (Ctrl-C)");
-    unsigned n_slots = cfg->parallel > 0 ? cfg->parallel : 1;
+    unsigned n_slots = gpus.parallel;
     size_t counts[5] = {0};
     hps_study_count_states(study, counts);
     char shown[512];
@@ -636,6 +649,10 @@ int cmd_run(int argc, char **argv)
     if (cfg->pruner != NULL)
         fprintf(stderr, " · %s pruner", cfg->pruner->name);
     fprintf(stderr, " · %u parallel · logs in %s\n", n_slots, log_dir);
+    char gpu_text[2048];
+    run_gpus_describe(&gpus, gpu_text, sizeof gpu_text);
+    if (gpu_text[0] != '\0')
+        fprintf(stderr, "hpsearch: %s\n", gpu_text);
     if (strcmp(cfg->sampler, "auto") == 0) {
         auto_decision decision;
         space_auto_decision(cfg, cfg->n_trials, &decision);
@@ -676,7 +693,7 @@ int cmd_run(int argc, char **argv)
     }
     run_settings run = {.cfg = cfg, .study = study, .log_dir = log_dir,
                         .checkpoint_root = checkpoint_root, .storage_url = cfg->storage,
-                        .python_path = python_path};
+                        .python_path = python_path, .gpus = &gpus.pool};
     progress prog;
     progress_init(&prog, study, cfg, total, !opts.no_progress && isatty(STDERR_FILENO));
     double started = cli_monotonic();
@@ -696,6 +713,7 @@ int cmd_run(int argc, char **argv)
         rc = has_result(study) ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 out:
     hps_study_close(study);
+    run_gpus_free(&gpus);
     cfg_free(cfg);
     return rc;
 }

@@ -269,6 +269,41 @@ static void print_trial_values(const value_names *vn, const hps_frozen *t)
     putchar('\n');
 }
 
+/* "gpus: 0,1 3 trials, 2,3 3 trials": the GPUs `hpsearch run` gave the trials (their
+ * system attribute "gpus"), in the order first used; nothing when none had any. */
+static void print_gpus(const rdata_study *data)
+{
+    enum { SHOW_MAX_GPU_SETS = 64 };
+    const char *sets[SHOW_MAX_GPU_SETS];
+    size_t counts[SHOW_MAX_GPU_SETS], n = 0, others = 0;
+    for (size_t r = 0; r < data->n_rows; r++) {
+        const char *gpus = data->rows[r].gpus;
+        if (gpus == NULL)
+            continue;
+        size_t k = 0;
+        while (k < n && strcmp(sets[k], gpus) != 0)
+            k++;
+        if (k == n && n == SHOW_MAX_GPU_SETS) {
+            others++;
+            continue;
+        }
+        if (k == n) {
+            sets[n] = gpus;
+            counts[n++] = 0;
+        }
+        counts[k]++;
+    }
+    if (n == 0)
+        return;
+    printf("\ngpus:");
+    for (size_t k = 0; k < n; k++)
+        printf(" %s %zu trial%s%s", sets[k], counts[k], counts[k] == 1 ? "" : "s",
+               k + 1 < n ? "," : "");
+    if (others > 0)
+        printf(", %zu more on other GPUs", others);
+    putchar('\n');
+}
+
 /* With several objectives the best trials are the Pareto set; with constraints the best
  * trial is the best feasible one. Both come from the library. */
 static void print_feasible_best(hps_study *study, const value_names *vn)
@@ -276,7 +311,13 @@ static void print_feasible_best(hps_study *study, const value_names *vn)
     int64_t *numbers = NULL;
     size_t n = 0;
     const char *feasible = vn->n_constraints > 0 ? "feasible " : "";
-    if (hps_study_best_trials(study, &numbers, &n) != HPS_OK || n == 0) {
+    hps_status rc = hps_study_best_trials(study, &numbers, &n);
+    if (rc != HPS_OK) {
+        printf("best: unknown (%s)\n", hps_study_errmsg(study));
+        hps_free(numbers);
+        return;
+    }
+    if (n == 0) {
         printf("best: %s\n", vn->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
                                                    : "no trial has completed yet");
         hps_free(numbers);
@@ -376,6 +417,7 @@ static void print_summary(const show_style *style, const rdata_study *data,
         }
         putchar('\n');
     }
+    print_gpus(data);
     putchar('\n');
     if (data->n_directions > 1)
         hypervolume_sparkline(style, data);

@@ -58,6 +58,7 @@ void rdata_free(rdata_study *data)
         for (size_t a = 0; a < data->rows[r].n_artifacts; a++)
             free(data->rows[r].artifacts[a]);
         free(data->rows[r].artifacts);
+        free(data->rows[r].gpus);
     }
     free(data->rows);
     free(data->values);
@@ -77,6 +78,9 @@ void rdata_free(rdata_study *data)
     free(data->importance_error);
     free(data->name);
     free(data->metric);
+    for (size_t k = 0; data->objective_names != NULL && k < data->n_directions; k++)
+        free(data->objective_names[k]);
+    free(data->objective_names);
     free(data->directions);
     free(data);
 }
@@ -254,14 +258,35 @@ static int read_artifacts(json_t *attrs, rdata_row *row)
     return 0;
 }
 
-/* The strategy that chose the trial, why it failed and the files kept of it, from its
- * system attributes. */
+/* "0,1" from the system attribute "gpus": ["0", "1"] (run_slot.h); at most 256 bytes. */
+static int read_gpus(json_t *attrs, rdata_row *row)
+{
+    json_t *gpus = json_object_get(attrs, "gpus");
+    char text[257];
+    size_t used = 0;
+    if (!json_is_array(gpus) || json_array_size(gpus) == 0)
+        return 0;
+    text[0] = '\0';
+    for (size_t i = 0; i < json_array_size(gpus) && used < sizeof text - 1; i++) {
+        const char *id = json_string_value(json_array_get(gpus, i));
+        int w = snprintf(text + used, sizeof text - used, "%s%s", i > 0 ? "," : "",
+                         id != NULL ? id : "?");
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    row->gpus = strdup(text);
+    return row->gpus != NULL ? 0 : -1;
+}
+
+/* The strategy that chose the trial, why it failed, the files kept of it and its GPUs,
+ * from its system attributes. */
 static int read_system_attrs(rdata_study *data, const hps_frozen *t, rdata_row *row)
 {
     const char *text = hps_frozen_system_attrs(t);
     row->sampler = -1;
     if (text == NULL || (strstr(text, "\"sampler\"") == NULL && strstr(text, "\"fail_reason\"") == NULL &&
-                         strstr(text, "\"artifacts\"") == NULL))
+                         strstr(text, "\"artifacts\"") == NULL && strstr(text, "\"gpus\"") == NULL))
         return 0;
     json_t *attrs = json_loads(text, 0, NULL);
     if (attrs == NULL)
@@ -283,6 +308,8 @@ static int read_system_attrs(rdata_study *data, const hps_frozen *t, rdata_row *
     }
     if (rc == 0)
         rc = read_artifacts(attrs, row);
+    if (rc == 0)
+        rc = read_gpus(attrs, row);
     json_decref(attrs);
     return rc;
 }
@@ -694,6 +721,28 @@ int rdata_open(const char *cmd, const char *arg, const char *storage, cli_target
     return 0;
 }
 
+/* The objectives' names `hpsearch run` recorded: "metrics" lists every objective's when
+ * there are several, "metric" is the only one's. A name that is not a string, or a list
+ * of another length, leaves the objectives unnamed rather than misnamed. */
+static int read_objective_names(const json_t *attrs, rdata_study *data)
+{
+    data->objective_names = calloc(data->n_directions + 1, sizeof *data->objective_names);
+    if (data->objective_names == NULL)
+        return -1;
+    const json_t *metrics = json_object_get(attrs, "metrics");
+    if (json_is_array(metrics) && json_array_size(metrics) == data->n_directions) {
+        for (size_t k = 0; k < data->n_directions; k++) {
+            const char *name = json_string_value(json_array_get(metrics, k));
+            if (name != NULL && (data->objective_names[k] = strndup(name, 256)) == NULL)
+                return -1;
+        }
+    } else if (data->n_directions == 1 && data->metric != NULL) {
+        if ((data->objective_names[0] = strdup(data->metric)) == NULL)
+            return -1;
+    }
+    return 0;
+}
+
 static int read_study_attrs(hps_study *study, rdata_study *data, char *err, size_t errlen)
 {
     data->name = strdup(hps_study_name(study));
@@ -714,8 +763,11 @@ static int read_study_attrs(hps_study *study, rdata_study *data, char *err, size
     const char *metric = json_string_value(json_object_get(parsed, "metric"));
     if (metric != NULL)
         data->metric = strndup(metric, 256);
+    int rc = read_objective_names(parsed, data);
     json_decref(parsed);
-    return 0;
+    if (rc != 0)
+        set_err(err, errlen, "out of memory");
+    return rc;
 }
 
 int rdata_load(hps_study *study, int importances, rdata_study **out, char *err, size_t errlen)
