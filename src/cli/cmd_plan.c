@@ -48,6 +48,17 @@ static void print_prior(const cfg_param *p)
     json_decref(prior);
 }
 
+/* Ends a parameter's line: " -- only when optimizer is 'sgd' and layers >= 2". */
+static void print_when(const cfg_param *p)
+{
+    for (size_t c = 0; c < p->n_when; c++) {
+        char text[512];
+        cfg_describe_condition(&p->when[c], text, sizeof text);
+        printf("%s%s", c == 0 ? " -- only when " : " and ", text);
+    }
+    printf("\n");
+}
+
 static void print_space(const cfg_config *cfg)
 {
     size_t n_float = 0, n_int = 0, n_cat = 0, n_const = 0, n_log = 0;
@@ -84,7 +95,7 @@ static void print_space(const cfg_config *cfg)
             }
             printf("%s", p->n_values > 8 ? " ..." : "");
             print_prior(p);
-            printf("\n");
+            print_when(p);
             continue;
         }
         hps_value vlo = {.type = p->kind == CFG_INT ? HPS_VALUE_INT : HPS_VALUE_FLOAT};
@@ -106,7 +117,7 @@ static void print_space(const cfg_config *cfg)
             printf(" step %s", st);
         }
         print_prior(p);
-        printf("\n");
+        print_when(p);
     }
 }
 
@@ -189,7 +200,7 @@ static void print_plan(const cfg_config *cfg, const run_gpus *gpus, double hours
         budget_from = "--hours / --trial-minutes";
     }
     print_space(cfg);
-    uint64_t grid = cfg_grid_size(cfg);
+    uint64_t grid = space_grid_cells(cfg);
     if (grid > 0)
         printf("grid: %llu combinations\n", (unsigned long long)grid);
     else
