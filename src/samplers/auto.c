@@ -32,7 +32,6 @@ static const hps_sampler_ops *ops_for(auto_strategy s)
     case AUTO_CMAES:
 #endif
     case AUTO_TPE:
-    case AUTO_TPE_GROUP:
         return &hps_tpe_sampler_ops;
     case AUTO_SOBOL:
         return &hps_sobol_sampler_ops;
@@ -77,12 +76,6 @@ static hps_status sub_sampler(hps_sampler *sampler, const hps_context *ctx, auto
                               auto_strategy_name(s));
     sub->seed = sampler->seed;
     sub->seeded = sampler->seeded;
-    if (s == AUTO_TPE_GROUP && ((rc = hps_sampler_set(sub, "multivariate", "true")) != HPS_OK ||
-                                (rc = hps_sampler_set(sub, "group", "true")) != HPS_OK)) {
-        hps_errbuf_set(&sampler->err, rc, "%s", hps_errbuf_text(&sub->err));
-        hps_sampler_free(sub);
-        return rc;
-    }
     if (sub->ops->bind != NULL && (rc = sub->ops->bind(sub, ctx)) != HPS_OK) {
         hps_errbuf_set(&sampler->err, rc, "%s", hps_errbuf_text(&sub->err));
         hps_sampler_free(sub);

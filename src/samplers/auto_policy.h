@@ -15,8 +15,6 @@ typedef enum auto_strategy {
     AUTO_GP,
     AUTO_TPE,
     AUTO_CMAES,
-    AUTO_TPE_GROUP, /* TPE sampling each group of parameters that appear together jointly
-                       (multivariate=true, group=true): for conditional spaces */
     AUTO_RANDOM
 } auto_strategy;
 
