@@ -271,9 +271,8 @@ class AutoSampler(_EngineSampler):
     categorical-heavy spaces included), TPE beyond, CMA-ES for long continuous runs;
     TPE (MOTPE) for several objectives or with constraints (the GP and CMA-ES follow one
     value; on bench/multiobjective.py TPE beat NSGA-II at every budget up to 400 trials);
-    TPE in group mode (``multivariate=True, group=True``; recorded as ``"tpe-group"``)
-    once finished trials differ in their parameters -- a conditional space, where the GP
-    would model only the shared parameters (bench/conditional.md).
+    TPE once finished trials differ in their parameters -- a conditional space, where the
+    GP would model only the shared parameters (bench/conditional.md).
     Each trial records the strategy that drew it in ``system_attrs["sampler"]``. The
     default sampler of a study.
 
