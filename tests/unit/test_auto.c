@@ -291,7 +291,7 @@ static void test_auto_conditional_tree(void **state)
         /* trial 0 is Sobol; from trial 2 at the latest the finished ones differ in
          * their parameters, unless the first trials happened to take one branch */
         assert_true(tpe_trials >= TRIALS - 10);
-        assert_true(late_two_layers >= 12); /* main's auto (the GP): 0 of 20 */
+        assert_true(late_two_layers >= 12); /* the GP sampler alone: 0 of 20 */
         assert_true(best < 0.05);
         hps_study_close(study);
     }
