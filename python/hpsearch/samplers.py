@@ -271,8 +271,9 @@ class AutoSampler(_EngineSampler):
     categorical-heavy spaces included), TPE beyond, CMA-ES for long continuous runs;
     TPE (MOTPE) for several objectives or with constraints (the GP and CMA-ES follow one
     value; on bench/multiobjective.py TPE beat NSGA-II at every budget up to 400 trials);
-    TPE once finished trials differ in their parameters -- a conditional space, where the
-    GP would model only the shared parameters (bench/conditional.md).
+    the GP too once finished trials differ in their parameters (a conditional space): it
+    models each branch's own parameters and searches the branches one by one
+    (bench/conditional.md).
     Each trial records the strategy that drew it in ``system_attrs["sampler"]``. The
     default sampler of a study.
 
