@@ -994,6 +994,48 @@ static void test_out_of_memory(void **state)
     hps_study_close(study);
 }
 
+/* The conditional path (union space, one acquisition per branch, the plan) under
+ * allocation failures: HPS_ERR_NOMEM or a valid value, never a crash or a leak. */
+static void test_out_of_memory_conditional(void **state)
+{
+    (void)state;
+    const char *opts[] = {"n_startup_trials", "3", "n_candidates", "64", "n_local_search", "2",
+                          NULL};
+    hps_study *study = gp_study("14", opts, HPS_MINIMIZE);
+    for (int i = 0; i < 8; i++) {
+        hps_trial *t;
+        size_t n_suggested;
+        int deep_two;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, tree(t, &n_suggested, &deep_two)));
+        hps_trial_free(t);
+    }
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    hps_history h;
+    ASSERT_OK(hps_history_collect(study, t, &h));
+    hps_engine_ctx e;
+    hps_study_context(study, t, &e);
+    assert_int_equal(h.space.n, 1); /* only `branch` is shared */
+    int ok_seen = 0;
+    for (unsigned long k = 1; k < 2000; k++) {
+        double value = NAN;
+        hps_mem_fail_after(k);
+        hps_status rc = hps_gp_sampler_ops.sample_relative(study->sampler, &e.ctx, &h, &value);
+        hps_mem_fail_after(0);
+        if (rc == HPS_OK) {
+            assert_true(value == 0 || value == 1);
+            ok_seen = 1;
+            break;
+        }
+        assert_int_equal(rc, HPS_ERR_NOMEM);
+    }
+    assert_true(ok_seen);
+    hps_history_clear(&h);
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1017,6 +1059,7 @@ int main(void)
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_conditional_kernel),
         cmocka_unit_test(test_conditional_tree),
+        cmocka_unit_test(test_out_of_memory_conditional),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
