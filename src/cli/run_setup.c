@@ -31,7 +31,10 @@ static const struct {
      "end a trial that runs longer than T: FAIL, or PRUNED with its\n"
      "                          last value (config: trial_timeout, timeout_state)"},
     {"timeout-trial", 0, "trial_timeout", "T", NULL},
-    {"gpus", 0, "gpus", "LIST", "e.g. 0,1: slot i gets CUDA_VISIBLE_DEVICES=LIST[i mod n]"},
+    {"gpus", 0, "gpus", "LIST", "all (the GPUs found) or ids, e.g. 0,1: each trial gets its own\n"
+     "                          in CUDA_VISIBLE_DEVICES (config: gpus)"},
+    {"gpus-per-trial", 0, "gpus_per_trial", "K", "GPUs each trial gets (config: gpus_per_trial)"},
+    {"trials-per-gpu", 0, "trials_per_gpu", "K", "trials sharing one GPU (config: trials_per_gpu)"},
     {"retries", 0, "retries", "N", "re-run a failed trial up to N times with the same params"},
     {"max-failures", 0, "max_failures", "N",
      "stop when the first N trials of this run all fail (default 5,\n"
@@ -282,21 +285,25 @@ static int pruner_option_given(const cfg_config *cfg, const char *option)
 }
 
 /* With a fidelity, successive halving counts its rungs in that budget: start at its
- * minimum, and Hyperband's brackets span up to its maximum -- unless the config says
- * otherwise. */
+ * minimum, and Hyperband's brackets span up to its maximum; the forecast is for its
+ * maximum -- unless the config says otherwise. */
 static void fit_pruner_to_fidelity(const cfg_config *cfg, hps_pruner *pruner)
 {
     const char *name = hps_pruner_name(pruner);
-    if (strcmp(name, "asha") != 0 && strcmp(name, "hyperband") != 0)
-        return;
+    int auto_pruner = strcmp(name, "auto") == 0;
     char text[32];
-    if (!pruner_option_given(cfg, "min_resource")) {
+    if ((strcmp(name, "asha") == 0 || strcmp(name, "hyperband") == 0 || auto_pruner) &&
+        !pruner_option_given(cfg, "min_resource")) {
         snprintf(text, sizeof text, "%.0f", cfg->fidelity_min);
         hps_pruner_set(pruner, "min_resource", text);
     }
     if (strcmp(name, "hyperband") == 0 && !pruner_option_given(cfg, "max_resource")) {
         snprintf(text, sizeof text, "%.0f", cfg->fidelity_max);
         hps_pruner_set(pruner, "max_resource", text);
+    }
+    if ((strcmp(name, "forecast") == 0 || auto_pruner) && !pruner_option_given(cfg, "max_step")) {
+        snprintf(text, sizeof text, "%.0f", cfg->fidelity_max);
+        hps_pruner_set(pruner, "max_step", text);
     }
 }
 
