@@ -150,7 +150,7 @@ class RDBStorage(BaseStorage):
 class JournalFileBackend:
     """A journal file at `file_path` (Optuna's JournalFileBackend), for
     :class:`JournalStorage`. hpsearch always locks it with its own lock file beside it
-    (PATH.lock, created with O_EXCL, which holds on NFS), so `lock_obj` is accepted and
+    (PATH.lock, made with link(), which holds on NFS), so `lock_obj` is accepted and
     ignored."""
 
     def __init__(self, file_path: str, lock_obj: Any = None) -> None:

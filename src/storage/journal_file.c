@@ -103,20 +103,48 @@ static void break_lock(const char *lock_path, const struct stat *judged)
     unlink(moved);
 }
 
+/* Hard-links the prepared owner file `mine` as the lock: link() is atomic and never
+ * overwrites, also on NFS, and the lock appears with its owner line already in it (a
+ * writer killed right after taking it leaves a lock that says who it was). Over NFS a
+ * link() whose reply was lost can report failure after succeeding; the link count of
+ * `mine` tells (the classic check, as in liblockfile). 1 taken, 0 held, -1 error. */
+static int take(const char *mine, const char *lock_path)
+{
+    if (link(mine, lock_path) == 0)
+        return 1;
+    int saved = errno;
+    struct stat sb;
+    if (stat(mine, &sb) == 0 && sb.st_nlink == 2)
+        return 1;
+    errno = saved;
+    return saved == EEXIST ? 0 : -1;
+}
+
 hps_status journal_lock_acquire(const char *lock_path, hps_errbuf *err)
 {
+    static unsigned long serial;
+    char mine[4200];
+    if (snprintf(mine, sizeof mine, "%s.%ld.%lu", lock_path, (long)getpid(), serial++) >=
+        (int)sizeof mine)
+        return hps_errbuf_set(err, HPS_ERR_INVALID, "journal lock path %s is too long", lock_path);
+    int fd = open(mine, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return hps_errbuf_set(err, HPS_ERR_IO, "cannot create the journal lock %s: %s", mine,
+                              strerror(errno));
+    write_owner(fd);
+    close(fd);
     long wait_us = 50;
     unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL);
     for (;;) {
-        int fd = open(lock_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-        if (fd >= 0) {
-            write_owner(fd);
-            close(fd);
-            return HPS_OK;
+        int taken = take(mine, lock_path);
+        if (taken != 0) {
+            hps_status rc = taken > 0 ? HPS_OK
+                                      : hps_errbuf_set(err, HPS_ERR_IO,
+                                                       "cannot create the journal lock %s: %s",
+                                                       lock_path, strerror(errno));
+            unlink(mine);
+            return rc;
         }
-        if (errno != EEXIST)
-            return hps_errbuf_set(err, HPS_ERR_IO, "cannot create the journal lock %s: %s",
-                                  lock_path, strerror(errno));
         struct stat sb;
         if (lock_is_stale(lock_path, &sb)) {
             break_lock(lock_path, &sb);

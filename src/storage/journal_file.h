@@ -7,9 +7,10 @@
  * before it, and the next writer (holding the lock, so no writer is alive mid-record)
  * cuts it off. A complete line whose checksum does not match is skipped.
  *
- * The lock is a file beside the log (PATH.lock) created with O_CREAT|O_EXCL, which is
- * atomic on NFS v3+ and Lustre, unlike fcntl/flock locks there. It records who holds
- * it, so a lock left by a killed writer can be broken (see journal_lock_acquire). */
+ * The lock is a file beside the log (PATH.lock), made by hard-linking a file that names
+ * its owner (pid, host, time): link() is atomic on NFS and Lustre, unlike fcntl/flock
+ * locks there. Knowing the owner, a lock left by a killed writer can be broken (see
+ * break_lock in journal_file.c). */
 #ifndef HPS_JOURNAL_FILE_H
 #define HPS_JOURNAL_FILE_H
 
