@@ -21,23 +21,35 @@
 #define JOURNAL_READ_CHUNK ((size_t)1 << 20)
 #define FRAME_HEAD 9 /* "xxxxxxxx " */
 
+/* CRC-32 (IEEE, as zlib's), eight bytes per step ("slicing by 8"): replaying a large
+ * journal checks every byte of it, and the one-byte table loop was an eighth of that. */
 uint32_t journal_crc32(const void *data, size_t len)
 {
-    static uint32_t table[256];
-    static int ready; /* idempotent: racing threads compute the same table */
+    static uint32_t table[8][256];
+    static int ready; /* idempotent: racing threads compute the same tables */
     if (!ready) {
         for (uint32_t n = 0; n < 256; n++) {
             uint32_t c = n;
             for (int k = 0; k < 8; k++)
                 c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[n] = c;
+            table[0][n] = c;
         }
+        for (uint32_t n = 0; n < 256; n++)
+            for (int t = 1; t < 8; t++)
+                table[t][n] = table[0][table[t - 1][n] & 0xFF] ^ (table[t - 1][n] >> 8);
         ready = 1;
     }
     const unsigned char *p = data;
     uint32_t crc = 0xFFFFFFFFu;
-    for (size_t i = 0; i < len; i++)
-        crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+    for (; len >= 8; len -= 8, p += 8) {
+        uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                             (uint32_t)p[3] << 24);
+        crc = table[7][lo & 0xFF] ^ table[6][(lo >> 8) & 0xFF] ^ table[5][(lo >> 16) & 0xFF] ^
+              table[4][lo >> 24] ^ table[3][p[4]] ^ table[2][p[5]] ^ table[1][p[6]] ^
+              table[0][p[7]];
+    }
+    for (; len > 0; len--, p++)
+        crc = table[0][(crc ^ *p) & 0xFF] ^ (crc >> 8);
     return crc ^ 0xFFFFFFFFu;
 }
 
