@@ -381,6 +381,7 @@ def test_dask_storage_arguments(dask_client, tmp_path):
 
 
 def test_dask_storage_without_a_client_raises_as_optuna_does():
+    pytest.importorskip("distributed")
     code = ("import hpsearch as optuna\n"
             "try:\n"
             "    optuna.integration.DaskStorage()\n"
@@ -393,6 +394,7 @@ def test_dask_storage_without_a_client_raises_as_optuna_does():
 
 
 def test_dask_storage_knows_the_addresses_of_this_machine():
+    pytest.importorskip("distributed")
     from hpsearch.integration.dask import _is_this_machine
     assert _is_this_machine("127.0.0.1")
     assert not _is_this_machine("192.0.2.1")  # TEST-NET-1: never a local address
