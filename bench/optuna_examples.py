@@ -17,7 +17,9 @@ offline here). Each program runs twice, in a fresh working directory each time:
 The programs themselves are not edited otherwise. Their trial counts are lowered the
 same way for both: a small launcher runs the program with runpy after wrapping
 Study.optimize of the library it imports so that n_trials is at most --max-trials
-(0: no cap). A program that takes its own override (argv or environment) gets it too.
+(0: no cap); it also makes a plotly figure's show() render the figure to HTML (there is
+no browser here) and matplotlib draws with Agg. (None of the measured programs takes a
+trial count of its own from argv or the environment.)
 
 Per program it prints whether it ran under Optuna and under hpsearch, the trials each
 finished and pruned (counted from the library's log lines, which is also how it checks
@@ -69,9 +71,6 @@ EXCLUDED = {
     "tutorial/20_recipes/008_specify_params.py": "needs lightgbm (not in Debian for this Python)",
 }
 
-#: Overrides a program takes itself (argv), to keep its run short.
-PROGRAM_ARGS = {}
-
 #: Runs a program with Study.optimize capped; argv: library, cap, program, args...
 LAUNCHER = r'''
 import functools, importlib, runpy, sys
@@ -87,6 +86,11 @@ if cap > 0:
                         *args, **kwargs)
 
     study_class.optimize = capped
+try:  # fig.show() renders the figure to HTML instead of opening a browser
+    import plotly.basedatatypes
+    plotly.basedatatypes.BaseFigure.show = lambda figure, *args, **kwargs: figure.to_html()
+except ImportError:
+    pass
 sys.argv = [program] + sys.argv[4:]
 sys.path.insert(0, str(__import__("pathlib").Path(program).parent))
 runpy.run_path(program, run_name="__main__")
@@ -153,7 +157,7 @@ def run_one(examples_dir, relative, library, args):
         # the program's neighbours (helper modules, data files) come along
         shutil.copytree(source_path.parent, work / "program", dirs_exist_ok=True)
         program = work / "program" / source_path.name
-        env = dict(os.environ, MPLBACKEND="Agg", PLOTLY_RENDERER="json",
+        env = dict(os.environ, MPLBACKEND="Agg",
                    OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
                    PYTHONDONTWRITEBYTECODE="1")
         env.pop("PYTHONPATH", None)
@@ -163,7 +167,7 @@ def run_one(examples_dir, relative, library, args):
         launcher = work / "launcher.py"
         launcher.write_text(LAUNCHER)
         command = ["nice", OPTUNA_PYTHON, str(launcher), library,
-                   str(args.max_trials), str(program)] + PROGRAM_ARGS.get(relative, [])
+                   str(args.max_trials), str(program)]
         try:
             proc = subprocess.run(command, cwd=work, env=env, capture_output=True,
                                   text=True, timeout=args.timeout)
