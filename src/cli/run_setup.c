@@ -31,7 +31,10 @@ static const struct {
      "end a trial that runs longer than T: FAIL, or PRUNED with its\n"
      "                          last value (config: trial_timeout, timeout_state)"},
     {"timeout-trial", 0, "trial_timeout", "T", NULL},
-    {"gpus", 0, "gpus", "LIST", "e.g. 0,1: slot i gets CUDA_VISIBLE_DEVICES=LIST[i mod n]"},
+    {"gpus", 0, "gpus", "LIST", "all (the GPUs found) or ids, e.g. 0,1: each trial gets its own\n"
+     "                          in CUDA_VISIBLE_DEVICES (config: gpus)"},
+    {"gpus-per-trial", 0, "gpus_per_trial", "K", "GPUs each trial gets (config: gpus_per_trial)"},
+    {"trials-per-gpu", 0, "trials_per_gpu", "K", "trials sharing one GPU (config: trials_per_gpu)"},
     {"retries", 0, "retries", "N", "re-run a failed trial up to N times with the same params"},
     {"max-failures", 0, "max_failures", "N",
      "stop when the first N trials of this run all fail (default 5,\n"
@@ -131,6 +134,46 @@ static const char *where(const cfg_config *cfg, int line, char *buf, size_t size
     return buf;
 }
 
+/* A conditional parameter that the command or an artifact pattern names as {name}: each
+ * trial where it is inactive would have no text for it, unless {name:default} gives one.
+ * A default on a parameter every trial has would never show, and is most likely a
+ * Python format spec ({lr:.3f}), which templates do not have. */
+static int check_conditional_fields(const cfg_config *cfg)
+{
+    char *shell[1] = {cfg->shell_command};
+    char *const *command = cfg->shell_command != NULL ? shell : cfg->command;
+    size_t n_command = cfg->shell_command != NULL ? 1 : cfg->n_command;
+    for (size_t i = 0; i < cfg->n_params; i++) {
+        const cfg_condition *why = NULL;
+        const char *name = cfg->params[i].name;
+        unsigned in_command = tmpl_field_use(command, n_command, name);
+        unsigned in_artifacts = tmpl_field_use(cfg->artifacts, cfg->n_artifacts, name);
+        char at[4200], condition[512];
+        if (cfg_param_always_active(cfg, i, &why)) {
+            if (((in_command | in_artifacts) & TMPL_USE_DEFAULT) == 0)
+                continue;
+            cli_error("%s: %s: {%s:...} gives a default, but every trial has '%s' (defaults "
+                      "are for conditional parameters; templates have no format specs)",
+                      where(cfg, in_command & TMPL_USE_DEFAULT ? cfg->command_line
+                                                               : cfg->artifacts_line,
+                            at, sizeof at),
+                      in_command & TMPL_USE_DEFAULT ? "command" : "artifacts", name, name);
+            return -1;
+        }
+        if (((in_command | in_artifacts) & TMPL_USE_BARE) == 0)
+            continue;
+        in_command &= TMPL_USE_BARE;
+        cfg_describe_condition(why, condition, sizeof condition);
+        cli_error("%s: %s: {%s} has no value in trials where %s is inactive, which it is "
+                  "unless %s (line %d); give a default for those trials, e.g. {%s:none}, "
+                  "or pass it with ${args}, which leaves inactive parameters out",
+                  where(cfg, in_command ? cfg->command_line : cfg->artifacts_line, at, sizeof at),
+                  in_command ? "command" : "artifacts", name, name, condition, why->line, name);
+        return -1;
+    }
+    return 0;
+}
+
 static int check_command(const cfg_config *cfg)
 {
     const char **names = calloc(cfg->n_params + 1, sizeof *names);
@@ -159,6 +202,8 @@ static int check_command(const cfg_config *cfg)
         cli_error("%s: artifacts: %s", where(cfg, cfg->artifacts_line, at, sizeof at), err);
         return -1;
     }
+    if (check_conditional_fields(cfg) != 0)
+        return -1;
     if (cfg->program == NULL && cfg->shell_command == NULL) {
         for (size_t i = 0; i < cfg->n_command; i++) {
             if (strstr(cfg->command[i], "${program}") != NULL) {
@@ -282,21 +327,25 @@ static int pruner_option_given(const cfg_config *cfg, const char *option)
 }
 
 /* With a fidelity, successive halving counts its rungs in that budget: start at its
- * minimum, and Hyperband's brackets span up to its maximum -- unless the config says
- * otherwise. */
+ * minimum, and Hyperband's brackets span up to its maximum; the forecast is for its
+ * maximum -- unless the config says otherwise. */
 static void fit_pruner_to_fidelity(const cfg_config *cfg, hps_pruner *pruner)
 {
     const char *name = hps_pruner_name(pruner);
-    if (strcmp(name, "asha") != 0 && strcmp(name, "hyperband") != 0)
-        return;
+    int auto_pruner = strcmp(name, "auto") == 0;
     char text[32];
-    if (!pruner_option_given(cfg, "min_resource")) {
+    if ((strcmp(name, "asha") == 0 || strcmp(name, "hyperband") == 0 || auto_pruner) &&
+        !pruner_option_given(cfg, "min_resource")) {
         snprintf(text, sizeof text, "%.0f", cfg->fidelity_min);
         hps_pruner_set(pruner, "min_resource", text);
     }
     if (strcmp(name, "hyperband") == 0 && !pruner_option_given(cfg, "max_resource")) {
         snprintf(text, sizeof text, "%.0f", cfg->fidelity_max);
         hps_pruner_set(pruner, "max_resource", text);
+    }
+    if ((strcmp(name, "forecast") == 0 || auto_pruner) && !pruner_option_given(cfg, "max_step")) {
+        snprintf(text, sizeof text, "%.0f", cfg->fidelity_max);
+        hps_pruner_set(pruner, "max_step", text);
     }
 }
 
