@@ -293,6 +293,41 @@ static void test_tpe_with_priors(void **state)
     check_model_based("tpe");
 }
 
+/* A prior on a conditional parameter (one only some trials have) through the GP's
+ * conditional model: every suggestion valid, and the sgd trials after start-up mostly
+ * near the prior. */
+static void test_gp_prior_on_a_conditional_parameter(void **state)
+{
+    (void)state;
+    hps_study *study = open_study("gp", "5");
+    ASSERT_OK(hps_study_set_prior(study, "momentum", "{\"center\": 0.9, \"scale\": 0.02}"));
+    hps_value choices[] = {{.type = HPS_VALUE_STRING, .u.s = "adam"},
+                           {.type = HPS_VALUE_STRING, .u.s = "sgd"}};
+    int sgd_late = 0, near_late = 0;
+    for (int i = 0; i < 30; i++) {
+        hps_trial *t;
+        size_t k;
+        double loss = 0.5, m = NAN;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_suggest_categorical(t, "optimizer", choices, 2, &k));
+        if (k == 1) {
+            ASSERT_OK(hps_trial_suggest_float(t, "momentum", 0.5, 0.99, 0, 0, &m));
+            loss = (m - 0.88) * (m - 0.88);
+        }
+        if (i >= 15 && k == 1) {
+            sgd_late++;
+            near_late += fabs(m - 0.9) <= 0.06;
+        }
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, loss));
+        hps_trial_free(t);
+    }
+    print_message("gp: %d of %d late sgd trials with momentum near the prior\n", near_late,
+                  sgd_late);
+    assert_true(sgd_late >= 5);
+    assert_true(2 * near_late >= sgd_late);
+    hps_study_close(study);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -304,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_quantile_and_density),
         cmocka_unit_test(test_gp_with_priors),
         cmocka_unit_test(test_tpe_with_priors),
+        cmocka_unit_test(test_gp_prior_on_a_conditional_parameter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
