@@ -538,6 +538,15 @@ HPS_API hps_status hps_trial_fail(hps_trial *trial, const char *reason);
  * interrupted trial does not count against max_trials, its grid cell is freed, and it
  * is re-queued if retries allow. */
 HPS_API hps_status hps_trial_interrupt(hps_trial *trial, const char *reason);
+/* Records the trial FAIL as interrupted, as hps_trial_interrupt does, and in the same
+ * transaction queues its run again: a WAITING trial with the same parameters that takes
+ * the run over (the same hps_trial_run_key, so what is kept per run -- the hpsearch
+ * command's checkpoints -- passes to it), whatever `retries` allows and without using a
+ * retry (its "attempt" stays the interrupted trial's). The next ask by any worker of
+ * the study, in any process, takes it before anything new. For a worker that a
+ * scheduler preempts (SIGTERM): the trial did nothing wrong and its work should go on
+ * elsewhere. Errors as hps_trial_interrupt; HPS_ERR_NOMEM records nothing. */
+HPS_API hps_status hps_trial_preempt(hps_trial *trial, const char *reason);
 
 /* Releases the handle. A trial still RUNNING stays RUNNING in storage. */
 HPS_API void hps_trial_free(hps_trial *trial);
