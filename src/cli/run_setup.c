@@ -33,6 +33,10 @@ static const struct {
     {"timeout-trial", 0, "trial_timeout", "T", NULL},
     {"gpus", 0, "gpus", "LIST", "e.g. 0,1: slot i gets CUDA_VISIBLE_DEVICES=LIST[i mod n]"},
     {"retries", 0, "retries", "N", "re-run a failed trial up to N times with the same params"},
+    {"preempt-grace", 0, "preempt_grace", "T",
+     "on SIGTERM, running trials get T to save a checkpoint before\n"
+     "                          SIGKILL, then resume on the next run (default 25 s;\n"
+     "                          config: preempt_grace)"},
     {"max-failures", 0, "max_failures", "N",
      "stop when the first N trials of this run all fail (default 5,\n"
      "                          0: never; config: max_failures)"},
