@@ -534,7 +534,8 @@
   /* ---- several objectives: the Pareto front and the hypervolume history ---- */
 
   function objectiveLabel(view, k) {
-    return "objective " + k + " (" + view.directions[k] + ")";
+    var name = view.objective_names && view.objective_names[k];
+    return (name || "objective " + k) + " (" + view.directions[k] + ")";
   }
 
   var crossSymbol = "path://M0,0L10,10M10,0L0,10";
@@ -755,7 +756,7 @@
     var columns = [{ key: "number", label: "#" }, { key: "state", label: "state" }];
     var nv = view.directions.length;
     for (var k = 0; k < nv; k++)
-      columns.push({ key: k === 0 ? "value" : "value:" + k, label: nv > 1 ? "value " + k : (view.metric || "value"), value: k });
+      columns.push({ key: k === 0 ? "value" : "value:" + k, label: nv > 1 ? (view.objective_names && view.objective_names[k]) || "value " + k : (view.metric || "value"), value: k });
     for (var c = 0; c < (view.n_constraints || 0); c++)
       columns.push({ key: "constraint:" + c, label: "constraint " + c, constraint: c });
     if (view.n_constraints) columns.push({ key: "feasible", label: "feasible" });

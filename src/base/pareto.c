@@ -14,8 +14,7 @@
 #include <math.h>
 #include <string.h>
 
-/* The total order on objective values: NaN after every number, equal to itself. */
-static int value_cmp(double a, double b)
+int hps_pareto_cmp(double a, double b)
 {
     int a_nan = isnan(a);
     int b_nan = isnan(b);
@@ -28,7 +27,7 @@ int hps_pareto_dominates(const double *a, const double *b, size_t m)
 {
     int better_somewhere = 0;
     for (size_t j = 0; j < m; j++) {
-        int c = value_cmp(a[j], b[j]);
+        int c = hps_pareto_cmp(a[j], b[j]);
         if (c > 0)
             return 0;
         if (c < 0)
@@ -140,7 +139,7 @@ static int lexicographic_cmp(size_t a, size_t b, const void *arg)
     const double *pa = ctx->points + a * ctx->m;
     const double *pb = ctx->points + b * ctx->m;
     for (size_t j = 0; j < ctx->m; j++) {
-        int c = value_cmp(pa[j], pb[j]);
+        int c = hps_pareto_cmp(pa[j], pb[j]);
         if (c != 0)
             return c;
     }
@@ -150,7 +149,7 @@ static int lexicographic_cmp(size_t a, size_t b, const void *arg)
 static int violation_cmp(size_t a, size_t b, const void *arg)
 {
     const rank_ctx *ctx = arg;
-    return value_cmp(ctx->violation[a], ctx->violation[b]);
+    return hps_pareto_cmp(ctx->violation[a], ctx->violation[b]);
 }
 
 /* The fronts built so far: each a singly linked list of its members, newest first. */
@@ -209,7 +208,7 @@ static size_t rank_by_violation(const size_t *order, size_t count, const double 
 {
     size_t n_fronts = 0;
     for (size_t i = 0; i < count; i++) {
-        if (i == 0 || value_cmp(violation[order[i - 1]], violation[order[i]]) != 0)
+        if (i == 0 || hps_pareto_cmp(violation[order[i - 1]], violation[order[i]]) != 0)
             n_fronts++;
         rank[order[i]] = first_rank + n_fronts - 1;
     }

@@ -37,6 +37,10 @@
 #define HPS_PARETO_MAX_OBJECTIVES 64
 #define HPS_PARETO_MAX_CONSTRAINTS 64
 
+/* The total order on objective values the functions here use: NaN after every number
+ * and equal to itself (where numpy's sort puts it). A qsort-style result. */
+int hps_pareto_cmp(double a, double b);
+
 /* 1 when a dominates b: a is no worse in every objective and better in at least one
  * (NaN ordered as above, so equal vectors, NaN included, never dominate each other). */
 int hps_pareto_dominates(const double *a, const double *b, size_t m);

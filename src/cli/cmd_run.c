@@ -323,9 +323,14 @@ static void print_pareto_set(hps_study *study, const cfg_config *cfg)
 {
     int64_t *numbers = NULL;
     size_t n = 0;
-    if (hps_study_best_trials(study, &numbers, &n) != HPS_OK || n == 0) {
-        printf("%s\n", cfg->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
-                                              : "no trial has completed yet");
+    hps_status rc = hps_study_best_trials(study, &numbers, &n);
+    if (rc != HPS_OK || n == 0) {
+        /* a storage that failed now must not read as a study without results */
+        if (rc != HPS_OK)
+            printf("best trials: unknown (%s)\n", hps_study_errmsg(study));
+        else
+            printf("%s\n", cfg->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
+                                                  : "no trial has completed yet");
         hps_free(numbers);
         return;
     }
@@ -353,9 +358,13 @@ static void print_best(hps_study *study, const cfg_config *cfg)
         print_pareto_set(study, cfg);
         return;
     }
-    if (hps_study_best_trial(study, &best) != HPS_OK) {
-        printf("%s\n", cfg->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
-                                              : "no trial has completed yet");
+    hps_status rc = hps_study_best_trial(study, &best);
+    if (rc != HPS_OK) {
+        if (rc != HPS_ERR_NOTFOUND)
+            printf("best trial: unknown (%s)\n", hps_study_errmsg(study));
+        else
+            printf("%s\n", cfg->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
+                                                  : "no trial has completed yet");
         return;
     }
     printf("best trial %lld: %s=%.6g", (long long)hps_frozen_number(best),

@@ -276,7 +276,13 @@ static void print_feasible_best(hps_study *study, const value_names *vn)
     int64_t *numbers = NULL;
     size_t n = 0;
     const char *feasible = vn->n_constraints > 0 ? "feasible " : "";
-    if (hps_study_best_trials(study, &numbers, &n) != HPS_OK || n == 0) {
+    hps_status rc = hps_study_best_trials(study, &numbers, &n);
+    if (rc != HPS_OK) {
+        printf("best: unknown (%s)\n", hps_study_errmsg(study));
+        hps_free(numbers);
+        return;
+    }
+    if (n == 0) {
         printf("best: %s\n", vn->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
                                                    : "no trial has completed yet");
         hps_free(numbers);

@@ -77,6 +77,9 @@ void rdata_free(rdata_study *data)
     free(data->importance_error);
     free(data->name);
     free(data->metric);
+    for (size_t k = 0; data->objective_names != NULL && k < data->n_directions; k++)
+        free(data->objective_names[k]);
+    free(data->objective_names);
     free(data->directions);
     free(data);
 }
@@ -694,6 +697,28 @@ int rdata_open(const char *cmd, const char *arg, const char *storage, cli_target
     return 0;
 }
 
+/* The objectives' names `hpsearch run` recorded: "metrics" lists every objective's when
+ * there are several, "metric" is the only one's. A name that is not a string, or a list
+ * of another length, leaves the objectives unnamed rather than misnamed. */
+static int read_objective_names(const json_t *attrs, rdata_study *data)
+{
+    data->objective_names = calloc(data->n_directions + 1, sizeof *data->objective_names);
+    if (data->objective_names == NULL)
+        return -1;
+    const json_t *metrics = json_object_get(attrs, "metrics");
+    if (json_is_array(metrics) && json_array_size(metrics) == data->n_directions) {
+        for (size_t k = 0; k < data->n_directions; k++) {
+            const char *name = json_string_value(json_array_get(metrics, k));
+            if (name != NULL && (data->objective_names[k] = strndup(name, 256)) == NULL)
+                return -1;
+        }
+    } else if (data->n_directions == 1 && data->metric != NULL) {
+        if ((data->objective_names[0] = strdup(data->metric)) == NULL)
+            return -1;
+    }
+    return 0;
+}
+
 static int read_study_attrs(hps_study *study, rdata_study *data, char *err, size_t errlen)
 {
     data->name = strdup(hps_study_name(study));
@@ -714,8 +739,11 @@ static int read_study_attrs(hps_study *study, rdata_study *data, char *err, size
     const char *metric = json_string_value(json_object_get(parsed, "metric"));
     if (metric != NULL)
         data->metric = strndup(metric, 256);
+    int rc = read_objective_names(parsed, data);
     json_decref(parsed);
-    return 0;
+    if (rc != 0)
+        set_err(err, errlen, "out of memory");
+    return rc;
 }
 
 int rdata_load(hps_study *study, int importances, rdata_study **out, char *err, size_t errlen)

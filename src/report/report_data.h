@@ -85,6 +85,9 @@ typedef struct rdata_study {
     char *metric;        /* the study's user attribute "metric"; NULL when none */
     size_t n_directions;
     hps_direction *directions;
+    char **objective_names; /* n_directions: what `hpsearch run` named each objective
+                             * (user attributes "metrics", else "metric"); NULL entries
+                             * when unnamed (a study made in Python) */
     size_t counts[5];
     rdata_param *params;
     size_t n_params, cap_params;

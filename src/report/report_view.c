@@ -417,6 +417,12 @@ void rdata_view_json(const rdata_study *data, rjson_buf *b)
             hps_strbuf_putc(b, ',');
         rjson_string(b, direction_name(data->directions[k]));
     }
+    hps_strbuf_puts(b, "],\"objective_names\":[");
+    for (size_t k = 0; k < data->n_directions; k++) {
+        if (k > 0)
+            hps_strbuf_putc(b, ',');
+        rjson_string(b, data->objective_names[k]);
+    }
     hps_strbuf_puts(b, "],\"metric\":");
     rjson_string(b, data->metric);
     hps_strbuf_puts(b, ",\"generated\":");

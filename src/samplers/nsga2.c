@@ -282,11 +282,8 @@ typedef struct by_value {
 static int cmp_by_value(size_t a, size_t b, const void *ctx)
 {
     const by_value *c = ctx;
-    double x = c->values[a * c->m + c->j], y = c->values[b * c->m + c->j];
-    /* NaN last, as Python's sort leaves it wherever: any fixed order will do */
-    if (isnan(x) || isnan(y))
-        return isnan(x) - isnan(y);
-    return (x > y) - (x < y);
+    /* NaN last: Python's sort leaves it wherever, so any fixed order will do */
+    return hps_pareto_cmp(c->values[a * c->m + c->j], c->values[b * c->m + c->j]);
 }
 
 typedef struct by_distance {

@@ -39,19 +39,11 @@ typedef struct lex_ctx {
     size_t m;
 } lex_ctx;
 
-/* NaN after every number, as numpy sorts. */
-static int cmp_coord(double a, double b)
-{
-    if (isnan(a) || isnan(b))
-        return isnan(a) - isnan(b);
-    return (a > b) - (a < b);
-}
-
 static int cmp_lex(size_t a, size_t b, const void *ctx)
 {
     const lex_ctx *c = ctx;
     for (size_t j = 0; j < c->m; j++) {
-        int r = cmp_coord(c->points[a * c->m + j], c->points[b * c->m + j]);
+        int r = hps_pareto_cmp(c->points[a * c->m + j], c->points[b * c->m + j]);
         if (r != 0)
             return r;
     }

@@ -63,6 +63,8 @@ else:
     m = 3 if kind == "obj3" else 4
     study = hpsearch.create_study(storage=url, study_name=name, directions=["minimize"] * m,
                                   sampler=hpsearch.samplers.RandomSampler(seed=5))
+    if m == 3:  # named as `hpsearch run` names a config's metrics
+        study.set_user_attr("metrics", ["loss", "seconds", "mem_gb"])
     def objective(trial):
         return tuple(trial.suggest_float("x%d" % k, 0.0, 1.0) for k in range(m))
     study.optimize(objective, n_trials=12)
@@ -86,6 +88,7 @@ def check(what, expected, actual):
         problems.append("%s: expected %r, got %r" % (what, expected, actual))
 
 check("directions", ["minimize", "maximize"], view["directions"])
+check("objectives without names", [None, None], view["objective_names"])
 check("constraints", 1, view["n_constraints"])
 done = [r for r in rows if r["state"] == "COMPLETE"]
 check("complete trials", 8, len(done))
@@ -162,6 +165,12 @@ make_mo sqlite:mo.db obj4 obj4
 res=$(check_page "file://$WORK/obj3.html" --charts pareto,hypervolume,table --text "Each pair of objectives" \
       --chart-texts chart-pareto-2 --screenshot "$ARTIFACTS/report-pareto3.png")
 expect_eq "three objectives: pairwise scatters ($res)" 0 $?
+# The axes carry the metric names `hpsearch run` records ("metrics").
+axes=$("$PY" -c 'import json, sys
+texts = json.loads(sys.argv[1]).get("chart_texts", {}).get("chart-pareto-2", [])
+print(" ".join(n for n in ("loss (minimize)", "seconds (minimize)", "mem_gb (minimize)")
+               if any(n == t["text"] for t in texts)))' "$res")
+expect_eq "three objectives: axes named by the metrics" "seconds (minimize) mem_gb (minimize)" "$axes"
 "$HPSEARCH" report obj4 --storage sqlite:mo.db -o obj4.html 2> /dev/null
 res=$(check_page "file://$WORK/obj4.html" --charts pareto,hypervolume,table \
       --text "Parallel coordinates over the objectives" --screenshot "$ARTIFACTS/report-pareto4.png")
