@@ -44,11 +44,11 @@ expect_contains "says the trials get the grace" "get 25s to save a checkpoint (p
     "$(cat run1.out)"
 expect_eq "nothing RUNNING" 0 "$(sql pre.db 'SELECT COUNT(*) FROM trials WHERE state = 1')"
 expect_eq "both recorded interrupted" "0|4|1 1|4|1" \
-    "$(sql pre.db 'SELECT number, state, interrupted FROM trials WHERE number < 2' | xargs)"
+    "$(sql pre.db 'SELECT number, state, interrupted FROM trials WHERE number < 2 ORDER BY number' | xargs)"
 expect_contains "the reason names the signal" "got SIGTERM (preempted)" \
     "$(sql pre.db 'SELECT system_attrs FROM trials WHERE number = 0')"
 expect_eq "both queued again, without retries" "2|0 3|0" \
-    "$(sql pre.db 'SELECT number, state FROM trials WHERE number >= 2' | xargs)"
+    "$(sql pre.db 'SELECT number, state FROM trials WHERE number >= 2 ORDER BY number' | xargs)"
 for n in 0 1; do
     log=hpsearch-logs/pre/trial-0000$n.log
     expect_contains "trial $n saved at the step it was in (the grace)" "SIGTERM" "$(tail -1 "$log")"
@@ -63,9 +63,10 @@ expect_eq "worker b exit 0" 0 $?
 wait "$a"
 expect_eq "worker a exit 0" 0 $?
 expect_eq "the budget of 2 holds: two COMPLETE, nothing sampled anew" "2|2 3|2" \
-    "$(sql pre.db 'SELECT number, state FROM trials WHERE number >= 2' | xargs)"
-for n in 0 1; do
-    copy=$((n + 2))
+    "$(sql pre.db 'SELECT number, state FROM trials WHERE number >= 2 ORDER BY number' | xargs)"
+for copy in 2 3; do
+    # the copies are numbered in the order the preempted trials were recorded
+    n=$(sql pre.db "SELECT json_extract(system_attrs, '$.retry_of') FROM trials WHERE number = $copy")
     expect_eq "trial $copy has trial $n's parameters" "$(x_of pre.db $n)" "$(x_of pre.db $copy)"
     before=$(steps_of hpsearch-logs/pre/trial-0000$n.log)
     after=$(steps_of hpsearch-logs/pre/trial-0000$copy.log)
