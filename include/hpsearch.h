@@ -566,6 +566,9 @@ HPS_API const hps_frozen *hps_trial_frozen(hps_trial *trial);
 /* ---- frozen trials: read-only views, borrowed --------------------------------- */
 HPS_API int64_t hps_frozen_number(const hps_frozen *trial);
 HPS_API hps_trial_state hps_frozen_state(const hps_frozen *trial);
+/* 1 for a FAIL trial recorded as interrupted (hps_trial_interrupt, hps_trial_preempt,
+ * a dead worker's): not its own failure, and not counted against max_trials; else 0. */
+HPS_API int hps_frozen_interrupted(const hps_frozen *trial);
 /* Objective values: count (0 unless COMPLETE or PRUNED with a value) and the i-th. */
 HPS_API size_t hps_frozen_n_values(const hps_frozen *trial);
 HPS_API double hps_frozen_value(const hps_frozen *trial, size_t index);

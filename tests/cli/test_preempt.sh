@@ -62,6 +62,10 @@ a=$!
 expect_eq "worker b exit 0" 0 $?
 wait "$a"
 expect_eq "worker a exit 0" 0 $?
+case "$(cat run2a.out run2b.out)" in
+*"failed trial"*) fail "preempted trials are taken for failures: $(cat run2a.out run2b.out)" ;;
+*) ok "preempted trials are not taken for failures" ;;
+esac
 expect_eq "the budget of 2 holds: two COMPLETE, nothing sampled anew" "2|2 3|2" \
     "$(sql pre.db 'SELECT number, state FROM trials WHERE number >= 2 ORDER BY number' | xargs)"
 for copy in 2 3; do

@@ -743,9 +743,11 @@ static void test_preempt_continues_the_run(void **state)
     for (int64_t n = 0; n <= 1; n++) {
         ASSERT_OK(hps_study_trial(study, n, &f));
         assert_int_equal(hps_frozen_state(f), HPS_FAIL);
+        assert_int_equal(hps_frozen_interrupted(f), 1);
     }
     ASSERT_OK(hps_study_trial(study, 2, &f));
     assert_int_equal(hps_frozen_state(f), HPS_COMPLETE);
+    assert_int_equal(hps_frozen_interrupted(f), 0);
     assert_non_null(strstr(hps_frozen_system_attrs(f), "\"retry_of\": 0"));
     assert_null(strstr(hps_frozen_system_attrs(f), "attempt")); /* no retry used */
     hps_study_close(study);
