@@ -33,6 +33,8 @@
  * records the trials and the script requeues the task. Slurm may send the warning up
  * to 60 s early, never late. */
 #define SLURM_REQUEUE_MARGIN 30
+/* sbatch --signal's time is a 16-bit number of seconds */
+#define SLURM_MAX_SIGNAL_TIME 65535
 
 typedef struct slurm_options {
     const char *config_path;
@@ -418,6 +420,12 @@ int cmd_slurm(int argc, char **argv)
         cli_error("%s: the config sets gpus, but with --gpus-per-worker Slurm chooses each task's "
                   "GPUs (CUDA_VISIBLE_DEVICES): remove gpus from the config",
                   cfg->path);
+        goto out;
+    }
+    if (opts.requeue && cfg->preempt_grace + SLURM_REQUEUE_MARGIN > SLURM_MAX_SIGNAL_TIME) {
+        cli_error("%s: preempt_grace (%gs) is too long for --requeue: Slurm warns at most %d s "
+                  "before the time limit, and hpsearch needs %d s of them after the grace",
+                  cfg->path, cfg->preempt_grace, SLURM_MAX_SIGNAL_TIME, SLURM_REQUEUE_MARGIN);
         goto out;
     }
     rc = CLI_EXIT_FAILED;

@@ -118,6 +118,10 @@ expect_contains "warning preempt_grace + 30 s before the time limit, to the shel
     "#SBATCH --signal=B:USR1@70" "$out"
 expect_contains "a requeued task's log goes on" "#SBATCH --open-mode=append" "$out"
 expect_contains "requeues itself after the warning" 'scontrol requeue "$SLURM_JOB_ID"' "$out"
+sed 's/^preempt_grace: 40/preempt_grace: 1d/' rq.yaml > long.yaml
+out2=$("$HPSEARCH" slurm long.yaml --workers 1 --requeue --allow-sqlite -o - 2>&1)
+expect_eq "--requeue with a grace longer than Slurm's warning: refused" 2 $?
+expect_contains "names the key and the limit" "long.yaml: preempt_grace (86400s) is too long for --requeue" "$out2"
 printf '%s\n' "$out" > rq.sh
 bash -n rq.sh && ok "--requeue script parses" || fail "--requeue script does not parse"
 case "$(printf '%s\n' "$out" | grep -v '^#')" in
