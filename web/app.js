@@ -84,7 +84,7 @@
   /* ---- data sources: the embedded report, or the dashboard's API ---- */
 
   function rowText(row) {
-    var parts = [String(row.number), row.state, row.sampler || "", row.fail_reason || ""];
+    var parts = [String(row.number), row.state, row.sampler || "", row.gpus || "", row.fail_reason || ""];
     (row.values || []).forEach(function (v) { parts.push(fmt(v)); });
     Object.keys(row.params).forEach(function (k) { parts.push(fmtValue(row.params[k])); });
     return parts.join("\u0001").toLowerCase();
@@ -675,6 +675,80 @@
     });
   }
 
+  /* Whether `hpsearch run` gave trials GPUs (their system attribute "gpus"). */
+  function hasGpus(view) {
+    return (view.timeline || []).some(function (t) { return t[4] !== null; });
+  }
+
+  var timelineColors = { COMPLETE: "#0969da", PRUNED: "#cf222e", FAIL: "#57606a", RUNNING: "#1a7f37",
+                         WAITING: "#9a6700" };
+
+  /* Each started trial as a bar from its start to its end (a running one: to when the
+   * view was read). Lanes: the GPUs the run gave the trial, several lanes for a GPU that
+   * ran trials side by side (trials_per_gpu); without GPUs, lanes as the trials
+   * overlapped (the run's parallel trials). */
+  function timelineChart(view, parent) {
+    var tl = (view.timeline || []).map(function (t) { return t.slice(); }); /* extended below */
+    if (!tl.length) return;
+    var byGpu = hasGpus(view);
+    var sec = panel("Timeline",
+      (byGpu ? "Each trial on the GPUs it ran on (CUDA_VISIBLE_DEVICES)" :
+               "Each trial from its start to its end, side by side as they ran") +
+      (tl.length < view.n_trials ? "; the latest " + tl.length + " started trials." : "."));
+    parent.appendChild(sec);
+    tl.sort(function (a, b) { return a[2] - b[2] || a[0] - b[0]; });
+    var groups = {}, names = [];
+    tl.forEach(function (t) {
+      var g = byGpu ? (t[4] !== null ? "GPU " + t[4] : "no GPU") : "";
+      if (!groups[g]) { groups[g] = []; names.push(g); }
+      var end = t[3] !== null ? t[3] : Math.max(view.generated, t[2]);
+      var ends = groups[g], k = 0;
+      while (k < ends.length && ends[k] > t[2]) k++;
+      ends[k] = end;
+      t.push(g, k, end);
+    });
+    names.sort(function (a, b) { return a.localeCompare(b, undefined, { numeric: true }); });
+    var lanes = [], laneOf = {};
+    names.forEach(function (g) {
+      groups[g].forEach(function (_, k) {
+        laneOf[g + "\u0001" + k] = lanes.length;
+        lanes.push(byGpu ? (k > 0 ? g + " (" + (k + 1) + ")" : g) : "lane " + (k + 1));
+      });
+    });
+    var data = tl.map(function (t) {
+      return { value: [laneOf[t[5] + "\u0001" + t[6]], t[2] * 1000, t[7] * 1000, t[0], t[1], t[4]],
+               itemStyle: { color: timelineColors[t[1]] || "#8c959f" } };
+    });
+    var div = el("div", { cls: "chart", id: "chart-timeline" });
+    div.style.height = Math.min(600, 90 + 26 * lanes.length) + "px";
+    sec.appendChild(div);
+    makeChart(div, "timeline", {
+      animation: false,
+      tooltip: Object.assign({}, baseTooltip, { formatter: function (p) {
+        var v = p.value;
+        return "trial " + v[3] + " · " + v[4] + "\n" + (v[5] !== null ? "GPUs " + v[5] + "\n" : "") +
+               fmtTime(v[1] / 1000) + " · " + fmtDuration((v[2] - v[1]) / 1000);
+      } }),
+      grid: { left: 110, right: 30, top: 10, bottom: 50 },
+      xAxis: { type: "time" },
+      yAxis: { type: "category", data: lanes, inverse: true },
+      dataZoom: [{ type: "inside" }, { type: "slider", height: 16, bottom: 4 }],
+      series: [{
+        type: "custom", name: "trials", encode: { x: [1, 2], y: 0 }, data: data,
+        renderItem: function (params, api) {
+          var from = api.coord([api.value(1), api.value(0)]), to = api.coord([api.value(2), api.value(0)]);
+          var h = api.size([0, 1])[1] * 0.6;
+          var rect = echarts.graphic.clipRectByRect(
+            { x: from[0], y: from[1] - h / 2, width: Math.max(to[0] - from[0], 2), height: h },
+            { x: params.coordSys.x, y: params.coordSys.y, width: params.coordSys.width,
+              height: params.coordSys.height });
+          return rect && { type: "rect", shape: rect,
+                           style: Object.assign(api.style(), { stroke: "#fff", lineWidth: 1 }) };
+        }
+      }]
+    });
+  }
+
   function strategyChart(view, rowsForCounts, parent) {
     if (!view.samplers.length) return;
     var sec = panel("Strategies", "The sampler that chose each trial (the trial's system attribute \"sampler\"); see the table's strategy column.");
@@ -761,6 +835,7 @@
       columns.push({ key: "constraint:" + c, label: "constraint " + c, constraint: c });
     if (view.n_constraints) columns.push({ key: "feasible", label: "feasible" });
     view.params.forEach(function (p) { columns.push({ key: "param:" + p.name, label: p.name, param: p.name }); });
+    if (hasGpus(view)) columns.push({ key: null, label: "gpus", gpus: true });
     columns.push({ key: "sampler", label: "strategy" }, { key: "duration", label: "duration" },
                  { key: "steps", label: "steps" }, { key: "start", label: "started" }, { key: null, label: "note" });
     var seq = 0;
@@ -809,7 +884,8 @@
             var v = r.params[c.param];
             td.textContent = v === undefined ? "–" : fmtValue(v);
             if (typeof v === "number") td.className = "num";
-          } else if (c.key === "sampler") td.textContent = r.sampler || "–";
+          } else if (c.gpus) td.textContent = r.gpus || "–";
+          else if (c.key === "sampler") td.textContent = r.sampler || "–";
           else if (c.key === "duration") { td.textContent = fmtDuration(r.duration); td.className = "num"; }
           else if (c.key === "steps") { td.textContent = String(r.steps); td.className = "num"; }
           else if (c.key === "start") td.textContent = fmtTime(r.start);
@@ -872,6 +948,7 @@
     sliceCharts(view, root);
     curvesChart(view, root);
     strategyChart(view, rowsForCounts, root);
+    timelineChart(view, root);
     var table = trialTable(view, source, root);
     return table.reload().then(function () {
       body.setAttribute("data-hps-status", "ready");

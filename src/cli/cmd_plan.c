@@ -6,6 +6,7 @@
  * exactly what run rejects. */
 #include "cli/cli.h"
 #include "cli/config.h"
+#include "cli/run_gpus.h"
 #include "cli/run_setup.h"
 #include "cli/space.h"
 
@@ -139,9 +140,14 @@ static void print_terminate(const cfg_terminate *t)
     printf("\n");
 }
 
-static void print_plan(const cfg_config *cfg, double hours, double minutes, size_t already)
+static void print_plan(const cfg_config *cfg, const run_gpus *gpus, double hours,
+                       double minutes, size_t already)
 {
-    unsigned parallel = cfg->parallel > 0 ? cfg->parallel : 1;
+    unsigned parallel = gpus->parallel;
+    char gpu_text[2048];
+    run_gpus_describe(gpus, gpu_text, sizeof gpu_text);
+    if (gpu_text[0] != '\0')
+        printf("gpus: %s\n", gpu_text);
     uint64_t budget = cfg->n_trials;
     const char *budget_from = "n_trials";
     if (hours > 0) {
@@ -201,10 +207,12 @@ static void print_plan(const cfg_config *cfg, double hours, double minutes, size
             char wall[32];
             double rounds = ceil((double)runs / (double)parallel);
             cli_format_duration(rounds * minutes * 60.0, wall, sizeof wall);
+            unsigned per_trial = gpus->pool.n > 0 ? gpus->pool.per_trial : 1;
             printf("expected cost: %llu trials x %g min / %u parallel = about %s of wall time "
-                   "(%g GPU-hours if each trial holds one GPU)\n",
+                   "(%g GPU-hours if each trial holds %u GPU%s)\n",
                    (unsigned long long)runs, minutes, parallel, wall,
-                   (double)runs * minutes / 60.0);
+                   (double)runs * minutes / 60.0 * per_trial, per_trial,
+                   per_trial == 1 ? "" : "s");
         } else {
             printf("expected cost: %llu trials; give --trial-minutes M (with --hours) for wall "
                    "time\n",
@@ -245,6 +253,7 @@ int cmd_plan(int argc, char **argv)
     double hours = 0, minutes = 0;
     int trials_flag = 0, allow_changes = 0, opt, rc = CLI_EXIT_USAGE;
     cfg_config *cfg = NULL;
+    run_gpus gpus = {0};
     if (overrides == NULL) {
         cli_error("out of memory");
         return CLI_EXIT_FAILED;
@@ -298,16 +307,19 @@ int cmd_plan(int argc, char **argv)
     rc = setup_load(argv[optind], overrides, n_overrides, &cfg);
     if (rc == 0)
         rc = setup_check(cfg);
+    if (rc == 0)
+        rc = run_gpus_setup(cfg, &gpus);
     char study_state[1024];
     size_t already = 0;
     if (rc == 0)
         rc = read_study_state(cfg, allow_changes, study_state, sizeof study_state, &already);
     if (rc == 0) {
-        print_plan(cfg, hours, minutes, already);
+        print_plan(cfg, &gpus, hours, minutes, already);
         printf("workdir: trials run in %s\n%s\n", cfg->workdir, study_state);
     }
 out:
     free(overrides);
+    run_gpus_free(&gpus);
     cfg_free(cfg);
     return rc;
 }

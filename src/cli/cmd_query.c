@@ -291,6 +291,24 @@ static void fail_reason(const hps_frozen *t, char *buf, size_t size)
     json_decref(attrs);
 }
 
+/* The GPUs `hpsearch run` gave the trial (its system attribute "gpus"), as
+ * CUDA_VISIBLE_DEVICES said them: "0,1"; "" when none. */
+static void trial_gpus(const hps_frozen *t, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    json_t *attrs = json_loads(hps_frozen_system_attrs(t), 0, NULL);
+    json_t *gpus = json_object_get(attrs, "gpus");
+    for (size_t k = 0; k < json_array_size(gpus) && used < size; k++) {
+        const char *id = json_string_value(json_array_get(gpus, k));
+        int w = snprintf(buf + used, size - used, "%s%s", k > 0 ? "," : "", id != NULL ? id : "?");
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    json_decref(attrs);
+}
+
 /* ---- several objectives and constraints ------------------------------------------- */
 
 /* The value columns' headers: "value" for one objective, else one per objective; then
@@ -403,6 +421,8 @@ static int print_trials(hps_study *study, const query_args *args)
     name_list names = {0};
     int64_t *rows = calloc(n + 1, sizeof *rows);
     size_t n_rows = 0;
+    int gpu_column = 0; /* some trial ran with GPUs of hpsearch's choosing */
+    char buf[256];
     if (rows == NULL) {
         value_names_clear(&vn);
         return CLI_EXIT_FAILED;
@@ -414,6 +434,8 @@ static int print_trials(hps_study *study, const query_args *args)
         if (args->state_mask != 0 && !(args->state_mask & (1 << hps_frozen_state(t))))
             continue;
         rows[n_rows++] = (int64_t)i;
+        trial_gpus(t, buf, sizeof buf);
+        gpu_column |= buf[0] != '\0';
         for (size_t p = 0; p < hps_frozen_n_params(t); p++)
             if (name_list_add(&names, hps_frozen_param_name(t, p)) != 0) {
                 free(rows);
@@ -422,7 +444,6 @@ static int print_trials(hps_study *study, const query_args *args)
                 return CLI_EXIT_FAILED;
             }
     }
-    char buf[256];
     if (args->format == FORMAT_JSON) {
         printf("[");
         for (size_t r = 0; r < n_rows; r++) {
@@ -443,7 +464,7 @@ static int print_trials(hps_study *study, const query_args *args)
             printf(",params_");
             csv_field(names.names[k]);
         }
-        printf(",fail_reason\n");
+        printf("%s,fail_reason\n", gpu_column ? ",gpus" : "");
         for (size_t r = 0; r < n_rows; r++) {
             const hps_frozen *t;
             if (hps_study_trial(study, rows[r], &t) != HPS_OK)
@@ -464,6 +485,11 @@ static int print_trials(hps_study *study, const query_args *args)
                 if (strcmp(buf, "-") != 0)
                     csv_field(buf);
             }
+            if (gpu_column) {
+                putchar(',');
+                trial_gpus(t, buf, sizeof buf);
+                csv_field(buf);
+            }
             putchar(',');
             fail_reason(t, buf, sizeof buf);
             csv_field(buf);
@@ -474,7 +500,7 @@ static int print_trials(hps_study *study, const query_args *args)
         value_headers(&vn, 0);
         for (size_t k = 0; k < names.n; k++)
             printf("  %-12s", names.names[k]);
-        printf("  %-8s  %s\n", "duration", "note");
+        printf("  %-8s%s  %s\n", "duration", gpu_column ? "  gpus    " : "", "note");
         for (size_t r = 0; r < n_rows; r++) {
             const hps_frozen *t;
             if (hps_study_trial(study, rows[r], &t) != HPS_OK)
@@ -497,6 +523,10 @@ static int print_trials(hps_study *study, const query_args *args)
             else
                 cli_format_duration(d, buf, sizeof buf);
             printf("  %-8s", buf);
+            if (gpu_column) {
+                trial_gpus(t, buf, sizeof buf);
+                printf("  %-8s", buf[0] != '\0' ? buf : "-");
+            }
             fail_reason(t, buf, 100);
             printf("  %s\n", buf);
         }

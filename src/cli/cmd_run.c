@@ -10,6 +10,7 @@
 #include "cli/identity.h"
 #include "cli/progress.h"
 #include "cli/run_failures.h"
+#include "cli/run_gpus.h"
 #include "cli/run_setup.h"
 #include "cli/run_slot.h"
 #include "cli/run_terminate.h"
@@ -614,10 +615,13 @@ int cmd_run(int argc, char **argv)
     run_options opts = {0};
     cfg_config *cfg = NULL;
     hps_study *study = NULL;
+    run_gpus gpus = {0};
     int rc = parse_run_args(argc, argv, &opts, &cfg);
     if (rc != 0)
         return rc < 0 ? CLI_EXIT_OK : rc;
     rc = setup_check(cfg); /* what `hpsearch plan` checks too */
+    if (rc == 0)
+        rc = run_gpus_setup(cfg, &gpus); /* and this */
     if (rc != 0)
         goto out;
     rc = open_run_study(cfg, opts.allow_changes, &study);
@@ -660,7 +664,7 @@ int cmd_run(int argc, char **argv)
         total = runs;
     if (total == 0 && cfg->timeout <= 0 && !cfg->has_target && !CFG_TERMINATE_ON(&cfg->terminate))
         cli_warn("no n_trials, timeout, target or terminate: trials run until you stop them (Ctrl-C)");
-    unsigned n_slots = cfg->parallel > 0 ? cfg->parallel : 1;
+    unsigned n_slots = gpus.parallel;
     size_t counts[5] = {0};
     hps_study_count_states(study, counts);
     char shown[512];
@@ -672,6 +676,10 @@ int cmd_run(int argc, char **argv)
     if (cfg->pruner != NULL)
         fprintf(stderr, " · %s pruner", cfg->pruner->name);
     fprintf(stderr, " · %u parallel · logs in %s\n", n_slots, log_dir);
+    char gpu_text[2048];
+    run_gpus_describe(&gpus, gpu_text, sizeof gpu_text);
+    if (gpu_text[0] != '\0')
+        fprintf(stderr, "hpsearch: %s\n", gpu_text);
     if (strcmp(cfg->sampler, "auto") == 0) {
         auto_decision decision;
         space_auto_decision(cfg, cfg->n_trials, &decision);
@@ -712,7 +720,7 @@ int cmd_run(int argc, char **argv)
     }
     run_settings run = {.cfg = cfg, .study = study, .log_dir = log_dir,
                         .checkpoint_root = checkpoint_root, .storage_url = cfg->storage,
-                        .python_path = python_path};
+                        .python_path = python_path, .gpus = &gpus.pool};
     progress prog;
     progress_init(&prog, study, cfg, total, !opts.no_progress && isatty(STDERR_FILENO));
     double started = cli_monotonic();
@@ -732,6 +740,7 @@ int cmd_run(int argc, char **argv)
         rc = has_result(study) ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 out:
     hps_study_close(study);
+    run_gpus_free(&gpus);
     cfg_free(cfg);
     return rc;
 }

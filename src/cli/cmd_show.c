@@ -269,6 +269,41 @@ static void print_trial_values(const value_names *vn, const hps_frozen *t)
     putchar('\n');
 }
 
+/* "gpus: 0,1 3 trials, 2,3 3 trials": the GPUs `hpsearch run` gave the trials (their
+ * system attribute "gpus"), in the order first used; nothing when none had any. */
+static void print_gpus(const rdata_study *data)
+{
+    enum { SHOW_MAX_GPU_SETS = 64 };
+    const char *sets[SHOW_MAX_GPU_SETS];
+    size_t counts[SHOW_MAX_GPU_SETS], n = 0, others = 0;
+    for (size_t r = 0; r < data->n_rows; r++) {
+        const char *gpus = data->rows[r].gpus;
+        if (gpus == NULL)
+            continue;
+        size_t k = 0;
+        while (k < n && strcmp(sets[k], gpus) != 0)
+            k++;
+        if (k == n && n == SHOW_MAX_GPU_SETS) {
+            others++;
+            continue;
+        }
+        if (k == n) {
+            sets[n] = gpus;
+            counts[n++] = 0;
+        }
+        counts[k]++;
+    }
+    if (n == 0)
+        return;
+    printf("\ngpus:");
+    for (size_t k = 0; k < n; k++)
+        printf(" %s %zu trial%s%s", sets[k], counts[k], counts[k] == 1 ? "" : "s",
+               k + 1 < n ? "," : "");
+    if (others > 0)
+        printf(", %zu more on other GPUs", others);
+    putchar('\n');
+}
+
 /* With several objectives the best trials are the Pareto set; with constraints the best
  * trial is the best feasible one. Both come from the library. */
 static void print_feasible_best(hps_study *study, const value_names *vn)
@@ -382,6 +417,7 @@ static void print_summary(const show_style *style, const rdata_study *data,
         }
         putchar('\n');
     }
+    print_gpus(data);
     putchar('\n');
     if (data->n_directions > 1)
         hypervolume_sparkline(style, data);

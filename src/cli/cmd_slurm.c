@@ -5,7 +5,8 @@
  * config's storage, so the tasks share its budget (n_trials counts trials of all
  * workers) and its grid, and every worker stops when they are used up. GPUs are asked
  * of Slurm per task (--gpus-per-task): Slurm then sets CUDA_VISIBLE_DEVICES, and the
- * script does not override it (only a config's own `gpus` would). A config whose
+ * script does not override it (only a config's own `gpus` list would; `gpus: all` is
+ * Slurm's list, run_gpus.h). A config whose
  * storage is an SQLite file is refused unless --allow-sqlite: several nodes cannot
  * share one safely over a network filesystem. With --requeue a task that is preempted
  * or reaches its time limit goes back into Slurm's queue and continues the study
@@ -354,9 +355,9 @@ static int write_script(FILE *out, const cfg_config *cfg, const slurm_options *o
     put_quoted(out, config_abs);
     fputs(" --no-progress", out);
     /* Slurm gave this task its GPUs in CUDA_VISIBLE_DEVICES. One trial at a time sees
-     * them all; several share them out, one GPU per slot in turn. */
-    if (opts->gpus_per_worker > 0 && cfg->parallel > 1)
-        fputs(" --gpus \"$CUDA_VISIBLE_DEVICES\"", out);
+     * them all; several share them out (`all` is the inherited list, run_gpus.h). */
+    if (opts->gpus_per_worker > 0 && cfg->parallel > 1 && cfg->n_gpus == 0)
+        fputs(" --gpus all", out);
     for (int i = 0; i < opts->n_run_args; i++) {
         fputc(' ', out);
         put_quoted(out, opts->run_args[i]);
@@ -416,9 +417,9 @@ int cmd_slurm(int argc, char **argv)
     rc = CLI_EXIT_USAGE;
     if (check_storage(cfg, &opts) != 0)
         goto out;
-    if (opts.gpus_per_worker > 0 && cfg->n_gpus > 0) {
+    if (opts.gpus_per_worker > 0 && cfg->n_gpus > 0 && strcmp(cfg->gpus[0], "all") != 0) {
         cli_error("%s: the config sets gpus, but with --gpus-per-worker Slurm chooses each task's "
-                  "GPUs (CUDA_VISIBLE_DEVICES): remove gpus from the config",
+                  "GPUs (CUDA_VISIBLE_DEVICES): remove gpus from the config (or write gpus: all)",
                   cfg->path);
         goto out;
     }

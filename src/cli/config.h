@@ -44,6 +44,8 @@
 #define CFG_MAX_WORDS 4096u
 #define CFG_MAX_GRID_CELLS 10000000u
 #define CFG_MAX_ARTIFACT_PATTERNS 64u
+#define CFG_MAX_GPUS_PER_TRIAL 64u   /* more than any machine has */
+#define CFG_MAX_PARALLEL 1024u
 
 typedef enum cfg_param_kind { CFG_FLOAT, CFG_INT, CFG_CATEGORICAL, CFG_CONSTANT } cfg_param_kind;
 
@@ -201,7 +203,10 @@ typedef struct cfg_config {
                                default CFG_DEFAULT_MAX_FAILURES */
     unsigned log_limit_mb;  /* a trial's log stops growing here (MiB), 0 = no limit;
                                default 1024 */
-    char **gpus; size_t n_gpus;   /* e.g. ["0","1"]: slot i gets CUDA_VISIBLE_DEVICES=gpus[i % n] */
+    char **gpus; size_t n_gpus;   /* e.g. ["0","1"], or ["all"]: every GPU detected
+                               (run_gpus.h turns them into the devices trials get) */
+    unsigned gpus_per_trial;  /* GPUs a trial gets, default 1 */
+    unsigned trials_per_gpu;  /* trials that share a GPU, default 1 */
     char **command; size_t n_command;  /* argv template words (W&B list, native list, or a
                                           native string split into words); NULL when shell */
     char *shell_command;    /* native string command run by /bin/sh -c when `shell: true` */

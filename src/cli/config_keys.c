@@ -14,6 +14,7 @@
  */
 #include "cli/cli.h"
 #include "config_internal.h"
+#include "runner/gpus.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -25,7 +26,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define CFG_MAX_PARALLEL 1024
 #define CFG_MAX_RETRIES 1000
 #define CFG_MAX_REPEATS 1000
 #define CFG_MAX_LOG_LIMIT_MB (1u << 20) /* 1 TiB */
@@ -395,6 +395,16 @@ static void cfg_release_sampler(cfg_config *a, const cfg_config *b)
     }
 }
 
+static int cfg_add_all_gpus(cfg_ctx *ctx, char ***gpus, size_t *n)
+{
+    *gpus = calloc(1, sizeof **gpus);
+    if (*gpus == NULL)
+        return cfg_nomem(ctx);
+    int rc = cfg_strndup(ctx, "all", 3, &(*gpus)[0]);
+    *n = rc == 0;
+    return rc;
+}
+
 static int cfg_add_gpu(cfg_ctx *ctx, char ***gpus, size_t *n, const char *text, size_t len,
                        int line)
 {
@@ -406,9 +416,15 @@ static int cfg_add_gpu(cfg_ctx *ctx, char ***gpus, size_t *n, const char *text, 
         len--;
     if (len == 0)
         return cfg_fail(ctx, line, "gpus: empty entry (write e.g. gpus: [0, 1] or \"0,1\")");
-    for (size_t k = 0; k < len; k++)
-        if (isspace((unsigned char)text[k]) || text[k] == ',')
-            return cfg_fail(ctx, line, "gpus: '%.*s' is not a GPU id", (int)len, text);
+    if (len == 3 && strncmp(text, "all", 3) == 0)
+        return cfg_fail(ctx, line, "gpus: all stands alone (write gpus: all)");
+    char why[600];
+    if (gpu_id_check(text, len, why, sizeof why) != 0)
+        return cfg_fail(ctx, line, "gpus: %s", why);
+    for (size_t k = 0; k < *n; k++)
+        if (strlen((*gpus)[k]) == len && strncmp((*gpus)[k], text, len) == 0)
+            return cfg_fail(ctx, line, "gpus: %.*s is listed twice (to run several trials on "
+                            "one GPU, set trials_per_gpu)", (int)len, text);
     if (*n >= CFG_MAX_GPUS)
         return cfg_fail(ctx, line, "gpus: too many GPUs (at most %u)", CFG_MAX_GPUS);
     char **grown = realloc(*gpus, (*n + 1) * sizeof *grown);
@@ -421,6 +437,7 @@ static int cfg_add_gpu(cfg_ctx *ctx, char ***gpus, size_t *n, const char *text, 
     return rc;
 }
 
+/* gpus: [0, 1], "0,1", GPU-<uuid>..., or all (kept as the one word "all"). */
 static int cfg_key_gpus(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     char **gpus = NULL;
@@ -446,14 +463,17 @@ static int cfg_key_gpus(cfg_ctx *ctx, const cfg_node *v, int line, const char *k
         cfg_scalar s;
         rc = cfg_get_scalar(ctx, node, vl, "gpus", &s);
         if (rc == 0 && s.type != HPS_VALUE_INT && s.type != HPS_VALUE_STRING)
-            rc = cfg_fail(ctx, s.line, "gpus: must be a list of GPU ids such as [0, 1] or "
+            rc = cfg_fail(ctx, s.line, "gpus: must be all, a list of GPU ids such as [0, 1] or "
                           "text such as \"0,1\"");
-        for (size_t start = 0; rc == 0 && start <= s.len;) { /* "0,1" */
-            const char *comma = memchr(s.text + start, ',', s.len - start);
-            size_t end = comma != NULL ? (size_t)(comma - s.text) : s.len;
-            rc = cfg_add_gpu(ctx, &gpus, &n, s.text + start, end - start, s.line);
-            start = end + 1;
-        }
+        if (rc == 0 && s.len == 3 && strncmp(s.text, "all", 3) == 0)
+            rc = cfg_add_all_gpus(ctx, &gpus, &n);
+        else
+            for (size_t start = 0; rc == 0 && start <= s.len;) { /* "0,1" */
+                const char *comma = memchr(s.text + start, ',', s.len - start);
+                size_t end = comma != NULL ? (size_t)(comma - s.text) : s.len;
+                rc = cfg_add_gpu(ctx, &gpus, &n, s.text + start, end - start, s.line);
+                start = end + 1;
+            }
     }
     if (rc != 0) {
         cfg_free_words(gpus, n);
@@ -467,7 +487,10 @@ static int cfg_key_gpus(cfg_ctx *ctx, const cfg_node *v, int line, const char *k
 static void cfg_write_gpus(FILE *out, const cfg_config *cfg, const char *key, int given)
 {
     (void)given;
-    cfg_write_word_list(out, key, cfg->gpus, cfg->n_gpus);
+    if (cfg->n_gpus == 1 && strcmp(cfg->gpus[0], "all") == 0)
+        fprintf(out, "%s: all\n", key);
+    else
+        cfg_write_word_list(out, key, cfg->gpus, cfg->n_gpus);
 }
 
 static void cfg_release_gpus(cfg_config *a, const cfg_config *b)
@@ -829,8 +852,12 @@ const cfg_key_def cfg_keys[] = {
      DOC(NULL, NULL, "64", "A trial's log file stops growing at this many MiB (0: no limit)")},
     {KEY("gpus", CFG_BOTH | SET), CUSTOM(gpus), .read = cfg_key_gpus, .write = cfg_write_gpus,
      .release = cfg_release_gpus,
-     DOC("list or text", "none", "[0, 1]",
-         "GPU ids: slot i gets CUDA_VISIBLE_DEVICES=gpus[i % n]")},
+     DOC("all, list or text", "none", "all",
+         "The GPUs trials get (CUDA_VISIBLE_DEVICES): all detected, or ids such as [0, 1]")},
+    {KEY("gpus_per_trial", CFG_BOTH | SET), UINT(gpus_per_trial, 1, CFG_MAX_GPUS_PER_TRIAL, 1),
+     DOC(NULL, NULL, "2", "GPUs each trial gets (HPSEARCH_NUM_GPUS tells it how many)")},
+    {KEY("trials_per_gpu", CFG_BOTH | SET), UINT(trials_per_gpu, 1, CFG_MAX_PARALLEL, 1),
+     DOC(NULL, NULL, "2", "Trials that share one GPU (small models)")},
     {KEY("heartbeat_interval", CFG_BOTH | SET), DURATION(heartbeat_interval, 5),
      DOC("duration", "5 s", "10", "How often a running trial's heartbeat is stored (0: off)")},
     {KEY("heartbeat_grace", CFG_BOTH | SET), DURATION(heartbeat_grace, 60),

@@ -31,7 +31,10 @@ static const struct {
      "end a trial that runs longer than T: FAIL, or PRUNED with its\n"
      "                          last value (config: trial_timeout, timeout_state)"},
     {"timeout-trial", 0, "trial_timeout", "T", NULL},
-    {"gpus", 0, "gpus", "LIST", "e.g. 0,1: slot i gets CUDA_VISIBLE_DEVICES=LIST[i mod n]"},
+    {"gpus", 0, "gpus", "LIST", "all (the GPUs found) or ids, e.g. 0,1: each trial gets its own\n"
+     "                          in CUDA_VISIBLE_DEVICES (config: gpus)"},
+    {"gpus-per-trial", 0, "gpus_per_trial", "K", "GPUs each trial gets (config: gpus_per_trial)"},
+    {"trials-per-gpu", 0, "trials_per_gpu", "K", "trials sharing one GPU (config: trials_per_gpu)"},
     {"retries", 0, "retries", "N", "re-run a failed trial up to N times with the same params"},
     {"preempt-grace", 0, "preempt_grace", "T",
      "on SIGTERM, running trials get T to save a checkpoint before\n"

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +43,8 @@ static void slot_release(run_slot *slot)
         close(slot->log_fd);
     hps_trial_free(slot->trial);
     tmpl_free_words(slot->artifacts, slot->n_artifacts);
+    if (slot->gpu_pool != NULL)
+        gpu_pool_give_back(slot->gpu_pool, slot->gpus);
     slot_init(slot, index);
 }
 
@@ -88,7 +91,7 @@ static void describe_params(const tmpl_param *params, size_t n, char *buf, size_
 
 /* Builds "NAME=value" strings for the trial's environment. */
 typedef struct env_list {
-    char *items[16];
+    char *items[20];
     size_t n;
 } env_list;
 
@@ -135,6 +138,42 @@ static void env_clear(env_list *env)
     for (size_t i = 0; i < env->n; i++)
         free(env->items[i]);
     env->n = 0;
+}
+
+/* The trial's GPUs from the pool: in its environment (CUDA_VISIBLE_DEVICES, and their
+ * number for `torchrun --nproc_per_node`) and recorded with it (system attribute
+ * "gpus": ["0", "1"]). */
+static int take_gpus(run_slot *slot, gpu_pool *pool, env_list *env, char *err, size_t errlen)
+{
+    char devices[4096], count[16];
+    if (pool == NULL || pool->n == 0)
+        return 0;
+    if (gpu_pool_take(pool, slot->gpus) != 0) {
+        snprintf(err, errlen, "no free GPU"); /* parallel is at most what the pool holds */
+        return -1;
+    }
+    slot->gpu_pool = pool;
+    snprintf(count, sizeof count, "%u", pool->per_trial);
+    if (gpu_pool_format(pool, slot->gpus, devices, sizeof devices) != 0) {
+        snprintf(err, errlen, "the trial's GPU ids are too long for CUDA_VISIBLE_DEVICES");
+        return -1;
+    }
+    json_t *list = json_array();
+    for (unsigned k = 0; list != NULL && k < pool->per_trial; k++)
+        json_array_append_new(list, json_string(pool->ids[slot->gpus[k]]));
+    char *json = list != NULL ? json_dumps(list, JSON_COMPACT) : NULL;
+    json_decref(list);
+    int rc = 0;
+    if (json == NULL || env_add(env, "CUDA_VISIBLE_DEVICES", devices) != 0 ||
+        env_add(env, "HPSEARCH_NUM_GPUS", count) != 0) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+    } else if (hps_trial_set_system_attr(slot->trial, "gpus", json) != HPS_OK) {
+        snprintf(err, errlen, "cannot record the trial's GPUs: %s", hps_trial_errmsg(slot->trial));
+        rc = -1;
+    }
+    free(json);
+    return rc;
 }
 
 /* FNV-1a: a stable name for a set of parameters (not a security boundary). */
@@ -278,12 +317,12 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
         env_add(&env, "HPSEARCH_STORAGE", run->storage_url) != 0 ||
         env_add(&env, "HPSEARCH_PARAMS_FILE", json_path) != 0 ||
         env_add_unbuffered(&env) != 0 ||
-        (run->python_path != NULL && env_add_python_path(&env, run->python_path) != 0) ||
-        (cfg->n_gpus > 0 &&
-         env_add(&env, "CUDA_VISIBLE_DEVICES", cfg->gpus[slot->index % cfg->n_gpus]) != 0)) {
+        (run->python_path != NULL && env_add_python_path(&env, run->python_path) != 0)) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
+    if (take_gpus(slot, run->gpus, &env, err, errlen) != 0)
+        goto out;
     /* a trial number runs once: a log left by a deleted study of the same name goes */
     slot->log_fd = open(slot->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     slot->log_bytes = 0;

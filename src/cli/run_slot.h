@@ -16,6 +16,7 @@
 
 #include "cli/config.h"
 #include "hpsearch.h"
+#include "runner/gpus.h"
 #include "runner/linebuf.h"
 #include "runner/metrics.h"
 #include "runner/proc.h"
@@ -33,6 +34,7 @@ typedef struct run_settings {
     const char *storage_url;   /* passed to trials as HPSEARCH_STORAGE */
     const char *python_path;   /* put first on the trials' PYTHONPATH (the wandb
                                   stand-in's directory), or NULL */
+    gpu_pool *gpus;            /* each trial takes its devices here, or NULL (none) */
 } run_settings;
 
 typedef enum slot_ending {
@@ -45,7 +47,7 @@ typedef enum slot_ending {
 } slot_ending;
 
 typedef struct run_slot {
-    unsigned index;            /* fixed: decides the GPU */
+    unsigned index;            /* fixed */
     int busy;
     hps_trial *trial;
     proc *process;
@@ -68,6 +70,8 @@ typedef struct run_slot {
     double started_wall;       /* the wall clock at start: artifacts are files written since */
     char **artifacts;          /* `artifacts:` patterns expanded for this trial */
     size_t n_artifacts;
+    gpu_pool *gpu_pool;        /* where the trial's GPUs came from; NULL: it has none */
+    size_t gpus[CFG_MAX_GPUS_PER_TRIAL]; /* the trial's GPUs (indices into the pool) */
 } run_slot;
 
 /* What happened to a finished slot's trial, for the caller's message. */
@@ -93,7 +97,9 @@ typedef struct slot_outcome {
 
 void slot_init(run_slot *slot, unsigned index);
 
-/* Starts `trial` in an idle slot (taking ownership of the trial handle). On failure
+/* Starts `trial` in an idle slot (taking ownership of the trial handle), with its GPUs
+ * from run->gpus: CUDA_VISIBLE_DEVICES and HPSEARCH_NUM_GPUS in its environment, and
+ * the list in its system attribute "gpus"; they go back to the pool when it ends. On failure
  * returns -1 with a message; the trial is recorded FAIL as interrupted (a command that
  * cannot start is the config's fault, not the trial's). */
 int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *err,

@@ -58,6 +58,7 @@ void rdata_free(rdata_study *data)
         for (size_t a = 0; a < data->rows[r].n_artifacts; a++)
             free(data->rows[r].artifacts[a]);
         free(data->rows[r].artifacts);
+        free(data->rows[r].gpus);
     }
     free(data->rows);
     free(data->values);
@@ -257,14 +258,35 @@ static int read_artifacts(json_t *attrs, rdata_row *row)
     return 0;
 }
 
-/* The strategy that chose the trial, why it failed and the files kept of it, from its
- * system attributes. */
+/* "0,1" from the system attribute "gpus": ["0", "1"] (run_slot.h); at most 256 bytes. */
+static int read_gpus(json_t *attrs, rdata_row *row)
+{
+    json_t *gpus = json_object_get(attrs, "gpus");
+    char text[257];
+    size_t used = 0;
+    if (!json_is_array(gpus) || json_array_size(gpus) == 0)
+        return 0;
+    text[0] = '\0';
+    for (size_t i = 0; i < json_array_size(gpus) && used < sizeof text - 1; i++) {
+        const char *id = json_string_value(json_array_get(gpus, i));
+        int w = snprintf(text + used, sizeof text - used, "%s%s", i > 0 ? "," : "",
+                         id != NULL ? id : "?");
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    row->gpus = strdup(text);
+    return row->gpus != NULL ? 0 : -1;
+}
+
+/* The strategy that chose the trial, why it failed, the files kept of it and its GPUs,
+ * from its system attributes. */
 static int read_system_attrs(rdata_study *data, const hps_frozen *t, rdata_row *row)
 {
     const char *text = hps_frozen_system_attrs(t);
     row->sampler = -1;
     if (text == NULL || (strstr(text, "\"sampler\"") == NULL && strstr(text, "\"fail_reason\"") == NULL &&
-                         strstr(text, "\"artifacts\"") == NULL))
+                         strstr(text, "\"artifacts\"") == NULL && strstr(text, "\"gpus\"") == NULL))
         return 0;
     json_t *attrs = json_loads(text, 0, NULL);
     if (attrs == NULL)
@@ -286,6 +308,8 @@ static int read_system_attrs(rdata_study *data, const hps_frozen *t, rdata_row *
     }
     if (rc == 0)
         rc = read_artifacts(attrs, row);
+    if (rc == 0)
+        rc = read_gpus(attrs, row);
     json_decref(attrs);
     return rc;
 }

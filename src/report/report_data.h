@@ -32,6 +32,7 @@
 #define RDATA_CURVES_BEST 50       /* of which the best */
 #define RDATA_CURVE_POINTS 400     /* points per curve */
 #define RDATA_PAGE_MAX 1000        /* table rows per request */
+#define RDATA_TIMELINE_ROWS 2000   /* trials on the timeline: the latest started */
 #define RDATA_QUERY_MAX 256        /* bytes of a table filter */
 
 typedef struct rdata_param {
@@ -64,6 +65,8 @@ typedef struct rdata_row {
                             attribute "artifacts"), the first RDATA_MAX_ARTIFACTS */
     size_t n_artifacts;  /* shown */
     size_t all_artifacts; /* kept */
+    char *gpus;          /* the GPUs `hpsearch run` gave the trial (its system attribute
+                            "gpus") as CUDA_VISIBLE_DEVICES said them, "0,1"; NULL */
     size_t c_offset;     /* into constraints */
     uint32_t n_c;        /* constraint values recorded (hps_trial_set_constraints) */
     unsigned char feasible; /* no constraint value above 0 (hps_frozen_feasible) */

@@ -84,6 +84,10 @@ void rdata_row_json(const rdata_study *data, size_t r, rjson_buf *b)
         hps_strbuf_puts(b, ",\"fail_reason\":");
         rjson_string(b, row->fail_reason);
     }
+    if (row->gpus != NULL) {
+        hps_strbuf_puts(b, ",\"gpus\":");
+        rjson_string(b, row->gpus);
+    }
     if (row->all_artifacts > 0) {
         hps_strbuf_puts(b, ",\"artifacts\":[");
         for (size_t i = 0; i < row->n_artifacts; i++) {
@@ -227,6 +231,37 @@ static void sample_json(const rdata_study *data, rjson_buf *b)
     }
     hps_strbuf_puts(b, "]}");
     free(chosen);
+}
+
+/* The timeline: [number, state, start, complete or null, GPUs or null] for the latest
+ * RDATA_TIMELINE_ROWS trials that started, in trial order. */
+static void timeline_json(const rdata_study *data, rjson_buf *b)
+{
+    size_t first = data->n_rows, kept = 0;
+    while (first > 0 && kept < RDATA_TIMELINE_ROWS) {
+        first--;
+        kept += data->rows[first].start > 0;
+    }
+    hps_strbuf_putc(b, '[');
+    int comma = 0;
+    for (size_t r = first; r < data->n_rows; r++) {
+        const rdata_row *row = &data->rows[r];
+        if (row->start <= 0)
+            continue;
+        hps_strbuf_puts(b, comma ? ",[" : "[");
+        comma = 1;
+        rjson_int(b, (long long)row->number);
+        hps_strbuf_putc(b, ',');
+        rjson_string(b, hps_trial_state_name(row->state));
+        hps_strbuf_putc(b, ',');
+        rjson_fixed3(b, row->start);
+        hps_strbuf_putc(b, ',');
+        rjson_fixed3(b, row->complete > 0 ? row->complete : NAN);
+        hps_strbuf_putc(b, ',');
+        rjson_string(b, row->gpus);
+        hps_strbuf_putc(b, ']');
+    }
+    hps_strbuf_putc(b, ']');
 }
 
 static void curves_json(const rdata_study *data, rjson_buf *b)
@@ -463,6 +498,8 @@ void rdata_view_json(const rdata_study *data, rjson_buf *b)
     sample_json(data, b);
     hps_strbuf_puts(b, ",\"curves\":");
     curves_json(data, b);
+    hps_strbuf_puts(b, ",\"timeline\":");
+    timeline_json(data, b);
     hps_strbuf_puts(b, ",\"n_constraints\":");
     rjson_int(b, (long long)data->n_constraints);
     if (data->n_directions > 1) {
@@ -547,6 +584,8 @@ static int row_matches(const rdata_study *data, size_t r, const char *text)
     if (contains(buf, text) || contains(hps_trial_state_name(row->state), text))
         return 1;
     if (row->sampler >= 0 && contains(data->samplers[row->sampler], text))
+        return 1;
+    if (row->gpus != NULL && contains(row->gpus, text))
         return 1;
     if (row->fail_reason != NULL && contains(row->fail_reason, text))
         return 1;

@@ -33,7 +33,7 @@ args, unknown = parser.parse_known_args()
 
 if args.dump_env:
     for key in ("HPSEARCH_TRIAL_NUMBER", "HPSEARCH_STUDY", "HPSEARCH_STORAGE",
-                "CUDA_VISIBLE_DEVICES", "HPSEARCH_PARAMS"):
+                "CUDA_VISIBLE_DEVICES", "HPSEARCH_NUM_GPUS", "HPSEARCH_PARAMS"):
         print(f"env {key}={os.environ.get(key, '<unset>')}", flush=True)
     if "HPSEARCH_PARAMS_FILE" in os.environ:
         with open(os.environ["HPSEARCH_PARAMS_FILE"]) as f:

@@ -53,6 +53,25 @@ write_config() {
     cat > "$1"
 }
 
+# fake_gpus N -- the run sees N GPUs and no others: a stand-in for the NVIDIA driver's
+# files (HPSEARCH_NVIDIA_PROC, runner/gpus.h) with GPUs 0..N-1, an nvidia-smi that knows
+# none first on PATH, and no inherited CUDA_VISIBLE_DEVICES.
+fake_gpus() {
+    local k
+    rm -rf "$WORK/fake-nvidia" "$WORK/fake-bin"
+    mkdir -p "$WORK/fake-nvidia/gpus" "$WORK/fake-bin"
+    for ((k = 0; k < $1; k++)); do
+        mkdir -p "$WORK/fake-nvidia/gpus/0000:$(printf '%02x' $((k + 16))):00.0"
+        printf 'Model: \t\t NVIDIA A100\nGPU UUID: \t GPU-%08d-0000-0000-0000-000000000000\n' "$k" \
+            > "$WORK/fake-nvidia/gpus/0000:$(printf '%02x' $((k + 16))):00.0/information"
+    done
+    printf '#!/bin/sh\nexit 9\n' > "$WORK/fake-bin/nvidia-smi"
+    chmod +x "$WORK/fake-bin/nvidia-smi"
+    export HPSEARCH_NVIDIA_PROC="$WORK/fake-nvidia"
+    case ":$PATH:" in *":$WORK/fake-bin:"*) ;; *) export PATH="$WORK/fake-bin:$PATH" ;; esac
+    unset CUDA_VISIBLE_DEVICES
+}
+
 finish() {
     if [ "$failures" -ne 0 ]; then
         echo "$failures check(s) failed" >&2

@@ -2,6 +2,7 @@
 # A grid run with 3 parallel trials: every cell exactly once, values from the output,
 # parameters through the template, the environment and the JSON file; GPUs per slot.
 source "$(dirname "$0")/lib.sh"
+fake_gpus 3
 
 write_config grid.yaml <<EOF2
 study: par

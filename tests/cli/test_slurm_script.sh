@@ -30,7 +30,7 @@ expect_contains "extra option" "#SBATCH --account=ml" "$out"
 expect_contains "job name" "#SBATCH --job-name=hpsearch-it_s-shared" "$out"
 expect_contains "a log per task" "#SBATCH --output=$WORK/hpsearch-logs/it's-shared/slurm-%A_%a.out" "$out"
 expect_contains "runs the config with this hpsearch" "'$HPSEARCH' run '$WORK/my dir.yaml' --no-progress" "$out"
-expect_contains "slots share the task's GPUs" '--gpus "$CUDA_VISIBLE_DEVICES"' "$out"
+expect_contains "slots share the task's GPUs" "--no-progress --gpus all" "$out"
 expect_contains "run options passed on, quoted" "'-j' '2' '--set' 'seed=7'" "$out"
 expect_contains "in the config's directory" "cd '$WORK'" "$out"
 case "$out" in *worker@db.example*) fail "the storage URL leaked into the script" ;; *) ok "storage stays in the config" ;; esac
@@ -56,7 +56,7 @@ out=$("$HPSEARCH" slurm wd.yaml --workers 2 -o - 2>&1)
 expect_contains "in the config's workdir" "cd '$WORK/code'" "$out"
 # no --gpus-per-worker: no GPU request and no --gpus
 out=$("$HPSEARCH" slurm "my dir.yaml" --workers 3 -o - 2>&1)
-case "$out" in *gpus*) fail "GPU lines without --gpus-per-worker: $out" ;; *) ok "no GPU lines" ;; esac
+case "$out" in *--gpus*) fail "GPU lines without --gpus-per-worker: $out" ;; *) ok "no GPU lines" ;; esac
 
 # refusals
 write_config sq.yaml <<EOF2
@@ -76,6 +76,11 @@ sed 's/^storage:.*/storage: ":memory:"/' sq.yaml > mem.yaml
 out=$("$HPSEARCH" slurm mem.yaml --workers 2 --allow-sqlite -o - 2>&1)
 expect_eq "memory refused" 2 $?
 expect_contains "private study" "private study" "$out"
+cp "my dir.yaml" all.yaml
+printf 'gpus: all\n' >> all.yaml
+out=$("$HPSEARCH" slurm all.yaml --workers 2 --gpus-per-worker 2 -o - 2>&1)
+expect_eq "config gpus: all with --gpus-per-worker: Slurm's GPUs" "0 no" \
+    "$? $(case "$out" in *"--gpus all"*) echo yes ;; *) echo no ;; esac)"
 printf 'gpus: [0, 1]\n' >> "my dir.yaml"
 out=$("$HPSEARCH" slurm "my dir.yaml" --workers 2 --gpus-per-worker 1 -o - 2>&1)
 expect_eq "config gpus with --gpus-per-worker refused" 2 $?

@@ -1170,6 +1170,16 @@ static void test_set_overrides(void **state)
     assert_words(cfg->gpus, cfg->n_gpus, gpus, 2);
     assert_int_equal(cfg_set(cfg, "gpus", "4,5,6", err, sizeof err), 0);
     assert_int_equal(cfg->n_gpus, 3);
+    assert_int_equal(cfg_set(cfg, "gpus", "all", err, sizeof err), 0);
+    assert_words(cfg->gpus, cfg->n_gpus, (const char *const[]){"all"}, 1);
+    assert_int_equal(cfg_set(cfg, "gpus", "GPU-5f8b2c3a, MIG-GPU-5f8b2c3a/1/0, MIG-77a1", err,
+                             sizeof err), 0);
+    assert_words(cfg->gpus, cfg->n_gpus,
+                 (const char *const[]){"GPU-5f8b2c3a", "MIG-GPU-5f8b2c3a/1/0", "MIG-77a1"}, 3);
+    assert_int_equal(cfg->gpus_per_trial, 1);
+    assert_int_equal(cfg->trials_per_gpu, 1);
+    assert_int_equal(cfg_set(cfg, "gpus_per_trial", "2", err, sizeof err), 0);
+    assert_int_equal(cfg->gpus_per_trial, 2);
     assert_int_equal(cfg_set(cfg, "timeout", "2h", err, sizeof err), 0);
     assert_true(cfg->timeout == 7200);
     /* literal text, but it must be a name output lines can carry */
@@ -1205,6 +1215,12 @@ static void test_set_overrides(void **state)
         {"timeout", "soon", "timeout: cannot read 'soon' as a duration"},
         {"storage", "x.db", "storage: 'x.db' is not a storage URL"},
         {"gpus", "[]", "gpus: the list is empty"},
+        {"gpus", "cuda:1", "gpus: 'cuda:1' is not a GPU id: CUDA_VISIBLE_DEVICES takes device "
+                           "indices, write 1"},
+        {"gpus", "0;1", "gpus: '0;1' is not a GPU id: separate GPU ids with commas: 0,1"},
+        {"gpus", "[all]", "gpus: all stands alone (write gpus: all)"},
+        {"gpus_per_trial", "65", "gpus_per_trial"},
+        {"trials_per_gpu", "0", "trials_per_gpu"},
         {"command", "python3 'open", "command: unterminated single quote"},
         {"direction", "up", "direction: must be minimize or maximize, not 'up'"},
         {"heartbeat_grace", "1", "heartbeat_grace=1: heartbeat_grace (1s) must be longer than "
