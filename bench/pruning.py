@@ -4,13 +4,13 @@
 The PyTorch MLP of examples/pytorch_mlp/train.py on digits, tuned over learning rate and
 hidden size with up to EPOCHS epochs per trial; every epoch reports its validation
 accuracy and asks the pruner whether to stop. For each pruner (none, hpsearch's median,
-percentile, asha, hyperband, threshold, patient; Optuna's Median, SuccessiveHalving and
+percentile, asha, hyperband, threshold, patient, forecast, auto; Optuna's Median, SuccessiveHalving and
 Hyperband), with the engine's own TPE sampler -- and for hpsearch also with its default
 sampler (AutoSampler, the methods named "... auto") -- it records after every trial the
 epochs consumed so far and the best accuracy of a COMPLETE trial. Same machine, same run.
 
     bench/pruning.py [--trials 40] [--seeds 0-9] [--methods a,b,...] [--shared-start N]
-                     [--jobs 2] [--out bench/results/pruning.json]
+                     [--jobs 2] [--reuse EARLIER.json] [--out bench/results/pruning.json]
 
 Printed: per method, the median over seeds of the final best accuracy, the total epochs,
 and the epochs needed to reach the target accuracy -- the accuracy both engines' runs
@@ -52,6 +52,10 @@ METHODS = [
     ("hps-hyperband auto", "hpsearch", ("HyperbandPruner", {"min_resource": 1,
                                                             "max_resource": EPOCHS,
                                                             "reduction_factor": 3})),
+    # the learning-curve forecast (bench/pruning.md), told the budget
+    ("hps-forecast auto", "hpsearch", ("ForecastPruner", {"max_step": EPOCHS})),
+    # pruner: auto (asha or forecast), with the default sampler: hpsearch's defaults
+    ("hps-auto auto", "hpsearch", ("AutoPruner", {"max_step": EPOCHS})),
     ("optuna-none", "optuna", None),
     ("optuna-median", "optuna", ("MedianPruner", {"n_startup_trials": 5, "n_warmup_steps": 2})),
     ("optuna-sha", "optuna", ("SuccessiveHalvingPruner", {"min_resource": 1, "reduction_factor": 3})),
@@ -190,20 +194,39 @@ def main():
     parser.add_argument("--shared-start", type=int, default=0, metavar="N",
                         help="begin every study with the same N random configurations "
                         "(enqueued), so that both engines share the luck of the start")
+    parser.add_argument("--reuse", metavar="FILE", action="append",
+                        help="take the runs of the methods not run now from an earlier "
+                        "result file of the same protocol (--trials, --shared-start): the "
+                        "no-pruning runs that set the targets cost the most (repeatable; "
+                        "the first file with a method's seed wins)")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "pruning.json"))
     args = parser.parse_args()
     seeds = _parse_seeds(args.seeds)
     methods = METHODS
-    if args.methods:
-        wanted = [m.strip() for m in args.methods.split(",")]
+    if args.methods is not None:  # "" with --reuse: run nothing, tabulate the files
+        wanted = [m.strip() for m in args.methods.split(",") if m.strip()]
         unknown = sorted(set(wanted) - {m for m, _, _ in METHODS})
         if unknown:
             parser.error(f"unknown methods {unknown}; known: {[m for m, _, _ in METHODS]}")
         methods = [m for m in METHODS if m[0] in wanted]
     tasks = [(m, e, spec, seed, args.trials, args.shared_start)
              for m, e, spec in methods for seed in seeds]
+    results = []
+    run_now = {m for m, _, _ in methods}
+    for path in args.reuse or []:
+        with open(path) as f:
+            earlier = json.load(f)
+        if (earlier.get("trials"), earlier.get("shared_start", 0)) != (args.trials,
+                                                                       args.shared_start):
+            parser.error(f"{path} ran {earlier.get('trials')} trials with shared start "
+                         f"{earlier.get('shared_start', 0)}, not {args.trials} and "
+                         f"{args.shared_start}")
+        have = {(r["method"], r["seed"]) for r in results}
+        results += [r for r in earlier["runs"] if r["method"] not in run_now
+                    and r["seed"] in seeds and (r["method"], r["seed"]) not in have]
+    reused = {r["method"] for r in results}
+    methods = [m for m in METHODS if m[0] in run_now or m[0] in reused]
     with multiprocessing.Pool(args.jobs) as pool:
-        results = []
         for r in pool.imap_unordered(_run_star, tasks):
             results.append(r)
             print(f"{r['method']:18s} seed {r['seed']}: best {r['best']:.4f}, "
@@ -262,8 +285,9 @@ def main():
                   f"{len(pairs) - fewer - more} (sign test p = {sign_test(fewer, more):.3f})")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
-        json.dump({"trials": args.trials, "epochs": EPOCHS, "seeds": seeds, "target": target,
-                   "runs": results, "summary": summary}, f, separators=(",", ":"))
+        json.dump({"trials": args.trials, "epochs": EPOCHS, "shared_start": args.shared_start,
+                   "reused": args.reuse or [], "seeds": seeds, "target": target, "runs": results,
+                   "summary": summary}, f, separators=(",", ":"))
         f.write("\n")
 
 

@@ -242,11 +242,16 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *   "threshold"   the latest value is below `lower`, above `upper` or NaN.
  *   "patient"     no improvement for `patience` steps -- and, when it wraps another
  *                 pruner (hps_pruner_wrap), that one agrees.
+ *   "forecast"    the trial's learning curve, extrapolated to `max_step` (an ensemble
+ *                 of parametric curves with their uncertainty), has less than
+ *                 `min_probability` chance of beating the best COMPLETE trial.
+ *   "auto"        the strategy for a study with a budget (chosen on the pruning
+ *                 benchmark): "asha" (reduction factor 3) or "forecast" says so.
  * Their options, aliases (Optuna's class names) and defaults: hps_pruner_catalog.
  * Options are checked one by one when set, and together when the pruner joins a study
  * (a required option missing, bounds that contradict each other). The pruners that
  * compare values along the study's direction (median, percentile, patient, asha,
- * hyperband) refuse a study of several objectives with HPS_ERR_UNSUPPORTED when they
+ * hyperband, forecast, auto) refuse a study of several objectives with HPS_ERR_UNSUPPORTED when they
  * join it; threshold judges the reported values as they are. */
 typedef struct hps_pruner hps_pruner;
 

@@ -23,7 +23,7 @@ from .exceptions import _warn_experimental
 
 __all__ = ["BasePruner", "NopPruner", "MedianPruner", "PercentilePruner",
            "SuccessiveHalvingPruner", "HyperbandPruner", "ThresholdPruner", "PatientPruner",
-           "WilcoxonPruner"]
+           "ForecastPruner", "AutoPruner", "WilcoxonPruner"]
 
 # name, options, wrapped pruner's spec
 _EngineSpec = Tuple[str, Dict[str, str], Optional[tuple]]
@@ -264,6 +264,63 @@ class PatientPruner(_EnginePruner):
         name, options, _ = super()._engine_spec()
         inner = self._wrapped_pruner._engine_spec() if self._wrapped_pruner is not None else None
         return (name, options, inner)
+
+
+class ForecastPruner(_EnginePruner):
+    """Prunes a trial whose learning curve, extrapolated to `max_step` by an ensemble of
+    parametric curves (power laws, exponential, Janoschek, MMF, ilog2; each fitted with
+    its uncertainty, weighted by BIC), has less than `min_probability` chance of beating
+    the best COMPLETE trial's value. Judges a trial once it reported `min_points` values,
+    every `interval_steps` steps, after `n_startup_trials` trials completed. `max_step`
+    ("auto": the largest last step of the COMPLETE trials) is the full budget's step."""
+
+    _engine_name = "forecast"
+
+    def __init__(self, min_probability: float = 0.05, max_step: Union[str, int] = "auto",
+                 min_points: int = 5, n_startup_trials: int = 3,
+                 interval_steps: int = 1) -> None:
+        if not 0.0 < min_probability <= 1.0:
+            raise ValueError(f"min_probability must be in (0, 1] but got {min_probability}.")
+        if max_step != "auto" and (not isinstance(max_step, int) or max_step < 1):
+            raise ValueError(f"max_step must be 'auto' or an integer >= 1 but got {max_step!r}.")
+        if min_points < 4:
+            raise ValueError(f"min_points must be at least 4 but got {min_points}.")
+        if n_startup_trials < 1:
+            raise ValueError(f"n_startup_trials must be at least 1 but got {n_startup_trials}.")
+        if interval_steps < 1:
+            raise ValueError(f"interval_steps must be at least 1 but got {interval_steps}.")
+        self._min_probability = float(min_probability)
+        self._max_step = max_step
+        self._min_points = min_points
+        self._n_startup_trials = n_startup_trials
+        self._interval_steps = interval_steps
+
+    def _options(self) -> Dict[str, Any]:
+        return {"min_probability": self._min_probability, "max_step": self._max_step,
+                "min_points": self._min_points, "n_startup_trials": self._n_startup_trials,
+                "interval_steps": self._interval_steps}
+
+
+class AutoPruner(_EnginePruner):
+    """The pruning strategy for a study whose trials report up to a budget (epochs), the
+    way :class:`~hpsearch.samplers.AutoSampler` picks the sampler: successive halving
+    (reduction factor 3, first rung at `min_resource`) and :class:`ForecastPruner`
+    (for `max_step`) side by side, a trial stopped when either says so -- the rule
+    chosen on bench/pruning.py (bench/pruning.md: as few epochs to the target as
+    successive halving alone, fewer in all)."""
+
+    _engine_name = "auto"
+
+    def __init__(self, min_resource: int = 1, max_step: Union[str, int] = "auto") -> None:
+        if not isinstance(min_resource, int) or min_resource < 1:
+            raise ValueError(f"min_resource must be an integer >= 1 but got {min_resource!r}.")
+        if max_step != "auto" and (not isinstance(max_step, int) or max_step < 1):
+            raise ValueError(f"max_step must be 'auto' or an integer >= 1 but got {max_step!r}.")
+        self._min_resource = min_resource
+        self._max_step = max_step
+
+    def _options(self) -> Dict[str, Any]:
+        return {"min_resource": self._min_resource, "max_step": self._max_step}
 
 
 def _check(pruner: Any) -> BasePruner:

@@ -289,21 +289,25 @@ static int pruner_option_given(const cfg_config *cfg, const char *option)
 }
 
 /* With a fidelity, successive halving counts its rungs in that budget: start at its
- * minimum, and Hyperband's brackets span up to its maximum -- unless the config says
- * otherwise. */
+ * minimum, and Hyperband's brackets span up to its maximum; the forecast is for its
+ * maximum -- unless the config says otherwise. */
 static void fit_pruner_to_fidelity(const cfg_config *cfg, hps_pruner *pruner)
 {
     const char *name = hps_pruner_name(pruner);
-    if (strcmp(name, "asha") != 0 && strcmp(name, "hyperband") != 0)
-        return;
+    int auto_pruner = strcmp(name, "auto") == 0;
     char text[32];
-    if (!pruner_option_given(cfg, "min_resource")) {
+    if ((strcmp(name, "asha") == 0 || strcmp(name, "hyperband") == 0 || auto_pruner) &&
+        !pruner_option_given(cfg, "min_resource")) {
         snprintf(text, sizeof text, "%.0f", cfg->fidelity_min);
         hps_pruner_set(pruner, "min_resource", text);
     }
     if (strcmp(name, "hyperband") == 0 && !pruner_option_given(cfg, "max_resource")) {
         snprintf(text, sizeof text, "%.0f", cfg->fidelity_max);
         hps_pruner_set(pruner, "max_resource", text);
+    }
+    if ((strcmp(name, "forecast") == 0 || auto_pruner) && !pruner_option_given(cfg, "max_step")) {
+        snprintf(text, sizeof text, "%.0f", cfg->fidelity_max);
+        hps_pruner_set(pruner, "max_step", text);
     }
 }
 

@@ -12,7 +12,7 @@
 static const hps_pruner_ops *const registry[] = {
     &hps_none_pruner_ops,      &hps_median_pruner_ops,    &hps_percentile_pruner_ops,
     &hps_asha_pruner_ops,      &hps_hyperband_pruner_ops, &hps_threshold_pruner_ops,
-    &hps_patient_pruner_ops,
+    &hps_patient_pruner_ops,   &hps_forecast_pruner_ops,  &hps_auto_pruner_ops,
 };
 
 /* Optuna's class names, and the W&B / literature spellings, work too. */

@@ -48,6 +48,8 @@ extern const hps_pruner_ops hps_asha_pruner_ops;
 extern const hps_pruner_ops hps_hyperband_pruner_ops;
 extern const hps_pruner_ops hps_threshold_pruner_ops;
 extern const hps_pruner_ops hps_patient_pruner_ops;
+extern const hps_pruner_ops hps_forecast_pruner_ops;
+extern const hps_pruner_ops hps_auto_pruner_ops;
 
 /* The built-in strategy of that name (Optuna's aliases included), or NULL. */
 const hps_pruner_ops *hps_pruner_builtin(const char *name);

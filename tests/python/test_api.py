@@ -709,7 +709,8 @@ def test_pruners_prune_and_validate():
                    pruners.SuccessiveHalvingPruner(), pruners.HyperbandPruner(max_resource=9),
                    pruners.ThresholdPruner(upper=1.0),
                    pruners.PatientPruner(pruners.MedianPruner(), patience=2, min_delta=0.1),
-                   pruners.PatientPruner(None, patience=1)):
+                   pruners.PatientPruner(None, patience=1), pruners.ForecastPruner(),
+                   pruners.AutoPruner(max_step=20)):
         s = hpsearch.create_study(pruner=pruner)
         assert s.pruner is pruner
         t = s.ask()
@@ -718,6 +719,39 @@ def test_pruners_prune_and_validate():
     threshold = hpsearch.create_study(pruner=pruners.ThresholdPruner(upper=1.0)).ask()
     threshold.report(2.0, 0)
     assert threshold.should_prune() is True
+
+
+def test_forecast_pruner_stops_a_plateau_and_keeps_a_crossing_curve():
+    pruners = hpsearch.pruners
+    study = hpsearch.create_study(direction="maximize",
+                                  pruner=pruners.ForecastPruner(max_step=30))
+    # (top, gap, rate) of accuracy curves top - gap * exp(-rate * step): three end near
+    # 0.90, one levels off at 0.70, one starts slowly and ends at 0.93
+    curves = [(0.90, 0.5, 0.3)] * 3 + [(0.70, 0.4, 0.5), (0.97, 0.8, 0.1)]
+    for top, gap, rate in curves:
+        study.enqueue_trial({"top": top, "gap": gap, "rate": rate})
+
+    def objective(trial):
+        top = trial.suggest_float("top", 0, 1)
+        gap = trial.suggest_float("gap", 0, 1)
+        rate = trial.suggest_float("rate", 0, 1)
+        for step in range(1, 31):
+            trial.report(top - gap * math.exp(-rate * step) + 0.002 * math.sin(1.3 * step), step)
+            if trial.should_prune():
+                raise hpsearch.TrialPruned()
+        return top - gap * math.exp(-rate * 30)
+
+    study.optimize(objective, n_trials=len(curves))
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 3 + [
+        TrialState.PRUNED, TrialState.COMPLETE]
+    assert study.trials[3].system_attrs["forecast"]["p_beat"] < 0.05
+    for bad in (lambda: pruners.ForecastPruner(min_probability=0),
+                lambda: pruners.ForecastPruner(max_step=0),
+                lambda: pruners.ForecastPruner(min_points=3),
+                lambda: pruners.AutoPruner(min_resource=0),
+                lambda: pruners.AutoPruner(max_step="soon")):
+        with pytest.raises(ValueError):
+            bad()
 
 
 def test_sampler_can_be_replaced_and_foreign_objects_refused():

@@ -166,7 +166,7 @@ static void test_single_objective_pruners(void **state)
 {
     (void)state;
     static const char *const one_direction[] = {"median", "percentile", "patient", "asha",
-                                                "hyperband"};
+                                                "hyperband", "forecast", "auto"};
     hps_direction dirs[2] = {HPS_MINIMIZE, HPS_MAXIMIZE};
     hps_study *study;
     hps_pruner *p;
@@ -376,6 +376,169 @@ static void test_asha_concurrent_workers(void **state)
     remove(path);
 }
 
+/* ---- forecast ---------------------------------------------------------------------- */
+
+/* Learning curves of validation accuracy, saturating exponentials with a small wiggle. */
+static double accuracy(double top, double gap, double rate, int step)
+{
+    return top - gap * exp(-rate * step) + 0.002 * sin(1.3 * step);
+}
+
+/* Reports `curve`'s 30 steps to a new trial (negated when minimising) and tells the
+ * result; returns the step it was pruned at, or -1. */
+static int run_curve(hps_study *study, double top, double gap, double rate, double sign)
+{
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    int stop = -1;
+    for (int step = 1; step <= 30 && stop < 0; step++) {
+        ASSERT_OK(hps_trial_report(t, step, sign * accuracy(top, gap, rate, step)));
+        int prune;
+        ASSERT_OK(hps_trial_should_prune(t, &prune));
+        if (prune)
+            stop = step;
+    }
+    if (stop >= 0)
+        ASSERT_OK(hps_trial_tell(t, HPS_PRUNED, 0));
+    else
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, sign * accuracy(top, gap, rate, 30)));
+    hps_trial_free(t);
+    return stop;
+}
+
+/* Three trials end near 0.90. A trial that levels off at 0.70 is stopped early; a slow
+ * starter that crosses them (0.41 at step 5 where they have 0.79, 0.93 at the end) is
+ * not -- where successive halving, ranking at the rungs, stops it. Both directions. */
+static void check_forecast_crossing(const char *pruner_name, int want_crossing_kept)
+{
+    for (int maximize = 0; maximize <= 1; maximize++) {
+        hps_study *study;
+        char err[256];
+        hps_direction dir = maximize ? HPS_MAXIMIZE : HPS_MINIMIZE;
+        double sign = maximize ? 1.0 : -1.0;
+        ASSERT_OK(hps_study_open(":memory:", "f", HPS_OPEN_CREATE, &dir, 1, &study, err,
+                                 sizeof err));
+        hps_pruner *p;
+        ASSERT_OK(hps_pruner_new(pruner_name, &p, err, sizeof err));
+        if (strcmp(pruner_name, "asha") == 0) {
+            ASSERT_OK(hps_pruner_set(p, "min_resource", "1"));
+            ASSERT_OK(hps_pruner_set(p, "reduction_factor", "3"));
+        }
+        ASSERT_OK(hps_study_set_pruner(study, p));
+        for (int k = 0; k < 3; k++)
+            assert_int_equal(run_curve(study, 0.90 + 0.002 * k, 0.5, 0.3, sign), -1);
+        int plateau = run_curve(study, 0.70, 0.4, 0.5, sign);
+        int crossing = run_curve(study, 0.97, 0.8, 0.1, sign);
+        if (plateau < 0 || plateau > 8)
+            fail_msg("%s (%s): the plateau at 0.70 was pruned at step %d", pruner_name,
+                     maximize ? "max" : "min", plateau);
+        if (want_crossing_kept ? crossing != -1 : crossing == -1)
+            fail_msg("%s (%s): the crossing curve was pruned at step %d", pruner_name,
+                     maximize ? "max" : "min", crossing);
+        hps_study_close(study);
+    }
+}
+
+static void test_forecast_keeps_crossing_curves(void **state)
+{
+    (void)state;
+    check_forecast_crossing("forecast", 1);
+    check_forecast_crossing("asha", 0); /* the contrast: ranks at a rung cannot see it */
+}
+
+/* No judgement before n_startup_trials trials completed nor before min_points values;
+ * an explicit max_step is the step forecast for, and the forecast is kept on the trial. */
+static void test_forecast_waits_and_records(void **state)
+{
+    (void)state;
+    hps_study *study;
+    char err[256];
+    hps_direction dir = HPS_MAXIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "w", HPS_OPEN_CREATE, &dir, 1, &study, err, sizeof err));
+    hps_pruner *p;
+    ASSERT_OK(hps_pruner_new("forecast", &p, err, sizeof err));
+    ASSERT_OK(hps_pruner_set(p, "n_startup_trials", "2"));
+    ASSERT_OK(hps_pruner_set(p, "min_points", "6"));
+    ASSERT_OK(hps_pruner_set(p, "max_step", "30"));
+    ASSERT_OK(hps_study_set_pruner(study, p));
+    assert_int_equal(run_curve(study, 0.90, 0.5, 0.3, 1), -1);
+    assert_int_equal(run_curve(study, 0.60, 0.4, 0.5, 1), -1); /* one COMPLETE: no bar yet */
+    assert_int_equal(run_curve(study, 0.60, 0.4, 0.5, 1), 6);  /* judged at its 6th value */
+    const hps_frozen *pruned;
+    ASSERT_OK(hps_study_trial(study, 2, &pruned));
+    const char *attrs = hps_frozen_system_attrs(pruned);
+    assert_non_null(strstr(attrs, "\"forecast\""));
+    assert_non_null(strstr(attrs, "\"p_beat\""));
+    hps_study_close(study);
+}
+
+/* A trial that keeps up with the best ones to step 4 and then stalls at 0.80 passes
+ * successive halving's rungs at steps 1 and 3; auto stops it by the forecast before the
+ * rung at step 9, and stops the plateau and the crossing curve where asha does. */
+static void test_auto_is_asha_or_forecast(void **state)
+{
+    (void)state;
+    hps_study *study;
+    char err[256];
+    hps_direction dir = HPS_MAXIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "a", HPS_OPEN_CREATE, &dir, 1, &study, err, sizeof err));
+    hps_pruner *p;
+    ASSERT_OK(hps_pruner_new("auto", &p, err, sizeof err));
+    ASSERT_OK(hps_pruner_set(p, "max_step", "30"));
+    ASSERT_OK(hps_study_set_pruner(study, p));
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(run_curve(study, 0.90 + 0.002 * k, 0.5, 0.3, 1), -1);
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    int stop = -1;
+    for (int step = 1; step <= 30 && stop < 0; step++) {
+        double v = step <= 4 ? accuracy(0.905, 0.5, 0.3, step) : 0.80 + 0.002 * sin(step);
+        ASSERT_OK(hps_trial_report(t, step, v));
+        int prune;
+        ASSERT_OK(hps_trial_should_prune(t, &prune));
+        if (prune)
+            stop = step;
+    }
+    ASSERT_OK(hps_trial_tell(t, HPS_PRUNED, 0));
+    hps_trial_free(t);
+    if (stop < 4 || stop >= 9)
+        fail_msg("the stalled trial was pruned at step %d", stop);
+    int plateau = run_curve(study, 0.70, 0.4, 0.5, 1);
+    assert_true(plateau >= 1 && plateau <= 3);
+    assert_true(run_curve(study, 0.97, 0.8, 0.1, 1) >= 1);
+    hps_study_close(study);
+}
+
+/* Options out of range are refused by name, when set. */
+static void test_forecast_options(void **state)
+{
+    (void)state;
+    hps_pruner *p;
+    char err[256];
+    ASSERT_OK(hps_pruner_new("forecast", &p, err, sizeof err));
+    static const char *const bad[][2] = {
+        {"min_probability", "0"}, {"min_probability", "1.5"}, {"min_points", "3"},
+        {"max_step", "0"},        {"max_step", "soon"},       {"n_startup_trials", "0"},
+        {"interval_steps", "0"},
+    };
+    char want[128];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(hps_pruner_set(p, bad[i][0], bad[i][1]), HPS_ERR_INVALID);
+        snprintf(want, sizeof want, "pruner 'forecast': %s must be", bad[i][0]);
+        if (strstr(hps_pruner_errmsg(p), want) == NULL)
+            fail_msg("%s=%s: %s", bad[i][0], bad[i][1], hps_pruner_errmsg(p));
+    }
+    ASSERT_OK(hps_pruner_set(p, "max_step", "auto"));
+    ASSERT_OK(hps_pruner_set(p, "min_probability", "1"));
+    hps_pruner_free(p);
+    ASSERT_OK(hps_pruner_new("auto", &p, err, sizeof err));
+    assert_int_equal(hps_pruner_set(p, "min_resource", "0"), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_pruner_errmsg(p), "pruner 'auto': min_resource must be"));
+    assert_int_equal(hps_pruner_set(p, "reduction_factor", "2"), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_pruner_errmsg(p), "its options: min_resource, max_step"));
+    hps_pruner_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +548,10 @@ int main(void)
         cmocka_unit_test(test_single_objective_pruners),
         cmocka_unit_test(test_patient_wraps_threshold),
         cmocka_unit_test(test_asha_concurrent_workers),
+        cmocka_unit_test(test_forecast_keeps_crossing_curves),
+        cmocka_unit_test(test_forecast_waits_and_records),
+        cmocka_unit_test(test_auto_is_asha_or_forecast),
+        cmocka_unit_test(test_forecast_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

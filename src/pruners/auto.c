@@ -1,0 +1,122 @@
+/* auto.c -- the auto pruner: the pruning strategy for a study with a budget (fidelity),
+ * chosen the way the auto sampler chooses, on the pruning benchmark (bench/pruning.md).
+ *
+ * It runs successive halving (asha, reduction factor 3) and the forecast pruner side by
+ * side on every report -- both keep their state (rung values, forecasts) -- and stops a
+ * trial when either says so: successive halving clears out the bad trials at the first
+ * rungs, before a curve has the points to be forecast, and the forecast then stops the
+ * trials that passed a rung but whose curve will not reach the best one, between rungs
+ * and after the last (bench/pruning.md: the rule and its numbers). */
+#include "base/mem.h"
+#include "pruners/pruner.h"
+
+#include <stdio.h>
+
+typedef struct auto_state {
+    int64_t min_resource; /* asha's first rung */
+    int64_t max_step;     /* the forecast's target; 0 = auto */
+    hps_pruner *asha, *forecast;
+} auto_state;
+
+static const hps_option auto_options[] = {
+    {.name = "min_resource", .type = HPS_OPTION_INT, HPS_OPTION_FIELD(auto_state, min_resource),
+     .def = "1", .min = 1, .max = 1000000,
+     .help = "the step of successive halving's first rung (the CLI's fidelity min when "
+             "there is one)"},
+    {.name = "max_step", .type = HPS_OPTION_INT, HPS_OPTION_FIELD(auto_state, max_step),
+     .def = "auto", .min = 1, .keyword = "auto", .keyword_value = 0,
+     .help = "the full budget's step, which the forecast is for (auto: the largest last step "
+             "of the COMPLETE trials; the CLI's fidelity max when there is one)"},
+    HPS_OPTIONS_END,
+};
+
+static void auto_destroy(hps_pruner *pruner)
+{
+    auto_state *s = pruner->impl;
+    if (s == NULL)
+        return;
+    hps_pruner_free(s->asha);
+    hps_pruner_free(s->forecast);
+    hps_mem_free(s);
+    pruner->impl = NULL;
+}
+
+static hps_status auto_init(hps_pruner *pruner)
+{
+    auto_state *s = hps_mem_calloc(1, sizeof *s);
+    if (s == NULL)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
+    pruner->impl = s;
+    char err[HPS_ERRBUF_SIZE];
+    hps_status rc = hps_pruner_new("asha", &s->asha, err, sizeof err);
+    if (rc == HPS_OK)
+        rc = hps_pruner_set(s->asha, "reduction_factor", "3");
+    if (rc == HPS_OK)
+        rc = hps_pruner_new("forecast", &s->forecast, err, sizeof err);
+    if (rc != HPS_OK) {
+        auto_destroy(pruner); /* hps_pruner_new frees only the handle of a failed init */
+        return hps_errbuf_set(&pruner->err, rc, "out of memory");
+    }
+    return HPS_OK;
+}
+
+/* Hands the options to the two strategies and binds them to the study. */
+static hps_status auto_bind(hps_pruner *pruner, const hps_context *ctx)
+{
+    auto_state *s = pruner->impl;
+    if (ctx->n_directions != 1)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_UNSUPPORTED,
+                              "pruner 'auto' needs a single-objective study");
+    char text[32];
+    snprintf(text, sizeof text, "%lld", (long long)s->min_resource);
+    hps_status rc = hps_pruner_set(s->asha, "min_resource", text);
+    if (rc == HPS_OK)
+        rc = hps_pruner_bind(s->asha, ctx);
+    if (rc != HPS_OK) {
+        pruner->err = s->asha->err;
+        return rc;
+    }
+    if (s->max_step > 0) {
+        snprintf(text, sizeof text, "%lld", (long long)s->max_step);
+        rc = hps_pruner_set(s->forecast, "max_step", text);
+    }
+    if (rc == HPS_OK)
+        rc = hps_pruner_bind(s->forecast, ctx);
+    if (rc != HPS_OK)
+        pruner->err = s->forecast->err;
+    return rc;
+}
+
+static hps_status ask(hps_pruner *pruner, hps_pruner *strategy, const hps_context *ctx,
+                      int *prune_out)
+{
+    hps_status rc = strategy->ops->should_prune(strategy, ctx, prune_out);
+    if (rc != HPS_OK)
+        pruner->err = strategy->err;
+    return rc;
+}
+
+static hps_status auto_should_prune(hps_pruner *pruner, const hps_context *ctx,
+                                    int *prune_out)
+{
+    auto_state *s = pruner->impl;
+    int by_asha = 0, by_forecast = 0;
+    *prune_out = 0;
+    hps_status rc = ask(pruner, s->asha, ctx, &by_asha);
+    if (rc == HPS_OK)
+        rc = ask(pruner, s->forecast, ctx, &by_forecast);
+    if (rc == HPS_OK)
+        *prune_out = by_asha || by_forecast;
+    return rc;
+}
+
+const hps_pruner_ops hps_auto_pruner_ops = {
+    .name = "auto",
+    .help = "successive halving (reduction factor 3) or the forecast says so: the strategy "
+            "for a study with a budget, chosen on the pruning benchmark",
+    .options = auto_options,
+    .init = auto_init,
+    .destroy = auto_destroy,
+    .bind = auto_bind,
+    .should_prune = auto_should_prune,
+};
