@@ -209,6 +209,7 @@
 
   var baseTooltip = { trigger: "item", renderMode: "richText", confine: true, valueFormatter: fmt };
   /* Tick labels of numeric axes, written like every other number on the page. */
+  var INACTIVE = "inactive"; /* a conditional parameter's mark where a trial lacks it */
   function numberLabels() { return { formatter: function (v) { return fmt(v); } }; }
   var palette = ["#0969da", "#bf3989", "#1a7f37", "#9a6700", "#8250df", "#cf222e", "#0550ae",
                  "#57606a"];
@@ -322,11 +323,36 @@
       sec.appendChild(emptyBox(params.length ? "No completed trials yet." : "The study has no parameters."));
       return;
     }
+    /* A conditional parameter is missing from the trials where it was inactive: its
+     * axis gets a mark of its own, "inactive" (one more category, or a point under
+     * the numeric range), so those trials keep their line. */
+    var inactiveAt = params.map(function (pi) {
+      var p = view.params[pi], lo = Infinity, hi = -Infinity, missing = false;
+      s.rows.forEach(function (r) {
+        var v = r[2][pi];
+        if (v === null || v === undefined) missing = true;
+        else if (p.kind !== "categorical") { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+      });
+      if (!missing) return null;
+      if (p.kind === "categorical") return INACTIVE;
+      if (!isFinite(lo)) return 0;
+      if (p.log && lo > 0) return lo / Math.pow(hi / lo || 10, 0.15);
+      return lo - (hi - lo || Math.abs(lo) || 1) * 0.15;
+    });
     var axes = params.map(function (pi, k) {
       var p = view.params[pi];
       var a = axisFor(p);
       a.dim = k;
       a.name = p.name;
+      var mark = inactiveAt[k];
+      if (mark === INACTIVE) {
+        a.data = a.data.concat([INACTIVE]);
+      } else if (mark !== null) {
+        a.min = mark;
+        a.axisLabel = { showMinLabel: true, formatter: function (v) {
+          return v <= mark ? INACTIVE : fmt(v);
+        } };
+      }
       return a;
     });
     axes.push({ dim: params.length, name: objectiveName(view), type: "value", scale: true,
@@ -336,6 +362,7 @@
       var line = [];
       for (var k = 0; k < params.length; k++) {
         var v = paramLabel(view.params[params[k]], r[2][params[k]]);
+        if (v === null) v = inactiveAt[k];
         if (v === null) return;
         line.push(v);
       }

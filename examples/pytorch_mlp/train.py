@@ -74,8 +74,12 @@ def evaluate(model, x, y, criterion):
     return acc, loss
 
 
-def train(lr, hidden_size, epochs, seed=0, on_epoch=None, checkpoint_dir=None):
+def train(lr, hidden_size, epochs, seed=0, on_epoch=None, checkpoint_dir=None,
+          optimizer_name="adam", momentum=0.0):
     """Trains one configuration; returns the final validation accuracy.
+
+    optimizer_name is "adam" or "sgd"; momentum applies to SGD only (conditional.yaml
+    searches it only for SGD trials).
 
     on_epoch(epoch, val_acc, val_loss) is called after every epoch (the Python examples
     use it to report intermediate values); returning True from it stops training early.
@@ -90,7 +94,10 @@ def train(lr, hidden_size, epochs, seed=0, on_epoch=None, checkpoint_dir=None):
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=BATCH_SIZE, shuffle=True)
     model = SimpleModel(FEATURES, hidden_size, CLASSES)
     criterion = nn.CrossEntropyLoss()
-    optimizer = optim.Adam(model.parameters(), lr=lr)
+    if optimizer_name == "sgd":
+        optimizer = optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    else:
+        optimizer = optim.Adam(model.parameters(), lr=lr)
     val_acc = 0.0
     first = 1
     path = os.path.join(checkpoint_dir, "checkpoint.pt") if checkpoint_dir else None
@@ -129,7 +136,11 @@ def main():
                         required=True)
     parser.add_argument("--epochs", type=int, required=True)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
+    parser.add_argument("--momentum", type=float, default=0.0, help="SGD only")
     args = parser.parse_args()
+    if args.optimizer != "sgd" and args.momentum != 0.0:
+        parser.error("--momentum applies to --optimizer sgd only")
     if args.lr <= 0 or args.hidden_size < 1 or args.epochs < 1:
         parser.error("lr must be > 0, hidden-size and epochs >= 1")
     # Several trials share the machine: one thread each avoids oversubscription.
@@ -148,7 +159,7 @@ def main():
 
     start = time.perf_counter()
     train(args.lr, args.hidden_size, args.epochs, args.seed, report,
-          os.environ.get("HPSEARCH_CHECKPOINT_DIR"))
+          os.environ.get("HPSEARCH_CHECKPOINT_DIR"), args.optimizer, args.momentum)
     if preempted:
         return 128 + signal.SIGTERM  # not finished: no result line
     # Wall time of train(): data, training and validation (and a resumed run's load).

@@ -170,6 +170,7 @@ static long warm_start(const cfg_config *narrowed, const narrow_ranked *all, siz
     }
     long added = 0;
     tmpl_param *values = calloc(narrowed->n_params + 1, sizeof *values);
+    size_t n_active;
     for (size_t i = 0; values != NULL && i < n; i++) {
         const hps_frozen *old = all[i].trial;
         if (!narrow_fits(narrowed, old, grid))
@@ -182,7 +183,7 @@ static long warm_start(const cfg_config *narrowed, const narrow_ranked *all, siz
         hps_trial *t = NULL;
         int ok = hps_study_enqueue(study, params, &number) == HPS_OK &&
                  hps_study_ask(study, &t) == HPS_OK &&
-                 space_suggest_all(narrowed, t, values, err, sizeof err) == HPS_OK;
+                 space_suggest_all(narrowed, t, values, &n_active, err, sizeof err) == HPS_OK;
         hps_free(params);
         if (t == NULL)
             continue;

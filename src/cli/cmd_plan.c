@@ -17,6 +17,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* Ends a parameter's line: " -- only when optimizer is 'sgd' and layers >= 2". */
+static void print_when(const cfg_param *p)
+{
+    for (size_t c = 0; c < p->n_when; c++) {
+        char text[512];
+        cfg_describe_condition(&p->when[c], text, sizeof text);
+        printf("%s%s", c == 0 ? " -- only when " : " and ", text);
+    }
+    printf("\n");
+}
+
 static void print_space(const cfg_config *cfg)
 {
     size_t n_float = 0, n_int = 0, n_cat = 0, n_const = 0, n_log = 0;
@@ -51,7 +62,8 @@ static void print_space(const cfg_config *cfg)
                 cli_format_value(p->values[k], v, sizeof v);
                 printf(" %s", v);
             }
-            printf("%s\n", p->n_values > 8 ? " ..." : "");
+            printf("%s", p->n_values > 8 ? " ..." : "");
+            print_when(p);
             continue;
         }
         hps_value vlo = {.type = p->kind == CFG_INT ? HPS_VALUE_INT : HPS_VALUE_FLOAT};
@@ -72,7 +84,7 @@ static void print_space(const cfg_config *cfg)
             cli_format_double(p->step, st, sizeof st);
             printf(" step %s", st);
         }
-        printf("\n");
+        print_when(p);
     }
 }
 
@@ -155,7 +167,7 @@ static void print_plan(const cfg_config *cfg, const run_gpus *gpus, double hours
         budget_from = "--hours / --trial-minutes";
     }
     print_space(cfg);
-    uint64_t grid = cfg_grid_size(cfg);
+    uint64_t grid = space_grid_cells(cfg);
     if (grid > 0)
         printf("grid: %llu combinations\n", (unsigned long long)grid);
     else

@@ -656,7 +656,10 @@ int cmd_run(int argc, char **argv)
     }
     uint64_t grid = hps_sampler_grid_size(hps_study_sampler(study));
     /* a finite space ends the study once each configuration has run `repeats` times */
-    uint64_t configurations = grid > 0 ? grid : cfg_space_finite(cfg) ? cfg_grid_size(cfg) : 0;
+    uint64_t configurations = grid > 0                    ? grid
+                              : cfg_is_conditional(cfg)   ? 0 /* not declared: space_declare */
+                              : cfg_space_finite(cfg)     ? cfg_grid_size(cfg)
+                                                          : 0;
     uint64_t runs = configurations > UINT64_MAX / cfg->repeats ? UINT64_MAX
                                                                : configurations * cfg->repeats;
     uint64_t total = cfg->n_trials;

@@ -212,6 +212,14 @@ int cfg_validate(cfg_ctx *ctx)
         if (rc != 0)
             return cfg_fail(ctx, *cfg_key_line(ctx, "sampler"), "sampler: %s", why);
     }
+    if (cfg_is_conditional(cfg) && strcmp(cfg->sampler, "grid") == 0)
+        return cfg_fail(ctx, *cfg_key_line(ctx, "sampler"), "sampler: grid does not enumerate "
+                        "conditional parameters (when:) yet; use random, sobol, tpe or auto, "
+                        "which sample only the active ones");
+    if (cfg_is_conditional(cfg) && cfg->repeats > 1)
+        return cfg_fail(ctx, *cfg_key_line(ctx, "repeats"), "repeats: runs per configuration "
+                        "are counted over a declared finite space, and a conditional one "
+                        "(when:) is not declared yet");
     if (cfg->repeats > 1 && !cfg_space_finite(cfg) && strcmp(cfg->sampler, "grid") != 0)
         return cfg_fail(ctx, *cfg_key_line(ctx, "repeats"), "repeats: %u runs per "
                         "configuration need a finite space, but some parameter is a continuous "

@@ -49,6 +49,18 @@
 
 typedef enum cfg_param_kind { CFG_FLOAT, CFG_INT, CFG_CATEGORICAL, CFG_CONSTANT } cfg_param_kind;
 
+/* One entry of a parameter's `when:`: it holds when the parent is active and takes one
+ * of `values` (YAML types kept), or, for a numeric parent, lies within min..max. */
+typedef struct cfg_condition {
+    char *parent;
+    size_t parent_index;   /* into cfg->params, set once every parameter is read */
+    hps_value *values;     /* NULL for a range */
+    size_t n_values;
+    int has_min, has_max;
+    double min, max;
+    int line;
+} cfg_condition;
+
 typedef struct cfg_param {
     char *name;
     cfg_param_kind kind;
@@ -61,6 +73,11 @@ typedef struct cfg_param {
     size_t n_values;       /* strings inside values are owned by the config */
     size_t grid_points;    /* FLOAT/INT range sampled by the grid sampler at this many evenly
                               spaced points (log-spaced when HPS_LOG); 0 = not given */
+    int nested;            /* a member of a W&B nested group: each '.' of the name goes
+                              one group deeper, and the trial gets the group as one object */
+    cfg_condition *when;   /* `when:`: active only when all hold (and their parents are
+                              active); an inactive parameter is neither sampled nor passed */
+    size_t n_when;
     int line;              /* line of its definition in the file */
 } cfg_param;
 
@@ -323,5 +340,22 @@ int cfg_space_finite(const cfg_config *cfg);
 /* Number of cells of the grid over all parameters (saturates at UINT64_MAX), as the grid
  * sampler will enumerate them; 0 when some parameter has no finite set of values. */
 uint64_t cfg_grid_size(const cfg_config *cfg);
+
+/* Whether some parameter has a `when:`. */
+int cfg_is_conditional(const cfg_config *cfg);
+/* What is known of a parameter while a trial's values are decided. */
+enum { CFG_UNDECIDED = 0, CFG_INACTIVE = 1, CFG_ACTIVE = 2 };
+/* Whether parameter i is active, given the parameters decided so far (state[k], and
+ * values[k] for an active k): 1 or 0, or -1 while some parent is undecided. */
+int cfg_param_active(const cfg_config *cfg, size_t i, const hps_value *values,
+                     const unsigned char *state);
+/* The parameters' indices into order[n_params], parents before their children and file
+ * order otherwise: the order to decide them in. */
+void cfg_condition_order(const cfg_config *cfg, size_t *order);
+/* Whether parameter i is active in every trial (no condition, or conditions that hold
+ * for every value their parents take); if not, *why is a condition that can fail. */
+int cfg_param_always_active(const cfg_config *cfg, size_t i, const struct cfg_condition **why);
+/* "optimizer is sgd", "layers >= 2", "optimizer is adam or sgd", for messages. */
+void cfg_describe_condition(const struct cfg_condition *cond, char *buf, size_t size);
 
 #endif /* HPS_CLI_CONFIG_H */

@@ -308,7 +308,7 @@ void cfg_free_words(char **words, size_t n);
 enum {
     PK_TYPE, PK_LOW, PK_HIGH, PK_STEP, PK_LOG, PK_VALUES, PK_VALUE, PK_GRID_POINTS,
     PK_DISTRIBUTION, PK_MIN, PK_MAX, PK_Q,
-    PK_PROBABILITIES, PK_MU, PK_SIGMA, PK_A, PK_B, PK_PARAMETERS,
+    PK_PROBABILITIES, PK_MU, PK_SIGMA, PK_A, PK_B, PK_PARAMETERS, PK_WHEN,
     PK_COUNT
 };
 extern const char *const cfg_pkey_names[PK_COUNT];
@@ -346,6 +346,13 @@ int cfg_param_wandb(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int line);
 int cfg_parse_parameters(cfg_ctx *ctx, const cfg_node *node, int line);
 void cfg_release_parameters(cfg_config *a, const cfg_config *b);
 void cfg_param_clear(cfg_param *param);
+/* `when:` (config_when.c): read as written, then checked against the parents once every
+ * parameter is read (unknown parents, cycles, values the parent never takes). */
+int cfg_read_when(cfg_ctx *ctx, cfg_param *p, const cfg_node *node, int line);
+int cfg_resolve_conditions(cfg_ctx *ctx);
+void cfg_conditions_clear(cfg_param *param);
+/* `    when: {...}` under a parameter being written back (nothing without conditions). */
+void cfg_write_when(FILE *out, const cfg_param *p);
 /* Cells this parameter contributes to the grid; 0 when not finite. */
 uint64_t cfg_param_grid_count(const cfg_param *param);
 

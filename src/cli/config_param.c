@@ -25,7 +25,7 @@
 const char *const cfg_pkey_names[PK_COUNT] = {
     "type", "low", "high", "step", "log", "values", "value", "grid_points",
     "distribution", "min", "max", "q",
-    "probabilities", "mu", "sigma", "a", "b", "parameters",
+    "probabilities", "mu", "sigma", "a", "b", "parameters", "when",
 };
 
 static int cfg_name_ok(const char *name, size_t len)
@@ -48,6 +48,7 @@ void cfg_param_clear(cfg_param *param)
     for (size_t k = 0; k < param->n_values; k++)
         cfg_value_clear(&param->values[k]);
     free(param->values);
+    cfg_conditions_clear(param);
     memset(param, 0, sizeof *param);
 }
 
@@ -236,7 +237,7 @@ int cfg_collect_keys(cfg_ctx *ctx, const cfg_param *p, const cfg_node *map, int 
         }
         if (k < PK_COUNT)
             return cfg_fail(ctx, key_line, "%s: unknown key '%s' (parameters take type, low, "
-                            "high, step, log, values, value, grid_points; a W&B sweep file "
+                            "high, step, log, values, value, grid_points, when; a W&B sweep file "
                             "needs `program` or `method` at the top level)", where,
                             cfg_pkey_names[k]);
         return cfg_fail(ctx, key_line, "%s: unknown key '%.*s' (parameters take %s)", where,
@@ -244,7 +245,7 @@ int cfg_collect_keys(cfg_ctx *ctx, const cfg_param *p, const cfg_node *map, int 
                         ctx->cfg->is_wandb ? "values, value, distribution, min, max, q, "
                                              "grid_points"
                                            : "type, low, high, step, log, values, value, "
-                                             "grid_points");
+                                             "grid_points, when");
     }
     return rc;
 }
@@ -367,8 +368,10 @@ static int cfg_param_native(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int
     keys.step_k = PK_STEP;
     unsigned long allowed = (1ul << PK_TYPE) | (1ul << PK_LOW) | (1ul << PK_HIGH) |
                             (1ul << PK_STEP) | (1ul << PK_LOG) | (1ul << PK_VALUES) |
-                            (1ul << PK_VALUE) | (1ul << PK_GRID_POINTS);
+                            (1ul << PK_VALUE) | (1ul << PK_GRID_POINTS) | (1ul << PK_WHEN);
     int rc = cfg_collect_keys(ctx, p, map, line, allowed, &keys);
+    if (rc == 0 && keys.node[PK_WHEN] != NULL)
+        rc = cfg_read_when(ctx, p, keys.node[PK_WHEN], keys.line[PK_WHEN]);
     if (rc != 0)
         return rc;
 
@@ -486,6 +489,108 @@ static int cfg_param_native(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int
 
 /* ---- the section -------------------------------------------------------------------- */
 
+/* A slot for one more parameter: the top level was counted when the section began;
+ * W&B nested groups add their members beyond it. */
+static int cfg_param_push(cfg_ctx *ctx, int line, size_t *cap, cfg_param **out)
+{
+    cfg_config *cfg = ctx->cfg;
+    if (cfg->n_params >= CFG_MAX_PARAMS)
+        return cfg_fail(ctx, line, "parameters: too many parameters (more than %u, nested "
+                        "ones included)", CFG_MAX_PARAMS);
+    if (cfg->n_params == *cap) {
+        cfg_param *grown = realloc(cfg->params, (*cap + 8) * sizeof *grown);
+        if (grown == NULL)
+            return cfg_nomem(ctx);
+        memset(grown + *cap, 0, 8 * sizeof *grown);
+        cfg->params = grown;
+        *cap += 8;
+    }
+    *out = &cfg->params[cfg->n_params++];
+    return 0;
+}
+
+static int cfg_read_entry(cfg_ctx *ctx, const char *prefix, const cfg_entry *e, size_t *cap);
+
+/* A W&B nested group, `optimizer: {parameters: {lr: {...}, ...}}`: its members become
+ * parameters named "optimizer.lr", marked nested so the trial gets them as W&B passes
+ * them (one object). Groups nest; their names cannot hold a '.', which separates them. */
+static int cfg_read_group(cfg_ctx *ctx, const char *name, const cfg_node *body, int line,
+                          size_t *cap)
+{
+    char where[CFG_MAX_NAME + 32];
+    snprintf(where, sizeof where, "parameters.%s", name);
+    if (body->count != 2)
+        return cfg_fail(ctx, line, "%s: a nested group takes only `parameters` (its members "
+                        "say how they are searched)", where);
+    const cfg_node *members;
+    int rc = cfg_node_mapping(ctx, cfg_map_lookup(body, "parameters"), line, where, &members);
+    if (rc != 0)
+        return rc;
+    if (members->count == 0)
+        return cfg_fail(ctx, line, "%s.parameters: no parameters given", where);
+    const cfg_node *iter = NULL;
+    cfg_entry e;
+    while (rc == 0 && cfg_map_next(ctx, members, &iter, line, where, &e, &rc))
+        rc = cfg_read_entry(ctx, name, &e, cap);
+    return rc;
+}
+
+/* One entry of `parameters:` (or of a W&B group, under `prefix`). */
+static int cfg_read_entry(cfg_ctx *ctx, const char *prefix, const cfg_entry *e, size_t *cap)
+{
+    cfg_config *cfg = ctx->cfg;
+    int key_line = e->line;
+    const char *text = e->key;
+    size_t len = e->len;
+    if (!cfg_name_ok(text, len) || (prefix != NULL && memchr(text, '.', len) != NULL))
+        return cfg_fail(ctx, key_line, "parameters: invalid name '%.*s%s' (use letters, "
+                        "digits, '_', '.' and '-', starting with a letter or '_'; at most "
+                        "%d characters%s)", (int)(len > 64 ? 64 : len), text,
+                        len > 64 ? "..." : "", CFG_MAX_NAME,
+                        prefix != NULL ? "; no '.' inside a nested group" : "");
+    char name[CFG_MAX_NAME + 1];
+    int full = snprintf(name, sizeof name, "%s%s%.*s", prefix != NULL ? prefix : "",
+                        prefix != NULL ? "." : "", (int)len, text);
+    if (full < 0 || (size_t)full >= sizeof name)
+        return cfg_fail(ctx, key_line, "parameters: the nested name '%s.%.*s' is longer than "
+                        "%d characters", prefix, (int)(len > 64 ? 64 : len), text, CFG_MAX_NAME);
+    for (size_t k = 0; k < cfg->n_params; k++)
+        if (strcmp(name, cfg->params[k].name) == 0)
+            return cfg_fail(ctx, key_line, "parameters: '%s' is defined twice (lines %d "
+                            "and %d)", cfg->params[k].name, cfg->params[k].line, key_line);
+
+    const cfg_node *body;
+    char where[CFG_MAX_NAME + 32];
+    snprintf(where, sizeof where, "parameters.%s", name);
+    int rc = cfg_node_deref(ctx, e->value, key_line, where, &body);
+    if (rc != 0)
+        return rc;
+    if (cfg->is_wandb && body->kind == CFG_NODE_MAPPING &&
+        cfg_map_lookup(body, "parameters") != NULL) {
+        if (memchr(text, '.', len) != NULL)
+            return cfg_fail(ctx, key_line, "parameters: invalid name '%s' for a nested group "
+                            "('.' separates a group from its members)", name);
+        return cfg_read_group(ctx, name, body, key_line, cap);
+    }
+    cfg_param *p = NULL;
+    rc = cfg_param_push(ctx, key_line, cap, &p);
+    if (rc != 0)
+        return rc;
+    p->line = key_line;
+    p->nested = prefix != NULL;
+    rc = cfg_strndup(ctx, name, strlen(name), &p->name);
+    if (rc != 0)
+        return rc;
+    if (body->kind == CFG_NODE_MAPPING)
+        return cfg->is_wandb ? cfg_param_wandb(ctx, p, body, key_line)
+                             : cfg_param_native(ctx, p, body, key_line);
+    if (body->kind == CFG_NODE_SEQUENCE) {
+        p->kind = CFG_CATEGORICAL; /* shorthand: `act: [relu, tanh]` */
+        return cfg_read_values(ctx, p, body, key_line, where);
+    }
+    return cfg_read_constant(ctx, p, body, key_line, where); /* `dropout: 0.1` */
+}
+
 int cfg_parse_parameters(cfg_ctx *ctx, const cfg_node *node, int line)
 {
     cfg_config *cfg = ctx->cfg;
@@ -512,44 +617,13 @@ int cfg_parse_parameters(cfg_ctx *ctx, const cfg_node *node, int line)
     cfg->params = calloc(count, sizeof *cfg->params);
     if (cfg->params == NULL)
         return cfg_nomem(ctx);
+    size_t cap = count;
 
     const cfg_node *iter = NULL;
     cfg_entry e;
-    while (rc == 0 && cfg_map_next(ctx, map, &iter, line, "parameters", &e, &rc)) {
-        int key_line = e.line;
-        const char *text = e.key;
-        size_t len = e.len;
-        if (!cfg_name_ok(text, len))
-            return cfg_fail(ctx, key_line, "parameters: invalid name '%.*s%s' (use letters, "
-                            "digits, '_', '.' and '-', starting with a letter or '_'; at most "
-                            "%d characters)", (int)(len > 64 ? 64 : len), text,
-                            len > 64 ? "..." : "", CFG_MAX_NAME);
-        for (size_t k = 0; k < cfg->n_params; k++)
-            if (cfg_key_is(text, len, cfg->params[k].name))
-                return cfg_fail(ctx, key_line, "parameters: '%s' is defined twice (lines %d "
-                                "and %d)", cfg->params[k].name, cfg->params[k].line, key_line);
-        cfg_param *p = &cfg->params[cfg->n_params++];
-        p->line = key_line;
-        rc = cfg_strndup(ctx, text, len, &p->name);
-        if (rc != 0)
-            return rc;
-
-        const cfg_node *body;
-        char where[CFG_MAX_NAME + 32];
-        snprintf(where, sizeof where, "parameters.%s", p->name);
-        rc = cfg_node_deref(ctx, e.value, key_line, where, &body);
-        if (rc != 0)
-            return rc;
-        if (body->kind == CFG_NODE_MAPPING)
-            rc = cfg->is_wandb ? cfg_param_wandb(ctx, p, body, key_line)
-                               : cfg_param_native(ctx, p, body, key_line);
-        else if (body->kind == CFG_NODE_SEQUENCE) {
-            p->kind = CFG_CATEGORICAL; /* shorthand: `act: [relu, tanh]` */
-            rc = cfg_read_values(ctx, p, body, key_line, where);
-        } else
-            rc = cfg_read_constant(ctx, p, body, key_line, where); /* `dropout: 0.1` */
-    }
-    return rc;
+    while (rc == 0 && cfg_map_next(ctx, map, &iter, line, "parameters", &e, &rc))
+        rc = cfg_read_entry(ctx, NULL, &e, &cap);
+    return rc != 0 ? rc : cfg_resolve_conditions(ctx);
 }
 
 uint64_t cfg_param_grid_count(const cfg_param *p)
@@ -650,6 +724,7 @@ static void write_param(FILE *out, const cfg_param *p, int wandb)
     /* W&B has no range with explicit grid values: they are written as its values */
     if (p->kind == CFG_CATEGORICAL || (p->n_values > 0 && wandb)) {
         write_values(out, "values", p);
+        cfg_write_when(out, p);
         return;
     }
     if (wandb)
@@ -658,11 +733,70 @@ static void write_param(FILE *out, const cfg_param *p, int wandb)
         write_range_native(out, p);
     if (p->grid_points > 0)
         fprintf(out, "    grid_points: %zu\n", p->grid_points);
+    cfg_write_when(out, p);
+}
+
+/* Components of a W&B nested name's group path ("a.b.c" -> 2), and the length of the
+ * first `n` of them ("a.b" for 2). */
+static size_t group_depth(const cfg_param *p)
+{
+    size_t depth = 0;
+    for (const char *c = p->name; p->nested && *c != '\0'; c++)
+        depth += *c == '.';
+    return depth;
+}
+
+static size_t group_prefix_len(const char *name, size_t n)
+{
+    size_t len = 0;
+    for (size_t k = 0; k < n; k++) {
+        const char *dot = strchr(name + len, '.');
+        len = (size_t)(dot - name) + 1;
+    }
+    return len;
+}
+
+/* A member of a W&B nested group: its groups opened as needed after those the previous
+ * parameter left open, then the parameter under its own name, indented to its depth. */
+static void write_nested(FILE *out, const cfg_param *p, const cfg_param *prev)
+{
+    size_t depth = group_depth(p), shared = 0;
+    size_t prev_depth = prev != NULL ? group_depth(prev) : 0;
+    while (shared < depth && shared < prev_depth &&
+           group_prefix_len(p->name, shared + 1) == group_prefix_len(prev->name, shared + 1) &&
+           strncmp(p->name, prev->name, group_prefix_len(p->name, shared + 1)) == 0)
+        shared++;
+    for (size_t k = shared; k < depth; k++) {
+        size_t from = group_prefix_len(p->name, k), to = group_prefix_len(p->name, k + 1);
+        fprintf(out, "%*s  %.*s:\n%*s    parameters:\n", (int)(4 * k), "",
+                (int)(to - from - 1), p->name + from, (int)(4 * k), "");
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem == NULL)
+        return;
+    cfg_param leaf = *p;
+    leaf.name = p->name + group_prefix_len(p->name, depth);
+    write_param(mem, &leaf, 1);
+    fclose(mem);
+    for (char *line = text, *end; line != NULL && *line != '\0'; line = end) {
+        end = strchr(line, '\n');
+        end = end != NULL ? end + 1 : line + strlen(line);
+        fprintf(out, "%*s%.*s", (int)(4 * depth), "", (int)(end - line), line);
+    }
+    free(text);
 }
 
 void cfg_write_parameters(FILE *out, const cfg_config *cfg)
 {
     fputs("parameters:\n", out);
-    for (size_t i = 0; i < cfg->n_params; i++)
-        write_param(out, &cfg->params[i], cfg->is_wandb);
+    for (size_t i = 0; i < cfg->n_params; i++) {
+        const cfg_param *p = &cfg->params[i];
+        const cfg_param *prev = i > 0 && cfg->params[i - 1].nested ? &cfg->params[i - 1] : NULL;
+        if (p->nested)
+            write_nested(out, p, prev);
+        else
+            write_param(out, p, cfg->is_wandb);
+    }
 }

@@ -3,7 +3,8 @@
  * distribution inferred from values / value / int or float min and max; q
  * distributions give ints exactly when q is an int (q defaults to 1); log_uniform
  * and q_log_uniform take natural-log exponents. Distributions hpsearch cannot
- * sample (normal, beta, inverse log, probabilities, nested parameters) are errors.
+ * sample (normal, beta, inverse log, probabilities) are errors. Nested groups
+ * (`optimizer: {parameters: {...}}`) are config_param.c's: their members are read here.
  */
 #include "config_internal.h"
 
@@ -78,10 +79,10 @@ int cfg_param_wandb(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int line)
     int rc = cfg_collect_keys(ctx, p, map, line, allowed, &keys);
     if (rc != 0)
         return rc;
-    if (keys.node[PK_PARAMETERS] != NULL)
-        return cfg_fail(ctx, keys.line[PK_PARAMETERS], "parameters.%s.parameters: nested "
-                        "parameters are not supported (parameter '%s'); flatten them into "
-                        "top-level names such as '%s.lr'", p->name, p->name, p->name);
+    if (keys.node[PK_WHEN] != NULL)
+        return cfg_fail(ctx, keys.line[PK_WHEN], "parameters.%s.when: W&B sweep files have "
+                        "no conditions (conditional parameters are hpsearch's own format)",
+                        p->name);
 
     int dist = -1;
     if (keys.node[PK_DISTRIBUTION] != NULL) {

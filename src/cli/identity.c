@@ -61,7 +61,31 @@ int identity_check_direction(hps_study *study, const cfg_config *cfg)
     return CLI_EXIT_USAGE;
 }
 
-/* A parameter as the space defines it: what it is, its range and its values. */
+/* A parameter's conditions: {parent: [values]} or {parent: {min, max}}. NULL on OOM. */
+static json_t *when_identity(const cfg_param *p)
+{
+    json_t *when = json_object();
+    int bad = when == NULL;
+    for (size_t c = 0; !bad && c < p->n_when; c++) {
+        const cfg_condition *cond = &p->when[c];
+        json_t *holds = cond->values != NULL ? json_array() : json_object();
+        bad = json_object_set_new(when, cond->parent, holds) != 0;
+        for (size_t k = 0; !bad && k < cond->n_values; k++)
+            bad = json_array_append_new(holds, cli_value_json(&cond->values[k])) != 0;
+        if (!bad && cond->has_min)
+            bad = json_object_set_new(holds, "min", json_real(cond->min)) != 0;
+        if (!bad && cond->has_max)
+            bad = json_object_set_new(holds, "max", json_real(cond->max)) != 0;
+    }
+    if (bad) {
+        json_decref(when);
+        return NULL;
+    }
+    return when;
+}
+
+/* A parameter as the space defines it: what it is, its range, its values and when it is
+ * active. */
 static json_t *param_identity(const cfg_param *p)
 {
     static const char *const kinds[] = {"float", "int", "categorical", "constant"};
@@ -85,6 +109,8 @@ static json_t *param_identity(const cfg_param *p)
         for (size_t i = 0; !bad && i < p->n_values; i++)
             bad |= json_array_append_new(values, cli_value_json(&p->values[i]));
     }
+    if (!bad && p->n_when > 0) /* absent without conditions: older studies keep matching */
+        bad |= json_object_set_new(o, "when", when_identity(p));
     if (bad) {
         json_decref(o);
         return NULL;

@@ -138,6 +138,46 @@ static const char *where(const cfg_config *cfg, int line, char *buf, size_t size
     return buf;
 }
 
+/* A conditional parameter that the command or an artifact pattern names as {name}: each
+ * trial where it is inactive would have no text for it, unless {name:default} gives one.
+ * A default on a parameter every trial has would never show, and is most likely a
+ * Python format spec ({lr:.3f}), which templates do not have. */
+static int check_conditional_fields(const cfg_config *cfg)
+{
+    char *shell[1] = {cfg->shell_command};
+    char *const *command = cfg->shell_command != NULL ? shell : cfg->command;
+    size_t n_command = cfg->shell_command != NULL ? 1 : cfg->n_command;
+    for (size_t i = 0; i < cfg->n_params; i++) {
+        const cfg_condition *why = NULL;
+        const char *name = cfg->params[i].name;
+        unsigned in_command = tmpl_field_use(command, n_command, name);
+        unsigned in_artifacts = tmpl_field_use(cfg->artifacts, cfg->n_artifacts, name);
+        char at[4200], condition[512];
+        if (cfg_param_always_active(cfg, i, &why)) {
+            if (((in_command | in_artifacts) & TMPL_USE_DEFAULT) == 0)
+                continue;
+            cli_error("%s: %s: {%s:...} gives a default, but every trial has '%s' (defaults "
+                      "are for conditional parameters; templates have no format specs)",
+                      where(cfg, in_command & TMPL_USE_DEFAULT ? cfg->command_line
+                                                               : cfg->artifacts_line,
+                            at, sizeof at),
+                      in_command & TMPL_USE_DEFAULT ? "command" : "artifacts", name, name);
+            return -1;
+        }
+        if (((in_command | in_artifacts) & TMPL_USE_BARE) == 0)
+            continue;
+        in_command &= TMPL_USE_BARE;
+        cfg_describe_condition(why, condition, sizeof condition);
+        cli_error("%s: %s: {%s} has no value in trials where %s is inactive, which it is "
+                  "unless %s (line %d); give a default for those trials, e.g. {%s:none}, "
+                  "or pass it with ${args}, which leaves inactive parameters out",
+                  where(cfg, in_command ? cfg->command_line : cfg->artifacts_line, at, sizeof at),
+                  in_command ? "command" : "artifacts", name, name, condition, why->line, name);
+        return -1;
+    }
+    return 0;
+}
+
 static int check_command(const cfg_config *cfg)
 {
     const char **names = calloc(cfg->n_params + 1, sizeof *names);
@@ -166,6 +206,8 @@ static int check_command(const cfg_config *cfg)
         cli_error("%s: artifacts: %s", where(cfg, cfg->artifacts_line, at, sizeof at), err);
         return -1;
     }
+    if (check_conditional_fields(cfg) != 0)
+        return -1;
     if (cfg->program == NULL && cfg->shell_command == NULL) {
         for (size_t i = 0; i < cfg->n_command; i++) {
             if (strstr(cfg->command[i], "${program}") != NULL) {

@@ -253,22 +253,23 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    if (space_suggest_all(cfg, trial, params, err, errlen) != HPS_OK)
+    size_t n_params = 0; /* the active ones */
+    if (space_suggest_all(cfg, trial, params, &n_params, err, errlen) != HPS_OK)
         goto out;
     /* Make the parameters visible (trials listing, retries) before the long run. */
     if (hps_trial_flush(trial) != HPS_OK) {
         snprintf(err, errlen, "cannot store the parameters: %s", hps_trial_errmsg(trial));
         goto out;
     }
-    describe_params(params, cfg->n_params, slot->params_text, sizeof slot->params_text);
-    params_json = tmpl_params_json(params, cfg->n_params);
+    describe_params(params, n_params, slot->params_text, sizeof slot->params_text);
+    params_json = tmpl_params_json(params, n_params);
     if (params_json == NULL || write_file(json_path, params_json) != 0) {
         snprintf(err, errlen, "cannot write %s: %s", json_path, strerror(errno));
         goto out;
     }
     tmpl_context ctx = {
         .params = params,
-        .n_params = cfg->n_params,
+        .n_params = n_params,
         .program = cfg->program,
         .interpreter = cfg->interpreter,
         .args_json_file = json_path,

@@ -109,9 +109,10 @@ void space_auto_decision(const cfg_config *cfg, uint64_t budget, auto_decision *
             in.n_float++;
         in.n_log += (p->flags & HPS_LOG) != 0;
     }
-    in.grid_size = cfg_grid_size(cfg);
+    in.conditional = cfg_is_conditional(cfg);
+    in.grid_size = in.conditional ? 0 : cfg_grid_size(cfg);
     in.budget = budget;
-    in.can_grid = 1;
+    in.can_grid = !in.conditional; /* the grid sampler enumerates a product, not branches */
     in.n_objectives = cfg->n_objectives;
     in.constrained = cfg->n_constraints > 0;
     auto_decide(&in, out);
@@ -210,21 +211,142 @@ static hps_status suggest_one(int on_grid, const cfg_param *p,
 }
 
 hps_status space_suggest_all(const cfg_config *cfg, hps_trial *trial, tmpl_param *params,
-                             char *err, size_t errlen)
+                             size_t *n_active, char *err, size_t errlen)
 {
     /* the study's sampler decides: `auto` may have become a grid */
     int on_grid = hps_sampler_grid_size(hps_study_sampler(hps_trial_study(trial))) > 0;
-    for (size_t i = 0; i < cfg->n_params; i++) {
+    size_t n = cfg->n_params;
+    size_t *order = calloc(n, sizeof *order);
+    hps_value *values = calloc(n, sizeof *values);
+    unsigned char *state = calloc(n, 1);
+    hps_status rc = HPS_OK;
+    *n_active = 0;
+    if (order == NULL || values == NULL || state == NULL) {
+        snprintf(err, errlen, "out of memory");
+        rc = HPS_ERR_NOMEM;
+        goto out;
+    }
+    /* parents first, so each parameter's conditions can be read off its parents' values;
+     * an inactive one is never suggested, so the study stores nothing for it */
+    cfg_condition_order(cfg, order);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = order[k];
         const cfg_param *p = &cfg->params[i];
-        params[i].name = p->name;
-        hps_status rc = suggest_one(on_grid, p, trial, &params[i].value);
+        if (cfg_param_active(cfg, i, values, state) != 1) {
+            state[i] = CFG_INACTIVE;
+            continue;
+        }
+        rc = suggest_one(on_grid, p, trial, &values[i]);
         if (rc != HPS_OK) {
             snprintf(err, errlen, "%s:%d: parameter '%s': %s", cfg->path, p->line, p->name,
                      hps_trial_errmsg(trial));
-            return rc;
+            goto out;
+        }
+        state[i] = CFG_ACTIVE;
+    }
+    for (size_t i = 0; i < n; i++) /* the trial's command lists them in file order */
+        if (state[i] == CFG_ACTIVE) {
+            params[*n_active].name = cfg->params[i].name;
+            params[*n_active].value = values[i];
+            params[*n_active].nested = cfg->params[i].nested;
+            ++*n_active;
+        }
+out:
+    free(order);
+    free(values);
+    free(state);
+    return rc;
+}
+
+/* Cells below parameter order[k] onwards, given the decided ones; branches over the
+ * values of every parameter some other depends on, multiplies the rest. *budget bounds
+ * the work: 0 when it runs out. */
+typedef struct branch_walk {
+    const cfg_config *cfg;
+    const size_t *order;
+    hps_value **grid;
+    size_t *n_grid;
+    unsigned char *is_parent, *state;
+    hps_value *values;
+    uint64_t budget;
+} branch_walk;
+
+static uint64_t saturating_add(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static uint64_t saturating_mul(uint64_t a, uint64_t b)
+{
+    return b != 0 && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+static uint64_t count_branches(branch_walk *w, size_t k)
+{
+    if (k == w->cfg->n_params)
+        return 1;
+    if (w->budget == 0)
+        return 0;
+    w->budget--;
+    size_t i = w->order[k];
+    uint64_t total = 0;
+    if (cfg_param_active(w->cfg, i, w->values, w->state) != 1) {
+        w->state[i] = CFG_INACTIVE;
+        total = count_branches(w, k + 1);
+    } else if (!w->is_parent[i]) {
+        w->state[i] = CFG_ACTIVE;
+        total = saturating_mul(w->n_grid[i], count_branches(w, k + 1));
+    } else {
+        w->state[i] = CFG_ACTIVE;
+        for (size_t v = 0; v < w->n_grid[i] && w->budget > 0; v++) {
+            w->values[i] = w->grid[i][v];
+            total = saturating_add(total, count_branches(w, k + 1));
         }
     }
-    return HPS_OK;
+    w->state[i] = CFG_UNDECIDED;
+    return total;
+}
+
+/* Walks the branches one by one: enough for the spaces people write (a few parents
+ * with a few values each), bounded for the rest. */
+#define SPACE_BRANCH_WORK 10000000u
+
+uint64_t space_grid_cells(const cfg_config *cfg)
+{
+    if (!cfg_is_conditional(cfg))
+        return cfg_grid_size(cfg);
+    size_t n = cfg->n_params;
+    branch_walk w = {.cfg = cfg, .budget = SPACE_BRANCH_WORK};
+    size_t *order = calloc(n, sizeof *order);
+    w.grid = calloc(n, sizeof *w.grid);
+    w.n_grid = calloc(n, sizeof *w.n_grid);
+    w.is_parent = calloc(n, 1);
+    w.state = calloc(n, 1);
+    w.values = calloc(n, sizeof *w.values);
+    uint64_t total = 0;
+    int ok = order != NULL && w.grid != NULL && w.n_grid != NULL && w.is_parent != NULL &&
+             w.state != NULL && w.values != NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        ok = space_grid_values(&cfg->params[i], &w.grid[i], &w.n_grid[i]) == 0;
+        for (size_t c = 0; c < cfg->params[i].n_when; c++)
+            w.is_parent[cfg->params[i].when[c].parent_index] = 1;
+    }
+    if (ok) {
+        cfg_condition_order(cfg, order);
+        w.order = order;
+        total = count_branches(&w, 0);
+        if (w.budget == 0)
+            total = UINT64_MAX; /* too many branches to count: more than any grid holds */
+    }
+    for (size_t i = 0; w.grid != NULL && i < n; i++)
+        space_free_values(w.grid[i], w.n_grid != NULL ? w.n_grid[i] : 0);
+    free(order);
+    free(w.grid);
+    free(w.n_grid);
+    free(w.is_parent);
+    free(w.state);
+    free(w.values);
+    return total;
 }
 
 /* ---- the declared space -------------------------------------------------------------- */
@@ -258,6 +380,9 @@ hps_status space_declare(const cfg_config *cfg, hps_study *study, char *err, siz
 {
     if (hps_sampler_grid_size(hps_study_sampler(study)) > 0)
         return HPS_OK; /* a grid is its own declaration */
+    if (cfg_is_conditional(cfg))
+        return HPS_OK; /* the library numbers the product of every parameter's values, and
+                          a conditional trial holds only some of them: left undeclared */
     json_t *space = json_array();
     for (size_t i = 0; space != NULL && i < cfg->n_params; i++) {
         json_t *dist = param_distribution(&cfg->params[i]);

@@ -24,12 +24,20 @@ int space_grid_values(const cfg_param *p, hps_value **out, size_t *n_out);
 void space_free_values(hps_value *values, size_t n);
 
 /* Declares the config's space to the study (hps_study_declare_space) unless its sampler
- * is a grid, so a finite space is never run twice over whatever the sampler. */
+ * is a grid or the space is conditional, so a finite space is never run twice over
+ * whatever the sampler. */
 hps_status space_declare(const cfg_config *cfg, hps_study *study, char *err, size_t errlen);
 
-/* Suggests every parameter of the config for `trial`, in file order, filling params[i]
- * (name and external value; strings borrowed from the config). */
+/* Suggests the config's active parameters for `trial` -- parents before the parameters
+ * whose `when:` names them, an inactive parameter not at all -- and fills params[0..
+ * *n_active) in file order (name and external value; strings borrowed from the config).
+ * params holds cfg->n_params entries. */
 hps_status space_suggest_all(const cfg_config *cfg, hps_trial *trial, tmpl_param *params,
-                             char *err, size_t errlen);
+                             size_t *n_active, char *err, size_t errlen);
+
+/* Configurations of the space on a grid: cfg_grid_size for an unconditional space; for
+ * a conditional one the sum over its branches, each parameter counted only where it is
+ * active. 0 when some parameter has no finite set of values; saturates at UINT64_MAX. */
+uint64_t space_grid_cells(const cfg_config *cfg);
 
 #endif

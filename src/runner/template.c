@@ -337,23 +337,105 @@ static int tmpl_json_value(tmpl_buf *b, hps_value v)
     return tmpl_buf_append(b, text, len);
 }
 
-/* Appends the JSON object; 0, TMPL_FAIL (too long for the buffer's limit) or TMPL_OOM. */
-static int tmpl_json_object(tmpl_buf *b, const tmpl_param *params, size_t n_params)
+/* ---- W&B nested parameters ------------------------------------------------------------ */
+/* A nested parameter "optimizer.lr" is key "lr" of the object "optimizer"; the members of
+ * one object are neighbours in the list (a W&B group is read depth first). */
+
+/* A Python string literal as repr() writes it: single quotes unless the text holds a
+ * single quote and no double one; backslashes, the quote, and control bytes escaped. */
+static int tmpl_python_string(tmpl_buf *b, const char *s)
 {
+    static const char hex[] = "0123456789abcdef";
+    char quote = strchr(s, '\'') != NULL && strchr(s, '"') == NULL ? '"' : '\'';
+    int rc = tmpl_buf_append(b, &quote, 1);
+    for (const unsigned char *p = (const unsigned char *)s; rc == 0 && *p != '\0'; p++) {
+        char esc[4] = {'\\', (char)*p, 0, 0};
+        if (*p == '\\' || *p == (unsigned char)quote)
+            rc = tmpl_buf_append(b, esc, 2);
+        else if (*p == '\n')
+            rc = tmpl_buf_append(b, "\\n", 2);
+        else if (*p == '\r')
+            rc = tmpl_buf_append(b, "\\r", 2);
+        else if (*p == '\t')
+            rc = tmpl_buf_append(b, "\\t", 2);
+        else if (*p < 0x20 || *p == 0x7f) {
+            esc[1] = 'x';
+            esc[2] = hex[*p >> 4];
+            esc[3] = hex[*p & 15];
+            rc = tmpl_buf_append(b, esc, 4);
+        } else
+            rc = tmpl_buf_append(b, (const char *)p, 1);
+    }
+    if (rc == 0)
+        rc = tmpl_buf_append(b, &quote, 1);
+    return rc;
+}
+
+static int tmpl_python_value(tmpl_buf *b, hps_value v)
+{
+    char small[TMPL_NUMBER_TEXT];
+    const char *text;
+    size_t len;
+    if (v.type == HPS_VALUE_STRING)
+        return tmpl_python_string(b, v.u.s != NULL ? v.u.s : "");
+    tmpl_value_text(v, small, &text, &len);
+    return tmpl_buf_append(b, text, len);
+}
+
+/* Length of the first name component of params[i] after `skip` bytes, and whether more
+ * components follow (it is a member of a nested object). */
+static size_t tmpl_component(const tmpl_param *p, size_t skip, int *deeper)
+{
+    const char *name = p->name != NULL ? p->name : "";
+    const char *rest = name + skip;
+    const char *dot = p->nested ? strchr(rest, '.') : NULL;
+    *deeper = dot != NULL;
+    return dot != NULL ? (size_t)(dot - rest) : strlen(rest);
+}
+
+/* Writes params[*i...] whose names share params[*i]'s first `skip` bytes as one object
+ * (JSON, or Python's str() of a dict as W&B's agent passes a nested parameter), and
+ * advances *i past them. skip 0: all the parameters, the top level. */
+static int tmpl_object(tmpl_buf *b, const tmpl_param *params, size_t n, size_t *i, size_t skip,
+                       int python)
+{
+    const char *prefix = params[*i].name != NULL ? params[*i].name : "";
     int rc = tmpl_buf_append(b, "{", 1);
-    for (size_t i = 0; rc == 0 && i < n_params; i++) {
-        if (i > 0)
-            rc = tmpl_buf_append(b, ", ", 2);
+    for (int first = 1; rc == 0 && *i < n; first = 0) {
+        const tmpl_param *p = &params[*i];
+        if (skip > 0 && (!p->nested || p->name == NULL || strncmp(p->name, prefix, skip) != 0))
+            break;
+        int deeper;
+        size_t len = tmpl_component(p, skip, &deeper);
+        char *key = strndup(p->name != NULL ? p->name + skip : "", len);
+        if (key == NULL)
+            return TMPL_OOM;
+        rc = first ? 0 : tmpl_buf_append(b, ", ", 2);
         if (rc == 0)
-            rc = tmpl_json_string(b, params[i].name != NULL ? params[i].name : "");
+            rc = python ? tmpl_python_string(b, key) : tmpl_json_string(b, key);
+        free(key);
         if (rc == 0)
             rc = tmpl_buf_append(b, ": ", 2);
+        if (rc == 0 && deeper) {
+            rc = tmpl_object(b, params, n, i, skip + len + 1, python);
+            continue;
+        }
         if (rc == 0)
-            rc = tmpl_json_value(b, params[i].value);
+            rc = python ? tmpl_python_value(b, p->value) : tmpl_json_value(b, p->value);
+        ++*i;
     }
     if (rc == 0)
         rc = tmpl_buf_append(b, "}", 1);
     return rc;
+}
+
+/* Appends the JSON object; 0, TMPL_FAIL (too long for the buffer's limit) or TMPL_OOM. */
+static int tmpl_json_object(tmpl_buf *b, const tmpl_param *params, size_t n_params)
+{
+    size_t i = 0;
+    if (n_params == 0)
+        return tmpl_buf_append(b, "{}", 2);
+    return tmpl_object(b, params, n_params, &i, 0, 0);
 }
 
 char *tmpl_params_json(const tmpl_param *params, size_t n_params)
@@ -515,6 +597,8 @@ typedef struct tmpl_token {
     tmpl_token_kind kind;
     const char *text; /* literal text, or the name inside ${...} / {...} */
     size_t len;
+    const char *fallback; /* a field's default, "{name:default}"; NULL: none */
+    size_t fallback_len;
     size_t column;    /* 1-based byte column of the token in its word */
 } tmpl_token;
 
@@ -526,6 +610,8 @@ static int tmpl_next_token(const char *s, size_t *pos, tmpl_token *tok, char *er
     if (s[i] == '\0')
         return 0;
     tok->column = i + 1;
+    tok->fallback = NULL;
+    tok->fallback_len = 0;
     if (s[i] == '$' && s[i + 1] == '{' && s[i + 2] != '{') {
         const char *close = strchr(s + i + 2, '}');
         if (close == NULL) {
@@ -564,6 +650,12 @@ static int tmpl_next_token(const char *s, size_t *pos, tmpl_token *tok, char *er
         tok->kind = TMPL_FIELD;
         tok->text = s + i + 1;
         tok->len = (size_t)(close - tok->text);
+        const char *colon = memchr(tok->text, ':', tok->len);
+        if (colon != NULL) {
+            tok->fallback = colon + 1;
+            tok->fallback_len = (size_t)(close - tok->fallback);
+            tok->len = (size_t)(colon - tok->text);
+        }
         *pos = (size_t)(close - s) + 1;
         return 1;
     }
@@ -683,6 +775,11 @@ static int tmpl_resolve(const tmpl_context *ctx, const tmpl_token *tok, const ch
             *len = strlen(*text);
             return 0;
         }
+        if (tok->fallback != NULL) { /* a parameter this trial does not have */
+            *text = tok->fallback;
+            *len = tok->fallback_len;
+            return 0;
+        }
         return tmpl_unknown_field(tok, word, err, errlen);
     }
 
@@ -751,20 +848,28 @@ static int tmpl_resolve(const tmpl_context *ctx, const tmpl_token *tok, const ch
     return 0;
 }
 
-/* "--name=value" or "name=value" for ${args} / ${args_no_hyphens}. */
-static int tmpl_arg_word(const tmpl_param *p, int hyphens, tmpl_buf *b)
+/* "--name=value" or "name=value" for ${args} / ${args_no_hyphens}, from params[*i]; a
+ * W&B nested object is one word, "--optimizer={'lr': 0.01, 'name': 'adam'}", as W&B's
+ * agent writes it (Python's str() of the dict). Advances *i past what it wrote. */
+static int tmpl_arg_word(const tmpl_param *params, size_t n, size_t *i, int hyphens,
+                         tmpl_buf *b)
 {
-    char small[TMPL_NUMBER_TEXT];
-    const char *text;
-    size_t len;
-    tmpl_value_text(p->value, small, &text, &len);
+    const tmpl_param *p = &params[*i];
+    int deeper;
+    size_t len = tmpl_component(p, 0, &deeper);
     int rc = hyphens ? tmpl_buf_append(b, "--", 2) : 0;
     if (rc == 0)
-        rc = tmpl_buf_puts(b, p->name != NULL ? p->name : "");
+        rc = tmpl_buf_append(b, p->name != NULL ? p->name : "", len);
     if (rc == 0)
         rc = tmpl_buf_append(b, "=", 1);
+    if (rc == 0 && deeper)
+        return tmpl_object(b, params, n, i, len + 1, 1);
+    char small[TMPL_NUMBER_TEXT];
+    const char *text;
+    tmpl_value_text(p->value, small, &text, &len);
     if (rc == 0)
         rc = tmpl_buf_append(b, text, len);
+    ++*i;
     return rc;
 }
 
@@ -784,10 +889,10 @@ static int tmpl_too_long(int rc, const char *word, char *err, size_t errlen)
 static int tmpl_push_args(const tmpl_context *ctx, int hyphens, tmpl_words *w,
                           const char *word, char *err, size_t errlen)
 {
-    for (size_t i = 0; i < ctx->n_params; i++) {
+    for (size_t i = 0; i < ctx->n_params;) {
         tmpl_buf b;
         tmpl_buf_init(&b, TMPL_MAX_WORD);
-        int rc = tmpl_arg_word(&ctx->params[i], hyphens, &b);
+        int rc = tmpl_arg_word(ctx->params, ctx->n_params, &i, hyphens, &b);
         if (rc != 0) {
             free(b.data);
             return tmpl_too_long(rc, word, err, errlen);
@@ -942,13 +1047,13 @@ static int tmpl_shell_quote(tmpl_buf *b, tmpl_quote quote, const char *text, siz
 static int tmpl_shell_args(const tmpl_context *ctx, int hyphens, tmpl_quote quote, tmpl_buf *b)
 {
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < ctx->n_params; i++) {
+    for (size_t i = 0; rc == 0 && i < ctx->n_params;) {
         tmpl_buf word;
         tmpl_buf_init(&word, TMPL_MAX_WORD);
         if (i > 0)
             rc = tmpl_buf_append(b, " ", 1);
         if (rc == 0)
-            rc = tmpl_arg_word(&ctx->params[i], hyphens, &word);
+            rc = tmpl_arg_word(ctx->params, ctx->n_params, &i, hyphens, &word);
         if (rc == 0)
             rc = tmpl_shell_quote(b, quote, word.data, word.len);
         free(word.data);
@@ -1068,4 +1173,17 @@ int tmpl_validate_shell(const char *tmpl, const char *const *param_names, size_t
         return TMPL_FAIL;
     }
     return tmpl_validate_word(tmpl, 1, param_names, n_names, err, errlen);
+}
+
+unsigned tmpl_field_use(char *const *tmpl, size_t n_tmpl, const char *name)
+{
+    unsigned use = 0;
+    for (size_t i = 0; tmpl != NULL && i < n_tmpl; i++) {
+        tmpl_token tok;
+        size_t pos = 0;
+        while (tmpl[i] != NULL && tmpl_next_token(tmpl[i], &pos, &tok, NULL, 0) == 1)
+            if (tok.kind == TMPL_FIELD && tmpl_token_is(&tok, name))
+                use |= tok.fallback != NULL ? TMPL_USE_DEFAULT : TMPL_USE_BARE;
+    }
+    return use;
 }

@@ -8,13 +8,18 @@
  *     ${env}              /usr/bin/env
  *     ${interpreter}      ctx->interpreter (e.g. "python3")
  *     ${program}          ctx->program (error if NULL)
- *     ${args}             one word per parameter: --name=value
- *     ${args_no_hyphens}  one word per parameter: name=value
+ *     ${args}             one word per parameter: --name=value (a W&B nested object is
+ *                         one word: --optimizer={'lr': 0.01, 'name': 'adam'}, Python's
+ *                         str() of the dict, as W&B's agent passes it)
+ *     ${args_no_hyphens}  one word per parameter: name=value (nested objects likewise)
  *     ${args_json}        the parameters as one JSON object (tmpl_params_json)
  *     ${args_json_file}   ctx->args_json_file (error if NULL)
  *     ${envvar:NAME}      the value of environment variable NAME (error if unset)
  *   Fields, Python str.format style:
  *     {name}              the text of parameter `name` (tmpl_format_value)
+ *     {name:default}      the same, or the text `default` (up to the closing brace, as
+ *                         written) when the trial has no parameter `name` -- a conditional
+ *                         parameter inactive in this trial
  *     {trial_number}      ctx->trial_number
  *     {study_name}        ctx->study_name (error if NULL)
  *     {{ and }}           literal braces ("${{" is a literal "${")
@@ -44,6 +49,9 @@
 typedef struct tmpl_param {
     const char *name;
     hps_value value;
+    int nested;  /* W&B nested parameter: each '.' of the name goes one object deeper
+                    ("optimizer.lr" is key lr of object optimizer); the members of one
+                    object are neighbours in the list */
 } tmpl_param;
 
 typedef struct tmpl_context {
@@ -66,7 +74,8 @@ typedef struct tmpl_context {
 int tmpl_format_value(hps_value v, char *buf, size_t size);
 
 /* The params as one JSON object in their order, formatted like Python's json.dumps:
- * {"lr": 0.001, "act": "relu", "flag": true}. Floats use tmpl_format_value's text, so
+ * {"lr": 0.001, "act": "relu", "flag": true}; nested ones as objects inside it
+ * ({"optimizer": {"lr": 0.01}}). Floats use tmpl_format_value's text, so
  * integral floats stay floats (1.0); NaN and infinities, which JSON cannot hold, are
  * written as null; HPS_VALUE_NONE is null. Strings are escaped ('"', '\\', control
  * characters); other bytes pass through, so valid UTF-8 stays valid. Free with free().
@@ -112,5 +121,12 @@ int tmpl_validate(char *const *tmpl, size_t n_tmpl, const char *const *param_nam
 /* The same check for a shell-string template, where ${args} may appear anywhere. */
 int tmpl_validate_shell(const char *tmpl, const char *const *param_names, size_t n_names,
                         char *err, size_t errlen);
+
+/* How a (validated) template uses field {name}: TMPL_USE_BARE when some word has it
+ * without a default (a trial without parameter `name` could not be given its command),
+ * TMPL_USE_DEFAULT when some word gives one; 0 when it is not used. A shell string is
+ * one word. */
+enum { TMPL_USE_BARE = 1u, TMPL_USE_DEFAULT = 2u };
+unsigned tmpl_field_use(char *const *tmpl, size_t n_tmpl, const char *name);
 
 #endif /* HPS_RUNNER_TEMPLATE_H */

@@ -78,14 +78,15 @@ expect_eq "unstartable trial recorded interrupted" "4|1" "$(sql good.db "SELECT 
 check_usage "bad storage path" "cannot open sqlite database" run good.yaml --storage sqlite:/nonexistent/dir/x.db
 
 # What run rejects before its first trial, plan rejects with the same words and status,
-# and neither leaves a database behind. Each case: a --set list applied to good.yaml.
+# and neither leaves a database behind. Each case: a --set list applied to good.yaml
+# (or to $CONFIG).
 same_rejection() { # WHAT EXPECTED_MESSAGE ARGS...
-    local what=$1 expected=$2
+    local what=$1 expected=$2 config=${CONFIG:-good.yaml}
     shift 2
     local out status planned plan_status
-    out=$("$HPSEARCH" run good.yaml --no-progress "$@" 2>&1)
+    out=$("$HPSEARCH" run "$config" --no-progress "$@" 2>&1)
     status=$?
-    planned=$("$HPSEARCH" plan good.yaml "$@" 2>&1)
+    planned=$("$HPSEARCH" plan "$config" "$@" 2>&1)
     plan_status=$?
     expect_eq "$what: run exits 2" 2 "$status"
     expect_contains "$what: run says" "$expected" "$out"
@@ -107,7 +108,24 @@ same_rejection "missing storage directory" "cannot open sqlite database" --stora
 same_rejection "direction of an existing study" "was created to minimize, but this config says maximize" --set direction=maximize
 same_rejection "metric of an existing study" "this config does not match study 'good'" --set metric=loss
 same_rejection "bad workdir" "workdir: 'nowhere' does not exist" --set workdir=nowhere
-for db in fresh1.db fresh2.db fresh3.db; do
+# {name} of a conditional parameter: refused unless it has a default; a default on a
+# parameter every trial has is refused too (it looks like a Python format spec)
+write_config cond.yaml <<EOF2
+study: fresh4
+storage: sqlite:fresh4.db
+metric: score
+command: $TRAIN --m {mom}
+parameters:
+  opt: [adam, sgd]
+  mom: {low: 0.5, high: 0.9, when: {opt: sgd}}
+EOF2
+CONFIG=cond.yaml same_rejection "conditional field without default" \
+    "cond.yaml:4: command: {mom} has no value in trials where mom is inactive, which it is unless opt is 'sgd' (line 7)"
+CONFIG=cond.yaml same_rejection "conditional field in artifacts" "artifacts: {mom} has no value in trials where mom is inactive" \
+    --set "command=$TRAIN --m {mom:0}" --set "artifacts=m-{mom}.pt"
+CONFIG=cond.yaml same_rejection "default on an unconditional field" \
+    "command: {opt:...} gives a default, but every trial has 'opt'" --set "command=$TRAIN --o {opt:.3f}"
+for db in fresh1.db fresh2.db fresh3.db fresh4.db; do
     [ ! -e "$db" ] && ok "no $db for a rejected config" || fail "a rejected config created $db"
 done
 

@@ -57,6 +57,33 @@ expect_eq "minimize study: the page keeps the digits ($res)" 0 $?
 expect_eq "minimize study: 'better' at 0.0003, 'worse' at 0.0452" ok \
     "$(legend_check "$res" chart-parallel 0.0003 0.0452)"
 
+# A conditional study: the trials where a parameter was inactive keep their lines in the
+# parallel coordinates, at the axis's "inactive" mark, and the table shows them as –.
+cat > cond.py <<'PYEOF'
+import sys
+print("loss=%d" % len(sys.argv))
+PYEOF
+write_config cond.yaml <<EOF2
+study: cond
+storage: sqlite:c.db
+metric: loss
+sampler: random
+seed: 3
+n_trials: 6
+command: $PY cond.py \${args}
+parameters:
+  optimizer: [adam, sgd]
+  momentum: {low: 0.5, high: 0.99, when: {optimizer: sgd}}
+  width: {values: [wide, narrow], when: {optimizer: adam}}
+EOF2
+"$HPSEARCH" run cond.yaml --no-progress > /dev/null 2>&1
+"$HPSEARCH" report cond --storage sqlite:c.db -o cond.html 2> /dev/null
+res=$(check_page "file://$WORK/cond.html" --charts parallel,table --chart-texts chart-parallel \
+      --screenshot "$ARTIFACTS/report-conditional.png")
+expect_eq "conditional study: the page passes ($res)" 0 $?
+expect_eq "conditional study: a numeric and a categorical axis show an inactive mark" 2 \
+    "$(json_get "$res" 'sum(t["text"] == "inactive" for t in d["chart_texts"]["chart-parallel"])')"
+
 # A page whose data is malformed says so instead of breaking.
 sed 's|<script id="hps-boot" type="application/json">|&{not json|' mixed.html > broken.html
 res=$(check_page "file://$WORK/broken.html" --status error --text "malformed")

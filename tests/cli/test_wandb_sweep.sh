@@ -80,6 +80,53 @@ expect_eq "target exit 0" 0 $?
 expect_contains "target message" "reached the target -0.5" "$out"
 expect_eq "stopped after the first trial" 1 "$(sql t.db 'SELECT COUNT(*) FROM trials')"
 
+# nested parameters run unchanged: the script finds each group as a dict in wandb.config,
+# and on the command line as W&B's agent passes it (--optimizer={'lr': ..., ...}, the
+# dict's Python text), with its member values
+cat > nested.py <<'PYEOF'
+import ast, json, sys
+import wandb
+run = wandb.init()
+given = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--"))
+optimizer = wandb.config.optimizer
+same = ast.literal_eval(given["optimizer"]) == dict(optimizer)
+print(json.dumps({"config": dict(wandb.config), "argv_matches": same}))
+wandb.log({"score": optimizer["lr"] * (2 if optimizer["schedule"]["warmup"] else 1)})
+wandb.finish()
+PYEOF
+write_config nested.yaml <<EOF2
+program: nested.py
+method: random
+metric: {name: score, goal: minimize}
+run_cap: 3
+parameters:
+  epochs: {value: 2}
+  optimizer:
+    parameters:
+      name: {values: [adam, sgd]}
+      lr: {distribution: log_uniform_values, min: 0.0001, max: 0.1}
+      schedule:
+        parameters:
+          warmup: {values: [0, 100]}
+EOF2
+out=$(HPSEARCH_PYTHON=$PY "$HPSEARCH" run nested.yaml --no-progress --storage sqlite:n.db 2>&1)
+expect_eq "nested sweep exit 0" 0 $?
+expect_eq "nested: 3 complete trials" 3 "$(sql n.db 'SELECT COUNT(*) FROM trials WHERE state = 2')"
+expect_eq "nested: the study stores the members" \
+    "epochs,optimizer.lr,optimizer.name,optimizer.schedule.warmup" \
+    "$(sql n.db "SELECT GROUP_CONCAT(name, ',') FROM (SELECT DISTINCT name FROM trial_params ORDER BY name)")"
+seen=$(cat hpsearch-logs/nested/trial-*.log | "$PY" -c '
+import json, sys
+ok = 0
+for line in sys.stdin:
+    if line.startswith("{"):
+        d = json.loads(line)
+        c = d["config"]
+        ok += (d["argv_matches"] and c["epochs"] == 2 and set(c["optimizer"]) == {"name", "lr", "schedule"}
+               and set(c["optimizer"]["schedule"]) == {"warmup"})
+print(ok)')
+expect_eq "nested: each script saw the groups as dicts, in wandb.config and on its command line" 3 "$seen"
+
 # the bayes method maps to the GP sampler when the engine has it, else a clear error
 write_config bayes.yaml <<EOF2
 program: train.py

@@ -1954,6 +1954,149 @@ static void test_docs_wandb_keys(void **state)
     free(section);
 }
 
+
+/* `when:` as read, and what it makes active: all conditions hold and every parent is
+ * active itself; parents come before their children in the order values are decided. */
+static void test_conditions(void **state)
+{
+    (void)state;
+    cfg_config *cfg = NULL;
+    if (cfg_load(fixture_path("good", "native_conditional.yaml"), &cfg, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_true(cfg_is_conditional(cfg));
+    const cfg_param *width_3 = param(cfg, "width_3");
+    assert_int_equal(width_3->n_when, 2);
+    assert_string_equal(width_3->when[0].parent, "layers");
+    assert_int_equal(width_3->when[0].n_values, 1);
+    assert_int_equal(width_3->when[0].values[0].u.i, 3);
+    const cfg_param *width_2 = param(cfg, "width_2");
+    assert_null(width_2->when[0].values);
+    assert_true(width_2->when[0].has_min && !width_2->when[0].has_max);
+
+    enum { OPT, MOM, NES, BETA, LAYERS, W2, W3, N };
+    assert_int_equal(cfg->n_params, N);
+    hps_value values[N];
+    unsigned char st[N];
+    memset(values, 0, sizeof values);
+    memset(st, CFG_UNDECIDED, sizeof st);
+    assert_int_equal(cfg_param_active(cfg, MOM, values, st), -1); /* optimizer undecided */
+    assert_int_equal(cfg_param_active(cfg, LAYERS, values, st), 1);
+    st[OPT] = CFG_ACTIVE;
+    values[OPT] = cfg->params[OPT].values[0]; /* adam */
+    assert_int_equal(cfg_param_active(cfg, MOM, values, st), 0);
+    assert_int_equal(cfg_param_active(cfg, BETA, values, st), 1);
+    st[MOM] = CFG_INACTIVE; /* so its child is inactive whatever else holds */
+    assert_int_equal(cfg_param_active(cfg, NES, values, st), 0);
+    values[OPT] = cfg->params[OPT].values[1]; /* sgd */
+    st[MOM] = CFG_ACTIVE;
+    values[MOM] = (hps_value){.type = HPS_VALUE_FLOAT, .u.f = 0.95};
+    assert_int_equal(cfg_param_active(cfg, NES, values, st), 1);
+    values[MOM].u.f = 0.6;
+    assert_int_equal(cfg_param_active(cfg, NES, values, st), 0);
+    st[LAYERS] = CFG_ACTIVE;
+    values[LAYERS] = (hps_value){.type = HPS_VALUE_INT, .u.i = 2};
+    assert_int_equal(cfg_param_active(cfg, W2, values, st), 1);
+    assert_int_equal(cfg_param_active(cfg, W3, values, st), 0);
+    values[LAYERS].u.i = 3;
+    assert_int_equal(cfg_param_active(cfg, W3, values, st), 1);
+
+    size_t order[N], position[N];
+    cfg_condition_order(cfg, order);
+    for (size_t k = 0; k < N; k++)
+        position[order[k]] = k;
+    for (size_t i = 0; i < N; i++)
+        for (size_t c = 0; c < cfg->params[i].n_when; c++)
+            assert_true(position[cfg->params[i].when[c].parent_index] < position[i]);
+
+    const cfg_condition *why = NULL;
+    assert_true(cfg_param_always_active(cfg, LAYERS, &why));
+    assert_false(cfg_param_always_active(cfg, NES, &why));
+    assert_string_equal(why->parent, "momentum");
+    char text[128];
+    cfg_describe_condition(why, text, sizeof text);
+    assert_string_equal(text, "momentum >= 0.9");
+
+    /* written back, the conditions read the same */
+    char *written = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&written, &len);
+    cfg_write_settings(out, cfg, NULL);
+    fclose(out);
+    cfg_config *again = load_ok(written);
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(again->params[i].n_when, cfg->params[i].n_when);
+        for (size_t c = 0; c < cfg->params[i].n_when; c++) {
+            const cfg_condition *a = &cfg->params[i].when[c], *b = &again->params[i].when[c];
+            assert_string_equal(a->parent, b->parent);
+            assert_int_equal(a->n_values, b->n_values);
+            assert_int_equal(a->has_min, b->has_min);
+            assert_true(a->min == b->min);
+        }
+    }
+    free(written);
+    cfg_free(again);
+    cfg_free(cfg);
+
+    /* a condition on a value the parent takes through a step, or on a float grid value */
+    cfg = load_ok("metric: m\ncommand: run ${args}\nparameters:\n"
+                  "  a: {type: int, low: 0, high: 10, step: 5}\n"
+                  "  b: {values: [x], when: {a: [0, 10]}}\n");
+    cfg_free(cfg);
+    expect_fail("metric: m\ncommand: run ${args}\nparameters:\n"
+                "  a: {type: int, low: 0, high: 10, step: 5}\n"
+                "  b: {values: [x], when: {a: 3}}\n",
+                "t.yaml:5: parameters.b.when.a: 3 is not a value 'a' takes");
+    expect_fail("metric: m\ncommand: run ${args}\nparameters:\n"
+                "  a: {type: int, low: 0, high: 10}\n"
+                "  b: {values: [x], when: {a: {min: 3, max: 2}}}\n",
+                "t.yaml:5: parameters.b.when.a: min (3) is greater than max (2)");
+    /* a range over a list of numbers: some value must lie in it */
+    cfg = load_ok("metric: m\ncommand: run ${args}\nparameters:\n"
+                  "  a: [0.5, 0.9]\n  b: {values: [x], when: {a: {min: 0.8}}}\n");
+    cfg_free(cfg);
+    expect_fail("metric: m\ncommand: run ${args}\nparameters:\n"
+                "  a: [0.5, 0.9]\n  b: {values: [x], when: {a: {min: 1}}}\n",
+                "t.yaml:5: parameters.b.when.a: never holds: no value of 'a' lies in the range");
+}
+
+
+/* W&B nested groups: members named group.member, marked nested (a flat dotted name is
+ * not), and written back as the same groups. */
+static void test_wandb_nested(void **state)
+{
+    (void)state;
+    cfg_config *cfg = NULL;
+    if (cfg_load(fixture_path("good", "wandb_nested.yaml"), &cfg, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    static const char *const names[] = {"epochs", "optimizer.name", "optimizer.lr",
+                                        "optimizer.schedule.warmup", "model.width"};
+    static const int nested[] = {0, 1, 1, 1, 0};
+    assert_int_equal(cfg->n_params, 5);
+    for (size_t k = 0; k < 5; k++) {
+        assert_string_equal(cfg->params[k].name, names[k]);
+        assert_int_equal(cfg->params[k].nested, nested[k]);
+    }
+    assert_true(param(cfg, "optimizer.lr")->flags & HPS_LOG);
+    char *written = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&written, &len);
+    cfg_write_settings(out, cfg, NULL);
+    fclose(out);
+    assert_non_null(strstr(written, "  optimizer:\n    parameters:\n      name:\n"
+                                    "        values: [\"adam\", \"sgd\"]\n      lr:\n"));
+    assert_non_null(strstr(written, "      schedule:\n        parameters:\n          warmup:\n"
+                                    "            values: [0, 100]\n  model.width:\n"));
+    cfg_config *again = load_ok(written);
+    assert_int_equal(again->n_params, 5);
+    for (size_t k = 0; k < 5; k++) {
+        assert_string_equal(again->params[k].name, names[k]);
+        assert_int_equal(again->params[k].nested, nested[k]);
+    }
+    cfg_free(again);
+    free(written);
+    cfg_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1962,6 +2105,8 @@ int main(void)
         cmocka_unit_test(test_truncated_inputs),
         cmocka_unit_test(test_mutated_inputs),
         cmocka_unit_test(test_native_example),
+        cmocka_unit_test(test_conditions),
+        cmocka_unit_test(test_wandb_nested),
         cmocka_unit_test(test_native_other_forms),
         cmocka_unit_test(test_scalar_types),
         cmocka_unit_test(test_native_inference),

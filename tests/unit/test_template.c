@@ -280,12 +280,12 @@ static void test_params_json(void **state)
     (void)state;
     hps_value none = {.type = HPS_VALUE_NONE};
     const tmpl_param params[] = {
-        {"lr", vfloat(0.001)},   {"act", vstr("relu")},
-        {"flag", vbool(1)},      {"n", vint(3)},
-        {"one", vfloat(1.0)},    {"q", vstr("a\"b\\c\n\x01\xc3\xa9")},
-        {"nan", vfloat(NAN)},    {"none", none},
-        {"off", vbool(0)},       {"big", vfloat(1e16)},
-        {"neg", vfloat(-INFINITY)},
+        {"lr", vfloat(0.001), 0},   {"act", vstr("relu"), 0},
+        {"flag", vbool(1), 0},      {"n", vint(3), 0},
+        {"one", vfloat(1.0), 0},    {"q", vstr("a\"b\\c\n\x01\xc3\xa9"), 0},
+        {"nan", vfloat(NAN), 0},    {"none", none, 0},
+        {"off", vbool(0), 0},       {"big", vfloat(1e16), 0},
+        {"neg", vfloat(-INFINITY), 0},
     };
     size_t n = sizeof params / sizeof params[0];
     char *json = tmpl_params_json(params, n);
@@ -395,10 +395,10 @@ static void test_split_words(void **state)
 /* ---- argv expansion --------------------------------------------------------------------- */
 
 static const tmpl_param ctx_params[] = {
-    {"lr", {.type = HPS_VALUE_FLOAT, .u.f = 0.001}},
-    {"act", {.type = HPS_VALUE_STRING, .u.s = "relu"}},
-    {"layers", {.type = HPS_VALUE_INT, .u.i = 3}},
-    {"flag", {.type = HPS_VALUE_BOOL, .u.b = 1}},
+    {"lr", {.type = HPS_VALUE_FLOAT, .u.f = 0.001}, 0},
+    {"act", {.type = HPS_VALUE_STRING, .u.s = "relu"}, 0},
+    {"layers", {.type = HPS_VALUE_INT, .u.i = 3}, 0},
+    {"flag", {.type = HPS_VALUE_BOOL, .u.b = 1}, 0},
 };
 
 static tmpl_context make_ctx(void)
@@ -493,15 +493,23 @@ static void test_expand_fields(void **state)
                  "--lr={lr}", "{act}", "{layers}-{flag}", "trial-{trial_number}-{study_name}",
                  "{{lr}}", "a}}b{{c", "${{HOME}}", "$x", "$");
     /* A parameter shadows a built-in field of the same name. */
-    tmpl_param shadow[] = {{"trial_number", vstr("mine")}};
+    tmpl_param shadow[] = {{"trial_number", vstr("mine"), 0}};
     tmpl_context sctx = ctx;
     sctx.params = shadow;
     sctx.n_params = 1;
     CHECK_EXPAND(&sctx, "<mine>", "{trial_number}");
+    /* {name:default}: the default (as written, possibly empty) when the trial lacks the
+     * parameter -- a conditional one inactive in this trial -- else the value */
+    CHECK_EXPAND(&ctx, "<--m=0.9><--lr=0.001><><x: y>", "--m={momentum:0.9}", "--lr={lr:5}",
+                 "{gone:}", "{gone:x: y}");
+    char *const uses[] = {"--a={momentum:0.9}", "{lr}", "{{width}}"};
+    assert_int_equal(tmpl_field_use(uses, 3, "momentum"), TMPL_USE_DEFAULT);
+    assert_int_equal(tmpl_field_use(uses, 3, "lr"), TMPL_USE_BARE);
+    assert_int_equal(tmpl_field_use(uses, 3, "width"), 0);
     /* Long string values are fine up to the limit of one argument. */
     static char long_value[60001];
     memset(long_value, 'v', sizeof long_value - 1);
-    tmpl_param big[] = {{"big", vstr(long_value)}};
+    tmpl_param big[] = {{"big", vstr(long_value), 0}};
     tmpl_context bctx = ctx;
     bctx.params = big;
     bctx.n_params = 1;
@@ -536,7 +544,7 @@ static void test_expand_errors(void **state)
     tmpl_context ctx = make_ctx();
     CHECK_EXPAND_ERR(&ctx, "unknown placeholder '{nope}' in '--x={nope}'", "cmd", "--x={nope}");
     CHECK_EXPAND_ERR(&ctx, "unknown placeholder '{}'", "{}");
-    CHECK_EXPAND_ERR(&ctx, "unknown placeholder '{lr:.3f}'", "{lr:.3f}");
+    CHECK_EXPAND_ERR(&ctx, "unknown placeholder '{gone}'", "{gone}");
     CHECK_EXPAND_ERR(&ctx, "unknown macro '${nope}'", "${nope}");
     CHECK_EXPAND_ERR(&ctx, "unknown macro '${HOME}'", "cd", "${HOME}");
     CHECK_EXPAND_ERR(&ctx, "single '}' at column 2 in 'a}b'", "a}b");
@@ -575,7 +583,7 @@ static void test_expand_errors(void **state)
     /* An argument too long for exec. */
     static char long_value[70000];
     memset(long_value, 'v', sizeof long_value - 1);
-    tmpl_param big[] = {{"big", vstr(long_value)}};
+    tmpl_param big[] = {{"big", vstr(long_value), 0}};
     tmpl_context bctx = ctx;
     bctx.params = big;
     bctx.n_params = 1;
@@ -616,13 +624,13 @@ static void test_shell_quoting(void **state)
 {
     (void)state;
     const char *tricky = "it's \"q\" $HOME `echo x` \\ back\nnew line {x} ${y} * ;|&";
-    tmpl_param params[] = {{"name", vstr(tricky)}, {"lr", vfloat(1e-05)}};
+    tmpl_param params[] = {{"name", vstr(tricky), 0}, {"lr", vfloat(1e-05), 0}};
     tmpl_context ctx = make_ctx();
     ctx.params = params;
     ctx.n_params = 2;
 
     /* The quoting itself. */
-    tmpl_param simple[] = {{"v", vstr("it's")}};
+    tmpl_param simple[] = {{"v", vstr("it's"), 0}};
     tmpl_context sctx = ctx;
     sctx.params = simple;
     sctx.n_params = 1;
@@ -632,7 +640,7 @@ static void test_shell_quoting(void **state)
     s = expand_shell_ok("${env} ${interpreter} ${program} {trial_number}", &sctx);
     assert_string_equal(s, "'/usr/bin/env' 'python3' 'train.py' '42'");
     free(s);
-    tmpl_param dq[] = {{"v", vstr("a\"b$c`d\\e'")}};
+    tmpl_param dq[] = {{"v", vstr("a\"b$c`d\\e'"), 0}};
     sctx.params = dq;
     s = expand_shell_ok("x \"{v}\"", &sctx);
     assert_string_equal(s, "x \"a\\\"b\\$c\\`d\\\\e'\"");
@@ -741,6 +749,35 @@ static void test_validate(void **state)
     assert_int_equal(tmpl_validate_shell(NULL, names, 2, err, sizeof err), -1);
 }
 
+
+/* W&B nested parameters reach the trial as W&B's agent passes them: one word per
+ * top-level object, Python's str() of the dict, and nested objects in the JSON. A dotted
+ * name that is not nested stays one flat name. */
+static void test_nested_params(void **state)
+{
+    (void)state;
+    tmpl_param nested[] = {
+        {"a", vint(1), 0},           {"opt.lr", vfloat(0.01), 1},
+        {"opt.name", vstr("it's"), 1}, {"opt.deep.x", vbool(1), 1},
+        {"opt.deep.y", vstr("q\\'\""), 1}, {"b.c", vint(2), 0},
+    };
+    tmpl_context ctx = make_ctx();
+    ctx.params = nested;
+    ctx.n_params = sizeof nested / sizeof nested[0];
+    CHECK_EXPAND(&ctx,
+                 "<--a=1><--opt={'lr': 0.01, 'name': \"it's\", 'deep': {'x': True, "
+                 "'y': 'q\\\\\\'\"'}}><--b.c=2>",
+                 "${args}");
+    CHECK_EXPAND(&ctx, "<a=1><opt={'lr': 0.01, 'name': \"it's\", 'deep': {'x': True, 'y': "
+                       "'q\\\\\\'\"'}}><b.c=2>",
+                 "${args_no_hyphens}");
+    char *json = tmpl_params_json(nested, sizeof nested / sizeof nested[0]);
+    assert_string_equal(json, "{\"a\": 1, \"opt\": {\"lr\": 0.01, \"name\": \"it's\", "
+                              "\"deep\": {\"x\": true, \"y\": \"q\\\\'\\\"\"}}, "
+                              "\"b.c\": 2}");
+    free(json);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -750,6 +787,7 @@ int main(void)
         cmocka_unit_test(test_split_words),
         cmocka_unit_test(test_expand_macros),
         cmocka_unit_test(test_expand_fields),
+        cmocka_unit_test(test_nested_params),
         cmocka_unit_test(test_expand_envvar),
         cmocka_unit_test(test_expand_errors),
         cmocka_unit_test(test_shell_quoting),
