@@ -246,6 +246,11 @@ register(Spec("optuna-tpe-mv", "optuna",
               lambda m, p, seed, b, q: m.samplers.TPESampler(
                   seed=seed, multivariate=True, constant_liar=q > 1),
               "Optuna TPESampler(multivariate=True) (constant_liar=True when q > 1)"))
+register(Spec("optuna-tpe-group", "optuna",
+              lambda m, p, seed, b, q: m.samplers.TPESampler(
+                  seed=seed, multivariate=True, group=True, constant_liar=q > 1),
+              "Optuna TPESampler(multivariate=True, group=True) (constant_liar=True when "
+              "q > 1)"))
 register(Spec("optuna-cmaes", "optuna",
               lambda m, p, seed, b, q: m.samplers.CmaEsSampler(seed=seed),
               "Optuna CmaEsSampler, defaults (categoricals sampled at random)",
@@ -290,6 +295,8 @@ def _hps_model(name, class_name, counterpart=None, **options):
 # Samplers still to come (issues 5 and 6): each becomes available the moment the binding
 # exports the class; until then the runner lists them as unavailable and skips them.
 _hps_model("hps-tpe", "TPESampler", counterpart="optuna-tpe")
+_hps_model("hps-tpe-group", "TPESampler", counterpart="optuna-tpe-group", multivariate=True,
+           group=True)
 _hps_model("hps-gp", "GPSampler")
 _hps_model("hps-cmaes", "CmaEsSampler", counterpart="optuna-cmaes")
 _hps_model("hps-auto", "AutoSampler")

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Finished trials per second with many worker processes on one study, hpsearch beside
-Optuna's RDB storage, on the same SQLite files and the same PostgreSQL server.
+Optuna's RDB storage, on the same SQLite files and the same PostgreSQL server, and
+hpsearch's journal file (journal:PATH) beside Optuna's JournalStorage(JournalFileStorage).
 
 Every run starts N worker processes (1, 4, 16) on a fresh study with a budget of T
 trials; each worker opens the study, waits at a barrier, then loops ask -> suggest one
@@ -15,7 +16,7 @@ count is exactly T (Optuna's MaxTrialsCallback may overshoot by up to N - 1: its
 is what the rate uses).
 
     bench/throughput.py [--build build] [--trials 1000] [--workers 1,4,16]
-                        [--backends sqlite,postgres] [--systems hpsearch,optuna]
+                        [--backends sqlite,postgres,journal] [--systems hpsearch,optuna]
                         [--json bench/results/throughput.json]
 
 PostgreSQL: $HPS_TEST_POSTGRES_URL if set, else a throwaway server started with
@@ -185,9 +186,37 @@ def fsync_ms(directory, n=40):
     return times[len(times) // 2]
 
 
+def journal_rows(system, path, worker_bin):
+    """The checker's rows for a journal study, read through each system's own API."""
+    if system == "hpsearch":
+        hpsearch = os.path.join(os.path.dirname(worker_bin), "hpsearch")
+        out = subprocess.run([hpsearch, "trials", "tp", "--storage", "journal:" + path,
+                              "--format", "json"], check=True, capture_output=True,
+                             text=True).stdout
+        trials = [(t["number"], t["state"]) for t in json.loads(out)]
+    else:
+        code = ("import json, sys, optuna\n"
+                "s = optuna.load_study(study_name='tp', storage=optuna.storages.JournalStorage("
+                "optuna.storages.JournalFileStorage(sys.argv[1])))\n"
+                "print(json.dumps([(t.number, t.state.name) for t in s.trials]))\n")
+        out = subprocess.run([PYTHON, "-c", code, path], check=True, capture_output=True,
+                             text=True).stdout
+        trials = json.loads(out)
+    numbers = [n for n, _ in trials]
+    complete = sum(1 for _, state in trials if state == "COMPLETE")
+    open_ = sum(1 for _, state in trials if state in ("RUNNING", "WAITING"))
+    if system == "hpsearch":
+        return (len(trials), len(set(numbers)), min(numbers, default=0),
+                max(numbers, default=0), complete, open_)
+    return (len(trials), len(set(numbers)), complete, open_)
+
+
 def one_run(system, backend, workers, trials, tmp, pg, worker_bin):
     name = f"tp_{system}_{backend}_{workers}"
-    if backend == "sqlite":
+    if backend == "journal":
+        path = os.path.join(tmp, name + ".journal")
+        url = "journal:" + path  # throughput_optuna.py makes it Optuna's JournalStorage
+    elif backend == "sqlite":
         path = os.path.join(tmp, name + ".db")
         url = ("sqlite:" if system == "hpsearch" else "sqlite:///") + path
     else:
@@ -207,7 +236,9 @@ def one_run(system, backend, workers, trials, tmp, pg, worker_bin):
         sql = HPS_SQL.format(p="hps_" if backend == "postgres" else "")
     else:
         sql = OPTUNA_SQL
-    if backend == "sqlite":
+    if backend == "journal":
+        rows = journal_rows(system, path, worker_bin)
+    elif backend == "sqlite":
         conn = sqlite3.connect(path)
         rows = tuple(v or 0 for v in conn.execute(sql).fetchone())
         conn.close()

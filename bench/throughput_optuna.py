@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """One Optuna worker process of bench/throughput.py: the same loop as
 bench/throughput_worker.c (random sampler, one float, instant objective) on Optuna's
-RDB storage, stopping when the study holds MAX_TRIALS trials.
+RDB storage, stopping when the study holds MAX_TRIALS trials. A STORAGE_URL
+"journal:PATH" means Optuna's JournalStorage(JournalFileStorage(PATH)).
 
     throughput_optuna.py STORAGE_URL STUDY MAX_TRIALS [--wait | --create]
 
@@ -22,7 +23,11 @@ def main():
     url, name, total = sys.argv[1], sys.argv[2], int(sys.argv[3])
     mode = sys.argv[4] if len(sys.argv) == 5 else ""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(study_name=name, storage=url, load_if_exists=True,
+    storage = url
+    if url.startswith("journal:"):
+        storage = optuna.storages.JournalStorage(
+            optuna.storages.JournalFileStorage(url[len("journal:"):]))
+    study = optuna.create_study(study_name=name, storage=storage, load_if_exists=True,
                                 sampler=optuna.samplers.RandomSampler())
     if mode == "--create":
         return

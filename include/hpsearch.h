@@ -313,14 +313,15 @@ HPS_API const char *hps_study_name(const hps_study *study);
 HPS_API size_t hps_study_n_directions(const hps_study *study);
 HPS_API hps_direction hps_study_direction(const hps_study *study, size_t index);
 
-/* Storage URLs as hps_study_open reads them: the backend a URL names and, for SQLite,
- * the file path in it (a pointer into `url`; NULL for the others). HPS_ERR_INVALID for
+/* Storage URLs as hps_study_open reads them: the backend a URL names and, for SQLite
+ * and the journal, the file path in it (a pointer into `url`; NULL for the others). HPS_ERR_INVALID for
  * anything else (an empty sqlite: path, an unknown scheme). A kind this build left out
  * (PostgreSQL) is still recognised; opening it then says so. */
 typedef enum hps_storage_kind {
     HPS_STORAGE_MEMORY = 0,
     HPS_STORAGE_SQLITE = 1,
-    HPS_STORAGE_POSTGRES = 2
+    HPS_STORAGE_POSTGRES = 2,
+    HPS_STORAGE_JOURNAL = 3 /* journal:PATH, an append-only log shared through the filesystem */
 } hps_storage_kind;
 HPS_API hps_status hps_storage_url_kind(const char *url, hps_storage_kind *kind,
                                         const char **sqlite_path);

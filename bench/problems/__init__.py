@@ -4,12 +4,14 @@
     p = get("branin"); p.evaluate({"x1": 0.0, "x2": 1.0}, seed=0)
 
 Suites: "synthetic" (the classic test functions and the noisy Hartmann), "mixed",
-"ml" (scikit-learn), "torch" (the PyTorch example), "all".
+"ml" (scikit-learn), "torch" (the PyTorch example), "all"; and "conditional": every
+problem with a conditional parameter (conditional.py's, held out of the other suites and
+of "all", and ml.py's svm_breast_cancer).
 """
 import json
 import os
 
-from . import base, mixed, ml, space, synthetic, torch_mlp  # noqa: F401
+from . import base, conditional, mixed, ml, space, synthetic, torch_mlp  # noqa: F401
 from .base import Problem  # noqa: F401
 
 CALIBRATION_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -22,7 +24,7 @@ def _registry():
     global _REGISTRY  # built lazily once per process; problems are immutable
     if _REGISTRY is None:
         reg = {}
-        for module in (synthetic, mixed, ml, torch_mlp):
+        for module in (synthetic, mixed, ml, torch_mlp, conditional):
             for p in module.problems():
                 if p.name in reg:
                     raise ValueError(f"duplicate problem {p.name}")
@@ -55,8 +57,12 @@ def all_problems():
 
 
 def names(suite="all"):
+    if suite == "conditional":
+        return [p.name for p in all_problems()
+                if any(q.condition is not None for q in p.space)]
     kinds = {"synthetic": ("synthetic",), "mixed": ("mixed",), "ml": ("ml",),
              "torch": ("torch",), "all": ("synthetic", "mixed", "ml", "torch")}
     if suite not in kinds:
         raise KeyError(f"unknown suite {suite!r}")
-    return [p.name for p in all_problems() if p.kind in kinds[suite]]
+    return [p.name for p in all_problems()
+            if p.kind in kinds[suite] and p.family != conditional.FAMILY]

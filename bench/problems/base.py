@@ -15,12 +15,14 @@ class Problem:
       optimum     the known optimum (synthetic) or best-known value (ML), or None until
                   calibrated; `optimum_source` says where it comes from
       kind        "synthetic", "mixed", "ml" or "torch" (report groups by it)
+      family      None, or "conditional" for the held-out conditional suite
       noisy       True when evaluate() adds observation noise; then true_value()
                   gives the noise-free value the benchmark scores
     and evaluate(config, seed) -> float, deterministic given both arguments.
     """
 
     kind = "synthetic"
+    family = None  # "conditional": held out of the kind's suite (problems/conditional.py)
     noisy = False
     direction = "minimize"
     optimum_source = ""

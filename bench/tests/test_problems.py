@@ -249,3 +249,36 @@ def test_torch_problem_exposes_per_epoch_curve():
     assert all(0.0 <= acc <= 1.0 and loss > 0 for _, acc, loss in curve)
     again = p.evaluate_curve({"lr": 0.01, "hidden_size": 32}, 0, epochs=2)
     assert again == curve
+
+
+def test_conditional_suite_is_held_out_and_follows_its_conditions():
+    cond = problems.names("conditional")
+    assert set(cond) == {"svm_breast_cancer", "mlp_cond", "model_choice", "jenatton",
+                         "tree_deep"}
+    held_out = set(cond) - {"svm_breast_cancer"}
+    for suite in ("synthetic", "mixed", "ml", "torch", "all"):
+        assert not held_out & set(problems.names(suite)), suite
+    rng = np.random.default_rng(3)
+    layers_seen, solvers_seen = set(), set()
+    for _ in range(300):
+        c = space.sample_config(problems.get("mlp_cond").space, rng)
+        n = c["n_layers"]
+        layers_seen.add(n)
+        solvers_seen.add(c["solver"])
+        assert all((f"width_{k}" in c) == (k <= n) for k in (1, 2, 3)), c
+        assert ("momentum" in c) == (c["solver"] == "sgd"), c
+        assert ("beta_1" in c) == (c["solver"] == "adam"), c
+        m = space.sample_config(problems.get("model_choice").space, rng)
+        assert all(k == "model" or k.startswith({"knn": "knn_", "rf": "rf_",
+                                                 "logreg": "lr_"}[m["model"]]) for k in m), m
+    assert layers_seen == {1, 2, 3} and solvers_seen == {"sgd", "adam"}
+    # tree_deep misleads: under random settings its optimum's branch (deep, 3 layers)
+    # looks worse than the flat one
+    deep = problems.get("tree_deep")
+    by_branch = {}
+    for _ in range(3000):
+        c = space.sample_config(deep.space, rng)
+        branch = (c["arch"], c.get("n_layers"))
+        by_branch.setdefault(branch, []).append(deep.true_value(c))
+    medians = {b: float(np.median(v)) for b, v in by_branch.items()}
+    assert medians[("deep", 3)] > medians[("flat", None)], medians

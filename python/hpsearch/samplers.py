@@ -267,10 +267,13 @@ def _unsupported(name: str, value: Any, default: Any, sampler: str) -> None:
 class AutoSampler(_EngineSampler):
     """Chooses the search strategy for each trial from the space, the budget and what
     the study has seen: Sobol points to start, the Gaussian-process sampler for spaces of
-    up to 20 parameters (on hpsearch's benchmark it matched or beat TPE there, conditional
-    and categorical-heavy spaces included), TPE beyond, CMA-ES for long continuous runs;
+    up to 20 parameters (on hpsearch's benchmark it matched or beat TPE there,
+    categorical-heavy spaces included), TPE beyond, CMA-ES for long continuous runs;
     TPE (MOTPE) for several objectives or with constraints (the GP and CMA-ES follow one
-    value; on bench/multiobjective.py TPE beat NSGA-II at every budget up to 400 trials).
+    value; on bench/multiobjective.py TPE beat NSGA-II at every budget up to 400 trials);
+    the GP too once finished trials differ in their parameters (a conditional space): it
+    models each branch's own parameters and searches the branches one by one
+    (bench/conditional.md).
     Each trial records the strategy that drew it in ``system_attrs["sampler"]``. The
     default sampler of a study.
 

@@ -10,7 +10,11 @@ A storage is given as a URL or an object:
   return nothing. A file that is not an hpsearch database (an Optuna storage too)
   raises ValueError and is left as it was;
 - :class:`RDBStorage` (url, heartbeat_interval, grace_period, failed_trial_callback):
-  a URL with explicit heartbeat and retry settings.
+  a URL with explicit heartbeat and retry settings;
+- ``"journal:PATH"``, or Optuna's ``JournalStorage(JournalFileBackend(PATH))`` (also
+  spelled ``JournalFileStorage``, and ``hpsearch.storages.journal.JournalFileBackend``):
+  an append-only journal file that processes on several machines share through a
+  network filesystem (NFS, Lustre) with no database server.
 
 Every trial of a persistent study beats a heartbeat from a background thread of the
 engine -- whether it runs inside ``optimize`` or was handed out by ``ask`` -- every
@@ -19,12 +23,16 @@ engine -- whether it runs inside ``optimize`` or was handed out by ``ask`` -- ev
 process on this machine is gone, is failed by the next ``ask`` of any worker and, with
 ``RetryFailedTrialCallback(max_retry=n)``, re-queued with the same parameters.
 """
+import os
+import sys
+import types
 from typing import Any, Callable, Dict, NamedTuple, Optional
 
 from .exceptions import DuplicatedStudyError, _duplicated_study_message
 
 __all__ = ["BaseStorage", "InMemoryStorage", "RDBStorage", "RetryFailedTrialCallback",
-           "fail_stale_trials", "DEFAULT_HEARTBEAT_INTERVAL", "DEFAULT_GRACE_PERIOD"]
+           "JournalStorage", "JournalFileStorage", "JournalFileBackend",
+           "JournalFileSymlinkLock", "JournalFileOpenLock", "fail_stale_trials", "DEFAULT_HEARTBEAT_INTERVAL", "DEFAULT_GRACE_PERIOD"]
 
 #: Seconds between heartbeats of a running trial (persistent storage).
 DEFAULT_HEARTBEAT_INTERVAL = 10.0
@@ -139,6 +147,58 @@ class RDBStorage(BaseStorage):
         return self.failed_trial_callback
 
 
+class JournalFileBackend:
+    """A journal file at `file_path` (Optuna's JournalFileBackend), for
+    :class:`JournalStorage`. hpsearch always locks it with its own lock file beside it
+    (PATH.lock, made with link(), which holds on NFS), so `lock_obj` is accepted and
+    ignored."""
+
+    def __init__(self, file_path: str, lock_obj: Any = None) -> None:
+        if not isinstance(file_path, (str, os.PathLike)):
+            raise TypeError(f"file_path must be a str, not {type(file_path).__name__}")
+        self._file_path = os.fspath(file_path)
+        self._lock = lock_obj
+
+
+#: Optuna's name for JournalFileBackend before Optuna 4.0.
+JournalFileStorage = JournalFileBackend
+
+
+class JournalFileSymlinkLock:
+    """Accepted for compatibility with Optuna (``lock_obj=``); hpsearch uses its own lock."""
+
+    def __init__(self, filepath: str, grace_period: Optional[int] = 30) -> None:
+        self._lock_file = filepath + ".lock"
+        self.grace_period = grace_period
+
+
+class JournalFileOpenLock(JournalFileSymlinkLock):
+    """Accepted for compatibility with Optuna (``lock_obj=``); hpsearch uses its own lock."""
+
+
+class JournalStorage(BaseStorage):
+    """A study kept as a journal of operations (Optuna's JournalStorage): the same as
+    the URL ``"journal:PATH"``. Only a :class:`JournalFileBackend` can back it."""
+
+    def __init__(self, log_storage: Any) -> None:
+        if not isinstance(log_storage, JournalFileBackend):
+            raise TypeError(
+                f"{type(log_storage).__name__} cannot back a JournalStorage in hpsearch; use "
+                "JournalFileBackend(path) (a journal file), or a postgresql:// URL for a server")
+        self._backend = log_storage
+        self.url = "journal:" + log_storage._file_path
+
+
+# Optuna has these in the module optuna.storages.journal: the same names are reachable
+# as hpsearch.storages.journal without making this file a package.
+journal = types.ModuleType(__name__ + ".journal",
+                           "Journal storage classes, as in optuna.storages.journal.")
+for _name in ("JournalStorage", "JournalFileBackend", "JournalFileStorage",
+              "JournalFileSymlinkLock", "JournalFileOpenLock"):
+    setattr(journal, _name, globals()[_name])
+sys.modules[journal.__name__] = journal
+
+
 class _Spec(NamedTuple):
     url: str
     heartbeat_interval: float
@@ -177,9 +237,12 @@ def _resolve(storage: Any) -> _Spec:
         callback = storage.failed_trial_callback
         retries = callback._retries() if isinstance(callback, RetryFailedTrialCallback) else 0
         return _Spec(url, float(interval), float(grace), retries, None)
+    if isinstance(storage, JournalStorage):
+        return _Spec(storage.url, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_GRACE_PERIOD, 0, None)
     raise TypeError(
         f"{type(storage).__module__}.{type(storage).__name__} is not a storage hpsearch can "
-        "use; pass a URL (\"sqlite:PATH\"), hpsearch.storages.RDBStorage or InMemoryStorage")
+        "use; pass a URL (\"sqlite:PATH\", \"journal:PATH\"), hpsearch.storages.RDBStorage, "
+        "JournalStorage or InMemoryStorage")
 
 
 def fail_stale_trials(study: Any) -> None:

@@ -252,16 +252,18 @@ static int check_storage(const cfg_config *cfg, const slurm_options *opts)
     hps_storage_url_kind(url, &kind, NULL); /* the config reader checked the URL */
     if (kind == HPS_STORAGE_MEMORY) {
         cli_error("%s: storage %s keeps the study inside each process: the %ld tasks would each "
-                  "run a private study. Use a PostgreSQL storage (postgresql://...) that every "
-                  "node can reach",
+                  "run a private study. Use a journal file on the shared filesystem "
+                  "(journal:PATH) or a PostgreSQL storage (postgresql://...) that every node can "
+                  "reach",
                   cfg->path, url, opts->workers);
         return -1;
     }
     if (kind == HPS_STORAGE_SQLITE && !opts->allow_sqlite) {
         cli_error("%s: storage %s is an SQLite file; tasks on several nodes cannot share one "
                   "safely (file locks over NFS and most network filesystems do not hold). Use a "
-                  "PostgreSQL storage (postgresql://user@host/db, see docs/distributed.md), or "
-                  "pass --allow-sqlite if all tasks run on one node",
+                  "journal on the shared filesystem (journal:PATH) or a PostgreSQL storage "
+                  "(postgresql://user@host/db), see docs/distributed.md; or pass --allow-sqlite "
+                  "if all tasks run on one node",
                   cfg->path, url);
         return -1;
     }

@@ -65,12 +65,21 @@ int cfg_resolve_storage(cfg_ctx *ctx, const char *url, int line, char **out)
     if (strcmp(url, ":memory:") == 0 || cfg_has_prefix(url, "postgresql://") ||
         cfg_has_prefix(url, "postgres://"))
         return cfg_strndup(ctx, url, strlen(url), out);
+    if (cfg_has_prefix(url, "journal:")) {
+        const char *path = url + strlen("journal:");
+        if (cfg_has_prefix(path, "///"))
+            path += 3; /* as sqlite:///PATH */
+        if (path[0] == '\0')
+            return cfg_fail(ctx, line,
+                            "storage: journal: needs a file path, e.g. journal:hpsearch.journal");
+        return cfg_join_path(ctx, "journal:", ctx->base_dir, path, out);
+    }
     if (!cfg_has_prefix(url, "sqlite:")) {
         size_t len = strlen(url);
         int looks_like_file = len > 3 && (strcmp(url + len - 3, ".db") == 0 ||
                                           strstr(url, ".sqlite") != NULL);
         return cfg_fail(ctx, line, "storage: '%.200s' is not a storage URL (use sqlite:PATH, "
-                        ":memory: or postgresql://...)%s", url,
+                        "journal:PATH, :memory: or postgresql://...)%s", url,
                         looks_like_file ? "; did you mean sqlite:<that file>?" : "");
     }
     const char *path = url + strlen("sqlite:");

@@ -13,8 +13,8 @@ static void usage(FILE *out)
             "usage: hpsearch COMMAND [ARGS]\n"
             "\n"
             "Hyperparameter search for any training command: each trial runs the command with\n"
-            "its parameters and reads the metric it prints; studies are kept in SQLite or\n"
-            "PostgreSQL, so runs resume where they stopped.\n"
+            "its parameters and reads the metric it prints; studies are kept in SQLite, a\n"
+            "journal file or PostgreSQL, so runs resume where they stopped.\n"
             "  samplers: %s\n"
             "  pruners:  %s\n",
             cli_strategy_names(CLI_SAMPLERS, CFG_DEFAULT_SAMPLER, samplers, sizeof samplers),

@@ -416,7 +416,8 @@ void setup_log_dir(const cfg_config *cfg, char *buf, size_t size)
     safe_component(cfg->study_name, safe, sizeof safe);
     hps_storage_kind kind;
     const char *path;
-    if (hps_storage_url_kind(cfg->storage, &kind, &path) == HPS_OK && kind == HPS_STORAGE_SQLITE) {
+    if (hps_storage_url_kind(cfg->storage, &kind, &path) == HPS_OK &&
+        (kind == HPS_STORAGE_SQLITE || kind == HPS_STORAGE_JOURNAL)) {
         const char *slash = strrchr(path, '/');
         if (slash != NULL) {
             snprintf(buf, size, "%.*s/hpsearch-logs/%s", (int)(slash - path), path, safe);

@@ -688,6 +688,15 @@ static hps_status mem_find_trial(hps_storage *s, int64_t study_id, int64_t numbe
     return HPS_OK;
 }
 
+hps_status hps_memory_set_created(hps_storage *s, int64_t study_id, double created)
+{
+    mem_study *st = NULL;
+    hps_status rc = study_or_error(s, study_id, &st);
+    if (rc == HPS_OK)
+        st->info.created = created;
+    return rc;
+}
+
 static const hps_storage_ops mem_ops = {
     .name = "memory",
     .close = mem_close,

@@ -51,6 +51,8 @@ static hps_status open_backend(const char *url, hps_storage_mode mode, hps_stora
             return hps_memory_storage_open(out, err);
         case HPS_STORAGE_SQLITE:
             return hps_sqlite_storage_open(path, mode, out, err);
+        case HPS_STORAGE_JOURNAL:
+            return hps_journal_storage_open(path, mode, out, err);
         case HPS_STORAGE_POSTGRES:
 #if HPS_HAVE_POSTGRES
             return hps_postgres_storage_open(url, mode, out, err);
@@ -65,10 +67,14 @@ static hps_status open_backend(const char *url, hps_storage_mode mode, hps_stora
     if (strncmp(url, "sqlite:", 7) == 0)
         return hps_errbuf_set(err, HPS_ERR_INVALID,
                               "storage URL '%s' has no file path (write sqlite:PATH)", url);
+    if (strncmp(url, "journal:", 8) == 0)
+        return hps_errbuf_set(err, HPS_ERR_INVALID,
+                              "storage URL '%s' has no file path (write journal:PATH)", url);
     /* Print only the scheme: the rest of a mistyped URL may hold a password. */
     size_t scheme_len = strcspn(url, ":/@");
     return hps_errbuf_set(err, HPS_ERR_INVALID,
-                          "unknown storage URL scheme '%.*s': use ':memory:', 'sqlite:PATH' or "
+                          "unknown storage URL scheme '%.*s': use ':memory:', 'sqlite:PATH', "
+                          "'journal:PATH' or "
                           "'postgresql://USER:PASSWORD@HOST:PORT/DATABASE'",
                           (int)(scheme_len > 40 ? 40 : scheme_len), url);
 }

@@ -149,7 +149,7 @@ typedef enum hps_storage_mode {
 } hps_storage_mode;
 
 /* Opens a storage from its URL: ":memory:" (also "sqlite::memory:"), "sqlite:PATH",
- * "sqlite:///PATH" (Optuna's form), "postgresql://..." / "postgres://...". Unknown schemes are HPS_ERR_INVALID
+ * "sqlite:///PATH" (Optuna's form), "journal:PATH", "postgresql://..." / "postgres://...". Unknown schemes are HPS_ERR_INVALID
  * naming the accepted forms. */
 hps_status hps_storage_open(const char *url, hps_storage_mode mode, hps_storage **out,
                             hps_errbuf *err);
@@ -157,6 +157,8 @@ void hps_storage_close(hps_storage *s);
 
 /* Backend constructors. */
 hps_status hps_memory_storage_open(hps_storage **out, hps_errbuf *err);
+/* Sets a memory study's creation time: the journal replays the recorded one. */
+hps_status hps_memory_set_created(hps_storage *s, int64_t study_id, double created);
 /* Before anything is written, the file is read: it must be absent or empty (then only
  * HPS_STORAGE_CREATE makes a database of it), or an hpsearch database of this schema
  * version. Anything else (not SQLite, another program's tables, a newer schema) is an
@@ -164,6 +166,13 @@ hps_status hps_memory_storage_open(hps_storage **out, hps_errbuf *err);
  * left as they were. */
 hps_status hps_sqlite_storage_open(const char *path, hps_storage_mode mode, hps_storage **out,
                                    hps_errbuf *err);
+
+/* The journal storage (journal.c): the file must be absent or empty (then only
+ * HPS_STORAGE_CREATE lets the first write create it) or an hpsearch journal of this
+ * format version; anything else is an error naming what it is, and is left alone. The
+ * lock file PATH.lock is made beside it while a process writes. */
+hps_status hps_journal_storage_open(const char *path, hps_storage_mode mode, hps_storage **out,
+                                    hps_errbuf *err);
 
 /* Fault injection, for tests (faulty.c). While enabled, every storage this thread
  * opens is wrapped so that hps_storage_fail_after(k) makes its k-th call (1-based,

@@ -169,6 +169,17 @@ hps_status hps_storage_url_kind(const char *url, hps_storage_kind *kind, const c
             *sqlite_path = path;
         return HPS_OK;
     }
+    if (strncmp(url, "journal:", 8) == 0) {
+        const char *path = url + 8;
+        if (strncmp(path, "///", 3) == 0)
+            path += 3;
+        if (path[0] == '\0')
+            return HPS_ERR_INVALID;
+        *kind = HPS_STORAGE_JOURNAL;
+        if (sqlite_path != NULL)
+            *sqlite_path = path;
+        return HPS_OK;
+    }
     if (strncmp(url, "postgresql:", 11) == 0 || strncmp(url, "postgres:", 9) == 0) {
         *kind = HPS_STORAGE_POSTGRES;
         return HPS_OK;

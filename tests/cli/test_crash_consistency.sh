@@ -22,7 +22,8 @@
 # HPS_CRASH_KILLS (default 15) kills; HPS_CRASH_SEED (default 20240610) seeds $RANDOM,
 # which picks the delays, the victims and how many trainers die: the seed is printed so
 # a failing sequence of decisions can be replayed. Timing is random; what is asserted
-# holds whatever the timing.
+# holds whatever the timing. At the end, fewer kills of a grid study on a journal storage
+# (see there).
 source "$(dirname "$0")/lib.sh"
 
 KILLS=${HPS_CRASH_KILLS:-15}
@@ -464,4 +465,81 @@ took=$("$PY" -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1
 echo "kills: $kills (parent $k_parent, workers $k_workers, both $k_both; $trainers_killed trainer processes)," \
     "rounds: $rounds, studies that ended by themselves: $natural_ends, $held;" \
     "$summary; seed $SEED; ${took} s"
+
+# ---- the journal storage: the same kills, fewer ----------------------------------------
+# A grid study on journal:PATH, its run killed (-9) HPS_CRASH_JOURNAL_KILLS times (default
+# 4) at random instants -- a kill may tear the record being written -- and resumed;
+# after every kill, read through `hpsearch trials --format json`: numbers unique and
+# dense, every trial COMPLETE before the kill still COMPLETE with its value, no cell
+# COMPLETE twice or held by two live trials; at the end every cell COMPLETE exactly once
+# and nothing RUNNING or WAITING.
+JKILLS=${HPS_CRASH_JOURNAL_KILLS:-4}
+make_grid jgrid
+sed -i 's|^storage:.*|storage: journal:crash.journal|' jgrid.yaml
+cat > jcheck.py <<'PYEOF'
+"""jcheck.py SNAPSHOT MODE: MODE snapshot writes the COMPLETE trials (stdin: trials JSON)
+to SNAPSHOT; check and final check the invariants against it."""
+import json, sys
+snap, mode = sys.argv[1], sys.argv[2]
+trials = json.load(sys.stdin)
+if mode == "snapshot":
+    with open(snap, "w") as f:
+        json.dump({t["number"]: t["values"][0] for t in trials if t["state"] == "COMPLETE"}, f)
+    sys.exit(0)
+bad = []
+numbers = sorted(t["number"] for t in trials)
+if numbers != list(range(len(numbers))):
+    bad.append(f"numbers not dense and unique: {numbers}")
+state = {t["number"]: t for t in trials}
+for number, value in json.load(open(snap)).items():
+    t = state.get(int(number))
+    if t is None or t["state"] != "COMPLETE" or t["values"][0] != value:
+        bad.append(f"trial {number} was COMPLETE with {value}, now {t and t['state']}")
+cell = lambda t: (t["params"].get("x"), t["params"].get("y"), t["params"].get("s"))
+done = [cell(t) for t in trials if t["state"] == "COMPLETE"]
+live = done + [cell(t) for t in trials if t["state"] == "RUNNING" and len(t["params"]) == 3]
+if len(set(done)) != len(done):
+    bad.append("a cell COMPLETE twice")
+if len(set(live)) != len(live):
+    bad.append("a cell held by two live trials")
+if mode == "final":
+    if any(t["state"] in ("RUNNING", "WAITING") for t in trials):
+        bad.append("trials left RUNNING or WAITING")
+    if len(done) != 54:
+        bad.append(f"{len(done)} cells COMPLETE, not 54")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PYEOF
+echo '{}' > jsnap.json
+# the study's trials as JSON; none before the first run created it (any other error is
+# passed on, and fails the checker)
+jtrials() {
+    local out
+    out=$("$HPSEARCH" trials jgrid.yaml --format json 2>&1) && { echo "$out"; return; }
+    case "$out" in
+    *"no hpsearch database"* | *"does not exist"*) echo '[]' ;;
+    *) echo "$out" ;;
+    esac
+}
+for k in $(seq 1 "$JKILLS"); do
+    [ "$failures" -eq 0 ] || break
+    start_run jgrid.yaml
+    sleep_ms $((RANDOM % 1200))
+    jtrials | "$PY" jcheck.py jsnap.json snapshot
+    kill -9 "$RUN_PID" 2>/dev/null
+    wait "$RUN_PID" 2>/dev/null
+    RUN_PID=""
+    if out=$(jtrials | "$PY" jcheck.py jsnap.json check 2>&1); then
+        ok "journal: invariants hold after kill $k"
+    else
+        fail "journal: after kill $k:"$'\n'"$out"
+    fi
+done
+"$HPSEARCH" run jgrid.yaml --no-progress > jfinal.out 2>&1
+expect_eq "journal: final uninterrupted run exits 0" 0 $?
+if out=$(jtrials | "$PY" jcheck.py jsnap.json final 2>&1); then
+    ok "journal: every cell COMPLETE once, nothing left RUNNING"
+else
+    fail "journal: final checks:"$'\n'"$out"
+fi
 finish

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `hpsearch slurm` without a cluster: the sbatch script it writes (a job array of
 # `hpsearch run` workers, GPUs asked of Slurm per task, logs per task, run options passed
-# through, safe quoting), and what it refuses: SQLite and in-memory storages, a config
-# that picks GPUs itself, bad flags.
+# through, safe quoting), that it takes a journal storage, and what it refuses: SQLite
+# and in-memory storages, a config that picks GPUs itself, bad flags.
 source "$(dirname "$0")/lib.sh"
 
 write_config "my dir.yaml" <<EOF2
@@ -70,8 +70,14 @@ out=$("$HPSEARCH" slurm sq.yaml --workers 2 -o - 2>&1)
 expect_eq "sqlite refused" 2 $?
 expect_contains "says why" "cannot share one safely" "$out"
 expect_contains "says what to do" "--allow-sqlite" "$out"
+expect_contains "names the journal" "journal:PATH" "$out"
 out=$("$HPSEARCH" slurm sq.yaml --workers 2 --allow-sqlite -o - 2>&1)
 expect_eq "sqlite allowed on request" 0 $?
+# a journal on the shared filesystem is made for this: accepted without a flag
+sed 's/^storage:.*/storage: journal:shared.journal/' sq.yaml > jr.yaml
+out=$("$HPSEARCH" slurm jr.yaml --workers 4 -o - 2>&1)
+expect_eq "journal accepted across nodes" 0 $?
+expect_contains "journal: a job array" "#SBATCH --array=0-3" "$out"
 sed 's/^storage:.*/storage: ":memory:"/' sq.yaml > mem.yaml
 out=$("$HPSEARCH" slurm mem.yaml --workers 2 --allow-sqlite -o - 2>&1)
 expect_eq "memory refused" 2 $?

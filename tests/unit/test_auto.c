@@ -33,8 +33,10 @@ static void test_decision_table(void **state)
         /* the auto sampler itself cannot enumerate a grid */
         {{.n_int = 2, .grid_size = 10, .budget = 50, .can_grid = 0}, AUTO_GP, "Gaussian process"},
         {{.budget = 50}, AUTO_SOBOL, "Nothing is known"},
-        /* bench/: the GP matched or beat TPE on conditional and categorical-heavy spaces */
-        {{.n_float = 3, .conditional = 1}, AUTO_GP, "Bayesian"},
+        /* bench/conditional.md: the GP, which models each branch, led on conditional
+         * spaces */
+        {{.n_float = 3, .conditional = 1}, AUTO_GP, "A conditional space"},
+        {{.n_float = 3, .conditional = 1, .n_objectives = 2}, AUTO_TPE, "Several objectives"},
         {{.n_float = 1, .n_categorical = 2}, AUTO_GP, "Bayesian"},
         {{.n_float = 25, .budget = 200}, AUTO_TPE, "25 parameters"},
         {{.n_float = 3, .n_categorical = 1, .budget = 100}, AUTO_GP, "mostly numeric"},
@@ -212,6 +214,88 @@ static void test_auto_constraints(void **state)
     hps_study_close(study);
 }
 
+/* A tree whose optimum 0 is in the `deep` branch with two layers and both offsets at
+ * 0.5 (each offset weighs 0.5 (z - 0.5)^2); one layer costs 0.2 more, and the `flat`
+ * branch has its floor at 0.3. A sampler that models only the shared parameter
+ * (`branch`) and draws the others at random never settles on two layers. */
+typedef struct tree_trial {
+    int deep, layers;      /* branch and, in it, the layers */
+    size_t n_suggested;    /* parameters this trial suggested */
+    double value;
+} tree_trial;
+
+static tree_trial run_tree_trial(hps_trial *t)
+{
+    static const hps_value branches[] = {{.type = HPS_VALUE_STRING, .u.s = "flat"},
+                                         {.type = HPS_VALUE_STRING, .u.s = "deep"}};
+    tree_trial r = {0};
+    size_t branch;
+    ASSERT_OK(hps_trial_suggest_categorical(t, "branch", branches, 2, &branch));
+    r.n_suggested = 1;
+    r.deep = branch == 1;
+    if (!r.deep) {
+        double u;
+        ASSERT_OK(hps_trial_suggest_float(t, "u", 0, 1, 0, 0, &u));
+        r.n_suggested++;
+        r.value = 0.3 + (u - 0.5) * (u - 0.5);
+        return r;
+    }
+    int64_t layers;
+    double z1, z2;
+    ASSERT_OK(hps_trial_suggest_int(t, "layers", 1, 2, 1, 0, &layers));
+    ASSERT_OK(hps_trial_suggest_float(t, "z1", -1, 1, 0, 0, &z1));
+    r.n_suggested += 2;
+    r.layers = (int)layers;
+    r.value = 0.5 * (z1 - 0.5) * (z1 - 0.5) + 0.2;
+    if (layers == 2) {
+        ASSERT_OK(hps_trial_suggest_float(t, "z2", -1, 1, 0, 0, &z2));
+        r.n_suggested++;
+        r.value += 0.5 * (z2 - 0.5) * (z2 - 0.5) - 0.2;
+    }
+    return r;
+}
+
+/* On a conditional space auto hands the trials to the GP once a finished trial shows
+ * the space is conditional; the late trials take the branch holding the optimum, and no
+ * trial stores a parameter it did not suggest (inactive ones are never drawn into it). */
+static void test_auto_conditional_tree(void **state)
+{
+    (void)state;
+    enum { TRIALS = 60, LATE = 20 };
+    for (int seed = 1; seed <= 3; seed++) {
+        hps_study *study;
+        char err[256], seed_text[16];
+        hps_direction dir = HPS_MINIMIZE;
+        ASSERT_OK(hps_study_open(":memory:", "tree", HPS_OPEN_CREATE, &dir, 1, &study, err, sizeof err));
+        hps_sampler *s;
+        ASSERT_OK(hps_sampler_new("auto", &s, err, sizeof err));
+        snprintf(seed_text, sizeof seed_text, "%d", seed);
+        ASSERT_OK(hps_sampler_set(s, "seed", seed_text));
+        ASSERT_OK(hps_study_set_sampler(study, s));
+        int late_two_layers = 0, gp_trials = 0;
+        double best = 1e9;
+        for (int i = 0; i < TRIALS; i++) {
+            hps_trial *t;
+            ASSERT_OK(hps_study_ask(study, &t));
+            tree_trial r = run_tree_trial(t);
+            ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, r.value));
+            const hps_frozen *f = hps_trial_frozen(t);
+            assert_int_equal(hps_frozen_n_params(f), r.n_suggested);
+            gp_trials += strstr(hps_frozen_system_attrs(f), "\"sampler\": \"gp\"") != NULL;
+            late_two_layers += i >= TRIALS - LATE && r.deep && r.layers == 2;
+            best = r.value < best ? r.value : best;
+            hps_trial_free(t);
+        }
+        printf("seed %d: %d GP trials, %d of the last %d in deep/2 layers, best %.4f\n", seed,
+               gp_trials, late_two_layers, LATE, best);
+        /* trial 0 is Sobol, every later one the GP's */
+        assert_true(gp_trials == TRIALS - 1);
+        assert_true(late_two_layers >= 12); /* when the GP drew conditional ones at random: 0 */
+        assert_true(best < 0.05);
+        hps_study_close(study);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_auto_sampler_records_strategy),
         cmocka_unit_test(test_auto_two_objectives),
         cmocka_unit_test(test_auto_constraints),
+        cmocka_unit_test(test_auto_conditional_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,7 @@
  * once; the same with the k-th storage call (hps_storage_fail_after). Paths: opening a
  * study, and one whole trial (ask, three suggests, reports, should_prune, a user
  * attribute, tell) for every sampler, on the memory, SQLite and (when the suite has a
- * server) PostgreSQL backends. */
+ * server) PostgreSQL backends, and for two samplers on the journal. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -141,9 +141,9 @@ static void assert_nothing_lost(const char *url, const char *name, const told_li
         hps_study_close(fresh);
 }
 
-/* The backends: memory, SQLite, and PostgreSQL when the suite has a server
+/* The backends: memory, SQLite, the journal, and PostgreSQL when the suite has a server
  * ($HPS_TEST_POSTGRES_URL, as scripts/with-test-servers.sh provides). */
-enum { MEMORY, SQLITE, POSTGRES, N_BACKENDS };
+enum { MEMORY, SQLITE, JOURNAL, POSTGRES, N_BACKENDS };
 
 static const char *url_for(int backend, const char *tag)
 {
@@ -156,7 +156,10 @@ static const char *url_for(int backend, const char *tag)
         const char *pg = getenv("HPS_TEST_POSTGRES_URL");
         return pg != NULL && pg[0] != '\0' ? pg : NULL;
     }
-    snprintf(url[slot], sizeof url[slot], "sqlite:%s", testutil_path(tag));
+    if (backend == JOURNAL)
+        snprintf(url[slot], sizeof url[slot], "journal:%s.journal", testutil_path(tag));
+    else
+        snprintf(url[slot], sizeof url[slot], "sqlite:%s", testutil_path(tag));
     return url[slot];
 }
 
@@ -301,8 +304,12 @@ static void check_every_sampler_and_backend(const fault_kind *kind)
 {
     for (int backend = 0; backend < N_BACKENDS; backend++) {
         const char *url = url_for(backend, "trial_faults.db");
-        for (size_t i = 0; url != NULL && i < N_SAMPLERS; i++)
-            check_trial_faults(kind, url, SAMPLERS[i]);
+        /* The journal's failure paths (lock, replay, rebuild) are the same whatever the
+         * sampler: two samplers, one model-free and one model-based, cover them. */
+        size_t n_samplers = backend == JOURNAL ? 2 : N_SAMPLERS;
+        for (size_t i = 0; url != NULL && i < n_samplers; i++)
+            check_trial_faults(kind, url, backend == JOURNAL ? (i == 0 ? "random" : "tpe")
+                                                             : SAMPLERS[i]);
     }
 }
 

@@ -78,6 +78,25 @@ static int setup_sqlite(void **state)
     return 0;
 }
 
+static int journal_created(const backend *b)
+{
+    return access(b->url + strlen("journal:"), F_OK) == 0;
+}
+
+static int setup_journal(void **state)
+{
+    static backend b;
+    char name[64];
+    snprintf(name, sizeof name, "conformance-%d.journal", counter++);
+    b.name = "journal";
+    snprintf(b.url, sizeof b.url, "journal:%s", testutil_path(name));
+    b.shared = 1;
+    b.tamper = NULL; /* no SQL to damage it with: test_journal.c damages the file */
+    b.created = journal_created;
+    *state = &b;
+    return 0;
+}
+
 /* PostgreSQL: each test gets a fresh schema of the database of $HPS_TEST_POSTGRES_URL,
  * chosen through the connection's search_path (a fresh database per test would cost a
  * checkpoint each to drop); all are dropped at the end. */
@@ -1587,8 +1606,10 @@ int main(void)
 {
     const struct CMUnitTest memory_tests[] = {BACKEND_TESTS(setup_memory)};
     const struct CMUnitTest sqlite_tests[] = {BACKEND_TESTS(setup_sqlite)};
+    const struct CMUnitTest journal_tests[] = {BACKEND_TESTS(setup_journal)};
     int failed = cmocka_run_group_tests_name("storage conformance: memory", memory_tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("storage conformance: sqlite", sqlite_tests, NULL, NULL);
+    failed += cmocka_run_group_tests_name("storage conformance: journal", journal_tests, NULL, NULL);
     const char *pg_url = getenv("HPS_TEST_POSTGRES_URL");
     if (pg_url != NULL && pg_url[0] != '\0') {
         const struct CMUnitTest postgres_tests[] = {BACKEND_TESTS(setup_postgres)};

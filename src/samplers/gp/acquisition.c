@@ -149,6 +149,19 @@ static double from_unit(const gp_dim *dim, double u)
     return gp_dim_snap(dim, u);
 }
 
+/* Dims the search does not move: fixed ones, and inactive ones (held at NaN). */
+static int held(const gp_acq_problem *p, size_t j)
+{
+    return (p->fixed != NULL && p->fixed[j] == p->fixed[j]) ||
+           (p->inactive != NULL && p->inactive[j]);
+}
+
+/* The value a held dim keeps. */
+static double held_value(const gp_acq_problem *p, size_t j)
+{
+    return p->inactive != NULL && p->inactive[j] ? NAN : p->fixed[j];
+}
+
 /* ---- the optimizer ------------------------------------------------------------------------ */
 
 typedef struct acq_ctx {
@@ -362,7 +375,7 @@ static void perturb(acq_ctx *c, const double *from, double scale, double *out)
     double prob = n_free > 10 ? 10.0 / (double)n_free : 1.0;
     memcpy(out, from, d * sizeof *out);
     for (size_t j = 0; j < d; j++) {
-        if (p->fixed != NULL && p->fixed[j] == p->fixed[j])
+        if (held(p, j))
             continue;
         const gp_dim *dim = &p->dims[j];
         if (dim->kind == GP_DIM_CATEGORICAL || (dim->kind == GP_DIM_DISCRETE &&
@@ -391,9 +404,11 @@ static void perturb(acq_ctx *c, const double *from, double scale, double *out)
 
 static int same_point(const double *a, const double *b, size_t d)
 {
-    for (size_t j = 0; j < d; j++)
-        if (fabs(a[j] - b[j]) > 1e-9)
+    for (size_t j = 0; j < d; j++) {
+        int a_off = a[j] != a[j], b_off = b[j] != b[j]; /* NaN: inactive */
+        if (a_off != b_off || (!a_off && fabs(a[j] - b[j]) > 1e-9))
             return 0;
+    }
     return 1;
 }
 
@@ -489,7 +504,7 @@ int gp_acq_optimize(const gp_acq_problem *p, double *x_out, double *value_out)
         goto out;
 
     for (size_t j = 0; j < d; j++) {
-        if (p->fixed != NULL && p->fixed[j] == p->fixed[j])
+        if (held(p, j))
             continue;
         const gp_dim *dim = &p->dims[j];
         if (dim->kind == GP_DIM_CONTINUOUS ||
@@ -510,9 +525,9 @@ int gp_acq_optimize(const gp_acq_problem *p, double *x_out, double *value_out)
         perturb(&c, p->seeds + (i % n_from) * d, scales[(i / n_from) % 3],
                 cand + (m_sobol + i) * d);
     for (size_t i = 0; i < m; i++)
-        for (size_t j = 0; p->fixed != NULL && j < d; j++)
-            if (p->fixed[j] == p->fixed[j])
-                cand[i * d + j] = p->fixed[j];
+        for (size_t j = 0; j < d; j++)
+            if (held(p, j))
+                cand[i * d + j] = held_value(p, j);
     eval_batch(&c, cand, m, mean, var, value);
 
     /* local refinement of the best distinct candidates */
@@ -558,8 +573,7 @@ int gp_acq_optimize(const gp_acq_problem *p, double *x_out, double *value_out)
         *value_out = -HUGE_VAL;
     }
     for (size_t j = 0; j < d; j++)
-        x_out[j] = p->fixed != NULL && p->fixed[j] == p->fixed[j] ? p->fixed[j]
-                                                                   : gp_dim_snap(&p->dims[j], x_out[j]);
+        x_out[j] = held(p, j) ? held_value(p, j) : gp_dim_snap(&p->dims[j], x_out[j]);
     rc = 0;
 out:
     hps_mem_free(c.movable);

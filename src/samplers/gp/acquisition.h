@@ -62,6 +62,8 @@ typedef struct gp_acq_problem {
     const gp_dim *dims;    /* model->d of them */
     double best;           /* incumbent, in target units */
     const double *fixed;   /* d encoded values, NAN where free; may be NULL */
+    const unsigned char *inactive; /* d flags, 1 = held at NaN (a conditional parameter
+                                      outside the branch searched); may be NULL */
     const double *taken;   /* points not to suggest again (row-major, encoded) */
     size_t n_taken;
     const double *seeds;   /* observed points worth perturbing, best first */
@@ -73,8 +75,8 @@ typedef struct gp_acq_problem {
 } gp_acq_problem;
 
 /* Maximizes log EI; writes the encoded point into x_out (d values) and its log EI into
- * *value_out. Returns 0 or GP_ERR_NOMEM. Never writes NaN: every coordinate is a valid
- * encoded value. */
+ * *value_out. Returns 0 or GP_ERR_NOMEM. Writes NaN exactly for the inactive dims:
+ * every other coordinate is a valid encoded value. */
 int gp_acq_optimize(const gp_acq_problem *p, double *x_out, double *value_out);
 
 #endif

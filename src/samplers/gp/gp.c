@@ -12,7 +12,16 @@
  * Start-up: until n_startup_trials trials have finished (enqueued and grid-seeded ones
  * count), parameters come from a scrambled Sobol sequence indexed by trial number;
  * the scramble seed is stored in the study so all workers fill in one sequence.
- * Parameters outside the relative space (define-by-run extras) are drawn at random.
+ *
+ * Conditional spaces (parameters only some finished trials have): the model covers the
+ * union of the finished trials' parameters, an inactive one NaN, with the arc kernel
+ * for numeric ones and "inactive" as one more choice for categorical ones (kernel.h).
+ * The acquisition runs once per branch -- each set of active parameters the finished
+ * trials show, its inactive parameters held inactive and the active discrete
+ * parameters that took a single value on that branch (its parents) held there -- and
+ * the best branch wins. The joint sample covers the shared parameters; the values
+ * chosen for the others wait for the trial to suggest them (gp_plan). A parameter no
+ * finished trial has, or one not planned for this trial, is drawn at random.
  * An enqueued trial whose fixed values cover the space skips the model; one that
  * fixes some parameters gets the others from the model, conditioned on the fixed ones.
  *
@@ -33,6 +42,7 @@
 #include "base/rng.h"
 #include "base/value.h"
 #include "samplers/gp/acquisition.h"
+#include "samplers/gp/kernel.h"
 #include "samplers/gp/linalg.h"
 #include "samplers/gp/model.h"
 #include "samplers/gp/transform.h"
@@ -59,6 +69,15 @@
 /* Best observations whose neighbourhoods get extra candidates. */
 #define GP_LOCAL_SEEDS 5
 
+/* Values the acquisition chose for a trial's conditional parameters, handed out when
+ * the trial suggests them; the last GP_PLAN_SLOTS trials this process asked for. */
+#define GP_PLAN_SLOTS 16
+typedef struct gp_plan {
+    int64_t trial; /* -1: empty */
+    hps_param_rec *params;
+    size_t n;
+} gp_plan;
+
 typedef struct gp_state {
     /* options */
     int64_t n_startup;      /* -1: automatic (see startup_count) */
@@ -74,7 +93,21 @@ typedef struct gp_state {
     size_t prev_len;
     size_t full_fit_n;      /* observations at the last fit with both starts */
     uint64_t sobol_seed;    /* start-up scramble, shared through the study */
+    gp_plan plans[GP_PLAN_SLOTS];
+    size_t next_plan;
 } gp_state;
+
+static void plan_clear(gp_plan *plan)
+{
+    for (size_t i = 0; i < plan->n; i++) {
+        hps_mem_free(plan->params[i].name);
+        hps_dist_clear(&plan->params[i].dist);
+    }
+    hps_mem_free(plan->params);
+    plan->params = NULL;
+    plan->n = 0;
+    plan->trial = -1;
+}
 
 /* ---- options ---------------------------------------------------------------------------- */
 
@@ -83,6 +116,8 @@ static hps_status gp_init(hps_sampler *sampler)
     gp_state *s = hps_mem_calloc(1, sizeof *s);
     if (s == NULL)
         return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < GP_PLAN_SLOTS; i++)
+        s->plans[i].trial = -1;
     sampler->impl = s;
     return HPS_OK;
 }
@@ -93,6 +128,8 @@ static void gp_destroy(hps_sampler *sampler)
     if (s == NULL)
         return;
     hps_mem_free(s->prev_theta);
+    for (size_t i = 0; i < GP_PLAN_SLOTS; i++)
+        plan_clear(&s->plans[i]);
     hps_mem_free(s);
 }
 
@@ -149,6 +186,17 @@ static hps_status gp_sample(hps_sampler *sampler, const hps_context *ctx, const 
     int64_t number = ctx->trial->number;
     size_t dim = ctx->position;
     double u = -1;
+    for (size_t i = 0; i < GP_PLAN_SLOTS; i++) {
+        const gp_plan *plan = &s->plans[i];
+        for (size_t k = 0; plan->trial == number && k < plan->n; k++) {
+            const hps_param_rec *p = &plan->params[k];
+            if (strcmp(p->name, name) == 0 && hps_dist_equal(&p->dist, dist) &&
+                hps_dist_contains(dist, p->internal)) {
+                *internal_out = p->internal;
+                return HPS_OK;
+            }
+        }
+    }
     /* No joint values for this trial: start-up (or a fallback), where Sobol points
      * cover the space evenly. With joint values, this is a parameter outside the
      * relative space: independent random. */
@@ -168,7 +216,10 @@ static hps_status gp_sample(hps_sampler *sampler, const hps_context *ctx, const 
 /* Everything one ask builds; freed at its end. */
 typedef struct gp_ask {
     size_t d;               /* free (modelled) dims */
-    size_t *space_index;    /* dim -> index in the relative space */
+    size_t d_shared;        /* the first d_shared are in the relative space, the others
+                               conditional (NaN where inactive) */
+    const char **names;     /* dim -> parameter name (borrowed) */
+    size_t *space_index;    /* shared dim -> index in the relative space */
     gp_dim *dims;
     unsigned char *categorical;
     double *fixed;          /* d encoded values, NAN where free */
@@ -186,6 +237,7 @@ typedef struct gp_ask {
 
 static void ask_clear(gp_ask *a)
 {
+    hps_mem_free(a->names);
     hps_mem_free(a->space_index);
     hps_mem_free(a->dims);
     hps_mem_free(a->categorical);
@@ -237,14 +289,14 @@ static int fixed_internal(const json_t *fixed, const char *name, const hps_dist 
 
 /* The parameters of a running trial as far as they are known: suggested ones, the
  * joint values of this process's live trial, or the values it was enqueued with.
- * Returns 1 when every free dim is known. */
-static int pending_point(const hps_history *h, const gp_ask *a, const hps_pending *pending,
+ * Returns 1 when every shared dim is known (a conditional one not known is NaN). */
+static int pending_point(const gp_ask *a, const hps_pending *pending,
                          double *x)
 {
     const hps_frozen *rec = pending->rec;
     const json_t *fixed = pending->fixed;
     for (size_t j = 0; j < a->d; j++) {
-        const char *name = h->space.names[a->space_index[j]];
+        const char *name = a->names[j];
         const hps_dist *dist = a->dims[j].dist;
         const hps_param_rec *p = hps_rec_find_param(rec, name);
         double internal = NAN;
@@ -254,19 +306,23 @@ static int pending_point(const hps_history *h, const gp_ask *a, const hps_pendin
             if (strcmp(pending->planned[r].name, name) == 0 &&
                 hps_dist_equal(&pending->planned[r].dist, dist))
                 internal = pending->planned[r].internal;
-        if (internal != internal && !fixed_internal(fixed, name, dist, &internal))
-            return 0;
+        if (internal != internal && !fixed_internal(fixed, name, dist, &internal)) {
+            if (j < a->d_shared)
+                return 0;
+            x[j] = NAN; /* not suggested (yet): taken as inactive */
+            continue;
+        }
         x[j] = encode(&a->dims[j], internal);
     }
     return 1;
 }
 
-static uint64_t space_signature(const hps_history *h, const gp_ask *a)
+static uint64_t space_signature(const gp_ask *a)
 {
     uint64_t sig = 0x6a09e667f3bcc909ULL ^ a->d;
     for (size_t j = 0; j < a->d; j++) {
         const hps_dist *dist = a->dims[j].dist;
-        sig = hps_hash_string(h->space.names[a->space_index[j]], sig);
+        sig = hps_hash_string(a->names[j], sig);
         sig = hps_hash_bytes(&dist->kind, sizeof dist->kind, sig);
         sig = hps_hash_bytes(&dist->flags, sizeof dist->flags, sig);
         sig = hps_hash_bytes(&a->dims[j].levels, sizeof a->dims[j].levels, sig);
@@ -468,37 +524,79 @@ out:
     return rc;
 }
 
-/* The free dims of the relative space (constants take their only value and are not
- * modelled), with the values an enqueued trial fixes. Returns 0 or GP_ERR_NOMEM. */
+static void add_dim(gp_ask *a, const char *name, const hps_dist *dist, int conditional,
+                    const json_t *trial_fixed, size_t *n_fixed)
+{
+    gp_dim *dim = &a->dims[a->d];
+    dim->dist = dist;
+    dim->levels = hps_dist_cardinality(dist);
+    dim->kind = dist->kind == HPS_DIST_CATEGORICAL ? GP_DIM_CATEGORICAL
+                : dim->levels == 0                ? GP_DIM_CONTINUOUS
+                                                  : GP_DIM_DISCRETE;
+    a->categorical[a->d] = dim->kind == GP_DIM_CATEGORICAL ? GP_KERNEL_CATEGORICAL
+                           : conditional                   ? GP_KERNEL_ARC
+                                                           : GP_KERNEL_NUMERIC;
+    a->names[a->d] = name;
+    double internal;
+    a->fixed[a->d] = NAN;
+    if (fixed_internal(trial_fixed, name, dist, &internal)) {
+        a->fixed[a->d] = encode(dim, internal);
+        (*n_fixed)++;
+    }
+    a->d++;
+}
+
+/* The parameters of finished trials outside the relative space (the conditional ones),
+ * first seen first, at most `cap`; constants are left out. */
+static size_t conditional_params(const hps_history *h, const hps_param_rec **out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < h->n_finished; i++) {
+        const hps_frozen *rec = h->finished[i];
+        for (size_t k = 0; k < rec->n_params && n < cap; k++) {
+            const hps_param_rec *p = &rec->params[k];
+            if (hps_space_index(&h->space, p->name) >= 0 || is_constant(&p->dist))
+                continue;
+            size_t t = 0;
+            while (t < n && strcmp(out[t]->name, p->name) != 0)
+                t++;
+            if (t == n)
+                out[n++] = p;
+        }
+    }
+    return n;
+}
+
+/* The free dims: the relative space's (constants take their only value and are not
+ * modelled), then the conditional parameters, with the values an enqueued trial fixes.
+ * Returns 0 or GP_ERR_NOMEM. */
 static int build_dims(const hps_history *h, const json_t *trial_fixed, gp_ask *a, size_t *n_fixed)
 {
     size_t nspace = h->space.n;
+    size_t cap = GP_MAX_DIMS + 1;
+    const hps_param_rec **cond = hps_mem_calloc(cap, sizeof *cond);
+    a->names = hps_mem_calloc(nspace + cap, sizeof *a->names);
     a->space_index = hps_mem_calloc(nspace + 1, sizeof *a->space_index);
-    a->dims = hps_mem_calloc(nspace + 1, sizeof *a->dims);
-    a->categorical = hps_mem_calloc(nspace + 1, 1);
-    a->fixed = hps_mem_calloc(nspace + 1, sizeof *a->fixed);
-    if (a->space_index == NULL || a->dims == NULL || a->categorical == NULL || a->fixed == NULL)
+    a->dims = hps_mem_calloc(nspace + cap, sizeof *a->dims);
+    a->categorical = hps_mem_calloc(nspace + cap, 1);
+    a->fixed = hps_mem_calloc(nspace + cap, sizeof *a->fixed);
+    if (cond == NULL || a->names == NULL || a->space_index == NULL || a->dims == NULL ||
+        a->categorical == NULL || a->fixed == NULL) {
+        hps_mem_free(cond);
         return GP_ERR_NOMEM;
+    }
     *n_fixed = 0;
     for (size_t i = 0; i < nspace; i++) {
-        const hps_dist *dist = h->space.dists[i];
-        if (is_constant(dist))
+        if (is_constant(h->space.dists[i]))
             continue;
-        gp_dim *dim = &a->dims[a->d];
-        dim->dist = dist;
-        dim->levels = hps_dist_cardinality(dist);
-        dim->kind = dist->kind == HPS_DIST_CATEGORICAL ? GP_DIM_CATEGORICAL
-                    : dim->levels == 0                ? GP_DIM_CONTINUOUS
-                                                      : GP_DIM_DISCRETE;
-        a->categorical[a->d] = dim->kind == GP_DIM_CATEGORICAL;
-        double internal;
-        a->fixed[a->d] = NAN;
-        if (fixed_internal(trial_fixed, h->space.names[i], dist, &internal)) {
-            a->fixed[a->d] = encode(dim, internal);
-            (*n_fixed)++;
-        }
-        a->space_index[a->d++] = i;
+        a->space_index[a->d] = i;
+        add_dim(a, h->space.names[i], h->space.dists[i], 0, trial_fixed, n_fixed);
     }
+    a->d_shared = a->d;
+    size_t n_cond = conditional_params(h, cond, cap);
+    for (size_t t = 0; t < n_cond; t++)
+        add_dim(a, cond[t]->name, &cond[t]->dist, 1, trial_fixed, n_fixed);
+    hps_mem_free(cond);
     return 0;
 }
 
@@ -536,8 +634,11 @@ static hps_status collect_observations(hps_sampler *sampler, const hps_context *
             continue;
         const hps_frozen *rec = h->finished[i];
         for (size_t j = 0; j < d; j++) {
-            const hps_param_rec *p = hps_rec_find_param(rec, h->space.names[a->space_index[j]]);
-            a->x[row * d + j] = encode(&a->dims[j], p != NULL ? p->internal : NAN);
+            /* a conditional parameter this trial lacks, or had with another
+             * distribution, is inactive here */
+            const hps_param_rec *p = hps_rec_find_param(rec, a->names[j]);
+            int active = p != NULL && (j < a->d_shared || hps_dist_equal(&p->dist, a->dims[j].dist));
+            a->x[row * d + j] = active ? encode(&a->dims[j], p->internal) : NAN;
         }
         a->loss[row++] = a->loss[i]; /* compacting in place: row <= i */
     }
@@ -569,8 +670,11 @@ static int rank_observations(const gp_state *s, gp_ask *a, double *best, size_t 
     *best = li[0].loss;
     for (size_t t = 0; t < *n_seeds; t++)
         memcpy(a->seeds + t * d, a->x + li[t].index * d, d * sizeof *a->seeds);
+    a->order = hps_mem_calloc(n + 1, sizeof *a->order);
+    for (size_t t = 0; a->order != NULL && t < n; t++)
+        a->order[t] = li[t].index;
     hps_mem_free(li);
-    return 0;
+    return a->order != NULL ? 0 : GP_ERR_NOMEM;
 }
 
 /* Adds the running trials to the model at its posterior mean. Returns 0, or
@@ -588,7 +692,7 @@ static int fantasize_pending(const hps_history *h, gp_ask *a)
     if (a->pending_x == NULL || a->pending_mean == NULL || a->pending_var == NULL)
         return GP_ERR_NOMEM;
     for (size_t i = first; i < h->n_pending; i++)
-        if (pending_point(h, a, &h->pending[i], a->pending_x + a->n_pending * d))
+        if (pending_point(a, &h->pending[i], a->pending_x + a->n_pending * d))
             a->n_pending++;
     if (a->n_pending == 0)
         return 0;
@@ -602,6 +706,112 @@ static int fantasize_pending(const hps_history *h, gp_ask *a)
         return GP_ERR_NOMEM;
     memcpy(a->scratch, m->theta, gp_model_theta_len(m) * sizeof *a->scratch);
     return gp_model_factor(m, a->scratch);
+}
+
+/* Whether rows x and y have the same conditional dims active. */
+static int same_branch(const gp_ask *a, const double *x, const double *y)
+{
+    for (size_t j = a->d_shared; j < a->d; j++)
+        if ((x[j] != x[j]) != (y[j] != y[j]))
+            return 0;
+    return 1;
+}
+
+/* The maximizer of the acquisition over the branches the finished trials show, best
+ * observed branch first (see the top of the file): for each, its inactive dims held at
+ * NaN, its parents -- active discrete dims with one value on every row of the branch,
+ * shared or conditional (a layer count decides which widths exist) -- held there, its
+ * own best rows as the seeds. 0 or GP_ERR_NOMEM. */
+static int optimize_per_branch(const gp_ask *a, const gp_acq_problem *base, double *x_out,
+                               double *value_out)
+{
+    size_t d = a->d, n = a->n;
+    unsigned char *searched = hps_mem_calloc(n + 1, 1); /* rows whose branch ran */
+    unsigned char *inactive = hps_mem_calloc(d + 1, 1);
+    unsigned char *parent = hps_mem_calloc(d + 1, 1);
+    double *fixed = hps_mem_calloc(d + 1, sizeof *fixed);
+    double *seeds = hps_mem_realloc_array(NULL, GP_LOCAL_SEEDS + 1, d * sizeof *seeds);
+    double *x = hps_mem_calloc(d + 1, sizeof *x);
+    int rc = GP_ERR_NOMEM, found = 0;
+    if (searched == NULL || inactive == NULL || parent == NULL || fixed == NULL ||
+        seeds == NULL || x == NULL)
+        goto out;
+    *value_out = -HUGE_VAL;
+    for (size_t r = 0; r < n; r++) {
+        const double *xr = a->x + a->order[r] * d;
+        if (searched[a->order[r]])
+            continue;
+        for (size_t j = 0; j < d; j++) {
+            inactive[j] = j >= a->d_shared && xr[j] != xr[j];
+            fixed[j] = base->fixed != NULL ? base->fixed[j] : NAN;
+            const gp_dim *dim = &a->dims[j];
+            parent[j] = !inactive[j] && fixed[j] != fixed[j] &&
+                        (dim->kind == GP_DIM_CATEGORICAL || dim->levels <= GP_FINE_LEVELS);
+        }
+        size_t n_seeds = 0;
+        for (size_t q = r; q < n; q++) {
+            const double *xq = a->x + a->order[q] * d;
+            if (!same_branch(a, xr, xq))
+                continue;
+            searched[a->order[q]] = 1;
+            if (n_seeds < GP_LOCAL_SEEDS)
+                memcpy(seeds + n_seeds++ * d, xq, d * sizeof *seeds);
+            for (size_t j = 0; j < d; j++)
+                parent[j] = parent[j] && xq[j] == xr[j];
+        }
+        for (size_t j = 0; j < d; j++)
+            if (parent[j])
+                fixed[j] = xr[j];
+        gp_acq_problem p = *base;
+        p.fixed = fixed;
+        p.inactive = inactive;
+        p.seeds = seeds;
+        p.n_seeds = n_seeds;
+        p.seed = base->seed + r;
+        double v;
+        if (gp_acq_optimize(&p, x, &v) != 0)
+            goto out;
+        if (!found || v > *value_out) {
+            found = 1;
+            *value_out = v;
+            memcpy(x_out, x, d * sizeof *x_out);
+        }
+    }
+    rc = 0;
+out:
+    hps_mem_free(searched);
+    hps_mem_free(inactive);
+    hps_mem_free(parent);
+    hps_mem_free(fixed);
+    hps_mem_free(seeds);
+    hps_mem_free(x);
+    return rc;
+}
+
+/* Keeps the values chosen for the trial's conditional parameters (x's dims past the
+ * shared ones, NaN where inactive) until it suggests them. 0 or GP_ERR_NOMEM. */
+static int keep_plan(gp_state *s, const gp_ask *a, int64_t trial, const double *x)
+{
+    gp_plan *plan = &s->plans[s->next_plan];
+    s->next_plan = (s->next_plan + 1) % GP_PLAN_SLOTS;
+    plan_clear(plan);
+    plan->params = hps_mem_calloc(a->d - a->d_shared + 1, sizeof *plan->params);
+    if (plan->params == NULL)
+        return GP_ERR_NOMEM;
+    plan->trial = trial;
+    for (size_t j = a->d_shared; j < a->d; j++) {
+        if (x[j] != x[j])
+            continue;
+        hps_param_rec *p = &plan->params[plan->n];
+        p->name = hps_mem_strdup(a->names[j]);
+        if (p->name == NULL || hps_dist_copy(&p->dist, a->dims[j].dist) != 0) {
+            hps_mem_free(p->name);
+            return GP_ERR_NOMEM;
+        }
+        p->internal = decode(&a->dims[j], x[j]);
+        plan->n++;
+    }
+    return 0;
 }
 
 static hps_status model_and_choose(hps_sampler *sampler, const hps_context *ctx,
@@ -634,7 +844,7 @@ static hps_status model_and_choose(hps_sampler *sampler, const hps_context *ctx,
         goto oom;
     if (gp_model_set_data(&a.model, a.x, a.y, a.n) != 0)
         goto oom;
-    int mrc = fit_model(s, &a, space_signature(h, &a), constant);
+    int mrc = fit_model(s, &a, space_signature(&a), constant);
     double best = 0;
     size_t n_seeds = 0;
     if (mrc == 0)
@@ -672,9 +882,12 @@ static hps_status model_and_choose(hps_sampler *sampler, const hps_context *ctx,
     };
     double *x_next = a.scratch; /* scratch holds max(n, 3 d + 2) >= d */
     double acq_value;
-    if (gp_acq_optimize(&problem, x_next, &acq_value) != 0)
+    if (a.d_shared < d ? optimize_per_branch(&a, &problem, x_next, &acq_value) != 0
+                       : gp_acq_optimize(&problem, x_next, &acq_value) != 0)
         goto oom;
-    for (size_t j = 0; j < d; j++) {
+    if (a.d_shared < d && keep_plan(s, &a, ctx->trial->number, x_next) != 0)
+        goto oom;
+    for (size_t j = 0; j < a.d_shared; j++) {
         double v = decode(&a.dims[j], x_next[j]);
         if (!isfinite(v) || !hps_dist_contains(a.dims[j].dist, v))
             v = hps_dist_snap(a.dims[j].dist, isfinite(v) ? v : a.dims[j].dist->low);

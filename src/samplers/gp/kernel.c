@@ -5,19 +5,31 @@
 
 #define GP_SQRT5 2.23606797749978969640
 
+#define GP_PI 3.14159265358979323846
+/* The arc's angle per unit of the parameter, rho pi, and its radius 1 / (rho pi). */
+#define GP_ARC_ANGLE (0.5 * GP_PI)
+#define GP_ARC_RADIUS (1 / GP_ARC_ANGLE)
+
+double gp_kernel_delta2(unsigned char kind, double a, double b)
+{
+    int a_off = a != a, b_off = b != b;
+    if (kind == GP_KERNEL_NUMERIC) {
+        double delta = a - b;
+        return delta * delta;
+    }
+    if (a_off || b_off)
+        return a_off == b_off ? 0.0 : (kind == GP_KERNEL_ARC ? GP_ARC_RADIUS * GP_ARC_RADIUS : 1.0);
+    if (kind == GP_KERNEL_CATEGORICAL)
+        return a != b ? 1.0 : 0.0;
+    double chord = 2 * GP_ARC_RADIUS * sin(GP_ARC_ANGLE * (a - b) / 2);
+    return chord * chord;
+}
+
 double gp_kernel_r2(const gp_kernel *k, const double *x, const double *y)
 {
     double r2 = 0;
-    for (size_t j = 0; j < k->d; j++) {
-        double delta2;
-        if (k->categorical[j]) {
-            delta2 = x[j] != y[j] ? 1.0 : 0.0;
-        } else {
-            double delta = x[j] - y[j];
-            delta2 = delta * delta;
-        }
-        r2 += delta2 * k->inv_ls2[j];
-    }
+    for (size_t j = 0; j < k->d; j++)
+        r2 += gp_kernel_delta2(k->categorical[j], x[j], y[j]) * k->inv_ls2[j];
     return r2;
 }
 

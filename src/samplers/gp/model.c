@@ -364,12 +364,9 @@ double gp_model_neg_log_posterior(gp_model *m, const double *theta, int fit_nois
                 double wg = w * g[b * n + a];
                 const double *xa = in + a * d;
                 for (size_t j = 0; j < d; j++) {
-                    double delta2;
-                    if (m->categorical[j]) {
-                        delta2 = xa[j] != xb[j] ? 1.0 : 0.0;
-                    } else {
+                    double delta2 = gp_kernel_delta2(m->categorical[j], xa[j], xb[j]);
+                    if (!m->categorical[j]) {
                         double delta = xa[j] - xb[j];
-                        delta2 = delta * delta;
                         if (m->warping) {
                             /* dK_ab/du_aj = -g delta / l^2, and u_bj moves the other way */
                             double dk_du = -wg * delta * m->inv_ls2[j];

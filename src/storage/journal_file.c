@@ -1,0 +1,356 @@
+/* journal_file.c -- framed records and the lock file of the journal storage (see
+ * journal_file.h for the format and the rules). */
+#define _GNU_SOURCE
+#include "storage/journal_file.h"
+
+#include "base/mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+/* No record of hpsearch's comes near this; a longer line is damage, not data. */
+#define JOURNAL_MAX_RECORD ((size_t)1 << 30)
+#define JOURNAL_READ_CHUNK ((size_t)1 << 20)
+#define FRAME_HEAD 9 /* "xxxxxxxx " */
+
+/* CRC-32 (IEEE, as zlib's), eight bytes per step ("slicing by 8"): replaying a large
+ * journal checks every byte of it, and the one-byte table loop was an eighth of that. */
+uint32_t journal_crc32(const void *data, size_t len)
+{
+    static uint32_t table[8][256];
+    static int ready; /* idempotent: racing threads compute the same tables */
+    if (!ready) {
+        for (uint32_t n = 0; n < 256; n++) {
+            uint32_t c = n;
+            for (int k = 0; k < 8; k++)
+                c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            table[0][n] = c;
+        }
+        for (uint32_t n = 0; n < 256; n++)
+            for (int t = 1; t < 8; t++)
+                table[t][n] = table[0][table[t - 1][n] & 0xFF] ^ (table[t - 1][n] >> 8);
+        ready = 1;
+    }
+    const unsigned char *p = data;
+    uint32_t crc = 0xFFFFFFFFu;
+    for (; len >= 8; len -= 8, p += 8) {
+        uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                             (uint32_t)p[3] << 24);
+        crc = table[7][lo & 0xFF] ^ table[6][(lo >> 8) & 0xFF] ^ table[5][(lo >> 16) & 0xFF] ^
+              table[4][lo >> 24] ^ table[3][p[4]] ^ table[2][p[5]] ^ table[1][p[6]] ^
+              table[0][p[7]];
+    }
+    for (; len > 0; len--, p++)
+        crc = table[0][(crc ^ *p) & 0xFF] ^ (crc >> 8);
+    return crc ^ 0xFFFFFFFFu;
+}
+
+/* ---- the lock ------------------------------------------------------------------ */
+
+static void write_owner(int fd)
+{
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    char line[400];
+    int n = snprintf(line, sizeof line, "%ld %s %.3f\n", (long)getpid(), host,
+                     (double)time(NULL));
+    if (n > 0 && write(fd, line, (size_t)n) < 0) {
+        /* the owner line only helps break a stale lock; its age still tells */
+    }
+}
+
+/* Whether the lock file, as found (identified by `sb`), was left by a writer that is
+ * gone: its owner line names this host and a process that no longer exists, or the
+ * file is older than the grace period. */
+static int lock_is_stale(const char *lock_path, struct stat *sb)
+{
+    int fd = open(lock_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0; /* released meanwhile: just try again */
+    char text[400] = "";
+    ssize_t got = 0;
+    if (fstat(fd, sb) == 0)
+        got = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (got < 0)
+        return 0;
+    text[got] = '\0';
+    long pid = 0;
+    char host[256] = "", mine[256] = "";
+    gethostname(mine, sizeof mine - 1);
+    if (sscanf(text, "%ld %255s", &pid, host) == 2 && pid > 0 && strcmp(host, mine) == 0 &&
+        kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        return 1;
+    return difftime(time(NULL), sb->st_mtime) > JOURNAL_LOCK_GRACE;
+}
+
+/* Removes the stale lock `judged` (the file lock_is_stale looked at), and only that
+ * one. Renaming is atomic, so of several processes breaking the same stale lock one
+ * gets the file and the others ENOENT. If what was renamed is not the file judged
+ * stale (in between, another breaker removed it and a live writer took the lock), it
+ * is linked back at once; link() never overwrites, so a lock taken in that instant by a
+ * third process is not clobbered. What remains possible is that narrow double race,
+ * and breaking a live lock held past the grace period, which no writer does: one
+ * append takes milliseconds. */
+static void break_lock(const char *lock_path, const struct stat *judged)
+{
+    char moved[4200];
+    static unsigned long serial;
+    if (snprintf(moved, sizeof moved, "%s.stale.%ld.%lu", lock_path, (long)getpid(), serial++) >=
+        (int)sizeof moved)
+        return;
+    if (rename(lock_path, moved) != 0)
+        return;
+    struct stat sb;
+    if (stat(moved, &sb) == 0 && (sb.st_ino != judged->st_ino || sb.st_dev != judged->st_dev))
+        (void)link(moved, lock_path);
+    unlink(moved);
+}
+
+/* Hard-links the prepared owner file `mine` as the lock: link() is atomic and never
+ * overwrites, also on NFS, and the lock appears with its owner line already in it (a
+ * writer killed right after taking it leaves a lock that says who it was). Over NFS a
+ * link() whose reply was lost can report failure after succeeding; the link count of
+ * `mine` tells (the classic check, as in liblockfile). 1 taken, 0 held, -1 error. */
+static int take(const char *mine, const char *lock_path)
+{
+    if (link(mine, lock_path) == 0)
+        return 1;
+    int saved = errno;
+    struct stat sb;
+    if (stat(mine, &sb) == 0 && sb.st_nlink == 2)
+        return 1;
+    errno = saved;
+    return saved == EEXIST ? 0 : -1;
+}
+
+hps_status journal_lock_acquire(const char *lock_path, hps_errbuf *err)
+{
+    static unsigned long serial;
+    char mine[4200];
+    if (snprintf(mine, sizeof mine, "%s.%ld.%lu", lock_path, (long)getpid(), serial++) >=
+        (int)sizeof mine)
+        return hps_errbuf_set(err, HPS_ERR_INVALID, "journal lock path %s is too long", lock_path);
+    int fd = open(mine, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return hps_errbuf_set(err, HPS_ERR_IO, "cannot create the journal lock %s: %s", mine,
+                              strerror(errno));
+    write_owner(fd);
+    close(fd);
+    long wait_us = 50;
+    unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+    for (;;) {
+        int taken = take(mine, lock_path);
+        if (taken != 0) {
+            hps_status rc = taken > 0 ? HPS_OK
+                                      : hps_errbuf_set(err, HPS_ERR_IO,
+                                                       "cannot create the journal lock %s: %s",
+                                                       lock_path, strerror(errno));
+            unlink(mine);
+            return rc;
+        }
+        struct stat sb;
+        if (lock_is_stale(lock_path, &sb)) {
+            break_lock(lock_path, &sb);
+            continue;
+        }
+        /* Random back-off, so waiting writers do not retry in lock step. */
+        struct timespec ts = {0, (wait_us + (long)(rand_r(&seed) % (unsigned)wait_us)) * 1000};
+        nanosleep(&ts, NULL);
+        if (wait_us < 5000)
+            wait_us *= 2;
+    }
+}
+
+void journal_lock_release(const char *lock_path)
+{
+    unlink(lock_path);
+}
+
+/* ---- reading --------------------------------------------------------------------- */
+
+static int parse_crc(const char *p, uint32_t *crc)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 8; i++) {
+        int c = (unsigned char)p[i], d;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            d = c - 'a' + 10;
+        else
+            return -1;
+        v = v << 4 | (uint32_t)d;
+    }
+    *crc = v;
+    return p[8] == ' ' ? 0 : -1;
+}
+
+static int line_valid(const char *line, size_t len)
+{
+    uint32_t crc;
+    return len >= FRAME_HEAD && parse_crc(line, &crc) == 0 &&
+           journal_crc32(line + FRAME_HEAD, len - FRAME_HEAD) == crc;
+}
+
+typedef struct reader {
+    char *buf;
+    size_t len, cap;
+} reader;
+
+static hps_status fill(reader *r, int fd, const char *path, int *eof, hps_errbuf *err)
+{
+    if (r->cap - r->len < JOURNAL_READ_CHUNK) {
+        if (r->len > JOURNAL_MAX_RECORD)
+            return hps_errbuf_set(err, HPS_ERR_CORRUPT,
+                                  "journal %s: a record is longer than %zu bytes", path,
+                                  JOURNAL_MAX_RECORD);
+        void *items = r->buf;
+        if (hps_mem_grow(&items, &r->cap, r->len + JOURNAL_READ_CHUNK, 1) != 0)
+            return hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
+        r->buf = items;
+    }
+    ssize_t got;
+    do {
+        got = read(fd, r->buf + r->len, r->cap - r->len);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0)
+        return hps_errbuf_set(err, HPS_ERR_IO, "cannot read journal %s: %s", path, strerror(errno));
+    r->len += (size_t)got;
+    *eof = got == 0;
+    return HPS_OK;
+}
+
+hps_status journal_read(const char *path, uint64_t offset, int locked, journal_record_fn fn,
+                        void *user, uint64_t *good_end, uint64_t *size, hps_errbuf *err)
+{
+    *good_end = offset;
+    *size = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return HPS_OK;
+        return hps_errbuf_set(err, HPS_ERR_IO, "cannot open journal %s: %s", path, strerror(errno));
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || lseek(fd, (off_t)offset, SEEK_SET) < 0) {
+        hps_status rc = hps_errbuf_set(err, HPS_ERR_IO, "cannot read journal %s: %s", path,
+                                       strerror(errno));
+        close(fd);
+        return rc;
+    }
+    *size = (uint64_t)sb.st_size;
+    if (*size <= offset) { /* nothing new, or the file was replaced: the caller decides */
+        close(fd);
+        return HPS_OK;
+    }
+    reader r = {0};
+    hps_status rc = HPS_OK;
+    uint64_t pos = offset; /* file offset of r.buf[0] */
+    int eof = 0;
+    while (rc == HPS_OK && !eof) {
+        rc = fill(&r, fd, path, &eof, err);
+        size_t start = 0;
+        for (;;) {
+            char *nl = memchr(r.buf + start, '\n', r.len - start);
+            if (rc != HPS_OK || nl == NULL)
+                break;
+            size_t line_len = (size_t)(nl - (r.buf + start));
+            int last = pos + (uint64_t)(nl - r.buf) + 1 >= *size;
+            if (!line_valid(r.buf + start, line_len) && last && !locked)
+                break; /* may be a write whose bytes are not all visible yet */
+            uint64_t end = pos + start + line_len + 1;
+            if (line_valid(r.buf + start, line_len))
+                rc = fn(user, r.buf + start + FRAME_HEAD, line_len - FRAME_HEAD, end);
+            if (rc != HPS_OK)
+                break;
+            *good_end = end;
+            start += line_len + 1;
+        }
+        memmove(r.buf, r.buf + start, r.len - start);
+        r.len -= start;
+        pos += start;
+    }
+    hps_mem_free(r.buf);
+    close(fd);
+    return rc;
+}
+
+/* ---- appending ------------------------------------------------------------------- */
+
+static hps_status write_all(int fd, struct iovec *iov, int n, uint64_t at)
+{
+    while (n > 0) {
+        ssize_t done = pwritev(fd, iov, n, (off_t)at);
+        if (done < 0) {
+            if (errno == EINTR)
+                continue;
+            return HPS_ERR_IO;
+        }
+        at += (uint64_t)done;
+        while (n > 0 && (size_t)done >= iov->iov_len) {
+            done -= (ssize_t)iov->iov_len;
+            iov++;
+            n--;
+        }
+        if (n > 0) {
+            iov->iov_base = (char *)iov->iov_base + done;
+            iov->iov_len -= (size_t)done;
+        }
+    }
+    return HPS_OK;
+}
+
+hps_status journal_append(const char *path, uint64_t good_end, const char *payload,
+                          size_t len, hps_errbuf *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return hps_errbuf_set(err, HPS_ERR_IO, "cannot open journal %s for writing: %s", path,
+                              strerror(errno));
+    struct stat sb;
+    hps_status rc = HPS_OK;
+    if (fstat(fd, &sb) != 0) {
+        rc = HPS_ERR_IO;
+    } else if ((uint64_t)sb.st_size < good_end) {
+        close(fd);
+        return hps_errbuf_set(err, HPS_ERR_CORRUPT,
+                              "journal %s is shorter than what was read of it: it was cut or "
+                              "replaced behind hpsearch's back",
+                              path);
+    } else if ((uint64_t)sb.st_size > good_end && ftruncate(fd, (off_t)good_end) != 0) {
+        rc = HPS_ERR_IO; /* cutting off the torn record of a writer that died */
+    }
+    if (rc == HPS_OK) {
+        char head[FRAME_HEAD + 1];
+        snprintf(head, sizeof head, "%08x ", (unsigned)journal_crc32(payload, len));
+        struct iovec iov[3] = {
+            {head, FRAME_HEAD}, {(void *)payload, len}, {(void *)"\n", 1}};
+        rc = write_all(fd, iov, 3, good_end);
+    }
+    if (rc != HPS_OK) {
+        int saved = errno;
+        if (ftruncate(fd, (off_t)good_end) != 0) {
+            /* the next writer cuts the torn record off */
+        }
+        close(fd);
+        return hps_errbuf_set(err, rc, "cannot write journal %s: %s", path, strerror(saved));
+    }
+    /* No fsync, as SQLite's WAL with synchronous=NORMAL: a killed process loses
+     * nothing (the data is in the kernel), and on NFS close() sends the data to the
+     * server before it returns (close-to-open consistency), which is what the next
+     * writer on another node reads. Only a power loss of the machine holding the disk
+     * may take the last records, never a record in the middle. */
+    if (close(fd) != 0) /* NFS reports a failed write-back here */
+        return hps_errbuf_set(err, HPS_ERR_IO, "cannot write journal %s: %s", path,
+                              strerror(errno));
+    return HPS_OK;
+}
