@@ -8,6 +8,8 @@ engine; each writes through to the study's storage at once.
 import abc
 import datetime
 import enum
+import sys
+import types
 import warnings
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -38,6 +40,14 @@ class TrialState(enum.IntEnum):
     def is_finished(self) -> bool:
         """True for COMPLETE, PRUNED and FAIL; False for RUNNING and WAITING."""
         return self != TrialState.RUNNING and self != TrialState.WAITING
+
+
+# Optuna's tutorial on writing a pruner imports TrialState from Optuna's private module
+# (`from optuna.trial._state import TrialState`); a registered module of that name lets
+# the same line work with `hpsearch` in place of `optuna`.
+_state = types.ModuleType(f"{__name__}._state", "TrialState, as optuna.trial._state has it.")
+_state.TrialState = TrialState  # type: ignore[attr-defined]
+sys.modules[_state.__name__] = _state
 
 
 # The engine's order: WAITING, RUNNING, COMPLETE, PRUNED, FAIL.

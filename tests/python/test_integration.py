@@ -1,5 +1,5 @@
 """optuna.integration through `import hpsearch as optuna`: XGBoost and skorch pruning
-callbacks, OptunaSearchCV and TorchDistributedTrial, each on a tiny real model with
+callbacks, OptunaSearchCV, TorchDistributedTrial and DaskStorage, each on a tiny real model with
 scikit-learn's bundled data, run the same way through Debian's Optuna (3.1, which has all
 four) and compared on what a user sees."""
 import os
@@ -43,7 +43,8 @@ def test_import_hpsearch_imports_no_integration_library():
     ("XGBoostPruningCallback", "xgboost", "python3-xgboost"),
     ("SkorchPruningCallback", "skorch", "python3-skorch"),
     ("OptunaSearchCV", "sklearn", "python3-sklearn"),
-    ("TorchDistributedTrial", "torch", "python3-torch")])
+    ("TorchDistributedTrial", "torch", "python3-torch"),
+    ("DaskStorage", "distributed", "python3-distributed")])
 def test_integration_without_its_library_names_the_package(name, library, package):
     code = (f"import sys\n"
             f"sys.modules[{library!r}] = None  # as if not installed\n"
@@ -326,3 +327,74 @@ def test_torch_distributed_trial_needs_an_initialized_process_group(mod):
     assert not dist.is_initialized()
     with pytest.raises(RuntimeError, match="not initialized"):
         mod.integration.TorchDistributedTrial(None)
+
+
+# -- Dask --------------------------------------------------------------------------------
+def iris_tree_with_pid(trial):
+    """A real model, and the process that trained it."""
+    from sklearn.datasets import load_iris
+    from sklearn.model_selection import cross_val_score
+    from sklearn.tree import DecisionTreeClassifier
+    trial.set_user_attr("pid", os.getpid())
+    X, y = load_iris(return_X_y=True)
+    depth = trial.suggest_int("max_depth", 1, 4)
+    return cross_val_score(DecisionTreeClassifier(max_depth=depth), X, y, cv=3).mean()
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    with distributed.Client(n_workers=2, threads_per_worker=1, processes=True,
+                            dashboard_address=None) as client:
+        yield client
+
+
+@pytest.mark.parametrize("mod", [hpsearch, optuna], ids=["hpsearch", "optuna"])
+def test_dask_storage_runs_trials_on_the_workers(mod, dask_client):
+    # optuna-examples' dask/dask_simple.py: tasks that each run study.optimize
+    from distributed import wait
+    storage = mod.integration.dask.DaskStorage()
+    study = mod.create_study(storage=storage, direction="maximize")
+    futures = [dask_client.submit(study.optimize, iris_tree_with_pid, n_trials=3, pure=False)
+               for _ in range(4)]
+    wait(futures)
+    for future in futures:
+        future.result()  # re-raises a worker's error
+    trials = study.trials
+    assert sorted(t.number for t in trials) == list(range(12))
+    assert all(t.state == mod.trial.TrialState.COMPLETE for t in trials)
+    assert os.getpid() not in {t.user_attrs["pid"] for t in trials}  # ran on the workers
+    assert study.best_value == max(t.value for t in trials) > 0.9
+    assert 1 <= study.best_params["max_depth"] <= 4
+
+
+def test_dask_storage_arguments(dask_client, tmp_path):
+    DaskStorage = hpsearch.integration.DaskStorage
+    url = f"sqlite:{tmp_path / 'shared.db'}"
+    storage = DaskStorage(url, name="mine", client=dask_client)
+    assert (storage.url, storage.name) == (url, "mine")
+    assert storage.get_base_storage().url == url
+    assert DaskStorage(hpsearch.storages.RDBStorage(url)).url == url
+    assert DaskStorage(hpsearch.storages.InMemoryStorage()).url.startswith("sqlite:")
+    with pytest.raises(TypeError, match="DaskStorage: storage must be None, a URL"):
+        DaskStorage(42)
+
+
+def test_dask_storage_without_a_client_raises_as_optuna_does():
+    pytest.importorskip("distributed")
+    code = ("import hpsearch as optuna\n"
+            "try:\n"
+            "    optuna.integration.DaskStorage()\n"
+            "except ValueError as e:\n"
+            "    print('ValueError', e)\n")
+    env = dict(os.environ, PYTHONPATH=PACKAGE_PARENT)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.startswith("ValueError No global client found")
+
+
+def test_dask_storage_knows_the_addresses_of_this_machine():
+    pytest.importorskip("distributed")
+    from hpsearch.integration.dask import _is_this_machine
+    assert _is_this_machine("127.0.0.1")
+    assert not _is_this_machine("192.0.2.1")  # TEST-NET-1: never a local address

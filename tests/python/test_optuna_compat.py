@@ -219,3 +219,51 @@ def test_same_pruning_decisions(name, args):
     ours, theirs = run(hpsearch), run(optuna)
     assert ours == theirs
     assert any(state == "PRUNED" for state, _ in theirs)
+
+
+@pytest.mark.parametrize("mod", ENGINES)
+def test_user_defined_pruner_of_optunas_tutorial(mod):
+    # Optuna's tutorial 20_recipes/006_user_defined_pruner.py imports TrialState from
+    # Optuna's private module and prunes a trial that is last at its step.
+    import importlib
+    import numpy as np
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.model_selection import train_test_split
+    TrialState = importlib.import_module(f"{mod.__name__}.trial._state").TrialState
+    assert TrialState is mod.trial.TrialState
+    said_prune = []
+
+    class LastPlacePruner(mod.pruners.BasePruner):
+        def prune(self, study, trial):
+            step = trial.last_step
+            if not step:
+                return False
+            completed = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            others = sorted(t.intermediate_values[step] for t in completed
+                            if step in t.intermediate_values)
+            if len(others) > 3 and trial.intermediate_values[step] < others[0]:
+                said_prune.append(trial.number)
+                return True
+            return False
+
+    iris = load_iris()
+    X_train, X_valid, y_train, y_valid = train_test_split(
+        iris.data, iris.target, train_size=100, test_size=50, random_state=0)
+
+    def objective(trial):
+        loss = trial.suggest_categorical("loss", ["hinge", "log_loss", "perceptron"])
+        alpha = trial.suggest_float("alpha", 1e-5, 1e-3, log=True)
+        clf = SGDClassifier(loss=loss, alpha=alpha, random_state=0)
+        for step in range(5):
+            clf.partial_fit(X_train, y_train, classes=np.unique(iris.target))
+            trial.report(clf.score(X_valid, y_valid), step)
+            if trial.should_prune():
+                raise mod.TrialPruned()
+        return clf.score(X_valid, y_valid)
+
+    study = mod.create_study(direction="maximize", pruner=LastPlacePruner(),
+                             sampler=mod.samplers.RandomSampler(seed=3))
+    study.optimize(objective, n_trials=25)
+    pruned = [t.number for t in study.trials if t.state == TrialState.PRUNED]
+    assert pruned and pruned == said_prune

@@ -285,3 +285,20 @@ def test_optunas_documented_example_on_wine():
     assert study.best_value > 0.9
     error = CrossValidationErrorEvaluator().evaluate(study.trials, study.direction)
     assert 0 < error < 0.2
+
+
+def test_optuna_search_cv_reports_its_fold_scores_for_the_terminator():
+    # optuna-examples' terminator/terminator_search_cv.py: OptunaSearchCV with a
+    # TerminatorCallback, whose error evaluator reads the scores OptunaSearchCV records
+    # (optuna_integration's OptunaSearchCV calls report_cross_validation_scores)
+    from sklearn.datasets import load_iris
+    from sklearn.svm import SVC
+    search = optuna.integration.OptunaSearchCV(
+        SVC(gamma="auto"), {"C": optuna.distributions.FloatDistribution(1e-10, 1e10, log=True),
+                            "degree": optuna.distributions.IntDistribution(1, 5)},
+        n_trials=6, cv=4, callbacks=[TerminatorCallback()], random_state=0)
+    search.fit(*load_iris(return_X_y=True))
+    assert search.trials_
+    for trial in search.trials_:
+        folds = [trial.user_attrs[f"split{i}_test_score"] for i in range(4)]
+        assert trial.system_attrs[_CROSS_VALIDATION_SCORES_KEY] == pytest.approx(folds)

@@ -11,6 +11,7 @@ from typing import Any, List
 
 # Public name -> submodule that defines it (and imports the library it needs).
 _SUBMODULE_OF = {
+    "DaskStorage": "dask",
     "OptunaSearchCV": "sklearn",
     "SkorchPruningCallback": "skorch",
     "TorchDistributedTrial": "pytorch_distributed",
@@ -21,6 +22,8 @@ __all__ = sorted(_SUBMODULE_OF)
 
 
 def __getattr__(name: str) -> Any:
+    if name in set(_SUBMODULE_OF.values()):  # optuna.integration.dask.DaskStorage
+        return importlib.import_module(f"{__name__}.{name}")
     if name not in _SUBMODULE_OF:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     module = importlib.import_module(f"{__name__}.{_SUBMODULE_OF[name]}")

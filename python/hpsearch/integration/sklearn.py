@@ -14,6 +14,7 @@ from .. import study as study_module
 from ..distributions import BaseDistribution
 from ..exceptions import TrialPruned
 from ..study import StudyDirection
+from ..terminator.erroreval import report_cross_validation_scores
 from ..trial import FrozenTrial, Trial
 from . import _require
 
@@ -77,6 +78,8 @@ class _Objective:
                                     return_train_score=search.return_train_score,
                                     scoring=self.scorer)
         _store_scores(trial, scores)
+        # for a TerminatorCallback's error evaluator, as Optuna's OptunaSearchCV (3.2+) does
+        report_cross_validation_scores(trial, list(scores["test_score"]))
         return trial.user_attrs["mean_test_score"]
 
     def _cross_validate_with_pruning(self, trial: Trial, estimator: Any) -> Dict[str, Any]:
