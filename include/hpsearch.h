@@ -564,6 +564,15 @@ HPS_API hps_status hps_trial_fail(hps_trial *trial, const char *reason);
  * interrupted trial does not count against max_trials, its grid cell is freed, and it
  * is re-queued if retries allow. */
 HPS_API hps_status hps_trial_interrupt(hps_trial *trial, const char *reason);
+/* Records the trial FAIL as interrupted, as hps_trial_interrupt does, and in the same
+ * transaction queues its run again: a WAITING trial with the same parameters that takes
+ * the run over (the same hps_trial_run_key, so what is kept per run -- the hpsearch
+ * command's checkpoints -- passes to it), whatever `retries` allows and without using a
+ * retry (its "attempt" stays the interrupted trial's). The next ask by any worker of
+ * the study, in any process, takes it before anything new. For a worker that a
+ * scheduler preempts (SIGTERM): the trial did nothing wrong and its work should go on
+ * elsewhere. Errors as hps_trial_interrupt; HPS_ERR_NOMEM records nothing. */
+HPS_API hps_status hps_trial_preempt(hps_trial *trial, const char *reason);
 
 /* Releases the handle. A trial still RUNNING stays RUNNING in storage. */
 HPS_API void hps_trial_free(hps_trial *trial);
@@ -583,6 +592,9 @@ HPS_API const hps_frozen *hps_trial_frozen(hps_trial *trial);
 /* ---- frozen trials: read-only views, borrowed --------------------------------- */
 HPS_API int64_t hps_frozen_number(const hps_frozen *trial);
 HPS_API hps_trial_state hps_frozen_state(const hps_frozen *trial);
+/* 1 for a FAIL trial recorded as interrupted (hps_trial_interrupt, hps_trial_preempt,
+ * a dead worker's): not its own failure, and not counted against max_trials; else 0. */
+HPS_API int hps_frozen_interrupted(const hps_frozen *trial);
 /* Objective values: count (0 unless COMPLETE or PRUNED with a value) and the i-th. */
 HPS_API size_t hps_frozen_n_values(const hps_frozen *trial);
 HPS_API double hps_frozen_value(const hps_frozen *trial, size_t index);

@@ -15,9 +15,15 @@ took, which tune_tradeoff.yaml trades accuracy against:
 Run it by hand:
 
     python3 train.py --lr 0.01 --hidden-size 64 --epochs 10
+
+Preemption: on SIGTERM (hpsearch run being preempted by Slurm, Kubernetes or a spot
+instance's notice) it finishes the epoch under way, saves it to the checkpoint and exits
+with 143, so the trial that continues this run redoes no epoch when the epoch ends within
+hpsearch's preempt_grace, and at most that one when it does not.
 """
 import argparse
 import os
+import signal
 import sys
 import time
 
@@ -80,8 +86,9 @@ def train(lr, hidden_size, epochs, seed=0, on_epoch=None, checkpoint_dir=None,
     With checkpoint_dir, the model and optimizer are saved there after every epoch, and a
     run that finds a checkpoint continues from it. hpsearch hands each trial such a
     directory in HPSEARCH_CHECKPOINT_DIR: empty for a new run, and holding what an
-    interrupted attempt saved when a trial takes that run over (a retry, or the re-run
-    of a grid cell after Ctrl-C), so only those resume."""
+    interrupted attempt saved when a trial takes that run over (the trial queued again
+    after a preemption, a retry, or the re-run of a grid cell after Ctrl-C), so only
+    those resume."""
     torch.manual_seed(seed)
     x_train, x_val, y_train, y_val = load_data()
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=BATCH_SIZE, shuffle=True)
@@ -139,13 +146,22 @@ def main():
     # Several trials share the machine: one thread each avoids oversubscription.
     torch.set_num_threads(int(os.environ.get("HPSEARCH_TORCH_THREADS", "1")))
 
+    # SIGTERM stops training at the end of the epoch under way, after its checkpoint is
+    # saved: killing at once would lose that epoch.
+    preempted = []
+    signal.signal(signal.SIGTERM, lambda signum, frame: preempted.append(signum))
+
     def report(epoch, val_acc, val_loss):
         print(f"epoch={epoch} val_acc={val_acc:.4f} val_loss={val_loss:.4f}", flush=True)
-        return False
+        if preempted:
+            print(f"SIGTERM: stopping after epoch {epoch}", flush=True)
+        return bool(preempted)
 
     start = time.perf_counter()
     train(args.lr, args.hidden_size, args.epochs, args.seed, report,
           os.environ.get("HPSEARCH_CHECKPOINT_DIR"), args.optimizer, args.momentum)
+    if preempted:
+        return 128 + signal.SIGTERM  # not finished: no result line
     # Wall time of train(): data, training and validation (and a resumed run's load).
     seconds = time.perf_counter() - start
     print(f"params={parameter_count(args.hidden_size)} train_seconds={seconds:.2f}", flush=True)

@@ -205,6 +205,10 @@ hps_trial_state hps_frozen_state(const hps_frozen *t)
 {
     return t->state;
 }
+int hps_frozen_interrupted(const hps_frozen *t)
+{
+    return t->state == HPS_FAIL && t->interrupted;
+}
 size_t hps_frozen_n_values(const hps_frozen *t)
 {
     return t->n_values;

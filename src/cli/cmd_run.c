@@ -396,6 +396,7 @@ static int target_reached(const cfg_config *cfg, const slot_outcome *o)
 
 typedef struct run_state {
     int stop_launching;   /* time, target or an error: let running trials finish */
+    int preempted;        /* SIGTERM: running trials get preempt_grace to checkpoint */
     int exhausted;        /* the last ask found nothing to do (budget or grid); a failed
                              trial may re-queue a retry, which clears it */
     char done_reason[256]; /* why, as the library words it */
@@ -469,6 +470,45 @@ static int wait_for_events(run_slot *slots, unsigned n_slots, double now, int pr
     return rc < 0 && errno != EINTR ? -1 : 0;
 }
 
+/* SIGTERM is how schedulers preempt (Slurm, Kubernetes, spot instances): the running
+ * trials get preempt_grace to save a checkpoint, then are queued again to continue on
+ * the next worker. A scheduler may send it more than once, so only SIGINT or SIGHUP
+ * hurry their end. Ctrl-C (SIGINT) and SIGHUP end the trials and record them as
+ * interrupted; a second signal kills them at once. */
+static void handle_signals(run_slot *slots, unsigned n_slots, const cfg_config *cfg,
+                           int n_new, double now, progress *prog, run_state *state)
+{
+    int sig = last_signal;
+    if (sig == SIGTERM && !state->interrupted) {
+        progress_clear(prog);
+        fprintf(stderr,
+                "\nhpsearch: %s: preempted; running trials get %gs to save a checkpoint "
+                "(preempt_grace), then are recorded as interrupted and queued again to "
+                "continue on the next run (SIGINT to kill them at once)\n",
+                strsignal(sig), cfg->preempt_grace);
+        state->preempted = 1;
+        state->interrupted = 1;
+        state->stop_launching = 1;
+        for (unsigned i = 0; i < n_slots; i++)
+            slot_preempt(&slots[i], now, cfg->preempt_grace);
+        return;
+    }
+    if (sig == SIGTERM)
+        return; /* preempting already, or stopping for a Ctrl-C: the timers stand */
+    int force = state->interrupted || n_new > 1;
+    if (!state->interrupted) {
+        progress_clear(prog);
+        fprintf(stderr,
+                "\nhpsearch: %s: stopping; running trials are ended and recorded as "
+                "interrupted (again to kill at once)\n",
+                strsignal(sig));
+    }
+    state->interrupted = 1;
+    state->stop_launching = 1;
+    for (unsigned i = 0; i < n_slots; i++)
+        slot_end(&slots[i], SLOT_ENDING_INTERRUPT, now, force);
+}
+
 static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progress *prog,
                     run_state *state)
 {
@@ -505,19 +545,9 @@ static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progre
         drain_signal_pipe();
         now = cli_monotonic();
         if (signal_count > handled_signals) {
-            int force = handled_signals > 0 || signal_count > 1;
+            handle_signals(slots, n_slots, cfg, signal_count - handled_signals, now, prog,
+                           state);
             handled_signals = signal_count;
-            if (!state->interrupted) {
-                progress_clear(prog);
-                fprintf(stderr,
-                        "\nhpsearch: %s: stopping; running trials are ended and recorded as "
-                        "interrupted (again to kill at once)\n",
-                        strsignal(last_signal));
-            }
-            state->interrupted = 1;
-            state->stop_launching = 1;
-            for (unsigned i = 0; i < n_slots; i++)
-                slot_end(&slots[i], SLOT_ENDING_INTERRUPT, now, force);
         }
         for (unsigned i = 0; i < n_slots; i++) {
             if (!slots[i].busy)

@@ -8,7 +8,9 @@
  * script does not override it (only a config's own `gpus` list would; `gpus: all` is
  * Slurm's list, run_gpus.h). A config whose
  * storage is an SQLite file is refused unless --allow-sqlite: several nodes cannot
- * share one safely over a network filesystem. */
+ * share one safely over a network filesystem. With --requeue a task that is preempted
+ * or reaches its time limit goes back into Slurm's queue and continues the study
+ * where it stopped (its trials from their checkpoints: see cmd_run.c's SIGTERM). */
 #include "cli/cli.h"
 #include "cli/config.h"
 #include "cli/run_setup.h"
@@ -16,6 +18,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,12 @@
 #define SLURM_MAX_GPUS 64
 #define SLURM_MAX_CPUS 4096
 #define SLURM_MAX_EXTRA 64
+/* Seconds between Slurm's time-limit warning and the end of preempt_grace: hpsearch
+ * records the trials and the script requeues the task. Slurm may send the warning up
+ * to 60 s early, never late. */
+#define SLURM_REQUEUE_MARGIN 30
+/* sbatch --signal's time is a 16-bit number of seconds */
+#define SLURM_MAX_SIGNAL_TIME 65535
 
 typedef struct slurm_options {
     const char *config_path;
@@ -40,6 +49,7 @@ typedef struct slurm_options {
     size_t n_extra;
     int submit;
     int allow_sqlite;
+    int requeue;
     char **run_args; /* after "--": passed on to `hpsearch run` */
     int n_run_args;
 } slurm_options;
@@ -62,6 +72,10 @@ static void slurm_usage(FILE *out)
           "      --sbatch OPTION       one more #SBATCH line, e.g. --sbatch=--account=ml (repeatable)\n"
           "  -o, --output FILE         the script (default: STUDY.sbatch next to the config;\n"
           "                            - for stdout)\n"
+          "      --requeue             a task that is preempted or reaches its time limit\n"
+          "                            goes back into the queue and continues the study; its\n"
+          "                            trials get preempt_grace to save a checkpoint and\n"
+          "                            resume from it (#SBATCH --requeue, --signal)\n"
           "      --submit              submit it with sbatch\n"
           "      --allow-sqlite        accept an SQLite storage (all tasks on one node, or a\n"
           "                            filesystem whose locks work)\n"
@@ -104,6 +118,7 @@ static int parse_slurm_args(int argc, char **argv, slurm_options *opts)
         {"sbatch", required_argument, NULL, 1},
         {"submit", no_argument, NULL, 2},
         {"allow-sqlite", no_argument, NULL, 3},
+        {"requeue", no_argument, NULL, 4},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -169,6 +184,9 @@ static int parse_slurm_args(int argc, char **argv, slurm_options *opts)
             break;
         case 3:
             opts->allow_sqlite = 1;
+            break;
+        case 4:
+            opts->requeue = 1;
             break;
         case 'h':
             slurm_usage(stdout);
@@ -252,6 +270,42 @@ static int check_storage(const cfg_config *cfg, const slurm_options *opts)
     return 0;
 }
 
+/* Before the time limit Slurm sends USR1 to this shell alone (--signal=B:USR1@...):
+ * hpsearch is told to stop as if preempted, then the task is requeued. A distinct signal,
+ * because SIGTERM also comes from scancel, whose task must not come back. Preemption
+ * sends SIGTERM to every process of the task, hpsearch included, and Slurm requeues a
+ * preempted task itself (--requeue); the trap passes it on for a shell-only SIGTERM. */
+static void write_requeue_traps(FILE *out, const cfg_config *cfg)
+{
+    fprintf(out,
+            "# Preempted (SIGTERM) or near the time limit (USR1): hpsearch gives its trials\n"
+            "# %gs (preempt_grace) to save a checkpoint and queues them again on the study;\n"
+            "# near the time limit this task is requeued too, and continues them.\n"
+            "hpsearch_pid=\n"
+            "requeue=0\n"
+            "trap 'requeue=1; kill -TERM \"$hpsearch_pid\" 2>/dev/null || true' USR1\n"
+            "trap 'kill -TERM \"$hpsearch_pid\" 2>/dev/null || true' TERM\n",
+            cfg->preempt_grace);
+}
+
+/* A trap interrupts `wait`: wait again until hpsearch has exited; the shell keeps the
+ * status of a child that ended, for the last `wait`. */
+static void write_requeue_wait(FILE *out)
+{
+    fputs("hpsearch_pid=$!\n"
+          "wait \"$hpsearch_pid\" || true\n"
+          "while kill -0 \"$hpsearch_pid\" 2>/dev/null; do\n"
+          "    wait \"$hpsearch_pid\" || true\n"
+          "done\n"
+          "status=0\n"
+          "wait \"$hpsearch_pid\" || status=$?\n"
+          "if [ \"$requeue\" = 1 ]; then\n"
+          "    scontrol requeue \"$SLURM_JOB_ID\"\n"
+          "fi\n"
+          "exit \"$status\"\n",
+          out);
+}
+
 static int write_script(FILE *out, const cfg_config *cfg, const slurm_options *opts,
                         const char *config_abs, const char *exe, const char *log_dir)
 {
@@ -284,13 +338,20 @@ static int write_script(FILE *out, const cfg_config *cfg, const slurm_options *o
     else
         cli_warn("the log directory %s has blanks: task logs go to sbatch's default place",
                  log_dir);
+    if (opts->requeue) {
+        fprintf(out, "#SBATCH --requeue\n");
+        fprintf(out, "#SBATCH --signal=B:USR1@%.0f\n", ceil(cfg->preempt_grace) + SLURM_REQUEUE_MARGIN);
+        fprintf(out, "#SBATCH --open-mode=append\n"); /* a requeued task's log goes on */
+    }
     for (size_t i = 0; i < opts->n_extra; i++)
         fprintf(out, "#SBATCH %s\n", opts->extra[i]);
     fprintf(out, "set -eu\n");
     fputs("cd ", out); /* where this `hpsearch slurm` would run trials (W&B: its cwd) */
     put_quoted(out, cfg->workdir);
     fputc('\n', out);
-    fputs("exec ", out);
+    if (opts->requeue)
+        write_requeue_traps(out, cfg);
+    fputs(opts->requeue ? "" : "exec ", out);
     put_quoted(out, exe);
     fputs(" run ", out);
     put_quoted(out, config_abs);
@@ -303,7 +364,9 @@ static int write_script(FILE *out, const cfg_config *cfg, const slurm_options *o
         fputc(' ', out);
         put_quoted(out, opts->run_args[i]);
     }
-    fputc('\n', out);
+    fputs(opts->requeue ? " &\n" : "\n", out);
+    if (opts->requeue)
+        write_requeue_wait(out);
     return ferror(out) ? -1 : 0;
 }
 
@@ -360,6 +423,12 @@ int cmd_slurm(int argc, char **argv)
         cli_error("%s: the config sets gpus, but with --gpus-per-worker Slurm chooses each task's "
                   "GPUs (CUDA_VISIBLE_DEVICES): remove gpus from the config (or write gpus: all)",
                   cfg->path);
+        goto out;
+    }
+    if (opts.requeue && cfg->preempt_grace + SLURM_REQUEUE_MARGIN > SLURM_MAX_SIGNAL_TIME) {
+        cli_error("%s: preempt_grace (%gs) is too long for --requeue: Slurm warns at most %d s "
+                  "before the time limit, and hpsearch needs %d s of them after the grace",
+                  cfg->path, cfg->preempt_grace, SLURM_MAX_SIGNAL_TIME, SLURM_REQUEUE_MARGIN);
         goto out;
     }
     rc = CLI_EXIT_FAILED;

@@ -97,6 +97,12 @@ typedef struct cfg_pruner {
  * printing megabytes a second all night must not fill the disk. */
 #define CFG_DEFAULT_LOG_LIMIT_MB 1024
 
+/* Seconds a SIGTERM (Slurm preemption or time limit, scancel, Kubernetes, a spot
+ * instance's notice) gives running trials to save a checkpoint, unless `preempt_grace`
+ * says otherwise. Slurm sends SIGKILL KillWait seconds after its SIGTERM, 30 by default:
+ * 25 leaves hpsearch the last 5 to end the trials and record them. */
+#define CFG_DEFAULT_PREEMPT_GRACE 25
+
 /* A run whose first trials all fail stops after this many unless `max_failures` says
  * otherwise: a broken command should cost minutes, not a night. W&B agents stop after
  * the same number of failed runs in a row at start (MAX_INITIAL_FAILURES = 5). */
@@ -206,6 +212,8 @@ typedef struct cfg_config {
     double timeout;         /* seconds for the whole run, 0 = none */
     unsigned parallel;      /* concurrent trials, default 1 */
     double trial_timeout;   /* seconds per trial, 0 = none */
+    double preempt_grace;   /* on SIGTERM, seconds the running trials get to save a
+                               checkpoint before SIGKILL; 0 = SIGKILL at once */
     hps_trial_state timeout_state;  /* a timed-out trial: HPS_FAIL (default), or HPS_PRUNED
                                with its last reported value when it reported one */
     unsigned retries;

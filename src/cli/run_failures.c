@@ -119,13 +119,19 @@ void run_failures_explain_study(hps_study *study, const cfg_config *cfg, const s
 {
     if (counts[HPS_FAIL] == 0 || counts[HPS_COMPLETE] > 0 || counts[HPS_PRUNED] > 0)
         return;
+    /* Interrupted trials (Ctrl-C, a preemption, a dead worker) say nothing about the
+     * command: only the trials' own failures count here. */
     const hps_frozen *last = NULL;
-    size_t n = 0;
+    size_t n = 0, failed = 0;
     if (hps_study_n_trials(study, &n) != HPS_OK)
         return;
-    for (size_t i = n; i-- > 0 && last == NULL;) {
+    for (size_t i = n; i-- > 0;) {
         const hps_frozen *t;
-        if (hps_study_trial(study, (int64_t)i, &t) == HPS_OK && hps_frozen_state(t) == HPS_FAIL)
+        if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK ||
+            hps_frozen_state(t) != HPS_FAIL || hps_frozen_interrupted(t))
+            continue;
+        failed++;
+        if (last == NULL)
             last = t;
     }
     if (last == NULL)
@@ -136,7 +142,7 @@ void run_failures_explain_study(hps_study *study, const cfg_config *cfg, const s
     fprintf(stderr,
             "hpsearch: study '%s' has %zu failed trial%s and none completed; the last (trial %lld) "
             "failed with: %s\n  log: %s/trial-%05lld.log\n",
-            cfg->study_name, counts[HPS_FAIL], counts[HPS_FAIL] == 1 ? "" : "s", number,
+            cfg->study_name, failed, failed == 1 ? "" : "s", number,
             reason[0] != '\0' ? reason : "(no reason kept)", log_dir, number);
     print_ways_forward(cfg, FAILURES_BEFORE_RUN);
 }

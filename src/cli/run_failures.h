@@ -29,9 +29,9 @@ typedef struct run_failures {
 int run_failures_count(run_failures *f, const cfg_config *cfg, const slot_outcome *o,
                        progress *prog);
 
-/* Before a run: when the study holds failed trials and none COMPLETE or PRUNED, says so
- * with the last failure's reason and log (in log_dir), and the ways forward. counts is
- * per hps_trial_state. */
+/* Before a run: when the study holds failed trials (interrupted ones did not fail by
+ * themselves) and none COMPLETE or PRUNED, says so with the last failure's reason and
+ * log (in log_dir), and the ways forward. counts is per hps_trial_state. */
 void run_failures_explain_study(hps_study *study, const cfg_config *cfg, const size_t counts[5],
                                 const char *log_dir);
 

@@ -36,6 +36,10 @@ static const struct {
     {"gpus-per-trial", 0, "gpus_per_trial", "K", "GPUs each trial gets (config: gpus_per_trial)"},
     {"trials-per-gpu", 0, "trials_per_gpu", "K", "trials sharing one GPU (config: trials_per_gpu)"},
     {"retries", 0, "retries", "N", "re-run a failed trial up to N times with the same params"},
+    {"preempt-grace", 0, "preempt_grace", "T",
+     "on SIGTERM, running trials get T to save a checkpoint before\n"
+     "                          SIGKILL, then resume on the next run (default 25 s;\n"
+     "                          config: preempt_grace)"},
     {"max-failures", 0, "max_failures", "N",
      "stop when the first N trials of this run all fail (default 5,\n"
      "                          0: never; config: max_failures)"},

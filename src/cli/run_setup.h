@@ -25,7 +25,7 @@
 /* The override flags for getopt_long: short options to append to the command's own,
  * and SETUP_N_LONG_OPTIONS long options (getopt values from SETUP_FIRST_FLAG up). */
 #define SETUP_SHORT_OPTIONS "j:n:"
-#define SETUP_N_LONG_OPTIONS 16
+#define SETUP_N_LONG_OPTIONS 17
 #define SETUP_FIRST_FLAG 0x1000
 
 /* One override from the command line, applied once the config is loaded. */

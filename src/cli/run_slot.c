@@ -444,7 +444,9 @@ void slot_end(run_slot *slot, slot_ending why, double now, int force)
 {
     if (!slot->busy || slot->process == NULL)
         return;
-    if (slot->ending == SLOT_ENDING_NONE || why == SLOT_ENDING_INTERRUPT)
+    /* a preempted trial stays one when a Ctrl-C hurries its end */
+    if (slot->ending == SLOT_ENDING_NONE ||
+        (why == SLOT_ENDING_INTERRUPT && slot->ending != SLOT_ENDING_PREEMPT))
         slot->ending = why;
     if (force) {
         proc_signal(slot->process, SIGKILL);
@@ -455,6 +457,20 @@ void slot_end(run_slot *slot, slot_ending why, double now, int force)
         proc_signal(slot->process, SIGTERM);
         slot->kill_at = now + SLOT_KILL_GRACE;
     }
+}
+
+void slot_preempt(run_slot *slot, double now, double grace)
+{
+    if (!slot->busy || slot->process == NULL || slot->ending != SLOT_ENDING_NONE)
+        return;
+    slot->ending = SLOT_ENDING_PREEMPT;
+    if (grace <= 0) {
+        proc_signal(slot->process, SIGKILL);
+        slot->kill_at = now;
+        return;
+    }
+    proc_signal(slot->process, SIGTERM);
+    slot->kill_at = now + grace;
 }
 
 double slot_next_event(const run_slot *slot)
@@ -621,6 +637,13 @@ static void record_outcome(run_slot *slot, const run_settings *run, double now, 
         out->interrupted = 1;
         rc = hps_trial_interrupt(trial, reason);
         break;
+    case SLOT_ENDING_PREEMPT:
+        snprintf(reason, sizeof reason, "interrupted: hpsearch run got SIGTERM (preempted); "
+                 "queued again to continue from its checkpoint");
+        out->state = HPS_FAIL;
+        out->interrupted = 1;
+        rc = hps_trial_preempt(trial, reason);
+        break;
     case SLOT_ENDING_PRUNE:
         out->state = HPS_PRUNED;
         rc = hps_trial_tell_values(trial, HPS_PRUNED, NULL, 0);
@@ -687,10 +710,11 @@ int slot_poll(run_slot *slot, const run_settings *run, double now, slot_outcome 
     }
     if (slot->lines != NULL)
         linebuf_finish(slot->lines, on_line, &(line_ctx){.slot = slot, .run = run, .now = now});
-    size_t n_kept = slot->ending == SLOT_ENDING_INTERRUPT
-                        ? 0 /* the run is stopping: no copying now */
-                        : artifacts_keep(slot->trial, run->cfg, run->log_dir, slot->artifacts,
-                                         slot->n_artifacts, slot->started_wall);
+    int stopping = slot->ending == SLOT_ENDING_INTERRUPT || slot->ending == SLOT_ENDING_PREEMPT;
+    size_t n_kept = stopping ? 0 /* the run is stopping: no copying now */
+                             : artifacts_keep(slot->trial, run->cfg, run->log_dir,
+                                              slot->artifacts, slot->n_artifacts,
+                                              slot->started_wall);
     record_outcome(slot, run, now, out);
     out->n_artifacts = n_kept;
     slot_release(slot);

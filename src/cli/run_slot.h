@@ -9,7 +9,8 @@
  * FAIL with the reason (exit status, timeout, a metric or constraint never printed) and the
  * output's last lines; PRUNED when the pruner stops it, or when it times out with
  * timeout_state: pruned after reporting a value; interrupted when the run itself is
- * stopped. */
+ * stopped, and queued again to continue from its checkpoint when the run is preempted
+ * (SIGTERM). */
 #ifndef HPS_CLI_RUN_SLOT_H
 #define HPS_CLI_RUN_SLOT_H
 
@@ -40,7 +41,9 @@ typedef enum slot_ending {
     SLOT_ENDING_NONE = 0,
     SLOT_ENDING_TIMEOUT,   /* over trial_timeout: FAIL, or PRUNED (timeout_state) */
     SLOT_ENDING_PRUNE,     /* the pruner said stop: PRUNED */
-    SLOT_ENDING_INTERRUPT  /* the run is stopping: FAIL as interrupted */
+    SLOT_ENDING_INTERRUPT, /* the run is stopping: FAIL as interrupted */
+    SLOT_ENDING_PREEMPT    /* the run got SIGTERM: FAIL as interrupted, and queued again
+                              with the same parameters and checkpoint directory */
 } slot_ending;
 
 typedef struct run_slot {
@@ -112,6 +115,11 @@ void slot_pump(run_slot *slot, const run_settings *run, double now);
 /* Begins ending the trial (SIGTERM now, SIGKILL after the grace). A later, stronger
  * reason does not replace an earlier one. force: SIGKILL at once. */
 void slot_end(run_slot *slot, slot_ending why, double now, int force);
+
+/* Begins ending the trial because the run is preempted: SIGTERM now, so that it can save
+ * a checkpoint, and SIGKILL `grace` seconds later (0: SIGKILL at once). A trial already
+ * ending keeps its reason (pruned, timed out, interrupted). */
+void slot_preempt(run_slot *slot, double now, double grace);
 
 /* Advances timers and reaps the process. Returns 1 when the trial is over: then the
  * outcome is recorded in the study, described in *out, and the slot is idle again. */

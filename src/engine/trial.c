@@ -571,13 +571,19 @@ hps_status hps_trial_set_user_attr(hps_trial *trial, const char *key, const char
 
 /* ---- tell ---------------------------------------------------------------------- */
 
+typedef enum requeue_kind {
+    REQUEUE_AS_RETRY,     /* a failure: only while retries are left, and it uses one */
+    REQUEUE_TO_CONTINUE   /* preempted: always, and the copy keeps the attempt counter,
+                             since the run was stopped from outside, not by its fault */
+} requeue_kind;
+
 /* The system attributes of a re-queued copy of `rec`: its parameters fixed, and the
  * attempt counter. NULL when no retry is due (or on OOM, which only loses the retry). */
 static char *requeue_attrs(const hps_study *study, const hps_frozen *rec,
-                           const json_t *fixed_params)
+                           const json_t *fixed_params, requeue_kind kind)
 {
     json_int_t attempt = json_integer_value(json_object_get(rec->system_attrs, "attempt"));
-    if ((unsigned long long)attempt >= study->retries)
+    if (kind == REQUEUE_AS_RETRY && (unsigned long long)attempt >= study->retries)
         return NULL;
     json_t *attrs = json_object();
     json_t *fixed = fixed_params != NULL ? json_deep_copy(fixed_params) : json_object();
@@ -589,7 +595,9 @@ static char *requeue_attrs(const hps_study *study, const hps_frozen *rec,
     if (!bad) {
         bad |= json_object_set_new(attrs, "fixed_params", fixed);
         fixed = NULL;
-        bad |= json_object_set_new(attrs, "attempt", json_integer(attempt + 1));
+        json_int_t next = kind == REQUEUE_AS_RETRY ? attempt + 1 : attempt;
+        if (next > 0)
+            bad |= json_object_set_new(attrs, "attempt", json_integer(next));
         json_t *origin = json_object_get(rec->system_attrs, "retry_of");
         bad |= json_object_set_new(attrs, "retry_of",
                                    origin != NULL ? json_incref(origin) : json_integer(rec->number));
@@ -600,25 +608,37 @@ static char *requeue_attrs(const hps_study *study, const hps_frozen *rec,
     return text;
 }
 
+/* How a finished trial leaves the study: as told, or (preempted) queued again. */
+typedef enum finish_kind { FINISH_TOLD, FINISH_PREEMPTED } finish_kind;
+
 static hps_status finish_checked(hps_trial *trial, hps_trial_state state, const double *values,
-                                 size_t n_values, int interrupted, const char *reason);
+                                 size_t n_values, int interrupted, const char *reason,
+                                 finish_kind kind);
 
 /* Reasons often quote a trial's output, which may be any bytes: stored text is UTF-8. */
-static hps_status finish(hps_trial *trial, hps_trial_state state, const double *values,
-                         size_t n_values, int interrupted, const char *reason)
+static hps_status finish_as(hps_trial *trial, hps_trial_state state, const double *values,
+                            size_t n_values, int interrupted, const char *reason,
+                            finish_kind kind)
 {
     if (reason == NULL)
-        return finish_checked(trial, state, values, n_values, interrupted, NULL);
+        return finish_checked(trial, state, values, n_values, interrupted, NULL, kind);
     char *clean = hps_utf8_sanitize(reason);
     if (clean == NULL)
         return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory");
-    hps_status rc = finish_checked(trial, state, values, n_values, interrupted, clean);
+    hps_status rc = finish_checked(trial, state, values, n_values, interrupted, clean, kind);
     hps_mem_free(clean);
     return rc;
 }
 
+static hps_status finish(hps_trial *trial, hps_trial_state state, const double *values,
+                         size_t n_values, int interrupted, const char *reason)
+{
+    return finish_as(trial, state, values, n_values, interrupted, reason, FINISH_TOLD);
+}
+
 static hps_status finish_checked(hps_trial *trial, hps_trial_state state, const double *values,
-                                 size_t n_values, int interrupted, const char *reason)
+                                 size_t n_values, int interrupted, const char *reason,
+                                 finish_kind kind)
 {
     hps_study *study = trial->study;
     hps_status rc = check_running(trial);
@@ -634,8 +654,13 @@ static hps_status finish_checked(hps_trial *trial, hps_trial_state state, const 
         n_values = 1;
     }
     char *requeue = NULL;
-    if (state == HPS_FAIL)
-        requeue = requeue_attrs(study, trial->rec, trial->fixed_params);
+    if (kind == FINISH_PREEMPTED) {
+        requeue = requeue_attrs(study, trial->rec, trial->fixed_params, REQUEUE_TO_CONTINUE);
+        if (requeue == NULL)
+            return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory");
+    } else if (state == HPS_FAIL) {
+        requeue = requeue_attrs(study, trial->rec, trial->fixed_params, REQUEUE_AS_RETRY);
+    }
     hps_finish_req req = {
         .state = state,
         .values = values,
@@ -758,6 +783,12 @@ hps_status hps_trial_fail(hps_trial *trial, const char *reason)
 hps_status hps_trial_interrupt(hps_trial *trial, const char *reason)
 {
     return finish(trial, HPS_FAIL, NULL, 0, 1, reason != NULL ? reason : "interrupted");
+}
+
+hps_status hps_trial_preempt(hps_trial *trial, const char *reason)
+{
+    return finish_as(trial, HPS_FAIL, NULL, 0, 1, reason != NULL ? reason : "preempted",
+                     FINISH_PREEMPTED);
 }
 
 /* A temporary handle over the cached record of trial `number`. */
@@ -889,7 +920,7 @@ hps_status hps_study_recover_stale(hps_study *study, size_t *n_out)
         rc = handle_for_number(study, r->number, &trial);
         if (rc != HPS_OK)
             goto out;
-        char *requeue = requeue_attrs(study, trial->rec, trial->fixed_params);
+        char *requeue = requeue_attrs(study, trial->rec, trial->fixed_params, REQUEUE_AS_RETRY);
         hps_finish_req req = {
             .state = HPS_FAIL,
             .interrupted = 1,

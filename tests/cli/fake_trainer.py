@@ -4,10 +4,13 @@ to misbehave on request. Prints `step=S score=V` lines; score = -(x-3)^2 - (y-1)
 
 Options pick the misbehaviour: --sleep S per step, --exit-code N at the end,
 --no-metric, --nan, --hang (sleep forever), --fail-if-x X (exit 3 when x == X),
---dump-env (print selected environment variables, argv and the working directory first), --steps N."""
+--dump-env (print selected environment variables, argv and the working directory first), --steps N,
+--graceful (on SIGTERM, finish the step, save it and exit, as a trainer that checkpoints
+when it is preempted)."""
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 
@@ -24,6 +27,8 @@ parser.add_argument("--fail-if-x", type=float, default=None)
 parser.add_argument("--dump-env", action="store_true")
 parser.add_argument("--checkpoint", action="store_true",
                     help="resume from and save to $HPSEARCH_CHECKPOINT_DIR/step")
+parser.add_argument("--graceful", action="store_true",
+                    help="on SIGTERM, finish the step, save it and exit")
 args, unknown = parser.parse_known_args()
 
 if args.dump_env:
@@ -39,6 +44,10 @@ if args.dump_env:
 if args.hang:
     print("starting a very long step", flush=True)
     time.sleep(3600)
+
+terminated = []
+if args.graceful:
+    signal.signal(signal.SIGTERM, lambda signum, frame: terminated.append(signum))
 
 score = -((args.x - 3) ** 2) - (args.y - 1) ** 2
 first = 0
@@ -59,6 +68,9 @@ for step in range(first, args.steps):
         with open(ckpt + ".tmp", "w") as f:
             f.write(str(step))
         os.replace(ckpt + ".tmp", ckpt)
+    if terminated:
+        print(f"stopping after step {step}: SIGTERM", flush=True)
+        sys.exit(0)
 
 if args.fail_if_x is not None and args.x == args.fail_if_x:
     print("Traceback (most recent call last):\nValueError: x is cursed", file=sys.stderr, flush=True)

@@ -105,4 +105,76 @@ expect_eq "--submit needs a file" 2 $?
 out=$("$HPSEARCH" slurm --help 2>&1)
 expect_eq "help exit 0" 0 $?
 expect_contains "help text" "--gpus-per-worker" "$out"
+
+# --requeue: Slurm's requeue, a time-limit warning (USR1, to the batch shell alone) in
+# time for preempt_grace, the task log kept across restarts. The script is run here as
+# Slurm would run it, with a stand-in scontrol: USR1 stops hpsearch as a preemption
+# (trial queued again) and requeues the task; the task's next start continues the trial
+# from its checkpoint. A SIGTERM alone (scancel) stops it without requeueing.
+write_config rq.yaml <<EOF2
+study: rq
+storage: sqlite:rq.db
+metric: score
+direction: maximize
+n_trials: 1
+preempt_grace: 40
+command: $TRAIN --x {x} --steps 12 --sleep 0.1 --checkpoint --graceful
+parameters:
+  x: {low: 0.0, high: 1.0}
+EOF2
+out=$("$HPSEARCH" slurm rq.yaml --workers 1 --requeue --allow-sqlite -o - 2>&1)
+expect_eq "--requeue exit 0" 0 $?
+expect_contains "asks Slurm to requeue" "#SBATCH --requeue" "$out"
+expect_contains "warning preempt_grace + 30 s before the time limit, to the shell" \
+    "#SBATCH --signal=B:USR1@70" "$out"
+expect_contains "a requeued task's log goes on" "#SBATCH --open-mode=append" "$out"
+expect_contains "requeues itself after the warning" 'scontrol requeue "$SLURM_JOB_ID"' "$out"
+sed 's/^preempt_grace: 40/preempt_grace: 1d/' rq.yaml > long.yaml
+out2=$("$HPSEARCH" slurm long.yaml --workers 1 --requeue --allow-sqlite -o - 2>&1)
+expect_eq "--requeue with a grace longer than Slurm's warning: refused" 2 $?
+expect_contains "names the key and the limit" "long.yaml: preempt_grace (86400s) is too long for --requeue" "$out2"
+printf '%s\n' "$out" > rq.sh
+bash -n rq.sh && ok "--requeue script parses" || fail "--requeue script does not parse"
+case "$(printf '%s\n' "$out" | grep -v '^#')" in
+*"exec "*) fail "--requeue: hpsearch must not replace the shell that requeues" ;;
+*) ok "--requeue: the shell stays to requeue" ;;
+esac
+mkdir bin
+printf '#!/bin/sh\necho "$@" >> %s/scontrol.calls\n' "$WORK" > bin/scontrol
+chmod +x bin/scontrol
+# start_task SCRIPT STUDY -- runs SCRIPT as Slurm's batch shell; waits for 3 steps of
+# the study's trial
+start_task() {
+    SLURM_JOB_ID=4242 PATH="$WORK/bin:$PATH" bash "$1" > "$1.out" 2>&1 &
+    task=$!
+    for _ in $(seq 1 300); do
+        [ "$(sql rq.db "SELECT COUNT(*) FROM trial_intermediate JOIN trials USING (trial_id)
+            JOIN studies s USING (study_id) WHERE s.name = '$2'" 2>/dev/null || echo 0)" -ge 3 ] &&
+            break
+        sleep 0.05
+    done
+}
+start_task rq.sh rq
+kill -USR1 "$task"
+wait "$task"
+expect_eq "time-limit warning: the task ends as preempted (143)" 143 $?
+expect_eq "and requeues itself" "requeue 4242" "$(cat scontrol.calls 2>/dev/null)"
+expect_eq "its trial is interrupted and queued again" "0|4|1 1|0|0" \
+    "$(sql rq.db 'SELECT number, state, interrupted FROM trials ORDER BY number' | xargs)"
+SLURM_JOB_ID=4242 PATH="$WORK/bin:$PATH" bash rq.sh > rq2.out 2>&1
+expect_eq "the requeued task finishes the study" 0 $?
+expect_eq "by continuing the trial" "0|4 1|2" \
+    "$(sql rq.db 'SELECT number, state FROM trials ORDER BY number' | xargs)"
+expect_contains "from its checkpoint" "resumed at step" "$(cat hpsearch-logs/rq/trial-00001.log)"
+expect_eq "requeued once only" 1 "$(wc -l < scontrol.calls)"
+"$HPSEARCH" slurm rq.yaml --workers 1 --requeue --allow-sqlite -o term.sh -- --set study=rq-term \
+    2> /dev/null
+start_task term.sh rq-term
+kill -TERM "$task"
+wait "$task"
+expect_eq "SIGTERM to the shell: hpsearch preempted (143)" 143 $?
+expect_eq "SIGTERM (scancel): no requeue" 1 "$(wc -l < scontrol.calls)"
+expect_eq "SIGTERM: the trial is queued again all the same" "0|4|1 1|0|0" \
+    "$(sql rq.db "SELECT t.number, t.state, t.interrupted FROM trials t JOIN studies s
+        USING (study_id) WHERE s.name = 'rq-term' ORDER BY t.number" | xargs)"
 finish

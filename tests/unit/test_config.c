@@ -355,6 +355,7 @@ static void test_native_example(void **state)
     const char *const gpus[] = {"0", "1"};
     assert_words(cfg->gpus, cfg->n_gpus, gpus, 2);
     assert_true(cfg->heartbeat_interval == 5.0 && cfg->heartbeat_grace == 60.0);
+    assert_true(cfg->preempt_grace == CFG_DEFAULT_PREEMPT_GRACE);
     const char *const words[] = {"${interpreter}", "train.py", "--lr", "{lr}", "--hidden-size",
                                  "{hidden_size}", "--epochs", "{epochs}"};
     assert_words(cfg->command, cfg->n_command, words, 8);
@@ -763,9 +764,9 @@ static void test_durations(void **state)
     }
     cfg_config *cfg = load_ok("metric: m\ncommand: run\nparameters: {x: 1}\ntimeout: 1.5\n"
                               "trial_timeout: \"45s\"\nheartbeat_interval: 2\n"
-                              "heartbeat_grace: 1m\n");
+                              "heartbeat_grace: 1m\npreempt_grace: 2m\n");
     assert_true(cfg->timeout == 1.5 && cfg->trial_timeout == 45 && cfg->heartbeat_grace == 60 &&
-                cfg->heartbeat_interval == 2);
+                cfg->heartbeat_interval == 2 && cfg->preempt_grace == 120);
     cfg_free(cfg);
 }
 

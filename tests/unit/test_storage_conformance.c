@@ -728,6 +728,76 @@ static void test_retries_requeue_same_params(void **state)
     hps_study_close(study);
 }
 
+/* A preempted trial's run goes on: queued again with the same parameters and the same
+ * run key, without retries and without using one, as often as it is preempted, and
+ * within the budget it had; in a grid the cell passes to the copy, not back to the
+ * grid, so each cell still completes once. */
+static void test_preempt_continues_the_run(void **state)
+{
+    const backend *b = *state;
+    hps_study *study = open_study(b, "preempt", HPS_MINIMIZE);
+    ASSERT_OK(hps_study_set(study, "max_trials", "1"));
+    hps_trial *t;
+    double first, x;
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &first));
+    char key[64];
+    snprintf(key, sizeof key, "%s", hps_trial_run_key(t));
+    ASSERT_OK(hps_trial_preempt(t, "interrupted: SIGTERM"));
+    hps_trial_free(t);
+    for (int copy = 1; copy <= 2; copy++) {
+        ASSERT_OK(hps_study_ask(study, &t));
+        assert_int_equal(hps_trial_number(t), copy);
+        ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+        assert_true(x == first);
+        assert_string_equal(hps_trial_run_key(t), key);
+        if (copy == 1)
+            ASSERT_OK(hps_trial_preempt(t, "interrupted: SIGTERM again"));
+        else
+            ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, x));
+        hps_trial_free(t);
+    }
+    assert_int_equal(hps_study_ask(study, &t), HPS_DONE); /* the budget of one: used once */
+    const hps_frozen *f;
+    for (int64_t n = 0; n <= 1; n++) {
+        ASSERT_OK(hps_study_trial(study, n, &f));
+        assert_int_equal(hps_frozen_state(f), HPS_FAIL);
+        assert_int_equal(hps_frozen_interrupted(f), 1);
+    }
+    ASSERT_OK(hps_study_trial(study, 2, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_COMPLETE);
+    assert_int_equal(hps_frozen_interrupted(f), 0);
+    assert_non_null(strstr(hps_frozen_system_attrs(f), "\"retry_of\": 0"));
+    assert_null(strstr(hps_frozen_system_attrs(f), "attempt")); /* no retry used */
+    hps_study_close(study);
+
+    study = open_study(b, "preempt-grid", HPS_MINIMIZE);
+    ASSERT_OK(hps_study_set_sampler(study, make_grid(0, 0)));
+    ASSERT_OK(hps_study_ask(study, &t));
+    snprintf(key, sizeof key, "%s", hps_trial_run_key(t));
+    size_t idx;
+    hps_value a_choices[] = {{.type = HPS_VALUE_INT, .u.i = 1},
+                             {.type = HPS_VALUE_INT, .u.i = 2},
+                             {.type = HPS_VALUE_INT, .u.i = 3}};
+    hps_value c_choices[] = {{.type = HPS_VALUE_STRING, .u.s = "x"},
+                             {.type = HPS_VALUE_STRING, .u.s = "y"}};
+    ASSERT_OK(hps_trial_suggest_categorical(t, "a", a_choices, 3, &idx));
+    ASSERT_OK(hps_trial_suggest_categorical(t, "c", c_choices, 2, &idx));
+    ASSERT_OK(hps_trial_preempt(t, "interrupted: SIGTERM"));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_string_equal(hps_trial_run_key(t), key); /* the copy runs the preempted cell */
+    hps_trial_free(t); /* left RUNNING: a worker that still has it */
+    int seen[40] = {0}, cell, n = 0;
+    while ((cell = run_grid_trial(study, HPS_COMPLETE)) >= 0) {
+        assert_true(cell < 40);
+        seen[cell]++;
+        n++;
+    }
+    assert_int_equal(n, 5); /* the other five cells; the preempted one is the copy's */
+    hps_study_close(study);
+}
+
 static void test_suggest_validation(void **state)
 {
     const backend *b = *state;
@@ -1515,6 +1585,7 @@ static void test_simultaneous_first_opens(void **state)
         cmocka_unit_test_setup(test_grid_covers_each_cell_once, setup),            \
         cmocka_unit_test_setup(test_grid_mismatch_is_refused, setup),              \
         cmocka_unit_test_setup(test_retries_requeue_same_params, setup),           \
+        cmocka_unit_test_setup(test_preempt_continues_the_run, setup),             \
         cmocka_unit_test_setup(test_suggest_validation, setup),                    \
         cmocka_unit_test_setup(test_second_handle_syncs_changes, setup),           \
         cmocka_unit_test_setup(test_dead_worker_is_recovered, setup),              \
