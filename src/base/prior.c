@@ -90,20 +90,6 @@ void hps_prior_clear(hps_prior *prior)
     memset(prior, 0, sizeof *prior);
 }
 
-json_t *hps_prior_to_json(const hps_prior *prior)
-{
-    if (!prior->categorical)
-        return json_pack("{s:f, s:f}", "center", prior->center, "scale", prior->scale);
-    json_t *arr = json_array();
-    for (size_t i = 0; arr != NULL && i < prior->n_weights; i++) {
-        if (json_array_append_new(arr, json_real(prior->weights[i])) != 0) {
-            json_decref(arr);
-            arr = NULL;
-        }
-    }
-    return arr != NULL ? json_pack("{s:o}", "weights", arr) : NULL;
-}
-
 hps_status hps_prior_check(const hps_prior *prior, const char *name, const hps_dist *dist,
                            hps_errbuf *err)
 {

@@ -38,8 +38,6 @@ typedef struct hps_prior {
 hps_status hps_prior_from_json(hps_prior *prior, const char *name, const json_t *node,
                                hps_errbuf *err);
 void hps_prior_clear(hps_prior *prior);
-/* The JSON form of a prior (new reference), or NULL when out of memory. */
-json_t *hps_prior_to_json(const hps_prior *prior);
 
 /* Whether the prior fits the distribution: the right form for its kind, the center
  * inside [low, high], one weight per choice. HPS_ERR_INVALID naming what is wrong. */
