@@ -15,7 +15,8 @@
  * or BIPOP (N. Hansen, GECCO 2009 BBOB workshop: large-population runs interleaved with
  * small-population, small-step runs, each regime getting a similar budget). A run stops
  * on the usual criteria (flat values, tiny or exploding steps, no effect of an axis or
- * a coordinate, ill-conditioned covariance).
+ * a coordinate, ill-conditioned covariance). Option source_trials warm-starts the first
+ * run from earlier trials (warm_start below); restarts start anywhere, as before.
  *
  * Categorical parameters, and parameters outside the relative space, are not modelled:
  * they are drawn independently and uniformly, as Optuna's CmaEsSampler does with its

@@ -83,3 +83,14 @@ def test_source_trials_errors(mod):
         mod.trial.create_trial(state=mod.trial.TrialState.FAIL)]))
     with pytest.raises(ValueError, match="compatible source_trials"):
         study.optimize(sphere, n_trials=3)
+
+
+@pytest.mark.parametrize("mod, error", [pytest.param(hpsearch, ValueError, id="hpsearch"),
+                                        pytest.param(optuna, AssertionError, id="optuna")])
+def test_too_few_source_trials(mod, error):
+    """The best tenth of fewer than 10 trials is empty: hpsearch says so with a
+    ValueError, Optuna's cmaes with an AssertionError."""
+    few = source_study(mod).trials[:9]
+    study = mod.create_study(sampler=mod.samplers.CmaEsSampler(source_trials=few))
+    with pytest.raises(error):
+        study.optimize(sphere, n_trials=3)
