@@ -73,7 +73,7 @@ typedef struct cma_state {
     uint64_t inc_popsize;
     cma_restart restart_strategy;
     int with_margin;
-    char *source; /* JSON [{"params": {...}, "value": v}, ...]: warm start; NULL: none */
+    char *source; /* JSON [{"params": {...}, "value": v}, ...]: warm start; "none": none */
 
     /* the space the state belongs to */
     int active;
@@ -196,10 +196,11 @@ static const hps_option cma_options[] = {
      .help = "the margin that keeps integer and stepped coordinates from freezing on one "
              "value"},
     {.name = "source_trials", .type = HPS_OPTION_TEXT, HPS_OPTION_FIELD(cma_state, source),
-     .min = 2, .max = CMA_MAX_SOURCE_BYTES,
+     .def = "none", .min = 2, .max = CMA_MAX_SOURCE_BYTES,
      .help = "warm start: a JSON list of earlier trials [{\"params\": {NAME: VALUE, ...}, "
              "\"value\": V}, ...]; the first run starts from the distribution of the best "
-             "tenth of those with every numeric parameter (at least 10 needed)"},
+             "tenth of those with every numeric parameter (at least 10 needed); none: no "
+             "warm start"},
     HPS_OPTIONS_END,
 };
 
@@ -653,6 +654,13 @@ static int source_point(const cma_state *s, const hps_context *ctx, const hps_hi
     return 1;
 }
 
+/* Whether option source_trials gives trials ("none", its default, is no warm start;
+ * a JSON list is never that word). */
+static int has_source_trials(const cma_state *s)
+{
+    return s->source != NULL && strcmp(s->source, "none") != 0;
+}
+
 /* mean and sigma^2 cov of the first run from option source_trials: the warm start of
  * M. Nomura, S. Watanabe, Y. Akimoto, Y. Ozaki, M. Onishi, "Warm Starting CMA-ES for
  * Hyperparameter Optimization", AAAI 2021, as the cmaes library's get_warm_start_mgd
@@ -802,8 +810,9 @@ static hps_status space_reset(cma_state *s, const hps_context *ctx, const hps_hi
     s->run_small = 0;
     s->lambda_large_last = 0;
     double *mean = hps_mem_calloc(n, sizeof *mean);
-    double *cov = s->source != NULL ? hps_mem_calloc(n * n, sizeof *cov) : NULL;
-    if (mean == NULL || (s->source != NULL && cov == NULL)) {
+    int warm = has_source_trials(s);
+    double *cov = warm ? hps_mem_calloc(n * n, sizeof *cov) : NULL;
+    if (mean == NULL || (warm && cov == NULL)) {
         hps_mem_free(mean);
         return hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
     }
@@ -812,9 +821,9 @@ static hps_status space_reset(cma_state *s, const hps_context *ctx, const hps_hi
      * trials or a misleading prior must not hold every run. */
     double sigma = s->sigma0;
     hps_status rc = HPS_OK;
-    if (s->source != NULL)
+    if (warm)
         rc = warm_start(s, ctx, h, idx, mean, cov, &sigma, err);
-    for (size_t k = 0; k < n && s->source == NULL; k++) {
+    for (size_t k = 0; k < n && !warm; k++) {
         const hps_prior *prior = hps_ctx_prior(ctx, h->space.names[idx[k]], &s->dists[k]);
         mean[k] = prior != NULL ? hps_prior_unit_quantile(prior, &s->dists[k], 0.5) : 0.5;
     }
