@@ -25,6 +25,7 @@
 #include "cli/narrow.h"
 #include "cli/run_setup.h"
 #include "cli/space.h"
+#include "cli/warm_start.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -161,7 +162,6 @@ static long warm_start(const cfg_config *narrowed, const narrow_ranked *all, siz
                        int grid)
 {
     hps_study *study = NULL;
-    char err[1024];
     /* created as run creates a study: its identity recorded, then configured */
     if (setup_open_study(narrowed, HPS_OPEN_CREATE | HPS_OPEN_LOAD, &study) != HPS_OK ||
         identity_check(study, narrowed, 0) != 0 || setup_configure_study(narrowed, study) != HPS_OK) {
@@ -169,41 +169,15 @@ static long warm_start(const cfg_config *narrowed, const narrow_ranked *all, siz
         return -1;
     }
     long added = 0;
-    tmpl_param *values = calloc(narrowed->n_params + 1, sizeof *values);
-    size_t n_active;
-    for (size_t i = 0; values != NULL && i < n; i++) {
+    for (size_t i = 0; added >= 0 && i < n; i++) {
         const hps_frozen *old = all[i].trial;
-        if (!narrow_fits(narrowed, old, grid))
-            continue;
-        /* fixed parameters: the old values */
         char *params = NULL;
-        if (hps_frozen_params_json(old, &params) != HPS_OK)
+        if (!narrow_fits(narrowed, old, grid) || hps_frozen_params_json(old, &params) != HPS_OK)
             continue;
-        int64_t number;
-        hps_trial *t = NULL;
-        int ok = hps_study_enqueue(study, params, &number) == HPS_OK &&
-                 hps_study_ask(study, &t) == HPS_OK &&
-                 space_suggest_all(narrowed, t, values, &n_active, err, sizeof err) == HPS_OK;
+        int rc = warm_add_trial(narrowed, study, old, params, from);
         hps_free(params);
-        if (t == NULL)
-            continue;
-        if (!ok) { /* outside the new space after all: give the slot back */
-            hps_trial_interrupt(t, "warm start: outside the narrowed space");
-            hps_trial_free(t);
-            continue;
-        }
-        json_t *origin = json_pack("{s:s, s:I}", "study", from, "number",
-                                   (json_int_t)hps_frozen_number(old));
-        char *origin_text = origin != NULL ? json_dumps(origin, JSON_COMPACT) : NULL;
-        if (origin_text != NULL)
-            hps_trial_set_user_attr(t, "warm_start_from", origin_text);
-        free(origin_text);
-        json_decref(origin);
-        if (hps_trial_tell(t, HPS_COMPLETE, hps_frozen_value(old, 0)) == HPS_OK)
-            added++;
-        hps_trial_free(t);
+        added = rc < 0 ? -1 : added + rc;
     }
-    free(values);
     hps_study_close(study);
     return added;
 }

@@ -16,6 +16,7 @@
 #include "cli/run_terminate.h"
 #include "cli/space.h"
 #include "cli/value_names.h"
+#include "cli/warm_start.h"
 #include "runner/wandb_standin.h"
 
 #include <errno.h>
@@ -206,15 +207,29 @@ static void record_value_names(hps_study *study, const cfg_config *cfg)
 }
 
 /* Opens the config's study, creating it if needed; an existing one must be the same
- * study (identity.h). Returns 0 or an exit code after printing the error. */
-static int open_run_study(const cfg_config *cfg, int allow_changes, hps_study **out)
+ * study (identity.h). *created says whether this process created it: creating is one
+ * transaction of the storage, so of several workers starting at once (-j in several
+ * shells, Slurm array tasks) exactly one creates the study, and only that one seeds it
+ * (setup_seed_study). Returns 0 or an exit code after printing the error. */
+static int open_run_study(const cfg_config *cfg, int allow_changes, hps_study **out, int *created)
 {
     char err[1024];
     hps_direction dirs[CFG_MAX_OBJECTIVES];
     size_t n_dirs = cfg_directions(cfg, dirs);
+    *created = 0;
     hps_status rc = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_LOAD, NULL, 0, out,
                                    err, sizeof err);
-    if (rc == HPS_OK) {
+    if (rc == HPS_ERR_NOTFOUND) {
+        rc = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_CREATE, dirs, n_dirs, out,
+                            err, sizeof err);
+        *created = rc == HPS_OK;
+        if (rc == HPS_OK && identity_check(*out, cfg, allow_changes) != 0)
+            rc = HPS_ERR_STORAGE;
+        else if (rc == HPS_ERR_EXISTS) /* another worker created it just now */
+            rc = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_LOAD, NULL, 0, out, err,
+                                sizeof err);
+    }
+    if (rc == HPS_OK && !*created) {
         int bad = identity_check_direction(*out, cfg);
         if (bad == 0)
             bad = identity_check(*out, cfg, allow_changes);
@@ -223,11 +238,6 @@ static int open_run_study(const cfg_config *cfg, int allow_changes, hps_study **
             *out = NULL;
             return bad;
         }
-    } else if (rc == HPS_ERR_NOTFOUND) {
-        rc = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_CREATE | HPS_OPEN_LOAD, dirs,
-                            n_dirs, out, err, sizeof err);
-        if (rc == HPS_OK && identity_check(*out, cfg, allow_changes) != 0)
-            rc = HPS_ERR_STORAGE;
     }
     if (rc != HPS_OK) {
         if (*out == NULL)
@@ -255,7 +265,12 @@ static int open_run_study(const cfg_config *cfg, int allow_changes, hps_study **
         *out = NULL;
         return CLI_EXIT_USAGE;
     }
-    return 0;
+    int seeded = *created ? setup_seed_study(cfg, *out) : 0;
+    if (seeded != 0) {
+        hps_study_close(*out);
+        *out = NULL;
+    }
+    return seeded;
 }
 
 /* ---- reporting ---------------------------------------------------------------------- */
@@ -637,7 +652,8 @@ int cmd_run(int argc, char **argv)
         rc = run_gpus_setup(cfg, &gpus); /* and this */
     if (rc != 0)
         goto out;
-    rc = open_run_study(cfg, opts.allow_changes, &study);
+    int created = 0;
+    rc = open_run_study(cfg, opts.allow_changes, &study, &created);
     if (rc != 0)
         goto out;
     char log_dir[4096];
@@ -675,7 +691,7 @@ int cmd_run(int argc, char **argv)
                                                           : 0;
     uint64_t runs = configurations > UINT64_MAX / cfg->repeats ? UINT64_MAX
                                                                : configurations * cfg->repeats;
-    uint64_t total = cfg->n_trials;
+    uint64_t total = cfg->n_trials > 0 ? cfg->n_trials + warm_added(study) : 0;
     if (runs > 0 && (total == 0 || runs < total))
         total = runs;
     if (total == 0 && cfg->timeout <= 0 && !cfg->has_target && !CFG_TERMINATE_ON(&cfg->terminate))

@@ -225,6 +225,8 @@ int cfg_validate(cfg_ctx *ctx)
                         "configuration need a finite space, but some parameter is a continuous "
                         "range (give it a step or values)", cfg->repeats);
     int rc = cfg_check_objectives(ctx);
+    if (rc == 0)
+        rc = cfg_check_initial(ctx);
     if (rc != 0)
         return rc;
     if (CFG_TERMINATE_ON(&cfg->terminate) && cfg->n_objectives > 1)

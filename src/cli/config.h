@@ -186,6 +186,17 @@ typedef struct cfg_terminate {
 /* Whether any rule of `terminate:` is on. */
 #define CFG_TERMINATE_ON(t) ((t)->no_improvement > 0 || (t)->has_stagnation || (t)->regret_bound > 0)
 
+/* One entry of `initial:`: parameter values to run before any sampled trial (the rest of
+ * the parameters are sampled). Names are as written; cfg_validate checks them against
+ * the space. */
+typedef struct cfg_initial {
+    char **names;
+    hps_value *values;     /* YAML types kept; strings owned */
+    int *lines;            /* of each value */
+    size_t n;
+    int line;              /* of the entry */
+} cfg_initial;
+
 typedef struct cfg_config {
     char *path;             /* the file, as given */
     char *dir;              /* absolute directory of the file; relative paths in it resolve there */
@@ -247,6 +258,12 @@ typedef struct cfg_config {
                                trial writes (command placeholders expanded per trial),
                                relative to workdir; kept beside the trial's log */
     int artifacts_line;
+    cfg_initial *initial;   /* `initial:`, enqueued in order when run creates the study */
+    size_t n_initial;
+    char *warm_from;        /* `warm_start.from`: the study whose COMPLETE trials that fit
+                               the space a new study starts with; NULL: none */
+    char *warm_storage;     /* `warm_start.storage`, resolved; NULL: the config's storage */
+    int warm_line;
     char **metadata_keys; char **metadata_values; size_t n_metadata;  /* W&B entity, project,
                                description, controller, apiVersion, kind (collections as
                                one-line flow YAML) */
@@ -341,6 +358,11 @@ int cfg_space_finite(const cfg_config *cfg);
 /* Whether the parameter's prior still fits it (a narrowed range may leave its center
  * out, narrowed values their weights); 0 without a prior. */
 int cfg_prior_fits(const cfg_param *p);
+
+/* Whether value v is one the parameter takes: one of its values when it lists them (the
+ * choices, a constant, a numeric grid), else a number in its range, on its step (an int
+ * parameter: a whole number). */
+int cfg_param_holds(const cfg_param *p, hps_value v);
 
 /* Number of cells of the grid over all parameters (saturates at UINT64_MAX), as the grid
  * sampler will enumerate them; 0 when some parameter has no finite set of values. */

@@ -271,6 +271,16 @@ void cfg_write_fidelity(FILE *out, const cfg_config *cfg, const char *key, int g
 /* `terminate:` (config_terminate.c). */
 int cfg_key_terminate(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
 void cfg_write_terminate(FILE *out, const cfg_config *cfg, const char *key, int given);
+/* `initial:` (config_initial.c); its entries are checked against the space by
+ * cfg_check_initial, once every key is read. */
+int cfg_key_initial(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
+void cfg_write_initial(FILE *out, const cfg_config *cfg, const char *key, int given);
+void cfg_release_initial(cfg_config *a, const cfg_config *b);
+int cfg_check_initial(cfg_ctx *ctx);
+/* `warm_start:` (config_warm.c). */
+int cfg_key_warm_start(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
+void cfg_write_warm_start(FILE *out, const cfg_config *cfg, const char *key, int given);
+void cfg_release_warm_start(cfg_config *a, const cfg_config *b);
 /* Turns the fidelity parameter into a constant at its maximum (idempotent). */
 int cfg_apply_fidelity(cfg_ctx *ctx);
 /* The key of this format (CFG_NATIVE / CFG_WANDB) closest to a misspelt one, or NULL. */

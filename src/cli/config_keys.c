@@ -923,6 +923,14 @@ const cfg_key_def cfg_keys[] = {
      WANDB_EXAMPLE("{lr: {values: [0.001, 0.01]}, dropout: {min: 0.0, max: 0.5, grid_points: "
                    "3}, layers: {min: 1, max: 4}, wd: {distribution: q_uniform, min: 0.0, max: "
                    "0.1, q: 0.05}, warmup: 5, epochs: {min: 1, max: 27}}")},
+    {KEY("initial", CFG_NATIVE), CUSTOM(initial), .read = cfg_key_initial,
+     .write = cfg_write_initial, .release = cfg_release_initial,
+     DOC("list of mappings", "none (every trial sampled)", "[{lr: 0.01, act: relu}, {batch: 32}]",
+         "Configurations to run first, once (the parameters one leaves out are sampled)")},
+    {KEY("warm_start", CFG_NATIVE), CUSTOM(warm_from), .read = cfg_key_warm_start,
+     .write = cfg_write_warm_start, .release = cfg_release_warm_start,
+     DOC("mapping", "none", "{from: mlp-v1, storage: sqlite:old.db}",
+         "A new study starts with another study's COMPLETE trials that fit its space")},
     {META("entity", "my-team")},
     {META("project", "mnist")},
     {META("description", "learning rate sweep")},

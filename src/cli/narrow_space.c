@@ -275,28 +275,14 @@ out:
 /* ---- the narrowed space's members ------------------------------------------------------- */
 
 /* Whether value v is a point of p: for a refined grid its cells' values, for a range any
- * point in it (on its step). */
+ * point in it (on its step), whatever grid values it lists. */
 static int param_holds(const cfg_param *p, hps_value v, int grid)
 {
-    double x;
-    if (p->kind == CFG_CATEGORICAL || p->kind == CFG_CONSTANT || (grid && p->n_values > 0)) {
-        for (size_t c = 0; c < p->n_values; c++) {
-            double y;
-            if (same_value(v, p->values[c]) ||
-                (p->kind != CFG_CATEGORICAL && value_number(v, &x) &&
-                 value_number(p->values[c], &y) && x == y))
-                return 1;
-        }
-        return 0;
-    }
-    if (!value_number(v, &x) || x < p->low || x > p->high)
-        return 0;
-    double step = p->step > 0 ? p->step : (p->kind == CFG_INT ? 1 : 0);
-    if (step > 0) {
-        double k = (x - p->low) / step;
-        return fabs(k - nearbyint(k)) < 1e-9;
-    }
-    return 1;
+    if (grid || p->kind == CFG_CATEGORICAL || p->kind == CFG_CONSTANT)
+        return cfg_param_holds(p, v);
+    cfg_param range = *p;
+    range.n_values = 0;
+    return cfg_param_holds(&range, v);
 }
 
 int narrow_fits(const cfg_config *narrowed, const hps_frozen *old, int grid)

@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "cli/identity.h"
 #include "cli/space.h"
+#include "cli/warm_start.h"
 #include "runner/template.h"
 
 #include <errno.h>
@@ -283,6 +284,9 @@ int setup_check(const cfg_config *cfg)
     warn_missing_program(cfg);
     if (check_command(cfg) != 0 || check_storage_directory(cfg) != 0)
         return CLI_EXIT_USAGE;
+    int warm = warm_check_source(cfg);
+    if (warm != 0)
+        return warm;
     /* the settings the library checks, tried on a study of our own */
     hps_study *probe = NULL;
     hps_status rc = open_study_at(cfg, ":memory:", HPS_OPEN_CREATE, &probe);
@@ -361,7 +365,8 @@ hps_status setup_configure_study(const cfg_config *cfg, hps_study *study)
         const char *option;
         double value;
     } numeric[] = {
-        {"max_trials", (double)cfg->n_trials},
+        /* trials a warm start added are no part of the budget */
+        {"max_trials", cfg->n_trials > 0 ? (double)(cfg->n_trials + warm_added(study)) : 0},
         {"retries", (double)cfg->retries},
         {"repeats", (double)cfg->repeats},
         {"heartbeat_interval", cfg->heartbeat_interval},
@@ -398,6 +403,57 @@ hps_status setup_configure_study(const cfg_config *cfg, hps_study *study)
         cli_error("%s: pruner: %s", where(cfg, pruner_line, at, sizeof at),
                   hps_study_errmsg(study));
     return rc;
+}
+
+/* ---- seeding a new study ------------------------------------------------------------- */
+
+static const cfg_param *find_param(const cfg_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->n_params; i++)
+        if (strcmp(cfg->params[i].name, name) == 0)
+            return &cfg->params[i];
+    return NULL;
+}
+
+/* One `initial:` entry as hps_study_enqueue's object (the config checked it). */
+static char *initial_json(const cfg_config *cfg, const cfg_initial *in)
+{
+    json_t *obj = json_object();
+    for (size_t k = 0; obj != NULL && k < in->n; k++) {
+        const cfg_param *p = find_param(cfg, in->names[k]);
+        if (p != NULL)
+            json_object_set_new(obj, in->names[k], warm_param_json(p, in->values[k]));
+    }
+    char *text = obj != NULL ? json_dumps(obj, JSON_COMPACT) : NULL;
+    json_decref(obj);
+    return text;
+}
+
+int setup_seed_study(const cfg_config *cfg, hps_study *study)
+{
+    char at[4200];
+    /* the old trials first: an ask while adding them would take a WAITING initial one */
+    int warm = warm_seed(cfg, study);
+    if (warm != 0)
+        return warm;
+    for (size_t e = 0; e < cfg->n_initial; e++) {
+        char *params = initial_json(cfg, &cfg->initial[e]);
+        if (params == NULL) {
+            cli_error("out of memory");
+            return CLI_EXIT_FAILED;
+        }
+        hps_status rc = hps_study_enqueue(study, params, NULL);
+        free(params);
+        if (rc != HPS_OK) {
+            cli_error("%s: initial[%zu]: %s", where(cfg, cfg->initial[e].line, at, sizeof at),
+                      e + 1, hps_study_errmsg(study));
+            return rc == HPS_ERR_NOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+        }
+    }
+    if (cfg->n_initial > 0)
+        fprintf(stderr, "hpsearch: initial: %zu configuration%s enqueued to run first\n",
+                cfg->n_initial, cfg->n_initial == 1 ? "" : "s");
+    return 0;
 }
 
 /* A study name as one path component. */

@@ -72,8 +72,15 @@ hps_status setup_open_study(const cfg_config *cfg, unsigned flags, hps_study **o
  * after printing run's error. */
 int setup_find_study(const cfg_config *cfg, int allow_changes, hps_study **out);
 
-/* Gives an open study the config's budget, retries, repeats, heartbeats, sampler,
+/* Gives an open study the config's budget (n_trials, plus the trials a warm start
+ * added), retries, repeats, heartbeats, sampler,
  * declared space and pruner; the library checks each. Returns its status after printing the error. */
 hps_status setup_configure_study(const cfg_config *cfg, hps_study *study);
+
+/* Seeds a study this process has just created (never one it resumes): adds the
+ * `warm_start:` study's trials that fit (warm_start.h), then enqueues the config's
+ * `initial:` configurations in order, so they are the first trials asked.
+ * Returns 0 or an exit code after printing the error. */
+int setup_seed_study(const cfg_config *cfg, hps_study *study);
 
 #endif

@@ -1697,6 +1697,18 @@ static void assert_same_metrics(const char *what, const cfg_metric *a, size_t na
     }
 }
 
+static void assert_same_initial(const cfg_config *a, const cfg_config *b)
+{
+    assert_int_equal(a->n_initial, b->n_initial);
+    for (size_t e = 0; e < a->n_initial; e++) {
+        const cfg_initial *x = &a->initial[e], *y = &b->initial[e];
+        assert_same_words("initial names", x->names, x->n, y->names, y->n);
+        for (size_t k = 0; k < x->n; k++)
+            if (cfg_value_compare(&x->values[k], &y->values[k]) != 0)
+                fail_msg("initial[%zu].%s changed by writing back", e + 1, x->names[k]);
+    }
+}
+
 /* Every setting of two configs, key by key from the table: by type, and by hand for the
  * keys with values of their own (a new one fails here until it is compared). */
 static void assert_same_config(const cfg_config *a, const cfg_config *b)
@@ -1756,6 +1768,11 @@ static void assert_same_config(const cfg_config *a, const cfg_config *b)
                 assert_same_terminate(&a->terminate, &b->terminate);
             } else if (strcmp(name, "parameters") == 0) {
                 assert_same_params(a, b);
+            } else if (strcmp(name, "initial") == 0) {
+                assert_same_initial(a, b);
+            } else if (strcmp(name, "warm_start") == 0) {
+                assert_same_text("warm_start.from", a->warm_from, b->warm_from);
+                assert_same_text("warm_start.storage", a->warm_storage, b->warm_storage);
             } else if (def->info.flags & CFG_PER_NAME) { /* W&B metadata */
                 assert_same_words("metadata keys", a->metadata_keys, a->n_metadata,
                                   b->metadata_keys, b->n_metadata);

@@ -1,0 +1,281 @@
+/* warm_start.c -- a new study starting with an earlier study's finished trials (see
+ * warm_start.h). */
+#include "cli/warm_start.h"
+
+#include "cli/cli.h"
+#include "cli/space.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+json_t *warm_param_json(const cfg_param *p, hps_value v)
+{
+    double x = v.type == HPS_VALUE_INT ? (double)v.u.i : v.u.f;
+    switch (v.type) {
+    case HPS_VALUE_STRING:
+        return json_string(v.u.s);
+    case HPS_VALUE_BOOL:
+        return json_boolean(v.u.b);
+    case HPS_VALUE_INT:
+    case HPS_VALUE_FLOAT:
+        if (p->kind == CFG_INT)
+            return json_integer((json_int_t)llround(x));
+        if (p->kind == CFG_FLOAT)
+            return json_real(x);
+        return v.type == HPS_VALUE_INT ? json_integer((json_int_t)v.u.i) : json_real(v.u.f);
+    default:
+        return json_null();
+    }
+}
+
+int warm_add_trial(const cfg_config *cfg, hps_study *study, const hps_frozen *old,
+                   const char *params_json, const char *from)
+{
+    char err[1024];
+    tmpl_param *values = calloc(cfg->n_params + 1, sizeof *values);
+    size_t n_active;
+    int64_t number;
+    hps_trial *t = NULL;
+    int ok = values != NULL && hps_study_enqueue(study, params_json, &number) == HPS_OK &&
+             hps_study_ask(study, &t) == HPS_OK &&
+             space_suggest_all(cfg, t, values, &n_active, err, sizeof err) == HPS_OK;
+    free(values);
+    if (t == NULL)
+        return -1;
+    if (!ok) { /* outside the new space after all: give the slot back */
+        hps_trial_interrupt(t, "warm start: outside the new space");
+        hps_trial_free(t);
+        return 0;
+    }
+    json_t *origin = json_pack("{s:s, s:I}", "study", from, "number",
+                               (json_int_t)hps_frozen_number(old));
+    char *origin_text = origin != NULL ? json_dumps(origin, JSON_COMPACT) : NULL;
+    if (origin_text != NULL)
+        hps_trial_set_user_attr(t, "warm_start_from", origin_text);
+    free(origin_text);
+    json_decref(origin);
+    double told[CFG_MAX_OBJECTIVES];
+    size_t n = hps_frozen_n_values(old);
+    n = n < CFG_MAX_OBJECTIVES ? n : CFG_MAX_OBJECTIVES;
+    for (size_t k = 0; k < n; k++)
+        told[k] = hps_frozen_value(old, k);
+    int added = hps_trial_tell_values(t, HPS_COMPLETE, told, n) == HPS_OK;
+    hps_trial_free(t);
+    return added ? 1 : -1;
+}
+
+warm_misfit warm_map_trial(const cfg_config *cfg, const hps_frozen *old, json_t **params,
+                           size_t *which)
+{
+    size_t n = cfg->n_params;
+    size_t *order = calloc(n + 1, sizeof *order);
+    hps_value *values = calloc(n + 1, sizeof *values);
+    unsigned char *state = calloc(n + 1, 1);
+    json_t *obj = json_object();
+    warm_misfit why = WARM_FITS;
+    if (order == NULL || values == NULL || state == NULL || obj == NULL) {
+        why = WARM_MISSING; /* out of memory: leave it out */
+        *which = 0;
+        goto out;
+    }
+    cfg_condition_order(cfg, order);
+    for (size_t o = 0; o < n && why == WARM_FITS; o++) {
+        size_t i = order[o];
+        const cfg_param *p = &cfg->params[i];
+        if (!cfg_param_active(cfg, i, values, state)) {
+            state[i] = CFG_INACTIVE;
+            continue;
+        }
+        long idx = hps_frozen_param_index(old, p->name);
+        hps_value v;
+        if (idx >= 0)
+            v = hps_frozen_param_value(old, (size_t)idx);
+        else if (p->kind == CFG_CONSTANT)
+            v = p->values[0];
+        else
+            why = WARM_MISSING;
+        if (why == WARM_FITS && !cfg_param_holds(p, v))
+            why = WARM_OUTSIDE;
+        if (why != WARM_FITS) {
+            *which = i;
+            break;
+        }
+        state[i] = CFG_ACTIVE;
+        values[i] = v;
+        json_object_set_new(obj, p->name, warm_param_json(p, v));
+    }
+out:
+    free(order);
+    free(values);
+    free(state);
+    if (why == WARM_FITS)
+        *params = obj;
+    else
+        json_decref(obj);
+    return why;
+}
+
+/* ---- the config's warm_start --------------------------------------------------------- */
+
+static const char *source_url(const cfg_config *cfg)
+{
+    return cfg->warm_storage != NULL ? cfg->warm_storage : cfg->storage;
+}
+
+int warm_check_source(const cfg_config *cfg)
+{
+    if (cfg->warm_from == NULL)
+        return 0;
+    char shown[512], err[1024];
+    cli_shown_url(source_url(cfg), shown, sizeof shown);
+    if (strcmp(cfg->warm_from, cfg->study_name) == 0 && strcmp(source_url(cfg), cfg->storage) == 0) {
+        cli_error("%s:%d: warm_start.from: '%s' is this config's own study; name an earlier "
+                  "study", cfg->path, cfg->warm_line, cfg->warm_from);
+        return CLI_EXIT_USAGE;
+    }
+    hps_study *source = NULL;
+    hps_status rc = hps_study_open(source_url(cfg), cfg->warm_from, HPS_OPEN_LOAD, NULL, 0,
+                                   &source, err, sizeof err);
+    if (rc != HPS_OK) {
+        if (rc == HPS_ERR_NOTFOUND)
+            cli_error("%s:%d: warm_start: no study '%s' in %s (`hpsearch studies --storage "
+                      "%s` lists them)", cfg->path, cfg->warm_line, cfg->warm_from, shown, shown);
+        else
+            cli_error("%s:%d: warm_start: study '%s' in %s: %s", cfg->path, cfg->warm_line,
+                      cfg->warm_from, shown, err);
+        return rc == HPS_ERR_NOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+    }
+    hps_direction dirs[CFG_MAX_OBJECTIVES];
+    size_t n = cfg_directions(cfg, dirs);
+    int same = hps_study_n_directions(source) == n;
+    for (size_t k = 0; same && k < n; k++)
+        same = hps_study_direction(source, k) == dirs[k];
+    size_t n_source = hps_study_n_directions(source);
+    hps_study_close(source);
+    if (!same) {
+        cli_error("%s:%d: warm_start: study '%s' %s %zu objective%s in other directions than "
+                  "this config's: its values would mislead the sampler",
+                  cfg->path, cfg->warm_line, cfg->warm_from, n_source == n ? "has its" : "has",
+                  n_source, n_source == 1 ? "" : "s");
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* "9 outside lr's range, 4 without `width`" */
+static void describe_left_out(const cfg_config *cfg, const size_t *outside, const size_t *missing,
+                              char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < cfg->n_params && used < size; i++) {
+        const cfg_param *p = &cfg->params[i];
+        const char *what = p->kind == CFG_CATEGORICAL || p->n_values > 0 ? "values" : "range";
+        if (outside[i] > 0)
+            used += (size_t)snprintf(buf + used, size - used, "%s%zu outside %s's %s",
+                                     used > 0 ? ", " : "", outside[i], p->name, what);
+        if (missing[i] > 0 && used < size)
+            used += (size_t)snprintf(buf + used, size - used, "%s%zu without `%s`",
+                                     used > 0 ? ", " : "", missing[i], p->name);
+    }
+}
+
+static int record_added(hps_study *study, const char *from, size_t added)
+{
+    json_t *attr = json_pack("{s:s, s:I}", "from", from, "added", (json_int_t)added);
+    char *text = attr != NULL ? json_dumps(attr, JSON_COMPACT) : NULL;
+    json_decref(attr);
+    int rc = text != NULL && hps_study_set_system_attr(study, "warm_start", text) == HPS_OK ? 0 : -1;
+    free(text);
+    return rc;
+}
+
+/* Adds the fitting trials of `source`; counts the complete ones and why others left. */
+static int add_fitting(const cfg_config *cfg, hps_study *study, hps_study *source, size_t *n_complete,
+                       size_t *added, size_t *outside, size_t *missing)
+{
+    size_t n = 0;
+    if (hps_study_n_trials(source, &n) != HPS_OK)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const hps_frozen *old;
+        if (hps_study_trial(source, (int64_t)i, &old) != HPS_OK ||
+            hps_frozen_state(old) != HPS_COMPLETE || hps_frozen_n_values(old) != cfg->n_objectives)
+            continue;
+        (*n_complete)++;
+        json_t *params = NULL;
+        size_t which = 0;
+        warm_misfit why = warm_map_trial(cfg, old, &params, &which);
+        if (why != WARM_FITS) {
+            (why == WARM_OUTSIDE ? outside : missing)[which]++;
+            continue;
+        }
+        char *text = json_dumps(params, JSON_COMPACT);
+        json_decref(params);
+        int rc = text != NULL ? warm_add_trial(cfg, study, old, text, cfg->warm_from) : -1;
+        free(text);
+        if (rc < 0)
+            return -1;
+        *added += (size_t)rc;
+    }
+    return 0;
+}
+
+int warm_seed(const cfg_config *cfg, hps_study *study)
+{
+    if (cfg->warm_from == NULL)
+        return 0;
+    char err[1024], text[64];
+    hps_study *source = NULL;
+    if (hps_study_open(source_url(cfg), cfg->warm_from, HPS_OPEN_LOAD, NULL, 0, &source, err,
+                       sizeof err) != HPS_OK) {
+        cli_error("%s:%d: warm_start: study '%s': %s", cfg->path, cfg->warm_line, cfg->warm_from,
+                  err);
+        return CLI_EXIT_FAILED;
+    }
+    size_t *outside = calloc(cfg->n_params + 1, sizeof *outside);
+    size_t *missing = calloc(cfg->n_params + 1, sizeof *missing);
+    size_t n_complete = 0, added = 0;
+    /* the added trials are no part of the budget: lift it while they go in */
+    int rc = outside != NULL && missing != NULL && hps_study_set(study, "max_trials", "0") == HPS_OK
+                 ? add_fitting(cfg, study, source, &n_complete, &added, outside, missing)
+                 : -1;
+    if (rc == 0)
+        rc = record_added(study, cfg->warm_from, added);
+    snprintf(text, sizeof text, "%llu",
+             cfg->n_trials > 0 ? (unsigned long long)(cfg->n_trials + added) : 0ULL);
+    if (rc == 0 && hps_study_set(study, "max_trials", text) != HPS_OK)
+        rc = -1;
+    if (rc != 0) {
+        cli_error("%s:%d: warm_start from study '%s': %s", cfg->path, cfg->warm_line,
+                  cfg->warm_from, hps_study_errmsg(study));
+    } else {
+        char left[1024];
+        describe_left_out(cfg, outside, missing, left, sizeof left);
+        fprintf(stderr, "hpsearch: warm start: %zu of %zu trials of %s fit the space", added,
+                n_complete, cfg->warm_from);
+        if (added < n_complete)
+            fprintf(stderr, "; %zu left out: %s", n_complete - added, left);
+        fputc('\n', stderr);
+    }
+    free(outside);
+    free(missing);
+    hps_study_close(source);
+    return rc == 0 ? 0 : CLI_EXIT_FAILED;
+}
+
+size_t warm_added(hps_study *study)
+{
+    const char *attrs = NULL;
+    if (hps_study_system_attrs(study, &attrs) != HPS_OK || attrs == NULL)
+        return 0;
+    json_t *root = json_loads(attrs, 0, NULL);
+    json_t *added = json_object_get(json_object_get(root, "warm_start"), "added");
+    size_t n = json_is_integer(added) && json_integer_value(added) > 0
+                   ? (size_t)json_integer_value(added)
+                   : 0;
+    json_decref(root);
+    return n;
+}

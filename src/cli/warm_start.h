@@ -1,0 +1,54 @@
+/* warm_start.h -- a new study starting with an earlier study's finished trials, shared
+ * by `hpsearch narrow --warm-start` (cmd_narrow.c) and the config's `warm_start:` (run,
+ * run_setup.c).
+ *
+ * An old trial is added as `hpsearch run` records its own trials: enqueued with its
+ * values, asked (so the sampler and the declared space take it as theirs, a grid marks
+ * its cell), told COMPLETE with the old values, and marked with user attribute
+ * `warm_start_from` {"study": NAME, "number": N}. */
+#ifndef HPS_CLI_WARM_START_H
+#define HPS_CLI_WARM_START_H
+
+#include "cli/config.h"
+#include "hpsearch.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* A value in its parameter's type (a float 3.0 for an int parameter is the int 3), as
+ * hps_study_enqueue takes it. New reference. */
+json_t *warm_param_json(const cfg_param *p, hps_value v);
+
+/* Adds the old COMPLETE trial `old` of study `from` to `study` with the parameters
+ * `params_json` (an object: the new space's active parameters). The study's budget must
+ * leave room (the caller lifts max_trials while it adds). Returns 1 added, 0 when the
+ * new space refuses it after all (its slot given back), -1 on an error. */
+int warm_add_trial(const cfg_config *cfg, hps_study *study, const hps_frozen *old,
+                   const char *params_json, const char *from);
+
+/* Why an old trial does not fit a new space. */
+typedef enum warm_misfit { WARM_FITS, WARM_OUTSIDE, WARM_MISSING } warm_misfit;
+
+/* Maps an old trial onto cfg's space by parameter name: every parameter active given
+ * the trial's values must have a value the parameter takes (a constant the trial lacks
+ * takes its one value: it never varied); inactive ones and names the space lacks are
+ * left out. Returns WARM_FITS with *params (an object; new reference), or why not and
+ * *which the parameter's index. */
+warm_misfit warm_map_trial(const cfg_config *cfg, const hps_frozen *old, json_t **params,
+                           size_t *which);
+
+/* With `warm_start:`: the config's study must be able to start from it -- the other
+ * study exists, is not this one, and has the same directions. Returns 0 or an exit code
+ * after printing "FILE:LINE: warm_start...: ...". */
+int warm_check_source(const cfg_config *cfg);
+
+/* Adds the COMPLETE trials of `warm_start.from` that fit the space to `study`, which
+ * this process has just created, prints what was added and left out, and records the
+ * number in the study (system attribute "warm_start": {"from", "added"}) so that every
+ * worker's budget (warm_budget) leaves them out. Returns 0 or an exit code. */
+int warm_seed(const cfg_config *cfg, hps_study *study);
+
+/* The trials the study was warm-started with (0 without a warm start). */
+size_t warm_added(hps_study *study);
+
+#endif

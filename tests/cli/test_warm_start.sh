@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# `warm_start: {from: STUDY}`: the run that creates a study adds the earlier study's
+# COMPLETE trials that fit its changed space (by name; outside a range or missing a
+# parameter: left out, and counted), marked as such; they do not use up n_trials; a
+# resumed study does not get them again; a missing study or other directions are
+# refused before anything runs.
+. "$(dirname "$0")/lib.sh"
+
+# The trainer writes the parameters it was given, by study and trial number.
+cat > args.py <<'PYEOF'
+import json, sys
+study, number, params = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+with open("args-%s-%s.json" % (study, number), "w") as f:
+    json.dump(params, f)
+print("score=%s" % (params["lr"] + params.get("width", 0)))
+PYEOF
+
+write_config v1.yaml <<EOF
+study: v1
+storage: sqlite:warm.db
+metric: score
+sampler: random
+seed: 11
+n_trials: 12
+command: $PY args.py v1 {trial_number} \${args_json}
+parameters:
+  arch:  [mlp, linear]
+  width: {type: int, low: 1, high: 8, when: {arch: mlp}}
+  lr:    {low: 0.001, high: 1.0, log: true}
+EOF
+"$HPSEARCH" run v1.yaml --no-progress > v1.log 2>&1
+expect_eq "the old study runs" 0 $?
+
+# The new space: lr narrowed, width for every arch, a new constant.
+write_config v2.yaml <<EOF
+study: v2
+storage: sqlite:warm.db
+metric: score
+sampler: tpe
+seed: 5
+n_trials: 3
+warm_start: {from: v1}
+command: $PY args.py v2 {trial_number} \${args_json}
+parameters:
+  lr:     {low: 0.01, high: 1.0, log: true}
+  arch:   [mlp, linear]
+  width:  {type: int, low: 1, high: 8}
+  epochs: 3
+EOF
+# what should fit, from what the old trials were given (lr is checked first)
+expected=$("$PY" - <<'PYEOF'
+import glob, json
+fit = outside = missing = 0
+for path in glob.glob("args-v1-*.json"):
+    p = json.load(open(path))
+    if p["lr"] < 0.01:
+        outside += 1
+    elif "width" not in p:
+        missing += 1
+    else:
+        fit += 1
+left = ", ".join(x for x in ["%d outside lr's range" % outside if outside else "",
+                             "%d without `width`" % missing if missing else ""] if x)
+print("%d|warm start: %d of %d trials of v1 fit the space; %d left out: %s"
+      % (fit, fit, fit + outside + missing, outside + missing, left))
+PYEOF
+)
+fit=${expected%%|*}
+message=${expected#*|}
+[ "$fit" -gt 0 ] && [ "$fit" -lt 12 ] && ok "some old trials fit and some do not ($fit of 12)" ||
+    fail "the seed gives no mix of fitting and refused trials ($fit of 12)"
+
+out=$("$HPSEARCH" run v2.yaml --no-progress 2>&1)
+expect_eq "the warm-started study runs" 0 $?
+expect_contains "run counts what fit and what was left out" "$message" "$out"
+v2_trials() { sql warm.db "SELECT COUNT(*) FROM trials t JOIN studies s ON s.study_id = t.study_id
+                          WHERE s.name = 'v2' $1"; }
+marked="AND t.user_attrs LIKE '%warm_start_from%'"
+expect_eq "the added trials are marked warm_start_from" "$fit" "$(v2_trials "$marked")"
+expect_eq "n_trials: 3 new trials ran besides them" 3 "$(ls args-v2-*.json | wc -l)"
+expect_eq "the study holds both" $((fit + 3)) "$(v2_trials "")"
+listed=$("$HPSEARCH" trials v2 --storage sqlite:warm.db --format json 2>&1)
+expect_contains "hpsearch trials shows where an added trial came from" '"warm_start_from"' "$listed"
+expect_eq "the new constant is given to the added trials" "$fit" \
+    "$("$PY" -c 'import json, sys; print(sum(1 for t in json.loads(sys.argv[1]) if "warm_start_from" in json.dumps(t) and t["params"].get("epochs") == 3))' "$listed")"
+
+# resumed with a larger budget: 2 more new trials, no second warm start
+out=$("$HPSEARCH" run v2.yaml -n 5 --no-progress 2>&1)
+expect_eq "the study resumes" 0 $?
+case "$out" in
+*"warm start:"*) fail "resume warm-started again: $out" ;;
+*) ok "resume does not warm-start again" ;;
+esac
+expect_eq "the resumed run ran 2 new trials" 5 "$(ls args-v2-*.json | wc -l)"
+expect_eq "the study holds the added trials once" $((fit + 5)) "$(v2_trials "")"
+
+# three workers starting a warm-started study at once: one adds the trials
+sed -e 's/^study: v2/study: v3/' -e 's/args.py v2/args.py v3/' v2.yaml > v3.yaml
+for w in 1 2 3; do "$HPSEARCH" run v3.yaml --no-progress > "w$w.log" 2>&1 & done
+wait
+expect_eq "one of three workers warm-started the study" 1 "$(grep -l 'warm start:' w?.log | wc -l)"
+expect_eq "the trials were added once" "$fit" "$(sql warm.db "SELECT COUNT(*) FROM trials t
+    JOIN studies s ON s.study_id = t.study_id
+    WHERE s.name = 'v3' AND t.user_attrs LIKE '%warm_start_from%'")"
+
+# refused before anything runs: no such study, other directions, its own study
+sed -e 's/^study: v2/study: v4/' -e 's/from: v1/from: v0/' v2.yaml > missing.yaml
+out=$("$HPSEARCH" run missing.yaml --no-progress 2>&1)
+expect_eq "a missing study: exit 2" 2 $?
+expect_contains "a missing study: named with file and line" "missing.yaml:7: warm_start: no study 'v0' in" "$out"
+out=$("$HPSEARCH" plan missing.yaml 2>&1)
+expect_eq "plan refuses it too" 2 $?
+sed -e 's/^study: v2/study: v5/' -e 's/^metric: score/metric: score\ndirection: maximize/' v2.yaml > other.yaml
+out=$("$HPSEARCH" run other.yaml --no-progress 2>&1)
+expect_eq "other directions: exit 2" 2 $?
+expect_contains "other directions: said" "other directions than this config's" "$out"
+sed -e 's/from: v1/from: v2/' v2.yaml > own.yaml
+out=$("$HPSEARCH" run own.yaml --no-progress 2>&1)
+expect_eq "its own study: exit 2" 2 $?
+expect_contains "its own study: said" "own.yaml:7: warm_start.from: 'v2' is this config's own study" "$out"
+sed -e 's/^study: v2/study: v6/' -e 's|from: v1}|from: v1, storage: sqlite:nothing.db}|' v2.yaml > nostore.yaml
+out=$("$HPSEARCH" run nostore.yaml --no-progress 2>&1)
+expect_eq "a storage without the study: exit 2" 2 $?
+expect_contains "a storage without the study: said" "nostore.yaml:7: warm_start:" "$out"
+expect_eq "no refused study was created" 0 "$(sql warm.db "SELECT COUNT(*) FROM studies WHERE name IN ('v4', 'v5', 'v6')")"
+
+exit $((failures > 0))
