@@ -291,6 +291,23 @@ static void fail_reason(const hps_frozen *t, char *buf, size_t size)
     json_decref(attrs);
 }
 
+/* The table's note: why a trial failed, or where a warm start took it from ("warm start:
+ * v1 #12", user attribute warm_start_from). */
+static void trial_note(const hps_frozen *t, char *buf, size_t size)
+{
+    fail_reason(t, buf, size);
+    if (buf[0] != '\0')
+        return;
+    json_t *attrs = json_loads(hps_frozen_user_attrs(t), 0, NULL);
+    json_t *origin = json_object_get(attrs, "warm_start_from");
+    const char *from = json_string_value(json_object_get(origin, "study"));
+    json_t *number = json_object_get(origin, "number");
+    if (from != NULL && json_is_integer(number))
+        snprintf(buf, size, "warm start: %s #%" JSON_INTEGER_FORMAT, from,
+                 json_integer_value(number));
+    json_decref(attrs);
+}
+
 /* The GPUs `hpsearch run` gave the trial (its system attribute "gpus"), as
  * CUDA_VISIBLE_DEVICES said them: "0,1"; "" when none. */
 static void trial_gpus(const hps_frozen *t, char *buf, size_t size)
@@ -527,7 +544,7 @@ static int print_trials(hps_study *study, const query_args *args)
                 trial_gpus(t, buf, sizeof buf);
                 printf("  %-8s", buf[0] != '\0' ? buf : "-");
             }
-            fail_reason(t, buf, 100);
+            trial_note(t, buf, 100);
             printf("  %s\n", buf);
         }
     }

@@ -79,6 +79,8 @@ marked="AND t.user_attrs LIKE '%warm_start_from%'"
 expect_eq "the added trials are marked warm_start_from" "$fit" "$(v2_trials "$marked")"
 expect_eq "n_trials: 3 new trials ran besides them" 3 "$(ls args-v2-*.json | wc -l)"
 expect_eq "the study holds both" $((fit + 3)) "$(v2_trials "")"
+table=$("$HPSEARCH" trials v2 --storage sqlite:warm.db 2>&1)
+expect_eq "the trials table notes each added trial" "$fit" "$(grep -c ' warm start: v1 #[0-9]' <<< "$table")"
 listed=$("$HPSEARCH" trials v2 --storage sqlite:warm.db --format json 2>&1)
 expect_contains "hpsearch trials shows where an added trial came from" '"warm_start_from"' "$listed"
 expect_eq "the new constant is given to the added trials" "$fit" \
