@@ -223,18 +223,19 @@ static int check_active(cfg_ctx *ctx, const cfg_initial *in, size_t index, const
         int at = in->lines[given[i] - 1];
         for (size_t c = 0; active != 1 && c < p->n_when; c++) {
             const cfg_condition *cond = &p->when[c];
+            unsigned char parent = state[cond->parent_index];
+            if (parent == CFG_ACTIVE && cfg_condition_holds(cond, &values[cond->parent_index]))
+                continue;
             char condition[512];
             cfg_describe_condition(cond, condition, sizeof condition);
-            if (state[cond->parent_index] == CFG_UNDECIDED)
+            if (parent == CFG_UNDECIDED)
                 return cfg_fail(ctx, at, "initial[%zu].%s: '%s' exists only when %s (line %d), "
                                 "and this entry leaves '%s' to be sampled; give '%s' too",
                                 index + 1, p->name, p->name, condition, cond->line,
                                 cond->parent, cond->parent);
-            if (state[cond->parent_index] == CFG_INACTIVE ||
-                !cfg_param_active(cfg, i, values, state))
-                return cfg_fail(ctx, at, "initial[%zu].%s: '%s' is inactive in this entry: it "
-                                "exists only when %s (line %d)", index + 1, p->name, p->name,
-                                condition, cond->line);
+            return cfg_fail(ctx, at, "initial[%zu].%s: '%s' is inactive in this entry: it "
+                            "exists only when %s (line %d)", index + 1, p->name, p->name,
+                            condition, cond->line);
         }
         state[i] = CFG_ACTIVE;
         values[i] = in->values[given[i] - 1];

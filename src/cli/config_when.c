@@ -153,7 +153,7 @@ static int same_value(const hps_value *want, const hps_value *got)
     return cfg_value_compare(want, got) == 0;
 }
 
-static int condition_holds(const cfg_condition *cond, const hps_value *got)
+int cfg_condition_holds(const cfg_condition *cond, const hps_value *got)
 {
     if (cond->values != NULL) {
         for (size_t k = 0; k < cond->n_values; k++)
@@ -213,7 +213,7 @@ static int check_condition(cfg_ctx *ctx, const cfg_param *p, const cfg_condition
         int holds = parent->n_values == 0 && (!cond->has_min || cond->min <= parent->high) &&
                     (!cond->has_max || cond->max >= parent->low);
         for (size_t k = 0; k < parent->n_values && !holds; k++)
-            holds = condition_holds(cond, &parent->values[k]);
+            holds = cfg_condition_holds(cond, &parent->values[k]);
         if (!holds && parent->n_values == 0)
             return cfg_fail(ctx, cond->line, "parameters.%s.when.%s: never holds: '%s' lies "
                             "in %.15g..%.15g", p->name, cond->parent, parent->name,
@@ -326,7 +326,7 @@ int cfg_param_active(const cfg_config *cfg, size_t i, const hps_value *values,
         size_t parent = p->when[c].parent_index;
         if (state[parent] == CFG_UNDECIDED)
             undecided = 1;
-        else if (state[parent] == CFG_INACTIVE || !condition_holds(&p->when[c], &values[parent]))
+        else if (state[parent] == CFG_INACTIVE || !cfg_condition_holds(&p->when[c], &values[parent]))
             return 0;
     }
     return undecided ? -1 : 1;
@@ -375,7 +375,7 @@ int cfg_param_always_active(const cfg_config *cfg, size_t i, const cfg_condition
         } else if (parent->n_values > 0) {
             covers = 1;
             for (size_t k = 0; covers && k < parent->n_values; k++)
-                covers = condition_holds(cond, &parent->values[k]);
+                covers = cfg_condition_holds(cond, &parent->values[k]);
         } else {
             covers = parent->low == parent->high && cond->n_values > 0;
         }
