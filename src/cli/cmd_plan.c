@@ -9,6 +9,7 @@
 #include "cli/run_gpus.h"
 #include "cli/run_setup.h"
 #include "cli/space.h"
+#include "cli/warm_start.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -126,9 +127,10 @@ static void print_space(const cfg_config *cfg)
  * to create. Writes a line for the plan into `line`; returns 0 or an exit code (a stored
  * study run would refuse: another direction, a changed metric or space). */
 static int read_study_state(const cfg_config *cfg, int allow_changes, char *line, size_t size,
-                            size_t *n_trials)
+                            size_t *n_trials, int *is_new)
 {
     *n_trials = 0;
+    *is_new = 1;
     char shown[512];
     cli_shown_url(cfg->storage, shown, sizeof shown);
     if (strcmp(cfg->storage, ":memory:") == 0 || strcmp(cfg->storage, "sqlite::memory:") == 0) {
@@ -153,12 +155,31 @@ static int read_study_state(const cfg_config *cfg, int allow_changes, char *line
     size_t counts[5] = {0};
     hps_study_count_states(study, counts);
     size_t total = counts[0] + counts[1] + counts[2] + counts[3] + counts[4];
-    *n_trials = total;
-    snprintf(line, size, "storage: %s; study '%s' exists with %zu trial%s (%zu complete): run "
-             "resumes it, and n_trials counts them",
-             shown, cfg->study_name, total, total == 1 ? "" : "s", counts[HPS_COMPLETE]);
+    size_t warm = warm_added(study); /* no part of the budget */
+    *n_trials = total > warm ? total - warm : 0;
+    *is_new = 0;
+    char warm_text[64] = "";
+    if (warm > 0)
+        snprintf(warm_text, sizeof warm_text, ", %zu of them warm-started", warm);
+    snprintf(line, size, "storage: %s; study '%s' exists with %zu trial%s (%zu complete%s): run "
+             "resumes it, and n_trials counts %s",
+             shown, cfg->study_name, total, total == 1 ? "" : "s", counts[HPS_COMPLETE],
+             warm_text, warm > 0 ? "the others" : "them");
     hps_study_close(study);
     return 0;
+}
+
+/* What run starts a new study with: `warm_start:` and `initial:`. */
+static void print_seed(const cfg_config *cfg)
+{
+    size_t fit = 0, n_complete = 0;
+    if (cfg->warm_from != NULL && warm_count(cfg, &fit, &n_complete) == 0)
+        printf("warm start: %zu of the %zu COMPLETE trials of study '%s' fit the space; run adds "
+               "them when it creates the study, outside the budget\n",
+               fit, n_complete, cfg->warm_from);
+    if (cfg->n_initial > 0)
+        printf("initial: %zu configuration%s run first, within the budget\n", cfg->n_initial,
+               cfg->n_initial == 1 ? "" : "s");
 }
 
 /* The plan itself, for a config that passed run's checks. */
@@ -356,10 +377,14 @@ int cmd_plan(int argc, char **argv)
         rc = run_gpus_setup(cfg, &gpus);
     char study_state[1024];
     size_t already = 0;
+    int is_new = 1;
     if (rc == 0)
-        rc = read_study_state(cfg, allow_changes, study_state, sizeof study_state, &already);
+        rc = read_study_state(cfg, allow_changes, study_state, sizeof study_state, &already,
+                              &is_new);
     if (rc == 0) {
         print_plan(cfg, &gpus, hours, minutes, already);
+        if (is_new)
+            print_seed(cfg);
         printf("workdir: trials run in %s\n%s\n", cfg->workdir, study_state);
     }
 out:

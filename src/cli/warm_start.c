@@ -192,7 +192,8 @@ static int record_added(hps_study *study, const char *from, size_t added)
     return rc;
 }
 
-/* Adds the fitting trials of `source`; counts the complete ones and why others left. */
+/* Adds the fitting trials of `source` to `study` (NULL: only counts them); counts the
+ * complete ones and why the others were left out. */
 static int add_fitting(const cfg_config *cfg, hps_study *study, hps_study *source, size_t *n_complete,
                        size_t *added, size_t *outside, size_t *missing)
 {
@@ -212,9 +213,11 @@ static int add_fitting(const cfg_config *cfg, hps_study *study, hps_study *sourc
             (why == WARM_OUTSIDE ? outside : missing)[which]++;
             continue;
         }
-        char *text = json_dumps(params, JSON_COMPACT);
+        char *text = study != NULL ? json_dumps(params, JSON_COMPACT) : NULL;
         json_decref(params);
-        int rc = text != NULL ? warm_add_trial(cfg, study, old, text, cfg->warm_from) : -1;
+        int rc = study == NULL ? 1
+                 : text != NULL ? warm_add_trial(cfg, study, old, text, cfg->warm_from)
+                                : -1;
         free(text);
         if (rc < 0)
             return -1;
@@ -264,6 +267,25 @@ int warm_seed(const cfg_config *cfg, hps_study *study)
     free(missing);
     hps_study_close(source);
     return rc == 0 ? 0 : CLI_EXIT_FAILED;
+}
+
+int warm_count(const cfg_config *cfg, size_t *fit, size_t *n_complete)
+{
+    *fit = *n_complete = 0;
+    hps_study *source = NULL;
+    char err[1024];
+    if (cfg->warm_from == NULL || hps_study_open(source_url(cfg), cfg->warm_from, HPS_OPEN_LOAD,
+                                                 NULL, 0, &source, err, sizeof err) != HPS_OK)
+        return -1;
+    size_t *outside = calloc(cfg->n_params + 1, sizeof *outside);
+    size_t *missing = calloc(cfg->n_params + 1, sizeof *missing);
+    int rc = outside != NULL && missing != NULL
+                 ? add_fitting(cfg, NULL, source, n_complete, fit, outside, missing)
+                 : -1;
+    free(outside);
+    free(missing);
+    hps_study_close(source);
+    return rc;
 }
 
 size_t warm_added(hps_study *study)

@@ -48,6 +48,10 @@ int warm_check_source(const cfg_config *cfg);
  * worker's budget (warm_budget) leaves them out. Returns 0 or an exit code. */
 int warm_seed(const cfg_config *cfg, hps_study *study);
 
+/* For `hpsearch plan`: how many COMPLETE trials `warm_start.from` has, and how many of
+ * them fit the space, changing nothing. Returns 0, or -1 when it cannot be read. */
+int warm_count(const cfg_config *cfg, size_t *fit, size_t *n_complete);
+
 /* The trials the study was warm-started with (0 without a warm start). */
 size_t warm_added(hps_study *study);
 

@@ -29,6 +29,8 @@ initial:
   - {optimizer: sgd, momentum: 0.9, layers: 7, act: tanh}
   - {optimizer: adam, layers: 2.0}
 EOF
+out=$("$HPSEARCH" plan init.yaml 2>&1)
+expect_contains "plan says they run first" "initial: 2 configurations run first" "$out"
 out=$("$HPSEARCH" run init.yaml --no-progress 2>&1)
 expect_eq "the study with initial configurations runs" 0 $?
 expect_contains "run says it enqueued them" "initial: 2 configurations enqueued to run first" "$out"

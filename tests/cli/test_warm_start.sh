@@ -70,6 +70,9 @@ message=${expected#*|}
 [ "$fit" -gt 0 ] && [ "$fit" -lt 12 ] && ok "some old trials fit and some do not ($fit of 12)" ||
     fail "the seed gives no mix of fitting and refused trials ($fit of 12)"
 
+out=$("$HPSEARCH" plan v2.yaml 2>&1)
+expect_contains "plan counts what would fit" \
+    "warm start: $fit of the 12 COMPLETE trials of study 'v1' fit the space" "$out"
 out=$("$HPSEARCH" run v2.yaml --no-progress 2>&1)
 expect_eq "the warm-started study runs" 0 $?
 expect_contains "run counts what fit and what was left out" "$message" "$out"
@@ -86,6 +89,13 @@ expect_contains "hpsearch trials shows where an added trial came from" '"warm_st
 expect_eq "the new constant is given to the added trials" "$fit" \
     "$("$PY" -c 'import json, sys; print(sum(1 for t in json.loads(sys.argv[1]) if "warm_start_from" in json.dumps(t) and t["params"].get("epochs") == 3))' "$listed")"
 
+out=$("$HPSEARCH" plan v2.yaml -n 5 2>&1)
+expect_contains "plan on the resumed study leaves the added trials out of the budget" \
+    "already in the study: 3 of these trials" "$out"
+case "$out" in
+*"warm start:"*) fail "plan says a resumed study would be warm-started: $out" ;;
+*) ok "plan says no second warm start" ;;
+esac
 # resumed with a larger budget: 2 more new trials, no second warm start
 out=$("$HPSEARCH" run v2.yaml -n 5 --no-progress 2>&1)
 expect_eq "the study resumes" 0 $?
