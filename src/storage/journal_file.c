@@ -25,6 +25,11 @@
  * journal checks every byte of it, and the one-byte table loop was an eighth of that. */
 uint32_t journal_crc32(const void *data, size_t len)
 {
+    return journal_crc32_update(0, data, len);
+}
+
+uint32_t journal_crc32_update(uint32_t crc_so_far, const void *data, size_t len)
+{
     static uint32_t table[8][256];
     static int ready; /* idempotent: racing threads compute the same tables */
     if (!ready) {
@@ -40,7 +45,7 @@ uint32_t journal_crc32(const void *data, size_t len)
         ready = 1;
     }
     const unsigned char *p = data;
-    uint32_t crc = 0xFFFFFFFFu;
+    uint32_t crc = crc_so_far ^ 0xFFFFFFFFu;
     for (; len >= 8; len -= 8, p += 8) {
         uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
                              (uint32_t)p[3] << 24);
@@ -202,11 +207,11 @@ static int parse_crc(const char *p, uint32_t *crc)
     return p[8] == ' ' ? 0 : -1;
 }
 
-static int line_valid(const char *line, size_t len)
+/* Whether the line's frame holds and its CRC matches; *crc receives the CRC. */
+static int line_valid(const char *line, size_t len, uint32_t *crc)
 {
-    uint32_t crc;
-    return len >= FRAME_HEAD && parse_crc(line, &crc) == 0 &&
-           journal_crc32(line + FRAME_HEAD, len - FRAME_HEAD) == crc;
+    return len >= FRAME_HEAD && parse_crc(line, crc) == 0 &&
+           journal_crc32(line + FRAME_HEAD, len - FRAME_HEAD) == *crc;
 }
 
 typedef struct reader {
@@ -273,11 +278,13 @@ hps_status journal_read(const char *path, uint64_t offset, int locked, journal_r
                 break;
             size_t line_len = (size_t)(nl - (r.buf + start));
             int last = pos + (uint64_t)(nl - r.buf) + 1 >= *size;
-            if (!line_valid(r.buf + start, line_len) && last && !locked)
+            uint32_t crc = 0;
+            int valid = line_valid(r.buf + start, line_len, &crc);
+            if (!valid && last && !locked)
                 break; /* may be a write whose bytes are not all visible yet */
             uint64_t end = pos + start + line_len + 1;
-            if (line_valid(r.buf + start, line_len))
-                rc = fn(user, r.buf + start + FRAME_HEAD, line_len - FRAME_HEAD, end);
+            if (valid)
+                rc = fn(user, r.buf + start + FRAME_HEAD, line_len - FRAME_HEAD, crc, end);
             if (rc != HPS_OK)
                 break;
             *good_end = end;
