@@ -12,6 +12,8 @@
 
 #define MEM_NUMBER_BITS 32
 
+/* A field added here (or to hps_frozen) must be added to the journal's snapshot too
+ * (hps_memory_encode below, snapshot.c), with SNAPSHOT_VERSION bumped. */
 typedef struct mem_study {
     hps_study_info info;
     json_t *attrs[2]; /* user, system */
