@@ -41,10 +41,11 @@
 #define JOURNAL_VERSION 1
 #define JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(17))
 /* A snapshot is written once the replica is this many bytes of log past the newest
- * snapshot known, or an eighth of what that one covers if that is more: replaying 4 MiB takes about
- * a tenth of a second, and growing the interval with the log keeps the bytes written
- * in snapshots over a study's life a small multiple of the last one (each snapshot
- * holds the whole state, so a fixed interval would cost time quadratic in the log). */
+ * snapshot known, or an eighth of what that one covers if that is more: replaying
+ * 4 MiB takes about a tenth of a second, and growing the interval with the log keeps
+ * the bytes written in snapshots over a study's life a small multiple of the last one
+ * (each snapshot holds the whole state, so a fixed interval would cost time quadratic
+ * in the log). */
 #define SNAPSHOT_MIN_TAIL ((uint64_t)4 << 20)
 #define SNAPSHOT_TAIL_SHARE 8
 
