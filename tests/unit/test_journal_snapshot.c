@@ -3,7 +3,8 @@
  * of record; only the tail past it is replayed; a snapshot that is missing, torn,
  * damaged, of a newer format, past the end of the log or of another log (deleted and
  * begun again) is ignored and the log replayed; concurrent snapshot writers leave one
- * whole snapshot; handles write one on their own once the tail is long enough. */
+ * whole snapshot; handles write one on their own once the tail is long enough, also
+ * while worker processes share the study. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -218,14 +219,14 @@ static void same_trial(const hps_frozen *a, const hps_frozen *b)
 }
 
 typedef struct trials {
-    hps_frozen *items[64];
+    hps_frozen *items[256];
     size_t n;
 } trials;
 
 static int collect(void *user, hps_frozen *rec)
 {
     trials *t = user;
-    if (t->n == 64) {
+    if (t->n == 256) {
         hps_rec_free(rec);
         return 1;
     }
@@ -576,6 +577,80 @@ static void test_snapshots_are_written_now_and_then(void **state)
     assert_true(from >= 4000 && from <= (uint64_t)file_size(path));
 }
 
+typedef struct tally {
+    size_t n, complete;
+    int seen[256]; /* by trial number */
+} tally;
+
+static int count_complete(void *user, hps_frozen *rec)
+{
+    tally *t = user;
+    t->n++;
+    t->complete += rec->state == HPS_COMPLETE;
+    if (rec->number >= 0 && rec->number < 256)
+        t->seen[rec->number]++;
+    hps_rec_free(rec);
+    return 0;
+}
+
+/* Worker processes share a study while snapshots are written and loaded under them:
+ * each writes with a small snapshot interval and reopens its handle now and then (so
+ * it starts from whatever snapshot is there). The budget holds exactly, and the end
+ * state opened from the snapshot equals the replay. */
+static void test_workers_with_snapshots(void **state)
+{
+    (void)state;
+    const char *path = new_path();
+    hps_storage *s = open_journal(path);
+    int64_t st = new_study(s, "s", 1);
+    hps_storage_close(s);
+    enum { WORKERS = 4, BUDGET = 120 };
+    pid_t kids[WORKERS];
+    for (int k = 0; k < WORKERS; k++) {
+        kids[k] = fork();
+        assert_true(kids[k] >= 0);
+        if (kids[k] != 0)
+            continue;
+        int done = 0, bad = 0;
+        while (!done && !bad) {
+            hps_storage *w = open_journal(path);
+            hps_journal_snapshot_every(w, 3000);
+            for (int i = 0; i < 10 && !done && !bad; i++) {
+                hps_create_req req = {.max_trials = BUDGET, .worker = "w", .now = NOW};
+                hps_frozen *rec = NULL;
+                hps_status rc = w->ops->create_trial(w, st, &req, &rec);
+                if (rc == HPS_DONE) {
+                    done = 1;
+                    break;
+                }
+                double v = (double)k;
+                hps_finish_req fin = {.state = HPS_COMPLETE, .values = &v, .n_values = 1,
+                                      .now = NOW + 1};
+                bad = rc != HPS_OK || w->ops->finish_trial(w, rec->id, &fin) != HPS_OK;
+                hps_rec_free(rec);
+            }
+            hps_storage_close(w);
+        }
+        _exit(bad);
+    }
+    for (int k = 0; k < WORKERS; k++) {
+        int status;
+        assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    assert_true(file_size(snap_of(path)) > 0);
+    assert_true(open_and_compare(path) > 0);
+    s = open_journal(path);
+    tally t = {0};
+    int64_t seq;
+    ASSERT_OK(s->ops->sync(s, st, 0, count_complete, &t, &seq));
+    hps_storage_close(s);
+    assert_int_equal(t.n, BUDGET);
+    assert_int_equal(t.complete, BUDGET);
+    for (int i = 0; i < BUDGET; i++)
+        assert_int_equal(t.seen[i], 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -585,6 +660,7 @@ int main(void)
         cmocka_unit_test(test_snapshot_of_a_deleted_log_is_ignored),
         cmocka_unit_test(test_concurrent_snapshot_writers),
         cmocka_unit_test(test_snapshots_are_written_now_and_then),
+        cmocka_unit_test(test_workers_with_snapshots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
