@@ -199,8 +199,9 @@ static const hps_option_choice bandwidth_rules[] = {
 };
 
 static const hps_option tpe_options[] = {
-    /* 5, not Optuna's 10: on bench/run.py (100 seeds) the model's earlier start lifted
-     * Hartmann-6 by 6 points at 25 and 50 trials and no family lost (bench/tpe_cmaes.md) */
+    /* 5, not Optuna's 10: on bench/run.py (200 seeds) the model's earlier start lifted
+     * Hartmann-6 and its noisy variant by 3-5 points at 25 and 50 trials and no family
+     * lost (bench/tpe_cmaes.md) */
     {.name = "n_startup_trials", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(tpe_state, n_startup),
      .def = "5", .help = "trials sampled at random before the model is used"},
     {.name = "n_ei_candidates", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(tpe_state, n_ei),
