@@ -27,6 +27,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import bootstrap  # noqa: E402
 import problems  # noqa: E402
 import report  # noqa: E402
 
@@ -77,8 +78,7 @@ def bootstrap_wins(a, b, problems_, tie, resamples, rng):
     if not seeds:
         return [], 0
     counts = []
-    for _ in range(resamples):
-        draw = [rng.choice(seeds) for _ in seeds]
+    for draw in bootstrap.resamples(seeds, resamples, rng):
         med_a = {p: statistics.median(a[p][s] for s in draw) for p in problems_}
         med_b = {p: statistics.median(b[p][s] for s in draw) for p in problems_}
         counts.append(len(classify(med_a, med_b, problems_, tie)[0]))
@@ -97,7 +97,10 @@ def main():
     ap.add_argument("--bootstrap", type=int, default=0, metavar="N",
                     help="resample the seeds N times and print the spread of the wins count")
     args = ap.parse_args()
-    results = report.merge([report._load(path) for path in args.results])
+    try:
+        results = report.merge([report._load(path) for path in args.results])
+    except ValueError as e:  # files of different protocols (shared starts)
+        ap.error(str(e))
     calibration = report._load(problems.CALIBRATION_FILE)
     seeds = seed_range(args.seeds) if args.seeds else None
     for budget in (int(b) for b in args.budgets.split(",")):
@@ -123,11 +126,11 @@ def main():
             pb = per_seed_scores(results, args.b, seeds, budget, calibration)
             scored = [p for p in both if p in pa and p in pb]
             counts, n_seeds = bootstrap_wins(pa, pb, scored, args.tie, args.bootstrap,
-                                             random.Random(0))
+                                             random.Random(bootstrap.RNG_SEED))
             if not counts:
                 print("\nbootstrap: no seed scored for both on every problem")
                 continue
-            lo, mid, hi = (counts[int(q * (len(counts) - 1))] for q in (0.05, 0.5, 0.95))
+            lo, mid, hi = (bootstrap.quantile(counts, q) for q in (0.05, 0.5, 0.95))
             at_least = sum(c >= 0.75 * len(scored) for c in counts) / len(counts)
             print(f"\nbootstrap over {n_seeds} seeds ({args.bootstrap} resamples): wins "
                   f"median {mid}/{len(scored)}, 90% interval {lo}-{hi}; "
