@@ -68,7 +68,9 @@ class Spec:
         module = engine_module(self.engine)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Optuna's "experimental feature" notices
-            sampler = self.make_sampler(module, problem, seed, budget, q)
+            # the sampler chooses what the shared start leaves of the budget (a grid is
+            # sized for that)
+            sampler = self.make_sampler(module, problem, seed, budget - len(start_configs), q)
         return Study(self, module, problem, sampler, budget, start_configs)
 
 

@@ -474,10 +474,12 @@ def build(results, calibration):
         out += ["", "Scores above 100 (a run beat the stored best-known value; fold it in "
                 "with `bench/calibrate.py --from-results`): " + "; ".join(above) + "."]
     out += ["", "## Median best value found (objective units)", ""]
-    for b in budgets:
-        labels = [label(o, 1) for (o, qq) in sorted(table, key=lambda k: k[0]) if qq == 1]
-        _, raw = median_scores(table, scorer, b, problem_names)
-        out += [f"{b} trials:", ""] + raw_table(raw, problem_names, labels, scorer) + [""]
+    for q in qs:
+        labels = [label(o, qq) for (o, qq) in sorted(table, key=lambda k: k[0]) if qq == q]
+        for b in budgets:
+            _, raw = median_scores(table, scorer, b, problem_names)
+            out += [f"{b} trials" + ("" if q == 1 else f", q = {q}") + ":", ""]
+            out += raw_table(raw, problem_names, labels, scorer) + [""]
     oh = overhead_section(results)
     if oh:
         out += ["## Optimizer overhead (instant objective, 5-D mixed space)", "",

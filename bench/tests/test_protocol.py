@@ -90,10 +90,13 @@ def test_shared_start_gives_a_grid_its_cells_after_the_start():
     spec = optimizers.get("hps-grid")
     if not spec.available()[0]:
         pytest.skip("hps-grid unavailable")
-    grid = spec.start(problem, seed=0, budget=4, q=1,
-                       start_configs=run.shared_start_configs(problem, 0, 2))
+    start = run.shared_start_configs(problem, 0, 2)
+    grid = spec.start(problem, seed=0, budget=6, q=1, start_configs=start)
     configs = [c for _, c in grid.ask_batch(10)]
-    assert len(configs) == 2 + 4  # the 2 shared, then the 2 x 2 grid's cells
+    # the 2 shared, then the 2 x 2 grid that fits the 4 trials left, every cell once
+    assert configs[:2] == start and len(configs) == 2 + 4
+    assert len({tuple(sorted(c.items())) for c in configs[2:]}) == 4
+    assert {c["x1"] for c in configs[2:]} == {-1.25, 6.25}  # branin's x1 cell midpoints
 
 
 def test_shared_start_must_leave_room_in_the_smallest_budget(capsys):
@@ -192,6 +195,15 @@ def test_results_of_different_shared_starts_are_not_merged():
     with pytest.raises(ValueError, match="shared start"):
         report.merge([_tiny_results(0), _tiny_results(5)])
     assert report.merge([_tiny_results(5), _tiny_results(5)])["settings"]["shared_start"] == 5
+
+
+def test_head_to_head_compares_the_runs_of_one_batch_size():
+    import head_to_head
+    cal = {"problems": {"p": {"random_median": [10.0, 8.0, 6.0, 4.0]}}}
+    res = _tiny_results()
+    res["runs"] = [r for r in res["runs"] if r["q"] == 2]  # a challenge-like file
+    assert head_to_head.scores_of(res, "a", None, 4, cal, q=2) == {"p": 100.0}
+    assert head_to_head.scores_of(res, "a", None, 4, cal) == {}  # no q = 1 run
 
 
 # ---- presets -----------------------------------------------------------------------
