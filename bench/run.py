@@ -53,7 +53,7 @@ import problems  # noqa: E402
 from problems import space as spaces  # noqa: E402
 
 QUICK_PROBLEMS = ["branin", "hartmann6", "mixed_switch", "svm_digits", "logreg_breast_cancer"]
-# A quality claim rests on 10 seeds (README.md, "Seeds"): the presets that make claims
+# A quality claim rests on 10 seeds (README.md, "Seeds and intervals"): the presets that make claims
 # (full, challenge) run them; quick is a check and smoke a test.
 CLAIM_SEEDS = list(range(10))
 # The NeurIPS 2020 black-box optimization challenge: 16 rounds of 8 parallel
@@ -78,6 +78,7 @@ PRESET_PURPOSE = {"smoke": "the test", "quick": "a check, the default",
                   "full": "quality claims",
                   "challenge": "the black-box challenge protocol, quality claims"}
 SHARED_START_SEED = 20261207
+OVERHEAD_PROBLEM = "overhead_mixed5"
 
 
 def preset_help(name):
@@ -90,7 +91,6 @@ def preset_help(name):
     return (f"{PRESET_PURPOSE[name]}: problems {listed(p['problems'], 'all')}; seeds "
             f"{p['seeds'][0]}-{p['seeds'][-1]}; budgets {listed(p['budgets'])}; q "
             f"{listed(p['q'])}; optimizers {listed(p['optimizers'], 'all available')}")
-OVERHEAD_PROBLEM = "overhead_mixed5"
 
 
 # ---- one run --------------------------------------------------------------------------
@@ -390,12 +390,16 @@ def main(argv=None):
     partial_path = os.path.join(args.out, f"{name}.partial.jsonl")
     tasks = plan(opt_names, prob_names, seeds, budgets, qs, overhead_trials, args.shared_start)
     done = {}
+    planned = {_task_key(t) for t in tasks}
     if args.resume and os.path.exists(partial_path):
         with open(partial_path) as f:
             for line in f:
                 if line.strip():
                     rec = json.loads(line)
-                    done[_task_key(rec)] = rec
+                    # a run of another plan (another shared start, seed or budget) is
+                    # not this file's: it would be reported under this file's settings
+                    if _task_key(rec) in planned:
+                        done[_task_key(rec)] = rec
     elif os.path.exists(partial_path):
         os.remove(partial_path)
     todo = [t for t in tasks if _task_key(t) not in done]

@@ -113,6 +113,23 @@ def test_plan_records_the_shared_start_and_resume_keys_tell_protocols_apart():
     assert run._task_key(a[0]) != run._task_key(b[0])
 
 
+def test_resume_does_not_take_runs_of_another_shared_start(tmp_path):
+    import json
+    stale = {"type": "run", "optimizer": "optuna-random", "problem": "branin", "seed": 0,
+             "q": 1, "trials": 12, "budgets": [12], "per_budget": False,
+             "shared_start": 0, "values": [1.0] * 12, "n_trials": 12}
+    (tmp_path / "r.partial.jsonl").write_text(json.dumps(stale) + "\n")
+    assert run.main(["--smoke", "--optimizers", "optuna-random", "--overhead-trials", "0",
+                     "--shared-start", "2", "--jobs", "1", "--out", str(tmp_path),
+                     "--name", "r", "--resume"]) == 0
+    res = json.loads((tmp_path / "r.json").read_text())
+    assert res["settings"]["shared_start"] == 2
+    [rec] = res["runs"]  # the stale run is neither reused nor reported
+    branin = problems.get("branin")
+    assert rec["shared_start"] == 2 and rec["values"][:2] == [
+        run._num(branin.evaluate(c, 0)) for c in run.shared_start_configs(branin, 0, 2)]
+
+
 # ---- the bootstrap interval --------------------------------------------------------
 def _seed_res(per_problem):
     """{label "x": {problem: {seed: (score, raw)}}} from {problem: [score per seed]}."""
