@@ -411,9 +411,11 @@ def plot(results, table, scorer, problem_names, path):
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     for ax in axes[0]:
         ax.set_ylim(max(-100.0, lowest - 5.0), 100.0)
+    shared_start = results["settings"].get("shared_start", 0)
     fig.suptitle(f"bench {results['name']}: {results['date']}, seeds "
-                 f"{results['settings']['seeds']}; median over seeds, mean over problems",
-                 fontsize=10)
+                 f"{results['settings']['seeds']}"
+                 + (f", shared start of {shared_start}" if shared_start else "")
+                 + "; median over seeds, mean over problems", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
