@@ -239,7 +239,8 @@ def mean_intervals(seed_res, problem_names, labels, level=bootstrap.LEVEL):
 
 def interval_note(intervals):
     """The sentence under every score table that says how its interval was made."""
-    counts = sorted({n for _, n in intervals.values()}) or [0]
+    # an optimizer with no scored problem here has no interval and no say in the count
+    counts = sorted({n for _, n in intervals.values() if n}) or [0]
     seeds = str(counts[0]) if counts[0] == counts[-1] else f"{counts[0]}-{counts[-1]}"
     plural = "" if seeds == "1" else "s"
     note = (f"Interval: {100 * bootstrap.LEVEL:.0f} % percentile bootstrap of the mean over "
