@@ -8,8 +8,8 @@ difference (same problem, seed and budget) with its standard error.
 Each side reads one or more results files of bench/run.py (runs of the same optimizer
 over several seed ranges are merged); seeds present on only one side are left out.
 Scores are bench/report.py's (100 = optimum, 0 = median random search at the budget);
-unlike report.py's tables, which show the median over seeds, cells here are means, so
-that differences of a few points can be told from seed noise. Families: the problem's
+cells are means over the seeds both sides have, and the difference is taken seed by
+seed, so that a change of a few points can be told from seed noise. Families: the problem's
 kind, with hartmann6 and hartmann6_noisy apart (the functions the comparison is about
 in bench/tpe_cmaes.md).
 """
