@@ -244,7 +244,7 @@ static void test_sixteen_workers_share_the_budget(void **state)
 
 /* ---- 16 workers, SIGKILLed at random -------------------------------------------- */
 
-enum { KILL_WORKERS = 16, KILL_BUDGET = 800, KILLS = 40, MAX_PIDS = KILL_WORKERS + KILLS + 1 };
+enum { KILL_WORKERS = 16, KILL_BUDGET = 400, KILLS = 30, MAX_PIDS = KILL_WORKERS + KILLS + 1 };
 
 /* A worker: asks and tells until the budget is reached, writing "told N" to `told_fd`
  * after each tell that returned HPS_OK (one write of a few bytes into a pipe: atomic).
@@ -258,16 +258,21 @@ static void kill_test_worker(const char *url, int told_fd)
     snprintf(budget, sizeof budget, "%d", KILL_BUDGET);
     if (hps_study_open(url, "s", HPS_OPEN_LOAD, &dir, 1, &study, err, sizeof err) != HPS_OK ||
         hps_study_set(study, "max_trials", budget) != HPS_OK ||
-        hps_study_set(study, "heartbeat_grace", "3600") != HPS_OK)
+        hps_study_set(study, "heartbeat_grace", "3600") != HPS_OK) {
+        fprintf(stderr, "worker %ld: %s\n", (long)getpid(), err);
         _exit(2);
+    }
     hps_trial *t;
     hps_status rc;
     while ((rc = hps_study_ask(study, &t)) == HPS_OK) {
         double x, y;
         if (hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x) != HPS_OK ||
             hps_trial_suggest_float(t, "y", 0, 1, 0, 0, &y) != HPS_OK ||
-            hps_trial_report(t, 0, x) != HPS_OK || hps_trial_tell(t, HPS_COMPLETE, x + y) != HPS_OK)
+            hps_trial_report(t, 0, x) != HPS_OK ||
+            hps_trial_tell(t, HPS_COMPLETE, x + y) != HPS_OK) {
+            fprintf(stderr, "worker %ld: %s\n", (long)getpid(), hps_trial_errmsg(t));
             _exit(3);
+        }
         char line[64];
         int n = snprintf(line, sizeof line, "told %lld %ld\n", (long long)hps_trial_number(t),
                          (long)getpid());
@@ -275,6 +280,8 @@ static void kill_test_worker(const char *url, int told_fd)
             _exit(5);
         hps_trial_free(t);
     }
+    if (rc != HPS_DONE)
+        fprintf(stderr, "worker %ld: %s\n", (long)getpid(), hps_study_errmsg(study));
     hps_study_close(study);
     _exit(rc == HPS_DONE ? 0 : 4);
 }
@@ -336,7 +343,7 @@ static void reap_finished(const pid_t *pids, int *alive, int n_pids)
         int status;
         if (alive[i] && waitpid(pids[i], &status, WNOHANG) == pids[i]) {
             if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                fail_msg("worker %ld failed (status %d)", (long)pids[i], status);
+                fail_msg("worker %ld failed (status %#x)", (long)pids[i], status);
             alive[i] = 0;
         }
     }
@@ -394,12 +401,12 @@ static void drain_told(told_log *log, int fd, const pid_t *pids, int n_pids)
     log->parsed = (size_t)(line - log->text);
 }
 
-/* 16 workers share a budget of 800 while the parent SIGKILLs a random busy one every
- * few milliseconds (40 times, fixed seed; first also a process holding the journal's
+/* 16 workers share a budget of 400 while the parent SIGKILLs a random busy one every
+ * few milliseconds (30 times, fixed seed; first also a process holding the journal's
  * lock, which the others must break) and starts a replacement. Nothing finished is lost: every tell that returned HPS_OK
  * is COMPLETE in the study. Nothing runs twice: numbers are 0..n-1 once each, no trial
  * is told twice, and the killed workers' RUNNING trials were failed as interrupted by
- * their replacements (none left RUNNING), so exactly 800 trials are COMPLETE. */
+ * their replacements (none left RUNNING), so exactly 400 trials are COMPLETE. */
 static void test_killed_workers_lose_nothing(void **state)
 {
     (void)state;
