@@ -90,18 +90,22 @@ static PyObject *study_open(PyObject *obj, PyObject *args)
     Py_RETURN_NONE;
 }
 
-static PyObject *study_set(PyObject *obj, PyObject *args)
+/* A study call taking two strings (an option and its value, a parameter and its
+ * prior), under the study's lock, its message raised on failure. */
+static PyObject *study_call_with_strings(PyObject *obj, PyObject *args, const char *format,
+                                         hps_status (*call)(hps_study *, const char *,
+                                                            const char *))
 {
     hpspy_study *self = (hpspy_study *)obj;
-    const char *option, *value;
-    if (!PyArg_ParseTuple(args, "ss:_set", &option, &value))
+    const char *first, *second;
+    if (!PyArg_ParseTuple(args, format, &first, &second))
         return NULL;
     if (check_open(self) < 0)
         return NULL;
     hps_status rc;
     char msg[HPSPY_MSG_SIZE] = "";
     HPSPY_LOCKED(self, {
-        rc = hps_study_set(self->study, option, value);
+        rc = call(self->study, first, second);
         if (rc != HPS_OK)
             hpspy_copy_msg(msg, hps_study_errmsg(self->study));
     });
@@ -110,24 +114,14 @@ static PyObject *study_set(PyObject *obj, PyObject *args)
     Py_RETURN_NONE;
 }
 
+static PyObject *study_set(PyObject *obj, PyObject *args)
+{
+    return study_call_with_strings(obj, args, "ss:_set", hps_study_set);
+}
+
 static PyObject *study_set_prior(PyObject *obj, PyObject *args)
 {
-    hpspy_study *self = (hpspy_study *)obj;
-    const char *name, *json;
-    if (!PyArg_ParseTuple(args, "ss:_set_prior", &name, &json))
-        return NULL;
-    if (check_open(self) < 0)
-        return NULL;
-    hps_status rc;
-    char msg[HPSPY_MSG_SIZE] = "";
-    HPSPY_LOCKED(self, {
-        rc = hps_study_set_prior(self->study, name, json);
-        if (rc != HPS_OK)
-            hpspy_copy_msg(msg, hps_study_errmsg(self->study));
-    });
-    if (rc != HPS_OK)
-        return hpspy_raise(self->st, rc, msg);
-    Py_RETURN_NONE;
+    return study_call_with_strings(obj, args, "ss:_set_prior", hps_study_set_prior);
 }
 
 /* Adds one grid parameter: `values` is a sequence of str/int/float/bool. */

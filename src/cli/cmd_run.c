@@ -384,6 +384,21 @@ static int has_result(hps_study *study)
     return rc == HPS_OK && n > 0;
 }
 
+/* FAIL trials that were interrupted runs (a signal, a preemption, a dead worker). */
+static size_t count_interrupted(hps_study *study)
+{
+    size_t n = 0, interrupted = 0;
+    if (hps_study_n_trials(study, &n) != HPS_OK)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        const hps_frozen *t;
+        if (hps_study_trial(study, (int64_t)i, &t) == HPS_OK &&
+            hps_frozen_state(t) == HPS_FAIL && hps_frozen_interrupted(t))
+            interrupted++;
+    }
+    return interrupted;
+}
+
 static int target_reached(const cfg_config *cfg, const slot_outcome *o)
 {
     if (!cfg->has_target || o->state != HPS_COMPLETE)
@@ -689,8 +704,15 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "hpsearch: auto chose %s: %s\n", auto_strategy_name(decision.strategy),
                 decision.reason);
     }
-    size_t already = counts[HPS_COMPLETE] + counts[HPS_PRUNED] + counts[HPS_FAIL];
-    if (already > 0)
+    /* an interrupted run is not a finished trial: it does not count against the budget,
+     * and a preempted one is queued to run again */
+    size_t interrupted = count_interrupted(study);
+    size_t already = counts[HPS_COMPLETE] + counts[HPS_PRUNED] + counts[HPS_FAIL] - interrupted;
+    if (interrupted > 0)
+        fprintf(stderr, "hpsearch: resuming: %zu trial%s already finished (and %zu interrupted "
+                "run%s, not counted)\n", already, already == 1 ? "" : "s", interrupted,
+                interrupted == 1 ? "" : "s");
+    else if (already > 0)
         fprintf(stderr, "hpsearch: resuming: %zu trials already finished\n", already);
     run_failures_explain_study(study, cfg, counts, log_dir);
 

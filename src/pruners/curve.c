@@ -1,13 +1,12 @@
 /* curve.c -- the learning-curve forecast of curve.h: six parametric families fitted by
  * variable projection (the two linear parameters in closed form, the shape by a grid and
- * Nelder-Mead), a Laplace approximation of each fit's uncertainty, BIC weights. */
+ * a pattern search), a Laplace approximation of each fit's uncertainty, BIC weights. */
 #include "pruners/curve.h"
 
 #include "base/mem.h"
 
 #include <float.h>
 #include <math.h>
-#include <nlopt.h>
 #include <string.h>
 
 #define CURVE_MAX_SHAPE 2
@@ -124,16 +123,44 @@ static double profiled_rss(curve_fit *fit, const double *u)
     return rss;
 }
 
-static double nlopt_rss(unsigned n, const double *u, double *grad, void *data)
+/* Refines the grid's best shape u (error `best`) by a compass search inside [lo, hi]:
+ * try a step either way along each axis, move on any improvement, halve the steps when
+ * none helps. One or two dimensions and a smooth error need nothing cleverer, and it
+ * keeps the forecast free of NLopt, so every build (HPS_WITH_LAPACK=OFF too) has it. */
+static void refine_shape(curve_fit *fit, int n, const double *lo, const double *hi,
+                         double *step, double *u, double best)
 {
-    (void)n;
-    (void)grad;
-    double rss = profiled_rss(data, u);
-    return isfinite(rss) ? rss : DBL_MAX;
+    for (int evals = 0; evals < 300;) {
+        int moved = 0;
+        for (int j = 0; j < n; j++) {
+            for (int sign = -1; sign <= 1; sign += 2) {
+                double v[CURVE_MAX_SHAPE];
+                memcpy(v, u, sizeof v);
+                v[j] = fmin(hi[j], fmax(lo[j], u[j] + sign * step[j]));
+                double rss = profiled_rss(fit, v);
+                evals++;
+                if (isfinite(rss) && rss < best) {
+                    best = rss;
+                    memcpy(u, v, sizeof v);
+                    moved = 1;
+                    break;
+                }
+            }
+        }
+        if (!moved) {
+            double largest = 0;
+            for (int j = 0; j < n; j++) {
+                step[j] *= 0.5;
+                largest = fmax(largest, step[j]);
+            }
+            if (largest < 1e-6)
+                break;
+        }
+    }
 }
 
 /* The shape of least squares: the best point of a grid over the (log) box, refined by
- * Nelder-Mead -- the profiled error has several valleys, the grid picks the deepest.
+ * a compass search -- the profiled error has several valleys, the grid picks the deepest.
  * Returns its RSS and leaves c, a, g at it. */
 static double fit_shape(curve_fit *fit, double *u)
 {
@@ -161,26 +188,10 @@ static double fit_shape(curve_fit *fit, double *u)
     }
     if (!isfinite(best))
         return HUGE_VAL;
-    nlopt_opt opt = nlopt_create(NLOPT_LN_NELDERMEAD, (unsigned)f->n_shape);
-    if (opt != NULL) {
-        double step[CURVE_MAX_SHAPE];
-        for (int j = 0; j < f->n_shape; j++)
-            step[j] = (hi[j] - lo[j]) / per_axis;
-        nlopt_set_lower_bounds(opt, lo);
-        nlopt_set_upper_bounds(opt, hi);
-        nlopt_set_initial_step(opt, step);
-        nlopt_set_min_objective(opt, nlopt_rss, fit);
-        nlopt_set_xtol_abs1(opt, 1e-6);
-        nlopt_set_maxeval(opt, 300);
-        double refined[CURVE_MAX_SHAPE], rss = HUGE_VAL;
-        memcpy(refined, u, sizeof refined);
-        nlopt_result r = nlopt_optimize(opt, refined, &rss);
-        if (r > 0 && rss < best) {
-            best = rss;
-            memcpy(u, refined, sizeof refined);
-        }
-        nlopt_destroy(opt);
-    }
+    double step[CURVE_MAX_SHAPE];
+    for (int j = 0; j < f->n_shape; j++)
+        step[j] = (hi[j] - lo[j]) / per_axis;
+    refine_shape(fit, f->n_shape, lo, hi, step, u, best);
     return profiled_rss(fit, u); /* c, a and g at the chosen shape */
 }
 

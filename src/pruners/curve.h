@@ -4,7 +4,7 @@
  * of the form  y(x) = c + a * g(x; theta)  with g -> 0 as x grows, so that c is the
  * curve's asymptote whatever the family: pow3, pow4, exp3, ilog2, Janoschek (= Weibull)
  * and MMF. Each is fitted by least squares (c and a in closed form for a shape theta,
- * theta by a grid then NLopt's Nelder-Mead), its predictive distribution at the target
+ * theta by a grid then a compass search), its predictive distribution at the target
  * step is normal with the residual variance plus the parameters' uncertainty (a Laplace
  * approximation: the Gauss-Newton covariance sigma^2 (J'J)^-1 carried to the target by
  * the gradient), and the families are weighted by their BIC. The forecast is the

@@ -102,7 +102,10 @@ case "$(cat "$log0")" in
 *stopping*) fail "grace 0: the trial was not killed at once: $(tail -1 "$log0")" ;;
 *) ok "grace 0: killed at once" ;;
 esac
-"$HPSEARCH" run now.yaml --no-progress -q > now2.out 2>&1
+"$HPSEARCH" run now.yaml --no-progress > now2.out 2>&1
+expect_contains "grace 0: the interrupted run is not counted as finished" \
+    "hpsearch: resuming: 0 trials already finished (and 1 interrupted run, not counted)" \
+    "$(cat now2.out)"
 expect_eq "grace 0: the resumed run completes" "0|4 1|2" \
     "$(sql now.db 'SELECT number, state FROM trials ORDER BY number' | xargs)"
 redone=$(printf '%s\n' $(steps_of "$log0") $(steps_of hpsearch-logs/now/trial-00001.log) |
