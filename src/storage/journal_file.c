@@ -92,27 +92,35 @@ static int lock_is_stale(const char *lock_path, struct stat *sb)
     return difftime(time(NULL), sb->st_mtime) > JOURNAL_LOCK_GRACE;
 }
 
-/* Removes the stale lock `judged` (the file lock_is_stale looked at), and only that
- * one. Renaming is atomic, so of several processes breaking the same stale lock one
- * gets the file and the others ENOENT. If what was renamed is not the file judged
- * stale (in between, another breaker removed it and a live writer took the lock), it
- * is linked back at once; link() never overwrites, so a lock taken in that instant by a
- * third process is not clobbered. What remains possible is that narrow double race,
- * and breaking a live lock held past the grace period, which no writer does: one
+/* Removes the stale lock, under a second lock of its own (PATH.lock.break, taken with
+ * O_EXCL), and only after judging it stale again there. Without that, two processes
+ * that judged the same dead lock stale could both act: the first removes it and a
+ * writer takes the lock, then the second removes the live lock (an inode number can
+ * even be reused by the new lock), and two writers append at once. Under the breaker
+ * lock the lock file can change only by being taken after a removal, and a lock just
+ * taken is not stale (its pid lives), so only a dead writer's lock is removed. A
+ * breaker killed while holding PATH.lock.break leaves it behind; one older than
+ * JOURNAL_BREAK_GRACE seconds is removed (breaking takes microseconds). What remains
+ * is breaking a live lock held past JOURNAL_LOCK_GRACE, which no writer does: one
  * append takes milliseconds. */
-static void break_lock(const char *lock_path, const struct stat *judged)
+static void break_lock(const char *lock_path)
 {
-    char moved[4200];
-    static unsigned long serial;
-    if (snprintf(moved, sizeof moved, "%s.stale.%ld.%lu", lock_path, (long)getpid(), serial++) >=
-        (int)sizeof moved)
+    char breaker[4200];
+    if (snprintf(breaker, sizeof breaker, "%s.break", lock_path) >= (int)sizeof breaker)
         return;
-    if (rename(lock_path, moved) != 0)
-        return;
+    int fd = open(breaker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        struct stat bs;
+        if (errno == EEXIST && stat(breaker, &bs) == 0 &&
+            difftime(time(NULL), bs.st_mtime) > JOURNAL_BREAK_GRACE)
+            unlink(breaker);
+        return; /* another process is breaking it: just try again */
+    }
+    close(fd);
     struct stat sb;
-    if (stat(moved, &sb) == 0 && (sb.st_ino != judged->st_ino || sb.st_dev != judged->st_dev))
-        (void)link(moved, lock_path);
-    unlink(moved);
+    if (lock_is_stale(lock_path, &sb))
+        unlink(lock_path);
+    unlink(breaker);
 }
 
 /* Hard-links the prepared owner file `mine` as the lock: link() is atomic and never
@@ -159,7 +167,7 @@ hps_status journal_lock_acquire(const char *lock_path, hps_errbuf *err)
         }
         struct stat sb;
         if (lock_is_stale(lock_path, &sb)) {
-            break_lock(lock_path, &sb);
+            break_lock(lock_path);
             continue;
         }
         /* Random back-off, so waiting writers do not retry in lock step. */

@@ -22,6 +22,9 @@
 /* A lock held longer than this many seconds is taken to be left by a dead writer on
  * another machine (writers hold it for one append: milliseconds). */
 #define JOURNAL_LOCK_GRACE 60.0
+/* Seconds after which a lock breaker's own lock (PATH.lock.break) counts as left by a
+ * killed breaker: breaking takes microseconds. */
+#define JOURNAL_BREAK_GRACE 10.0
 
 uint32_t journal_crc32(const void *data, size_t len);
 
