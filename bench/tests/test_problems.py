@@ -226,19 +226,16 @@ def test_suggest_all_follows_conditions():
     assert space.suggest_all(p.space, LinearTrial()) == {"kernel": "linear", "C": 1e-3}
 
 
-def test_ml_problems_are_deterministic_and_cheap():
-    import time
+def test_ml_problems_are_deterministic():
+    # No time limit here: tests check structure, not speed (a CI run under the
+    # sanitizers once took 5 s of CPU for one MLP fit that takes 0.1 s idle).
     rng = np.random.default_rng(5)
     for name in problems.names("ml"):
         p = problems.get(name)
         c = space.sample_config(p.space, rng)
-        # CPU time, not wall: the machine may be busy with other work (or a benchmark)
-        t0 = time.process_time()
         a = p.evaluate(c, 0)
-        elapsed = time.process_time() - t0
         assert p.evaluate(c, 1) == a, name  # the seed does not change an ML objective
         assert math.isfinite(a) and a >= 0, name
-        assert elapsed < 5.0, (name, elapsed)  # typically 0.005-0.1 s
 
 
 def test_torch_problem_exposes_per_epoch_curve():

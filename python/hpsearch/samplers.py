@@ -19,6 +19,7 @@ these classes cover it and default as it does.
 """
 import abc
 import decimal
+import json
 import math
 import random
 import warnings
@@ -26,7 +27,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .distributions import (BaseDistribution, CategoricalDistribution, FloatDistribution,
                             IntDistribution)
-from .exceptions import _warn_experimental
+from .exceptions import ExperimentalWarning, _warn_experimental
 from .search_space import IntersectionSearchSpace, _intersection_of_study
 
 __all__ = ["BaseSampler", "AutoSampler", "GPSampler", "TPESampler", "CmaEsSampler",
@@ -380,12 +381,30 @@ class TPESampler(_EngineSampler):
         return f"TPESampler(seed={self._seed!r})"
 
 
+def _source_trials_json(trials: Any) -> str:
+    """The engine's source_trials option: the COMPLETE trials' numeric parameters and
+    values (the engine keeps those that cover the search space, as Optuna does)."""
+    from .trial import TrialState
+    points = []
+    for t in trials:
+        if t.state != TrialState.COMPLETE:
+            continue
+        params = {name: value for name, value in t.params.items()
+                  if isinstance(t.distributions.get(name), (FloatDistribution, IntDistribution))}
+        points.append({"params": params, "value": float(t.value)})
+    return json.dumps(points)
+
+
 class CmaEsSampler(_EngineSampler):
     """CMA-ES (with IPOP restarts and the margin for integers by default) over the
     numeric parameters; categoricals are sampled independently, as Optuna does.
     ``sigma0`` is a fraction of each parameter's range, not Optuna's absolute step: the
     engine works in the unit cube of the space. ``None`` (for ``sigma0`` and ``popsize``)
-    leaves the engine's default, which ``hpsearch samplers cmaes`` shows."""
+    leaves the engine's default, which ``hpsearch samplers cmaes`` shows.
+    ``source_trials`` (earlier COMPLETE trials of a similar task) warm-starts the first
+    run as Optuna does (Nomura et al., AAAI 2021), from the best tenth of the source
+    trials that have every numeric parameter of the search space; at least 10 such are
+    needed."""
 
     def __init__(self, x0: Optional[Dict[str, Any]] = None, sigma0: Optional[float] = None,
                  n_startup_trials: int = 0, independent_sampler: Any = None,
@@ -394,10 +413,15 @@ class CmaEsSampler(_EngineSampler):
                  popsize: Optional[int] = None, inc_popsize: int = 2,
                  use_separable_cma: bool = False, source_trials: Any = None,
                  with_margin: bool = True, lr_adapt: bool = False) -> None:
+        if source_trials is not None and (x0 is not None or sigma0 is not None):
+            raise ValueError("It is prohibited to pass `source_trials` argument when "
+                             "x0 or sigma0 is specified.")
+        if source_trials is not None and use_separable_cma:
+            raise ValueError("It is prohibited to pass `source_trials` argument when using "
+                             "separable CMA-ES.")
         _unsupported("x0", x0, None, "CmaEsSampler")
         _unsupported("consider_pruned_trials", consider_pruned_trials, False, "CmaEsSampler")
         _unsupported("use_separable_cma", use_separable_cma, False, "CmaEsSampler")
-        _unsupported("source_trials", source_trials, None, "CmaEsSampler")
         _unsupported("lr_adapt", lr_adapt, False, "CmaEsSampler")
         self._options = {"n_startup_trials": str(int(n_startup_trials)),
                          "restart_strategy": restart_strategy or "none",
@@ -407,6 +431,10 @@ class CmaEsSampler(_EngineSampler):
             self._options["sigma0"] = repr(float(sigma0))
         if popsize is not None:
             self._options["popsize"] = str(int(popsize))
+        if source_trials is not None:
+            warnings.warn("`source_trials` option is an experimental feature. The interface "
+                          "can change in the future.", ExperimentalWarning, stacklevel=2)
+            self._options["source_trials"] = _source_trials_json(source_trials)
         self._seed = seed
 
     def _engine_spec(self) -> _EngineSpec:

@@ -15,7 +15,8 @@
  * or BIPOP (N. Hansen, GECCO 2009 BBOB workshop: large-population runs interleaved with
  * small-population, small-step runs, each regime getting a similar budget). A run stops
  * on the usual criteria (flat values, tiny or exploding steps, no effect of an axis or
- * a coordinate, ill-conditioned covariance).
+ * a coordinate, ill-conditioned covariance). Option source_trials warm-starts the first
+ * run from earlier trials (warm_start below); restarts start anywhere, as before.
  *
  * Categorical parameters, and parameters outside the relative space, are not modelled:
  * they are drawn independently and uniformly, as Optuna's CmaEsSampler does with its
@@ -51,6 +52,7 @@
 #define CMA_TOLXUP 1e4        /* times sigma0 */
 #define CMA_MAX_CONDITION 1e14
 #define CMA_SIGMA_MAX 1e32
+#define CMA_MAX_SOURCE_BYTES (1u << 30) /* source_trials: a limit jansson can read back */
 
 typedef enum cma_restart { CMA_RESTART_NONE, CMA_RESTART_IPOP, CMA_RESTART_BIPOP } cma_restart;
 
@@ -71,6 +73,7 @@ typedef struct cma_state {
     uint64_t inc_popsize;
     cma_restart restart_strategy;
     int with_margin;
+    char *source; /* JSON [{"params": {...}, "value": v}, ...]: warm start; "none": none */
 
     /* the space the state belongs to */
     int active;
@@ -192,6 +195,12 @@ static const hps_option cma_options[] = {
      .def = "true",
      .help = "the margin that keeps integer and stepped coordinates from freezing on one "
              "value"},
+    {.name = "source_trials", .type = HPS_OPTION_TEXT, HPS_OPTION_FIELD(cma_state, source),
+     .def = "none", .min = 2, .max = CMA_MAX_SOURCE_BYTES,
+     .help = "warm start: a JSON list of earlier trials [{\"params\": {NAME: VALUE, ...}, "
+             "\"value\": V}, ...]; the first run starts from the distribution of the best "
+             "tenth of those with every numeric parameter (at least 10 needed); none: no "
+             "warm start"},
     HPS_OPTIONS_END,
 };
 
@@ -287,8 +296,12 @@ static int run_params(cma_state *s, size_t lambda)
     return s->hist == NULL ? -1 : 0;
 }
 
-/* A fresh run: identity covariance, step sigma, mean `mean`. */
-static int run_start(cma_state *s, size_t lambda, double sigma, const double *mean)
+static int eigen(cma_state *s);
+
+/* A fresh run: step sigma, mean `mean`, covariance `cov` (row-major n x n; NULL: the
+ * identity). -2 when the eigendecomposition of `cov` fails. */
+static int run_start(cma_state *s, size_t lambda, double sigma, const double *mean,
+                     const double *cov)
 {
     size_t n = s->n;
     if (run_params(s, lambda) != 0)
@@ -316,6 +329,11 @@ static int run_start(cma_state *s, size_t lambda, double sigma, const double *me
         s->B[i * n + i] = 1;
         s->D[i] = 1;
         s->A[i] = 1;
+    }
+    if (cov != NULL) {
+        memcpy(s->C, cov, n * n * sizeof *s->C);
+        if (eigen(s) != 0)
+            return -2;
     }
     s->sigma = sigma;
     s->run_sigma0 = sigma;
@@ -607,7 +625,138 @@ static int start_restart(cma_state *s, const hps_sampler *sampler)
     for (size_t j = 0; j < s->n; j++)
         mean[j] = hps_rng_uniform(&rng);
     s->restart++;
-    return run_start(s, lambda, sigma, mean);
+    return run_start(s, lambda, sigma, mean, NULL);
+}
+
+/* ---- warm start ------------------------------------------------------------------- */
+
+#define CMA_WARM_GAMMA 0.1 /* the fraction of the source points that are fitted */
+#define CMA_WARM_ALPHA 0.1 /* the prior's spread: Sigma gets alpha^2 I */
+#define CMA_WARM_MIN_SIGMA 1e-10
+
+/* The unit-cube point of source entry `item` in the space idx[0..n), and its loss.
+ * 1 if it has every coordinate with a valid value, 0 if not, -1 if the entry is
+ * malformed. */
+static int source_point(const cma_state *s, const hps_context *ctx, const hps_history *h,
+                        const size_t *idx, const json_t *item, double *u, double *loss)
+{
+    json_t *params = json_object_get(item, "params"), *value = json_object_get(item, "value");
+    if (!json_is_object(params) || !json_is_number(value))
+        return -1;
+    for (size_t k = 0; k < s->n; k++) {
+        json_t *v = json_object_get(params, h->space.names[idx[k]]);
+        if (!json_is_number(v) || !hps_dist_contains(&s->dists[k], json_number_value(v)))
+            return 0;
+        u[k] = hps_dist_to_unit(&s->dists[k], json_number_value(v));
+    }
+    double v = json_number_value(value);
+    *loss = ctx->directions[0] == HPS_MAXIMIZE ? -v : v;
+    return 1;
+}
+
+/* Whether option source_trials gives trials ("none", its default, is no warm start;
+ * a JSON list is never that word). */
+static int has_source_trials(const cma_state *s)
+{
+    return s->source != NULL && strcmp(s->source, "none") != 0;
+}
+
+/* mean and sigma^2 cov of the first run from option source_trials: the warm start of
+ * M. Nomura, S. Watanabe, Y. Akimoto, Y. Ozaki, M. Onishi, "Warm Starting CMA-ES for
+ * Hyperparameter Optimization", AAAI 2021, as the cmaes library's get_warm_start_mgd
+ * computes it (what Optuna uses), here in the unit cube. The best floor(gamma N) of
+ * the N usable points give the mean m and Sigma = alpha^2 I + mean(u u^T) - m m^T;
+ * the run starts with sigma = det(Sigma)^(1/2n) and C = Sigma / det(Sigma)^(1/n). */
+static hps_status warm_start(const cma_state *s, const hps_context *ctx, const hps_history *h,
+                             const size_t *idx, double *mean, double *cov, double *sigma,
+                             hps_errbuf *err)
+{
+    size_t n = s->n;
+    json_error_t jerr;
+    json_t *list = json_loads(s->source, 0, &jerr);
+    double *points = NULL, *chol = NULL;
+    ranked *pop = NULL;
+    hps_status rc = HPS_OK;
+    if (!json_is_array(list)) {
+        rc = hps_errbuf_set(err, HPS_ERR_INVALID,
+                            "cmaes: source_trials must be a JSON list of {\"params\": {...}, "
+                            "\"value\": number} (%s)",
+                            list == NULL ? jerr.text : "not a list");
+        goto out;
+    }
+    size_t total = json_array_size(list), used = 0;
+    points = hps_mem_calloc(total * n + 1, sizeof *points);
+    pop = hps_mem_calloc(total + 1, sizeof *pop);
+    if (points == NULL || pop == NULL) {
+        rc = hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < total; i++) {
+        double *u = points + used * n, loss;
+        int ok = source_point(s, ctx, h, idx, json_array_get(list, i), u, &loss);
+        if (ok < 0) {
+            rc = hps_errbuf_set(err, HPS_ERR_INVALID,
+                                "cmaes: source_trials[%zu] must be {\"params\": {NAME: VALUE, "
+                                "...}, \"value\": number}", i);
+            goto out;
+        }
+        if (ok)
+            pop[used++] = (ranked){loss, (int64_t)i, u};
+    }
+    size_t best = (size_t)floor((double)used * CMA_WARM_GAMMA);
+    if (used == 0) {
+        rc = hps_errbuf_set(err, HPS_ERR_INVALID,
+                            "cmaes: no compatible source_trials: none of the %zu has a valid "
+                            "value of every numeric parameter of the search space", total);
+        goto out;
+    }
+    if (best < 1) {
+        rc = hps_errbuf_set(err, HPS_ERR_INVALID,
+                            "cmaes: source_trials: the warm start needs at least %.0f trials "
+                            "with a valid value of every numeric parameter of the search space "
+                            "(%zu of %zu have them)",
+                            ceil(1 / CMA_WARM_GAMMA), used, total);
+        goto out;
+    }
+    qsort(pop, used, sizeof *pop, cmp_ranked);
+    for (size_t j = 0; j < n; j++) {
+        mean[j] = 0;
+        for (size_t i = 0; i < best; i++)
+            mean[j] += pop[i].x[j] / (double)best;
+    }
+    for (size_t j = 0; j < n; j++)
+        for (size_t k = 0; k < n; k++) {
+            double second = 0;
+            for (size_t i = 0; i < best; i++)
+                second += pop[i].x[j] * pop[i].x[k] / (double)best;
+            cov[j * n + k] = (j == k ? CMA_WARM_ALPHA * CMA_WARM_ALPHA : 0) + second -
+                             mean[j] * mean[k];
+        }
+    /* log det(Sigma) from its Cholesky factor (Sigma >= alpha^2 I is positive definite) */
+    chol = hps_mem_calloc(n * n, sizeof *chol);
+    if (chol == NULL) {
+        rc = hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    memcpy(chol, cov, n * n * sizeof *chol);
+    if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', (lapack_int)n, chol, (lapack_int)n) != 0) {
+        rc = hps_errbuf_set(err, HPS_ERR_INVALID,
+                            "cmaes: source_trials: the fitted covariance is not positive "
+                            "definite");
+        goto out;
+    }
+    double log_det = 0;
+    for (size_t j = 0; j < n; j++)
+        log_det += 2 * log(chol[j * n + j]);
+    for (size_t j = 0; j < n * n; j++)
+        cov[j] *= exp(-log_det / (double)n);
+    *sigma = fmax(exp(log_det / (2 * (double)n)), CMA_WARM_MIN_SIGMA);
+out:
+    json_decref(list);
+    hps_mem_free(points);
+    hps_mem_free(chol);
+    hps_mem_free(pop);
+    return rc;
 }
 
 /* ---- the space, tags and replay ----------------------------------------------------- */
@@ -638,8 +787,9 @@ static uint64_t space_hash(const hps_history *h, const size_t *idx, size_t n)
     return hash;
 }
 
-static int space_reset(cma_state *s, const hps_context *ctx, const hps_history *h,
-                       const size_t *idx, size_t n, uint64_t hash)
+/* The state of a new space and its first run. On failure the caller frees the state. */
+static hps_status space_reset(cma_state *s, const hps_context *ctx, const hps_history *h,
+                              const size_t *idx, size_t n, uint64_t hash, hps_errbuf *err)
 {
     space_free(s);
     s->n = n;
@@ -647,11 +797,11 @@ static int space_reset(cma_state *s, const hps_context *ctx, const hps_history *
     s->dists = hps_mem_calloc(n, sizeof *s->dists);
     s->discrete = hps_mem_calloc(n, 1);
     if (s->dists == NULL || s->discrete == NULL)
-        return -1;
+        return hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
     for (size_t k = 0; k < n; k++) {
         const hps_dist *d = h->space.dists[idx[k]];
         if (hps_dist_copy(&s->dists[k], d) != 0)
-            return -1;
+            return hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
         s->discrete[k] = d->step != 0;
     }
     s->restart = 0;
@@ -660,20 +810,35 @@ static int space_reset(cma_state *s, const hps_context *ctx, const hps_history *
     s->run_small = 0;
     s->lambda_large_last = 0;
     double *mean = hps_mem_calloc(n, sizeof *mean);
-    if (mean == NULL)
-        return -1;
-    /* The first run starts at the priors' medians (the middle without one); restarts
-     * start anywhere, as a misleading prior must not hold every run. */
-    for (size_t k = 0; k < n; k++) {
+    int warm = has_source_trials(s);
+    double *cov = warm ? hps_mem_calloc(n * n, sizeof *cov) : NULL;
+    if (mean == NULL || (warm && cov == NULL)) {
+        hps_mem_free(mean);
+        return hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
+    }
+    /* The first run starts from the source trials' distribution, or at the priors'
+     * medians (the middle without one); restarts start anywhere, as misleading source
+     * trials or a misleading prior must not hold every run. */
+    double sigma = s->sigma0;
+    hps_status rc = HPS_OK;
+    if (warm)
+        rc = warm_start(s, ctx, h, idx, mean, cov, &sigma, err);
+    for (size_t k = 0; k < n && !warm; k++) {
         const hps_prior *prior = hps_ctx_prior(ctx, h->space.names[idx[k]], &s->dists[k]);
         mean[k] = prior != NULL ? hps_prior_unit_quantile(prior, &s->dists[k], 0.5) : 0.5;
     }
-    int rc = run_start(s, base_lambda(s), s->sigma0, mean);
+    int started = rc == HPS_OK ? run_start(s, base_lambda(s), sigma, mean, cov) : 0;
     hps_mem_free(mean);
-    if (rc != 0)
-        return -1;
-    s->active = 1;
-    return 0;
+    hps_mem_free(cov);
+    if (started == -1)
+        return hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
+    if (started == -2)
+        return hps_errbuf_set(err, HPS_ERR_UNSUPPORTED,
+                              "CMA-ES: the eigendecomposition of the warm start's covariance "
+                              "failed");
+    if (rc == HPS_OK)
+        s->active = 1;
+    return rc;
 }
 
 /* Reads the tag of a finished trial; 1 if it has one for this space, 0 if not. */
@@ -879,8 +1044,13 @@ static hps_status cma_sample_relative(hps_sampler *sampler, const hps_context *c
         goto out;
     }
     uint64_t hash = space_hash(h, idx, n);
-    if ((!s->active || s->hash != hash) && space_reset(s, ctx, h, idx, n, hash) != 0)
-        goto oom;
+    if (!s->active || s->hash != hash) {
+        rc = space_reset(s, ctx, h, idx, n, hash, &sampler->err);
+        if (rc != HPS_OK) {
+            space_free(s);
+            goto out;
+        }
+    }
     if (read_finished(s, ctx, h) != 0)
         goto oom;
     int adv = advance(s, sampler);

@@ -45,6 +45,10 @@ def ddp_worker(rank, init_file, out_dir):
         out = ddp_program(engine_name, rank)
         with open(os.path.join(out_dir, f"{engine_name}-rank{rank}.pickle"), "wb") as f:
             pickle.dump(out, f)
+    # Both ranks done before either tears down: a rank that destroys the group while
+    # the other is still in a collective makes gloo abort that one (SIGABRT,
+    # "terminate called without an active exception"), as a loaded CI machine showed.
+    dist.barrier()
     dist.destroy_process_group()
 
 

@@ -507,6 +507,105 @@ static void test_out_of_memory(void **state)
     hps_study_close(study);
 }
 
+/* source_trials: with earlier trials near a point far from the middle, the first
+ * generation is drawn around that point (the best tenth of the source trials, with the
+ * spread they and alpha give), not around the middle of the space. */
+static char *source_json(int count, const double *centre, int skip_x4_every)
+{
+    json_t *list = json_array();
+    unsigned seed = 12345;
+    for (int i = 0; i < count; i++) {
+        json_t *params = json_object();
+        double dist2 = 0;
+        for (int k = 0; k < DIMS; k++) {
+            seed = seed * 1103515245u + 12345u;
+            double jitter = 0.4 * ((double)(seed >> 16 & 0x7fff) / 32767.0 - 0.5);
+            double v = centre[k] + jitter * (1 + i % 7);
+            dist2 += (v - centre[k]) * (v - centre[k]);
+            char name[8];
+            snprintf(name, sizeof name, "x%d", k);
+            if (k != 4 || skip_x4_every == 0 || i % skip_x4_every != 0)
+                json_object_set_new(params, name, json_real(v));
+        }
+        json_t *trial = json_object();
+        json_object_set_new(trial, "params", params);
+        json_object_set_new(trial, "value", json_real(dist2));
+        json_array_append_new(list, trial);
+    }
+    char *text = json_dumps(list, JSON_COMPACT);
+    json_decref(list);
+    return text;
+}
+
+static void test_warm_start(void **state)
+{
+    (void)state;
+    const double centre[DIMS] = {3, -3, 2.5, -2.5, 4};
+    /* one in three lacks x4: not used */
+    char *text = source_json(60, centre, 3);
+    const char *opts[] = {"source_trials", text, NULL};
+    hps_study *study = open_study(":memory:", "3", opts);
+    size_t lambda = 4 + (size_t)floor(3 * log(DIMS)), near = 0;
+    double mean_dist = 0;
+    for (size_t i = 0; i < lambda; i++) {
+        double x[DIMS], d2 = 0;
+        run_trial(study, sphere, x);
+        for (int k = 0; k < DIMS; k++) {
+            near += fabs(x[k] - centre[k]) < 2.5;
+            d2 += (x[k] - centre[k]) * (x[k] - centre[k]);
+        }
+        mean_dist += sqrt(d2) / (double)lambda;
+    }
+    /* a step of about 1 per coordinate around the centre (the source's best tenth
+     * spread by 0.1 of the range, alpha); the default start, the middle with steps of
+     * 10/6, is about 7 away from it */
+    assert_true(near >= lambda * DIMS * 9 / 10);
+    assert_true(mean_dist < 3.5);
+    json_t *tag = tag_of(study, 0);
+    assert_int_equal(json_integer_value(json_object_get(tag, "g")), 0);
+    json_decref(tag);
+    hps_study_close(study);
+    free(text);
+
+    /* bad source trials: the error names the option and what is wrong, at the ask
+     * that starts CMA-ES (the second: the first has no relative space yet) */
+    const char *nine = "[{\"params\": {\"x0\": 1}, \"value\": 1}, "
+                       "{\"params\": {\"x0\": 1}, \"value\": 1}, "
+                       "{\"params\": {\"x0\": 1}, \"value\": 1}, "
+                       "{\"params\": {\"x0\": 1}, \"value\": 1}, "
+                       "{\"params\": {\"x0\": 1}, \"value\": 1}, "
+                       "{\"params\": {\"x0\": 1}, \"value\": 1}, "
+                       "{\"params\": {\"x0\": 1}, \"value\": 1}, "
+                       "{\"params\": {\"x0\": 1}, \"value\": 1}, "
+                       "{\"params\": {\"x0\": 1}, \"value\": 1}]";
+    const char *const bad[][2] = {
+        {nine, "at least 10 trials with a valid value of every numeric parameter of the "
+               "search space (9 of 9 have them)"},
+        /* sources without x0, or with a value outside its range, are not used */
+        {"[{\"params\": {\"y\": 1}, \"value\": 1}, {\"params\": {\"x0\": 7}, \"value\": 1}]",
+         "no compatible source_trials: none of the 2 has"},
+        {"[1, 2]", "source_trials[0] must be"},
+        {"{\"params\": {}}", "JSON list"},
+        {"[{\"params\": {\"x0\": 1}, \"value\": 1}, {\"params\": {\"x0\": 1}, \"value\": \"a\"}]",
+         "source_trials[1] must be"},
+        {"[{\"par", "JSON list"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *o[] = {"source_trials", bad[i][0], NULL};
+        study = open_study(":memory:", "3", o);
+        hps_trial *t;
+        double x;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_suggest_float(t, "x0", -5, 5, 0, 0, &x));
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, x));
+        hps_trial_free(t);
+        hps_status rc = hps_study_ask(study, &t);
+        if (rc != HPS_ERR_INVALID || strstr(hps_study_errmsg(study), bad[i][1]) == NULL)
+            fail_msg("case %zu: %d %s", i, rc, hps_study_errmsg(study));
+        hps_study_close(study);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -522,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_startup_and_options),
         cmocka_unit_test(test_space_change),
         cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_warm_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -389,7 +389,7 @@ static const char *const sampler_spec[][2] = {
     {"tpe", "seed n_startup_trials n_ei_candidates gamma prior_weight consider_prior "
             "consider_magic_clip consider_endpoints multivariate group constant_liar weights "
             "bandwidth"},
-    {"cmaes", "seed sigma0 popsize inc_popsize n_startup_trials restart_strategy with_margin"},
+    {"cmaes", "seed sigma0 popsize inc_popsize n_startup_trials restart_strategy with_margin source_trials"},
     {"nsga2", "seed population_size mutation_prob crossover crossover_prob swapping_prob "
               "sbx_eta blx_alpha"},
     {"auto", "seed"},
