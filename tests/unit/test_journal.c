@@ -246,11 +246,10 @@ static void test_sixteen_workers_share_the_budget(void **state)
 
 enum { KILL_WORKERS = 16, KILL_BUDGET = 400, KILLS = 30, MAX_PIDS = KILL_WORKERS + KILLS + 1 };
 
-/* A worker: asks and tells until the budget is reached, writing "told N" to `told_fd`
- * after each tell that returned HPS_OK (one write of a few bytes into a pipe: atomic).
- * heartbeat_grace > 0 makes its first ask recover the RUNNING trials of workers on
- * this host that are gone -- how a replacement worker cleans up after a killed one. */
-static void kill_test_worker(const char *url, int told_fd)
+/* Opens the study as a worker of the kill test does. heartbeat_grace > 0 makes its
+ * first ask recover the RUNNING trials of workers on this host that are gone -- how a
+ * replacement worker cleans up after a killed one. */
+static hps_study *open_as_worker(const char *url)
 {
     hps_study *study = NULL;
     hps_direction dir = HPS_MINIMIZE;
@@ -262,6 +261,15 @@ static void kill_test_worker(const char *url, int told_fd)
         fprintf(stderr, "worker %ld: %s\n", (long)getpid(), err);
         _exit(2);
     }
+    return study;
+}
+
+/* A worker: asks and tells until the budget is reached, writing "told N PID" to
+ * `told_fd` after each tell that returned HPS_OK (one write of a few bytes into a
+ * pipe: atomic). */
+static void kill_test_worker(const char *url, int told_fd)
+{
+    hps_study *study = open_as_worker(url);
     hps_trial *t;
     hps_status rc;
     while ((rc = hps_study_ask(study, &t)) == HPS_OK) {
@@ -295,37 +303,42 @@ static pid_t start_worker(const char *url, int told_fd)
     return pid;
 }
 
-/* A process that takes the journal's lock and is SIGKILLed holding it: the lock file
- * stays behind, naming a dead process, and the other writers must break it. */
-static void kill_lock_holder(const char *path)
+typedef enum { STOP_HOLDING_LOCK, STOP_INSIDE_TRIAL } stop_point;
+
+/* A process that stops at `where` -- holding the journal's lock (`target` is the
+ * journal's path), or inside a trial it asked for (`target` is the URL) -- and waits
+ * there to be killed. Returns once it is there: nothing here depends on timing. */
+static pid_t start_stopped(const char *target, stop_point where)
 {
-    char lock[4200];
-    snprintf(lock, sizeof lock, "%s.lock", path);
     int ready[2];
     assert_int_equal(pipe(ready), 0);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        hps_errbuf err = {0};
-        if (journal_lock_acquire(lock, &err) != HPS_OK)
-            _exit(2);
-        if (write(ready[1], "L", 1) != 1)
+        if (where == STOP_HOLDING_LOCK) {
+            char lock[4200];
+            snprintf(lock, sizeof lock, "%s.lock", target);
+            hps_errbuf err = {0};
+            if (journal_lock_acquire(lock, &err) != HPS_OK)
+                _exit(2);
+        } else {
+            hps_trial *t;
+            if (hps_study_ask(open_as_worker(target), &t) != HPS_OK)
+                _exit(2);
+        }
+        if (write(ready[1], "R", 1) != 1)
             _exit(3);
         for (;;)
             pause();
     }
     char c;
     assert_int_equal(read(ready[0], &c, 1), 1);
-    assert_int_equal(access(lock, F_OK), 0);
-    kill(pid, SIGKILL);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFSIGNALED(status));
     close(ready[0]);
     close(ready[1]);
+    return pid;
 }
 
-/* Reaps the worker `pid`: it must have been SIGKILLed or have finished cleanly. */
+/* Reaps `pid`: it must have been SIGKILLed or have finished cleanly. */
 static void reap(pid_t pid)
 {
     int status;
@@ -334,6 +347,13 @@ static void reap(pid_t pid)
         assert_int_equal(WTERMSIG(status), SIGKILL);
     else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         fail_msg("worker %ld exited with status %d", (long)pid, WEXITSTATUS(status));
+}
+
+/* A worker picked as a victim may be exiting already: then the kill has no effect. */
+static void kill_and_reap(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    reap(pid);
 }
 
 /* Reaps the workers that finished by themselves. */
@@ -401,18 +421,44 @@ static void drain_told(told_log *log, int fd, const pid_t *pids, int n_pids)
     log->parsed = (size_t)(line - log->text);
 }
 
+/* The pid of the worker named in an interrupted trial's fail reason ("interrupted:
+ * worker HOST:PID:START is gone"), or -1. */
+static long gone_worker_pid(const hps_frozen *f)
+{
+    const char *reason = strstr(hps_frozen_system_attrs(f), "interrupted: worker ");
+    if (reason == NULL || strstr(reason, " is gone") == NULL)
+        return -1;
+    const char *colon = strchr(reason, ':');
+    colon = colon != NULL ? strchr(colon + 1, ':') : NULL; /* after the host */
+    return colon != NULL ? strtol(colon + 1, NULL, 10) : -1;
+}
+
 /* 16 workers share a budget of 400 while the parent SIGKILLs a random busy one every
- * few milliseconds (30 times, fixed seed; first also a process holding the journal's
- * lock, which the others must break) and starts a replacement. Nothing finished is lost: every tell that returned HPS_OK
- * is COMPLETE in the study. Nothing runs twice: numbers are 0..n-1 once each, no trial
- * is told twice, and the killed workers' RUNNING trials were failed as interrupted by
- * their replacements (none left RUNNING), so exactly 400 trials are COMPLETE. */
+ * few milliseconds (30 times, fixed seed) and starts a replacement. Before they start,
+ * two kills that do not depend on timing: a worker stopped inside trial 0 (so at least
+ * one trial is left RUNNING by a dead worker, for the workers to recover all at once),
+ * and a process holding the journal's lock, killed as the workers start (they must
+ * break the lock together). The parent never waits on the journal while the workers
+ * run: when it did (taking the lock itself, unfairly against 16 busy writers), the
+ * workers could finish the budget before any random kill.
+ *
+ * Nothing finished is lost: every tell that returned HPS_OK is COMPLETE in the study.
+ * Nothing runs twice: numbers are 0..n-1 once each, no trial is told twice, and the
+ * killed workers' RUNNING trials were failed as interrupted by the others (none left
+ * RUNNING), each naming a killed worker, at most one per worker, so exactly 400 trials
+ * are COMPLETE. No live worker was judged gone. */
 static void test_killed_workers_lose_nothing(void **state)
 {
     (void)state;
     const char *url = new_url();
     const char *path = url + strlen("journal:");
     hps_study_close(open_study(url, "s"));
+    pid_t killed[KILLS + 1];
+    int kills = 0;
+    killed[kills++] = start_stopped(url, STOP_INSIDE_TRIAL);
+    kill_and_reap(killed[0]);
+    pid_t lock_holder = start_stopped(path, STOP_HOLDING_LOCK);
+
     int told_pipe[2];
     assert_int_equal(pipe(told_pipe), 0);
     assert_int_equal(fcntl(told_pipe[0], F_SETFL, O_NONBLOCK), 0);
@@ -425,9 +471,9 @@ static void test_killed_workers_lose_nothing(void **state)
         alive[n_pids] = 1;
         pids[n_pids++] = start_worker(url, told_pipe[1]);
     }
+    kill_and_reap(lock_holder);
     unsigned seed = 21;
-    int kills = 0;
-    while (kills < KILLS) {
+    while (kills < KILLS + 1) {
         struct timespec pause_for = {0, (1 + (long)(rand_r(&seed) % 4)) * 1000000};
         nanosleep(&pause_for, NULL);
         reap_finished(pids, alive, n_pids);
@@ -437,10 +483,8 @@ static void test_killed_workers_lose_nothing(void **state)
         int victim = random_working(alive, log.working, n_pids, &seed);
         if (victim < 0)
             continue; /* all are still starting */
-        if (kills++ == 0)
-            kill_lock_holder(path); /* while the workers are busy writing */
-        kill(pids[victim], SIGKILL); /* it may be exiting already: then no effect */
-        reap(pids[victim]);
+        killed[kills++] = pids[victim];
+        kill_and_reap(pids[victim]);
         alive[victim] = 0;
         alive[n_pids] = 1;
         pids[n_pids++] = start_worker(url, told_pipe[1]);
@@ -455,8 +499,9 @@ static void test_killed_workers_lose_nothing(void **state)
 
     hps_study *study = open_study(url, "s");
     size_t n = 0, n_complete = 0, n_interrupted = 0;
+    int interrupted_of[KILLS + 1] = {0};
     ASSERT_OK(hps_study_n_trials(study, &n));
-    assert_true(n >= KILL_BUDGET && n <= KILL_BUDGET + KILLS);
+    assert_true(n >= KILL_BUDGET && n <= KILL_BUDGET + (size_t)kills);
     for (int64_t i = 0; i < (int64_t)n; i++) {
         const hps_frozen *f;
         ASSERT_OK(hps_study_trial(study, i, &f));
@@ -464,22 +509,31 @@ static void test_killed_workers_lose_nothing(void **state)
         assert_true(told[i] <= 1);
         if (hps_frozen_state(f) == HPS_COMPLETE) {
             n_complete++;
-        } else {
-            if (told[i] != 0)
-                fail_msg("trial %lld was told COMPLETE but is in state %d", (long long)i,
-                         (int)hps_frozen_state(f));
-            assert_int_equal(hps_frozen_state(f), HPS_FAIL);
-            assert_true(hps_frozen_interrupted(f));
-            n_interrupted++;
+            continue;
         }
+        if (told[i] != 0)
+            fail_msg("trial %lld was told COMPLETE but is in state %d", (long long)i,
+                     (int)hps_frozen_state(f));
+        assert_int_equal(hps_frozen_state(f), HPS_FAIL);
+        assert_true(hps_frozen_interrupted(f));
+        long gone = gone_worker_pid(f);
+        int k = 0;
+        while (k < kills && killed[k] != (pid_t)gone)
+            k++;
+        if (k == kills)
+            fail_msg("trial %lld was failed as interrupted, but its worker was not killed: %s",
+                     (long long)i, hps_frozen_system_attrs(f));
+        if (++interrupted_of[k] > 1)
+            fail_msg("killed worker %ld left more than one RUNNING trial", gone);
+        n_interrupted++;
     }
     for (size_t i = n; i < KILL_BUDGET * 2; i++)
         assert_int_equal(told[i], 0);
     assert_int_equal(n_complete, KILL_BUDGET);
     assert_int_equal(n_complete + n_interrupted, n);
-    /* a dead worker leaves at most one RUNNING trial; and the kills did hit trials (a
-     * victim is past its first tell, so almost always inside its next trial) */
-    assert_true(n_interrupted >= 1 && n_interrupted <= (size_t)kills);
+    const hps_frozen *first;
+    ASSERT_OK(hps_study_trial(study, 0, &first));
+    assert_true(hps_frozen_interrupted(first) && gone_worker_pid(first) == (long)killed[0]);
     size_t n_failed = 1;
     ASSERT_OK(hps_study_recover_stale(study, &n_failed));
     assert_int_equal(n_failed, 0);
