@@ -140,8 +140,23 @@ static void write_lock(const char *path, long pid, const char *host, time_t age)
     assert_int_equal(utime(lock, &times), 0);
 }
 
+/* Writes the owner file PATH.lock.PID.SERIAL of a writer waiting for the lock; returns
+ * its name, to free. */
+static char *write_owner_file(const char *path, long pid, unsigned serial,
+                                    const char *host)
+{
+    char name[4200];
+    snprintf(name, sizeof name, "%s.lock.%ld.%u", path, pid, serial);
+    FILE *f = fopen(name, "w");
+    assert_non_null(f);
+    fprintf(f, "%ld %s %ld\n", pid, host, (long)time(NULL));
+    fclose(f);
+    return strdup(name);
+}
+
 /* A lock whose writer is dead on this host, or which is older than the grace period
- * (a writer on another machine that died), is broken; the write then goes through. */
+ * (a writer on another machine that died), is broken; the write then goes through.
+ * Breaking it also removes the owner files of dead writers on this host. */
 static void test_stale_lock_is_broken(void **state)
 {
     (void)state;
@@ -157,7 +172,21 @@ static void test_stale_lock_is_broken(void **state)
     char host[256] = "";
     gethostname(host, sizeof host - 1);
     write_lock(path, (long)child, host, 0);
+    /* owner files left by writers killed while waiting (PATH.lock.PID.N): the dead
+     * process's goes with the lock it broke; a live one's, and one from another host
+     * (which cannot be judged), stay */
+    char *dead_owner = write_owner_file(path, (long)child, 3, host);
+    char *live_owner = write_owner_file(path, (long)getpid(), 4000, host);
+    char *remote_owner = write_owner_file(path, 1, 0, "another-node");
     run_trials(study, 1);
+    assert_int_not_equal(access(dead_owner, F_OK), 0);
+    assert_int_equal(access(live_owner, F_OK), 0);
+    assert_int_equal(access(remote_owner, F_OK), 0);
+    unlink(live_owner);
+    unlink(remote_owner);
+    free(dead_owner);
+    free(live_owner);
+    free(remote_owner);
     write_lock(path, 1, "another-node", 3600);
     run_trials(study, 1);
     hps_study_close(study);
