@@ -5,9 +5,11 @@
 
 #include "base/mem.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +74,27 @@ static void write_owner(int fd)
     }
 }
 
+/* Whether an owner line ("PID HOST TIME") names this host and a process that no
+ * longer exists. */
+static int owner_is_gone_here(const char *owner)
+{
+    long pid = 0;
+    char host[256] = "", mine[256] = "";
+    gethostname(mine, sizeof mine - 1);
+    return sscanf(owner, "%ld %255s", &pid, host) == 2 && pid > 0 && strcmp(host, mine) == 0 &&
+           kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Reads the start of the owner line of the file `fd` into text[size]; -1 if it cannot. */
+static int read_owner(int fd, char *text, size_t size)
+{
+    ssize_t got = read(fd, text, size - 1);
+    if (got < 0)
+        return -1;
+    text[got] = '\0';
+    return 0;
+}
+
 /* Whether the lock file, as found (identified by `sb`), was left by a writer that is
  * gone: its owner line names this host and a process that no longer exists, or the
  * file is older than the grace period. */
@@ -81,20 +104,60 @@ static int lock_is_stale(const char *lock_path, struct stat *sb)
     if (fd < 0)
         return 0; /* released meanwhile: just try again */
     char text[400] = "";
-    ssize_t got = 0;
-    if (fstat(fd, sb) == 0)
-        got = read(fd, text, sizeof text - 1);
+    int rc = fstat(fd, sb) == 0 ? read_owner(fd, text, sizeof text) : -1;
     close(fd);
-    if (got < 0)
+    if (rc != 0)
         return 0;
-    text[got] = '\0';
-    long pid = 0;
-    char host[256] = "", mine[256] = "";
-    gethostname(mine, sizeof mine - 1);
-    if (sscanf(text, "%ld %255s", &pid, host) == 2 && pid > 0 && strcmp(host, mine) == 0 &&
-        kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+    if (owner_is_gone_here(text))
         return 1;
     return difftime(time(NULL), sb->st_mtime) > JOURNAL_LOCK_GRACE;
+}
+
+/* Removes the owner files (PATH.lock.PID.N, see journal_lock_acquire) of writers on
+ * this host that were killed before they could remove theirs -- most often while
+ * waiting for the lock -- which would otherwise pile up beside the journal. Only a
+ * file whose owner line names a process that is gone is removed (a file from another
+ * host cannot be judged and stays); and should a new process that reused the pid
+ * have just written the same name, removing its file costs it only a retry (see
+ * journal_lock_acquire). Called when a stale lock was broken: where killed writers
+ * are, and rarely enough that reading the directory costs nothing. */
+static void remove_dead_owner_files(const char *lock_path)
+{
+    const char *slash = strrchr(lock_path, '/');
+    const char *base = slash != NULL ? slash + 1 : lock_path;
+    char dir_path[4200];
+    if (slash == NULL)
+        snprintf(dir_path, sizeof dir_path, ".");
+    else if (slash == lock_path)
+        snprintf(dir_path, sizeof dir_path, "/");
+    else if (snprintf(dir_path, sizeof dir_path, "%.*s", (int)(slash - lock_path), lock_path) >=
+             (int)sizeof dir_path)
+        return;
+    DIR *dir = opendir(dir_path);
+    if (dir == NULL)
+        return;
+    size_t base_len = strlen(base);
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        const char *p = e->d_name;
+        unsigned long pid, serial;
+        int end = 0;
+        if (strncmp(p, base, base_len) != 0 || p[base_len] != '.' ||
+            sscanf(p + base_len, ".%lu.%lu%n", &pid, &serial, &end) != 2 ||
+            p[base_len + (size_t)end] != '\0')
+            continue; /* not an owner file: PATH.lock.break, another journal's */
+        char path[4200], text[400] = "";
+        if (snprintf(path, sizeof path, "%s/%s", dir_path, p) >= (int)sizeof path)
+            continue;
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+            continue;
+        int rc = read_owner(fd, text, sizeof text);
+        close(fd);
+        if (rc == 0 && owner_is_gone_here(text))
+            unlink(path);
+    }
+    closedir(dir);
 }
 
 /* Removes the stale lock, under a second lock of its own (PATH.lock.break, taken with
@@ -123,8 +186,8 @@ static void break_lock(const char *lock_path)
     }
     close(fd);
     struct stat sb;
-    if (lock_is_stale(lock_path, &sb))
-        unlink(lock_path);
+    if (lock_is_stale(lock_path, &sb) && unlink(lock_path) == 0)
+        remove_dead_owner_files(lock_path);
     unlink(breaker);
 }
 
@@ -145,23 +208,36 @@ static int take(const char *mine, const char *lock_path)
     return saved == EEXIST ? 0 : -1;
 }
 
-hps_status journal_lock_acquire(const char *lock_path, hps_errbuf *err)
+/* Creates (or rewrites) the owner file `mine`. */
+static int write_owner_file(const char *mine)
 {
-    static unsigned long serial;
-    char mine[4200];
-    if (snprintf(mine, sizeof mine, "%s.%ld.%lu", lock_path, (long)getpid(), serial++) >=
-        (int)sizeof mine)
-        return hps_errbuf_set(err, HPS_ERR_INVALID, "journal lock path %s is too long", lock_path);
     int fd = open(mine, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0)
-        return hps_errbuf_set(err, HPS_ERR_IO, "cannot create the journal lock %s: %s", mine,
-                              strerror(errno));
+        return -1;
     write_owner(fd);
     close(fd);
+    return 0;
+}
+
+hps_status journal_lock_acquire(const char *lock_path, hps_errbuf *err)
+{
+    /* Atomic: two threads of one process with the same name would share one owner
+     * file, and take()'s link-count check would tell both that they hold the lock. */
+    static atomic_ulong serial;
+    char mine[4200];
+    if (snprintf(mine, sizeof mine, "%s.%ld.%lu", lock_path, (long)getpid(),
+                 atomic_fetch_add(&serial, 1)) >=
+        (int)sizeof mine)
+        return hps_errbuf_set(err, HPS_ERR_INVALID, "journal lock path %s is too long", lock_path);
+    if (write_owner_file(mine) != 0)
+        return hps_errbuf_set(err, HPS_ERR_IO, "cannot create the journal lock %s: %s", mine,
+                              strerror(errno));
     long wait_us = 50;
     unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL);
     for (;;) {
         int taken = take(mine, lock_path);
+        if (taken < 0 && errno == ENOENT && write_owner_file(mine) == 0)
+            continue; /* `mine` was removed as a dead process's (a reused pid): made anew */
         if (taken != 0) {
             hps_status rc = taken > 0 ? HPS_OK
                                       : hps_errbuf_set(err, HPS_ERR_IO,

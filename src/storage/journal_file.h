@@ -10,7 +10,8 @@
  * The lock is a file beside the log (PATH.lock), made by hard-linking a file that names
  * its owner (pid, host, time): link() is atomic on NFS and Lustre, unlike fcntl/flock
  * locks there. Knowing the owner, a lock left by a killed writer can be broken (see
- * break_lock in journal_file.c). */
+ * break_lock in journal_file.c), and the owner files (PATH.lock.PID.N) of writers on
+ * this host killed while waiting for it removed. */
 #ifndef HPS_JOURNAL_FILE_H
 #define HPS_JOURNAL_FILE_H
 
