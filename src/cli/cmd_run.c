@@ -223,7 +223,9 @@ static int open_run_study(const cfg_config *cfg, int allow_changes, hps_study **
         rc = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_CREATE, dirs, n_dirs, out,
                             err, sizeof err);
         *created = rc == HPS_OK;
-        if (rc == HPS_OK && identity_check(*out, cfg, allow_changes) != 0)
+        if (rc == HPS_OK && warm_reserve(cfg, *out) != 0)
+            rc = HPS_ERR_STORAGE;
+        else if (rc == HPS_OK && identity_check(*out, cfg, allow_changes) != 0)
             rc = HPS_ERR_STORAGE;
         else if (rc == HPS_ERR_EXISTS) /* another worker created it just now */
             rc = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_LOAD, NULL, 0, out, err,

@@ -226,6 +226,18 @@ static int add_fitting(const cfg_config *cfg, hps_study *study, hps_study *sourc
     return 0;
 }
 
+int warm_reserve(const cfg_config *cfg, hps_study *study)
+{
+    size_t fit = 0, n_complete = 0;
+    if (cfg->warm_from == NULL || warm_count(cfg, &fit, &n_complete) != 0)
+        return 0; /* warm_seed says what is wrong */
+    if (record_added(study, cfg->warm_from, fit) == 0)
+        return 0;
+    cli_error("%s:%d: warm_start: cannot record it in the study: %s", cfg->path, cfg->warm_line,
+              hps_study_errmsg(study));
+    return -1;
+}
+
 int warm_seed(const cfg_config *cfg, hps_study *study)
 {
     if (cfg->warm_from == NULL)

@@ -42,6 +42,11 @@ warm_misfit warm_map_trial(const cfg_config *cfg, const hps_frozen *old, json_t 
  * after printing "FILE:LINE: warm_start...: ...". */
 int warm_check_source(const cfg_config *cfg);
 
+/* Records in a study this process has just created how many trials warm_seed will add,
+ * before anything else: a worker opening the study meanwhile then allows for them in
+ * its budget (warm_added) rather than stopping early. Returns 0 or -1. */
+int warm_reserve(const cfg_config *cfg, hps_study *study);
+
 /* Adds the COMPLETE trials of `warm_start.from` that fit the space to `study`, which
  * this process has just created, prints what was added and left out, and records the
  * number in the study (system attribute "warm_start": {"from", "added"}) so that every

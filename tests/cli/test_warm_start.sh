@@ -114,6 +114,7 @@ expect_eq "one of three workers warm-started the study" 1 "$(grep -l 'warm start
 expect_eq "the trials were added once" "$fit" "$(sql warm.db "SELECT COUNT(*) FROM trials t
     JOIN studies s ON s.study_id = t.study_id
     WHERE s.name = 'v3' AND t.user_attrs LIKE '%warm_start_from%'")"
+expect_eq "the three workers ran n_trials new trials between them" 3 "$(ls args-v3-*.json | wc -l)"
 
 # refused before anything runs: no such study, other directions, its own study
 sed -e 's/^study: v2/study: v4/' -e 's/from: v1/from: v0/' v2.yaml > missing.yaml
