@@ -237,8 +237,13 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 COMPLETE trials' values at the same step.
  *   "percentile"  the same against a percentile.
  *   "asha"        asynchronous successive halving: at steps min_resource * rf^k, the
- *                 value is not in the top 1/rf of the values seen at that rung.
- *   "hyperband"   successive halving within the trial's bracket.
+ *                 value is not in the top 1/rf of the values seen at that rung. With
+ *                 several objectives (MOASHA) the rung ranks the trials' values of every
+ *                 objective (hps_trial_report_values) by non-dominated sorting, then
+ *                 crowding distance, infeasible trials (hps_trial_set_constraints, as
+ *                 set when the trial reaches the rung) after the feasible ones.
+ *   "hyperband"   successive halving within the trial's bracket (several objectives
+ *                 as "asha").
  *   "threshold"   the latest value is below `lower`, above `upper` or NaN.
  *   "patient"     no improvement for `patience` steps -- and, when it wraps another
  *                 pruner (hps_pruner_wrap), that one agrees.
@@ -247,6 +252,8 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 `min_probability` chance of beating the best COMPLETE trial.
  *   "auto"        the strategy for a study with a budget (chosen on the pruning
  *                 benchmark): "asha" (reduction factor 3) or "forecast" says so.
+ * median, percentile, patient, forecast and auto compare along one direction: joining
+ * a study of several objectives is HPS_ERR_UNSUPPORTED, naming those that do.
  * Their options, aliases (Optuna's class names) and defaults: hps_pruner_catalog.
  * Options are checked one by one when set, and together when the pruner joins a study
  * (a required option missing, bounds that contradict each other). The pruners that
