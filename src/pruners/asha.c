@@ -90,27 +90,21 @@ static char *rung_entry_json(const asha_rung_entry *e, size_t m)
     return hps_strbuf_take(&sb);
 }
 
-/* Another trial's entry at a rung; 0 when it has none or it is not of m values (a value
- * stored as something else than a number reads as NaN, the worst). */
-static int rung_entry_read(const hps_frozen *rec, const char *key, size_t m, asha_rung_entry *e)
+/* Another trial's entry at a rung: its object when that holds m values, else NULL. */
+static const json_t *rung_entry_of(const hps_frozen *rec, const char *key, size_t m)
 {
     const json_t *obj = json_object_get(rec->system_attrs, key);
-    const json_t *values = json_object_get(obj, "values");
-    if (json_array_size(values) != m)
-        return 0;
-    for (size_t i = 0; i < m; i++) {
-        const json_t *v = json_array_get(values, i);
-        e->values[i] = json_is_number(v) ? json_number_value(v) : NAN;
+    return json_array_size(json_object_get(obj, "values")) == m ? obj : NULL;
+}
+
+/* Copies the first `count` numbers of `array` into out[0..count): what is missing or is
+ * not a number reads as NaN (the worst objective value; a violated constraint). */
+static void read_numbers(const json_t *array, size_t count, double *out)
+{
+    for (size_t i = 0; i < count; i++) {
+        const json_t *v = json_array_get(array, i);
+        out[i] = json_is_number(v) ? json_number_value(v) : NAN;
     }
-    const json_t *cons = json_object_get(obj, "constraints");
-    e->n_constraints = json_array_size(cons);
-    if (e->n_constraints > HPS_PARETO_MAX_CONSTRAINTS)
-        e->n_constraints = HPS_PARETO_MAX_CONSTRAINTS;
-    for (size_t i = 0; i < e->n_constraints; i++) {
-        const json_t *v = json_array_get(cons, i);
-        e->constraints[i] = json_is_number(v) ? json_number_value(v) : NAN;
-    }
-    return 1;
 }
 
 /* The judged trial's entry: its values at its latest step and its constraints now. */
@@ -134,36 +128,25 @@ static hps_status own_rung_entry(hps_pruner *pruner, const hps_frozen *t, size_t
     return HPS_OK;
 }
 
-hps_status asha_rung_order(const asha_rung_entry *entries, size_t n, const hps_direction *dirs,
-                           size_t m, size_t *ahead)
+hps_status asha_rung_order(const double *values, const double *constraints, size_t n,
+                           const hps_direction *dirs, size_t m, size_t k, size_t *ahead)
 {
-    if (m == 0 || m > HPS_PARETO_MAX_OBJECTIVES || n > HPS_PARETO_MAX_POINTS)
+    if (m == 0 || m > HPS_PARETO_MAX_OBJECTIVES || k > HPS_PARETO_MAX_CONSTRAINTS ||
+        n > HPS_PARETO_MAX_POINTS)
         return HPS_ERR_INVALID;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (entries[i].n_constraints > k)
-            k = entries[i].n_constraints;
     double *points = hps_mem_calloc(n * m + 1, sizeof *points);
-    double *cons = hps_mem_calloc(n * k + 1, sizeof *cons);
     double *crowd = hps_mem_calloc(n + 1, sizeof *crowd);
     double *dist = hps_mem_calloc(n + 1, sizeof *dist);
     size_t *rank = hps_mem_calloc(n + 1, sizeof *rank);
     size_t *members = hps_mem_calloc(n + 1, sizeof *members);
     hps_status rc = HPS_ERR_NOMEM;
-    if (points == NULL || cons == NULL || crowd == NULL || dist == NULL || rank == NULL ||
-        members == NULL)
+    if (points == NULL || crowd == NULL || dist == NULL || rank == NULL || members == NULL)
         goto out;
     /* base/pareto.h minimizes every objective */
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < m; j++) {
-            double v = entries[i].values[j];
-            points[i * m + j] = dirs[j] == HPS_MAXIMIZE ? -v : v;
-        }
-        for (size_t j = 0; j < k; j++)
-            cons[i * k + j] = j < entries[i].n_constraints ? entries[i].constraints[j] : NAN;
-    }
+    for (size_t i = 0; i < n * m; i++)
+        points[i] = dirs[i % m] == HPS_MAXIMIZE ? -values[i] : values[i];
     size_t n_fronts = 0;
-    rc = hps_pareto_rank(points, n, m, k > 0 ? cons : NULL, k, rank, &n_fronts);
+    rc = hps_pareto_rank(points, n, m, constraints, k, rank, &n_fronts);
     for (size_t f = 0; rc == HPS_OK && f < n_fronts; f++) {
         size_t count = 0;
         for (size_t i = 0; i < n; i++)
@@ -181,7 +164,6 @@ hps_status asha_rung_order(const asha_rung_entry *entries, size_t n, const hps_d
     }
 out:
     hps_mem_free(points);
-    hps_mem_free(cons);
     hps_mem_free(crowd);
     hps_mem_free(dist);
     hps_mem_free(rank);
@@ -260,21 +242,44 @@ static hps_status promoted_multi(hps_pruner *pruner, const hps_context *ctx,
     if (rc != HPS_OK)
         return rc;
     size_t m = ctx->n_directions;
-    asha_rung_entry *entries = hps_mem_calloc(n_all + 1, sizeof *entries);
-    size_t *ahead = hps_mem_calloc(n_all + 1, sizeof *ahead);
-    if (entries == NULL || ahead == NULL) {
+    /* first the rung's size and its most constraints, then one row per entry */
+    size_t n = 1, k = own->n_constraints;
+    for (size_t i = 0; i < n_all; i++) {
+        const json_t *e = competes(params, ctx->trial, all[i]) ? rung_entry_of(all[i], key, m)
+                                                               : NULL;
+        if (e != NULL) {
+            size_t ke = json_array_size(json_object_get(e, "constraints"));
+            k = ke > k ? ke : k;
+            n++;
+        }
+    }
+    if (k > HPS_PARETO_MAX_CONSTRAINTS)
+        k = HPS_PARETO_MAX_CONSTRAINTS;
+    *promoted = 0;
+    if ((int64_t)n <= params->bootstrap_count)
+        return HPS_OK;
+    double *values = hps_mem_calloc(n * m, sizeof *values);
+    double *cons = hps_mem_calloc(n * k + 1, sizeof *cons);
+    size_t *ahead = hps_mem_calloc(n, sizeof *ahead);
+    if (values == NULL || cons == NULL || ahead == NULL) {
         rc = hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
         goto out;
     }
-    size_t n = 0;
-    for (size_t i = 0; i < n_all; i++)
-        if (competes(params, ctx->trial, all[i]) && rung_entry_read(all[i], key, m, &entries[n]))
-            n++;
-    entries[n++] = *own;
-    *promoted = 0;
-    if ((int64_t)n <= params->bootstrap_count)
-        goto out;
-    rc = asha_rung_order(entries, n, ctx->directions, m, ahead);
+    size_t row = 0;
+    for (size_t i = 0; i < n_all; i++) {
+        const json_t *e = competes(params, ctx->trial, all[i]) ? rung_entry_of(all[i], key, m)
+                                                               : NULL;
+        if (e == NULL)
+            continue;
+        read_numbers(json_object_get(e, "values"), m, &values[row * m]);
+        /* a trial with fewer constraint values than others has the rest violated */
+        read_numbers(json_object_get(e, "constraints"), k, &cons[row * k]);
+        row++;
+    }
+    memcpy(&values[row * m], own->values, m * sizeof *values);
+    for (size_t j = 0; j < k; j++)
+        cons[row * k + j] = j < own->n_constraints ? own->constraints[j] : NAN;
+    rc = asha_rung_order(values, k > 0 ? cons : NULL, n, ctx->directions, m, k, ahead);
     if (rc != HPS_OK) {
         rc = hps_errbuf_set(&pruner->err, rc, rc == HPS_ERR_NOMEM ? "out of memory"
                                                                   : "too many trials at a rung");
@@ -283,7 +288,8 @@ static hps_status promoted_multi(hps_pruner *pruner, const hps_context *ctx,
     size_t top = n / (size_t)params->reduction_factor;
     *promoted = ahead[n - 1] < (top > 0 ? top : 1);
 out:
-    hps_mem_free(entries);
+    hps_mem_free(values);
+    hps_mem_free(cons);
     hps_mem_free(ahead);
     return rc;
 }

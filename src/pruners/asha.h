@@ -19,21 +19,23 @@ typedef struct asha_params {
 } asha_params;
 
 /* What a trial leaves at a rung of a study with several objectives (MOASHA): its values
- * there and the constraint values it had set by then. */
+ * there and the constraint values it had set by then (the judged trial's; the others'
+ * are read from their rung records). */
 typedef struct asha_rung_entry {
     double values[HPS_PARETO_MAX_OBJECTIVES];
     double constraints[HPS_PARETO_MAX_CONSTRAINTS];
     size_t n_constraints;
 } asha_rung_entry;
 
-/* MOASHA's order of the n entries of a rung: ahead[i] receives how many entries go
+/* MOASHA's order of the n entries of a rung: values is n rows of m objective values (in
+ * the directions dirs), constraints n rows of k values (NULL when k is 0; NaN for one an
+ * entry has not set, which counts as violated). ahead[i] receives how many entries go
  * strictly before entry i -- a better non-dominated rank (constrained domination: the
- * feasible first, then the infeasible by violation; an entry with fewer constraint
- * values than others has the missing ones violated), or the same rank and a larger
- * crowding distance. Entry i is promoted when ahead[i] < max(1, n / rf). dirs has m
- * entries. HPS_ERR_NOMEM, or HPS_ERR_INVALID past base/pareto.h's caps. */
-hps_status asha_rung_order(const asha_rung_entry *entries, size_t n, const hps_direction *dirs,
-                           size_t m, size_t *ahead);
+ * feasible first, then the infeasible by violation), or the same rank and a larger
+ * crowding distance. Entry i is promoted when ahead[i] < max(1, n / rf). HPS_ERR_NOMEM,
+ * or HPS_ERR_INVALID past base/pareto.h's caps. */
+hps_status asha_rung_order(const double *values, const double *constraints, size_t n,
+                           const hps_direction *dirs, size_t m, size_t k, size_t *ahead);
 
 /* Optuna's SuccessiveHalvingPruner.prune: when the trial's latest step reaches its
  * next rung (min_resource * rf^(rate + rung)), it records its value there (system

@@ -42,35 +42,28 @@ static const run RUNG[] = {
 static void test_rung_order_by_hand(void **state)
 {
     (void)state;
-    asha_rung_entry entries[N_RUNG];
+    double values[N_RUNG * 2], memory_over[N_RUNG];
     for (size_t i = 0; i < N_RUNG; i++) {
-        entries[i] = (asha_rung_entry){.values = {RUNG[i].acc, RUNG[i].seconds},
-                                       .constraints = {RUNG[i].memory_over},
-                                       .n_constraints = 1};
+        values[2 * i] = RUNG[i].acc;
+        values[2 * i + 1] = RUNG[i].seconds;
+        memory_over[i] = RUNG[i].memory_over;
     }
     size_t ahead[N_RUNG];
-    ASSERT_OK(asha_rung_order(entries, N_RUNG, DIRS, 2, ahead));
+    ASSERT_OK(asha_rung_order(values, memory_over, N_RUNG, DIRS, 2, 1, ahead));
     static const size_t want[N_RUNG] = {0, 0, 3, 5, 2, 4};
     for (size_t i = 0; i < N_RUNG; i++)
         if (ahead[i] != want[i])
             fail_msg("entry %c: %zu ahead of it, want %zu", (char)('A' + i), ahead[i], want[i]);
 
-    /* without its constraint D dominates everything: first, alone */
-    entries[3].n_constraints = 0;
-    entries[3].constraints[0] = 0;
-    for (size_t i = 0; i < N_RUNG; i++)
-        entries[i].n_constraints = 0;
-    ASSERT_OK(asha_rung_order(entries, N_RUNG, DIRS, 2, ahead));
+    /* without constraints D dominates everything: first, alone */
+    ASSERT_OK(asha_rung_order(values, NULL, N_RUNG, DIRS, 2, 0, ahead));
     assert_int_equal(ahead[3], 0);
     assert_int_equal(ahead[0], 1); /* A, B, E are now dominated by D: rank 1 */
     assert_int_equal(ahead[2], 4); /* C: rank 2, after D and A, B, E */
 
     /* a trial that set no constraint while others did counts as violating them */
-    for (size_t i = 0; i < N_RUNG; i++)
-        entries[i].n_constraints = 1;
-    entries[3].constraints[0] = 2;
-    entries[0].n_constraints = 0; /* A */
-    ASSERT_OK(asha_rung_order(entries, N_RUNG, DIRS, 2, ahead));
+    memory_over[0] = NAN; /* A */
+    ASSERT_OK(asha_rung_order(values, memory_over, N_RUNG, DIRS, 2, 1, ahead));
     assert_int_equal(ahead[0], 5);
 }
 
