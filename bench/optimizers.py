@@ -10,6 +10,10 @@ line (see the `_hps_model(...)` calls at the bottom). Both engines speak the
 Optuna-style API (create_study / ask / suggest_* / tell), so one Study adapter drives
 either; only the sampler construction differs.
 
+Shared start: `start(..., start_configs=[config, ...])` enqueues the configurations
+(Study.enqueue_trial in both engines) so that the first asks return them, in order; the
+runner draws them once per (problem, seed) for every optimizer (run.py --shared-start).
+
 Parallel mode (q > 1): q asks before any tell, as q concurrent workers would. Optuna's
 TPE then runs with constant_liar=True (its documented setting for concurrent workers).
 Samplers whose suggestions ignore results (random, grid, Sobol) give the same run for
@@ -59,12 +63,15 @@ class Spec:
             return self._available(module)
         return True, ""
 
-    def start(self, problem, seed, budget, q=1):
+    def start(self, problem, seed, budget, q=1, start_configs=()):
+        """A Study whose first asks return `start_configs` (the shared start), in order."""
         module = engine_module(self.engine)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Optuna's "experimental feature" notices
-            sampler = self.make_sampler(module, problem, seed, budget, q)
-        return Study(self, module, problem, sampler, budget)
+            # the sampler chooses what the shared start leaves of the budget (a grid is
+            # sized for that)
+            sampler = self.make_sampler(module, problem, seed, budget - len(start_configs), q)
+        return Study(self, module, problem, sampler, budget, start_configs)
 
 
 class Exhausted(Exception):
@@ -74,7 +81,7 @@ class Exhausted(Exception):
 class Study:
     """One optimizer run on one problem, through the Optuna-style study API."""
 
-    def __init__(self, spec, module, problem, sampler, budget):
+    def __init__(self, spec, module, problem, sampler, budget, start_configs=()):
         self.spec = spec
         self.problem = problem
         self.budget = budget
@@ -82,6 +89,13 @@ class Study:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.study = module.create_study(direction=problem.direction, sampler=sampler)
+            # Both engines' enqueue_trial: the next asks return these trials, their
+            # suggest calls these values, and the sampler learns from them once told as
+            # from its own (a model-based sampler counts them in its startup trials).
+            for config in start_configs:
+                self.study.enqueue_trial(config)
+        if self.limit is not None:
+            self.limit += len(start_configs)  # the grid's cells come after them
         self.asked = 0
 
     def ask(self):

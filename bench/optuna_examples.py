@@ -133,6 +133,21 @@ _TRIAL_LINE = re.compile(r"Trial \d+ (finished|pruned)")
 _LAST_ERROR = re.compile(r"^\w*(Error|Exception|Interrupt|Exit)\b.*$", re.M)
 
 
+def _error_line(stderr, match):
+    """The exception line. When its message starts on the next line (scikit-learn's
+    "ValueError: \\nAll the 5 fits failed. ..."), that next non-empty line and the last
+    one (there, the estimator's own error) are added."""
+    line = match.group(0)
+    if line.rstrip().endswith(":"):
+        following = [rest.strip() for rest in stderr[match.end():].splitlines()
+                     if rest.strip()]
+        if following:
+            line = line.rstrip() + " " + following[0]
+        if len(following) > 1:
+            line += " ... " + following[-1]
+    return line
+
+
 def summarize(returncode, stdout, stderr, timed_out):
     text = stdout + "\n" + stderr
     counts = {"finished": 0, "pruned": 0}
@@ -141,12 +156,13 @@ def summarize(returncode, stdout, stderr, timed_out):
     if timed_out:
         error = "timed out"
     elif returncode != 0:
-        errors = [m.group(0) for m in _LAST_ERROR.finditer(stderr)]
+        errors = list(_LAST_ERROR.finditer(stderr))
         lines = [line for line in stderr.strip().splitlines() if line.strip()]
-        error = errors[-1] if errors else (lines[-1] if lines else f"exit {returncode}")
+        error = (_error_line(stderr, errors[-1]) if errors
+                 else (lines[-1] if lines else f"exit {returncode}"))
     else:
         error = ""
-    return {"ok": returncode == 0 and not timed_out, "error": error[:200], **counts}
+    return {"ok": returncode == 0 and not timed_out, "error": error[:300], **counts}
 
 
 def run_one(examples_dir, relative, library, args):

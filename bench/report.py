@@ -18,6 +18,11 @@ best-known value, R_t the median best value of random search after t trials (fro
 problems/calibration.json). 100 = the optimum, 0 = as good as typical random search,
 clipped below at -100; a problem where random search already reaches f* at budget t is
 "saturated" there and left out of means and wins.
+
+Under every score table's mean: its 95 % percentile bootstrap interval over the seeds
+(bootstrap.py; README.md, "Seeds and intervals"), and the sentence saying so. Files made
+with different shared starts (run.py --shared-start) are different protocols: merging
+them is refused.
 """
 import argparse
 import json
@@ -29,9 +34,11 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import bootstrap  # noqa: E402
 import problems  # noqa: E402
 
 SCORE_FLOOR = -100.0
+QUALITY_SEEDS = 10  # the seeds a quality claim needs (README.md, "Seeds and intervals")
 TIE_DECIMALS = 1  # optimizers whose medians agree at the table's precision share a win
 
 
@@ -147,13 +154,13 @@ def _budget_specific(run):
     return bool(run.get("per_budget"))
 
 
-def median_scores(table, scorer, t, problem_names):
-    """{label: {problem: median score or None}} at budget t, plus median raw values."""
-    scores, raw = {}, {}
+def seed_results(table, scorer, t, problem_names):
+    """{label: {problem: {seed: (score or None, raw best value)}}} at budget t, for the
+    seeds whose run reaches t."""
+    out = {}
     for (opt, q), by_problem in sorted(table.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         lab = label(opt, q)
         for pname in problem_names:
-            per_seed, per_seed_raw = [], []
             for seed, runs in sorted(by_problem.get(pname, {}).items()):
                 run = pick(runs, t)
                 if run is None:
@@ -162,11 +169,19 @@ def median_scores(table, scorer, t, problem_names):
                 b = at_budget(best_curve(run, sign), run, t)
                 if b is None:
                     continue
-                s = scorer.score(pname, t, b)
-                per_seed.append(s)
-                per_seed_raw.append(sign * b if math.isfinite(b) else math.inf)
-            if not per_seed:
-                continue
+                raw = sign * b if math.isfinite(b) else math.inf
+                out.setdefault(lab, {}).setdefault(pname, {})[seed] = (
+                    scorer.score(pname, t, b), raw)
+    return out
+
+
+def median_scores(table, scorer, t, problem_names):
+    """{label: {problem: median score or None}} at budget t, plus median raw values."""
+    scores, raw = {}, {}
+    for lab, by_problem in seed_results(table, scorer, t, problem_names).items():
+        for pname, by_seed in by_problem.items():
+            per_seed = [s for s, _ in by_seed.values()]
+            per_seed_raw = [r for _, r in by_seed.values()]
             scores.setdefault(lab, {})[pname] = (None if any(s is None for s in per_seed)
                                                  else statistics.median(per_seed))
             raw.setdefault(lab, {})[pname] = (statistics.median(per_seed_raw), len(per_seed_raw))
@@ -202,7 +217,60 @@ def fmt(x, digits=1):
     return "—" if x is None else f"{x:.{digits}f}"
 
 
-def score_table(scores, problem_names, labels):
+def mean_intervals(seed_res, problem_names, labels, level=bootstrap.LEVEL):
+    """{label: ((low, high) or None, number of seeds resampled)}: the percentile
+    bootstrap interval of the table's mean score (the mean over the scored problems of
+    the median over seeds), the seeds every one of those problems has resampled with
+    replacement (bootstrap.py)."""
+    out = {}
+    for lab in labels:
+        by_problem = seed_res.get(lab, {})
+        scored = [p for p in problem_names if p in by_problem
+                  and all(s is not None for s, _ in by_problem[p].values())]
+        seeds = sorted(set.intersection(*(set(by_problem[p]) for p in scored))) if scored else []
+
+        def mean_of_medians(draw, by_problem=by_problem, scored=scored):
+            return statistics.mean(statistics.median(by_problem[p][s][0] for s in draw)
+                                   for p in scored)
+
+        out[lab] = (bootstrap.interval(seeds, mean_of_medians, level=level), len(seeds))
+    return out
+
+
+def interval_note(intervals):
+    """The sentence under every score table that says how its interval was made."""
+    # an optimizer with no scored problem here has no interval and no say in the count
+    counts = sorted({n for _, n in intervals.values() if n}) or [0]
+    seeds = str(counts[0]) if counts[0] == counts[-1] else f"{counts[0]}-{counts[-1]}"
+    plural = "" if seeds == "1" else "s"
+    note = (f"Interval: {100 * bootstrap.LEVEL:.0f} % percentile bootstrap of the mean over "
+            f"problems of the median score over seeds: the {seeds} seed{plural} every problem has "
+            f"resampled with replacement {bootstrap.RESAMPLES} times (one draw for all "
+            f"problems and optimizers, random.Random({bootstrap.RNG_SEED}), so the same "
+            "results give the same interval).")
+    if counts[0] < QUALITY_SEEDS:
+        note += (f" Fewer than {QUALITY_SEEDS} seeds: a check, not a quality claim "
+                 "(README.md, \"Seeds and intervals\").")
+    return note
+
+
+def _interval_cell(interval):
+    return "" if interval is None else f"[{fmt(interval[0])}, {fmt(interval[1])}]"
+
+
+def table_heading(budget, q, shared_start):
+    """"## 50 trials", with the batch size and rounds in parallel mode and the shared
+    start when there is one (the results differ in protocol, so the heading says it)."""
+    text = f"## {budget} trials"
+    if q > 1:
+        rounds = math.ceil(budget / q)
+        text += f", q = {q} asks per batch ({rounds} round{'' if rounds == 1 else 's'})"
+    if shared_start:
+        text += f", shared start of {shared_start}"
+    return text
+
+
+def score_table(scores, problem_names, labels, intervals=None):
     lines = ["| problem | " + " | ".join(labels) + " |",
              "|---|" + "---:|" * len(labels)]
     wins = {lab: 0 for lab in labels}
@@ -225,6 +293,9 @@ def score_table(scores, problem_names, labels):
         lines.append(f"| {pname} | " + " | ".join(cells) + " |")
     lines.append("| **mean** | " + " | ".join(
         f"{fmt(statistics.mean(means[lab]))}" if means[lab] else "" for lab in labels) + " |")
+    if intervals is not None:
+        lines.append(f"| {100 * bootstrap.LEVEL:.0f} % interval of the mean | " + " | ".join(
+            _interval_cell(intervals.get(lab, (None, 0))[0]) for lab in labels) + " |")
     lines.append("| wins | " + " | ".join(str(wins[lab]) for lab in labels) + " |")
     return lines, {lab: (statistics.mean(means[lab]) if means[lab] else None) for lab in labels}
 
@@ -341,9 +412,11 @@ def plot(results, table, scorer, problem_names, path):
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     for ax in axes[0]:
         ax.set_ylim(max(-100.0, lowest - 5.0), 100.0)
+    shared_start = results["settings"].get("shared_start", 0)
     fig.suptitle(f"bench {results['name']}: {results['date']}, seeds "
-                 f"{results['settings']['seeds']}; median over seeds, mean over problems",
-                 fontsize=10)
+                 f"{results['settings']['seeds']}"
+                 + (f", shared start of {shared_start}" if shared_start else "")
+                 + "; median over seeds, mean over problems", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -378,16 +451,22 @@ def build(results, calibration):
         out.append("")
         out.append(f"**{len(errors)} runs failed** (excluded): " + ", ".join(
             sorted({f"{r['optimizer']}/{r.get('problem', 'overhead')}" for r in errors})))
+    shared_start = results["settings"].get("shared_start", 0)
+    if shared_start:
+        out += ["", f"Shared start: every optimizer's first {shared_start} trials on a "
+                "(problem, seed) are the same configurations, drawn at random from the "
+                "space; they count against the budget (README.md, \"Shared start\")."]
     summary = {}
     above = []
     for q in qs:
         labels = [label(o, qq) for (o, qq) in sorted(table, key=lambda k: k[0]) if qq == q]
         for b in budgets:
             scores, raw = median_scores(table, scorer, b, problem_names)
-            out += ["", f"## {b} trials" + ("" if q == 1 else f", q = {q} asks per batch"), ""]
+            out += ["", table_heading(b, q, shared_start), ""]
             shown = [p for p in problem_names if any(p in scores.get(lab, {}) for lab in labels)]
-            lines, means = score_table(scores, shown, labels)
-            out += lines
+            intervals = mean_intervals(seed_results(table, scorer, b, shown), shown, labels)
+            lines, means = score_table(scores, shown, labels, intervals)
+            out += lines + ["", interval_note(intervals)]
             for lab, mean in means.items():
                 summary.setdefault(lab, {})[b] = mean
             for lab in labels:
@@ -398,10 +477,12 @@ def build(results, calibration):
         out += ["", "Scores above 100 (a run beat the stored best-known value; fold it in "
                 "with `bench/calibrate.py --from-results`): " + "; ".join(above) + "."]
     out += ["", "## Median best value found (objective units)", ""]
-    for b in budgets:
-        labels = [label(o, 1) for (o, qq) in sorted(table, key=lambda k: k[0]) if qq == 1]
-        _, raw = median_scores(table, scorer, b, problem_names)
-        out += [f"{b} trials:", ""] + raw_table(raw, problem_names, labels, scorer) + [""]
+    for q in qs:
+        labels = [label(o, qq) for (o, qq) in sorted(table, key=lambda k: k[0]) if qq == q]
+        for b in budgets:
+            _, raw = median_scores(table, scorer, b, problem_names)
+            out += [f"{b} trials" + ("" if q == 1 else f", q = {q}") + ":", ""]
+            out += raw_table(raw, problem_names, labels, scorer) + [""]
     oh = overhead_section(results)
     if oh:
         out += ["## Optimizer overhead (instant objective, 5-D mixed space)", "",
@@ -419,6 +500,11 @@ def _load(path):
 
 def merge(files):
     """One results dict from several (see the module docstring)."""
+    starts = {f["settings"].get("shared_start", 0) for f in files}
+    if len(starts) > 1:
+        raise ValueError("cannot merge results of different protocols: shared starts "
+                         + ", ".join(f"{f['name']}: {f['settings'].get('shared_start', 0)}"
+                                     for f in files))
     if len(files) == 1:
         return files[0]
     out = dict(files[0])
@@ -458,7 +544,10 @@ def main(argv=None):
     parser.add_argument("--calibration", default=problems.CALIBRATION_FILE)
     parser.add_argument("--quiet", action="store_true", help="do not print the markdown")
     args = parser.parse_args(argv)
-    results = merge([_load(p) for p in args.results])
+    try:
+        results = merge([_load(p) for p in args.results])
+    except ValueError as e:
+        parser.error(str(e))
     calibration = {}
     if os.path.exists(args.calibration):
         with open(args.calibration) as f:

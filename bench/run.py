@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Runs optimizers x problems x seeds (x batch sizes) and writes one results file.
 
-    bench/run.py --quick                 # a few minutes on 2 cores
-    bench/run.py --full                  # every problem, 5 seeds, q = 1, 4, 8
+    bench/run.py --quick                 # a few minutes on 2 cores (a check, 3 seeds)
+    bench/run.py --full                  # every problem, 10 seeds, q = 1, 4, 8
+    bench/run.py --challenge             # batches of 8, 16 rounds: GP, TPE, auto, Optuna TPE
     bench/run.py --smoke --out DIR       # one problem, one seed, tiny budget (the test)
     bench/run.py --problems branin,hartmann6 --optimizers optuna-tpe,hps-random --seeds 0-4
+    bench/run.py --full --shared-start 10   # every optimizer starts from the same 10 trials
 
 Each run asks for `max(budgets)` trials and records the objective value of every
 trial, so the 25- and 50-trial results are prefixes of the 100-trial run (grid runs,
@@ -12,6 +14,12 @@ whose grid depends on the budget, are made once per budget). The time an optimiz
 spends in ask (including the suggest calls, where independent samplers work) and in
 tell is measured apart from the objective. A separate timing run with an instant
 objective measures each optimizer's cost per trial at --overhead-trials trials.
+
+--shared-start K enqueues the same K configurations (drawn at random from the space, by
+a generator seeded with the problem and the seed) in every optimizer's study before its
+first ask, so that on a (problem, seed) all optimizers evaluate the same first K trials
+and differ only afterwards. They count against the budget: a budget is the number of
+evaluations, shared ones included.
 
 Results go to bench/results/<name>.json (see README.md for the format); finished runs
 are also appended to <name>.partial.jsonl as they complete, so --resume continues an
@@ -33,15 +41,24 @@ import platform  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
+import zlib  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+
+import numpy as np  # noqa: E402
 
 import optimizers  # noqa: E402
 import problems  # noqa: E402
 from problems import space as spaces  # noqa: E402
 
 QUICK_PROBLEMS = ["branin", "hartmann6", "mixed_switch", "svm_digits", "logreg_breast_cancer"]
+# A quality claim rests on 10 seeds (README.md, "Seeds and intervals"): the presets that make claims
+# (full, challenge) run them; quick is a check and smoke a test.
+CLAIM_SEEDS = list(range(10))
+# The NeurIPS 2020 black-box optimization challenge: 16 rounds of 8 parallel
+# suggestions, 128 evaluations.
+CHALLENGE_Q, CHALLENGE_ROUNDS = 8, 16
 PRESETS = {
     "smoke": {"problems": ["branin"], "seeds": [0], "budgets": [12], "q": [1],
               "optimizers": ["optuna-random", "optuna-tpe", "hps-random", "hps-grid",
@@ -49,13 +66,43 @@ PRESETS = {
               "overhead_trials": [20]},
     "quick": {"problems": QUICK_PROBLEMS, "seeds": [0, 1, 2], "budgets": [25, 50], "q": [1],
               "optimizers": None, "overhead_trials": [100, 1000]},
-    "full": {"problems": None, "seeds": [0, 1, 2, 3, 4], "budgets": [25, 50, 100],
+    "full": {"problems": None, "seeds": CLAIM_SEEDS, "budgets": [25, 50, 100],
              "q": [1, 4, 8], "optimizers": None, "overhead_trials": [100, 1000]},
+    "challenge": {"problems": None, "seeds": CLAIM_SEEDS,
+                  "budgets": [CHALLENGE_Q * r for r in (4, 8, CHALLENGE_ROUNDS)],
+                  "q": [CHALLENGE_Q],
+                  "optimizers": ["hps-gp", "hps-tpe", "hps-auto", "optuna-tpe"],
+                  "overhead_trials": []},
 }
+PRESET_PURPOSE = {"smoke": "the test", "quick": "a check, the default",
+                  "full": "quality claims",
+                  "challenge": "the black-box challenge protocol, quality claims"}
+SHARED_START_SEED = 20261207
 OVERHEAD_PROBLEM = "overhead_mixed5"
 
 
+def preset_help(name):
+    """--help's line for a preset, made from the preset itself."""
+    p = PRESETS[name]
+
+    def listed(values, every=""):
+        return every if values is None else ",".join(map(str, values))
+
+    return (f"{PRESET_PURPOSE[name]}: problems {listed(p['problems'], 'all')}; seeds "
+            f"{p['seeds'][0]}-{p['seeds'][-1]}; budgets {listed(p['budgets'])}; q "
+            f"{listed(p['q'])}; optimizers {listed(p['optimizers'], 'all available')}")
+
+
 # ---- one run --------------------------------------------------------------------------
+def shared_start_configs(problem, seed, k):
+    """The k configurations every optimizer starts from on (problem, seed): random
+    search's draws (log scales, ints, categoricals and conditions as the space declares
+    them) from a generator of their own, so they depend on nothing but the problem's
+    name and the seed; the first k of k + 1 are the same k."""
+    rng = np.random.default_rng([SHARED_START_SEED, zlib.crc32(problem.name.encode()), seed])
+    return [spaces.sample_config(problem.space, rng) for _ in range(k)]
+
+
 def run_one(task):
     """Runs one optimizer on one problem; returns the record stored in the results."""
     spec = optimizers.get(task["optimizer"])
@@ -65,9 +112,11 @@ def run_one(task):
     values, true_values, best_configs = [], [], []
     ask_s = tell_s = eval_s = 0.0
     ask_cum, tell_cum = [], []
+    rounds = 0
     t_start = time.perf_counter()
     try:
-        run = spec.start(problem, task["seed"], n, q)
+        start = shared_start_configs(problem, task["seed"], task.get("shared_start", 0))
+        run = spec.start(problem, task["seed"], n, q, start_configs=start)
         exhausted = False
         while len(values) < n and not exhausted:
             t0 = time.perf_counter()
@@ -77,6 +126,7 @@ def run_one(task):
                 exhausted = True
             if not batch:
                 break
+            rounds += 1
             results = []
             for trial, config in batch:
                 t0 = time.perf_counter()
@@ -100,6 +150,7 @@ def run_one(task):
     if problem.noisy:
         record["true_values"] = [_num(v) for v in true_values]
     record["n_trials"] = len(values)
+    record["rounds"] = rounds  # ask batches, each told only after all its asks
     record["ask_s"] = ask_s
     record["tell_s"] = tell_s
     record["eval_s"] = eval_s
@@ -190,7 +241,7 @@ def _dispatch(task):
 
 
 # ---- planning ---------------------------------------------------------------------------
-def plan(opt_names, prob_names, seeds, budgets, qs, overhead_trials):
+def plan(opt_names, prob_names, seeds, budgets, qs, overhead_trials, shared_start=0):
     tasks = []
     longest = max(budgets)
     for q in qs:
@@ -205,6 +256,7 @@ def plan(opt_names, prob_names, seeds, budgets, qs, overhead_trials):
                         tasks.append({"type": "run", "optimizer": name, "problem": pname,
                                       "seed": seed, "q": q, "trials": n,
                                       "per_budget": spec.budget_specific,
+                                      "shared_start": shared_start,
                                       "budgets": [b for b in budgets if b <= n]})
     for name in opt_names:
         for n in overhead_trials:
@@ -215,7 +267,8 @@ def plan(opt_names, prob_names, seeds, budgets, qs, overhead_trials):
 def _task_key(t):
     if t["type"] == "overhead":
         return ("overhead", t["optimizer"], t["trials"])
-    return ("run", t["optimizer"], t["problem"], t["seed"], t["q"], t["trials"])
+    return ("run", t["optimizer"], t["problem"], t["seed"], t["q"], t["trials"],
+            t.get("shared_start", 0))
 
 
 def _cost(task):
@@ -270,7 +323,7 @@ def main(argv=None):
     mode = parser.add_mutually_exclusive_group()
     for name in PRESETS:
         mode.add_argument(f"--{name}", dest="preset", action="store_const", const=name,
-                          help=f"the {name} preset")
+                          help=preset_help(name))
     parser.add_argument("--problems", help="comma-separated names or suites "
                         "(synthetic, mixed, ml, torch, conditional, all)")
     parser.add_argument("--optimizers", help="comma-separated names (default: every "
@@ -279,6 +332,9 @@ def main(argv=None):
     parser.add_argument("--budgets", help="e.g. 25,50,100")
     parser.add_argument("--q", help="batch sizes, e.g. 1,4,8 (asks before any tell)")
     parser.add_argument("--overhead-trials", help="e.g. 100,1000; 0 to skip")
+    parser.add_argument("--shared-start", type=int, default=0, metavar="K",
+                        help="every optimizer starts from the same K random configurations "
+                        "per (problem, seed), counted in the budget (default 0: off)")
     parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--name", help="results file name (default: the preset's name)")
     parser.add_argument("--out", default=os.path.join(HERE, "results"), help="results folder")
@@ -324,19 +380,26 @@ def main(argv=None):
     if not opt_names:
         print("run.py: no optimizer available", file=sys.stderr)
         return 2
+    if not 0 <= args.shared_start < min(budgets):
+        parser.error(f"--shared-start {args.shared_start}: must be at least 0 and smaller "
+                     f"than the smallest budget ({min(budgets)}), which it counts against")
 
     name = args.name or args.preset or "quick"
     os.makedirs(args.out, exist_ok=True)
     final_path = os.path.join(args.out, f"{name}.json")
     partial_path = os.path.join(args.out, f"{name}.partial.jsonl")
-    tasks = plan(opt_names, prob_names, seeds, budgets, qs, overhead_trials)
+    tasks = plan(opt_names, prob_names, seeds, budgets, qs, overhead_trials, args.shared_start)
     done = {}
+    planned = {_task_key(t) for t in tasks}
     if args.resume and os.path.exists(partial_path):
         with open(partial_path) as f:
             for line in f:
                 if line.strip():
                     rec = json.loads(line)
-                    done[_task_key(rec)] = rec
+                    # a run of another plan (another shared start, seed or budget) is
+                    # not this file's: it would be reported under this file's settings
+                    if _task_key(rec) in planned:
+                        done[_task_key(rec)] = rec
     elif os.path.exists(partial_path):
         os.remove(partial_path)
     todo = [t for t in tasks if _task_key(t) not in done]
@@ -375,6 +438,7 @@ def main(argv=None):
         "versions": versions(),
         "settings": {"problems": prob_names, "optimizers": opt_names, "seeds": seeds,
                      "budgets": budgets, "q": qs, "overhead_trials": overhead_trials,
+                     "shared_start": args.shared_start,
                      "jobs": args.jobs, "skipped_optimizers": skipped,
                      "command": " ".join([os.path.basename(sys.argv[0])] + (argv or sys.argv[1:]))},
         "optimizers": {n: optimizers.get(n).description for n in opt_names},

@@ -1,5 +1,7 @@
-"""The score definition (report.py), the random baseline (calibrate.py), the runner's
-bookkeeping and the Optuna adapter, on small hand-made cases."""
+"""The score definition (report.py), the paired comparison (paired_scores.py), the random
+baseline (calibrate.py), the runner's bookkeeping and the Optuna adapter, on small
+hand-made cases."""
+import json
 import math
 import os
 import sys
@@ -11,6 +13,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import calibrate  # noqa: E402
 import optimizers  # noqa: E402
+import paired_scores  # noqa: E402
 import problems  # noqa: E402
 import report  # noqa: E402
 import run  # noqa: E402
@@ -197,3 +200,33 @@ def test_head_to_head_ties_within_tolerance_and_bootstrap_spread():
     assert head_to_head.bootstrap_wins(pa, {"sure": {}, "coin": {}}, ["sure", "coin"], 0.1,
                                        10, random.Random(0)) == ([], 0)
     assert head_to_head.bootstrap_wins(pa, pb, [], 0.1, 10, random.Random(0)) == ([], 0)
+
+
+def test_paired_scores_mean_difference_and_family(tmp_path, capsys):
+    cal = {"problems": {p: {"random_median": [10.0, 10.0], "best_known": None}
+                        for p in ("p", "hartmann6")}}
+    (tmp_path / "cal.json").write_text(json.dumps(cal))
+
+    def results(opt, finals):
+        probs = {p: {"kind": "synthetic", "direction": "minimize", "optimum": 0.0,
+                     "noisy": False} for p in ("p", "hartmann6")}
+        runs = [{"optimizer": opt, "q": 1, "problem": p, "seed": seed, "trials": 2,
+                 "values": [10.0, v]} for (p, seed), v in finals.items()]
+        return {"problems": probs, "runs": runs}
+
+    # scores: A on p 50, 30 (seeds 0, 1) and on hartmann6 20; B 60, 60 and 40; seed 2
+    # only in B (left out)
+    a = results("x", {("p", 0): 5.0, ("p", 1): 7.0, ("hartmann6", 0): 8.0,
+                      ("hartmann6", 1): 8.0})
+    b = results("y", {("p", 0): 4.0, ("p", 1): 4.0, ("p", 2): 0.0, ("hartmann6", 0): 6.0,
+                      ("hartmann6", 1): 6.0})
+    (tmp_path / "a.json").write_text(json.dumps(a))
+    (tmp_path / "b.json").write_text(json.dumps(b))
+    sys.argv = ["paired_scores.py", str(tmp_path / "a.json"), "x", str(tmp_path / "b.json"),
+                "y", "--budgets", "2", "--calibration", str(tmp_path / "cal.json")]
+    paired_scores.main()
+    out = capsys.readouterr().out
+    assert "| p | 40.0 | 60.0 | +20.0 ± 10.0 | 2 |" in out
+    assert "| hartmann6 | 20.0 | 40.0 | +20.0 ± 0.0 | 2 |" in out
+    assert "| family hartmann6* | 20.0 | 40.0 | +20.0 ± 0.0 | 2 |" in out
+    assert "| family synthetic | 40.0 | 60.0 | +20.0 ± 10.0 | 2 |" in out

@@ -592,15 +592,13 @@ static int print_pareto_set(hps_study *study, const value_names *vn, out_format 
     }
     if (n == 0) {
         hps_free(numbers);
-        cli_error("best: %s", vn->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
-                                                    : "no trial is COMPLETE yet");
+        cli_error("best: %s", value_names_no_best(vn->n_constraints));
         return CLI_EXIT_FAILED;
     }
     if (format == FORMAT_JSON)
         printf("[");
     else
-        printf("Pareto set: %zu trial%s (%sCOMPLETE, no other better in every objective)\n", n,
-               n == 1 ? "" : "s", vn->n_constraints > 0 ? "feasible, " : "");
+        value_names_print_pareto_heading(n, vn->n_constraints);
     for (size_t k = 0; k < n; k++) {
         const hps_frozen *t;
         if (hps_study_trial(study, numbers[k], &t) != HPS_OK)

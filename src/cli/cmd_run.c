@@ -15,6 +15,7 @@
 #include "cli/run_slot.h"
 #include "cli/run_terminate.h"
 #include "cli/space.h"
+#include "cli/value_names.h"
 #include "runner/wandb_standin.h"
 
 #include <errno.h>
@@ -330,13 +331,11 @@ static void print_pareto_set(hps_study *study, const cfg_config *cfg)
         if (rc != HPS_OK)
             printf("best trials: unknown (%s)\n", hps_study_errmsg(study));
         else
-            printf("%s\n", cfg->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
-                                                  : "no trial has completed yet");
+            printf("%s\n", value_names_no_best(cfg->n_constraints));
         hps_free(numbers);
         return;
     }
-    printf("best trials (the Pareto set of %s): %zu\n",
-           cfg->n_constraints > 0 ? "the feasible trials" : "the trials", n);
+    value_names_print_pareto_heading(n, cfg->n_constraints);
     for (size_t k = 0; k < n; k++) {
         const hps_frozen *t;
         if (hps_study_trial(study, numbers[k], &t) != HPS_OK)
@@ -364,8 +363,7 @@ static void print_best(hps_study *study, const cfg_config *cfg)
         if (rc != HPS_ERR_NOTFOUND)
             printf("best trial: unknown (%s)\n", hps_study_errmsg(study));
         else
-            printf("%s\n", cfg->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
-                                                  : "no trial has completed yet");
+            printf("%s\n", value_names_no_best(cfg->n_constraints));
         return;
     }
     printf("best trial %lld: %s=%.6g", (long long)hps_frozen_number(best),

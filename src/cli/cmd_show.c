@@ -310,7 +310,6 @@ static void print_feasible_best(hps_study *study, const value_names *vn)
 {
     int64_t *numbers = NULL;
     size_t n = 0;
-    const char *feasible = vn->n_constraints > 0 ? "feasible " : "";
     hps_status rc = hps_study_best_trials(study, &numbers, &n);
     if (rc != HPS_OK) {
         printf("best: unknown (%s)\n", hps_study_errmsg(study));
@@ -318,13 +317,12 @@ static void print_feasible_best(hps_study *study, const value_names *vn)
         return;
     }
     if (n == 0) {
-        printf("best: %s\n", vn->n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
-                                                   : "no trial has completed yet");
+        printf("best: %s\n", value_names_no_best(vn->n_constraints));
         hps_free(numbers);
         return;
     }
     if (vn->n_objectives > 1)
-        printf("Pareto set (the %strials no other beats in every objective): %zu\n", feasible, n);
+        value_names_print_pareto_heading(n, vn->n_constraints);
     for (size_t k = 0; k < n && (vn->n_objectives > 1 || k == 0); k++) {
         const hps_frozen *t;
         if (hps_study_trial(study, numbers[k], &t) != HPS_OK)

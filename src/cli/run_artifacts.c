@@ -103,21 +103,54 @@ static const char *kept_name(const char *workdir, const char *match)
     return rel;
 }
 
-/* Copies one match into dir (creating its subdirectories); appends its kept path. */
+/* `to` with "-K" before the extension of its last component ("model.pt" -> "model-2.pt"),
+ * for a second file that would be kept under the same name. */
+static void numbered_name(const char *to, unsigned k, char *buf, size_t size)
+{
+    const char *slash = strrchr(to, '/');
+    const char *base = slash != NULL ? slash + 1 : to;
+    const char *dot = strrchr(base, '.');
+    if (dot == NULL || dot == base)
+        dot = base + strlen(base); /* no extension (or a dot file): append */
+    snprintf(buf, size, "%.*s-%u%s", (int)(dot - to), to, k, dot);
+}
+
+/* Whether `to` is already kept, as the copy of `match` (*same_source) or of another file. */
+static int already_kept(const json_t *kept, const json_t *sources, const char *to,
+                        const char *match, int *same_source)
+{
+    for (size_t i = 0; i < json_array_size(kept); i++)
+        if (strcmp(json_string_value(json_array_get(kept, i)), to) == 0) {
+            *same_source = strcmp(json_string_value(json_array_get(sources, i)), match) == 0;
+            return 1;
+        }
+    return 0;
+}
+
+/* Copies one match into dir (creating its subdirectories); appends its kept path to
+ * `kept` and its own path to `sources`. Two files outside workdir with one base name
+ * (e.g. "../a/model.pt" and "../b/model.pt") are both kept, the second numbered. */
 static int keep_one(const char *workdir, const char *dir, const char *match, double since,
-                    json_t *kept)
+                    json_t *kept, json_t *sources)
 {
     struct stat st;
     if (stat(match, &st) != 0 || !S_ISREG(st.st_mode))
         return 0; /* directories and vanished files are not artifacts */
     if ((double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9 < since)
         return 0; /* older than the trial: another trial's */
-    char to[8192];
-    snprintf(to, sizeof to, "%s/%s", dir, kept_name(workdir, match));
-    for (size_t i = 0; i < json_array_size(kept); i++)
-        if (strcmp(json_string_value(json_array_get(kept, i)), to) == 0)
+    char first[8192], to[8208];
+    snprintf(first, sizeof first, "%s/%s", dir, kept_name(workdir, match));
+    snprintf(to, sizeof to, "%s", first);
+    int same_source = 0;
+    for (unsigned k = 2; already_kept(kept, sources, to, match, &same_source); k++) {
+        if (same_source)
             return 0; /* matched by two patterns */
-    char parent[8192];
+        numbered_name(first, k, to, sizeof to);
+    }
+    if (strcmp(to, first) != 0)
+        cli_warn("artifacts: %s is kept as %s (another file of that name is kept already)",
+                 match, to);
+    char parent[8208];
     snprintf(parent, sizeof parent, "%s", to);
     *strrchr(parent, '/') = '\0';
     if (cli_make_dirs(parent) != 0 || copy_file(match, to) != 0) {
@@ -127,6 +160,7 @@ static int keep_one(const char *workdir, const char *dir, const char *match, dou
         return 0;
     }
     json_array_append_new(kept, json_string(to));
+    json_array_append_new(sources, json_string(match));
     return 1;
 }
 
@@ -135,9 +169,12 @@ size_t artifacts_keep(hps_trial *trial, const cfg_config *cfg, const char *log_d
 {
     if (n_patterns == 0)
         return 0;
-    json_t *kept = json_array();
-    if (kept == NULL)
+    json_t *kept = json_array(), *sources = json_array();
+    if (kept == NULL || sources == NULL) {
+        json_decref(kept);
+        json_decref(sources);
         return 0;
+    }
     char dir[4400];
     snprintf(dir, sizeof dir, "%s/trial-%05" PRId64 ".artifacts", log_dir,
              hps_trial_number(trial));
@@ -152,7 +189,7 @@ size_t artifacts_keep(hps_trial *trial, const cfg_config *cfg, const char *log_d
             if (json_array_size(kept) >= ARTIFACTS_MAX_FILES)
                 skipped++;
             else
-                keep_one(cfg->workdir, dir, matches.gl_pathv[i], since, kept);
+                keep_one(cfg->workdir, dir, matches.gl_pathv[i], since, kept, sources);
         }
         globfree(&matches);
     }
@@ -166,5 +203,6 @@ size_t artifacts_keep(hps_trial *trial, const cfg_config *cfg, const char *log_d
                  hps_trial_number(trial), hps_trial_errmsg(trial));
     free(text);
     json_decref(kept);
+    json_decref(sources);
     return n;
 }

@@ -85,6 +85,18 @@ double value_names_constraint_value(const value_names *names, const hps_frozen *
     return stored;
 }
 
+const char *value_names_no_best(size_t n_constraints)
+{
+    return n_constraints > 0 ? "no COMPLETE trial meets the constraints yet"
+                             : "no trial has completed yet";
+}
+
+void value_names_print_pareto_heading(size_t n, size_t n_constraints)
+{
+    printf("Pareto set: %zu trial%s (%sCOMPLETE, no other better in every objective)\n", n,
+           n == 1 ? "" : "s", n_constraints > 0 ? "feasible, " : "");
+}
+
 const char *value_names_feasible(const hps_frozen *t)
 {
     if (hps_frozen_n_constraints(t) == 0)

@@ -42,4 +42,11 @@ double value_names_constraint_value(const value_names *names, const hps_frozen *
 /* "yes", "no", or "-" for a trial without constraint values. */
 const char *value_names_feasible(const hps_frozen *t);
 
+/* Why a study has no best trial (or Pareto set) yet, for `run`, `best` and `show` alike:
+ * with constraints, that no COMPLETE trial meets them. */
+const char *value_names_no_best(size_t n_constraints);
+
+/* The heading `run`, `best` and `show` print above a Pareto set of n trials. */
+void value_names_print_pareto_heading(size_t n, size_t n_constraints);
+
 #endif

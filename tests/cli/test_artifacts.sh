@@ -59,6 +59,24 @@ EOF2
 "$HPSEARCH" run sub/up.yaml --no-progress >/dev/null 2>&1
 expect_eq "'..' in a pattern: kept by name inside the trial's directory" "./trial-00000.artifacts/model.txt" "$(cd sub/hpsearch-logs/up && find . -path '*.artifacts*' -type f)"
 
+# two files outside workdir with one name are both kept (the second numbered), and a
+# file two patterns match is kept once
+mkdir -p outside/a outside/b
+write_config sub/two.yaml <<'EOF2'
+storage: sqlite:t.db
+metric: score
+n_trials: 1
+artifacts: ["../outside/a/*.txt", "../outside/b/*.txt", "../outside/b/model.txt"]
+shell: true
+command: "echo from-a > ../outside/a/model.txt; echo from-b > ../outside/b/model.txt; echo score=1"
+parameters:
+  x: {values: [1]}
+EOF2
+out=$("$HPSEARCH" run sub/two.yaml --no-progress 2>&1)
+kept=$(cd sub/hpsearch-logs/two/trial-00000.artifacts && for f in $(find . -type f | sort); do printf '%s:%s ' "$f" "$(cat "$f")"; done)
+expect_eq "same base name: both kept, the second numbered" "./model-2.txt:from-b ./model.txt:from-a " "$kept"
+expect_contains "same base name: says which is kept under which name" "is kept as $WORK/sub/hpsearch-logs/two/trial-00000.artifacts/model-2.txt" "$out"
+
 # a study without artifacts, and the flag where it does not belong
 write_config plain.yaml <<EOF2
 storage: sqlite:p.db

@@ -34,7 +34,7 @@ out=$("$HPSEARCH" run mo.yaml --no-progress 2>&1)
 expect_eq "the study runs" 0 $?
 expect_contains "the missing constraint fails its trial" "FAIL      exited without printing constraint 'mem'" "$out"
 expect_contains "an infeasible trial says so" "infeasible: mem=10 > 8" "$out"
-expect_contains "run ends with the Pareto set" "best trials (the Pareto set of the feasible trials): 2" "$out"
+expect_contains "run ends with the Pareto set" "Pareto set: 2 trials (feasible, COMPLETE, no other better in every objective)" "$out"
 
 # stored: the values per objective, the constraint as mem - 8, the failure's reason
 # (x and y are stored as their indexes among the choices)
@@ -74,7 +74,7 @@ out=$("$HPSEARCH" trials mo.yaml 2>&1)
 expect_contains "text table header" "number  state     acc           cost          mem           feasible" "$out"
 out=$("$HPSEARCH" show mo.yaml --ascii 2>&1)
 expect_contains "show: each objective with its goal" "study mo (maximize acc, minimize cost)" "$out"
-expect_contains "show: the Pareto set" "Pareto set (the feasible trials no other beats in every objective): 2" "$out"
+expect_contains "show: the Pareto set" "Pareto set: 2 trials (feasible, COMPLETE, no other better in every objective)" "$out"
 expect_contains "show: values and constraint" "acc = 0.5  cost = 0.25  mem = 5 (<= 8)" "$out"
 expect_contains "show: how many are feasible" "feasible: 3 of 5 COMPLETE trials" "$out"
 # the feasible completed trials (acc, cost) are (0, 0), (0.5, 0.25), (0.5, 1.25); with

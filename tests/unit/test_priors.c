@@ -274,7 +274,9 @@ static void check_model_based(const char *sampler_name)
     }
     print_message("%s: trials to the optimum over 3 seeds: %d without a prior, %d with a good "
                   "one, %d with a misleading one\n", sampler_name, none, good, misleading);
-    if (!(2 * good <= none))
+    /* a good prior saves at least a third of the trials (TPE: 45 -> 19 with Optuna's 10
+     * startup trials; since its model starts after 5, 35 without a prior -> 20) */
+    if (!(3 * good <= 2 * none))
         fail_msg("%s: a good prior took %d trials, no prior %d", sampler_name, good, none);
     if (misleading_missed > 0)
         fail_msg("%s: a misleading prior missed the optimum in %d of 3 runs", sampler_name,

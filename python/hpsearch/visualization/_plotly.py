@@ -10,14 +10,16 @@ import warnings
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..distributions import CategoricalDistribution
+from ..exceptions import _warn_experimental
 from ..importance import get_param_importances
 from ..logging import get_logger
+from ..terminator.improvement.evaluator import DEFAULT_MIN_N_TRIALS
 from ..trial import FrozenTrial, TrialState
 
 __all__ = ["is_available", "plot_contour", "plot_edf", "plot_intermediate_values",
            "plot_optimization_history", "plot_parallel_coordinate", "plot_param_importances",
            "plot_rank", "plot_slice", "plot_timeline", "plot_pareto_front",
-           "plot_hypervolume_history"]
+           "plot_hypervolume_history", "plot_terminator_improvement"]
 
 Target = Optional[Callable[[FrozenTrial], float]]
 
@@ -759,3 +761,57 @@ def plot_hypervolume_history(study: Any, reference_point: Sequence[float]) -> An
                        yaxis={"title": "Hypervolume"})
     return go.Figure(data=go.Scatter(x=numbers, y=volumes, mode="lines+markers"),
                      layout=layout)
+
+
+def _improvement_scatter(numbers: List[int], improvements: List[float], opacity: float,
+                         showlegend: bool) -> Any:
+    color = f"rgba(99, 110, 250, {opacity})"  # plotly's first colour
+    return _go().Scatter(x=numbers, y=improvements, mode="markers+lines",
+                         marker={"color": color}, line={"color": color},
+                         name="Terminator Improvement", showlegend=showlegend,
+                         legendgroup="improvement")
+
+
+def plot_terminator_improvement(study: Any, plot_error: bool = False,
+                                improvement_evaluator: Any = None, error_evaluator: Any = None,
+                                min_n_trials: int = DEFAULT_MIN_N_TRIALS) -> Any:
+    """The terminator's room for improvement after each trial (from the first COMPLETE
+    one), evaluated with `improvement_evaluator` (default
+    :class:`~hpsearch.terminator.RegretBoundEvaluator`) on the COMPLETE trials so far,
+    and with `plot_error` the error of `error_evaluator` (default
+    :class:`~hpsearch.terminator.CrossValidationErrorEvaluator`, or a constant 0 beside a
+    ``BestValueStagnationEvaluator``), as the newest Optuna's (3.2+; Debian's 3.1 has
+    none). Traces as Optuna's: the first ``min_n_trials + 1`` improvements in a light
+    blue "markers+lines" scatter, the improvements from ``min_n_trials`` on in full blue
+    when there are more, then the "Error" scatter (empty without `plot_error`); without a
+    COMPLETE trial, no traces and a warning. It evaluates once per trial: the regret
+    bound fits a Gaussian process each time. ExperimentalWarning as Optuna's; ValueError
+    for a multi-objective study, or from the evaluators (e.g. fold scores not reported
+    with ``report_cross_validation_scores`` when `plot_error` is set)."""
+    from . import _terminator_improvement as ti
+    # Optuna names an experimental function by its qualified name
+    _warn_experimental(__name__ + ".plot_terminator_improvement", "3.2.0")
+    go = _go()
+    info = ti.improvement_info(study, plot_error, improvement_evaluator, error_evaluator)
+    figure = go.Figure(layout=go.Layout(title="Terminator Improvement Plot",
+                                        xaxis={"title": "Trial"},
+                                        yaxis={"title": "Terminator Improvement"}))
+    n_trials = len(info.trial_numbers)
+    if n_trials == 0:
+        _logger.warning("There are no complete trials.")
+        return figure
+    # lighter until the terminator may act; the legend once, on the full-colour part
+    figure.add_trace(_improvement_scatter(info.trial_numbers[:min_n_trials + 1],
+                                          info.improvements[:min_n_trials + 1],
+                                          ti.OPACITY, n_trials <= min_n_trials))
+    if n_trials > min_n_trials:
+        figure.add_trace(_improvement_scatter(info.trial_numbers[min_n_trials:],
+                                              info.improvements[min_n_trials:], 1.0, True))
+    if info.errors is None:
+        figure.add_trace(go.Scatter())
+    else:
+        red = "rgb(239, 85, 59)"  # plotly's second colour
+        figure.add_trace(go.Scatter(x=info.trial_numbers, y=info.errors, mode="markers+lines",
+                                    name="Error", marker={"color": red}, line={"color": red}))
+    figure.update_yaxes(range=ti.y_range(info, min_n_trials))
+    return figure
