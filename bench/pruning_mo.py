@@ -9,8 +9,11 @@ values (trial.report([acc, params], epoch)) and asks the pruner; with asha and h
 the rungs rank the trials by non-dominated sorting (MOASHA). The sampler is hpsearch's
 TPE (MOTPE) with the seed; methods differ by the pruner only.
 
-    bench/pruning_mo.py [--trials 30] [--seeds 0-4] [--jobs 2] [--methods a,b]
-                        [--out bench/results/pruning_mo.json]
+    bench/pruning_mo.py [--trials 30] [--pruned-trials N] [--seeds 0-4] [--jobs 2]
+                        [--methods a,b] [--out bench/results/pruning_mo.json]
+
+--pruned-trials gives the methods that prune more trials than the run without pruning
+(default: as many), so that they may spend the epochs they save on more configurations.
 
 Printed per method: the median over seeds of the final hypervolume and of the epochs
 consumed; then, per seed, the epochs each pruner needed to reach the final hypervolume
@@ -136,6 +139,7 @@ def _parse_seeds(text):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=30)
+    parser.add_argument("--pruned-trials", type=int, default=None)
     parser.add_argument("--seeds", default="0-4")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--methods", default=",".join(METHODS))
@@ -145,16 +149,18 @@ def main():
     if "none" not in methods:
         parser.error("--methods needs 'none': its final hypervolume is the target")
     seeds = _parse_seeds(args.seeds)
-    jobs = [(m, s, args.trials) for s in seeds for m in methods]
+    pruned_trials = args.pruned_trials or args.trials
+    jobs = [(m, s, args.trials if m == "none" else pruned_trials) for s in seeds for m in methods]
     with multiprocessing.Pool(args.jobs) as pool:
         results = pool.map(_run_star, jobs, chunksize=1)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
-        json.dump({"trials": args.trials, "epochs": EPOCHS, "runs": results}, f, indent=1)
+        json.dump({"trials": args.trials, "pruned_trials": pruned_trials, "epochs": EPOCHS,
+                   "runs": results}, f, indent=1)
 
     by = {(r["method"], r["seed"]): r for r in results}
-    print(f"{args.trials} trials of up to {EPOCHS} epochs, seeds {args.seeds}; medians over "
-          "seeds")
+    print(f"{args.trials} trials without pruning, {pruned_trials} with, of up to {EPOCHS} "
+          f"epochs; seeds {args.seeds}; medians over seeds")
     print(f"{'method':<10} {'hypervolume':>11} {'epochs':>7} {'pruned':>7} "
           f"{'epochs to none':>15} {'share':>6}")
     for m in methods:
