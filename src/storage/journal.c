@@ -15,10 +15,16 @@
  * A record is one JSON object {"op": ..., ...} framed by journal_file.c; a batch is
  * one record holding its operations, so it is all or nothing after a crash. Should the
  * replica ever differ from the log (out of memory half-way through an operation, an
- * append that failed, a batch rolled back), it is dropped and rebuilt from the log. */
+ * append that failed, a batch rolled back), it is dropped and rebuilt from the log.
+ *
+ * Snapshots (snapshot.h) spare a long log's readers most of the replay: a handle whose
+ * replica starts empty first loads PATH.snapshot, if it checks out, and replays only
+ * the records after the offset it covers; a handle whose replica is ahead of the newest
+ * snapshot it knows by a large enough tail writes a new one, outside the lock. */
 #include "base/dist.h"
 #include "base/mem.h"
 #include "storage/journal_file.h"
+#include "storage/snapshot.h"
 #include "storage/storage.h"
 
 #include <errno.h>
@@ -28,16 +34,31 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #define JOURNAL_FORMAT "hpsearch-journal"
 #define JOURNAL_VERSION 1
 #define JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(17))
+/* A snapshot is written once the replica is this many bytes of log past the newest
+ * snapshot known, or an eighth of what that one covers if that is more: replaying
+ * 4 MiB takes about a tenth of a second, and growing the interval with the log keeps
+ * the bytes written in snapshots over a study's life a small multiple of the last one
+ * (each snapshot holds the whole state, so a fixed interval would cost time quadratic
+ * in the log). */
+#define SNAPSHOT_MIN_TAIL ((uint64_t)4 << 20)
+#define SNAPSHOT_TAIL_SHARE 8
 
 typedef struct journal_store {
     hps_storage base;
-    char *path, *lock_path;
+    char *path, *lock_path, *snap_path;
     hps_storage *replica; /* the state of the log up to `offset` */
     uint64_t offset;      /* bytes of the log applied to the replica */
+    snapshot_tie last;    /* the record ending at `offset`, which a snapshot names */
+    uint64_t snap_offset; /* the newest snapshot this handle knows (loaded, seen, written) */
+    uint64_t loaded_from; /* the snapshot the replica started from; 0: the whole log */
+    uint64_t snap_min_tail; /* see SNAPSHOT_MIN_TAIL; 0: never write one */
+    double snap_jitter;   /* this handle's extra share of the tail, in [0, 0.5) */
     uint64_t good_end;    /* where the next record goes (set while locked) */
     int dirty;            /* the replica is not the log's: rebuild before use */
     int locked;
@@ -335,11 +356,14 @@ static hps_status rebuild(journal_store *j)
     hps_storage_close(j->replica);
     j->replica = fresh;
     j->offset = 0;
+    j->last = (snapshot_tie){0};
+    j->loaded_from = 0;
     j->dirty = 0;
     return HPS_OK;
 }
 
-static hps_status on_record(void *user, const char *payload, size_t len, uint64_t end)
+static hps_status on_record(void *user, const char *payload, size_t len, uint32_t crc,
+                            uint64_t end)
 {
     journal_store *j = user;
     json_t *rec = json_loadb(payload, len, 0, NULL);
@@ -351,7 +375,70 @@ static hps_status on_record(void *user, const char *payload, size_t len, uint64_
     }
     /* Any other failure failed for every replica alike: the record changed nothing. */
     j->offset = end;
+    j->last = (snapshot_tie){.offset = end, .line_len = (uint32_t)(8 + 1 + len + 1), .crc = crc};
     return HPS_OK;
+}
+
+/* Replaces the empty replica by the snapshot's state when PATH.snapshot checks out;
+ * anything wrong with it leaves the replica empty, to be replayed from the start. */
+static void load_snapshot(journal_store *j)
+{
+    unsigned char *data = NULL;
+    snap_in body;
+    snapshot_tie tie;
+    if (!snapshot_read(j->snap_path, j->path, &data, &body, &tie))
+        return;
+    hps_storage *loaded = NULL;
+    if (hps_memory_decode(&body, &loaded) == HPS_OK) {
+        hps_storage_close(j->replica);
+        j->replica = loaded;
+        j->offset = tie.offset;
+        j->last = tie;
+        j->loaded_from = tie.offset;
+        if (j->snap_offset < tie.offset)
+            j->snap_offset = tie.offset;
+    }
+    hps_mem_free(data);
+}
+
+static hps_status write_snapshot(journal_store *j)
+{
+    snap_out body = {0};
+    hps_memory_encode(j->replica, &body);
+    hps_status rc = snapshot_write(j->snap_path, &j->last, &body, &j->base.err);
+    hps_mem_free(body.data);
+    return rc;
+}
+
+/* Writes a snapshot when the replica, level with the log up to `offset`, is far enough
+ * past the newest one known. Only outside the lock (writing one takes as long as
+ * encoding the whole state) and outside a batch (the replica then holds operations
+ * the log does not). Each handle waits for a slightly different tail (snap_jitter), so
+ * that of several workers level with the log one writes first and the others, peeking
+ * at the file's header, see its snapshot and skip theirs. A failure (a read-only
+ * directory, a full disk) is not the caller's: the snapshot only saves time, and this
+ * handle does not try again until the next interval. */
+static void maybe_snapshot(journal_store *j)
+{
+    if (j->snap_min_tail == 0 || j->locked || j->dirty || j->offset == 0 ||
+        j->last.offset != j->offset)
+        return;
+    uint64_t tail = j->snap_offset / SNAPSHOT_TAIL_SHARE;
+    if (tail < j->snap_min_tail)
+        tail = j->snap_min_tail;
+    tail += (uint64_t)((double)tail * j->snap_jitter);
+    if (j->offset <= j->snap_offset || j->offset - j->snap_offset < tail)
+        return;
+    uint64_t seen = snapshot_peek_offset(j->snap_path);
+    if (seen > j->snap_offset) {
+        j->snap_offset = seen;
+        if (j->offset <= seen || j->offset - seen < tail)
+            return;
+    }
+    hps_errbuf saved = j->base.err;
+    write_snapshot(j);
+    j->base.err = saved;
+    j->snap_offset = j->offset;
 }
 
 /* Applies the records appended since the replica's offset. */
@@ -363,6 +450,8 @@ static hps_status catch_up(journal_store *j)
             if (rc != HPS_OK)
                 return rc;
         }
+        if (j->offset == 0)
+            load_snapshot(j);
         uint64_t size = 0, from = j->offset;
         hps_status rc = journal_read(j->path, from, j->locked, on_record, j, &j->good_end,
                                      &size, &j->base.err);
@@ -408,9 +497,13 @@ static hps_status append_payload(journal_store *j, const json_t *rec)
         return nomem(j);
     size_t len = strlen(payload);
     hps_status rc = journal_append(j->path, j->good_end, payload, len, &j->base.err);
-    free(payload);
-    if (rc == HPS_OK)
+    if (rc == HPS_OK) {
         j->good_end += 8 + 1 + len + 1; /* see journal_file.h for the frame */
+        j->last = (snapshot_tie){.offset = j->good_end,
+                                 .line_len = (uint32_t)(8 + 1 + len + 1),
+                                 .crc = journal_crc32(payload, len)};
+    }
+    free(payload);
     return rc;
 }
 
@@ -455,13 +548,19 @@ static hps_status write_op(journal_store *j, json_t *rec, const op_out *out)
         j->batch_status = rc;
     unlock(j);
     json_decref(rec);
+    maybe_snapshot(j);
     return rc;
 }
 
 /* Brings the replica level with the log for a read (inside a batch it is already). */
 static hps_status read_begin(journal_store *j)
 {
-    return j->locked ? HPS_OK : catch_up(j);
+    if (j->locked)
+        return HPS_OK;
+    hps_status rc = catch_up(j);
+    if (rc == HPS_OK)
+        maybe_snapshot(j);
+    return rc;
 }
 
 /* ---- the operations --------------------------------------------------------------- */
@@ -475,6 +574,7 @@ static void journal_close(hps_storage *s)
     json_decref(j->pending);
     hps_mem_free(j->path);
     hps_mem_free(j->lock_path);
+    hps_mem_free(j->snap_path);
     hps_mem_free(j);
 }
 
@@ -744,6 +844,7 @@ static hps_status journal_batch_end(hps_storage *s, int commit)
     json_decref(j->pending);
     j->pending = NULL;
     unlock(j);
+    maybe_snapshot(j);
     return rc;
 }
 
@@ -858,8 +959,14 @@ hps_status hps_journal_storage_open(const char *path, hps_storage_mode mode, hps
         j->lock_path = hps_mem_alloc(len + sizeof ".lock");
         if (j->lock_path != NULL)
             snprintf(j->lock_path, len + sizeof ".lock", "%s.lock", path);
+        j->snap_path = hps_mem_alloc(len + sizeof ".snapshot");
+        if (j->snap_path != NULL)
+            snprintf(j->snap_path, len + sizeof ".snapshot", "%s.snapshot", path);
+        j->snap_min_tail = SNAPSHOT_MIN_TAIL;
+        unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL) ^ (unsigned)(uintptr_t)j;
+        j->snap_jitter = (double)(rand_r(&seed) % 1000) / 2000.0;
     }
-    if (j == NULL || j->path == NULL || j->lock_path == NULL ||
+    if (j == NULL || j->path == NULL || j->lock_path == NULL || j->snap_path == NULL ||
         hps_memory_storage_open(&j->replica, err) != HPS_OK) {
         if (j != NULL)
             journal_close(&j->base);
@@ -867,4 +974,45 @@ hps_status hps_journal_storage_open(const char *path, hps_storage_mode mode, hps
     }
     *out = &j->base;
     return HPS_OK;
+}
+
+/* ---- snapshots, for tests and benchmarks -------------------------------------------- */
+
+static journal_store *as_journal(hps_storage *s)
+{
+    return s != NULL && s->ops == &journal_ops ? journal_of(s) : NULL;
+}
+
+hps_status hps_journal_snapshot_now(hps_storage *s)
+{
+    journal_store *j = as_journal(s);
+    if (j == NULL)
+        return HPS_ERR_INVALID;
+    if (j->in_batch)
+        return hps_errbuf_set(&s->err, HPS_ERR_STATE, "no snapshot inside a batch");
+    hps_status rc = catch_up(j);
+    if (rc != HPS_OK)
+        return rc;
+    if (j->offset == 0 || j->last.offset != j->offset)
+        return hps_errbuf_set(&s->err, HPS_ERR_STATE, "journal %s has no record to snapshot",
+                              j->path);
+    rc = write_snapshot(j);
+    if (rc == HPS_OK)
+        j->snap_offset = j->offset;
+    return rc;
+}
+
+uint64_t hps_journal_snapshot_loaded(hps_storage *s)
+{
+    journal_store *j = as_journal(s);
+    return j != NULL ? j->loaded_from : 0;
+}
+
+void hps_journal_snapshot_every(hps_storage *s, uint64_t min_tail)
+{
+    journal_store *j = as_journal(s);
+    if (j != NULL) {
+        j->snap_min_tail = min_tail;
+        j->snap_jitter = 0;
+    }
 }

@@ -5,9 +5,11 @@
 
 #include "base/mem.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,11 @@
  * journal checks every byte of it, and the one-byte table loop was an eighth of that. */
 uint32_t journal_crc32(const void *data, size_t len)
 {
+    return journal_crc32_update(0, data, len);
+}
+
+uint32_t journal_crc32_update(uint32_t crc_so_far, const void *data, size_t len)
+{
     static uint32_t table[8][256];
     static int ready; /* idempotent: racing threads compute the same tables */
     if (!ready) {
@@ -40,7 +47,7 @@ uint32_t journal_crc32(const void *data, size_t len)
         ready = 1;
     }
     const unsigned char *p = data;
-    uint32_t crc = 0xFFFFFFFFu;
+    uint32_t crc = crc_so_far ^ 0xFFFFFFFFu;
     for (; len >= 8; len -= 8, p += 8) {
         uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
                              (uint32_t)p[3] << 24);
@@ -67,6 +74,27 @@ static void write_owner(int fd)
     }
 }
 
+/* Whether an owner line ("PID HOST TIME") names this host and a process that no
+ * longer exists. */
+static int owner_is_gone_here(const char *owner)
+{
+    long pid = 0;
+    char host[256] = "", mine[256] = "";
+    gethostname(mine, sizeof mine - 1);
+    return sscanf(owner, "%ld %255s", &pid, host) == 2 && pid > 0 && strcmp(host, mine) == 0 &&
+           kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Reads the start of the owner line of the file `fd` into text[size]; -1 if it cannot. */
+static int read_owner(int fd, char *text, size_t size)
+{
+    ssize_t got = read(fd, text, size - 1);
+    if (got < 0)
+        return -1;
+    text[got] = '\0';
+    return 0;
+}
+
 /* Whether the lock file, as found (identified by `sb`), was left by a writer that is
  * gone: its owner line names this host and a process that no longer exists, or the
  * file is older than the grace period. */
@@ -76,20 +104,60 @@ static int lock_is_stale(const char *lock_path, struct stat *sb)
     if (fd < 0)
         return 0; /* released meanwhile: just try again */
     char text[400] = "";
-    ssize_t got = 0;
-    if (fstat(fd, sb) == 0)
-        got = read(fd, text, sizeof text - 1);
+    int rc = fstat(fd, sb) == 0 ? read_owner(fd, text, sizeof text) : -1;
     close(fd);
-    if (got < 0)
+    if (rc != 0)
         return 0;
-    text[got] = '\0';
-    long pid = 0;
-    char host[256] = "", mine[256] = "";
-    gethostname(mine, sizeof mine - 1);
-    if (sscanf(text, "%ld %255s", &pid, host) == 2 && pid > 0 && strcmp(host, mine) == 0 &&
-        kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+    if (owner_is_gone_here(text))
         return 1;
     return difftime(time(NULL), sb->st_mtime) > JOURNAL_LOCK_GRACE;
+}
+
+/* Removes the owner files (PATH.lock.PID.N, see journal_lock_acquire) of writers on
+ * this host that were killed before they could remove theirs -- most often while
+ * waiting for the lock -- which would otherwise pile up beside the journal. Only a
+ * file whose owner line names a process that is gone is removed (a file from another
+ * host cannot be judged and stays); and should a new process that reused the pid
+ * have just written the same name, removing its file costs it only a retry (see
+ * journal_lock_acquire). Called when a stale lock was broken: where killed writers
+ * are, and rarely enough that reading the directory costs nothing. */
+static void remove_dead_owner_files(const char *lock_path)
+{
+    const char *slash = strrchr(lock_path, '/');
+    const char *base = slash != NULL ? slash + 1 : lock_path;
+    char dir_path[4200];
+    if (slash == NULL)
+        snprintf(dir_path, sizeof dir_path, ".");
+    else if (slash == lock_path)
+        snprintf(dir_path, sizeof dir_path, "/");
+    else if (snprintf(dir_path, sizeof dir_path, "%.*s", (int)(slash - lock_path), lock_path) >=
+             (int)sizeof dir_path)
+        return;
+    DIR *dir = opendir(dir_path);
+    if (dir == NULL)
+        return;
+    size_t base_len = strlen(base);
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        const char *p = e->d_name;
+        unsigned long pid, serial;
+        int end = 0;
+        if (strncmp(p, base, base_len) != 0 || p[base_len] != '.' ||
+            sscanf(p + base_len, ".%lu.%lu%n", &pid, &serial, &end) != 2 ||
+            p[base_len + (size_t)end] != '\0')
+            continue; /* not an owner file: PATH.lock.break, another journal's */
+        char path[4200], text[400] = "";
+        if (snprintf(path, sizeof path, "%s/%s", dir_path, p) >= (int)sizeof path)
+            continue;
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+            continue;
+        int rc = read_owner(fd, text, sizeof text);
+        close(fd);
+        if (rc == 0 && owner_is_gone_here(text))
+            unlink(path);
+    }
+    closedir(dir);
 }
 
 /* Removes the stale lock, under a second lock of its own (PATH.lock.break, taken with
@@ -118,8 +186,8 @@ static void break_lock(const char *lock_path)
     }
     close(fd);
     struct stat sb;
-    if (lock_is_stale(lock_path, &sb))
-        unlink(lock_path);
+    if (lock_is_stale(lock_path, &sb) && unlink(lock_path) == 0)
+        remove_dead_owner_files(lock_path);
     unlink(breaker);
 }
 
@@ -140,23 +208,36 @@ static int take(const char *mine, const char *lock_path)
     return saved == EEXIST ? 0 : -1;
 }
 
-hps_status journal_lock_acquire(const char *lock_path, hps_errbuf *err)
+/* Creates (or rewrites) the owner file `mine`. */
+static int write_owner_file(const char *mine)
 {
-    static unsigned long serial;
-    char mine[4200];
-    if (snprintf(mine, sizeof mine, "%s.%ld.%lu", lock_path, (long)getpid(), serial++) >=
-        (int)sizeof mine)
-        return hps_errbuf_set(err, HPS_ERR_INVALID, "journal lock path %s is too long", lock_path);
     int fd = open(mine, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0)
-        return hps_errbuf_set(err, HPS_ERR_IO, "cannot create the journal lock %s: %s", mine,
-                              strerror(errno));
+        return -1;
     write_owner(fd);
     close(fd);
+    return 0;
+}
+
+hps_status journal_lock_acquire(const char *lock_path, hps_errbuf *err)
+{
+    /* Atomic: two threads of one process with the same name would share one owner
+     * file, and take()'s link-count check would tell both that they hold the lock. */
+    static atomic_ulong serial;
+    char mine[4200];
+    if (snprintf(mine, sizeof mine, "%s.%ld.%lu", lock_path, (long)getpid(),
+                 atomic_fetch_add(&serial, 1)) >=
+        (int)sizeof mine)
+        return hps_errbuf_set(err, HPS_ERR_INVALID, "journal lock path %s is too long", lock_path);
+    if (write_owner_file(mine) != 0)
+        return hps_errbuf_set(err, HPS_ERR_IO, "cannot create the journal lock %s: %s", mine,
+                              strerror(errno));
     long wait_us = 50;
     unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL);
     for (;;) {
         int taken = take(mine, lock_path);
+        if (taken < 0 && errno == ENOENT && write_owner_file(mine) == 0)
+            continue; /* `mine` was removed as a dead process's (a reused pid): made anew */
         if (taken != 0) {
             hps_status rc = taken > 0 ? HPS_OK
                                       : hps_errbuf_set(err, HPS_ERR_IO,
@@ -202,11 +283,11 @@ static int parse_crc(const char *p, uint32_t *crc)
     return p[8] == ' ' ? 0 : -1;
 }
 
-static int line_valid(const char *line, size_t len)
+/* Whether the line's frame holds and its CRC matches; *crc receives the CRC. */
+static int line_valid(const char *line, size_t len, uint32_t *crc)
 {
-    uint32_t crc;
-    return len >= FRAME_HEAD && parse_crc(line, &crc) == 0 &&
-           journal_crc32(line + FRAME_HEAD, len - FRAME_HEAD) == crc;
+    return len >= FRAME_HEAD && parse_crc(line, crc) == 0 &&
+           journal_crc32(line + FRAME_HEAD, len - FRAME_HEAD) == *crc;
 }
 
 typedef struct reader {
@@ -273,11 +354,13 @@ hps_status journal_read(const char *path, uint64_t offset, int locked, journal_r
                 break;
             size_t line_len = (size_t)(nl - (r.buf + start));
             int last = pos + (uint64_t)(nl - r.buf) + 1 >= *size;
-            if (!line_valid(r.buf + start, line_len) && last && !locked)
+            uint32_t crc = 0;
+            int valid = line_valid(r.buf + start, line_len, &crc);
+            if (!valid && last && !locked)
                 break; /* may be a write whose bytes are not all visible yet */
             uint64_t end = pos + start + line_len + 1;
-            if (line_valid(r.buf + start, line_len))
-                rc = fn(user, r.buf + start + FRAME_HEAD, line_len - FRAME_HEAD, end);
+            if (valid)
+                rc = fn(user, r.buf + start + FRAME_HEAD, line_len - FRAME_HEAD, crc, end);
             if (rc != HPS_OK)
                 break;
             *good_end = end;

@@ -10,7 +10,8 @@
  * The lock is a file beside the log (PATH.lock), made by hard-linking a file that names
  * its owner (pid, host, time): link() is atomic on NFS and Lustre, unlike fcntl/flock
  * locks there. Knowing the owner, a lock left by a killed writer can be broken (see
- * break_lock in journal_file.c). */
+ * break_lock in journal_file.c), and the owner files (PATH.lock.PID.N) of writers on
+ * this host killed while waiting for it removed. */
 #ifndef HPS_JOURNAL_FILE_H
 #define HPS_JOURNAL_FILE_H
 
@@ -27,6 +28,9 @@
 #define JOURNAL_BREAK_GRACE 10.0
 
 uint32_t journal_crc32(const void *data, size_t len);
+/* The CRC-32 of the bytes whose CRC is `crc_so_far` followed by `data` (0 to start),
+ * as zlib's crc32(). */
+uint32_t journal_crc32_update(uint32_t crc_so_far, const void *data, size_t len);
 
 /* Takes the lock file `lock_path`, waiting as long as another writer holds it, and
  * breaking a stale one. HPS_ERR_IO when the file cannot be created for another reason
@@ -34,10 +38,10 @@ uint32_t journal_crc32(const void *data, size_t len);
 hps_status journal_lock_acquire(const char *lock_path, hps_errbuf *err);
 void journal_lock_release(const char *lock_path);
 
-/* Receives the payload of one valid record (not NUL-terminated) and the file offset
- * just past it. Non-zero stops the read with that status. */
+/* Receives the payload of one valid record (not NUL-terminated), its CRC and the file
+ * offset just past it. Non-zero stops the read with that status. */
 typedef hps_status (*journal_record_fn)(void *user, const char *payload, size_t len,
-                                        uint64_t end_offset);
+                                        uint32_t crc, uint64_t end_offset);
 
 /* Reads the records of `path` from byte `offset` on, calling fn for each valid one.
  * *good_end receives the offset past the last complete line (where a torn tail

@@ -159,6 +159,14 @@ void hps_storage_close(hps_storage *s);
 
 /* Backend constructors. */
 hps_status hps_memory_storage_open(hps_storage **out, hps_errbuf *err);
+/* The memory storage's whole state, for the journal's snapshots (snapshot.h): encode
+ * appends it to `out` (out->failed on out of memory); decode makes a new memory
+ * storage of what encode wrote, HPS_ERR_CORRUPT when the bytes are not that (the
+ * journal then replays its log instead), HPS_ERR_NOMEM. */
+struct snap_out;
+struct snap_in;
+void hps_memory_encode(hps_storage *s, struct snap_out *out);
+hps_status hps_memory_decode(struct snap_in *in, hps_storage **out);
 /* Sets a memory study's creation time: the journal replays the recorded one. */
 hps_status hps_memory_set_created(hps_storage *s, int64_t study_id, double created);
 /* Before anything is written, the file is read: it must be absent or empty (then only
@@ -175,6 +183,17 @@ hps_status hps_sqlite_storage_open(const char *path, hps_storage_mode mode, hps_
  * lock file PATH.lock is made beside it while a process writes. */
 hps_status hps_journal_storage_open(const char *path, hps_storage_mode mode, hps_storage **out,
                                     hps_errbuf *err);
+
+/* The journal's snapshots (PATH.snapshot, see snapshot.h), for tests and benchmarks;
+ * `s` must be a journal storage (else HPS_ERR_INVALID / 0 / nothing).
+ * snapshot_now: catches up with the log and writes a snapshot of that state.
+ * snapshot_loaded: the log offset of the snapshot the handle's state started from, 0
+ * when it replayed the whole log. snapshot_every: write one automatically once the
+ * state is `min_tail` bytes of log past the newest snapshot (or an eighth of the log,
+ * if more); 0 never. */
+hps_status hps_journal_snapshot_now(hps_storage *s);
+uint64_t hps_journal_snapshot_loaded(hps_storage *s);
+void hps_journal_snapshot_every(hps_storage *s, uint64_t min_tail);
 
 /* Fault injection, for tests (faulty.c). While enabled, every storage this thread
  * opens is wrapped so that hps_storage_fail_after(k) makes its k-th call (1-based,

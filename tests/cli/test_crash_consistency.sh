@@ -244,7 +244,9 @@ PYEOF
 
 # ---- studies --------------------------------------------------------------------------
 # grid: 54 cells, the third parameter is the trainer's sleep per step; retries re-run a
-# trial whose trainer was killed, so every cell can end COMPLETE.
+# trial whose trainer was killed, so every cell can end COMPLETE. The test kills trainers
+# on purpose, several in a row at times: max_failures 0 keeps the run's stop on a run of
+# identical failures from ending a round early (a CI run stopped after 5 SIGKILLs).
 make_grid() { # NAME
     write_config "$1.yaml" <<EOF2
 study: $1
@@ -254,6 +256,7 @@ metric: score
 sampler: grid
 parallel: 3
 retries: 1000
+max_failures: 0
 command: $TRAIN --x {x} --y {y} --sleep {s} --steps 4
 parameters:
   x: {values: [0, 1, 2, 3, 4, 5]}
@@ -271,6 +274,7 @@ metric: score
 sampler: {name: tpe, seed: 7}
 n_trials: $BUDGET
 parallel: 3
+max_failures: 0
 command: $TRAIN --x {x} --y {y} --sleep {s} --steps 4
 parameters:
   x: {type: float, low: 0, high: 5}

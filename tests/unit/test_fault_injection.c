@@ -7,13 +7,15 @@
  * once; the same with the k-th storage call (hps_storage_fail_after). Paths: opening a
  * study, and one whole trial (ask, three suggests, reports, should_prune, a user
  * attribute, tell) for every sampler, on the memory, SQLite and (when the suite has a
- * server) PostgreSQL backends, and for two samplers on the journal. */
+ * server) PostgreSQL backends, and for two samplers on the journal; and the journal's
+ * snapshot, loaded and written. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
 #include "base/mem.h"
+#include "base/trial_rec.h"
 #include "hpsearch.h"
 #include "storage/storage.h"
 #include "testutil.h"
@@ -325,6 +327,100 @@ static void test_trial_survives_storage_failures(void **state)
     check_every_sampler_and_backend(&STORAGE_CALL);
 }
 
+/* ---- the journal's snapshot ---------------------------------------------------- */
+
+typedef struct snap_digest {
+    size_t n;
+    int64_t seq_sum;   /* change_seq of every trial: any lost or extra change shows */
+    double value_sum;
+} snap_digest;
+
+static int digest_one(void *user, hps_frozen *rec)
+{
+    snap_digest *d = user;
+    d->n++;
+    d->seq_sum += rec->change_seq;
+    d->value_sum += rec->n_values > 0 ? rec->values[0] : 0;
+    hps_rec_free(rec);
+    return 0;
+}
+
+/* Opens the journal and reads study 1's trials; a status, and *d when HPS_OK. */
+static hps_status digest_journal(const char *path, snap_digest *d, uint64_t *loaded)
+{
+    hps_storage *s = NULL;
+    hps_errbuf err;
+    *d = (snap_digest){0};
+    hps_status rc = hps_journal_storage_open(path, HPS_STORAGE_EXISTING, &s, &err);
+    if (rc != HPS_OK)
+        return rc;
+    hps_journal_snapshot_every(s, 0);
+    int64_t seq = 0;
+    rc = s->ops->sync(s, 1, 0, digest_one, d, &seq);
+    *loaded = hps_journal_snapshot_loaded(s);
+    hps_storage_close(s);
+    return rc;
+}
+
+static void assert_same_digest(const snap_digest *a, const snap_digest *b)
+{
+    assert_int_equal(a->n, b->n);
+    assert_int_equal(a->seq_sum, b->seq_sum);
+    assert_true(a->value_sum == b->value_sum);
+}
+
+/* Loading a snapshot and writing one, with allocation N failing: loading either fails
+ * cleanly or gives the whole state (a snapshot it cannot decode is replaced by a
+ * replay), and a failed write leaves a usable snapshot behind. */
+static void test_journal_snapshot_survives_allocation_failures(void **state)
+{
+    (void)state;
+    char url[4300], path[4200];
+    snprintf(path, sizeof path, "%s", testutil_path("snapshot_faults.journal"));
+    snprintf(url, sizeof url, "journal:%s", path);
+    told_list told = {0};
+    hps_study_close(open_with_history(url, "snap", "tpe", &told));
+    hps_storage *s = NULL;
+    hps_errbuf err;
+    ASSERT_OK(hps_journal_storage_open(path, HPS_STORAGE_EXISTING, &s, &err));
+    hps_journal_snapshot_every(s, 0);
+    ASSERT_OK(hps_journal_snapshot_now(s));
+    snap_digest want, got;
+    uint64_t loaded = 0;
+    ASSERT_OK(digest_journal(path, &want, &loaded));
+    assert_true(loaded > 0);
+    assert_int_equal(want.n, HISTORY);
+
+    unsigned long n = 1;
+    for (; n < MAX_POINTS; n++) {
+        hps_mem_fail_after(n);
+        hps_status rc = digest_journal(path, &got, &loaded);
+        unsigned long made = hps_mem_fail_after(0);
+        if (rc == HPS_OK)
+            assert_same_digest(&got, &want);
+        else
+            assert_int_equal(rc, HPS_ERR_NOMEM);
+        alloc_points++;
+        if (made < n)
+            break;
+    }
+    assert_true(n < MAX_POINTS);
+    for (n = 1; n < MAX_POINTS; n++) {
+        hps_mem_fail_after(n);
+        hps_status rc = hps_journal_snapshot_now(s);
+        unsigned long made = hps_mem_fail_after(0);
+        assert_true(rc == HPS_OK || rc == HPS_ERR_NOMEM);
+        ASSERT_OK(digest_journal(path, &got, &loaded));
+        assert_same_digest(&got, &want);
+        assert_true(loaded > 0);
+        alloc_points++;
+        if (made < n)
+            break;
+    }
+    assert_true(n < MAX_POINTS);
+    hps_storage_close(s);
+}
+
 static int print_totals(void **state)
 {
     (void)state;
@@ -341,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_trial_survives_allocation_failures),
         cmocka_unit_test(test_open_study_survives_storage_failures),
         cmocka_unit_test(test_trial_survives_storage_failures),
+        cmocka_unit_test(test_journal_snapshot_survives_allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, print_totals);
 }
