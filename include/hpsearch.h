@@ -237,8 +237,13 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 COMPLETE trials' values at the same step.
  *   "percentile"  the same against a percentile.
  *   "asha"        asynchronous successive halving: at steps min_resource * rf^k, the
- *                 value is not in the top 1/rf of the values seen at that rung.
- *   "hyperband"   successive halving within the trial's bracket.
+ *                 value is not in the top 1/rf of the values seen at that rung. With
+ *                 several objectives (MOASHA) the rung ranks the trials' values of every
+ *                 objective (hps_trial_report_values) by non-dominated sorting, then
+ *                 crowding distance, infeasible trials (hps_trial_set_constraints, as
+ *                 set when the trial reaches the rung) after the feasible ones.
+ *   "hyperband"   successive halving within the trial's bracket (several objectives
+ *                 as "asha").
  *   "threshold"   the latest value is below `lower`, above `upper` or NaN.
  *   "patient"     no improvement for `patience` steps -- and, when it wraps another
  *                 pruner (hps_pruner_wrap), that one agrees.
@@ -247,6 +252,8 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 `min_probability` chance of beating the best COMPLETE trial.
  *   "auto"        the strategy for a study with a budget (chosen on the pruning
  *                 benchmark): "asha" (reduction factor 3) or "forecast" says so.
+ * median, percentile, patient, forecast and auto compare along one direction: joining
+ * a study of several objectives is HPS_ERR_UNSUPPORTED, naming those that do.
  * Their options, aliases (Optuna's class names) and defaults: hps_pruner_catalog.
  * Options are checked one by one when set, and together when the pruner joins a study
  * (a required option missing, bounds that contradict each other). The pruners that
@@ -531,6 +538,15 @@ HPS_API hps_status hps_trial_flush(hps_trial *trial);
 /* Records an intermediate value at `step` (>= 0). Reporting a step twice keeps the
  * first value, as Optuna does. NaN is kept (a diverging run; pruners stop it). */
 HPS_API hps_status hps_trial_report(hps_trial *trial, int64_t step, double value);
+/* Records the intermediate values of every objective at `step` (>= 0): one value per
+ * direction of the study, in the order of the directions (n must be that count, else
+ * HPS_ERR_INVALID); NaN is kept. A repeated step keeps its first values, as
+ * hps_trial_report does. The first value is the step's value for everything that reads
+ * one (hps_frozen_intermediate, single-objective pruners); the others are read with
+ * hps_frozen_intermediate_values, and a pruner of several objectives ("asha") compares
+ * trials on all of them. On a single-objective study it is hps_trial_report. */
+HPS_API hps_status hps_trial_report_values(hps_trial *trial, int64_t step, const double *values,
+                                           size_t n);
 /* Asks the study's pruner whether to stop this trial; *out is 1 to prune. */
 HPS_API hps_status hps_trial_should_prune(hps_trial *trial, int *out);
 /* Trial-level attributes, the value as JSON text (e.g. "\"gpu0\"", "0.5"). */
@@ -607,6 +623,12 @@ HPS_API const hps_dist *hps_frozen_param_dist(const hps_frozen *trial, size_t in
 HPS_API long hps_frozen_param_index(const hps_frozen *trial, const char *name);
 HPS_API size_t hps_frozen_n_intermediate(const hps_frozen *trial);
 HPS_API void hps_frozen_intermediate(const hps_frozen *trial, size_t index, int64_t *step, double *value);
+/* The index-th step's values for every objective it was reported with: copies up to
+ * `cap` of them into values (may be NULL when cap is 0) and returns how many the step
+ * has -- 1 when it was reported with hps_trial_report, the study's directions when with
+ * hps_trial_report_values; 0 past the last step. */
+HPS_API size_t hps_frozen_intermediate_values(const hps_frozen *trial, size_t index,
+                                              double *values, size_t cap);
 /* Constraint values (hps_trial_set_constraints): count (0 when none) and the i-th; a
  * trial is feasible when it has none above 0. */
 HPS_API size_t hps_frozen_n_constraints(const hps_frozen *trial);

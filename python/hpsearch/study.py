@@ -166,9 +166,14 @@ class Study(_core.Study):
             self._set_python_pruner(pruner)
         elif len(self.directions) > 1:
             # As Optuna: any pruner is accepted (its default is MedianPruner), and the
-            # trials of such a study refuse report/should_prune, so the engine -- which
-            # refuses a one-objective rule up front -- is given none to run.
-            self._set_pruner(_pruners._spec_of(_pruners.NopPruner()))
+            # trials of such a study refuse report/should_prune -- except with the
+            # pruners that rank several objectives (SuccessiveHalvingPruner,
+            # HyperbandPruner: MOASHA), which take a sequence of values per step. The
+            # engine refuses a one-objective rule up front, so it is given none to run.
+            try:
+                self._set_pruner(spec)
+            except NotImplementedError:
+                self._set_pruner(_pruners._spec_of(_pruners.NopPruner()))
         else:
             self._set_pruner(spec)
 

@@ -74,6 +74,8 @@ static inline void hpspy_error_restore(hpspy_saved_error *e)
 
 /* Long enough for any library message (the library caps its own at 512 bytes). */
 #define HPSPY_MSG_SIZE 640
+/* The engine's limit on a study's directions. */
+#define HPSPY_MAX_DIRECTIONS 64
 
 /* ---- module state --------------------------------------------------------------- */
 
@@ -135,6 +137,9 @@ typedef struct hpspy_study {
     hpspy_relay *relay;       /* its engine side, owned by the engine; under the lock */
     PyObject *py_pruner;      /* a pruner written in Python, or NULL */
     PyObject *constraints_func; /* the engine sampler's constraints_func, or NULL */
+    int ranks_objectives;     /* several directions, and the engine's pruner ranks them
+                                 (asha, hyperband): report takes a sequence, should_prune
+                                 asks it, where Optuna raises NotImplementedError */
 } hpspy_study;
 
 /* Runs `stmt` with the GIL released and the study's lock held. `stmt` must not touch

@@ -363,6 +363,12 @@ static PyObject *study_set_pruner(PyObject *obj, PyObject *spec)
     if (pruner == NULL || install_pruner(self, pruner) < 0)
         return NULL;
     Py_CLEAR(self->py_pruner);
+    /* the engine refuses a pruner of one objective on such a study: any other but
+     * "none" ranks them */
+    const char *name = PyUnicode_AsUTF8(PyTuple_GET_ITEM(spec, 0));
+    if (name == NULL)
+        return NULL;
+    self->ranks_objectives = self->n_directions > 1 && strcmp(name, "none") != 0;
     Py_RETURN_NONE;
 }
 

@@ -387,9 +387,11 @@ out:
 
 /* ---- report, prune, attributes ----------------------------------------------------- */
 
+/* Optuna's refusal, unless the study's pruner ranks several objectives. */
 static int multi_objective_check(hpspy_trial *self, const char *what)
 {
-    if (self->study->n_directions > 1) {
+    if (self->study->n_directions > 1 && !self->study->ranks_objectives) {
+        /* Optuna's words exactly; docs/python.md says which pruners take it */
         PyErr_Format(PyExc_NotImplementedError,
                      "Trial.%s is not supported for multi-objective optimization.", what);
         return -1;
@@ -399,7 +401,8 @@ static int multi_objective_check(hpspy_trial *self, const char *what)
 
 typedef struct report_job {
     int64_t step;
-    double value;
+    double values[HPSPY_MAX_DIRECTIONS];
+    size_t n;
     int duplicate;
     hps_status rc;
     char msg[HPSPY_MSG_SIZE];
@@ -418,9 +421,46 @@ static void report_locked(hps_trial *trial, report_job *job)
             return;
         }
     }
-    job->rc = hps_trial_report(trial, job->step, job->value);
+    job->rc = hps_trial_report_values(trial, job->step, job->values, job->n);
     if (job->rc != HPS_OK)
         hpspy_copy_msg(job->msg, hps_trial_errmsg(trial));
+}
+
+/* A study of several objectives reports a sequence of one float per direction. */
+static int report_values_arg(PyObject *value, size_t n, double *out)
+{
+    if (PyUnicode_Check(value) || PyBytes_Check(value) || !PySequence_Check(value)) {
+        PyErr_Format(PyExc_TypeError,
+                     "The `value` argument is of type '%s' but the study has %zu directions: "
+                     "report a sequence of %zu floats, one per direction.",
+                     Py_TYPE(value)->tp_name, n, n);
+        return -1;
+    }
+    Py_ssize_t len = PySequence_Size(value);
+    if (len < 0)
+        return -1;
+    if ((size_t)len != n) {
+        PyErr_Format(PyExc_ValueError,
+                     "The number of the reported values %zd does not match the number of the "
+                     "directions %zu.",
+                     len, n);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        PyObject *item = PySequence_GetItem(value, (Py_ssize_t)i);
+        if (item == NULL)
+            return -1;
+        out[i] = PyFloat_AsDouble(item);
+        if (out[i] == -1.0 && PyErr_Occurred()) {
+            PyErr_Format(PyExc_TypeError,
+                         "The reported value %zu is of type '%s' but supposed to be a float.", i,
+                         Py_TYPE(item)->tp_name);
+            Py_DECREF(item);
+            return -1;
+        }
+        Py_DECREF(item);
+    }
+    return 0;
 }
 
 static PyObject *trial_report(PyObject *obj, PyObject *const *args, Py_ssize_t nargs,
@@ -435,13 +475,19 @@ static PyObject *trial_report(PyObject *obj, PyObject *const *args, Py_ssize_t n
         return closed_error();
     if (multi_objective_check(self, "report") < 0)
         return NULL;
-    report_job job = {.rc = HPS_OK};
-    job.value = PyFloat_AsDouble(a[0]);
-    if (job.value == -1.0 && PyErr_Occurred()) {
-        PyErr_Format(PyExc_TypeError,
-                     "The `value` argument is of type '%s' but supposed to be a float.",
-                     Py_TYPE(a[0])->tp_name);
-        return NULL;
+    report_job job = {.rc = HPS_OK, .n = 1};
+    if (self->study->n_directions > 1) {
+        if (report_values_arg(a[0], self->study->n_directions, job.values) < 0)
+            return NULL;
+        job.n = self->study->n_directions;
+    } else {
+        job.values[0] = PyFloat_AsDouble(a[0]);
+        if (job.values[0] == -1.0 && PyErr_Occurred()) {
+            PyErr_Format(PyExc_TypeError,
+                         "The `value` argument is of type '%s' but supposed to be a float.",
+                         Py_TYPE(a[0])->tp_name);
+            return NULL;
+        }
     }
     if (int_arg(a[1], "step", 1, &job.step) < 0)
         return NULL;

@@ -5,6 +5,7 @@
 #include "base/mem.h"
 #include "base/value.h"
 
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -27,6 +28,8 @@ void hps_rec_free(hps_frozen *rec)
         hps_dist_clear(&rec->params[i].dist);
     }
     hps_mem_free(rec->params);
+    for (size_t i = 0; i < rec->n_inter; i++)
+        hps_mem_free(rec->inter[i].more);
     hps_mem_free(rec->inter);
     hps_mem_free(rec->values);
     json_decref(rec->user_attrs);
@@ -65,12 +68,12 @@ hps_frozen *hps_rec_clone(const hps_frozen *src)
         if (hps_rec_add_param(rec, p->name, &p->dist, p->internal) != 0)
             goto fail;
     }
-    if (src->n_inter > 0) {
-        rec->inter = hps_mem_realloc_array(NULL, src->n_inter, sizeof *rec->inter);
-        if (rec->inter == NULL)
+    for (size_t i = 0; i < src->n_inter; i++) {
+        const hps_inter_rec *r = &src->inter[i];
+        double values[HPS_REC_MAX_INTER_VALUES];
+        size_t n = hps_rec_inter_values(r, values);
+        if (hps_rec_add_intermediate_values(rec, r->step, values, n) < 0)
             goto fail;
-        memcpy(rec->inter, src->inter, src->n_inter * sizeof *rec->inter);
-        rec->n_inter = rec->cap_inter = src->n_inter;
     }
     return rec;
 fail:
@@ -107,21 +110,44 @@ const hps_param_rec *hps_rec_find_param(const hps_frozen *rec, const char *name)
 
 int hps_rec_add_intermediate(hps_frozen *rec, int64_t step, double value)
 {
+    return hps_rec_add_intermediate_values(rec, step, &value, 1);
+}
+
+int hps_rec_add_intermediate_values(hps_frozen *rec, int64_t step, const double *values, size_t n)
+{
+    assert(n >= 1 && n <= HPS_REC_MAX_INTER_VALUES);
     /* Reports nearly always come in increasing step order: search from the end. */
     size_t pos = rec->n_inter;
     while (pos > 0 && rec->inter[pos - 1].step > step)
         pos--;
     if (pos > 0 && rec->inter[pos - 1].step == step)
         return 0;
+    double *more = NULL;
+    if (n > 1) {
+        more = hps_mem_realloc_array(NULL, n - 1, sizeof *more);
+        if (more == NULL)
+            return -1;
+        memcpy(more, &values[1], (n - 1) * sizeof *more);
+    }
     void *items = rec->inter;
-    if (hps_mem_grow(&items, &rec->cap_inter, rec->n_inter + 1, sizeof *rec->inter) != 0)
+    if (hps_mem_grow(&items, &rec->cap_inter, rec->n_inter + 1, sizeof *rec->inter) != 0) {
+        hps_mem_free(more);
         return -1;
+    }
     rec->inter = items;
     memmove(&rec->inter[pos + 1], &rec->inter[pos], (rec->n_inter - pos) * sizeof *rec->inter);
-    rec->inter[pos].step = step;
-    rec->inter[pos].value = value;
+    rec->inter[pos] = (hps_inter_rec){.step = step, .value = values[0], .more = more,
+                                      .n_more = n - 1};
     rec->n_inter++;
     return 1;
+}
+
+size_t hps_rec_inter_values(const hps_inter_rec *r, double *out)
+{
+    out[0] = r->value;
+    if (r->n_more > 0)
+        memcpy(&out[1], r->more, r->n_more * sizeof *r->more);
+    return 1 + r->n_more;
 }
 
 int hps_rec_set_values(hps_frozen *rec, const double *values, size_t n)
@@ -260,6 +286,17 @@ void hps_frozen_intermediate(const hps_frozen *t, size_t i, int64_t *step, doubl
     }
     *step = t->inter[i].step;
     *value = t->inter[i].value;
+}
+
+size_t hps_frozen_intermediate_values(const hps_frozen *t, size_t i, double *values, size_t cap)
+{
+    if (i >= t->n_inter)
+        return 0;
+    double all[HPS_REC_MAX_INTER_VALUES];
+    size_t n = hps_rec_inter_values(&t->inter[i], all);
+    for (size_t k = 0; k < n && k < cap; k++)
+        values[k] = all[k];
+    return n;
 }
 
 /* Rendered once and kept until the attributes change (hps_rec_set_attr,

@@ -16,9 +16,14 @@ typedef struct hps_param_rec {
     double internal;
 } hps_param_rec;
 
+/* Values one step can carry: one per objective, as many as a study has directions. */
+#define HPS_REC_MAX_INTER_VALUES 64
+
 typedef struct hps_inter_rec {
     int64_t step;
-    double value;
+    double value;   /* the first objective's */
+    double *more;   /* the other objectives' (hps_trial_report_values), owned; NULL */
+    size_t n_more;  /* when the step carries one value */
 } hps_inter_rec;
 
 struct hps_frozen {
@@ -53,6 +58,10 @@ const hps_param_rec *hps_rec_find_param(const hps_frozen *rec, const char *name)
 /* Inserts an intermediate value keeping steps sorted; an existing step is kept.
  * Returns 1 if inserted, 0 if the step existed, -1 on OOM. */
 int hps_rec_add_intermediate(hps_frozen *rec, int64_t step, double value);
+/* The same with values[0..n) (n >= 1), one per objective; values[0] is the step's value. */
+int hps_rec_add_intermediate_values(hps_frozen *rec, int64_t step, const double *values, size_t n);
+/* A step's values into out[HPS_REC_MAX_INTER_VALUES]; returns how many (>= 1). */
+size_t hps_rec_inter_values(const hps_inter_rec *r, double *out);
 int hps_rec_set_values(hps_frozen *rec, const double *values, size_t n);
 /* Sets attribute `key` to the parsed JSON text; -1 if the text is not JSON. */
 int hps_rec_set_attr(hps_frozen *rec, int system, const char *key, const char *json_text);

@@ -374,23 +374,76 @@ typedef struct line_ctx {
     double now;
 } line_ctx;
 
+static metric_summary summary_of(const cfg_metric *m, int is_constraint);
+
+/* A constraint's value as the library keeps it: <= 0 when satisfied. */
+static double stored_constraint(const cfg_metric *c, double value)
+{
+    return c->upper ? value - c->bound : c->bound - value;
+}
+
+static int has_nan_value(const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (isnan(x[i]))
+            return 1;
+    return 0;
+}
+
+/* With several objectives a step is reported once every objective has a value at it
+ * (on one line, or on lines with the same step or epoch key, or the same count), so a
+ * pruner ranks whole vectors; the constraints' values so far are set first, for a
+ * pruner that ranks infeasible trials last. Returns 1 when it reported a step. */
+static int report_every_objective(run_slot *slot, const cfg_config *cfg)
+{
+    double values[CFG_MAX_OBJECTIVES];
+    int64_t step = metric_tracker_last_step(slot->metric);
+    for (size_t k = 0; k < cfg->n_objectives; k++) {
+        const metric_tracker *t = k == 0 ? slot->metric : slot->more[k - 1];
+        if (!metric_tracker_has_value(t) || metric_tracker_last_step(t) != step)
+            return 0;
+        values[k] = metric_tracker_last_value(t);
+    }
+    if (slot->has_reported && slot->reported_step == step)
+        return 0;
+    double constraints[CFG_MAX_CONSTRAINTS];
+    size_t n = 0;
+    for (size_t k = 0; k < cfg->n_constraints; k++) {
+        const metric_tracker *t = slot->more[cfg->n_objectives - 1 + k];
+        const cfg_metric *c = &cfg->constraints[k];
+        if (metric_tracker_has_value(t))
+            constraints[n++] = stored_constraint(c, metric_tracker_summary(t, summary_of(c, 1)));
+    }
+    if (n > 0 && n == cfg->n_constraints && !has_nan_value(constraints, n))
+        hps_trial_set_constraints(slot->trial, constraints, n);
+    if (hps_trial_report_values(slot->trial, step, values, cfg->n_objectives) != HPS_OK)
+        return 0;
+    slot->reported_step = step;
+    slot->has_reported = 1;
+    return 1;
+}
+
 static int on_line(void *user, const char *line, size_t len, int truncated)
 {
     line_ctx *lc = user;
     run_slot *slot = lc->slot;
+    const cfg_config *cfg = lc->run->cfg;
     (void)truncated;
     int64_t step;
     double value;
     for (size_t k = 0; k < slot->n_more; k++)
         metric_tracker_line(slot->more[k], line, len, NULL, NULL);
-    if (!metric_tracker_line(slot->metric, line, len, &step, &value))
-        return 0;
+    int carries_first = metric_tracker_line(slot->metric, line, len, &step, &value);
     /* NaN is reported too (a diverging run, which pruners stop); the final value
      * decides the trial's state. */
     if (slot->ending != SLOT_ENDING_NONE)
         return 0;
-    if (hps_trial_report(slot->trial, step, value) != HPS_OK)
+    if (cfg->n_objectives > 1) {
+        if (!report_every_objective(slot, cfg))
+            return 0;
+    } else if (!carries_first || hps_trial_report(slot->trial, step, value) != HPS_OK) {
         return 0;
+    }
     int prune = 0;
     if (hps_trial_should_prune(slot->trial, &prune) == HPS_OK && prune)
         slot_end(slot, SLOT_ENDING_PRUNE, lc->now, 0);
@@ -561,15 +614,13 @@ static int read_values(const run_slot *slot, const cfg_config *cfg, slot_outcome
     return VALUES_OK;
 }
 
-/* The constraint values as the library keeps them: <= 0 when satisfied. */
+/* The constraint values as the library keeps them. */
 static hps_status tell_constraints(hps_trial *trial, const cfg_config *cfg,
                                    const slot_outcome *o)
 {
     double stored[CFG_MAX_CONSTRAINTS];
-    for (size_t k = 0; k < o->n_constraints; k++) {
-        const cfg_metric *c = &cfg->constraints[k];
-        stored[k] = c->upper ? o->constraints[k] - c->bound : c->bound - o->constraints[k];
-    }
+    for (size_t k = 0; k < o->n_constraints; k++)
+        stored[k] = stored_constraint(&cfg->constraints[k], o->constraints[k]);
     return o->n_constraints > 0 ? hps_trial_set_constraints(trial, stored, o->n_constraints)
                                 : HPS_OK;
 }

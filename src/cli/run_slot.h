@@ -53,10 +53,15 @@ typedef struct run_slot {
     proc *process;
     linebuf *lines;
     metric_tracker *metric;    /* the first objective: its values are reported as the
-                                  trial's intermediate values; keeps the output's tail */
+                                  trial's intermediate values (with several objectives,
+                                  with theirs at each step they all have); keeps the
+                                  output's tail */
     metric_tracker **more;     /* the other objectives, then the constraints, in the
                                   config's order */
     size_t n_more;
+    int64_t reported_step;     /* several objectives: the step last reported, once
+                                  has_reported */
+    int has_reported;
     int log_fd;
     uint64_t log_bytes;        /* written to log_fd so far */
     char log_path[4096];

@@ -257,8 +257,11 @@ static hps_status write_trial(hps_study *study, const added *a, int64_t *number)
         rc = s->ops->start_trial(s, id, rec->datetime_start);
     if (rc == HPS_OK && rec->n_params > 0)
         rc = s->ops->set_params(s, id, rec->params, rec->n_params);
-    for (size_t i = 0; rc == HPS_OK && i < rec->n_inter; i++)
-        rc = s->ops->report(s, id, rec->inter[i].step, rec->inter[i].value);
+    for (size_t i = 0; rc == HPS_OK && i < rec->n_inter; i++) {
+        double values[HPS_REC_MAX_INTER_VALUES];
+        size_t n = hps_rec_inter_values(&rec->inter[i], values);
+        rc = s->ops->report(s, id, rec->inter[i].step, values, n);
+    }
     const char *key;
     const json_t *value;
     json_object_foreach((json_t *)a->user, key, value) {

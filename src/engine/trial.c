@@ -501,7 +501,28 @@ hps_status hps_trial_suggest_categorical(hps_trial *trial, const char *name,
 
 /* ---- report, prune, attributes ------------------------------------------------- */
 
+static hps_status report(hps_trial *trial, int64_t step, const double *values, size_t n);
+
 hps_status hps_trial_report(hps_trial *trial, int64_t step, double value)
+{
+    return report(trial, step, &value, 1);
+}
+
+hps_status hps_trial_report_values(hps_trial *trial, int64_t step, const double *values, size_t n)
+{
+    hps_status rc = check_running(trial);
+    if (rc != HPS_OK)
+        return rc;
+    if (n != trial->study->n_directions || values == NULL)
+        return hps_errbuf_set(&trial->err, HPS_ERR_INVALID,
+                              "study '%s' has %zu objective%s but %zu intermediate value%s "
+                              "were reported",
+                              trial->study->name, trial->study->n_directions,
+                              trial->study->n_directions == 1 ? "" : "s", n, n == 1 ? "" : "s");
+    return report(trial, step, values, n);
+}
+
+static hps_status report(hps_trial *trial, int64_t step, const double *values, size_t n)
 {
     hps_status rc = check_running(trial);
     if (rc != HPS_OK)
@@ -515,11 +536,11 @@ hps_status hps_trial_report(hps_trial *trial, int64_t step, double value)
     size_t stored_before;
     rc = write_begin(trial, &batched, &stored_before);
     if (rc == HPS_OK)
-        rc = study->storage->ops->report(study->storage, trial->rec->id, step, value);
+        rc = study->storage->ops->report(study->storage, trial->rec->id, step, values, n);
     rc = write_end(trial, batched, stored_before, rc);
     if (rc != HPS_OK)
         return storage_error(study, &trial->err, rc);
-    if (hps_rec_add_intermediate(trial->rec, step, value) < 0)
+    if (hps_rec_add_intermediate_values(trial->rec, step, values, n) < 0)
         return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory");
     return HPS_OK;
 }

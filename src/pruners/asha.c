@@ -2,10 +2,20 @@
  * al., "A System for Massively Parallel Hyperparameter Tuning", MLSys 2020). Trials
  * climb rungs at steps min_resource * rf^k; at each rung only the top 1/rf of the
  * values seen there so far go on. No trial waits for others: that is the
- * "asynchronous" part, which suits many workers. */
+ * "asynchronous" part, which suits many workers.
+ *
+ * With several objectives it is MOASHA (Schmucker et al., "Multi-objective Asynchronous
+ * Successive Halving", 2021; Syne Tune's MOASHA): a rung holds each trial's vector of
+ * values, and the trials there are ordered by non-dominated rank, then by crowding
+ * distance within a rank (NSGA-II's tie-break, so the promoted ones spread along the
+ * front); the top 1/rf go on. Constraints rank as NSGA-II's constrained domination does
+ * (base/pareto.h): every feasible trial before every infeasible one, and infeasible ones
+ * by their total violation. */
 #include "pruners/asha.h"
 
 #include "base/mem.h"
+#include "base/pareto.h"
+#include "base/strbuf.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -46,6 +56,129 @@ static int promotable(double value, double *competing, size_t n, int64_t rf, int
     return value <= competing[idx];
 }
 
+/* ---- several objectives (MOASHA) ---------------------------------------------------- */
+
+/* JSON has no infinity: the largest double stands in (it ranks the same). */
+static void format_rung_number(double x, char *buf, size_t size)
+{
+    if (isinf(x))
+        snprintf(buf, size, "%s1.7976931348623157e308", x < 0 ? "-" : "");
+    else
+        snprintf(buf, size, "%.17g", x);
+}
+
+static char *rung_entry_json(const asha_rung_entry *e, size_t m)
+{
+    hps_strbuf sb;
+    hps_strbuf_init(&sb, 0);
+    char num[40];
+    hps_strbuf_puts(&sb, "{\"values\":[");
+    for (size_t i = 0; i < m; i++) {
+        format_rung_number(e->values[i], num, sizeof num);
+        hps_strbuf_printf(&sb, "%s%s", i > 0 ? "," : "", num);
+    }
+    hps_strbuf_puts(&sb, "]");
+    if (e->n_constraints > 0) {
+        hps_strbuf_puts(&sb, ",\"constraints\":[");
+        for (size_t i = 0; i < e->n_constraints; i++) {
+            format_rung_number(e->constraints[i], num, sizeof num);
+            hps_strbuf_printf(&sb, "%s%s", i > 0 ? "," : "", num);
+        }
+        hps_strbuf_puts(&sb, "]");
+    }
+    hps_strbuf_puts(&sb, "}");
+    return hps_strbuf_take(&sb);
+}
+
+/* Another trial's entry at a rung: its object when that holds m values, else NULL. */
+static const json_t *rung_entry_of(const hps_frozen *rec, const char *key, size_t m)
+{
+    const json_t *obj = json_object_get(rec->system_attrs, key);
+    return json_array_size(json_object_get(obj, "values")) == m ? obj : NULL;
+}
+
+/* Copies the first `count` numbers of `array` into out[0..count): what is missing or is
+ * not a number reads as NaN (the worst objective value; a violated constraint). */
+static void read_numbers(const json_t *array, size_t count, double *out)
+{
+    for (size_t i = 0; i < count; i++) {
+        const json_t *v = json_array_get(array, i);
+        out[i] = json_is_number(v) ? json_number_value(v) : NAN;
+    }
+}
+
+/* The judged trial's entry: its values at its latest step and its constraints now. */
+static hps_status own_rung_entry(hps_pruner *pruner, const hps_frozen *t, size_t m,
+                                 asha_rung_entry *e)
+{
+    const hps_inter_rec *last = &t->inter[t->n_inter - 1];
+    if (last->n_more + 1 != m)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
+                              "the study has %zu objectives but trial %lld reported %zu value%s "
+                              "at step %lld; report every objective's "
+                              "(hps_trial_report_values, trial.report([...], step))",
+                              m, (long long)t->number, last->n_more + 1,
+                              last->n_more == 0 ? "" : "s", (long long)last->step);
+    hps_rec_inter_values(last, e->values);
+    e->n_constraints = hps_frozen_n_constraints(t);
+    if (e->n_constraints > HPS_PARETO_MAX_CONSTRAINTS)
+        e->n_constraints = HPS_PARETO_MAX_CONSTRAINTS;
+    for (size_t i = 0; i < e->n_constraints; i++)
+        e->constraints[i] = hps_frozen_constraint(t, i);
+    return HPS_OK;
+}
+
+hps_status asha_rung_order(const double *values, const double *constraints, size_t n,
+                           const hps_direction *dirs, size_t m, size_t k, size_t *ahead)
+{
+    if (m == 0 || m > HPS_PARETO_MAX_OBJECTIVES || k > HPS_PARETO_MAX_CONSTRAINTS ||
+        n > HPS_PARETO_MAX_POINTS)
+        return HPS_ERR_INVALID;
+    double *points = hps_mem_calloc(n * m + 1, sizeof *points);
+    double *crowd = hps_mem_calloc(n + 1, sizeof *crowd);
+    double *dist = hps_mem_calloc(n + 1, sizeof *dist);
+    size_t *rank = hps_mem_calloc(n + 1, sizeof *rank);
+    size_t *members = hps_mem_calloc(n + 1, sizeof *members);
+    hps_status rc = HPS_ERR_NOMEM;
+    if (points == NULL || crowd == NULL || dist == NULL || rank == NULL || members == NULL)
+        goto out;
+    /* base/pareto.h minimizes every objective */
+    for (size_t i = 0; i < n * m; i++)
+        points[i] = dirs[i % m] == HPS_MAXIMIZE ? -values[i] : values[i];
+    size_t n_fronts = 0;
+    rc = hps_pareto_rank(points, n, m, constraints, k, rank, &n_fronts);
+    for (size_t f = 0; rc == HPS_OK && f < n_fronts; f++) {
+        size_t count = 0;
+        for (size_t i = 0; i < n; i++)
+            if (rank[i] == f)
+                members[count++] = i;
+        rc = hps_pareto_crowding(points, n, m, members, count, dist);
+        for (size_t c = 0; rc == HPS_OK && c < count; c++)
+            crowd[members[c]] = dist[c];
+    }
+    for (size_t i = 0; rc == HPS_OK && i < n; i++) {
+        ahead[i] = 0;
+        for (size_t j = 0; j < n; j++)
+            if (rank[j] < rank[i] || (rank[j] == rank[i] && crowd[j] > crowd[i]))
+                ahead[i]++;
+    }
+out:
+    hps_mem_free(points);
+    hps_mem_free(crowd);
+    hps_mem_free(dist);
+    hps_mem_free(rank);
+    hps_mem_free(members);
+    return rc;
+}
+
+static int has_nan(const double *x, size_t m)
+{
+    for (size_t i = 0; i < m; i++)
+        if (isnan(x[i]))
+            return 1;
+    return 0;
+}
+
 static int64_t estimate_min_resource(const hps_frozen *const *all, size_t n_all)
 {
     int64_t last = -1;
@@ -62,6 +195,125 @@ static int64_t estimate_min_resource(const hps_frozen *const *all, size_t n_all)
     return last / 100 > 1 ? last / 100 : 1;
 }
 
+static int competes(const asha_params *params, const hps_frozen *judged, const hps_frozen *other)
+{
+    if (other == NULL || other->id == judged->id)
+        return 0;
+    return params->member == NULL || params->member(params->member_ctx, other);
+}
+
+/* Whether the judged trial, with `value` at the rung `key`, is among the top 1/rf of the
+ * values recorded there (its own included). */
+static hps_status promoted_single(hps_pruner *pruner, const hps_context *ctx,
+                                  const asha_params *params, const char *key, double value,
+                                  int *promoted)
+{
+    const hps_frozen *const *all;
+    size_t n_all;
+    hps_status rc = hps_ctx_trials(ctx, &all, &n_all, &pruner->err);
+    if (rc != HPS_OK)
+        return rc;
+    double *competing = hps_mem_calloc(n_all + 1, sizeof *competing);
+    if (competing == NULL)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < n_all; i++) {
+        double v;
+        if (competes(params, ctx->trial, all[i]) && rung_value(all[i], key, &v))
+            competing[n++] = v;
+    }
+    competing[n++] = value;
+    *promoted = (int64_t)n > params->bootstrap_count &&
+                promotable(value, competing, n, params->reduction_factor,
+                           ctx->directions[0] == HPS_MAXIMIZE);
+    hps_mem_free(competing);
+    return HPS_OK;
+}
+
+/* The same with several objectives: the judged trial's entry `own` is among the top
+ * 1/rf of the rung's entries in MOASHA's order (asha_rung_order). */
+static hps_status promoted_multi(hps_pruner *pruner, const hps_context *ctx,
+                                 const asha_params *params, const char *key,
+                                 const asha_rung_entry *own, int *promoted)
+{
+    const hps_frozen *const *all;
+    size_t n_all;
+    hps_status rc = hps_ctx_trials(ctx, &all, &n_all, &pruner->err);
+    if (rc != HPS_OK)
+        return rc;
+    size_t m = ctx->n_directions;
+    /* first the rung's size and its most constraints, then one row per entry */
+    size_t n = 1, k = own->n_constraints;
+    for (size_t i = 0; i < n_all; i++) {
+        const json_t *e = competes(params, ctx->trial, all[i]) ? rung_entry_of(all[i], key, m)
+                                                               : NULL;
+        if (e != NULL) {
+            size_t ke = json_array_size(json_object_get(e, "constraints"));
+            k = ke > k ? ke : k;
+            n++;
+        }
+    }
+    if (k > HPS_PARETO_MAX_CONSTRAINTS)
+        k = HPS_PARETO_MAX_CONSTRAINTS;
+    *promoted = 0;
+    if ((int64_t)n <= params->bootstrap_count)
+        return HPS_OK;
+    double *values = hps_mem_calloc(n * m, sizeof *values);
+    double *cons = hps_mem_calloc(n * k + 1, sizeof *cons);
+    size_t *ahead = hps_mem_calloc(n, sizeof *ahead);
+    if (values == NULL || cons == NULL || ahead == NULL) {
+        rc = hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    size_t row = 0;
+    for (size_t i = 0; i < n_all; i++) {
+        const json_t *e = competes(params, ctx->trial, all[i]) ? rung_entry_of(all[i], key, m)
+                                                               : NULL;
+        if (e == NULL)
+            continue;
+        read_numbers(json_object_get(e, "values"), m, &values[row * m]);
+        /* a trial with fewer constraint values than others has the rest violated */
+        read_numbers(json_object_get(e, "constraints"), k, &cons[row * k]);
+        row++;
+    }
+    memcpy(&values[row * m], own->values, m * sizeof *values);
+    for (size_t j = 0; j < k; j++)
+        cons[row * k + j] = j < own->n_constraints ? own->constraints[j] : NAN;
+    rc = asha_rung_order(values, k > 0 ? cons : NULL, n, ctx->directions, m, k, ahead);
+    if (rc != HPS_OK) {
+        rc = hps_errbuf_set(&pruner->err, rc, rc == HPS_ERR_NOMEM ? "out of memory"
+                                                                  : "too many trials at a rung");
+        goto out;
+    }
+    size_t top = n / (size_t)params->reduction_factor;
+    *promoted = ahead[n - 1] < (top > 0 ? top : 1);
+out:
+    hps_mem_free(values);
+    hps_mem_free(cons);
+    hps_mem_free(ahead);
+    return rc;
+}
+
+/* Records the judged trial at the rung: a number, or with several objectives its entry. */
+static hps_status record_at_rung(hps_pruner *pruner, const hps_context *ctx, const char *key,
+                                 double value, const asha_rung_entry *own)
+{
+    char number[40];
+    char *entry = NULL;
+    const char *text = number;
+    if (ctx->n_directions > 1) {
+        entry = rung_entry_json(own, ctx->n_directions);
+        if (entry == NULL)
+            return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
+        text = entry;
+    } else {
+        format_rung_number(value, number, sizeof number);
+    }
+    hps_status rc = hps_ctx_set_trial_attr(ctx, key, text, &pruner->err);
+    hps_mem_free(entry);
+    return rc;
+}
+
 hps_status asha_decide(hps_pruner *pruner, const hps_context *ctx, const asha_params *params,
                        int *prune_out)
 {
@@ -70,24 +322,30 @@ hps_status asha_decide(hps_pruner *pruner, const hps_context *ctx, const asha_pa
     int64_t step = hps_pruner_last_step(t);
     if (step < 0)
         return HPS_OK;
-    const hps_frozen *const *all;
-    size_t n_all;
-    hps_status rc = hps_ctx_trials(ctx, &all, &n_all, &pruner->err);
-    if (rc != HPS_OK)
-        return rc;
+    size_t m = ctx->n_directions;
+    double value = t->inter[t->n_inter - 1].value;
+    asha_rung_entry own = {.n_constraints = 0};
+    hps_status rc = HPS_OK;
+    if (m > 1) {
+        rc = own_rung_entry(pruner, t, m, &own);
+        if (rc != HPS_OK)
+            return rc;
+    }
+    int diverged = m > 1 ? has_nan(own.values, m) : isnan(value);
     char key[48];
     int64_t rung = 0;
-    double ignored;
     for (;; rung++) {
         rung_key(rung, key, sizeof key);
-        if (!rung_value(t, key, &ignored))
+        if (json_object_get(t->system_attrs, key) == NULL)
             break;
     }
-    double value = t->inter[t->n_inter - 1].value;
-    int maximize = ctx->directions[0] == HPS_MAXIMIZE;
-    double *competing = NULL;
     for (;;) {
         if (*params->min_resource == 0) {
+            const hps_frozen *const *all;
+            size_t n_all;
+            rc = hps_ctx_trials(ctx, &all, &n_all, &pruner->err);
+            if (rc != HPS_OK)
+                break;
             *params->min_resource = estimate_min_resource(all, n_all);
             if (*params->min_resource == 0)
                 break;
@@ -97,44 +355,25 @@ hps_status asha_decide(hps_pruner *pruner, const hps_context *ctx, const asha_pa
                                (double)(params->min_early_stopping_rate + rung));
         if ((double)step < rung_step)
             break;
-        if (isnan(value)) {
+        if (diverged) {
             *prune_out = 1;
             break;
         }
         rung_key(rung, key, sizeof key);
-        char text[40];
-        snprintf(text, sizeof text, "%.17g", value);
-        /* JSON has no infinity: the largest double stands in (it ranks the same) */
-        if (isinf(value))
-            snprintf(text, sizeof text, "%s1.7976931348623157e308", value < 0 ? "-" : "");
-        rc = hps_ctx_set_trial_attr(ctx, key, text, &pruner->err);
+        rc = record_at_rung(pruner, ctx, key, value, &own);
         if (rc != HPS_OK)
             break;
-        hps_mem_free(competing);
-        competing = hps_mem_calloc(n_all + 1, sizeof *competing);
-        if (competing == NULL) {
-            rc = hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
+        int promoted = 0;
+        rc = m > 1 ? promoted_multi(pruner, ctx, params, key, &own, &promoted)
+                   : promoted_single(pruner, ctx, params, key, value, &promoted);
+        if (rc != HPS_OK)
             break;
-        }
-        size_t n = 0;
-        for (size_t i = 0; i < n_all; i++) {
-            const hps_frozen *other = all[i];
-            double v;
-            if (other == NULL || other->id == t->id || !rung_value(other, key, &v))
-                continue;
-            if (params->member != NULL && !params->member(params->member_ctx, other))
-                continue;
-            competing[n++] = v;
-        }
-        competing[n++] = value;
-        if ((int64_t)n <= params->bootstrap_count ||
-            !promotable(value, competing, n, params->reduction_factor, maximize)) {
+        if (!promoted) {
             *prune_out = 1;
             break;
         }
         rung++;
     }
-    hps_mem_free(competing);
     return rc;
 }
 
@@ -179,12 +418,11 @@ static const hps_option asha_options[] = {
     HPS_OPTIONS_END,
 };
 
+/* Any number of objectives: with several, the rungs rank by non-dominated sorting. */
 static hps_status asha_bind(hps_pruner *pruner, const hps_context *ctx)
 {
+    (void)ctx;
     const asha_opts *o = pruner->impl;
-    if (ctx->n_directions != 1)
-        return hps_errbuf_set(&pruner->err, HPS_ERR_UNSUPPORTED,
-                              "pruner 'asha' needs a single-objective study");
     if (o->bootstrap_count > 0 && o->min_resource == 0)
         return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
                               "pruner 'asha': bootstrap_count > 0 needs an explicit min_resource");
@@ -206,7 +444,8 @@ static hps_status asha_should_prune(hps_pruner *pruner, const hps_context *ctx, 
 const hps_pruner_ops hps_asha_pruner_ops = {
     .name = "asha",
     .help = "asynchronous successive halving: at steps min_resource * reduction_factor^k, the "
-            "value is not in the top 1/reduction_factor of the values seen at that rung",
+            "value is not in the top 1/reduction_factor of the values seen at that rung (several "
+            "objectives: by non-dominated rank, then crowding distance, the infeasible last)",
     .options = asha_options,
     .init = asha_init,
     .destroy = asha_destroy,

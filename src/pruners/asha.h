@@ -2,6 +2,7 @@
 #ifndef HPS_ASHA_H
 #define HPS_ASHA_H
 
+#include "base/pareto.h"
 #include "pruners/pruner.h"
 
 /* Which trials compete with the judged one (Hyperband: the same bracket). */
@@ -17,10 +18,30 @@ typedef struct asha_params {
     const void *member_ctx;
 } asha_params;
 
+/* What a trial leaves at a rung of a study with several objectives (MOASHA): its values
+ * there and the constraint values it had set by then (the judged trial's; the others'
+ * are read from their rung records). */
+typedef struct asha_rung_entry {
+    double values[HPS_PARETO_MAX_OBJECTIVES];
+    double constraints[HPS_PARETO_MAX_CONSTRAINTS];
+    size_t n_constraints;
+} asha_rung_entry;
+
+/* MOASHA's order of the n entries of a rung: values is n rows of m objective values (in
+ * the directions dirs), constraints n rows of k values (NULL when k is 0; NaN for one an
+ * entry has not set, which counts as violated). ahead[i] receives how many entries go
+ * strictly before entry i -- a better non-dominated rank (constrained domination: the
+ * feasible first, then the infeasible by violation), or the same rank and a larger
+ * crowding distance. Entry i is promoted when ahead[i] < max(1, n / rf). HPS_ERR_NOMEM,
+ * or HPS_ERR_INVALID past base/pareto.h's caps. */
+hps_status asha_rung_order(const double *values, const double *constraints, size_t n,
+                           const hps_direction *dirs, size_t m, size_t k, size_t *ahead);
+
 /* Optuna's SuccessiveHalvingPruner.prune: when the trial's latest step reaches its
  * next rung (min_resource * rf^(rate + rung)), it records its value there (system
  * attribute completed_rung_K) and is stopped unless that value is in the top 1/rf of
- * the values recorded at that rung. */
+ * the values recorded at that rung. With several objectives (ctx->n_directions > 1) the
+ * rung keeps each trial's asha_rung_entry (a JSON object) and asha_rung_order decides. */
 hps_status asha_decide(hps_pruner *pruner, const hps_context *ctx, const asha_params *params,
                        int *prune_out);
 

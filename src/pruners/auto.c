@@ -64,12 +64,12 @@ static hps_status auto_init(hps_pruner *pruner)
 static hps_status auto_bind(hps_pruner *pruner, const hps_context *ctx)
 {
     auto_state *s = pruner->impl;
-    if (ctx->n_directions != 1)
-        return hps_errbuf_set(&pruner->err, HPS_ERR_UNSUPPORTED,
-                              "pruner 'auto' needs a single-objective study");
+    hps_status rc = hps_pruner_needs_one_objective(pruner, ctx);
+    if (rc != HPS_OK)
+        return rc;
     char text[32];
     snprintf(text, sizeof text, "%lld", (long long)s->min_resource);
-    hps_status rc = hps_pruner_set(s->asha, "min_resource", text);
+    rc = hps_pruner_set(s->asha, "min_resource", text);
     if (rc == HPS_OK)
         rc = hps_pruner_bind(s->asha, ctx);
     if (rc != HPS_OK) {

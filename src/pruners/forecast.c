@@ -58,10 +58,7 @@ static const hps_option forecast_options[] = {
 /* The incumbent is the best value in one direction. */
 static hps_status forecast_bind(hps_pruner *pruner, const hps_context *ctx)
 {
-    if (ctx->n_directions != 1)
-        return hps_errbuf_set(&pruner->err, HPS_ERR_UNSUPPORTED,
-                              "pruner 'forecast' needs a single-objective study");
-    return HPS_OK;
+    return hps_pruner_needs_one_objective(pruner, ctx);
 }
 
 /* The best COMPLETE value (NaN when none), how many trials completed, and the largest

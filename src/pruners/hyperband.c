@@ -64,9 +64,6 @@ static const hps_option hyperband_options[] = {
 static hps_status hyperband_bind(hps_pruner *pruner, const hps_context *ctx)
 {
     hyperband_state *h = pruner->impl;
-    if (ctx->n_directions != 1)
-        return hps_errbuf_set(&pruner->err, HPS_ERR_UNSUPPORTED,
-                              "pruner 'hyperband' needs a single-objective study");
     if (h->bootstrap_count > 0 && h->max_resource == 0)
         return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
                               "pruner 'hyperband': bootstrap_count > 0 and max_resource 'auto' "

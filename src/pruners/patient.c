@@ -48,10 +48,7 @@ static double best_of(const hps_inter_rec *v, size_t n, int maximize)
 /* "No improvement" needs one direction to improve in. */
 static hps_status patient_bind(hps_pruner *pruner, const hps_context *ctx)
 {
-    if (ctx->n_directions != 1)
-        return hps_errbuf_set(&pruner->err, HPS_ERR_UNSUPPORTED,
-                              "pruner 'patient' needs a single-objective study");
-    return HPS_OK;
+    return hps_pruner_needs_one_objective(pruner, ctx);
 }
 
 static hps_status patient_should_prune(hps_pruner *pruner, const hps_context *ctx,

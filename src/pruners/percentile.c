@@ -85,10 +85,7 @@ static double nan_percentile(double *values, size_t n, double q)
 /* The trial's best value and the others' are compared along one direction. */
 static hps_status percentile_bind(hps_pruner *pruner, const hps_context *ctx)
 {
-    if (ctx->n_directions != 1)
-        return hps_errbuf_set(&pruner->err, HPS_ERR_UNSUPPORTED,
-                              "pruner '%s' needs a single-objective study", pruner->ops->name);
-    return HPS_OK;
+    return hps_pruner_needs_one_objective(pruner, ctx);
 }
 
 static hps_status percentile_should_prune(hps_pruner *pruner, const hps_context *ctx,

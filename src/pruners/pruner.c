@@ -268,6 +268,17 @@ int hps_pruner_value_at(const hps_frozen *trial, int64_t step, double *out)
     return 0;
 }
 
+hps_status hps_pruner_needs_one_objective(hps_pruner *pruner, const hps_context *ctx)
+{
+    if (ctx->n_directions == 1)
+        return HPS_OK;
+    return hps_errbuf_set(&pruner->err, HPS_ERR_UNSUPPORTED,
+                          "pruner '%s' needs a single-objective study, and this one has %zu "
+                          "objectives; 'asha' and 'hyperband' prune several (by non-dominated "
+                          "sorting), 'threshold' judges the first",
+                          pruner->ops->name, ctx->n_directions);
+}
+
 int hps_pruner_first_in_interval(const hps_frozen *trial, int64_t step, int64_t warmup,
                                  int64_t interval)
 {

@@ -66,6 +66,11 @@ hps_status hps_pruner_bind(hps_pruner *pruner, const hps_context *ctx);
 
 /* ---- helpers shared by the strategies ----------------------------------------- */
 
+/* HPS_ERR_UNSUPPORTED naming the pruner and the pruners that do take several objectives
+ * when the study has more than one; HPS_OK otherwise. For the bind of a strategy that
+ * compares values along one direction. */
+hps_status hps_pruner_needs_one_objective(hps_pruner *pruner, const hps_context *ctx);
+
 /* The last reported step of a trial, or -1. */
 int64_t hps_pruner_last_step(const hps_frozen *trial);
 /* The value at exactly `step`; 0 when the trial has none there. */

@@ -242,6 +242,24 @@ static hps_status apply_finish(journal_store *j, const json_t *rec)
     return rc;
 }
 
+/* "value" is the first objective's; "more", when there, the other objectives' (an
+ * older journal has none, and an older hpsearch reads the first value alone). */
+static hps_status apply_report(journal_store *j, const json_t *rec)
+{
+    double values[HPS_REC_MAX_INTER_VALUES];
+    const json_t *more = json_object_get(rec, "more");
+    size_t n = 1 + json_array_size(more);
+    if (n > HPS_REC_MAX_INTER_VALUES)
+        return HPS_ERR_CORRUPT;
+    values[0] = get_num(rec, "value");
+    for (size_t i = 1; i < n; i++) {
+        const json_t *v = json_array_get(more, i - 1);
+        values[i] = json_is_string(v) ? strtod(json_string_value(v), NULL) : json_number_value(v);
+    }
+    return j->replica->ops->report(j->replica, get_int(rec, "trial"), get_int(rec, "step"),
+                                   values, n);
+}
+
 static hps_status apply_heartbeat(journal_store *j, const json_t *rec)
 {
     const json_t *list = json_object_get(rec, "trials");
@@ -304,8 +322,7 @@ static hps_status apply(journal_store *j, const json_t *rec, const op_out *out)
     if (strcmp(op, "params") == 0)
         return apply_params(j, rec);
     if (strcmp(op, "report") == 0)
-        return r->ops->report(r, get_int(rec, "trial"), get_int(rec, "step"),
-                              get_num(rec, "value"));
+        return apply_report(j, rec);
     if (strcmp(op, "trial_attr") == 0)
         return r->ops->set_trial_attr(r, get_int(rec, "trial"), sys, get_str(rec, "key"),
                                       get_str(rec, "json"));
@@ -697,12 +714,24 @@ static hps_status journal_set_params(hps_storage *s, int64_t trial_id,
                     NULL);
 }
 
-static hps_status journal_report(hps_storage *s, int64_t trial_id, int64_t step, double value)
+static hps_status journal_report(hps_storage *s, int64_t trial_id, int64_t step,
+                                 const double *values, size_t n)
 {
-    return write_op(journal_of(s),
-                    json_pack("{s:s, s:I, s:I, s:o}", "op", "report", "trial",
-                              (json_int_t)trial_id, "step", (json_int_t)step, "value", num(value)),
-                    NULL);
+    json_t *op = json_pack("{s:s, s:I, s:I, s:o}", "op", "report", "trial", (json_int_t)trial_id,
+                           "step", (json_int_t)step, "value", num(values[0]));
+    if (op != NULL && n > 1) {
+        json_t *more = json_array();
+        for (size_t i = 1; more != NULL && i < n; i++)
+            if (json_array_append_new(more, num(values[i])) != 0) {
+                json_decref(more);
+                more = NULL;
+            }
+        if (more == NULL || json_object_set_new(op, "more", more) != 0) {
+            json_decref(op);
+            op = NULL;
+        }
+    }
+    return write_op(journal_of(s), op, NULL);
 }
 
 static hps_status journal_set_trial_attr(hps_storage *s, int64_t trial_id, int system,

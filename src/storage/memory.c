@@ -485,7 +485,8 @@ static hps_status mem_batch_end(hps_storage *s, int commit)
     return HPS_OK;
 }
 
-static hps_status mem_report(hps_storage *s, int64_t trial_id, int64_t step, double value)
+static hps_status mem_report(hps_storage *s, int64_t trial_id, int64_t step, const double *values,
+                             size_t n)
 {
     hps_frozen *rec = NULL;
     mem_study *st = NULL;
@@ -494,7 +495,7 @@ static hps_status mem_report(hps_storage *s, int64_t trial_id, int64_t step, dou
         rc = running_or_error(s, rec);
     if (rc != HPS_OK)
         return rc;
-    int added = hps_rec_add_intermediate(rec, step, value);
+    int added = hps_rec_add_intermediate_values(rec, step, values, n);
     if (added < 0)
         return nomem(s);
     if (added)

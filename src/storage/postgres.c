@@ -51,7 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PG_SCHEMA_VERSION 2
+#define PG_SCHEMA_VERSION 3
 #define PG_MIN_SERVER_VERSION 110000
 #define PG_RETRY_SECONDS 60.0
 #define PG_BACKOFF_FIRST 0.05
@@ -127,6 +127,12 @@ static const char *const schema_sql =
 static const char *const schema_v2_sql =
     "CREATE INDEX IF NOT EXISTS hps_trials_by_pos ON hps_trials (study_id, grid_pos)\n"
     "  WHERE grid_pos IS NOT NULL;\n";
+
+/* Added by schema version 3: a step's values for the objectives after the first (NULL
+ * when the step carries one value), and hps_report taking them. */
+static const char *const schema_v3_sql =
+    "ALTER TABLE hps_trial_intermediate ADD COLUMN IF NOT EXISTS more float8[];\n"
+    "DROP FUNCTION IF EXISTS hps_report(bigint, bigint, float8, boolean);\n";
 
 /* Every function is CREATE OR REPLACE: upgrading a schema replays them all. */
 static const char *const schema_functions_sql =
@@ -288,7 +294,8 @@ static const char *const schema_functions_sql =
     "    UPDATE hps_trials SET change_seq = hps_bump(t.study_id) WHERE trial_id = p_trial;\n"
     "  END IF;\n"
     "END $$;\n"
-    "CREATE OR REPLACE FUNCTION hps_report(p_trial bigint, p_step bigint, p_value float8, p_retry boolean)\n"
+    "CREATE OR REPLACE FUNCTION hps_report(p_trial bigint, p_step bigint, p_value float8,\n"
+    "    p_more float8[], p_retry boolean)\n"
     "RETURNS void LANGUAGE plpgsql AS $$\n"
     "DECLARE t record;\n"
     "BEGIN\n"
@@ -300,7 +307,8 @@ static const char *const schema_functions_sql =
     "  IF t.state <> 1 THEN\n"
     "    PERFORM hps_not_running(t.number, t.state);\n"
     "  END IF;\n"
-    "  INSERT INTO hps_trial_intermediate (trial_id, step, value) VALUES (p_trial, p_step, p_value)\n"
+    "  INSERT INTO hps_trial_intermediate (trial_id, step, value, more)\n"
+    "    VALUES (p_trial, p_step, p_value, p_more)\n"
     "    ON CONFLICT DO NOTHING;\n"
     "  IF FOUND THEN\n"
     "    UPDATE hps_trials SET change_seq = hps_bump(t.study_id) WHERE trial_id = p_trial;\n"
@@ -487,7 +495,7 @@ static const char *const query_sql[Q_COUNT] = {
     [Q_ENQUEUE] = "SELECT hps_enqueue_trial($1::bigint, $2::text, $3::text, $4::boolean)",
     [Q_SET_PARAM] = "SELECT hps_set_param($1::bigint, $2::text, $3::text, $4::float8, $5::boolean,"
                     " $6::boolean)",
-    [Q_REPORT] = "SELECT hps_report($1::bigint, $2::bigint, $3::float8, $4::boolean)",
+    [Q_REPORT] = "SELECT hps_report($1::bigint, $2::bigint, $3::float8, $4::float8[], $5::boolean)",
     [Q_TRIAL_ATTR] = "SELECT hps_set_trial_attr($1::bigint, $2::boolean, $3::text, $4::text)",
     [Q_FINISH] = "SELECT hps_finish_trial($1::bigint, $2::integer, $3::float8[], $4::boolean,"
                  " $5::text, $6::float8, $7::float8, $8::text, $9::text, $10::boolean)",
@@ -535,10 +543,11 @@ static const char *const query_sql[Q_COUNT] = {
         " NULL, NULL FROM hps_trial_values v JOIN hps_trials t ON t.trial_id = v.trial_id"
         " WHERE t.study_id = $1::bigint AND t.change_seq > $2::bigint"
         " UNION ALL"
-        " SELECT 4, i.trial_id, i.step, NULL, NULL, NULL, NULL, NULL, i.value, NULL, NULL, NULL,"
+        " SELECT 4, i.trial_id, i.step, m.k, NULL, NULL, NULL, NULL, i.value, m.v, NULL, NULL,"
         " NULL FROM hps_trial_intermediate i JOIN hps_trials t ON t.trial_id = i.trial_id"
+        " LEFT JOIN LATERAL unnest(i.more) WITH ORDINALITY AS m(v, k) ON true"
         " WHERE t.study_id = $1::bigint AND t.change_seq > $2::bigint"
-        " ORDER BY 1, 2, 3",
+        " ORDER BY 1, 2, 3, 4",
 };
 
 static const char *const query_name[Q_COUNT] = {
@@ -575,7 +584,8 @@ static const char *const query_name[Q_COUNT] = {
  * connection. */
 typedef enum pg_op_kind {
     OP_SET_PARAM,   /* id = trial; text1 = name, text2 = distribution JSON; value */
-    OP_REPORT,      /* id = trial; step, value */
+    OP_REPORT,      /* id = trial; step, value; text3 = the other objectives' values
+                       (float8[]) or NULL */
     OP_TRIAL_ATTR,  /* id = trial; flag = system; text1 = key, text2 = JSON */
     OP_FINISH,      /* id = trial; state, flag = interrupted; text1 = reason (JSON),
                        text2 = re-queue attrs, text3 = values (float8[]); now, stale_before */
@@ -1050,8 +1060,8 @@ static hps_status exec_in_transaction(pg_store *st, const char *body, const char
     return rc;
 }
 
-/* Creates the schema, or upgrades version 1 to this one (an index and the functions,
- * all CREATE OR REPLACE). Called with the schema lock held. */
+/* Creates the schema, or upgrades version 1 or 2 to this one (an index, a column and the
+ * functions, each written so that it applies to any older version). Called with the schema lock held. */
 static hps_status create_or_upgrade_schema(pg_store *st, int exists, long version)
 {
     hps_strbuf sql;
@@ -1059,6 +1069,7 @@ static hps_status create_or_upgrade_schema(pg_store *st, int exists, long versio
     if (!exists)
         hps_strbuf_puts(&sql, schema_sql);
     hps_strbuf_puts(&sql, schema_v2_sql);
+    hps_strbuf_puts(&sql, schema_v3_sql);
     hps_strbuf_puts(&sql, schema_functions_sql);
     if (exists)
         hps_strbuf_printf(&sql, "UPDATE hps_schema_version SET version = %d WHERE version = %ld;",
@@ -1339,7 +1350,8 @@ static hps_status log_exec(pg_store *st, int retrying, int begin)
             call_i64(c, 0, op->id);
             call_i64(c, 1, op->step);
             call_f64(c, 2, op->value);
-            call_bool(c, 3, retrying);
+            call_text(c, 3, op->text3);
+            call_bool(c, 4, retrying);
             break;
         case OP_TRIAL_ATTR:
             call_init(c, Q_TRIAL_ATTR);
@@ -1877,6 +1889,7 @@ static hps_status records_from_sync(pg_store *st, const PGresult *res, int64_t s
     int found_study = 0;
     hps_status rc = HPS_OK;
     hps_dist_memo memo = {0};
+    hps_inter_acc acc = {0};
     size_t cursor = 0;
     int64_t last_kind = -1;
     for (int i = 0; rc == HPS_OK && i < rows; i++) {
@@ -1927,10 +1940,20 @@ static hps_status records_from_sync(pg_store *st, const PGresult *res, int64_t s
             rec->values = grown;
             rec->values[rec->n_values++] = value;
         } else if (kind == 4) {
-            if (hps_rec_add_intermediate(rec, get_i64(res, i, S_A), value) < 0)
+            /* one row per objective after the first (b = 1, 2, ...), or one with none */
+            double more = PQgetisnull(res, i, S_F2) ? NAN : get_f64(res, i, S_F2);
+            rc = hps_inter_acc_row(&acc, rec, get_i64(res, i, S_A), value, get_i64(res, i, S_B),
+                                   more);
+            if (rc == HPS_ERR_NOMEM)
                 rc = nomem(st);
+            else if (rc == HPS_ERR_CORRUPT)
+                rc = hps_errbuf_set(&st->base.err, rc,
+                                    "postgresql %s: an intermediate value of objective past %d",
+                                    st->label, HPS_REC_MAX_INTER_VALUES - 1);
         }
     }
+    if (rc == HPS_OK && hps_inter_acc_flush(&acc) != HPS_OK)
+        rc = nomem(st);
     hps_dist_memo_clear(&memo);
     if (rc == HPS_OK && !found_study)
         rc = hps_errbuf_set(&st->base.err, HPS_ERR_NOTFOUND, "study %lld does not exist",
@@ -2208,10 +2231,15 @@ static hps_status pg_set_params(hps_storage *s, int64_t trial_id, const hps_para
     return log_run(st);
 }
 
-static hps_status pg_report(hps_storage *s, int64_t trial_id, int64_t step, double value)
+static char *values_array(const double *values, size_t n);
+
+static hps_status pg_report(hps_storage *s, int64_t trial_id, int64_t step, const double *values,
+                            size_t n)
 {
     pg_store *st = store_of(s);
-    pg_op op = {.kind = OP_REPORT, .id = trial_id, .step = step, .value = value};
+    pg_op op = {.kind = OP_REPORT, .id = trial_id, .step = step, .value = values[0]};
+    if (n > 1 && (op.text3 = values_array(&values[1], n - 1)) == NULL)
+        return nomem(st);
     hps_status rc = log_add(st, &op);
     return rc == HPS_OK ? log_run(st) : rc;
 }

@@ -160,8 +160,12 @@ void snap_put_trial(snap_out *o, const hps_frozen *rec)
     }
     snap_put_u32(o, (uint32_t)rec->n_inter);
     for (size_t i = 0; i < rec->n_inter; i++) {
-        snap_put_u64(o, (uint64_t)rec->inter[i].step);
-        snap_put_f64(o, rec->inter[i].value);
+        const hps_inter_rec *r = &rec->inter[i];
+        snap_put_u64(o, (uint64_t)r->step);
+        snap_put_f64(o, r->value);
+        snap_put_u32(o, (uint32_t)r->n_more);
+        for (size_t k = 0; k < r->n_more; k++)
+            snap_put_f64(o, r->more[k]);
     }
     snap_put_json(o, rec->user_attrs);
     snap_put_json(o, rec->system_attrs);
@@ -358,14 +362,25 @@ hps_frozen *snap_get_trial(snap_in *in)
     }
     if (get_params(in, rec) != 0)
         goto fail;
-    n = get_count32(in, 16);
+    n = get_count32(in, 20);
     if (n > 0) {
         if ((rec->inter = hps_mem_calloc(n, sizeof *rec->inter)) == NULL)
             goto fail;
         rec->n_inter = rec->cap_inter = n;
         for (size_t i = 0; i < n; i++) {
-            rec->inter[i].step = (int64_t)snap_get_u64(in);
-            rec->inter[i].value = snap_get_f64(in);
+            hps_inter_rec *r = &rec->inter[i];
+            r->step = (int64_t)snap_get_u64(in);
+            r->value = snap_get_f64(in);
+            size_t more = get_count32(in, 8);
+            if (more >= HPS_REC_MAX_INTER_VALUES)
+                goto fail;
+            if (more > 0) {
+                if ((r->more = hps_mem_calloc(more, sizeof *r->more)) == NULL)
+                    goto fail;
+                r->n_more = more;
+                for (size_t k = 0; k < more; k++)
+                    r->more[k] = snap_get_f64(in);
+            }
         }
     }
     rec->user_attrs = snap_get_json(in);

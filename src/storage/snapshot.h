@@ -31,7 +31,7 @@
 
 /* Bumped whenever the body's layout changes, or what the replica does with a record
  * (then a snapshot holds the old decisions): a reader ignores other versions. */
-#define SNAPSHOT_VERSION 1
+#define SNAPSHOT_VERSION 2 /* 2: a step's values of the other objectives */
 
 /* Ties a snapshot to the log's prefix it describes: the record ending at `offset`. */
 typedef struct snapshot_tie {

@@ -4,6 +4,7 @@
 #include "base/mem.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <string.h>
 
 char *hps_sql_directions_text(const hps_direction *dirs, size_t n)
@@ -109,4 +110,35 @@ hps_frozen *hps_rec_list_advance_to(hps_rec_list *list, size_t *cursor, int64_t 
     if (*cursor < list->n && list->items[*cursor]->id == id)
         return list->items[*cursor];
     return NULL;
+}
+
+hps_status hps_inter_acc_flush(hps_inter_acc *acc)
+{
+    hps_frozen *rec = acc->rec;
+    acc->rec = NULL;
+    if (rec != NULL && hps_rec_add_intermediate_values(rec, acc->step, acc->values, acc->n) < 0)
+        return HPS_ERR_NOMEM;
+    return HPS_OK;
+}
+
+hps_status hps_inter_acc_row(hps_inter_acc *acc, hps_frozen *rec, int64_t step, double first,
+                             int64_t objective, double value)
+{
+    if (objective < 0 || objective >= HPS_REC_MAX_INTER_VALUES)
+        return HPS_ERR_CORRUPT;
+    if (acc->rec != rec || acc->step != step) {
+        hps_status rc = hps_inter_acc_flush(acc);
+        if (rc != HPS_OK)
+            return rc;
+        acc->rec = rec;
+        acc->step = step;
+        acc->values[0] = first;
+        acc->n = 1;
+    }
+    /* a gap in the objectives (a damaged row set) reads as NaN, not as garbage */
+    while (acc->n <= (size_t)objective)
+        acc->values[acc->n++] = NAN;
+    if (objective > 0)
+        acc->values[objective] = value;
+    return HPS_OK;
 }

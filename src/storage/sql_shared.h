@@ -51,4 +51,22 @@ void hps_rec_list_free(hps_rec_list *list);
  * if there is none. Walking ids in ascending order visits the list once. */
 hps_frozen *hps_rec_list_advance_to(hps_rec_list *list, size_t *cursor, int64_t id);
 
+/* Gathers a step's intermediate values from the rows of a sync query that joins the
+ * first objective's table with the other objectives' (one row per objective after the
+ * first, or one row with none), ordered by trial, step and objective. */
+typedef struct hps_inter_acc {
+    hps_frozen *rec; /* NULL: nothing gathered */
+    int64_t step;
+    double values[HPS_REC_MAX_INTER_VALUES];
+    size_t n;
+} hps_inter_acc;
+
+/* One row: the step's first value, and objective `objective` (>= 1; 0 when the row has
+ * none) with its value. A row of another trial or step first adds what was gathered.
+ * HPS_ERR_CORRUPT for an objective past HPS_REC_MAX_INTER_VALUES, HPS_ERR_NOMEM. */
+hps_status hps_inter_acc_row(hps_inter_acc *acc, hps_frozen *rec, int64_t step, double first,
+                             int64_t objective, double value);
+/* Adds what was gathered to its record (after the last row). */
+hps_status hps_inter_acc_flush(hps_inter_acc *acc);
+
 #endif

@@ -11,7 +11,10 @@
  * exactly (WITHOUT ROWID: a write touches one b-tree, not a table and its key index). Each study row holds the counters that must be claimed atomically: the next
  * trial number, the change sequence for incremental sync, the number of trials
  * counted against a budget, and the next grid position (released positions wait in
- * grid_free).
+ * grid_free). A step's values for the objectives after the first (studies with
+ * several objectives) are in trial_intermediate_more: a table added without a new
+ * schema version, since every open creates what is missing and an older hpsearch,
+ * which ignores the table, still reads the first objective's values.
  *
  * Opening reads what the file holds before writing anything to it: only an hpsearch
  * database is configured (WAL) and schema-checked, and only an open that may create
@@ -82,6 +85,12 @@ static const char *const schema_sql =
     "  step INTEGER NOT NULL,"
     "  value REAL,"
     "  PRIMARY KEY (trial_id, step)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS trial_intermediate_more ("
+    "  trial_id INTEGER NOT NULL REFERENCES trials(trial_id) ON DELETE CASCADE,"
+    "  step INTEGER NOT NULL,"
+    "  objective INTEGER NOT NULL,"
+    "  value REAL,"
+    "  PRIMARY KEY (trial_id, step, objective)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS grid_free ("
     "  study_id INTEGER NOT NULL REFERENCES studies(study_id) ON DELETE CASCADE,"
     "  pos INTEGER NOT NULL,"
@@ -122,6 +131,7 @@ enum {
     Q_PARAM_INSERT,
     Q_VALUE_INSERT,
     Q_INTER_INSERT,
+    Q_INTER_MORE_INSERT,
     Q_HEARTBEAT,
     Q_RUNNING,
     Q_SYNC_TRIALS,
@@ -178,6 +188,8 @@ static const char *const query_sql[Q_COUNT] = {
                        " VALUES (?1, ?2, ?3)",
     [Q_INTER_INSERT] = "INSERT OR IGNORE INTO trial_intermediate (trial_id, step, value)"
                        " VALUES (?1, ?2, ?3)",
+    [Q_INTER_MORE_INSERT] = "INSERT OR IGNORE INTO trial_intermediate_more"
+                            " (trial_id, step, objective, value) VALUES (?1, ?2, ?3, ?4)",
     [Q_HEARTBEAT] = "UPDATE trials SET heartbeat = ?2 WHERE trial_id = ?1 AND state = 1",
     [Q_RUNNING] = "SELECT trial_id, number, heartbeat, worker, system_attrs FROM trials"
                   " WHERE study_id = ?1 AND state = 1 ORDER BY number",
@@ -191,9 +203,12 @@ static const char *const query_sql[Q_COUNT] = {
     [Q_SYNC_VALUES] = "SELECT v.trial_id, v.value FROM trial_values v"
                       " JOIN trials t ON t.trial_id = v.trial_id"
                       " WHERE t.study_id = ?1 AND t.change_seq > ?2 ORDER BY v.trial_id, v.objective",
-    [Q_SYNC_INTER] = "SELECT i.trial_id, i.step, i.value FROM trial_intermediate i"
-                     " JOIN trials t ON t.trial_id = i.trial_id"
-                     " WHERE t.study_id = ?1 AND t.change_seq > ?2 ORDER BY i.trial_id, i.step",
+    [Q_SYNC_INTER] = "SELECT i.trial_id, i.step, i.value, m.objective, m.value"
+                     " FROM trial_intermediate i JOIN trials t ON t.trial_id = i.trial_id"
+                     " LEFT JOIN trial_intermediate_more m"
+                     "  ON m.trial_id = i.trial_id AND m.step = i.step"
+                     " WHERE t.study_id = ?1 AND t.change_seq > ?2"
+                     " ORDER BY i.trial_id, i.step, m.objective",
     [Q_STUDY_SEQ] = "SELECT change_seq FROM studies WHERE study_id = ?1",
 };
 
@@ -717,6 +732,8 @@ static hps_status sqlite_delete_study(hps_storage *s, const char *name)
          " (SELECT trial_id FROM trials WHERE study_id = ?1)"),
         ("DELETE FROM trial_intermediate WHERE trial_id IN"
          " (SELECT trial_id FROM trials WHERE study_id = ?1)"),
+        ("DELETE FROM trial_intermediate_more WHERE trial_id IN"
+         " (SELECT trial_id FROM trials WHERE study_id = ?1)"),
         "DELETE FROM trials WHERE study_id = ?1",
         "DELETE FROM grid_free WHERE study_id = ?1",
         "DELETE FROM studies WHERE study_id = ?1",
@@ -953,6 +970,12 @@ static hps_status rec_from_row(sqlite_store *st, sqlite3_stmt *stmt, hps_frozen 
 
 /* Reads the trials of a study changed after `since` (all of them for since = -1, or
  * one trial when only_trial >= 0) with their parameters and values, sorted by id. */
+/* A REAL column's value; SQLite stores NaN as NULL. */
+static double column_value(sqlite3_stmt *stmt, int col)
+{
+    return sqlite3_column_type(stmt, col) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, col);
+}
+
 static hps_status read_changed(sqlite_store *st, int64_t study_id, int64_t since,
                                hps_rec_list *list)
 {
@@ -1039,16 +1062,26 @@ static hps_status read_changed(sqlite_store *st, int64_t study_id, int64_t since
     if (stmt != NULL) {
         sqlite3_bind_int64(stmt, 1, study_id);
         sqlite3_bind_int64(stmt, 2, since);
+        hps_inter_acc acc = {0};
         while (rc == HPS_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
             hps_frozen *rec = hps_rec_list_advance_to(list, &cursor, sqlite3_column_int64(stmt, 0));
             if (rec == NULL)
                 continue;
-            double v = sqlite3_column_type(stmt, 2) == SQLITE_NULL ? NAN
-                                                                   : sqlite3_column_double(stmt, 2);
-            if (hps_rec_add_intermediate(rec, sqlite3_column_int64(stmt, 1), v) < 0)
-                rc = nomem(st);
+            int64_t objective = sqlite3_column_type(stmt, 3) == SQLITE_NULL
+                                    ? 0
+                                    : sqlite3_column_int64(stmt, 3);
+            rc = hps_inter_acc_row(&acc, rec, sqlite3_column_int64(stmt, 1), column_value(stmt, 2),
+                                   objective, column_value(stmt, 4));
         }
-        if (rc == HPS_OK && step != SQLITE_DONE)
+        if (rc == HPS_OK)
+            rc = hps_inter_acc_flush(&acc);
+        if (rc == HPS_ERR_NOMEM)
+            rc = nomem(st);
+        else if (rc == HPS_ERR_CORRUPT)
+            rc = hps_errbuf_set(&st->base.err, rc,
+                                "sqlite %s: an intermediate value of objective past %d",
+                                st->path, HPS_REC_MAX_INTER_VALUES - 1);
+        else if (rc == HPS_OK && step != SQLITE_DONE)
             rc = db_error(st, "reading intermediate values");
         sqlite3_reset(stmt);
     }
@@ -1654,7 +1687,26 @@ static hps_status sqlite_set_params(hps_storage *s, int64_t trial_id, const hps_
     return finish_txn(st, rc);
 }
 
-static hps_status sqlite_report(hps_storage *s, int64_t trial_id, int64_t step, double value)
+/* The other objectives' values of a step whose first value was just stored. */
+static hps_status insert_more_values(sqlite_store *st, int64_t trial_id, int64_t step,
+                                     const double *values, size_t n)
+{
+    hps_status rc = HPS_OK;
+    for (size_t i = 1; rc == HPS_OK && i < n; i++) {
+        sqlite3_stmt *stmt = query(st, Q_INTER_MORE_INSERT);
+        if (stmt == NULL)
+            return HPS_ERR_STORAGE;
+        sqlite3_bind_int64(stmt, 1, trial_id);
+        sqlite3_bind_int64(stmt, 2, step);
+        sqlite3_bind_int64(stmt, 3, (sqlite3_int64)i);
+        sqlite3_bind_double(stmt, 4, values[i]);
+        rc = run(st, stmt, "storing an intermediate value");
+    }
+    return rc;
+}
+
+static hps_status sqlite_report(hps_storage *s, int64_t trial_id, int64_t step,
+                                const double *values, size_t n)
 {
     sqlite_store *st = store_of(s);
     trial_head h;
@@ -1671,10 +1723,13 @@ static hps_status sqlite_report(hps_storage *s, int64_t trial_id, int64_t step, 
         } else {
             sqlite3_bind_int64(stmt, 1, trial_id);
             sqlite3_bind_int64(stmt, 2, step);
-            sqlite3_bind_double(stmt, 3, value);
+            sqlite3_bind_double(stmt, 3, values[0]);
             rc = run(st, stmt, "storing an intermediate value");
-            if (rc == HPS_OK && sqlite3_changes(st->db) > 0)
-                rc = touch(st, h.study_id, trial_id);
+            if (rc == HPS_OK && sqlite3_changes(st->db) > 0) {
+                rc = insert_more_values(st, trial_id, step, values, n);
+                if (rc == HPS_OK)
+                    rc = touch(st, h.study_id, trial_id);
+            }
         }
     }
     return finish_txn(st, rc);

@@ -103,8 +103,10 @@ typedef struct hps_storage_ops {
     /* Stores parameters of a RUNNING trial, appended after those already stored. */
     hps_status (*set_params)(hps_storage *s, int64_t trial_id, const hps_param_rec *params,
                              size_t n_params);
-    /* Stores an intermediate value; an existing step keeps its first value. */
-    hps_status (*report)(hps_storage *s, int64_t trial_id, int64_t step, double value);
+    /* Stores the intermediate values of a step: values[0..n), one per objective
+     * (1 <= n <= HPS_REC_MAX_INTER_VALUES); an existing step keeps its first values. */
+    hps_status (*report)(hps_storage *s, int64_t trial_id, int64_t step, const double *values,
+                         size_t n);
     hps_status (*set_trial_attr)(hps_storage *s, int64_t trial_id, int system, const char *key,
                                  const char *json);
     hps_status (*finish_trial)(hps_storage *s, int64_t trial_id, const hps_finish_req *req);

@@ -124,7 +124,7 @@ out=$("$HPSEARCH" run mo.yaml --set study=mo-pruned --set pruner=median --no-pro
 expect_eq "median pruner refused: exit 2" 2 $?
 expect_contains "median pruner refused: why" "pruner 'median' needs a single-objective study" "$out"
 out=$("$HPSEARCH" plan mo.yaml --set study=mo-pruned --set pruner=median 2>&1)
-expect_eq "plan refuses it too" "2 mo.yaml: pruner: pruner 'median' needs a single-objective study" "$? ${out#hpsearch: }"
+expect_eq "plan refuses it too" "2 mo.yaml: pruner: pruner 'median' needs a single-objective study, and this one has 2 objectives; 'asha' and 'hyperband' prune several (by non-dominated sorting), 'threshold' judges the first" "$? ${out#hpsearch: }"
 
 # narrow writes the objectives and the constraint back, and the result loads
 out=$("$HPSEARCH" narrow mo.yaml --top 2 -o narrow.yaml 2>&1)

@@ -160,8 +160,76 @@ def _pruned_mo_program(mod):
 
 def test_any_pruner_is_accepted_with_several_objectives_as_optuna():
     # Optuna's default pruner is MedianPruner: a study of several objectives is created
-    # with it (or any other) and only should_prune refuses
-    assert _pruned_mo_program(hpsearch) == _pruned_mo_program(optuna)
+    # with it (or any other) and only should_prune refuses -- except, in hpsearch, with
+    # HyperbandPruner (and SuccessiveHalvingPruner), which rank several objectives
+    ours, theirs = _pruned_mo_program(hpsearch), _pruned_mo_program(optuna)
+    hyperband = [i for i, (name, _, _) in enumerate(theirs) if name == "HyperbandPruner"]
+    assert hyperband == [3]
+    assert ours[3] == ("HyperbandPruner", (("ok", False), []), "COMPLETE")
+    assert theirs[3][1][0][0] == "NotImplementedError"
+    del ours[3], theirs[3]
+    assert ours == theirs
+
+
+# (accuracy to maximize, seconds to minimize) at the first rung; worked by hand in
+# tests/unit/test_moasha.c, here without constraints: C is dominated by A and B, D
+# dominates every one before it, E lies between A and B behind D, F is dominated by all,
+# G and D share the front.
+_RUNG = [(0.90, 10), (0.80, 5), (0.70, 20), (0.95, 1), (0.85, 7), (0.10, 100), (0.99, 2)]
+
+
+def test_successive_halving_ranks_several_objectives():
+    study = hpsearch.create_study(
+        directions=["maximize", "minimize"],
+        pruner=hpsearch.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2))
+    pruned = []
+    for acc, seconds in _RUNG:
+        trial = study.ask()
+        trial.report((0.0, 1000.0), 0)
+        assert trial.should_prune() is False  # before the first rung
+        trial.report([acc, seconds], 1)
+        pruned.append(trial.should_prune())
+        if pruned[-1]:
+            study.tell(trial, state=TrialState.PRUNED)
+        else:
+            study.tell(trial, (acc, seconds))
+    assert pruned == [False, False, True, False, True, True, False]
+    # the rung keeps each trial's vector; intermediate_values keeps the first objective's
+    frozen = study.trials[3]
+    assert frozen.system_attrs["completed_rung_0"] == {"values": [0.95, 1]}
+    assert frozen.intermediate_values == {0: 0.0, 1: 0.95}
+
+
+def test_report_of_several_objectives_checks_its_values():
+    study = hpsearch.create_study(directions=["maximize", "minimize"],
+                                  pruner=hpsearch.pruners.HyperbandPruner(min_resource=1))
+    trial = study.ask()
+    with pytest.raises(TypeError, match="the study has 2 directions: report a sequence of 2"):
+        trial.report(1.0, 0)
+    with pytest.raises(TypeError, match="the study has 2 directions"):
+        trial.report("ab", 0)
+    with pytest.raises(ValueError, match="reported values 3 does not match the number of the "
+                                         "directions 2"):
+        trial.report([1.0, 2.0, 3.0], 0)
+    with pytest.raises(TypeError, match="reported value 1 is of type 'str'"):
+        trial.report([1.0, "x"], 0)
+    trial.report((1.0, float("nan")), 0)  # kept, as a single NaN is; the pruner stops it
+    with pytest.warns(UserWarning, match="already"):
+        trial.report([2.0, 3.0], 0)
+
+
+def test_report_of_several_objectives_where_optuna_refuses():
+    # what Optuna does, stated (3.1 and the newest alike): report and should_prune refuse
+    # a study of several directions whatever the pruner; hpsearch takes a sequence with
+    # the pruners that rank several objectives
+    study = optuna.create_study(directions=["maximize", "minimize"],
+                                pruner=optuna.pruners.SuccessiveHalvingPruner())
+    with pytest.raises(NotImplementedError, match="multi-objective"):
+        study.ask().report([1.0, 2.0], 0)
+    ours = hpsearch.create_study(directions=["maximize", "minimize"])  # MedianPruner
+    with pytest.raises(NotImplementedError,
+                       match="Trial.report is not supported for multi-objective optimization."):
+        ours.ask().report([1.0, 2.0], 0)
 
 
 def test_trials_dataframe_has_a_column_per_objective():

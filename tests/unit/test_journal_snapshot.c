@@ -16,6 +16,7 @@
 #include "base/trial_rec.h"
 #include "hpsearch.h"
 #include "storage/journal_file.h"
+#include "storage/snapshot.h"
 #include "storage/storage.h"
 #include "testutil.h"
 
@@ -138,9 +139,10 @@ static void write_every_kind(hps_storage *s)
     int64_t t6 = create(s, st, 0, "w4");
     set_params(s, t0);
     set_params(s, t2);
-    ASSERT_OK(s->ops->report(s, t0, 1, 0.5));
-    ASSERT_OK(s->ops->report(s, t0, 3, NAN));
-    ASSERT_OK(s->ops->report(s, t0, 2, -INFINITY));
+    ASSERT_OK(s->ops->report(s, t0, 1, (double[]){0.5}, 1));
+    ASSERT_OK(s->ops->report(s, t0, 3, (double[]){NAN}, 1));
+    ASSERT_OK(s->ops->report(s, t0, 2, (double[]){-INFINITY}, 1));
+    ASSERT_OK(s->ops->report(s, t0, 4, (double[]){0.25, NAN, 7.5}, 3)); /* every objective's */
     ASSERT_OK(s->ops->set_trial_attr(s, t0, 0, "note", "{\"k\":\"v\\u00e9\"}"));
     ASSERT_OK(s->ops->set_trial_attr(s, t2, 1, "gpu", "3"));
     finish(s, t0, HPS_COMPLETE, 0, NULL, NULL);
@@ -206,6 +208,9 @@ static void same_trial(const hps_frozen *a, const hps_frozen *b)
     for (size_t i = 0; i < a->n_inter; i++) {
         assert_int_equal(a->inter[i].step, b->inter[i].step);
         same_double(a->inter[i].value, b->inter[i].value, "intermediate value");
+        assert_int_equal(a->inter[i].n_more, b->inter[i].n_more);
+        for (size_t k = 0; k < a->inter[i].n_more; k++)
+            same_double(a->inter[i].more[k], b->inter[i].more[k], "intermediate value");
     }
     same_json(a->user_attrs, b->user_attrs, "user attrs");
     same_json(a->system_attrs, b->system_attrs, "system attrs");
@@ -475,7 +480,7 @@ static void test_bad_snapshots_are_ignored(void **state)
             spill(snap_of(path), buf, size);
             break;
         case 3: /* a newer format version */
-            put_le(buf + 8, 2, 4);
+            put_le(buf + 8, SNAPSHOT_VERSION + 1, 4);
             reseal(buf, size);
             spill(snap_of(path), buf, size);
             break;

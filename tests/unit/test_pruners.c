@@ -160,17 +160,18 @@ static void test_options_are_validated(void **state)
 }
 
 /* Pruners that compare a trial's values along one direction refuse a study of several
- * objectives when they join it, naming themselves; threshold and none need no
+ * objectives when they join it, naming themselves and the pruners that take it; asha and
+ * hyperband rank by non-dominated sorting (test_moasha.c), threshold and none need no
  * direction. */
 static void test_single_objective_pruners(void **state)
 {
     (void)state;
-    static const char *const one_direction[] = {"median", "percentile", "patient", "asha",
-                                                "hyperband", "forecast", "auto"};
+    static const char *const one_direction[] = {"median", "percentile", "patient", "forecast",
+                                                "auto"};
     hps_direction dirs[2] = {HPS_MINIMIZE, HPS_MAXIMIZE};
     hps_study *study;
     hps_pruner *p;
-    char err[256], want[128];
+    char err[256], want[256];
     ASSERT_OK(hps_study_open(":memory:", "mo", HPS_OPEN_CREATE, dirs, 2, &study, err, sizeof err));
     for (size_t k = 0; k < sizeof one_direction / sizeof one_direction[0]; k++) {
         ASSERT_OK(hps_pruner_new(one_direction[k], &p, err, sizeof err));
@@ -179,9 +180,17 @@ static void test_single_objective_pruners(void **state)
         if (strcmp(one_direction[k], "percentile") == 0)
             ASSERT_OK(hps_pruner_set(p, "percentile", "25"));
         assert_int_equal(hps_study_set_pruner(study, p), HPS_ERR_UNSUPPORTED);
-        snprintf(want, sizeof want, "pruner '%s' needs a single-objective study",
+        snprintf(want, sizeof want,
+                 "pruner '%s' needs a single-objective study, and this one has 2 objectives; "
+                 "'asha' and 'hyperband' prune several (by non-dominated sorting), 'threshold' "
+                 "judges the first",
                  one_direction[k]);
         assert_non_null(strstr(hps_study_errmsg(study), want));
+    }
+    static const char *const several[] = {"asha", "hyperband"};
+    for (size_t k = 0; k < 2; k++) {
+        ASSERT_OK(hps_pruner_new(several[k], &p, err, sizeof err));
+        ASSERT_OK(hps_study_set_pruner(study, p));
     }
     ASSERT_OK(hps_pruner_new("threshold", &p, err, sizeof err));
     ASSERT_OK(hps_pruner_set(p, "upper", "3"));

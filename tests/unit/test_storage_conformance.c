@@ -1359,6 +1359,76 @@ static hps_study *reopen(const backend *b, hps_study *study, const char *name)
     return again;
 }
 
+/* Every objective's value at each step comes back from storage exactly, NaN and the
+ * infinities included, with a repeated step keeping its first values; steps reported
+ * with one value stay one value. */
+static void test_intermediate_values_of_every_objective(void **state)
+{
+    const backend *b = *state;
+    hps_direction dirs[3] = {HPS_MAXIMIZE, HPS_MINIMIZE, HPS_MINIMIZE};
+    hps_study *study = NULL;
+    char err[512];
+    ASSERT_OK(hps_study_open(b->url, "every-objective", HPS_OPEN_CREATE, dirs, 3, &study, err,
+                             sizeof err));
+    static const double steps[][3] = {
+        {0.5, 10.25, -1e-300}, {NAN, INFINITY, -INFINITY}, {0.75, 5e300, -0.0},
+    };
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    for (size_t i = 0; i < 3; i++)
+        ASSERT_OK(hps_trial_report_values(t, (int64_t)i, steps[i], 3));
+    double again[3] = {9, 9, 9};
+    ASSERT_OK(hps_trial_report_values(t, 1, again, 3)); /* kept: the first values */
+    ASSERT_OK(hps_trial_report(t, 3, 0.25));             /* one value: the first objective's */
+    assert_int_equal(hps_trial_report_values(t, 4, again, 2), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_trial_errmsg(t), "has 3 objectives but 2 intermediate values"));
+    assert_int_equal(hps_trial_report_values(t, 4, NULL, 3), HPS_ERR_INVALID);
+    hps_trial_free(t);
+
+    study = reopen(b, study, "every-objective");
+    ASSERT_OK(hps_study_sync(study));
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(study, 0, &f));
+    assert_int_equal(hps_frozen_n_intermediate(f), 4);
+    for (size_t i = 0; i < 3; i++) {
+        double got[3];
+        assert_int_equal(hps_frozen_intermediate_values(f, i, got, 3), 3);
+        for (size_t k = 0; k < 3; k++)
+            if (!same_double(got[k], steps[i][k]))
+                fail_msg("%s: step %zu objective %zu: %.17g came back as %.17g", b->name, i, k,
+                         steps[i][k], got[k]);
+        int64_t step;
+        double first;
+        hps_frozen_intermediate(f, i, &step, &first);
+        assert_int_equal(step, (int64_t)i);
+        assert_true(same_double(first, steps[i][0]));
+    }
+    double one[3] = {0, 0, 0};
+    assert_int_equal(hps_frozen_intermediate_values(f, 3, one, 3), 1);
+    assert_true(one[0] == 0.25 && one[1] == 0);
+    assert_int_equal(hps_frozen_intermediate_values(f, 4, one, 3), 0);
+    assert_int_equal(hps_frozen_intermediate_values(f, 0, NULL, 0), 3);
+    hps_study_close(study);
+
+    /* a database from before the table of the other objectives' values: it opens, its
+     * steps have their one value, and the table is made for the next reports */
+    if (strcmp(b->name, "sqlite") == 0) {
+        b->tamper(b, "DROP TABLE trial_intermediate_more");
+        ASSERT_OK(hps_study_open(b->url, "every-objective", HPS_OPEN_LOAD, NULL, 0, &study, err,
+                                 sizeof err));
+        ASSERT_OK(hps_study_trial(study, 0, &f));
+        assert_int_equal(hps_frozen_n_intermediate(f), 4);
+        assert_int_equal(hps_frozen_intermediate_values(f, 0, NULL, 0), 1);
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_report_values(t, 0, steps[0], 3));
+        hps_trial_free(t);
+        study = reopen(b, study, "every-objective");
+        ASSERT_OK(hps_study_trial(study, 1, &f));
+        assert_int_equal(hps_frozen_intermediate_values(f, 0, NULL, 0), 3);
+        hps_study_close(study);
+    }
+}
+
 static void test_hostile_values_round_trip(void **state)
 {
     const backend *b = *state;
@@ -1599,6 +1669,7 @@ static void test_simultaneous_first_opens(void **state)
         cmocka_unit_test_setup(test_concurrent_workers_share_finite_space, setup), \
         cmocka_unit_test_setup(test_damaged_distribution_is_reported, setup),      \
         cmocka_unit_test_setup(test_hostile_values_round_trip, setup),             \
+        cmocka_unit_test_setup(test_intermediate_values_of_every_objective, setup), \
         cmocka_unit_test_setup(test_simultaneous_first_opens, setup),              \
         cmocka_unit_test_setup(test_reading_creates_nothing, setup)
 
