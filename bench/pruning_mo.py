@@ -32,6 +32,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "build", "python"))
 sys.path.insert(0, os.path.join(HERE, "..", "examples", "pytorch_mlp"))
 
+from pruning import _parse_seeds, median  # noqa: E402  (bench/pruning.py, beside this file)
+
 EPOCHS = 20
 TOLERANCE = 0.002  # of hypervolume, on a scale whose whole square is 1
 FEATURES, CLASSES = 64, 10
@@ -118,22 +120,6 @@ def epochs_to_reach(history, target):
         if volume >= target - TOLERANCE:
             return consumed
     return None
-
-
-def median(values):
-    values = sorted(v for v in values if v is not None)
-    if not values:
-        return None
-    n = len(values)
-    return values[n // 2] if n % 2 else 0.5 * (values[n // 2 - 1] + values[n // 2])
-
-
-def _parse_seeds(text):
-    seeds = []
-    for part in text.split(","):
-        lo, _, hi = part.partition("-")
-        seeds.extend(range(int(lo), int(hi) + 1) if hi else [int(lo)])
-    return seeds
 
 
 def main():
