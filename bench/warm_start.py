@@ -26,13 +26,16 @@ Per seed:
      reaches the target; None when none of the 20 does.
 
 "Reaches" is value >= target - 0.005 (half a point of accuracy; `--tolerance`). The
-validation set has 360 images, so one image is 0.28 points; the table's plateau of good
-cells differs from its best by one or two images, less than retraining one cell with
-another seed moves it. Requiring the exact best cell (tolerance 0) asks the warm start to
-find a needle the old study itself found by luck; both counts are reported.
+validation set has 450 images (a quarter of digits), so one image is 0.22 points and the
+tolerance two images: a difference of one image between two single trainings is not a
+better model. It stays strict: of the table's 231 cells 3 are within 0.5 points of its
+best (0.9822, 0.9822, 0.9800), 16 of a target of 0.9756. Requiring the exact best cell
+(tolerance 0) asks the warm start to find a needle the old study itself found by luck;
+both counts are reported. Ties count: a new trial equal to the target reaches it.
 
-    bench/warm_start.py [--seeds 0-4] [--sampler auto] [--new-trials 20]
+    bench/warm_start.py [--seeds 0-9] [--sampler auto] [--new-trials 20]
                         [--out bench/results/warm_start.json]
+    bench/warm_start.py report bench/results/warm_start.json   # the tables again
 
 Results and protocol: bench/warm_start.md.
 """
@@ -170,16 +173,34 @@ def summary_table(rows, new_trials):
     return "\n".join(lines)
 
 
+def per_seed_table(rows):
+    """Per seed and variant: new trials to reach within the tolerance / exactly."""
+    lines = ["| seed | target | old study first at | " + " | ".join(VARIANTS) + " |",
+             "|---|---|---|" + "---|" * len(VARIANTS)]
+    for r in rows:
+        v = r["variants"]
+        lines.append(f"| {r['seed']} | {r['target']:.4f} | {r['old_first_reach']} | " + " | ".join(
+            f"{show(v[k]['reach'])} / {show(v[k]['reach_exact'])}" for k in VARIANTS) + " |")
+    return "\n".join(lines)
+
+
 def evaluate(lr, hidden):
     print(f"val_acc={priors.lookup(priors.load_table(), float(lr), int(hidden)):.6f}")
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "report":  # the tables of a results file
+        with open(sys.argv[2]) as f:
+            results = json.load(f)
+        print(summary_table(results["rows"], results["new_trials"]))
+        print()
+        print(per_seed_table(results["rows"]))
+        return
     if len(sys.argv) == 4 and sys.argv[1] == "evaluate":
         evaluate(sys.argv[2], sys.argv[3])
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", default="0-4")
+    parser.add_argument("--seeds", default="0-9")
     parser.add_argument("--sampler", default="auto")
     parser.add_argument("--new-trials", type=int, default=NEW_TRIALS)
     parser.add_argument("--tolerance", type=float, default=TOLERANCE)
@@ -202,6 +223,8 @@ def main():
                        "narrow_lr": NARROW_LR, "rows": rows}, f, indent=1)
     print()
     print(summary_table(rows, args.new_trials))
+    print()
+    print(per_seed_table(rows))
 
 
 if __name__ == "__main__":
