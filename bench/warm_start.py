@@ -8,11 +8,11 @@ in at most 10 new trials."
 The model is the PyTorch example's trainer read from bench/priors.py's table (the MLP of
 examples/pytorch_mlp/train.py on digits, validation accuracy after 10 epochs, over lr
 (log, 1e-4..0.3) and hidden_size (int, log, 8..256); every trial is the nearest cell of a
-21 x 11 grid the real trainer produced, see bench/priors.md). Training the example for
-real 130 times per seed would take hours on the loaded 2-core machine; the table keeps
-the model and its values and costs a Python start per trial. Everything goes through the
-CLI, as a user runs it: each trial is `hpsearch run` starting this script's `evaluate`
-command, which prints `val_acc=...`.
+21 x 11 grid the real trainer produced, see bench/priors.md). The smaller setting: the
+table gives every study of a seed the same deterministic function and costs a Python
+start per trial instead of a torch start and a training, 130 per seed, on the loaded
+2-core machine. Everything goes through the CLI, as a user runs it: each trial is
+`hpsearch run` starting this script's `evaluate` command, which prints `val_acc=...`.
 
 Per seed:
   1. old: a 50-trial study (sampler auto, seed S); its best value is the target;
