@@ -347,10 +347,12 @@ hps_status journal_read(const char *path, uint64_t offset, int locked, journal_r
     int eof = 0;
     while (rc == HPS_OK && !eof) {
         rc = fill(&r, fd, path, &eof, err);
+        if (rc != HPS_OK)
+            break; /* out of memory may leave no buffer at all, which memchr must not see */
         size_t start = 0;
         for (;;) {
             char *nl = memchr(r.buf + start, '\n', r.len - start);
-            if (rc != HPS_OK || nl == NULL)
+            if (nl == NULL)
                 break;
             size_t line_len = (size_t)(nl - (r.buf + start));
             int last = pos + (uint64_t)(nl - r.buf) + 1 >= *size;
