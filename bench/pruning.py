@@ -151,9 +151,11 @@ def _run_star(args):
     return run(*args)
 
 
-def epochs_to_reach(history, target):
+def epochs_to_reach(history, target, tolerance=TOLERANCE):
+    """The epochs consumed when the history's running best first came within `tolerance`
+    of `target` (None: never)."""
     for consumed, best in history:
-        if best >= target - TOLERANCE:
+        if best >= target - tolerance:
             return consumed
     return None
 

@@ -32,7 +32,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "build", "python"))
 sys.path.insert(0, os.path.join(HERE, "..", "examples", "pytorch_mlp"))
 
-from pruning import _parse_seeds, median  # noqa: E402  (bench/pruning.py, beside this file)
+# bench/pruning.py, beside this file
+from pruning import _parse_seeds, epochs_to_reach, median  # noqa: E402
 
 EPOCHS = 20
 TOLERANCE = 0.002  # of hypervolume, on a scale whose whole square is 1
@@ -115,13 +116,6 @@ def _run_star(args):
     return run(*args)
 
 
-def epochs_to_reach(history, target):
-    for consumed, volume in history:
-        if volume >= target - TOLERANCE:
-            return consumed
-    return None
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=30)
@@ -151,7 +145,7 @@ def main():
           f"{'epochs to none':>15} {'share':>6}")
     for m in methods:
         runs = [by[(m, s)] for s in seeds]
-        reach = [epochs_to_reach(by[(m, s)]["history"], by[("none", s)]["hypervolume"])
+        reach = [epochs_to_reach(by[(m, s)]["history"], by[("none", s)]["hypervolume"], TOLERANCE)
                  for s in seeds]
         share = [None if r is None else r / by[("none", s)]["epochs"]
                  for r, s in zip(reach, seeds)]
@@ -167,7 +161,7 @@ def main():
         cells = []
         total = by[("none", s)]["epochs"]
         for m in methods:
-            r = epochs_to_reach(by[(m, s)]["history"], by[("none", s)]["hypervolume"])
+            r = epochs_to_reach(by[(m, s)]["history"], by[("none", s)]["hypervolume"], TOLERANCE)
             cells.append(f"{m} " + ("missed" if r is None else f"{r}/{total}"))
         print(f"  seed {s}: " + ", ".join(cells))
 
