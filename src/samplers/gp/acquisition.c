@@ -179,6 +179,14 @@ typedef struct acq_ctx {
     double *batch_mean, *batch_var;
     size_t batch_cap;
     hps_rng rng;
+    /* several models (objectives, constraints): see combine() */
+    size_t n_models;     /* 0: the plain log EI of p->model */
+    size_t n_skipped;    /* leading objective models left out (feasibility only) */
+    gp_model **models;   /* n_models, borrowed */
+    double *model_mean, *model_var; /* n_models x model_cap */
+    size_t model_cap;
+    double *mu, *sd, *dmu, *dsd;    /* n_models each */
+    double *dmean_one, *dvar_one;   /* d each: one model's gradients */
 } acq_ctx;
 
 static double score(double v)
@@ -205,12 +213,55 @@ static double prior_term(const acq_ctx *c, const double *pt, double *grad)
     return p->prior_weight * sum;
 }
 
+/* The acquisition from each model's posterior mean mu[t] and sd sd[t]: log EI or log
+ * EHVI of the objectives (unless feasibility only), plus log PoF of each constraint;
+ * dmu, dsd receive its partials (entries of skipped models are left alone). */
+static double combine(const acq_ctx *c, double *dmu, double *dsd)
+{
+    const gp_acq_problem *p = c->p;
+    size_t n_obj = p->ehvi != NULL ? p->n_objectives : 1;
+    double value = 0;
+    if (p->feasibility_only) {
+        /* objectives not modelled this time */
+    } else if (p->ehvi != NULL) {
+        value += gp_ehvi_log(p->ehvi, c->mu, c->sd, dmu, dsd);
+    } else {
+        double r_cdf, r_pdf, sd = c->sd[0];
+        value += gp_log_h((p->best - c->mu[0]) / sd, &r_cdf, &r_pdf) + log(sd);
+        dmu[0] = -r_cdf / sd;
+        dsd[0] = r_pdf / sd;
+    }
+    for (size_t i = 0; i < p->n_constraints; i++)
+        value += gp_log_pof(c->mu[n_obj + i], c->sd[n_obj + i], p->thresholds[i],
+                            &dmu[n_obj + i], &dsd[n_obj + i]);
+    return value;
+}
+
 static void eval_batch(acq_ctx *c, const double *pts, size_t m, double *mean, double *var,
                        double *value)
 {
-    gp_model_predict(c->p->model, pts, m, mean, var);
-    for (size_t i = 0; i < m; i++)
-        value[i] = score(gp_log_ei(mean[i], var[i], c->p->best) + prior_term(c, pts + i * c->d, NULL));
+    if (c->n_models == 0) {
+        gp_model_predict(c->p->model, pts, m, mean, var);
+        for (size_t i = 0; i < m; i++)
+            value[i] = score(gp_log_ei(mean[i], var[i], c->p->best) +
+                             prior_term(c, pts + i * c->d, NULL));
+        return;
+    }
+    for (size_t done = 0; done < m; done += c->model_cap) {
+        size_t count = m - done < c->model_cap ? m - done : c->model_cap;
+        const double *block = pts + done * c->d;
+        for (size_t t = c->n_skipped; t < c->n_models; t++)
+            gp_model_predict(c->models[t], block, count, c->model_mean + t * c->model_cap,
+                             c->model_var + t * c->model_cap);
+        for (size_t i = 0; i < count; i++) {
+            for (size_t t = c->n_skipped; t < c->n_models; t++) {
+                c->mu[t] = c->model_mean[t * c->model_cap + i];
+                c->sd[t] = sqrt(c->model_var[t * c->model_cap + i]);
+            }
+            value[done + i] = score(combine(c, c->dmu, c->dsd) +
+                                    prior_term(c, block + i * c->d, NULL));
+        }
+    }
 }
 
 static double eval_one(acq_ctx *c, const double *pt)
@@ -220,16 +271,40 @@ static double eval_one(acq_ctx *c, const double *pt)
     return value;
 }
 
+/* The acquisition at c->x with its gradient into c->grad (d values). */
+static double value_and_grad(acq_ctx *c)
+{
+    size_t d = c->d;
+    double mean, var;
+    if (c->n_models == 0) {
+        gp_model_predict_grad(c->p->model, c->x, &mean, &var, c->dmean, c->dvar);
+        return gp_log_ei_grad(mean, var, c->dmean, c->dvar, d, c->p->best, c->grad);
+    }
+    /* each model's prediction is needed before the partials exist: predict twice
+     * rather than keep n_models gradient vectors */
+    for (size_t t = c->n_skipped; t < c->n_models; t++) {
+        gp_model_predict(c->models[t], c->x, 1, &mean, &var);
+        c->mu[t] = mean;
+        c->sd[t] = sqrt(var);
+    }
+    double value = combine(c, c->dmu, c->dsd);
+    memset(c->grad, 0, d * sizeof *c->grad);
+    for (size_t t = c->n_skipped; t < c->n_models; t++) {
+        gp_model_predict_grad(c->models[t], c->x, &mean, &var, c->dmean_one, c->dvar_one);
+        double sd = sqrt(var);
+        for (size_t j = 0; j < d; j++)
+            c->grad[j] += c->dmu[t] * c->dmean_one[j] + c->dsd[t] * c->dvar_one[j] / (2 * sd);
+    }
+    return value;
+}
+
 static double lbfgs_objective(unsigned nvar, const double *v, double *gradient, void *data)
 {
     acq_ctx *c = data;
     size_t d = c->d;
     for (unsigned k = 0; k < nvar; k++)
         c->x[c->movable[k]] = v[k];
-    double mean, var;
-    gp_model_predict_grad(c->p->model, c->x, &mean, &var, c->dmean, c->dvar);
-    double value = score(gp_log_ei_grad(mean, var, c->dmean, c->dvar, d, c->p->best, c->grad) +
-                         prior_term(c, c->x, c->grad));
+    double value = score(value_and_grad(c) + prior_term(c, c->x, c->grad));
     if (value > c->best_value) {
         c->best_value = value;
         memcpy(c->best_x, c->x, d * sizeof *c->x);
@@ -481,6 +556,38 @@ static size_t top_k(const double *values, const double *pts, size_t m, size_t d,
     return got;
 }
 
+/* The models of several objectives or constraints, in combine()'s order: the
+ * objectives (one when log EI), then the constraints. 0 or GP_ERR_NOMEM. */
+static int init_models(acq_ctx *c)
+{
+    const gp_acq_problem *p = c->p;
+    if (p->ehvi == NULL && p->n_constraints == 0)
+        return 0;
+    size_t n_obj = p->ehvi != NULL ? p->n_objectives : 1;
+    size_t n = n_obj + p->n_constraints;
+    c->n_models = n;
+    c->n_skipped = p->feasibility_only ? n_obj : 0;
+    c->model_cap = GP_PREDICT_BLOCK;
+    c->models = hps_mem_calloc(n, sizeof *c->models);
+    c->model_mean = hps_mem_realloc_array(NULL, n, c->model_cap * sizeof *c->model_mean);
+    c->model_var = hps_mem_realloc_array(NULL, n, c->model_cap * sizeof *c->model_var);
+    c->mu = hps_mem_calloc(n, sizeof *c->mu);
+    c->sd = hps_mem_calloc(n, sizeof *c->sd);
+    c->dmu = hps_mem_calloc(n, sizeof *c->dmu);
+    c->dsd = hps_mem_calloc(n, sizeof *c->dsd);
+    c->dmean_one = hps_mem_calloc(c->d + 1, sizeof *c->dmean_one);
+    c->dvar_one = hps_mem_calloc(c->d + 1, sizeof *c->dvar_one);
+    if (c->models == NULL || c->model_mean == NULL || c->model_var == NULL || c->mu == NULL ||
+        c->sd == NULL || c->dmu == NULL || c->dsd == NULL || c->dmean_one == NULL ||
+        c->dvar_one == NULL)
+        return GP_ERR_NOMEM;
+    for (size_t t = 0; t < n; t++)
+        c->models[t] = t >= n_obj        ? p->constraints[t - n_obj]
+                       : p->ehvi != NULL ? p->objectives[t]
+                                         : p->model;
+    return 0;
+}
+
 int gp_acq_optimize(const gp_acq_problem *p, double *x_out, double *value_out)
 {
     size_t d = p->model->d;
@@ -520,7 +627,7 @@ int gp_acq_optimize(const gp_acq_problem *p, double *x_out, double *value_out)
         c.dmean == NULL || c.dvar == NULL || c.grad == NULL || c.batch == NULL ||
         c.batch_mean == NULL || c.batch_var == NULL || cand == NULL || mean == NULL ||
         var == NULL || value == NULL || order == NULL || kept == NULL || kept_value == NULL ||
-        sobol_state == NULL)
+        sobol_state == NULL || init_models(&c) != 0)
         goto out;
 
     for (size_t j = 0; j < d; j++) {
@@ -603,6 +710,15 @@ int gp_acq_optimize(const gp_acq_problem *p, double *x_out, double *value_out)
         x_out[j] = held(p, j) ? held_value(p, j) : gp_dim_snap(&p->dims[j], x_out[j]);
     rc = 0;
 out:
+    hps_mem_free(c.models);
+    hps_mem_free(c.model_mean);
+    hps_mem_free(c.model_var);
+    hps_mem_free(c.mu);
+    hps_mem_free(c.sd);
+    hps_mem_free(c.dmu);
+    hps_mem_free(c.dsd);
+    hps_mem_free(c.dmean_one);
+    hps_mem_free(c.dvar_one);
     hps_mem_free(c.movable);
     hps_mem_free(c.searched);
     hps_mem_free(c.x);

@@ -1,4 +1,5 @@
-/* acquisition.h -- where to sample next: log expected improvement and its maximizer.
+/* acquisition.h -- where to sample next: log expected improvement (or log EHVI, plus
+ * log probability of feasibility: ehvi.h) and its maximizer.
  *
  * Expected improvement under a Gaussian posterior (mean mu, sd sigma) below the
  * incumbent `best` (lower is better) is EI = sigma h(z), z = (best - mu) / sigma,
@@ -19,6 +20,7 @@
 
 #include "base/dist.h"
 #include "base/prior.h"
+#include "samplers/gp/ehvi.h"
 #include "samplers/gp/model.h"
 
 #include <stdint.h>
@@ -76,10 +78,23 @@ typedef struct gp_acq_problem {
     unsigned local_evals;  /* L-BFGS evaluations per start */
     double prior_weight;   /* piBO: maximize log EI + prior_weight * log prior (the
                               dims' priors); 0 ignores them */
+    /* Several objectives: log EHVI over these models (model is objectives[0]) in place
+     * of log EI. n_objectives 0 or 1 with ehvi NULL: log EI of `model` below `best`. */
+    gp_model *const *objectives;
+    size_t n_objectives;
+    gp_ehvi *ehvi;
+    /* Constraints: log P(c_i <= thresholds[i]) of each model is added (independent
+     * models: the log of the product); with feasibility_only, no trial is feasible yet
+     * and the objectives are left out -- first find where the constraints hold. */
+    gp_model *const *constraints;
+    const double *thresholds;
+    size_t n_constraints;
+    int feasibility_only;
 } gp_acq_problem;
 
-/* Maximizes log EI (plus the weighted log prior); writes the encoded point into x_out (d values) and its log EI into
- * *value_out. Returns 0 or GP_ERR_NOMEM. Writes NaN exactly for the inactive dims:
+/* Maximizes the acquisition -- log EI, or log EHVI, plus the log probability of
+ * feasibility, plus the weighted log prior; writes the encoded point into x_out (d
+ * values) and the acquisition's value into *value_out. Returns 0 or GP_ERR_NOMEM. Writes NaN exactly for the inactive dims:
  * every other coordinate is a valid encoded value. */
 int gp_acq_optimize(const gp_acq_problem *p, double *x_out, double *value_out);
 

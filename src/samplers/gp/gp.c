@@ -25,9 +25,19 @@
  * An enqueued trial whose fixed values cover the space skips the model; one that
  * fixes some parameters gets the others from the model, conditioned on the fixed ones.
  *
- * Multi-objective studies fall back to the Sobol sequence for every trial: expected
- * improvement is defined for one objective (Optuna's GPSampler is single-objective
- * too). Spaces of more than GP_MAX_DIMS free parameters are sampled independently.
+ * Several objectives, constraints (model_and_choose_multi): one independent GP per
+ * objective and per constraint value, over the same points (the finished trials every
+ * model can learn from: COMPLETE with every value when there are several objectives,
+ * carrying the study's constraint count when there are constraints). The acquisition
+ * is log expected hypervolume improvement over the feasible trials' front (ehvi.h:
+ * exact boxes, closed form) -- log EI below the best feasible value for one objective
+ * -- plus the log probability of feasibility of each constraint model, a constraint's
+ * threshold 0 carried through its output transform; while no trial is feasible, the
+ * log probability of feasibility alone. Running trials are believed at every model's
+ * posterior mean, their means joining the front when their constraint means are
+ * feasible. A trial is feasible when every constraint value is <= 0 (Optuna's rule).
+ * Studies with more than GP_MAX_MODELS objectives plus constraints use the Sobol
+ * sequence. Spaces of more than GP_MAX_DIMS free parameters are sampled independently.
  *
  * Cost. Fitting is the expensive part: each likelihood evaluation factors and inverts
  * the covariance, O(n^3). So every fit starts from the previous one, which L-BFGS
@@ -41,6 +51,7 @@
 #include "base/mem.h"
 #include "base/rng.h"
 #include "base/value.h"
+#include "base/hypervolume.h"
 #include "samplers/gp/acquisition.h"
 #include "samplers/gp/kernel.h"
 #include "samplers/gp/linalg.h"
@@ -68,6 +79,9 @@
 #define GP_LOCAL_EVALS 60
 /* Best observations whose neighbourhoods get extra candidates. */
 #define GP_LOCAL_SEEDS 5
+/* Several objectives and constraints: at most this many models (objectives plus
+ * constraints); a study with more is sampled from the Sobol sequence. */
+#define GP_MAX_MODELS 16
 
 /* Values the acquisition chose for a trial's conditional parameters, handed out when
  * the trial suggests them; the last GP_PLAN_SLOTS trials this process asked for. */
@@ -77,6 +91,14 @@ typedef struct gp_plan {
     hps_param_rec *params;
     size_t n;
 } gp_plan;
+
+/* A fit's hyperparameters, kept for the next ask's first start. */
+typedef struct gp_fit_memory {
+    uint64_t signature;
+    double *theta;
+    size_t len;
+    size_t full_fit_n; /* observations at the last fit with both starts */
+} gp_fit_memory;
 
 typedef struct gp_state {
     /* options */
@@ -88,10 +110,8 @@ typedef struct gp_state {
     size_t max_observations;
     gp_warp warp;
     /* the previous fit: the first start of the next, when the space is the same */
-    uint64_t prev_signature;
-    double *prev_theta;
-    size_t prev_len;
-    size_t full_fit_n;      /* observations at the last fit with both starts */
+    gp_fit_memory fit;
+    gp_fit_memory multi_fit[GP_MAX_MODELS]; /* several objectives, constraints */
     uint64_t sobol_seed;    /* start-up scramble, shared through the study */
     gp_plan plans[GP_PLAN_SLOTS];
     size_t next_plan;
@@ -127,7 +147,9 @@ static void gp_destroy(hps_sampler *sampler)
     gp_state *s = sampler->impl;
     if (s == NULL)
         return;
-    hps_mem_free(s->prev_theta);
+    hps_mem_free(s->fit.theta);
+    for (size_t i = 0; i < GP_MAX_MODELS; i++)
+        hps_mem_free(s->multi_fit[i].theta);
     for (size_t i = 0; i < GP_PLAN_SLOTS; i++)
         plan_clear(&s->plans[i]);
     hps_mem_free(s);
@@ -223,6 +245,7 @@ typedef struct gp_ask {
     gp_dim *dims;
     unsigned char *categorical;
     double *fixed;          /* d encoded values, NAN where free */
+    size_t n_fixed;         /* of them not NAN */
     size_t n;               /* observations */
     double *x, *loss, *y, *scratch;
     size_t n_pending;
@@ -406,7 +429,8 @@ static hps_status nomem(hps_sampler *sampler)
  * are properties of the function, which a few hundred points show as well as a
  * thousand, while each likelihood evaluation costs n^3. Returns the row count and
  * fills rows[] (ascending). */
-static size_t fit_rows(const gp_ask *a, size_t *rows, loss_index *li, unsigned char *take)
+static size_t fit_rows(const gp_ask *a, const double *y, size_t *rows, loss_index *li,
+                       unsigned char *take)
 {
     size_t n = a->n;
     if (n <= GP_FIT_ROWS) {
@@ -415,7 +439,7 @@ static size_t fit_rows(const gp_ask *a, size_t *rows, loss_index *li, unsigned c
         return n;
     }
     for (size_t i = 0; i < n; i++) {
-        li[i].loss = a->y[i];
+        li[i].loss = y[i];
         li[i].index = i;
     }
     qsort(li, n, sizeof *li, cmp_loss_index);
@@ -440,10 +464,10 @@ static size_t fit_rows(const gp_ask *a, size_t *rows, loss_index *li, unsigned c
  * a poor local optimum of the likelihood; it runs when there is no previous fit and
  * then each time the study has grown by an eighth (at least 3 trials) -- every ask
  * would double the cost for little. */
-static int fit_model(gp_state *s, gp_ask *a, uint64_t signature, int constant)
+static int fit_model(const gp_state *s, gp_fit_memory *mem, gp_ask *a, gp_model *m,
+                     const double *y, uint64_t signature, int constant)
 {
     size_t d = a->d, n = a->n;
-    gp_model *m = &a->model;
     size_t len = gp_model_theta_len(m);
     double *theta = a->scratch; /* len entries; scratch has max(n, 3 d + 2) */
     double fixed_noise = GP_MIN_NOISE;
@@ -452,14 +476,14 @@ static int fit_model(gp_state *s, gp_ask *a, uint64_t signature, int constant)
     loss_index *li = NULL;
     unsigned char *take = NULL;
     double *xs = NULL, *ys = NULL;
-    int have_prev = s->prev_theta != NULL && s->prev_signature == signature && s->prev_len == len;
+    int have_prev = mem->theta != NULL && mem->signature == signature && mem->len == len;
     if (have_prev)
-        memcpy(theta, s->prev_theta, len * sizeof *theta);
+        memcpy(theta, mem->theta, len * sizeof *theta);
     else
         gp_model_default_theta(m, !s->deterministic, fixed_noise, theta);
     if (!constant) {
         size_t grow = n / 8 > 3 ? n / 8 : 3;
-        int full = !have_prev || n >= s->full_fit_n + grow || n < s->full_fit_n;
+        int full = !have_prev || n >= mem->full_fit_n + grow || n < mem->full_fit_n;
         size_t k = n;
         if (n > GP_FIT_ROWS) {
             rows = hps_mem_calloc(n, sizeof *rows);
@@ -471,10 +495,10 @@ static int fit_model(gp_state *s, gp_ask *a, uint64_t signature, int constant)
                 rc = GP_ERR_NOMEM;
                 goto out;
             }
-            k = fit_rows(a, rows, li, take);
+            k = fit_rows(a, y, rows, li, take);
             for (size_t t = 0; t < k; t++) {
                 memcpy(xs + t * d, a->x + rows[t] * d, d * sizeof *xs);
-                ys[t] = a->y[rows[t]];
+                ys[t] = y[rows[t]];
             }
             if (gp_model_set_data(m, xs, ys, k) != 0) {
                 rc = GP_ERR_NOMEM;
@@ -491,8 +515,8 @@ static int fit_model(gp_state *s, gp_ask *a, uint64_t signature, int constant)
             goto out;
         }
         if (full)
-            s->full_fit_n = n;
-        if (k < n && gp_model_set_data(m, a->x, a->y, n) != 0) {
+            mem->full_fit_n = n;
+        if (k < n && gp_model_set_data(m, a->x, y, n) != 0) {
             rc = GP_ERR_NOMEM;
             goto out;
         }
@@ -504,17 +528,17 @@ static int fit_model(gp_state *s, gp_ask *a, uint64_t signature, int constant)
     }
     if (rc != 0 || constant)
         goto out;
-    if (s->prev_theta == NULL || s->prev_len != len) {
-        double *p = hps_mem_realloc_array(s->prev_theta, len, sizeof *p);
+    if (mem->theta == NULL || mem->len != len) {
+        double *p = hps_mem_realloc_array(mem->theta, len, sizeof *p);
         if (p == NULL) {
             rc = GP_ERR_NOMEM;
             goto out;
         }
-        s->prev_theta = p;
+        mem->theta = p;
     }
-    memcpy(s->prev_theta, theta, len * sizeof *theta);
-    s->prev_len = len;
-    s->prev_signature = signature;
+    memcpy(mem->theta, theta, len * sizeof *theta);
+    mem->len = len;
+    mem->signature = signature;
 out:
     hps_mem_free(rows);
     hps_mem_free(li);
@@ -815,22 +839,379 @@ static int keep_plan(gp_state *s, const gp_ask *a, int64_t trial, const double *
     return 0;
 }
 
+/* Maximizes the acquisition `problem` describes (its model, incumbent or boxes set by
+ * the caller; the rest filled here) and writes the chosen values of the relative space.
+ * 0 or GP_ERR_NOMEM. */
+static int choose_point(hps_sampler *sampler, const hps_context *ctx, const hps_history *h,
+                        gp_ask *a, gp_acq_problem *problem, double *values_out)
+{
+    gp_state *s = sampler->impl;
+    size_t d = a->d;
+    /* points not to suggest again: the observed and the running ones */
+    size_t n_taken = a->n + a->n_pending;
+    a->taken = hps_mem_realloc_array(NULL, n_taken + 1, d * sizeof *a->taken);
+    if (a->taken == NULL)
+        return GP_ERR_NOMEM;
+    memcpy(a->taken, a->x, a->n * d * sizeof *a->taken);
+    if (a->n_pending > 0)
+        memcpy(a->taken + a->n * d, a->pending_x, a->n_pending * d * sizeof *a->taken);
+
+    uint64_t key = (uint64_t)ctx->trial->number;
+    problem->dims = a->dims;
+    problem->fixed = a->n_fixed > 0 ? a->fixed : NULL;
+    problem->taken = a->taken;
+    problem->n_taken = n_taken;
+    problem->seeds = a->seeds;
+    problem->seed = hps_splitmix64(&key) ^ sampler->seed;
+    problem->n_candidates = s->n_candidates;
+    problem->n_local = s->n_local;
+    problem->local_evals = GP_LOCAL_EVALS;
+    problem->prior_weight = hps_ctx_prior_weight(ctx, h->n_finished);
+    double *x_next = a->scratch; /* scratch holds max(n, 3 d + 2) >= d */
+    double acq_value;
+    if (a->d_shared < d ? optimize_per_branch(a, problem, x_next, &acq_value) != 0
+                        : gp_acq_optimize(problem, x_next, &acq_value) != 0)
+        return GP_ERR_NOMEM;
+    if (a->d_shared < d && keep_plan(s, a, ctx->trial->number, x_next) != 0)
+        return GP_ERR_NOMEM;
+    for (size_t j = 0; j < a->d_shared; j++) {
+        double v = decode(&a->dims[j], x_next[j]);
+        if (!isfinite(v) || !hps_dist_contains(a->dims[j].dist, v))
+            v = hps_dist_snap(a->dims[j].dist, isfinite(v) ? v : a->dims[j].dist->low);
+        values_out[a->space_index[j]] = v;
+    }
+    for (size_t i = 0; i < h->space.n; i++)
+        if (is_constant(h->space.dists[i]))
+            values_out[i] = hps_dist_nth_value(h->space.dists[i], 0);
+    return 0;
+}
+
+/* ---- several objectives, constraints ----------------------------------------------------- */
+
+/* Constraint values per trial when the study uses constraints: the count the first
+ * finished trial carrying them has (0: the study has none). */
+static size_t study_constraints(const hps_history *h)
+{
+    for (size_t i = 0; i < h->n_finished; i++) {
+        size_t k = hps_frozen_n_constraints(h->finished[i]);
+        if (k > 0)
+            return k;
+    }
+    return 0;
+}
+
+/* What an ask with several models builds, beside gp_ask; freed at its end. */
+typedef struct gp_multi {
+    size_t n_obj, n_con, k;         /* k = n_obj + n_con models */
+    double *raw;                    /* n x k: losses (lower is better), constraint values */
+    double *y;                      /* k x n: each model's targets */
+    double *column;                 /* n + 1 scratch */
+    double thresholds[GP_MAX_MODELS]; /* constraints: 0 in target units */
+    gp_model models[GP_MAX_MODELS];
+    gp_model *model_ptr[GP_MAX_MODELS];
+    size_t n_ready;
+    unsigned char *feasible;        /* n */
+    double *front;                  /* (n + pending) x n_obj: feasible targets, beliefs */
+    gp_ehvi ehvi;
+    int ehvi_ready;
+} gp_multi;
+
+static void multi_clear(gp_multi *mm)
+{
+    hps_mem_free(mm->raw);
+    hps_mem_free(mm->y);
+    hps_mem_free(mm->column);
+    for (size_t t = 0; t < mm->n_ready; t++)
+        gp_model_clear(&mm->models[t]);
+    hps_mem_free(mm->feasible);
+    hps_mem_free(mm->front);
+    if (mm->ehvi_ready)
+        gp_ehvi_clear(&mm->ehvi);
+}
+
+/* A finished trial's row: its losses (maximized objectives negated; one objective: the
+ * study's loss, a pruned trial's last value included) and constraint values. 0 when the
+ * trial cannot teach every model (several objectives: not COMPLETE with every value;
+ * constraints missing). */
+static int multi_row(const hps_context *ctx, const hps_frozen *rec, const gp_multi *mm,
+                     double *row)
+{
+    if (mm->n_con > 0 && hps_frozen_n_constraints(rec) != mm->n_con)
+        return 0;
+    if (mm->n_obj == 1) {
+        row[0] = hps_ctx_loss(ctx, rec);
+    } else {
+        if (rec->state != HPS_COMPLETE || rec->n_values != mm->n_obj)
+            return 0;
+        for (size_t j = 0; j < mm->n_obj; j++)
+            row[j] = ctx->directions[j] == HPS_MAXIMIZE ? -rec->values[j] : rec->values[j];
+    }
+    for (size_t i = 0; i < mm->n_con; i++)
+        row[mm->n_obj + i] = hps_frozen_constraint(rec, i);
+    return 1;
+}
+
+/* The encoded points and rows of the finished trials every model can learn from, the
+ * most recent max_observations of them. 0 or GP_ERR_NOMEM. */
+static int collect_multi(const gp_state *s, const hps_context *ctx, const hps_history *h,
+                         gp_ask *a, gp_multi *mm)
+{
+    size_t n_all = h->n_finished, d = a->d, k = mm->k;
+    mm->raw = hps_mem_realloc_array(NULL, n_all + 1, k * sizeof *mm->raw);
+    a->x = hps_mem_realloc_array(NULL, n_all + 1, d * sizeof *a->x);
+    if (mm->raw == NULL || a->x == NULL)
+        return GP_ERR_NOMEM;
+    size_t n = 0;
+    for (size_t i = n_all; i-- > 0 && n < s->max_observations;) {
+        const hps_frozen *rec = h->finished[i];
+        if (!multi_row(ctx, rec, mm, mm->raw + n * k))
+            continue;
+        for (size_t j = 0; j < d; j++) {
+            const hps_param_rec *p = hps_rec_find_param(rec, a->names[j]);
+            int active = p != NULL && (j < a->d_shared || hps_dist_equal(&p->dist, a->dims[j].dist));
+            a->x[n * d + j] = active ? encode(&a->dims[j], p->internal) : NAN;
+        }
+        n++;
+    }
+    a->n = n;
+    mm->y = hps_mem_realloc_array(NULL, k, (n + 1) * sizeof *mm->y);
+    mm->column = hps_mem_calloc(n + 2, sizeof *mm->column);
+    mm->feasible = hps_mem_calloc(n + 1, 1);
+    a->scratch = hps_mem_calloc(n + 1 > 3 * d + 2 ? n + 1 : 3 * d + 2, sizeof *a->scratch);
+    if (mm->y == NULL || mm->column == NULL || mm->feasible == NULL || a->scratch == NULL)
+        return GP_ERR_NOMEM;
+    for (size_t r = 0; r < n; r++)
+        mm->feasible[r] = hps_pareto_feasible(mm->raw + r * k + mm->n_obj, mm->n_con);
+    return 0;
+}
+
+/* Model t's targets into mm->y + t (n + 1): the robust transform of its column; for a
+ * constraint the threshold 0 goes through the same (monotone) transform, so that
+ * "feasible" keeps its meaning in target units. Returns 1 when the targets are all
+ * equal. */
+static int multi_targets(const gp_state *s, const gp_ask *a, gp_multi *mm, size_t t)
+{
+    size_t n = a->n;
+    double *y = mm->y + t * (n + 1);
+    for (size_t r = 0; r < n; r++)
+        mm->column[r] = mm->raw[r * mm->k + t];
+    int is_constraint = t >= mm->n_obj;
+    if (is_constraint)
+        mm->column[n] = 0;
+    int constant = gp_transform_losses(mm->column, n + (size_t)is_constraint, s->warp, y,
+                                       a->scratch);
+    if (is_constraint)
+        mm->thresholds[t - mm->n_obj] = y[n];
+    return constant;
+}
+
+/* Fits model t. 0, GP_ERR_NUMERIC or GP_ERR_NOMEM. */
+static int multi_fit(gp_state *s, gp_ask *a, gp_multi *mm, size_t t, uint64_t signature)
+{
+    gp_model *m = &mm->models[t];
+    const double *y = mm->y + t * (a->n + 1);
+    int constant = multi_targets(s, a, mm, t);
+    if (gp_model_init(m, a->d, a->categorical) != 0)
+        return GP_ERR_NOMEM;
+    mm->n_ready++;
+    mm->model_ptr[t] = m;
+    if ((s->warping && gp_model_use_warping(m) != 0) || gp_model_set_data(m, a->x, y, a->n) != 0)
+        return GP_ERR_NOMEM;
+    return fit_model(s, &s->multi_fit[t], a, m, y, signature ^ (0x9e3779b97f4a7c15ULL * (t + 1)),
+                     constant);
+}
+
+/* Seeds and search order: the rows by Deb's constrained non-dominated rank (feasible
+ * fronts first), then by recency. 0 or GP_ERR_NOMEM. */
+static int multi_order(gp_ask *a, const gp_multi *mm)
+{
+    size_t n = a->n, d = a->d, k = mm->k;
+    double *obj = hps_mem_realloc_array(NULL, n + 1, mm->n_obj * sizeof *obj);
+    double *con = hps_mem_realloc_array(NULL, n + 1, (mm->n_con + 1) * sizeof *con);
+    size_t *rank = hps_mem_calloc(n + 1, sizeof *rank);
+    loss_index *li = hps_mem_realloc_array(NULL, n + 1, sizeof *li);
+    a->order = hps_mem_calloc(n + 1, sizeof *a->order);
+    a->seeds = hps_mem_realloc_array(NULL, GP_LOCAL_SEEDS + 1, d * sizeof *a->seeds);
+    int rc = GP_ERR_NOMEM;
+    if (obj == NULL || con == NULL || rank == NULL || li == NULL || a->order == NULL ||
+        a->seeds == NULL)
+        goto out;
+    for (size_t r = 0; r < n; r++) {
+        memcpy(obj + r * mm->n_obj, mm->raw + r * k, mm->n_obj * sizeof *obj);
+        memcpy(con + r * mm->n_con, mm->raw + r * k + mm->n_obj, mm->n_con * sizeof *con);
+    }
+    if (hps_pareto_rank(obj, n, mm->n_obj, mm->n_con > 0 ? con : NULL, mm->n_con, rank, NULL) !=
+        HPS_OK)
+        goto out;
+    for (size_t r = 0; r < n; r++) {
+        li[r].loss = (double)rank[r];
+        li[r].index = r; /* rows run newest first */
+    }
+    qsort(li, n, sizeof *li, cmp_loss_index);
+    for (size_t r = 0; r < n; r++) {
+        a->order[r] = li[r].index;
+        if (r < GP_LOCAL_SEEDS)
+            memcpy(a->seeds + r * d, a->x + li[r].index * d, d * sizeof *a->seeds);
+    }
+    rc = 0;
+out:
+    hps_mem_free(obj);
+    hps_mem_free(con);
+    hps_mem_free(rank);
+    hps_mem_free(li);
+    return rc;
+}
+
+/* The running trials believed at every model's posterior mean (the kriging believer,
+ * as for one objective); their objective means join the front when their constraint
+ * means are feasible. Returns the front's size so far plus theirs, or SIZE_MAX when out
+ * of memory. A model whose extended factor fails goes on without the beliefs. */
+static size_t multi_fantasize(const hps_history *h, gp_ask *a, gp_multi *mm, size_t n_front)
+{
+    size_t d = a->d, first = h->n_pending > GP_MAX_PENDING ? h->n_pending - GP_MAX_PENDING : 0;
+    size_t count = h->n_pending - first;
+    a->pending_x = hps_mem_realloc_array(NULL, count + 1, d * sizeof *a->pending_x);
+    a->pending_mean = hps_mem_realloc_array(NULL, count + 1, mm->k * sizeof *a->pending_mean);
+    a->pending_var = hps_mem_calloc(count + 1, sizeof *a->pending_var);
+    if (a->pending_x == NULL || a->pending_mean == NULL || a->pending_var == NULL)
+        return SIZE_MAX;
+    for (size_t i = first; i < h->n_pending; i++)
+        if (pending_point(a, &h->pending[i], a->pending_x + a->n_pending * d))
+            a->n_pending++;
+    size_t p = a->n_pending;
+    if (p == 0)
+        return n_front;
+    for (size_t t = 0; t < mm->k; t++) {
+        gp_model *m = &mm->models[t];
+        double *mean = a->pending_mean + t * p;
+        gp_model_predict(m, a->pending_x, p, mean, a->pending_var);
+        int rc = gp_model_append(m, a->pending_x, mean, p);
+        if (rc == GP_ERR_NUMERIC) {
+            const double *y = mm->y + t * (a->n + 1);
+            memcpy(a->scratch, m->theta, gp_model_theta_len(m) * sizeof *a->scratch);
+            rc = gp_model_set_data(m, a->x, y, a->n) != 0 ? GP_ERR_NOMEM
+                                                          : gp_model_factor(m, a->scratch);
+        }
+        if (rc == GP_ERR_NOMEM)
+            return SIZE_MAX;
+    }
+    for (size_t i = 0; i < p && mm->n_obj > 1; i++) {
+        int feasible = 1;
+        for (size_t c = 0; c < mm->n_con && feasible; c++)
+            feasible = a->pending_mean[(mm->n_obj + c) * p + i] <= mm->thresholds[c];
+        for (size_t j = 0; j < mm->n_obj && feasible; j++)
+            mm->front[n_front * mm->n_obj + j] = a->pending_mean[j * p + i];
+        n_front += (size_t)feasible;
+    }
+    return n_front;
+}
+
+/* The sampler with several objectives or constraints: a GP per objective and per
+ * constraint, over the same points; log EHVI (log EI for one objective) of the feasible
+ * front plus the log probability of feasibility, or the latter alone while no trial is
+ * feasible. */
+static hps_status model_and_choose_multi(hps_sampler *sampler, const hps_context *ctx,
+                                         const hps_history *h, double *values_out)
+{
+    gp_state *s = sampler->impl;
+    hps_status rc = HPS_OK;
+    gp_ask a;
+    gp_multi mm;
+    memset(&a, 0, sizeof a);
+    memset(&mm, 0, sizeof mm);
+    mm.n_obj = ctx->n_directions;
+    mm.n_con = study_constraints(h);
+    mm.k = mm.n_obj + mm.n_con;
+    if (mm.k > GP_MAX_MODELS)
+        return HPS_OK; /* Sobol (see the top) */
+    if (build_dims(ctx, h, &a, &a.n_fixed) != 0)
+        goto oom;
+    size_t d = a.d;
+    if (d == 0 || a.n_fixed == d || d > GP_MAX_DIMS || h->n_finished == 0 ||
+        h->n_finished < startup_count(s, d))
+        goto out;
+    if (collect_multi(s, ctx, h, &a, &mm) != 0)
+        goto oom;
+    if (a.n == 0)
+        goto out; /* no trial any model can learn from */
+    uint64_t signature = space_signature(&a);
+    for (size_t t = 0; t < mm.k; t++) {
+        int mrc = multi_fit(s, &a, &mm, t, signature);
+        if (mrc == GP_ERR_NOMEM)
+            goto oom;
+        if (mrc != 0)
+            goto out; /* numerically hopeless: independent sampling this time */
+    }
+    if (multi_order(&a, &mm) != 0)
+        goto oom;
+
+    /* the incumbent (one objective) or the front, in target units */
+    size_t n_front = 0, n = a.n;
+    double best = HUGE_VAL;
+    mm.front = hps_mem_realloc_array(NULL, n + GP_MAX_PENDING + 1, mm.n_obj * sizeof *mm.front);
+    if (mm.front == NULL)
+        goto oom;
+    for (size_t r = 0; r < n; r++) {
+        if (!mm.feasible[r])
+            continue;
+        for (size_t j = 0; j < mm.n_obj; j++)
+            mm.front[n_front * mm.n_obj + j] = mm.y[j * (n + 1) + r];
+        best = mm.y[r] < best ? mm.y[r] : best;
+        n_front++;
+    }
+    int feasibility_only = n_front == 0;
+    n_front = multi_fantasize(h, &a, &mm, n_front);
+    if (n_front == SIZE_MAX)
+        goto oom;
+    if (mm.n_obj > 1 && !feasibility_only) {
+        double ref[GP_MAX_MODELS];
+        if (hps_hypervolume_reference(mm.front, n_front, mm.n_obj, NULL, ref) != HPS_OK)
+            goto out;
+        int erc = gp_ehvi_init(&mm.ehvi, mm.front, n_front, mm.n_obj, ref);
+        if (erc == GP_ERR_NOMEM)
+            goto oom;
+        mm.ehvi_ready = erc == 0;
+        if (!mm.ehvi_ready)
+            goto out;
+    }
+    gp_acq_problem problem = {
+        .model = &mm.models[0],
+        .best = best,
+        .n_seeds = n < GP_LOCAL_SEEDS ? n : GP_LOCAL_SEEDS,
+        .objectives = mm.model_ptr,
+        .n_objectives = mm.n_obj,
+        .ehvi = mm.ehvi_ready ? &mm.ehvi : NULL,
+        .constraints = mm.model_ptr + mm.n_obj,
+        .thresholds = mm.thresholds,
+        .n_constraints = mm.n_con,
+        .feasibility_only = feasibility_only,
+    };
+    if (choose_point(sampler, ctx, h, &a, &problem, values_out) != 0)
+        goto oom;
+    goto out;
+oom:
+    rc = nomem(sampler);
+out:
+    multi_clear(&mm);
+    ask_clear(&a);
+    return rc;
+}
+
 static hps_status model_and_choose(hps_sampler *sampler, const hps_context *ctx,
                                    const hps_history *h, double *values_out)
 {
     gp_state *s = sampler->impl;
-    if (ctx->n_directions != 1)
-        return HPS_OK; /* multi-objective: Sobol for every parameter (see the top) */
+    if (ctx->n_directions != 1 || study_constraints(h) > 0)
+        return model_and_choose_multi(sampler, ctx, h, values_out);
     hps_status rc = HPS_OK;
     gp_ask a;
     memset(&a, 0, sizeof a);
-    size_t n_fixed;
-    if (build_dims(ctx, h, &a, &n_fixed) != 0)
+    if (build_dims(ctx, h, &a, &a.n_fixed) != 0)
         goto oom;
     size_t d = a.d;
     /* nothing to choose (all constant or all enqueued), too much to model, or start-up:
      * every value NAN, so `sample` draws them */
-    if (d == 0 || n_fixed == d || d > GP_MAX_DIMS || h->n_finished == 0 ||
+    if (d == 0 || a.n_fixed == d || d > GP_MAX_DIMS || h->n_finished == 0 ||
         h->n_finished < startup_count(s, d))
         goto out;
     rc = collect_observations(sampler, ctx, h, &a);
@@ -845,7 +1226,7 @@ static hps_status model_and_choose(hps_sampler *sampler, const hps_context *ctx,
         goto oom;
     if (gp_model_set_data(&a.model, a.x, a.y, a.n) != 0)
         goto oom;
-    int mrc = fit_model(s, &a, space_signature(&a), constant);
+    int mrc = fit_model(s, &s->fit, &a, &a.model, a.y, space_signature(&a), constant);
     double best = 0;
     size_t n_seeds = 0;
     if (mrc == 0)
@@ -857,47 +1238,9 @@ static hps_status model_and_choose(hps_sampler *sampler, const hps_context *ctx,
     if (mrc != 0)
         goto out; /* numerically hopeless: independent sampling this time */
 
-    /* points not to suggest again: the observed and the running ones */
-    size_t n_taken = a.n + a.n_pending;
-    a.taken = hps_mem_realloc_array(NULL, n_taken + 1, d * sizeof *a.taken);
-    if (a.taken == NULL)
+    gp_acq_problem problem = {.model = &a.model, .best = best, .n_seeds = n_seeds};
+    if (choose_point(sampler, ctx, h, &a, &problem, values_out) != 0)
         goto oom;
-    memcpy(a.taken, a.x, a.n * d * sizeof *a.taken);
-    if (a.n_pending > 0)
-        memcpy(a.taken + a.n * d, a.pending_x, a.n_pending * d * sizeof *a.taken);
-
-    uint64_t key = (uint64_t)ctx->trial->number;
-    gp_acq_problem problem = {
-        .model = &a.model,
-        .dims = a.dims,
-        .best = best,
-        .fixed = n_fixed > 0 ? a.fixed : NULL,
-        .taken = a.taken,
-        .n_taken = n_taken,
-        .seeds = a.seeds,
-        .n_seeds = n_seeds,
-        .seed = hps_splitmix64(&key) ^ sampler->seed,
-        .n_candidates = s->n_candidates,
-        .n_local = s->n_local,
-        .local_evals = GP_LOCAL_EVALS,
-        .prior_weight = hps_ctx_prior_weight(ctx, h->n_finished),
-    };
-    double *x_next = a.scratch; /* scratch holds max(n, 3 d + 2) >= d */
-    double acq_value;
-    if (a.d_shared < d ? optimize_per_branch(&a, &problem, x_next, &acq_value) != 0
-                       : gp_acq_optimize(&problem, x_next, &acq_value) != 0)
-        goto oom;
-    if (a.d_shared < d && keep_plan(s, &a, ctx->trial->number, x_next) != 0)
-        goto oom;
-    for (size_t j = 0; j < a.d_shared; j++) {
-        double v = decode(&a.dims[j], x_next[j]);
-        if (!isfinite(v) || !hps_dist_contains(a.dims[j].dist, v))
-            v = hps_dist_snap(a.dims[j].dist, isfinite(v) ? v : a.dims[j].dist->low);
-        values_out[a.space_index[j]] = v;
-    }
-    for (size_t i = 0; i < h->space.n; i++)
-        if (is_constant(h->space.dists[i]))
-            values_out[i] = hps_dist_nth_value(h->space.dists[i], 0);
     goto out;
 oom:
     rc = nomem(sampler);
@@ -920,8 +1263,10 @@ static hps_status gp_sample_relative(hps_sampler *sampler, const hps_context *ct
 const hps_sampler_ops hps_gp_sampler_ops = {
     .name = "gp",
     .help = "Bayesian optimization: a Gaussian process (Matern-5/2, one lengthscale per "
-            "parameter, MAP-fitted) and log expected improvement; running trials are "
-            "fantasized so parallel workers get distinct points",
+            "parameter, MAP-fitted) and log expected improvement -- with several objectives "
+            "log expected hypervolume improvement, with constraints times the probability "
+            "of feasibility; running trials are fantasized so parallel workers get distinct "
+            "points",
     .learns = 1,
     .options = gp_options,
     .init = gp_init,

@@ -1,0 +1,441 @@
+/* test_gp_multi.c -- the GP sampler with several objectives and with constraints: log
+ * EHVI against a brute-force Monte-Carlo average of the hypervolume improvement (and its
+ * gradient against finite differences), its stability in log space far from the
+ * front, the log probability of feasibility in both tails, and the sampler through the
+ * public API: a ZDT1-like front approached, an all-infeasible start that finds the
+ * feasible region, parallel asks kept apart, out-of-memory at every allocation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "base/hypervolume.h"
+#include "base/mem.h"
+#include "base/rng.h"
+#include "engine/history.h"
+#include "engine/study.h"
+#include "hpsearch.h"
+#include "samplers/gp/acquisition.h"
+#include "samplers/gp/ehvi.h"
+#include "samplers/sampler.h"
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* |a - b| <= tol * max(1, |a|, |b|), printing both sides. */
+#define ASSERT_CLOSE(a, b, tol)                                                           \
+    do {                                                                                  \
+        double a_ = (a), b_ = (b);                                                        \
+        double s_ = fmax(1.0, fmax(fabs(a_), fabs(b_)));                                  \
+        if (!(fabs(a_ - b_) <= (tol) * s_))                                               \
+            fail_msg("%s = %.17g but %s = %.17g (tolerance %g)", #a, a_, #b, b_, (double)(tol)); \
+    } while (0)
+
+/* A standard normal draw (Box-Muller). */
+static double normal(hps_rng *rng)
+{
+    double u = hps_rng_uniform(rng), v = hps_rng_uniform(rng);
+    return sqrt(-2 * log(1 - u)) * cos(2 * M_PI * v);
+}
+
+/* n random mutually non-dominated-ish points in [0, 1]^m (dominated ones are fine:
+ * the boxes ignore them) and ref = 1.1 everywhere. */
+static void random_front(hps_rng *rng, size_t n, size_t m, double *pts, double *ref)
+{
+    for (size_t i = 0; i < n; i++) {
+        double sum = 0;
+        for (size_t k = 0; k < m; k++) {
+            pts[i * m + k] = hps_rng_uniform(rng);
+            sum += pts[i * m + k];
+        }
+        for (size_t k = 0; k < m; k++) /* near the simplex, so most are non-dominated */
+            pts[i * m + k] = 0.2 + 0.8 * pts[i * m + k] / sum * (double)m / 2;
+    }
+    for (size_t k = 0; k < m; k++)
+        ref[k] = 1.1;
+}
+
+/* EHVI by sampling: the mean hypervolume improvement over draws of y, with its
+ * standard error. */
+static double monte_carlo_ehvi(hps_rng *rng, const double *pts, size_t n, size_t m,
+                               const double *ref, const double *mu, const double *sd,
+                               size_t draws, double *stderr_out)
+{
+    double sum = 0, sum2 = 0, y[8];
+    for (size_t s = 0; s < draws; s++) {
+        for (size_t k = 0; k < m; k++)
+            y[k] = mu[k] + sd[k] * normal(rng);
+        double hvi;
+        ASSERT_OK(hps_hypervolume_improvement(pts, n, m, y, ref, &hvi));
+        sum += hvi;
+        sum2 += hvi * hvi;
+    }
+    double mean = sum / (double)draws;
+    *stderr_out = sqrt(fmax(0, sum2 / (double)draws - mean * mean) / (double)draws);
+    return mean;
+}
+
+static void test_ehvi_against_monte_carlo(void **state)
+{
+    (void)state;
+    hps_rng rng;
+    hps_rng_seed(&rng, 42);
+    static const size_t ms[] = {2, 2, 3, 3, 4};
+    static const size_t ns[] = {1, 6, 4, 7, 4};
+    for (size_t c = 0; c < sizeof ms / sizeof *ms; c++) {
+        size_t m = ms[c], n = ns[c];
+        double pts[8 * 4], ref[4], mu[4], sd[4];
+        random_front(&rng, n, m, pts, ref);
+        for (size_t k = 0; k < m; k++) {
+            mu[k] = 0.3 + 0.6 * hps_rng_uniform(&rng);
+            sd[k] = 0.05 + 0.3 * hps_rng_uniform(&rng);
+        }
+        gp_ehvi e;
+        assert_int_equal(gp_ehvi_init(&e, pts, n, m, ref), 0);
+        double dmu[4], dsd[4];
+        double log_v = gp_ehvi_log(&e, mu, sd, dmu, dsd);
+        double se;
+        double mc = monte_carlo_ehvi(&rng, pts, n, m, ref, mu, sd, 40000, &se);
+        if (!(fabs(exp(log_v) - mc) <= 4 * se + 1e-12))
+            fail_msg("case %zu (m = %zu, n = %zu): EHVI %.6g, Monte Carlo %.6g +- %.2g", c, m,
+                     n, exp(log_v), mc, se);
+        /* the partials of the log against central differences */
+        for (size_t k = 0; k < m; k++) {
+            double h = 1e-6, save = mu[k];
+            mu[k] = save + h;
+            double up = gp_ehvi_log(&e, mu, sd, NULL, NULL);
+            mu[k] = save - h;
+            double down = gp_ehvi_log(&e, mu, sd, NULL, NULL);
+            mu[k] = save;
+            ASSERT_CLOSE(dmu[k], (up - down) / (2 * h), 1e-5);
+            save = sd[k];
+            sd[k] = save + h;
+            up = gp_ehvi_log(&e, mu, sd, NULL, NULL);
+            sd[k] = save - h;
+            down = gp_ehvi_log(&e, mu, sd, NULL, NULL);
+            sd[k] = save;
+            ASSERT_CLOSE(dsd[k], (up - down) / (2 * h), 1e-5);
+        }
+        gp_ehvi_clear(&e);
+    }
+}
+
+/* A front too large for GP_EHVI_MAX_BOXES cells is cut to its largest contributors:
+ * the box count stays within the cap and the value stays close to the exact one. */
+static void test_ehvi_large_front_is_capped(void **state)
+{
+    (void)state;
+    size_t n = 200, m = 3;
+    double *pts = hps_mem_calloc(n * m, sizeof *pts), ref[3] = {1.1, 1.1, 1.1};
+    assert_non_null(pts);
+    hps_rng rng;
+    hps_rng_seed(&rng, 5);
+    for (size_t i = 0; i < n; i++) { /* the unit sphere's positive octant */
+        double a = hps_rng_uniform(&rng) * M_PI / 2, b = hps_rng_uniform(&rng) * M_PI / 2;
+        pts[i * 3] = cos(a) * cos(b);
+        pts[i * 3 + 1] = sin(a) * cos(b);
+        pts[i * 3 + 2] = sin(b);
+    }
+    gp_ehvi e;
+    assert_int_equal(gp_ehvi_init(&e, pts, n, m, ref), 0);
+    assert_true(e.n_boxes <= GP_EHVI_MAX_BOXES);
+    double mu[3] = {0.5, 0.5, 0.5}, sd[3] = {0.2, 0.2, 0.2}, se;
+    double mc = monte_carlo_ehvi(&rng, pts, n, m, ref, mu, sd, 20000, &se);
+    double v = exp(gp_ehvi_log(&e, mu, sd, NULL, NULL));
+    /* leaving points out can only enlarge the open region */
+    assert_true(v >= mc - 4 * se);
+    assert_true(v <= 1.25 * mc + 4 * se);
+    gp_ehvi_clear(&e);
+    hps_mem_free(pts);
+}
+
+/* Far from the front, EHVI underflows as a number; its log stays finite, exact against
+ * the closed form of an empty front, monotone, with a gradient pointing back. */
+static void test_log_space_stability(void **state)
+{
+    (void)state;
+    /* no point below ref: one box, EHVI = prod_k s_k h((r_k - mu_k) / s_k) */
+    double none[2] = {5, 5}, ref[2] = {1, 1};
+    gp_ehvi e;
+    assert_int_equal(gp_ehvi_init(&e, none, 1, 2, ref), 0);
+    assert_int_equal(e.n_boxes, 1);
+    double prev = HUGE_VAL;
+    for (double far = 1; far < 2000; far *= 3) {
+        double mu[2] = {1 + far * 0.1, 1 + far * 0.05}, sd[2] = {0.1, 0.05}, dmu[2], dsd[2];
+        double v = gp_ehvi_log(&e, mu, sd, dmu, dsd);
+        double expected = log(0.1) + gp_log_h(-far, NULL, NULL) + log(0.05) +
+                          gp_log_h(-far, NULL, NULL);
+        assert_true(isfinite(v));
+        ASSERT_CLOSE(v, expected, 1e-12);
+        assert_true(v < prev);
+        prev = v;
+        assert_true(dmu[0] < 0 && dmu[1] < 0 && isfinite(dmu[0]) && isfinite(dsd[0]));
+        assert_true(dsd[0] > 0 && dsd[1] > 0);
+    }
+    assert_true(prev < -1e5); /* exp() of it is 0: only the log survives */
+    gp_ehvi_clear(&e);
+
+    /* a real front, the candidate 300 sd behind it: finite, and moving closer helps */
+    double front[6] = {0.2, 0.8, 0.5, 0.5, 0.8, 0.2}, r2[2] = {1.1, 1.1};
+    assert_int_equal(gp_ehvi_init(&e, front, 3, 2, r2), 0);
+    double mu[2] = {4, 4}, sd[2] = {0.01, 0.01}, dmu[2], dsd[2];
+    double v = gp_ehvi_log(&e, mu, sd, dmu, dsd);
+    assert_true(isfinite(v) && isfinite(dmu[0]) && isfinite(dmu[1]));
+    assert_true(dmu[0] < 0 && dmu[1] < 0);
+    mu[0] = 3.99;
+    assert_true(gp_ehvi_log(&e, mu, sd, NULL, NULL) > v);
+    /* a tiny spread inside a gap between front points (the thin-interval branch) */
+    double in_gap[2] = {0.35, 0.65}, tiny[2] = {1e-9, 1e-9};
+    double thin = gp_ehvi_log(&e, in_gap, tiny, dmu, dsd);
+    /* deterministic improvement: (0.5 - 0.35) x (0.8 - 0.65) */
+    ASSERT_CLOSE(exp(thin), 0.15 * 0.15, 1e-6);
+    gp_ehvi_clear(&e);
+
+    /* log PoF: the middle, and both tails (log Phi(-100) = -5000 - log 100 - log sqrt(2 pi)
+     * + log(1 - 1e-4 + ...)) */
+    double dm, ds;
+    ASSERT_CLOSE(gp_log_pof(0, 1, 0, &dm, &ds), log(0.5), 1e-15);
+    ASSERT_CLOSE(dm, -sqrt(2 / M_PI), 1e-12);
+    ASSERT_CLOSE(gp_log_pof(1, 1, 0, NULL, NULL), log(0.5 * erfc(1 / M_SQRT2)), 1e-13);
+    double far_tail = gp_log_pof(100, 1, 0, &dm, &ds);
+    ASSERT_CLOSE(far_tail, -5000 - log(100) - 0.5 * log(2 * M_PI) + log1p(-1e-4 + 3e-8), 1e-9);
+    ASSERT_CLOSE(dm, -100 * (1 + 1e-4), 1e-3); /* -phi/Phi ~ z: the way back */
+    double sure = gp_log_pof(-40, 1, 0, NULL, NULL); /* log(1 - 4e-350) */
+    assert_true(sure <= 0 && sure >= -1e-300);
+}
+
+/* ---- the sampler ------------------------------------------------------------------------ */
+
+static hps_study *gp_study(const char *name, const hps_direction *dirs, size_t n_dirs,
+                           const char **options)
+{
+    hps_study *study;
+    char err[256];
+    if (hps_study_open(":memory:", name, HPS_OPEN_CREATE, dirs, n_dirs, &study, err,
+                       sizeof err) != HPS_OK)
+        fail_msg("%s", err);
+    hps_sampler *sampler;
+    ASSERT_OK(hps_sampler_new("gp", &sampler, err, sizeof err));
+    ASSERT_OK(hps_sampler_set(sampler, "seed", "3"));
+    for (size_t i = 0; options != NULL && options[i] != NULL; i += 2)
+        ASSERT_OK(hps_sampler_set(sampler, options[i], options[i + 1]));
+    ASSERT_OK(hps_study_set_sampler(study, sampler));
+    return study;
+}
+
+/* ZDT1 in 3 dimensions: f1 = x0, g = 1 + 9 mean(x1, x2), f2 = g (1 - sqrt(f1 / g)). */
+static void zdt1(hps_trial *t, double *f)
+{
+    double x[3];
+    char name[8];
+    for (int j = 0; j < 3; j++) {
+        snprintf(name, sizeof name, "x%d", j);
+        ASSERT_OK(hps_trial_suggest_float(t, name, 0, 1, 0, 0, &x[j]));
+    }
+    double g = 1 + 9 * (x[1] + x[2]) / 2;
+    f[0] = x[0];
+    f[1] = g * (1 - sqrt(x[0] / g));
+}
+
+/* The hypervolume w.r.t. (1, 1) of the feasible COMPLETE trials' values. */
+static double study_hypervolume(hps_study *study, size_t budget, double (*values)[2],
+                                const unsigned char *feasible)
+{
+    (void)study;
+    double pts[2 * 64], ref[2] = {1, 1}, hv;
+    size_t n = 0;
+    for (size_t i = 0; i < budget; i++) {
+        if (!feasible[i])
+            continue;
+        pts[2 * n] = values[i][0];
+        pts[2 * n + 1] = values[i][1];
+        n++;
+    }
+    ASSERT_OK(hps_hypervolume(pts, n, 2, ref, &hv));
+    return hv;
+}
+
+static double run_zdt1(const char *sampler_name, size_t budget)
+{
+    hps_direction dirs[2] = {HPS_MINIMIZE, HPS_MINIMIZE};
+    hps_study *study;
+    char err[256];
+    ASSERT_OK(hps_study_open(":memory:", "zdt", HPS_OPEN_CREATE, dirs, 2, &study, err, sizeof err));
+    hps_sampler *sampler;
+    ASSERT_OK(hps_sampler_new(sampler_name, &sampler, err, sizeof err));
+    ASSERT_OK(hps_sampler_set(sampler, "seed", "11"));
+    ASSERT_OK(hps_study_set_sampler(study, sampler));
+    double values[64][2];
+    unsigned char feasible[64];
+    for (size_t i = 0; i < budget; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        zdt1(t, values[i]);
+        feasible[i] = 1;
+        ASSERT_OK(hps_trial_tell_values(t, HPS_COMPLETE, values[i], 2));
+        hps_trial_free(t);
+    }
+    double hv = study_hypervolume(study, budget, values, feasible);
+    hps_study_close(study);
+    return hv;
+}
+
+/* The true front's hypervolume w.r.t. (1, 1) is the integral of sqrt(f1), 2/3; 40
+ * trials of the GP get close (0.650 with this seed), far past the same budget of Sobol
+ * points (0.030). */
+static void test_zdt1_front_approached(void **state)
+{
+    (void)state;
+    double gp = run_zdt1("gp", 40), sobol = run_zdt1("sobol", 40);
+    if (!(gp > 0.6 && gp > sobol + 0.3))
+        fail_msg("hypervolume after 40 trials: gp %.4f, sobol %.4f (front: 0.6667)", gp, sobol);
+}
+
+/* Minimize x0 + x1 subject to x0 + x1 >= 1.6 and x0 <= 0.8 (c1 = 1.6 - x0 - x1,
+ * c2 = x0 - 0.8): a small corner, 8% of the square; the optimum is the line
+ * x0 + x1 = 1.6. Six enqueued infeasible trials end the start-up: the first modelled
+ * asks have only the constraint models to go by, and must find the region. */
+static void test_all_infeasible_start_finds_the_region(void **state)
+{
+    (void)state;
+    hps_direction dir = HPS_MINIMIZE;
+    const char *opts[] = {"n_startup_trials", "6", NULL};
+    hps_study *study = gp_study("constrained", &dir, 1, opts);
+    static const char *starts[6] = {
+        "{\"x0\": 0.1, \"x1\": 0.1}", "{\"x0\": 0.9, \"x1\": 0.9}", "{\"x0\": 0.5, \"x1\": 0.2}",
+        "{\"x0\": 0.2, \"x1\": 0.6}", "{\"x0\": 0.95, \"x1\": 0.3}", "{\"x0\": 0.4, \"x1\": 0.4}"};
+    for (int i = 0; i < 6; i++)
+        ASSERT_OK(hps_study_enqueue(study, starts[i], NULL));
+    int first_feasible = -1;
+    double best = HUGE_VAL;
+    for (int i = 0; i < 30; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        double x0, x1;
+        ASSERT_OK(hps_trial_suggest_float(t, "x0", 0, 1, 0, 0, &x0));
+        ASSERT_OK(hps_trial_suggest_float(t, "x1", 0, 1, 0, 0, &x1));
+        double c[2] = {1.6 - x0 - x1, x0 - 0.8};
+        ASSERT_OK(hps_trial_set_constraints(t, c, 2));
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, x0 + x1));
+        hps_trial_free(t);
+        int feasible = c[0] <= 0 && c[1] <= 0;
+        assert_true(i >= 6 || !feasible);
+        if (feasible && first_feasible < 0)
+            first_feasible = i;
+        if (feasible && x0 + x1 < best)
+            best = x0 + x1;
+    }
+    if (!(first_feasible >= 6 && first_feasible < 14))
+        fail_msg("first feasible trial: %d", first_feasible);
+    /* the model then follows the boundary down towards 1.6 */
+    if (!(best < 1.66))
+        fail_msg("best feasible value after 30 trials: %.4f (optimum 1.6)", best);
+    hps_study_close(study);
+}
+
+/* Two objectives and a constraint, four asks before any tell: the believed pending
+ * trials keep the asks apart; every later suggestion comes from the models. */
+static void test_pending_asks_spread_with_constraints(void **state)
+{
+    (void)state;
+    hps_direction dirs[2] = {HPS_MINIMIZE, HPS_MAXIMIZE};
+    const char *opts[] = {"n_startup_trials", "6", NULL};
+    hps_study *study = gp_study("pending", dirs, 2, opts);
+    for (int i = 0; i < 10; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        double f[2];
+        zdt1(t, f);
+        assert_int_equal(t->n_relative, i < 6 ? 0 : 3);
+        double v[2] = {f[0], -f[1]}, c = f[0] - 0.9;
+        ASSERT_OK(hps_trial_set_constraints(t, &c, 1));
+        ASSERT_OK(hps_trial_tell_values(t, HPS_COMPLETE, v, 2));
+        hps_trial_free(t);
+    }
+    hps_trial *ts[4];
+    double f[4][2];
+    for (int q = 0; q < 4; q++) {
+        ASSERT_OK(hps_study_ask(study, &ts[q]));
+        zdt1(ts[q], f[q]);
+        assert_int_equal(ts[q]->n_relative, 3);
+    }
+    for (int p = 0; p < 4; p++)
+        for (int q = p + 1; q < 4; q++)
+            if (fabs(f[p][0] - f[q][0]) < 1e-4 && fabs(f[p][1] - f[q][1]) < 1e-4)
+                fail_msg("asks %d and %d gave the same point (%g, %g)", p, q, f[p][0], f[p][1]);
+    for (int q = 0; q < 4; q++) {
+        double v[2] = {f[q][0], -f[q][1]};
+        ASSERT_OK(hps_trial_tell_values(ts[q], HPS_COMPLETE, v, 2));
+        hps_trial_free(ts[q]);
+    }
+    hps_study_close(study);
+}
+
+/* Every allocation of a joint sample with two objectives, a constraint and a pending
+ * trial failing in turn: HPS_ERR_NOMEM or a valid value, never a crash or a leak. */
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    hps_direction dirs[2] = {HPS_MINIMIZE, HPS_MINIMIZE};
+    const char *opts[] = {"n_startup_trials", "4", "n_candidates", "64", "n_local_search", "2",
+                          NULL};
+    for (int infeasible = 0; infeasible < 2; infeasible++) {
+        hps_study *study = gp_study("oom", dirs, 2, opts);
+        for (int i = 0; i < 6; i++) {
+            hps_trial *t;
+            ASSERT_OK(hps_study_ask(study, &t));
+            double f[2];
+            zdt1(t, f);
+            double c = infeasible ? 1.0 : f[0] - 0.5;
+            ASSERT_OK(hps_trial_set_constraints(t, &c, 1));
+            ASSERT_OK(hps_trial_tell_values(t, HPS_COMPLETE, f, 2));
+            hps_trial_free(t);
+        }
+        hps_trial *pending, *t;
+        ASSERT_OK(hps_study_ask(study, &pending));
+        double f[2];
+        zdt1(pending, f);
+        ASSERT_OK(hps_study_ask(study, &t));
+        hps_history h;
+        ASSERT_OK(hps_history_collect(study, t, &h));
+        hps_engine_ctx e;
+        hps_study_context(study, t, &e);
+        assert_int_equal(h.space.n, 3);
+        int ok_seen = 0;
+        for (unsigned long k = 1; k < 600; k++) {
+            double values[3] = {NAN, NAN, NAN};
+            hps_mem_fail_after(k);
+            hps_status rc = hps_gp_sampler_ops.sample_relative(study->sampler, &e.ctx, &h, values);
+            hps_mem_fail_after(0);
+            if (rc == HPS_OK) {
+                for (int j = 0; j < 3; j++)
+                    assert_true(isfinite(values[j]) && values[j] >= 0 && values[j] <= 1);
+                ok_seen = 1;
+                break;
+            }
+            assert_int_equal(rc, HPS_ERR_NOMEM);
+        }
+        assert_true(ok_seen);
+        hps_history_clear(&h);
+        hps_trial_free(t);
+        hps_trial_free(pending);
+        hps_study_close(study);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ehvi_against_monte_carlo),
+        cmocka_unit_test(test_ehvi_large_front_is_capped),
+        cmocka_unit_test(test_log_space_stability),
+        cmocka_unit_test(test_zdt1_front_approached),
+        cmocka_unit_test(test_all_infeasible_start_finds_the_region),
+        cmocka_unit_test(test_pending_asks_spread_with_constraints),
+        cmocka_unit_test(test_out_of_memory),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
