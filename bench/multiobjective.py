@@ -24,8 +24,8 @@ best value: H_t = hypervolume of the feasible non-dominated trials among the fir
 H* the analytic front's hypervolume, R_t the median H_t of random search with t trials
 (uniform draws, 201 runs with a fixed numpy seed: the zero point has no seed noise and is
 the same for every optimizer). Per problem the median over seeds; `mean` over problems.
-Constraints go to the samplers that take them (constraints_func: hpsearch's tpe, nsga2,
-auto; Optuna's NSGA-II and TPE); random and Sobol ignore them.
+Constraints go to the samplers that take them (constraints_func: hpsearch's tpe, gp,
+nsga2, auto; Optuna's NSGA-II and TPE); random and Sobol ignore them.
 """
 import argparse
 import math
@@ -125,6 +125,8 @@ def make_sampler(name, seed, constraints_func):
             return s.NSGAIISampler(seed=seed, constraints_func=constraints_func)
         if kind == "auto":
             return s.AutoSampler(seed=seed, constraints_func=constraints_func)
+        if kind == "gp":
+            return s.GPSampler(seed=seed, constraints_func=constraints_func)
         if kind == "random":
             return s.RandomSampler(seed=seed)
         return s.QMCSampler(qmc_type="sobol", scramble=True, seed=seed)
@@ -138,7 +140,7 @@ def make_sampler(name, seed, constraints_func):
     return s.QMCSampler(qmc_type="sobol", scramble=True, seed=seed)
 
 
-OPTIMIZERS = ["hps-auto", "hps-tpe", "hps-nsga2", "hps-random", "hps-sobol",
+OPTIMIZERS = ["hps-auto", "hps-gp", "hps-tpe", "hps-nsga2", "hps-random", "hps-sobol",
               "optuna-motpe", "optuna-nsga2", "optuna-random", "optuna-sobol"]
 
 
