@@ -303,7 +303,10 @@ class GPSampler(_EngineSampler):
     (hpsearch's own) fits a monotone warp of each numeric parameter with the model, for
     parameters whose effect is crowded into one end of their range.
 
-    `constraints_func` is TPESampler's (Optuna's GPSampler has it since 4.2)."""
+    Several objectives: one GP per objective and log expected hypervolume improvement.
+    `constraints_func` is TPESampler's (Optuna's GPSampler has it since 4.2): one GP per
+    constraint, whose probability of feasibility multiplies the acquisition (and alone
+    leads the search until a trial is feasible)."""
 
     def __init__(self, *, seed: Optional[int] = None, independent_sampler: Any = None,
                  n_startup_trials: Union[int, str] = "auto",
