@@ -270,8 +270,9 @@ class AutoSampler(_EngineSampler):
     the study has seen: Sobol points to start, the Gaussian-process sampler for spaces of
     up to 20 parameters (on hpsearch's benchmark it matched or beat TPE there,
     categorical-heavy spaces included), TPE beyond, CMA-ES for long continuous runs;
-    TPE (MOTPE) for several objectives or with constraints (the GP and CMA-ES follow one
-    value; on bench/multiobjective.py TPE beat NSGA-II at every budget up to 400 trials);
+    for several objectives or with constraints the GP (a model per objective and per
+    constraint) for the first 100 trials, then TPE (MOTPE): on bench/multiobjective.py
+    the GP led TPE at 50 and 100 trials, and TPE led NSGA-II up to 400;
     the GP too once finished trials differ in their parameters (a conditional space): it
     models each branch's own parameters and searches the branches one by one
     (bench/conditional.md).

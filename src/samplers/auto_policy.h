@@ -38,6 +38,8 @@ typedef struct auto_inputs {
  * configuration at most once and stops when all have run. */
 #define AUTO_GRID_WITHOUT_BUDGET 100
 #define AUTO_GP_MAX_DIMS 20  /* beyond: TPE (GP fits get slow and vague) */
+/* Several objectives or constraints: the GP runs this many trials, then TPE. */
+#define AUTO_SEVERAL_GP_TRIALS 100
 #define AUTO_LONG_RUN 1000   /* budgets at least this long and continuous ... */
 #define AUTO_CMAES_AFTER 400 /* ... hand over to CMA-ES after this many trials, where a GP
                                 ask costs ~50 ms and grows (bench/gp.md) while CMA-ES stays

@@ -137,11 +137,12 @@ constraints:
 "$HPSEARCH" plan narrow.yaml > /dev/null 2>&1
 expect_eq "the narrowed config plans" 0 $?
 
-# auto with several metrics or a constraint plans TPE (MOTPE), not the one-value GP;
-# a float makes the space continuous, so the grid is out
+# auto with several metrics or a constraint plans the GP (a model per metric and per
+# constraint) for its first 100 trials; a float makes the space continuous, so the grid
+# is out
 sed -e 's/^sampler: grid/sampler: auto/' -e 's/^  x: .*/  x: {low: 0.0, high: 1.0}/' \
     mo.yaml > mo_auto.yaml
 out=$("$HPSEARCH" plan mo_auto.yaml --set study=mo-auto 2>&1)
-expect_contains "auto plans MOTPE for metrics and constraints" \
-    "strategy: auto -> tpe. Several objectives and constraints: TPE (MOTPE" "$out"
+expect_contains "auto plans the GP for metrics and constraints" \
+    "strategy: auto -> gp. Several objectives and constraints: Bayesian optimization" "$out"
 finish

@@ -486,17 +486,18 @@ def test_optimize_logs_no_best_while_none_is_feasible():
         "Trial 0 finished with value: 3.0 and parameters: {}."]  # as Optuna 4+ logs them
 
 
-def test_auto_sampler_gives_several_objectives_and_constraints_to_tpe():
-    """The GP follows one value and ignores constraints: auto hands such studies to TPE
-    (MOTPE), and each trial says so."""
+def test_auto_sampler_gives_several_objectives_and_constraints_to_the_gp():
+    """auto hands studies with several objectives or constraints to the GP (log EHVI,
+    probability of feasibility) for their first 100 trials (bench/multiobjective.md),
+    and each trial says so."""
     study = hpsearch.create_study(directions=["minimize", "maximize"],
                                   sampler=hpsearch.samplers.AutoSampler(seed=1))
     study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)),
                    n_trials=12)
-    assert {t.system_attrs["sampler"] for t in study.trials} == {"tpe"}
+    assert {t.system_attrs["sampler"] for t in study.trials} == {"gp"}
 
     study = hpsearch.create_study(sampler=hpsearch.samplers.AutoSampler(
         seed=1, constraints_func=lambda t: [0.5 - t.params["x"]]))
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=4)
     # trial 0 starts before any constraint value is known
-    assert [t.system_attrs["sampler"] for t in study.trials] == ["sobol", "tpe", "tpe", "tpe"]
+    assert [t.system_attrs["sampler"] for t in study.trials] == ["sobol", "gp", "gp", "gp"]

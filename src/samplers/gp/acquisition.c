@@ -186,7 +186,7 @@ typedef struct acq_ctx {
     double *model_mean, *model_var; /* n_models x model_cap */
     size_t model_cap;
     double *mu, *sd, *dmu, *dsd;    /* n_models each */
-    double *dmean_one, *dvar_one;   /* d each: one model's gradients */
+    double *dmean_all, *dvar_all;   /* n_models x d: each model's gradients */
 } acq_ctx;
 
 static double score(double v)
@@ -280,20 +280,19 @@ static double value_and_grad(acq_ctx *c)
         gp_model_predict_grad(c->p->model, c->x, &mean, &var, c->dmean, c->dvar);
         return gp_log_ei_grad(mean, var, c->dmean, c->dvar, d, c->p->best, c->grad);
     }
-    /* each model's prediction is needed before the partials exist: predict twice
-     * rather than keep n_models gradient vectors */
     for (size_t t = c->n_skipped; t < c->n_models; t++) {
-        gp_model_predict(c->models[t], c->x, 1, &mean, &var);
+        gp_model_predict_grad(c->models[t], c->x, &mean, &var, c->dmean_all + t * d,
+                              c->dvar_all + t * d);
         c->mu[t] = mean;
         c->sd[t] = sqrt(var);
     }
     double value = combine(c, c->dmu, c->dsd);
     memset(c->grad, 0, d * sizeof *c->grad);
     for (size_t t = c->n_skipped; t < c->n_models; t++) {
-        gp_model_predict_grad(c->models[t], c->x, &mean, &var, c->dmean_one, c->dvar_one);
-        double sd = sqrt(var);
+        const double *dmean = c->dmean_all + t * d, *dvar = c->dvar_all + t * d;
+        double dvar_coef = c->dsd[t] / (2 * c->sd[t]); /* dsd = dvar / (2 sd) */
         for (size_t j = 0; j < d; j++)
-            c->grad[j] += c->dmu[t] * c->dmean_one[j] + c->dsd[t] * c->dvar_one[j] / (2 * sd);
+            c->grad[j] += c->dmu[t] * dmean[j] + dvar_coef * dvar[j];
     }
     return value;
 }
@@ -575,11 +574,11 @@ static int init_models(acq_ctx *c)
     c->sd = hps_mem_calloc(n, sizeof *c->sd);
     c->dmu = hps_mem_calloc(n, sizeof *c->dmu);
     c->dsd = hps_mem_calloc(n, sizeof *c->dsd);
-    c->dmean_one = hps_mem_calloc(c->d + 1, sizeof *c->dmean_one);
-    c->dvar_one = hps_mem_calloc(c->d + 1, sizeof *c->dvar_one);
+    c->dmean_all = hps_mem_realloc_array(NULL, n, (c->d + 1) * sizeof *c->dmean_all);
+    c->dvar_all = hps_mem_realloc_array(NULL, n, (c->d + 1) * sizeof *c->dvar_all);
     if (c->models == NULL || c->model_mean == NULL || c->model_var == NULL || c->mu == NULL ||
-        c->sd == NULL || c->dmu == NULL || c->dsd == NULL || c->dmean_one == NULL ||
-        c->dvar_one == NULL)
+        c->sd == NULL || c->dmu == NULL || c->dsd == NULL || c->dmean_all == NULL ||
+        c->dvar_all == NULL)
         return GP_ERR_NOMEM;
     for (size_t t = 0; t < n; t++)
         c->models[t] = t >= n_obj        ? p->constraints[t - n_obj]
@@ -717,8 +716,8 @@ out:
     hps_mem_free(c.sd);
     hps_mem_free(c.dmu);
     hps_mem_free(c.dsd);
-    hps_mem_free(c.dmean_one);
-    hps_mem_free(c.dvar_one);
+    hps_mem_free(c.dmean_all);
+    hps_mem_free(c.dvar_all);
     hps_mem_free(c.movable);
     hps_mem_free(c.searched);
     hps_mem_free(c.x);
