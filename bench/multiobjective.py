@@ -24,6 +24,9 @@ best value: H_t = hypervolume of the feasible non-dominated trials among the fir
 H* the analytic front's hypervolume, R_t the median H_t of random search with t trials
 (uniform draws, 201 runs with a fixed numpy seed: the zero point has no seed noise and is
 the same for every optimizer). Per problem the median over seeds; `mean` over problems.
+`optuna-gp` (not in the default list) is the newest Optuna's GPSampler, which needs an
+Optuna that has one on PYTHONPATH in place of Debian's 3.1 (bench/multiobjective.md
+says how it was run under Debian's torch 1.13).
 Constraints go to the samplers that take them (constraints_func: hpsearch's tpe, gp,
 nsga2, auto; Optuna's NSGA-II and TPE); random and Sobol ignore them.
 """
@@ -100,7 +103,9 @@ def hypervolume(values, feasible, ref):
     keep = feasible & np.all(values < ref, axis=1)
     if not keep.any():
         return 0.0
-    return float(optuna._hypervolume.WFG().compute(values[keep], ref))
+    if hasattr(optuna._hypervolume, "WFG"):  # Optuna 3.1
+        return float(optuna._hypervolume.WFG().compute(values[keep], ref))
+    return float(optuna._hypervolume.compute_hypervolume(values[keep], ref))  # Optuna 4+
 
 
 def random_median(problem, budget, runs=201):
@@ -133,6 +138,8 @@ def make_sampler(name, seed, constraints_func):
     s = optuna.samplers
     if kind == "nsga2":
         return s.NSGAIISampler(seed=seed, constraints_func=constraints_func)
+    if kind == "gp":  # the newest Optuna only (see the module's docstring)
+        return s.GPSampler(seed=seed, constraints_func=constraints_func)
     if kind == "motpe":
         return s.TPESampler(seed=seed, multivariate=True, constraints_func=constraints_func)
     if kind == "random":
