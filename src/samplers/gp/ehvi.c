@@ -43,21 +43,22 @@ static size_t index_of(const double *v, size_t n, double x)
 
 /* The front's points below ref and dominated by no other, at most `cap`: beyond, the
  * largest hypervolume contributors. Writes them row-major into out; returns how many,
- * or SIZE_MAX when out of memory. */
+ * or SIZE_MAX when out of memory (or when the contributions fail: a -inf coordinate,
+ * which the GP's finite targets never have). */
 static size_t front_of(const double *points, size_t n, size_t m, const double *ref, size_t cap,
                        double *out)
 {
     size_t q = 0;
     for (size_t i = 0; i < n; i++) {
         const double *p = points + i * m;
-        int below = 1;
-        for (size_t k = 0; k < m && below; k++)
-            below = p[k] < ref[k];
-        for (size_t j = 0; j < n && below; j++)
-            below = !hps_pareto_dominates(points + j * m, p, m);
-        for (size_t j = 0; j < q && below; j++) /* a repeat adds nothing */
-            below = memcmp(out + j * m, p, m * sizeof *p) != 0;
-        if (below)
+        int on_front = 1;
+        for (size_t k = 0; k < m && on_front; k++)
+            on_front = p[k] < ref[k];
+        for (size_t j = 0; j < n && on_front; j++)
+            on_front = !hps_pareto_dominates(points + j * m, p, m);
+        for (size_t j = 0; j < q && on_front; j++) /* a repeat adds nothing */
+            on_front = memcmp(out + j * m, p, m * sizeof *p) != 0;
+        if (on_front)
             memcpy(out + q++ * m, p, m * sizeof *p);
     }
     if (q <= cap)
