@@ -89,7 +89,7 @@ def main():
             label = {"hps-auto": "hps-auto (runs MOTPE)",
                      "optuna-motpe": "optuna-motpe (context)"}.get(name, name)
             pop = "-" if name in ("hps-auto", "optuna-motpe") else str(population)
-            print(f"| {pop} | {label} | {v:.3f} | {ms['optuna-nsga2'] / v:.1f}x |", flush=True)
+            print(f"| {pop} | {label} | {v:.3f} | {ms['optuna-nsga2'] / v:.3g}x |", flush=True)
 
 
 if __name__ == "__main__":
