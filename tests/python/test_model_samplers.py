@@ -118,11 +118,15 @@ def test_nsga2_multi_objective_generations_and_crossovers():
         NSGAIISampler(population_size=1)
 
 
-def test_nsga2_constraints_func_steers_to_the_feasible_region():
-    """With constraints_func, NSGAIISampler breeds from feasible trials first: a region
-    random search hardly finds (x + y >= 1.8) keeps being sampled, though the objectives
-    pull away from it."""
-    from hpsearch.samplers import NSGAIISampler, RandomSampler
+@pytest.mark.filterwarnings("ignore::hpsearch.exceptions.ExperimentalWarning")
+@pytest.mark.parametrize("genetic", ["NSGAIISampler", "NSGAIIISampler"])
+def test_nsga2_constraints_func_steers_to_the_feasible_region(genetic):
+    """With constraints_func, NSGAIISampler (and NSGAIIISampler) breeds from feasible
+    trials first: a region random search hardly finds (x + y >= 1.8) keeps being sampled,
+    though the objectives pull away from it."""
+    from hpsearch import samplers
+    from hpsearch.samplers import RandomSampler
+    NSGAIISampler = getattr(samplers, genetic)
 
     def objective(trial):
         x = trial.suggest_float("x", 0, 1)
