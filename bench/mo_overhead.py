@@ -11,10 +11,10 @@ floats in [0, 1], tell DTLZ2's three objective values (an instant objective, so 
 timed is the engine). Each configuration runs --repeats studies of --trials trials; the
 CPU time per trial (time.process_time, so other load on the machine counts less) is the
 median over the repeats. hpsearch's auto runs its TPE (MOTPE) on several objectives, so
-Optuna 3.1's multivariate TPESampler is timed too, for context. Populations: Optuna's default 50 (at 100 trials, two
-generations) and 10 (ten generations, elite selection at every tenth trial). hpsearch is
-measured through its Python binding, which adds its own cost to the engine's: the ratio
-is a lower bound of the C engine's."""
+Optuna 3.1's multivariate TPESampler is timed too, for context. Populations: Optuna's
+default 50 (at 100 trials, two generations) and 10 (ten generations, elite selection at
+every tenth trial). hpsearch is measured through its Python binding, which adds its own
+cost to the engine's: the ratio is a lower bound of the C engine's."""
 import argparse
 import math
 import statistics

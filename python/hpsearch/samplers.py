@@ -32,8 +32,8 @@ from .exceptions import ExperimentalWarning, _warn_experimental
 from .search_space import IntersectionSearchSpace, _intersection_of_study
 
 __all__ = ["BaseSampler", "AutoSampler", "GPSampler", "TPESampler", "CmaEsSampler",
-           "NSGAIISampler", "NSGAIIISampler", "UniformCrossover", "SBXCrossover", "BLXAlphaCrossover",
-           "RandomSampler", "GridSampler", "QMCSampler", "BruteForceSampler",
+           "NSGAIISampler", "NSGAIIISampler", "UniformCrossover", "SBXCrossover",
+           "BLXAlphaCrossover", "RandomSampler", "GridSampler", "QMCSampler", "BruteForceSampler",
            "PartialFixedSampler", "IntersectionSearchSpace", "intersection_search_space"]
 
 GridValueType = Union[str, float, int, bool, None]

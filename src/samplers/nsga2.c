@@ -4,11 +4,12 @@
  * NSGA-II", IEEE TEVC 6(2), 2002, with the semantics of Optuna's NSGAIISampler.
  *
  * Generations. A trial belongs to the generation it was asked in, recorded in its system
- * attribute "nsga2:generation" ("nsga3:generation" for nsga3, and so on) when it is first sampled: the largest generation among the
- * COMPLETE trials, or the next one once population_size COMPLETE trials carry that
- * largest. The parents of generation g (g >= 1) are the elite of the COMPLETE trials of
- * generation g - 1 together with the parents of g - 1: the first population_size of them
- * by non-dominated rank (Deb's constrained domination when any of them has constraint
+ * attribute "nsga2:generation" (nsga3's "nsga3:generation", and so on for every key
+ * below) when it is first sampled: the largest generation among the COMPLETE trials, or
+ * the next one once population_size COMPLETE trials carry that largest. The parents of
+ * generation g (g >= 1) are the elite of the COMPLETE trials of generation g - 1
+ * together with the parents of g - 1: the first population_size of them by
+ * non-dominated rank (Deb's constrained domination when any of them has constraint
  * values: feasible trials first, then the infeasible by their total violation), the last
  * front admitted cut by decreasing crowding distance (NSGA-III's cut, by niching around
  * reference points, is nsga3.c's: hps_nsga_state.cut). The first worker to select them
