@@ -28,7 +28,9 @@ the same for every optimizer). Per problem the median over seeds; `mean` over pr
 Optuna that has one on PYTHONPATH in place of Debian's 3.1 (bench/multiobjective.md
 says how it was run under Debian's torch 1.13).
 Constraints go to the samplers that take them (constraints_func: hpsearch's tpe, gp,
-nsga2, auto; Optuna's NSGA-II and TPE); random and Sobol ignore them.
+nsga2, nsga3, auto; Optuna's NSGA-II and TPE); random and Sobol ignore them. hps-nsga3
+(NSGA-III) is not in the default --optimizers: name it (bench/multiobjective.md has its
+DTLZ2 run).
 """
 import argparse
 import math
@@ -128,6 +130,8 @@ def make_sampler(name, seed, constraints_func):
             return s.TPESampler(seed=seed, constraints_func=constraints_func)
         if kind == "nsga2":
             return s.NSGAIISampler(seed=seed, constraints_func=constraints_func)
+        if kind == "nsga3":
+            return s.NSGAIIISampler(seed=seed, constraints_func=constraints_func)
         if kind == "auto":
             return s.AutoSampler(seed=seed, constraints_func=constraints_func)
         if kind == "gp":
