@@ -10,7 +10,7 @@ Both engines run the same loop through their Python APIs, in memory: ask, sugges
 floats in [0, 1], tell DTLZ2's three objective values (an instant objective, so what is
 timed is the engine). Each configuration runs --repeats studies of --trials trials; the
 CPU time per trial (time.process_time, so other load on the machine counts less) is the
-median over the repeats. hpsearch's auto runs its TPE (MOTPE) on several objectives, so
+median over the repeats. hpsearch's auto runs the GP on several objectives (100 trials), so
 Optuna 3.1's multivariate TPESampler is timed too, for context. Populations: Optuna's
 default 50 (at 100 trials, two generations) and 10 (ten generations, elite selection at
 every tenth trial). hpsearch is measured through its Python binding, which adds its own
@@ -86,7 +86,7 @@ def main():
             ms[name] = statistics.median(cpu_ms_per_trial(name, population, args.trials, r)
                                          for r in range(args.repeats))
         for name, v in ms.items():
-            label = {"hps-auto": "hps-auto (runs MOTPE)",
+            label = {"hps-auto": "hps-auto (runs the GP on several objectives)",
                      "optuna-motpe": "optuna-motpe (context)"}.get(name, name)
             pop = "-" if name in ("hps-auto", "optuna-motpe") else str(population)
             print(f"| {pop} | {label} | {v:.3f} | {ms['optuna-nsga2'] / v:.3g}x |", flush=True)
