@@ -94,8 +94,8 @@ typedef struct gp_acq_problem {
 
 /* Maximizes the acquisition -- log EI, or log EHVI, plus the log probability of
  * feasibility, plus the weighted log prior; writes the encoded point into x_out (d
- * values) and the acquisition's value into *value_out. Returns 0 or GP_ERR_NOMEM. Writes NaN exactly for the inactive dims:
- * every other coordinate is a valid encoded value. */
+ * values) and the acquisition's value into *value_out. Returns 0 or GP_ERR_NOMEM. Writes
+ * NaN exactly for the inactive dims: every other coordinate is a valid encoded value. */
 int gp_acq_optimize(const gp_acq_problem *p, double *x_out, double *value_out);
 
 #endif

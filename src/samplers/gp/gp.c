@@ -968,7 +968,8 @@ static int collect_multi(const gp_state *s, const hps_context *ctx, const hps_hi
             continue;
         for (size_t j = 0; j < d; j++) {
             const hps_param_rec *p = hps_rec_find_param(rec, a->names[j]);
-            int active = p != NULL && (j < a->d_shared || hps_dist_equal(&p->dist, a->dims[j].dist));
+            int active = p != NULL &&
+                         (j < a->d_shared || hps_dist_equal(&p->dist, a->dims[j].dist));
             a->x[n * d + j] = active ? encode(&a->dims[j], p->internal) : NAN;
         }
         n++;
