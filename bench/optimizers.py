@@ -314,3 +314,22 @@ _hps_model("hps-tpe-group", "TPESampler", counterpart="optuna-tpe-group", multiv
 _hps_model("hps-gp", "GPSampler")
 _hps_model("hps-cmaes", "CmaEsSampler", counterpart="optuna-cmaes")
 _hps_model("hps-auto", "AutoSampler")
+
+
+# Start-up variants of the GP (issue 22 item 1, bench/gp.md "The small-budget start"):
+# the number of Sobol points before the model as a function of the problem's number of
+# parameters d, passed as the sampler's n_startup_trials. The default is 2d + 1 in
+# [4, 10]; these candidates model earlier.
+def _clamp(n, lo, hi):
+    return max(lo, min(hi, n))
+
+
+def _hps_gp_startup(name, rule, text):
+    register(Spec(name, "hpsearch",
+                  lambda m, p, seed, b, q: m.samplers.GPSampler(
+                      seed=seed, n_startup_trials=rule(len(p.space))),
+                  f"hpsearch GPSampler, {text} start-up points", available=_has_sampler("GPSampler")))
+
+
+_hps_gp_startup("hps-gp-start-d1", lambda d: _clamp(d + 1, 3, 6), "d + 1 in [3, 6]")
+_hps_gp_startup("hps-gp-start-3", lambda d: 3, "3")
