@@ -607,7 +607,8 @@ HPS_API hps_status hps_trial_preempt(hps_trial *trial, const char *reason);
  * with mode "promotion" says where each slice ends (hps_trial_max_step) and which
  * paused trial an ask resumes before anything new starts. A paused trial counts against
  * max_trials; one that is never resumed stays PAUSED, its last intermediate value its
- * result so far (samplers learn from it as from a PRUNED trial). */
+ * result so far. Samplers learn from finished trials only (COMPLETE, PRUNED): a paused
+ * one is neither finished nor pending to them. */
 
 /* Pauses a RUNNING trial whose checkpoint holds `step`: `step` must be at least its
  * last reported step and beyond the step it was paused at before, so that resumed steps

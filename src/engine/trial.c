@@ -259,13 +259,11 @@ static hps_status resume_promoted(hps_study *study, double now, hps_trial **out)
     if (study->pruner->ops->promote == NULL)
         return HPS_OK;
     for (;;) {
-        hps_status rc = hps_study_sync(study);
-        if (rc != HPS_OK)
-            return rc;
         hps_engine_ctx e;
         hps_study_context(study, NULL, &e);
         int64_t number = -1;
-        rc = study->pruner->ops->promote(study->pruner, &e.ctx, &number);
+        /* reading the trials syncs them: a lost race is seen at once */
+        hps_status rc = study->pruner->ops->promote(study->pruner, &e.ctx, &number);
         if (rc != HPS_OK)
             return hps_errbuf_set(&study->err, rc, "pruner '%s': %s", study->pruner->ops->name,
                                   hps_errbuf_text(&study->pruner->err));
