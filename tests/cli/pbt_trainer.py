@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""A stand-in for a training script under population-based training (tests/cli/test_pbt.sh).
+
+Its "model" is a JSON checkpoint in HPSEARCH_CHECKPOINT_DIR: the step it reached, a score
+that grows each step by an amount the learning rate decides (best at lr = 0.1), and its
+history -- one entry per round: the trial that trained it and the lr it used. So a
+checkpoint says whose work it carries, and the test can check who copied whom.
+
+    pbt_trainer.py --lr LR --steps STOP
+"""
+import argparse
+import json
+import math
+import os
+import sys
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--lr", type=float, required=True)
+parser.add_argument("--steps", type=int, required=True)
+parser.add_argument("--tag", default="")
+args = parser.parse_args()
+
+directory = os.environ["HPSEARCH_CHECKPOINT_DIR"]
+path = os.path.join(directory, "model.json")
+state = {"step": 0, "score": 0.0, "history": []}
+if os.path.exists(path):
+    with open(path) as f:
+        state = json.load(f)
+start = int(os.environ["HPSEARCH_START_STEP"])
+stop = int(os.environ["HPSEARCH_STOP_STEP"])
+if state["step"] != start or stop != args.steps:
+    print(f"checkpoint at step {state['step']}, asked to go from {start} to {stop} "
+          f"(--steps {args.steps})", file=sys.stderr)
+    sys.exit(3)
+gain = math.exp(-(math.log10(args.lr) + 1) ** 2)
+for step in range(start + 1, stop + 1):
+    state["score"] += gain
+    print(f"step={step} score={state['score']:.6f}")
+state["step"] = stop
+state["history"].append({"trial": int(os.environ["HPSEARCH_TRIAL_NUMBER"]), "lr": args.lr})
+with open(path + ".tmp", "w") as f:
+    json.dump(state, f)
+os.replace(path + ".tmp", path)

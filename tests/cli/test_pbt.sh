@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Population-based training (pbt:): each member's round is a trial whose checkpoint
+# directory starts as a copy of the right checkpoint -- its own previous one, or, for the
+# bottom quantile, a top member's -- with the hyperparameters the lineage records; the
+# decisions are the same with the same seed (whatever the slots), and another seed
+# makes others. tests/cli/pbt_trainer.py writes the trials that trained a checkpoint
+# into it, so who copied whom can be read back.
+. "$(dirname "$0")/lib.sh"
+
+PBT_TRAIN="$PY $HPS_SOURCE_DIR/tests/cli/pbt_trainer.py --tag $TAG"
+pbt_config() { # FILE STUDY SEED PARALLEL
+    write_config "$1" <<EOF2
+study: $2
+storage: sqlite:pbt.db
+metric: score
+direction: maximize
+seed: $3
+parallel: $4
+pbt: {population: 4, interval: 2}
+fidelity: steps
+command: $PBT_TRAIN --lr {lr} --steps {steps}
+parameters:
+  lr: {type: float, low: 0.001, high: 1.0, log: true}
+  steps: {type: int, low: 1, high: 6}
+EOF2
+}
+
+# Reads the study back: every check of the lineage against the checkpoints, in Python.
+check_lineage() { # STUDY -> prints "ok ..." or "bad ..." lines, then the schedule
+    "$PY" - "$("$HPSEARCH" trials "$1" --storage sqlite:pbt.db --format json)" "$1" \
+        hpsearch-logs/"$1"/checkpoints <<'PYEOF'
+import glob, json, math, sys
+trials, study, root = sys.argv[1:]
+trials = json.loads(trials)
+rows = [(t["number"], t["state"], t["system_attrs"]["pbt"]) for t in trials
+        if "pbt" in t["system_attrs"]]
+values = {t["number"]: t["values"][0] for t in trials if t["values"]}
+lineage = {n: l for n, state, l in rows}
+cell = {(l["member"], l["round"]): n for n, l in lineage.items()}
+[root] = glob.glob(root + "/*")
+def model(member, rnd):
+    with open(f"{root}/pbt-m{member:03d}-r{rnd:03d}/model.json") as f:
+        return json.load(f)
+bad = []
+print("ok cells", len(cell), "trials", len(rows))
+for (m, r), n in sorted(cell.items()):
+    l = lineage[n]
+    mine = model(m, r)
+    if mine["history"][-1] != {"trial": n, "lr": l["after"]["lr"]}:
+        bad.append(f"trial {n}: last round {mine['history'][-1]}, lineage {l['after']}")
+    if r == 0:
+        if len(mine["history"]) != 1 or l["parent"] is not None:
+            bad.append(f"trial {n}: round 0 with a past")
+        continue
+    parent = lineage[l["parent"]]
+    if (parent["member"], parent["round"]) != (l["parent_member"], r - 1):
+        bad.append(f"trial {n}: parent {l['parent']} is not member {l['parent_member']}'s round {r - 1}")
+    if mine["history"][:-1] != model(l["parent_member"], r - 1)["history"]:
+        bad.append(f"trial {n}: its checkpoint does not continue member {l['parent_member']}'s")
+    if l["before"] != parent["after"]:
+        bad.append(f"trial {n}: before {l['before']} is not its parent's {parent['after']}")
+    # population 4, quantile 0.25: only the round's worst exploits, and it copies the best
+    ranked = sorted(range(4), key=lambda k: (-values[cell[(k, r - 1)]], k))
+    exploits = m == ranked[-1]
+    if l["exploited"] != exploits or (exploits and l["parent_member"] != ranked[0]) or \
+            (not exploits and (l["parent_member"] != m or l["after"] != l["before"])):
+        bad.append(f"trial {n}: member {m} ranked {ranked.index(m)} but lineage {l}")
+    if exploits:
+        ratio = l["after"]["lr"] / l["before"]["lr"]
+        perturbed = math.isclose(ratio, 0.8) or math.isclose(ratio, 1.2)
+        print("explore", "perturbed" if perturbed else "resampled")
+print("\n".join("bad " + b for b in bad) or "ok every checkpoint continues its parent's")
+for (m, r), n in sorted(cell.items()):
+    l = lineage[n]
+    print("schedule", m, r, l.get("parent_member", "-"), repr(l["after"]["lr"]))
+PYEOF
+}
+
+pbt_config a.yaml pbt-a 7 4
+out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
+expect_eq "a run of 4 members x 3 rounds exits 0" 0 $?
+expect_contains "it says it ran every round" "every round of the 4 members ran (3 rounds of 2 steps)" "$out"
+expect_contains "it names pbt in its heading" "pbt: 4 members, 3 rounds of 2 steps" "$out"
+a=$(check_lineage pbt-a)
+expect_contains "12 rounds, one trial each" "ok cells 12 trials 12" "$a"
+expect_contains "every checkpoint continues the right one" "ok every checkpoint continues its parent's" "$a"
+case "$a" in *"bad "*) fail "lineage: $(grep '^bad' <<<"$a")" ;; esac
+expect_eq "one member of four exploits per round after the first" 2 "$(grep -c '^explore' <<<"$a")"
+
+# The same seed, one slot instead of three, another study: the same schedule.
+pbt_config b.yaml pbt-b 7 2
+"$HPSEARCH" run b.yaml --no-progress -q > /dev/null 2>&1
+b=$(check_lineage pbt-b)
+expect_eq "the same seed gives the same schedule with -j 2 and -j 4" \
+    "$(grep '^schedule' <<<"$a")" "$(grep '^schedule' <<<"$b")"
+pbt_config c.yaml pbt-c 8 4
+"$HPSEARCH" run c.yaml --no-progress -q > /dev/null 2>&1
+c=$(check_lineage pbt-c)
+[ "$(grep '^schedule' <<<"$a")" != "$(grep '^schedule' <<<"$c")" ] &&
+    ok "another seed gives another schedule" || fail "seeds 7 and 8 gave the same schedule"
+expect_contains "and its checkpoints continue the right ones too" "ok every checkpoint continues its parent's" "$c"
+
+# Run again: nothing left, nothing redone.
+out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
+expect_contains "a finished population has nothing left to run" "every round of the 4 members ran" "$out"
+expect_eq "and runs no trial" 12 "$("$HPSEARCH" trials pbt-a --storage sqlite:pbt.db --format json | "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)))')"
+
+finish
