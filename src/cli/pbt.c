@@ -370,17 +370,17 @@ int pbt_plan_next(const cfg_config *cfg, hps_study *study, const char *checkpoin
     if (*kind == PBT_START) {
         round--;
         json_t *lineage = decide(&table, cfg, checkpoint_root, member, round);
-        *lineage_json = lineage != NULL ? json_dumps(lineage, JSON_COMPACT | JSON_REAL_PRECISION(17))
-                                        : NULL;
-        *params_json = lineage != NULL ? json_dumps(json_object_get(lineage, "after"),
-                                                    JSON_COMPACT | JSON_REAL_PRECISION(17))
+        size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(17);
+        *lineage_json = lineage != NULL ? json_dumps(lineage, flags) : NULL;
+        *params_json = lineage != NULL ? json_dumps(json_object_get(lineage, "after"), flags)
                                        : NULL;
         json_decref(lineage);
         next->member = member;
         next->round = round;
         next->start_step = round == 0 ? 0 : round_stop(cfg, round - 1);
         next->stop_step = round_stop(cfg, round);
-        round_dir(checkpoint_root, member, round, next->checkpoint_dir, sizeof next->checkpoint_dir);
+        round_dir(checkpoint_root, member, round, next->checkpoint_dir,
+                  sizeof next->checkpoint_dir);
         if (*lineage_json == NULL || *params_json == NULL) {
             snprintf(err, errlen, "out of memory");
             rc = -1;
@@ -528,4 +528,87 @@ int pbt_adopt(const cfg_config *cfg, hps_study *study, hps_trial *trial,
                   sizeof out->checkpoint_dir);
     }
     return rc;
+}
+
+/* ---- the lineage, shown -------------------------------------------------------------- */
+
+/* "lr=0.0107 momentum=0.9" from a lineage's parameters. */
+static void print_params_json(FILE *out, json_t *params)
+{
+    const char *name;
+    json_t *value;
+    const char *sep = "";
+    json_object_foreach(params, name, value) {
+        if (json_is_integer(value))
+            fprintf(out, "%s%s=%" JSON_INTEGER_FORMAT, sep, name, json_integer_value(value));
+        else if (json_is_number(value))
+            fprintf(out, "%s%s=%.4g", sep, name, json_number_value(value));
+        else if (json_is_string(value))
+            fprintf(out, "%s%s=%s", sep, name, json_string_value(value));
+        else if (json_is_boolean(value))
+            fprintf(out, "%s%s=%s", sep, name, json_is_true(value) ? "True" : "False");
+        sep = " ";
+    }
+}
+
+void pbt_print_lineage(hps_study *study, FILE *out)
+{
+    size_t n = 0;
+    if (hps_study_n_trials(study, &n) != HPS_OK)
+        return;
+    json_t *members = json_object(); /* member -> [lineage of each round's last trial] */
+    json_int_t rounds = 0;
+    for (size_t i = 0; members != NULL && i < n; i++) {
+        const hps_frozen *t;
+        json_t *lineage = hps_study_trial(study, (int64_t)i, &t) == HPS_OK ? lineage_of(t) : NULL;
+        json_int_t member = json_integer_value(json_object_get(lineage, "member"));
+        json_int_t round = json_integer_value(json_object_get(lineage, "round"));
+        if (lineage == NULL || round < 0 || round > 100000) {
+            json_decref(lineage);
+            continue;
+        }
+        char key[32];
+        snprintf(key, sizeof key, "%" JSON_INTEGER_FORMAT, member);
+        json_t *schedule = json_object_get(members, key);
+        if (schedule == NULL) {
+            schedule = json_array();
+            json_object_set_new(members, key, schedule);
+        }
+        while ((json_int_t)json_array_size(schedule) <= round)
+            json_array_append_new(schedule, json_null());
+        json_object_set_new(lineage, "trial", json_integer(hps_frozen_number(t)));
+        json_array_set_new(schedule, (size_t)round, lineage); /* a later trial redid it */
+        if (round + 1 > rounds)
+            rounds = round + 1;
+    }
+    size_t shown = json_object_size(members);
+    if (shown > 0) {
+        fprintf(out, "\npbt lineage (%zu members, %" JSON_INTEGER_FORMAT " rounds so far; "
+                "<- mN: continued from member N's checkpoint):\n", shown, rounds);
+        for (json_int_t m = 0; m <= 100000 && shown > 0; m++) {
+            char key[32];
+            snprintf(key, sizeof key, "%" JSON_INTEGER_FORMAT, m);
+            json_t *schedule = json_object_get(members, key);
+            if (schedule == NULL)
+                continue;
+            shown--;
+            fprintf(out, "  member %" JSON_INTEGER_FORMAT ":", m);
+            size_t r;
+            json_t *l;
+            json_array_foreach(schedule, r, l) {
+                fprintf(out, "%s r%zu", r > 0 ? " |" : "", r);
+                if (!json_is_object(l)) {
+                    fputs(" ?", out);
+                    continue;
+                }
+                if (json_is_true(json_object_get(l, "exploited")))
+                    fprintf(out, " <- m%" JSON_INTEGER_FORMAT,
+                            json_integer_value(json_object_get(l, "parent_member")));
+                fputc(' ', out);
+                print_params_json(out, json_object_get(l, "after"));
+            }
+            fputc('\n', out);
+        }
+    }
+    json_decref(members);
 }

@@ -21,6 +21,7 @@
 #include "hpsearch.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 /* One member's round, as a trial runs it. */
@@ -57,6 +58,11 @@ int pbt_assign(hps_trial *trial, const pbt_round *next, const char *params_json,
  * 0 when it is a new trial. -1 with a message. */
 int pbt_adopt(const cfg_config *cfg, hps_study *study, hps_trial *trial,
               const char *checkpoint_root, pbt_round *out, char *err, size_t errlen);
+
+/* Prints each member's hyperparameter schedule, round by round, with the rounds that
+ * copied another member's checkpoint marked ("<- m3"); nothing for a study without
+ * population-based training. For `hpsearch show`. */
+void pbt_print_lineage(hps_study *study, FILE *out);
 
 /* The number of rounds a member trains: the fidelity's max in steps of interval. */
 unsigned pbt_rounds(const cfg_config *cfg);

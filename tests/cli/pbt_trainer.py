@@ -7,12 +7,17 @@ history -- one entry per round: the trial that trained it and the lr it used. So
 checkpoint says whose work it carries, and the test can check who copied whom.
 
     pbt_trainer.py --lr LR --steps STOP
+
+PBT_FAIL_ROUND=pbt-m001-r001 makes that round fail; PBT_PREEMPT_ROUND=... preempts the run
+in that round.
 """
 import argparse
 import json
 import math
 import os
+import signal
 import sys
+import time
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--lr", type=float, required=True)
@@ -21,6 +26,13 @@ parser.add_argument("--tag", default="")
 args = parser.parse_args()
 
 directory = os.environ["HPSEARCH_CHECKPOINT_DIR"]
+# The test's stand-ins for trouble in one round: a failure, and a preemption of the run
+# (SIGTERM to hpsearch, which ends this trainer with SIGTERM before it saved anything).
+if os.path.basename(directory) == os.environ.get("PBT_FAIL_ROUND"):
+    sys.exit(1)
+if os.path.basename(directory) == os.environ.get("PBT_PREEMPT_ROUND"):
+    os.kill(os.getppid(), signal.SIGTERM)
+    time.sleep(60)
 path = os.path.join(directory, "model.json")
 state = {"step": 0, "score": 0.0, "history": []}
 if os.path.exists(path):

@@ -33,7 +33,9 @@ import glob, json, math, sys
 trials, study, root = sys.argv[1:]
 trials = json.loads(trials)
 rows = [(t["number"], t["state"], t["system_attrs"]["pbt"]) for t in trials
-        if "pbt" in t["system_attrs"]]
+        if "pbt" in t["system_attrs"] and t["system_attrs"].get("interrupted") is None
+        and not t["system_attrs"].get("fail_reason", "").startswith("interrupted")]
+failed = {t["number"] for t in trials if t["state"] == "FAIL"}
 values = {t["number"]: t["values"][0] for t in trials if t["values"]}
 lineage = {n: l for n, state, l in rows}
 cell = {(l["member"], l["round"]): n for n, l in lineage.items()}
@@ -46,6 +48,8 @@ print("ok cells", len(cell), "trials", len(rows))
 for (m, r), n in sorted(cell.items()):
     l = lineage[n]
     mine = model(m, r)
+    if n in failed:
+        continue
     if mine["history"][-1] != {"trial": n, "lr": l["after"]["lr"]}:
         bad.append(f"trial {n}: last round {mine['history'][-1]}, lineage {l['after']}")
     if r == 0:
@@ -60,7 +64,7 @@ for (m, r), n in sorted(cell.items()):
     if l["before"] != parent["after"]:
         bad.append(f"trial {n}: before {l['before']} is not its parent's {parent['after']}")
     # population 4, quantile 0.25: only the round's worst exploits, and it copies the best
-    ranked = sorted(range(4), key=lambda k: (-values[cell[(k, r - 1)]], k))
+    ranked = sorted(range(4), key=lambda k: (-values.get(cell[(k, r - 1)], -math.inf), k))
     exploits = m == ranked[-1]
     if l["exploited"] != exploits or (exploits and l["parent_member"] != ranked[0]) or \
             (not exploits and (l["parent_member"] != m or l["after"] != l["before"])):
@@ -99,6 +103,34 @@ c=$(check_lineage pbt-c)
 [ "$(grep '^schedule' <<<"$a")" != "$(grep '^schedule' <<<"$c")" ] &&
     ok "another seed gives another schedule" || fail "seeds 7 and 8 gave the same schedule"
 expect_contains "and its checkpoints continue the right ones too" "ok every checkpoint continues its parent's" "$c"
+
+out=$("$HPSEARCH" show pbt-a --storage sqlite:pbt.db 2>&1)
+expect_contains "show has the lineage" "pbt lineage (4 members, 3 rounds so far" "$out"
+expect_contains "with a member's schedule" "  member 0: r0 lr=" "$out"
+expect_eq "and marks the two rounds that copied another member" 2 "$(grep -o '<- m[0-9]' <<<"$out" | wc -l)"
+out=$("$HPSEARCH" trials pbt-a --storage sqlite:pbt.db 2>&1)
+expect_eq "trials notes each member's round" 12 "$(grep -c ' pbt m[0-3] r[0-2]' <<<"$out")"
+expect_eq "and whom it copied" 2 "$(grep -c ' pbt m[0-3] r[12] <- m[0-3] #[0-9]' <<<"$out")"
+
+# A failed round ranks last: its member copies the best in the next round.
+pbt_config d.yaml pbt-d 7 4
+PBT_FAIL_ROUND=pbt-m001-r001 "$HPSEARCH" run d.yaml --no-progress -q > /dev/null 2>&1
+d=$(check_lineage pbt-d)
+case "$d" in *"bad "*) fail "lineage with a failure: $(grep '^bad' <<<"$d")" ;; *) ok "a failed round's member exploits next" ;; esac
+expect_contains "member 1 copies member 0 after its failed round" "schedule 1 2 0 " "$d"
+
+# A preempted run: the interrupted round is queued, and the next run continues it from
+# its own directory, with the decisions unchanged.
+pbt_config e.yaml pbt-e 7 1
+PBT_PREEMPT_ROUND=pbt-m002-r001 "$HPSEARCH" run e.yaml --no-progress -q --set preempt_grace=5 > /dev/null 2>&1
+expect_eq "the preempted run exits 143" 143 $?
+"$HPSEARCH" run e.yaml --no-progress -q > /dev/null 2>&1
+expect_eq "the next run finishes the population" 0 $?
+e=$(check_lineage pbt-e)
+expect_contains "12 rounds, one finished trial each" "ok cells 12 trials 12" "$e"
+case "$e" in *"bad "*) fail "lineage after a preemption: $(grep '^bad' <<<"$e")" ;; *) ok "every checkpoint still continues the right one" ;; esac
+expect_eq "the same schedule as without the preemption" \
+    "$(grep '^schedule' <<<"$a")" "$(grep '^schedule' <<<"$e")"
 
 # Run again: nothing left, nothing redone.
 out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
