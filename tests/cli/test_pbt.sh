@@ -112,6 +112,10 @@ out=$("$HPSEARCH" trials pbt-a --storage sqlite:pbt.db 2>&1)
 expect_eq "trials notes each member's round" 12 "$(grep -c ' pbt m[0-3] r[0-2]' <<<"$out")"
 expect_eq "and whom it copied" 2 "$(grep -c ' pbt m[0-3] r[12] <- m[0-3] #[0-9]' <<<"$out")"
 
+"$HPSEARCH" report pbt-a --storage sqlite:pbt.db -o a.html 2> /dev/null
+expect_eq "the report carries each round's lineage for its schedule chart" 12 \
+    "$(grep -o '{"member":[0-3],"round":[0-2],"start_step":[0-9],"stop_step":[0-9]' a.html | wc -l)"
+
 # A failed round ranks last: its member copies the best in the next round.
 pbt_config d.yaml pbt-d 7 4
 PBT_FAIL_ROUND=pbt-m001-r001 "$HPSEARCH" run d.yaml --no-progress -q > /dev/null 2>&1
