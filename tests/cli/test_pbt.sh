@@ -81,6 +81,9 @@ PYEOF
 }
 
 pbt_config a.yaml pbt-a 7 4
+out=$("$HPSEARCH" plan a.yaml 2>&1)
+expect_contains "plan states pbt's budget" "budget: pbt: 4 members x 3 rounds of 2 steps (steps to 6) = 12 trials" "$out"
+expect_contains "and its strategy" "strategy: pbt: after each round the bottom 25% continue" "$out"
 out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
 expect_eq "a run of 4 members x 3 rounds exits 0" 0 $?
 expect_contains "it says it ran every round" "every round of the 4 members ran (3 rounds of 2 steps)" "$out"
