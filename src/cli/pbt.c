@@ -347,6 +347,10 @@ int pbt_plan_next(const cfg_config *cfg, hps_study *study, const char *checkpoin
 {
     pbt_table table = {0};
     *params_json = *lineage_json = NULL;
+    /* A round left RUNNING by a worker that died (kill -9, a lost node) would hold the
+     * next round back for good: recovered, it is interrupted and runs again. Ask does
+     * this too, but a population waiting for its round asks nothing. */
+    hps_study_recover_stale(study, NULL);
     if (table_read(cfg, study, &table, err, errlen) != 0) {
         table_free(&table);
         return -1;

@@ -9,7 +9,7 @@ checkpoint says whose work it carries, and the test can check who copied whom.
     pbt_trainer.py --lr LR --steps STOP
 
 PBT_FAIL_ROUND=pbt-m001-r001 makes that round fail; PBT_PREEMPT_ROUND=... preempts the run
-in that round.
+in that round (SIGTERM), PBT_KILL_ROUND=... kills it (SIGKILL).
 """
 import argparse
 import json
@@ -30,6 +30,9 @@ directory = os.environ["HPSEARCH_CHECKPOINT_DIR"]
 # (SIGTERM to hpsearch, which ends this trainer with SIGTERM before it saved anything).
 if os.path.basename(directory) == os.environ.get("PBT_FAIL_ROUND"):
     sys.exit(1)
+if os.path.basename(directory) == os.environ.get("PBT_KILL_ROUND"):
+    os.kill(os.getppid(), signal.SIGKILL)
+    time.sleep(60)
 if os.path.basename(directory) == os.environ.get("PBT_PREEMPT_ROUND"):
     os.kill(os.getppid(), signal.SIGTERM)
     time.sleep(60)

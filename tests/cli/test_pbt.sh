@@ -139,6 +139,19 @@ case "$e" in *"bad "*) fail "lineage after a preemption: $(grep '^bad' <<<"$e")"
 expect_eq "the same schedule as without the preemption" \
     "$(grep '^schedule' <<<"$a")" "$(grep '^schedule' <<<"$e")"
 
+# hpsearch killed (kill -9) in the last round of the population: the next run recovers
+# the round left RUNNING, which every other round waits for, and
+# runs it again from its directory; the schedule stays the same.
+pbt_config f.yaml pbt-f 7 1
+PBT_KILL_ROUND=pbt-m003-r002 "$HPSEARCH" run f.yaml --no-progress -q > /dev/null 2>&1
+expect_eq "the killed run dies of SIGKILL" 137 $?
+"$HPSEARCH" run f.yaml --no-progress -q > /dev/null 2>&1
+expect_eq "the next run finishes the population" 0 $?
+f=$(check_lineage pbt-f)
+case "$f" in *"bad "*) fail "lineage after kill -9: $(grep '^bad' <<<"$f")" ;; *) ok "every checkpoint continues the right one after kill -9" ;; esac
+expect_eq "the same schedule as without the kill" \
+    "$(grep '^schedule' <<<"$a")" "$(grep '^schedule' <<<"$f")"
+
 # Run again: nothing left, nothing redone.
 out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
 expect_contains "a finished population has nothing left to run" "every round of the 4 members ran" "$out"
