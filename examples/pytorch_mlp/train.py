@@ -112,6 +112,12 @@ def train(lr, hidden_size, epochs, seed=0, on_epoch=None, checkpoint_dir=None,
         if state["epoch"] <= epochs:
             model.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
+            # The checkpoint's optimizer state carries the lr it was saved with; the lr
+            # given now wins (population-based training changes it between rounds).
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+                if optimizer_name == "sgd":
+                    group["momentum"] = momentum
             torch.set_rng_state(state["rng"])
             first = state["epoch"] + 1
             val_acc, val_loss = evaluate(model, x_val, y_val, criterion)

@@ -3,6 +3,7 @@
  * of the best value so far. Unicode blocks when the terminal speaks UTF-8, ASCII
  * otherwise (or with --ascii). */
 #include "cli/cli.h"
+#include "cli/pbt.h"
 #include "cli/value_names.h"
 #include "report/report_data.h"
 
@@ -416,6 +417,7 @@ static void print_summary(const show_style *style, const rdata_study *data,
         putchar('\n');
     }
     print_gpus(data);
+    pbt_print_lineage(study, stdout);
     putchar('\n');
     if (data->n_directions > 1)
         hypervolume_sparkline(style, data);

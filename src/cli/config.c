@@ -227,6 +227,8 @@ int cfg_validate(cfg_ctx *ctx)
     int rc = cfg_check_objectives(ctx);
     if (rc == 0)
         rc = cfg_check_initial(ctx);
+    if (rc == 0)
+        rc = cfg_check_pbt(ctx);
     if (rc != 0)
         return rc;
     if (CFG_TERMINATE_ON(&cfg->terminate) && cfg->n_objectives > 1)

@@ -197,6 +197,21 @@ typedef struct cfg_initial {
     int line;              /* of the entry */
 } cfg_initial;
 
+/* `pbt:`: population-based training (cli/pbt.h runs it). The fidelity parameter is the
+ * budget each member trains for, in rounds of `interval` steps. */
+typedef struct cfg_pbt {
+    unsigned population;          /* members trained side by side; 0 = no PBT */
+    unsigned interval;            /* steps (of the fidelity) per round */
+    double quantile;              /* the bottom share that exploits a top member */
+    double resample_probability;  /* explore: a parameter drawn anew instead of perturbed */
+    double perturb;               /* explore: a number is multiplied by 1 - perturb or
+                                     1 + perturb */
+    int line;                     /* of `pbt:` */
+} cfg_pbt;
+#define CFG_DEFAULT_PBT_QUANTILE 0.25
+#define CFG_DEFAULT_PBT_RESAMPLE 0.25
+#define CFG_DEFAULT_PBT_PERTURB 0.2
+
 typedef struct cfg_config {
     char *path;             /* the file, as given */
     char *dir;              /* absolute directory of the file; relative paths in it resolve there */
@@ -254,6 +269,7 @@ typedef struct cfg_config {
     double fidelity_min, fidelity_max;
     int fidelity_line;
     cfg_terminate terminate;    /* `terminate:`; all rules off by default */
+    cfg_pbt pbt;                /* `pbt:`; population 0 = off */
     char **artifacts; size_t n_artifacts;  /* `artifacts:` glob patterns of the files a
                                trial writes (command placeholders expanded per trial),
                                relative to workdir; kept beside the trial's log */

@@ -7,6 +7,7 @@
  *   config_param.c  the parameter space; readers and checks both formats share; writer
  *   config_wandb.c  a parameter in W&B form
  *   config_pruner.c `pruner`, W&B's `early_terminate`, `fidelity`
+ *   config_pbt.c    `pbt` (population-based training)
  *   config_metrics.c `metric`, `direction`, `metrics`, `constraints`
  *   config_set.c    `--set key=value` overrides
  *   config_doc.c    the YAML document: libyaml's events built into a tree of cfg_node
@@ -279,6 +280,11 @@ int cfg_key_initial(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
 void cfg_write_initial(FILE *out, const cfg_config *cfg, const char *key, int given);
 void cfg_release_initial(cfg_config *a, const cfg_config *b);
 int cfg_check_initial(cfg_ctx *ctx);
+/* `pbt:` (config_pbt.c); cfg_check_pbt checks it against the rest of the config. */
+int cfg_key_pbt(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
+void cfg_write_pbt(FILE *out, const cfg_config *cfg, const char *key, int given);
+int cfg_check_pbt(cfg_ctx *ctx);
+
 /* `warm_start:` (config_warm.c). */
 int cfg_key_warm_start(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
 void cfg_write_warm_start(FILE *out, const cfg_config *cfg, const char *key, int given);

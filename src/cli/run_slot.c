@@ -229,8 +229,21 @@ static int start_trackers(run_slot *slot, const cfg_config *cfg, char *err, size
     return 0;
 }
 
-int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *err,
-               size_t errlen)
+/* A member's round trains up to its stop step: the fidelity parameter says so. */
+static void set_fidelity(const cfg_config *cfg, tmpl_param *params, size_t n, int64_t stop)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (strcmp(params[k].name, cfg->fidelity) != 0)
+            continue;
+        if (params[k].value.type == HPS_VALUE_INT)
+            params[k].value.u.i = stop;
+        else
+            params[k].value.u.f = (double)stop;
+    }
+}
+
+int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial,
+               const pbt_round *pbt, char *err, size_t errlen)
 {
     const cfg_config *cfg = run->cfg;
     int64_t number = hps_trial_number(trial);
@@ -261,6 +274,8 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
         snprintf(err, errlen, "cannot store the parameters: %s", hps_trial_errmsg(trial));
         goto out;
     }
+    if (pbt != NULL)
+        set_fidelity(cfg, params, n_params, pbt->stop_step);
     describe_params(params, n_params, slot->params_text, sizeof slot->params_text);
     params_json = tmpl_params_json(params, n_params);
     if (params_json == NULL || write_file(json_path, params_json) != 0) {
@@ -304,9 +319,12 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
      * saved and continues; any other trial -- of this study, of a repeat, of a study
      * created again under the same name -- starts empty. The parameters are in the name
      * too, so a directory never passes to another configuration. */
-    char checkpoint_dir[4400];
-    snprintf(checkpoint_dir, sizeof checkpoint_dir, "%s/%s-%016llx", run->checkpoint_root,
-             hps_trial_run_key(trial), (unsigned long long)hash_text(params_json));
+    char checkpoint_dir[4400], start_text[32], stop_text[32];
+    if (pbt != NULL)
+        snprintf(checkpoint_dir, sizeof checkpoint_dir, "%s", pbt->checkpoint_dir);
+    else
+        snprintf(checkpoint_dir, sizeof checkpoint_dir, "%s/%s-%016llx", run->checkpoint_root,
+                 hps_trial_run_key(trial), (unsigned long long)hash_text(params_json));
     if (mkdir(checkpoint_dir, 0750) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "cannot create %s: %s", checkpoint_dir, strerror(errno));
         goto out;
@@ -334,6 +352,18 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
         env_add(&env, "HPSEARCH_PARAMS_FILE", json_path) != 0 ||
         env_add_unbuffered(&env) != 0 ||
         (run->python_path != NULL && env_add_python_path(&env, run->python_path) != 0)) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (pbt != NULL) {
+        snprintf(start_text, sizeof start_text, "%" PRId64, pbt->start_step);
+        snprintf(stop_text, sizeof stop_text, "%" PRId64, pbt->stop_step);
+    }
+    /* a round keeps the paused-trial contract's names: where its checkpoint stands (none
+     * in round 0) and the step to train to */
+    if (pbt != NULL && ((pbt->start_step > 0 &&
+                         env_add(&env, "HPSEARCH_RESUME_STEP", start_text) != 0) ||
+                        env_add(&env, "HPSEARCH_MAX_STEP", stop_text) != 0)) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }

@@ -15,6 +15,7 @@
 #define HPS_CLI_RUN_SLOT_H
 
 #include "cli/config.h"
+#include "cli/pbt.h"
 #include "hpsearch.h"
 #include "runner/gpus.h"
 #include "runner/linebuf.h"
@@ -108,11 +109,14 @@ void slot_init(run_slot *slot, unsigned index);
 
 /* Starts `trial` in an idle slot (taking ownership of the trial handle), with its GPUs
  * from run->gpus: CUDA_VISIBLE_DEVICES and HPSEARCH_NUM_GPUS in its environment, and
- * the list in its system attribute "gpus"; they go back to the pool when it ends. On failure
+ * the list in its system attribute "gpus"; they go back to the pool when it ends. A
+ * member's round of population-based training (`pbt`, else NULL) runs in the round's
+ * checkpoint directory, with the fidelity parameter at the round's stop step and
+ * HPSEARCH_RESUME_STEP (after round 0) / HPSEARCH_MAX_STEP in its environment. On failure
  * returns -1 with a message; the trial is recorded FAIL as interrupted (a command that
  * cannot start is the config's fault, not the trial's). */
-int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *err,
-               size_t errlen);
+int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial,
+               const pbt_round *pbt, char *err, size_t errlen);
 
 /* Output fd to poll, or -1. */
 int slot_fd(const run_slot *slot);

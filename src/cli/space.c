@@ -122,7 +122,8 @@ hps_status space_make_sampler(const cfg_config *cfg, hps_sampler **out, char *er
 {
     hps_sampler *sampler = NULL;
     *out = NULL;
-    const char *name = cfg->sampler;
+    /* pbt fixes every parameter itself: a model-based sampler would only cost time */
+    const char *name = cfg->pbt.population > 0 ? "random" : cfg->sampler;
     int on_grid = strcmp(name, "grid") == 0;
     if (strcmp(name, "auto") == 0) {
         auto_decision decision;

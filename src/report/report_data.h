@@ -67,6 +67,9 @@ typedef struct rdata_row {
     size_t all_artifacts; /* kept */
     char *gpus;          /* the GPUs `hpsearch run` gave the trial (its system attribute
                             "gpus") as CUDA_VISIBLE_DEVICES said them, "0,1"; NULL */
+    char *pbt;           /* a member's round of population-based training (its system
+                            attribute "pbt", cli/pbt.h) as compact JSON; NULL when none
+                            or interrupted (another trial redid the round) */
     size_t c_offset;     /* into constraints */
     uint32_t n_c;        /* constraint values recorded (hps_trial_set_constraints) */
     unsigned char feasible; /* no constraint value above 0 (hps_frozen_feasible) */
