@@ -382,6 +382,8 @@ void cfg_condition_order(const cfg_config *cfg, size_t *order);
 /* Whether parameter i is active in every trial (no condition, or conditions that hold
  * for every value their parents take); if not, *why is a condition that can fail. */
 int cfg_param_always_active(const cfg_config *cfg, size_t i, const struct cfg_condition **why);
+/* Whether a condition of `when:` holds for its parent's value. */
+int cfg_condition_holds(const struct cfg_condition *cond, const hps_value *got);
 /* "optimizer is sgd", "layers >= 2", "optimizer is adam or sgd", for messages. */
 void cfg_describe_condition(const struct cfg_condition *cond, char *buf, size_t size);
 
