@@ -826,6 +826,24 @@ HPS_API hps_status hps_importance_catalog(char **json_out);
 HPS_API hps_status hps_study_importances(hps_study *study, const hps_importance *evaluator,
                                          size_t objective, char **json_out);
 
+/* Importances within each branch of a conditional space, beside the global ones of
+ * hps_study_param_importances (which rank only the parameters every trial has). A
+ * *parent* is a parameter every COMPLETE trial with a finite value of `objective` has,
+ * taking 2 to 32 distinct values among them, whose value decides whether some other
+ * parameter is present (present in every trial with some of its values, absent in every
+ * trial with the others) -- a `when:` parent, or the optimizer of a define-by-run space.
+ * For each value of each parent with at least two such trials, fANOVA with its defaults
+ * (as hps_study_param_importances) on those trials alone ranks the parameters they all
+ * have, the parent left out. *json_out is an array, parents in the first trial's order
+ * and values in order of first appearance:
+ *   [{"parent": "optimizer", "value": "sgd", "trials": 12,
+ *     "importances": {"momentum": 0.41, "lr": 0.37, ...}}, ...]
+ * [] when no parameter is such a parent. Free with hps_free. HPS_ERR_INVALID for an
+ * objective out of range or a NULL json_out; storage errors; the message is on the
+ * study. */
+HPS_API hps_status hps_study_branch_importances(hps_study *study, size_t objective,
+                                                char **json_out);
+
 /* How much better than the best of some finished trials the objective could still get:
  * the upper bound on the regret of Makarova et al. 2022 ("Automatic termination for
  * hyperparameter optimization"), as Optuna's RegretBoundEvaluator computes it. The top

@@ -158,6 +158,55 @@ out=$("$HPSEARCH" plan grid.yaml --set sampler=auto --set n_trials=20 2>&1)
 expect_contains "auto picks the grid of a conditional space that fits the budget" \
     "strategy: auto -> grid" "$out"
 
+# Importances within each branch: momentum decides sgd's score and exists only there,
+# lr decides adam's; `show` and the report give each branch's ranking beside the global one
+cat > branch_score.sh <<'SHEOF'
+awk -v args="$*" 'BEGIN {
+    n = split(args, a, " ")
+    for (i = 1; i <= n; i++) { split(a[i], kv, "="); f[substr(kv[1], 3)] = kv[2] }
+    if (f["optimizer"] == "sgd") s = 10 * f["momentum"] + 0.1 * f["lr"]; else s = 10 * f["lr"]
+    print "score=" s
+}'
+SHEOF
+write_config branches.yaml <<EOF
+study: branches
+storage: sqlite:branches.db
+metric: score
+sampler: random
+seed: 4
+n_trials: 30
+parallel: 2
+command: sh branch_score.sh \${args}
+parameters:
+  optimizer: [adam, sgd]
+  lr:        {type: float, low: 0, high: 1}
+  momentum:  {type: float, low: 0, high: 1, when: {optimizer: sgd}}
+EOF
+"$HPSEARCH" run branches.yaml --no-progress > /dev/null 2>&1
+out=$("$HPSEARCH" show branches.yaml 2>&1)
+expect_contains "show: importances within each branch" "importances within each branch:" "$out"
+case "$out" in
+*"when optimizer = sgd ("*" trials): momentum "*) ok "show: momentum leads the sgd branch" ;;
+*) fail "no sgd branch led by momentum in: $out" ;;
+esac
+case "$out" in
+*"when optimizer = adam ("*" trials): lr 1.00"*) ok "show: lr alone in the adam branch" ;;
+*) fail "no adam branch led by lr in: $out" ;;
+esac
+"$HPSEARCH" report branches --storage sqlite:branches.db -o branches.html > /dev/null 2>&1
+checked=$("$PY" - branches.html <<'PYEOF2'
+import json, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+view = json.loads(re.search(r'<script id="hps-boot" type="application/json">(.*?)</script>',
+                            html, re.S).group(1))["view"]
+got = [(b["parent"], b["value"], list(b["importances"])[0]) for b in view["branch_importances"]]
+trials = sum(b["trials"] for b in view["branch_importances"])
+print(sorted(got), trials, "momentum" in view["importances"])
+PYEOF2
+)
+expect_eq "report: each branch's ranking, over all 30 trials; momentum not global" \
+    "[('optimizer', 'adam', 'lr'), ('optimizer', 'sgd', 'momentum')] 30 False" "$checked"
+
 # The PyTorch example's conditional space trains for real (1 epoch here): momentum
 # reaches the SGD trials only -- train.py refuses --momentum without sgd. Its study and
 # logs go to this test's directory.
