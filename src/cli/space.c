@@ -267,6 +267,31 @@ static hps_status suggest_one(int on_grid, const cfg_param *p,
     return rc;
 }
 
+/* The order to suggest in: the parameters without `when:` first, in file order, then
+ * the conditional ones, parents before children. A position-based sampler (Sobol: the
+ * k-th parameter a trial suggests takes dimension k) so gives every parameter all
+ * trials have one dimension in every branch, and each branch's own parameters the
+ * dimensions after them. */
+static void suggest_order(const cfg_config *cfg, size_t *order)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->n_params; i++)
+        if (cfg->params[i].n_when == 0)
+            order[n++] = i;
+    if (n == cfg->n_params)
+        return;
+    size_t *parents_first = calloc(cfg->n_params, sizeof *parents_first);
+    if (parents_first == NULL) { /* callers re-check activity: parents first is enough */
+        cfg_condition_order(cfg, order);
+        return;
+    }
+    cfg_condition_order(cfg, parents_first);
+    for (size_t k = 0; k < cfg->n_params; k++)
+        if (cfg->params[parents_first[k]].n_when > 0)
+            order[n++] = parents_first[k];
+    free(parents_first);
+}
+
 hps_status space_suggest_all(const cfg_config *cfg, hps_trial *trial, tmpl_param *params,
                              size_t *n_active, char *err, size_t errlen)
 {
@@ -285,7 +310,7 @@ hps_status space_suggest_all(const cfg_config *cfg, hps_trial *trial, tmpl_param
     }
     /* parents first, so each parameter's conditions can be read off its parents' values;
      * an inactive one is never suggested, so the study stores nothing for it */
-    cfg_condition_order(cfg, order);
+    suggest_order(cfg, order);
     for (size_t k = 0; k < n; k++) {
         size_t i = order[k];
         const cfg_param *p = &cfg->params[i];
