@@ -166,8 +166,8 @@ static void test_grid_repeats_and_shuffle(void **state)
     hps_study_close(study);
 }
 
-/* An enqueued configuration takes its cell, so the grid does not run it again; one the
- * grid does not hold (momentum for adam) takes none and runs besides the 12. */
+/* An enqueued configuration takes its cell, so the grid does not run it again: 12
+ * trials in all, the enqueued ones first. */
 static void test_grid_enqueued_takes_its_cell(void **state)
 {
     (void)state;

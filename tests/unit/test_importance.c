@@ -394,6 +394,24 @@ static void test_study_branch_importances(void **state)
     json_decref(imp);
     assert_int_equal(hps_study_branch_importances(study, 1, &text), HPS_ERR_INVALID);
     assert_int_equal(hps_study_branch_importances(study, 0, NULL), HPS_ERR_INVALID);
+    /* an allocation that fails is HPS_ERR_NOMEM with nothing returned, never a crash */
+    ASSERT_OK(hps_study_sync(study));
+    int succeeded = 0;
+    for (unsigned long k = 1; k < 4000 && !succeeded; k++) {
+        text = NULL;
+        hps_mem_fail_after(k);
+        hps_status rc = hps_study_branch_importances(study, 0, &text);
+        hps_mem_fail_after(0);
+        succeeded = rc == HPS_OK;
+        if (succeeded)
+            assert_non_null(strstr(text, "\"momentum\""));
+        else if (rc != HPS_ERR_NOMEM && rc != HPS_ERR_STORAGE)
+            fail_msg("allocation %lu failing gave %s", k, hps_status_name(rc));
+        else
+            assert_null(text);
+        hps_free(text);
+    }
+    assert_true(succeeded);
     hps_study_close(study);
 }
 
