@@ -148,8 +148,9 @@ static int walk_branches(const grid_state *g, grid_branches *out, uint32_t *row,
     if (k == g->n_params)
         return add_branch(g, out, row);
     const grid_param *p = &g->params[k];
-    if (!param_active(g, k, row) || !p->is_parent) {
-        row[k] = param_active(g, k, row) ? GRID_LOOP : GRID_INACTIVE;
+    int active = param_active(g, k, row);
+    if (!active || !p->is_parent) {
+        row[k] = active ? GRID_LOOP : GRID_INACTIVE;
         return walk_branches(g, out, row, k + 1);
     }
     for (uint32_t v = 0; v < p->n_values; v++) {
