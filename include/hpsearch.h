@@ -180,6 +180,7 @@ HPS_API void hps_free(void *ptr);
  * given another. The built-in samplers:
  *   "random"  independent uniform / log-uniform sampling.
  *   "grid"    every combination of per-parameter value lists (hps_sampler_grid_add),
+ *             or every active one of a conditional grid (hps_sampler_grid_when),
  *             each exactly once across all workers of a study; the study ends
  *             (HPS_DONE) when the grid is exhausted.
  *   "sobol"   a scrambled Sobol low-discrepancy sequence.
@@ -213,7 +214,26 @@ HPS_API hps_status hps_sampler_set(hps_sampler *sampler, const char *option, con
 /* Grid sampler: the values parameter `name` takes, in order. Values are copied. */
 HPS_API hps_status hps_sampler_grid_add(hps_sampler *sampler, const char *name,
                                 const hps_value *values, size_t n_values);
-/* Grid sampler: number of cells (product of the value counts); 0 when empty. */
+/* Grid sampler: makes parameter `name` conditional -- active only in the cells where
+ * `parent` takes one of `values` (copied; each must be one of the parent's grid values,
+ * compared as Python does: 1 == 1.0 == True) and `parent` is active itself. Several
+ * conditions of one parameter must all hold. Both parameters must have been added, the
+ * parent first, so conditions nest but never form a cycle. The grid then holds only the
+ * active combinations: its cells are the sum over the branches (assignments of the
+ * parameters that conditions name) of the product of the other active parameters'
+ * value counts, each run once (or `repeats` times) across all workers, and a trial
+ * suggests only its cell's active parameters (suggesting an inactive one is
+ * HPS_ERR_INVALID). Cells are numbered branch after branch, the branches in the order of
+ * nested loops over the parents' values in the order they were added, and inside a
+ * branch as nested loops over its other parameters. HPS_ERR_INVALID for an unknown
+ * parameter, a parent added after the child, no values or a value that is not the
+ * parent's, or more than a million branches; HPS_ERR_STATE once the sampler joined a
+ * study. */
+HPS_API hps_status hps_sampler_grid_when(hps_sampler *sampler, const char *name,
+                                         const char *parent, const hps_value *values,
+                                         size_t n_values);
+/* Grid sampler: number of cells (product of the value counts, or for a conditional grid
+ * the active combinations); 0 when empty. */
 HPS_API uint64_t hps_sampler_grid_size(const hps_sampler *sampler);
 HPS_API const char *hps_sampler_errmsg(const hps_sampler *sampler);
 
@@ -852,6 +872,24 @@ HPS_API hps_status hps_importance_catalog(char **json_out);
  * parameters; storage errors; the message is on the study. */
 HPS_API hps_status hps_study_importances(hps_study *study, const hps_importance *evaluator,
                                          size_t objective, char **json_out);
+
+/* Importances within each branch of a conditional space, beside the global ones of
+ * hps_study_param_importances (which rank only the parameters every trial has). A
+ * *parent* is a parameter every COMPLETE trial with a finite value of `objective` has,
+ * taking 2 to 32 distinct values among them, whose value decides whether some other
+ * parameter is present (present in every trial with some of its values, absent in every
+ * trial with the others) -- a `when:` parent, or the optimizer of a define-by-run space.
+ * For each value of each parent with at least two such trials, fANOVA with its defaults
+ * (as hps_study_param_importances) on those trials alone ranks the parameters they all
+ * have, the parent left out. *json_out is an array, parents in the first trial's order
+ * and values in order of first appearance:
+ *   [{"parent": "optimizer", "value": "sgd", "trials": 12,
+ *     "importances": {"momentum": 0.41, "lr": 0.37, ...}}, ...]
+ * [] when no parameter is such a parent. Free with hps_free. HPS_ERR_INVALID for an
+ * objective out of range or a NULL json_out; storage errors; the message is on the
+ * study. */
+HPS_API hps_status hps_study_branch_importances(hps_study *study, size_t objective,
+                                                char **json_out);
 
 /* How much better than the best of some finished trials the objective could still get:
  * the upper bound on the regret of Makarova et al. 2022 ("Automatic termination for

@@ -256,6 +256,40 @@ static void print_importances(const show_style *style, const rdata_study *data, 
     }
 }
 
+/* Importances within each branch of a conditional space, one line each:
+ * "  when optimizer = sgd (12 trials): momentum 0.41, lr 0.37, layers 0.22". */
+static void print_branch_importances(const rdata_study *data)
+{
+    json_t *branches = data->branch_importances != NULL
+                           ? json_loads(data->branch_importances, JSON_PRESERVE_ORDER, NULL)
+                           : NULL;
+    if (json_array_size(branches) > 0)
+        printf("importances within each branch:\n");
+    size_t b;
+    json_t *branch;
+    json_array_foreach(branches, b, branch) {
+        char *value = json_dumps(json_object_get(branch, "value"), JSON_ENCODE_ANY);
+        const char *text = value != NULL ? value : "?";
+        json_t *v = json_object_get(branch, "value");
+        if (json_is_string(v)) /* sgd, not "sgd" */
+            text = json_string_value(v);
+        printf("  when %s = %s (%" JSON_INTEGER_FORMAT " trials):",
+               json_string_value(json_object_get(branch, "parent")), text,
+               json_integer_value(json_object_get(branch, "trials")));
+        free(value);
+        json_t *imp = json_object_get(branch, "importances");
+        const char *key;
+        json_t *number;
+        const char *sep = " ";
+        json_object_foreach(imp, key, number) {
+            printf("%s%s %.2f", sep, key, json_number_value(number));
+            sep = ", ";
+        }
+        printf("%s\n", json_object_size(imp) == 0 ? " no parameter of its own varies" : "");
+    }
+    json_decref(branches);
+}
+
 /* "  val_acc = 0.91  train_seconds = 12  gpu_mem_gb = 8 (<= 10)" */
 static void print_trial_values(const value_names *vn, const hps_frozen *t)
 {
@@ -405,6 +439,8 @@ static void print_summary(const show_style *style, const rdata_study *data,
     if (!extended) /* ranked by the first value, which is not "best" here */
         print_top(data, imp, metric);
     print_importances(style, data, imp);
+    if (data->importance_error == NULL)
+        print_branch_importances(data);
     json_decref(imp);
     if (data->n_samplers > 0) {
         printf("\nstrategies:");

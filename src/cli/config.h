@@ -398,6 +398,13 @@ void cfg_condition_order(const cfg_config *cfg, size_t *order);
 /* Whether parameter i is active in every trial (no condition, or conditions that hold
  * for every value their parents take); if not, *why is a condition that can fail. */
 int cfg_param_always_active(const cfg_config *cfg, size_t i, const struct cfg_condition **why);
+/* Whether a condition of `when:` holds for its parent's value. */
+int cfg_condition_holds(const struct cfg_condition *cond, const hps_value *got);
+/* After narrowing shrank the parameters' values: drops from each `when:` the values its
+ * parent no longer takes, and the parameters whose conditions can no longer hold (with
+ * the parameters that depend on them), so the config still loads. Writes one line per
+ * change into notes[size] (empty when nothing changed). */
+void cfg_prune_conditions(cfg_config *cfg, char *notes, size_t size);
 /* "optimizer is sgd", "layers >= 2", "optimizer is adam or sgd", for messages. */
 void cfg_describe_condition(const struct cfg_condition *cond, char *buf, size_t size);
 

@@ -272,8 +272,6 @@ void cfg_write_fidelity(FILE *out, const cfg_config *cfg, const char *key, int g
 /* `terminate:` (config_terminate.c). */
 int cfg_key_terminate(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
 void cfg_write_terminate(FILE *out, const cfg_config *cfg, const char *key, int given);
-/* Whether a condition of `when:` holds for its parent's value (config_when.c). */
-int cfg_condition_holds(const cfg_condition *cond, const hps_value *got);
 /* `initial:` (config_initial.c); its entries are checked against the space by
  * cfg_check_initial, once every key is read. */
 int cfg_key_initial(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);

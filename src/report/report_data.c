@@ -77,6 +77,7 @@ void rdata_free(rdata_study *data)
     free(data->curves);
     free(data->importances);
     free(data->importance_error);
+    free(data->branch_importances);
     free(data->name);
     free(data->metric);
     for (size_t k = 0; data->objective_names != NULL && k < data->n_directions; k++)
@@ -818,10 +819,19 @@ int rdata_load(hps_study *study, int importances, rdata_study **out, char *err, 
             data->importance_error = strdup(hps_study_errmsg(study));
         }
         hps_free(json);
+        json = NULL;
+        /* within each branch of a conditional space; the global error says it all */
+        if (data->importance_error == NULL &&
+            hps_study_branch_importances(study, 0, &json) == HPS_OK)
+            data->branch_importances = strdup(json);
+        else
+            data->branch_importances = strdup("[]");
+        hps_free(json);
     } else {
         data->importances = strdup("{}");
+        data->branch_importances = strdup("[]");
     }
-    if (data->importances == NULL) {
+    if (data->importances == NULL || data->branch_importances == NULL) {
         set_err(err, errlen, "out of memory");
         rdata_free(data);
         return -1;

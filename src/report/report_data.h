@@ -117,6 +117,7 @@ typedef struct rdata_study {
     size_t n_with_steps; /* trials with intermediate values */
     char *importances;   /* JSON object from the library; "{}" when none */
     char *importance_error;
+    char *branch_importances; /* JSON array of hps_study_branch_importances; "[]" when none */
     long best_row;       /* feasible COMPLETE row with the best first value; -1 */
     double generated;    /* when loaded (Unix time) */
     double load_seconds; /* how long loading took */

@@ -505,6 +505,8 @@ void rdata_view_json(const rdata_study *data, rjson_buf *b)
         hps_strbuf_puts(b, ",\"importance_error\":");
         rjson_string(b, data->importance_error);
     }
+    hps_strbuf_puts(b, ",\"branch_importances\":");
+    rjson_raw_json(b, data->branch_importances != NULL ? data->branch_importances : "[]");
     hps_strbuf_puts(b, ",\"best\":");
     if (data->best_row >= 0)
         rdata_row_json(data, (size_t)data->best_row, b);
