@@ -385,6 +385,9 @@ hps_status setup_configure_study(const cfg_config *cfg, hps_study *study)
         cli_error("%s: %s", cfg->path, hps_study_errmsg(study));
     if (rc == HPS_OK && (rc = space_declare(cfg, study, err, sizeof err)) != HPS_OK)
         cli_error("%s", err);
+    if (rc == HPS_OK && identity_space_version(study) > 1 &&
+        (rc = space_map_changed(cfg, study, err, sizeof err)) != HPS_OK)
+        cli_error("%s", err);
     for (size_t i = 0; rc == HPS_OK && i < cfg->n_params; i++) {
         const cfg_param *p = &cfg->params[i];
         if (cfg_prior_fits(p) && (rc = hps_study_set_prior(study, p->name, p->prior)) != HPS_OK)

@@ -94,6 +94,8 @@ warm_misfit warm_map_trial(const cfg_config *cfg, const hps_frozen *old, json_t 
             v = hps_frozen_param_value(old, (size_t)idx);
         else if (p->kind == CFG_CONSTANT)
             v = p->values[0];
+        else if (p->has_default)
+            v = p->dflt;
         else
             why = WARM_MISSING;
         if (why == WARM_FITS && !cfg_param_holds(p, v))
@@ -312,4 +314,26 @@ size_t warm_added(hps_study *study)
                    : 0;
     json_decref(root);
     return n;
+}
+
+int warm_report_space_change(const cfg_config *cfg, hps_study *study, int version)
+{
+    size_t *outside = calloc(cfg->n_params + 1, sizeof *outside);
+    size_t *missing = calloc(cfg->n_params + 1, sizeof *missing);
+    size_t n_complete = 0, fit = 0;
+    int rc = outside != NULL && missing != NULL
+                 ? add_fitting(cfg, NULL, study, &n_complete, &fit, outside, missing)
+                 : -1;
+    if (rc == 0) {
+        char left[1024];
+        describe_left_out(cfg, outside, missing, left, sizeof left);
+        fprintf(stderr, "hpsearch: space version %d: %zu of %zu COMPLETE trials fit it and stay "
+                "in the samplers' model", version, fit, n_complete);
+        if (fit < n_complete)
+            fprintf(stderr, "; %zu left out: %s", n_complete - fit, left);
+        fputc('\n', stderr);
+    }
+    free(outside);
+    free(missing);
+    return 0;
 }

@@ -31,8 +31,8 @@ typedef enum warm_misfit { WARM_FITS, WARM_OUTSIDE, WARM_MISSING } warm_misfit;
 
 /* Maps an old trial onto cfg's space by parameter name: every parameter active given
  * the trial's values must have a value the parameter takes (a constant the trial lacks
- * takes its one value: it never varied); inactive ones and names the space lacks are
- * left out. Returns WARM_FITS with *params (an object; new reference), or why not and
+ * takes its one value: it never varied; a parameter with a `default:` takes that);
+ * inactive ones and names the space lacks are left out. Returns WARM_FITS with *params (an object; new reference), or why not and
  * *which the parameter's index. */
 warm_misfit warm_map_trial(const cfg_config *cfg, const hps_frozen *old, json_t **params,
                            size_t *which);
@@ -56,6 +56,11 @@ int warm_seed(const cfg_config *cfg, hps_study *study);
 /* For `hpsearch plan`: how many COMPLETE trials `warm_start.from` has, and how many of
  * them fit the space, changing nothing. Returns 0, or -1 when it cannot be read. */
 int warm_count(const cfg_config *cfg, size_t *fit, size_t *n_complete);
+
+/* After identity.c accepted a changed space as space `version` of `study`: prints how
+ * many of the study's COMPLETE trials fit it (warm_map_trial) and stay in the samplers'
+ * model, and why the others were left out. Returns 0. */
+int warm_report_space_change(const cfg_config *cfg, hps_study *study, int version);
 
 /* The trials the study was warm-started with (0 without a warm start). */
 size_t warm_added(hps_study *study);
