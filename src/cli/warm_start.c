@@ -30,6 +30,23 @@ json_t *warm_param_json(const cfg_param *p, hps_value v)
     }
 }
 
+/* The old trial's intermediate values, step by step (every objective's where it reported
+ * them all), so that a pruner compares new trials with the old curves. */
+static int copy_curve(hps_trial *t, const hps_frozen *old, size_t n_objectives)
+{
+    for (size_t i = 0; i < hps_frozen_n_intermediate(old); i++) {
+        int64_t step;
+        double value, values[CFG_MAX_OBJECTIVES];
+        hps_frozen_intermediate(old, i, &step, &value);
+        size_t n = hps_frozen_intermediate_values(old, i, values, CFG_MAX_OBJECTIVES);
+        hps_status rc = n > 1 && n == n_objectives ? hps_trial_report_values(t, step, values, n)
+                                                   : hps_trial_report(t, step, value);
+        if (rc != HPS_OK)
+            return -1;
+    }
+    return 0;
+}
+
 int warm_add_trial(const cfg_config *cfg, hps_study *study, const hps_frozen *old,
                    const char *params_json, const char *from)
 {
@@ -61,7 +78,8 @@ int warm_add_trial(const cfg_config *cfg, hps_study *study, const hps_frozen *ol
     n = n < CFG_MAX_OBJECTIVES ? n : CFG_MAX_OBJECTIVES;
     for (size_t k = 0; k < n; k++)
         told[k] = hps_frozen_value(old, k);
-    int added = hps_trial_tell_values(t, HPS_COMPLETE, told, n) == HPS_OK;
+    int added = copy_curve(t, old, hps_study_n_directions(study)) == 0 &&
+                hps_trial_tell_values(t, HPS_COMPLETE, told, n) == HPS_OK;
     hps_trial_free(t);
     return added ? 1 : -1;
 }

@@ -4,8 +4,9 @@
  *
  * An old trial is added as `hpsearch run` records its own trials: enqueued with its
  * values, asked (so the sampler and the declared space take it as theirs, a grid marks
- * its cell), told COMPLETE with the old values, and marked with user attribute
- * `warm_start_from` {"study": NAME, "number": N}. */
+ * its cell), given the old intermediate values (a pruner starts with the old curves),
+ * told COMPLETE with the old values, and marked with user attribute `warm_start_from`
+ * {"study": NAME, "number": N}. */
 #ifndef HPS_CLI_WARM_START_H
 #define HPS_CLI_WARM_START_H
 

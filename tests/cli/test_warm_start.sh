@@ -86,6 +86,26 @@ table=$("$HPSEARCH" trials v2 --storage sqlite:warm.db 2>&1)
 expect_eq "the trials table notes each added trial" "$fit" "$(grep -c ' warm start: v1 #[0-9]' <<< "$table")"
 listed=$("$HPSEARCH" trials v2 --storage sqlite:warm.db --format json 2>&1)
 expect_contains "hpsearch trials shows where an added trial came from" '"warm_start_from"' "$listed"
+curves=$("$PY" - warm.db <<'PYEOF'
+import json, sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+def curve(study, number):
+    return con.execute("SELECT i.step, i.value FROM trial_intermediate i JOIN trials t ON "
+                       "t.trial_id = i.trial_id JOIN studies s ON s.study_id = t.study_id WHERE "
+                       "s.name = ? AND t.number = ? ORDER BY i.step", (study, number)).fetchall()
+same = steps = 0
+for number, attrs in con.execute("SELECT t.number, t.user_attrs FROM trials t JOIN studies s ON "
+                                 "s.study_id = t.study_id WHERE s.name = 'v2'").fetchall():
+    origin = json.loads(attrs).get("warm_start_from")
+    if origin is not None:
+        old = curve("v1", origin["number"])
+        same += old == curve("v2", number)
+        steps += len(old)
+print(same, steps)
+PYEOF
+)
+expect_eq "the added trials have the old trials' intermediate values" "$fit" "${curves% *}"
+[ "${curves#* }" -gt 0 ] && ok "the old trials had curves to copy" || fail "no old curves: $curves"
 expect_eq "the new constant is given to the added trials" "$fit" \
     "$("$PY" -c 'import json, sys; print(sum(1 for t in json.loads(sys.argv[1]) if "warm_start_from" in json.dumps(t) and t["params"].get("epochs") == 3))' "$listed")"
 
