@@ -268,7 +268,8 @@ static int open_run_study(const cfg_config *cfg, int allow_changes, hps_study **
         *out = NULL;
         return CLI_EXIT_USAGE;
     }
-    int seeded = *created ? setup_seed_study(cfg, *out) : 0;
+    /* a warm start cut short (a crash, a storage error) is finished by the next run */
+    int seeded = *created || warm_resume_needed(cfg, *out) ? setup_seed_study(cfg, *out) : 0;
     if (seeded != 0) {
         hps_study_close(*out);
         *out = NULL;

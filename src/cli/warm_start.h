@@ -49,10 +49,19 @@ int warm_check_source(const cfg_config *cfg);
 int warm_reserve(const cfg_config *cfg, hps_study *study);
 
 /* Adds the COMPLETE trials of `warm_start.from` that fit the space to `study`, which
- * this process has just created, prints what was added and left out, and records the
- * number in the study (system attribute "warm_start": {"from", "added"}) so that every
- * worker's budget (warm_budget) leaves them out. Returns 0 or an exit code. */
+ * this process has just created (or whose warm start was cut short: those already
+ * added, COMPLETE and marked `warm_start_from`, are not added again), prints what was
+ * added and left out, and records the number in the study (system attribute
+ * "warm_start": {"from", "added", "complete": true}) so that every worker's budget
+ * (warm_added) leaves them out. Returns 0 or an exit code. */
 int warm_seed(const cfg_config *cfg, hps_study *study);
+
+/* Whether `study` (not created by this process) holds a warm start that was cut short
+ * (system attribute "warm_start" with "complete": false) from the study this config
+ * warm-starts from: then the run seeds it again (warm_seed adds the trials not added
+ * yet, then the `initial` configurations, which a cut-short warm start never reached).
+ * Warns when the config warm-starts from no or another study. */
+int warm_resume_needed(const cfg_config *cfg, hps_study *study);
 
 /* For `hpsearch plan`: how many COMPLETE trials `warm_start.from` has, and how many of
  * them fit the space, changing nothing. Returns 0, or -1 when it cannot be read. */
