@@ -426,3 +426,45 @@ int warm_report_space_change(const cfg_config *cfg, hps_study *study, int versio
     free(missing);
     return 0;
 }
+
+/* CMA-ES fits its first run to the best tenth of the source trials (cmaes.c), so it
+ * needs ten of them. */
+#define WARM_CMAES_MIN_TRIALS 10
+
+int warm_cmaes_source(const cfg_config *cfg, char **out)
+{
+    *out = NULL;
+    hps_study *source = NULL;
+    char err[1024];
+    if (hps_study_open(source_url(cfg), cfg->warm_from, HPS_OPEN_LOAD, NULL, 0, &source, err,
+                       sizeof err) != HPS_OK)
+        return 0; /* warm_seed and warm_check_source say what is wrong */
+    size_t n = 0;
+    json_t *list = json_array();
+    int rc = list != NULL && hps_study_n_trials(source, &n) == HPS_OK ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const hps_frozen *old;
+        json_t *params = NULL;
+        size_t which;
+        if (hps_study_trial(source, (int64_t)i, &old) != HPS_OK ||
+            hps_frozen_state(old) != HPS_COMPLETE || hps_frozen_n_values(old) < 1 ||
+            warm_map_trial(cfg, old, &params, &which) != WARM_FITS)
+            continue;
+        json_t *item = json_pack("{s:o, s:f}", "params", params, "value",
+                                 hps_frozen_value(old, 0));
+        if (item == NULL || json_array_append_new(list, item) != 0)
+            rc = -1;
+    }
+    size_t usable = list != NULL ? json_array_size(list) : 0;
+    if (rc == 0 && usable >= WARM_CMAES_MIN_TRIALS) {
+        *out = json_dumps(list, JSON_COMPACT | JSON_REAL_PRECISION(17));
+        rc = *out != NULL ? 1 : -1;
+    } else if (rc == 0) {
+        fprintf(stderr, "hpsearch: warm start: CMA-ES starts as usual: fitting its first run "
+                "to the old trials needs %d that fit the space, and %s has %zu\n",
+                WARM_CMAES_MIN_TRIALS, cfg->warm_from, usable);
+    }
+    json_decref(list);
+    hps_study_close(source);
+    return rc;
+}

@@ -63,6 +63,13 @@ int warm_seed(const cfg_config *cfg, hps_study *study);
  * Warns when the config warm-starts from no or another study. */
 int warm_resume_needed(const cfg_config *cfg, hps_study *study);
 
+/* With `sampler: cmaes`: the trials of `warm_start.from` that fit the space, as option
+ * source_trials of the CMA-ES sampler takes them ([{"params": {...}, "value": v}], *out
+ * freed with free()), so that its first run starts from their best tenth as Optuna's
+ * CmaEsSampler(source_trials=) does. Returns 1 with *out; 0 when there are too few
+ * (said on stderr) or the study cannot be read; -1 when out of memory. */
+int warm_cmaes_source(const cfg_config *cfg, char **out);
+
 /* For `hpsearch plan`: how many COMPLETE trials `warm_start.from` has, and how many of
  * them fit the space, changing nothing. Returns 0, or -1 when it cannot be read. */
 int warm_count(const cfg_config *cfg, size_t *fit, size_t *n_complete);
