@@ -186,6 +186,8 @@ HPS_API void hps_free(void *ptr);
  *   "cmaes"   CMA-ES over the numeric parameters, with restarts.
  *   "nsga2"   NSGA-II, the genetic algorithm for one or several objectives, with
  *             constraints (hps_trial_set_constraints) by Deb's constrained domination.
+ *   "nsga3"   NSGA-III, the same with the last front kept by niching around reference
+ *             points instead of by crowding distance, for three or more objectives.
  *   "auto"    picks one of the above for each trial from the space, the budget and the
  *             history, and records it in the trial's system attribute "sampler".
  * Their options -- `seed` for every sampler, and each one's own -- with type, default,

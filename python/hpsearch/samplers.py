@@ -5,7 +5,8 @@ opens; the sampling itself runs in C. Available: :class:`AutoSampler` (the defau
 picks the strategy per trial and records it in ``trial.system_attrs["sampler"]``),
 :class:`GPSampler` (Bayesian optimization), :class:`TPESampler`, :class:`CmaEsSampler`,
 :class:`NSGAIISampler` (the genetic algorithm, with :class:`UniformCrossover`,
-:class:`SBXCrossover` or :class:`BLXAlphaCrossover`), :class:`RandomSampler`,
+:class:`SBXCrossover` or :class:`BLXAlphaCrossover`), :class:`NSGAIIISampler` (the same
+with reference points, for many objectives), :class:`RandomSampler`,
 :class:`GridSampler` and :class:`QMCSampler` (Sobol); :class:`BruteForceSampler` and
 :class:`PartialFixedSampler` as Optuna 3.1 has them.
 
@@ -31,8 +32,8 @@ from .exceptions import ExperimentalWarning, _warn_experimental
 from .search_space import IntersectionSearchSpace, _intersection_of_study
 
 __all__ = ["BaseSampler", "AutoSampler", "GPSampler", "TPESampler", "CmaEsSampler",
-           "NSGAIISampler", "UniformCrossover", "SBXCrossover", "BLXAlphaCrossover",
-           "RandomSampler", "GridSampler", "QMCSampler", "BruteForceSampler",
+           "NSGAIISampler", "NSGAIIISampler", "UniformCrossover", "SBXCrossover",
+           "BLXAlphaCrossover", "RandomSampler", "GridSampler", "QMCSampler", "BruteForceSampler",
            "PartialFixedSampler", "IntersectionSearchSpace", "intersection_search_space"]
 
 GridValueType = Union[str, float, int, bool, None]
@@ -481,6 +482,35 @@ _Crossover = Union[UniformCrossover, SBXCrossover, BLXAlphaCrossover]
 _CROSSOVERS = {"uniform": UniformCrossover, "sbx": SBXCrossover, "blxalpha": BLXAlphaCrossover}
 
 
+def _genetic_options(sampler: str, population_size: int, mutation: Any,
+                     mutation_prob: Optional[float], crossover: Union[_Crossover, str, None],
+                     crossover_prob: float, swapping_prob: float, seed: Optional[int],
+                     elite_population_selection_strategy: Any, child_generation_strategy: Any,
+                     after_trial_strategy: Any) -> Dict[str, str]:
+    """The engine options NSGAIISampler and NSGAIIISampler share (Optuna's arguments)."""
+    _unsupported("mutation", mutation, None, sampler)
+    _unsupported("elite_population_selection_strategy", elite_population_selection_strategy,
+                 None, sampler)
+    _unsupported("child_generation_strategy", child_generation_strategy, None, sampler)
+    _unsupported("after_trial_strategy", after_trial_strategy, None, sampler)
+    if isinstance(population_size, bool) or not isinstance(population_size, int) or \
+            population_size < 2:
+        raise ValueError(f"population_size must be an int >= 2, got {population_size!r}")
+    if crossover is None or crossover == "uniform":
+        crossover = UniformCrossover(swapping_prob)
+    elif isinstance(crossover, str) and crossover in _CROSSOVERS:
+        crossover = _CROSSOVERS[crossover]()
+    elif not isinstance(crossover, tuple(_CROSSOVERS.values())):
+        raise ValueError(f"'{crossover}' is not a valid crossover: use UniformCrossover, "
+                         "SBXCrossover or BLXAlphaCrossover (or 'uniform', 'sbx', "
+                         "'blxalpha')")
+    return {"population_size": str(population_size),
+            "mutation_prob": "auto" if mutation_prob is None else repr(float(mutation_prob)),
+            "crossover_prob": repr(float(crossover_prob)),
+            "swapping_prob": repr(float(swapping_prob)),
+            **crossover._options, **_seed_option(seed)}
+
+
 class NSGAIISampler(_EngineSampler):
     """NSGA-II, Optuna's NSGAIISampler: generations of `population_size` trials, the
     parents of each the elite of the last generation and its parents by non-dominated
@@ -503,30 +533,11 @@ class NSGAIISampler(_EngineSampler):
                  elite_population_selection_strategy: Any = None,
                  child_generation_strategy: Any = None,
                  after_trial_strategy: Any = None) -> None:
-        _unsupported("mutation", mutation, None, "NSGAIISampler")
-        _unsupported("elite_population_selection_strategy",
-                     elite_population_selection_strategy, None, "NSGAIISampler")
-        _unsupported("child_generation_strategy", child_generation_strategy, None,
-                     "NSGAIISampler")
-        _unsupported("after_trial_strategy", after_trial_strategy, None, "NSGAIISampler")
         self._constraints_func = _check_constraints_func(constraints_func, "NSGAIISampler")
-        if isinstance(population_size, bool) or not isinstance(population_size, int) or \
-                population_size < 2:
-            raise ValueError(f"population_size must be an int >= 2, got {population_size!r}")
-        if crossover is None or crossover == "uniform":
-            crossover = UniformCrossover(swapping_prob)
-        elif isinstance(crossover, str) and crossover in _CROSSOVERS:
-            crossover = _CROSSOVERS[crossover]()
-        elif not isinstance(crossover, tuple(_CROSSOVERS.values())):
-            raise ValueError(f"'{crossover}' is not a valid crossover: use UniformCrossover, "
-                             "SBXCrossover or BLXAlphaCrossover (or 'uniform', 'sbx', "
-                             "'blxalpha')")
-        self._options = {"population_size": str(population_size),
-                         "mutation_prob": "auto" if mutation_prob is None
-                         else repr(float(mutation_prob)),
-                         "crossover_prob": repr(float(crossover_prob)),
-                         "swapping_prob": repr(float(swapping_prob)),
-                         **crossover._options, **_seed_option(seed)}
+        self._options = _genetic_options(
+            "NSGAIISampler", population_size, mutation, mutation_prob, crossover,
+            crossover_prob, swapping_prob, seed, elite_population_selection_strategy,
+            child_generation_strategy, after_trial_strategy)
         self._seed = seed
 
     def _engine_spec(self) -> _EngineSpec:
@@ -534,6 +545,65 @@ class NSGAIISampler(_EngineSampler):
 
     def __repr__(self) -> str:
         return f"NSGAIISampler(seed={self._seed!r})"
+
+
+def _reference_points_text(points: Any) -> str:
+    """A 2-D array (numpy's or nested sequences) of finite numbers, as the engine's JSON."""
+    if hasattr(points, "tolist"):
+        points = points.tolist()
+    try:
+        rows = [[float(x) for x in row] for row in points]
+    except TypeError:
+        raise ValueError("reference_points must be a 2-D array: one row per point, one "
+                         "column per objective") from None
+    if not rows or any(not all(math.isfinite(x) for x in row) for row in rows):
+        raise ValueError("reference_points must be a non-empty 2-D array of finite numbers")
+    return json.dumps(rows)
+
+
+class NSGAIIISampler(_EngineSampler):
+    """NSGA-III, the newest Optuna's NSGAIIISampler: NSGAIISampler (the same generations,
+    constraints, crossovers and arguments) but for the last front admitted to the next
+    parents, which is cut by niching around reference points instead of by crowding
+    distance, so that the parents stay spread over the front when there are many
+    objectives. The values are normalized (ideal point, intercepts of the extreme points'
+    hyperplane), each trial joins its nearest reference line, and the least crowded lines
+    give their members first. `reference_points` (a 2-D array, one column per objective)
+    replaces the default Das-Dennis set of `dividing_parameter` divisions.
+
+    Unlike Optuna's, maximized objectives are negated before the normalization (Optuna
+    normalizes the stored values whatever the direction); a trial's generation is
+    ``trial.system_attrs["nsga3:generation"]``."""
+
+    def __init__(self, *, population_size: int = 50, mutation: Any = None,
+                 mutation_prob: Optional[float] = None,
+                 crossover: Union[_Crossover, str, None] = None, crossover_prob: float = 0.9,
+                 swapping_prob: float = 0.5, seed: Optional[int] = None,
+                 constraints_func: Optional[ConstraintsFuncType] = None,
+                 reference_points: Any = None, dividing_parameter: int = 3,
+                 elite_population_selection_strategy: Any = None,
+                 child_generation_strategy: Any = None,
+                 after_trial_strategy: Any = None) -> None:
+        _warn_experimental("NSGAIIISampler", "3.2.0")
+        self._constraints_func = _check_constraints_func(constraints_func, "NSGAIIISampler")
+        self._options = _genetic_options(
+            "NSGAIIISampler", population_size, mutation, mutation_prob, crossover,
+            crossover_prob, swapping_prob, seed, elite_population_selection_strategy,
+            child_generation_strategy, after_trial_strategy)
+        if isinstance(dividing_parameter, bool) or not isinstance(dividing_parameter, int) \
+                or dividing_parameter < 1:
+            raise ValueError(f"dividing_parameter must be an int >= 1, got "
+                             f"{dividing_parameter!r}")
+        self._options["dividing_parameter"] = str(dividing_parameter)
+        self._options["reference_points"] = "none" if reference_points is None \
+            else _reference_points_text(reference_points)
+        self._seed = seed
+
+    def _engine_spec(self) -> _EngineSpec:
+        return ("nsga3", dict(self._options), None)
+
+    def __repr__(self) -> str:
+        return f"NSGAIIISampler(seed={self._seed!r})"
 
 
 class BruteForceSampler(BaseSampler):

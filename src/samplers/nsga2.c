@@ -1,15 +1,18 @@
-/* nsga2.c -- NSGA-II ("nsga2"): the elitist genetic algorithm of K. Deb, A. Pratap,
+/* nsga2.c -- NSGA-II ("nsga2"), and the genetic algorithm it shares with NSGA-III
+ * (nsga.h, nsga3.c): the elitist genetic algorithm of K. Deb, A. Pratap,
  * S. Agarwal, T. Meyarivan, "A fast and elitist multiobjective genetic algorithm:
  * NSGA-II", IEEE TEVC 6(2), 2002, with the semantics of Optuna's NSGAIISampler.
  *
  * Generations. A trial belongs to the generation it was asked in, recorded in its system
- * attribute "nsga2:generation" when it is first sampled: the largest generation among the
- * COMPLETE trials, or the next one once population_size COMPLETE trials carry that
- * largest. The parents of generation g (g >= 1) are the elite of the COMPLETE trials of
- * generation g - 1 together with the parents of g - 1: the first population_size of them
- * by non-dominated rank (Deb's constrained domination when any of them has constraint
+ * attribute "nsga2:generation" (nsga3's "nsga3:generation", and so on for every key
+ * below) when it is first sampled: the largest generation among the COMPLETE trials, or
+ * the next one once population_size COMPLETE trials carry that largest. The parents of
+ * generation g (g >= 1) are the elite of the COMPLETE trials of generation g - 1
+ * together with the parents of g - 1: the first population_size of them by
+ * non-dominated rank (Deb's constrained domination when any of them has constraint
  * values: feasible trials first, then the infeasible by their total violation), the last
- * front admitted cut by decreasing crowding distance. The first worker to select them
+ * front admitted cut by decreasing crowding distance (NSGA-III's cut, by niching around
+ * reference points, is nsga3.c's: hps_nsga_state.cut). The first worker to select them
  * stores their trial numbers in the study attribute "nsga2:parents:G"; every other
  * worker, and this one after a restart, takes that list, so all agree on one population
  * per generation whatever the order results arrive in.
@@ -42,7 +45,7 @@
 #include "base/pareto.h"
 #include "base/rng.h"
 #include "base/strbuf.h"
-#include "samplers/sampler.h"
+#include "samplers/nsga.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -50,40 +53,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define NSGA2_GENERATION_ATTR "nsga2:generation"
-#define NSGA2_PARENTS_KEY "nsga2:parents:"
-#define NSGA2_DRAW_KEY "\x01" "nsga2"
-#define NSGA2_MAX_POPULATION 1000000
 #define NSGA2_MAX_RETRIES 100
-#define NSGA2_N_PARENTS 2
-
-typedef enum nsga2_crossover {
-    NSGA2_UNIFORM,
-    NSGA2_SBX,
-    NSGA2_BLX_ALPHA,
-} nsga2_crossover;
-
-/* The parents of one generation: trial numbers, as agreed. */
-typedef struct nsga2_parents {
-    int known;
-    int64_t *numbers;
-    size_t n;
-} nsga2_parents;
-
-typedef struct nsga2_state {
-    /* options */
-    uint64_t population_size;
-    double mutation_prob; /* NAN: 1 / the number of parameters */
-    nsga2_crossover crossover;
-    double crossover_prob;
-    double swapping_prob;
-    double sbx_eta;       /* NAN: 20 for several objectives, 2 for one */
-    double blx_alpha;
-
-    /* parents by generation, as agreed with the study: never change once known */
-    nsga2_parents *parents;
-    size_t n_generations;
-} nsga2_state;
 
 /* ---- options ------------------------------------------------------------------------ */
 
@@ -101,99 +71,68 @@ static int parse_auto_number(const char *value, double lo, double hi, double *ou
     return 0;
 }
 
-static int parse_mutation_prob(void *state, const char *value, const char **why)
+int hps_nsga_parse_mutation_prob(void *state, const char *value, const char **why)
 {
     (void)why;
-    return parse_auto_number(value, 0, 1, &((nsga2_state *)state)->mutation_prob);
+    return parse_auto_number(value, 0, 1, &((hps_nsga_state *)state)->mutation_prob);
 }
 
-static int parse_sbx_eta(void *state, const char *value, const char **why)
+int hps_nsga_parse_sbx_eta(void *state, const char *value, const char **why)
 {
     (void)why;
-    return parse_auto_number(value, 0, HUGE_VAL, &((nsga2_state *)state)->sbx_eta);
+    return parse_auto_number(value, 0, HUGE_VAL, &((hps_nsga_state *)state)->sbx_eta);
 }
 
-static const hps_option_choice crossovers[] = {
-    {"uniform", NSGA2_UNIFORM},
-    {"sbx", NSGA2_SBX},
-    {"blxalpha", NSGA2_BLX_ALPHA},
+const hps_option_choice hps_nsga_crossovers[] = {
+    {"uniform", HPS_NSGA_UNIFORM},
+    {"sbx", HPS_NSGA_SBX},
+    {"blxalpha", HPS_NSGA_BLX_ALPHA},
     {NULL, 0},
 };
 
 static const hps_option nsga2_options[] = {
-    {.name = "population_size", .type = HPS_OPTION_UINT,
-     HPS_OPTION_FIELD(nsga2_state, population_size), .def = "50", .min = NSGA2_N_PARENTS,
-     .max = NSGA2_MAX_POPULATION, .help = "the trials of a generation, and the parents kept"},
-    {.name = "mutation_prob", .type = HPS_OPTION_TEXT, .def = "auto",
-     .parse = parse_mutation_prob, .rule = "auto or a number in [0, 1]",
-     .help = "the probability that a child's parameter is drawn at random instead "
-             "(auto: 1 / the number of parameters)"},
-    {.name = "crossover", .type = HPS_OPTION_ENUM, HPS_OPTION_FIELD(nsga2_state, crossover),
-     .def = "uniform", .choices = crossovers,
-     .help = "how two parents' numeric parameters are crossed: uniform (each from either "
-             "parent), sbx (simulated binary) or blxalpha (blend); categorical ones always "
-             "by uniform crossover"},
-    {.name = "crossover_prob", .type = HPS_OPTION_DOUBLE,
-     HPS_OPTION_FIELD(nsga2_state, crossover_prob), .def = "0.9", .dmin = 0, .dmax = 1,
-     .help = "the probability that a child is a crossover of parents (else a parent's copy)"},
-    {.name = "swapping_prob", .type = HPS_OPTION_DOUBLE,
-     HPS_OPTION_FIELD(nsga2_state, swapping_prob), .def = "0.5", .dmin = 0, .dmax = 1,
-     .help = "uniform crossover: the probability that a parameter comes from the first "
-             "parent"},
-    {.name = "sbx_eta", .type = HPS_OPTION_TEXT, .def = "auto", .parse = parse_sbx_eta,
-     .rule = "auto or a number >= 0",
-     .help = "sbx: the distribution index, small for children far from their parents "
-             "(auto: 20 for several objectives, 2 for one)"},
-    {.name = "blx_alpha", .type = HPS_OPTION_DOUBLE, HPS_OPTION_FIELD(nsga2_state, blx_alpha),
-     .def = "0.5", .dmin = 0, .dmax = HUGE_VAL,
-     .help = "blxalpha: how far beyond the parents' range, in units of its width, a child "
-             "may fall"},
+    HPS_NSGA_OPTIONS,
     HPS_OPTIONS_END,
 };
 
-static hps_status nsga2_init(hps_sampler *sampler)
+void hps_nsga_state_init(hps_nsga_state *s, const char *name, hps_nsga_cut_fn cut)
 {
-    nsga2_state *s = hps_mem_calloc(1, sizeof *s);
-    if (s == NULL)
-        return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
     s->mutation_prob = NAN;
     s->sbx_eta = NAN;
-    sampler->impl = s;
-    return HPS_OK;
+    s->cut = cut;
+    snprintf(s->generation_attr, sizeof s->generation_attr, "%s:generation", name);
+    snprintf(s->parents_key, sizeof s->parents_key, "%s:parents:", name);
+    snprintf(s->draw_key, sizeof s->draw_key, "\x01%s", name);
 }
 
-static void nsga2_destroy(hps_sampler *sampler)
+void hps_nsga_state_free(hps_nsga_state *s)
 {
-    nsga2_state *s = sampler->impl;
-    if (s == NULL)
-        return;
     for (size_t g = 0; g < s->n_generations; g++)
         hps_mem_free(s->parents[g].numbers);
     hps_mem_free(s->parents);
-    hps_mem_free(s);
 }
 
 /* ---- generations -------------------------------------------------------------------- */
 
 /* The generation recorded in a trial, or -1. */
-static int64_t generation_of(const hps_frozen *t)
+static int64_t generation_of(const hps_nsga_state *s, const hps_frozen *t)
 {
     const json_t *g = t->system_attrs != NULL
-                          ? json_object_get(t->system_attrs, NSGA2_GENERATION_ATTR)
+                          ? json_object_get(t->system_attrs, s->generation_attr)
                           : NULL;
     return json_is_integer(g) && json_integer_value(g) >= 0 ? json_integer_value(g) : -1;
 }
 
 /* The generation a new trial joins: the largest among the COMPLETE trials, or the next
  * one when that one is full. */
-static int64_t current_generation(const nsga2_state *s, const hps_frozen *const *all, size_t n)
+static int64_t current_generation(const hps_nsga_state *s, const hps_frozen *const *all, size_t n)
 {
     int64_t largest = 0;
     uint64_t count = 0;
     for (size_t i = 0; i < n; i++) {
         if (all[i] == NULL || all[i]->state != HPS_COMPLETE)
             continue;
-        int64_t g = generation_of(all[i]);
+        int64_t g = generation_of(s, all[i]);
         if (g > largest) {
             largest = g;
             count = 1;
@@ -205,10 +144,10 @@ static int64_t current_generation(const nsga2_state *s, const hps_frozen *const 
 }
 
 /* The trial's generation, recorded when first asked. */
-static hps_status trial_generation(nsga2_state *s, hps_sampler *sampler, const hps_context *ctx,
+static hps_status trial_generation(hps_nsga_state *s, hps_sampler *sampler, const hps_context *ctx,
                                    int64_t *out)
 {
-    *out = generation_of(ctx->trial);
+    *out = generation_of(s, ctx->trial);
     if (*out >= 0)
         return HPS_OK;
     const hps_frozen *const *all;
@@ -220,7 +159,7 @@ static hps_status trial_generation(nsga2_state *s, hps_sampler *sampler, const h
     *out = current_generation(s, all, n);
     char text[32];
     snprintf(text, sizeof text, "%lld", (long long)*out);
-    rc = hps_ctx_set_trial_attr(ctx, NSGA2_GENERATION_ATTR, text, &why);
+    rc = hps_ctx_set_trial_attr(ctx, s->generation_attr, text, &why);
     if (rc != HPS_OK)
         return hps_errbuf_set(&sampler->err, rc, "recording the trial's generation: %s",
                               hps_errbuf_text(&why));
@@ -229,14 +168,7 @@ static hps_status trial_generation(nsga2_state *s, hps_sampler *sampler, const h
 
 /* ---- elite selection ------------------------------------------------------------------ */
 
-/* The trials elite selection chooses from, with their values laid out for base/pareto.h. */
-typedef struct pool {
-    const hps_frozen **trials;
-    size_t n, m, k;
-    double *minimized;   /* n x m, maximized objectives negated */
-    double *raw;         /* n x m, as stored (crowding's ties follow Optuna's sort) */
-    double *constraints; /* n x k, NaN where a trial has fewer; NULL when k == 0 */
-} pool;
+typedef hps_nsga_pool pool;
 
 static void pool_free(pool *p)
 {
@@ -299,9 +231,12 @@ static int cmp_by_distance(size_t a, size_t b, const void *ctx)
 /* Orders the members of the front that overflows the population by decreasing crowding
  * distance, as Optuna does: its distance computation leaves them sorted by each
  * objective in turn, then a stable increasing sort by distance is reversed (so ties
- * keep the reverse of the objective order). */
-static int crowding_order(const pool *p, size_t *members, size_t count)
+ * keep the reverse of the objective order). NSGA-II's cut (hps_nsga_cut_fn). */
+static int crowding_order(const hps_nsga_state *s, const pool *p, const size_t *elite,
+                          size_t n_elite, size_t *members, size_t count, size_t room,
+                          hps_rng *rng)
 {
+    (void)s, (void)elite, (void)n_elite, (void)room, (void)rng;
     double *distance = hps_mem_calloc(count, sizeof *distance);
     double *by_index = hps_mem_calloc(p->n, sizeof *by_index);
     size_t *tmp = hps_mem_calloc(count, sizeof *tmp);
@@ -332,14 +267,16 @@ out:
 }
 
 /* The elite of the pool: up to population_size trial numbers into `chosen`. */
-static int select_elite(const nsga2_state *s, const pool *p, int64_t *chosen, size_t *n_chosen)
+static int select_elite(const hps_nsga_state *s, const pool *p, hps_rng *rng, int64_t *chosen,
+                        size_t *n_chosen)
 {
     size_t *rank = hps_mem_calloc(p->n + 1, sizeof *rank);
     size_t *front = hps_mem_calloc(p->n + 1, sizeof *front);
+    size_t *elite = hps_mem_calloc(p->n + 1, sizeof *elite);
     size_t n_fronts = 0;
     int rc = -1;
     *n_chosen = 0;
-    if (rank == NULL || front == NULL)
+    if (rank == NULL || front == NULL || elite == NULL)
         goto out;
     if (hps_pareto_rank(p->minimized, p->n, p->m, p->constraints, p->k, rank, &n_fronts) !=
         HPS_OK)
@@ -350,15 +287,18 @@ static int select_elite(const nsga2_state *s, const pool *p, int64_t *chosen, si
             if (rank[i] == r)
                 front[count++] = i;
         size_t room = (size_t)s->population_size - *n_chosen;
-        if (count >= room && crowding_order(p, front, count) != 0)
+        if (count >= room && s->cut(s, p, elite, *n_chosen, front, count, room, rng) != 0)
             goto out;
-        for (size_t i = 0; i < count && i < room; i++)
+        for (size_t i = 0; i < count && i < room; i++) {
+            elite[*n_chosen] = front[i];
             chosen[(*n_chosen)++] = p->trials[front[i]]->number;
+        }
     }
     rc = 0;
 out:
     hps_mem_free(rank);
     hps_mem_free(front);
+    hps_mem_free(elite);
     return rc;
 }
 
@@ -372,7 +312,7 @@ static const hps_frozen *trial_numbered(const hps_frozen *const *all, size_t n, 
 /* Reads the stored list of parent numbers: HPS_ERR_CORRUPT when the text is not a list
  * of the study's trial numbers. */
 static hps_status parse_parents(const char *text, const hps_frozen *const *all, size_t n_all,
-                                nsga2_parents *out)
+                                hps_nsga_parents *out)
 {
     json_t *list = json_loads(text, 0, NULL);
     hps_status rc = HPS_ERR_CORRUPT;
@@ -397,17 +337,17 @@ out:
     return rc;
 }
 
-static hps_status parents_of(nsga2_state *s, hps_sampler *sampler, const hps_context *ctx,
+static hps_status parents_of(hps_nsga_state *s, hps_sampler *sampler, const hps_context *ctx,
                              const hps_frozen *const *all, size_t n_all, int64_t generation,
-                             const nsga2_parents **out);
+                             const hps_nsga_parents **out);
 
 /* Selects the parents of generation g from the COMPLETE trials of g - 1 and the parents
  * of g - 1, and agrees on them with the study. */
-static hps_status agree_parents(nsga2_state *s, hps_sampler *sampler, const hps_context *ctx,
+static hps_status agree_parents(hps_nsga_state *s, hps_sampler *sampler, const hps_context *ctx,
                                 const hps_frozen *const *all, size_t n_all, int64_t g,
-                                nsga2_parents *out)
+                                hps_nsga_parents *out)
 {
-    const nsga2_parents *previous;
+    const hps_nsga_parents *previous;
     hps_status rc = parents_of(s, sampler, ctx, all, n_all, g - 1, &previous);
     if (rc != HPS_OK)
         return rc;
@@ -420,12 +360,15 @@ static hps_status agree_parents(nsga2_state *s, hps_sampler *sampler, const hps_
     if (p.trials == NULL || chosen == NULL)
         goto oom;
     for (size_t i = 0; i < n_all; i++)
-        if (all[i] != NULL && all[i]->state == HPS_COMPLETE && generation_of(all[i]) == g - 1)
+        if (all[i] != NULL && all[i]->state == HPS_COMPLETE && generation_of(s, all[i]) == g - 1)
             p.trials[p.n++] = all[i];
     for (size_t i = 0; i < previous->n; i++)
         p.trials[p.n++] = trial_numbered(all, n_all, previous->numbers[i]);
     size_t n_chosen;
-    if (pool_fill(&p, ctx) != 0 || select_elite(s, &p, chosen, &n_chosen) != 0)
+    /* the cut's draws (NSGA-III's niching) depend on the generation alone */
+    hps_rng rng;
+    hps_rng_seed_keyed(&rng, sampler->seed, g, s->parents_key);
+    if (pool_fill(&p, ctx) != 0 || select_elite(s, &p, &rng, chosen, &n_chosen) != 0)
         goto oom;
     hps_strbuf_putc(&text, '[');
     for (size_t i = 0; i < n_chosen; i++)
@@ -434,7 +377,7 @@ static hps_status agree_parents(nsga2_state *s, hps_sampler *sampler, const hps_
     if (hps_strbuf_text(&text) == NULL)
         goto oom;
     char key[64];
-    snprintf(key, sizeof key, NSGA2_PARENTS_KEY "%lld", (long long)g);
+    snprintf(key, sizeof key, "%s%lld", s->parents_key, (long long)g);
     hps_errbuf why;
     rc = hps_ctx_agree(ctx, key, hps_strbuf_text(&text), &stored, &why);
     if (rc != HPS_OK) {
@@ -464,11 +407,11 @@ out:
 }
 
 /* The parents of generation g (none for generation 0), selected once per study. */
-static hps_status parents_of(nsga2_state *s, hps_sampler *sampler, const hps_context *ctx,
+static hps_status parents_of(hps_nsga_state *s, hps_sampler *sampler, const hps_context *ctx,
                              const hps_frozen *const *all, size_t n_all, int64_t generation,
-                             const nsga2_parents **out)
+                             const hps_nsga_parents **out)
 {
-    static const nsga2_parents none = {.known = 1};
+    static const hps_nsga_parents none = {.known = 1};
     if (generation <= 0) {
         *out = &none;
         return HPS_OK;
@@ -478,11 +421,11 @@ static hps_status parents_of(nsga2_state *s, hps_sampler *sampler, const hps_con
     if ((uint64_t)generation > n_all / s->population_size + 1)
         return hps_errbuf_set(&sampler->err, HPS_ERR_CORRUPT, "a trial's attribute '%s' is "
                               "%lld, more generations than %zu trials of %zu can make",
-                              NSGA2_GENERATION_ATTR, (long long)generation, n_all,
+                              s->generation_attr, (long long)generation, n_all,
                               (size_t)s->population_size);
     size_t g = (size_t)generation;
     if (g >= s->n_generations) {
-        nsga2_parents *grown = hps_mem_realloc_array(s->parents, g + 1, sizeof *grown);
+        hps_nsga_parents *grown = hps_mem_realloc_array(s->parents, g + 1, sizeof *grown);
         if (grown == NULL)
             return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
         memset(grown + s->n_generations, 0, (g + 1 - s->n_generations) * sizeof *grown);
@@ -494,7 +437,7 @@ static hps_status parents_of(nsga2_state *s, hps_sampler *sampler, const hps_con
     for (size_t h = 1; h <= g; h++) {
         if (s->parents[h].known)
             continue;
-        nsga2_parents found = {0};
+        hps_nsga_parents found = {0};
         hps_status rc = agree_parents(s, sampler, ctx, all, n_all, (int64_t)h, &found);
         if (rc != HPS_OK)
             return rc;
@@ -598,7 +541,7 @@ static void sbx_pair(double x1, double x2, double eta, hps_rng *rng, double *c1,
 }
 
 /* The numeric coordinates of a child of the parents p1, p2 (unit cube, maybe outside). */
-static void cross_numeric(const nsga2_state *s, const hps_context *ctx, const breeding *b,
+static void cross_numeric(const hps_nsga_state *s, const hps_context *ctx, const breeding *b,
                           const hps_frozen *p1, const hps_frozen *p2, hps_rng *rng,
                           double *child)
 {
@@ -610,15 +553,15 @@ static void cross_numeric(const nsga2_state *s, const hps_context *ctx, const br
             continue;
         double x1 = unit_of(p1, h, i), x2 = unit_of(p2, h, i);
         switch (s->crossover) {
-        case NSGA2_UNIFORM:
+        case HPS_NSGA_UNIFORM:
             child[i] = hps_rng_uniform(rng) < s->swapping_prob ? x1 : x2;
             break;
-        case NSGA2_BLX_ALPHA: {
+        case HPS_NSGA_BLX_ALPHA: {
             double lo = fmin(x1, x2), hi = fmax(x1, x2), d = s->blx_alpha * (hi - lo);
             child[i] = (lo - d) + hps_rng_uniform(rng) * ((hi + d) - (lo - d));
             break;
         }
-        case NSGA2_SBX: {
+        case HPS_NSGA_SBX: {
             double c1, c2;
             sbx_pair(x1, x2, eta, rng, &c1, &c2);
             /* Optuna's SBX makes one child of two: each coordinate takes the crossed pair
@@ -645,16 +588,16 @@ static int inside_unit_cube(const breeding *b, const double *child)
 }
 
 /* A crossover child into values_out (internal values; NAN where it decides nothing). */
-static void crossover_child(const nsga2_state *s, const hps_context *ctx, const breeding *b,
+static void crossover_child(const hps_nsga_state *s, const hps_context *ctx, const breeding *b,
                             hps_rng *rng, double *unit, double *values_out)
 {
     const hps_history *h = b->h;
-    size_t taken[NSGA2_N_PARENTS] = {0};
+    size_t taken[HPS_NSGA_N_PARENTS] = {0};
     for (int attempt = 0;; attempt++) {
-        for (size_t k = 0; k < NSGA2_N_PARENTS; k++)
+        for (size_t k = 0; k < HPS_NSGA_N_PARENTS; k++)
             taken[k] = tournament(ctx, b, rng, taken, k, b->scratch);
         const hps_frozen *first = b->parents[taken[0]];
-        const hps_frozen *last = b->parents[taken[NSGA2_N_PARENTS - 1]];
+        const hps_frozen *last = b->parents[taken[HPS_NSGA_N_PARENTS - 1]];
         cross_numeric(s, ctx, b, first, last, rng, unit);
         if (inside_unit_cube(b, unit) || attempt + 1 >= NSGA2_MAX_RETRIES) {
             for (size_t i = 0; i < h->space.n; i++) {
@@ -690,7 +633,7 @@ static size_t mark_bred(const breeding *b, unsigned char *numeric, unsigned char
     return n;
 }
 
-static hps_status breed(const nsga2_state *s, hps_sampler *sampler, const hps_context *ctx,
+static hps_status breed(const hps_nsga_state *s, hps_sampler *sampler, const hps_context *ctx,
                         breeding *b, double *values_out)
 {
     const hps_history *h = b->h;
@@ -707,7 +650,7 @@ static hps_status breed(const nsga2_state *s, hps_sampler *sampler, const hps_co
     b->bred = flags + h->space.n;
     size_t n_bred = mark_bred(b, flags, flags + h->space.n);
     hps_rng rng;
-    hps_rng_seed_keyed(&rng, sampler->seed, ctx->trial->number, NSGA2_DRAW_KEY);
+    hps_rng_seed_keyed(&rng, sampler->seed, ctx->trial->number, s->draw_key);
     if (n_bred > 0 && hps_rng_uniform(&rng) < s->crossover_prob) {
         crossover_child(s, ctx, b, &rng, unit, values_out);
     } else if (n_bred > 0) {
@@ -720,17 +663,17 @@ static hps_status breed(const nsga2_state *s, hps_sampler *sampler, const hps_co
                                                 : 1.0 / (double)(n_bred > 0 ? n_bred : 1);
     for (size_t i = 0; i < h->space.n; i++)
         if (b->bred[i] && hps_rng_uniform(&rng) < mutation)
-            values_out[i] = NAN; /* drawn at random by nsga2_sample */
+            values_out[i] = NAN; /* drawn at random by hps_nsga_sample */
     hps_mem_free(flags);
     hps_mem_free(unit);
     hps_mem_free(b->scratch);
     return HPS_OK;
 }
 
-static hps_status nsga2_sample_relative(hps_sampler *sampler, const hps_context *ctx,
-                                        const hps_history *h, double *values_out)
+hps_status hps_nsga_sample_relative(hps_sampler *sampler, const hps_context *ctx,
+                                    const hps_history *h, double *values_out)
 {
-    nsga2_state *s = sampler->impl;
+    hps_nsga_state *s = sampler->impl;
     int64_t generation;
     hps_status rc = trial_generation(s, sampler, ctx, &generation);
     if (rc != HPS_OK || generation == 0)
@@ -741,9 +684,9 @@ static hps_status nsga2_sample_relative(hps_sampler *sampler, const hps_context 
     rc = hps_ctx_trials(ctx, &all, &n_all, &why);
     if (rc != HPS_OK)
         return hps_errbuf_set(&sampler->err, rc, "reading the trials: %s", hps_errbuf_text(&why));
-    const nsga2_parents *parents;
+    const hps_nsga_parents *parents;
     rc = parents_of(s, sampler, ctx, all, n_all, generation, &parents);
-    if (rc != HPS_OK || parents->n < NSGA2_N_PARENTS)
+    if (rc != HPS_OK || parents->n < HPS_NSGA_N_PARENTS)
         return rc;
     breeding b = {.h = h, .n_parents = parents->n};
     b.parents = hps_mem_calloc(parents->n, sizeof *b.parents);
@@ -759,8 +702,8 @@ static hps_status nsga2_sample_relative(hps_sampler *sampler, const hps_context 
 }
 
 /* The first generation, mutations, and parameters crossover does not reach: uniform. */
-static hps_status nsga2_sample(hps_sampler *sampler, const hps_context *ctx, const char *name,
-                               const hps_dist *dist, double *internal_out)
+hps_status hps_nsga_sample(hps_sampler *sampler, const hps_context *ctx, const char *name,
+                           const hps_dist *dist, double *internal_out)
 {
     int64_t generation;
     hps_status rc = trial_generation(sampler->impl, sampler, ctx, &generation);
@@ -772,14 +715,34 @@ static hps_status nsga2_sample(hps_sampler *sampler, const hps_context *ctx, con
     return HPS_OK;
 }
 
-static hps_status nsga2_bind(hps_sampler *sampler, const hps_context *ctx)
+hps_status hps_nsga_bind(hps_sampler *sampler, const hps_context *ctx)
 {
     if (ctx->n_directions > HPS_PARETO_MAX_OBJECTIVES)
         return hps_errbuf_set(&sampler->err, HPS_ERR_UNSUPPORTED,
-                              "the nsga2 sampler takes at most %d objectives (study '%s' has "
+                              "the %s sampler takes at most %d objectives (study '%s' has "
                               "%zu)",
-                              HPS_PARETO_MAX_OBJECTIVES, ctx->study_name, ctx->n_directions);
+                              sampler->ops->name, HPS_PARETO_MAX_OBJECTIVES, ctx->study_name,
+                              ctx->n_directions);
     return HPS_OK;
+}
+
+static hps_status nsga2_init(hps_sampler *sampler)
+{
+    hps_nsga_state *s = hps_mem_calloc(1, sizeof *s);
+    if (s == NULL)
+        return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
+    hps_nsga_state_init(s, "nsga2", crowding_order);
+    sampler->impl = s;
+    return HPS_OK;
+}
+
+static void nsga2_destroy(hps_sampler *sampler)
+{
+    hps_nsga_state *s = sampler->impl;
+    if (s == NULL)
+        return;
+    hps_nsga_state_free(s);
+    hps_mem_free(s);
 }
 
 const hps_sampler_ops hps_nsga2_sampler_ops = {
@@ -791,7 +754,7 @@ const hps_sampler_ops hps_nsga2_sampler_ops = {
     .options = nsga2_options,
     .init = nsga2_init,
     .destroy = nsga2_destroy,
-    .bind = nsga2_bind,
-    .sample = nsga2_sample,
-    .sample_relative = nsga2_sample_relative,
+    .bind = hps_nsga_bind,
+    .sample = hps_nsga_sample,
+    .sample_relative = hps_nsga_sample_relative,
 };

@@ -21,6 +21,7 @@ static const hps_sampler_ops *const registry[] = {
     &hps_cmaes_sampler_ops,
 #endif
     &hps_nsga2_sampler_ops,
+    &hps_nsga3_sampler_ops,
     &hps_auto_sampler_ops,
 };
 

@@ -67,6 +67,7 @@ extern const hps_sampler_ops hps_gp_sampler_ops;
 extern const hps_sampler_ops hps_tpe_sampler_ops;
 extern const hps_sampler_ops hps_cmaes_sampler_ops;
 extern const hps_sampler_ops hps_nsga2_sampler_ops;
+extern const hps_sampler_ops hps_nsga3_sampler_ops;
 extern const hps_sampler_ops hps_auto_sampler_ops;
 
 /* The built-in strategy of that name, or NULL. */

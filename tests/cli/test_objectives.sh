@@ -3,7 +3,8 @@
 # two metrics and a memory figure. Checks what is stored (both values, the constraint
 # as value - max), that a trial without the constraint's value fails naming it, what
 # `run`, `best`, `trials` and `show` print (the Pareto set of the feasible trials), that
-# median pruning is refused, and that `narrow` writes metrics and constraints back.
+# median pruning is refused, that `narrow` writes metrics and constraints back, and that
+# nsga3 runs its generations with given reference points and refuses mismatched ones.
 source "$(dirname "$0")/lib.sh"
 
 # x trades accuracy (acc = x, maximized) against cost (x*x + y, minimized); y = 1 only
@@ -144,4 +145,21 @@ sed -e 's/^sampler: grid/sampler: auto/' -e 's/^  x: .*/  x: {low: 0.0, high: 1.
 out=$("$HPSEARCH" plan mo_auto.yaml --set study=mo-auto 2>&1)
 expect_contains "auto plans MOTPE for metrics and constraints" \
     "strategy: auto -> tpe. Several objectives and constraints: TPE (MOTPE" "$out"
+
+# nsga3 with its own reference points (one coordinate per metric) runs generations of
+# population_size trials; points with a coordinate too many are refused by name
+sed -e 's/^sampler: grid/sampler: {name: nsga3, population_size: 4, reference_points: "[[1, 0], [0, 1]]"}/' \
+    -e 's/^  x: .*/  x: {low: 0.0, high: 1.0}/' -e 's/^storage: .*/storage: sqlite:nsga3.db\nn_trials: 10/' \
+    mo.yaml > mo_nsga3.yaml
+"$HPSEARCH" run mo_nsga3.yaml --no-progress > /dev/null 2>&1
+expect_eq "nsga3 runs" 0 $?
+expect_eq "nsga3 records its generations (4 trials each)" "0|4
+1|4
+2|2" "$(sql nsga3.db "SELECT json_extract(system_attrs, '\$.\"nsga3:generation\"') g, count(*)
+                     FROM trials GROUP BY g ORDER BY g")"
+sed -e 's/\[\[1, 0\], \[0, 1\]\]/[[1, 0, 0]]/' -e 's/nsga3.db/nsga3_bad.db/' mo_nsga3.yaml > mo_nsga3_bad.yaml
+out=$("$HPSEARCH" run mo_nsga3_bad.yaml --no-progress 2>&1)
+expect_eq "mismatched reference points: exit 2" 2 $?
+expect_contains "mismatched reference points named" \
+    "the nsga3 sampler's reference_points have 3 coordinates, but study" "$out"
 finish

@@ -118,11 +118,15 @@ def test_nsga2_multi_objective_generations_and_crossovers():
         NSGAIISampler(population_size=1)
 
 
-def test_nsga2_constraints_func_steers_to_the_feasible_region():
-    """With constraints_func, NSGAIISampler breeds from feasible trials first: a region
-    random search hardly finds (x + y >= 1.8) keeps being sampled, though the objectives
-    pull away from it."""
-    from hpsearch.samplers import NSGAIISampler, RandomSampler
+@pytest.mark.filterwarnings("ignore::hpsearch.exceptions.ExperimentalWarning")
+@pytest.mark.parametrize("genetic", ["NSGAIISampler", "NSGAIIISampler"])
+def test_nsga2_constraints_func_steers_to_the_feasible_region(genetic):
+    """With constraints_func, NSGAIISampler (and NSGAIIISampler) breeds from feasible
+    trials first: a region random search hardly finds (x + y >= 1.8) keeps being sampled,
+    though the objectives pull away from it."""
+    from hpsearch import samplers
+    from hpsearch.samplers import RandomSampler
+    NSGAIISampler = getattr(samplers, genetic)
 
     def objective(trial):
         x = trial.suggest_float("x", 0, 1)
@@ -143,3 +147,51 @@ def test_nsga2_constraints_func_steers_to_the_feasible_region():
             assert study.best_trials
             assert all(t.system_attrs["constraints"][0] <= 0 for t in study.best_trials)
     assert counts[0] >= 8 and counts[0] > 3 * counts[1], counts
+
+
+def test_nsga3_three_objectives_generations_and_reference_points():
+    """NSGAIIISampler on DTLZ2 with three objectives: its own generations, a Pareto front
+    nearer the unit sphere than its random first generation, a seed that reproduces the
+    run, reference points given as a numpy array; bad arguments refused."""
+    import numpy as np
+
+    from hpsearch.exceptions import ExperimentalWarning
+    from hpsearch.samplers import NSGAIIISampler
+
+    def dtlz2(trial):
+        x = [trial.suggest_float(f"x{i}", 0, 1) for i in range(5)]
+        g = sum((v - 0.5) ** 2 for v in x[2:])
+        a, b = x[0] * math.pi / 2, x[1] * math.pi / 2
+        return ((1 + g) * math.cos(a) * math.cos(b), (1 + g) * math.cos(a) * math.sin(b),
+                (1 + g) * math.sin(a))
+
+    def radius(t):
+        return math.sqrt(sum(v * v for v in t.values))
+
+    refs = np.array([[1.0, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]])
+    for points in (None, refs):
+        runs = []
+        for _ in range(2):
+            with pytest.warns(ExperimentalWarning):
+                sampler = NSGAIIISampler(population_size=10, seed=4, reference_points=points,
+                                         crossover="sbx")
+            study = hpsearch.create_study(directions=["minimize"] * 3, sampler=sampler)
+            study.optimize(dtlz2, n_trials=80)
+            runs.append(study)
+        generations = [t.system_attrs["nsga3:generation"] for t in runs[0].trials]
+        assert generations == sorted(generations) and generations[-1] >= 6
+        first = sum(radius(t) for t in runs[0].trials[:10]) / 10
+        front = sum(radius(t) for t in runs[0].best_trials) / len(runs[0].best_trials)
+        assert front < first
+        assert [t.params for t in runs[0].trials] == [t.params for t in runs[1].trials]
+    with pytest.raises(ValueError, match="dividing_parameter"):
+        NSGAIIISampler(dividing_parameter=0)
+    with pytest.raises(ValueError, match="reference_points"):
+        NSGAIIISampler(reference_points=[[1.0, float("nan")]])
+    with pytest.raises(NotImplementedError, match="mutation"):
+        NSGAIIISampler(mutation=object())
+    with pytest.raises(ValueError, match="not a valid crossover"):
+        NSGAIIISampler(crossover="undx")
+    with pytest.raises(Exception, match="reference_points have 2 coordinates"):
+        hpsearch.create_study(directions=["minimize"] * 3,
+                              sampler=NSGAIIISampler(reference_points=[[1, 0], [0, 1]]))

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 static const char *const SAMPLERS[] = {"random", "sobol", "grid", "tpe",
-                                       "gp",     "cmaes", "nsga2", "auto"};
+                                       "gp",     "cmaes", "nsga2", "nsga3", "auto"};
 enum { N_SAMPLERS = sizeof SAMPLERS / sizeof SAMPLERS[0] };
 /* enough completed trials that every model-based sampler is past its startup phase */
 enum { HISTORY = 12 };
@@ -48,7 +48,8 @@ static hps_sampler *make_sampler(const char *name)
     hps_sampler *sampler = NULL;
     ASSERT_OK(hps_sampler_new(name, &sampler, NULL, 0));
     ASSERT_OK(hps_sampler_set(sampler, "seed", "7"));
-    if (strcmp(name, "nsga2") == 0) /* past its first generations within HISTORY trials */
+    /* past their first generations within HISTORY trials */
+    if (strcmp(name, "nsga2") == 0 || strcmp(name, "nsga3") == 0)
         ASSERT_OK(hps_sampler_set(sampler, "population_size", "4"));
     if (strcmp(name, "grid") == 0) {
         /* large enough that trials stranded by failures never exhaust it */

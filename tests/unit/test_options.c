@@ -392,6 +392,8 @@ static const char *const sampler_spec[][2] = {
     {"cmaes", "seed sigma0 popsize inc_popsize n_startup_trials restart_strategy with_margin source_trials"},
     {"nsga2", "seed population_size mutation_prob crossover crossover_prob swapping_prob "
               "sbx_eta blx_alpha"},
+    {"nsga3", "seed population_size mutation_prob crossover crossover_prob swapping_prob "
+              "sbx_eta blx_alpha dividing_parameter reference_points"},
     {"auto", "seed"},
 };
 
