@@ -4,6 +4,8 @@
 
 #include "cli/cli.h"
 #include "cli/space.h"
+#include "base/mem.h"
+#include "engine/worker.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -207,8 +209,16 @@ static void describe_left_out(const cfg_config *cfg, const size_t *outside, cons
  * adds the rest (warm_resume_needed). */
 static int record_added(hps_study *study, const char *from, size_t added, int complete)
 {
+    /* who adds them, while they go in: a run that finds the warm start cut short
+     * finishes it only when that process is gone, not while it is still adding */
+    char *self = complete ? NULL : hps_worker_self_id();
     json_t *attr = json_pack("{s:s, s:I, s:b}", "from", from, "added", (json_int_t)added,
                              "complete", complete);
+    if (attr != NULL && self != NULL && json_object_set_new(attr, "by", json_string(self)) != 0) {
+        json_decref(attr);
+        attr = NULL;
+    }
+    hps_mem_free(self);
     char *text = attr != NULL ? json_dumps(attr, JSON_COMPACT) : NULL;
     json_decref(attr);
     int rc = text != NULL && hps_study_set_system_attr(study, "warm_start", text) == HPS_OK ? 0 : -1;
@@ -362,9 +372,11 @@ int warm_resume_needed(const cfg_config *cfg, hps_study *study)
     const char *from = json_string_value(json_object_get(warm, "from"));
     /* studies of earlier versions recorded no "complete": theirs are */
     int cut_short = json_is_false(json_object_get(warm, "complete"));
-    int resume = cut_short && cfg->warm_from != NULL && from != NULL &&
+    const char *by = json_string_value(json_object_get(warm, "by"));
+    int gone = cut_short && by != NULL && hps_worker_is_dead_local(by);
+    int resume = gone && cfg->warm_from != NULL && from != NULL &&
                  strcmp(from, cfg->warm_from) == 0;
-    if (cut_short && !resume)
+    if (gone && !resume)
         cli_warn("study '%s': its warm start from '%s' was cut short, and this config does not "
                  "warm-start from that study: the rest is not added", cfg->study_name,
                  from != NULL ? from : "?");

@@ -57,8 +57,9 @@ int warm_reserve(const cfg_config *cfg, hps_study *study);
 int warm_seed(const cfg_config *cfg, hps_study *study);
 
 /* Whether `study` (not created by this process) holds a warm start that was cut short
- * (system attribute "warm_start" with "complete": false) from the study this config
- * warm-starts from: then the run seeds it again (warm_seed adds the trials not added
+ * (system attribute "warm_start" with "complete": false, by a process of this host that
+ * is gone -- not one still adding the trials) from the study this config warm-starts
+ * from: then the run seeds it again (warm_seed adds the trials not added
  * yet, then the `initial` configurations, which a cut-short warm start never reached).
  * Warns when the config warm-starts from no or another study. */
 int warm_resume_needed(const cfg_config *cfg, hps_study *study);

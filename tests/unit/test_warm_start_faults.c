@@ -2,7 +2,8 @@
  * at any point while `hpsearch run` adds the other study's trials (fault injection:
  * hps_storage_fail_after, looped over every call), the study records the warm start as
  * cut short, and the next run (warm_resume_needed, then warm_seed) adds exactly the
- * trials not added yet: every fitting old trial once, with its curve, none twice. */
+ * trials not added yet: every fitting old trial once, with its curve, none twice. The
+ * failing run is a child process, gone by then; one still alive is left to finish. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,8 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define N_OLD 3
 #define MAX_POINTS 2000
@@ -93,20 +96,31 @@ static void test_cut_short_warm_start_is_finished_by_the_next_run(void **state)
         snprintf(name, sizeof name, "target-%lu.db", k);
         snprintf(target_url, sizeof target_url, "sqlite:%s", testutil_path(name));
         cfg_config *cfg = load_config(target_url, source_url);
-        /* the run that creates the study, its k-th storage call failing */
-        hps_storage_faults_enable(1);
-        hps_storage_fail_after(k);
-        hps_study *study = NULL;
-        int seeded = -1;
-        if (hps_study_open(target_url, "new", HPS_OPEN_CREATE, &dir, 1, &study, err,
-                           sizeof err) == HPS_OK &&
-            warm_reserve(cfg, study) == 0)
-            seeded = warm_seed(cfg, study);
-        unsigned long made = hps_storage_fail_after(0);
-        hps_storage_faults_enable(0);
-        hps_study_close(study);
+        /* the run that creates the study, its k-th storage call failing: a process of
+         * its own, gone when the next run looks (a live one may still be adding) */
+        fflush(NULL);
+        pid_t child = fork();
+        assert_true(child >= 0);
+        if (child == 0) {
+            hps_storage_faults_enable(1);
+            hps_storage_fail_after(k);
+            hps_study *study = NULL;
+            int seeded = -1;
+            if (hps_study_open(target_url, "new", HPS_OPEN_CREATE, &dir, 1, &study, err,
+                               sizeof err) == HPS_OK &&
+                warm_reserve(cfg, study) == 0)
+                seeded = warm_seed(cfg, study);
+            unsigned long made = hps_storage_fail_after(0);
+            hps_study_close(study);
+            _exit(seeded != 0 ? 2 : made < k ? 0 : 1);
+        }
+        int status = 0;
+        assert_int_equal(waitpid(child, &status, 0), child);
+        assert_true(WIFEXITED(status));
+        int seeded = WEXITSTATUS(status) == 2 ? -1 : 0;
+        int no_failure = WEXITSTATUS(status) == 0;
         /* the next run */
-        study = NULL;
+        hps_study *study = NULL;
         if (hps_study_open(target_url, "new", HPS_OPEN_LOAD, NULL, 0, &study, err, sizeof err) ==
             HPS_OK) {
             const char *attrs;
@@ -131,10 +145,19 @@ static void test_cut_short_warm_start_is_finished_by_the_next_run(void **state)
             hps_study_close(study);
         }
         cfg_free(cfg);
-        if (seeded == 0 && made < k)
+        if (no_failure)
             break; /* no call failed: every point was tried */
     }
     assert_true(k < MAX_POINTS);
+    /* a warm start still going in (its process alive: this one) is not taken over */
+    snprintf(target_url, sizeof target_url, "sqlite:%s", testutil_path("live.db"));
+    cfg_config *cfg = load_config(target_url, source_url);
+    hps_study *study;
+    ASSERT_OK(hps_study_open(target_url, "new", HPS_OPEN_CREATE, &dir, 1, &study, err, sizeof err));
+    assert_int_equal(warm_reserve(cfg, study), 0);
+    assert_false(warm_resume_needed(cfg, study));
+    hps_study_close(study);
+    cfg_free(cfg);
     assert_true(cut_short > N_OLD);
     assert_true(partial > 0); /* some failures fell between two added trials */
 }
