@@ -120,7 +120,10 @@ typedef enum hps_trial_state {
     HPS_RUNNING = 1,
     HPS_COMPLETE = 2,
     HPS_PRUNED = 3,
-    HPS_FAIL = 4
+    HPS_FAIL = 4,
+    /* stopped at a step with its checkpoint kept (hps_trial_pause), to be resumed: a
+     * later ask may hand it back RUNNING, same number, params and intermediate values */
+    HPS_PAUSED = 5
 } hps_trial_state;
 
 /* Name of a state ("COMPLETE"), or "UNKNOWN". Parse with hps_trial_state_parse. */
@@ -243,7 +246,12 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 several objectives (MOASHA) the rung ranks the trials' values of every
  *                 objective (hps_trial_report_values) by non-dominated sorting, then
  *                 crowding distance, infeasible trials (hps_trial_set_constraints, as
- *                 set when the trial reaches the rung) after the feasible ones.
+ *                 set when the trial reaches the rung) after the feasible ones. With
+ *                 option mode "promotion" (one objective; min_resource and
+ *                 max_resource needed) it stops nothing: trials pause at the rungs
+ *                 (hps_trial_max_step, hps_trial_pause) and ask resumes the best paused
+ *                 trial of the highest rung that is in its top 1/rf, once per pause
+ *                 across all workers, before anything new (Li et al.'s promotion form).
  *   "hyperband"   successive halving within the trial's bracket (several objectives
  *                 as "asha").
  *   "threshold"   the latest value is below `lower`, above `upper` or NaN.
@@ -346,7 +354,7 @@ HPS_API hps_status hps_study_delete(const char *storage_url, const char *name, c
 
 /* All studies of a storage, as a JSON array of objects, one per study in creation order:
  *   {"name": text, "directions": ["minimize"|"maximize", ...], "created": Unix time,
- *    "n_trials", "n_complete", "n_running", "n_pruned", "n_fail", "n_waiting": counts
+ *    "n_trials", "n_complete", "n_running", "n_pruned", "n_fail", "n_waiting", "n_paused": counts
  *    by state (n_trials is their sum), "best_value": the best trial's first value
  *    (hps_study_best_trial), or null with several objectives, without a COMPLETE
  *    trial, or when it is infinite (JSON has no infinity)}.
@@ -451,10 +459,12 @@ HPS_API hps_status hps_study_system_attrs(hps_study *study, const char **json_ou
  * checkpoints) never pass from one to the other. Borrowed for the handle's lifetime. */
 HPS_API const char *hps_study_uid(const hps_study *study);
 
-/* Starts a trial: takes the oldest WAITING (enqueued) trial, else creates a new one.
- * Returns HPS_OK and *out, or HPS_DONE with *out = NULL when max_trials is reached or
- * every configuration of a finite space has run (hps_study_errmsg then says which), or
- * an error. Free the handle with hps_trial_free. */
+/* Starts a trial: resumes the PAUSED trial the study's pruner promotes, if it names one
+ * (see hps_trial_pause; hps_trial_resume_step then says where it goes on), else takes
+ * the oldest WAITING (enqueued) trial, else creates a new one. Returns HPS_OK and *out,
+ * or HPS_DONE with *out = NULL when max_trials is reached or every configuration of a
+ * finite space has run (hps_study_errmsg then says which), or an error. Free the handle
+ * with hps_trial_free. */
 HPS_API hps_status hps_study_ask(hps_study *study, hps_trial **out);
 
 /* Enqueues a WAITING trial whose parameters are fixed: `params_json` is an object
@@ -489,8 +499,9 @@ HPS_API hps_status hps_study_tell_number(hps_study *study, int64_t number, hps_t
 
 /* Fails every RUNNING trial whose heartbeat is older than heartbeat_grace or whose
  * worker process on this host has died; they are recorded FAIL as interrupted and
- * re-queued if retries allow. ask does this by itself at most once per grace period.
- * *n_out (if not NULL) is the number of trials failed. */
+ * re-queued if retries allow -- except a resumed trial, which goes back to PAUSED at the
+ * step it was paused at, its checkpoint's, to be resumed again. ask does this by itself at most once per grace period.
+ * *n_out (if not NULL) is the number of trials failed or paused again. */
 HPS_API hps_status hps_study_recover_stale(hps_study *study, size_t *n_out);
 
 /* Reads what other processes changed since the last call (only changed trials are
@@ -510,8 +521,11 @@ HPS_API hps_status hps_study_best_trial(hps_study *study, const hps_frozen **out
  * best value. *numbers_out (free with hps_free; NULL when *n_out is 0) holds their
  * numbers. Trials with a NaN value take no part. */
 HPS_API hps_status hps_study_best_trials(hps_study *study, int64_t **numbers_out, size_t *n_out);
-/* Counts of trials per state, indexed by hps_trial_state (array of 5). */
+/* Counts of trials per state, indexed by hps_trial_state, for the first five states
+ * (array of 5, as it always was): PAUSED trials are counted by hps_study_count_paused. */
 HPS_API hps_status hps_study_count_states(hps_study *study, size_t counts[5]);
+/* The number of PAUSED trials of the study (after a sync). */
+HPS_API hps_status hps_study_count_paused(hps_study *study, size_t *n_out);
 
 /* ---- trials ---------------------------------------------------------------------- */
 HPS_API int64_t hps_trial_number(const hps_trial *trial);
@@ -605,6 +619,37 @@ HPS_API hps_status hps_trial_interrupt(hps_trial *trial, const char *reason);
  * scheduler preempts (SIGTERM): the trial did nothing wrong and its work should go on
  * elsewhere. Errors as hps_trial_interrupt; HPS_ERR_NOMEM records nothing. */
 HPS_API hps_status hps_trial_preempt(hps_trial *trial, const char *reason);
+
+/* ---- paused trials ----------------------------------------------------------------
+ * A trial can end a slice of its budget PAUSED instead of finishing: it saves a
+ * checkpoint at some step and stops, and a later ask -- by any worker of the study, in
+ * any process -- takes it back RUNNING, with its number, parameters and intermediate
+ * values, to go on from the step after. The study's pruner schedules both ends: "asha"
+ * with mode "promotion" says where each slice ends (hps_trial_max_step) and which
+ * paused trial an ask resumes before anything new starts. A paused trial counts against
+ * max_trials; one that is never resumed stays PAUSED, its last intermediate value its
+ * result so far. Samplers learn from finished trials only (COMPLETE, PRUNED): a paused
+ * one is neither finished nor pending to them. */
+
+/* Pauses a RUNNING trial whose checkpoint holds `step`: `step` must be at least its
+ * last reported step and beyond the step it was paused at before, so that resumed steps
+ * never repeat. Recorded in one transaction: state PAUSED and the step (system
+ * attribute "paused_step"). HPS_ERR_INVALID for such a step, HPS_ERR_STATE when the
+ * trial is not RUNNING; the handle is finished either way once it succeeded. */
+HPS_API hps_status hps_trial_pause(hps_trial *trial, int64_t step);
+/* The step a resumed trial's checkpoint holds -- the trial goes on with the next one --
+ * or -1 for a trial that starts from scratch. */
+HPS_API int64_t hps_trial_resume_step(const hps_trial *trial);
+/* The last step of this slice of the trial's budget, as the study's pruner schedules
+ * it: run up to it, report it, save a checkpoint, then hps_trial_pause(trial, step).
+ * -1 when nothing ends the slice early (a pruner that never pauses; the last rung):
+ * run to the end and tell. Errors of the pruner, with its message on the trial. */
+HPS_API hps_status hps_trial_max_step(hps_trial *trial, int64_t *max_step_out);
+/* Takes PAUSED trial `number` back RUNNING for this handle, whatever the pruner would
+ * choose (hps_study_ask resumes the ones it promotes by itself). Atomic across every
+ * worker of the study: of several that try to resume one pause, one gets it and the
+ * others HPS_ERR_STATE. HPS_ERR_NOTFOUND for no such trial. Free with hps_trial_free. */
+HPS_API hps_status hps_study_resume(hps_study *study, int64_t number, hps_trial **out);
 
 /* Releases the handle. A trial still RUNNING stays RUNNING in storage. */
 HPS_API void hps_trial_free(hps_trial *trial);

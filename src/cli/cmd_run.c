@@ -320,6 +320,11 @@ static void print_outcome(const cfg_config *cfg, const slot_outcome *o, progress
                strcmp(o->reason, "pruned") != 0 ? "; " : "",
                strcmp(o->reason, "pruned") != 0 ? o->reason : "");
         break;
+    case HPS_PAUSED: /* at the end of its slice (the pruner's promotion mode) */
+        snprintf(value, sizeof value, "%.6g", o->value);
+        printf("trial %-4lld PAUSED    %s=%s  %s  (%s; at step %lld)\n", (long long)o->number,
+               cfg->objectives[0].name, value, o->params_text, took, (long long)o->paused_step);
+        break;
     default:
         printf("trial %-4lld FAIL      %s  %s  (%s; log: %s)\n", (long long)o->number, o->reason,
                o->params_text, took, o->log_path);
@@ -591,8 +596,9 @@ static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progre
             state->finished++;
             if (outcome.state == HPS_COMPLETE)
                 state->completed++;
-            if (outcome.state == HPS_FAIL && !outcome.interrupted)
-                state->exhausted = 0; /* a retry may be waiting */
+            if ((outcome.state == HPS_FAIL && !outcome.interrupted) ||
+                outcome.state == HPS_PAUSED)
+                state->exhausted = 0; /* a retry may be waiting, or a promotion be due */
             if (outcome.record_error) {
                 cli_error("trial %lld: %s", (long long)outcome.number, outcome.reason);
                 state->exit_code = CLI_EXIT_FAILED;
@@ -629,16 +635,19 @@ static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progre
 static void print_summary(hps_study *study, const cfg_config *cfg, const run_state *state,
                           double seconds)
 {
-    size_t counts[5] = {0};
-    char took[32];
+    size_t counts[5] = {0}, n_paused = 0;
+    char took[32], paused[48] = "";
     cli_format_duration(seconds, took, sizeof took);
-    if (hps_study_count_states(study, counts) != HPS_OK)
+    if (hps_study_count_states(study, counts) != HPS_OK ||
+        hps_study_count_paused(study, &n_paused) != HPS_OK)
         return;
-    size_t total = counts[0] + counts[1] + counts[2] + counts[3] + counts[4];
+    size_t total = counts[0] + counts[1] + counts[2] + counts[3] + counts[4] + n_paused;
+    if (n_paused > 0)
+        snprintf(paused, sizeof paused, ", %zu paused", n_paused);
     printf("study '%s': %zu trials (%zu complete, %zu pruned, %zu failed, %zu running, %zu "
-           "waiting); this run: %zu in %s\n",
+           "waiting%s); this run: %zu in %s\n",
            cfg->study_name, total, counts[HPS_COMPLETE], counts[HPS_PRUNED], counts[HPS_FAIL],
-           counts[HPS_RUNNING], counts[HPS_WAITING], state->finished, took);
+           counts[HPS_RUNNING], counts[HPS_WAITING], paused, state->finished, took);
     print_best(study, cfg);
 }
 

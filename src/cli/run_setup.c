@@ -334,9 +334,18 @@ static int pruner_option_given(const cfg_config *cfg, const char *option)
     return 0;
 }
 
+/* Whether the pruner is asha in its promotion form (mode: promotion). */
+static int pruner_promotes(const cfg_config *cfg, const char *name)
+{
+    for (size_t i = 0; cfg->pruner != NULL && i < cfg->pruner->n_options; i++)
+        if (strcmp(cfg->pruner->keys[i], "mode") == 0)
+            return strcmp(name, "asha") == 0 && strcmp(cfg->pruner->values[i], "promotion") == 0;
+    return 0;
+}
+
 /* With a fidelity, successive halving counts its rungs in that budget: start at its
- * minimum, and Hyperband's brackets span up to its maximum; the forecast is for its
- * maximum -- unless the config says otherwise. */
+ * minimum, and Hyperband's brackets (and promotion mode's top rung) span up to its
+ * maximum; the forecast is for its maximum -- unless the config says otherwise. */
 static void fit_pruner_to_fidelity(const cfg_config *cfg, hps_pruner *pruner)
 {
     const char *name = hps_pruner_name(pruner);
@@ -347,7 +356,8 @@ static void fit_pruner_to_fidelity(const cfg_config *cfg, hps_pruner *pruner)
         snprintf(text, sizeof text, "%.0f", cfg->fidelity_min);
         hps_pruner_set(pruner, "min_resource", text);
     }
-    if (strcmp(name, "hyperband") == 0 && !pruner_option_given(cfg, "max_resource")) {
+    if ((strcmp(name, "hyperband") == 0 || pruner_promotes(cfg, name)) &&
+        !pruner_option_given(cfg, "max_resource")) {
         snprintf(text, sizeof text, "%.0f", cfg->fidelity_max);
         hps_pruner_set(pruner, "max_resource", text);
     }

@@ -319,6 +319,21 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
         snprintf(err, errlen, "cannot create %s: %s", checkpoint_dir, strerror(errno));
         goto out;
     }
+    /* A paused trial's slice of its budget (the checkpoint contract, docs/config.md):
+     * where a resumed one goes on, and where this run should save and stop. */
+    char resume_text[32], max_text[32];
+    slot->resume_step = hps_trial_resume_step(trial);
+    if (hps_trial_max_step(trial, &slot->max_step) != HPS_OK) {
+        snprintf(err, errlen, "%s", hps_trial_errmsg(trial));
+        goto out;
+    }
+    snprintf(resume_text, sizeof resume_text, "%" PRId64, slot->resume_step);
+    snprintf(max_text, sizeof max_text, "%" PRId64, slot->max_step);
+    if ((slot->resume_step >= 0 && env_add(&env, "HPSEARCH_RESUME_STEP", resume_text) != 0) ||
+        (slot->max_step >= 0 && env_add(&env, "HPSEARCH_MAX_STEP", max_text) != 0)) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
     if (env_add(&env, "HPSEARCH_CHECKPOINT_DIR", checkpoint_dir) != 0 ||
         env_add(&env, "HPSEARCH_PARAMS", params_json) != 0 ||
         env_add(&env, "HPSEARCH_TRIAL_NUMBER", number_text) != 0 ||
@@ -332,8 +347,10 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
     }
     if (take_gpus(slot, run->gpus, &env, err, errlen) != 0)
         goto out;
-    /* a trial number runs once: a log left by a deleted study of the same name goes */
-    slot->log_fd = open(slot->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    /* a trial number runs once -- a log left by a deleted study of the same name goes --
+     * except that a resumed trial's slices go on in one log */
+    int keep = slot->resume_step >= 0 ? O_APPEND : O_TRUNC;
+    slot->log_fd = open(slot->log_path, O_WRONLY | O_CREAT | keep | O_CLOEXEC, 0640);
     slot->log_bytes = 0;
     if (slot->log_fd < 0) {
         snprintf(err, errlen, "cannot create trial log %s: %s", slot->log_path, strerror(errno));
@@ -346,6 +363,9 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
     }
     if (start_trackers(slot, cfg, err, errlen) != 0)
         goto out;
+    metric_tracker_set_first_step(slot->metric, slot->resume_step + 1);
+    for (size_t k = 0; k < slot->n_more; k++)
+        metric_tracker_set_first_step(slot->more[k], slot->resume_step + 1);
     proc_spec spec = {.argv = argv, .env_set = env.items, .cwd = cfg->workdir};
     slot->started_wall = artifacts_now();
     if (proc_start(&spec, &slot->process, err, errlen) != 0)
@@ -640,6 +660,15 @@ static hps_status record_exit(const run_slot *slot, const cfg_config *cfg, int c
                               slot_outcome *out, char *reason, size_t reason_size)
 {
     hps_trial *trial = slot->trial;
+    /* Exiting 0 after reporting the slice's last step is the script's word that its
+     * checkpoint of that step is saved: the trial pauses there, to be resumed. */
+    int64_t last_step = metric_tracker_last_step(slot->metric);
+    if (clean_exit && slot->max_step >= 0 && last_step >= slot->max_step) {
+        out->state = HPS_PAUSED;
+        out->paused_step = last_step;
+        snprintf(reason, reason_size, "paused at step %" PRId64, last_step);
+        return hps_trial_pause(trial, last_step);
+    }
     char why[600];
     int got = clean_exit ? read_values(slot, cfg, out, why, sizeof why) : VALUES_MISSING;
     if (clean_exit && got == VALUES_OK) {

@@ -62,6 +62,9 @@ typedef struct run_slot {
     metric_tracker **more;     /* the other objectives, then the constraints, in the
                                   config's order */
     size_t n_more;
+    int64_t resume_step;       /* the step the checkpoint of a resumed trial holds; -1 */
+    int64_t max_step;          /* the pruner's end of this slice (the trial pauses
+                                  there, HPSEARCH_MAX_STEP); -1: none */
     int64_t reported_step;     /* several objectives: the step last reported, once
                                   has_reported */
     int has_reported;
@@ -87,6 +90,7 @@ typedef struct slot_outcome {
     int64_t number;
     hps_trial_state state;
     int interrupted;
+    int64_t paused_step;       /* PAUSED: the step it paused at */
     double value;              /* COMPLETE/PRUNED: the value told (the first objective's) */
     double values[CFG_MAX_OBJECTIVES]; /* COMPLETE: every objective's value */
     size_t n_values;

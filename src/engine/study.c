@@ -680,3 +680,15 @@ hps_status hps_study_count_states(hps_study *study, size_t counts[5])
             counts[study->cache[i]->state]++;
     return HPS_OK;
 }
+
+hps_status hps_study_count_paused(hps_study *study, size_t *n_out)
+{
+    hps_status rc = hps_study_sync(study);
+    if (rc != HPS_OK)
+        return rc;
+    size_t n = 0;
+    for (size_t i = 0; i < study->n_cache; i++)
+        n += study->cache[i] != NULL && study->cache[i]->state == HPS_PAUSED;
+    *n_out = n;
+    return HPS_OK;
+}

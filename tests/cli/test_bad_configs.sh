@@ -100,6 +100,10 @@ same_rejection "pruner options that only fail together" "max_resource (5) is bel
     --set 'pruner={name: hyperband, min_resource: 10, max_resource: 5}'
 same_rejection "a required pruner option missing" "good.yaml: pruner: pruner 'patient' needs patience" \
     --set study=fresh3 --set storage=sqlite:fresh3.db --set 'pruner={name: patient, min_delta: 0.1}'
+same_rejection "promotion rungs that do not fit the budget" \
+    "good.yaml: pruner: pruner 'asha': max_resource (2) must be above the first rung" \
+    --set study=fresh4 --set storage=sqlite:fresh4.db \
+    --set 'pruner={name: asha, mode: promotion, min_resource: 3, max_resource: 2}'
 same_rejection "bad --set" "--set nonsense=1" --set nonsense=1
 same_rejection "bad flag value" "--parallel" -j zero
 same_rejection "sampler flag" "sampler" --sampler bayes-magic
