@@ -404,6 +404,20 @@ HPS_API hps_status hps_study_set_sampler(hps_study *study, hps_sampler *sampler)
  * recorded as interrupted ("not run"). Replaces an earlier declaration of this handle;
  * HPS_ERR_INVALID for malformed JSON or distributions, with a message naming them. */
 HPS_API hps_status hps_study_declare_space(hps_study *study, const char *space_json);
+/* After the space changed mid-study: the space trials are suggested from now, so that
+ * the samplers keep modelling the earlier trials. `space_json` as for
+ * hps_study_declare_space, where an entry may add "default": VALUE, the value trials
+ * that lack the parameter (it was added since) ran with. The samplers then see each
+ * finished trial through this space: a parameter it has with another distribution (a
+ * range widened or narrowed, a choice added or removed) is seen as the same value of
+ * the new distribution; a trial with a value the new distribution does not take is left
+ * out of what they see; a parameter the trial lacks is seen with its default, if any.
+ * Parameters the space does not list are seen as stored. Only the samplers' view
+ * changes: stored trials, hps_study_trial and the pruners keep the values as they ran.
+ * Replaces an earlier call of this handle; NULL goes back to the trials as stored.
+ * HPS_ERR_INVALID for malformed JSON or distributions, or a default its distribution
+ * does not take, with a message naming it. */
+HPS_API hps_status hps_study_map_space(hps_study *study, const char *space_json);
 /* Says what the user believes about parameter `name` before any trial, as JSON:
  *   {"center": c, "scale": s}  an int or float: a normal truncated to [low, high] in
  *                              the parameter's scale -- for a log parameter, `c` in

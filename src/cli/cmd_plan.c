@@ -322,8 +322,8 @@ static void plan_usage(FILE *out)
           "      --trial-minutes M   how long one trial takes: the expected wall time\n",
           out);
     setup_print_flags(out);
-    fputs("      --allow-changes     as run: a stored study whose metric or space the config\n"
-          "                          changed is planned as continued, not refused\n",
+    fputs("      --allow-changes     as run: a stored study whose space the config changed\n"
+          "                          is planned as continued, not refused\n",
           out);
 }
 

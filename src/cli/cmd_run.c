@@ -102,8 +102,9 @@ static void run_usage(FILE *out)
           "\n",
           out);
     setup_print_flags(out);
-    fputs("      --allow-changes     continue a study whose metric or search space the config\n"
-          "                          changed (the change is recorded in the study)\n"
+    fputs("      --allow-changes     continue a study whose search space the config changed\n"
+          "                          (a range, choices, parameters added with a default or\n"
+          "                          removed), recorded as a new space version\n"
           "  -q, --quiet             no line per finished trial\n"
           "      --no-progress       no live progress line\n",
           out);
@@ -268,7 +269,8 @@ static int open_run_study(const cfg_config *cfg, int allow_changes, hps_study **
         *out = NULL;
         return CLI_EXIT_USAGE;
     }
-    int seeded = *created ? setup_seed_study(cfg, *out) : 0;
+    /* a warm start cut short (a crash, a storage error) is finished by the next run */
+    int seeded = *created || warm_resume_needed(cfg, *out) ? setup_seed_study(cfg, *out) : 0;
     if (seeded != 0) {
         hps_study_close(*out);
         *out = NULL;
@@ -843,7 +845,8 @@ int cmd_run(int argc, char **argv)
     }
     run_settings run = {.cfg = cfg, .study = study, .log_dir = log_dir,
                         .checkpoint_root = checkpoint_root, .storage_url = cfg->storage,
-                        .python_path = python_path, .gpus = &gpus.pool};
+                        .python_path = python_path, .gpus = &gpus.pool,
+                        .space_version = identity_space_version(study)};
     progress prog;
     progress_init(&prog, study, cfg, total, !opts.no_progress && isatty(STDERR_FILENO));
     double started = cli_monotonic();

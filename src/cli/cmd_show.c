@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define SHOW_TOP 5
 #define SHOW_BAR_WIDTH 30
@@ -381,6 +382,59 @@ static void print_feasible_best(hps_study *study, const value_names *vn)
     hps_free(numbers);
 }
 
+/* Trials sampled under each space version (system attribute "space_version"; none:
+ * version 1) into counts[0..n_versions). */
+static void count_by_version(hps_study *study, size_t *counts, size_t n_versions)
+{
+    size_t n = 0;
+    if (hps_study_n_trials(study, &n) != HPS_OK)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const hps_frozen *t;
+        if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK)
+            continue;
+        json_t *attrs = json_loads(hps_frozen_system_attrs(t), 0, NULL);
+        json_t *v = json_object_get(attrs, "space_version");
+        json_int_t version = json_is_integer(v) ? json_integer_value(v) : 1;
+        if (version >= 1 && (size_t)version <= n_versions)
+            counts[version - 1]++;
+        json_decref(attrs);
+    }
+}
+
+/* The versions of a space changed mid-study (identity.h), with what changed at each and
+ * the trials sampled under it; nothing for a study whose space never changed. */
+static void print_space_versions(hps_study *study)
+{
+    const char *text;
+    if (hps_study_system_attrs(study, &text) != HPS_OK)
+        return;
+    json_t *attrs = json_loads(text, 0, NULL);
+    json_t *versions = json_object_get(attrs, "space_versions");
+    size_t n = json_is_array(versions) ? json_array_size(versions) + 1 : 0;
+    size_t *counts = n > 0 ? calloc(n, sizeof *counts) : NULL;
+    if (counts != NULL) {
+        count_by_version(study, counts, n);
+        printf("space versions: %zu (trials sampled under each)\n", n);
+        printf("  1  as created  %zu trial%s\n", counts[0], counts[0] == 1 ? "" : "s");
+    }
+    for (size_t k = 1; counts != NULL && k < n; k++) {
+        json_t *entry = json_array_get(versions, k - 1);
+        time_t at = (time_t)json_number_value(json_object_get(entry, "at"));
+        char when[64] = "?";
+        struct tm tm;
+        if (gmtime_r(&at, &tm) != NULL)
+            strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+        printf("  %zu  %s  %zu trial%s\n", k + 1, when, counts[k], counts[k] == 1 ? "" : "s");
+        size_t i;
+        json_t *line;
+        json_array_foreach(json_object_get(entry, "changes"), i, line)
+            printf("       %s\n", json_string_value(line) != NULL ? json_string_value(line) : "?");
+    }
+    free(counts);
+    json_decref(attrs);
+}
+
 static void print_summary(const show_style *style, const rdata_study *data,
                           const cli_target *target, hps_study *study)
 {
@@ -408,6 +462,7 @@ static void print_summary(const show_style *style, const rdata_study *data,
         printf("  %s %zu", name, data->counts[order[s]]);
     }
     putchar('\n');
+    print_space_versions(study);
     if (data->n_rows == 0) {
         printf("\nno trials yet: start the study with `hpsearch run`\n");
         value_names_clear(&vn);

@@ -81,6 +81,9 @@ typedef struct cfg_param {
     int line;              /* line of its definition in the file */
     char *prior;           /* its `prior:` as hps_study_set_prior's JSON, or NULL */
     int prior_line;
+    hps_value dflt;        /* `default:` (has_default), the value earlier trials of a
+                              study ran with before the parameter was added */
+    int has_default, default_line;
 } cfg_param;
 
 /* A pruner as configured: a name and its options (text, validated by the library at
@@ -379,6 +382,9 @@ int cfg_prior_fits(const cfg_param *p);
  * choices, a constant, a numeric grid), else a number in its range, on its step (an int
  * parameter: a whole number). */
 int cfg_param_holds(const cfg_param *p, hps_value v);
+/* What p takes, for messages: "one of adam, sgd", "a number from 0.0001 to 0.1", "a
+ * whole number from 1 to 8 in steps of 2". */
+void cfg_describe_takes(const cfg_param *p, char *buf, size_t size);
 
 /* Number of cells of the grid over all parameters (saturates at UINT64_MAX), as the grid
  * sampler will enumerate them; 0 when some parameter has no finite set of values. */

@@ -269,6 +269,14 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial,
     size_t n_params = 0; /* the active ones */
     if (space_suggest_all(cfg, trial, params, &n_params, err, errlen) != HPS_OK)
         goto out;
+    if (run->space_version > 1) {
+        char version_text[16];
+        snprintf(version_text, sizeof version_text, "%d", run->space_version);
+        if (hps_trial_set_system_attr(trial, "space_version", version_text) != HPS_OK) {
+            snprintf(err, errlen, "cannot record the space version: %s", hps_trial_errmsg(trial));
+            goto out;
+        }
+    }
     /* Make the parameters visible (trials listing, retries) before the long run. */
     if (hps_trial_flush(trial) != HPS_OK) {
         snprintf(err, errlen, "cannot store the parameters: %s", hps_trial_errmsg(trial));

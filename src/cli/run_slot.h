@@ -36,6 +36,9 @@ typedef struct run_settings {
     const char *python_path;   /* put first on the trials' PYTHONPATH (the wandb
                                   stand-in's directory), or NULL */
     gpu_pool *gpus;            /* each trial takes its devices here, or NULL (none) */
+    int space_version;         /* the study's space version (identity.h): after a change
+                                  (> 1), each trial records it as system attribute
+                                  "space_version" */
 } run_settings;
 
 typedef enum slot_ending {

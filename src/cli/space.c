@@ -489,3 +489,35 @@ hps_status space_declare(const cfg_config *cfg, hps_study *study, char *err, siz
         snprintf(err, errlen, "%s: %s", cfg->path, hps_study_errmsg(study));
     return rc;
 }
+
+hps_status space_map_changed(const cfg_config *cfg, hps_study *study, char *err, size_t errlen)
+{
+    json_t *space = json_array();
+    for (size_t i = 0; space != NULL && i < cfg->n_params; i++) {
+        const cfg_param *p = &cfg->params[i];
+        json_t *dist = param_distribution(p);
+        json_t *entry = dist != NULL ? json_pack("{s:s, s:o}", "name", p->name, "distribution",
+                                                 dist)
+                                     : NULL;
+        if (entry != NULL && p->has_default &&
+            json_object_set_new(entry, "default", cli_value_json(&p->dflt)) != 0) {
+            json_decref(entry);
+            entry = NULL;
+        }
+        if (entry == NULL || json_array_append_new(space, entry) != 0) {
+            json_decref(space);
+            space = NULL;
+        }
+    }
+    char *text = space != NULL ? json_dumps(space, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(space);
+    if (text == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return HPS_ERR_NOMEM;
+    }
+    hps_status rc = hps_study_map_space(study, text);
+    free(text);
+    if (rc != HPS_OK)
+        snprintf(err, errlen, "%s: %s", cfg->path, hps_study_errmsg(study));
+    return rc;
+}
