@@ -42,7 +42,7 @@ class Spec:
     """One optimizer: a name, its engine and how to build its sampler."""
 
     def __init__(self, name, engine, make_sampler, description, adaptive=True,
-                 budget_specific=False, available=None, counterpart=None):
+                 budget_specific=False, available=None, counterpart=None, experiment=False):
         self.name = name
         self.engine = engine  # "optuna" or "hpsearch"
         self.make_sampler = make_sampler  # (problem, seed, budget, q) -> sampler
@@ -52,6 +52,9 @@ class Spec:
         self._available = available
         # The Optuna optimizer this one is compared with for cost ratios.
         self.counterpart = counterpart
+        # A variant kept for a recorded experiment: run only when named (--optimizers),
+        # never by a preset that runs every optimizer.
+        self.experiment = experiment
 
     def available(self):
         """(True, "") or (False, why)."""
@@ -227,8 +230,8 @@ def get(name):
     return REGISTRY[name]
 
 
-def names():
-    return list(REGISTRY)
+def names(experiments=False):
+    return [n for n, s in REGISTRY.items() if experiments or not s.experiment]
 
 
 def available_names():
@@ -314,3 +317,23 @@ _hps_model("hps-tpe-group", "TPESampler", counterpart="optuna-tpe-group", multiv
 _hps_model("hps-gp", "GPSampler")
 _hps_model("hps-cmaes", "CmaEsSampler", counterpart="optuna-cmaes")
 _hps_model("hps-auto", "AutoSampler")
+
+
+# Start-up variants of the GP (issue 22 item 1, bench/gp.md "The small-budget start"):
+# the number of Sobol points before the model as a function of the problem's number of
+# parameters d, passed as the sampler's n_startup_trials. The default is 2d + 1 in
+# [4, 10]; these candidates model earlier. Run only when named.
+def _clamp(n, lo, hi):
+    return max(lo, min(hi, n))
+
+
+def _hps_gp_startup(name, rule, text):
+    register(Spec(name, "hpsearch",
+                  lambda m, p, seed, b, q: m.samplers.GPSampler(
+                      seed=seed, n_startup_trials=rule(len(p.space))),
+                  f"hpsearch GPSampler, {text} start-up points",
+                  available=_has_sampler("GPSampler"), experiment=True))
+
+
+_hps_gp_startup("hps-gp-start-d1", lambda d: _clamp(d + 1, 3, 6), "d + 1 in [3, 6]")
+_hps_gp_startup("hps-gp-start-3", lambda d: 3, "3")

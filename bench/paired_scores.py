@@ -11,7 +11,7 @@ Scores are bench/report.py's (100 = optimum, 0 = median random search at the bud
 cells are means over the seeds both sides have, and the difference is taken seed by
 seed, so that a change of a few points can be told from seed noise. Families: the problem's
 kind, with hartmann6 and hartmann6_noisy apart (the functions the comparison is about
-in bench/tpe_cmaes.md).
+in bench/tpe_cmaes.md); the last row of each table is every problem together.
 """
 import argparse
 import json
@@ -99,6 +99,13 @@ def main():
             ys = [statistics.mean(m[s][1] for m in members.values()) for s in seeds]
             if seeds:
                 print(row(f"family {name}", xs, ys))
+        if len(by_family) > 1:  # the same over every problem of the table
+            everything = {p: m for members in by_family.values() for p, m in members.items()}
+            seeds = sorted(set.intersection(*(set(m) for m in everything.values())))
+            xs = [statistics.mean(m[s][0] for m in everything.values()) for s in seeds]
+            ys = [statistics.mean(m[s][1] for m in everything.values()) for s in seeds]
+            if seeds:
+                print(row("all problems", xs, ys))
 
 
 if __name__ == "__main__":

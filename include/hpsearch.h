@@ -120,7 +120,10 @@ typedef enum hps_trial_state {
     HPS_RUNNING = 1,
     HPS_COMPLETE = 2,
     HPS_PRUNED = 3,
-    HPS_FAIL = 4
+    HPS_FAIL = 4,
+    /* stopped at a step with its checkpoint kept (hps_trial_pause), to be resumed: a
+     * later ask may hand it back RUNNING, same number, params and intermediate values */
+    HPS_PAUSED = 5
 } hps_trial_state;
 
 /* Name of a state ("COMPLETE"), or "UNKNOWN". Parse with hps_trial_state_parse. */
@@ -177,6 +180,7 @@ HPS_API void hps_free(void *ptr);
  * given another. The built-in samplers:
  *   "random"  independent uniform / log-uniform sampling.
  *   "grid"    every combination of per-parameter value lists (hps_sampler_grid_add),
+ *             or every active one of a conditional grid (hps_sampler_grid_when),
  *             each exactly once across all workers of a study; the study ends
  *             (HPS_DONE) when the grid is exhausted.
  *   "sobol"   a scrambled Sobol low-discrepancy sequence.
@@ -210,7 +214,26 @@ HPS_API hps_status hps_sampler_set(hps_sampler *sampler, const char *option, con
 /* Grid sampler: the values parameter `name` takes, in order. Values are copied. */
 HPS_API hps_status hps_sampler_grid_add(hps_sampler *sampler, const char *name,
                                 const hps_value *values, size_t n_values);
-/* Grid sampler: number of cells (product of the value counts); 0 when empty. */
+/* Grid sampler: makes parameter `name` conditional -- active only in the cells where
+ * `parent` takes one of `values` (copied; each must be one of the parent's grid values,
+ * compared as Python does: 1 == 1.0 == True) and `parent` is active itself. Several
+ * conditions of one parameter must all hold. Both parameters must have been added, the
+ * parent first, so conditions nest but never form a cycle. The grid then holds only the
+ * active combinations: its cells are the sum over the branches (assignments of the
+ * parameters that conditions name) of the product of the other active parameters'
+ * value counts, each run once (or `repeats` times) across all workers, and a trial
+ * suggests only its cell's active parameters (suggesting an inactive one is
+ * HPS_ERR_INVALID). Cells are numbered branch after branch, the branches in the order of
+ * nested loops over the parents' values in the order they were added, and inside a
+ * branch as nested loops over its other parameters. HPS_ERR_INVALID for an unknown
+ * parameter, a parent added after the child, no values or a value that is not the
+ * parent's, or more than a million branches; HPS_ERR_STATE once the sampler joined a
+ * study. */
+HPS_API hps_status hps_sampler_grid_when(hps_sampler *sampler, const char *name,
+                                         const char *parent, const hps_value *values,
+                                         size_t n_values);
+/* Grid sampler: number of cells (product of the value counts, or for a conditional grid
+ * the active combinations); 0 when empty. */
 HPS_API uint64_t hps_sampler_grid_size(const hps_sampler *sampler);
 HPS_API const char *hps_sampler_errmsg(const hps_sampler *sampler);
 
@@ -243,7 +266,12 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 several objectives (MOASHA) the rung ranks the trials' values of every
  *                 objective (hps_trial_report_values) by non-dominated sorting, then
  *                 crowding distance, infeasible trials (hps_trial_set_constraints, as
- *                 set when the trial reaches the rung) after the feasible ones.
+ *                 set when the trial reaches the rung) after the feasible ones. With
+ *                 option mode "promotion" (one objective; min_resource and
+ *                 max_resource needed) it stops nothing: trials pause at the rungs
+ *                 (hps_trial_max_step, hps_trial_pause) and ask resumes the best paused
+ *                 trial of the highest rung that is in its top 1/rf, once per pause
+ *                 across all workers, before anything new (Li et al.'s promotion form).
  *   "hyperband"   successive halving within the trial's bracket (several objectives
  *                 as "asha").
  *   "threshold"   the latest value is below `lower`, above `upper` or NaN.
@@ -346,7 +374,7 @@ HPS_API hps_status hps_study_delete(const char *storage_url, const char *name, c
 
 /* All studies of a storage, as a JSON array of objects, one per study in creation order:
  *   {"name": text, "directions": ["minimize"|"maximize", ...], "created": Unix time,
- *    "n_trials", "n_complete", "n_running", "n_pruned", "n_fail", "n_waiting": counts
+ *    "n_trials", "n_complete", "n_running", "n_pruned", "n_fail", "n_waiting", "n_paused": counts
  *    by state (n_trials is their sum), "best_value": the best trial's first value
  *    (hps_study_best_trial), or null with several objectives, without a COMPLETE
  *    trial, or when it is infinite (JSON has no infinity)}.
@@ -376,6 +404,20 @@ HPS_API hps_status hps_study_set_sampler(hps_study *study, hps_sampler *sampler)
  * recorded as interrupted ("not run"). Replaces an earlier declaration of this handle;
  * HPS_ERR_INVALID for malformed JSON or distributions, with a message naming them. */
 HPS_API hps_status hps_study_declare_space(hps_study *study, const char *space_json);
+/* After the space changed mid-study: the space trials are suggested from now, so that
+ * the samplers keep modelling the earlier trials. `space_json` as for
+ * hps_study_declare_space, where an entry may add "default": VALUE, the value trials
+ * that lack the parameter (it was added since) ran with. The samplers then see each
+ * finished trial through this space: a parameter it has with another distribution (a
+ * range widened or narrowed, a choice added or removed) is seen as the same value of
+ * the new distribution; a trial with a value the new distribution does not take is left
+ * out of what they see; a parameter the trial lacks is seen with its default, if any.
+ * Parameters the space does not list are seen as stored. Only the samplers' view
+ * changes: stored trials, hps_study_trial and the pruners keep the values as they ran.
+ * Replaces an earlier call of this handle; NULL goes back to the trials as stored.
+ * HPS_ERR_INVALID for malformed JSON or distributions, or a default its distribution
+ * does not take, with a message naming it. */
+HPS_API hps_status hps_study_map_space(hps_study *study, const char *space_json);
 /* Says what the user believes about parameter `name` before any trial, as JSON:
  *   {"center": c, "scale": s}  an int or float: a normal truncated to [low, high] in
  *                              the parameter's scale -- for a log parameter, `c` in
@@ -437,10 +479,12 @@ HPS_API hps_status hps_study_system_attrs(hps_study *study, const char **json_ou
  * checkpoints) never pass from one to the other. Borrowed for the handle's lifetime. */
 HPS_API const char *hps_study_uid(const hps_study *study);
 
-/* Starts a trial: takes the oldest WAITING (enqueued) trial, else creates a new one.
- * Returns HPS_OK and *out, or HPS_DONE with *out = NULL when max_trials is reached or
- * every configuration of a finite space has run (hps_study_errmsg then says which), or
- * an error. Free the handle with hps_trial_free. */
+/* Starts a trial: resumes the PAUSED trial the study's pruner promotes, if it names one
+ * (see hps_trial_pause; hps_trial_resume_step then says where it goes on), else takes
+ * the oldest WAITING (enqueued) trial, else creates a new one. Returns HPS_OK and *out,
+ * or HPS_DONE with *out = NULL when max_trials is reached or every configuration of a
+ * finite space has run (hps_study_errmsg then says which), or an error. Free the handle
+ * with hps_trial_free. */
 HPS_API hps_status hps_study_ask(hps_study *study, hps_trial **out);
 
 /* Enqueues a WAITING trial whose parameters are fixed: `params_json` is an object
@@ -475,8 +519,9 @@ HPS_API hps_status hps_study_tell_number(hps_study *study, int64_t number, hps_t
 
 /* Fails every RUNNING trial whose heartbeat is older than heartbeat_grace or whose
  * worker process on this host has died; they are recorded FAIL as interrupted and
- * re-queued if retries allow. ask does this by itself at most once per grace period.
- * *n_out (if not NULL) is the number of trials failed. */
+ * re-queued if retries allow -- except a resumed trial, which goes back to PAUSED at the
+ * step it was paused at, its checkpoint's, to be resumed again. ask does this by itself at most once per grace period.
+ * *n_out (if not NULL) is the number of trials failed or paused again. */
 HPS_API hps_status hps_study_recover_stale(hps_study *study, size_t *n_out);
 
 /* Reads what other processes changed since the last call (only changed trials are
@@ -496,8 +541,11 @@ HPS_API hps_status hps_study_best_trial(hps_study *study, const hps_frozen **out
  * best value. *numbers_out (free with hps_free; NULL when *n_out is 0) holds their
  * numbers. Trials with a NaN value take no part. */
 HPS_API hps_status hps_study_best_trials(hps_study *study, int64_t **numbers_out, size_t *n_out);
-/* Counts of trials per state, indexed by hps_trial_state (array of 5). */
+/* Counts of trials per state, indexed by hps_trial_state, for the first five states
+ * (array of 5, as it always was): PAUSED trials are counted by hps_study_count_paused. */
 HPS_API hps_status hps_study_count_states(hps_study *study, size_t counts[5]);
+/* The number of PAUSED trials of the study (after a sync). */
+HPS_API hps_status hps_study_count_paused(hps_study *study, size_t *n_out);
 
 /* ---- trials ---------------------------------------------------------------------- */
 HPS_API int64_t hps_trial_number(const hps_trial *trial);
@@ -591,6 +639,37 @@ HPS_API hps_status hps_trial_interrupt(hps_trial *trial, const char *reason);
  * scheduler preempts (SIGTERM): the trial did nothing wrong and its work should go on
  * elsewhere. Errors as hps_trial_interrupt; HPS_ERR_NOMEM records nothing. */
 HPS_API hps_status hps_trial_preempt(hps_trial *trial, const char *reason);
+
+/* ---- paused trials ----------------------------------------------------------------
+ * A trial can end a slice of its budget PAUSED instead of finishing: it saves a
+ * checkpoint at some step and stops, and a later ask -- by any worker of the study, in
+ * any process -- takes it back RUNNING, with its number, parameters and intermediate
+ * values, to go on from the step after. The study's pruner schedules both ends: "asha"
+ * with mode "promotion" says where each slice ends (hps_trial_max_step) and which
+ * paused trial an ask resumes before anything new starts. A paused trial counts against
+ * max_trials; one that is never resumed stays PAUSED, its last intermediate value its
+ * result so far. Samplers learn from finished trials only (COMPLETE, PRUNED): a paused
+ * one is neither finished nor pending to them. */
+
+/* Pauses a RUNNING trial whose checkpoint holds `step`: `step` must be at least its
+ * last reported step and beyond the step it was paused at before, so that resumed steps
+ * never repeat. Recorded in one transaction: state PAUSED and the step (system
+ * attribute "paused_step"). HPS_ERR_INVALID for such a step, HPS_ERR_STATE when the
+ * trial is not RUNNING; the handle is finished either way once it succeeded. */
+HPS_API hps_status hps_trial_pause(hps_trial *trial, int64_t step);
+/* The step a resumed trial's checkpoint holds -- the trial goes on with the next one --
+ * or -1 for a trial that starts from scratch. */
+HPS_API int64_t hps_trial_resume_step(const hps_trial *trial);
+/* The last step of this slice of the trial's budget, as the study's pruner schedules
+ * it: run up to it, report it, save a checkpoint, then hps_trial_pause(trial, step).
+ * -1 when nothing ends the slice early (a pruner that never pauses; the last rung):
+ * run to the end and tell. Errors of the pruner, with its message on the trial. */
+HPS_API hps_status hps_trial_max_step(hps_trial *trial, int64_t *max_step_out);
+/* Takes PAUSED trial `number` back RUNNING for this handle, whatever the pruner would
+ * choose (hps_study_ask resumes the ones it promotes by itself). Atomic across every
+ * worker of the study: of several that try to resume one pause, one gets it and the
+ * others HPS_ERR_STATE. HPS_ERR_NOTFOUND for no such trial. Free with hps_trial_free. */
+HPS_API hps_status hps_study_resume(hps_study *study, int64_t number, hps_trial **out);
 
 /* Releases the handle. A trial still RUNNING stays RUNNING in storage. */
 HPS_API void hps_trial_free(hps_trial *trial);
@@ -807,6 +886,24 @@ HPS_API hps_status hps_importance_catalog(char **json_out);
  * parameters; storage errors; the message is on the study. */
 HPS_API hps_status hps_study_importances(hps_study *study, const hps_importance *evaluator,
                                          size_t objective, char **json_out);
+
+/* Importances within each branch of a conditional space, beside the global ones of
+ * hps_study_param_importances (which rank only the parameters every trial has). A
+ * *parent* is a parameter every COMPLETE trial with a finite value of `objective` has,
+ * taking 2 to 32 distinct values among them, whose value decides whether some other
+ * parameter is present (present in every trial with some of its values, absent in every
+ * trial with the others) -- a `when:` parent, or the optimizer of a define-by-run space.
+ * For each value of each parent with at least two such trials, fANOVA with its defaults
+ * (as hps_study_param_importances) on those trials alone ranks the parameters they all
+ * have, the parent left out. *json_out is an array, parents in the first trial's order
+ * and values in order of first appearance:
+ *   [{"parent": "optimizer", "value": "sgd", "trials": 12,
+ *     "importances": {"momentum": 0.41, "lr": 0.37, ...}}, ...]
+ * [] when no parameter is such a parent. Free with hps_free. HPS_ERR_INVALID for an
+ * objective out of range or a NULL json_out; storage errors; the message is on the
+ * study. */
+HPS_API hps_status hps_study_branch_importances(hps_study *study, size_t objective,
+                                                char **json_out);
 
 /* How much better than the best of some finished trials the objective could still get:
  * the upper bound on the regret of Makarova et al. 2022 ("Automatic termination for

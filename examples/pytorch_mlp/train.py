@@ -16,6 +16,12 @@ Run it by hand:
 
     python3 train.py --lr 0.01 --hidden-size 64 --epochs 10
 
+Paused trials (pruner asha with mode promotion, asha_promotion.yaml): hpsearch says in
+HPSEARCH_MAX_STEP the last epoch of this slice of the trial's budget; the script trains up
+to it, saves its checkpoint and exits 0, and hpsearch pauses the trial there. A resumed
+trial finds HPSEARCH_RESUME_STEP (the epoch its checkpoint holds) and the same
+HPSEARCH_CHECKPOINT_DIR, and goes on with the next epoch.
+
 Preemption: on SIGTERM (hpsearch run being preempted by Slurm, Kubernetes or a spot
 instance's notice) it finishes the epoch under way, saves it to the checkpoint and exits
 with 143, so the trial that continues this run redoes no epoch when the epoch ends within
@@ -106,6 +112,12 @@ def train(lr, hidden_size, epochs, seed=0, on_epoch=None, checkpoint_dir=None,
         if state["epoch"] <= epochs:
             model.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
+            # The checkpoint's optimizer state carries the lr it was saved with; the lr
+            # given now wins (population-based training changes it between rounds).
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+                if optimizer_name == "sgd":
+                    group["momentum"] = momentum
             torch.set_rng_state(state["rng"])
             first = state["epoch"] + 1
             val_acc, val_loss = evaluate(model, x_val, y_val, criterion)
@@ -151,17 +163,25 @@ def main():
     preempted = []
     signal.signal(signal.SIGTERM, lambda signum, frame: preempted.append(signum))
 
+    # The slice of a paused trial: epochs up to HPSEARCH_MAX_STEP, after the one a resumed
+    # trial's checkpoint holds (reported already: not again).
+    resumed_at = int(os.environ.get("HPSEARCH_RESUME_STEP", "0"))
+    slice_end = min(args.epochs, int(os.environ.get("HPSEARCH_MAX_STEP", args.epochs)))
+
     def report(epoch, val_acc, val_loss):
-        print(f"epoch={epoch} val_acc={val_acc:.4f} val_loss={val_loss:.4f}", flush=True)
+        if epoch > resumed_at:
+            print(f"epoch={epoch} val_acc={val_acc:.4f} val_loss={val_loss:.4f}", flush=True)
         if preempted:
             print(f"SIGTERM: stopping after epoch {epoch}", flush=True)
-        return bool(preempted)
+        return bool(preempted) or epoch >= slice_end
 
     start = time.perf_counter()
     train(args.lr, args.hidden_size, args.epochs, args.seed, report,
           os.environ.get("HPSEARCH_CHECKPOINT_DIR"), args.optimizer, args.momentum)
     if preempted:
         return 128 + signal.SIGTERM  # not finished: no result line
+    if slice_end < args.epochs:
+        return 0  # the checkpoint of epoch slice_end is saved: hpsearch pauses the trial
     # Wall time of train(): data, training and validation (and a resumed run's load).
     seconds = time.perf_counter() - start
     print(f"params={parameter_count(args.hidden_size)} train_seconds={seconds:.2f}", flush=True)

@@ -144,12 +144,19 @@ class MedianPruner(_EnginePruner):
 class SuccessiveHalvingPruner(_EnginePruner):
     """Asynchronous successive halving (ASHA): at steps ``min_resource *
     reduction_factor ** (min_early_stopping_rate + k)`` only the best
-    ``1 / reduction_factor`` of the values seen at that rung go on."""
+    ``1 / reduction_factor`` of the values seen at that rung go on.
+
+    ``mode="promotion"`` (hpsearch only; needs ``min_resource`` and ``max_resource``, the
+    full budget) is ASHA's promotion form: a trial ``pause()``\ s at its rung
+    (``trial.max_step``) and ``study.ask()`` hands back the best paused trial of the
+    highest rung, ``trial.resume_step`` telling where its checkpoint is, before it starts
+    a new one."""
 
     _engine_name = "asha"
 
     def __init__(self, min_resource: Union[str, int] = "auto", reduction_factor: int = 4,
-                 min_early_stopping_rate: int = 0, bootstrap_count: int = 0) -> None:
+                 min_early_stopping_rate: int = 0, bootstrap_count: int = 0, *,
+                 mode: str = "stop", max_resource: Optional[int] = None) -> None:
         if isinstance(min_resource, str) and min_resource != "auto":
             raise ValueError("The value of `min_resource` is {}, but must be either "
                              "`min_resource` >= 1 or 'auto'".format(min_resource))
@@ -168,15 +175,23 @@ class SuccessiveHalvingPruner(_EnginePruner):
         if bootstrap_count > 0 and min_resource == "auto":
             raise ValueError("bootstrap_count > 0 and min_resource == 'auto' are mutually "
                              "incompatible, bootstrap_count is {}".format(bootstrap_count))
+        if mode not in ("stop", "promotion"):
+            raise ValueError(f"The value of `mode` is {mode!r}, but must be 'stop' or "
+                             "'promotion'")
         self._min_resource = min_resource
         self._reduction_factor = reduction_factor
         self._min_early_stopping_rate = min_early_stopping_rate
         self._bootstrap_count = bootstrap_count
+        self._mode = mode
+        self._max_resource = max_resource
 
     def _options(self) -> Dict[str, Any]:
-        return {"min_resource": self._min_resource, "reduction_factor": self._reduction_factor,
-                "min_early_stopping_rate": self._min_early_stopping_rate,
-                "bootstrap_count": self._bootstrap_count}
+        options = {"min_resource": self._min_resource, "reduction_factor": self._reduction_factor,
+                   "min_early_stopping_rate": self._min_early_stopping_rate,
+                   "bootstrap_count": self._bootstrap_count}
+        if self._mode != "stop":  # Optuna's arguments alone otherwise
+            options.update(mode=self._mode, max_resource=self._max_resource)
+        return options
 
 
 class HyperbandPruner(_EnginePruner):

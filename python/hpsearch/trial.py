@@ -58,8 +58,10 @@ _ENGINE_STATES = (TrialState.WAITING, TrialState.RUNNING, TrialState.COMPLETE,
 def _engine_mask(states: Optional[Any]) -> int:
     """A bit per engine state, from a container of TrialState (None: all)."""
     if states is None:
-        return 0x1F
-    return sum(1 << i for i, s in enumerate(_ENGINE_STATES) if s in states)
+        return 0x3F
+    mask = sum(1 << i for i, s in enumerate(_ENGINE_STATES) if s in states)
+    # the engine's PAUSED (5) reads as RUNNING: Optuna has no paused state
+    return mask | (1 << 5) if TrialState.RUNNING in states else mask
 
 
 def _deprecated(old: str, new: str) -> None:

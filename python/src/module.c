@@ -121,10 +121,14 @@ int hpspy_parse_args(const char *fname, PyObject *const *args, Py_ssize_t nargs,
 
 /* ---- TrialState ---------------------------------------------------------------------
  * Optuna numbers its states RUNNING 0, COMPLETE 1, PRUNED 2, FAIL 3, WAITING 4; the
- * library WAITING 0, RUNNING 1, COMPLETE 2, PRUNED 3, FAIL 4. */
+ * library WAITING 0, RUNNING 1, COMPLETE 2, PRUNED 3, FAIL 4, PAUSED 5. Optuna has no
+ * PAUSED: a paused trial is one that will go on, so Python sees it RUNNING (its
+ * system_attrs["paused_step"] tells the two apart). */
 
 PyObject *hpspy_state_member(const hpspy_state *st, hps_trial_state state)
 {
+    if (state == HPS_PAUSED)
+        state = HPS_RUNNING;
     unsigned index = (unsigned)state;
     if (index < 5 && st->states[index] != NULL) {
         Py_INCREF(st->states[index]);

@@ -989,7 +989,7 @@ static PyObject *frozen_list(hpspy_state *st, hpspy_snap **snaps, int wanted, si
 static PyObject *study_trials(PyObject *obj, PyObject *args)
 {
     hpspy_study *self = (hpspy_study *)obj;
-    unsigned mask = 0x1f;
+    unsigned mask = 0x3f;
     if (!PyArg_ParseTuple(args, "|I:_trials", &mask))
         return NULL;
     if (check_open(self) < 0)
@@ -1462,7 +1462,7 @@ static PyMethodDef study_methods[] = {
                "Finishes a trial (a Trial or its number) with its value(s) or a state.")},
     {"_trial", study_trial, METH_O, PyDoc_STR("_trial(number) -> FrozenTrial")},
     {"_trials", study_trials, METH_VARARGS,
-     PyDoc_STR("_trials(mask=0x1f) -> list of FrozenTrial (mask: a bit per engine state)")},
+     PyDoc_STR("_trials(mask=0x3f) -> list of FrozenTrial (mask: a bit per engine state)")},
     {"_best", study_best, METH_NOARGS, PyDoc_STR("_best() -> FrozenTrial")},
     {"_best_trials", study_best_trials, METH_NOARGS,
      PyDoc_STR("_best_trials() -> list of FrozenTrial: the feasible Pareto set")},

@@ -547,6 +547,65 @@ static PyObject *trial_should_prune(PyObject *obj, PyObject *unused)
     return PyBool_FromLong(prune);
 }
 
+/* ---- paused trials (no Optuna counterpart) ------------------------------------------ */
+
+static PyObject *step_or_none(int64_t step)
+{
+    if (step < 0)
+        Py_RETURN_NONE;
+    return PyLong_FromLongLong((long long)step);
+}
+
+static PyObject *trial_pause(PyObject *obj, PyObject *arg)
+{
+    hpspy_trial *self = (hpspy_trial *)obj;
+    if (self->trial == NULL)
+        return closed_error();
+    long long step = PyLong_AsLongLong(arg);
+    if (step == -1 && PyErr_Occurred())
+        return NULL;
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self->study, {
+        rc = hps_trial_pause(self->trial, (int64_t)step);
+        if (rc != HPS_OK)
+            hpspy_copy_msg(msg, hps_trial_errmsg(self->trial));
+    });
+    if (rc != HPS_OK)
+        return hpspy_raise(self->study->st, rc, msg);
+    Py_RETURN_NONE;
+}
+
+static PyObject *trial_get_resume_step(PyObject *obj, void *closure)
+{
+    (void)closure;
+    hpspy_trial *self = (hpspy_trial *)obj;
+    if (self->trial == NULL)
+        return closed_error();
+    int64_t step;
+    HPSPY_LOCKED(self->study, { step = hps_trial_resume_step(self->trial); });
+    return step_or_none(step);
+}
+
+static PyObject *trial_get_max_step(PyObject *obj, void *closure)
+{
+    (void)closure;
+    hpspy_trial *self = (hpspy_trial *)obj;
+    if (self->trial == NULL)
+        return closed_error();
+    int64_t step = -1;
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self->study, {
+        rc = hps_trial_max_step(self->trial, &step);
+        if (rc != HPS_OK)
+            hpspy_copy_msg(msg, hps_trial_errmsg(self->trial));
+    });
+    if (rc != HPS_OK)
+        return hpspy_raise(self->study->st, rc, msg);
+    return step_or_none(step);
+}
+
 /* set_user_attr, or with `system` the system attribute Optuna's artifacts and
  * terminator record on a trial. */
 static PyObject *trial_set_attr(PyObject *obj, PyObject *const *args, Py_ssize_t nargs,
@@ -750,6 +809,9 @@ static PyMethodDef trial_methods[] = {
                "a step reported twice keeps its first value.")},
     {"should_prune", trial_should_prune, METH_NOARGS,
      PyDoc_STR("should_prune() -> bool\n\nWhether the study's pruner stops this trial.")},
+    {"pause", trial_pause, METH_O,
+     PyDoc_STR("pause(step)\n\nEnds this slice of the trial PAUSED at `step` (its checkpoint "
+               "holds it): a later study.ask() may resume it (hpsearch only; see max_step).")},
     {"_fix_params", trial_fix_params, METH_O,
      PyDoc_STR("_fix_params(params_json): values suggest_* return (PartialFixedSampler)")},
     {"set_user_attr", (PyCFunction)(void (*)(void))trial_set_user_attr, FASTCALL_KW,
@@ -770,6 +832,14 @@ static PyGetSetDef trial_getset[] = {
     {"params", trial_get_params, NULL,
      PyDoc_STR("Dictionary of the parameters suggested so far."), NULL},
     {"study", trial_get_study, NULL, PyDoc_STR("The Study this trial belongs to."), NULL},
+    {"resume_step", trial_get_resume_step, NULL,
+     PyDoc_STR("The step a resumed trial's checkpoint holds (go on after it); None for a "
+               "trial that starts from scratch (hpsearch only)."),
+     NULL},
+    {"max_step", trial_get_max_step, NULL,
+     PyDoc_STR("The last step of this slice of the trial's budget, where it should save and "
+               "pause(); None when the pruner never pauses (hpsearch only)."),
+     NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -28,7 +28,8 @@ const char *hps_strerror(hps_status status)
     return "unknown status";
 }
 
-static const char *const state_names[] = {"WAITING", "RUNNING", "COMPLETE", "PRUNED", "FAIL"};
+static const char *const state_names[] = {"WAITING", "RUNNING", "COMPLETE", "PRUNED", "FAIL",
+                                              "PAUSED"};
 
 const char *hps_trial_state_name(hps_trial_state state)
 {

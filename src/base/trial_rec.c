@@ -419,3 +419,9 @@ int hps_frozen_feasible(const hps_frozen *t)
             return 0;
     return 1;
 }
+
+int64_t hps_rec_paused_step(const hps_frozen *rec)
+{
+    const json_t *step = json_object_get(rec->system_attrs, HPS_REC_PAUSED_STEP);
+    return json_is_integer(step) && json_integer_value(step) >= 0 ? json_integer_value(step) : -1;
+}

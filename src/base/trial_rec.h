@@ -67,6 +67,10 @@ int hps_rec_set_values(hps_frozen *rec, const double *values, size_t n);
 int hps_rec_set_attr(hps_frozen *rec, int system, const char *key, const char *json_text);
 /* Replaces an attribute object from stored text; -1 if malformed. */
 int hps_rec_load_attrs(hps_frozen *rec, int system, const char *json_text);
+/* The step a paused or resumed trial's checkpoint holds (system attribute
+ * HPS_REC_PAUSED_STEP, set by hps_trial_pause), or -1 for a trial never paused. */
+#define HPS_REC_PAUSED_STEP "paused_step"
+int64_t hps_rec_paused_step(const hps_frozen *rec);
 /* Compact JSON text of an attribute object (for storage); free with hps_mem_free. */
 char *hps_rec_attrs_text(const json_t *attrs);
 

@@ -373,7 +373,7 @@ static int make_plan(const narrow_opts *o, const cfg_config *cfg, const narrow_r
         plan->warm += narrow_fits(cfg, all[i].trial, grid);
     plan->new_trials = o->trials > 0 ? (uint64_t)o->trials : cfg->n_trials;
     if (grid) {
-        plan->grid_cells = cfg_grid_size(cfg);
+        plan->grid_cells = space_grid_cells(cfg);
         uint64_t done = narrow_cells_done(cfg, all, n);
         plan->grid_new = plan->grid_cells > done ? plan->grid_cells - done : 0;
         if (plan->grid_new == 0) {
@@ -430,6 +430,9 @@ int cmd_narrow(int argc, char **argv)
         rc = CLI_EXIT_FAILED;
         goto out;
     }
+    /* a parent's dropped value may be the one a child's `when:` names */
+    char notes[4096];
+    cfg_prune_conditions(cfg, notes, sizeof notes);
     if (rc == 0)
         rc = choose_sampler(cfg, o.sampler, plan.sampler_said, sizeof plan.sampler_said);
     char study_name[1100], out_path[PATH_MAX];
@@ -454,6 +457,12 @@ int cmd_narrow(int argc, char **argv)
            "study '%s'\n",
            out_path, study_name, k, n, from);
     print_space(narrowed, grid);
+    for (const char *line = notes; *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
+        printf("  conditions: %.*s\n", (int)len, line);
+        line += len + (end != NULL);
+    }
     printf("%s: %s\n", cfg->is_wandb ? "method" : "sampler", plan.sampler_said);
     if (grid)
         printf("grid: %llu cells, %llu new (%llu completed in study '%s')\n",

@@ -6,6 +6,7 @@
  * exactly what run rejects. */
 #include "cli/cli.h"
 #include "cli/config.h"
+#include "cli/pbt.h"
 #include "cli/run_gpus.h"
 #include "cli/run_setup.h"
 #include "cli/space.h"
@@ -206,6 +207,23 @@ static void print_terminate(const cfg_terminate *t)
     printf("\n");
 }
 
+/* Population-based training sets its own budget and strategy (cli/pbt.h). */
+static void print_pbt_plan(const cfg_config *cfg, unsigned parallel, size_t already)
+{
+    const cfg_pbt *p = &cfg->pbt;
+    unsigned rounds = pbt_rounds(cfg);
+    unsigned long long trials = (unsigned long long)p->population * rounds;
+    printf("budget: pbt: %u members x %u rounds of %u steps (%s to %g) = %llu trials, %u at "
+           "a time (the members of a round run side by side)\n", p->population, rounds,
+           p->interval, cfg->fidelity, cfg->fidelity_max, trials, parallel);
+    printf("strategy: pbt: after each round the bottom %g%% continue from a top member's "
+           "checkpoint, each number x%g or x%g or drawn anew (p=%g); seed %llu\n",
+           100 * p->quantile, 1 - p->perturb, 1 + p->perturb, p->resample_probability,
+           cfg->has_seed ? (unsigned long long)cfg->seed : 0ULL);
+    if (already > 0)
+        printf("already in the study: %zu trials; run continues the population\n", already);
+}
+
 static void print_plan(const cfg_config *cfg, const run_gpus *gpus, double hours,
                        double minutes, size_t already)
 {
@@ -221,6 +239,10 @@ static void print_plan(const cfg_config *cfg, const run_gpus *gpus, double hours
         budget_from = "--hours / --trial-minutes";
     }
     print_space(cfg);
+    if (cfg->pbt.population > 0) {
+        print_pbt_plan(cfg, parallel, already);
+        return;
+    }
     uint64_t grid = space_grid_cells(cfg);
     if (grid > 0)
         printf("grid: %llu combinations\n", (unsigned long long)grid);
@@ -300,8 +322,8 @@ static void plan_usage(FILE *out)
           "      --trial-minutes M   how long one trial takes: the expected wall time\n",
           out);
     setup_print_flags(out);
-    fputs("      --allow-changes     as run: a stored study whose metric or space the config\n"
-          "                          changed is planned as continued, not refused\n",
+    fputs("      --allow-changes     as run: a stored study whose space the config changed\n"
+          "                          is planned as continued, not refused\n",
           out);
 }
 

@@ -291,11 +291,33 @@ static void fail_reason(const hps_frozen *t, char *buf, size_t size)
     json_decref(attrs);
 }
 
-/* The table's note: why a trial failed, or where a warm start took it from ("warm start:
- * v1 #12", user attribute warm_start_from). */
+/* A member's round of population-based training (system attribute "pbt"): "pbt m3 r2",
+ * and "<- m0 #5" when it continued another member's checkpoint (trial 5's). */
+static void pbt_note(const hps_frozen *t, char *buf, size_t size)
+{
+    json_t *attrs = json_loads(hps_frozen_system_attrs(t), 0, NULL);
+    json_t *l = json_object_get(attrs, "pbt");
+    if (json_is_object(l)) {
+        int n = snprintf(buf, size, "pbt m%" JSON_INTEGER_FORMAT " r%" JSON_INTEGER_FORMAT,
+                         json_integer_value(json_object_get(l, "member")),
+                         json_integer_value(json_object_get(l, "round")));
+        if (n > 0 && (size_t)n < size && json_is_true(json_object_get(l, "exploited")))
+            snprintf(buf + n, size - (size_t)n,
+                     " <- m%" JSON_INTEGER_FORMAT " #%" JSON_INTEGER_FORMAT,
+                     json_integer_value(json_object_get(l, "parent_member")),
+                     json_integer_value(json_object_get(l, "parent")));
+    }
+    json_decref(attrs);
+}
+
+/* The table's note: why a trial failed, where a warm start took it from ("warm start:
+ * v1 #12", user attribute warm_start_from), or its place in a PBT population. */
 static void trial_note(const hps_frozen *t, char *buf, size_t size)
 {
     fail_reason(t, buf, size);
+    if (buf[0] != '\0')
+        return;
+    pbt_note(t, buf, size);
     if (buf[0] != '\0')
         return;
     json_t *attrs = json_loads(hps_frozen_user_attrs(t), 0, NULL);

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/config.h"
 #include "cli/identity.h"
+#include "cli/pbt.h"
 #include "cli/progress.h"
 #include "cli/run_failures.h"
 #include "cli/run_gpus.h"
@@ -101,8 +102,9 @@ static void run_usage(FILE *out)
           "\n",
           out);
     setup_print_flags(out);
-    fputs("      --allow-changes     continue a study whose metric or search space the config\n"
-          "                          changed (the change is recorded in the study)\n"
+    fputs("      --allow-changes     continue a study whose search space the config changed\n"
+          "                          (a range, choices, parameters added with a default or\n"
+          "                          removed), recorded as a new space version\n"
           "  -q, --quiet             no line per finished trial\n"
           "      --no-progress       no live progress line\n",
           out);
@@ -267,7 +269,8 @@ static int open_run_study(const cfg_config *cfg, int allow_changes, hps_study **
         *out = NULL;
         return CLI_EXIT_USAGE;
     }
-    int seeded = *created ? setup_seed_study(cfg, *out) : 0;
+    /* a warm start cut short (a crash, a storage error) is finished by the next run */
+    int seeded = *created || warm_resume_needed(cfg, *out) ? setup_seed_study(cfg, *out) : 0;
     if (seeded != 0) {
         hps_study_close(*out);
         *out = NULL;
@@ -317,6 +320,11 @@ static void print_outcome(const cfg_config *cfg, const slot_outcome *o, progress
                cfg->objectives[0].name, value, o->params_text, took,
                strcmp(o->reason, "pruned") != 0 ? "; " : "",
                strcmp(o->reason, "pruned") != 0 ? o->reason : "");
+        break;
+    case HPS_PAUSED: /* at the end of its slice (the pruner's promotion mode) */
+        snprintf(value, sizeof value, "%.6g", o->value);
+        printf("trial %-4lld PAUSED    %s=%s  %s  (%s; at step %lld)\n", (long long)o->number,
+               cfg->objectives[0].name, value, o->params_text, took, (long long)o->paused_step);
         break;
     default:
         printf("trial %-4lld FAIL      %s  %s  (%s; log: %s)\n", (long long)o->number, o->reason,
@@ -437,29 +445,95 @@ typedef struct run_state {
     run_terminate terminate; /* terminate: */
 } run_state;
 
+/* Population-based training decides what runs next; ask only gives it a trial. A trial
+ * the storage hands back queued (an interrupted round of a preempted run) continues its
+ * round, whatever was planned. Returns 1 with *trial and *round to start, 0 when nothing
+ * is to start now (state says why), -1 after an error. */
+static int ask_pbt(const run_settings *run, run_state *state, hps_trial **trial,
+                   pbt_round *round)
+{
+    const cfg_config *cfg = run->cfg;
+    pbt_next_kind kind;
+    char *params = NULL, *lineage = NULL, err[1500];
+    int rc = pbt_plan_next(cfg, run->study, run->checkpoint_root, &kind, round, &params,
+                           &lineage, err, sizeof err);
+    if (rc == 0 && kind == PBT_DONE) {
+        state->exhausted = 1;
+        snprintf(state->done_reason, sizeof state->done_reason, "pbt: every round of the "
+                 "%u members ran (%u rounds of %u steps)", cfg->pbt.population,
+                 pbt_rounds(cfg), cfg->pbt.interval);
+    }
+    if (rc != 0 || kind == PBT_DONE || kind == PBT_WAIT) {
+        free(params);
+        free(lineage);
+        return rc;
+    }
+    hps_status asked = hps_study_ask(run->study, trial);
+    if (asked != HPS_OK) {
+        snprintf(err, sizeof err, "%s", hps_study_errmsg(run->study));
+        rc = -1;
+    }
+    int queued = rc == 0 ? pbt_adopt(cfg, run->study, *trial, run->checkpoint_root, round, err,
+                                     sizeof err)
+                         : -1;
+    if (queued == 0 && kind == PBT_START)
+        queued = pbt_assign(*trial, round, params, lineage, err, sizeof err) == 0 ? 1 : -1;
+    free(params);
+    free(lineage);
+    if (queued == 0) { /* the queued round went to another worker before this ask */
+        hps_trial_interrupt(*trial, "not run: the round it was asked for had started elsewhere");
+        hps_trial_free(*trial);
+        *trial = NULL;
+        return 0;
+    }
+    if (queued < 0 && *trial != NULL) {
+        hps_trial_interrupt(*trial, err);
+        hps_trial_free(*trial);
+        *trial = NULL;
+    }
+    if (queued < 0)
+        cli_error("cannot start a member's round: %s", err);
+    return queued;
+}
+
+/* The next trial the study's sampler proposes. Returns 1 with *trial, 0 when the study
+ * has nothing left (state says why), -1 after an error. */
+static int ask_sampled(const run_settings *run, run_state *state, hps_trial **trial)
+{
+    hps_status rc = hps_study_ask(run->study, trial);
+    if (rc == HPS_DONE) {
+        state->exhausted = 1;
+        snprintf(state->done_reason, sizeof state->done_reason, "%s",
+                 hps_study_errmsg(run->study));
+        return 0;
+    }
+    if (rc != HPS_OK) {
+        cli_error("cannot start a trial: %s", hps_study_errmsg(run->study));
+        return -1;
+    }
+    return 1;
+}
+
 static void launch_trials(run_slot *slots, unsigned n_slots, const run_settings *run,
                           run_state *state)
 {
     for (unsigned i = 0; i < n_slots && !state->stop_launching && !state->exhausted; i++) {
         if (slots[i].busy)
             continue;
+        pbt_round round;
         hps_trial *trial = NULL;
-        hps_status rc = hps_study_ask(run->study, &trial);
-        if (rc == HPS_DONE) {
-            state->exhausted = 1;
-            snprintf(state->done_reason, sizeof state->done_reason, "%s",
-                     hps_study_errmsg(run->study));
-            break;
-        }
-        if (rc != HPS_OK) {
-            cli_error("cannot start a trial: %s", hps_study_errmsg(run->study));
+        int pbt = run->cfg->pbt.population > 0;
+        int got = pbt ? ask_pbt(run, state, &trial, &round) : ask_sampled(run, state, &trial);
+        if (got < 0) {
             state->stop_launching = 1;
             state->exit_code = CLI_EXIT_FAILED;
-            break;
         }
+        if (got <= 0)
+            break;
         char err[1500];
         long long number = (long long)hps_trial_number(trial);
-        if (slot_start(&slots[i], run, trial, err, sizeof err) != 0) { /* frees the trial */
+        if (slot_start(&slots[i], run, trial, pbt ? &round : NULL, err, sizeof err) != 0) {
+            /* slot_start freed the trial */
             cli_error("%s: trial %lld could not start: %s", run->cfg->path, number, err);
             state->stop_launching = 1;
             state->exit_code = CLI_EXIT_USAGE;
@@ -589,8 +663,9 @@ static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progre
             state->finished++;
             if (outcome.state == HPS_COMPLETE)
                 state->completed++;
-            if (outcome.state == HPS_FAIL && !outcome.interrupted)
-                state->exhausted = 0; /* a retry may be waiting */
+            if ((outcome.state == HPS_FAIL && !outcome.interrupted) ||
+                outcome.state == HPS_PAUSED)
+                state->exhausted = 0; /* a retry may be waiting, or a promotion be due */
             if (outcome.record_error) {
                 cli_error("trial %lld: %s", (long long)outcome.number, outcome.reason);
                 state->exit_code = CLI_EXIT_FAILED;
@@ -627,16 +702,19 @@ static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progre
 static void print_summary(hps_study *study, const cfg_config *cfg, const run_state *state,
                           double seconds)
 {
-    size_t counts[5] = {0};
-    char took[32];
+    size_t counts[5] = {0}, n_paused = 0;
+    char took[32], paused[48] = "";
     cli_format_duration(seconds, took, sizeof took);
-    if (hps_study_count_states(study, counts) != HPS_OK)
+    if (hps_study_count_states(study, counts) != HPS_OK ||
+        hps_study_count_paused(study, &n_paused) != HPS_OK)
         return;
-    size_t total = counts[0] + counts[1] + counts[2] + counts[3] + counts[4];
+    size_t total = counts[0] + counts[1] + counts[2] + counts[3] + counts[4] + n_paused;
+    if (n_paused > 0)
+        snprintf(paused, sizeof paused, ", %zu paused", n_paused);
     printf("study '%s': %zu trials (%zu complete, %zu pruned, %zu failed, %zu running, %zu "
-           "waiting); this run: %zu in %s\n",
+           "waiting%s); this run: %zu in %s\n",
            cfg->study_name, total, counts[HPS_COMPLETE], counts[HPS_PRUNED], counts[HPS_FAIL],
-           counts[HPS_RUNNING], counts[HPS_WAITING], state->finished, took);
+           counts[HPS_RUNNING], counts[HPS_WAITING], paused, state->finished, took);
     print_best(study, cfg);
 }
 
@@ -696,15 +774,21 @@ int cmd_run(int argc, char **argv)
     uint64_t total = cfg->n_trials > 0 ? cfg->n_trials + warm_added(study) : 0;
     if (runs > 0 && (total == 0 || runs < total))
         total = runs;
+    if (cfg->pbt.population > 0) /* a trial per member and round */
+        total = (uint64_t)cfg->pbt.population * pbt_rounds(cfg);
     if (total == 0 && cfg->timeout <= 0 && !cfg->has_target && !CFG_TERMINATE_ON(&cfg->terminate))
         cli_warn("no n_trials, timeout, target or terminate: trials run until you stop them (Ctrl-C)");
     unsigned n_slots = gpus.parallel;
     size_t counts[5] = {0};
     hps_study_count_states(study, counts);
     char shown[512];
-    fprintf(stderr, "hpsearch: study '%s' (%s) · %s sampler", cfg->study_name,
-            cli_shown_url(cfg->storage, shown, sizeof shown),
-            cfg->sampler);
+    fprintf(stderr, "hpsearch: study '%s' (%s)", cfg->study_name,
+            cli_shown_url(cfg->storage, shown, sizeof shown));
+    if (cfg->pbt.population > 0)
+        fprintf(stderr, " · pbt: %u members, %u rounds of %u steps", cfg->pbt.population,
+                pbt_rounds(cfg), cfg->pbt.interval);
+    else
+        fprintf(stderr, " · %s sampler", cfg->sampler);
     if (grid > 0)
         fprintf(stderr, ", %llu grid cells", (unsigned long long)grid);
     if (cfg->pruner != NULL)
@@ -714,7 +798,7 @@ int cmd_run(int argc, char **argv)
     run_gpus_describe(&gpus, gpu_text, sizeof gpu_text);
     if (gpu_text[0] != '\0')
         fprintf(stderr, "hpsearch: %s\n", gpu_text);
-    if (strcmp(cfg->sampler, "auto") == 0) {
+    if (strcmp(cfg->sampler, "auto") == 0 && cfg->pbt.population == 0) {
         auto_decision decision;
         space_auto_decision(cfg, cfg->n_trials, &decision);
         fprintf(stderr, "hpsearch: auto chose %s: %s\n", auto_strategy_name(decision.strategy),
@@ -761,7 +845,8 @@ int cmd_run(int argc, char **argv)
     }
     run_settings run = {.cfg = cfg, .study = study, .log_dir = log_dir,
                         .checkpoint_root = checkpoint_root, .storage_url = cfg->storage,
-                        .python_path = python_path, .gpus = &gpus.pool};
+                        .python_path = python_path, .gpus = &gpus.pool,
+                        .space_version = identity_space_version(study)};
     progress prog;
     progress_init(&prog, study, cfg, total, !opts.no_progress && isatty(STDERR_FILENO));
     double started = cli_monotonic();

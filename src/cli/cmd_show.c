@@ -3,6 +3,7 @@
  * of the best value so far. Unicode blocks when the terminal speaks UTF-8, ASCII
  * otherwise (or with --ascii). */
 #include "cli/cli.h"
+#include "cli/pbt.h"
 #include "cli/value_names.h"
 #include "report/report_data.h"
 
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define SHOW_TOP 5
 #define SHOW_BAR_WIDTH 30
@@ -255,6 +257,40 @@ static void print_importances(const show_style *style, const rdata_study *data, 
     }
 }
 
+/* Importances within each branch of a conditional space, one line each:
+ * "  when optimizer = sgd (12 trials): momentum 0.41, lr 0.37, layers 0.22". */
+static void print_branch_importances(const rdata_study *data)
+{
+    json_t *branches = data->branch_importances != NULL
+                           ? json_loads(data->branch_importances, JSON_PRESERVE_ORDER, NULL)
+                           : NULL;
+    if (json_array_size(branches) > 0)
+        printf("importances within each branch:\n");
+    size_t b;
+    json_t *branch;
+    json_array_foreach(branches, b, branch) {
+        char *value = json_dumps(json_object_get(branch, "value"), JSON_ENCODE_ANY);
+        const char *text = value != NULL ? value : "?";
+        json_t *v = json_object_get(branch, "value");
+        if (json_is_string(v)) /* sgd, not "sgd" */
+            text = json_string_value(v);
+        printf("  when %s = %s (%" JSON_INTEGER_FORMAT " trials):",
+               json_string_value(json_object_get(branch, "parent")), text,
+               json_integer_value(json_object_get(branch, "trials")));
+        free(value);
+        json_t *imp = json_object_get(branch, "importances");
+        const char *key;
+        json_t *number;
+        const char *sep = " ";
+        json_object_foreach(imp, key, number) {
+            printf("%s%s %.2f", sep, key, json_number_value(number));
+            sep = ", ";
+        }
+        printf("%s\n", json_object_size(imp) == 0 ? " no parameter of its own varies" : "");
+    }
+    json_decref(branches);
+}
+
 /* "  val_acc = 0.91  train_seconds = 12  gpu_mem_gb = 8 (<= 10)" */
 static void print_trial_values(const value_names *vn, const hps_frozen *t)
 {
@@ -346,6 +382,59 @@ static void print_feasible_best(hps_study *study, const value_names *vn)
     hps_free(numbers);
 }
 
+/* Trials sampled under each space version (system attribute "space_version"; none:
+ * version 1) into counts[0..n_versions). */
+static void count_by_version(hps_study *study, size_t *counts, size_t n_versions)
+{
+    size_t n = 0;
+    if (hps_study_n_trials(study, &n) != HPS_OK)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const hps_frozen *t;
+        if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK)
+            continue;
+        json_t *attrs = json_loads(hps_frozen_system_attrs(t), 0, NULL);
+        json_t *v = json_object_get(attrs, "space_version");
+        json_int_t version = json_is_integer(v) ? json_integer_value(v) : 1;
+        if (version >= 1 && (size_t)version <= n_versions)
+            counts[version - 1]++;
+        json_decref(attrs);
+    }
+}
+
+/* The versions of a space changed mid-study (identity.h), with what changed at each and
+ * the trials sampled under it; nothing for a study whose space never changed. */
+static void print_space_versions(hps_study *study)
+{
+    const char *text;
+    if (hps_study_system_attrs(study, &text) != HPS_OK)
+        return;
+    json_t *attrs = json_loads(text, 0, NULL);
+    json_t *versions = json_object_get(attrs, "space_versions");
+    size_t n = json_is_array(versions) ? json_array_size(versions) + 1 : 0;
+    size_t *counts = n > 0 ? calloc(n, sizeof *counts) : NULL;
+    if (counts != NULL) {
+        count_by_version(study, counts, n);
+        printf("space versions: %zu (trials sampled under each)\n", n);
+        printf("  1  as created  %zu trial%s\n", counts[0], counts[0] == 1 ? "" : "s");
+    }
+    for (size_t k = 1; counts != NULL && k < n; k++) {
+        json_t *entry = json_array_get(versions, k - 1);
+        time_t at = (time_t)json_number_value(json_object_get(entry, "at"));
+        char when[64] = "?";
+        struct tm tm;
+        if (gmtime_r(&at, &tm) != NULL)
+            strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+        printf("  %zu  %s  %zu trial%s\n", k + 1, when, counts[k], counts[k] == 1 ? "" : "s");
+        size_t i;
+        json_t *line;
+        json_array_foreach(json_object_get(entry, "changes"), i, line)
+            printf("       %s\n", json_string_value(line) != NULL ? json_string_value(line) : "?");
+    }
+    free(counts);
+    json_decref(attrs);
+}
+
 static void print_summary(const show_style *style, const rdata_study *data,
                           const cli_target *target, hps_study *study)
 {
@@ -373,6 +462,7 @@ static void print_summary(const show_style *style, const rdata_study *data,
         printf("  %s %zu", name, data->counts[order[s]]);
     }
     putchar('\n');
+    print_space_versions(study);
     if (data->n_rows == 0) {
         printf("\nno trials yet: start the study with `hpsearch run`\n");
         value_names_clear(&vn);
@@ -404,6 +494,8 @@ static void print_summary(const show_style *style, const rdata_study *data,
     if (!extended) /* ranked by the first value, which is not "best" here */
         print_top(data, imp, metric);
     print_importances(style, data, imp);
+    if (data->importance_error == NULL)
+        print_branch_importances(data);
     json_decref(imp);
     if (data->n_samplers > 0) {
         printf("\nstrategies:");
@@ -416,6 +508,7 @@ static void print_summary(const show_style *style, const rdata_study *data,
         putchar('\n');
     }
     print_gpus(data);
+    pbt_print_lineage(study, stdout);
     putchar('\n');
     if (data->n_directions > 1)
         hypervolume_sparkline(style, data);

@@ -6,6 +6,7 @@
  * config_wandb.c, `--set` overrides config_set.c.
  */
 #include "config_internal.h"
+#include "cli/space.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -183,6 +184,37 @@ int cfg_space_finite(const cfg_config *cfg)
     return 1;
 }
 
+/* On a grid a condition must hold for some grid value of its parent -- a parent's
+ * grid_points or step need not hit a value the condition names -- or its parameter
+ * would never run. */
+static int check_grid_conditions(cfg_ctx *ctx)
+{
+    const cfg_config *cfg = ctx->cfg;
+    int rc = 0;
+    for (size_t i = 0; i < cfg->n_params && rc == 0; i++) {
+        const cfg_param *p = &cfg->params[i];
+        for (size_t c = 0; c < p->n_when && rc == 0; c++) {
+            const cfg_condition *cond = &p->when[c];
+            hps_value *values;
+            size_t n, held = 0;
+            if (space_grid_values(&cfg->params[cond->parent_index], &values, &n) != 0)
+                return 0; /* the parent's own error comes first */
+            for (size_t v = 0; v < n; v++)
+                held += cfg_condition_holds(cond, &values[v]);
+            space_free_values(values, n);
+            if (held == 0) {
+                char text[256];
+                cfg_describe_condition(cond, text, sizeof text);
+                rc = cfg_fail(ctx, cond->line, "parameters.%s.when.%s: no grid value of '%s' "
+                              "satisfies the condition (%s), so the grid would never run '%s'; "
+                              "give '%s' such a value (values, step or grid_points)", p->name,
+                              cond->parent, cond->parent, text, p->name, cond->parent);
+            }
+        }
+    }
+    return rc;
+}
+
 int cfg_validate(cfg_ctx *ctx)
 {
     cfg_config *cfg = ctx->cfg;
@@ -212,14 +244,10 @@ int cfg_validate(cfg_ctx *ctx)
         if (rc != 0)
             return cfg_fail(ctx, *cfg_key_line(ctx, "sampler"), "sampler: %s", why);
     }
-    if (cfg_is_conditional(cfg) && strcmp(cfg->sampler, "grid") == 0)
-        return cfg_fail(ctx, *cfg_key_line(ctx, "sampler"), "sampler: grid does not enumerate "
-                        "conditional parameters (when:) yet; use random, sobol, tpe or auto, "
-                        "which sample only the active ones");
-    if (cfg_is_conditional(cfg) && cfg->repeats > 1)
-        return cfg_fail(ctx, *cfg_key_line(ctx, "repeats"), "repeats: runs per configuration "
-                        "are counted over a declared finite space, and a conditional one "
-                        "(when:) is not declared yet");
+    if (cfg_is_conditional(cfg) && cfg->repeats > 1 && strcmp(cfg->sampler, "grid") != 0)
+        return cfg_fail(ctx, *cfg_key_line(ctx, "repeats"), "repeats: the configurations of a "
+                        "conditional space (when:) are counted by the grid sampler only; use "
+                        "sampler: grid (the sampler is %s)", cfg->sampler);
     if (cfg->repeats > 1 && !cfg_space_finite(cfg) && strcmp(cfg->sampler, "grid") != 0)
         return cfg_fail(ctx, *cfg_key_line(ctx, "repeats"), "repeats: %u runs per "
                         "configuration need a finite space, but some parameter is a continuous "
@@ -227,6 +255,8 @@ int cfg_validate(cfg_ctx *ctx)
     int rc = cfg_check_objectives(ctx);
     if (rc == 0)
         rc = cfg_check_initial(ctx);
+    if (rc == 0)
+        rc = cfg_check_pbt(ctx);
     if (rc != 0)
         return rc;
     if (CFG_TERMINATE_ON(&cfg->terminate) && cfg->n_objectives > 1)
@@ -250,7 +280,9 @@ int cfg_validate(cfg_ctx *ctx)
             widest = k;
         }
     }
-    uint64_t total = rc == 0 ? cfg_grid_size(cfg) : 0;
+    if (rc == 0)
+        rc = check_grid_conditions(ctx);
+    uint64_t total = rc == 0 ? space_grid_cells(cfg) : 0;
     if (rc == 0 && total > CFG_MAX_GRID_CELLS) {
         char size[40];
         if (total == UINT64_MAX)

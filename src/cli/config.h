@@ -81,6 +81,9 @@ typedef struct cfg_param {
     int line;              /* line of its definition in the file */
     char *prior;           /* its `prior:` as hps_study_set_prior's JSON, or NULL */
     int prior_line;
+    hps_value dflt;        /* `default:` (has_default), the value earlier trials of a
+                              study ran with before the parameter was added */
+    int has_default, default_line;
 } cfg_param;
 
 /* A pruner as configured: a name and its options (text, validated by the library at
@@ -197,6 +200,21 @@ typedef struct cfg_initial {
     int line;              /* of the entry */
 } cfg_initial;
 
+/* `pbt:`: population-based training (cli/pbt.h runs it). The fidelity parameter is the
+ * budget each member trains for, in rounds of `interval` steps. */
+typedef struct cfg_pbt {
+    unsigned population;          /* members trained side by side; 0 = no PBT */
+    unsigned interval;            /* steps (of the fidelity) per round */
+    double quantile;              /* the bottom share that exploits a top member */
+    double resample_probability;  /* explore: a parameter drawn anew instead of perturbed */
+    double perturb;               /* explore: a number is multiplied by 1 - perturb or
+                                     1 + perturb */
+    int line;                     /* of `pbt:` */
+} cfg_pbt;
+#define CFG_DEFAULT_PBT_QUANTILE 0.25
+#define CFG_DEFAULT_PBT_RESAMPLE 0.25
+#define CFG_DEFAULT_PBT_PERTURB 0.2
+
 typedef struct cfg_config {
     char *path;             /* the file, as given */
     char *dir;              /* absolute directory of the file; relative paths in it resolve there */
@@ -254,6 +272,7 @@ typedef struct cfg_config {
     double fidelity_min, fidelity_max;
     int fidelity_line;
     cfg_terminate terminate;    /* `terminate:`; all rules off by default */
+    cfg_pbt pbt;                /* `pbt:`; population 0 = off */
     char **artifacts; size_t n_artifacts;  /* `artifacts:` glob patterns of the files a
                                trial writes (command placeholders expanded per trial),
                                relative to workdir; kept beside the trial's log */
@@ -363,6 +382,9 @@ int cfg_prior_fits(const cfg_param *p);
  * choices, a constant, a numeric grid), else a number in its range, on its step (an int
  * parameter: a whole number). */
 int cfg_param_holds(const cfg_param *p, hps_value v);
+/* What p takes, for messages: "one of adam, sgd", "a number from 0.0001 to 0.1", "a
+ * whole number from 1 to 8 in steps of 2". */
+void cfg_describe_takes(const cfg_param *p, char *buf, size_t size);
 
 /* Number of cells of the grid over all parameters (saturates at UINT64_MAX), as the grid
  * sampler will enumerate them; 0 when some parameter has no finite set of values. */
@@ -382,6 +404,13 @@ void cfg_condition_order(const cfg_config *cfg, size_t *order);
 /* Whether parameter i is active in every trial (no condition, or conditions that hold
  * for every value their parents take); if not, *why is a condition that can fail. */
 int cfg_param_always_active(const cfg_config *cfg, size_t i, const struct cfg_condition **why);
+/* Whether a condition of `when:` holds for its parent's value. */
+int cfg_condition_holds(const struct cfg_condition *cond, const hps_value *got);
+/* After narrowing shrank the parameters' values: drops from each `when:` the values its
+ * parent no longer takes, and the parameters whose conditions can no longer hold (with
+ * the parameters that depend on them), so the config still loads. Writes one line per
+ * change into notes[size] (empty when nothing changed). */
+void cfg_prune_conditions(cfg_config *cfg, char *notes, size_t size);
 /* "optimizer is sgd", "layers >= 2", "optimizer is adam or sgd", for messages. */
 void cfg_describe_condition(const struct cfg_condition *cond, char *buf, size_t size);
 

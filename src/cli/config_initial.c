@@ -142,8 +142,7 @@ int cfg_param_holds(const cfg_param *p, hps_value v)
     return 1;
 }
 
-/* "one of adam, sgd", "from 0.0001 to 0.1", "an int from 1 to 8 in steps of 2". */
-static void describe_takes(const cfg_param *p, char *buf, size_t size)
+void cfg_describe_takes(const cfg_param *p, char *buf, size_t size)
 {
     if (p->n_values > 0) {
         size_t used = (size_t)snprintf(buf, size, "%s", p->n_values == 1 ? "only" : "one of");
@@ -195,7 +194,7 @@ static int check_values(cfg_ctx *ctx, const cfg_initial *in, size_t index, size_
         if (!cfg_param_holds(p, in->values[k])) {
             char what[64], takes[512];
             cfg_value_describe(&in->values[k], what, sizeof what);
-            describe_takes(p, takes, sizeof takes);
+            cfg_describe_takes(p, takes, sizeof takes);
             return cfg_fail(ctx, in->lines[k], "initial[%zu].%s: %s is not a value '%s' takes "
                             "(%s; line %d)", index + 1, p->name, what, p->name, takes, p->line);
         }

@@ -7,6 +7,7 @@
  *   config_param.c  the parameter space; readers and checks both formats share; writer
  *   config_wandb.c  a parameter in W&B form
  *   config_pruner.c `pruner`, W&B's `early_terminate`, `fidelity`
+ *   config_pbt.c    `pbt` (population-based training)
  *   config_metrics.c `metric`, `direction`, `metrics`, `constraints`
  *   config_set.c    `--set key=value` overrides
  *   config_doc.c    the YAML document: libyaml's events built into a tree of cfg_node
@@ -271,14 +272,17 @@ void cfg_write_fidelity(FILE *out, const cfg_config *cfg, const char *key, int g
 /* `terminate:` (config_terminate.c). */
 int cfg_key_terminate(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
 void cfg_write_terminate(FILE *out, const cfg_config *cfg, const char *key, int given);
-/* Whether a condition of `when:` holds for its parent's value (config_when.c). */
-int cfg_condition_holds(const cfg_condition *cond, const hps_value *got);
 /* `initial:` (config_initial.c); its entries are checked against the space by
  * cfg_check_initial, once every key is read. */
 int cfg_key_initial(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
 void cfg_write_initial(FILE *out, const cfg_config *cfg, const char *key, int given);
 void cfg_release_initial(cfg_config *a, const cfg_config *b);
 int cfg_check_initial(cfg_ctx *ctx);
+/* `pbt:` (config_pbt.c); cfg_check_pbt checks it against the rest of the config. */
+int cfg_key_pbt(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
+void cfg_write_pbt(FILE *out, const cfg_config *cfg, const char *key, int given);
+int cfg_check_pbt(cfg_ctx *ctx);
+
 /* `warm_start:` (config_warm.c). */
 int cfg_key_warm_start(cfg_ctx *ctx, const cfg_node *v, int line, const char *key);
 void cfg_write_warm_start(FILE *out, const cfg_config *cfg, const char *key, int given);
@@ -321,7 +325,7 @@ enum {
     PK_TYPE, PK_LOW, PK_HIGH, PK_STEP, PK_LOG, PK_VALUES, PK_VALUE, PK_GRID_POINTS,
     PK_DISTRIBUTION, PK_MIN, PK_MAX, PK_Q,
     PK_PROBABILITIES, PK_MU, PK_SIGMA, PK_A, PK_B, PK_PARAMETERS, PK_WHEN,
-    PK_PRIOR,
+    PK_PRIOR, PK_DEFAULT,
     PK_COUNT
 };
 extern const char *const cfg_pkey_names[PK_COUNT];

@@ -909,6 +909,13 @@ const cfg_key_def cfg_keys[] = {
          "{no_improvement: 20, best_value_stagnation: 30, regret_bound: 0.005, min_trials: 10, "
          "top_trials_ratio: 0.5}",
          "Stop starting trials once improvement is unlikely (any rule that holds)")},
+    {KEY("pbt", CFG_NATIVE), CUSTOM(pbt), .read = cfg_key_pbt, .write = cfg_write_pbt,
+     .elsewhere = "an hpsearch file's key: W&B sweeps have no population-based training",
+     DOC("mapping", "none (no population-based training)",
+         "{population: 8, interval: 2, quantile: 0.25, resample_probability: 0.25, "
+         "perturb: 0.2}",
+         "Population-based training: members train the fidelity in rounds; the worst copy "
+         "the best")},
     {KEY("artifacts", CFG_BOTH | SET), CUSTOM(artifacts), .read = cfg_key_artifacts,
      .write = cfg_write_artifacts, .release = cfg_release_artifacts,
      DOC("list or text", "none", "[\"best-{trial_number}.pt\", \"plots/*.png\"]",

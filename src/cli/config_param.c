@@ -26,7 +26,7 @@ const char *const cfg_pkey_names[PK_COUNT] = {
     "type", "low", "high", "step", "log", "values", "value", "grid_points",
     "distribution", "min", "max", "q",
     "probabilities", "mu", "sigma", "a", "b", "parameters", "when",
-    "prior",
+    "prior", "default",
 };
 
 static int cfg_name_ok(const char *name, size_t len)
@@ -47,6 +47,7 @@ void cfg_param_clear(cfg_param *param)
 {
     free(param->name);
     free(param->prior);
+    cfg_value_clear(&param->dflt);
     for (size_t k = 0; k < param->n_values; k++)
         cfg_value_clear(&param->values[k]);
     free(param->values);
@@ -162,17 +163,18 @@ int cfg_read_values(cfg_ctx *ctx, cfg_param *p, const cfg_node *node, int line,
     return 0;
 }
 
-int cfg_read_constant(cfg_ctx *ctx, cfg_param *p, const cfg_node *node, int line,
-                             const char *key)
+/* One value of parameter p under `key` (its string owned by the config). */
+static int read_one_value(cfg_ctx *ctx, const cfg_param *p, const cfg_node *node, int line,
+                          const char *key, hps_value *v)
 {
     cfg_scalar s;
-    p->kind = CFG_CONSTANT;
     const cfg_node *target;
     int rc = cfg_node_deref(ctx, node, line, key, &target);
     if (rc != 0)
         return rc;
     if (target->kind != CFG_NODE_SCALAR)
-        return cfg_fail(ctx, line, "%s: a constant must be a single value, not %s", key,
+        return cfg_fail(ctx, line, "%s: a %s must be a single value, not %s", key,
+                        p->kind == CFG_CONSTANT ? "constant" : "default",
                         target->kind == CFG_NODE_MAPPING ? "a mapping" : "a list");
     rc = cfg_get_scalar(ctx, target, line, key, &s);
     if (rc != 0)
@@ -180,10 +182,6 @@ int cfg_read_constant(cfg_ctx *ctx, cfg_param *p, const cfg_node *node, int line
     if (s.type == HPS_VALUE_NONE)
         return cfg_fail(ctx, s.line, "%s: needs a value (null is not supported; write it "
                         "as text, e.g. 'none')", key);
-    p->values = calloc(1, sizeof *p->values);
-    if (p->values == NULL)
-        return cfg_nomem(ctx);
-    hps_value *v = &p->values[0];
     v->type = s.type;
     if (s.type == HPS_VALUE_STRING) {
         char *copy;
@@ -203,8 +201,40 @@ int cfg_read_constant(cfg_ctx *ctx, cfg_param *p, const cfg_node *node, int line
     } else {
         v->u.b = s.b;
     }
-    p->n_values = 1;
     return 0;
+}
+
+int cfg_read_constant(cfg_ctx *ctx, cfg_param *p, const cfg_node *node, int line,
+                             const char *key)
+{
+    p->kind = CFG_CONSTANT;
+    p->values = calloc(1, sizeof *p->values);
+    if (p->values == NULL)
+        return cfg_nomem(ctx);
+    int rc = read_one_value(ctx, p, node, line, key, &p->values[0]);
+    if (rc == 0)
+        p->n_values = 1;
+    return rc;
+}
+
+/* `default:`, the value trials that ran before the parameter was added had (identity.c
+ * accepts an added parameter with one); it must be a value the parameter takes. */
+static int read_default(cfg_ctx *ctx, cfg_param *p, const cfg_node *node, int line)
+{
+    char key[CFG_MAX_NAME + 32], takes[512];
+    snprintf(key, sizeof key, "parameters.%s.default", p->name);
+    int rc = read_one_value(ctx, p, node, line, key, &p->dflt);
+    if (rc != 0)
+        return rc;
+    p->has_default = 1;
+    p->default_line = line;
+    if (cfg_param_holds(p, p->dflt))
+        return 0;
+    char shown[64];
+    cfg_value_describe(&p->dflt, shown, sizeof shown);
+    cfg_describe_takes(p, takes, sizeof takes);
+    return cfg_fail(ctx, line, "%s: %s is not a value '%s' takes (%s)", key, shown, p->name,
+                    takes);
 }
 
 /* Keys of a parameter mapping; anything outside `allowed` is an error naming it. */
@@ -239,7 +269,7 @@ int cfg_collect_keys(cfg_ctx *ctx, const cfg_param *p, const cfg_node *map, int 
         }
         if (k < PK_COUNT)
             return cfg_fail(ctx, key_line, "%s: unknown key '%s' (parameters take type, low, "
-                            "high, step, log, values, value, grid_points, when; a W&B sweep file "
+                            "high, step, log, values, value, grid_points, when, prior, default; a W&B sweep file "
                             "needs `program` or `method` at the top level)", where,
                             cfg_pkey_names[k]);
         return cfg_fail(ctx, key_line, "%s: unknown key '%.*s' (parameters take %s)", where,
@@ -247,7 +277,7 @@ int cfg_collect_keys(cfg_ctx *ctx, const cfg_param *p, const cfg_node *map, int 
                         ctx->cfg->is_wandb ? "values, value, distribution, min, max, q, "
                                              "grid_points"
                                            : "type, low, high, step, log, values, value, "
-                                             "grid_points, when");
+                                             "grid_points, when, prior, default");
     }
     return rc;
 }
@@ -371,7 +401,7 @@ static int cfg_param_native(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int
     unsigned long allowed = (1ul << PK_TYPE) | (1ul << PK_LOW) | (1ul << PK_HIGH) |
                             (1ul << PK_STEP) | (1ul << PK_LOG) | (1ul << PK_VALUES) |
                             (1ul << PK_VALUE) | (1ul << PK_GRID_POINTS) | (1ul << PK_WHEN) |
-                            (1ul << PK_PRIOR);
+                            (1ul << PK_PRIOR) | (1ul << PK_DEFAULT);
     int rc = cfg_collect_keys(ctx, p, map, line, allowed, &keys);
     if (rc == 0 && keys.node[PK_WHEN] != NULL)
         rc = cfg_read_when(ctx, p, keys.node[PK_WHEN], keys.line[PK_WHEN]);
@@ -429,7 +459,8 @@ static int cfg_param_native(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int
     unsigned long range_keys = (1ul << PK_LOW) | (1ul << PK_HIGH) | (1ul << PK_STEP) |
                                (1ul << PK_LOG) | (1ul << PK_GRID_POINTS);
     if (p->kind == CFG_CONSTANT) {
-        rc = cfg_forbid(ctx, p, &keys, range_keys | (1ul << PK_VALUES) | (1ul << PK_PRIOR),
+        rc = cfg_forbid(ctx, p, &keys,
+                        range_keys | (1ul << PK_VALUES) | (1ul << PK_PRIOR) | (1ul << PK_DEFAULT),
                         "with a constant (value)");
         if (rc != 0)
             return rc;
@@ -451,6 +482,8 @@ static int cfg_param_native(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int
         rc = cfg_read_values(ctx, p, keys.node[PK_VALUES], keys.line[PK_VALUES], key);
         if (rc == 0 && keys.node[PK_PRIOR] != NULL)
             rc = cfg_read_prior(ctx, p, keys.node[PK_PRIOR], keys.line[PK_PRIOR]);
+        if (rc == 0 && keys.node[PK_DEFAULT] != NULL)
+            rc = read_default(ctx, p, keys.node[PK_DEFAULT], keys.line[PK_DEFAULT]);
         return rc;
     }
 
@@ -493,6 +526,8 @@ static int cfg_param_native(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int
     rc = cfg_check_range(ctx, p, &keys);
     if (rc == 0 && keys.node[PK_PRIOR] != NULL)
         rc = cfg_read_prior(ctx, p, keys.node[PK_PRIOR], keys.line[PK_PRIOR]);
+    if (rc == 0 && keys.node[PK_DEFAULT] != NULL)
+        rc = read_default(ctx, p, keys.node[PK_DEFAULT], keys.line[PK_DEFAULT]);
     return rc;
 }
 

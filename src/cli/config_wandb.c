@@ -83,6 +83,10 @@ int cfg_param_wandb(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int line)
         return cfg_fail(ctx, keys.line[PK_WHEN], "parameters.%s.when: W&B sweep files have "
                         "no conditions (conditional parameters are hpsearch's own format)",
                         p->name);
+    if (keys.node[PK_DEFAULT] != NULL)
+        return cfg_fail(ctx, keys.line[PK_DEFAULT], "parameters.%s.default: W&B sweep files "
+                        "take no default (a parameter added to a running study needs "
+                        "hpsearch's own format)", p->name);
 
     int dist = -1;
     if (keys.node[PK_DISTRIBUTION] != NULL) {

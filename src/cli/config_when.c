@@ -15,6 +15,7 @@
 #include "config_internal.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,33 +170,54 @@ int cfg_condition_holds(const cfg_condition *cond, const hps_value *got)
 
 static const char *const kind_names[] = {"a float", "an int", "a categorical", "a constant"};
 
+/* Whether `parent` takes value v: one of its values, or a number on its range's step
+ * (not a continuous float, which takes no one value). */
+static int parent_takes(const cfg_param *parent, const hps_value *v)
+{
+    if (parent->n_values > 0) {
+        for (size_t k = 0; k < parent->n_values; k++)
+            if (same_value(v, &parent->values[k]))
+                return 1;
+        return 0;
+    }
+    if (parent->kind == CFG_FLOAT && parent->step <= 0 && parent->low != parent->high)
+        return 0;
+    double x = is_number(v) ? number_of(v) : NAN;
+    double step = parent->step > 0 ? parent->step : 1.0;
+    double steps = (x - parent->low) / step;
+    return is_number(v) && x >= parent->low && x <= parent->high &&
+           fabs(steps - nearbyint(steps)) <= 1e-9 * fmax(1.0, fabs(steps));
+}
+
+/* Whether some value of `parent` lies in the range of condition `cond`. */
+static int range_reachable(const cfg_condition *cond, const cfg_param *parent)
+{
+    int holds = parent->n_values == 0 && (!cond->has_min || cond->min <= parent->high) &&
+                (!cond->has_max || cond->max >= parent->low);
+    for (size_t k = 0; k < parent->n_values && !holds; k++)
+        holds = cfg_condition_holds(cond, &parent->values[k]);
+    return holds;
+}
+
 /* One value of a condition against what its parent can take. */
 static int check_value(cfg_ctx *ctx, const cfg_param *p, const cfg_condition *cond,
                        const cfg_param *parent, const hps_value *v)
 {
+    if (parent_takes(parent, v))
+        return 0;
     char what[64];
     cfg_value_describe(v, what, sizeof what);
-    if (parent->n_values > 0) {
-        for (size_t k = 0; k < parent->n_values; k++)
-            if (same_value(v, &parent->values[k]))
-                return 0;
+    if (parent->n_values > 0)
         return cfg_fail(ctx, cond->line, "parameters.%s.when.%s: %s is not one of the "
                         "values of '%s'", p->name, cond->parent, what, parent->name);
-    }
     if (parent->kind == CFG_FLOAT && parent->step <= 0 && parent->low != parent->high)
         return cfg_fail(ctx, cond->line, "parameters.%s.when.%s: '%s' is a continuous range, "
                         "which takes no one value; give a range instead, e.g. {min: %.15g}",
                         p->name, cond->parent, parent->name, parent->low);
-    double x = is_number(v) ? number_of(v) : NAN;
-    double step = parent->step > 0 ? parent->step : 1.0;
-    double steps = (x - parent->low) / step;
-    if (!is_number(v) || x < parent->low || x > parent->high ||
-        fabs(steps - nearbyint(steps)) > 1e-9 * fmax(1.0, fabs(steps)))
-        return cfg_fail(ctx, cond->line, "parameters.%s.when.%s: %s is not a value '%s' "
-                        "takes (%s from %.15g to %.15g in steps of %.15g)", p->name,
-                        cond->parent, what, parent->name, kind_names[parent->kind],
-                        parent->low, parent->high, step);
-    return 0;
+    return cfg_fail(ctx, cond->line, "parameters.%s.when.%s: %s is not a value '%s' "
+                    "takes (%s from %.15g to %.15g in steps of %.15g)", p->name,
+                    cond->parent, what, parent->name, kind_names[parent->kind],
+                    parent->low, parent->high, parent->step > 0 ? parent->step : 1.0);
 }
 
 static int check_condition(cfg_ctx *ctx, const cfg_param *p, const cfg_condition *cond,
@@ -210,10 +232,7 @@ static int check_condition(cfg_ctx *ctx, const cfg_param *p, const cfg_condition
             return cfg_fail(ctx, cond->line, "parameters.%s.when.%s: min and max need a "
                             "numeric parent, and '%s' is %s", p->name, cond->parent,
                             parent->name, kind_names[parent->kind]);
-        int holds = parent->n_values == 0 && (!cond->has_min || cond->min <= parent->high) &&
-                    (!cond->has_max || cond->max >= parent->low);
-        for (size_t k = 0; k < parent->n_values && !holds; k++)
-            holds = cfg_condition_holds(cond, &parent->values[k]);
+        int holds = range_reachable(cond, parent);
         if (!holds && parent->n_values == 0)
             return cfg_fail(ctx, cond->line, "parameters.%s.when.%s: never holds: '%s' lies "
                             "in %.15g..%.15g", p->name, cond->parent, parent->name,
@@ -313,6 +332,103 @@ int cfg_resolve_conditions(cfg_ctx *ctx)
     free(colour);
     free(stack);
     return rc;
+}
+
+/* ---- after a space shrank (narrow) ----------------------------------------------------- */
+
+/* Appends a line to notes[size], truncating. */
+static void note(char *notes, size_t size, const char *fmt, ...)
+{
+    size_t used = strlen(notes);
+    if (used + 1 >= size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(notes + used, size - used, fmt, ap);
+    va_end(ap);
+    used = strlen(notes);
+    if (used + 1 < size)
+        strcat(notes, "\n");
+}
+
+/* Removes parameter i and points the conditions at their parents' new indices (a
+ * parent that is gone keeps an index past the end: the next pass drops its children). */
+static void drop_param(cfg_config *cfg, size_t i)
+{
+    cfg_param_clear(&cfg->params[i]);
+    memmove(&cfg->params[i], &cfg->params[i + 1], (cfg->n_params - i - 1) * sizeof *cfg->params);
+    cfg->n_params--;
+    for (size_t k = 0; k < cfg->n_params; k++)
+        for (size_t c = 0; c < cfg->params[k].n_when; c++) {
+            long parent = find_param(cfg, cfg->params[k].when[c].parent);
+            cfg->params[k].when[c].parent_index = parent < 0 ? cfg->n_params : (size_t)parent;
+        }
+}
+
+/* Drops the values of a value condition its parent no longer takes; 0 (and nothing
+ * changed) when none remains. */
+static int keep_taken_values(const cfg_param *p, cfg_condition *cond, const cfg_param *parent,
+                             char *notes, size_t size)
+{
+    size_t taken = 0;
+    for (size_t k = 0; k < cond->n_values; k++)
+        taken += parent_takes(parent, &cond->values[k]);
+    if (taken == 0)
+        return 0;
+    size_t kept = 0;
+    for (size_t k = 0; k < cond->n_values; k++) {
+        if (parent_takes(parent, &cond->values[k])) {
+            hps_value keep = cond->values[k];
+            cond->values[k] = cond->values[kept]; /* swap: each string freed once */
+            cond->values[kept++] = keep;
+            continue;
+        }
+        char what[64];
+        cfg_value_describe(&cond->values[k], what, sizeof what);
+        note(notes, size, "parameters.%s.when.%s: %s dropped, a value '%s' no longer takes",
+             p->name, cond->parent, what, cond->parent);
+    }
+    for (size_t k = kept; k < cond->n_values; k++)
+        cfg_value_clear(&cond->values[k]);
+    cond->n_values = kept;
+    return 1;
+}
+
+/* Whether condition `cond` of p can still hold; drops the values its parent no longer
+ * takes. */
+static int condition_alive(cfg_config *cfg, cfg_param *p, cfg_condition *cond, char *notes,
+                           size_t size)
+{
+    char text[256];
+    cfg_describe_condition(cond, text, sizeof text);
+    if (cond->parent_index >= cfg->n_params) {
+        note(notes, size, "parameter '%s' dropped: its parent '%s' was dropped", p->name,
+             cond->parent);
+        return 0;
+    }
+    const cfg_param *parent = &cfg->params[cond->parent_index];
+    int alive = cond->values != NULL ? keep_taken_values(p, cond, parent, notes, size)
+                                     : range_reachable(cond, parent);
+    if (!alive)
+        note(notes, size, "parameter '%s' dropped: its condition (%s) no longer holds for "
+             "any value of the narrowed '%s'", p->name, text, cond->parent);
+    return alive;
+}
+
+void cfg_prune_conditions(cfg_config *cfg, char *notes, size_t size)
+{
+    notes[0] = '\0';
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t i = 0; i < cfg->n_params && !changed; i++) {
+            cfg_param *p = &cfg->params[i];
+            for (size_t c = 0; c < p->n_when && !changed; c++)
+                if (!condition_alive(cfg, p, &p->when[c], notes, size)) {
+                    drop_param(cfg, i);
+                    changed = 1;
+                }
+        }
+    }
 }
 
 /* ---- at run time ------------------------------------------------------------------------ */

@@ -3,6 +3,7 @@
 #include "cli/identity.h"
 
 #include "cli/cli.h"
+#include "cli/warm_start.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 
 #define IDENTITY_KEY "config_identity"
 #define HISTORY_KEY "config_changes"
+#define VERSIONS_KEY "space_versions"
 #define MAX_SHOWN 6 /* differences named in one message */
 
 static const char *direction_name(hps_direction d)
@@ -193,6 +195,13 @@ typedef struct diff_list {
     size_t n, total;
 } diff_list;
 
+/* The differences of a config from its study: all of them, and those --allow-changes
+ * cannot accept (what the values mean, a parameter's type, a parameter added without
+ * the value the earlier trials ran with). */
+typedef struct diffs {
+    diff_list all, fixed;
+} diffs;
+
 static void add_diff(diff_list *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void add_diff(diff_list *d, const char *fmt, ...)
@@ -206,8 +215,40 @@ static void add_diff(diff_list *d, const char *fmt, ...)
     d->total++;
 }
 
-static void compare(const json_t *stored, const json_t *now, diff_list *d)
+static const cfg_param *config_param(const cfg_config *cfg, const char *name)
 {
+    for (size_t i = 0; i < cfg->n_params; i++)
+        if (strcmp(cfg->params[i].name, name) == 0)
+            return &cfg->params[i];
+    return NULL;
+}
+
+/* A parameter of the config the study did not have: accepted with a value for the
+ * earlier trials (its default, or a constant's one value). */
+static void compare_new_param(const cfg_config *cfg, const char *name, diffs *d)
+{
+    const cfg_param *p = config_param(cfg, name);
+    char shown[64];
+    if (p != NULL && p->kind != CFG_CONSTANT && !p->has_default) {
+        add_diff(&d->all, "parameter '%s' is new", name);
+        add_diff(&d->fixed, "%s:%d: parameter '%s' is new: give it `default: VALUE`, the value "
+                 "the study's earlier trials ran with", cfg->path, p->line, name);
+        return;
+    }
+    if (p != NULL && p->has_default) {
+        json_t *value = cli_value_json(&p->dflt);
+        describe(value, shown, sizeof shown);
+        json_decref(value);
+        add_diff(&d->all, "parameter '%s' is new (earlier trials: %s)", name, shown);
+    } else {
+        add_diff(&d->all, "parameter '%s' is new", name);
+    }
+}
+
+static void compare(const json_t *stored, const json_t *now, const cfg_config *cfg, diffs *dd)
+{
+    diff_list *d = &dd->all;
+    size_t before = d->total;
     char was[256], is[256];
     const char *metric_was = json_string_value(json_object_get(stored, "metric"));
     const char *metric_is = json_string_value(json_object_get(now, "metric"));
@@ -236,6 +277,9 @@ static void compare(const json_t *stored, const json_t *now, diff_list *d)
             add_diff(d, "%s: the study's were %s, this config has %s", lists[i], was, is);
         }
     }
+    /* what the values mean cannot change within a study */
+    for (size_t i = before; i < d->total && i < d->n; i++)
+        add_diff(&dd->fixed, "%s", d->lines[i]);
     const json_t *p_was = json_object_get(stored, "parameters");
     const json_t *p_is = json_object_get(now, "parameters");
     if (!json_is_object(p_was))
@@ -243,13 +287,20 @@ static void compare(const json_t *stored, const json_t *now, diff_list *d)
     const char *name;
     json_t *value;
     json_object_foreach((json_t *)p_is, name, value) {
-        const json_t *before = json_object_get(p_was, name);
-        if (before == NULL) {
-            add_diff(d, "parameter '%s' is new", name);
-        } else if (!json_equal((json_t *)before, value)) {
-            describe(before, was, sizeof was);
+        const json_t *had = json_object_get(p_was, name);
+        if (had == NULL) {
+            compare_new_param(cfg, name, dd);
+        } else if (!json_equal((json_t *)had, value)) {
+            describe(had, was, sizeof was);
             describe(value, is, sizeof is);
             add_diff(d, "parameter '%s': the study had %s, this config has %s", name, was, is);
+            const char *type_was = json_string_value(json_object_get(had, "type"));
+            const char *type_is = json_string_value(json_object_get(value, "type"));
+            const cfg_param *p = config_param(cfg, name);
+            if (type_was != NULL && type_is != NULL && strcmp(type_was, type_is) != 0)
+                add_diff(&dd->fixed, "%s:%d: parameter '%s' was %s in the study and is %s "
+                         "here: a parameter keeps its type within a study", cfg->path,
+                         p != NULL ? p->line : 0, name, type_was, type_is);
         }
     }
     json_object_foreach((json_t *)p_was, name, value) {
@@ -306,11 +357,19 @@ static int record_change(hps_study *study, const json_t *before, const diff_list
     return rc;
 }
 
+static void print_lines(const diff_list *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        fprintf(stderr, "  - %s\n", d->lines[i]);
+    if (d->total > d->n)
+        fprintf(stderr, "  - and %zu more\n", d->total - d->n);
+}
+
 /* Compares the config with the study's recorded identity: 0 when they agree or
  * allow_changes lets the differences (in *d) pass, else an exit code after printing
  * them. *now and *before are the caller's to release. */
 static int compare_with_study(hps_study *study, const cfg_config *cfg, int allow_changes,
-                              json_t **now, json_t **before, diff_list *d)
+                              json_t **now, json_t **before, diffs *d)
 {
     *now = identity_of(cfg);
     *before = stored_identity(study);
@@ -319,17 +378,26 @@ static int compare_with_study(hps_study *study, const cfg_config *cfg, int allow
         return CLI_EXIT_FAILED;
     }
     if (*before != NULL)
-        compare(*before, *now, d);
-    if (d->total > 0 && !allow_changes) {
+        compare(*before, *now, cfg, d);
+    if (d->all.total > 0 && !allow_changes) {
         cli_error("%s: this config does not match study '%s' in %s:", cfg->path,
                   cfg->study_name, cfg->storage);
-        for (size_t i = 0; i < d->n; i++)
-            fprintf(stderr, "  - %s\n", d->lines[i]);
-        if (d->total > d->n)
-            fprintf(stderr, "  - and %zu more\n", d->total - d->n);
-        fprintf(stderr, "Run it as a new study (--study NAME, or `study:` in the file), or "
-                        "continue this one with the changed config with --allow-changes (the "
-                        "change is recorded in the study).\n");
+        print_lines(&d->all);
+        if (d->fixed.total == 0) {
+            fprintf(stderr, "Run it as a new study (--study NAME, or `study:` in the file), or "
+                            "continue this one with the changed space with --allow-changes "
+                            "(recorded in the study as a new space version).\n");
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (d->fixed.total > 0) {
+        if (allow_changes)
+            cli_error("%s: study '%s' in %s cannot continue with this config, even with "
+                      "--allow-changes:", cfg->path, cfg->study_name, cfg->storage);
+        else
+            fprintf(stderr, "--allow-changes cannot continue it:\n");
+        print_lines(&d->fixed);
+        fprintf(stderr, "Run it as a new study (--study NAME, or `study:` in the file).\n");
         return CLI_EXIT_USAGE;
     }
     return 0;
@@ -338,39 +406,84 @@ static int compare_with_study(hps_study *study, const cfg_config *cfg, int allow
 int identity_verify(hps_study *study, const cfg_config *cfg, int allow_changes)
 {
     json_t *now = NULL, *before = NULL;
-    diff_list d = {.n = 0};
+    diffs d;
+    memset(&d, 0, sizeof d);
     int rc = compare_with_study(study, cfg, allow_changes, &now, &before, &d);
-    if (rc == 0 && d.total > 0)
-        cli_warn("study '%s' would continue with a changed config (%zu difference%s, recorded "
-                 "by run)",
-                 cfg->study_name, d.total, d.total == 1 ? "" : "s");
+    if (rc == 0 && d.all.total > 0)
+        cli_warn("study '%s' would continue with a changed space (%zu difference%s, recorded "
+                 "by run as space version %d)",
+                 cfg->study_name, d.all.total, d.all.total == 1 ? "" : "s",
+                 identity_space_version(study) + 1);
     json_decref(now);
     json_decref(before);
     return rc;
 }
 
+/* Appends space version {"version", "at", "changes"} to the study's list. Returns the
+ * new version, or -1. */
+static int record_space_version(hps_study *study, const diff_list *d)
+{
+    const char *text;
+    json_t *attrs = hps_study_system_attrs(study, &text) == HPS_OK ? json_loads(text, 0, NULL)
+                                                                   : NULL;
+    json_t *versions = json_object_get(attrs, VERSIONS_KEY);
+    versions = json_is_array(versions) ? json_incref(versions) : json_array();
+    json_t *lines = json_array();
+    for (size_t i = 0; lines != NULL && i < d->n; i++)
+        json_array_append_new(lines, json_string(d->lines[i]));
+    if (lines != NULL && d->total > d->n)
+        json_array_append_new(lines, json_sprintf("and %zu more", d->total - d->n));
+    int version = versions != NULL ? (int)json_array_size(versions) + 2 : -1;
+    json_t *entry = json_pack("{s:i, s:f, s:o}", "version", version, "at", (double)time(NULL),
+                              "changes", lines);
+    int rc = entry != NULL && versions != NULL && json_array_append_new(versions, entry) == 0
+                 ? set_json(study, VERSIONS_KEY, versions)
+                 : -1;
+    json_decref(versions);
+    json_decref(attrs);
+    return rc == 0 ? version : -1;
+}
+
+int identity_space_version(hps_study *study)
+{
+    const char *text;
+    if (hps_study_system_attrs(study, &text) != HPS_OK)
+        return 1;
+    json_t *attrs = json_loads(text, 0, NULL);
+    json_t *versions = json_object_get(attrs, VERSIONS_KEY);
+    int version = json_is_array(versions) ? (int)json_array_size(versions) + 1 : 1;
+    json_decref(attrs);
+    return version;
+}
+
 int identity_check(hps_study *study, const cfg_config *cfg, int allow_changes)
 {
     json_t *now = NULL, *before = NULL;
-    diff_list d = {.n = 0};
+    diffs d;
+    memset(&d, 0, sizeof d);
     int rc = compare_with_study(study, cfg, allow_changes, &now, &before, &d);
     if (rc != 0)
         goto out;
-    if (d.total > 0 && record_change(study, before, &d) != 0) {
+    int version = 0;
+    if (d.all.total > 0 && (record_change(study, before, &d.all) != 0 ||
+                            (version = record_space_version(study, &d.all)) < 0)) {
         cli_error("%s: cannot record the change in study '%s': %s", cfg->path, cfg->study_name,
                   hps_study_errmsg(study));
         rc = CLI_EXIT_FAILED;
         goto out;
     }
-    if (d.total > 0)
-        cli_warn("continuing study '%s' with a changed config (%zu difference%s, recorded)",
-                 cfg->study_name, d.total, d.total == 1 ? "" : "s");
-    if ((before == NULL || d.total > 0 || json_object_get(before, "parameters") == NULL) &&
+    if (d.all.total > 0)
+        cli_warn("continuing study '%s' with a changed space: space version %d (%zu "
+                 "difference%s, recorded)",
+                 cfg->study_name, version, d.all.total, d.all.total == 1 ? "" : "s");
+    if ((before == NULL || d.all.total > 0 || json_object_get(before, "parameters") == NULL) &&
         set_json(study, IDENTITY_KEY, now) != 0) {
         cli_error("%s: cannot record the config in study '%s': %s", cfg->path, cfg->study_name,
                   hps_study_errmsg(study));
         rc = CLI_EXIT_FAILED;
     }
+    if (rc == 0 && d.all.total > 0)
+        rc = warm_report_space_change(cfg, study, version);
 out:
     json_decref(now);
     json_decref(before);

@@ -4,8 +4,12 @@
  * Re-running a config whose metric or space changed would mix values of different
  * things under one name (val_loss values stored as "val_acc", a best "val_acc" of
  * 2.35) or mix spaces without a word. So a difference is an error naming it and the
- * ways forward; `--allow-changes` continues anyway and records the change in the
- * study. */
+ * ways forward. `--allow-changes` continues a study whose space changed -- a range
+ * widened or narrowed, a choice added or removed, a parameter removed, or added with a
+ * `default:` for the earlier trials -- and records the change as a new space version
+ * (system attribute "space_versions": [{"version", "at", "changes"}], version 1 being
+ * the space the study was created with); a changed metric, metrics, constraints or
+ * parameter type stays an error. */
 #ifndef HPS_CLI_IDENTITY_H
 #define HPS_CLI_IDENTITY_H
 
@@ -21,6 +25,9 @@ int identity_check_direction(hps_study *study, const cfg_config *cfg);
  * none, or -- with allow_changes -- when it differs, appending the change to the
  * study's history. Returns 0, or an exit code after printing the error. */
 int identity_check(hps_study *study, const cfg_config *cfg, int allow_changes);
+
+/* The study's current space version: 1 until a change was accepted. */
+int identity_space_version(hps_study *study);
 
 /* The same comparison for a command that only reads (`hpsearch plan`): the same
  * errors, and nothing recorded. Returns 0 or an exit code. */

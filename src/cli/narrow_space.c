@@ -287,13 +287,32 @@ static int param_holds(const cfg_param *p, hps_value v, int grid)
 
 int narrow_fits(const cfg_config *narrowed, const hps_frozen *old, int grid)
 {
-    for (size_t i = 0; i < narrowed->n_params; i++) {
-        const cfg_param *p = &narrowed->params[i];
-        long idx = hps_frozen_param_index(old, p->name);
-        if (idx < 0 || !param_holds(p, hps_frozen_param_value(old, (size_t)idx), grid))
-            return 0;
+    /* parents first: a parameter must be there exactly where its conditions hold */
+    size_t n = narrowed->n_params;
+    size_t *order = calloc(n, sizeof *order);
+    hps_value *values = calloc(n, sizeof *values);
+    unsigned char *state = calloc(n, 1);
+    int fits = order != NULL && values != NULL && state != NULL;
+    if (fits)
+        cfg_condition_order(narrowed, order);
+    for (size_t k = 0; fits && k < n; k++) {
+        size_t i = order[k];
+        long idx = hps_frozen_param_index(old, narrowed->params[i].name);
+        if (cfg_param_active(narrowed, i, values, state) != 1) {
+            state[i] = CFG_INACTIVE;
+            fits = idx < 0;
+            continue;
+        }
+        state[i] = CFG_ACTIVE;
+        fits = idx >= 0;
+        if (fits)
+            values[i] = hps_frozen_param_value(old, (size_t)idx);
+        fits = fits && param_holds(&narrowed->params[i], values[i], grid);
     }
-    return 1;
+    free(order);
+    free(values);
+    free(state);
+    return fits;
 }
 
 static int by_text(const void *a, const void *b)
@@ -313,7 +332,11 @@ size_t narrow_cells_done(const cfg_config *narrowed, const narrow_ranked *all, s
         char key[4096] = "", text[256];
         for (size_t j = 0; j < narrowed->n_params; j++) {
             long idx = hps_frozen_param_index(all[i].trial, narrowed->params[j].name);
-            cli_format_value(hps_frozen_param_value(all[i].trial, (size_t)idx), text, sizeof text);
+            if (idx >= 0) /* an inactive parameter is absent */
+                cli_format_value(hps_frozen_param_value(all[i].trial, (size_t)idx), text,
+                                 sizeof text);
+            else
+                snprintf(text, sizeof text, "-");
             snprintf(key + strlen(key), sizeof key - strlen(key), "%s\x1f", text);
         }
         keys[n_keys] = strdup(key);

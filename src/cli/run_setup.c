@@ -334,9 +334,18 @@ static int pruner_option_given(const cfg_config *cfg, const char *option)
     return 0;
 }
 
+/* Whether the pruner is asha in its promotion form (mode: promotion). */
+static int pruner_promotes(const cfg_config *cfg, const char *name)
+{
+    for (size_t i = 0; cfg->pruner != NULL && i < cfg->pruner->n_options; i++)
+        if (strcmp(cfg->pruner->keys[i], "mode") == 0)
+            return strcmp(name, "asha") == 0 && strcmp(cfg->pruner->values[i], "promotion") == 0;
+    return 0;
+}
+
 /* With a fidelity, successive halving counts its rungs in that budget: start at its
- * minimum, and Hyperband's brackets span up to its maximum; the forecast is for its
- * maximum -- unless the config says otherwise. */
+ * minimum, and Hyperband's brackets (and promotion mode's top rung) span up to its
+ * maximum; the forecast is for its maximum -- unless the config says otherwise. */
 static void fit_pruner_to_fidelity(const cfg_config *cfg, hps_pruner *pruner)
 {
     const char *name = hps_pruner_name(pruner);
@@ -347,7 +356,8 @@ static void fit_pruner_to_fidelity(const cfg_config *cfg, hps_pruner *pruner)
         snprintf(text, sizeof text, "%.0f", cfg->fidelity_min);
         hps_pruner_set(pruner, "min_resource", text);
     }
-    if (strcmp(name, "hyperband") == 0 && !pruner_option_given(cfg, "max_resource")) {
+    if ((strcmp(name, "hyperband") == 0 || pruner_promotes(cfg, name)) &&
+        !pruner_option_given(cfg, "max_resource")) {
         snprintf(text, sizeof text, "%.0f", cfg->fidelity_max);
         hps_pruner_set(pruner, "max_resource", text);
     }
@@ -355,6 +365,27 @@ static void fit_pruner_to_fidelity(const cfg_config *cfg, hps_pruner *pruner)
         snprintf(text, sizeof text, "%.0f", cfg->fidelity_max);
         hps_pruner_set(pruner, "max_step", text);
     }
+}
+
+/* With `warm_start` and `sampler: cmaes`, the old trials seed CMA-ES's first run
+ * (option source_trials), unless the config gives that option itself. */
+static hps_status seed_cmaes(const cfg_config *cfg, hps_sampler *sampler)
+{
+    if (cfg->warm_from == NULL || strcmp(cfg->sampler, "cmaes") != 0)
+        return HPS_OK;
+    for (size_t i = 0; i < cfg->n_sampler_options; i++)
+        if (strcmp(cfg->sampler_keys[i], "source_trials") == 0)
+            return HPS_OK;
+    char *source = NULL;
+    int got = warm_cmaes_source(cfg, &source);
+    hps_status rc = got < 0 ? HPS_ERR_NOMEM : HPS_OK;
+    if (got > 0)
+        rc = hps_sampler_set(sampler, "source_trials", source);
+    free(source);
+    if (rc != HPS_OK)
+        cli_error("%s:%d: warm_start: cmaes: %s", cfg->path, cfg->warm_line,
+                  rc == HPS_ERR_NOMEM ? "out of memory" : hps_sampler_errmsg(sampler));
+    return rc;
 }
 
 hps_status setup_configure_study(const cfg_config *cfg, hps_study *study)
@@ -381,9 +412,14 @@ hps_status setup_configure_study(const cfg_config *cfg, hps_study *study)
     hps_sampler *sampler = NULL;
     if (rc == HPS_OK && (rc = space_make_sampler(cfg, &sampler, err, sizeof err)) != HPS_OK)
         cli_error("%s", err);
+    if (rc == HPS_OK && (rc = seed_cmaes(cfg, sampler)) != HPS_OK)
+        hps_sampler_free(sampler);
     if (rc == HPS_OK && (rc = hps_study_set_sampler(study, sampler)) != HPS_OK)
         cli_error("%s: %s", cfg->path, hps_study_errmsg(study));
     if (rc == HPS_OK && (rc = space_declare(cfg, study, err, sizeof err)) != HPS_OK)
+        cli_error("%s", err);
+    if (rc == HPS_OK && identity_space_version(study) > 1 &&
+        (rc = space_map_changed(cfg, study, err, sizeof err)) != HPS_OK)
         cli_error("%s", err);
     for (size_t i = 0; rc == HPS_OK && i < cfg->n_params; i++) {
         const cfg_param *p = &cfg->params[i];

@@ -229,8 +229,21 @@ static int start_trackers(run_slot *slot, const cfg_config *cfg, char *err, size
     return 0;
 }
 
-int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *err,
-               size_t errlen)
+/* A member's round trains up to its stop step: the fidelity parameter says so. */
+static void set_fidelity(const cfg_config *cfg, tmpl_param *params, size_t n, int64_t stop)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (strcmp(params[k].name, cfg->fidelity) != 0)
+            continue;
+        if (params[k].value.type == HPS_VALUE_INT)
+            params[k].value.u.i = stop;
+        else
+            params[k].value.u.f = (double)stop;
+    }
+}
+
+int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial,
+               const pbt_round *pbt, char *err, size_t errlen)
 {
     const cfg_config *cfg = run->cfg;
     int64_t number = hps_trial_number(trial);
@@ -256,11 +269,21 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
     size_t n_params = 0; /* the active ones */
     if (space_suggest_all(cfg, trial, params, &n_params, err, errlen) != HPS_OK)
         goto out;
+    if (run->space_version > 1) {
+        char version_text[16];
+        snprintf(version_text, sizeof version_text, "%d", run->space_version);
+        if (hps_trial_set_system_attr(trial, "space_version", version_text) != HPS_OK) {
+            snprintf(err, errlen, "cannot record the space version: %s", hps_trial_errmsg(trial));
+            goto out;
+        }
+    }
     /* Make the parameters visible (trials listing, retries) before the long run. */
     if (hps_trial_flush(trial) != HPS_OK) {
         snprintf(err, errlen, "cannot store the parameters: %s", hps_trial_errmsg(trial));
         goto out;
     }
+    if (pbt != NULL)
+        set_fidelity(cfg, params, n_params, pbt->stop_step);
     describe_params(params, n_params, slot->params_text, sizeof slot->params_text);
     params_json = tmpl_params_json(params, n_params);
     if (params_json == NULL || write_file(json_path, params_json) != 0) {
@@ -304,11 +327,29 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
      * saved and continues; any other trial -- of this study, of a repeat, of a study
      * created again under the same name -- starts empty. The parameters are in the name
      * too, so a directory never passes to another configuration. */
-    char checkpoint_dir[4400];
-    snprintf(checkpoint_dir, sizeof checkpoint_dir, "%s/%s-%016llx", run->checkpoint_root,
-             hps_trial_run_key(trial), (unsigned long long)hash_text(params_json));
+    char checkpoint_dir[4400], start_text[32], stop_text[32];
+    if (pbt != NULL)
+        snprintf(checkpoint_dir, sizeof checkpoint_dir, "%s", pbt->checkpoint_dir);
+    else
+        snprintf(checkpoint_dir, sizeof checkpoint_dir, "%s/%s-%016llx", run->checkpoint_root,
+                 hps_trial_run_key(trial), (unsigned long long)hash_text(params_json));
     if (mkdir(checkpoint_dir, 0750) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "cannot create %s: %s", checkpoint_dir, strerror(errno));
+        goto out;
+    }
+    /* A paused trial's slice of its budget (the checkpoint contract, docs/config.md):
+     * where a resumed one goes on, and where this run should save and stop. */
+    char resume_text[32], max_text[32];
+    slot->resume_step = hps_trial_resume_step(trial);
+    if (hps_trial_max_step(trial, &slot->max_step) != HPS_OK) {
+        snprintf(err, errlen, "%s", hps_trial_errmsg(trial));
+        goto out;
+    }
+    snprintf(resume_text, sizeof resume_text, "%" PRId64, slot->resume_step);
+    snprintf(max_text, sizeof max_text, "%" PRId64, slot->max_step);
+    if ((slot->resume_step >= 0 && env_add(&env, "HPSEARCH_RESUME_STEP", resume_text) != 0) ||
+        (slot->max_step >= 0 && env_add(&env, "HPSEARCH_MAX_STEP", max_text) != 0)) {
+        snprintf(err, errlen, "out of memory");
         goto out;
     }
     if (env_add(&env, "HPSEARCH_CHECKPOINT_DIR", checkpoint_dir) != 0 ||
@@ -322,10 +363,24 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
         snprintf(err, errlen, "out of memory");
         goto out;
     }
+    if (pbt != NULL) {
+        snprintf(start_text, sizeof start_text, "%" PRId64, pbt->start_step);
+        snprintf(stop_text, sizeof stop_text, "%" PRId64, pbt->stop_step);
+    }
+    /* a round keeps the paused-trial contract's names: where its checkpoint stands (none
+     * in round 0) and the step to train to */
+    if (pbt != NULL && ((pbt->start_step > 0 &&
+                         env_add(&env, "HPSEARCH_RESUME_STEP", start_text) != 0) ||
+                        env_add(&env, "HPSEARCH_MAX_STEP", stop_text) != 0)) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
     if (take_gpus(slot, run->gpus, &env, err, errlen) != 0)
         goto out;
-    /* a trial number runs once: a log left by a deleted study of the same name goes */
-    slot->log_fd = open(slot->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    /* a trial number runs once -- a log left by a deleted study of the same name goes --
+     * except that a resumed trial's slices go on in one log */
+    int keep = slot->resume_step >= 0 ? O_APPEND : O_TRUNC;
+    slot->log_fd = open(slot->log_path, O_WRONLY | O_CREAT | keep | O_CLOEXEC, 0640);
     slot->log_bytes = 0;
     if (slot->log_fd < 0) {
         snprintf(err, errlen, "cannot create trial log %s: %s", slot->log_path, strerror(errno));
@@ -338,6 +393,9 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *
     }
     if (start_trackers(slot, cfg, err, errlen) != 0)
         goto out;
+    metric_tracker_set_first_step(slot->metric, slot->resume_step + 1);
+    for (size_t k = 0; k < slot->n_more; k++)
+        metric_tracker_set_first_step(slot->more[k], slot->resume_step + 1);
     proc_spec spec = {.argv = argv, .env_set = env.items, .cwd = cfg->workdir};
     slot->started_wall = artifacts_now();
     if (proc_start(&spec, &slot->process, err, errlen) != 0)
@@ -632,6 +690,15 @@ static hps_status record_exit(const run_slot *slot, const cfg_config *cfg, int c
                               slot_outcome *out, char *reason, size_t reason_size)
 {
     hps_trial *trial = slot->trial;
+    /* Exiting 0 after reporting the slice's last step is the script's word that its
+     * checkpoint of that step is saved: the trial pauses there, to be resumed. */
+    int64_t last_step = metric_tracker_last_step(slot->metric);
+    if (clean_exit && slot->max_step >= 0 && last_step >= slot->max_step) {
+        out->state = HPS_PAUSED;
+        out->paused_step = last_step;
+        snprintf(reason, reason_size, "paused at step %" PRId64, last_step);
+        return hps_trial_pause(trial, last_step);
+    }
     char why[600];
     int got = clean_exit ? read_values(slot, cfg, out, why, sizeof why) : VALUES_MISSING;
     if (clean_exit && got == VALUES_OK) {

@@ -15,6 +15,7 @@
 #define HPS_CLI_RUN_SLOT_H
 
 #include "cli/config.h"
+#include "cli/pbt.h"
 #include "hpsearch.h"
 #include "runner/gpus.h"
 #include "runner/linebuf.h"
@@ -35,6 +36,9 @@ typedef struct run_settings {
     const char *python_path;   /* put first on the trials' PYTHONPATH (the wandb
                                   stand-in's directory), or NULL */
     gpu_pool *gpus;            /* each trial takes its devices here, or NULL (none) */
+    int space_version;         /* the study's space version (identity.h): after a change
+                                  (> 1), each trial records it as system attribute
+                                  "space_version" */
 } run_settings;
 
 typedef enum slot_ending {
@@ -59,6 +63,9 @@ typedef struct run_slot {
     metric_tracker **more;     /* the other objectives, then the constraints, in the
                                   config's order */
     size_t n_more;
+    int64_t resume_step;       /* the step the checkpoint of a resumed trial holds; -1 */
+    int64_t max_step;          /* the pruner's end of this slice (the trial pauses
+                                  there, HPSEARCH_MAX_STEP); -1: none */
     int64_t reported_step;     /* several objectives: the step last reported, once
                                   has_reported */
     int has_reported;
@@ -84,6 +91,7 @@ typedef struct slot_outcome {
     int64_t number;
     hps_trial_state state;
     int interrupted;
+    int64_t paused_step;       /* PAUSED: the step it paused at */
     double value;              /* COMPLETE/PRUNED: the value told (the first objective's) */
     double values[CFG_MAX_OBJECTIVES]; /* COMPLETE: every objective's value */
     size_t n_values;
@@ -104,11 +112,14 @@ void slot_init(run_slot *slot, unsigned index);
 
 /* Starts `trial` in an idle slot (taking ownership of the trial handle), with its GPUs
  * from run->gpus: CUDA_VISIBLE_DEVICES and HPSEARCH_NUM_GPUS in its environment, and
- * the list in its system attribute "gpus"; they go back to the pool when it ends. On failure
+ * the list in its system attribute "gpus"; they go back to the pool when it ends. A
+ * member's round of population-based training (`pbt`, else NULL) runs in the round's
+ * checkpoint directory, with the fidelity parameter at the round's stop step and
+ * HPSEARCH_RESUME_STEP (after round 0) / HPSEARCH_MAX_STEP in its environment. On failure
  * returns -1 with a message; the trial is recorded FAIL as interrupted (a command that
  * cannot start is the config's fault, not the trial's). */
-int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial, char *err,
-               size_t errlen);
+int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial,
+               const pbt_round *pbt, char *err, size_t errlen);
 
 /* Output fd to poll, or -1. */
 int slot_fd(const run_slot *slot);

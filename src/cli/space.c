@@ -110,19 +110,84 @@ void space_auto_decision(const cfg_config *cfg, uint64_t budget, auto_decision *
         in.n_log += (p->flags & HPS_LOG) != 0;
     }
     in.conditional = cfg_is_conditional(cfg);
-    in.grid_size = in.conditional ? 0 : cfg_grid_size(cfg);
+    in.grid_size = space_grid_cells(cfg); /* a conditional grid's: the sum over branches */
     in.budget = budget;
-    in.can_grid = !in.conditional; /* the grid sampler enumerates a product, not branches */
+    in.can_grid = 1;
     in.n_objectives = cfg->n_objectives;
     in.constrained = cfg->n_constraints > 0;
     auto_decide(&in, out);
+}
+
+/* The grid values of the parent of `cond` that satisfy it, into *out (freed with
+ * space_free_values): the values hps_sampler_grid_when takes. Every parameter of a
+ * config that reached the grid has grid values (cfg_validate), so -1 is out of memory. */
+static int condition_grid_values(const cfg_config *cfg, const cfg_condition *cond,
+                                 hps_value **out, size_t *n_out)
+{
+    hps_value *values;
+    size_t n, kept = 0;
+    if (space_grid_values(&cfg->params[cond->parent_index], &values, &n) != 0)
+        return -1;
+    for (size_t v = 0; v < n; v++)
+        if (cfg_condition_holds(cond, &values[v]))
+            values[kept++] = values[v];
+    *out = values;
+    *n_out = kept;
+    return 0;
+}
+
+/* Adds every parameter's grid values to the grid sampler, parents before their
+ * children, then the conditions; on error writes a message naming the parameter. */
+static hps_status fill_grid(const cfg_config *cfg, hps_sampler *sampler, char *err,
+                            size_t errlen)
+{
+    size_t *order = calloc(cfg->n_params, sizeof *order);
+    if (order == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return HPS_ERR_NOMEM;
+    }
+    cfg_condition_order(cfg, order);
+    hps_status rc = HPS_OK;
+    for (size_t k = 0; rc == HPS_OK && k < cfg->n_params; k++) {
+        const cfg_param *p = &cfg->params[order[k]];
+        hps_value *values = NULL;
+        size_t n = 0;
+        if (space_grid_values(p, &values, &n) != 0) {
+            snprintf(err, errlen,
+                     "%s:%d: parameter '%s': the grid sampler needs a finite set of values",
+                     cfg->path, p->line, p->name);
+            free(order);
+            return HPS_ERR_INVALID;
+        }
+        rc = hps_sampler_grid_add(sampler, p->name, values, n);
+        space_free_values(values, n);
+    }
+    for (size_t k = 0; rc == HPS_OK && k < cfg->n_params; k++) {
+        const cfg_param *p = &cfg->params[order[k]];
+        for (size_t c = 0; rc == HPS_OK && c < p->n_when; c++) {
+            hps_value *values = NULL;
+            size_t n = 0;
+            if (condition_grid_values(cfg, &p->when[c], &values, &n) != 0) {
+                snprintf(err, errlen, "out of memory");
+                free(order);
+                return HPS_ERR_NOMEM;
+            }
+            rc = hps_sampler_grid_when(sampler, p->name, p->when[c].parent, values, n);
+            space_free_values(values, n);
+        }
+    }
+    if (rc != HPS_OK)
+        snprintf(err, errlen, "%s: %s", cfg->path, hps_sampler_errmsg(sampler));
+    free(order);
+    return rc;
 }
 
 hps_status space_make_sampler(const cfg_config *cfg, hps_sampler **out, char *err, size_t errlen)
 {
     hps_sampler *sampler = NULL;
     *out = NULL;
-    const char *name = cfg->sampler;
+    /* pbt fixes every parameter itself: a model-based sampler would only cost time */
+    const char *name = cfg->pbt.population > 0 ? "random" : cfg->sampler;
     int on_grid = strcmp(name, "grid") == 0;
     if (strcmp(name, "auto") == 0) {
         auto_decision decision;
@@ -146,19 +211,12 @@ hps_status space_make_sampler(const cfg_config *cfg, hps_sampler **out, char *er
     if (rc == HPS_OK && on_grid) {
         if (cfg->shuffle)
             rc = hps_sampler_set(sampler, "shuffle", "true");
-        for (size_t i = 0; rc == HPS_OK && i < cfg->n_params; i++) {
-            const cfg_param *p = &cfg->params[i];
-            hps_value *values;
-            size_t n;
-            if (space_grid_values(p, &values, &n) != 0) {
-                snprintf(err, errlen,
-                         "%s:%d: parameter '%s': the grid sampler needs a finite set of values",
-                         cfg->path, p->line, p->name);
+        if (rc == HPS_OK) {
+            rc = fill_grid(cfg, sampler, err, errlen);
+            if (rc != HPS_OK) {
                 hps_sampler_free(sampler);
-                return HPS_ERR_INVALID;
+                return rc;
             }
-            rc = hps_sampler_grid_add(sampler, p->name, values, n);
-            space_free_values(values, n);
         }
     }
     if (rc != HPS_OK) {
@@ -210,6 +268,31 @@ static hps_status suggest_one(int on_grid, const cfg_param *p,
     return rc;
 }
 
+/* The order to suggest in: the parameters without `when:` first, in file order, then
+ * the conditional ones, parents before children. A position-based sampler (Sobol: the
+ * k-th parameter a trial suggests takes dimension k) so gives every parameter all
+ * trials have one dimension in every branch, and each branch's own parameters the
+ * dimensions after them. */
+static void suggest_order(const cfg_config *cfg, size_t *order)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->n_params; i++)
+        if (cfg->params[i].n_when == 0)
+            order[n++] = i;
+    if (n == cfg->n_params)
+        return;
+    size_t *parents_first = calloc(cfg->n_params, sizeof *parents_first);
+    if (parents_first == NULL) { /* callers re-check activity: parents first is enough */
+        cfg_condition_order(cfg, order);
+        return;
+    }
+    cfg_condition_order(cfg, parents_first);
+    for (size_t k = 0; k < cfg->n_params; k++)
+        if (cfg->params[parents_first[k]].n_when > 0)
+            order[n++] = parents_first[k];
+    free(parents_first);
+}
+
 hps_status space_suggest_all(const cfg_config *cfg, hps_trial *trial, tmpl_param *params,
                              size_t *n_active, char *err, size_t errlen)
 {
@@ -228,7 +311,7 @@ hps_status space_suggest_all(const cfg_config *cfg, hps_trial *trial, tmpl_param
     }
     /* parents first, so each parameter's conditions can be read off its parents' values;
      * an inactive one is never suggested, so the study stores nothing for it */
-    cfg_condition_order(cfg, order);
+    suggest_order(cfg, order);
     for (size_t k = 0; k < n; k++) {
         size_t i = order[k];
         const cfg_param *p = &cfg->params[i];
@@ -401,6 +484,38 @@ hps_status space_declare(const cfg_config *cfg, hps_study *study, char *err, siz
         return HPS_ERR_NOMEM;
     }
     hps_status rc = hps_study_declare_space(study, text);
+    free(text);
+    if (rc != HPS_OK)
+        snprintf(err, errlen, "%s: %s", cfg->path, hps_study_errmsg(study));
+    return rc;
+}
+
+hps_status space_map_changed(const cfg_config *cfg, hps_study *study, char *err, size_t errlen)
+{
+    json_t *space = json_array();
+    for (size_t i = 0; space != NULL && i < cfg->n_params; i++) {
+        const cfg_param *p = &cfg->params[i];
+        json_t *dist = param_distribution(p);
+        json_t *entry = dist != NULL ? json_pack("{s:s, s:o}", "name", p->name, "distribution",
+                                                 dist)
+                                     : NULL;
+        if (entry != NULL && p->has_default &&
+            json_object_set_new(entry, "default", cli_value_json(&p->dflt)) != 0) {
+            json_decref(entry);
+            entry = NULL;
+        }
+        if (entry == NULL || json_array_append_new(space, entry) != 0) {
+            json_decref(space);
+            space = NULL;
+        }
+    }
+    char *text = space != NULL ? json_dumps(space, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(space);
+    if (text == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return HPS_ERR_NOMEM;
+    }
+    hps_status rc = hps_study_map_space(study, text);
     free(text);
     if (rc != HPS_OK)
         snprintf(err, errlen, "%s: %s", cfg->path, hps_study_errmsg(study));

@@ -28,6 +28,11 @@ void space_free_values(hps_value *values, size_t n);
  * whatever the sampler. */
 hps_status space_declare(const cfg_config *cfg, hps_study *study, char *err, size_t errlen);
 
+/* For a study whose space changed mid-study (identity.h's space versions): shows the
+ * samplers its finished trials through the config's space (hps_study_map_space), with
+ * each parameter's `default:` for the trials that lack it. */
+hps_status space_map_changed(const cfg_config *cfg, hps_study *study, char *err, size_t errlen);
+
 /* Suggests the config's active parameters for `trial` -- parents before the parameters
  * whose `when:` names them, an inactive parameter not at all -- and fills params[0..
  * *n_active) in file order (name and external value; strings borrowed from the config).

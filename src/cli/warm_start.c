@@ -4,6 +4,8 @@
 
 #include "cli/cli.h"
 #include "cli/space.h"
+#include "base/mem.h"
+#include "engine/worker.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -28,6 +30,23 @@ json_t *warm_param_json(const cfg_param *p, hps_value v)
     default:
         return json_null();
     }
+}
+
+/* The old trial's intermediate values, step by step (every objective's where it reported
+ * them all), so that a pruner compares new trials with the old curves. */
+static int copy_curve(hps_trial *t, const hps_frozen *old, size_t n_objectives)
+{
+    for (size_t i = 0; i < hps_frozen_n_intermediate(old); i++) {
+        int64_t step;
+        double value, values[CFG_MAX_OBJECTIVES];
+        hps_frozen_intermediate(old, i, &step, &value);
+        size_t n = hps_frozen_intermediate_values(old, i, values, CFG_MAX_OBJECTIVES);
+        hps_status rc = n > 1 && n == n_objectives ? hps_trial_report_values(t, step, values, n)
+                                                   : hps_trial_report(t, step, value);
+        if (rc != HPS_OK)
+            return -1;
+    }
+    return 0;
 }
 
 int warm_add_trial(const cfg_config *cfg, hps_study *study, const hps_frozen *old,
@@ -61,7 +80,8 @@ int warm_add_trial(const cfg_config *cfg, hps_study *study, const hps_frozen *ol
     n = n < CFG_MAX_OBJECTIVES ? n : CFG_MAX_OBJECTIVES;
     for (size_t k = 0; k < n; k++)
         told[k] = hps_frozen_value(old, k);
-    int added = hps_trial_tell_values(t, HPS_COMPLETE, told, n) == HPS_OK;
+    int added = copy_curve(t, old, hps_study_n_directions(study)) == 0 &&
+                hps_trial_tell_values(t, HPS_COMPLETE, told, n) == HPS_OK;
     hps_trial_free(t);
     return added ? 1 : -1;
 }
@@ -94,6 +114,8 @@ warm_misfit warm_map_trial(const cfg_config *cfg, const hps_frozen *old, json_t 
             v = hps_frozen_param_value(old, (size_t)idx);
         else if (p->kind == CFG_CONSTANT)
             v = p->values[0];
+        else if (p->has_default)
+            v = p->dflt;
         else
             why = WARM_MISSING;
         if (why == WARM_FITS && !cfg_param_holds(p, v))
@@ -182,9 +204,21 @@ static void describe_left_out(const cfg_config *cfg, const size_t *outside, cons
     }
 }
 
-static int record_added(hps_study *study, const char *from, size_t added)
+/* Records how many trials the warm start adds, and whether they are all in: a warm
+ * start cut short (a storage error, a crash) leaves "complete": false, and the next run
+ * adds the rest (warm_resume_needed). */
+static int record_added(hps_study *study, const char *from, size_t added, int complete)
 {
-    json_t *attr = json_pack("{s:s, s:I}", "from", from, "added", (json_int_t)added);
+    /* who adds them, while they go in: a run that finds the warm start cut short
+     * finishes it only when that process is gone, not while it is still adding */
+    char *self = complete ? NULL : hps_worker_self_id();
+    json_t *attr = json_pack("{s:s, s:I, s:b}", "from", from, "added", (json_int_t)added,
+                             "complete", complete);
+    if (attr != NULL && self != NULL && json_object_set_new(attr, "by", json_string(self)) != 0) {
+        json_decref(attr);
+        attr = NULL;
+    }
+    hps_mem_free(self);
     char *text = attr != NULL ? json_dumps(attr, JSON_COMPACT) : NULL;
     json_decref(attr);
     int rc = text != NULL && hps_study_set_system_attr(study, "warm_start", text) == HPS_OK ? 0 : -1;
@@ -192,10 +226,43 @@ static int record_added(hps_study *study, const char *from, size_t added)
     return rc;
 }
 
-/* Adds the fitting trials of `source` to `study` (NULL: only counts them); counts the
- * complete ones and why the others were left out. */
-static int add_fitting(const cfg_config *cfg, hps_study *study, hps_study *source, size_t *n_complete,
-                       size_t *added, size_t *outside, size_t *missing)
+/* Which trials of `from` the study already holds as COMPLETE warm-start trials (an
+ * earlier, cut-short warm start): taken[number] is set for each. *n_taken counts them.
+ * Returns -1 when the study cannot be read. */
+static int already_added(hps_study *study, const char *from, unsigned char *taken, size_t n_source,
+                         size_t *n_taken)
+{
+    size_t n = 0;
+    *n_taken = 0;
+    if (hps_study_n_trials(study, &n) != HPS_OK)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const hps_frozen *t;
+        if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK)
+            return -1;
+        if (hps_frozen_state(t) != HPS_COMPLETE)
+            continue;
+        json_t *attrs = json_loads(hps_frozen_user_attrs(t), 0, NULL);
+        json_t *origin = json_object_get(attrs, "warm_start_from");
+        const char *study_name = json_string_value(json_object_get(origin, "study"));
+        json_t *number = json_object_get(origin, "number");
+        if (study_name != NULL && strcmp(study_name, from) == 0 && json_is_integer(number) &&
+            json_integer_value(number) >= 0 && (size_t)json_integer_value(number) < n_source &&
+            !taken[json_integer_value(number)]) {
+            taken[json_integer_value(number)] = 1;
+            (*n_taken)++;
+        }
+        json_decref(attrs);
+    }
+    return 0;
+}
+
+/* Adds the fitting trials of `source` to `study` (NULL: only counts them), but those
+ * `taken` marks (may be NULL); counts the complete ones and why the others were left
+ * out. */
+static int add_fitting(const cfg_config *cfg, hps_study *study, hps_study *source,
+                       const unsigned char *taken, size_t *n_complete, size_t *added,
+                       size_t *outside, size_t *missing)
 {
     size_t n = 0;
     if (hps_study_n_trials(source, &n) != HPS_OK)
@@ -211,6 +278,10 @@ static int add_fitting(const cfg_config *cfg, hps_study *study, hps_study *sourc
         warm_misfit why = warm_map_trial(cfg, old, &params, &which);
         if (why != WARM_FITS) {
             (why == WARM_OUTSIDE ? outside : missing)[which]++;
+            continue;
+        }
+        if (taken != NULL && taken[i]) { /* added by the warm start that was cut short */
+            json_decref(params);
             continue;
         }
         char *text = study != NULL ? json_dumps(params, JSON_COMPACT) : NULL;
@@ -231,7 +302,7 @@ int warm_reserve(const cfg_config *cfg, hps_study *study)
     size_t fit = 0, n_complete = 0;
     if (cfg->warm_from == NULL || warm_count(cfg, &fit, &n_complete) != 0)
         return 0; /* warm_seed says what is wrong */
-    if (record_added(study, cfg->warm_from, fit) == 0)
+    if (record_added(study, cfg->warm_from, fit, 0) == 0)
         return 0;
     cli_error("%s:%d: warm_start: cannot record it in the study: %s", cfg->path, cfg->warm_line,
               hps_study_errmsg(study));
@@ -250,22 +321,29 @@ int warm_seed(const cfg_config *cfg, hps_study *study)
                   err);
         return CLI_EXIT_FAILED;
     }
+    size_t n_source = 0;
+    hps_status got = hps_study_n_trials(source, &n_source);
     size_t *outside = calloc(cfg->n_params + 1, sizeof *outside);
     size_t *missing = calloc(cfg->n_params + 1, sizeof *missing);
-    size_t n_complete = 0, added = 0;
+    unsigned char *taken = calloc(n_source + 1, 1);
+    size_t n_complete = 0, added = 0, n_taken = 0;
     /* the added trials are no part of the budget: lift it while they go in */
-    int rc = outside != NULL && missing != NULL && hps_study_set(study, "max_trials", "0") == HPS_OK
-                 ? add_fitting(cfg, study, source, &n_complete, &added, outside, missing)
+    int rc = got == HPS_OK && outside != NULL && missing != NULL && taken != NULL &&
+                     already_added(study, cfg->warm_from, taken, n_source, &n_taken) == 0 &&
+                     hps_study_set(study, "max_trials", "0") == HPS_OK
+                 ? add_fitting(cfg, study, source, taken, &n_complete, &added, outside, missing)
                  : -1;
+    added += n_taken;
     if (rc == 0)
-        rc = record_added(study, cfg->warm_from, added);
+        rc = record_added(study, cfg->warm_from, added, 1);
     snprintf(text, sizeof text, "%llu",
              cfg->n_trials > 0 ? (unsigned long long)(cfg->n_trials + added) : 0ULL);
     if (rc == 0 && hps_study_set(study, "max_trials", text) != HPS_OK)
         rc = -1;
     if (rc != 0) {
-        cli_error("%s:%d: warm_start from study '%s': %s", cfg->path, cfg->warm_line,
-                  cfg->warm_from, hps_study_errmsg(study));
+        cli_error("%s:%d: warm_start from study '%s': %s (the next run adds the rest)",
+                  cfg->path, cfg->warm_line, cfg->warm_from,
+                  got != HPS_OK ? hps_study_errmsg(source) : hps_study_errmsg(study));
     } else {
         char left[1024];
         describe_left_out(cfg, outside, missing, left, sizeof left);
@@ -273,12 +351,37 @@ int warm_seed(const cfg_config *cfg, hps_study *study)
                 n_complete, cfg->warm_from);
         if (added < n_complete)
             fprintf(stderr, "; %zu left out: %s", n_complete - added, left);
+        if (n_taken > 0)
+            fprintf(stderr, " (%zu of them added by the run that was cut short)", n_taken);
         fputc('\n', stderr);
     }
     free(outside);
     free(missing);
+    free(taken);
     hps_study_close(source);
     return rc == 0 ? 0 : CLI_EXIT_FAILED;
+}
+
+int warm_resume_needed(const cfg_config *cfg, hps_study *study)
+{
+    const char *attrs = NULL;
+    if (hps_study_system_attrs(study, &attrs) != HPS_OK || attrs == NULL)
+        return 0;
+    json_t *root = json_loads(attrs, 0, NULL);
+    json_t *warm = json_object_get(root, "warm_start");
+    const char *from = json_string_value(json_object_get(warm, "from"));
+    /* studies of earlier versions recorded no "complete": theirs are */
+    int cut_short = json_is_false(json_object_get(warm, "complete"));
+    const char *by = json_string_value(json_object_get(warm, "by"));
+    int gone = cut_short && by != NULL && hps_worker_is_dead_local(by);
+    int resume = gone && cfg->warm_from != NULL && from != NULL &&
+                 strcmp(from, cfg->warm_from) == 0;
+    if (gone && !resume)
+        cli_warn("study '%s': its warm start from '%s' was cut short, and this config does not "
+                 "warm-start from that study: the rest is not added", cfg->study_name,
+                 from != NULL ? from : "?");
+    json_decref(root);
+    return resume;
 }
 
 int warm_count(const cfg_config *cfg, size_t *fit, size_t *n_complete)
@@ -292,7 +395,7 @@ int warm_count(const cfg_config *cfg, size_t *fit, size_t *n_complete)
     size_t *outside = calloc(cfg->n_params + 1, sizeof *outside);
     size_t *missing = calloc(cfg->n_params + 1, sizeof *missing);
     int rc = outside != NULL && missing != NULL
-                 ? add_fitting(cfg, NULL, source, n_complete, fit, outside, missing)
+                 ? add_fitting(cfg, NULL, source, NULL, n_complete, fit, outside, missing)
                  : -1;
     free(outside);
     free(missing);
@@ -312,4 +415,68 @@ size_t warm_added(hps_study *study)
                    : 0;
     json_decref(root);
     return n;
+}
+
+int warm_report_space_change(const cfg_config *cfg, hps_study *study, int version)
+{
+    size_t *outside = calloc(cfg->n_params + 1, sizeof *outside);
+    size_t *missing = calloc(cfg->n_params + 1, sizeof *missing);
+    size_t n_complete = 0, fit = 0;
+    int rc = outside != NULL && missing != NULL
+                 ? add_fitting(cfg, NULL, study, NULL, &n_complete, &fit, outside, missing)
+                 : -1;
+    if (rc == 0) {
+        char left[1024];
+        describe_left_out(cfg, outside, missing, left, sizeof left);
+        fprintf(stderr, "hpsearch: space version %d: %zu of %zu COMPLETE trials fit it and stay "
+                "in the samplers' model", version, fit, n_complete);
+        if (fit < n_complete)
+            fprintf(stderr, "; %zu left out: %s", n_complete - fit, left);
+        fputc('\n', stderr);
+    }
+    free(outside);
+    free(missing);
+    return 0;
+}
+
+/* CMA-ES fits its first run to the best tenth of the source trials (cmaes.c), so it
+ * needs ten of them. */
+#define WARM_CMAES_MIN_TRIALS 10
+
+int warm_cmaes_source(const cfg_config *cfg, char **out)
+{
+    *out = NULL;
+    hps_study *source = NULL;
+    char err[1024];
+    if (hps_study_open(source_url(cfg), cfg->warm_from, HPS_OPEN_LOAD, NULL, 0, &source, err,
+                       sizeof err) != HPS_OK)
+        return 0; /* warm_seed and warm_check_source say what is wrong */
+    size_t n = 0;
+    json_t *list = json_array();
+    int rc = list != NULL && hps_study_n_trials(source, &n) == HPS_OK ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const hps_frozen *old;
+        json_t *params = NULL;
+        size_t which;
+        if (hps_study_trial(source, (int64_t)i, &old) != HPS_OK ||
+            hps_frozen_state(old) != HPS_COMPLETE || hps_frozen_n_values(old) < 1 ||
+            warm_map_trial(cfg, old, &params, &which) != WARM_FITS)
+            continue;
+        json_t *item = json_pack("{s:o, s:f}", "params", params, "value",
+                                 hps_frozen_value(old, 0));
+        if (item == NULL || json_array_append_new(list, item) != 0)
+            rc = -1;
+    }
+    size_t usable = list != NULL ? json_array_size(list) : 0;
+    if (rc == 0 && usable >= WARM_CMAES_MIN_TRIALS) {
+        *out = json_dumps(list, JSON_COMPACT | JSON_REAL_PRECISION(17));
+        rc = *out != NULL ? 1 : -1;
+    } else if (rc == 0) {
+        fprintf(stderr, "hpsearch: warm start: CMA-ES starts as usual: fitting its first run "
+                "to the old trials needs %d that fit the space, and %s has %zu\n",
+                WARM_CMAES_MIN_TRIALS, cfg->warm_from, usable);
+    }
+    json_decref(list);
+    hps_study_close(source);
+    return rc;
 }

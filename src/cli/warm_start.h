@@ -4,8 +4,9 @@
  *
  * An old trial is added as `hpsearch run` records its own trials: enqueued with its
  * values, asked (so the sampler and the declared space take it as theirs, a grid marks
- * its cell), told COMPLETE with the old values, and marked with user attribute
- * `warm_start_from` {"study": NAME, "number": N}. */
+ * its cell), given the old intermediate values (a pruner starts with the old curves),
+ * told COMPLETE with the old values, and marked with user attribute `warm_start_from`
+ * {"study": NAME, "number": N}. */
 #ifndef HPS_CLI_WARM_START_H
 #define HPS_CLI_WARM_START_H
 
@@ -31,8 +32,8 @@ typedef enum warm_misfit { WARM_FITS, WARM_OUTSIDE, WARM_MISSING } warm_misfit;
 
 /* Maps an old trial onto cfg's space by parameter name: every parameter active given
  * the trial's values must have a value the parameter takes (a constant the trial lacks
- * takes its one value: it never varied); inactive ones and names the space lacks are
- * left out. Returns WARM_FITS with *params (an object; new reference), or why not and
+ * takes its one value: it never varied; a parameter with a `default:` takes that);
+ * inactive ones and names the space lacks are left out. Returns WARM_FITS with *params (an object; new reference), or why not and
  * *which the parameter's index. */
 warm_misfit warm_map_trial(const cfg_config *cfg, const hps_frozen *old, json_t **params,
                            size_t *which);
@@ -48,14 +49,36 @@ int warm_check_source(const cfg_config *cfg);
 int warm_reserve(const cfg_config *cfg, hps_study *study);
 
 /* Adds the COMPLETE trials of `warm_start.from` that fit the space to `study`, which
- * this process has just created, prints what was added and left out, and records the
- * number in the study (system attribute "warm_start": {"from", "added"}) so that every
- * worker's budget (warm_budget) leaves them out. Returns 0 or an exit code. */
+ * this process has just created (or whose warm start was cut short: those already
+ * added, COMPLETE and marked `warm_start_from`, are not added again), prints what was
+ * added and left out, and records the number in the study (system attribute
+ * "warm_start": {"from", "added", "complete": true}) so that every worker's budget
+ * (warm_added) leaves them out. Returns 0 or an exit code. */
 int warm_seed(const cfg_config *cfg, hps_study *study);
+
+/* Whether `study` (not created by this process) holds a warm start that was cut short
+ * (system attribute "warm_start" with "complete": false, by a process of this host that
+ * is gone -- not one still adding the trials) from the study this config warm-starts
+ * from: then the run seeds it again (warm_seed adds the trials not added
+ * yet, then the `initial` configurations, which a cut-short warm start never reached).
+ * Warns when the config warm-starts from no or another study. */
+int warm_resume_needed(const cfg_config *cfg, hps_study *study);
+
+/* With `sampler: cmaes`: the trials of `warm_start.from` that fit the space, as option
+ * source_trials of the CMA-ES sampler takes them ([{"params": {...}, "value": v}], *out
+ * freed with free()), so that its first run starts from their best tenth as Optuna's
+ * CmaEsSampler(source_trials=) does. Returns 1 with *out; 0 when there are too few
+ * (said on stderr) or the study cannot be read; -1 when out of memory. */
+int warm_cmaes_source(const cfg_config *cfg, char **out);
 
 /* For `hpsearch plan`: how many COMPLETE trials `warm_start.from` has, and how many of
  * them fit the space, changing nothing. Returns 0, or -1 when it cannot be read. */
 int warm_count(const cfg_config *cfg, size_t *fit, size_t *n_complete);
+
+/* After identity.c accepted a changed space as space `version` of `study`: prints how
+ * many of the study's COMPLETE trials fit it (warm_map_trial) and stay in the samplers'
+ * model, and why the others were left out. Returns 0. */
+int warm_report_space_change(const cfg_config *cfg, hps_study *study, int version);
 
 /* The trials the study was warm-started with (0 without a warm start). */
 size_t warm_added(hps_study *study);

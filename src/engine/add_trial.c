@@ -215,7 +215,9 @@ static hps_status read_trial(hps_study *study, const json_t *doc, added *a)
     }
     hps_frozen *rec = a->rec;
     const char *state = json_string_value(json_object_get(doc, "state"));
-    if (state == NULL || hps_trial_state_parse(state, &rec->state) != HPS_OK)
+    /* PAUSED is no state to add a trial in: its checkpoint lives with its runs */
+    if (state == NULL || hps_trial_state_parse(state, &rec->state) != HPS_OK ||
+        rec->state == HPS_PAUSED)
         return invalid(study, "\"state\" must be WAITING, RUNNING, COMPLETE, PRUNED or FAIL");
     if (read_time(json_object_get(doc, "datetime_start"), &rec->datetime_start) != 0 ||
         read_time(json_object_get(doc, "datetime_complete"), &rec->datetime_complete) != 0)

@@ -16,14 +16,17 @@ static void write_summary(hps_strbuf *sb, hps_study *study, const hps_study_info
                           info->directions[d] == HPS_MAXIMIZE ? "maximize" : "minimize");
     hps_strbuf_puts(sb, "], \"created\": ");
     hps_jsonw_double(sb, info->created);
-    size_t total = 0;
-    if (hps_study_count_states(study, counts) == HPS_OK)
+    size_t total = 0, n_paused = 0;
+    if (hps_study_count_states(study, counts) == HPS_OK &&
+        hps_study_count_paused(study, &n_paused) == HPS_OK)
         for (int s = 0; s < 5; s++)
             total += counts[s];
+    total += n_paused;
     hps_strbuf_printf(sb, ", \"n_trials\": %zu, \"n_complete\": %zu, \"n_running\": %zu, "
-                          "\"n_pruned\": %zu, \"n_fail\": %zu, \"n_waiting\": %zu, \"best_value\": ",
+                          "\"n_pruned\": %zu, \"n_fail\": %zu, \"n_waiting\": %zu, "
+                          "\"n_paused\": %zu, \"best_value\": ",
                       total, counts[HPS_COMPLETE], counts[HPS_RUNNING], counts[HPS_PRUNED],
-                      counts[HPS_FAIL], counts[HPS_WAITING]);
+                      counts[HPS_FAIL], counts[HPS_WAITING], n_paused);
     const hps_frozen *best = NULL;
     if (info->n_directions == 1 && hps_study_best_trial(study, &best) == HPS_OK &&
         isfinite(hps_frozen_value(best, 0)))

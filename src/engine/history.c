@@ -104,6 +104,11 @@ hps_status hps_history_collect(hps_study *study, const hps_trial *asking, hps_hi
         if (rec == NULL)
             continue;
         if (rec->state == HPS_COMPLETE || (rec->state == HPS_PRUNED && rec->n_values > 0)) {
+            if (study->model_space.set &&
+                hps_model_space_view(&study->model_space, i, rec, &rec) != 0)
+                goto oom;
+            if (rec == NULL)
+                continue; /* a value the changed space no longer takes */
             h->finished[h->n_finished++] = rec;
             if (!study->space_seen[i]) {
                 if (fold_into_space(study, rec) != 0)

@@ -7,6 +7,7 @@
 #include "base/options.h"
 #include "base/rng.h"
 #include "base/strbuf.h"
+#include "base/value.h"
 #include "engine/ped_anova.h"
 #include "engine/study.h"
 
@@ -494,10 +495,37 @@ typedef struct imp_param {
     double importance;
 } imp_param;
 
+/* The trials of one branch of a conditional space: those where `parent` takes `value`. */
+typedef struct imp_branch {
+    const char *parent;
+    hps_value value;
+} imp_branch;
+
+/* The external value of parameter `name` in t; HPS_VALUE_NONE when t lacks it. */
+static hps_value param_value(const hps_frozen *t, const char *name)
+{
+    const hps_param_rec *rec = hps_rec_find_param(t, name);
+    hps_value none = {.type = HPS_VALUE_NONE};
+    return rec != NULL ? hps_dist_external(&rec->dist, rec->internal) : none;
+}
+
+static int in_branch(const hps_frozen *t, const imp_branch *branch)
+{
+    if (branch == NULL)
+        return 1;
+    hps_value v = param_value(t, branch->parent);
+    return v.type != HPS_VALUE_NONE && hps_value_loosely_equal(&v, &branch->value);
+}
+
 static int usable_trial(const hps_frozen *t, size_t objective)
 {
     return t != NULL && t->state == HPS_COMPLETE && t->n_values > objective &&
            isfinite(t->values[objective]);
+}
+
+static int usable_in(const hps_frozen *t, size_t objective, const imp_branch *branch)
+{
+    return usable_trial(t, objective) && in_branch(t, branch);
 }
 
 static hps_status too_many_params(hps_study *study, size_t n)
@@ -519,8 +547,9 @@ static int compare_importance(const void *a, const void *b)
  * intersection search space); here compatible distributions (same kind, same choices)
  * count as one, so a widened range does not drop a parameter. Parameters that can take
  * one value only explain nothing and are left out. */
-static hps_status build_space(hps_study *study, size_t objective, imp_param **params_out,
-                              size_t *n_params_out, size_t *n_usable_out)
+static hps_status build_space(hps_study *study, size_t objective, const imp_branch *branch,
+                              imp_param **params_out, size_t *n_params_out,
+                              size_t *n_usable_out)
 {
     imp_param *params = NULL;
     size_t n_params = 0, n_usable = 0;
@@ -529,7 +558,7 @@ static hps_status build_space(hps_study *study, size_t objective, imp_param **pa
     *n_usable_out = 0;
     for (size_t i = 0; i < study->n_cache; i++) {
         const hps_frozen *t = study->cache[i];
-        if (!usable_trial(t, objective))
+        if (!usable_in(t, objective, branch))
             continue;
         if (n_usable++ == 0) {
             params = hps_mem_calloc(t->n_params + 1, sizeof *params);
@@ -557,7 +586,9 @@ static hps_status build_space(hps_study *study, size_t objective, imp_param **pa
     }
     size_t kept = 0;
     for (size_t p = 0; p < n_params; p++) {
-        if (hps_dist_cardinality(params[p].dist) == 1)
+        /* a branch's parent is one value throughout its trials */
+        if (hps_dist_cardinality(params[p].dist) == 1 ||
+            (branch != NULL && strcmp(params[p].name, branch->parent) == 0))
             continue;
         params[kept] = params[p];
         params[kept].set_split = params[kept].dist->kind == HPS_DIST_CATEGORICAL &&
@@ -575,17 +606,18 @@ static hps_status build_space(hps_study *study, size_t objective, imp_param **pa
 }
 
 /* Every usable trial, in the study's order. */
-static const hps_frozen **usable_trials(hps_study *study, size_t objective, size_t *n_out)
+static const hps_frozen **usable_trials(hps_study *study, size_t objective,
+                                        const imp_branch *branch, size_t *n_out)
 {
     size_t n = 0;
     for (size_t i = 0; i < study->n_cache; i++)
-        n += (size_t)usable_trial(study->cache[i], objective);
+        n += (size_t)usable_in(study->cache[i], objective, branch);
     const hps_frozen **all = hps_mem_calloc(n + 1, sizeof *all);
     if (all == NULL)
         return NULL;
     n = 0;
     for (size_t i = 0; i < study->n_cache; i++)
-        if (usable_trial(study->cache[i], objective))
+        if (usable_in(study->cache[i], objective, branch))
             all[n++] = study->cache[i];
     *n_out = n;
     return all;
@@ -593,10 +625,11 @@ static const hps_frozen **usable_trials(hps_study *study, size_t objective, size
 
 /* The trials that feed the forest: every usable one, or a seeded uniform sample of
  * HPS_IMPORTANCE_MAX_TRIALS of them (a partial Fisher-Yates shuffle). */
-static const hps_frozen **pick_trials(hps_study *study, size_t objective, size_t *n_out)
+static const hps_frozen **pick_trials(hps_study *study, size_t objective,
+                                      const imp_branch *branch, size_t *n_out)
 {
     size_t n = 0;
-    const hps_frozen **all = usable_trials(study, objective, &n);
+    const hps_frozen **all = usable_trials(study, objective, branch, &n);
     if (all == NULL)
         return NULL;
     if (n > HPS_IMPORTANCE_MAX_TRIALS) {
@@ -643,7 +676,8 @@ static hps_status write_json(hps_study *study, imp_param *params, size_t n_param
 }
 
 /* fANOVA or mean decrease impurity of a forest fitted to the trials. */
-static hps_status forest_importances(hps_study *study, size_t objective, const imp_method *method,
+static hps_status forest_importances(hps_study *study, size_t objective,
+                                     const imp_branch *branch, const imp_method *method,
                                      const imp_settings *set, char **json_out)
 {
     imp_param *params = NULL;
@@ -651,7 +685,7 @@ static hps_status forest_importances(hps_study *study, size_t objective, const i
     hps_forest_feature *features = NULL;
     double *x = NULL, *y = NULL, *importance = NULL;
     size_t n_params = 0, n_usable = 0, n = 0;
-    hps_status rc = build_space(study, objective, &params, &n_params, &n_usable);
+    hps_status rc = build_space(study, objective, branch, &params, &n_params, &n_usable);
     if (rc != HPS_OK)
         goto out;
     /* Fewer than two trials, or no parameter that varies: nothing to rank. */
@@ -659,7 +693,7 @@ static hps_status forest_importances(hps_study *study, size_t objective, const i
         rc = write_json(study, params, n_usable < 2 ? 0 : n_params, 0, json_out);
         goto out;
     }
-    trials = pick_trials(study, objective, &n);
+    trials = pick_trials(study, objective, branch, &n);
     features = hps_mem_calloc(n_params, sizeof *features);
     importance = hps_mem_calloc(n_params, sizeof *importance);
     x = hps_mem_realloc_array(NULL, n, n_params * sizeof *x);
@@ -758,7 +792,7 @@ static hps_status ped_importances(hps_study *study, size_t objective, const imp_
     imp_param *params = NULL;
     size_t n = 0, n_obs = 0, n_results = 0;
     hps_status rc = HPS_ERR_NOMEM;
-    trials = usable_trials(study, objective, &n);
+    trials = usable_trials(study, objective, NULL, &n);
     if (trials == NULL)
         goto out;
     if (n < 2) {
@@ -838,10 +872,159 @@ hps_status hps_study_importances(hps_study *study, const hps_importance *evaluat
         default_settings(method, &defaults);
     if (method->id == IMP_PED_ANOVA)
         return ped_importances(study, objective, set, json_out);
-    return forest_importances(study, objective, method, set, json_out);
+    return forest_importances(study, objective, NULL, method, set, json_out);
 }
 
 hps_status hps_study_param_importances(hps_study *study, size_t objective, char **json_out)
 {
     return hps_study_importances(study, NULL, objective, json_out);
+}
+
+/* ---- importances per branch ---------------------------------------------------------- */
+
+/* A parent has at most this many values to be split into branches. */
+#define IMP_MAX_BRANCH_VALUES 32u
+
+/* The distinct values of `parent` among the trials, in order of first appearance; 0 when
+ * some trial lacks it or it takes more than IMP_MAX_BRANCH_VALUES. */
+static size_t parent_values(const hps_frozen **trials, size_t n, const char *parent,
+                            hps_value *values, size_t *counts)
+{
+    size_t n_values = 0;
+    for (size_t i = 0; i < n; i++) {
+        hps_value v = param_value(trials[i], parent);
+        if (v.type == HPS_VALUE_NONE)
+            return 0;
+        size_t k = 0;
+        while (k < n_values && !hps_value_loosely_equal(&values[k], &v))
+            k++;
+        if (k == n_values) {
+            if (n_values == IMP_MAX_BRANCH_VALUES)
+                return 0;
+            values[n_values] = v;
+            counts[n_values++] = 0;
+        }
+        counts[k]++;
+    }
+    return n_values;
+}
+
+/* Whether one of `names` other than `parent` is present in some trials only, and present
+ * or absent throughout each of parent's values: the parent's value decides it. */
+static int decides_presence(const hps_frozen **trials, size_t n, const char *parent,
+                            const hps_value *values, size_t n_values, const char **names,
+                            size_t n_names)
+{
+    for (size_t c = 0; c < n_names; c++) {
+        if (strcmp(names[c], parent) == 0)
+            continue;
+        int seen[IMP_MAX_BRANCH_VALUES][2] = {{0}}; /* [value][present] */
+        int decided = 1, absent_somewhere = 0;
+        for (size_t j = 0; j < n && decided; j++) {
+            hps_value v = param_value(trials[j], parent);
+            size_t k = 0;
+            while (k < n_values - 1 && !hps_value_loosely_equal(&values[k], &v))
+                k++;
+            int present = hps_rec_find_param(trials[j], names[c]) != NULL;
+            absent_somewhere |= !present;
+            seen[k][present] = 1;
+            decided = !(seen[k][0] && seen[k][1]);
+        }
+        if (decided && absent_somewhere)
+            return 1;
+    }
+    return 0;
+}
+
+/* The distinct parameter names of the trials, at most HPS_IMPORTANCE_MAX_PARAMS (the
+ * rest are not looked at); borrowed from the trials. */
+static size_t param_names(const hps_frozen **trials, size_t n, const char **names)
+{
+    size_t n_names = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t p = 0; p < trials[i]->n_params; p++) {
+            size_t k = 0;
+            while (k < n_names && strcmp(names[k], trials[i]->params[p].name) != 0)
+                k++;
+            if (k == n_names && n_names < HPS_IMPORTANCE_MAX_PARAMS)
+                names[n_names++] = trials[i]->params[p].name;
+        }
+    return n_names;
+}
+
+/* Appends {"parent": .., "value": .., "trials": n, "importances": {..}} for one branch. */
+static hps_status put_branch(hps_study *study, size_t objective, const imp_branch *branch,
+                             size_t n_trials, hps_strbuf *sb, int *first)
+{
+    imp_settings defaults;
+    default_settings(&methods[0], &defaults);
+    char *json = NULL;
+    hps_status rc = forest_importances(study, objective, branch, &methods[0], &defaults, &json);
+    if (rc != HPS_OK)
+        return rc;
+    hps_strbuf_puts(sb, *first ? "{\"parent\": " : ", {\"parent\": ");
+    *first = 0;
+    hps_jsonw_string(sb, branch->parent);
+    hps_strbuf_puts(sb, ", \"value\": ");
+    hps_jsonw_value(sb, &branch->value);
+    hps_strbuf_printf(sb, ", \"trials\": %zu, \"importances\": ", n_trials);
+    hps_strbuf_puts(sb, json);
+    hps_strbuf_putc(sb, '}');
+    hps_mem_free(json);
+    return HPS_OK;
+}
+
+hps_status hps_study_branch_importances(hps_study *study, size_t objective, char **json_out)
+{
+    if (study == NULL || json_out == NULL)
+        return study == NULL ? HPS_ERR_INVALID
+                             : hps_errbuf_set(&study->err, HPS_ERR_INVALID, "json_out is NULL");
+    *json_out = NULL;
+    if (objective >= study->n_directions)
+        return hps_errbuf_set(&study->err, HPS_ERR_INVALID,
+                              "objective %zu is out of range: study '%s' has %zu", objective,
+                              study->name, study->n_directions);
+    hps_status rc = hps_study_sync(study);
+    if (rc != HPS_OK)
+        return rc;
+    size_t n = 0;
+    const hps_frozen **trials = usable_trials(study, objective, NULL, &n);
+    const char **names = hps_mem_calloc(HPS_IMPORTANCE_MAX_PARAMS, sizeof *names);
+    if (trials == NULL || names == NULL) {
+        hps_mem_free(trials);
+        hps_mem_free(names);
+        return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+    }
+    size_t n_names = param_names(trials, n, names);
+    hps_strbuf sb;
+    hps_strbuf_init(&sb, 0);
+    hps_strbuf_putc(&sb, '[');
+    int first = 1;
+    /* every parent is a parameter of every trial, so the first trial names them all */
+    for (size_t p = 0; rc == HPS_OK && n > 0 && p < trials[0]->n_params; p++) {
+        const char *parent = trials[0]->params[p].name;
+        hps_value values[IMP_MAX_BRANCH_VALUES];
+        size_t counts[IMP_MAX_BRANCH_VALUES];
+        size_t n_values = parent_values(trials, n, parent, values, counts);
+        if (n_values < 2 ||
+            !decides_presence(trials, n, parent, values, n_values, names, n_names))
+            continue;
+        for (size_t k = 0; rc == HPS_OK && k < n_values; k++) {
+            imp_branch branch = {.parent = parent, .value = values[k]};
+            if (counts[k] >= 2)
+                rc = put_branch(study, objective, &branch, counts[k], &sb, &first);
+        }
+    }
+    hps_strbuf_putc(&sb, ']');
+    hps_mem_free(trials);
+    hps_mem_free(names);
+    char *text = hps_strbuf_take(&sb);
+    if (rc != HPS_OK) {
+        hps_mem_free(text);
+        return rc;
+    }
+    if (text == NULL)
+        return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+    *json_out = text;
+    return HPS_OK;
 }

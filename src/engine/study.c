@@ -90,6 +90,7 @@ static void study_free(hps_study *study)
     hps_mem_free(study->space_dists);
     hps_mem_free(study->space_seen);
     hps_cells_clear(&study->declared);
+    hps_model_space_clear(&study->model_space);
     hps_priors_clear(&study->priors);
     hps_posmap_clear(&study->held);
     hps_sampler_free(study->sampler);
@@ -361,6 +362,37 @@ hps_status hps_study_declare_space(hps_study *study, const char *space_json)
         return rc;
     hps_cells_clear(&study->declared);
     study->declared = cells;
+    return HPS_OK;
+}
+
+/* Forgets the relative space built so far: the next history folds every finished
+ * trial in again, as the model space now shows it. */
+static void restart_relative_space(hps_study *study)
+{
+    for (size_t i = 0; i < study->space_n; i++) {
+        hps_mem_free(study->space_names[i]);
+        hps_dist_clear(&study->space_dists[i]);
+    }
+    hps_mem_free(study->space_names);
+    hps_mem_free(study->space_dists);
+    study->space_names = NULL;
+    study->space_dists = NULL;
+    study->space_n = 0;
+    study->space_started = 0;
+    if (study->space_seen != NULL)
+        memset(study->space_seen, 0, study->cap_seen);
+}
+
+hps_status hps_study_map_space(hps_study *study, const char *space_json)
+{
+    if (space_json == NULL) {
+        hps_model_space_clear(&study->model_space);
+    } else {
+        hps_status rc = hps_model_space_set(&study->model_space, space_json, &study->err);
+        if (rc != HPS_OK)
+            return rc;
+    }
+    restart_relative_space(study);
     return HPS_OK;
 }
 
@@ -646,5 +678,17 @@ hps_status hps_study_count_states(hps_study *study, size_t counts[5])
     for (size_t i = 0; i < study->n_cache; i++)
         if (study->cache[i] != NULL && (unsigned)study->cache[i]->state < 5)
             counts[study->cache[i]->state]++;
+    return HPS_OK;
+}
+
+hps_status hps_study_count_paused(hps_study *study, size_t *n_out)
+{
+    hps_status rc = hps_study_sync(study);
+    if (rc != HPS_OK)
+        return rc;
+    size_t n = 0;
+    for (size_t i = 0; i < study->n_cache; i++)
+        n += study->cache[i] != NULL && study->cache[i]->state == HPS_PAUSED;
+    *n_out = n;
     return HPS_OK;
 }

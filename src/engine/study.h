@@ -12,6 +12,7 @@
 #include "base/errbuf.h"
 #include "base/prior.h"
 #include "engine/heartbeat.h"
+#include "engine/model_space.h"
 #include "base/trial_rec.h"
 #include "plugin/plugin.h"
 #include "pruners/pruner.h"
@@ -56,6 +57,9 @@ struct hps_study {
      * each configuration of a finite space gets (finite.c) */
     hps_cells declared;
     unsigned repeats;
+    /* the space trials are suggested from after it changed mid-study
+     * (hps_study_map_space), through which the samplers see the finished trials */
+    hps_model_space model_space;
     /* what the user believes about parameters (hps_study_set_prior): this handle's,
      * never stored, never part of the space */
     hps_priors priors;

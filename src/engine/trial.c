@@ -196,6 +196,96 @@ static hps_status done_reason(hps_study *study)
                           (unsigned long long)cells);
 }
 
+/* Makes `rec` (RUNNING in storage for this process) a live trial of the study. */
+static hps_status adopt(hps_study *study, hps_frozen *rec, hps_trial **out)
+{
+    hps_trial *trial = trial_from_record(study, rec);
+    if (trial == NULL) {
+        hps_rec_free(rec);
+        return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+    }
+    void *live = study->live;
+    if (hps_mem_grow(&live, &study->cap_live, study->n_live + 1, sizeof *study->live) != 0) {
+        trial_free(trial);
+        return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+    }
+    study->live = live;
+    study->live[study->n_live++] = trial;
+    *out = trial;
+    return HPS_OK;
+}
+
+static hps_status start_heartbeat(hps_study *study, hps_trial *trial)
+{
+    if (study->heartbeat != NULL && hps_heartbeat_add(study->heartbeat, trial->rec->id) != 0)
+        return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+    return HPS_OK;
+}
+
+/* Takes PAUSED trial `number` back RUNNING. HPS_ERR_STATE (message on the study) when
+ * it is not PAUSED, e.g. another worker resumed it first. */
+static hps_status resume_number(hps_study *study, int64_t number, double now, hps_trial **out)
+{
+    const hps_frozen *cached = hps_study_cached(study, number);
+    if (cached == NULL)
+        return hps_errbuf_set(&study->err, HPS_ERR_NOTFOUND, "study '%s' has no trial %lld",
+                              study->name, (long long)number);
+    hps_create_req req = {
+        .worker = study->worker,
+        .now = now,
+        .with_heartbeat = study->heartbeat != NULL,
+    };
+    hps_frozen *rec = NULL;
+    hps_status rc = study->storage->ops->resume_trial(study->storage, cached->id, &req, &rec);
+    if (rc != HPS_OK)
+        return storage_error(study, &study->err, rc);
+    hps_trial *trial = NULL;
+    rc = adopt(study, rec, &trial);
+    if (rc == HPS_OK)
+        rc = start_heartbeat(study, trial);
+    if (rc != HPS_OK) {
+        trial_free(trial); /* RUNNING in storage: stale recovery pauses it again */
+        return rc;
+    }
+    *out = trial;
+    return HPS_OK;
+}
+
+/* Resumes the paused trial the pruner promotes, if any: *out stays NULL otherwise. A
+ * trial another worker resumed first is no candidate after the next sync, so each lost
+ * race moves on to the pruner's next choice. */
+static hps_status resume_promoted(hps_study *study, double now, hps_trial **out)
+{
+    if (study->pruner->ops->promote == NULL)
+        return HPS_OK;
+    for (;;) {
+        hps_engine_ctx e;
+        hps_study_context(study, NULL, &e);
+        int64_t number = -1;
+        /* reading the trials syncs them: a lost race is seen at once */
+        hps_status rc = study->pruner->ops->promote(study->pruner, &e.ctx, &number);
+        if (rc != HPS_OK)
+            return hps_errbuf_set(&study->err, rc, "pruner '%s': %s", study->pruner->ops->name,
+                                  hps_errbuf_text(&study->pruner->err));
+        if (number < 0)
+            return HPS_OK;
+        rc = resume_number(study, number, now, out);
+        if (rc != HPS_ERR_STATE)
+            return rc;
+    }
+}
+
+hps_status hps_study_resume(hps_study *study, int64_t number, hps_trial **out)
+{
+    if (out == NULL)
+        return hps_errbuf_set(&study->err, HPS_ERR_INVALID, "out is NULL");
+    *out = NULL;
+    hps_status rc = hps_study_sync(study);
+    if (rc != HPS_OK)
+        return rc;
+    return resume_number(study, number, hps_now(), out);
+}
+
 hps_status hps_study_ask(hps_study *study, hps_trial **out)
 {
     if (out == NULL)
@@ -208,7 +298,11 @@ hps_status hps_study_ask(hps_study *study, hps_trial **out)
         if (rc != HPS_OK)
             return rc;
     }
-    hps_status rc = hps_finite_before_create(study);
+    /* Promotions come first, budget or not: a paused trial counts already. */
+    hps_status rc = resume_promoted(study, now, out);
+    if (rc != HPS_OK || *out != NULL)
+        return rc;
+    rc = hps_finite_before_create(study);
     if (rc != HPS_OK)
         return rc;
     hps_create_req req = {
@@ -226,18 +320,10 @@ hps_status hps_study_ask(hps_study *study, hps_trial **out)
         return done_reason(study);
     if (rc != HPS_OK)
         return storage_error(study, &study->err, rc);
-    hps_trial *trial = trial_from_record(study, rec);
-    if (trial == NULL) {
-        hps_rec_free(rec);
-        return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
-    }
-    void *live = study->live;
-    if (hps_mem_grow(&live, &study->cap_live, study->n_live + 1, sizeof *study->live) != 0) {
-        trial_free(trial);
-        return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
-    }
-    study->live = live;
-    study->live[study->n_live++] = trial;
+    hps_trial *trial = NULL;
+    rc = adopt(study, rec, &trial);
+    if (rc != HPS_OK)
+        return rc;
     if (study->sampler->ops->sample_relative != NULL)
         rc = sample_relative(study, trial);
     if (rc == HPS_OK)
@@ -252,9 +338,10 @@ hps_status hps_study_ask(hps_study *study, hps_trial **out)
         study->err = saved;
         return rc;
     }
-    if (study->heartbeat != NULL && hps_heartbeat_add(study->heartbeat, rec->id) != 0) {
+    rc = start_heartbeat(study, trial);
+    if (rc != HPS_OK) {
         trial_free(trial);
-        return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+        return rc;
     }
     *out = trial;
     return HPS_OK;
@@ -751,11 +838,13 @@ hps_status hps_trial_tell_values(hps_trial *trial, hps_trial_state state, const 
         return finish(trial, state, NULL, 0, 0, NULL);
     case HPS_WAITING:
     case HPS_RUNNING:
+    case HPS_PAUSED: /* hps_trial_pause: it needs the step the checkpoint holds */
         break;
     }
     return hps_errbuf_set(&trial->err, HPS_ERR_INVALID,
-                          "a trial can only be told COMPLETE, PRUNED or FAIL (got %s)",
-                          hps_trial_state_name(state));
+                          "a trial can only be told COMPLETE, PRUNED or FAIL (got %s)%s",
+                          hps_trial_state_name(state),
+                          state == HPS_PAUSED ? "; pause it with hps_trial_pause" : "");
 }
 
 hps_status hps_trial_tell(hps_trial *trial, hps_trial_state state, double value)
@@ -810,6 +899,88 @@ hps_status hps_trial_preempt(hps_trial *trial, const char *reason)
 {
     return finish_as(trial, HPS_FAIL, NULL, 0, 1, reason != NULL ? reason : "preempted",
                      FINISH_PREEMPTED);
+}
+
+/* ---- pause ----------------------------------------------------------------------- */
+
+static hps_status check_pause_step(hps_trial *trial, int64_t step)
+{
+    int64_t last = trial->rec->n_inter > 0 ? trial->rec->inter[trial->rec->n_inter - 1].step : -1;
+    int64_t before = hps_rec_paused_step(trial->rec);
+    if (step < 0 || step < last || step <= before)
+        return hps_errbuf_set(&trial->err, HPS_ERR_INVALID,
+                              "trial %lld cannot pause at step %lld: the step must be >= 0, at "
+                              "least its last reported step (%lld) and beyond the step it was "
+                              "paused at before (%lld)",
+                              (long long)trial->rec->number, (long long)step, (long long)last,
+                              (long long)before);
+    return HPS_OK;
+}
+
+hps_status hps_trial_pause(hps_trial *trial, int64_t step)
+{
+    hps_status rc = check_running(trial);
+    if (rc == HPS_OK)
+        rc = check_pause_step(trial, step);
+    if (rc != HPS_OK)
+        return rc;
+    hps_study *study = trial->study;
+    char step_json[32];
+    snprintf(step_json, sizeof step_json, "%lld", (long long)step);
+    hps_finish_req req = {.state = HPS_PAUSED, .now = hps_now()};
+    /* The step and the state in one transaction: a paused trial always knows its step. */
+    size_t stored_before = trial->n_stored_params;
+    hps_storage *storage = study->storage;
+    rc = storage->ops->batch_begin(storage);
+    if (rc != HPS_OK)
+        return storage_error(study, &trial->err, rc);
+    if (has_pending_params(trial))
+        rc = store_pending_params(trial);
+    if (rc == HPS_OK)
+        rc = storage->ops->set_trial_attr(storage, trial->rec->id, 1, HPS_REC_PAUSED_STEP,
+                                          step_json);
+    if (rc == HPS_OK)
+        rc = storage->ops->finish_trial(storage, trial->rec->id, &req);
+    hps_errbuf saved = storage->err;
+    hps_status end = storage->ops->batch_end(storage, rc == HPS_OK);
+    if (rc != HPS_OK)
+        storage->err = saved; /* the first failure's message */
+    else
+        rc = end;
+    if (rc != HPS_OK) {
+        trial->n_stored_params = stored_before; /* rolled back */
+        return storage_error(study, &trial->err, rc);
+    }
+    trial->finished = 1;
+    trial->rec->state = HPS_PAUSED;
+    if (study->heartbeat != NULL)
+        hps_heartbeat_remove(study->heartbeat, trial->rec->id);
+    if (hps_rec_set_attr(trial->rec, 1, HPS_REC_PAUSED_STEP, step_json) != 0)
+        return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory (trial was paused)");
+    return HPS_OK;
+}
+
+int64_t hps_trial_resume_step(const hps_trial *trial)
+{
+    return hps_rec_paused_step(trial->rec);
+}
+
+hps_status hps_trial_max_step(hps_trial *trial, int64_t *max_step_out)
+{
+    *max_step_out = -1;
+    hps_status rc = check_running(trial);
+    if (rc != HPS_OK)
+        return rc;
+    hps_study *study = trial->study;
+    if (study->pruner->ops->max_step == NULL)
+        return HPS_OK;
+    hps_engine_ctx e;
+    hps_study_context(study, trial, &e);
+    rc = study->pruner->ops->max_step(study->pruner, &e.ctx, max_step_out);
+    if (rc != HPS_OK)
+        return hps_errbuf_set(&trial->err, rc, "pruner '%s': %s", study->pruner->ops->name,
+                              hps_errbuf_text(&study->pruner->err));
+    return HPS_OK;
 }
 
 /* A temporary handle over the cached record of trial `number`. */
@@ -941,11 +1112,16 @@ hps_status hps_study_recover_stale(hps_study *study, size_t *n_out)
         rc = handle_for_number(study, r->number, &trial);
         if (rc != HPS_OK)
             goto out;
-        char *requeue = requeue_attrs(study, trial->rec, trial->fixed_params, REQUEUE_AS_RETRY);
+        /* A resumed trial's checkpoint is still there: it goes back to PAUSED, to be
+         * resumed again, rather than failing a run that other work built on. */
+        int resumed = hps_rec_paused_step(trial->rec) >= 0;
+        char *requeue = resumed ? NULL
+                                : requeue_attrs(study, trial->rec, trial->fixed_params,
+                                                REQUEUE_AS_RETRY);
         hps_finish_req req = {
-            .state = HPS_FAIL,
-            .interrupted = 1,
-            .fail_reason = reason,
+            .state = resumed ? HPS_PAUSED : HPS_FAIL,
+            .interrupted = !resumed,
+            .fail_reason = resumed ? NULL : reason,
             .now = now,
             .stale_before = dead ? 0 : now - study->heartbeat_grace,
             .requeue_system_attrs = requeue,

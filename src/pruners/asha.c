@@ -379,12 +379,124 @@ hps_status asha_decide(hps_pruner *pruner, const hps_context *ctx, const asha_pa
 
 /* ---- the asha pruner -------------------------------------------------------------- */
 
+/* Li et al. give ASHA two forms. Optuna's (and the default here) stops a trial that is
+ * not in the top 1/rf when it reaches a rung. The promotion form never stops one: a
+ * trial runs to its rung and pauses, and an ask resumes a paused trial in the top 1/rf
+ * of its rung up to the next rung before it starts a new one -- so a trial whose curve
+ * only wins later is still in the race whenever enough others join its rung. */
+enum { ASHA_STOP = 0, ASHA_PROMOTION = 1 };
+
+static const hps_option_choice asha_modes[] = {
+    {"stop", ASHA_STOP},
+    {"promotion", ASHA_PROMOTION},
+    {NULL, 0},
+};
+
 typedef struct asha_opts {
     int64_t min_resource; /* 0 = auto */
     int64_t reduction_factor;
     int64_t min_early_stopping_rate;
     int64_t bootstrap_count;
+    int mode;
+    int64_t max_resource; /* promotion: the full budget, the top rung; 0 = none given */
 } asha_opts;
+
+/* The step of rung k of the promotion form: min_resource * rf^(s + k), or max_resource
+ * once that is reached (the top, where a trial finishes instead of pausing). */
+static int64_t promotion_rung_step(const asha_opts *o, int64_t k)
+{
+    double step = (double)o->min_resource *
+                  pow((double)o->reduction_factor, (double)(o->min_early_stopping_rate + k));
+    return step >= (double)o->max_resource ? o->max_resource : (int64_t)step;
+}
+
+typedef struct rung_member {
+    double key; /* the value, negated when maximizing: smaller is better; NaN last */
+    int64_t number;
+    const hps_frozen *trial;
+} rung_member;
+
+static int cmp_rung_member(const void *a, const void *b)
+{
+    const rung_member *x = a, *y = b;
+    int x_nan = isnan(x->key), y_nan = isnan(y->key);
+    if (x_nan != y_nan)
+        return x_nan - y_nan;
+    if (!x_nan && x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->number > y->number) - (x->number < y->number);
+}
+
+/* The best trial of the top 1/rf of the rung at `step` that is paused there (not yet
+ * promoted), or -1. `members` has room for every trial. */
+static int64_t promotable_at(const asha_opts *o, const hps_context *ctx,
+                             const hps_frozen *const *all, size_t n_all, int64_t step,
+                             rung_member *members)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < n_all; i++) {
+        double v;
+        if (all[i] == NULL || !hps_pruner_value_at(all[i], step, &v))
+            continue;
+        members[n++] = (rung_member){
+            .key = ctx->directions[0] == HPS_MAXIMIZE ? -v : v,
+            .number = all[i]->number,
+            .trial = all[i],
+        };
+    }
+    size_t top = n / (size_t)o->reduction_factor;
+    if (top == 0)
+        return -1;
+    qsort(members, n, sizeof *members, cmp_rung_member);
+    for (size_t i = 0; i < top; i++)
+        if (members[i].trial->state == HPS_PAUSED &&
+            hps_rec_paused_step(members[i].trial) == step)
+            return members[i].number;
+    return -1;
+}
+
+/* Li et al.'s get_job: the highest rung first, so trials climb before new ones start. */
+static hps_status asha_promote(hps_pruner *pruner, const hps_context *ctx, int64_t *number_out)
+{
+    const asha_opts *o = pruner->impl;
+    *number_out = -1;
+    if (o->mode != ASHA_PROMOTION)
+        return HPS_OK;
+    const hps_frozen *const *all;
+    size_t n_all;
+    hps_status rc = hps_ctx_trials(ctx, &all, &n_all, &pruner->err);
+    if (rc != HPS_OK)
+        return rc;
+    int64_t n_rungs = 0;
+    while (promotion_rung_step(o, n_rungs) < o->max_resource)
+        n_rungs++;
+    rung_member *members = hps_mem_calloc(n_all + 1, sizeof *members);
+    if (members == NULL)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
+    for (int64_t k = n_rungs - 1; k >= 0 && *number_out < 0; k--)
+        *number_out = promotable_at(o, ctx, all, n_all, promotion_rung_step(o, k), members);
+    hps_mem_free(members);
+    return HPS_OK;
+}
+
+/* The next rung above the step the trial's checkpoint holds; -1 at the top. */
+static hps_status asha_max_step(hps_pruner *pruner, const hps_context *ctx, int64_t *max_step_out)
+{
+    const asha_opts *o = pruner->impl;
+    *max_step_out = -1;
+    if (o->mode != ASHA_PROMOTION)
+        return HPS_OK;
+    int64_t paused = hps_rec_paused_step(ctx->trial);
+    for (int64_t k = 0;; k++) {
+        int64_t step = promotion_rung_step(o, k);
+        if (step >= o->max_resource)
+            return HPS_OK;
+        if (step > paused) {
+            *max_step_out = step;
+            return HPS_OK;
+        }
+    }
+}
 
 static hps_status asha_init(hps_pruner *pruner)
 {
@@ -415,23 +527,65 @@ static const hps_option asha_options[] = {
     {.name = "bootstrap_count", .type = HPS_OPTION_INT,
      HPS_OPTION_FIELD(asha_opts, bootstrap_count), .def = "0", .min = 0, .max = 1000000,
      .help = "values a rung needs before it prunes (needs an explicit min_resource)"},
+    {.name = "mode", .type = HPS_OPTION_ENUM, HPS_OPTION_FIELD(asha_opts, mode), .def = "stop",
+     .choices = asha_modes,
+     .help = "stop (a trial not in the top 1/reduction_factor of its rung is pruned) or "
+             "promotion (it pauses at each rung and the best paused ones are resumed to the "
+             "next; needs min_resource and max_resource)"},
+    {.name = "max_resource", .type = HPS_OPTION_INT, HPS_OPTION_FIELD(asha_opts, max_resource),
+     .def = "none", .min = 1, .keyword = "none", .keyword_value = 0,
+     .help = "mode promotion: the full budget in steps, the top rung, where trials finish "
+             "instead of pausing"},
     HPS_OPTIONS_END,
 };
 
 /* Any number of objectives: with several, the rungs rank by non-dominated sorting. */
 static hps_status asha_bind(hps_pruner *pruner, const hps_context *ctx)
 {
-    (void)ctx;
     const asha_opts *o = pruner->impl;
     if (o->bootstrap_count > 0 && o->min_resource == 0)
         return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
                               "pruner 'asha': bootstrap_count > 0 needs an explicit min_resource");
+    if (o->mode == ASHA_STOP) {
+        if (o->max_resource != 0)
+            return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
+                                  "pruner 'asha': max_resource applies to mode promotion only "
+                                  "(mode stop prunes at every rung up to the trial's end)");
+        return HPS_OK;
+    }
+    if (o->min_resource == 0 || o->max_resource == 0)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
+                              "pruner 'asha': mode promotion needs min_resource and max_resource "
+                              "(where trials pause first, and their full budget)");
+    if (promotion_rung_step(o, 0) >= o->max_resource)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
+                              "pruner 'asha': max_resource (%lld) must be above the first rung "
+                              "(min_resource * reduction_factor^min_early_stopping_rate = %.0f)",
+                              (long long)o->max_resource,
+                              (double)o->min_resource *
+                                  pow((double)o->reduction_factor,
+                                      (double)o->min_early_stopping_rate));
+    if (o->bootstrap_count > 0)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
+                              "pruner 'asha': bootstrap_count applies to mode stop only");
+    /* Promotions rank one value per trial; MOASHA's promotions are not written yet. */
+    if (ctx->n_directions > 1)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_UNSUPPORTED,
+                              "pruner 'asha': mode promotion takes one objective (the study has "
+                              "%zu); mode stop ranks several",
+                              ctx->n_directions);
     return HPS_OK;
 }
 
 static hps_status asha_should_prune(hps_pruner *pruner, const hps_context *ctx, int *prune_out)
 {
     asha_opts *o = pruner->impl;
+    if (o->mode == ASHA_PROMOTION) {
+        /* Rungs pause trials instead; only a run that diverged stops. */
+        int64_t step = hps_pruner_last_step(ctx->trial);
+        *prune_out = step >= 0 && isnan(ctx->trial->inter[ctx->trial->n_inter - 1].value);
+        return HPS_OK;
+    }
     asha_params params = {
         .min_resource = &o->min_resource,
         .reduction_factor = o->reduction_factor,
@@ -445,10 +599,13 @@ const hps_pruner_ops hps_asha_pruner_ops = {
     .name = "asha",
     .help = "asynchronous successive halving: at steps min_resource * reduction_factor^k, the "
             "value is not in the top 1/reduction_factor of the values seen at that rung (several "
-            "objectives: by non-dominated rank, then crowding distance, the infeasible last)",
+            "objectives: by non-dominated rank, then crowding distance, the infeasible last); "
+            "mode promotion pauses trials at the rungs and resumes the best instead",
     .options = asha_options,
     .init = asha_init,
     .destroy = asha_destroy,
     .bind = asha_bind,
     .should_prune = asha_should_prune,
+    .max_step = asha_max_step,
+    .promote = asha_promote,
 };

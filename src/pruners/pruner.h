@@ -30,6 +30,12 @@ typedef struct hps_pruner_ops {
     hps_status (*bind)(hps_pruner *pruner, const hps_context *ctx);
     /* Decides whether ctx->trial (a live, RUNNING trial) should stop. */
     hps_status (*should_prune)(hps_pruner *pruner, const hps_context *ctx, int *prune_out);
+    /* A scheduler that pauses trials instead of stopping them (both NULL otherwise):
+     * max_step gives the last step of ctx->trial's current slice (-1: no limit), and
+     * promote the PAUSED trial an ask resumes before it starts anything new
+     * (*number_out = -1: none; ctx->trial is NULL). */
+    hps_status (*max_step)(hps_pruner *pruner, const hps_context *ctx, int64_t *max_step_out);
+    hps_status (*promote)(hps_pruner *pruner, const hps_context *ctx, int64_t *number_out);
 } hps_pruner_ops;
 
 struct hps_pruner {

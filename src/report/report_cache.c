@@ -13,7 +13,7 @@ typedef struct rcache_entry {
     pthread_mutex_t build; /* held while the handle is in use */
     hps_study *study;      /* guarded by build */
     size_t last_complete;  /* guarded by build */
-    char *last_importances, *last_importance_error;
+    char *last_importances, *last_importance_error, *last_branch_importances;
     rcache_snap *snap;     /* guarded by the cache lock */
     double built_at, build_seconds;
 } rcache_entry;
@@ -71,6 +71,7 @@ void rcache_free(rcache *cache)
         pthread_mutex_destroy(&e->build);
         free(e->last_importances);
         free(e->last_importance_error);
+        free(e->last_branch_importances);
         free(e->name);
         free(e);
     }
@@ -139,8 +140,10 @@ static int refresh_importances(rcache_entry *e, rdata_study *data)
         char *json = NULL;
         free(e->last_importances);
         free(e->last_importance_error);
+        free(e->last_branch_importances);
         e->last_importances = NULL;
         e->last_importance_error = NULL;
+        e->last_branch_importances = NULL;
         if (hps_study_param_importances(e->study, 0, &json) == HPS_OK) {
             e->last_importances = strdup(json);
         } else {
@@ -148,15 +151,24 @@ static int refresh_importances(rcache_entry *e, rdata_study *data)
             e->last_importance_error = strdup(hps_study_errmsg(e->study));
         }
         hps_free(json);
-        if (e->last_importances == NULL)
+        json = NULL;
+        if (e->last_importance_error == NULL &&
+            hps_study_branch_importances(e->study, 0, &json) == HPS_OK)
+            e->last_branch_importances = strdup(json);
+        else
+            e->last_branch_importances = strdup("[]");
+        hps_free(json);
+        if (e->last_importances == NULL || e->last_branch_importances == NULL)
             return -1;
         e->last_complete = complete;
     }
     free(data->importances);
     free(data->importance_error);
+    free(data->branch_importances);
     data->importances = strdup(e->last_importances);
     data->importance_error = e->last_importance_error != NULL ? strdup(e->last_importance_error) : NULL;
-    return data->importances == NULL ? -1 : 0;
+    data->branch_importances = strdup(e->last_branch_importances);
+    return data->importances == NULL || data->branch_importances == NULL ? -1 : 0;
 }
 
 /* Under e->build: reads the study and publishes the new snapshot. */

@@ -59,6 +59,7 @@ void rdata_free(rdata_study *data)
             free(data->rows[r].artifacts[a]);
         free(data->rows[r].artifacts);
         free(data->rows[r].gpus);
+        free(data->rows[r].pbt);
     }
     free(data->rows);
     free(data->values);
@@ -76,6 +77,7 @@ void rdata_free(rdata_study *data)
     free(data->curves);
     free(data->importances);
     free(data->importance_error);
+    free(data->branch_importances);
     free(data->name);
     free(data->metric);
     for (size_t k = 0; data->objective_names != NULL && k < data->n_directions; k++)
@@ -279,14 +281,35 @@ static int read_gpus(json_t *attrs, rdata_row *row)
     return row->gpus != NULL ? 0 : -1;
 }
 
-/* The strategy that chose the trial, why it failed, the files kept of it and its GPUs,
- * from its system attributes. */
+/* The member's round of population-based training, unless it was interrupted: its
+ * member, round, steps, parent and hyperparameters, for the report's schedule chart. */
+static int read_pbt(json_t *attrs, const hps_frozen *t, rdata_row *row)
+{
+    json_t *lineage = json_object_get(attrs, "pbt");
+    if (!json_is_object(lineage) || (hps_frozen_state(t) == HPS_FAIL && hps_frozen_interrupted(t)))
+        return 0;
+    json_t *kept = json_object();
+    static const char *const keys[] = {"member", "round", "start_step", "stop_step",
+                                       "parent_member", "exploited", "after"};
+    for (size_t k = 0; kept != NULL && k < sizeof keys / sizeof keys[0]; k++) {
+        json_t *v = json_object_get(lineage, keys[k]);
+        if (v != NULL)
+            json_object_set(kept, keys[k], v);
+    }
+    row->pbt = kept != NULL ? json_dumps(kept, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(kept);
+    return row->pbt != NULL ? 0 : -1;
+}
+
+/* The strategy that chose the trial, why it failed, the files kept of it its GPUs and
+ * its PBT lineage, from its system attributes. */
 static int read_system_attrs(rdata_study *data, const hps_frozen *t, rdata_row *row)
 {
     const char *text = hps_frozen_system_attrs(t);
     row->sampler = -1;
     if (text == NULL || (strstr(text, "\"sampler\"") == NULL && strstr(text, "\"fail_reason\"") == NULL &&
-                         strstr(text, "\"artifacts\"") == NULL && strstr(text, "\"gpus\"") == NULL))
+                         strstr(text, "\"artifacts\"") == NULL && strstr(text, "\"gpus\"") == NULL &&
+                         strstr(text, "\"pbt\"") == NULL))
         return 0;
     json_t *attrs = json_loads(text, 0, NULL);
     if (attrs == NULL)
@@ -310,6 +333,8 @@ static int read_system_attrs(rdata_study *data, const hps_frozen *t, rdata_row *
         rc = read_artifacts(attrs, row);
     if (rc == 0)
         rc = read_gpus(attrs, row);
+    if (rc == 0)
+        rc = read_pbt(attrs, t, row);
     json_decref(attrs);
     return rc;
 }
@@ -794,10 +819,19 @@ int rdata_load(hps_study *study, int importances, rdata_study **out, char *err, 
             data->importance_error = strdup(hps_study_errmsg(study));
         }
         hps_free(json);
+        json = NULL;
+        /* within each branch of a conditional space; the global error says it all */
+        if (data->importance_error == NULL &&
+            hps_study_branch_importances(study, 0, &json) == HPS_OK)
+            data->branch_importances = strdup(json);
+        else
+            data->branch_importances = strdup("[]");
+        hps_free(json);
     } else {
         data->importances = strdup("{}");
+        data->branch_importances = strdup("[]");
     }
-    if (data->importances == NULL) {
+    if (data->importances == NULL || data->branch_importances == NULL) {
         set_err(err, errlen, "out of memory");
         rdata_free(data);
         return -1;

@@ -67,6 +67,9 @@ typedef struct rdata_row {
     size_t all_artifacts; /* kept */
     char *gpus;          /* the GPUs `hpsearch run` gave the trial (its system attribute
                             "gpus") as CUDA_VISIBLE_DEVICES said them, "0,1"; NULL */
+    char *pbt;           /* a member's round of population-based training (its system
+                            attribute "pbt", cli/pbt.h) as compact JSON; NULL when none
+                            or interrupted (another trial redid the round) */
     size_t c_offset;     /* into constraints */
     uint32_t n_c;        /* constraint values recorded (hps_trial_set_constraints) */
     unsigned char feasible; /* no constraint value above 0 (hps_frozen_feasible) */
@@ -114,6 +117,7 @@ typedef struct rdata_study {
     size_t n_with_steps; /* trials with intermediate values */
     char *importances;   /* JSON object from the library; "{}" when none */
     char *importance_error;
+    char *branch_importances; /* JSON array of hps_study_branch_importances; "[]" when none */
     long best_row;       /* feasible COMPLETE row with the best first value; -1 */
     double generated;    /* when loaded (Unix time) */
     double load_seconds; /* how long loading took */

@@ -264,6 +264,24 @@ static void timeline_json(const rdata_study *data, rjson_buf *b)
     hps_strbuf_putc(b, ']');
 }
 
+/* The rounds of population-based training, each as its trial recorded it (member,
+ * round, start_step, stop_step, parent_member, exploited, after), in trial order: each
+ * member's hyperparameter schedule over the steps. [] for other studies. */
+static void pbt_json(const rdata_study *data, rjson_buf *b)
+{
+    hps_strbuf_putc(b, '[');
+    int comma = 0;
+    for (size_t r = 0; r < data->n_rows; r++) {
+        if (data->rows[r].pbt == NULL)
+            continue;
+        if (comma)
+            hps_strbuf_putc(b, ',');
+        comma = 1;
+        rjson_raw_json(b, data->rows[r].pbt);
+    }
+    hps_strbuf_putc(b, ']');
+}
+
 static void curves_json(const rdata_study *data, rjson_buf *b)
 {
     hps_strbuf_puts(b, "{\"total\":");
@@ -487,6 +505,8 @@ void rdata_view_json(const rdata_study *data, rjson_buf *b)
         hps_strbuf_puts(b, ",\"importance_error\":");
         rjson_string(b, data->importance_error);
     }
+    hps_strbuf_puts(b, ",\"branch_importances\":");
+    rjson_raw_json(b, data->branch_importances != NULL ? data->branch_importances : "[]");
     hps_strbuf_puts(b, ",\"best\":");
     if (data->best_row >= 0)
         rdata_row_json(data, (size_t)data->best_row, b);
@@ -500,6 +520,8 @@ void rdata_view_json(const rdata_study *data, rjson_buf *b)
     curves_json(data, b);
     hps_strbuf_puts(b, ",\"timeline\":");
     timeline_json(data, b);
+    hps_strbuf_puts(b, ",\"pbt\":");
+    pbt_json(data, b);
     hps_strbuf_puts(b, ",\"n_constraints\":");
     rjson_int(b, (long long)data->n_constraints);
     if (data->n_directions > 1) {

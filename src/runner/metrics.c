@@ -435,6 +435,7 @@ struct metric_tracker {
     size_t next_slot;        /* where the next line goes (the oldest when full) */
     size_t n_kept;
     size_t count;
+    int64_t first_step;      /* the step of the first counted line (a resumed trial's) */
     double last_value;
     int64_t last_step;
     int has_number;          /* a value other than NaN was seen: min/max are set */
@@ -637,7 +638,7 @@ int metric_tracker_line(metric_tracker *t, const char *line, size_t len, int64_t
     else if (have_epoch)
         this_step = epoch_value;
     else
-        this_step = (int64_t)t->count;
+        this_step = t->first_step + (int64_t)t->count;
     t->count++;
     t->last_value = found_value;
     t->last_step = this_step;
@@ -731,4 +732,9 @@ char *metric_tracker_tail(const metric_tracker *t)
     }
     out[pos] = '\0';
     return out;
+}
+
+void metric_tracker_set_first_step(metric_tracker *t, int64_t step)
+{
+    t->first_step = step;
 }

@@ -86,6 +86,10 @@ int metric_tracker_set_regex(metric_tracker *t, const char *pattern, char *err, 
 int metric_tracker_line(metric_tracker *t, const char *line, size_t len, int64_t *step,
                         double *value);
 
+/* Counted steps (lines without a step or epoch key) start at `step` instead of 0: a
+ * resumed trial's process goes on after the step its checkpoint holds. */
+void metric_tracker_set_first_step(metric_tracker *t, int64_t step);
+
 /* 1 once the metric has been seen. */
 int metric_tracker_has_value(const metric_tracker *t);
 /* The last value and step seen; NaN and -1 before the first. */

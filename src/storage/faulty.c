@@ -123,6 +123,12 @@ static hps_status faulty_start_trial(hps_storage *s, int64_t trial_id, double no
     return FAULTY_CALL(s, start_trial, trial_id, now);
 }
 
+static hps_status faulty_resume_trial(hps_storage *s, int64_t trial_id, const hps_create_req *req,
+                                      hps_frozen **out)
+{
+    return FAULTY_CALL(s, resume_trial, trial_id, req, out);
+}
+
 static hps_status faulty_set_params(hps_storage *s, int64_t trial_id, const hps_param_rec *params,
                                     size_t n_params)
 {
@@ -205,6 +211,7 @@ static const hps_storage_ops faulty_ops = {
     .create_trial = faulty_create_trial,
     .enqueue_trial = faulty_enqueue_trial,
     .start_trial = faulty_start_trial,
+    .resume_trial = faulty_resume_trial,
     .set_params = faulty_set_params,
     .report = faulty_report,
     .set_trial_attr = faulty_set_trial_attr,

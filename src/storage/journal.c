@@ -190,6 +190,22 @@ static hps_status apply_create(journal_store *j, const json_t *rec, const op_out
     return rc;
 }
 
+static hps_status apply_resume(journal_store *j, const json_t *rec, const op_out *out)
+{
+    hps_create_req req = {
+        .worker = get_str(rec, "worker"),
+        .now = get_num(rec, "now"),
+        .with_heartbeat = json_is_true(json_object_get(rec, "hb")),
+    };
+    hps_frozen *trial = NULL;
+    hps_status rc = j->replica->ops->resume_trial(j->replica, get_int(rec, "trial"), &req, &trial);
+    if (rc == HPS_OK && out != NULL && out->trial != NULL)
+        *out->trial = trial;
+    else
+        hps_rec_free(trial);
+    return rc;
+}
+
 static hps_status apply_params(journal_store *j, const json_t *rec)
 {
     const json_t *list = json_object_get(rec, "params");
@@ -319,6 +335,8 @@ static hps_status apply(journal_store *j, const json_t *rec, const op_out *out)
                                      out != NULL ? out->number : NULL);
     if (strcmp(op, "start") == 0)
         return r->ops->start_trial(r, get_int(rec, "trial"), get_num(rec, "now"));
+    if (strcmp(op, "resume") == 0)
+        return apply_resume(j, rec, out);
     if (strcmp(op, "params") == 0)
         return apply_params(j, rec);
     if (strcmp(op, "report") == 0)
@@ -693,6 +711,17 @@ static hps_status journal_start_trial(hps_storage *s, int64_t trial_id, double n
                     NULL);
 }
 
+static hps_status journal_resume_trial(hps_storage *s, int64_t trial_id,
+                                       const hps_create_req *req, hps_frozen **out)
+{
+    *out = NULL;
+    return write_op(journal_of(s),
+                    json_pack("{s:s, s:I, s:o, s:o, s:b}", "op", "resume", "trial",
+                              (json_int_t)trial_id, "worker", str_or_null(req->worker), "now",
+                              num(req->now), "hb", req->with_heartbeat),
+                    &(op_out){.trial = out});
+}
+
 static hps_status journal_set_params(hps_storage *s, int64_t trial_id,
                                      const hps_param_rec *params, size_t n_params)
 {
@@ -881,6 +910,7 @@ static const hps_storage_ops journal_ops = {
     .create_trial = journal_create_trial,
     .enqueue_trial = journal_enqueue_trial,
     .start_trial = journal_start_trial,
+    .resume_trial = journal_resume_trial,
     .set_params = journal_set_params,
     .batch_begin = journal_batch_begin,
     .batch_end = journal_batch_end,

@@ -449,6 +449,27 @@ static hps_status mem_start_trial(hps_storage *s, int64_t trial_id, double now)
     return HPS_OK;
 }
 
+static hps_status mem_resume_trial(hps_storage *s, int64_t trial_id, const hps_create_req *req,
+                                   hps_frozen **out)
+{
+    hps_frozen *rec = NULL;
+    mem_study *st = NULL;
+    *out = NULL;
+    hps_status rc = trial_or_error(s, trial_id, &rec, &st);
+    if (rc != HPS_OK)
+        return rc;
+    if (rec->state != HPS_PAUSED)
+        return hps_errbuf_set(&s->err, HPS_ERR_STATE, "trial %lld is %s, not PAUSED",
+                              (long long)rec->number, hps_trial_state_name(rec->state));
+    if (set_worker(rec, req->worker) != 0)
+        return nomem(s);
+    rec->state = HPS_RUNNING;
+    rec->heartbeat = req->with_heartbeat ? req->now : 0;
+    rec->change_seq = ++st->change_seq;
+    *out = hps_rec_clone(rec);
+    return *out != NULL ? HPS_OK : nomem(s);
+}
+
 static hps_status mem_set_params(hps_storage *s, int64_t trial_id, const hps_param_rec *params,
                                  size_t n_params)
 {
@@ -590,7 +611,7 @@ static hps_status mem_finish_trial(hps_storage *s, int64_t trial_id, const hps_f
     rec->n_values = req->n_values;
     rec->state = req->state;
     rec->interrupted = req->state == HPS_FAIL && req->interrupted;
-    rec->datetime_complete = req->now;
+    rec->datetime_complete = req->state == HPS_PAUSED ? 0 : req->now;
     rec->change_seq = ++st->change_seq;
     if (rec->interrupted)
         st->n_counted--;
@@ -842,6 +863,7 @@ static const hps_storage_ops mem_ops = {
     .create_trial = mem_create_trial,
     .enqueue_trial = mem_enqueue_trial,
     .start_trial = mem_start_trial,
+    .resume_trial = mem_resume_trial,
     .set_params = mem_set_params,
     .batch_begin = mem_batch_begin,
     .batch_end = mem_batch_end,

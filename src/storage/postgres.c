@@ -51,7 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PG_SCHEMA_VERSION 3
+#define PG_SCHEMA_VERSION 4
 #define PG_MIN_SERVER_VERSION 110000
 #define PG_RETRY_SECONDS 60.0
 #define PG_BACKOFF_FIRST 0.05
@@ -134,10 +134,13 @@ static const char *const schema_v3_sql =
     "ALTER TABLE hps_trial_intermediate ADD COLUMN IF NOT EXISTS more float8[];\n"
     "DROP FUNCTION IF EXISTS hps_report(bigint, bigint, float8, boolean);\n";
 
+/* Schema version 4 added no table: PAUSED trials (state 5) and the functions that
+ * pause and resume them, which the replay below brings to any older version. */
+
 /* Every function is CREATE OR REPLACE: upgrading a schema replays them all. */
 static const char *const schema_functions_sql =
     "CREATE OR REPLACE FUNCTION hps_state_name(s integer) RETURNS text LANGUAGE sql IMMUTABLE AS $$\n"
-    "  SELECT COALESCE((ARRAY['WAITING','RUNNING','COMPLETE','PRUNED','FAIL'])[s + 1], 'UNKNOWN')\n"
+    "  SELECT COALESCE((ARRAY['WAITING','RUNNING','COMPLETE','PRUNED','FAIL','PAUSED'])[s + 1], 'UNKNOWN')\n"
     "$$;\n"
     /* Sets key k of a JSON object kept as text to the JSON text v, keeping the order
      * of the other keys (as the jansson objects SQLite stores do). */
@@ -345,7 +348,8 @@ static const char *const schema_functions_sql =
     "  UPDATE hps_studies s SET change_seq = s.change_seq + 1,\n"
     "      n_counted = s.n_counted - CASE WHEN p_interrupted THEN 1 ELSE 0 END\n"
     "    WHERE s.study_id = t.study_id RETURNING s.change_seq INTO v_seq;\n"
-    "  UPDATE hps_trials SET state = p_state, interrupted = p_interrupted, datetime_complete = p_now,\n"
+    "  UPDATE hps_trials SET state = p_state, interrupted = p_interrupted,\n"
+    "      datetime_complete = CASE WHEN p_state = 5 THEN NULL ELSE p_now END,\n"
     "      change_seq = v_seq, finish_rid = p_rid,\n"
     "      system_attrs = CASE WHEN p_reason IS NULL THEN system_attrs\n"
     "                          ELSE hps_json_set(system_attrs, 'fail_reason', p_reason) END\n"
@@ -368,6 +372,27 @@ static const char *const schema_functions_sql =
     "    INSERT INTO hps_trials (study_id, number, state, grid_pos, system_attrs, change_seq)\n"
     "      VALUES (t.study_id, v_number, 0, t.grid_pos, p_requeue, v_seq);\n"
     "  END IF;\n"
+    "END $$;\n"
+    /* PAUSED -> RUNNING, once per pause: the row lock orders racing workers and the
+     * losers find it RUNNING. A retry finds the trial this request (p_rid) resumed. */
+    "CREATE OR REPLACE FUNCTION hps_resume_trial(p_trial bigint, p_worker text, p_now float8,\n"
+    "    p_beat boolean, p_rid text, p_retry boolean, OUT o_study bigint, OUT o_seq bigint)\n"
+    "LANGUAGE plpgsql AS $$\n"
+    "DECLARE t record;\n"
+    "BEGIN\n"
+    "  t := hps_lock_trial(p_trial);\n"
+    "  IF p_retry AND t.state = 1 THEN\n"
+    "    SELECT x.study_id, x.change_seq INTO o_study, o_seq FROM hps_trials x\n"
+    "      WHERE x.trial_id = p_trial AND x.claim_rid = p_rid;\n"
+    "    IF FOUND THEN RETURN; END IF;\n"
+    "  END IF;\n"
+    "  IF t.state <> 5 THEN\n"
+    "    RAISE EXCEPTION USING ERRCODE = 'HP006',\n"
+    "      MESSAGE = format('trial %s is %s, not PAUSED', t.number, hps_state_name(t.state));\n"
+    "  END IF;\n"
+    "  UPDATE hps_trials x SET state = 1, heartbeat = CASE WHEN p_beat THEN p_now END,\n"
+    "      worker = p_worker, change_seq = hps_bump(t.study_id), claim_rid = p_rid\n"
+    "    WHERE x.trial_id = p_trial RETURNING x.study_id, x.change_seq INTO o_study, o_seq;\n"
     "END $$;\n"
     "CREATE OR REPLACE FUNCTION hps_set_study_attr(p_study bigint, p_system boolean, p_key text, p_json text)\n"
     "RETURNS void LANGUAGE plpgsql AS $$\n"
@@ -476,6 +501,7 @@ enum {
     Q_FIND_TRIAL,
     Q_CLAIM_POSITION,
     Q_START_TRIAL,
+    Q_RESUME_TRIAL,
     Q_TRIAL_STATE,
     Q_SYNC,
     Q_COUNT
@@ -521,6 +547,8 @@ static const char *const query_sql[Q_COUNT] = {
                       " heartbeat = NULL, worker = NULL, change_seq = hps_bump(t.study_id)"
                       " WHERE t.trial_id = $1::bigint AND (t.state = 0"
                       " OR (t.state = 1 AND t.datetime_start = $2::float8)) RETURNING t.number",
+    [Q_RESUME_TRIAL] = "SELECT o_study, o_seq FROM hps_resume_trial($1::bigint, $2::text,"
+                       " $3::float8, $4::boolean, $5::text, $6::boolean)",
     [Q_TRIAL_STATE] = "SELECT number, state FROM hps_trials WHERE trial_id = $1::bigint",
     /* One statement, so one snapshot: the study's counter (kind 0) and everything of the
      * trials changed since $2 (kinds 1-4), sorted for a merge by trial id. Columns:
@@ -574,6 +602,7 @@ static const char *const query_name[Q_COUNT] = {
     [Q_FIND_TRIAL] = "hps_find_trial",
     [Q_CLAIM_POSITION] = "hps_claim_position",
     [Q_START_TRIAL] = "hps_start_trial",
+    [Q_RESUME_TRIAL] = "hps_resume_trial",
     [Q_TRIAL_STATE] = "hps_trial_state",
     [Q_SYNC] = "hps_sync",
 };
@@ -1060,7 +1089,7 @@ static hps_status exec_in_transaction(pg_store *st, const char *body, const char
     return rc;
 }
 
-/* Creates the schema, or upgrades version 1 or 2 to this one (an index, a column and the
+/* Creates the schema, or upgrades version 1, 2 or 3 to this one (an index, a column and the
  * functions, each written so that it applies to any older version). Called with the schema lock held. */
 static hps_status create_or_upgrade_schema(pg_store *st, int exists, long version)
 {
@@ -1860,7 +1889,7 @@ static hps_status rec_from_sync_row(pg_store *st, const PGresult *res, int row, 
     rec->change_seq = get_i64(res, row, S_E);
     hps_status rc = HPS_OK;
     const char *worker = get_text(res, row, S_T3);
-    if (state < HPS_WAITING || state > HPS_FAIL)
+    if (state < HPS_WAITING || state > HPS_PAUSED)
         rc = hps_errbuf_set(&st->base.err, HPS_ERR_CORRUPT, "postgresql %s: trial %lld has state %lld",
                             st->label, (long long)rec->number, (long long)state);
     else if (hps_rec_load_attrs(rec, 0, get_text(res, row, S_T1)) != 0 ||
@@ -2160,6 +2189,75 @@ static hps_status pg_create_trial(hps_storage *s, int64_t study_id, const hps_cr
     return rc;
 }
 
+/* Trial `trial_id` as stored, read with the changes of its study since `since`. */
+static hps_status read_trial_since(pg_store *st, int64_t study_id, int64_t trial_id, int64_t since,
+                                   hps_frozen **out)
+{
+    pg_call c;
+    call_init(&c, Q_SYNC);
+    call_i64(&c, 0, study_id);
+    call_i64(&c, 1, since);
+    hps_status rc = run_now(st, &c, 1, 0, "reading a trial");
+    if (rc != HPS_OK)
+        return rc;
+    hps_rec_list list = {0};
+    int64_t seq = since;
+    rc = records_from_sync(st, c.res, study_id, &list, &seq);
+    calls_clear(&c, 1);
+    for (size_t i = 0; rc == HPS_OK && i < list.n && *out == NULL; i++) {
+        if (list.items[i]->id == trial_id) {
+            *out = list.items[i];
+            list.items[i] = NULL;
+        }
+    }
+    hps_rec_list_free(&list);
+    if (rc == HPS_OK && *out == NULL)
+        rc = hps_errbuf_set(&st->base.err, HPS_ERR_NOTFOUND, "trial id %lld does not exist",
+                            (long long)trial_id);
+    return rc;
+}
+
+static hps_status pg_resume_trial(hps_storage *s, int64_t trial_id, const hps_create_req *req,
+                                  hps_frozen **out)
+{
+    pg_store *st = store_of(s);
+    *out = NULL;
+    hps_status rc = begin_now(st);
+    if (rc != HPS_OK)
+        return rc;
+    char rid[PG_RID_SIZE];
+    new_rid(rid);
+    pg_call c;
+    pg_retry r = {0};
+    do {
+        call_init(&c, Q_RESUME_TRIAL);
+        call_i64(&c, 0, trial_id);
+        call_text(&c, 1, req->worker);
+        call_f64(&c, 2, req->now);
+        call_bool(&c, 3, req->with_heartbeat);
+        call_text(&c, 4, rid);
+        call_bool(&c, 5, r.retrying);
+        rc = pg_exec(st, &c, 1, PG_DURABLE, "resuming a paused trial");
+        if (rc != HPS_OK)
+            calls_clear(&c, 1);
+    } while (retry_again(st, &r, &rc));
+    rc = end_now(st, rc);
+    if (rc != HPS_OK)
+        return rc;
+    int64_t study_id = -1, seq = 0;
+    if (PQntuples(c.res) != 1 || PQgetisnull(c.res, 0, 0)) {
+        rc = hps_errbuf_set(&st->base.err, HPS_ERR_STORAGE, "postgresql %s: no reply to a resume",
+                            st->label);
+    } else {
+        study_id = get_i64(c.res, 0, 0);
+        seq = get_i64(c.res, 0, 1);
+    }
+    calls_clear(&c, 1);
+    if (rc == HPS_OK)
+        rc = read_trial_since(st, study_id, trial_id, seq - 1, out);
+    return rc;
+}
+
 static hps_status pg_enqueue_trial(hps_storage *s, int64_t study_id, const char *system_attrs,
                                    int64_t *number_out)
 {
@@ -2394,6 +2492,7 @@ static const hps_storage_ops pg_ops = {
     .create_trial = pg_create_trial,
     .enqueue_trial = pg_enqueue_trial,
     .start_trial = pg_start_trial,
+    .resume_trial = pg_resume_trial,
     .set_params = pg_set_params,
     .report = pg_report,
     .set_trial_attr = pg_set_trial_attr,

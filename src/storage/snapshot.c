@@ -349,7 +349,7 @@ hps_frozen *snap_get_trial(snap_in *in)
     unsigned state = snap_get_u8(in);
     rec->interrupted = (int)snap_get_u8(in);
     rec->grid_pos = (int64_t)snap_get_u64(in);
-    if (state > HPS_FAIL)
+    if (state > HPS_PAUSED)
         goto fail;
     rec->state = (hps_trial_state)state;
     size_t n = get_count32(in, 8);

@@ -114,6 +114,7 @@ enum {
     Q_STUDY_UNCOUNT,
     Q_WAITING_OLDEST,
     Q_TRIAL_START,
+    Q_TRIAL_RESUME,
     Q_TRIAL_INSERT,
     Q_TRIAL_HEAD,
     Q_TRIAL_STATE,
@@ -161,6 +162,8 @@ static const char *const query_sql[Q_COUNT] = {
                          " ORDER BY number LIMIT 1",
     [Q_TRIAL_START] = "UPDATE trials SET state = 1, datetime_start = ?2, heartbeat = ?3, worker = ?4,"
                       " change_seq = ?5 WHERE trial_id = ?1 AND state = 0",
+    [Q_TRIAL_RESUME] = "UPDATE trials SET state = 1, heartbeat = ?2, worker = ?3, change_seq = ?4"
+                       " WHERE trial_id = ?1 AND state = 5",
     [Q_TRIAL_INSERT] = "INSERT INTO trials (study_id, number, state, grid_pos, system_attrs,"
                        " datetime_start, heartbeat, worker, change_seq)"
                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -949,7 +952,7 @@ static hps_status rec_from_row(sqlite_store *st, sqlite3_stmt *stmt, hps_frozen 
     rec->heartbeat = sqlite3_column_double(stmt, 9);
     rec->change_seq = sqlite3_column_int64(stmt, 11);
     hps_status rc = HPS_OK;
-    if (state < HPS_WAITING || state > HPS_FAIL)
+    if (state < HPS_WAITING || state > HPS_PAUSED)
         rc = hps_errbuf_set(&st->base.err, HPS_ERR_CORRUPT, "sqlite %s: trial %lld has state %d",
                             st->path, (long long)rec->number, state);
     else if (hps_rec_load_attrs(rec, 0, (const char *)sqlite3_column_text(stmt, 5)) != 0 ||
@@ -1655,6 +1658,45 @@ static hps_status insert_param(sqlite_store *st, int64_t trial_id, int64_t numbe
     return rc;
 }
 
+static hps_status sqlite_resume_trial(hps_storage *s, int64_t trial_id, const hps_create_req *req,
+                                      hps_frozen **out)
+{
+    sqlite_store *st = store_of(s);
+    trial_head h;
+    *out = NULL;
+    hps_status rc = begin_write(st);
+    if (rc != HPS_OK)
+        return rc;
+    rc = read_state(st, trial_id, &h);
+    if (rc == HPS_OK && h.state != HPS_PAUSED)
+        rc = hps_errbuf_set(&s->err, HPS_ERR_STATE, "trial %lld is %s, not PAUSED",
+                            (long long)h.number, hps_trial_state_name((hps_trial_state)h.state));
+    int64_t seq = 0;
+    if (rc == HPS_OK)
+        rc = bump_seq(st, h.study_id, &seq);
+    sqlite3_stmt *stmt = rc == HPS_OK ? query(st, Q_TRIAL_RESUME) : NULL;
+    if (rc == HPS_OK && stmt == NULL)
+        rc = HPS_ERR_STORAGE;
+    if (rc == HPS_OK) {
+        sqlite3_bind_int64(stmt, 1, trial_id);
+        if (req->with_heartbeat)
+            sqlite3_bind_double(stmt, 2, req->now);
+        else
+            sqlite3_bind_null(stmt, 2);
+        bind_text_or_null(stmt, 3, req->worker);
+        sqlite3_bind_int64(stmt, 4, seq);
+        rc = run(st, stmt, "resuming a paused trial");
+    }
+    if (rc == HPS_OK)
+        rc = read_trial(st, h.study_id, trial_id, out);
+    rc = finish_txn(st, rc);
+    if (rc != HPS_OK) {
+        hps_rec_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 static hps_status sqlite_set_params(hps_storage *s, int64_t trial_id, const hps_param_rec *params,
                                     size_t n_params)
 {
@@ -1839,7 +1881,10 @@ static hps_status sqlite_finish_trial(hps_storage *s, int64_t trial_id, const hp
             sqlite3_bind_int64(stmt, 1, trial_id);
             sqlite3_bind_int(stmt, 2, (int)req->state);
             sqlite3_bind_int(stmt, 3, interrupted);
-            sqlite3_bind_double(stmt, 4, req->now);
+            if (req->state == HPS_PAUSED)
+                sqlite3_bind_null(stmt, 4); /* not finished: it will go on */
+            else
+                sqlite3_bind_double(stmt, 4, req->now);
             sqlite3_bind_int64(stmt, 5, seq);
             rc = run(st, stmt, "finishing a trial");
         }
@@ -2004,6 +2049,7 @@ static const hps_storage_ops sqlite_ops = {
     .create_trial = sqlite_create_trial,
     .enqueue_trial = sqlite_enqueue_trial,
     .start_trial = sqlite_start_trial,
+    .resume_trial = sqlite_resume_trial,
     .set_params = sqlite_set_params,
     .batch_begin = sqlite_batch_begin,
     .batch_end = sqlite_batch_end,

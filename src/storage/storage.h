@@ -44,7 +44,8 @@ typedef struct hps_create_req {
 
 /* How `finish_trial` ends a trial. The trial must be RUNNING (else HPS_ERR_STATE). */
 typedef struct hps_finish_req {
-    hps_trial_state state;      /* COMPLETE, PRUNED or FAIL */
+    hps_trial_state state;      /* COMPLETE, PRUNED or FAIL; or PAUSED, which takes no
+                                   value and leaves datetime_complete unset (0) */
     const double *values;       /* COMPLETE / PRUNED: n_values values */
     size_t n_values;
     int interrupted;            /* FAIL only: not the trial's fault; frees its grid cell
@@ -100,6 +101,13 @@ typedef struct hps_storage_ops {
      * heartbeat (it is nobody's to run: hps_study_add_trial fills it and finishes it, in
      * the same batch). HPS_ERR_STATE when it is not WAITING. */
     hps_status (*start_trial)(hps_storage *s, int64_t trial_id, double now);
+    /* Makes PAUSED trial `trial_id` RUNNING again for req->worker as of req->now (with a
+     * heartbeat when req->with_heartbeat; budget and grid do not apply, it counts
+     * already), keeping its number, start time, parameters and intermediate values;
+     * *out is the full record. HPS_ERR_STATE when it is not PAUSED -- another worker
+     * resumed it first: one resume per pause, across all workers. */
+    hps_status (*resume_trial)(hps_storage *s, int64_t trial_id, const hps_create_req *req,
+                               hps_frozen **out);
     /* Stores parameters of a RUNNING trial, appended after those already stored. */
     hps_status (*set_params)(hps_storage *s, int64_t trial_id, const hps_param_rec *params,
                              size_t n_params);

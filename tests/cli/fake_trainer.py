@@ -6,7 +6,9 @@ Options pick the misbehaviour: --sleep S per step, --exit-code N at the end,
 --no-metric, --nan, --hang (sleep forever), --fail-if-x X (exit 3 when x == X),
 --dump-env (print selected environment variables, argv and the working directory first), --steps N,
 --graceful (on SIGTERM, finish the step, save it and exit, as a trainer that checkpoints
-when it is preempted)."""
+when it is preempted). With --checkpoint it keeps the contract of paused trials: it
+exits 4 when its checkpoint is not at $HPSEARCH_RESUME_STEP, and stops after saving
+step $HPSEARCH_MAX_STEP; --slices FILE appends "trial first last" for each run."""
 import argparse
 import json
 import os
@@ -29,6 +31,7 @@ parser.add_argument("--checkpoint", action="store_true",
                     help="resume from and save to $HPSEARCH_CHECKPOINT_DIR/step")
 parser.add_argument("--graceful", action="store_true",
                     help="on SIGTERM, finish the step, save it and exit")
+parser.add_argument("--slices", default=None, help="append 'trial first last' to this file")
 args, unknown = parser.parse_known_args()
 
 if args.dump_env:
@@ -56,7 +59,18 @@ if args.checkpoint and os.path.exists(ckpt):
     with open(ckpt) as f:
         first = int(f.read()) + 1
     print(f"resumed at step {first}", flush=True)
-for step in range(first, args.steps):
+resume_step = os.environ.get("HPSEARCH_RESUME_STEP")
+if args.checkpoint and resume_step is not None and int(resume_step) != first - 1:
+    print(f"the checkpoint holds step {first - 1}, HPSEARCH_RESUME_STEP says {resume_step}",
+          flush=True)
+    sys.exit(4)
+last = args.steps - 1
+if args.checkpoint and "HPSEARCH_MAX_STEP" in os.environ:
+    last = min(last, int(os.environ["HPSEARCH_MAX_STEP"]))
+if args.slices:
+    with open(args.slices, "a") as f:
+        f.write(f"{os.environ.get('HPSEARCH_TRIAL_NUMBER')} {first} {last}\n")
+for step in range(first, last + 1):
     if args.sleep:
         time.sleep(args.sleep)
     value = float("nan") if args.nan else score + step

@@ -100,6 +100,10 @@ same_rejection "pruner options that only fail together" "max_resource (5) is bel
     --set 'pruner={name: hyperband, min_resource: 10, max_resource: 5}'
 same_rejection "a required pruner option missing" "good.yaml: pruner: pruner 'patient' needs patience" \
     --set study=fresh3 --set storage=sqlite:fresh3.db --set 'pruner={name: patient, min_delta: 0.1}'
+same_rejection "promotion rungs that do not fit the budget" \
+    "good.yaml: pruner: pruner 'asha': max_resource (2) must be above the first rung" \
+    --set study=fresh4 --set storage=sqlite:fresh4.db \
+    --set 'pruner={name: asha, mode: promotion, min_resource: 3, max_resource: 2}'
 same_rejection "bad --set" "--set nonsense=1" --set nonsense=1
 same_rejection "bad flag value" "--parallel" -j zero
 same_rejection "sampler flag" "sampler" --sampler bayes-magic
@@ -129,12 +133,17 @@ for db in fresh1.db fresh2.db fresh3.db fresh4.db; do
     [ ! -e "$db" ] && ok "no $db for a rejected config" || fail "a rejected config created $db"
 done
 
-# --allow-changes: run would continue the changed study, and plan plans it (recording nothing)
-out=$("$HPSEARCH" plan good.yaml --set metric=loss --allow-changes 2>&1)
+# --allow-changes: run would continue the study with a changed space, and plan plans it
+# (recording nothing); a changed metric it cannot continue
+sed 's/high: 1}/high: 2}/' good.yaml > good-wide.yaml
+out=$("$HPSEARCH" plan good-wide.yaml --allow-changes 2>&1)
 expect_eq "plan --allow-changes: exit 0" 0 $?
-expect_contains "plan says run would continue" "would continue with a changed config" "$out"
-out=$("$HPSEARCH" plan good.yaml --set metric=loss 2>&1)
+expect_contains "plan says run would continue" "would continue with a changed space (1 difference, recorded by run as space version 2)" "$out"
+out=$("$HPSEARCH" plan good-wide.yaml 2>&1)
 expect_eq "... and plan recorded nothing: still refused" 2 $?
+out=$("$HPSEARCH" plan good.yaml --set metric=loss --allow-changes 2>&1)
+expect_eq "plan --allow-changes with a changed metric: exit 2" 2 $?
+expect_contains "plan says why" "cannot continue with this config, even with --allow-changes" "$out"
 
 # plan takes run's flags and --set, and plans what run would then do
 out=$("$HPSEARCH" plan good.yaml --set n_trials=7 -j 3 --sampler random 2>&1)

@@ -62,7 +62,7 @@ expect_eq "without the flag, the changed file is refused" 2 $?
 expect_contains "naming the file" "id2.yaml: this config does not match study 'id'" "$out"
 out=$("$HPSEARCH" run id2.yaml --allow-changes --no-progress 2>&1)
 expect_eq "--allow-changes continues" 0 $?
-expect_contains "and says so" "continuing study 'id' with a changed config" "$out"
+expect_contains "and says so" "continuing study 'id' with a changed space: space version 2" "$out"
 expect_eq "4 trials now" 4 "$(sql id.db "SELECT COUNT(*) FROM trials")"
 expect_contains "the change is recorded in the study" "parameter 'x': the study had" \
     "$(sql id.db "SELECT system_attrs FROM studies WHERE name = 'id'")"

@@ -237,4 +237,54 @@ expect_contains "the narrowed sweep runs its 6 new trials" "this run: 6 in" "$ou
 out=$("$HPSEARCH" narrow broad/sweep.yaml --top 2 --sampler tpe --study sweep3 2>&1)
 expect_eq "a method W&B lacks: exit 2" 2 $?
 expect_contains "says which methods exist" "method: 'tpe' is not supported (use random, grid or bayes)" "$out"
+# ---- a conditional space: narrowing a parent keeps the file loadable. The two initial
+# configurations are the best (adam with 3 layers), so sgd and layers 2 go: momentum
+# (only for sgd) goes with sgd, nesterov (only for some momentum) with momentum, and
+# width's condition keeps its 3; narrow says so, and the file loads and runs.
+mkdir -p cond
+cat > cond/score.sh <<'SHEOF'
+score=0
+for a in "$@"; do
+  case $a in
+  --optimizer=sgd) score=$((score + 10)) ;;
+  --layers=1|--layers=2) score=$((score + 5)) ;;
+  esac
+done
+echo score=$score
+SHEOF
+write_config cond/cn.yaml <<EOF2
+study: cn
+storage: sqlite:cn.db
+metric: score
+sampler: random
+seed: 3
+n_trials: 8
+initial:
+  - {optimizer: adam, layers: 3, width: 16}
+  - {optimizer: adam, layers: 3, width: 32}
+command: sh score.sh \${args}
+parameters:
+  optimizer: [adam, sgd]
+  momentum:  {type: float, low: 0.5, high: 0.99, when: {optimizer: sgd}}
+  nesterov:  {values: [true, false], when: {momentum: {min: 0.9}}}
+  layers:    [1, 2, 3]
+  width:     {values: [16, 32], when: {layers: [2, 3]}}
+EOF2
+(cd cond && "$HPSEARCH" run cn.yaml --no-progress >/dev/null 2>&1)
+expect_eq "conditional: the broad study ran" 8 "$(sql cond/cn.db 'SELECT COUNT(*) FROM trials WHERE state = 2')"
+out=$(cd cond && "$HPSEARCH" narrow cn.yaml --top 2 --warm-start --trials 2 2>&1)
+expect_eq "conditional: narrow exit 0 (its file loads)" 0 $?
+expect_contains "conditional: a child whose parent value went is dropped, and narrow says so" \
+    "conditions: parameter 'momentum' dropped: its condition (optimizer is 'sgd') no longer holds for any value of the narrowed 'optimizer'" "$out"
+expect_contains "conditional: so is its own child" \
+    "conditions: parameter 'nesterov' dropped: its parent 'momentum' was dropped" "$out"
+expect_contains "conditional: a condition loses the value its parent no longer takes" \
+    "conditions: parameters.width.when.layers: 2 dropped, a value 'layers' no longer takes" "$out"
+expect_contains "conditional: the old adam/3-layer trials warm-start it (inactive ones absent)" \
+    "warm start: 3 of the 8 finished trials" "$out"
+expect_eq "conditional: the file has no momentum or nesterov, and width when layers 3" \
+    "0 0 1" "$(grep -c momentum cond/cn-narrow.yaml) $(grep -c nesterov cond/cn-narrow.yaml) $(grep -c 'when: {layers: \[3\]}' cond/cn-narrow.yaml)"
+out=$(cd cond && "$HPSEARCH" run cn-narrow.yaml --no-progress 2>&1)
+expect_eq "conditional: the narrowed config runs" 0 $?
+
 finish

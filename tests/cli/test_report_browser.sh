@@ -84,6 +84,30 @@ expect_eq "conditional study: the page passes ($res)" 0 $?
 expect_eq "conditional study: a numeric and a categorical axis show an inactive mark" 2 \
     "$(json_get "$res" 'sum(t["text"] == "inactive" for t in d["chart_texts"]["chart-parallel"])')"
 
+# Population-based training: each member's hyperparameter schedule over the steps.
+write_config pbt.yaml <<EOF2
+study: pbt
+storage: sqlite:p.db
+metric: score
+direction: maximize
+seed: 7
+parallel: 4
+pbt: {population: 4, interval: 2}
+fidelity: steps
+command: $PY $HPS_SOURCE_DIR/tests/cli/pbt_trainer.py --tag $TAG --lr {lr} --steps {steps}
+parameters:
+  lr: {type: float, low: 0.001, high: 1.0, log: true}
+  steps: {type: int, low: 1, high: 4}
+EOF2
+"$HPSEARCH" run pbt.yaml --no-progress > /dev/null 2>&1
+"$HPSEARCH" report pbt --storage sqlite:p.db -o pbt.html 2> /dev/null
+res=$(check_page "file://$WORK/pbt.html" --charts intermediate,pbt-lr,table \
+      --text "Population-based training: hyperparameter schedules" --chart-texts chart-pbt-lr \
+      --screenshot "$ARTIFACTS/report-pbt.png")
+expect_eq "pbt study: the page passes with a schedule chart ($res)" 0 $?
+expect_eq "pbt study: the chart names its four members" 4 \
+    "$(json_get "$res" 'sum(t["text"].startswith("member ") for t in d["chart_texts"]["chart-pbt-lr"])')"
+
 # A page whose data is malformed says so instead of breaking.
 sed 's|<script id="hps-boot" type="application/json">|&{not json|' mixed.html > broken.html
 res=$(check_page "file://$WORK/broken.html" --status error --text "malformed")

@@ -86,6 +86,26 @@ table=$("$HPSEARCH" trials v2 --storage sqlite:warm.db 2>&1)
 expect_eq "the trials table notes each added trial" "$fit" "$(grep -c ' warm start: v1 #[0-9]' <<< "$table")"
 listed=$("$HPSEARCH" trials v2 --storage sqlite:warm.db --format json 2>&1)
 expect_contains "hpsearch trials shows where an added trial came from" '"warm_start_from"' "$listed"
+curves=$("$PY" - warm.db <<'PYEOF'
+import json, sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+def curve(study, number):
+    return con.execute("SELECT i.step, i.value FROM trial_intermediate i JOIN trials t ON "
+                       "t.trial_id = i.trial_id JOIN studies s ON s.study_id = t.study_id WHERE "
+                       "s.name = ? AND t.number = ? ORDER BY i.step", (study, number)).fetchall()
+same = steps = 0
+for number, attrs in con.execute("SELECT t.number, t.user_attrs FROM trials t JOIN studies s ON "
+                                 "s.study_id = t.study_id WHERE s.name = 'v2'").fetchall():
+    origin = json.loads(attrs).get("warm_start_from")
+    if origin is not None:
+        old = curve("v1", origin["number"])
+        same += old == curve("v2", number)
+        steps += len(old)
+print(same, steps)
+PYEOF
+)
+expect_eq "the added trials have the old trials' intermediate values" "$fit" "${curves% *}"
+[ "${curves#* }" -gt 0 ] && ok "the old trials had curves to copy" || fail "no old curves: $curves"
 expect_eq "the new constant is given to the added trials" "$fit" \
     "$("$PY" -c 'import json, sys; print(sum(1 for t in json.loads(sys.argv[1]) if "warm_start_from" in json.dumps(t) and t["params"].get("epochs") == 3))' "$listed")"
 
@@ -136,5 +156,60 @@ out=$("$HPSEARCH" run nostore.yaml --no-progress 2>&1)
 expect_eq "a storage without the study: exit 2" 2 $?
 expect_contains "a storage without the study: said" "nostore.yaml:7: warm_start:" "$out"
 expect_eq "no refused study was created" 0 "$(sql warm.db "SELECT COUNT(*) FROM studies WHERE name IN ('v4', 'v5', 'v6')")"
+
+# sampler: cmaes -- the old trials seed CMA-ES's first run (option source_trials, as
+# Optuna's CmaEsSampler(source_trials=)): its first generation lies nearer the old
+# trials' best (the trainer's optimum is x=3, y=1) than a cold start's with the same seed
+cma_config() { # STUDY SAMPLER N_TRIALS [WARM]
+    cat <<EOF
+study: $1
+storage: sqlite:cma.db
+direction: maximize
+metric: score
+sampler: $2
+seed: 4
+n_trials: $3
+${4:+warm_start: {from: $4\}}
+command: $TRAIN --x {x} --y {y} --steps 1
+parameters:
+  x: {low: -10.0, high: 10.0}
+  y: {low: -10.0, high: 10.0}
+EOF
+}
+cma_config c-old random 20 > c-old.yaml
+"$HPSEARCH" run c-old.yaml --no-progress -q > /dev/null 2>&1
+cma_config c-warm cmaes 6 c-old > c-warm.yaml
+out=$("$HPSEARCH" run c-warm.yaml --no-progress -q 2>&1)
+expect_eq "a cmaes study warm-starts" 0 $?
+cma_config c-cold cmaes 6 > c-cold.yaml
+"$HPSEARCH" run c-cold.yaml --no-progress -q > /dev/null 2>&1
+distance() { # STUDY: its new trials, and their mean distance from the optimum
+    "$PY" - cma.db "$1" <<'PYEOF'
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+rows = con.execute("SELECT t.trial_id, p.name, p.value FROM trials t JOIN studies s ON "
+                   "s.study_id = t.study_id JOIN trial_params p ON p.trial_id = t.trial_id "
+                   "WHERE s.name = ? AND t.user_attrs NOT LIKE '%warm_start_from%'",
+                   (sys.argv[2],)).fetchall()
+points = {}
+for tid, name, value in rows:
+    points.setdefault(tid, {})[name] = value
+d = [((p["x"] - 3) ** 2 + (p["y"] - 1) ** 2) ** 0.5 for p in points.values()]
+print("%d %.6f" % (len(d), sum(d) / len(d)))
+PYEOF
+}
+warm=$(distance c-warm)
+cold=$(distance c-cold)
+expect_eq "6 new CMA-ES trials" 6 "${warm% *}"
+"$PY" -c 'import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)' \
+    "${warm#* }" "${cold#* }" && ok "the seeded first generation is nearer the optimum ($warm vs $cold)" ||
+    fail "the seeded first generation is not nearer the optimum: $warm vs cold $cold"
+# too few old trials to fit a start: said, and CMA-ES starts as usual
+cma_config c-few random 5 > c-few.yaml
+"$HPSEARCH" run c-few.yaml --no-progress -q > /dev/null 2>&1
+cma_config c-few2 cmaes 2 c-few > c-few2.yaml
+out=$("$HPSEARCH" run c-few2.yaml --no-progress -q 2>&1)
+expect_eq "a cmaes study with too few old trials runs" 0 $?
+expect_contains "and says CMA-ES starts as usual" "CMA-ES starts as usual: fitting its first run to the old trials needs 10 that fit the space, and c-few has 5" "$out"
 
 exit $((failures > 0))

@@ -61,3 +61,25 @@ def test_the_three_examples_train_and_report_real_accuracy(tmp_path):
                            cwd=tmp_path, timeout=300)
     assert again.returncode == 0, again.stderr
     assert "4 of 18 cells run" in again.stdout
+
+
+def test_train_py_applies_a_new_lr_over_its_checkpoint(tmp_path):
+    """Population-based training (examples/pytorch_mlp/pbt.yaml) continues a member from a
+    checkpoint with another learning rate: the optimizer must train with the lr given,
+    not the one saved in its state."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("sklearn")
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        import train
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    torch.set_num_threads(1)
+    train.train(0.05, 8, 1, checkpoint_dir=str(tmp_path), optimizer_name="sgd", momentum=0.5)
+    saved = torch.load(tmp_path / "checkpoint.pt")
+    assert saved["optimizer"]["param_groups"][0]["lr"] == 0.05
+    train.train(0.004, 8, 2, checkpoint_dir=str(tmp_path), optimizer_name="sgd", momentum=0.9)
+    resumed = torch.load(tmp_path / "checkpoint.pt")
+    assert resumed["epoch"] == 2
+    assert resumed["optimizer"]["param_groups"][0]["lr"] == 0.004
+    assert resumed["optimizer"]["param_groups"][0]["momentum"] == 0.9

@@ -1602,6 +1602,13 @@ static int left_out_when_replacing(const cfg_key_def *def)
     return strcmp(def->info.name, "terminate") == 0;
 }
 
+/* pbt takes over the sampler, n_trials and pruner and ranks by one objective, all of which
+ * the other examples set: test_pbt_write_back writes it back instead. */
+static int left_out_always(const cfg_key_def *def)
+{
+    return strcmp(def->info.name, "pbt") == 0;
+}
+
 /* A file of `format` setting every key the table has, each to the table's example. Keys
  * that say the same as others another way cannot be in one file: `replacing` 0 writes
  * the keys that are replaced, 1 the keys replacing them. */
@@ -1613,7 +1620,8 @@ static char *every_key_file(unsigned format, int replacing)
     text[0] = '\0';
     for (const cfg_key_def *def = cfg_keys; def < cfg_keys + cfg_n_keys; def++) {
         const char *example = example_of(def, format);
-        if (!(def->info.flags & format) || setting_given_before(def, format))
+        if (!(def->info.flags & format) || setting_given_before(def, format) ||
+            left_out_always(def))
             continue;
         if (replacing ? replaced_by_another(def, format) || left_out_when_replacing(def)
                       : def->excludes != NULL)
@@ -1766,7 +1774,8 @@ static void assert_same_config(const cfg_config *a, const cfg_config *b)
                                   b->n_artifacts);
             } else if (strcmp(name, "terminate") == 0) {
                 assert_same_terminate(&a->terminate, &b->terminate);
-            } else if (strcmp(name, "parameters") == 0) {
+            } else if (strcmp(name, "pbt") == 0) {
+                        } else if (strcmp(name, "parameters") == 0) {
                 assert_same_params(a, b);
             } else if (strcmp(name, "initial") == 0) {
                 assert_same_initial(a, b);
@@ -1786,6 +1795,7 @@ static void assert_same_config(const cfg_config *a, const cfg_config *b)
         }
     }
     assert_true(a->fidelity_min == b->fidelity_min && a->fidelity_max == b->fidelity_max);
+    assert_memory_equal(&a->pbt, &b->pbt, offsetof(cfg_pbt, line));
 }
 
 /* Loads `text`, writes it back with the writer `hpsearch narrow` uses, loads that: the
@@ -1806,6 +1816,7 @@ static void round_trip(const char *text, unsigned format, int every_key, int rep
     for (const cfg_key_def *def = cfg_keys; every_key && def < cfg_keys + cfg_n_keys; def++)
         if ((def->info.flags & format) && example_of(def, format) != NULL &&
             !setting_given_before(def, format) && !cfg_key_given(after, def->info.name) &&
+            !left_out_always(def) &&
             !(replacing ? replaced_by_another(def, format) || left_out_when_replacing(def)
                         : def->excludes != NULL))
             fail_msg("key '%s' was not written back:\n%s", def->info.name, written);
@@ -1813,6 +1824,29 @@ static void round_trip(const char *text, unsigned format, int every_key, int rep
     cfg_free(before);
     cfg_free(after);
     free(written);
+}
+
+static void test_pbt_write_back(void **state)
+{
+    (void)state;
+    const char *text = "metric: m\npbt: {population: 6, interval: 3, quantile: 0.5, "
+                       "resample_probability: 0, perturb: 0.25}\nfidelity: epochs\n"
+                       "command: run {lr} {epochs}\nparameters:\n  lr: {low: 0.1, high: 1.0}\n"
+                       "  epochs: {type: int, low: 1, high: 9}\n";
+    round_trip(text, CFG_NATIVE, 0, 0);
+    cfg_config *cfg = load_ok(text);
+    assert_int_equal(cfg->pbt.population, 6);
+    assert_int_equal(cfg->pbt.interval, 3);
+    assert_true(cfg->pbt.quantile == 0.5 && cfg->pbt.resample_probability == 0 &&
+                cfg->pbt.perturb == 0.25);
+    cfg_free(cfg);
+    /* Ray Tune's defaults */
+    cfg = load_ok("metric: m\npbt: {population: 4, interval: 1}\nfidelity: epochs\n"
+                  "command: run {lr} {epochs}\nparameters:\n  lr: {low: 0.1, high: 1.0}\n"
+                  "  epochs: {type: int, low: 1, high: 9}\n");
+    assert_true(cfg->pbt.quantile == 0.25 && cfg->pbt.resample_probability == 0.25 &&
+                cfg->pbt.perturb == 0.2);
+    cfg_free(cfg);
 }
 
 static void test_every_key_written_back(void **state)
@@ -2201,6 +2235,7 @@ int main(void)
         cmocka_unit_test(test_aliases),
         cmocka_unit_test(test_wandb_metadata_text),
         cmocka_unit_test(test_every_key_written_back),
+        cmocka_unit_test(test_pbt_write_back),
         cmocka_unit_test(test_docs_key_table),
         cmocka_unit_test(test_docs_wandb_keys),
     };

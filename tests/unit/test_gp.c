@@ -602,6 +602,55 @@ static void test_startup_is_sobol_and_deterministic(void **state)
     hps_study_close(sobol);
 }
 
+/* Trials the gp sampler with automatic start-up gives before its first point that is
+ * not the Sobol sampler's (same seed), on a sphere in d dimensions (at most 16). */
+static int sobol_prefix(size_t d)
+{
+    hps_study *gp = gp_study("3", NULL, HPS_MINIMIZE), *sobol;
+    hps_direction dir = HPS_MINIMIZE;
+    char err[256];
+    ASSERT_OK(hps_study_open(":memory:", "s", HPS_OPEN_CREATE, &dir, 1, &sobol, err, sizeof err));
+    hps_sampler *ss;
+    ASSERT_OK(hps_sampler_new("sobol", &ss, err, sizeof err));
+    ASSERT_OK(hps_sampler_set(ss, "seed", "3"));
+    ASSERT_OK(hps_study_set_sampler(sobol, ss));
+    int prefix = -1;
+    for (int i = 0; i < 16 && prefix < 0; i++) {
+        hps_trial *tg, *ts;
+        ASSERT_OK(hps_study_ask(gp, &tg));
+        ASSERT_OK(hps_study_ask(sobol, &ts));
+        double fg = 0, fs = 0;
+        for (size_t j = 0; j < d; j++) {
+            char name[16];
+            double xg, xs;
+            snprintf(name, sizeof name, "x%zu", j);
+            ASSERT_OK(hps_trial_suggest_float(tg, name, -1, 1, 0, 0, &xg));
+            ASSERT_OK(hps_trial_suggest_float(ts, name, -1, 1, 0, 0, &xs));
+            fg += (xg - 0.3) * (xg - 0.3);
+            fs += (xs - 0.3) * (xs - 0.3);
+            if (xg != xs && prefix < 0)
+                prefix = i;
+        }
+        ASSERT_OK(hps_trial_tell(tg, HPS_COMPLETE, fg));
+        ASSERT_OK(hps_trial_tell(ts, HPS_COMPLETE, fs));
+        hps_trial_free(tg);
+        hps_trial_free(ts);
+    }
+    hps_study_close(gp);
+    hps_study_close(sobol);
+    return prefix;
+}
+
+/* n_startup_trials=auto: 2d + 1 Sobol points, at least 4 and at most 10 (bench/gp.md,
+ * "The small-budget start"), then the model. */
+static void test_automatic_startup_length(void **state)
+{
+    (void)state;
+    assert_int_equal(sobol_prefix(1), 4);
+    assert_int_equal(sobol_prefix(2), 5);
+    assert_int_equal(sobol_prefix(6), 10);
+}
+
 /* Declares a mixed space with every kind of parameter; fails the test on an invalid
  * value; returns a smooth objective. */
 static double mixed_space(hps_trial *t)
@@ -1051,6 +1100,7 @@ int main(void)
         cmocka_unit_test(test_transform),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_startup_is_sobol_and_deterministic),
+        cmocka_unit_test(test_automatic_startup_length),
         cmocka_unit_test(test_mixed_space_suggestions_valid),
         cmocka_unit_test(test_ill_conditioned_histories),
         cmocka_unit_test(test_pending_trials_spread),

@@ -339,6 +339,82 @@ static void test_study_conditional_and_single_valued(void **state)
     hps_study_close(study);
 }
 
+/* Importances per branch: momentum exists for sgd only and decides sgd's loss, lr
+ * decides adam's; layers is in every trial and decides nothing about presence, so it
+ * is no parent. Each branch ranks its own trials' parameters, its parent left out. */
+static void test_study_branch_importances(void **state)
+{
+    (void)state;
+    static const hps_value optimizers[2] = {{.type = HPS_VALUE_STRING, .u.s = "adam"},
+                                            {.type = HPS_VALUE_STRING, .u.s = "sgd"}};
+    hps_study *study = open_memory(1);
+    char *text = NULL;
+    ASSERT_OK(hps_study_branch_importances(study, 0, &text));
+    assert_string_equal(text, "[]"); /* no trial yet */
+    hps_free(text);
+    size_t n_sgd = 0;
+    for (int i = 0; i < 80; i++) {
+        hps_trial *trial;
+        ASSERT_OK(hps_study_ask(study, &trial));
+        size_t opt;
+        double lr, momentum = 0;
+        int64_t layers;
+        ASSERT_OK(hps_trial_suggest_categorical(trial, "optimizer", optimizers, 2, &opt));
+        ASSERT_OK(hps_trial_suggest_float(trial, "lr", 0, 1, 0, 0, &lr));
+        ASSERT_OK(hps_trial_suggest_int(trial, "layers", 1, 3, 1, 0, &layers));
+        if (opt == 1)
+            ASSERT_OK(hps_trial_suggest_float(trial, "momentum", 0, 1, 0, 0, &momentum));
+        double loss = opt == 1 ? 10 * momentum + 0.1 * lr : 10 * lr;
+        n_sgd += opt == 1;
+        ASSERT_OK(hps_trial_tell(trial, HPS_COMPLETE, loss));
+        hps_trial_free(trial);
+    }
+    ASSERT_OK(hps_study_branch_importances(study, 0, &text));
+    json_t *branches = json_loads(text, JSON_PRESERVE_ORDER, NULL);
+    if (branches == NULL || json_array_size(branches) != 2)
+        fail_msg("two branches of optimizer expected: %s", text);
+    hps_free(text);
+    for (size_t b = 0; b < 2; b++) {
+        json_t *branch = json_array_get(branches, b);
+        assert_string_equal(json_string_value(json_object_get(branch, "parent")), "optimizer");
+        const char *value = json_string_value(json_object_get(branch, "value"));
+        int sgd = strcmp(value, "sgd") == 0;
+        assert_int_equal(json_integer_value(json_object_get(branch, "trials")),
+                         sgd ? n_sgd : 80 - n_sgd);
+        json_t *imp = json_object_get(branch, "importances");
+        assert_null(json_object_get(imp, "optimizer"));
+        assert_string_equal(json_object_iter_key(json_object_iter(imp)), sgd ? "momentum" : "lr");
+        assert_true(json_real_value(json_object_iter_value(json_object_iter(imp))) > 0.8);
+        assert_int_equal(json_object_size(imp), sgd ? 3 : 2); /* adam has no momentum */
+    }
+    json_decref(branches);
+    /* the global ranking is unchanged: momentum is not in every trial */
+    json_t *imp = importances(study, 0);
+    assert_null(json_object_get(imp, "momentum"));
+    json_decref(imp);
+    assert_int_equal(hps_study_branch_importances(study, 1, &text), HPS_ERR_INVALID);
+    assert_int_equal(hps_study_branch_importances(study, 0, NULL), HPS_ERR_INVALID);
+    /* an allocation that fails is HPS_ERR_NOMEM with nothing returned, never a crash */
+    ASSERT_OK(hps_study_sync(study));
+    int succeeded = 0;
+    for (unsigned long k = 1; k < 4000 && !succeeded; k++) {
+        text = NULL;
+        hps_mem_fail_after(k);
+        hps_status rc = hps_study_branch_importances(study, 0, &text);
+        hps_mem_fail_after(0);
+        succeeded = rc == HPS_OK;
+        if (succeeded)
+            assert_non_null(strstr(text, "\"momentum\""));
+        else if (rc != HPS_ERR_NOMEM && rc != HPS_ERR_STORAGE)
+            fail_msg("allocation %lu failing gave %s", k, hps_status_name(rc));
+        else
+            assert_null(text);
+        hps_free(text);
+    }
+    assert_true(succeeded);
+    hps_study_close(study);
+}
+
 /* Multi-objective: each objective has its own ranking. */
 static void test_study_two_objectives(void **state)
 {
@@ -865,6 +941,7 @@ int main(void)
         cmocka_unit_test(test_fanova_additive_proportions),
         cmocka_unit_test(test_fanova_categorical),
         cmocka_unit_test(test_fanova_pure_interaction),
+        cmocka_unit_test(test_study_branch_importances),
         cmocka_unit_test(test_study_mixed_types_rank_dominant_first),
         cmocka_unit_test(test_study_empty_and_degenerate),
         cmocka_unit_test(test_study_conditional_and_single_valued),

@@ -106,8 +106,87 @@ static void test_relative_space_and_history(void **state)
     hps_study_close(study);
 }
 
+/* Runs one trial of the old space: x in [0, 1], c one of a, b, c. */
+static void run_old_trial(hps_study *study, const char *params, double value)
+{
+    hps_value abc[3] = {{.type = HPS_VALUE_STRING}, {.type = HPS_VALUE_STRING},
+                        {.type = HPS_VALUE_STRING}};
+    abc[0].u.s = "a", abc[1].u.s = "b", abc[2].u.s = "c";
+    int64_t number;
+    hps_trial *t;
+    double x;
+    size_t c;
+    ASSERT_OK(hps_study_enqueue(study, params, &number));
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    ASSERT_OK(hps_trial_suggest_categorical(t, "c", abc, 3, &c));
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, value));
+    hps_trial_free(t);
+}
+
+/* After the space changed mid-study, the samplers see the old trials through the new
+ * space: those whose values it takes, with its distributions and the added parameter's
+ * default; the others not at all. */
+static void test_history_through_changed_space(void **state)
+{
+    (void)state;
+    hps_study *study;
+    hps_direction dir = HPS_MINIMIZE;
+    char err[256];
+    ASSERT_OK(hps_study_open(":memory:", "changed", HPS_OPEN_CREATE, &dir, 1, &study, err,
+                             sizeof err));
+    hps_sampler *sampler;
+    ASSERT_OK(hps_sampler_from_ops(&fake_ops, &sampler));
+    ASSERT_OK(hps_study_set_sampler(study, sampler));
+    run_old_trial(study, "{\"x\": 0.2, \"c\": \"a\"}", 1.0);
+    run_old_trial(study, "{\"x\": 0.8, \"c\": \"b\"}", 2.0); /* outside the narrowed x */
+    run_old_trial(study, "{\"x\": 0.3, \"c\": \"c\"}", 3.0); /* a removed choice */
+    run_old_trial(study, "{\"x\": 0.1, \"c\": \"b\"}", 4.0);
+
+    /* x narrowed to [0, 0.5], choice c removed and d added, w added with default 3 */
+    const char *space =
+        "[{\"name\": \"x\", \"distribution\": {\"type\": \"float\", \"low\": 0, \"high\": 0.5}},"
+        " {\"name\": \"c\", \"distribution\": {\"type\": \"categorical\", \"choices\": [\"a\", "
+        "\"b\", \"d\"]}},"
+        " {\"name\": \"w\", \"distribution\": {\"type\": \"int\", \"low\": 1, \"high\": 5}, "
+        "\"default\": 3}]";
+    ASSERT_OK(hps_study_map_space(study, space));
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(seen_finished, 2);
+    assert_int_equal(seen_space, 3); /* the two fitting trials share all three */
+    assert_string_equal(seen_names[0], "x");
+    assert_string_equal(seen_names[2], "w");
+    /* the joint sample is in the new distributions: x's high end is now 0.5 */
+    double x;
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 0.5, 0, 0, &x));
+    assert_true(x == 0.5);
+    hps_trial_free(t);
+
+    /* the stored trials are unchanged */
+    const hps_frozen *old;
+    ASSERT_OK(hps_study_trial(study, 1, &old));
+    assert_true(hps_frozen_param_value(old, 0).u.f == 0.8);
+    assert_int_equal(hps_frozen_n_params(old), 2);
+
+    /* a default the distribution does not take is refused, naming the parameter */
+    const char *bad = "[{\"name\": \"w\", \"distribution\": {\"type\": \"int\", \"low\": 1, "
+                      "\"high\": 5}, \"default\": 9}]";
+    assert_int_equal(hps_study_map_space(study, bad), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_study_errmsg(study), "'w'"));
+
+    /* without the map, the samplers see the trials as stored again */
+    ASSERT_OK(hps_study_map_space(study, NULL));
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(seen_finished, 4);
+    assert_int_equal(seen_space, 2);
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_relative_space_and_history)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_relative_space_and_history),
+                                       cmocka_unit_test(test_history_through_changed_space)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1077,6 +1077,209 @@ static void test_concurrent_workers_share_grid(void **state)
     hps_study_close(study);
 }
 
+/* ---- paused trials ------------------------------------------------------------------- */
+
+/* The steps of a trial's intermediate values, in order, into steps[]; how many. */
+static size_t inter_steps(const hps_frozen *f, int64_t *steps, size_t cap)
+{
+    size_t n = hps_frozen_n_intermediate(f);
+    for (size_t i = 0; i < n && i < cap; i++) {
+        double v;
+        hps_frozen_intermediate(f, i, &steps[i], &v);
+    }
+    return n;
+}
+
+/* A trial paused at a step is stored PAUSED with its step, keeps its number, params and
+ * intermediate values, is resumed once, goes on from the step after its checkpoint's,
+ * and finishes; a second handle sees each state; the budget counts it once. */
+static void test_pause_and_resume_round_trip(void **state)
+{
+    const backend *b = *state;
+    hps_study *study = open_study(b, "pause", HPS_MINIMIZE);
+    ASSERT_OK(hps_study_set(study, "max_trials", "1"));
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(hps_trial_resume_step(t), -1);
+    int64_t max_step;
+    ASSERT_OK(hps_trial_max_step(t, &max_step));
+    assert_int_equal(max_step, -1); /* the study's pruner ("none") never pauses */
+    double x;
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    for (int64_t step = 0; step <= 2; step++)
+        ASSERT_OK(hps_trial_report(t, step, 1.0 / (double)(step + 1)));
+    assert_int_equal(hps_trial_pause(t, 1), HPS_ERR_INVALID); /* behind its last report */
+    assert_int_equal(hps_trial_tell(t, HPS_PAUSED, 0), HPS_ERR_INVALID);
+    ASSERT_OK(hps_trial_pause(t, 2));
+    assert_int_equal(hps_trial_tell(t, HPS_COMPLETE, 0.5), HPS_ERR_STATE);
+    assert_int_equal(hps_trial_report(t, 3, 0.5), HPS_ERR_STATE);
+    hps_trial_free(t);
+
+    hps_study *other = b->shared ? open_study(b, "pause", HPS_MINIMIZE) : study;
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(other, 0, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_PAUSED);
+    assert_string_equal(hps_trial_state_name(hps_frozen_state(f)), "PAUSED");
+    assert_int_equal(hps_frozen_n_values(f), 0);
+    assert_true(hps_frozen_datetime_complete(f) == 0);
+    assert_true(hps_frozen_param_internal(f, 0) == x);
+    assert_non_null(strstr(hps_frozen_system_attrs(f), "\"paused_step\": 2"));
+    int64_t steps[16];
+    assert_int_equal(inter_steps(f, steps, 16), 3);
+    size_t n_paused, counts[5];
+    ASSERT_OK(hps_study_count_paused(other, &n_paused));
+    assert_int_equal(n_paused, 1);
+    ASSERT_OK(hps_study_count_states(other, counts));
+    assert_int_equal(counts[0] + counts[1] + counts[2] + counts[3] + counts[4], 0);
+    if (b->shared) {
+        char *json = NULL;
+        ASSERT_OK(hps_storage_list_studies(b->url, &json, NULL, 0));
+        assert_non_null(strstr(json, "\"n_trials\": 1, "));
+        assert_non_null(strstr(json, "\"n_paused\": 1, "));
+        hps_free(json);
+    }
+    /* a paused trial counts against the budget: nothing new starts */
+    assert_int_equal(hps_study_ask(study, &t), HPS_DONE);
+    assert_int_equal(hps_study_resume(study, 7, &t), HPS_ERR_NOTFOUND);
+
+    ASSERT_OK(hps_study_resume(study, 0, &t));
+    assert_int_equal(hps_trial_number(t), 0);
+    assert_int_equal(hps_trial_resume_step(t), 2);
+    hps_trial *again = NULL;
+    assert_int_equal(hps_study_resume(other, 0, &again), HPS_ERR_STATE); /* resumed once */
+    assert_null(again);
+    double x_again;
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x_again));
+    assert_true(x_again == x);
+    for (int64_t step = 3; step <= 5; step++)
+        ASSERT_OK(hps_trial_report(t, step, 1.0 / (double)(step + 1)));
+    ASSERT_OK(hps_trial_pause(t, 5));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_resume(other, 0, &t));
+    assert_int_equal(hps_trial_resume_step(t), 5);
+    assert_int_equal(hps_trial_pause(t, 5), HPS_ERR_INVALID); /* no step twice */
+    ASSERT_OK(hps_trial_report(t, 6, 0.125));
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 0.125));
+    hps_trial_free(t);
+
+    ASSERT_OK(hps_study_trial(study, 0, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_COMPLETE);
+    assert_true(hps_frozen_value(f, 0) == 0.125);
+    assert_true(hps_frozen_datetime_complete(f) > 0);
+    assert_int_equal(inter_steps(f, steps, 16), 7);
+    for (int64_t i = 0; i < 7; i++)
+        assert_int_equal(steps[i], i); /* none repeated, none skipped */
+    size_t n;
+    ASSERT_OK(hps_study_n_trials(study, &n));
+    assert_int_equal(n, 1);
+    ASSERT_OK(hps_study_count_paused(study, &n_paused));
+    assert_int_equal(n_paused, 0);
+    if (other != study)
+        hps_study_close(other);
+    hps_study_close(study);
+}
+
+/* A resumed trial whose worker died goes back to PAUSED at its checkpoint's step, and
+ * another worker resumes it. */
+static void test_resumed_trial_of_dead_worker_is_paused_again(void **state)
+{
+    const backend *b = *state;
+    hps_study *study = open_study(b, "pause-stale", HPS_MINIMIZE);
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_report(t, 0, 1.0));
+    ASSERT_OK(hps_trial_pause(t, 0));
+    hps_trial_free(t);
+    char host[256];
+    gethostname(host, sizeof host);
+    char dead[300];
+    snprintf(dead, sizeof dead, "%s:4194305:12345", host); /* no such pid */
+    ASSERT_OK(hps_study_set(study, "worker", dead));
+    ASSERT_OK(hps_study_resume(study, 0, &t));
+    ASSERT_OK(hps_trial_report(t, 1, 0.5));
+    hps_trial_free(t); /* its worker dies before it pauses */
+    ASSERT_OK(hps_study_set(study, "worker", "someone-else:1:1"));
+    size_t n_recovered;
+    ASSERT_OK(hps_study_recover_stale(study, &n_recovered));
+    assert_int_equal(n_recovered, 1);
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(study, 0, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_PAUSED);
+    assert_int_equal(hps_frozen_interrupted(f), 0);
+    assert_non_null(strstr(hps_frozen_system_attrs(f), "\"paused_step\": 0"));
+    ASSERT_OK(hps_study_resume(study, 0, &t));
+    assert_int_equal(hps_trial_resume_step(t), 0);
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 0.25));
+    hps_trial_free(t);
+    size_t n;
+    ASSERT_OK(hps_study_n_trials(study, &n));
+    assert_int_equal(n, 1); /* no re-queued copy: the trial itself goes on */
+    hps_study_close(study);
+}
+
+/* Several processes race to resume the same paused trials: each pause is resumed by
+ * exactly one of them. */
+static void test_concurrent_resume_exactly_once(void **state)
+{
+    const backend *b = *state;
+    if (!b->shared)
+        skip();
+    enum { TRIALS = 12, WORKERS = 4 };
+    hps_study *study = open_study(b, "resume-race", HPS_MINIMIZE);
+    for (int i = 0; i < TRIALS; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_report(t, 0, (double)i));
+        ASSERT_OK(hps_trial_pause(t, 0));
+        hps_trial_free(t);
+    }
+    hps_study_close(study);
+    for (int w = 0; w < WORKERS; w++) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            hps_study *mine = NULL;
+            hps_direction dir = HPS_MINIMIZE;
+            if (hps_study_open(b->url, "resume-race", HPS_OPEN_LOAD, &dir, 1, &mine, NULL, 0) !=
+                HPS_OK)
+                _exit(2);
+            for (int64_t k = 0; k < TRIALS; k++) {
+                hps_trial *t;
+                hps_status rc = hps_study_resume(mine, k, &t);
+                if (rc == HPS_ERR_STATE)
+                    continue; /* another worker has it */
+                if (rc != HPS_OK || hps_trial_set_user_attr(t, "resumed_by", "1") != HPS_OK ||
+                    hps_trial_report(t, 1, (double)k) != HPS_OK ||
+                    hps_trial_tell(t, HPS_COMPLETE, (double)k) != HPS_OK)
+                    _exit(3);
+                hps_trial_free(t);
+            }
+            hps_study_close(mine);
+            _exit(0);
+        }
+    }
+    for (int w = 0; w < WORKERS; w++) {
+        int status;
+        wait(&status);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    study = open_study(b, "resume-race", HPS_MINIMIZE);
+    size_t n;
+    ASSERT_OK(hps_study_n_trials(study, &n));
+    assert_int_equal(n, TRIALS);
+    for (int64_t k = 0; k < TRIALS; k++) {
+        const hps_frozen *f;
+        ASSERT_OK(hps_study_trial(study, k, &f));
+        assert_int_equal(hps_frozen_state(f), HPS_COMPLETE);
+        /* one resume, one report at step 1: a second would have failed its tell */
+        int64_t steps[4];
+        assert_int_equal(inter_steps(f, steps, 4), 2);
+        assert_int_equal(steps[1], 1);
+    }
+    hps_study_close(study);
+}
+
 /* ---- finite spaces -------------------------------------------------------------------- */
 
 /* x in {0, 1, 2} and c in {"p", "q"}: six configurations. */
@@ -1656,6 +1859,9 @@ static void test_simultaneous_first_opens(void **state)
         cmocka_unit_test_setup(test_grid_mismatch_is_refused, setup),              \
         cmocka_unit_test_setup(test_retries_requeue_same_params, setup),           \
         cmocka_unit_test_setup(test_preempt_continues_the_run, setup),             \
+        cmocka_unit_test_setup(test_pause_and_resume_round_trip, setup),           \
+        cmocka_unit_test_setup(test_resumed_trial_of_dead_worker_is_paused_again, setup), \
+        cmocka_unit_test_setup(test_concurrent_resume_exactly_once, setup),        \
         cmocka_unit_test_setup(test_suggest_validation, setup),                    \
         cmocka_unit_test_setup(test_second_handle_syncs_changes, setup),           \
         cmocka_unit_test_setup(test_dead_worker_is_recovered, setup),              \

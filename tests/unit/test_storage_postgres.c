@@ -274,7 +274,7 @@ static void test_schema_version_is_checked(void **state)
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT count(*) || ':' || max(version) FROM %s.hps_schema_version",
              schema);
-    assert_string_equal(sql_value(conn, sql), "1:3");
+    assert_string_equal(sql_value(conn, sql), "1:4");
     /* A database of version 1 (before claim_position) is upgraded in place on open. */
     char old_schema[512];
     snprintf(old_schema, sizeof old_schema,
@@ -283,7 +283,7 @@ static void test_schema_version_is_checked(void **state)
              schema, schema, schema);
     sql_ok(conn, old_schema);
     hps_study_close(open_study(url, "versioned"));
-    assert_string_equal(sql_value(conn, sql), "1:3");
+    assert_string_equal(sql_value(conn, sql), "1:4");
     /* So is one of version 2 (before a step kept every objective's value). */
     snprintf(old_schema, sizeof old_schema,
              "UPDATE %s.hps_schema_version SET version = 2;"
@@ -292,11 +292,27 @@ static void test_schema_version_is_checked(void **state)
              schema, schema, schema);
     sql_ok(conn, old_schema);
     hps_study_close(open_study(url, "versioned"));
-    assert_string_equal(sql_value(conn, sql), "1:3");
+    assert_string_equal(sql_value(conn, sql), "1:4");
     snprintf(old_schema, sizeof old_schema,
              "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
              " WHERE n.nspname = '%s' AND p.proname = 'hps_claim_position'", schema);
     assert_string_equal(sql_value(conn, old_schema), "1");
+    /* And one of version 3 (before paused trials): a trial it holds pauses and resumes. */
+    snprintf(old_schema, sizeof old_schema,
+             "UPDATE %s.hps_schema_version SET version = 3;"
+             " DROP FUNCTION %s.hps_resume_trial", schema, schema);
+    sql_ok(conn, old_schema);
+    hps_study *upgraded = open_study(url, "versioned");
+    assert_string_equal(sql_value(conn, sql), "1:4");
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(upgraded, &t));
+    ASSERT_OK(hps_trial_report(t, 0, 1.0));
+    ASSERT_OK(hps_trial_pause(t, 0));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_resume(upgraded, 0, &t));
+    assert_int_equal(hps_trial_resume_step(t), 0);
+    hps_trial_free(t);
+    hps_study_close(upgraded);
     snprintf(sql, sizeof sql, "UPDATE %s.hps_schema_version SET version = 99", schema);
     sql_ok(conn, sql);
     hps_study *study = NULL;

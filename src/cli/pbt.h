@@ -1,0 +1,70 @@
+/* pbt.h -- population-based training (Jaderberg et al. 2017) in `hpsearch run`.
+ *
+ * A population of `pbt.population` members trains the fidelity's budget in rounds of
+ * `pbt.interval` steps; each round of a member is one trial, with the member's current
+ * hyperparameters and a checkpoint directory of its own that starts as a copy of the
+ * checkpoint the member continues from: its own of the previous round, or -- when it
+ * ranked in the bottom `quantile` of that round -- a top member's, whose hyperparameters
+ * it then takes, explored (each number multiplied by 1 - perturb or 1 + perturb, or
+ * drawn anew with resample_probability; each other value drawn anew with that
+ * probability).
+ *
+ * Rounds are synchronous: a member's round r starts once every member's round r - 1
+ * has finished, and its decision depends only on those results, the seed, the member
+ * and the round -- never on timing or the number of slots -- so the same reported
+ * values give the same decisions. Everything is read back from the study (system
+ * attribute "pbt" of each trial), so a stopped run continues where it stopped. */
+#ifndef HPS_CLI_PBT_H
+#define HPS_CLI_PBT_H
+
+#include "cli/config.h"
+#include "hpsearch.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+
+/* One member's round, as a trial runs it. */
+typedef struct pbt_round {
+    unsigned member, round;
+    int64_t start_step;        /* what its checkpoint holds: round x interval */
+    int64_t stop_step;         /* where the round ends: the fidelity's value */
+    char checkpoint_dir[4400]; /* <checkpoint root>/pbt-mMEMBER-rROUND */
+} pbt_round;
+
+typedef enum pbt_next_kind {
+    PBT_START,   /* a new trial for a member's round: pbt_assign it */
+    PBT_RESUME,  /* a queued trial continues an interrupted round: ask takes it */
+    PBT_WAIT,    /* the rest of the round is running; the next waits for it */
+    PBT_DONE     /* every round of every member has run */
+} pbt_next_kind;
+
+/* What the run should do next. PBT_START fills *next and *params_json (the member's
+ * hyperparameters, freed with free) and *lineage_json (the trial's system attribute
+ * "pbt", freed with free). Returns -1 with a message (the storage failed). */
+int pbt_plan_next(const cfg_config *cfg, hps_study *study, const char *checkpoint_root,
+                  pbt_next_kind *kind, pbt_round *next, char **params_json,
+                  char **lineage_json, char *err, size_t errlen);
+
+/* Makes `trial` (fresh from ask) carry out the planned round: fixes its parameters,
+ * records the lineage and prepares the checkpoint directory (a copy of the one it
+ * continues from, made once: an interrupted round's directory is kept as it is).
+ * Returns -1 with a message. */
+int pbt_assign(hps_trial *trial, const pbt_round *next, const char *params_json,
+               const char *lineage_json, char *err, size_t errlen);
+
+/* Whether `trial` (fresh from ask) takes over an interrupted round (a preempted trial
+ * queued again): then 1, with the round in *out and the lineage copied to the trial;
+ * 0 when it is a new trial. -1 with a message. */
+int pbt_adopt(const cfg_config *cfg, hps_study *study, hps_trial *trial,
+              const char *checkpoint_root, pbt_round *out, char *err, size_t errlen);
+
+/* Prints each member's hyperparameter schedule, round by round, with the rounds that
+ * copied another member's checkpoint marked ("<- m3"); nothing for a study without
+ * population-based training. For `hpsearch show`. */
+void pbt_print_lineage(hps_study *study, FILE *out);
+
+/* The number of rounds a member trains: the fidelity's max in steps of interval. */
+unsigned pbt_rounds(const cfg_config *cfg);
+
+#endif

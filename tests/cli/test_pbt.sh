@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Population-based training (pbt:): each member's round is a trial whose checkpoint
+# directory starts as a copy of the right checkpoint -- its own previous one, or, for the
+# bottom quantile, a top member's -- with the hyperparameters the lineage records; the
+# decisions are the same with the same seed (whatever the slots), and another seed
+# makes others. tests/cli/pbt_trainer.py writes the trials that trained a checkpoint
+# into it, so who copied whom can be read back.
+. "$(dirname "$0")/lib.sh"
+
+PBT_TRAIN="$PY $HPS_SOURCE_DIR/tests/cli/pbt_trainer.py --tag $TAG"
+pbt_config() { # FILE STUDY SEED PARALLEL
+    write_config "$1" <<EOF2
+study: $2
+storage: sqlite:pbt.db
+metric: score
+direction: maximize
+seed: $3
+parallel: $4
+pbt: {population: 4, interval: 2}
+fidelity: steps
+command: $PBT_TRAIN --lr {lr} --steps {steps}
+parameters:
+  lr: {type: float, low: 0.001, high: 1.0, log: true}
+  steps: {type: int, low: 1, high: 6}
+EOF2
+}
+
+# Reads the study back: every check of the lineage against the checkpoints, in Python.
+check_lineage() { # STUDY -> prints "ok ..." or "bad ..." lines, then the schedule
+    "$PY" - "$("$HPSEARCH" trials "$1" --storage sqlite:pbt.db --format json)" "$1" \
+        hpsearch-logs/"$1"/checkpoints <<'PYEOF'
+import glob, json, math, sys
+trials, study, root = sys.argv[1:]
+trials = json.loads(trials)
+rows = [(t["number"], t["state"], t["system_attrs"]["pbt"]) for t in trials
+        if "pbt" in t["system_attrs"] and t["system_attrs"].get("interrupted") is None
+        and not t["system_attrs"].get("fail_reason", "").startswith("interrupted")]
+failed = {t["number"] for t in trials if t["state"] == "FAIL"}
+values = {t["number"]: t["values"][0] for t in trials if t["values"]}
+lineage = {n: l for n, state, l in rows}
+cell = {(l["member"], l["round"]): n for n, l in lineage.items()}
+[root] = glob.glob(root + "/*")
+def model(member, rnd):
+    with open(f"{root}/pbt-m{member:03d}-r{rnd:03d}/model.json") as f:
+        return json.load(f)
+bad = []
+print("ok cells", len(cell), "trials", len(rows))
+for (m, r), n in sorted(cell.items()):
+    l = lineage[n]
+    mine = model(m, r)
+    if n in failed:
+        continue
+    if mine["history"][-1] != {"trial": n, "lr": l["after"]["lr"]}:
+        bad.append(f"trial {n}: last round {mine['history'][-1]}, lineage {l['after']}")
+    if r == 0:
+        if len(mine["history"]) != 1 or l["parent"] is not None:
+            bad.append(f"trial {n}: round 0 with a past")
+        continue
+    parent = lineage[l["parent"]]
+    if (parent["member"], parent["round"]) != (l["parent_member"], r - 1):
+        bad.append(f"trial {n}: parent {l['parent']} is not member {l['parent_member']}'s round {r - 1}")
+    if mine["history"][:-1] != model(l["parent_member"], r - 1)["history"]:
+        bad.append(f"trial {n}: its checkpoint does not continue member {l['parent_member']}'s")
+    if l["before"] != parent["after"]:
+        bad.append(f"trial {n}: before {l['before']} is not its parent's {parent['after']}")
+    # population 4, quantile 0.25: only the round's worst exploits, and it copies the best
+    ranked = sorted(range(4), key=lambda k: (-values.get(cell[(k, r - 1)], -math.inf), k))
+    exploits = m == ranked[-1]
+    if l["exploited"] != exploits or (exploits and l["parent_member"] != ranked[0]) or \
+            (not exploits and (l["parent_member"] != m or l["after"] != l["before"])):
+        bad.append(f"trial {n}: member {m} ranked {ranked.index(m)} but lineage {l}")
+    if exploits:
+        ratio = l["after"]["lr"] / l["before"]["lr"]
+        perturbed = math.isclose(ratio, 0.8) or math.isclose(ratio, 1.2)
+        print("explore", "perturbed" if perturbed else "resampled")
+print("\n".join("bad " + b for b in bad) or "ok every checkpoint continues its parent's")
+for (m, r), n in sorted(cell.items()):
+    l = lineage[n]
+    print("schedule", m, r, l.get("parent_member", "-"), repr(l["after"]["lr"]))
+PYEOF
+}
+
+pbt_config a.yaml pbt-a 7 4
+out=$("$HPSEARCH" plan a.yaml 2>&1)
+expect_contains "plan states pbt's budget" "budget: pbt: 4 members x 3 rounds of 2 steps (steps to 6) = 12 trials" "$out"
+expect_contains "and its strategy" "strategy: pbt: after each round the bottom 25% continue" "$out"
+out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
+expect_eq "a run of 4 members x 3 rounds exits 0" 0 $?
+expect_contains "it says it ran every round" "every round of the 4 members ran (3 rounds of 2 steps)" "$out"
+expect_contains "it names pbt in its heading" "pbt: 4 members, 3 rounds of 2 steps" "$out"
+a=$(check_lineage pbt-a)
+expect_contains "12 rounds, one trial each" "ok cells 12 trials 12" "$a"
+expect_contains "every checkpoint continues the right one" "ok every checkpoint continues its parent's" "$a"
+case "$a" in *"bad "*) fail "lineage: $(grep '^bad' <<<"$a")" ;; esac
+expect_eq "one member of four exploits per round after the first" 2 "$(grep -c '^explore' <<<"$a")"
+
+# The same seed, one slot instead of three, another study: the same schedule.
+pbt_config b.yaml pbt-b 7 2
+"$HPSEARCH" run b.yaml --no-progress -q > /dev/null 2>&1
+b=$(check_lineage pbt-b)
+expect_eq "the same seed gives the same schedule with -j 2 and -j 4" \
+    "$(grep '^schedule' <<<"$a")" "$(grep '^schedule' <<<"$b")"
+pbt_config c.yaml pbt-c 8 4
+"$HPSEARCH" run c.yaml --no-progress -q > /dev/null 2>&1
+c=$(check_lineage pbt-c)
+[ "$(grep '^schedule' <<<"$a")" != "$(grep '^schedule' <<<"$c")" ] &&
+    ok "another seed gives another schedule" || fail "seeds 7 and 8 gave the same schedule"
+expect_contains "and its checkpoints continue the right ones too" "ok every checkpoint continues its parent's" "$c"
+
+out=$("$HPSEARCH" show pbt-a --storage sqlite:pbt.db 2>&1)
+expect_contains "show has the lineage" "pbt lineage (4 members, 3 rounds so far" "$out"
+expect_contains "with a member's schedule" "  member 0: r0 lr=" "$out"
+expect_eq "and marks the two rounds that copied another member" 2 "$(grep -o '<- m[0-9]' <<<"$out" | wc -l)"
+out=$("$HPSEARCH" trials pbt-a --storage sqlite:pbt.db 2>&1)
+expect_eq "trials notes each member's round" 12 "$(grep -c ' pbt m[0-3] r[0-2]' <<<"$out")"
+expect_eq "and whom it copied" 2 "$(grep -c ' pbt m[0-3] r[12] <- m[0-3] #[0-9]' <<<"$out")"
+
+"$HPSEARCH" report pbt-a --storage sqlite:pbt.db -o a.html 2> /dev/null
+expect_eq "the report carries each round's lineage for its schedule chart" 12 \
+    "$(grep -o '{"member":[0-3],"round":[0-2],"start_step":[0-9],"stop_step":[0-9]' a.html | wc -l)"
+
+# A failed round ranks last: its member copies the best in the next round.
+pbt_config d.yaml pbt-d 7 4
+PBT_FAIL_ROUND=pbt-m001-r001 "$HPSEARCH" run d.yaml --no-progress -q > /dev/null 2>&1
+d=$(check_lineage pbt-d)
+case "$d" in *"bad "*) fail "lineage with a failure: $(grep '^bad' <<<"$d")" ;; *) ok "a failed round's member exploits next" ;; esac
+expect_contains "member 1 copies member 0 after its failed round" "schedule 1 2 0 " "$d"
+
+# A preempted run: the interrupted round is queued, and the next run continues it from
+# its own directory, with the decisions unchanged.
+pbt_config e.yaml pbt-e 7 1
+PBT_PREEMPT_ROUND=pbt-m002-r001 "$HPSEARCH" run e.yaml --no-progress -q --set preempt_grace=5 > /dev/null 2>&1
+expect_eq "the preempted run exits 143" 143 $?
+"$HPSEARCH" run e.yaml --no-progress -q > /dev/null 2>&1
+expect_eq "the next run finishes the population" 0 $?
+e=$(check_lineage pbt-e)
+expect_contains "12 rounds, one finished trial each" "ok cells 12 trials 12" "$e"
+case "$e" in *"bad "*) fail "lineage after a preemption: $(grep '^bad' <<<"$e")" ;; *) ok "every checkpoint still continues the right one" ;; esac
+expect_eq "the same schedule as without the preemption" \
+    "$(grep '^schedule' <<<"$a")" "$(grep '^schedule' <<<"$e")"
+
+# hpsearch killed (kill -9) in the last round of the population: the next run recovers
+# the round left RUNNING, which every other round waits for, and
+# runs it again from its directory; the schedule stays the same.
+pbt_config f.yaml pbt-f 7 1
+PBT_KILL_ROUND=pbt-m003-r002 "$HPSEARCH" run f.yaml --no-progress -q > /dev/null 2>&1
+expect_eq "the killed run dies of SIGKILL" 137 $?
+"$HPSEARCH" run f.yaml --no-progress -q > /dev/null 2>&1
+expect_eq "the next run finishes the population" 0 $?
+f=$(check_lineage pbt-f)
+case "$f" in *"bad "*) fail "lineage after kill -9: $(grep '^bad' <<<"$f")" ;; *) ok "every checkpoint continues the right one after kill -9" ;; esac
+expect_eq "the same schedule as without the kill" \
+    "$(grep '^schedule' <<<"$a")" "$(grep '^schedule' <<<"$f")"
+
+# Run again: nothing left, nothing redone.
+out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
+expect_contains "a finished population has nothing left to run" "every round of the 4 members ran" "$out"
+expect_eq "and runs no trial" 12 "$("$HPSEARCH" trials pbt-a --storage sqlite:pbt.db --format json | "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)))')"
+
+finish

@@ -1,0 +1,60 @@
+"""Paused and resumed trials from Python (hpsearch only: Optuna has no PAUSED state):
+SuccessiveHalvingPruner(mode="promotion") gives each trial its slice (trial.max_step),
+trial.pause(step) ends it, and study.ask() hands back the best paused trial with its
+trial.resume_step before anything new; a paused trial reads as RUNNING."""
+import hpsearch
+import pytest
+from hpsearch.trial import TrialState
+
+
+def curve(x, step):
+    return x + 1.0 / (step + 1)
+
+
+def test_promotion_loop_resumes_from_the_checkpoint_step(tmp_path):
+    pruner = hpsearch.pruners.SuccessiveHalvingPruner(
+        min_resource=1, reduction_factor=3, mode="promotion", max_resource=9)
+    study = hpsearch.create_study(storage=f"sqlite:///{tmp_path}/p.db", pruner=pruner)
+    for x in (0.5, 0.2, 0.9, 0.1):
+        study.enqueue_trial({"x": x})
+    asked = []
+    checkpoints = {}  # trial number -> the step its "checkpoint" holds
+    for _ in range(6):
+        trial = study.ask()
+        x = trial.suggest_float("x", 0, 1)
+        asked.append((trial.number, trial.resume_step))
+        if trial.resume_step is not None:  # where this trial's last slice saved
+            assert checkpoints[trial.number] == trial.resume_step
+        start = 0 if trial.resume_step is None else trial.resume_step + 1
+        end = trial.max_step if trial.max_step is not None else 9
+        for step in range(start, end + 1):
+            trial.report(curve(x, step), step)
+        checkpoints[trial.number] = end
+        if trial.max_step is not None:
+            trial.pause(end)
+        else:
+            study.tell(trial, curve(x, end))
+    # three new trials reach step 1, the best of them (x=0.2) goes on to step 3, then a
+    # fourth (x=0.1) joins and is promoted at once
+    assert asked == [(0, None), (1, None), (2, None), (1, 1), (3, None), (3, 1)]
+    states = {t.number: t.state for t in study.get_trials()}
+    assert all(state == TrialState.RUNNING for state in states.values())  # PAUSED
+    frozen = study.get_trials(states=(TrialState.RUNNING,))
+    assert sorted(t.system_attrs["paused_step"] for t in frozen) == [1, 1, 3, 3]
+    assert [t.intermediate_values for t in frozen if t.number == 1][0] == {
+        s: pytest.approx(curve(0.2, s)) for s in range(4)}
+    assert study.get_trials(states=(TrialState.COMPLETE,)) == []
+
+
+def test_promotion_needs_its_budget():
+    with pytest.raises(ValueError, match="mode"):
+        hpsearch.pruners.SuccessiveHalvingPruner(mode="pause")
+    pruner = hpsearch.pruners.SuccessiveHalvingPruner(min_resource=1, mode="promotion")
+    with pytest.raises(Exception, match="needs min_resource and max_resource"):
+        hpsearch.create_study(pruner=pruner)
+
+
+def test_a_stopping_pruner_gives_no_slice():
+    study = hpsearch.create_study(pruner=hpsearch.pruners.SuccessiveHalvingPruner())
+    trial = study.ask()
+    assert trial.max_step is None and trial.resume_step is None

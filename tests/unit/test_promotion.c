@@ -1,0 +1,312 @@
+/* test_promotion.c -- asynchronous successive halving with promotions (pruner "asha",
+ * mode "promotion"): trials pause at their rungs, an ask resumes the best paused trial
+ * of the highest rung before it starts a new one, each pause is resumed at most once
+ * across worker processes, and a resumed trial goes on from the step after its
+ * checkpoint's. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "hpsearch.h"
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* A learning curve on which a lower x is better at every step. */
+static double curve(double x, int64_t step)
+{
+    return x + 1.0 / (double)(step + 1);
+}
+
+static hps_pruner *promotion_pruner(const char *min_resource, const char *reduction_factor,
+                                    const char *max_resource)
+{
+    hps_pruner *p = NULL;
+    ASSERT_OK(hps_pruner_new("asha", &p, NULL, 0));
+    ASSERT_OK(hps_pruner_set(p, "mode", "promotion"));
+    ASSERT_OK(hps_pruner_set(p, "min_resource", min_resource));
+    ASSERT_OK(hps_pruner_set(p, "reduction_factor", reduction_factor));
+    ASSERT_OK(hps_pruner_set(p, "max_resource", max_resource));
+    return p;
+}
+
+/* What one ask did: the trial, the step its checkpoint held (-1: a new trial) and the
+ * step its slice ended at. */
+typedef struct slice {
+    int64_t number, resumed_from, ended_at;
+    int completed;
+} slice;
+
+/* One ask of a worker that keeps the checkpoint contract: starts or resumes a trial,
+ * checks that its stored steps are exactly 0..resume step, reports the steps after, up
+ * to the end of its slice (max_resource when nothing ends it early), and pauses or
+ * completes it. HPS_DONE when the study has nothing left; any broken rule is an error
+ * status (so that forked workers can report it). */
+static hps_status run_slice(hps_study *study, int64_t max_resource, slice *out)
+{
+    hps_trial *t;
+    hps_status rc = hps_study_ask(study, &t);
+    if (rc != HPS_OK)
+        return rc;
+    double x;
+    int64_t stop = -1;
+    rc = hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x);
+    if (rc == HPS_OK)
+        rc = hps_trial_max_step(t, &stop);
+    out->number = hps_trial_number(t);
+    out->resumed_from = hps_trial_resume_step(t);
+    const hps_frozen *f = hps_trial_frozen(t);
+    size_t n_inter = hps_frozen_n_intermediate(f);
+    for (size_t i = 0; rc == HPS_OK && i < n_inter; i++) {
+        int64_t step;
+        double v;
+        hps_frozen_intermediate(f, i, &step, &v);
+        if (step != (int64_t)i || step > out->resumed_from)
+            rc = HPS_ERR_CORRUPT; /* a step skipped, or one past the checkpoint */
+    }
+    if (rc == HPS_OK && n_inter != (size_t)(out->resumed_from + 1))
+        rc = HPS_ERR_CORRUPT;
+    out->ended_at = stop >= 0 ? stop : max_resource;
+    for (int64_t step = out->resumed_from + 1; rc == HPS_OK && step <= out->ended_at; step++)
+        rc = hps_trial_report(t, step, curve(x, step));
+    out->completed = stop < 0;
+    if (rc == HPS_OK)
+        rc = stop >= 0 ? hps_trial_pause(t, stop)
+                       : hps_trial_tell(t, HPS_COMPLETE, curve(x, out->ended_at));
+    hps_trial_free(t);
+    return rc;
+}
+
+/* One worker, nine trials of known quality: rungs at steps 1 and 3 (reduction factor 3),
+ * the full budget 9. Every promotion happens at the first ask that can make it, before
+ * anything new starts, and follows Li et al.'s rule exactly. */
+static void test_promotions_in_order(void **state)
+{
+    (void)state;
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "asha", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    ASSERT_OK(hps_study_set_pruner(study, promotion_pruner("1", "3", "9")));
+    ASSERT_OK(hps_study_set(study, "max_trials", "9"));
+    static const char *const xs[] = {"0.5", "0.2", "0.9", "0.1", "0.7", "0.3", "0.05", "0.8",
+                                     "0.6"};
+    for (size_t i = 0; i < 9; i++) {
+        char params[64];
+        snprintf(params, sizeof params, "{\"x\": %s}", xs[i]);
+        ASSERT_OK(hps_study_enqueue(study, params, NULL));
+    }
+    /* (trial, the step it resumed from) for each ask, worked out by hand */
+    static const int64_t expected[][2] = {{0, -1}, {1, -1}, {2, -1}, {1, 1}, {3, -1},
+                                          {3, 1},  {4, -1}, {5, -1}, {6, -1}, {6, 1},
+                                          {6, 3},  {7, -1}, {8, -1}};
+    size_t n_expected = sizeof expected / sizeof expected[0];
+    slice s;
+    for (size_t i = 0; i < n_expected; i++) {
+        ASSERT_OK(run_slice(study, 9, &s));
+        if (s.number != expected[i][0] || s.resumed_from != expected[i][1])
+            fail_msg("ask %zu ran trial %lld from step %lld; expected trial %lld from %lld", i,
+                     (long long)s.number, (long long)s.resumed_from,
+                     (long long)expected[i][0], (long long)expected[i][1]);
+        assert_int_equal(s.completed, s.number == 6 && s.resumed_from == 3);
+    }
+    assert_int_equal(run_slice(study, 9, &s), HPS_DONE);
+    /* trial 6 (the best) ran the whole budget; 1 and 3 wait at the second rung, the rest
+     * at the first */
+    static const int64_t paused_at[] = {1, 3, 1, 3, 1, 1, -1, 1, 1};
+    for (int64_t k = 0; k < 9; k++) {
+        const hps_frozen *f;
+        ASSERT_OK(hps_study_trial(study, k, &f));
+        int64_t want = paused_at[k];
+        assert_int_equal(hps_frozen_state(f), want < 0 ? HPS_COMPLETE : HPS_PAUSED);
+        assert_int_equal(hps_frozen_n_intermediate(f), want < 0 ? 10 : (size_t)want + 1);
+    }
+    hps_study_close(study);
+}
+
+static void test_promotion_options_are_checked(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *options[4][2];
+        size_t n_directions;
+        hps_status status;
+        const char *message;
+    } cases[] = {
+        {{{"mode", "promotion"}, {"max_resource", "9"}}, 1, HPS_ERR_INVALID,
+         "needs min_resource and max_resource"},
+        {{{"mode", "promotion"}, {"min_resource", "1"}}, 1, HPS_ERR_INVALID,
+         "needs min_resource and max_resource"},
+        {{{"mode", "promotion"}, {"min_resource", "4"}, {"max_resource", "4"}}, 1,
+         HPS_ERR_INVALID, "must be above the first rung"},
+        {{{"max_resource", "9"}}, 1, HPS_ERR_INVALID, "applies to mode promotion only"},
+        {{{"mode", "promotion"}, {"min_resource", "1"}, {"max_resource", "9"}}, 2,
+         HPS_ERR_UNSUPPORTED, "takes one objective"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        hps_pruner *p;
+        ASSERT_OK(hps_pruner_new("asha", &p, NULL, 0));
+        for (size_t k = 0; k < 4 && cases[c].options[k][0] != NULL; k++)
+            ASSERT_OK(hps_pruner_set(p, cases[c].options[k][0], cases[c].options[k][1]));
+        hps_study *study;
+        hps_direction dirs[2] = {HPS_MINIMIZE, HPS_MINIMIZE};
+        ASSERT_OK(hps_study_open(":memory:", "checks", HPS_OPEN_CREATE, dirs,
+                                 cases[c].n_directions, &study, NULL, 0));
+        assert_int_equal(hps_study_set_pruner(study, p), cases[c].status);
+        if (strstr(hps_study_errmsg(study), cases[c].message) == NULL)
+            fail_msg("case %zu: '%s' does not say '%s'", c, hps_study_errmsg(study),
+                     cases[c].message);
+        hps_study_close(study);
+    }
+    hps_pruner *p;
+    ASSERT_OK(hps_pruner_new("asha", &p, NULL, 0));
+    assert_int_equal(hps_pruner_set(p, "mode", "pause"), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_pruner_errmsg(p), "stop"));
+    hps_pruner_free(p);
+}
+
+/* Trials of the top 1/rf of `step`'s rung (ranked by their value there, ties by number)
+ * that are still paused at it: what Li et al.'s rule would promote next. */
+static int n_promotable(hps_study *study, size_t n, int64_t step, size_t rf)
+{
+    double values[64];
+    int64_t numbers[64];
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++) {
+        const hps_frozen *f;
+        ASSERT_OK(hps_study_trial(study, (int64_t)k, &f));
+        if (hps_frozen_n_intermediate(f) > (size_t)step) {
+            int64_t s;
+            double v;
+            hps_frozen_intermediate(f, (size_t)step, &s, &v);
+            values[m] = v;
+            numbers[m++] = (int64_t)k;
+        }
+    }
+    int promotable = 0;
+    for (size_t i = 0; i < m; i++) {
+        size_t ahead = 0;
+        for (size_t j = 0; j < m; j++)
+            ahead += values[j] < values[i] || (values[j] == values[i] && numbers[j] < numbers[i]);
+        const hps_frozen *f;
+        ASSERT_OK(hps_study_trial(study, numbers[i], &f));
+        promotable += ahead < m / rf && hps_frozen_state(f) == HPS_PAUSED &&
+                      hps_frozen_n_intermediate(f) == (size_t)step + 1;
+    }
+    return promotable;
+}
+
+/* Four processes share one SQLite study: rungs at steps 1, 2 and 4, the full budget 8.
+ * Every pause is resumed by exactly one worker, from its checkpoint's step; at the end
+ * no trial in the top half of a rung is left paused there, and ask says so. */
+static void test_concurrent_workers_promote_once(void **state)
+{
+    (void)state;
+    enum { WORKERS = 4, TRIALS = 24, MAX_RESOURCE = 8 };
+    char url[512];
+    snprintf(url, sizeof url, "sqlite:%s", testutil_path("promotion.db"));
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(url, "asha", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    hps_study_close(study);
+    for (int w = 0; w < WORKERS; w++) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid != 0)
+            continue;
+        hps_study *mine = NULL;
+        if (hps_study_open(url, "asha", HPS_OPEN_LOAD, &dir, 1, &mine, NULL, 0) != HPS_OK)
+            _exit(2);
+        hps_pruner *p = NULL;
+        hps_sampler *s = NULL;
+        char seed[16];
+        snprintf(seed, sizeof seed, "%d", 100 + w);
+        if (hps_pruner_new("asha", &p, NULL, 0) != HPS_OK ||
+            hps_pruner_set(p, "mode", "promotion") != HPS_OK ||
+            hps_pruner_set(p, "min_resource", "1") != HPS_OK ||
+            hps_pruner_set(p, "reduction_factor", "2") != HPS_OK ||
+            hps_pruner_set(p, "max_resource", "8") != HPS_OK ||
+            hps_study_set_pruner(mine, p) != HPS_OK ||
+            hps_sampler_new("random", &s, NULL, 0) != HPS_OK ||
+            hps_sampler_set(s, "seed", seed) != HPS_OK || hps_study_set_sampler(mine, s) != HPS_OK ||
+            hps_study_set(mine, "max_trials", "24") != HPS_OK)
+            _exit(3);
+        char log_name[32];
+        snprintf(log_name, sizeof log_name, "worker-%d.log", w);
+        FILE *log = fopen(testutil_path(log_name), "w");
+        if (log == NULL)
+            _exit(4);
+        slice sl;
+        hps_status rc;
+        while ((rc = run_slice(mine, MAX_RESOURCE, &sl)) == HPS_OK)
+            fprintf(log, "%lld %lld\n", (long long)sl.number, (long long)sl.resumed_from);
+        fclose(log);
+        hps_study_close(mine);
+        _exit(rc == HPS_DONE ? 0 : 10 - rc);
+    }
+    for (int w = 0; w < WORKERS; w++) {
+        int status;
+        wait(&status);
+        assert_true(WIFEXITED(status));
+        if (WEXITSTATUS(status) != 0)
+            fail_msg("a worker exited with %d", WEXITSTATUS(status));
+    }
+    /* resumes[k][r]: how often trial k went on from rung step r (r = 0 for new) */
+    int resumes[TRIALS][MAX_RESOURCE + 1] = {{0}};
+    for (int w = 0; w < WORKERS; w++) {
+        char log_name[32];
+        snprintf(log_name, sizeof log_name, "worker-%d.log", w);
+        FILE *log = fopen(testutil_path(log_name), "r");
+        assert_non_null(log);
+        long long number, from;
+        while (fscanf(log, "%lld %lld", &number, &from) == 2) {
+            assert_true(number >= 0 && number < TRIALS);
+            assert_true(from == -1 || from == 1 || from == 2 || from == 4);
+            resumes[number][from < 0 ? 0 : from]++;
+        }
+        fclose(log);
+    }
+    ASSERT_OK(hps_study_open(url, "asha", HPS_OPEN_LOAD, &dir, 1, &study, NULL, 0));
+    size_t n;
+    ASSERT_OK(hps_study_n_trials(study, &n));
+    assert_int_equal(n, TRIALS);
+    int n_promotions = 0;
+    for (size_t k = 0; k < n; k++) {
+        const hps_frozen *f;
+        ASSERT_OK(hps_study_trial(study, (int64_t)k, &f));
+        size_t steps = hps_frozen_n_intermediate(f);
+        /* a trial that reached a rung's step went on from every rung below it, once */
+        assert_int_equal(resumes[k][0], 1);
+        static const int64_t rungs[] = {1, 2, 4};
+        for (size_t r = 0; r < 3; r++) {
+            assert_int_equal(resumes[k][rungs[r]], steps > (size_t)rungs[r] + 1 ? 1 : 0);
+            n_promotions += resumes[k][rungs[r]];
+        }
+        if (hps_frozen_state(f) == HPS_COMPLETE) {
+            assert_int_equal(steps, MAX_RESOURCE + 1);
+        } else {
+            assert_int_equal(hps_frozen_state(f), HPS_PAUSED);
+            assert_true(steps == 2 || steps == 3 || steps == 5);
+        }
+    }
+    assert_true(n_promotions > 0);
+    assert_int_equal(n_promotable(study, n, 1, 2), 0);
+    assert_int_equal(n_promotable(study, n, 2, 2), 0);
+    assert_int_equal(n_promotable(study, n, 4, 2), 0);
+    hps_study_close(study);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_promotions_in_order),
+        cmocka_unit_test(test_promotion_options_are_checked),
+        cmocka_unit_test(test_concurrent_workers_promote_once),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
