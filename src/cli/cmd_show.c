@@ -428,8 +428,9 @@ static void print_space_versions(hps_study *study)
         printf("  %zu  %s  %zu trial%s\n", k + 1, when, counts[k], counts[k] == 1 ? "" : "s");
         size_t i;
         json_t *line;
-        json_array_foreach(json_object_get(entry, "changes"), i, line)
+        json_array_foreach(json_object_get(entry, "changes"), i, line) {
             printf("       %s\n", json_string_value(line) != NULL ? json_string_value(line) : "?");
+        }
     }
     free(counts);
     json_decref(attrs);
