@@ -466,6 +466,9 @@ hps_status space_declare(const cfg_config *cfg, hps_study *study, char *err, siz
     if (cfg_is_conditional(cfg))
         return HPS_OK; /* the library numbers the product of every parameter's values, and
                           a conditional trial holds only some of them: left undeclared */
+    if (cfg->pbt.population > 0)
+        return HPS_OK; /* PBT's members keep their values round after round: a finite
+                          space would end the study once each configuration had run */
     json_t *space = json_array();
     for (size_t i = 0; space != NULL && i < cfg->n_params; i++) {
         json_t *dist = param_distribution(&cfg->params[i]);

@@ -157,4 +157,23 @@ out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
 expect_contains "a finished population has nothing left to run" "every round of the 4 members ran" "$out"
 expect_eq "and runs no trial" 12 "$("$HPSEARCH" trials pbt-a --storage sqlite:pbt.db --format json | "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)))')"
 
+# Members keep their values from round to round, so in a space of few configurations
+# (every parameter a list of values) they repeat: PBT must not stop when each has run once.
+write_config g.yaml <<EOF2
+study: pbt-g
+storage: sqlite:pbt.db
+metric: score
+direction: maximize
+seed: 7
+pbt: {population: 4, interval: 3}
+fidelity: steps
+command: $PBT_TRAIN --lr {lr} --steps {steps}
+parameters:
+  lr: {values: [0.01, 0.1]}
+  steps: {type: int, low: 1, high: 6}
+EOF2
+out=$("$HPSEARCH" run g.yaml --no-progress 2>&1)
+expect_eq "a population over two values of lr runs every round" 0 $?
+expect_contains "all 4 members x 2 rounds" "every round of the 4 members ran (2 rounds of 3 steps)" "$out"
+
 finish
