@@ -78,6 +78,34 @@ static hps_status patient_should_prune(hps_pruner *pruner, const hps_context *ct
     return rc;
 }
 
+/* A wrapped scheduler that pauses trials (asha's promotion mode) keeps scheduling them:
+ * patience only adds a reason to stop. */
+static hps_status patient_max_step(hps_pruner *pruner, const hps_context *ctx,
+                                   int64_t *max_step_out)
+{
+    *max_step_out = -1;
+    hps_pruner *inner = pruner->wrapped;
+    if (inner == NULL || inner->ops->max_step == NULL)
+        return HPS_OK;
+    hps_status rc = inner->ops->max_step(inner, ctx, max_step_out);
+    if (rc != HPS_OK)
+        pruner->err = inner->err;
+    return rc;
+}
+
+static hps_status patient_promote(hps_pruner *pruner, const hps_context *ctx,
+                                  int64_t *number_out)
+{
+    *number_out = -1;
+    hps_pruner *inner = pruner->wrapped;
+    if (inner == NULL || inner->ops->promote == NULL)
+        return HPS_OK;
+    hps_status rc = inner->ops->promote(inner, ctx, number_out);
+    if (rc != HPS_OK)
+        pruner->err = inner->err;
+    return rc;
+}
+
 const hps_pruner_ops hps_patient_pruner_ops = {
     .name = "patient",
     .help = "no improvement by more than min_delta for patience steps -- and, when it wraps "
@@ -87,4 +115,6 @@ const hps_pruner_ops hps_patient_pruner_ops = {
     .destroy = patient_destroy,
     .bind = patient_bind,
     .should_prune = patient_should_prune,
+    .max_step = patient_max_step,
+    .promote = patient_promote,
 };

@@ -11,9 +11,14 @@ def curve(x, step):
     return x + 1.0 / (step + 1)
 
 
-def test_promotion_loop_resumes_from_the_checkpoint_step(tmp_path):
+# PatientPruner around the scheduler must keep its slices and promotions (patience only
+# adds a reason to stop; these curves always improve)
+@pytest.mark.parametrize("patient", [False, True])
+def test_promotion_loop_resumes_from_the_checkpoint_step(tmp_path, patient):
     pruner = hpsearch.pruners.SuccessiveHalvingPruner(
         min_resource=1, reduction_factor=3, mode="promotion", max_resource=9)
+    if patient:
+        pruner = hpsearch.pruners.PatientPruner(pruner, patience=2)
     study = hpsearch.create_study(storage=f"sqlite:///{tmp_path}/p.db", pruner=pruner)
     for x in (0.5, 0.2, 0.9, 0.1):
         study.enqueue_trial({"x": x})
