@@ -520,7 +520,8 @@ HPS_API hps_status hps_study_tell_number(hps_study *study, int64_t number, hps_t
 /* Fails every RUNNING trial whose heartbeat is older than heartbeat_grace or whose
  * worker process on this host has died; they are recorded FAIL as interrupted and
  * re-queued if retries allow -- except a resumed trial, which goes back to PAUSED at the
- * step it was paused at, its checkpoint's, to be resumed again. ask does this by itself at most once per grace period.
+ * step it was paused at, its checkpoint's, to be resumed again. ask does this by itself
+ * at most once per grace period.
  * *n_out (if not NULL) is the number of trials failed or paused again. */
 HPS_API hps_status hps_study_recover_stale(hps_study *study, size_t *n_out);
 

@@ -33,6 +33,8 @@ static hps_status read_defaults(const hps_cells *space, const char *space_json, 
                                 hps_errbuf *err)
 {
     json_t *root = json_loads(space_json, 0, NULL);
+    if (root == NULL) /* the caller's space was parsed already: only memory can fail */
+        return hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
     hps_status rc = HPS_OK;
     for (size_t i = 0; rc == HPS_OK && i < space->n; i++) {
         const json_t *node = json_object_get(json_array_get(root, i), "default");

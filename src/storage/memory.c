@@ -465,9 +465,14 @@ static hps_status mem_resume_trial(hps_storage *s, int64_t trial_id, const hps_c
         return nomem(s);
     rec->state = HPS_RUNNING;
     rec->heartbeat = req->with_heartbeat ? req->now : 0;
-    rec->change_seq = ++st->change_seq;
     *out = hps_rec_clone(rec);
-    return *out != NULL ? HPS_OK : nomem(s);
+    if (*out == NULL) { /* not resumed after all: the trial stays PAUSED for another ask */
+        rec->state = HPS_PAUSED;
+        rec->heartbeat = 0;
+        return nomem(s);
+    }
+    rec->change_seq = ++st->change_seq;
+    return HPS_OK;
 }
 
 static hps_status mem_set_params(hps_storage *s, int64_t trial_id, const hps_param_rec *params,

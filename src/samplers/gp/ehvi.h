@@ -49,8 +49,8 @@ int gp_ehvi_init(gp_ehvi *e, const double *points, size_t n, size_t m, const dou
 void gp_ehvi_clear(gp_ehvi *e);
 
 /* log EHVI for posterior means mu and standard deviations sd (m values each, sd > 0).
- * dmu and dsd (may be NULL) receive the partial derivatives of the log. -inf only when
- * the region is empty (nothing below ref). */
+ * dmu and dsd (both given, or both NULL) receive the partial derivatives of the log.
+ * -inf only when the region is empty (nothing below ref). */
 double gp_ehvi_log(gp_ehvi *e, const double *mu, const double *sd, double *dmu, double *dsd);
 
 /* log P(y <= threshold) for y ~ N(mu, sd^2), and its partial derivatives (may be NULL),
