@@ -24,7 +24,8 @@ static void decide_several(const auto_inputs *in, size_t d, auto_decision *out)
                                               : "Several objectives")
                            : "Constraints";
 #if HPS_HAVE_LAPACK
-    if (in->n_finished < AUTO_SEVERAL_GP_TRIALS && d <= AUTO_GP_MAX_DIMS) {
+    if (in->n_finished < AUTO_SEVERAL_GP_TRIALS && d <= AUTO_GP_MAX_DIMS &&
+        in->n_objectives <= AUTO_GP_MAX_OBJECTIVES) {
         out->strategy = AUTO_GP;
         snprintf(out->reason, sizeof out->reason,
                  "%s: Bayesian optimization, a Gaussian process per %s%s, suggesting where "
@@ -42,6 +43,9 @@ static void decide_several(const auto_inputs *in, size_t d, auto_decision *out)
     char why_tpe[96];
     if (d > AUTO_GP_MAX_DIMS)
         snprintf(why_tpe, sizeof why_tpe, "the space is too wide for a Gaussian process");
+    else if (in->n_objectives > AUTO_GP_MAX_OBJECTIVES)
+        snprintf(why_tpe, sizeof why_tpe, "more than %d objectives for a Gaussian process",
+                 AUTO_GP_MAX_OBJECTIVES);
     else if (HPS_HAVE_LAPACK)
         snprintf(why_tpe, sizeof why_tpe, "it takes over after %d trials of a Gaussian process",
                  AUTO_SEVERAL_GP_TRIALS);

@@ -40,6 +40,10 @@ typedef struct auto_inputs {
 #define AUTO_GP_MAX_DIMS 20  /* beyond: TPE (GP fits get slow and vague) */
 /* Several objectives or constraints: the GP runs this many trials, then TPE. */
 #define AUTO_SEVERAL_GP_TRIALS 100
+/* beyond: TPE. The GP's EHVI is exact over boxes whose number grows as the front's size
+ * to the power m - 1, so above 4 objectives it keeps only a few front points
+ * (gp/ehvi.c); its tests reach 4 objectives and the benchmark 3. */
+#define AUTO_GP_MAX_OBJECTIVES 4
 #define AUTO_LONG_RUN 1000   /* budgets at least this long and continuous ... */
 #define AUTO_CMAES_AFTER 400 /* ... hand over to CMA-ES after this many trials, where a GP
                                 ask costs ~50 ms and grows (bench/gp.md) while CMA-ES stays

@@ -52,6 +52,8 @@ static void test_decision_table(void **state)
         {{.n_float = 3, .n_objectives = 2, .n_finished = 100}, AUTO_TPE, "takes over after 100"},
         {{.n_float = 3, .n_objectives = 3, .budget = 5000, .n_finished = 500}, AUTO_TPE, "MOTPE"},
         {{.n_float = 25, .n_objectives = 2}, AUTO_TPE, "too wide"},
+        {{.n_float = 3, .n_objectives = 4}, AUTO_GP, "hypervolume"},
+        {{.n_float = 3, .n_objectives = 5}, AUTO_TPE, "more than 4 objectives"},
         {{.n_float = 2, .constrained = 1}, AUTO_GP, "Constraints: Bayesian"},
         {{.n_float = 2, .constrained = 1, .n_finished = 150}, AUTO_TPE, "Constraints: TPE"},
         {{.n_float = 2, .n_objectives = 2, .constrained = 1}, AUTO_GP,
