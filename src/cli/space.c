@@ -459,6 +459,32 @@ static json_t *param_distribution(const cfg_param *p)
                      "log", log_scale);
 }
 
+/* The config's parameters as the library's space text (NULL: out of memory), with each
+ * parameter's `default:` when `with_defaults` (what old trials map to after a change). */
+static char *space_text(const cfg_config *cfg, int with_defaults)
+{
+    json_t *space = json_array();
+    for (size_t i = 0; space != NULL && i < cfg->n_params; i++) {
+        const cfg_param *p = &cfg->params[i];
+        json_t *dist = param_distribution(p);
+        json_t *entry = dist != NULL ? json_pack("{s:s, s:o}", "name", p->name, "distribution",
+                                                 dist)
+                                     : NULL;
+        if (entry != NULL && with_defaults && p->has_default &&
+            json_object_set_new(entry, "default", cli_value_json(&p->dflt)) != 0) {
+            json_decref(entry);
+            entry = NULL;
+        }
+        if (entry == NULL || json_array_append_new(space, entry) != 0) {
+            json_decref(space);
+            space = NULL;
+        }
+    }
+    char *text = space != NULL ? json_dumps(space, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(space);
+    return text;
+}
+
 hps_status space_declare(const cfg_config *cfg, hps_study *study, char *err, size_t errlen)
 {
     if (hps_sampler_grid_size(hps_study_sampler(study)) > 0)
@@ -469,19 +495,7 @@ hps_status space_declare(const cfg_config *cfg, hps_study *study, char *err, siz
     if (cfg->pbt.population > 0)
         return HPS_OK; /* PBT's members keep their values round after round: a finite
                           space would end the study once each configuration had run */
-    json_t *space = json_array();
-    for (size_t i = 0; space != NULL && i < cfg->n_params; i++) {
-        json_t *dist = param_distribution(&cfg->params[i]);
-        json_t *entry = dist != NULL ? json_pack("{s:s, s:o}", "name", cfg->params[i].name,
-                                                 "distribution", dist)
-                                     : NULL;
-        if (entry == NULL || json_array_append_new(space, entry) != 0) {
-            json_decref(space);
-            space = NULL;
-        }
-    }
-    char *text = space != NULL ? json_dumps(space, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
-    json_decref(space);
+    char *text = space_text(cfg, 0);
     if (text == NULL) {
         snprintf(err, errlen, "out of memory");
         return HPS_ERR_NOMEM;
@@ -495,25 +509,7 @@ hps_status space_declare(const cfg_config *cfg, hps_study *study, char *err, siz
 
 hps_status space_map_changed(const cfg_config *cfg, hps_study *study, char *err, size_t errlen)
 {
-    json_t *space = json_array();
-    for (size_t i = 0; space != NULL && i < cfg->n_params; i++) {
-        const cfg_param *p = &cfg->params[i];
-        json_t *dist = param_distribution(p);
-        json_t *entry = dist != NULL ? json_pack("{s:s, s:o}", "name", p->name, "distribution",
-                                                 dist)
-                                     : NULL;
-        if (entry != NULL && p->has_default &&
-            json_object_set_new(entry, "default", cli_value_json(&p->dflt)) != 0) {
-            json_decref(entry);
-            entry = NULL;
-        }
-        if (entry == NULL || json_array_append_new(space, entry) != 0) {
-            json_decref(space);
-            space = NULL;
-        }
-    }
-    char *text = space != NULL ? json_dumps(space, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
-    json_decref(space);
+    char *text = space_text(cfg, 1);
     if (text == NULL) {
         snprintf(err, errlen, "out of memory");
         return HPS_ERR_NOMEM;
