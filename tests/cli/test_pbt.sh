@@ -176,4 +176,43 @@ out=$("$HPSEARCH" run g.yaml --no-progress 2>&1)
 expect_eq "a population over two values of lr runs every round" 0 $?
 expect_contains "all 4 members x 2 rounds" "every round of the 4 members ran (2 rounds of 3 steps)" "$out"
 
+# A script that prints its metric without a step: a round after the first counts its
+# lines on from the step its checkpoint holds (as a resumed trial does), not from 0, so
+# a member's steps never repeat from round to round.
+write_config h.yaml <<EOF2
+study: pbt-h
+storage: sqlite:pbt.db
+metric: score
+direction: maximize
+seed: 7
+pbt: {population: 2, interval: 2}
+fidelity: steps
+command: $PBT_TRAIN --stepless --lr {lr} --steps {steps}
+parameters:
+  lr: {type: float, low: 0.001, high: 1.0, log: true}
+  steps: {type: int, low: 1, high: 6}
+EOF2
+"$HPSEARCH" run h.yaml --no-progress -q > /dev/null 2>&1
+expect_eq "a population whose script prints no steps runs" 0 $?
+steps=$("$PY" - pbt.db <<'PYEOF'
+import json, sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+rows = con.execute("SELECT t.system_attrs, GROUP_CONCAT(i.step) FROM trials t "
+                   "JOIN studies s USING (study_id) JOIN trial_intermediate i USING (trial_id) "
+                   "WHERE s.name = 'pbt-h' GROUP BY t.trial_id")
+for attrs, steps in sorted(rows, key=lambda r: (json.loads(r[0])["pbt"]["round"],
+                                                json.loads(r[0])["pbt"]["member"])):
+    lineage = json.loads(attrs)["pbt"]
+    print(f"r{lineage['round']} {lineage['start_step']}-{lineage['stop_step']}:",
+          ",".join(sorted(steps.split(","), key=int)))
+PYEOF
+)
+expect_eq "round 0 counts from 0, the next rounds on from their checkpoint's step" \
+    "r0 0-2: 0,1
+r0 0-2: 0,1
+r1 2-4: 3,4
+r1 2-4: 3,4
+r2 4-6: 5,6
+r2 4-6: 5,6" "$steps"
+
 finish
