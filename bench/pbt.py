@@ -8,7 +8,10 @@ the same trainer function. One JSON line per (method, seed) goes to <out>.partia
 as it finishes, so an interrupted run continues where it stopped (a PBT study that was
 cut short is continued by `hpsearch run` itself); the table is printed at the end.
 
-    /usr/bin/python3 bench/pbt.py --seeds 0-4 --out bench/results/pbt.json
+    nice -n 10 /usr/bin/python3 bench/pbt.py --seeds 0-4 --out bench/results/pbt.json
+    nice -n 10 /usr/bin/python3 bench/pbt.py --methods asha,random --out /tmp/api.json &
+        # the binding's methods beside pbt's run (then: cat /tmp/api.json.partial.jsonl
+        # >> bench/results/pbt.json.partial.jsonl; bench/pbt.py writes the whole table)
     /usr/bin/python3 bench/pbt.py --report bench/results/pbt.json   # the table again
 """
 import argparse
@@ -70,8 +73,8 @@ def run_pbt(seed, args):
     with open(config, "w") as f:
         f.write(pbt_config(seed, run_dir))
     with open(os.path.join(run_dir, "run.log"), "a") as log:
-        code = subprocess.call(["nice", "-n", "10", args.hpsearch, "run", config,
-                                "--no-progress"], stdout=log, stderr=subprocess.STDOUT)
+        code = subprocess.call([args.hpsearch, "run", config, "--no-progress"], stdout=log,
+                               stderr=subprocess.STDOUT)
     if code != 0:
         sys.exit(f"pbt seed {seed}: hpsearch run exited {code}; see {run_dir}/run.log")
     listing = subprocess.run([args.hpsearch, "trials", f"pbt-bench-s{seed}", "--storage",
