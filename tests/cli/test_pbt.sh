@@ -157,6 +157,45 @@ out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
 expect_contains "a finished population has nothing left to run" "every round of the 4 members ran" "$out"
 expect_eq "and runs no trial" 12 "$("$HPSEARCH" trials pbt-a --storage sqlite:pbt.db --format json | "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)))')"
 
+# One run drives a population: the study records it (host, pid, heartbeat), a second
+# run is refused while it lives, and a finished run clears the record.
+driver() { # STUDY [JSON]: prints the study's pbt_driver, or sets it to JSON
+    "$PY" - pbt.db "$1" "${2-}" <<'PYEOF'
+import json, sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+(attrs,) = con.execute("SELECT system_attrs FROM studies WHERE name = ?", (sys.argv[2],)).fetchone()
+attrs = json.loads(attrs)
+if sys.argv[3]:
+    attrs["pbt_driver"] = json.loads(sys.argv[3])
+    con.execute("UPDATE studies SET system_attrs = ? WHERE name = ?", (json.dumps(attrs), sys.argv[2]))
+    con.commit()
+else:
+    print(json.dumps(attrs.get("pbt_driver", "missing")))
+PYEOF
+}
+expect_eq "a finished run leaves no driver recorded" null "$(driver pbt-a)"
+here=$("$PY" -c 'import socket; print(socket.gethostname())')
+now=$(date +%s)
+driver pbt-a "{\"host\": \"$here\", \"pid\": $$, \"heartbeat\": $now}"
+out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
+expect_eq "a run on a population another live process drives is refused" 2 $?
+expect_contains "naming the run that drives it" \
+    "a.yaml: study 'pbt-a': another hpsearch run drives this study's population (host $here, pid $$," "$out"
+expect_eq "and the record is that run's still" "$$" "$(driver pbt-a | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["pid"])')"
+sh -c 'exit 0' & gone=$!
+wait $gone
+driver pbt-a "{\"host\": \"$here\", \"pid\": $gone, \"heartbeat\": $now}"
+out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
+expect_eq "a driver on this host whose process is gone does not hold the population" 0 $?
+driver pbt-a "{\"host\": \"elsewhere.invalid\", \"pid\": 1, \"heartbeat\": $now}"
+out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
+expect_eq "a driver on another host with a fresh heartbeat holds it" 2 $?
+expect_contains "and is named" "(host elsewhere.invalid, pid 1, heartbeat" "$out"
+driver pbt-a "{\"host\": \"elsewhere.invalid\", \"pid\": 1, \"heartbeat\": $((now - 3600))}"
+out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
+expect_eq "one whose heartbeat stopped an hour ago does not" 0 $?
+expect_eq "the refused runs started no trial" 12 "$("$HPSEARCH" trials pbt-a --storage sqlite:pbt.db --format json | "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)))')"
+
 # Members keep their values from round to round, so in a space of few configurations
 # (every parameter a list of values) they repeat: PBT must not stop when each has run once.
 write_config g.yaml <<EOF2
