@@ -271,10 +271,13 @@ static double best_paused_value(const hps_frozen *const *all, size_t n_all, int 
 }
 
 /* Weighs paused trial t: its forecast at max_step joins the final values, and it is a
- * candidate when that gives it at least min_probability of beating the incumbent. A
- * paused trial with too few values for a forecast goes first (its curve needs them). */
+ * candidate when that gives it at least min_probability of beating the incumbent -- a
+ * rule only for a COMPLETE incumbent (`judge`): the best value reported so far is a
+ * bar at another step, which the leading trial itself, if its curve turns down, is
+ * forecast to miss, and then nothing would ever finish. A paused trial with too few
+ * values for a forecast goes first (its curve needs them). */
 static hps_status weigh_paused(hps_pruner *pruner, const hps_frozen *t, double incumbent,
-                               int maximize, thaw_choice *c)
+                               int judge, int maximize, thaw_choice *c)
 {
     const forecast_opts *o = pruner->impl;
     int64_t paused = hps_rec_paused_step(t);
@@ -293,7 +296,7 @@ static hps_status weigh_paused(hps_pruner *pruner, const hps_frozen *t, double i
     c->sum += f.mean;
     c->sum_sq += f.mean * f.mean;
     double above = hps_curve_prob_above(&f, incumbent);
-    if ((maximize ? above : 1 - above) < o->min_probability)
+    if (judge && (maximize ? above : 1 - above) < o->min_probability)
         return HPS_OK; /* hopeless: it stays paused */
     double left = (double)(o->max_step > paused ? o->max_step - paused : 1);
     double rate = hps_curve_expected_improvement(&f, incumbent, maximize) / left;
@@ -328,6 +331,7 @@ static hps_status forecast_promote(hps_pruner *pruner, const hps_context *ctx,
     double incumbent;
     int64_t last_complete_step;
     complete_trials(all, n_all, maximize, &incumbent, &n_complete, &last_complete_step);
+    int judge = !isnan(incumbent); /* a COMPLETE trial sets the bar */
     if (isnan(incumbent))
         incumbent = best_paused_value(all, n_all, maximize);
     if (isnan(incumbent))
@@ -340,7 +344,7 @@ static hps_status forecast_promote(hps_pruner *pruner, const hps_context *ctx,
             c.sum += t->values[0];
             c.sum_sq += t->values[0] * t->values[0];
         } else if (t != NULL && t->state == HPS_PAUSED) {
-            rc = weigh_paused(pruner, t, incumbent, maximize, &c);
+            rc = weigh_paused(pruner, t, incumbent, judge, maximize, &c);
             if (rc != HPS_OK)
                 return rc;
         }

@@ -127,6 +127,26 @@ static void test_hopeless_paused_trial_never_resumed(void **state)
     hps_study_close(study);
 }
 
+/* Before any trial completed, the bar is the best value reported so far: a leading
+ * trial whose curve turns worse is forecast to miss it, yet it is resumed (here once the
+ * budget of trials is used) -- otherwise nothing would ever finish. */
+static void test_leader_resumed_before_any_completes(void **state)
+{
+    (void)state;
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "ft", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    int64_t leader = hand_made_trial(study, 0.6, -0.1, 5, 0); /* rising towards 0.6 */
+    ASSERT_OK(hps_study_set_pruner(study, freeze_thaw("20", "5", "5")));
+    ASSERT_OK(hps_study_set(study, "max_trials", "1"));
+    hps_trial *t = NULL;
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(hps_trial_number(t), leader);
+    assert_int_equal(hps_trial_resume_step(t), 5);
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
 /* One ask of a worker keeping the checkpoint contract with steps from 1: checks that the
  * trial's stored steps are exactly 1..its resume step, reports the rest of its slice on
  * a curve whose limit and speed come from x (they cross), and pauses or completes it.
@@ -267,6 +287,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_promising_paused_trial_resumed_first),
         cmocka_unit_test(test_hopeless_paused_trial_never_resumed),
+        cmocka_unit_test(test_leader_resumed_before_any_completes),
         cmocka_unit_test(test_steps_never_repeat_or_skip),
         cmocka_unit_test(test_bad_options_refused),
     };
