@@ -245,16 +245,37 @@ static void compare_new_param(const cfg_config *cfg, const char *name, diffs *d)
     }
 }
 
+/* A difference in what the values mean, which --allow-changes cannot accept: in both
+ * lists, the refusal naming where the config says it ("FILE:LINE: ", or "FILE: " for an
+ * override or a key the config no longer has). */
+static void add_meaning_diff(diffs *dd, const cfg_config *cfg, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void add_meaning_diff(diffs *dd, const cfg_config *cfg, int line, const char *fmt, ...)
+{
+    char what[sizeof dd->all.lines[0]];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    add_diff(&dd->all, "%s", what);
+    if (line > 0)
+        add_diff(&dd->fixed, "%s:%d: %s", cfg->path, line, what);
+    else
+        add_diff(&dd->fixed, "%s: %s", cfg->path, what);
+}
+
 static void compare(const json_t *stored, const json_t *now, const cfg_config *cfg, diffs *dd)
 {
     diff_list *d = &dd->all;
-    size_t before = d->total;
     char was[256], is[256];
+    const int metric_line = cfg->n_objectives > 0 ? cfg->objectives[0].line : 0;
     const char *metric_was = json_string_value(json_object_get(stored, "metric"));
     const char *metric_is = json_string_value(json_object_get(now, "metric"));
     if (metric_was != NULL && metric_is != NULL && strcmp(metric_was, metric_is) != 0)
-        add_diff(d, "metric: the study's values are '%s', this config reads '%s'", metric_was,
-                 metric_is);
+        add_meaning_diff(dd, cfg, metric_line,
+                         "metric: the study's values are '%s', this config reads '%s'",
+                         metric_was, metric_is);
     static const char *const reading[] = {"metric_regex", "metric_summary"};
     for (size_t i = 0; i < sizeof reading / sizeof reading[0]; i++) {
         const json_t *a = json_object_get(stored, reading[i]), *b = json_object_get(now, reading[i]);
@@ -262,24 +283,26 @@ static void compare(const json_t *stored, const json_t *now, const cfg_config *c
             !(a == NULL && b == NULL)) {
             describe(a, was, sizeof was);
             describe(b, is, sizeof is);
-            add_diff(d, "metric.%s: the study's values were read with %s, this config uses %s",
-                     reading[i] + strlen("metric_"), was, is);
+            add_meaning_diff(dd, cfg, metric_line,
+                             "metric.%s: the study's values were read with %s, this config "
+                             "uses %s",
+                             reading[i] + strlen("metric_"), was, is);
         }
     }
     /* the directions are checked before (identity_check_direction) */
     static const char *const lists[] = {"metrics", "constraints"};
+    const int list_lines[] = {metric_line,
+                              cfg->n_constraints > 0 ? cfg->constraints[0].line : 0};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
         const json_t *a = json_object_get(stored, lists[i]), *b = json_object_get(now, lists[i]);
         if (json_object_get(stored, "parameters") != NULL && !(a == NULL && b == NULL) &&
             !json_equal((json_t *)a, (json_t *)b)) {
             describe(a, was, sizeof was);
             describe(b, is, sizeof is);
-            add_diff(d, "%s: the study's were %s, this config has %s", lists[i], was, is);
+            add_meaning_diff(dd, cfg, list_lines[i], "%s: the study's were %s, this config has %s",
+                             lists[i], was, is);
         }
     }
-    /* what the values mean cannot change within a study */
-    for (size_t i = before; i < d->total && i < d->n; i++)
-        add_diff(&dd->fixed, "%s", d->lines[i]);
     const json_t *p_was = json_object_get(stored, "parameters");
     const json_t *p_is = json_object_get(now, "parameters");
     if (!json_is_object(p_was))

@@ -74,7 +74,15 @@ expect_contains "naming it with file and line" "retyped.yaml:10: parameter 'x' w
 out=$("$HPSEARCH" run v2.yaml --set metric=loss --allow-changes --no-progress 2>&1)
 expect_eq "a changed metric exits 2" 2 $?
 expect_contains "naming it" "cannot continue with this config, even with --allow-changes" "$out"
-expect_contains "and the metric" "metric: the study's values are 'score', this config reads 'loss'" "$out"
+expect_contains "and the metric" "v2.yaml: metric: the study's values are 'score', this config reads 'loss'" "$out"
+sed 's/^metric: score/metric: loss/' v2.yaml > remetric.yaml
+out=$("$HPSEARCH" run remetric.yaml --allow-changes --no-progress 2>&1)
+expect_eq "a metric changed in the file exits 2" 2 $?
+expect_contains "naming it with file and line" "remetric.yaml:4: metric: the study's values are 'score', this config reads 'loss'" "$out"
+sed 's/^metric: score/metric: {name: score, summary: max}/' v2.yaml > resummary.yaml
+out=$("$HPSEARCH" run resummary.yaml --allow-changes --no-progress 2>&1)
+expect_eq "a metric read another way exits 2" 2 $?
+expect_contains "naming it with file and line" "resummary.yaml:4: metric.summary: the study's values were read with \"last\", this config uses \"max\"" "$out"
 expect_eq "nothing ran" 8 "$(sql sv.db "SELECT COUNT(*) FROM trials")"
 expect_eq "and no version was recorded" "" \
     "$(sql sv.db "SELECT system_attrs FROM studies WHERE system_attrs LIKE '%space_versions%'")"
