@@ -13,8 +13,9 @@
 #include <time.h>
 
 #define IDENTITY_KEY "config_identity"
-#define HISTORY_KEY "config_changes"
 #define VERSIONS_KEY "space_versions"
+/* where studies recorded an accepted change before space versions existed (read only) */
+#define LEGACY_CHANGES_KEY "config_changes"
 #define MAX_SHOWN 6 /* differences named in one message */
 
 static const char *direction_name(hps_direction d)
@@ -359,27 +360,6 @@ static int set_json(hps_study *study, const char *key, json_t *value)
     return rc;
 }
 
-/* Appends {"at", "differences", "before"} to the study's change history. */
-static int record_change(hps_study *study, const json_t *before, const diff_list *d)
-{
-    const char *text;
-    json_t *attrs = hps_study_system_attrs(study, &text) == HPS_OK ? json_loads(text, 0, NULL)
-                                                                   : NULL;
-    json_t *history = json_object_get(attrs, HISTORY_KEY);
-    history = json_is_array(history) ? json_incref(history) : json_array();
-    json_t *lines = json_array();
-    for (size_t i = 0; lines != NULL && i < d->n; i++)
-        json_array_append_new(lines, json_string(d->lines[i]));
-    json_t *entry = json_pack("{s:f, s:o, s:O}", "at", (double)time(NULL), "differences", lines,
-                              "before", before);
-    int rc = entry != NULL && history != NULL && json_array_append_new(history, entry) == 0
-                 ? set_json(study, HISTORY_KEY, history)
-                 : -1;
-    json_decref(history);
-    json_decref(attrs);
-    return rc;
-}
-
 static void print_lines(const diff_list *d)
 {
     for (size_t i = 0; i < d->n; i++)
@@ -442,23 +422,48 @@ int identity_verify(hps_study *study, const cfg_config *cfg, int allow_changes)
     return rc;
 }
 
-/* Appends space version {"version", "at", "changes"} to the study's list. Returns the
- * new version, or -1. */
-static int record_space_version(hps_study *study, const diff_list *d)
+json_t *identity_space_versions(const json_t *attrs)
+{
+    json_t *versions = json_object_get(attrs, VERSIONS_KEY);
+    if (json_is_array(versions))
+        return json_incref(versions);
+    const json_t *legacy = json_object_get(attrs, LEGACY_CHANGES_KEY);
+    if (!json_is_array(legacy))
+        return NULL;
+    versions = json_array();
+    size_t k;
+    const json_t *change;
+    json_array_foreach(legacy, k, change) {
+        json_t *entry = json_pack("{s:I, s:O?, s:O?, s:O?}", "version", (json_int_t)k + 2, "at",
+                                  json_object_get(change, "at"), "changes",
+                                  json_object_get(change, "differences"), "before",
+                                  json_object_get(change, "before"));
+        if (entry == NULL || json_array_append_new(versions, entry) != 0) {
+            json_decref(versions);
+            return NULL;
+        }
+    }
+    return versions;
+}
+
+/* Appends space version {"version", "at", "changes", "before"} (before: the identity the
+ * study had until then) to the study's list. Returns the new version, or -1. */
+static int record_space_version(hps_study *study, const json_t *before, const diff_list *d)
 {
     const char *text;
     json_t *attrs = hps_study_system_attrs(study, &text) == HPS_OK ? json_loads(text, 0, NULL)
                                                                    : NULL;
-    json_t *versions = json_object_get(attrs, VERSIONS_KEY);
-    versions = json_is_array(versions) ? json_incref(versions) : json_array();
+    json_t *versions = identity_space_versions(attrs);
+    if (versions == NULL)
+        versions = json_array();
     json_t *lines = json_array();
     for (size_t i = 0; lines != NULL && i < d->n; i++)
         json_array_append_new(lines, json_string(d->lines[i]));
     if (lines != NULL && d->total > d->n)
         json_array_append_new(lines, json_sprintf("and %zu more", d->total - d->n));
     int version = versions != NULL ? (int)json_array_size(versions) + 2 : -1;
-    json_t *entry = json_pack("{s:i, s:f, s:o}", "version", version, "at", (double)time(NULL),
-                              "changes", lines);
+    json_t *entry = json_pack("{s:i, s:f, s:o, s:O?}", "version", version, "at",
+                              (double)time(NULL), "changes", lines, "before", before);
     int rc = entry != NULL && versions != NULL && json_array_append_new(versions, entry) == 0
                  ? set_json(study, VERSIONS_KEY, versions)
                  : -1;
@@ -473,8 +478,9 @@ int identity_space_version(hps_study *study)
     if (hps_study_system_attrs(study, &text) != HPS_OK)
         return 1;
     json_t *attrs = json_loads(text, 0, NULL);
-    json_t *versions = json_object_get(attrs, VERSIONS_KEY);
-    int version = json_is_array(versions) ? (int)json_array_size(versions) + 1 : 1;
+    json_t *versions = identity_space_versions(attrs);
+    int version = (int)json_array_size(versions) + 1;
+    json_decref(versions);
     json_decref(attrs);
     return version;
 }
@@ -488,8 +494,7 @@ int identity_check(hps_study *study, const cfg_config *cfg, int allow_changes)
     if (rc != 0)
         goto out;
     int version = 0;
-    if (d.all.total > 0 && (record_change(study, before, &d.all) != 0 ||
-                            (version = record_space_version(study, &d.all)) < 0)) {
+    if (d.all.total > 0 && (version = record_space_version(study, before, &d.all)) < 0) {
         cli_error("%s: cannot record the change in study '%s': %s", cfg->path, cfg->study_name,
                   hps_study_errmsg(study));
         rc = CLI_EXIT_FAILED;
