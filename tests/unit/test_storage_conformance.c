@@ -340,6 +340,15 @@ static void test_enqueue_fixes_params(void **state)
     assert_true(n >= 1 && n <= 5);
     ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 1.0));
     hps_trial_free(t);
+    /* the finished trial's parameters in the form enqueue takes (its external values) */
+    const hps_frozen *f;
+    char *params, expected[128];
+    ASSERT_OK(hps_study_trial(study, 0, &f));
+    ASSERT_OK(hps_frozen_params_json(f, &params));
+    snprintf(expected, sizeof expected, "{\"lr\": 0.01, \"act\": \"tanh\", \"other\": %lld}",
+             (long long)n);
+    assert_string_equal(params, expected);
+    hps_free(params);
     ASSERT_OK(hps_study_ask(study, &t));
     assert_int_equal(hps_trial_number(t), 1);
     hps_trial_free(t);
