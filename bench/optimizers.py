@@ -382,3 +382,12 @@ def _hps_gp_startup(name, rule, text):
 
 _hps_gp_startup("hps-gp-start-d1", lambda d: _clamp(d + 1, 3, 6), "d + 1 in [3, 6]")
 _hps_gp_startup("hps-gp-start-3", lambda d: 3, "3")
+
+
+# The GP without input warping (issue 22, the 7-parameter PyTorch MLP: bench/gp.md, "The
+# PyTorch-MLP family at small budgets"): whether the warp's extra parameters, fitted from
+# 10-25 trials, cost the small budgets there. Run only when named.
+register(Spec("hps-gp-nowarp", "hpsearch",
+              lambda m, p, seed, b, q: m.samplers.GPSampler(seed=seed, input_warping=False),
+              "hpsearch GPSampler(input_warping=False)",
+              available=_has_sampler("GPSampler"), experiment=True))
