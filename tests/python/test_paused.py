@@ -1,7 +1,8 @@
 """Paused and resumed trials from Python (hpsearch only: Optuna has no PAUSED state):
 SuccessiveHalvingPruner(mode="promotion") gives each trial its slice (trial.max_step),
 trial.pause(step) ends it, and study.ask() hands back the best paused trial with its
-trial.resume_step before anything new; a paused trial reads as RUNNING."""
+trial.resume_step before anything new (with several objectives by MOASHA's order); a
+paused trial reads as RUNNING."""
 import hpsearch
 import pytest
 from hpsearch.trial import TrialState
@@ -49,6 +50,32 @@ def test_promotion_loop_resumes_from_the_checkpoint_step(tmp_path, patient):
     assert [t.intermediate_values for t in frozen if t.number == 1][0] == {
         s: pytest.approx(curve(0.2, s)) for s in range(4)}
     assert study.get_trials(states=(TrialState.COMPLETE,)) == []
+
+
+def test_promotions_with_two_objectives_follow_moasha():
+    # both minimized; rungs at steps 1 and 2, the full budget 4
+    pruner = hpsearch.pruners.SuccessiveHalvingPruner(
+        min_resource=1, reduction_factor=2, mode="promotion", max_resource=4)
+    study = hpsearch.create_study(directions=["minimize", "minimize"], pruner=pruner)
+    for x, y in ((0.5, 0.5), (0.2, 0.8), (0.8, 0.2)):
+        study.enqueue_trial({"x": x, "y": y})
+    asked = []
+    for _ in range(6):
+        trial = study.ask()
+        x, y = trial.suggest_float("x", 0, 1), trial.suggest_float("y", 0, 1)
+        asked.append((trial.number, trial.resume_step))
+        start = 0 if trial.resume_step is None else trial.resume_step + 1
+        end = trial.max_step if trial.max_step is not None else 4
+        for step in range(start, end + 1):
+            trial.report([curve(x, step), curve(y, step)], step)
+        if trial.max_step is not None:
+            trial.pause(end)
+        else:
+            study.tell(trial, [curve(x, end), curve(y, end)])
+    # 0 leads rung 1 of {0, 1} (equal on crowding, older) and goes on; once 2 joins, 1
+    # and 2 end the front and 0 is inside it, so 1 goes on next; at rung 2, 0 again
+    assert asked == [(0, None), (1, None), (0, 1), (2, None), (1, 1), (0, 2)]
+    assert [t.number for t in study.best_trials] == [0]
 
 
 def test_promotion_needs_its_budget():
