@@ -427,7 +427,26 @@ static int cmp_rung_member(const void *a, const void *b)
     return (x->number > y->number) - (x->number < y->number);
 }
 
-/* The best trial of the top 1/rf of the rung at `step` that is paused there (not yet
+/* The rung a paused trial waits at: the highest rung step, up to the step it paused at,
+ * at which it has a value; -1 when it passed none. A trial usually pauses at a rung, but
+ * one may pause past it (a script that went beyond its slice's end, a trial cut short
+ * on the way to the next rung, a pause at any step): it waits at the last rung it
+ * passed, so that it is promoted from there rather than left paused for good. */
+static int64_t paused_rung(const asha_opts *o, const hps_frozen *trial)
+{
+    int64_t paused = hps_rec_paused_step(trial);
+    int64_t rung = -1;
+    for (int64_t k = 0;; k++) {
+        int64_t step = promotion_rung_step(o, k);
+        double v;
+        if (step >= o->max_resource || step > paused)
+            return rung;
+        if (hps_pruner_value_at(trial, step, &v))
+            rung = step;
+    }
+}
+
+/* The best trial of the top 1/rf of the rung at `step` that waits there (paused, not yet
  * promoted), or -1. `members` has room for every trial. */
 static int64_t promotable_at(const asha_opts *o, const hps_context *ctx,
                              const hps_frozen *const *all, size_t n_all, int64_t step,
@@ -449,13 +468,24 @@ static int64_t promotable_at(const asha_opts *o, const hps_context *ctx,
         return -1;
     qsort(members, n, sizeof *members, cmp_rung_member);
     for (size_t i = 0; i < top; i++)
-        if (members[i].trial->state == HPS_PAUSED &&
-            hps_rec_paused_step(members[i].trial) == step)
+        if (members[i].trial->state == HPS_PAUSED && paused_rung(o, members[i].trial) == step)
             return members[i].number;
     return -1;
 }
 
-/* Li et al.'s get_job: the highest rung first, so trials climb before new ones start. */
+/* The oldest paused trial that has passed no rung (paused before the first, or without
+ * a value at any rung it passed), or -1: no rung can rank it, so it goes on, as a new
+ * trial would, until it reaches one. */
+static int64_t below_the_rungs(const asha_opts *o, const hps_frozen *const *all, size_t n_all)
+{
+    for (size_t i = 0; i < n_all; i++)
+        if (all[i] != NULL && all[i]->state == HPS_PAUSED && paused_rung(o, all[i]) < 0)
+            return all[i]->number;
+    return -1;
+}
+
+/* Li et al.'s get_job: the highest rung first, so trials climb before new ones start;
+ * then a trial paused below every rung, whose first slice is not done. */
 static hps_status asha_promote(hps_pruner *pruner, const hps_context *ctx, int64_t *number_out)
 {
     const asha_opts *o = pruner->impl;
@@ -475,6 +505,8 @@ static hps_status asha_promote(hps_pruner *pruner, const hps_context *ctx, int64
         return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
     for (int64_t k = n_rungs - 1; k >= 0 && *number_out < 0; k--)
         *number_out = promotable_at(o, ctx, all, n_all, promotion_rung_step(o, k), members);
+    if (*number_out < 0)
+        *number_out = below_the_rungs(o, all, n_all);
     hps_mem_free(members);
     return HPS_OK;
 }

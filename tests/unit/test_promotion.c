@@ -366,6 +366,61 @@ static void test_interrupted_resumed_trial_pauses_again(void **state)
     hps_study_close(study);
 }
 
+/* Starts or resumes a trial of curve(x), checks where it goes on from and where its
+ * slice ends, reports the steps after its checkpoint's up to `pause_at` and pauses
+ * there. */
+static void slice_to(hps_study *study, int64_t number, int64_t resumed_from, int64_t max_step,
+                     int64_t pause_at)
+{
+    hps_trial *t = NULL;
+    double x;
+    int64_t stop;
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    ASSERT_OK(hps_trial_max_step(t, &stop));
+    if (hps_trial_number(t) != number || hps_trial_resume_step(t) != resumed_from ||
+        stop != max_step)
+        fail_msg("asked trial %lld from step %lld up to %lld; expected trial %lld from %lld "
+                 "up to %lld", (long long)hps_trial_number(t),
+                 (long long)hps_trial_resume_step(t), (long long)stop, (long long)number,
+                 (long long)resumed_from, (long long)max_step);
+    for (int64_t step = resumed_from + 1; step <= pause_at; step++)
+        ASSERT_OK(hps_trial_report(t, step, curve(x, step)));
+    ASSERT_OK(hps_trial_pause(t, pause_at));
+    hps_trial_free(t);
+}
+
+/* A trial paused off its rungs (a script that went past its slice's end, a pause at any
+ * step) waits at the highest rung it passed and is promoted from there like the trials
+ * paused at it; one that passed no rung yet is resumed before anything new starts. None
+ * is left paused for good while it is in the top of its rung. */
+static void test_off_rung_pauses_are_promoted(void **state)
+{
+    (void)state;
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "offrung", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    ASSERT_OK(hps_study_set_pruner(study, promotion_pruner("1", "3", "9")));
+    static const char *const xs[] = {"0.5", "0.2", "0.9", "0.1"};
+    for (size_t i = 0; i < 4; i++) {
+        char params[64];
+        snprintf(params, sizeof params, "{\"x\": %s}", xs[i]);
+        ASSERT_OK(hps_study_enqueue(study, params, NULL));
+    }
+    /* rungs at steps 1 and 3; three trials go past the first and pause at step 2 */
+    for (int64_t k = 0; k < 3; k++)
+        slice_to(study, k, -1, 1, 2);
+    /* the best of rung 1 (x = 0.2) goes on from its checkpoint to the next rung */
+    slice_to(study, 1, 2, 3, 3);
+    /* a trial paused before the first rung goes on before anything new starts */
+    slice_to(study, 3, -1, 1, 0);
+    slice_to(study, 3, 0, 1, 1);
+    /* now at rung 1 with the best value of four: promoted at once, though off its rung */
+    slice_to(study, 3, 1, 3, 2);
+    slice_to(study, 3, 2, 3, 3);
+    hps_study_close(study);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -373,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_promotion_options_are_checked),
         cmocka_unit_test(test_concurrent_workers_promote_once),
         cmocka_unit_test(test_interrupted_resumed_trial_pauses_again),
+        cmocka_unit_test(test_off_rung_pauses_are_promoted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
