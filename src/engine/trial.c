@@ -66,17 +66,24 @@ static hps_status write_begin(hps_trial *trial, int *batched, size_t *stored_bef
     return rc;
 }
 
+/* Ends a batch: committed when `rc` is HPS_OK, else rolled back with the message of
+ * that first failure kept. */
+static hps_status batch_close(hps_storage *storage, hps_status rc)
+{
+    hps_errbuf saved = storage->err;
+    hps_status end = storage->ops->batch_end(storage, rc == HPS_OK);
+    if (rc != HPS_OK) {
+        storage->err = saved;
+        return rc;
+    }
+    return end;
+}
+
 static hps_status write_end(hps_trial *trial, int batched, size_t stored_before, hps_status rc)
 {
-    hps_study *study = trial->study;
     if (!batched)
         return rc;
-    hps_errbuf saved = study->storage->err;
-    hps_status end = study->storage->ops->batch_end(study->storage, rc == HPS_OK);
-    if (rc != HPS_OK)
-        study->storage->err = saved; /* keep the first failure's message */
-    else
-        rc = end;
+    rc = batch_close(trial->study->storage, rc);
     if (rc != HPS_OK)
         trial->n_stored_params = stored_before; /* rolled back */
     return rc;
@@ -965,11 +972,7 @@ static hps_status write_pause(hps_storage *storage, int64_t id, const char *step
         rc = storage->ops->set_trial_attr(storage, id, 1, HPS_REC_PAUSED_STEP, step_json);
     if (rc == HPS_OK)
         rc = storage->ops->finish_trial(storage, id, req);
-    hps_errbuf saved = storage->err;
-    hps_status end = storage->ops->batch_end(storage, rc == HPS_OK);
-    if (rc != HPS_OK)
-        storage->err = saved; /* the first failure's message */
-    return rc != HPS_OK ? rc : end;
+    return batch_close(storage, rc);
 }
 
 /* hps_trial_pause once the step is known to be right. */
