@@ -91,3 +91,46 @@ def test_ctrl_c_pauses_a_resumed_trial_again(tmp_path):
     assert frozen[1].state == TrialState.RUNNING  # PAUSED
     assert frozen[1].system_attrs["paused_step"] == 2
     assert sorted(frozen[1].intermediate_values) == [0, 1, 2]
+
+
+def test_freeze_thaw_resumes_by_forecast(tmp_path):
+    """ForecastPruner(mode="freeze-thaw"): a new trial pauses at step min_points, a
+    resumed one slice_steps later; the asks resume paused trials from their checkpoint's
+    step (none repeated, none skipped) and finish some at max_step."""
+    pruner = hpsearch.pruners.ForecastPruner(mode="freeze-thaw", max_step=12, min_points=4,
+                                             slice_steps=4)
+    study = hpsearch.create_study(storage=f"sqlite:///{tmp_path}/f.db", pruner=pruner,
+                                  sampler=hpsearch.samplers.RandomSampler(seed=1))
+    resumed = 0
+    reported = {}  # trial number -> the steps it reported, slice after slice
+    for _ in range(24):
+        trial = study.ask()
+        x = trial.suggest_float("x", 0, 1)
+        first = 1 if trial.resume_step is None else trial.resume_step + 1
+        steps = reported.setdefault(trial.number, [])
+        assert steps == list(range(1, first))
+        resumed += trial.resume_step is not None
+        end = trial.max_step if trial.max_step is not None else 12
+        assert end in (4, 8, 12) and end >= first
+        for step in range(first, end + 1):
+            trial.report(curve(x, step), step)
+            steps.append(step)
+        if trial.max_step is not None:
+            trial.pause(end)
+        else:
+            study.tell(trial, curve(x, end))
+    assert resumed > 0
+    complete = study.get_trials(states=(TrialState.COMPLETE,))
+    assert complete and all(sorted(t.intermediate_values) == list(range(1, 13))
+                            for t in complete)
+
+
+def test_freeze_thaw_options_are_checked():
+    with pytest.raises(ValueError, match="mode"):
+        hpsearch.pruners.ForecastPruner(mode="freeze")
+    with pytest.raises(ValueError, match="slice_steps applies to mode 'freeze-thaw'"):
+        hpsearch.pruners.ForecastPruner(slice_steps=3)
+    with pytest.raises(ValueError, match="interval_steps applies to mode 'stop'"):
+        hpsearch.pruners.ForecastPruner(mode="freeze-thaw", max_step=9, interval_steps=2)
+    with pytest.raises(Exception, match="mode freeze-thaw needs max_step"):
+        hpsearch.create_study(pruner=hpsearch.pruners.ForecastPruner(mode="freeze-thaw"))
