@@ -150,7 +150,8 @@ class SuccessiveHalvingPruner(_EnginePruner):
     full budget) is ASHA's promotion form: a trial ``pause()``\ s at its rung
     (``trial.max_step``) and ``study.ask()`` hands back the best paused trial of the
     highest rung, ``trial.resume_step`` telling where its checkpoint is, before it starts
-    a new one."""
+    a new one. A trial paused at another step waits at the highest rung it passed (one
+    that passed none is resumed before anything new starts)."""
 
     _engine_name = "asha"
 

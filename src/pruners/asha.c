@@ -429,6 +429,25 @@ static int cmp_rung_member(const void *a, const void *b)
     return (x->number > y->number) - (x->number < y->number);
 }
 
+/* The rung a paused trial waits at: the highest rung step, up to the step it paused at,
+ * at which it has a value; -1 when it passed none. A trial usually pauses at a rung, but
+ * one may pause past it (a script that went beyond its slice's end, a trial cut short
+ * on the way to the next rung, a pause at any step): it waits at the last rung it
+ * passed, so that it is promoted from there rather than left paused for good. */
+static int64_t paused_rung(const asha_opts *o, const hps_frozen *trial)
+{
+    int64_t paused = hps_rec_paused_step(trial);
+    int64_t rung = -1;
+    for (int64_t k = 0;; k++) {
+        int64_t step = promotion_rung_step(o, k);
+        double v;
+        if (step >= o->max_resource || step > paused)
+            return rung;
+        if (hps_pruner_value_at(trial, step, &v))
+            rung = step;
+    }
+}
+
 /* With several objectives, the members of the rung at `step` in MOASHA's order, the one
  * mode stop uses (asha_rung_order): each member's values at `step` (NaN, the worst, for
  * an objective it did not report) and its constraints as last set (NaN, violated, for
@@ -472,7 +491,7 @@ out:
     return HPS_OK;
 }
 
-/* The best trial of the top 1/rf of the rung at `step` that is paused there (not yet
+/* The best trial of the top 1/rf of the rung at `step` that waits there (paused, not yet
  * promoted) into *number_out, or -1. `members` has room for every trial. Ties go to the
  * older trial. */
 static hps_status promotable_at(hps_pruner *pruner, const hps_context *ctx,
@@ -503,12 +522,24 @@ static hps_status promotable_at(hps_pruner *pruner, const hps_context *ctx,
     qsort(members, n, sizeof *members, cmp_rung_member);
     for (size_t i = 0; i < top && *number_out < 0; i++)
         if (members[i].trial->state == HPS_PAUSED &&
-            hps_rec_paused_step(members[i].trial) == step)
+            paused_rung(o, members[i].trial) == step)
             *number_out = members[i].number;
     return HPS_OK;
 }
 
-/* Li et al.'s get_job: the highest rung first, so trials climb before new ones start. */
+/* The oldest paused trial that has passed no rung (paused before the first, or without
+ * a value at any rung it passed), or -1: no rung can rank it, so it goes on, as a new
+ * trial would, until it reaches one. */
+static int64_t below_the_rungs(const asha_opts *o, const hps_frozen *const *all, size_t n_all)
+{
+    for (size_t i = 0; i < n_all; i++)
+        if (all[i] != NULL && all[i]->state == HPS_PAUSED && paused_rung(o, all[i]) < 0)
+            return all[i]->number;
+    return -1;
+}
+
+/* Li et al.'s get_job: the highest rung first, so trials climb before new ones start;
+ * then a trial paused below every rung, whose first slice is not done. */
 static hps_status asha_promote(hps_pruner *pruner, const hps_context *ctx, int64_t *number_out)
 {
     const asha_opts *o = pruner->impl;
@@ -529,6 +560,8 @@ static hps_status asha_promote(hps_pruner *pruner, const hps_context *ctx, int64
     for (int64_t k = n_rungs - 1; rc == HPS_OK && k >= 0 && *number_out < 0; k--)
         rc = promotable_at(pruner, ctx, all, n_all, promotion_rung_step(o, k), members,
                            number_out);
+    if (rc == HPS_OK && *number_out < 0)
+        *number_out = below_the_rungs(o, all, n_all);
     hps_mem_free(members);
     return rc;
 }

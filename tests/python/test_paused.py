@@ -92,6 +92,34 @@ def test_a_stopping_pruner_gives_no_slice():
     assert trial.max_step is None and trial.resume_step is None
 
 
+def test_ctrl_c_pauses_a_resumed_trial_again(tmp_path):
+    """A resumed trial interrupted by KeyboardInterrupt goes back to PAUSED at its last
+    reported step (its checkpoint and curve are intact), and optimize stops."""
+    pruner = hpsearch.pruners.SuccessiveHalvingPruner(
+        min_resource=1, reduction_factor=2, mode="promotion", max_resource=4)
+    study = hpsearch.create_study(storage=f"sqlite:///{tmp_path}/c.db", pruner=pruner)
+    for x in (0.5, 0.2):
+        study.enqueue_trial({"x": x})
+        trial = study.ask()
+        x = trial.suggest_float("x", 0, 1)
+        for step in (0, 1):
+            trial.report(curve(x, step), step)
+        trial.pause(1)
+
+    def objective(trial):
+        assert trial.resume_step == 1  # the better one, promoted
+        trial.report(curve(0.2, 2), 2)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        study.optimize(objective, n_trials=1)
+    frozen = study.get_trials()
+    assert len(frozen) == 2  # nothing queued again
+    assert frozen[1].state == TrialState.RUNNING  # PAUSED
+    assert frozen[1].system_attrs["paused_step"] == 2
+    assert sorted(frozen[1].intermediate_values) == [0, 1, 2]
+
+
 def test_freeze_thaw_resumes_by_forecast(tmp_path):
     """ForecastPruner(mode="freeze-thaw"): a new trial pauses at step min_points, a
     resumed one slice_steps later; the asks resume paused trials from their checkpoint's

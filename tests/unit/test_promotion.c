@@ -387,6 +387,126 @@ static void test_concurrent_workers_promote_once(void **state)
     hps_study_close(study);
 }
 
+/* Resumes trial `number`, reports the steps after its checkpoint's up to `last` and ends
+ * it with `end`: hps_trial_interrupt (Ctrl-C) or hps_trial_preempt (SIGTERM). */
+static void cut_resumed_short(hps_study *study, int64_t number, int64_t last,
+                              hps_status (*end)(hps_trial *, const char *))
+{
+    hps_trial *t = NULL;
+    ASSERT_OK(hps_study_resume(study, number, &t));
+    for (int64_t step = hps_trial_resume_step(t) + 1; step <= last; step++)
+        ASSERT_OK(hps_trial_report(t, step, curve(0.5, step)));
+    ASSERT_OK(end(t, NULL));
+    hps_trial_free(t);
+}
+
+static void expect_paused_at(hps_study *study, int64_t number, int64_t step)
+{
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(study, number, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_PAUSED);
+    assert_int_equal(hps_frozen_interrupted(f), 0);
+    assert_int_equal(hps_frozen_n_intermediate(f), (size_t)step + 1); /* 0..step, once each */
+    hps_trial *t = NULL;
+    ASSERT_OK(hps_study_resume(study, number, &t));
+    assert_int_equal(hps_trial_resume_step(t), step);
+    ASSERT_OK(hps_trial_pause(t, step + 1)); /* back as it was, for the next check */
+    hps_trial_free(t);
+}
+
+/* A resumed trial that is interrupted or preempted goes back to PAUSED, as a dead
+ * worker's does: its checkpoint and curve are intact, so failing it (and queueing a copy
+ * from scratch) would lose every slice it ran. It pauses at its last reported step,
+ * where a script that saves each step has its checkpoint, so that the next slice
+ * neither repeats nor skips a step. A trial that was never paused fails as before. */
+static void test_interrupted_resumed_trial_pauses_again(void **state)
+{
+    (void)state;
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "again", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    for (int k = 0; k < 3; k++) {
+        hps_trial *t = NULL;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_report(t, 0, 1.0));
+        ASSERT_OK(hps_trial_report(t, 1, 0.9));
+        ASSERT_OK(hps_trial_pause(t, 1));
+        hps_trial_free(t);
+    }
+    cut_resumed_short(study, 0, 3, hps_trial_interrupt);
+    expect_paused_at(study, 0, 3);
+    cut_resumed_short(study, 1, 2, hps_trial_preempt);
+    expect_paused_at(study, 1, 2);
+    cut_resumed_short(study, 2, 1, hps_trial_interrupt); /* nothing reported after 1 */
+    expect_paused_at(study, 2, 1);
+    size_t n;
+    ASSERT_OK(hps_study_n_trials(study, &n));
+    assert_int_equal(n, 3); /* nothing queued again */
+    hps_trial *fresh = NULL;
+    ASSERT_OK(hps_study_ask(study, &fresh));
+    ASSERT_OK(hps_trial_report(fresh, 0, 1.0));
+    ASSERT_OK(hps_trial_interrupt(fresh, NULL));
+    assert_int_equal(hps_frozen_state(hps_trial_frozen(fresh)), HPS_FAIL);
+    assert_int_equal(hps_frozen_interrupted(hps_trial_frozen(fresh)), 1);
+    hps_trial_free(fresh);
+    hps_study_close(study);
+}
+
+/* Starts or resumes a trial of curve(x), checks where it goes on from and where its
+ * slice ends, reports the steps after its checkpoint's up to `pause_at` and pauses
+ * there. */
+static void slice_to(hps_study *study, int64_t number, int64_t resumed_from, int64_t max_step,
+                     int64_t pause_at)
+{
+    hps_trial *t = NULL;
+    double x;
+    int64_t stop;
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    ASSERT_OK(hps_trial_max_step(t, &stop));
+    if (hps_trial_number(t) != number || hps_trial_resume_step(t) != resumed_from ||
+        stop != max_step)
+        fail_msg("asked trial %lld from step %lld up to %lld; expected trial %lld from %lld "
+                 "up to %lld", (long long)hps_trial_number(t),
+                 (long long)hps_trial_resume_step(t), (long long)stop, (long long)number,
+                 (long long)resumed_from, (long long)max_step);
+    for (int64_t step = resumed_from + 1; step <= pause_at; step++)
+        ASSERT_OK(hps_trial_report(t, step, curve(x, step)));
+    ASSERT_OK(hps_trial_pause(t, pause_at));
+    hps_trial_free(t);
+}
+
+/* A trial paused off its rungs (a script that went past its slice's end, a pause at any
+ * step) waits at the highest rung it passed and is promoted from there like the trials
+ * paused at it; one that passed no rung yet is resumed before anything new starts. None
+ * is left paused for good while it is in the top of its rung. */
+static void test_off_rung_pauses_are_promoted(void **state)
+{
+    (void)state;
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "offrung", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    ASSERT_OK(hps_study_set_pruner(study, promotion_pruner("1", "3", "9")));
+    static const char *const xs[] = {"0.5", "0.2", "0.9", "0.1"};
+    for (size_t i = 0; i < 4; i++) {
+        char params[64];
+        snprintf(params, sizeof params, "{\"x\": %s}", xs[i]);
+        ASSERT_OK(hps_study_enqueue(study, params, NULL));
+    }
+    /* rungs at steps 1 and 3; three trials go past the first and pause at step 2 */
+    for (int64_t k = 0; k < 3; k++)
+        slice_to(study, k, -1, 1, 2);
+    /* the best of rung 1 (x = 0.2) goes on from its checkpoint to the next rung */
+    slice_to(study, 1, 2, 3, 3);
+    /* a trial paused before the first rung goes on before anything new starts */
+    slice_to(study, 3, -1, 1, 0);
+    slice_to(study, 3, 0, 1, 1);
+    /* now at rung 1 with the best value of four: promoted at once, though off its rung */
+    slice_to(study, 3, 1, 3, 2);
+    slice_to(study, 3, 2, 3, 3);
+    hps_study_close(study);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +514,8 @@ int main(void)
         cmocka_unit_test(test_moasha_promotions_in_order),
         cmocka_unit_test(test_promotion_options_are_checked),
         cmocka_unit_test(test_concurrent_workers_promote_once),
+        cmocka_unit_test(test_interrupted_resumed_trial_pauses_again),
+        cmocka_unit_test(test_off_rung_pauses_are_promoted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
