@@ -960,9 +960,9 @@ static void test_pending_trials_spread(void **state)
 }
 
 /* Rounds of 8 asks before any tell, as 8 workers would make them: each round's points
- * lie apart in the unit square the model sees. The believer (running trials at the
- * posterior mean) bunched most of a round within 1e-3 of the incumbent here; the
- * constant liar keeps a round's points at least a twentieth of the square apart. */
+ * lie apart in the unit square the model sees. Believing running trials at the
+ * posterior mean put two asks of seed 1's second round 0.02 apart here; the constant
+ * liar keeps a round's points at least a twentieth of the square apart. */
 static void test_batch_spreads_over_the_space(void **state)
 {
     (void)state;
