@@ -267,11 +267,13 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 objective (hps_trial_report_values) by non-dominated sorting, then
  *                 crowding distance, infeasible trials (hps_trial_set_constraints, as
  *                 set when the trial reaches the rung) after the feasible ones. With
- *                 option mode "promotion" (one objective; min_resource and
- *                 max_resource needed) it stops nothing: trials pause at the rungs
- *                 (hps_trial_max_step, hps_trial_pause) and ask resumes the best paused
- *                 trial of the highest rung that is in its top 1/rf, once per pause
- *                 across all workers, before anything new (Li et al.'s promotion form).
+ *                 option mode "promotion" (min_resource and max_resource needed) it
+ *                 stops nothing: trials pause at the rungs (hps_trial_max_step,
+ *                 hps_trial_pause) and ask resumes the best paused trial of the
+ *                 highest rung that is in its top 1/rf (several objectives: in the
+ *                 order above, with each trial's constraints as last set), once per
+ *                 pause across all workers, before anything new (Li et al.'s
+ *                 promotion form).
  *   "hyperband"   successive halving within the trial's bracket (several objectives
  *                 as "asha").
  *   "threshold"   the latest value is below `lower`, above `upper` or NaN.

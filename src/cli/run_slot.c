@@ -393,9 +393,13 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial,
     }
     if (start_trackers(slot, cfg, err, errlen) != 0)
         goto out;
-    metric_tracker_set_first_step(slot->metric, slot->resume_step + 1);
+    /* A metric line without a step counts on after what the checkpoint holds: a resumed
+     * trial's step, or a PBT round's start (its trial is new, but its checkpoint is not). */
+    int64_t first_step = pbt != NULL && pbt->start_step > 0 ? pbt->start_step + 1
+                                                            : slot->resume_step + 1;
+    metric_tracker_set_first_step(slot->metric, first_step);
     for (size_t k = 0; k < slot->n_more; k++)
-        metric_tracker_set_first_step(slot->more[k], slot->resume_step + 1);
+        metric_tracker_set_first_step(slot->more[k], first_step);
     proc_spec spec = {.argv = argv, .env_set = env.items, .cwd = cfg->workdir};
     slot->started_wall = artifacts_now();
     if (proc_start(&spec, &slot->process, err, errlen) != 0)
