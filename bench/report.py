@@ -4,6 +4,7 @@
     bench/report.py bench/results/full.json            # writes full.md and full.png beside it
     bench/report.py results.json --markdown out.md --plot out.png
     bench/report.py full.json hps.json   # several files (same machine): one table
+    bench/report.py challenge.json --problems mixed --markdown /tmp/mixed.md  # one family
 
 With several files, their runs are merged (a later file's run replaces an earlier one
 with the same optimizer, problem, seed, q and length), so optimizers added later can
@@ -536,6 +537,24 @@ def merge(files):
     return out
 
 
+def only_problems(results, spec):
+    """`results` restricted to the problems `spec` names (comma-separated names or suites,
+    as run.py's --problems), so that a family gets its own mean and interval."""
+    keep = []
+    for part in spec.split(","):
+        try:
+            keep.extend(problems.names(part))
+        except KeyError:
+            keep.append(part)
+    out = dict(results)
+    out["problems"] = {k: v for k, v in results["problems"].items() if k in keep}
+    if not out["problems"]:
+        raise ValueError(f"no problem of {spec!r} in the results")
+    out["runs"] = [r for r in results["runs"] if r.get("problem") in out["problems"]]
+    out["name"] = f"{results['name']} ({spec})"
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", nargs="+")
@@ -543,9 +562,13 @@ def main(argv=None):
     parser.add_argument("--plot", help="PNG output (default: beside the results)")
     parser.add_argument("--calibration", default=problems.CALIBRATION_FILE)
     parser.add_argument("--quiet", action="store_true", help="do not print the markdown")
+    parser.add_argument("--problems", help="only these problems: comma-separated names or "
+                        "suites (synthetic, mixed, ml, torch, conditional)")
     args = parser.parse_args(argv)
     try:
         results = merge([_load(p) for p in args.results])
+        if args.problems:
+            results = only_problems(results, args.problems)
     except ValueError as e:
         parser.error(str(e))
     calibration = {}

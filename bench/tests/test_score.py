@@ -247,3 +247,43 @@ def test_paired_scores_mean_difference_and_family(tmp_path, capsys):
     assert "| hartmann6 | 20.0 | 40.0 | +20.0 ± 0.0 | 2 |" in out
     assert "| family hartmann6* | 20.0 | 40.0 | +20.0 ± 0.0 | 2 |" in out
     assert "| family synthetic | 40.0 | 60.0 | +20.0 ± 10.0 | 2 |" in out
+
+
+def test_paired_scores_reads_batch_runs_and_sums_over_budgets(tmp_path, capsys):
+    cal = {"problems": {"p": {"random_median": [10.0, 10.0], "best_known": None}}}
+    (tmp_path / "cal.json").write_text(json.dumps(cal))
+    probs = {"p": {"kind": "synthetic", "direction": "minimize", "optimum": 0.0,
+                   "noisy": False}}
+
+    def results(opt, finals):  # q = 8 runs, scores 100 * (10 - value) / 10
+        return {"problems": probs, "runs": [
+            {"optimizer": opt, "q": 8, "problem": "p", "seed": seed, "trials": 2,
+             "values": values} for seed, values in finals.items()]}
+
+    (tmp_path / "a.json").write_text(json.dumps(results("x", {0: [5.0, 5.0], 1: [7.0, 3.0]})))
+    (tmp_path / "b.json").write_text(json.dumps(results("y", {0: [4.0, 4.0], 1: [7.0, 1.0]})))
+    argv = ["paired_scores.py", str(tmp_path / "a.json"), "x", str(tmp_path / "b.json"),
+            "y", "--budgets", "1,2", "--calibration", str(tmp_path / "cal.json")]
+    sys.argv = argv
+    paired_scores.main()
+    assert "| p |" not in capsys.readouterr().out  # q = 1 by default: nothing to compare
+    sys.argv = argv + ["--q", "8"]
+    paired_scores.main()
+    out = capsys.readouterr().out
+    assert "| p | 40.0 | 45.0 | +5.0 ± 5.0 | 2 |" in out    # 1 trial: 50, 30 against 60, 30
+    assert "| p | 60.0 | 75.0 | +15.0 ± 5.0 | 2 |" in out   # 2 trials: 50, 70 against 60, 90
+    # per seed over both budgets: 100, 100 against 120, 120
+    assert "| family synthetic | 100.0 | 120.0 | +20.0 ± 0.0 | 2 |" in out.split("sum over")[1]
+
+
+def test_report_restricted_to_a_suite():
+    runs = [{"type": "run", "optimizer": "a", "problem": p, "seed": 0, "q": 1, "trials": 2,
+             "values": [1.0, 1.0]} for p in ("branin", "mixed_nn")]
+    res = {"name": "t", "problems": {"branin": {"kind": "synthetic"},
+                                     "mixed_nn": {"kind": "mixed"}}, "runs": runs}
+    only = report.only_problems(res, "mixed")
+    assert list(only["problems"]) == ["mixed_nn"]
+    assert [r["problem"] for r in only["runs"]] == ["mixed_nn"]
+    assert list(report.only_problems(res, "branin,levy10")["problems"]) == ["branin"]
+    with pytest.raises(ValueError, match="no problem"):
+        report.only_problems(res, "ml")

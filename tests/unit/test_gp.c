@@ -959,6 +959,40 @@ static void test_pending_trials_spread(void **state)
     }
 }
 
+/* Rounds of 8 asks before any tell, as 8 workers would make them: each round's points
+ * lie apart in the unit square the model sees. Believing running trials at the
+ * posterior mean put two asks of seed 1's second round 0.02 apart here; the constant
+ * liar keeps a round's points at least a twentieth of the square apart. */
+static void test_batch_spreads_over_the_space(void **state)
+{
+    (void)state;
+    const char *opts[] = {"n_startup_trials", "5", NULL};
+    for (const char *seed = "1"; seed != NULL; seed = strcmp(seed, "1") == 0 ? "2" : NULL) {
+        hps_study *study = gp_study(seed, opts, HPS_MINIMIZE);
+        for (int round = 0; round < 3; round++) {
+            hps_trial *ts[8];
+            double u[8], v[8], f[8];
+            for (int q = 0; q < 8; q++) {
+                double x, y;
+                ASSERT_OK(hps_study_ask(study, &ts[q]));
+                f[q] = quadratic_2d(ts[q], &x, &y);
+                u[q] = (x + 2) / 5;              /* the unit square: x in [-2, 3], */
+                v[q] = (log10(y) + 3) / 4;       /* y log-scaled in [1e-3, 10] */
+            }
+            for (int p = 0; round > 0 && p < 8; p++)
+                for (int q = p + 1; q < 8; q++)
+                    if (hypot(u[p] - u[q], v[p] - v[q]) < 0.05)
+                        fail_msg("seed %s round %d: asks %d and %d at (%g, %g) and (%g, %g)",
+                                 seed, round, p, q, u[p], v[p], u[q], v[q]);
+            for (int q = 0; q < 8; q++) {
+                ASSERT_OK(hps_trial_tell(ts[q], HPS_COMPLETE, f[q]));
+                hps_trial_free(ts[q]);
+            }
+        }
+        hps_study_close(study);
+    }
+}
+
 static void test_enqueued_and_multi_objective(void **state)
 {
     (void)state;
@@ -1104,6 +1138,7 @@ int main(void)
         cmocka_unit_test(test_mixed_space_suggestions_valid),
         cmocka_unit_test(test_ill_conditioned_histories),
         cmocka_unit_test(test_pending_trials_spread),
+        cmocka_unit_test(test_batch_spreads_over_the_space),
         cmocka_unit_test(test_no_repeats_in_a_discrete_space),
         cmocka_unit_test(test_blas_threads_belong_to_the_host),
         cmocka_unit_test(test_enqueued_and_multi_objective),

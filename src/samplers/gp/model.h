@@ -128,7 +128,7 @@ int gp_model_fit(gp_model *m, const gp_fit_options *opt, double *theta_inout);
 int gp_model_factor(gp_model *m, const double *theta);
 
 /* Appends p observations to a factored model and updates its posterior (a block
- * extension of the Cholesky factor): the kriging believer's fantasies. 0 or an error;
+ * extension of the Cholesky factor): the fantasies of running trials. 0 or an error;
  * on error the model is no longer factored. */
 int gp_model_append(gp_model *m, const double *x, const double *y, size_t p);
 
