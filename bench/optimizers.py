@@ -36,6 +36,9 @@ from problems import space as spaces
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_HPSEARCH_PATH = os.path.join(HERE, "..", "build", "python")
+# The newest Optuna (its GPSampler; Debian's 3.1 has none) is a source tree named by this
+# variable: bench/gp.md, "The newest Optuna's GPSampler", says how to make one.
+NEWEST_OPTUNA_ENV = "HPS_BENCH_NEWEST_OPTUNA"
 
 
 class Spec:
@@ -44,7 +47,7 @@ class Spec:
     def __init__(self, name, engine, make_sampler, description, adaptive=True,
                  budget_specific=False, available=None, counterpart=None, experiment=False):
         self.name = name
-        self.engine = engine  # "optuna" or "hpsearch"
+        self.engine = engine  # "optuna", "optuna-newest" or "hpsearch"
         self.make_sampler = make_sampler  # (problem, seed, budget, q) -> sampler
         self.description = description
         self.adaptive = adaptive
@@ -130,8 +133,8 @@ class Study:
     def _tell_failed(self, trial):
         # A failed evaluation (an ML fit that diverged) is a FAIL trial, as a user's
         # crashed training run would be, not an invented number.
-        if self.spec.engine == "optuna":
-            import optuna
+        if self.spec.engine in ("optuna", "optuna-newest"):
+            import optuna  # the engine's: one Optuna per process
             self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
             return
         module = engine_module("hpsearch")
@@ -172,9 +175,12 @@ def engine_module(engine):
     if engine in _MODULES:
         return _MODULES[engine]
     if engine == "optuna":
+        _refuse_other_optuna(os.environ.get(NEWEST_OPTUNA_ENV), want_newest=False)
         import optuna
         optuna.logging.set_verbosity(optuna.logging.ERROR)
         module = optuna
+    elif engine == "optuna-newest":
+        module = _newest_optuna()
     elif engine == "hpsearch":
         path = os.path.abspath(os.environ.get("HPSEARCH_PYTHONPATH", DEFAULT_HPSEARCH_PATH))
         if os.path.isdir(path) and path not in sys.path:
@@ -186,6 +192,41 @@ def engine_module(engine):
         raise ImportError(f"unknown engine {engine}")
     _MODULES[engine] = module
     return module
+
+
+def _is_under(module, path):
+    where = os.path.realpath(getattr(module, "__file__", "") or "")
+    return where.startswith(os.path.realpath(path) + os.sep)
+
+
+def _refuse_other_optuna(newest_path, want_newest):
+    """One process holds one Optuna (both are the package `optuna`): the engine that
+    finds the other one loaded is unavailable here, and says how to run it."""
+    loaded = sys.modules.get("optuna")
+    if loaded is None or newest_path is None:
+        return
+    if _is_under(loaded, newest_path) != want_newest:
+        which = "Optuna " + getattr(loaded, "__version__", "?")
+        raise ImportError(f"{which} is loaded in this process already; run the newest "
+                          f"Optuna's optimizers in a run.py invocation of their own and "
+                          f"merge the results files with report.py")
+
+
+def _newest_optuna():
+    path = os.environ.get(NEWEST_OPTUNA_ENV)
+    if not path:
+        raise ImportError(f"the newest Optuna is not configured: set {NEWEST_OPTUNA_ENV} to "
+                          f"its source tree (bench/gp.md, 'The newest Optuna's GPSampler')")
+    if not os.path.isdir(os.path.join(path, "optuna")):
+        raise ImportError(f"{NEWEST_OPTUNA_ENV}={path} holds no optuna package")
+    _refuse_other_optuna(path, want_newest=True)
+    if path not in sys.path:
+        sys.path.insert(0, path)
+    import optuna
+    if not _is_under(optuna, path):
+        raise ImportError(f"optuna was imported from {optuna.__file__}, not from {path}")
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    return optuna
 
 
 def engine_version(engine):
@@ -272,6 +313,10 @@ register(Spec("optuna-cmaes", "optuna",
               lambda m, p, seed, b, q: m.samplers.CmaEsSampler(seed=seed),
               "Optuna CmaEsSampler, defaults (categoricals sampled at random)",
               available=lambda m: _optional_module("cmaes")))
+register(Spec("optuna-gp", "optuna-newest",
+              lambda m, p, seed, b, q: m.samplers.GPSampler(seed=seed),
+              f"newest Optuna GPSampler, defaults (source tree in ${NEWEST_OPTUNA_ENV})",
+              available=_has_sampler("GPSampler")))
 register(Spec("optuna-qmc", "optuna",
               lambda m, p, seed, b, q: m.samplers.QMCSampler(
                   qmc_type="sobol", scramble=True, seed=seed),
@@ -337,3 +382,12 @@ def _hps_gp_startup(name, rule, text):
 
 _hps_gp_startup("hps-gp-start-d1", lambda d: _clamp(d + 1, 3, 6), "d + 1 in [3, 6]")
 _hps_gp_startup("hps-gp-start-3", lambda d: 3, "3")
+
+
+# The GP without input warping (issue 22, the 7-parameter PyTorch MLP: bench/gp.md, "The
+# PyTorch-MLP family at small budgets"): whether the warp's extra parameters, fitted from
+# 10-25 trials, cost the small budgets there. Run only when named.
+register(Spec("hps-gp-nowarp", "hpsearch",
+              lambda m, p, seed, b, q: m.samplers.GPSampler(seed=seed, input_warping=False),
+              "hpsearch GPSampler(input_warping=False)",
+              available=_has_sampler("GPSampler"), experiment=True))

@@ -5,7 +5,8 @@ The PyTorch MLP of examples/pytorch_mlp/train.py on digits, tuned over learning 
 hidden size with up to EPOCHS epochs per trial; every epoch reports its validation
 accuracy and asks the pruner whether to stop. For each pruner (none, hpsearch's median,
 percentile, asha, hyperband, threshold, patient, forecast, auto; Optuna's Median, SuccessiveHalving and
-Hyperband), with the engine's own TPE sampler -- and for hpsearch also with its default
+Hyperband; and the schedulers that pause and resume trials, asha's promotion form and
+forecast's freeze-thaw, driven by an ask-and-tell loop with checkpoints), with the engine's own TPE sampler -- and for hpsearch also with its default
 sampler (AutoSampler, the methods named "... auto") -- it records after every trial the
 epochs consumed so far and the best accuracy of a COMPLETE trial. Same machine, same run.
 
@@ -18,8 +19,12 @@ without pruning end with (the lower of the two finals, per seed, within 0.005) -
 that as a share of the epochs its engine's no-pruning run consumed; then, seed by seed,
 each hpsearch pruner against Optuna's best one, with a sign test. --shared-start N
 begins every study of a seed with the same N random configurations in both engines,
-so that the luck of the first trials is shared (bench/pruning.md)."""
+so that the luck of the first trials is shared (bench/pruning.md). Last, the pausing
+schedulers against ASHA (--against): the epochs each needs until a COMPLETE trial
+reaches ASHA's final accuracy, as a share of the epochs ASHA took (issue 20's bar)."""
 import argparse
+import contextlib
+import io
 import json
 import math
 import multiprocessing
@@ -56,6 +61,12 @@ METHODS = [
     ("hps-forecast auto", "hpsearch", ("ForecastPruner", {"max_step": EPOCHS})),
     # pruner: auto (asha or forecast), with the default sampler: hpsearch's defaults
     ("hps-auto auto", "hpsearch", ("AutoPruner", {"max_step": EPOCHS})),
+    # the schedulers that pause and resume trials (run_sliced; bench/pruning.md,
+    # "Freeze-thaw against ASHA"): ASHA's promotion form and the forecast's freeze-thaw
+    ("hps-asha-promotion auto", "hpsearch", ("SuccessiveHalvingPruner", {
+        "min_resource": 1, "reduction_factor": 3, "mode": "promotion", "max_resource": EPOCHS})),
+    ("hps-freeze-thaw auto", "hpsearch", ("ForecastPruner", {"max_step": EPOCHS,
+                                                            "mode": "freeze-thaw"})),
     ("optuna-none", "optuna", None),
     ("optuna-median", "optuna", ("MedianPruner", {"n_startup_trials": 5, "n_warmup_steps": 2})),
     ("optuna-sha", "optuna", ("SuccessiveHalvingPruner", {"min_resource": 1, "reduction_factor": 3})),
@@ -91,7 +102,74 @@ def shared_start(seed, n):
     return out
 
 
+def pauses(spec):
+    """Whether the pruner schedules trials in slices (pause and resume) instead of
+    stopping them."""
+    return spec is not None and spec[1].get("mode", "stop") != "stop"
+
+
+def run_sliced(method, spec, seed, n_trials, n_shared=0):
+    """The ask-and-tell loop of a scheduler that pauses trials: each ask starts a new
+    trial or resumes a paused one from its checkpoint (a file per trial, as a CLI trial
+    keeps in HPSEARCH_CHECKPOINT_DIR) for the slice trial.max_step ends; only the epochs
+    trained count. The run ends when the scheduler asks for trial n_trials + 1 (a new
+    one) -- the same number of configurations as the stopping pruners' runs -- or when
+    it has nothing left."""
+    import tempfile
+    import torch
+    import train
+    import hpsearch as module
+    torch.set_num_threads(1)
+    module.logging.set_verbosity(module.logging.ERROR)
+    study = module.create_study(direction="maximize",
+                                sampler=module.samplers.AutoSampler(seed=seed),
+                                pruner=make_pruner(module, spec))
+    for params in shared_start(seed, n_shared):
+        study.enqueue_trial(params)
+    consumed = 0
+    best = -math.inf
+    history = []  # (epochs consumed, best COMPLETE accuracy) after each slice
+    resumes = 0
+    start = time.time()
+    with tempfile.TemporaryDirectory(prefix="hps-bench-") as checkpoints:
+        while True:
+            trial = study.ask()
+            if trial.resume_step is None and trial.number >= n_trials:
+                break
+            resumes += trial.resume_step is not None
+            lr = trial.suggest_float("lr", 1e-4, 3e-1, log=True)
+            hidden = trial.suggest_int("hidden_size", 8, 256, log=True)
+            resumed_at = trial.resume_step or 0
+            end = trial.max_step if trial.max_step is not None else EPOCHS
+            state = {"acc": 0.0}
+
+            def on_epoch(epoch, acc, loss):
+                nonlocal consumed
+                if epoch > resumed_at:  # the checkpoint's own epoch is reported already
+                    consumed += 1
+                    state["acc"] = acc
+                    trial.report(acc, epoch)
+                return epoch >= end
+
+            directory = os.path.join(checkpoints, str(trial.number))
+            os.makedirs(directory, exist_ok=True)
+            with contextlib.redirect_stdout(io.StringIO()):  # its "resumed from" lines
+                train.train(lr, hidden, EPOCHS, 0, on_epoch, directory)
+            if trial.max_step is not None:
+                trial.pause(end)
+            else:
+                study.tell(trial, state["acc"])
+                best = max(best, state["acc"])
+            history.append((consumed, best))
+    pruned = sum(1 for t in study.trials if t.state.name == "PRUNED")
+    return {"method": method, "seed": seed, "history": history, "epochs": consumed,
+            "best": best, "pruned": pruned, "resumes": resumes,
+            "seconds": time.time() - start}
+
+
 def run(method, engine, spec, seed, n_trials, n_shared=0):
+    if pauses(spec):
+        return run_sliced(method, spec, seed, n_trials, n_shared)
     import torch
     import train
     torch.set_num_threads(1)
@@ -177,6 +255,42 @@ def median(values):
     return values[n // 2] if n % 2 else 0.5 * (values[n // 2 - 1] + values[n // 2])
 
 
+def against_asha(by, methods, ref):
+    """The freeze-thaw bar (issue 20): per seed, the epochs each pausing scheduler needs
+    until a COMPLETE trial reaches the final best accuracy of the ASHA run `ref` (no
+    tolerance), against the epochs ASHA itself needed to first reach it; the bar is a
+    median ratio of at most 0.5."""
+    sliced = [m for m, _, spec in methods if pauses(spec) and m in by]
+    if ref not in by or not sliced:
+        return
+    print(f"\nAgainst {ref}: epochs until a COMPLETE trial reaches {ref}'s final best "
+          "accuracy (per seed, no tolerance), and the ratio to the epochs it took "
+          f"{ref} itself (bar: median ratio <= 0.5)\n")
+    print("| method | seeds | ASHA final acc | ASHA epochs to it | ASHA total epochs | "
+          "epochs to it | ratio | seeds at <= 0.5 | resumes |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for method in sliced:
+        seeds = sorted(s for s in by[method] if s in by[ref])
+        finals, own, total, theirs, ratios = [], [], [], [], []
+        for s in seeds:
+            final = by[ref][s]["best"]
+            e_ref = epochs_to_reach(by[ref][s]["history"], final, 0.0)
+            e_m = epochs_to_reach(by[method][s]["history"], final, 0.0)
+            finals.append(final)
+            own.append(e_ref)
+            total.append(by[ref][s]["epochs"])
+            theirs.append(math.inf if e_m is None else e_m)
+            ratios.append(math.inf if e_m is None else e_m / e_ref)
+            print(f"  {method} seed {s}: ASHA {final:.4f} after {e_ref} of "
+                  f"{by[ref][s]['epochs']} epochs; this {e_m} epochs "
+                  f"(of {by[method][s]['epochs']})", file=sys.stderr)
+        med = median(ratios)
+        resumes = median([by[method][s].get("resumes", 0) for s in seeds])
+        print(f"| {method} | {len(seeds)} | {median(finals):.4f} | {median(own):.0f} | "
+              f"{median(total):.0f} | {median(theirs):.0f} | {med:.2f} | "
+              f"{sum(r <= 0.5 for r in ratios)}/{len(seeds)} | {resumes:.0f} |")
+
+
 def _parse_seeds(text):
     """"0,1,2" or "0-9" (or a mix: "0-4,7")."""
     seeds = []
@@ -201,6 +315,9 @@ def main():
                         "result file of the same protocol (--trials, --shared-start): the "
                         "no-pruning runs that set the targets cost the most (repeatable; "
                         "the first file with a method's seed wins)")
+    parser.add_argument("--against", default="hps-asha auto", metavar="METHOD",
+                        help="the ASHA run whose final accuracy the pausing schedulers are "
+                        "timed to (bench/pruning.md, \"Freeze-thaw against ASHA\")")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "pruning.json"))
     args = parser.parse_args()
     seeds = _parse_seeds(args.seeds)
@@ -211,8 +328,9 @@ def main():
         if unknown:
             parser.error(f"unknown methods {unknown}; known: {[m for m, _, _ in METHODS]}")
         methods = [m for m in METHODS if m[0] in wanted]
+    # seed by seed, so that a run stopped early has whole seeds
     tasks = [(m, e, spec, seed, args.trials, args.shared_start)
-             for m, e, spec in methods for seed in seeds]
+             for seed in seeds for m, e, spec in methods]
     results = []
     run_now = {m for m, _, _ in methods}
     for path in args.reuse or []:
@@ -231,6 +349,9 @@ def main():
     with multiprocessing.Pool(args.jobs) as pool:
         for r in pool.imap_unordered(_run_star, tasks):
             results.append(r)
+            with open(args.out + ".partial", "w") as f:  # what a stopped run had
+                json.dump({"trials": args.trials, "shared_start": args.shared_start,
+                           "runs": results}, f, separators=(",", ":"))
             print(f"{r['method']:18s} seed {r['seed']}: best {r['best']:.4f}, "
                   f"{r['epochs']} epochs, {r['pruned']} pruned, {r['seconds']:.0f} s",
                   file=sys.stderr, flush=True)
@@ -285,12 +406,15 @@ def main():
             more = sum(a > b for a, b in pairs)
             print(f"- {method}: fewer on {fewer} seeds, more on {more}, equal on "
                   f"{len(pairs) - fewer - more} (sign test p = {sign_test(fewer, more):.3f})")
+    against_asha(by, methods, args.against)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump({"trials": args.trials, "epochs": EPOCHS, "shared_start": args.shared_start,
                    "reused": args.reuse or [], "seeds": seeds, "target": target, "runs": results,
                    "summary": summary}, f, separators=(",", ":"))
         f.write("\n")
+    if os.path.exists(args.out + ".partial"):
+        os.remove(args.out + ".partial")
 
 
 if __name__ == "__main__":

@@ -308,7 +308,7 @@ def machine_info():
 
 def versions():
     out = {}
-    for engine in ("optuna", "hpsearch"):
+    for engine in ("optuna", "optuna-newest", "hpsearch"):
         out[engine] = optimizers.engine_version(engine)
     for mod in ("numpy", "scipy", "sklearn", "torch", "cmaes"):
         try:

@@ -267,11 +267,13 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 objective (hps_trial_report_values) by non-dominated sorting, then
  *                 crowding distance, infeasible trials (hps_trial_set_constraints, as
  *                 set when the trial reaches the rung) after the feasible ones. With
- *                 option mode "promotion" (one objective; min_resource and
- *                 max_resource needed) it stops nothing: trials pause at the rungs
- *                 (hps_trial_max_step, hps_trial_pause) and ask resumes the best paused
- *                 trial of the highest rung that is in its top 1/rf, once per pause
- *                 across all workers, before anything new (Li et al.'s promotion form).
+ *                 option mode "promotion" (min_resource and max_resource needed) it
+ *                 stops nothing: trials pause at the rungs (hps_trial_max_step,
+ *                 hps_trial_pause) and ask resumes the best paused trial of the
+ *                 highest rung that is in its top 1/rf (several objectives: in the
+ *                 order above, with each trial's constraints as last set), once per
+ *                 pause across all workers, before anything new (Li et al.'s
+ *                 promotion form).
  *   "hyperband"   successive halving within the trial's bracket (several objectives
  *                 as "asha").
  *   "threshold"   the latest value is below `lower`, above `upper` or NaN.
@@ -519,8 +521,8 @@ HPS_API hps_status hps_study_tell_number(hps_study *study, int64_t number, hps_t
 
 /* Fails every RUNNING trial whose heartbeat is older than heartbeat_grace or whose
  * worker process on this host has died; they are recorded FAIL as interrupted and
- * re-queued if retries allow -- except a resumed trial, which goes back to PAUSED at the
- * step it was paused at, its checkpoint's, to be resumed again. ask does this by itself
+ * re-queued if retries allow -- except a resumed trial, which goes back to PAUSED, to be
+ * resumed again, at the step hps_trial_interrupt would pause it at. ask does this by itself
  * at most once per grace period.
  * *n_out (if not NULL) is the number of trials failed or paused again. */
 HPS_API hps_status hps_study_recover_stale(hps_study *study, size_t *n_out);
@@ -629,7 +631,11 @@ HPS_API hps_status hps_trial_set_constraints(hps_trial *trial, const double *val
 HPS_API hps_status hps_trial_fail(hps_trial *trial, const char *reason);
 /* Records the trial FAIL as interrupted (not its own fault: the run was stopped). An
  * interrupted trial does not count against max_trials, its grid cell is freed, and it
- * is re-queued if retries allow. */
+ * is re-queued if retries allow. A resumed trial (hps_trial_resume_step >= 0) goes back
+ * to PAUSED instead, its curve kept, at its last reported step (where a checkpoint saved
+ * each step stands; the step it was resumed from when it reported none since), as one
+ * whose worker died does (hps_study_recover_stale); hps_frozen_state of
+ * hps_trial_frozen says which it became. */
 HPS_API hps_status hps_trial_interrupt(hps_trial *trial, const char *reason);
 /* Records the trial FAIL as interrupted, as hps_trial_interrupt does, and in the same
  * transaction queues its run again: a WAITING trial with the same parameters that takes
@@ -638,7 +644,8 @@ HPS_API hps_status hps_trial_interrupt(hps_trial *trial, const char *reason);
  * retry (its "attempt" stays the interrupted trial's). The next ask by any worker of
  * the study, in any process, takes it before anything new. For a worker that a
  * scheduler preempts (SIGTERM): the trial did nothing wrong and its work should go on
- * elsewhere. Errors as hps_trial_interrupt; HPS_ERR_NOMEM records nothing. */
+ * elsewhere. A resumed trial goes back to PAUSED instead, as with hps_trial_interrupt,
+ * and nothing is queued. Errors as hps_trial_interrupt; HPS_ERR_NOMEM records nothing. */
 HPS_API hps_status hps_trial_preempt(hps_trial *trial, const char *reason);
 
 /* ---- paused trials ----------------------------------------------------------------

@@ -4,14 +4,14 @@
     p = get("branin"); p.evaluate({"x1": 0.0, "x2": 1.0}, seed=0)
 
 Suites: "synthetic" (the classic test functions and the noisy Hartmann), "mixed",
-"ml" (scikit-learn), "torch" (the PyTorch example), "all"; and "conditional": every
-problem with a conditional parameter (conditional.py's, held out of the other suites and
-of "all", and ml.py's svm_breast_cancer).
+"ml" (scikit-learn), "torch" (the PyTorch example and torch_mlp7.py's 7-parameter MLP),
+"all"; and "conditional": every problem with a conditional parameter (conditional.py's,
+held out of the other suites and of "all", and ml.py's svm_breast_cancer).
 """
 import json
 import os
 
-from . import base, conditional, mixed, ml, space, synthetic, torch_mlp  # noqa: F401
+from . import base, conditional, mixed, ml, space, synthetic, torch_mlp, torch_mlp7  # noqa: F401
 from .base import Problem  # noqa: F401
 
 CALIBRATION_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -24,7 +24,7 @@ def _registry():
     global _REGISTRY  # built lazily once per process; problems are immutable
     if _REGISTRY is None:
         reg = {}
-        for module in (synthetic, mixed, ml, torch_mlp, conditional):
+        for module in (synthetic, mixed, ml, torch_mlp, torch_mlp7, conditional):
             for p in module.problems():
                 if p.name in reg:
                     raise ValueError(f"duplicate problem {p.name}")

@@ -20,7 +20,7 @@ def test_registry_has_every_problem_the_issue_asks_for():
     names = set(problems.names("all"))
     for required in ["branin", "hartmann3", "hartmann6", "rosenbrock4", "ackley5", "levy10",
                      "styblinski_tang8", "hartmann6_noisy", "mixed_switch", "mixed_nn",
-                     "mixed_discrete", "torch_mlp_digits"]:
+                     "mixed_discrete", "torch_mlp_digits", "torch_mlp7_digits"]:
         assert required in names
     ml = [problems.get(n) for n in problems.names("ml")]
     datasets = " ".join(p.description for p in ml)
@@ -246,6 +246,24 @@ def test_torch_problem_exposes_per_epoch_curve():
     assert all(0.0 <= acc <= 1.0 and loss > 0 for _, acc, loss in curve)
     again = p.evaluate_curve({"lr": 0.01, "hidden_size": 32}, 0, epochs=2)
     assert again == curve
+
+
+def test_torch_mlp7_is_mixed_deterministic_and_cached(monkeypatch):
+    from problems import torch_mlp7
+    p = problems.get("torch_mlp7_digits")
+    assert p.kind == "torch" and p.direction == "maximize" and len(p.space) == 7
+    kinds = sorted((q.kind, getattr(q, "log", False)) for q in p.space)
+    assert kinds == [("categorical", False), ("float", False), ("float", True),
+                     ("float", True), ("int", False), ("int", True), ("int", True)]
+    # the cheapest corner: one narrow layer, the largest batches
+    config = {"lr": 0.01, "weight_decay": 1e-4, "dropout": 0.1, "hidden_size": 16,
+              "n_layers": 1, "batch_size": 256, "optimizer": "adamw"}
+    fresh = torch_mlp7.train(config)
+    assert 0.5 < fresh <= 1.0  # it learns: chance is 0.1
+    assert torch_mlp7.train(config) == fresh  # a second training from scratch agrees
+    assert p.evaluate(config, 0) == fresh
+    monkeypatch.setattr(torch_mlp7, "train", lambda c: pytest.fail("cache missed"))
+    assert p.evaluate(dict(reversed(list(config.items()))), 7) == fresh
 
 
 def test_conditional_suite_is_held_out_and_follows_its_conditions():

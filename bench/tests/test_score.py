@@ -142,6 +142,23 @@ def test_every_registered_optimizer_reports_availability():
     assert optimizers.get("optuna-random").available()[0]
 
 
+def test_newest_optuna_is_skipped_with_a_reason(monkeypatch, tmp_path):
+    import optuna  # Debian's 3.1, as the runner's other Optuna optimizers load it
+    spec = optimizers.get("optuna-gp")
+    monkeypatch.delenv(optimizers.NEWEST_OPTUNA_ENV, raising=False)
+    ok, why = spec.available()
+    assert not ok and optimizers.NEWEST_OPTUNA_ENV in why
+    monkeypatch.setenv(optimizers.NEWEST_OPTUNA_ENV, str(tmp_path))
+    ok, why = spec.available()
+    assert not ok and "holds no optuna package" in why
+    # a tree that has one cannot replace the Optuna this process holds already
+    (tmp_path / "optuna").mkdir()
+    (tmp_path / "optuna" / "__init__.py").write_text("__version__ = 'newest'\n")
+    ok, why = spec.available()
+    assert not ok and f"Optuna {optuna.__version__} is loaded" in why
+    assert "optuna-newest" not in optimizers._MODULES
+
+
 def test_only_reaching_the_optimum_saturates():
     # Rosenbrock-like range: random closes 99.99% of the gap, optimizers still differ
     cal = {"problems": {"p": {"random_median": [1e5, 100.0, 10.0, 0.0]}}}

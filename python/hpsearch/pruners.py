@@ -150,7 +150,8 @@ class SuccessiveHalvingPruner(_EnginePruner):
     full budget) is ASHA's promotion form: a trial ``pause()``\ s at its rung
     (``trial.max_step``) and ``study.ask()`` hands back the best paused trial of the
     highest rung, ``trial.resume_step`` telling where its checkpoint is, before it starts
-    a new one."""
+    a new one. A trial paused at another step waits at the highest rung it passed (one
+    that passed none is resumed before anything new starts)."""
 
     _engine_name = "asha"
 
@@ -287,13 +288,20 @@ class ForecastPruner(_EnginePruner):
     its uncertainty, weighted by BIC), has less than `min_probability` chance of beating
     the best COMPLETE trial's value. Judges a trial once it reported `min_points` values,
     every `interval_steps` steps, after `n_startup_trials` trials completed. `max_step`
-    ("auto": the largest last step of the COMPLETE trials) is the full budget's step."""
+    ("auto": the largest last step of the COMPLETE trials) is the full budget's step.
+
+    ``mode="freeze-thaw"`` (hpsearch only; needs an integer `max_step`) stops nothing:
+    a new trial pauses (``trial.pause()``) at step `min_points` (``trial.max_step``), a
+    resumed one after `slice_steps` more, and ``study.ask()`` hands back the paused trial with the
+    most expected improvement over the incumbent per step left (``trial.resume_step``
+    telling where its checkpoint is) unless a new trial promises more."""
 
     _engine_name = "forecast"
 
     def __init__(self, min_probability: float = 0.05, max_step: Union[str, int] = "auto",
                  min_points: int = 5, n_startup_trials: int = 3,
-                 interval_steps: int = 1) -> None:
+                 interval_steps: int = 1, *, mode: str = "stop",
+                 slice_steps: int = 5) -> None:
         if not 0.0 < min_probability <= 1.0:
             raise ValueError(f"min_probability must be in (0, 1] but got {min_probability}.")
         if max_step != "auto" and (not isinstance(max_step, int) or max_step < 1):
@@ -304,16 +312,31 @@ class ForecastPruner(_EnginePruner):
             raise ValueError(f"n_startup_trials must be at least 1 but got {n_startup_trials}.")
         if interval_steps < 1:
             raise ValueError(f"interval_steps must be at least 1 but got {interval_steps}.")
+        if mode not in ("stop", "freeze-thaw"):
+            raise ValueError(f"mode must be 'stop' or 'freeze-thaw' but got {mode!r}.")
+        if not isinstance(slice_steps, int) or slice_steps < 1:
+            raise ValueError(f"slice_steps must be an integer >= 1 but got {slice_steps!r}.")
+        if mode == "stop" and slice_steps != 5:
+            raise ValueError("slice_steps applies to mode 'freeze-thaw' only.")
+        if mode == "freeze-thaw" and interval_steps != 1:
+            raise ValueError("interval_steps applies to mode 'stop' only.")
         self._min_probability = float(min_probability)
         self._max_step = max_step
         self._min_points = min_points
         self._n_startup_trials = n_startup_trials
         self._interval_steps = interval_steps
+        self._mode = mode
+        self._slice_steps = slice_steps
 
     def _options(self) -> Dict[str, Any]:
-        return {"min_probability": self._min_probability, "max_step": self._max_step,
-                "min_points": self._min_points, "n_startup_trials": self._n_startup_trials,
-                "interval_steps": self._interval_steps}
+        options = {"min_probability": self._min_probability, "max_step": self._max_step,
+                   "min_points": self._min_points, "n_startup_trials": self._n_startup_trials}
+        # each mode refuses the other's option
+        if self._mode == "stop":
+            options.update(interval_steps=self._interval_steps)
+        else:
+            options.update(mode=self._mode, slice_steps=self._slice_steps)
+        return options
 
 
 class AutoPruner(_EnginePruner):

@@ -618,8 +618,9 @@ def _run_trial(study: Study, func: ObjectiveFuncType,
         _logger.warning("Trial {} failed with parameters: {} because of the following error: "
                         "{}.".format(frozen.number, frozen.params, message), exc_info=exc_info)
         _logger.warning("Trial {} failed with value {}.".format(frozen.number, repr(value)))
-    if (frozen.state == TrialState.FAIL and func_err is not None
-            and not isinstance(func_err, catch)):
+    # Ctrl-C stops optimize whatever became of the trial (a resumed one pauses again)
+    if func_err is not None and (isinstance(func_err, KeyboardInterrupt) or (
+            frozen.state == TrialState.FAIL and not isinstance(func_err, catch))):
         raise func_err
     return frozen
 

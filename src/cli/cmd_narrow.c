@@ -171,11 +171,17 @@ static long warm_start(const cfg_config *narrowed, const narrow_ranked *all, siz
     long added = 0;
     for (size_t i = 0; added >= 0 && i < n; i++) {
         const hps_frozen *old = all[i].trial;
-        char *params = NULL;
-        if (!narrow_fits(narrowed, old, grid) || hps_frozen_params_json(old, &params) != HPS_OK)
+        json_t *params = NULL;
+        size_t which;
+        /* mapped as the config's warm start maps them: a trial from before a parameter
+         * was added gets its default, the value it ran with */
+        if (!narrow_fits(narrowed, old, grid) ||
+            warm_map_trial(narrowed, old, &params, &which) != WARM_FITS)
             continue;
-        int rc = warm_add_trial(narrowed, study, old, params, from);
-        hps_free(params);
+        char *text = json_dumps(params, JSON_COMPACT);
+        json_decref(params);
+        int rc = text != NULL ? warm_add_trial(narrowed, study, old, text, from) : -1;
+        free(text);
         added = rc < 0 ? -1 : added + rc;
     }
     hps_study_close(study);

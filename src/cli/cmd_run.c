@@ -624,10 +624,14 @@ static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progre
     }
     for (unsigned i = 0; i < n_slots; i++)
         slot_init(&slots[i], i);
-    double started = cli_monotonic();
+    double started = cli_monotonic(), beaten = started;
     int handled_signals = 0;
     for (;;) {
         double now = cli_monotonic();
+        if (cfg->pbt.population > 0 && now - beaten >= PBT_DRIVER_BEAT) {
+            pbt_beat_driver(run->study); /* a failed beat: the next one tries again */
+            beaten = now;
+        }
         if (cfg->timeout > 0 && now - started >= cfg->timeout && !state->stop_launching) {
             state->stop_launching = 1;
             progress_clear(prog);
@@ -847,10 +851,21 @@ int cmd_run(int argc, char **argv)
                         .checkpoint_root = checkpoint_root, .storage_url = cfg->storage,
                         .python_path = python_path, .gpus = &gpus.pool,
                         .space_version = identity_space_version(study)};
+    if (cfg->pbt.population > 0) {
+        char claim_err[1024];
+        int claimed = pbt_claim_driver(study, claim_err, sizeof claim_err);
+        if (claimed != 0) {
+            cli_error("%s: study '%s': %s", cfg->path, cfg->study_name, claim_err);
+            rc = claimed > 0 ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+            goto out;
+        }
+    }
     progress prog;
     progress_init(&prog, study, cfg, total, !opts.no_progress && isatty(STDERR_FILENO));
     double started = cli_monotonic();
     rc = run_loop(&run, n_slots, opts.quiet, &prog, &state);
+    if (cfg->pbt.population > 0)
+        pbt_release_driver(study);
     if (rc != 0)
         goto out;
     if (state.exhausted && !state.interrupted && state.done_reason[0] != '\0')

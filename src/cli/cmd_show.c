@@ -3,6 +3,7 @@
  * of the best value so far. Unicode blocks when the terminal speaks UTF-8, ASCII
  * otherwise (or with --ascii). */
 #include "cli/cli.h"
+#include "cli/identity.h"
 #include "cli/pbt.h"
 #include "cli/value_names.h"
 #include "report/report_data.h"
@@ -410,7 +411,7 @@ static void print_space_versions(hps_study *study)
     if (hps_study_system_attrs(study, &text) != HPS_OK)
         return;
     json_t *attrs = json_loads(text, 0, NULL);
-    json_t *versions = json_object_get(attrs, "space_versions");
+    json_t *versions = identity_space_versions(attrs);
     size_t n = json_is_array(versions) ? json_array_size(versions) + 1 : 0;
     size_t *counts = n > 0 ? calloc(n, sizeof *counts) : NULL;
     if (counts != NULL) {
@@ -433,6 +434,7 @@ static void print_space_versions(hps_study *study)
         }
     }
     free(counts);
+    json_decref(versions);
     json_decref(attrs);
 }
 

@@ -764,6 +764,16 @@ static void write_prior(FILE *out, const cfg_param *p, int wandb)
         fprintf(out, "    prior: %s\n", p->prior);
 }
 
+/* The value a study's earlier trials ran with (W&B's form has no default). */
+static void write_default(FILE *out, const cfg_param *p, int wandb)
+{
+    if (wandb || !p->has_default)
+        return;
+    fputs("    default: ", out);
+    cfg_write_value(out, &p->dflt);
+    fputs("\n", out);
+}
+
 static void write_param(FILE *out, const cfg_param *p, int wandb)
 {
     fprintf(out, "  %s:\n", p->name);
@@ -777,6 +787,7 @@ static void write_param(FILE *out, const cfg_param *p, int wandb)
     if (p->kind == CFG_CATEGORICAL || (p->n_values > 0 && wandb)) {
         write_values(out, "values", p);
         write_prior(out, p, wandb);
+        write_default(out, p, wandb);
         cfg_write_when(out, p);
         return;
     }
@@ -787,6 +798,7 @@ static void write_param(FILE *out, const cfg_param *p, int wandb)
     if (p->grid_points > 0)
         fprintf(out, "    grid_points: %zu\n", p->grid_points);
     write_prior(out, p, wandb);
+    write_default(out, p, wandb);
     cfg_write_when(out, p);
 }
 

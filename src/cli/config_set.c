@@ -9,6 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Metrics an override replaced carry lines of the override's text, not of the file:
+ * messages leave them out. Those copied from the file (an override of `direction` copies
+ * the metric) keep their line. */
+static void forget_override_lines(cfg_metric *now, size_t n_now, const cfg_metric *was,
+                                  size_t n_was)
+{
+    if (now == was)
+        return;
+    for (size_t k = 0; k < n_now; k++)
+        if (k >= n_was || now[k].line != was[k].line)
+            now[k].line = 0;
+}
+
 int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size_t errlen)
 {
     cfg_ctx ctx;
@@ -63,6 +76,9 @@ int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size
         work.command_line = 0;
     for (cfg_pruner *p = work.pruner != cfg->pruner ? work.pruner : NULL; p != NULL; p = p->wrapped)
         p->line = 0;
+    forget_override_lines(work.objectives, work.n_objectives, cfg->objectives, cfg->n_objectives);
+    forget_override_lines(work.constraints, work.n_constraints, cfg->constraints,
+                          cfg->n_constraints);
     if (rc == 0)
         rc = cfg_finish_command(&ctx);
     if (rc == 0) {

@@ -13,8 +13,9 @@
 #include <time.h>
 
 #define IDENTITY_KEY "config_identity"
-#define HISTORY_KEY "config_changes"
 #define VERSIONS_KEY "space_versions"
+/* where studies recorded an accepted change before space versions existed (read only) */
+#define LEGACY_CHANGES_KEY "config_changes"
 #define MAX_SHOWN 6 /* differences named in one message */
 
 static const char *direction_name(hps_direction d)
@@ -245,16 +246,37 @@ static void compare_new_param(const cfg_config *cfg, const char *name, diffs *d)
     }
 }
 
+/* A difference in what the values mean, which --allow-changes cannot accept: in both
+ * lists, the refusal naming where the config says it ("FILE:LINE: ", or "FILE: " for an
+ * override or a key the config no longer has). */
+static void add_meaning_diff(diffs *dd, const cfg_config *cfg, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void add_meaning_diff(diffs *dd, const cfg_config *cfg, int line, const char *fmt, ...)
+{
+    char what[sizeof dd->all.lines[0]];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    add_diff(&dd->all, "%s", what);
+    if (line > 0)
+        add_diff(&dd->fixed, "%s:%d: %s", cfg->path, line, what);
+    else
+        add_diff(&dd->fixed, "%s: %s", cfg->path, what);
+}
+
 static void compare(const json_t *stored, const json_t *now, const cfg_config *cfg, diffs *dd)
 {
     diff_list *d = &dd->all;
-    size_t before = d->total;
     char was[256], is[256];
+    const int metric_line = cfg->n_objectives > 0 ? cfg->objectives[0].line : 0;
     const char *metric_was = json_string_value(json_object_get(stored, "metric"));
     const char *metric_is = json_string_value(json_object_get(now, "metric"));
     if (metric_was != NULL && metric_is != NULL && strcmp(metric_was, metric_is) != 0)
-        add_diff(d, "metric: the study's values are '%s', this config reads '%s'", metric_was,
-                 metric_is);
+        add_meaning_diff(dd, cfg, metric_line,
+                         "metric: the study's values are '%s', this config reads '%s'",
+                         metric_was, metric_is);
     static const char *const reading[] = {"metric_regex", "metric_summary"};
     for (size_t i = 0; i < sizeof reading / sizeof reading[0]; i++) {
         const json_t *a = json_object_get(stored, reading[i]), *b = json_object_get(now, reading[i]);
@@ -262,24 +284,26 @@ static void compare(const json_t *stored, const json_t *now, const cfg_config *c
             !(a == NULL && b == NULL)) {
             describe(a, was, sizeof was);
             describe(b, is, sizeof is);
-            add_diff(d, "metric.%s: the study's values were read with %s, this config uses %s",
-                     reading[i] + strlen("metric_"), was, is);
+            add_meaning_diff(dd, cfg, metric_line,
+                             "metric.%s: the study's values were read with %s, this config "
+                             "uses %s",
+                             reading[i] + strlen("metric_"), was, is);
         }
     }
     /* the directions are checked before (identity_check_direction) */
     static const char *const lists[] = {"metrics", "constraints"};
+    const int list_lines[] = {metric_line,
+                              cfg->n_constraints > 0 ? cfg->constraints[0].line : 0};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
         const json_t *a = json_object_get(stored, lists[i]), *b = json_object_get(now, lists[i]);
         if (json_object_get(stored, "parameters") != NULL && !(a == NULL && b == NULL) &&
             !json_equal((json_t *)a, (json_t *)b)) {
             describe(a, was, sizeof was);
             describe(b, is, sizeof is);
-            add_diff(d, "%s: the study's were %s, this config has %s", lists[i], was, is);
+            add_meaning_diff(dd, cfg, list_lines[i], "%s: the study's were %s, this config has %s",
+                             lists[i], was, is);
         }
     }
-    /* what the values mean cannot change within a study */
-    for (size_t i = before; i < d->total && i < d->n; i++)
-        add_diff(&dd->fixed, "%s", d->lines[i]);
     const json_t *p_was = json_object_get(stored, "parameters");
     const json_t *p_is = json_object_get(now, "parameters");
     if (!json_is_object(p_was))
@@ -333,27 +357,6 @@ static int set_json(hps_study *study, const char *key, json_t *value)
     char *text = json_dumps(value, JSON_COMPACT | JSON_REAL_PRECISION(17));
     int rc = text != NULL && hps_study_set_system_attr(study, key, text) == HPS_OK ? 0 : -1;
     free(text);
-    return rc;
-}
-
-/* Appends {"at", "differences", "before"} to the study's change history. */
-static int record_change(hps_study *study, const json_t *before, const diff_list *d)
-{
-    const char *text;
-    json_t *attrs = hps_study_system_attrs(study, &text) == HPS_OK ? json_loads(text, 0, NULL)
-                                                                   : NULL;
-    json_t *history = json_object_get(attrs, HISTORY_KEY);
-    history = json_is_array(history) ? json_incref(history) : json_array();
-    json_t *lines = json_array();
-    for (size_t i = 0; lines != NULL && i < d->n; i++)
-        json_array_append_new(lines, json_string(d->lines[i]));
-    json_t *entry = json_pack("{s:f, s:o, s:O}", "at", (double)time(NULL), "differences", lines,
-                              "before", before);
-    int rc = entry != NULL && history != NULL && json_array_append_new(history, entry) == 0
-                 ? set_json(study, HISTORY_KEY, history)
-                 : -1;
-    json_decref(history);
-    json_decref(attrs);
     return rc;
 }
 
@@ -419,23 +422,48 @@ int identity_verify(hps_study *study, const cfg_config *cfg, int allow_changes)
     return rc;
 }
 
-/* Appends space version {"version", "at", "changes"} to the study's list. Returns the
- * new version, or -1. */
-static int record_space_version(hps_study *study, const diff_list *d)
+json_t *identity_space_versions(const json_t *attrs)
+{
+    json_t *versions = json_object_get(attrs, VERSIONS_KEY);
+    if (json_is_array(versions))
+        return json_incref(versions);
+    const json_t *legacy = json_object_get(attrs, LEGACY_CHANGES_KEY);
+    if (!json_is_array(legacy))
+        return NULL;
+    versions = json_array();
+    size_t k;
+    const json_t *change;
+    json_array_foreach(legacy, k, change) {
+        json_t *entry = json_pack("{s:I, s:O?, s:O?, s:O?}", "version", (json_int_t)k + 2, "at",
+                                  json_object_get(change, "at"), "changes",
+                                  json_object_get(change, "differences"), "before",
+                                  json_object_get(change, "before"));
+        if (entry == NULL || json_array_append_new(versions, entry) != 0) {
+            json_decref(versions);
+            return NULL;
+        }
+    }
+    return versions;
+}
+
+/* Appends space version {"version", "at", "changes", "before"} (before: the identity the
+ * study had until then) to the study's list. Returns the new version, or -1. */
+static int record_space_version(hps_study *study, const json_t *before, const diff_list *d)
 {
     const char *text;
     json_t *attrs = hps_study_system_attrs(study, &text) == HPS_OK ? json_loads(text, 0, NULL)
                                                                    : NULL;
-    json_t *versions = json_object_get(attrs, VERSIONS_KEY);
-    versions = json_is_array(versions) ? json_incref(versions) : json_array();
+    json_t *versions = identity_space_versions(attrs);
+    if (versions == NULL)
+        versions = json_array();
     json_t *lines = json_array();
     for (size_t i = 0; lines != NULL && i < d->n; i++)
         json_array_append_new(lines, json_string(d->lines[i]));
     if (lines != NULL && d->total > d->n)
         json_array_append_new(lines, json_sprintf("and %zu more", d->total - d->n));
     int version = versions != NULL ? (int)json_array_size(versions) + 2 : -1;
-    json_t *entry = json_pack("{s:i, s:f, s:o}", "version", version, "at", (double)time(NULL),
-                              "changes", lines);
+    json_t *entry = json_pack("{s:i, s:f, s:o, s:O?}", "version", version, "at",
+                              (double)time(NULL), "changes", lines, "before", before);
     int rc = entry != NULL && versions != NULL && json_array_append_new(versions, entry) == 0
                  ? set_json(study, VERSIONS_KEY, versions)
                  : -1;
@@ -450,8 +478,9 @@ int identity_space_version(hps_study *study)
     if (hps_study_system_attrs(study, &text) != HPS_OK)
         return 1;
     json_t *attrs = json_loads(text, 0, NULL);
-    json_t *versions = json_object_get(attrs, VERSIONS_KEY);
-    int version = json_is_array(versions) ? (int)json_array_size(versions) + 1 : 1;
+    json_t *versions = identity_space_versions(attrs);
+    int version = (int)json_array_size(versions) + 1;
+    json_decref(versions);
     json_decref(attrs);
     return version;
 }
@@ -465,8 +494,7 @@ int identity_check(hps_study *study, const cfg_config *cfg, int allow_changes)
     if (rc != 0)
         goto out;
     int version = 0;
-    if (d.all.total > 0 && (record_change(study, before, &d.all) != 0 ||
-                            (version = record_space_version(study, &d.all)) < 0)) {
+    if (d.all.total > 0 && (version = record_space_version(study, before, &d.all)) < 0) {
         cli_error("%s: cannot record the change in study '%s': %s", cfg->path, cfg->study_name,
                   hps_study_errmsg(study));
         rc = CLI_EXIT_FAILED;

@@ -304,9 +304,12 @@ int narrow_fits(const cfg_config *narrowed, const hps_frozen *old, int grid)
             continue;
         }
         state[i] = CFG_ACTIVE;
-        fits = idx >= 0;
+        /* a trial from before the parameter was added ran with its default, as the
+         * warm start maps it */
+        fits = idx >= 0 || narrowed->params[i].has_default;
         if (fits)
-            values[i] = hps_frozen_param_value(old, (size_t)idx);
+            values[i] = idx >= 0 ? hps_frozen_param_value(old, (size_t)idx)
+                                 : narrowed->params[i].dflt;
         fits = fits && param_holds(&narrowed->params[i], values[i], grid);
     }
     free(order);
@@ -351,6 +354,18 @@ size_t narrow_cells_done(const cfg_config *narrowed, const narrow_ranked *all, s
     return distinct;
 }
 
+/* A default the narrowed parameter no longer takes goes (the file would not load with
+ * it): the trials that ran with it lie outside the narrowed space anyway. */
+static void keep_default_inside(cfg_param *p)
+{
+    if (!p->has_default || cfg_param_holds(p, p->dflt))
+        return;
+    if (p->dflt.type == HPS_VALUE_STRING)
+        free((char *)p->dflt.u.s);
+    memset(&p->dflt, 0, sizeof p->dflt);
+    p->has_default = 0;
+}
+
 int narrow_space(cfg_config *cfg, const narrow_ranked *top, size_t k, double margin, int grid)
 {
     for (size_t i = 0; i < cfg->n_params; i++) {
@@ -363,6 +378,7 @@ int narrow_space(cfg_config *cfg, const narrow_ranked *top, size_t k, double mar
         } else if (p->kind == CFG_FLOAT || p->kind == CFG_INT) {
             narrow_range(p, top, k, margin);
         }
+        keep_default_inside(p);
     }
     return 0;
 }

@@ -9,15 +9,18 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <jansson.h>
+#include <signal.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PBT_ATTR "pbt"
+#define PBT_DRIVER_ATTR "pbt_driver"
 
 unsigned pbt_rounds(const cfg_config *cfg)
 {
@@ -532,6 +535,81 @@ int pbt_adopt(const cfg_config *cfg, hps_study *study, hps_trial *trial,
                   sizeof out->checkpoint_dir);
     }
     return rc;
+}
+
+/* ---- one run drives a population --------------------------------------------------- */
+
+static void this_host(char *host, size_t size)
+{
+    if (gethostname(host, size - 1) != 0)
+        snprintf(host, size, "unknown");
+    host[size - 1] = '\0';
+}
+
+/* Whether the run recorded in `driver` is alive: on this host, its process exists; on
+ * another, its heartbeat is recent (no process of another host can be asked). */
+static int driver_alive(json_t *driver, const char *host, double now)
+{
+    const char *its_host = json_string_value(json_object_get(driver, "host"));
+    json_int_t pid = json_integer_value(json_object_get(driver, "pid"));
+    double heartbeat = json_number_value(json_object_get(driver, "heartbeat"));
+    if (its_host == NULL || pid <= 0)
+        return 0;
+    if (strcmp(its_host, host) == 0)
+        return pid != (json_int_t)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+    return now - heartbeat < PBT_DRIVER_GRACE;
+}
+
+int pbt_claim_driver(hps_study *study, char *err, size_t errlen)
+{
+    const char *text;
+    if (hps_study_system_attrs(study, &text) != HPS_OK) {
+        snprintf(err, errlen, "cannot read the study: %s", hps_study_errmsg(study));
+        return -1;
+    }
+    json_t *attrs = json_loads(text, 0, NULL);
+    json_t *driver = json_object_get(attrs, PBT_DRIVER_ATTR);
+    char host[256];
+    this_host(host, sizeof host);
+    double now = (double)time(NULL);
+    int busy = json_is_object(driver) && driver_alive(driver, host, now);
+    if (busy)
+        snprintf(err, errlen, "another hpsearch run drives this study's population (host %s, "
+                 "pid %" JSON_INTEGER_FORMAT ", heartbeat %.0f s ago); one run drives a "
+                 "population: wait for it to end, or stop it (the next run continues where "
+                 "it stopped)",
+                 json_string_value(json_object_get(driver, "host")),
+                 json_integer_value(json_object_get(driver, "pid")),
+                 now - json_number_value(json_object_get(driver, "heartbeat")));
+    json_decref(attrs);
+    if (busy)
+        return 1;
+    if (pbt_beat_driver(study) != 0) {
+        snprintf(err, errlen, "cannot record this run as the population's: %s",
+                 hps_study_errmsg(study));
+        return -1;
+    }
+    return 0;
+}
+
+int pbt_beat_driver(hps_study *study)
+{
+    char host[256], *text;
+    this_host(host, sizeof host);
+    json_t *driver = json_pack("{s:s, s:I, s:f}", "host", host, "pid", (json_int_t)getpid(),
+                               "heartbeat", (double)time(NULL));
+    text = driver != NULL ? json_dumps(driver, JSON_COMPACT) : NULL;
+    int rc = text != NULL && hps_study_set_system_attr(study, PBT_DRIVER_ATTR, text) == HPS_OK
+                 ? 0
+                 : -1;
+    free(text);
+    json_decref(driver);
+    return rc;
+}
+
+void pbt_release_driver(hps_study *study)
+{
+    hps_study_set_system_attr(study, PBT_DRIVER_ATTR, "null");
 }
 
 /* ---- the lineage, shown -------------------------------------------------------------- */

@@ -59,6 +59,25 @@ int pbt_assign(hps_trial *trial, const pbt_round *next, const char *params_json,
 int pbt_adopt(const cfg_config *cfg, hps_study *study, hps_trial *trial,
               const char *checkpoint_root, pbt_round *out, char *err, size_t errlen);
 
+/* One `hpsearch run` drives a population: two would each start the same rounds, their
+ * trainers writing one checkpoint directory. The driving run is recorded in the study
+ * (system attribute "pbt_driver": host, pid and a heartbeat it refreshes every
+ * PBT_DRIVER_BEAT seconds); another run is refused while that process lives (on this
+ * host) or its heartbeat is younger than PBT_DRIVER_GRACE (on another host). Two runs
+ * started within the same moment are not told apart. */
+#define PBT_DRIVER_BEAT 10.0
+#define PBT_DRIVER_GRACE 60.0
+
+/* Records this process as the population's driver: 0, or 1 with a message naming the
+ * run that drives it, or -1 with a message (the storage failed). */
+int pbt_claim_driver(hps_study *study, char *err, size_t errlen);
+
+/* Refreshes the record's heartbeat: 0, or -1 (the storage failed; the study says why). */
+int pbt_beat_driver(hps_study *study);
+
+/* Clears the record when the run ends. */
+void pbt_release_driver(hps_study *study);
+
 /* Prints each member's hyperparameter schedule, round by round, with the rounds that
  * copied another member's checkpoint marked ("<- m3"); nothing for a study without
  * population-based training. For `hpsearch show`. */

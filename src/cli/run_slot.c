@@ -393,9 +393,13 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial,
     }
     if (start_trackers(slot, cfg, err, errlen) != 0)
         goto out;
-    metric_tracker_set_first_step(slot->metric, slot->resume_step + 1);
+    /* A metric line without a step counts on after what the checkpoint holds: a resumed
+     * trial's step, or a PBT round's start (its trial is new, but its checkpoint is not). */
+    int64_t first_step = pbt != NULL && pbt->start_step > 0 ? pbt->start_step + 1
+                                                            : slot->resume_step + 1;
+    metric_tracker_set_first_step(slot->metric, first_step);
     for (size_t k = 0; k < slot->n_more; k++)
-        metric_tracker_set_first_step(slot->more[k], slot->resume_step + 1);
+        metric_tracker_set_first_step(slot->more[k], first_step);
     proc_spec spec = {.argv = argv, .env_set = env.items, .cwd = cfg->workdir};
     slot->started_wall = artifacts_now();
     if (proc_start(&spec, &slot->process, err, errlen) != 0)
@@ -494,7 +498,11 @@ static int on_line(void *user, const char *line, size_t len, int truncated)
     int carries_first = metric_tracker_line(slot->metric, line, len, &step, &value);
     /* NaN is reported too (a diverging run, which pruners stop); the final value
      * decides the trial's state. */
-    if (slot->ending != SLOT_ENDING_NONE)
+    /* A run being stopped still records the steps its trials finish in their grace
+     * (the checkpoint contract's "finish the step, save, exit"): a resumed trial pauses
+     * again at the last of them, where its checkpoint stands. */
+    int stopping = slot->ending == SLOT_ENDING_INTERRUPT || slot->ending == SLOT_ENDING_PREEMPT;
+    if (slot->ending != SLOT_ENDING_NONE && !stopping)
         return 0;
     if (cfg->n_objectives > 1) {
         if (!report_every_objective(slot, cfg))
@@ -503,7 +511,7 @@ static int on_line(void *user, const char *line, size_t len, int truncated)
         return 0;
     }
     int prune = 0;
-    if (hps_trial_should_prune(slot->trial, &prune) == HPS_OK && prune)
+    if (!stopping && hps_trial_should_prune(slot->trial, &prune) == HPS_OK && prune)
         slot_end(slot, SLOT_ENDING_PRUNE, lc->now, 0);
     return 0;
 }
@@ -725,6 +733,17 @@ static hps_status record_exit(const run_slot *slot, const cfg_config *cfg, int c
     return hps_trial_fail(trial, stored);
 }
 
+/* A resumed trial that is interrupted or preempted goes back to PAUSED rather than FAIL
+ * (hps_trial_interrupt): the outcome says so, still as interrupted. */
+static void note_paused_again(hps_trial *trial, slot_outcome *out, char *reason, size_t size)
+{
+    if (hps_frozen_state(hps_trial_frozen(trial)) != HPS_PAUSED)
+        return;
+    out->state = HPS_PAUSED;
+    out->paused_step = hps_trial_resume_step(trial);
+    snprintf(reason, size, "interrupted; paused again at step %" PRId64, out->paused_step);
+}
+
 static void record_outcome(run_slot *slot, const run_settings *run, double now, slot_outcome *out)
 {
     hps_trial *trial = slot->trial;
@@ -796,6 +815,8 @@ static void record_outcome(run_slot *slot, const run_settings *run, double now, 
                          sizeof reason);
         break;
     }
+    if (rc == HPS_OK && out->interrupted)
+        note_paused_again(trial, out, reason, sizeof reason);
     snprintf(out->reason, sizeof out->reason, "%s", reason);
     if (rc != HPS_OK) {
         out->record_error = 1;

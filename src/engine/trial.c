@@ -66,17 +66,24 @@ static hps_status write_begin(hps_trial *trial, int *batched, size_t *stored_bef
     return rc;
 }
 
+/* Ends a batch: committed when `rc` is HPS_OK, else rolled back with the message of
+ * that first failure kept. */
+static hps_status batch_close(hps_storage *storage, hps_status rc)
+{
+    hps_errbuf saved = storage->err;
+    hps_status end = storage->ops->batch_end(storage, rc == HPS_OK);
+    if (rc != HPS_OK) {
+        storage->err = saved;
+        return rc;
+    }
+    return end;
+}
+
 static hps_status write_end(hps_trial *trial, int batched, size_t stored_before, hps_status rc)
 {
-    hps_study *study = trial->study;
     if (!batched)
         return rc;
-    hps_errbuf saved = study->storage->err;
-    hps_status end = study->storage->ops->batch_end(study->storage, rc == HPS_OK);
-    if (rc != HPS_OK)
-        study->storage->err = saved; /* keep the first failure's message */
-    else
-        rc = end;
+    rc = batch_close(trial->study->storage, rc);
     if (rc != HPS_OK)
         trial->n_stored_params = stored_before; /* rolled back */
     return rc;
@@ -890,13 +897,22 @@ hps_status hps_trial_fail(hps_trial *trial, const char *reason)
     return finish(trial, HPS_FAIL, NULL, 0, 0, reason);
 }
 
+static hps_status pause_at(hps_trial *trial, int64_t step);
+static int64_t cut_short_step(const hps_frozen *rec);
+
 hps_status hps_trial_interrupt(hps_trial *trial, const char *reason)
 {
+    if (hps_rec_paused_step(trial->rec) >= 0) {
+        hps_status rc = check_running(trial);
+        return rc == HPS_OK ? pause_at(trial, cut_short_step(trial->rec)) : rc;
+    }
     return finish(trial, HPS_FAIL, NULL, 0, 1, reason != NULL ? reason : "interrupted");
 }
 
 hps_status hps_trial_preempt(hps_trial *trial, const char *reason)
 {
+    if (hps_rec_paused_step(trial->rec) >= 0)
+        return hps_trial_interrupt(trial, reason);
     return finish_as(trial, HPS_FAIL, NULL, 0, 1, reason != NULL ? reason : "preempted",
                      FINISH_PREEMPTED);
 }
@@ -917,6 +933,20 @@ static hps_status check_pause_step(hps_trial *trial, int64_t step)
     return HPS_OK;
 }
 
+/* A resumed trial cut short from outside (interrupted, preempted, its worker dead) goes
+ * back to PAUSED rather than failing: its checkpoint and curve are intact, and failing
+ * it would throw away every slice it ran. It pauses at its last reported step when that
+ * is beyond the step it was resumed from, because the checkpoint contract asks a script
+ * to save each step it finishes (or on SIGTERM): resuming from the older step would
+ * hand it a checkpoint newer than HPSEARCH_RESUME_STEP says and have it report steps
+ * again, and the pause's own rule (at least the last reported step) would not hold. */
+static int64_t cut_short_step(const hps_frozen *rec)
+{
+    int64_t paused = hps_rec_paused_step(rec);
+    int64_t last = rec->n_inter > 0 ? rec->inter[rec->n_inter - 1].step : -1;
+    return last > paused ? last : paused;
+}
+
 hps_status hps_trial_pause(hps_trial *trial, int64_t step)
 {
     hps_status rc = check_running(trial);
@@ -924,29 +954,36 @@ hps_status hps_trial_pause(hps_trial *trial, int64_t step)
         rc = check_pause_step(trial, step);
     if (rc != HPS_OK)
         return rc;
+    return pause_at(trial, step);
+}
+
+/* Stores trial `id` PAUSED at `step_json` as `req` says, with the parameters `trial`
+ * has not written yet (NULL: none): the step and the state in one transaction, so that
+ * a paused trial always knows its step. */
+static hps_status write_pause(hps_storage *storage, int64_t id, const char *step_json,
+                              const hps_finish_req *req, hps_trial *trial)
+{
+    hps_status rc = storage->ops->batch_begin(storage);
+    if (rc != HPS_OK)
+        return rc;
+    if (trial != NULL && has_pending_params(trial))
+        rc = store_pending_params(trial);
+    if (rc == HPS_OK)
+        rc = storage->ops->set_trial_attr(storage, id, 1, HPS_REC_PAUSED_STEP, step_json);
+    if (rc == HPS_OK)
+        rc = storage->ops->finish_trial(storage, id, req);
+    return batch_close(storage, rc);
+}
+
+/* hps_trial_pause once the step is known to be right. */
+static hps_status pause_at(hps_trial *trial, int64_t step)
+{
     hps_study *study = trial->study;
     char step_json[32];
     snprintf(step_json, sizeof step_json, "%lld", (long long)step);
     hps_finish_req req = {.state = HPS_PAUSED, .now = hps_now()};
-    /* The step and the state in one transaction: a paused trial always knows its step. */
     size_t stored_before = trial->n_stored_params;
-    hps_storage *storage = study->storage;
-    rc = storage->ops->batch_begin(storage);
-    if (rc != HPS_OK)
-        return storage_error(study, &trial->err, rc);
-    if (has_pending_params(trial))
-        rc = store_pending_params(trial);
-    if (rc == HPS_OK)
-        rc = storage->ops->set_trial_attr(storage, trial->rec->id, 1, HPS_REC_PAUSED_STEP,
-                                          step_json);
-    if (rc == HPS_OK)
-        rc = storage->ops->finish_trial(storage, trial->rec->id, &req);
-    hps_errbuf saved = storage->err;
-    hps_status end = storage->ops->batch_end(storage, rc == HPS_OK);
-    if (rc != HPS_OK)
-        storage->err = saved; /* the first failure's message */
-    else
-        rc = end;
+    hps_status rc = write_pause(study->storage, trial->rec->id, step_json, &req, trial);
     if (rc != HPS_OK) {
         trial->n_stored_params = stored_before; /* rolled back */
         return storage_error(study, &trial->err, rc);
@@ -1112,8 +1149,8 @@ hps_status hps_study_recover_stale(hps_study *study, size_t *n_out)
         rc = handle_for_number(study, r->number, &trial);
         if (rc != HPS_OK)
             goto out;
-        /* A resumed trial's checkpoint is still there: it goes back to PAUSED, to be
-         * resumed again, rather than failing a run that other work built on. */
+        /* A resumed trial's checkpoint is still there: it goes back to PAUSED (at
+         * cut_short_step), to be resumed again, rather than failing. */
         int resumed = hps_rec_paused_step(trial->rec) >= 0;
         char *requeue = resumed ? NULL
                                 : requeue_attrs(study, trial->rec, trial->fixed_params,
@@ -1126,7 +1163,10 @@ hps_status hps_study_recover_stale(hps_study *study, size_t *n_out)
             .stale_before = dead ? 0 : now - study->heartbeat_grace,
             .requeue_system_attrs = requeue,
         };
-        rc = study->storage->ops->finish_trial(study->storage, r->trial_id, &req);
+        char step_json[32];
+        snprintf(step_json, sizeof step_json, "%lld", (long long)cut_short_step(trial->rec));
+        rc = resumed ? write_pause(study->storage, r->trial_id, step_json, &req, NULL)
+                     : study->storage->ops->finish_trial(study->storage, r->trial_id, &req);
         free(requeue);
         trial->finished = 1;
         trial_free(trial);

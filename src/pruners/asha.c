@@ -383,7 +383,8 @@ hps_status asha_decide(hps_pruner *pruner, const hps_context *ctx, const asha_pa
  * not in the top 1/rf when it reaches a rung. The promotion form never stops one: a
  * trial runs to its rung and pauses, and an ask resumes a paused trial in the top 1/rf
  * of its rung up to the next rung before it starts a new one -- so a trial whose curve
- * only wins later is still in the race whenever enough others join its rung. */
+ * only wins later is still in the race whenever enough others join its rung. With
+ * several objectives "top" is MOASHA's order, as in the stop form. */
 enum { ASHA_STOP = 0, ASHA_PROMOTION = 1 };
 
 static const hps_option_choice asha_modes[] = {
@@ -411,7 +412,8 @@ static int64_t promotion_rung_step(const asha_opts *o, int64_t k)
 }
 
 typedef struct rung_member {
-    double key; /* the value, negated when maximizing: smaller is better; NaN last */
+    double key; /* smaller is better: the value, negated when maximizing (NaN last); with
+                   several objectives, how many members go before it (asha_rung_order) */
     int64_t number;
     const hps_frozen *trial;
 } rung_member;
@@ -427,35 +429,117 @@ static int cmp_rung_member(const void *a, const void *b)
     return (x->number > y->number) - (x->number < y->number);
 }
 
-/* The best trial of the top 1/rf of the rung at `step` that is paused there (not yet
- * promoted), or -1. `members` has room for every trial. */
-static int64_t promotable_at(const asha_opts *o, const hps_context *ctx,
-                             const hps_frozen *const *all, size_t n_all, int64_t step,
-                             rung_member *members)
+/* The rung a paused trial waits at: the highest rung step, up to the step it paused at,
+ * at which it has a value; -1 when it passed none. A trial usually pauses at a rung, but
+ * one may pause past it (a script that went beyond its slice's end, a trial cut short
+ * on the way to the next rung, a pause at any step): it waits at the last rung it
+ * passed, so that it is promoted from there rather than left paused for good. */
+static int64_t paused_rung(const asha_opts *o, const hps_frozen *trial)
 {
+    int64_t paused = hps_rec_paused_step(trial);
+    int64_t rung = -1;
+    for (int64_t k = 0;; k++) {
+        int64_t step = promotion_rung_step(o, k);
+        double v;
+        if (step >= o->max_resource || step > paused)
+            return rung;
+        if (hps_pruner_value_at(trial, step, &v))
+            rung = step;
+    }
+}
+
+/* With several objectives, the members of the rung at `step` in MOASHA's order, the one
+ * mode stop uses (asha_rung_order): each member's values at `step` (NaN, the worst, for
+ * an objective it did not report) and its constraints as last set (NaN, violated, for
+ * one it has not set; a paused trial's are those it had at its pause). Sets each
+ * member's key to how many members go before it. */
+static hps_status rank_rung_multi(hps_pruner *pruner, const hps_context *ctx, int64_t step,
+                                  rung_member *members, size_t n)
+{
+    size_t m = ctx->n_directions, k = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t ki = hps_frozen_n_constraints(members[i].trial);
+        k = ki > k ? ki : k;
+    }
+    if (k > HPS_PARETO_MAX_CONSTRAINTS)
+        k = HPS_PARETO_MAX_CONSTRAINTS;
+    double *values = hps_mem_calloc(n * m + 1, sizeof *values);
+    double *cons = hps_mem_calloc(n * k + 1, sizeof *cons);
+    size_t *ahead = hps_mem_calloc(n + 1, sizeof *ahead);
+    hps_status rc = HPS_ERR_NOMEM;
+    if (values == NULL || cons == NULL || ahead == NULL)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        double at[HPS_REC_MAX_INTER_VALUES];
+        size_t got = hps_rec_inter_values(hps_pruner_step_at(members[i].trial, step), at);
+        for (size_t j = 0; j < m; j++)
+            values[i * m + j] = j < got ? at[j] : NAN;
+        size_t ki = hps_frozen_n_constraints(members[i].trial);
+        for (size_t j = 0; j < k; j++)
+            cons[i * k + j] = j < ki ? hps_frozen_constraint(members[i].trial, j) : NAN;
+    }
+    rc = asha_rung_order(values, k > 0 ? cons : NULL, n, ctx->directions, m, k, ahead);
+    for (size_t i = 0; rc == HPS_OK && i < n; i++)
+        members[i].key = (double)ahead[i];
+out:
+    hps_mem_free(values);
+    hps_mem_free(cons);
+    hps_mem_free(ahead);
+    if (rc != HPS_OK)
+        return hps_errbuf_set(&pruner->err, rc, rc == HPS_ERR_NOMEM ? "out of memory"
+                                                                    : "too many trials at a rung");
+    return HPS_OK;
+}
+
+/* The best trial of the top 1/rf of the rung at `step` that waits there (paused, not yet
+ * promoted) into *number_out, or -1. `members` has room for every trial. Ties go to the
+ * older trial. */
+static hps_status promotable_at(hps_pruner *pruner, const hps_context *ctx,
+                                const hps_frozen *const *all, size_t n_all, int64_t step,
+                                rung_member *members, int64_t *number_out)
+{
+    const asha_opts *o = pruner->impl;
+    *number_out = -1;
     size_t n = 0;
     for (size_t i = 0; i < n_all; i++) {
-        double v;
-        if (all[i] == NULL || !hps_pruner_value_at(all[i], step, &v))
+        const hps_inter_rec *r = all[i] != NULL ? hps_pruner_step_at(all[i], step) : NULL;
+        if (r == NULL)
             continue;
         members[n++] = (rung_member){
-            .key = ctx->directions[0] == HPS_MAXIMIZE ? -v : v,
+            .key = ctx->directions[0] == HPS_MAXIMIZE ? -r->value : r->value,
             .number = all[i]->number,
             .trial = all[i],
         };
     }
     size_t top = n / (size_t)o->reduction_factor;
     if (top == 0)
-        return -1;
+        return HPS_OK;
+    if (ctx->n_directions > 1) {
+        hps_status rc = rank_rung_multi(pruner, ctx, step, members, n);
+        if (rc != HPS_OK)
+            return rc;
+    }
     qsort(members, n, sizeof *members, cmp_rung_member);
-    for (size_t i = 0; i < top; i++)
+    for (size_t i = 0; i < top && *number_out < 0; i++)
         if (members[i].trial->state == HPS_PAUSED &&
-            hps_rec_paused_step(members[i].trial) == step)
-            return members[i].number;
+            paused_rung(o, members[i].trial) == step)
+            *number_out = members[i].number;
+    return HPS_OK;
+}
+
+/* The oldest paused trial that has passed no rung (paused before the first, or without
+ * a value at any rung it passed), or -1: no rung can rank it, so it goes on, as a new
+ * trial would, until it reaches one. */
+static int64_t below_the_rungs(const asha_opts *o, const hps_frozen *const *all, size_t n_all)
+{
+    for (size_t i = 0; i < n_all; i++)
+        if (all[i] != NULL && all[i]->state == HPS_PAUSED && paused_rung(o, all[i]) < 0)
+            return all[i]->number;
     return -1;
 }
 
-/* Li et al.'s get_job: the highest rung first, so trials climb before new ones start. */
+/* Li et al.'s get_job: the highest rung first, so trials climb before new ones start;
+ * then a trial paused below every rung, whose first slice is not done. */
 static hps_status asha_promote(hps_pruner *pruner, const hps_context *ctx, int64_t *number_out)
 {
     const asha_opts *o = pruner->impl;
@@ -473,10 +557,13 @@ static hps_status asha_promote(hps_pruner *pruner, const hps_context *ctx, int64
     rung_member *members = hps_mem_calloc(n_all + 1, sizeof *members);
     if (members == NULL)
         return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
-    for (int64_t k = n_rungs - 1; k >= 0 && *number_out < 0; k--)
-        *number_out = promotable_at(o, ctx, all, n_all, promotion_rung_step(o, k), members);
+    for (int64_t k = n_rungs - 1; rc == HPS_OK && k >= 0 && *number_out < 0; k--)
+        rc = promotable_at(pruner, ctx, all, n_all, promotion_rung_step(o, k), members,
+                           number_out);
+    if (rc == HPS_OK && *number_out < 0)
+        *number_out = below_the_rungs(o, all, n_all);
     hps_mem_free(members);
-    return HPS_OK;
+    return rc;
 }
 
 /* The next rung above the step the trial's checkpoint holds; -1 at the top. */
@@ -539,9 +626,11 @@ static const hps_option asha_options[] = {
     HPS_OPTIONS_END,
 };
 
-/* Any number of objectives: with several, the rungs rank by non-dominated sorting. */
+/* Any number of objectives, in both modes: with several, the rungs rank by
+ * non-dominated sorting. */
 static hps_status asha_bind(hps_pruner *pruner, const hps_context *ctx)
 {
+    (void)ctx; /* every study fits: the options alone are checked */
     const asha_opts *o = pruner->impl;
     if (o->bootstrap_count > 0 && o->min_resource == 0)
         return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
@@ -568,24 +657,35 @@ static hps_status asha_bind(hps_pruner *pruner, const hps_context *ctx)
     if (o->bootstrap_count > 0)
         return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
                               "pruner 'asha': bootstrap_count applies to mode stop only");
-    /* Promotions rank one value per trial; MOASHA's promotions are not written yet. */
-    if (ctx->n_directions > 1)
-        return hps_errbuf_set(&pruner->err, HPS_ERR_UNSUPPORTED,
-                              "pruner 'asha': mode promotion takes one objective (the study has "
-                              "%zu); mode stop ranks several",
-                              ctx->n_directions);
     return HPS_OK;
+}
+
+/* Mode promotion pauses trials at the rungs instead; only a run that diverged (a NaN
+ * among its latest values) stops. With several objectives every step carries each
+ * objective's value, as mode stop needs too. */
+static hps_status promotion_should_prune(hps_pruner *pruner, const hps_context *ctx,
+                                         int *prune_out)
+{
+    const hps_frozen *t = ctx->trial;
+    *prune_out = 0;
+    if (hps_pruner_last_step(t) < 0)
+        return HPS_OK;
+    if (ctx->n_directions == 1) {
+        *prune_out = isnan(t->inter[t->n_inter - 1].value);
+        return HPS_OK;
+    }
+    asha_rung_entry latest;
+    hps_status rc = own_rung_entry(pruner, t, ctx->n_directions, &latest);
+    if (rc == HPS_OK)
+        *prune_out = has_nan(latest.values, ctx->n_directions);
+    return rc;
 }
 
 static hps_status asha_should_prune(hps_pruner *pruner, const hps_context *ctx, int *prune_out)
 {
     asha_opts *o = pruner->impl;
-    if (o->mode == ASHA_PROMOTION) {
-        /* Rungs pause trials instead; only a run that diverged stops. */
-        int64_t step = hps_pruner_last_step(ctx->trial);
-        *prune_out = step >= 0 && isnan(ctx->trial->inter[ctx->trial->n_inter - 1].value);
-        return HPS_OK;
-    }
+    if (o->mode == ASHA_PROMOTION)
+        return promotion_should_prune(pruner, ctx, prune_out);
     asha_params params = {
         .min_resource = &o->min_resource,
         .reduction_factor = o->reduction_factor,

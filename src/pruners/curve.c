@@ -358,3 +358,28 @@ double hps_curve_prob_above(const hps_curve_forecast *f, double level)
     }
     return p;
 }
+
+double hps_normal_expected_improvement(double mean, double sd, double incumbent, int maximize)
+{
+    double gain = maximize ? mean - incumbent : incumbent - mean;
+    if (!(sd > 0))
+        return fmax(0.0, gain);
+    double z = gain / sd;
+    double cdf = 0.5 * erfc(-z / 1.4142135623730951);
+    double pdf = exp(-0.5 * z * z) / 2.5066282746310002;
+    return fmax(0.0, gain * cdf + sd * pdf);
+}
+
+double hps_curve_expected_improvement(const hps_curve_forecast *f, double incumbent,
+                                      int maximize)
+{
+    if (f->n_fitted == 0)
+        return NAN;
+    double ei = 0;
+    for (int k = 0; k < HPS_CURVE_FAMILIES; k++) {
+        const hps_curve_member *m = &f->members[k];
+        if (m->fitted)
+            ei += m->weight * hps_normal_expected_improvement(m->mean, m->sd, incumbent, maximize);
+    }
+    return ei;
+}

@@ -45,4 +45,14 @@ hps_status hps_curve_forecast_at(const double *x, const double *y, size_t n, dou
  * curve to be maximised; 1 minus it for one to be minimised). NaN when n_fitted = 0. */
 double hps_curve_prob_above(const hps_curve_forecast *f, double level);
 
+/* The expected improvement over `incumbent` of a value distributed N(mean, sd^2):
+ * E[max(0, Y - incumbent)] when maximizing, E[max(0, incumbent - Y)] otherwise (sd 0:
+ * the plain improvement). */
+double hps_normal_expected_improvement(double mean, double sd, double incumbent, int maximize);
+
+/* The same for the forecast's mixture (its members' improvements, weighted); NaN when
+ * n_fitted = 0. */
+double hps_curve_expected_improvement(const hps_curve_forecast *f, double incumbent,
+                                      int maximize);
+
 #endif

@@ -2,7 +2,12 @@
  * the full budget (curve.h: an ensemble of parametric curves with their uncertainty),
  * has less than min_probability chance of beating the best COMPLETE trial's value.
  * Where successive halving compares ranks at one rung and assumes curves do not cross,
- * this judges the shape: a slow starter that is still climbing keeps its chance. */
+ * this judges the shape: a slow starter that is still climbing keeps its chance.
+ *
+ * Mode freeze-thaw (Swersky, Snoek & Adams, "Freeze-Thaw Bayesian Optimization", 2014)
+ * stops nothing: trials run in slices and pause, and each ask resumes the paused trial
+ * whose forecast promises the most expected improvement over the incumbent per epoch
+ * still to run -- unless a new trial promises more per epoch of its full budget. */
 #include "base/mem.h"
 #include "pruners/curve.h"
 #include "pruners/pruner.h"
@@ -10,12 +15,22 @@
 #include <math.h>
 #include <stdio.h>
 
+enum { FORECAST_STOP = 0, FORECAST_FREEZE_THAW = 1 };
+
+static const hps_option_choice forecast_modes[] = {
+    {"stop", FORECAST_STOP},
+    {"freeze-thaw", FORECAST_FREEZE_THAW},
+    {NULL, 0},
+};
+
 typedef struct forecast_opts {
     double min_probability;   /* prune below this chance of beating the incumbent */
     int64_t max_step;         /* the full budget's last step; 0 = auto */
     int64_t min_points;       /* values a trial reports before it is judged */
     int64_t n_startup_trials; /* no pruning before this many trials completed */
     int64_t interval_steps;   /* judge every this many steps */
+    int mode;
+    int64_t slice_steps;      /* freeze-thaw: the steps of a resumed trial's slice */
 } forecast_opts;
 
 static hps_status forecast_init(hps_pruner *pruner)
@@ -37,7 +52,8 @@ static const hps_option forecast_options[] = {
      HPS_OPTION_FIELD(forecast_opts, min_probability), .def = "0.05", .dmin = 0, .dmax = 1,
      .flags = HPS_OPTION_MIN_OPEN,
      .help = "prune when the forecast gives the trial less than this chance of beating the "
-             "best COMPLETE trial at max_step"},
+             "best COMPLETE trial at max_step (mode freeze-thaw: such a paused trial is never "
+             "resumed)"},
     {.name = "max_step", .type = HPS_OPTION_INT, HPS_OPTION_FIELD(forecast_opts, max_step),
      .def = "auto", .min = 1, .keyword = "auto", .keyword_value = 0,
      .help = "the step the forecast is for, the full budget (auto: the largest last step of "
@@ -48,17 +64,53 @@ static const hps_option forecast_options[] = {
              "three and four parameters need 5 and 6)"},
     {.name = "n_startup_trials", .type = HPS_OPTION_INT,
      HPS_OPTION_FIELD(forecast_opts, n_startup_trials), .def = "3", .min = 1,
-     .help = "no pruning until this many trials completed (the best of them is the bar)"},
+     .help = "no pruning until this many trials completed (the best of them is the bar; "
+             "mode freeze-thaw: new trials start until this many trials have a final value or "
+             "a forecast)"},
     {.name = "interval_steps", .type = HPS_OPTION_INT,
      HPS_OPTION_FIELD(forecast_opts, interval_steps), .def = "1", .min = 1,
-     .help = "judge every this many steps after the first min_points values"},
+     .help = "judge every this many steps after the first min_points values (mode stop)"},
+    {.name = "mode", .type = HPS_OPTION_ENUM, HPS_OPTION_FIELD(forecast_opts, mode),
+     .def = "stop", .choices = forecast_modes,
+     .help = "stop (prune by the forecast) or freeze-thaw (trials pause after each slice and "
+             "an ask resumes the paused trial with the most expected improvement per step "
+             "left, or starts a new one when that promises more; needs max_step)"},
+    {.name = "slice_steps", .type = HPS_OPTION_INT, HPS_OPTION_FIELD(forecast_opts, slice_steps),
+     .def = "5", .min = 1, .max = 1000000,
+     .help = "mode freeze-thaw: the steps a resumed trial runs before it pauses again (a new "
+             "trial's first slice ends at step min_points)"},
     HPS_OPTIONS_END,
 };
 
-/* The incumbent is the best value in one direction. */
+/* The incumbent is the best value in one direction; freeze-thaw's slices need the
+ * budget's end, and each mode refuses the other's options. */
 static hps_status forecast_bind(hps_pruner *pruner, const hps_context *ctx)
 {
-    return hps_pruner_needs_one_objective(pruner, ctx);
+    const forecast_opts *o = pruner->impl;
+    hps_status rc = hps_pruner_needs_one_objective(pruner, ctx);
+    if (rc != HPS_OK)
+        return rc;
+    if (o->mode == FORECAST_STOP) {
+        if (hps_options_given(forecast_options, pruner->given, "slice_steps"))
+            return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
+                                  "pruner 'forecast': slice_steps applies to mode freeze-thaw "
+                                  "only (mode stop runs every trial to its end or its pruning)");
+        return HPS_OK;
+    }
+    if (hps_options_given(forecast_options, pruner->given, "interval_steps"))
+        return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
+                              "pruner 'forecast': interval_steps applies to mode stop only "
+                              "(mode freeze-thaw judges at each ask)");
+    if (o->max_step == 0)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
+                              "pruner 'forecast': mode freeze-thaw needs max_step (the full "
+                              "budget, where trials finish instead of pausing)");
+    if (o->max_step <= o->min_points)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
+                              "pruner 'forecast': max_step (%lld) must be above min_points "
+                              "(%lld), where a new trial's first slice ends",
+                              (long long)o->max_step, (long long)o->min_points);
+    return HPS_OK;
 }
 
 /* The best COMPLETE value (NaN when none), how many trials completed, and the largest
@@ -106,6 +158,31 @@ static hps_status record(const hps_context *ctx, hps_pruner *pruner, int64_t ste
     return hps_ctx_set_trial_attr(ctx, "forecast", text, &pruner->err);
 }
 
+/* The forecast of trial t's value at max_step from its intermediate values (n_fitted =
+ * 0 when they are too few). */
+static hps_status forecast_trial(hps_pruner *pruner, const hps_frozen *t, int64_t max_step,
+                                 hps_curve_forecast *f)
+{
+    f->n_fitted = 0;
+    if (t->n_inter == 0)
+        return HPS_OK;
+    /* the curves are fitted from x = 1 at the first report (the power laws need x > 0) */
+    double *x = hps_mem_calloc(2 * t->n_inter, sizeof *x);
+    if (x == NULL)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
+    double *y = x + t->n_inter;
+    int64_t origin = t->inter[0].step - 1;
+    for (size_t i = 0; i < t->n_inter; i++) {
+        x[i] = (double)(t->inter[i].step - origin);
+        y[i] = t->inter[i].value;
+    }
+    hps_status rc = hps_curve_forecast_at(x, y, t->n_inter, (double)(max_step - origin), f);
+    hps_mem_free(x);
+    if (rc != HPS_OK)
+        return hps_errbuf_set(&pruner->err, rc, "out of memory");
+    return HPS_OK;
+}
+
 static hps_status forecast_should_prune(hps_pruner *pruner, const hps_context *ctx,
                                         int *prune_out)
 {
@@ -119,6 +196,8 @@ static hps_status forecast_should_prune(hps_pruner *pruner, const hps_context *c
         *prune_out = 1; /* a diverged curve has nothing left to forecast */
         return HPS_OK;
     }
+    if (o->mode == FORECAST_FREEZE_THAW)
+        return HPS_OK; /* it pauses at the end of its slice instead */
     if (!due(o, t))
         return HPS_OK;
     const hps_frozen *const *all;
@@ -135,21 +214,10 @@ static hps_status forecast_should_prune(hps_pruner *pruner, const hps_context *c
     int64_t max_step = o->max_step > 0 ? o->max_step : last_complete_step;
     if (step >= max_step)
         return HPS_OK; /* at the budget already: its value is what it is */
-    /* the curves are fitted from x = 1 at the first report (the power laws need x > 0) */
-    double *x = hps_mem_calloc(2 * t->n_inter, sizeof *x);
-    if (x == NULL)
-        return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
-    double *y = x + t->n_inter;
-    int64_t origin = t->inter[0].step - 1;
-    for (size_t i = 0; i < t->n_inter; i++) {
-        x[i] = (double)(t->inter[i].step - origin);
-        y[i] = t->inter[i].value;
-    }
     hps_curve_forecast f;
-    rc = hps_curve_forecast_at(x, y, t->n_inter, (double)(max_step - origin), &f);
-    hps_mem_free(x);
+    rc = forecast_trial(pruner, t, max_step, &f);
     if (rc != HPS_OK)
-        return hps_errbuf_set(&pruner->err, rc, "out of memory");
+        return rc;
     if (f.n_fitted == 0)
         return HPS_OK;
     double above = hps_curve_prob_above(&f, incumbent);
@@ -158,14 +226,159 @@ static hps_status forecast_should_prune(hps_pruner *pruner, const hps_context *c
     return record(ctx, pruner, step, &f, incumbent, p_beat);
 }
 
+
+/* ---- mode freeze-thaw ------------------------------------------------------------- */
+
+/* A new trial's first slice ends at step min_points, the values its forecast needs;
+ * every resumed one runs slice_steps more; the slice that reaches max_step has no end
+ * (-1: the trial finishes). */
+static hps_status forecast_max_step(hps_pruner *pruner, const hps_context *ctx,
+                                    int64_t *max_step_out)
+{
+    const forecast_opts *o = pruner->impl;
+    *max_step_out = -1;
+    if (o->mode != FORECAST_FREEZE_THAW)
+        return HPS_OK;
+    int64_t paused = hps_rec_paused_step(ctx->trial);
+    int64_t end = paused < 0 ? o->min_points : paused + o->slice_steps;
+    if (end < o->max_step)
+        *max_step_out = end;
+    return HPS_OK;
+}
+
+/* What an ask weighs: the best paused trial worth resuming, and the statistics of the
+ * trials' final values that price a new one. */
+typedef struct thaw_choice {
+    int64_t number;        /* the paused trial with the best rate; -1: none */
+    double rate;           /* its expected improvement per step left */
+    size_t n_finals;       /* COMPLETE values and paused trials' forecasts */
+    double sum, sum_sq;    /* of those final values */
+} thaw_choice;
+
+/* The best latest value of the paused trials; NaN when none is paused. */
+static double best_paused_value(const hps_frozen *const *all, size_t n_all, int maximize)
+{
+    double best = NAN;
+    for (size_t i = 0; i < n_all; i++) {
+        const hps_frozen *t = all[i];
+        if (t == NULL || t->state != HPS_PAUSED || t->n_inter == 0)
+            continue;
+        double v = t->inter[t->n_inter - 1].value;
+        if (!isnan(v) && (isnan(best) || (maximize ? v > best : v < best)))
+            best = v;
+    }
+    return best;
+}
+
+/* Weighs paused trial t: its forecast at max_step joins the final values, and it is a
+ * candidate when that gives it at least min_probability of beating the incumbent -- a
+ * rule only for a COMPLETE incumbent (`judge`): the best value reported so far is a
+ * bar at another step, which the leading trial itself, if its curve turns down, is
+ * forecast to miss, and then nothing would ever finish. A paused trial with too few
+ * values for a forecast goes first (its curve needs them). */
+static hps_status weigh_paused(hps_pruner *pruner, const hps_frozen *t, double incumbent,
+                               int judge, int maximize, thaw_choice *c)
+{
+    const forecast_opts *o = pruner->impl;
+    int64_t paused = hps_rec_paused_step(t);
+    hps_curve_forecast f;
+    hps_status rc = forecast_trial(pruner, t, o->max_step, &f);
+    if (rc != HPS_OK)
+        return rc;
+    if (f.n_fitted == 0) {
+        if (c->rate < HUGE_VAL) {
+            c->number = t->number;
+            c->rate = HUGE_VAL;
+        }
+        return HPS_OK;
+    }
+    c->n_finals++;
+    c->sum += f.mean;
+    c->sum_sq += f.mean * f.mean;
+    double above = hps_curve_prob_above(&f, incumbent);
+    if (judge && (maximize ? above : 1 - above) < o->min_probability)
+        return HPS_OK; /* hopeless: it stays paused */
+    double left = (double)(o->max_step > paused ? o->max_step - paused : 1);
+    double rate = hps_curve_expected_improvement(&f, incumbent, maximize) / left;
+    if (c->number < 0 || rate > c->rate) {
+        c->number = t->number;
+        c->rate = rate;
+    }
+    return HPS_OK;
+}
+
+/* The ask's choice (Swersky et al.'s freeze-thaw, with a simpler model of new trials):
+ * resume the paused trial with the most expected improvement over the incumbent (the
+ * best COMPLETE value; before any, the best latest value of a paused trial) per step it
+ * has left, unless a new trial promises more per step of its full budget. A new trial's
+ * final value is taken to be normal with the mean and spread of the final values known
+ * (COMPLETE trials' and paused trials' forecast means); with fewer than
+ * n_startup_trials of them, new trials start. Once the study's budget of trials is used,
+ * the best candidate is resumed whatever a new one would promise. */
+static hps_status forecast_promote(hps_pruner *pruner, const hps_context *ctx,
+                                   int64_t *number_out)
+{
+    const forecast_opts *o = pruner->impl;
+    *number_out = -1;
+    if (o->mode != FORECAST_FREEZE_THAW)
+        return HPS_OK;
+    const hps_frozen *const *all;
+    size_t n_all, n_complete;
+    hps_status rc = hps_ctx_trials(ctx, &all, &n_all, &pruner->err);
+    if (rc != HPS_OK)
+        return rc;
+    int maximize = ctx->directions[0] == HPS_MAXIMIZE;
+    double incumbent;
+    int64_t last_complete_step;
+    complete_trials(all, n_all, maximize, &incumbent, &n_complete, &last_complete_step);
+    int judge = !isnan(incumbent); /* a COMPLETE trial sets the bar */
+    if (isnan(incumbent))
+        incumbent = best_paused_value(all, n_all, maximize);
+    if (isnan(incumbent))
+        return HPS_OK; /* nothing paused */
+    thaw_choice c = {.number = -1};
+    for (size_t i = 0; i < n_all; i++) {
+        const hps_frozen *t = all[i];
+        if (t != NULL && t->state == HPS_COMPLETE && t->n_values > 0 && !isnan(t->values[0])) {
+            c.n_finals++;
+            c.sum += t->values[0];
+            c.sum_sq += t->values[0] * t->values[0];
+        } else if (t != NULL && t->state == HPS_PAUSED) {
+            rc = weigh_paused(pruner, t, incumbent, judge, maximize, &c);
+            if (rc != HPS_OK)
+                return rc;
+        }
+    }
+    if (c.number < 0)
+        return HPS_OK;
+    int budget_left = ctx->max_trials == 0 || n_all < ctx->max_trials;
+    if (!budget_left || c.rate == HUGE_VAL) {
+        *number_out = c.number;
+        return HPS_OK;
+    }
+    if ((int64_t)c.n_finals < o->n_startup_trials || c.n_finals < 2)
+        return HPS_OK;
+    double mean = c.sum / (double)c.n_finals;
+    double var = (c.sum_sq - c.sum * mean) / (double)(c.n_finals - 1);
+    double new_rate = hps_normal_expected_improvement(mean, sqrt(fmax(var, 0.0)), incumbent,
+                                                      maximize) /
+                      (double)o->max_step;
+    if (c.rate >= new_rate)
+        *number_out = c.number;
+    return HPS_OK;
+}
+
 const hps_pruner_ops hps_forecast_pruner_ops = {
     .name = "forecast",
     .help = "the trial's learning curve, extrapolated to max_step by an ensemble of "
             "parametric curves, has less than min_probability chance of beating the best "
-            "COMPLETE trial",
+            "COMPLETE trial; mode freeze-thaw pauses trials after each slice and resumes the one "
+            "with the most expected improvement per step left instead",
     .options = forecast_options,
     .init = forecast_init,
     .destroy = forecast_destroy,
     .bind = forecast_bind,
     .should_prune = forecast_should_prune,
+    .max_step = forecast_max_step,
+    .promote = forecast_promote,
 };

@@ -251,7 +251,7 @@ int64_t hps_pruner_last_step(const hps_frozen *trial)
     return trial->n_inter > 0 ? trial->inter[trial->n_inter - 1].step : -1;
 }
 
-int hps_pruner_value_at(const hps_frozen *trial, int64_t step, double *out)
+const hps_inter_rec *hps_pruner_step_at(const hps_frozen *trial, int64_t step)
 {
     size_t lo = 0, hi = trial->n_inter;
     while (lo < hi) {
@@ -261,11 +261,16 @@ int hps_pruner_value_at(const hps_frozen *trial, int64_t step, double *out)
         else
             hi = mid;
     }
-    if (lo < trial->n_inter && trial->inter[lo].step == step) {
-        *out = trial->inter[lo].value;
-        return 1;
-    }
-    return 0;
+    return lo < trial->n_inter && trial->inter[lo].step == step ? &trial->inter[lo] : NULL;
+}
+
+int hps_pruner_value_at(const hps_frozen *trial, int64_t step, double *out)
+{
+    const hps_inter_rec *r = hps_pruner_step_at(trial, step);
+    if (r == NULL)
+        return 0;
+    *out = r->value;
+    return 1;
 }
 
 hps_status hps_pruner_needs_one_objective(hps_pruner *pruner, const hps_context *ctx)

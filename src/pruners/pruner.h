@@ -79,6 +79,9 @@ hps_status hps_pruner_needs_one_objective(hps_pruner *pruner, const hps_context 
 
 /* The last reported step of a trial, or -1. */
 int64_t hps_pruner_last_step(const hps_frozen *trial);
+/* The record of exactly `step` (every objective's values: hps_rec_inter_values), or NULL
+ * when the trial has none there. */
+const hps_inter_rec *hps_pruner_step_at(const hps_frozen *trial, int64_t step);
 /* The value at exactly `step`; 0 when the trial has none there. */
 int hps_pruner_value_at(const hps_frozen *trial, int64_t step, double *out);
 /* Optuna's rule for warm-up and interval steps: is the trial's latest step the first

@@ -6,7 +6,7 @@ that grows each step by an amount the learning rate decides (best at lr = 0.1), 
 history -- one entry per round: the trial that trained it and the lr it used. So a
 checkpoint says whose work it carries, and the test can check who copied whom.
 
-    pbt_trainer.py --lr LR --steps STOP
+    pbt_trainer.py --lr LR --steps STOP [--stepless]
 
 PBT_FAIL_ROUND=pbt-m001-r001 makes that round fail; PBT_PREEMPT_ROUND=... preempts the run
 in that round (SIGTERM), PBT_KILL_ROUND=... kills it (SIGKILL).
@@ -23,6 +23,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--lr", type=float, required=True)
 parser.add_argument("--steps", type=int, required=True)
 parser.add_argument("--tag", default="")
+parser.add_argument("--stepless", action="store_true", help="print score lines without their step")
 args = parser.parse_args()
 
 directory = os.environ["HPSEARCH_CHECKPOINT_DIR"]
@@ -50,7 +51,7 @@ if state["step"] != start or stop != args.steps:
 gain = math.exp(-(math.log10(args.lr) + 1) ** 2)
 for step in range(start + 1, stop + 1):
     state["score"] += gain
-    print(f"step={step} score={state['score']:.6f}")
+    print(("" if args.stepless else f"step={step} ") + f"score={state['score']:.6f}")
 state["step"] = stop
 state["history"].append({"trial": int(os.environ["HPSEARCH_TRIAL_NUMBER"]), "lr": args.lr})
 with open(path + ".tmp", "w") as f:

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# A study of 100 000 trials (HPS_BIG_TRIALS overrides): how long `show`, `report`, the
-# dashboard's first and later loads, its table pages and both pages in the browser
-# take -- printed as "load-time:" lines -- with generous bounds so that a slow machine
-# or the sanitizer build passes but a page that stops responding does not. The study is
-# written to a tmpfs (/dev/shm) when there is one: SQLite's syncs on a disk would make
-# the setup, not hpsearch, the slow part.
+# A study of 100 000 trials (HPS_BIG_TRIALS overrides; the sanitizer build sets 10 000 in
+# tests/CMakeLists.txt, which checks the same paths for memory errors): how long `show`,
+# `report`, the dashboard's first and later loads, its table pages and both pages in the
+# browser take -- printed as "load-time:" lines -- with generous bounds so that a slow
+# machine or the sanitizer build passes but a page that stops responding does not. The
+# study is written to a tmpfs (/dev/shm) when there is one: SQLite's syncs on a disk
+# would make the setup, not hpsearch, the slow part.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/report_lib.sh"
 need_browser

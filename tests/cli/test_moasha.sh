@@ -3,7 +3,8 @@
 # accuracy and cost on lines of their own (with an epoch key), and its memory once; every
 # epoch is stored with both values, asha ranks the trials at its rungs by non-dominated
 # sorting with the infeasible ones last (the order of tests/unit/test_moasha.c, worked by
-# hand there), and a pruner that needs one objective is refused at its config line.
+# hand there) -- also in mode promotion -- and a pruner that needs one objective is
+# refused at its config line.
 source "$(dirname "$0")/lib.sh"
 
 # trial k: accuracy a (maximized) and cost c (minimized) grow towards their final values
@@ -61,6 +62,41 @@ expect_eq "D's rung entry: its values and its constraint (mem - 8)" "0.7125|2|2"
                          json_extract(system_attrs, '\$.completed_rung_0.values[1]'),
                          json_extract(system_attrs, '\$.completed_rung_0.constraints[0]')
                   FROM trials WHERE number = 3")"
+
+# MOASHA's promotions (mode promotion): the same trials keep the paused-trial contract
+# (HPSEARCH_MAX_STEP, HPSEARCH_RESUME_STEP), rungs at epochs 1 and 2 (reduction factor
+# 2), the full budget epoch 3. Worked out as tests/unit/test_promotion.c's MOASHA case:
+# A and B go on from epoch 1 (D, which dominates both, is infeasible), then A to the
+# end; E (inside the front A-B) waits until F joins its rung; G, which dominates every
+# feasible trial, goes straight through. Trial k's epochs end at A 3, B 2, C 1, D 1, E 2,
+# F 1, G 3 (COMPLETE = 2, PAUSED = 5).
+cat > slices.py <<'PYEOF'
+import os, sys
+runs = [(0.9, 10, 7), (0.8, 5, 6), (0.7, 20, 7), (0.95, 1, 10), (0.85, 7, 8), (0.1, 100, 9),
+        (0.99, 2, 7)]
+a, c, mem = runs[int(sys.argv[1])]
+first = int(os.environ.get("HPSEARCH_RESUME_STEP") or -1) + 1
+last = int(os.environ.get("HPSEARCH_MAX_STEP") or 3)
+print(f"mem={mem}", flush=True)
+for epoch in range(first, last + 1):
+    print(f"epoch={epoch} acc={a * (1 - 0.5 ** (epoch + 1))}", flush=True)
+    print(f"epoch={epoch} cost={c * (epoch + 1)}", flush=True)
+PYEOF
+sed -e 's/^study: .*/study: promo/' -e 's/^storage: .*/storage: sqlite:promo.db/' \
+    -e 's/^pruner: .*/pruner: {name: asha, mode: promotion, min_resource: 1, reduction_factor: 2, max_resource: 3}/' \
+    -e 's/train\.py/slices.py/' mo.yaml > promo.yaml
+out=$("$HPSEARCH" run promo.yaml --no-progress 2>&1)
+expect_eq "promotions with two objectives: the study runs" 0 $?
+expect_eq "each trial's last epoch and state, by MOASHA's promotions" \
+    "3:2 2:5 1:5 1:5 2:5 1:5 3:2" \
+    "$(sql promo.db "SELECT group_concat(s, ' ') FROM (SELECT MAX(i.step) || ':' || t.state AS s
+                     FROM trials t JOIN trial_intermediate i USING (trial_id)
+                     GROUP BY t.trial_id ORDER BY t.number)")"
+expect_eq "every stored epoch has both values; no epoch missing (4+3+2+2+3+2+4)" "0|20" \
+    "$(sql promo.db "SELECT (SELECT COUNT(*) FROM trial_intermediate i WHERE NOT EXISTS
+                        (SELECT 1 FROM trial_intermediate_more m WHERE m.trial_id = i.trial_id
+                         AND m.step = i.step AND m.objective = 1)),
+                     (SELECT COUNT(*) FROM trial_intermediate)")"
 
 # a pruner that compares one objective is refused where the config names it
 sed 's/^pruner: .*/pruner: median/' mo.yaml > median.yaml

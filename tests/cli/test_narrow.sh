@@ -287,4 +287,53 @@ expect_eq "conditional: the file has no momentum or nesterov, and width when lay
 out=$(cd cond && "$HPSEARCH" run cn-narrow.yaml --no-progress 2>&1)
 expect_eq "conditional: the narrowed config runs" 0 $?
 
+# ---- a parameter added mid-study with a default: the narrowed config keeps the default
+# while the narrowed range holds it, so the old trials that ran with it still warm-start
+# the new study; a default the narrowed range leaves out goes, and so do those trials
+mkdir -p dflt
+cat > dflt/score.sh <<'SHEOF'
+x=0 w=5
+for a in "$@"; do
+  case $a in
+  --x=*) x=${a#--x=} ;;
+  --w=*) w=${a#--w=} ;;
+  esac
+done
+echo score=$((10 * x + w))
+SHEOF
+write_config dflt/v1.yaml <<EOF2
+study: dv
+storage: sqlite:dv.db
+metric: score
+direction: maximize
+sampler: random
+seed: 3
+n_trials: 3
+command: sh score.sh \${args}
+parameters:
+  x: {type: int, low: 1, high: 9}
+EOF2
+(cd dflt && "$HPSEARCH" run v1.yaml --no-progress >/dev/null 2>&1)
+sed -e 's/n_trials: 3/n_trials: 5/' -e '$a\  w: {type: int, low: 1, high: 9, default: 5}' \
+    dflt/v1.yaml > dflt/v2.yaml
+(cd dflt && "$HPSEARCH" run v2.yaml --allow-changes --no-progress >/dev/null 2>&1)
+expect_eq "default: the study ran before and after w was added" "3|2" \
+    "$(sql dflt/dv.db "SELECT COUNT(*) - COUNT(w.value), COUNT(w.value) FROM trials t LEFT JOIN trial_params w ON w.trial_id = t.trial_id AND w.name = 'w' WHERE t.state = 2")"
+# the best of the 5 (seed 3): (x, w) = (9, 4), then (3, -), (2, -), (2, 2), (1, -)
+out=$(cd dflt && "$HPSEARCH" narrow v2.yaml --top 2 --warm-start --trials 1 --study kept 2>&1)
+expect_eq "default: narrow exit 0" 0 $?
+expect_eq "default: kept while the narrowed range holds it" "    default: 5" \
+    "$(sed -n '/^  w:/,$p' dflt/kept.yaml | grep 'default:')"
+expect_contains "default: the old trials without w warm-start it" "warm start: 4 of the 5" "$out"
+expect_eq "default: ... with the value they ran with" 3 \
+    "$(sql dflt/dv.db "SELECT COUNT(*) FROM trials t JOIN studies s USING (study_id) JOIN trial_params w ON w.trial_id = t.trial_id AND w.name = 'w' WHERE s.name = 'kept' AND w.value = 5")"
+(cd dflt && "$HPSEARCH" plan kept.yaml > /dev/null 2>&1)
+expect_eq "default: the narrowed config loads" 0 $?
+out=$(cd dflt && "$HPSEARCH" narrow v2.yaml --top 4 --margin 0 --warm-start --trials 1 --study gone 2>&1)
+expect_eq "default: narrow to a range without the default: exit 0" 0 $?
+expect_eq "default: the default goes with it" "" "$(grep 'default:' dflt/gone.yaml)"
+expect_contains "default: and so do the trials that ran with it" "warm start: 2 of the 5" "$out"
+(cd dflt && "$HPSEARCH" plan gone.yaml > /dev/null 2>&1)
+expect_eq "default: that config loads too" 0 $?
+
 finish

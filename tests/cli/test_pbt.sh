@@ -157,6 +157,45 @@ out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
 expect_contains "a finished population has nothing left to run" "every round of the 4 members ran" "$out"
 expect_eq "and runs no trial" 12 "$("$HPSEARCH" trials pbt-a --storage sqlite:pbt.db --format json | "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)))')"
 
+# One run drives a population: the study records it (host, pid, heartbeat), a second
+# run is refused while it lives, and a finished run clears the record.
+driver() { # STUDY [JSON]: prints the study's pbt_driver, or sets it to JSON
+    "$PY" - pbt.db "$1" "${2-}" <<'PYEOF'
+import json, sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+(attrs,) = con.execute("SELECT system_attrs FROM studies WHERE name = ?", (sys.argv[2],)).fetchone()
+attrs = json.loads(attrs)
+if sys.argv[3]:
+    attrs["pbt_driver"] = json.loads(sys.argv[3])
+    con.execute("UPDATE studies SET system_attrs = ? WHERE name = ?", (json.dumps(attrs), sys.argv[2]))
+    con.commit()
+else:
+    print(json.dumps(attrs.get("pbt_driver", "missing")))
+PYEOF
+}
+expect_eq "a finished run leaves no driver recorded" null "$(driver pbt-a)"
+here=$("$PY" -c 'import socket; print(socket.gethostname())')
+now=$(date +%s)
+driver pbt-a "{\"host\": \"$here\", \"pid\": $$, \"heartbeat\": $now}"
+out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
+expect_eq "a run on a population another live process drives is refused" 2 $?
+expect_contains "naming the run that drives it" \
+    "a.yaml: study 'pbt-a': another hpsearch run drives this study's population (host $here, pid $$," "$out"
+expect_eq "and the record is that run's still" "$$" "$(driver pbt-a | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["pid"])')"
+sh -c 'exit 0' & gone=$!
+wait $gone
+driver pbt-a "{\"host\": \"$here\", \"pid\": $gone, \"heartbeat\": $now}"
+out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
+expect_eq "a driver on this host whose process is gone does not hold the population" 0 $?
+driver pbt-a "{\"host\": \"elsewhere.invalid\", \"pid\": 1, \"heartbeat\": $now}"
+out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
+expect_eq "a driver on another host with a fresh heartbeat holds it" 2 $?
+expect_contains "and is named" "(host elsewhere.invalid, pid 1, heartbeat" "$out"
+driver pbt-a "{\"host\": \"elsewhere.invalid\", \"pid\": 1, \"heartbeat\": $((now - 3600))}"
+out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
+expect_eq "one whose heartbeat stopped an hour ago does not" 0 $?
+expect_eq "the refused runs started no trial" 12 "$("$HPSEARCH" trials pbt-a --storage sqlite:pbt.db --format json | "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)))')"
+
 # Members keep their values from round to round, so in a space of few configurations
 # (every parameter a list of values) they repeat: PBT must not stop when each has run once.
 write_config g.yaml <<EOF2
@@ -175,5 +214,44 @@ EOF2
 out=$("$HPSEARCH" run g.yaml --no-progress 2>&1)
 expect_eq "a population over two values of lr runs every round" 0 $?
 expect_contains "all 4 members x 2 rounds" "every round of the 4 members ran (2 rounds of 3 steps)" "$out"
+
+# A script that prints its metric without a step: a round after the first counts its
+# lines on from the step its checkpoint holds (as a resumed trial does), not from 0, so
+# a member's steps never repeat from round to round.
+write_config h.yaml <<EOF2
+study: pbt-h
+storage: sqlite:pbt.db
+metric: score
+direction: maximize
+seed: 7
+pbt: {population: 2, interval: 2}
+fidelity: steps
+command: $PBT_TRAIN --stepless --lr {lr} --steps {steps}
+parameters:
+  lr: {type: float, low: 0.001, high: 1.0, log: true}
+  steps: {type: int, low: 1, high: 6}
+EOF2
+"$HPSEARCH" run h.yaml --no-progress -q > /dev/null 2>&1
+expect_eq "a population whose script prints no steps runs" 0 $?
+steps=$("$PY" - pbt.db <<'PYEOF'
+import json, sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+rows = con.execute("SELECT t.system_attrs, GROUP_CONCAT(i.step) FROM trials t "
+                   "JOIN studies s USING (study_id) JOIN trial_intermediate i USING (trial_id) "
+                   "WHERE s.name = 'pbt-h' GROUP BY t.trial_id")
+for attrs, steps in sorted(rows, key=lambda r: (json.loads(r[0])["pbt"]["round"],
+                                                json.loads(r[0])["pbt"]["member"])):
+    lineage = json.loads(attrs)["pbt"]
+    print(f"r{lineage['round']} {lineage['start_step']}-{lineage['stop_step']}:",
+          ",".join(sorted(steps.split(","), key=int)))
+PYEOF
+)
+expect_eq "round 0 counts from 0, the next rounds on from their checkpoint's step" \
+    "r0 0-2: 0,1
+r0 0-2: 0,1
+r1 2-4: 3,4
+r1 2-4: 3,4
+r2 4-6: 5,6
+r2 4-6: 5,6" "$steps"
 
 finish

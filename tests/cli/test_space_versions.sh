@@ -74,7 +74,15 @@ expect_contains "naming it with file and line" "retyped.yaml:10: parameter 'x' w
 out=$("$HPSEARCH" run v2.yaml --set metric=loss --allow-changes --no-progress 2>&1)
 expect_eq "a changed metric exits 2" 2 $?
 expect_contains "naming it" "cannot continue with this config, even with --allow-changes" "$out"
-expect_contains "and the metric" "metric: the study's values are 'score', this config reads 'loss'" "$out"
+expect_contains "and the metric" "v2.yaml: metric: the study's values are 'score', this config reads 'loss'" "$out"
+sed 's/^metric: score/metric: loss/' v2.yaml > remetric.yaml
+out=$("$HPSEARCH" run remetric.yaml --allow-changes --no-progress 2>&1)
+expect_eq "a metric changed in the file exits 2" 2 $?
+expect_contains "naming it with file and line" "remetric.yaml:4: metric: the study's values are 'score', this config reads 'loss'" "$out"
+sed 's/^metric: score/metric: {name: score, summary: max}/' v2.yaml > resummary.yaml
+out=$("$HPSEARCH" run resummary.yaml --allow-changes --no-progress 2>&1)
+expect_eq "a metric read another way exits 2" 2 $?
+expect_contains "naming it with file and line" "resummary.yaml:4: metric.summary: the study's values were read with \"last\", this config uses \"max\"" "$out"
 expect_eq "nothing ran" 8 "$(sql sv.db "SELECT COUNT(*) FROM trials")"
 expect_eq "and no version was recorded" "" \
     "$(sql sv.db "SELECT system_attrs FROM studies WHERE system_attrs LIKE '%space_versions%'")"
@@ -97,6 +105,27 @@ expect_eq "in the new space" 3 \
 out=$("$HPSEARCH" run v2.yaml -n 12 --no-progress 2>&1)
 expect_eq "the changed config is the study's from then on" 0 $?
 expect_not_contains "and the count is not printed again" "stay in the samplers' model" "$out"
+
+# one record of the change: the space version, with the identity the study had before
+expect_eq "the change recorded once, as a space version with what the study had before" \
+    "1|1|0" "$(sql sv.db "SELECT json_array_length(system_attrs, '\$.space_versions'), json_extract(system_attrs, '\$.space_versions[0].before.parameters.opt.values') IS NOT NULL, json_type(system_attrs, '\$.config_changes') IS NOT NULL FROM studies WHERE name = 'sv'")"
+
+# a study whose change an older hpsearch recorded only as config_changes ({at,
+# differences, before}) reads it as its version 2: shown so, and the next is version 3
+"$PY" - sv.db <<'PYEOF'
+import json, sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+attrs = json.loads(con.execute("SELECT system_attrs FROM studies WHERE name = 'sv'").fetchone()[0])
+attrs["config_changes"] = [{"at": v["at"], "differences": v["changes"], "before": v["before"]}
+                           for v in attrs.pop("space_versions")]
+con.execute("UPDATE studies SET system_attrs = ? WHERE name = 'sv'", (json.dumps(attrs),))
+con.commit()
+PYEOF
+expect_eq "(the study now as an older hpsearch left it)" "0|1" \
+    "$(sql sv.db "SELECT json_type(system_attrs, '\$.space_versions') IS NOT NULL, json_array_length(system_attrs, '\$.config_changes') FROM studies WHERE name = 'sv'")"
+out=$("$HPSEARCH" show sv --storage sqlite:sv.db --ascii 2>&1)
+expect_contains "an older study's recorded change is its version 2" "space versions: 2 (trials sampled under each)" "$out"
+expect_contains "with what changed" "parameter 'w' is new (earlier trials: 2)" "$out"
 
 # widened, and a parameter removed: every earlier trial fits
 sed -e 's/high: 2.5}/high: 10}/' -e '/^  opt:/d' -e 's/n_trials: 11/n_trials: 13/' v2.yaml > v3.yaml

@@ -1,7 +1,8 @@
 """Paused and resumed trials from Python (hpsearch only: Optuna has no PAUSED state):
 SuccessiveHalvingPruner(mode="promotion") gives each trial its slice (trial.max_step),
 trial.pause(step) ends it, and study.ask() hands back the best paused trial with its
-trial.resume_step before anything new; a paused trial reads as RUNNING."""
+trial.resume_step before anything new (with several objectives by MOASHA's order); a
+paused trial reads as RUNNING."""
 import hpsearch
 import pytest
 from hpsearch.trial import TrialState
@@ -51,6 +52,32 @@ def test_promotion_loop_resumes_from_the_checkpoint_step(tmp_path, patient):
     assert study.get_trials(states=(TrialState.COMPLETE,)) == []
 
 
+def test_promotions_with_two_objectives_follow_moasha():
+    # both minimized; rungs at steps 1 and 2, the full budget 4
+    pruner = hpsearch.pruners.SuccessiveHalvingPruner(
+        min_resource=1, reduction_factor=2, mode="promotion", max_resource=4)
+    study = hpsearch.create_study(directions=["minimize", "minimize"], pruner=pruner)
+    for x, y in ((0.5, 0.5), (0.2, 0.8), (0.8, 0.2)):
+        study.enqueue_trial({"x": x, "y": y})
+    asked = []
+    for _ in range(6):
+        trial = study.ask()
+        x, y = trial.suggest_float("x", 0, 1), trial.suggest_float("y", 0, 1)
+        asked.append((trial.number, trial.resume_step))
+        start = 0 if trial.resume_step is None else trial.resume_step + 1
+        end = trial.max_step if trial.max_step is not None else 4
+        for step in range(start, end + 1):
+            trial.report([curve(x, step), curve(y, step)], step)
+        if trial.max_step is not None:
+            trial.pause(end)
+        else:
+            study.tell(trial, [curve(x, end), curve(y, end)])
+    # 0 leads rung 1 of {0, 1} (equal on crowding, older) and goes on; once 2 joins, 1
+    # and 2 end the front and 0 is inside it, so 1 goes on next; at rung 2, 0 again
+    assert asked == [(0, None), (1, None), (0, 1), (2, None), (1, 1), (0, 2)]
+    assert [t.number for t in study.best_trials] == [0]
+
+
 def test_promotion_needs_its_budget():
     with pytest.raises(ValueError, match="mode"):
         hpsearch.pruners.SuccessiveHalvingPruner(mode="pause")
@@ -63,3 +90,74 @@ def test_a_stopping_pruner_gives_no_slice():
     study = hpsearch.create_study(pruner=hpsearch.pruners.SuccessiveHalvingPruner())
     trial = study.ask()
     assert trial.max_step is None and trial.resume_step is None
+
+
+def test_ctrl_c_pauses_a_resumed_trial_again(tmp_path):
+    """A resumed trial interrupted by KeyboardInterrupt goes back to PAUSED at its last
+    reported step (its checkpoint and curve are intact), and optimize stops."""
+    pruner = hpsearch.pruners.SuccessiveHalvingPruner(
+        min_resource=1, reduction_factor=2, mode="promotion", max_resource=4)
+    study = hpsearch.create_study(storage=f"sqlite:///{tmp_path}/c.db", pruner=pruner)
+    for x in (0.5, 0.2):
+        study.enqueue_trial({"x": x})
+        trial = study.ask()
+        x = trial.suggest_float("x", 0, 1)
+        for step in (0, 1):
+            trial.report(curve(x, step), step)
+        trial.pause(1)
+
+    def objective(trial):
+        assert trial.resume_step == 1  # the better one, promoted
+        trial.report(curve(0.2, 2), 2)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        study.optimize(objective, n_trials=1)
+    frozen = study.get_trials()
+    assert len(frozen) == 2  # nothing queued again
+    assert frozen[1].state == TrialState.RUNNING  # PAUSED
+    assert frozen[1].system_attrs["paused_step"] == 2
+    assert sorted(frozen[1].intermediate_values) == [0, 1, 2]
+
+
+def test_freeze_thaw_resumes_by_forecast(tmp_path):
+    """ForecastPruner(mode="freeze-thaw"): a new trial pauses at step min_points, a
+    resumed one slice_steps later; the asks resume paused trials from their checkpoint's
+    step (none repeated, none skipped) and finish some at max_step."""
+    pruner = hpsearch.pruners.ForecastPruner(mode="freeze-thaw", max_step=12, min_points=4,
+                                             slice_steps=4)
+    study = hpsearch.create_study(storage=f"sqlite:///{tmp_path}/f.db", pruner=pruner,
+                                  sampler=hpsearch.samplers.RandomSampler(seed=1))
+    resumed = 0
+    reported = {}  # trial number -> the steps it reported, slice after slice
+    for _ in range(24):
+        trial = study.ask()
+        x = trial.suggest_float("x", 0, 1)
+        first = 1 if trial.resume_step is None else trial.resume_step + 1
+        steps = reported.setdefault(trial.number, [])
+        assert steps == list(range(1, first))
+        resumed += trial.resume_step is not None
+        end = trial.max_step if trial.max_step is not None else 12
+        assert end in (4, 8, 12) and end >= first
+        for step in range(first, end + 1):
+            trial.report(curve(x, step), step)
+            steps.append(step)
+        if trial.max_step is not None:
+            trial.pause(end)
+        else:
+            study.tell(trial, curve(x, end))
+    assert resumed > 0
+    complete = study.get_trials(states=(TrialState.COMPLETE,))
+    assert complete and all(sorted(t.intermediate_values) == list(range(1, 13))
+                            for t in complete)
+
+
+def test_freeze_thaw_options_are_checked():
+    with pytest.raises(ValueError, match="mode"):
+        hpsearch.pruners.ForecastPruner(mode="freeze")
+    with pytest.raises(ValueError, match="slice_steps applies to mode 'freeze-thaw'"):
+        hpsearch.pruners.ForecastPruner(slice_steps=3)
+    with pytest.raises(ValueError, match="interval_steps applies to mode 'stop'"):
+        hpsearch.pruners.ForecastPruner(mode="freeze-thaw", max_step=9, interval_steps=2)
+    with pytest.raises(Exception, match="mode freeze-thaw needs max_step"):
+        hpsearch.create_study(pruner=hpsearch.pruners.ForecastPruner(mode="freeze-thaw"))

@@ -47,16 +47,24 @@ typedef struct slice {
  * checks that its stored steps are exactly 0..resume step, reports the steps after, up
  * to the end of its slice (max_resource when nothing ends it early), and pauses or
  * completes it. HPS_DONE when the study has nothing left; any broken rule is an error
- * status (so that forked workers can report it). */
-static hps_status run_slice(hps_study *study, int64_t max_resource, slice *out)
+ * status (so that forked workers can report it). With two objectives (n_objectives 2)
+ * the trial's curves are those of x and y, and it sets the constraint value c. */
+static hps_status run_slice_of(hps_study *study, size_t n_objectives, int64_t max_resource,
+                               slice *out)
 {
     hps_trial *t;
     hps_status rc = hps_study_ask(study, &t);
     if (rc != HPS_OK)
         return rc;
-    double x;
+    double x, y = 0, c = 0;
     int64_t stop = -1;
     rc = hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x);
+    if (rc == HPS_OK && n_objectives == 2)
+        rc = hps_trial_suggest_float(t, "y", 0, 1, 0, 0, &y);
+    if (rc == HPS_OK && n_objectives == 2)
+        rc = hps_trial_suggest_float(t, "c", -1, 1, 0, 0, &c);
+    if (rc == HPS_OK && n_objectives == 2)
+        rc = hps_trial_set_constraints(t, &c, 1);
     if (rc == HPS_OK)
         rc = hps_trial_max_step(t, &stop);
     out->number = hps_trial_number(t);
@@ -73,14 +81,53 @@ static hps_status run_slice(hps_study *study, int64_t max_resource, slice *out)
     if (rc == HPS_OK && n_inter != (size_t)(out->resumed_from + 1))
         rc = HPS_ERR_CORRUPT;
     out->ended_at = stop >= 0 ? stop : max_resource;
-    for (int64_t step = out->resumed_from + 1; rc == HPS_OK && step <= out->ended_at; step++)
-        rc = hps_trial_report(t, step, curve(x, step));
+    for (int64_t step = out->resumed_from + 1; rc == HPS_OK && step <= out->ended_at; step++) {
+        double values[2] = {curve(x, step), curve(y, step)};
+        rc = hps_trial_report_values(t, step, values, n_objectives);
+    }
     out->completed = stop < 0;
+    double final[2] = {curve(x, out->ended_at), curve(y, out->ended_at)};
     if (rc == HPS_OK)
         rc = stop >= 0 ? hps_trial_pause(t, stop)
-                       : hps_trial_tell(t, HPS_COMPLETE, curve(x, out->ended_at));
+                       : hps_trial_tell_values(t, HPS_COMPLETE, final, n_objectives);
     hps_trial_free(t);
     return rc;
+}
+
+static hps_status run_slice(hps_study *study, int64_t max_resource, slice *out)
+{
+    return run_slice_of(study, 1, max_resource, out);
+}
+
+/* Runs the asks of `expected` ((trial, the step it resumed from) each, worked out by
+ * hand), then checks that the study has nothing left. */
+static void expect_slices(hps_study *study, size_t n_objectives, int64_t max_resource,
+                          const int64_t (*expected)[2], size_t n_expected)
+{
+    slice s;
+    for (size_t i = 0; i < n_expected; i++) {
+        ASSERT_OK(run_slice_of(study, n_objectives, max_resource, &s));
+        if (s.number != expected[i][0] || s.resumed_from != expected[i][1])
+            fail_msg("ask %zu ran trial %lld from step %lld; expected trial %lld from %lld", i,
+                     (long long)s.number, (long long)s.resumed_from,
+                     (long long)expected[i][0], (long long)expected[i][1]);
+    }
+    assert_int_equal(run_slice_of(study, n_objectives, max_resource, &s), HPS_DONE);
+}
+
+/* Where each trial ended: paused at the step of paused_at[k], or COMPLETE (-1) with
+ * every step up to max_resource. */
+static void expect_ends(hps_study *study, const int64_t *paused_at, size_t n,
+                        int64_t max_resource)
+{
+    for (size_t k = 0; k < n; k++) {
+        const hps_frozen *f;
+        ASSERT_OK(hps_study_trial(study, (int64_t)k, &f));
+        int64_t want = paused_at[k];
+        assert_int_equal(hps_frozen_state(f), want < 0 ? HPS_COMPLETE : HPS_PAUSED);
+        assert_int_equal(hps_frozen_n_intermediate(f),
+                         (size_t)(want < 0 ? max_resource : want) + 1);
+    }
 }
 
 /* One worker, nine trials of known quality: rungs at steps 1 and 3 (reduction factor 3),
@@ -129,6 +176,45 @@ static void test_promotions_in_order(void **state)
     hps_study_close(study);
 }
 
+/* MOASHA's promotions: two objectives (both minimized) and a constraint, rungs at steps
+ * 1 and 2 (reduction factor 2), the full budget 4, six trials (x, y, c) of known
+ * quality. A rung is ordered by non-dominated rank, then crowding distance (the ends of
+ * a front first), then age, with the infeasible trial 1 after every feasible one --
+ * though its values dominate every other trial's, it is never resumed (unconstrained,
+ * it would be at ask 2). Worked out by hand:
+ *   ask 2:  rung 1 {0, 1}: 0 (feasible) is the top half -> 0 goes on to step 2.
+ *   ask 5:  rung 1 {0..3}: 2 (0.2, 0.8) and 3 (0.8, 0.2) end the front, 0 (0.5, 0.5) is
+ *           inside it -> 2 (0 no longer leads the rung it was promoted from).
+ *   ask 6:  rung 2 {0, 2}: both ends of their front, 0 older -> 0 runs to the end.
+ *   ask 7:  rung 1: 3 -> step 2; ask 8: rung 2 {0, 2, 3}: 2 and 3 the ends -> 2.
+ *   ask 11: rung 1 {0..5}: 4 (0.4, 0.4) dominates 0; the top three are 2, 3, 4 -> 4.
+ *   ask 12: rung 2 {0, 2, 3, 4}: top two 2, 3 -> 3 runs to the end. */
+static void test_moasha_promotions_in_order(void **state)
+{
+    (void)state;
+    hps_study *study = NULL;
+    hps_direction dirs[2] = {HPS_MINIMIZE, HPS_MINIMIZE};
+    ASSERT_OK(hps_study_open(":memory:", "moasha", HPS_OPEN_CREATE, dirs, 2, &study, NULL, 0));
+    ASSERT_OK(hps_study_set_pruner(study, promotion_pruner("1", "2", "4")));
+    ASSERT_OK(hps_study_set(study, "max_trials", "6"));
+    static const char *const xyc[] = {"0.5, 0.5, -1", "0.1, 0.2, 1",  "0.2, 0.8, -1",
+                                      "0.8, 0.2, -1", "0.4, 0.4, -1", "0.6, 0.6, -1"};
+    for (size_t i = 0; i < 6; i++) {
+        char params[96];
+        double x, y, c;
+        assert_int_equal(sscanf(xyc[i], "%lf, %lf, %lf", &x, &y, &c), 3);
+        snprintf(params, sizeof params, "{\"x\": %g, \"y\": %g, \"c\": %g}", x, y, c);
+        ASSERT_OK(hps_study_enqueue(study, params, NULL));
+    }
+    static const int64_t expected[][2] = {{0, -1}, {1, -1}, {0, 1}, {2, -1}, {3, -1},
+                                          {2, 1},  {0, 2},  {3, 1}, {2, 2},  {4, -1},
+                                          {5, -1}, {4, 1},  {3, 2}};
+    expect_slices(study, 2, 4, expected, sizeof expected / sizeof expected[0]);
+    static const int64_t paused_at[] = {-1, 1, -1, -1, 2, 1};
+    expect_ends(study, paused_at, 6, 4);
+    hps_study_close(study);
+}
+
 static void test_promotion_options_are_checked(void **state)
 {
     (void)state;
@@ -145,8 +231,8 @@ static void test_promotion_options_are_checked(void **state)
         {{{"mode", "promotion"}, {"min_resource", "4"}, {"max_resource", "4"}}, 1,
          HPS_ERR_INVALID, "must be above the first rung"},
         {{{"max_resource", "9"}}, 1, HPS_ERR_INVALID, "applies to mode promotion only"},
-        {{{"mode", "promotion"}, {"min_resource", "1"}, {"max_resource", "9"}}, 2,
-         HPS_ERR_UNSUPPORTED, "takes one objective"},
+        /* several objectives promote by MOASHA's order */
+        {{{"mode", "promotion"}, {"min_resource", "1"}, {"max_resource", "9"}}, 2, HPS_OK, ""},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         hps_pruner *p;
@@ -301,12 +387,135 @@ static void test_concurrent_workers_promote_once(void **state)
     hps_study_close(study);
 }
 
+/* Resumes trial `number`, reports the steps after its checkpoint's up to `last` and ends
+ * it with `end`: hps_trial_interrupt (Ctrl-C) or hps_trial_preempt (SIGTERM). */
+static void cut_resumed_short(hps_study *study, int64_t number, int64_t last,
+                              hps_status (*end)(hps_trial *, const char *))
+{
+    hps_trial *t = NULL;
+    ASSERT_OK(hps_study_resume(study, number, &t));
+    for (int64_t step = hps_trial_resume_step(t) + 1; step <= last; step++)
+        ASSERT_OK(hps_trial_report(t, step, curve(0.5, step)));
+    ASSERT_OK(end(t, NULL));
+    hps_trial_free(t);
+}
+
+static void expect_paused_at(hps_study *study, int64_t number, int64_t step)
+{
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(study, number, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_PAUSED);
+    assert_int_equal(hps_frozen_interrupted(f), 0);
+    assert_int_equal(hps_frozen_n_intermediate(f), (size_t)step + 1); /* 0..step, once each */
+    hps_trial *t = NULL;
+    ASSERT_OK(hps_study_resume(study, number, &t));
+    assert_int_equal(hps_trial_resume_step(t), step);
+    ASSERT_OK(hps_trial_pause(t, step + 1)); /* back as it was, for the next check */
+    hps_trial_free(t);
+}
+
+/* A resumed trial that is interrupted or preempted goes back to PAUSED, as a dead
+ * worker's does: its checkpoint and curve are intact, so failing it (and queueing a copy
+ * from scratch) would lose every slice it ran. It pauses at its last reported step,
+ * where a script that saves each step has its checkpoint, so that the next slice
+ * neither repeats nor skips a step. A trial that was never paused fails as before. */
+static void test_interrupted_resumed_trial_pauses_again(void **state)
+{
+    (void)state;
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "again", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    for (int k = 0; k < 3; k++) {
+        hps_trial *t = NULL;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_report(t, 0, 1.0));
+        ASSERT_OK(hps_trial_report(t, 1, 0.9));
+        ASSERT_OK(hps_trial_pause(t, 1));
+        hps_trial_free(t);
+    }
+    cut_resumed_short(study, 0, 3, hps_trial_interrupt);
+    expect_paused_at(study, 0, 3);
+    cut_resumed_short(study, 1, 2, hps_trial_preempt);
+    expect_paused_at(study, 1, 2);
+    cut_resumed_short(study, 2, 1, hps_trial_interrupt); /* nothing reported after 1 */
+    expect_paused_at(study, 2, 1);
+    size_t n;
+    ASSERT_OK(hps_study_n_trials(study, &n));
+    assert_int_equal(n, 3); /* nothing queued again */
+    hps_trial *fresh = NULL;
+    ASSERT_OK(hps_study_ask(study, &fresh));
+    ASSERT_OK(hps_trial_report(fresh, 0, 1.0));
+    ASSERT_OK(hps_trial_interrupt(fresh, NULL));
+    assert_int_equal(hps_frozen_state(hps_trial_frozen(fresh)), HPS_FAIL);
+    assert_int_equal(hps_frozen_interrupted(hps_trial_frozen(fresh)), 1);
+    hps_trial_free(fresh);
+    hps_study_close(study);
+}
+
+/* Starts or resumes a trial of curve(x), checks where it goes on from and where its
+ * slice ends, reports the steps after its checkpoint's up to `pause_at` and pauses
+ * there. */
+static void slice_to(hps_study *study, int64_t number, int64_t resumed_from, int64_t max_step,
+                     int64_t pause_at)
+{
+    hps_trial *t = NULL;
+    double x;
+    int64_t stop;
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    ASSERT_OK(hps_trial_max_step(t, &stop));
+    if (hps_trial_number(t) != number || hps_trial_resume_step(t) != resumed_from ||
+        stop != max_step)
+        fail_msg("asked trial %lld from step %lld up to %lld; expected trial %lld from %lld "
+                 "up to %lld", (long long)hps_trial_number(t),
+                 (long long)hps_trial_resume_step(t), (long long)stop, (long long)number,
+                 (long long)resumed_from, (long long)max_step);
+    for (int64_t step = resumed_from + 1; step <= pause_at; step++)
+        ASSERT_OK(hps_trial_report(t, step, curve(x, step)));
+    ASSERT_OK(hps_trial_pause(t, pause_at));
+    hps_trial_free(t);
+}
+
+/* A trial paused off its rungs (a script that went past its slice's end, a pause at any
+ * step) waits at the highest rung it passed and is promoted from there like the trials
+ * paused at it; one that passed no rung yet is resumed before anything new starts. None
+ * is left paused for good while it is in the top of its rung. */
+static void test_off_rung_pauses_are_promoted(void **state)
+{
+    (void)state;
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "offrung", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    ASSERT_OK(hps_study_set_pruner(study, promotion_pruner("1", "3", "9")));
+    static const char *const xs[] = {"0.5", "0.2", "0.9", "0.1"};
+    for (size_t i = 0; i < 4; i++) {
+        char params[64];
+        snprintf(params, sizeof params, "{\"x\": %s}", xs[i]);
+        ASSERT_OK(hps_study_enqueue(study, params, NULL));
+    }
+    /* rungs at steps 1 and 3; three trials go past the first and pause at step 2 */
+    for (int64_t k = 0; k < 3; k++)
+        slice_to(study, k, -1, 1, 2);
+    /* the best of rung 1 (x = 0.2) goes on from its checkpoint to the next rung */
+    slice_to(study, 1, 2, 3, 3);
+    /* a trial paused before the first rung goes on before anything new starts */
+    slice_to(study, 3, -1, 1, 0);
+    slice_to(study, 3, 0, 1, 1);
+    /* now at rung 1 with the best value of four: promoted at once, though off its rung */
+    slice_to(study, 3, 1, 3, 2);
+    slice_to(study, 3, 2, 3, 3);
+    hps_study_close(study);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_promotions_in_order),
+        cmocka_unit_test(test_moasha_promotions_in_order),
         cmocka_unit_test(test_promotion_options_are_checked),
         cmocka_unit_test(test_concurrent_workers_promote_once),
+        cmocka_unit_test(test_interrupted_resumed_trial_pauses_again),
+        cmocka_unit_test(test_off_rung_pauses_are_promoted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

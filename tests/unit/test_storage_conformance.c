@@ -340,6 +340,15 @@ static void test_enqueue_fixes_params(void **state)
     assert_true(n >= 1 && n <= 5);
     ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 1.0));
     hps_trial_free(t);
+    /* the finished trial's parameters in the form enqueue takes (its external values) */
+    const hps_frozen *f;
+    char *params, expected[128];
+    ASSERT_OK(hps_study_trial(study, 0, &f));
+    ASSERT_OK(hps_frozen_params_json(f, &params));
+    snprintf(expected, sizeof expected, "{\"lr\": 0.01, \"act\": \"tanh\", \"other\": %lld}",
+             (long long)n);
+    assert_string_equal(params, expected);
+    hps_free(params);
     ASSERT_OK(hps_study_ask(study, &t));
     assert_int_equal(hps_trial_number(t), 1);
     hps_trial_free(t);
@@ -1179,8 +1188,8 @@ static void test_pause_and_resume_round_trip(void **state)
     hps_study_close(study);
 }
 
-/* A resumed trial whose worker died goes back to PAUSED at its checkpoint's step, and
- * another worker resumes it. */
+/* A resumed trial whose worker died goes back to PAUSED at its last reported step (see
+ * hps_trial_interrupt), and another worker resumes it. */
 static void test_resumed_trial_of_dead_worker_is_paused_again(void **state)
 {
     const backend *b = *state;
@@ -1206,9 +1215,11 @@ static void test_resumed_trial_of_dead_worker_is_paused_again(void **state)
     ASSERT_OK(hps_study_trial(study, 0, &f));
     assert_int_equal(hps_frozen_state(f), HPS_PAUSED);
     assert_int_equal(hps_frozen_interrupted(f), 0);
-    assert_non_null(strstr(hps_frozen_system_attrs(f), "\"paused_step\": 0"));
+    /* at its last reported step, where a script that saves each step has its checkpoint */
+    assert_non_null(strstr(hps_frozen_system_attrs(f), "\"paused_step\": 1"));
+    assert_int_equal(hps_frozen_n_intermediate(f), 2);
     ASSERT_OK(hps_study_resume(study, 0, &t));
-    assert_int_equal(hps_trial_resume_step(t), 0);
+    assert_int_equal(hps_trial_resume_step(t), 1);
     ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 0.25));
     hps_trial_free(t);
     size_t n;

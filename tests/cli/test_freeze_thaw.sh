@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The forecast's freeze-thaw scheduler through the command line (pruner forecast, mode
+# freeze-thaw, with a fidelity giving max_step): trials learn their slice from
+# HPSEARCH_MAX_STEP, save and exit 0 there and are PAUSED; the asks resume them with
+# HPSEARCH_RESUME_STEP and the same checkpoint directory, from the next step, two slots
+# side by side; a config without the budget is refused before anything runs.
+. "$(dirname "$0")/lib.sh"
+
+write_config ft.yaml <<EOF2
+study: ft
+storage: sqlite:ft.db
+direction: maximize
+metric: score
+sampler: random
+seed: 5
+n_trials: 4
+parallel: 2
+pruner: {name: forecast, mode: freeze-thaw, min_points: 4, slice_steps: 3}
+fidelity: epochs
+command: $TRAIN --x {x} --steps {epochs} --checkpoint --slices slices.log
+parameters:
+  x: {type: float, low: 0, high: 6}
+  epochs: {type: int, low: 1, high: 10}
+EOF2
+# the trainer counts steps 0..epochs-1: slices end at steps 4 and 7, the budget is 10
+out=$("$HPSEARCH" run ft.yaml --no-progress 2>&1)
+expect_eq "the run succeeds" 0 $?
+expect_contains "trials pause after their slice" "PAUSED" "$out"
+expect_eq "four trials, none failed" "4|0" \
+    "$(sql ft.db "SELECT count(*), sum(state = 4) FROM trials")"
+complete=$(sql ft.db "SELECT count(*) FROM trials WHERE state = 2")
+[ "$complete" -ge 1 ] && ok "resumed trials reach the full budget ($complete)" ||
+    fail "no trial was resumed to the end: $out"
+bad=$("$PY" - slices.log <<'PYEOF'
+import collections, sys
+slices = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    trial, first, last = map(int, line.split())
+    slices[trial].append((first, last))
+for trial, runs in slices.items():
+    runs.sort()
+    expected = 0
+    for first, last in runs:
+        if first != expected or last not in (4, 7, 9):
+            print(f"trial {trial}: slices {runs}")
+        expected = last + 1
+PYEOF
+)
+expect_eq "slices follow each other exactly, ending where the scheduler says" "" "$bad"
+repeats=$(sql ft.db "SELECT count(*) FROM (SELECT trial_id, step FROM trial_intermediate
+    GROUP BY trial_id, step HAVING count(*) > 1)")
+expect_eq "no step is stored twice" "0" "$repeats"
+resumed=$(grep -c "resumed at step" hpsearch-logs/ft/trial-*.log | awk -F: '{s += $2} END {print s}')
+resumes=$(awk '$2 > 0' slices.log | wc -l)
+[ "$resumes" -ge 1 ] && ok "some trials were resumed ($resumes)" || fail "no resume: $out"
+expect_eq "each resume found its checkpoint (the log goes on)" "$resumes" "$resumed"
+
+# Without a fidelity or max_step the slices have no end: refused, naming the line.
+write_config nobudget.yaml <<EOF2
+study: nobudget
+storage: sqlite:nobudget.db
+metric: score
+n_trials: 2
+pruner: {name: forecast, mode: freeze-thaw}
+command: $TRAIN --x {x}
+parameters:
+  x: {type: float, low: 0, high: 6}
+EOF2
+out=$("$HPSEARCH" run nobudget.yaml --no-progress 2>&1)
+expect_eq "run without max_step exits 2" 2 $?
+expect_contains "and says what is missing, where" \
+    "nobudget.yaml:5: pruner: pruner 'forecast': mode freeze-thaw needs max_step" "$out"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,295 @@
+/* test_freeze_thaw.c -- the forecast pruner's mode freeze-thaw: trials run in slices and
+ * pause, and an ask resumes the paused trial whose forecast promises the most expected
+ * improvement per step left, or starts a new one. On hand-made curves: a paused trial
+ * forecast to beat the incumbent is resumed before anything new, a hopeless one never
+ * is, a trial's steps never repeat or skip across its resumes, and bad options are
+ * refused by name. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "hpsearch.h"
+#include "testutil.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { MAX_STEP = 20 };
+
+static hps_pruner *freeze_thaw(const char *max_step, const char *min_points,
+                               const char *slice_steps)
+{
+    hps_pruner *p = NULL;
+    ASSERT_OK(hps_pruner_new("forecast", &p, NULL, 0));
+    ASSERT_OK(hps_pruner_set(p, "mode", "freeze-thaw"));
+    ASSERT_OK(hps_pruner_set(p, "max_step", max_step));
+    ASSERT_OK(hps_pruner_set(p, "min_points", min_points));
+    ASSERT_OK(hps_pruner_set(p, "slice_steps", slice_steps));
+    return p;
+}
+
+/* A learning curve to minimize, falling from about limit + scale towards limit. */
+static double curve(double limit, double scale, int64_t step)
+{
+    return limit + scale / (double)step;
+}
+
+/* Runs a new trial on curve(limit, scale) from step 1 to `last`, then tells its final
+ * value (complete) or pauses it there. */
+static int64_t hand_made_trial(hps_study *study, double limit, double scale, int64_t last,
+                               int complete)
+{
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(hps_trial_resume_step(t), -1);
+    double x;
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    for (int64_t step = 1; step <= last; step++)
+        ASSERT_OK(hps_trial_report(t, step, curve(limit, scale, step)));
+    if (complete)
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, curve(limit, scale, last)));
+    else
+        ASSERT_OK(hps_trial_pause(t, last));
+    int64_t number = hps_trial_number(t);
+    hps_trial_free(t);
+    return number;
+}
+
+/* Three COMPLETE trials ending near 0.5, and one paused trial: the study before the
+ * scheduler takes over. */
+static hps_study *study_with_paused(double paused_limit, double paused_scale,
+                                    int64_t *paused_number)
+{
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "ft", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    hand_made_trial(study, 0.50, 0.3, MAX_STEP, 1);
+    hand_made_trial(study, 0.53, 0.2, MAX_STEP, 1);
+    hand_made_trial(study, 0.56, 0.4, MAX_STEP, 1);
+    *paused_number = hand_made_trial(study, paused_limit, paused_scale, 5, 0);
+    ASSERT_OK(hps_study_set_pruner(study, freeze_thaw("20", "5", "5")));
+    return study;
+}
+
+/* A paused trial heading to 0.3 (the incumbent is 0.515) is resumed from its
+ * checkpoint's step, for one more slice, before any new trial starts. */
+static void test_promising_paused_trial_resumed_first(void **state)
+{
+    (void)state;
+    int64_t paused;
+    hps_study *study = study_with_paused(0.3, 1.0, &paused);
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(hps_trial_number(t), paused);
+    assert_int_equal(hps_trial_resume_step(t), 5);
+    int64_t end;
+    ASSERT_OK(hps_trial_max_step(t, &end));
+    assert_int_equal(end, 10);
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
+/* A paused trial flattening out at 0.9 has no chance against 0.515: the asks start new
+ * trials, and once the budget of trials is used, the study ends with it still paused
+ * at step 5 rather than resuming it. */
+static void test_hopeless_paused_trial_never_resumed(void **state)
+{
+    (void)state;
+    int64_t paused;
+    hps_study *study = study_with_paused(0.9, 0.05, &paused);
+    ASSERT_OK(hps_study_set(study, "max_trials", "6"));
+    int64_t fresh[2];
+    for (int i = 0; i < 2; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        fresh[i] = hps_trial_number(t);
+        assert_int_not_equal(fresh[i], paused);
+        assert_int_equal(hps_trial_resume_step(t), -1);
+        int64_t end;
+        ASSERT_OK(hps_trial_max_step(t, &end));
+        assert_int_equal(end, 5);
+        double x;
+        ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+        for (int64_t step = 1; step <= 5; step++)
+            ASSERT_OK(hps_trial_report(t, step, curve(0.95, 0.05, step))); /* hopeless too */
+        ASSERT_OK(hps_trial_pause(t, 5));
+        hps_trial_free(t);
+    }
+    assert_int_not_equal(fresh[0], fresh[1]);
+    hps_trial *t = NULL;
+    assert_int_equal(hps_study_ask(study, &t), HPS_DONE);
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(study, paused, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_PAUSED);
+    assert_int_equal(hps_frozen_n_intermediate(f), 5);
+    hps_study_close(study);
+}
+
+/* Before any trial completed, the bar is the best value reported so far: a leading
+ * trial whose curve turns worse is forecast to miss it, yet it is resumed (here once the
+ * budget of trials is used) -- otherwise nothing would ever finish. */
+static void test_leader_resumed_before_any_completes(void **state)
+{
+    (void)state;
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "ft", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    int64_t leader = hand_made_trial(study, 0.6, -0.1, 5, 0); /* rising towards 0.6 */
+    ASSERT_OK(hps_study_set_pruner(study, freeze_thaw("20", "5", "5")));
+    ASSERT_OK(hps_study_set(study, "max_trials", "1"));
+    hps_trial *t = NULL;
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(hps_trial_number(t), leader);
+    assert_int_equal(hps_trial_resume_step(t), 5);
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
+/* One ask of a worker keeping the checkpoint contract with steps from 1: checks that the
+ * trial's stored steps are exactly 1..its resume step, reports the rest of its slice on
+ * a curve whose limit and speed come from x (they cross), and pauses or completes it.
+ * *resumed is set for a resumed trial. */
+static hps_status run_slice(hps_study *study, int *resumed)
+{
+    hps_trial *t;
+    hps_status rc = hps_study_ask(study, &t);
+    if (rc != HPS_OK)
+        return rc;
+    double x;
+    int64_t end = -1;
+    rc = hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x);
+    if (rc == HPS_OK)
+        rc = hps_trial_max_step(t, &end);
+    int64_t from = hps_trial_resume_step(t);
+    *resumed = from >= 0;
+    const hps_frozen *f = hps_trial_frozen(t);
+    size_t n = hps_frozen_n_intermediate(f);
+    int64_t have = from < 0 ? 0 : from;
+    if (rc == HPS_OK && n != (size_t)have)
+        fail_msg("trial %lld resumed from %lld has %zu values", (long long)hps_trial_number(t),
+                 (long long)from, n);
+    for (size_t i = 0; i < n; i++) {
+        int64_t step;
+        double v;
+        hps_frozen_intermediate(f, i, &step, &v);
+        if (step != (int64_t)i + 1)
+            fail_msg("trial %lld: value %zu is at step %lld", (long long)hps_trial_number(t), i,
+                     (long long)step);
+    }
+    int64_t last = end >= 0 ? end : MAX_STEP;
+    /* limit 0.2 + 0.5 x, reached faster the smaller 1 - x: the good ones start slowly */
+    for (int64_t step = have + 1; rc == HPS_OK && step <= last; step++)
+        rc = hps_trial_report(t, step, curve(0.2 + 0.5 * x, 1.0 - 0.8 * x, step));
+    if (rc == HPS_OK)
+        rc = end >= 0 ? hps_trial_pause(t, end)
+                      : hps_trial_tell(t, HPS_COMPLETE, curve(0.2 + 0.5 * x, 1.0 - 0.8 * x, last));
+    hps_trial_free(t);
+    return rc;
+}
+
+/* A study run to its end by the scheduler: every trial's steps go 1, 2, ... without a
+ * repeat or a gap across its resumes, ending at a slice's end (paused) or at max_step
+ * (complete), and some trials were resumed. */
+static void test_steps_never_repeat_or_skip(void **state)
+{
+    (void)state;
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "ft", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    hps_sampler *s = NULL;
+    ASSERT_OK(hps_sampler_new("random", &s, NULL, 0));
+    ASSERT_OK(hps_sampler_set(s, "seed", "3"));
+    ASSERT_OK(hps_study_set_sampler(study, s));
+    ASSERT_OK(hps_study_set_pruner(study, freeze_thaw("20", "5", "5")));
+    ASSERT_OK(hps_study_set(study, "max_trials", "10"));
+    int resumed, n_resumed = 0;
+    hps_status rc;
+    for (int asks = 0; (rc = run_slice(study, &resumed)) == HPS_OK; asks++) {
+        assert_true(asks < 10 * 4); /* each trial runs 4 slices at most */
+        n_resumed += resumed;
+    }
+    assert_int_equal(rc, HPS_DONE);
+    assert_true(n_resumed > 0);
+    size_t n, n_complete = 0;
+    ASSERT_OK(hps_study_n_trials(study, &n));
+    assert_int_equal(n, 10);
+    for (size_t k = 0; k < n; k++) {
+        const hps_frozen *f;
+        ASSERT_OK(hps_study_trial(study, (int64_t)k, &f));
+        size_t values = hps_frozen_n_intermediate(f);
+        for (size_t i = 0; i < values; i++) {
+            int64_t step;
+            double v;
+            hps_frozen_intermediate(f, i, &step, &v);
+            assert_int_equal(step, (int64_t)i + 1);
+        }
+        if (hps_frozen_state(f) == HPS_COMPLETE) {
+            n_complete++;
+            assert_int_equal(values, MAX_STEP);
+        } else {
+            assert_int_equal(hps_frozen_state(f), HPS_PAUSED);
+            assert_true(values == 5 || values == 10 || values == 15);
+        }
+    }
+    assert_true(n_complete > 0);
+    hps_study_close(study);
+}
+
+static void test_bad_options_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *options[4][2];
+        const char *message;
+    } cases[] = {
+        {{{"mode", "freeze-thaw"}}, "mode freeze-thaw needs max_step"},
+        {{{"mode", "freeze-thaw"}, {"max_step", "5"}}, "max_step (5) must be above min_points (5)"},
+        {{{"slice_steps", "3"}}, "slice_steps applies to mode freeze-thaw only"},
+        {{{"mode", "freeze-thaw"}, {"max_step", "20"}, {"interval_steps", "2"}},
+         "interval_steps applies to mode stop only"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        hps_pruner *p;
+        ASSERT_OK(hps_pruner_new("forecast", &p, NULL, 0));
+        for (size_t k = 0; k < 4 && cases[c].options[k][0] != NULL; k++)
+            ASSERT_OK(hps_pruner_set(p, cases[c].options[k][0], cases[c].options[k][1]));
+        hps_study *study;
+        hps_direction dir = HPS_MINIMIZE;
+        ASSERT_OK(hps_study_open(":memory:", "checks", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+        assert_int_equal(hps_study_set_pruner(study, p), HPS_ERR_INVALID);
+        if (strstr(hps_study_errmsg(study), cases[c].message) == NULL)
+            fail_msg("case %zu: '%s' does not say '%s'", c, hps_study_errmsg(study),
+                     cases[c].message);
+        hps_study_close(study);
+    }
+    hps_pruner *p;
+    ASSERT_OK(hps_pruner_new("forecast", &p, NULL, 0));
+    assert_int_equal(hps_pruner_set(p, "mode", "freeze"), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_pruner_errmsg(p), "freeze-thaw"));
+    assert_int_equal(hps_pruner_set(p, "slice_steps", "0"), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_pruner_errmsg(p), "slice_steps"));
+    hps_pruner_free(p);
+    /* with several objectives there is no one incumbent */
+    ASSERT_OK(hps_pruner_new("forecast", &p, NULL, 0));
+    ASSERT_OK(hps_pruner_set(p, "mode", "freeze-thaw"));
+    ASSERT_OK(hps_pruner_set(p, "max_step", "20"));
+    hps_study *study;
+    hps_direction dirs[2] = {HPS_MINIMIZE, HPS_MINIMIZE};
+    ASSERT_OK(hps_study_open(":memory:", "checks", HPS_OPEN_CREATE, dirs, 2, &study, NULL, 0));
+    assert_int_equal(hps_study_set_pruner(study, p), HPS_ERR_UNSUPPORTED);
+    hps_study_close(study);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_promising_paused_trial_resumed_first),
+        cmocka_unit_test(test_hopeless_paused_trial_never_resumed),
+        cmocka_unit_test(test_leader_resumed_before_any_completes),
+        cmocka_unit_test(test_steps_never_repeat_or_skip),
+        cmocka_unit_test(test_bad_options_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
