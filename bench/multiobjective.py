@@ -33,6 +33,7 @@ nsga2, nsga3, auto; Optuna's NSGA-II and TPE); random and Sobol ignore them. hps
 DTLZ2 run).
 """
 import argparse
+import json
 import math
 import statistics
 import time
@@ -190,6 +191,13 @@ def score(h, r, best):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--seed-list", default=None,
+                    help="the seeds to run, in this order, e.g. 3,4,0,1,2 (instead of "
+                         "0..--seeds-1)")
+    ap.add_argument("--per-seed", default=None,
+                    help="append one JSON line per study (optimizer, problem, seed, "
+                         "score per budget) to this file as each ends, for "
+                         "bench/mo_bootstrap.py")
     ap.add_argument("--budgets", default="50,100")
     ap.add_argument("--problems", default=",".join(PROBLEMS))
     ap.add_argument("--optimizers", default=",".join(OPTIMIZERS))
@@ -197,6 +205,8 @@ def main():
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     hpsearch.logging.set_verbosity(hpsearch.logging.ERROR)
     budgets = [int(b) for b in args.budgets.split(",")]
+    seeds = ([int(v) for v in args.seed_list.split(",")] if args.seed_list
+             else list(range(args.seeds)))
     problems = args.problems.split(",")
     optimizers = args.optimizers.split(",")
     scores = {}  # (budget, problem, optimizer) -> median score over seeds
@@ -208,17 +218,23 @@ def main():
               + ", ".join(f"@{t} {zero[t]:.4f}" for t in budgets), flush=True)
         for name in optimizers:
             per_budget = {t: [] for t in budgets}
-            for seed in range(args.seeds):
+            for seed in seeds:
                 start = time.perf_counter()
                 values, feasible = run(name, problem, seed, max(budgets))
                 seconds[name] += time.perf_counter() - start
                 for t in budgets:
                     h = hypervolume(values[:t], feasible[:t], PROBLEMS[problem][3])
                     per_budget[t].append(score(h, zero[t], best))
+                if args.per_seed:
+                    with open(args.per_seed, "a") as out:
+                        out.write(json.dumps({
+                            "optimizer": name, "problem": problem, "seed": seed,
+                            "seconds": time.perf_counter() - start,
+                            "scores": {str(t): per_budget[t][-1] for t in budgets}}) + "\n")
             for t in budgets:
                 scores[t, problem, name] = statistics.median(per_budget[t])
     print()
-    print(f"Median score over seeds 0-{args.seeds - 1} (100 = the analytic front's "
+    print(f"Median score over seeds {','.join(map(str, seeds))} (100 = the analytic front's "
           "hypervolume, 0 = random search's median at the same budget)")
     for t in budgets:
         print()
