@@ -258,16 +258,19 @@ static hps_status resume_number(hps_study *study, int64_t number, double now, hp
     return HPS_OK;
 }
 
-/* Resumes the paused trial the pruner promotes, if any: *out stays NULL otherwise. A
- * trial another worker resumed first is no candidate after the next sync, so each lost
- * race moves on to the pruner's next choice. */
-static hps_status resume_promoted(hps_study *study, double now, hps_trial **out)
+/* Resumes the paused trial the pruner promotes, if any: *out stays NULL otherwise.
+ * `no_new_trials` tells the pruner that nothing new can start, so a paused trial is all
+ * that is left to run. A trial another worker resumed first is no candidate after the
+ * next sync, so each lost race moves on to the pruner's next choice. */
+static hps_status resume_promoted(hps_study *study, double now, int no_new_trials,
+                                  hps_trial **out)
 {
     if (study->pruner->ops->promote == NULL)
         return HPS_OK;
     for (;;) {
         hps_engine_ctx e;
         hps_study_context(study, NULL, &e);
+        e.ctx.no_new_trials = no_new_trials;
         int64_t number = -1;
         /* reading the trials syncs them: a lost race is seen at once */
         hps_status rc = study->pruner->ops->promote(study->pruner, &e.ctx, &number);
@@ -280,6 +283,20 @@ static hps_status resume_promoted(hps_study *study, double now, hps_trial **out)
         if (rc != HPS_ERR_STATE)
             return rc;
     }
+}
+
+/* Nothing new can start (`done`, its message on the study): a paused trial the pruner
+ * would have held back for a new one is then the only way on, so it is asked again
+ * before the study is done -- else a finite space could end with every trial paused. */
+static hps_status resume_when_done(hps_study *study, double now, hps_status done,
+                                   hps_trial **out)
+{
+    hps_errbuf why = study->err; /* a lost race to resume words the study's error */
+    hps_status rc = resume_promoted(study, now, 1, out);
+    if (rc != HPS_OK || *out != NULL)
+        return rc;
+    study->err = why;
+    return done;
 }
 
 hps_status hps_study_resume(hps_study *study, int64_t number, hps_trial **out)
@@ -306,10 +323,12 @@ hps_status hps_study_ask(hps_study *study, hps_trial **out)
             return rc;
     }
     /* Promotions come first, budget or not: a paused trial counts already. */
-    hps_status rc = resume_promoted(study, now, out);
+    hps_status rc = resume_promoted(study, now, 0, out);
     if (rc != HPS_OK || *out != NULL)
         return rc;
     rc = hps_finite_before_create(study);
+    if (rc == HPS_DONE)
+        return resume_when_done(study, now, rc, out);
     if (rc != HPS_OK)
         return rc;
     hps_create_req req = {
@@ -324,7 +343,7 @@ hps_status hps_study_ask(hps_study *study, hps_trial **out)
     hps_frozen *rec = NULL;
     rc = study->storage->ops->create_trial(study->storage, study->study_id, &req, &rec);
     if (rc == HPS_DONE)
-        return done_reason(study);
+        return resume_when_done(study, now, done_reason(study), out);
     if (rc != HPS_OK)
         return storage_error(study, &study->err, rc);
     hps_trial *trial = NULL;

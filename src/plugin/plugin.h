@@ -75,6 +75,8 @@ struct hps_context {
     size_t n_directions;
     uint64_t max_trials;             /* the study's budget; 0 = none */
     unsigned repeats;                /* runs of each configuration of a finite space */
+    int no_new_trials;               /* promote: the study can start no new trial (budget
+                                        used, finite space run out): resume or nothing */
     /* The trial asked about; NULL when a plug-in joins the study (bind) on its own. */
     const hps_frozen *trial;
     const json_t *fixed;             /* its enqueued or retried values, or NULL */

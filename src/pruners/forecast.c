@@ -313,8 +313,9 @@ static hps_status weigh_paused(hps_pruner *pruner, const hps_frozen *t, double i
  * has left, unless a new trial promises more per step of its full budget. A new trial's
  * final value is taken to be normal with the mean and spread of the final values known
  * (COMPLETE trials' and paused trials' forecast means); with fewer than
- * n_startup_trials of them, new trials start. Once the study's budget of trials is used,
- * the best candidate is resumed whatever a new one would promise. */
+ * n_startup_trials of them, new trials start. Once the study's budget of trials is used
+ * or nothing new can start (a finite space run out), the best candidate is resumed
+ * whatever a new one would promise. */
 static hps_status forecast_promote(hps_pruner *pruner, const hps_context *ctx,
                                    int64_t *number_out)
 {
@@ -351,7 +352,7 @@ static hps_status forecast_promote(hps_pruner *pruner, const hps_context *ctx,
     }
     if (c.number < 0)
         return HPS_OK;
-    int budget_left = ctx->max_trials == 0 || n_all < ctx->max_trials;
+    int budget_left = !ctx->no_new_trials && (ctx->max_trials == 0 || n_all < ctx->max_trials);
     if (!budget_left || c.rate == HUGE_VAL) {
         *number_out = c.number;
         return HPS_OK;

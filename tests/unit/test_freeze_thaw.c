@@ -237,6 +237,74 @@ static void test_steps_never_repeat_or_skip(void **state)
     hps_study_close(study);
 }
 
+/* One ask on an int x in [0, 2] whose curve 0.1 + 0.4 x + 1e-3 / step levels off at
+ * once: runs the slice the scheduler gives it from where the trial stopped, then pauses
+ * or completes it. *resumed is set for a resumed trial. */
+static hps_status run_flat_slice(hps_study *study, int *resumed)
+{
+    hps_trial *t;
+    hps_status rc = hps_study_ask(study, &t);
+    if (rc != HPS_OK)
+        return rc;
+    int64_t x = 0, end = -1;
+    rc = hps_trial_suggest_int(t, "x", 0, 2, 1, 0, &x);
+    if (rc == HPS_OK)
+        rc = hps_trial_max_step(t, &end);
+    int64_t from = hps_trial_resume_step(t);
+    *resumed = from >= 0;
+    int64_t last = end >= 0 ? end : MAX_STEP;
+    double value = 0;
+    for (int64_t step = (from < 0 ? 0 : from) + 1; rc == HPS_OK && step <= last; step++) {
+        value = 0.1 + 0.4 * (double)x + 1e-3 / (double)step;
+        rc = hps_trial_report(t, step, value);
+    }
+    if (rc == HPS_OK)
+        rc = end >= 0 ? hps_trial_pause(t, end) : hps_trial_tell(t, HPS_COMPLETE, value);
+    hps_trial_free(t);
+    return rc;
+}
+
+static size_t count_state(hps_study *study, hps_trial_state state)
+{
+    size_t n, count = 0;
+    ASSERT_OK(hps_study_n_trials(study, &n));
+    for (size_t k = 0; k < n; k++) {
+        const hps_frozen *f;
+        ASSERT_OK(hps_study_trial(study, (int64_t)k, &f));
+        count += hps_frozen_state(f) == state;
+    }
+    return count;
+}
+
+/* A finite space that has run out starts nothing new, so the paused trials are all the
+ * study has left: the asks go on resuming the best of them until it completes, rather
+ * than end with every trial paused. */
+static void test_exhausted_space_resumes_paused(void **state)
+{
+    (void)state;
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "ft", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    ASSERT_OK(hps_study_declare_space(study, "[{\"name\": \"x\", \"distribution\": {\"type\": "
+                                             "\"int\", \"low\": 0, \"high\": 2, \"step\": 1, "
+                                             "\"log\": false}}]"));
+    ASSERT_OK(hps_study_set_pruner(study, freeze_thaw("20", "5", "5")));
+    int resumed, n_resumed = 0;
+    hps_status rc;
+    for (int asks = 0; (rc = run_flat_slice(study, &resumed)) == HPS_OK; asks++) {
+        assert_true(asks < 3 * 4); /* each trial runs 4 slices at most */
+        n_resumed += resumed;
+    }
+    assert_int_equal(rc, HPS_DONE);
+    assert_true(n_resumed >= 3); /* the best trial's slices from step 5 to 20 */
+    const hps_frozen *best;
+    ASSERT_OK(hps_study_best_trial(study, &best));
+    assert_int_equal(hps_frozen_state(best), HPS_COMPLETE);
+    assert_true(hps_frozen_value(best, 0) < 0.11); /* x = 0's */
+    assert_int_equal(count_state(study, HPS_COMPLETE) + count_state(study, HPS_PAUSED), 3);
+    hps_study_close(study);
+}
+
 static void test_bad_options_refused(void **state)
 {
     (void)state;
@@ -289,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_hopeless_paused_trial_never_resumed),
         cmocka_unit_test(test_leader_resumed_before_any_completes),
         cmocka_unit_test(test_steps_never_repeat_or_skip),
+        cmocka_unit_test(test_exhausted_space_resumes_paused),
         cmocka_unit_test(test_bad_options_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
