@@ -66,7 +66,7 @@ static const hps_option forecast_options[] = {
      HPS_OPTION_FIELD(forecast_opts, n_startup_trials), .def = "3", .min = 1,
      .help = "no pruning until this many trials completed (the best of them is the bar; "
              "mode freeze-thaw: new trials start until this many trials have a final value or "
-             "a forecast)"},
+             "a forecast, then no more until a trial completes)"},
     {.name = "interval_steps", .type = HPS_OPTION_INT,
      HPS_OPTION_FIELD(forecast_opts, interval_steps), .def = "1", .min = 1,
      .help = "judge every this many steps after the first min_points values (mode stop)"},
@@ -313,9 +313,10 @@ static hps_status weigh_paused(hps_pruner *pruner, const hps_frozen *t, double i
  * has left, unless a new trial promises more per step of its full budget. A new trial's
  * final value is taken to be normal with the mean and spread of the final values known
  * (COMPLETE trials' and paused trials' forecast means); with fewer than
- * n_startup_trials of them, new trials start. Once the study's budget of trials is used
- * or nothing new can start (a finite space run out), the best candidate is resumed
- * whatever a new one would promise. */
+ * n_startup_trials of them, new trials start; with that many and no COMPLETE trial yet,
+ * the best candidate is resumed (so that some trial completes). Once the study's budget
+ * of trials is used or nothing new can start (a finite space run out), the best
+ * candidate is resumed whatever a new one would promise. */
 static hps_status forecast_promote(hps_pruner *pruner, const hps_context *ctx,
                                    int64_t *number_out)
 {
@@ -357,7 +358,17 @@ static hps_status forecast_promote(hps_pruner *pruner, const hps_context *ctx,
         *number_out = c.number;
         return HPS_OK;
     }
-    if ((int64_t)c.n_finals < o->n_startup_trials || c.n_finals < 2)
+    if ((int64_t)c.n_finals < o->n_startup_trials)
+        return HPS_OK;
+    if (!judge) {
+        /* Before any trial completed the bar is the leader's own latest value, which
+         * on a curve levelling off leaves it almost no expected improvement, while a
+         * new trial is priced with the spread of the forecasts: new trials would start
+         * forever. Enough of them have a forecast; the best is run to its end. */
+        *number_out = c.number;
+        return HPS_OK;
+    }
+    if (c.n_finals < 2)
         return HPS_OK;
     double mean = c.sum / (double)c.n_finals;
     double var = (c.sum_sq - c.sum * mean) / (double)(c.n_finals - 1);

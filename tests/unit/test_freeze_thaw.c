@@ -305,6 +305,33 @@ static void test_exhausted_space_resumes_paused(void **state)
     hps_study_close(study);
 }
 
+/* Without a budget of trials (Python's optimize(n_trials=...) sets none) nothing but the
+ * scheduler stops new trials: before any trial completed, once n_startup_trials (3)
+ * have a forecast, the asks resume paused trials until one completes. On curves that
+ * have levelled off the leader's forecast barely beats its own latest value, the bar,
+ * while a new trial is priced with the wide spread of the forecasts: new trials would
+ * otherwise start forever. */
+static void test_trial_completes_without_budget(void **state)
+{
+    (void)state;
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "ft", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    hps_sampler *s = NULL;
+    ASSERT_OK(hps_sampler_new("random", &s, NULL, 0));
+    ASSERT_OK(hps_sampler_set(s, "seed", "5"));
+    ASSERT_OK(hps_study_set_sampler(study, s));
+    ASSERT_OK(hps_study_set_pruner(study, freeze_thaw("20", "5", "5")));
+    int resumed, n_new = 0;
+    for (int asks = 0; count_state(study, HPS_COMPLETE) == 0; asks++) {
+        assert_true(asks < 3 + 3 * 3); /* three trials, three slices each after the first */
+        ASSERT_OK(run_flat_slice(study, &resumed));
+        n_new += !resumed;
+    }
+    assert_int_equal(n_new, 3);
+    hps_study_close(study);
+}
+
 static void test_bad_options_refused(void **state)
 {
     (void)state;
@@ -358,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_leader_resumed_before_any_completes),
         cmocka_unit_test(test_steps_never_repeat_or_skip),
         cmocka_unit_test(test_exhausted_space_resumes_paused),
+        cmocka_unit_test(test_trial_completes_without_budget),
         cmocka_unit_test(test_bad_options_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
