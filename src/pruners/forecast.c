@@ -307,6 +307,16 @@ static hps_status weigh_paused(hps_pruner *pruner, const hps_frozen *t, double i
     return HPS_OK;
 }
 
+/* The trials that count against the study's budget, as the engine counts them: all
+ * but the interrupted ones (stopped through no fault of their own). */
+static uint64_t budget_used(const hps_frozen *const *all, size_t n_all)
+{
+    uint64_t used = 0;
+    for (size_t i = 0; i < n_all; i++)
+        used += all[i] != NULL && !(all[i]->state == HPS_FAIL && all[i]->interrupted);
+    return used;
+}
+
 /* The ask's choice (Swersky et al.'s freeze-thaw, with a simpler model of new trials):
  * resume the paused trial with the most expected improvement over the incumbent (the
  * best COMPLETE value; before any, the best latest value of a paused trial) per step it
@@ -353,7 +363,8 @@ static hps_status forecast_promote(hps_pruner *pruner, const hps_context *ctx,
     }
     if (c.number < 0)
         return HPS_OK;
-    int budget_left = !ctx->no_new_trials && (ctx->max_trials == 0 || n_all < ctx->max_trials);
+    int budget_left = !ctx->no_new_trials &&
+                      (ctx->max_trials == 0 || budget_used(all, n_all) < ctx->max_trials);
     if (!budget_left || c.rate == HUGE_VAL) {
         *number_out = c.number;
         return HPS_OK;

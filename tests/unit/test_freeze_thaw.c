@@ -332,6 +332,29 @@ static void test_trial_completes_without_budget(void **state)
     hps_study_close(study);
 }
 
+/* An interrupted trial does not count against max_trials (the engine's rule): with a
+ * budget of 2, one paused trial and one interrupted, a new trial still starts rather than
+ * the budget being taken for used. */
+static void test_interrupted_trial_not_counted_in_budget(void **state)
+{
+    (void)state;
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "ft", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    hand_made_trial(study, 0.5, 0.3, 5, 0);
+    hps_trial *t = NULL;
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_interrupt(t, "the machine went down"));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_set_pruner(study, freeze_thaw("20", "5", "5")));
+    ASSERT_OK(hps_study_set(study, "max_trials", "2"));
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(hps_trial_resume_step(t), -1);
+    assert_int_equal(hps_trial_number(t), 2);
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
 static void test_bad_options_refused(void **state)
 {
     (void)state;
@@ -386,6 +409,7 @@ int main(void)
         cmocka_unit_test(test_steps_never_repeat_or_skip),
         cmocka_unit_test(test_exhausted_space_resumes_paused),
         cmocka_unit_test(test_trial_completes_without_budget),
+        cmocka_unit_test(test_interrupted_trial_not_counted_in_budget),
         cmocka_unit_test(test_bad_options_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
