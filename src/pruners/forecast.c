@@ -240,9 +240,10 @@ static hps_status forecast_max_step(hps_pruner *pruner, const hps_context *ctx,
     if (o->mode != FORECAST_FREEZE_THAW)
         return HPS_OK;
     int64_t paused = hps_rec_paused_step(ctx->trial);
-    int64_t end = paused < 0 ? o->min_points : paused + o->slice_steps;
-    if (end < o->max_step)
-        *max_step_out = end;
+    if (paused < 0)
+        *max_step_out = o->min_points; /* below max_step: bind saw to it */
+    else if (paused < o->max_step - o->slice_steps) /* no overflow for a huge paused step */
+        *max_step_out = paused + o->slice_steps;
     return HPS_OK;
 }
 
@@ -252,8 +253,19 @@ typedef struct thaw_choice {
     int64_t number;        /* the paused trial with the best rate; -1: none */
     double rate;           /* its expected improvement per step left */
     size_t n_finals;       /* COMPLETE values and paused trials' forecasts */
-    double sum, sum_sq;    /* of those final values */
+    double mean, m2;       /* of those final values (Welford's running sums) */
 } thaw_choice;
+
+/* Adds a final value to the choice's statistics; a non-finite one tells nothing. */
+static void add_final(thaw_choice *c, double value)
+{
+    if (!isfinite(value))
+        return;
+    c->n_finals++;
+    double delta = value - c->mean;
+    c->mean += delta / (double)c->n_finals;
+    c->m2 += delta * (value - c->mean);
+}
 
 /* The best latest value of the paused trials; NaN when none is paused. */
 static double best_paused_value(const hps_frozen *const *all, size_t n_all, int maximize)
@@ -292,14 +304,14 @@ static hps_status weigh_paused(hps_pruner *pruner, const hps_frozen *t, double i
         }
         return HPS_OK;
     }
-    c->n_finals++;
-    c->sum += f.mean;
-    c->sum_sq += f.mean * f.mean;
+    add_final(c, f.mean);
     double above = hps_curve_prob_above(&f, incumbent);
     if (judge && (maximize ? above : 1 - above) < o->min_probability)
         return HPS_OK; /* hopeless: it stays paused */
     double left = (double)(o->max_step > paused ? o->max_step - paused : 1);
     double rate = hps_curve_expected_improvement(&f, incumbent, maximize) / left;
+    if (isnan(rate))
+        return HPS_OK; /* a forecast without a number must not hold the choice */
     if (c->number < 0 || rate > c->rate) {
         c->number = t->number;
         c->rate = rate;
@@ -351,10 +363,8 @@ static hps_status forecast_promote(hps_pruner *pruner, const hps_context *ctx,
     thaw_choice c = {.number = -1};
     for (size_t i = 0; i < n_all; i++) {
         const hps_frozen *t = all[i];
-        if (t != NULL && t->state == HPS_COMPLETE && t->n_values > 0 && !isnan(t->values[0])) {
-            c.n_finals++;
-            c.sum += t->values[0];
-            c.sum_sq += t->values[0] * t->values[0];
+        if (t != NULL && t->state == HPS_COMPLETE && t->n_values > 0) {
+            add_final(&c, t->values[0]);
         } else if (t != NULL && t->state == HPS_PAUSED) {
             rc = weigh_paused(pruner, t, incumbent, judge, maximize, &c);
             if (rc != HPS_OK)
@@ -381,10 +391,8 @@ static hps_status forecast_promote(hps_pruner *pruner, const hps_context *ctx,
     }
     if (c.n_finals < 2)
         return HPS_OK;
-    double mean = c.sum / (double)c.n_finals;
-    double var = (c.sum_sq - c.sum * mean) / (double)(c.n_finals - 1);
-    double new_rate = hps_normal_expected_improvement(mean, sqrt(fmax(var, 0.0)), incumbent,
-                                                      maximize) /
+    double var = c.m2 / (double)(c.n_finals - 1);
+    double new_rate = hps_normal_expected_improvement(c.mean, sqrt(var), incumbent, maximize) /
                       (double)o->max_step;
     if (c.rate >= new_rate)
         *number_out = c.number;

@@ -355,6 +355,30 @@ static void test_interrupted_trial_not_counted_in_budget(void **state)
     hps_study_close(study);
 }
 
+/* A trial paused at a step near INT64_MAX (the API takes any step) is resumed into its
+ * last slice, without a limit, rather than overflowing the next slice's end. */
+static void test_huge_paused_step_runs_to_end(void **state)
+{
+    (void)state;
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "ft", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    ASSERT_OK(hps_study_set_pruner(study, freeze_thaw("20", "5", "5")));
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    for (int64_t step = 1; step <= 5; step++)
+        ASSERT_OK(hps_trial_report(t, step, curve(0.3, 0.2, step)));
+    int64_t number = hps_trial_number(t);
+    ASSERT_OK(hps_trial_pause(t, INT64_MAX - 1));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_resume(study, number, &t));
+    int64_t end = 0;
+    ASSERT_OK(hps_trial_max_step(t, &end));
+    assert_int_equal(end, -1);
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
 static void test_bad_options_refused(void **state)
 {
     (void)state;
@@ -410,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_exhausted_space_resumes_paused),
         cmocka_unit_test(test_trial_completes_without_budget),
         cmocka_unit_test(test_interrupted_trial_not_counted_in_budget),
+        cmocka_unit_test(test_huge_paused_step_runs_to_end),
         cmocka_unit_test(test_bad_options_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
