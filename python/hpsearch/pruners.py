@@ -37,6 +37,11 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _is_int(value: Any) -> bool:
+    """An integer, and not a bool (which Python counts as one)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 class BasePruner(abc.ABC):
     """Base class of pruners, Optuna's: subclass it and implement :meth:`prune` to write
     one in Python."""
@@ -287,38 +292,42 @@ class ForecastPruner(_EnginePruner):
     parametric curves (power laws, exponential, Janoschek, MMF, ilog2; each fitted with
     its uncertainty, weighted by BIC), has less than `min_probability` chance of beating
     the best COMPLETE trial's value. Judges a trial once it reported `min_points` values,
-    every `interval_steps` steps, after `n_startup_trials` trials completed. `max_step`
-    ("auto": the largest last step of the COMPLETE trials) is the full budget's step.
+    every `interval_steps` steps (1 when not given), after `n_startup_trials` trials
+    completed. `max_step` ("auto": the largest last step of the COMPLETE trials) is the
+    full budget's step.
 
     ``mode="freeze-thaw"`` (hpsearch only; needs an integer `max_step`) stops nothing:
     a new trial pauses (``trial.pause()``) at step `min_points` (``trial.max_step``), a
-    resumed one after `slice_steps` more, and ``study.ask()`` hands back the paused trial with the
-    most expected improvement over the incumbent per step left (``trial.resume_step``
-    telling where its checkpoint is) unless a new trial promises more."""
+    resumed one after `slice_steps` (5 when not given) more, and ``study.ask()`` hands back
+    the paused trial with the most expected improvement over the incumbent per step left
+    (``trial.resume_step`` telling where its checkpoint is) unless a new trial promises
+    more. Each mode refuses the other's option (`interval_steps`, `slice_steps`) when it
+    is given, even at its default, as the engine does."""
 
     _engine_name = "forecast"
 
     def __init__(self, min_probability: float = 0.05, max_step: Union[str, int] = "auto",
                  min_points: int = 5, n_startup_trials: int = 3,
-                 interval_steps: int = 1, *, mode: str = "stop",
-                 slice_steps: int = 5) -> None:
+                 interval_steps: Optional[int] = None, *, mode: str = "stop",
+                 slice_steps: Optional[int] = None) -> None:
         if not 0.0 < min_probability <= 1.0:
             raise ValueError(f"min_probability must be in (0, 1] but got {min_probability}.")
-        if max_step != "auto" and (not isinstance(max_step, int) or max_step < 1):
+        if max_step != "auto" and (not _is_int(max_step) or max_step < 1):
             raise ValueError(f"max_step must be 'auto' or an integer >= 1 but got {max_step!r}.")
         if min_points < 4:
             raise ValueError(f"min_points must be at least 4 but got {min_points}.")
         if n_startup_trials < 1:
             raise ValueError(f"n_startup_trials must be at least 1 but got {n_startup_trials}.")
-        if interval_steps < 1:
-            raise ValueError(f"interval_steps must be at least 1 but got {interval_steps}.")
+        if interval_steps is not None and (not _is_int(interval_steps) or interval_steps < 1):
+            raise ValueError(f"interval_steps must be an integer >= 1 but got {interval_steps!r}.")
         if mode not in ("stop", "freeze-thaw"):
             raise ValueError(f"mode must be 'stop' or 'freeze-thaw' but got {mode!r}.")
-        if not isinstance(slice_steps, int) or slice_steps < 1:
+        if slice_steps is not None and (not _is_int(slice_steps) or slice_steps < 1):
             raise ValueError(f"slice_steps must be an integer >= 1 but got {slice_steps!r}.")
-        if mode == "stop" and slice_steps != 5:
+        # as the engine does: each mode refuses the other's option, even at its default
+        if mode == "stop" and slice_steps is not None:
             raise ValueError("slice_steps applies to mode 'freeze-thaw' only.")
-        if mode == "freeze-thaw" and interval_steps != 1:
+        if mode == "freeze-thaw" and interval_steps is not None:
             raise ValueError("interval_steps applies to mode 'stop' only.")
         self._min_probability = float(min_probability)
         self._max_step = max_step
@@ -333,9 +342,9 @@ class ForecastPruner(_EnginePruner):
                    "min_points": self._min_points, "n_startup_trials": self._n_startup_trials}
         # each mode refuses the other's option
         if self._mode == "stop":
-            options.update(interval_steps=self._interval_steps)
+            options.update(interval_steps=self._interval_steps or 1)
         else:
-            options.update(mode=self._mode, slice_steps=self._slice_steps)
+            options.update(mode=self._mode, slice_steps=self._slice_steps or 5)
         return options
 
 

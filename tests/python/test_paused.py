@@ -155,8 +155,14 @@ def test_freeze_thaw_resumes_by_forecast(tmp_path):
 def test_freeze_thaw_options_are_checked():
     with pytest.raises(ValueError, match="mode"):
         hpsearch.pruners.ForecastPruner(mode="freeze")
-    with pytest.raises(ValueError, match="slice_steps applies to mode 'freeze-thaw'"):
-        hpsearch.pruners.ForecastPruner(slice_steps=3)
+    for slice_steps in (3, 5):  # 5, the default, is refused too: the engine does
+        with pytest.raises(ValueError, match="slice_steps applies to mode 'freeze-thaw'"):
+            hpsearch.pruners.ForecastPruner(slice_steps=slice_steps)
+    with pytest.raises(ValueError, match="interval_steps applies to mode 'stop'"):
+        hpsearch.pruners.ForecastPruner(mode="freeze-thaw", max_step=9, interval_steps=1)
+    for bad in (dict(slice_steps=True), dict(max_step=True), dict(slice_steps=2.0)):
+        with pytest.raises(ValueError, match="an integer >= 1"):
+            hpsearch.pruners.ForecastPruner(mode="freeze-thaw", **{"max_step": 9, **bad})
     with pytest.raises(ValueError, match="interval_steps applies to mode 'stop'"):
         hpsearch.pruners.ForecastPruner(mode="freeze-thaw", max_step=9, interval_steps=2)
     with pytest.raises(Exception, match="mode freeze-thaw needs max_step"):
