@@ -281,7 +281,13 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 pruner (hps_pruner_wrap), that one agrees.
  *   "forecast"    the trial's learning curve, extrapolated to `max_step` (an ensemble
  *                 of parametric curves with their uncertainty), has less than
- *                 `min_probability` chance of beating the best COMPLETE trial.
+ *                 `min_probability` chance of beating the best COMPLETE trial. With
+ *                 option mode "freeze-thaw" (max_step needed) it stops nothing: trials
+ *                 pause after each slice (a new one at step min_points, a resumed one
+ *                 slice_steps later) and ask resumes the paused trial with the most
+ *                 expected improvement per step left, unless a new trial promises
+ *                 more (Swersky et al.'s freeze-thaw); one forecast to miss the best
+ *                 COMPLETE trial stays PAUSED.
  *   "auto"        the strategy for a study with a budget (chosen on the pruning
  *                 benchmark): "asha" (reduction factor 3) or "forecast" says so.
  * median, percentile, patient, forecast and auto compare along one direction: joining
@@ -485,8 +491,10 @@ HPS_API const char *hps_study_uid(const hps_study *study);
  * (see hps_trial_pause; hps_trial_resume_step then says where it goes on), else takes
  * the oldest WAITING (enqueued) trial, else creates a new one. Returns HPS_OK and *out,
  * or HPS_DONE with *out = NULL when max_trials is reached or every configuration of a
- * finite space has run (hps_study_errmsg then says which), or an error. Free the handle
- * with hps_trial_free. */
+ * finite space has run (hps_study_errmsg then says which) and the pruner resumes none
+ * of the PAUSED trials: asha ("promotion") and forecast ("freeze-thaw") go on resuming
+ * until the ones left PAUSED are those they judge not worth it, or an error. Free the
+ * handle with hps_trial_free. */
 HPS_API hps_status hps_study_ask(hps_study *study, hps_trial **out);
 
 /* Enqueues a WAITING trial whose parameters are fixed: `params_json` is an object
@@ -653,8 +661,10 @@ HPS_API hps_status hps_trial_preempt(hps_trial *trial, const char *reason);
  * checkpoint at some step and stops, and a later ask -- by any worker of the study, in
  * any process -- takes it back RUNNING, with its number, parameters and intermediate
  * values, to go on from the step after. The study's pruner schedules both ends: "asha"
- * with mode "promotion" says where each slice ends (hps_trial_max_step) and which
- * paused trial an ask resumes before anything new starts. A paused trial counts against
+ * with mode "promotion" and "forecast" with mode "freeze-thaw" say where each slice ends
+ * (hps_trial_max_step) and which paused trial an ask resumes before anything new
+ * starts -- and, once nothing new can start (max_trials reached, a finite space run
+ * out), which it resumes instead of returning HPS_DONE. A paused trial counts against
  * max_trials; one that is never resumed stays PAUSED, its last intermediate value its
  * result so far. Samplers learn from finished trials only (COMPLETE, PRUNED): a paused
  * one is neither finished nor pending to them. */
