@@ -215,9 +215,10 @@ out=$("$HPSEARCH" run g.yaml --no-progress 2>&1)
 expect_eq "a population over two values of lr runs every round" 0 $?
 expect_contains "all 4 members x 2 rounds" "every round of the 4 members ran (2 rounds of 3 steps)" "$out"
 
-# A script that prints its metric without a step: a round after the first counts its
-# lines on from the step its checkpoint holds (as a resumed trial does), not from 0, so
-# a member's steps never repeat from round to round.
+# A script that prints its metric without a step: a round counts its lines from the
+# step after its start (the step its checkpoint holds, as a resumed trial does; 0 in
+# round 0) up to its stop, as a script printing its steps does, so a member's steps go
+# on from round to round without a gap or a repeat.
 write_config h.yaml <<EOF2
 study: pbt-h
 storage: sqlite:pbt.db
@@ -246,9 +247,9 @@ for attrs, steps in sorted(rows, key=lambda r: (json.loads(r[0])["pbt"]["round"]
           ",".join(sorted(steps.split(","), key=int)))
 PYEOF
 )
-expect_eq "round 0 counts from 0, the next rounds on from their checkpoint's step" \
-    "r0 0-2: 0,1
-r0 0-2: 0,1
+expect_eq "every round counts from the step after its start, as the script's steps go" \
+    "r0 0-2: 1,2
+r0 0-2: 1,2
 r1 2-4: 3,4
 r1 2-4: 3,4
 r2 4-6: 5,6
