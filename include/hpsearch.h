@@ -273,7 +273,10 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 highest rung that is in its top 1/rf (several objectives: in the
  *                 order above, with each trial's constraints as last set), once per
  *                 pause across all workers, before anything new (Li et al.'s
- *                 promotion form).
+ *                 promotion form). A trial paused off its rungs waits at the highest
+ *                 rung it passed (at which it reported a value) and is promoted from
+ *                 there; one that passed none is resumed after the promotions, before
+ *                 anything new.
  *   "hyperband"   successive halving within the trial's bracket (several objectives
  *                 as "asha").
  *   "threshold"   the latest value is below `lower`, above `upper` or NaN.
@@ -294,10 +297,8 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  * a study of several objectives is HPS_ERR_UNSUPPORTED, naming those that do.
  * Their options, aliases (Optuna's class names) and defaults: hps_pruner_catalog.
  * Options are checked one by one when set, and together when the pruner joins a study
- * (a required option missing, bounds that contradict each other). The pruners that
- * compare values along the study's direction (median, percentile, patient, asha,
- * hyperband, forecast, auto) refuse a study of several objectives with HPS_ERR_UNSUPPORTED when they
- * join it; threshold judges the reported values as they are. */
+ * (a required option missing, bounds that contradict each other); threshold judges the
+ * reported values as they are, whatever the number of objectives. */
 typedef struct hps_pruner hps_pruner;
 
 HPS_API hps_status hps_pruner_new(const char *name, hps_pruner **out, char *errbuf, size_t errlen);

@@ -837,17 +837,23 @@ static PyObject *study_tell(PyObject *obj, PyObject *const *args, Py_ssize_t nar
         }
     }
     job.refuse = arg_error != NULL;
+    /* A resumed trial interrupted goes back to PAUSED (hps_trial_interrupt): it has not
+     * ended, so the hooks that see a trial end are not called, as for a pause; otherwise
+     * a sampler would see it end FAIL now and COMPLETE later. */
+    int pauses_again = job.interrupted && job.state == HPS_FAIL && job.trial != NULL &&
+                       hps_trial_resume_step(job.trial) >= 0;
 
     /* Optuna's tell stores the trial even when the sampler's after_trial raises, and
      * raises its exception then. */
-    if (self->constraints_func != NULL && !job.refuse) {
+    if (self->constraints_func != NULL && !job.refuse && !pauses_again) {
         int rc = constraints_after_trial(self, &job);
         if (rc == -2)
             goto out;
         if (rc < 0)
             hpspy_error_save(&after_error);
     }
-    if (self->py_sampler != NULL && !job.refuse && python_after_trial(self, &job) < 0)
+    if (self->py_sampler != NULL && !job.refuse && !pauses_again &&
+        python_after_trial(self, &job) < 0)
         hpspy_error_save(&after_error);
 
     HPSPY_LOCKED(self, tell_locked(self->study, &job));

@@ -208,6 +208,25 @@ static void record_value_names(hps_study *study, const cfg_config *cfg)
     }
 }
 
+/* Closes the run's study, first clearing its population's driver record (this run's:
+ * open_run_study claimed it). */
+static void close_run_study(const cfg_config *cfg, hps_study *study)
+{
+    if (study != NULL && cfg->pbt.population > 0)
+        pbt_release_driver(study);
+    hps_study_close(study);
+}
+
+/* Records this run as the population's driver, or prints why not: 0 or an exit code. */
+static int claim_population(const cfg_config *cfg, hps_study *study)
+{
+    char err[1024];
+    int claimed = pbt_claim_driver(study, err, sizeof err);
+    if (claimed != 0)
+        cli_error("%s: study '%s': %s", cfg->path, cfg->study_name, err);
+    return claimed == 0 ? 0 : claimed > 0 ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+}
+
 /* Opens the config's study, creating it if needed; an existing one must be the same
  * study (identity.h). *created says whether this process created it: creating is one
  * transaction of the storage, so of several workers starting at once (-j in several
@@ -233,12 +252,22 @@ static int open_run_study(const cfg_config *cfg, int allow_changes, hps_study **
             rc = hps_study_open(cfg->storage, cfg->study_name, HPS_OPEN_LOAD, NULL, 0, out, err,
                                 sizeof err);
     }
+    /* a population's driver is claimed before anything is written: a refused run leaves
+     * the study as it found it (its identity and space versions too) */
+    if (rc == HPS_OK && cfg->pbt.population > 0) {
+        int refused = claim_population(cfg, *out);
+        if (refused != 0) {
+            hps_study_close(*out);
+            *out = NULL;
+            return refused;
+        }
+    }
     if (rc == HPS_OK && !*created) {
         int bad = identity_check_direction(*out, cfg);
         if (bad == 0)
             bad = identity_check(*out, cfg, allow_changes);
         if (bad != 0) {
-            hps_study_close(*out);
+            close_run_study(cfg, *out);
             *out = NULL;
             return bad;
         }
@@ -265,14 +294,14 @@ static int open_run_study(const cfg_config *cfg, int allow_changes, hps_study **
         json_decref(meta);
     }
     if (setup_configure_study(cfg, *out) != HPS_OK) {
-        hps_study_close(*out);
+        close_run_study(cfg, *out);
         *out = NULL;
         return CLI_EXIT_USAGE;
     }
     /* a warm start cut short (a crash, a storage error) is finished by the next run */
     int seeded = *created || warm_resume_needed(cfg, *out) ? setup_seed_study(cfg, *out) : 0;
     if (seeded != 0) {
-        hps_study_close(*out);
+        close_run_study(cfg, *out);
         *out = NULL;
     }
     return seeded;
@@ -629,7 +658,14 @@ static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progre
     for (;;) {
         double now = cli_monotonic();
         if (cfg->pbt.population > 0 && now - beaten >= PBT_DRIVER_BEAT) {
-            pbt_beat_driver(run->study); /* a failed beat: the next one tries again */
+            /* a failed beat: the next one tries again */
+            if (pbt_beat_driver(run->study) > 0 && !state->stop_launching) {
+                state->stop_launching = 1;
+                state->exit_code = CLI_EXIT_USAGE;
+                progress_clear(prog);
+                cli_error("%s: study '%s': another hpsearch run took this study's population "
+                          "over; starting no more rounds", cfg->path, cfg->study_name);
+            }
             beaten = now;
         }
         if (cfg->timeout > 0 && now - started >= cfg->timeout && !state->stop_launching) {
@@ -851,21 +887,10 @@ int cmd_run(int argc, char **argv)
                         .checkpoint_root = checkpoint_root, .storage_url = cfg->storage,
                         .python_path = python_path, .gpus = &gpus.pool,
                         .space_version = identity_space_version(study)};
-    if (cfg->pbt.population > 0) {
-        char claim_err[1024];
-        int claimed = pbt_claim_driver(study, claim_err, sizeof claim_err);
-        if (claimed != 0) {
-            cli_error("%s: study '%s': %s", cfg->path, cfg->study_name, claim_err);
-            rc = claimed > 0 ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
-            goto out;
-        }
-    }
     progress prog;
     progress_init(&prog, study, cfg, total, !opts.no_progress && isatty(STDERR_FILENO));
     double started = cli_monotonic();
     rc = run_loop(&run, n_slots, opts.quiet, &prog, &state);
-    if (cfg->pbt.population > 0)
-        pbt_release_driver(study);
     if (rc != 0)
         goto out;
     if (state.exhausted && !state.interrupted && state.done_reason[0] != '\0')
@@ -880,7 +905,7 @@ int cmd_run(int argc, char **argv)
     else
         rc = has_result(study) ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 out:
-    hps_study_close(study);
+    close_run_study(cfg, study); /* the population's driver record too */
     run_gpus_free(&gpus);
     cfg_free(cfg);
     return rc;

@@ -425,6 +425,12 @@ int cmd_slurm(int argc, char **argv)
                   cfg->path);
         goto out;
     }
+    if (cfg->pbt.population > 0 && opts.workers > 1) {
+        cli_error("%s: pbt: one hpsearch run drives a population (the others would be refused "
+                  "at once): give --workers 1, and -j/parallel to run a round's members side "
+                  "by side", cfg->path);
+        goto out;
+    }
     if (opts.requeue && cfg->preempt_grace + SLURM_REQUEUE_MARGIN > SLURM_MAX_SIGNAL_TIME) {
         cli_error("%s: preempt_grace (%gs) is too long for --requeue: Slurm warns at most %d s "
                   "before the time limit, and hpsearch needs %d s of them after the grace",

@@ -28,11 +28,14 @@ int narrow_ran_as_grid(const cfg_config *cfg);
 /* Shrinks every parameter of cfg around the top k trials: with `grid`, a refined grid
  * (numeric axes get new points, an edge value a warning); otherwise ranges shrink to the
  * top values' span plus `margin` times it on each side. Categoricals keep the choices
- * the top trials used. Returns 0, or -1 when out of memory. */
+ * the top trials used. A top trial without a parameter that has a default (it ran before
+ * the parameter was added) counts at the default, as narrow_fits and the warm start place
+ * it. Returns 0, or -1 when out of memory. */
 int narrow_space(cfg_config *cfg, const narrow_ranked *top, size_t k, double margin, int grid);
 
 /* Whether every parameter of `old` lies inside the narrowed space: for a refined grid on
- * one of its cells, otherwise anywhere in the ranges (on their steps). */
+ * one of its cells, otherwise anywhere in the ranges (on their steps); a parameter it
+ * lacks counts at its default. */
 int narrow_fits(const cfg_config *narrowed, const hps_frozen *old, int grid);
 
 /* How many distinct cells of the narrowed grid the old trials `all` hold. */

@@ -24,11 +24,54 @@ static int value_number(hps_value v, double *out)
     return 1;
 }
 
-/* The external numeric value of `name` in a trial; 0 when absent or not numeric. */
-static int numeric_param(const hps_frozen *t, const char *name, double *out)
+/* Fills values[] and state[] (n_params each) with what trial t ran with, in cfg's terms:
+ * CFG_ACTIVE with its own value or, where it has none (it ran before the parameter was
+ * added), the parameter's default, as the warm start maps it; CFG_INACTIVE where the
+ * parameter's conditions fail; CFG_UNDECIDED where neither is known. Returns 0, or -1
+ * when out of memory. */
+static int trial_values(const cfg_config *cfg, const hps_frozen *t, hps_value *values,
+                        unsigned char *state)
 {
-    long idx = hps_frozen_param_index(t, name);
-    return idx >= 0 && value_number(hps_frozen_param_value(t, (size_t)idx), out);
+    size_t *order = calloc(cfg->n_params + 1, sizeof *order);
+    if (order == NULL)
+        return -1;
+    cfg_condition_order(cfg, order);
+    memset(state, CFG_UNDECIDED, cfg->n_params);
+    for (size_t k = 0; k < cfg->n_params; k++) {
+        size_t i = order[k];
+        int active = cfg_param_active(cfg, i, values, state);
+        long idx = hps_frozen_param_index(t, cfg->params[i].name);
+        if (active == 0)
+            state[i] = CFG_INACTIVE;
+        if (active != 1 || (idx < 0 && !cfg->params[i].has_default))
+            continue;
+        values[i] = idx >= 0 ? hps_frozen_param_value(t, (size_t)idx) : cfg->params[i].dflt;
+        state[i] = CFG_ACTIVE;
+    }
+    free(order);
+    return 0;
+}
+
+/* The top trials' values (trial_values), taken before narrowing changes the config. */
+typedef struct {
+    hps_value *values; /* k rows of n_params */
+    unsigned char *state;
+    size_t n_params, k;
+} top_values;
+
+/* Top trial r's value of parameter i: 1, or 0 when it has none (inactive, unknown). */
+static int top_value(const top_values *top, size_t r, size_t i, hps_value *out)
+{
+    if (top->state[r * top->n_params + i] != CFG_ACTIVE)
+        return 0;
+    *out = top->values[r * top->n_params + i];
+    return 1;
+}
+
+static int top_number(const top_values *top, size_t r, size_t i, double *out)
+{
+    hps_value v;
+    return top_value(top, r, i, &v) && value_number(v, out);
 }
 
 static int same_value(hps_value a, hps_value b)
@@ -68,13 +111,13 @@ static double round_outward(double x, int up)
     return strtod(buf, NULL);
 }
 
-static void narrow_range(cfg_param *p, const narrow_ranked *top, size_t k, double margin)
+static void narrow_range(cfg_param *p, const top_values *top, size_t param, double margin)
 {
     int log_scale = (p->flags & HPS_LOG) && p->low > 0;
     double lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < k; i++) {
+    for (size_t r = 0; r < top->k; r++) {
         double v;
-        if (!numeric_param(top[i].trial, p->name, &v))
+        if (!top_number(top, r, param, &v))
             continue;
         double u = log_scale ? log(v) : v;
         lo = fmin(lo, u);
@@ -117,15 +160,14 @@ static void narrow_range(cfg_param *p, const narrow_ranked *top, size_t k, doubl
     p->grid_points = 0;
 }
 
-static void narrow_choices(cfg_param *p, const narrow_ranked *top, size_t k)
+static void narrow_choices(cfg_param *p, const top_values *top, size_t param)
 {
     size_t kept = 0;
     for (size_t c = 0; c < p->n_values; c++) {
         int used = 0;
-        for (size_t i = 0; i < k && !used; i++) {
-            long idx = hps_frozen_param_index(top[i].trial, p->name);
-            if (idx >= 0)
-                used = same_value(hps_frozen_param_value(top[i].trial, (size_t)idx), p->values[c]);
+        for (size_t r = 0; r < top->k && !used; r++) {
+            hps_value v;
+            used = top_value(top, r, param, &v) && same_value(v, p->values[c]);
         }
         if (used) {
             hps_value keep = p->values[c];
@@ -200,13 +242,14 @@ static void warn_at_edge(const cfg_param *p, const double *axis, size_t n_axis, 
 
 /* Refines one parameter of a grid study around the top trials' values. Returns 0, or -1
  * when out of memory. */
-static int refine_param(cfg_param *p, const narrow_ranked *top, size_t k)
+static int refine_param(cfg_param *p, const top_values *top, size_t param)
 {
+    size_t k = top->k;
     int all_ints = 0;
     if (p->kind == CFG_CONSTANT)
         return 0;
     if (p->kind == CFG_CATEGORICAL && !numeric_choices(p, &all_ints)) {
-        narrow_choices(p, top, k);
+        narrow_choices(p, top, param);
         return 0;
     }
     hps_value *grid = NULL;
@@ -221,7 +264,7 @@ static int refine_param(cfg_param *p, const narrow_ranked *top, size_t k)
     for (size_t i = 0; rc == 0 && i < n_axis; i++)
         value_number(grid[i], &axis[i]);
     for (size_t i = 0; rc == 0 && i < k; i++)
-        n_best += numeric_param(top[i].trial, p->name, &best[n_best]);
+        n_best += top_number(top, i, param, &best[n_best]);
     if (rc != 0 || n_best == 0)
         goto out;
     warn_at_edge(p, axis, n_axis, best, n_best);
@@ -287,32 +330,19 @@ static int param_holds(const cfg_param *p, hps_value v, int grid)
 
 int narrow_fits(const cfg_config *narrowed, const hps_frozen *old, int grid)
 {
-    /* parents first: a parameter must be there exactly where its conditions hold */
+    /* a parameter must be there exactly where its conditions hold; a trial from before
+     * it was added ran with its default */
     size_t n = narrowed->n_params;
-    size_t *order = calloc(n, sizeof *order);
-    hps_value *values = calloc(n, sizeof *values);
-    unsigned char *state = calloc(n, 1);
-    int fits = order != NULL && values != NULL && state != NULL;
-    if (fits)
-        cfg_condition_order(narrowed, order);
-    for (size_t k = 0; fits && k < n; k++) {
-        size_t i = order[k];
-        long idx = hps_frozen_param_index(old, narrowed->params[i].name);
-        if (cfg_param_active(narrowed, i, values, state) != 1) {
-            state[i] = CFG_INACTIVE;
-            fits = idx < 0;
-            continue;
-        }
-        state[i] = CFG_ACTIVE;
-        /* a trial from before the parameter was added ran with its default, as the
-         * warm start maps it */
-        fits = idx >= 0 || narrowed->params[i].has_default;
-        if (fits)
-            values[i] = idx >= 0 ? hps_frozen_param_value(old, (size_t)idx)
-                                 : narrowed->params[i].dflt;
-        fits = fits && param_holds(&narrowed->params[i], values[i], grid);
+    hps_value *values = calloc(n + 1, sizeof *values);
+    unsigned char *state = calloc(n + 1, 1);
+    int fits = values != NULL && state != NULL && trial_values(narrowed, old, values, state) == 0;
+    for (size_t i = 0; fits && i < n; i++) {
+        if (state[i] == CFG_ACTIVE)
+            fits = param_holds(&narrowed->params[i], values[i], grid);
+        else
+            fits = state[i] == CFG_INACTIVE &&
+                   hps_frozen_param_index(old, narrowed->params[i].name) < 0;
     }
-    free(order);
     free(values);
     free(state);
     return fits;
@@ -366,19 +396,27 @@ static void keep_default_inside(cfg_param *p)
     p->has_default = 0;
 }
 
-int narrow_space(cfg_config *cfg, const narrow_ranked *top, size_t k, double margin, int grid)
+int narrow_space(cfg_config *cfg, const narrow_ranked *ranked, size_t k, double margin, int grid)
 {
-    for (size_t i = 0; i < cfg->n_params; i++) {
+    size_t n = cfg->n_params;
+    top_values top = {.values = calloc(k * n + 1, sizeof *top.values),
+                      .state = calloc(k * n + 1, 1), .n_params = n, .k = k};
+    int rc = top.values != NULL && top.state != NULL ? 0 : -1;
+    for (size_t r = 0; rc == 0 && r < k; r++)
+        rc = trial_values(cfg, ranked[r].trial, top.values + r * n, top.state + r * n);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
         cfg_param *p = &cfg->params[i];
         if (grid) {
-            if (refine_param(p, top, k) != 0)
-                return -1;
+            rc = refine_param(p, &top, i);
         } else if (p->kind == CFG_CATEGORICAL) {
-            narrow_choices(p, top, k);
+            narrow_choices(p, &top, i);
         } else if (p->kind == CFG_FLOAT || p->kind == CFG_INT) {
-            narrow_range(p, top, k, margin);
+            narrow_range(p, &top, i, margin);
         }
-        keep_default_inside(p);
+        if (rc == 0)
+            keep_default_inside(p);
     }
-    return 0;
+    free(top.values);
+    free(top.state);
+    return rc;
 }

@@ -546,33 +546,78 @@ static void this_host(char *host, size_t size)
     host[size - 1] = '\0';
 }
 
-/* Whether the run recorded in `driver` is alive: on this host, its process exists; on
- * another, its heartbeat is recent (no process of another host can be asked). */
+/* Whether the heartbeat in `driver` is recent. One from the future (the other host's
+ * clock runs ahead) is recent only within the grace too, so a skewed clock cannot hold
+ * the population forever. */
+static int heartbeat_fresh(json_t *driver, double now)
+{
+    double age = now - json_number_value(json_object_get(driver, "heartbeat"));
+    return age < PBT_DRIVER_GRACE && age > -PBT_DRIVER_GRACE;
+}
+
+/* Whether the run recorded in `driver` is alive: its heartbeat is recent and, on this
+ * host, its process exists (a pid alone is not enough: a crashed driver's pid may now be
+ * any other process's). */
 static int driver_alive(json_t *driver, const char *host, double now)
 {
     const char *its_host = json_string_value(json_object_get(driver, "host"));
     json_int_t pid = json_integer_value(json_object_get(driver, "pid"));
-    double heartbeat = json_number_value(json_object_get(driver, "heartbeat"));
     if (its_host == NULL || pid <= 0)
         return 0;
-    if (strcmp(its_host, host) == 0)
-        return pid != (json_int_t)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
-    return now - heartbeat < PBT_DRIVER_GRACE;
+    if (strcmp(its_host, host) == 0 &&
+        (pid == (json_int_t)getpid() || (kill((pid_t)pid, 0) != 0 && errno != EPERM)))
+        return 0;
+    return heartbeat_fresh(driver, now);
+}
+
+/* The study's driver record into *driver (a new reference; NULL when there is none):
+ * 0, or -1 when the study cannot be read. */
+static int read_driver(hps_study *study, json_t **driver)
+{
+    const char *text;
+    *driver = NULL;
+    if (hps_study_system_attrs(study, &text) != HPS_OK)
+        return -1;
+    json_t *attrs = json_loads(text, 0, NULL);
+    json_t *record = json_object_get(attrs, PBT_DRIVER_ATTR);
+    if (json_is_object(record))
+        *driver = json_incref(record);
+    json_decref(attrs);
+    return 0;
+}
+
+/* Whether `driver` names this process. */
+static int driver_is_this_run(json_t *driver, const char *host)
+{
+    const char *its_host = json_string_value(json_object_get(driver, "host"));
+    return its_host != NULL && strcmp(its_host, host) == 0 &&
+           json_integer_value(json_object_get(driver, "pid")) == (json_int_t)getpid();
+}
+
+static int write_driver(hps_study *study, const char *host)
+{
+    json_t *driver = json_pack("{s:s, s:I, s:f}", "host", host, "pid", (json_int_t)getpid(),
+                               "heartbeat", (double)time(NULL));
+    char *text = driver != NULL ? json_dumps(driver, JSON_COMPACT) : NULL;
+    int rc = text != NULL && hps_study_set_system_attr(study, PBT_DRIVER_ATTR, text) == HPS_OK
+                 ? 0
+                 : -1;
+    free(text);
+    json_decref(driver);
+    return rc;
 }
 
 int pbt_claim_driver(hps_study *study, char *err, size_t errlen)
 {
-    const char *text;
-    if (hps_study_system_attrs(study, &text) != HPS_OK) {
+    json_t *driver;
+    if (read_driver(study, &driver) != 0) {
         snprintf(err, errlen, "cannot read the study: %s", hps_study_errmsg(study));
         return -1;
     }
-    json_t *attrs = json_loads(text, 0, NULL);
-    json_t *driver = json_object_get(attrs, PBT_DRIVER_ATTR);
     char host[256];
     this_host(host, sizeof host);
     double now = (double)time(NULL);
-    int busy = json_is_object(driver) && driver_alive(driver, host, now);
+    int busy = driver != NULL && driver_alive(driver, host, now);
     if (busy)
         snprintf(err, errlen, "another hpsearch run drives this study's population (host %s, "
                  "pid %" JSON_INTEGER_FORMAT ", heartbeat %.0f s ago); one run drives a "
@@ -581,10 +626,10 @@ int pbt_claim_driver(hps_study *study, char *err, size_t errlen)
                  json_string_value(json_object_get(driver, "host")),
                  json_integer_value(json_object_get(driver, "pid")),
                  now - json_number_value(json_object_get(driver, "heartbeat")));
-    json_decref(attrs);
+    json_decref(driver);
     if (busy)
         return 1;
-    if (pbt_beat_driver(study) != 0) {
+    if (write_driver(study, host) != 0) {
         snprintf(err, errlen, "cannot record this run as the population's: %s",
                  hps_study_errmsg(study));
         return -1;
@@ -594,22 +639,28 @@ int pbt_claim_driver(hps_study *study, char *err, size_t errlen)
 
 int pbt_beat_driver(hps_study *study)
 {
-    char host[256], *text;
+    json_t *driver;
+    if (read_driver(study, &driver) != 0)
+        return -1;
+    char host[256];
     this_host(host, sizeof host);
-    json_t *driver = json_pack("{s:s, s:I, s:f}", "host", host, "pid", (json_int_t)getpid(),
-                               "heartbeat", (double)time(NULL));
-    text = driver != NULL ? json_dumps(driver, JSON_COMPACT) : NULL;
-    int rc = text != NULL && hps_study_set_system_attr(study, PBT_DRIVER_ATTR, text) == HPS_OK
-                 ? 0
-                 : -1;
-    free(text);
+    int others = driver != NULL && !driver_is_this_run(driver, host);
     json_decref(driver);
-    return rc;
+    if (others)
+        return 1;
+    return write_driver(study, host);
 }
 
 void pbt_release_driver(hps_study *study)
 {
-    hps_study_set_system_attr(study, PBT_DRIVER_ATTR, "null");
+    json_t *driver;
+    if (read_driver(study, &driver) != 0)
+        return;
+    char host[256];
+    this_host(host, sizeof host);
+    if (driver != NULL && driver_is_this_run(driver, host))
+        hps_study_set_system_attr(study, PBT_DRIVER_ATTR, "null");
+    json_decref(driver);
 }
 
 /* ---- the lineage, shown -------------------------------------------------------------- */

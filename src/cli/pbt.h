@@ -62,9 +62,9 @@ int pbt_adopt(const cfg_config *cfg, hps_study *study, hps_trial *trial,
 /* One `hpsearch run` drives a population: two would each start the same rounds, their
  * trainers writing one checkpoint directory. The driving run is recorded in the study
  * (system attribute "pbt_driver": host, pid and a heartbeat it refreshes every
- * PBT_DRIVER_BEAT seconds); another run is refused while that process lives (on this
- * host) or its heartbeat is younger than PBT_DRIVER_GRACE (on another host). Two runs
- * started within the same moment are not told apart. */
+ * PBT_DRIVER_BEAT seconds); another run is refused while that heartbeat is younger
+ * than PBT_DRIVER_GRACE and, on this host, the process lives. Two runs started within
+ * the same moment are not told apart. */
 #define PBT_DRIVER_BEAT 10.0
 #define PBT_DRIVER_GRACE 60.0
 
@@ -72,10 +72,13 @@ int pbt_adopt(const cfg_config *cfg, hps_study *study, hps_trial *trial,
  * run that drives it, or -1 with a message (the storage failed). */
 int pbt_claim_driver(hps_study *study, char *err, size_t errlen);
 
-/* Refreshes the record's heartbeat: 0, or -1 (the storage failed; the study says why). */
+/* Refreshes the record's heartbeat: 0, or 1 when the record names another run (it took
+ * the population over, this run's heartbeat having stopped: the record is left as it
+ * is), or -1 (the storage failed; the study says why). The record is read, then
+ * written: not atomic, but a run never overwrites a record it sees is another's. */
 int pbt_beat_driver(hps_study *study);
 
-/* Clears the record when the run ends. */
+/* Clears the record when the run ends, if it is this run's still. */
 void pbt_release_driver(hps_study *study);
 
 /* Prints each member's hyperparameter schedule, round by round, with the rounds that

@@ -394,9 +394,11 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial,
     if (start_trackers(slot, cfg, err, errlen) != 0)
         goto out;
     /* A metric line without a step counts on after what the checkpoint holds: a resumed
-     * trial's step, or a PBT round's start (its trial is new, but its checkpoint is not). */
-    int64_t first_step = pbt != NULL && pbt->start_step > 0 ? pbt->start_step + 1
-                                                            : slot->resume_step + 1;
+     * trial's step, or a PBT round's start (its trial is new, but its checkpoint is not).
+     * A round reports the steps after its start up to its stop, as a script that prints
+     * its steps does, so round 0 counts from 1 too: a member's steps go on without a gap
+     * or a repeat from round to round. */
+    int64_t first_step = pbt != NULL ? pbt->start_step + 1 : slot->resume_step + 1;
     metric_tracker_set_first_step(slot->metric, first_step);
     for (size_t k = 0; k < slot->n_more; k++)
         metric_tracker_set_first_step(slot->more[k], first_step);

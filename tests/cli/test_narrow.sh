@@ -329,10 +329,17 @@ expect_eq "default: ... with the value they ran with" 3 \
     "$(sql dflt/dv.db "SELECT COUNT(*) FROM trials t JOIN studies s USING (study_id) JOIN trial_params w ON w.trial_id = t.trial_id AND w.name = 'w' WHERE s.name = 'kept' AND w.value = 5")"
 (cd dflt && "$HPSEARCH" plan kept.yaml > /dev/null 2>&1)
 expect_eq "default: the narrowed config loads" 0 $?
-out=$(cd dflt && "$HPSEARCH" narrow v2.yaml --top 4 --margin 0 --warm-start --trials 1 --study gone 2>&1)
+# the top 4 hold two trials from before w (at its default 5): the range keeps 5
+out=$(cd dflt && "$HPSEARCH" narrow v2.yaml --top 4 --margin 0 --warm-start --trials 1 --study top4 2>&1)
+expect_eq "default: top trials without w: exit 0" 0 $?
+expect_eq "default: they count at the default, which stays" "w 2 5 5" \
+    "$(sed -n '/^  w:/,$p' dflt/top4.yaml | awk '/low:/{l=$2} /high:/{h=$2} /default:/{d=$2} END{print "w", l, h, d}')"
+expect_contains "default: so they warm-start it" "warm start: 4 of the 5" "$out"
+# only the best trial, (9, 4), in the top: the narrowed range leaves 5 out
+out=$(cd dflt && "$HPSEARCH" narrow v2.yaml --top 1 --margin 0 --warm-start --trials 1 --study gone 2>&1)
 expect_eq "default: narrow to a range without the default: exit 0" 0 $?
 expect_eq "default: the default goes with it" "" "$(grep 'default:' dflt/gone.yaml)"
-expect_contains "default: and so do the trials that ran with it" "warm start: 2 of the 5" "$out"
+expect_contains "default: and so do the trials that ran with it" "warm start: 1 of the 5" "$out"
 (cd dflt && "$HPSEARCH" plan gone.yaml > /dev/null 2>&1)
 expect_eq "default: that config loads too" 0 $?
 

@@ -182,11 +182,25 @@ expect_eq "a run on a population another live process drives is refused" 2 $?
 expect_contains "naming the run that drives it" \
     "a.yaml: study 'pbt-a': another hpsearch run drives this study's population (host $here, pid $$," "$out"
 expect_eq "and the record is that run's still" "$$" "$(driver pbt-a | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["pid"])')"
+# A refused run writes nothing to the study, not even a changed space it was allowed.
+study_row() { "$PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT system_attrs, user_attrs FROM studies WHERE name = ?", (sys.argv[2],)).fetchone())' pbt.db pbt-a; }
+before=$(study_row)
+sed 's/high: 1.0, log: true/high: 0.5, log: true/' a.yaml > a-narrow.yaml
+out=$("$HPSEARCH" run a-narrow.yaml --allow-changes --no-progress 2>&1)
+expect_eq "a refused run with a changed space is refused" 2 $?
+expect_contains "by the driver" "another hpsearch run drives this study's population" "$out"
+expect_eq "and records no space version or identity" "$before" "$(study_row)"
 sh -c 'exit 0' & gone=$!
 wait $gone
 driver pbt-a "{\"host\": \"$here\", \"pid\": $gone, \"heartbeat\": $now}"
 out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
 expect_eq "a driver on this host whose process is gone does not hold the population" 0 $?
+# A crashed driver's pid taken by another process: without a heartbeat it drives nothing.
+sleep 300 & unrelated=$!
+driver pbt-a "{\"host\": \"$here\", \"pid\": $unrelated, \"heartbeat\": $((now - 3600))}"
+out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
+expect_eq "a live process on this host with a stopped heartbeat does not hold it" 0 $?
+kill $unrelated; wait $unrelated 2>/dev/null
 driver pbt-a "{\"host\": \"elsewhere.invalid\", \"pid\": 1, \"heartbeat\": $now}"
 out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
 expect_eq "a driver on another host with a fresh heartbeat holds it" 2 $?
@@ -194,6 +208,9 @@ expect_contains "and is named" "(host elsewhere.invalid, pid 1, heartbeat" "$out
 driver pbt-a "{\"host\": \"elsewhere.invalid\", \"pid\": 1, \"heartbeat\": $((now - 3600))}"
 out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
 expect_eq "one whose heartbeat stopped an hour ago does not" 0 $?
+driver pbt-a "{\"host\": \"elsewhere.invalid\", \"pid\": 1, \"heartbeat\": $((now + 3600))}"
+out=$("$HPSEARCH" run a.yaml --no-progress 2>&1)
+expect_eq "nor one whose heartbeat is an hour ahead (a skewed clock)" 0 $?
 expect_eq "the refused runs started no trial" 12 "$("$HPSEARCH" trials pbt-a --storage sqlite:pbt.db --format json | "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)))')"
 
 # Members keep their values from round to round, so in a space of few configurations
@@ -215,9 +232,10 @@ out=$("$HPSEARCH" run g.yaml --no-progress 2>&1)
 expect_eq "a population over two values of lr runs every round" 0 $?
 expect_contains "all 4 members x 2 rounds" "every round of the 4 members ran (2 rounds of 3 steps)" "$out"
 
-# A script that prints its metric without a step: a round after the first counts its
-# lines on from the step its checkpoint holds (as a resumed trial does), not from 0, so
-# a member's steps never repeat from round to round.
+# A script that prints its metric without a step: a round counts its lines from the
+# step after its start (the step its checkpoint holds, as a resumed trial does; 0 in
+# round 0) up to its stop, as a script printing its steps does, so a member's steps go
+# on from round to round without a gap or a repeat.
 write_config h.yaml <<EOF2
 study: pbt-h
 storage: sqlite:pbt.db
@@ -246,9 +264,9 @@ for attrs, steps in sorted(rows, key=lambda r: (json.loads(r[0])["pbt"]["round"]
           ",".join(sorted(steps.split(","), key=int)))
 PYEOF
 )
-expect_eq "round 0 counts from 0, the next rounds on from their checkpoint's step" \
-    "r0 0-2: 0,1
-r0 0-2: 0,1
+expect_eq "every round counts from the step after its start, as the script's steps go" \
+    "r0 0-2: 1,2
+r0 0-2: 1,2
 r1 2-4: 3,4
 r1 2-4: 3,4
 r2 4-6: 5,6

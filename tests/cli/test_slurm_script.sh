@@ -78,6 +78,17 @@ sed 's/^storage:.*/storage: journal:shared.journal/' sq.yaml > jr.yaml
 out=$("$HPSEARCH" slurm jr.yaml --workers 4 -o - 2>&1)
 expect_eq "journal accepted across nodes" 0 $?
 expect_contains "journal: a job array" "#SBATCH --array=0-3" "$out"
+# one run drives a population: an array of several PBT workers is refused, one is not
+cat jr.yaml - > pbt.yaml <<EOF2
+pbt: {population: 4, interval: 2}
+fidelity: steps
+EOF2
+sed -i 's/^command:.*/command: $TRAIN --x {x} --steps {steps}/; s/^  x:.*/&\n  steps: {type: int, low: 1, high: 6}/' pbt.yaml
+out=$("$HPSEARCH" slurm pbt.yaml --workers 2 -o - 2>&1)
+expect_eq "pbt with several workers refused" 2 $?
+expect_contains "says why" "pbt.yaml: pbt: one hpsearch run drives a population" "$out"
+out=$("$HPSEARCH" slurm pbt.yaml --workers 1 -o - 2>&1)
+expect_eq "pbt with one worker accepted" 0 $?
 sed 's/^storage:.*/storage: ":memory:"/' sq.yaml > mem.yaml
 out=$("$HPSEARCH" slurm mem.yaml --workers 2 --allow-sqlite -o - 2>&1)
 expect_eq "memory refused" 2 $?

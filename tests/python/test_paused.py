@@ -167,3 +167,56 @@ def test_freeze_thaw_options_are_checked():
         hpsearch.pruners.ForecastPruner(mode="freeze-thaw", max_step=9, interval_steps=2)
     with pytest.raises(Exception, match="mode freeze-thaw needs max_step"):
         hpsearch.create_study(pruner=hpsearch.pruners.ForecastPruner(mode="freeze-thaw"))
+
+
+class RecordingSampler(hpsearch.samplers.BaseSampler):
+    """Takes the middle of every range and records the after_trial calls."""
+
+    def __init__(self):
+        self.ended = []
+
+    def infer_relative_search_space(self, study, trial):
+        return {}
+
+    def sample_relative(self, study, trial, search_space):
+        return {}
+
+    def sample_independent(self, study, trial, param_name, param_distribution):
+        return (param_distribution.low + param_distribution.high) / 2
+
+    def after_trial(self, study, trial, state, values):
+        self.ended.append((trial.number, state))
+
+
+def test_ctrl_c_on_a_resumed_trial_does_not_end_it_for_the_sampler(tmp_path):
+    """A resumed trial that KeyboardInterrupt sends back to PAUSED has not ended: the
+    sampler's after_trial is not called (as for a pause), so an Optuna-style sampler never
+    sees it end FAIL and later COMPLETE. A new trial interrupted does end FAIL."""
+    sampler = RecordingSampler()
+    pruner = hpsearch.pruners.SuccessiveHalvingPruner(
+        min_resource=1, reduction_factor=2, mode="promotion", max_resource=4)
+    study = hpsearch.create_study(storage=f"sqlite:///{tmp_path}/s.db", sampler=sampler,
+                                  pruner=pruner)
+    for x in (0.5, 0.2):
+        study.enqueue_trial({"x": x})
+        trial = study.ask()
+        x = trial.suggest_float("x", 0, 1)
+        for step in (0, 1):
+            trial.report(curve(x, step), step)
+        trial.pause(1)
+    assert sampler.ended == []
+
+    def interrupted(trial):
+        trial.suggest_float("x", 0, 1)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        study.optimize(interrupted, n_trials=1)  # trial 1, resumed
+    assert study.get_trials()[1].system_attrs["paused_step"] == 1
+    assert sampler.ended == []
+    # a new trial interrupted ends FAIL for the sampler, as in Optuna
+    fresh = RecordingSampler()
+    study = hpsearch.create_study(sampler=fresh)
+    with pytest.raises(KeyboardInterrupt):
+        study.optimize(interrupted, n_trials=1)
+    assert fresh.ended == [(0, TrialState.FAIL)]
