@@ -51,63 +51,42 @@ static int copy_curve(hps_trial *t, const hps_frozen *old, size_t n_objectives)
 
 /* Gives back a trial that an ask returned instead of the one just enqueued, as it was:
  * a queued one (another worker's enqueued trial, a retry, a preempted run) is queued
- * again, behind ours; a promoted one pauses again where it was (hps_trial_interrupt); a
- * new one is recorded interrupted, which does not count. When storage refuses, it says
- * so: the trial then stays RUNNING until stale recovery gives it back. */
-static void give_back(hps_trial *t)
+ * again, behind ours; a promoted one pauses again (hps_trial_interrupt); a new one is
+ * recorded interrupted, which does not count. Returns 1 for a queued one. */
+static int give_back(hps_trial *t)
 {
     json_t *attrs = json_loads(hps_frozen_system_attrs(hps_trial_frozen(t)), 0, NULL);
     int queued = hps_trial_resume_step(t) < 0 && json_object_get(attrs, "fixed_params") != NULL;
     json_decref(attrs);
     const char *why = "not run: asked by a warm start adding its own trial";
-    hps_status rc = queued ? hps_trial_preempt(t, why) : hps_trial_interrupt(t, why);
-    if (rc != HPS_OK)
-        cli_error("warm start: cannot give back trial %lld, asked before the one being added: "
-                  "%s", (long long)hps_trial_number(t), hps_trial_errmsg(t));
+    if (queued)
+        hps_trial_preempt(t, why);
+    else
+        hps_trial_interrupt(t, why);
     hps_trial_free(t);
+    return queued;
 }
 
-/* Asks for trial `number`, just enqueued. An ask hands out a promoted (paused) trial
- * first, then the oldest queued one, so others may come before ours: each is held,
- * RUNNING (a promotion is handed out once per pause), until ours comes, then given back
- * as it was; a queued one is then behind ours. NULL (said) when an ask fails or ours went
- * to another worker: a new trial, newer than ours, means that none is queued. */
+/* Asks for trial `number`, just enqueued: another worker of the study may have queued
+ * trials before it (an ask takes the oldest first) or taken it. NULL when it is gone,
+ * or when a promotion comes first (ask would hand that back each time). */
 static hps_trial *ask_enqueued(hps_study *study, int64_t number)
 {
-    hps_trial *mine = NULL, **held = NULL;
-    size_t n_held = 0;
     for (;;) {
         hps_trial *t = NULL;
-        hps_status rc = hps_study_ask(study, &t);
-        if (rc != HPS_OK) {
-            cli_error("warm start: study '%s': cannot ask for trial %lld, enqueued to add an "
-                      "old trial: %s", hps_study_name(study), (long long)number,
-                      hps_study_errmsg(study));
-            break;
-        }
-        if (hps_trial_number(t) == number) {
-            mine = t;
-            break;
-        }
-        if (hps_trial_number(t) > number && hps_trial_resume_step(t) < 0) {
+        if (hps_study_ask(study, &t) != HPS_OK)
+            return NULL;
+        int64_t got = hps_trial_number(t);
+        if (got == number)
+            return t;
+        /* an older queued trial moves behind ours, so each turn gets closer to it; one
+         * newer than ours means ours went to another worker */
+        if (!give_back(t) || got > number) {
             cli_error("warm start: another worker of study '%s' took trial %lld, enqueued to "
                       "add an old trial", hps_study_name(study), (long long)number);
-            give_back(t);
-            break;
+            return NULL;
         }
-        hps_trial **more = realloc(held, (n_held + 1) * sizeof *held);
-        if (more == NULL) {
-            cli_error("warm start: out of memory");
-            give_back(t);
-            break;
-        }
-        held = more;
-        held[n_held++] = t;
     }
-    for (size_t i = 0; i < n_held; i++)
-        give_back(held[i]);
-    free(held);
-    return mine;
 }
 
 int warm_add_trial(const cfg_config *cfg, hps_study *study, const hps_frozen *old,
@@ -125,12 +104,9 @@ int warm_add_trial(const cfg_config *cfg, hps_study *study, const hps_frozen *ol
     if (t == NULL)
         return -1;
     if (!ok) { /* outside the new space after all: give the slot back */
-        hps_status rc = hps_trial_interrupt(t, "warm start: outside the new space");
-        if (rc != HPS_OK)
-            cli_error("warm start: cannot give back trial %lld: %s",
-                      (long long)hps_trial_number(t), hps_trial_errmsg(t));
+        hps_trial_interrupt(t, "warm start: outside the new space");
         hps_trial_free(t);
-        return rc == HPS_OK ? 0 : -1;
+        return 0;
     }
     json_t *origin = json_pack("{s:s, s:I}", "study", from, "number",
                                (json_int_t)hps_frozen_number(old));

@@ -207,64 +207,10 @@ static void test_warm_start_beside_another_workers_queue(void **state)
     hps_study_close(mine);
 }
 
-/* A paused trial that the study's pruner promotes comes out of every ask before any
- * queued trial: the warm start holds it (RUNNING, so it is promoted once) until its own
- * trial comes, then pauses it again where it was. Every old trial goes in, both paused
- * trials stay PAUSED at step 1 with their curves, and nothing is left queued. */
-static void test_warm_start_beside_a_promotion(void **state)
-{
-    (void)state;
-    char source_url[1024], target_url[1024], err[512];
-    snprintf(source_url, sizeof source_url, "sqlite:%s", testutil_path("source-p.db"));
-    snprintf(target_url, sizeof target_url, "sqlite:%s", testutil_path("target-p.db"));
-    make_source(source_url);
-    hps_direction dir = HPS_MINIMIZE;
-    hps_study *study = NULL;
-    ASSERT_OK(hps_study_open(target_url, "new", HPS_OPEN_CREATE, &dir, 1, &study, err, sizeof err));
-    hps_pruner *pruner = NULL;
-    ASSERT_OK(hps_pruner_new("asha", &pruner, NULL, 0));
-    ASSERT_OK(hps_pruner_set(pruner, "mode", "promotion"));
-    ASSERT_OK(hps_pruner_set(pruner, "min_resource", "1"));
-    ASSERT_OK(hps_pruner_set(pruner, "reduction_factor", "2"));
-    ASSERT_OK(hps_pruner_set(pruner, "max_resource", "4"));
-    ASSERT_OK(hps_study_set_pruner(study, pruner));
-    /* two trials paused at the rung at step 1: the better one (x 0.25) is promotable */
-    static const double xs[] = {0.75, 0.25};
-    for (size_t i = 0; i < 2; i++) {
-        hps_trial *t;
-        char params[64];
-        snprintf(params, sizeof params, "{\"x\": %g}", xs[i]);
-        ASSERT_OK(hps_study_enqueue(study, params, NULL));
-        ASSERT_OK(hps_study_ask(study, &t));
-        double x;
-        ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
-        ASSERT_OK(hps_trial_report(t, 0, x + 1));
-        ASSERT_OK(hps_trial_report(t, 1, x));
-        ASSERT_OK(hps_trial_pause(t, 1));
-        hps_trial_free(t);
-    }
-    cfg_config *cfg = load_config(target_url, source_url);
-    assert_int_equal(warm_reserve(cfg, study), 0);
-    assert_int_equal(warm_seed(cfg, study), 0);
-    assert_int_equal(count_added(study), N_OLD);
-    size_t n = 0;
-    ASSERT_OK(hps_study_n_trials(study, &n));
-    assert_int_equal(n, 2 + N_OLD); /* nothing else was made, nothing left queued */
-    for (int64_t i = 0; i < 2; i++) {
-        const hps_frozen *t;
-        ASSERT_OK(hps_study_trial(study, i, &t));
-        assert_int_equal(hps_frozen_state(t), HPS_PAUSED);
-        assert_int_equal(hps_frozen_n_intermediate(t), 2);
-    }
-    cfg_free(cfg);
-    hps_study_close(study);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cut_short_warm_start_is_finished_by_the_next_run),
-        cmocka_unit_test(test_warm_start_beside_another_workers_queue),
-        cmocka_unit_test(test_warm_start_beside_a_promotion)};
+        cmocka_unit_test(test_warm_start_beside_another_workers_queue)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
