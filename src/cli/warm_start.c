@@ -49,46 +49,6 @@ static int copy_curve(hps_trial *t, const hps_frozen *old, size_t n_objectives)
     return 0;
 }
 
-/* Gives back a trial that an ask returned instead of the one just enqueued, as it was:
- * a queued one (another worker's enqueued trial, a retry, a preempted run) is queued
- * again, behind ours; a promoted one pauses again (hps_trial_interrupt); a new one is
- * recorded interrupted, which does not count. Returns 1 for a queued one. */
-static int give_back(hps_trial *t)
-{
-    json_t *attrs = json_loads(hps_frozen_system_attrs(hps_trial_frozen(t)), 0, NULL);
-    int queued = hps_trial_resume_step(t) < 0 && json_object_get(attrs, "fixed_params") != NULL;
-    json_decref(attrs);
-    const char *why = "not run: asked by a warm start adding its own trial";
-    if (queued)
-        hps_trial_preempt(t, why);
-    else
-        hps_trial_interrupt(t, why);
-    hps_trial_free(t);
-    return queued;
-}
-
-/* Asks for trial `number`, just enqueued: another worker of the study may have queued
- * trials before it (an ask takes the oldest first) or taken it. NULL when it is gone,
- * or when a promotion comes first (ask would hand that back each time). */
-static hps_trial *ask_enqueued(hps_study *study, int64_t number)
-{
-    for (;;) {
-        hps_trial *t = NULL;
-        if (hps_study_ask(study, &t) != HPS_OK)
-            return NULL;
-        int64_t got = hps_trial_number(t);
-        if (got == number)
-            return t;
-        /* an older queued trial moves behind ours, so each turn gets closer to it; one
-         * newer than ours means ours went to another worker */
-        if (!give_back(t) || got > number) {
-            cli_error("warm start: another worker of study '%s' took trial %lld, enqueued to "
-                      "add an old trial", hps_study_name(study), (long long)number);
-            return NULL;
-        }
-    }
-}
-
 int warm_add_trial(const cfg_config *cfg, hps_study *study, const hps_frozen *old,
                    const char *params_json, const char *from)
 {
@@ -97,9 +57,9 @@ int warm_add_trial(const cfg_config *cfg, hps_study *study, const hps_frozen *ol
     size_t n_active;
     int64_t number;
     hps_trial *t = NULL;
-    if (values != NULL && hps_study_enqueue(study, params_json, &number) == HPS_OK)
-        t = ask_enqueued(study, number);
-    int ok = t != NULL && space_suggest_all(cfg, t, values, &n_active, err, sizeof err) == HPS_OK;
+    int ok = values != NULL && hps_study_enqueue(study, params_json, &number) == HPS_OK &&
+             hps_study_ask(study, &t) == HPS_OK &&
+             space_suggest_all(cfg, t, values, &n_active, err, sizeof err) == HPS_OK;
     free(values);
     if (t == NULL)
         return -1;

@@ -22,10 +22,8 @@ json_t *warm_param_json(const cfg_param *p, hps_value v);
 
 /* Adds the old COMPLETE trial `old` of study `from` to `study` with the parameters
  * `params_json` (an object: the new space's active parameters). The study's budget must
- * leave room (the caller lifts max_trials while it adds). It goes in through the
- * study's queue: another worker's queued trial that an ask returns first is queued
- * again behind it. Returns 1 added, 0 when the new space refuses it after all (its slot
- * given back), -1 on an error or when another worker took it (said on stderr). */
+ * leave room (the caller lifts max_trials while it adds). Returns 1 added, 0 when the
+ * new space refuses it after all (its slot given back), -1 on an error. */
 int warm_add_trial(const cfg_config *cfg, hps_study *study, const hps_frozen *old,
                    const char *params_json, const char *from);
 

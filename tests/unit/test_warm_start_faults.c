@@ -3,9 +3,7 @@
  * hps_storage_fail_after, looped over every call), the study records the warm start as
  * cut short, and the next run (warm_resume_needed, then warm_seed) adds exactly the
  * trials not added yet: every fitting old trial once, with its curve, none twice. The
- * failing run is a child process, gone by then; one still alive is left to finish.
- * Another worker's queued trial does not get in the way: each old trial goes in with
- * its own parameters, and the queued one stays queued. */
+ * failing run is a child process, gone by then; one still alive is left to finish. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -164,53 +162,9 @@ static void test_cut_short_warm_start_is_finished_by_the_next_run(void **state)
     assert_true(partial > 0); /* some failures fell between two added trials */
 }
 
-/* A worker of the study queued a trial before the warm start adds the old ones (an ask
- * takes the oldest queued trial first): every old trial still goes in with its own
- * parameters, and the other worker's trial is still queued with its own, not told
- * COMPLETE with an old trial's value. Two handles on one SQLite file. */
-static void test_warm_start_beside_another_workers_queue(void **state)
-{
-    (void)state;
-    char source_url[1024], target_url[1024], err[512];
-    snprintf(source_url, sizeof source_url, "sqlite:%s", testutil_path("source-q.db"));
-    snprintf(target_url, sizeof target_url, "sqlite:%s", testutil_path("target-q.db"));
-    make_source(source_url);
-    hps_direction dir = HPS_MINIMIZE;
-    hps_study *mine = NULL, *other = NULL;
-    ASSERT_OK(hps_study_open(target_url, "new", HPS_OPEN_CREATE, &dir, 1, &mine, err, sizeof err));
-    ASSERT_OK(hps_study_open(target_url, "new", HPS_OPEN_LOAD, NULL, 0, &other, err, sizeof err));
-    cfg_config *cfg = load_config(target_url, source_url);
-    assert_int_equal(warm_reserve(cfg, mine), 0);
-    ASSERT_OK(hps_study_enqueue(other, "{\"x\": 0.625}", NULL));
-    assert_int_equal(warm_seed(cfg, mine), 0);
-    assert_int_equal(count_added(mine), N_OLD);
-    size_t n = 0, queued = 0;
-    ASSERT_OK(hps_study_n_trials(mine, &n));
-    for (size_t i = 0; i < n; i++) {
-        const hps_frozen *t;
-        ASSERT_OK(hps_study_trial(mine, (int64_t)i, &t));
-        if (hps_frozen_state(t) == HPS_COMPLETE) { /* the old x, and its value x */
-            long x = hps_frozen_param_index(t, "x");
-            assert_true(x >= 0);
-            assert_true(hps_frozen_param_value(t, (size_t)x).u.f == hps_frozen_value(t, 0));
-        } else if (hps_frozen_state(t) == HPS_WAITING) {
-            assert_non_null(strstr(hps_frozen_system_attrs(t), "0.625"));
-            queued++;
-        } else { /* given back: not counted */
-            assert_int_equal(hps_frozen_state(t), HPS_FAIL);
-            assert_int_equal(hps_frozen_interrupted(t), 1);
-        }
-    }
-    assert_int_equal(queued, 1);
-    cfg_free(cfg);
-    hps_study_close(other);
-    hps_study_close(mine);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cut_short_warm_start_is_finished_by_the_next_run),
-        cmocka_unit_test(test_warm_start_beside_another_workers_queue)};
+        cmocka_unit_test(test_cut_short_warm_start_is_finished_by_the_next_run)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
