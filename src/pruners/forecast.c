@@ -113,26 +113,40 @@ static hps_status forecast_bind(hps_pruner *pruner, const hps_context *ctx)
     return HPS_OK;
 }
 
-/* The best COMPLETE value (NaN when none), how many trials completed, and the largest
- * last step among them. */
-static void complete_trials(const hps_frozen *const *all, size_t n_all, int maximize,
-                            double *best, size_t *n_complete, int64_t *last_step)
+/* What both modes judge against: the study's trials and the best COMPLETE one. */
+typedef struct incumbent_view {
+    const hps_frozen *const *all;
+    size_t n_all;
+    int maximize;
+    double incumbent;           /* the best COMPLETE value; NaN when none */
+    size_t n_complete;          /* how many trials completed */
+    int64_t last_complete_step; /* the largest last step among them; -1 when none */
+} incumbent_view;
+
+/* Reads the trials (which syncs them) and finds the incumbent among them. */
+static hps_status read_incumbent(hps_pruner *pruner, const hps_context *ctx, incumbent_view *v)
 {
-    *best = NAN;
-    *n_complete = 0;
-    *last_step = -1;
-    for (size_t i = 0; i < n_all; i++) {
-        const hps_frozen *c = all[i];
+    hps_status rc = hps_ctx_trials(ctx, &v->all, &v->n_all, &pruner->err);
+    if (rc != HPS_OK)
+        return rc;
+    v->maximize = ctx->directions[0] == HPS_MAXIMIZE;
+    double best = NAN;
+    v->n_complete = 0;
+    v->last_complete_step = -1;
+    for (size_t i = 0; i < v->n_all; i++) {
+        const hps_frozen *c = v->all[i];
         if (c == NULL || c->state != HPS_COMPLETE || c->n_values < 1)
             continue;
-        ++*n_complete;
-        double v = c->values[0];
-        if (!isnan(v) && (isnan(*best) || (maximize ? v > *best : v < *best)))
-            *best = v;
+        v->n_complete++;
+        double x = c->values[0];
+        if (!isnan(x) && (isnan(best) || (v->maximize ? x > best : x < best)))
+            best = x;
         int64_t s = hps_pruner_last_step(c);
-        if (s > *last_step)
-            *last_step = s;
+        if (s > v->last_complete_step)
+            v->last_complete_step = s;
     }
+    v->incumbent = best;
+    return HPS_OK;
 }
 
 /* Whether the trial is due for a judgement at its latest step. */
@@ -200,18 +214,13 @@ static hps_status forecast_should_prune(hps_pruner *pruner, const hps_context *c
         return HPS_OK; /* it pauses at the end of its slice instead */
     if (!due(o, t))
         return HPS_OK;
-    const hps_frozen *const *all;
-    size_t n_all, n_complete;
-    hps_status rc = hps_ctx_trials(ctx, &all, &n_all, &pruner->err);
+    incumbent_view v;
+    hps_status rc = read_incumbent(pruner, ctx, &v);
     if (rc != HPS_OK)
         return rc;
-    int maximize = ctx->directions[0] == HPS_MAXIMIZE;
-    double incumbent;
-    int64_t last_complete_step;
-    complete_trials(all, n_all, maximize, &incumbent, &n_complete, &last_complete_step);
-    if ((int64_t)n_complete < o->n_startup_trials || isnan(incumbent))
+    if ((int64_t)v.n_complete < o->n_startup_trials || isnan(v.incumbent))
         return HPS_OK;
-    int64_t max_step = o->max_step > 0 ? o->max_step : last_complete_step;
+    int64_t max_step = o->max_step > 0 ? o->max_step : v.last_complete_step;
     if (step >= max_step)
         return HPS_OK; /* at the budget already: its value is what it is */
     hps_curve_forecast f;
@@ -220,10 +229,10 @@ static hps_status forecast_should_prune(hps_pruner *pruner, const hps_context *c
         return rc;
     if (f.n_fitted == 0)
         return HPS_OK;
-    double above = hps_curve_prob_above(&f, incumbent);
-    double p_beat = maximize ? above : 1 - above;
+    double above = hps_curve_prob_above(&f, v.incumbent);
+    double p_beat = v.maximize ? above : 1 - above;
     *prune_out = p_beat < o->min_probability;
-    return record(ctx, pruner, step, &f, incumbent, p_beat);
+    return record(ctx, pruner, step, &f, v.incumbent, p_beat);
 }
 
 
@@ -346,15 +355,14 @@ static hps_status forecast_promote(hps_pruner *pruner, const hps_context *ctx,
     *number_out = -1;
     if (o->mode != FORECAST_FREEZE_THAW)
         return HPS_OK;
-    const hps_frozen *const *all;
-    size_t n_all, n_complete;
-    hps_status rc = hps_ctx_trials(ctx, &all, &n_all, &pruner->err);
+    incumbent_view v;
+    hps_status rc = read_incumbent(pruner, ctx, &v);
     if (rc != HPS_OK)
         return rc;
-    int maximize = ctx->directions[0] == HPS_MAXIMIZE;
-    double incumbent;
-    int64_t last_complete_step;
-    complete_trials(all, n_all, maximize, &incumbent, &n_complete, &last_complete_step);
+    const hps_frozen *const *all = v.all;
+    size_t n_all = v.n_all;
+    int maximize = v.maximize;
+    double incumbent = v.incumbent;
     int judge = !isnan(incumbent); /* a COMPLETE trial sets the bar */
     if (isnan(incumbent))
         incumbent = best_paused_value(all, n_all, maximize);
