@@ -176,19 +176,38 @@ static void test_leader_resumed_before_any_completes(void **state)
     hps_study_close(study);
 }
 
+/* The curves the scheduler runs: limit 0.2 + 0.5 x, reached faster the smaller 1 - x
+ * (they cross: the good ones start slowly), and, for an int x in [0, 2], one that levels
+ * off at once at 0.1 + 0.4 x. */
+static double crossing_curve(double x, int64_t step)
+{
+    return curve(0.2 + 0.5 * x, 1.0 - 0.8 * x, step);
+}
+
+static double flat_curve(double x, int64_t step)
+{
+    return 0.1 + 0.4 * x + 1e-3 / (double)step;
+}
+
 /* One ask of a worker keeping the checkpoint contract with steps from 1: checks that the
  * trial's stored steps are exactly 1..its resume step, reports the rest of its slice on
- * a curve whose limit and speed come from x (they cross), and pauses or completes it.
- * *resumed is set for a resumed trial. */
-static hps_status run_slice(hps_study *study, int *resumed)
+ * value(x, step) -- x a float in [0, 1], or with int_x an int in [0, 2] -- and pauses or
+ * completes it. *resumed is set for a resumed trial. */
+static hps_status run_slice(hps_study *study, int int_x, double (*value)(double, int64_t),
+                            int *resumed)
 {
     hps_trial *t;
     hps_status rc = hps_study_ask(study, &t);
     if (rc != HPS_OK)
         return rc;
-    double x;
-    int64_t end = -1;
-    rc = hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x);
+    double x = 0;
+    int64_t x_int = 0, end = -1;
+    if (int_x) {
+        rc = hps_trial_suggest_int(t, "x", 0, 2, 1, 0, &x_int);
+        x = (double)x_int;
+    } else {
+        rc = hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x);
+    }
     if (rc == HPS_OK)
         rc = hps_trial_max_step(t, &end);
     int64_t from = hps_trial_resume_step(t);
@@ -203,14 +222,27 @@ static hps_status run_slice(hps_study *study, int *resumed)
         fail_msg("trial %lld: value %ld is out of place", (long long)hps_trial_number(t),
                  first_step_out_of_place(f));
     int64_t last = end >= 0 ? end : MAX_STEP;
-    /* limit 0.2 + 0.5 x, reached faster the smaller 1 - x: the good ones start slowly */
     for (int64_t step = have + 1; rc == HPS_OK && step <= last; step++)
-        rc = hps_trial_report(t, step, curve(0.2 + 0.5 * x, 1.0 - 0.8 * x, step));
+        rc = hps_trial_report(t, step, value(x, step));
     if (rc == HPS_OK)
-        rc = end >= 0 ? hps_trial_pause(t, end)
-                      : hps_trial_tell(t, HPS_COMPLETE, curve(0.2 + 0.5 * x, 1.0 - 0.8 * x, last));
+        rc = end >= 0 ? hps_trial_pause(t, end) : hps_trial_tell(t, HPS_COMPLETE, value(x, last));
     hps_trial_free(t);
     return rc;
+}
+
+/* Runs asks of run_slice until the study is done (each of its n_trials trials runs 4
+ * slices at most); how many of them resumed a trial. */
+static int run_to_end(hps_study *study, int n_trials, int int_x,
+                      double (*value)(double, int64_t))
+{
+    int resumed, n_resumed = 0;
+    hps_status rc;
+    for (int asks = 0; (rc = run_slice(study, int_x, value, &resumed)) == HPS_OK; asks++) {
+        assert_true(asks < n_trials * 4);
+        n_resumed += resumed;
+    }
+    assert_int_equal(rc, HPS_DONE);
+    return n_resumed;
 }
 
 /* A study run to its end by the scheduler: every trial's steps go 1, 2, ... without a
@@ -223,14 +255,7 @@ static void test_steps_never_repeat_or_skip(void **state)
     set_random_sampler(study, "3");
     set_freeze_thaw(study);
     ASSERT_OK(hps_study_set(study, "max_trials", "10"));
-    int resumed, n_resumed = 0;
-    hps_status rc;
-    for (int asks = 0; (rc = run_slice(study, &resumed)) == HPS_OK; asks++) {
-        assert_true(asks < 10 * 4); /* each trial runs 4 slices at most */
-        n_resumed += resumed;
-    }
-    assert_int_equal(rc, HPS_DONE);
-    assert_true(n_resumed > 0);
+    assert_true(run_to_end(study, 10, 0, crossing_curve) > 0);
     size_t n, n_complete = 0;
     ASSERT_OK(hps_study_n_trials(study, &n));
     assert_int_equal(n, 10);
@@ -249,33 +274,6 @@ static void test_steps_never_repeat_or_skip(void **state)
     }
     assert_true(n_complete > 0);
     hps_study_close(study);
-}
-
-/* One ask on an int x in [0, 2] whose curve 0.1 + 0.4 x + 1e-3 / step levels off at
- * once: runs the slice the scheduler gives it from where the trial stopped, then pauses
- * or completes it. *resumed is set for a resumed trial. */
-static hps_status run_flat_slice(hps_study *study, int *resumed)
-{
-    hps_trial *t;
-    hps_status rc = hps_study_ask(study, &t);
-    if (rc != HPS_OK)
-        return rc;
-    int64_t x = 0, end = -1;
-    rc = hps_trial_suggest_int(t, "x", 0, 2, 1, 0, &x);
-    if (rc == HPS_OK)
-        rc = hps_trial_max_step(t, &end);
-    int64_t from = hps_trial_resume_step(t);
-    *resumed = from >= 0;
-    int64_t last = end >= 0 ? end : MAX_STEP;
-    double value = 0;
-    for (int64_t step = (from < 0 ? 0 : from) + 1; rc == HPS_OK && step <= last; step++) {
-        value = 0.1 + 0.4 * (double)x + 1e-3 / (double)step;
-        rc = hps_trial_report(t, step, value);
-    }
-    if (rc == HPS_OK)
-        rc = end >= 0 ? hps_trial_pause(t, end) : hps_trial_tell(t, HPS_COMPLETE, value);
-    hps_trial_free(t);
-    return rc;
 }
 
 static size_t count_state(hps_study *study, hps_trial_state state)
@@ -301,14 +299,8 @@ static void test_exhausted_space_resumes_paused(void **state)
                                              "\"int\", \"low\": 0, \"high\": 2, \"step\": 1, "
                                              "\"log\": false}}]"));
     set_freeze_thaw(study);
-    int resumed, n_resumed = 0;
-    hps_status rc;
-    for (int asks = 0; (rc = run_flat_slice(study, &resumed)) == HPS_OK; asks++) {
-        assert_true(asks < 3 * 4); /* each trial runs 4 slices at most */
-        n_resumed += resumed;
-    }
-    assert_int_equal(rc, HPS_DONE);
-    assert_true(n_resumed >= 3); /* the best trial's slices from step 5 to 20 */
+    /* the best trial's slices from step 5 to 20 are resumed */
+    assert_true(run_to_end(study, 3, 1, flat_curve) >= 3);
     const hps_frozen *best;
     ASSERT_OK(hps_study_best_trial(study, &best));
     assert_int_equal(hps_frozen_state(best), HPS_COMPLETE);
@@ -332,7 +324,7 @@ static void test_trial_completes_without_budget(void **state)
     int resumed, n_new = 0;
     for (int asks = 0; count_state(study, HPS_COMPLETE) == 0; asks++) {
         assert_true(asks < 3 + 3 * 3); /* three trials, three slices each after the first */
-        ASSERT_OK(run_flat_slice(study, &resumed));
+        ASSERT_OK(run_slice(study, 1, flat_curve, &resumed));
         n_new += !resumed;
     }
     assert_int_equal(n_new, 3);
