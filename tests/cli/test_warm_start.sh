@@ -135,6 +135,32 @@ expect_eq "the trials were added once" "$fit" "$(sql warm.db "SELECT COUNT(*) FR
     JOIN studies s ON s.study_id = t.study_id
     WHERE s.name = 'v3' AND t.user_attrs LIKE '%warm_start_from%'")"
 expect_eq "the three workers ran n_trials new trials between them" 3 "$(ls args-v3-*.json | wc -l)"
+# A worker must never take a trial the warm start is adding (it would run the old
+# configuration as a new trial, and the warm start record another trial under the old
+# values): every added trial has its origin's parameters, and no new trial ran an old
+# configuration (lr is continuous: the sampler never draws an old value exactly).
+race=$("$HPSEARCH" trials v3 --storage sqlite:warm.db --format json 2>&1 | "$PY" -c '
+import glob, json, sys
+old = {}
+for path in glob.glob("args-v1-*.json"):
+    old[int(path.split("-")[-1].split(".")[0])] = json.load(open(path))
+def same(params, given):
+    keys = ("lr", "arch", "width")
+    return all(params.get(k) == given.get(k) for k in keys if k in given) and \
+        params.get("epochs") == 3
+checked = wrong = stolen = 0
+for t in json.load(sys.stdin):
+    origin = t.get("user_attrs", {}).get("warm_start_from")
+    if origin is not None:
+        checked += 1
+        wrong += not same(t["params"], old[origin["number"]])
+    else:
+        stolen += any(t["params"].get("lr") == given["lr"] for given in old.values())
+print(checked, wrong, stolen)')
+read -r checked wrong stolen <<< "$race"
+expect_eq "the added trials are checked against their origins" "$fit" "$checked"
+expect_eq "every added trial has its origin trial's parameters" 0 "$wrong"
+expect_eq "no new trial ran an old trial's configuration" 0 "$stolen"
 
 # refused before anything runs: no such study, other directions, its own study
 sed -e 's/^study: v2/study: v4/' -e 's/from: v1/from: v0/' v2.yaml > missing.yaml
