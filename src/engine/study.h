@@ -88,6 +88,9 @@ struct hps_trial {
                                 suggested with the same distribution */
     size_t n_relative;
     int finished;
+    char *owner;           /* the worker the trial belonged to when this handle got it
+                              (NULL: nobody's): storage refuses this handle's finish and
+                              reports once another worker has taken the trial over */
     hps_errbuf err;
 };
 
