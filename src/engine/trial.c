@@ -113,6 +113,7 @@ static void trial_free(hps_trial *trial)
     hps_rec_free(trial->rec);
     json_decref(trial->fixed_params);
     hps_mem_free(trial->owner);
+    hps_mem_free(trial->superseded_by);
     hps_mem_free(trial);
 }
 
@@ -225,6 +226,19 @@ static hps_status adopt(hps_study *study, hps_frozen *rec, hps_trial **out)
         return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
     }
     study->live = live;
+    /* An older handle of this study on the same trial is a run recovered as stale (this
+     * process was frozen, say) and since resumed here: it must not write any more. By
+     * worker id storage tells two runs apart only when their workers differ. */
+    for (size_t i = 0; i < study->n_live; i++) {
+        hps_trial *old = study->live[i];
+        if (old->rec->id == rec->id && old->superseded_by == NULL && !old->finished) {
+            old->superseded_by = hps_mem_strdup(study->worker);
+            if (old->superseded_by == NULL) {
+                trial_free(trial);
+                return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+            }
+        }
+    }
     study->live[study->n_live++] = trial;
     *out = trial;
     return HPS_OK;
@@ -383,6 +397,15 @@ hps_status hps_study_ask(hps_study *study, hps_trial **out)
 
 static hps_status check_running(hps_trial *trial)
 {
+    if (trial->superseded_by != NULL && !trial->finished)
+        return hps_errbuf_set(&trial->err, HPS_ERR_STATE,
+                              "trial %lld is no longer run by worker '%.200s': it was recovered "
+                              "as stale and worker '%.200s' took it over%s",
+                              (long long)trial->rec->number,
+                              trial->owner != NULL ? trial->owner : "?", trial->superseded_by,
+                              trial->owner != NULL && strcmp(trial->owner, trial->superseded_by) == 0
+                                  ? " (another run of the same worker)"
+                                  : "");
     if (trial->finished || trial->rec->state != HPS_RUNNING)
         return hps_errbuf_set(&trial->err, HPS_ERR_STATE, "trial %lld is already %s",
                               (long long)trial->rec->number,
@@ -410,7 +433,8 @@ void hps_trial_free(hps_trial *trial)
     /* A trial released while RUNNING may be told later by number: keep its params. */
     if (!trial->finished && trial->rec->state == HPS_RUNNING)
         hps_trial_flush(trial);
-    if (!trial->finished && trial->study->heartbeat != NULL)
+    /* a superseded handle's trial id beats for the handle that took it over */
+    if (!trial->finished && trial->superseded_by == NULL && trial->study->heartbeat != NULL)
         hps_heartbeat_remove(trial->study->heartbeat, trial->rec->id);
     hps_study *study = trial->study;
     trial_free(trial);

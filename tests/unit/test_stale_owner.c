@@ -141,11 +141,54 @@ static void test_stale_report_and_pause_are_refused(void **state)
     hps_study_close(a);
 }
 
+/* One handle, one worker id: a process frozen long enough finds its own resumed trial
+ * stale when it wakes, pauses it and resumes it again in another handle (another thread
+ * of the same process, say). Storage cannot tell the two runs apart by worker; the
+ * engine refuses the older handle, and heartbeats go on for the newer. */
+static void test_same_worker_rerun_supersedes_older_handle(void **state)
+{
+    (void)state;
+    char url[4200];
+    snprintf(url, sizeof url, "sqlite:%s", testutil_path("same.db"));
+    hps_study *w = open_worker(url, "worker-w:3:3", "1");
+    ASSERT_OK(hps_study_set(w, "heartbeat_interval", "3600"));
+    hps_trial *t = NULL;
+    ASSERT_OK(hps_study_ask(w, &t));
+    ASSERT_OK(hps_trial_report(t, 0, 1.0));
+    ASSERT_OK(hps_trial_pause(t, 0));
+    hps_trial_free(t);
+    hps_trial *older = NULL;
+    ASSERT_OK(hps_study_resume(w, 0, &older));
+    ASSERT_OK(hps_trial_report(older, 1, 0.5));
+    hps_trial *newer = take_over(w);
+
+    assert_int_equal(hps_trial_report(older, 2, 99.0), HPS_ERR_STATE);
+    assert_int_equal(hps_trial_tell(older, HPS_COMPLETE, 42.0), HPS_ERR_STATE);
+    const char *msg = hps_trial_errmsg(older);
+    assert_non_null(strstr(msg, "trial 0 is no longer run by worker 'worker-w:3:3'"));
+    assert_non_null(strstr(msg, "(another run of the same worker)"));
+    hps_trial_free(older);
+
+    ASSERT_OK(hps_trial_report(newer, 2, 0.25));
+    ASSERT_OK(hps_trial_tell(newer, HPS_COMPLETE, 0.25));
+    hps_trial_free(newer);
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(w, 0, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_COMPLETE);
+    assert_true(hps_frozen_value(f, 0) == 0.25);
+    int64_t step;
+    double value;
+    hps_frozen_intermediate(f, 2, &step, &value);
+    assert_true(value == 0.25);
+    hps_study_close(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stale_tell_is_refused_and_new_owner_records),
         cmocka_unit_test(test_stale_report_and_pause_are_refused),
+        cmocka_unit_test(test_same_worker_rerun_supersedes_older_handle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
