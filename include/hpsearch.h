@@ -603,7 +603,11 @@ HPS_API hps_status hps_trial_fix_params(hps_trial *trial, const char *params_jso
 HPS_API hps_status hps_trial_flush(hps_trial *trial);
 
 /* Records an intermediate value at `step` (>= 0). Reporting a step twice keeps the
- * first value, as Optuna does. NaN is kept (a diverging run; pruners stop it). */
+ * first value, as Optuna does. NaN is kept (a diverging run; pruners stop it).
+ * HPS_ERR_STATE when the trial is no longer RUNNING, or no longer this handle's: it was
+ * recovered as stale (hps_study_recover_stale) and another worker resumed it -- the
+ * message names the worker that took it over. A stale worker's step would otherwise be
+ * the one kept in the new owner's curve. */
 HPS_API hps_status hps_trial_report(hps_trial *trial, int64_t step, double value);
 /* Records the intermediate values of every objective at `step` (>= 0): one value per
  * direction of the study, in the order of the directions (n must be that count, else
@@ -629,8 +633,14 @@ HPS_API hps_status hps_trial_set_system_attr(hps_trial *trial, const char *key, 
 /* Finishes the trial. COMPLETE needs one value per direction; a NaN value records the
  * trial as FAIL and returns HPS_ERR_INVALID. PRUNED takes no value: the last
  * intermediate value becomes its value (none when that is NaN). FAIL takes no value.
- * Telling a trial that is not RUNNING is HPS_ERR_STATE. hps_trial_tell is the
- * single-objective shorthand. */
+ * Telling a trial that is not RUNNING is HPS_ERR_STATE. So is telling one that is no
+ * longer this handle's: a worker whose trial was recovered as stale while it ran (it was
+ * frozen, or its heartbeats did not get through) finds it failed, or PAUSED again and
+ * resumed by another worker -- RUNNING, but the other worker's: the message names the
+ * trial and the worker that took it over, and nothing of the late tell is stored. The
+ * same holds for hps_trial_fail, hps_trial_interrupt, hps_trial_preempt and
+ * hps_trial_pause. A trial told by number (hps_study_tell_number) belongs to the worker
+ * storage named when it was read. hps_trial_tell is the single-objective shorthand. */
 HPS_API hps_status hps_trial_tell_values(hps_trial *trial, hps_trial_state state, const double *values,
                                  size_t n_values);
 HPS_API hps_status hps_trial_tell(hps_trial *trial, hps_trial_state state, double value);
@@ -679,7 +689,8 @@ HPS_API hps_status hps_trial_preempt(hps_trial *trial, const char *reason);
  * last reported step and beyond the step it was paused at before, so that resumed steps
  * never repeat. Recorded in one transaction: state PAUSED and the step (system
  * attribute "paused_step"). HPS_ERR_INVALID for such a step, HPS_ERR_STATE when the
- * trial is not RUNNING; the handle is finished either way once it succeeded. */
+ * trial is not RUNNING or no longer this handle's (as hps_trial_tell_values: then
+ * neither the state nor the step changes); the handle is finished once it succeeded. */
 HPS_API hps_status hps_trial_pause(hps_trial *trial, int64_t step);
 /* The step a resumed trial's checkpoint holds -- the trial goes on with the next one --
  * or -1 for a trial that starts from scratch. */

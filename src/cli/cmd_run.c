@@ -700,6 +700,11 @@ static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progre
             slot_outcome outcome;
             if (!slot_poll(&slots[i], run, now, &outcome))
                 continue;
+            if (outcome.taken_over) { /* not this run's trial any more: say so, go on */
+                progress_clear(prog);
+                cli_warn("trial %lld: %s", (long long)outcome.number, outcome.reason);
+                continue;
+            }
             state->finished++;
             if (outcome.state == HPS_COMPLETE)
                 state->completed++;

@@ -820,7 +820,13 @@ static void record_outcome(run_slot *slot, const run_settings *run, double now, 
     if (rc == HPS_OK && out->interrupted)
         note_paused_again(trial, out, reason, sizeof reason);
     snprintf(out->reason, sizeof out->reason, "%s", reason);
-    if (rc != HPS_OK) {
+    if (rc == HPS_ERR_STATE) {
+        /* storage says the trial is no longer RUNNING for us: nothing is wrong with the
+         * study, only this run of the trial came too late */
+        out->taken_over = 1;
+        snprintf(out->reason, sizeof out->reason, "outcome not recorded: %s",
+                 hps_trial_errmsg(trial));
+    } else if (rc != HPS_OK) {
         out->record_error = 1;
         snprintf(out->reason, sizeof out->reason, "could not record the outcome: %s",
                  hps_trial_errmsg(trial));

@@ -105,6 +105,9 @@ typedef struct slot_outcome {
     char params_text[1024];
     char log_path[4096];
     int record_error;          /* the outcome could not be stored (message in reason) */
+    int taken_over;            /* not stored either, and rightly: the trial was recovered
+                                  as stale while this run ran it (this worker was frozen
+                                  or cut off) and is failed, or another worker's, now */
     size_t n_artifacts;        /* files kept (`artifacts:`) */
 } slot_outcome;
 

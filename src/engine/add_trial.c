@@ -303,7 +303,7 @@ static hps_status write_trial(hps_study *study, const added *a, int64_t *number)
     for (size_t i = 0; rc == HPS_OK && i < rec->n_inter; i++) {
         double values[HPS_REC_MAX_INTER_VALUES];
         size_t n = hps_rec_inter_values(&rec->inter[i], values);
-        rc = s->ops->report(s, id, rec->inter[i].step, values, n);
+        rc = s->ops->report(s, id, NULL, rec->inter[i].step, values, n); /* nobody runs it */
     }
     const char *key;
     const json_t *value;

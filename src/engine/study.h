@@ -88,6 +88,12 @@ struct hps_trial {
                                 suggested with the same distribution */
     size_t n_relative;
     int finished;
+    char *owner;           /* the worker the trial belonged to when this handle got it
+                              (NULL: nobody's): storage refuses this handle's finish and
+                              reports once another worker has taken the trial over */
+    char *superseded_by;   /* non-NULL once this study resumed the trial again in another
+                              handle, for this worker (then storage cannot tell the two
+                              runs apart: the engine refuses this one) or another */
     hps_errbuf err;
 };
 

@@ -112,12 +112,16 @@ static void trial_free(hps_trial *trial)
     hps_mem_free(trial->relative);
     hps_rec_free(trial->rec);
     json_decref(trial->fixed_params);
+    hps_mem_free(trial->owner);
+    hps_mem_free(trial->superseded_by);
     hps_mem_free(trial);
 }
 
 /* ---- ask ----------------------------------------------------------------------- */
 
-static hps_trial *trial_from_record(hps_study *study, hps_frozen *rec)
+/* `owner`: the worker that runs the trial as far as this handle knows (copied; NULL:
+ * nobody). */
+static hps_trial *trial_from_record(hps_study *study, hps_frozen *rec, const char *owner)
 {
     hps_trial *trial = hps_mem_calloc(1, sizeof *trial);
     if (trial == NULL)
@@ -125,6 +129,11 @@ static hps_trial *trial_from_record(hps_study *study, hps_frozen *rec)
     trial->study = study;
     trial->rec = rec;
     trial->n_stored_params = rec->n_params;
+    if (owner != NULL && (trial->owner = hps_mem_strdup(owner)) == NULL) {
+        trial->rec = NULL;
+        trial_free(trial);
+        return NULL;
+    }
     json_t *fixed = json_object_get(rec->system_attrs, "fixed_params");
     if (json_is_object(fixed)) {
         trial->fixed_params = json_deep_copy(fixed);
@@ -206,7 +215,7 @@ static hps_status done_reason(hps_study *study)
 /* Makes `rec` (RUNNING in storage for this process) a live trial of the study. */
 static hps_status adopt(hps_study *study, hps_frozen *rec, hps_trial **out)
 {
-    hps_trial *trial = trial_from_record(study, rec);
+    hps_trial *trial = trial_from_record(study, rec, study->worker);
     if (trial == NULL) {
         hps_rec_free(rec);
         return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
@@ -217,6 +226,19 @@ static hps_status adopt(hps_study *study, hps_frozen *rec, hps_trial **out)
         return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
     }
     study->live = live;
+    /* An older handle of this study on the same trial is a run recovered as stale (this
+     * process was frozen, say) and since resumed here: it must not write any more. By
+     * worker id storage tells two runs apart only when their workers differ. */
+    for (size_t i = 0; i < study->n_live; i++) {
+        hps_trial *old = study->live[i];
+        if (old->rec->id == rec->id && old->superseded_by == NULL && !old->finished) {
+            old->superseded_by = hps_mem_strdup(study->worker);
+            if (old->superseded_by == NULL) {
+                trial_free(trial);
+                return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+            }
+        }
+    }
     study->live[study->n_live++] = trial;
     *out = trial;
     return HPS_OK;
@@ -375,6 +397,15 @@ hps_status hps_study_ask(hps_study *study, hps_trial **out)
 
 static hps_status check_running(hps_trial *trial)
 {
+    if (trial->superseded_by != NULL && !trial->finished)
+        return hps_errbuf_set(&trial->err, HPS_ERR_STATE,
+                              "trial %lld is no longer run by worker '%.200s': it was recovered "
+                              "as stale and worker '%.200s' took it over%s",
+                              (long long)trial->rec->number,
+                              trial->owner != NULL ? trial->owner : "?", trial->superseded_by,
+                              trial->owner != NULL && strcmp(trial->owner, trial->superseded_by) == 0
+                                  ? " (another run of the same worker)"
+                                  : "");
     if (trial->finished || trial->rec->state != HPS_RUNNING)
         return hps_errbuf_set(&trial->err, HPS_ERR_STATE, "trial %lld is already %s",
                               (long long)trial->rec->number,
@@ -402,7 +433,8 @@ void hps_trial_free(hps_trial *trial)
     /* A trial released while RUNNING may be told later by number: keep its params. */
     if (!trial->finished && trial->rec->state == HPS_RUNNING)
         hps_trial_flush(trial);
-    if (!trial->finished && trial->study->heartbeat != NULL)
+    /* a superseded handle's trial id beats for the handle that took it over */
+    if (!trial->finished && trial->superseded_by == NULL && trial->study->heartbeat != NULL)
         hps_heartbeat_remove(trial->study->heartbeat, trial->rec->id);
     hps_study *study = trial->study;
     trial_free(trial);
@@ -649,7 +681,8 @@ static hps_status report(hps_trial *trial, int64_t step, const double *values, s
     size_t stored_before;
     rc = write_begin(trial, &batched, &stored_before);
     if (rc == HPS_OK)
-        rc = study->storage->ops->report(study->storage, trial->rec->id, step, values, n);
+        rc = study->storage->ops->report(study->storage, trial->rec->id, trial->owner, step,
+                                         values, n);
     rc = write_end(trial, batched, stored_before, rc);
     if (rc != HPS_OK)
         return storage_error(study, &trial->err, rc);
@@ -803,6 +836,7 @@ static hps_status finish_checked(hps_trial *trial, hps_trial_state state, const 
         .fail_reason = reason,
         .now = hps_now(),
         .requeue_system_attrs = requeue,
+        .owner = trial->owner,
     };
     int batched;
     size_t stored_before;
@@ -978,7 +1012,9 @@ hps_status hps_trial_pause(hps_trial *trial, int64_t step)
 
 /* Stores trial `id` PAUSED at `step_json` as `req` says, with the parameters `trial`
  * has not written yet (NULL: none): the step and the state in one transaction, so that
- * a paused trial always knows its step. */
+ * a paused trial always knows its step. The step is written after the state, so that
+ * a pause storage refuses (the trial is another worker's now) writes no step even on a
+ * backend without transactions. */
 static hps_status write_pause(hps_storage *storage, int64_t id, const char *step_json,
                               const hps_finish_req *req, hps_trial *trial)
 {
@@ -988,9 +1024,9 @@ static hps_status write_pause(hps_storage *storage, int64_t id, const char *step
     if (trial != NULL && has_pending_params(trial))
         rc = store_pending_params(trial);
     if (rc == HPS_OK)
-        rc = storage->ops->set_trial_attr(storage, id, 1, HPS_REC_PAUSED_STEP, step_json);
-    if (rc == HPS_OK)
         rc = storage->ops->finish_trial(storage, id, req);
+    if (rc == HPS_OK)
+        rc = storage->ops->set_trial_attr(storage, id, 1, HPS_REC_PAUSED_STEP, step_json);
     return batch_close(storage, rc);
 }
 
@@ -1000,7 +1036,7 @@ static hps_status pause_at(hps_trial *trial, int64_t step)
     hps_study *study = trial->study;
     char step_json[32];
     snprintf(step_json, sizeof step_json, "%lld", (long long)step);
-    hps_finish_req req = {.state = HPS_PAUSED, .now = hps_now()};
+    hps_finish_req req = {.state = HPS_PAUSED, .now = hps_now(), .owner = trial->owner};
     size_t stored_before = trial->n_stored_params;
     hps_status rc = write_pause(study->storage, trial->rec->id, step_json, &req, trial);
     if (rc != HPS_OK) {
@@ -1051,7 +1087,7 @@ static hps_status handle_for_number(hps_study *study, int64_t number, hps_trial 
         return hps_errbuf_set(&study->err, HPS_ERR_NOTFOUND, "study '%s' has no trial %lld",
                               study->name, (long long)number);
     hps_frozen *rec = hps_rec_clone(cached);
-    hps_trial *trial = rec != NULL ? trial_from_record(study, rec) : NULL;
+    hps_trial *trial = rec != NULL ? trial_from_record(study, rec, rec->worker) : NULL;
     if (trial == NULL) {
         hps_rec_free(rec);
         return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
@@ -1181,6 +1217,8 @@ hps_status hps_study_recover_stale(hps_study *study, size_t *n_out)
             .now = now,
             .stale_before = dead ? 0 : now - study->heartbeat_grace,
             .requeue_system_attrs = requeue,
+            /* the worker found stale: not one that took the trial over since */
+            .owner = r->worker,
         };
         char step_json[32];
         snprintf(step_json, sizeof step_json, "%lld", (long long)cut_short_step(trial->rec));

@@ -135,10 +135,10 @@ static hps_status faulty_set_params(hps_storage *s, int64_t trial_id, const hps_
     return FAULTY_CALL(s, set_params, trial_id, params, n_params);
 }
 
-static hps_status faulty_report(hps_storage *s, int64_t trial_id, int64_t step,
-                                const double *values, size_t n)
+static hps_status faulty_report(hps_storage *s, int64_t trial_id, const char *owner,
+                                int64_t step, const double *values, size_t n)
 {
-    return FAULTY_CALL(s, report, trial_id, step, values, n);
+    return FAULTY_CALL(s, report, trial_id, owner, step, values, n);
 }
 
 static hps_status faulty_set_trial_attr(hps_storage *s, int64_t trial_id, int system,

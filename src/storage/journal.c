@@ -252,6 +252,7 @@ static hps_status apply_finish(journal_store *j, const json_t *rec)
         .now = get_num(rec, "now"),
         .stale_before = get_num(rec, "stale_before"),
         .requeue_system_attrs = get_str(rec, "requeue"),
+        .owner = get_str(rec, "owner"),
     };
     hps_status rc = j->replica->ops->finish_trial(j->replica, get_int(rec, "trial"), &req);
     hps_mem_free(values);
@@ -272,8 +273,8 @@ static hps_status apply_report(journal_store *j, const json_t *rec)
         const json_t *v = json_array_get(more, i - 1);
         values[i] = json_is_string(v) ? strtod(json_string_value(v), NULL) : json_number_value(v);
     }
-    return j->replica->ops->report(j->replica, get_int(rec, "trial"), get_int(rec, "step"),
-                                   values, n);
+    return j->replica->ops->report(j->replica, get_int(rec, "trial"), get_str(rec, "owner"),
+                                   get_int(rec, "step"), values, n);
 }
 
 static hps_status apply_heartbeat(journal_store *j, const json_t *rec)
@@ -743,11 +744,17 @@ static hps_status journal_set_params(hps_storage *s, int64_t trial_id,
                     NULL);
 }
 
-static hps_status journal_report(hps_storage *s, int64_t trial_id, int64_t step,
-                                 const double *values, size_t n)
+static hps_status journal_report(hps_storage *s, int64_t trial_id, const char *owner,
+                                 int64_t step, const double *values, size_t n)
 {
     json_t *op = json_pack("{s:s, s:I, s:I, s:o}", "op", "report", "trial", (json_int_t)trial_id,
                            "step", (json_int_t)step, "value", num(values[0]));
+    /* only when there is one: reports make most of a journal */
+    if (op != NULL && owner != NULL &&
+        json_object_set_new(op, "owner", json_string(owner)) != 0) {
+        json_decref(op);
+        op = NULL;
+    }
     if (op != NULL && n > 1) {
         json_t *more = json_array();
         for (size_t i = 1; more != NULL && i < n; i++)
@@ -784,12 +791,13 @@ static hps_status journal_finish_trial(hps_storage *s, int64_t trial_id,
     if (values == NULL)
         return nomem(journal_of(s));
     return write_op(journal_of(s),
-                    json_pack("{s:s, s:I, s:i, s:o, s:b, s:o, s:o, s:o, s:o}", "op", "finish",
-                              "trial", (json_int_t)trial_id, "state", (int)req->state, "values",
-                              values, "interrupted", req->interrupted, "reason",
+                    json_pack("{s:s, s:I, s:i, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "op",
+                              "finish", "trial", (json_int_t)trial_id, "state", (int)req->state,
+                              "values", values, "interrupted", req->interrupted, "reason",
                               str_or_null(req->fail_reason), "now", num(req->now),
                               "stale_before", num(req->stale_before), "requeue",
-                              str_or_null(req->requeue_system_attrs)),
+                              str_or_null(req->requeue_system_attrs), "owner",
+                              str_or_null(req->owner)),
                     NULL);
 }
 

@@ -511,14 +511,16 @@ static hps_status mem_batch_end(hps_storage *s, int commit)
     return HPS_OK;
 }
 
-static hps_status mem_report(hps_storage *s, int64_t trial_id, int64_t step, const double *values,
-                             size_t n)
+static hps_status mem_report(hps_storage *s, int64_t trial_id, const char *owner, int64_t step,
+                             const double *values, size_t n)
 {
     hps_frozen *rec = NULL;
     mem_study *st = NULL;
     hps_status rc = trial_or_error(s, trial_id, &rec, &st);
     if (rc == HPS_OK)
         rc = running_or_error(s, rec);
+    if (rc == HPS_OK)
+        rc = hps_storage_check_owner(&s->err, rec->number, owner, rec->worker);
     if (rc != HPS_OK)
         return rc;
     int added = hps_rec_add_intermediate_values(rec, step, values, n);
@@ -566,6 +568,8 @@ static hps_status mem_finish_trial(hps_storage *s, int64_t trial_id, const hps_f
     hps_status rc = trial_or_error(s, trial_id, &rec, &st);
     if (rc == HPS_OK)
         rc = running_or_error(s, rec);
+    if (rc == HPS_OK)
+        rc = hps_storage_check_owner(&s->err, rec->number, req->owner, rec->worker);
     if (rc != HPS_OK)
         return rc;
     if (req->stale_before > 0 && !(rec->heartbeat > 0 && rec->heartbeat < req->stale_before))

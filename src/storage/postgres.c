@@ -51,7 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PG_SCHEMA_VERSION 4
+#define PG_SCHEMA_VERSION 5
 #define PG_MIN_SERVER_VERSION 110000
 #define PG_RETRY_SECONDS 60.0
 #define PG_BACKOFF_FIRST 0.05
@@ -59,7 +59,7 @@
 /* "hpsearch" in ASCII: the advisory lock that serializes creating the schema */
 #define PG_SCHEMA_LOCK "7526752340934009704"
 #define PG_RID_SIZE 33
-#define PG_MAX_PARAMS 10
+#define PG_MAX_PARAMS 11
 #define PG_LABEL_SIZE 200
 #define PG_MAX_SECRETS 6
 
@@ -136,6 +136,15 @@ static const char *const schema_v3_sql =
 
 /* Schema version 4 added no table: PAUSED trials (state 5) and the functions that
  * pause and resume them, which the replay below brings to any older version. */
+
+/* Schema version 5 added no table: hps_finish_trial and hps_report take the worker that
+ * must still own the trial (a stale worker must not finish a trial another worker took
+ * over, nor report into its curve), so their functions of version 4, which other
+ * signatures would leave beside them, go. */
+static const char *const schema_v5_sql =
+    "DROP FUNCTION IF EXISTS hps_finish_trial(bigint, integer, float8[], boolean, text, float8,\n"
+    "    float8, text, text, boolean);\n"
+    "DROP FUNCTION IF EXISTS hps_report(bigint, bigint, float8, float8[], boolean);\n";
 
 /* Every function is CREATE OR REPLACE: upgrading a schema replays them all. */
 static const char *const schema_functions_sql =
@@ -265,6 +274,26 @@ static const char *const schema_functions_sql =
     "      MESSAGE = format('trial id %s does not exist', p_trial);\n"
     "  END IF;\n"
     "END $$;\n"
+    /* Called after hps_lock_trial, with the row locked: nobody takes the trial over
+     * between this check and the write. Messages as hps_storage_check_owner's. */
+    "CREATE OR REPLACE FUNCTION hps_check_owner(p_trial bigint, p_number bigint, p_owner text)\n"
+    "RETURNS void LANGUAGE plpgsql AS $$\n"
+    "DECLARE v_worker text;\n"
+    "BEGIN\n"
+    "  IF p_owner IS NULL THEN\n"
+    "    RETURN;\n"
+    "  END IF;\n"
+    "  SELECT t.worker INTO v_worker FROM hps_trials t WHERE t.trial_id = p_trial;\n"
+    "  IF v_worker IS NULL THEN\n"
+    "    RAISE EXCEPTION USING ERRCODE = 'HP006', MESSAGE = format('trial %s is no longer run by '\n"
+    "      'worker ''%s'': it was recovered as stale and is now nobody''s', p_number,\n"
+    "      left(p_owner, 200));\n"
+    "  ELSIF v_worker <> p_owner THEN\n"
+    "    RAISE EXCEPTION USING ERRCODE = 'HP006', MESSAGE = format('trial %s is no longer run by '\n"
+    "      'worker ''%s'': it was recovered as stale and worker ''%s'' took it over', p_number,\n"
+    "      left(p_owner, 200), left(v_worker, 200));\n"
+    "  END IF;\n"
+    "END $$;\n"
     "CREATE OR REPLACE FUNCTION hps_not_running(p_number bigint, p_state integer) RETURNS void\n"
     "LANGUAGE plpgsql AS $$\n"
     "BEGIN\n"
@@ -298,7 +327,7 @@ static const char *const schema_functions_sql =
     "  END IF;\n"
     "END $$;\n"
     "CREATE OR REPLACE FUNCTION hps_report(p_trial bigint, p_step bigint, p_value float8,\n"
-    "    p_more float8[], p_retry boolean)\n"
+    "    p_more float8[], p_retry boolean, p_owner text)\n"
     "RETURNS void LANGUAGE plpgsql AS $$\n"
     "DECLARE t record;\n"
     "BEGIN\n"
@@ -310,6 +339,7 @@ static const char *const schema_functions_sql =
     "  IF t.state <> 1 THEN\n"
     "    PERFORM hps_not_running(t.number, t.state);\n"
     "  END IF;\n"
+    "  PERFORM hps_check_owner(p_trial, t.number, p_owner);\n"
     "  INSERT INTO hps_trial_intermediate (trial_id, step, value, more)\n"
     "    VALUES (p_trial, p_step, p_value, p_more)\n"
     "    ON CONFLICT DO NOTHING;\n"
@@ -332,7 +362,8 @@ static const char *const schema_functions_sql =
     "END $$;\n"
     "CREATE OR REPLACE FUNCTION hps_finish_trial(p_trial bigint, p_state integer, p_values float8[],\n"
     "    p_interrupted boolean, p_reason text, p_now float8, p_stale_before float8,\n"
-    "    p_requeue text, p_rid text, p_retry boolean) RETURNS void LANGUAGE plpgsql AS $$\n"
+    "    p_requeue text, p_rid text, p_retry boolean, p_owner text) RETURNS void\n"
+    "LANGUAGE plpgsql AS $$\n"
     "DECLARE t record; v_seq bigint; v_number bigint;\n"
     "BEGIN\n"
     "  t := hps_lock_trial(p_trial);\n"
@@ -342,6 +373,7 @@ static const char *const schema_functions_sql =
     "    END IF;\n"
     "    PERFORM hps_not_running(t.number, t.state);\n"
     "  END IF;\n"
+    "  PERFORM hps_check_owner(p_trial, t.number, p_owner);\n"
     "  IF p_stale_before > 0 AND NOT (COALESCE(t.heartbeat, 0) > 0 AND t.heartbeat < p_stale_before) THEN\n"
     "    RAISE EXCEPTION USING ERRCODE = 'HP006', MESSAGE = format('trial %s is alive again', t.number);\n"
     "  END IF;\n"
@@ -521,10 +553,11 @@ static const char *const query_sql[Q_COUNT] = {
     [Q_ENQUEUE] = "SELECT hps_enqueue_trial($1::bigint, $2::text, $3::text, $4::boolean)",
     [Q_SET_PARAM] = "SELECT hps_set_param($1::bigint, $2::text, $3::text, $4::float8, $5::boolean,"
                     " $6::boolean)",
-    [Q_REPORT] = "SELECT hps_report($1::bigint, $2::bigint, $3::float8, $4::float8[], $5::boolean)",
+    [Q_REPORT] = "SELECT hps_report($1::bigint, $2::bigint, $3::float8, $4::float8[], $5::boolean,"
+                 " $6::text)",
     [Q_TRIAL_ATTR] = "SELECT hps_set_trial_attr($1::bigint, $2::boolean, $3::text, $4::text)",
     [Q_FINISH] = "SELECT hps_finish_trial($1::bigint, $2::integer, $3::float8[], $4::boolean,"
-                 " $5::text, $6::float8, $7::float8, $8::text, $9::text, $10::boolean)",
+                  " $5::text, $6::float8, $7::float8, $8::text, $9::text, $10::boolean, $11::text)",
     [Q_HEARTBEAT] = "UPDATE hps_trials SET heartbeat = $2::float8"
                     " WHERE trial_id = ANY($1::bigint[]) AND state = 1",
     [Q_STUDY_ATTR] = "SELECT hps_set_study_attr($1::bigint, $2::boolean, $3::text, $4::text)",
@@ -630,6 +663,7 @@ typedef struct pg_op {
     int64_t step;
     double value, now, stale_before;
     char *text1, *text2, *text3;
+    char *owner; /* OP_FINISH, OP_REPORT: the worker that must still own the trial, or NULL */
     char rid[PG_RID_SIZE];
 } pg_op;
 
@@ -1099,6 +1133,7 @@ static hps_status create_or_upgrade_schema(pg_store *st, int exists, long versio
         hps_strbuf_puts(&sql, schema_sql);
     hps_strbuf_puts(&sql, schema_v2_sql);
     hps_strbuf_puts(&sql, schema_v3_sql);
+    hps_strbuf_puts(&sql, schema_v5_sql);
     hps_strbuf_puts(&sql, schema_functions_sql);
     if (exists)
         hps_strbuf_printf(&sql, "UPDATE hps_schema_version SET version = %d WHERE version = %ld;",
@@ -1288,6 +1323,7 @@ static void op_clear(pg_op *op)
     hps_mem_free(op->text1);
     hps_mem_free(op->text2);
     hps_mem_free(op->text3);
+    hps_mem_free(op->owner);
     memset(op, 0, sizeof *op);
 }
 
@@ -1381,6 +1417,7 @@ static hps_status log_exec(pg_store *st, int retrying, int begin)
             call_f64(c, 2, op->value);
             call_text(c, 3, op->text3);
             call_bool(c, 4, retrying);
+            call_text(c, 5, op->owner);
             break;
         case OP_TRIAL_ATTR:
             call_init(c, Q_TRIAL_ATTR);
@@ -1402,6 +1439,7 @@ static hps_status log_exec(pg_store *st, int retrying, int begin)
             call_text(c, 7, op->text2);
             call_text(c, 8, op->rid);
             call_bool(c, 9, retrying);
+            call_text(c, 10, op->owner);
             covered[n_covered++] = op->id;
             break;
         case OP_HEARTBEAT:
@@ -2331,13 +2369,16 @@ static hps_status pg_set_params(hps_storage *s, int64_t trial_id, const hps_para
 
 static char *values_array(const double *values, size_t n);
 
-static hps_status pg_report(hps_storage *s, int64_t trial_id, int64_t step, const double *values,
-                            size_t n)
+static hps_status pg_report(hps_storage *s, int64_t trial_id, const char *owner, int64_t step,
+                            const double *values, size_t n)
 {
     pg_store *st = store_of(s);
     pg_op op = {.kind = OP_REPORT, .id = trial_id, .step = step, .value = values[0]};
-    if (n > 1 && (op.text3 = values_array(&values[1], n - 1)) == NULL)
+    if ((n > 1 && (op.text3 = values_array(&values[1], n - 1)) == NULL) ||
+        (owner != NULL && (op.owner = hps_mem_strdup(owner)) == NULL)) {
+        op_clear(&op);
         return nomem(st);
+    }
     hps_status rc = log_add(st, &op);
     return rc == HPS_OK ? log_run(st) : rc;
 }
@@ -2405,9 +2446,11 @@ static hps_status pg_finish_trial(hps_storage *s, int64_t trial_id, const hps_fi
         op.text2 = hps_mem_strdup(req->requeue_system_attrs);
     if (req->n_values > 0)
         op.text3 = values_array(req->values, req->n_values);
+    if (req->owner != NULL)
+        op.owner = hps_mem_strdup(req->owner);
     if ((req->fail_reason != NULL && op.text1 == NULL) ||
         (req->requeue_system_attrs != NULL && op.text2 == NULL) ||
-        (req->n_values > 0 && op.text3 == NULL)) {
+        (req->n_values > 0 && op.text3 == NULL) || (req->owner != NULL && op.owner == NULL)) {
         op_clear(&op);
         return nomem(st);
     }

@@ -117,6 +117,7 @@ enum {
     Q_TRIAL_RESUME,
     Q_TRIAL_INSERT,
     Q_TRIAL_HEAD,
+    Q_TRIAL_WORKER,
     Q_TRIAL_STATE,
     Q_TRIAL_SET_SYSTEM,
     Q_TRIAL_TOUCH,
@@ -169,6 +170,7 @@ static const char *const query_sql[Q_COUNT] = {
                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [Q_TRIAL_HEAD] = "SELECT study_id, number, state, heartbeat, grid_pos, user_attrs, system_attrs"
                      " FROM trials WHERE trial_id = ?1",
+    [Q_TRIAL_WORKER] = "SELECT worker FROM trials WHERE trial_id = ?1",
     [Q_TRIAL_STATE] = "SELECT study_id, number, state, heartbeat, grid_pos FROM trials"
                       " WHERE trial_id = ?1",
     [Q_TRIAL_SET_SYSTEM] = "UPDATE trials SET system_attrs = ?2 WHERE trial_id = ?1",
@@ -1268,6 +1270,27 @@ static hps_status require_running(sqlite_store *st, const trial_head *h)
     return HPS_OK;
 }
 
+/* Inside the write transaction that checked the state, so no other worker can take
+ * the trial over between the check and the write. */
+static hps_status require_owner(sqlite_store *st, int64_t trial_id, int64_t number,
+                                const char *owner)
+{
+    if (owner == NULL)
+        return HPS_OK;
+    sqlite3_stmt *stmt = query(st, Q_TRIAL_WORKER);
+    if (stmt == NULL)
+        return HPS_ERR_STORAGE;
+    sqlite3_bind_int64(stmt, 1, trial_id);
+    hps_status rc;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        rc = hps_storage_check_owner(&st->base.err, number, owner,
+                                     (const char *)sqlite3_column_text(stmt, 0));
+    else
+        rc = db_error(st, "reading a trial's worker");
+    sqlite3_reset(stmt);
+    return rc;
+}
+
 static hps_status touch(sqlite_store *st, int64_t study_id, int64_t trial_id)
 {
     int64_t seq;
@@ -1747,8 +1770,8 @@ static hps_status insert_more_values(sqlite_store *st, int64_t trial_id, int64_t
     return rc;
 }
 
-static hps_status sqlite_report(hps_storage *s, int64_t trial_id, int64_t step,
-                                const double *values, size_t n)
+static hps_status sqlite_report(hps_storage *s, int64_t trial_id, const char *owner,
+                                int64_t step, const double *values, size_t n)
 {
     sqlite_store *st = store_of(s);
     trial_head h;
@@ -1758,6 +1781,8 @@ static hps_status sqlite_report(hps_storage *s, int64_t trial_id, int64_t step,
     rc = read_state(st, trial_id, &h);
     if (rc == HPS_OK)
         rc = require_running(st, &h);
+    if (rc == HPS_OK)
+        rc = require_owner(st, trial_id, h.number, owner);
     if (rc == HPS_OK) {
         sqlite3_stmt *stmt = query(st, Q_INTER_INSERT);
         if (stmt == NULL) {
@@ -1864,6 +1889,8 @@ static hps_status sqlite_finish_trial(hps_storage *s, int64_t trial_id, const hp
     rc = read_state(st, trial_id, &h);
     if (rc == HPS_OK)
         rc = require_running(st, &h);
+    if (rc == HPS_OK)
+        rc = require_owner(st, trial_id, h.number, req->owner);
     if (rc == HPS_OK && req->stale_before > 0 &&
         !(h.heartbeat > 0 && h.heartbeat < req->stale_before))
         rc = hps_errbuf_set(&s->err, HPS_ERR_STATE, "trial %lld is alive again", (long long)h.number);

@@ -37,6 +37,24 @@ void hps_running_info_free(hps_running_info *items, size_t n)
     hps_mem_free(items);
 }
 
+hps_status hps_storage_check_owner(hps_errbuf *err, int64_t number, const char *owner,
+                                   const char *current)
+{
+    if (owner == NULL || (current != NULL && strcmp(owner, current) == 0))
+        return HPS_OK;
+    /* Worker ids come from storage (any bytes another client wrote): bounded in the
+     * message; the engine makes stored text UTF-8 before it shows it. */
+    if (current == NULL)
+        return hps_errbuf_set(err, HPS_ERR_STATE,
+                              "trial %lld is no longer run by worker '%.200s': it was recovered "
+                              "as stale and is now nobody's",
+                              (long long)number, owner);
+    return hps_errbuf_set(err, HPS_ERR_STATE,
+                          "trial %lld is no longer run by worker '%.200s': it was recovered as "
+                          "stale and worker '%.200s' took it over",
+                          (long long)number, owner, current);
+}
+
 static hps_status open_backend(const char *url, hps_storage_mode mode, hps_storage **out,
                                hps_errbuf *err)
 {

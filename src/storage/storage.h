@@ -54,6 +54,12 @@ typedef struct hps_finish_req {
     double now;
     double stale_before;        /* > 0: only if the heartbeat is older than this (else
                                    HPS_ERR_STATE); guards stale recovery against races */
+    /* Non-NULL: only if the trial's worker is still this one (else HPS_ERR_STATE, see
+     * hps_storage_check_owner), checked in the same transaction as the state. A worker
+     * whose trial was recovered as stale -- and perhaps resumed by another worker, which
+     * makes it RUNNING again under the same id -- must not finish or pause the run the
+     * other worker now owns. NULL: no check (trials nobody runs, e.g. added ones). */
+    const char *owner;
     /* Non-NULL: in the same transaction, enqueue a WAITING copy with the same params,
      * grid position and fixed params, whose system attributes are this JSON object. */
     const char *requeue_system_attrs;
@@ -112,9 +118,11 @@ typedef struct hps_storage_ops {
     hps_status (*set_params)(hps_storage *s, int64_t trial_id, const hps_param_rec *params,
                              size_t n_params);
     /* Stores the intermediate values of a step: values[0..n), one per objective
-     * (1 <= n <= HPS_REC_MAX_INTER_VALUES); an existing step keeps its first values. */
-    hps_status (*report)(hps_storage *s, int64_t trial_id, int64_t step, const double *values,
-                         size_t n);
+     * (1 <= n <= HPS_REC_MAX_INTER_VALUES); an existing step keeps its first values.
+     * `owner` as in hps_finish_req: a stale worker must not claim steps of the curve
+     * the worker that took the trial over is drawing. */
+    hps_status (*report)(hps_storage *s, int64_t trial_id, const char *owner, int64_t step,
+                         const double *values, size_t n);
     hps_status (*set_trial_attr)(hps_storage *s, int64_t trial_id, int system, const char *key,
                                  const char *json);
     hps_status (*finish_trial)(hps_storage *s, int64_t trial_id, const hps_finish_req *req);
@@ -213,6 +221,12 @@ int hps_storage_faults_enabled(void);
 unsigned long hps_storage_fail_after(unsigned long k);
 /* Wraps `inner` (taking ownership, closing it on failure). */
 hps_status hps_storage_wrap_faulty(hps_storage *inner, hps_storage **out, hps_errbuf *err);
+
+/* The ownership check of finish_trial and report (req->owner): HPS_OK when `owner` is
+ * NULL or names `current`, the worker recorded in trial `number`; else HPS_ERR_STATE
+ * with a message on `err` saying that another worker (or none) took the trial over. */
+hps_status hps_storage_check_owner(hps_errbuf *err, int64_t number, const char *owner,
+                                   const char *current);
 
 /* Current time in seconds since the Unix epoch. */
 double hps_now(void);

@@ -136,3 +136,27 @@ def test_without_retries_a_dead_trial_is_only_failed(tmp_path):
     study.tell(study.ask(), 1.0)
     assert study.trials[number].state == TrialState.FAIL
     assert len(study.trials) == 2  # nothing re-queued
+
+
+def test_late_worker_cannot_write_to_its_recovered_trial(tmp_path):
+    """A worker whose trial was recovered while it ran (frozen, here: its one heartbeat
+    is older than the other worker's grace) gets a clear error for its late report and
+    tell, and the trial keeps what recovery made of it."""
+    url = f"sqlite:///{tmp_path}/late.db"
+    late = hpsearch.create_study(
+        study_name="late", storage=hpsearch.storages.RDBStorage(
+            url, heartbeat_interval=60, grace_period=120))
+    trial = late.ask()
+    trial.suggest_float("x", 0, 1)
+    other = hpsearch.load_study(study_name="late", storage=hpsearch.storages.RDBStorage(
+        url, heartbeat_interval=0.1, grace_period=0.3))
+    time.sleep(0.6)
+    hpsearch.storages.fail_stale_trials(other)
+    with pytest.raises(RuntimeError, match="trial 0 is FAIL, not RUNNING"):
+        trial.report(1.0, 0)
+    with pytest.raises(ValueError, match="trial 0 is FAIL, not RUNNING"):
+        late.tell(trial, 1.0)
+    [frozen] = other.get_trials()
+    assert frozen.state == TrialState.FAIL
+    assert frozen.intermediate_values == {}
+    assert "no heartbeat" in frozen.system_attrs["fail_reason"]

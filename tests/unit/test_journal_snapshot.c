@@ -139,10 +139,10 @@ static void write_every_kind(hps_storage *s)
     int64_t t6 = create(s, st, 0, "w4");
     set_params(s, t0);
     set_params(s, t2);
-    ASSERT_OK(s->ops->report(s, t0, 1, (double[]){0.5}, 1));
-    ASSERT_OK(s->ops->report(s, t0, 3, (double[]){NAN}, 1));
-    ASSERT_OK(s->ops->report(s, t0, 2, (double[]){-INFINITY}, 1));
-    ASSERT_OK(s->ops->report(s, t0, 4, (double[]){0.25, NAN, 7.5}, 3)); /* every objective's */
+    ASSERT_OK(s->ops->report(s, t0, NULL, 1, (double[]){0.5}, 1));
+    ASSERT_OK(s->ops->report(s, t0, NULL, 3, (double[]){NAN}, 1));
+    ASSERT_OK(s->ops->report(s, t0, NULL, 2, (double[]){-INFINITY}, 1));
+    ASSERT_OK(s->ops->report(s, t0, NULL, 4, (double[]){0.25, NAN, 7.5}, 3)); /* every objective's */
     ASSERT_OK(s->ops->set_trial_attr(s, t0, 0, "note", "{\"k\":\"v\\u00e9\"}"));
     ASSERT_OK(s->ops->set_trial_attr(s, t2, 1, "gpu", "3"));
     finish(s, t0, HPS_COMPLETE, 0, NULL, NULL);

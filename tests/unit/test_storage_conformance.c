@@ -1228,6 +1228,116 @@ static void test_resumed_trial_of_dead_worker_is_paused_again(void **state)
     hps_study_close(study);
 }
 
+/* A worker id that names a process of this host that does not exist: pid 2^22+1 is
+ * beyond Linux's pid_max. */
+static void dead_worker_id(char *out, size_t size)
+{
+    char host[256];
+    gethostname(host, sizeof host);
+    snprintf(out, size, "%s:4194305:12345", host);
+}
+
+/* A worker whose resumed trial was found stale (its process gone) and paused again,
+ * then resumed by another worker -- the same trial, RUNNING again -- comes back to
+ * life: it must not report into, pause or finish the run the other worker now owns.
+ * Each is refused as HPS_ERR_STATE naming the trial and the worker that took it over;
+ * the new owner's curve, pause step and result are its own. */
+static void test_stale_worker_cannot_touch_taken_over_trial(void **state)
+{
+    const backend *b = *state;
+    hps_study *study = open_study(b, "taken-over", HPS_MINIMIZE);
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_report(t, 0, 1.0));
+    ASSERT_OK(hps_trial_pause(t, 0));
+    hps_trial_free(t);
+    char dead[300];
+    dead_worker_id(dead, sizeof dead);
+    ASSERT_OK(hps_study_set(study, "worker", dead));
+    hps_trial *stale;
+    ASSERT_OK(hps_study_resume(study, 0, &stale));
+    ASSERT_OK(hps_trial_report(stale, 1, 0.5));
+    ASSERT_OK(hps_study_set(study, "worker", "taker:1:1"));
+    size_t n_recovered;
+    ASSERT_OK(hps_study_recover_stale(study, &n_recovered));
+    assert_int_equal(n_recovered, 1);
+    hps_study *other = study;
+    if (b->shared) {
+        other = open_study(b, "taken-over", HPS_MINIMIZE);
+        ASSERT_OK(hps_study_set(other, "worker", "taker:1:1"));
+    }
+    hps_trial *taker;
+    ASSERT_OK(hps_study_resume(other, 0, &taker));
+    assert_int_equal(hps_trial_resume_step(taker), 1);
+    ASSERT_OK(hps_trial_report(taker, 2, 0.25));
+
+    /* the stale worker wakes up */
+    assert_int_equal(hps_trial_report(stale, 3, 9.0), HPS_ERR_STATE);
+    assert_non_null(strstr(hps_trial_errmsg(stale), "trial 0 "));
+    assert_non_null(strstr(hps_trial_errmsg(stale), "worker 'taker:1:1' took it over"));
+    assert_int_equal(hps_trial_pause(stale, 4), HPS_ERR_STATE);
+    assert_non_null(strstr(hps_trial_errmsg(stale), "took it over"));
+    assert_int_equal(hps_trial_tell(stale, HPS_COMPLETE, 9.0), HPS_ERR_STATE);
+    assert_non_null(strstr(hps_trial_errmsg(stale), "trial 0 is no longer run by worker"));
+    assert_int_equal(hps_trial_fail(stale, "woke up"), HPS_ERR_STATE);
+    hps_trial_free(stale);
+
+    ASSERT_OK(hps_trial_report(taker, 3, 0.125));
+    ASSERT_OK(hps_trial_tell(taker, HPS_COMPLETE, 0.125));
+    hps_trial_free(taker);
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(study, 0, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_COMPLETE);
+    assert_true(hps_frozen_value(f, 0) == 0.125);
+    assert_non_null(strstr(hps_frozen_system_attrs(f), "\"paused_step\": 1"));
+    assert_null(strstr(hps_frozen_system_attrs(f), "woke up"));
+    static const double curve[] = {1.0, 0.5, 0.25, 0.125};
+    assert_int_equal(hps_frozen_n_intermediate(f), 4);
+    for (size_t i = 0; i < 4; i++) {
+        int64_t step;
+        double value;
+        hps_frozen_intermediate(f, i, &step, &value);
+        assert_int_equal(step, (int64_t)i);
+        assert_true(value == curve[i]);
+    }
+    if (other != study)
+        hps_study_close(other);
+    hps_study_close(study);
+}
+
+/* The same without pauses: a stale trial fails and its retry is a new trial, which the
+ * other worker runs; the stale worker's tell is refused and the failure stays. */
+static void test_stale_worker_cannot_tell_failed_trial(void **state)
+{
+    const backend *b = *state;
+    hps_study *study = open_study(b, "stale-retry", HPS_MINIMIZE);
+    char dead[300];
+    dead_worker_id(dead, sizeof dead);
+    ASSERT_OK(hps_study_set(study, "worker", dead));
+    ASSERT_OK(hps_study_set(study, "retries", "1"));
+    hps_trial *stale;
+    ASSERT_OK(hps_study_ask(study, &stale));
+    ASSERT_OK(hps_study_set(study, "worker", "taker:1:1"));
+    size_t n_recovered;
+    ASSERT_OK(hps_study_recover_stale(study, &n_recovered));
+    assert_int_equal(n_recovered, 1);
+    hps_trial *retry;
+    ASSERT_OK(hps_study_ask(study, &retry));
+    assert_int_equal(hps_trial_number(retry), 1);
+    assert_int_equal(hps_trial_report(stale, 0, 9.0), HPS_ERR_STATE);
+    assert_int_equal(hps_trial_tell(stale, HPS_COMPLETE, 9.0), HPS_ERR_STATE);
+    hps_trial_free(stale);
+    ASSERT_OK(hps_trial_tell(retry, HPS_COMPLETE, 1.0));
+    hps_trial_free(retry);
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(study, 0, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_FAIL);
+    assert_int_equal(hps_frozen_n_intermediate(f), 0);
+    ASSERT_OK(hps_study_trial(study, 1, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_COMPLETE);
+    hps_study_close(study);
+}
+
 /* Several processes race to resume the same paused trials: each pause is resumed by
  * exactly one of them. */
 static void test_concurrent_resume_exactly_once(void **state)
@@ -2002,6 +2112,8 @@ static void test_simultaneous_first_opens(void **state)
         cmocka_unit_test_setup(test_preempt_continues_the_run, setup),             \
         cmocka_unit_test_setup(test_pause_and_resume_round_trip, setup),           \
         cmocka_unit_test_setup(test_resumed_trial_of_dead_worker_is_paused_again, setup), \
+        cmocka_unit_test_setup(test_stale_worker_cannot_touch_taken_over_trial, setup), \
+        cmocka_unit_test_setup(test_stale_worker_cannot_tell_failed_trial, setup), \
         cmocka_unit_test_setup(test_concurrent_resume_exactly_once, setup),        \
         cmocka_unit_test_setup(test_suggest_validation, setup),                    \
         cmocka_unit_test_setup(test_second_handle_syncs_changes, setup),           \

@@ -274,7 +274,7 @@ static void test_schema_version_is_checked(void **state)
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT count(*) || ':' || max(version) FROM %s.hps_schema_version",
              schema);
-    assert_string_equal(sql_value(conn, sql), "1:4");
+    assert_string_equal(sql_value(conn, sql), "1:5");
     /* A database of version 1 (before claim_position) is upgraded in place on open. */
     char old_schema[512];
     snprintf(old_schema, sizeof old_schema,
@@ -283,16 +283,16 @@ static void test_schema_version_is_checked(void **state)
              schema, schema, schema);
     sql_ok(conn, old_schema);
     hps_study_close(open_study(url, "versioned"));
-    assert_string_equal(sql_value(conn, sql), "1:4");
+    assert_string_equal(sql_value(conn, sql), "1:5");
     /* So is one of version 2 (before a step kept every objective's value). */
     snprintf(old_schema, sizeof old_schema,
              "UPDATE %s.hps_schema_version SET version = 2;"
              " ALTER TABLE %s.hps_trial_intermediate DROP COLUMN more;"
-             " DROP FUNCTION %s.hps_report(bigint, bigint, float8, float8[], boolean)",
+             " DROP FUNCTION %s.hps_report(bigint, bigint, float8, float8[], boolean, text)",
              schema, schema, schema);
     sql_ok(conn, old_schema);
     hps_study_close(open_study(url, "versioned"));
-    assert_string_equal(sql_value(conn, sql), "1:4");
+    assert_string_equal(sql_value(conn, sql), "1:5");
     snprintf(old_schema, sizeof old_schema,
              "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
              " WHERE n.nspname = '%s' AND p.proname = 'hps_claim_position'", schema);
@@ -303,7 +303,7 @@ static void test_schema_version_is_checked(void **state)
              " DROP FUNCTION %s.hps_resume_trial", schema, schema);
     sql_ok(conn, old_schema);
     hps_study *upgraded = open_study(url, "versioned");
-    assert_string_equal(sql_value(conn, sql), "1:4");
+    assert_string_equal(sql_value(conn, sql), "1:5");
     hps_trial *t;
     ASSERT_OK(hps_study_ask(upgraded, &t));
     ASSERT_OK(hps_trial_report(t, 0, 1.0));
@@ -311,6 +311,25 @@ static void test_schema_version_is_checked(void **state)
     hps_trial_free(t);
     ASSERT_OK(hps_study_resume(upgraded, 0, &t));
     assert_int_equal(hps_trial_resume_step(t), 0);
+    hps_trial_free(t);
+    hps_study_close(upgraded);
+    /* And one of version 4 (before finishes and reports named the trial's owner). */
+    snprintf(old_schema, sizeof old_schema,
+             "UPDATE %s.hps_schema_version SET version = 4;"
+             " DROP FUNCTION %s.hps_finish_trial; DROP FUNCTION %s.hps_check_owner;"
+             " CREATE FUNCTION %s.hps_finish_trial(bigint, integer, float8[], boolean, text,"
+             " float8, float8, text, text, boolean) RETURNS void LANGUAGE sql AS ''",
+             schema, schema, schema, schema);
+    sql_ok(conn, old_schema);
+    upgraded = open_study(url, "versioned");
+    assert_string_equal(sql_value(conn, sql), "1:5");
+    snprintf(old_schema, sizeof old_schema,
+             "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+             " WHERE n.nspname = '%s' AND p.proname = 'hps_finish_trial'", schema);
+    assert_string_equal(sql_value(conn, old_schema), "1"); /* version 4's is gone */
+    ASSERT_OK(hps_study_ask(upgraded, &t)); /* reports and tells through the new functions */
+    ASSERT_OK(hps_trial_report(t, 0, 0.5));
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 0.5));
     hps_trial_free(t);
     hps_study_close(upgraded);
     snprintf(sql, sizeof sql, "UPDATE %s.hps_schema_version SET version = 99", schema);
@@ -662,11 +681,11 @@ static void test_batches(void **state)
     assert_int_equal(s->ops->batch_end(s, 1), HPS_ERR_STATE);
     ASSERT_OK(s->ops->batch_begin(s));
     assert_int_equal(s->ops->batch_begin(s), HPS_ERR_STATE);
-    ASSERT_OK(s->ops->report(s, id, 0, (double[]){1.5}, 1));
+    ASSERT_OK(s->ops->report(s, id, NULL, 0, (double[]){1.5}, 1));
     assert_int_equal(s->ops->batch_end(s, 0), HPS_ABORTED);
 
     ASSERT_OK(s->ops->batch_begin(s));
-    ASSERT_OK(s->ops->report(s, id, 1, (double[]){2.5}, 1));
+    ASSERT_OK(s->ops->report(s, id, NULL, 1, (double[]){2.5}, 1));
     int changed = 0;
     int64_t seq = 0;
     /* sync must run now: it opens the batch's transaction, which holds the report */
@@ -680,7 +699,7 @@ static void test_batches(void **state)
     /* a failing write inside the open transaction fails the batch */
     ASSERT_OK(s->ops->batch_begin(s));
     ASSERT_OK(s->ops->sync(s, info.study_id, 0, count_changed, &changed, &seq));
-    assert_int_equal(s->ops->report(s, id, 2, (double[]){3.5}, 1), HPS_ERR_STATE);
+    assert_int_equal(s->ops->report(s, id, NULL, 2, (double[]){3.5}, 1), HPS_ERR_STATE);
     assert_non_null(strstr(hps_errbuf_text(&s->err), "is COMPLETE, not RUNNING"));
     assert_int_equal(s->ops->batch_end(s, 1), HPS_ERR_STATE);
 
@@ -689,8 +708,8 @@ static void test_batches(void **state)
     int64_t id2 = rec->id;
     hps_rec_free(rec);
     ASSERT_OK(s->ops->batch_begin(s));
-    ASSERT_OK(s->ops->report(s, id2, 0, (double[]){4.5}, 1));
-    ASSERT_OK(s->ops->report(s, id, 5, (double[]){5.5}, 1)); /* trial 0 is COMPLETE */
+    ASSERT_OK(s->ops->report(s, id2, NULL, 0, (double[]){4.5}, 1));
+    ASSERT_OK(s->ops->report(s, id, NULL, 5, (double[]){5.5}, 1)); /* trial 0 is COMPLETE */
     assert_int_equal(s->ops->batch_end(s, 1), HPS_ERR_STATE);
     hps_storage_close(s);
 
