@@ -297,3 +297,79 @@ def test_conditional_suite_is_held_out_and_follows_its_conditions():
         by_branch.setdefault(branch, []).append(deep.true_value(c))
     medians = {b: float(np.median(v)) for b, v in by_branch.items()}
     assert medians[("deep", 3)] > medians[("flat", None)], medians
+
+
+def test_conditional_heldout_suite_is_apart_from_every_other_suite():
+    held = problems.names("conditional_heldout")
+    assert set(held) == {"svm_wine", "mlp_wine", "model_choice_diabetes",
+                         "ma_blaschko_tree", "jenatton_flipped"}
+    for suite in ("synthetic", "mixed", "ml", "torch", "all", "conditional"):
+        assert not set(held) & set(problems.names(suite)), suite
+    # every problem in it has parameters that exist only in some branches
+    for name in held:
+        assert any(q.condition is not None for q in problems.get(name).space), name
+
+
+def test_conditional_heldout_ml_problems_follow_their_conditions():
+    rng = np.random.default_rng(11)
+    prefixes = {"svr": "svr_", "gbr": "gbr_", "knn": "knn_", "ridge": "ridge_"}
+    seen = {"kernel": set(), "optimizer": set(), "n_layers": set(), "model": set()}
+    for _ in range(400):
+        s = space.sample_config(problems.get("svm_wine").space, rng)
+        seen["kernel"].add(s["kernel"])
+        assert ("gamma" in s) == (s["kernel"] != "linear"), s
+        assert ("degree" in s) == (s["kernel"] == "poly"), s
+        assert ("coef0" in s) == (s["kernel"] in ("poly", "sigmoid")), s
+        m = space.sample_config(problems.get("mlp_wine").space, rng)
+        seen["optimizer"].add(m["optimizer"])
+        seen["n_layers"].add(m["n_layers"])
+        assert all((f"width_{k}" in m) == (k <= m["n_layers"]) for k in (1, 2, 3)), m
+        assert ("momentum" in m) == ("nesterov" in m) == (m["optimizer"] == "sgd"), m
+        assert ("beta_1" in m) == ("one_minus_beta_2" in m) == (m["optimizer"] == "adam"), m
+        c = space.sample_config(problems.get("model_choice_diabetes").space, rng)
+        seen["model"].add(c["model"])
+        assert all(k == "model" or k.startswith(prefixes[c["model"]]) for k in c), c
+    assert seen == {"kernel": {"linear", "rbf", "poly", "sigmoid"},
+                    "optimizer": {"sgd", "adam"}, "n_layers": {1, 2, 3},
+                    "model": {"svr", "gbr", "knn", "ridge"}}
+
+
+def test_conditional_heldout_trees_have_their_stated_minimum_in_every_branch():
+    """Each leaf of both trees is a sum of one-dimensional terms whose minima are known:
+    the leaf's minimum, at those minimizers, is its offset; the smallest offset is the
+    stated optimum and no other leaf reaches it."""
+    from problems import conditional_heldout as ch
+    mb = problems.get("ma_blaschko_tree")
+    leaf_minima = {}
+    for l1 in ("left", "right"):
+        for l2 in ("left", "right"):
+            c = {"l1": l1, f"v_{l1}": 0.0, f"l2_{l1}": l2, f"v_{l1}_{l2}": ch.MB_SHIFT}
+            leaf_minima[(l1, l2)] = mb.true_value(c)
+            # off the minimizer in either coordinate the value rises
+            assert mb.true_value(dict(c, **{f"v_{l1}": 0.1})) > leaf_minima[(l1, l2)]
+            assert mb.true_value(dict(c, **{f"v_{l1}_{l2}": 0.4})) > leaf_minima[(l1, l2)]
+    assert leaf_minima == pytest.approx(ch.MB_OFFSET)
+    assert min(leaf_minima.values()) == pytest.approx(mb.optimum)
+    jf = problems.get("jenatton_flipped")
+    leaves = {("x1", 0, "x2", 0): "x4", ("x1", 0, "x2", 1): "x5",
+              ("x1", 1, "x3", 0): "x6", ("x1", 1, "x3", 1): "x7"}
+    values = {}
+    for (a, av, b, bv), leaf in leaves.items():
+        r = "r8" if av == 0 else "r9"
+        c = {a: av, b: bv, leaf: ch.JF_CENTRE[leaf], r: 0.0}
+        values[leaf] = jf.true_value(c)
+        assert jf.true_value(dict(c, **{leaf: ch.JF_CENTRE[leaf] + 0.2})) > values[leaf]
+    assert values == pytest.approx({"x4": 0.4, "x5": 0.3, "x6": 0.2, "x7": 0.1})
+    assert jf.optimum == pytest.approx(min(values.values()))
+    # the optimum is not where the `conditional` suite's jenatton has it
+    assert jf.true_value({"x1": 0, "x2": 0, "x4": 0.0, "r8": 0.0}) > jf.optimum + 0.3
+
+
+def test_conditional_heldout_ml_objectives_are_deterministic():
+    rng = np.random.default_rng(12)
+    for name in ("svm_wine", "mlp_wine", "model_choice_diabetes"):
+        p = problems.get(name)
+        c = space.sample_config(p.space, rng)
+        a = p.evaluate(c, 0)
+        assert math.isfinite(a) and a >= 0, (name, c)
+        assert p.evaluate(c, 3) == a, name
