@@ -17,8 +17,9 @@
  *     default the original n_trials, or for a grid without one its new cells), so the
  *     narrowed study always runs new trials;
  *   - paths (workdir, storage, log_dir) resolve from wherever the new file is written.
- * Everything else is kept. With --warm-start the new study starts with the old trials
- * that lie inside the new space, so a model-based sampler does not start from nothing. */
+ * Everything else is kept, `initial:` as far as it still fits (narrow_initial.c). With
+ * --warm-start the new study starts with the old trials that lie inside the new space,
+ * so a model-based sampler does not start from nothing. */
 #include "cli/cli.h"
 #include "cli/config.h"
 #include "cli/identity.h"
@@ -182,6 +183,10 @@ static long warm_start(const cfg_config *narrowed, const narrow_ranked *all, siz
         json_decref(params);
         added = rc < 0 ? -1 : added + rc;
     }
+    /* the new study exists now, so `hpsearch run` will not enqueue the file's `initial:`
+     * configurations: they go in here, after the old trials, as run would put them */
+    if (added >= 0 && narrowed->n_initial > 0 && setup_seed_study(narrowed, study) != 0)
+        added = -1;
     hps_study_close(study);
     return added;
 }
@@ -435,14 +440,26 @@ int cmd_narrow(int argc, char **argv)
         goto out;
     }
     /* a parent's dropped value may be the one a child's `when:` names */
-    char notes[4096];
+    char notes[4096], initial_notes[4096] = "";
     cfg_prune_conditions(cfg, notes, sizeof notes);
+    /* before anything re-checks the config: an entry outside the new space fails it */
+    size_t n_initial = cfg->n_initial;
+    if (narrow_initial_fit(cfg, initial_notes, sizeof initial_notes) < 0) {
+        cli_error("out of memory");
+        rc = CLI_EXIT_FAILED;
+        goto out;
+    }
     if (rc == 0)
         rc = choose_sampler(cfg, o.sampler, plan.sampler_said, sizeof plan.sampler_said);
     char study_name[1100], out_path[PATH_MAX];
     if (rc == 0)
         rc = make_plan(&o, cfg, all, n, k, grid, &plan, out_path, sizeof out_path, study_name,
                        sizeof study_name);
+    if (rc == 0 && narrow_initial_trim(cfg, all, n, grid, o.warm_start, plan.new_trials,
+                                       initial_notes, sizeof initial_notes) < 0) {
+        cli_error("out of memory");
+        rc = CLI_EXIT_FAILED;
+    }
     if (rc == 0)
         rc = narrow_write_config(cfg, &plan);
     if (rc != 0)
@@ -465,6 +482,15 @@ int cmd_narrow(int argc, char **argv)
         const char *end = strchr(line, '\n');
         size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
         printf("  conditions: %.*s\n", (int)len, line);
+        line += len + (end != NULL);
+    }
+    if (n_initial > 0)
+        printf("initial: %zu of the %zu configurations kept, to run first in the new study\n",
+               narrowed->n_initial, n_initial);
+    for (const char *line = initial_notes; *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
+        printf("  initial: %.*s\n", (int)len, line);
         line += len + (end != NULL);
     }
     printf("%s: %s\n", cfg->is_wandb ? "method" : "sampler", plan.sampler_said);

@@ -383,20 +383,44 @@ static void print_feasible_best(hps_study *study, const value_names *vn)
     hps_free(numbers);
 }
 
-/* Trials sampled under each space version (system attribute "space_version"; none:
- * version 1) into counts[0..n_versions). */
-static void count_by_version(hps_study *study, size_t *counts, size_t n_versions)
+/* The space version an untagged trial was sampled under. Trials are tagged
+ * ("space_version") since space versions exist, so an untagged one ran under version 1
+ * -- or, in a study whose changes an older hpsearch recorded only as "config_changes"
+ * (which tagged no trial), under the last of those changes accepted before it started:
+ * each change's run records its time ("at") before it samples a trial. "at" is in whole
+ * seconds, so a trial started in the very second of a change counts under the change:
+ * the run that accepted it samples at once, while an earlier run's last trial would have
+ * had to start in that same second. */
+static json_int_t untagged_version(const hps_frozen *t, const json_t *legacy)
+{
+    double started = hps_frozen_datetime_start(t);
+    json_int_t version = 1;
+    size_t k;
+    const json_t *change;
+    json_array_foreach(legacy, k, change) {
+        const json_t *at = json_object_get(change, "at");
+        if (started > 0 && json_is_number(at) && json_number_value(at) <= started)
+            version = (json_int_t)k + 2;
+    }
+    return version;
+}
+
+/* Trials sampled under each space version into counts[0..n_versions). */
+static void count_by_version(hps_study *study, const json_t *study_attrs, size_t *counts,
+                             size_t n_versions)
 {
     size_t n = 0;
     if (hps_study_n_trials(study, &n) != HPS_OK)
         return;
+    const json_t *legacy = json_object_get(study_attrs, "config_changes");
     for (size_t i = 0; i < n; i++) {
         const hps_frozen *t;
         if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK)
             continue;
         json_t *attrs = json_loads(hps_frozen_system_attrs(t), 0, NULL);
         json_t *v = json_object_get(attrs, "space_version");
-        json_int_t version = json_is_integer(v) ? json_integer_value(v) : 1;
+        json_int_t version = json_is_integer(v) ? json_integer_value(v)
+                                                : untagged_version(t, legacy);
         if (version >= 1 && (size_t)version <= n_versions)
             counts[version - 1]++;
         json_decref(attrs);
@@ -415,7 +439,7 @@ static void print_space_versions(hps_study *study)
     size_t n = json_is_array(versions) ? json_array_size(versions) + 1 : 0;
     size_t *counts = n > 0 ? calloc(n, sizeof *counts) : NULL;
     if (counts != NULL) {
-        count_by_version(study, counts, n);
+        count_by_version(study, attrs, counts, n);
         printf("space versions: %zu (trials sampled under each)\n", n);
         printf("  1  as created  %zu trial%s\n", counts[0], counts[0] == 1 ? "" : "s");
     }

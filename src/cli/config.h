@@ -386,6 +386,15 @@ int cfg_param_holds(const cfg_param *p, hps_value v);
  * whole number from 1 to 8 in steps of 2". */
 void cfg_describe_takes(const cfg_param *p, char *buf, size_t size);
 
+/* Whether entry e of cfg->initial still fits cfg's space (after narrowing changed it),
+ * by the checks the file's reading makes: every name a parameter, every value one it
+ * takes, every parameter active. Returns 0, or -1 (-2 out of memory) with the reason in
+ * why[size] ("initial[2].lr: 0.5 is not a value 'lr' takes ..."), without a file or
+ * line: the caller names where the entry is. */
+int cfg_initial_fits(cfg_config *cfg, size_t e, char *why, size_t size);
+/* Removes entry e of cfg->initial; the later entries move up. */
+void cfg_initial_remove(cfg_config *cfg, size_t e);
+
 /* Number of cells of the grid over all parameters (saturates at UINT64_MAX), as the grid
  * sampler will enumerate them; 0 when some parameter has no finite set of values. */
 uint64_t cfg_grid_size(const cfg_config *cfg);

@@ -192,7 +192,7 @@ static int doc_node(doc_builder *b, const yaml_event_t *event, cfg_node_kind kin
         return cfg_nomem(b->ctx);
     memset(node, 0, sizeof *node);
     node->kind = kind;
-    node->line = doc_line(event->start_mark);
+    node->line = b->ctx->text_not_file ? 0 : doc_line(event->start_mark);
     node->column = doc_column(event->start_mark);
     if (tag != NULL) {
         node->tag = doc_strndup(b->y, tag, strlen((const char *)tag));

@@ -270,6 +270,54 @@ int cfg_check_initial(cfg_ctx *ctx)
     return rc;
 }
 
+/* ---- keeping the entries a changed space still holds (hpsearch narrow) ----------------------- */
+
+static void release_entry(cfg_initial *in)
+{
+    for (size_t k = 0; k < in->n; k++) {
+        free(in->names[k]);
+        cfg_value_clear(&in->values[k]);
+    }
+    free(in->names);
+    free(in->values);
+    free(in->lines);
+}
+
+int cfg_initial_fits(cfg_config *cfg, size_t e, char *why, size_t size)
+{
+    /* the file's own checks, on the space as it is now; no file: the caller places it */
+    cfg_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.err = why;
+    ctx.errlen = size;
+    ctx.cfg = cfg;
+    ctx.quiet = 1;
+    size_t n = cfg->n_params;
+    size_t *given = calloc(n + 1, sizeof *given), *order = calloc(n + 1, sizeof *order);
+    hps_value *values = calloc(n + 1, sizeof *values);
+    unsigned char *state = calloc(n + 1, 1);
+    int rc = given == NULL || order == NULL || values == NULL || state == NULL ? cfg_nomem(&ctx) : 0;
+    if (rc == 0)
+        rc = check_values(&ctx, &cfg->initial[e], e, given);
+    if (rc == 0)
+        rc = check_active(&ctx, &cfg->initial[e], e, given, order, values, state);
+    free(given);
+    free(order);
+    free(values);
+    free(state);
+    return rc;
+}
+
+void cfg_initial_remove(cfg_config *cfg, size_t e)
+{
+    if (e >= cfg->n_initial)
+        return;
+    release_entry(&cfg->initial[e]);
+    memmove(&cfg->initial[e], &cfg->initial[e + 1],
+            (cfg->n_initial - e - 1) * sizeof *cfg->initial);
+    cfg->n_initial--;
+}
+
 /* ---- writing back, freeing ------------------------------------------------------------------ */
 
 void cfg_write_initial(FILE *out, const cfg_config *cfg, const char *key, int given)
@@ -295,15 +343,7 @@ void cfg_release_initial(cfg_config *a, const cfg_config *b)
 {
     if (a->initial == b->initial)
         return;
-    for (size_t e = 0; e < a->n_initial; e++) {
-        cfg_initial *in = &a->initial[e];
-        for (size_t k = 0; k < in->n; k++) {
-            free(in->names[k]);
-            cfg_value_clear(&in->values[k]);
-        }
-        free(in->names);
-        free(in->values);
-        free(in->lines);
-    }
+    for (size_t e = 0; e < a->n_initial; e++)
+        release_entry(&a->initial[e]);
     free(a->initial);
 }

@@ -42,6 +42,8 @@ typedef struct cfg_ctx {
     size_t errlen;
     cfg_config *cfg;
     int quiet;           /* do not record warnings (cfg_set) */
+    int text_not_file;   /* the text is an override's, not the file's (cfg_set): its nodes
+                            carry no line, so nothing read from it claims a line of the file */
     size_t total_values; /* budget counters, see above */
     size_t total_bytes;
     const char *base_dir; /* relative paths (storage, log_dir) resolve against this */

@@ -9,19 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Metrics an override replaced carry lines of the override's text, not of the file:
- * messages leave them out. Those copied from the file (an override of `direction` copies
- * the metric) keep their line. */
-static void forget_override_lines(cfg_metric *now, size_t n_now, const cfg_metric *was,
-                                  size_t n_was)
-{
-    if (now == was)
-        return;
-    for (size_t k = 0; k < n_now; k++)
-        if (k >= n_was || now[k].line != was[k].line)
-            now[k].line = 0;
-}
-
 int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size_t errlen)
 {
     cfg_ctx ctx;
@@ -31,6 +18,12 @@ int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size
     ctx.err = err;
     ctx.errlen = errlen;
     ctx.quiet = 1;
+    /* Lines of the override's text are not lines of the file. Its nodes carry none, so
+     * whatever it sets (a metric, the command, a pruner) has line 0 and messages about
+     * it name the file without a line, while what the file set keeps its own line. (A
+     * comparison of lines after the fact cannot tell an override's line 1 from the
+     * file's line 1.) */
+    ctx.text_not_file = 1;
     char *quoted = NULL, *cwd = NULL;
     if (cfg == NULL)
         return cfg_fail(&ctx, 0, "no config to override");
@@ -71,14 +64,6 @@ int cfg_set(cfg_config *cfg, const char *key, const char *value, char *err, size
         rc = cfg_fail(&ctx, 0, "%s: needs a value", def->info.name);
     if (rc == 0)
         rc = cfg_read_key(&ctx, def, root, 0);
-    /* lines of the override's text are not lines of the file: messages leave them out */
-    if (rc == 0 && work.command_line != cfg->command_line)
-        work.command_line = 0;
-    for (cfg_pruner *p = work.pruner != cfg->pruner ? work.pruner : NULL; p != NULL; p = p->wrapped)
-        p->line = 0;
-    forget_override_lines(work.objectives, work.n_objectives, cfg->objectives, cfg->n_objectives);
-    forget_override_lines(work.constraints, work.n_constraints, cfg->constraints,
-                          cfg->n_constraints);
     if (rc == 0)
         rc = cfg_finish_command(&ctx);
     if (rc == 0) {

@@ -2,6 +2,7 @@
  *   narrow_space.c   the narrowed space: ranges shrunk around the best trials, a grid
  *                    refined around its best cells (grid_refine.h), choices kept, and
  *                    which old trials lie inside it;
+ *   narrow_initial.c the `initial:` configurations the narrowed config keeps;
  *   narrow_write.c   the new config file, with paths that resolve from where it is. */
 #ifndef HPS_CLI_NARROW_H
 #define HPS_CLI_NARROW_H
@@ -40,6 +41,21 @@ int narrow_fits(const cfg_config *narrowed, const hps_frozen *old, int grid);
 
 /* How many distinct cells of the narrowed grid the old trials `all` hold. */
 size_t narrow_cells_done(const cfg_config *narrowed, const narrow_ranked *all, size_t n);
+
+/* ---- narrow_initial.c -------------------------------------------------------------------- */
+
+/* Drops the `initial:` entries the narrowed space no longer holds, one line of notes each
+ * ("FILE:LINE: dropped, outside the narrowed space: initial[2].lr: ..."). Call it after
+ * the space is narrowed and before anything re-checks the config. Returns how many went,
+ * or -1 when out of memory. */
+int narrow_initial_fit(cfg_config *narrowed, char *notes, size_t size);
+
+/* Drops the entries that would repeat or crowd out the new study's trials: with
+ * `warm_start`, those an old trial of all[0..n) inside the narrowed space ran (it is in
+ * the new study already); then those beyond `new_trials` (0: no budget). One line of
+ * notes each. Returns how many went, or -1 when out of memory. */
+int narrow_initial_trim(cfg_config *narrowed, const narrow_ranked *all, size_t n, int grid,
+                        int warm_start, uint64_t new_trials, char *notes, size_t size);
 
 /* ---- narrow_write.c ---------------------------------------------------------------------- */
 

@@ -135,12 +135,12 @@ static void write_paths(FILE *f, const cfg_config *cfg, const narrow_plan *plan)
 
 int narrow_write_config(const cfg_config *cfg, const narrow_plan *plan)
 {
-    /* what narrow changes is written here; the config's writer does the rest. The old
-     * study ran its `initial:` configurations already (they may lie outside the narrowed
-     * space) and started from its own warm start: the new study starts from the old
-     * study instead (--warm-start). */
+    /* what narrow changes is written here; the config's writer does the rest (the
+     * `initial:` entries narrow_initial.c kept among them). The old study started from
+     * its own warm start: the new study starts from the old study instead
+     * (--warm-start). */
     static const char *const written_here[] = {"study", "name", "storage", "workdir",
-                                               "log_dir", "n_trials", "run_cap", "initial",
+                                               "log_dir", "n_trials", "run_cap",
                                                "warm_start", NULL};
     FILE *f = fopen(plan->path, "w");
     if (f == NULL) {

@@ -393,12 +393,19 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial,
     }
     if (start_trackers(slot, cfg, err, errlen) != 0)
         goto out;
-    /* A metric line without a step counts on after what the checkpoint holds: a resumed
-     * trial's step, or a PBT round's start (its trial is new, but its checkpoint is not).
-     * A round reports the steps after its start up to its stop, as a script that prints
-     * its steps does, so round 0 counts from 1 too: a member's steps go on without a gap
-     * or a repeat from round to round. */
-    int64_t first_step = pbt != NULL ? pbt->start_step + 1 : slot->resume_step + 1;
+    /* One rule for metric lines without a step in a trial that runs in slices -- a
+     * paused trial's (HPSEARCH_MAX_STEP, HPSEARCH_RESUME_STEP) or a PBT round: a slice
+     * reports the steps after its start up to its stop, as a script that prints its
+     * steps does, so the count starts at the step after the start -- what a resumed
+     * trial's checkpoint holds, a PBT round's start, or 0 for a first slice -- and the
+     * steps go on from slice to slice without a gap or a repeat (a first slice counted
+     * from 0 never reached its HPSEARCH_MAX_STEP, so it completed instead of pausing). A
+     * trial that is not sliced counts from 0, as ever. */
+    int64_t start = pbt != NULL                 ? pbt->start_step
+                    : slot->resume_step >= 0    ? slot->resume_step
+                    : slot->max_step >= 0       ? 0
+                                                : -1;
+    int64_t first_step = start + 1;
     metric_tracker_set_first_step(slot->metric, first_step);
     for (size_t k = 0; k < slot->n_more; k++)
         metric_tracker_set_first_step(slot->more[k], first_step);

@@ -145,6 +145,29 @@ out=$("$HPSEARCH" plan good.yaml --set metric=loss --allow-changes 2>&1)
 expect_eq "plan --allow-changes with a changed metric: exit 2" 2 $?
 expect_contains "plan says why" "cannot continue with this config, even with --allow-changes" "$out"
 
+# an override is not in the file: messages about it name the file without a line, also
+# when what it replaces is on the file's line 1 (the override's own text is line 1 too)
+{ echo "metric: score"; grep -v '^metric:' good.yaml; } > first-metric.yaml
+out=$("$HPSEARCH" run first-metric.yaml --set metric=loss --no-progress 2>&1)
+expect_eq "override of a line-1 metric: exit 2" 2 $?
+expect_contains "it names the file without a line" \
+    "  - first-metric.yaml: metric: the study's values are 'score', this config reads 'loss'" "$out"
+case "$out" in
+*"first-metric.yaml:1:"*) fail "the override's metric got the file's line 1: $out" ;;
+*) ok "no line of the file claimed for the override's metric" ;;
+esac
+{ echo "command: $TRAIN --x {x}"; grep -v '^command:' good.yaml; } > first-command.yaml
+out=$("$HPSEARCH" run first-command.yaml --set study=fresh5 --set storage=sqlite:fresh5.db \
+    --set "command=$TRAIN --x {z}" --no-progress 2>&1)
+expect_eq "override of a line-1 command: exit 2" 2 $?
+expect_contains "its error names the file without a line" \
+    "first-command.yaml: command: unknown placeholder '{z}'" "$out"
+sed 's/{x}/{z}/' first-command.yaml > first-bad-command.yaml
+out=$("$HPSEARCH" run first-bad-command.yaml --set study=fresh5 --set storage=sqlite:fresh5.db \
+    --no-progress 2>&1)
+expect_contains "the file's own line-1 command keeps its line" \
+    "first-bad-command.yaml:1: command: unknown placeholder '{z}'" "$out"
+
 # plan takes run's flags and --set, and plans what run would then do
 out=$("$HPSEARCH" plan good.yaml --set n_trials=7 -j 3 --sampler random 2>&1)
 expect_eq "plan with overrides: exit 0" 0 $?

@@ -343,4 +343,70 @@ expect_contains "default: and so do the trials that ran with it" "warm start: 1 
 (cd dflt && "$HPSEARCH" plan gone.yaml > /dev/null 2>&1)
 expect_eq "default: that config loads too" 0 $?
 
+
+# ---- initial: configurations: narrow keeps those the narrowed space holds, in the file
+# it writes, and drops the others naming each (file, line, why) -- before, one outside
+# the space made narrow fail ("--sampler: sampler=auto: initial[1].x: 0.9 is not a value
+# 'x' takes"). With --warm-start an entry an old trial ran is dropped (that trial is in
+# the new study already), and those kept are enqueued by narrow, which creates the study.
+mkdir -p ini
+cat > ini/score.sh <<'SHEOF'
+for a in "$@"; do case $a in --x=*) echo "score=${a#--x=}" ;; esac; done
+SHEOF
+write_config ini/ini.yaml <<'EOF2'
+study: ini
+storage: sqlite:ini.db
+metric: score
+sampler: random
+seed: 3
+n_trials: 8
+command: sh score.sh ${args}
+parameters:
+  x: {type: float, low: 0, high: 1}
+  y: [a, b]
+initial:
+  - {x: 0.9, y: a}
+  - {x: 0.001, y: b}
+EOF2
+(cd ini && "$HPSEARCH" run ini.yaml --no-progress >/dev/null 2>&1)
+expect_eq "initial: the broad study ran its two entries first" "0.9 0.001" \
+    "$(sql ini/ini.db "SELECT p.value FROM trial_params p JOIN trials t USING (trial_id) WHERE p.name = 'x' AND t.number < 2 ORDER BY t.number" | tr '\n' ' ' | sed 's/ $//')"
+out=$(cd ini && "$HPSEARCH" narrow ini.yaml --top 2 --margin 0 2>&1)
+expect_eq "initial: narrow exit 0 with an entry outside the narrowed space" 0 $?
+expect_contains "initial: says how many it kept" "initial: 1 of the 2 configurations kept, to run first in the new study" "$out"
+expect_contains "initial: names the one it dropped, with file, line and why" \
+    "initial: ini.yaml:12: dropped, outside the narrowed space: initial[1].x: 0.9 is not a value 'x' takes" "$out"
+expect_eq "initial: the file keeps the entry that fits" 'initial:|  - {"x": 0.001, "y": "b"}' \
+    "$(sed -n '/^initial:/,$p' ini/ini-narrow.yaml | tr '\n' '|' | sed 's/|$//')"
+out=$(cd ini && "$HPSEARCH" run ini-narrow.yaml -n 2 --no-progress 2>&1)
+expect_eq "initial: the narrowed config runs" 0 $?
+expect_eq "initial: its first trial is the kept entry" "0.001" \
+    "$(sql ini/ini.db "SELECT p.value FROM trial_params p JOIN trials t USING (trial_id) JOIN studies s ON s.study_id = t.study_id WHERE s.name = 'ini-narrow' AND t.number = 0 AND p.name = 'x'")"
+# an entry added to the file after the study ran never ran: with --warm-start it is kept
+sed '$a\  - {x: 0.002, y: b}' ini/ini.yaml > ini/ini2.yaml
+out=$(cd ini && "$HPSEARCH" narrow ini2.yaml --top 2 --margin 0 --warm-start --study iw 2>&1)
+expect_eq "initial --warm-start: exit 0" 0 $?
+expect_contains "initial --warm-start: an entry an old trial ran is dropped" \
+    "initial: ini2.yaml:13: dropped, trial 1 of study 'ini' ran it and warm-starts the new study" "$out"
+expect_contains "initial --warm-start: the one that never ran is kept" "initial: 1 of the 3 configurations kept" "$out"
+n_warm=$(sql ini/ini.db "SELECT COUNT(*) FROM trials t JOIN studies s ON s.study_id = t.study_id WHERE s.name = 'iw' AND t.state = 2")
+expect_contains "initial --warm-start: (the old trials added)" "warm start: $n_warm of the 8" "$out"
+expect_eq "initial --warm-start: narrow enqueued it after them, once (WAITING)" "$n_warm|0" \
+    "$(sql ini/ini.db "SELECT t.number, t.state FROM trials t JOIN studies s ON s.study_id = t.study_id WHERE s.name = 'iw' AND t.state != 2")"
+out=$(cd ini && "$HPSEARCH" run iw.yaml --no-progress 2>&1)
+expect_eq "initial --warm-start: the narrowed config runs" 0 $?
+case "$out" in
+*"configurations enqueued"* | *"configuration enqueued"*) fail "run enqueued the kept entry again: $out" ;;
+*) ok "initial --warm-start: run does not enqueue it again" ;;
+esac
+expect_eq "initial --warm-start: and ran it" "1|1" \
+    "$(sql ini/ini.db "SELECT COUNT(*), SUM(t.state = 2) FROM trial_params p JOIN trials t USING (trial_id) JOIN studies s ON s.study_id = t.study_id WHERE s.name = 'iw' AND p.name = 'x' AND p.value = 0.002")"
+# more kept entries than new trials: the ones beyond the budget go
+out=$(cd ini && "$HPSEARCH" narrow ini2.yaml --top 2 --margin 0 --trials 1 --study one 2>&1)
+expect_eq "initial --trials 1: exit 0" 0 $?
+expect_contains "initial --trials 1: the entry beyond the budget is dropped" \
+    "initial: ini2.yaml:14: dropped, beyond the budget of 1 new trial" "$out"
+expect_eq "initial --trials 1: the file keeps the first" 'initial:|  - {"x": 0.001, "y": "b"}' \
+    "$(sed -n '/^initial:/,$p' ini/one.yaml | tr '\n' '|' | sed 's/|$//')"
+
 finish

@@ -58,4 +58,37 @@ out=$("$HPSEARCH" run nobudget.yaml --no-progress 2>&1)
 expect_eq "run without max_resource exits 2" 2 $?
 expect_contains "and says what is missing, where" \
     "nobudget.yaml:5: pruner: pruner 'asha': mode promotion needs min_resource and max_resource" "$out"
+# A script that prints its metric without a step, one line per step of its slice (the
+# steps after HPSEARCH_RESUME_STEP, or after 0, up to HPSEARCH_MAX_STEP): its lines
+# count from the step after the slice's start, as a PBT round's do, so the first slice
+# reaches its HPSEARCH_MAX_STEP and pauses (counted from 0 it stopped one short and
+# completed), and a promoted trial's steps go on without a gap or a repeat.
+cat > stepless.sh <<'SHEOF'
+e=$((${HPSEARCH_RESUME_STEP:-0} + 1))
+while [ "$e" -le "${HPSEARCH_MAX_STEP:-9}" ]; do echo "score=$(($1 * 10 + e))"; e=$((e + 1)); done
+SHEOF
+write_config stepless.yaml <<EOF2
+study: stepless
+storage: sqlite:stepless.db
+direction: maximize
+metric: score
+sampler: random
+seed: 3
+n_trials: 9
+pruner: {name: asha, mode: promotion, reduction_factor: 3}
+fidelity: epochs
+command: sh stepless.sh {x} {epochs}
+parameters:
+  x: {type: int, low: 0, high: 5}
+  epochs: {type: int, low: 1, high: 9}
+EOF2
+out=$("$HPSEARCH" run stepless.yaml --no-progress 2>&1)
+expect_eq "step-less: the run succeeds" 0 $?
+expect_contains "step-less: a first slice pauses at its rung" "PAUSED" "$out"
+n_stepless=$(sql stepless.db "SELECT COUNT(*) FROM trials")
+expect_eq "step-less: every trial's first slice is step 1, the first rung (no step 0)" "$n_stepless|0" \
+    "$(sql stepless.db "SELECT SUM(step = 1), SUM(step = 0) FROM trial_intermediate")"
+expect_eq "step-less: a completed trial's curve is steps 1 to 9, each once" "1,2,3,4,5,6,7,8,9" \
+    "$(sql stepless.db "SELECT group_concat(step) FROM (SELECT i.step FROM trial_intermediate i
+        JOIN trials t ON t.trial_id = i.trial_id WHERE t.state = 2 ORDER BY t.number, i.step LIMIT 9)")"
 [ "$failures" -eq 0 ]

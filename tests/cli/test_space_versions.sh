@@ -111,21 +111,32 @@ expect_eq "the change recorded once, as a space version with what the study had 
     "1|1|0" "$(sql sv.db "SELECT json_array_length(system_attrs, '\$.space_versions'), json_extract(system_attrs, '\$.space_versions[0].before.parameters.opt.values') IS NOT NULL, json_type(system_attrs, '\$.config_changes') IS NOT NULL FROM studies WHERE name = 'sv'")"
 
 # a study whose change an older hpsearch recorded only as config_changes ({at,
-# differences, before}) reads it as its version 2: shown so, and the next is version 3
+# differences, before}), and whose trials it did not tag with their space_version, reads
+# it as its version 2: shown so, its trials counted by when they started, and the next
+# is version 3
 "$PY" - sv.db <<'PYEOF'
 import json, sqlite3, sys
 con = sqlite3.connect(sys.argv[1])
 attrs = json.loads(con.execute("SELECT system_attrs FROM studies WHERE name = 'sv'").fetchone()[0])
-attrs["config_changes"] = [{"at": v["at"], "differences": v["changes"], "before": v["before"]}
+# the change happened between the last version-1 trial's start and the first
+# version-2 trial's (hpsearch records whole seconds, and these trials take less)
+first_v2 = con.execute("SELECT MIN(datetime_start) FROM trials WHERE system_attrs LIKE '%\"space_version\":2%'").fetchone()[0]
+attrs["config_changes"] = [{"at": first_v2, "differences": v["changes"], "before": v["before"]}
                            for v in attrs.pop("space_versions")]
 con.execute("UPDATE studies SET system_attrs = ? WHERE name = 'sv'", (json.dumps(attrs),))
+for trial_id, text in con.execute("SELECT trial_id, system_attrs FROM trials").fetchall():
+    t = json.loads(text or "{}")
+    t.pop("space_version", None)
+    con.execute("UPDATE trials SET system_attrs = ? WHERE trial_id = ?", (json.dumps(t), trial_id))
 con.commit()
 PYEOF
-expect_eq "(the study now as an older hpsearch left it)" "0|1" \
-    "$(sql sv.db "SELECT json_type(system_attrs, '\$.space_versions') IS NOT NULL, json_array_length(system_attrs, '\$.config_changes') FROM studies WHERE name = 'sv'")"
+expect_eq "(the study now as an older hpsearch left it)" "0|1|0" \
+    "$(sql sv.db "SELECT json_type(system_attrs, '\$.space_versions') IS NOT NULL, json_array_length(system_attrs, '\$.config_changes'), (SELECT COUNT(*) FROM trials WHERE system_attrs LIKE '%space_version%') FROM studies WHERE name = 'sv'")"
 out=$("$HPSEARCH" show sv --storage sqlite:sv.db --ascii 2>&1)
 expect_contains "an older study's recorded change is its version 2" "space versions: 2 (trials sampled under each)" "$out"
 expect_contains "with what changed" "parameter 'w' is new (earlier trials: 2)" "$out"
+expect_contains "its untagged trials from before the change are version 1's" "  1  as created  8 trials" "$out"
+expect_contains "those started after it, version 2's" "UTC  4 trials" "$out"
 
 # widened, and a parameter removed: every earlier trial fits
 sed -e 's/high: 2.5}/high: 10}/' -e '/^  opt:/d' -e 's/n_trials: 11/n_trials: 13/' v2.yaml > v3.yaml
