@@ -273,10 +273,12 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 highest rung that is in its top 1/rf (several objectives: in the
  *                 order above, with each trial's constraints as last set), once per
  *                 pause across all workers, before anything new (Li et al.'s
- *                 promotion form). A trial paused off its rungs waits at the highest
- *                 rung it passed (at which it reported a value) and is promoted from
- *                 there; one that passed none is resumed after the promotions, before
- *                 anything new.
+ *                 promotion form). Both modes take a trial's value at a rung from its
+ *                 first report at or past the rung's step (a trial that reports every
+ *                 few steps is ranked at 3 by its value at 4), and a slice ends at that
+ *                 report. A trial paused off its rungs waits at the highest rung it
+ *                 reached by its pause and is promoted from there; one that reached
+ *                 none is resumed after the promotions, before anything new.
  *   "hyperband"   successive halving within the trial's bracket (several objectives
  *                 as "asha").
  *   "threshold"   the latest value is below `lower`, above `upper` or NaN.
