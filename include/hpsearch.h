@@ -458,7 +458,10 @@ HPS_API const hps_pruner *hps_study_pruner(const hps_study *study);
  *                       workers: COMPLETE, PRUNED, FAIL (not interrupted), RUNNING and
  *                       WAITING trials count; interrupted ones do not.
  *   retries             (default 0) how many times a FAIL trial (or one whose worker
- *                       died) is re-queued with the same parameters.
+ *                       died) is re-queued with the same parameters; and how many times
+ *                       a resumed trial may be cut short and go back to PAUSED (at
+ *                       least once) before the next cut-short fails it
+ *                       (hps_trial_interrupt).
  *   repeats             (default 1) runs of each configuration of a finite space (grid,
  *                       or hps_study_declare_space): more than one for noisy objectives.
  *   heartbeat_interval  (seconds, default 0: off) while > 0, a background thread
@@ -533,7 +536,8 @@ HPS_API hps_status hps_study_tell_number(hps_study *study, int64_t number, hps_t
 /* Fails every RUNNING trial whose heartbeat is older than heartbeat_grace or whose
  * worker process on this host has died; they are recorded FAIL as interrupted and
  * re-queued if retries allow -- except a resumed trial, which goes back to PAUSED, to be
- * resumed again, at the step hps_trial_interrupt would pause it at. ask does this by itself
+ * resumed again, at the step hps_trial_interrupt would pause it at (or fails, past the
+ * bound hps_trial_interrupt says). ask does this by itself
  * at most once per grace period.
  * *n_out (if not NULL) is the number of trials failed or paused again. */
 HPS_API hps_status hps_study_recover_stale(hps_study *study, size_t *n_out);
@@ -646,7 +650,12 @@ HPS_API hps_status hps_trial_fail(hps_trial *trial, const char *reason);
  * to PAUSED instead, its curve kept, at its last reported step (where a checkpoint saved
  * each step stands; the step it was resumed from when it reported none since), as one
  * whose worker died does (hps_study_recover_stale); hps_frozen_state of
- * hps_trial_frozen says which it became. */
+ * hps_trial_frozen says which it became. A resumed trial cut short so -- interrupted,
+ * preempted or its worker dead -- more than `retries` times (at least once is allowed:
+ * stopping a run never by itself loses a trial's slices) fails instead, as not
+ * interrupted and not queued again, its fail_reason saying how often it was cut short:
+ * one that kills its worker on every resume would else be promoted first forever. The
+ * count is its system attribute "cut_short". */
 HPS_API hps_status hps_trial_interrupt(hps_trial *trial, const char *reason);
 /* Records the trial FAIL as interrupted, as hps_trial_interrupt does, and in the same
  * transaction queues its run again: a WAITING trial with the same parameters that takes

@@ -452,6 +452,46 @@ static void test_interrupted_resumed_trial_pauses_again(void **state)
     hps_study_close(study);
 }
 
+/* A resumed trial cut short again and again (a trainer that dies on every resume) is
+ * not paused again forever: after the study's `retries` cut-shorts (at least one) the
+ * next one fails it, saying why, and nothing is queued again. */
+static void test_cut_short_too_often_fails(void **state)
+{
+    (void)state;
+    static const char *const retries[] = {"0", "2"};
+    for (size_t r = 0; r < 2; r++) {
+        hps_study *study = NULL;
+        hps_direction dir = HPS_MINIMIZE;
+        ASSERT_OK(hps_study_open(":memory:", "cut", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+        ASSERT_OK(hps_study_set(study, "retries", retries[r]));
+        hps_trial *t = NULL;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_report(t, 0, 1.0));
+        ASSERT_OK(hps_trial_pause(t, 0));
+        hps_trial_free(t);
+        int64_t allowed = r == 0 ? 1 : 2;
+        for (int64_t k = 1; k <= allowed + 1; k++) {
+            cut_resumed_short(study, 0, k, k % 2 ? hps_trial_interrupt : hps_trial_preempt);
+            const hps_frozen *f;
+            ASSERT_OK(hps_study_trial(study, 0, &f));
+            assert_int_equal(hps_frozen_state(f), k <= allowed ? HPS_PAUSED : HPS_FAIL);
+        }
+        const hps_frozen *f;
+        ASSERT_OK(hps_study_trial(study, 0, &f));
+        assert_int_equal(hps_frozen_interrupted(f), 0); /* its own fault: it counts */
+        const char *why = hps_frozen_system_attrs(f); /* its fail_reason */
+        assert_non_null(why);
+        char want[96];
+        snprintf(want, sizeof want, "cut short %lld times", (long long)allowed + 1);
+        if (strstr(why, want) == NULL || strstr(why, "fails rather than pausing again") == NULL)
+            fail_msg("fail reason: %s", why);
+        size_t n;
+        ASSERT_OK(hps_study_n_trials(study, &n));
+        assert_int_equal(n, 1); /* no retry queued: it would end the same way */
+        hps_study_close(study);
+    }
+}
+
 /* Starts or resumes a trial of curve(x), checks where it goes on from and where its
  * slice ends, reports the steps after its checkpoint's up to `pause_at` and pauses
  * there. */
@@ -583,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_interrupted_resumed_trial_pauses_again),
         cmocka_unit_test(test_off_rung_pauses_are_promoted),
         cmocka_unit_test(test_rungs_between_reports),
+        cmocka_unit_test(test_cut_short_too_often_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
