@@ -517,14 +517,19 @@ HPS_API hps_status hps_study_enqueue(hps_study *study, const char *params_json, 
  *              study may carry its last value; the others none),
  *    "params": [{"name": "lr", "distribution": {...}, "value": 0.01}, ...] (in
  *              hps_dist_to_json's form, the value external and one of the distribution's),
- *    "intermediate_values": {"0": 0.5, "1": 0.4}, "user_attrs": {...},
+ *    "intermediate_values": {"0": 0.5, "1": 0.4} (step: value, as hps_trial_report), or
+ *              {"0": [0.5, 3.1], ...} (step: one number per objective, in the order of
+ *              the directions, as hps_trial_report_values), "user_attrs": {...},
  *    "system_attrs": {...}, "datetime_start": seconds since the epoch (all but WAITING),
  *    "datetime_complete": seconds (exactly when COMPLETE, PRUNED or FAIL)}
  * with "NaN", "Infinity" and "-Infinity" as strings where a number may be non-finite (a
  * COMPLETE trial's values are never NaN). Keys other than these are refused. A WAITING
  * trial has no parameters yet: its fixed values go in system attribute "fixed_params", as
  * hps_study_enqueue puts them. A RUNNING trial added here has no heartbeat, so stale
- * recovery never fails it. The trial counts against max_trials. On success
+ * recovery never fails it. The trial counts against max_trials, but is added whatever
+ * the budget says. In a finite space (a grid sampler's, or one declared finite) a trial
+ * added in any state but WAITING holds its configuration, as an asked one does: the
+ * study does not run it again. On success
  * *number_out (if not NULL) is its number; HPS_ERR_INVALID names what is wrong. */
 HPS_API hps_status hps_study_add_trial(hps_study *study, const char *trial_json, int64_t *number_out);
 

@@ -19,7 +19,8 @@ MAX_EPOCHS = 30  # the fidelity's upper end, for pruning benchmarks
 TRAIN_SEED = 0
 
 
-def _train_module():
+def example_trainer():
+    """examples/pytorch_mlp/train.py as a module, torch on one thread."""
     if EXAMPLE_DIR not in sys.path:
         sys.path.insert(0, EXAMPLE_DIR)
     import torch
@@ -45,7 +46,7 @@ class TorchMLP(Problem):
 
     def evaluate_curve(self, config, seed=0, epochs=EPOCHS):
         """[(epoch, val_acc, val_loss), ...] for epochs 1..epochs."""
-        train = _train_module()
+        train = example_trainer()
         curve = []
 
         def on_epoch(epoch, val_acc, val_loss):

@@ -19,10 +19,10 @@ and repeated configurations are answered from a per-process cache.
 """
 from .base import Problem
 from .space import Categorical, Float, Int
+from .torch_mlp import example_trainer
 
 EPOCHS = 4
 TRAIN_SEED = 0
-SPLIT_SEED = 0  # the split of examples/pytorch_mlp/train.py
 OPTIMIZERS = ("adamw", "sgd")
 
 _DATA = None
@@ -31,14 +31,7 @@ _DATA = None
 def _data():
     global _DATA  # loaded once per process: every evaluation sees the same split
     if _DATA is None:
-        import torch
-        from sklearn.datasets import load_digits
-        from sklearn.model_selection import train_test_split
-        torch.set_num_threads(1)  # the runner already keeps every core busy
-        digits = load_digits()
-        x = torch.tensor(digits.data / 16.0, dtype=torch.float32)
-        y = torch.tensor(digits.target, dtype=torch.long)
-        _DATA = train_test_split(x, y, test_size=0.25, random_state=SPLIT_SEED, stratify=y)
+        _DATA = example_trainer().load_data()  # the example's split, torch on one thread
     return _DATA
 
 

@@ -108,11 +108,6 @@ const hps_param_rec *hps_rec_find_param(const hps_frozen *rec, const char *name)
     return NULL;
 }
 
-int hps_rec_add_intermediate(hps_frozen *rec, int64_t step, double value)
-{
-    return hps_rec_add_intermediate_values(rec, step, &value, 1);
-}
-
 int hps_rec_add_intermediate_values(hps_frozen *rec, int64_t step, const double *values, size_t n)
 {
     assert(n >= 1 && n <= HPS_REC_MAX_INTER_VALUES);

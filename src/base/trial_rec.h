@@ -55,10 +55,9 @@ hps_frozen *hps_rec_clone(const hps_frozen *rec);
 /* Appends a parameter (dist copied). -1 on OOM. */
 int hps_rec_add_param(hps_frozen *rec, const char *name, const hps_dist *dist, double internal);
 const hps_param_rec *hps_rec_find_param(const hps_frozen *rec, const char *name);
-/* Inserts an intermediate value keeping steps sorted; an existing step is kept.
- * Returns 1 if inserted, 0 if the step existed, -1 on OOM. */
-int hps_rec_add_intermediate(hps_frozen *rec, int64_t step, double value);
-/* The same with values[0..n) (n >= 1), one per objective; values[0] is the step's value. */
+/* Inserts a step's intermediate values[0..n) (n >= 1), one per objective (values[0] is
+ * the step's value), keeping steps sorted; an existing step is kept. Returns 1 if
+ * inserted, 0 if the step existed, -1 on OOM. */
 int hps_rec_add_intermediate_values(hps_frozen *rec, int64_t step, const double *values, size_t n);
 /* A step's values into out[HPS_REC_MAX_INTER_VALUES]; returns how many (>= 1). */
 size_t hps_rec_inter_values(const hps_inter_rec *r, double *out);

@@ -178,10 +178,8 @@ static long warm_start(const cfg_config *narrowed, const narrow_ranked *all, siz
         if (!narrow_fits(narrowed, old, grid) ||
             warm_map_trial(narrowed, old, &params, &which) != WARM_FITS)
             continue;
-        char *text = json_dumps(params, JSON_COMPACT);
+        int rc = warm_add_trial(narrowed, study, old, params, from);
         json_decref(params);
-        int rc = text != NULL ? warm_add_trial(narrowed, study, old, text, from) : -1;
-        free(text);
         added = rc < 0 ? -1 : added + rc;
     }
     hps_study_close(study);

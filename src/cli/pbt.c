@@ -555,6 +555,14 @@ static int heartbeat_fresh(json_t *driver, double now)
     return age < PBT_DRIVER_GRACE && age > -PBT_DRIVER_GRACE;
 }
 
+/* Whether `driver` names this process (`host` is this host's name). */
+static int driver_is_ours(json_t *driver, const char *host)
+{
+    const char *its_host = json_string_value(json_object_get(driver, "host"));
+    return its_host != NULL && strcmp(its_host, host) == 0 &&
+           json_integer_value(json_object_get(driver, "pid")) == (json_int_t)getpid();
+}
+
 /* Whether the run recorded in `driver` is alive: its heartbeat is recent and, on this
  * host, its process exists (a pid alone is not enough: a crashed driver's pid may now be
  * any other process's). */
@@ -562,10 +570,9 @@ static int driver_alive(json_t *driver, const char *host, double now)
 {
     const char *its_host = json_string_value(json_object_get(driver, "host"));
     json_int_t pid = json_integer_value(json_object_get(driver, "pid"));
-    if (its_host == NULL || pid <= 0)
+    if (its_host == NULL || pid <= 0 || driver_is_ours(driver, host))
         return 0;
-    if (strcmp(its_host, host) == 0 &&
-        (pid == (json_int_t)getpid() || (kill((pid_t)pid, 0) != 0 && errno != EPERM)))
+    if (strcmp(its_host, host) == 0 && kill((pid_t)pid, 0) != 0 && errno != EPERM)
         return 0;
     return heartbeat_fresh(driver, now);
 }
@@ -586,16 +593,11 @@ static int read_driver(hps_study *study, json_t **driver)
     return 0;
 }
 
-/* Whether `driver` names this process. */
-static int driver_is_this_run(json_t *driver, const char *host)
+/* Records this process as the population's driver, its heartbeat now. */
+static int write_driver(hps_study *study)
 {
-    const char *its_host = json_string_value(json_object_get(driver, "host"));
-    return its_host != NULL && strcmp(its_host, host) == 0 &&
-           json_integer_value(json_object_get(driver, "pid")) == (json_int_t)getpid();
-}
-
-static int write_driver(hps_study *study, const char *host)
-{
+    char host[256];
+    this_host(host, sizeof host);
     json_t *driver = json_pack("{s:s, s:I, s:f}", "host", host, "pid", (json_int_t)getpid(),
                                "heartbeat", (double)time(NULL));
     char *text = driver != NULL ? json_dumps(driver, JSON_COMPACT) : NULL;
@@ -629,7 +631,7 @@ int pbt_claim_driver(hps_study *study, char *err, size_t errlen)
     json_decref(driver);
     if (busy)
         return 1;
-    if (write_driver(study, host) != 0) {
+    if (write_driver(study) != 0) {
         snprintf(err, errlen, "cannot record this run as the population's: %s",
                  hps_study_errmsg(study));
         return -1;
@@ -637,30 +639,42 @@ int pbt_claim_driver(hps_study *study, char *err, size_t errlen)
     return 0;
 }
 
-int pbt_beat_driver(hps_study *study)
+/* Whom the study's driver record names. */
+typedef enum driver_owner {
+    DRIVER_UNREAD = -1, /* the study cannot be read */
+    DRIVER_NONE,
+    DRIVER_OURS,
+    DRIVER_OTHER,
+} driver_owner;
+
+static driver_owner read_driver_owner(hps_study *study)
 {
     json_t *driver;
     if (read_driver(study, &driver) != 0)
-        return -1;
+        return DRIVER_UNREAD;
     char host[256];
     this_host(host, sizeof host);
-    int others = driver != NULL && !driver_is_this_run(driver, host);
+    driver_owner owner = driver == NULL                  ? DRIVER_NONE
+                         : driver_is_ours(driver, host) ? DRIVER_OURS
+                                                        : DRIVER_OTHER;
     json_decref(driver);
-    if (others)
+    return owner;
+}
+
+int pbt_beat_driver(hps_study *study)
+{
+    driver_owner owner = read_driver_owner(study);
+    if (owner == DRIVER_UNREAD)
+        return -1;
+    if (owner == DRIVER_OTHER)
         return 1;
-    return write_driver(study, host);
+    return write_driver(study);
 }
 
 void pbt_release_driver(hps_study *study)
 {
-    json_t *driver;
-    if (read_driver(study, &driver) != 0)
-        return;
-    char host[256];
-    this_host(host, sizeof host);
-    if (driver != NULL && driver_is_this_run(driver, host))
+    if (read_driver_owner(study) == DRIVER_OURS)
         hps_study_set_system_attr(study, PBT_DRIVER_ATTR, "null");
-    json_decref(driver);
 }
 
 /* ---- the lineage, shown -------------------------------------------------------------- */

@@ -434,19 +434,24 @@ uint64_t space_grid_cells(const cfg_config *cfg)
 
 /* ---- the declared space -------------------------------------------------------------- */
 
+/* {"type": "categorical", "choices": [...]} (NULL: out of memory). */
+static json_t *categorical_json(const hps_value *values, size_t n)
+{
+    json_t *choices = json_array();
+    for (size_t i = 0; choices != NULL && i < n; i++)
+        if (json_array_append_new(choices, cli_value_json(&values[i])) != 0) {
+            json_decref(choices);
+            choices = NULL;
+        }
+    return choices != NULL ? json_pack("{s:s, s:o}", "type", "categorical", "choices", choices)
+                           : NULL;
+}
+
 /* The distribution suggest_one uses off the grid, in hps_dist_to_json's form. */
 static json_t *param_distribution(const cfg_param *p)
 {
-    if (p->kind == CFG_CATEGORICAL || p->kind == CFG_CONSTANT) {
-        json_t *choices = json_array();
-        for (size_t i = 0; choices != NULL && i < p->n_values; i++)
-            if (json_array_append_new(choices, cli_value_json(&p->values[i])) != 0) {
-                json_decref(choices);
-                choices = NULL;
-            }
-        return choices != NULL ? json_pack("{s:s, s:o}", "type", "categorical", "choices", choices)
-                               : NULL;
-    }
+    if (p->kind == CFG_CATEGORICAL || p->kind == CFG_CONSTANT)
+        return categorical_json(p->values, p->n_values);
     int log_scale = (p->flags & HPS_LOG) != 0;
     if (p->kind == CFG_INT)
         return json_pack("{s:s, s:I, s:I, s:I, s:b}", "type", "int", "low", (json_int_t)p->low,
@@ -457,6 +462,48 @@ static json_t *param_distribution(const cfg_param *p)
                          p->high, "step", p->step, "log", log_scale);
     return json_pack("{s:s, s:f, s:f, s:b}", "type", "float", "low", p->low, "high", p->high,
                      "log", log_scale);
+}
+
+/* The distribution suggest_one uses, on the grid or off it (it and this must agree: a
+ * trial added with another distribution would be another parameter to the samplers). */
+static json_t *suggested_distribution(const cfg_param *p, int on_grid)
+{
+    if (!on_grid || p->kind == CFG_CATEGORICAL || p->kind == CFG_CONSTANT)
+        return param_distribution(p);
+    if (p->n_values > 0)
+        return categorical_json(p->values, p->n_values);
+    hps_value *values;
+    size_t n;
+    if (space_grid_values(p, &values, &n) != 0)
+        return NULL;
+    json_t *dist = categorical_json(values, n);
+    space_free_values(values, n);
+    return dist;
+}
+
+json_t *space_added_params(const cfg_config *cfg, hps_study *study, const json_t *values)
+{
+    int on_grid = hps_sampler_grid_size(hps_study_sampler(study)) > 0;
+    size_t *order = calloc(cfg->n_params + 1, sizeof *order);
+    json_t *params = order != NULL ? json_array() : NULL;
+    if (params != NULL)
+        suggest_order(cfg, order);
+    for (size_t k = 0; params != NULL && k < cfg->n_params; k++) {
+        const cfg_param *p = &cfg->params[order[k]];
+        json_t *value = json_object_get(values, p->name);
+        if (value == NULL)
+            continue; /* inactive: a trial has no value for it */
+        json_t *dist = suggested_distribution(p, on_grid);
+        json_t *entry = dist != NULL ? json_pack("{s:s, s:o, s:O}", "name", p->name,
+                                                 "distribution", dist, "value", value)
+                                     : NULL;
+        if (entry == NULL || json_array_append_new(params, entry) != 0) {
+            json_decref(params);
+            params = NULL;
+        }
+    }
+    free(order);
+    return params;
 }
 
 /* The config's parameters as the library's space text (NULL: out of memory), with each

@@ -8,6 +8,8 @@
 #include "runner/template.h"
 #include "samplers/auto_policy.h"
 
+#include <jansson.h>
+
 /* What the `auto` strategy does with this config's declared space and a budget (0 =
  * unknown): the CLI can enumerate a declared grid, so a discrete space whose grid fits
  * the budget is searched exhaustively. */
@@ -39,6 +41,13 @@ hps_status space_map_changed(const cfg_config *cfg, hps_study *study, char *err,
  * params holds cfg->n_params entries. */
 hps_status space_suggest_all(const cfg_config *cfg, hps_trial *trial, tmpl_param *params,
                              size_t *n_active, char *err, size_t errlen);
+
+/* An old trial's values for the config's space (`values`: {"name": external value} of
+ * its active parameters, as warm_map_trial maps them) as hps_study_add_trial's "params":
+ * in the order space_suggest_all suggests them, each with the distribution suggest
+ * gives it in `study` (its grid values when the study's sampler is a grid). NULL when
+ * out of memory. New reference. */
+json_t *space_added_params(const cfg_config *cfg, hps_study *study, const json_t *values);
 
 /* Configurations of the space on a grid: cfg_grid_size for an unconditional space; for
  * a conditional one the sum over its branches, each parameter counted only where it is

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 json_t *warm_param_json(const cfg_param *p, hps_value v)
 {
@@ -32,58 +33,92 @@ json_t *warm_param_json(const cfg_param *p, hps_value v)
     }
 }
 
-/* The old trial's intermediate values, step by step (every objective's where it reported
- * them all), so that a pruner compares new trials with the old curves. */
-static int copy_curve(hps_trial *t, const hps_frozen *old, size_t n_objectives)
+/* A number as hps_study_add_trial reads it: JSON has no NaN or infinities, so those go
+ * as the strings it takes for them (a diverged step is kept NaN, as reported). */
+static json_t *number_json(double x)
 {
-    for (size_t i = 0; i < hps_frozen_n_intermediate(old); i++) {
+    if (isnan(x))
+        return json_string("NaN");
+    if (isinf(x))
+        return json_string(x > 0 ? "Infinity" : "-Infinity");
+    return json_real(x);
+}
+
+/* The old trial's intermediate values, step by step -- every objective's where it
+ * reported them all (hps_trial_report_values), as a list -- so that a pruner compares
+ * new trials with the old curves. NULL when out of memory. */
+static json_t *curve_json(const hps_frozen *old, size_t n_objectives)
+{
+    json_t *curve = json_object();
+    for (size_t i = 0; curve != NULL && i < hps_frozen_n_intermediate(old); i++) {
         int64_t step;
         double value, values[CFG_MAX_OBJECTIVES];
+        char key[32];
         hps_frozen_intermediate(old, i, &step, &value);
         size_t n = hps_frozen_intermediate_values(old, i, values, CFG_MAX_OBJECTIVES);
-        hps_status rc = n > 1 && n == n_objectives ? hps_trial_report_values(t, step, values, n)
-                                                   : hps_trial_report(t, step, value);
-        if (rc != HPS_OK)
-            return -1;
+        json_t *item = n > 1 && n == n_objectives ? json_array() : number_json(value);
+        for (size_t k = 0; json_is_array(item) && k < n; k++)
+            if (json_array_append_new(item, number_json(values[k])) != 0) {
+                json_decref(item);
+                item = NULL;
+            }
+        snprintf(key, sizeof key, "%lld", (long long)step);
+        if (item == NULL || json_object_set_new(curve, key, item) != 0) {
+            json_decref(curve);
+            curve = NULL;
+        }
     }
-    return 0;
+    return curve;
+}
+
+static json_t *values_json(const hps_frozen *old)
+{
+    json_t *values = json_array();
+    for (size_t k = 0; values != NULL && k < hps_frozen_n_values(old); k++)
+        if (json_array_append_new(values, number_json(hps_frozen_value(old, k))) != 0) {
+            json_decref(values);
+            values = NULL;
+        }
+    return values;
+}
+
+/* The old trial whole, as hps_study_add_trial takes it: COMPLETE with its values, its
+ * curve, its parameters in the new space, marked with where it came from. Its own start
+ * and completion times are kept (as Optuna's copy_study keeps them): its duration is
+ * what that configuration cost, and the trials table and the report show it; a trial
+ * recorded without them gets now. NULL when out of memory. */
+static json_t *added_trial_json(const cfg_config *cfg, hps_study *study, const hps_frozen *old,
+                                const json_t *params, const char *from)
+{
+    double start = hps_frozen_datetime_start(old), complete = hps_frozen_datetime_complete(old);
+    if (!(start > 0 && complete >= start)) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        start = complete = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+    }
+    return json_pack("{s:s, s:o, s:o, s:o, s:{s:{s:s, s:I}}, s:f, s:f}", "state", "COMPLETE",
+                     "values", values_json(old), "params", space_added_params(cfg, study, params),
+                     "intermediate_values", curve_json(old, hps_study_n_directions(study)),
+                     "user_attrs", "warm_start_from", "study", from, "number",
+                     (json_int_t)hps_frozen_number(old), "datetime_start", start,
+                     "datetime_complete", complete);
 }
 
 int warm_add_trial(const cfg_config *cfg, hps_study *study, const hps_frozen *old,
-                   const char *params_json, const char *from)
+                   const json_t *params, const char *from)
 {
-    char err[1024];
-    tmpl_param *values = calloc(cfg->n_params + 1, sizeof *values);
-    size_t n_active;
-    int64_t number;
-    hps_trial *t = NULL;
-    int ok = values != NULL && hps_study_enqueue(study, params_json, &number) == HPS_OK &&
-             hps_study_ask(study, &t) == HPS_OK &&
-             space_suggest_all(cfg, t, values, &n_active, err, sizeof err) == HPS_OK;
-    free(values);
-    if (t == NULL)
+    json_t *trial = added_trial_json(cfg, study, old, params, from);
+    char *text = trial != NULL ? json_dumps(trial, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(trial);
+    if (text == NULL)
         return -1;
-    if (!ok) { /* outside the new space after all: give the slot back */
-        hps_trial_interrupt(t, "warm start: outside the new space");
-        hps_trial_free(t);
-        return 0;
-    }
-    json_t *origin = json_pack("{s:s, s:I}", "study", from, "number",
-                               (json_int_t)hps_frozen_number(old));
-    char *origin_text = origin != NULL ? json_dumps(origin, JSON_COMPACT) : NULL;
-    if (origin_text != NULL)
-        hps_trial_set_user_attr(t, "warm_start_from", origin_text);
-    free(origin_text);
-    json_decref(origin);
-    double told[CFG_MAX_OBJECTIVES];
-    size_t n = hps_frozen_n_values(old);
-    n = n < CFG_MAX_OBJECTIVES ? n : CFG_MAX_OBJECTIVES;
-    for (size_t k = 0; k < n; k++)
-        told[k] = hps_frozen_value(old, k);
-    int added = copy_curve(t, old, hps_study_n_directions(study)) == 0 &&
-                hps_trial_tell_values(t, HPS_COMPLETE, told, n) == HPS_OK;
-    hps_trial_free(t);
-    return added ? 1 : -1;
+    /* one transaction that adds it COMPLETE: never WAITING, so no worker's ask can take
+     * it (an enqueued one could be run by another worker as a new trial) */
+    hps_status rc = hps_study_add_trial(study, text, NULL);
+    free(text);
+    if (rc == HPS_ERR_INVALID)
+        return 0; /* outside the new space after all (a value off the grid's points) */
+    return rc == HPS_OK ? 1 : -1;
 }
 
 warm_misfit warm_map_trial(const cfg_config *cfg, const hps_frozen *old, json_t **params,
@@ -284,12 +319,8 @@ static int add_fitting(const cfg_config *cfg, hps_study *study, hps_study *sourc
             json_decref(params);
             continue;
         }
-        char *text = study != NULL ? json_dumps(params, JSON_COMPACT) : NULL;
+        int rc = study != NULL ? warm_add_trial(cfg, study, old, params, cfg->warm_from) : 1;
         json_decref(params);
-        int rc = study == NULL ? 1
-                 : text != NULL ? warm_add_trial(cfg, study, old, text, cfg->warm_from)
-                                : -1;
-        free(text);
         if (rc < 0)
             return -1;
         *added += (size_t)rc;
@@ -327,15 +358,15 @@ int warm_seed(const cfg_config *cfg, hps_study *study)
     size_t *missing = calloc(cfg->n_params + 1, sizeof *missing);
     unsigned char *taken = calloc(n_source + 1, 1);
     size_t n_complete = 0, added = 0, n_taken = 0;
-    /* the added trials are no part of the budget: lift it while they go in */
     int rc = got == HPS_OK && outside != NULL && missing != NULL && taken != NULL &&
-                     already_added(study, cfg->warm_from, taken, n_source, &n_taken) == 0 &&
-                     hps_study_set(study, "max_trials", "0") == HPS_OK
+                     already_added(study, cfg->warm_from, taken, n_source, &n_taken) == 0
                  ? add_fitting(cfg, study, source, taken, &n_complete, &added, outside, missing)
                  : -1;
     added += n_taken;
     if (rc == 0)
         rc = record_added(study, cfg->warm_from, added, 1);
+    /* the added trials are no part of the budget (hps_study_add_trial adds them whatever
+     * it says, and they count against it): n_trials new ones besides them */
     snprintf(text, sizeof text, "%llu",
              cfg->n_trials > 0 ? (unsigned long long)(cfg->n_trials + added) : 0ULL);
     if (rc == 0 && hps_study_set(study, "max_trials", text) != HPS_OK)

@@ -2,11 +2,14 @@
  * by `hpsearch narrow --warm-start` (cmd_narrow.c) and the config's `warm_start:` (run,
  * run_setup.c).
  *
- * An old trial is added as `hpsearch run` records its own trials: enqueued with its
- * values, asked (so the sampler and the declared space take it as theirs, a grid marks
- * its cell), given the old intermediate values (a pruner starts with the old curves),
- * told COMPLETE with the old values, and marked with user attribute `warm_start_from`
- * {"study": NAME, "number": N}. */
+ * An old trial is added whole, in one transaction (hps_study_add_trial): COMPLETE with
+ * its values, its parameters in the new space with the distributions `hpsearch run`
+ * suggests them with (a grid's cell is held, so the grid does not run it again), its
+ * intermediate values (a pruner starts with the old curves; every objective's, where
+ * it reported them all), its start and completion times, and user attribute
+ * `warm_start_from` {"study": NAME, "number": N}. It is never WAITING, so no worker
+ * starting the study at the same time can take it and run the old configuration as a
+ * new trial. */
 #ifndef HPS_CLI_WARM_START_H
 #define HPS_CLI_WARM_START_H
 
@@ -21,11 +24,12 @@
 json_t *warm_param_json(const cfg_param *p, hps_value v);
 
 /* Adds the old COMPLETE trial `old` of study `from` to `study` with the parameters
- * `params_json` (an object: the new space's active parameters). The study's budget must
- * leave room (the caller lifts max_trials while it adds). Returns 1 added, 0 when the
- * new space refuses it after all (its slot given back), -1 on an error. */
+ * `params` (an object: the new space's active parameters, external values, as
+ * warm_map_trial makes it; borrowed). It is added whatever the study's budget says.
+ * Returns 1 added, 0 when the new space refuses it after all (a value off the grid's
+ * points), -1 on an error (the study's message says which). */
 int warm_add_trial(const cfg_config *cfg, hps_study *study, const hps_frozen *old,
-                   const char *params_json, const char *from);
+                   const json_t *params, const char *from);
 
 /* Why an old trial does not fit a new space. */
 typedef enum warm_misfit { WARM_FITS, WARM_OUTSIDE, WARM_MISSING } warm_misfit;

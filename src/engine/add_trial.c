@@ -6,7 +6,8 @@
  * counts it), started at its own start time, given its parameters and intermediate
  * values, then finished at its own completion time. Other workers see all of it or none
  * of it, and never run it: it is not WAITING when the batch commits (unless it was
- * added WAITING). */
+ * added WAITING). In a grid or finite declared space it holds its configuration's cell
+ * (finite.c), as an enqueued trial does once asked. */
 #include "engine/study.h"
 
 #include "base/mem.h"
@@ -19,6 +20,8 @@
 #include <string.h>
 
 #define ADD_MAX_NAME 1024
+/* Claims of a finite space's cell lost to other workers before the add gives up. */
+#define ADD_CLAIM_ATTEMPTS 8
 
 typedef struct added {
     hps_frozen *rec;     /* state, values, params, intermediate values, times */
@@ -112,6 +115,37 @@ static hps_status read_param(hps_study *study, const json_t *node, hps_frozen *r
     return added_ok ? HPS_OK : hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
 }
 
+/* A step's values: a number (the step's value, as hps_trial_report) or a list of one
+ * number per objective (as hps_trial_report_values; a study of one objective takes a
+ * list of one). *n is how many; values holds HPS_REC_MAX_INTER_VALUES. */
+static hps_status read_step_values(hps_study *study, const char *key, const json_t *node,
+                                   double *values, size_t *n)
+{
+    if (!json_is_array(node)) {
+        *n = 1;
+        if (read_double(node, &values[0]) == 0)
+            return HPS_OK;
+        return hps_errbuf_set(&study->err, HPS_ERR_INVALID,
+                              "added trial: intermediate value '%.40s' needs an integer step "
+                              "and a number (or a list of one number per objective)",
+                              key);
+    }
+    *n = json_array_size(node);
+    if (*n != study->n_directions)
+        return hps_errbuf_set(&study->err, HPS_ERR_INVALID,
+                              "added trial: intermediate values at step '%.40s' are a list of %zu "
+                              "but study '%s' has %zu objective(s): give one number per "
+                              "objective",
+                              key, *n, study->name, study->n_directions);
+    for (size_t k = 0; k < *n; k++)
+        if (read_double(json_array_get(node, k), &values[k]) != 0)
+            return hps_errbuf_set(&study->err, HPS_ERR_INVALID,
+                                  "added trial: intermediate values at step '%.40s': item %zu is "
+                                  "not a number",
+                                  key, k);
+    return HPS_OK;
+}
+
 static hps_status read_intermediate(hps_study *study, const json_t *node, hps_frozen *rec)
 {
     if (node == NULL)
@@ -124,13 +158,17 @@ static hps_status read_intermediate(hps_study *study, const json_t *node, hps_fr
         char *end;
         errno = 0;
         long long step = strtoll(key, &end, 10);
-        double v;
-        if (key[0] == '\0' || *end != '\0' || errno != 0 || read_double(value, &v) != 0)
+        if (key[0] == '\0' || *end != '\0' || errno != 0)
             return hps_errbuf_set(&study->err, HPS_ERR_INVALID,
                                   "added trial: intermediate value '%.40s' needs an integer step "
                                   "and a number",
                                   key);
-        if (hps_rec_add_intermediate(rec, (int64_t)step, v) < 0)
+        double values[HPS_REC_MAX_INTER_VALUES];
+        size_t n = 0;
+        hps_status rc = read_step_values(study, key, value, values, &n);
+        if (rc != HPS_OK)
+            return rc;
+        if (hps_rec_add_intermediate_values(rec, (int64_t)step, values, n) < 0)
             return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
     }
     return HPS_OK;
@@ -259,6 +297,9 @@ static hps_status write_trial(hps_study *study, const added *a, int64_t *number)
         rc = s->ops->start_trial(s, id, rec->datetime_start);
     if (rc == HPS_OK && rec->n_params > 0)
         rc = s->ops->set_params(s, id, rec->params, rec->n_params);
+    /* its configuration is run: a grid or finite space does not hand it out again */
+    if (rc == HPS_OK && rec->state != HPS_WAITING)
+        rc = hps_finite_claim_added(study, rec, id);
     for (size_t i = 0; rc == HPS_OK && i < rec->n_inter; i++) {
         double values[HPS_REC_MAX_INTER_VALUES];
         size_t n = hps_rec_inter_values(&rec->inter[i], values);
@@ -295,17 +336,29 @@ hps_status hps_study_add_trial(hps_study *study, const char *trial_json, int64_t
     hps_status rc = a.rec != NULL ? read_trial(study, doc, &a)
                                   : hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
     int64_t number = -1;
-    if (rc == HPS_OK) {
+    /* In a finite space the trial claims its cell; the claim needs the cache current,
+     * and is tried again when another worker took the cell's last run meanwhile (the
+     * batch rolled back: nothing of it was written). */
+    int finite = hps_finite_configurations(study) > 0;
+    for (int attempt = 0; rc == HPS_OK; attempt++) {
         hps_storage *s = study->storage;
-        rc = s->ops->batch_begin(s);
+        if (finite)
+            rc = hps_study_sync(study);
+        if (rc == HPS_OK)
+            rc = s->ops->batch_begin(s);
         if (rc == HPS_OK) {
             rc = write_trial(study, &a, &number);
             hps_status end = s->ops->batch_end(s, rc == HPS_OK);
             if (rc == HPS_OK)
                 rc = end;
         }
+        if (rc == HPS_ERR_EXISTS && finite && attempt < ADD_CLAIM_ATTEMPTS) {
+            rc = HPS_OK;
+            continue;
+        }
         if (rc != HPS_OK)
             hps_errbuf_set(&study->err, rc, "%s", hps_errbuf_text(&s->err));
+        break;
     }
     if (rc == HPS_OK && number_out != NULL)
         *number_out = number;

@@ -11,6 +11,7 @@
  * Interrupted trials give their position back; re-queued retries keep it. */
 #include "engine/cells.h"
 #include "base/mem.h"
+#include "base/value.h"
 #include "engine/study.h"
 #include "samplers/sampler.h"
 
@@ -172,6 +173,69 @@ static hps_status settle_enqueued_grid(hps_study *study, hps_trial *trial)
         return HPS_OK;
     hps_status rc = claim(study, trial, slot * (int64_t)study->repeats, study->repeats);
     return rc == HPS_ERR_EXISTS ? HPS_OK : rc;
+}
+
+/* The grid slot of an added trial's configuration: its parameters as an enqueued
+ * trial's fixed values {"name": value}. -1 when it is no cell (or out of memory: then
+ * it holds no position, as a configuration outside the grid). */
+static int64_t added_grid_slot(hps_study *study, const hps_frozen *rec)
+{
+    json_t *fixed = json_object();
+    for (size_t i = 0; fixed != NULL && i < rec->n_params; i++) {
+        const hps_param_rec *p = &rec->params[i];
+        hps_value v = hps_dist_external(&p->dist, p->internal);
+        if (json_object_set_new(fixed, p->name, hps_value_to_json(&v)) != 0) {
+            json_decref(fixed);
+            fixed = NULL;
+        }
+    }
+    int64_t slot = fixed != NULL ? study->sampler->ops->grid_slot(study->sampler, fixed) : -1;
+    json_decref(fixed);
+    return slot;
+}
+
+/* The declared cell of an added trial's configuration, or -1: every declared parameter
+ * must be there, with the declared distribution (an internal value means nothing under
+ * another). */
+static int64_t added_declared_cell(hps_study *study, const hps_frozen *rec)
+{
+    const hps_cells *c = &study->declared;
+    double *values = hps_mem_calloc(c->n, sizeof *values);
+    int64_t cell = values != NULL ? 0 : -1;
+    for (size_t i = 0; cell == 0 && i < c->n; i++) {
+        const hps_param_rec *p = hps_rec_find_param(rec, c->names[i]);
+        if (p == NULL || !hps_dist_equal(&p->dist, &c->dists[i]))
+            cell = -1;
+        else
+            values[i] = p->internal;
+    }
+    if (cell == 0)
+        cell = hps_cells_index(c, values);
+    hps_mem_free(values);
+    return cell;
+}
+
+hps_status hps_finite_claim_added(hps_study *study, const hps_frozen *rec, int64_t trial_id)
+{
+    int64_t cell = -1;
+    if (study->sampler->ops->grid_cells != NULL && study->sampler->ops->grid_slot != NULL)
+        cell = added_grid_slot(study, rec);
+    else if (declared_finite(study))
+        cell = added_declared_cell(study, rec);
+    if (cell < 0)
+        return HPS_OK;
+    /* a refused claim would fail the whole batch: claim only when the cache (synced
+     * just before it, hps_study_add_trial) shows a free run; one taken since then is
+     * HPS_ERR_EXISTS, and the caller syncs and tries again */
+    uint64_t free_runs = 0;
+    for (uint64_t r = 0; r < study->repeats; r++)
+        free_runs += hps_posmap_count(&study->held, cell * (int64_t)study->repeats + (int64_t)r) == 0;
+    if (free_runs == 0)
+        return HPS_OK; /* every run held: added all the same, holding none */
+    int64_t pos = -1;
+    return study->storage->ops->claim_position(study->storage, study->study_id, trial_id,
+                                               cell * (int64_t)study->repeats, study->repeats,
+                                               &pos);
 }
 
 static hps_status give_up(hps_study *study, hps_trial *trial)

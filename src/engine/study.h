@@ -104,6 +104,12 @@ hps_status hps_trial_fixed_value(hps_trial *trial, const char *name, const hps_d
 int hps_finite_track(hps_study *study, const hps_frozen *old, const hps_frozen *rec);
 hps_status hps_finite_before_create(hps_study *study);
 hps_status hps_finite_settle(hps_study *study, hps_trial *trial);
+/* For a trial added whole (hps_study_add_trial), inside its batch: the configuration
+ * of `rec` holds a free run of its cell, as an enqueued one asked would, so the grid or
+ * the declared space does not run it again. Nothing when the space is not finite, the
+ * configuration is none of its cells, or every run of it is held as the study's cache
+ * shows it (sync first); HPS_ERR_EXISTS when another worker took the last run since. */
+hps_status hps_finite_claim_added(hps_study *study, const hps_frozen *rec, int64_t trial_id);
 /* Configurations of the study's finite space (grid cells, or the declared space's); 0
  * when the space is not finite. */
 uint64_t hps_finite_configurations(const hps_study *study);

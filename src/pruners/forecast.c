@@ -14,6 +14,8 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 enum { FORECAST_STOP = 0, FORECAST_FREEZE_THAW = 1 };
 
@@ -23,6 +25,15 @@ static const hps_option_choice forecast_modes[] = {
     {NULL, 0},
 };
 
+/* One paused trial's fit, kept from one ask to the next: an ask weighs every paused
+ * trial, yet between two asks only the resumed one reports new values. */
+typedef struct fit_memo {
+    int64_t number;       /* the trial */
+    size_t n;             /* its points */
+    double *xy;           /* the fit's inputs: n x's, n y's, then the target x */
+    hps_curve_forecast f; /* what hps_curve_forecast_at gave for them */
+} fit_memo;
+
 typedef struct forecast_opts {
     double min_probability;   /* prune below this chance of beating the incumbent */
     int64_t max_step;         /* the full budget's last step; 0 = auto */
@@ -31,7 +42,17 @@ typedef struct forecast_opts {
     int64_t interval_steps;   /* judge every this many steps */
     int mode;
     int64_t slice_steps;      /* freeze-thaw: the steps of a resumed trial's slice */
+    /* freeze-thaw: the last ask's fits, by trial number, and the ask's under way */
+    fit_memo *memo, *next;
+    size_t n_memo, n_next;
 } forecast_opts;
+
+static void memo_free(fit_memo *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        hps_mem_free(m[i].xy);
+    hps_mem_free(m);
+}
 
 static hps_status forecast_init(hps_pruner *pruner)
 {
@@ -44,7 +65,12 @@ static hps_status forecast_init(hps_pruner *pruner)
 
 static void forecast_destroy(hps_pruner *pruner)
 {
-    hps_mem_free(pruner->impl);
+    forecast_opts *o = pruner->impl;
+    if (o != NULL) {
+        memo_free(o->memo, o->n_memo);
+        memo_free(o->next, o->n_next);
+    }
+    hps_mem_free(o);
 }
 
 static const hps_option forecast_options[] = {
@@ -113,26 +139,40 @@ static hps_status forecast_bind(hps_pruner *pruner, const hps_context *ctx)
     return HPS_OK;
 }
 
-/* The best COMPLETE value (NaN when none), how many trials completed, and the largest
- * last step among them. */
-static void complete_trials(const hps_frozen *const *all, size_t n_all, int maximize,
-                            double *best, size_t *n_complete, int64_t *last_step)
+/* What both modes judge against: the study's trials and the best COMPLETE one. */
+typedef struct incumbent_view {
+    const hps_frozen *const *all;
+    size_t n_all;
+    int maximize;
+    double incumbent;           /* the best COMPLETE value; NaN when none */
+    size_t n_complete;          /* how many trials completed */
+    int64_t last_complete_step; /* the largest last step among them; -1 when none */
+} incumbent_view;
+
+/* Reads the trials (which syncs them) and finds the incumbent among them. */
+static hps_status read_incumbent(hps_pruner *pruner, const hps_context *ctx, incumbent_view *v)
 {
-    *best = NAN;
-    *n_complete = 0;
-    *last_step = -1;
-    for (size_t i = 0; i < n_all; i++) {
-        const hps_frozen *c = all[i];
+    hps_status rc = hps_ctx_trials(ctx, &v->all, &v->n_all, &pruner->err);
+    if (rc != HPS_OK)
+        return rc;
+    v->maximize = ctx->directions[0] == HPS_MAXIMIZE;
+    double best = NAN;
+    v->n_complete = 0;
+    v->last_complete_step = -1;
+    for (size_t i = 0; i < v->n_all; i++) {
+        const hps_frozen *c = v->all[i];
         if (c == NULL || c->state != HPS_COMPLETE || c->n_values < 1)
             continue;
-        ++*n_complete;
-        double v = c->values[0];
-        if (!isnan(v) && (isnan(*best) || (maximize ? v > *best : v < *best)))
-            *best = v;
+        v->n_complete++;
+        double x = c->values[0];
+        if (!isnan(x) && (isnan(best) || (v->maximize ? x > best : x < best)))
+            best = x;
         int64_t s = hps_pruner_last_step(c);
-        if (s > *last_step)
-            *last_step = s;
+        if (s > v->last_complete_step)
+            v->last_complete_step = s;
     }
+    v->incumbent = best;
+    return HPS_OK;
 }
 
 /* Whether the trial is due for a judgement at its latest step. */
@@ -158,6 +198,32 @@ static hps_status record(const hps_context *ctx, hps_pruner *pruner, int64_t ste
     return hps_ctx_set_trial_attr(ctx, "forecast", text, &pruner->err);
 }
 
+/* The inputs of trial t's fit (it has values): its n steps as x's, counted from x = 1 at
+ * the first report (the power laws need x > 0), its n values, then max_step on the same
+ * scale. NULL when out of memory. */
+static double *fit_inputs(const hps_frozen *t, int64_t max_step)
+{
+    size_t n = t->n_inter;
+    double *xy = hps_mem_calloc(2 * n + 1, sizeof *xy);
+    if (xy == NULL)
+        return NULL;
+    int64_t origin = t->inter[0].step - 1;
+    for (size_t i = 0; i < n; i++) {
+        xy[i] = (double)(t->inter[i].step - origin);
+        xy[n + i] = t->inter[i].value;
+    }
+    xy[2 * n] = (double)(max_step - origin);
+    return xy;
+}
+
+static hps_status fit(hps_pruner *pruner, const double *xy, size_t n, hps_curve_forecast *f)
+{
+    hps_status rc = hps_curve_forecast_at(xy, xy + n, n, xy[2 * n], f);
+    if (rc != HPS_OK)
+        return hps_errbuf_set(&pruner->err, rc, "out of memory");
+    return HPS_OK;
+}
+
 /* The forecast of trial t's value at max_step from its intermediate values (n_fitted =
  * 0 when they are too few). */
 static hps_status forecast_trial(hps_pruner *pruner, const hps_frozen *t, int64_t max_step,
@@ -166,21 +232,12 @@ static hps_status forecast_trial(hps_pruner *pruner, const hps_frozen *t, int64_
     f->n_fitted = 0;
     if (t->n_inter == 0)
         return HPS_OK;
-    /* the curves are fitted from x = 1 at the first report (the power laws need x > 0) */
-    double *x = hps_mem_calloc(2 * t->n_inter, sizeof *x);
-    if (x == NULL)
+    double *xy = fit_inputs(t, max_step);
+    if (xy == NULL)
         return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
-    double *y = x + t->n_inter;
-    int64_t origin = t->inter[0].step - 1;
-    for (size_t i = 0; i < t->n_inter; i++) {
-        x[i] = (double)(t->inter[i].step - origin);
-        y[i] = t->inter[i].value;
-    }
-    hps_status rc = hps_curve_forecast_at(x, y, t->n_inter, (double)(max_step - origin), f);
-    hps_mem_free(x);
-    if (rc != HPS_OK)
-        return hps_errbuf_set(&pruner->err, rc, "out of memory");
-    return HPS_OK;
+    hps_status rc = fit(pruner, xy, t->n_inter, f);
+    hps_mem_free(xy);
+    return rc;
 }
 
 static hps_status forecast_should_prune(hps_pruner *pruner, const hps_context *ctx,
@@ -200,18 +257,13 @@ static hps_status forecast_should_prune(hps_pruner *pruner, const hps_context *c
         return HPS_OK; /* it pauses at the end of its slice instead */
     if (!due(o, t))
         return HPS_OK;
-    const hps_frozen *const *all;
-    size_t n_all, n_complete;
-    hps_status rc = hps_ctx_trials(ctx, &all, &n_all, &pruner->err);
+    incumbent_view v;
+    hps_status rc = read_incumbent(pruner, ctx, &v);
     if (rc != HPS_OK)
         return rc;
-    int maximize = ctx->directions[0] == HPS_MAXIMIZE;
-    double incumbent;
-    int64_t last_complete_step;
-    complete_trials(all, n_all, maximize, &incumbent, &n_complete, &last_complete_step);
-    if ((int64_t)n_complete < o->n_startup_trials || isnan(incumbent))
+    if ((int64_t)v.n_complete < o->n_startup_trials || isnan(v.incumbent))
         return HPS_OK;
-    int64_t max_step = o->max_step > 0 ? o->max_step : last_complete_step;
+    int64_t max_step = o->max_step > 0 ? o->max_step : v.last_complete_step;
     if (step >= max_step)
         return HPS_OK; /* at the budget already: its value is what it is */
     hps_curve_forecast f;
@@ -220,14 +272,76 @@ static hps_status forecast_should_prune(hps_pruner *pruner, const hps_context *c
         return rc;
     if (f.n_fitted == 0)
         return HPS_OK;
-    double above = hps_curve_prob_above(&f, incumbent);
-    double p_beat = maximize ? above : 1 - above;
+    double above = hps_curve_prob_above(&f, v.incumbent);
+    double p_beat = v.maximize ? above : 1 - above;
     *prune_out = p_beat < o->min_probability;
-    return record(ctx, pruner, step, &f, incumbent, p_beat);
+    return record(ctx, pruner, step, &f, v.incumbent, p_beat);
 }
 
 
 /* ---- mode freeze-thaw ------------------------------------------------------------- */
+
+static int memo_order(const void *a, const void *b)
+{
+    int64_t x = ((const fit_memo *)a)->number, y = ((const fit_memo *)b)->number;
+    return (x > y) - (x < y);
+}
+
+/* Starts an ask's memo, with room for each paused trial of `all`. */
+static hps_status memo_begin(hps_pruner *pruner, const hps_frozen *const *all, size_t n_all)
+{
+    forecast_opts *o = pruner->impl;
+    size_t n_paused = 0;
+    for (size_t i = 0; i < n_all; i++)
+        n_paused += all[i] != NULL && all[i]->state == HPS_PAUSED;
+    memo_free(o->next, o->n_next);
+    o->n_next = 0;
+    o->next = n_paused > 0 ? hps_mem_calloc(n_paused, sizeof *o->next) : NULL;
+    if (n_paused > 0 && o->next == NULL)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
+    return HPS_OK;
+}
+
+/* The ask's fits replace the last ask's, sorted for memo_find. */
+static void memo_commit(forecast_opts *o)
+{
+    memo_free(o->memo, o->n_memo);
+    o->memo = o->next;
+    o->n_memo = o->n_next;
+    o->next = NULL;
+    o->n_next = 0;
+    if (o->n_memo > 1)
+        qsort(o->memo, o->n_memo, sizeof *o->memo, memo_order);
+}
+
+/* forecast_trial at max_step for a paused trial, kept for the next ask. The fit is a
+ * deterministic function of its inputs, so inputs equal to the last ask's to the bit
+ * (the trial has reported nothing since) give its forecast without fitting again. */
+static hps_status forecast_paused(hps_pruner *pruner, const hps_frozen *t, hps_curve_forecast *f)
+{
+    forecast_opts *o = pruner->impl;
+    size_t n = t->n_inter;
+    if (n == 0)
+        return forecast_trial(pruner, t, o->max_step, f);
+    double *xy = fit_inputs(t, o->max_step);
+    if (xy == NULL)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
+    fit_memo key = {.number = t->number};
+    const fit_memo *seen = o->n_memo > 0 ? bsearch(&key, o->memo, o->n_memo, sizeof *o->memo,
+                                                   memo_order)
+                                         : NULL;
+    if (seen != NULL && seen->n == n && memcmp(seen->xy, xy, (2 * n + 1) * sizeof *xy) == 0) {
+        *f = seen->f;
+    } else {
+        hps_status rc = fit(pruner, xy, n, f);
+        if (rc != HPS_OK) {
+            hps_mem_free(xy);
+            return rc;
+        }
+    }
+    o->next[o->n_next++] = (fit_memo){.number = t->number, .n = n, .xy = xy, .f = *f};
+    return HPS_OK;
+}
 
 /* A new trial's first slice ends at step min_points, the values its forecast needs;
  * every resumed one runs slice_steps more; the slice that reaches max_step has no end
@@ -294,7 +408,7 @@ static hps_status weigh_paused(hps_pruner *pruner, const hps_frozen *t, double i
     const forecast_opts *o = pruner->impl;
     int64_t paused = hps_rec_paused_step(t);
     hps_curve_forecast f;
-    hps_status rc = forecast_trial(pruner, t, o->max_step, &f);
+    hps_status rc = forecast_paused(pruner, t, &f);
     if (rc != HPS_OK)
         return rc;
     if (f.n_fitted == 0) {
@@ -346,21 +460,23 @@ static hps_status forecast_promote(hps_pruner *pruner, const hps_context *ctx,
     *number_out = -1;
     if (o->mode != FORECAST_FREEZE_THAW)
         return HPS_OK;
-    const hps_frozen *const *all;
-    size_t n_all, n_complete;
-    hps_status rc = hps_ctx_trials(ctx, &all, &n_all, &pruner->err);
+    incumbent_view v;
+    hps_status rc = read_incumbent(pruner, ctx, &v);
     if (rc != HPS_OK)
         return rc;
-    int maximize = ctx->directions[0] == HPS_MAXIMIZE;
-    double incumbent;
-    int64_t last_complete_step;
-    complete_trials(all, n_all, maximize, &incumbent, &n_complete, &last_complete_step);
+    const hps_frozen *const *all = v.all;
+    size_t n_all = v.n_all;
+    int maximize = v.maximize;
+    double incumbent = v.incumbent;
     int judge = !isnan(incumbent); /* a COMPLETE trial sets the bar */
     if (isnan(incumbent))
         incumbent = best_paused_value(all, n_all, maximize);
     if (isnan(incumbent))
         return HPS_OK; /* nothing paused */
     thaw_choice c = {.number = -1};
+    rc = memo_begin(pruner, all, n_all);
+    if (rc != HPS_OK)
+        return rc;
     for (size_t i = 0; i < n_all; i++) {
         const hps_frozen *t = all[i];
         if (t != NULL && t->state == HPS_COMPLETE && t->n_values > 0) {
@@ -368,9 +484,10 @@ static hps_status forecast_promote(hps_pruner *pruner, const hps_context *ctx,
         } else if (t != NULL && t->state == HPS_PAUSED) {
             rc = weigh_paused(pruner, t, incumbent, judge, maximize, &c);
             if (rc != HPS_OK)
-                return rc;
+                return rc; /* the last ask's memo stays; the next ask starts this one anew */
         }
     }
+    memo_commit(pruner->impl);
     if (c.number < 0)
         return HPS_OK;
     int budget_left = !ctx->no_new_trials &&

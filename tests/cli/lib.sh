@@ -72,6 +72,45 @@ fake_gpus() {
     unset CUDA_VISIBLE_DEVICES
 }
 
+# The checkpointing trainer of the paused-trial tests (promotion, freeze-thaw): it counts
+# steps 0..{epochs}-1, keeps the contract of paused trials (fake_trainer.py's
+# --checkpoint) and appends "trial first last" to slices.log for each slice it runs.
+# Options such as --graceful or --sleep go after it.
+SLICED_TRAIN="$TRAIN --x {x} --steps {epochs} --checkpoint --slices slices.log"
+
+# slices_out_of_order [LAST_STEP...] -- prints the trials of slices.log whose slices do
+# not follow each other exactly (the first from step 0, each next one right after the
+# previous one's end: no step twice, none skipped) or, when LAST_STEPs are given, end at
+# another step; nothing when all do.
+slices_out_of_order() {
+    "$PY" - slices.log "$@" <<'PYEOF'
+import collections, sys
+ends = {int(s) for s in sys.argv[2:]}
+slices = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    trial, first, last = map(int, line.split())
+    slices[trial].append((first, last))
+for trial, runs in slices.items():
+    runs.sort()
+    expected = 0
+    for first, last in runs:
+        if first != expected or (ends and last not in ends):
+            print(f"trial {trial}: slices {runs}")
+        expected = last + 1
+PYEOF
+}
+
+# resumed_slices -- how many slices of slices.log resumed a trial (began past step 0)
+resumed_slices() {
+    awk '$2 > 0' slices.log | wc -l
+}
+
+# resumes_logged STUDY -- how many times the trials' logs of STUDY say they went on from
+# a checkpoint
+resumes_logged() {
+    grep -c "resumed at step" hpsearch-logs/"$1"/trial-*.log | awk -F: '{s += $2} END {print s}'
+}
+
 finish() {
     if [ "$failures" -ne 0 ]; then
         echo "$failures check(s) failed" >&2

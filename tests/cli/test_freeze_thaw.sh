@@ -17,7 +17,7 @@ n_trials: 4
 parallel: 2
 pruner: {name: forecast, mode: freeze-thaw, min_points: 4, slice_steps: 3}
 fidelity: epochs
-command: $TRAIN --x {x} --steps {epochs} --checkpoint --slices slices.log
+command: $SLICED_TRAIN
 parameters:
   x: {type: float, low: 0, high: 6}
   epochs: {type: int, low: 1, high: 10}
@@ -31,27 +31,13 @@ expect_eq "four trials, none failed" "4|0" \
 complete=$(sql ft.db "SELECT count(*) FROM trials WHERE state = 2")
 [ "$complete" -ge 1 ] && ok "resumed trials reach the full budget ($complete)" ||
     fail "no trial was resumed to the end: $out"
-bad=$("$PY" - slices.log <<'PYEOF'
-import collections, sys
-slices = collections.defaultdict(list)
-for line in open(sys.argv[1]):
-    trial, first, last = map(int, line.split())
-    slices[trial].append((first, last))
-for trial, runs in slices.items():
-    runs.sort()
-    expected = 0
-    for first, last in runs:
-        if first != expected or last not in (4, 7, 9):
-            print(f"trial {trial}: slices {runs}")
-        expected = last + 1
-PYEOF
-)
+bad=$(slices_out_of_order 4 7 9)
 expect_eq "slices follow each other exactly, ending where the scheduler says" "" "$bad"
 repeats=$(sql ft.db "SELECT count(*) FROM (SELECT trial_id, step FROM trial_intermediate
     GROUP BY trial_id, step HAVING count(*) > 1)")
 expect_eq "no step is stored twice" "0" "$repeats"
-resumed=$(grep -c "resumed at step" hpsearch-logs/ft/trial-*.log | awk -F: '{s += $2} END {print s}')
-resumes=$(awk '$2 > 0' slices.log | wc -l)
+resumed=$(resumes_logged ft)
+resumes=$(resumed_slices)
 [ "$resumes" -ge 1 ] && ok "some trials were resumed ($resumes)" || fail "no resume: $out"
 expect_eq "each resume found its checkpoint (the log goes on)" "$resumes" "$resumed"
 

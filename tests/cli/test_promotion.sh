@@ -17,7 +17,7 @@ n_trials: 9
 parallel: 2
 pruner: {name: asha, mode: promotion, reduction_factor: 3}
 fidelity: epochs
-command: $TRAIN --x {x} --steps {epochs} --checkpoint --slices slices.log
+command: $SLICED_TRAIN
 parameters:
   x: {type: float, low: 0, high: 6}
   epochs: {type: int, low: 1, high: 9}
@@ -34,29 +34,14 @@ complete=$(sql promo.db "SELECT count(*) FROM trials WHERE state = 2")
     fail "no trial was promoted to the end: $out"
 # Each slice of a trial starts right after the previous one's end: no step twice, none
 # skipped, and a pause resumed once.
-bad=$("$PY" - slices.log <<'PYEOF'
-import collections, sys
-slices = collections.defaultdict(list)
-for line in open(sys.argv[1]):
-    trial, first, last = map(int, line.split())
-    slices[trial].append((first, last))
-for trial, runs in slices.items():
-    runs.sort()
-    expected = 0
-    for first, last in runs:
-        if first != expected:
-            print(f"trial {trial}: slices {runs}")
-        expected = last + 1
-PYEOF
-)
+bad=$(slices_out_of_order)
 expect_eq "slices follow each other exactly" "" "$bad"
 steps=$(sql promo.db "SELECT group_concat(step) FROM (SELECT i.step FROM trial_intermediate i
     JOIN trials t ON t.trial_id = i.trial_id WHERE t.state = 2 ORDER BY t.number, i.step
     LIMIT 9)")
 expect_eq "a completed trial's curve has each step once" "0,1,2,3,4,5,6,7,8" "$steps"
-resumed=$(grep -c "resumed at step" hpsearch-logs/promo/trial-*.log | awk -F: '{s += $2} END {print s}')
-promotions=$(awk '$2 > 0' slices.log | wc -l)
-expect_eq "each resume found its checkpoint (the log goes on)" "$promotions" "$resumed"
+expect_eq "each resume found its checkpoint (the log goes on)" "$(resumed_slices)" \
+    "$(resumes_logged promo)"
 
 # A promotion config without its budget is refused before anything runs.
 write_config nobudget.yaml <<EOF2

@@ -17,7 +17,7 @@ seed: 5
 n_trials: 5
 pruner: {name: asha, mode: promotion, reduction_factor: 5, min_resource: 1}
 fidelity: epochs
-command: $TRAIN --x {x} --steps {epochs} --checkpoint --graceful --sleep 0.25 --slices slices.log
+command: $SLICED_TRAIN --graceful --sleep 0.25
 parameters:
   x: {type: float, low: 0, high: 6}
   epochs: {type: int, low: 1, high: 16}

@@ -135,6 +135,74 @@ expect_eq "the trials were added once" "$fit" "$(sql warm.db "SELECT COUNT(*) FR
     JOIN studies s ON s.study_id = t.study_id
     WHERE s.name = 'v3' AND t.user_attrs LIKE '%warm_start_from%'")"
 expect_eq "the three workers ran n_trials new trials between them" 3 "$(ls args-v3-*.json | wc -l)"
+# A worker must never take a trial the warm start is adding (it would run the old
+# configuration as a new trial, and the warm start record another trial under the old
+# values): every added trial has its origin's parameters, and no new trial ran an old
+# configuration (lr is continuous: the sampler never draws an old value exactly).
+race=$("$HPSEARCH" trials v3 --storage sqlite:warm.db --format json 2>&1 | "$PY" -c '
+import glob, json, sys
+old = {}
+for path in glob.glob("args-v1-*.json"):
+    old[int(path.split("-")[-1].split(".")[0])] = json.load(open(path))
+def same(params, given):
+    keys = ("lr", "arch", "width")
+    return all(params.get(k) == given.get(k) for k in keys if k in given) and \
+        params.get("epochs") == 3
+checked = wrong = stolen = 0
+for t in json.load(sys.stdin):
+    origin = t.get("user_attrs", {}).get("warm_start_from")
+    if origin is not None:
+        checked += 1
+        wrong += not same(t["params"], old[origin["number"]])
+    else:
+        stolen += any(t["params"].get("lr") == given["lr"] for given in old.values())
+print(checked, wrong, stolen)')
+read -r checked wrong stolen <<< "$race"
+expect_eq "the added trials are checked against their origins" "$fit" "$checked"
+expect_eq "every added trial has its origin trial's parameters" 0 "$wrong"
+expect_eq "no new trial ran an old trial's configuration" 0 "$stolen"
+
+# two objectives: the added trials keep every objective's curve, step by step
+cat > mo.py <<'PYEOF'
+import sys
+x = float(sys.argv[1])
+for epoch in range(3):
+    print("epoch=%d acc=%r cost=%r" % (epoch, x * (epoch + 1), (1 - x) * (epoch + 2)), flush=True)
+PYEOF
+mo_config() { # STUDY N_TRIALS [WARM]
+    cat <<EOF
+study: $1
+storage: sqlite:mo.db
+metrics:
+  - {name: acc, goal: maximize}
+  - {name: cost, goal: minimize}
+sampler: random
+seed: 2
+n_trials: $2
+${3:+warm_start: {from: $3\}}
+command: $PY mo.py {x}
+parameters:
+  x: {low: 0.0, high: 1.0}
+EOF
+}
+mo_config mo1 4 > mo1.yaml
+"$HPSEARCH" run mo1.yaml --no-progress > /dev/null 2>&1
+expect_eq "the two-objective study ran" 0 $?
+mo_config mo2 1 mo1 > mo2.yaml
+"$HPSEARCH" run mo2.yaml --no-progress > mo2.log 2>&1
+expect_eq "a two-objective study warm-starts" 0 $?
+curves() { # STUDY KEY [WHERE]: each trial's step:acc:cost, keyed by KEY
+    sql mo.db "SELECT $2, group_concat(i.step || ':' || i.value || ':' || m.value, ' ')
+               FROM trials t JOIN studies s USING (study_id)
+               JOIN trial_intermediate i USING (trial_id)
+               JOIN trial_intermediate_more m USING (trial_id, step)
+               WHERE s.name = '$1' AND m.objective = 1 ${3:-} GROUP BY t.trial_id ORDER BY 1"
+}
+old_curves=$(curves mo1 t.number)
+expect_eq "the old trials had two-objective curves" 4 "$(wc -l <<< "$old_curves")"
+expect_eq "the added trials have both objectives' curves of their origins" "$old_curves" \
+    "$(curves mo2 "json_extract(t.user_attrs, '\$.warm_start_from.number')" \
+           "AND t.user_attrs LIKE '%warm_start_from%'")"
 
 # refused before anything runs: no such study, other directions, its own study
 sed -e 's/^study: v2/study: v4/' -e 's/from: v1/from: v0/' v2.yaml > missing.yaml

@@ -291,8 +291,16 @@ def ddp_results(tmp_path_factory):
     pytest.importorskip("torch.distributed")
     import torch.multiprocessing
     out_dir = tmp_path_factory.mktemp("ddp")
-    torch.multiprocessing.spawn(ddp_worker, nprocs=2, join=True,
-                                args=(str(out_dir / "init"), str(out_dir)))
+    try:
+        torch.multiprocessing.spawn(ddp_worker, nprocs=2, join=True,
+                                    args=(str(out_dir / "init"), str(out_dir)))
+    except torch.multiprocessing.ProcessException as e:
+        # spawn's own traceback is long, and a CI log cut in its middle loses the cause
+        # (a failure under ASan once showed only spawn's source): the rank's error first,
+        # and how far the job got.
+        written = sorted(p.name for p in out_dir.glob("*.pickle"))
+        pytest.fail(f"the 2-rank gloo job failed: {e}\nresults written: {written}",
+                    pytrace=False)
     return {name: [pickle.loads((out_dir / f"{name}-rank{r}.pickle").read_bytes())
                    for r in (0, 1)] for name in ("hpsearch", "optuna")}
 

@@ -12,12 +12,43 @@ def curve(x, step):
     return x + 1.0 / (step + 1)
 
 
+def promotion_pruner(reduction_factor, max_resource):
+    return hpsearch.pruners.SuccessiveHalvingPruner(
+        min_resource=1, reduction_factor=reduction_factor, mode="promotion",
+        max_resource=max_resource)
+
+
+def run_slice(study, trial, values, budget, first_step=0):
+    """Reports values(step) from the step after the trial's checkpoint (first_step for a
+    new trial) to the end of its slice (budget when nothing ends it early), then pauses
+    the trial there or tells values(budget). Returns the slice's first and last steps."""
+    start = first_step if trial.resume_step is None else trial.resume_step + 1
+    end = trial.max_step if trial.max_step is not None else budget
+    for step in range(start, end + 1):
+        trial.report(values(step), step)
+    if trial.max_step is not None:
+        trial.pause(end)
+    else:
+        study.tell(trial, values(end))
+    return start, end
+
+
+def pause_two_at_rung_1(study):
+    """Trials x=0.5 and x=0.2 run steps 0 and 1 and pause at 1."""
+    for x in (0.5, 0.2):
+        study.enqueue_trial({"x": x})
+        trial = study.ask()
+        x = trial.suggest_float("x", 0, 1)
+        for step in (0, 1):
+            trial.report(curve(x, step), step)
+        trial.pause(1)
+
+
 # PatientPruner around the scheduler must keep its slices and promotions (patience only
 # adds a reason to stop; these curves always improve)
 @pytest.mark.parametrize("patient", [False, True])
 def test_promotion_loop_resumes_from_the_checkpoint_step(tmp_path, patient):
-    pruner = hpsearch.pruners.SuccessiveHalvingPruner(
-        min_resource=1, reduction_factor=3, mode="promotion", max_resource=9)
+    pruner = promotion_pruner(3, 9)
     if patient:
         pruner = hpsearch.pruners.PatientPruner(pruner, patience=2)
     study = hpsearch.create_study(storage=f"sqlite:///{tmp_path}/p.db", pruner=pruner)
@@ -31,15 +62,7 @@ def test_promotion_loop_resumes_from_the_checkpoint_step(tmp_path, patient):
         asked.append((trial.number, trial.resume_step))
         if trial.resume_step is not None:  # where this trial's last slice saved
             assert checkpoints[trial.number] == trial.resume_step
-        start = 0 if trial.resume_step is None else trial.resume_step + 1
-        end = trial.max_step if trial.max_step is not None else 9
-        for step in range(start, end + 1):
-            trial.report(curve(x, step), step)
-        checkpoints[trial.number] = end
-        if trial.max_step is not None:
-            trial.pause(end)
-        else:
-            study.tell(trial, curve(x, end))
+        _, checkpoints[trial.number] = run_slice(study, trial, lambda s: curve(x, s), 9)
     # three new trials reach step 1, the best of them (x=0.2) goes on to step 3, then a
     # fourth (x=0.1) joins and is promoted at once
     assert asked == [(0, None), (1, None), (2, None), (1, 1), (3, None), (3, 1)]
@@ -54,9 +77,8 @@ def test_promotion_loop_resumes_from_the_checkpoint_step(tmp_path, patient):
 
 def test_promotions_with_two_objectives_follow_moasha():
     # both minimized; rungs at steps 1 and 2, the full budget 4
-    pruner = hpsearch.pruners.SuccessiveHalvingPruner(
-        min_resource=1, reduction_factor=2, mode="promotion", max_resource=4)
-    study = hpsearch.create_study(directions=["minimize", "minimize"], pruner=pruner)
+    study = hpsearch.create_study(directions=["minimize", "minimize"],
+                                  pruner=promotion_pruner(2, 4))
     for x, y in ((0.5, 0.5), (0.2, 0.8), (0.8, 0.2)):
         study.enqueue_trial({"x": x, "y": y})
     asked = []
@@ -64,14 +86,7 @@ def test_promotions_with_two_objectives_follow_moasha():
         trial = study.ask()
         x, y = trial.suggest_float("x", 0, 1), trial.suggest_float("y", 0, 1)
         asked.append((trial.number, trial.resume_step))
-        start = 0 if trial.resume_step is None else trial.resume_step + 1
-        end = trial.max_step if trial.max_step is not None else 4
-        for step in range(start, end + 1):
-            trial.report([curve(x, step), curve(y, step)], step)
-        if trial.max_step is not None:
-            trial.pause(end)
-        else:
-            study.tell(trial, [curve(x, end), curve(y, end)])
+        run_slice(study, trial, lambda s: [curve(x, s), curve(y, s)], 4)
     # 0 leads rung 1 of {0, 1} (equal on crowding, older) and goes on; once 2 joins, 1
     # and 2 end the front and 0 is inside it, so 1 goes on next; at rung 2, 0 again
     assert asked == [(0, None), (1, None), (0, 1), (2, None), (1, 1), (0, 2)]
@@ -95,16 +110,9 @@ def test_a_stopping_pruner_gives_no_slice():
 def test_ctrl_c_pauses_a_resumed_trial_again(tmp_path):
     """A resumed trial interrupted by KeyboardInterrupt goes back to PAUSED at its last
     reported step (its checkpoint and curve are intact), and optimize stops."""
-    pruner = hpsearch.pruners.SuccessiveHalvingPruner(
-        min_resource=1, reduction_factor=2, mode="promotion", max_resource=4)
-    study = hpsearch.create_study(storage=f"sqlite:///{tmp_path}/c.db", pruner=pruner)
-    for x in (0.5, 0.2):
-        study.enqueue_trial({"x": x})
-        trial = study.ask()
-        x = trial.suggest_float("x", 0, 1)
-        for step in (0, 1):
-            trial.report(curve(x, step), step)
-        trial.pause(1)
+    study = hpsearch.create_study(storage=f"sqlite:///{tmp_path}/c.db",
+                                  pruner=promotion_pruner(2, 4))
+    pause_two_at_rung_1(study)
 
     def objective(trial):
         assert trial.resume_step == 1  # the better one, promoted
@@ -162,19 +170,12 @@ def test_freeze_thaw_resumes_by_forecast(tmp_path):
     for _ in range(24):
         trial = study.ask()
         x = trial.suggest_float("x", 0, 1)
-        first = 1 if trial.resume_step is None else trial.resume_step + 1
-        steps = reported.setdefault(trial.number, [])
-        assert steps == list(range(1, first))
         resumed += trial.resume_step is not None
-        end = trial.max_step if trial.max_step is not None else 12
+        steps = reported.setdefault(trial.number, [])
+        first, end = run_slice(study, trial, lambda s: curve(x, s), 12, first_step=1)
+        assert steps == list(range(1, first))
         assert end in (4, 8, 12) and end >= first
-        for step in range(first, end + 1):
-            trial.report(curve(x, step), step)
-            steps.append(step)
-        if trial.max_step is not None:
-            trial.pause(end)
-        else:
-            study.tell(trial, curve(x, end))
+        steps.extend(range(first, end + 1))
     assert resumed > 0
     complete = study.get_trials(states=(TrialState.COMPLETE,))
     assert complete and all(sorted(t.intermediate_values) == list(range(1, 13))
@@ -222,17 +223,9 @@ def test_ctrl_c_on_a_resumed_trial_does_not_end_it_for_the_sampler(tmp_path):
     sampler's after_trial is not called (as for a pause), so an Optuna-style sampler never
     sees it end FAIL and later COMPLETE. A new trial interrupted does end FAIL."""
     sampler = RecordingSampler()
-    pruner = hpsearch.pruners.SuccessiveHalvingPruner(
-        min_resource=1, reduction_factor=2, mode="promotion", max_resource=4)
     study = hpsearch.create_study(storage=f"sqlite:///{tmp_path}/s.db", sampler=sampler,
-                                  pruner=pruner)
-    for x in (0.5, 0.2):
-        study.enqueue_trial({"x": x})
-        trial = study.ask()
-        x = trial.suggest_float("x", 0, 1)
-        for step in (0, 1):
-            trial.report(curve(x, step), step)
-        trial.pause(1)
+                                  pruner=promotion_pruner(2, 4))
+    pause_two_at_rung_1(study)
     assert sampler.ended == []
 
     def interrupted(trial):

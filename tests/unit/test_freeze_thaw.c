@@ -18,16 +18,49 @@
 
 enum { MAX_STEP = 20 };
 
-static hps_pruner *freeze_thaw(const char *max_step, const char *min_points,
-                               const char *slice_steps)
+/* An empty study to minimize, in memory. */
+static hps_study *new_study(void)
+{
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "ft", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    return study;
+}
+
+/* The scheduler of every test: the budget MAX_STEP, a new trial's first slice ending at
+ * step 5, each resumed one 5 steps long. */
+static void set_freeze_thaw(hps_study *study)
 {
     hps_pruner *p = NULL;
     ASSERT_OK(hps_pruner_new("forecast", &p, NULL, 0));
     ASSERT_OK(hps_pruner_set(p, "mode", "freeze-thaw"));
-    ASSERT_OK(hps_pruner_set(p, "max_step", max_step));
-    ASSERT_OK(hps_pruner_set(p, "min_points", min_points));
-    ASSERT_OK(hps_pruner_set(p, "slice_steps", slice_steps));
-    return p;
+    ASSERT_OK(hps_pruner_set(p, "max_step", "20"));
+    ASSERT_OK(hps_pruner_set(p, "min_points", "5"));
+    ASSERT_OK(hps_pruner_set(p, "slice_steps", "5"));
+    ASSERT_OK(hps_study_set_pruner(study, p));
+}
+
+static void set_random_sampler(hps_study *study, const char *seed)
+{
+    hps_sampler *s = NULL;
+    ASSERT_OK(hps_sampler_new("random", &s, NULL, 0));
+    ASSERT_OK(hps_sampler_set(s, "seed", seed));
+    ASSERT_OK(hps_study_set_sampler(study, s));
+}
+
+/* The index of the first of f's intermediate values not at step index + 1 (its steps
+ * go 1, 2, ... without a repeat or a gap); -1 when there is none. */
+static long first_step_out_of_place(const hps_frozen *f)
+{
+    size_t n = hps_frozen_n_intermediate(f);
+    for (size_t i = 0; i < n; i++) {
+        int64_t step;
+        double v;
+        hps_frozen_intermediate(f, i, &step, &v);
+        if (step != (int64_t)i + 1)
+            return (long)i;
+    }
+    return -1;
 }
 
 /* A learning curve to minimize, falling from about limit + scale towards limit. */
@@ -62,14 +95,12 @@ static int64_t hand_made_trial(hps_study *study, double limit, double scale, int
 static hps_study *study_with_paused(double paused_limit, double paused_scale,
                                     int64_t *paused_number)
 {
-    hps_study *study = NULL;
-    hps_direction dir = HPS_MINIMIZE;
-    ASSERT_OK(hps_study_open(":memory:", "ft", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    hps_study *study = new_study();
     hand_made_trial(study, 0.50, 0.3, MAX_STEP, 1);
     hand_made_trial(study, 0.53, 0.2, MAX_STEP, 1);
     hand_made_trial(study, 0.56, 0.4, MAX_STEP, 1);
     *paused_number = hand_made_trial(study, paused_limit, paused_scale, 5, 0);
-    ASSERT_OK(hps_study_set_pruner(study, freeze_thaw("20", "5", "5")));
+    set_freeze_thaw(study);
     return study;
 }
 
@@ -133,11 +164,9 @@ static void test_hopeless_paused_trial_never_resumed(void **state)
 static void test_leader_resumed_before_any_completes(void **state)
 {
     (void)state;
-    hps_study *study = NULL;
-    hps_direction dir = HPS_MINIMIZE;
-    ASSERT_OK(hps_study_open(":memory:", "ft", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    hps_study *study = new_study();
     int64_t leader = hand_made_trial(study, 0.6, -0.1, 5, 0); /* rising towards 0.6 */
-    ASSERT_OK(hps_study_set_pruner(study, freeze_thaw("20", "5", "5")));
+    set_freeze_thaw(study);
     ASSERT_OK(hps_study_set(study, "max_trials", "1"));
     hps_trial *t = NULL;
     ASSERT_OK(hps_study_ask(study, &t));
@@ -147,19 +176,38 @@ static void test_leader_resumed_before_any_completes(void **state)
     hps_study_close(study);
 }
 
+/* The curves the scheduler runs: limit 0.2 + 0.5 x, reached faster the smaller 1 - x
+ * (they cross: the good ones start slowly), and, for an int x in [0, 2], one that levels
+ * off at once at 0.1 + 0.4 x. */
+static double crossing_curve(double x, int64_t step)
+{
+    return curve(0.2 + 0.5 * x, 1.0 - 0.8 * x, step);
+}
+
+static double flat_curve(double x, int64_t step)
+{
+    return 0.1 + 0.4 * x + 1e-3 / (double)step;
+}
+
 /* One ask of a worker keeping the checkpoint contract with steps from 1: checks that the
  * trial's stored steps are exactly 1..its resume step, reports the rest of its slice on
- * a curve whose limit and speed come from x (they cross), and pauses or completes it.
- * *resumed is set for a resumed trial. */
-static hps_status run_slice(hps_study *study, int *resumed)
+ * value(x, step) -- x a float in [0, 1], or with int_x an int in [0, 2] -- and pauses or
+ * completes it. *resumed is set for a resumed trial. */
+static hps_status run_slice(hps_study *study, int int_x, double (*value)(double, int64_t),
+                            int *resumed)
 {
     hps_trial *t;
     hps_status rc = hps_study_ask(study, &t);
     if (rc != HPS_OK)
         return rc;
-    double x;
-    int64_t end = -1;
-    rc = hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x);
+    double x = 0;
+    int64_t x_int = 0, end = -1;
+    if (int_x) {
+        rc = hps_trial_suggest_int(t, "x", 0, 2, 1, 0, &x_int);
+        x = (double)x_int;
+    } else {
+        rc = hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x);
+    }
     if (rc == HPS_OK)
         rc = hps_trial_max_step(t, &end);
     int64_t from = hps_trial_resume_step(t);
@@ -170,23 +218,31 @@ static hps_status run_slice(hps_study *study, int *resumed)
     if (rc == HPS_OK && n != (size_t)have)
         fail_msg("trial %lld resumed from %lld has %zu values", (long long)hps_trial_number(t),
                  (long long)from, n);
-    for (size_t i = 0; i < n; i++) {
-        int64_t step;
-        double v;
-        hps_frozen_intermediate(f, i, &step, &v);
-        if (step != (int64_t)i + 1)
-            fail_msg("trial %lld: value %zu is at step %lld", (long long)hps_trial_number(t), i,
-                     (long long)step);
-    }
+    if (first_step_out_of_place(f) >= 0)
+        fail_msg("trial %lld: value %ld is out of place", (long long)hps_trial_number(t),
+                 first_step_out_of_place(f));
     int64_t last = end >= 0 ? end : MAX_STEP;
-    /* limit 0.2 + 0.5 x, reached faster the smaller 1 - x: the good ones start slowly */
     for (int64_t step = have + 1; rc == HPS_OK && step <= last; step++)
-        rc = hps_trial_report(t, step, curve(0.2 + 0.5 * x, 1.0 - 0.8 * x, step));
+        rc = hps_trial_report(t, step, value(x, step));
     if (rc == HPS_OK)
-        rc = end >= 0 ? hps_trial_pause(t, end)
-                      : hps_trial_tell(t, HPS_COMPLETE, curve(0.2 + 0.5 * x, 1.0 - 0.8 * x, last));
+        rc = end >= 0 ? hps_trial_pause(t, end) : hps_trial_tell(t, HPS_COMPLETE, value(x, last));
     hps_trial_free(t);
     return rc;
+}
+
+/* Runs asks of run_slice until the study is done (each of its n_trials trials runs 4
+ * slices at most); how many of them resumed a trial. */
+static int run_to_end(hps_study *study, int n_trials, int int_x,
+                      double (*value)(double, int64_t))
+{
+    int resumed, n_resumed = 0;
+    hps_status rc;
+    for (int asks = 0; (rc = run_slice(study, int_x, value, &resumed)) == HPS_OK; asks++) {
+        assert_true(asks < n_trials * 4);
+        n_resumed += resumed;
+    }
+    assert_int_equal(rc, HPS_DONE);
+    return n_resumed;
 }
 
 /* A study run to its end by the scheduler: every trial's steps go 1, 2, ... without a
@@ -195,23 +251,11 @@ static hps_status run_slice(hps_study *study, int *resumed)
 static void test_steps_never_repeat_or_skip(void **state)
 {
     (void)state;
-    hps_study *study = NULL;
-    hps_direction dir = HPS_MINIMIZE;
-    ASSERT_OK(hps_study_open(":memory:", "ft", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
-    hps_sampler *s = NULL;
-    ASSERT_OK(hps_sampler_new("random", &s, NULL, 0));
-    ASSERT_OK(hps_sampler_set(s, "seed", "3"));
-    ASSERT_OK(hps_study_set_sampler(study, s));
-    ASSERT_OK(hps_study_set_pruner(study, freeze_thaw("20", "5", "5")));
+    hps_study *study = new_study();
+    set_random_sampler(study, "3");
+    set_freeze_thaw(study);
     ASSERT_OK(hps_study_set(study, "max_trials", "10"));
-    int resumed, n_resumed = 0;
-    hps_status rc;
-    for (int asks = 0; (rc = run_slice(study, &resumed)) == HPS_OK; asks++) {
-        assert_true(asks < 10 * 4); /* each trial runs 4 slices at most */
-        n_resumed += resumed;
-    }
-    assert_int_equal(rc, HPS_DONE);
-    assert_true(n_resumed > 0);
+    assert_true(run_to_end(study, 10, 0, crossing_curve) > 0);
     size_t n, n_complete = 0;
     ASSERT_OK(hps_study_n_trials(study, &n));
     assert_int_equal(n, 10);
@@ -219,12 +263,7 @@ static void test_steps_never_repeat_or_skip(void **state)
         const hps_frozen *f;
         ASSERT_OK(hps_study_trial(study, (int64_t)k, &f));
         size_t values = hps_frozen_n_intermediate(f);
-        for (size_t i = 0; i < values; i++) {
-            int64_t step;
-            double v;
-            hps_frozen_intermediate(f, i, &step, &v);
-            assert_int_equal(step, (int64_t)i + 1);
-        }
+        assert_int_equal(first_step_out_of_place(f), -1);
         if (hps_frozen_state(f) == HPS_COMPLETE) {
             n_complete++;
             assert_int_equal(values, MAX_STEP);
@@ -235,33 +274,6 @@ static void test_steps_never_repeat_or_skip(void **state)
     }
     assert_true(n_complete > 0);
     hps_study_close(study);
-}
-
-/* One ask on an int x in [0, 2] whose curve 0.1 + 0.4 x + 1e-3 / step levels off at
- * once: runs the slice the scheduler gives it from where the trial stopped, then pauses
- * or completes it. *resumed is set for a resumed trial. */
-static hps_status run_flat_slice(hps_study *study, int *resumed)
-{
-    hps_trial *t;
-    hps_status rc = hps_study_ask(study, &t);
-    if (rc != HPS_OK)
-        return rc;
-    int64_t x = 0, end = -1;
-    rc = hps_trial_suggest_int(t, "x", 0, 2, 1, 0, &x);
-    if (rc == HPS_OK)
-        rc = hps_trial_max_step(t, &end);
-    int64_t from = hps_trial_resume_step(t);
-    *resumed = from >= 0;
-    int64_t last = end >= 0 ? end : MAX_STEP;
-    double value = 0;
-    for (int64_t step = (from < 0 ? 0 : from) + 1; rc == HPS_OK && step <= last; step++) {
-        value = 0.1 + 0.4 * (double)x + 1e-3 / (double)step;
-        rc = hps_trial_report(t, step, value);
-    }
-    if (rc == HPS_OK)
-        rc = end >= 0 ? hps_trial_pause(t, end) : hps_trial_tell(t, HPS_COMPLETE, value);
-    hps_trial_free(t);
-    return rc;
 }
 
 static size_t count_state(hps_study *study, hps_trial_state state)
@@ -282,21 +294,13 @@ static size_t count_state(hps_study *study, hps_trial_state state)
 static void test_exhausted_space_resumes_paused(void **state)
 {
     (void)state;
-    hps_study *study = NULL;
-    hps_direction dir = HPS_MINIMIZE;
-    ASSERT_OK(hps_study_open(":memory:", "ft", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    hps_study *study = new_study();
     ASSERT_OK(hps_study_declare_space(study, "[{\"name\": \"x\", \"distribution\": {\"type\": "
                                              "\"int\", \"low\": 0, \"high\": 2, \"step\": 1, "
                                              "\"log\": false}}]"));
-    ASSERT_OK(hps_study_set_pruner(study, freeze_thaw("20", "5", "5")));
-    int resumed, n_resumed = 0;
-    hps_status rc;
-    for (int asks = 0; (rc = run_flat_slice(study, &resumed)) == HPS_OK; asks++) {
-        assert_true(asks < 3 * 4); /* each trial runs 4 slices at most */
-        n_resumed += resumed;
-    }
-    assert_int_equal(rc, HPS_DONE);
-    assert_true(n_resumed >= 3); /* the best trial's slices from step 5 to 20 */
+    set_freeze_thaw(study);
+    /* the best trial's slices from step 5 to 20 are resumed */
+    assert_true(run_to_end(study, 3, 1, flat_curve) >= 3);
     const hps_frozen *best;
     ASSERT_OK(hps_study_best_trial(study, &best));
     assert_int_equal(hps_frozen_state(best), HPS_COMPLETE);
@@ -314,18 +318,13 @@ static void test_exhausted_space_resumes_paused(void **state)
 static void test_trial_completes_without_budget(void **state)
 {
     (void)state;
-    hps_study *study = NULL;
-    hps_direction dir = HPS_MINIMIZE;
-    ASSERT_OK(hps_study_open(":memory:", "ft", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
-    hps_sampler *s = NULL;
-    ASSERT_OK(hps_sampler_new("random", &s, NULL, 0));
-    ASSERT_OK(hps_sampler_set(s, "seed", "5"));
-    ASSERT_OK(hps_study_set_sampler(study, s));
-    ASSERT_OK(hps_study_set_pruner(study, freeze_thaw("20", "5", "5")));
+    hps_study *study = new_study();
+    set_random_sampler(study, "5");
+    set_freeze_thaw(study);
     int resumed, n_new = 0;
     for (int asks = 0; count_state(study, HPS_COMPLETE) == 0; asks++) {
         assert_true(asks < 3 + 3 * 3); /* three trials, three slices each after the first */
-        ASSERT_OK(run_flat_slice(study, &resumed));
+        ASSERT_OK(run_slice(study, 1, flat_curve, &resumed));
         n_new += !resumed;
     }
     assert_int_equal(n_new, 3);
@@ -338,15 +337,13 @@ static void test_trial_completes_without_budget(void **state)
 static void test_interrupted_trial_not_counted_in_budget(void **state)
 {
     (void)state;
-    hps_study *study = NULL;
-    hps_direction dir = HPS_MINIMIZE;
-    ASSERT_OK(hps_study_open(":memory:", "ft", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    hps_study *study = new_study();
     hand_made_trial(study, 0.5, 0.3, 5, 0);
     hps_trial *t = NULL;
     ASSERT_OK(hps_study_ask(study, &t));
     ASSERT_OK(hps_trial_interrupt(t, "the machine went down"));
     hps_trial_free(t);
-    ASSERT_OK(hps_study_set_pruner(study, freeze_thaw("20", "5", "5")));
+    set_freeze_thaw(study);
     ASSERT_OK(hps_study_set(study, "max_trials", "2"));
     ASSERT_OK(hps_study_ask(study, &t));
     assert_int_equal(hps_trial_resume_step(t), -1);
@@ -360,10 +357,8 @@ static void test_interrupted_trial_not_counted_in_budget(void **state)
 static void test_huge_paused_step_runs_to_end(void **state)
 {
     (void)state;
-    hps_study *study = NULL;
-    hps_direction dir = HPS_MINIMIZE;
-    ASSERT_OK(hps_study_open(":memory:", "ft", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
-    ASSERT_OK(hps_study_set_pruner(study, freeze_thaw("20", "5", "5")));
+    hps_study *study = new_study();
+    set_freeze_thaw(study);
     hps_trial *t;
     ASSERT_OK(hps_study_ask(study, &t));
     for (int64_t step = 1; step <= 5; step++)
@@ -397,9 +392,7 @@ static void test_bad_options_refused(void **state)
         ASSERT_OK(hps_pruner_new("forecast", &p, NULL, 0));
         for (size_t k = 0; k < 4 && cases[c].options[k][0] != NULL; k++)
             ASSERT_OK(hps_pruner_set(p, cases[c].options[k][0], cases[c].options[k][1]));
-        hps_study *study;
-        hps_direction dir = HPS_MINIMIZE;
-        ASSERT_OK(hps_study_open(":memory:", "checks", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+        hps_study *study = new_study();
         assert_int_equal(hps_study_set_pruner(study, p), HPS_ERR_INVALID);
         if (strstr(hps_study_errmsg(study), cases[c].message) == NULL)
             fail_msg("case %zu: '%s' does not say '%s'", c, hps_study_errmsg(study),

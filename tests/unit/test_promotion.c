@@ -24,16 +24,44 @@ static double curve(double x, int64_t step)
     return x + 1.0 / (double)(step + 1);
 }
 
-static hps_pruner *promotion_pruner(const char *min_resource, const char *reduction_factor,
-                                    const char *max_resource)
+/* Sets `study`'s pruner to asha in mode promotion; the first error, else HPS_OK (no
+ * assertion: forked workers call it too). */
+static hps_status set_promotion_pruner(hps_study *study, const char *min_resource,
+                                       const char *reduction_factor, const char *max_resource)
 {
     hps_pruner *p = NULL;
-    ASSERT_OK(hps_pruner_new("asha", &p, NULL, 0));
-    ASSERT_OK(hps_pruner_set(p, "mode", "promotion"));
-    ASSERT_OK(hps_pruner_set(p, "min_resource", min_resource));
-    ASSERT_OK(hps_pruner_set(p, "reduction_factor", reduction_factor));
-    ASSERT_OK(hps_pruner_set(p, "max_resource", max_resource));
-    return p;
+    hps_status rc = hps_pruner_new("asha", &p, NULL, 0);
+    if (rc == HPS_OK)
+        rc = hps_pruner_set(p, "mode", "promotion");
+    if (rc == HPS_OK)
+        rc = hps_pruner_set(p, "min_resource", min_resource);
+    if (rc == HPS_OK)
+        rc = hps_pruner_set(p, "reduction_factor", reduction_factor);
+    if (rc == HPS_OK)
+        rc = hps_pruner_set(p, "max_resource", max_resource);
+    if (rc == HPS_OK)
+        return hps_study_set_pruner(study, p);
+    hps_pruner_free(p);
+    return rc;
+}
+
+/* An empty study to minimize, in memory. */
+static hps_study *new_study(const char *name)
+{
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", name, HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    return study;
+}
+
+/* Queues a trial with x = xs[i] for each i, in order. */
+static void enqueue_xs(hps_study *study, const char *const *xs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char params[64];
+        snprintf(params, sizeof params, "{\"x\": %s}", xs[i]);
+        ASSERT_OK(hps_study_enqueue(study, params, NULL));
+    }
 }
 
 /* What one ask did: the trial, the step its checkpoint held (-1: a new trial) and the
@@ -136,43 +164,21 @@ static void expect_ends(hps_study *study, const int64_t *paused_at, size_t n,
 static void test_promotions_in_order(void **state)
 {
     (void)state;
-    hps_study *study = NULL;
-    hps_direction dir = HPS_MINIMIZE;
-    ASSERT_OK(hps_study_open(":memory:", "asha", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
-    ASSERT_OK(hps_study_set_pruner(study, promotion_pruner("1", "3", "9")));
+    hps_study *study = new_study("asha");
+    ASSERT_OK(set_promotion_pruner(study, "1", "3", "9"));
     ASSERT_OK(hps_study_set(study, "max_trials", "9"));
     static const char *const xs[] = {"0.5", "0.2", "0.9", "0.1", "0.7", "0.3", "0.05", "0.8",
                                      "0.6"};
-    for (size_t i = 0; i < 9; i++) {
-        char params[64];
-        snprintf(params, sizeof params, "{\"x\": %s}", xs[i]);
-        ASSERT_OK(hps_study_enqueue(study, params, NULL));
-    }
-    /* (trial, the step it resumed from) for each ask, worked out by hand */
+    enqueue_xs(study, xs, 9);
     static const int64_t expected[][2] = {{0, -1}, {1, -1}, {2, -1}, {1, 1}, {3, -1},
                                           {3, 1},  {4, -1}, {5, -1}, {6, -1}, {6, 1},
                                           {6, 3},  {7, -1}, {8, -1}};
-    size_t n_expected = sizeof expected / sizeof expected[0];
-    slice s;
-    for (size_t i = 0; i < n_expected; i++) {
-        ASSERT_OK(run_slice(study, 9, &s));
-        if (s.number != expected[i][0] || s.resumed_from != expected[i][1])
-            fail_msg("ask %zu ran trial %lld from step %lld; expected trial %lld from %lld", i,
-                     (long long)s.number, (long long)s.resumed_from,
-                     (long long)expected[i][0], (long long)expected[i][1]);
-        assert_int_equal(s.completed, s.number == 6 && s.resumed_from == 3);
-    }
-    assert_int_equal(run_slice(study, 9, &s), HPS_DONE);
-    /* trial 6 (the best) ran the whole budget; 1 and 3 wait at the second rung, the rest
-     * at the first */
+    expect_slices(study, 1, 9, expected, sizeof expected / sizeof expected[0]);
+    /* trial 6 (the best) ran the whole budget -- in its last slice, the one from step 3,
+     * as a COMPLETE trial runs no other; 1 and 3 wait at the second rung, the rest at the
+     * first */
     static const int64_t paused_at[] = {1, 3, 1, 3, 1, 1, -1, 1, 1};
-    for (int64_t k = 0; k < 9; k++) {
-        const hps_frozen *f;
-        ASSERT_OK(hps_study_trial(study, k, &f));
-        int64_t want = paused_at[k];
-        assert_int_equal(hps_frozen_state(f), want < 0 ? HPS_COMPLETE : HPS_PAUSED);
-        assert_int_equal(hps_frozen_n_intermediate(f), want < 0 ? 10 : (size_t)want + 1);
-    }
+    expect_ends(study, paused_at, 9, 9);
     hps_study_close(study);
 }
 
@@ -195,7 +201,7 @@ static void test_moasha_promotions_in_order(void **state)
     hps_study *study = NULL;
     hps_direction dirs[2] = {HPS_MINIMIZE, HPS_MINIMIZE};
     ASSERT_OK(hps_study_open(":memory:", "moasha", HPS_OPEN_CREATE, dirs, 2, &study, NULL, 0));
-    ASSERT_OK(hps_study_set_pruner(study, promotion_pruner("1", "2", "4")));
+    ASSERT_OK(set_promotion_pruner(study, "1", "2", "4"));
     ASSERT_OK(hps_study_set(study, "max_trials", "6"));
     static const char *const xyc[] = {"0.5, 0.5, -1", "0.1, 0.2, 1",  "0.2, 0.8, -1",
                                       "0.8, 0.2, -1", "0.4, 0.4, -1", "0.6, 0.6, -1"};
@@ -287,6 +293,14 @@ static int n_promotable(hps_study *study, size_t n, int64_t step, size_t rf)
     return promotable;
 }
 
+/* Worker w's log of its asks, "trial resumed_from" a line. */
+static FILE *open_worker_log(int w, const char *mode)
+{
+    char name[32];
+    snprintf(name, sizeof name, "worker-%d.log", w);
+    return fopen(testutil_path(name), mode);
+}
+
 /* Four processes share one SQLite study: rungs at steps 1, 2 and 4, the full budget 8.
  * Every pause is resumed by exactly one worker, from its checkpoint's step; at the end
  * no trial in the top half of a rung is left paused there, and ask says so. */
@@ -308,23 +322,15 @@ static void test_concurrent_workers_promote_once(void **state)
         hps_study *mine = NULL;
         if (hps_study_open(url, "asha", HPS_OPEN_LOAD, &dir, 1, &mine, NULL, 0) != HPS_OK)
             _exit(2);
-        hps_pruner *p = NULL;
         hps_sampler *s = NULL;
         char seed[16];
         snprintf(seed, sizeof seed, "%d", 100 + w);
-        if (hps_pruner_new("asha", &p, NULL, 0) != HPS_OK ||
-            hps_pruner_set(p, "mode", "promotion") != HPS_OK ||
-            hps_pruner_set(p, "min_resource", "1") != HPS_OK ||
-            hps_pruner_set(p, "reduction_factor", "2") != HPS_OK ||
-            hps_pruner_set(p, "max_resource", "8") != HPS_OK ||
-            hps_study_set_pruner(mine, p) != HPS_OK ||
+        if (set_promotion_pruner(mine, "1", "2", "8") != HPS_OK ||
             hps_sampler_new("random", &s, NULL, 0) != HPS_OK ||
             hps_sampler_set(s, "seed", seed) != HPS_OK || hps_study_set_sampler(mine, s) != HPS_OK ||
             hps_study_set(mine, "max_trials", "24") != HPS_OK)
             _exit(3);
-        char log_name[32];
-        snprintf(log_name, sizeof log_name, "worker-%d.log", w);
-        FILE *log = fopen(testutil_path(log_name), "w");
+        FILE *log = open_worker_log(w, "w");
         if (log == NULL)
             _exit(4);
         slice sl;
@@ -345,9 +351,7 @@ static void test_concurrent_workers_promote_once(void **state)
     /* resumes[k][r]: how often trial k went on from rung step r (r = 0 for new) */
     int resumes[TRIALS][MAX_RESOURCE + 1] = {{0}};
     for (int w = 0; w < WORKERS; w++) {
-        char log_name[32];
-        snprintf(log_name, sizeof log_name, "worker-%d.log", w);
-        FILE *log = fopen(testutil_path(log_name), "r");
+        FILE *log = open_worker_log(w, "r");
         assert_non_null(log);
         long long number, from;
         while (fscanf(log, "%lld %lld", &number, &from) == 2) {
@@ -422,9 +426,7 @@ static void expect_paused_at(hps_study *study, int64_t number, int64_t step)
 static void test_interrupted_resumed_trial_pauses_again(void **state)
 {
     (void)state;
-    hps_study *study = NULL;
-    hps_direction dir = HPS_MINIMIZE;
-    ASSERT_OK(hps_study_open(":memory:", "again", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    hps_study *study = new_study("again");
     for (int k = 0; k < 3; k++) {
         hps_trial *t = NULL;
         ASSERT_OK(hps_study_ask(study, &t));
@@ -523,16 +525,10 @@ static void slice_to(hps_study *study, int64_t number, int64_t resumed_from, int
 static void test_off_rung_pauses_are_promoted(void **state)
 {
     (void)state;
-    hps_study *study = NULL;
-    hps_direction dir = HPS_MINIMIZE;
-    ASSERT_OK(hps_study_open(":memory:", "offrung", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
-    ASSERT_OK(hps_study_set_pruner(study, promotion_pruner("1", "3", "9")));
+    hps_study *study = new_study("offrung");
+    ASSERT_OK(set_promotion_pruner(study, "1", "3", "9"));
     static const char *const xs[] = {"0.5", "0.2", "0.9", "0.1"};
-    for (size_t i = 0; i < 4; i++) {
-        char params[64];
-        snprintf(params, sizeof params, "{\"x\": %s}", xs[i]);
-        ASSERT_OK(hps_study_enqueue(study, params, NULL));
-    }
+    enqueue_xs(study, xs, 4);
     /* rungs at steps 1 and 3; three trials go past the first and pause at step 2 */
     for (int64_t k = 0; k < 3; k++)
         slice_to(study, k, -1, 1, 2);
@@ -595,14 +591,10 @@ static void test_rungs_between_reports(void **state)
     hps_study *study = NULL;
     hps_direction dir = HPS_MINIMIZE;
     ASSERT_OK(hps_study_open(":memory:", "every2", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
-    ASSERT_OK(hps_study_set_pruner(study, promotion_pruner("1", "3", "27")));
+    ASSERT_OK(set_promotion_pruner(study, "1", "3", "27"));
     ASSERT_OK(hps_study_set(study, "max_trials", "4"));
     static const char *const xs[] = {"0.5", "0.2", "0.9", "0.1"};
-    for (size_t i = 0; i < 4; i++) {
-        char params[64];
-        snprintf(params, sizeof params, "{\"x\": %s}", xs[i]);
-        ASSERT_OK(hps_study_enqueue(study, params, NULL));
-    }
+    enqueue_xs(study, xs, 4);
     static const int64_t expected[][3] = {{0, -1, 2}, {1, -1, 2}, {2, -1, 2},
                                           {1, 2, 4},  {3, -1, 2}, {3, 2, 4}};
     for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)

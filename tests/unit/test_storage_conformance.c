@@ -1412,6 +1412,80 @@ static void test_grid_skips_enqueued_cells(void **state)
     }
 }
 
+/* A trial added whole (hps_study_add_trial) into a grid study holds its cell, as an
+ * enqueued one asked does: the grid runs the other cells only. One added with a
+ * configuration already held is added all the same, holding nothing. */
+static void test_grid_skips_added_cells(void **state)
+{
+    const backend *b = *state;
+    for (int shuffle = 0; shuffle <= 1; shuffle++) {
+        char name[32];
+        snprintf(name, sizeof name, "grid-added-%d", shuffle);
+        hps_study *study = open_study(b, name, HPS_MINIMIZE);
+        ASSERT_OK(hps_study_set_sampler(study, make_grid(shuffle, 5)));
+        /* (2, y), (3, x), and (3, x) again */
+        static const int added_a[] = {2, 3, 3};
+        static const char *const added_c[] = {"y", "x", "x"};
+        for (size_t i = 0; i < 3; i++) {
+            char trial[1024];
+            snprintf(trial, sizeof trial,
+                     "{\"state\": \"COMPLETE\", \"values\": [1], \"datetime_start\": 1,"
+                     " \"datetime_complete\": 2, \"params\": ["
+                     "{\"name\": \"a\", \"distribution\": {\"type\": \"categorical\","
+                     " \"choices\": [1, 2, 3]}, \"value\": %d},"
+                     " {\"name\": \"c\", \"distribution\": {\"type\": \"categorical\","
+                     " \"choices\": [\"x\", \"y\"]}, \"value\": \"%s\"}]}",
+                     added_a[i], added_c[i]);
+            ASSERT_OK(hps_study_add_trial(study, trial, NULL));
+        }
+        int seen[40] = {0};
+        int cell, n = 0;
+        while ((cell = run_grid_trial(study, HPS_COMPLETE)) >= 0) {
+            assert_true(cell < 40);
+            seen[cell]++;
+            n++;
+        }
+        assert_int_equal(n, 4);
+        assert_int_equal(seen[21], 0);
+        assert_int_equal(seen[30], 0);
+        hps_study_close(study);
+    }
+}
+
+/* A declared finite space: an added trial holds its configuration, so the sampler
+ * never proposes it again; the study is done after the others. */
+static void test_finite_space_skips_added_configurations(void **state)
+{
+    const backend *b = *state;
+    hps_study *study = open_study(b, "finite-added", HPS_MINIMIZE);
+    ASSERT_OK(hps_study_declare_space(study, "[{\"name\": \"i\", \"distribution\": {\"type\":"
+                                             " \"int\", \"low\": 0, \"high\": 3, \"step\": 1,"
+                                             " \"log\": false}}]"));
+    ASSERT_OK(hps_study_add_trial(study,
+                                  "{\"state\": \"COMPLETE\", \"values\": [1], \"datetime_start\":"
+                                  " 1, \"datetime_complete\": 2, \"params\": [{\"name\": \"i\","
+                                  " \"distribution\": {\"type\": \"int\", \"low\": 0, \"high\":"
+                                  " 3, \"step\": 1, \"log\": false}, \"value\": 2}]}",
+                                  NULL));
+    int seen[4] = {0};
+    for (;;) {
+        hps_trial *t;
+        hps_status rc = hps_study_ask(study, &t);
+        if (rc == HPS_DONE)
+            break;
+        ASSERT_OK(rc);
+        int64_t i;
+        ASSERT_OK(hps_trial_suggest_int(t, "i", 0, 3, 1, 0, &i));
+        assert_true(i >= 0 && i <= 3);
+        seen[i]++;
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, (double)i));
+        hps_trial_free(t);
+    }
+    assert_int_equal(seen[0] + seen[1] + seen[3], 3);
+    assert_int_equal(seen[2], 0);
+    hps_study_close(study);
+}
+
 /* Workers in separate processes share a finite space through a random sampler: the
  * claims in storage keep every configuration to one run. */
 static void test_concurrent_workers_share_finite_space(void **state)
@@ -1641,6 +1715,62 @@ static void test_intermediate_values_of_every_objective(void **state)
         assert_int_equal(hps_frozen_intermediate_values(f, 0, NULL, 0), 3);
         hps_study_close(study);
     }
+}
+
+/* hps_study_add_trial takes a step's intermediate values as a number or as a list of one
+ * number per objective (as hps_trial_report_values), and refuses a list of another
+ * length or with something not a number, naming the step. */
+static void test_add_trial_with_every_objectives_curve(void **state)
+{
+    const backend *b = *state;
+    hps_direction dirs[2] = {HPS_MINIMIZE, HPS_MAXIMIZE};
+    hps_study *study = NULL;
+    char err[512];
+    ASSERT_OK(hps_study_open(b->url, "added-objectives", HPS_OPEN_CREATE, dirs, 2, &study, err,
+                             sizeof err));
+    ASSERT_OK(hps_study_add_trial(study,
+                                  "{\"state\": \"COMPLETE\", \"values\": [1, 2],"
+                                  " \"intermediate_values\": {\"0\": [0.5, 7], \"1\": 0.25,"
+                                  " \"2\": [\"NaN\", \"-Infinity\"]},"
+                                  " \"datetime_start\": 1, \"datetime_complete\": 2}",
+                                  NULL));
+    static const char *const bad[] = {
+        "{\"0\": [1, 2, 3]}", "{\"0\": [1]}", "{\"0\": []}", "{\"0\": [1, \"x\"]}",
+        "{\"0\": [1, [2]]}", "{\"0\": {\"a\": 1}}", "{\"x\": [1, 2]}"};
+    static const char *const why[] = {
+        "at step '0' are a list of 3 but study 'added-objectives' has 2 objective(s)",
+        "a list of 1 but", "a list of 0 but", "at step '0': item 1 is not a number",
+        "item 1 is not a number", "intermediate value '0' needs an integer step and a number",
+        "intermediate value 'x' needs an integer step"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char trial[512];
+        snprintf(trial, sizeof trial,
+                 "{\"state\": \"COMPLETE\", \"values\": [1, 2], \"intermediate_values\": %s,"
+                 " \"datetime_start\": 1, \"datetime_complete\": 2}",
+                 bad[i]);
+        assert_int_equal(hps_study_add_trial(study, trial, NULL), HPS_ERR_INVALID);
+        if (strstr(hps_study_errmsg(study), why[i]) == NULL)
+            fail_msg("%s: message '%s' lacks '%s'", bad[i], hps_study_errmsg(study), why[i]);
+    }
+    study = reopen(b, study, "added-objectives");
+    ASSERT_OK(hps_study_sync(study));
+    size_t n;
+    ASSERT_OK(hps_study_n_trials(study, &n));
+    assert_int_equal(n, 1); /* the refused ones wrote nothing */
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(study, 0, &f));
+    assert_int_equal(hps_frozen_n_intermediate(f), 3);
+    double values[4];
+    int64_t step;
+    double value;
+    assert_int_equal(hps_frozen_intermediate_values(f, 0, values, 4), 2);
+    assert_true(values[0] == 0.5 && values[1] == 7);
+    hps_frozen_intermediate(f, 1, &step, &value);
+    assert_true(step == 1 && value == 0.25);
+    assert_int_equal(hps_frozen_intermediate_values(f, 1, values, 4), 1);
+    assert_int_equal(hps_frozen_intermediate_values(f, 2, values, 4), 2);
+    assert_true(isnan(values[0]) && values[1] == -INFINITY);
+    hps_study_close(study);
 }
 
 static void test_hostile_values_round_trip(void **state)
@@ -1883,10 +2013,13 @@ static void test_simultaneous_first_opens(void **state)
         cmocka_unit_test_setup(test_finite_space_runs_each_configuration_once, setup), \
         cmocka_unit_test_setup(test_finite_space_repeats, setup),                  \
         cmocka_unit_test_setup(test_grid_skips_enqueued_cells, setup),             \
+        cmocka_unit_test_setup(test_grid_skips_added_cells, setup),                \
+        cmocka_unit_test_setup(test_finite_space_skips_added_configurations, setup), \
         cmocka_unit_test_setup(test_concurrent_workers_share_finite_space, setup), \
         cmocka_unit_test_setup(test_damaged_distribution_is_reported, setup),      \
         cmocka_unit_test_setup(test_hostile_values_round_trip, setup),             \
         cmocka_unit_test_setup(test_intermediate_values_of_every_objective, setup), \
+        cmocka_unit_test_setup(test_add_trial_with_every_objectives_curve, setup), \
         cmocka_unit_test_setup(test_simultaneous_first_opens, setup),              \
         cmocka_unit_test_setup(test_reading_creates_nothing, setup)
 
