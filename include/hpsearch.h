@@ -273,10 +273,12 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 highest rung that is in its top 1/rf (several objectives: in the
  *                 order above, with each trial's constraints as last set), once per
  *                 pause across all workers, before anything new (Li et al.'s
- *                 promotion form). A trial paused off its rungs waits at the highest
- *                 rung it passed (at which it reported a value) and is promoted from
- *                 there; one that passed none is resumed after the promotions, before
- *                 anything new.
+ *                 promotion form). Both modes take a trial's value at a rung from its
+ *                 first report at or past the rung's step (a trial that reports every
+ *                 few steps is ranked at 3 by its value at 4), and a slice ends at that
+ *                 report. A trial paused off its rungs waits at the highest rung it
+ *                 reached by its pause and is promoted from there; one that reached
+ *                 none is resumed after the promotions, before anything new.
  *   "hyperband"   successive halving within the trial's bracket (several objectives
  *                 as "asha").
  *   "threshold"   the latest value is below `lower`, above `upper` or NaN.
@@ -456,7 +458,10 @@ HPS_API const hps_pruner *hps_study_pruner(const hps_study *study);
  *                       workers: COMPLETE, PRUNED, FAIL (not interrupted), RUNNING and
  *                       WAITING trials count; interrupted ones do not.
  *   retries             (default 0) how many times a FAIL trial (or one whose worker
- *                       died) is re-queued with the same parameters.
+ *                       died) is re-queued with the same parameters; and how many times
+ *                       a resumed trial may be cut short and go back to PAUSED (at
+ *                       least once) before the next cut-short fails it
+ *                       (hps_trial_interrupt).
  *   repeats             (default 1) runs of each configuration of a finite space (grid,
  *                       or hps_study_declare_space): more than one for noisy objectives.
  *   heartbeat_interval  (seconds, default 0: off) while > 0, a background thread
@@ -536,7 +541,8 @@ HPS_API hps_status hps_study_tell_number(hps_study *study, int64_t number, hps_t
 /* Fails every RUNNING trial whose heartbeat is older than heartbeat_grace or whose
  * worker process on this host has died; they are recorded FAIL as interrupted and
  * re-queued if retries allow -- except a resumed trial, which goes back to PAUSED, to be
- * resumed again, at the step hps_trial_interrupt would pause it at. ask does this by itself
+ * resumed again, at the step hps_trial_interrupt would pause it at (or fails, past the
+ * bound hps_trial_interrupt says). ask does this by itself
  * at most once per grace period.
  * *n_out (if not NULL) is the number of trials failed or paused again. */
 HPS_API hps_status hps_study_recover_stale(hps_study *study, size_t *n_out);
@@ -659,7 +665,12 @@ HPS_API hps_status hps_trial_fail(hps_trial *trial, const char *reason);
  * to PAUSED instead, its curve kept, at its last reported step (where a checkpoint saved
  * each step stands; the step it was resumed from when it reported none since), as one
  * whose worker died does (hps_study_recover_stale); hps_frozen_state of
- * hps_trial_frozen says which it became. */
+ * hps_trial_frozen says which it became. A resumed trial cut short so -- interrupted,
+ * preempted or its worker dead -- more than `retries` times (at least once is allowed:
+ * stopping a run never by itself loses a trial's slices) fails instead, as not
+ * interrupted and not queued again, its fail_reason saying how often it was cut short:
+ * one that kills its worker on every resume would else be promoted first forever. The
+ * count is its system attribute "cut_short". */
 HPS_API hps_status hps_trial_interrupt(hps_trial *trial, const char *reason);
 /* Records the trial FAIL as interrupted, as hps_trial_interrupt does, and in the same
  * transaction queues its run again: a WAITING trial with the same parameters that takes

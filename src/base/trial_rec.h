@@ -69,6 +69,9 @@ int hps_rec_load_attrs(hps_frozen *rec, int system, const char *json_text);
 /* The step a paused or resumed trial's checkpoint holds (system attribute
  * HPS_REC_PAUSED_STEP, set by hps_trial_pause), or -1 for a trial never paused. */
 #define HPS_REC_PAUSED_STEP "paused_step"
+/* How many times a resumed trial was cut short (interrupted, preempted, its worker dead)
+ * and paused again: the engine fails it once that passes its bound. */
+#define HPS_REC_CUT_SHORT "cut_short"
 int64_t hps_rec_paused_step(const hps_frozen *rec);
 /* Compact JSON text of an attribute object (for storage); free with hps_mem_free. */
 char *hps_rec_attrs_text(const json_t *attrs);

@@ -11,6 +11,7 @@
 #include "cli/pbt.h"
 #include "cli/progress.h"
 #include "cli/run_failures.h"
+#include "cli/run_paused.h"
 #include "cli/run_gpus.h"
 #include "cli/run_setup.h"
 #include "cli/run_slot.h"
@@ -898,9 +899,13 @@ int cmd_run(int argc, char **argv)
     rc = run_loop(&run, n_slots, opts.quiet, &prog, &state);
     if (rc != 0)
         goto out;
-    if (state.exhausted && !state.interrupted && state.done_reason[0] != '\0')
+    int finished = state.exhausted && !state.interrupted;
+    if (finished && state.done_reason[0] != '\0')
         fprintf(stderr, "hpsearch: nothing left to run: %s\n", state.done_reason);
-    if (state.launched == 0 && state.exhausted && !state.interrupted)
+    /* trials left paused: the run did all the pruner would resume (asha's docs promise
+     * no more), so it says what is left and how to go on, and succeeds */
+    size_t left_paused = finished ? run_paused_explain(study, cfg) : 0;
+    if (state.launched == 0 && finished && left_paused == 0)
         run_failures_explain_idle(study, cfg);
     print_summary(study, cfg, &state, cli_monotonic() - started);
     if (state.interrupted)
@@ -908,7 +913,7 @@ int cmd_run(int argc, char **argv)
     else if (state.exit_code != 0)
         rc = state.exit_code;
     else
-        rc = has_result(study) ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+        rc = has_result(study) || left_paused > 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 out:
     close_run_study(cfg, study); /* the population's driver record too */
     run_gpus_free(&gpus);

@@ -776,7 +776,9 @@ static char *requeue_attrs(const hps_study *study, const hps_frozen *rec,
 }
 
 /* How a finished trial leaves the study: as told, or (preempted) queued again. */
-typedef enum finish_kind { FINISH_TOLD, FINISH_PREEMPTED } finish_kind;
+/* FINISH_CUT_SHORT_TOO_OFTEN: a resumed trial cut short more often than
+ * cut_short_limit allows, failed without a retry (one would run into the same end). */
+typedef enum finish_kind { FINISH_TOLD, FINISH_PREEMPTED, FINISH_CUT_SHORT_TOO_OFTEN } finish_kind;
 
 static hps_status finish_checked(hps_trial *trial, hps_trial_state state, const double *values,
                                  size_t n_values, int interrupted, const char *reason,
@@ -825,7 +827,7 @@ static hps_status finish_checked(hps_trial *trial, hps_trial_state state, const 
         requeue = requeue_attrs(study, trial->rec, trial->fixed_params, REQUEUE_TO_CONTINUE);
         if (requeue == NULL)
             return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory");
-    } else if (state == HPS_FAIL) {
+    } else if (state == HPS_FAIL && kind != FINISH_CUT_SHORT_TOO_OFTEN) {
         requeue = requeue_attrs(study, trial->rec, trial->fixed_params, REQUEUE_AS_RETRY);
     }
     hps_finish_req req = {
@@ -950,14 +952,48 @@ hps_status hps_trial_fail(hps_trial *trial, const char *reason)
     return finish(trial, HPS_FAIL, NULL, 0, 0, reason);
 }
 
-static hps_status pause_at(hps_trial *trial, int64_t step);
+static hps_status pause_at(hps_trial *trial, int64_t step, int64_t cut_shorts);
 static int64_t cut_short_step(const hps_frozen *rec);
+
+/* How many times a resumed trial may be cut short and go back to PAUSED: the study's
+ * `retries`, the bound a failed trial's re-runs have, but at least once, so that stopping
+ * a run (Ctrl-C, a preemption) never by itself throws a trial's slices away. Past it the
+ * trial fails: one that kills its worker on every resume would else be promoted first,
+ * and cut short, forever. */
+static int64_t cut_short_limit(const hps_study *study)
+{
+    return study->retries > 0 ? (int64_t)study->retries : 1;
+}
+
+/* The times `rec` has been cut short, this one included. */
+static int64_t cut_shorts_now(const hps_frozen *rec)
+{
+    const json_t *n = json_object_get(rec->system_attrs, HPS_REC_CUT_SHORT);
+    return (json_is_integer(n) && json_integer_value(n) > 0 ? json_integer_value(n) : 0) + 1;
+}
+
+/* Why a resumed trial cut short `times` times fails instead of pausing again. */
+static void cut_short_reason(const hps_study *study, int64_t times, const char *why,
+                             char *buf, size_t size)
+{
+    snprintf(buf, size, "%s; cut short %lld times since it was first resumed (the study's "
+             "retries allow %lld, at least 1), so it fails rather than pausing again",
+             why != NULL ? why : "interrupted", (long long)times,
+             (long long)cut_short_limit(study));
+}
 
 hps_status hps_trial_interrupt(hps_trial *trial, const char *reason)
 {
     if (hps_rec_paused_step(trial->rec) >= 0) {
         hps_status rc = check_running(trial);
-        return rc == HPS_OK ? pause_at(trial, cut_short_step(trial->rec)) : rc;
+        if (rc != HPS_OK)
+            return rc;
+        int64_t times = cut_shorts_now(trial->rec);
+        if (times <= cut_short_limit(trial->study))
+            return pause_at(trial, cut_short_step(trial->rec), times);
+        char why[1400];
+        cut_short_reason(trial->study, times, reason, why, sizeof why);
+        return finish_as(trial, HPS_FAIL, NULL, 0, 0, why, FINISH_CUT_SHORT_TOO_OFTEN);
     }
     return finish(trial, HPS_FAIL, NULL, 0, 1, reason != NULL ? reason : "interrupted");
 }
@@ -1007,16 +1043,17 @@ hps_status hps_trial_pause(hps_trial *trial, int64_t step)
         rc = check_pause_step(trial, step);
     if (rc != HPS_OK)
         return rc;
-    return pause_at(trial, step);
+    return pause_at(trial, step, 0);
 }
 
 /* Stores trial `id` PAUSED at `step_json` as `req` says, with the parameters `trial`
  * has not written yet (NULL: none): the step and the state in one transaction, so that
- * a paused trial always knows its step. The step is written after the state, so that
- * a pause storage refuses (the trial is another worker's now) writes no step even on a
- * backend without transactions. */
+ * a paused trial always knows its step. The step (and the count of cut-shorts) is written
+ * after the state, so that a pause storage refuses (the trial is another worker's now)
+ * writes no step even on a backend without transactions. `cut_shorts` > 0: it was cut
+ * short, that many times so far (HPS_REC_CUT_SHORT). */
 static hps_status write_pause(hps_storage *storage, int64_t id, const char *step_json,
-                              const hps_finish_req *req, hps_trial *trial)
+                              const hps_finish_req *req, hps_trial *trial, int64_t cut_shorts)
 {
     hps_status rc = storage->ops->batch_begin(storage);
     if (rc != HPS_OK)
@@ -1027,18 +1064,24 @@ static hps_status write_pause(hps_storage *storage, int64_t id, const char *step
         rc = storage->ops->finish_trial(storage, id, req);
     if (rc == HPS_OK)
         rc = storage->ops->set_trial_attr(storage, id, 1, HPS_REC_PAUSED_STEP, step_json);
+    if (rc == HPS_OK && cut_shorts > 0) {
+        char count[32];
+        snprintf(count, sizeof count, "%lld", (long long)cut_shorts);
+        rc = storage->ops->set_trial_attr(storage, id, 1, HPS_REC_CUT_SHORT, count);
+    }
     return batch_close(storage, rc);
 }
 
-/* hps_trial_pause once the step is known to be right. */
-static hps_status pause_at(hps_trial *trial, int64_t step)
+/* hps_trial_pause once the step is known to be right; `cut_shorts` as write_pause. */
+static hps_status pause_at(hps_trial *trial, int64_t step, int64_t cut_shorts)
 {
     hps_study *study = trial->study;
     char step_json[32];
     snprintf(step_json, sizeof step_json, "%lld", (long long)step);
     hps_finish_req req = {.state = HPS_PAUSED, .now = hps_now(), .owner = trial->owner};
     size_t stored_before = trial->n_stored_params;
-    hps_status rc = write_pause(study->storage, trial->rec->id, step_json, &req, trial);
+    hps_status rc = write_pause(study->storage, trial->rec->id, step_json, &req, trial,
+                                cut_shorts);
     if (rc != HPS_OK) {
         trial->n_stored_params = stored_before; /* rolled back */
         return storage_error(study, &trial->err, rc);
@@ -1205,15 +1248,24 @@ hps_status hps_study_recover_stale(hps_study *study, size_t *n_out)
         if (rc != HPS_OK)
             goto out;
         /* A resumed trial's checkpoint is still there: it goes back to PAUSED (at
-         * cut_short_step), to be resumed again, rather than failing. */
+         * cut_short_step), to be resumed again, rather than failing -- up to
+         * cut_short_limit times; then it fails, and is not queued again. */
         int resumed = hps_rec_paused_step(trial->rec) >= 0;
-        char *requeue = resumed ? NULL
-                                : requeue_attrs(study, trial->rec, trial->fixed_params,
-                                                REQUEUE_AS_RETRY);
+        int64_t times = resumed ? cut_shorts_now(trial->rec) : 0;
+        int too_often = resumed && times > cut_short_limit(study);
+        char too_often_why[1400];
+        if (too_often) {
+            cut_short_reason(study, times, reason, too_often_why, sizeof too_often_why);
+            resumed = 0;
+        }
+        char *requeue = resumed || too_often
+                            ? NULL
+                            : requeue_attrs(study, trial->rec, trial->fixed_params,
+                                            REQUEUE_AS_RETRY);
         hps_finish_req req = {
             .state = resumed ? HPS_PAUSED : HPS_FAIL,
-            .interrupted = !resumed,
-            .fail_reason = resumed ? NULL : reason,
+            .interrupted = !resumed && !too_often,
+            .fail_reason = resumed ? NULL : too_often ? too_often_why : reason,
             .now = now,
             .stale_before = dead ? 0 : now - study->heartbeat_grace,
             .requeue_system_attrs = requeue,
@@ -1222,7 +1274,7 @@ hps_status hps_study_recover_stale(hps_study *study, size_t *n_out)
         };
         char step_json[32];
         snprintf(step_json, sizeof step_json, "%lld", (long long)cut_short_step(trial->rec));
-        rc = resumed ? write_pause(study->storage, r->trial_id, step_json, &req, NULL)
+        rc = resumed ? write_pause(study->storage, r->trial_id, step_json, &req, NULL, times)
                      : study->storage->ops->finish_trial(study->storage, r->trial_id, &req);
         free(requeue);
         trial->finished = 1;

@@ -36,6 +36,22 @@ static int rung_value(const hps_frozen *rec, const char *key, double *out)
     return 1;
 }
 
+const hps_inter_rec *asha_report_at_rung(const hps_frozen *trial, double rung_step,
+                                         int64_t as_of)
+{
+    /* the reports are in step order: the first past `as_of`, then the one before it */
+    size_t lo = 0, hi = trial->n_inter;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (trial->inter[mid].step <= as_of)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const hps_inter_rec *last = lo > 0 ? &trial->inter[lo - 1] : NULL;
+    return last != NULL && (double)last->step >= rung_step ? last : NULL;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -353,8 +369,10 @@ hps_status asha_decide(hps_pruner *pruner, const hps_context *ctx, const asha_pa
         double rung_step = (double)*params->min_resource *
                            pow((double)params->reduction_factor,
                                (double)(params->min_early_stopping_rate + rung));
-        if ((double)step < rung_step)
+        const hps_inter_rec *at_rung = asha_report_at_rung(t, rung_step, step);
+        if (at_rung == NULL)
             break;
+        value = at_rung->value; /* the latest report's: the trial is judged as of it */
         if (diverged) {
             *prune_out = 1;
             break;
@@ -416,6 +434,7 @@ typedef struct rung_member {
                    several objectives, how many members go before it (asha_rung_order) */
     int64_t number;
     const hps_frozen *trial;
+    int waits_here; /* paused at this rung, not yet promoted */
 } rung_member;
 
 static int cmp_rung_member(const void *a, const void *b)
@@ -429,22 +448,44 @@ static int cmp_rung_member(const void *a, const void *b)
     return (x->number > y->number) - (x->number < y->number);
 }
 
-/* The rung a paused trial waits at: the highest rung step, up to the step it paused at,
- * at which it has a value; -1 when it passed none. A trial usually pauses at a rung, but
- * one may pause past it (a script that went beyond its slice's end, a trial cut short
- * on the way to the next rung, a pause at any step): it waits at the last rung it
- * passed, so that it is promoted from there rather than left paused for good. */
+/* The report a trial stands at the rung at `step` with in mode promotion
+ * (asha_report_at_rung): the one it paused at there, its first report at or past the
+ * rung -- a slice ends there (asha_max_step) -- also once it has gone on. NULL when it
+ * has not reached the rung. */
+static const hps_inter_rec *promotion_report_at(const hps_frozen *trial, int64_t step)
+{
+    size_t lo = 0, hi = trial->n_inter;
+    while (lo < hi) { /* the first report at or past `step` */
+        size_t mid = lo + (hi - lo) / 2;
+        if (trial->inter[mid].step < step)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == trial->n_inter)
+        return NULL;
+    return asha_report_at_rung(trial, (double)step, trial->inter[lo].step);
+}
+
+/* The rung a paused trial waits at: the highest rung step it had reached by the step it
+ * paused at (asha_report_at_rung as of that step); -1 for a trial that is not paused or
+ * reached none. A script that reports every few steps reaches a rung at its first report
+ * past it; a trial may also pause past its rung (a script that went beyond its slice's
+ * end, a trial cut short on the way to the next rung, a pause at any step): it waits at
+ * the last rung it reached, so that it is promoted from there rather than left paused
+ * for good. */
 static int64_t paused_rung(const asha_opts *o, const hps_frozen *trial)
 {
+    if (trial == NULL || trial->state != HPS_PAUSED)
+        return -1;
     int64_t paused = hps_rec_paused_step(trial);
     int64_t rung = -1;
     for (int64_t k = 0;; k++) {
         int64_t step = promotion_rung_step(o, k);
-        double v;
-        if (step >= o->max_resource || step > paused)
+        if (step >= o->max_resource || step > paused ||
+            asha_report_at_rung(trial, (double)step, paused) == NULL)
             return rung;
-        if (hps_pruner_value_at(trial, step, &v))
-            rung = step;
+        rung = step;
     }
 }
 
@@ -471,7 +512,7 @@ static hps_status rank_rung_multi(hps_pruner *pruner, const hps_context *ctx, in
         goto out;
     for (size_t i = 0; i < n; i++) {
         double at[HPS_REC_MAX_INTER_VALUES];
-        size_t got = hps_rec_inter_values(hps_pruner_step_at(members[i].trial, step), at);
+        size_t got = hps_rec_inter_values(promotion_report_at(members[i].trial, step), at);
         for (size_t j = 0; j < m; j++)
             values[i * m + j] = j < got ? at[j] : NAN;
         size_t ki = hps_frozen_n_constraints(members[i].trial);
@@ -492,23 +533,25 @@ out:
 }
 
 /* The best trial of the top 1/rf of the rung at `step` that waits there (paused, not yet
- * promoted) into *number_out, or -1. `members` has room for every trial. Ties go to the
- * older trial. */
+ * promoted) into *number_out, or -1. `members` has room for every trial; waits_at[i] is
+ * the rung all[i] waits at (paused_rung). Ties go to the older trial. */
 static hps_status promotable_at(hps_pruner *pruner, const hps_context *ctx,
-                                const hps_frozen *const *all, size_t n_all, int64_t step,
-                                rung_member *members, int64_t *number_out)
+                                const hps_frozen *const *all, const int64_t *waits_at,
+                                size_t n_all, int64_t step, rung_member *members,
+                                int64_t *number_out)
 {
     const asha_opts *o = pruner->impl;
     *number_out = -1;
     size_t n = 0;
     for (size_t i = 0; i < n_all; i++) {
-        const hps_inter_rec *r = all[i] != NULL ? hps_pruner_step_at(all[i], step) : NULL;
+        const hps_inter_rec *r = all[i] != NULL ? promotion_report_at(all[i], step) : NULL;
         if (r == NULL)
             continue;
         members[n++] = (rung_member){
             .key = ctx->directions[0] == HPS_MAXIMIZE ? -r->value : r->value,
             .number = all[i]->number,
             .trial = all[i],
+            .waits_here = waits_at[i] == step,
         };
     }
     size_t top = n / (size_t)o->reduction_factor;
@@ -521,8 +564,7 @@ static hps_status promotable_at(hps_pruner *pruner, const hps_context *ctx,
     }
     qsort(members, n, sizeof *members, cmp_rung_member);
     for (size_t i = 0; i < top && *number_out < 0; i++)
-        if (members[i].trial->state == HPS_PAUSED &&
-            paused_rung(o, members[i].trial) == step)
+        if (members[i].waits_here)
             *number_out = members[i].number;
     return HPS_OK;
 }
@@ -530,10 +572,11 @@ static hps_status promotable_at(hps_pruner *pruner, const hps_context *ctx,
 /* The oldest paused trial that has passed no rung (paused before the first, or without
  * a value at any rung it passed), or -1: no rung can rank it, so it goes on, as a new
  * trial would, until it reaches one. */
-static int64_t below_the_rungs(const asha_opts *o, const hps_frozen *const *all, size_t n_all)
+static int64_t below_the_rungs(const hps_frozen *const *all, const int64_t *waits_at,
+                               size_t n_all)
 {
     for (size_t i = 0; i < n_all; i++)
-        if (all[i] != NULL && all[i]->state == HPS_PAUSED && paused_rung(o, all[i]) < 0)
+        if (all[i] != NULL && all[i]->state == HPS_PAUSED && waits_at[i] < 0)
             return all[i]->number;
     return -1;
 }
@@ -555,14 +598,22 @@ static hps_status asha_promote(hps_pruner *pruner, const hps_context *ctx, int64
     while (promotion_rung_step(o, n_rungs) < o->max_resource)
         n_rungs++;
     rung_member *members = hps_mem_calloc(n_all + 1, sizeof *members);
-    if (members == NULL)
+    int64_t *waits_at = hps_mem_calloc(n_all + 1, sizeof *waits_at);
+    if (members == NULL || waits_at == NULL) {
+        hps_mem_free(members);
+        hps_mem_free(waits_at);
         return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
+    }
+    /* once per ask: every rung asks where each trial waits */
+    for (size_t i = 0; i < n_all; i++)
+        waits_at[i] = paused_rung(o, all[i]);
     for (int64_t k = n_rungs - 1; rc == HPS_OK && k >= 0 && *number_out < 0; k--)
-        rc = promotable_at(pruner, ctx, all, n_all, promotion_rung_step(o, k), members,
-                           number_out);
+        rc = promotable_at(pruner, ctx, all, waits_at, n_all, promotion_rung_step(o, k),
+                           members, number_out);
     if (rc == HPS_OK && *number_out < 0)
-        *number_out = below_the_rungs(o, all, n_all);
+        *number_out = below_the_rungs(all, waits_at, n_all);
     hps_mem_free(members);
+    hps_mem_free(waits_at);
     return rc;
 }
 

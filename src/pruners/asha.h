@@ -37,6 +37,16 @@ typedef struct asha_rung_entry {
 hps_status asha_rung_order(const double *values, const double *constraints, size_t n,
                            const hps_direction *dirs, size_t m, size_t k, size_t *ahead);
 
+/* The report a trial stands at a rung with -- the one rule of both modes: of its reports
+ * up to step `as_of`, the last, when that one is at or past the rung's step `rung_step`;
+ * NULL when the trial had not reached the rung by then. Mode stop (Optuna's) judges a
+ * trial as of its latest report, so a script that reports every few steps is judged at
+ * the first report past each rung it crosses. Mode promotion judges a trial as of the
+ * report it paused at for that rung, which is that same first report at or past it
+ * (a slice ends at the first report at or past its rung, hps_trial_max_step). */
+const hps_inter_rec *asha_report_at_rung(const hps_frozen *trial, double rung_step,
+                                         int64_t as_of);
+
 /* Optuna's SuccessiveHalvingPruner.prune: when the trial's latest step reaches its
  * next rung (min_resource * rf^(rate + rung)), it records its value there (system
  * attribute completed_rung_K) and is stopped unless that value is in the top 1/rf of

@@ -2,7 +2,7 @@
 """A stand-in for a training script, for the CLI tests: fast, deterministic, and able
 to misbehave on request. Prints `step=S score=V` lines; score = -(x-3)^2 - (y-1)^2 + step.
 
-Options pick the misbehaviour: --sleep S per step, --exit-code N at the end,
+Options pick the misbehaviour: --every N (report every N-th step only), --sleep S per step, --exit-code N at the end,
 --no-metric, --nan, --hang (sleep forever), --fail-if-x X (exit 3 when x == X),
 --dump-env (print selected environment variables, argv and the working directory first), --steps N,
 --graceful (on SIGTERM, finish the step, save it and exit, as a trainer that checkpoints
@@ -32,6 +32,9 @@ parser.add_argument("--checkpoint", action="store_true",
 parser.add_argument("--graceful", action="store_true",
                     help="on SIGTERM, finish the step, save it and exit")
 parser.add_argument("--slices", default=None, help="append 'trial first last' to this file")
+parser.add_argument("--every", type=int, default=1,
+                    help="report only the steps that are multiples of N (a slice then ends "
+                         "at the first of them at or past $HPSEARCH_MAX_STEP)")
 args, unknown = parser.parse_known_args()
 
 if args.dump_env:
@@ -66,7 +69,8 @@ if args.checkpoint and resume_step is not None and int(resume_step) != first - 1
     sys.exit(4)
 last = args.steps - 1
 if args.checkpoint and "HPSEARCH_MAX_STEP" in os.environ:
-    last = min(last, int(os.environ["HPSEARCH_MAX_STEP"]))
+    stop = int(os.environ["HPSEARCH_MAX_STEP"])
+    last = min(last, -(-stop // args.every) * args.every)
 if args.slices:
     with open(args.slices, "a") as f:
         f.write(f"{os.environ.get('HPSEARCH_TRIAL_NUMBER')} {first} {last}\n")
@@ -74,7 +78,9 @@ for step in range(first, last + 1):
     if args.sleep:
         time.sleep(args.sleep)
     value = float("nan") if args.nan else score + step
-    if not args.no_metric:
+    if step % args.every != 0:
+        pass
+    elif not args.no_metric:
         print(f"step={step} score={value}", flush=True)
     else:
         print(f"step={step} loss=1.0", flush=True)

@@ -128,6 +128,35 @@ def test_ctrl_c_pauses_a_resumed_trial_again(tmp_path):
     assert sorted(frozen[1].intermediate_values) == [0, 1, 2]
 
 
+def test_a_trial_cut_short_on_every_resume_fails(tmp_path):
+    """A resumed trial interrupted again and again is not paused forever: without
+    retries the first interruption pauses it, the second fails it, saying why."""
+    pruner = hpsearch.pruners.SuccessiveHalvingPruner(
+        min_resource=1, reduction_factor=2, mode="promotion", max_resource=4)
+    study = hpsearch.create_study(storage=f"sqlite:///{tmp_path}/d.db", pruner=pruner)
+    for x in (0.5, 0.2):
+        study.enqueue_trial({"x": x})
+        trial = study.ask()
+        x = trial.suggest_float("x", 0, 1)
+        for step in (0, 1):
+            trial.report(curve(x, step), step)
+        trial.pause(1)
+
+    def dies(trial):
+        assert trial.number == 1 and trial.resume_step is not None
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        study.optimize(dies, n_trials=1)
+    assert study.get_trials()[1].state == TrialState.RUNNING  # PAUSED
+    with pytest.raises(KeyboardInterrupt):
+        study.optimize(dies, n_trials=1)
+    frozen = study.get_trials()
+    assert len(frozen) == 2  # nothing queued again
+    assert frozen[1].state == TrialState.FAIL
+    assert "cut short 2 times" in frozen[1].system_attrs["fail_reason"]
+
+
 def test_freeze_thaw_resumes_by_forecast(tmp_path):
     """ForecastPruner(mode="freeze-thaw"): a new trial pauses at step min_points, a
     resumed one slice_steps later; the asks resume paused trials from their checkpoint's

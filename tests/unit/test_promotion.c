@@ -454,6 +454,46 @@ static void test_interrupted_resumed_trial_pauses_again(void **state)
     hps_study_close(study);
 }
 
+/* A resumed trial cut short again and again (a trainer that dies on every resume) is
+ * not paused again forever: after the study's `retries` cut-shorts (at least one) the
+ * next one fails it, saying why, and nothing is queued again. */
+static void test_cut_short_too_often_fails(void **state)
+{
+    (void)state;
+    static const char *const retries[] = {"0", "2"};
+    for (size_t r = 0; r < 2; r++) {
+        hps_study *study = NULL;
+        hps_direction dir = HPS_MINIMIZE;
+        ASSERT_OK(hps_study_open(":memory:", "cut", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+        ASSERT_OK(hps_study_set(study, "retries", retries[r]));
+        hps_trial *t = NULL;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_report(t, 0, 1.0));
+        ASSERT_OK(hps_trial_pause(t, 0));
+        hps_trial_free(t);
+        int64_t allowed = r == 0 ? 1 : 2;
+        for (int64_t k = 1; k <= allowed + 1; k++) {
+            cut_resumed_short(study, 0, k, k % 2 ? hps_trial_interrupt : hps_trial_preempt);
+            const hps_frozen *f;
+            ASSERT_OK(hps_study_trial(study, 0, &f));
+            assert_int_equal(hps_frozen_state(f), k <= allowed ? HPS_PAUSED : HPS_FAIL);
+        }
+        const hps_frozen *f;
+        ASSERT_OK(hps_study_trial(study, 0, &f));
+        assert_int_equal(hps_frozen_interrupted(f), 0); /* its own fault: it counts */
+        const char *why = hps_frozen_system_attrs(f); /* its fail_reason */
+        assert_non_null(why);
+        char want[96];
+        snprintf(want, sizeof want, "cut short %lld times", (long long)allowed + 1);
+        if (strstr(why, want) == NULL || strstr(why, "fails rather than pausing again") == NULL)
+            fail_msg("fail reason: %s", why);
+        size_t n;
+        ASSERT_OK(hps_study_n_trials(study, &n));
+        assert_int_equal(n, 1); /* no retry queued: it would end the same way */
+        hps_study_close(study);
+    }
+}
+
 /* Starts or resumes a trial of curve(x), checks where it goes on from and where its
  * slice ends, reports the steps after its checkpoint's up to `pause_at` and pauses
  * there. */
@@ -503,6 +543,68 @@ static void test_off_rung_pauses_are_promoted(void **state)
     hps_study_close(study);
 }
 
+/* One ask of a script that reports every second step only: it starts or resumes a
+ * trial of curve(x), reports the even steps after its checkpoint's, and pauses at the
+ * first of them at or past its slice's end (or completes at max_resource). Returns
+ * the step it paused at, -1 when it completed. */
+static int64_t every_second_step(hps_study *study, int64_t max_resource, int64_t number,
+                                 int64_t resumed_from)
+{
+    hps_trial *t = NULL;
+    double x;
+    int64_t stop;
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    ASSERT_OK(hps_trial_max_step(t, &stop));
+    if (hps_trial_number(t) != number || hps_trial_resume_step(t) != resumed_from)
+        fail_msg("asked trial %lld from step %lld; expected trial %lld from %lld",
+                 (long long)hps_trial_number(t), (long long)hps_trial_resume_step(t),
+                 (long long)number, (long long)resumed_from);
+    int64_t step = resumed_from + 1;
+    for (;; step++) {
+        if (step % 2 != 0)
+            continue;
+        ASSERT_OK(hps_trial_report(t, step, curve(x, step)));
+        if ((stop >= 0 && step >= stop) || step >= max_resource)
+            break;
+    }
+    if (stop >= 0)
+        ASSERT_OK(hps_trial_pause(t, step));
+    else
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, curve(x, step)));
+    hps_trial_free(t);
+    return stop >= 0 ? step : -1;
+}
+
+/* A script that reports every second step never has a value at rungs 1, 3 and 9: it
+ * reaches each at its first report past it (2, 4, 10), as mode stop judges it, and is
+ * ranked there by that value -- not resumed unranked as one below every rung. Worked
+ * out by hand (minimize, x = 0.5, 0.2, 0.9, 0.1; rungs 1, 3, 9, rf 3, budget 27):
+ *   asks 1-3: trials 0, 1, 2 run to step 2 (rung 1); one or two at a rung: none leads it.
+ *   ask 4:  rung 1 {0, 1, 2}: the top third is 1 -> 1 goes on from 2 and pauses at 4.
+ *   ask 5:  rung 3 {1} has no top third; rung 1's is 1, gone on -> new trial 3, at 2.
+ *   ask 6:  rung 1 {0..3}: the top third is 3 -> 3 goes on from 2 to 4.
+ *   then:   rung 3 {1, 3} has no top third, rung 1's (3) has gone on: the budget is used. */
+static void test_rungs_between_reports(void **state)
+{
+    (void)state;
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "every2", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    ASSERT_OK(set_promotion_pruner(study, "1", "3", "27"));
+    ASSERT_OK(hps_study_set(study, "max_trials", "4"));
+    static const char *const xs[] = {"0.5", "0.2", "0.9", "0.1"};
+    enqueue_xs(study, xs, 4);
+    static const int64_t expected[][3] = {{0, -1, 2}, {1, -1, 2}, {2, -1, 2},
+                                          {1, 2, 4},  {3, -1, 2}, {3, 2, 4}};
+    for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
+        assert_int_equal(every_second_step(study, 27, expected[i][0], expected[i][1]),
+                         expected[i][2]);
+    hps_trial *t = NULL;
+    assert_int_equal(hps_study_ask(study, &t), HPS_DONE);
+    hps_study_close(study);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -512,6 +614,8 @@ int main(void)
         cmocka_unit_test(test_concurrent_workers_promote_once),
         cmocka_unit_test(test_interrupted_resumed_trial_pauses_again),
         cmocka_unit_test(test_off_rung_pauses_are_promoted),
+        cmocka_unit_test(test_rungs_between_reports),
+        cmocka_unit_test(test_cut_short_too_often_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
