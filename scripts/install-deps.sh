@@ -9,7 +9,7 @@ set -euo pipefail
 
 pkgs_build="cmake make gcc pkg-config libsqlite3-dev libjansson-dev libyaml-dev liblapacke-dev libopenblas-dev libnlopt-dev libpq-dev libmicrohttpd-dev$(command -v npm > /dev/null || printf ' nodejs npm')"
 pkgs_demo="python3 python3-torch python3-sklearn python3-numpy"
-pkgs_test="libcmocka-dev cppcheck python3-dev python3-setuptools python3-venv python3-pytest python3-optuna python3-pandas python3-matplotlib procps valgrind chromium postgresql postgresql-client python3-psycopg2 python3-xgboost python3-skorch python3-distributed slurmctld slurmd slurm-client munge"
+pkgs_test="libcmocka-dev cppcheck python3-dev python3-setuptools python3-venv python3-pytest python3-optuna python3-pandas python3-matplotlib python3-plotly procps valgrind chromium postgresql postgresql-client python3-psycopg2 python3-xgboost python3-skorch python3-distributed slurmctld slurmd slurm-client munge"
 
 wanted=""
 for group in "$@"; do

@@ -147,7 +147,7 @@ class MedianPruner(_EnginePruner):
 
 
 class SuccessiveHalvingPruner(_EnginePruner):
-    """Asynchronous successive halving (ASHA): at steps ``min_resource *
+    r"""Asynchronous successive halving (ASHA): at steps ``min_resource *
     reduction_factor ** (min_early_stopping_rate + k)`` only the best
     ``1 / reduction_factor`` of the values seen at that rung go on.
 
