@@ -65,6 +65,9 @@ METHODS = [
     # "Freeze-thaw against ASHA"): ASHA's promotion form and the forecast's freeze-thaw
     ("hps-asha-promotion auto", "hpsearch", ("SuccessiveHalvingPruner", {
         "min_resource": 1, "reduction_factor": 3, "mode": "promotion", "max_resource": EPOCHS})),
+    # freeze-thaw with a one-epoch first slice (bench/pruning.md, second protocol)
+    ("hps-freeze-thaw-first1 auto", "hpsearch", ("ForecastPruner", {
+        "max_step": EPOCHS, "mode": "freeze-thaw", "first_slice_steps": 1})),
     ("hps-freeze-thaw auto", "hpsearch", ("ForecastPruner", {"max_step": EPOCHS,
                                                             "mode": "freeze-thaw"})),
     ("optuna-none", "optuna", None),

@@ -288,11 +288,13 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 of parametric curves with their uncertainty), has less than
  *                 `min_probability` chance of beating the best COMPLETE trial. With
  *                 option mode "freeze-thaw" (max_step needed) it stops nothing: trials
- *                 pause after each slice (a new one at step min_points, a resumed one
- *                 slice_steps later) and ask resumes the paused trial with the most
- *                 expected improvement per step left, unless a new trial promises
- *                 more (Swersky et al.'s freeze-thaw); one forecast to miss the best
- *                 COMPLETE trial stays PAUSED.
+ *                 pause after each slice (a new one at step first_slice_steps, by
+ *                 default min_points; a resumed one slice_steps later) and ask resumes
+ *                 the paused trial with the most expected improvement per step left,
+ *                 unless a new trial promises more (Swersky et al.'s freeze-thaw); one
+ *                 forecast to miss the best COMPLETE trial stays PAUSED, and one
+ *                 paused with fewer than min_points values (no forecast yet) is
+ *                 resumed only from the best third of the values at its step.
  *   "auto"        the strategy for a study with a budget (chosen on the pruning
  *                 benchmark): "asha" (reduction factor 3) or "forecast" says so.
  * median, percentile, patient, forecast and auto compare along one direction: joining

@@ -297,19 +297,22 @@ class ForecastPruner(_EnginePruner):
     full budget's step.
 
     ``mode="freeze-thaw"`` (hpsearch only; needs an integer `max_step`) stops nothing:
-    a new trial pauses (``trial.pause()``) at step `min_points` (``trial.max_step``), a
-    resumed one after `slice_steps` (5 when not given) more, and ``study.ask()`` hands back
+    a new trial pauses (``trial.pause()``) at step `first_slice_steps` (`min_points` when
+    not given; ``trial.max_step``), a resumed one after `slice_steps` (5 when not given)
+    more -- a paused trial with fewer than `min_points` values has no forecast and is
+    resumed only when its latest value is among the best third reported at that step -- and ``study.ask()`` hands back
     the paused trial with the most expected improvement over the incumbent per step left
     (``trial.resume_step`` telling where its checkpoint is) unless a new trial promises
-    more. Each mode refuses the other's option (`interval_steps`, `slice_steps`) when it
-    is given, even at its default, as the engine does."""
+    more. Each mode refuses the other's options (`interval_steps`; `slice_steps`,
+    `first_slice_steps`) when given, even at their defaults, as the engine does."""
 
     _engine_name = "forecast"
 
     def __init__(self, min_probability: float = 0.05, max_step: Union[str, int] = "auto",
                  min_points: int = 5, n_startup_trials: int = 3,
                  interval_steps: Optional[int] = None, *, mode: str = "stop",
-                 slice_steps: Optional[int] = None) -> None:
+                 slice_steps: Optional[int] = None,
+                 first_slice_steps: Optional[int] = None) -> None:
         if not 0.0 < min_probability <= 1.0:
             raise ValueError(f"min_probability must be in (0, 1] but got {min_probability}.")
         if max_step != "auto" and (not _is_int(max_step) or max_step < 1):
@@ -324,9 +327,15 @@ class ForecastPruner(_EnginePruner):
             raise ValueError(f"mode must be 'stop' or 'freeze-thaw' but got {mode!r}.")
         if slice_steps is not None and (not _is_int(slice_steps) or slice_steps < 1):
             raise ValueError(f"slice_steps must be an integer >= 1 but got {slice_steps!r}.")
-        # as the engine does: each mode refuses the other's option, even at its default
+        if first_slice_steps is not None and (not _is_int(first_slice_steps)
+                                              or first_slice_steps < 1):
+            raise ValueError("first_slice_steps must be an integer >= 1 but got "
+                             f"{first_slice_steps!r}.")
+        # as the engine does: each mode refuses the other's options, even at their defaults
         if mode == "stop" and slice_steps is not None:
             raise ValueError("slice_steps applies to mode 'freeze-thaw' only.")
+        if mode == "stop" and first_slice_steps is not None:
+            raise ValueError("first_slice_steps applies to mode 'freeze-thaw' only.")
         if mode == "freeze-thaw" and interval_steps is not None:
             raise ValueError("interval_steps applies to mode 'stop' only.")
         self._min_probability = float(min_probability)
@@ -336,6 +345,7 @@ class ForecastPruner(_EnginePruner):
         self._interval_steps = interval_steps
         self._mode = mode
         self._slice_steps = slice_steps
+        self._first_slice_steps = first_slice_steps
 
     def _options(self) -> Dict[str, Any]:
         options = {"min_probability": self._min_probability, "max_step": self._max_step,
@@ -345,6 +355,8 @@ class ForecastPruner(_EnginePruner):
             options.update(interval_steps=self._interval_steps or 1)
         else:
             options.update(mode=self._mode, slice_steps=self._slice_steps or 5)
+            if self._first_slice_steps is not None:
+                options.update(first_slice_steps=self._first_slice_steps)
         return options
 
 

@@ -42,6 +42,7 @@ typedef struct forecast_opts {
     int64_t interval_steps;   /* judge every this many steps */
     int mode;
     int64_t slice_steps;      /* freeze-thaw: the steps of a resumed trial's slice */
+    int64_t first_slice_steps; /* freeze-thaw: a new trial's first slice; 0 = min_points */
     /* freeze-thaw: the last ask's fits, by trial number, and the ask's under way */
     fit_memo *memo, *next;
     size_t n_memo, n_next;
@@ -104,7 +105,13 @@ static const hps_option forecast_options[] = {
     {.name = "slice_steps", .type = HPS_OPTION_INT, HPS_OPTION_FIELD(forecast_opts, slice_steps),
      .def = "5", .min = 1, .max = 1000000,
      .help = "mode freeze-thaw: the steps a resumed trial runs before it pauses again (a new "
-             "trial's first slice ends at step min_points)"},
+             "trial's first slice ends at step first_slice_steps)"},
+    {.name = "first_slice_steps", .type = HPS_OPTION_INT,
+     HPS_OPTION_FIELD(forecast_opts, first_slice_steps), .def = "min_points", .min = 1,
+     .max = 1000000, .keyword = "min_points", .keyword_value = 0,
+     .help = "mode freeze-thaw: the steps a new trial runs before it first pauses; a paused "
+             "trial with fewer than min_points values has no forecast and is resumed only when "
+             "its latest value is among the best third of the values reported at that step"},
     HPS_OPTIONS_END,
 };
 
@@ -117,10 +124,13 @@ static hps_status forecast_bind(hps_pruner *pruner, const hps_context *ctx)
     if (rc != HPS_OK)
         return rc;
     if (o->mode == FORECAST_STOP) {
-        if (hps_options_given(forecast_options, pruner->given, "slice_steps"))
-            return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
-                                  "pruner 'forecast': slice_steps applies to mode freeze-thaw "
-                                  "only (mode stop runs every trial to its end or its pruning)");
+        static const char *const thaw_only[] = {"slice_steps", "first_slice_steps"};
+        for (size_t i = 0; i < sizeof thaw_only / sizeof *thaw_only; i++)
+            if (hps_options_given(forecast_options, pruner->given, thaw_only[i]))
+                return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
+                                      "pruner 'forecast': %s applies to mode freeze-thaw only "
+                                      "(mode stop runs every trial to its end or its pruning)",
+                                      thaw_only[i]);
         return HPS_OK;
     }
     if (hps_options_given(forecast_options, pruner->given, "interval_steps"))
@@ -136,6 +146,11 @@ static hps_status forecast_bind(hps_pruner *pruner, const hps_context *ctx)
                               "pruner 'forecast': max_step (%lld) must be above min_points "
                               "(%lld), where a new trial's first slice ends",
                               (long long)o->max_step, (long long)o->min_points);
+    if (o->max_step <= o->first_slice_steps)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
+                              "pruner 'forecast': max_step (%lld) must be above "
+                              "first_slice_steps (%lld), where a new trial's first slice ends",
+                              (long long)o->max_step, (long long)o->first_slice_steps);
     return HPS_OK;
 }
 
@@ -343,9 +358,9 @@ static hps_status forecast_paused(hps_pruner *pruner, const hps_frozen *t, hps_c
     return HPS_OK;
 }
 
-/* A new trial's first slice ends at step min_points, the values its forecast needs;
- * every resumed one runs slice_steps more; the slice that reaches max_step has no end
- * (-1: the trial finishes). */
+/* A new trial's first slice ends at step first_slice_steps (by default min_points, the
+ * values its forecast needs); every resumed one runs slice_steps more; the slice that
+ * reaches max_step has no end (-1: the trial finishes). */
 static hps_status forecast_max_step(hps_pruner *pruner, const hps_context *ctx,
                                     int64_t *max_step_out)
 {
@@ -354,8 +369,8 @@ static hps_status forecast_max_step(hps_pruner *pruner, const hps_context *ctx,
     if (o->mode != FORECAST_FREEZE_THAW)
         return HPS_OK;
     int64_t paused = hps_rec_paused_step(ctx->trial);
-    if (paused < 0)
-        *max_step_out = o->min_points; /* below max_step: bind saw to it */
+    if (paused < 0) /* below max_step: bind saw to it */
+        *max_step_out = o->first_slice_steps > 0 ? o->first_slice_steps : o->min_points;
     else if (paused < o->max_step - o->slice_steps) /* no overflow for a huge paused step */
         *max_step_out = paused + o->slice_steps;
     return HPS_OK;
@@ -396,17 +411,63 @@ static double best_paused_value(const hps_frozen *const *all, size_t n_all, int 
     return best;
 }
 
+/* Trial t's value at `step`; NaN when it reported none there. */
+static double value_at(const hps_frozen *t, int64_t step)
+{
+    for (size_t i = t->n_inter; i-- > 0;)
+        if (t->inter[i].step == step)
+            return t->inter[i].value;
+    return NAN;
+}
+
+/* Whether paused trial t, too short for a forecast, earns its next slice: its latest
+ * value ranks among the best third of the values all trials reported at that step
+ * (the best one at least) -- successive halving's rung with reduction factor 3, which
+ * on curves that sort themselves early costs a bad configuration its first slice only. */
+static int in_best_third(const hps_frozen *t, const hps_frozen *const *all, size_t n_all,
+                         int maximize)
+{
+    int64_t step = t->inter[t->n_inter - 1].step;
+    double mine = t->inter[t->n_inter - 1].value;
+    if (isnan(mine))
+        return 0;
+    size_t n_at_step = 1, better = 0;
+    for (size_t i = 0; i < n_all; i++) {
+        const hps_frozen *u = all[i];
+        if (u == NULL || u == t || u->number == t->number)
+            continue;
+        double v = value_at(u, step);
+        if (isnan(v))
+            continue;
+        n_at_step++;
+        better += maximize ? v > mine : v < mine;
+    }
+    size_t keep = n_at_step / 3 > 0 ? n_at_step / 3 : 1;
+    return better < keep;
+}
+
 /* Weighs paused trial t: its forecast at max_step joins the final values, and it is a
  * candidate when that gives it at least min_probability of beating the incumbent -- a
  * rule only for a COMPLETE incumbent (`judge`): the best value reported so far is a
  * bar at another step, which the leading trial itself, if its curve turns down, is
  * forecast to miss, and then nothing would ever finish. A paused trial with too few
- * values for a forecast goes first (its curve needs them). */
-static hps_status weigh_paused(hps_pruner *pruner, const hps_frozen *t, double incumbent,
+ * values for a forecast goes first (its curve needs them) -- when it has fewer than
+ * min_points (a short first slice), only if in_best_third. */
+static hps_status weigh_paused(hps_pruner *pruner, const hps_frozen *t,
+                               const hps_frozen *const *all, size_t n_all, double incumbent,
                                int judge, int maximize, thaw_choice *c)
 {
     const forecast_opts *o = pruner->impl;
     int64_t paused = hps_rec_paused_step(t);
+    if (t->n_inter > 0 && (int64_t)t->n_inter < o->min_points && paused < o->min_points) {
+        /* paused before the forecast could judge it (a first slice below min_points; the
+         * default first slice ends at min_points): a rung decides */
+        if (in_best_third(t, all, n_all, maximize) && c->rate < HUGE_VAL) {
+            c->number = t->number;
+            c->rate = HUGE_VAL;
+        }
+        return HPS_OK;
+    }
     hps_curve_forecast f;
     hps_status rc = forecast_paused(pruner, t, &f);
     if (rc != HPS_OK)
@@ -482,7 +543,7 @@ static hps_status forecast_promote(hps_pruner *pruner, const hps_context *ctx,
         if (t != NULL && t->state == HPS_COMPLETE && t->n_values > 0) {
             add_final(&c, t->values[0]);
         } else if (t != NULL && t->state == HPS_PAUSED) {
-            rc = weigh_paused(pruner, t, incumbent, judge, maximize, &c);
+            rc = weigh_paused(pruner, t, all, n_all, incumbent, judge, maximize, &c);
             if (rc != HPS_OK)
                 return rc; /* the last ask's memo stays; the next ask starts this one anew */
         }

@@ -242,3 +242,20 @@ def test_ctrl_c_on_a_resumed_trial_does_not_end_it_for_the_sampler(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         study.optimize(interrupted, n_trials=1)
     assert fresh.ended == [(0, TrialState.FAIL)]
+
+
+def test_freeze_thaw_first_slice_steps():
+    """first_slice_steps: a new trial pauses after that many steps (min_points when not
+    given); the option belongs to mode freeze-thaw and is checked like slice_steps."""
+    pruner = hpsearch.pruners.ForecastPruner(mode="freeze-thaw", max_step=12,
+                                             first_slice_steps=1)
+    study = hpsearch.create_study(pruner=pruner,
+                                  sampler=hpsearch.samplers.RandomSampler(seed=1))
+    trial = study.ask()
+    assert trial.resume_step is None and trial.max_step == 1
+    with pytest.raises(ValueError, match="first_slice_steps applies to mode 'freeze-thaw'"):
+        hpsearch.pruners.ForecastPruner(first_slice_steps=1)
+    for bad in (0, True, 1.0):
+        with pytest.raises(ValueError, match="first_slice_steps must be an integer >= 1"):
+            hpsearch.pruners.ForecastPruner(mode="freeze-thaw", max_step=9,
+                                            first_slice_steps=bad)

@@ -374,6 +374,67 @@ static void test_huge_paused_step_runs_to_end(void **state)
     hps_study_close(study);
 }
 
+/* Reports curve(limit, scale) on the steps after trial t's resume step up to `last` and
+ * pauses it there. */
+static void run_on_curve(hps_trial *t, double limit, double scale, int64_t last)
+{
+    for (int64_t step = hps_trial_resume_step(t) + 1; step <= last; step++)
+        ASSERT_OK(hps_trial_report(t, step, curve(limit, scale, step)));
+    ASSERT_OK(hps_trial_pause(t, last));
+}
+
+/* first_slice_steps 1: a new trial pauses after one step, and of three trials paused
+ * there (0.9, 0.4, 0.8 to minimize) only the best third -- the 0.4 one -- gets a second
+ * slice, which runs it to step 6 (1 + slice_steps) where the forecast can judge it; the
+ * others stay paused, also once the budget of trials is used and a fourth, worse one
+ * joins them. */
+static void test_short_first_slice_keeps_best_third(void **state)
+{
+    (void)state;
+    hps_study *study = new_study();
+    hand_made_trial(study, 0.8, 0.1, 1, 0);
+    int64_t good = hand_made_trial(study, 0.3, 0.1, 1, 0);
+    hand_made_trial(study, 0.7, 0.1, 1, 0);
+    hps_pruner *p = NULL;
+    ASSERT_OK(hps_pruner_new("forecast", &p, NULL, 0));
+    ASSERT_OK(hps_pruner_set(p, "mode", "freeze-thaw"));
+    ASSERT_OK(hps_pruner_set(p, "max_step", "20"));
+    ASSERT_OK(hps_pruner_set(p, "first_slice_steps", "1"));
+    ASSERT_OK(hps_study_set_pruner(study, p));
+    ASSERT_OK(hps_study_set(study, "max_trials", "4"));
+
+    hps_trial *t;
+    int64_t end;
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(hps_trial_number(t), good);
+    assert_int_equal(hps_trial_resume_step(t), 1);
+    ASSERT_OK(hps_trial_max_step(t, &end));
+    assert_int_equal(end, 6);
+    run_on_curve(t, 0.3, 0.1, 6);
+    hps_trial_free(t);
+
+    /* one trial with a forecast, fewer than n_startup_trials: a new one, for one step */
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(hps_trial_resume_step(t), -1);
+    ASSERT_OK(hps_trial_max_step(t, &end));
+    assert_int_equal(end, 1);
+    double x;
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    run_on_curve(t, 0.85, 0.1, 1);
+    int64_t worst = hps_trial_number(t);
+    hps_trial_free(t);
+
+    /* the budget is used: the good trial goes on; the three below the best third wait */
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(hps_trial_number(t), good);
+    assert_int_equal(hps_trial_resume_step(t), 6);
+    hps_trial_free(t);
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(study, worst, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_PAUSED);
+    hps_study_close(study);
+}
+
 static void test_bad_options_refused(void **state)
 {
     (void)state;
@@ -384,6 +445,9 @@ static void test_bad_options_refused(void **state)
         {{{"mode", "freeze-thaw"}}, "mode freeze-thaw needs max_step"},
         {{{"mode", "freeze-thaw"}, {"max_step", "5"}}, "max_step (5) must be above min_points (5)"},
         {{{"slice_steps", "3"}}, "slice_steps applies to mode freeze-thaw only"},
+        {{{"first_slice_steps", "1"}}, "first_slice_steps applies to mode freeze-thaw only"},
+        {{{"mode", "freeze-thaw"}, {"max_step", "20"}, {"first_slice_steps", "20"}},
+         "max_step (20) must be above first_slice_steps (20)"},
         {{{"mode", "freeze-thaw"}, {"max_step", "20"}, {"interval_steps", "2"}},
          "interval_steps applies to mode stop only"},
     };
@@ -405,6 +469,8 @@ static void test_bad_options_refused(void **state)
     assert_non_null(strstr(hps_pruner_errmsg(p), "freeze-thaw"));
     assert_int_equal(hps_pruner_set(p, "slice_steps", "0"), HPS_ERR_INVALID);
     assert_non_null(strstr(hps_pruner_errmsg(p), "slice_steps"));
+    assert_int_equal(hps_pruner_set(p, "first_slice_steps", "0"), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_pruner_errmsg(p), "first_slice_steps"));
     hps_pruner_free(p);
     /* with several objectives there is no one incumbent */
     ASSERT_OK(hps_pruner_new("forecast", &p, NULL, 0));
@@ -428,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_trial_completes_without_budget),
         cmocka_unit_test(test_interrupted_trial_not_counted_in_budget),
         cmocka_unit_test(test_huge_paused_step_runs_to_end),
+        cmocka_unit_test(test_short_first_slice_keeps_best_third),
         cmocka_unit_test(test_bad_options_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
