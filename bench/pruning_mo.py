@@ -13,7 +13,10 @@ by non-dominated sorting (MOASHA). Methods differ by the pruner only:
   asha-promotion  the same rungs in mode promotion (max_resource=EPOCHS): every trial
                   pauses at its rung (its checkpoint kept) and the best paused one is
                   resumed to the next rung before a new trial starts;
-  hyperband       HyperbandPruner(min_resource=1, max_resource=EPOCHS, reduction_factor=3).
+  hyperband       HyperbandPruner(min_resource=1, max_resource=EPOCHS, reduction_factor=3);
+  asha-stop-4x2   SuccessiveHalvingPruner(min_resource=4, reduction_factor=2): rungs at
+                  epochs 4, 8, 16, the top half going on (chosen from
+                  bench/pruning_mo_rungs.py's diagnosis, bench/multiobjective.md).
 The pruning methods run until they have consumed --pruned-epochs epochs (default: half
 of none's), finishing the trial or slice under way. Samplers (--samplers): auto (the
 default AutoSampler: with two objectives its GP for the first 100 trials) and tpe
@@ -54,6 +57,7 @@ PARAMS_SCALE = 256 * (FEATURES + CLASSES) + 256 + CLASSES  # the largest model's
 METHODS = {
     "none": None,
     "asha-stop": ("SuccessiveHalvingPruner", {"min_resource": 1, "reduction_factor": 3}),
+    "asha-stop-4x2": ("SuccessiveHalvingPruner", {"min_resource": 4, "reduction_factor": 2}),
     "asha-promotion": ("SuccessiveHalvingPruner", {"min_resource": 1, "reduction_factor": 3,
                                                    "mode": "promotion",
                                                    "max_resource": EPOCHS}),

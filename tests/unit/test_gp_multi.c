@@ -374,6 +374,41 @@ static void test_pending_asks_spread_with_constraints(void **state)
     hps_study_close(study);
 }
 
+/* Two objectives on a 10 x 10 grid, six COMPLETE trials, then every trial pruned after
+ * reporting its values: with several objectives the models learn from COMPLETE trials
+ * only, so a pruned trial leaves them as they were -- and a sampler that forgot it had
+ * run that point proposed it again, ask after ask (bench/multiobjective.md, "What the
+ * auto rows measure": one configuration 65 times in 88 trials). */
+static void test_pruned_point_not_proposed_again(void **state)
+{
+    (void)state;
+    hps_direction dirs[2] = {HPS_MINIMIZE, HPS_MINIMIZE};
+    const char *opts[] = {"n_startup_trials", "6", NULL};
+    hps_study *study = gp_study("pruned", dirs, 2, opts);
+    int64_t seen[20][2];
+    for (int i = 0; i < 20; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_suggest_int(t, "a", 0, 9, 1, 0, &seen[i][0]));
+        ASSERT_OK(hps_trial_suggest_int(t, "b", 0, 9, 1, 0, &seen[i][1]));
+        /* a trade-off: a small `a` costs a large `b`, and a steep gain at the corner */
+        double f[2] = {(double)seen[i][0] / 9, 1 - sqrt((double)seen[i][0] / 9) +
+                                                   (double)seen[i][1] / 9};
+        if (i < 6) {
+            ASSERT_OK(hps_trial_tell_values(t, HPS_COMPLETE, f, 2));
+        } else {
+            ASSERT_OK(hps_trial_report_values(t, 1, f, 2));
+            ASSERT_OK(hps_trial_tell(t, HPS_PRUNED, 0));
+        }
+        hps_trial_free(t);
+        for (int j = 0; j < i; j++)
+            if (seen[j][0] == seen[i][0] && seen[j][1] == seen[i][1])
+                fail_msg("trial %d proposed (%lld, %lld) again, trial %d's", i,
+                         (long long)seen[i][0], (long long)seen[i][1], j);
+    }
+    hps_study_close(study);
+}
+
 /* Every allocation of a joint sample with two objectives, a constraint and a pending
  * trial failing in turn: HPS_ERR_NOMEM or a valid value, never a crash or a leak. */
 static void test_out_of_memory(void **state)
@@ -430,6 +465,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ehvi_against_monte_carlo),
+        cmocka_unit_test(test_pruned_point_not_proposed_again),
         cmocka_unit_test(test_ehvi_large_front_is_capped),
         cmocka_unit_test(test_log_space_stability),
         cmocka_unit_test(test_zdt1_front_approached),

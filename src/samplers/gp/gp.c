@@ -342,6 +342,17 @@ static int pending_point(const gp_ask *a, const hps_pending *pending,
     return 1;
 }
 
+/* A finished trial's encoded point: a conditional parameter this trial lacks, or had
+ * with another distribution, is inactive (NaN) here. */
+static void finished_point(const gp_ask *a, const hps_frozen *rec, double *x)
+{
+    for (size_t j = 0; j < a->d; j++) {
+        const hps_param_rec *p = hps_rec_find_param(rec, a->names[j]);
+        int active = p != NULL && (j < a->d_shared || hps_dist_equal(&p->dist, a->dims[j].dist));
+        x[j] = active ? encode(&a->dims[j], p->internal) : NAN;
+    }
+}
+
 static uint64_t space_signature(const gp_ask *a)
 {
     uint64_t sig = 0x6a09e667f3bcc909ULL ^ a->d;
@@ -659,14 +670,7 @@ static hps_status collect_observations(hps_sampler *sampler, const hps_context *
     for (size_t i = 0, row = 0; i < n_all; i++) {
         if (!keep[i])
             continue;
-        const hps_frozen *rec = h->finished[i];
-        for (size_t j = 0; j < d; j++) {
-            /* a conditional parameter this trial lacks, or had with another
-             * distribution, is inactive here */
-            const hps_param_rec *p = hps_rec_find_param(rec, a->names[j]);
-            int active = p != NULL && (j < a->d_shared || hps_dist_equal(&p->dist, a->dims[j].dist));
-            a->x[row * d + j] = active ? encode(&a->dims[j], p->internal) : NAN;
-        }
+        finished_point(a, h->finished[i], a->x + row * d);
         a->loss[row++] = a->loss[i]; /* compacting in place: row <= i */
     }
     a->n = n;
@@ -861,14 +865,19 @@ static int choose_point(hps_sampler *sampler, const hps_context *ctx, const hps_
 {
     gp_state *s = sampler->impl;
     size_t d = a->d;
-    /* points not to suggest again: the observed and the running ones */
-    size_t n_taken = a->n + a->n_pending;
+    /* points not to suggest again: every finished trial's and the running ones. Not
+     * only the observations: with several objectives a PRUNED trial teaches no model, so
+     * the models stay as they were and would propose its point again, ask after ask
+     * (and beyond max_observations the oldest ones are not observed either). */
+    size_t n_taken = h->n_finished + a->n_pending;
     a->taken = hps_mem_realloc_array(NULL, n_taken + 1, d * sizeof *a->taken);
     if (a->taken == NULL)
         return GP_ERR_NOMEM;
-    memcpy(a->taken, a->x, a->n * d * sizeof *a->taken);
+    for (size_t i = 0; i < h->n_finished; i++)
+        finished_point(a, h->finished[i], a->taken + i * d);
     if (a->n_pending > 0)
-        memcpy(a->taken + a->n * d, a->pending_x, a->n_pending * d * sizeof *a->taken);
+        memcpy(a->taken + h->n_finished * d, a->pending_x,
+               a->n_pending * d * sizeof *a->taken);
 
     uint64_t key = (uint64_t)ctx->trial->number;
     problem->dims = a->dims;
@@ -980,12 +989,7 @@ static int collect_multi(const gp_state *s, const hps_context *ctx, const hps_hi
         const hps_frozen *rec = h->finished[i];
         if (!multi_row(ctx, rec, mm, mm->raw + n * k))
             continue;
-        for (size_t j = 0; j < d; j++) {
-            const hps_param_rec *p = hps_rec_find_param(rec, a->names[j]);
-            int active = p != NULL &&
-                         (j < a->d_shared || hps_dist_equal(&p->dist, a->dims[j].dist));
-            a->x[n * d + j] = active ? encode(&a->dims[j], p->internal) : NAN;
-        }
+        finished_point(a, rec, a->x + n * d);
         n++;
     }
     a->n = n;
