@@ -153,9 +153,9 @@ static hps_status fill_grid(const cfg_config *cfg, hps_sampler *sampler, char *e
         hps_value *values = NULL;
         size_t n = 0;
         if (space_grid_values(p, &values, &n) != 0) {
-            snprintf(err, errlen,
-                     "%s:%d: parameter '%s': the grid sampler needs a finite set of values",
-                     cfg->path, p->line, p->name);
+            char at[CFG_WHERE_SIZE];
+            snprintf(err, errlen, "%s: parameter '%s': the grid sampler needs a finite set of "
+                     "values", cfg_where(cfg, p->line, at, sizeof at), p->name);
             free(order);
             return HPS_ERR_INVALID;
         }
@@ -321,8 +321,9 @@ hps_status space_suggest_all(const cfg_config *cfg, hps_trial *trial, tmpl_param
         }
         rc = suggest_one(on_grid, p, trial, &values[i]);
         if (rc != HPS_OK) {
-            snprintf(err, errlen, "%s:%d: parameter '%s': %s", cfg->path, p->line, p->name,
-                     hps_trial_errmsg(trial));
+            char at[CFG_WHERE_SIZE];
+            snprintf(err, errlen, "%s: parameter '%s': %s", cfg_where(cfg, p->line, at, sizeof at),
+                     p->name, hps_trial_errmsg(trial));
             goto out;
         }
         state[i] = CFG_ACTIVE;

@@ -185,11 +185,12 @@ int warm_check_source(const cfg_config *cfg)
 {
     if (cfg->warm_from == NULL)
         return 0;
-    char shown[512], err[1024];
+    char shown[512], err[1024], at[CFG_WHERE_SIZE];
+    const char *where = cfg_where(cfg, cfg->warm_line, at, sizeof at);
     cli_shown_url(source_url(cfg), shown, sizeof shown);
     if (strcmp(cfg->warm_from, cfg->study_name) == 0 && strcmp(source_url(cfg), cfg->storage) == 0) {
-        cli_error("%s:%d: warm_start.from: '%s' is this config's own study; name an earlier "
-                  "study", cfg->path, cfg->warm_line, cfg->warm_from);
+        cli_error("%s: warm_start.from: '%s' is this config's own study; name an earlier "
+                  "study", where, cfg->warm_from);
         return CLI_EXIT_USAGE;
     }
     hps_study *source = NULL;
@@ -197,10 +198,10 @@ int warm_check_source(const cfg_config *cfg)
                                    &source, err, sizeof err);
     if (rc != HPS_OK) {
         if (rc == HPS_ERR_NOTFOUND)
-            cli_error("%s:%d: warm_start: no study '%s' in %s (`hpsearch studies --storage "
-                      "%s` lists them)", cfg->path, cfg->warm_line, cfg->warm_from, shown, shown);
+            cli_error("%s: warm_start: no study '%s' in %s (`hpsearch studies --storage "
+                      "%s` lists them)", where, cfg->warm_from, shown, shown);
         else
-            cli_error("%s:%d: warm_start: study '%s' in %s: %s", cfg->path, cfg->warm_line,
+            cli_error("%s: warm_start: study '%s' in %s: %s", where,
                       cfg->warm_from, shown, err);
         return rc == HPS_ERR_NOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
     }
@@ -212,9 +213,9 @@ int warm_check_source(const cfg_config *cfg)
     size_t n_source = hps_study_n_directions(source);
     hps_study_close(source);
     if (!same) {
-        cli_error("%s:%d: warm_start: study '%s' %s %zu objective%s in other directions than "
+        cli_error("%s: warm_start: study '%s' %s %zu objective%s in other directions than "
                   "this config's: its values would mislead the sampler",
-                  cfg->path, cfg->warm_line, cfg->warm_from, n_source == n ? "has its" : "has",
+                  where, cfg->warm_from, n_source == n ? "has its" : "has",
                   n_source, n_source == 1 ? "" : "s");
         return CLI_EXIT_USAGE;
     }
@@ -335,7 +336,9 @@ int warm_reserve(const cfg_config *cfg, hps_study *study)
         return 0; /* warm_seed says what is wrong */
     if (record_added(study, cfg->warm_from, fit, 0) == 0)
         return 0;
-    cli_error("%s:%d: warm_start: cannot record it in the study: %s", cfg->path, cfg->warm_line,
+    char at[CFG_WHERE_SIZE];
+    cli_error("%s: warm_start: cannot record it in the study: %s",
+              cfg_where(cfg, cfg->warm_line, at, sizeof at),
               hps_study_errmsg(study));
     return -1;
 }
@@ -344,11 +347,12 @@ int warm_seed(const cfg_config *cfg, hps_study *study)
 {
     if (cfg->warm_from == NULL)
         return 0;
-    char err[1024], text[64];
+    char err[1024], text[64], at[CFG_WHERE_SIZE];
+    const char *where = cfg_where(cfg, cfg->warm_line, at, sizeof at);
     hps_study *source = NULL;
     if (hps_study_open(source_url(cfg), cfg->warm_from, HPS_OPEN_LOAD, NULL, 0, &source, err,
                        sizeof err) != HPS_OK) {
-        cli_error("%s:%d: warm_start: study '%s': %s", cfg->path, cfg->warm_line, cfg->warm_from,
+        cli_error("%s: warm_start: study '%s': %s", where, cfg->warm_from,
                   err);
         return CLI_EXIT_FAILED;
     }
@@ -372,8 +376,8 @@ int warm_seed(const cfg_config *cfg, hps_study *study)
     if (rc == 0 && hps_study_set(study, "max_trials", text) != HPS_OK)
         rc = -1;
     if (rc != 0) {
-        cli_error("%s:%d: warm_start from study '%s': %s (the next run adds the rest)",
-                  cfg->path, cfg->warm_line, cfg->warm_from,
+        cli_error("%s: warm_start from study '%s': %s (the next run adds the rest)",
+                  where, cfg->warm_from,
                   got != HPS_OK ? hps_study_errmsg(source) : hps_study_errmsg(study));
     } else {
         char left[1024];
