@@ -182,20 +182,25 @@ static hps_status fill_grid(const cfg_config *cfg, hps_sampler *sampler, char *e
     return rc;
 }
 
+int space_on_grid(const cfg_config *cfg)
+{
+    /* pbt fixes every parameter itself: a model-based sampler would only cost time */
+    if (cfg->pbt.population > 0)
+        return 0;
+    if (strcmp(cfg->sampler, "auto") == 0) {
+        auto_decision decision;
+        space_auto_decision(cfg, cfg->n_trials, &decision);
+        return decision.strategy == AUTO_GRID;
+    }
+    return strcmp(cfg->sampler, "grid") == 0;
+}
+
 hps_status space_make_sampler(const cfg_config *cfg, hps_sampler **out, char *err, size_t errlen)
 {
     hps_sampler *sampler = NULL;
     *out = NULL;
-    /* pbt fixes every parameter itself: a model-based sampler would only cost time */
-    const char *name = cfg->pbt.population > 0 ? "random" : cfg->sampler;
-    int on_grid = strcmp(name, "grid") == 0;
-    if (strcmp(name, "auto") == 0) {
-        auto_decision decision;
-        space_auto_decision(cfg, cfg->n_trials, &decision);
-        on_grid = decision.strategy == AUTO_GRID;
-        if (on_grid)
-            name = "grid";
-    }
+    int on_grid = space_on_grid(cfg);
+    const char *name = on_grid ? "grid" : cfg->pbt.population > 0 ? "random" : cfg->sampler;
     hps_status rc = hps_sampler_new(name, &sampler, err, errlen);
     if (rc != HPS_OK)
         return rc;

@@ -116,9 +116,23 @@ int warm_add_trial(const cfg_config *cfg, hps_study *study, const hps_frozen *ol
      * it (an enqueued one could be run by another worker as a new trial) */
     hps_status rc = hps_study_add_trial(study, text, NULL);
     free(text);
-    if (rc == HPS_ERR_INVALID)
-        return 0; /* outside the new space after all (a value off the grid's points) */
     return rc == HPS_OK ? 1 : -1;
+}
+
+/* Whether v is one of p's grid points (a grid suggests nothing else, so the study takes
+ * nothing else). -1 when they cannot be had. */
+static int on_grid_point(const cfg_param *p, hps_value v)
+{
+    hps_value *points = NULL;
+    size_t n = 0;
+    if (space_grid_values(p, &points, &n) != 0)
+        return -1;
+    double x = v.type == HPS_VALUE_INT ? (double)v.u.i : v.u.f;
+    int found = 0;
+    for (size_t k = 0; k < n && !found; k++)
+        found = (points[k].type == HPS_VALUE_INT ? (double)points[k].u.i : points[k].u.f) == x;
+    space_free_values(points, n);
+    return found;
 }
 
 warm_misfit warm_map_trial(const cfg_config *cfg, const hps_frozen *old, json_t **params,
@@ -136,6 +150,7 @@ warm_misfit warm_map_trial(const cfg_config *cfg, const hps_frozen *old, json_t 
         goto out;
     }
     cfg_condition_order(cfg, order);
+    int grid = space_on_grid(cfg);
     for (size_t o = 0; o < n && why == WARM_FITS; o++) {
         size_t i = order[o];
         const cfg_param *p = &cfg->params[i];
@@ -155,6 +170,10 @@ warm_misfit warm_map_trial(const cfg_config *cfg, const hps_frozen *old, json_t 
             why = WARM_MISSING;
         if (why == WARM_FITS && !cfg_param_holds(p, v))
             why = WARM_OUTSIDE;
+        /* a range on a grid is its points (listed values are checked above) */
+        if (why == WARM_FITS && grid && (p->kind == CFG_INT || p->kind == CFG_FLOAT) &&
+            p->n_values == 0 && on_grid_point(p, v) != 1)
+            why = WARM_OFF_GRID;
         if (why != WARM_FITS) {
             *which = i;
             break;
@@ -222,18 +241,22 @@ int warm_check_source(const cfg_config *cfg)
     return 0;
 }
 
-/* "9 outside lr's range, 4 without `width`" */
+/* "9 outside lr's range, 4 without `width`, 2 off x's grid points" */
 static void describe_left_out(const cfg_config *cfg, const size_t *outside, const size_t *missing,
                               char *buf, size_t size)
 {
     size_t used = 0;
+    int grid = space_on_grid(cfg);
     buf[0] = '\0';
     for (size_t i = 0; i < cfg->n_params && used < size; i++) {
         const cfg_param *p = &cfg->params[i];
-        const char *what = p->kind == CFG_CATEGORICAL || p->n_values > 0 ? "values" : "range";
+        int listed = p->kind == CFG_CATEGORICAL || p->kind == CFG_CONSTANT || p->n_values > 0;
+        /* on a grid a range is its points: a value outside it is off them too */
+        const char *where = listed ? "outside" : grid ? "off" : "outside";
+        const char *what = listed ? "values" : grid ? "grid points" : "range";
         if (outside[i] > 0)
-            used += (size_t)snprintf(buf + used, size - used, "%s%zu outside %s's %s",
-                                     used > 0 ? ", " : "", outside[i], p->name, what);
+            used += (size_t)snprintf(buf + used, size - used, "%s%zu %s %s's %s",
+                                     used > 0 ? ", " : "", outside[i], where, p->name, what);
         if (missing[i] > 0 && used < size)
             used += (size_t)snprintf(buf + used, size - used, "%s%zu without `%s`",
                                      used > 0 ? ", " : "", missing[i], p->name);
@@ -313,7 +336,7 @@ static int add_fitting(const cfg_config *cfg, hps_study *study, hps_study *sourc
         size_t which = 0;
         warm_misfit why = warm_map_trial(cfg, old, &params, &which);
         if (why != WARM_FITS) {
-            (why == WARM_OUTSIDE ? outside : missing)[which]++;
+            (why == WARM_MISSING ? missing : outside)[which]++; /* off the grid: outside */
             continue;
         }
         if (taken != NULL && taken[i]) { /* added by the warm start that was cut short */
