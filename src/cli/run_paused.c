@@ -49,9 +49,10 @@ static void paused_words(const cfg_config *cfg, int finished, const char **why,
                           : "run again without what stopped this run: freeze-thaw resumes "
                             "those its forecast finds worth it, from their checkpoints";
     } else {
-        *why = "this config's pruner pauses and resumes no trial: they were paused by "
-               "something else, such as Python's API";
-        *go_on = "hpsearch run will not resume them; whatever paused them can";
+        *why = "no pruner of this config pauses or resumes trials: something else paused "
+               "them, such as Python's API";
+        *go_on = "hpsearch run does not resume them with this config; whatever paused them "
+                 "can";
     }
 }
 

@@ -58,4 +58,36 @@ expect_contains "it says the timeout stopped it" "timeout of 2s reached" "$(cat 
 expect_contains "and what is left, and how to go on" \
     "trials are left PAUSED (the run stopped before asha was done promoting)" "$(cat t.err)"
 expect_contains "run again" "go on: run again without what stopped this run" "$(cat t.err)"
+
+# Trials paused by something else (here Python's API) under a config whose pruner
+# pauses nothing: the run says they are left PAUSED and promises no resume.
+. "$(dirname "$0")/report_lib.sh"
+hps_py <<'PYEOF'
+import hpsearch
+study = hpsearch.create_study(storage="sqlite:///py.db", study_name="py", direction="maximize")
+trial = study.ask()
+trial.suggest_float("x", 0, 6)
+trial.report(0.5, 0)
+trial.pause(0)
+PYEOF
+write_config py.yaml <<EOF2
+study: py
+storage: sqlite:py.db
+direction: maximize
+metric: score
+sampler: random
+seed: 3
+n_trials: 2
+command: $TRAIN --x {x} --steps 2
+parameters:
+  x: {type: float, low: 0, high: 6}
+EOF2
+"$HPSEARCH" run py.yaml --no-progress > py.out 2> py.err
+expect_eq "a run leaving a trial paused from Python exits 0" 0 $?
+expect_contains "it says why nothing resumed it" \
+    "1 trial is left PAUSED (no pruner of this config pauses or resumes trials" "$(cat py.err)"
+case "$(cat py.err)" in
+*"are resumed"* | *rung*) fail "it promises a resume it will not do: $(cat py.err)" ;;
+*) ok "it promises no resume" ;;
+esac
 finish
