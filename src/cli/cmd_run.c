@@ -903,8 +903,9 @@ int cmd_run(int argc, char **argv)
     if (finished && state.done_reason[0] != '\0')
         fprintf(stderr, "hpsearch: nothing left to run: %s\n", state.done_reason);
     /* trials left paused: the run did all the pruner would resume (asha's docs promise
-     * no more), so it says what is left and how to go on, and succeeds */
-    size_t left_paused = finished ? run_paused_explain(study, cfg) : 0;
+     * no more), or timeout, target or terminate stopped it as asked; either way it says
+     * what is left and how to go on, and succeeds. Only the user's interrupt fails. */
+    size_t left_paused = state.interrupted ? 0 : run_paused_explain(study, cfg, finished);
     if (state.launched == 0 && finished && left_paused == 0)
         run_failures_explain_idle(study, cfg);
     print_summary(study, cfg, &state, cli_monotonic() - started);

@@ -174,6 +174,15 @@ int cfg_metric_name_ok(const char *name)
 
 /* Checks that depend on several keys; reruns after every override. Messages about the
  * parameters name their place in the file even for an override. */
+const char *cfg_where(const cfg_config *cfg, int line, char *buf, size_t size)
+{
+    if (line > 0)
+        snprintf(buf, size, "%s:%d", cfg->path, line);
+    else
+        snprintf(buf, size, "%s", cfg->path);
+    return buf;
+}
+
 int cfg_space_finite(const cfg_config *cfg)
 {
     for (size_t i = 0; i < cfg->n_params; i++) {

@@ -374,6 +374,10 @@ void cfg_pruner_free(cfg_pruner *p);
  * see it (categoricals, ints, floats with a step): the space has finitely many
  * configurations, each run at most `repeats` times. */
 int cfg_space_finite(const cfg_config *cfg);
+/* Where a message points for `line` of the config: "path:line", or "path" alone when
+ * the line is 0 (a --set override, which has no line). Returns buf. */
+#define CFG_WHERE_SIZE 4200
+const char *cfg_where(const cfg_config *cfg, int line, char *buf, size_t size);
 /* Whether the parameter's prior still fits it (a narrowed range may leave its center
  * out, narrowed values their weights); 0 without a prior. */
 int cfg_prior_fits(const cfg_param *p);

@@ -328,10 +328,13 @@ static int doc_check_keys(doc_builder *b, const cfg_node *map)
     int rc = 0;
     if (again != NULL) {
         size_t len = again->text->len;
+        /* --set text has no lines (all of it is one override): the first is at a column */
+        int first_line = first->where->line;
         rc = cfg_fail(b->ctx, again->where->line, "YAML syntax error: duplicate key '%.*s%s' "
-                      "(column %d; first given at line %d)", (int)(len > 64 ? 64 : len),
+                      "(column %d; first given at %s %d)", (int)(len > 64 ? 64 : len),
                       again->text->text, len > 64 ? "..." : "", again->where->column,
-                      first->where->line);
+                      first_line > 0 ? "line" : "column",
+                      first_line > 0 ? first_line : first->where->column);
     }
     free(keys);
     return rc;

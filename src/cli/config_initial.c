@@ -171,6 +171,18 @@ static long find_param(const cfg_config *cfg, const char *name)
     return -1;
 }
 
+/* Where a parameter's definition is, for a message about an entry: its line in the file
+ * being read; with no file (cfg_initial_fits, on a space narrow has changed) the lines
+ * are the old file's, where the old range is, so the message names the space instead. */
+static const char *definition_at(const cfg_ctx *ctx, int line, char *buf, size_t size)
+{
+    if (ctx->file != NULL)
+        snprintf(buf, size, "line %d", line);
+    else
+        snprintf(buf, size, "in the narrowed space");
+    return buf;
+}
+
 /* Names and values of one entry; `given[i]` is the entry's index of parameter i + 1
  * (0: not given). */
 static int check_values(cfg_ctx *ctx, const cfg_initial *in, size_t index, size_t *given)
@@ -192,11 +204,12 @@ static int check_values(cfg_ctx *ctx, const cfg_initial *in, size_t index, size_
                             "is not searched: every trial gets its maximum", index + 1,
                             p->name, p->name);
         if (!cfg_param_holds(p, in->values[k])) {
-            char what[64], takes[512];
+            char what[64], takes[512], defined[64];
             cfg_value_describe(&in->values[k], what, sizeof what);
             cfg_describe_takes(p, takes, sizeof takes);
             return cfg_fail(ctx, in->lines[k], "initial[%zu].%s: %s is not a value '%s' takes "
-                            "(%s; line %d)", index + 1, p->name, what, p->name, takes, p->line);
+                            "(%s; %s)", index + 1, p->name, what, p->name, takes,
+                            definition_at(ctx, p->line, defined, sizeof defined));
         }
         given[i] = k + 1;
     }
@@ -225,16 +238,17 @@ static int check_active(cfg_ctx *ctx, const cfg_initial *in, size_t index, const
             unsigned char parent = state[cond->parent_index];
             if (parent == CFG_ACTIVE && cfg_condition_holds(cond, &values[cond->parent_index]))
                 continue;
-            char condition[512];
+            char condition[512], defined[64];
             cfg_describe_condition(cond, condition, sizeof condition);
+            definition_at(ctx, cond->line, defined, sizeof defined);
             if (parent == CFG_UNDECIDED)
-                return cfg_fail(ctx, at, "initial[%zu].%s: '%s' exists only when %s (line %d), "
+                return cfg_fail(ctx, at, "initial[%zu].%s: '%s' exists only when %s (%s), "
                                 "and this entry leaves '%s' to be sampled; give '%s' too",
-                                index + 1, p->name, p->name, condition, cond->line,
+                                index + 1, p->name, p->name, condition, defined,
                                 cond->parent, cond->parent);
             return cfg_fail(ctx, at, "initial[%zu].%s: '%s' is inactive in this entry: it "
-                            "exists only when %s (line %d)", index + 1, p->name, p->name,
-                            condition, cond->line);
+                            "exists only when %s (%s)", index + 1, p->name, p->name,
+                            condition, defined);
         }
         state[i] = CFG_ACTIVE;
         values[i] = in->values[given[i] - 1];

@@ -232,8 +232,10 @@ static void compare_new_param(const cfg_config *cfg, const char *name, diffs *d)
     char shown[64];
     if (p != NULL && p->kind != CFG_CONSTANT && !p->has_default) {
         add_diff(&d->all, "parameter '%s' is new", name);
-        add_diff(&d->fixed, "%s:%d: parameter '%s' is new: give it `default: VALUE`, the value "
-                 "the study's earlier trials ran with", cfg->path, p->line, name);
+        char at[CFG_WHERE_SIZE];
+        add_diff(&d->fixed, "%s: parameter '%s' is new: give it `default: VALUE`, the value "
+                 "the study's earlier trials ran with", cfg_where(cfg, p->line, at, sizeof at),
+                 name);
         return;
     }
     if (p != NULL && p->has_default) {
@@ -260,10 +262,8 @@ static void add_meaning_diff(diffs *dd, const cfg_config *cfg, int line, const c
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     add_diff(&dd->all, "%s", what);
-    if (line > 0)
-        add_diff(&dd->fixed, "%s:%d: %s", cfg->path, line, what);
-    else
-        add_diff(&dd->fixed, "%s: %s", cfg->path, what);
+    char at[CFG_WHERE_SIZE];
+    add_diff(&dd->fixed, "%s: %s", cfg_where(cfg, line, at, sizeof at), what);
 }
 
 static void compare(const json_t *stored, const json_t *now, const cfg_config *cfg, diffs *dd)
@@ -321,10 +321,12 @@ static void compare(const json_t *stored, const json_t *now, const cfg_config *c
             const char *type_was = json_string_value(json_object_get(had, "type"));
             const char *type_is = json_string_value(json_object_get(value, "type"));
             const cfg_param *p = config_param(cfg, name);
+            char at[CFG_WHERE_SIZE];
             if (type_was != NULL && type_is != NULL && strcmp(type_was, type_is) != 0)
-                add_diff(&dd->fixed, "%s:%d: parameter '%s' was %s in the study and is %s "
-                         "here: a parameter keeps its type within a study", cfg->path,
-                         p != NULL ? p->line : 0, name, type_was, type_is);
+                add_diff(&dd->fixed, "%s: parameter '%s' was %s in the study and is %s "
+                         "here: a parameter keeps its type within a study",
+                         cfg_where(cfg, p != NULL ? p->line : 0, at, sizeof at), name,
+                         type_was, type_is);
         }
     }
     json_object_foreach((json_t *)p_was, name, value) {

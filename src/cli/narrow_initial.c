@@ -60,8 +60,9 @@ int narrow_initial_fit(cfg_config *narrowed, char *notes, size_t size)
         }
         if (rc != 0) {
             drop[e] = 1;
-            add_note(notes, size, "%s:%d: dropped, outside the narrowed space: %s", narrowed->path,
-                     narrowed->initial[e].line, why);
+            char at[CFG_WHERE_SIZE];
+            add_note(notes, size, "%s: dropped, outside the narrowed space: %s",
+                     cfg_where(narrowed, narrowed->initial[e].line, at, sizeof at), why);
         }
     }
     size_t dropped = 0;
@@ -118,15 +119,17 @@ int narrow_initial_trim(cfg_config *narrowed, const narrow_ranked *all, size_t n
     for (size_t e = 0; e < count; e++) {
         const cfg_initial *in = &narrowed->initial[e];
         int64_t number = warm_start ? ran_by(narrowed, in, all, n, grid) : -1;
+        char at[CFG_WHERE_SIZE];
+        cfg_where(narrowed, in->line, at, sizeof at);
         if (number >= 0) {
             drop[e] = 1;
-            add_note(notes, size, "%s:%d: dropped, trial %lld of study '%s' ran it and warm-starts "
-                     "the new study", narrowed->path, in->line, (long long)number,
+            add_note(notes, size, "%s: dropped, trial %lld of study '%s' ran it and warm-starts "
+                     "the new study", at, (long long)number,
                      narrowed->study_name);
         } else if (new_trials > 0 && kept == new_trials) {
             drop[e] = 1;
-            add_note(notes, size, "%s:%d: dropped, beyond the budget of %llu new trial%s",
-                     narrowed->path, in->line, (unsigned long long)new_trials,
+            add_note(notes, size, "%s: dropped, beyond the budget of %llu new trial%s",
+                     at, (unsigned long long)new_trials,
                      new_trials == 1 ? "" : "s");
         } else {
             kept++;

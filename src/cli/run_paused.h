@@ -8,9 +8,10 @@
 #include "cli/config.h"
 #include "hpsearch.h"
 
-/* After a run that ended because nothing was left to run: when trials are left PAUSED,
+/* After a run that was not interrupted (`finished`: it ended because nothing was left
+ * to run; else timeout, target or terminate stopped it): when trials are left PAUSED,
  * says on stderr how many, why none was resumed, and how to go on. Returns their
  * number. */
-size_t run_paused_explain(hps_study *study, const cfg_config *cfg);
+size_t run_paused_explain(hps_study *study, const cfg_config *cfg, int finished);
 
 #endif

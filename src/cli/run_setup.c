@@ -130,15 +130,6 @@ int setup_load(const char *path, const setup_override *list, size_t n, cfg_confi
 /* ---- checks -------------------------------------------------------------------------------- */
 
 /* "FILE:LINE" for messages, or "FILE" when the setting has no line (an override). */
-static const char *where(const cfg_config *cfg, int line, char *buf, size_t size)
-{
-    if (line > 0)
-        snprintf(buf, size, "%s:%d", cfg->path, line);
-    else
-        snprintf(buf, size, "%s", cfg->path);
-    return buf;
-}
-
 /* A conditional parameter that the command or an artifact pattern names as {name}: each
  * trial where it is inactive would have no text for it, unless {name:default} gives one.
  * A default on a parameter every trial has would never show, and is most likely a
@@ -159,7 +150,7 @@ static int check_conditional_fields(const cfg_config *cfg)
                 continue;
             cli_error("%s: %s: {%s:...} gives a default, but every trial has '%s' (defaults "
                       "are for conditional parameters; templates have no format specs)",
-                      where(cfg, in_command & TMPL_USE_DEFAULT ? cfg->command_line
+                      cfg_where(cfg, in_command & TMPL_USE_DEFAULT ? cfg->command_line
                                                                : cfg->artifacts_line,
                             at, sizeof at),
                       in_command & TMPL_USE_DEFAULT ? "command" : "artifacts", name, name);
@@ -172,7 +163,8 @@ static int check_conditional_fields(const cfg_config *cfg)
         cli_error("%s: %s: {%s} has no value in trials where %s is inactive, which it is "
                   "unless %s (line %d); give a default for those trials, e.g. {%s:none}, "
                   "or pass it with ${args}, which leaves inactive parameters out",
-                  where(cfg, in_command ? cfg->command_line : cfg->artifacts_line, at, sizeof at),
+                  cfg_where(cfg, in_command ? cfg->command_line : cfg->artifacts_line, at,
+                            sizeof at),
                   in_command ? "command" : "artifacts", name, name, condition, why->line, name);
         return -1;
     }
@@ -195,7 +187,7 @@ static int check_command(const cfg_config *cfg)
                                  sizeof err);
     if (rc != 0) {
         free(names);
-        cli_error("%s: command: %s", where(cfg, cfg->command_line, at, sizeof at), err);
+        cli_error("%s: command: %s", cfg_where(cfg, cfg->command_line, at, sizeof at), err);
         return -1;
     }
     /* artifacts: patterns take the command's placeholders */
@@ -204,7 +196,7 @@ static int check_command(const cfg_config *cfg)
                            sizeof err);
     free(names);
     if (rc != 0) {
-        cli_error("%s: artifacts: %s", where(cfg, cfg->artifacts_line, at, sizeof at), err);
+        cli_error("%s: artifacts: %s", cfg_where(cfg, cfg->artifacts_line, at, sizeof at), err);
         return -1;
     }
     if (check_conditional_fields(cfg) != 0)
@@ -382,8 +374,9 @@ static hps_status seed_cmaes(const cfg_config *cfg, hps_sampler *sampler)
     if (got > 0)
         rc = hps_sampler_set(sampler, "source_trials", source);
     free(source);
+    char at[CFG_WHERE_SIZE];
     if (rc != HPS_OK)
-        cli_error("%s:%d: warm_start: cmaes: %s", cfg->path, cfg->warm_line,
+        cli_error("%s: warm_start: cmaes: %s", cfg_where(cfg, cfg->warm_line, at, sizeof at),
                   rc == HPS_ERR_NOMEM ? "out of memory" : hps_sampler_errmsg(sampler));
     return rc;
 }
@@ -424,19 +417,20 @@ hps_status setup_configure_study(const cfg_config *cfg, hps_study *study)
     for (size_t i = 0; rc == HPS_OK && i < cfg->n_params; i++) {
         const cfg_param *p = &cfg->params[i];
         if (cfg_prior_fits(p) && (rc = hps_study_set_prior(study, p->name, p->prior)) != HPS_OK)
-            cli_error("%s: parameters.%s.prior: %s", where(cfg, p->prior_line, at, sizeof at),
+            cli_error("%s: parameters.%s.prior: %s",
+                      cfg_where(cfg, p->prior_line, at, sizeof at),
                       p->name, hps_study_errmsg(study));
     }
     int pruner_line = cfg->pruner != NULL ? cfg->pruner->line : 0;
     hps_pruner *pruner = NULL;
     if (rc == HPS_OK && cfg_make_pruner(cfg->pruner, &pruner, err, sizeof err) != 0) {
-        cli_error("%s: pruner: %s", where(cfg, pruner_line, at, sizeof at), err);
+        cli_error("%s: pruner: %s", cfg_where(cfg, pruner_line, at, sizeof at), err);
         rc = HPS_ERR_INVALID;
     }
     if (rc == HPS_OK && cfg->fidelity != NULL)
         fit_pruner_to_fidelity(cfg, pruner);
     if (rc == HPS_OK && (rc = hps_study_set_pruner(study, pruner)) != HPS_OK)
-        cli_error("%s: pruner: %s", where(cfg, pruner_line, at, sizeof at),
+        cli_error("%s: pruner: %s", cfg_where(cfg, pruner_line, at, sizeof at),
                   hps_study_errmsg(study));
     return rc;
 }
@@ -481,7 +475,8 @@ int setup_seed_study(const cfg_config *cfg, hps_study *study)
         hps_status rc = hps_study_enqueue(study, params, NULL);
         free(params);
         if (rc != HPS_OK) {
-            cli_error("%s: initial[%zu]: %s", where(cfg, cfg->initial[e].line, at, sizeof at),
+            cli_error("%s: initial[%zu]: %s",
+                      cfg_where(cfg, cfg->initial[e].line, at, sizeof at),
                       e + 1, hps_study_errmsg(study));
             return rc == HPS_ERR_NOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
         }

@@ -753,6 +753,17 @@ static void note_paused_again(hps_trial *trial, slot_outcome *out, char *reason,
     snprintf(reason, size, "interrupted; paused again at step %" PRId64, out->paused_step);
 }
 
+/* Whether an outcome the library refused (rc) was refused because the trial is not this
+ * run's any more: recovered as stale while it ran, failed or handed to another worker.
+ * The library says HPS_ERR_STATE both for that and for a handle already finished
+ * ("trial N is already COMPLETE"), which would be this run's own mistake; only in the
+ * first case does the handle still hold the trial RUNNING, since the refusal came from
+ * storage (or from a recovery in this process) and not from the handle's own state. */
+static int taken_over(hps_trial *trial, hps_status rc)
+{
+    return rc == HPS_ERR_STATE && hps_frozen_state(hps_trial_frozen(trial)) == HPS_RUNNING;
+}
+
 static void record_outcome(run_slot *slot, const run_settings *run, double now, slot_outcome *out)
 {
     hps_trial *trial = slot->trial;
@@ -827,9 +838,8 @@ static void record_outcome(run_slot *slot, const run_settings *run, double now, 
     if (rc == HPS_OK && out->interrupted)
         note_paused_again(trial, out, reason, sizeof reason);
     snprintf(out->reason, sizeof out->reason, "%s", reason);
-    if (rc == HPS_ERR_STATE) {
-        /* storage says the trial is no longer RUNNING for us: nothing is wrong with the
-         * study, only this run of the trial came too late */
+    if (taken_over(trial, rc)) {
+        /* nothing is wrong with the study, only this run of the trial came too late */
         out->taken_over = 1;
         snprintf(out->reason, sizeof out->reason, "outcome not recorded: %s",
                  hps_trial_errmsg(trial));

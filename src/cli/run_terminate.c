@@ -61,8 +61,10 @@ static double regret_bound(run_terminate *state, hps_study *study, const cfg_con
     double bound = 0;
     if (hps_study_regret_bound(study, ratio, min_trials, seed, &bound) == HPS_OK)
         return bound;
-    cli_warn("%s:%d: terminate.regret_bound: cannot compute the regret bound (%s); the rule "
-             "is not applied in this run", cfg->path, t->line, hps_study_errmsg(study));
+    char at[CFG_WHERE_SIZE];
+    cli_warn("%s: terminate.regret_bound: cannot compute the regret bound (%s); the rule "
+             "is not applied in this run", cfg_where(cfg, t->line, at, sizeof at),
+             hps_study_errmsg(study));
     state->regret_unusable = 1;
     return -1;
 }

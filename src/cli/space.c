@@ -153,9 +153,9 @@ static hps_status fill_grid(const cfg_config *cfg, hps_sampler *sampler, char *e
         hps_value *values = NULL;
         size_t n = 0;
         if (space_grid_values(p, &values, &n) != 0) {
-            snprintf(err, errlen,
-                     "%s:%d: parameter '%s': the grid sampler needs a finite set of values",
-                     cfg->path, p->line, p->name);
+            char at[CFG_WHERE_SIZE];
+            snprintf(err, errlen, "%s: parameter '%s': the grid sampler needs a finite set of "
+                     "values", cfg_where(cfg, p->line, at, sizeof at), p->name);
             free(order);
             return HPS_ERR_INVALID;
         }
@@ -182,20 +182,25 @@ static hps_status fill_grid(const cfg_config *cfg, hps_sampler *sampler, char *e
     return rc;
 }
 
+int space_on_grid(const cfg_config *cfg)
+{
+    /* pbt fixes every parameter itself: a model-based sampler would only cost time */
+    if (cfg->pbt.population > 0)
+        return 0;
+    if (strcmp(cfg->sampler, "auto") == 0) {
+        auto_decision decision;
+        space_auto_decision(cfg, cfg->n_trials, &decision);
+        return decision.strategy == AUTO_GRID;
+    }
+    return strcmp(cfg->sampler, "grid") == 0;
+}
+
 hps_status space_make_sampler(const cfg_config *cfg, hps_sampler **out, char *err, size_t errlen)
 {
     hps_sampler *sampler = NULL;
     *out = NULL;
-    /* pbt fixes every parameter itself: a model-based sampler would only cost time */
-    const char *name = cfg->pbt.population > 0 ? "random" : cfg->sampler;
-    int on_grid = strcmp(name, "grid") == 0;
-    if (strcmp(name, "auto") == 0) {
-        auto_decision decision;
-        space_auto_decision(cfg, cfg->n_trials, &decision);
-        on_grid = decision.strategy == AUTO_GRID;
-        if (on_grid)
-            name = "grid";
-    }
+    int on_grid = space_on_grid(cfg);
+    const char *name = on_grid ? "grid" : cfg->pbt.population > 0 ? "random" : cfg->sampler;
     hps_status rc = hps_sampler_new(name, &sampler, err, errlen);
     if (rc != HPS_OK)
         return rc;
@@ -321,8 +326,9 @@ hps_status space_suggest_all(const cfg_config *cfg, hps_trial *trial, tmpl_param
         }
         rc = suggest_one(on_grid, p, trial, &values[i]);
         if (rc != HPS_OK) {
-            snprintf(err, errlen, "%s:%d: parameter '%s': %s", cfg->path, p->line, p->name,
-                     hps_trial_errmsg(trial));
+            char at[CFG_WHERE_SIZE];
+            snprintf(err, errlen, "%s: parameter '%s': %s", cfg_where(cfg, p->line, at, sizeof at),
+                     p->name, hps_trial_errmsg(trial));
             goto out;
         }
         state[i] = CFG_ACTIVE;

@@ -15,6 +15,11 @@
  * the budget is searched exhaustively. */
 void space_auto_decision(const cfg_config *cfg, uint64_t budget, auto_decision *out);
 
+/* Whether the config's study samples a grid: `sampler: grid`, or `auto` deciding so
+ * (never under pbt, which samples at random). On a grid every parameter takes only its
+ * grid values (space_grid_values). */
+int space_on_grid(const cfg_config *cfg);
+
 /* Creates the sampler the config names (for "auto", the decision above), seeded and, for a grid, filled with every
  * parameter's values. On error returns the status and writes a message. */
 hps_status space_make_sampler(const cfg_config *cfg, hps_sampler **out, char *err, size_t errlen);

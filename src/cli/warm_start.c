@@ -116,9 +116,23 @@ int warm_add_trial(const cfg_config *cfg, hps_study *study, const hps_frozen *ol
      * it (an enqueued one could be run by another worker as a new trial) */
     hps_status rc = hps_study_add_trial(study, text, NULL);
     free(text);
-    if (rc == HPS_ERR_INVALID)
-        return 0; /* outside the new space after all (a value off the grid's points) */
     return rc == HPS_OK ? 1 : -1;
+}
+
+/* Whether v is one of p's grid points (a grid suggests nothing else, so the study takes
+ * nothing else). -1 when they cannot be had. */
+static int on_grid_point(const cfg_param *p, hps_value v)
+{
+    hps_value *points = NULL;
+    size_t n = 0;
+    if (space_grid_values(p, &points, &n) != 0)
+        return -1;
+    double x = v.type == HPS_VALUE_INT ? (double)v.u.i : v.u.f;
+    int found = 0;
+    for (size_t k = 0; k < n && !found; k++)
+        found = (points[k].type == HPS_VALUE_INT ? (double)points[k].u.i : points[k].u.f) == x;
+    space_free_values(points, n);
+    return found;
 }
 
 warm_misfit warm_map_trial(const cfg_config *cfg, const hps_frozen *old, json_t **params,
@@ -136,6 +150,7 @@ warm_misfit warm_map_trial(const cfg_config *cfg, const hps_frozen *old, json_t 
         goto out;
     }
     cfg_condition_order(cfg, order);
+    int grid = space_on_grid(cfg);
     for (size_t o = 0; o < n && why == WARM_FITS; o++) {
         size_t i = order[o];
         const cfg_param *p = &cfg->params[i];
@@ -155,6 +170,10 @@ warm_misfit warm_map_trial(const cfg_config *cfg, const hps_frozen *old, json_t 
             why = WARM_MISSING;
         if (why == WARM_FITS && !cfg_param_holds(p, v))
             why = WARM_OUTSIDE;
+        /* a range on a grid is its points (listed values are checked above) */
+        if (why == WARM_FITS && grid && (p->kind == CFG_INT || p->kind == CFG_FLOAT) &&
+            p->n_values == 0 && on_grid_point(p, v) != 1)
+            why = WARM_OFF_GRID;
         if (why != WARM_FITS) {
             *which = i;
             break;
@@ -185,11 +204,12 @@ int warm_check_source(const cfg_config *cfg)
 {
     if (cfg->warm_from == NULL)
         return 0;
-    char shown[512], err[1024];
+    char shown[512], err[1024], at[CFG_WHERE_SIZE];
+    const char *where = cfg_where(cfg, cfg->warm_line, at, sizeof at);
     cli_shown_url(source_url(cfg), shown, sizeof shown);
     if (strcmp(cfg->warm_from, cfg->study_name) == 0 && strcmp(source_url(cfg), cfg->storage) == 0) {
-        cli_error("%s:%d: warm_start.from: '%s' is this config's own study; name an earlier "
-                  "study", cfg->path, cfg->warm_line, cfg->warm_from);
+        cli_error("%s: warm_start.from: '%s' is this config's own study; name an earlier "
+                  "study", where, cfg->warm_from);
         return CLI_EXIT_USAGE;
     }
     hps_study *source = NULL;
@@ -197,10 +217,10 @@ int warm_check_source(const cfg_config *cfg)
                                    &source, err, sizeof err);
     if (rc != HPS_OK) {
         if (rc == HPS_ERR_NOTFOUND)
-            cli_error("%s:%d: warm_start: no study '%s' in %s (`hpsearch studies --storage "
-                      "%s` lists them)", cfg->path, cfg->warm_line, cfg->warm_from, shown, shown);
+            cli_error("%s: warm_start: no study '%s' in %s (`hpsearch studies --storage "
+                      "%s` lists them)", where, cfg->warm_from, shown, shown);
         else
-            cli_error("%s:%d: warm_start: study '%s' in %s: %s", cfg->path, cfg->warm_line,
+            cli_error("%s: warm_start: study '%s' in %s: %s", where,
                       cfg->warm_from, shown, err);
         return rc == HPS_ERR_NOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
     }
@@ -212,27 +232,31 @@ int warm_check_source(const cfg_config *cfg)
     size_t n_source = hps_study_n_directions(source);
     hps_study_close(source);
     if (!same) {
-        cli_error("%s:%d: warm_start: study '%s' %s %zu objective%s in other directions than "
+        cli_error("%s: warm_start: study '%s' %s %zu objective%s in other directions than "
                   "this config's: its values would mislead the sampler",
-                  cfg->path, cfg->warm_line, cfg->warm_from, n_source == n ? "has its" : "has",
+                  where, cfg->warm_from, n_source == n ? "has its" : "has",
                   n_source, n_source == 1 ? "" : "s");
         return CLI_EXIT_USAGE;
     }
     return 0;
 }
 
-/* "9 outside lr's range, 4 without `width`" */
+/* "9 outside lr's range, 4 without `width`, 2 off x's grid points" */
 static void describe_left_out(const cfg_config *cfg, const size_t *outside, const size_t *missing,
                               char *buf, size_t size)
 {
     size_t used = 0;
+    int grid = space_on_grid(cfg);
     buf[0] = '\0';
     for (size_t i = 0; i < cfg->n_params && used < size; i++) {
         const cfg_param *p = &cfg->params[i];
-        const char *what = p->kind == CFG_CATEGORICAL || p->n_values > 0 ? "values" : "range";
+        int listed = p->kind == CFG_CATEGORICAL || p->kind == CFG_CONSTANT || p->n_values > 0;
+        /* on a grid a range is its points: a value outside it is off them too */
+        const char *where = listed ? "outside" : grid ? "off" : "outside";
+        const char *what = listed ? "values" : grid ? "grid points" : "range";
         if (outside[i] > 0)
-            used += (size_t)snprintf(buf + used, size - used, "%s%zu outside %s's %s",
-                                     used > 0 ? ", " : "", outside[i], p->name, what);
+            used += (size_t)snprintf(buf + used, size - used, "%s%zu %s %s's %s",
+                                     used > 0 ? ", " : "", outside[i], where, p->name, what);
         if (missing[i] > 0 && used < size)
             used += (size_t)snprintf(buf + used, size - used, "%s%zu without `%s`",
                                      used > 0 ? ", " : "", missing[i], p->name);
@@ -312,7 +336,7 @@ static int add_fitting(const cfg_config *cfg, hps_study *study, hps_study *sourc
         size_t which = 0;
         warm_misfit why = warm_map_trial(cfg, old, &params, &which);
         if (why != WARM_FITS) {
-            (why == WARM_OUTSIDE ? outside : missing)[which]++;
+            (why == WARM_MISSING ? missing : outside)[which]++; /* off the grid: outside */
             continue;
         }
         if (taken != NULL && taken[i]) { /* added by the warm start that was cut short */
@@ -335,7 +359,9 @@ int warm_reserve(const cfg_config *cfg, hps_study *study)
         return 0; /* warm_seed says what is wrong */
     if (record_added(study, cfg->warm_from, fit, 0) == 0)
         return 0;
-    cli_error("%s:%d: warm_start: cannot record it in the study: %s", cfg->path, cfg->warm_line,
+    char at[CFG_WHERE_SIZE];
+    cli_error("%s: warm_start: cannot record it in the study: %s",
+              cfg_where(cfg, cfg->warm_line, at, sizeof at),
               hps_study_errmsg(study));
     return -1;
 }
@@ -344,11 +370,12 @@ int warm_seed(const cfg_config *cfg, hps_study *study)
 {
     if (cfg->warm_from == NULL)
         return 0;
-    char err[1024], text[64];
+    char err[1024], text[64], at[CFG_WHERE_SIZE];
+    const char *where = cfg_where(cfg, cfg->warm_line, at, sizeof at);
     hps_study *source = NULL;
     if (hps_study_open(source_url(cfg), cfg->warm_from, HPS_OPEN_LOAD, NULL, 0, &source, err,
                        sizeof err) != HPS_OK) {
-        cli_error("%s:%d: warm_start: study '%s': %s", cfg->path, cfg->warm_line, cfg->warm_from,
+        cli_error("%s: warm_start: study '%s': %s", where, cfg->warm_from,
                   err);
         return CLI_EXIT_FAILED;
     }
@@ -372,8 +399,8 @@ int warm_seed(const cfg_config *cfg, hps_study *study)
     if (rc == 0 && hps_study_set(study, "max_trials", text) != HPS_OK)
         rc = -1;
     if (rc != 0) {
-        cli_error("%s:%d: warm_start from study '%s': %s (the next run adds the rest)",
-                  cfg->path, cfg->warm_line, cfg->warm_from,
+        cli_error("%s: warm_start from study '%s': %s (the next run adds the rest)",
+                  where, cfg->warm_from,
                   got != HPS_OK ? hps_study_errmsg(source) : hps_study_errmsg(study));
     } else {
         char left[1024];

@@ -26,13 +26,14 @@ json_t *warm_param_json(const cfg_param *p, hps_value v);
 /* Adds the old COMPLETE trial `old` of study `from` to `study` with the parameters
  * `params` (an object: the new space's active parameters, external values, as
  * warm_map_trial makes it; borrowed). It is added whatever the study's budget says.
- * Returns 1 added, 0 when the new space refuses it after all (a value off the grid's
- * points), -1 on an error (the study's message says which). */
+ * Returns 1 added, -1 on an error (the study's message says which): warm_map_trial has
+ * checked the space, so a refusal is an error too, not a trial quietly left out. */
 int warm_add_trial(const cfg_config *cfg, hps_study *study, const hps_frozen *old,
                    const json_t *params, const char *from);
 
-/* Why an old trial does not fit a new space. */
-typedef enum warm_misfit { WARM_FITS, WARM_OUTSIDE, WARM_MISSING } warm_misfit;
+/* Why an old trial does not fit a new space: a value the parameter does not take, none
+ * at all, or one in its range that a grid never suggests (not one of its points). */
+typedef enum warm_misfit { WARM_FITS, WARM_OUTSIDE, WARM_MISSING, WARM_OFF_GRID } warm_misfit;
 
 /* Maps an old trial onto cfg's space by parameter name: every parameter active given
  * the trial's values must have a value the parameter takes (a constant the trial lacks

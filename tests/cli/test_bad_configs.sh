@@ -57,6 +57,15 @@ check_usage "bad -j" "--parallel" run good.yaml -j zero
 check_usage "bad --set" "--set nonsense=1" run good.yaml --set nonsense=1
 check_usage "unknown sampler flag" "sampler" run good.yaml --sampler bayes-magic
 check_usage "unknown placeholder" "{z}" run good.yaml --set "command=$TRAIN --x {z}"
+# --set text has no line numbers: its messages give columns, never "line 0" or ":0:"
+out=$("$HPSEARCH" run good.yaml --set 'pruner={name: asha, name: asha}' 2>&1)
+expect_eq "duplicate key in a --set override: exit 2" 2 $?
+expect_contains "duplicate key in a --set override: both places as columns" \
+    "duplicate key 'name' (column 14; first given at column 2)" "$out"
+case "$out" in
+*"line 0"* | *":0:"*) fail "a --set message points to line 0: $out" ;;
+*) ok "no line 0 in a --set message" ;;
+esac
 check_usage "unknown placeholder in artifacts" "artifacts: unknown placeholder '{epoch}'" run good.yaml --set "artifacts=model-{epoch}.pt"
 check_usage "unknown command" "unknown command 'frobnicate'" frobnicate
 check_usage "trials without study" "which study" trials

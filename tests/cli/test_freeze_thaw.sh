@@ -40,6 +40,22 @@ resumed=$(resumes_logged ft)
 resumes=$(resumed_slices)
 [ "$resumes" -ge 1 ] && ok "some trials were resumed ($resumes)" || fail "no resume: $out"
 expect_eq "each resume found its checkpoint (the log goes on)" "$resumes" "$resumed"
+# trials the forecast finds not worth resuming stay PAUSED: the run says why in
+# freeze-thaw's own terms (no rungs to promote from) and promises no resume it won't do
+paused=$(sql ft.db "SELECT count(*) FROM trials WHERE state = 5")
+if [ "$paused" -gt 0 ]; then
+    expect_contains "it says why the paused trials stay paused, as freeze-thaw decides" \
+        "left PAUSED (the forecast gives none of them min_probability chance of beating" "$out"
+    case "$out" in
+    *rung*) fail "freeze-thaw has no rungs, but the message speaks of them: $out" ;;
+    *) ok "no word of rungs" ;;
+    esac
+else
+    case "$out" in
+    *"left PAUSED"*) fail "no trial is paused, yet the run says some are: $out" ;;
+    *) ok "no trial left paused, and none claimed" ;;
+    esac
+fi
 
 # Without a fidelity or max_step the slices have no end: refused, naming the line.
 write_config nobudget.yaml <<EOF2

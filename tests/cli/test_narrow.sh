@@ -376,6 +376,13 @@ expect_eq "initial: narrow exit 0 with an entry outside the narrowed space" 0 $?
 expect_contains "initial: says how many it kept" "initial: 1 of the 2 configurations kept, to run first in the new study" "$out"
 expect_contains "initial: names the one it dropped, with file, line and why" \
     "initial: ini.yaml:12: dropped, outside the narrowed space: initial[1].x: 0.9 is not a value 'x' takes" "$out"
+# the range it names is the narrowed one: no line of the old file, which has the old one
+expect_contains "initial: the range named is the narrowed space's, not a line of the old file" \
+    "initial[1].x: 0.9 is not a value 'x' takes (a number from" "$out"
+case "$out" in
+*"0.9 is not a value 'x' takes"*"; in the narrowed space)"*) ok "initial: says in the narrowed space" ;;
+*) fail "initial: the drop note does not say the range is the narrowed space's: $out" ;;
+esac
 expect_eq "initial: the file keeps the entry that fits" 'initial:|  - {"x": 0.001, "y": "b"}' \
     "$(sed -n '/^initial:/,$p' ini/ini-narrow.yaml | tr '\n' '|' | sed 's/|$//')"
 out=$(cd ini && "$HPSEARCH" run ini-narrow.yaml -n 2 --no-progress 2>&1)

@@ -45,4 +45,49 @@ expect_eq "raising n_trials goes on" 0 $?
 resumed=$(tail -n +"$((slices_before + 1))" slices.log | awk '$1 < 4 && $2 > 0' | wc -l)
 [ "$resumed" -ge 1 ] && ok "new trials joined the rungs and old paused ones went on ($resumed)" ||
     fail "no old trial was resumed: $(cat slices.log)"
+
+# A run that timeout: stops with every trial paused has done what it was asked too: it
+# exits 0 and says what is left, rather than failing with "no trial has completed yet".
+sed -e 's/^study: p$/study: t/' -e 's/^storage: sqlite:p.db$/storage: sqlite:t.db/' \
+    -e 's/^n_trials: 4$/n_trials: 20\ntimeout: 2s/' \
+    -e 's/--slices slices.log/--slices tslices.log --sleep 0.3/' p.yaml > t.yaml
+"$HPSEARCH" run t.yaml --no-progress > t.out 2> t.err
+expect_eq "a run stopped by its timeout with every trial paused exits 0" 0 $?
+expect_eq "none completed" "0" "$(sql t.db "SELECT count(*) FROM trials WHERE state = 2")"
+expect_contains "it says the timeout stopped it" "timeout of 2s reached" "$(cat t.err)"
+expect_contains "and what is left, and how to go on" \
+    "trials are left PAUSED (the run stopped before asha was done promoting)" "$(cat t.err)"
+expect_contains "run again" "go on: run again without what stopped this run" "$(cat t.err)"
+
+# Trials paused by something else (here Python's API) under a config whose pruner
+# pauses nothing: the run says they are left PAUSED and promises no resume.
+. "$(dirname "$0")/report_lib.sh"
+hps_py <<'PYEOF'
+import hpsearch
+study = hpsearch.create_study(storage="sqlite:///py.db", study_name="py", direction="maximize")
+trial = study.ask()
+trial.suggest_float("x", 0, 6)
+trial.report(0.5, 0)
+trial.pause(0)
+PYEOF
+write_config py.yaml <<EOF2
+study: py
+storage: sqlite:py.db
+direction: maximize
+metric: score
+sampler: random
+seed: 3
+n_trials: 2
+command: $TRAIN --x {x} --steps 2
+parameters:
+  x: {type: float, low: 0, high: 6}
+EOF2
+"$HPSEARCH" run py.yaml --no-progress > py.out 2> py.err
+expect_eq "a run leaving a trial paused from Python exits 0" 0 $?
+expect_contains "it says why nothing resumed it" \
+    "1 trial is left PAUSED (no pruner of this config pauses or resumes trials" "$(cat py.err)"
+case "$(cat py.err)" in
+*"are resumed"* | *rung*) fail "it promises a resume it will not do: $(cat py.err)" ;;
+*) ok "it promises no resume" ;;
+esac
 finish

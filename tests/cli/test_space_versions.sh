@@ -138,6 +138,56 @@ expect_contains "with what changed" "parameter 'w' is new (earlier trials: 2)" "
 expect_contains "its untagged trials from before the change are version 1's" "  1  as created  8 trials" "$out"
 expect_contains "those started after it, version 2's" "UTC  4 trials" "$out"
 
+# An older hpsearch wrote "at" as time(NULL), whole seconds: the change's second floored.
+# Trials started in that second count under the change (the run that accepted it samples
+# at once); those started in the seconds before are version 1's. Version 1's trials are
+# moved before that second (this test runs fast: they may have started in it), the last
+# of them then into it, and everything is put back (from legacy.json).
+legacy_at() { # MODE: floor-before | floor-same | restore
+    "$PY" - sv.db "$1" <<'PYEOF'
+import json, math, sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+mode = sys.argv[2]
+attrs = json.loads(con.execute("SELECT system_attrs FROM studies WHERE name = 'sv'").fetchone()[0])
+study_id = con.execute("SELECT study_id FROM studies WHERE name = 'sv'").fetchone()[0]
+v1 = con.execute("SELECT trial_id, datetime_start FROM trials WHERE study_id = ? AND number < 8 "
+                 "ORDER BY number", (study_id,)).fetchall()
+first_v2 = con.execute("SELECT MIN(datetime_start) FROM trials WHERE study_id = ? AND number >= 8",
+                       (study_id,)).fetchone()[0]
+change = attrs["config_changes"][0]
+if mode == "restore":
+    saved = json.load(open("legacy.json"))
+    change["at"] = saved["at"]
+    starts = [(start, tid) for tid, start in saved["starts"]]
+else:
+    try:
+        open("legacy.json", "x").write(json.dumps({"at": change["at"], "starts": v1}))
+    except FileExistsError:
+        pass
+    second = math.floor(first_v2)
+    change["at"] = second
+    starts = [(second - 1 - (len(v1) - k) * 0.01, tid) for k, (tid, _) in enumerate(v1)]
+    if mode == "floor-same":
+        starts[-1] = (second + (first_v2 - second) / 2, v1[-1][0])
+con.executemany("UPDATE trials SET datetime_start = ? WHERE trial_id = ?", starts)
+con.execute("UPDATE studies SET system_attrs = ? WHERE name = 'sv'", (json.dumps(attrs),))
+con.commit()
+PYEOF
+}
+legacy_at floor-before
+out=$("$HPSEARCH" show sv --storage sqlite:sv.db --ascii 2>&1)
+expect_contains "a floored 'at': version 1's trials before its second stay version 1's" \
+    "  1  as created  8 trials" "$out"
+expect_contains "and version 2's, started in that second, are version 2's" "UTC  4 trials" "$out"
+legacy_at floor-same
+out=$("$HPSEARCH" show sv --storage sqlite:sv.db --ascii 2>&1)
+expect_contains "a version-1 trial started in the change's very second counts under the change" \
+    "  1  as created  7 trials" "$out"
+expect_contains "(whole seconds cannot tell it apart)" "UTC  5 trials" "$out"
+legacy_at restore
+out=$("$HPSEARCH" show sv --storage sqlite:sv.db --ascii 2>&1)
+expect_contains "(put back)" "  1  as created  8 trials" "$out"
+
 # widened, and a parameter removed: every earlier trial fits
 sed -e 's/high: 2.5}/high: 10}/' -e '/^  opt:/d' -e 's/n_trials: 11/n_trials: 13/' v2.yaml > v3.yaml
 out=$("$HPSEARCH" run v3.yaml --allow-changes --no-progress 2>&1)

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # A worker whose trial is recovered as stale while the trial still runs -- its heartbeats
-# do not get through in time (here: it beats once a minute, and the other worker's grace
-# is half a second) -- finds, when the trial ends, that storage refuses its outcome: the
-# trial was failed as interrupted and re-queued, and the other worker runs it now. The
-# late worker says so and goes on with the study, exiting 0: nothing is wrong with the
-# study, only its run of that trial came too late. The study keeps the other worker's
-# results.
+# do not get through in time (here: it is frozen with SIGSTOP, and the other worker's
+# grace is half a second) -- finds, when it wakes, that storage refuses its outcome: the
+# trial was failed as interrupted and re-queued, and the other worker ran it. The late
+# worker says so and goes on with the study, exiting 0: nothing is wrong with the study,
+# only its run of that trial came too late. The study keeps the other worker's results.
+# Freezing the late worker makes the order certain however slow the machine is (an
+# ASan build, a loaded CI box): it cannot record its trial before the other takes it.
 source "$(dirname "$0")/lib.sh"
 
 common() {
@@ -28,15 +29,24 @@ running() { sql stale.db "SELECT count(*) FROM trials WHERE state = 1"; }
 
 "$HPSEARCH" run late.yaml --no-progress -q > late.out 2> late.err &
 late=$!
-for _ in $(seq 1 200); do
+# never leave it frozen, whatever fails: wake it before lib.sh's own clean-up
+lib_exit=$(trap -p EXIT)
+lib_exit=${lib_exit#"trap -- '"}
+lib_exit=${lib_exit%"' EXIT"}
+trap "kill -CONT $late 2>/dev/null; $lib_exit" EXIT
+for _ in $(seq 1 600); do
     [ "$(running)" = 1 ] && break
     sleep 0.05
 done
 expect_eq "the late worker runs a trial" 1 "$(running)"
+kill -STOP "$late" # frozen: no heartbeat, no outcome, until the other worker is done
 sleep 1 # its one heartbeat is now older than the other worker's grace
 
 "$HPSEARCH" run taker.yaml --no-progress -q > taker.out 2> taker.err
 expect_eq "the other worker finishes the study" 0 $?
+expect_eq "and its results stand: n_trials COMPLETE" "2" \
+    "$(sql stale.db "SELECT count(*) FROM trials WHERE state = 2")"
+kill -CONT "$late"
 wait "$late"
 expect_eq "the late worker goes on and ends well" 0 $?
 expect_contains "it says its outcome was not recorded" \

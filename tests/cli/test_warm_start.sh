@@ -280,4 +280,35 @@ out=$("$HPSEARCH" run c-few2.yaml --no-progress -q 2>&1)
 expect_eq "a cmaes study with too few old trials runs" 0 $?
 expect_contains "and says CMA-ES starts as usual" "CMA-ES starts as usual: fitting its first run to the old trials needs 10 that fit the space, and c-few has 5" "$out"
 
+
+# A grid takes only its points: old trials anywhere else in the range are left out and
+# counted as such, not refused by the study without a word; trials on the points go in.
+grid_config() { # STUDY SAMPLER [WARM_FROM]: x on [0, 1], on a grid its 3 points 0, 0.5, 1
+    cat <<EOF2
+study: $1
+storage: sqlite:grid.db
+metric: score
+sampler: $2
+seed: 4
+n_trials: 4
+command: $TRAIN --x {x}
+parameters:
+  x: {type: float, low: 0, high: 1, grid_points: 3}
+EOF2
+    [ -z "${3:-}" ] || echo "warm_start: {from: $3}"
+}
+grid_config w1 random > w1.yaml
+"$HPSEARCH" run w1.yaml --no-progress -q > /dev/null 2>&1
+grid_config w2 grid w1 > w2.yaml
+out=$("$HPSEARCH" run w2.yaml --no-progress 2>&1)
+expect_eq "a grid study warm-started from off-grid trials runs" 0 $?
+expect_contains "and names why they are left out" \
+    "warm start: 0 of 4 trials of w1 fit the space; 4 left out: 4 off x's grid points" "$out"
+grid_config w3 grid > w3.yaml
+"$HPSEARCH" run w3.yaml --no-progress -q > /dev/null 2>&1
+grid_config w4 grid w3 > w4.yaml
+out=$("$HPSEARCH" run w4.yaml --no-progress 2>&1)
+expect_eq "a grid study warm-started from trials on its points runs" 0 $?
+expect_contains "and takes them all" "warm start: 3 of 3 trials of w3 fit the space" "$out"
+
 exit $((failures > 0))

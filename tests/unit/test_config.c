@@ -1202,6 +1202,22 @@ static void test_objectives_and_constraints(void **state)
 
 /* ---- overrides ---------------------------------------------------------------------- */
 
+/* Messages point at "path:line", and at the path alone for a --set override, which has
+ * no line: run_terminate's warning under --set terminate=... once printed "t.yaml:0". */
+static void test_where_without_line(void **state)
+{
+    (void)state;
+    char at[CFG_WHERE_SIZE];
+    cfg_config *cfg = load_ok("metric: m\ncommand: python3 t.py {lr}\n"
+                              "terminate: {regret_bound: 0.1}\nparameters:\n"
+                              "  lr: {low: 0.001, high: 0.1, log: true}\n");
+    assert_string_equal(cfg_where(cfg, cfg->terminate.line, at, sizeof at), "t.yaml:3");
+    assert_int_equal(cfg_set(cfg, "terminate", "{regret_bound: 0.2}", err, sizeof err), 0);
+    assert_int_equal(cfg->terminate.line, 0);
+    assert_string_equal(cfg_where(cfg, cfg->terminate.line, at, sizeof at), "t.yaml");
+    cfg_free(cfg);
+}
+
 static void test_set_overrides(void **state)
 {
     (void)state;
@@ -2229,6 +2245,7 @@ int main(void)
         cmocka_unit_test(test_failures_and_timeouts),
         cmocka_unit_test(test_objectives_and_constraints),
         cmocka_unit_test(test_set_overrides),
+        cmocka_unit_test(test_where_without_line),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_odd_bytes),
