@@ -139,8 +139,11 @@ static const char *const schema_v3_sql =
 
 /* Schema version 5 added no table: hps_finish_trial and hps_report take the worker that
  * must still own the trial (a stale worker must not finish a trial another worker took
- * over, nor report into its curve), so their functions of version 4, which other
- * signatures would leave beside them, go. */
+ * over, nor report into its curve). That owner is their last parameter, DEFAULT NULL
+ * (no check), so that version 4's argument lists resolve to them: a worker of version 4
+ * already running when a newer process upgrades the database goes on reporting and
+ * finishing (without the owner check) instead of losing its result. Version 4's own
+ * functions go, as their lists would then match two functions. */
 static const char *const schema_v5_sql =
     "DROP FUNCTION IF EXISTS hps_finish_trial(bigint, integer, float8[], boolean, text, float8,\n"
     "    float8, text, text, boolean);\n"
@@ -327,7 +330,7 @@ static const char *const schema_functions_sql =
     "  END IF;\n"
     "END $$;\n"
     "CREATE OR REPLACE FUNCTION hps_report(p_trial bigint, p_step bigint, p_value float8,\n"
-    "    p_more float8[], p_retry boolean, p_owner text)\n"
+    "    p_more float8[], p_retry boolean, p_owner text DEFAULT NULL)\n"
     "RETURNS void LANGUAGE plpgsql AS $$\n"
     "DECLARE t record;\n"
     "BEGIN\n"
@@ -362,7 +365,7 @@ static const char *const schema_functions_sql =
     "END $$;\n"
     "CREATE OR REPLACE FUNCTION hps_finish_trial(p_trial bigint, p_state integer, p_values float8[],\n"
     "    p_interrupted boolean, p_reason text, p_now float8, p_stale_before float8,\n"
-    "    p_requeue text, p_rid text, p_retry boolean, p_owner text) RETURNS void\n"
+    "    p_requeue text, p_rid text, p_retry boolean, p_owner text DEFAULT NULL) RETURNS void\n"
     "LANGUAGE plpgsql AS $$\n"
     "DECLARE t record; v_seq bigint; v_number bigint;\n"
     "BEGIN\n"

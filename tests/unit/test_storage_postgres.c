@@ -345,6 +345,42 @@ static void test_schema_version_is_checked(void **state)
     PQfinish(conn);
 }
 
+/* An older worker (schema 4) already running when a new process upgrades the database to
+ * schema 5 goes on calling hps_report and hps_finish_trial with its old argument lists
+ * (no owner): they must still resolve, or it loses the result it was about to store. */
+static void test_older_worker_survives_the_upgrade(void **state)
+{
+    (void)state;
+    char url[1024];
+    const char *schema = fresh_schema(url, sizeof url);
+    hps_study *study = open_study(url, "older");
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    PGconn *conn = maintenance();
+    char sql[1024];
+    snprintf(sql, sizeof sql, "SET search_path = %s", schema);
+    sql_ok(conn, sql);
+    char id[64];
+    snprintf(id, sizeof id, "%s",
+             sql_value(conn, "SELECT trial_id FROM hps_trials WHERE state = 1"));
+    /* exactly the calls a schema-4 client sends */
+    snprintf(sql, sizeof sql,
+             "SELECT hps_report(%s::bigint, 3::bigint, 0.25::float8, NULL::float8[], false::boolean)",
+             id);
+    sql_ok(conn, sql);
+    snprintf(sql, sizeof sql,
+             "SELECT hps_finish_trial(%s::bigint, 2::integer, ARRAY[0.25]::float8[], false::boolean,"
+             " NULL::text, 1.0::float8, 0::float8, NULL::text, 'old-rid'::text, false::boolean)",
+             id);
+    sql_ok(conn, sql);
+    assert_string_equal(sql_value(conn, "SELECT state || ':' || (SELECT count(*) FROM"
+                                        " hps_trial_intermediate) FROM hps_trials"),
+                        "2:1");
+    PQfinish(conn);
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
 /* Many workers opening a brand-new database at once create the schema exactly once. */
 static void test_concurrent_first_use(void **state)
 {
@@ -735,6 +771,7 @@ int main(void)
         cmocka_unit_test_setup(test_wrong_password_is_not_shown, need_server),
         cmocka_unit_test_setup(test_doubles_round_trip_exactly, need_server),
         cmocka_unit_test_setup(test_schema_version_is_checked, need_server),
+        cmocka_unit_test_setup(test_older_worker_survives_the_upgrade, need_server),
         cmocka_unit_test_setup(test_concurrent_first_use, need_server),
         cmocka_unit_test_setup(test_reconnects_after_the_session_is_killed, need_server),
         cmocka_unit_test_setup(test_lost_replies_neither_duplicate_nor_lose, need_server),
