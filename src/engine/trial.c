@@ -246,9 +246,22 @@ static hps_status adopt(hps_study *study, hps_frozen *rec, hps_trial **out)
 
 static hps_status start_heartbeat(hps_study *study, hps_trial *trial)
 {
-    if (study->heartbeat != NULL && hps_heartbeat_add(study->heartbeat, trial->rec->id) != 0)
+    if (study->heartbeat == NULL)
+        return HPS_OK;
+    if (hps_heartbeat_add(study->heartbeat, trial->rec->id) != 0)
         return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+    trial->beating = 1;
     return HPS_OK;
+}
+
+/* Takes back the one entry start_heartbeat gave this handle. The list holds a trial id
+ * once per handle beating it, so a superseded handle removing its own entry leaves the
+ * one of the handle that took the trial over. */
+static void stop_heartbeat(hps_trial *trial)
+{
+    if (trial->beating && trial->study->heartbeat != NULL)
+        hps_heartbeat_remove(trial->study->heartbeat, trial->rec->id);
+    trial->beating = 0;
 }
 
 /* Takes PAUSED trial `number` back RUNNING. HPS_ERR_STATE (message on the study) when
@@ -433,9 +446,7 @@ void hps_trial_free(hps_trial *trial)
     /* A trial released while RUNNING may be told later by number: keep its params. */
     if (!trial->finished && trial->rec->state == HPS_RUNNING)
         hps_trial_flush(trial);
-    /* a superseded handle's trial id beats for the handle that took it over */
-    if (!trial->finished && trial->superseded_by == NULL && trial->study->heartbeat != NULL)
-        hps_heartbeat_remove(trial->study->heartbeat, trial->rec->id);
+    stop_heartbeat(trial);
     hps_study *study = trial->study;
     trial_free(trial);
     hps_study_release_if_closed(study);
@@ -853,8 +864,7 @@ static hps_status finish_checked(hps_trial *trial, hps_trial_state state, const 
     trial->rec->state = state;
     trial->rec->interrupted = interrupted;
     trial->rec->datetime_complete = req.now;
-    if (study->heartbeat != NULL)
-        hps_heartbeat_remove(study->heartbeat, trial->rec->id);
+    stop_heartbeat(trial);
     if (reason != NULL) {
         json_t *text = json_string(reason);
         char *quoted = text != NULL ? json_dumps(text, JSON_ENCODE_ANY) : NULL;
@@ -1088,8 +1098,7 @@ static hps_status pause_at(hps_trial *trial, int64_t step, int64_t cut_shorts)
     }
     trial->finished = 1;
     trial->rec->state = HPS_PAUSED;
-    if (study->heartbeat != NULL)
-        hps_heartbeat_remove(study->heartbeat, trial->rec->id);
+    stop_heartbeat(trial);
     if (hps_rec_set_attr(trial->rec, 1, HPS_REC_PAUSED_STEP, step_json) != 0)
         return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory (trial was paused)");
     return HPS_OK;

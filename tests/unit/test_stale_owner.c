@@ -183,12 +183,65 @@ static void test_same_worker_rerun_supersedes_older_handle(void **state)
     hps_study_close(w);
 }
 
+/* A superseded handle, freed after the handle that took its trial over paused it, must
+ * stop beating the trial: otherwise this process keeps the trial's heartbeat fresh while
+ * a worker on another host runs it, and hides that worker's death from stale recovery.
+ * W's worker id names a dead process of this host, so W's first run of the trial is
+ * recovered at once; W resumes the trial again (superseding its first handle) and pauses
+ * it; C, on another host, resumes it and goes silent; D must find C's trial stale. */
+static void test_superseded_handle_stops_beating(void **state)
+{
+    (void)state;
+    char url[4200];
+    snprintf(url, sizeof url, "sqlite:%s", testutil_path("beat.db"));
+    char host[256];
+    assert_int_equal(gethostname(host, sizeof host), 0);
+    host[sizeof host - 1] = '\0';
+    char dead[300];
+    snprintf(dead, sizeof dead, "%s:999999:1", host);
+    hps_study *w = open_worker(url, dead, "1");
+    ASSERT_OK(hps_study_set(w, "heartbeat_interval", "0.05"));
+    hps_trial *t = NULL;
+    ASSERT_OK(hps_study_ask(w, &t));
+    ASSERT_OK(hps_trial_report(t, 0, 1.0));
+    ASSERT_OK(hps_trial_pause(t, 0));
+    hps_trial_free(t);
+    hps_trial *older = NULL;
+    ASSERT_OK(hps_study_resume(w, 0, &older));
+    hps_study *b = open_worker(url, "worker-b:2:2", "1");
+    size_t n;
+    ASSERT_OK(hps_study_recover_stale(b, &n));
+    assert_int_equal(n, 1); /* W's worker id is a dead process of this host */
+    hps_trial *newer = NULL;
+    ASSERT_OK(hps_study_resume(w, 0, &newer)); /* supersedes `older` */
+    ASSERT_OK(hps_trial_report(newer, 1, 0.5));
+    ASSERT_OK(hps_trial_pause(newer, 1));
+    hps_trial_free(newer);
+    hps_trial_free(older);
+
+    hps_study *c = open_worker(url, "otherhost:5:5", "1");
+    ASSERT_OK(hps_study_set(c, "heartbeat_interval", "3600")); /* beats once, then silent */
+    hps_trial *c_trial = NULL;
+    ASSERT_OK(hps_study_resume(c, 0, &c_trial));
+    hps_study *d = open_worker(url, "otherhost2:6:6", "1");
+    ASSERT_OK(hps_study_set(d, "heartbeat_grace", "0.3"));
+    usleep(800000); /* W, if it still beat trial 0, would have beaten it 16 times */
+    ASSERT_OK(hps_study_recover_stale(d, &n));
+    assert_int_equal(n, 1);
+    hps_trial_free(c_trial);
+    hps_study_close(d);
+    hps_study_close(c);
+    hps_study_close(b);
+    hps_study_close(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stale_tell_is_refused_and_new_owner_records),
         cmocka_unit_test(test_stale_report_and_pause_are_refused),
         cmocka_unit_test(test_same_worker_rerun_supersedes_older_handle),
+        cmocka_unit_test(test_superseded_handle_stops_beating),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
