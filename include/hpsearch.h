@@ -668,11 +668,12 @@ HPS_API hps_status hps_trial_fail(hps_trial *trial, const char *reason);
  * each step stands; the step it was resumed from when it reported none since), as one
  * whose worker died does (hps_study_recover_stale); hps_frozen_state of
  * hps_trial_frozen says which it became. A resumed trial cut short so -- interrupted,
- * preempted or its worker dead -- more than `retries` times (at least once is allowed:
- * stopping a run never by itself loses a trial's slices) fails instead, as not
- * interrupted and not queued again, its fail_reason saying how often it was cut short:
- * one that kills its worker on every resume would else be promoted first forever. The
- * count is its system attribute "cut_short". */
+ * preempted or its worker dead -- more than `retries` consecutive times (at least once
+ * is allowed: stopping a run never by itself loses a trial's slices) fails instead, as
+ * not interrupted and not queued again, its fail_reason saying how often in a row it was
+ * cut short: one that kills its worker on every resume would else be promoted first
+ * forever. Only cut-shorts in a row count: a slice that ends in hps_trial_pause sets
+ * the count back to 0. The count is its system attribute "cut_short". */
 HPS_API hps_status hps_trial_interrupt(hps_trial *trial, const char *reason);
 /* Records the trial FAIL as interrupted, as hps_trial_interrupt does, and in the same
  * transaction queues its run again: a WAITING trial with the same parameters that takes

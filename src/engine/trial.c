@@ -975,18 +975,25 @@ static int64_t cut_short_limit(const hps_study *study)
     return study->retries > 0 ? (int64_t)study->retries : 1;
 }
 
-/* The times `rec` has been cut short, this one included. */
-static int64_t cut_shorts_now(const hps_frozen *rec)
+/* The times in a row `rec` was cut short before this run (HPS_REC_CUT_SHORT): a slice
+ * that ended in a normal pause set it back to 0. */
+static int64_t cut_shorts_before(const hps_frozen *rec)
 {
     const json_t *n = json_object_get(rec->system_attrs, HPS_REC_CUT_SHORT);
-    return (json_is_integer(n) && json_integer_value(n) > 0 ? json_integer_value(n) : 0) + 1;
+    return json_is_integer(n) && json_integer_value(n) > 0 ? json_integer_value(n) : 0;
+}
+
+/* The times in a row `rec` has been cut short, this one included. */
+static int64_t cut_shorts_now(const hps_frozen *rec)
+{
+    return cut_shorts_before(rec) + 1;
 }
 
 /* Why a resumed trial cut short `times` times fails instead of pausing again. */
 static void cut_short_reason(const hps_study *study, int64_t times, const char *why,
                              char *buf, size_t size)
 {
-    snprintf(buf, size, "%s; cut short %lld times since it was first resumed (the study's "
+    snprintf(buf, size, "%s; cut short %lld times in a row (the study's "
              "retries allow %lld, at least 1), so it fails rather than pausing again",
              why != NULL ? why : "interrupted", (long long)times,
              (long long)cut_short_limit(study));
@@ -1061,7 +1068,9 @@ hps_status hps_trial_pause(hps_trial *trial, int64_t step)
  * a paused trial always knows its step. The step (and the count of cut-shorts) is written
  * after the state, so that a pause storage refuses (the trial is another worker's now)
  * writes no step even on a backend without transactions. `cut_shorts` > 0: it was cut
- * short, that many times so far (HPS_REC_CUT_SHORT). */
+ * short, that many times in a row (HPS_REC_CUT_SHORT); 0: a normal pause, which sets a
+ * count `trial` carries back to 0, in the same transaction, so that only cut-shorts in a
+ * row count against the limit (one a month apart must not fail a long-lived trial). */
 static hps_status write_pause(hps_storage *storage, int64_t id, const char *step_json,
                               const hps_finish_req *req, hps_trial *trial, int64_t cut_shorts)
 {
@@ -1074,7 +1083,7 @@ static hps_status write_pause(hps_storage *storage, int64_t id, const char *step
         rc = storage->ops->finish_trial(storage, id, req);
     if (rc == HPS_OK)
         rc = storage->ops->set_trial_attr(storage, id, 1, HPS_REC_PAUSED_STEP, step_json);
-    if (rc == HPS_OK && cut_shorts > 0) {
+    if (rc == HPS_OK && (cut_shorts > 0 || (trial != NULL && cut_shorts_before(trial->rec) > 0))) {
         char count[32];
         snprintf(count, sizeof count, "%lld", (long long)cut_shorts);
         rc = storage->ops->set_trial_attr(storage, id, 1, HPS_REC_CUT_SHORT, count);
@@ -1099,7 +1108,11 @@ static hps_status pause_at(hps_trial *trial, int64_t step, int64_t cut_shorts)
     trial->finished = 1;
     trial->rec->state = HPS_PAUSED;
     stop_heartbeat(trial);
-    if (hps_rec_set_attr(trial->rec, 1, HPS_REC_PAUSED_STEP, step_json) != 0)
+    char count[32];
+    snprintf(count, sizeof count, "%lld", (long long)cut_shorts);
+    if (hps_rec_set_attr(trial->rec, 1, HPS_REC_PAUSED_STEP, step_json) != 0 ||
+        ((cut_shorts > 0 || cut_shorts_before(trial->rec) > 0) &&
+         hps_rec_set_attr(trial->rec, 1, HPS_REC_CUT_SHORT, count) != 0))
         return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory (trial was paused)");
     return HPS_OK;
 }
