@@ -607,7 +607,8 @@ HPS_API hps_status hps_trial_fix_params(hps_trial *trial, const char *params_jso
  * transaction instead of one per parameter -- so until then other processes do not see
  * them. Call it when a trial runs for long before its first report and other workers
  * or a retry should see its parameters (the hpsearch command does, before starting
- * the trial's process). */
+ * the trial's process). A trial no longer this handle's (see hps_trial_tell_values) is
+ * HPS_ERR_STATE and its parameters are not written. */
 HPS_API hps_status hps_trial_flush(hps_trial *trial);
 
 /* Records an intermediate value at `step` (>= 0). Reporting a step twice keeps the
@@ -628,13 +629,20 @@ HPS_API hps_status hps_trial_report_values(hps_trial *trial, int64_t step, const
                                            size_t n);
 /* Asks the study's pruner whether to stop this trial; *out is 1 to prune. */
 HPS_API hps_status hps_trial_should_prune(hps_trial *trial, int *out);
-/* Trial-level attributes, the value as JSON text (e.g. "\"gpu0\"", "0.5"). */
+/* Trial-level attributes, the value as JSON text (e.g. "\"gpu0\"", "0.5"). Through a
+ * handle that has not finished its trial, the trial must still be RUNNING as this
+ * worker's, as for hps_trial_report: on one recovered as stale meanwhile (failed, paused
+ * again, or taken over by another worker or another handle of this study; see
+ * hps_trial_tell_values) it is HPS_ERR_STATE, naming what happened, and nothing is
+ * stored. Once the handle finished the trial (told, paused), they may be set in any
+ * state. */
 HPS_API hps_status hps_trial_set_user_attr(hps_trial *trial, const char *key, const char *json);
 /* A system attribute of the trial: what tools built on the library record about a
  * trial (the hpsearch command lists the files it kept of the trial under "artifacts";
  * Optuna's API keeps artifact records and cross-validation scores there), kept apart
- * from the user's. Checked and stored as user attributes are, also once the trial has
- * finished. Keys the library sets itself ("fail_reason", "sampler", "fixed_params",
+ * from the user's. Checked, stored and refused as user attributes are, also once the
+ * trial has finished. Keys the
+ * library sets itself ("fail_reason", "sampler", "fixed_params",
  * "attempt", "retry_of", pruners' bookkeeping) are better left alone. */
 HPS_API hps_status hps_trial_set_system_attr(hps_trial *trial, const char *key, const char *json);
 
@@ -647,7 +655,11 @@ HPS_API hps_status hps_trial_set_system_attr(hps_trial *trial, const char *key, 
  * resumed by another worker -- RUNNING, but the other worker's: the message names the
  * trial and the worker that took it over, and nothing of the late tell is stored. The
  * same holds for hps_trial_fail, hps_trial_interrupt, hps_trial_preempt and
- * hps_trial_pause. A trial told by number (hps_study_tell_number) belongs to the worker
+ * hps_trial_pause, and for what such a handle writes before its tell: reports,
+ * attributes, constraints and the parameters it suggested but had not written yet (a
+ * tell that sets constraints first, as Optuna's API does, is refused at the constraints
+ * and stores nothing). Each write is checked on its own: a handle taken over between
+ * two of its writes keeps the first. A trial told by number (hps_study_tell_number) belongs to the worker
  * storage named when it was read. hps_trial_tell is the single-objective shorthand. */
 HPS_API hps_status hps_trial_tell_values(hps_trial *trial, hps_trial_state state, const double *values,
                                  size_t n_values);
@@ -655,8 +667,9 @@ HPS_API hps_status hps_trial_tell(hps_trial *trial, hps_trial_state state, doubl
 /* Records the trial's constraint values: it is feasible when every value is <= 0
  * (Optuna's convention: a constraint `latency <= 5` is the value latency - 5). At most
  * 64 values, none NaN; set again, they replace the earlier ones. Kept as the system
- * attribute "constraints", as Optuna keeps them. The best trials are only ever feasible
- * ones; samplers that take constraints learn from the infeasible ones too. */
+ * attribute "constraints", as Optuna keeps them, and refused to a handle whose run was
+ * taken over as attributes are. The best trials are only ever feasible ones; samplers
+ * that take constraints learn from the infeasible ones too. */
 HPS_API hps_status hps_trial_set_constraints(hps_trial *trial, const double *values, size_t n);
 
 /* Records the trial FAIL with a reason kept in its system attribute "fail_reason". */

@@ -296,7 +296,7 @@ static hps_status write_trial(hps_study *study, const added *a, int64_t *number)
     if (rc == HPS_OK && rec->state != HPS_WAITING)
         rc = s->ops->start_trial(s, id, rec->datetime_start);
     if (rc == HPS_OK && rec->n_params > 0)
-        rc = s->ops->set_params(s, id, rec->params, rec->n_params);
+        rc = s->ops->set_params(s, id, NULL, rec->params, rec->n_params);
     /* its configuration is run: a grid or finite space does not hand it out again */
     if (rc == HPS_OK && rec->state != HPS_WAITING)
         rc = hps_finite_claim_added(study, rec, id);
@@ -311,7 +311,7 @@ static hps_status write_trial(hps_study *study, const added *a, int64_t *number)
         if (rc != HPS_OK)
             break;
         char *text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(17));
-        rc = text != NULL ? s->ops->set_trial_attr(s, id, 0, key, text)
+        rc = text != NULL ? s->ops->set_trial_attr(s, id, NULL, 0, key, text)
                           : hps_errbuf_set(&s->err, HPS_ERR_NOMEM, "out of memory");
         free(text);
     }

@@ -38,7 +38,7 @@ static hps_status store_pending_params(hps_trial *trial)
 {
     hps_study *study = trial->study;
     size_t n = trial->rec->n_params - trial->n_stored_params;
-    hps_status rc = study->storage->ops->set_params(study->storage, trial->rec->id,
+    hps_status rc = study->storage->ops->set_params(study->storage, trial->rec->id, trial->owner,
                                                     trial->rec->params + trial->n_stored_params, n);
     if (rc == HPS_OK)
         trial->n_stored_params = trial->rec->n_params;
@@ -718,8 +718,13 @@ hps_status hps_trial_should_prune(hps_trial *trial, int *out)
     return HPS_OK;
 }
 
+/* Attributes may be set in any state, but not by a handle whose run was taken over:
+ * here by another handle of this study (superseded_by; storage cannot tell the two runs
+ * apart when the worker is the same), in storage by another worker (the owner check). */
 static hps_status set_attr(hps_trial *trial, int system, const char *key, const char *json)
 {
+    if (trial->superseded_by != NULL && !trial->finished)
+        return check_running(trial);
     hps_status rc = hps_attr_check(&trial->err, key, json);
     if (rc != HPS_OK)
         return rc;
@@ -728,7 +733,9 @@ static hps_status set_attr(hps_trial *trial, int system, const char *key, const 
     size_t stored_before;
     rc = write_begin(trial, &batched, &stored_before);
     if (rc == HPS_OK)
-        rc = study->storage->ops->set_trial_attr(study->storage, trial->rec->id, system, key, json);
+        rc = study->storage->ops->set_trial_attr(study->storage, trial->rec->id,
+                                                 trial->finished ? NULL : trial->owner, system,
+                                                 key, json);
     rc = write_end(trial, batched, stored_before, rc);
     if (rc != HPS_OK)
         return storage_error(study, &trial->err, rc);
@@ -1082,11 +1089,11 @@ static hps_status write_pause(hps_storage *storage, int64_t id, const char *step
     if (rc == HPS_OK)
         rc = storage->ops->finish_trial(storage, id, req);
     if (rc == HPS_OK)
-        rc = storage->ops->set_trial_attr(storage, id, 1, HPS_REC_PAUSED_STEP, step_json);
+        rc = storage->ops->set_trial_attr(storage, id, NULL, 1, HPS_REC_PAUSED_STEP, step_json);
     if (rc == HPS_OK && (cut_shorts > 0 || (trial != NULL && cut_shorts_before(trial->rec) > 0))) {
         char count[32];
         snprintf(count, sizeof count, "%lld", (long long)cut_shorts);
-        rc = storage->ops->set_trial_attr(storage, id, 1, HPS_REC_CUT_SHORT, count);
+        rc = storage->ops->set_trial_attr(storage, id, NULL, 1, HPS_REC_CUT_SHORT, count);
     }
     return batch_close(storage, rc);
 }
