@@ -337,22 +337,25 @@ hps_status hps_study_add_trial(hps_study *study, const char *trial_json, int64_t
                                   : hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
     int64_t number = -1;
     /* In a finite space the trial claims its cell; the claim needs the cache current,
-     * and is tried again when another worker took the cell's last run meanwhile (the
-     * batch rolled back: nothing of it was written). */
+     * and is tried again when another worker took the cell's last run meanwhile. Only
+     * where the failed batch rolled back (nothing of it was written): a storage that
+     * keeps what a failed batch wrote (memory) would get a second copy, and there one
+     * process holds the study, so its claim is never refused (hps_finite_claim_added). */
     int finite = hps_finite_configurations(study) > 0;
+    hps_storage *s = study->storage;
     for (int attempt = 0; rc == HPS_OK; attempt++) {
-        hps_storage *s = study->storage;
         if (finite)
-            rc = hps_study_sync(study);
-        if (rc == HPS_OK)
-            rc = s->ops->batch_begin(s);
+            rc = hps_study_sync(study); /* says what failed on study->err itself */
+        if (rc != HPS_OK)
+            break;
+        rc = s->ops->batch_begin(s);
         if (rc == HPS_OK) {
             rc = write_trial(study, &a, &number);
             hps_status end = s->ops->batch_end(s, rc == HPS_OK);
             if (rc == HPS_OK)
                 rc = end;
         }
-        if (rc == HPS_ERR_EXISTS && finite && attempt < ADD_CLAIM_ATTEMPTS) {
+        if (rc == HPS_ERR_EXISTS && finite && s->rolls_back && attempt < ADD_CLAIM_ATTEMPTS) {
             rc = HPS_OK;
             continue;
         }

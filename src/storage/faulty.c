@@ -235,6 +235,7 @@ hps_status hps_storage_wrap_faulty(hps_storage *inner, hps_storage **out, hps_er
     }
     f->base.ops = &faulty_ops;
     f->base.persistent = inner->persistent;
+    f->base.rolls_back = inner->rolls_back;
     f->inner = inner;
     *out = &f->base;
     return HPS_OK;

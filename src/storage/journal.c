@@ -1003,6 +1003,7 @@ hps_status hps_journal_storage_open(const char *path, hps_storage_mode mode, hps
     if (j != NULL) {
         j->base.ops = &journal_ops;
         j->base.persistent = 1;
+        j->base.rolls_back = 1; /* a failed batch is never appended; the replica is rebuilt */
         j->path = hps_mem_strdup(path);
         j->lock_path = hps_mem_alloc(len + sizeof ".lock");
         if (j->lock_path != NULL)

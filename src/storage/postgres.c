@@ -1608,6 +1608,7 @@ static hps_status pg_store_new(const char *url, pg_store **out, hps_errbuf *err)
         return hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
     st->base.ops = &pg_ops;
     st->base.persistent = 1;
+    st->base.rolls_back = 1;
     st->url = hps_mem_strdup(url);
     if (st->url == NULL) {
         hps_mem_free(st);

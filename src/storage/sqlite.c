@@ -618,6 +618,7 @@ hps_status hps_sqlite_storage_open(const char *path, hps_storage_mode mode, hps_
         return hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
     st->base.ops = &sqlite_ops;
     st->base.persistent = 1;
+    st->base.rolls_back = 1;
     st->path = hps_mem_strdup(path);
     if (st->path == NULL) {
         hps_mem_free(st);

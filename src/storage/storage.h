@@ -162,6 +162,8 @@ struct hps_storage {
     const hps_storage_ops *ops;
     hps_errbuf err;
     int persistent; /* data outlives the process: heartbeats and stale recovery matter */
+    int rolls_back; /* a batch that fails leaves nothing of itself (memory's keeps what
+                       it wrote before the failure) */
 };
 
 /* Whether opening may create the storage's database: an SQLite file, hpsearch's tables.
