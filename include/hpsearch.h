@@ -530,8 +530,12 @@ HPS_API hps_status hps_study_enqueue(hps_study *study, const char *params_json, 
  * hps_study_enqueue puts them. A RUNNING trial added here has no heartbeat, so stale
  * recovery never fails it. The trial counts against max_trials, but is added whatever
  * the budget says. In a finite space (a grid sampler's, or one declared finite) a trial
- * added in any state but WAITING holds its configuration, as an asked one does: the
- * study does not run it again. On success
+ * added in any state but WAITING holds one run of its configuration, as an asked one
+ * does -- the first free one of the `repeats` runs each configuration gets -- so the
+ * study runs that configuration once less: not again with repeats 1, repeats - 1 more
+ * times with more. When every run of its configuration is held already (asked or added
+ * before), the trial is added all the same, holding none, and the study runs nothing
+ * less. A configuration outside the space holds nothing either. On success
  * *number_out (if not NULL) is its number; HPS_ERR_INVALID names what is wrong. */
 HPS_API hps_status hps_study_add_trial(hps_study *study, const char *trial_json, int64_t *number_out);
 
