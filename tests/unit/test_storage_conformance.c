@@ -1244,7 +1244,10 @@ static void dead_worker_id(char *out, size_t size)
  * then resumed by another worker -- the same trial, RUNNING again -- comes back to
  * life: it must not report into, pause or finish the run the other worker now owns.
  * Each is refused as HPS_ERR_STATE naming the trial and the worker that took it over;
- * the new owner's curve, pause step and result are its own. */
+ * the new owner's curve, pause step and result are its own. On a backend one process
+ * holds (memory) both runs go through one study handle, so the engine refuses the
+ * superseded handle before storage sees the write; storage's own check, on every
+ * backend, is test_storage_refuses_writes_naming_another_owner's. */
 static void test_stale_worker_cannot_touch_taken_over_trial(void **state)
 {
     const backend *b = *state;
@@ -1397,7 +1400,7 @@ static void test_storage_refuses_writes_naming_another_owner(void **state)
 /* A stale trial that was failed and whose retry runs elsewhere: the stale worker's
  * report and tell are refused because the trial is no longer RUNNING (storage's state
  * check, before any owner check), and the failure stays. */
-static void test_stale_worker_cannot_tell_failed_trial(void **state)
+static void test_late_tell_finds_the_trial_failed_by_recovery(void **state)
 {
     const backend *b = *state;
     hps_study *study = open_study(b, "stale-retry", HPS_MINIMIZE);
@@ -2203,7 +2206,7 @@ static void test_simultaneous_first_opens(void **state)
         cmocka_unit_test_setup(test_pause_and_resume_round_trip, setup),           \
         cmocka_unit_test_setup(test_resumed_trial_of_dead_worker_is_paused_again, setup), \
         cmocka_unit_test_setup(test_stale_worker_cannot_touch_taken_over_trial, setup), \
-        cmocka_unit_test_setup(test_stale_worker_cannot_tell_failed_trial, setup), \
+        cmocka_unit_test_setup(test_late_tell_finds_the_trial_failed_by_recovery, setup), \
         cmocka_unit_test_setup(test_storage_refuses_writes_naming_another_owner, setup), \
         cmocka_unit_test_setup(test_concurrent_resume_exactly_once, setup),        \
         cmocka_unit_test_setup(test_suggest_validation, setup),                    \
