@@ -530,8 +530,12 @@ HPS_API hps_status hps_study_enqueue(hps_study *study, const char *params_json, 
  * hps_study_enqueue puts them. A RUNNING trial added here has no heartbeat, so stale
  * recovery never fails it. The trial counts against max_trials, but is added whatever
  * the budget says. In a finite space (a grid sampler's, or one declared finite) a trial
- * added in any state but WAITING holds its configuration, as an asked one does: the
- * study does not run it again. On success
+ * added in any state but WAITING holds one run of its configuration, as an asked one
+ * does -- the first free one of the `repeats` runs each configuration gets -- so the
+ * study runs that configuration once less: not again with repeats 1, repeats - 1 more
+ * times with more. When every run of its configuration is held already (asked or added
+ * before), the trial is added all the same, holding none, and the study runs nothing
+ * less. A configuration outside the space holds nothing either. On success
  * *number_out (if not NULL) is its number; HPS_ERR_INVALID names what is wrong. */
 HPS_API hps_status hps_study_add_trial(hps_study *study, const char *trial_json, int64_t *number_out);
 
@@ -607,7 +611,8 @@ HPS_API hps_status hps_trial_fix_params(hps_trial *trial, const char *params_jso
  * transaction instead of one per parameter -- so until then other processes do not see
  * them. Call it when a trial runs for long before its first report and other workers
  * or a retry should see its parameters (the hpsearch command does, before starting
- * the trial's process). */
+ * the trial's process). A trial no longer this handle's (see hps_trial_tell_values) is
+ * HPS_ERR_STATE and its parameters are not written. */
 HPS_API hps_status hps_trial_flush(hps_trial *trial);
 
 /* Records an intermediate value at `step` (>= 0). Reporting a step twice keeps the
@@ -628,13 +633,20 @@ HPS_API hps_status hps_trial_report_values(hps_trial *trial, int64_t step, const
                                            size_t n);
 /* Asks the study's pruner whether to stop this trial; *out is 1 to prune. */
 HPS_API hps_status hps_trial_should_prune(hps_trial *trial, int *out);
-/* Trial-level attributes, the value as JSON text (e.g. "\"gpu0\"", "0.5"). */
+/* Trial-level attributes, the value as JSON text (e.g. "\"gpu0\"", "0.5"). Through a
+ * handle that has not finished its trial, the trial must still be RUNNING as this
+ * worker's, as for hps_trial_report: on one recovered as stale meanwhile (failed, paused
+ * again, or taken over by another worker or another handle of this study; see
+ * hps_trial_tell_values) it is HPS_ERR_STATE, naming what happened, and nothing is
+ * stored. Once the handle finished the trial (told, paused), they may be set in any
+ * state. */
 HPS_API hps_status hps_trial_set_user_attr(hps_trial *trial, const char *key, const char *json);
 /* A system attribute of the trial: what tools built on the library record about a
  * trial (the hpsearch command lists the files it kept of the trial under "artifacts";
  * Optuna's API keeps artifact records and cross-validation scores there), kept apart
- * from the user's. Checked and stored as user attributes are, also once the trial has
- * finished. Keys the library sets itself ("fail_reason", "sampler", "fixed_params",
+ * from the user's. Checked, stored and refused as user attributes are, also once the
+ * trial has finished. Keys the
+ * library sets itself ("fail_reason", "sampler", "fixed_params",
  * "attempt", "retry_of", pruners' bookkeeping) are better left alone. */
 HPS_API hps_status hps_trial_set_system_attr(hps_trial *trial, const char *key, const char *json);
 
@@ -647,7 +659,11 @@ HPS_API hps_status hps_trial_set_system_attr(hps_trial *trial, const char *key, 
  * resumed by another worker -- RUNNING, but the other worker's: the message names the
  * trial and the worker that took it over, and nothing of the late tell is stored. The
  * same holds for hps_trial_fail, hps_trial_interrupt, hps_trial_preempt and
- * hps_trial_pause. A trial told by number (hps_study_tell_number) belongs to the worker
+ * hps_trial_pause, and for what such a handle writes before its tell: reports,
+ * attributes, constraints and the parameters it suggested but had not written yet (a
+ * tell that sets constraints first, as Optuna's API does, is refused at the constraints
+ * and stores nothing). Each write is checked on its own: a handle taken over between
+ * two of its writes keeps the first. A trial told by number (hps_study_tell_number) belongs to the worker
  * storage named when it was read. hps_trial_tell is the single-objective shorthand. */
 HPS_API hps_status hps_trial_tell_values(hps_trial *trial, hps_trial_state state, const double *values,
                                  size_t n_values);
@@ -655,8 +671,9 @@ HPS_API hps_status hps_trial_tell(hps_trial *trial, hps_trial_state state, doubl
 /* Records the trial's constraint values: it is feasible when every value is <= 0
  * (Optuna's convention: a constraint `latency <= 5` is the value latency - 5). At most
  * 64 values, none NaN; set again, they replace the earlier ones. Kept as the system
- * attribute "constraints", as Optuna keeps them. The best trials are only ever feasible
- * ones; samplers that take constraints learn from the infeasible ones too. */
+ * attribute "constraints", as Optuna keeps them, and refused to a handle whose run was
+ * taken over as attributes are. The best trials are only ever feasible ones; samplers
+ * that take constraints learn from the infeasible ones too. */
 HPS_API hps_status hps_trial_set_constraints(hps_trial *trial, const double *values, size_t n);
 
 /* Records the trial FAIL with a reason kept in its system attribute "fail_reason". */
@@ -668,11 +685,12 @@ HPS_API hps_status hps_trial_fail(hps_trial *trial, const char *reason);
  * each step stands; the step it was resumed from when it reported none since), as one
  * whose worker died does (hps_study_recover_stale); hps_frozen_state of
  * hps_trial_frozen says which it became. A resumed trial cut short so -- interrupted,
- * preempted or its worker dead -- more than `retries` times (at least once is allowed:
- * stopping a run never by itself loses a trial's slices) fails instead, as not
- * interrupted and not queued again, its fail_reason saying how often it was cut short:
- * one that kills its worker on every resume would else be promoted first forever. The
- * count is its system attribute "cut_short". */
+ * preempted or its worker dead -- more than `retries` consecutive times (at least once
+ * is allowed: stopping a run never by itself loses a trial's slices) fails instead, as
+ * not interrupted and not queued again, its fail_reason saying how often in a row it was
+ * cut short: one that kills its worker on every resume would else be promoted first
+ * forever. Only cut-shorts in a row count: a slice that ends in hps_trial_pause sets
+ * the count back to 0. The count is its system attribute "cut_short". */
 HPS_API hps_status hps_trial_interrupt(hps_trial *trial, const char *reason);
 /* Records the trial FAIL as interrupted, as hps_trial_interrupt does, and in the same
  * transaction queues its run again: a WAITING trial with the same parameters that takes

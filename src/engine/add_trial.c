@@ -296,7 +296,7 @@ static hps_status write_trial(hps_study *study, const added *a, int64_t *number)
     if (rc == HPS_OK && rec->state != HPS_WAITING)
         rc = s->ops->start_trial(s, id, rec->datetime_start);
     if (rc == HPS_OK && rec->n_params > 0)
-        rc = s->ops->set_params(s, id, rec->params, rec->n_params);
+        rc = s->ops->set_params(s, id, NULL, rec->params, rec->n_params);
     /* its configuration is run: a grid or finite space does not hand it out again */
     if (rc == HPS_OK && rec->state != HPS_WAITING)
         rc = hps_finite_claim_added(study, rec, id);
@@ -311,7 +311,7 @@ static hps_status write_trial(hps_study *study, const added *a, int64_t *number)
         if (rc != HPS_OK)
             break;
         char *text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(17));
-        rc = text != NULL ? s->ops->set_trial_attr(s, id, 0, key, text)
+        rc = text != NULL ? s->ops->set_trial_attr(s, id, NULL, 0, key, text)
                           : hps_errbuf_set(&s->err, HPS_ERR_NOMEM, "out of memory");
         free(text);
     }
@@ -337,22 +337,25 @@ hps_status hps_study_add_trial(hps_study *study, const char *trial_json, int64_t
                                   : hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
     int64_t number = -1;
     /* In a finite space the trial claims its cell; the claim needs the cache current,
-     * and is tried again when another worker took the cell's last run meanwhile (the
-     * batch rolled back: nothing of it was written). */
+     * and is tried again when another worker took the cell's last run meanwhile. Only
+     * where the failed batch rolled back (nothing of it was written): a storage that
+     * keeps what a failed batch wrote (memory) would get a second copy, and there one
+     * process holds the study, so its claim is never refused (hps_finite_claim_added). */
     int finite = hps_finite_configurations(study) > 0;
+    hps_storage *s = study->storage;
     for (int attempt = 0; rc == HPS_OK; attempt++) {
-        hps_storage *s = study->storage;
         if (finite)
-            rc = hps_study_sync(study);
-        if (rc == HPS_OK)
-            rc = s->ops->batch_begin(s);
+            rc = hps_study_sync(study); /* says what failed on study->err itself */
+        if (rc != HPS_OK)
+            break;
+        rc = s->ops->batch_begin(s);
         if (rc == HPS_OK) {
             rc = write_trial(study, &a, &number);
             hps_status end = s->ops->batch_end(s, rc == HPS_OK);
             if (rc == HPS_OK)
                 rc = end;
         }
-        if (rc == HPS_ERR_EXISTS && finite && attempt < ADD_CLAIM_ATTEMPTS) {
+        if (rc == HPS_ERR_EXISTS && finite && s->rolls_back && attempt < ADD_CLAIM_ATTEMPTS) {
             rc = HPS_OK;
             continue;
         }

@@ -233,9 +233,15 @@ hps_status hps_finite_claim_added(hps_study *study, const hps_frozen *rec, int64
     if (free_runs == 0)
         return HPS_OK; /* every run held: added all the same, holding none */
     int64_t pos = -1;
-    return study->storage->ops->claim_position(study->storage, study->study_id, trial_id,
-                                               cell * (int64_t)study->repeats, study->repeats,
-                                               &pos);
+    hps_storage *s = study->storage;
+    hps_status rc = s->ops->claim_position(s, study->study_id, trial_id,
+                                           cell * (int64_t)study->repeats, study->repeats, &pos);
+    /* Where a failed batch would keep what it wrote so far (memory), the trial is in:
+     * added all the same, holding none, as above. There one process holds the study and
+     * the cache was current, so no other worker can have taken the run meanwhile. */
+    if (rc == HPS_ERR_EXISTS && !s->rolls_back)
+        rc = HPS_OK;
+    return rc;
 }
 
 static hps_status give_up(hps_study *study, hps_trial *trial)

@@ -38,7 +38,7 @@ static hps_status store_pending_params(hps_trial *trial)
 {
     hps_study *study = trial->study;
     size_t n = trial->rec->n_params - trial->n_stored_params;
-    hps_status rc = study->storage->ops->set_params(study->storage, trial->rec->id,
+    hps_status rc = study->storage->ops->set_params(study->storage, trial->rec->id, trial->owner,
                                                     trial->rec->params + trial->n_stored_params, n);
     if (rc == HPS_OK)
         trial->n_stored_params = trial->rec->n_params;
@@ -246,9 +246,22 @@ static hps_status adopt(hps_study *study, hps_frozen *rec, hps_trial **out)
 
 static hps_status start_heartbeat(hps_study *study, hps_trial *trial)
 {
-    if (study->heartbeat != NULL && hps_heartbeat_add(study->heartbeat, trial->rec->id) != 0)
+    if (study->heartbeat == NULL)
+        return HPS_OK;
+    if (hps_heartbeat_add(study->heartbeat, trial->rec->id) != 0)
         return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
+    trial->beating = 1;
     return HPS_OK;
+}
+
+/* Takes back the one entry start_heartbeat gave this handle. The list holds a trial id
+ * once per handle beating it, so a superseded handle removing its own entry leaves the
+ * one of the handle that took the trial over. */
+static void stop_heartbeat(hps_trial *trial)
+{
+    if (trial->beating && trial->study->heartbeat != NULL)
+        hps_heartbeat_remove(trial->study->heartbeat, trial->rec->id);
+    trial->beating = 0;
 }
 
 /* Takes PAUSED trial `number` back RUNNING. HPS_ERR_STATE (message on the study) when
@@ -433,9 +446,7 @@ void hps_trial_free(hps_trial *trial)
     /* A trial released while RUNNING may be told later by number: keep its params. */
     if (!trial->finished && trial->rec->state == HPS_RUNNING)
         hps_trial_flush(trial);
-    /* a superseded handle's trial id beats for the handle that took it over */
-    if (!trial->finished && trial->superseded_by == NULL && trial->study->heartbeat != NULL)
-        hps_heartbeat_remove(trial->study->heartbeat, trial->rec->id);
+    stop_heartbeat(trial);
     hps_study *study = trial->study;
     trial_free(trial);
     hps_study_release_if_closed(study);
@@ -707,8 +718,13 @@ hps_status hps_trial_should_prune(hps_trial *trial, int *out)
     return HPS_OK;
 }
 
+/* Attributes may be set in any state, but not by a handle whose run was taken over:
+ * here by another handle of this study (superseded_by; storage cannot tell the two runs
+ * apart when the worker is the same), in storage by another worker (the owner check). */
 static hps_status set_attr(hps_trial *trial, int system, const char *key, const char *json)
 {
+    if (trial->superseded_by != NULL && !trial->finished)
+        return check_running(trial);
     hps_status rc = hps_attr_check(&trial->err, key, json);
     if (rc != HPS_OK)
         return rc;
@@ -717,7 +733,9 @@ static hps_status set_attr(hps_trial *trial, int system, const char *key, const 
     size_t stored_before;
     rc = write_begin(trial, &batched, &stored_before);
     if (rc == HPS_OK)
-        rc = study->storage->ops->set_trial_attr(study->storage, trial->rec->id, system, key, json);
+        rc = study->storage->ops->set_trial_attr(study->storage, trial->rec->id,
+                                                 trial->finished ? NULL : trial->owner, system,
+                                                 key, json);
     rc = write_end(trial, batched, stored_before, rc);
     if (rc != HPS_OK)
         return storage_error(study, &trial->err, rc);
@@ -853,8 +871,7 @@ static hps_status finish_checked(hps_trial *trial, hps_trial_state state, const 
     trial->rec->state = state;
     trial->rec->interrupted = interrupted;
     trial->rec->datetime_complete = req.now;
-    if (study->heartbeat != NULL)
-        hps_heartbeat_remove(study->heartbeat, trial->rec->id);
+    stop_heartbeat(trial);
     if (reason != NULL) {
         json_t *text = json_string(reason);
         char *quoted = text != NULL ? json_dumps(text, JSON_ENCODE_ANY) : NULL;
@@ -965,18 +982,25 @@ static int64_t cut_short_limit(const hps_study *study)
     return study->retries > 0 ? (int64_t)study->retries : 1;
 }
 
-/* The times `rec` has been cut short, this one included. */
-static int64_t cut_shorts_now(const hps_frozen *rec)
+/* The times in a row `rec` was cut short before this run (HPS_REC_CUT_SHORT): a slice
+ * that ended in a normal pause set it back to 0. */
+static int64_t cut_shorts_before(const hps_frozen *rec)
 {
     const json_t *n = json_object_get(rec->system_attrs, HPS_REC_CUT_SHORT);
-    return (json_is_integer(n) && json_integer_value(n) > 0 ? json_integer_value(n) : 0) + 1;
+    return json_is_integer(n) && json_integer_value(n) > 0 ? json_integer_value(n) : 0;
+}
+
+/* The times in a row `rec` has been cut short, this one included. */
+static int64_t cut_shorts_now(const hps_frozen *rec)
+{
+    return cut_shorts_before(rec) + 1;
 }
 
 /* Why a resumed trial cut short `times` times fails instead of pausing again. */
 static void cut_short_reason(const hps_study *study, int64_t times, const char *why,
                              char *buf, size_t size)
 {
-    snprintf(buf, size, "%s; cut short %lld times since it was first resumed (the study's "
+    snprintf(buf, size, "%s; cut short %lld times in a row (the study's "
              "retries allow %lld, at least 1), so it fails rather than pausing again",
              why != NULL ? why : "interrupted", (long long)times,
              (long long)cut_short_limit(study));
@@ -1051,7 +1075,9 @@ hps_status hps_trial_pause(hps_trial *trial, int64_t step)
  * a paused trial always knows its step. The step (and the count of cut-shorts) is written
  * after the state, so that a pause storage refuses (the trial is another worker's now)
  * writes no step even on a backend without transactions. `cut_shorts` > 0: it was cut
- * short, that many times so far (HPS_REC_CUT_SHORT). */
+ * short, that many times in a row (HPS_REC_CUT_SHORT); 0: a normal pause, which sets a
+ * count `trial` carries back to 0, in the same transaction, so that only cut-shorts in a
+ * row count against the limit (one a month apart must not fail a long-lived trial). */
 static hps_status write_pause(hps_storage *storage, int64_t id, const char *step_json,
                               const hps_finish_req *req, hps_trial *trial, int64_t cut_shorts)
 {
@@ -1063,11 +1089,11 @@ static hps_status write_pause(hps_storage *storage, int64_t id, const char *step
     if (rc == HPS_OK)
         rc = storage->ops->finish_trial(storage, id, req);
     if (rc == HPS_OK)
-        rc = storage->ops->set_trial_attr(storage, id, 1, HPS_REC_PAUSED_STEP, step_json);
-    if (rc == HPS_OK && cut_shorts > 0) {
+        rc = storage->ops->set_trial_attr(storage, id, NULL, 1, HPS_REC_PAUSED_STEP, step_json);
+    if (rc == HPS_OK && (cut_shorts > 0 || (trial != NULL && cut_shorts_before(trial->rec) > 0))) {
         char count[32];
         snprintf(count, sizeof count, "%lld", (long long)cut_shorts);
-        rc = storage->ops->set_trial_attr(storage, id, 1, HPS_REC_CUT_SHORT, count);
+        rc = storage->ops->set_trial_attr(storage, id, NULL, 1, HPS_REC_CUT_SHORT, count);
     }
     return batch_close(storage, rc);
 }
@@ -1088,9 +1114,12 @@ static hps_status pause_at(hps_trial *trial, int64_t step, int64_t cut_shorts)
     }
     trial->finished = 1;
     trial->rec->state = HPS_PAUSED;
-    if (study->heartbeat != NULL)
-        hps_heartbeat_remove(study->heartbeat, trial->rec->id);
-    if (hps_rec_set_attr(trial->rec, 1, HPS_REC_PAUSED_STEP, step_json) != 0)
+    stop_heartbeat(trial);
+    char count[32];
+    snprintf(count, sizeof count, "%lld", (long long)cut_shorts);
+    if (hps_rec_set_attr(trial->rec, 1, HPS_REC_PAUSED_STEP, step_json) != 0 ||
+        ((cut_shorts > 0 || cut_shorts_before(trial->rec) > 0) &&
+         hps_rec_set_attr(trial->rec, 1, HPS_REC_CUT_SHORT, count) != 0))
         return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory (trial was paused)");
     return HPS_OK;
 }

@@ -129,10 +129,10 @@ static hps_status faulty_resume_trial(hps_storage *s, int64_t trial_id, const hp
     return FAULTY_CALL(s, resume_trial, trial_id, req, out);
 }
 
-static hps_status faulty_set_params(hps_storage *s, int64_t trial_id, const hps_param_rec *params,
-                                    size_t n_params)
+static hps_status faulty_set_params(hps_storage *s, int64_t trial_id, const char *owner,
+                                    const hps_param_rec *params, size_t n_params)
 {
-    return FAULTY_CALL(s, set_params, trial_id, params, n_params);
+    return FAULTY_CALL(s, set_params, trial_id, owner, params, n_params);
 }
 
 static hps_status faulty_report(hps_storage *s, int64_t trial_id, const char *owner,
@@ -141,10 +141,10 @@ static hps_status faulty_report(hps_storage *s, int64_t trial_id, const char *ow
     return FAULTY_CALL(s, report, trial_id, owner, step, values, n);
 }
 
-static hps_status faulty_set_trial_attr(hps_storage *s, int64_t trial_id, int system,
-                                        const char *key, const char *json)
+static hps_status faulty_set_trial_attr(hps_storage *s, int64_t trial_id, const char *owner,
+                                        int system, const char *key, const char *json)
 {
-    return FAULTY_CALL(s, set_trial_attr, trial_id, system, key, json);
+    return FAULTY_CALL(s, set_trial_attr, trial_id, owner, system, key, json);
 }
 
 static hps_status faulty_finish_trial(hps_storage *s, int64_t trial_id,
@@ -235,6 +235,7 @@ hps_status hps_storage_wrap_faulty(hps_storage *inner, hps_storage **out, hps_er
     }
     f->base.ops = &faulty_ops;
     f->base.persistent = inner->persistent;
+    f->base.rolls_back = inner->rolls_back;
     f->inner = inner;
     *out = &f->base;
     return HPS_OK;

@@ -225,7 +225,8 @@ static hps_status apply_params(journal_store *j, const json_t *rec)
             rc = HPS_ERR_CORRUPT;
     }
     if (rc == HPS_OK)
-        rc = j->replica->ops->set_params(j->replica, get_int(rec, "trial"), params, n);
+        rc = j->replica->ops->set_params(j->replica, get_int(rec, "trial"), get_str(rec, "owner"),
+                                         params, n);
     for (size_t i = 0; i < k; i++)
         hps_dist_clear(&params[i].dist);
     hps_mem_free(params);
@@ -343,8 +344,8 @@ static hps_status apply(journal_store *j, const json_t *rec, const op_out *out)
     if (strcmp(op, "report") == 0)
         return apply_report(j, rec);
     if (strcmp(op, "trial_attr") == 0)
-        return r->ops->set_trial_attr(r, get_int(rec, "trial"), sys, get_str(rec, "key"),
-                                      get_str(rec, "json"));
+        return r->ops->set_trial_attr(r, get_int(rec, "trial"), get_str(rec, "owner"), sys,
+                                      get_str(rec, "key"), get_str(rec, "json"));
     if (strcmp(op, "finish") == 0)
         return apply_finish(j, rec);
     if (strcmp(op, "heartbeat") == 0)
@@ -723,7 +724,18 @@ static hps_status journal_resume_trial(hps_storage *s, int64_t trial_id,
                     &(op_out){.trial = out});
 }
 
-static hps_status journal_set_params(hps_storage *s, int64_t trial_id,
+/* Adds "owner" to a logged op when there is one (a reader of an older journal, or an
+ * older reader, applies the op unchecked, as before owners were logged). */
+static json_t *with_owner(json_t *op, const char *owner)
+{
+    if (op != NULL && owner != NULL && json_object_set_new(op, "owner", json_string(owner)) != 0) {
+        json_decref(op);
+        return NULL;
+    }
+    return op;
+}
+
+static hps_status journal_set_params(hps_storage *s, int64_t trial_id, const char *owner,
                                      const hps_param_rec *params, size_t n_params)
 {
     json_t *list = json_array();
@@ -739,8 +751,9 @@ static hps_status journal_set_params(hps_storage *s, int64_t trial_id,
     if (list == NULL)
         return nomem(journal_of(s));
     return write_op(journal_of(s),
-                    json_pack("{s:s, s:I, s:o}", "op", "params", "trial", (json_int_t)trial_id,
-                              "params", list),
+                    with_owner(json_pack("{s:s, s:I, s:o}", "op", "params", "trial",
+                                         (json_int_t)trial_id, "params", list),
+                               owner),
                     NULL);
 }
 
@@ -749,12 +762,7 @@ static hps_status journal_report(hps_storage *s, int64_t trial_id, const char *o
 {
     json_t *op = json_pack("{s:s, s:I, s:I, s:o}", "op", "report", "trial", (json_int_t)trial_id,
                            "step", (json_int_t)step, "value", num(values[0]));
-    /* only when there is one: reports make most of a journal */
-    if (op != NULL && owner != NULL &&
-        json_object_set_new(op, "owner", json_string(owner)) != 0) {
-        json_decref(op);
-        op = NULL;
-    }
+    op = with_owner(op, owner); /* only when there is one: reports make most of a journal */
     if (op != NULL && n > 1) {
         json_t *more = json_array();
         for (size_t i = 1; more != NULL && i < n; i++)
@@ -770,12 +778,14 @@ static hps_status journal_report(hps_storage *s, int64_t trial_id, const char *o
     return write_op(journal_of(s), op, NULL);
 }
 
-static hps_status journal_set_trial_attr(hps_storage *s, int64_t trial_id, int system,
-                                         const char *key, const char *json)
+static hps_status journal_set_trial_attr(hps_storage *s, int64_t trial_id, const char *owner,
+                                         int system, const char *key, const char *json)
 {
     return write_op(journal_of(s),
-                    json_pack("{s:s, s:I, s:b, s:s, s:s}", "op", "trial_attr", "trial",
-                              (json_int_t)trial_id, "sys", system, "key", key, "json", json),
+                    with_owner(json_pack("{s:s, s:I, s:b, s:s, s:s}", "op", "trial_attr",
+                                         "trial", (json_int_t)trial_id, "sys", system, "key",
+                                         key, "json", json),
+                               owner),
                     NULL);
 }
 
@@ -993,6 +1003,7 @@ hps_status hps_journal_storage_open(const char *path, hps_storage_mode mode, hps
     if (j != NULL) {
         j->base.ops = &journal_ops;
         j->base.persistent = 1;
+        j->base.rolls_back = 1; /* a failed batch is never appended; the replica is rebuilt */
         j->path = hps_mem_strdup(path);
         j->lock_path = hps_mem_alloc(len + sizeof ".lock");
         if (j->lock_path != NULL)

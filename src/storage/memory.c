@@ -475,14 +475,16 @@ static hps_status mem_resume_trial(hps_storage *s, int64_t trial_id, const hps_c
     return HPS_OK;
 }
 
-static hps_status mem_set_params(hps_storage *s, int64_t trial_id, const hps_param_rec *params,
-                                 size_t n_params)
+static hps_status mem_set_params(hps_storage *s, int64_t trial_id, const char *owner,
+                                 const hps_param_rec *params, size_t n_params)
 {
     hps_frozen *rec = NULL;
     mem_study *st = NULL;
     hps_status rc = trial_or_error(s, trial_id, &rec, &st);
     if (rc == HPS_OK)
         rc = running_or_error(s, rec);
+    if (rc == HPS_OK)
+        rc = hps_storage_check_owner(&s->err, rec->number, owner, rec->worker);
     if (rc != HPS_OK)
         return rc;
     for (size_t i = 0; i < n_params; i++) {
@@ -531,12 +533,16 @@ static hps_status mem_report(hps_storage *s, int64_t trial_id, const char *owner
     return HPS_OK;
 }
 
-static hps_status mem_set_trial_attr(hps_storage *s, int64_t trial_id, int system,
-                                     const char *key, const char *json)
+static hps_status mem_set_trial_attr(hps_storage *s, int64_t trial_id, const char *owner,
+                                     int system, const char *key, const char *json)
 {
     hps_frozen *rec = NULL;
     mem_study *st = NULL;
     hps_status rc = trial_or_error(s, trial_id, &rec, &st);
+    if (rc == HPS_OK && owner != NULL)
+        rc = running_or_error(s, rec);
+    if (rc == HPS_OK)
+        rc = hps_storage_check_owner(&s->err, rec->number, owner, rec->worker);
     if (rc != HPS_OK)
         return rc;
     if (hps_rec_set_attr(rec, system, key, json) != 0)

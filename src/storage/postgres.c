@@ -51,7 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PG_SCHEMA_VERSION 5
+#define PG_SCHEMA_VERSION 6
 #define PG_MIN_SERVER_VERSION 110000
 #define PG_RETRY_SECONDS 60.0
 #define PG_BACKOFF_FIRST 0.05
@@ -139,12 +139,22 @@ static const char *const schema_v3_sql =
 
 /* Schema version 5 added no table: hps_finish_trial and hps_report take the worker that
  * must still own the trial (a stale worker must not finish a trial another worker took
- * over, nor report into its curve), so their functions of version 4, which other
- * signatures would leave beside them, go. */
+ * over, nor report into its curve). That owner is their last parameter, DEFAULT NULL
+ * (no check), so that version 4's argument lists resolve to them: a worker of version 4
+ * already running when a newer process upgrades the database goes on reporting and
+ * finishing (without the owner check) instead of losing its result. Version 4's own
+ * functions go, as their lists would then match two functions. */
 static const char *const schema_v5_sql =
     "DROP FUNCTION IF EXISTS hps_finish_trial(bigint, integer, float8[], boolean, text, float8,\n"
     "    float8, text, text, boolean);\n"
     "DROP FUNCTION IF EXISTS hps_report(bigint, bigint, float8, float8[], boolean);\n";
+
+/* Schema version 6 added no table: hps_set_param and hps_set_trial_attr take the owner
+ * too, last and DEFAULT NULL as in version 5 (a stale worker must not write parameters
+ * or attributes into a run another worker took over); their older functions go. */
+static const char *const schema_v6_sql =
+    "DROP FUNCTION IF EXISTS hps_set_param(bigint, text, text, float8, boolean, boolean);\n"
+    "DROP FUNCTION IF EXISTS hps_set_trial_attr(bigint, boolean, text, text);\n";
 
 /* Every function is CREATE OR REPLACE: upgrading a schema replays them all. */
 static const char *const schema_functions_sql =
@@ -303,7 +313,8 @@ static const char *const schema_functions_sql =
     /* On retry, a parameter, report or finish already stored by this request is success:
      * the lost commit happened. */
     "CREATE OR REPLACE FUNCTION hps_set_param(p_trial bigint, p_name text, p_dist text, p_value float8,\n"
-    "    p_touch boolean, p_retry boolean) RETURNS void LANGUAGE plpgsql AS $$\n"
+    "    p_touch boolean, p_retry boolean, p_owner text DEFAULT NULL) RETURNS void\n"
+    "LANGUAGE plpgsql AS $$\n"
     "DECLARE t record;\n"
     "BEGIN\n"
     "  t := hps_lock_trial(p_trial);\n"
@@ -314,6 +325,7 @@ static const char *const schema_functions_sql =
     "  IF t.state <> 1 THEN\n"
     "    PERFORM hps_not_running(t.number, t.state);\n"
     "  END IF;\n"
+    "  PERFORM hps_check_owner(p_trial, t.number, p_owner);\n"
     "  INSERT INTO hps_trial_params (trial_id, ord, name, distribution, value)\n"
     "    VALUES (p_trial, (SELECT count(*) FROM hps_trial_params p WHERE p.trial_id = p_trial),\n"
     "            p_name, p_dist, p_value)\n"
@@ -327,7 +339,7 @@ static const char *const schema_functions_sql =
     "  END IF;\n"
     "END $$;\n"
     "CREATE OR REPLACE FUNCTION hps_report(p_trial bigint, p_step bigint, p_value float8,\n"
-    "    p_more float8[], p_retry boolean, p_owner text)\n"
+    "    p_more float8[], p_retry boolean, p_owner text DEFAULT NULL)\n"
     "RETURNS void LANGUAGE plpgsql AS $$\n"
     "DECLARE t record;\n"
     "BEGIN\n"
@@ -347,11 +359,17 @@ static const char *const schema_functions_sql =
     "    UPDATE hps_trials SET change_seq = hps_bump(t.study_id) WHERE trial_id = p_trial;\n"
     "  END IF;\n"
     "END $$;\n"
-    "CREATE OR REPLACE FUNCTION hps_set_trial_attr(p_trial bigint, p_system boolean, p_key text, p_json text)\n"
+    /* with an owner (a worker writing while it runs the trial), as hps_report */
+    "CREATE OR REPLACE FUNCTION hps_set_trial_attr(p_trial bigint, p_system boolean, p_key text, p_json text,\n"
+    "    p_owner text DEFAULT NULL)\n"
     "RETURNS void LANGUAGE plpgsql AS $$\n"
     "DECLARE t record;\n"
     "BEGIN\n"
     "  t := hps_lock_trial(p_trial);\n"
+    "  IF p_owner IS NOT NULL AND t.state <> 1 THEN\n"
+    "    PERFORM hps_not_running(t.number, t.state);\n"
+    "  END IF;\n"
+    "  PERFORM hps_check_owner(p_trial, t.number, p_owner);\n"
     "  UPDATE hps_trials SET\n"
     "      user_attrs = CASE WHEN p_system THEN user_attrs\n"
     "                        ELSE hps_json_set(user_attrs, p_key, p_json) END,\n"
@@ -362,7 +380,7 @@ static const char *const schema_functions_sql =
     "END $$;\n"
     "CREATE OR REPLACE FUNCTION hps_finish_trial(p_trial bigint, p_state integer, p_values float8[],\n"
     "    p_interrupted boolean, p_reason text, p_now float8, p_stale_before float8,\n"
-    "    p_requeue text, p_rid text, p_retry boolean, p_owner text) RETURNS void\n"
+    "    p_requeue text, p_rid text, p_retry boolean, p_owner text DEFAULT NULL) RETURNS void\n"
     "LANGUAGE plpgsql AS $$\n"
     "DECLARE t record; v_seq bigint; v_number bigint;\n"
     "BEGIN\n"
@@ -552,10 +570,11 @@ static const char *const query_sql[Q_COUNT] = {
                        " $3::bigint, $4::text, $5::float8, $6::boolean, $7::text, $8::boolean)",
     [Q_ENQUEUE] = "SELECT hps_enqueue_trial($1::bigint, $2::text, $3::text, $4::boolean)",
     [Q_SET_PARAM] = "SELECT hps_set_param($1::bigint, $2::text, $3::text, $4::float8, $5::boolean,"
-                    " $6::boolean)",
+                    " $6::boolean, $7::text)",
     [Q_REPORT] = "SELECT hps_report($1::bigint, $2::bigint, $3::float8, $4::float8[], $5::boolean,"
                  " $6::text)",
-    [Q_TRIAL_ATTR] = "SELECT hps_set_trial_attr($1::bigint, $2::boolean, $3::text, $4::text)",
+    [Q_TRIAL_ATTR] = "SELECT hps_set_trial_attr($1::bigint, $2::boolean, $3::text, $4::text,"
+                     " $5::text)",
     [Q_FINISH] = "SELECT hps_finish_trial($1::bigint, $2::integer, $3::float8[], $4::boolean,"
                   " $5::text, $6::float8, $7::float8, $8::text, $9::text, $10::boolean, $11::text)",
     [Q_HEARTBEAT] = "UPDATE hps_trials SET heartbeat = $2::float8"
@@ -663,7 +682,7 @@ typedef struct pg_op {
     int64_t step;
     double value, now, stale_before;
     char *text1, *text2, *text3;
-    char *owner; /* OP_FINISH, OP_REPORT: the worker that must still own the trial, or NULL */
+    char *owner; /* OP_FINISH, OP_REPORT, OP_SET_PARAM, OP_TRIAL_ATTR: the worker that must still own the trial, or NULL */
     char rid[PG_RID_SIZE];
 } pg_op;
 
@@ -1134,6 +1153,7 @@ static hps_status create_or_upgrade_schema(pg_store *st, int exists, long versio
     hps_strbuf_puts(&sql, schema_v2_sql);
     hps_strbuf_puts(&sql, schema_v3_sql);
     hps_strbuf_puts(&sql, schema_v5_sql);
+    hps_strbuf_puts(&sql, schema_v6_sql);
     hps_strbuf_puts(&sql, schema_functions_sql);
     if (exists)
         hps_strbuf_printf(&sql, "UPDATE hps_schema_version SET version = %d WHERE version = %ld;",
@@ -1408,6 +1428,7 @@ static hps_status log_exec(pg_store *st, int retrying, int begin)
             call_f64(c, 3, op->value);
             call_bool(c, 4, !covered_by(covered, n_covered, op->id));
             call_bool(c, 5, retrying);
+            call_text(c, 6, op->owner);
             covered[n_covered++] = op->id;
             break;
         case OP_REPORT:
@@ -1425,6 +1446,7 @@ static hps_status log_exec(pg_store *st, int retrying, int begin)
             call_bool(c, 1, op->flag);
             call_text(c, 2, op->text1);
             call_text(c, 3, op->text2);
+            call_text(c, 4, op->owner);
             covered[n_covered++] = op->id;
             break;
         case OP_FINISH:
@@ -1586,6 +1608,7 @@ static hps_status pg_store_new(const char *url, pg_store **out, hps_errbuf *err)
         return hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
     st->base.ops = &pg_ops;
     st->base.persistent = 1;
+    st->base.rolls_back = 1;
     st->url = hps_mem_strdup(url);
     if (st->url == NULL) {
         hps_mem_free(st);
@@ -1819,15 +1842,17 @@ static hps_status attr_json(pg_store *st, const char *key, const char *json, cha
 
 /* Queues and runs the write of a study or trial attribute (kind OP_STUDY_ATTR or
  * OP_TRIAL_ATTR, `id` the study or the trial). */
-static hps_status write_attr(pg_store *st, pg_op_kind kind, int64_t id, int system,
-                             const char *key, const char *json)
+static hps_status write_attr(pg_store *st, pg_op_kind kind, int64_t id, const char *owner,
+                             int system, const char *key, const char *json)
 {
     pg_op op = {.kind = kind, .id = id, .flag = system != 0};
     hps_status rc = attr_json(st, key, json, &op.text2);
     if (rc != HPS_OK)
         return rc;
     op.text1 = hps_mem_strdup(key);
-    if (op.text1 == NULL) {
+    if (owner != NULL)
+        op.owner = hps_mem_strdup(owner);
+    if (op.text1 == NULL || (owner != NULL && op.owner == NULL)) {
         op_clear(&op);
         return nomem(st);
     }
@@ -1838,7 +1863,7 @@ static hps_status write_attr(pg_store *st, pg_op_kind kind, int64_t id, int syst
 static hps_status pg_set_study_attr(hps_storage *s, int64_t study_id, int system, const char *key,
                                     const char *json)
 {
-    return write_attr(store_of(s), OP_STUDY_ATTR, study_id, system, key, json);
+    return write_attr(store_of(s), OP_STUDY_ATTR, study_id, NULL, system, key, json);
 }
 
 static hps_status pg_set_study_attr_once(hps_storage *s, int64_t study_id, const char *key,
@@ -2342,8 +2367,8 @@ static char *dist_text(const hps_dist *dist)
     return copy;
 }
 
-static hps_status pg_set_params(hps_storage *s, int64_t trial_id, const hps_param_rec *params,
-                                size_t n_params)
+static hps_status pg_set_params(hps_storage *s, int64_t trial_id, const char *owner,
+                                const hps_param_rec *params, size_t n_params)
 {
     pg_store *st = store_of(s);
     size_t kept = st->n_log;
@@ -2351,7 +2376,9 @@ static hps_status pg_set_params(hps_storage *s, int64_t trial_id, const hps_para
         pg_op op = {.kind = OP_SET_PARAM, .id = trial_id, .value = params[i].internal};
         op.text1 = hps_mem_strdup(params[i].name);
         op.text2 = dist_text(&params[i].dist);
-        if (op.text1 == NULL || op.text2 == NULL) {
+        if (owner != NULL)
+            op.owner = hps_mem_strdup(owner);
+        if (op.text1 == NULL || op.text2 == NULL || (owner != NULL && op.owner == NULL)) {
             op_clear(&op);
             while (st->n_log > kept)
                 op_clear(&st->log[--st->n_log]);
@@ -2383,10 +2410,10 @@ static hps_status pg_report(hps_storage *s, int64_t trial_id, const char *owner,
     return rc == HPS_OK ? log_run(st) : rc;
 }
 
-static hps_status pg_set_trial_attr(hps_storage *s, int64_t trial_id, int system, const char *key,
-                                    const char *json)
+static hps_status pg_set_trial_attr(hps_storage *s, int64_t trial_id, const char *owner,
+                                    int system, const char *key, const char *json)
 {
-    return write_attr(store_of(s), OP_TRIAL_ATTR, trial_id, system, key, json);
+    return write_attr(store_of(s), OP_TRIAL_ATTR, trial_id, owner, system, key, json);
 }
 
 /* A text as a JSON string; bytes that are not UTF-8 become '?' (a failure reason is

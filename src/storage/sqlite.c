@@ -618,6 +618,7 @@ hps_status hps_sqlite_storage_open(const char *path, hps_storage_mode mode, hps_
         return hps_errbuf_set(err, HPS_ERR_NOMEM, "out of memory");
     st->base.ops = &sqlite_ops;
     st->base.persistent = 1;
+    st->base.rolls_back = 1;
     st->path = hps_mem_strdup(path);
     if (st->path == NULL) {
         hps_mem_free(st);
@@ -1720,8 +1721,8 @@ static hps_status sqlite_resume_trial(hps_storage *s, int64_t trial_id, const hp
     return rc;
 }
 
-static hps_status sqlite_set_params(hps_storage *s, int64_t trial_id, const hps_param_rec *params,
-                                    size_t n_params)
+static hps_status sqlite_set_params(hps_storage *s, int64_t trial_id, const char *owner,
+                                    const hps_param_rec *params, size_t n_params)
 {
     sqlite_store *st = store_of(s);
     trial_head h;
@@ -1731,6 +1732,8 @@ static hps_status sqlite_set_params(hps_storage *s, int64_t trial_id, const hps_
     rc = read_state(st, trial_id, &h);
     if (rc == HPS_OK)
         rc = require_running(st, &h);
+    if (rc == HPS_OK)
+        rc = require_owner(st, trial_id, h.number, owner);
     int64_t ord = 0;
     if (rc == HPS_OK) {
         sqlite3_stmt *stmt = query(st, Q_PARAM_COUNT);
@@ -1825,8 +1828,8 @@ static hps_status write_trial_attrs(sqlite_store *st, int64_t trial_id, const js
     return rc;
 }
 
-static hps_status sqlite_set_trial_attr(hps_storage *s, int64_t trial_id, int system,
-                                        const char *key, const char *json)
+static hps_status sqlite_set_trial_attr(hps_storage *s, int64_t trial_id, const char *owner,
+                                        int system, const char *key, const char *json)
 {
     sqlite_store *st = store_of(s);
     json_t *value = json_loads(json, JSON_DECODE_ANY, NULL);
@@ -1840,7 +1843,11 @@ static hps_status sqlite_set_trial_attr(hps_storage *s, int64_t trial_id, int sy
     }
     rc = read_head(st, trial_id, &h);
     if (rc == HPS_OK) {
-        if (json_object_set(system ? h.system_attrs : h.user_attrs, key, value) != 0)
+        if (owner != NULL)
+            rc = require_running(st, &h);
+        if (rc == HPS_OK)
+            rc = require_owner(st, trial_id, h.number, owner);
+        if (rc == HPS_OK && json_object_set(system ? h.system_attrs : h.user_attrs, key, value) != 0)
             rc = nomem(st);
         int64_t seq = 0;
         if (rc == HPS_OK)

@@ -114,17 +114,23 @@ typedef struct hps_storage_ops {
      * resumed it first: one resume per pause, across all workers. */
     hps_status (*resume_trial)(hps_storage *s, int64_t trial_id, const hps_create_req *req,
                                hps_frozen **out);
-    /* Stores parameters of a RUNNING trial, appended after those already stored. */
-    hps_status (*set_params)(hps_storage *s, int64_t trial_id, const hps_param_rec *params,
-                             size_t n_params);
+    /* Stores parameters of a RUNNING trial, appended after those already stored.
+     * `owner` as in hps_finish_req: a stale worker's leftover parameters must not land
+     * in a trial another worker took over. */
+    hps_status (*set_params)(hps_storage *s, int64_t trial_id, const char *owner,
+                             const hps_param_rec *params, size_t n_params);
     /* Stores the intermediate values of a step: values[0..n), one per objective
      * (1 <= n <= HPS_REC_MAX_INTER_VALUES); an existing step keeps its first values.
      * `owner` as in hps_finish_req: a stale worker must not claim steps of the curve
      * the worker that took the trial over is drawing. */
     hps_status (*report)(hps_storage *s, int64_t trial_id, const char *owner, int64_t step,
                          const double *values, size_t n);
-    hps_status (*set_trial_attr)(hps_storage *s, int64_t trial_id, int system, const char *key,
-                                 const char *json);
+    /* Sets one attribute of a trial in any state, when `owner` is NULL. Non-NULL (a
+     * worker writing while it runs the trial), the trial must be RUNNING and that
+     * worker's, as for report: a stale worker must not write into a run another worker
+     * took over, nor into the trial stale recovery failed or paused. */
+    hps_status (*set_trial_attr)(hps_storage *s, int64_t trial_id, const char *owner, int system,
+                                 const char *key, const char *json);
     hps_status (*finish_trial)(hps_storage *s, int64_t trial_id, const hps_finish_req *req);
     hps_status (*heartbeat)(hps_storage *s, const int64_t *trial_ids, size_t n, double now);
     hps_status (*list_running)(hps_storage *s, int64_t study_id, hps_running_info **out,
@@ -156,6 +162,8 @@ struct hps_storage {
     const hps_storage_ops *ops;
     hps_errbuf err;
     int persistent; /* data outlives the process: heartbeats and stale recovery matter */
+    int rolls_back; /* a batch that fails leaves nothing of itself (memory's keeps what
+                       it wrote before the failure) */
 };
 
 /* Whether opening may create the storage's database: an SQLite file, hpsearch's tables.

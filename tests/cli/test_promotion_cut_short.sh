@@ -61,7 +61,7 @@ timeout 30 "$HPSEARCH" run dies.yaml --no-progress > run3.out 2>&1
 expect_eq "the next run resumed it no more" 2 "$(wc -l < resumes.log)"
 expect_eq "its second death failed it, as not interrupted" "4|0" \
     "$(sql dies.db "SELECT state, interrupted FROM trials WHERE number = $best")"
-expect_contains "saying why" "cut short 2 times since it was first resumed" \
+expect_contains "saying why" "cut short 2 times in a row" \
     "$(sql dies.db "SELECT json_extract(system_attrs, '$.fail_reason') FROM trials
         WHERE number = $best")"
 expect_contains "with the death's own reason" "is gone" \

@@ -160,3 +160,25 @@ def test_late_worker_cannot_write_to_its_recovered_trial(tmp_path):
     assert frozen.state == TrialState.FAIL
     assert frozen.intermediate_values == {}
     assert "no heartbeat" in frozen.system_attrs["fail_reason"]
+
+
+def test_late_tell_with_constraints_stores_nothing(tmp_path):
+    """The late tell of a sampler with constraints_func records the constraints before
+    the state; refused, it must leave no constraints behind in the recovered trial."""
+    url = f"sqlite:///{tmp_path}/late_constraints.db"
+    sampler = hpsearch.samplers.TPESampler(constraints_func=lambda t: [5.0])
+    late = hpsearch.create_study(
+        study_name="late", sampler=sampler, storage=hpsearch.storages.RDBStorage(
+            url, heartbeat_interval=60, grace_period=120))
+    trial = late.ask()
+    trial.suggest_float("x", 0, 1)
+    other = hpsearch.load_study(study_name="late", storage=hpsearch.storages.RDBStorage(
+        url, heartbeat_interval=0.1, grace_period=0.3))
+    time.sleep(0.6)
+    hpsearch.storages.fail_stale_trials(other)
+    with pytest.raises(ValueError, match="trial 0 is FAIL, not RUNNING"):
+        late.tell(trial, 1.0)
+    [frozen] = other.get_trials()
+    assert frozen.state == TrialState.FAIL
+    assert "constraints" not in frozen.system_attrs
+    assert frozen.values is None

@@ -98,7 +98,7 @@ static void set_params(hps_storage *s, int64_t trial)
     ASSERT_OK(hps_dist_init_int(&p[2].dist, "units", 8, 512, 8, 0, &err));
     ASSERT_OK(hps_dist_init_int(&p[3].dist, "batch", 16, 256, 1, HPS_LOG, &err));
     ASSERT_OK(hps_dist_init_categorical(&p[4].dist, "act", choices, 4, &err));
-    ASSERT_OK(s->ops->set_params(s, trial, p, 5));
+    ASSERT_OK(s->ops->set_params(s, trial, NULL, p, 5));
     for (int i = 0; i < 5; i++)
         hps_dist_clear(&p[i].dist);
 }
@@ -143,8 +143,8 @@ static void write_every_kind(hps_storage *s)
     ASSERT_OK(s->ops->report(s, t0, NULL, 3, (double[]){NAN}, 1));
     ASSERT_OK(s->ops->report(s, t0, NULL, 2, (double[]){-INFINITY}, 1));
     ASSERT_OK(s->ops->report(s, t0, NULL, 4, (double[]){0.25, NAN, 7.5}, 3)); /* every objective's */
-    ASSERT_OK(s->ops->set_trial_attr(s, t0, 0, "note", "{\"k\":\"v\\u00e9\"}"));
-    ASSERT_OK(s->ops->set_trial_attr(s, t2, 1, "gpu", "3"));
+    ASSERT_OK(s->ops->set_trial_attr(s, t0, NULL, 0, "note", "{\"k\":\"v\\u00e9\"}"));
+    ASSERT_OK(s->ops->set_trial_attr(s, t2, NULL, 1, "gpu", "3"));
     finish(s, t0, HPS_COMPLETE, 0, NULL, NULL);
     finish(s, t2, HPS_PRUNED, 0, NULL, NULL);
     finish(s, t3, HPS_FAIL, 0, "exit status 1", NULL);

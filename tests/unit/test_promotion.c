@@ -494,6 +494,47 @@ static void test_cut_short_too_often_fails(void **state)
     }
 }
 
+/* Cut-shorts count when they come one after another: a slice that ends in a normal
+ * pause clears the count. A trial cut short once, then run through many healthy
+ * slices, is paused again (not failed) by the next Ctrl-C; two cut-shorts in a row
+ * past the limit still fail it. */
+static void test_cut_shorts_are_counted_consecutively(void **state)
+{
+    (void)state;
+    hps_study *study = NULL;
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "cut", HPS_OPEN_CREATE, &dir, 1, &study, NULL, 0));
+    ASSERT_OK(hps_study_set(study, "retries", "0")); /* one cut-short in a row allowed */
+    hps_trial *t = NULL;
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_report(t, 0, 1.0));
+    ASSERT_OK(hps_trial_pause(t, 0));
+    hps_trial_free(t);
+    cut_resumed_short(study, 0, 1, hps_trial_interrupt);
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(study, 0, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_PAUSED);
+    assert_non_null(strstr(hps_frozen_system_attrs(f), "\"cut_short\": 1"));
+    for (int64_t step = 2; step < 10; step++) {
+        ASSERT_OK(hps_study_resume(study, 0, &t));
+        ASSERT_OK(hps_trial_report(t, step, 1.0 / (double)step));
+        ASSERT_OK(hps_trial_pause(t, step));
+        hps_trial_free(t);
+    }
+    ASSERT_OK(hps_study_trial(study, 0, &f));
+    assert_non_null(strstr(hps_frozen_system_attrs(f), "\"cut_short\": 0"));
+    cut_resumed_short(study, 0, 10, hps_trial_interrupt);
+    ASSERT_OK(hps_study_trial(study, 0, &f));
+    if (hps_frozen_state(f) != HPS_PAUSED)
+        fail_msg("a cut-short after 8 healthy slices failed the trial: %s",
+                 hps_frozen_system_attrs(f));
+    cut_resumed_short(study, 0, 11, hps_trial_preempt); /* the second in a row */
+    ASSERT_OK(hps_study_trial(study, 0, &f));
+    assert_int_equal(hps_frozen_state(f), HPS_FAIL);
+    assert_non_null(strstr(hps_frozen_system_attrs(f), "cut short 2 times in a row"));
+    hps_study_close(study);
+}
+
 /* Starts or resumes a trial of curve(x), checks where it goes on from and where its
  * slice ends, reports the steps after its checkpoint's up to `pause_at` and pauses
  * there. */
@@ -616,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_off_rung_pauses_are_promoted),
         cmocka_unit_test(test_rungs_between_reports),
         cmocka_unit_test(test_cut_short_too_often_fails),
+        cmocka_unit_test(test_cut_shorts_are_counted_consecutively),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

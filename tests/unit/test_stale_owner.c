@@ -167,6 +167,10 @@ static void test_same_worker_rerun_supersedes_older_handle(void **state)
     const char *msg = hps_trial_errmsg(older);
     assert_non_null(strstr(msg, "trial 0 is no longer run by worker 'worker-w:3:3'"));
     assert_non_null(strstr(msg, "(another run of the same worker)"));
+    /* nor does it write attributes or constraints: storage would take them (same worker) */
+    assert_int_equal(hps_trial_set_user_attr(older, "note", "\"older\""), HPS_ERR_STATE);
+    double c = 5.0;
+    assert_int_equal(hps_trial_set_constraints(older, &c, 1), HPS_ERR_STATE);
     hps_trial_free(older);
 
     ASSERT_OK(hps_trial_report(newer, 2, 0.25));
@@ -180,6 +184,113 @@ static void test_same_worker_rerun_supersedes_older_handle(void **state)
     double value;
     hps_frozen_intermediate(f, 2, &step, &value);
     assert_true(value == 0.25);
+    assert_null(strstr(hps_frozen_user_attrs(f), "older"));
+    assert_null(strstr(hps_frozen_system_attrs(f), "constraints"));
+    hps_study_close(w);
+}
+
+/* Nothing of a stale worker lands in the run another worker took over: not its
+ * attributes, its constraints (which Python's tell sets just before the state), nor the
+ * parameters it suggested but had not written yet. Each is refused naming the new
+ * owner. */
+static void test_stale_attrs_constraints_and_params_are_refused(void **state)
+{
+    (void)state;
+    char url[4200];
+    snprintf(url, sizeof url, "sqlite:%s", testutil_path("attr.db"));
+    hps_study *a = open_worker(url, "worker-a:1:1", "1");
+    ASSERT_OK(hps_study_set(a, "heartbeat_interval", "3600"));
+    hps_trial *t = NULL;
+    ASSERT_OK(hps_study_ask(a, &t));
+    double x;
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    ASSERT_OK(hps_trial_report(t, 0, 1.0));
+    ASSERT_OK(hps_trial_pause(t, 0));
+    hps_trial_free(t);
+    hps_trial *a_trial = NULL;
+    ASSERT_OK(hps_study_resume(a, 0, &a_trial));
+    double y;
+    ASSERT_OK(hps_trial_suggest_float(a_trial, "y", 0, 1, 0, 0, &y)); /* not written yet */
+
+    hps_study *b = open_worker(url, "worker-b:2:2", "1");
+    hps_trial *b_trial = take_over(b);
+
+    double c = 5.0;
+    assert_int_equal(hps_trial_set_constraints(a_trial, &c, 1), HPS_ERR_STATE);
+    assert_non_null(strstr(hps_trial_errmsg(a_trial), "worker 'worker-b:2:2' took it over"));
+    assert_int_equal(hps_trial_set_user_attr(a_trial, "note", "\"from stale A\""),
+                     HPS_ERR_STATE);
+    assert_int_equal(hps_trial_set_system_attr(a_trial, "note", "1"), HPS_ERR_STATE);
+    assert_int_equal(hps_trial_flush(a_trial), HPS_ERR_STATE);
+    assert_int_equal(hps_trial_tell(a_trial, HPS_COMPLETE, 42.0), HPS_ERR_STATE);
+    hps_trial_free(a_trial); /* would flush y, were it still A's */
+
+    ASSERT_OK(hps_study_sync(b));
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(b, 0, &f));
+    assert_null(strstr(hps_frozen_system_attrs(f), "constraints"));
+    assert_null(strstr(hps_frozen_system_attrs(f), "note"));
+    assert_null(strstr(hps_frozen_user_attrs(f), "stale A"));
+    assert_int_equal(hps_frozen_n_params(f), 1); /* x only */
+    /* the new owner writes them as usual */
+    ASSERT_OK(hps_trial_set_constraints(b_trial, &c, 1));
+    ASSERT_OK(hps_trial_tell(b_trial, HPS_COMPLETE, 0.25));
+    hps_trial_free(b_trial);
+    ASSERT_OK(hps_study_trial(b, 0, &f));
+    assert_non_null(strstr(hps_frozen_system_attrs(f), "constraints"));
+    hps_study_close(b);
+    hps_study_close(a);
+}
+
+/* A superseded handle, freed after the handle that took its trial over paused it, must
+ * stop beating the trial: otherwise this process keeps the trial's heartbeat fresh while
+ * a worker on another host runs it, and hides that worker's death from stale recovery.
+ * W's worker id names a dead process of this host, so W's first run of the trial is
+ * recovered at once; W resumes the trial again (superseding its first handle) and pauses
+ * it; C, on another host, resumes it and goes silent; D must find C's trial stale. */
+static void test_superseded_handle_stops_beating(void **state)
+{
+    (void)state;
+    char url[4200];
+    snprintf(url, sizeof url, "sqlite:%s", testutil_path("beat.db"));
+    char host[256];
+    assert_int_equal(gethostname(host, sizeof host), 0);
+    host[sizeof host - 1] = '\0';
+    char dead[300];
+    snprintf(dead, sizeof dead, "%s:999999:1", host);
+    hps_study *w = open_worker(url, dead, "1");
+    ASSERT_OK(hps_study_set(w, "heartbeat_interval", "0.05"));
+    hps_trial *t = NULL;
+    ASSERT_OK(hps_study_ask(w, &t));
+    ASSERT_OK(hps_trial_report(t, 0, 1.0));
+    ASSERT_OK(hps_trial_pause(t, 0));
+    hps_trial_free(t);
+    hps_trial *older = NULL;
+    ASSERT_OK(hps_study_resume(w, 0, &older));
+    hps_study *b = open_worker(url, "worker-b:2:2", "1");
+    size_t n;
+    ASSERT_OK(hps_study_recover_stale(b, &n));
+    assert_int_equal(n, 1); /* W's worker id is a dead process of this host */
+    hps_trial *newer = NULL;
+    ASSERT_OK(hps_study_resume(w, 0, &newer)); /* supersedes `older` */
+    ASSERT_OK(hps_trial_report(newer, 1, 0.5));
+    ASSERT_OK(hps_trial_pause(newer, 1));
+    hps_trial_free(newer);
+    hps_trial_free(older);
+
+    hps_study *c = open_worker(url, "otherhost:5:5", "1");
+    ASSERT_OK(hps_study_set(c, "heartbeat_interval", "3600")); /* beats once, then silent */
+    hps_trial *c_trial = NULL;
+    ASSERT_OK(hps_study_resume(c, 0, &c_trial));
+    hps_study *d = open_worker(url, "otherhost2:6:6", "1");
+    ASSERT_OK(hps_study_set(d, "heartbeat_grace", "0.3"));
+    usleep(800000); /* W, if it still beat trial 0, would have beaten it 16 times */
+    ASSERT_OK(hps_study_recover_stale(d, &n));
+    assert_int_equal(n, 1);
+    hps_trial_free(c_trial);
+    hps_study_close(d);
+    hps_study_close(c);
+    hps_study_close(b);
     hps_study_close(w);
 }
 
@@ -189,6 +300,8 @@ int main(void)
         cmocka_unit_test(test_stale_tell_is_refused_and_new_owner_records),
         cmocka_unit_test(test_stale_report_and_pause_are_refused),
         cmocka_unit_test(test_same_worker_rerun_supersedes_older_handle),
+        cmocka_unit_test(test_superseded_handle_stops_beating),
+        cmocka_unit_test(test_stale_attrs_constraints_and_params_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

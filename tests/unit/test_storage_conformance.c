@@ -7,7 +7,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "base/dist.h"
+#include "base/trial_rec.h"
 #include "hpsearch.h"
+#include "storage/storage.h"
 #include "testutil.h"
 
 #include <libpq-fe.h>
@@ -1241,7 +1244,10 @@ static void dead_worker_id(char *out, size_t size)
  * then resumed by another worker -- the same trial, RUNNING again -- comes back to
  * life: it must not report into, pause or finish the run the other worker now owns.
  * Each is refused as HPS_ERR_STATE naming the trial and the worker that took it over;
- * the new owner's curve, pause step and result are its own. */
+ * the new owner's curve, pause step and result are its own. On a backend one process
+ * holds (memory) both runs go through one study handle, so the engine refuses the
+ * superseded handle before storage sees the write; storage's own check, on every
+ * backend, is test_storage_refuses_writes_naming_another_owner's. */
 static void test_stale_worker_cannot_touch_taken_over_trial(void **state)
 {
     const backend *b = *state;
@@ -1305,9 +1311,96 @@ static void test_stale_worker_cannot_touch_taken_over_trial(void **state)
     hps_study_close(study);
 }
 
-/* The same without pauses: a stale trial fails and its retry is a new trial, which the
- * other worker runs; the stale worker's tell is refused and the failure stays. */
-static void test_stale_worker_cannot_tell_failed_trial(void **state)
+/* hps_sync_fn keeping the (only) trial's record. */
+static int keep_record(void *user, hps_frozen *rec)
+{
+    hps_frozen **out = user;
+    hps_rec_free(*out);
+    *out = rec;
+    return 0;
+}
+
+/* The storage's own owner check, below the engine (which on one study handle refuses a
+ * superseded handle before storage sees it): on a RUNNING trial that worker "taker"
+ * runs, every write naming another owner -- report, parameters, attribute, finish -- is
+ * refused as HPS_ERR_STATE naming the trial and the owner, and stores nothing; the
+ * owner's writes and unchecked ones (NULL) go through; once the trial is finished, an
+ * attribute naming an owner is refused and one naming none is taken. */
+static void test_storage_refuses_writes_naming_another_owner(void **state)
+{
+    const backend *b = *state;
+    hps_storage *s = NULL;
+    hps_errbuf err;
+    if (hps_storage_open(b->url, HPS_STORAGE_CREATE, &s, &err) != HPS_OK)
+        fail_msg("open %s: %s", b->url, hps_errbuf_text(&err));
+    hps_direction dir = HPS_MINIMIZE;
+    hps_study_info info = {0};
+    ASSERT_OK(s->ops->open_study(s, "owner-check", HPS_OPEN_CREATE, &dir, 1, &info));
+    int64_t study_id = info.study_id;
+    hps_study_info_clear(&info);
+    hps_create_req req = {.max_trials = 10, .worker = "taker:1:1", .now = 1.7e9,
+                          .with_heartbeat = 1};
+    hps_frozen *rec = NULL;
+    ASSERT_OK(s->ops->create_trial(s, study_id, &req, &rec));
+    int64_t id = rec->id;
+    hps_rec_free(rec);
+    hps_param_rec p = {.name = "x", .internal = 0.5};
+    ASSERT_OK(hps_dist_init_float(&p.dist, "x", 0, 1, 0, 0, &err));
+    const char *const owners[] = {"stale:2:2", "taker:1:1"};
+    for (int k = 0; k < 2; k++) {
+        hps_status want = k == 0 ? HPS_ERR_STATE : HPS_OK;
+        const char *owner = owners[k];
+        hps_status rc[3];
+        rc[0] = s->ops->report(s, id, owner, 0, (double[]){k == 0 ? 9.0 : 1.0}, 1);
+        rc[1] = s->ops->set_params(s, id, owner, &p, 1);
+        rc[2] = s->ops->set_trial_attr(s, id, owner, k, "note", k == 0 ? "\"stale\"" : "1");
+        for (int i = 0; i < 3; i++) {
+            if (rc[i] != want)
+                fail_msg("%s: write %d naming owner %s returned %d", b->name, i, owner, rc[i]);
+            if (k == 0 && strstr(hps_errbuf_text(&s->err), "worker 'taker:1:1' took it over") ==
+                              NULL)
+                fail_msg("%s: %s", b->name, hps_errbuf_text(&s->err));
+        }
+    }
+    ASSERT_OK(s->ops->set_trial_attr(s, id, NULL, 0, "unchecked", "2"));
+    hps_finish_req fin = {.state = HPS_COMPLETE, .values = (double[]){9.0}, .n_values = 1,
+                          .now = 1.7e9 + 1, .owner = "stale:2:2"};
+    assert_int_equal(s->ops->finish_trial(s, id, &fin), HPS_ERR_STATE);
+    fin.values = (double[]){1.0};
+    fin.owner = "taker:1:1";
+    ASSERT_OK(s->ops->finish_trial(s, id, &fin));
+    /* finished: a worker that still thinks it runs the trial is refused; a write that
+     * names nobody (an annotation) is taken */
+    assert_int_equal(s->ops->set_trial_attr(s, id, "taker:1:1", 1, "late", "4"), HPS_ERR_STATE);
+    assert_non_null(strstr(hps_errbuf_text(&s->err), "not RUNNING"));
+    ASSERT_OK(s->ops->set_trial_attr(s, id, NULL, 1, "annotated", "3"));
+    hps_dist_clear(&p.dist);
+
+    hps_frozen *f = NULL;
+    int64_t seq;
+    ASSERT_OK(s->ops->sync(s, study_id, 0, keep_record, &f, &seq));
+    assert_non_null(f);
+    assert_int_equal(hps_frozen_state(f), HPS_COMPLETE);
+    assert_true(hps_frozen_value(f, 0) == 1.0);
+    assert_int_equal(hps_frozen_n_params(f), 1);
+    assert_int_equal(hps_frozen_n_intermediate(f), 1);
+    int64_t step;
+    double value;
+    hps_frozen_intermediate(f, 0, &step, &value);
+    assert_true(value == 1.0);
+    assert_null(strstr(hps_frozen_user_attrs(f), "stale"));
+    assert_non_null(strstr(hps_frozen_system_attrs(f), "\"note\": 1"));
+    assert_non_null(strstr(hps_frozen_user_attrs(f), "\"unchecked\": 2"));
+    assert_non_null(strstr(hps_frozen_system_attrs(f), "\"annotated\": 3"));
+    assert_null(strstr(hps_frozen_system_attrs(f), "late"));
+    hps_rec_free(f);
+    hps_storage_close(s);
+}
+
+/* A stale trial that was failed and whose retry runs elsewhere: the stale worker's
+ * report and tell are refused because the trial is no longer RUNNING (storage's state
+ * check, before any owner check), and the failure stays. */
+static void test_late_tell_finds_the_trial_failed_by_recovery(void **state)
 {
     const backend *b = *state;
     hps_study *study = open_study(b, "stale-retry", HPS_MINIMIZE);
@@ -2113,7 +2206,8 @@ static void test_simultaneous_first_opens(void **state)
         cmocka_unit_test_setup(test_pause_and_resume_round_trip, setup),           \
         cmocka_unit_test_setup(test_resumed_trial_of_dead_worker_is_paused_again, setup), \
         cmocka_unit_test_setup(test_stale_worker_cannot_touch_taken_over_trial, setup), \
-        cmocka_unit_test_setup(test_stale_worker_cannot_tell_failed_trial, setup), \
+        cmocka_unit_test_setup(test_late_tell_finds_the_trial_failed_by_recovery, setup), \
+        cmocka_unit_test_setup(test_storage_refuses_writes_naming_another_owner, setup), \
         cmocka_unit_test_setup(test_concurrent_resume_exactly_once, setup),        \
         cmocka_unit_test_setup(test_suggest_validation, setup),                    \
         cmocka_unit_test_setup(test_second_handle_syncs_changes, setup),           \

@@ -274,7 +274,7 @@ static void test_schema_version_is_checked(void **state)
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT count(*) || ':' || max(version) FROM %s.hps_schema_version",
              schema);
-    assert_string_equal(sql_value(conn, sql), "1:5");
+    assert_string_equal(sql_value(conn, sql), "1:6");
     /* A database of version 1 (before claim_position) is upgraded in place on open. */
     char old_schema[512];
     snprintf(old_schema, sizeof old_schema,
@@ -283,7 +283,7 @@ static void test_schema_version_is_checked(void **state)
              schema, schema, schema);
     sql_ok(conn, old_schema);
     hps_study_close(open_study(url, "versioned"));
-    assert_string_equal(sql_value(conn, sql), "1:5");
+    assert_string_equal(sql_value(conn, sql), "1:6");
     /* So is one of version 2 (before a step kept every objective's value). */
     snprintf(old_schema, sizeof old_schema,
              "UPDATE %s.hps_schema_version SET version = 2;"
@@ -292,7 +292,7 @@ static void test_schema_version_is_checked(void **state)
              schema, schema, schema);
     sql_ok(conn, old_schema);
     hps_study_close(open_study(url, "versioned"));
-    assert_string_equal(sql_value(conn, sql), "1:5");
+    assert_string_equal(sql_value(conn, sql), "1:6");
     snprintf(old_schema, sizeof old_schema,
              "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
              " WHERE n.nspname = '%s' AND p.proname = 'hps_claim_position'", schema);
@@ -303,7 +303,7 @@ static void test_schema_version_is_checked(void **state)
              " DROP FUNCTION %s.hps_resume_trial", schema, schema);
     sql_ok(conn, old_schema);
     hps_study *upgraded = open_study(url, "versioned");
-    assert_string_equal(sql_value(conn, sql), "1:5");
+    assert_string_equal(sql_value(conn, sql), "1:6");
     hps_trial *t;
     ASSERT_OK(hps_study_ask(upgraded, &t));
     ASSERT_OK(hps_trial_report(t, 0, 1.0));
@@ -322,7 +322,7 @@ static void test_schema_version_is_checked(void **state)
              schema, schema, schema, schema);
     sql_ok(conn, old_schema);
     upgraded = open_study(url, "versioned");
-    assert_string_equal(sql_value(conn, sql), "1:5");
+    assert_string_equal(sql_value(conn, sql), "1:6");
     snprintf(old_schema, sizeof old_schema,
              "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
              " WHERE n.nspname = '%s' AND p.proname = 'hps_finish_trial'", schema);
@@ -343,6 +343,53 @@ static void test_schema_version_is_checked(void **state)
     assert_non_null(strstr(err, "schema version 99"));
     assert_non_null(strstr(err, "newer hpsearch"));
     PQfinish(conn);
+}
+
+/* An older worker already running when a new process upgrades the database goes on
+ * calling the functions with its old argument lists (no owner): hps_report and
+ * hps_finish_trial as schema 4 had them, hps_set_param and hps_set_trial_attr as schema 5
+ * did. They must still resolve, or it loses the result it was about to store. */
+static void test_older_worker_survives_the_upgrade(void **state)
+{
+    (void)state;
+    char url[1024];
+    const char *schema = fresh_schema(url, sizeof url);
+    hps_study *study = open_study(url, "older");
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    PGconn *conn = maintenance();
+    char sql[1024];
+    snprintf(sql, sizeof sql, "SET search_path = %s", schema);
+    sql_ok(conn, sql);
+    char id[64];
+    snprintf(id, sizeof id, "%s",
+             sql_value(conn, "SELECT trial_id FROM hps_trials WHERE state = 1"));
+    /* exactly the calls a schema-4 (and 5) client sends */
+    snprintf(sql, sizeof sql,
+             "SELECT hps_set_param(%s::bigint, 'x'::text, '{\"name\": \"float\", \"low\": 0,"
+             " \"high\": 1}'::text, 0.5::float8, true::boolean, false::boolean)", id);
+    sql_ok(conn, sql);
+    snprintf(sql, sizeof sql,
+             "SELECT hps_set_trial_attr(%s::bigint, false::boolean, 'note'::text, '1'::text)", id);
+    sql_ok(conn, sql);
+    snprintf(sql, sizeof sql,
+             "SELECT hps_report(%s::bigint, 3::bigint, 0.25::float8, NULL::float8[], false::boolean)",
+             id);
+    sql_ok(conn, sql);
+    snprintf(sql, sizeof sql,
+             "SELECT hps_finish_trial(%s::bigint, 2::integer, ARRAY[0.25]::float8[], false::boolean,"
+             " NULL::text, 1.0::float8, 0::float8, NULL::text, 'old-rid'::text, false::boolean)",
+             id);
+    sql_ok(conn, sql);
+    assert_string_equal(sql_value(conn, "SELECT state || ':' || (SELECT count(*) FROM"
+                                        " hps_trial_intermediate) FROM hps_trials"),
+                        "2:1");
+    assert_string_equal(sql_value(conn, "SELECT (SELECT count(*) FROM hps_trial_params) || ':' ||"
+                                        " (user_attrs::json ->> 'note') FROM hps_trials"),
+                        "1:1");
+    PQfinish(conn);
+    hps_trial_free(t);
+    hps_study_close(study);
 }
 
 /* Many workers opening a brand-new database at once create the schema exactly once. */
@@ -735,6 +782,7 @@ int main(void)
         cmocka_unit_test_setup(test_wrong_password_is_not_shown, need_server),
         cmocka_unit_test_setup(test_doubles_round_trip_exactly, need_server),
         cmocka_unit_test_setup(test_schema_version_is_checked, need_server),
+        cmocka_unit_test_setup(test_older_worker_survives_the_upgrade, need_server),
         cmocka_unit_test_setup(test_concurrent_first_use, need_server),
         cmocka_unit_test_setup(test_reconnects_after_the_session_is_killed, need_server),
         cmocka_unit_test_setup(test_lost_replies_neither_duplicate_nor_lose, need_server),
