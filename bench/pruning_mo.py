@@ -35,7 +35,6 @@ import argparse
 import contextlib
 import io
 import json
-import math
 import multiprocessing
 import os
 import sys
