@@ -396,6 +396,9 @@ void cfg_describe_takes(const cfg_param *p, char *buf, size_t size);
  * why[size] ("initial[2].lr: 0.5 is not a value 'lr' takes ..."), without a file or
  * line: the caller names where the entry is. */
 int cfg_initial_fits(cfg_config *cfg, size_t e, char *why, size_t size);
+/* Appends a line to notes[size] (what narrowing changed, for the user), truncating. */
+void cfg_note(char *notes, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Removes entry e of cfg->initial; the later entries move up. */
 void cfg_initial_remove(cfg_config *cfg, size_t e);
 

@@ -336,8 +336,7 @@ int cfg_resolve_conditions(cfg_ctx *ctx)
 
 /* ---- after a space shrank (narrow) ----------------------------------------------------- */
 
-/* Appends a line to notes[size], truncating. */
-static void note(char *notes, size_t size, const char *fmt, ...)
+void cfg_note(char *notes, size_t size, const char *fmt, ...)
 {
     size_t used = strlen(notes);
     if (used + 1 >= size)
@@ -385,8 +384,8 @@ static int keep_taken_values(const cfg_param *p, cfg_condition *cond, const cfg_
         }
         char what[64];
         cfg_value_describe(&cond->values[k], what, sizeof what);
-        note(notes, size, "parameters.%s.when.%s: %s dropped, a value '%s' no longer takes",
-             p->name, cond->parent, what, cond->parent);
+        cfg_note(notes, size, "parameters.%s.when.%s: %s dropped, a value '%s' no longer takes",
+                 p->name, cond->parent, what, cond->parent);
     }
     for (size_t k = kept; k < cond->n_values; k++)
         cfg_value_clear(&cond->values[k]);
@@ -402,16 +401,16 @@ static int condition_alive(cfg_config *cfg, cfg_param *p, cfg_condition *cond, c
     char text[256];
     cfg_describe_condition(cond, text, sizeof text);
     if (cond->parent_index >= cfg->n_params) {
-        note(notes, size, "parameter '%s' dropped: its parent '%s' was dropped", p->name,
-             cond->parent);
+        cfg_note(notes, size, "parameter '%s' dropped: its parent '%s' was dropped", p->name,
+                 cond->parent);
         return 0;
     }
     const cfg_param *parent = &cfg->params[cond->parent_index];
     int alive = cond->values != NULL ? keep_taken_values(p, cond, parent, notes, size)
                                      : range_reachable(cond, parent);
     if (!alive)
-        note(notes, size, "parameter '%s' dropped: its condition (%s) no longer holds for "
-             "any value of the narrowed '%s'", p->name, text, cond->parent);
+        cfg_note(notes, size, "parameter '%s' dropped: its condition (%s) no longer holds for "
+                 "any value of the narrowed '%s'", p->name, text, cond->parent);
     return alive;
 }
 

@@ -13,29 +13,9 @@
 #include "cli/cli.h"
 #include "cli/narrow.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void add_note(char *notes, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void add_note(char *notes, size_t size, const char *fmt, ...)
-{
-    size_t used = strlen(notes);
-    if (used + 1 >= size)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(notes + used, size - used, fmt, ap);
-    va_end(ap);
-    used = strlen(notes);
-    if (used + 1 < size) {
-        notes[used] = '\n';
-        notes[used + 1] = '\0';
-    }
-}
 
 /* Removes the entries marked in drop[], last first so that the indices stay right. */
 static void remove_marked(cfg_config *cfg, const unsigned char *drop, size_t n)
@@ -61,7 +41,7 @@ int narrow_initial_fit(cfg_config *narrowed, char *notes, size_t size)
         if (rc != 0) {
             drop[e] = 1;
             char at[CFG_WHERE_SIZE];
-            add_note(notes, size, "%s: dropped, outside the narrowed space: %s",
+            cfg_note(notes, size, "%s: dropped, outside the narrowed space: %s",
                      cfg_where(narrowed, narrowed->initial[e].line, at, sizeof at), why);
         }
     }
@@ -123,12 +103,12 @@ int narrow_initial_trim(cfg_config *narrowed, const narrow_ranked *all, size_t n
         cfg_where(narrowed, in->line, at, sizeof at);
         if (number >= 0) {
             drop[e] = 1;
-            add_note(notes, size, "%s: dropped, trial %lld of study '%s' ran it and warm-starts "
+            cfg_note(notes, size, "%s: dropped, trial %lld of study '%s' ran it and warm-starts "
                      "the new study", at, (long long)number,
                      narrowed->study_name);
         } else if (new_trials > 0 && kept == new_trials) {
             drop[e] = 1;
-            add_note(notes, size, "%s: dropped, beyond the budget of %llu new trial%s",
+            cfg_note(notes, size, "%s: dropped, beyond the budget of %llu new trial%s",
                      at, (unsigned long long)new_trials,
                      new_trials == 1 ? "" : "s");
         } else {
