@@ -89,6 +89,22 @@ def tree_deep(c):
     return 0.25 * sum((c[f"z{k}"] - 0.5) ** 2 for k in range(1, n + 1)) + 0.1 * (3 - n)
 
 
+def jenatton_space():
+    """Jenatton et al.'s tree: x1 picks x2 or x3, each picks two of x4..x7, r8/r9 per
+    subtree (shared with conditional_heldout's flipped variant)."""
+    return [
+        Categorical("x1", [0, 1]),
+        Categorical("x2", [0, 1], condition=("x1", (0,))),
+        Categorical("x3", [0, 1], condition=("x1", (1,))),
+        Float("x4", -1.0, 1.0, condition=("x2", (0,))),
+        Float("x5", -1.0, 1.0, condition=("x2", (1,))),
+        Float("x6", -1.0, 1.0, condition=("x3", (0,))),
+        Float("x7", -1.0, 1.0, condition=("x3", (1,))),
+        Float("r8", 0.0, 1.0, condition=("x1", (0,))),
+        Float("r9", 0.0, 1.0, condition=("x1", (1,))),
+    ]
+
+
 def problems():
     sgd, adam = ("solver", ("sgd",)), ("solver", ("adam",))
     out = [
@@ -117,17 +133,7 @@ def problems():
         ], model_choice, 0.04, "model choice (kNN, random forest, logistic regression, "
                                "each with its own parameters) on standardized "
                                "breast_cancer, 3-fold CV log loss"),
-        Problem("jenatton", [
-            Categorical("x1", [0, 1]),
-            Categorical("x2", [0, 1], condition=("x1", (0,))),
-            Categorical("x3", [0, 1], condition=("x1", (1,))),
-            Float("x4", -1.0, 1.0, condition=("x2", (0,))),
-            Float("x5", -1.0, 1.0, condition=("x2", (1,))),
-            Float("x6", -1.0, 1.0, condition=("x3", (0,))),
-            Float("x7", -1.0, 1.0, condition=("x3", (1,))),
-            Float("r8", 0.0, 1.0, condition=("x1", (0,))),
-            Float("r9", 0.0, 1.0, condition=("x1", (1,))),
-        ], jenatton, optimum=0.1, argmin={"x1": 0, "x2": 0, "x4": 0.0, "r8": 0.0},
+        Problem("jenatton", jenatton_space(), jenatton, optimum=0.1, argmin={"x1": 0, "x2": 0, "x4": 0.0, "r8": 0.0},
             source="Jenatton et al. 2017, section 5.1", kind="mixed"),
         Problem("tree_deep", [
             Categorical("arch", ["flat", "pair", "deep"]),

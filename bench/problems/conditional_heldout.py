@@ -24,6 +24,7 @@ losses (best-known values from calibrate.py); the synthetic trees have their opt
 closed form, verified in bench/tests/test_problems.py.
 """
 from .base import Problem
+from .conditional import jenatton_space
 from .ml import MLProblem, _scaled, cv_loss
 from .space import Categorical, Float, Int
 
@@ -184,17 +185,7 @@ def problems():
         ], ma_blaschko_tree, optimum=0.1,
             argmin={"l1": "left", "v_left": 0.0, "l2_left": "left", "v_left_left": 0.5},
             source="Ma & Blaschko, AISTATS 2020 (synthetic experiment)", kind="mixed"),
-        Problem("jenatton_flipped", [
-            Categorical("x1", [0, 1]),
-            Categorical("x2", [0, 1], condition=("x1", (0,))),
-            Categorical("x3", [0, 1], condition=("x1", (1,))),
-            Float("x4", -1.0, 1.0, condition=("x2", (0,))),
-            Float("x5", -1.0, 1.0, condition=("x2", (1,))),
-            Float("x6", -1.0, 1.0, condition=("x3", (0,))),
-            Float("x7", -1.0, 1.0, condition=("x3", (1,))),
-            Float("r8", 0.0, 1.0, condition=("x1", (0,))),
-            Float("r9", 0.0, 1.0, condition=("x1", (1,))),
-        ], jenatton_flipped, optimum=0.1,
+        Problem("jenatton_flipped", jenatton_space(), jenatton_flipped, optimum=0.1,
             argmin={"x1": 1, "x3": 1, "x7": -0.25, "r9": 0.0},
             source="Jenatton et al. 2017, section 5.1, offsets reversed and leaf centres "
                    "moved", kind="mixed"),
