@@ -77,6 +77,11 @@ PYEOF
 # start_dashboard ARGS... -- starts `hpsearch dashboard --port 0 ARGS` in the background;
 # sets DASH_PID and DASH_URL (waits up to 120 s for the line that names the address).
 start_dashboard() {
+    # Emptied here, not by the redirection: that runs in the background child, and the
+    # loop below could read a previous dashboard's address before it does (a CI run
+    # under ASan then loaded a page from the stopped server: connection refused).
+    : > dash.out
+    : > dash.err
     "$HPSEARCH" dashboard --port 0 "$@" > dash.out 2> dash.err &
     DASH_PID=$!
     DASH_URL=""
