@@ -473,6 +473,7 @@ typedef struct run_state {
     size_t launched, finished, completed;
     run_failures failures; /* max_failures */
     run_terminate terminate; /* terminate: */
+    pbt_pulse pulse;      /* pbt: the driver's heartbeat, beaten by the loop and copies */
 } run_state;
 
 /* Population-based training decides what runs next; ask only gives it a trial. A trial
@@ -507,7 +508,9 @@ static int ask_pbt(const run_settings *run, run_state *state, hps_trial **trial,
                                      sizeof err)
                          : -1;
     if (queued == 0 && kind == PBT_START)
-        queued = pbt_assign(*trial, round, params, lineage, err, sizeof err) == 0 ? 1 : -1;
+        queued = pbt_assign(*trial, round, params, lineage, &state->pulse, err, sizeof err) == 0
+                     ? 1
+                     : -1;
     free(params);
     free(lineage);
     if (queued == 0) { /* the queued round went to another worker before this ask */
@@ -556,7 +559,8 @@ static void launch_trials(run_slot *slots, unsigned n_slots, const run_settings 
         int got = pbt ? ask_pbt(run, state, &trial, &round) : ask_sampled(run, state, &trial);
         if (got < 0) {
             state->stop_launching = 1;
-            state->exit_code = CLI_EXIT_FAILED;
+            /* a copy that found the population taken over: as the loop's beat would */
+            state->exit_code = state->pulse.taken_over ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
         }
         if (got <= 0)
             break;
@@ -654,20 +658,18 @@ static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progre
     }
     for (unsigned i = 0; i < n_slots; i++)
         slot_init(&slots[i], i);
-    double started = cli_monotonic(), beaten = started;
+    double started = cli_monotonic();
+    state->pulse = (pbt_pulse){.study = run->study, .last = started};
     int handled_signals = 0;
     for (;;) {
         double now = cli_monotonic();
-        if (cfg->pbt.population > 0 && now - beaten >= PBT_DRIVER_BEAT) {
-            /* a failed beat: the next one tries again */
-            if (pbt_beat_driver(run->study) > 0 && !state->stop_launching) {
-                state->stop_launching = 1;
-                state->exit_code = CLI_EXIT_USAGE;
-                progress_clear(prog);
-                cli_error("%s: study '%s': another hpsearch run took this study's population "
-                          "over; starting no more rounds", cfg->path, cfg->study_name);
-            }
-            beaten = now;
+        if (cfg->pbt.population > 0 && pbt_pulse_beat(&state->pulse, now) > 0 &&
+            !state->stop_launching) {
+            state->stop_launching = 1;
+            state->exit_code = CLI_EXIT_USAGE;
+            progress_clear(prog);
+            cli_error("%s: study '%s': another hpsearch run took this study's population "
+                      "over; starting no more rounds", cfg->path, cfg->study_name);
         }
         if (cfg->timeout > 0 && now - started >= cfg->timeout && !state->stop_launching) {
             state->stop_launching = 1;

@@ -406,7 +406,14 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     return flag == FTW_DP ? rmdir(path) : unlink(path);
 }
 
-static int copy_file(const char *from, const char *to, mode_t mode)
+/* Between chunks and files a copy beats the driver's heartbeat, and stops when a beat
+ * finds the population taken over (the new driver copies into the same place). */
+static int copy_tick(pbt_pulse *pulse)
+{
+    return pbt_pulse_beat(pulse, cli_monotonic()) == 0 ? 0 : -1;
+}
+
+static int copy_file(pbt_pulse *pulse, const char *from, const char *to, mode_t mode)
 {
     int in = open(from, O_RDONLY | O_CLOEXEC);
     int out = in >= 0 ? open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 0777) : -1;
@@ -422,7 +429,7 @@ static int copy_file(const char *from, const char *to, mode_t mode)
                 rc = -1;
             done += w > 0 ? w : 0;
         }
-        if (n < 0)
+        if (n < 0 || (rc == 0 && copy_tick(pulse) != 0))
             rc = -1;
     }
     if (in >= 0)
@@ -434,9 +441,9 @@ static int copy_file(const char *from, const char *to, mode_t mode)
 
 /* Copies directory `from` into the new directory `to`: files, subdirectories and
  * symbolic links (as links: a checkpoint may point at a shared dataset). */
-static int copy_tree(const char *from, const char *to, int depth)
+static int copy_tree(pbt_pulse *pulse, const char *from, const char *to, int depth)
 {
-    if (depth > 64 || mkdir(to, 0750) != 0)
+    if (depth > 64 || mkdir(to, 0750) != 0 || copy_tick(pulse) != 0)
         return -1;
     DIR *dir = opendir(from);
     if (dir == NULL)
@@ -453,7 +460,7 @@ static int copy_tree(const char *from, const char *to, int depth)
             lstat(src, &st) != 0) {
             rc = -1;
         } else if (S_ISDIR(st.st_mode)) {
-            rc = copy_tree(src, dst, depth + 1);
+            rc = copy_tree(pulse, src, dst, depth + 1);
         } else if (S_ISLNK(st.st_mode)) {
             char target[PATH_MAX];
             ssize_t n = readlink(src, target, sizeof target - 1);
@@ -461,7 +468,7 @@ static int copy_tree(const char *from, const char *to, int depth)
                 target[n] = '\0';
             rc = n >= 0 && symlink(target, dst) == 0 ? 0 : -1;
         } else if (S_ISREG(st.st_mode)) {
-            rc = copy_file(src, dst, st.st_mode);
+            rc = copy_file(pulse, src, dst, st.st_mode);
         } /* sockets, fifos: not a checkpoint's */
     }
     closedir(dir);
@@ -469,8 +476,12 @@ static int copy_tree(const char *from, const char *to, int depth)
 }
 
 /* The round's directory, made once as a copy of `from` (a missing `from`: empty): copied
- * under a temporary name and renamed, so a crash mid-copy leaves no half checkpoint. */
-static int prepare_dir(const char *dir, const char *from, char *err, size_t errlen)
+ * under a temporary name and renamed, so a crash mid-copy leaves no half checkpoint.
+ * The temporary directory of a run that crashed mid-copy is removed first: a live run's
+ * is not there to remove, since a live run beats while it copies, so no other run
+ * drives the population meanwhile. */
+static int prepare_dir(const char *dir, const char *from, pbt_pulse *pulse, char *err,
+                       size_t errlen)
 {
     if (access(dir, F_OK) == 0)
         return 0; /* an interrupted round's: it continues from what it saved */
@@ -478,21 +489,25 @@ static int prepare_dir(const char *dir, const char *from, char *err, size_t errl
     snprintf(tmp, sizeof tmp, "%s.copying", dir);
     if (access(tmp, F_OK) == 0)
         nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    int rc = from != NULL && access(from, F_OK) == 0 ? copy_tree(from, tmp, 0) : mkdir(tmp, 0750);
+    int rc = from != NULL && access(from, F_OK) == 0 ? copy_tree(pulse, from, tmp, 0)
+                                                     : mkdir(tmp, 0750);
     if (rc == 0 && rename(tmp, dir) != 0)
         rc = -1;
-    if (rc != 0)
+    if (rc != 0 && pulse->taken_over)
+        snprintf(err, errlen, "another hpsearch run took this study's population over while "
+                 "this one copied %s to %s", from != NULL ? from : "?", dir);
+    else if (rc != 0)
         snprintf(err, errlen, "cannot prepare the checkpoint directory %s%s%s: %s", dir,
                  from != NULL ? " from " : "", from != NULL ? from : "", strerror(errno));
     return rc;
 }
 
 int pbt_assign(hps_trial *trial, const pbt_round *next, const char *params_json,
-               const char *lineage_json, char *err, size_t errlen)
+               const char *lineage_json, pbt_pulse *pulse, char *err, size_t errlen)
 {
     json_t *lineage = json_loads(lineage_json, 0, NULL);
     const char *from = json_string_value(json_object_get(lineage, "copied_from"));
-    int rc = prepare_dir(next->checkpoint_dir, from, err, errlen);
+    int rc = prepare_dir(next->checkpoint_dir, from, pulse, err, errlen);
     json_decref(lineage);
     if (rc != 0)
         return -1;
@@ -669,6 +684,18 @@ int pbt_beat_driver(hps_study *study)
     if (owner == DRIVER_OTHER)
         return 1;
     return write_driver(study);
+}
+
+int pbt_pulse_beat(pbt_pulse *pulse, double now)
+{
+    if (!pulse->taken_over && now - pulse->last >= PBT_DRIVER_BEAT) {
+        /* a failed beat: the next call tries again */
+        int beat = pbt_beat_driver(pulse->study);
+        pulse->taken_over = beat > 0;
+        if (beat >= 0)
+            pulse->last = now;
+    }
+    return pulse->taken_over;
 }
 
 void pbt_release_driver(hps_study *study)

@@ -46,12 +46,28 @@ int pbt_plan_next(const cfg_config *cfg, hps_study *study, const char *checkpoin
                   pbt_next_kind *kind, pbt_round *next, char **params_json,
                   char **lineage_json, char *err, size_t errlen);
 
+/* The driver's heartbeat as a run keeps it (see pbt_claim_driver): the run loop beats
+ * it between events and a checkpoint copy beats it while it copies, since a copy can
+ * outlast the grace (gigabytes of a large model, or a network filesystem) and the
+ * loop waits for it. */
+typedef struct pbt_pulse {
+    hps_study *study;
+    double last;     /* cli_monotonic() of the last beat */
+    int taken_over;  /* a beat found the record another run's: it stays so */
+} pbt_pulse;
+
+/* Beats when PBT_DRIVER_BEAT seconds have passed since the last beat: 0, or 1 when
+ * another run has taken the population over (this beat or an earlier one found so). A
+ * beat the storage fails is tried again at the next call. */
+int pbt_pulse_beat(pbt_pulse *pulse, double now);
+
 /* Makes `trial` (fresh from ask) carry out the planned round: fixes its parameters,
  * records the lineage and prepares the checkpoint directory (a copy of the one it
- * continues from, made once: an interrupted round's directory is kept as it is).
- * Returns -1 with a message. */
+ * continues from, made once: an interrupted round's directory is kept as it is),
+ * beating `pulse` while it copies; a copy stops when a beat finds the population
+ * taken over. Returns -1 with a message. */
 int pbt_assign(hps_trial *trial, const pbt_round *next, const char *params_json,
-               const char *lineage_json, char *err, size_t errlen);
+               const char *lineage_json, pbt_pulse *pulse, char *err, size_t errlen);
 
 /* Whether `trial` (fresh from ask) takes over an interrupted round (a preempted trial
  * queued again): then 1, with the round in *out and the lineage copied to the trial;
@@ -62,9 +78,10 @@ int pbt_adopt(const cfg_config *cfg, hps_study *study, hps_trial *trial,
 /* One `hpsearch run` drives a population: two would each start the same rounds, their
  * trainers writing one checkpoint directory. The driving run is recorded in the study
  * (system attribute "pbt_driver": host, pid and a heartbeat it refreshes every
- * PBT_DRIVER_BEAT seconds); another run is refused while that heartbeat is younger
- * than PBT_DRIVER_GRACE and, on this host, the process lives. Two runs started within
- * the same moment are not told apart. */
+ * PBT_DRIVER_BEAT seconds, during checkpoint copies too: pbt_pulse); another run is
+ * refused while that heartbeat is younger than PBT_DRIVER_GRACE and, on this host, the
+ * process lives. The grace is about a live run's beats, not about how long anything it
+ * does may take. Two runs started within the same moment are not told apart. */
 #define PBT_DRIVER_BEAT 10.0
 #define PBT_DRIVER_GRACE 60.0
 

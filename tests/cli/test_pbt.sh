@@ -272,4 +272,51 @@ r1 2-4: 3,4
 r2 4-6: 5,6
 r2 4-6: 5,6" "$steps"
 
+# A checkpoint copy slower than the driver's grace (a large model, a network
+# filesystem): the run keeps its heartbeat while it copies, so no other run takes the
+# population over in the middle of it. slow_read.so makes the copy of model.json crawl
+# (a byte every half second) while the file `gate` exists.
+cc -shared -fPIC -o slow_read.so "$HPS_SOURCE_DIR/tests/cli/slow_read.c" -ldl
+expect_eq "the slow filesystem's stand-in builds" 0 $?
+write_config slow.yaml <<EOF2
+study: pbt-slow
+storage: sqlite:pbt.db
+metric: score
+direction: maximize
+seed: 7
+pbt: {population: 4, interval: 1}
+fidelity: steps
+command: $PBT_TRAIN --lr {lr} --steps {steps}
+parameters:
+  lr: {type: float, low: 0.001, high: 1.0, log: true}
+  steps: {type: int, low: 1, high: 2}
+EOF2
+touch gate
+# (a sanitized hpsearch loads its ASan runtime after the stand-in: allowed here)
+LD_PRELOAD=$PWD/slow_read.so SLOW_READ_GATE=$PWD/gate SLOW_READ_NAME=model.json \
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+    "$HPSEARCH" run slow.yaml --no-progress -q > slow.out 2>&1 &
+slow_run=$!
+for _ in $(seq 600); do
+    compgen -G "hpsearch-logs/pbt-slow/checkpoints/*/pbt-m*-r001.copying" > /dev/null && break
+    sleep 0.2
+done
+copying=$(compgen -G "hpsearch-logs/pbt-slow/checkpoints/*/pbt-m*-r001.copying")
+[ -n "$copying" ] && ok "a round-1 checkpoint is being copied" || fail "no copy began: $(cat slow.out)"
+# Two and a half beats (PBT_DRIVER_BEAT, 10 s) into the copy: a loop that beats only
+# between copies would have left the heartbeat as old as the copy.
+sleep 25
+[ -d "$copying" ] && ok "the copy is still going after 25 s" || fail "the copy ended before the check"
+age=$(( $(date +%s) - $(driver pbt-slow | "$PY" -c 'import json, sys; print(int(json.load(sys.stdin)["heartbeat"]))') ))
+[ "$age" -lt 18 ] && ok "the heartbeat beats during a slow copy (${age} s old)" ||
+    fail "the heartbeat is ${age} s old after 25 s of copying: another run could take the population over mid-copy"
+out=$("$HPSEARCH" run slow.yaml --no-progress 2>&1)
+expect_eq "so a second run is refused meanwhile" 2 $?
+rm -f gate
+wait $slow_run
+expect_eq "the slow run finishes its population" 0 $?
+s=$(check_lineage pbt-slow)
+expect_contains "8 rounds, one trial each" "ok cells 8 trials 8" "$s"
+expect_contains "and every checkpoint continues the right one" "ok every checkpoint continues its parent's" "$s"
+
 finish
