@@ -440,8 +440,8 @@ HPS_API hps_status hps_study_map_space(hps_study *study, const char *space_json)
  * prior rules nothing out. Random and Sobol draw from it (by its inverse CDF), as do the
  * start-up trials of the model-based samplers; then GP and TPE weigh their choice by
  * prior(x)^(beta/n) after n finished trials (piBO, Hvarfner et al. 2022): strongly at
- * first, fading as trials accumulate (study option prior_beta, default max_trials/10,
- * or 10 without a budget), and CMA-ES starts its first run at the priors' medians. A prior is this handle's: it is not
+ * first, fading as trials accumulate (study option prior_beta, default the budget / 10:
+ * max_trials, else budget_hint; 10 without either), and CMA-ES starts its first run at the priors' medians. A prior is this handle's: it is not
  * stored and is no part of the search space or of the study's identity. Replaces an
  * earlier prior of `name`. HPS_ERR_INVALID for a malformed prior (scale <= 0, a weight
  * <= 0, unknown keys); one that does not fit the distribution the parameter is
@@ -459,6 +459,11 @@ HPS_API const hps_pruner *hps_study_pruner(const hps_study *study);
  *                       returns HPS_DONE once reached. Counted atomically across all
  *                       workers: COMPLETE, PRUNED, FAIL (not interrupted), RUNNING and
  *                       WAITING trials count; interrupted ones do not.
+ *   budget_hint         (default 0: none) how many trials the study is expected to hold
+ *                       when this handle's run ends: what the strategies that plan with
+ *                       a budget (auto, prior_beta, hps_context_budget) use while
+ *                       max_trials is 0. Never a limit: ask goes on past it. The Python
+ *                       binding's optimize(n_trials=N) sets it to the trials so far + N.
  *   retries             (default 0) how many times a FAIL trial (or one whose worker
  *                       died) is re-queued with the same parameters; and how many times
  *                       a resumed trial may be cut short and go back to PAUSED (at
@@ -471,7 +476,7 @@ HPS_API const hps_pruner *hps_study_pruner(const hps_study *study);
  *   heartbeat_grace     (seconds, default 0: off) RUNNING trials whose heartbeat is
  *                       older than this, or whose worker process on this host is gone,
  *                       are failed as interrupted (see hps_study_recover_stale).
- *   prior_beta          (default 0: max_trials / 10, or 10 without a budget) how long
+ *   prior_beta          (default 0: the budget / 10, or 10 without one) how long
  *                       the priors of hps_study_set_prior weigh: prior(x)^(beta / n)
  *                       after n finished trials.
  *   worker              (default host:pid) identifies this process in trials. */
@@ -851,7 +856,7 @@ HPS_API hps_status hps_pruner_register(const hps_pruner_methods *methods);
 HPS_API const char *hps_context_study_name(const hps_context *ctx);
 HPS_API size_t hps_context_n_directions(const hps_context *ctx);
 HPS_API hps_direction hps_context_direction(const hps_context *ctx, size_t index);
-/* The study's max_trials (0 = none). */
+/* The study's budget: its max_trials, else its budget_hint (0 = none). */
 HPS_API uint64_t hps_context_budget(const hps_context *ctx);
 /* The sampler's seed (given, or agreed with the other workers, or from the OS). */
 HPS_API uint64_t hps_context_seed(const hps_context *ctx);

@@ -510,6 +510,12 @@ def _optimize(study: Study, func: ObjectiveFuncType, n_trials: Optional[int],
         show_progress_bar = False
     progress = _ProgressBar(show_progress_bar, n_trials)
     study._stop_flag = False
+    # The engine's strategies plan with a budget (AutoSampler's choice, the priors'
+    # weight): the study will hold its trials so far plus n_trials. A hint only, never a
+    # limit (Optuna runs n_trials more per call, whatever the study holds), and only for
+    # this call: a later ask() or optimize(timeout=...) has none.
+    if n_trials is not None and n_trials > 0:
+        study._set("budget_hint", str(study._n_trials() + int(n_trials)))
     try:
         if n_jobs == 1:
             _optimize_sequential(study, func, n_trials, timeout, catch, callbacks,
@@ -542,6 +548,8 @@ def _optimize(study: Study, func: ObjectiveFuncType, n_trials: Optional[int],
     finally:
         study._thread_local.in_optimize_loop = False
         progress.close()
+        if n_trials is not None and n_trials > 0:
+            study._set("budget_hint", "0")
 
 
 def _optimize_sequential(study: Study, func: ObjectiveFuncType, n_trials: Optional[int],

@@ -258,9 +258,9 @@ void hps_priors_clear(hps_priors *priors)
     memset(priors, 0, sizeof *priors);
 }
 
-double hps_priors_beta(const hps_priors *priors, uint64_t max_trials)
+double hps_priors_beta(const hps_priors *priors, uint64_t budget)
 {
     if (priors != NULL && priors->beta > 0)
         return priors->beta;
-    return max_trials > 0 ? (double)max_trials / 10.0 : 10.0;
+    return budget > 0 ? (double)budget / 10.0 : 10.0;
 }

@@ -71,8 +71,8 @@ const hps_prior *hps_priors_find(const hps_priors *priors, const char *name);
 hps_status hps_priors_set(hps_priors *priors, const char *name, hps_prior *prior);
 void hps_priors_clear(hps_priors *priors);
 
-/* piBO's beta for a study with `max_trials` (0: no budget): beta = N / 10 for a budget
- * of N trials, as the paper sets it; 10 without a budget (N = 100). */
-double hps_priors_beta(const hps_priors *priors, uint64_t max_trials);
+/* piBO's beta for a study with a budget of `budget` trials (0: none): beta = N / 10 for
+ * a budget of N trials, as the paper sets it; 10 without a budget (N = 100). */
+double hps_priors_beta(const hps_priors *priors, uint64_t budget);
 
 #endif

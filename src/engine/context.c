@@ -78,6 +78,7 @@ void hps_study_context(hps_study *study, hps_trial *trial, hps_engine_ctx *out)
         .directions = study->directions,
         .n_directions = study->n_directions,
         .max_trials = study->max_trials,
+        .budget = study->max_trials > 0 ? study->max_trials : study->budget_hint,
         .repeats = study->repeats,
         .trial = trial != NULL ? trial->rec : NULL,
         .fixed = trial != NULL ? trial->fixed_params : NULL,

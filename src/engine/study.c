@@ -21,6 +21,9 @@
 static const hps_option study_options[] = {
     {.name = "max_trials", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(hps_study, max_trials),
      .def = "0", .help = "trials the study may hold, counted across all workers (0: no limit)"},
+    {.name = "budget_hint", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(hps_study, budget_hint),
+     .def = "0", .help = "trials the study is expected to hold when this run ends, for the "
+                         "strategies that plan with a budget (never a limit; max_trials wins)"},
     {.name = "retries", .type = HPS_OPTION_UINT, HPS_OPTION_FIELD(hps_study, retries),
      .def = "0", .max = 1000000,
      .help = "times a failed trial is re-queued with the same parameters"},
@@ -35,7 +38,7 @@ static const hps_option study_options[] = {
      .help = "seconds after which a silent running trial is failed as interrupted (0: never)"},
     {.name = "prior_beta", .type = HPS_OPTION_DOUBLE, HPS_OPTION_FIELD(hps_study, priors.beta),
      .def = "0", .dmin = 0, .dmax = 1e9,
-     .help = "how long priors weigh: prior^(beta/n) after n trials (0: max_trials/10, or 10)"},
+     .help = "how long priors weigh: prior^(beta/n) after n trials (0: budget/10, or 10)"},
     {.name = "worker", .type = HPS_OPTION_TEXT, HPS_OPTION_FIELD(hps_study, worker),
      .min = 1, .max = HPS_MAX_NAME, .help = "this process's name in its trials (default: host:pid)"},
     HPS_OPTIONS_END,

@@ -30,6 +30,7 @@ struct hps_study {
 
     /* options */
     uint64_t max_trials;
+    uint64_t budget_hint; /* what strategies plan with when max_trials is 0 */
     unsigned retries;
     double heartbeat_interval;
     double heartbeat_grace;

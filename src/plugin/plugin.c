@@ -110,7 +110,7 @@ double hps_ctx_prior_unit(const hps_context *ctx, const char *name, const hps_di
 
 double hps_ctx_prior_weight(const hps_context *ctx, size_t n)
 {
-    double beta = hps_priors_beta(ctx->priors, ctx->max_trials);
+    double beta = hps_priors_beta(ctx->priors, ctx->budget);
     return n > 0 ? beta / (double)n : beta;
 }
 
@@ -133,7 +133,7 @@ hps_direction hps_context_direction(const hps_context *ctx, size_t index)
 
 uint64_t hps_context_budget(const hps_context *ctx)
 {
-    return ctx->max_trials;
+    return ctx->budget;
 }
 
 uint64_t hps_context_seed(const hps_context *ctx)

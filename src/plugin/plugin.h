@@ -73,7 +73,9 @@ struct hps_context {
     const char *study_name;          /* for messages */
     const hps_direction *directions;
     size_t n_directions;
-    uint64_t max_trials;             /* the study's budget; 0 = none */
+    uint64_t max_trials;             /* the study's limit on its trials; 0 = none */
+    uint64_t budget;                 /* what strategies plan with: max_trials, else the
+                                        study's budget_hint; 0 = unknown */
     unsigned repeats;                /* runs of each configuration of a finite space */
     int no_new_trials;               /* promote: the study can start no new trial (budget
                                         used, finite space run out): resume or nothing */

@@ -116,7 +116,7 @@ static void describe(const hps_context *ctx, const hps_history *h, auto_inputs *
     for (size_t i = 0; i < h->n_finished && !in->constrained; i++)
         in->constrained = hps_frozen_n_constraints(h->finished[i]) > 0;
     in->n_objectives = ctx->n_directions;
-    in->budget = ctx->max_trials;
+    in->budget = ctx->budget;
     in->n_finished = h->n_finished;
     in->can_grid = 0;
 }

@@ -56,6 +56,39 @@ def test_auto_takes_tpe_for_wide_spaces():
     assert study.trials[-1].system_attrs["sampler"] == "tpe"
 
 
+
+def test_auto_plans_with_the_n_trials_optimize_is_given():
+    """optimize(n_trials=N) tells the engine that the study will hold its trials so far
+    plus N (a hint for auto, never a limit: Optuna runs N more trials per call): a run
+    that long on a continuous space hands over to CMA-ES after 400 trials, a short one
+    stays with the GP; a trial asked outside optimize has no hint."""
+    hpsearch.logging.set_verbosity(hpsearch.logging.WARNING)
+    study = hpsearch.create_study(sampler=AutoSampler(seed=1))
+    dists = {"x": hpsearch.distributions.FloatDistribution(-5, 5),
+             "y": hpsearch.distributions.FloatDistribution(-5, 5)}
+    for i in range(400):
+        x, y = (i % 20) / 2 - 5, (i // 20) / 2 - 5
+        study.add_trial(hpsearch.trial.create_trial(params={"x": x, "y": y},
+                                                    distributions=dists, value=x * x + y * y))
+
+    def objective(trial):
+        return trial.suggest_float("x", -5, 5) ** 2 + trial.suggest_float("y", -5, 5) ** 2
+
+    def stop_after_one(study, trial):
+        study.stop()
+
+    study.optimize(objective, n_trials=600, callbacks=[stop_after_one])
+    assert study.trials[-1].system_attrs["sampler"] == "cmaes"
+    study.optimize(objective, n_trials=5, callbacks=[stop_after_one])
+    assert study.trials[-1].system_attrs["sampler"] == "gp"
+    trial = study.ask()
+    objective(trial)
+    assert study.trials[-1].system_attrs["sampler"] == "gp"
+    study.tell(trial, 1.0)
+    # the hint is no limit: the study went past 400 + 5 trials of the last call's hint
+    study.optimize(objective, n_trials=3)
+    assert len(study.trials) == 406
+
 def test_bad_arguments_are_refused():
     with pytest.raises(TypeError, match="cannot call Python functions"):
         TPESampler(gamma=lambda n: 3)

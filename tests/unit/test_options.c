@@ -560,14 +560,14 @@ static void test_study_options(void **state)
     json_t *options = load_catalog(hps_study_options);
     char names[256];
     names_of(options, names, sizeof names);
-    ASSERT_STR_EQ("max_trials retries repeats heartbeat_interval heartbeat_grace prior_beta worker", names);
+    ASSERT_STR_EQ("max_trials budget_hint retries repeats heartbeat_interval heartbeat_grace prior_beta worker", names);
     hps_study *study;
     char err[256];
     hps_direction dir = HPS_MINIMIZE;
     ASSERT_OK(hps_study_open(":memory:", "opts", HPS_OPEN_CREATE, &dir, 1, &study, err, sizeof err));
     check_options("study", options, study_set, study_msg, study);
     assert_int_equal(hps_study_set(study, "nonsense", "1"), HPS_ERR_INVALID);
-    ASSERT_STR_EQ("unknown study option 'nonsense' (known: max_trials, retries, repeats, "
+    ASSERT_STR_EQ("unknown study option 'nonsense' (known: max_trials, budget_hint, retries, repeats, "
                   "heartbeat_interval, heartbeat_grace, prior_beta, worker)",
                   hps_study_errmsg(study));
     assert_int_equal(hps_study_set(study, "worker", ""), HPS_ERR_INVALID);
