@@ -361,6 +361,15 @@ hps_status hps_study_regret_bound(hps_study *study, double top_trials_ratio,
         return hps_errbuf_set(&study->err, HPS_ERR_INVALID,
                               "study '%s' has no COMPLETE trial yet: the regret bound cannot "
                               "be evaluated", study->name);
+    if (d == 0) { /* regret_compute's "empty space" would misname it: the space has some */
+        hps_mem_free(dists);
+        hps_mem_free(names);
+        return hps_errbuf_set(&study->err, HPS_ERR_INVALID,
+                              "no parameter is common to the %zu COMPLETE trial%s of study "
+                              "'%s' (with compatible distributions): the regret bound models "
+                              "the parameters they all have",
+                              n_done, n_done == 1 ? "" : "s", study->name);
+    }
     hps_dist *space = hps_mem_calloc(d + 1, sizeof *space);
     double *internal = hps_mem_realloc_array(NULL, n_done, (d + 1) * sizeof *internal);
     double *values = hps_mem_calloc(n_done, sizeof *values);

@@ -81,4 +81,58 @@ best=$(sql t.db "SELECT MAX(v.value) FROM trial_values v JOIN trials t USING (tr
 grid_config set.yaml "{no_improvement: 6}"
 "$HPSEARCH" run set.yaml --no-progress --set 'terminate={no_improvement: 2}' >/dev/null 2>&1
 expect_eq "--set terminate" 3 "$(trials set)"
+# When the regret bound can be had (docs/config.md): a space of constants gets one (near
+# zero: nothing is left to search), a conditional space too (its trials all have the
+# parameter the branches hang on); trials that share no parameter -- a space changed
+# with --allow-changes so that nothing of the earlier trials' is left -- get a warning
+# that says so, and the rule is dropped.
+write_config consts.yaml <<EOF2
+storage: sqlite:t.db
+direction: maximize
+metric: score
+repeats: 4
+terminate: {regret_bound: 0.2, min_trials: 2}
+command: $TRAIN --x {x} --steps 1
+parameters:
+  x: {value: 2.0}
+EOF2
+out=$("$HPSEARCH" run consts.yaml --no-progress 2>&1)
+expect_contains "a space of constants has a regret bound" "hpsearch: terminate: regret bound" "$out"
+expect_eq "and stops at min_trials" 2 "$(trials consts)"
+write_config branches.yaml <<EOF2
+storage: sqlite:t.db
+direction: maximize
+metric: score
+n_trials: 5
+seed: 3
+terminate: {regret_bound: 0.000001, min_trials: 2}
+command: $TRAIN --x {x:0} --y {y:0} --steps 1
+parameters:
+  branch: {values: [a, b]}
+  x: {low: 0.0, high: 6.0, when: {branch: a}}
+  y: {low: 0.0, high: 6.0, when: {branch: b}}
+EOF2
+out=$("$HPSEARCH" run branches.yaml --no-progress 2>&1)
+case "$out" in *"cannot compute the regret bound"*) fail "a conditional space got no bound: $out" ;;
+*) ok "a conditional space has a regret bound (its trials share the branch)" ;; esac
+write_config renamed.yaml <<EOF2
+study: renamed
+storage: sqlite:t.db
+direction: maximize
+metric: score
+n_trials: 3
+seed: 1
+terminate: {regret_bound: 0.000001, min_trials: 2}
+command: $TRAIN --x {x} --steps 1
+parameters:
+  x: {low: 0.0, high: 6.0}
+EOF2
+"$HPSEARCH" run renamed.yaml --no-progress > /dev/null 2>&1
+sed 's/{x}/{z}/; s/^  x: {low: 0.0, high: 6.0}$/  z: {low: 0.0, high: 6.0, default: 1.0}/; s/n_trials: 3/n_trials: 5/' \
+    renamed.yaml > renamed2.yaml
+out=$("$HPSEARCH" run renamed2.yaml --allow-changes --no-progress 2>&1)
+expect_contains "trials that share no parameter: the warning says so" \
+    "cannot compute the regret bound (no parameter is common to the" "$out"
+expect_contains "naming the study" "COMPLETE trials of study 'renamed' (with compatible distributions)" "$out"
+expect_eq "and the run goes on to its budget" 5 "$(trials renamed)"
 finish
