@@ -1,5 +1,6 @@
 /* cmd_query.c -- reading studies: `hpsearch trials`, `best`, `studies`, `delete`. */
 #include "cli/checkpoints.h"
+#include "cli/pbt.h"
 #include "cli/cli.h"
 #include "cli/value_names.h"
 
@@ -597,7 +598,7 @@ int cmd_trials(int argc, char **argv)
 
 /* "trial N", each objective, each constraint with its bound and whether the trial is
  * feasible, then the parameters; one "key: value" line each. */
-static void print_best_trial(const value_names *vn, const hps_frozen *t)
+static void print_best_trial(hps_study *study, const value_names *vn, const hps_frozen *t)
 {
     char name[64], value[64], bound[64];
     printf("trial %" PRId64 "\n", hps_frozen_number(t));
@@ -617,6 +618,10 @@ static void print_best_trial(const value_names *vn, const hps_frozen *t)
         cli_format_value(hps_frozen_param_value(t, i), text, sizeof text);
         printf("%s: %s\n", hps_frozen_param_name(t, i), text);
     }
+    char round[512];
+    pbt_describe_round(study, t, round, sizeof round);
+    if (round[0] != '\0')
+        printf("pbt: %s\n", round);
 }
 
 /* Several objectives: the Pareto set, the feasible COMPLETE trials no other feasible one
@@ -649,7 +654,7 @@ static int print_pareto_set(hps_study *study, const value_names *vn, out_format 
             free(json);
         } else {
             putchar('\n');
-            print_best_trial(vn, t);
+            print_best_trial(study, vn, t);
         }
     }
     if (format == FORMAT_JSON)
@@ -720,7 +725,7 @@ int cmd_best(int argc, char **argv)
             printf("%s\n", json);
         free(json);
     } else {
-        print_best_trial(&vn, best);
+        print_best_trial(study, &vn, best);
     }
     value_names_clear(&vn);
     hps_study_close(study);

@@ -424,6 +424,10 @@ static void print_best(hps_study *study, const cfg_config *cfg)
     printf("best trial %lld: %s=%.6g", (long long)hps_frozen_number(best),
            cfg->objectives[0].name, hps_frozen_value(best, 0));
     print_params(best);
+    char round[512];
+    pbt_describe_round(study, best, round, sizeof round);
+    if (round[0] != '\0')
+        printf("  pbt: %s\n", round);
 }
 
 /* Whether the study has a best trial (several objectives: a Pareto set), feasible when

@@ -512,6 +512,12 @@ static void print_summary(const show_style *style, const rdata_study *data,
             rdata_param_text(data, pv->param, pv->value, text, sizeof text);
             printf("  %s = %s\n", data->params[pv->param].name, text);
         }
+        const hps_frozen *best;
+        char round[512] = "";
+        if (hps_study_trial(study, data->rows[r].number, &best) == HPS_OK)
+            pbt_describe_round(study, best, round, sizeof round);
+        if (round[0] != '\0')
+            printf("  pbt: %s\n", round);
     } else if (data->n_directions > 1) {
         printf("best: several objectives (no single best trial)\n");
     } else {

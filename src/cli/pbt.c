@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <ftw.h>
 #include <jansson.h>
 #include <signal.h>
@@ -705,6 +706,50 @@ void pbt_release_driver(hps_study *study)
 }
 
 /* ---- the lineage, shown -------------------------------------------------------------- */
+
+void pbt_describe_round(hps_study *study, const hps_frozen *t, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    json_t *lineage = lineage_of(t);
+    if (lineage == NULL)
+        return;
+    json_int_t member = json_integer_value(json_object_get(lineage, "member"));
+    json_int_t round = json_integer_value(json_object_get(lineage, "round"));
+    int n = snprintf(buf, size, "member %" JSON_INTEGER_FORMAT "'s round %" JSON_INTEGER_FORMAT
+                     ", measured at step %" JSON_INTEGER_FORMAT, member, round,
+                     json_integer_value(json_object_get(lineage, "stop_step")));
+    if (n > 0 && (size_t)n < size && json_is_integer(json_object_get(lineage, "parent_member")))
+        n += snprintf(buf + n, size - (size_t)n, " (continued from member %" JSON_INTEGER_FORMAT
+                      "'s round %" JSON_INTEGER_FORMAT ")",
+                      json_integer_value(json_object_get(lineage, "parent_member")), round - 1);
+    json_decref(lineage);
+    /* the member's newest finished round, if later than this one */
+    const hps_frozen *newest = NULL;
+    json_int_t newest_round = round, newest_step = 0;
+    size_t n_trials = 0;
+    if (hps_study_n_trials(study, &n_trials) != HPS_OK)
+        return;
+    for (size_t i = 0; i < n_trials; i++) {
+        const hps_frozen *other;
+        if (hps_study_trial(study, (int64_t)i, &other) != HPS_OK ||
+            hps_frozen_state(other) != HPS_COMPLETE || hps_frozen_n_values(other) == 0)
+            continue;
+        json_t *l = lineage_of(other);
+        json_int_t r = json_integer_value(json_object_get(l, "round"));
+        if (l != NULL && json_integer_value(json_object_get(l, "member")) == member &&
+            r > newest_round) {
+            newest = other;
+            newest_round = r;
+            newest_step = json_integer_value(json_object_get(l, "stop_step"));
+        }
+        json_decref(l);
+    }
+    if (newest != NULL && n > 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, "; its newest round: trial %" PRId64 " (round %"
+                 JSON_INTEGER_FORMAT ", step %" JSON_INTEGER_FORMAT "), value %.6g",
+                 hps_frozen_number(newest), newest_round, newest_step,
+                 hps_frozen_value(newest, 0));
+}
 
 /* "lr=0.0107 momentum=0.9" from a lineage's parameters. */
 static void print_params_json(FILE *out, json_t *params)

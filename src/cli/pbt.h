@@ -103,6 +103,17 @@ void pbt_release_driver(hps_study *study);
  * population-based training. For `hpsearch show`. */
 void pbt_print_lineage(hps_study *study, FILE *out);
 
+/* Where a member's round stands, when `t` is one (system attribute "pbt"), for the
+ * lines that name a best trial (`hpsearch best`, `show`, the end of a run): "member 3's
+ * round 1, measured at step 10 (continued from member 0's round 0)", and, when the
+ * member has finished a later round, "; its newest round: trial 25 (round 3, step 20),
+ * value 0.9644". Empty for any other trial. The best trial is the best of every round
+ * (each round's checkpoint is kept), so it can be a member's earlier round -- while a
+ * round is in flight, or when the member's value fell later on -- and its fidelity
+ * parameter reads as the budget's max, not the step its value was measured at: this
+ * says both. */
+void pbt_describe_round(hps_study *study, const hps_frozen *t, char *buf, size_t size);
+
 /* The number of rounds a member trains: the fidelity's max in steps of interval. */
 unsigned pbt_rounds(const cfg_config *cfg);
 

@@ -6,7 +6,9 @@ that grows each step by an amount the learning rate decides (best at lr = 0.1), 
 history -- one entry per round: the trial that trained it and the lr it used. So a
 checkpoint says whose work it carries, and the test can check who copied whom.
 
-    pbt_trainer.py --lr LR --steps STOP [--stepless]
+    pbt_trainer.py --lr LR --steps STOP [--stepless] [--fall-after STEP]
+
+--fall-after makes the score fall by as much each step after STEP (a model that overfits).
 
 PBT_FAIL_ROUND=pbt-m001-r001 makes that round fail; PBT_PREEMPT_ROUND=... preempts the run
 in that round (SIGTERM), PBT_KILL_ROUND=... kills it (SIGKILL).
@@ -24,6 +26,7 @@ parser.add_argument("--lr", type=float, required=True)
 parser.add_argument("--steps", type=int, required=True)
 parser.add_argument("--tag", default="")
 parser.add_argument("--stepless", action="store_true", help="print score lines without their step")
+parser.add_argument("--fall-after", type=int, default=None)
 args = parser.parse_args()
 
 directory = os.environ["HPSEARCH_CHECKPOINT_DIR"]
@@ -50,7 +53,8 @@ if state["step"] != start or stop != args.steps:
     sys.exit(3)
 gain = math.exp(-(math.log10(args.lr) + 1) ** 2)
 for step in range(start + 1, stop + 1):
-    state["score"] += gain
+    falling = args.fall_after is not None and step > args.fall_after
+    state["score"] += -gain if falling else gain
     print(("" if args.stepless else f"step={step} ") + f"score={state['score']:.6f}")
 state["step"] = stop
 state["history"].append({"trial": int(os.environ["HPSEARCH_TRIAL_NUMBER"]), "lr": args.lr})

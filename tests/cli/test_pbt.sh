@@ -272,6 +272,53 @@ r1 2-4: 3,4
 r2 4-6: 5,6
 r2 4-6: 5,6" "$steps"
 
+# The best trial is the best round of any member (each round's checkpoint is kept), so
+# it can be an earlier round of a member that went on -- while the member's next round
+# runs, or when its value fell later (--fall-after 1: every score falls after step 1).
+# best, show and the run's last line say which round it is, the step its value was
+# measured at (the fidelity parameter reads as the budget's max), and the member's
+# newest round.
+write_config fall.yaml <<EOF2
+study: pbt-fall
+storage: sqlite:pbt.db
+metric: score
+direction: maximize
+seed: 7
+parallel: 1
+pbt: {population: 2, interval: 1}
+fidelity: steps
+command: $PBT_TRAIN --fall-after 1 --lr {lr} --steps {steps}
+parameters:
+  lr: {type: float, low: 0.001, high: 1.0, log: true}
+  steps: {type: int, low: 1, high: 3}
+EOF2
+PBT_PREEMPT_ROUND=pbt-m001-r001 "$HPSEARCH" run fall.yaml --no-progress -q --set preempt_grace=5 > /dev/null 2>&1
+expect_eq "a run stopped in the middle of round 1 exits 143" 143 $?
+out=$("$HPSEARCH" best pbt-fall --storage sqlite:pbt.db 2>&1)
+expect_contains "mid-round, best says which member's round it is and where it was measured" \
+    "'s round 0, measured at step 1" "$out"
+expect_contains "and that the parameter is the budget's" "steps: 3" "$out"
+"$HPSEARCH" run fall.yaml --no-progress > fall.out 2>&1
+expect_eq "the next run finishes the population" 0 $?
+best=$("$HPSEARCH" best pbt-fall --storage sqlite:pbt.db --format json | "$PY" -c '
+import json, sys
+t = json.load(sys.stdin)
+print(t["number"], t["system_attrs"]["pbt"]["member"])')
+read -r number member <<<"$best"
+newest=$("$HPSEARCH" trials pbt-fall --storage sqlite:pbt.db --format json | "$PY" -c '
+import json, sys
+member = int(sys.argv[1])
+rounds = [(t["system_attrs"]["pbt"]["round"], t["number"], t["values"][0]) for t in json.load(sys.stdin)
+          if t["state"] == "COMPLETE" and t["system_attrs"]["pbt"]["member"] == member]
+r, n, v = max(rounds)
+print(f"its newest round: trial {n} (round {r}, step {r + 1}), value {v:.6g}")' "$member")
+out=$("$HPSEARCH" best pbt-fall --storage sqlite:pbt.db 2>&1)
+expect_contains "best names a round-0 trial whose member fell later, and its newest round" \
+    "pbt: member $member's round 0, measured at step 1; $newest" "$out"
+expect_contains "show says so under its best" \
+    "  pbt: member $member's round 0, measured at step 1; $newest" "$("$HPSEARCH" show pbt-fall --storage sqlite:pbt.db 2>&1)"
+expect_contains "and so does the run's last line" "  pbt: member $member's round 0, measured at step 1; $newest" "$(cat fall.out)"
+
 # A checkpoint copy slower than the driver's grace (a large model, a network
 # filesystem): the run keeps its heartbeat while it copies, so no other run takes the
 # population over in the middle of it. slow_read.so makes the copy of model.json crawl
