@@ -690,11 +690,9 @@ int pbt_beat_driver(hps_study *study)
 int pbt_pulse_beat(pbt_pulse *pulse, double now)
 {
     if (!pulse->taken_over && now - pulse->last >= PBT_DRIVER_BEAT) {
-        /* a failed beat: the next call tries again */
-        int beat = pbt_beat_driver(pulse->study);
-        pulse->taken_over = beat > 0;
-        if (beat >= 0)
-            pulse->last = now;
+        /* a failed beat (the storage): the next beat, PBT_DRIVER_BEAT later, tries again */
+        pulse->taken_over = pbt_beat_driver(pulse->study) > 0;
+        pulse->last = now;
     }
     return pulse->taken_over;
 }

@@ -58,7 +58,7 @@ typedef struct pbt_pulse {
 
 /* Beats when PBT_DRIVER_BEAT seconds have passed since the last beat: 0, or 1 when
  * another run has taken the population over (this beat or an earlier one found so). A
- * beat the storage fails is tried again at the next call. */
+ * beat the storage fails counts as a beat: the next one tries again. */
 int pbt_pulse_beat(pbt_pulse *pulse, double now);
 
 /* Makes `trial` (fresh from ask) carry out the planned round: fixes its parameters,
