@@ -277,8 +277,11 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 first report at or past the rung's step (a trial that reports every
  *                 few steps is ranked at 3 by its value at 4), and a slice ends at that
  *                 report. A trial paused off its rungs waits at the highest rung it
- *                 reached by its pause and is promoted from there; one that reached
- *                 none is resumed after the promotions, before anything new.
+ *                 reached by its pause and is promoted from there -- the step it
+ *                 paused at counts as reached, and at a rung past its last report it
+ *                 stands with that report (paused at 3 after reporting 2: at rung 3
+ *                 with its value at 2); one that reached none is resumed after the
+ *                 promotions, before anything new.
  *   "hyperband"   successive halving within the trial's bracket (several objectives
  *                 as "asha").
  *   "threshold"   the latest value is below `lower`, above `upper` or NaN.

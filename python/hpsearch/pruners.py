@@ -155,8 +155,10 @@ class SuccessiveHalvingPruner(_EnginePruner):
     full budget) is ASHA's promotion form: a trial ``pause()``\ s at its rung
     (``trial.max_step``) and ``study.ask()`` hands back the best paused trial of the
     highest rung, ``trial.resume_step`` telling where its checkpoint is, before it starts
-    a new one. A trial paused at another step waits at the highest rung it passed (one
-    that passed none is resumed before anything new starts)."""
+    a new one. A trial paused at another step waits at the highest rung it passed -- the
+    step it paused at counts, reported or not: ``pause(3)`` after reporting step 2 stands
+    at rung 3 with step 2's value (one that passed none is resumed before anything new
+    starts)."""
 
     _engine_name = "asha"
 

@@ -448,12 +448,25 @@ static int cmp_rung_member(const void *a, const void *b)
     return (x->number > y->number) - (x->number < y->number);
 }
 
-/* The report a trial stands at the rung at `step` with in mode promotion
- * (asha_report_at_rung): the one it paused at there, its first report at or past the
- * rung -- a slice ends there (asha_max_step) -- also once it has gone on. NULL when it
- * has not reached the rung. */
+/* The report a trial stands at the rung at `step` with in mode promotion: its first
+ * report at or past the rung (asha_report_at_rung) -- a slice ends there
+ * (asha_max_step) -- also once it has gone on; NULL when it has not reached the rung.
+ * The step a trial is paused at (or was last resumed from) counts as its progress too:
+ * its checkpoint holds that step whether or not it reported it, so a trial paused at a
+ * step past its last report (Python's trial.pause(3) after reporting step 2) has reached
+ * every rung up to its pause, and stands at those past its last report with that report,
+ * the newest value it has -- rather than at none of them, waiting at a lower rung that
+ * ranks it by an older value. Only the latest pause is kept (HPS_REC_PAUSED_STEP): once
+ * the trial pauses again further on, a rung it had passed within such a gap takes its
+ * first report past it, by the rule of a trial that reports every few steps. */
 static const hps_inter_rec *promotion_report_at(const hps_frozen *trial, int64_t step)
 {
+    int64_t paused = hps_rec_paused_step(trial);
+    if (paused >= step) {
+        const hps_inter_rec *last = asha_report_at_rung(trial, -HUGE_VAL, paused);
+        if (last != NULL && last->step < step)
+            return last;
+    }
     size_t lo = 0, hi = trial->n_inter;
     while (lo < hi) { /* the first report at or past `step` */
         size_t mid = lo + (hi - lo) / 2;
@@ -467,13 +480,13 @@ static const hps_inter_rec *promotion_report_at(const hps_frozen *trial, int64_t
     return asha_report_at_rung(trial, (double)step, trial->inter[lo].step);
 }
 
-/* The rung a paused trial waits at: the highest rung step it had reached by the step it
- * paused at (asha_report_at_rung as of that step); -1 for a trial that is not paused or
- * reached none. A script that reports every few steps reaches a rung at its first report
- * past it; a trial may also pause past its rung (a script that went beyond its slice's
- * end, a trial cut short on the way to the next rung, a pause at any step): it waits at
- * the last rung it reached, so that it is promoted from there rather than left paused
- * for good. */
+/* The rung a paused trial waits at: the highest rung step up to the step it paused at
+ * where it stands with a report (promotion_report_at); -1 for a trial that is not paused
+ * or reached none. A script that reports every few steps reaches a rung at its first
+ * report past it; a trial may also pause past its rung (a script that went beyond its
+ * slice's end, a trial cut short on the way to the next rung, a pause at any step, with
+ * or without a report there): it waits at the last rung it reached, so that it is
+ * promoted from there rather than left paused for good. */
 static int64_t paused_rung(const asha_opts *o, const hps_frozen *trial)
 {
     if (trial == NULL || trial->state != HPS_PAUSED)
@@ -482,8 +495,7 @@ static int64_t paused_rung(const asha_opts *o, const hps_frozen *trial)
     int64_t rung = -1;
     for (int64_t k = 0;; k++) {
         int64_t step = promotion_rung_step(o, k);
-        if (step >= o->max_resource || step > paused ||
-            asha_report_at_rung(trial, (double)step, paused) == NULL)
+        if (step >= o->max_resource || step > paused || promotion_report_at(trial, step) == NULL)
             return rung;
         rung = step;
     }
