@@ -297,7 +297,8 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 unless a new trial promises more (Swersky et al.'s freeze-thaw); one
  *                 forecast to miss the best COMPLETE trial stays PAUSED, and one
  *                 paused with fewer than min_points values (no forecast yet) is
- *                 resumed only from the best third of the values at its step.
+ *                 resumed first -- with a first_slice_steps below min_points, only
+ *                 from the best third of the values at its step.
  *   "auto"        the strategy for a study with a budget (chosen on the pruning
  *                 benchmark): "asha" (reduction factor 3) or "forecast" says so.
  * median, percentile, patient, forecast and auto compare along one direction: joining

@@ -302,7 +302,8 @@ class ForecastPruner(_EnginePruner):
     a new trial pauses (``trial.pause()``) at step `first_slice_steps` (`min_points` when
     not given; ``trial.max_step``), a resumed one after `slice_steps` (5 when not given)
     more -- a paused trial with fewer than `min_points` values has no forecast and is
-    resumed only when its latest value is among the best third reported at that step -- and ``study.ask()`` hands back
+    resumed first; with a `first_slice_steps` below `min_points`, only when its latest
+    value is among the best third reported at that step -- and ``study.ask()`` hands back
     the paused trial with the most expected improvement over the incumbent per step left
     (``trial.resume_step`` telling where its checkpoint is) unless a new trial promises
     more. Each mode refuses the other's options (`interval_steps`; `slice_steps`,
