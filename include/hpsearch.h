@@ -277,8 +277,11 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 first report at or past the rung's step (a trial that reports every
  *                 few steps is ranked at 3 by its value at 4), and a slice ends at that
  *                 report. A trial paused off its rungs waits at the highest rung it
- *                 reached by its pause and is promoted from there; one that reached
- *                 none is resumed after the promotions, before anything new.
+ *                 reached by its pause and is promoted from there -- the step it
+ *                 paused at counts as reached, and at a rung past its last report it
+ *                 stands with that report (paused at 3 after reporting 2: at rung 3
+ *                 with its value at 2); one that reached none is resumed after the
+ *                 promotions, before anything new.
  *   "hyperband"   successive halving within the trial's bracket (several objectives
  *                 as "asha").
  *   "threshold"   the latest value is below `lower`, above `upper` or NaN.
@@ -294,7 +297,8 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 unless a new trial promises more (Swersky et al.'s freeze-thaw); one
  *                 forecast to miss the best COMPLETE trial stays PAUSED, and one
  *                 paused with fewer than min_points values (no forecast yet) is
- *                 resumed only from the best third of the values at its step.
+ *                 resumed first -- with a first_slice_steps below min_points, only
+ *                 from the best third of the values at its step.
  *   "auto"        the strategy for a study with a budget (chosen on the pruning
  *                 benchmark): "asha" (reduction factor 3) or "forecast" says so.
  * median, percentile, patient, forecast and auto compare along one direction: joining
