@@ -543,9 +543,14 @@ static int on_line(void *user, const char *line, size_t len, int truncated)
     if (slot->ending != SLOT_ENDING_NONE && !stopping)
         return 0;
     hps_status rc = HPS_OK;
-    int reported = cfg->n_objectives > 1 ? report_every_objective(slot, cfg, &rc)
-                   : carries_first       ? (rc = hps_trial_report(slot->trial, step, value)) == HPS_OK
-                                         : 0;
+    int reported = 0;
+    if (cfg->n_objectives > 1) {
+        reported = report_every_objective(slot, cfg, &rc);
+    } else if (carries_first) {
+        rc = hps_trial_report(slot->trial, step, value);
+        reported = rc == HPS_OK;
+    }
+    /* storage refused the step: the trial is not this run's any more */
     if (taken_over(slot->trial, rc))
         stop_taken_over(slot, lc->now);
     if (!reported)
