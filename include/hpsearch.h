@@ -471,7 +471,10 @@ HPS_API const hps_pruner *hps_study_pruner(const hps_study *study);
  *   repeats             (default 1) runs of each configuration of a finite space (grid,
  *                       or hps_study_declare_space): more than one for noisy objectives.
  *   heartbeat_interval  (seconds, default 0: off) while > 0, a background thread
- *                       refreshes the heartbeat of this handle's RUNNING trials.
+ *                       refreshes the heartbeat of this handle's RUNNING trials --
+ *                       each only while it is RUNNING as this worker's: a beat
+ *                       storage refuses ends that trial's beating (see
+ *                       hps_trial_check_running).
  *   heartbeat_grace     (seconds, default 0: off) RUNNING trials whose heartbeat is
  *                       older than this, or whose worker process on this host is gone,
  *                       are failed as interrupted (see hps_study_recover_stale).
@@ -618,6 +621,18 @@ HPS_API hps_status hps_trial_fix_params(hps_trial *trial, const char *params_jso
  * the trial's process). A trial no longer this handle's (see hps_trial_tell_values) is
  * HPS_ERR_STATE and its parameters are not written. */
 HPS_API hps_status hps_trial_flush(hps_trial *trial);
+
+/* Whether this handle still runs its trial, as far as it knows without reading
+ * storage: HPS_OK, or HPS_ERR_STATE with a message naming what happened (as
+ * hps_trial_report's) once the handle has finished the trial, another handle of this
+ * study took it over, or the study's heartbeat thread (heartbeat_interval > 0) had its
+ * beat refused -- storage writes a beat only while the trial is RUNNING as this
+ * handle's worker's, so a worker recovered as stale (it was frozen, or its beats did
+ * not get through) learns within an interval that its trial was failed, paused or taken
+ * over by another worker, and stops beating it. Cheap while nothing was refused (no
+ * storage call); after a refusal it syncs to say what became of the trial. A runner
+ * polls it to stop a run that is no longer its own (the hpsearch command does). */
+HPS_API hps_status hps_trial_check_running(hps_trial *trial);
 
 /* Records an intermediate value at `step` (>= 0). Reporting a step twice keeps the
  * first value, as Optuna does. NaN is kept (a diverging run; pruners stop it).
