@@ -473,3 +473,74 @@ def test_conditional_heldout2_ml_objectives_are_deterministic_in_every_branch():
             a = p.evaluate(c, 0)
             assert math.isfinite(a) and a >= 0, (name, c)
             assert p.evaluate(c, 3) == a, (name, c)
+
+
+def test_synthetic_heldout_suite_is_apart_from_every_other_suite():
+    held = problems.names("synthetic_heldout")
+    assert set(held) == {"six_hump_camel", "goldstein_price_log", "colville", "perm0_4",
+                         "shekel10", "shekel10_noisy", "michalewicz5", "dixon_price6",
+                         "zakharov7", "powell8"}
+    for suite in ("synthetic", "mixed", "ml", "torch", "all", "conditional",
+                  "conditional_heldout", "conditional_heldout2"):
+        assert not set(held) & set(problems.names(suite)), suite
+    seen = {n for suite in ("all", "conditional", "conditional_heldout",
+                            "conditional_heldout2")
+            for n in problems.names(suite)}
+    for name in held:
+        p = problems.get(name)
+        assert p.kind == "synthetic" and all(q.kind == "float" for q in p.space), name
+        assert 2 <= len(p.space) <= 10, name
+        # a held-out function is not one of the seen ones under another name
+        base_name = name.replace("_noisy", "")
+        assert not any(s.startswith(base_name.rstrip("0123456789")) for s in seen), name
+
+
+def test_synthetic_heldout_optima_match_the_library():
+    """The values Surjanovic & Bingham quote (to their digits); the stored ones are
+    the function at the refined argmin."""
+    quoted = {"six_hump_camel": -1.0316, "goldstein_price_log": -3.1291,
+              "shekel10": -10.5364, "michalewicz5": -4.687658}
+    for name, value in quoted.items():
+        assert problems.get(name).optimum == pytest.approx(value, abs=1e-4), name
+    for name in ("colville", "perm0_4", "dixon_price6", "zakharov7", "powell8"):
+        assert problems.get(name).optimum == 0.0, name
+
+
+def test_michalewicz_per_coordinate_minima():
+    """Michalewicz is a sum of one-dimensional terms: each stored coordinate minimum is
+    the minimum of its term over a dense grid of [0, pi], so their sum is the optimum."""
+    from problems import synthetic_heldout as sh
+    grid = np.linspace(0.0, math.pi, 400001)
+    for i, (x, v) in enumerate(zip(sh.MICHALEWICZ_ARGMIN_1D, sh.MICHALEWICZ_OPT_1D), 1):
+        term = -np.sin(grid) * np.sin(i * grid ** 2 / math.pi) ** 20
+        assert term.min() >= v - 1e-12, i
+        assert -math.sin(x) * math.sin(i * x * x / math.pi) ** 20 == pytest.approx(v, abs=1e-14)
+    assert problems.get("michalewicz5").optimum == pytest.approx(sum(sh.MICHALEWICZ_OPT_1D))
+
+
+def test_synthetic_heldout_other_minimizers():
+    from problems import synthetic_heldout as sh
+    # six-hump camel is symmetric under x -> -x: its second global minimizer
+    x1, x2 = sh.CAMEL_ARGMIN
+    assert sh.six_hump_camel((-x1, -x2)) == pytest.approx(sh.CAMEL_OPT, abs=1e-15)
+    # Dixon-Price: the library's formula satisfies 2 x_i^2 = x_(i-1); x_d enters only
+    # squared, so -x_d is a minimizer too, while any other flip is not
+    x = sh.dixon_price_argmin(6)
+    for i in range(1, 6):
+        assert 2 * x[i] ** 2 == pytest.approx(x[i - 1], rel=1e-14)
+    assert sh.dixon_price(x[:5] + [-x[5]]) == pytest.approx(0.0, abs=1e-28)
+    assert sh.dixon_price([x[0], -x[1]] + x[2:]) > 1.0
+    # Goldstein-Price's log form: 3 at (0, -1) of [-2, 2]^2, its global minimum
+    assert sh.goldstein_price(0.0, -1.0) == 3.0
+
+
+def test_noisy_shekel_is_deterministic_given_seed():
+    p = problems.get("shekel10_noisy")
+    c = p.argmin_config()
+    assert p.evaluate(c, 3) == p.evaluate(c, 3) != p.evaluate(c, 4)
+    assert p.true_value(c) == pytest.approx(p.optimum, abs=1e-12)
+    rng = np.random.default_rng(0)
+    noise = [p.evaluate(cfg, s) - p.true_value(cfg)
+             for s, cfg in enumerate(space.sample_config(p.space, rng) for _ in range(2000))]
+    assert abs(np.mean(noise)) < 0.01
+    assert np.std(noise) == pytest.approx(0.1, rel=0.1)
