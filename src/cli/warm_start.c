@@ -5,7 +5,7 @@
 #include "cli/cli.h"
 #include "cli/space.h"
 #include "base/mem.h"
-#include "engine/worker.h"
+#include "base/worker.h"
 
 #include <math.h>
 #include <stdio.h>
