@@ -533,13 +533,8 @@ static int ask_pbt(const run_settings *run, run_state *state, hps_trial **trial,
 static int ask_sampled(const run_settings *run, run_state *state, hps_trial **trial)
 {
     /* while a warm start goes in, the budget allows for the old trials in the study now
-     * (warm_budget.h); an ask refused because more went in since asks again */
-    int moved = warm_budget_update(run->cfg, run->study, &state->warm);
-    hps_status rc = moved < 0 ? HPS_ERR_STORAGE : hps_study_ask(run->study, trial);
-    while (rc == HPS_DONE && (moved = warm_budget_update(run->cfg, run->study, &state->warm)) > 0)
-        rc = hps_study_ask(run->study, trial);
-    if (moved < 0)
-        rc = HPS_ERR_STORAGE;
+     * (warm_budget.h) */
+    hps_status rc = warm_budget_ask(run->cfg, run->study, &state->warm, trial);
     if (rc == HPS_DONE) {
         state->exhausted = 1;
         snprintf(state->done_reason, sizeof state->done_reason, "%s",

@@ -49,7 +49,9 @@ static int count_old(hps_study *study, const char *from, warm_budget *budget)
     return 0;
 }
 
-int warm_budget_update(const cfg_config *cfg, hps_study *study, warm_budget *budget)
+/* Sets the study's max_trials from what the study holds now. Returns 1 when it changed
+ * it, 0 when not, -1 when the study cannot be read or set. */
+static int update(const cfg_config *cfg, hps_study *study, warm_budget *budget)
 {
     if (budget->settled)
         return 0;
@@ -74,4 +76,17 @@ int warm_budget_update(const cfg_config *cfg, hps_study *study, warm_budget *bud
         return -1;
     budget->max_trials = max_trials;
     return 1;
+}
+
+hps_status warm_budget_ask(const cfg_config *cfg, hps_study *study, warm_budget *budget,
+                           hps_trial **out)
+{
+    *out = NULL;
+    int moved = update(cfg, study, budget);
+    hps_status rc = moved < 0 ? HPS_ERR_STORAGE : hps_study_ask(study, out);
+    /* asks again only when max_trials changed: until the record is complete the count
+     * of old trials only grows, after it nothing changes -- this ends */
+    while (rc == HPS_DONE && (moved = update(cfg, study, budget)) > 0)
+        rc = hps_study_ask(study, out);
+    return moved < 0 ? HPS_ERR_STORAGE : rc;
 }

@@ -37,9 +37,12 @@ typedef struct warm_budget {
     uint64_t max_trials; /* the study's max_trials as last set here (0: not yet) */
 } warm_budget;
 
-/* Before an ask of a run of `cfg` (with `warm_start:` and n_trials; otherwise nothing to
- * do): sets the study's max_trials as above. Returns 1 when it changed it, 0 when not,
- * -1 when the study cannot be read or set (hps_study_errmsg says why). */
-int warm_budget_update(const cfg_config *cfg, hps_study *study, warm_budget *budget);
+/* hps_study_ask for a run of `cfg`, its study's max_trials set first as above (with
+ * `warm_start:` and n_trials; otherwise just the ask), and asked again while the
+ * storage says the budget is reached because more old trials went in since it counted.
+ * Returns as hps_study_ask; HPS_ERR_STORAGE when the study cannot be read or its
+ * max_trials set (hps_study_errmsg says why). */
+hps_status warm_budget_ask(const cfg_config *cfg, hps_study *study, warm_budget *budget,
+                           hps_trial **out);
 
 #endif
