@@ -6,7 +6,7 @@
 #include "base/options.h"
 #include "base/utf8.h"
 #include "base/value.h"
-#include "engine/worker.h"
+#include "base/worker.h"
 #include "samplers/sampler.h"
 
 #include <math.h>

@@ -6,7 +6,7 @@
 #include "engine/study.h"
 #include "base/utf8.h"
 #include "base/value.h"
-#include "engine/worker.h"
+#include "base/worker.h"
 #include "engine/history.h"
 #include "samplers/sampler.h"
 
