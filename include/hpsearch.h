@@ -277,8 +277,11 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 first report at or past the rung's step (a trial that reports every
  *                 few steps is ranked at 3 by its value at 4), and a slice ends at that
  *                 report. A trial paused off its rungs waits at the highest rung it
- *                 reached by its pause and is promoted from there; one that reached
- *                 none is resumed after the promotions, before anything new.
+ *                 reached by its pause and is promoted from there -- the step it
+ *                 paused at counts as reached, and at a rung past its last report it
+ *                 stands with that report (paused at 3 after reporting 2: at rung 3
+ *                 with its value at 2); one that reached none is resumed after the
+ *                 promotions, before anything new.
  *   "hyperband"   successive halving within the trial's bracket (several objectives
  *                 as "asha").
  *   "threshold"   the latest value is below `lower`, above `upper` or NaN.
@@ -294,7 +297,8 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 unless a new trial promises more (Swersky et al.'s freeze-thaw); one
  *                 forecast to miss the best COMPLETE trial stays PAUSED, and one
  *                 paused with fewer than min_points values (no forecast yet) is
- *                 resumed only from the best third of the values at its step.
+ *                 resumed first -- with a first_slice_steps below min_points, only
+ *                 from the best third of the values at its step.
  *   "auto"        the strategy for a study with a budget (chosen on the pruning
  *                 benchmark): "asha" (reduction factor 3) or "forecast" says so.
  * median, percentile, patient, forecast and auto compare along one direction: joining
@@ -472,7 +476,10 @@ HPS_API const hps_pruner *hps_study_pruner(const hps_study *study);
  *   repeats             (default 1) runs of each configuration of a finite space (grid,
  *                       or hps_study_declare_space): more than one for noisy objectives.
  *   heartbeat_interval  (seconds, default 0: off) while > 0, a background thread
- *                       refreshes the heartbeat of this handle's RUNNING trials.
+ *                       refreshes the heartbeat of this handle's RUNNING trials --
+ *                       each only while it is RUNNING as this worker's: a beat
+ *                       storage refuses ends that trial's beating (see
+ *                       hps_trial_check_running).
  *   heartbeat_grace     (seconds, default 0: off) RUNNING trials whose heartbeat is
  *                       older than this, or whose worker process on this host is gone,
  *                       are failed as interrupted (see hps_study_recover_stale).
@@ -619,6 +626,18 @@ HPS_API hps_status hps_trial_fix_params(hps_trial *trial, const char *params_jso
  * the trial's process). A trial no longer this handle's (see hps_trial_tell_values) is
  * HPS_ERR_STATE and its parameters are not written. */
 HPS_API hps_status hps_trial_flush(hps_trial *trial);
+
+/* Whether this handle still runs its trial, as far as it knows without reading
+ * storage: HPS_OK, or HPS_ERR_STATE with a message naming what happened (as
+ * hps_trial_report's) once the handle has finished the trial, another handle of this
+ * study took it over, or the study's heartbeat thread (heartbeat_interval > 0) had its
+ * beat refused -- storage writes a beat only while the trial is RUNNING as this
+ * handle's worker's, so a worker recovered as stale (it was frozen, or its beats did
+ * not get through) learns within an interval that its trial was failed, paused or taken
+ * over by another worker, and stops beating it. Cheap while nothing was refused (no
+ * storage call); after a refusal it syncs to say what became of the trial. A runner
+ * polls it to stop a run that is no longer its own (the hpsearch command does). */
+HPS_API hps_status hps_trial_check_running(hps_trial *trial);
 
 /* Records an intermediate value at `step` (>= 0). Reporting a step twice keeps the
  * first value, as Optuna does. NaN is kept (a diverging run; pruners stop it).

@@ -8,12 +8,17 @@ Suites: "synthetic" (the classic test functions and the noisy Hartmann), "mixed"
 "all"; "conditional": every problem with a conditional parameter (conditional.py's,
 held out of the other suites and of "all", and ml.py's svm_breast_cancer); and
 "conditional_heldout": conditional_heldout.py's problems, held out of every other suite
-(issue 19's bar measured on problems written after auto's routing was chosen).
+(issue 19's bar measured on problems written after auto's routing was chosen);
+"conditional_heldout2": conditional_heldout2.py's, a second held-out set written after
+the first was seen (by its diagnosis and by tuning on it), likewise held out of all; and
+"synthetic_heldout": synthetic_heldout.py's functions, held out of every other suite
+(issue 22's synthetic bars measured on functions nobody tuned on).
 """
 import json
 import os
 
-from . import base, conditional, conditional_heldout, mixed, ml, space, synthetic, torch_mlp, torch_mlp7  # noqa: F401
+from . import (base, conditional, conditional_heldout, conditional_heldout2,  # noqa: F401
+               mixed, ml, space, synthetic, synthetic_heldout, torch_mlp, torch_mlp7)
 from .base import Problem  # noqa: F401
 
 CALIBRATION_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -27,7 +32,7 @@ def _registry():
     if _REGISTRY is None:
         reg = {}
         for module in (synthetic, mixed, ml, torch_mlp, torch_mlp7, conditional,
-                       conditional_heldout):
+                       conditional_heldout, conditional_heldout2, synthetic_heldout):
             for p in module.problems():
                 if p.name in reg:
                     raise ValueError(f"duplicate problem {p.name}")
@@ -60,12 +65,15 @@ def all_problems():
 
 
 def names(suite="all"):
-    held_out = (conditional.FAMILY, conditional_heldout.FAMILY)
+    held_out = (conditional.FAMILY, conditional_heldout.FAMILY, conditional_heldout2.FAMILY,
+                synthetic_heldout.FAMILY)
     if suite == "conditional":
-        return [p.name for p in all_problems() if p.family != conditional_heldout.FAMILY
+        return [p.name for p in all_problems()
+                if p.family not in (conditional_heldout.FAMILY, conditional_heldout2.FAMILY)
                 and any(q.condition is not None for q in p.space)]
-    if suite == "conditional_heldout":
-        return [p.name for p in all_problems() if p.family == conditional_heldout.FAMILY]
+    for module in (conditional_heldout, conditional_heldout2, synthetic_heldout):
+        if suite == module.FAMILY:
+            return [p.name for p in all_problems() if p.family == module.FAMILY]
     kinds = {"synthetic": ("synthetic",), "mixed": ("mixed",), "ml": ("ml",),
              "torch": ("torch",), "all": ("synthetic", "mixed", "ml", "torch")}
     if suite not in kinds:

@@ -303,7 +303,8 @@ def test_conditional_heldout_suite_is_apart_from_every_other_suite():
     held = problems.names("conditional_heldout")
     assert set(held) == {"svm_wine", "mlp_wine", "model_choice_diabetes",
                          "ma_blaschko_tree", "jenatton_flipped"}
-    for suite in ("synthetic", "mixed", "ml", "torch", "all", "conditional"):
+    for suite in ("synthetic", "mixed", "ml", "torch", "all", "conditional",
+                  "conditional_heldout2"):
         assert not set(held) & set(problems.names(suite)), suite
     # every problem in it has parameters that exist only in some branches
     for name in held:
@@ -373,3 +374,173 @@ def test_conditional_heldout_ml_objectives_are_deterministic():
         a = p.evaluate(c, 0)
         assert math.isfinite(a) and a >= 0, (name, c)
         assert p.evaluate(c, 3) == a, name
+
+
+def test_conditional_heldout2_suite_is_apart_from_every_other_suite():
+    held = problems.names("conditional_heldout2")
+    assert set(held) == {"svm_digits_prep", "mlp_digits", "model_choice_iris",
+                         "jenatton_deep", "jenatton_testfn"}
+    for suite in ("synthetic", "mixed", "ml", "torch", "all", "conditional",
+                  "conditional_heldout"):
+        assert not set(held) & set(problems.names(suite)), suite
+    for name in held:
+        assert any(q.condition is not None for q in problems.get(name).space), name
+
+
+def test_conditional_heldout2_ml_problems_follow_their_conditions():
+    rng = np.random.default_rng(21)
+    prefixes = {"logreg": "logreg_", "knn": "knn_", "extra_trees": "et_", "lda": "lda_",
+                "svc": "svc_"}
+    seen = {"prep_kernel": set(), "optimizer_layers": set(), "schedule": set(),
+            "model": set()}
+    for _ in range(1500):
+        s = space.sample_config(problems.get("svm_digits_prep").space, rng)
+        seen["prep_kernel"].add((s["preprocessing"], s["kernel"]))
+        assert ("pca_components" in s) == ("pca_whiten" in s) == \
+            (s["preprocessing"] == "pca"), s
+        assert ("gamma" in s) == (s["kernel"] != "linear"), s
+        assert ("degree" in s) == (s["kernel"] == "poly"), s
+        assert ("coef0" in s) == (s["kernel"] in ("poly", "sigmoid")), s
+        m = space.sample_config(problems.get("mlp_digits").space, rng)
+        opt = m["optimizer"]
+        seen["optimizer_layers"].add((opt, m["n_layers"]))
+        assert all((f"width_{k}" in m) == (k <= m["n_layers"]) for k in (1, 2, 3)), m
+        assert ("learning_rate_init" in m) == (opt != "lbfgs"), m
+        assert ("momentum" in m) == ("nesterov" in m) == ("schedule" in m) == \
+            (opt == "sgd"), m
+        assert ("beta_1" in m) == ("one_minus_beta_2" in m) == (opt == "adam"), m
+        # two levels deep: power_t only under sgd's invscaling schedule
+        assert ("power_t" in m) == (m.get("schedule") == "invscaling"), m
+        if "schedule" in m:
+            seen["schedule"].add(m["schedule"])
+        c = space.sample_config(problems.get("model_choice_iris").space, rng)
+        seen["model"].add(c["model"])
+        assert all(k == "model" or k.startswith(prefixes[c["model"]]) for k in c), c
+    assert len(seen["prep_kernel"]) == 12  # every preprocessing with every kernel
+    assert len(seen["optimizer_layers"]) == 9  # every optimizer with 1, 2 and 3 layers
+    assert seen["schedule"] == {"constant", "invscaling", "adaptive"}
+    assert seen["model"] == set(prefixes)
+
+
+def test_conditional_heldout2_trees_have_their_stated_minimum_in_every_leaf():
+    """Each leaf's value is a sum of terms whose minima are known: at those minimizers
+    it equals the leaf's offset, off them it rises, and the smallest offset, reached by
+    one leaf only, is the stated optimum."""
+    from problems import conditional_heldout2 as ch
+    jd = problems.get("jenatton_deep")
+    values = {}
+    for (a, b, k), offset in ch.JD_OFFSET.items():
+        c = {"a": a, f"b_{a}": b, f"c_{a}{b}": k, f"v_{a}{b}{k}": ch.JD_CENTRE[(a, b, k)],
+             f"r_{a}": 0.0, f"s_{a}{b}": ch.JD_S_CENTRE[(a, b)]}
+        values[(a, b, k)] = jd.true_value(c)
+        for moved in ({f"v_{a}{b}{k}": ch.JD_CENTRE[(a, b, k)] + 0.2}, {f"r_{a}": 0.1},
+                      {f"s_{a}{b}": ch.JD_S_CENTRE[(a, b)] - 0.2}):
+            assert jd.true_value(dict(c, **moved)) > values[(a, b, k)], moved
+    assert values == pytest.approx(ch.JD_OFFSET)
+    assert sorted(values.values())[:2] == pytest.approx([jd.optimum, jd.optimum + 0.1])
+    # every parameter of the space is used by some leaf (none is dead weight)
+    assert len(jd.space) == 1 + 2 + 4 + 8 + 2 + 4
+    jt = problems.get("jenatton_testfn")
+    values = {}
+    for (a, b), (fn, fmin, scale, box, argmin, offset) in ch.JT_LEAVES.items():
+        assert fn(*argmin) == pytest.approx(fmin, abs=1e-12)
+        assert all(lo <= x <= hi for x, (lo, hi) in zip(argmin, box))
+        c = {"x1": a, ("x2" if a == 0 else "x3"): b, f"u_{a}{b}": argmin[0],
+             f"w_{a}{b}": argmin[1], ("r8" if a == 0 else "r9"): 0.0}
+        values[(a, b)] = jt.true_value(c)
+        assert jt.true_value(dict(c, **{f"u_{a}{b}": argmin[0] + 0.3})) > values[(a, b)]
+    assert values == pytest.approx({k: leaf[5] for k, leaf in ch.JT_LEAVES.items()},
+                                   abs=1e-12)
+    assert min(values.values()) == pytest.approx(jt.optimum, abs=1e-12)
+    assert ch.BRANIN_MIN == pytest.approx(synthetic.BRANIN_OPT, abs=1e-12)
+    # Branin's other two global minimizers reach the same leaf value
+    for x, y in ((-math.pi, 12.275), (9.42478, 2.475)):
+        assert ch.branin(x, y) == pytest.approx(ch.BRANIN_MIN, abs=1e-5)
+
+
+def test_conditional_heldout2_ml_objectives_are_deterministic_in_every_branch():
+    rng = np.random.default_rng(22)
+    branch_of = {"svm_digits_prep": "kernel", "mlp_digits": "optimizer",
+                 "model_choice_iris": "model"}
+    for name, parent in branch_of.items():
+        p = problems.get(name)
+        choices = next(q.choices for q in p.space if q.name == parent)
+        configs = {}
+        while len(configs) < len(choices):  # one configuration of each branch
+            c = space.sample_config(p.space, rng)
+            configs.setdefault(c[parent], c)
+        for c in configs.values():
+            a = p.evaluate(c, 0)
+            assert math.isfinite(a) and a >= 0, (name, c)
+            assert p.evaluate(c, 3) == a, (name, c)
+
+
+def test_synthetic_heldout_suite_is_apart_from_every_other_suite():
+    held = problems.names("synthetic_heldout")
+    assert set(held) == {"six_hump_camel", "goldstein_price_log", "colville", "perm0_4",
+                         "shekel10", "shekel10_noisy", "michalewicz5", "dixon_price6",
+                         "zakharov7", "powell8"}
+    for suite in ("synthetic", "mixed", "ml", "torch", "all", "conditional",
+                  "conditional_heldout", "conditional_heldout2"):
+        assert not set(held) & set(problems.names(suite)), suite
+    seen = {n for suite in ("all", "conditional", "conditional_heldout",
+                            "conditional_heldout2")
+            for n in problems.names(suite)}
+    for name in held:
+        p = problems.get(name)
+        assert p.kind == "synthetic" and all(q.kind == "float" for q in p.space), name
+        assert 2 <= len(p.space) <= 10, name
+        # a held-out function is not one of the seen ones under another name
+        base_name = name.replace("_noisy", "")
+        assert not any(s.startswith(base_name.rstrip("0123456789")) for s in seen), name
+
+
+def test_synthetic_heldout_optima_match_the_library():
+    """The values Surjanovic & Bingham quote (to their digits); the stored ones are
+    the function at the refined argmin."""
+    quoted = {"six_hump_camel": -1.0316, "goldstein_price_log": -3.1291,
+              "shekel10": -10.5364, "michalewicz5": -4.687658}
+    for name, value in quoted.items():
+        assert problems.get(name).optimum == pytest.approx(value, abs=1e-4), name
+    for name in ("colville", "perm0_4", "dixon_price6", "zakharov7", "powell8"):
+        assert problems.get(name).optimum == 0.0, name
+
+
+def test_michalewicz_per_coordinate_minima():
+    """Michalewicz is a sum of one-dimensional terms: each stored coordinate minimum is
+    the minimum of its term over a dense grid of [0, pi], so their sum is the optimum."""
+    from problems import synthetic_heldout as sh
+    grid = np.linspace(0.0, math.pi, 400001)
+    for i, (x, v) in enumerate(zip(sh.MICHALEWICZ_ARGMIN_1D, sh.MICHALEWICZ_OPT_1D), 1):
+        term = -np.sin(grid) * np.sin(i * grid ** 2 / math.pi) ** 20
+        assert term.min() >= v - 1e-12, i
+        assert -math.sin(x) * math.sin(i * x * x / math.pi) ** 20 == pytest.approx(v, abs=1e-14)
+    assert problems.get("michalewicz5").optimum == pytest.approx(sum(sh.MICHALEWICZ_OPT_1D))
+
+
+def test_synthetic_heldout_other_minimizers():
+    from problems import synthetic_heldout as sh
+    # six-hump camel is symmetric under x -> -x: its second global minimizer
+    x1, x2 = sh.CAMEL_ARGMIN
+    assert sh.six_hump_camel((-x1, -x2)) == pytest.approx(sh.CAMEL_OPT, abs=1e-15)
+    # Dixon-Price: the library's formula satisfies 2 x_i^2 = x_(i-1); x_d enters only
+    # squared, so -x_d is a minimizer too, while any other flip is not
+    x = sh.dixon_price_argmin(6)
+    for i in range(1, 6):
+        assert 2 * x[i] ** 2 == pytest.approx(x[i - 1], rel=1e-14)
+    assert sh.dixon_price(x[:5] + [-x[5]]) == pytest.approx(0.0, abs=1e-28)
+    assert sh.dixon_price([x[0], -x[1]] + x[2:]) > 1.0
+    # Goldstein-Price's log form: 3 at (0, -1) of [-2, 2]^2, its global minimum
+    assert sh.goldstein_price(0.0, -1.0) == 3.0
+
+
+def test_noisy_shekel_is_deterministic_given_seed():
+    p = problems.get("shekel10_noisy")
+    c = p.argmin_config()
+    assert p.evaluate(c, 3) == p.evaluate(c, 3) != p.evaluate(c, 4)
+    assert p.true_value(c) == pytest.approx(p.optimum, abs=1e-12)
+    rng = np.random.default_rng(0)
+    noise = [p.evaluate(cfg, s) - p.true_value(cfg)
+             for s, cfg in enumerate(space.sample_config(p.space, rng) for _ in range(2000))]
+    assert abs(np.mean(noise)) < 0.01
+    assert np.std(noise) == pytest.approx(0.1, rel=0.1)

@@ -287,3 +287,21 @@ def test_report_restricted_to_a_suite():
     assert list(report.only_problems(res, "branin,levy10")["problems"]) == ["branin"]
     with pytest.raises(ValueError, match="no problem"):
         report.only_problems(res, "ml")
+
+
+def test_bound_share_counts_active_floats_near_their_log_or_linear_bounds(tmp_path):
+    import bound_share
+    # svm_wine: C is log in [1e-3, 1e3]; coef0 linear in [-1, 1], active for sigmoid.
+    trials = [
+        [{"kernel": "linear", "C": 1e3}, 0.5],                                 # C on a bound
+        [{"kernel": "rbf", "C": 1e-3 * 10 ** 0.1, "gamma": 1e-2}, 0.5],       # C 1.7 % in
+        [{"kernel": "sigmoid", "C": 1.0, "gamma": 1e-2, "coef0": -1.0}, None],  # coef0 on one
+    ]
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps({"optimizer": "x", "problem": "svm_wine", "seed": 0,
+                                "trials": trials}) + "\n")
+    # trial 1 alone: one value (C), on the bound
+    assert bound_share.count(str(path), 1, 1) == {"svm_wine": [1, 1, 1]}
+    # all three: C x3, gamma x2, coef0 x1; exact: C = 1e3 and coef0 = -1; within 2 %: also
+    # C 0.1 decade above 1e-3 (1/60 of the 6-decade range)
+    assert bound_share.count(str(path), 1, 3) == {"svm_wine": [6, 2, 3]}

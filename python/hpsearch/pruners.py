@@ -155,8 +155,10 @@ class SuccessiveHalvingPruner(_EnginePruner):
     full budget) is ASHA's promotion form: a trial ``pause()``\ s at its rung
     (``trial.max_step``) and ``study.ask()`` hands back the best paused trial of the
     highest rung, ``trial.resume_step`` telling where its checkpoint is, before it starts
-    a new one. A trial paused at another step waits at the highest rung it passed (one
-    that passed none is resumed before anything new starts)."""
+    a new one. A trial paused at another step waits at the highest rung it passed -- the
+    step it paused at counts, reported or not: ``pause(3)`` after reporting step 2 stands
+    at rung 3 with step 2's value (one that passed none is resumed before anything new
+    starts)."""
 
     _engine_name = "asha"
 
@@ -300,7 +302,8 @@ class ForecastPruner(_EnginePruner):
     a new trial pauses (``trial.pause()``) at step `first_slice_steps` (`min_points` when
     not given; ``trial.max_step``), a resumed one after `slice_steps` (5 when not given)
     more -- a paused trial with fewer than `min_points` values has no forecast and is
-    resumed only when its latest value is among the best third reported at that step -- and ``study.ask()`` hands back
+    resumed first; with a `first_slice_steps` below `min_points`, only when its latest
+    value is among the best third reported at that step -- and ``study.ask()`` hands back
     the paused trial with the most expected improvement over the incumbent per step left
     (``trial.resume_step`` telling where its checkpoint is) unless a new trial promises
     more. Each mode refuses the other's options (`interval_steps`; `slice_steps`,

@@ -18,6 +18,7 @@
 #include "cli/run_terminate.h"
 #include "cli/space.h"
 #include "cli/value_names.h"
+#include "cli/warm_budget.h"
 #include "cli/warm_start.h"
 #include "runner/wandb_standin.h"
 
@@ -478,6 +479,7 @@ typedef struct run_state {
     run_failures failures; /* max_failures */
     run_terminate terminate; /* terminate: */
     pbt_pulse pulse;      /* pbt: the driver's heartbeat, beaten by the loop and copies */
+    warm_budget warm;     /* the budget while a warm start's old trials go in */
 } run_state;
 
 /* Population-based training decides what runs next; ask only gives it a trial. A trial
@@ -537,7 +539,9 @@ static int ask_pbt(const run_settings *run, run_state *state, hps_trial **trial,
  * has nothing left (state says why), -1 after an error. */
 static int ask_sampled(const run_settings *run, run_state *state, hps_trial **trial)
 {
-    hps_status rc = hps_study_ask(run->study, trial);
+    /* while a warm start goes in, the budget allows for the old trials in the study now
+     * (warm_budget.h) */
+    hps_status rc = warm_budget_ask(run->cfg, run->study, &state->warm, trial);
     if (rc == HPS_DONE) {
         state->exhausted = 1;
         snprintf(state->done_reason, sizeof state->done_reason, "%s",

@@ -147,13 +147,38 @@ void run_failures_explain_study(hps_study *study, const cfg_config *cfg, const s
     print_ways_forward(cfg, FAILURES_BEFORE_RUN);
 }
 
+/* *held: the trials that hold a place in n_trials, as the budget counts them (see
+ * max_trials in hpsearch.h): every one but the interrupted, which gave theirs back --
+ * PAUSED ones included, since a paused trial is resumed, never replaced. *completed:
+ * whether one is COMPLETE. -1 when the study cannot be read. */
+static int budget_held(hps_study *study, size_t *held, int *completed)
+{
+    size_t n = 0;
+    *held = 0;
+    *completed = 0;
+    if (hps_study_n_trials(study, &n) != HPS_OK)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const hps_frozen *t;
+        if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK)
+            continue;
+        hps_trial_state state = hps_frozen_state(t);
+        *completed |= state == HPS_COMPLETE;
+        *held += !(state == HPS_FAIL && hps_frozen_interrupted(t));
+    }
+    return 0;
+}
+
 void run_failures_explain_idle(hps_study *study, const cfg_config *cfg)
 {
-    size_t counts[5] = {0};
-    if (hps_study_count_states(study, counts) != HPS_OK || counts[HPS_COMPLETE] > 0)
+    int completed;
+    size_t held;
+    if (budget_held(study, &held, &completed) != 0 || completed)
         return;
-    size_t total = counts[0] + counts[1] + counts[2] + counts[3] + counts[4];
-    if (cfg->n_trials > 0 && total >= cfg->n_trials)
+    /* which one ran out decides the way forward: with the budget's own count, neither
+     * PAUSED trials (counted by hps_study_count_paused, not count_states) nor
+     * interrupted ones make it blame a space that may not even be finite */
+    if (cfg->n_trials > 0 && held >= cfg->n_trials)
         fprintf(stderr, "hpsearch: nothing was run: the study already holds its n_trials (%llu) "
                 "trials and none completed\n", (unsigned long long)cfg->n_trials);
     else

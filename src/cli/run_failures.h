@@ -37,7 +37,10 @@ void run_failures_explain_study(hps_study *study, const cfg_config *cfg, const s
 
 /* After a run that started no trial because the budget or the space was used up: when
  * no trial of the study completed, says so and how to add trials or start over, rather
- * than end in silence. */
+ * than end in silence. It blames n_trials when the trials holding a place in it, as the
+ * budget counts them (PAUSED ones too, interrupted ones not), reach it; else the space.
+ * (hpsearch run says what it leaves PAUSED instead, run_paused_explain, when there are
+ * such trials.) */
 void run_failures_explain_idle(hps_study *study, const cfg_config *cfg);
 
 #endif

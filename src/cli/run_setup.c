@@ -389,7 +389,8 @@ hps_status setup_configure_study(const cfg_config *cfg, hps_study *study)
         const char *option;
         double value;
     } numeric[] = {
-        /* trials a warm start added are no part of the budget */
+        /* trials a warm start added are no part of the budget (while they still go in,
+         * the run loop counts those in before each ask: warm_budget.h) */
         {"max_trials", cfg->n_trials > 0 ? (double)(cfg->n_trials + warm_added(study)) : 0},
         {"retries", (double)cfg->retries},
         {"repeats", (double)cfg->repeats},

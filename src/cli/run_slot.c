@@ -461,12 +461,40 @@ static int has_nan_value(const double *x, size_t n)
     return 0;
 }
 
+/* Whether an outcome the library refused (rc) was refused because the trial is not this
+ * run's any more: recovered as stale while it ran, failed or handed to another worker.
+ * The library says HPS_ERR_STATE both for that and for a handle already finished
+ * ("trial N is already COMPLETE"), which would be this run's own mistake; only in the
+ * first case does the handle still hold the trial RUNNING, since the refusal came from
+ * storage (or from a recovery in this process) and not from the handle's own state. */
+static int taken_over(hps_trial *trial, hps_status rc)
+{
+    return rc == HPS_ERR_STATE && hps_frozen_state(hps_trial_frozen(trial)) == HPS_RUNNING;
+}
+
+/* Stops a trial that storage says is no longer this run's (see SLOT_ENDING_TAKEN_OVER)
+ * as a pruned one is stopped, keeping the library's words for the outcome. A process
+ * that has exited already is not stopped: its outcome is refused when it is recorded. */
+static void stop_taken_over(run_slot *slot, double now)
+{
+    /* its lines may be read after it exited (a worker frozen meanwhile reads them all
+     * at once): reaped here, it is not said to be stopped */
+    if (!slot->exited && proc_poll_exit(slot->process, &slot->wstatus) == 1)
+        slot->exited = 1;
+    if (slot->exited || slot->ending != SLOT_ENDING_NONE)
+        return;
+    snprintf(slot->taken_over_why, sizeof slot->taken_over_why, "%s",
+             hps_trial_errmsg(slot->trial));
+    slot_end(slot, SLOT_ENDING_TAKEN_OVER, now, 0);
+}
+
 /* With several objectives a step is reported once every objective has a value at it
  * (on one line, or on lines with the same step or epoch key, or the same count), so a
  * pruner ranks whole vectors; the constraints' values so far are set first, for a
  * pruner that ranks infeasible trials last. Returns 1 when it reported a step. */
-static int report_every_objective(run_slot *slot, const cfg_config *cfg)
+static int report_every_objective(run_slot *slot, const cfg_config *cfg, hps_status *rc)
 {
+    *rc = HPS_OK;
     double values[CFG_MAX_OBJECTIVES];
     int64_t step = metric_tracker_last_step(slot->metric);
     for (size_t k = 0; k < cfg->n_objectives; k++) {
@@ -487,7 +515,8 @@ static int report_every_objective(run_slot *slot, const cfg_config *cfg)
     }
     if (n > 0 && n == cfg->n_constraints && !has_nan_value(constraints, n))
         hps_trial_set_constraints(slot->trial, constraints, n);
-    if (hps_trial_report_values(slot->trial, step, values, cfg->n_objectives) != HPS_OK)
+    *rc = hps_trial_report_values(slot->trial, step, values, cfg->n_objectives);
+    if (*rc != HPS_OK)
         return 0;
     slot->reported_step = step;
     slot->has_reported = 1;
@@ -513,12 +542,19 @@ static int on_line(void *user, const char *line, size_t len, int truncated)
     int stopping = slot->ending == SLOT_ENDING_INTERRUPT || slot->ending == SLOT_ENDING_PREEMPT;
     if (slot->ending != SLOT_ENDING_NONE && !stopping)
         return 0;
+    hps_status rc = HPS_OK;
+    int reported = 0;
     if (cfg->n_objectives > 1) {
-        if (!report_every_objective(slot, cfg))
-            return 0;
-    } else if (!carries_first || hps_trial_report(slot->trial, step, value) != HPS_OK) {
-        return 0;
+        reported = report_every_objective(slot, cfg, &rc);
+    } else if (carries_first) {
+        rc = hps_trial_report(slot->trial, step, value);
+        reported = rc == HPS_OK;
     }
+    /* storage refused the step: the trial is not this run's any more */
+    if (taken_over(slot->trial, rc))
+        stop_taken_over(slot, lc->now);
+    if (!reported)
+        return 0;
     int prune = 0;
     if (!stopping && hps_trial_should_prune(slot->trial, &prune) == HPS_OK && prune)
         slot_end(slot, SLOT_ENDING_PRUNE, lc->now, 0);
@@ -753,17 +789,6 @@ static void note_paused_again(hps_trial *trial, slot_outcome *out, char *reason,
     snprintf(reason, size, "interrupted; paused again at step %" PRId64, out->paused_step);
 }
 
-/* Whether an outcome the library refused (rc) was refused because the trial is not this
- * run's any more: recovered as stale while it ran, failed or handed to another worker.
- * The library says HPS_ERR_STATE both for that and for a handle already finished
- * ("trial N is already COMPLETE"), which would be this run's own mistake; only in the
- * first case does the handle still hold the trial RUNNING, since the refusal came from
- * storage (or from a recovery in this process) and not from the handle's own state. */
-static int taken_over(hps_trial *trial, hps_status rc)
-{
-    return rc == HPS_ERR_STATE && hps_frozen_state(hps_trial_frozen(trial)) == HPS_RUNNING;
-}
-
 static void record_outcome(run_slot *slot, const run_settings *run, double now, slot_outcome *out)
 {
     hps_trial *trial = slot->trial;
@@ -788,6 +813,13 @@ static void record_outcome(run_slot *slot, const run_settings *run, double now, 
 
     char reason[1024];
     switch (slot->ending) {
+    case SLOT_ENDING_TAKEN_OVER:
+        /* nothing to record: the trial is not this run's; say so as a refused outcome */
+        snprintf(reason, sizeof reason, "taken over while it ran: %s; its process was stopped "
+                 "and nothing of this run was recorded", slot->taken_over_why);
+        out->state = HPS_FAIL;
+        out->taken_over = 1;
+        break;
     case SLOT_ENDING_INTERRUPT:
         snprintf(reason, sizeof reason, "interrupted: hpsearch run was stopped");
         out->state = HPS_FAIL;
@@ -856,6 +888,12 @@ int slot_poll(run_slot *slot, const run_settings *run, double now, slot_outcome 
     if (!slot->busy)
         return 0;
     if (!slot->exited) {
+        /* the heartbeat thread's word: a trial that reports nothing for long is found
+         * taken over all the same, within a heartbeat interval */
+        hps_status rc = slot->ending == SLOT_ENDING_NONE ? hps_trial_check_running(slot->trial)
+                                                         : HPS_OK;
+        if (taken_over(slot->trial, rc))
+            stop_taken_over(slot, now);
         if (slot->ending == SLOT_ENDING_NONE && slot->deadline > 0 && now >= slot->deadline)
             slot_end(slot, SLOT_ENDING_TIMEOUT, now, 0);
         if (slot->kill_at > 0 && now >= slot->kill_at)
@@ -875,7 +913,8 @@ int slot_poll(run_slot *slot, const run_settings *run, double now, slot_outcome 
     if (slot->lines != NULL)
         linebuf_finish(slot->lines, on_line, &(line_ctx){.slot = slot, .run = run, .now = now});
     int stopping = slot->ending == SLOT_ENDING_INTERRUPT || slot->ending == SLOT_ENDING_PREEMPT;
-    size_t n_kept = stopping ? 0 /* the run is stopping: no copying now */
+    size_t n_kept = stopping || slot->ending == SLOT_ENDING_TAKEN_OVER
+                        ? 0 /* the run is stopping, or the trial is not ours: no copying */
                              : artifacts_keep(slot->trial, run->cfg, run->log_dir,
                                               slot->artifacts, slot->n_artifacts,
                                               slot->started_wall);

@@ -10,7 +10,10 @@
  * output's last lines; PRUNED when the pruner stops it, or when it times out with
  * timeout_state: pruned after reporting a value; interrupted when the run itself is
  * stopped, and queued again to continue from its checkpoint when the run is preempted
- * (SIGTERM). */
+ * (SIGTERM). A trial that stopped being this run's while it ran -- storage refuses its
+ * report or its heartbeat because it was recovered as stale and failed, paused or
+ * taken over by another worker -- is stopped as a pruned one is (SIGTERM, the grace,
+ * SIGKILL) and nothing of it is recorded. */
 #ifndef HPS_CLI_RUN_SLOT_H
 #define HPS_CLI_RUN_SLOT_H
 
@@ -46,8 +49,12 @@ typedef enum slot_ending {
     SLOT_ENDING_TIMEOUT,   /* over trial_timeout: FAIL, or PRUNED (timeout_state) */
     SLOT_ENDING_PRUNE,     /* the pruner said stop: PRUNED */
     SLOT_ENDING_INTERRUPT, /* the run is stopping: FAIL as interrupted */
-    SLOT_ENDING_PREEMPT    /* the run got SIGTERM: FAIL as interrupted, and queued again
+    SLOT_ENDING_PREEMPT,   /* the run got SIGTERM: FAIL as interrupted, and queued again
                               with the same parameters and checkpoint directory */
+    SLOT_ENDING_TAKEN_OVER /* storage refused the trial's report or heartbeat: it was
+                              recovered as stale while this run ran it (this worker was
+                              frozen or cut off), and is failed, paused or another
+                              worker's now. Nothing is recorded. */
 } slot_ending;
 
 typedef struct run_slot {
@@ -77,6 +84,7 @@ typedef struct run_slot {
     double deadline;           /* trial_timeout, 0 = none */
     double kill_at;            /* when SIGKILL follows the SIGTERM, 0 = not ending */
     slot_ending ending;
+    char taken_over_why[600];  /* SLOT_ENDING_TAKEN_OVER: the library's words for it */
     int exited;
     int wstatus;
     double started_wall;       /* the wall clock at start: artifacts are files written since */
@@ -107,7 +115,8 @@ typedef struct slot_outcome {
     int record_error;          /* the outcome could not be stored (message in reason) */
     int taken_over;            /* not stored either, and rightly: the trial was recovered
                                   as stale while this run ran it (this worker was frozen
-                                  or cut off) and is failed, or another worker's, now */
+                                  or cut off) and is failed, or another worker's, now;
+                                  its process was stopped if it still ran */
     size_t n_artifacts;        /* files kept (`artifacts:`) */
 } slot_outcome;
 
@@ -140,8 +149,9 @@ void slot_end(run_slot *slot, slot_ending why, double now, int force);
  * ending keeps its reason (pruned, timed out, interrupted). */
 void slot_preempt(run_slot *slot, double now, double grace);
 
-/* Advances timers and reaps the process. Returns 1 when the trial is over: then the
- * outcome is recorded in the study, described in *out, and the slot is idle again. */
+/* Advances timers, stops a trial whose heartbeat storage refused (see
+ * SLOT_ENDING_TAKEN_OVER), and reaps the process. Returns 1 when the trial is over: then
+ * the outcome is recorded in the study, described in *out, and the slot is idle again. */
 int slot_poll(run_slot *slot, const run_settings *run, double now, slot_outcome *out);
 
 /* Earliest time something must happen in this slot (deadline or kill), or 0. */

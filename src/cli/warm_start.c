@@ -5,7 +5,7 @@
 #include "cli/cli.h"
 #include "cli/space.h"
 #include "base/mem.h"
-#include "engine/worker.h"
+#include "base/worker.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -285,6 +285,22 @@ static int record_added(hps_study *study, const char *from, size_t added, int co
     return rc;
 }
 
+int warm_origin(const hps_frozen *t, const char *from, int64_t *number)
+{
+    if (hps_frozen_state(t) != HPS_COMPLETE)
+        return 0;
+    json_t *attrs = json_loads(hps_frozen_user_attrs(t), 0, NULL);
+    json_t *origin = json_object_get(attrs, "warm_start_from");
+    const char *study_name = json_string_value(json_object_get(origin, "study"));
+    json_t *old = json_object_get(origin, "number");
+    int added = study_name != NULL && strcmp(study_name, from) == 0 && json_is_integer(old) &&
+                json_integer_value(old) >= 0;
+    if (added)
+        *number = (int64_t)json_integer_value(old);
+    json_decref(attrs);
+    return added;
+}
+
 /* Which trials of `from` the study already holds as COMPLETE warm-start trials (an
  * earlier, cut-short warm start): taken[number] is set for each. *n_taken counts them.
  * Returns -1 when the study cannot be read. */
@@ -297,21 +313,13 @@ static int already_added(hps_study *study, const char *from, unsigned char *take
         return -1;
     for (size_t i = 0; i < n; i++) {
         const hps_frozen *t;
+        int64_t number;
         if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK)
             return -1;
-        if (hps_frozen_state(t) != HPS_COMPLETE)
-            continue;
-        json_t *attrs = json_loads(hps_frozen_user_attrs(t), 0, NULL);
-        json_t *origin = json_object_get(attrs, "warm_start_from");
-        const char *study_name = json_string_value(json_object_get(origin, "study"));
-        json_t *number = json_object_get(origin, "number");
-        if (study_name != NULL && strcmp(study_name, from) == 0 && json_is_integer(number) &&
-            json_integer_value(number) >= 0 && (size_t)json_integer_value(number) < n_source &&
-            !taken[json_integer_value(number)]) {
-            taken[json_integer_value(number)] = 1;
+        if (warm_origin(t, from, &number) && (size_t)number < n_source && !taken[number]) {
+            taken[number] = 1;
             (*n_taken)++;
         }
-        json_decref(attrs);
     }
     return 0;
 }

@@ -31,6 +31,10 @@ json_t *warm_param_json(const cfg_param *p, hps_value v);
 int warm_add_trial(const cfg_config *cfg, hps_study *study, const hps_frozen *old,
                    const json_t *params, const char *from);
 
+/* Whether trial `t` is one a warm start from study `from` added: COMPLETE, with user
+ * attribute warm_start_from naming `from`; then *number is its number there. */
+int warm_origin(const hps_frozen *t, const char *from, int64_t *number);
+
 /* Why an old trial does not fit a new space: a value the parameter does not take, none
  * at all, or one in its range that a grid never suggests (not one of its points). */
 typedef enum warm_misfit { WARM_FITS, WARM_OUTSIDE, WARM_MISSING, WARM_OFF_GRID } warm_misfit;
@@ -49,8 +53,9 @@ warm_misfit warm_map_trial(const cfg_config *cfg, const hps_frozen *old, json_t 
 int warm_check_source(const cfg_config *cfg);
 
 /* Records in a study this process has just created how many trials warm_seed will add,
- * before anything else: a worker opening the study meanwhile then allows for them in
- * its budget (warm_added) rather than stopping early. Returns 0 or -1. */
+ * and who adds them, before anything else ("complete": false): a worker opening the
+ * study meanwhile counts its budget from the old trials in the study, not from this
+ * number, until the record says complete (warm_budget.h). Returns 0 or -1. */
 int warm_reserve(const cfg_config *cfg, hps_study *study);
 
 /* Adds the COMPLETE trials of `warm_start.from` that fit the space to `study`, which

@@ -6,7 +6,7 @@
 #include "base/options.h"
 #include "base/utf8.h"
 #include "base/value.h"
-#include "engine/worker.h"
+#include "base/worker.h"
 #include "samplers/sampler.h"
 
 #include <math.h>
@@ -308,6 +308,8 @@ hps_status hps_study_set(hps_study *study, const char *option, const char *value
     if (study->heartbeat_interval != old_interval) {
         hps_heartbeat_stop(study->heartbeat);
         study->heartbeat = NULL;
+        for (size_t i = 0; i < study->n_live; i++)
+            study->live[i]->beating = 0; /* their entries went with the old thread */
         /* Trials asked from now on are beaten; already-running ones keep their last
          * beat. In-memory studies die with the process: nothing to beat. */
         if (study->heartbeat_interval > 0 && study->storage->persistent)

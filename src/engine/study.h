@@ -89,8 +89,9 @@ struct hps_trial {
                                 suggested with the same distribution */
     size_t n_relative;
     int finished;
-    int beating;           /* this handle put its trial id in the study's heartbeat (once;
-                              a superseded handle and the one that took over each did) */
+    int beating;           /* this handle has an entry in the study's heartbeat (a
+                              superseded handle and the one that took over each have one) */
+    uint64_t beat_key;     /* that entry, while beating */
     char *owner;           /* the worker the trial belonged to when this handle got it
                               (NULL: nobody's): storage refuses this handle's finish and
                               reports once another worker has taken the trial over */

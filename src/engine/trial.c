@@ -6,7 +6,7 @@
 #include "engine/study.h"
 #include "base/utf8.h"
 #include "base/value.h"
-#include "engine/worker.h"
+#include "base/worker.h"
 #include "engine/history.h"
 #include "samplers/sampler.h"
 
@@ -248,19 +248,20 @@ static hps_status start_heartbeat(hps_study *study, hps_trial *trial)
 {
     if (study->heartbeat == NULL)
         return HPS_OK;
-    if (hps_heartbeat_add(study->heartbeat, trial->rec->id) != 0)
+    /* beaten as this handle's worker: storage refuses the beat once the trial is not */
+    if (hps_heartbeat_add(study->heartbeat, trial->rec->id, trial->owner, &trial->beat_key) != 0)
         return hps_errbuf_set(&study->err, HPS_ERR_NOMEM, "out of memory");
     trial->beating = 1;
     return HPS_OK;
 }
 
-/* Takes back the one entry start_heartbeat gave this handle. The list holds a trial id
- * once per handle beating it, so a superseded handle removing its own entry leaves the
- * one of the handle that took the trial over. */
+/* Takes back the one entry start_heartbeat gave this handle. Entries are per handle, so
+ * a superseded handle removing its own leaves the one of the handle that took the
+ * trial over. */
 static void stop_heartbeat(hps_trial *trial)
 {
     if (trial->beating && trial->study->heartbeat != NULL)
-        hps_heartbeat_remove(trial->study->heartbeat, trial->rec->id);
+        hps_heartbeat_remove(trial->study->heartbeat, trial->beat_key);
     trial->beating = 0;
 }
 
@@ -423,6 +424,39 @@ static hps_status check_running(hps_trial *trial)
         return hps_errbuf_set(&trial->err, HPS_ERR_STATE, "trial %lld is already %s",
                               (long long)trial->rec->number,
                               hps_trial_state_name(trial->rec->state));
+    return HPS_OK;
+}
+
+/* Why storage refused this handle's heartbeat, in the words storage uses for a refused
+ * write, from the trial as it now stands there. */
+static hps_status explain_refused_beat(hps_trial *trial)
+{
+    hps_study *study = trial->study;
+    int64_t number = trial->rec->number;
+    const char *owner = trial->owner != NULL ? trial->owner : "?";
+    const hps_frozen *now = hps_study_sync(study) == HPS_OK ? hps_study_cached(study, number) : NULL;
+    if (now != NULL && now->state != HPS_RUNNING)
+        return hps_errbuf_set(&trial->err, HPS_ERR_STATE,
+                              "trial %lld is %s, not RUNNING: it was recovered as stale while "
+                              "worker '%.200s' ran it",
+                              (long long)number, hps_trial_state_name(now->state), owner);
+    if (now != NULL && hps_storage_check_owner(&trial->err, number, trial->owner, now->worker) != HPS_OK)
+        return HPS_ERR_STATE;
+    return hps_errbuf_set(&trial->err, HPS_ERR_STATE,
+                          "trial %lld is no longer run by worker '%.200s': storage refused its "
+                          "heartbeat",
+                          (long long)number, owner);
+}
+
+hps_status hps_trial_check_running(hps_trial *trial)
+{
+    hps_status rc = check_running(trial);
+    if (rc != HPS_OK)
+        return rc;
+    hps_study *study = trial->study;
+    if (trial->beating && study->heartbeat != NULL &&
+        hps_heartbeat_refused(study->heartbeat, trial->beat_key))
+        return explain_refused_beat(trial);
     return HPS_OK;
 }
 

@@ -144,6 +144,54 @@ static hps_status own_rung_entry(hps_pruner *pruner, const hps_frozen *t, size_t
     return HPS_OK;
 }
 
+/* Sorts rung entries by MOASHA's order: rank up, then crowding distance down, NaN after
+ * every distance (a NaN distance is never larger than another, so it puts no one behind
+ * it), then index, so that the order is total. */
+typedef struct rung_order_ctx {
+    const size_t *rank;
+    const double *crowd;
+} rung_order_ctx;
+
+static int rung_order_cmp(size_t a, size_t b, const void *arg)
+{
+    const rung_order_ctx *c = arg;
+    if (c->rank[a] != c->rank[b])
+        return c->rank[a] < c->rank[b] ? -1 : 1;
+    double x = c->crowd[a], y = c->crowd[b];
+    int x_nan = isnan(x), y_nan = isnan(y);
+    if (x_nan != y_nan)
+        return x_nan - y_nan;
+    if (!x_nan && x != y)
+        return x > y ? -1 : 1;
+    return (a > b) - (a < b);
+}
+
+/* ahead[i] from each entry's rank and crowding distance, by one sort: an entry has ahead
+ * of it every entry of a better rank and those of its own rank with a strictly larger
+ * distance, which in the sorted order are the entries before its run of equal distances
+ * (before its rank's first entry, for a NaN distance). O(n log n); the pairwise count
+ * this replaces was O(n^2) at each rung of each ask. */
+static void count_ahead(const size_t *rank, const double *crowd, size_t n, size_t *order,
+                        size_t *tmp, size_t *ahead)
+{
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    rung_order_ctx ctx = {.rank = rank, .crowd = crowd};
+    hps_sort_indices(order, n, tmp, rung_order_cmp, &ctx);
+    size_t rank_start = 0, run_start = 0;
+    for (size_t pos = 0; pos < n; pos++) {
+        size_t i = order[pos];
+        if (pos == 0 || rank[i] != rank[order[pos - 1]]) {
+            rank_start = run_start = pos;
+        } else {
+            double prev = crowd[order[pos - 1]];
+            if (isnan(crowd[i]) || isnan(prev) || crowd[i] != prev)
+                run_start = pos;
+        }
+        ahead[i] = isnan(crowd[i]) ? rank_start : run_start;
+    }
+}
+
 hps_status asha_rung_order(const double *values, const double *constraints, size_t n,
                            const hps_direction *dirs, size_t m, size_t k, size_t *ahead)
 {
@@ -155,35 +203,44 @@ hps_status asha_rung_order(const double *values, const double *constraints, size
     double *dist = hps_mem_calloc(n + 1, sizeof *dist);
     size_t *rank = hps_mem_calloc(n + 1, sizeof *rank);
     size_t *members = hps_mem_calloc(n + 1, sizeof *members);
+    size_t *first = hps_mem_calloc(n + 2, sizeof *first);
+    size_t *tmp = hps_mem_calloc(n + 1, sizeof *tmp);
     hps_status rc = HPS_ERR_NOMEM;
-    if (points == NULL || crowd == NULL || dist == NULL || rank == NULL || members == NULL)
+    if (points == NULL || crowd == NULL || dist == NULL || rank == NULL || members == NULL ||
+        first == NULL || tmp == NULL)
         goto out;
     /* base/pareto.h minimizes every objective */
     for (size_t i = 0; i < n * m; i++)
         points[i] = dirs[i % m] == HPS_MAXIMIZE ? -values[i] : values[i];
     size_t n_fronts = 0;
     rc = hps_pareto_rank(points, n, m, constraints, k, rank, &n_fronts);
+    if (rc != HPS_OK)
+        goto out;
+    /* each front's members in index order (the order the crowding distance's stable
+     * sorts start from), by a counting sort on the rank: front f is
+     * members[first[f] .. first[f + 1]) */
+    for (size_t i = 0; i < n; i++)
+        first[rank[i] + 1]++;
+    for (size_t f = 0; f < n_fronts; f++)
+        first[f + 1] += first[f];
+    for (size_t i = 0; i < n; i++)
+        members[first[rank[i]] + tmp[rank[i]]++] = i;
     for (size_t f = 0; rc == HPS_OK && f < n_fronts; f++) {
-        size_t count = 0;
-        for (size_t i = 0; i < n; i++)
-            if (rank[i] == f)
-                members[count++] = i;
-        rc = hps_pareto_crowding(points, n, m, members, count, dist);
+        size_t count = first[f + 1] - first[f];
+        rc = hps_pareto_crowding(points, n, m, &members[first[f]], count, dist);
         for (size_t c = 0; rc == HPS_OK && c < count; c++)
-            crowd[members[c]] = dist[c];
+            crowd[members[first[f] + c]] = dist[c];
     }
-    for (size_t i = 0; rc == HPS_OK && i < n; i++) {
-        ahead[i] = 0;
-        for (size_t j = 0; j < n; j++)
-            if (rank[j] < rank[i] || (rank[j] == rank[i] && crowd[j] > crowd[i]))
-                ahead[i]++;
-    }
+    if (rc == HPS_OK)
+        count_ahead(rank, crowd, n, members, tmp, ahead);
 out:
     hps_mem_free(points);
     hps_mem_free(crowd);
     hps_mem_free(dist);
     hps_mem_free(rank);
     hps_mem_free(members);
+    hps_mem_free(first);
+    hps_mem_free(tmp);
     return rc;
 }
 
@@ -448,12 +505,25 @@ static int cmp_rung_member(const void *a, const void *b)
     return (x->number > y->number) - (x->number < y->number);
 }
 
-/* The report a trial stands at the rung at `step` with in mode promotion
- * (asha_report_at_rung): the one it paused at there, its first report at or past the
- * rung -- a slice ends there (asha_max_step) -- also once it has gone on. NULL when it
- * has not reached the rung. */
+/* The report a trial stands at the rung at `step` with in mode promotion: its first
+ * report at or past the rung (asha_report_at_rung) -- a slice ends there
+ * (asha_max_step) -- also once it has gone on; NULL when it has not reached the rung.
+ * The step a trial is paused at (or was last resumed from) counts as its progress too:
+ * its checkpoint holds that step whether or not it reported it, so a trial paused at a
+ * step past its last report (Python's trial.pause(3) after reporting step 2) has reached
+ * every rung up to its pause, and stands at those past its last report with that report,
+ * the newest value it has -- rather than at none of them, waiting at a lower rung that
+ * ranks it by an older value. Only the latest pause is kept (HPS_REC_PAUSED_STEP): once
+ * the trial pauses again further on, a rung it had passed within such a gap takes its
+ * first report past it, by the rule of a trial that reports every few steps. */
 static const hps_inter_rec *promotion_report_at(const hps_frozen *trial, int64_t step)
 {
+    int64_t paused = hps_rec_paused_step(trial);
+    if (paused >= step) {
+        const hps_inter_rec *last = asha_report_at_rung(trial, -HUGE_VAL, paused);
+        if (last != NULL && last->step < step)
+            return last;
+    }
     size_t lo = 0, hi = trial->n_inter;
     while (lo < hi) { /* the first report at or past `step` */
         size_t mid = lo + (hi - lo) / 2;
@@ -467,13 +537,13 @@ static const hps_inter_rec *promotion_report_at(const hps_frozen *trial, int64_t
     return asha_report_at_rung(trial, (double)step, trial->inter[lo].step);
 }
 
-/* The rung a paused trial waits at: the highest rung step it had reached by the step it
- * paused at (asha_report_at_rung as of that step); -1 for a trial that is not paused or
- * reached none. A script that reports every few steps reaches a rung at its first report
- * past it; a trial may also pause past its rung (a script that went beyond its slice's
- * end, a trial cut short on the way to the next rung, a pause at any step): it waits at
- * the last rung it reached, so that it is promoted from there rather than left paused
- * for good. */
+/* The rung a paused trial waits at: the highest rung step up to the step it paused at
+ * where it stands with a report (promotion_report_at); -1 for a trial that is not paused
+ * or reached none. A script that reports every few steps reaches a rung at its first
+ * report past it; a trial may also pause past its rung (a script that went beyond its
+ * slice's end, a trial cut short on the way to the next rung, a pause at any step, with
+ * or without a report there): it waits at the last rung it reached, so that it is
+ * promoted from there rather than left paused for good. */
 static int64_t paused_rung(const asha_opts *o, const hps_frozen *trial)
 {
     if (trial == NULL || trial->state != HPS_PAUSED)
@@ -482,8 +552,7 @@ static int64_t paused_rung(const asha_opts *o, const hps_frozen *trial)
     int64_t rung = -1;
     for (int64_t k = 0;; k++) {
         int64_t step = promotion_rung_step(o, k);
-        if (step >= o->max_resource || step > paused ||
-            asha_report_at_rung(trial, (double)step, paused) == NULL)
+        if (step >= o->max_resource || step > paused || promotion_report_at(trial, step) == NULL)
             return rung;
         rung = step;
     }

@@ -43,7 +43,9 @@ hps_status asha_rung_order(const double *values, const double *constraints, size
  * trial as of its latest report, so a script that reports every few steps is judged at
  * the first report past each rung it crosses. Mode promotion judges a trial as of the
  * report it paused at for that rung, which is that same first report at or past it
- * (a slice ends at the first report at or past its rung, hps_trial_max_step). */
+ * (a slice ends at the first report at or past its rung, hps_trial_max_step) -- or,
+ * for a trial paused at or past the rung with no report from the rung to its pause,
+ * its last report before the pause (asha.c, promotion_report_at). */
 const hps_inter_rec *asha_report_at_rung(const hps_frozen *trial, double rung_step,
                                          int64_t as_of);
 

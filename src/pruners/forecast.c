@@ -109,9 +109,11 @@ static const hps_option forecast_options[] = {
     {.name = "first_slice_steps", .type = HPS_OPTION_INT,
      HPS_OPTION_FIELD(forecast_opts, first_slice_steps), .def = "min_points", .min = 1,
      .max = 1000000, .keyword = "min_points", .keyword_value = 0,
-     .help = "mode freeze-thaw: the steps a new trial runs before it first pauses; a paused "
-             "trial with fewer than min_points values has no forecast and is resumed only when "
-             "its latest value is among the best third of the values reported at that step"},
+     .help = "mode freeze-thaw: the steps a new trial runs before it first pauses; when below "
+             "min_points, a paused trial with fewer than min_points values has no forecast and "
+             "is resumed only when its latest value is among the best third of the values "
+             "reported at that step (otherwise such a trial was paused by its user, and is "
+             "resumed first)"},
     HPS_OPTIONS_END,
 };
 
@@ -446,22 +448,36 @@ static int in_best_third(const hps_frozen *t, const hps_frozen *const *all, size
     return better < keep;
 }
 
+/* Whether the study's slices may end before min_points: a first slice configured
+ * shorter (first_slice_steps below min_points). Only then does a rung judge the trials
+ * paused too early for a forecast (in_best_third). With the default first slice, which
+ * ends at min_points, a trial paused before it was paused by its user (Python's
+ * trial.pause at a step of its choosing), not cut into a short slice by this scheduler:
+ * it goes first as any trial too short for a forecast does, rather than wait for good at
+ * a rung the study never set up, judged at whatever step its user stopped. */
+static int short_first_slice(const forecast_opts *o)
+{
+    return o->first_slice_steps > 0 && o->first_slice_steps < o->min_points;
+}
+
 /* Weighs paused trial t: its forecast at max_step joins the final values, and it is a
  * candidate when that gives it at least min_probability of beating the incumbent -- a
  * rule only for a COMPLETE incumbent (`judge`): the best value reported so far is a
  * bar at another step, which the leading trial itself, if its curve turns down, is
  * forecast to miss, and then nothing would ever finish. A paused trial with too few
  * values for a forecast goes first (its curve needs them) -- when it has fewer than
- * min_points (a short first slice), only if in_best_third. */
+ * min_points in a study with a short first slice (short_first_slice), only if
+ * in_best_third. */
 static hps_status weigh_paused(hps_pruner *pruner, const hps_frozen *t,
                                const hps_frozen *const *all, size_t n_all, double incumbent,
                                int judge, int maximize, thaw_choice *c)
 {
     const forecast_opts *o = pruner->impl;
     int64_t paused = hps_rec_paused_step(t);
-    if (t->n_inter > 0 && (int64_t)t->n_inter < o->min_points && paused < o->min_points) {
-        /* paused before the forecast could judge it (a first slice below min_points; the
-         * default first slice ends at min_points): a rung decides */
+    if (short_first_slice(o) && t->n_inter > 0 && (int64_t)t->n_inter < o->min_points &&
+        paused < o->min_points) {
+        /* paused before the forecast could judge it, in slices below min_points: a rung
+         * decides */
         if (in_best_third(t, all, n_all, maximize) && c->rate < HUGE_VAL) {
             c->number = t->number;
             c->rate = HUGE_VAL;

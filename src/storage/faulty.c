@@ -153,9 +153,11 @@ static hps_status faulty_finish_trial(hps_storage *s, int64_t trial_id,
     return FAULTY_CALL(s, finish_trial, trial_id, req);
 }
 
-static hps_status faulty_heartbeat(hps_storage *s, const int64_t *trial_ids, size_t n, double now)
+static hps_status faulty_heartbeat(hps_storage *s, const int64_t *trial_ids,
+                                   const char *const *owners, size_t n, double now,
+                                   unsigned char *refused)
 {
-    return FAULTY_CALL(s, heartbeat, trial_ids, n, now);
+    return FAULTY_CALL(s, heartbeat, trial_ids, owners, n, now, refused);
 }
 
 static hps_status faulty_list_running(hps_storage *s, int64_t study_id, hps_running_info **out,

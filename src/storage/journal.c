@@ -74,6 +74,7 @@ typedef struct op_out {
     int64_t *number;
     int64_t *pos;
     char **current;
+    unsigned char *refused; /* heartbeat: which trials it left alone */
 } op_out;
 
 static journal_store *journal_of(hps_storage *s)
@@ -278,17 +279,28 @@ static hps_status apply_report(journal_store *j, const json_t *rec)
                                    get_int(rec, "step"), values, n);
 }
 
-static hps_status apply_heartbeat(journal_store *j, const json_t *rec)
+/* "owners", when there, names the worker each beat is for (null: any); an older
+ * journal has none, and an older hpsearch beats unchecked. */
+static hps_status apply_heartbeat(journal_store *j, const json_t *rec, const op_out *out)
 {
     const json_t *list = json_object_get(rec, "trials");
+    const json_t *owner_list = json_object_get(rec, "owners");
     size_t n = json_array_size(list);
     int64_t *ids = hps_mem_calloc(n + 1, sizeof *ids);
-    if (ids == NULL)
+    const char **owners = hps_mem_calloc(n + 1, sizeof *owners);
+    if (ids == NULL || owners == NULL) {
+        hps_mem_free(ids);
+        hps_mem_free(owners);
         return HPS_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++)
+    }
+    for (size_t i = 0; i < n; i++) {
         ids[i] = (int64_t)json_integer_value(json_array_get(list, i));
-    hps_status rc = j->replica->ops->heartbeat(j->replica, ids, n, get_num(rec, "now"));
+        owners[i] = json_string_value(json_array_get(owner_list, i)); /* NULL when absent */
+    }
+    hps_status rc = j->replica->ops->heartbeat(j->replica, ids, owners, n, get_num(rec, "now"),
+                                               out != NULL ? out->refused : NULL);
     hps_mem_free(ids);
+    hps_mem_free(owners);
     return rc;
 }
 
@@ -349,7 +361,7 @@ static hps_status apply(journal_store *j, const json_t *rec, const op_out *out)
     if (strcmp(op, "finish") == 0)
         return apply_finish(j, rec);
     if (strcmp(op, "heartbeat") == 0)
-        return apply_heartbeat(j, rec);
+        return apply_heartbeat(j, rec, out);
     if (strcmp(op, "claim") == 0) {
         int64_t pos = 0;
         hps_status rc = r->ops->claim_position(r, get_int(rec, "study"), get_int(rec, "trial"),
@@ -811,22 +823,28 @@ static hps_status journal_finish_trial(hps_storage *s, int64_t trial_id,
                     NULL);
 }
 
-static hps_status journal_heartbeat(hps_storage *s, const int64_t *trial_ids, size_t n,
-                                    double now)
+static hps_status journal_heartbeat(hps_storage *s, const int64_t *trial_ids,
+                                    const char *const *owners, size_t n, double now,
+                                    unsigned char *refused)
 {
     if (n == 0)
         return HPS_OK;
     json_t *ids = json_array();
-    for (size_t i = 0; ids != NULL && i < n; i++)
-        if (json_array_append_new(ids, json_integer(trial_ids[i])) != 0) {
-            json_decref(ids);
-            ids = NULL;
-        }
-    if (ids == NULL)
+    json_t *names = json_array();
+    int failed = ids == NULL || names == NULL;
+    for (size_t i = 0; !failed && i < n; i++)
+        failed = json_array_append_new(ids, json_integer(trial_ids[i])) != 0 ||
+                 json_array_append_new(names, str_or_null(owners[i])) != 0;
+    if (failed) {
+        json_decref(ids);
+        json_decref(names);
         return nomem(journal_of(s));
+    }
+    /* replayed in log order, the owner check gives every reader the writer's answer */
     return write_op(journal_of(s),
-                    json_pack("{s:s, s:o, s:o}", "op", "heartbeat", "trials", ids, "now", num(now)),
-                    NULL);
+                    json_pack("{s:s, s:o, s:o, s:o}", "op", "heartbeat", "trials", ids, "owners",
+                              names, "now", num(now)),
+                    &(op_out){.refused = refused});
 }
 
 static hps_status journal_list_running(hps_storage *s, int64_t study_id, hps_running_info **out,

@@ -647,12 +647,18 @@ oom:
     return nomem(s);
 }
 
-static hps_status mem_heartbeat(hps_storage *s, const int64_t *trial_ids, size_t n, double now)
+static hps_status mem_heartbeat(hps_storage *s, const int64_t *trial_ids,
+                                const char *const *owners, size_t n, double now,
+                                unsigned char *refused)
 {
     for (size_t i = 0; i < n; i++) {
         hps_frozen *rec = trial_by_id(mem_of(s), trial_ids[i], NULL);
-        if (rec != NULL && rec->state == HPS_RUNNING)
+        int beat = rec != NULL && rec->state == HPS_RUNNING &&
+                   (owners[i] == NULL || (rec->worker != NULL && strcmp(rec->worker, owners[i]) == 0));
+        if (beat)
             rec->heartbeat = now; /* not a change a reader needs to see */
+        if (refused != NULL)
+            refused[i] = !beat;
     }
     return HPS_OK;
 }

@@ -577,8 +577,17 @@ static const char *const query_sql[Q_COUNT] = {
                      " $5::text)",
     [Q_FINISH] = "SELECT hps_finish_trial($1::bigint, $2::integer, $3::float8[], $4::boolean,"
                   " $5::text, $6::float8, $7::float8, $8::text, $9::text, $10::boolean, $11::text)",
-    [Q_HEARTBEAT] = "UPDATE hps_trials SET heartbeat = $2::float8"
-                    " WHERE trial_id = ANY($1::bigint[]) AND state = 1",
+    /* $1: [{"k": position in the call, "id": trial, "owner": worker or null}]. The owner
+     * is checked in the update's own WHERE, so a takeover committed meanwhile is seen
+     * (PostgreSQL re-checks a row another transaction changed); a position is answered
+     * only when its own owner matched, also when a trial appears twice. */
+    [Q_HEARTBEAT] = "WITH b AS (SELECT * FROM json_to_recordset($1::json)"
+                    " AS b(k integer, id bigint, owner text)),"
+                    " u AS (UPDATE hps_trials t SET heartbeat = $2::float8 FROM b"
+                    " WHERE t.trial_id = b.id AND t.state = 1"
+                    " AND (b.owner IS NULL OR t.worker = b.owner) RETURNING t.trial_id, t.worker)"
+                    " SELECT DISTINCT b.k FROM b JOIN u ON u.trial_id = b.id"
+                    " AND (b.owner IS NULL OR u.worker = b.owner)",
     [Q_STUDY_ATTR] = "SELECT hps_set_study_attr($1::bigint, $2::boolean, $3::text, $4::text)",
     [Q_STUDY_ATTR_ONCE] = "SELECT hps_set_study_attr_once($1::bigint, $2::text, $3::text)",
     [Q_STUDY_ATTRS] = "SELECT user_attrs, system_attrs FROM hps_studies WHERE study_id = $1::bigint",
@@ -670,7 +679,6 @@ typedef enum pg_op_kind {
     OP_TRIAL_ATTR,  /* id = trial; flag = system; text1 = key, text2 = JSON */
     OP_FINISH,      /* id = trial; state, flag = interrupted; text1 = reason (JSON),
                        text2 = re-queue attrs, text3 = values (float8[]); now, stale_before */
-    OP_HEARTBEAT,   /* text3 = trial ids (bigint[]); now */
     OP_STUDY_ATTR   /* id = study; flag = system; text1 = key, text2 = JSON */
 } pg_op_kind;
 
@@ -1386,8 +1394,6 @@ static const char *op_doing(const pg_op *op)
         return "storing trial attributes";
     case OP_FINISH:
         return "finishing a trial";
-    case OP_HEARTBEAT:
-        return "writing a heartbeat";
     case OP_STUDY_ATTR:
         return "writing study attributes";
     }
@@ -1417,8 +1423,7 @@ static hps_status log_exec(pg_store *st, int retrying, int begin)
         const pg_op *op = &st->log[k];
         pg_call *c = &calls[k + (begin ? 1 : 0)];
         doing = op_doing(op);
-        if (op->kind != OP_HEARTBEAT)
-            flags |= PG_DURABLE;
+        flags |= PG_DURABLE;
         switch (op->kind) {
         case OP_SET_PARAM:
             call_init(c, Q_SET_PARAM);
@@ -1463,11 +1468,6 @@ static hps_status log_exec(pg_store *st, int retrying, int begin)
             call_bool(c, 9, retrying);
             call_text(c, 10, op->owner);
             covered[n_covered++] = op->id;
-            break;
-        case OP_HEARTBEAT:
-            call_init(c, Q_HEARTBEAT);
-            call_text(c, 0, op->text3);
-            call_f64(c, 1, op->now);
             break;
         case OP_STUDY_ATTR:
             call_init(c, Q_STUDY_ATTR);
@@ -2485,22 +2485,48 @@ static hps_status pg_finish_trial(hps_storage *s, int64_t trial_id, const hps_fi
     return rc == HPS_OK ? log_run(st) : rc;
 }
 
-static hps_status pg_heartbeat(hps_storage *s, const int64_t *trial_ids, size_t n, double now)
+/* Not an op of the write log: the caller needs to know which beats were refused, and a
+ * lost beat is harmless (the next one comes an interval later), so it runs at once. */
+static hps_status pg_heartbeat(hps_storage *s, const int64_t *trial_ids,
+                               const char *const *owners, size_t n, double now,
+                               unsigned char *refused)
 {
     pg_store *st = store_of(s);
     if (n == 0)
         return HPS_OK;
     hps_strbuf sb;
     hps_strbuf_init(&sb, 0);
-    hps_strbuf_putc(&sb, '{');
-    for (size_t i = 0; i < n; i++)
-        hps_strbuf_printf(&sb, "%s%lld", i > 0 ? "," : "", (long long)trial_ids[i]);
-    hps_strbuf_putc(&sb, '}');
-    pg_op op = {.kind = OP_HEARTBEAT, .now = now, .text3 = hps_strbuf_take(&sb)};
-    if (op.text3 == NULL)
+    hps_strbuf_putc(&sb, '[');
+    int failed = 0;
+    for (size_t i = 0; i < n && !failed; i++) {
+        char *owner = owners[i] != NULL ? json_quote(owners[i]) : NULL;
+        failed = owners[i] != NULL && owner == NULL;
+        hps_strbuf_printf(&sb, "%s{\"k\": %zu, \"id\": %lld, \"owner\": %s}", i > 0 ? ", " : "",
+                          i, (long long)trial_ids[i], owner != NULL ? owner : "null");
+        hps_mem_free(owner);
+    }
+    hps_strbuf_putc(&sb, ']');
+    char *batch = hps_strbuf_take(&sb);
+    if (batch == NULL || failed) {
+        hps_mem_free(batch);
         return nomem(st);
-    hps_status rc = log_add(st, &op);
-    return rc == HPS_OK ? log_run(st) : rc;
+    }
+    pg_call c;
+    call_init(&c, Q_HEARTBEAT);
+    call_text(&c, 0, batch);
+    call_f64(&c, 1, now);
+    hps_status rc = run_now(st, &c, 1, 0, "writing a heartbeat");
+    if (rc == HPS_OK && refused != NULL) {
+        memset(refused, 1, n);
+        for (int row = 0; row < PQntuples(c.res); row++) {
+            int64_t k = get_i64(c.res, row, 0);
+            if (k >= 0 && (uint64_t)k < n)
+                refused[k] = 0;
+        }
+    }
+    calls_clear(&c, 1);
+    hps_mem_free(batch);
+    return rc;
 }
 
 static hps_status pg_batch_begin(hps_storage *s)

@@ -195,7 +195,8 @@ static const char *const query_sql[Q_COUNT] = {
                        " VALUES (?1, ?2, ?3)",
     [Q_INTER_MORE_INSERT] = "INSERT OR IGNORE INTO trial_intermediate_more"
                             " (trial_id, step, objective, value) VALUES (?1, ?2, ?3, ?4)",
-    [Q_HEARTBEAT] = "UPDATE trials SET heartbeat = ?2 WHERE trial_id = ?1 AND state = 1",
+    [Q_HEARTBEAT] = "UPDATE trials SET heartbeat = ?2 WHERE trial_id = ?1 AND state = 1"
+                    " AND (?3 IS NULL OR worker = ?3)",
     [Q_RUNNING] = "SELECT trial_id, number, heartbeat, worker, system_attrs FROM trials"
                   " WHERE study_id = ?1 AND state = 1 ORDER BY number",
     [Q_SYNC_TRIALS] = "SELECT trial_id, number, state, interrupted, grid_pos, user_attrs,"
@@ -1962,7 +1963,9 @@ static hps_status sqlite_finish_trial(hps_storage *s, int64_t trial_id, const hp
     return finish_txn(st, rc);
 }
 
-static hps_status sqlite_heartbeat(hps_storage *s, const int64_t *trial_ids, size_t n, double now)
+static hps_status sqlite_heartbeat(hps_storage *s, const int64_t *trial_ids,
+                                   const char *const *owners, size_t n, double now,
+                                   unsigned char *refused)
 {
     sqlite_store *st = store_of(s);
     hps_status rc = begin_write(st);
@@ -1974,7 +1977,12 @@ static hps_status sqlite_heartbeat(hps_storage *s, const int64_t *trial_ids, siz
         }
         sqlite3_bind_int64(stmt, 1, trial_ids[i]);
         sqlite3_bind_double(stmt, 2, now);
+        if (owners[i] != NULL)
+            sqlite3_bind_text(stmt, 3, owners[i], -1, SQLITE_TRANSIENT);
         rc = run(st, stmt, "writing a heartbeat");
+        /* the row is written only when state and worker match: no row, no beat */
+        if (rc == HPS_OK && refused != NULL)
+            refused[i] = sqlite3_changes(st->db) == 0;
     }
     return finish_txn(st, rc);
 }

@@ -132,7 +132,15 @@ typedef struct hps_storage_ops {
     hps_status (*set_trial_attr)(hps_storage *s, int64_t trial_id, const char *owner, int system,
                                  const char *key, const char *json);
     hps_status (*finish_trial)(hps_storage *s, int64_t trial_id, const hps_finish_req *req);
-    hps_status (*heartbeat)(hps_storage *s, const int64_t *trial_ids, size_t n, double now);
+    /* Refreshes the heartbeat of trial_ids[i] to `now` when it is RUNNING as owners[i]'s
+     * (any RUNNING trial when owners[i] is NULL), in one write. A stale worker's beat
+     * must not keep a run another worker took over looking alive (nor hide that worker's
+     * death), so the check is in the same update as the write. refused[i] (refused may
+     * be NULL) says whether trial_ids[i] was left alone: not RUNNING (finished, failed
+     * or paused by stale recovery), or another worker's; it is meaningful only when the
+     * call returns HPS_OK. A refusal is no error. */
+    hps_status (*heartbeat)(hps_storage *s, const int64_t *trial_ids, const char *const *owners,
+                            size_t n, double now, unsigned char *refused);
     hps_status (*list_running)(hps_storage *s, int64_t study_id, hps_running_info **out,
                                size_t *n_out);
     /* Calls fn for every trial whose change_seq > since; *seq_out is the study's

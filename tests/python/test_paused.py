@@ -259,3 +259,54 @@ def test_freeze_thaw_first_slice_steps():
         with pytest.raises(ValueError, match="first_slice_steps must be an integer >= 1"):
             hpsearch.pruners.ForecastPruner(mode="freeze-thaw", max_step=9,
                                             first_slice_steps=bad)
+
+
+def test_a_pause_past_the_last_report_is_ranked_at_the_rungs_it_passed():
+    """trial.pause(3) after reporting step 2: the checkpoint holds step 3, so the trial
+    has reached rung 3 and stands there with its last report (step 2's value) -- it is
+    promoted from rung 3 when it leads there, not ranked at rung 1 only, where this
+    curve (the worst at step 1, the best by step 2) would never be promoted."""
+    study = hpsearch.create_study(pruner=promotion_pruner(3, 9))  # rungs 1, 3; budget 9
+    trial = study.ask()
+    trial.report(9.0, 1)
+    trial.report(0.0, 2)
+    trial.pause(3)
+    asked = []
+    for _ in range(8):
+        trial = study.ask()
+        asked.append((trial.number, trial.resume_step))
+        if trial.number == 0:
+            assert trial.max_step is None  # from rung 3, the last, to its full budget
+            break
+        x = trial.number / 10  # 0.1, 0.2, ...: worse than trial 0 from step 2 on
+        run_slice(study, trial, lambda s: x if s <= 1 else x + 1, 9, first_step=1)
+    # five new trials join rung 1; its top two (1, 2) go on to rung 3, and once two are
+    # there beside trial 0, trial 0 leads rung 3 and goes on
+    assert asked == [(1, None), (2, None), (1, 1), (3, None), (4, None), (5, None), (2, 1),
+                     (0, 3)]
+
+
+def test_freeze_thaw_a_users_early_pause_is_not_a_short_first_slice():
+    """A trial its user pauses before min_points (trial.pause(2) under the default first
+    slice, which ends at min_points) has too few values for a forecast and is resumed
+    first, as any such trial is. The best-third rung is the rule of a configured short
+    first slice (first_slice_steps below min_points); it must not leave a trial paused
+    for good because its user stopped early, at a step where it trails."""
+    pruner = hpsearch.pruners.ForecastPruner(mode="freeze-thaw", max_step=12, min_points=4,
+                                             slice_steps=4, n_startup_trials=10)
+    study = hpsearch.create_study(pruner=pruner)
+    for x in (0.1, 0.2, 0.3, 0.9):
+        study.enqueue_trial({"x": x})
+    for _ in range(3):  # three good trials run their first slice, to step 4
+        trial = study.ask()
+        x = trial.suggest_float("x", 0, 1)
+        assert trial.resume_step is None and trial.max_step == 4
+        run_slice(study, trial, lambda s: curve(x, s), 12, first_step=1)
+    trial = study.ask()  # the fourth trails at step 2, where its user pauses it
+    x = trial.suggest_float("x", 0, 1)
+    assert trial.number == 3 and x == 0.9
+    for step in (1, 2):
+        trial.report(curve(x, step), step)
+    trial.pause(2)
+    trial = study.ask()
+    assert (trial.number, trial.resume_step, trial.max_step) == (3, 2, 6)

@@ -153,7 +153,7 @@ static void write_every_kind(hps_storage *s)
     int64_t pos;
     ASSERT_OK(s->ops->claim_position(s, st, t6, 2, 10, &pos));
     int64_t beat[2] = {t6, t0};
-    ASSERT_OK(s->ops->heartbeat(s, beat, 2, NOW + 20));
+    ASSERT_OK(s->ops->heartbeat(s, beat, (const char *const[]){NULL, NULL}, 2, NOW + 20, NULL));
     int64_t t1;
     ASSERT_OK(s->ops->enqueue_trial(s, st, NULL, &number));
     ASSERT_OK(s->ops->find_trial(s, st, number, &t1));

@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* (accuracy to maximize, seconds to minimize; constraint: memory - 8 <= 0). Worked by
@@ -155,10 +156,114 @@ static void test_every_objective_is_needed(void **state)
     hps_study_close(study);
 }
 
+/* A small deterministic generator (xorshift64*), so that a failure names a case that
+ * reproduces. */
+static uint64_t next_random(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 2685821657736338717ULL;
+}
+
+/* A value from a few levels (ties, so equal points, shared ranks and equal crowding
+ * distances are common), with now and then NaN or an infinity. */
+static double random_level(uint64_t *s, int levels)
+{
+    uint64_t r = next_random(s) % 100;
+    if (r == 0)
+        return NAN;
+    if (r == 1)
+        return INFINITY;
+    if (r == 2)
+        return -INFINITY;
+    return (double)(next_random(s) % (uint64_t)levels);
+}
+
+static void *zeroed(size_t n, size_t size)
+{
+    void *p = calloc(n + 1, size);
+    assert_non_null(p);
+    return p;
+}
+
+/* MOASHA's order by its definition, pair by pair: j is ahead of i when its rank is
+ * better, or the same and its crowding distance (within its front, the members in index
+ * order) is larger. */
+static void ahead_by_definition(const double *values, const double *cons, size_t n,
+                                const hps_direction *dirs, size_t m, size_t k, size_t *ahead)
+{
+    double *points = zeroed(n * m, sizeof *points);
+    size_t *rank = zeroed(n, sizeof *rank);
+    size_t *members = zeroed(n, sizeof *members);
+    double *dist = zeroed(n, sizeof *dist);
+    double *crowd = zeroed(n, sizeof *crowd);
+    for (size_t i = 0; i < n * m; i++)
+        points[i] = dirs[i % m] == HPS_MAXIMIZE ? -values[i] : values[i];
+    size_t n_fronts;
+    ASSERT_OK(hps_pareto_rank(points, n, m, cons, k, rank, &n_fronts));
+    for (size_t f = 0; f < n_fronts; f++) {
+        size_t count = 0;
+        for (size_t i = 0; i < n; i++)
+            if (rank[i] == f)
+                members[count++] = i;
+        ASSERT_OK(hps_pareto_crowding(points, n, m, members, count, dist));
+        for (size_t c = 0; c < count; c++)
+            crowd[members[c]] = dist[c];
+    }
+    for (size_t i = 0; i < n; i++) {
+        ahead[i] = 0;
+        for (size_t j = 0; j < n; j++)
+            ahead[i] += rank[j] < rank[i] || (rank[j] == rank[i] && crowd[j] > crowd[i]);
+    }
+    free(points);
+    free(rank);
+    free(members);
+    free(dist);
+    free(crowd);
+}
+
+/* asha_rung_order sorts once instead of counting pair by pair: on random rungs -- two to
+ * four objectives in mixed directions, few distinct values (ties), NaN and infinities,
+ * with and without constraints -- it gives every entry the count of the definition, so
+ * the same trials are promoted. */
+static void test_rung_order_matches_its_definition(void **state)
+{
+    (void)state;
+    uint64_t seed = 0x9e3779b97f4a7c15ULL;
+    static const hps_direction MIXED[4] = {HPS_MINIMIZE, HPS_MAXIMIZE, HPS_MINIMIZE,
+                                           HPS_MAXIMIZE};
+    for (int round = 0; round < 400; round++) {
+        size_t n = 1 + (size_t)(next_random(&seed) % 120);
+        size_t m = 2 + (size_t)(next_random(&seed) % 3);
+        size_t k = round % 3 == 0 ? 1 + (size_t)(next_random(&seed) % 2) : 0;
+        int levels = 2 + (int)(next_random(&seed) % 12);
+        double *values = zeroed(n * m, sizeof *values);
+        double *cons = zeroed(n * k + 1, sizeof *cons);
+        size_t *got = zeroed(n, sizeof *got);
+        size_t *want = zeroed(n, sizeof *want);
+        for (size_t i = 0; i < n * m; i++)
+            values[i] = random_level(&seed, levels);
+        for (size_t i = 0; i < n * k; i++) /* about half feasible; some violations tie */
+            cons[i] = (double)(next_random(&seed) % 5) - 2.0;
+        ASSERT_OK(asha_rung_order(values, k > 0 ? cons : NULL, n, MIXED, m, k, got));
+        ahead_by_definition(values, k > 0 ? cons : NULL, n, MIXED, m, k, want);
+        for (size_t i = 0; i < n; i++)
+            if (got[i] != want[i])
+                fail_msg("round %d (n %zu, m %zu, k %zu): entry %zu has %zu ahead, the "
+                         "definition %zu", round, n, m, k, i, got[i], want[i]);
+        free(values);
+        free(cons);
+        free(got);
+        free(want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rung_order_by_hand),
+        cmocka_unit_test(test_rung_order_matches_its_definition),
         cmocka_unit_test(test_rung_through_the_study),
         cmocka_unit_test(test_every_objective_is_needed),
     };

@@ -1397,6 +1397,135 @@ static void test_storage_refuses_writes_naming_another_owner(void **state)
     hps_storage_close(s);
 }
 
+/* The heartbeat's own owner check, below the engine: a beat is written only while the
+ * trial is RUNNING as the worker it names (any, for NULL), in the same update; each
+ * position of a call is answered on its own, also when a trial appears twice. */
+static void test_storage_heartbeat_checks_owner(void **state)
+{
+    const backend *b = *state;
+    hps_storage *s = NULL;
+    hps_errbuf err;
+    if (hps_storage_open(b->url, HPS_STORAGE_CREATE, &s, &err) != HPS_OK)
+        fail_msg("open %s: %s", b->url, hps_errbuf_text(&err));
+    hps_direction dir = HPS_MINIMIZE;
+    hps_study_info info = {0};
+    ASSERT_OK(s->ops->open_study(s, "beat-owner", HPS_OPEN_CREATE, &dir, 1, &info));
+    int64_t study_id = info.study_id;
+    hps_study_info_clear(&info);
+    const double t0 = 1.7e9;
+    hps_create_req req = {.worker = "taker:1:1", .now = t0, .with_heartbeat = 1};
+    hps_frozen *rec = NULL;
+    ASSERT_OK(s->ops->create_trial(s, study_id, &req, &rec));
+    int64_t id = rec->id;
+    hps_rec_free(rec);
+    static const struct {
+        const char *owners[2];
+        size_t n;
+        unsigned char refused[2];
+        double beat; /* the trial's heartbeat afterwards */
+    } rounds[] = {
+        {{"stale:2:2"}, 1, {1}, t0},
+        {{"stale:2:2", "taker:1:1"}, 2, {1, 0}, t0 + 2},
+        {{"taker:1:1", "stale:2:2"}, 2, {0, 1}, t0 + 3},
+        {{NULL}, 1, {0}, t0 + 4},
+    };
+    for (size_t r = 0; r < sizeof rounds / sizeof rounds[0]; r++) {
+        int64_t ids[2] = {id, id};
+        unsigned char refused[2] = {7, 7};
+        ASSERT_OK(s->ops->heartbeat(s, ids, rounds[r].owners, rounds[r].n, t0 + (double)r + 1,
+                                    refused));
+        for (size_t i = 0; i < rounds[r].n; i++)
+            if (refused[i] != rounds[r].refused[i])
+                fail_msg("%s: round %zu, beat %zu as %s: refused %d", b->name, r, i,
+                         rounds[r].owners[i] != NULL ? rounds[r].owners[i] : "anyone", refused[i]);
+        hps_running_info *running = NULL;
+        size_t n_running = 0;
+        ASSERT_OK(s->ops->list_running(s, study_id, &running, &n_running));
+        assert_int_equal(n_running, 1);
+        if (running[0].heartbeat != rounds[r].beat)
+            fail_msg("%s: round %zu: heartbeat %.1f, want %.1f", b->name, r,
+                     running[0].heartbeat - t0, rounds[r].beat - t0);
+        hps_running_info_free(running, n_running);
+    }
+    /* an id that names no trial, and a finished trial, are refused too */
+    hps_finish_req fin = {.state = HPS_COMPLETE, .values = (double[]){1.0}, .n_values = 1,
+                          .now = t0 + 10, .owner = "taker:1:1"};
+    ASSERT_OK(s->ops->finish_trial(s, id, &fin));
+    int64_t gone[2] = {id, id + 1000};
+    unsigned char refused[2] = {0, 0};
+    ASSERT_OK(s->ops->heartbeat(s, gone, (const char *const[]){"taker:1:1", NULL}, 2, t0 + 11,
+                                refused));
+    assert_int_equal(refused[0], 1);
+    assert_int_equal(refused[1], 1);
+    hps_storage_close(s);
+}
+
+/* A worker recovered as stale (its process looked dead) whose trial another worker then
+ * resumed: the stale worker's heartbeat thread has its beat refused, stops beating the
+ * trial -- else this process would keep the other worker's run looking alive and hide
+ * that worker's death from stale recovery -- and hps_trial_check_running says, naming
+ * the worker that took it over. In-memory studies have no heartbeats. */
+static void test_stale_worker_stops_beating_taken_over_trial(void **state)
+{
+    const backend *b = *state;
+    if (!b->shared)
+        skip();
+    hps_study *first = open_study(b, "beat-taken", HPS_MINIMIZE);
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(first, &t));
+    ASSERT_OK(hps_trial_report(t, 0, 1.0));
+    ASSERT_OK(hps_trial_pause(t, 0));
+    hps_trial_free(t);
+    hps_study_close(first);
+
+    hps_study *stale_study = open_study(b, "beat-taken", HPS_MINIMIZE);
+    char dead[300];
+    dead_worker_id(dead, sizeof dead);
+    ASSERT_OK(hps_study_set(stale_study, "worker", dead));
+    ASSERT_OK(hps_study_set(stale_study, "heartbeat_interval", "0.02"));
+    hps_trial *stale;
+    ASSERT_OK(hps_study_resume(stale_study, 0, &stale));
+    ASSERT_OK(hps_trial_check_running(stale));
+
+    hps_study *taker_study = open_study(b, "beat-taken", HPS_MINIMIZE);
+    ASSERT_OK(hps_study_set(taker_study, "worker", "taker:1:1"));
+    ASSERT_OK(hps_study_set(taker_study, "heartbeat_interval", "3600")); /* beats once */
+    size_t n;
+    ASSERT_OK(hps_study_recover_stale(taker_study, &n));
+    assert_int_equal(n, 1); /* the stale worker's id names a dead process of this host */
+    hps_trial *taker;
+    ASSERT_OK(hps_study_resume(taker_study, 0, &taker));
+
+    hps_status rc = HPS_OK;
+    for (int i = 0; i < 500 && rc == HPS_OK; i++) { /* a beat comes every 20 ms */
+        usleep(10000);
+        rc = hps_trial_check_running(stale);
+    }
+    assert_int_equal(rc, HPS_ERR_STATE);
+    if (strstr(hps_trial_errmsg(stale), "worker 'taker:1:1' took it over") == NULL)
+        fail_msg("%s: %s", b->name, hps_trial_errmsg(stale));
+    assert_int_equal(hps_trial_check_running(stale), HPS_ERR_STATE); /* it stays said */
+
+    /* the taker goes silent; were the stale worker still beating, its beats would keep
+     * the trial fresh */
+    hps_study *watcher = open_study(b, "beat-taken", HPS_MINIMIZE);
+    ASSERT_OK(hps_study_set(watcher, "worker", "watcher:3:3"));
+    ASSERT_OK(hps_study_set(watcher, "heartbeat_grace", "0.3"));
+    usleep(600000);
+    ASSERT_OK(hps_study_recover_stale(watcher, &n));
+    assert_int_equal(n, 1);
+    const hps_frozen *f;
+    ASSERT_OK(hps_study_trial(watcher, 0, &f));
+    /* cut short twice in a row with no retries: failed (see hps_trial_interrupt) */
+    assert_int_equal(hps_frozen_state(f), HPS_FAIL);
+    assert_int_equal(hps_trial_tell(stale, HPS_COMPLETE, 9.0), HPS_ERR_STATE);
+    hps_trial_free(stale);
+    hps_trial_free(taker);
+    hps_study_close(watcher);
+    hps_study_close(taker_study);
+    hps_study_close(stale_study);
+}
+
 /* A stale trial that was failed and whose retry runs elsewhere: the stale worker's
  * report and tell are refused because the trial is no longer RUNNING (storage's state
  * check, before any owner check), and the failure stays. */
@@ -2208,6 +2337,8 @@ static void test_simultaneous_first_opens(void **state)
         cmocka_unit_test_setup(test_stale_worker_cannot_touch_taken_over_trial, setup), \
         cmocka_unit_test_setup(test_late_tell_finds_the_trial_failed_by_recovery, setup), \
         cmocka_unit_test_setup(test_storage_refuses_writes_naming_another_owner, setup), \
+        cmocka_unit_test_setup(test_storage_heartbeat_checks_owner, setup),        \
+        cmocka_unit_test_setup(test_stale_worker_stops_beating_taken_over_trial, setup), \
         cmocka_unit_test_setup(test_concurrent_resume_exactly_once, setup),        \
         cmocka_unit_test_setup(test_suggest_validation, setup),                    \
         cmocka_unit_test_setup(test_second_handle_syncs_changes, setup),           \

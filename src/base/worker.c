@@ -1,5 +1,5 @@
 /* worker.c -- worker ids and liveness of local workers. */
-#include "engine/worker.h"
+#include "base/worker.h"
 
 #include "base/mem.h"
 

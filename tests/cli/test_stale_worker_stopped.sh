@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# A worker whose trial is recovered as stale while the trial still runs -- the worker is
+# frozen with SIGSTOP (as in test_stale_worker.sh), and the other worker's grace is half
+# a second -- stops that trial's process as soon as it wakes and storage tells it the
+# trial is not its own any more, rather than letting it run to its end for an outcome
+# nobody records: as a pruned trial is stopped (SIGTERM, then SIGKILL after the grace).
+# It records nothing, says the trial was taken over, and goes on (here the study is
+# done, so it exits 0). Two ways storage tells it:
+#   silent: the trial prints nothing (it hangs); the worker's heartbeat is refused;
+#   chatty: the trial prints a metric line per step; its report is refused (this
+#           worker's heartbeat interval is a minute: the report comes first).
+# Before the change, the late worker waited for its trial to end: an hour for the silent
+# one, ten seconds more for the chatty one, whose every step then reached the log.
+source "$(dirname "$0")/lib.sh"
+
+config() { # NAME COMMAND HEARTBEAT_INTERVAL HEARTBEAT_GRACE
+    cat <<EOF2
+study: $1
+storage: sqlite:$1.db
+metric: score
+n_trials: 2
+parallel: 1
+retries: 1
+command: $2
+heartbeat_interval: $3
+heartbeat_grace: $4
+parameters:
+  x: {low: 0.0, high: 6.0}
+EOF2
+}
+
+late=""
+lib_exit=$(trap -p EXIT)
+lib_exit=${lib_exit#"trap -- '"}
+lib_exit=${lib_exit%"' EXIT"}
+# never leave a worker frozen, whatever fails: wake it before lib.sh's own clean-up
+trap 'if [ -n "$late" ]; then kill -CONT $late 2>/dev/null; kill $late 2>/dev/null; fi; '"$lib_exit" EXIT
+
+# case_of NAME LATE_COMMAND LATE_HEARTBEAT_INTERVAL PATTERN (of its trial's command line)
+case_of() {
+    local name=$1
+    config "$name" "$2" "$3" 3600 > "$name-late.yaml"
+    config "$name" "$TRAIN --x {x} --steps 4 --sleep 0.1" 0.1 0.5 > "$name-taker.yaml"
+    "$HPSEARCH" run "$name-late.yaml" --no-progress -q > "$name-late.out" 2> "$name-late.err" &
+    late=$!
+    for _ in $(seq 1 600); do
+        [ "$(sql "$name.db" "SELECT count(*) FROM trials WHERE state = 1" 2>/dev/null)" = 1 ] && break
+        sleep 0.05
+    done
+    expect_eq "$name: the late worker runs a trial" 1 \
+        "$(sql "$name.db" "SELECT count(*) FROM trials WHERE state = 1")"
+    sleep 0.5 # the trial prints its first lines
+    kill -STOP "$late"
+    sleep 1 # its last heartbeat is now older than the other worker's grace
+    "$HPSEARCH" run "$name-taker.yaml" --no-progress -q > "$name-taker.out" 2> "$name-taker.err"
+    expect_eq "$name: the other worker finishes the study" 0 $?
+    kill -CONT "$late"
+    # it stops its trial within a heartbeat interval and the kill grace; a worker that
+    # waits for its trial instead is given 30 s, then stopped
+    local waited=0
+    while kill -0 "$late" 2>/dev/null && [ $waited -lt 300 ]; do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    if kill -0 "$late" 2>/dev/null; then
+        fail "$name: the late worker still waits for its taken-over trial after 30 s"
+        kill "$late"
+    fi
+    wait "$late"
+    expect_eq "$name: the late worker goes on and ends well" 0 $?
+    late=""
+    expect_contains "$name: it says the trial was taken over and stopped" \
+        "hpsearch: warning: trial 0: taken over while it ran: trial 0 is FAIL, not RUNNING" \
+        "$(cat "$name-late.err")"
+    expect_contains "$name: and that nothing of its run was recorded" \
+        "its process was stopped and nothing of this run was recorded" "$(cat "$name-late.err")"
+    expect_eq "$name: its trial's process is gone" "" \
+        "$(pgrep -f -- "$TAG --x .* $4" || true)"
+    expect_eq "$name: trial 0 stays failed as interrupted, for its silence" "4|1" \
+        "$(sql "$name.db" "SELECT state, interrupted FROM trials WHERE number = 0")"
+    expect_eq "$name: the study ends with n_trials COMPLETE, nothing RUNNING or WAITING" "2|0" \
+        "$(sql "$name.db" "SELECT sum(state = 2), sum(state IN (0, 1)) FROM trials")"
+}
+
+case_of silent "$TRAIN --x {x} --hang" 0.1 --hang
+case_of chatty "$TRAIN --x {x} --steps 100 --sleep 0.1" 60 "--steps 100"
+log=hpsearch-logs/chatty/trial-00000.log
+expect_contains "chatty: its trial reported steps" "step=1 " "$(cat "$log")"
+expect_eq "chatty: and was stopped before its last step" "" "$(grep 'step=99 ' "$log")"
+finish
