@@ -553,6 +553,45 @@ static void test_transform(void **state)
     ASSERT_CLOSE(sq, 1, 1e-12);
 }
 
+/* The shift puts the q quantile of the targets at 0 (linear between order statistics)
+ * and moves nothing else: order and spacing stay. */
+static void test_shift_to_quantile(void **state)
+{
+    (void)state;
+    double y[8] = {3, 1, 4, 1, 5, 9, 2, 6}, before[8], scratch[8];
+    memcpy(before, y, sizeof y);
+    /* sorted 1 1 2 3 4 5 6 9: the 0.75 quantile is 5 + 0.25 (6 - 5), at 5.25 of 7 */
+    gp_transform_shift_to_quantile(y, 8, GP_PRIOR_MEAN_QUANTILE, scratch);
+    for (int i = 0; i < 8; i++)
+        ASSERT_CLOSE(y[i], before[i] - 5.25, 1e-15);
+    /* a quantile that falls on an order statistic, and the two ends */
+    double z[5] = {0.5, -1, 2, 0, 1};
+    gp_transform_shift_to_quantile(z, 5, 0.75, scratch); /* position 3 of 4: 1 */
+    ASSERT_CLOSE(z[4], 0, 1e-15);
+    ASSERT_CLOSE(z[2], 1, 1e-15);
+    gp_transform_shift_to_quantile(z, 5, 1.0, scratch);  /* the largest goes to 0 */
+    ASSERT_CLOSE(z[2], 0, 1e-15);
+    gp_transform_shift_to_quantile(z, 5, 0.0, scratch);  /* the smallest goes to 0 */
+    ASSERT_CLOSE(z[1], 0, 1e-15);
+    ASSERT_CLOSE(z[2], 3, 1e-15);
+    /* one target: it is its own quantile */
+    double one[1] = {-0.7};
+    gp_transform_shift_to_quantile(one, 1, 0.75, scratch);
+    assert_true(one[0] == 0);
+    /* after the robust transform: the upper quartile of the targets sits at 0, three
+     * quarters of them at or below it, and the best is still the smallest */
+    double losses[8] = {0.52, 0.48, 1e12, 0.61, 0.7, 0.45, 0.9, 0.3}, t[8];
+    assert_int_equal(gp_transform_losses(losses, 8, GP_WARP_ROBUST, t, scratch), 0);
+    gp_transform_shift_to_quantile(t, 8, GP_PRIOR_MEAN_QUANTILE, scratch);
+    int at_or_below = 0;
+    for (int i = 0; i < 8; i++) {
+        at_or_below += t[i] <= 0;
+        if (i != 7)
+            assert_true(t[7] < t[i]);
+    }
+    assert_int_equal(at_or_below, 6); /* 5.25 of 7: six order statistics lie below */
+}
+
 /* ---- the sampler through the public API ---------------------------------------------- */
 
 static hps_study *gp_study(const char *seed, const char **options, hps_direction dir)
@@ -706,6 +745,52 @@ static void test_automatic_startup_length(void **state)
     assert_int_equal(sobol_prefix(1), 4);
     assert_int_equal(sobol_prefix(2), 5);
     assert_int_equal(sobol_prefix(6), 10);
+}
+
+/* A bowl well inside the unit 4-cube (its minimum at 0.3 or 0.7 of each range): the
+ * faces are as bad as it gets, yet a GP whose prior mean sits at the targets' mean
+ * expects an average value wherever it has no data, with a large sd there, and its EI
+ * rises toward the faces (bench/gp.md, "Proposals on the range bounds"). Returns how
+ * many of trials 11-30 have a coordinate within 1e-3 of a face. */
+static int bowl_face_trials(const char *seed)
+{
+    static const double centre[4] = {0.3, 0.3, 0.7, 0.7};
+    hps_study *study = gp_study(seed, NULL, HPS_MINIMIZE);
+    int on_face = 0;
+    for (int n = 0; n < 30; n++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        double f = 0;
+        int face = 0;
+        for (int j = 0; j < 4; j++) {
+            char name[8];
+            double x;
+            snprintf(name, sizeof name, "x%d", j);
+            ASSERT_OK(hps_trial_suggest_float(t, name, 0, 1, 0, 0, &x));
+            f += (x - centre[j]) * (x - centre[j]);
+            face |= x < 1e-3 || x > 1 - 1e-3;
+        }
+        if (n >= 10)
+            on_face += face;
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, f));
+        hps_trial_free(t);
+    }
+    hps_study_close(study);
+    return on_face;
+}
+
+/* Seeds 1-4: with the prior mean at the targets' mean, 31 of their 80 trials 11-30 were
+ * on a face (6-9 per seed); at the targets' upper quartile 16 (3-5 per seed). The bar
+ * sits between the two. */
+static void test_bowl_trials_stay_off_the_faces(void **state)
+{
+    (void)state;
+    int total = 0;
+    const char *seeds[4] = {"1", "2", "3", "4"};
+    for (int i = 0; i < 4; i++)
+        total += bowl_face_trials(seeds[i]);
+    if (total > 23)
+        fail_msg("%d of 80 trials on a face of the box around an interior bowl", total);
 }
 
 /* Declares a mixed space with every kind of parameter; fails the test on an invalid
@@ -1190,9 +1275,11 @@ int main(void)
         cmocka_unit_test(test_log_h),
         cmocka_unit_test(test_cholesky_jitter),
         cmocka_unit_test(test_transform),
+        cmocka_unit_test(test_shift_to_quantile),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_startup_is_sobol_and_deterministic),
         cmocka_unit_test(test_automatic_startup_length),
+        cmocka_unit_test(test_bowl_trials_stay_off_the_faces),
         cmocka_unit_test(test_mixed_space_suggestions_valid),
         cmocka_unit_test(test_ill_conditioned_histories),
         cmocka_unit_test(test_pending_trials_spread),

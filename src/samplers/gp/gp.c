@@ -1237,6 +1237,9 @@ static hps_status model_and_choose(hps_sampler *sampler, const hps_context *ctx,
     if (rc != HPS_OK)
         goto out;
     int constant = gp_transform_losses(a.loss, a.n, s->warp, a.y, a.scratch);
+    /* the prior mean (0) at the targets' upper quartile: where the model has no data
+     * (the faces first) it expects worse than most trials, not their mean (transform.h) */
+    gp_transform_shift_to_quantile(a.y, a.n, GP_PRIOR_MEAN_QUANTILE, a.scratch);
 
     if (gp_model_init(&a.model, d, a.categorical) != 0)
         goto oom;

@@ -79,3 +79,22 @@ int gp_transform_losses(const double *loss, size_t n, gp_warp warp, double *y, d
     }
     return standardize(y, n);
 }
+
+void gp_transform_shift_to_quantile(double *y, size_t n, double q, double *scratch)
+{
+    if (n == 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        scratch[i] = y[i];
+    qsort(scratch, n, sizeof *scratch, cmp_double);
+    double pos = q * (double)(n - 1);
+    size_t below = (size_t)pos;
+    if (below >= n - 1)
+        below = n - 1;
+    double frac = pos - (double)below;
+    double level = scratch[below];
+    if (below + 1 < n && frac > 0)
+        level += frac * (scratch[below + 1] - scratch[below]);
+    for (size_t i = 0; i < n; i++)
+        y[i] -= level;
+}

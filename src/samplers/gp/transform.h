@@ -30,4 +30,14 @@ typedef enum gp_warp {
  * is nothing to learn), else 0. */
 int gp_transform_losses(const double *loss, size_t n, gp_warp warp, double *y, double *scratch);
 
+/* Subtracts from the n targets y their q quantile (0 <= q <= 1, linear between order
+ * statistics), so that a GP whose constant prior mean is 0 expects that level where it
+ * has no data. `scratch` holds n doubles. Used with q = GP_PRIOR_MEAN_QUANTILE after
+ * gp_transform_losses: at the targets' upper quartile (worse than most observations,
+ * since lower is better) an unexplored region -- the box's faces and corners first --
+ * is worth less than at their mean, where the posterior's large sd there made EI
+ * rise toward the faces (bench/gp.md, "Proposals on the range bounds"). */
+#define GP_PRIOR_MEAN_QUANTILE 0.75
+void gp_transform_shift_to_quantile(double *y, size_t n, double q, double *scratch);
+
 #endif
