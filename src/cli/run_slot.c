@@ -473,8 +473,12 @@ static int taken_over(hps_trial *trial, hps_status rc)
 }
 
 /* Stops a trial that storage says is no longer this run's (see SLOT_ENDING_TAKEN_OVER)
- * as a pruned one is stopped, keeping the library's words for the outcome. A process
- * that has exited already is not stopped: its outcome is refused when it is recorded. */
+ * at once, with SIGKILL, keeping the library's words for the outcome. Not with SIGTERM
+ * as a pruned trial: SIGTERM means "save a checkpoint now" (docs/config.md), and this
+ * process's checkpoint directory (keyed by the run key and the parameters) is the one
+ * the trial's new run uses -- a save from the stale process would land under it. A
+ * process that has exited already is not stopped: its outcome is refused when it is
+ * recorded. */
 static void stop_taken_over(run_slot *slot, double now)
 {
     /* its lines may be read after it exited (a worker frozen meanwhile reads them all
@@ -485,7 +489,7 @@ static void stop_taken_over(run_slot *slot, double now)
         return;
     snprintf(slot->taken_over_why, sizeof slot->taken_over_why, "%s",
              hps_trial_errmsg(slot->trial));
-    slot_end(slot, SLOT_ENDING_TAKEN_OVER, now, 0);
+    slot_end(slot, SLOT_ENDING_TAKEN_OVER, now, 1);
 }
 
 /* With several objectives a step is reported once every objective has a value at it

@@ -54,7 +54,9 @@ typedef enum slot_ending {
     SLOT_ENDING_TAKEN_OVER /* storage refused the trial's report or heartbeat: it was
                               recovered as stale while this run ran it (this worker was
                               frozen or cut off), and is failed, paused or another
-                              worker's now. Nothing is recorded. */
+                              worker's now. Killed at once (SIGKILL, no SIGTERM: a
+                              checkpoint saved now would land in the directory the
+                              trial's new run uses). Nothing is recorded. */
 } slot_ending;
 
 typedef struct run_slot {
