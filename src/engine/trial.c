@@ -1113,7 +1113,8 @@ hps_status hps_trial_pause(hps_trial *trial, int64_t step)
  * count `trial` carries back to 0, in the same transaction, so that only cut-shorts in a
  * row count against the limit (one a month apart must not fail a long-lived trial). */
 static hps_status write_pause(hps_storage *storage, int64_t id, const char *step_json,
-                              const hps_finish_req *req, hps_trial *trial, int64_t cut_shorts)
+                              const char *steps_json, const hps_finish_req *req,
+                              hps_trial *trial, int64_t cut_shorts)
 {
     hps_status rc = storage->ops->batch_begin(storage);
     if (rc != HPS_OK)
@@ -1124,6 +1125,8 @@ static hps_status write_pause(hps_storage *storage, int64_t id, const char *step
         rc = storage->ops->finish_trial(storage, id, req);
     if (rc == HPS_OK)
         rc = storage->ops->set_trial_attr(storage, id, NULL, 1, HPS_REC_PAUSED_STEP, step_json);
+    if (rc == HPS_OK)
+        rc = storage->ops->set_trial_attr(storage, id, NULL, 1, HPS_REC_PAUSE_STEPS, steps_json);
     if (rc == HPS_OK && (cut_shorts > 0 || (trial != NULL && cut_shorts_before(trial->rec) > 0))) {
         char count[32];
         snprintf(count, sizeof count, "%lld", (long long)cut_shorts);
@@ -1139,10 +1142,14 @@ static hps_status pause_at(hps_trial *trial, int64_t step, int64_t cut_shorts)
     char step_json[32];
     snprintf(step_json, sizeof step_json, "%lld", (long long)step);
     hps_finish_req req = {.state = HPS_PAUSED, .now = hps_now(), .owner = trial->owner};
+    char *steps_json = hps_rec_pause_steps_with(trial->rec, step);
+    if (steps_json == NULL)
+        return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory");
     size_t stored_before = trial->n_stored_params;
-    hps_status rc = write_pause(study->storage, trial->rec->id, step_json, &req, trial,
-                                cut_shorts);
+    hps_status rc = write_pause(study->storage, trial->rec->id, step_json, steps_json, &req,
+                                trial, cut_shorts);
     if (rc != HPS_OK) {
+        hps_mem_free(steps_json);
         trial->n_stored_params = stored_before; /* rolled back */
         return storage_error(study, &trial->err, rc);
     }
@@ -1151,7 +1158,9 @@ static hps_status pause_at(hps_trial *trial, int64_t step, int64_t cut_shorts)
     stop_heartbeat(trial);
     char count[32];
     snprintf(count, sizeof count, "%lld", (long long)cut_shorts);
-    if (hps_rec_set_attr(trial->rec, 1, HPS_REC_PAUSED_STEP, step_json) != 0 ||
+    int set = hps_rec_set_attr(trial->rec, 1, HPS_REC_PAUSE_STEPS, steps_json);
+    hps_mem_free(steps_json);
+    if (set != 0 || hps_rec_set_attr(trial->rec, 1, HPS_REC_PAUSED_STEP, step_json) != 0 ||
         ((cut_shorts > 0 || cut_shorts_before(trial->rec) > 0) &&
          hps_rec_set_attr(trial->rec, 1, HPS_REC_CUT_SHORT, count) != 0))
         return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory (trial was paused)");
@@ -1337,8 +1346,16 @@ hps_status hps_study_recover_stale(hps_study *study, size_t *n_out)
         };
         char step_json[32];
         snprintf(step_json, sizeof step_json, "%lld", (long long)cut_short_step(trial->rec));
-        rc = resumed ? write_pause(study->storage, r->trial_id, step_json, &req, NULL, times)
-                     : study->storage->ops->finish_trial(study->storage, r->trial_id, &req);
+        char *steps_json = resumed ? hps_rec_pause_steps_with(trial->rec,
+                                                              cut_short_step(trial->rec))
+                                   : NULL;
+        if (resumed && steps_json == NULL)
+            rc = HPS_ERR_NOMEM;
+        else
+            rc = resumed ? write_pause(study->storage, r->trial_id, step_json, steps_json, &req,
+                                       NULL, times)
+                         : study->storage->ops->finish_trial(study->storage, r->trial_id, &req);
+        hps_mem_free(steps_json);
         free(requeue);
         trial->finished = 1;
         trial_free(trial);
