@@ -488,7 +488,8 @@ HPS_API const hps_pruner *hps_study_pruner(const hps_study *study);
  *   prior_beta          (default 0: the budget / 10, or 10 without one) how long
  *                       the priors of hps_study_set_prior weigh: prior(x)^(beta / n)
  *                       after n finished trials.
- *   worker              (default host:pid) identifies this process in trials. */
+ *   worker              (default host:pid) identifies this process in trials; valid
+ *                       UTF-8 (HPS_ERR_INVALID else: storage keeps it as text). */
 HPS_API hps_status hps_study_set(hps_study *study, const char *option, const char *value);
 /* The study options as a JSON array of options described as in hps_sampler_catalog;
  * free with hps_free. HPS_ERR_INVALID for a NULL json_out; HPS_ERR_NOMEM. */

@@ -294,6 +294,30 @@ static void test_superseded_handle_stops_beating(void **state)
     hps_study_close(w);
 }
 
+/* A worker id that is not valid UTF-8 is refused where it is set: stored as text and
+ * inside PostgreSQL's owner JSON it would come back altered, and every beat and report
+ * of the worker would be refused as another's. The id set before stays. */
+static void test_worker_id_must_be_utf8(void **state)
+{
+    (void)state;
+    char url[4200];
+    snprintf(url, sizeof url, "sqlite:%s", testutil_path("utf8-worker.db"));
+    hps_study *w = open_worker(url, "good:1:1", "1");
+    assert_int_equal(hps_study_set(w, "worker", "bad\xff:2:2"), HPS_ERR_INVALID);
+    const char *msg = hps_study_errmsg(w);
+    if (strstr(msg, "study option 'worker'") == NULL || strstr(msg, "not valid UTF-8") == NULL ||
+        strstr(msg, "byte 3") == NULL)
+        fail_msg("%s", msg);
+    assert_int_equal(hps_study_set(w, "worker", "\xc3"), HPS_ERR_INVALID); /* cut short */
+    ASSERT_OK(hps_study_set(w, "worker", "h\xc3\xb4te:3:3")); /* UTF-8 beyond ASCII is fine */
+    hps_trial *t = NULL;
+    ASSERT_OK(hps_study_ask(w, &t));
+    ASSERT_OK(hps_trial_report(t, 0, 1.0));
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 1.0));
+    hps_trial_free(t);
+    hps_study_close(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +326,7 @@ int main(void)
         cmocka_unit_test(test_same_worker_rerun_supersedes_older_handle),
         cmocka_unit_test(test_superseded_handle_stops_beating),
         cmocka_unit_test(test_stale_attrs_constraints_and_params_are_refused),
+        cmocka_unit_test(test_worker_id_must_be_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
