@@ -435,11 +435,20 @@ static hps_status explain_refused_beat(hps_trial *trial)
     int64_t number = trial->rec->number;
     const char *owner = trial->owner != NULL ? trial->owner : "?";
     const hps_frozen *now = hps_study_sync(study) == HPS_OK ? hps_study_cached(study, number) : NULL;
-    if (now != NULL && now->state != HPS_RUNNING)
+    if (now != NULL && now->state != HPS_RUNNING) {
+        /* by what the trial became: only a stale recovery fails one as interrupted; a
+         * resumed trial goes back to PAUSED when recovered or cut short; any other end
+         * was another process's tell */
+        const char *how = now->state == HPS_FAIL && hps_frozen_interrupted(now)
+                              ? "it was recovered as stale (failed as interrupted)"
+                          : now->state == HPS_PAUSED
+                              ? "it went back to PAUSED (recovered as stale, or cut short or "
+                                "paused by another process)"
+                              : "another process finished it";
         return hps_errbuf_set(&trial->err, HPS_ERR_STATE,
-                              "trial %lld is %s, not RUNNING: it was recovered as stale while "
-                              "worker '%.200s' ran it",
-                              (long long)number, hps_trial_state_name(now->state), owner);
+                              "trial %lld is %s, not RUNNING: %s while worker '%.200s' ran it",
+                              (long long)number, hps_trial_state_name(now->state), how, owner);
+    }
     if (now != NULL && hps_storage_check_owner(&trial->err, number, trial->owner, now->worker) != HPS_OK)
         return HPS_ERR_STATE;
     return hps_errbuf_set(&trial->err, HPS_ERR_STATE,
