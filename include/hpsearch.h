@@ -280,8 +280,10 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *                 reached by its pause and is promoted from there -- the step it
  *                 paused at counts as reached, and at a rung past its last report it
  *                 stands with that report (paused at 3 after reporting 2: at rung 3
- *                 with its value at 2); one that reached none is resumed after the
- *                 promotions, before anything new.
+ *                 with its value at 2, for good: its first pause at or past a rung
+ *                 decides, so a value that promoted it never changes when it runs
+ *                 on); one that reached none is resumed after the promotions, before
+ *                 anything new.
  *   "hyperband"   successive halving within the trial's bracket (several objectives
  *                 as "asha").
  *   "threshold"   the latest value is below `lower`, above `upper` or NaN.
@@ -486,7 +488,8 @@ HPS_API const hps_pruner *hps_study_pruner(const hps_study *study);
  *   prior_beta          (default 0: the budget / 10, or 10 without one) how long
  *                       the priors of hps_study_set_prior weigh: prior(x)^(beta / n)
  *                       after n finished trials.
- *   worker              (default host:pid) identifies this process in trials. */
+ *   worker              (default host:pid) identifies this process in trials; valid
+ *                       UTF-8 (HPS_ERR_INVALID else: storage keeps it as text). */
 HPS_API hps_status hps_study_set(hps_study *study, const char *option, const char *value);
 /* The study options as a JSON array of options described as in hps_sampler_catalog;
  * free with hps_free. HPS_ERR_INVALID for a NULL json_out; HPS_ERR_NOMEM. */
@@ -743,7 +746,8 @@ HPS_API hps_status hps_trial_preempt(hps_trial *trial, const char *reason);
 /* Pauses a RUNNING trial whose checkpoint holds `step`: `step` must be at least its
  * last reported step and beyond the step it was paused at before, so that resumed steps
  * never repeat. Recorded in one transaction: state PAUSED and the step (system
- * attribute "paused_step"). HPS_ERR_INVALID for such a step, HPS_ERR_STATE when the
+ * attribute "paused_step"; "pause_steps" lists every step the trial paused at, in
+ * order, the pauses of a resumed trial cut short included). HPS_ERR_INVALID for such a step, HPS_ERR_STATE when the
  * trial is not RUNNING or no longer this handle's (as hps_trial_tell_values: then
  * neither the state nor the step changes); the handle is finished once it succeeded. */
 HPS_API hps_status hps_trial_pause(hps_trial *trial, int64_t step);

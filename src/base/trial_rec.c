@@ -420,3 +420,41 @@ int64_t hps_rec_paused_step(const hps_frozen *rec)
     const json_t *step = json_object_get(rec->system_attrs, HPS_REC_PAUSED_STEP);
     return json_is_integer(step) && json_integer_value(step) >= 0 ? json_integer_value(step) : -1;
 }
+
+int64_t hps_rec_first_pause_from(const hps_frozen *rec, int64_t from)
+{
+    const json_t *steps = json_object_get(rec->system_attrs, HPS_REC_PAUSE_STEPS);
+    if (!json_is_array(steps)) {
+        int64_t paused = hps_rec_paused_step(rec);
+        return paused >= from ? paused : -1;
+    }
+    size_t i;
+    const json_t *step;
+    json_array_foreach(steps, i, step) {
+        if (json_is_integer(step) && json_integer_value(step) >= from)
+            return json_integer_value(step);
+    }
+    return -1;
+}
+
+char *hps_rec_pause_steps_with(const hps_frozen *rec, int64_t step)
+{
+    const json_t *steps = json_object_get(rec->system_attrs, HPS_REC_PAUSE_STEPS);
+    json_t *list = json_is_array(steps) ? json_copy((json_t *)steps) : json_array();
+    if (list == NULL)
+        return NULL;
+    /* a trial paused before the list was kept starts it with the pause it knows */
+    int64_t last = -1;
+    if (!json_is_array(steps) && hps_rec_paused_step(rec) >= 0) {
+        last = hps_rec_paused_step(rec);
+        json_array_append_new(list, json_integer(last));
+    } else if (json_array_size(list) > 0) {
+        const json_t *tail = json_array_get(list, json_array_size(list) - 1);
+        last = json_is_integer(tail) ? json_integer_value(tail) : -1;
+    }
+    if (step > last)
+        json_array_append_new(list, json_integer(step));
+    char *text = hps_rec_attrs_text(list);
+    json_decref(list);
+    return text;
+}

@@ -73,6 +73,18 @@ int hps_rec_load_attrs(hps_frozen *rec, int system, const char *json_text);
  * and paused again: the engine fails it once that passes its bound. */
 #define HPS_REC_CUT_SHORT "cut_short"
 int64_t hps_rec_paused_step(const hps_frozen *rec);
+/* Every step the trial paused at, in order, as a JSON array of integers (system
+ * attribute, written with HPS_REC_PAUSED_STEP): what a trial had reported when it first
+ * paused at or past a rung stays its value there however far it runs later (asha's
+ * promotion mode). A trial paused before this attribute was kept has only its latest
+ * pause step. */
+#define HPS_REC_PAUSE_STEPS "pause_steps"
+/* The first step at or past `from` the trial paused at (HPS_REC_PAUSE_STEPS, else
+ * HPS_REC_PAUSED_STEP), or -1 when none. */
+int64_t hps_rec_first_pause_from(const hps_frozen *rec, int64_t from);
+/* Compact JSON text of HPS_REC_PAUSE_STEPS once the trial pauses at `step` too (a
+ * step no later than its last pause adds nothing); free with hps_mem_free; NULL on OOM. */
+char *hps_rec_pause_steps_with(const hps_frozen *rec, int64_t step);
 /* Compact JSON text of an attribute object (for storage); free with hps_mem_free. */
 char *hps_rec_attrs_text(const json_t *attrs);
 

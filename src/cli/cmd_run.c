@@ -572,6 +572,13 @@ static void launch_trials(run_slot *slots, unsigned n_slots, const run_settings 
         }
         if (got <= 0)
             break;
+        /* A trial that carries out the run a busy slot still runs (its retry, or the
+         * same trial resumed after storage took it from this worker, before the slot
+         * learnt so): that slot's process would write into the checkpoint directory
+         * the new one starts from. It is killed, and gone, first. */
+        for (unsigned j = 0; !pbt && j < n_slots; j++)
+            if (slot_runs(&slots[j], hps_trial_run_key(trial)))
+                slot_yield_run(&slots[j], hps_trial_number(trial), cli_monotonic());
         char err[1500];
         long long number = (long long)hps_trial_number(trial);
         if (slot_start(&slots[i], run, trial, pbt ? &round : NULL, err, sizeof err) != 0) {
@@ -685,7 +692,12 @@ static int run_loop(const run_settings *run, unsigned n_slots, int quiet, progre
             fprintf(stderr, "hpsearch: timeout of %gs reached; waiting for running trials\n",
                     cfg->timeout);
         }
-        if (!state->interrupted)
+        /* trials storage took from this worker are stopped before a free slot asks for
+         * work (it may be given their runs), and no trial starts until they are gone */
+        int dying = 0;
+        for (unsigned i = 0; i < n_slots; i++)
+            dying |= slot_stop_taken_over(&slots[i], now);
+        if (!state->interrupted && !dying)
             launch_trials(slots, n_slots, run, state);
         unsigned busy = 0;
         for (unsigned i = 0; i < n_slots; i++)

@@ -333,6 +333,8 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial,
     else
         snprintf(checkpoint_dir, sizeof checkpoint_dir, "%s/%s-%016llx", run->checkpoint_root,
                  hps_trial_run_key(trial), (unsigned long long)hash_text(params_json));
+    if (pbt == NULL)
+        snprintf(slot->run_key, sizeof slot->run_key, "%s", hps_trial_run_key(trial));
     if (mkdir(checkpoint_dir, 0750) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "cannot create %s: %s", checkpoint_dir, strerror(errno));
         goto out;
@@ -473,8 +475,12 @@ static int taken_over(hps_trial *trial, hps_status rc)
 }
 
 /* Stops a trial that storage says is no longer this run's (see SLOT_ENDING_TAKEN_OVER)
- * as a pruned one is stopped, keeping the library's words for the outcome. A process
- * that has exited already is not stopped: its outcome is refused when it is recorded. */
+ * at once, with SIGKILL, keeping the library's words for the outcome. Not with SIGTERM
+ * as a pruned trial: SIGTERM means "save a checkpoint now" (docs/config.md), and this
+ * process's checkpoint directory (keyed by the run key and the parameters) is the one
+ * the trial's new run uses -- a save from the stale process would land under it. A
+ * process that has exited already is not stopped: its outcome is refused when it is
+ * recorded. */
 static void stop_taken_over(run_slot *slot, double now)
 {
     /* its lines may be read after it exited (a worker frozen meanwhile reads them all
@@ -485,7 +491,7 @@ static void stop_taken_over(run_slot *slot, double now)
         return;
     snprintf(slot->taken_over_why, sizeof slot->taken_over_why, "%s",
              hps_trial_errmsg(slot->trial));
-    slot_end(slot, SLOT_ENDING_TAKEN_OVER, now, 0);
+    slot_end(slot, SLOT_ENDING_TAKEN_OVER, now, 1);
 }
 
 /* With several objectives a step is reported once every objective has a value at it
@@ -635,6 +641,47 @@ void slot_preempt(run_slot *slot, double now, double grace)
     }
     proc_signal(slot->process, SIGTERM);
     slot->kill_at = now + grace;
+}
+
+int slot_stop_taken_over(run_slot *slot, double now)
+{
+    if (!slot->busy || slot->exited)
+        return 0;
+    if (slot->ending == SLOT_ENDING_NONE && taken_over(slot->trial,
+                                                      hps_trial_check_running(slot->trial)))
+        stop_taken_over(slot, now);
+    if (slot->ending != SLOT_ENDING_TAKEN_OVER || slot->exited)
+        return 0;
+    if (proc_poll_exit(slot->process, &slot->wstatus) == 1)
+        slot->exited = 1;
+    return !slot->exited;
+}
+
+int slot_runs(const run_slot *slot, const char *run_key)
+{
+    return slot->busy && slot->run_key[0] != '\0' && strcmp(slot->run_key, run_key) == 0;
+}
+
+void slot_yield_run(run_slot *slot, int64_t number, double now)
+{
+    if (!slot->busy || slot->process == NULL)
+        return;
+    if (!slot->exited && slot->ending != SLOT_ENDING_TAKEN_OVER) {
+        snprintf(slot->taken_over_why, sizeof slot->taken_over_why,
+                 "trial %" PRId64 " now carries out its run", number);
+        /* whatever it was ending for, it is not this run's to record any more */
+        slot->ending = SLOT_ENDING_TAKEN_OVER;
+        slot_end(slot, SLOT_ENDING_TAKEN_OVER, now, 1);
+    }
+    /* SIGKILL is sent: the wait is for the kernel to tear the process down */
+    while (!slot->exited) {
+        int got = proc_poll_exit(slot->process, &slot->wstatus);
+        if (got != 0) {
+            slot->exited = 1; /* exited, or cannot be waited for: nothing more to do */
+            break;
+        }
+        usleep(1000);
+    }
 }
 
 double slot_next_event(const run_slot *slot)

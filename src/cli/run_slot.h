@@ -54,7 +54,9 @@ typedef enum slot_ending {
     SLOT_ENDING_TAKEN_OVER /* storage refused the trial's report or heartbeat: it was
                               recovered as stale while this run ran it (this worker was
                               frozen or cut off), and is failed, paused or another
-                              worker's now. Nothing is recorded. */
+                              worker's now. Killed at once (SIGKILL, no SIGTERM: a
+                              checkpoint saved now would land in the directory the
+                              trial's new run uses). Nothing is recorded. */
 } slot_ending;
 
 typedef struct run_slot {
@@ -85,6 +87,8 @@ typedef struct run_slot {
     double kill_at;            /* when SIGKILL follows the SIGTERM, 0 = not ending */
     slot_ending ending;
     char taken_over_why[600];  /* SLOT_ENDING_TAKEN_OVER: the library's words for it */
+    char run_key[40];          /* hps_trial_run_key: the run its checkpoint directory is
+                                  keyed by; "" for a pbt member (its own directory) */
     int exited;
     int wstatus;
     double started_wall;       /* the wall clock at start: artifacts are files written since */
@@ -153,6 +157,22 @@ void slot_preempt(run_slot *slot, double now, double grace);
  * SLOT_ENDING_TAKEN_OVER), and reaps the process. Returns 1 when the trial is over: then
  * the outcome is recorded in the study, described in *out, and the slot is idle again. */
 int slot_poll(run_slot *slot, const run_settings *run, double now, slot_outcome *out);
+
+/* Stops the slot's trial at once if storage says it is no longer this run's (as
+ * slot_poll does). Returns 1 while a trial so stopped has not exited yet: a trial
+ * started before it has would share a checkpoint directory with a live process. */
+int slot_stop_taken_over(run_slot *slot, double now);
+
+/* Whether the slot runs `run_key`'s run (hps_trial_run_key) -- whose checkpoint
+ * directory a trial that carries that run out uses. */
+int slot_runs(const run_slot *slot, const char *run_key);
+
+/* The trial just asked, number `number`, carries out this slot's run (its retry, or the
+ * same trial resumed after storage took it from this run): the slot's trial is taken
+ * over. Kills its process (SIGKILL) and waits until it has exited, so that nothing of
+ * it writes into the checkpoint directory once the new trial starts; slot_poll then
+ * ends the slot as SLOT_ENDING_TAKEN_OVER. */
+void slot_yield_run(run_slot *slot, int64_t number, double now);
 
 /* Earliest time something must happen in this slot (deadline or kill), or 0. */
 double slot_next_event(const run_slot *slot);

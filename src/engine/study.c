@@ -290,6 +290,14 @@ hps_status hps_study_set(hps_study *study, const char *option, const char *value
 {
     if (option == NULL || value == NULL)
         return hps_errbuf_set(&study->err, HPS_ERR_INVALID, "option and value must not be NULL");
+    /* A worker id is stored as text and inside JSON (PostgreSQL's owner check): other
+     * bytes would come back altered, and storage would refuse every beat and report of
+     * this worker as someone else's. */
+    if (strcmp(option, "worker") == 0 && !hps_utf8_valid(value))
+        return hps_errbuf_set(&study->err, HPS_ERR_INVALID,
+                              "study option 'worker': the worker id is not valid UTF-8 (byte "
+                              "%zu is not); storage keeps it as text",
+                              hps_utf8_invalid_at(value, strlen(value)));
     double old_interval = study->heartbeat_interval;
     hps_status rc = hps_options_set(study_options, study, "study", option, value, NULL,
                                     &study->err);

@@ -435,11 +435,20 @@ static hps_status explain_refused_beat(hps_trial *trial)
     int64_t number = trial->rec->number;
     const char *owner = trial->owner != NULL ? trial->owner : "?";
     const hps_frozen *now = hps_study_sync(study) == HPS_OK ? hps_study_cached(study, number) : NULL;
-    if (now != NULL && now->state != HPS_RUNNING)
+    if (now != NULL && now->state != HPS_RUNNING) {
+        /* by what the trial became: only a stale recovery fails one as interrupted; a
+         * resumed trial goes back to PAUSED when recovered or cut short; any other end
+         * was another process's tell */
+        const char *how = now->state == HPS_FAIL && hps_frozen_interrupted(now)
+                              ? "it was recovered as stale (failed as interrupted)"
+                          : now->state == HPS_PAUSED
+                              ? "it went back to PAUSED (recovered as stale, or cut short or "
+                                "paused by another process)"
+                              : "another process finished it";
         return hps_errbuf_set(&trial->err, HPS_ERR_STATE,
-                              "trial %lld is %s, not RUNNING: it was recovered as stale while "
-                              "worker '%.200s' ran it",
-                              (long long)number, hps_trial_state_name(now->state), owner);
+                              "trial %lld is %s, not RUNNING: %s while worker '%.200s' ran it",
+                              (long long)number, hps_trial_state_name(now->state), how, owner);
+    }
     if (now != NULL && hps_storage_check_owner(&trial->err, number, trial->owner, now->worker) != HPS_OK)
         return HPS_ERR_STATE;
     return hps_errbuf_set(&trial->err, HPS_ERR_STATE,
@@ -1113,7 +1122,8 @@ hps_status hps_trial_pause(hps_trial *trial, int64_t step)
  * count `trial` carries back to 0, in the same transaction, so that only cut-shorts in a
  * row count against the limit (one a month apart must not fail a long-lived trial). */
 static hps_status write_pause(hps_storage *storage, int64_t id, const char *step_json,
-                              const hps_finish_req *req, hps_trial *trial, int64_t cut_shorts)
+                              const char *steps_json, const hps_finish_req *req,
+                              hps_trial *trial, int64_t cut_shorts)
 {
     hps_status rc = storage->ops->batch_begin(storage);
     if (rc != HPS_OK)
@@ -1124,6 +1134,8 @@ static hps_status write_pause(hps_storage *storage, int64_t id, const char *step
         rc = storage->ops->finish_trial(storage, id, req);
     if (rc == HPS_OK)
         rc = storage->ops->set_trial_attr(storage, id, NULL, 1, HPS_REC_PAUSED_STEP, step_json);
+    if (rc == HPS_OK)
+        rc = storage->ops->set_trial_attr(storage, id, NULL, 1, HPS_REC_PAUSE_STEPS, steps_json);
     if (rc == HPS_OK && (cut_shorts > 0 || (trial != NULL && cut_shorts_before(trial->rec) > 0))) {
         char count[32];
         snprintf(count, sizeof count, "%lld", (long long)cut_shorts);
@@ -1139,10 +1151,14 @@ static hps_status pause_at(hps_trial *trial, int64_t step, int64_t cut_shorts)
     char step_json[32];
     snprintf(step_json, sizeof step_json, "%lld", (long long)step);
     hps_finish_req req = {.state = HPS_PAUSED, .now = hps_now(), .owner = trial->owner};
+    char *steps_json = hps_rec_pause_steps_with(trial->rec, step);
+    if (steps_json == NULL)
+        return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory");
     size_t stored_before = trial->n_stored_params;
-    hps_status rc = write_pause(study->storage, trial->rec->id, step_json, &req, trial,
-                                cut_shorts);
+    hps_status rc = write_pause(study->storage, trial->rec->id, step_json, steps_json, &req,
+                                trial, cut_shorts);
     if (rc != HPS_OK) {
+        hps_mem_free(steps_json);
         trial->n_stored_params = stored_before; /* rolled back */
         return storage_error(study, &trial->err, rc);
     }
@@ -1151,7 +1167,9 @@ static hps_status pause_at(hps_trial *trial, int64_t step, int64_t cut_shorts)
     stop_heartbeat(trial);
     char count[32];
     snprintf(count, sizeof count, "%lld", (long long)cut_shorts);
-    if (hps_rec_set_attr(trial->rec, 1, HPS_REC_PAUSED_STEP, step_json) != 0 ||
+    int set = hps_rec_set_attr(trial->rec, 1, HPS_REC_PAUSE_STEPS, steps_json);
+    hps_mem_free(steps_json);
+    if (set != 0 || hps_rec_set_attr(trial->rec, 1, HPS_REC_PAUSED_STEP, step_json) != 0 ||
         ((cut_shorts > 0 || cut_shorts_before(trial->rec) > 0) &&
          hps_rec_set_attr(trial->rec, 1, HPS_REC_CUT_SHORT, count) != 0))
         return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory (trial was paused)");
@@ -1337,8 +1355,16 @@ hps_status hps_study_recover_stale(hps_study *study, size_t *n_out)
         };
         char step_json[32];
         snprintf(step_json, sizeof step_json, "%lld", (long long)cut_short_step(trial->rec));
-        rc = resumed ? write_pause(study->storage, r->trial_id, step_json, &req, NULL, times)
-                     : study->storage->ops->finish_trial(study->storage, r->trial_id, &req);
+        char *steps_json = resumed ? hps_rec_pause_steps_with(trial->rec,
+                                                              cut_short_step(trial->rec))
+                                   : NULL;
+        if (resumed && steps_json == NULL)
+            rc = HPS_ERR_NOMEM;
+        else
+            rc = resumed ? write_pause(study->storage, r->trial_id, step_json, steps_json, &req,
+                                       NULL, times)
+                         : study->storage->ops->finish_trial(study->storage, r->trial_id, &req);
+        hps_mem_free(steps_json);
         free(requeue);
         trial->finished = 1;
         trial_free(trial);

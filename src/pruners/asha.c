@@ -513,13 +513,16 @@ static int cmp_rung_member(const void *a, const void *b)
  * step past its last report (Python's trial.pause(3) after reporting step 2) has reached
  * every rung up to its pause, and stands at those past its last report with that report,
  * the newest value it has -- rather than at none of them, waiting at a lower rung that
- * ranks it by an older value. Only the latest pause is kept (HPS_REC_PAUSED_STEP): once
- * the trial pauses again further on, a rung it had passed within such a gap takes its
- * first report past it, by the rule of a trial that reports every few steps. */
+ * ranks it by an older value. Its first pause at or past the rung decides
+ * (HPS_REC_PAUSE_STEPS), so that the value stays what it was once the trial pauses
+ * again further on: a rung value used to promote it must not become a later report
+ * (its first past the rung) that would rank it lower and promote another in its place. */
 static const hps_inter_rec *promotion_report_at(const hps_frozen *trial, int64_t step)
 {
-    int64_t paused = hps_rec_paused_step(trial);
-    if (paused >= step) {
+    /* the first pause at or past the rung, not the latest: what the trial stood at there
+     * is what it had reported by then, whatever it reported on a later slice */
+    int64_t paused = hps_rec_first_pause_from(trial, step);
+    if (paused >= 0) {
         const hps_inter_rec *last = asha_report_at_rung(trial, -HUGE_VAL, paused);
         if (last != NULL && last->step < step)
             return last;

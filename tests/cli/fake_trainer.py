@@ -6,7 +6,8 @@ Options pick the misbehaviour: --every N (report every N-th step only), --sleep 
 --no-metric, --nan, --hang (sleep forever), --fail-if-x X (exit 3 when x == X),
 --dump-env (print selected environment variables, argv and the working directory first), --steps N,
 --graceful (on SIGTERM, finish the step, save it and exit, as a trainer that checkpoints
-when it is preempted). With --checkpoint it keeps the contract of paused trials: it
+when it is preempted), --term-file FILE (on SIGTERM, write FILE and exit: a test's
+witness that the process was asked to save). With --checkpoint it keeps the contract of paused trials: it
 exits 4 when its checkpoint is not at $HPSEARCH_RESUME_STEP, and stops after saving
 step $HPSEARCH_MAX_STEP; --slices FILE appends "trial first last" for each run."""
 import argparse
@@ -35,7 +36,19 @@ parser.add_argument("--slices", default=None, help="append 'trial first last' to
 parser.add_argument("--every", type=int, default=1,
                     help="report only the steps that are multiples of N (a slice then ends "
                          "at the first of them at or past $HPSEARCH_MAX_STEP)")
+parser.add_argument("--term-file", default=None,
+                    help="on SIGTERM, write this file and exit")
 args, unknown = parser.parse_known_args()
+
+
+def note_sigterm(signum, frame):
+    with open(args.term_file, "w") as f:
+        f.write("SIGTERM\n")
+    sys.exit(0)
+
+
+if args.term_file:
+    signal.signal(signal.SIGTERM, note_sigterm)
 
 if args.dump_env:
     for key in ("HPSEARCH_TRIAL_NUMBER", "HPSEARCH_STUDY", "HPSEARCH_STORAGE",

@@ -286,6 +286,41 @@ def test_a_pause_past_the_last_report_is_ranked_at_the_rungs_it_passed():
                      (0, 3)]
 
 
+def test_a_rung_value_stays_what_the_trial_stood_at_when_it_first_paused_there():
+    """The trial of the test above, paused at 3 after reporting 1 and 2, stands at rung 3
+    with step 2's value (the best there) and is promoted from it. Once it has run on and
+    paused at 9, reporting 5.0 -- the worst -- from step 4 on, its rung-3 value must still
+    be step 2's: were it its first report past 3 (step 4's), rung 3 (trials 0, 1, 2)
+    would rank trial 1 first and promote it too, two out of three at reduction factor 3.
+    (Before every pause step was kept, only the latest pause was known, and the next ask
+    resumed trial 1 from rung 3.)"""
+    study = hpsearch.create_study(pruner=promotion_pruner(3, 27))  # rungs 1, 3, 9
+    trial = study.ask()
+    trial.report(9.0, 1)
+    trial.report(0.0, 2)
+    trial.pause(3)
+    asked = []
+    for _ in range(20):
+        trial = study.ask()
+        asked.append((trial.number, trial.resume_step, trial.max_step))
+        if trial.number == 0:
+            break
+        x = trial.number / 10
+        run_slice(study, trial, lambda s: x if s <= 1 else x + 1, 27, first_step=1)
+    assert asked[-1] == (0, 3, 9)  # promoted from rung 3, where it leads
+    run_slice(study, trial, lambda s: 5.0, 27)  # from step 4 on, the worst
+    assert study.trials[0].system_attrs["pause_steps"] == [3, 9]
+    asked = []
+    for _ in range(3):
+        trial = study.ask()
+        asked.append((trial.number, trial.resume_step, trial.max_step))
+        x = trial.number / 10
+        run_slice(study, trial, lambda s: x if s <= 1 else x + 1, 27, first_step=1)
+    # rung 3 has promoted its one trial of three; new trials fill rung 1
+    assert asked == [(6, None, 1), (7, None, 1), (8, None, 1)]
+    assert study.trials[1].system_attrs["paused_step"] == 3
+
+
 def test_freeze_thaw_a_users_early_pause_is_not_a_short_first_slice():
     """A trial its user pauses before min_points (trial.pause(2) under the default first
     slice, which ends at min_points) has too few values for a forecast and is resumed

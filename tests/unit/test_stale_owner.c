@@ -294,6 +294,60 @@ static void test_superseded_handle_stops_beating(void **state)
     hps_study_close(w);
 }
 
+/* A worker id that is not valid UTF-8 is refused where it is set: stored as text and
+ * inside PostgreSQL's owner JSON it would come back altered, and every beat and report
+ * of the worker would be refused as another's. The id set before stays. */
+static void test_worker_id_must_be_utf8(void **state)
+{
+    (void)state;
+    char url[4200];
+    snprintf(url, sizeof url, "sqlite:%s", testutil_path("utf8-worker.db"));
+    hps_study *w = open_worker(url, "good:1:1", "1");
+    assert_int_equal(hps_study_set(w, "worker", "bad\xff:2:2"), HPS_ERR_INVALID);
+    const char *msg = hps_study_errmsg(w);
+    if (strstr(msg, "study option 'worker'") == NULL || strstr(msg, "not valid UTF-8") == NULL ||
+        strstr(msg, "byte 3") == NULL)
+        fail_msg("%s", msg);
+    assert_int_equal(hps_study_set(w, "worker", "\xc3"), HPS_ERR_INVALID); /* cut short */
+    ASSERT_OK(hps_study_set(w, "worker", "h\xc3\xb4te:3:3")); /* UTF-8 beyond ASCII is fine */
+    hps_trial *t = NULL;
+    ASSERT_OK(hps_study_ask(w, &t));
+    ASSERT_OK(hps_trial_report(t, 0, 1.0));
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 1.0));
+    hps_trial_free(t);
+    hps_study_close(w);
+}
+
+/* A trial another process finished (hps_study_tell_number) while this worker's handle
+ * ran it: the refused beat says so, not that the trial was recovered as stale. */
+static void test_refused_beat_says_what_became_of_the_trial(void **state)
+{
+    (void)state;
+    char url[4200];
+    snprintf(url, sizeof url, "sqlite:%s", testutil_path("told.db"));
+    hps_study *a = open_worker(url, "worker-a:1:1", "1");
+    ASSERT_OK(hps_study_set(a, "heartbeat_interval", "0.02"));
+    hps_trial *t = NULL;
+    ASSERT_OK(hps_study_ask(a, &t));
+    hps_study *b = open_worker(url, "worker-b:2:2", "1");
+    double v = 0.5;
+    ASSERT_OK(hps_study_tell_number(b, hps_trial_number(t), HPS_COMPLETE, &v, 1));
+    hps_status rc = HPS_OK;
+    for (int i = 0; i < 500 && rc == HPS_OK; i++) { /* a beat comes every 20 ms */
+        usleep(10000);
+        rc = hps_trial_check_running(t);
+    }
+    assert_int_equal(rc, HPS_ERR_STATE);
+    const char *msg = hps_trial_errmsg(t);
+    if (strstr(msg, "is COMPLETE, not RUNNING: another process finished it while worker "
+                    "'worker-a:1:1' ran it") == NULL ||
+        strstr(msg, "stale") != NULL)
+        fail_msg("%s", msg);
+    hps_trial_free(t);
+    hps_study_close(b);
+    hps_study_close(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +356,8 @@ int main(void)
         cmocka_unit_test(test_same_worker_rerun_supersedes_older_handle),
         cmocka_unit_test(test_superseded_handle_stops_beating),
         cmocka_unit_test(test_stale_attrs_constraints_and_params_are_refused),
+        cmocka_unit_test(test_worker_id_must_be_utf8),
+        cmocka_unit_test(test_refused_beat_says_what_became_of_the_trial),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include "storage/storage.h"
 #include "testutil.h"
 
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <math.h>
 #include <sqlite3.h>
@@ -1465,6 +1466,35 @@ static void test_storage_heartbeat_checks_owner(void **state)
  * trial -- else this process would keep the other worker's run looking alive and hide
  * that worker's death from stale recovery -- and hps_trial_check_running says, naming
  * the worker that took it over. In-memory studies have no heartbeats. */
+/* The journal's heartbeat records written with `owner` among the owners: the journal
+ * keeps every beat written, refused or not (the other backends leave no trace of a
+ * refused one), so it shows whether a worker still beats. */
+static size_t journal_beats_by(const backend *b, const char *owner)
+{
+    FILE *f = fopen(b->url + strlen("journal:"), "r");
+    assert_non_null(f);
+    size_t n = 0;
+    char line[8192];
+    while (fgets(line, sizeof line, f) != NULL) {
+        /* a record: eight hex digits of its CRC, a space, compact JSON (journal_file.h) */
+        json_t *rec = strlen(line) > 9 ? json_loads(line + 9, JSON_DISABLE_EOF_CHECK, NULL)
+                                       : NULL;
+        if (rec == NULL)
+            continue; /* a header or a partial line: no heartbeat */
+        const json_t *op = json_object_get(rec, "op"), *owners = json_object_get(rec, "owners");
+        size_t i;
+        const json_t *o;
+        if (json_is_string(op) && strcmp(json_string_value(op), "heartbeat") == 0)
+            json_array_foreach(owners, i, o) {
+                if (json_is_string(o) && strcmp(json_string_value(o), owner) == 0)
+                    n++;
+            }
+        json_decref(rec);
+    }
+    fclose(f);
+    return n;
+}
+
 static void test_stale_worker_stops_beating_taken_over_trial(void **state)
 {
     const backend *b = *state;
@@ -1505,6 +1535,14 @@ static void test_stale_worker_stops_beating_taken_over_trial(void **state)
     if (strstr(hps_trial_errmsg(stale), "worker 'taker:1:1' took it over") == NULL)
         fail_msg("%s: %s", b->name, hps_trial_errmsg(stale));
     assert_int_equal(hps_trial_check_running(stale), HPS_ERR_STATE); /* it stays said */
+    if (strcmp(b->name, "journal") == 0) {
+        /* no beat of the stale worker's after the refusal: were it still beating, 15
+         * intervals would add as many */
+        size_t beats = journal_beats_by(b, dead);
+        assert_true(beats >= 1);
+        usleep(300000);
+        assert_int_equal(journal_beats_by(b, dead), beats);
+    }
 
     /* the taker goes silent; were the stale worker still beating, its beats would keep
      * the trial fresh */
