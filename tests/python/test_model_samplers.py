@@ -89,6 +89,46 @@ def test_auto_plans_with_the_n_trials_optimize_is_given():
     study.optimize(objective, n_trials=3)
     assert len(study.trials) == 406
 
+
+def _grid_study():
+    """An AutoSampler study of 400 trials on a grid of a 2-d bowl, and its objective."""
+    hpsearch.logging.set_verbosity(hpsearch.logging.WARNING)
+    study = hpsearch.create_study(sampler=AutoSampler(seed=1))
+    dists = {"x": hpsearch.distributions.FloatDistribution(-5, 5),
+             "y": hpsearch.distributions.FloatDistribution(-5, 5)}
+    for i in range(400):
+        x, y = (i % 20) / 2 - 5, (i // 20) / 2 - 5
+        study.add_trial(hpsearch.trial.create_trial(params={"x": x, "y": y},
+                                                    distributions=dists, value=x * x + y * y))
+
+    def objective(trial):
+        return trial.suggest_float("x", -5, 5) ** 2 + trial.suggest_float("y", -5, 5) ** 2
+
+    return study, objective
+
+
+def _stop_after_one(study, trial):
+    study.stop()
+
+
+def _asked_strategy(study, objective):
+    """The strategy auto picks for a trial asked outside optimize."""
+    trial = study.ask()
+    objective(trial)
+    study.tell(trial, 1.0)
+    return study.trials[-1].system_attrs["sampler"]
+
+
+@pytest.mark.parametrize("n_trials", [float("inf"), 2**64, 2**70])
+def test_optimize_with_n_trials_past_any_budget_plans_without_a_hint(n_trials):
+    """Optuna runs optimize(n_trials=float("inf")) and n_trials of 2**64 or more (until
+    stopped): they set no hint -- auto plans as for ask() (the GP, not CMA-ES)."""
+    study, objective = _grid_study()
+    study.optimize(objective, n_trials=n_trials, callbacks=[_stop_after_one])
+    assert len(study.trials) == 401
+    assert study.trials[-1].system_attrs["sampler"] == "gp"
+
+
 def test_bad_arguments_are_refused():
     with pytest.raises(TypeError, match="cannot call Python functions"):
         TPESampler(gamma=lambda n: 3)
