@@ -6,12 +6,14 @@
  * heartbeat beat and before it renames the copy into place, as a process stopped or
  * swapped out there does. time() returns the time $TIME_SHIFT seconds later: a run
  * started with it finds the stalled run's heartbeat older than the grace at once,
- * instead of the test waiting a minute.
+ * instead of the test waiting a minute. write() into a file named $FULL_DISK_NAME
+ * in a temporary copy (a "...copying" directory) fails with ENOSPC, as on a full disk.
  *
  *     cc -shared -fPIC -o pbt_stall.so pbt_stall.c -ldl */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,4 +66,26 @@ time_t time(time_t *out)
     if (out != NULL)
         *out = now;
     return now;
+}
+
+typedef ssize_t (*write_fn)(int, const void *, size_t);
+
+ssize_t write(int fd, const void *buf, size_t count)
+{
+    static write_fn next_write;
+    if (next_write == NULL)
+        next_write = (write_fn)dlsym(RTLD_NEXT, "write");
+    const char *name = getenv("FULL_DISK_NAME");
+    if (name != NULL) {
+        char link[64], path[4096];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, path, sizeof path - 1);
+        path[n > 0 ? n : 0] = '\0';
+        const char *base = strrchr(path, '/');
+        if (base != NULL && strcmp(base + 1, name) == 0 && strstr(path, ".copying") != NULL) {
+            errno = ENOSPC;
+            return -1;
+        }
+    }
+    return next_write(fd, buf, count);
 }

@@ -436,4 +436,43 @@ ok 2 rounds" "$s"
 expect_eq "no temporary copy is left" "" \
     "$(find hpsearch-logs/pbt-stall/checkpoints -name '*.copying*')"
 
+# A copy that fails (a full disk) leaves no temporary copy behind: gigabytes of it
+# would stay. Another run, killed -9 mid-copy, leaves its temporary copy: the next run
+# to prepare that directory removes it (its process is gone).
+write_config full.yaml <<EOF2
+study: pbt-full
+storage: sqlite:pbt.db
+metric: score
+direction: maximize
+seed: 7
+pbt: {population: 2, interval: 1}
+fidelity: steps
+command: $PBT_TRAIN --lr {lr} --steps {steps}
+parameters:
+  lr: {type: float, low: 0.001, high: 1.0, log: true}
+  steps: {type: int, low: 1, high: 2}
+EOF2
+LD_PRELOAD=$PWD/pbt_stall.so FULL_DISK_NAME=model.json \
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+    "$HPSEARCH" run full.yaml --no-progress -q > full.out 2>&1
+expect_eq "a run whose copy finds the disk full fails" 1 $(($? != 0))
+expect_contains "saying why" "No space left on device" "$(cat full.out)"
+expect_eq "and leaves no temporary copy" "" \
+    "$(find hpsearch-logs/pbt-full/checkpoints -name '*.copying*')"
+touch stall_gate
+LD_PRELOAD=$PWD/pbt_stall.so STALL_DIR_SUFFIX=-r000 STALL_GATE=$PWD/stall_gate \
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+    "$HPSEARCH" run full.yaml --no-progress -q > killed.out 2>&1 &
+killed=$!
+for _ in $(seq 600); do grep -q "copy stalled" killed.out && break; sleep 0.2; done
+kill -9 $killed
+wait $killed 2>/dev/null
+rm -f stall_gate
+expect_eq "a run killed mid-copy leaves its temporary copy" 1 \
+    "$(find hpsearch-logs/pbt-full/checkpoints -maxdepth 2 -name '*.copying.*' | wc -l)"
+"$HPSEARCH" run full.yaml --no-progress -q > after.out 2>&1
+expect_eq "the next run finishes the population" 0 $?
+expect_eq "and removed the dead run's temporary copy" "" \
+    "$(find hpsearch-logs/pbt-full/checkpoints -name '*.copying*')"
+
 finish
