@@ -8,7 +8,13 @@
 N_OLD=3000
 BUILD_DIR=$(dirname "$HPSEARCH")
 # the old study, made through the Python module: running 3000 trials would take minutes
-env PYTHONPATH="$BUILD_DIR/python${PYTHONPATH:+:$PYTHONPATH}" "$PY" - "$N_OLD" <<'PYEOF'
+# (a sanitizer build's extension needs the ASan runtime preloaded, as in report_lib.sh)
+PY_ENV=()
+if ldd "$HPSEARCH" 2>/dev/null | grep -q libasan; then
+    PY_ENV=(LD_PRELOAD="$(gcc -print-file-name=libasan.so)"
+            ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0)
+fi
+env "${PY_ENV[@]}" PYTHONPATH="$BUILD_DIR/python${PYTHONPATH:+:$PYTHONPATH}" "$PY" - "$N_OLD" <<'PYEOF'
 import sys
 import hpsearch
 hpsearch.logging.set_verbosity(hpsearch.logging.WARNING)
