@@ -468,8 +468,11 @@ HPS_API const hps_pruner *hps_study_pruner(const hps_study *study);
  *   budget_hint         (default 0: none) how many trials the study is expected to hold
  *                       when this handle's run ends: what the strategies that plan with
  *                       a budget (auto, prior_beta, hps_context_budget) use while
- *                       max_trials is 0. Never a limit: ask goes on past it. The Python
- *                       binding's optimize(n_trials=N) sets it to the trials so far + N.
+ *                       max_trials is 0. Never a limit: ask goes on past it. It is
+ *                       this handle's, not the study's: two processes (or handles) on
+ *                       one study each plan for their own hint, not for the sum. The
+ *                       Python binding's optimize(n_trials=N) sets it to the trials so
+ *                       far + N for that call (none for N infinite or past 2**64).
  *   retries             (default 0) how many times a FAIL trial (or one whose worker
  *                       died) is re-queued with the same parameters; and how many times
  *                       a resumed trial may be cut short and go back to PAUSED (at

@@ -513,9 +513,12 @@ def _optimize(study: Study, func: ObjectiveFuncType, n_trials: Optional[int],
     # The engine's strategies plan with a budget (AutoSampler's choice, the priors'
     # weight): the study will hold its trials so far plus n_trials. A hint only, never a
     # limit (Optuna runs n_trials more per call, whatever the study holds), and only for
-    # this call: a later ask() or optimize(timeout=...) has none.
-    if n_trials is not None and n_trials > 0:
-        study._set("budget_hint", str(study._n_trials() + int(n_trials)))
+    # this call: a later ask() or optimize(timeout=...) has none. Optuna runs
+    # n_trials=float("inf") or beyond 2**64 too: those plan with no hint.
+    if n_trials is not None and n_trials > 0 and math.isfinite(n_trials):
+        hint = study._n_trials() + int(n_trials)
+        if hint < 2**64:
+            study._set("budget_hint", str(hint))
     try:
         if n_jobs == 1:
             _optimize_sequential(study, func, n_trials, timeout, catch, callbacks,

@@ -1,7 +1,9 @@
 /* pbt.c -- population-based training in `hpsearch run` (see pbt.h). */
-#define _XOPEN_SOURCE 700 /* nftw, symlink, readlink */
+#define _GNU_SOURCE /* nftw, symlink, readlink, renameat2 */
 #include "cli/pbt.h"
 
+#include "base/mem.h"
+#include "base/worker.h"
 #include "cli/cli.h"
 
 #include <dirent.h>
@@ -476,30 +478,99 @@ static int copy_tree(pbt_pulse *pulse, const char *from, const char *to, int dep
     return rc;
 }
 
+/* Whether this run still drives the population, asked of the storage now, whenever
+ * the last beat was (a beat the storage fails counts as ours, as in pbt_pulse_beat). */
+static int still_driving(pbt_pulse *pulse)
+{
+    if (!pulse->taken_over && pbt_beat_driver(pulse->study) > 0)
+        pulse->taken_over = 1;
+    pulse->last = cli_monotonic();
+    return !pulse->taken_over;
+}
+
+/* Removes the temporary copies "<name>.copying.<worker id>" next to `dir` whose runs
+ * are gone (a crash mid-copy), and "<name>.copying" of earlier versions. A live run's
+ * is left to it: it removes its own when its copy fails, and one taken over renames
+ * nothing into place (prepare_dir). */
+static void remove_dead_copies(const char *dir)
+{
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s", dir);
+    char *slash = strrchr(parent, '/');
+    const char *base = slash != NULL ? slash + 1 : parent;
+    char prefix[4200];
+    snprintf(prefix, sizeof prefix, "%s.copying", base);
+    size_t n_prefix = strlen(prefix);
+    if (slash != NULL)
+        *slash = '\0';
+    DIR *d = opendir(slash != NULL ? parent : ".");
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, n_prefix) != 0)
+            continue;
+        const char *owner = e->d_name + n_prefix;
+        if (*owner != '\0' && (*owner != '.' || !hps_worker_is_dead_local(owner + 1)))
+            continue;
+        char path[8400];
+        snprintf(path, sizeof path, "%s/%s", slash != NULL ? parent : ".", e->d_name);
+        nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    }
+    closedir(d);
+}
+
+/* Renames the finished copy `tmp` to `dir`, which must not exist: of two runs copying
+ * into it (one taken over and stalled, the one that took over), the first finished
+ * copy stays. Filesystems without RENAME_NOREPLACE fall back to rename(), which still
+ * refuses a directory that is not empty. 0, or -1 with errno. */
+static int rename_new(const char *tmp, const char *dir)
+{
+#ifdef RENAME_NOREPLACE
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+#endif
+    return rename(tmp, dir);
+}
+
 /* The round's directory, made once as a copy of `from` (a missing `from`: empty): copied
- * under a temporary name and renamed, so a crash mid-copy leaves no half checkpoint.
- * The temporary directory of a run that crashed mid-copy is removed first: a live run's
- * is not there to remove, since a live run beats while it copies, so no other run
- * drives the population meanwhile. */
+ * under a name of this run's own ("<dir>.copying.<worker id>") and renamed, so a crash
+ * mid-copy leaves no half checkpoint, and a run taken over while it copied -- stalled
+ * past the driver's grace, after its last beat -- can never rename the copy of the run
+ * that took over, half made, into place: it checks it still drives right before the
+ * rename, and the rename never replaces a directory. A failed copy is removed (a full
+ * disk must not keep gigabytes of it). */
 static int prepare_dir(const char *dir, const char *from, pbt_pulse *pulse, char *err,
                        size_t errlen)
 {
     if (access(dir, F_OK) == 0)
         return 0; /* an interrupted round's: it continues from what it saved */
+    remove_dead_copies(dir);
     char tmp[4500];
-    snprintf(tmp, sizeof tmp, "%s.copying", dir);
-    if (access(tmp, F_OK) == 0)
-        nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    char *self = hps_worker_self_id();
+    snprintf(tmp, sizeof tmp, "%s.copying.%s", dir, self != NULL ? self : "?");
+    hps_mem_free(self);
     int rc = from != NULL && access(from, F_OK) == 0 ? copy_tree(pulse, from, tmp, 0)
                                                      : mkdir(tmp, 0750);
-    if (rc == 0 && rename(tmp, dir) != 0)
+    int saved = errno;
+    if (rc == 0 && !still_driving(pulse))
         rc = -1;
+    if (rc == 0 && rename_new(tmp, dir) != 0) {
+        saved = errno;
+        /* another run's copy went in first: a run taken over a moment ago (after its
+         * check) -- the same directory, made the same way */
+        rc = saved == EEXIST || saved == ENOTEMPTY ? 0 : -1;
+    }
+    if (access(tmp, F_OK) == 0)
+        nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     if (rc != 0 && pulse->taken_over)
         snprintf(err, errlen, "another hpsearch run took this study's population over while "
                  "this one copied %s to %s", from != NULL ? from : "?", dir);
     else if (rc != 0)
         snprintf(err, errlen, "cannot prepare the checkpoint directory %s%s%s: %s", dir,
-                 from != NULL ? " from " : "", from != NULL ? from : "", strerror(errno));
+                 from != NULL ? " from " : "", from != NULL ? from : "", strerror(saved));
     return rc;
 }
 
@@ -512,6 +583,13 @@ int pbt_assign(hps_trial *trial, const pbt_round *next, const char *params_json,
     json_decref(lineage);
     if (rc != 0)
         return -1;
+    /* the copy may have taken long: a run that took the population over meanwhile runs
+     * this member's round itself */
+    if (!still_driving(pulse)) {
+        snprintf(err, errlen, "another hpsearch run took this study's population over while "
+                 "this one prepared %s", next->checkpoint_dir);
+        return -1;
+    }
     if (hps_trial_fix_params(trial, params_json) != HPS_OK ||
         hps_trial_set_system_attr(trial, PBT_ATTR, lineage_json) != HPS_OK) {
         snprintf(err, errlen, "cannot record the member's round: %s", hps_trial_errmsg(trial));

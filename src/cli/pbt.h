@@ -65,7 +65,10 @@ int pbt_pulse_beat(pbt_pulse *pulse, double now);
  * records the lineage and prepares the checkpoint directory (a copy of the one it
  * continues from, made once: an interrupted round's directory is kept as it is),
  * beating `pulse` while it copies; a copy stops when a beat finds the population
- * taken over. Returns -1 with a message. */
+ * taken over. The copy goes in under a name of this run's own and is renamed into
+ * place only if this run still drives the population right then, and never over a
+ * directory already there; before it returns, it checks again that the population is
+ * still this run's (the trainer is started next). Returns -1 with a message. */
 int pbt_assign(hps_trial *trial, const pbt_round *next, const char *params_json,
                const char *lineage_json, pbt_pulse *pulse, char *err, size_t errlen);
 

@@ -8,21 +8,19 @@
 #include <string.h>
 
 /* The study's warm start record: whether it is complete (records of earlier versions,
- * without "complete", are), how many trials it added, and from which study (`from`, of
- * size `size`; cfg's when the record does not say). -1 when the study cannot be read;
- * a study without a record has not recorded its warm start yet: not complete. */
-static int read_record(const cfg_config *cfg, hps_study *study, int *complete, uint64_t *added,
-                       char *from, size_t size)
+ * without "complete", are), and from which study (`from`, of size `size`; cfg's when the
+ * record does not say). -1 when the study cannot be read; a study without a record has
+ * not recorded its warm start yet: not complete. */
+static int read_record(const cfg_config *cfg, hps_study *study, int *complete, char *from,
+                       size_t size)
 {
     const char *text = NULL;
     if (hps_study_system_attrs(study, &text) != HPS_OK)
         return -1;
     json_t *root = text != NULL ? json_loads(text, 0, NULL) : NULL;
     json_t *record = json_object_get(root, "warm_start");
-    json_t *n = json_object_get(record, "added");
     const char *name = json_string_value(json_object_get(record, "from"));
     *complete = json_is_object(record) && !json_is_false(json_object_get(record, "complete"));
-    *added = json_is_integer(n) && json_integer_value(n) > 0 ? (uint64_t)json_integer_value(n) : 0;
     snprintf(from, size, "%s", name != NULL ? name : cfg->warm_from);
     json_decref(root);
     return 0;
@@ -31,9 +29,10 @@ static int read_record(const cfg_config *cfg, hps_study *study, int *complete, u
 /* Counts the old trials among those not looked at yet, up to the first number this
  * handle does not hold yet (a trial created after its last read): that one is looked at
  * next time. -1 when the study cannot be read. */
-static int count_old(hps_study *study, const char *from, warm_budget *budget)
+static int count_old(hps_study *study, const char *from, warm_budget *budget, int *all)
 {
     size_t n = 0;
+    *all = 0;
     if (hps_study_n_trials(study, &n) != HPS_OK)
         return -1;
     for (; budget->scanned < n; budget->scanned++) {
@@ -46,6 +45,7 @@ static int count_old(hps_study *study, const char *from, warm_budget *budget)
             return -1;
         budget->n_old += (size_t)warm_origin(t, from, &number);
     }
+    *all = budget->scanned >= n;
     return 0;
 }
 
@@ -60,14 +60,18 @@ static int update(const cfg_config *cfg, hps_study *study, warm_budget *budget)
         return 0;
     }
     int complete;
-    uint64_t added;
     char from[1024];
-    if (read_record(cfg, study, &complete, &added, from, sizeof from) != 0)
+    if (read_record(cfg, study, &complete, from, sizeof from) != 0)
         return -1;
-    if (!complete && count_old(study, from, budget) != 0)
+    /* the old trials the study holds, not the record's "added": trials added twice
+     * (runs of earlier versions resuming a warm start together) count too, so that they
+     * never take the place of new trials; once the record is complete and every trial
+     * read after it is counted, nothing changes any more */
+    int all;
+    if (count_old(study, from, budget, &all) != 0)
         return -1;
-    budget->settled = complete;
-    uint64_t max_trials = cfg->n_trials + (complete ? added : (uint64_t)budget->n_old);
+    budget->settled = complete && all;
+    uint64_t max_trials = cfg->n_trials + (uint64_t)budget->n_old;
     if (max_trials == budget->max_trials)
         return 0;
     char text[32];

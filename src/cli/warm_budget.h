@@ -15,7 +15,9 @@
  * nothing and need not know whether the run adding them (perhaps on another host) is
  * alive. An ask refused because more old trials went in since it counted asks again
  * with those counted. Once the record says complete, every old trial is in, and the
- * budget is n_trials plus the number the record gives.
+ * budget, counted once more, stays n_trials plus the old trials the study holds -- not
+ * the number the record gives: trials added twice (runs of earlier versions that
+ * resumed a cut-short warm start together) would otherwise take new trials' places.
  *
  * (The alternatives: one transaction for the whole warm start, which no storage
  * operation offers; or workers waiting while the warm start goes in, which cannot tell

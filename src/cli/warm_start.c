@@ -324,6 +324,24 @@ static int already_added(hps_study *study, const char *from, unsigned char *take
     return 0;
 }
 
+/* How many trials of `study` a warm start from `from` added, duplicates included.
+ * -1 when the study cannot be read. */
+static int count_held(hps_study *study, const char *from, size_t *held)
+{
+    size_t n = 0;
+    *held = 0;
+    if (hps_study_n_trials(study, &n) != HPS_OK)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const hps_frozen *t;
+        int64_t number;
+        if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK)
+            return -1;
+        *held += (size_t)warm_origin(t, from, &number);
+    }
+    return 0;
+}
+
 /* Adds the fitting trials of `source` to `study` (NULL: only counts them), but those
  * `taken` marks (may be NULL); counts the complete ones and why the others were left
  * out. */
@@ -398,12 +416,18 @@ int warm_seed(const cfg_config *cfg, hps_study *study)
                  ? add_fitting(cfg, study, source, taken, &n_complete, &added, outside, missing)
                  : -1;
     added += n_taken;
+    /* the added trials are no part of the budget (hps_study_add_trial adds them whatever
+     * it says, and they count against it): n_trials new ones besides those the study
+     * holds -- duplicates too (added by runs of earlier versions that resumed a warm
+     * start together), so that they never take the place of new trials. Counted before
+     * the record says complete: a failure after it would leave nothing to resume. */
+    size_t held = added;
+    if (rc == 0 && count_held(study, cfg->warm_from, &held) != 0)
+        rc = -1;
     if (rc == 0)
         rc = record_added(study, cfg->warm_from, added, 1);
-    /* the added trials are no part of the budget (hps_study_add_trial adds them whatever
-     * it says, and they count against it): n_trials new ones besides them */
     snprintf(text, sizeof text, "%llu",
-             cfg->n_trials > 0 ? (unsigned long long)(cfg->n_trials + added) : 0ULL);
+             cfg->n_trials > 0 ? (unsigned long long)(cfg->n_trials + held) : 0ULL);
     if (rc == 0 && hps_study_set(study, "max_trials", text) != HPS_OK)
         rc = -1;
     if (rc != 0) {
@@ -428,24 +452,74 @@ int warm_seed(const cfg_config *cfg, hps_study *study)
     return rc == 0 ? 0 : CLI_EXIT_FAILED;
 }
 
-int warm_resume_needed(const cfg_config *cfg, hps_study *study)
+/* The warm start record's "by" and "added" when it is cut short ("complete": false);
+ * by is NULL otherwise (and for records that name nobody). `root` keeps them. */
+static json_t *read_cut_short(hps_study *study, const char **from, const char **by,
+                              json_int_t *added)
 {
     const char *attrs = NULL;
+    *from = *by = NULL;
+    *added = 0;
     if (hps_study_system_attrs(study, &attrs) != HPS_OK || attrs == NULL)
-        return 0;
+        return NULL;
     json_t *root = json_loads(attrs, 0, NULL);
     json_t *warm = json_object_get(root, "warm_start");
-    const char *from = json_string_value(json_object_get(warm, "from"));
+    *from = json_string_value(json_object_get(warm, "from"));
     /* studies of earlier versions recorded no "complete": theirs are */
-    int cut_short = json_is_false(json_object_get(warm, "complete"));
-    const char *by = json_string_value(json_object_get(warm, "by"));
-    int gone = cut_short && by != NULL && hps_worker_is_dead_local(by);
-    int resume = gone && cfg->warm_from != NULL && from != NULL &&
-                 strcmp(from, cfg->warm_from) == 0;
-    if (gone && !resume)
+    if (json_is_false(json_object_get(warm, "complete")))
+        *by = json_string_value(json_object_get(warm, "by"));
+    *added = json_integer_value(json_object_get(warm, "added"));
+    return root;
+}
+
+/* Claims finishing the warm start that the dead process `dead` cut short, so that of
+ * several runs finding it at once exactly one adds the missing trials: the others would
+ * add them too. The storage has no compare-and-set, but creating a study is one
+ * transaction that exactly one of several processes wins (open_run_study relies on it
+ * too): the claim is creating the study "<study>.warm-resume.<dead>". Its winner
+ * rewrites "by" to itself -- from then on every run sees a live process adding the
+ * trials -- and deletes it again. A run that creates it after that deletion reads "by"
+ * again, finds it no longer names `dead`, and lets it be. 1 when this run claimed it. */
+static int claim_resume(const cfg_config *cfg, hps_study *study, const char *dead)
+{
+    char name[1024], err[1024];
+    snprintf(name, sizeof name, "%s.warm-resume.%s", cfg->study_name, dead);
+    hps_direction dir = hps_study_direction(study, 0);
+    hps_study *marker = NULL;
+    hps_status rc = hps_study_open(cfg->storage, name, HPS_OPEN_CREATE, &dir, 1, &marker, err,
+                                   sizeof err);
+    if (rc == HPS_ERR_EXISTS)
+        return 0; /* another run claimed it: it is adding the trials */
+    if (rc != HPS_OK) {
+        cli_warn("study '%s': cannot claim finishing its warm start: %s", cfg->study_name, err);
+        return 0;
+    }
+    hps_study_close(marker);
+    const char *from, *by;
+    json_int_t added;
+    json_t *root = read_cut_short(study, &from, &by, &added);
+    int ours = by != NULL && strcmp(by, dead) == 0 && from != NULL &&
+               record_added(study, from, added > 0 ? (size_t)added : 0, 0) == 0;
+    json_decref(root);
+    /* a crash between creating the marker and rewriting "by" leaves both behind: that
+     * warm start then stays cut short (the next run's warning says nothing of it) */
+    hps_study_delete(cfg->storage, name, NULL, 0);
+    return ours;
+}
+
+int warm_resume_needed(const cfg_config *cfg, hps_study *study)
+{
+    const char *from, *by;
+    json_int_t added;
+    json_t *root = read_cut_short(study, &from, &by, &added);
+    int gone = by != NULL && hps_worker_is_dead_local(by);
+    int ours = gone && cfg->warm_from != NULL && from != NULL &&
+               strcmp(from, cfg->warm_from) == 0;
+    if (gone && !ours)
         cli_warn("study '%s': its warm start from '%s' was cut short, and this config does not "
                  "warm-start from that study: the rest is not added", cfg->study_name,
                  from != NULL ? from : "?");
+    int resume = ours && claim_resume(cfg, study, by);
     json_decref(root);
     return resume;
 }

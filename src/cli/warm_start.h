@@ -71,7 +71,9 @@ int warm_seed(const cfg_config *cfg, hps_study *study);
  * is gone -- not one still adding the trials) from the study this config warm-starts
  * from: then the run seeds it again (warm_seed adds the trials not added
  * yet, then the `initial` configurations, which a cut-short warm start never reached).
- * Warns when the config warm-starts from no or another study. */
+ * Of several runs finding it at once, exactly one claims it (1) and names itself in the
+ * record's "by"; the others see it being added (0). Warns when the config warm-starts
+ * from no or another study. */
 int warm_resume_needed(const cfg_config *cfg, hps_study *study);
 
 /* With `sampler: cmaes`: the trials of `warm_start.from` that fit the space, as option

@@ -364,11 +364,16 @@ hps_status hps_study_regret_bound(hps_study *study, double top_trials_ratio,
     if (d == 0) { /* regret_compute's "empty space" would misname it: the space has some */
         hps_mem_free(dists);
         hps_mem_free(names);
+        /* one trial has nothing "common": it has no parameter at all */
+        if (n_done == 1)
+            return hps_errbuf_set(&study->err, HPS_ERR_INVALID,
+                                  "the one COMPLETE trial of study '%s' has no parameter: the "
+                                  "regret bound models the trials' parameters", study->name);
         return hps_errbuf_set(&study->err, HPS_ERR_INVALID,
-                              "no parameter is common to the %zu COMPLETE trial%s of study "
+                              "no parameter is common to the %zu COMPLETE trials of study "
                               "'%s' (with compatible distributions): the regret bound models "
                               "the parameters they all have",
-                              n_done, n_done == 1 ? "" : "s", study->name);
+                              n_done, study->name);
     }
     hps_dist *space = hps_mem_calloc(d + 1, sizeof *space);
     double *internal = hps_mem_realloc_array(NULL, n_done, (d + 1) * sizeof *internal);

@@ -345,10 +345,10 @@ LD_PRELOAD=$PWD/slow_read.so SLOW_READ_GATE=$PWD/gate SLOW_READ_NAME=model.json 
     "$HPSEARCH" run slow.yaml --no-progress -q > slow.out 2>&1 &
 slow_run=$!
 for _ in $(seq 600); do
-    compgen -G "hpsearch-logs/pbt-slow/checkpoints/*/pbt-m*-r001.copying" > /dev/null && break
+    compgen -G "hpsearch-logs/pbt-slow/checkpoints/*/pbt-m*-r001.copying.*" > /dev/null && break
     sleep 0.2
 done
-copying=$(compgen -G "hpsearch-logs/pbt-slow/checkpoints/*/pbt-m*-r001.copying")
+copying=$(compgen -G "hpsearch-logs/pbt-slow/checkpoints/*/pbt-m*-r001.copying.*")
 [ -n "$copying" ] && ok "a round-1 checkpoint is being copied" || fail "no copy began: $(cat slow.out)"
 # Two and a half beats (PBT_DRIVER_BEAT, 10 s) into the copy: a loop that beats only
 # between copies would have left the heartbeat as old as the copy.
@@ -357,13 +357,122 @@ sleep 25
 age=$(( $(date +%s) - $(driver pbt-slow | "$PY" -c 'import json, sys; print(int(json.load(sys.stdin)["heartbeat"]))') ))
 [ "$age" -lt 18 ] && ok "the heartbeat beats during a slow copy (${age} s old)" ||
     fail "the heartbeat is ${age} s old after 25 s of copying: another run could take the population over mid-copy"
+# (The heartbeat is younger than the grace, 60 s, here whether or not the copy beats:
+# this checks that a run mid-copy still refuses a second one, not the beating; the
+# heartbeat's age above checks that.)
 out=$("$HPSEARCH" run slow.yaml --no-progress 2>&1)
-expect_eq "so a second run is refused meanwhile" 2 $?
+expect_eq "a second run is refused meanwhile" 2 $?
 rm -f gate
 wait $slow_run
 expect_eq "the slow run finishes its population" 0 $?
 s=$(check_lineage pbt-slow)
 expect_contains "8 rounds, one trial each" "ok cells 8 trials 8" "$s"
 expect_contains "and every checkpoint continues the right one" "ok every checkpoint continues its parent's" "$s"
+
+# A run stalled after its copy's last beat (a process stopped, swapped out) past the
+# grace is taken over; the run that took over copies the same round's checkpoint. The
+# stalled run, woken, must not rename anything into place: both runs used to copy under
+# one name, "<dir>.copying", so the stalled run renamed the new run's half-made copy
+# (a 33-byte model.json) and the round was lost. pbt_stall.so stalls the first run in
+# closedir() of the round-0 directory it copies from, and shifts the second run's
+# clock by two minutes, so that it finds the stalled run's heartbeat stale at once.
+cc -shared -fPIC -o pbt_stall.so "$HPS_SOURCE_DIR/tests/cli/pbt_stall.c" -ldl
+expect_eq "the stalled run's stand-in builds" 0 $?
+[ -f slow_read.so ] || cc -shared -fPIC -o slow_read.so "$HPS_SOURCE_DIR/tests/cli/slow_read.c" -ldl
+write_config stall.yaml <<EOF2
+study: pbt-stall
+storage: sqlite:pbt.db
+metric: score
+direction: maximize
+seed: 7
+pbt: {population: 2, interval: 1}
+fidelity: steps
+command: $PBT_TRAIN --lr {lr} --steps {steps}
+parameters:
+  lr: {type: float, low: 0.001, high: 1.0, log: true}
+  steps: {type: int, low: 1, high: 2}
+EOF2
+touch stall_gate gate
+LD_PRELOAD=$PWD/pbt_stall.so STALL_DIR_SUFFIX=-r000 STALL_GATE=$PWD/stall_gate \
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+    "$HPSEARCH" run stall.yaml --no-progress -q > stalled.out 2>&1 &
+stalled=$!
+for _ in $(seq 600); do grep -q "copy stalled" stalled.out && break; sleep 0.2; done
+expect_contains "the first run stalls mid-copy" "copy stalled" "$(cat stalled.out)"
+# the second run takes over and copies model.json a byte every half second
+LD_PRELOAD="$PWD/pbt_stall.so $PWD/slow_read.so" TIME_SHIFT=120 \
+    SLOW_READ_GATE=$PWD/gate SLOW_READ_NAME=model.json \
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+    "$HPSEARCH" run stall.yaml --no-progress -q > takeover.out 2>&1 &
+takeover=$!
+for _ in $(seq 600); do
+    [ -n "$(find hpsearch-logs/pbt-stall/checkpoints -path '*r001.copying*' -name model.json -newer stalled.out -size -2k 2>/dev/null)" ] && break
+    sleep 0.2
+done
+sleep 1
+rm -f stall_gate # the stalled run wakes while the new one's copy is half made
+wait $stalled
+expect_eq "the stalled run stops: it no longer drives the population" 1 $(($? != 0))
+expect_contains "and says so" "took this study's population over" "$(cat stalled.out)"
+rm -f gate
+wait $takeover
+expect_eq "the run that took over finishes the population" 0 $?
+# (check_lineage ranks a population of 4) every round-1 checkpoint is whole: its parent's
+# history and its own round
+s=$("$PY" - hpsearch-logs/pbt-stall/checkpoints/*/pbt-m*-r001/model.json <<'PYEOF'
+import json, sys
+for path in sys.argv[1:]:
+    try:
+        with open(path) as f:
+            history = json.load(f)["history"]
+    except ValueError as e:
+        print("bad", path, e)
+        continue
+    print("ok" if len(history) == 2 else "bad", len(history), "rounds")
+PYEOF
+)
+expect_eq "both round-1 checkpoints are whole copies, trained on" "ok 2 rounds
+ok 2 rounds" "$s"
+expect_eq "no temporary copy is left" "" \
+    "$(find hpsearch-logs/pbt-stall/checkpoints -name '*.copying*')"
+
+# A copy that fails (a full disk) leaves no temporary copy behind: gigabytes of it
+# would stay. Another run, killed -9 mid-copy, leaves its temporary copy: the next run
+# to prepare that directory removes it (its process is gone).
+write_config full.yaml <<EOF2
+study: pbt-full
+storage: sqlite:pbt.db
+metric: score
+direction: maximize
+seed: 7
+pbt: {population: 2, interval: 1}
+fidelity: steps
+command: $PBT_TRAIN --lr {lr} --steps {steps}
+parameters:
+  lr: {type: float, low: 0.001, high: 1.0, log: true}
+  steps: {type: int, low: 1, high: 2}
+EOF2
+LD_PRELOAD=$PWD/pbt_stall.so FULL_DISK_NAME=model.json \
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+    "$HPSEARCH" run full.yaml --no-progress -q > full.out 2>&1
+expect_eq "a run whose copy finds the disk full fails" 1 $(($? != 0))
+expect_contains "saying why" "No space left on device" "$(cat full.out)"
+expect_eq "and leaves no temporary copy" "" \
+    "$(find hpsearch-logs/pbt-full/checkpoints -name '*.copying*')"
+touch stall_gate
+LD_PRELOAD=$PWD/pbt_stall.so STALL_DIR_SUFFIX=-r000 STALL_GATE=$PWD/stall_gate \
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+    "$HPSEARCH" run full.yaml --no-progress -q > killed.out 2>&1 &
+killed=$!
+for _ in $(seq 600); do grep -q "copy stalled" killed.out && break; sleep 0.2; done
+kill -9 $killed
+wait $killed 2>/dev/null
+rm -f stall_gate
+expect_eq "a run killed mid-copy leaves its temporary copy" 1 \
+    "$(find hpsearch-logs/pbt-full/checkpoints -maxdepth 2 -name '*.copying.*' | wc -l)"
+"$HPSEARCH" run full.yaml --no-progress -q > after.out 2>&1
+expect_eq "the next run finishes the population" 0 $?
+expect_eq "and removed the dead run's temporary copy" "" \
+    "$(find hpsearch-logs/pbt-full/checkpoints -name '*.copying*')"
 
 finish

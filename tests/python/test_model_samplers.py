@@ -57,11 +57,8 @@ def test_auto_takes_tpe_for_wide_spaces():
 
 
 
-def test_auto_plans_with_the_n_trials_optimize_is_given():
-    """optimize(n_trials=N) tells the engine that the study will hold its trials so far
-    plus N (a hint for auto, never a limit: Optuna runs N more trials per call): a run
-    that long on a continuous space hands over to CMA-ES after 400 trials, a short one
-    stays with the GP; a trial asked outside optimize has no hint."""
+def _grid_study():
+    """An AutoSampler study of 400 trials on a grid of a 2-d bowl, and its objective."""
     hpsearch.logging.set_verbosity(hpsearch.logging.WARNING)
     study = hpsearch.create_study(sampler=AutoSampler(seed=1))
     dists = {"x": hpsearch.distributions.FloatDistribution(-5, 5),
@@ -74,20 +71,73 @@ def test_auto_plans_with_the_n_trials_optimize_is_given():
     def objective(trial):
         return trial.suggest_float("x", -5, 5) ** 2 + trial.suggest_float("y", -5, 5) ** 2
 
-    def stop_after_one(study, trial):
-        study.stop()
+    return study, objective
 
-    study.optimize(objective, n_trials=600, callbacks=[stop_after_one])
-    assert study.trials[-1].system_attrs["sampler"] == "cmaes"
-    study.optimize(objective, n_trials=5, callbacks=[stop_after_one])
-    assert study.trials[-1].system_attrs["sampler"] == "gp"
+
+def _stop_after_one(study, trial):
+    study.stop()
+
+
+def _asked_strategy(study, objective):
+    """The strategy auto picks for a trial asked outside optimize."""
     trial = study.ask()
     objective(trial)
-    assert study.trials[-1].system_attrs["sampler"] == "gp"
     study.tell(trial, 1.0)
-    # the hint is no limit: the study went past 400 + 5 trials of the last call's hint
-    study.optimize(objective, n_trials=3)
-    assert len(study.trials) == 406
+    return study.trials[-1].system_attrs["sampler"]
+
+
+def test_auto_plans_with_the_n_trials_optimize_is_given():
+    """optimize(n_trials=N) tells the engine that the study will hold its trials so far
+    plus N (a hint for auto, never a limit: Optuna runs N more trials per call): a run
+    that long on a continuous space hands over to CMA-ES after 400 trials, a short one
+    stays with the GP; a trial asked outside optimize has no hint -- right after a long
+    call too, and after one that raised."""
+    study, objective = _grid_study()
+    study.optimize(objective, n_trials=600, callbacks=[_stop_after_one])
+    assert study.trials[-1].system_attrs["sampler"] == "cmaes"
+    # the hint was that call's only
+    assert _asked_strategy(study, objective) == "gp"
+
+    def raising(trial):
+        objective(trial)
+        raise KeyError("the objective failed")
+
+    with pytest.raises(KeyError):
+        study.optimize(raising, n_trials=600)
+    assert study.trials[-1].system_attrs["sampler"] == "cmaes"
+    assert _asked_strategy(study, objective) == "gp"
+
+    study.optimize(objective, n_trials=5, callbacks=[_stop_after_one])
+    assert study.trials[-1].system_attrs["sampler"] == "gp"
+
+
+def test_the_budget_hint_is_no_limit():
+    """Trials added while optimize(n_trials=3) runs take the study past its hint (the
+    trials so far plus 3), and the call still runs its 3: a hint, not max_trials."""
+    study, objective = _grid_study()
+    before = len(study.trials)
+
+    def add_five_once(study, trial):
+        if len(study.trials) == before + 1:
+            for k in range(5):
+                study.add_trial(hpsearch.trial.create_trial(
+                    params={"x": 0.1 * k, "y": 0.0}, value=0.01 * k * k,
+                    distributions={"x": hpsearch.distributions.FloatDistribution(-5, 5),
+                                   "y": hpsearch.distributions.FloatDistribution(-5, 5)}))
+
+    study.optimize(objective, n_trials=3, callbacks=[add_five_once])
+    assert len(study.trials) == before + 3 + 5
+
+
+@pytest.mark.parametrize("n_trials", [float("inf"), 2**64, 2**70])
+def test_optimize_with_n_trials_past_any_budget_plans_without_a_hint(n_trials):
+    """Optuna runs optimize(n_trials=float("inf")) and n_trials of 2**64 or more (until
+    stopped): they set no hint -- auto plans as for ask() (the GP, not CMA-ES)."""
+    study, objective = _grid_study()
+    study.optimize(objective, n_trials=n_trials, callbacks=[_stop_after_one])
+    assert len(study.trials) == 401
+    assert study.trials[-1].system_attrs["sampler"] == "gp"
+
 
 def test_bad_arguments_are_refused():
     with pytest.raises(TypeError, match="cannot call Python functions"):
