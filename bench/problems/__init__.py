@@ -12,13 +12,17 @@ held out of the other suites and of "all", and ml.py's svm_breast_cancer); and
 "conditional_heldout2": conditional_heldout2.py's, a second held-out set written after
 the first was seen (by its diagnosis and by tuning on it), likewise held out of all; and
 "synthetic_heldout": synthetic_heldout.py's functions, held out of every other suite
-(issue 22's synthetic bars measured on functions nobody tuned on).
+(issue 22's synthetic bars measured on functions nobody tuned on); "ml_heldout" and
+"torch_heldout": ml_heldout.py's scikit-learn problems and torch_mlp7_heldout.py's
+7-parameter PyTorch MLPs, held out of every other suite (issue 22's scikit-learn and
+PyTorch-MLP bars; their kinds stay "ml" and "torch", so reports group them as those).
 """
 import json
 import os
 
 from . import (base, conditional, conditional_heldout, conditional_heldout2,  # noqa: F401
-               mixed, ml, space, synthetic, synthetic_heldout, torch_mlp, torch_mlp7)
+               mixed, ml, ml_heldout, space, synthetic, synthetic_heldout, torch_mlp,
+               torch_mlp7, torch_mlp7_heldout)
 from .base import Problem  # noqa: F401
 
 CALIBRATION_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -32,7 +36,8 @@ def _registry():
     if _REGISTRY is None:
         reg = {}
         for module in (synthetic, mixed, ml, torch_mlp, torch_mlp7, conditional,
-                       conditional_heldout, conditional_heldout2, synthetic_heldout):
+                       conditional_heldout, conditional_heldout2, synthetic_heldout,
+                       ml_heldout, torch_mlp7_heldout):
             for p in module.problems():
                 if p.name in reg:
                     raise ValueError(f"duplicate problem {p.name}")
@@ -66,12 +71,13 @@ def all_problems():
 
 def names(suite="all"):
     held_out = (conditional.FAMILY, conditional_heldout.FAMILY, conditional_heldout2.FAMILY,
-                synthetic_heldout.FAMILY)
+                synthetic_heldout.FAMILY, ml_heldout.FAMILY, torch_mlp7_heldout.FAMILY)
     if suite == "conditional":
         return [p.name for p in all_problems()
                 if p.family not in (conditional_heldout.FAMILY, conditional_heldout2.FAMILY)
                 and any(q.condition is not None for q in p.space)]
-    for module in (conditional_heldout, conditional_heldout2, synthetic_heldout):
+    for module in (conditional_heldout, conditional_heldout2, synthetic_heldout, ml_heldout,
+                   torch_mlp7_heldout):
         if suite == module.FAMILY:
             return [p.name for p in all_problems() if p.family == module.FAMILY]
     kinds = {"synthetic": ("synthetic",), "mixed": ("mixed",), "ml": ("ml",),
