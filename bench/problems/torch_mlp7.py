@@ -53,10 +53,11 @@ def _optimizer(name, params, lr, weight_decay):
     return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
 
 
-def fit(config, x_train, y_train, n_out, epochs, seed):
+def fit(config, x_train, y_train, n_out, epochs, seed, loss="cross_entropy"):
     """The model of one configuration trained for `epochs` epochs on (x_train,
-    y_train), in eval mode. Initialization, dropout masks and batch order come from
-    `seed`; torch_mlp7_heldout.py trains its problems with it too."""
+    y_train), in eval mode, minimizing `loss` ("cross_entropy" for class labels, "mse"
+    for an (n, 1) regression target). Initialization, dropout masks and batch order come
+    from `seed`; torch_mlp7_heldout.py trains its problems with it too."""
     import torch
     torch.manual_seed(seed)
     order = torch.Generator().manual_seed(seed)
@@ -64,7 +65,8 @@ def fit(config, x_train, y_train, n_out, epochs, seed):
                    float(config["dropout"]), x_train.shape[1], n_out)
     opt = _optimizer(config["optimizer"], model.parameters(), float(config["lr"]),
                      float(config["weight_decay"]))
-    loss_fn = torch.nn.CrossEntropyLoss()
+    loss_fn = {"cross_entropy": torch.nn.CrossEntropyLoss,
+               "mse": torch.nn.MSELoss}[loss]()
     batch, n = int(config["batch_size"]), len(x_train)
     model.train()
     for _ in range(epochs):

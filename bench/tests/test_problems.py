@@ -548,7 +548,7 @@ def test_noisy_shekel_is_deterministic_given_seed():
 
 ML_HELDOUT = {"hgb_breast_cancer", "gb_wine", "adaboost_breast_cancer", "extra_trees_digits",
               "sgd_digits", "knn_wine", "kernel_ridge_diabetes"}
-TORCH_HELDOUT = {"torch_mlp7_breast_cancer", "torch_mlp7_wine"}
+TORCH_HELDOUT = {"torch_mlp7_breast_cancer", "torch_mlp7_diabetes"}
 
 
 def test_ml_and_torch_heldout_suites_are_apart_from_every_other_suite():
@@ -597,13 +597,15 @@ def test_torch_heldout_problems_train_from_scratch_the_same_and_cache(monkeypatc
               "n_layers": 1, "batch_size": 64, "optimizer": "adamw"}
     values = {}
     for name, dataset in (("torch_mlp7_breast_cancer", "breast_cancer"),
-                          ("torch_mlp7_wine", "wine")):
+                          ("torch_mlp7_diabetes", "diabetes")):
         p = problems.get(name)
         kinds = sorted((q.kind, getattr(q, "log", False)) for q in p.space)
         assert kinds == [("categorical", False), ("float", False), ("float", True),
                          ("float", True), ("int", False), ("int", True), ("int", True)]
         fresh = th.train(dataset, config)
-        assert 0.0 < fresh < 0.6, name  # it learns: chance is log 2 / log 3 (0.69 / 1.10)
+        # it learns: predicting the prior gives about 0.66 (cross-entropy) or 1.0 (MSE of
+        # the standardized target)
+        assert 0.0 < fresh < 0.6, name
         assert th.train(dataset, config) == fresh, name
         assert p.evaluate(config, 0) == fresh, name
         values[name] = fresh
