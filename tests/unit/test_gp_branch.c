@@ -83,7 +83,7 @@ static void test_thompson_follows_ranks(void **state)
     assert_true(twice < once);
 }
 
-static hps_study *thompson_study(const char *seed)
+static hps_study *branch_study(const char *seed, const char *choice)
 {
     hps_direction dir = HPS_MINIMIZE;
     hps_study *study;
@@ -95,12 +95,13 @@ static hps_study *thompson_study(const char *seed)
     ASSERT_OK(hps_sampler_new("gp", &sampler, err, sizeof err));
     ASSERT_OK(hps_sampler_set(sampler, "seed", seed));
     ASSERT_OK(hps_sampler_set(sampler, "n_candidates", "256"));
-    ASSERT_OK(hps_sampler_set(sampler, "branch_choice", "thompson"));
+    ASSERT_OK(hps_sampler_set(sampler, "branch_choice", choice));
     ASSERT_OK(hps_study_set_sampler(study, sampler));
     return study;
 }
 
-/* A model choice: "wide" has five parameters and its best is 0.5; "narrow" has one and
+/* A model choice, where both choices that use the ranks (thompson, weighted) put most
+ * late trials on the better branch: "wide" has five parameters and its best is 0.5; "narrow" has one and
  * reaches 0.1, with random settings about as good as wide's. */
 static double model_choice(hps_trial *t, int *narrow)
 {
@@ -125,14 +126,17 @@ static double model_choice(hps_trial *t, int *narrow)
     return f;
 }
 
-static void test_thompson_takes_the_better_branch(void **state)
+static void test_choice_takes_the_better_branch(void **state)
 {
     (void)state;
     enum { TRIALS = 35, LATE = 15 };
-    for (int seed = 1; seed <= 3; seed++) {
+    static const char *const choices[] = {"thompson", "weighted"};
+    for (int run = 0; run < 6; run++) {
+        int seed = 1 + run % 3;
+        const char *choice = choices[run / 3];
         char seed_text[16];
         snprintf(seed_text, sizeof seed_text, "%d", seed);
-        hps_study *study = thompson_study(seed_text);
+        hps_study *study = branch_study(seed_text, choice);
         int late = 0;
         double best = 1e9;
         for (int i = 0; i < TRIALS; i++) {
@@ -145,8 +149,8 @@ static void test_thompson_takes_the_better_branch(void **state)
             best = f < best ? f : best;
             hps_trial_free(t);
         }
-        printf("seed %d: %d of the last %d trials on narrow, best %.5f\n", seed, late, LATE,
-               best);
+        printf("%s, seed %d: %d of the last %d trials on narrow, best %.5f\n", choice, seed,
+               late, LATE, best);
         assert_true(late >= 12);
         assert_true(best < 0.101);
         hps_study_close(study);
@@ -154,7 +158,7 @@ static void test_thompson_takes_the_better_branch(void **state)
 }
 
 /* The optimum needs the "deep" branch with two layers, whose random settings look worse
- * than flat's (test_gp.c's tree): Thompson sampling still finds it. */
+ * than flat's (test_gp.c's tree): both choices that use the ranks still find it. */
 static double tree(hps_trial *t, int *deep_two)
 {
     static const hps_value branches[] = {{.type = HPS_VALUE_STRING, .u.s = "flat"},
@@ -179,14 +183,17 @@ static double tree(hps_trial *t, int *deep_two)
     return f;
 }
 
-static void test_thompson_explores_to_the_optimum(void **state)
+static void test_choice_explores_to_the_optimum(void **state)
 {
     (void)state;
     enum { TRIALS = 40, LATE = 15 };
-    for (int seed = 1; seed <= 3; seed++) {
+    static const char *const choices[] = {"thompson", "weighted"};
+    for (int run = 0; run < 6; run++) {
+        int seed = 1 + run % 3;
+        const char *choice = choices[run / 3];
         char seed_text[16];
         snprintf(seed_text, sizeof seed_text, "%d", seed);
-        hps_study *study = thompson_study(seed_text);
+        hps_study *study = branch_study(seed_text, choice);
         int late = 0;
         double best = 1e9;
         for (int i = 0; i < TRIALS; i++) {
@@ -199,22 +206,39 @@ static void test_thompson_explores_to_the_optimum(void **state)
             best = f < best ? f : best;
             hps_trial_free(t);
         }
-        printf("seed %d: %d of the last %d trials on deep/2 layers, best %.5f\n", seed, late,
-               LATE, best);
+        printf("%s, seed %d: %d of the last %d trials on deep/2 layers, best %.5f\n", choice,
+               seed, late, LATE, best);
         assert_true(late >= 10);
         assert_true(best < 0.01);
         hps_study_close(study);
     }
 }
 
+/* The option takes the three choices in any case; anything else is refused with a
+ * message naming the option. */
+static void test_branch_choice_option(void **state)
+{
+    (void)state;
+    hps_sampler *s;
+    char err[256];
+    ASSERT_OK(hps_sampler_new("gp", &s, err, sizeof err));
+    ASSERT_OK(hps_sampler_set(s, "branch_choice", "thompson"));
+    ASSERT_OK(hps_sampler_set(s, "branch_choice", "Weighted"));
+    ASSERT_OK(hps_sampler_set(s, "branch_choice", "acquisition"));
+    assert_int_equal(hps_sampler_set(s, "branch_choice", "bandit"), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_sampler_errmsg(s), "branch_choice"));
+    hps_sampler_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_branch_choice_option),
         cmocka_unit_test(test_beta_draws),
         cmocka_unit_test(test_good_group_size),
         cmocka_unit_test(test_thompson_follows_ranks),
-        cmocka_unit_test(test_thompson_takes_the_better_branch),
-        cmocka_unit_test(test_thompson_explores_to_the_optimum),
+        cmocka_unit_test(test_choice_takes_the_better_branch),
+        cmocka_unit_test(test_choice_explores_to_the_optimum),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,18 +38,23 @@ double gp_branch_beta(hps_rng *rng, double a, double b)
     return x + y > 0 ? x / (x + y) : 0.5;
 }
 
-size_t gp_branch_thompson(hps_rng *rng, const size_t *n_trials, const size_t *n_good,
-                          size_t n_branches, size_t n_good_total, size_t n_total)
+double gp_branch_draw(hps_rng *rng, size_t n_trials, size_t n_good, size_t n_good_total,
+                      size_t n_total)
 {
     /* the prior's mean: the overall share of good trials, kept off 0 and 1 */
     double rate = n_total > 0 ? (double)n_good_total / (double)n_total : 0.5;
     rate = rate < 0.01 ? 0.01 : rate > 0.99 ? 0.99 : rate;
     double a0 = GP_BRANCH_PRIOR_TRIALS * rate, b0 = GP_BRANCH_PRIOR_TRIALS * (1 - rate);
+    return gp_branch_beta(rng, a0 + (double)n_good, b0 + (double)(n_trials - n_good));
+}
+
+size_t gp_branch_thompson(hps_rng *rng, const size_t *n_trials, const size_t *n_good,
+                          size_t n_branches, size_t n_good_total, size_t n_total)
+{
     size_t chosen = 0;
     double best = -1;
     for (size_t k = 0; k < n_branches; k++) {
-        double good = (double)n_good[k], bad = (double)(n_trials[k] - n_good[k]);
-        double draw = gp_branch_beta(rng, a0 + good, b0 + bad);
+        double draw = gp_branch_draw(rng, n_trials[k], n_good[k], n_good_total, n_total);
         if (draw > best) {
             best = draw;
             chosen = k;

@@ -25,7 +25,8 @@
 
 typedef enum gp_branch_choice {
     GP_BRANCH_ACQUISITION = 0, /* the acquisition in every branch, the largest wins */
-    GP_BRANCH_THOMPSON = 1     /* one branch by Thompson sampling, then the acquisition */
+    GP_BRANCH_THOMPSON = 1,    /* one branch by Thompson sampling, then the acquisition */
+    GP_BRANCH_WEIGHTED = 2     /* the acquisition in every branch times a Thompson draw */
 } gp_branch_choice;
 
 /* Weight of the prior, in trials. */
@@ -37,6 +38,11 @@ size_t gp_branch_n_good(size_t n);
 
 /* A draw from Beta(a, b), a, b > 0. */
 double gp_branch_beta(hps_rng *rng, double a, double b);
+
+/* One Thompson draw of a branch's share of good trials: n_good of its n_trials trials
+ * are in the good group, n_good_total of n_total trials are. */
+double gp_branch_draw(hps_rng *rng, size_t n_trials, size_t n_good, size_t n_good_total,
+                      size_t n_total);
 
 /* The branch chosen among `n_branches` (> 0): n_trials[k] trials of branch k, of which
  * n_good[k] are in the good group; n_good_total of n_total trials are. */

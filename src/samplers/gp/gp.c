@@ -168,6 +168,7 @@ static const hps_option_choice output_transforms[] = {
 static const hps_option_choice branch_choices[] = {
     {"acquisition", GP_BRANCH_ACQUISITION},
     {"thompson", GP_BRANCH_THOMPSON},
+    {"weighted", GP_BRANCH_WEIGHTED},
     {NULL, 0},
 };
 
@@ -886,16 +887,26 @@ static int optimize_per_branch(const gp_state *s, const gp_ask *a, const gp_acq_
         rc = optimize_branch(base, &b, r, x_out, value_out);
         goto out;
     }
+    int weighted = s->branch_choice == GP_BRANCH_WEIGHTED;
+    size_t n_good_total = weighted ? gp_branch_n_good(n) : 0;
+    hps_rng rng;
+    hps_rng_seed(&rng, base->seed ^ 0x6272616e6368ULL); /* "branch" */
+    double best = -HUGE_VAL;
     for (size_t r = 0; r < n; r++) {
         if (searched[a->order[r]])
             continue;
         size_t n_good;
-        gather_branch(a, base, r, 0, searched, &b, &n_good);
+        size_t count = gather_branch(a, base, r, n_good_total, searched, &b, &n_good);
         double v;
         if (optimize_branch(base, &b, r, x, &v) != 0)
             goto out;
-        if (!found || v > *value_out) {
+        /* weighted: the acquisition times a Thompson draw of the branch's share of good
+         * trials, a prior over branches in the manner of piBO */
+        double score = weighted ? v + log(gp_branch_draw(&rng, count, n_good, n_good_total, n))
+                                : v;
+        if (!found || score > best) {
             found = 1;
+            best = score;
             *value_out = v;
             memcpy(x_out, x, d * sizeof *x_out);
         }
