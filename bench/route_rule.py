@@ -31,6 +31,30 @@ def parse_seeds(text):
     return out
 
 
+def statistic(sides, seeds, t):
+    """The rule's numbers at budget t. sides: [(label, {(problem, budget, seed): score})],
+    the candidate first. Returns the problems every side has on every seed (and those
+    left out), each side's per-problem medians and their mean, and for each other side
+    (label, candidate's mean minus its mean, the paired difference's mean over seeds,
+    its standard error)."""
+    problems = sorted({p for _, sc in sides for (p, tt, _) in sc if tt == t})
+    complete = [p for p in problems
+                if all((p, t, s) in sc for _, sc in sides for s in seeds)]
+    medians = {label: [statistics.median(sc[(p, t, s)] for s in seeds) for p in complete]
+               for label, sc in sides}
+    means = {label: statistics.mean(m) if m else math.nan for label, m in medians.items()}
+    cand_label, cand = sides[0]
+    differences = []
+    for label, sc in sides[1:]:
+        diff = [statistics.mean(cand[(p, t, s)] - sc[(p, t, s)] for p in complete)
+                for s in seeds] if complete else []
+        se = statistics.stdev(diff) / math.sqrt(len(diff)) if len(diff) > 1 else math.nan
+        differences.append((label, means[cand_label] - means[label],
+                            statistics.mean(diff) if diff else math.nan, se))
+    return {"problems": complete, "missing": sorted(set(problems) - set(complete)),
+            "medians": medians, "means": means, "differences": differences}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sides", nargs="+", help="LABEL=FILE[,FILE...]:OPTIMIZER")
@@ -51,33 +75,20 @@ def main():
             parser.error(f"{spec!r}: expected LABEL=FILE[,FILE...]:OPTIMIZER")
         sides.append((label, paired_scores.scores(files, optimizer, calibration, budgets)[0]))
     for t in budgets:
-        problems = sorted({p for _, sc in sides for (p, tt, _) in sc if tt == t})
-        complete = [p for p in problems
-                    if all((p, t, s) in sc for _, sc in sides for s in seeds)]
-        missing = sorted(set(problems) - set(complete))
-        print(f"\n{t} trials: {len(complete)} problems, seeds {args.seeds}"
-              + (f" (left out, incomplete: {', '.join(missing)})" if missing else ""))
+        table = statistic(sides, seeds, t)
+        print(f"\n{t} trials: {len(table['problems'])} problems, seeds {args.seeds}"
+              + (f" (left out, incomplete: {', '.join(table['missing'])})"
+                 if table["missing"] else ""))
         print("\n| problem | " + " | ".join(label for label, _ in sides) + " |")
         print("|---|" + "---:|" * len(sides))
-        medians = {label: [] for label, _ in sides}
-        for p in complete:
-            cells = []
-            for label, sc in sides:
-                m = statistics.median(sc[(p, t, s)] for s in seeds)
-                medians[label].append(m)
-                cells.append(f"{m:.1f}")
-            print(f"| {p} | " + " | ".join(cells) + " |")
+        for i, p in enumerate(table["problems"]):
+            print(f"| {p} | " + " | ".join(f"{table['medians'][label][i]:.1f}"
+                                           for label, _ in sides) + " |")
         print("| **mean of medians** | " + " | ".join(
-            f"**{statistics.mean(medians[label]):.1f}**" for label, _ in sides) + " |")
-        cand_label, cand = sides[0]
-        for label, sc in sides[1:]:
-            diff = [statistics.mean(cand[(p, t, s)] - sc[(p, t, s)] for p in complete)
-                    for s in seeds]
-            se = statistics.stdev(diff) / math.sqrt(len(diff)) if len(diff) > 1 else math.nan
-            rule = statistics.mean(medians[cand_label]) - statistics.mean(medians[label])
-            print(f"\n{cand_label} - {label}: rule {rule:+.1f}; paired "
-                  f"{statistics.mean(diff):+.1f} ± {se:.1f} (mean over seeds ± SE)")
-
+            f"**{table['means'][label]:.1f}**" for label, _ in sides) + " |")
+        for label, rule, paired, se in table["differences"]:
+            print(f"\n{sides[0][0]} - {label}: rule {rule:+.1f}; paired "
+                  f"{paired:+.1f} ± {se:.1f} (mean over seeds ± SE)")
 
 if __name__ == "__main__":
     main()
