@@ -265,14 +265,19 @@ static void print_plan(const cfg_config *cfg, const run_gpus *gpus, double hours
     }
     print_terminate(&cfg->terminate);
     const char *strategy = cfg->sampler;
+    space_auto_choice choice; /* strategy points into it below */
     if (strcmp(cfg->sampler, "auto") == 0) {
-        auto_decision decision;
-        space_auto_decision(cfg, budget, &decision);
-        strategy = auto_strategy_name(decision.strategy);
-        printf("strategy: auto -> %s. %s\n", strategy, decision.reason);
-        if (decision.strategy == AUTO_GP && budget >= AUTO_LONG_RUN)
-            printf("          Past %d trials of a long continuous run it hands over to CMA-ES.\n",
-                   AUTO_CMAES_AFTER);
+        if (space_auto_choose(cfg, budget, &choice) == HPS_OK) {
+            strategy = choice.strategy;
+            printf("strategy: auto -> %s. %s\n", strategy, choice.reason);
+        } else {
+            printf("strategy: auto (the library could not explain its choice: %s)\n",
+                   choice.reason);
+        }
+        /* a handover to TPE is in the reason already; the one to CMA-ES is not */
+        if (strcmp(choice.then_strategy, "cmaes") == 0)
+            printf("          Past %llu trials of a long continuous run it hands over to CMA-ES.\n",
+                   (unsigned long long)choice.then_after);
     } else {
         printf("strategy: %s (set in the config; `sampler: auto` lets hpsearch choose)\n",
                strategy);
