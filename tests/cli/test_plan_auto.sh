@@ -62,7 +62,7 @@ strategy: auto -> tpe. The space has 21 parameters; beyond 20 a Gaussian process
 EOF
 
 expect_strategy conditional <<'EOF'
-strategy: auto -> gp. A conditional space (some parameters exist only in some trials): Bayesian optimization models every branch's own parameters (an inactive parameter is a state of its own, not a guessed value) and searches each branch the trials have shown.
+strategy: auto -> gp. A conditional space (some parameters exist only in some trials): Bayesian optimization models every branch's own parameters (an inactive parameter is a state of its own, not a guessed value), searches each branch the trials have shown and proposes the one where the expected improvement is largest.
 EOF
 
 expect_strategy constrained <<'EOF'

@@ -36,6 +36,9 @@ static void test_decision_table(void **state)
         /* bench/conditional.md: the GP, which models each branch, led on conditional
          * spaces */
         {{.n_float = 3, .conditional = 1}, AUTO_GP, "A conditional space"},
+        /* how the branch is chosen, as shipped: the acquisition decides (a choice by the
+         * branches' ranks lost, bench/conditional_route.md) */
+        {{.n_float = 3, .conditional = 1}, AUTO_GP, "the expected improvement is largest"},
         {{.n_float = 3, .conditional = 1, .n_objectives = 2}, AUTO_GP, "Several objectives"},
         {{.n_float = 1, .n_categorical = 2}, AUTO_GP, "Bayesian"},
         {{.n_float = 25, .budget = 200}, AUTO_TPE, "25 parameters"},
