@@ -541,8 +541,7 @@ def test_conditional_heldout3_four_way_tree_has_its_stated_minimum_in_every_leaf
     tf = problems.get("tree_four_way")
     path_names = ("branch", "c_kind", "d_mode", "d2_sub")
     values = {}
-    for leaf, (offset, centres, _) in ch.TF_LEAVES.items():
-        c = {}
+    for leaf, (_, centres, _) in ch.TF_LEAVES.items():
         if leaf[0] == "c":
             c = {"branch": "c", "c_kind": leaf[1]}
         elif leaf[0] == "d":
