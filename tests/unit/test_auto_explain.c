@@ -66,6 +66,10 @@ static void test_answers(void **state)
         /* a conditional space */
         {"{\"float\": 2, \"categorical\": 1, \"conditional\": true, \"budget\": 60}", "gp",
          "conditional space", NULL, 0},
+        /* the largest counts it takes */
+        {"{\"float\": 1000000, \"int\": 1000000, \"categorical\": 1000000, \"budget\": "
+         "9223372036854775807, \"finished\": 9223372036854775807, \"objectives\": 64}",
+         "tpe", "the space is too wide for a Gaussian process", NULL, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         json_t *answer = explain(cases[i].description);
@@ -110,6 +114,11 @@ static void test_bad_descriptions(void **state)
         {"{\"objectives\": 0}", "\"objectives\" must be at least 1"},
         {"{\"conditional\": 1}", "\"conditional\" must be true or false"},
         {"{\"constrained\": \"yes\"}", "\"constrained\" must be true or false"},
+        /* counts whose sum would wrap a size_t */
+        {"{\"float\": 9223372036854775807, \"int\": 9223372036854775807, \"categorical\": 2}",
+         "\"float\" is 9223372036854775807, more than the 1000000 it can be"},
+        {"{\"categorical\": 1000001}", "\"categorical\" is 1000001, more than the 1000000"},
+        {"{\"objectives\": 65}", "\"objectives\" is 65, more than the 64 it can be"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *text = (char *)"untouched";
