@@ -277,9 +277,10 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  * and to what. The answer depends on this build (without LAPACK, no gp or cmaes).
  * Inputs are only read and nothing is retained; thread safe. HPS_ERR_INVALID, with the
  * reason in errbuf and *json_out NULL, for a NULL space_json or json_out, text that is
- * not a JSON object, an unknown key (the message lists the known ones), a count that is
- * not an integer >= 0 or is above its cap (the message names the key), objectives 0 or a
- * flag that is not true or false; HPS_ERR_NOMEM. */
+ * not a JSON object, a key given twice (the message names it), an unknown key (the
+ * message lists the known ones), a count that is not an integer >= 0 or is above its cap
+ * (the message names the key), objectives 0 or a flag that is not true or false;
+ * HPS_ERR_NOMEM. */
 HPS_API hps_status hps_auto_explain(const char *space_json, char **json_out, char *errbuf,
                                     size_t errlen);
 

@@ -73,7 +73,12 @@ static hps_status unknown_key(const char *key, hps_errbuf *err)
 static hps_status parse_description(const char *text, auto_inputs *in, hps_errbuf *err)
 {
     json_error_t jerr;
-    json_t *desc = json_loads(text, 0, &jerr);
+    /* a key given twice would otherwise count only once, silently */
+    json_t *desc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+    if (desc == NULL && json_error_code(&jerr) == json_error_duplicate_key)
+        return hps_errbuf_set(err, HPS_ERR_INVALID,
+                              "hps_auto_explain: a key is given twice (line %d, column %d: %s)",
+                              jerr.line, jerr.column, jerr.text);
     if (desc == NULL)
         return hps_errbuf_set(err, HPS_ERR_INVALID,
                               "hps_auto_explain: the description is not JSON (line %d, column "

@@ -114,6 +114,8 @@ static void test_bad_descriptions(void **state)
         {"{\"objectives\": 0}", "\"objectives\" must be at least 1"},
         {"{\"conditional\": 1}", "\"conditional\" must be true or false"},
         {"{\"constrained\": \"yes\"}", "\"constrained\" must be true or false"},
+        {"{\"float\": 1, \"budget\": 10, \"float\": 2}",
+         "a key is given twice (line 1, column 34: duplicate object key near '\"float\"')"},
         /* counts whose sum would wrap a size_t */
         {"{\"float\": 9223372036854775807, \"int\": 9223372036854775807, \"categorical\": 2}",
          "\"float\" is 9223372036854775807, more than the 1000000 it can be"},
