@@ -54,6 +54,20 @@ static hps_status read_flag(const json_t *desc, const char *key, int *out, hps_e
     return HPS_OK;
 }
 
+/* How many bytes of `key` (valid UTF-8, as jansson's keys are) the message quotes: at
+ * most KEY_SHOWN, cut before a character, never inside one. */
+#define KEY_SHOWN 64
+static int shown_length(const char *key)
+{
+    size_t n = strlen(key);
+    if (n <= KEY_SHOWN)
+        return (int)n;
+    n = KEY_SHOWN;
+    while (n > 0 && ((unsigned char)key[n] & 0xC0) == 0x80) /* a continuation byte */
+        n--;
+    return (int)n;
+}
+
 static hps_status unknown_key(const char *key, hps_errbuf *err)
 {
     hps_strbuf known;
@@ -62,8 +76,8 @@ static hps_status unknown_key(const char *key, hps_errbuf *err)
         hps_strbuf_printf(&known, "%s%s", i > 0 ? ", " : "", description_keys[i]);
     const char *list = hps_strbuf_text(&known);
     hps_status rc = hps_errbuf_set(err, HPS_ERR_INVALID,
-                                   "hps_auto_explain: unknown key \"%.64s\" (the description "
-                                   "takes %s)", key, list != NULL ? list : "fewer keys");
+                                   "hps_auto_explain: unknown key \"%.*s\" (the description "
+                                   "takes %s)", shown_length(key), key, list != NULL ? list : "fewer keys");
     hps_strbuf_free(&known);
     return rc;
 }

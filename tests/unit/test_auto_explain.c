@@ -141,11 +141,32 @@ static void test_bad_descriptions(void **state)
     assert_null(text);
 }
 
+/* A long unknown key is quoted in part, cut before a character: 63 ASCII bytes then
+ * "é" (2 bytes) straddle the 64-byte limit, so the quote stops after the 63. */
+static void test_long_key_cut_at_character(void **state)
+{
+    (void)state;
+    char key[128], description[160], err[512] = "";
+    memset(key, 'k', 63);
+    strcpy(key + 63, "\xc3\xa9tail");
+    snprintf(description, sizeof description, "{\"%s\": 1}", key);
+    char *text = NULL;
+    assert_int_equal(hps_auto_explain(description, &text, err, sizeof err), HPS_ERR_INVALID);
+    char want[96];
+    snprintf(want, sizeof want, "unknown key \"%.63s\" (the description", key);
+    if (strstr(err, want) == NULL)
+        fail_msg("message [%s] lacks [%s]", err, want);
+    json_t *as_json = json_string(err); /* NULL for text that is not valid UTF-8 */
+    assert_non_null(as_json);
+    json_decref(as_json);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_answers),
         cmocka_unit_test(test_bad_descriptions),
+        cmocka_unit_test(test_long_key_cut_at_character),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
