@@ -61,6 +61,9 @@ static void test_answers(void **state)
         {"{\"float\": 2, \"objectives\": 2, \"budget\": 2000}", "gp", "TPE takes over after 100",
          "tpe", 100},
         {"{\"float\": 2, \"constrained\": true, \"budget\": 50}", "gp", "Constraints", NULL, 0},
+        /* a budget the GP covers whole: no handover, and the reason promises none */
+        {"{\"float\": 2, \"objectives\": 2, \"budget\": 100}", "gp",
+         "at 50 and 100 trials.", NULL, 0},
         /* too wide for a GP */
         {"{\"float\": 21, \"budget\": 100}", "tpe", "21 parameters", NULL, 0},
         /* a conditional space */
