@@ -266,7 +266,9 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  *    "objectives": 1,   at least 1 (default 1)
  *    "conditional": false, "constrained": false}  some parameters exist only in some
  *                       trials; trials carry constraint values (hps_trial_set_constraints)
- * Counts are JSON integers >= 0. Into *json_out (free with hps_free):
+ * Counts are JSON integers >= 0: at most 1000000 parameters of each kind, at most 64
+ * objectives (as hps_study_open), "finished" at most SIZE_MAX. Into *json_out (free
+ * with hps_free):
  *   {"strategy": "gp", "reason": "2 parameters, mostly numeric: ...",
  *    "then": {"after": 400, "strategy": "cmaes"}}
  * "strategy" is a sampler name (grid, sobol, gp, tpe, cmaes, random) and "reason"
@@ -275,8 +277,10 @@ HPS_API hps_status hps_sampler_catalog(char **json_out);
  * and to what. The answer depends on this build (without LAPACK, no gp or cmaes).
  * Inputs are only read and nothing is retained; thread safe. HPS_ERR_INVALID, with the
  * reason in errbuf and *json_out NULL, for a NULL space_json or json_out, text that is
- * not a JSON object, an unknown key (the message lists the known ones), a count that is
- * not an integer >= 0, objectives 0 or a flag that is not true or false; HPS_ERR_NOMEM. */
+ * not a JSON object, a key given twice (the message names it), an unknown key (the
+ * message lists the known ones), a count that is not an integer >= 0 or is above its cap
+ * (the message names the key), objectives 0 or a flag that is not true or false;
+ * HPS_ERR_NOMEM. */
 HPS_API hps_status hps_auto_explain(const char *space_json, char **json_out, char *errbuf,
                                     size_t errlen);
 

@@ -47,11 +47,20 @@ for layer in "${!may_include[@]}"; do
         complain "check-layers: may_include has a rule for $layer/, which CMakeLists.txt does not build into the library"
 done
 
-# includes FOLDER: "file:line:target" for every #include "..." or <...> in FOLDER's C
+# includes PATH: "file:line:delimiter:target" for every #include "..." or <...> in the C
+# below PATH (a folder, searched recursively, or a file); the delimiter is " or <.
+# Indented forms and "# include" count as much as "#include".
 includes() {
-    grep -rnE --include='*.c' --include='*.h' '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]' "$1" |
-        sed -E 's/^([^:]*:[0-9]+):[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]([^>"]*)[>"].*/\1:\2/' ||
+    grep -rnHE --include='*.c' --include='*.h' '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]' "$1" |
+        sed -E 's/^([^:]*:[0-9]+):[[:space:]]*#[[:space:]]*include[[:space:]]*([<"])([^>"]*)[>"].*/\1:\2:\3/' ||
         true
+}
+
+# has_dotdot TARGET: whether a component of the include path is "..", wherever it is
+# ("../x.h", "base/../engine/study.h"): such a path leaves the folder its first
+# component names, so the rules below could not tell where it points
+has_dotdot() {
+    [[ "/$1/" == */../* ]]
 }
 
 # (the loops below use only bash builtins: a process per include made this take seconds)
@@ -59,15 +68,24 @@ includes() {
 # ---- the library: every include points down the layers
 for layer in "${!may_include[@]}"; do
     allowed=" $layer ${may_include[$layer]} "
-    while IFS=: read -r file line text; do
-        target=${text#*\"}
-        target=${target%%\"*}
+    while IFS=: read -r file line delim target; do
         [ "$target" = hpsearch.h ] && continue
-        top=${target%%/*}
-        if [ "$top" = "$target" ] || [[ "$allowed" != *" $top "* ]]; then
-            complain "$file:$line: $layer/ may not include \"$target\" (allowed:${allowed% })"
+        if has_dotdot "$target"; then
+            complain "$file:$line: $layer/ may not include by a relative path (\"$target\")"
+            continue
         fi
-    done < <(grep -rn '^#include "' "src/$layer" || true)
+        top=${target%%/*}
+        if [ "$top" = "$target" ]; then
+            # <stdio.h>, <jansson.h>: a system header; "name.h": neither a layer nor public
+            [ "$delim" = '<' ] && continue
+            complain "$file:$line: $layer/ may not include \"$target\" (allowed:${allowed% })"
+            continue
+        fi
+        # <sys/wait.h>, <linux/...>: a system header, unless it names a folder of src/
+        [ "$delim" = '<' ] && [ ! -d "src/$top" ] && continue
+        [[ "$allowed" == *" $top "* ]] ||
+            complain "$file:$line: $layer/ may not include \"$target\" (allowed:${allowed% })"
+    done < <(includes "src/$layer")
 done
 
 # ---- front ends: every folder of src/ the library does not build, the binding, examples
@@ -77,22 +95,26 @@ for d in src/*/; do
     grep -qx -- "${d#src/}" <<< "$lib_folders" || is_frontend[$d]=1
 done
 is_frontend[python/src]=1
+# examples/: each folder with C anywhere below it, and C files beside the folders
 for d in examples/*/; do
-    if compgen -G "$d*.c" > /dev/null; then is_frontend[${d%/}]=1; fi
+    if [ -n "$(find "$d" -name '*.c' -print -quit)" ]; then is_frontend[${d%/}]=1; fi
+done
+for f in examples/*.c; do
+    if [ -f "$f" ]; then is_frontend[$f]=1; fi
 done
 declare -A allowlisted=() # "FILE TARGET" -> 1 until an include uses it, then 2
 for entry in "${frontend_allowlist[@]}"; do
     allowlisted[${entry%% -- *}]=1
 done
 for dir in $(printf '%s\n' "${!is_frontend[@]}" | sort); do
-    while IFS=: read -r file line target; do
-        top=${target%%/*}
-        # a plain name: the public header, a header beside the file, or a system one
-        [ "$top" = "$target" ] && continue
-        if [ "$top" = .. ]; then
+    while IFS=: read -r file line delim target; do
+        if has_dotdot "$target"; then
             complain "$file:$line: a front end may not reach into the library by a relative path (\"$target\")"
             continue
         fi
+        top=${target%%/*}
+        # a plain name: the public header, a header beside the file, or a system one
+        [ "$top" = "$target" ] && continue
         [ -d "src/$top" ] || continue # a system header (<sys/wait.h>, <linux/...>)
         [ "$top" = base ] && continue # utilities every part may use (DESIGN.md)
         [ -n "${is_frontend[src/$top]+set}" ] && continue
@@ -100,7 +122,7 @@ for dir in $(printf '%s\n' "${!is_frontend[@]}" | sort); do
             allowlisted["$file $target"]=2
             continue
         fi
-        complain "$file:$line: front end ${dir}/ may not include the library's private \"$target\" (only hpsearch.h, base/ and front-end headers; add the API it needs to include/hpsearch.h)"
+        complain "$file:$line: front end ${dir%/}$([ -d "$dir" ] && echo /) may not include the library's private \"$target\" (only hpsearch.h, base/ and front-end headers; add the API it needs to include/hpsearch.h)"
     done < <(includes "$dir")
 done
 for key in "${!allowlisted[@]}"; do

@@ -868,7 +868,9 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "hpsearch: %s\n", gpu_text);
     if (strcmp(cfg->sampler, "auto") == 0 && cfg->pbt.population == 0) {
         space_auto_choice choice;
-        if (space_auto_choose(cfg, cfg->n_trials, &choice) == HPS_OK)
+        /* as the sampler decides: with the trials the study holds and its max_trials */
+        if (space_auto_choose_stored(cfg, cfg->n_trials, warm_added(study),
+                                     space_auto_finished(study), &choice) == HPS_OK)
             fprintf(stderr, "hpsearch: auto chose %s: %s\n", choice.strategy, choice.reason);
     }
     /* an interrupted run is not a finished trial: it does not count against the budget,

@@ -108,7 +108,10 @@ static json_int_t json_count(uint64_t n)
     return n > (uint64_t)LLONG_MAX ? (json_int_t)LLONG_MAX : (json_int_t)n;
 }
 
-hps_status space_auto_choose(const cfg_config *cfg, uint64_t budget, space_auto_choice *out)
+/* hps_auto_explain's answer for the config's space with the grid, budget and finished
+ * trials given (grid 0: the CLI does not run a grid). */
+static hps_status explain(const cfg_config *cfg, uint64_t grid_cells, uint64_t budget,
+                          uint64_t finished, space_auto_choice *out)
 {
     json_int_t n_float = 0, n_int = 0, n_categorical = 0;
     memset(out, 0, sizeof *out);
@@ -123,10 +126,10 @@ hps_status space_auto_choose(const cfg_config *cfg, uint64_t budget, space_auto_
         else
             n_float++;
     }
-    /* a conditional grid's size is the sum over its branches */
-    json_int_t grid = json_count(space_grid_cells(cfg)), trials = json_count(budget);
-    json_t *desc = json_pack("{sIsIsIsIsIsIsbsb}", "float", n_float, "int", n_int,
+    json_int_t grid = json_count(grid_cells), trials = json_count(budget);
+    json_t *desc = json_pack("{sIsIsIsIsIsIsIsbsb}", "float", n_float, "int", n_int,
                              "categorical", n_categorical, "grid_size", grid, "budget", trials,
+                             "finished", json_count(finished),
                              "objectives", (json_int_t)(cfg->n_objectives > 0 ? cfg->n_objectives : 1),
                              "conditional", cfg_is_conditional(cfg),
                              "constrained", cfg->n_constraints > 0);
@@ -156,6 +159,40 @@ hps_status space_auto_choose(const cfg_config *cfg, uint64_t budget, space_auto_
     }
     json_decref(answer);
     return HPS_OK;
+}
+
+hps_status space_auto_choose(const cfg_config *cfg, uint64_t budget, space_auto_choice *out)
+{
+    /* a conditional grid's size is the sum over its branches */
+    return explain(cfg, space_grid_cells(cfg), budget, 0, out);
+}
+
+hps_status space_auto_choose_stored(const cfg_config *cfg, uint64_t budget, uint64_t warm_added,
+                                    uint64_t finished, space_auto_choice *out)
+{
+    hps_status rc = space_auto_choose(cfg, budget, out);
+    if (rc != HPS_OK || strcmp(out->strategy, "grid") == 0)
+        return rc; /* the CLI runs the grid, whatever the study holds */
+    uint64_t max_trials = budget == 0                          ? 0
+                          : warm_added > UINT64_MAX - budget ? UINT64_MAX
+                                                             : budget + warm_added;
+    return explain(cfg, 0, max_trials, finished, out);
+}
+
+uint64_t space_auto_finished(hps_study *study)
+{
+    size_t n = 0;
+    uint64_t finished = 0;
+    if (hps_study_n_trials(study, &n) != HPS_OK)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        const hps_frozen *t;
+        if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK)
+            continue;
+        hps_trial_state state = hps_frozen_state(t);
+        finished += state == HPS_COMPLETE || (state == HPS_PRUNED && hps_frozen_n_values(t) > 0);
+    }
+    return finished;
 }
 
 /* The grid values of the parent of `cond` that satisfy it, into *out (freed with

@@ -23,6 +23,18 @@ typedef struct space_auto_choice {
  * returns the status with the library's message in out->reason and an empty strategy. */
 hps_status space_auto_choose(const cfg_config *cfg, uint64_t budget, space_auto_choice *out);
 
+/* The same for a stored study, as its auto sampler decides at run time: with the
+ * `finished` trials it models (space_auto_finished) and the budget it plans with,
+ * max_trials -- `budget` (n_trials) plus the `warm_added` trials of a warm start (0
+ * budget: unknown). A config the CLI runs as a grid gets the fresh answer: the grid
+ * runs whatever the study holds. */
+hps_status space_auto_choose_stored(const cfg_config *cfg, uint64_t budget, uint64_t warm_added,
+                                    uint64_t finished, space_auto_choice *out);
+
+/* The trials of `study` the auto sampler counts as finished: COMPLETE, and PRUNED with a
+ * value. */
+uint64_t space_auto_finished(hps_study *study);
+
 /* Whether the config's study samples a grid: `sampler: grid`, or `auto` deciding so
  * (never under pbt, which samples at random). On a grid every parameter takes only its
  * grid values (space_grid_values). */

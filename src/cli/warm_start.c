@@ -413,9 +413,12 @@ int warm_seed(const cfg_config *cfg, hps_study *study)
      * study again (one sync a trial on PostgreSQL). Old trials another process adds in
      * between -- only a run of an earlier version could, resuming without a claim
      * (claim_resume) -- are missed here, as they were when counted after adding but
-     * before that run's next one. Either way the asks put it right: each run's asks
-     * count the old trials again (warm_budget_ask; this run's first one from trial 0,
-     * once the record says complete) and set max_trials from what they find. */
+     * before that run's next one. The asks correct it for the old trials that are in
+     * by the time they count: each run's asks count the old trials again
+     * (warm_budget_ask; this run's first one from trial 0, once the record says
+     * complete) and set max_trials from what they find. A duplicate that lands after a
+     * worker's asks have settled (its last ask done) is not counted by that worker, and
+     * may still take the place of a new trial. */
     held += added;
     added += n_taken;
     if (rc == 0)

@@ -7,6 +7,7 @@
 #include "samplers/auto_policy.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <string.h>
 
 /* The keys a description may give, in the order the error message lists them. */
@@ -15,8 +16,16 @@ static const char *const description_keys[] = {
     "finished", "objectives", "conditional", "constrained",
 };
 
-/* Reads count `key` of `desc` into *out (left as is when absent): a JSON integer >= 0. */
-static hps_status read_count(const json_t *desc, const char *key, uint64_t *out,
+/* Caps on the counts, so no sum or conversion to size_t wraps: parameters of a kind
+ * (far beyond any space a study holds; three of them sum well inside size_t),
+ * objectives as hps_study_open takes them, finished trials as a history counts them
+ * (size_t). Budgets and grid sizes are 64-bit throughout, as max_trials is. */
+#define EXPLAIN_MAX_PARAMS 1000000
+#define EXPLAIN_MAX_OBJECTIVES 64
+
+/* Reads count `key` of `desc` into *out (left as is when absent): a JSON integer in
+ * [0, max]. */
+static hps_status read_count(const json_t *desc, const char *key, uint64_t max, uint64_t *out,
                              hps_errbuf *err)
 {
     const json_t *node = json_object_get(desc, key);
@@ -25,6 +34,10 @@ static hps_status read_count(const json_t *desc, const char *key, uint64_t *out,
     if (!json_is_integer(node) || json_integer_value(node) < 0)
         return hps_errbuf_set(err, HPS_ERR_INVALID,
                               "hps_auto_explain: \"%s\" must be a whole number >= 0", key);
+    if ((uint64_t)json_integer_value(node) > max)
+        return hps_errbuf_set(err, HPS_ERR_INVALID,
+                              "hps_auto_explain: \"%s\" is %lld, more than the %llu it can be",
+                              key, (long long)json_integer_value(node), (unsigned long long)max);
     *out = (uint64_t)json_integer_value(node);
     return HPS_OK;
 }
@@ -41,6 +54,20 @@ static hps_status read_flag(const json_t *desc, const char *key, int *out, hps_e
     return HPS_OK;
 }
 
+/* How many bytes of `key` (valid UTF-8, as jansson's keys are) the message quotes: at
+ * most KEY_SHOWN, cut before a character, never inside one. */
+#define KEY_SHOWN 64
+static int shown_length(const char *key)
+{
+    size_t n = strlen(key);
+    if (n <= KEY_SHOWN)
+        return (int)n;
+    n = KEY_SHOWN;
+    while (n > 0 && ((unsigned char)key[n] & 0xC0) == 0x80) /* a continuation byte */
+        n--;
+    return (int)n;
+}
+
 static hps_status unknown_key(const char *key, hps_errbuf *err)
 {
     hps_strbuf known;
@@ -49,8 +76,8 @@ static hps_status unknown_key(const char *key, hps_errbuf *err)
         hps_strbuf_printf(&known, "%s%s", i > 0 ? ", " : "", description_keys[i]);
     const char *list = hps_strbuf_text(&known);
     hps_status rc = hps_errbuf_set(err, HPS_ERR_INVALID,
-                                   "hps_auto_explain: unknown key \"%.64s\" (the description "
-                                   "takes %s)", key, list != NULL ? list : "fewer keys");
+                                   "hps_auto_explain: unknown key \"%.*s\" (the description "
+                                   "takes %s)", shown_length(key), key, list != NULL ? list : "fewer keys");
     hps_strbuf_free(&known);
     return rc;
 }
@@ -60,7 +87,12 @@ static hps_status unknown_key(const char *key, hps_errbuf *err)
 static hps_status parse_description(const char *text, auto_inputs *in, hps_errbuf *err)
 {
     json_error_t jerr;
-    json_t *desc = json_loads(text, 0, &jerr);
+    /* a key given twice would otherwise count only once, silently */
+    json_t *desc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+    if (desc == NULL && json_error_code(&jerr) == json_error_duplicate_key)
+        return hps_errbuf_set(err, HPS_ERR_INVALID,
+                              "hps_auto_explain: a key is given twice (line %d, column %d: %s)",
+                              jerr.line, jerr.column, jerr.text);
     if (desc == NULL)
         return hps_errbuf_set(err, HPS_ERR_INVALID,
                               "hps_auto_explain: the description is not JSON (line %d, column "
@@ -85,19 +117,19 @@ static hps_status parse_description(const char *text, auto_inputs *in, hps_errbu
     uint64_t n_float = 0, n_int = 0, n_categorical = 0, finished = 0, objectives = 1;
     memset(in, 0, sizeof *in);
     in->can_grid = 1;
-    rc = read_count(desc, "float", &n_float, err);
+    rc = read_count(desc, "float", EXPLAIN_MAX_PARAMS, &n_float, err);
     if (rc == HPS_OK)
-        rc = read_count(desc, "int", &n_int, err);
+        rc = read_count(desc, "int", EXPLAIN_MAX_PARAMS, &n_int, err);
     if (rc == HPS_OK)
-        rc = read_count(desc, "categorical", &n_categorical, err);
+        rc = read_count(desc, "categorical", EXPLAIN_MAX_PARAMS, &n_categorical, err);
     if (rc == HPS_OK)
-        rc = read_count(desc, "grid_size", &in->grid_size, err);
+        rc = read_count(desc, "grid_size", UINT64_MAX, &in->grid_size, err);
     if (rc == HPS_OK)
-        rc = read_count(desc, "budget", &in->budget, err);
+        rc = read_count(desc, "budget", UINT64_MAX, &in->budget, err);
     if (rc == HPS_OK)
-        rc = read_count(desc, "finished", &finished, err);
+        rc = read_count(desc, "finished", SIZE_MAX, &finished, err);
     if (rc == HPS_OK)
-        rc = read_count(desc, "objectives", &objectives, err);
+        rc = read_count(desc, "objectives", EXPLAIN_MAX_OBJECTIVES, &objectives, err);
     if (rc == HPS_OK)
         rc = read_flag(desc, "conditional", &in->conditional, err);
     if (rc == HPS_OK)

@@ -26,17 +26,22 @@ static void decide_several(const auto_inputs *in, size_t d, auto_decision *out)
 #if HPS_HAVE_LAPACK
     if (in->n_finished < AUTO_SEVERAL_GP_TRIALS && d <= AUTO_GP_MAX_DIMS &&
         in->n_objectives <= AUTO_GP_MAX_OBJECTIVES) {
+        /* the handover is told only when the budget reaches past it (as
+         * hps_auto_explain's "then" is) */
+        char takeover[48] = "";
+        if (in->budget == 0 || in->budget > AUTO_SEVERAL_GP_TRIALS)
+            snprintf(takeover, sizeof takeover, " (TPE takes over after %d)",
+                     AUTO_SEVERAL_GP_TRIALS);
         out->strategy = AUTO_GP;
         snprintf(out->reason, sizeof out->reason,
                  "%s: Bayesian optimization, a Gaussian process per %s%s, suggesting where "
                  "the expected %s%s is largest; it led TPE and NSGA-II on the benchmarks with "
-                 "several objectives and with constraints at 50 and 100 trials (TPE takes "
-                 "over after %d).",
+                 "several objectives and with constraints at 50 and 100 trials%s.",
                  what, in->n_objectives > 1 ? "objective" : "value",
                  in->constrained ? " and per constraint" : "",
                  in->n_objectives > 1 ? "gain of the Pareto front (hypervolume)" : "improvement",
                  in->constrained ? " times the probability of satisfying the constraints" : "",
-                 AUTO_SEVERAL_GP_TRIALS);
+                 takeover);
         return;
     }
 #endif

@@ -2,7 +2,8 @@
 # scripts/check-layers.sh catches what it is for: on a copy of the tree it passes, then
 # fails on each kind of include that breaks a rule -- a front end reaching into the
 # library (quoted, angle-bracketed, by a relative path; in src/cli, src/report,
-# src/runner, python/src, examples/), a library layer including one above it -- and on
+# src/runner, python/src, examples/ at any depth), a library layer including one above
+# it (quoted, angle-bracketed, "# include", indented), a ".." anywhere in a path -- and on
 # an allowlist or a layer table that no longer matches the code.
 source "$(dirname "$0")/lib.sh"
 
@@ -48,6 +49,30 @@ expect_violation "a relative path" src/cli/cmd_plan.c \
     '#include "../samplers/auto_policy.h"' 'by a relative path'
 expect_violation "a library layer reaching up" src/samplers/tpe.c \
     '#include "engine/study.h"' 'samplers/ may not include "engine/study.h"'
+# a library layer's include in every form the compiler reads
+expect_violation "a library layer reaching up in angle brackets" src/samplers/tpe.c \
+    '#include <engine/study.h>' 'samplers/ may not include "engine/study.h"'
+expect_violation "a library layer reaching up by # include" src/samplers/tpe.c \
+    '# include "engine/study.h"' 'samplers/ may not include "engine/study.h"'
+expect_violation "a library layer reaching up, indented" src/pruners/asha.c \
+    '  #include "engine/study.h"' 'pruners/ may not include "engine/study.h"'
+# a ".." anywhere in the path, not only leading
+expect_violation "a front end's relative path through base/" src/cli/cmd_plan.c \
+    '#include "base/../samplers/auto_policy.h"' 'by a relative path ("base/../samplers/auto_policy.h")'
+expect_violation "a library layer's relative path through base/" src/samplers/tpe.c \
+    '#include "base/../engine/study.h"' 'samplers/ may not include by a relative path'
+# examples/: C in a nested folder, and C beside the folders
+fresh_tree
+mkdir -p tree/examples/nested/deeper
+printf '#include "hpsearch.h"\n#include "engine/study.h"\n' > tree/examples/nested/deeper/x.c
+out=$(bash tree/scripts/check-layers.sh 2>&1)
+expect_eq "an example nested below examples/ reaching into the engine: exit 1" 1 $?
+expect_contains "and says which" 'examples/nested/deeper/x.c:2: front end examples/nested/ may not include' "$out"
+fresh_tree
+printf '#include "engine/study.h"\n' > tree/examples/top.c
+out=$(bash tree/scripts/check-layers.sh 2>&1)
+expect_eq "an example directly in examples/ reaching into the engine: exit 1" 1 $?
+expect_contains "and says which" 'examples/top.c:1: front end examples/top.c may not include' "$out"
 
 # base/ utilities and other front ends' headers stay allowed
 fresh_tree

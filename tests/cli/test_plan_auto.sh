@@ -65,8 +65,20 @@ expect_strategy conditional <<'EOF'
 strategy: auto -> gp. A conditional space (some parameters exist only in some trials): Bayesian optimization models every branch's own parameters (an inactive parameter is a state of its own, not a guessed value), searches each branch the trials have shown and proposes the one where the expected improvement is largest.
 EOF
 
+# a budget of 30: the GP runs it all, and the reason says nothing of TPE taking over
 expect_strategy constrained <<'EOF'
-strategy: auto -> gp. Constraints: Bayesian optimization, a Gaussian process per value and per constraint, suggesting where the expected improvement times the probability of satisfying the constraints is largest; it led TPE and NSGA-II on the benchmarks with several objectives and with constraints at 50 and 100 trials (TPE takes over after 100).
+strategy: auto -> gp. Constraints: Bayesian optimization, a Gaussian process per value and per constraint, suggesting where the expected improvement times the probability of satisfying the constraints is largest; it led TPE and NSGA-II on the benchmarks with several objectives and with constraints at 50 and 100 trials.
 EOF
+
+# A constant (`epochs: 3`, a one-choice categorical to the library) is nothing to
+# search: plan leaves it out, and so must the auto sampler at run time -- 20 searched
+# parameters and a constant stay within the GP's 20, and the trials record the GP.
+{ config_top const 'metric: score' | sed 's/^command: true$/command: echo score=1/'; echo 'n_trials: 3'; echo 'parameters:'; for i in $(seq 1 20); do echo "  p$i: {type: float, low: 0, high: 1}"; done; echo '  epochs: 3'; } > constant.yaml
+expect_strategy constant <<'EOF'
+strategy: auto -> gp. 20 parameters, mostly numeric: Bayesian optimization (a Gaussian process after a few Sobol points) finds good values in the fewest trials, which pays when each trial is a training run.
+EOF
+"$HPSEARCH" run constant.yaml >/dev/null 2>run_constant.err || fail "run constant.yaml: $(cat run_constant.err)"
+recorded=$(sql p.db "SELECT GROUP_CONCAT(s, ' ') FROM (SELECT json_extract(t.system_attrs, '$.sampler') AS s FROM trials t JOIN studies USING (study_id) WHERE studies.name = 'const' ORDER BY t.number)")
+expect_eq "run: auto on a constant and 20 parameters records the GP after the first trial" "sobol gp gp" "$recorded"
 
 finish

@@ -209,6 +209,32 @@ def test_check_running_passes_while_the_trial_is_ours_and_raises_once_told():
         trial.check_running()
 
 
+def test_check_running_in_memory_sees_the_trial_told_through_the_study():
+    """No heartbeat in memory: told by number (not through this handle) counts as well."""
+    study = hpsearch.create_study()
+    trial = study.ask()
+    trial.suggest_float("x", 0, 1)
+    study.tell(trial.number, 0.5)
+    with pytest.raises(RuntimeError, match="trial 0 is already COMPLETE"):
+        trial.check_running()
+
+
+def test_replayed_trials_check_running_does_nothing():
+    """An objective that calls check_running() replays on a FixedTrial or FrozenTrial,
+    as one that calls report() and should_prune() does."""
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        trial.check_running()
+        return x * x
+
+    assert objective(hpsearch.trial.FixedTrial({"x": 0.5})) == 0.25
+    study = hpsearch.create_study()
+    study.optimize(objective, n_trials=1)
+    frozen = study.trials[0]
+    assert frozen.check_running() is None
+    assert objective(frozen) == frozen.value
+
+
 def test_check_running_sees_another_process_finish_the_trial(tmp_path):
     url = f"sqlite:///{tmp_path}/told.db"
     ours = hpsearch.create_study(study_name="told", storage=hpsearch.storages.RDBStorage(

@@ -61,11 +61,18 @@ static void test_answers(void **state)
         {"{\"float\": 2, \"objectives\": 2, \"budget\": 2000}", "gp", "TPE takes over after 100",
          "tpe", 100},
         {"{\"float\": 2, \"constrained\": true, \"budget\": 50}", "gp", "Constraints", NULL, 0},
+        /* a budget the GP covers whole: no handover, and the reason promises none */
+        {"{\"float\": 2, \"objectives\": 2, \"budget\": 100}", "gp",
+         "at 50 and 100 trials.", NULL, 0},
         /* too wide for a GP */
         {"{\"float\": 21, \"budget\": 100}", "tpe", "21 parameters", NULL, 0},
         /* a conditional space */
         {"{\"float\": 2, \"categorical\": 1, \"conditional\": true, \"budget\": 60}", "gp",
          "conditional space", NULL, 0},
+        /* the largest counts it takes */
+        {"{\"float\": 1000000, \"int\": 1000000, \"categorical\": 1000000, \"budget\": "
+         "9223372036854775807, \"finished\": 9223372036854775807, \"objectives\": 64}",
+         "tpe", "the space is too wide for a Gaussian process", NULL, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         json_t *answer = explain(cases[i].description);
@@ -110,6 +117,13 @@ static void test_bad_descriptions(void **state)
         {"{\"objectives\": 0}", "\"objectives\" must be at least 1"},
         {"{\"conditional\": 1}", "\"conditional\" must be true or false"},
         {"{\"constrained\": \"yes\"}", "\"constrained\" must be true or false"},
+        {"{\"float\": 1, \"budget\": 10, \"float\": 2}",
+         "a key is given twice (line 1, column 34: duplicate object key near '\"float\"')"},
+        /* counts whose sum would wrap a size_t */
+        {"{\"float\": 9223372036854775807, \"int\": 9223372036854775807, \"categorical\": 2}",
+         "\"float\" is 9223372036854775807, more than the 1000000 it can be"},
+        {"{\"categorical\": 1000001}", "\"categorical\" is 1000001, more than the 1000000"},
+        {"{\"objectives\": 65}", "\"objectives\" is 65, more than the 64 it can be"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *text = (char *)"untouched";
@@ -130,11 +144,32 @@ static void test_bad_descriptions(void **state)
     assert_null(text);
 }
 
+/* A long unknown key is quoted in part, cut before a character: 63 ASCII bytes then
+ * "é" (2 bytes) straddle the 64-byte limit, so the quote stops after the 63. */
+static void test_long_key_cut_at_character(void **state)
+{
+    (void)state;
+    char key[128], description[160], err[512] = "";
+    memset(key, 'k', 63);
+    strcpy(key + 63, "\xc3\xa9tail");
+    snprintf(description, sizeof description, "{\"%s\": 1}", key);
+    char *text = NULL;
+    assert_int_equal(hps_auto_explain(description, &text, err, sizeof err), HPS_ERR_INVALID);
+    char want[96];
+    snprintf(want, sizeof want, "unknown key \"%.63s\" (the description", key);
+    if (strstr(err, want) == NULL)
+        fail_msg("message [%s] lacks [%s]", err, want);
+    json_t *as_json = json_string(err); /* NULL for text that is not valid UTF-8 */
+    assert_non_null(as_json);
+    json_decref(as_json);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_answers),
         cmocka_unit_test(test_bad_descriptions),
+        cmocka_unit_test(test_long_key_cut_at_character),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
