@@ -252,6 +252,38 @@ HPS_API const char *hps_sampler_errmsg(const hps_sampler *sampler);
  * options are its set_option's. HPS_ERR_INVALID for a NULL json_out; HPS_ERR_NOMEM. */
 HPS_API hps_status hps_sampler_catalog(char **json_out);
 
+/* What the "auto" sampler picks for a space and a budget, and why -- for a front end to
+ * explain the choice before a run (`hpsearch plan`) -- from `space_json`, a JSON object
+ * describing them (every key optional):
+ *   {"float": 2, "int": 1, "categorical": 0,   parameters of each kind that take more
+ *                                               than one value (default 0)
+ *    "grid_size": 12,   combinations when every parameter takes finitely many values
+ *                       and the caller runs them as a grid itself (the "grid" sampler,
+ *                       as the hpsearch command does for a declared space); 0 or absent
+ *                       when not: the auto sampler inside a study never grids
+ *    "budget": 50,      trials the study is to hold; 0 or absent: unknown
+ *    "finished": 0,     trials finished so far (default 0)
+ *    "objectives": 1,   at least 1 (default 1)
+ *    "conditional": false, "constrained": false}  some parameters exist only in some
+ *                       trials; trials carry constraint values (hps_trial_set_constraints)
+ * Counts are JSON integers >= 0: at most 1000000 parameters of each kind, at most 64
+ * objectives (as hps_study_open), "finished" at most SIZE_MAX. Into *json_out (free
+ * with hps_free):
+ *   {"strategy": "gp", "reason": "2 parameters, mostly numeric: ...",
+ *    "then": {"after": 400, "strategy": "cmaes"}}
+ * "strategy" is a sampler name (grid, sobol, gp, tpe, cmaes, random) and "reason"
+ * plain sentences for people; "then", present only when the strategy changes within the
+ * budget (or, without one, at all) as trials finish, says after how many finished trials
+ * and to what. The answer depends on this build (without LAPACK, no gp or cmaes).
+ * Inputs are only read and nothing is retained; thread safe. HPS_ERR_INVALID, with the
+ * reason in errbuf and *json_out NULL, for a NULL space_json or json_out, text that is
+ * not a JSON object, a key given twice (the message names it), an unknown key (the
+ * message lists the known ones), a count that is not an integer >= 0 or is above its cap
+ * (the message names the key), objectives 0 or a flag that is not true or false;
+ * HPS_ERR_NOMEM. */
+HPS_API hps_status hps_auto_explain(const char *space_json, char **json_out, char *errbuf,
+                                    size_t errlen);
+
 /* ---- pruners --------------------------------------------------------------------
  * A pruner stops unpromising trials early from their intermediate values
  * (hps_trial_report, hps_trial_should_prune). Names, options and decisions follow

@@ -10,7 +10,8 @@
 #               that reach new code are kept -- edges, not hit counts, so that the
 #               saved corpus stays at a few hundred files at most)
 #   -j JOBS     build jobs (default 2)
-#   HARNESS     config, metric_line, storage_url, stored_json, cli_args (default: all)
+#   HARNESS     config, metric_line, storage_url, stored_json, cli_args, auto_explain
+#               (default: all)
 #   FUZZ_FLAGS  (environment) more libFuzzer flags, e.g. FUZZ_FLAGS=-max_len=256
 #
 # Harnesses run one after the other, each over its saved corpus plus what earlier runs
@@ -25,7 +26,7 @@ runs=10000000
 seconds=
 merge=0
 jobs=2
-all=(config metric_line storage_url stored_json cli_args)
+all=(config metric_line storage_url stored_json cli_args auto_explain)
 
 while getopts "n:t:mj:h" opt; do
     case $opt in
@@ -33,7 +34,7 @@ while getopts "n:t:mj:h" opt; do
     t) seconds=$OPTARG ;;
     m) merge=1 ;;
     j) jobs=$OPTARG ;;
-    *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))

@@ -304,7 +304,7 @@ def test_conditional_heldout_suite_is_apart_from_every_other_suite():
     assert set(held) == {"svm_wine", "mlp_wine", "model_choice_diabetes",
                          "ma_blaschko_tree", "jenatton_flipped"}
     for suite in ("synthetic", "mixed", "ml", "torch", "all", "conditional",
-                  "conditional_heldout2"):
+                  "conditional_heldout2", "conditional_heldout3"):
         assert not set(held) & set(problems.names(suite)), suite
     # every problem in it has parameters that exist only in some branches
     for name in held:
@@ -381,7 +381,7 @@ def test_conditional_heldout2_suite_is_apart_from_every_other_suite():
     assert set(held) == {"svm_digits_prep", "mlp_digits", "model_choice_iris",
                          "jenatton_deep", "jenatton_testfn"}
     for suite in ("synthetic", "mixed", "ml", "torch", "all", "conditional",
-                  "conditional_heldout"):
+                  "conditional_heldout", "conditional_heldout3"):
         assert not set(held) & set(problems.names(suite)), suite
     for name in held:
         assert any(q.condition is not None for q in problems.get(name).space), name
@@ -475,16 +475,178 @@ def test_conditional_heldout2_ml_objectives_are_deterministic_in_every_branch():
             assert p.evaluate(c, 3) == a, (name, c)
 
 
+def test_conditional_heldout3_suite_is_apart_from_every_other_suite():
+    held = problems.names("conditional_heldout3")
+    assert set(held) == {"svr_diabetes_kernel", "mlp_diabetes", "model_choice_wine",
+                         "tree_four_way", "chain_blocks"}
+    for suite in ("synthetic", "mixed", "ml", "torch", "all", "conditional",
+                  "conditional_heldout", "conditional_heldout2", "synthetic_heldout"):
+        assert not set(held) & set(problems.names(suite)), suite
+    for name in held:
+        assert any(q.condition is not None for q in problems.get(name).space), name
+
+
+def test_conditional_heldout3_model_choice_uses_no_earlier_suites_model():
+    from problems import conditional, conditional_heldout, conditional_heldout2
+    earlier = set()
+    for module in (conditional, conditional_heldout, conditional_heldout2):
+        for p in module.problems():
+            for q in p.space:
+                if q.name == "model":
+                    earlier |= set(q.choices)
+    models = next(q.choices for q in problems.get("model_choice_wine").space
+                  if q.name == "model")
+    assert len(models) >= 4
+    assert not set(models) & earlier, set(models) & earlier
+
+
+def test_conditional_heldout3_ml_problems_follow_their_conditions():
+    rng = np.random.default_rng(31)
+    prefixes = {"hist_gb": "hgb_", "gaussian_nb": "gnb_", "qda": "qda_",
+                "decision_tree": "tree_", "adaboost": "ada_"}
+    seen = {"scaling_kernel": set(), "optimizer_layers": set(), "early_stopping": set(),
+            "model": set()}
+    for _ in range(1500):
+        s = space.sample_config(problems.get("svr_diabetes_kernel").space, rng)
+        seen["scaling_kernel"].add((s["scaling"], s.get("quantile_output"), s["kernel"]))
+        assert ("quantile_output" in s) == (s["scaling"] == "quantile"), s
+        assert ("gamma" in s) == (s["kernel"] != "linear"), s
+        assert ("degree" in s) == (s["kernel"] == "poly"), s
+        assert ("coef0" in s) == (s["kernel"] in ("poly", "sigmoid")), s
+        m = space.sample_config(problems.get("mlp_diabetes").space, rng)
+        opt = m["optimizer"]
+        seen["optimizer_layers"].add((opt, m["n_layers"]))
+        seen["early_stopping"].add(m["early_stopping"])
+        assert all((f"width_{k}" in m) == (k <= m["n_layers"]) for k in (1, 2, 3, 4)), m
+        assert ("sgd_learning_rate" in m) == ("momentum" in m) == ("nesterov" in m) == \
+            (opt == "sgd"), m
+        assert ("adam_learning_rate" in m) == ("beta_1" in m) == \
+            ("one_minus_beta_2" in m) == (opt == "adam"), m
+        assert ("validation_fraction" in m) == (m["early_stopping"] == "true"), m
+        c = space.sample_config(problems.get("model_choice_wine").space, rng)
+        seen["model"].add(c["model"])
+        assert all(k == "model" or k.startswith(prefixes[c["model"]]) for k in c), c
+    # (standard, robust, quantile/uniform, quantile/normal) x four kernels
+    assert len(seen["scaling_kernel"]) == 16
+    assert len(seen["optimizer_layers"]) == 8  # both optimizers with 1 to 4 layers
+    assert seen["early_stopping"] == {"false", "true"}
+    assert seen["model"] == set(prefixes)
+
+
+def test_conditional_heldout3_four_way_tree_has_its_stated_minimum_in_every_leaf():
+    """Every leaf is its offset plus weighted squared distances to its centre: at the
+    centre it equals the offset, off it (in each coordinate) it rises, and the smallest
+    offset, reached by one leaf only, is the stated optimum."""
+    from problems import conditional_heldout3 as ch
+    tf = problems.get("tree_four_way")
+    path_names = ("branch", "c_kind", "d_mode", "d2_sub")
+    values = {}
+    for leaf, (_, centres, _) in ch.TF_LEAVES.items():
+        if leaf[0] == "c":
+            c = {"branch": "c", "c_kind": leaf[1]}
+        elif leaf[0] == "d":
+            c = {"branch": "d", "d_mode": leaf[1]}
+            if len(leaf) == 3:
+                c["d2_sub"] = leaf[2]
+        else:
+            c = {"branch": leaf[0]}
+        for name, centre in centres.items():
+            if name == "c2_log_lr":
+                c["c2_lr"] = 10.0 ** centre
+            else:
+                c[name] = centre
+        assert ch.tree_four_way_leaf(c) == leaf
+        # the configuration is exactly the leaf's active parameters
+        active = {q.name for q in tf.space if q.active(c)}
+        assert active == set(c), (leaf, active ^ set(c))
+        values[leaf] = tf.true_value(c)
+        for name in c:
+            if name in path_names:
+                continue
+            q = next(q for q in tf.space if q.name == name)
+            assert q.low <= c[name] <= q.high, (leaf, name)
+            step = 1 if q.kind == "int" else 0.1
+            moved = c[name] + step if c[name] + step <= q.high else c[name] - step
+            assert tf.true_value(dict(c, **{name: moved})) > values[leaf], (leaf, name)
+    assert values == pytest.approx({k: v[0] for k, v in ch.TF_LEAVES.items()}, abs=1e-12)
+    ordered = sorted(values.values())
+    assert ordered[0] == pytest.approx(tf.optimum) and ordered[1] > tf.optimum + 0.04
+    # t is shared by four leaves and wants a different value in each
+    t_centres = [centres["t"] for _, centres, _ in ch.TF_LEAVES.values() if "t" in centres]
+    assert len(t_centres) == 4 and len(set(t_centres)) == 4
+    # leaves at depths 1, 2 and 3 and four children at the root
+    assert {len(leaf) for leaf in ch.TF_LEAVES} == {1, 2, 3}
+    assert len(next(q.choices for q in tf.space if q.name == "branch")) == 4
+
+
+def test_conditional_heldout3_chain_has_its_stated_minimum():
+    """chain_blocks is additive over blocks, so its minimum is the best prefix of the
+    blocks' best contributions; enumerating every depth and every kind per block, each
+    at its best settings, finds it, and moving a block's setting raises the value."""
+    from problems import conditional_heldout3 as ch
+    cb = problems.get("chain_blocks")
+    kinds = ("dense", "conv", "skip")
+    best = math.inf
+    best_by_depth = {}
+    for n in range(1, ch.CB_MAX_BLOCKS + 1):
+        for combo in itertools.product(kinds, repeat=n):
+            c = {"n_blocks": n}
+            for k, kind in enumerate(combo, start=1):
+                c[f"kind_{k}"] = kind
+                for name, value in ch.CB_BLOCKS[k][kind][1].items():
+                    c[f"{name}_{k}"] = value
+            assert {q.name for q in cb.space if q.active(c)} == set(c), c
+            value = cb.true_value(c)
+            expected = ch.CB_BASE + sum(ch.CB_BLOCKS[k][kind][0]
+                                        for k, kind in enumerate(combo, start=1))
+            assert value == pytest.approx(expected, abs=1e-12), c
+            best_by_depth[n] = min(best_by_depth.get(n, math.inf), value)
+            best = min(best, value)
+            for name in c:
+                if name.split("_")[0] in ("width", "kernel", "dropout"):
+                    q = next(q for q in cb.space if q.name == name)
+                    step = {"width": 2.0, "kernel": 1, "dropout": 0.1}[name.split("_")[0]]
+                    if q.kind == "int" and name.startswith("width"):
+                        moved = int(c[name] * step) if c[name] * step <= q.high \
+                            else c[name] // 2
+                    else:
+                        moved = c[name] + step if c[name] + step <= q.high \
+                            else c[name] - step
+                    assert q.low <= moved <= q.high
+                    assert cb.true_value(dict(c, **{name: moved})) > value, (c, name)
+    assert best == pytest.approx(cb.optimum, abs=1e-12)
+    # the best depth is 3 of 4, with 4 (a skip block added) 0.02 behind
+    assert min(best_by_depth, key=best_by_depth.get) == 3
+    assert best_by_depth[4] - best_by_depth[3] == pytest.approx(0.02, abs=1e-12)
+
+
+def test_conditional_heldout3_ml_objectives_are_deterministic_in_every_branch():
+    rng = np.random.default_rng(32)
+    branch_of = {"svr_diabetes_kernel": "kernel", "mlp_diabetes": "optimizer",
+                 "model_choice_wine": "model"}
+    for name, parent in branch_of.items():
+        p = problems.get(name)
+        choices = next(q.choices for q in p.space if q.name == parent)
+        configs = {}
+        while len(configs) < len(choices):  # one configuration of each branch
+            c = space.sample_config(p.space, rng)
+            configs.setdefault(c[parent], c)
+        for c in configs.values():
+            a = p.evaluate(c, 0)
+            assert math.isfinite(a) and a >= 0, (name, c)
+            assert p.evaluate(c, 3) == a, (name, c)
+
+
 def test_synthetic_heldout_suite_is_apart_from_every_other_suite():
     held = problems.names("synthetic_heldout")
     assert set(held) == {"six_hump_camel", "goldstein_price_log", "colville", "perm0_4",
                          "shekel10", "shekel10_noisy", "michalewicz5", "dixon_price6",
                          "zakharov7", "powell8"}
     for suite in ("synthetic", "mixed", "ml", "torch", "all", "conditional",
-                  "conditional_heldout", "conditional_heldout2"):
+                  "conditional_heldout", "conditional_heldout2", "conditional_heldout3"):
         assert not set(held) & set(problems.names(suite)), suite
     seen = {n for suite in ("all", "conditional", "conditional_heldout",
-                            "conditional_heldout2")
+                            "conditional_heldout2", "conditional_heldout3")
             for n in problems.names(suite)}
     for name in held:
         p = problems.get(name)
@@ -555,7 +717,8 @@ def test_ml_and_torch_heldout_suites_are_apart_from_every_other_suite():
     assert set(problems.names("ml_heldout")) == ML_HELDOUT
     assert set(problems.names("torch_heldout")) == TORCH_HELDOUT
     for suite in ("synthetic", "mixed", "ml", "torch", "all", "conditional",
-                  "conditional_heldout", "conditional_heldout2", "synthetic_heldout"):
+                  "conditional_heldout", "conditional_heldout2", "conditional_heldout3",
+                  "synthetic_heldout"):
         assert not (ML_HELDOUT | TORCH_HELDOUT) & set(problems.names(suite)), suite
     for name in ML_HELDOUT:
         p = problems.get(name)
@@ -565,7 +728,8 @@ def test_ml_and_torch_heldout_suites_are_apart_from_every_other_suite():
     # a model/dataset pair new against the seen ML suites: no seen problem shares the
     # held-out one's model prefix and dataset
     seen = {n for suite in ("all", "conditional", "conditional_heldout",
-                            "conditional_heldout2") for n in problems.names(suite)}
+                            "conditional_heldout2", "conditional_heldout3")
+            for n in problems.names(suite)}
     for name in ML_HELDOUT:
         assert name not in seen and not any(
             s.split("_")[0] == name.split("_")[0] and s.endswith(name.split("_", 1)[1])

@@ -237,6 +237,10 @@ class _Replay:
         """Always False."""
         return False
 
+    def check_running(self) -> None:
+        """Does nothing: a replayed trial belongs to no run that could be taken from it,
+        so an objective that calls ``trial.check_running()`` replays unchanged."""
+
 
 def _replay_value(params: Dict[str, Any], distributions: Dict[str, BaseDistribution],
                   name: str, distribution: BaseDistribution, owner: str) -> Any:

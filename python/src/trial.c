@@ -576,6 +576,29 @@ static PyObject *trial_pause(PyObject *obj, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+/* ---- is it still ours (no Optuna counterpart) ----------------------------------------- */
+
+/* hps_trial_check_running: None while this handle runs the trial, else the error report()
+ * would raise (RuntimeError with the engine's message), so a loop between reports can
+ * stop a run whose trial was recovered as stale, finished or taken over elsewhere. */
+static PyObject *trial_check_running(PyObject *obj, PyObject *unused)
+{
+    (void)unused;
+    hpspy_trial *self = (hpspy_trial *)obj;
+    if (self->trial == NULL)
+        return closed_error();
+    hps_status rc;
+    char msg[HPSPY_MSG_SIZE] = "";
+    HPSPY_LOCKED(self->study, {
+        rc = hps_trial_check_running(self->trial);
+        if (rc != HPS_OK)
+            hpspy_copy_msg(msg, hps_trial_errmsg(self->trial));
+    });
+    if (rc != HPS_OK)
+        return hpspy_raise(self->study->st, rc, msg);
+    Py_RETURN_NONE;
+}
+
 static PyObject *trial_get_resume_step(PyObject *obj, void *closure)
 {
     (void)closure;
@@ -812,6 +835,10 @@ static PyMethodDef trial_methods[] = {
     {"pause", trial_pause, METH_O,
      PyDoc_STR("pause(step)\n\nEnds this slice of the trial PAUSED at `step` (its checkpoint "
                "holds it): a later study.ask() may resume it (hpsearch only; see max_step).")},
+    {"check_running", trial_check_running, METH_NOARGS,
+     PyDoc_STR("check_running() -> None\n\nRaises RuntimeError (the engine's message) once this "
+               "handle no longer runs the trial: told, or -- with heartbeats -- recovered as "
+               "stale, finished or taken over by another process (hpsearch only).")},
     {"_fix_params", trial_fix_params, METH_O,
      PyDoc_STR("_fix_params(params_json): values suggest_* return (PartialFixedSampler)")},
     {"set_user_attr", (PyCFunction)(void (*)(void))trial_set_user_attr, FASTCALL_KW,

@@ -127,11 +127,19 @@ static void print_space(const cfg_config *cfg)
  * creating or recording anything: a SQLite file that does not exist yet is left for run
  * to create. Writes a line for the plan into `line`; returns 0 or an exit code (a stored
  * study run would refuse: another direction, a changed metric or space). */
+/* What a stored study brings to the plan: its trials besides the warm start's, and for
+ * the auto strategy's account (space_auto_choose_stored) the warm start's trials and the
+ * finished ones. */
+typedef struct stored_study {
+    int exists;
+    size_t n_trials, warm_added;
+    uint64_t finished;
+} stored_study;
+
 static int read_study_state(const cfg_config *cfg, int allow_changes, char *line, size_t size,
-                            size_t *n_trials, int *is_new)
+                            stored_study *stored)
 {
-    *n_trials = 0;
-    *is_new = 1;
+    memset(stored, 0, sizeof *stored);
     char shown[512];
     cli_shown_url(cfg->storage, shown, sizeof shown);
     if (strcmp(cfg->storage, ":memory:") == 0 || strcmp(cfg->storage, "sqlite::memory:") == 0) {
@@ -157,8 +165,8 @@ static int read_study_state(const cfg_config *cfg, int allow_changes, char *line
     hps_study_count_states(study, counts);
     size_t total = counts[0] + counts[1] + counts[2] + counts[3] + counts[4];
     size_t warm = warm_added(study); /* no part of the budget */
-    *n_trials = total > warm ? total - warm : 0;
-    *is_new = 0;
+    *stored = (stored_study){.exists = 1, .n_trials = total > warm ? total - warm : 0,
+                             .warm_added = warm, .finished = space_auto_finished(study)};
     char warm_text[64] = "";
     if (warm > 0)
         snprintf(warm_text, sizeof warm_text, ", %zu of them warm-started", warm);
@@ -225,8 +233,9 @@ static void print_pbt_plan(const cfg_config *cfg, unsigned parallel, size_t alre
 }
 
 static void print_plan(const cfg_config *cfg, const run_gpus *gpus, double hours,
-                       double minutes, size_t already)
+                       double minutes, const stored_study *stored)
 {
+    size_t already = stored->n_trials;
     unsigned parallel = gpus->parallel;
     char gpu_text[2048];
     run_gpus_describe(gpus, gpu_text, sizeof gpu_text);
@@ -265,14 +274,24 @@ static void print_plan(const cfg_config *cfg, const run_gpus *gpus, double hours
     }
     print_terminate(&cfg->terminate);
     const char *strategy = cfg->sampler;
+    space_auto_choice choice; /* strategy points into it below */
     if (strcmp(cfg->sampler, "auto") == 0) {
-        auto_decision decision;
-        space_auto_decision(cfg, budget, &decision);
-        strategy = auto_strategy_name(decision.strategy);
-        printf("strategy: auto -> %s. %s\n", strategy, decision.reason);
-        if (decision.strategy == AUTO_GP && budget >= AUTO_LONG_RUN)
-            printf("          Past %d trials of a long continuous run it hands over to CMA-ES.\n",
-                   AUTO_CMAES_AFTER);
+        /* a stored study: what its auto sampler decides, with the trials it holds */
+        hps_status got = stored->exists
+                             ? space_auto_choose_stored(cfg, budget, stored->warm_added,
+                                                        stored->finished, &choice)
+                             : space_auto_choose(cfg, budget, &choice);
+        if (got == HPS_OK) {
+            strategy = choice.strategy;
+            printf("strategy: auto -> %s. %s\n", strategy, choice.reason);
+        } else {
+            printf("strategy: auto (the library could not explain its choice: %s)\n",
+                   choice.reason);
+        }
+        /* a handover to TPE is in the reason already; the one to CMA-ES is not */
+        if (strcmp(choice.then_strategy, "cmaes") == 0)
+            printf("          Past %llu trials of a long continuous run it hands over to CMA-ES.\n",
+                   (unsigned long long)choice.then_after);
     } else {
         printf("strategy: %s (set in the config; `sampler: auto` lets hpsearch choose)\n",
                strategy);
@@ -398,14 +417,12 @@ int cmd_plan(int argc, char **argv)
     if (rc == 0)
         rc = run_gpus_setup(cfg, &gpus);
     char study_state[1024];
-    size_t already = 0;
-    int is_new = 1;
+    stored_study stored = {0};
     if (rc == 0)
-        rc = read_study_state(cfg, allow_changes, study_state, sizeof study_state, &already,
-                              &is_new);
+        rc = read_study_state(cfg, allow_changes, study_state, sizeof study_state, &stored);
     if (rc == 0) {
-        print_plan(cfg, &gpus, hours, minutes, already);
-        if (is_new)
+        print_plan(cfg, &gpus, hours, minutes, &stored);
+        if (!stored.exists)
             print_seed(cfg);
         printf("workdir: trials run in %s\n%s\n", cfg->workdir, study_state);
     }

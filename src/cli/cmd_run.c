@@ -867,10 +867,11 @@ int cmd_run(int argc, char **argv)
     if (gpu_text[0] != '\0')
         fprintf(stderr, "hpsearch: %s\n", gpu_text);
     if (strcmp(cfg->sampler, "auto") == 0 && cfg->pbt.population == 0) {
-        auto_decision decision;
-        space_auto_decision(cfg, cfg->n_trials, &decision);
-        fprintf(stderr, "hpsearch: auto chose %s: %s\n", auto_strategy_name(decision.strategy),
-                decision.reason);
+        space_auto_choice choice;
+        /* as the sampler decides: with the trials the study holds and its max_trials */
+        if (space_auto_choose_stored(cfg, cfg->n_trials, warm_added(study),
+                                     space_auto_finished(study), &choice) == HPS_OK)
+            fprintf(stderr, "hpsearch: auto chose %s: %s\n", choice.strategy, choice.reason);
     }
     /* an interrupted run is not a finished trial: it does not count against the budget,
      * and a preempted one is queued to run again */

@@ -191,9 +191,9 @@ int narrow_ran_as_grid(const cfg_config *cfg)
         return 1;
     if (strcmp(cfg->sampler, "auto") != 0)
         return 0;
-    auto_decision decision;
-    space_auto_decision(cfg, cfg->n_trials, &decision);
-    return decision.strategy == AUTO_GRID;
+    space_auto_choice choice;
+    space_auto_choose(cfg, cfg->n_trials, &choice); /* out of memory: not a grid */
+    return strcmp(choice.strategy, "grid") == 0;
 }
 
 /* A categorical whose choices are all numbers (not bools): a numeric axis of the grid. */

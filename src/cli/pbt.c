@@ -666,6 +666,11 @@ static int driver_alive(json_t *driver, const char *host, double now)
     json_int_t pid = json_integer_value(json_object_get(driver, "pid"));
     if (its_host == NULL || pid <= 0 || driver_is_ours(driver, host))
         return 0;
+    /* not hps_worker_is_dead_local (base/worker.h): that one reads a worker id,
+     * host:pid:start, and calls a process whose start time differs dead -- the record
+     * has no start time (it is stored as host and pid; a recycled pid is left to the
+     * heartbeat, stale after PBT_DRIVER_GRACE), and it holds the raw host name, which
+     * worker ids change (':' to '_') */
     if (strcmp(its_host, host) == 0 && kill((pid_t)pid, 0) != 0 && errno != EPERM)
         return 0;
     return heartbeat_fresh(driver, now);

@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,29 +94,105 @@ int space_grid_values(const cfg_param *p, hps_value **out, size_t *n_out)
     return 0;
 }
 
-void space_auto_decision(const cfg_config *cfg, uint64_t budget, auto_decision *out)
+/* Copies the JSON string `key` of `obj` into buf (empty when absent). */
+static void copy_text(const json_t *obj, const char *key, char *buf, size_t size)
 {
-    auto_inputs in;
-    memset(&in, 0, sizeof in);
+    const char *text = json_string_value(json_object_get(obj, key));
+    snprintf(buf, size, "%s", text != NULL ? text : "");
+}
+
+/* A count as a JSON integer, which is signed: one past its range is as good as
+ * infinite for a grid or a budget. */
+static json_int_t json_count(uint64_t n)
+{
+    return n > (uint64_t)LLONG_MAX ? (json_int_t)LLONG_MAX : (json_int_t)n;
+}
+
+/* hps_auto_explain's answer for the config's space with the grid, budget and finished
+ * trials given (grid 0: the CLI does not run a grid). */
+static hps_status explain(const cfg_config *cfg, uint64_t grid_cells, uint64_t budget,
+                          uint64_t finished, space_auto_choice *out)
+{
+    json_int_t n_float = 0, n_int = 0, n_categorical = 0;
+    memset(out, 0, sizeof *out);
     for (size_t i = 0; i < cfg->n_params; i++) {
         const cfg_param *p = &cfg->params[i];
         if (p->kind == CFG_CONSTANT || (p->kind == CFG_CATEGORICAL && p->n_values <= 1))
             continue; /* nothing to search */
         if (p->kind == CFG_CATEGORICAL)
-            in.n_categorical++;
+            n_categorical++;
         else if (p->kind == CFG_INT)
-            in.n_int++;
+            n_int++;
         else
-            in.n_float++;
-        in.n_log += (p->flags & HPS_LOG) != 0;
+            n_float++;
     }
-    in.conditional = cfg_is_conditional(cfg);
-    in.grid_size = space_grid_cells(cfg); /* a conditional grid's: the sum over branches */
-    in.budget = budget;
-    in.can_grid = 1;
-    in.n_objectives = cfg->n_objectives;
-    in.constrained = cfg->n_constraints > 0;
-    auto_decide(&in, out);
+    json_int_t grid = json_count(grid_cells), trials = json_count(budget);
+    json_t *desc = json_pack("{sIsIsIsIsIsIsIsbsb}", "float", n_float, "int", n_int,
+                             "categorical", n_categorical, "grid_size", grid, "budget", trials,
+                             "finished", json_count(finished),
+                             "objectives", (json_int_t)(cfg->n_objectives > 0 ? cfg->n_objectives : 1),
+                             "conditional", cfg_is_conditional(cfg),
+                             "constrained", cfg->n_constraints > 0);
+    char *desc_text = desc != NULL ? json_dumps(desc, JSON_COMPACT) : NULL;
+    json_decref(desc);
+    if (desc_text == NULL) {
+        snprintf(out->reason, sizeof out->reason, "out of memory");
+        return HPS_ERR_NOMEM;
+    }
+    char *answer_text = NULL;
+    hps_status rc = hps_auto_explain(desc_text, &answer_text, out->reason, sizeof out->reason);
+    free(desc_text);
+    if (rc != HPS_OK)
+        return rc;
+    json_t *answer = json_loads(answer_text, 0, NULL);
+    hps_free(answer_text);
+    if (answer == NULL) {
+        snprintf(out->reason, sizeof out->reason, "out of memory");
+        return HPS_ERR_NOMEM;
+    }
+    copy_text(answer, "strategy", out->strategy, sizeof out->strategy);
+    copy_text(answer, "reason", out->reason, sizeof out->reason);
+    const json_t *then = json_object_get(answer, "then");
+    if (then != NULL) {
+        out->then_after = (uint64_t)json_integer_value(json_object_get(then, "after"));
+        copy_text(then, "strategy", out->then_strategy, sizeof out->then_strategy);
+    }
+    json_decref(answer);
+    return HPS_OK;
+}
+
+hps_status space_auto_choose(const cfg_config *cfg, uint64_t budget, space_auto_choice *out)
+{
+    /* a conditional grid's size is the sum over its branches */
+    return explain(cfg, space_grid_cells(cfg), budget, 0, out);
+}
+
+hps_status space_auto_choose_stored(const cfg_config *cfg, uint64_t budget, uint64_t warm_added,
+                                    uint64_t finished, space_auto_choice *out)
+{
+    hps_status rc = space_auto_choose(cfg, budget, out);
+    if (rc != HPS_OK || strcmp(out->strategy, "grid") == 0)
+        return rc; /* the CLI runs the grid, whatever the study holds */
+    uint64_t max_trials = budget == 0                          ? 0
+                          : warm_added > UINT64_MAX - budget ? UINT64_MAX
+                                                             : budget + warm_added;
+    return explain(cfg, 0, max_trials, finished, out);
+}
+
+uint64_t space_auto_finished(hps_study *study)
+{
+    size_t n = 0;
+    uint64_t finished = 0;
+    if (hps_study_n_trials(study, &n) != HPS_OK)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        const hps_frozen *t;
+        if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK)
+            continue;
+        hps_trial_state state = hps_frozen_state(t);
+        finished += state == HPS_COMPLETE || (state == HPS_PRUNED && hps_frozen_n_values(t) > 0);
+    }
+    return finished;
 }
 
 /* The grid values of the parent of `cond` that satisfy it, into *out (freed with
@@ -188,9 +265,10 @@ int space_on_grid(const cfg_config *cfg)
     if (cfg->pbt.population > 0)
         return 0;
     if (strcmp(cfg->sampler, "auto") == 0) {
-        auto_decision decision;
-        space_auto_decision(cfg, cfg->n_trials, &decision);
-        return decision.strategy == AUTO_GRID;
+        space_auto_choice choice;
+        /* out of memory leaves the strategy empty: the auto sampler, which never grids */
+        space_auto_choose(cfg, cfg->n_trials, &choice);
+        return strcmp(choice.strategy, "grid") == 0;
     }
     return strcmp(cfg->sampler, "grid") == 0;
 }

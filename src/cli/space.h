@@ -6,14 +6,34 @@
 #include "cli/config.h"
 #include "hpsearch.h"
 #include "runner/template.h"
-#include "samplers/auto_policy.h"
 
 #include <jansson.h>
 
 /* What the `auto` strategy does with this config's declared space and a budget (0 =
- * unknown): the CLI can enumerate a declared grid, so a discrete space whose grid fits
- * the budget is searched exhaustively. */
-void space_auto_decision(const cfg_config *cfg, uint64_t budget, auto_decision *out);
+ * unknown), as the library's hps_auto_explain says: the CLI can enumerate a declared
+ * grid, so a discrete space whose grid fits the budget is searched exhaustively. */
+typedef struct space_auto_choice {
+    char strategy[16];      /* a sampler name: "grid", "gp", ... */
+    char reason[512];       /* sentences for people */
+    uint64_t then_after;    /* finished trials after which auto switches; 0: it does not */
+    char then_strategy[16]; /* what it switches to */
+} space_auto_choice;
+
+/* Fills *out; on failure (out of memory: the description it writes is well-formed)
+ * returns the status with the library's message in out->reason and an empty strategy. */
+hps_status space_auto_choose(const cfg_config *cfg, uint64_t budget, space_auto_choice *out);
+
+/* The same for a stored study, as its auto sampler decides at run time: with the
+ * `finished` trials it models (space_auto_finished) and the budget it plans with,
+ * max_trials -- `budget` (n_trials) plus the `warm_added` trials of a warm start (0
+ * budget: unknown). A config the CLI runs as a grid gets the fresh answer: the grid
+ * runs whatever the study holds. */
+hps_status space_auto_choose_stored(const cfg_config *cfg, uint64_t budget, uint64_t warm_added,
+                                    uint64_t finished, space_auto_choice *out);
+
+/* The trials of `study` the auto sampler counts as finished: COMPLETE, and PRUNED with a
+ * value. */
+uint64_t space_auto_finished(hps_study *study);
 
 /* Whether the config's study samples a grid: `sampler: grid`, or `auto` deciding so
  * (never under pbt, which samples at random). On a grid every parameter takes only its

@@ -26,29 +26,6 @@ static int read_record(const cfg_config *cfg, hps_study *study, int *complete, c
     return 0;
 }
 
-/* Counts the old trials among those not looked at yet, up to the first number this
- * handle does not hold yet (a trial created after its last read): that one is looked at
- * next time. -1 when the study cannot be read. */
-static int count_old(hps_study *study, const char *from, warm_budget *budget, int *all)
-{
-    size_t n = 0;
-    *all = 0;
-    if (hps_study_n_trials(study, &n) != HPS_OK)
-        return -1;
-    for (; budget->scanned < n; budget->scanned++) {
-        const hps_frozen *t;
-        int64_t number;
-        hps_status rc = hps_study_trial(study, (int64_t)budget->scanned, &t);
-        if (rc == HPS_ERR_NOTFOUND)
-            break;
-        if (rc != HPS_OK)
-            return -1;
-        budget->n_old += (size_t)warm_origin(t, from, &number);
-    }
-    *all = budget->scanned >= n;
-    return 0;
-}
-
 /* Sets the study's max_trials from what the study holds now. Returns 1 when it changed
  * it, 0 when not, -1 when the study cannot be read or set. */
 static int update(const cfg_config *cfg, hps_study *study, warm_budget *budget)
@@ -67,8 +44,8 @@ static int update(const cfg_config *cfg, hps_study *study, warm_budget *budget)
      * (runs of earlier versions resuming a warm start together) count too, so that they
      * never take the place of new trials; once the record is complete and every trial
      * read after it is counted, nothing changes any more */
-    int all;
-    if (count_old(study, from, budget, &all) != 0)
+    int all = warm_count_added_from(study, from, &budget->scanned, &budget->n_old, NULL, 0);
+    if (all < 0)
         return -1;
     budget->settled = complete && all;
     uint64_t max_trials = cfg->n_trials + (uint64_t)budget->n_old;

@@ -301,45 +301,27 @@ int warm_origin(const hps_frozen *t, const char *from, int64_t *number)
     return added;
 }
 
-/* Which trials of `from` the study already holds as COMPLETE warm-start trials (an
- * earlier, cut-short warm start): taken[number] is set for each. *n_taken counts them.
- * Returns -1 when the study cannot be read. */
-static int already_added(hps_study *study, const char *from, unsigned char *taken, size_t n_source,
-                         size_t *n_taken)
+int warm_count_added_from(hps_study *study, const char *from, size_t *next, size_t *count,
+                          unsigned char *taken, size_t n_source)
 {
     size_t n = 0;
-    *n_taken = 0;
     if (hps_study_n_trials(study, &n) != HPS_OK)
         return -1;
-    for (size_t i = 0; i < n; i++) {
+    for (; *next < n; (*next)++) {
         const hps_frozen *t;
         int64_t number;
-        if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK)
+        hps_status rc = hps_study_trial(study, (int64_t)*next, &t);
+        if (rc == HPS_ERR_NOTFOUND)
+            return 0;
+        if (rc != HPS_OK)
             return -1;
-        if (warm_origin(t, from, &number) && (size_t)number < n_source && !taken[number]) {
+        if (!warm_origin(t, from, &number))
+            continue;
+        (*count)++;
+        if (taken != NULL && (size_t)number < n_source)
             taken[number] = 1;
-            (*n_taken)++;
-        }
     }
-    return 0;
-}
-
-/* How many trials of `study` a warm start from `from` added, duplicates included.
- * -1 when the study cannot be read. */
-static int count_held(hps_study *study, const char *from, size_t *held)
-{
-    size_t n = 0;
-    *held = 0;
-    if (hps_study_n_trials(study, &n) != HPS_OK)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        const hps_frozen *t;
-        int64_t number;
-        if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK)
-            return -1;
-        *held += (size_t)warm_origin(t, from, &number);
-    }
-    return 0;
+    return 1;
 }
 
 /* Adds the fitting trials of `source` to `study` (NULL: only counts them), but those
@@ -409,21 +391,36 @@ int warm_seed(const cfg_config *cfg, hps_study *study)
     hps_status got = hps_study_n_trials(source, &n_source);
     size_t *outside = calloc(cfg->n_params + 1, sizeof *outside);
     size_t *missing = calloc(cfg->n_params + 1, sizeof *missing);
+    /* taken: the old trials the study holds already, added by an earlier warm start
+     * that was cut short (held: those and their duplicates) */
     unsigned char *taken = calloc(n_source + 1, 1);
-    size_t n_complete = 0, added = 0, n_taken = 0;
+    size_t n_complete = 0, added = 0, n_taken = 0, scanned = 0, held = 0;
+    /* a trial number this handle does not hold (warm_count_added_from returns 0) is an
+     * error here as well: the trials it has not looked at could be old ones */
     int rc = got == HPS_OK && outside != NULL && missing != NULL && taken != NULL &&
-                     already_added(study, cfg->warm_from, taken, n_source, &n_taken) == 0
+                     warm_count_added_from(study, cfg->warm_from, &scanned, &held, taken,
+                                           n_source) == 1
                  ? add_fitting(cfg, study, source, taken, &n_complete, &added, outside, missing)
                  : -1;
-    added += n_taken;
+    for (size_t k = 0; taken != NULL && k < n_source; k++)
+        n_taken += taken[k];
     /* the added trials are no part of the budget (hps_study_add_trial adds them whatever
      * it says, and they count against it): n_trials new ones besides those the study
      * holds -- duplicates too (added by runs of earlier versions that resumed a warm
      * start together), so that they never take the place of new trials. Counted before
-     * the record says complete: a failure after it would leave nothing to resume. */
-    size_t held = added;
-    if (rc == 0 && count_held(study, cfg->warm_from, &held) != 0)
-        rc = -1;
+     * the record says complete: a failure after it would leave nothing to resume. Held
+     * now: those counted before adding and those this call added, without reading the
+     * study again (one sync a trial on PostgreSQL). Old trials another process adds in
+     * between -- only a run of an earlier version could, resuming without a claim
+     * (claim_resume) -- are missed here, as they were when counted after adding but
+     * before that run's next one. The asks correct it for the old trials that are in
+     * by the time they count: each run's asks count the old trials again
+     * (warm_budget_ask; this run's first one from trial 0, once the record says
+     * complete) and set max_trials from what they find. A duplicate that lands after a
+     * worker's asks have settled (its last ask done) is not counted by that worker, and
+     * may still take the place of a new trial. */
+    held += added;
+    added += n_taken;
     if (rc == 0)
         rc = record_added(study, cfg->warm_from, added, 1);
     snprintf(text, sizeof text, "%llu",

@@ -35,6 +35,16 @@ int warm_add_trial(const cfg_config *cfg, hps_study *study, const hps_frozen *ol
  * attribute warm_start_from naming `from`; then *number is its number there. */
 int warm_origin(const hps_frozen *t, const char *from, int64_t *number);
 
+/* Counts the warm-start trials of `study` (warm_origin: from `from`, duplicates
+ * included) from trial *next on: adds each to *count and, where `taken` is not NULL,
+ * marks taken[its old number] for numbers below n_source. Moves *next past each trial
+ * looked at, so a later call goes on where this one stopped. It stops at the first
+ * number the handle does not hold (a trial created after its last read; that one is
+ * looked at next time). Returns 1 when every trial was looked at, 0 when it stopped at
+ * such a number, -1 when the study cannot be read (hps_study_errmsg says why). */
+int warm_count_added_from(hps_study *study, const char *from, size_t *next, size_t *count,
+                          unsigned char *taken, size_t n_source);
+
 /* Why an old trial does not fit a new space: a value the parameter does not take, none
  * at all, or one in its range that a grid never suggests (not one of its points). */
 typedef enum warm_misfit { WARM_FITS, WARM_OUTSIDE, WARM_MISSING, WARM_OFF_GRID } warm_misfit;

@@ -96,12 +96,18 @@ static hps_status sub_sampler(hps_sampler *sampler, const hps_context *ctx, auto
 }
 
 /* Counts kinds in the relative space and detects a conditional space (a finished
- * trial with a parameter outside the space), several objectives and constraints. */
+ * trial with a parameter outside the space), several objectives and constraints.
+ * A distribution with one value (the CLI passes a constant as a one-choice categorical)
+ * is nothing to search: it is left out of the counts, as Optuna's search space leaves it
+ * out and as hpsearch plan (space_auto_choose) does, so both name the same strategy.
+ * The conditional check still compares with the whole space, which does hold it. */
 static void describe(const hps_context *ctx, const hps_history *h, auto_inputs *in)
 {
     memset(in, 0, sizeof *in);
     for (size_t i = 0; i < h->space.n; i++) {
         const hps_dist *d = h->space.dists[i];
+        if (hps_dist_cardinality(d) == 1)
+            continue;
         if (d->kind == HPS_DIST_CATEGORICAL)
             in->n_categorical++;
         else if (d->kind == HPS_DIST_INT)

@@ -219,6 +219,12 @@ HERE=(--set "storage=sqlite:$WORK/mlp.db" --set "log_dir=$WORK/mlp-logs" --set s
 out=$("$HPSEARCH" plan "$CONFIG" "${HERE[@]}" 2>&1)
 expect_contains "example: plan shows the condition" \
     "momentum             float in [0.5, 0.99] -- only when optimizer is 'sgd'" "$out"
+# with auto, plan says how the GP picks the branch (bench/conditional_route.md)
+out=$("$HPSEARCH" plan "$CONFIG" "${HERE[@]}" --set sampler=auto 2>&1)
+expect_contains "example: plan says how auto chooses a branch" \
+    "strategy: auto -> gp. A conditional space" "$out"
+expect_contains "example: plan says the expected improvement picks the branch" \
+    "proposes the one where the expected improvement is largest" "$out"
 out=$("$HPSEARCH" run "$CONFIG" "${HERE[@]}" --set n_trials=4 --set seed=2 --no-progress 2>&1)
 expect_contains "example: 4 trials, all complete" "4 trials (4 complete, 0 pruned, 0 failed" "$out"
 # optimizer is stored as its index among the choices: 0 adam, 1 sgd

@@ -8,6 +8,7 @@
 # Freezing the late worker makes the order certain however slow the machine is (an
 # ASan build, a loaded CI box): it cannot record its trial before the other takes it.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/stale_worker_lib.sh"
 
 common() {
     cat <<EOF2
@@ -25,20 +26,7 @@ EOF2
 { common; echo "heartbeat_interval: 60"; echo "heartbeat_grace: 3600"; } > late.yaml
 { common; echo "heartbeat_interval: 0.1"; echo "heartbeat_grace: 0.5"; } > taker.yaml
 
-running() { sql stale.db "SELECT count(*) FROM trials WHERE state = 1"; }
-
-"$HPSEARCH" run late.yaml --no-progress -q > late.out 2> late.err &
-late=$!
-# never leave it frozen, whatever fails: wake it before lib.sh's own clean-up
-lib_exit=$(trap -p EXIT)
-lib_exit=${lib_exit#"trap -- '"}
-lib_exit=${lib_exit%"' EXIT"}
-trap "kill -CONT $late 2>/dev/null; $lib_exit" EXIT
-for _ in $(seq 1 600); do
-    [ "$(running)" = 1 ] && break
-    sleep 0.05
-done
-expect_eq "the late worker runs a trial" 1 "$(running)"
+start_late_worker late.yaml late stale.db 1 "the late worker runs a trial"
 kill -STOP "$late" # frozen: no heartbeat, no outcome, until the other worker is done
 sleep 1 # its one heartbeat is now older than the other worker's grace
 
@@ -47,8 +35,7 @@ expect_eq "the other worker finishes the study" 0 $?
 expect_eq "and its results stand: n_trials COMPLETE" "2" \
     "$(sql stale.db "SELECT count(*) FROM trials WHERE state = 2")"
 kill -CONT "$late"
-wait "$late"
-expect_eq "the late worker goes on and ends well" 0 $?
+end_late_worker "the late worker still runs after 30 s" "the late worker goes on and ends well"
 expect_contains "it says its outcome was not recorded" \
     "hpsearch: warning: trial 0: outcome not recorded: trial 0 is FAIL, not RUNNING" \
     "$(cat late.err)"

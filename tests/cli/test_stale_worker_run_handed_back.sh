@@ -13,6 +13,7 @@
 # the old process, when stopped, saved into the re-run's directory.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/report_lib.sh"
+source "$(dirname "$0")/stale_worker_lib.sh"
 
 cat > trial.sh <<'EOF2'
 d=$HPSEARCH_CHECKPOINT_DIR
@@ -48,20 +49,7 @@ parameters:
   x: {values: [1, 2, 3, 4, 5]}
 EOF2
 
-late=""
-lib_exit=$(trap -p EXIT)
-lib_exit=${lib_exit#"trap -- '"}
-lib_exit=${lib_exit%"' EXIT"}
-# never leave a worker frozen, whatever fails: wake it before lib.sh's own clean-up
-trap 'if [ -n "$late" ]; then kill -CONT $late 2>/dev/null; kill $late 2>/dev/null; fi; '"$lib_exit" EXIT
-
-"$HPSEARCH" run late.yaml --no-progress -q > late.out 2> late.err &
-late=$!
-for _ in $(seq 1 600); do
-    [ "$(sql handed.db "SELECT count(*) FROM trials WHERE state = 1" 2>/dev/null)" = 3 ] && break
-    sleep 0.05
-done
-expect_eq "the worker runs three trials" 3 "$(sql handed.db "SELECT count(*) FROM trials WHERE state = 1")"
+start_late_worker late.yaml late handed.db 3 "the worker runs three trials"
 kill -STOP "$late"
 sleep 1 # its heartbeat is older than the recovering process's grace; trial 2 has ended
 hps_py "$PWD/handed.db" <<'EOF2'
@@ -74,18 +62,7 @@ EOF2
 expect_eq "its trials were recovered: failed as interrupted" "3" \
     "$(sql handed.db "SELECT count(*) FROM trials WHERE state = 4 AND interrupted = 1")"
 kill -CONT "$late"
-waited=0
-while kill -0 "$late" 2>/dev/null && [ $waited -lt 300 ]; do
-    sleep 0.1
-    waited=$((waited + 1))
-done
-if kill -0 "$late" 2>/dev/null; then
-    fail "the worker still runs after 30 s"
-    kill "$late"
-fi
-wait "$late"
-expect_eq "the worker ends well" 0 $?
-late=""
+end_late_worker "the worker still runs after 30 s" "the worker ends well"
 expect_eq "no trial started beside a live process in its checkpoint directory" "" \
     "$(cat overlap 2>/dev/null)"
 expect_eq "the old trial saved nothing into the retry's directory" "" \

@@ -16,6 +16,7 @@
 # before the SIGKILL, the stopped trial got SIGTERM and 5 s to save into the retry's
 # checkpoint directory.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/stale_worker_lib.sh"
 
 config() { # NAME COMMAND HEARTBEAT_INTERVAL HEARTBEAT_GRACE
     cat <<EOF2
@@ -33,26 +34,13 @@ parameters:
 EOF2
 }
 
-late=""
-lib_exit=$(trap -p EXIT)
-lib_exit=${lib_exit#"trap -- '"}
-lib_exit=${lib_exit%"' EXIT"}
-# never leave a worker frozen, whatever fails: wake it before lib.sh's own clean-up
-trap 'if [ -n "$late" ]; then kill -CONT $late 2>/dev/null; kill $late 2>/dev/null; fi; '"$lib_exit" EXIT
-
 # case_of NAME LATE_COMMAND LATE_HEARTBEAT_INTERVAL PATTERN (of its trial's command line)
 case_of() {
     local name=$1
     config "$name" "$2" "$3" 3600 > "$name-late.yaml"
     config "$name" "$TRAIN --x {x} --steps 4 --sleep 0.1" 0.1 0.5 > "$name-taker.yaml"
-    "$HPSEARCH" run "$name-late.yaml" --no-progress -q > "$name-late.out" 2> "$name-late.err" &
-    late=$!
-    for _ in $(seq 1 600); do
-        [ "$(sql "$name.db" "SELECT count(*) FROM trials WHERE state = 1" 2>/dev/null)" = 1 ] && break
-        sleep 0.05
-    done
-    expect_eq "$name: the late worker runs a trial" 1 \
-        "$(sql "$name.db" "SELECT count(*) FROM trials WHERE state = 1")"
+    start_late_worker "$name-late.yaml" "$name-late" "$name.db" 1 \
+        "$name: the late worker runs a trial"
     sleep 0.5 # the trial prints its first lines
     kill -STOP "$late"
     sleep 1 # its last heartbeat is now older than the other worker's grace
@@ -61,18 +49,8 @@ case_of() {
     kill -CONT "$late"
     # it stops its trial within a heartbeat interval and the kill grace; a worker that
     # waits for its trial instead is given 30 s, then stopped
-    local waited=0
-    while kill -0 "$late" 2>/dev/null && [ $waited -lt 300 ]; do
-        sleep 0.1
-        waited=$((waited + 1))
-    done
-    if kill -0 "$late" 2>/dev/null; then
-        fail "$name: the late worker still waits for its taken-over trial after 30 s"
-        kill "$late"
-    fi
-    wait "$late"
-    expect_eq "$name: the late worker goes on and ends well" 0 $?
-    late=""
+    end_late_worker "$name: the late worker still waits for its taken-over trial after 30 s" \
+        "$name: the late worker goes on and ends well"
     expect_contains "$name: it says the trial was taken over and stopped" \
         "hpsearch: warning: trial 0: taken over while it ran: trial 0 is FAIL, not RUNNING" \
         "$(cat "$name-late.err")"

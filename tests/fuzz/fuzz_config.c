@@ -56,9 +56,9 @@ static void use_config(const cfg_config *cfg)
     if (cfg_make_pruner(cfg->pruner, &pruner, err, sizeof err) == 0)
         hps_pruner_free(pruner);
 
-    auto_decision decision;
-    space_auto_decision(cfg, 0, &decision);
-    space_auto_decision(cfg, 100, &decision);
+    space_auto_choice choice;
+    space_auto_choose(cfg, 0, &choice);
+    space_auto_choose(cfg, 100, &choice);
 
     for (size_t i = 0; i < cfg->n_params; i++) {
         if (!small_grid(&cfg->params[i]))

@@ -182,3 +182,86 @@ def test_late_tell_with_constraints_stores_nothing(tmp_path):
     assert frozen.state == TrialState.FAIL
     assert "constraints" not in frozen.system_attrs
     assert frozen.values is None
+
+
+# -- trial.check_running() (hps_trial_check_running; hpsearch only) ----------------------
+
+def refusal_of(trial, within=10.0):
+    """The message check_running() raises once the heartbeat thread's beat was refused
+    (the next beat after the trial changed hands); fails the test if none comes."""
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        try:
+            trial.check_running()
+        except RuntimeError as err:
+            return str(err)
+        time.sleep(0.05)
+    pytest.fail(f"check_running() still passes {within} s after the trial changed hands")
+
+
+def test_check_running_passes_while_the_trial_is_ours_and_raises_once_told():
+    study = hpsearch.create_study()
+    trial = study.ask()
+    trial.suggest_float("x", 0, 1)
+    assert trial.check_running() is None
+    study.tell(trial, 1.0)
+    with pytest.raises(RuntimeError, match="trial 0 is already COMPLETE"):
+        trial.check_running()
+
+
+def test_check_running_in_memory_sees_the_trial_told_through_the_study():
+    """No heartbeat in memory: told by number (not through this handle) counts as well."""
+    study = hpsearch.create_study()
+    trial = study.ask()
+    trial.suggest_float("x", 0, 1)
+    study.tell(trial.number, 0.5)
+    with pytest.raises(RuntimeError, match="trial 0 is already COMPLETE"):
+        trial.check_running()
+
+
+def test_replayed_trials_check_running_does_nothing():
+    """An objective that calls check_running() replays on a FixedTrial or FrozenTrial,
+    as one that calls report() and should_prune() does."""
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        trial.check_running()
+        return x * x
+
+    assert objective(hpsearch.trial.FixedTrial({"x": 0.5})) == 0.25
+    study = hpsearch.create_study()
+    study.optimize(objective, n_trials=1)
+    frozen = study.trials[0]
+    assert frozen.check_running() is None
+    assert objective(frozen) == frozen.value
+
+
+def test_check_running_sees_another_process_finish_the_trial(tmp_path):
+    url = f"sqlite:///{tmp_path}/told.db"
+    ours = hpsearch.create_study(study_name="told", storage=hpsearch.storages.RDBStorage(
+        url, heartbeat_interval=0.1, grace_period=60))
+    trial = ours.ask()
+    trial.suggest_float("x", 0, 1)
+    assert trial.check_running() is None
+    other = hpsearch.load_study(study_name="told", storage=url)
+    other.tell(trial.number, 0.5)
+    message = refusal_of(trial)
+    assert "trial 0 is COMPLETE, not RUNNING: another process finished it" in message
+    with pytest.raises(RuntimeError, match="trial 0 is COMPLETE"):
+        trial.report(1.0, 0)  # what check_running() said is what report() says
+
+
+def test_check_running_sees_its_trial_recovered_as_stale(tmp_path):
+    """Beats every 2 s, while the other handle calls a beat older than 0.3 s stale:
+    it fails the trial between two beats, and the next beat is refused."""
+    url = f"sqlite:///{tmp_path}/stale.db"
+    late = hpsearch.create_study(study_name="stale", storage=hpsearch.storages.RDBStorage(
+        url, heartbeat_interval=2.0, grace_period=120))
+    trial = late.ask()
+    trial.suggest_float("x", 0, 1)
+    other = hpsearch.load_study(study_name="stale", storage=hpsearch.storages.RDBStorage(
+        url, heartbeat_interval=0.1, grace_period=0.3))
+    time.sleep(0.6)
+    hpsearch.storages.fail_stale_trials(other)
+    assert other.trials[trial.number].state == TrialState.FAIL
+    message = refusal_of(trial)
+    assert "trial 0 is FAIL, not RUNNING: it was recovered as stale" in message

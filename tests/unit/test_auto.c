@@ -36,6 +36,9 @@ static void test_decision_table(void **state)
         /* bench/conditional.md: the GP, which models each branch, led on conditional
          * spaces */
         {{.n_float = 3, .conditional = 1}, AUTO_GP, "A conditional space"},
+        /* how the branch is chosen, as shipped: the acquisition decides (a choice by the
+         * branches' ranks lost, bench/conditional_route.md) */
+        {{.n_float = 3, .conditional = 1}, AUTO_GP, "the expected improvement is largest"},
         {{.n_float = 3, .conditional = 1, .n_objectives = 2}, AUTO_GP, "Several objectives"},
         {{.n_float = 1, .n_categorical = 2}, AUTO_GP, "Bayesian"},
         {{.n_float = 25, .budget = 200}, AUTO_TPE, "25 parameters"},
@@ -352,6 +355,45 @@ static void test_auto_conditional_tree(void **state)
     }
 }
 
+/* A parameter with one value (the CLI passes a constant such as `epochs: 3` as a
+ * one-choice categorical) is nothing to search: auto leaves it out of its counts, as
+ * Optuna's search space does and as hps_auto_explain's caller does, so a long run on
+ * x and y still hands over to CMA-ES after AUTO_CMAES_AFTER trials. */
+static void test_auto_ignores_one_value_parameter(void **state)
+{
+    (void)state;
+    hps_study *study;
+    char err[256];
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "k", HPS_OPEN_CREATE, &dir, 1, &study, err, sizeof err));
+    hps_sampler *s;
+    ASSERT_OK(hps_sampler_new("random", &s, err, sizeof err));
+    ASSERT_OK(hps_study_set_sampler(study, s));
+    ASSERT_OK(hps_study_set(study, "max_trials", "1000"));
+    const hps_value epochs = {.type = HPS_VALUE_INT, .u.i = 3};
+    for (int i = 0; i <= AUTO_CMAES_AFTER; i++) {
+        if (i == AUTO_CMAES_AFTER) { /* the finished trials came cheap; auto takes the next */
+            ASSERT_OK(hps_sampler_new("auto", &s, err, sizeof err));
+            ASSERT_OK(hps_study_set_sampler(study, s));
+        }
+        hps_trial *t;
+        double x, y;
+        size_t k;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+        ASSERT_OK(hps_trial_suggest_float(t, "y", 0, 1, 0, 0, &y));
+        ASSERT_OK(hps_trial_suggest_categorical(t, "epochs", &epochs, 1, &k));
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, x * x + y));
+        if (i == AUTO_CMAES_AFTER) {
+            const char *attrs = hps_frozen_system_attrs(hps_trial_frozen(t));
+            if (strstr(attrs, "\"sampler\": \"cmaes\"") == NULL)
+                fail_msg("trial %d after %d finished: %s, want cmaes", i, AUTO_CMAES_AFTER, attrs);
+        }
+        hps_trial_free(t);
+    }
+    hps_study_close(study);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -361,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_auto_several_objectives_startup),
         cmocka_unit_test(test_auto_constraints),
         cmocka_unit_test(test_auto_conditional_tree),
+        cmocka_unit_test(test_auto_ignores_one_value_parameter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1222,11 +1222,10 @@ static void test_out_of_memory(void **state)
 
 /* The conditional path (union space, one acquisition per branch, the plan) under
  * allocation failures: HPS_ERR_NOMEM or a valid value, never a crash or a leak. */
-static void test_out_of_memory_conditional(void **state)
+static void out_of_memory_conditional(const char *branch_choice)
 {
-    (void)state;
     const char *opts[] = {"n_startup_trials", "3", "n_candidates", "64", "n_local_search", "2",
-                          NULL};
+                          "branch_choice", branch_choice, NULL};
     hps_study *study = gp_study("14", opts, HPS_MINIMIZE);
     for (int i = 0; i < 8; i++) {
         hps_trial *t;
@@ -1260,6 +1259,15 @@ static void test_out_of_memory_conditional(void **state)
     hps_history_clear(&h);
     hps_trial_free(t);
     hps_study_close(study);
+}
+
+/* every way of choosing the branch (gp/branch.h) fails cleanly at every allocation */
+static void test_out_of_memory_conditional(void **state)
+{
+    (void)state;
+    out_of_memory_conditional("acquisition");
+    out_of_memory_conditional("thompson");
+    out_of_memory_conditional("weighted");
 }
 
 int main(void)

@@ -385,7 +385,7 @@ static const char *const sampler_spec[][2] = {
     {"grid", "seed shuffle"},
     {"sobol", "seed scramble"},
     {"gp", "seed n_startup_trials deterministic_objective input_warping n_candidates "
-           "n_local_search max_observations output_transform"},
+           "n_local_search max_observations output_transform branch_choice"},
     {"tpe", "seed n_startup_trials n_ei_candidates gamma prior_weight consider_prior "
             "consider_magic_clip consider_endpoints multivariate group constant_liar weights "
             "bandwidth"},

@@ -15,6 +15,7 @@
 #include "cli/warm_budget.h"
 #include "cli/warm_start.h"
 #include "testutil.h"
+#include "testutil_study.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -22,24 +23,6 @@
 
 #define N_OLD 6
 #define N_TRIALS 3
-
-/* The earlier study: N_OLD COMPLETE trials of x in [0, 1]. */
-static void make_source(const char *url)
-{
-    hps_study *study;
-    hps_direction dir = HPS_MINIMIZE;
-    char err[256];
-    ASSERT_OK(hps_study_open(url, "old", HPS_OPEN_CREATE, &dir, 1, &study, err, sizeof err));
-    for (int i = 0; i < N_OLD; i++) {
-        hps_trial *t;
-        double x;
-        ASSERT_OK(hps_study_ask(study, &t));
-        ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
-        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, x * x));
-        hps_trial_free(t);
-    }
-    hps_study_close(study);
-}
 
 static cfg_config *load_config(const char *target_url, const char *source_url, int warm)
 {
@@ -105,7 +88,7 @@ static void test_a_worker_runs_n_trials_new_ones_while_the_old_ones_go_in(void *
     char source_url[1024], target_url[1024], err[512];
     snprintf(source_url, sizeof source_url, "sqlite:%s", testutil_path("budget-source.db"));
     snprintf(target_url, sizeof target_url, "sqlite:%s", testutil_path("budget-target.db"));
-    make_source(source_url);
+    testutil_make_x_study(source_url, "old", N_OLD, false, NULL); /* the earlier study */
     cfg_config *cfg = load_config(target_url, source_url, 1);
     hps_direction dir = HPS_MINIMIZE;
     hps_study *creator = NULL, *worker = NULL, *source = NULL;

@@ -14,6 +14,7 @@
 #include "cli/warm_start.h"
 #include "storage/storage.h"
 #include "testutil.h"
+#include "testutil_study.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -23,26 +24,6 @@
 
 #define N_OLD 3
 #define MAX_POINTS 2000
-
-/* The earlier study: N_OLD COMPLETE trials of x in [0, 1], two steps of curve each. */
-static void make_source(const char *url)
-{
-    hps_study *study;
-    hps_direction dir = HPS_MINIMIZE;
-    char err[256];
-    ASSERT_OK(hps_study_open(url, "old", HPS_OPEN_CREATE, &dir, 1, &study, err, sizeof err));
-    for (int i = 0; i < N_OLD; i++) {
-        hps_trial *t;
-        double x;
-        ASSERT_OK(hps_study_ask(study, &t));
-        ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
-        ASSERT_OK(hps_trial_report(t, 0, 2 * x + 1));
-        ASSERT_OK(hps_trial_report(t, 1, x));
-        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, x));
-        hps_trial_free(t);
-    }
-    hps_study_close(study);
-}
 
 /* COMPLETE warm-start trials of `study`, each old trial at most once, each with its
  * two steps; fails the test on a duplicate. */
@@ -88,7 +69,8 @@ static void test_cut_short_warm_start_is_finished_by_the_next_run(void **state)
     (void)state;
     char source_url[1024], target_url[1024], name[64];
     snprintf(source_url, sizeof source_url, "sqlite:%s", testutil_path("source.db"));
-    make_source(source_url);
+    /* the earlier study: N_OLD trials, two steps of curve each */
+    testutil_make_x_study(source_url, "old", N_OLD, true, NULL);
     hps_direction dir = HPS_MINIMIZE;
     char err[512];
     unsigned long k, cut_short = 0, partial = 0;

@@ -17,6 +17,7 @@
 #include "cli/config.h"
 #include "cli/warm_start.h"
 #include "testutil.h"
+#include "testutil_study.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -31,24 +32,6 @@
 #define WORKER_VALUE 99.0
 
 static double old_x[N_OLD], old_value[N_OLD];
-
-/* The earlier study: N_OLD COMPLETE trials of x in [0, 1]. */
-static void make_source(const char *url)
-{
-    hps_study *study;
-    hps_direction dir = HPS_MINIMIZE;
-    char err[256];
-    ASSERT_OK(hps_study_open(url, "old", HPS_OPEN_CREATE, &dir, 1, &study, err, sizeof err));
-    for (int i = 0; i < N_OLD; i++) {
-        hps_trial *t;
-        ASSERT_OK(hps_study_ask(study, &t));
-        ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &old_x[i]));
-        old_value[i] = old_x[i] * old_x[i];
-        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, old_value[i]));
-        hps_trial_free(t);
-    }
-    hps_study_close(study);
-}
 
 static int is_old_x(double x)
 {
@@ -131,7 +114,10 @@ static void test_a_worker_never_takes_a_trial_the_warm_start_adds(void **state)
     (void)state;
     char source_url[1024], target_url[1024], name[64], text[4096], err[512];
     snprintf(source_url, sizeof source_url, "sqlite:%s", testutil_path("source.db"));
-    make_source(source_url);
+    /* the earlier study: N_OLD trials of x, valued x * x */
+    testutil_make_x_study(source_url, "old", N_OLD, false, old_x);
+    for (int i = 0; i < N_OLD; i++)
+        old_value[i] = old_x[i] * old_x[i];
     hps_direction dir = HPS_MINIMIZE;
     for (int round = 0; round < ROUNDS; round++) {
         snprintf(name, sizeof name, "target-%d.db", round);

@@ -55,6 +55,7 @@
 #include "base/value.h"
 #include "base/hypervolume.h"
 #include "samplers/gp/acquisition.h"
+#include "samplers/gp/branch.h"
 #include "samplers/gp/kernel.h"
 #include "samplers/gp/linalg.h"
 #include "samplers/gp/model.h"
@@ -111,6 +112,7 @@ typedef struct gp_state {
     size_t n_local;
     size_t max_observations;
     gp_warp warp;
+    int branch_choice;      /* gp_branch_choice: how a conditional space's branch is chosen */
     /* the previous fit: the first start of the next, when the space is the same */
     gp_fit_memory fit;
     gp_fit_memory multi_fit[GP_MAX_MODELS]; /* several objectives, constraints */
@@ -163,6 +165,13 @@ static const hps_option_choice output_transforms[] = {
     {NULL, 0},
 };
 
+static const hps_option_choice branch_choices[] = {
+    {"acquisition", GP_BRANCH_ACQUISITION},
+    {"thompson", GP_BRANCH_THOMPSON},
+    {"weighted", GP_BRANCH_WEIGHTED},
+    {NULL, 0},
+};
+
 static const hps_option gp_options[] = {
     {.name = "n_startup_trials", .type = HPS_OPTION_INT, HPS_OPTION_FIELD(gp_state, n_startup),
      .def = "auto", .min = 0, .max = 1000000, .keyword = "auto", .keyword_value = -1,
@@ -187,6 +196,12 @@ static const hps_option gp_options[] = {
     {.name = "output_transform", .type = HPS_OPTION_ENUM, HPS_OPTION_FIELD(gp_state, warp),
      .def = "robust", .choices = output_transforms,
      .help = "objective values: robust (the bad half compressed) or standardize"},
+    {.name = "branch_choice", .type = HPS_OPTION_ENUM, HPS_OPTION_FIELD(gp_state, branch_choice),
+     .def = "acquisition", .choices = branch_choices,
+     .help = "conditional spaces: acquisition (the acquisition runs in every branch the "
+             "trials took, the largest value wins) or thompson (Thompson sampling on how "
+             "often each branch's trials rank among the best picks one branch, the "
+             "acquisition chooses the values inside it)"},
     HPS_OPTIONS_END,
 };
 
@@ -760,62 +775,138 @@ static int same_branch(const gp_ask *a, const double *x, const double *y)
     return 1;
 }
 
-/* The maximizer of the acquisition over the branches the finished trials show, best
- * observed branch first (see the top of the file): for each, its inactive dims held at
- * NaN, its parents -- active discrete dims with one value on every row of the branch,
- * shared or conditional (a layer count decides which widths exist) -- held there, its
- * own best rows as the seeds. 0 or GP_ERR_NOMEM. */
-static int optimize_per_branch(const gp_ask *a, const gp_acq_problem *base, double *x_out,
-                               double *value_out)
+/* Buffers for one branch's acquisition problem (d values each; seeds GP_LOCAL_SEEDS
+ * rows). */
+typedef struct branch_buf {
+    unsigned char *inactive, *parent;
+    double *fixed, *seeds;
+    size_t n_seeds;
+} branch_buf;
+
+/* The branch of row order[r]: its rows (every row with the same conditional dims
+ * active) marked in `searched`, its inactive dims, its parents -- active discrete dims
+ * with one value on every row of the branch, shared or conditional (a layer count
+ * decides which widths exist) -- fixed there, its own best rows as the seeds. Returns
+ * the branch's number of rows; *n_good_out gets how many of them are among the first
+ * n_good rows of the order. */
+static size_t gather_branch(const gp_ask *a, const gp_acq_problem *base, size_t r,
+                            size_t n_good, unsigned char *searched, branch_buf *b,
+                            size_t *n_good_out)
+{
+    size_t d = a->d, n = a->n, count = 0;
+    const double *xr = a->x + a->order[r] * d;
+    for (size_t j = 0; j < d; j++) {
+        b->inactive[j] = j >= a->d_shared && xr[j] != xr[j];
+        b->fixed[j] = base->fixed != NULL ? base->fixed[j] : NAN;
+        const gp_dim *dim = &a->dims[j];
+        b->parent[j] = !b->inactive[j] && b->fixed[j] != b->fixed[j] &&
+                       (dim->kind == GP_DIM_CATEGORICAL || dim->levels <= GP_FINE_LEVELS);
+    }
+    b->n_seeds = 0;
+    *n_good_out = 0;
+    for (size_t q = r; q < n; q++) {
+        const double *xq = a->x + a->order[q] * d;
+        if (!same_branch(a, xr, xq))
+            continue;
+        searched[a->order[q]] = 1;
+        count++;
+        *n_good_out += q < n_good;
+        if (b->n_seeds < GP_LOCAL_SEEDS)
+            memcpy(b->seeds + b->n_seeds++ * d, xq, d * sizeof *b->seeds);
+        for (size_t j = 0; j < d; j++)
+            b->parent[j] = b->parent[j] && xq[j] == xr[j];
+    }
+    for (size_t j = 0; j < d; j++)
+        if (b->parent[j])
+            b->fixed[j] = xr[j];
+    return count;
+}
+
+/* The acquisition's maximizer inside the branch of row order[r]. 0 or GP_ERR_NOMEM. */
+static int optimize_branch(const gp_acq_problem *base, const branch_buf *b, size_t r,
+                           double *x, double *value)
+{
+    gp_acq_problem p = *base;
+    p.fixed = b->fixed;
+    p.inactive = b->inactive;
+    p.seeds = b->seeds;
+    p.n_seeds = b->n_seeds;
+    p.seed = base->seed + r;
+    return gp_acq_optimize(&p, x, value);
+}
+
+/* The branch to search by Thompson sampling on the share of its rows among the best
+ * (branch.h): returns the order index of its best row. `searched` is scratch (n). */
+static size_t thompson_branch(const gp_ask *a, const gp_acq_problem *base,
+                              unsigned char *searched, branch_buf *b, size_t *leaders,
+                              size_t *counts, size_t *goods)
+{
+    size_t n = a->n, n_branches = 0, n_good = gp_branch_n_good(n);
+    memset(searched, 0, n);
+    for (size_t r = 0; r < n; r++) {
+        if (searched[a->order[r]])
+            continue;
+        leaders[n_branches] = r;
+        counts[n_branches] = gather_branch(a, base, r, n_good, searched, b, &goods[n_branches]);
+        n_branches++;
+    }
+    hps_rng rng;
+    hps_rng_seed(&rng, base->seed ^ 0x6272616e6368ULL); /* "branch" */
+    size_t k = gp_branch_thompson(&rng, counts, goods, n_branches, n_good, n);
+    return leaders[k];
+}
+
+/* The maximizer of the acquisition over the branches the finished trials show (see the
+ * top of the file): with choice "acquisition", in every branch, best observed branch
+ * first, the largest value winning; with "thompson", in the one branch Thompson
+ * sampling picks (branch.h). 0 or GP_ERR_NOMEM. */
+static int optimize_per_branch(const gp_state *s, const gp_ask *a, const gp_acq_problem *base,
+                               double *x_out, double *value_out)
 {
     size_t d = a->d, n = a->n;
     unsigned char *searched = hps_mem_calloc(n + 1, 1); /* rows whose branch ran */
-    unsigned char *inactive = hps_mem_calloc(d + 1, 1);
-    unsigned char *parent = hps_mem_calloc(d + 1, 1);
-    double *fixed = hps_mem_calloc(d + 1, sizeof *fixed);
-    double *seeds = hps_mem_realloc_array(NULL, GP_LOCAL_SEEDS + 1, d * sizeof *seeds);
+    branch_buf b = {
+        .inactive = hps_mem_calloc(d + 1, 1),
+        .parent = hps_mem_calloc(d + 1, 1),
+        .fixed = hps_mem_calloc(d + 1, sizeof *b.fixed),
+        .seeds = hps_mem_realloc_array(NULL, GP_LOCAL_SEEDS + 1, d * sizeof *b.seeds),
+    };
+    size_t *per_branch = hps_mem_calloc(3 * n + 3, sizeof *per_branch);
     double *x = hps_mem_calloc(d + 1, sizeof *x);
     int rc = GP_ERR_NOMEM, found = 0;
-    if (searched == NULL || inactive == NULL || parent == NULL || fixed == NULL ||
-        seeds == NULL || x == NULL)
+    if (searched == NULL || b.inactive == NULL || b.parent == NULL || b.fixed == NULL ||
+        b.seeds == NULL || per_branch == NULL || x == NULL)
         goto out;
     *value_out = -HUGE_VAL;
+    if (s->branch_choice == GP_BRANCH_THOMPSON) {
+        size_t r = thompson_branch(a, base, searched, &b, per_branch, per_branch + n + 1,
+                                   per_branch + 2 * n + 2);
+        size_t n_good;
+        memset(searched, 0, n);
+        gather_branch(a, base, r, 0, searched, &b, &n_good);
+        rc = optimize_branch(base, &b, r, x_out, value_out);
+        goto out;
+    }
+    int weighted = s->branch_choice == GP_BRANCH_WEIGHTED;
+    size_t n_good_total = weighted ? gp_branch_n_good(n) : 0;
+    hps_rng rng;
+    hps_rng_seed(&rng, base->seed ^ 0x6272616e6368ULL); /* "branch" */
+    double best = -HUGE_VAL;
     for (size_t r = 0; r < n; r++) {
-        const double *xr = a->x + a->order[r] * d;
         if (searched[a->order[r]])
             continue;
-        for (size_t j = 0; j < d; j++) {
-            inactive[j] = j >= a->d_shared && xr[j] != xr[j];
-            fixed[j] = base->fixed != NULL ? base->fixed[j] : NAN;
-            const gp_dim *dim = &a->dims[j];
-            parent[j] = !inactive[j] && fixed[j] != fixed[j] &&
-                        (dim->kind == GP_DIM_CATEGORICAL || dim->levels <= GP_FINE_LEVELS);
-        }
-        size_t n_seeds = 0;
-        for (size_t q = r; q < n; q++) {
-            const double *xq = a->x + a->order[q] * d;
-            if (!same_branch(a, xr, xq))
-                continue;
-            searched[a->order[q]] = 1;
-            if (n_seeds < GP_LOCAL_SEEDS)
-                memcpy(seeds + n_seeds++ * d, xq, d * sizeof *seeds);
-            for (size_t j = 0; j < d; j++)
-                parent[j] = parent[j] && xq[j] == xr[j];
-        }
-        for (size_t j = 0; j < d; j++)
-            if (parent[j])
-                fixed[j] = xr[j];
-        gp_acq_problem p = *base;
-        p.fixed = fixed;
-        p.inactive = inactive;
-        p.seeds = seeds;
-        p.n_seeds = n_seeds;
-        p.seed = base->seed + r;
+        size_t n_good;
+        size_t count = gather_branch(a, base, r, n_good_total, searched, &b, &n_good);
         double v;
-        if (gp_acq_optimize(&p, x, &v) != 0)
+        if (optimize_branch(base, &b, r, x, &v) != 0)
             goto out;
-        if (!found || v > *value_out) {
+        /* weighted: the acquisition times a Thompson draw of the branch's share of good
+         * trials, a prior over branches in the manner of piBO */
+        double score = weighted ? v + log(gp_branch_draw(&rng, count, n_good, n_good_total, n))
+                                : v;
+        if (!found || score > best) {
             found = 1;
+            best = score;
             *value_out = v;
             memcpy(x_out, x, d * sizeof *x_out);
         }
@@ -823,10 +914,11 @@ static int optimize_per_branch(const gp_ask *a, const gp_acq_problem *base, doub
     rc = 0;
 out:
     hps_mem_free(searched);
-    hps_mem_free(inactive);
-    hps_mem_free(parent);
-    hps_mem_free(fixed);
-    hps_mem_free(seeds);
+    hps_mem_free(b.inactive);
+    hps_mem_free(b.parent);
+    hps_mem_free(b.fixed);
+    hps_mem_free(b.seeds);
+    hps_mem_free(per_branch);
     hps_mem_free(x);
     return rc;
 }
@@ -892,7 +984,7 @@ static int choose_point(hps_sampler *sampler, const hps_context *ctx, const hps_
     problem->prior_weight = hps_ctx_prior_weight(ctx, h->n_finished);
     double *x_next = a->scratch; /* scratch holds max(n, 3 d + 2) >= d */
     double acq_value;
-    if (a->d_shared < d ? optimize_per_branch(a, problem, x_next, &acq_value) != 0
+    if (a->d_shared < d ? optimize_per_branch(s, a, problem, x_next, &acq_value) != 0
                         : gp_acq_optimize(problem, x_next, &acq_value) != 0)
         return GP_ERR_NOMEM;
     if (a->d_shared < d && keep_plan(s, a, ctx->trial->number, x_next) != 0)

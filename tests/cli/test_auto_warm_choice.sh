@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# On a warm-started or resumed study the auto sampler decides with the trials the study
+# holds (finished ones, the old trials among them) and with its max_trials (n_trials
+# plus the warm start's): run and plan must name that choice, not the one for a fresh
+# study, and it must be the strategy the trials record. Two objectives: the GP runs the
+# first 100 finished trials, TPE the rest.
+source "$(dirname "$0")/lib.sh"
+
+# the source: 100 finished trials of two objectives, drawn at random (cheap)
+write_config v1.yaml <<'YAML'
+study: v1
+storage: sqlite:w.db
+metrics:
+  - {name: acc, goal: maximize}
+  - {name: cost}
+sampler: random
+n_trials: 100
+parallel: 4
+command: echo acc=0.5 cost=0.25
+parameters:
+  x: {low: 0.0, high: 1.0}
+  y: {low: 0.0, high: 1.0}
+YAML
+"$HPSEARCH" run v1.yaml >/dev/null 2>v1.err || fail "run v1.yaml: $(cat v1.err)"
+
+# the new study: 3 trials of its own after the 100 warm-started ones
+sed -e 's/^study: v1/study: v2/' -e 's/^sampler: random/sampler: auto/' \
+    -e 's/^n_trials: 100/n_trials: 3/' -e '/^parallel:/d' v1.yaml > v2.yaml
+echo 'warm_start: {from: v1}' >> v2.yaml
+
+# a fresh study of 3 trials would be the GP's throughout
+fresh=$("$HPSEARCH" plan v2.yaml | sed -n 's/^strategy: auto -> \([a-z]*\)\..*/\1/p')
+expect_eq "plan before the warm start: the fresh study's choice" gp "$fresh"
+
+"$HPSEARCH" run v2.yaml >/dev/null 2>v2.err || fail "run v2.yaml: $(cat v2.err)"
+said=$(sed -n 's/^hpsearch: auto chose \([a-z]*\):.*/\1/p' v2.err)
+expect_eq "run names the strategy for 100 finished trials" tpe "$said"
+recorded=$(sql w.db "SELECT DISTINCT json_extract(t.system_attrs, '$.sampler') FROM trials t JOIN studies s USING (study_id) WHERE s.name = 'v2' AND json_extract(t.system_attrs, '$.sampler') IS NOT NULL")
+expect_eq "and the trials ran with it" "$said" "$recorded"
+
+# resumed with more trials: plan reads the stored study as the sampler will
+sed -i 's/^n_trials: 3/n_trials: 5/' v2.yaml
+planned=$("$HPSEARCH" plan v2.yaml | sed -n 's/^strategy: auto -> \([a-z]*\)\..*/\1/p')
+expect_eq "plan on the stored study names the run-time choice" tpe "$planned"
+"$HPSEARCH" run v2.yaml >/dev/null 2>v2b.err || fail "resume v2.yaml: $(cat v2b.err)"
+said=$(sed -n 's/^hpsearch: auto chose \([a-z]*\):.*/\1/p' v2b.err)
+expect_eq "the resumed run names it too" tpe "$said"
+recorded=$(sql w.db "SELECT DISTINCT json_extract(t.system_attrs, '$.sampler') FROM trials t JOIN studies s USING (study_id) WHERE s.name = 'v2' AND json_extract(t.system_attrs, '$.sampler') IS NOT NULL")
+expect_eq "and every trial of the study ran with it" tpe "$recorded"
+
+finish

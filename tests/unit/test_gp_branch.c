@@ -1,0 +1,244 @@
+/* test_gp_branch.c -- the GP's branch choice on conditional spaces (gp/branch.h): the
+ * Beta draws, Thompson sampling following the ranks of each branch's trials, and the
+ * `gp` sampler with branch_choice = thompson on two trees. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include "hpsearch.h"
+#include "testutil.h"
+#include "samplers/gp/branch.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static void test_beta_draws(void **state)
+{
+    (void)state;
+    hps_rng rng;
+    hps_rng_seed(&rng, 7);
+    const double shapes[][2] = {{0.2, 1.8}, {1, 1}, {5, 2}, {0.5, 0.5}, {30, 70}};
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        double a = shapes[k][0], b = shapes[k][1], sum = 0, sum2 = 0;
+        enum { N = 20000 };
+        for (int i = 0; i < N; i++) {
+            double x = gp_branch_beta(&rng, a, b);
+            assert_true(x >= 0 && x <= 1);
+            sum += x;
+            sum2 += x * x;
+        }
+        double mean = sum / N, var = sum2 / N - mean * mean;
+        double want_mean = a / (a + b), want_var = a * b / ((a + b) * (a + b) * (a + b + 1));
+        assert_true(fabs(mean - want_mean) < 0.01);
+        assert_true(fabs(var - want_var) < 0.1 * want_var + 1e-4);
+    }
+}
+
+static void test_good_group_size(void **state)
+{
+    (void)state;
+    assert_int_equal(gp_branch_n_good(0), 0);
+    assert_int_equal(gp_branch_n_good(1), 1);
+    assert_int_equal(gp_branch_n_good(10), 1);
+    assert_int_equal(gp_branch_n_good(11), 2);
+    assert_int_equal(gp_branch_n_good(50), 5);
+    assert_int_equal(gp_branch_n_good(1000), 25);
+}
+
+/* Picks of branch `want` in 1000 draws. */
+static int picks(const size_t *n_trials, const size_t *n_good, size_t n_branches,
+                 size_t want)
+{
+    size_t n_total = 0, good_total = 0;
+    for (size_t k = 0; k < n_branches; k++) {
+        n_total += n_trials[k];
+        good_total += n_good[k];
+    }
+    hps_rng rng;
+    hps_rng_seed(&rng, 11);
+    int count = 0;
+    for (int i = 0; i < 1000; i++)
+        count += gp_branch_thompson(&rng, n_trials, n_good, n_branches, good_total,
+                                    n_total) == want;
+    return count;
+}
+
+/* The branch holding the good trials wins most draws; a well-tried branch without any
+ * never does; one tried once keeps a chance, and a second bad trial lowers it. */
+static void test_thompson_follows_ranks(void **state)
+{
+    (void)state;
+    const size_t trials[] = {12, 20, 8};
+    const size_t good[] = {4, 0, 0};
+    int to_good = picks(trials, good, 3, 0), to_bad = picks(trials, good, 3, 1);
+    printf("the branch with 4 of 12 good: %d of 1000; 0 of 20: %d\n", to_good, to_bad);
+    assert_true(to_good > 900);
+    assert_true(to_bad < 10);
+    const size_t trials2[] = {12, 20, 1};
+    const size_t trials3[] = {12, 20, 2};
+    int once = picks(trials2, good, 3, 2), twice = picks(trials3, good, 3, 2);
+    printf("a branch tried once, no good trial: %d of 1000; twice: %d\n", once, twice);
+    assert_true(once > 20 && once < 300);
+    assert_true(twice < once);
+}
+
+static hps_study *branch_study(const char *seed, const char *choice)
+{
+    hps_direction dir = HPS_MINIMIZE;
+    hps_study *study;
+    char err[256];
+    if (hps_study_open(":memory:", "branch", HPS_OPEN_CREATE, &dir, 1, &study, err,
+                       sizeof err) != HPS_OK)
+        fail_msg("%s", err);
+    hps_sampler *sampler;
+    ASSERT_OK(hps_sampler_new("gp", &sampler, err, sizeof err));
+    ASSERT_OK(hps_sampler_set(sampler, "seed", seed));
+    ASSERT_OK(hps_sampler_set(sampler, "n_candidates", "256"));
+    ASSERT_OK(hps_sampler_set(sampler, "branch_choice", choice));
+    ASSERT_OK(hps_study_set_sampler(study, sampler));
+    return study;
+}
+
+/* A model choice, where both choices that use the ranks (thompson, weighted) put most
+ * late trials on the better branch: "wide" has five parameters and its best is 0.5; "narrow" has one and
+ * reaches 0.1, with random settings about as good as wide's. */
+static double model_choice(hps_trial *t, int *narrow)
+{
+    static const hps_value models[] = {{.type = HPS_VALUE_STRING, .u.s = "wide"},
+                                       {.type = HPS_VALUE_STRING, .u.s = "narrow"}};
+    size_t model;
+    ASSERT_OK(hps_trial_suggest_categorical(t, "model", models, 2, &model));
+    *narrow = model == 1;
+    if (model == 1) {
+        double v;
+        ASSERT_OK(hps_trial_suggest_float(t, "v", 0, 1, 0, 0, &v));
+        return 0.1 + 2 * (v - 0.3) * (v - 0.3);
+    }
+    double f = 0.5;
+    for (int i = 0; i < 5; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "w%d", i);
+        double w;
+        ASSERT_OK(hps_trial_suggest_float(t, name, 0, 1, 0, 0, &w));
+        f += 0.1 * (w - 0.5) * (w - 0.5);
+    }
+    return f;
+}
+
+static void test_choice_takes_the_better_branch(void **state)
+{
+    (void)state;
+    enum { TRIALS = 35, LATE = 15 };
+    static const char *const choices[] = {"thompson", "weighted"};
+    for (int run = 0; run < 6; run++) {
+        int seed = 1 + run % 3;
+        const char *choice = choices[run / 3];
+        char seed_text[16];
+        snprintf(seed_text, sizeof seed_text, "%d", seed);
+        hps_study *study = branch_study(seed_text, choice);
+        int late = 0;
+        double best = 1e9;
+        for (int i = 0; i < TRIALS; i++) {
+            hps_trial *t;
+            ASSERT_OK(hps_study_ask(study, &t));
+            int narrow;
+            double f = model_choice(t, &narrow);
+            ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, f));
+            late += i >= TRIALS - LATE && narrow;
+            best = f < best ? f : best;
+            hps_trial_free(t);
+        }
+        printf("%s, seed %d: %d of the last %d trials on narrow, best %.5f\n", choice, seed,
+               late, LATE, best);
+        assert_true(late >= 12);
+        assert_true(best < 0.101);
+        hps_study_close(study);
+    }
+}
+
+/* The optimum needs the "deep" branch with two layers, whose random settings look worse
+ * than flat's (test_gp.c's tree): both choices that use the ranks still find it. */
+static double tree(hps_trial *t, int *deep_two)
+{
+    static const hps_value branches[] = {{.type = HPS_VALUE_STRING, .u.s = "flat"},
+                                         {.type = HPS_VALUE_STRING, .u.s = "deep"}};
+    size_t branch;
+    double u, z1, z2;
+    int64_t layers;
+    ASSERT_OK(hps_trial_suggest_categorical(t, "branch", branches, 2, &branch));
+    *deep_two = 0;
+    if (branch == 0) {
+        ASSERT_OK(hps_trial_suggest_float(t, "u", 0, 1, 0, 0, &u));
+        return 0.3 + (u - 0.5) * (u - 0.5);
+    }
+    ASSERT_OK(hps_trial_suggest_int(t, "layers", 1, 2, 1, 0, &layers));
+    ASSERT_OK(hps_trial_suggest_float(t, "z1", -1, 1, 0, 0, &z1));
+    double f = 0.5 * (z1 - 0.5) * (z1 - 0.5) + 0.2;
+    if (layers == 2) {
+        ASSERT_OK(hps_trial_suggest_float(t, "z2", -1, 1, 0, 0, &z2));
+        *deep_two = 1;
+        f += 0.5 * (z2 - 0.5) * (z2 - 0.5) - 0.2;
+    }
+    return f;
+}
+
+static void test_choice_explores_to_the_optimum(void **state)
+{
+    (void)state;
+    enum { TRIALS = 40, LATE = 15 };
+    static const char *const choices[] = {"thompson", "weighted"};
+    for (int run = 0; run < 6; run++) {
+        int seed = 1 + run % 3;
+        const char *choice = choices[run / 3];
+        char seed_text[16];
+        snprintf(seed_text, sizeof seed_text, "%d", seed);
+        hps_study *study = branch_study(seed_text, choice);
+        int late = 0;
+        double best = 1e9;
+        for (int i = 0; i < TRIALS; i++) {
+            hps_trial *t;
+            ASSERT_OK(hps_study_ask(study, &t));
+            int deep_two;
+            double f = tree(t, &deep_two);
+            ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, f));
+            late += i >= TRIALS - LATE && deep_two;
+            best = f < best ? f : best;
+            hps_trial_free(t);
+        }
+        printf("%s, seed %d: %d of the last %d trials on deep/2 layers, best %.5f\n", choice,
+               seed, late, LATE, best);
+        assert_true(late >= 10);
+        assert_true(best < 0.01);
+        hps_study_close(study);
+    }
+}
+
+/* The option takes the three choices in any case; anything else is refused with a
+ * message naming the option. */
+static void test_branch_choice_option(void **state)
+{
+    (void)state;
+    hps_sampler *s;
+    char err[256];
+    ASSERT_OK(hps_sampler_new("gp", &s, err, sizeof err));
+    ASSERT_OK(hps_sampler_set(s, "branch_choice", "thompson"));
+    ASSERT_OK(hps_sampler_set(s, "branch_choice", "Weighted"));
+    ASSERT_OK(hps_sampler_set(s, "branch_choice", "acquisition"));
+    assert_int_equal(hps_sampler_set(s, "branch_choice", "bandit"), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_sampler_errmsg(s), "branch_choice"));
+    hps_sampler_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_branch_choice_option),
+        cmocka_unit_test(test_beta_draws),
+        cmocka_unit_test(test_good_group_size),
+        cmocka_unit_test(test_thompson_follows_ranks),
+        cmocka_unit_test(test_choice_takes_the_better_branch),
+        cmocka_unit_test(test_choice_explores_to_the_optimum),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
