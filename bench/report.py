@@ -565,7 +565,7 @@ def main(argv=None):
     parser.add_argument("--problems", help="only these problems: comma-separated names or "
                         "suites (synthetic, mixed, ml, torch, conditional, "
                         "conditional_heldout, conditional_heldout2, conditional_heldout3, "
-                        "synthetic_heldout)")
+                        "synthetic_heldout, ml_heldout, torch_heldout)")
     args = parser.parse_args(argv)
     try:
         results = merge([_load(p) for p in args.results])

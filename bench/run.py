@@ -327,7 +327,7 @@ def main(argv=None):
     parser.add_argument("--problems", help="comma-separated names or suites (synthetic, "
                         "mixed, ml, torch, conditional, conditional_heldout, "
                         "conditional_heldout2, conditional_heldout3, synthetic_heldout, "
-                        "all)")
+                        "ml_heldout, torch_heldout, all)")
     parser.add_argument("--optimizers", help="comma-separated names (default: every "
                         "available one; see --list)")
     parser.add_argument("--seeds", help="e.g. 0-4 or 0,3")

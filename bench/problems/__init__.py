@@ -13,14 +13,18 @@ held out of the other suites and of "all", and ml.py's svm_breast_cancer); and
 the first was seen (by its diagnosis and by tuning on it), likewise held out of all;
 "conditional_heldout3": conditional_heldout3.py's, a third held-out set written while
 `auto` was being changed on the other three conditional suites, likewise held out of all;
-and "synthetic_heldout": synthetic_heldout.py's functions, held out of every other suite
-(issue 22's synthetic bars measured on functions nobody tuned on).
+"synthetic_heldout": synthetic_heldout.py's functions, held out of every other suite
+(issue 22's synthetic bars measured on functions nobody tuned on); and "ml_heldout" and
+"torch_heldout": ml_heldout.py's scikit-learn problems and torch_mlp7_heldout.py's
+7-parameter PyTorch MLPs, held out of every other suite (issue 22's scikit-learn and
+PyTorch-MLP bars; their kinds stay "ml" and "torch", so reports group them as those).
 """
 import json
 import os
 
 from . import (base, conditional, conditional_heldout, conditional_heldout2,  # noqa: F401
-               conditional_heldout3, mixed, ml, space, synthetic, synthetic_heldout, torch_mlp, torch_mlp7)
+               conditional_heldout3, mixed, ml, ml_heldout, space, synthetic,
+               synthetic_heldout, torch_mlp, torch_mlp7, torch_mlp7_heldout)
 from .base import Problem  # noqa: F401
 
 CALIBRATION_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -35,7 +39,7 @@ def _registry():
         reg = {}
         for module in (synthetic, mixed, ml, torch_mlp, torch_mlp7, conditional,
                        conditional_heldout, conditional_heldout2, conditional_heldout3,
-                       synthetic_heldout):
+                       synthetic_heldout, ml_heldout, torch_mlp7_heldout):
             for p in module.problems():
                 if p.name in reg:
                     raise ValueError(f"duplicate problem {p.name}")
@@ -70,13 +74,14 @@ def all_problems():
 def names(suite="all"):
     held_out_conditional = (conditional_heldout.FAMILY, conditional_heldout2.FAMILY,
                             conditional_heldout3.FAMILY)
-    held_out = (conditional.FAMILY, *held_out_conditional, synthetic_heldout.FAMILY)
+    held_out = (conditional.FAMILY, *held_out_conditional, synthetic_heldout.FAMILY,
+                ml_heldout.FAMILY, torch_mlp7_heldout.FAMILY)
     if suite == "conditional":
         return [p.name for p in all_problems()
                 if p.family not in held_out_conditional
                 and any(q.condition is not None for q in p.space)]
     for module in (conditional_heldout, conditional_heldout2, conditional_heldout3,
-                   synthetic_heldout):
+                   synthetic_heldout, ml_heldout, torch_mlp7_heldout):
         if suite == module.FAMILY:
             return [p.name for p in all_problems() if p.family == module.FAMILY]
     kinds = {"synthetic": ("synthetic",), "mixed": ("mixed",), "ml": ("ml",),

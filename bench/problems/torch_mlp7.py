@@ -53,17 +53,20 @@ def _optimizer(name, params, lr, weight_decay):
     return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
 
 
-def train(config, epochs=EPOCHS, seed=TRAIN_SEED):
-    """Validation accuracy of one configuration after `epochs` epochs."""
+def fit(config, x_train, y_train, n_out, epochs, seed, loss="cross_entropy"):
+    """The model of one configuration trained for `epochs` epochs on (x_train,
+    y_train), in eval mode, minimizing `loss` ("cross_entropy" for class labels, "mse"
+    for an (n, 1) regression target). Initialization, dropout masks and batch order come
+    from `seed`; torch_mlp7_heldout.py trains its problems with it too."""
     import torch
-    x_train, x_val, y_train, y_val = _data()
     torch.manual_seed(seed)
     order = torch.Generator().manual_seed(seed)
     model = _model(int(config["hidden_size"]), int(config["n_layers"]),
-                   float(config["dropout"]), x_train.shape[1], 10)
+                   float(config["dropout"]), x_train.shape[1], n_out)
     opt = _optimizer(config["optimizer"], model.parameters(), float(config["lr"]),
                      float(config["weight_decay"]))
-    loss_fn = torch.nn.CrossEntropyLoss()
+    loss_fn = {"cross_entropy": torch.nn.CrossEntropyLoss,
+               "mse": torch.nn.MSELoss}[loss]()
     batch, n = int(config["batch_size"]), len(x_train)
     model.train()
     for _ in range(epochs):
@@ -74,6 +77,14 @@ def train(config, epochs=EPOCHS, seed=TRAIN_SEED):
             loss_fn(model(x_train[idx]), y_train[idx]).backward()
             opt.step()
     model.eval()
+    return model
+
+
+def train(config, epochs=EPOCHS, seed=TRAIN_SEED):
+    """Validation accuracy of one configuration after `epochs` epochs."""
+    import torch
+    x_train, x_val, y_train, y_val = _data()
+    model = fit(config, x_train, y_train, 10, epochs, seed)
     with torch.no_grad():
         logits = model(x_val)
     if not torch.isfinite(logits).all():
