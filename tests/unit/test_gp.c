@@ -918,6 +918,65 @@ static void test_conditional_tree(void **state)
     }
 }
 
+/* A branch with one trial must not pin its continuous parameters to that trial's
+ * values: only discrete dims with one value on every row of a branch are its parents.
+ * (Before, a float seen once counted as a parent too, so the acquisition inside that
+ * branch could only propose the trial it had, and on a three-way choice whose best
+ * branch had one trial every ask from the fourth on repeated trial 2 exactly.) */
+static double three_way(hps_trial *t, size_t *branch)
+{
+    static const hps_value choices[] = {{.type = HPS_VALUE_STRING, .u.s = "a"},
+                                        {.type = HPS_VALUE_STRING, .u.s = "b"},
+                                        {.type = HPS_VALUE_STRING, .u.s = "c"}};
+    double x, y;
+    int64_t layers;
+    ASSERT_OK(hps_trial_suggest_categorical(t, "branch", choices, 3, branch));
+    ASSERT_OK(hps_trial_suggest_float(t, "shared", 0, 1, 0, 0, &x));
+    if (*branch == 0) {
+        ASSERT_OK(hps_trial_suggest_float(t, "a1", 0, 1, 0, 0, &y));
+        return (x - 0.3) * (x - 0.3) + y;
+    }
+    if (*branch == 1) {
+        ASSERT_OK(hps_trial_suggest_int(t, "layers", 1, 3, 1, 0, &layers));
+        ASSERT_OK(hps_trial_suggest_float(t, "b1", -1, 1, 0, 0, &y));
+        return x * y + 0.3 * (double)layers;
+    }
+    return 0.5 + x;
+}
+
+static void test_branch_seen_once_is_not_repeated(void **state)
+{
+    (void)state;
+    enum { TRIALS = 12 };
+    const char *choices[] = {"acquisition", "thompson", "weighted"};
+    for (size_t c = 0; c < sizeof choices / sizeof *choices; c++)
+        for (int seed = 1; seed <= 3; seed++) {
+            char seed_text[16];
+            snprintf(seed_text, sizeof seed_text, "%d", seed);
+            const char *opts[] = {"n_startup_trials", "3", "n_candidates", "64",
+                                  "branch_choice", choices[c], NULL};
+            hps_study *study = gp_study(seed_text, opts, HPS_MINIMIZE);
+            double seen[TRIALS][2];
+            for (int i = 0; i < TRIALS; i++) {
+                hps_trial *t;
+                ASSERT_OK(hps_study_ask(study, &t));
+                size_t branch;
+                double f = three_way(t, &branch);
+                const hps_frozen *ft = hps_trial_frozen(t);
+                seen[i][0] = (double)branch;
+                seen[i][1] = f;
+                for (int k = 0; k < i; k++)
+                    if (seen[k][0] == seen[i][0] && seen[k][1] == f)
+                        fail_msg("%s, seed %d: trial %d repeats trial %d (branch %zu, "
+                                 "value %.17g, %zu parameters)", choices[c], seed, i, k,
+                                 branch, f, hps_frozen_n_params(ft));
+                ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, f));
+                hps_trial_free(t);
+            }
+            hps_study_close(study);
+        }
+}
+
 /* The GP runs OpenBLAS single-threaded and gives the host process its own setting back
  * (Python's numpy leaves several threads; the command sets none): nested and
  * overlapping sections restore the count of before the first, a count the host changed
@@ -1298,6 +1357,7 @@ int main(void)
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_conditional_kernel),
         cmocka_unit_test(test_conditional_tree),
+        cmocka_unit_test(test_branch_seen_once_is_not_repeated),
         cmocka_unit_test(test_out_of_memory_conditional),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

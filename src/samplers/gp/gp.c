@@ -799,8 +799,11 @@ static size_t gather_branch(const gp_ask *a, const gp_acq_problem *base, size_t 
         b->inactive[j] = j >= a->d_shared && xr[j] != xr[j];
         b->fixed[j] = base->fixed != NULL ? base->fixed[j] : NAN;
         const gp_dim *dim = &a->dims[j];
+        /* Only a discrete dim can decide a branch: a continuous one has levels == 0 and
+         * would otherwise pin every parameter of a branch seen once. */
         b->parent[j] = !b->inactive[j] && b->fixed[j] != b->fixed[j] &&
-                       (dim->kind == GP_DIM_CATEGORICAL || dim->levels <= GP_FINE_LEVELS);
+                       (dim->kind == GP_DIM_CATEGORICAL ||
+                        (dim->kind == GP_DIM_DISCRETE && dim->levels <= GP_FINE_LEVELS));
     }
     b->n_seeds = 0;
     *n_good_out = 0;
