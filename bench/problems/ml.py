@@ -73,8 +73,15 @@ def cv_loss(estimator, dataset, metric):
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", UserWarning)
-        scores = cross_val_score(estimator, x, y, cv=cv, scoring=scoring, n_jobs=1,
-                                 error_score=np.nan)
+        try:
+            scores = cross_val_score(estimator, x, y, cv=cv, scoring=scoring, n_jobs=1,
+                                     error_score=np.nan)
+        except ValueError as e:
+            # error_score covers a fold's failed fit, but scikit-learn raises when every
+            # fold fails (an MLP whose weights diverged in all three): the same failed fit
+            if "fits failed" not in str(e):
+                raise
+            return math.inf
     mean = float(np.mean(scores))
     if not math.isfinite(mean):
         return math.inf  # the benchmark treats a failed fit as the worst value

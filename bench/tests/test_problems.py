@@ -788,3 +788,21 @@ def test_torch_mlp7_values_unchanged_by_sharing_its_training_code():
                 "n_layers": 3, "batch_size": 23, "optimizer": "sgd"}
     assert torch_mlp7.train(cheap) == 0.7400000095367432
     assert torch_mlp7.train(deep_sgd) == 0.9200000166893005
+
+
+class _AlwaysDiverges:
+    """An estimator whose fit fails as scikit-learn's MLP does when its weights diverge."""
+
+    def get_params(self, deep=True):
+        return {}
+
+    def set_params(self, **params):
+        return self
+
+    def fit(self, x, y):
+        raise ValueError("Solver produced non-finite parameter weights.")
+
+
+def test_a_fit_failing_in_every_fold_is_the_worst_value_not_a_crash():
+    from problems import ml
+    assert ml.cv_loss(_AlwaysDiverges(), "breast_cancer", "log_loss") == math.inf
