@@ -67,7 +67,7 @@ static void print_space(const cfg_config *cfg)
     for (size_t i = 0; i < cfg->n_params; i++) {
         const cfg_param *p = &cfg->params[i];
         n_log += (p->flags & HPS_LOG) != 0;
-        if (p->kind == CFG_CONSTANT || (p->kind == CFG_CATEGORICAL && p->n_values <= 1))
+        if (!space_param_searched(p))
             n_const++;
         else if (p->kind == CFG_CATEGORICAL)
             n_cat++;

@@ -1,6 +1,7 @@
 /* space.c -- the declared search space of a config, applied to the library. */
 #include "cli/space.h"
 
+#include "base/dist.h"
 #include "cli/cli.h"
 
 #include <jansson.h>
@@ -108,6 +109,26 @@ static json_int_t json_count(uint64_t n)
     return n > (uint64_t)LLONG_MAX ? (json_int_t)LLONG_MAX : (json_int_t)n;
 }
 
+int space_param_searched(const cfg_param *p)
+{
+    /* the distribution suggest_one asks for off the grid, judged by the library's own
+     * rule (hps_dist_cardinality), so plan and the auto sampler count the same ones */
+    hps_dist dist;
+    hps_errbuf err = {{0}};
+    hps_status rc;
+    if (p->kind == CFG_CATEGORICAL || p->kind == CFG_CONSTANT)
+        return p->n_values > 1; /* a categorical's cardinality is its number of choices */
+    if (p->kind == CFG_INT)
+        rc = hps_dist_init_int(&dist, p->name, (int64_t)p->low, (int64_t)p->high,
+                               p->step > 0 ? (int64_t)p->step : 1, p->flags, &err);
+    else
+        rc = hps_dist_init_float(&dist, p->name, p->low, p->high, p->step, p->flags, &err);
+    /* a range the library refuses fails the run at its first trial: count it */
+    int searched = rc != HPS_OK || hps_dist_cardinality(&dist) != 1;
+    hps_dist_clear(&dist);
+    return searched;
+}
+
 /* hps_auto_explain's answer for the config's space with the grid, budget and finished
  * trials given (grid 0: the CLI does not run a grid). */
 static hps_status explain(const cfg_config *cfg, uint64_t grid_cells, uint64_t budget,
@@ -117,7 +138,7 @@ static hps_status explain(const cfg_config *cfg, uint64_t grid_cells, uint64_t b
     memset(out, 0, sizeof *out);
     for (size_t i = 0; i < cfg->n_params; i++) {
         const cfg_param *p = &cfg->params[i];
-        if (p->kind == CFG_CONSTANT || (p->kind == CFG_CATEGORICAL && p->n_values <= 1))
+        if (!space_param_searched(p))
             continue; /* nothing to search */
         if (p->kind == CFG_CATEGORICAL)
             n_categorical++;

@@ -19,6 +19,12 @@ typedef struct space_auto_choice {
     char then_strategy[16]; /* what it switches to */
 } space_auto_choice;
 
+/* Whether the search has a choice to make for parameter `p`: its distribution off the
+ * grid takes more than one value by the library's rule (hps_dist_cardinality), the rule
+ * the auto sampler counts parameters by. A constant, a one-choice categorical and a
+ * range with low == high are not searched. */
+int space_param_searched(const cfg_param *p);
+
 /* Fills *out; on failure (out of memory: the description it writes is well-formed)
  * returns the status with the library's message in out->reason and an empty strategy. */
 hps_status space_auto_choose(const cfg_config *cfg, uint64_t budget, space_auto_choice *out);
