@@ -135,11 +135,17 @@ static hps_status explain(const cfg_config *cfg, uint64_t grid_cells, uint64_t b
                           uint64_t finished, space_auto_choice *out)
 {
     json_int_t n_float = 0, n_int = 0, n_categorical = 0;
+    int conditional = cfg_is_conditional(cfg);
     memset(out, 0, sizeof *out);
     for (size_t i = 0; i < cfg->n_params; i++) {
         const cfg_param *p = &cfg->params[i];
         if (!space_param_searched(p))
             continue; /* nothing to search */
+        /* the auto sampler counts the parameters every finished trial shares (its
+         * relative space); on a conditional space, once the trials have taken each
+         * branch, those are the parameters without `when:` */
+        if (conditional && p->n_when > 0)
+            continue;
         if (p->kind == CFG_CATEGORICAL)
             n_categorical++;
         else if (p->kind == CFG_INT)
@@ -152,7 +158,7 @@ static hps_status explain(const cfg_config *cfg, uint64_t grid_cells, uint64_t b
                              "categorical", n_categorical, "grid_size", grid, "budget", trials,
                              "finished", json_count(finished),
                              "objectives", (json_int_t)(cfg->n_objectives > 0 ? cfg->n_objectives : 1),
-                             "conditional", cfg_is_conditional(cfg),
+                             "conditional", conditional,
                              "constrained", cfg->n_constraints > 0);
     char *desc_text = desc != NULL ? json_dumps(desc, JSON_COMPACT) : NULL;
     json_decref(desc);

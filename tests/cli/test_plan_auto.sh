@@ -93,4 +93,16 @@ expect_contains "run: auto on a one-value range names the GP" "auto chose gp:" "
 recorded=$(sql p.db "SELECT GROUP_CONCAT(s, ' ') FROM (SELECT json_extract(t.system_attrs, '$.sampler') AS s FROM trials t JOIN studies USING (study_id) WHERE studies.name = 'degenerate' ORDER BY t.number)")
 expect_eq "run: auto on a one-value range and 20 parameters records the GP after the first trial" "sobol gp gp" "$recorded"
 
+# A conditional space counts as the sampler at run time counts it: the parameters every
+# finished trial shares, which once the trials have taken each branch are those without
+# `when:` -- here 2 (model, x), not 26, so plan, run and the trials say GP, not TPE.
+{ config_top wide_conditional 'metric: score' | sed 's/^command: true$/command: echo score=1/'; echo 'n_trials: 6'; echo 'parameters:'; echo '  model: {type: categorical, values: [a, b]}'; echo '  x: {type: float, low: 0, high: 1}'; for i in $(seq 1 12); do echo "  a$i: {type: float, low: 0, high: 1, when: {model: a}}"; echo "  b$i: {type: float, low: 0, high: 1, when: {model: b}}"; done; } > wide_conditional.yaml
+expect_strategy wide_conditional <<'EOF'
+strategy: auto -> gp. A conditional space (some parameters exist only in some trials): Bayesian optimization models every branch's own parameters (an inactive parameter is a state of its own, not a guessed value), searches each branch the trials have shown and proposes the one where the expected improvement is largest.
+EOF
+run_out=$("$HPSEARCH" run wide_conditional.yaml 2>&1) || fail "run wide_conditional.yaml: $run_out"
+expect_contains "run: auto on a wide conditional space names the GP" "auto chose gp: A conditional space" "$run_out"
+recorded=$(sql p.db "SELECT GROUP_CONCAT(s, ' ') FROM (SELECT json_extract(t.system_attrs, '$.sampler') AS s FROM trials t JOIN studies USING (study_id) WHERE studies.name = 'wide_conditional' ORDER BY t.number)")
+expect_eq "run: auto on a wide conditional space records the GP after the first trial" "sobol gp gp gp gp gp" "$recorded"
+
 finish
