@@ -136,6 +136,16 @@ typedef struct stored_study {
     uint64_t finished;
 } stored_study;
 
+/* A study run creates brings the warm start's trials (COMPLETE ones, finished for the
+ * sampler) before its first trial, and counts them in its max_trials: the auto sampler
+ * decides with them, as for a stored study. */
+static void new_study_warm(const cfg_config *cfg, stored_study *stored)
+{
+    size_t fit = 0, n_complete = 0;
+    if (cfg->warm_from != NULL && warm_count(cfg, &fit, &n_complete) == 0)
+        stored->warm_added = stored->finished = fit;
+}
+
 static int read_study_state(const cfg_config *cfg, int allow_changes, char *line, size_t size,
                             stored_study *stored)
 {
@@ -150,6 +160,7 @@ static int read_study_state(const cfg_config *cfg, int allow_changes, char *line
     if (strncmp(cfg->storage, "sqlite:", 7) == 0 && stat(cfg->storage + 7, &st) != 0) {
         snprintf(line, size, "storage: %s does not exist yet; run creates it with study '%s'",
                  shown, cfg->study_name);
+        new_study_warm(cfg, stored);
         return 0;
     }
     hps_study *study = NULL;
@@ -159,6 +170,7 @@ static int read_study_state(const cfg_config *cfg, int allow_changes, char *line
     if (study == NULL) {
         snprintf(line, size, "storage: %s; study '%s' is new: run creates it", shown,
                  cfg->study_name);
+        new_study_warm(cfg, stored);
         return 0;
     }
     size_t counts[5] = {0};
@@ -276,8 +288,9 @@ static void print_plan(const cfg_config *cfg, const run_gpus *gpus, double hours
     const char *strategy = cfg->sampler;
     space_auto_choice choice; /* strategy points into it below */
     if (strcmp(cfg->sampler, "auto") == 0) {
-        /* a stored study: what its auto sampler decides, with the trials it holds */
-        hps_status got = stored->exists
+        /* a stored study, or a new one with a warm start: what its auto sampler
+         * decides, with the trials it holds */
+        hps_status got = stored->exists || stored->warm_added > 0
                              ? space_auto_choose_stored(cfg, budget, stored->warm_added,
                                                         stored->finished, &choice)
                              : space_auto_choose(cfg, budget, &choice);
