@@ -178,7 +178,12 @@ static int read_study_state(const cfg_config *cfg, int allow_changes, char *line
     size_t total = counts[0] + counts[1] + counts[2] + counts[3] + counts[4];
     size_t warm = warm_added(study); /* no part of the budget */
     *stored = (stored_study){.exists = 1, .n_trials = total > warm ? total - warm : 0,
-                             .warm_added = warm, .finished = space_auto_finished(study)};
+                             .warm_added = warm};
+    if (strcmp(cfg->sampler, "auto") == 0) { /* only auto's account needs it: a read a trial */
+        space_trial_counts held;
+        space_count_trials(study, &held);
+        stored->finished = held.finished;
+    }
     char warm_text[64] = "";
     if (warm > 0)
         snprintf(warm_text, sizeof warm_text, ", %zu of them warm-started", warm);

@@ -206,20 +206,20 @@ hps_status space_auto_choose_stored(const cfg_config *cfg, uint64_t budget, uint
     return explain(cfg, 0, max_trials, finished, out);
 }
 
-uint64_t space_auto_finished(hps_study *study)
+void space_count_trials(hps_study *study, space_trial_counts *out)
 {
     size_t n = 0;
-    uint64_t finished = 0;
+    memset(out, 0, sizeof *out);
     if (hps_study_n_trials(study, &n) != HPS_OK)
-        return 0;
+        return;
     for (size_t i = 0; i < n; i++) {
         const hps_frozen *t;
         if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK)
             continue;
         hps_trial_state state = hps_frozen_state(t);
-        finished += state == HPS_COMPLETE || (state == HPS_PRUNED && hps_frozen_n_values(t) > 0);
+        out->finished += state == HPS_COMPLETE || (state == HPS_PRUNED && hps_frozen_n_values(t) > 0);
+        out->interrupted += state == HPS_FAIL && hps_frozen_interrupted(t);
     }
-    return finished;
 }
 
 /* The grid values of the parent of `cond` that satisfy it, into *out (freed with
