@@ -295,8 +295,13 @@ static void print_plan(const cfg_config *cfg, const run_gpus *gpus, double hours
     if (strcmp(cfg->sampler, "auto") == 0) {
         /* a stored study, or a new one with a warm start: what its auto sampler
          * decides, with the trials it holds */
+        /* n_trials counts the study's trials so far, an --hours budget new ones only: the
+         * sampler's max_trials is then the trials held (besides the warm start's) plus
+         * those */
+        uint64_t held = hours > 0 && budget > 0 ? already : 0;
+        uint64_t auto_budget = held > UINT64_MAX - budget ? UINT64_MAX : budget + held;
         hps_status got = stored->exists || stored->warm_added > 0
-                             ? space_auto_choose_stored(cfg, budget, stored->warm_added,
+                             ? space_auto_choose_stored(cfg, auto_budget, stored->warm_added,
                                                         stored->finished, &choice)
                              : space_auto_choose(cfg, budget, &choice);
         if (got == HPS_OK) {
