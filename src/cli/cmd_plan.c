@@ -123,13 +123,10 @@ static void print_space(const cfg_config *cfg)
     }
 }
 
-/* What the storage holds for this study, read as run would find it but without
- * creating or recording anything: a SQLite file that does not exist yet is left for run
- * to create. Writes a line for the plan into `line`; returns 0 or an exit code (a stored
- * study run would refuse: another direction, a changed metric or space). */
 /* What a stored study brings to the plan: its trials besides the warm start's, and for
  * the auto strategy's account (space_auto_choose_stored) the warm start's trials and the
- * finished ones. */
+ * finished ones (counted for `sampler: auto` only). A new study with a warm start
+ * brings the warm trials it will be created with (new_study_warm). */
 typedef struct stored_study {
     int exists;
     size_t n_trials, warm_added;
@@ -146,6 +143,10 @@ static void new_study_warm(const cfg_config *cfg, stored_study *stored)
         stored->warm_added = stored->finished = fit;
 }
 
+/* What the storage holds for this study, read as run would find it but without
+ * creating or recording anything: a SQLite file that does not exist yet is left for run
+ * to create. Writes a line for the plan into `line`; returns 0 or an exit code (a stored
+ * study run would refuse: another direction, a changed metric or space). */
 static int read_study_state(const cfg_config *cfg, int allow_changes, char *line, size_t size,
                             stored_study *stored)
 {
