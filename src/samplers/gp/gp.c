@@ -875,11 +875,15 @@ static int optimize_per_branch(const gp_state *s, const gp_ask *a, const gp_acq_
         .fixed = hps_mem_calloc(d + 1, sizeof *b.fixed),
         .seeds = hps_mem_realloc_array(NULL, GP_LOCAL_SEEDS + 1, d * sizeof *b.seeds),
     };
-    size_t *per_branch = hps_mem_calloc(3 * n + 3, sizeof *per_branch);
+    /* thompson's leaders, counts and good counts per branch; the others need none */
+    size_t *per_branch = s->branch_choice == GP_BRANCH_THOMPSON
+                             ? hps_mem_calloc(3 * n + 3, sizeof *per_branch)
+                             : NULL;
     double *x = hps_mem_calloc(d + 1, sizeof *x);
     int rc = GP_ERR_NOMEM, found = 0;
     if (searched == NULL || b.inactive == NULL || b.parent == NULL || b.fixed == NULL ||
-        b.seeds == NULL || per_branch == NULL || x == NULL)
+        b.seeds == NULL || x == NULL ||
+        (s->branch_choice == GP_BRANCH_THOMPSON && per_branch == NULL))
         goto out;
     *value_out = -HUGE_VAL;
     if (s->branch_choice == GP_BRANCH_THOMPSON) {
