@@ -67,7 +67,7 @@ static void print_space(const cfg_config *cfg)
     for (size_t i = 0; i < cfg->n_params; i++) {
         const cfg_param *p = &cfg->params[i];
         n_log += (p->flags & HPS_LOG) != 0;
-        if (p->kind == CFG_CONSTANT || (p->kind == CFG_CATEGORICAL && p->n_values <= 1))
+        if (!space_param_searched(p))
             n_const++;
         else if (p->kind == CFG_CATEGORICAL)
             n_cat++;
@@ -123,19 +123,30 @@ static void print_space(const cfg_config *cfg)
     }
 }
 
-/* What the storage holds for this study, read as run would find it but without
- * creating or recording anything: a SQLite file that does not exist yet is left for run
- * to create. Writes a line for the plan into `line`; returns 0 or an exit code (a stored
- * study run would refuse: another direction, a changed metric or space). */
 /* What a stored study brings to the plan: its trials besides the warm start's, and for
  * the auto strategy's account (space_auto_choose_stored) the warm start's trials and the
- * finished ones. */
+ * finished ones (counted for `sampler: auto` only). A new study with a warm start
+ * brings the warm trials it will be created with (new_study_warm). */
 typedef struct stored_study {
     int exists;
     size_t n_trials, warm_added;
     uint64_t finished;
 } stored_study;
 
+/* A study run creates brings the warm start's trials (COMPLETE ones, finished for the
+ * sampler) before its first trial, and counts them in its max_trials: the auto sampler
+ * decides with them, as for a stored study. */
+static void new_study_warm(const cfg_config *cfg, stored_study *stored)
+{
+    size_t fit = 0, n_complete = 0;
+    if (cfg->warm_from != NULL && warm_count(cfg, &fit, &n_complete) == 0)
+        stored->warm_added = stored->finished = fit;
+}
+
+/* What the storage holds for this study, read as run would find it but without
+ * creating or recording anything: a SQLite file that does not exist yet is left for run
+ * to create. Writes a line for the plan into `line`; returns 0 or an exit code (a stored
+ * study run would refuse: another direction, a changed metric or space). */
 static int read_study_state(const cfg_config *cfg, int allow_changes, char *line, size_t size,
                             stored_study *stored)
 {
@@ -150,6 +161,7 @@ static int read_study_state(const cfg_config *cfg, int allow_changes, char *line
     if (strncmp(cfg->storage, "sqlite:", 7) == 0 && stat(cfg->storage + 7, &st) != 0) {
         snprintf(line, size, "storage: %s does not exist yet; run creates it with study '%s'",
                  shown, cfg->study_name);
+        new_study_warm(cfg, stored);
         return 0;
     }
     hps_study *study = NULL;
@@ -159,6 +171,7 @@ static int read_study_state(const cfg_config *cfg, int allow_changes, char *line
     if (study == NULL) {
         snprintf(line, size, "storage: %s; study '%s' is new: run creates it", shown,
                  cfg->study_name);
+        new_study_warm(cfg, stored);
         return 0;
     }
     size_t counts[5] = {0};
@@ -166,7 +179,12 @@ static int read_study_state(const cfg_config *cfg, int allow_changes, char *line
     size_t total = counts[0] + counts[1] + counts[2] + counts[3] + counts[4];
     size_t warm = warm_added(study); /* no part of the budget */
     *stored = (stored_study){.exists = 1, .n_trials = total > warm ? total - warm : 0,
-                             .warm_added = warm, .finished = space_auto_finished(study)};
+                             .warm_added = warm};
+    if (strcmp(cfg->sampler, "auto") == 0) { /* only auto's account needs it: a read a trial */
+        space_trial_counts held;
+        space_count_trials(study, &held);
+        stored->finished = held.finished;
+    }
     char warm_text[64] = "";
     if (warm > 0)
         snprintf(warm_text, sizeof warm_text, ", %zu of them warm-started", warm);
@@ -276,9 +294,15 @@ static void print_plan(const cfg_config *cfg, const run_gpus *gpus, double hours
     const char *strategy = cfg->sampler;
     space_auto_choice choice; /* strategy points into it below */
     if (strcmp(cfg->sampler, "auto") == 0) {
-        /* a stored study: what its auto sampler decides, with the trials it holds */
-        hps_status got = stored->exists
-                             ? space_auto_choose_stored(cfg, budget, stored->warm_added,
+        /* a stored study, or a new one with a warm start: what its auto sampler
+         * decides, with the trials it holds */
+        /* n_trials counts the study's trials so far, an --hours budget new ones only: the
+         * sampler's max_trials is then the trials held (besides the warm start's) plus
+         * those */
+        uint64_t held = hours > 0 && budget > 0 ? already : 0;
+        uint64_t auto_budget = held > UINT64_MAX - budget ? UINT64_MAX : budget + held;
+        hps_status got = stored->exists || stored->warm_added > 0
+                             ? space_auto_choose_stored(cfg, auto_budget, stored->warm_added,
                                                         stored->finished, &choice)
                              : space_auto_choose(cfg, budget, &choice);
         if (got == HPS_OK) {

@@ -442,21 +442,6 @@ static int has_result(hps_study *study)
     return rc == HPS_OK && n > 0;
 }
 
-/* FAIL trials that were interrupted runs (a signal, a preemption, a dead worker). */
-static size_t count_interrupted(hps_study *study)
-{
-    size_t n = 0, interrupted = 0;
-    if (hps_study_n_trials(study, &n) != HPS_OK)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        const hps_frozen *t;
-        if (hps_study_trial(study, (int64_t)i, &t) == HPS_OK &&
-            hps_frozen_state(t) == HPS_FAIL && hps_frozen_interrupted(t))
-            interrupted++;
-    }
-    return interrupted;
-}
-
 static int target_reached(const cfg_config *cfg, const slot_outcome *o)
 {
     if (!cfg->has_target || o->state != HPS_COMPLETE)
@@ -866,16 +851,18 @@ int cmd_run(int argc, char **argv)
     run_gpus_describe(&gpus, gpu_text, sizeof gpu_text);
     if (gpu_text[0] != '\0')
         fprintf(stderr, "hpsearch: %s\n", gpu_text);
+    space_trial_counts held;
+    space_count_trials(study, &held);
     if (strcmp(cfg->sampler, "auto") == 0 && cfg->pbt.population == 0) {
         space_auto_choice choice;
         /* as the sampler decides: with the trials the study holds and its max_trials */
-        if (space_auto_choose_stored(cfg, cfg->n_trials, warm_added(study),
-                                     space_auto_finished(study), &choice) == HPS_OK)
+        if (space_auto_choose_stored(cfg, cfg->n_trials, warm_added(study), held.finished,
+                                     &choice) == HPS_OK)
             fprintf(stderr, "hpsearch: auto chose %s: %s\n", choice.strategy, choice.reason);
     }
     /* an interrupted run is not a finished trial: it does not count against the budget,
      * and a preempted one is queued to run again */
-    size_t interrupted = count_interrupted(study);
+    size_t interrupted = held.interrupted;
     size_t already = counts[HPS_COMPLETE] + counts[HPS_PRUNED] + counts[HPS_FAIL] - interrupted;
     if (interrupted > 0)
         fprintf(stderr, "hpsearch: resuming: %zu trial%s already finished (and %zu interrupted "

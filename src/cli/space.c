@@ -1,6 +1,7 @@
 /* space.c -- the declared search space of a config, applied to the library. */
 #include "cli/space.h"
 
+#include "base/dist.h"
 #include "cli/cli.h"
 
 #include <jansson.h>
@@ -108,17 +109,43 @@ static json_int_t json_count(uint64_t n)
     return n > (uint64_t)LLONG_MAX ? (json_int_t)LLONG_MAX : (json_int_t)n;
 }
 
+int space_param_searched(const cfg_param *p)
+{
+    /* the distribution suggest_one asks for off the grid, judged by the library's own
+     * rule (hps_dist_cardinality), so plan and the auto sampler count the same ones */
+    hps_dist dist;
+    hps_errbuf err = {{0}};
+    hps_status rc;
+    if (p->kind == CFG_CATEGORICAL || p->kind == CFG_CONSTANT)
+        return p->n_values > 1; /* a categorical's cardinality is its number of choices */
+    if (p->kind == CFG_INT)
+        rc = hps_dist_init_int(&dist, p->name, (int64_t)p->low, (int64_t)p->high,
+                               p->step > 0 ? (int64_t)p->step : 1, p->flags, &err);
+    else
+        rc = hps_dist_init_float(&dist, p->name, p->low, p->high, p->step, p->flags, &err);
+    /* a range the library refuses fails the run at its first trial: count it */
+    int searched = rc != HPS_OK || hps_dist_cardinality(&dist) != 1;
+    hps_dist_clear(&dist);
+    return searched;
+}
+
 /* hps_auto_explain's answer for the config's space with the grid, budget and finished
  * trials given (grid 0: the CLI does not run a grid). */
 static hps_status explain(const cfg_config *cfg, uint64_t grid_cells, uint64_t budget,
                           uint64_t finished, space_auto_choice *out)
 {
     json_int_t n_float = 0, n_int = 0, n_categorical = 0;
+    int conditional = cfg_is_conditional(cfg);
     memset(out, 0, sizeof *out);
     for (size_t i = 0; i < cfg->n_params; i++) {
         const cfg_param *p = &cfg->params[i];
-        if (p->kind == CFG_CONSTANT || (p->kind == CFG_CATEGORICAL && p->n_values <= 1))
+        if (!space_param_searched(p))
             continue; /* nothing to search */
+        /* the auto sampler counts the parameters every finished trial shares (its
+         * relative space); on a conditional space, once the trials have taken each
+         * branch, those are the parameters without `when:` */
+        if (conditional && p->n_when > 0)
+            continue;
         if (p->kind == CFG_CATEGORICAL)
             n_categorical++;
         else if (p->kind == CFG_INT)
@@ -131,7 +158,7 @@ static hps_status explain(const cfg_config *cfg, uint64_t grid_cells, uint64_t b
                              "categorical", n_categorical, "grid_size", grid, "budget", trials,
                              "finished", json_count(finished),
                              "objectives", (json_int_t)(cfg->n_objectives > 0 ? cfg->n_objectives : 1),
-                             "conditional", cfg_is_conditional(cfg),
+                             "conditional", conditional,
                              "constrained", cfg->n_constraints > 0);
     char *desc_text = desc != NULL ? json_dumps(desc, JSON_COMPACT) : NULL;
     json_decref(desc);
@@ -179,20 +206,20 @@ hps_status space_auto_choose_stored(const cfg_config *cfg, uint64_t budget, uint
     return explain(cfg, 0, max_trials, finished, out);
 }
 
-uint64_t space_auto_finished(hps_study *study)
+void space_count_trials(hps_study *study, space_trial_counts *out)
 {
     size_t n = 0;
-    uint64_t finished = 0;
+    memset(out, 0, sizeof *out);
     if (hps_study_n_trials(study, &n) != HPS_OK)
-        return 0;
+        return;
     for (size_t i = 0; i < n; i++) {
         const hps_frozen *t;
         if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK)
             continue;
         hps_trial_state state = hps_frozen_state(t);
-        finished += state == HPS_COMPLETE || (state == HPS_PRUNED && hps_frozen_n_values(t) > 0);
+        out->finished += state == HPS_COMPLETE || (state == HPS_PRUNED && hps_frozen_n_values(t) > 0);
+        out->interrupted += state == HPS_FAIL && hps_frozen_interrupted(t);
     }
-    return finished;
 }
 
 /* The grid values of the parent of `cond` that satisfy it, into *out (freed with

@@ -19,21 +19,33 @@ typedef struct space_auto_choice {
     char then_strategy[16]; /* what it switches to */
 } space_auto_choice;
 
+/* Whether the search has a choice to make for parameter `p`: its distribution off the
+ * grid takes more than one value by the library's rule (hps_dist_cardinality), the rule
+ * the auto sampler counts parameters by. A constant, a one-choice categorical and a
+ * range with low == high are not searched. */
+int space_param_searched(const cfg_param *p);
+
 /* Fills *out; on failure (out of memory: the description it writes is well-formed)
  * returns the status with the library's message in out->reason and an empty strategy. */
 hps_status space_auto_choose(const cfg_config *cfg, uint64_t budget, space_auto_choice *out);
 
 /* The same for a stored study, as its auto sampler decides at run time: with the
- * `finished` trials it models (space_auto_finished) and the budget it plans with,
+ * `finished` trials it models (space_count_trials) and the budget it plans with,
  * max_trials -- `budget` (n_trials) plus the `warm_added` trials of a warm start (0
  * budget: unknown). A config the CLI runs as a grid gets the fresh answer: the grid
  * runs whatever the study holds. */
 hps_status space_auto_choose_stored(const cfg_config *cfg, uint64_t budget, uint64_t warm_added,
                                     uint64_t finished, space_auto_choice *out);
 
-/* The trials of `study` the auto sampler counts as finished: COMPLETE, and PRUNED with a
- * value. */
-uint64_t space_auto_finished(hps_study *study);
+/* What run and plan count in a stored study's trials, read in one pass (each trial read
+ * is a storage round trip): `finished`, the trials the auto sampler counts as finished
+ * (COMPLETE, and PRUNED with a value); `interrupted`, FAILed runs a stop or preemption
+ * cut short, which are no part of the budget. */
+typedef struct space_trial_counts {
+    uint64_t finished;
+    size_t interrupted;
+} space_trial_counts;
+void space_count_trials(hps_study *study, space_trial_counts *out);
 
 /* Whether the config's study samples a grid: `sampler: grid`, or `auto` deciding so
  * (never under pbt, which samples at random). On a grid every parameter takes only its

@@ -4,6 +4,7 @@
 #include "base/errbuf.h"
 #include "base/jsonw.h"
 #include "base/strbuf.h"
+#include "base/utf8.h"
 #include "samplers/auto_policy.h"
 
 #include <jansson.h>
@@ -82,6 +83,45 @@ static hps_status unknown_key(const char *key, hps_errbuf *err)
     return rc;
 }
 
+/* How many bytes of jansson's message the error quotes: all of it, or up to a character
+ * its fixed-size buffer cut (the message may quote the description's text). */
+static int jansson_text_length(const json_error_t *jerr)
+{
+    return (int)hps_utf8_invalid_at(jerr->text, strnlen(jerr->text, sizeof jerr->text));
+}
+
+/* HPS_ERR_INVALID naming the first key of `desc` (an object) that the description does
+ * not take, or HPS_OK when it takes them all. */
+static hps_status check_keys(const json_t *desc, hps_errbuf *err)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)desc, key, value) {
+        size_t k = 0, n = sizeof description_keys / sizeof description_keys[0];
+        while (k < n && strcmp(key, description_keys[k]) != 0)
+            k++;
+        if (k == n)
+            return unknown_key(key, err);
+    }
+    return HPS_OK;
+}
+
+/* The error for a key given twice. An unknown key among them is named as such (jansson
+ * quotes a long key in no message); otherwise the repeated key is a known one, short
+ * enough for jansson's message to quote. */
+static hps_status duplicate_key(const char *text, const json_error_t *dup, hps_errbuf *err)
+{
+    json_error_t again;
+    json_t *desc = json_loads(text, 0, &again);
+    hps_status rc = json_is_object(desc) ? check_keys(desc, err) : HPS_OK;
+    json_decref(desc);
+    if (rc != HPS_OK)
+        return rc;
+    return hps_errbuf_set(err, HPS_ERR_INVALID,
+                          "hps_auto_explain: a key is given twice (line %d, column %d: %.*s)",
+                          dup->line, dup->column, jansson_text_length(dup), dup->text);
+}
+
 /* The description as auto_decide's inputs. The caller that describes a grid runs it
  * itself (hps_sampler_grid_add), so the grid is a choice exactly when grid_size is given. */
 static hps_status parse_description(const char *text, auto_inputs *in, hps_errbuf *err)
@@ -90,30 +130,21 @@ static hps_status parse_description(const char *text, auto_inputs *in, hps_errbu
     /* a key given twice would otherwise count only once, silently */
     json_t *desc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
     if (desc == NULL && json_error_code(&jerr) == json_error_duplicate_key)
-        return hps_errbuf_set(err, HPS_ERR_INVALID,
-                              "hps_auto_explain: a key is given twice (line %d, column %d: %s)",
-                              jerr.line, jerr.column, jerr.text);
+        return duplicate_key(text, &jerr, err);
     if (desc == NULL)
         return hps_errbuf_set(err, HPS_ERR_INVALID,
                               "hps_auto_explain: the description is not JSON (line %d, column "
-                              "%d: %s)", jerr.line, jerr.column, jerr.text);
+                              "%d: %.*s)", jerr.line, jerr.column, jansson_text_length(&jerr),
+                              jerr.text);
     hps_status rc = HPS_OK;
     if (!json_is_object(desc)) {
         rc = hps_errbuf_set(err, HPS_ERR_INVALID,
                             "hps_auto_explain: the description must be a JSON object");
         goto out;
     }
-    const char *key;
-    json_t *value;
-    json_object_foreach(desc, key, value) {
-        size_t k = 0, n = sizeof description_keys / sizeof description_keys[0];
-        while (k < n && strcmp(key, description_keys[k]) != 0)
-            k++;
-        if (k == n) {
-            rc = unknown_key(key, err);
-            goto out;
-        }
-    }
+    rc = check_keys(desc, err);
+    if (rc != HPS_OK)
+        goto out;
     uint64_t n_float = 0, n_int = 0, n_categorical = 0, finished = 0, objectives = 1;
     memset(in, 0, sizeof *in);
     in->can_grid = 1;

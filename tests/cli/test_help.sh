@@ -200,4 +200,17 @@ text = open(sys.argv[1], encoding="utf-8").read()
 para = text[text.index("`--set` keys:"):].split("\n\n")[0]
 keys = re.findall(r"`([a-z_]+)`", para.split(".")[0])
 print(" ".join(sorted(keys)) + " ")' "$CONFIG_MD")"
+
+# An option that takes one of several names says in its help what each one does: every
+# choice is named there (gp's branch_choice went without `weighted` when it was added).
+for kind in samplers pruners; do
+    unnamed=$("$HPSEARCH" "$kind" --format json | "$PY" -c '
+import json, sys
+for entry in json.load(sys.stdin):
+    for opt in entry["options"]:
+        for choice in opt.get("choices") or []:
+            if choice not in opt["help"]:
+                print(entry["name"] + "." + opt["name"] + ": " + choice)')
+    expect_eq "$kind: each enum option's help names every choice" "" "$unnamed"
+done
 finish

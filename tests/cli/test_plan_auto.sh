@@ -81,4 +81,28 @@ EOF
 recorded=$(sql p.db "SELECT GROUP_CONCAT(s, ' ') FROM (SELECT json_extract(t.system_attrs, '$.sampler') AS s FROM trials t JOIN studies USING (study_id) WHERE studies.name = 'const' ORDER BY t.number)")
 expect_eq "run: auto on a constant and 20 parameters records the GP after the first trial" "sobol gp gp" "$recorded"
 
+# A range with low == high takes one value too (hps_dist_cardinality 1): the config
+# accepts it, the auto sampler leaves it out of its counts, and so must plan -- 20
+# searched floats and `z: {low: 1, high: 1}` are the GP's, in plan, run and the trials.
+{ config_top degenerate 'metric: score' | sed 's/^command: true$/command: echo score=1/'; echo 'n_trials: 3'; echo 'parameters:'; for i in $(seq 1 20); do echo "  p$i: {type: float, low: 0, high: 1}"; done; echo '  z: {type: float, low: 1, high: 1}'; } > degenerate.yaml
+expect_strategy degenerate <<'EOF'
+strategy: auto -> gp. 20 parameters, mostly numeric: Bayesian optimization (a Gaussian process after a few Sobol points) finds good values in the fewest trials, which pays when each trial is a training run.
+EOF
+run_out=$("$HPSEARCH" run degenerate.yaml 2>&1) || fail "run degenerate.yaml: $run_out"
+expect_contains "run: auto on a one-value range names the GP" "auto chose gp:" "$run_out"
+recorded=$(sql p.db "SELECT GROUP_CONCAT(s, ' ') FROM (SELECT json_extract(t.system_attrs, '$.sampler') AS s FROM trials t JOIN studies USING (study_id) WHERE studies.name = 'degenerate' ORDER BY t.number)")
+expect_eq "run: auto on a one-value range and 20 parameters records the GP after the first trial" "sobol gp gp" "$recorded"
+
+# A conditional space counts as the sampler at run time counts it: the parameters every
+# finished trial shares, which once the trials have taken each branch are those without
+# `when:` -- here 2 (model, x), not 26, so plan, run and the trials say GP, not TPE.
+{ config_top wide_conditional 'metric: score' | sed 's/^command: true$/command: echo score=1/'; echo 'n_trials: 6'; echo 'parameters:'; echo '  model: {type: categorical, values: [a, b]}'; echo '  x: {type: float, low: 0, high: 1}'; for i in $(seq 1 12); do echo "  a$i: {type: float, low: 0, high: 1, when: {model: a}}"; echo "  b$i: {type: float, low: 0, high: 1, when: {model: b}}"; done; } > wide_conditional.yaml
+expect_strategy wide_conditional <<'EOF'
+strategy: auto -> gp. A conditional space (some parameters exist only in some trials): Bayesian optimization models every branch's own parameters (an inactive parameter is a state of its own, not a guessed value), searches each branch the trials have shown and proposes the one where the expected improvement is largest.
+EOF
+run_out=$("$HPSEARCH" run wide_conditional.yaml 2>&1) || fail "run wide_conditional.yaml: $run_out"
+expect_contains "run: auto on a wide conditional space names the GP" "auto chose gp: A conditional space" "$run_out"
+recorded=$(sql p.db "SELECT GROUP_CONCAT(s, ' ') FROM (SELECT json_extract(t.system_attrs, '$.sampler') AS s FROM trials t JOIN studies USING (study_id) WHERE studies.name = 'wide_conditional' ORDER BY t.number)")
+expect_eq "run: auto on a wide conditional space records the GP after the first trial" "sobol gp gp gp gp gp" "$recorded"
+
 finish

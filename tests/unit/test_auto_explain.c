@@ -117,8 +117,7 @@ static void test_bad_descriptions(void **state)
         {"{\"objectives\": 0}", "\"objectives\" must be at least 1"},
         {"{\"conditional\": 1}", "\"conditional\" must be true or false"},
         {"{\"constrained\": \"yes\"}", "\"constrained\" must be true or false"},
-        {"{\"float\": 1, \"budget\": 10, \"float\": 2}",
-         "a key is given twice (line 1, column 34: duplicate object key near '\"float\"')"},
+        {"{\"float\": 1, \"budget\": 10, \"float\": 2}", "a key is given twice (line 1"},
         /* counts whose sum would wrap a size_t */
         {"{\"float\": 9223372036854775807, \"int\": 9223372036854775807, \"categorical\": 2}",
          "\"float\" is 9223372036854775807, more than the 1000000 it can be"},
@@ -164,12 +163,44 @@ static void test_long_key_cut_at_character(void **state)
     json_decref(as_json);
 }
 
+/* A key given twice is named, whatever jansson's words around it: a known key in the
+ * "given twice" message, an unknown one (which jansson quotes nowhere when it is long)
+ * as unknown, cut before a character; the message is valid UTF-8 either way. */
+static void test_duplicate_key_named(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    char err[512] = "";
+    assert_int_equal(hps_auto_explain("{\"budget\": 1, \"conditional\": true, \"budget\": 2}",
+                                      &text, err, sizeof err),
+                     HPS_ERR_INVALID);
+    assert_non_null(strstr(err, "given twice"));
+    assert_non_null(strstr(err, "budget"));
+
+    char key[160], description[400];
+    size_t n = 0;
+    for (int i = 0; i < 70; i++) /* 140 bytes of two-byte characters */
+        n += (size_t)snprintf(key + n, sizeof key - n, "\xc3\xa9");
+    snprintf(description, sizeof description, "{\"%s\": 1, \"%s\": 2}", key, key);
+    err[0] = '\0';
+    assert_int_equal(hps_auto_explain(description, &text, err, sizeof err), HPS_ERR_INVALID);
+    assert_null(text);
+    char want[96];
+    snprintf(want, sizeof want, "unknown key \"%.64s\" (the description", key);
+    if (strstr(err, want) == NULL)
+        fail_msg("message [%s] lacks [%s]", err, want);
+    json_t *as_json = json_string(err);
+    assert_non_null(as_json);
+    json_decref(as_json);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_answers),
         cmocka_unit_test(test_bad_descriptions),
         cmocka_unit_test(test_long_key_cut_at_character),
+        cmocka_unit_test(test_duplicate_key_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,20 +2,24 @@
  *
  * A branch is a set of active parameters (with the discrete values that select it) that
  * finished trials took; gp.c groups the trials into branches. By default the GP runs its
- * acquisition in every branch and keeps the best value ("acquisition"). The alternative
- * here ("thompson") picks one branch first, from how the trials of each branch rank,
- * and leaves the GP to choose the values inside it: on the held-out conditional sets the
- * GP won inside branches but lost where the choice of branch was hard (many leaves,
- * deep trees, model choices), where its expected improvement favoured the branches with
- * the most parameters and so the most uncertainty (bench/conditional_heldout.md).
+ * acquisition in every branch and keeps the best value ("acquisition"). The alternatives
+ * here use how the trials of each branch rank: "thompson" picks one branch first and
+ * leaves the GP to choose the values inside it; "weighted" still runs the acquisition in
+ * every branch but weights each branch's best value by a draw of the branch's rate
+ * below (its log added to the log acquisition, a prior over branches in the manner of
+ * piBO). Why ranks: on the held-out conditional sets the GP won inside branches but lost
+ * where the choice of branch was hard (many leaves, deep trees, model choices), where
+ * its expected improvement favoured the branches with the most parameters and so the
+ * most uncertainty (bench/conditional_heldout.md).
  *
  * The choice is Thompson sampling on a Bernoulli bandit: a trial "succeeds" when it
  * ranks among the best gamma(n) of all trials (TPE's good group, TPE's default gamma),
  * so a branch's success rate is the share of its trials in the good group -- what a TPE
  * density ratio l(b) / g(b) orders branches by. Each branch's rate gets a Beta posterior
  * whose prior has the overall rate as its mean and the weight of GP_BRANCH_PRIOR_TRIALS
- * trials; one draw per branch, and the largest draw wins. A branch with few trials keeps
- * a wide posterior and is revisited now and then; one with many bad trials is not. */
+ * trials; one draw per branch, and the largest draw wins ("thompson") or weights the
+ * branch's acquisition ("weighted"). A branch with few trials keeps a wide posterior and
+ * is revisited now and then; one with many bad trials is not. */
 #ifndef HPS_GP_BRANCH_H
 #define HPS_GP_BRANCH_H
 

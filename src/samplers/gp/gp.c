@@ -199,9 +199,11 @@ static const hps_option gp_options[] = {
     {.name = "branch_choice", .type = HPS_OPTION_ENUM, HPS_OPTION_FIELD(gp_state, branch_choice),
      .def = "acquisition", .choices = branch_choices,
      .help = "conditional spaces: acquisition (the acquisition runs in every branch the "
-             "trials took, the largest value wins) or thompson (Thompson sampling on how "
+             "trials took, the largest value wins), thompson (Thompson sampling on how "
              "often each branch's trials rank among the best picks one branch, the "
-             "acquisition chooses the values inside it)"},
+             "acquisition chooses the values inside it) or weighted (the acquisition in "
+             "every branch, each value weighted by a Thompson draw of the branch's share "
+             "of good trials)"},
     HPS_OPTIONS_END,
 };
 
@@ -862,7 +864,9 @@ static size_t thompson_branch(const gp_ask *a, const gp_acq_problem *base,
 /* The maximizer of the acquisition over the branches the finished trials show (see the
  * top of the file): with choice "acquisition", in every branch, best observed branch
  * first, the largest value winning; with "thompson", in the one branch Thompson
- * sampling picks (branch.h). 0 or GP_ERR_NOMEM. */
+ * sampling picks (branch.h); with "weighted", in every branch, the largest value times
+ * a Thompson draw of the branch's share of good trials winning (branch.h). 0 or
+ * GP_ERR_NOMEM. */
 static int optimize_per_branch(const gp_state *s, const gp_ask *a, const gp_acq_problem *base,
                                double *x_out, double *value_out)
 {
@@ -874,11 +878,15 @@ static int optimize_per_branch(const gp_state *s, const gp_ask *a, const gp_acq_
         .fixed = hps_mem_calloc(d + 1, sizeof *b.fixed),
         .seeds = hps_mem_realloc_array(NULL, GP_LOCAL_SEEDS + 1, d * sizeof *b.seeds),
     };
-    size_t *per_branch = hps_mem_calloc(3 * n + 3, sizeof *per_branch);
+    /* thompson's leaders, counts and good counts per branch; the others need none */
+    size_t *per_branch = s->branch_choice == GP_BRANCH_THOMPSON
+                             ? hps_mem_calloc(3 * n + 3, sizeof *per_branch)
+                             : NULL;
     double *x = hps_mem_calloc(d + 1, sizeof *x);
     int rc = GP_ERR_NOMEM, found = 0;
     if (searched == NULL || b.inactive == NULL || b.parent == NULL || b.fixed == NULL ||
-        b.seeds == NULL || per_branch == NULL || x == NULL)
+        b.seeds == NULL || x == NULL ||
+        (s->branch_choice == GP_BRANCH_THOMPSON && per_branch == NULL))
         goto out;
     *value_out = -HUGE_VAL;
     if (s->branch_choice == GP_BRANCH_THOMPSON) {
