@@ -121,9 +121,10 @@ void auto_decide(const auto_inputs *in, auto_decision *out)
          * conditional_heldout2.md) the GP won the smooth two-level trees but trailed
          * Optuna 3.1's TPE overall, so this routing is open (issue 19). On the third
          * held-out set (conditional_heldout3.md) hpsearch's own TPE led the GP by 21.7 and
-         * 12.6 points, while over the first three sets' 15 problems the GP led it by 21.4
-         * and 17.3 (conditional_route.md): which one wins depends on the problem more than
-         * on anything this policy reads, so the routing stays. Letting the branch be chosen by how each branch's trials
+         * 12.6 points; after a fix of the GP's branches (a branch seen once had its
+         * continuous parameters pinned) by 15.2 at 25 trials, and trailed it by 1.8 at 50,
+         * while over the first three sets' 15 problems the fixed GP led it by 31.3 and
+         * 27.9: the routing stays. Letting the branch be chosen by how each branch's trials
          * rank (the GP's branch_choice thompson or weighted) did not help: on the three
          * sets' fresh seeds thompson trailed this, the acquisition choosing the branch, by
          * 5.7 and 12.9 points at 25 and 50 trials (bench/conditional_route.md). Without
