@@ -126,10 +126,13 @@ static double model_choice(hps_trial *t, int *narrow)
     return f;
 }
 
-static void test_choice_takes_the_better_branch(void **state)
+/* Runs `trials` asks of `objective` under thompson and weighted, seeds 1-3, and checks
+ * that at least `min_late` of the last 15 trials land where `objective` flags (its
+ * second argument) and that the best value is below `max_best`. */
+static void run_both_choices(double (*objective)(hps_trial *, int *), int trials,
+                             const char *where, int min_late, double max_best)
 {
-    (void)state;
-    enum { TRIALS = 35, LATE = 15 };
+    enum { LATE = 15 };
     static const char *const choices[] = {"thompson", "weighted"};
     for (int run = 0; run < 6; run++) {
         int seed = 1 + run % 3;
@@ -139,22 +142,28 @@ static void test_choice_takes_the_better_branch(void **state)
         hps_study *study = branch_study(seed_text, choice);
         int late = 0;
         double best = 1e9;
-        for (int i = 0; i < TRIALS; i++) {
+        for (int i = 0; i < trials; i++) {
             hps_trial *t;
             ASSERT_OK(hps_study_ask(study, &t));
-            int narrow;
-            double f = model_choice(t, &narrow);
+            int flagged;
+            double f = objective(t, &flagged);
             ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, f));
-            late += i >= TRIALS - LATE && narrow;
+            late += i >= trials - LATE && flagged;
             best = f < best ? f : best;
             hps_trial_free(t);
         }
-        printf("%s, seed %d: %d of the last %d trials on narrow, best %.5f\n", choice, seed,
-               late, LATE, best);
-        assert_true(late >= 12);
-        assert_true(best < 0.101);
+        printf("%s, seed %d: %d of the last %d trials on %s, best %.5f\n", choice, seed,
+               late, LATE, where, best);
+        assert_true(late >= min_late);
+        assert_true(best < max_best);
         hps_study_close(study);
     }
+}
+
+static void test_choice_takes_the_better_branch(void **state)
+{
+    (void)state;
+    run_both_choices(model_choice, 35, "narrow", 12, 0.101);
 }
 
 /* The optimum needs the "deep" branch with two layers, whose random settings look worse
@@ -186,32 +195,7 @@ static double tree(hps_trial *t, int *deep_two)
 static void test_choice_explores_to_the_optimum(void **state)
 {
     (void)state;
-    enum { TRIALS = 40, LATE = 15 };
-    static const char *const choices[] = {"thompson", "weighted"};
-    for (int run = 0; run < 6; run++) {
-        int seed = 1 + run % 3;
-        const char *choice = choices[run / 3];
-        char seed_text[16];
-        snprintf(seed_text, sizeof seed_text, "%d", seed);
-        hps_study *study = branch_study(seed_text, choice);
-        int late = 0;
-        double best = 1e9;
-        for (int i = 0; i < TRIALS; i++) {
-            hps_trial *t;
-            ASSERT_OK(hps_study_ask(study, &t));
-            int deep_two;
-            double f = tree(t, &deep_two);
-            ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, f));
-            late += i >= TRIALS - LATE && deep_two;
-            best = f < best ? f : best;
-            hps_trial_free(t);
-        }
-        printf("%s, seed %d: %d of the last %d trials on deep/2 layers, best %.5f\n", choice,
-               seed, late, LATE, best);
-        assert_true(late >= 10);
-        assert_true(best < 0.01);
-        hps_study_close(study);
-    }
+    run_both_choices(tree, 40, "deep/2 layers", 10, 0.01);
 }
 
 /* The option takes the three choices in any case; anything else is refused with a
