@@ -114,7 +114,6 @@ static void describe(const hps_context *ctx, const hps_history *h, auto_inputs *
             in->n_int++;
         else
             in->n_float++;
-        in->n_log += (d->flags & HPS_LOG) != 0;
     }
     for (size_t i = 0; i < h->n_finished && !in->conditional; i++)
         in->conditional = h->finished[i]->n_params != h->space.n;

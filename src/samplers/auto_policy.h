@@ -20,7 +20,6 @@ typedef enum auto_strategy {
 
 typedef struct auto_inputs {
     size_t n_float, n_int, n_categorical; /* parameters of the space by kind */
-    size_t n_log;                         /* of which log-scaled */
     uint64_t grid_size;                   /* cells when every parameter is discrete, else 0 */
     uint64_t budget;                      /* trials the study is to hold; 0 = unknown */
     size_t n_finished;                    /* trials finished so far */

@@ -53,6 +53,28 @@ write_config() {
     cat > "$1"
 }
 
+# two_objective_study CONFIG STUDY DB N -- writes CONFIG (study STUDY in sqlite:DB, two
+# objectives acc (maximized) and cost, x and y in [0, 1], a constant command) and runs
+# it with `sampler: random` for N trials: a stored study to plan or warm-start from.
+# Tests then edit CONFIG (the sampler, n_trials) for their own runs.
+two_objective_study() {
+    cat > "$1" <<YAML
+study: $2
+storage: sqlite:$3
+metrics:
+  - {name: acc, goal: maximize}
+  - {name: cost}
+sampler: random
+n_trials: $4
+parallel: 4
+command: echo acc=0.5 cost=0.25
+parameters:
+  x: {low: 0.0, high: 1.0}
+  y: {low: 0.0, high: 1.0}
+YAML
+    "$HPSEARCH" run "$1" >/dev/null 2>"$1.err" || fail "run $1: $(cat "$1.err")"
+}
+
 # fake_gpus N -- the run sees N GPUs and no others: a stand-in for the NVIDIA driver's
 # files (HPSEARCH_NVIDIA_PROC, runner/gpus.h) with GPUs 0..N-1, an nvidia-smi that knows
 # none first on PATH, and no inherited CUDA_VISIBLE_DEVICES.

@@ -7,21 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 
 # the source: 100 finished trials of two objectives, drawn at random (cheap)
-write_config v1.yaml <<'YAML'
-study: v1
-storage: sqlite:w.db
-metrics:
-  - {name: acc, goal: maximize}
-  - {name: cost}
-sampler: random
-n_trials: 100
-parallel: 4
-command: echo acc=0.5 cost=0.25
-parameters:
-  x: {low: 0.0, high: 1.0}
-  y: {low: 0.0, high: 1.0}
-YAML
-"$HPSEARCH" run v1.yaml >/dev/null 2>v1.err || fail "run v1.yaml: $(cat v1.err)"
+two_objective_study v1.yaml v1 w.db 100
 
 # the new study: 3 trials of its own after the 100 warm-started ones
 sed -e 's/^study: v1/study: v2/' -e 's/^sampler: random/sampler: auto/' \

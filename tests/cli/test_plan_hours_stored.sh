@@ -6,21 +6,7 @@
 # takeover only when the budget reaches past 100.
 source "$(dirname "$0")/lib.sh"
 
-write_config mo.yaml <<'YAML'
-study: mo
-storage: sqlite:h.db
-metrics:
-  - {name: acc, goal: maximize}
-  - {name: cost}
-sampler: random
-n_trials: 60
-parallel: 4
-command: echo acc=0.5 cost=0.25
-parameters:
-  x: {low: 0.0, high: 1.0}
-  y: {low: 0.0, high: 1.0}
-YAML
-"$HPSEARCH" run mo.yaml >/dev/null 2>mo.err || fail "run mo.yaml: $(cat mo.err)"
+two_objective_study mo.yaml mo h.db 60
 sed -i 's/^sampler: random/sampler: auto/' mo.yaml
 
 # 60 held + 50 new (an hour of 1.2-minute trials, 1 at a time) = 110: past the GP's 100

@@ -8,6 +8,7 @@
 
 #include "hpsearch.h"
 #include "testutil.h"
+#include "testutil_objectives.h"
 #include "base/hypervolume.h"
 #include "samplers/auto_policy.h"
 
@@ -273,47 +274,6 @@ static void test_auto_constraints(void **state)
     hps_study_close(study);
 }
 
-/* A tree whose optimum 0 is in the `deep` branch with two layers and both offsets at
- * 0.5 (each offset weighs 0.5 (z - 0.5)^2); one layer costs 0.2 more, and the `flat`
- * branch has its floor at 0.3. A sampler that models only the shared parameter
- * (`branch`) and draws the others at random never settles on two layers. */
-typedef struct tree_trial {
-    int deep, layers;      /* branch and, in it, the layers */
-    size_t n_suggested;    /* parameters this trial suggested */
-    double value;
-} tree_trial;
-
-static tree_trial run_tree_trial(hps_trial *t)
-{
-    static const hps_value branches[] = {{.type = HPS_VALUE_STRING, .u.s = "flat"},
-                                         {.type = HPS_VALUE_STRING, .u.s = "deep"}};
-    tree_trial r = {0};
-    size_t branch;
-    ASSERT_OK(hps_trial_suggest_categorical(t, "branch", branches, 2, &branch));
-    r.n_suggested = 1;
-    r.deep = branch == 1;
-    if (!r.deep) {
-        double u;
-        ASSERT_OK(hps_trial_suggest_float(t, "u", 0, 1, 0, 0, &u));
-        r.n_suggested++;
-        r.value = 0.3 + (u - 0.5) * (u - 0.5);
-        return r;
-    }
-    int64_t layers;
-    double z1, z2;
-    ASSERT_OK(hps_trial_suggest_int(t, "layers", 1, 2, 1, 0, &layers));
-    ASSERT_OK(hps_trial_suggest_float(t, "z1", -1, 1, 0, 0, &z1));
-    r.n_suggested += 2;
-    r.layers = (int)layers;
-    r.value = 0.5 * (z1 - 0.5) * (z1 - 0.5) + 0.2;
-    if (layers == 2) {
-        ASSERT_OK(hps_trial_suggest_float(t, "z2", -1, 1, 0, 0, &z2));
-        r.n_suggested++;
-        r.value += 0.5 * (z2 - 0.5) * (z2 - 0.5) - 0.2;
-    }
-    return r;
-}
-
 /* On a conditional space auto hands the trials to the GP once a finished trial shows
  * the space is conditional; the late trials take the branch holding the optimum, and no
  * trial stores a parameter it did not suggest (inactive ones are never drawn into it). */
@@ -336,7 +296,7 @@ static void test_auto_conditional_tree(void **state)
         for (int i = 0; i < TRIALS; i++) {
             hps_trial *t;
             ASSERT_OK(hps_study_ask(study, &t));
-            tree_trial r = run_tree_trial(t);
+            testutil_tree_trial r = testutil_tree(t);
             ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, r.value));
             const hps_frozen *f = hps_trial_frozen(t);
             assert_int_equal(hps_frozen_n_params(f), r.n_suggested);

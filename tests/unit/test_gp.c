@@ -14,6 +14,7 @@
 #include "engine/study.h"
 #include "hpsearch.h"
 #include "testutil.h"
+#include "testutil_objectives.h"
 #include "samplers/gp/acquisition.h"
 #include "samplers/gp/kernel.h"
 #include "samplers/gp/linalg.h"
@@ -853,36 +854,6 @@ static void test_mixed_space_suggestions_valid(void **state)
     hps_study_close(study);
 }
 
-/* A tree whose optimum 0 needs the `deep` branch, two layers and both offsets at 0.5;
- * one layer costs 0.2 more, the `flat` branch has its floor at 0.3. *n_suggested
- * counts the parameters the trial suggested, *deep_two is 1 on deep with 2 layers. */
-static double tree(hps_trial *t, size_t *n_suggested, int *deep_two)
-{
-    static const hps_value branches[] = {{.type = HPS_VALUE_STRING, .u.s = "flat"},
-                                         {.type = HPS_VALUE_STRING, .u.s = "deep"}};
-    size_t branch;
-    double u, z1, z2;
-    int64_t layers;
-    ASSERT_OK(hps_trial_suggest_categorical(t, "branch", branches, 2, &branch));
-    *deep_two = 0;
-    if (branch == 0) {
-        ASSERT_OK(hps_trial_suggest_float(t, "u", 0, 1, 0, 0, &u));
-        *n_suggested = 2;
-        return 0.3 + (u - 0.5) * (u - 0.5);
-    }
-    ASSERT_OK(hps_trial_suggest_int(t, "layers", 1, 2, 1, 0, &layers));
-    ASSERT_OK(hps_trial_suggest_float(t, "z1", -1, 1, 0, 0, &z1));
-    *n_suggested = 3;
-    double f = 0.5 * (z1 - 0.5) * (z1 - 0.5) + 0.2;
-    if (layers == 2) {
-        ASSERT_OK(hps_trial_suggest_float(t, "z2", -1, 1, 0, 0, &z2));
-        (*n_suggested)++;
-        *deep_two = 1;
-        f += 0.5 * (z2 - 0.5) * (z2 - 0.5) - 0.2;
-    }
-    return f;
-}
-
 /* On a conditional space the GP models every branch's own parameters: its late trials
  * take the optimum's branch and find the optimum, and no trial stores a parameter it did
  * not suggest. (Before it modelled conditional parameters -- drawn at random -- none of
@@ -901,13 +872,11 @@ static void test_conditional_tree(void **state)
         for (int i = 0; i < TRIALS; i++) {
             hps_trial *t;
             ASSERT_OK(hps_study_ask(study, &t));
-            size_t n_suggested;
-            int deep_two;
-            double f = tree(t, &n_suggested, &deep_two);
-            ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, f));
-            assert_int_equal(hps_frozen_n_params(hps_trial_frozen(t)), n_suggested);
-            late += i >= TRIALS - LATE && deep_two;
-            best = f < best ? f : best;
+            testutil_tree_trial r = testutil_tree(t);
+            ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, r.value));
+            assert_int_equal(hps_frozen_n_params(hps_trial_frozen(t)), r.n_suggested);
+            late += i >= TRIALS - LATE && r.deep && r.layers == 2;
+            best = r.value < best ? r.value : best;
             hps_trial_free(t);
         }
         printf("seed %d: %d of the last %d trials on deep/2 layers, best %.5f\n", seed, late,
@@ -1288,10 +1257,8 @@ static void out_of_memory_conditional(const char *branch_choice)
     hps_study *study = gp_study("14", opts, HPS_MINIMIZE);
     for (int i = 0; i < 8; i++) {
         hps_trial *t;
-        size_t n_suggested;
-        int deep_two;
         ASSERT_OK(hps_study_ask(study, &t));
-        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, tree(t, &n_suggested, &deep_two)));
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, testutil_tree(t).value));
         hps_trial_free(t);
     }
     hps_trial *t;

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include "hpsearch.h"
 #include "testutil.h"
+#include "testutil_objectives.h"
 #include "samplers/gp/branch.h"
 #include <math.h>
 #include <stdio.h>
@@ -166,30 +167,13 @@ static void test_choice_takes_the_better_branch(void **state)
     run_both_choices(model_choice, 35, "narrow", 12, 0.101);
 }
 
-/* The optimum needs the "deep" branch with two layers, whose random settings look worse
- * than flat's (test_gp.c's tree): both choices that use the ranks still find it. */
+/* testutil_tree, flagged on deep with two layers, the optimum's branch: its random
+ * settings look worse than flat's, and both choices that use the ranks still find it. */
 static double tree(hps_trial *t, int *deep_two)
 {
-    static const hps_value branches[] = {{.type = HPS_VALUE_STRING, .u.s = "flat"},
-                                         {.type = HPS_VALUE_STRING, .u.s = "deep"}};
-    size_t branch;
-    double u, z1, z2;
-    int64_t layers;
-    ASSERT_OK(hps_trial_suggest_categorical(t, "branch", branches, 2, &branch));
-    *deep_two = 0;
-    if (branch == 0) {
-        ASSERT_OK(hps_trial_suggest_float(t, "u", 0, 1, 0, 0, &u));
-        return 0.3 + (u - 0.5) * (u - 0.5);
-    }
-    ASSERT_OK(hps_trial_suggest_int(t, "layers", 1, 2, 1, 0, &layers));
-    ASSERT_OK(hps_trial_suggest_float(t, "z1", -1, 1, 0, 0, &z1));
-    double f = 0.5 * (z1 - 0.5) * (z1 - 0.5) + 0.2;
-    if (layers == 2) {
-        ASSERT_OK(hps_trial_suggest_float(t, "z2", -1, 1, 0, 0, &z2));
-        *deep_two = 1;
-        f += 0.5 * (z2 - 0.5) * (z2 - 0.5) - 0.2;
-    }
-    return f;
+    testutil_tree_trial r = testutil_tree(t);
+    *deep_two = r.deep && r.layers == 2;
+    return r.value;
 }
 
 static void test_choice_explores_to_the_optimum(void **state)
