@@ -68,6 +68,10 @@ METHODS = [
     # freeze-thaw with a one-epoch first slice (bench/pruning.md, second protocol)
     ("hps-freeze-thaw-first1 auto", "hpsearch", ("ForecastPruner", {
         "max_step": EPOCHS, "mode": "freeze-thaw", "first_slice_steps": 1})),
+    # and with a new trial priced by the better half of the final values (third protocol)
+    ("hps-freeze-thaw-first1-upper auto", "hpsearch", ("ForecastPruner", {
+        "max_step": EPOCHS, "mode": "freeze-thaw", "first_slice_steps": 1,
+        "new_trial_estimate": "upper-half"})),
     ("hps-freeze-thaw auto", "hpsearch", ("ForecastPruner", {"max_step": EPOCHS,
                                                             "mode": "freeze-thaw"})),
     ("optuna-none", "optuna", None),

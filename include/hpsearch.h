@@ -328,7 +328,9 @@ HPS_API hps_status hps_auto_explain(const char *space_json, char **json_out, cha
  *                 pause after each slice (a new one at step first_slice_steps, by
  *                 default min_points; a resumed one slice_steps later) and ask resumes
  *                 the paused trial with the most expected improvement per step left,
- *                 unless a new trial promises more (Swersky et al.'s freeze-thaw); one
+ *                 unless a new trial promises more (Swersky et al.'s freeze-thaw; a new
+ *                 trial's final is normal, fitted to the final values known, all or
+ *                 with new_trial_estimate "upper-half" the better half); one
  *                 forecast to miss the best COMPLETE trial stays PAUSED, and one
  *                 paused with fewer than min_points values (no forecast yet) is
  *                 resumed first -- with a first_slice_steps below min_points, only

@@ -306,8 +306,11 @@ class ForecastPruner(_EnginePruner):
     value is among the best third reported at that step -- and ``study.ask()`` hands back
     the paused trial with the most expected improvement over the incumbent per step left
     (``trial.resume_step`` telling where its checkpoint is) unless a new trial promises
-    more. Each mode refuses the other's options (`interval_steps`; `slice_steps`,
-    `first_slice_steps`) when given, even at their defaults, as the engine does."""
+    more -- its final value taken to be normal with the mean and spread of the final
+    values known, all of them (`new_trial_estimate` "all", when not given) or the better
+    half ("upper-half"). Each mode refuses the other's options (`interval_steps`;
+    `slice_steps`, `first_slice_steps`, `new_trial_estimate`) when given, even at their
+    defaults, as the engine does."""
 
     _engine_name = "forecast"
 
@@ -315,7 +318,8 @@ class ForecastPruner(_EnginePruner):
                  min_points: int = 5, n_startup_trials: int = 3,
                  interval_steps: Optional[int] = None, *, mode: str = "stop",
                  slice_steps: Optional[int] = None,
-                 first_slice_steps: Optional[int] = None) -> None:
+                 first_slice_steps: Optional[int] = None,
+                 new_trial_estimate: Optional[str] = None) -> None:
         if not 0.0 < min_probability <= 1.0:
             raise ValueError(f"min_probability must be in (0, 1] but got {min_probability}.")
         if max_step != "auto" and (not _is_int(max_step) or max_step < 1):
@@ -334,11 +338,16 @@ class ForecastPruner(_EnginePruner):
                                               or first_slice_steps < 1):
             raise ValueError("first_slice_steps must be an integer >= 1 but got "
                              f"{first_slice_steps!r}.")
+        if new_trial_estimate not in (None, "all", "upper-half"):
+            raise ValueError("new_trial_estimate must be 'all' or 'upper-half' but got "
+                             f"{new_trial_estimate!r}.")
         # as the engine does: each mode refuses the other's options, even at their defaults
         if mode == "stop" and slice_steps is not None:
             raise ValueError("slice_steps applies to mode 'freeze-thaw' only.")
         if mode == "stop" and first_slice_steps is not None:
             raise ValueError("first_slice_steps applies to mode 'freeze-thaw' only.")
+        if mode == "stop" and new_trial_estimate is not None:
+            raise ValueError("new_trial_estimate applies to mode 'freeze-thaw' only.")
         if mode == "freeze-thaw" and interval_steps is not None:
             raise ValueError("interval_steps applies to mode 'stop' only.")
         self._min_probability = float(min_probability)
@@ -349,6 +358,7 @@ class ForecastPruner(_EnginePruner):
         self._mode = mode
         self._slice_steps = slice_steps
         self._first_slice_steps = first_slice_steps
+        self._new_trial_estimate = new_trial_estimate
 
     def _options(self) -> Dict[str, Any]:
         options = {"min_probability": self._min_probability, "max_step": self._max_step,
@@ -360,6 +370,8 @@ class ForecastPruner(_EnginePruner):
             options.update(mode=self._mode, slice_steps=self._slice_steps or 5)
             if self._first_slice_steps is not None:
                 options.update(first_slice_steps=self._first_slice_steps)
+            if self._new_trial_estimate is not None:
+                options.update(new_trial_estimate=self._new_trial_estimate)
         return options
 
 

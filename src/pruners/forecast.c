@@ -25,6 +25,15 @@ static const hps_option_choice forecast_modes[] = {
     {NULL, 0},
 };
 
+/* Freeze-thaw's price of a new trial: the final values its normal is fitted to. */
+enum { NEW_TRIAL_ALL = 0, NEW_TRIAL_UPPER_HALF = 1 };
+
+static const hps_option_choice new_trial_estimates[] = {
+    {"all", NEW_TRIAL_ALL},
+    {"upper-half", NEW_TRIAL_UPPER_HALF},
+    {NULL, 0},
+};
+
 /* One paused trial's fit, kept from one ask to the next: an ask weighs every paused
  * trial, yet between two asks only the resumed one reports new values. */
 typedef struct fit_memo {
@@ -43,6 +52,7 @@ typedef struct forecast_opts {
     int mode;
     int64_t slice_steps;      /* freeze-thaw: the steps of a resumed trial's slice */
     int64_t first_slice_steps; /* freeze-thaw: a new trial's first slice; 0 = min_points */
+    int new_trial_estimate;    /* freeze-thaw: NEW_TRIAL_ALL or NEW_TRIAL_UPPER_HALF */
     /* freeze-thaw: the last ask's fits, by trial number, and the ask's under way */
     fit_memo *memo, *next;
     size_t n_memo, n_next;
@@ -114,6 +124,14 @@ static const hps_option forecast_options[] = {
              "is resumed only when its latest value is among the best third of the values "
              "reported at that step (otherwise such a trial was paused by its user, and is "
              "resumed first)"},
+    {.name = "new_trial_estimate", .type = HPS_OPTION_ENUM,
+     HPS_OPTION_FIELD(forecast_opts, new_trial_estimate), .def = "all",
+     .choices = new_trial_estimates,
+     .help = "mode freeze-thaw: the final values a new trial's normal is fitted to, which "
+             "price it against resuming a paused trial: all (the COMPLETE trials' values and "
+             "the paused trials' forecasts) or upper-half (the better half of them: the "
+             "sampler proposes near the good configurations, and the bad ones' spread "
+             "would make a new trial look better than a good paused curve)"},
     HPS_OPTIONS_END,
 };
 
@@ -126,7 +144,8 @@ static hps_status forecast_bind(hps_pruner *pruner, const hps_context *ctx)
     if (rc != HPS_OK)
         return rc;
     if (o->mode == FORECAST_STOP) {
-        static const char *const thaw_only[] = {"slice_steps", "first_slice_steps"};
+        static const char *const thaw_only[] = {"slice_steps", "first_slice_steps",
+                                                "new_trial_estimate"};
         for (size_t i = 0; i < sizeof thaw_only / sizeof *thaw_only; i++)
             if (hps_options_given(forecast_options, pruner->given, thaw_only[i]))
                 return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
@@ -378,24 +397,68 @@ static hps_status forecast_max_step(hps_pruner *pruner, const hps_context *ctx,
     return HPS_OK;
 }
 
-/* What an ask weighs: the best paused trial worth resuming, and the statistics of the
- * trials' final values that price a new one. */
+/* What an ask weighs: the best paused trial worth resuming, and the trials' final
+ * values that price a new one. */
 typedef struct thaw_choice {
     int64_t number;        /* the paused trial with the best rate; -1: none */
     double rate;           /* its expected improvement per step left */
-    size_t n_finals;       /* COMPLETE values and paused trials' forecasts */
-    double mean, m2;       /* of those final values (Welford's running sums) */
+    double *finals;        /* COMPLETE values and paused trials' forecasts, in trial order */
+    size_t n_finals;
 } thaw_choice;
 
-/* Adds a final value to the choice's statistics; a non-finite one tells nothing. */
+/* Adds a final value to the choice's (room for one per trial); a non-finite one tells
+ * nothing. */
 static void add_final(thaw_choice *c, double value)
 {
-    if (!isfinite(value))
-        return;
-    c->n_finals++;
-    double delta = value - c->mean;
-    c->mean += delta / (double)c->n_finals;
-    c->m2 += delta * (value - c->mean);
+    if (isfinite(value))
+        c->finals[c->n_finals++] = value;
+}
+
+static int descending(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+/* The normal a new trial's final value is taken to follow (mean, standard deviation),
+ * fitted to the final values known (n >= 2; reordered here), by the option
+ * new_trial_estimate:
+ * - all: every final value. The spread then comes mostly from the bad configurations
+ *   (on the digits MLP, accuracies 0.3-0.97), and its upper tail makes a new trial's
+ *   expected improvement over a good incumbent larger than what a good paused curve,
+ *   flattened out a few thousandths below it, is forecast to gain: new trials win most
+ *   asks while the good paused curves wait (bench/pruning.md, "Freeze-thaw against
+ *   ASHA").
+ * - upper-half: the better half (at least 2) of them. The sampler does not draw like
+ *   the first configurations: it proposes near the good ones, whose finals are what a
+ *   new trial should be compared to; a new trial then starts when the paused curves
+ *   promise less than a draw among the good configurations would. Measured with
+ *   first_slice_steps 1 (bench/pruning.md, "... priced by the better half"): more good
+ *   curves finished, ASHA's final reached on 7 fresh seeds of 10 against 5, yet not
+ *   within half of ASHA's epochs, so it is an option and `all` the default. */
+static void new_trial_normal(const forecast_opts *o, double *finals, size_t n, int maximize,
+                             double *mean_out, double *sd_out)
+{
+    size_t used = n;
+    if (o->new_trial_estimate == NEW_TRIAL_UPPER_HALF) {
+        qsort(finals, n, sizeof *finals, descending);
+        if (!maximize) /* the better half is the lower one: move it to the front */
+            for (size_t i = 0; i < n / 2; i++) {
+                double swap = finals[i];
+                finals[i] = finals[n - 1 - i];
+                finals[n - 1 - i] = swap;
+            }
+        used = (n + 1) / 2 < 2 ? 2 : (n + 1) / 2;
+    }
+    /* Welford's running sums, in the order given (for `all`: the trials') */
+    double mean = 0, m2 = 0;
+    for (size_t i = 0; i < used; i++) {
+        double delta = finals[i] - mean;
+        mean += delta / (double)(i + 1);
+        m2 += delta * (finals[i] - mean);
+    }
+    *mean_out = mean;
+    *sd_out = sqrt(m2 / (double)(used - 1));
 }
 
 /* The best latest value of the paused trials; NaN when none is paused. */
@@ -520,12 +583,47 @@ static uint64_t budget_used(const hps_frozen *const *all, size_t n_all)
     return used;
 }
 
+/* The ask's choice once the paused trials are weighed (forecast_promote): the paused
+ * trial c->number, or a new trial (-1). */
+static void choose(const forecast_opts *o, const hps_context *ctx,
+                   const hps_frozen *const *all, size_t n_all, thaw_choice *c,
+                   double incumbent, int judge, int maximize, int64_t *number_out)
+{
+    if (c->number < 0)
+        return;
+    int budget_left = !ctx->no_new_trials &&
+                      (ctx->max_trials == 0 || budget_used(all, n_all) < ctx->max_trials);
+    if (!budget_left || c->rate == HUGE_VAL) {
+        *number_out = c->number;
+        return;
+    }
+    if ((int64_t)c->n_finals < o->n_startup_trials)
+        return;
+    if (!judge) {
+        /* Before any trial completed the bar is the leader's own latest value, which
+         * on a curve levelling off leaves it almost no expected improvement, while a
+         * new trial is priced with the spread of the forecasts: new trials would start
+         * forever. Enough of them have a forecast; the best is run to its end. */
+        *number_out = c->number;
+        return;
+    }
+    if (c->n_finals < 2)
+        return;
+    double mean, sd;
+    new_trial_normal(o, c->finals, c->n_finals, maximize, &mean, &sd);
+    double new_rate = hps_normal_expected_improvement(mean, sd, incumbent, maximize) /
+                      (double)o->max_step;
+    if (c->rate >= new_rate)
+        *number_out = c->number;
+}
+
 /* The ask's choice (Swersky et al.'s freeze-thaw, with a simpler model of new trials):
  * resume the paused trial with the most expected improvement over the incumbent (the
  * best COMPLETE value; before any, the best latest value of a paused trial) per step it
  * has left, unless a new trial promises more per step of its full budget. A new trial's
  * final value is taken to be normal with the mean and spread of the final values known
- * (COMPLETE trials' and paused trials' forecast means); with fewer than
+ * (COMPLETE trials' and paused trials' forecast means; all of them, or with
+ * new_trial_estimate upper-half the better half: new_trial_normal); with fewer than
  * n_startup_trials of them, new trials start; with that many and no COMPLETE trial yet,
  * the best candidate is resumed (so that some trial completes). Once the study's budget
  * of trials is used or nothing new can start (a finite space run out), the best
@@ -550,46 +648,29 @@ static hps_status forecast_promote(hps_pruner *pruner, const hps_context *ctx,
         incumbent = best_paused_value(all, n_all, maximize);
     if (isnan(incumbent))
         return HPS_OK; /* nothing paused */
-    thaw_choice c = {.number = -1};
+    thaw_choice c = {.number = -1, .finals = hps_mem_calloc(n_all, sizeof *c.finals)};
+    if (c.finals == NULL)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
     rc = memo_begin(pruner, all, n_all);
-    if (rc != HPS_OK)
+    if (rc != HPS_OK) {
+        hps_mem_free(c.finals);
         return rc;
+    }
     for (size_t i = 0; i < n_all; i++) {
         const hps_frozen *t = all[i];
         if (t != NULL && t->state == HPS_COMPLETE && t->n_values > 0) {
             add_final(&c, t->values[0]);
         } else if (t != NULL && t->state == HPS_PAUSED) {
             rc = weigh_paused(pruner, t, all, n_all, incumbent, judge, maximize, &c);
-            if (rc != HPS_OK)
+            if (rc != HPS_OK) {
+                hps_mem_free(c.finals);
                 return rc; /* the last ask's memo stays; the next ask starts this one anew */
+            }
         }
     }
     memo_commit(pruner->impl);
-    if (c.number < 0)
-        return HPS_OK;
-    int budget_left = !ctx->no_new_trials &&
-                      (ctx->max_trials == 0 || budget_used(all, n_all) < ctx->max_trials);
-    if (!budget_left || c.rate == HUGE_VAL) {
-        *number_out = c.number;
-        return HPS_OK;
-    }
-    if ((int64_t)c.n_finals < o->n_startup_trials)
-        return HPS_OK;
-    if (!judge) {
-        /* Before any trial completed the bar is the leader's own latest value, which
-         * on a curve levelling off leaves it almost no expected improvement, while a
-         * new trial is priced with the spread of the forecasts: new trials would start
-         * forever. Enough of them have a forecast; the best is run to its end. */
-        *number_out = c.number;
-        return HPS_OK;
-    }
-    if (c.n_finals < 2)
-        return HPS_OK;
-    double var = c.m2 / (double)(c.n_finals - 1);
-    double new_rate = hps_normal_expected_improvement(c.mean, sqrt(var), incumbent, maximize) /
-                      (double)o->max_step;
-    if (c.rate >= new_rate)
-        *number_out = c.number;
+    choose(o, ctx, all, n_all, &c, incumbent, judge, maximize, number_out);
+    hps_mem_free(c.finals);
     return HPS_OK;
 }
 

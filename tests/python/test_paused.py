@@ -261,6 +261,40 @@ def test_freeze_thaw_first_slice_steps():
                                             first_slice_steps=bad)
 
 
+def test_freeze_thaw_new_trial_estimate(tmp_path):
+    """new_trial_estimate reaches the engine: with the better half of the finals a good
+    paused curve is resumed where all the finals would start a new trial (the case of
+    tests/unit/test_freeze_thaw.c); the option belongs to mode freeze-thaw."""
+    storage = f"sqlite:///{tmp_path}/e.db"
+    study = hpsearch.create_study(storage=storage, study_name="e",
+                                  sampler=hpsearch.samplers.RandomSampler(seed=1))
+    for final in (0.50, 0.9, 0.52, 1.5, 2.0):
+        trial = study.ask()
+        trial.suggest_float("x", 0, 1)
+        for step in range(1, 21):
+            trial.report(final - 0.05 + 1.0 / step, step)
+        study.tell(trial, final)
+    paused = study.ask()
+    paused.suggest_float("x", 0, 1)
+    for step in range(1, 6):
+        paused.report(0.49 + 0.05 / step, step)
+    paused.pause(5)
+
+    def first_ask(estimate):
+        pruner = hpsearch.pruners.ForecastPruner(mode="freeze-thaw", max_step=20,
+                                                 new_trial_estimate=estimate)
+        return hpsearch.load_study(study_name="e", storage=storage, pruner=pruner).ask()
+
+    assert first_ask("all").resume_step is None
+    trial = first_ask("upper-half")
+    assert trial.number == paused.number and trial.resume_step == 5
+    with pytest.raises(ValueError, match="new_trial_estimate applies to mode 'freeze-thaw'"):
+        hpsearch.pruners.ForecastPruner(new_trial_estimate="all")
+    with pytest.raises(ValueError, match="new_trial_estimate must be 'all' or 'upper-half'"):
+        hpsearch.pruners.ForecastPruner(mode="freeze-thaw", max_step=9,
+                                        new_trial_estimate="top")
+
+
 def test_a_pause_past_the_last_report_is_ranked_at_the_rungs_it_passed():
     """trial.pause(3) after reporting step 2: the checkpoint holds step 3, so the trial
     has reached rung 3 and stands there with its last report (step 2's value) -- it is

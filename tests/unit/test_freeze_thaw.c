@@ -2,8 +2,9 @@
  * pause, and an ask resumes the paused trial whose forecast promises the most expected
  * improvement per step left, or starts a new one. On hand-made curves: a paused trial
  * forecast to beat the incumbent is resumed before anything new, a hopeless one never
- * is, a trial's steps never repeat or skip across its resumes, and bad options are
- * refused by name. */
+ * is, a trial's steps never repeat or skip across its resumes, a new trial priced by
+ * the better half of the finals leaves a good paused curve first in line, and bad
+ * options are refused by name. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -435,6 +436,46 @@ static void test_short_first_slice_keeps_best_third(void **state)
     hps_study_close(study);
 }
 
+/* The first ask of a study to minimize whose COMPLETE trials ended at 0.50 and 0.52
+ * (good) and 0.9, 1.5 and 2.0 (bad configurations), with one paused at step 5 on a good
+ * curve flattening out just below the incumbent 0.50, under the given
+ * new_trial_estimate: the paused trial's number when it is resumed, -1 when a new trial
+ * starts. */
+static int64_t first_ask_beside_good_paused(const char *estimate, int64_t *paused)
+{
+    hps_study *study = new_study();
+    static const double finals[] = {0.50, 0.9, 0.52, 1.5, 2.0};
+    for (size_t i = 0; i < sizeof finals / sizeof *finals; i++)
+        hand_made_trial(study, finals[i] - 0.05, 1.0, MAX_STEP, 1);
+    *paused = hand_made_trial(study, 0.49, 0.05, 5, 0);
+    hps_pruner *p = NULL;
+    ASSERT_OK(hps_pruner_new("forecast", &p, NULL, 0));
+    ASSERT_OK(hps_pruner_set(p, "mode", "freeze-thaw"));
+    ASSERT_OK(hps_pruner_set(p, "max_step", "20"));
+    ASSERT_OK(hps_pruner_set(p, "new_trial_estimate", estimate));
+    ASSERT_OK(hps_study_set_pruner(study, p));
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    int64_t resumed = hps_trial_resume_step(t) >= 0 ? hps_trial_number(t) : -1;
+    if (resumed >= 0)
+        assert_int_equal(hps_trial_resume_step(t), 5);
+    hps_trial_free(t);
+    hps_study_close(study);
+    return resumed;
+}
+
+/* A good paused curve beside finals spread by bad configurations: priced with all the
+ * finals, a new trial's upper tail promises more per step than the curve's last few
+ * thousandths and it starts (the curve waits); priced with the better half
+ * (new_trial_estimate upper-half), the good curve is resumed. */
+static void test_upper_half_estimate_resumes_good_curve(void **state)
+{
+    (void)state;
+    int64_t paused;
+    assert_int_equal(first_ask_beside_good_paused("all", &paused), -1);
+    assert_int_equal(first_ask_beside_good_paused("upper-half", &paused), paused);
+}
+
 static void test_bad_options_refused(void **state)
 {
     (void)state;
@@ -446,6 +487,7 @@ static void test_bad_options_refused(void **state)
         {{{"mode", "freeze-thaw"}, {"max_step", "5"}}, "max_step (5) must be above min_points (5)"},
         {{{"slice_steps", "3"}}, "slice_steps applies to mode freeze-thaw only"},
         {{{"first_slice_steps", "1"}}, "first_slice_steps applies to mode freeze-thaw only"},
+        {{{"new_trial_estimate", "all"}}, "new_trial_estimate applies to mode freeze-thaw only"},
         {{{"mode", "freeze-thaw"}, {"max_step", "20"}, {"first_slice_steps", "20"}},
          "max_step (20) must be above first_slice_steps (20)"},
         {{{"mode", "freeze-thaw"}, {"max_step", "20"}, {"interval_steps", "2"}},
@@ -471,6 +513,8 @@ static void test_bad_options_refused(void **state)
     assert_non_null(strstr(hps_pruner_errmsg(p), "slice_steps"));
     assert_int_equal(hps_pruner_set(p, "first_slice_steps", "0"), HPS_ERR_INVALID);
     assert_non_null(strstr(hps_pruner_errmsg(p), "first_slice_steps"));
+    assert_int_equal(hps_pruner_set(p, "new_trial_estimate", "top"), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_pruner_errmsg(p), "upper-half"));
     hps_pruner_free(p);
     /* with several objectives there is no one incumbent */
     ASSERT_OK(hps_pruner_new("forecast", &p, NULL, 0));
@@ -495,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_interrupted_trial_not_counted_in_budget),
         cmocka_unit_test(test_huge_paused_step_runs_to_end),
         cmocka_unit_test(test_short_first_slice_keeps_best_third),
+        cmocka_unit_test(test_upper_half_estimate_resumes_good_curve),
         cmocka_unit_test(test_bad_options_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
