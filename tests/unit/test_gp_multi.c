@@ -3,7 +3,8 @@
  * gradient against finite differences), its stability in log space far from the
  * front, the log probability of feasibility in both tails, and the sampler through the
  * public API: a ZDT1-like front approached, an all-infeasible start that finds the
- * feasible region, parallel asks kept apart, out-of-memory at every allocation. */
+ * feasible region, parallel asks kept apart, pruned trials' points not proposed again
+ * and their region avoided, out-of-memory at every allocation. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
