@@ -3,7 +3,8 @@
  * gradient against finite differences), its stability in log space far from the
  * front, the log probability of feasibility in both tails, and the sampler through the
  * public API: a ZDT1-like front approached, an all-infeasible start that finds the
- * feasible region, parallel asks kept apart, out-of-memory at every allocation. */
+ * feasible region, parallel asks kept apart, pruned trials' points not proposed again
+ * and their region avoided, out-of-memory at every allocation. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -409,6 +410,72 @@ static void test_pruned_point_not_proposed_again(void **state)
     hps_study_close(study);
 }
 
+/* The gap the pruned trials of test_pruned_region_avoided sit in. */
+static int in_pruned_gap(double x)
+{
+    return x > 0.3 && x < 0.7;
+}
+
+/* Minimize f1 = x and f2 = 1 - sqrt(x) + y (a front at y = 0). Six COMPLETE trials at
+ * x in {0, .1, .2, .8, .9, 1} leave a gap in the middle of the front, where expected
+ * hypervolume improvement is largest; three trials inside it were pruned after
+ * reporting values worse than every COMPLETE one on both objectives (as a pruner stops
+ * what ranks last at its rung). A GP that learns nothing from pruned trials keeps
+ * proposing the gap -- bench/multiobjective.md saw it spend a pruned run's budget on
+ * points near pruned ones, pruned in turn; one that models a pruned trial at its last
+ * step's values looks elsewhere. Five seeds, four asks each; a proposal inside the gap
+ * is pruned like the others. Returns how many of the 20 proposals fell in the gap. */
+static int pruned_gap_proposals(void)
+{
+    static const double complete_x[6] = {0, 0.1, 0.2, 0.8, 0.9, 1};
+    static const double complete_y[6] = {0.2, 0.6, 0.1, 0.5, 0.3, 0.7};
+    static const double pruned_x[3] = {0.4, 0.5, 0.6};
+    static const double pruned_y[3] = {0.1, 0.4, 0.2};
+    const double bad[2] = {1, 2};
+    hps_direction dirs[2] = {HPS_MINIMIZE, HPS_MINIMIZE};
+    int in_gap = 0;
+    for (int seed = 1; seed <= 5; seed++) {
+        char seed_text[8];
+        snprintf(seed_text, sizeof seed_text, "%d", seed);
+        const char *opts[] = {"n_startup_trials", "9", "seed", seed_text, NULL};
+        hps_study *study = gp_study("pruned-gap", dirs, 2, opts);
+        char json[96];
+        for (int i = 0; i < 9; i++) {
+            double x = i < 6 ? complete_x[i] : pruned_x[i - 6];
+            double y = i < 6 ? complete_y[i] : pruned_y[i - 6];
+            snprintf(json, sizeof json, "{\"x\": %.17g, \"y\": %.17g}", x, y);
+            ASSERT_OK(hps_study_enqueue(study, json, NULL));
+        }
+        for (int i = 0; i < 13; i++) {
+            hps_trial *t;
+            double x, y;
+            ASSERT_OK(hps_study_ask(study, &t));
+            ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+            ASSERT_OK(hps_trial_suggest_float(t, "y", 0, 1, 0, 0, &y));
+            if (i >= 9 && in_pruned_gap(x))
+                in_gap++;
+            if (in_pruned_gap(x)) {
+                ASSERT_OK(hps_trial_report_values(t, 1, bad, 2));
+                ASSERT_OK(hps_trial_tell(t, HPS_PRUNED, 0));
+            } else {
+                double f[2] = {x, 1 - sqrt(x) + y};
+                ASSERT_OK(hps_trial_tell_values(t, HPS_COMPLETE, f, 2));
+            }
+            hps_trial_free(t);
+        }
+        hps_study_close(study);
+    }
+    return in_gap;
+}
+
+static void test_pruned_region_avoided(void **state)
+{
+    (void)state;
+    int in_gap = pruned_gap_proposals();
+    if (in_gap > 4)
+        fail_msg("%d of 20 proposals in the pruned trials' gap (0.3 < x < 0.7)", in_gap);
+}
+
 /* Every allocation of a joint sample with two objectives, a constraint and a pending
  * trial failing in turn: HPS_ERR_NOMEM or a valid value, never a crash or a leak. */
 static void test_out_of_memory(void **state)
@@ -466,6 +533,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ehvi_against_monte_carlo),
         cmocka_unit_test(test_pruned_point_not_proposed_again),
+        cmocka_unit_test(test_pruned_region_avoided),
         cmocka_unit_test(test_ehvi_large_front_is_capped),
         cmocka_unit_test(test_log_space_stability),
         cmocka_unit_test(test_zdt1_front_approached),

@@ -29,8 +29,9 @@
  *
  * Several objectives, constraints (model_and_choose_multi): one independent GP per
  * objective and per constraint value, over the same points (the finished trials every
- * model can learn from: COMPLETE with every value when there are several objectives,
- * carrying the study's constraint count when there are constraints). The acquisition
+ * model can learn from: with several objectives COMPLETE with every value, or PRUNED at
+ * its last step's values when that step has every objective's (multi_values); carrying
+ * the study's constraint count when there are constraints). The acquisition
  * is log expected hypervolume improvement over the feasible trials' front (ehvi.h:
  * exact boxes, closed form) -- log EI below the best feasible value for one objective
  * -- plus the log probability of feasibility of each constraint model, a constraint's
@@ -52,6 +53,7 @@
  * costs about 3 ms at 50 trials, 36 ms at 400, 150 ms at 1000 (bench/gp.md). */
 #include "base/mem.h"
 #include "base/rng.h"
+#include "base/trial_rec.h"
 #include "base/value.h"
 #include "base/hypervolume.h"
 #include "samplers/gp/acquisition.h"
@@ -969,9 +971,10 @@ static int choose_point(hps_sampler *sampler, const hps_context *ctx, const hps_
     gp_state *s = sampler->impl;
     size_t d = a->d;
     /* points not to suggest again: every finished trial's and the running ones. Not
-     * only the observations: with several objectives a PRUNED trial teaches no model, so
-     * the models stay as they were and would propose its point again, ask after ask
-     * (and beyond max_observations the oldest ones are not observed either). */
+     * only the observations: with several objectives a PRUNED trial whose last step
+     * lacks an objective's value teaches no model (multi_values), so the models stay as
+     * they were and would propose its point again, ask after ask (and beyond
+     * max_observations the oldest ones are not observed either). */
     size_t n_taken = h->n_finished + a->n_pending;
     a->taken = hps_mem_realloc_array(NULL, n_taken + 1, d * sizeof *a->taken);
     if (a->taken == NULL)
@@ -1055,10 +1058,36 @@ static void multi_clear(gp_multi *mm)
         gp_ehvi_clear(&mm->ehvi);
 }
 
+/* The values a finished trial is modelled at with several objectives: a COMPLETE one's
+ * values; a PRUNED one's last reported step, when that step carries a value for every
+ * objective and none is NaN -- as one objective models a pruned trial at its last value
+ * (the engine's rule, Optuna's), and for the same reason: the models must learn that
+ * the pruner stopped the point, or they see nothing there and the acquisition keeps
+ * proposing the points around it, which are pruned in turn (bench/multiobjective.md,
+ * "Pruning with two objectives"). A value an early step reports is usually worse than
+ * the trial's final one would have been, so the pruned point looks no better than it
+ * was. A last step missing an objective (a study reporting one value per step) leaves
+ * the trial out, as before: every model is fitted on the same points. NULL when the
+ * trial has no such values; else `buf` or the record's values. */
+static const double *multi_values(const hps_frozen *rec, size_t n_obj,
+                                  double buf[HPS_REC_MAX_INTER_VALUES])
+{
+    if (rec->state == HPS_COMPLETE)
+        return rec->n_values == n_obj ? rec->values : NULL;
+    if (rec->state != HPS_PRUNED || rec->n_inter == 0 || n_obj > HPS_REC_MAX_INTER_VALUES)
+        return NULL;
+    if (hps_rec_inter_values(&rec->inter[rec->n_inter - 1], buf) != n_obj)
+        return NULL;
+    for (size_t j = 0; j < n_obj; j++)
+        if (isnan(buf[j]))
+            return NULL;
+    return buf;
+}
+
 /* A finished trial's row: its losses (maximized objectives negated; one objective: the
- * study's loss, a pruned trial's last value included) and constraint values. 0 when the
- * trial cannot teach every model (several objectives: not COMPLETE with every value;
- * constraints missing). */
+ * study's loss, a pruned trial's last value included; several: multi_values) and
+ * constraint values. 0 when the trial cannot teach every model (several objectives: no
+ * values for every objective; constraints missing). */
 static int multi_row(const hps_context *ctx, const hps_frozen *rec, const gp_multi *mm,
                      double *row)
 {
@@ -1067,10 +1096,12 @@ static int multi_row(const hps_context *ctx, const hps_frozen *rec, const gp_mul
     if (mm->n_obj == 1) {
         row[0] = hps_ctx_loss(ctx, rec);
     } else {
-        if (rec->state != HPS_COMPLETE || rec->n_values != mm->n_obj)
+        double buf[HPS_REC_MAX_INTER_VALUES];
+        const double *values = multi_values(rec, mm->n_obj, buf);
+        if (values == NULL)
             return 0;
         for (size_t j = 0; j < mm->n_obj; j++)
-            row[j] = ctx->directions[j] == HPS_MAXIMIZE ? -rec->values[j] : rec->values[j];
+            row[j] = ctx->directions[j] == HPS_MAXIMIZE ? -values[j] : values[j];
     }
     for (size_t i = 0; i < mm->n_con; i++)
         row[mm->n_obj + i] = hps_frozen_constraint(rec, i);
