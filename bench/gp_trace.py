@@ -16,6 +16,9 @@ here warnings are recorded and Optuna logs at WARNING. `--fail-as-worst` is a di
 not the protocol: a failed evaluation (NaN) is told as the worst value seen so far
 instead of as a FAIL trial, which every built-in Optuna sampler ignores.
 
+The trace file also holds run.py-shaped "problems" and "runs" (optimizer `optuna-gp`,
+or `optuna-gp-fail-as-worst`), so paired_scores.py reads it as a results file.
+
 `failures` reads results files of run.py: per run, how many trials after the start-up
 failed, and from which trial on every trial failed (the sampler never left a region of
 failures). `bounds` reads a trace: the share of modelled trials whose numeric parameters
@@ -38,6 +41,7 @@ sys.path.insert(0, HERE)
 import optimizers  # noqa: E402
 import problems  # noqa: E402
 import report  # noqa: E402
+import run  # noqa: E402
 
 STARTUP = 10  # GPSampler's n_startup_trials default: trials before the model is used
 
@@ -112,7 +116,7 @@ class _Recorder:
 
 
 def trace_run(spec, recorder, problem, seed, trials, fail_as_worst):
-    run = spec.start(problem, seed, trials, 1)
+    study = spec.start(problem, seed, trials, 1)
     rows = []
     recorder.log.clear()
     recorder.errors.clear()
@@ -120,14 +124,14 @@ def trace_run(spec, recorder, problem, seed, trials, fail_as_worst):
         warnings.simplefilter("always")
         for i in range(trials):
             recorder.reset()
-            trial, config = run.ask()
+            trial, config = study.ask()
             value = problem.evaluate(config, seed)
             failed = value is None or not math.isfinite(value)
             told = value
             seen = [r["value"] for r in rows if r["value"] is not None]
             if fail_as_worst and failed and seen:
                 told = (max if problem.direction == "minimize" else min)(seen)
-            run.tell(trial, told)
+            study.tell(trial, told)
             rows.append({"trial": i, "config": config,
                          "value": None if failed else float(value),
                          "told": None if told is None or not math.isfinite(told) else told,
@@ -166,8 +170,17 @@ def trace(args):
     finally:
         optimizers.warnings = warnings
         recorder.close()
+    # "problems" and "runs" in run.py's shape, so that paired_scores.py scores a trace
+    # as it scores a results file (the optimizer named after what was told)
+    name = "optuna-gp-fail-as-worst" if args.fail_as_worst else "optuna-gp"
+    names = sorted({t["problem"] for t in out})
+    runs = [{"type": "run", "optimizer": name, "problem": t["problem"], "seed": t["seed"],
+             "q": 1, "trials": len(t["rows"]), "values": [r["value"] for r in t["rows"]]}
+            for t in out]
     with open(args.out, "w") as f:
-        json.dump({"optuna": optuna.__version__, "traces": out}, f, indent=1)
+        json.dump({"optuna": optuna.__version__,
+                   "problems": {n: run._problem_info(problems.get(n)) for n in names},
+                   "runs": runs, "traces": out}, f, indent=1)
 
 
 # ---- summaries -------------------------------------------------------------------------
@@ -178,17 +191,17 @@ def failures(args):
         with open(path) as f:
             results = json.load(f)
         scorer = report.Scorer(results, calibration)
-        for run in results["runs"]:
-            if run.get("optimizer") != args.optimizer or "values" not in run:
+        for record in results["runs"]:
+            if record.get("optimizer") != args.optimizer or "values" not in record:
                 continue
-            values = run["values"][:args.trials]
+            values = record["values"][:args.trials]
             count, first, stuck = failure_profile(values)
-            curve = report.best_curve(run, scorer.info[run["problem"]]["sign"])
-            scores = [scorer.score(run["problem"], t, curve[t - 1])
+            curve = report.best_curve(record, scorer.info[record["problem"]]["sign"])
+            scores = [scorer.score(record["problem"], t, curve[t - 1])
                       for t in (25, 50) if t <= len(curve)]
             where = "" if first is None else f" (first at trial number {first}" + (
                 ")" if stuck is None else f", every trial failed from {stuck} on)")
-            print(f"{run['problem']:<26} seed {run['seed']}  failures after the start-up "
+            print(f"{record['problem']:<26} seed {record['seed']}  failures after the start-up "
                   f"{count:2d}{where}  score at 25 / 50: "
                   + " / ".join(f"{s:.1f}" for s in scores))
             total += count

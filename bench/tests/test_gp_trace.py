@@ -11,6 +11,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import gp_trace  # noqa: E402
 import optimizers  # noqa: E402
+import paired_scores  # noqa: E402
 import problems  # noqa: E402
 from problems import space  # noqa: E402
 
@@ -60,4 +61,13 @@ def test_trace_is_the_harness_run_and_sees_the_model_after_the_startup(tmp_path)
     assert "error" not in record
     assert [r["value"] for r in traced["rows"]] == pytest.approx(record["values"], rel=1e-9)
     assert all(math.isfinite(r["value"]) for r in traced["rows"])
-    assert problems.get("branin").direction == "minimize"
+    # the trace is a results file for paired_scores.py: the same scores as the run's
+    calibration = {"problems": {"branin": {"random_median": [10.0] * 12,
+                                           "best_known": None}}}
+    from_trace, _ = paired_scores.scores(str(out), "optuna-gp", calibration, [12])
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({"problems": {"branin": run._problem_info(
+        problems.get("branin"))}, "runs": [record]}))
+    from_run, _ = paired_scores.scores(str(results), "optuna-gp", calibration, [12])
+    assert list(from_trace) == [("branin", 12, 3)]
+    assert from_trace == pytest.approx(from_run)
