@@ -44,6 +44,7 @@ import report  # noqa: E402
 import run  # noqa: E402
 
 STARTUP = 10  # GPSampler's n_startup_trials default: trials before the model is used
+STUCK_TAIL = 5  # failures in a row up to the run's end that count as a locked run
 
 
 def failure_profile(values, startup=STARTUP):
@@ -208,9 +209,11 @@ def failures(args):
             modelled += max(0, len(values) - STARTUP)
             runs += 1
             with_any += count > 0
-            stuck_runs += stuck is not None
+            # a last trial that fails is bad luck; five in a row to the end is a lock
+            stuck_runs += stuck is not None and len(values) - stuck >= STUCK_TAIL
     print(f"{args.optimizer}: {total} of {modelled} trials after the start-up failed; "
-          f"{with_any} of {runs} runs had such a failure, {stuck_runs} ended in failures")
+          f"{with_any} of {runs} runs had such a failure, {stuck_runs} ended in "
+          f"{STUCK_TAIL} or more failures in a row")
 
 
 def bounds(args):
