@@ -876,11 +876,11 @@ static int unseen_level(const gp_ask *a, size_t j, hps_rng *rng, double *level)
 
 /* The branch a seen branch b leads to when its categorical parent j takes a level no
  * trial has: j at that level, the shared dims as in b (its other parents held), and
- * every conditional dim but j (and any the caller fixed) inactive -- the new level's own parameters are unknown
- * to the model, and are drawn at random when the trial suggests them. Searched like a
- * seen branch, the model's prior and the shared dims give it an acquisition value, so
- * a model choice the start-up missed competes with the ones it took instead of never
- * being proposed. */
+ * every conditional dim but j (and any the caller fixed) inactive -- the new level's
+ * own parameters are unknown to the model, and are drawn at random when the trial
+ * suggests them. Searched like a seen branch, the model's prior and the shared dims
+ * give it an acquisition value, so a model choice the start-up missed competes with
+ * the ones it took instead of never being proposed. */
 static void unseen_branch(const gp_ask *a, const gp_acq_problem *base, const branch_buf *b,
                           size_t j, double level, branch_buf *u)
 {
