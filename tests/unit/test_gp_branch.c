@@ -1,6 +1,7 @@
 /* test_gp_branch.c -- the GP's branch choice on conditional spaces (gp/branch.h): the
  * Beta draws, Thompson sampling following the ranks of each branch's trials, and the
- * `gp` sampler with branch_choice = thompson on two trees. */
+ * `gp` sampler with branch_choice = thompson on two trees, and the levels of a
+ * categorical parent no trial took being proposed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -84,7 +85,8 @@ static void test_thompson_follows_ranks(void **state)
     assert_true(twice < once);
 }
 
-static hps_study *branch_study(const char *seed, const char *choice)
+/* A GP study; n_startup is its n_startup_trials, or NULL for the default. */
+static hps_study *branch_study(const char *seed, const char *choice, const char *n_startup)
 {
     hps_direction dir = HPS_MINIMIZE;
     hps_study *study;
@@ -97,6 +99,8 @@ static hps_study *branch_study(const char *seed, const char *choice)
     ASSERT_OK(hps_sampler_set(sampler, "seed", seed));
     ASSERT_OK(hps_sampler_set(sampler, "n_candidates", "256"));
     ASSERT_OK(hps_sampler_set(sampler, "branch_choice", choice));
+    if (n_startup != NULL)
+        ASSERT_OK(hps_sampler_set(sampler, "n_startup_trials", n_startup));
     ASSERT_OK(hps_study_set_sampler(study, sampler));
     return study;
 }
@@ -140,7 +144,7 @@ static void run_both_choices(double (*objective)(hps_trial *, int *), int trials
         const char *choice = choices[run / 3];
         char seed_text[16];
         snprintf(seed_text, sizeof seed_text, "%d", seed);
-        hps_study *study = branch_study(seed_text, choice);
+        hps_study *study = branch_study(seed_text, choice, NULL);
         int late = 0;
         double best = 1e9;
         for (int i = 0; i < trials; i++) {
@@ -182,6 +186,113 @@ static void test_choice_explores_to_the_optimum(void **state)
     run_both_choices(tree, 40, "deep/2 layers", 10, 0.01);
 }
 
+/* A study with the GP's default branch choice whose start-up is `n_start` enqueued
+ * trials (n_startup_trials = n_start, so the model starts right after them). */
+static hps_study *unseen_study(const char *seed, const char *const *start, int n_start)
+{
+    char count[16];
+    snprintf(count, sizeof count, "%d", n_start);
+    hps_study *study = branch_study(seed, "acquisition", count);
+    for (int i = 0; i < n_start; i++)
+        ASSERT_OK(hps_study_enqueue(study, start[i], NULL));
+    return study;
+}
+
+/* A model choice among three whose start-up took only the first two: "c", the best
+ * (0.05 whatever its parameter), was on no finished trial. Its second argument flags c. */
+static double three_models(hps_trial *t, int *is_c)
+{
+    static const hps_value models[] = {{.type = HPS_VALUE_STRING, .u.s = "a"},
+                                       {.type = HPS_VALUE_STRING, .u.s = "b"},
+                                       {.type = HPS_VALUE_STRING, .u.s = "c"}};
+    static const char *const names[] = {"xa", "xb", "xc"};
+    size_t model;
+    double x;
+    ASSERT_OK(hps_trial_suggest_categorical(t, "model", models, 3, &model));
+    ASSERT_OK(hps_trial_suggest_float(t, names[model], 0, 1, 0, 0, &x));
+    *is_c = model == 2;
+    return model == 2 ? 0.05 : 0.3 + 0.1 * (double)model + (x - 0.5) * (x - 0.5);
+}
+
+/* The same one level down: "flat" or "tree", and under tree a kind k1, k2 or k3 (a
+ * conditional categorical parent); the start-up never took k3, the best. */
+static double nested_kinds(hps_trial *t, int *is_k3)
+{
+    static const hps_value branches[] = {{.type = HPS_VALUE_STRING, .u.s = "flat"},
+                                         {.type = HPS_VALUE_STRING, .u.s = "tree"}};
+    static const hps_value kinds[] = {{.type = HPS_VALUE_STRING, .u.s = "k1"},
+                                      {.type = HPS_VALUE_STRING, .u.s = "k2"},
+                                      {.type = HPS_VALUE_STRING, .u.s = "k3"}};
+    static const char *const names[] = {"z1", "z2", "z3"};
+    size_t branch, kind;
+    double x;
+    *is_k3 = 0;
+    ASSERT_OK(hps_trial_suggest_categorical(t, "branch", branches, 2, &branch));
+    if (branch == 0) {
+        ASSERT_OK(hps_trial_suggest_float(t, "u", 0, 1, 0, 0, &x));
+        return 0.3 + (x - 0.5) * (x - 0.5);
+    }
+    ASSERT_OK(hps_trial_suggest_categorical(t, "kind", kinds, 3, &kind));
+    ASSERT_OK(hps_trial_suggest_float(t, names[kind], 0, 1, 0, 0, &x));
+    *is_k3 = kind == 2;
+    return kind == 2 ? 0.05 : 0.35 + (x - 0.5) * (x - 0.5);
+}
+
+/* Seeds 1-3: runs `trials` asks after the start-up and checks that the level the
+ * start-up missed is proposed, and by the end holds most of the last 10 trials (it is
+ * the best, so once seen the model keeps it). Before unseen levels were searched
+ * (unseen_branch in gp.c) the GP held a branch's categorical parents at the values
+ * some trial had, and never proposed the missing level: 0 trials in every seed. */
+static void run_unseen(double (*objective)(hps_trial *, int *), const char *const *start,
+                       int n_start, const char *level)
+{
+    enum { TRIALS = 25, LATE = 10 };
+    for (int seed = 1; seed <= 3; seed++) {
+        char seed_text[16];
+        snprintf(seed_text, sizeof seed_text, "%d", seed);
+        hps_study *study = unseen_study(seed_text, start, n_start);
+        int first = -1, late = 0, total = n_start + TRIALS;
+        for (int i = 0; i < total; i++) {
+            hps_trial *t;
+            ASSERT_OK(hps_study_ask(study, &t));
+            int flagged;
+            double f = objective(t, &flagged);
+            ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, f));
+            assert_false(i < n_start && flagged); /* the start-up misses it by design */
+            if (flagged && first < 0)
+                first = i;
+            late += i >= total - LATE && flagged;
+            hps_trial_free(t);
+        }
+        printf("seed %d: %s first proposed at trial %d, %d of the last %d trials\n", seed,
+               level, first, late, LATE);
+        assert_true(first >= n_start);
+        assert_true(late >= LATE / 2);
+        hps_study_close(study);
+    }
+}
+
+static void test_unseen_model_is_proposed(void **state)
+{
+    (void)state;
+    static const char *const start[] = {
+        "{\"model\": \"a\", \"xa\": 0.2}", "{\"model\": \"b\", \"xb\": 0.7}",
+        "{\"model\": \"a\", \"xa\": 0.9}", "{\"model\": \"b\", \"xb\": 0.4}"};
+    run_unseen(three_models, start, 4, "model c");
+}
+
+static void test_unseen_nested_kind_is_proposed(void **state)
+{
+    (void)state;
+    static const char *const start[] = {
+        "{\"branch\": \"flat\", \"u\": 0.2}",
+        "{\"branch\": \"tree\", \"kind\": \"k1\", \"z1\": 0.3}",
+        "{\"branch\": \"tree\", \"kind\": \"k2\", \"z2\": 0.8}",
+        "{\"branch\": \"flat\", \"u\": 0.9}",
+        "{\"branch\": \"tree\", \"kind\": \"k1\", \"z1\": 0.6}"};
+    run_unseen(nested_kinds, start, 5, "kind k3");
+}
+
 /* The option takes the three choices in any case; anything else is refused with a
  * message naming the option. */
 static void test_branch_choice_option(void **state)
@@ -207,6 +318,8 @@ int main(void)
         cmocka_unit_test(test_thompson_follows_ranks),
         cmocka_unit_test(test_choice_takes_the_better_branch),
         cmocka_unit_test(test_choice_explores_to_the_optimum),
+        cmocka_unit_test(test_unseen_model_is_proposed),
+        cmocka_unit_test(test_unseen_nested_kind_is_proposed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

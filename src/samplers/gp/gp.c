@@ -21,7 +21,10 @@
  * The acquisition runs once per branch -- each set of active parameters the finished
  * trials show, its inactive parameters held inactive and the active discrete
  * parameters that took a single value on that branch (its parents) held there -- and
- * the best branch wins. The joint sample covers the shared parameters; the values
+ * the best branch wins. So that a value of a categorical parent no finished trial has
+ * (a model choice the start-up missed) is proposed too, each branch is also searched
+ * with such a parent at that value and every conditional dim but it inactive
+ * (unseen_branch). The joint sample covers the shared parameters; the values
  * chosen for the others wait for the trial to suggest them (gp_plan). A parameter no
  * finished trial has, or one not planned for this trial, is drawn at random.
  * An enqueued trial whose fixed values cover the space skips the model; one that
@@ -201,7 +204,8 @@ static const hps_option gp_options[] = {
     {.name = "branch_choice", .type = HPS_OPTION_ENUM, HPS_OPTION_FIELD(gp_state, branch_choice),
      .def = "acquisition", .choices = branch_choices,
      .help = "conditional spaces: acquisition (the acquisition runs in every branch the "
-             "trials took, the largest value wins), thompson (Thompson sampling on how "
+             "trials took, and in each with a categorical parent at a value no trial "
+             "took, the largest value wins), thompson (Thompson sampling on how "
              "often each branch's trials rank among the best picks one branch, the "
              "acquisition chooses the values inside it) or weighted (the acquisition in "
              "every branch, each value weighted by a Thompson draw of the branch's share "
@@ -842,6 +846,56 @@ static int optimize_branch(const gp_acq_problem *base, const branch_buf *b, size
     return gp_acq_optimize(&p, x, value);
 }
 
+/* A level of categorical dim j that no row has, drawn among such levels, in *level; 0
+ * when every level is on some row, 1 when one is not, GP_ERR_NOMEM. The draw loses
+ * nothing: to the categorical kernel every unseen level is as far from every row, so
+ * the model predicts the same at each. */
+static int unseen_level(const gp_ask *a, size_t j, hps_rng *rng, double *level)
+{
+    size_t levels = a->dims[j].levels, n_unseen = levels;
+    unsigned char *seen = hps_mem_calloc(levels + 1, 1);
+    if (seen == NULL)
+        return GP_ERR_NOMEM;
+    for (size_t i = 0; i < a->n; i++) {
+        double v = a->x[i * a->d + j];
+        if (v == v && v >= 0 && v < (double)levels && !seen[(size_t)v]) {
+            seen[(size_t)v] = 1;
+            n_unseen--;
+        }
+    }
+    if (n_unseen > 0) {
+        size_t pick = (size_t)(hps_rng_uniform(rng) * (double)n_unseen);
+        pick = pick < n_unseen ? pick : n_unseen - 1;
+        for (size_t k = 0; k < levels; k++)
+            if (!seen[k] && pick-- == 0) {
+                *level = (double)k;
+                break;
+            }
+    }
+    hps_mem_free(seen);
+    return n_unseen > 0;
+}
+
+/* The branch a seen branch b leads to when its categorical parent j takes a level no
+ * trial has: j at that level, the shared dims as in b (its other parents held), and
+ * every conditional dim but j (and any the caller fixed) inactive -- the new level's
+ * own parameters are unknown to the model, and are drawn at random when the trial
+ * suggests them. Searched like a seen branch, the model's prior and the shared dims
+ * give it an acquisition value, so a model choice the start-up missed competes with
+ * the ones it took instead of never being proposed. */
+static void unseen_branch(const gp_ask *a, const gp_acq_problem *base, const branch_buf *b,
+                          size_t j, double level, branch_buf *u)
+{
+    for (size_t k = 0; k < a->d; k++) {
+        int caller_fixed = base->fixed != NULL && base->fixed[k] == base->fixed[k];
+        u->inactive[k] = k >= a->d_shared && k != j && !caller_fixed;
+        u->fixed[k] = u->inactive[k] ? NAN : b->fixed[k];
+    }
+    u->fixed[j] = level;
+    u->seeds = b->seeds;
+    u->n_seeds = b->n_seeds;
+}
+
 /* The branch to search by Thompson sampling on the share of its rows among the best
  * (branch.h): returns the order index of its best row. `searched` is scratch (n). */
 static size_t thompson_branch(const gp_ask *a, const gp_acq_problem *base,
@@ -880,6 +934,8 @@ static int optimize_per_branch(const gp_state *s, const gp_ask *a, const gp_acq_
         .fixed = hps_mem_calloc(d + 1, sizeof *b.fixed),
         .seeds = hps_mem_realloc_array(NULL, GP_LOCAL_SEEDS + 1, d * sizeof *b.seeds),
     };
+    branch_buf unseen = {.inactive = hps_mem_calloc(d + 1, 1),
+                         .fixed = hps_mem_calloc(d + 1, sizeof *unseen.fixed)};
     /* thompson's leaders, counts and good counts per branch; the others need none */
     size_t *per_branch = s->branch_choice == GP_BRANCH_THOMPSON
                              ? hps_mem_calloc(3 * n + 3, sizeof *per_branch)
@@ -887,7 +943,7 @@ static int optimize_per_branch(const gp_state *s, const gp_ask *a, const gp_acq_
     double *x = hps_mem_calloc(d + 1, sizeof *x);
     int rc = GP_ERR_NOMEM, found = 0;
     if (searched == NULL || b.inactive == NULL || b.parent == NULL || b.fixed == NULL ||
-        b.seeds == NULL || x == NULL ||
+        b.seeds == NULL || x == NULL || unseen.inactive == NULL || unseen.fixed == NULL ||
         (s->branch_choice == GP_BRANCH_THOMPSON && per_branch == NULL))
         goto out;
     *value_out = -HUGE_VAL;
@@ -902,26 +958,46 @@ static int optimize_per_branch(const gp_state *s, const gp_ask *a, const gp_acq_
     }
     int weighted = s->branch_choice == GP_BRANCH_WEIGHTED;
     size_t n_good_total = weighted ? gp_branch_n_good(n) : 0;
-    hps_rng rng;
+    hps_rng rng, level_rng;
     hps_rng_seed(&rng, base->seed ^ 0x6272616e6368ULL); /* "branch" */
+    hps_rng_seed(&level_rng, base->seed ^ 0x756e7365656eULL); /* "unseen" */
     double best = -HUGE_VAL;
     for (size_t r = 0; r < n; r++) {
         if (searched[a->order[r]])
             continue;
         size_t n_good;
         size_t count = gather_branch(a, base, r, n_good_total, searched, &b, &n_good);
-        double v;
-        if (optimize_branch(base, &b, r, x, &v) != 0)
-            goto out;
-        /* weighted: the acquisition times a Thompson draw of the branch's share of good
-         * trials, a prior over branches in the manner of piBO */
-        double score = weighted ? v + log(gp_branch_draw(&rng, count, n_good, n_good_total, n))
-                                : v;
-        if (!found || score > best) {
-            found = 1;
-            best = score;
-            *value_out = v;
-            memcpy(x_out, x, d * sizeof *x_out);
+        /* the branch itself (j == d), then each categorical parent at an unseen level */
+        for (size_t j = d + 1; j-- > 0;) {
+            const branch_buf *search = &b;
+            size_t trials = count, good = n_good;
+            if (j < d) {
+                double level = 0;
+                if (!b.parent[j] || a->dims[j].kind != GP_DIM_CATEGORICAL)
+                    continue;
+                int got = unseen_level(a, j, &level_rng, &level);
+                if (got < 0)
+                    goto out;
+                if (got == 0)
+                    continue;
+                unseen_branch(a, base, &b, j, level, &unseen);
+                search = &unseen;
+                trials = good = 0;
+            }
+            double v;
+            /* the seen branch keeps the seed it had before unseen levels were searched */
+            if (optimize_branch(base, search, j == d ? r : n + r * d + j, x, &v) != 0)
+                goto out;
+            /* weighted: the acquisition times a Thompson draw of the branch's share of
+             * good trials, a prior over branches in the manner of piBO */
+            double score =
+                weighted ? v + log(gp_branch_draw(&rng, trials, good, n_good_total, n)) : v;
+            if (!found || score > best) {
+                found = 1;
+                best = score;
+                *value_out = v;
+                memcpy(x_out, x, d * sizeof *x_out);
+            }
         }
     }
     rc = 0;
@@ -931,6 +1007,8 @@ out:
     hps_mem_free(b.parent);
     hps_mem_free(b.fixed);
     hps_mem_free(b.seeds);
+    hps_mem_free(unseen.inactive);
+    hps_mem_free(unseen.fixed);
     hps_mem_free(per_branch);
     hps_mem_free(x);
     return rc;
