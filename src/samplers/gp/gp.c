@@ -198,7 +198,8 @@ static const hps_option gp_options[] = {
      .def = "8", .min = 0, .max = 64, .help = "candidates refined by L-BFGS"},
     {.name = "max_observations", .type = HPS_OPTION_UINT,
      HPS_OPTION_FIELD(gp_state, max_observations), .def = "1000", .min = 16, .max = 2000,
-     .help = "trials the model keeps: the best half and the most recent of the others"},
+     .help = "trials the model keeps: the best half and the most recent of the others "
+             "(with several objectives or constraints: the most recent)"},
     {.name = "output_transform", .type = HPS_OPTION_ENUM, HPS_OPTION_FIELD(gp_state, warp),
      .def = "robust", .choices = output_transforms,
      .help = "objective values: robust (the bad half compressed) or standardize"},
