@@ -1,14 +1,18 @@
 /* test_gp_fail.c -- the GP sampler learns from FAIL trials: a region where the objective
  * raises (a diverged training run) must not keep drawing the sampler's proposals while
- * the smooth objective next to it points into it, with one objective and with two,
- * and a study with constraints and failures keeps working. */
+ * the smooth objective next to it points into it, with one objective, with two and
+ * with a constraint; and the failed trials' path under allocation failures. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "base/mem.h"
+#include "engine/history.h"
+#include "engine/study.h"
 #include "hpsearch.h"
+#include "samplers/sampler.h"
 #include "testutil.h"
 
 #include <math.h>
@@ -114,12 +118,67 @@ static void test_failing_region_avoided_with_constraints(void **state)
         fail_msg("%d of 120 modelled trials in the failing region", failed);
 }
 
+/* A study of `n_obj` objectives with FAIL trials among its finished ones, then an ask
+ * whose relative sample runs with every allocation failing in turn: HPS_ERR_NOMEM or
+ * valid values, never a crash or a leak (valgrind / the ASan build check the latter). */
+static void out_of_memory_with_failures(size_t n_obj)
+{
+    const hps_direction dirs[2] = {HPS_MINIMIZE, HPS_MINIMIZE};
+    hps_study *study = gp_study("13", dirs, n_obj);
+    for (int n = 0; n < 9; n++) {
+        hps_trial *t;
+        double x0, x1;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_suggest_float(t, "x0", 0, 1, 0, 0, &x0));
+        ASSERT_OK(hps_trial_suggest_float(t, "x1", 0, 1, 0, 0, &x1));
+        double v[2] = {x0 + x1, x0 - x1};
+        if (n % 3 == 1)
+            ASSERT_OK(hps_trial_tell(t, HPS_FAIL, NAN));
+        else
+            ASSERT_OK(hps_trial_tell_values(t, HPS_COMPLETE, v, n_obj));
+        hps_trial_free(t);
+    }
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    hps_history h;
+    ASSERT_OK(hps_history_collect(study, t, &h));
+    hps_engine_ctx e;
+    hps_study_context(study, t, &e);
+    assert_int_equal(h.space.n, 2);
+    assert_int_equal(h.n_finished, 6); /* the three FAIL trials are not in the history */
+    int ok_seen = 0;
+    for (unsigned long k = 1; k < 600; k++) {
+        double values[2] = {NAN, NAN};
+        hps_mem_fail_after(k);
+        hps_status rc = hps_gp_sampler_ops.sample_relative(study->sampler, &e.ctx, &h, values);
+        hps_mem_fail_after(0);
+        if (rc == HPS_OK) {
+            assert_true(isfinite(values[0]) && isfinite(values[1]));
+            ok_seen = 1;
+            break;
+        }
+        assert_int_equal(rc, HPS_ERR_NOMEM);
+    }
+    assert_true(ok_seen);
+    hps_history_clear(&h);
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
+static void test_out_of_memory_with_failures(void **state)
+{
+    (void)state;
+    out_of_memory_with_failures(1);
+    out_of_memory_with_failures(2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_failing_region_avoided),
         cmocka_unit_test(test_failing_region_avoided_two_objectives),
         cmocka_unit_test(test_failing_region_avoided_with_constraints),
+        cmocka_unit_test(test_out_of_memory_with_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
