@@ -670,9 +670,28 @@ static int build_dims(const hps_context *ctx, const hps_history *h, gp_ask *a, s
  * the worst cost, such a trial enters at +inf, which the output transform replaces by
  * the worst finite loss observed (transform.h): the model learns "no better than
  * anything seen" there, and nothing is invented beyond the observed range. Left out: a
- * trial failed as interrupted (its run was stopped -- no verdict on its point), and one
+ * trial failed as interrupted (its run was stopped -- no verdict on its point), one
  * lacking a parameter of the relative space (it failed before suggesting it: no point
- * to place). A study without FAIL trials models exactly what it did before. */
+ * to place), and one with a parameter the model does not have (a conditional one no
+ * finished trial has, or with another distribution: its row would pass for another
+ * branch). A study without FAIL trials models exactly what it did before. */
+static int failed_point_known(const gp_ask *a, const hps_frozen *rec)
+{
+    for (size_t j = 0; j < a->d_shared; j++)
+        if (hps_rec_find_param(rec, a->names[j]) == NULL)
+            return 0;
+    for (size_t k = 0; k < rec->n_params; k++) {
+        const hps_param_rec *p = &rec->params[k];
+        size_t j = 0;
+        while (j < a->d && !(strcmp(a->names[j], p->name) == 0 &&
+                             (j < a->d_shared || hps_dist_equal(&p->dist, a->dims[j].dist))))
+            j++;
+        if (j == a->d && !is_constant(&p->dist))
+            return 0;
+    }
+    return 1;
+}
+
 static hps_status failed_trials(hps_sampler *sampler, const hps_context *ctx, gp_ask *a)
 {
     const hps_frozen *const *all;
@@ -692,10 +711,7 @@ static hps_status failed_trials(hps_sampler *sampler, const hps_context *ctx, gp
         const hps_frozen *rec = all[i];
         if (rec == NULL || rec->state != HPS_FAIL || rec->interrupted)
             continue;
-        size_t j = 0;
-        while (j < a->d_shared && hps_rec_find_param(rec, a->names[j]) != NULL)
-            j++;
-        if (j == a->d_shared)
+        if (failed_point_known(a, rec))
             a->failed[a->n_failed++] = rec;
     }
     return HPS_OK;
