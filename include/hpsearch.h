@@ -185,7 +185,8 @@ HPS_API void hps_free(void *ptr);
  *             (HPS_DONE) when the grid is exhausted.
  *   "sobol"   a scrambled Sobol low-discrepancy sequence.
  *   "gp"      Bayesian optimization with a Gaussian process and log expected
- *             improvement; running trials are fantasized.
+ *             improvement; running trials are fantasized; a FAIL trial (not one
+ *             failed as interrupted) enters the model at the worst value observed.
  *   "tpe"     the tree-structured Parzen estimator, with Optuna's semantics and options.
  *   "cmaes"   CMA-ES over the numeric parameters, with restarts.
  *   "nsga2"   NSGA-II, the genetic algorithm for one or several objectives, with

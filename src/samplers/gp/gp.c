@@ -1,13 +1,14 @@
 /* gp.c -- the `gp` sampler: Bayesian optimization with a Gaussian process.
  *
  * At each ask after the start-up phase the sampler models the losses of the finished
- * trials (COMPLETE, and PRUNED with their last value) over the relative search space
- * with a GP (model.c: Matern-5/2 ARD, MAP hyperparameters; transform.c: robust targets),
- * fantasizes the trials still running at the mean observed target (a constant liar:
- * where the model expects better than average, a running point's neighbourhood now
- * looks average and certain, so concurrent asks spread out; believing them at the
- * posterior mean instead bunched a batch around the incumbent, see bench/gp.md
- * "Batches"), and suggests the maximizer of log expected improvement (acquisition.c).
+ * trials (COMPLETE, PRUNED with their last value, and FAIL at the worst loss observed:
+ * failed_trials) over the relative search space with a GP (model.c: Matern-5/2 ARD,
+ * MAP hyperparameters; transform.c: robust targets), fantasizes the trials still
+ * running at the mean observed target (a constant liar: where the model expects better
+ * than average, a running point's neighbourhood now looks average and certain, so
+ * concurrent asks spread out; believing them at the posterior mean instead bunched a
+ * batch around the incumbent, see bench/gp.md "Batches"), and suggests the maximizer
+ * of log expected improvement (acquisition.c).
  *
  * Options: gp_options below (and hps_sampler_catalog).
  *
@@ -34,8 +35,9 @@
  * objective and per constraint value, over the same points (the finished trials every
  * model can learn from: with several objectives COMPLETE with every value, or PRUNED at
  * its last step's values when that step has every objective's (multi_values), raised
- * where the COMPLETE trials' grew after that step (raise_pruned_rows); carrying
- * the study's constraint count when there are constraints). The acquisition
+ * where the COMPLETE trials' grew after that step (raise_pruned_rows); carrying the
+ * study's constraint count when there are constraints; FAIL ones at the worst value of
+ * every objective and constraint, never feasible: collect_multi). The acquisition
  * is log expected hypervolume improvement over the feasible trials' front (ehvi.h:
  * exact boxes, closed form) -- log EI below the best feasible value for one objective
  * -- plus the log probability of feasibility of each constraint model, a constraint's
@@ -279,6 +281,8 @@ typedef struct gp_ask {
     double *pending_x;
     double *pending_mean, *pending_var; /* believed targets: the lie, or per model */
     double *taken;
+    const hps_frozen **failed; /* FAIL trials the model learns from (failed_trials) */
+    size_t n_failed;
     double *seeds;
     size_t *order;
     gp_model model;
@@ -300,6 +304,7 @@ static void ask_clear(gp_ask *a)
     hps_mem_free(a->pending_mean);
     hps_mem_free(a->pending_var);
     hps_mem_free(a->taken);
+    hps_mem_free(a->failed);
     hps_mem_free(a->seeds);
     hps_mem_free(a->order);
     if (a->model_ready)
@@ -663,12 +668,68 @@ static int build_dims(const hps_context *ctx, const hps_history *h, gp_ask *a, s
     return 0;
 }
 
-/* The encoded points and targets of the finished trials the model keeps. */
+/* The FAIL trials the model learns from, into a->failed: a trial whose objective raised
+ * or returned NaN (a diverged training run) says its point is bad, and a model that
+ * never sees it keeps proposing next to it -- every built-in Optuna sampler ignores
+ * FAIL trials, and its GPSampler proposed one failing corner 15 times in a row
+ * (bench/ml_heldout.md, "The GPSampler reference checked"). As SMAC gives a crashed run
+ * the worst cost, such a trial enters at +inf, which the output transform replaces by
+ * the worst finite loss observed (transform.h): the model learns "no better than
+ * anything seen" there, and nothing is invented beyond the observed range. Left out: a
+ * trial failed as interrupted (its run was stopped -- no verdict on its point), one
+ * lacking a parameter of the relative space (it failed before suggesting it: no point
+ * to place), and one with a parameter the model does not have (a conditional one no
+ * finished trial has, or with another distribution: its row would pass for another
+ * branch). A study without FAIL trials models exactly what it did before. */
+static int failed_point_known(const gp_ask *a, const hps_frozen *rec)
+{
+    for (size_t j = 0; j < a->d_shared; j++)
+        if (hps_rec_find_param(rec, a->names[j]) == NULL)
+            return 0;
+    for (size_t k = 0; k < rec->n_params; k++) {
+        const hps_param_rec *p = &rec->params[k];
+        size_t j = 0;
+        while (j < a->d && !(strcmp(a->names[j], p->name) == 0 &&
+                             (j < a->d_shared || hps_dist_equal(&p->dist, a->dims[j].dist))))
+            j++;
+        if (j == a->d && !is_constant(&p->dist))
+            return 0;
+    }
+    return 1;
+}
+
+static hps_status failed_trials(hps_sampler *sampler, const hps_context *ctx, gp_ask *a)
+{
+    const hps_frozen *const *all;
+    size_t n_all;
+    hps_status rc = hps_ctx_trials(ctx, &all, &n_all, &sampler->err);
+    if (rc != HPS_OK)
+        return rc;
+    size_t n = 0;
+    for (size_t i = 0; i < n_all; i++)
+        n += all[i] != NULL && all[i]->state == HPS_FAIL;
+    if (n == 0)
+        return HPS_OK;
+    a->failed = hps_mem_calloc(n, sizeof *a->failed);
+    if (a->failed == NULL)
+        return nomem(sampler);
+    for (size_t i = 0; i < n_all; i++) {
+        const hps_frozen *rec = all[i];
+        if (rec == NULL || rec->state != HPS_FAIL || rec->interrupted)
+            continue;
+        if (failed_point_known(a, rec))
+            a->failed[a->n_failed++] = rec;
+    }
+    return HPS_OK;
+}
+
+/* The encoded points and targets of the finished trials the model keeps, then of the
+ * failed ones (failed_trials) at +inf. */
 static hps_status collect_observations(hps_sampler *sampler, const hps_context *ctx,
                                        const hps_history *h, gp_ask *a)
 {
     gp_state *s = sampler->impl;
-    size_t n_all = h->n_finished, d = a->d;
+    size_t n_all = h->n_finished + a->n_failed, d = a->d;
     unsigned char *keep = hps_mem_calloc(n_all, 1);
     a->loss = hps_mem_calloc(n_all, sizeof *a->loss);
     if (keep == NULL || a->loss == NULL) {
@@ -676,7 +737,7 @@ static hps_status collect_observations(hps_sampler *sampler, const hps_context *
         return nomem(sampler);
     }
     for (size_t i = 0; i < n_all; i++)
-        a->loss[i] = hps_ctx_loss(ctx, h->finished[i]);
+        a->loss[i] = i < h->n_finished ? hps_ctx_loss(ctx, h->finished[i]) : HUGE_VAL;
     hps_status rc = choose_observations(sampler, a->loss, n_all, s->max_observations, keep);
     if (rc != HPS_OK) {
         hps_mem_free(keep);
@@ -695,7 +756,8 @@ static hps_status collect_observations(hps_sampler *sampler, const hps_context *
     for (size_t i = 0, row = 0; i < n_all; i++) {
         if (!keep[i])
             continue;
-        finished_point(a, h->finished[i], a->x + row * d);
+        finished_point(a, i < h->n_finished ? h->finished[i] : a->failed[i - h->n_finished],
+                       a->x + row * d);
         a->loss[row++] = a->loss[i]; /* compacting in place: row <= i */
     }
     a->n = n;
@@ -1054,16 +1116,18 @@ static int choose_point(hps_sampler *sampler, const hps_context *ctx, const hps_
      * only the observations: with several objectives a PRUNED trial whose last step
      * lacks an objective's value teaches no model (multi_values), so the models stay as
      * they were and would propose its point again, ask after ask (and beyond
-     * max_observations the oldest ones are not observed either). */
-    size_t n_taken = h->n_finished + a->n_pending;
+     * max_observations the oldest ones are not observed either). The failed trials
+     * the model learns from too. */
+    size_t n_done = h->n_finished + a->n_failed, n_taken = n_done + a->n_pending;
     a->taken = hps_mem_realloc_array(NULL, n_taken + 1, d * sizeof *a->taken);
     if (a->taken == NULL)
         return GP_ERR_NOMEM;
     for (size_t i = 0; i < h->n_finished; i++)
         finished_point(a, h->finished[i], a->taken + i * d);
+    for (size_t i = 0; i < a->n_failed; i++)
+        finished_point(a, a->failed[i], a->taken + (h->n_finished + i) * d);
     if (a->n_pending > 0)
-        memcpy(a->taken + h->n_finished * d, a->pending_x,
-               a->n_pending * d * sizeof *a->taken);
+        memcpy(a->taken + n_done * d, a->pending_x, a->n_pending * d * sizeof *a->taken);
 
     uint64_t key = (uint64_t)ctx->trial->number;
     problem->dims = a->dims;
@@ -1268,11 +1332,16 @@ static int raise_pruned_rows(const hps_context *ctx, gp_multi *mm,
 }
 
 /* The encoded points and rows of the finished trials every model can learn from, the
- * most recent max_observations of them. 0 or GP_ERR_NOMEM. */
+ * most recent max_observations of them, then the failed ones (failed_trials) as far as
+ * that bound allows: +inf for every objective and every constraint, which each model's
+ * output transform replaces by the worst finite value of its column -- the worst loss
+ * per objective, the worst constraint value per constraint (a failed run's own
+ * constraint values, if it has any, are not trusted) -- and never feasible, so they
+ * join neither the front nor the incumbent. 0 or GP_ERR_NOMEM. */
 static int collect_multi(const gp_state *s, const hps_context *ctx, const hps_history *h,
                          gp_ask *a, gp_multi *mm)
 {
-    size_t n_all = h->n_finished, d = a->d, k = mm->k;
+    size_t n_all = h->n_finished + a->n_failed, d = a->d, k = mm->k;
     mm->raw = hps_mem_realloc_array(NULL, n_all + 1, k * sizeof *mm->raw);
     a->x = hps_mem_realloc_array(NULL, n_all + 1, d * sizeof *a->x);
     mm->pruned = hps_mem_calloc(n_all + 1, 1);
@@ -1282,7 +1351,7 @@ static int collect_multi(const gp_state *s, const hps_context *ctx, const hps_hi
         return GP_ERR_NOMEM;
     }
     size_t n = 0, n_pruned = 0;
-    for (size_t i = n_all; i-- > 0 && n < s->max_observations;) {
+    for (size_t i = h->n_finished; i-- > 0 && n < s->max_observations;) {
         const hps_frozen *rec = h->finished[i];
         if (!multi_row(ctx, rec, mm, mm->raw + n * k))
             continue;
@@ -1291,6 +1360,14 @@ static int collect_multi(const gp_state *s, const hps_context *ctx, const hps_hi
         n_pruned += mm->pruned[n];
         row_rec[n] = rec;
         n++;
+    }
+    size_t first_failed = n; /* none while no finished trial gives a worst value */
+    for (size_t i = 0; first_failed > 0 && i < a->n_failed && n < s->max_observations;
+         i++, n++) {
+        for (size_t t = 0; t < k; t++)
+            mm->raw[n * k + t] = HUGE_VAL;
+        finished_point(a, a->failed[i], a->x + n * d);
+        row_rec[n] = a->failed[i];
     }
     a->n = n;
     int rc = mm->n_obj > 1 && n_pruned > 0 ? raise_pruned_rows(ctx, mm, row_rec, n) : 0;
@@ -1303,7 +1380,7 @@ static int collect_multi(const gp_state *s, const hps_context *ctx, const hps_hi
     a->scratch = hps_mem_calloc(n + 1 > 3 * d + 2 ? n + 1 : 3 * d + 2, sizeof *a->scratch);
     if (mm->y == NULL || mm->column == NULL || mm->feasible == NULL || a->scratch == NULL)
         return GP_ERR_NOMEM;
-    for (size_t r = 0; r < n; r++)
+    for (size_t r = 0; r < first_failed; r++)
         mm->feasible[r] = hps_pareto_feasible(mm->raw + r * k + mm->n_obj, mm->n_con);
     return 0;
 }
@@ -1453,6 +1530,9 @@ static hps_status model_and_choose_multi(hps_sampler *sampler, const hps_context
     if (d == 0 || a.n_fixed == d || d > GP_MAX_DIMS || h->n_finished == 0 ||
         h->n_finished < startup_count(s, d))
         goto out;
+    rc = failed_trials(sampler, ctx, &a);
+    if (rc != HPS_OK)
+        goto out;
     if (collect_multi(s, ctx, h, &a, &mm) != 0)
         goto oom;
     if (a.n == 0)
@@ -1537,7 +1617,9 @@ static hps_status model_and_choose(hps_sampler *sampler, const hps_context *ctx,
     if (d == 0 || a.n_fixed == d || d > GP_MAX_DIMS || h->n_finished == 0 ||
         h->n_finished < startup_count(s, d))
         goto out;
-    rc = collect_observations(sampler, ctx, h, &a);
+    rc = failed_trials(sampler, ctx, &a);
+    if (rc == HPS_OK)
+        rc = collect_observations(sampler, ctx, h, &a);
     if (rc != HPS_OK)
         goto out;
     int constant = gp_transform_losses(a.loss, a.n, s->warp, a.y, a.scratch);
