@@ -519,8 +519,9 @@ static void test_pruned_cheap_cost_not_pulled(void **state)
                  pruned_proposals);
 }
 
-/* Every allocation of a joint sample with two objectives, a constraint, a pruned and a
- * pending trial failing in turn: HPS_ERR_NOMEM or a valid value, never a crash or a leak. */
+/* Every allocation of a joint sample with two objectives, a constraint, a pruned, a
+ * failed and a pending trial failing in turn: HPS_ERR_NOMEM or a valid value, never a
+ * crash or a leak. */
 static void test_out_of_memory(void **state)
 {
     (void)state;
@@ -540,6 +541,8 @@ static void test_out_of_memory(void **state)
             ASSERT_OK(hps_trial_report_values(t, 1, early, 2));
             if (i == 5) /* a pruned row, raised by the others' growth */
                 ASSERT_OK(hps_trial_tell(t, HPS_PRUNED, 0));
+            else if (i == 4) /* a failed row, at the worst values */
+                ASSERT_OK(hps_trial_tell(t, HPS_FAIL, 0));
             else
                 ASSERT_OK(hps_trial_tell_values(t, HPS_COMPLETE, f, 2));
             hps_trial_free(t);
