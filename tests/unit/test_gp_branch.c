@@ -1,7 +1,8 @@
 /* test_gp_branch.c -- the GP's branch choice on conditional spaces (gp/branch.h): the
  * Beta draws, Thompson sampling following the ranks of each branch's trials, and the
  * `gp` sampler with branch_choice = thompson on two trees, and the levels of a
- * categorical parent no trial took being proposed. */
+ * categorical parent no trial took being proposed: on their ancestors, by the prior,
+ * and not again once a failed or unmodelled trial took them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -21,10 +21,11 @@
  * The acquisition runs once per branch -- each set of active parameters the finished
  * trials show, its inactive parameters held inactive and the active discrete
  * parameters that took a single value on that branch (its parents) held there -- and
- * the best branch wins. So that a value of a categorical parent no finished trial has
- * (a model choice the start-up missed) is proposed too, each branch is also searched
- * with such a parent at that value and every conditional dim but it inactive
- * (unseen_branch). The joint sample covers the shared parameters; the values
+ * the best branch wins. So that a value of a categorical parent no trial has taken (a
+ * model choice the start-up missed; failed and unmodelled trials count as taking
+ * theirs) is proposed too, each branch is also searched with such a parent at that
+ * value, its ancestors held and every other conditional dim inactive (unseen_branch).
+ * The joint sample covers the shared parameters; the values
  * chosen for the others wait for the trial to suggest them (gp_plan). A parameter no
  * finished trial has, or one not planned for this trial, is drawn at random.
  * An enqueued trial whose fixed values cover the space skips the model; one that
@@ -206,10 +207,10 @@ static const hps_option gp_options[] = {
      .help = "conditional spaces: acquisition (the acquisition runs in every branch the "
              "trials took, and in each with a categorical parent at a value no trial "
              "took, the largest value wins), thompson (Thompson sampling on how "
-             "often each branch's trials rank among the best picks one branch, the "
-             "acquisition chooses the values inside it) or weighted (the acquisition in "
-             "every branch, each value weighted by a Thompson draw of the branch's share "
-             "of good trials)"},
+             "often each branch's trials rank among the best picks one branch the "
+             "trials took, the acquisition chooses the values inside it) or weighted "
+             "(the acquisition in the same branches as acquisition, each value weighted "
+             "by a Thompson draw of the branch's share of good trials)"},
     HPS_OPTIONS_END,
 };
 
@@ -952,7 +953,7 @@ static size_t thompson_branch(const gp_ask *a, const gp_acq_problem *base,
 
 /* The maximizer of the acquisition over the branches the finished trials show (see the
  * top of the file): with choice "acquisition", in every branch, best observed branch
- * first, the largest value winning; with "thompson", in the one branch Thompson
+ * first, and in each branch's unseen_branch ones, the largest value winning; with "thompson", in the one branch Thompson
  * sampling picks (branch.h); with "weighted", in every branch, the largest value times
  * a Thompson draw of the branch's share of good trials winning (branch.h). 0 or
  * GP_ERR_NOMEM. */
