@@ -1287,13 +1287,80 @@ static void out_of_memory_conditional(const char *branch_choice)
     hps_study_close(study);
 }
 
-/* every way of choosing the branch (gp/branch.h) fails cleanly at every allocation */
+/* A model choice among three, each with its own parameter. */
+static double pick_model(hps_trial *t)
+{
+    static const hps_value models[] = {{.type = HPS_VALUE_STRING, .u.s = "a"},
+                                       {.type = HPS_VALUE_STRING, .u.s = "b"},
+                                       {.type = HPS_VALUE_STRING, .u.s = "c"}};
+    static const char *const names[] = {"xa", "xb", "xc"};
+    size_t model;
+    double x;
+    ASSERT_OK(hps_trial_suggest_categorical(t, "model", models, 3, &model));
+    ASSERT_OK(hps_trial_suggest_float(t, names[model], 0, 1, 0, 0, &x));
+    return 0.3 + 0.1 * (double)model + (x - 0.5) * (x - 0.5);
+}
+
+/* The same through the search of a level no trial took (unseen_branch in gp.c): the
+ * enqueued start-up never takes model c, and a FAILED trial and a running one are
+ * among the trials the levels are counted over. */
+static void out_of_memory_unseen(const char *branch_choice)
+{
+    const char *opts[] = {"n_startup_trials", "4", "n_candidates", "64", "n_local_search", "2",
+                          "branch_choice", branch_choice, NULL};
+    static const char *const start[] = {
+        "{\"model\": \"a\", \"xa\": 0.2}", "{\"model\": \"b\", \"xb\": 0.7}",
+        "{\"model\": \"a\", \"xa\": 0.9}", "{\"model\": \"b\", \"xb\": 0.4}",
+        "{\"model\": \"b\", \"xb\": 0.1}", "{\"model\": \"a\", \"xa\": 0.5}"};
+    hps_study *study = gp_study("15", opts, HPS_MINIMIZE);
+    for (int i = 0; i < 6; i++)
+        ASSERT_OK(hps_study_enqueue(study, start[i], NULL));
+    for (int i = 0; i < 5; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        double f = pick_model(t);
+        ASSERT_OK(hps_trial_tell(t, i == 4 ? HPS_FAIL : HPS_COMPLETE, i == 4 ? NAN : f));
+        hps_trial_free(t);
+    }
+    hps_trial *running, *t;
+    ASSERT_OK(hps_study_ask(study, &running));
+    pick_model(running);
+    ASSERT_OK(hps_study_ask(study, &t));
+    hps_history h;
+    ASSERT_OK(hps_history_collect(study, t, &h));
+    hps_engine_ctx e;
+    hps_study_context(study, t, &e);
+    assert_int_equal(h.space.n, 1); /* only `model` is shared */
+    int ok_seen = 0;
+    for (unsigned long k = 1; k < 2000; k++) {
+        double value = NAN;
+        hps_mem_fail_after(k);
+        hps_status rc = hps_gp_sampler_ops.sample_relative(study->sampler, &e.ctx, &h, &value);
+        hps_mem_fail_after(0);
+        if (rc == HPS_OK) {
+            assert_true(value == 0 || value == 1 || value == 2);
+            ok_seen = 1;
+            break;
+        }
+        assert_int_equal(rc, HPS_ERR_NOMEM);
+    }
+    assert_true(ok_seen);
+    hps_history_clear(&h);
+    hps_trial_free(t);
+    hps_trial_free(running);
+    hps_study_close(study);
+}
+
+/* every way of choosing the branch (gp/branch.h) fails cleanly at every allocation,
+ * also where a level no trial took is searched */
 static void test_out_of_memory_conditional(void **state)
 {
     (void)state;
     out_of_memory_conditional("acquisition");
     out_of_memory_conditional("thompson");
     out_of_memory_conditional("weighted");
+    out_of_memory_unseen("acquisition");
+    out_of_memory_unseen("weighted");
 }
 
 int main(void)

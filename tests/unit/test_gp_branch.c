@@ -1,7 +1,8 @@
 /* test_gp_branch.c -- the GP's branch choice on conditional spaces (gp/branch.h): the
  * Beta draws, Thompson sampling following the ranks of each branch's trials, and the
  * `gp` sampler with branch_choice = thompson on two trees, and the levels of a
- * categorical parent no trial took being proposed. */
+ * categorical parent no trial took being proposed: on their ancestors, by the prior,
+ * and not again once a failed or unmodelled trial took them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -238,11 +239,45 @@ static double nested_kinds(hps_trial *t, int *is_k3)
     return kind == 2 ? 0.05 : 0.35 + (x - 0.5) * (x - 0.5);
 }
 
-/* Seeds 1-3: runs `trials` asks after the start-up and checks that the level the
- * start-up missed is proposed, and by the end holds most of the last 10 trials (it is
- * the best, so once seen the model keeps it). Before unseen levels were searched
- * (unseen_branch in gp.c) the GP held a branch's categorical parents at the values
- * some trial had, and never proposed the missing level: 0 trials in every seed. */
+/* Three levels deep: family "linear" or "tree"; under tree an algorithm among eight;
+ * under algorithm "gb" a loss l1, l2 or huber (conditional parent under a conditional
+ * parent). The start-up took only l1 under gb; huber is the best. Flags huber. */
+static double deep_tree(hps_trial *t, int *is_huber)
+{
+    static const hps_value families[] = {{.type = HPS_VALUE_STRING, .u.s = "linear"},
+                                         {.type = HPS_VALUE_STRING, .u.s = "tree"}};
+    static const hps_value algos[] = {
+        {.type = HPS_VALUE_STRING, .u.s = "rf"}, {.type = HPS_VALUE_STRING, .u.s = "gb"},
+        {.type = HPS_VALUE_STRING, .u.s = "e1"}, {.type = HPS_VALUE_STRING, .u.s = "e2"},
+        {.type = HPS_VALUE_STRING, .u.s = "e3"}, {.type = HPS_VALUE_STRING, .u.s = "e4"},
+        {.type = HPS_VALUE_STRING, .u.s = "e5"}, {.type = HPS_VALUE_STRING, .u.s = "e6"}};
+    static const hps_value losses[] = {{.type = HPS_VALUE_STRING, .u.s = "l1"},
+                                       {.type = HPS_VALUE_STRING, .u.s = "l2"},
+                                       {.type = HPS_VALUE_STRING, .u.s = "huber"}};
+    size_t family, algo, loss;
+    double x;
+    *is_huber = 0;
+    ASSERT_OK(hps_trial_suggest_categorical(t, "family", families, 2, &family));
+    if (family == 0) {
+        ASSERT_OK(hps_trial_suggest_float(t, "w", 0, 1, 0, 0, &x));
+        return 0.3 + (x - 0.5) * (x - 0.5);
+    }
+    ASSERT_OK(hps_trial_suggest_categorical(t, "algo", algos, 8, &algo));
+    if (algo != 1) {
+        ASSERT_OK(hps_trial_suggest_float(t, "depth", 0, 1, 0, 0, &x));
+        return 0.35 + 0.01 * (double)algo + (x - 0.5) * (x - 0.5);
+    }
+    ASSERT_OK(hps_trial_suggest_categorical(t, "loss", losses, 3, &loss));
+    ASSERT_OK(hps_trial_suggest_float(t, "lr", 0, 1, 0, 0, &x));
+    *is_huber = loss == 2;
+    return loss == 2 ? 0.05 : 0.33 + (x - 0.5) * (x - 0.5);
+}
+
+/* Seeds 1-3: runs 25 asks after the start-up and checks that the level the start-up
+ * missed is proposed, and by the end holds most of the last 10 trials (it is the best,
+ * so once seen the model keeps it). Before unseen levels were searched (unseen_branch
+ * in gp.c) the GP held a branch's categorical parents at the values some trial had, and
+ * never proposed the missing level: 0 trials in every seed. */
 static void run_unseen(double (*objective)(hps_trial *, int *), const char *const *start,
                        int n_start, const char *level)
 {
@@ -293,6 +328,197 @@ static void test_unseen_nested_kind_is_proposed(void **state)
     run_unseen(nested_kinds, start, 5, "kind k3");
 }
 
+/* huber's candidate keeps its ancestor algo = gb. It once left every conditional
+ * parameter but the loss out, so the trial drew algo at random -- one of eight, gb
+ * rarely -- and huber was never reached in seeds 1 and 3. */
+static void test_unseen_level_keeps_its_ancestors(void **state)
+{
+    (void)state;
+    static const char *const start[] = {
+        "{\"family\": \"linear\", \"w\": 0.2}",
+        "{\"family\": \"tree\", \"algo\": \"rf\", \"depth\": 0.3}",
+        "{\"family\": \"tree\", \"algo\": \"gb\", \"loss\": \"l1\", \"lr\": 0.3}",
+        "{\"family\": \"tree\", \"algo\": \"gb\", \"loss\": \"l1\", \"lr\": 0.8}",
+        "{\"family\": \"tree\", \"algo\": \"e1\", \"depth\": 0.3}",
+        "{\"family\": \"tree\", \"algo\": \"e2\", \"depth\": 0.6}",
+        "{\"family\": \"tree\", \"algo\": \"e3\", \"depth\": 0.1}",
+        "{\"family\": \"tree\", \"algo\": \"e4\", \"depth\": 0.9}",
+        "{\"family\": \"tree\", \"algo\": \"e5\", \"depth\": 0.4}",
+        "{\"family\": \"tree\", \"algo\": \"e6\", \"depth\": 0.7}",
+        "{\"family\": \"linear\", \"w\": 0.9}",
+        "{\"family\": \"tree\", \"algo\": \"gb\", \"loss\": \"l1\", \"lr\": 0.6}"};
+    run_unseen(deep_tree, start, 12, "loss huber");
+}
+
+/* Five models, each with its own parameter; c, d and e (the best, 0.05) are on no
+ * start-up trial. Returns the model's index in *model. */
+static double five_models(hps_trial *t, size_t *model)
+{
+    static const hps_value models[] = {
+        {.type = HPS_VALUE_STRING, .u.s = "a"}, {.type = HPS_VALUE_STRING, .u.s = "b"},
+        {.type = HPS_VALUE_STRING, .u.s = "c"}, {.type = HPS_VALUE_STRING, .u.s = "d"},
+        {.type = HPS_VALUE_STRING, .u.s = "e"}};
+    static const char *const names[] = {"xa", "xb", "xc", "xd", "xe"};
+    double x;
+    ASSERT_OK(hps_trial_suggest_categorical(t, "model", models, 5, model));
+    ASSERT_OK(hps_trial_suggest_float(t, names[*model], 0, 1, 0, 0, &x));
+    return *model >= 2 ? 0.05 : 0.9 + 0.1 * (x - 0.5) * (x - 0.5);
+}
+
+/* Of three unseen levels the one the user's prior weighs most is proposed first: the
+ * model predicts the same at each, and the acquisition weighs the prior. Seeds 1-6.
+ * The level was once drawn uniformly, and d came first in seed 5. */
+static void test_unseen_level_follows_the_prior(void **state)
+{
+    (void)state;
+    static const char *const start[] = {
+        "{\"model\": \"a\", \"xa\": 0.2}", "{\"model\": \"b\", \"xb\": 0.7}",
+        "{\"model\": \"a\", \"xa\": 0.9}", "{\"model\": \"b\", \"xb\": 0.4}"};
+    for (int seed = 1; seed <= 6; seed++) {
+        char seed_text[16];
+        snprintf(seed_text, sizeof seed_text, "%d", seed);
+        hps_study *study = unseen_study(seed_text, start, 4);
+        ASSERT_OK(hps_study_set_prior(study, "model", "{\"weights\": [1, 1, 1, 1, 1.5]}"));
+        size_t first = 0;
+        for (int i = 0; i < 4 + 10 && first < 2; i++) {
+            hps_trial *t;
+            ASSERT_OK(hps_study_ask(study, &t));
+            size_t model;
+            double f = five_models(t, &model);
+            ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, f));
+            first = model;
+            hps_trial_free(t);
+        }
+        printf("seed %d: the first unseen model proposed: %c\n", seed, "abcde"[first]);
+        assert_int_equal(first, 4);
+        hps_study_close(study);
+    }
+}
+
+/* Runs `asks` asks of three_models in `study` (start-up enqueued), telling model c's
+ * trials with `tell_c`; returns how many asks past the first `skip` took c. */
+static int count_c(hps_study *study, int asks, int skip,
+                   void (*tell_c)(hps_trial *), void (*tell_other)(hps_trial *, double))
+{
+    int c = 0;
+    for (int i = 0; i < asks; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        int is_c;
+        double f = three_models(t, &is_c);
+        if (is_c)
+            tell_c(t);
+        else
+            tell_other(t, f);
+        c += i >= skip && is_c;
+        hps_trial_free(t);
+    }
+    return c;
+}
+
+static void tell_fail(hps_trial *t)
+{
+    ASSERT_OK(hps_trial_tell(t, HPS_FAIL, NAN));
+}
+
+static void tell_complete(hps_trial *t, double f)
+{
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, f));
+}
+
+/* A level whose trials all FAIL counts as taken: proposed once, it fails, and the GP
+ * moves on. It once counted only the modelled rows, and proposed c on 25 of 30 asks
+ * in every seed. */
+static void test_failed_level_is_not_repeated(void **state)
+{
+    (void)state;
+    static const char *const start[] = {
+        "{\"model\": \"a\", \"xa\": 0.2}", "{\"model\": \"b\", \"xb\": 0.7}",
+        "{\"model\": \"a\", \"xa\": 0.9}", "{\"model\": \"b\", \"xb\": 0.4}"};
+    for (int seed = 1; seed <= 3; seed++) {
+        char seed_text[16];
+        snprintf(seed_text, sizeof seed_text, "%d", seed);
+        hps_study *study = unseen_study(seed_text, start, 4);
+        int c = count_c(study, 4 + 30, 4, tell_fail, tell_complete);
+        printf("seed %d: the failing model c on %d of 30 asks\n", seed, c);
+        assert_true(c <= 2);
+        hps_study_close(study);
+    }
+}
+
+/* Two objectives; model c's trials are pruned after one step with one value, which
+ * teaches no model (its last step lacks the second objective's value). */
+static void tell_pruned_one_value(hps_trial *t)
+{
+    ASSERT_OK(hps_trial_report(t, 0, 5.0));
+    ASSERT_OK(hps_trial_tell(t, HPS_PRUNED, NAN));
+}
+
+static void tell_two_values(hps_trial *t, double f)
+{
+    double v[2] = {f, 1 - f};
+    ASSERT_OK(hps_trial_tell_values(t, HPS_COMPLETE, v, 2));
+}
+
+static void tell_bad_c(hps_trial *t)
+{
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 1.0));
+}
+
+/* A GP study of `n_dirs` minimized objectives (max_observations as given, or the
+ * default for NULL) whose start-up is the `n_start` enqueued trials. */
+static hps_study *unmodelled_study(const char *seed, size_t n_dirs,
+                                   const char *max_observations, const char *const *start,
+                                   int n_start)
+{
+    hps_direction dirs[2] = {HPS_MINIMIZE, HPS_MINIMIZE};
+    hps_study *study;
+    char err[256], count[16];
+    if (hps_study_open(":memory:", "unmodelled", HPS_OPEN_CREATE, dirs, n_dirs, &study, err,
+                       sizeof err) != HPS_OK)
+        fail_msg("%s", err);
+    hps_sampler *sampler;
+    ASSERT_OK(hps_sampler_new("gp", &sampler, err, sizeof err));
+    ASSERT_OK(hps_sampler_set(sampler, "seed", seed));
+    ASSERT_OK(hps_sampler_set(sampler, "n_candidates", "256"));
+    snprintf(count, sizeof count, "%d", n_start);
+    ASSERT_OK(hps_sampler_set(sampler, "n_startup_trials", count));
+    if (max_observations != NULL)
+        ASSERT_OK(hps_sampler_set(sampler, "max_observations", max_observations));
+    ASSERT_OK(hps_study_set_sampler(study, sampler));
+    for (int i = 0; i < n_start; i++)
+        ASSERT_OK(hps_study_enqueue(study, start[i], NULL));
+    return study;
+}
+
+/* A level taken only by trials no model learns from counts as taken: with two
+ * objectives, a pruned trial lacking a value; with max_observations 16, trials beyond
+ * the modelled ones. It once counted only the modelled rows, and proposed the pruned
+ * model c on every ask (30 of 30, every seed) and the bad c dropped from the
+ * observations 3 to 6 times in trials 20-59. */
+static void test_unmodelled_level_is_not_repeated(void **state)
+{
+    (void)state;
+    static const char *const start[] = {
+        "{\"model\": \"c\", \"xc\": 0.5}", "{\"model\": \"c\", \"xc\": 0.1}",
+        "{\"model\": \"a\", \"xa\": 0.2}", "{\"model\": \"b\", \"xb\": 0.7}",
+        "{\"model\": \"a\", \"xa\": 0.9}", "{\"model\": \"b\", \"xb\": 0.4}"};
+    for (int seed = 1; seed <= 3; seed++) {
+        char seed_text[16];
+        snprintf(seed_text, sizeof seed_text, "%d", seed);
+        hps_study *study = unmodelled_study(seed_text, 2, NULL, start, 6);
+        int pruned = count_c(study, 6 + 30, 6, tell_pruned_one_value, tell_two_values);
+        hps_study_close(study);
+        study = unmodelled_study(seed_text, 1, "16", start, 6);
+        int dropped = count_c(study, 60, 20, tell_bad_c, tell_complete);
+        hps_study_close(study);
+        printf("seed %d: the pruned model c on %d of 30 asks; the dropped one on %d of "
+               "trials 20-59\n", seed, pruned, dropped);
+        assert_true(pruned <= 2);
+        assert_true(dropped <= 1);
+    }
+}
+
 /* The option takes the three choices in any case; anything else is refused with a
  * message naming the option. */
 static void test_branch_choice_option(void **state)
@@ -320,6 +546,10 @@ int main(void)
         cmocka_unit_test(test_choice_explores_to_the_optimum),
         cmocka_unit_test(test_unseen_model_is_proposed),
         cmocka_unit_test(test_unseen_nested_kind_is_proposed),
+        cmocka_unit_test(test_unseen_level_keeps_its_ancestors),
+        cmocka_unit_test(test_failed_level_is_not_repeated),
+        cmocka_unit_test(test_unmodelled_level_is_not_repeated),
+        cmocka_unit_test(test_unseen_level_follows_the_prior),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,10 +22,11 @@
  * The acquisition runs once per branch -- each set of active parameters the finished
  * trials show, its inactive parameters held inactive and the active discrete
  * parameters that took a single value on that branch (its parents) held there -- and
- * the best branch wins. So that a value of a categorical parent no finished trial has
- * (a model choice the start-up missed) is proposed too, each branch is also searched
- * with such a parent at that value and every conditional dim but it inactive
- * (unseen_branch). The joint sample covers the shared parameters; the values
+ * the best branch wins. So that a value of a categorical parent no trial has taken (a
+ * model choice the start-up missed; failed and unmodelled trials count as taking
+ * theirs) is proposed too, each branch is also searched with such a parent at that
+ * value, its ancestors held and every other conditional dim inactive (unseen_branch).
+ * The joint sample covers the shared parameters; the values
  * chosen for the others wait for the trial to suggest them (gp_plan). A parameter no
  * finished trial has, or one not planned for this trial, is drawn at random.
  * An enqueued trial whose fixed values cover the space skips the model; one that
@@ -210,10 +211,10 @@ static const hps_option gp_options[] = {
      .help = "conditional spaces: acquisition (the acquisition runs in every branch the "
              "trials took, and in each with a categorical parent at a value no trial "
              "took, the largest value wins), thompson (Thompson sampling on how "
-             "often each branch's trials rank among the best picks one branch, the "
-             "acquisition chooses the values inside it) or weighted (the acquisition in "
-             "every branch, each value weighted by a Thompson draw of the branch's share "
-             "of good trials)"},
+             "often each branch's trials rank among the best picks one branch the "
+             "trials took, the acquisition chooses the values inside it) or weighted "
+             "(the acquisition in the same branches as acquisition, each value weighted "
+             "by a Thompson draw of the branch's share of good trials)"},
     HPS_OPTIONS_END,
 };
 
@@ -283,6 +284,8 @@ typedef struct gp_ask {
     double *taken;
     const hps_frozen **failed; /* FAIL trials the model learns from (failed_trials) */
     size_t n_failed;
+    double *tried;          /* conditional spaces: every trial's point (collect_tried) */
+    size_t n_tried;
     double *seeds;
     size_t *order;
     gp_model model;
@@ -305,6 +308,7 @@ static void ask_clear(gp_ask *a)
     hps_mem_free(a->pending_var);
     hps_mem_free(a->taken);
     hps_mem_free(a->failed);
+    hps_mem_free(a->tried);
     hps_mem_free(a->seeds);
     hps_mem_free(a->order);
     if (a->model_ready)
@@ -910,28 +914,43 @@ static int optimize_branch(const gp_acq_problem *base, const branch_buf *b, size
     return gp_acq_optimize(&p, x, value);
 }
 
-/* A level of categorical dim j that no row has, drawn among such levels, in *level; 0
- * when every level is on some row, 1 when one is not, GP_ERR_NOMEM. The draw loses
- * nothing: to the categorical kernel every unseen level is as far from every row, so
- * the model predicts the same at each. */
+/* A level of categorical dim j that no trial of the study took (a->tried), in *level:
+ * among such levels the one the user's prior weighs most, ties drawn uniformly (with no
+ * prior, every unseen level). 0 when every level was taken, 1 when one was not,
+ * GP_ERR_NOMEM. The draw loses nothing: to the categorical kernel every unseen level is
+ * as far from every row, so the model predicts the same at each, and the acquisition
+ * differs between them only by the prior's term. Counted over every trial, not over the
+ * observations: a level only failed trials, or trials no model learns from, took would
+ * otherwise be proposed again on every ask. */
 static int unseen_level(const gp_ask *a, size_t j, hps_rng *rng, double *level)
 {
     size_t levels = a->dims[j].levels, n_unseen = levels;
     unsigned char *seen = hps_mem_calloc(levels + 1, 1);
     if (seen == NULL)
         return GP_ERR_NOMEM;
-    for (size_t i = 0; i < a->n; i++) {
-        double v = a->x[i * a->d + j];
+    for (size_t i = 0; i < a->n_tried; i++) {
+        double v = a->tried[i * a->d + j];
         if (v == v && v >= 0 && v < (double)levels && !seen[(size_t)v]) {
             seen[(size_t)v] = 1;
             n_unseen--;
         }
     }
     if (n_unseen > 0) {
-        size_t pick = (size_t)(hps_rng_uniform(rng) * (double)n_unseen);
-        pick = pick < n_unseen ? pick : n_unseen - 1;
+        const hps_prior *prior = a->dims[j].prior;
+        int weighted = prior != NULL && prior->categorical && prior->n_weights == levels;
+        double top = -HUGE_VAL;
+        size_t n_top = 0;
+        for (size_t k = 0; k < levels; k++) {
+            double w = weighted ? prior->weights[k] : 0;
+            if (seen[k] || w < top)
+                continue;
+            n_top = w > top ? 1 : n_top + 1;
+            top = w;
+        }
+        size_t pick = (size_t)(hps_rng_uniform(rng) * (double)n_top);
+        pick = pick < n_top ? pick : n_top - 1;
         for (size_t k = 0; k < levels; k++)
-            if (!seen[k] && pick-- == 0) {
+            if (!seen[k] && (weighted ? prior->weights[k] : 0) == top && pick-- == 0) {
                 *level = (double)k;
                 break;
             }
@@ -940,19 +959,34 @@ static int unseen_level(const gp_ask *a, size_t j, hps_rng *rng, double *level)
     return n_unseen > 0;
 }
 
+/* Whether conditional dim k is active on every row where dim j is: an ancestor of j in
+ * the tree the trials show (or a parameter always suggested beside it). */
+static int active_wherever(const gp_ask *a, size_t k, size_t j)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        const double *xi = a->x + i * a->d;
+        if (xi[j] == xi[j] && xi[k] != xi[k])
+            return 0;
+    }
+    return 1;
+}
+
 /* The branch a seen branch b leads to when its categorical parent j takes a level no
- * trial has: j at that level, the shared dims as in b (its other parents held), and
- * every conditional dim but j (and any the caller fixed) inactive -- the new level's
- * own parameters are unknown to the model, and are drawn at random when the trial
- * suggests them. Searched like a seen branch, the model's prior and the shared dims
- * give it an acquisition value, so a model choice the start-up missed competes with
- * the ones it took instead of never being proposed. */
+ * trial has: j at that level, the shared dims as in b (its other parents held), the
+ * conditional parents of b active wherever j is -- j's ancestors, such as the model
+ * family a loss sits under -- held at b's values, and every other conditional dim
+ * (but any the caller fixed) inactive: the new level's own parameters are unknown to
+ * the model, and are drawn at random when the trial suggests them. Searched like a
+ * seen branch, the model's prior and the shared dims give it an acquisition value, so
+ * a model choice the start-up missed competes with the ones it took instead of never
+ * being proposed. */
 static void unseen_branch(const gp_ask *a, const gp_acq_problem *base, const branch_buf *b,
                           size_t j, double level, branch_buf *u)
 {
     for (size_t k = 0; k < a->d; k++) {
         int caller_fixed = base->fixed != NULL && base->fixed[k] == base->fixed[k];
-        u->inactive[k] = k >= a->d_shared && k != j && !caller_fixed;
+        int ancestor = b->parent[k] && k != j && active_wherever(a, k, j);
+        u->inactive[k] = k >= a->d_shared && k != j && !caller_fixed && !ancestor;
         u->fixed[k] = u->inactive[k] ? NAN : b->fixed[k];
     }
     u->fixed[j] = level;
@@ -983,7 +1017,7 @@ static size_t thompson_branch(const gp_ask *a, const gp_acq_problem *base,
 
 /* The maximizer of the acquisition over the branches the finished trials show (see the
  * top of the file): with choice "acquisition", in every branch, best observed branch
- * first, the largest value winning; with "thompson", in the one branch Thompson
+ * first, and in each branch's unseen_branch ones, the largest value winning; with "thompson", in the one branch Thompson
  * sampling picks (branch.h); with "weighted", in every branch, the largest value times
  * a Thompson draw of the branch's share of good trials winning (branch.h). 0 or
  * GP_ERR_NOMEM. */
@@ -1104,10 +1138,36 @@ static int keep_plan(gp_state *s, const gp_ask *a, int64_t trial, const double *
     return 0;
 }
 
+/* Every trial's point in a->tried, whatever the trial's state -- finished, FAILED,
+ * PRUNED without a value, paused, running -- and the running ones' planned values (the
+ * fantasized rows): what unseen_level counts a categorical level as taken by. The
+ * observations would not do: they leave out failed trials, with several objectives a
+ * pruned trial lacking a value, with constraints one without constraint values, and
+ * those beyond max_observations. */
+static hps_status collect_tried(hps_sampler *sampler, const hps_context *ctx, gp_ask *a)
+{
+    const hps_frozen *const *all;
+    size_t n_all, d = a->d;
+    hps_status rc = hps_ctx_trials(ctx, &all, &n_all, &sampler->err);
+    if (rc != HPS_OK)
+        return rc;
+    a->tried = hps_mem_realloc_array(NULL, n_all + a->n_pending + 1, d * sizeof *a->tried);
+    if (a->tried == NULL)
+        return nomem(sampler);
+    a->n_tried = 0;
+    for (size_t i = 0; i < n_all; i++)
+        if (all[i] != NULL && all[i]->number != ctx->trial->number)
+            finished_point(a, all[i], a->tried + a->n_tried++ * d);
+    if (a->n_pending > 0)
+        memcpy(a->tried + a->n_tried * d, a->pending_x, a->n_pending * d * sizeof *a->tried);
+    a->n_tried += a->n_pending;
+    return HPS_OK;
+}
+
 /* Maximizes the acquisition `problem` describes (its model, incumbent or boxes set by
  * the caller; the rest filled here) and writes the chosen values of the relative space.
- * 0 or GP_ERR_NOMEM. */
-static int choose_point(hps_sampler *sampler, const hps_context *ctx, const hps_history *h,
+ * HPS_OK, or the error (set on the sampler). */
+static hps_status choose_point(hps_sampler *sampler, const hps_context *ctx, const hps_history *h,
                         gp_ask *a, gp_acq_problem *problem, double *values_out)
 {
     gp_state *s = sampler->impl;
@@ -1121,7 +1181,7 @@ static int choose_point(hps_sampler *sampler, const hps_context *ctx, const hps_
     size_t n_done = h->n_finished + a->n_failed, n_taken = n_done + a->n_pending;
     a->taken = hps_mem_realloc_array(NULL, n_taken + 1, d * sizeof *a->taken);
     if (a->taken == NULL)
-        return GP_ERR_NOMEM;
+        return nomem(sampler);
     for (size_t i = 0; i < h->n_finished; i++)
         finished_point(a, h->finished[i], a->taken + i * d);
     for (size_t i = 0; i < a->n_failed; i++)
@@ -1142,11 +1202,16 @@ static int choose_point(hps_sampler *sampler, const hps_context *ctx, const hps_
     problem->prior_weight = hps_ctx_prior_weight(ctx, h->n_finished);
     double *x_next = a->scratch; /* scratch holds max(n, 3 d + 2) >= d */
     double acq_value;
+    if (a->d_shared < d) {
+        hps_status rc = collect_tried(sampler, ctx, a);
+        if (rc != HPS_OK)
+            return rc;
+    }
     if (a->d_shared < d ? optimize_per_branch(s, a, problem, x_next, &acq_value) != 0
                         : gp_acq_optimize(problem, x_next, &acq_value) != 0)
-        return GP_ERR_NOMEM;
+        return nomem(sampler);
     if (a->d_shared < d && keep_plan(s, a, ctx->trial->number, x_next) != 0)
-        return GP_ERR_NOMEM;
+        return nomem(sampler);
     for (size_t j = 0; j < a->d_shared; j++) {
         double v = decode(&a->dims[j], x_next[j]);
         if (!isfinite(v) || !hps_dist_contains(a->dims[j].dist, v))
@@ -1156,7 +1221,7 @@ static int choose_point(hps_sampler *sampler, const hps_context *ctx, const hps_
     for (size_t i = 0; i < h->space.n; i++)
         if (is_constant(h->space.dists[i]))
             values_out[i] = hps_dist_nth_value(h->space.dists[i], 0);
-    return 0;
+    return HPS_OK;
 }
 
 /* ---- several objectives, constraints ----------------------------------------------------- */
@@ -1589,8 +1654,7 @@ static hps_status model_and_choose_multi(hps_sampler *sampler, const hps_context
         .n_constraints = mm.n_con,
         .feasibility_only = feasibility_only,
     };
-    if (choose_point(sampler, ctx, h, &a, &problem, values_out) != 0)
-        goto oom;
+    rc = choose_point(sampler, ctx, h, &a, &problem, values_out);
     goto out;
 oom:
     rc = nomem(sampler);
@@ -1647,8 +1711,7 @@ static hps_status model_and_choose(hps_sampler *sampler, const hps_context *ctx,
         goto out; /* numerically hopeless: independent sampling this time */
 
     gp_acq_problem problem = {.model = &a.model, .best = best, .n_seeds = n_seeds};
-    if (choose_point(sampler, ctx, h, &a, &problem, values_out) != 0)
-        goto oom;
+    rc = choose_point(sampler, ctx, h, &a, &problem, values_out);
     goto out;
 oom:
     rc = nomem(sampler);
