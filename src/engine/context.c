@@ -37,8 +37,10 @@ static hps_status ctx_set_trial_attr(const hps_context *ctx, const char *key, co
 static hps_status ctx_trials(const hps_context *ctx, const hps_frozen *const **all, size_t *n,
                              hps_errbuf *err)
 {
-    hps_study *study = engine_of(ctx)->study;
-    hps_status rc = hps_study_sync(study);
+    const hps_engine_ctx *e = engine_of(ctx);
+    hps_study *study = e->study;
+    /* a history of this call borrows the cache's records: keep them (hps_engine_ctx) */
+    hps_status rc = e->histories > 0 ? HPS_OK : hps_study_sync(study);
     if (rc != HPS_OK)
         return hps_errbuf_set(err, rc, "%s", hps_study_errmsg(study));
     *all = (const hps_frozen *const *)study->cache;
@@ -52,12 +54,15 @@ static hps_status ctx_history(const hps_context *ctx, hps_history *out, hps_errb
     hps_status rc = hps_history_collect(e->study, e->trial, out);
     if (rc != HPS_OK)
         return hps_errbuf_set(err, rc, "%s", hps_study_errmsg(e->study));
+    ((hps_engine_ctx *)e)->histories++; /* the engine's own record, behind the const view */
     return HPS_OK;
 }
 
 static void ctx_history_release(const hps_context *ctx, hps_history *h)
 {
-    (void)ctx;
+    hps_engine_ctx *e = (hps_engine_ctx *)engine_of(ctx);
+    if (e->histories > 0)
+        e->histories--;
     hps_history_clear(h);
 }
 
@@ -73,6 +78,7 @@ void hps_study_context(hps_study *study, hps_trial *trial, hps_engine_ctx *out)
 {
     out->study = study;
     out->trial = trial;
+    out->histories = 0;
     out->ctx = (hps_context){
         .study_name = study->name,
         .directions = study->directions,

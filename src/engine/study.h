@@ -130,6 +130,12 @@ typedef struct hps_engine_ctx {
     hps_context ctx;
     hps_study *study;
     hps_trial *trial;
+    /* Histories borrowed from the study's cache during this call (the one the engine
+     * hands sample_relative, and those a sampler collects through ctx->calls->history).
+     * While one is held, ctx->calls->trials returns the cache without syncing it: a sync
+     * frees and replaces the records another process changed, which the history still
+     * points at. */
+    int histories;
 } hps_engine_ctx;
 void hps_study_context(hps_study *study, hps_trial *trial, hps_engine_ctx *out);
 

@@ -166,6 +166,7 @@ static hps_status sample_relative(hps_study *study, hps_trial *trial)
         values[i] = NAN;
     hps_engine_ctx e;
     hps_study_context(study, trial, &e);
+    e.histories = 1; /* `history` borrows the cache until the sampler returns */
     rc = study->sampler->ops->sample_relative(study->sampler, &e.ctx, &history, values);
     if (rc != HPS_OK) {
         hps_errbuf_set(&study->err, rc, "sampler '%s': %s", study->sampler->ops->name,

@@ -111,7 +111,9 @@ hps_status hps_ctx_set_trial_attr(const hps_context *ctx, const char *key, const
                                   hps_errbuf *err);
 
 /* Every trial of the study, indexed by number (NULL where a number is not known yet),
- * current as of this call. Borrowed until the plug-in returns. */
+ * current as of this call -- or, while a history of this call is held (the one
+ * sample_relative gets, or hps_ctx_history's), as of that history: syncing then would
+ * free the records the history borrows. Borrowed until the plug-in returns. */
 hps_status hps_ctx_trials(const hps_context *ctx, const hps_frozen *const **all, size_t *n,
                           hps_errbuf *err);
 

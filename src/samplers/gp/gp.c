@@ -201,8 +201,9 @@ static const hps_option gp_options[] = {
      .def = "8", .min = 0, .max = 64, .help = "candidates refined by L-BFGS"},
     {.name = "max_observations", .type = HPS_OPTION_UINT,
      HPS_OPTION_FIELD(gp_state, max_observations), .def = "1000", .min = 16, .max = 2000,
-     .help = "trials the model keeps: the best half and the most recent of the others "
-             "(with several objectives or constraints: the most recent)"},
+     .help = "trials the model keeps: the best half and the most recent of the others, "
+             "failed trials among them (with several objectives or constraints: the most "
+             "recent finished ones, then failed ones as room allows)"},
     {.name = "output_transform", .type = HPS_OPTION_ENUM, HPS_OPTION_FIELD(gp_state, warp),
      .def = "robust", .choices = output_transforms,
      .help = "objective values: robust (the bad half compressed) or standardize"},
@@ -433,10 +434,13 @@ static int cmp_loss_index(const void *pa, const void *pb)
     return (a->index > b->index) - (a->index < b->index);
 }
 
-/* Which finished trials the model sees: all, or beyond max_observations the best half
- * and the most recent of the others (marked in keep[]). */
-static hps_status choose_observations(hps_sampler *sampler, const double *loss, size_t n,
-                                      size_t cap, unsigned char *keep)
+/* Which trials the model sees: all, or beyond max_observations the best half and the
+ * most recent of the others by trial number (marked in keep[]). By number, not by row:
+ * the failed trials' rows follow the finished ones', and would otherwise all count as
+ * more recent than every finished trial. */
+static hps_status choose_observations(hps_sampler *sampler, const double *loss,
+                                      const int64_t *number, size_t n, size_t cap,
+                                      unsigned char *keep)
 {
     if (n <= cap) {
         memset(keep, 1, n);
@@ -453,10 +457,16 @@ static hps_status choose_observations(hps_sampler *sampler, const double *loss, 
     memset(keep, 0, n);
     for (size_t i = 0; i < cap / 2; i++)
         keep[li[i].index] = 1;
+    /* the rows by trial number, reusing li: a number is exact in a double */
+    for (size_t i = 0; i < n; i++) {
+        li[i].loss = (double)number[i];
+        li[i].index = i;
+    }
+    qsort(li, n, sizeof *li, cmp_loss_index);
     size_t kept = cap / 2;
     for (size_t i = n; i-- > 0 && kept < cap;) {
-        if (!keep[i]) {
-            keep[i] = 1;
+        if (!keep[li[i].index]) {
+            keep[li[i].index] = 1;
             kept++;
         }
     }
@@ -735,14 +745,21 @@ static hps_status collect_observations(hps_sampler *sampler, const hps_context *
     gp_state *s = sampler->impl;
     size_t n_all = h->n_finished + a->n_failed, d = a->d;
     unsigned char *keep = hps_mem_calloc(n_all, 1);
+    int64_t *number = hps_mem_calloc(n_all + 1, sizeof *number);
     a->loss = hps_mem_calloc(n_all, sizeof *a->loss);
-    if (keep == NULL || a->loss == NULL) {
+    if (keep == NULL || number == NULL || a->loss == NULL) {
         hps_mem_free(keep);
+        hps_mem_free(number);
         return nomem(sampler);
     }
-    for (size_t i = 0; i < n_all; i++)
-        a->loss[i] = i < h->n_finished ? hps_ctx_loss(ctx, h->finished[i]) : HUGE_VAL;
-    hps_status rc = choose_observations(sampler, a->loss, n_all, s->max_observations, keep);
+    for (size_t i = 0; i < n_all; i++) {
+        int finished = i < h->n_finished;
+        a->loss[i] = finished ? hps_ctx_loss(ctx, h->finished[i]) : HUGE_VAL;
+        number[i] = finished ? h->finished[i]->number : a->failed[i - h->n_finished]->number;
+    }
+    hps_status rc = choose_observations(sampler, a->loss, number, n_all, s->max_observations,
+                                        keep);
+    hps_mem_free(number);
     if (rc != HPS_OK) {
         hps_mem_free(keep);
         return rc;
@@ -1017,10 +1034,10 @@ static size_t thompson_branch(const gp_ask *a, const gp_acq_problem *base,
 
 /* The maximizer of the acquisition over the branches the finished trials show (see the
  * top of the file): with choice "acquisition", in every branch, best observed branch
- * first, and in each branch's unseen_branch ones, the largest value winning; with "thompson", in the one branch Thompson
- * sampling picks (branch.h); with "weighted", in every branch, the largest value times
- * a Thompson draw of the branch's share of good trials winning (branch.h). 0 or
- * GP_ERR_NOMEM. */
+ * first, and in each branch's unseen_branch ones, the largest value winning; with
+ * "thompson", in the one branch Thompson sampling picks (branch.h); with "weighted", in
+ * every branch and its unseen_branch ones, the largest value times a Thompson draw of
+ * the branch's share of good trials winning (branch.h). 0 or GP_ERR_NOMEM. */
 static int optimize_per_branch(const gp_state *s, const gp_ask *a, const gp_acq_problem *base,
                                double *x_out, double *value_out)
 {
@@ -1397,12 +1414,12 @@ static int raise_pruned_rows(const hps_context *ctx, gp_multi *mm,
 }
 
 /* The encoded points and rows of the finished trials every model can learn from, the
- * most recent max_observations of them, then the failed ones (failed_trials) as far as
- * that bound allows: +inf for every objective and every constraint, which each model's
- * output transform replaces by the worst finite value of its column -- the worst loss
- * per objective, the worst constraint value per constraint (a failed run's own
- * constraint values, if it has any, are not trusted) -- and never feasible, so they
- * join neither the front nor the incumbent. 0 or GP_ERR_NOMEM. */
+ * most recent max_observations of them, then the failed ones (failed_trials), newest
+ * first, as far as that bound allows: +inf for every objective and every constraint,
+ * which each model's output transform replaces by the worst finite value of its
+ * column -- the worst loss per objective, the worst constraint value per constraint (a
+ * failed run's own constraint values, if it has any, are not trusted) -- and never
+ * feasible, so they join neither the front nor the incumbent. 0 or GP_ERR_NOMEM. */
 static int collect_multi(const gp_state *s, const hps_context *ctx, const hps_history *h,
                          gp_ask *a, gp_multi *mm)
 {
@@ -1427,8 +1444,9 @@ static int collect_multi(const gp_state *s, const hps_context *ctx, const hps_hi
         n++;
     }
     size_t first_failed = n; /* none while no finished trial gives a worst value */
-    for (size_t i = 0; first_failed > 0 && i < a->n_failed && n < s->max_observations;
-         i++, n++) {
+    /* the newest failures first, in the room the finished trials leave */
+    for (size_t i = a->n_failed; first_failed > 0 && i-- > 0 && n < s->max_observations;
+         n++) {
         for (size_t t = 0; t < k; t++)
             mm->raw[n * k + t] = HUGE_VAL;
         finished_point(a, a->failed[i], a->x + n * d);
