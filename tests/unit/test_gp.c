@@ -11,16 +11,15 @@
 
 #include "base/dist.h"
 #include "base/mem.h"
-#include "engine/study.h"
 #include "hpsearch.h"
 #include "testutil.h"
+#include "testutil_sampler.h"
 #include "testutil_objectives.h"
 #include "samplers/gp/acquisition.h"
 #include "samplers/gp/kernel.h"
 #include "samplers/gp/linalg.h"
 #include "samplers/gp/model.h"
 #include "samplers/gp/transform.h"
-#include "engine/history.h"
 #include "samplers/sampler.h"
 
 #include <cblas.h>
@@ -1223,26 +1222,9 @@ static void test_out_of_memory(void **state)
     ASSERT_OK(hps_study_ask(study, &pending)); /* a pending trial to fantasize */
     hps_trial *t;
     ASSERT_OK(hps_study_ask(study, &t));
-    hps_history h;
-    ASSERT_OK(hps_history_collect(study, t, &h));
-    hps_engine_ctx e;
-    hps_study_context(study, t, &e);
-    assert_int_equal(h.space.n, 2);
-    int ok_seen = 0;
-    for (unsigned long k = 1; k < 400; k++) {
-        double values[2] = {NAN, NAN};
-        hps_mem_fail_after(k);
-        hps_status rc = hps_gp_sampler_ops.sample_relative(study->sampler, &e.ctx, &h, values);
-        hps_mem_fail_after(0);
-        if (rc == HPS_OK) {
-            assert_true(isfinite(values[0]) && isfinite(values[1]));
-            ok_seen = 1;
-            break;
-        }
-        assert_int_equal(rc, HPS_ERR_NOMEM);
-    }
-    assert_true(ok_seen);
-    hps_history_clear(&h);
+    double values[2];
+    testutil_sample_relative_under_oom(study, t, &hps_gp_sampler_ops, values, 2, 400);
+    assert_true(isfinite(values[0]) && isfinite(values[1]));
     hps_trial_free(t);
     hps_trial_free(pending);
     hps_study_close(study);
@@ -1263,26 +1245,9 @@ static void out_of_memory_conditional(const char *branch_choice)
     }
     hps_trial *t;
     ASSERT_OK(hps_study_ask(study, &t));
-    hps_history h;
-    ASSERT_OK(hps_history_collect(study, t, &h));
-    hps_engine_ctx e;
-    hps_study_context(study, t, &e);
-    assert_int_equal(h.space.n, 1); /* only `branch` is shared */
-    int ok_seen = 0;
-    for (unsigned long k = 1; k < 2000; k++) {
-        double value = NAN;
-        hps_mem_fail_after(k);
-        hps_status rc = hps_gp_sampler_ops.sample_relative(study->sampler, &e.ctx, &h, &value);
-        hps_mem_fail_after(0);
-        if (rc == HPS_OK) {
-            assert_true(value == 0 || value == 1);
-            ok_seen = 1;
-            break;
-        }
-        assert_int_equal(rc, HPS_ERR_NOMEM);
-    }
-    assert_true(ok_seen);
-    hps_history_clear(&h);
+    double value; /* only `branch` is shared */
+    testutil_sample_relative_under_oom(study, t, &hps_gp_sampler_ops, &value, 1, 2000);
+    assert_true(value == 0 || value == 1);
     hps_trial_free(t);
     hps_study_close(study);
 }
@@ -1326,26 +1291,9 @@ static void out_of_memory_unseen(const char *branch_choice)
     ASSERT_OK(hps_study_ask(study, &running));
     pick_model(running);
     ASSERT_OK(hps_study_ask(study, &t));
-    hps_history h;
-    ASSERT_OK(hps_history_collect(study, t, &h));
-    hps_engine_ctx e;
-    hps_study_context(study, t, &e);
-    assert_int_equal(h.space.n, 1); /* only `model` is shared */
-    int ok_seen = 0;
-    for (unsigned long k = 1; k < 2000; k++) {
-        double value = NAN;
-        hps_mem_fail_after(k);
-        hps_status rc = hps_gp_sampler_ops.sample_relative(study->sampler, &e.ctx, &h, &value);
-        hps_mem_fail_after(0);
-        if (rc == HPS_OK) {
-            assert_true(value == 0 || value == 1 || value == 2);
-            ok_seen = 1;
-            break;
-        }
-        assert_int_equal(rc, HPS_ERR_NOMEM);
-    }
-    assert_true(ok_seen);
-    hps_history_clear(&h);
+    double value; /* only `model` is shared */
+    testutil_sample_relative_under_oom(study, t, &hps_gp_sampler_ops, &value, 1, 2000);
+    assert_true(value == 0 || value == 1 || value == 2);
     hps_trial_free(t);
     hps_trial_free(running);
     hps_study_close(study);

@@ -8,12 +8,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "base/mem.h"
 #include "engine/history.h"
 #include "engine/study.h"
 #include "hpsearch.h"
 #include "samplers/sampler.h"
 #include "testutil.h"
+#include "testutil_sampler.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -142,25 +142,11 @@ static void out_of_memory_with_failures(size_t n_obj)
     ASSERT_OK(hps_study_ask(study, &t));
     hps_history h;
     ASSERT_OK(hps_history_collect(study, t, &h));
-    hps_engine_ctx e;
-    hps_study_context(study, t, &e);
-    assert_int_equal(h.space.n, 2);
     assert_int_equal(h.n_finished, 6); /* the three FAIL trials are not in the history */
-    int ok_seen = 0;
-    for (unsigned long k = 1; k < 600; k++) {
-        double values[2] = {NAN, NAN};
-        hps_mem_fail_after(k);
-        hps_status rc = hps_gp_sampler_ops.sample_relative(study->sampler, &e.ctx, &h, values);
-        hps_mem_fail_after(0);
-        if (rc == HPS_OK) {
-            assert_true(isfinite(values[0]) && isfinite(values[1]));
-            ok_seen = 1;
-            break;
-        }
-        assert_int_equal(rc, HPS_ERR_NOMEM);
-    }
-    assert_true(ok_seen);
     hps_history_clear(&h);
+    double values[2];
+    testutil_sample_relative_under_oom(study, t, &hps_gp_sampler_ops, values, 2, 600);
+    assert_true(isfinite(values[0]) && isfinite(values[1]));
     hps_trial_free(t);
     hps_study_close(study);
 }

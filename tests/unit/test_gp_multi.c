@@ -14,13 +14,12 @@
 #include "base/hypervolume.h"
 #include "base/mem.h"
 #include "base/rng.h"
-#include "engine/history.h"
-#include "engine/study.h"
 #include "hpsearch.h"
 #include "samplers/gp/acquisition.h"
 #include "samplers/gp/ehvi.h"
 #include "samplers/sampler.h"
 #include "testutil.h"
+#include "testutil_sampler.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -552,27 +551,10 @@ static void test_out_of_memory(void **state)
         double f[2];
         zdt1(pending, f);
         ASSERT_OK(hps_study_ask(study, &t));
-        hps_history h;
-        ASSERT_OK(hps_history_collect(study, t, &h));
-        hps_engine_ctx e;
-        hps_study_context(study, t, &e);
-        assert_int_equal(h.space.n, 3);
-        int ok_seen = 0;
-        for (unsigned long k = 1; k < 600; k++) {
-            double values[3] = {NAN, NAN, NAN};
-            hps_mem_fail_after(k);
-            hps_status rc = hps_gp_sampler_ops.sample_relative(study->sampler, &e.ctx, &h, values);
-            hps_mem_fail_after(0);
-            if (rc == HPS_OK) {
-                for (int j = 0; j < 3; j++)
-                    assert_true(isfinite(values[j]) && values[j] >= 0 && values[j] <= 1);
-                ok_seen = 1;
-                break;
-            }
-            assert_int_equal(rc, HPS_ERR_NOMEM);
-        }
-        assert_true(ok_seen);
-        hps_history_clear(&h);
+        double values[3];
+        testutil_sample_relative_under_oom(study, t, &hps_gp_sampler_ops, values, 3, 600);
+        for (int j = 0; j < 3; j++)
+            assert_true(isfinite(values[j]) && values[j] >= 0 && values[j] <= 1);
         hps_trial_free(t);
         hps_trial_free(pending);
         hps_study_close(study);
