@@ -1255,14 +1255,8 @@ static void out_of_memory_conditional(const char *branch_choice)
 /* A model choice among three, each with its own parameter. */
 static double pick_model(hps_trial *t)
 {
-    static const hps_value models[] = {{.type = HPS_VALUE_STRING, .u.s = "a"},
-                                       {.type = HPS_VALUE_STRING, .u.s = "b"},
-                                       {.type = HPS_VALUE_STRING, .u.s = "c"}};
-    static const char *const names[] = {"xa", "xb", "xc"};
-    size_t model;
     double x;
-    ASSERT_OK(hps_trial_suggest_categorical(t, "model", models, 3, &model));
-    ASSERT_OK(hps_trial_suggest_float(t, names[model], 0, 1, 0, 0, &x));
+    size_t model = testutil_pick_model(t, &x);
     return 0.3 + 0.1 * (double)model + (x - 0.5) * (x - 0.5);
 }
 

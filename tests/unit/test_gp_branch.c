@@ -203,14 +203,8 @@ static hps_study *unseen_study(const char *seed, const char *const *start, int n
  * (0.05 whatever its parameter), was on no finished trial. Its second argument flags c. */
 static double three_models(hps_trial *t, int *is_c)
 {
-    static const hps_value models[] = {{.type = HPS_VALUE_STRING, .u.s = "a"},
-                                       {.type = HPS_VALUE_STRING, .u.s = "b"},
-                                       {.type = HPS_VALUE_STRING, .u.s = "c"}};
-    static const char *const names[] = {"xa", "xb", "xc"};
-    size_t model;
     double x;
-    ASSERT_OK(hps_trial_suggest_categorical(t, "model", models, 3, &model));
-    ASSERT_OK(hps_trial_suggest_float(t, names[model], 0, 1, 0, 0, &x));
+    size_t model = testutil_pick_model(t, &x);
     *is_c = model == 2;
     return model == 2 ? 0.05 : 0.3 + 0.1 * (double)model + (x - 0.5) * (x - 0.5);
 }

@@ -10,6 +10,18 @@
 
 #include "testutil.h"
 
+size_t testutil_pick_model(hps_trial *t, double *x)
+{
+    static const hps_value models[] = {{.type = HPS_VALUE_STRING, .u.s = "a"},
+                                       {.type = HPS_VALUE_STRING, .u.s = "b"},
+                                       {.type = HPS_VALUE_STRING, .u.s = "c"}};
+    static const char *const names[] = {"xa", "xb", "xc"};
+    size_t model;
+    ASSERT_OK(hps_trial_suggest_categorical(t, "model", models, 3, &model));
+    ASSERT_OK(hps_trial_suggest_float(t, names[model], 0, 1, 0, 0, x));
+    return model;
+}
+
 testutil_tree_trial testutil_tree(hps_trial *t)
 {
     static const hps_value branches[] = {{.type = HPS_VALUE_STRING, .u.s = "flat"},

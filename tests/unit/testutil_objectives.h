@@ -23,4 +23,8 @@ typedef struct testutil_tree_trial {
  * others at random never settles on two layers. */
 testutil_tree_trial testutil_tree(hps_trial *t);
 
+/* A model choice among "a", "b" and "c", each with its own parameter in [0, 1] ("xa",
+ * "xb", "xc"): suggests both and returns the model's index, its parameter in *x. */
+size_t testutil_pick_model(hps_trial *t, double *x);
+
 #endif
