@@ -689,10 +689,12 @@ static int build_dims(const hps_context *ctx, const hps_history *h, gp_ask *a, s
  * (bench/ml_heldout.md, "The GPSampler reference checked"). As SMAC gives a crashed run
  * the worst cost, such a trial enters at +inf, which the output transform replaces by
  * the worst finite loss observed (transform.h): the model learns "no better than
- * anything seen" there, and nothing is invented beyond the observed range. Left out: a
- * trial failed as interrupted (its run was stopped -- no verdict on its point), one
- * lacking a parameter of the relative space (it failed before suggesting it: no point
- * to place), and one with a parameter the model does not have (a conditional one no
+ * anything seen" there, and nothing is invented beyond the observed range. They come
+ * from the history's ended trials, so after the space changed (hps_study_map_space)
+ * they are seen through the new space as the finished ones are. Left out: a trial
+ * failed as interrupted (its run was stopped -- no verdict on its point), one lacking
+ * a parameter of the relative space (it failed before suggesting it: no point to
+ * place), and one with a parameter the model does not have (a conditional one no
  * finished trial has, or with another distribution: its row would pass for another
  * branch). A study without FAIL trials models exactly what it did before. */
 static int failed_point_known(const gp_ask *a, const hps_frozen *rec)
@@ -712,24 +714,19 @@ static int failed_point_known(const gp_ask *a, const hps_frozen *rec)
     return 1;
 }
 
-static hps_status failed_trials(hps_sampler *sampler, const hps_context *ctx, gp_ask *a)
+static hps_status failed_trials(hps_sampler *sampler, const hps_history *h, gp_ask *a)
 {
-    const hps_frozen *const *all;
-    size_t n_all;
-    hps_status rc = hps_ctx_trials(ctx, &all, &n_all, &sampler->err);
-    if (rc != HPS_OK)
-        return rc;
     size_t n = 0;
-    for (size_t i = 0; i < n_all; i++)
-        n += all[i] != NULL && all[i]->state == HPS_FAIL;
+    for (size_t i = 0; i < h->n_ended; i++)
+        n += h->ended[i]->state == HPS_FAIL && !h->ended[i]->interrupted;
     if (n == 0)
         return HPS_OK;
     a->failed = hps_mem_calloc(n, sizeof *a->failed);
     if (a->failed == NULL)
         return nomem(sampler);
-    for (size_t i = 0; i < n_all; i++) {
-        const hps_frozen *rec = all[i];
-        if (rec == NULL || rec->state != HPS_FAIL || rec->interrupted)
+    for (size_t i = 0; i < h->n_ended; i++) {
+        const hps_frozen *rec = h->ended[i];
+        if (rec->state != HPS_FAIL || rec->interrupted)
             continue;
         if (failed_point_known(a, rec))
             a->failed[a->n_failed++] = rec;
@@ -1156,25 +1153,25 @@ static int keep_plan(gp_state *s, const gp_ask *a, int64_t trial, const double *
 }
 
 /* Every trial's point in a->tried, whatever the trial's state -- finished, FAILED,
- * PRUNED without a value, paused, running -- and the running ones' planned values (the
- * fantasized rows): what unseen_level counts a categorical level as taken by. The
- * observations would not do: they leave out failed trials, with several objectives a
- * pruned trial lacking a value, with constraints one without constraint values, and
- * those beyond max_observations. */
-static hps_status collect_tried(hps_sampler *sampler, const hps_context *ctx, gp_ask *a)
+ * PRUNED without a value, paused, running: the whole history -- and the running ones'
+ * planned values (the fantasized rows): what unseen_level counts a categorical level as
+ * taken by. The observations would not do: they leave out failed trials, with several
+ * objectives a pruned trial lacking a value, with constraints one without constraint
+ * values, and those beyond max_observations. */
+static hps_status collect_tried(hps_sampler *sampler, const hps_history *h, gp_ask *a)
 {
-    const hps_frozen *const *all;
-    size_t n_all, d = a->d;
-    hps_status rc = hps_ctx_trials(ctx, &all, &n_all, &sampler->err);
-    if (rc != HPS_OK)
-        return rc;
-    a->tried = hps_mem_realloc_array(NULL, n_all + a->n_pending + 1, d * sizeof *a->tried);
+    const hps_frozen *const *lists[3] = {h->finished, h->ended, h->paused};
+    size_t sizes[3] = {h->n_finished, h->n_ended, h->n_paused}, d = a->d;
+    size_t n_rows = h->n_finished + h->n_ended + h->n_paused + h->n_pending + a->n_pending;
+    a->tried = hps_mem_realloc_array(NULL, n_rows + 1, d * sizeof *a->tried);
     if (a->tried == NULL)
         return nomem(sampler);
     a->n_tried = 0;
-    for (size_t i = 0; i < n_all; i++)
-        if (all[i] != NULL && all[i]->number != ctx->trial->number)
-            finished_point(a, all[i], a->tried + a->n_tried++ * d);
+    for (size_t l = 0; l < 3; l++)
+        for (size_t i = 0; i < sizes[l]; i++)
+            finished_point(a, lists[l][i], a->tried + a->n_tried++ * d);
+    for (size_t i = 0; i < h->n_pending; i++)
+        finished_point(a, h->pending[i].rec, a->tried + a->n_tried++ * d);
     if (a->n_pending > 0)
         memcpy(a->tried + a->n_tried * d, a->pending_x, a->n_pending * d * sizeof *a->tried);
     a->n_tried += a->n_pending;
@@ -1220,7 +1217,7 @@ static hps_status choose_point(hps_sampler *sampler, const hps_context *ctx, con
     double *x_next = a->scratch; /* scratch holds max(n, 3 d + 2) >= d */
     double acq_value;
     if (a->d_shared < d) {
-        hps_status rc = collect_tried(sampler, ctx, a);
+        hps_status rc = collect_tried(sampler, h, a);
         if (rc != HPS_OK)
             return rc;
     }
@@ -1613,7 +1610,7 @@ static hps_status model_and_choose_multi(hps_sampler *sampler, const hps_context
     if (d == 0 || a.n_fixed == d || d > GP_MAX_DIMS || h->n_finished == 0 ||
         h->n_finished < startup_count(s, d))
         goto out;
-    rc = failed_trials(sampler, ctx, &a);
+    rc = failed_trials(sampler, h, &a);
     if (rc != HPS_OK)
         goto out;
     if (collect_multi(s, ctx, h, &a, &mm) != 0)
@@ -1699,7 +1696,7 @@ static hps_status model_and_choose(hps_sampler *sampler, const hps_context *ctx,
     if (d == 0 || a.n_fixed == d || d > GP_MAX_DIMS || h->n_finished == 0 ||
         h->n_finished < startup_count(s, d))
         goto out;
-    rc = failed_trials(sampler, ctx, &a);
+    rc = failed_trials(sampler, h, &a);
     if (rc == HPS_OK)
         rc = collect_observations(sampler, ctx, h, &a);
     if (rc != HPS_OK)
