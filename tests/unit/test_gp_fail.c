@@ -1,8 +1,9 @@
 /* test_gp_fail.c -- the GP sampler learns from FAIL trials: a region where the objective
  * raises (a diverged training run) must not keep drawing the sampler's proposals while
  * the smooth objective next to it points into it, with one objective, with two and
- * with a constraint; a failed trial from before the space changed is seen through the
- * new space; and the failed trials' path under allocation failures. */
+ * with a constraint; a failure a retry finished is not held against its point; a
+ * failed trial from before the space changed is seen through the new space; and the
+ * failed trials' path under allocation failures. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -164,6 +165,78 @@ static void test_out_of_memory_with_failures(void **state)
     out_of_memory_with_failures(2);
 }
 
+/* How many failed runs of its configuration came before the trial (the study's
+ * retries count them in system attribute "attempt"). */
+static long attempt_of(hps_trial *t)
+{
+    json_t *attrs = json_loads(hps_frozen_system_attrs(hps_trial_frozen(t)), 0, NULL);
+    assert_non_null(attrs);
+    long attempt = (long)json_integer_value(json_object_get(attrs, "attempt"));
+    json_decref(attrs);
+    return attempt;
+}
+
+/* The objective of flaky_study: its optimum at x0 = 0.2, x1 = 0.5. */
+static double flaky_objective(double x0, double x1)
+{
+    return (x0 - 0.2) * (x0 - 0.2) + (x1 - 0.5) * (x1 - 0.5);
+}
+
+/* Runs `trials` configurations of flaky_objective with seed `seed` and the study option
+ * retries = `lost`: the first `lost` runs of every configuration with x0 < 0.4 fail (a
+ * node that loses big jobs), the next completes. Returns how many configurations from
+ * MODELLED_FROM on the GP proposed within 0.1 of the optimum in x0. */
+static int flaky_study(const char *seed, int trials, long lost)
+{
+    const hps_direction dir = HPS_MINIMIZE;
+    hps_study *study = gp_study(seed, NULL, &dir, 1);
+    char retries[16];
+    snprintf(retries, sizeof retries, "%ld", lost);
+    ASSERT_OK(hps_study_set(study, "retries", retries));
+    int near = 0, configurations = 0;
+    while (configurations < trials) {
+        hps_trial *t;
+        double x0, x1;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_suggest_float(t, "x0", 0, 1, 0, 0, &x0));
+        ASSERT_OK(hps_trial_suggest_float(t, "x1", 0, 1, 0, 0, &x1));
+        long attempt = attempt_of(t);
+        if (attempt == 0) { /* a configuration the GP proposed, not a retry */
+            near += configurations >= MODELLED_FROM && fabs(x0 - 0.2) < 0.1;
+            configurations++;
+        }
+        if (x0 < 0.4 && attempt < lost)
+            ASSERT_OK(hps_trial_fail(t, "node lost"));
+        else
+            ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, flaky_objective(x0, x1)));
+        hps_trial_free(t);
+    }
+    hps_study_close(study);
+    return near;
+}
+
+/* A failure whose retry finished says nothing about its point. Seeds 1-4,
+ * configurations 10-29 (80), one lost run or two before the one that completes: with
+ * every failure modelled at the worst value, 8 and 0 were proposed near the optimum
+ * -- the region where every point also carries the worst value looks bad however good
+ * its finished values are; with the failures a retry finished left out, 59 and 58.
+ * The bar sits between. */
+#define MIN_NEAR_OPTIMUM 40
+
+static void test_retried_failure_not_modelled(void **state)
+{
+    (void)state;
+    const char *seeds[4] = {"1", "2", "3", "4"};
+    for (long lost = 1; lost <= 2; lost++) {
+        int near = 0;
+        for (int i = 0; i < 4; i++)
+            near += flaky_study(seeds[i], 30, lost);
+        printf("%ld lost run(s) per configuration: %d of 80 near the optimum\n", lost, near);
+        if (near < MIN_NEAR_OPTIMUM)
+            fail_msg("%d of 80 modelled configurations near the optimum", near);
+    }
+}
+
 /* Runs a trial of `study` with choice `c` of `choices` (n of them), telling it
  * `value`, or FAIL when that is NaN. */
 static void run_choice(hps_study *study, const hps_value *choices, size_t n, const char *c,
@@ -230,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_failing_region_avoided_with_constraints),
         cmocka_unit_test(test_out_of_memory_with_failures),
         cmocka_unit_test(test_failed_trial_seen_through_changed_space),
+        cmocka_unit_test(test_retried_failure_not_modelled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,14 +1,15 @@
 /* gp.c -- the `gp` sampler: Bayesian optimization with a Gaussian process.
  *
  * At each ask after the start-up phase the sampler models the losses of the finished
- * trials (COMPLETE, PRUNED with their last value, and FAIL at the worst loss observed:
- * failed_trials) over the relative search space with a GP (model.c: Matern-5/2 ARD,
- * MAP hyperparameters; transform.c: robust targets), fantasizes the trials still
- * running at the mean observed target (a constant liar: where the model expects better
- * than average, a running point's neighbourhood now looks average and certain, so
- * concurrent asks spread out; believing them at the posterior mean instead bunched a
- * batch around the incumbent, see bench/gp.md "Batches"), and suggests the maximizer
- * of log expected improvement (acquisition.c).
+ * trials (COMPLETE, PRUNED with their last value, and FAIL at the worst loss observed
+ * unless a retry of theirs finished: failed_trials) over the relative search space
+ * with a GP (model.c: Matern-5/2 ARD, MAP hyperparameters; transform.c: robust
+ * targets), fantasizes the trials still running at the mean observed target (a
+ * constant liar: where the model expects better than average, a running point's
+ * neighbourhood now looks average and certain, so concurrent asks spread out; believing
+ * them at the posterior mean instead bunched a batch around the incumbent, see
+ * bench/gp.md "Batches"), and suggests the maximizer of log expected improvement
+ * (acquisition.c).
  *
  * Options: gp_options below (and hps_sampler_catalog).
  *
@@ -692,11 +693,12 @@ static int build_dims(const hps_context *ctx, const hps_history *h, gp_ask *a, s
  * anything seen" there, and nothing is invented beyond the observed range. They come
  * from the history's ended trials, so after the space changed (hps_study_map_space)
  * they are seen through the new space as the finished ones are. Left out: a trial
- * failed as interrupted (its run was stopped -- no verdict on its point), one lacking
- * a parameter of the relative space (it failed before suggesting it: no point to
- * place), and one with a parameter the model does not have (a conditional one no
- * finished trial has, or with another distribution: its row would pass for another
- * branch). A study without FAIL trials models exactly what it did before. */
+ * failed as interrupted (its run was stopped -- no verdict on its point), one whose
+ * run a retry finished (failed_runs_retried_to_the_end), one lacking a parameter of
+ * the relative space (it failed before suggesting it: no point to place), and one with
+ * a parameter the model does not have (a conditional one no finished trial has, or
+ * with another distribution: its row would pass for another branch). A study without
+ * FAIL trials models exactly what it did before. */
 static int failed_point_known(const gp_ask *a, const hps_frozen *rec)
 {
     for (size_t j = 0; j < a->d_shared; j++)
@@ -714,6 +716,43 @@ static int failed_point_known(const gp_ask *a, const hps_frozen *rec)
     return 1;
 }
 
+/* The run a trial carries out: the trial a retry re-runs (its system attribute
+ * "retry_of" names the first trial of the run, for a retry of a retry too), else the
+ * trial itself. */
+static int64_t run_of(const hps_frozen *rec)
+{
+    const json_t *origin = json_object_get(rec->system_attrs, "retry_of");
+    return json_is_integer(origin) ? (int64_t)json_integer_value(origin) : rec->number;
+}
+
+static int cmp_int64(const void *pa, const void *pb)
+{
+    int64_t x = *(const int64_t *)pa, y = *(const int64_t *)pb;
+    return (x > y) - (x < y);
+}
+
+/* The runs (run_of) a retry finished -- COMPLETE, or PRUNED with or without a value --
+ * sorted into *runs; how many, or SIZE_MAX when out of memory. A retry runs the same
+ * configuration again, so once one finished, the failures before it were transient (a
+ * lost node, a full disk) and say nothing about their point: modelling them at the
+ * worst value would hold a good configuration down beside its own finished value.
+ * While the retry runs, or when every attempt failed, the failures stand. (A finished
+ * retry the changed-space view leaves out is not seen, and its failures stand.) */
+static size_t failed_runs_retried_to_the_end(const hps_history *h, int64_t **runs)
+{
+    size_t n = 0, n_all = h->n_finished + h->n_ended;
+    *runs = hps_mem_calloc(n_all + 1, sizeof **runs);
+    if (*runs == NULL)
+        return SIZE_MAX;
+    for (size_t i = 0; i < n_all; i++) {
+        const hps_frozen *rec = i < h->n_finished ? h->finished[i] : h->ended[i - h->n_finished];
+        if (rec->state != HPS_FAIL && run_of(rec) != rec->number)
+            (*runs)[n++] = run_of(rec);
+    }
+    qsort(*runs, n, sizeof **runs, cmp_int64);
+    return n;
+}
+
 static hps_status failed_trials(hps_sampler *sampler, const hps_history *h, gp_ask *a)
 {
     size_t n = 0;
@@ -721,16 +760,24 @@ static hps_status failed_trials(hps_sampler *sampler, const hps_history *h, gp_a
         n += h->ended[i]->state == HPS_FAIL && !h->ended[i]->interrupted;
     if (n == 0)
         return HPS_OK;
+    int64_t *retried;
+    size_t n_retried = failed_runs_retried_to_the_end(h, &retried);
     a->failed = hps_mem_calloc(n, sizeof *a->failed);
-    if (a->failed == NULL)
+    if (n_retried == SIZE_MAX || a->failed == NULL) {
+        hps_mem_free(retried);
         return nomem(sampler);
+    }
     for (size_t i = 0; i < h->n_ended; i++) {
         const hps_frozen *rec = h->ended[i];
         if (rec->state != HPS_FAIL || rec->interrupted)
             continue;
+        int64_t run = run_of(rec);
+        if (n_retried > 0 && bsearch(&run, retried, n_retried, sizeof *retried, cmp_int64) != NULL)
+            continue;
         if (failed_point_known(a, rec))
             a->failed[a->n_failed++] = rec;
     }
+    hps_mem_free(retried);
     return HPS_OK;
 }
 
