@@ -85,7 +85,7 @@ def print_table(rows):
         print(f"| {r['epoch']} | {rho} | {r['top_cut']} |")
 
 
-def pool(paths):
+def pooled_table(paths):
     """The table over the curves of several calibration files of one problem."""
     curves, problems = [], set()
     for path in paths:
@@ -110,7 +110,7 @@ def main():
                         help="print the table over these calibration files' curves")
     args = parser.parse_args()
     if args.pool:
-        pool(args.pool)
+        pooled_table(args.pool)
         return
     if args.configs < TOP:
         parser.error(f"--configs must be at least {TOP}")
