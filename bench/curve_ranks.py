@@ -65,10 +65,10 @@ def _curve(args):
 def summarize(curves, epochs_k=EPOCHS_K, top=TOP):
     """Per k: the rank correlation of the epoch-k values with the final ones (None when
     either is constant) and how many of the final top `top` a keep-a-third cut at
-    epoch k would have stopped."""
+    epoch k would have stopped. Epochs beyond the shortest curve are left out."""
     final = [c[-1] for c in curves]
     out = []
-    for k in epochs_k:
+    for k in (k for k in epochs_k if k <= min(len(c) for c in curves)):
         early = [c[k - 1] for c in curves]
         rho = spearman(early, final)
         out.append({"epoch": k, "spearman": None if math.isnan(rho) else rho,

@@ -1,5 +1,6 @@
 """bench/curve_ranks.py: the calibration of whether a problem's learning curves cross,
 on hand-made curves."""
+import json
 import math
 import os
 import sys
@@ -56,3 +57,30 @@ def test_summarize_gives_none_for_a_constant_epoch():
     assert rows[1]["spearman"] == pytest.approx(1.0)
     assert not any(isinstance(r["spearman"], float) and math.isnan(r["spearman"])
                    for r in rows)
+
+
+def test_pool_tabulates_the_curves_of_several_files(tmp_path, capsys, monkeypatch):
+    paths = []
+    for seed in (0, 1):
+        # 15 curves per file, all reversed between epoch 1 and epoch 2 (the final)
+        curves = [[(i + 15 * seed) / 100, (30 - i - 15 * seed) / 100] for i in range(15)]
+        path = tmp_path / f"cal{seed}.json"
+        path.write_text(json.dumps({"problem": "digits-sgd", "seed": seed, "curves": curves}))
+        paths.append(str(path))
+    monkeypatch.setattr(sys, "argv", ["curve_ranks.py", "--pool"] + paths)
+    curve_ranks.main()
+    out = capsys.readouterr().out
+    assert "digits-sgd: 30 configurations from 2 files" in out
+    assert "| 1 | -1.00 | 10 |" in out  # the final top 10 are the 10 worst at epoch 1
+    assert "| 2 | 1.00 | 0 |" in out  # and the top third (10) at the end
+
+
+def test_pool_refuses_files_of_different_problems(tmp_path, monkeypatch):
+    paths = []
+    for problem in ("digits-sgd", "digits-adam"):
+        path = tmp_path / f"{problem}.json"
+        path.write_text(json.dumps({"problem": problem, "curves": [[0.1, 0.2]] * 10}))
+        paths.append(str(path))
+    monkeypatch.setattr(sys, "argv", ["curve_ranks.py", "--pool"] + paths)
+    with pytest.raises(SystemExit, match="different problems"):
+        curve_ranks.main()
