@@ -3,8 +3,8 @@
 
 The PyTorch MLP of examples/pytorch_mlp/train.py on digits, tuned over learning rate and
 hidden size with up to 20 epochs per trial (--problem digits-adam, the default), or
-its sibling trained by SGD with momentum over six parameters for 30 epochs, whose
-learning curves cross (--problem digits-sgd; bench/pruning_problems.py); every epoch reports its validation
+its sibling trained by SGD with momentum over seven parameters for 30 epochs
+(--problem digits-sgd; bench/pruning_problems.py); every epoch reports its validation
 accuracy and asks the pruner whether to stop. For each pruner (none, hpsearch's median,
 percentile, asha, hyperband, threshold, patient, forecast, auto; Optuna's Median, SuccessiveHalving and
 Hyperband; and the schedulers that pause and resume trials, asha's promotion form and
@@ -12,8 +12,9 @@ forecast's freeze-thaw, driven by an ask-and-tell loop with checkpoints), with t
 sampler (AutoSampler, the methods named "... auto") -- it records after every trial the
 epochs consumed so far and the best accuracy of a COMPLETE trial. Same machine, same run.
 
-    bench/pruning.py [--problem digits-adam] [--trials 40] [--seeds 0-9] [--methods a,b,...]
-                     [--shared-start N] [--jobs 2] [--reuse EARLIER.json] [--out bench/results/pruning.json]
+    bench/pruning.py [--problem digits-adam] [--trials 40] [--seeds 0-9]
+                     [--methods a,b,...] [--shared-start N] [--jobs 2]
+                     [--reuse EARLIER.json] [--out bench/results/pruning.json]
 
 Printed: per method, the median over seeds of the final best accuracy, the total epochs,
 and the epochs needed to reach the target accuracy -- the accuracy both engines' runs
