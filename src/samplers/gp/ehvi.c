@@ -114,21 +114,8 @@ void gp_ehvi_clear(gp_ehvi *e)
     memset(e, 0, sizeof *e);
 }
 
-/* Each objective's lower end of the region (ehvi.h): with three objectives or more and
- * a front of two points or more, the front's best value; -inf otherwise. */
-static void set_floor(gp_ehvi *e, const double *front, size_t q)
-{
-    int bounded = e->m >= GP_EHVI_FLOOR_MIN_OBJECTIVES && q >= 2;
-    for (size_t k = 0; k < e->m; k++) {
-        e->floor[k] = -HUGE_VAL;
-        for (size_t i = 0; i < q && bounded; i++)
-            e->floor[k] = i == 0 ? front[k] : fmin(e->floor[k], front[i * e->m + k]);
-    }
-}
-
-/* The grid: per objective but the last, its floor, the front's coordinates and ref; on
- * the last, the front's coordinates and ref (the boxes' upper ends; its floor is the
- * lower end of every box). */
+/* The grid: per objective but the last, -inf, the front's coordinates and ref; on the
+ * last, the front's coordinates and ref (the boxes' upper ends). */
 static void build_grid(gp_ehvi *e, const double *front, size_t q, const double *ref)
 {
     size_t m = e->m, off = 0;
@@ -136,7 +123,7 @@ static void build_grid(gp_ehvi *e, const double *front, size_t q, const double *
         double *g = e->coord + off;
         size_t len = 0;
         if (k + 1 < m)
-            g[len++] = e->floor[k];
+            g[len++] = -HUGE_VAL;
         for (size_t i = 0; i < q; i++)
             g[len++] = front[i * m + k];
         g[len++] = ref[k];
@@ -201,7 +188,6 @@ int gp_ehvi_init(gp_ehvi *e, const double *points, size_t n, size_t m, const dou
     if (e->coord == NULL || e->coord_off == NULL || e->log_f == NULL || e->dmu == NULL ||
         e->dsd == NULL || e->weight == NULL)
         goto oom;
-    set_floor(e, front, q);
     build_grid(e, front, q, ref);
     e->n_boxes = 1;
     for (size_t k = 0; k + 1 < m; k++)
@@ -255,18 +241,11 @@ static void interval_factor(h_at lo, h_at hi, double sd, double *log_f, double *
 }
 
 /* The per-objective factors of every grid interval (last objective: of every upper
- * end, the lower being its floor) into e->log_f, e->dmu, e->dsd. */
+ * end, the lower being -inf) into e->log_f, e->dmu, e->dsd. */
 static void objective_factors(gp_ehvi *e, size_t k, double mu, double sd)
 {
     size_t off = e->coord_off[k], len = e->coord_off[k + 1] - off;
     const double *g = e->coord + off;
-    if (k + 1 == e->m && e->floor[k] > -HUGE_VAL) {
-        h_at lo = h_of((e->floor[k] - mu) / sd);
-        for (size_t j = 0; j < len; j++) /* the front's best is an empty box's upper end */
-            interval_factor(lo, h_of((g[j] - mu) / sd), sd, e->log_f + off + j,
-                            e->dmu + off + j, e->dsd + off + j);
-        return;
-    }
     if (k + 1 == e->m) {
         for (size_t j = 0; j < len; j++) {
             h_at hi = h_of((g[j] - mu) / sd);

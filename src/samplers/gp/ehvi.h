@@ -2,28 +2,10 @@
  * and the log probability of feasibility of a constraint.
  *
  * Every objective is minimized. The region a new point y can add to the hypervolume of
- * a front P (w.r.t. the reference point r) is the part of {b <= z <= r} no point of P
- * dominates, where b, the floor, is -inf with two objectives and, with three or more
- * (GP_EHVI_FLOOR_MIN_OBJECTIVES), P's ideal point (each objective's best value on P)
- * once P has two points; y then earns HVI(max(y, b)), its improvement clipped to the
- * floor.
- * Why the floor, and why only from three objectives: below an objective's best value
- * on P nothing is dominated, so without a floor a posterior that extrapolates objective
- * k below it (the GP does not know an objective's lower bound, and the faces of the
- * space, where one objective reaches its minimum, are where its variance is largest) is
- * paid the slab between y_k and that best value times the extent of every other
- * objective up to r. With two objectives the points of a front with an objective at its
- * minimum are its two ends, and that pull is what extends a front whose range is not
- * yet known (with the floor, ZDT1's and CONSTR's fronts stopped short of their ends:
- * bench/multiobjective.md). With m >= 3 those points are the front's whole boundary, an
- * (m-2)-dimensional set (DTLZ2's: the three quarter circles bounding the octant), and
- * every point along it is paid the slab in all objectives at once; the acquisition's
- * maximum then lies on that boundary at every ask and the front's interior is never
- * filled (DTLZ2: all the GP's model-chosen points on the octant's edges). Bounded at
- * the ideal point, a point is paid for improving the front between the ideal and r.
- * The region is cut into disjoint boxes exactly: a grid over the first m - 1
- * objectives whose lines are the front's coordinates (and b, r), and in each grid
- * cell with lower corner l the last objective runs from b_last up to the smallest last
+ * a front P (w.r.t. the reference point r) is the part of {z <= r} no point of P
+ * dominates. It is cut into disjoint boxes exactly: a grid over the first m - 1
+ * objectives whose lines are the front's coordinates (and -inf, r), and in each grid
+ * cell with lower corner l the last objective runs from -inf up to the smallest last
  * coordinate of the front points p with p <= l on the first m - 1 (r_last when none).
  * Every point of a cell below that bound is undominated (a dominating p would satisfy
  * p <= l), and every point above it is dominated; so the improvement of y is
@@ -35,9 +17,8 @@
  * log h from the stable three-branch form of acquisition.h; the sum is a logsumexp.
  * Far from the front every box's factor underflows as a number but not as a log, so the
  * value and its gradient stay useful (the point of log-EI, carried over).
- * Optuna's GPSampler integrates boxes of the same kind, without a floor, by
- * quasi-Monte-Carlo over the posterior; the closed form here is exact and needs no
- * samples.
+ * Optuna's GPSampler integrates the same boxes by quasi-Monte-Carlo over the posterior;
+ * the closed form here is exact and needs no samples.
  *
  * Size: the grid has (front + 1)^(m - 1) cells, one box each. Beyond GP_EHVI_MAX_BOXES
  * the front is reduced to its largest hypervolume contributors first (an
@@ -45,18 +26,14 @@
 #ifndef HPS_GP_EHVI_H
 #define HPS_GP_EHVI_H
 
-#include "base/pareto.h"
-
 #include <stddef.h>
 
 #define GP_EHVI_MAX_BOXES 4096
-#define GP_EHVI_FLOOR_MIN_OBJECTIVES 3 /* the floor above applies from this many on */
 
 typedef struct gp_ehvi {
     size_t m;          /* objectives, >= 2 */
     size_t n_boxes;
-    double floor[HPS_PARETO_MAX_OBJECTIVES]; /* the region's lower end b (see above) */
-    double *coord;     /* per objective k: its grid, b_k first and r_k last */
+    double *coord;     /* per objective k: its grid, -inf first and r_k last */
     size_t *coord_off; /* m + 1: objective k's grid is coord[coord_off[k] .. coord_off[k+1]) */
     size_t *box;       /* n_boxes x m: lower grid index per objective < m - 1 (the box is
                           [coord[j], coord[j + 1]] there), upper grid index on the last */
