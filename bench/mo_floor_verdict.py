@@ -8,7 +8,8 @@ more" protocol, from bench/multiobjective.py's --per-seed files (one JSON line a
 A holds hps-gp without the floor (the code before), B hps-gp with it, C anything else to
 show beside them (Optuna's MOTPE, NSGA-II/III). Prints the median score per problem,
 optimizer and budget, then the rule, applied as written before the run:
-  - every two-objective study (zdt1, zdt2, constr) scores the same in A and B to the bit;
+  - every two-objective study (zdt1, zdt2, constr) scores the same in A and B to the bit
+    (and there is at least one);
   - DTLZ2's median rises at every budget;
   - no other problem with three or more objectives drops by more than 2 points at any
     budget.
@@ -44,7 +45,7 @@ def medians(rows, budgets):
 
 def verdict(without, with_floor, budgets):
     """(keep, reasons): the rule above on the two runs' per-seed rows."""
-    reasons, keep = [], True
+    reasons, keep, same = [], True, 0
     for (_, p, s), scores in without.items():
         if p not in TWO_OBJECTIVES:
             continue
@@ -52,6 +53,11 @@ def verdict(without, with_floor, budgets):
         if other != scores:
             keep = False
             reasons.append(f"{p} seed {s} differs: {scores} against {other}")
+        else:
+            same += 1
+    reasons.append(f"two-objective studies scoring the same to the bit: {same}")
+    if same == 0:
+        keep = False
     a, b = medians(without, budgets), medians(with_floor, budgets)
     for t in budgets:
         gain = b["with", DECIDING, t] - a["without", DECIDING, t]
