@@ -8,6 +8,15 @@ Problems (all minimized, analytic Pareto fronts):
                reference point (1.1, 11) (f2 <= 10 on the whole space)
   dtlz2        6 parameters in [0, 1], 3 objectives, front the unit sphere's octant,
                reference point (1.1, 1.1, 1.1)
+  dtlz5        6 parameters in [0, 1], 3 objectives, a degenerate front: the quarter
+               circle f1 = f2 = cos(t) / sqrt(2), f3 = sin(t); reference point (1.1)^3
+  dtlz7        6 parameters in [0, 1], 3 objectives, a front of four disconnected
+               patches; reference point (1.1, 1.1, 36.3) (f3 <= 33 on the whole space)
+  dtlz2-4      7 parameters in [0, 1], 4 objectives, front the unit sphere's orthant,
+               reference point (1.1)^4
+               (dtlz5, dtlz7 and dtlz2-4: Deb, Thiele, Laumanns & Zitzler, "Scalable
+               test problems for evolutionary multiobjective optimization", 2005; not in
+               the default --problems, which keeps the four problems of the earlier runs)
   constr       Deb's CONSTR: x1 in [0.1, 1], x2 in [0, 5], f = (x1, (1 + x2) / x1),
                constraints 6 - x2 - 9 x1 <= 0 and 1 + x2 - 9 x1 <= 0; the front lies
                partly on the first constraint's boundary; reference point (1.1, 10)
@@ -61,6 +70,63 @@ def dtlz2_values(x):
                      (1 + g) * np.sin(a)], axis=-1)
 
 
+def dtlz5_values(x):
+    """DTLZ5 with 3 objectives: theta_2 is squeezed towards pi/4 as g falls, so on the
+    front (g = 0) f1 = f2 and the front is a curve, not a surface."""
+    g = np.sum((x[..., 2:] - 0.5) ** 2, axis=-1)
+    a = x[..., 0] * math.pi / 2
+    b = math.pi / (4 * (1 + g)) * (1 + 2 * g * x[..., 1])
+    return np.stack([(1 + g) * np.cos(a) * np.cos(b), (1 + g) * np.cos(a) * np.sin(b),
+                     (1 + g) * np.sin(a)], axis=-1)
+
+
+def dtlz5_front_hv(ref=1.1):
+    """At height f3 = t <= 1 the front's points below t have f1 = f2 >=
+    sqrt((1 - t^2) / 2), so they dominate the square [that, ref]^2; above 1, [0, ref]^2."""
+    area, _ = integrate.quad(lambda t: (ref - math.sqrt((1 - t * t) / 2)) ** 2, 0, 1)
+    return area + (ref - 1) * ref * ref
+
+
+def dtlz7_lift(f):
+    return f * (1 + np.sin(3 * math.pi * f))
+
+
+def dtlz7_values(x):
+    """DTLZ7 with 3 objectives: f1 = x0, f2 = x1, f3 = (1 + g) h, g = 1 + 9 mean(x2..),
+    h = 3 - sum_i f_i (1 + sin(3 pi f_i)) / (1 + g). The front is g = 1 (x2.. = 0)."""
+    g = 1 + 9 * np.mean(x[..., 2:], axis=-1)
+    f1, f2 = x[..., 0], x[..., 1]
+    h = 3 - (dtlz7_lift(f1) + dtlz7_lift(f2)) / (1 + g)
+    return np.stack([f1, f2, (1 + g) * h], axis=-1)
+
+
+DTLZ7_REF = (1.1, 1.1, 36.3)  # f3 <= 33 (g = 10, h = 3) on the whole space; 1.1 times it
+
+
+def dtlz7_front_hv(ref=DTLZ7_REF, grid=2_000_001):
+    """On the front f3 = 6 - L(f1) - L(f2), L(a) = a (1 + sin(3 pi a)). The front points
+    below (z1, z2) reach f3 = 6 - M(z1) - M(z2), M the running maximum of L over [0, z]
+    (constant beyond 1, where f1 ends), so the dominated volume is
+    r1 r2 (r3 - 6) + r2 int_0^r1 M + r1 int_0^r2 M (r3 > 6: nothing is cut off)."""
+    z = np.linspace(0, 1, grid)
+    running = np.maximum.accumulate(dtlz7_lift(z))
+    integral_to_1 = float(np.sum((running[1:] + running[:-1]) / 2) * (z[1] - z[0]))
+
+    def integral(r):
+        return integral_to_1 + (r - 1) * running[-1]
+    return (ref[0] * ref[1] * (ref[2] - 6) + ref[1] * integral(ref[0])
+            + ref[0] * integral(ref[1]))
+
+
+def dtlz2_4_values(x):
+    """DTLZ2 with 4 objectives (x0..x2 the angles, x3.. the distance g)."""
+    g = np.sum((x[..., 3:] - 0.5) ** 2, axis=-1)
+    c = [np.cos(x[..., i] * math.pi / 2) for i in range(3)]
+    s = [np.sin(x[..., i] * math.pi / 2) for i in range(3)]
+    return (1 + g)[..., None] * np.stack([c[0] * c[1] * c[2], c[0] * c[1] * s[2],
+                                          c[0] * s[1], s[0]], axis=-1)
+
+
 def constr_values(x):
     x1, x2 = x[..., 0], x[..., 1]
     return np.stack([x1, (1 + x2) / x1], axis=-1)
@@ -97,7 +163,13 @@ PROBLEMS = {
     "dtlz2": ([(0, 1)] * DIMS, dtlz2_values, None, (1.1, 1.1, 1.1), 1.1 ** 3 - math.pi / 6),
     "constr": ([(0.1, 1), (0, 5)], constr_values, constr_constraints, (1.1, 10.0),
                constr_front_hv((1.1, 10.0))),
+    "dtlz5": ([(0, 1)] * DIMS, dtlz5_values, None, (1.1, 1.1, 1.1), dtlz5_front_hv()),
+    "dtlz7": ([(0, 1)] * DIMS, dtlz7_values, None, DTLZ7_REF, dtlz7_front_hv()),
+    # the unit ball's orthant has volume (pi^2 / 2) / 2^4
+    "dtlz2-4": ([(0, 1)] * (DIMS + 1), dtlz2_4_values, None, (1.1,) * 4,
+                1.1 ** 4 - math.pi ** 2 / 32),
 }
+DEFAULT_PROBLEMS = ["zdt1", "zdt2", "dtlz2", "constr"]
 
 
 def hypervolume(values, feasible, ref):
@@ -199,7 +271,8 @@ def main():
                          "score per budget) to this file as each ends, for "
                          "bench/mo_bootstrap.py")
     ap.add_argument("--budgets", default="50,100")
-    ap.add_argument("--problems", default=",".join(PROBLEMS))
+    ap.add_argument("--problems", default=",".join(DEFAULT_PROBLEMS),
+                    help="of " + ", ".join(PROBLEMS))
     ap.add_argument("--optimizers", default=",".join(OPTIMIZERS))
     args = ap.parse_args()
     optuna.logging.set_verbosity(optuna.logging.ERROR)
