@@ -942,9 +942,11 @@ HPS_API void hps_context_error(const hps_context *ctx, const char *message);
  * value), paused ones (PAUSED), pending ones (RUNNING and WAITING), and the relative
  * space -- the parameters all finished trials have with one distribution, in suggestion
  * order. Every trial of the study but the asking one is in one of the four lists, each
- * in trial-number order, except that after hps_study_map_space finished and ended
- * trials are seen through the new space, and one with a value it no longer takes is in
- * none. Valid during the callback; an index out of range gives NULL. */
+ * in trial-number order (pending: the live trials created after the last sync at the
+ * end), except that after hps_study_map_space one with a value the new space no longer
+ * takes is in none. Finished, ended and paused trials are then seen through the new
+ * space (a parameter added with a default is seen at it). Valid during the callback;
+ * an index out of range gives NULL. */
 HPS_API size_t hps_history_n_finished(const hps_history *history);
 HPS_API const hps_frozen *hps_history_finished(const hps_history *history, size_t index);
 HPS_API size_t hps_history_n_ended(const hps_history *history);

@@ -12,6 +12,9 @@ void hps_history_clear(hps_history *h)
     hps_mem_free(h->finished);
     hps_mem_free(h->ended);
     hps_mem_free(h->paused);
+    for (size_t i = 0; i < h->n_paused_copies; i++)
+        hps_rec_free(h->paused_copies[i]);
+    hps_mem_free(h->paused_copies);
     hps_mem_free(h->pending);
     hps_mem_free(h->space.names);
     hps_mem_free(h->space.dists);
@@ -66,6 +69,24 @@ static int fold_into_space(hps_study *study, const hps_frozen *rec)
     return 0;
 }
 
+/* A paused trial as the changed space sees it: itself, or a copy the history owns (a
+ * paused trial still changes, so the view's per-slot copies cannot hold it). -1 on OOM;
+ * *out NULL when a value no longer fits. */
+static int view_paused(hps_study *study, hps_history *h, const hps_frozen *rec,
+                       const hps_frozen **out)
+{
+    int kind = hps_model_space_kind(&study->model_space, rec);
+    *out = kind == MODEL_AS_STORED ? rec : NULL;
+    if (kind != MODEL_MAPPED)
+        return 0;
+    hps_frozen *copy = hps_model_space_map(&study->model_space, rec);
+    if (copy == NULL)
+        return -1;
+    h->paused_copies[h->n_paused_copies++] = copy;
+    *out = copy;
+    return 0;
+}
+
 /* A pending trial: `live` is this process's handle of it, when there is one (its record
  * is newer than the stored copy, and its planned values are known only here). */
 static int add_pending(hps_history *h, size_t *cap, const hps_frozen *rec, const hps_trial *live)
@@ -94,7 +115,10 @@ hps_status hps_history_collect(hps_study *study, const hps_trial *asking, hps_hi
     h->finished = hps_mem_calloc(n + 1, sizeof *h->finished);
     h->ended = hps_mem_calloc(n + 1, sizeof *h->ended);
     h->paused = hps_mem_calloc(n + 1, sizeof *h->paused);
-    if (h->finished == NULL || h->ended == NULL || h->paused == NULL)
+    if (study->model_space.set)
+        h->paused_copies = hps_mem_calloc(n + 1, sizeof *h->paused_copies);
+    if (h->finished == NULL || h->ended == NULL || h->paused == NULL ||
+        (study->model_space.set && h->paused_copies == NULL))
         goto oom;
     size_t cap_pending = 0;
     size_t old_cap = study->cap_seen;
@@ -132,7 +156,10 @@ hps_status hps_history_collect(hps_study *study, const hps_trial *asking, hps_hi
         if (asking != NULL && rec->id == asking->rec->id)
             continue;
         if (rec->state == HPS_PAUSED) {
-            h->paused[h->n_paused++] = rec;
+            if (study->model_space.set && view_paused(study, h, rec, &rec) != 0)
+                goto oom;
+            if (rec != NULL)
+                h->paused[h->n_paused++] = rec;
             continue;
         }
         if (rec->state != HPS_RUNNING && rec->state != HPS_WAITING)
@@ -157,6 +184,11 @@ hps_status hps_history_collect(hps_study *study, const hps_trial *asking, hps_hi
     for (size_t k = 0; k < study->n_live; k++) {
         const hps_trial *t = study->live[k];
         if (t == asking || t->finished)
+            continue;
+        /* ended by another worker (told, or recovered as stale) since this one asked
+         * it: listed by its stored state above */
+        const hps_frozen *stored = hps_study_cached(study, t->rec->number);
+        if (stored != NULL && stored->state != HPS_RUNNING && stored->state != HPS_WAITING)
             continue;
         int listed = 0;
         for (size_t j = 0; j < h->n_pending && !listed; j++)

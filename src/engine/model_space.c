@@ -73,10 +73,7 @@ hps_status hps_model_space_set(hps_model_space *m, const char *space_json, hps_e
     return HPS_OK;
 }
 
-/* Which view `rec` needs: MODEL_AS_STORED when every parameter of the space it has
- * keeps its distribution and no default applies, MODEL_LEFT_OUT when a value is not one
- * the space's distribution takes, else MODEL_MAPPED. */
-static int view_kind(const hps_model_space *m, const hps_frozen *rec)
+int hps_model_space_kind(const hps_model_space *m, const hps_frozen *rec)
 {
     int kind = MODEL_AS_STORED;
     for (size_t i = 0; i < m->space.n; i++) {
@@ -91,16 +88,16 @@ static int view_kind(const hps_model_space *m, const hps_frozen *rec)
             continue;
         hps_value v = hps_dist_external(&p->dist, p->internal);
         double internal;
-        if (hps_dist_internal_of(now, &v, &internal) != 0)
-            return MODEL_LEFT_OUT;
+        if (hps_dist_internal_of(now, &v, &internal) != 0) {
+            kind = MODEL_LEFT_OUT;
+            break;
+        }
         kind = MODEL_MAPPED;
     }
     return kind;
 }
 
-/* A copy of `rec` with its values in the space's distributions and the defaults added;
- * NULL on OOM. view_kind said every value fits. */
-static hps_frozen *map_rec(const hps_model_space *m, const hps_frozen *rec)
+hps_frozen *hps_model_space_map(const hps_model_space *m, const hps_frozen *rec)
 {
     hps_frozen *copy = hps_rec_clone(rec);
     for (size_t i = 0; copy != NULL && i < m->space.n; i++) {
@@ -150,9 +147,9 @@ int hps_model_space_view(hps_model_space *m, size_t slot, const hps_frozen *rec,
         m->cap = cap;
     }
     if (m->state[slot] == MODEL_UNSEEN) {
-        int kind = view_kind(m, rec);
+        int kind = hps_model_space_kind(m, rec);
         if (kind == MODEL_MAPPED) {
-            m->mapped[slot] = map_rec(m, rec);
+            m->mapped[slot] = hps_model_space_map(m, rec);
             if (m->mapped[slot] == NULL)
                 return -1;
         }

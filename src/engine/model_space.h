@@ -34,6 +34,15 @@ enum { MODEL_UNSEEN, MODEL_AS_STORED, MODEL_MAPPED, MODEL_LEFT_OUT };
 hps_status hps_model_space_set(hps_model_space *m, const char *space_json, hps_errbuf *err);
 void hps_model_space_clear(hps_model_space *m);
 
+/* Which view `rec` needs: MODEL_AS_STORED when every parameter of the space it has
+ * keeps its distribution and no default applies, MODEL_LEFT_OUT when a value is not one
+ * the space's distribution takes, else MODEL_MAPPED. */
+int hps_model_space_kind(const hps_model_space *m, const hps_frozen *rec);
+
+/* A copy of `rec` (free with hps_rec_free) with its values in the space's distributions
+ * and the defaults added; NULL on OOM. For a record hps_model_space_kind says MAPPED. */
+hps_frozen *hps_model_space_map(const hps_model_space *m, const hps_frozen *rec);
+
 /* The finished trial `rec` (cache slot `slot`) as samplers see it: *out is rec itself, a
  * mapped copy (owned by `m`), or NULL when the trial is left out of the model. Finished
  * trials never change, so each slot is mapped once. -1 on OOM. */

@@ -44,9 +44,12 @@ typedef struct hps_pending {
 
 /* Every trial of the study but the asking one is in exactly one of finished, ended,
  * paused and pending, each list in trial-number order (pending: the live trials created
- * after the sync last). Finished and ended trials are seen through the changed-space
- * view (hps_study_map_space): a trial the view leaves out is in neither. Paused and
- * pending ones, which may still change, are as stored (pending: as run here). */
+ * after the sync last), except that after a change of space (hps_study_map_space) one
+ * with a value the new space no longer takes is in none. Finished, ended and paused
+ * trials are seen through the new space (a trial lacking a parameter the space gives a
+ * default is seen with it -- an ended one too, though it may have stopped before
+ * suggesting it: its end did not depend on that value). Pending ones, which may still
+ * change, are as stored (as run here for this process's own). */
 typedef struct hps_history {
     const hps_frozen **finished; /* COMPLETE, and PRUNED with a value */
     size_t n_finished;
@@ -55,6 +58,9 @@ typedef struct hps_history {
     size_t n_ended;
     const hps_frozen **paused;   /* PAUSED: stopped at a step, to be resumed */
     size_t n_paused;
+    hps_frozen **paused_copies;  /* the engine's: paused trials seen through a changed
+                                    space, freed with the history */
+    size_t n_paused_copies;
     hps_pending *pending;        /* RUNNING and WAITING, without the asking trial */
     size_t n_pending;
     hps_space space;

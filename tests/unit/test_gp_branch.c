@@ -529,10 +529,84 @@ static void test_branch_choice_option(void **state)
     hps_sampler_free(s);
 }
 
+/* A PAUSED trial from before a change of space does not count as having tried the level
+ * its stored index names in the new order. Models a-e, a and b finished, "c" paused;
+ * then the choices are reordered to c, d, e, a, b with a prior that favours c. Read as
+ * stored, the paused trial's index 2 named "e" in the new order, so c looked untried
+ * and was proposed again beside the paused c. The control is the same study without
+ * the change (the prior on c there too). */
+static int proposes_c_after_paused_c(int seed, int change_space)
+{
+    static const hps_value old[] = {
+        {.type = HPS_VALUE_STRING, .u.s = "a"}, {.type = HPS_VALUE_STRING, .u.s = "b"},
+        {.type = HPS_VALUE_STRING, .u.s = "c"}, {.type = HPS_VALUE_STRING, .u.s = "d"},
+        {.type = HPS_VALUE_STRING, .u.s = "e"}};
+    static const hps_value now[] = {
+        {.type = HPS_VALUE_STRING, .u.s = "c"}, {.type = HPS_VALUE_STRING, .u.s = "d"},
+        {.type = HPS_VALUE_STRING, .u.s = "e"}, {.type = HPS_VALUE_STRING, .u.s = "a"},
+        {.type = HPS_VALUE_STRING, .u.s = "b"}};
+    static const char *const names[] = {"xa", "xb", "xc", "xd", "xe"};
+    static const char *const start[] = {
+        "{\"model\": \"a\", \"xa\": 0.2}", "{\"model\": \"b\", \"xb\": 0.7}",
+        "{\"model\": \"a\", \"xa\": 0.9}", "{\"model\": \"b\", \"xb\": 0.4}",
+        "{\"model\": \"c\", \"xc\": 0.5}"};
+    char seed_text[16];
+    snprintf(seed_text, sizeof seed_text, "%d", seed);
+    hps_study *study = unseen_study(seed_text, start, 4);
+    ASSERT_OK(hps_study_enqueue(study, start[4], NULL));
+    for (int i = 0; i < 5; i++) {
+        hps_trial *t;
+        size_t m;
+        double x;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_suggest_categorical(t, "model", old, 5, &m));
+        ASSERT_OK(hps_trial_suggest_float(t, names[m], 0, 1, 0, 0, &x));
+        if (i < 4) {
+            ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 0.5 + 0.1 * i));
+        } else {
+            assert_int_equal(m, 2);
+            ASSERT_OK(hps_trial_report(t, 1, 0.3));
+            ASSERT_OK(hps_trial_pause(t, 1));
+        }
+        hps_trial_free(t);
+    }
+    const hps_value *order = old;
+    if (change_space) {
+        ASSERT_OK(hps_study_map_space(study, "[{\"name\": \"model\", \"distribution\": "
+                                             "{\"type\": \"categorical\", \"choices\": "
+                                             "[\"c\", \"d\", \"e\", \"a\", \"b\"]}}]"));
+        ASSERT_OK(hps_study_set_prior(study, "model", "{\"weights\": [50, 1, 1, 1, 1]}"));
+        order = now;
+    } else {
+        ASSERT_OK(hps_study_set_prior(study, "model", "{\"weights\": [1, 1, 50, 1, 1]}"));
+    }
+    hps_trial *t;
+    size_t m;
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_suggest_categorical(t, "model", order, 5, &m));
+    int again = strcmp(order[m].u.s, "c") == 0;
+    hps_trial_free(t);
+    hps_study_close(study);
+    return again;
+}
+
+static void test_paused_trial_through_changed_space(void **state)
+{
+    (void)state;
+    int control = 0, changed = 0;
+    for (int seed = 1; seed <= 3; seed++) {
+        control += proposes_c_after_paused_c(seed, 0);
+        changed += proposes_c_after_paused_c(seed, 1);
+    }
+    assert_int_equal(control, 0); /* the paused c counts as tried */
+    assert_int_equal(changed, control);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_branch_choice_option),
+        cmocka_unit_test(test_paused_trial_through_changed_space),
         cmocka_unit_test(test_beta_draws),
         cmocka_unit_test(test_good_group_size),
         cmocka_unit_test(test_thompson_follows_ranks),

@@ -295,6 +295,36 @@ static void test_failed_trial_seen_through_changed_space(void **state)
     }
 }
 
+/* The GP's relative sample under allocation failures with retried failures (retries =
+ * 1): some runs' retries completed, some failed too. */
+static void test_out_of_memory_with_retries(void **state)
+{
+    (void)state;
+    const hps_direction dir = HPS_MINIMIZE;
+    hps_study *study = gp_study("13", NULL, &dir, 1);
+    ASSERT_OK(hps_study_set(study, "retries", "1"));
+    for (int n = 0; n < 14; n++) {
+        hps_trial *t;
+        double x0, x1;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_suggest_float(t, "x0", 0, 1, 0, 0, &x0));
+        ASSERT_OK(hps_trial_suggest_float(t, "x1", 0, 1, 0, 0, &x1));
+        long attempt = attempt_of(t);
+        if ((n % 3 == 1 && attempt == 0) || n % 5 == 2)
+            ASSERT_OK(hps_trial_tell(t, HPS_FAIL, NAN));
+        else
+            ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, x0 + x1));
+        hps_trial_free(t);
+    }
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    double values[2];
+    testutil_sample_relative_under_oom(study, t, &hps_gp_sampler_ops, values, 2, 800);
+    assert_true(isfinite(values[0]) && isfinite(values[1]));
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -304,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_out_of_memory_with_failures),
         cmocka_unit_test(test_failed_trial_seen_through_changed_space),
         cmocka_unit_test(test_retried_failure_not_modelled),
+        cmocka_unit_test(test_out_of_memory_with_retries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

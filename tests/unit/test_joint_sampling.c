@@ -8,11 +8,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "base/mem.h"
 #include "engine/history.h"
 #include "samplers/sampler.h"
 #include "testutil.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* What the fake sampler saw at its last joint sample. */
@@ -262,10 +264,153 @@ static void test_history_through_changed_space(void **state)
     hps_study_close(study);
 }
 
+/* A live trial of this handle that another worker ended (here told FAIL by number from
+ * a second handle) is listed once, by its stored state: not also as pending. */
+static void test_live_trial_ended_elsewhere_listed_once(void **state)
+{
+    (void)state;
+    char url[4200];
+    snprintf(url, sizeof url, "sqlite:%s", testutil_path("ended-elsewhere.db"));
+    hps_direction dir = HPS_MINIMIZE;
+    char err[256];
+    hps_study *a, *b;
+    ASSERT_OK(hps_study_open(url, "s", HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir, 1, &a, err,
+                             sizeof err));
+    ASSERT_OK(hps_study_open(url, "s", HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir, 1, &b, err,
+                             sizeof err));
+    hps_sampler *sampler;
+    ASSERT_OK(hps_sampler_from_ops(&fake_ops, &sampler));
+    ASSERT_OK(hps_study_set_sampler(a, sampler));
+    hps_trial *done, *held, *asking;
+    double x;
+    ASSERT_OK(hps_study_ask(a, &done)); /* trial 0 finished: the space exists */
+    ASSERT_OK(hps_trial_suggest_float(done, "x", 0, 1, 0, 0, &x));
+    ASSERT_OK(hps_trial_tell(done, HPS_COMPLETE, 1.0));
+    ASSERT_OK(hps_study_ask(a, &held)); /* trial 1: live in a */
+    ASSERT_OK(hps_trial_suggest_float(held, "x", 0, 1, 0, 0, &x));
+    ASSERT_OK(hps_study_tell_number(b, 1, HPS_FAIL, NULL, 0));
+    ASSERT_OK(hps_study_ask(a, &asking));
+    assert_int_equal(seen_finished, 1);
+    assert_int_equal(seen_ended, 1);
+    assert_int_equal(seen_pending, 0);
+    assert_int_equal(seen_paused, 0);
+    hps_trial_free(done);
+    hps_trial_free(held);
+    hps_trial_free(asking);
+    hps_study_close(b);
+    hps_study_close(a);
+}
+
+/* A trial that failed before suggesting y is seen with y's default once the space gives
+ * one, as a finished trial lacking it is: the view cannot tell "before y existed" from
+ * "before y was suggested", and in both the end did not depend on y. As stored it lacks
+ * y, which no sampler could place. */
+static void test_failed_early_seen_with_default(void **state)
+{
+    (void)state;
+    hps_study *study;
+    hps_direction dir = HPS_MINIMIZE;
+    char err[256];
+    ASSERT_OK(hps_study_open(":memory:", "early", HPS_OPEN_CREATE, &dir, 1, &study, err,
+                             sizeof err));
+    hps_sampler *sampler;
+    ASSERT_OK(hps_sampler_from_ops(&fake_ops, &sampler));
+    ASSERT_OK(hps_study_set_sampler(study, sampler));
+    double x, y;
+    for (int i = 0; i < 2; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+        ASSERT_OK(hps_trial_suggest_float(t, "y", 0, 1, 0, 0, &y));
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 1.0 + i));
+        hps_trial_free(t);
+    }
+    hps_trial *f;
+    ASSERT_OK(hps_study_ask(study, &f));
+    ASSERT_OK(hps_trial_suggest_float(f, "x", 0, 1, 0, 0, &x));
+    ASSERT_OK(hps_trial_fail(f, "raised before y"));
+    hps_trial_free(f);
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(seen_ended, 1); /* as stored, lacking y */
+    assert_int_equal(seen_ended_in_space, 0);
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_map_space(study,
+        "[{\"name\": \"x\", \"distribution\": {\"type\": \"float\", \"low\": 0, \"high\": 2}},"
+        " {\"name\": \"y\", \"distribution\": {\"type\": \"float\", \"low\": 0, \"high\": 1},"
+        " \"default\": 0.5}]"));
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(seen_finished, 2);
+    assert_int_equal(seen_ended, 1);
+    assert_int_equal(seen_ended_in_space, 1);
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
+/* hps_history_collect under allocation failures, every list filled and the space
+ * changed (the view maps): each failure is HPS_ERR_NOMEM with an empty history (ASan:
+ * nothing leaks), and the first success lists what it should. */
+static void test_collect_under_oom(void **state)
+{
+    (void)state;
+    hps_study *study;
+    hps_direction dir = HPS_MINIMIZE;
+    char err[256];
+    ASSERT_OK(hps_study_open(":memory:", "oom", HPS_OPEN_CREATE, &dir, 1, &study, err,
+                             sizeof err));
+    hps_sampler *sampler;
+    ASSERT_OK(hps_sampler_from_ops(&fake_ops, &sampler));
+    ASSERT_OK(hps_study_set_sampler(study, sampler));
+    hps_trial *t[6];
+    double x;
+    for (int i = 0; i < 6; i++) {
+        ASSERT_OK(hps_study_ask(study, &t[i]));
+        ASSERT_OK(hps_trial_suggest_float(t[i], "x", 0, 1, 0, 0, &x));
+    }
+    ASSERT_OK(hps_trial_tell(t[0], HPS_COMPLETE, 1.0));
+    ASSERT_OK(hps_trial_fail(t[1], "diverged"));
+    ASSERT_OK(hps_trial_tell(t[2], HPS_PRUNED, NAN));
+    ASSERT_OK(hps_trial_report(t[3], 1, 0.7));
+    ASSERT_OK(hps_trial_pause(t[3], 1));
+    ASSERT_OK(hps_trial_tell(t[4], HPS_COMPLETE, 2.0));
+    /* x widened: every trial mapped, the paused one into a copy the history owns */
+    ASSERT_OK(hps_study_map_space(study,
+        "[{\"name\": \"x\", \"distribution\": {\"type\": \"float\", \"low\": 0, \"high\": 2}}]"));
+    hps_history h;
+    int ok = 0;
+    for (unsigned long k = 1; k <= 400 && !ok; k++) {
+        hps_mem_fail_after(k);
+        hps_status rc = hps_history_collect(study, t[5], &h);
+        hps_mem_fail_after(0);
+        if (rc == HPS_OK) {
+            ok = 1;
+            assert_int_equal(h.n_finished, 2);
+            assert_int_equal(h.n_ended, 2);
+            assert_int_equal(h.n_paused, 1); /* a copy through the new space */
+            assert_int_equal(h.n_pending, 0);
+            assert_int_equal(h.space.n, 1);
+            hps_history_clear(&h);
+            break;
+        }
+        assert_int_equal(rc, HPS_ERR_NOMEM);
+        assert_null(h.finished);
+        assert_null(h.ended);
+        assert_null(h.paused);
+        assert_int_equal(h.n_ended + h.n_finished + h.n_paused + h.n_pending, 0);
+    }
+    assert_true(ok);
+    for (int i = 0; i < 6; i++)
+        hps_trial_free(t[i]);
+    hps_study_close(study);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_relative_space_and_history),
                                        cmocka_unit_test(test_history_lists_every_trial),
-                                       cmocka_unit_test(test_history_through_changed_space)};
+                                       cmocka_unit_test(test_history_through_changed_space),
+                                       cmocka_unit_test(test_live_trial_ended_elsewhere_listed_once),
+                                       cmocka_unit_test(test_failed_early_seen_with_default),
+                                       cmocka_unit_test(test_collect_under_oom)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -692,7 +692,9 @@ static int build_dims(const hps_context *ctx, const hps_history *h, gp_ask *a, s
  * the worst finite loss observed (transform.h): the model learns "no better than
  * anything seen" there, and nothing is invented beyond the observed range. They come
  * from the history's ended trials, so after the space changed (hps_study_map_space)
- * they are seen through the new space as the finished ones are. Left out: a trial
+ * they are seen through the new space as the finished ones are (an added parameter at
+ * its default, as the trial ran -- or, if it failed before suggesting it, as a failure
+ * that did not depend on it). Left out: a trial
  * failed as interrupted (its run was stopped -- no verdict on its point), one whose
  * run a retry finished (failed_runs_retried_to_the_end), one lacking a parameter of
  * the relative space (it failed before suggesting it: no point to place), and one with
