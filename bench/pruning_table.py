@@ -80,10 +80,14 @@ def run_budget(module, study, table, budget, pausing, steps=None):
     every epoch; a stopping pruner is asked after each. `steps`, when given, collects the
     steps each trial number reported (the tests check that none repeats or is skipped).
     Returns the history -- (epochs used, best COMPLETE accuracy) after each trial or
-    slice -- the epochs used, the best, and the counts of pruned trials and resumes."""
+    slice -- the epochs used, the best, the counts of pruned trials and resumes, and
+    the last step of each trial that drew the table's best cell (why a method misses
+    the optimum: it never draws it, or stops it early)."""
     epochs = table["epochs"]
     consumed, best, history = 0, -math.inf, []
     pruned = resumes = 0
+    optimum = table_stats(table)["optimum"]
+    at_best_cell = {}  # trial number -> the last step it reported
     while consumed < budget:
         trial = study.ask()
         resumed_at = getattr(trial, "resume_step", None) or 0  # Optuna has neither
@@ -95,12 +99,15 @@ def run_budget(module, study, table, budget, pausing, steps=None):
         hidden = trial.suggest_int("hidden_size", torch_mlp_curves.HIDDEN_LOW,
                                    torch_mlp_curves.HIDDEN_HIGH, log=True)
         curve = torch_mlp_curves.curve_at(table, lr, hidden)
+        best_cell = curve[-1] >= optimum - SAME
         end = max_step if max_step is not None else epochs
         stopped = False
         for epoch in range(resumed_at + 1, end + 1):
             if consumed >= budget:  # cut by the budget: not COMPLETE, and the run ends
-                return _result(history, consumed, best, pruned, resumes)
+                return _result(history, consumed, best, pruned, resumes, at_best_cell)
             consumed += 1
+            if best_cell:
+                at_best_cell[trial.number] = epoch
             trial.report(curve[epoch - 1], epoch)
             if steps is not None:
                 steps.setdefault(trial.number, []).append(epoch)
@@ -116,12 +123,12 @@ def run_budget(module, study, table, budget, pausing, steps=None):
             study.tell(trial, curve[epochs - 1])
             best = max(best, curve[epochs - 1])
         history.append((consumed, best))
-    return _result(history, consumed, best, pruned, resumes)
+    return _result(history, consumed, best, pruned, resumes, at_best_cell)
 
 
-def _result(history, consumed, best, pruned, resumes):
+def _result(history, consumed, best, pruned, resumes, at_best_cell):
     return {"history": history, "epochs": consumed, "best": best, "pruned": pruned,
-            "resumes": resumes}
+            "resumes": resumes, "best_cell_steps": sorted(at_best_cell.values())}
 
 
 def run(method, engine, spec, seed, table_path, budget, python_dir):
@@ -212,6 +219,27 @@ def report(by, seeds, table):
               f"{row['best_at_bar']:.4f} | {show(row['to_optimum'])} "
               f"({row['at_optimum']}/{row['seeds']}) | {row['pruned']:.0f} | "
               f"{row['resumes']:.0f} |")
+    print(f"\nThe table's best cell (final {stats['optimum']:.4f}): in how many seeds a "
+          "method drew it, in how many a trial of it reached the last epoch, and the "
+          "steps at which its other trials stopped (all seeds; a paused trial counts "
+          "by the last step it reached).\n")
+    print("| method | seeds drawing it | seeds finishing it | trials of it stopped early: "
+          "count, steps (median, range) |")
+    print("|---|---:|---:|---:|")
+    for method, _, _ in METHODS:
+        runs = by.get(method, {})
+        if not runs:
+            continue
+        last = table["epochs"]
+        steps = [r.get("best_cell_steps", []) for r in runs.values()]
+        early = sorted(k for s in steps for k in s if k < last)
+        drawn = sum(bool(s) for s in steps)
+        finished = sum(last in s for s in steps)
+        summary[method].update(best_cell_drawn=drawn, best_cell_finished=finished,
+                               best_cell_stopped=len(early))
+        span = (f", {pruning.median(early):.0f} ({early[0]}-{early[-1]})" if early else "")
+        print(f"| {method} | {drawn}/{len(runs)} | {finished}/{len(runs)} | "
+              f"{len(early)}{span} |")
     verdict = {}
     if SUBJECT in by and target:
         subject = by[SUBJECT]

@@ -64,6 +64,8 @@ def test_a_trial_pruned_at_epoch_k_costs_k_epochs(engine):
     assert steps == {0: [1, 2, 3], 1: [1, 2, 3], 2: [1, 2, 3], 3: [1]}
     assert result["history"] == [(3, -math.inf), (6, -math.inf), (9, -math.inf)]
     assert result["best"] == -math.inf  # no COMPLETE trial
+    # every cell has the same curve, so every trial drew a best cell
+    assert result["best_cell_steps"] == [1, 3, 3, 3]
 
 
 @pytest.mark.parametrize("budget, complete", [(8, 2), (10, 2), (12, 3)])
