@@ -69,8 +69,11 @@ def make_study(method, engine, spec, seed, python_dir):
         sampler = module.samplers.AutoSampler(seed=seed)
     else:
         sampler = module.samplers.TPESampler(seed=seed)
+    # a fixed name: Optuna's HyperbandPruner draws each trial's bracket from a hash of
+    # the study's name, which is a random uuid when none is given
     return module, module.create_study(direction="maximize", sampler=sampler,
-                                       pruner=pruning.make_pruner(module, spec))
+                                       pruner=pruning.make_pruner(module, spec),
+                                       study_name=f"{method} seed {seed}")
 
 
 def run_budget(module, study, table, budget, pausing, steps=None):

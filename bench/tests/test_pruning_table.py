@@ -104,3 +104,14 @@ def test_a_resumed_trial_continues_its_curve_from_its_step(pruner_name, kwargs):
     for t in study.trials:  # what the study stored is the cell's curve, step by step
         curve = torch_mlp_curves.curve_at(table, t.params["lr"], t.params["hidden_size"])
         assert t.intermediate_values == {s: curve[s - 1] for s in steps[t.number]}
+
+
+def test_optuna_hyperband_runs_the_same_twice():
+    # its brackets come from a hash of the study's name: make_study fixes the name
+    table = fake_table(9, lambda i, j, e: 0.5 + 0.04 * (i + 2 * j) * (1 - 0.6 ** e))
+    method, engine, spec = next(m for m in pruning_table.METHODS if m[0] == "optuna-hyperband")
+    histories = []
+    for _ in range(2):
+        module, study = pruning_table.make_study(method, engine, spec, 0, None)
+        histories.append(pruning_table.run_budget(module, study, table, 300, False)["history"])
+    assert histories[0] == histories[1]
