@@ -182,7 +182,7 @@ def best_optuna(by):
 
 
 def show(x):
-    return "never" if x is None or not math.isfinite(x) else f"{x:.0f}"
+    return "never" if x is None or not math.isfinite(x) else f"{x:g}"
 
 
 def report(by, seeds, table):
@@ -194,9 +194,9 @@ def report(by, seeds, table):
           f"within one validation image). Optuna's best method (highest median final): "
           f"{ref}.\n")
     print("| method | seeds | final best acc | total epochs | epochs to the target (seeds) | "
-          "best acc within 200 epochs | epochs to the table's best (seeds) | pruned | "
-          "resumes |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          f"target within {BAR_EPOCHS} epochs | best acc within {BAR_EPOCHS} epochs | "
+          "epochs to the table's best (seeds) | epochs to its own final | pruned | resumes |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     summary = {}
     for method, _, _ in METHODS:
         runs = by.get(method, {})
@@ -210,6 +210,9 @@ def report(by, seeds, table):
                "epochs": pruning.median([r["epochs"] for r in runs.values()]),
                "reach": pruning.median([math.inf if e is None else e for e in reach]),
                "reached": sum(e is not None for e in reach),
+               "within_bar": sum(e is not None and e <= BAR_EPOCHS for e in reach),
+               "to_own_final": pruning.median([epochs_to(r["history"], r["best"])
+                                               for r in runs.values()]),
                "best_at_bar": pruning.median([best_within(r["history"], BAR_EPOCHS)
                                               for r in runs.values()]),
                "to_optimum": pruning.median([math.inf if e is None else e for e in opt]),
@@ -219,11 +222,13 @@ def report(by, seeds, table):
         summary[method] = row
         print(f"| {method} | {row['seeds']} | {row['best']:.4f} | {row['epochs']:.0f} | "
               f"{show(row['reach'])} ({row['reached']}/{len(common)}) | "
+              f"{row['within_bar']}/{len(common)} | "
               f"{row['best_at_bar']:.4f} | {show(row['to_optimum'])} "
-              f"({row['at_optimum']}/{row['seeds']}) | {row['pruned']:.0f} | "
-              f"{row['resumes']:.0f} |")
-    print(f"\nThe table's best cell (final {stats['optimum']:.4f}): in how many seeds a "
-          "method drew it, in how many a trial of it reached the last epoch, and the "
+              f"({row['at_optimum']}/{row['seeds']}) | {row['to_own_final']:g} | "
+              f"{row['pruned']:.0f} | {row['resumes']:.0f} |")
+    print(f"\nThe table's best cell{'s' if stats['cells_at_optimum'] > 1 else ''} (final "
+          f"{stats['optimum']:.4f}): in how many seeds a method drew one, in how many a "
+          "trial of one reached the last epoch, and the "
           "steps at which its other trials stopped (all seeds; a paused trial counts "
           "by the last step it reached).\n")
     print("| method | seeds drawing it | seeds finishing it | trials of it stopped early: "
@@ -260,6 +265,13 @@ def report(by, seeds, table):
         for s, e in zip(seeds_both, need):
             print(f"  seed {s}: target {target[s]:.4f}; {SUBJECT} reaches it after {show(e)} "
                   f"epochs; final {subject[s]['best']:.4f}")
+        print(f"\n{SUBJECT} against each Optuna method's final instead (not the bar's "
+              "measure): median epochs, seeds within the bar")
+        for other in (m for m in OPTUNA if m in by):
+            e = [epochs_to(subject[s]["history"], by[other][s]["best"])
+                 for s in seeds_both if s in by[other]]
+            print(f"  {other}: {show(pruning.median([math.inf if x is None else x for x in e]))}"
+                  f", {sum(x is not None and x <= BAR_EPOCHS for x in e)}/{len(e)}")
         print(f"\nBar, first clause (median epochs to the target <= {BAR_EPOCHS}): "
               f"{show(med)} -> {'met' if verdict['first_clause'] else 'not met'} "
               f"({verdict['seeds_within_bar']}/{len(seeds_both)} seeds within {BAR_EPOCHS})")
@@ -281,7 +293,18 @@ def main():
                         help="the folder of the hpsearch binding (a copy of build/python "
                         "keeps a rebuild from changing a running benchmark)")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "pruning_table.json"))
+    parser.add_argument("--tabulate", metavar="RESULTS",
+                        help="run nothing: print the tables of an earlier results file "
+                        "(with its --table)")
     args = parser.parse_args()
+    if args.tabulate:
+        with open(args.tabulate) as f:
+            earlier = json.load(f)
+        by = {}
+        for r in earlier["runs"]:
+            by.setdefault(r["method"], {})[r["seed"]] = r
+        report(by, earlier["seeds"], torch_mlp_curves.load(args.table))
+        return
     seeds = pruning._parse_seeds(args.seeds)
     methods = METHODS
     if args.methods:
