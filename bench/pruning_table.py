@@ -17,6 +17,7 @@ epoch is not COMPLETE and ends the run (its epochs up to the cut count).
     bench/pruning_table.py [--seeds 0-19] [--budget 1000] [--methods a,b,...] [--jobs 2]
                            [--table bench/results/torch_mlp_curves.json]
                            [--python build/python] [--out bench/results/pruning_table.json]
+    bench/pruning_table.py --tabulate RESULTS.json [--table TABLE.json]
 
 Printed: per method, the medians over seeds of the final best accuracy, of the epochs to
 reach the target (the final best of Optuna's best method on the same seed) and to reach

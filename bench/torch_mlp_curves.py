@@ -123,6 +123,11 @@ def build(out, jobs, dataset="digits"):
 def load(path=TABLE):
     with open(path) as f:
         table = json.load(f)
+    missing = [k for k in ("lr", "hidden_size", "epochs", "curves", "validation_size")
+               if k not in table]
+    if missing:
+        raise ValueError(f"{path}: not a learning-curve table (no {', '.join(missing)}; "
+                         "bench/torch_mlp_curves.py builds one)")
     lrs, hs, curves = table["lr"], table["hidden_size"], table["curves"]
     if (len(curves) != len(lrs) or any(len(row) != len(hs) for row in curves)
             or any(len(c) != table["epochs"] for row in curves for c in row)):

@@ -42,6 +42,12 @@ def test_load_names_the_file_of_a_ragged_table(tmp_path):
         torch_mlp_curves.load(str(path))
 
 
+def test_load_refuses_the_10_epoch_table_by_name():
+    path = os.path.join(pruning_table.HERE, "results", "torch_mlp_table.json")
+    with pytest.raises(ValueError, match="torch_mlp_table.json: not a learning-curve table"):
+        torch_mlp_curves.load(path)
+
+
 def study_of(engine, pruner_name, **kwargs):
     module = pruning_table.engine_module(engine, os.environ.get(
         "HPSEARCH_PYTHONPATH", os.path.join(pruning_table.HERE, "..", "build", "python")))
