@@ -2,7 +2,9 @@
 """Pruning benchmark: best validation accuracy against epochs consumed.
 
 The PyTorch MLP of examples/pytorch_mlp/train.py on digits, tuned over learning rate and
-hidden size with up to EPOCHS epochs per trial; every epoch reports its validation
+hidden size with up to 20 epochs per trial (--problem digits-adam, the default), or
+its sibling trained by SGD with momentum over seven parameters for 30 epochs
+(--problem digits-sgd; bench/pruning_problems.py); every epoch reports its validation
 accuracy and asks the pruner whether to stop. For each pruner (none, hpsearch's median,
 percentile, asha, hyperband, threshold, patient, forecast, auto; Optuna's Median, SuccessiveHalving and
 Hyperband; and the schedulers that pause and resume trials, asha's promotion form and
@@ -10,8 +12,9 @@ forecast's freeze-thaw, driven by an ask-and-tell loop with checkpoints), with t
 sampler (AutoSampler, the methods named "... auto") -- it records after every trial the
 epochs consumed so far and the best accuracy of a COMPLETE trial. Same machine, same run.
 
-    bench/pruning.py [--trials 40] [--seeds 0-9] [--methods a,b,...] [--shared-start N]
-                     [--jobs 2] [--reuse EARLIER.json] [--out bench/results/pruning.json]
+    bench/pruning.py [--problem digits-adam] [--trials 40] [--seeds 0-9]
+                     [--methods a,b,...] [--shared-start N] [--jobs 2]
+                     [--reuse EARLIER.json] [--out bench/results/pruning.json]
 
 Printed: per method, the median over seeds of the final best accuracy, the total epochs,
 and the epochs needed to reach the target accuracy -- the accuracy both engines' runs
@@ -35,51 +38,61 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "build", "python"))
 sys.path.insert(0, os.path.join(HERE, "..", "examples", "pytorch_mlp"))
+sys.path.insert(1, HERE)
 
-EPOCHS = 20
+import pruning_problems  # noqa: E402
+
+EPOCHS = pruning_problems.DigitsAdam.epochs  # the default problem's budget
 TOLERANCE = 0.005
 
-METHODS = [
-    ("hps-none", "hpsearch", None),
-    ("hps-median", "hpsearch", ("MedianPruner", {"n_startup_trials": 5, "n_warmup_steps": 2})),
-    ("hps-percentile", "hpsearch", ("PercentilePruner", {"percentile": 33.0, "n_startup_trials": 5,
-                                                          "n_warmup_steps": 2})),
-    ("hps-asha", "hpsearch", ("SuccessiveHalvingPruner", {"min_resource": 1, "reduction_factor": 3})),
-    ("hps-hyperband", "hpsearch", ("HyperbandPruner", {"min_resource": 1, "max_resource": EPOCHS,
-                                                        "reduction_factor": 3})),
-    ("hps-threshold", "hpsearch", ("ThresholdPruner", {"lower": 0.5, "n_warmup_steps": 2})),
-    ("hps-patient", "hpsearch", ("PatientPruner", {"patience": 3, "min_delta": 0.002})),
-    # the same pruners with hpsearch's default sampler (AutoSampler: Sobol, then the GP)
-    ("hps-none auto", "hpsearch", None),
-    ("hps-median auto", "hpsearch", ("MedianPruner", {"n_startup_trials": 5, "n_warmup_steps": 2})),
-    ("hps-asha auto", "hpsearch", ("SuccessiveHalvingPruner", {"min_resource": 1,
-                                                              "reduction_factor": 3})),
-    ("hps-hyperband auto", "hpsearch", ("HyperbandPruner", {"min_resource": 1,
-                                                            "max_resource": EPOCHS,
+
+def methods_for(epochs):
+    """The methods, (name, engine, pruner spec), for a problem of `epochs` epochs (the
+    budget Hyperband, ASHA's promotion form and the forecast are told)."""
+    return [
+        ("hps-none", "hpsearch", None),
+        ("hps-median", "hpsearch", ("MedianPruner", {"n_startup_trials": 5, "n_warmup_steps": 2})),
+        ("hps-percentile", "hpsearch", ("PercentilePruner", {"percentile": 33.0, "n_startup_trials": 5,
+                                                              "n_warmup_steps": 2})),
+        ("hps-asha", "hpsearch", ("SuccessiveHalvingPruner", {"min_resource": 1, "reduction_factor": 3})),
+        ("hps-hyperband", "hpsearch", ("HyperbandPruner", {"min_resource": 1, "max_resource": epochs,
                                                             "reduction_factor": 3})),
-    # the learning-curve forecast (bench/pruning.md), told the budget
-    ("hps-forecast auto", "hpsearch", ("ForecastPruner", {"max_step": EPOCHS})),
-    # pruner: auto (asha or forecast), with the default sampler: hpsearch's defaults
-    ("hps-auto auto", "hpsearch", ("AutoPruner", {"max_step": EPOCHS})),
-    # the schedulers that pause and resume trials (run_sliced; bench/pruning.md,
-    # "Freeze-thaw against ASHA"): ASHA's promotion form and the forecast's freeze-thaw
-    ("hps-asha-promotion auto", "hpsearch", ("SuccessiveHalvingPruner", {
-        "min_resource": 1, "reduction_factor": 3, "mode": "promotion", "max_resource": EPOCHS})),
-    # freeze-thaw with a one-epoch first slice (bench/pruning.md, second protocol)
-    ("hps-freeze-thaw-first1 auto", "hpsearch", ("ForecastPruner", {
-        "max_step": EPOCHS, "mode": "freeze-thaw", "first_slice_steps": 1})),
-    # and with a new trial priced by the better half of the final values (third protocol)
-    ("hps-freeze-thaw-first1-upper auto", "hpsearch", ("ForecastPruner", {
-        "max_step": EPOCHS, "mode": "freeze-thaw", "first_slice_steps": 1,
-        "new_trial_estimate": "upper-half"})),
-    ("hps-freeze-thaw auto", "hpsearch", ("ForecastPruner", {"max_step": EPOCHS,
-                                                            "mode": "freeze-thaw"})),
-    ("optuna-none", "optuna", None),
-    ("optuna-median", "optuna", ("MedianPruner", {"n_startup_trials": 5, "n_warmup_steps": 2})),
-    ("optuna-sha", "optuna", ("SuccessiveHalvingPruner", {"min_resource": 1, "reduction_factor": 3})),
-    ("optuna-hyperband", "optuna", ("HyperbandPruner", {"min_resource": 1, "max_resource": EPOCHS,
-                                                        "reduction_factor": 3})),
-]
+        ("hps-threshold", "hpsearch", ("ThresholdPruner", {"lower": 0.5, "n_warmup_steps": 2})),
+        ("hps-patient", "hpsearch", ("PatientPruner", {"patience": 3, "min_delta": 0.002})),
+        # the same pruners with hpsearch's default sampler (AutoSampler: Sobol, then the GP)
+        ("hps-none auto", "hpsearch", None),
+        ("hps-median auto", "hpsearch", ("MedianPruner", {"n_startup_trials": 5, "n_warmup_steps": 2})),
+        ("hps-asha auto", "hpsearch", ("SuccessiveHalvingPruner", {"min_resource": 1,
+                                                                  "reduction_factor": 3})),
+        ("hps-hyperband auto", "hpsearch", ("HyperbandPruner", {"min_resource": 1,
+                                                                "max_resource": epochs,
+                                                                "reduction_factor": 3})),
+        # the learning-curve forecast (bench/pruning.md), told the budget
+        ("hps-forecast auto", "hpsearch", ("ForecastPruner", {"max_step": epochs})),
+        # pruner: auto (asha or forecast), with the default sampler: hpsearch's defaults
+        ("hps-auto auto", "hpsearch", ("AutoPruner", {"max_step": epochs})),
+        # the schedulers that pause and resume trials (run_sliced; bench/pruning.md,
+        # "Freeze-thaw against ASHA"): ASHA's promotion form and the forecast's freeze-thaw
+        ("hps-asha-promotion auto", "hpsearch", ("SuccessiveHalvingPruner", {
+            "min_resource": 1, "reduction_factor": 3, "mode": "promotion", "max_resource": epochs})),
+        # freeze-thaw with a one-epoch first slice (bench/pruning.md, second protocol)
+        ("hps-freeze-thaw-first1 auto", "hpsearch", ("ForecastPruner", {
+            "max_step": epochs, "mode": "freeze-thaw", "first_slice_steps": 1})),
+        # and with a new trial priced by the better half of the final values (third protocol)
+        ("hps-freeze-thaw-first1-upper auto", "hpsearch", ("ForecastPruner", {
+            "max_step": epochs, "mode": "freeze-thaw", "first_slice_steps": 1,
+            "new_trial_estimate": "upper-half"})),
+        ("hps-freeze-thaw auto", "hpsearch", ("ForecastPruner", {"max_step": epochs,
+                                                                "mode": "freeze-thaw"})),
+        ("optuna-none", "optuna", None),
+        ("optuna-median", "optuna", ("MedianPruner", {"n_startup_trials": 5, "n_warmup_steps": 2})),
+        ("optuna-sha", "optuna", ("SuccessiveHalvingPruner", {"min_resource": 1, "reduction_factor": 3})),
+        ("optuna-hyperband", "optuna", ("HyperbandPruner", {"min_resource": 1, "max_resource": epochs,
+                                                            "reduction_factor": 3})),
+    ]
+
+
+METHODS = methods_for(EPOCHS)
 
 
 def make_pruner(module, spec):
@@ -95,18 +108,13 @@ def make_pruner(module, spec):
     return cls(**kwargs)
 
 
-def shared_start(seed, n):
-    """n configurations drawn from the search space by a generator of their own, the
-    same for both engines (--shared-start): the trials every sampler starts from."""
+def shared_start(seed, n, problem=pruning_problems.DigitsAdam()):
+    """n configurations drawn from the problem's search space by a generator of their
+    own, the same for both engines and every method (--shared-start): the trials every
+    sampler starts from."""
     import numpy as np
     rng = np.random.default_rng(1000 + seed)
-    out = []
-    for _ in range(n):
-        lr = float(np.exp(rng.uniform(np.log(1e-4), np.log(3e-1))))
-        hidden = int(min(256, max(8, round(float(np.exp(rng.uniform(np.log(7.5),
-                                                                      np.log(256.5))))))))
-        out.append({"lr": lr, "hidden_size": hidden})
-    return out
+    return [problem.draw(rng) for _ in range(n)]
 
 
 def pauses(spec):
@@ -115,7 +123,7 @@ def pauses(spec):
     return spec is not None and spec[1].get("mode", "stop") != "stop"
 
 
-def run_sliced(method, spec, seed, n_trials, n_shared=0):
+def run_sliced(method, spec, seed, n_trials, n_shared, problem):
     """The ask-and-tell loop of a scheduler that pauses trials: each ask starts a new
     trial or resumes a paused one from its checkpoint (a file per trial, as a CLI trial
     keeps in HPSEARCH_CHECKPOINT_DIR) for the slice trial.max_step ends; only the epochs
@@ -124,14 +132,13 @@ def run_sliced(method, spec, seed, n_trials, n_shared=0):
     it has nothing left."""
     import tempfile
     import torch
-    import train
     import hpsearch as module
     torch.set_num_threads(1)
     module.logging.set_verbosity(module.logging.ERROR)
     study = module.create_study(direction="maximize",
                                 sampler=module.samplers.AutoSampler(seed=seed),
                                 pruner=make_pruner(module, spec))
-    for params in shared_start(seed, n_shared):
+    for params in shared_start(seed, n_shared, problem):
         study.enqueue_trial(params)
     consumed = 0
     best = -math.inf
@@ -144,10 +151,9 @@ def run_sliced(method, spec, seed, n_trials, n_shared=0):
             if trial.resume_step is None and trial.number >= n_trials:
                 break
             resumes += trial.resume_step is not None
-            lr = trial.suggest_float("lr", 1e-4, 3e-1, log=True)
-            hidden = trial.suggest_int("hidden_size", 8, 256, log=True)
+            config = problem.suggest(trial)
             resumed_at = trial.resume_step or 0
-            end = trial.max_step if trial.max_step is not None else EPOCHS
+            end = trial.max_step if trial.max_step is not None else problem.epochs
             state = {"acc": 0.0}
 
             def on_epoch(epoch, acc, loss):
@@ -161,7 +167,7 @@ def run_sliced(method, spec, seed, n_trials, n_shared=0):
             directory = os.path.join(checkpoints, str(trial.number))
             os.makedirs(directory, exist_ok=True)
             with contextlib.redirect_stdout(io.StringIO()):  # its "resumed from" lines
-                train.train(lr, hidden, EPOCHS, 0, on_epoch, directory)
+                problem.train(config, on_epoch, directory)
             if trial.max_step is not None:
                 trial.pause(end)
             else:
@@ -174,11 +180,11 @@ def run_sliced(method, spec, seed, n_trials, n_shared=0):
             "seconds": time.time() - start}
 
 
-def run(method, engine, spec, seed, n_trials, n_shared=0):
+def run(method, engine, spec, seed, n_trials, n_shared=0, problem_name="digits-adam"):
+    problem = pruning_problems.get(problem_name)
     if pauses(spec):
-        return run_sliced(method, spec, seed, n_trials, n_shared)
+        return run_sliced(method, spec, seed, n_trials, n_shared, problem)
     import torch
-    import train
     torch.set_num_threads(1)
     if engine == "optuna":
         import optuna as module
@@ -193,7 +199,7 @@ def run(method, engine, spec, seed, n_trials, n_shared=0):
             sampler = module.samplers.TPESampler(seed=seed)
     study = module.create_study(direction="maximize", sampler=sampler,
                                 pruner=make_pruner(module, spec))
-    for params in shared_start(seed, n_shared):
+    for params in shared_start(seed, n_shared, problem):
         study.enqueue_trial(params)
     consumed = 0
     best = -math.inf
@@ -201,8 +207,7 @@ def run(method, engine, spec, seed, n_trials, n_shared=0):
 
     def objective(trial):
         nonlocal consumed
-        lr = trial.suggest_float("lr", 1e-4, 3e-1, log=True)
-        hidden = trial.suggest_int("hidden_size", 8, 256, log=True)
+        config = problem.suggest(trial)
         state = {"pruned": False, "acc": 0.0}
 
         def on_epoch(epoch, acc, loss):
@@ -215,7 +220,7 @@ def run(method, engine, spec, seed, n_trials, n_shared=0):
                 return True
             return False
 
-        train.train(lr, hidden, EPOCHS, 0, on_epoch)
+        problem.train(config, on_epoch)
         if state["pruned"]:
             raise module.TrialPruned()
         return state["acc"]
@@ -309,6 +314,9 @@ def _parse_seeds(text):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--problem", default="digits-adam",
+                        choices=sorted(pruning_problems.PROBLEMS),
+                        help="what is tuned (bench/pruning_problems.py)")
     parser.add_argument("--trials", type=int, default=40)
     parser.add_argument("--seeds", default="0-9")
     parser.add_argument("--jobs", type=int, default=2)
@@ -328,45 +336,49 @@ def main():
     parser.add_argument("--out", default=os.path.join(HERE, "results", "pruning.json"))
     args = parser.parse_args()
     seeds = _parse_seeds(args.seeds)
-    methods = METHODS
+    problem = pruning_problems.get(args.problem)
+    catalogue = methods_for(problem.epochs)
+    methods = catalogue
     if args.methods is not None:  # "" with --reuse: run nothing, tabulate the files
         wanted = [m.strip() for m in args.methods.split(",") if m.strip()]
-        unknown = sorted(set(wanted) - {m for m, _, _ in METHODS})
+        unknown = sorted(set(wanted) - {m for m, _, _ in catalogue})
         if unknown:
-            parser.error(f"unknown methods {unknown}; known: {[m for m, _, _ in METHODS]}")
-        methods = [m for m in METHODS if m[0] in wanted]
+            parser.error(f"unknown methods {unknown}; known: {[m for m, _, _ in catalogue]}")
+        methods = [m for m in catalogue if m[0] in wanted]
     # seed by seed, so that a run stopped early has whole seeds
-    tasks = [(m, e, spec, seed, args.trials, args.shared_start)
+    tasks = [(m, e, spec, seed, args.trials, args.shared_start, args.problem)
              for seed in seeds for m, e, spec in methods]
     results = []
     run_now = {m for m, _, _ in methods}
     for path in args.reuse or []:
         with open(path) as f:
             earlier = json.load(f)
-        if (earlier.get("trials"), earlier.get("shared_start", 0)) != (args.trials,
-                                                                       args.shared_start):
-            parser.error(f"{path} ran {earlier.get('trials')} trials with shared start "
-                         f"{earlier.get('shared_start', 0)}, not {args.trials} and "
+        # files written before --problem existed are digits-adam's
+        ran = (earlier.get("problem", "digits-adam"), earlier.get("trials"),
+               earlier.get("shared_start", 0))
+        if ran != (args.problem, args.trials, args.shared_start):
+            parser.error(f"{path} ran problem {ran[0]}, {ran[1]} trials with shared start "
+                         f"{ran[2]}, not {args.problem}, {args.trials} and "
                          f"{args.shared_start}")
         have = {(r["method"], r["seed"]) for r in results}
         results += [r for r in earlier["runs"] if r["method"] not in run_now
                     and r["seed"] in seeds and (r["method"], r["seed"]) not in have]
     reused = {r["method"] for r in results}
-    methods = [m for m in METHODS if m[0] in run_now or m[0] in reused]
+    methods = [m for m in catalogue if m[0] in run_now or m[0] in reused]
     with multiprocessing.Pool(args.jobs) as pool:
         for r in pool.imap_unordered(_run_star, tasks):
             results.append(r)
             with open(args.out + ".partial", "w") as f:  # what a stopped run had
-                json.dump({"trials": args.trials, "shared_start": args.shared_start,
-                           "runs": results}, f, separators=(",", ":"))
+                json.dump({"problem": args.problem, "trials": args.trials,
+                           "shared_start": args.shared_start, "runs": results}, f, separators=(",", ":"))
             print(f"{r['method']:18s} seed {r['seed']}: best {r['best']:.4f}, "
                   f"{r['epochs']} epochs, {r['pruned']} pruned, {r['seconds']:.0f} s",
                   file=sys.stderr, flush=True)
     by = {}
     for r in results:
         by.setdefault(r["method"], {})[r["seed"]] = r
-    print(f"\n## Pruning: PyTorch MLP on digits, {args.trials} trials of up to {EPOCHS} epochs, "
-          f"TPE, seeds {seeds}\n")
+    print(f"\n## Pruning: {problem.description}, {args.trials} trials of up to "
+          f"{problem.epochs} epochs, seeds {seeds}\n")
     print("Epochs to reach = epochs consumed until a COMPLETE trial is within "
           f"{TOLERANCE} of the target: the lower of the two engines' no-pruning final best "
           "accuracies (same seed). 'vs no pruning' divides by the epochs the same engine's "
@@ -416,7 +428,8 @@ def main():
     against_asha(by, methods, args.against)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
-        json.dump({"trials": args.trials, "epochs": EPOCHS, "shared_start": args.shared_start,
+        json.dump({"problem": args.problem, "trials": args.trials, "epochs": problem.epochs,
+                   "shared_start": args.shared_start,
                    "reused": args.reuse or [], "seeds": seeds, "target": target, "runs": results,
                    "summary": summary}, f, separators=(",", ":"))
         f.write("\n")

@@ -779,7 +779,7 @@ HPS_API hps_status hps_trial_preempt(hps_trial *trial, const char *reason);
  * out), which it resumes instead of returning HPS_DONE. A paused trial counts against
  * max_trials; one that is never resumed stays PAUSED, its last intermediate value its
  * result so far. Samplers learn from finished trials only (COMPLETE, PRUNED): a paused
- * one is neither finished nor pending to them. */
+ * one is neither finished nor pending to them (their history lists it as paused). */
 
 /* Pauses a RUNNING trial whose checkpoint holds `step`: `step` must be at least its
  * last reported step and beyond the step it was paused at before, so that resumed steps
@@ -937,11 +937,20 @@ HPS_API hps_status hps_context_set_trial_attr(const hps_context *ctx, const char
  * the study reports it). */
 HPS_API void hps_context_error(const hps_context *ctx, const char *message);
 
-/* The history: finished trials (COMPLETE, and PRUNED with a value), pending ones (not
- * the asking trial), and the relative space -- the parameters all finished trials have
- * with one distribution, in suggestion order. Valid during the callback. */
+/* The history: finished trials (COMPLETE, and PRUNED with a value), ended ones (FAIL --
+ * interrupted ones too, hps_frozen_interrupted says which -- and PRUNED without a
+ * value), paused ones (PAUSED), pending ones (RUNNING and WAITING), and the relative
+ * space -- the parameters all finished trials have with one distribution, in suggestion
+ * order. Every trial of the study but the asking one is in one of the four lists, each
+ * in trial-number order, except that after hps_study_map_space finished and ended
+ * trials are seen through the new space, and one with a value it no longer takes is in
+ * none. Valid during the callback; an index out of range gives NULL. */
 HPS_API size_t hps_history_n_finished(const hps_history *history);
 HPS_API const hps_frozen *hps_history_finished(const hps_history *history, size_t index);
+HPS_API size_t hps_history_n_ended(const hps_history *history);
+HPS_API const hps_frozen *hps_history_ended(const hps_history *history, size_t index);
+HPS_API size_t hps_history_n_paused(const hps_history *history);
+HPS_API const hps_frozen *hps_history_paused(const hps_history *history, size_t index);
 HPS_API size_t hps_history_n_pending(const hps_history *history);
 HPS_API const hps_frozen *hps_history_pending(const hps_history *history, size_t index);
 HPS_API size_t hps_history_space_size(const hps_history *history);

@@ -1,4 +1,5 @@
-/* history.c -- gathering the finished and pending trials, and the relative search space. */
+/* history.c -- gathering the finished, ended, paused and pending trials, and the
+ * relative search space. */
 #include "engine/history.h"
 
 #include "base/mem.h"
@@ -9,6 +10,8 @@
 void hps_history_clear(hps_history *h)
 {
     hps_mem_free(h->finished);
+    hps_mem_free(h->ended);
+    hps_mem_free(h->paused);
     hps_mem_free(h->pending);
     hps_mem_free(h->space.names);
     hps_mem_free(h->space.dists);
@@ -89,7 +92,9 @@ hps_status hps_history_collect(hps_study *study, const hps_trial *asking, hps_hi
         return rc;
     size_t n = study->n_cache;
     h->finished = hps_mem_calloc(n + 1, sizeof *h->finished);
-    if (h->finished == NULL)
+    h->ended = hps_mem_calloc(n + 1, sizeof *h->ended);
+    h->paused = hps_mem_calloc(n + 1, sizeof *h->paused);
+    if (h->finished == NULL || h->ended == NULL || h->paused == NULL)
         goto oom;
     size_t cap_pending = 0;
     size_t old_cap = study->cap_seen;
@@ -103,12 +108,19 @@ hps_status hps_history_collect(hps_study *study, const hps_trial *asking, hps_hi
         const hps_frozen *rec = study->cache[i];
         if (rec == NULL)
             continue;
-        if (rec->state == HPS_COMPLETE || (rec->state == HPS_PRUNED && rec->n_values > 0)) {
+        int finished = rec->state == HPS_COMPLETE ||
+                       (rec->state == HPS_PRUNED && rec->n_values > 0);
+        if (finished || rec->state == HPS_FAIL || rec->state == HPS_PRUNED) {
+            /* these never change again, so the view maps each once */
             if (study->model_space.set &&
                 hps_model_space_view(&study->model_space, i, rec, &rec) != 0)
                 goto oom;
             if (rec == NULL)
                 continue; /* a value the changed space no longer takes */
+            if (!finished) {
+                h->ended[h->n_ended++] = rec;
+                continue;
+            }
             h->finished[h->n_finished++] = rec;
             if (!study->space_seen[i]) {
                 if (fold_into_space(study, rec) != 0)
@@ -117,9 +129,13 @@ hps_status hps_history_collect(hps_study *study, const hps_trial *asking, hps_hi
             }
             continue;
         }
-        if (rec->state != HPS_RUNNING && rec->state != HPS_WAITING)
-            continue;
         if (asking != NULL && rec->id == asking->rec->id)
+            continue;
+        if (rec->state == HPS_PAUSED) {
+            h->paused[h->n_paused++] = rec;
+            continue;
+        }
+        if (rec->state != HPS_RUNNING && rec->state != HPS_WAITING)
             continue;
         const hps_trial *live = NULL;
         for (size_t k = 0; k < study->n_live; k++)

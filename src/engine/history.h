@@ -1,7 +1,9 @@
 /* history.h -- gathering the history a joint sampler learns from (plugin/plugin.h has
- * the view itself): the study's finished trials, the trials still running (here and in
- * other processes, with what is planned for this process's own), and the relative
- * search space, kept up to date one finished trial at a time. */
+ * the view itself): the study's finished trials, those that ended without a value
+ * (failed, pruned early) or paused, the trials still running (here and in other
+ * processes, with what is planned for this process's own), and the relative search
+ * space, kept up to date one finished trial at a time. All in one pass over the
+ * study's cache. */
 #ifndef HPS_ENGINE_HISTORY_H
 #define HPS_ENGINE_HISTORY_H
 

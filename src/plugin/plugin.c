@@ -191,6 +191,26 @@ const hps_frozen *hps_history_finished(const hps_history *history, size_t index)
     return index < history->n_finished ? history->finished[index] : NULL;
 }
 
+size_t hps_history_n_ended(const hps_history *history)
+{
+    return history->n_ended;
+}
+
+const hps_frozen *hps_history_ended(const hps_history *history, size_t index)
+{
+    return index < history->n_ended ? history->ended[index] : NULL;
+}
+
+size_t hps_history_n_paused(const hps_history *history)
+{
+    return history->n_paused;
+}
+
+const hps_frozen *hps_history_paused(const hps_history *history, size_t index)
+{
+    return index < history->n_paused ? history->paused[index] : NULL;
+}
+
 size_t hps_history_n_pending(const hps_history *history)
 {
     return history->n_pending;

@@ -42,9 +42,19 @@ typedef struct hps_pending {
     int live; /* asked by this process and not finished */
 } hps_pending;
 
+/* Every trial of the study but the asking one is in exactly one of finished, ended,
+ * paused and pending, each list in trial-number order (pending: the live trials created
+ * after the sync last). Finished and ended trials are seen through the changed-space
+ * view (hps_study_map_space): a trial the view leaves out is in neither. Paused and
+ * pending ones, which may still change, are as stored (pending: as run here). */
 typedef struct hps_history {
     const hps_frozen **finished; /* COMPLETE, and PRUNED with a value */
     size_t n_finished;
+    const hps_frozen **ended;    /* FAIL -- interrupted ones too (rec->interrupted says
+                                    which) -- and PRUNED without a value */
+    size_t n_ended;
+    const hps_frozen **paused;   /* PAUSED: stopped at a step, to be resumed */
+    size_t n_paused;
     hps_pending *pending;        /* RUNNING and WAITING, without the asking trial */
     size_t n_pending;
     hps_space space;

@@ -429,13 +429,14 @@ static int descending(const void *a, const void *b)
  *   flattened out a few thousandths below it, is forecast to gain: new trials win most
  *   asks while the good paused curves wait (bench/pruning.md, "Freeze-thaw against
  *   ASHA").
- * - upper-half: the better half (at least 2) of them. The sampler does not draw like
- *   the first configurations: it proposes near the good ones, whose finals are what a
- *   new trial should be compared to; a new trial then starts when the paused curves
- *   promise less than a draw among the good configurations would. Measured with
- *   first_slice_steps 1 (bench/pruning.md, "... priced by the better half"): more good
- *   curves finished, ASHA's final reached on 7 fresh seeds of 10 against 5, yet not
- *   within half of ASHA's epochs, so it is an option and `all` the default. */
+ * - upper-half: the better half of them, rounded up and at least 2 (of 3 the better two,
+ *   of 5 the better three). The sampler does not draw like the first configurations: it
+ *   proposes near the good ones, whose finals are what a new trial should be compared
+ *   to; a new trial then starts when the paused curves promise less than a draw among
+ *   the good configurations would. Measured with first_slice_steps 1 (bench/pruning.md,
+ *   "... priced by the better half"): more good curves finished, ASHA's final reached
+ *   on 7 fresh seeds of 10 against 5, yet not within half of ASHA's epochs, so it is an
+ *   option and `all` the default. */
 static void new_trial_normal(const forecast_opts *o, double *finals, size_t n, int maximize,
                              double *mean_out, double *sd_out)
 {
@@ -607,6 +608,8 @@ static void choose(const forecast_opts *o, const hps_context *ctx,
         *number_out = c->number;
         return;
     }
+    /* a normal needs two values; only a guard: a finite incumbent and the candidate's
+     * forecast are two, and an infinite incumbent gave the candidate an infinite rate */
     if (c->n_finals < 2)
         return;
     double mean, sd;

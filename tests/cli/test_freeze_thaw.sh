@@ -3,7 +3,8 @@
 # freeze-thaw, with a fidelity giving max_step): trials learn their slice from
 # HPSEARCH_MAX_STEP, save and exit 0 there and are PAUSED; the asks resume them with
 # HPSEARCH_RESUME_STEP and the same checkpoint directory, from the next step, two slots
-# side by side; a config without the budget is refused before anything runs.
+# side by side; a config without the budget, or giving new_trial_estimate to mode
+# stop, is refused before anything runs.
 . "$(dirname "$0")/lib.sh"
 
 write_config ft.yaml <<EOF2
@@ -72,4 +73,23 @@ out=$("$HPSEARCH" run nobudget.yaml --no-progress 2>&1)
 expect_eq "run without max_step exits 2" 2 $?
 expect_contains "and says what is missing, where" \
     "nobudget.yaml:5: pruner: pruner 'forecast': mode freeze-thaw needs max_step" "$out"
+
+# new_trial_estimate belongs to freeze-thaw: in mode stop (the default) it is refused
+# when the study is set up, naming the line and the mode it needs; a bad value is
+# refused at load (tests/unit/configs/bad/pruner_forecast_new_trial_estimate.yaml).
+write_config stopestimate.yaml <<EOF2
+study: stopestimate
+storage: sqlite:stopestimate.db
+metric: score
+n_trials: 2
+pruner: {name: forecast, max_step: 20, new_trial_estimate: upper-half}
+command: $TRAIN --x {x}
+parameters:
+  x: {type: float, low: 0, high: 6}
+EOF2
+out=$("$HPSEARCH" run stopestimate.yaml --no-progress 2>&1)
+expect_eq "new_trial_estimate in mode stop: exit 2" 2 $?
+expect_contains "and says it applies to freeze-thaw, where" \
+    "stopestimate.yaml:5: pruner: pruner 'forecast': new_trial_estimate applies to mode freeze-thaw only" "$out"
+[ ! -e stopestimate.db ] && ok "and creates no study" || fail "the refused config created stopestimate.db"
 [ "$failures" -eq 0 ]

@@ -3,6 +3,8 @@ SuccessiveHalvingPruner(mode="promotion") gives each trial its slice (trial.max_
 trial.pause(step) ends it, and study.ask() hands back the best paused trial with its
 trial.resume_step before anything new (with several objectives by MOASHA's order); a
 paused trial reads as RUNNING."""
+import re
+
 import hpsearch
 import pytest
 from hpsearch.trial import TrialState
@@ -290,9 +292,11 @@ def test_freeze_thaw_new_trial_estimate(tmp_path):
     assert trial.number == paused.number and trial.resume_step == 5
     with pytest.raises(ValueError, match="new_trial_estimate applies to mode 'freeze-thaw'"):
         hpsearch.pruners.ForecastPruner(new_trial_estimate="all")
-    with pytest.raises(ValueError, match="new_trial_estimate must be 'all' or 'upper-half'"):
-        hpsearch.pruners.ForecastPruner(mode="freeze-thaw", max_step=9,
-                                        new_trial_estimate="top")
+    for bad in ("top", "upper_half", 1):
+        message = f"new_trial_estimate must be 'all' or 'upper-half' but got {bad!r}"
+        with pytest.raises(ValueError, match=re.escape(message)):
+            hpsearch.pruners.ForecastPruner(mode="freeze-thaw", max_step=9,
+                                            new_trial_estimate=bad)
 
 
 def test_a_pause_past_the_last_report_is_ranked_at_the_rungs_it_passed():

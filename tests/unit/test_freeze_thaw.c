@@ -3,8 +3,9 @@
  * improvement per step left, or starts a new one. On hand-made curves: a paused trial
  * forecast to beat the incumbent is resumed before anything new, a hopeless one never
  * is, a trial's steps never repeat or skip across its resumes, a new trial priced by
- * the better half of the finals leaves a good paused curve first in line, and bad
- * options are refused by name. */
+ * the better half of the finals leaves a good paused curve first in line (the better
+ * half in either direction, and at the small counts where "half" needs reading), and
+ * bad options are refused by name. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include "hpsearch.h"
 #include "testutil.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -436,44 +438,211 @@ static void test_short_first_slice_keeps_best_third(void **state)
     hps_study_close(study);
 }
 
-/* The first ask of a study to minimize whose COMPLETE trials ended at 0.50 and 0.52
- * (good) and 0.9, 1.5 and 2.0 (bad configurations), with one paused at step 5 on a good
- * curve flattening out just below the incumbent 0.50, under the given
- * new_trial_estimate: the paused trial's number when it is resumed, -1 when a new trial
- * starts. */
-static int64_t first_ask_beside_good_paused(const char *estimate, int64_t *paused)
+/* A study for one ask: toward `dir`, COMPLETE trials ending at finals[] (each on a
+ * curve of scale 1 towards its final, falling for minimize, rising for maximize), then
+ * one trial paused at step 5 (or paused_step) on curve(paused_limit, paused_scale), its
+ * values alternately paused_noise above and below it (a noisy curve, whose forecast is
+ * uncertain); pruner options besides mode, max_step and new_trial_estimate in `options`
+ * (name, value; a NULL name ends them). */
+typedef struct ask_case {
+    hps_direction dir;
+    const double *finals;
+    size_t n_finals;
+    double paused_limit, paused_scale, paused_noise;
+    int64_t paused_step;
+    const char *options[3][2];
+} ask_case;
+
+static int64_t paused_step(const ask_case *c)
 {
-    hps_study *study = new_study();
-    static const double finals[] = {0.50, 0.9, 0.52, 1.5, 2.0};
-    for (size_t i = 0; i < sizeof finals / sizeof *finals; i++)
-        hand_made_trial(study, finals[i] - 0.05, 1.0, MAX_STEP, 1);
-    *paused = hand_made_trial(study, 0.49, 0.05, 5, 0);
+    return c->paused_step > 0 ? c->paused_step : 5;
+}
+
+/* Case c's paused trial, in study; its number. */
+static int64_t paused_noisy_trial(hps_study *study, const ask_case *c)
+{
+    hps_trial *t;
+    ASSERT_OK(hps_study_ask(study, &t));
+    double x;
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    for (int64_t step = 1; step <= paused_step(c); step++) {
+        double noise = step % 2 == 1 ? c->paused_noise : -c->paused_noise;
+        ASSERT_OK(hps_trial_report(t, step, curve(c->paused_limit, c->paused_scale, step) + noise));
+    }
+    ASSERT_OK(hps_trial_pause(t, paused_step(c)));
+    int64_t number = hps_trial_number(t);
+    hps_trial_free(t);
+    return number;
+}
+
+/* The first ask of case c under the given new_trial_estimate: the paused trial's number
+ * when it is resumed (from its checkpoint), -1 when a new trial starts. */
+static int64_t first_ask(const ask_case *c, const char *estimate, int64_t *paused)
+{
+    hps_study *study = NULL;
+    ASSERT_OK(hps_study_open(":memory:", "ft", HPS_OPEN_CREATE, &c->dir, 1, &study, NULL, 0));
+    double scale = c->dir == HPS_MAXIMIZE ? -1.0 : 1.0;
+    for (size_t i = 0; i < c->n_finals; i++)
+        hand_made_trial(study, c->finals[i] - scale / MAX_STEP, scale, MAX_STEP, 1);
+    *paused = paused_noisy_trial(study, c);
     hps_pruner *p = NULL;
     ASSERT_OK(hps_pruner_new("forecast", &p, NULL, 0));
     ASSERT_OK(hps_pruner_set(p, "mode", "freeze-thaw"));
     ASSERT_OK(hps_pruner_set(p, "max_step", "20"));
     ASSERT_OK(hps_pruner_set(p, "new_trial_estimate", estimate));
+    for (size_t k = 0; k < 3 && c->options[k][0] != NULL; k++)
+        ASSERT_OK(hps_pruner_set(p, c->options[k][0], c->options[k][1]));
     ASSERT_OK(hps_study_set_pruner(study, p));
     hps_trial *t;
     ASSERT_OK(hps_study_ask(study, &t));
     int64_t resumed = hps_trial_resume_step(t) >= 0 ? hps_trial_number(t) : -1;
     if (resumed >= 0)
-        assert_int_equal(hps_trial_resume_step(t), 5);
+        assert_int_equal(hps_trial_resume_step(t), paused_step(c));
     hps_trial_free(t);
     hps_study_close(study);
     return resumed;
 }
 
-/* A good paused curve beside finals spread by bad configurations: priced with all the
- * finals, a new trial's upper tail promises more per step than the curve's last few
- * thousandths and it starts (the curve waits); priced with the better half
- * (new_trial_estimate upper-half), the good curve is resumed. */
+/* A good paused curve beside finals spread by bad configurations (to minimize: 0.50 and
+ * 0.52 good, 0.9, 1.5 and 2.0 bad; the paused curve flattens out just below the
+ * incumbent 0.50): priced with all the finals, a new trial's upper tail promises more
+ * per step than the curve's last few thousandths and it starts (the curve waits);
+ * priced with the better half (new_trial_estimate upper-half), the good curve is
+ * resumed. */
 static void test_upper_half_estimate_resumes_good_curve(void **state)
 {
     (void)state;
+    static const double finals[] = {0.50, 0.9, 0.52, 1.5, 2.0};
+    const ask_case c = {.dir = HPS_MINIMIZE, .finals = finals, .n_finals = 5,
+                        .paused_limit = 0.49, .paused_scale = 0.05};
     int64_t paused;
-    assert_int_equal(first_ask_beside_good_paused("all", &paused), -1);
-    assert_int_equal(first_ask_beside_good_paused("upper-half", &paused), paused);
+    assert_int_equal(first_ask(&c, "all", &paused), -1);
+    assert_int_equal(first_ask(&c, "upper-half", &paused), paused);
+}
+
+/* The better half in either direction: a study maximizing a score such as R^2 (finals
+ * 0.95 and 0.93 for the good configurations; 0.6, 0.1 and, far below zero, -2.0 for bad
+ * ones) with a good paused curve rising to just above the incumbent 0.95, and the same
+ * study negated, minimizing. Here the worse half's spread reaches the incumbent as all
+ * the finals' does, so either would start a new trial: only the better half -- the
+ * higher finals maximizing, the lower ones minimizing -- resumes the good curve. (The
+ * case above cannot tell the halves apart: its worse half, 0.9 to 2.0, lies too far from
+ * the incumbent 0.50 for its spread to reach it, and resumes the curve too.) */
+static void test_upper_half_estimate_takes_better_half(void **state)
+{
+    (void)state;
+    static const double scores[] = {0.95, 0.6, 0.93, 0.1, -2.0};
+    enum { N = sizeof scores / sizeof *scores };
+    double losses[N];
+    for (size_t i = 0; i < N; i++)
+        losses[i] = -scores[i];
+    const ask_case cases[] = {
+        {.dir = HPS_MAXIMIZE, .finals = scores, .n_finals = N, .paused_limit = 0.96,
+         .paused_scale = -0.05},
+        {.dir = HPS_MINIMIZE, .finals = losses, .n_finals = N, .paused_limit = -0.96,
+         .paused_scale = 0.05},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        const char *dir = cases[k].dir == HPS_MAXIMIZE ? "maximizing" : "minimizing";
+        int64_t paused;
+        if (first_ask(&cases[k], "all", &paused) != -1)
+            fail_msg("%s, all the finals: the paused trial was resumed, not a new one", dir);
+        if (first_ask(&cases[k], "upper-half", &paused) != paused)
+            fail_msg("%s, the better half: a new trial started, not the paused one", dir);
+    }
+}
+
+/* What a case's first ask must do under each new_trial_estimate. */
+enum { NEW_TRIAL, RESUMED };
+
+typedef struct estimate_case {
+    const char *what;
+    ask_case c;
+    int with_all, with_upper_half;
+} estimate_case;
+
+static void check_estimate_cases(const estimate_case *cases, size_t n)
+{
+    static const char *const said[] = {"a new trial", "the paused trial resumed"};
+    for (size_t k = 0; k < n; k++) {
+        int64_t paused;
+        int all = first_ask(&cases[k].c, "all", &paused) == paused ? RESUMED : NEW_TRIAL;
+        int upper = first_ask(&cases[k].c, "upper-half", &paused) == paused ? RESUMED
+                                                                            : NEW_TRIAL;
+        if (all != cases[k].with_all || upper != cases[k].with_upper_half)
+            fail_msg("%s: all gave %s and upper-half %s; expected %s and %s", cases[k].what,
+                     said[all], said[upper], said[cases[k].with_all],
+                     said[cases[k].with_upper_half]);
+    }
+}
+
+/* upper-half at the sizes where "the better half, at least two" needs reading
+ * (minimizing; new_trial_normal sorts the finals and keeps the first (n + 1) / 2, at
+ * least 2):
+ * - 2 finals, a COMPLETE 0.50 and the forecast of a noisy paused curve, 0.518 +- 0.011
+ *   (kept a candidate by min_probability 0.001): both, as with all. Their spread gives a
+ *   new trial more expected improvement per step than the curve's small chance of going
+ *   below 0.50, and a new trial starts; the better final alone has no spread and
+ *   promises nothing, which would resume the curve.
+ * - 3 finals, COMPLETE 0.50 and 2.0 and a paused curve flattening out at 0.4925: the
+ *   better two, so the good curve is resumed; all three, 2.0 widening the spread, start
+ *   a new trial.
+ * - 5 finals, COMPLETE 0.50, 0.9, 1.5 and 2.0 and that curve: the better three (an odd
+ *   count rounds up: the middle one, 0.9, counts), whose spread starts a new trial; the
+ *   better two alone would resume the curve, as with 3 finals. */
+static void test_upper_half_estimate_small_counts(void **state)
+{
+    (void)state;
+    static const double one[] = {0.50}, two[] = {0.50, 2.0}, four[] = {0.50, 0.9, 1.5, 2.0};
+    const estimate_case cases[] = {
+        {"2 finals",
+         {.dir = HPS_MINIMIZE, .finals = one, .n_finals = 1, .paused_limit = 0.51,
+          .paused_scale = 0.05, .paused_noise = 0.005,
+          .options = {{"n_startup_trials", "2"}, {"min_probability", "0.001"}}},
+         NEW_TRIAL, NEW_TRIAL},
+        {"3 finals",
+         {.dir = HPS_MINIMIZE, .finals = two, .n_finals = 2, .paused_limit = 0.49,
+          .paused_scale = 0.05},
+         NEW_TRIAL, RESUMED},
+        {"5 finals",
+         {.dir = HPS_MINIMIZE, .finals = four, .n_finals = 4, .paused_limit = 0.49,
+          .paused_scale = 0.05},
+         NEW_TRIAL, NEW_TRIAL},
+    };
+    check_estimate_cases(cases, sizeof cases / sizeof *cases);
+}
+
+/* With fewer than 2 finals no normal is fitted (it needs two), with upper-half as with
+ * all: the rules before it decide.
+ * - none: a trial its user paused at step 2, too short for a forecast, is resumed first;
+ * - one, the paused curve's forecast, no trial complete: while fewer than
+ *   n_startup_trials (3) trials have a final value or a forecast a new trial starts;
+ *   with n_startup_trials 1, the paused trial is resumed (before a trial completes, the
+ *   best paused one runs on);
+ * - one, the forecast, beside a COMPLETE trial whose loss is +inf (only finite values are
+ *   finals): the incumbent is +inf, which any finite forecast improves on without
+ *   bound, so the curve is resumed. */
+static void test_upper_half_estimate_fewer_than_two_finals(void **state)
+{
+    (void)state;
+    static const double diverged[] = {INFINITY};
+    const estimate_case cases[] = {
+        {"no final, paused at step 2",
+         {.dir = HPS_MINIMIZE, .paused_limit = 0.49, .paused_scale = 0.05, .paused_step = 2},
+         RESUMED, RESUMED},
+        {"1 final, none complete",
+         {.dir = HPS_MINIMIZE, .paused_limit = 0.49, .paused_scale = 0.05},
+         NEW_TRIAL, NEW_TRIAL},
+        {"1 final, none complete, n_startup_trials 1",
+         {.dir = HPS_MINIMIZE, .paused_limit = 0.49, .paused_scale = 0.05,
+          .options = {{"n_startup_trials", "1"}}},
+         RESUMED, RESUMED},
+        {"1 final beside an infinite loss",
+         {.dir = HPS_MINIMIZE, .finals = diverged, .n_finals = 1, .paused_limit = 0.49,
+          .paused_scale = 0.05, .options = {{"n_startup_trials", "1"}}},
+         RESUMED, RESUMED},
+    };
+    check_estimate_cases(cases, sizeof cases / sizeof *cases);
 }
 
 static void test_bad_options_refused(void **state)
@@ -540,6 +709,9 @@ int main(void)
         cmocka_unit_test(test_huge_paused_step_runs_to_end),
         cmocka_unit_test(test_short_first_slice_keeps_best_third),
         cmocka_unit_test(test_upper_half_estimate_resumes_good_curve),
+        cmocka_unit_test(test_upper_half_estimate_takes_better_half),
+        cmocka_unit_test(test_upper_half_estimate_small_counts),
+        cmocka_unit_test(test_upper_half_estimate_fewer_than_two_finals),
         cmocka_unit_test(test_bad_options_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

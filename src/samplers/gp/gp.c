@@ -1,14 +1,15 @@
 /* gp.c -- the `gp` sampler: Bayesian optimization with a Gaussian process.
  *
  * At each ask after the start-up phase the sampler models the losses of the finished
- * trials (COMPLETE, PRUNED with their last value, and FAIL at the worst loss observed:
- * failed_trials) over the relative search space with a GP (model.c: Matern-5/2 ARD,
- * MAP hyperparameters; transform.c: robust targets), fantasizes the trials still
- * running at the mean observed target (a constant liar: where the model expects better
- * than average, a running point's neighbourhood now looks average and certain, so
- * concurrent asks spread out; believing them at the posterior mean instead bunched a
- * batch around the incumbent, see bench/gp.md "Batches"), and suggests the maximizer
- * of log expected improvement (acquisition.c).
+ * trials (COMPLETE, PRUNED with their last value, and FAIL at the worst loss observed
+ * unless a retry of theirs finished: failed_trials) over the relative search space
+ * with a GP (model.c: Matern-5/2 ARD, MAP hyperparameters; transform.c: robust
+ * targets), fantasizes the trials still running at the mean observed target (a
+ * constant liar: where the model expects better than average, a running point's
+ * neighbourhood now looks average and certain, so concurrent asks spread out; believing
+ * them at the posterior mean instead bunched a batch around the incumbent, see
+ * bench/gp.md "Batches"), and suggests the maximizer of log expected improvement
+ * (acquisition.c).
  *
  * Options: gp_options below (and hps_sampler_catalog).
  *
@@ -689,12 +690,15 @@ static int build_dims(const hps_context *ctx, const hps_history *h, gp_ask *a, s
  * (bench/ml_heldout.md, "The GPSampler reference checked"). As SMAC gives a crashed run
  * the worst cost, such a trial enters at +inf, which the output transform replaces by
  * the worst finite loss observed (transform.h): the model learns "no better than
- * anything seen" there, and nothing is invented beyond the observed range. Left out: a
- * trial failed as interrupted (its run was stopped -- no verdict on its point), one
- * lacking a parameter of the relative space (it failed before suggesting it: no point
- * to place), and one with a parameter the model does not have (a conditional one no
- * finished trial has, or with another distribution: its row would pass for another
- * branch). A study without FAIL trials models exactly what it did before. */
+ * anything seen" there, and nothing is invented beyond the observed range. They come
+ * from the history's ended trials, so after the space changed (hps_study_map_space)
+ * they are seen through the new space as the finished ones are. Left out: a trial
+ * failed as interrupted (its run was stopped -- no verdict on its point), one whose
+ * run a retry finished (failed_runs_retried_to_the_end), one lacking a parameter of
+ * the relative space (it failed before suggesting it: no point to place), and one with
+ * a parameter the model does not have (a conditional one no finished trial has, or
+ * with another distribution: its row would pass for another branch). A study without
+ * FAIL trials models exactly what it did before. */
 static int failed_point_known(const gp_ask *a, const hps_frozen *rec)
 {
     for (size_t j = 0; j < a->d_shared; j++)
@@ -712,28 +716,68 @@ static int failed_point_known(const gp_ask *a, const hps_frozen *rec)
     return 1;
 }
 
-static hps_status failed_trials(hps_sampler *sampler, const hps_context *ctx, gp_ask *a)
+/* The run a trial carries out: the trial a retry re-runs (its system attribute
+ * "retry_of" names the first trial of the run, for a retry of a retry too), else the
+ * trial itself. */
+static int64_t run_of(const hps_frozen *rec)
 {
-    const hps_frozen *const *all;
-    size_t n_all;
-    hps_status rc = hps_ctx_trials(ctx, &all, &n_all, &sampler->err);
-    if (rc != HPS_OK)
-        return rc;
+    const json_t *origin = json_object_get(rec->system_attrs, "retry_of");
+    return json_is_integer(origin) ? (int64_t)json_integer_value(origin) : rec->number;
+}
+
+static int cmp_int64(const void *pa, const void *pb)
+{
+    int64_t x = *(const int64_t *)pa, y = *(const int64_t *)pb;
+    return (x > y) - (x < y);
+}
+
+/* The runs (run_of) a retry finished -- COMPLETE, or PRUNED with or without a value --
+ * sorted into *runs; how many, or SIZE_MAX when out of memory. A retry runs the same
+ * configuration again, so once one finished, the failures before it were transient (a
+ * lost node, a full disk) and say nothing about their point: modelling them at the
+ * worst value would hold a good configuration down beside its own finished value.
+ * While the retry runs, or when every attempt failed, the failures stand. (A finished
+ * retry the changed-space view leaves out is not seen, and its failures stand.) */
+static size_t failed_runs_retried_to_the_end(const hps_history *h, int64_t **runs)
+{
+    size_t n = 0, n_all = h->n_finished + h->n_ended;
+    *runs = hps_mem_calloc(n_all + 1, sizeof **runs);
+    if (*runs == NULL)
+        return SIZE_MAX;
+    for (size_t i = 0; i < n_all; i++) {
+        const hps_frozen *rec = i < h->n_finished ? h->finished[i] : h->ended[i - h->n_finished];
+        if (rec->state != HPS_FAIL && run_of(rec) != rec->number)
+            (*runs)[n++] = run_of(rec);
+    }
+    qsort(*runs, n, sizeof **runs, cmp_int64);
+    return n;
+}
+
+static hps_status failed_trials(hps_sampler *sampler, const hps_history *h, gp_ask *a)
+{
     size_t n = 0;
-    for (size_t i = 0; i < n_all; i++)
-        n += all[i] != NULL && all[i]->state == HPS_FAIL;
+    for (size_t i = 0; i < h->n_ended; i++)
+        n += h->ended[i]->state == HPS_FAIL && !h->ended[i]->interrupted;
     if (n == 0)
         return HPS_OK;
+    int64_t *retried;
+    size_t n_retried = failed_runs_retried_to_the_end(h, &retried);
     a->failed = hps_mem_calloc(n, sizeof *a->failed);
-    if (a->failed == NULL)
+    if (n_retried == SIZE_MAX || a->failed == NULL) {
+        hps_mem_free(retried);
         return nomem(sampler);
-    for (size_t i = 0; i < n_all; i++) {
-        const hps_frozen *rec = all[i];
-        if (rec == NULL || rec->state != HPS_FAIL || rec->interrupted)
+    }
+    for (size_t i = 0; i < h->n_ended; i++) {
+        const hps_frozen *rec = h->ended[i];
+        if (rec->state != HPS_FAIL || rec->interrupted)
+            continue;
+        int64_t run = run_of(rec);
+        if (n_retried > 0 && bsearch(&run, retried, n_retried, sizeof *retried, cmp_int64) != NULL)
             continue;
         if (failed_point_known(a, rec))
             a->failed[a->n_failed++] = rec;
     }
+    hps_mem_free(retried);
     return HPS_OK;
 }
 
@@ -1156,25 +1200,25 @@ static int keep_plan(gp_state *s, const gp_ask *a, int64_t trial, const double *
 }
 
 /* Every trial's point in a->tried, whatever the trial's state -- finished, FAILED,
- * PRUNED without a value, paused, running -- and the running ones' planned values (the
- * fantasized rows): what unseen_level counts a categorical level as taken by. The
- * observations would not do: they leave out failed trials, with several objectives a
- * pruned trial lacking a value, with constraints one without constraint values, and
- * those beyond max_observations. */
-static hps_status collect_tried(hps_sampler *sampler, const hps_context *ctx, gp_ask *a)
+ * PRUNED without a value, paused, running: the whole history -- and the running ones'
+ * planned values (the fantasized rows): what unseen_level counts a categorical level as
+ * taken by. The observations would not do: they leave out failed trials, with several
+ * objectives a pruned trial lacking a value, with constraints one without constraint
+ * values, and those beyond max_observations. */
+static hps_status collect_tried(hps_sampler *sampler, const hps_history *h, gp_ask *a)
 {
-    const hps_frozen *const *all;
-    size_t n_all, d = a->d;
-    hps_status rc = hps_ctx_trials(ctx, &all, &n_all, &sampler->err);
-    if (rc != HPS_OK)
-        return rc;
-    a->tried = hps_mem_realloc_array(NULL, n_all + a->n_pending + 1, d * sizeof *a->tried);
+    const hps_frozen *const *lists[3] = {h->finished, h->ended, h->paused};
+    size_t sizes[3] = {h->n_finished, h->n_ended, h->n_paused}, d = a->d;
+    size_t n_rows = h->n_finished + h->n_ended + h->n_paused + h->n_pending + a->n_pending;
+    a->tried = hps_mem_realloc_array(NULL, n_rows + 1, d * sizeof *a->tried);
     if (a->tried == NULL)
         return nomem(sampler);
     a->n_tried = 0;
-    for (size_t i = 0; i < n_all; i++)
-        if (all[i] != NULL && all[i]->number != ctx->trial->number)
-            finished_point(a, all[i], a->tried + a->n_tried++ * d);
+    for (size_t l = 0; l < 3; l++)
+        for (size_t i = 0; i < sizes[l]; i++)
+            finished_point(a, lists[l][i], a->tried + a->n_tried++ * d);
+    for (size_t i = 0; i < h->n_pending; i++)
+        finished_point(a, h->pending[i].rec, a->tried + a->n_tried++ * d);
     if (a->n_pending > 0)
         memcpy(a->tried + a->n_tried * d, a->pending_x, a->n_pending * d * sizeof *a->tried);
     a->n_tried += a->n_pending;
@@ -1220,7 +1264,7 @@ static hps_status choose_point(hps_sampler *sampler, const hps_context *ctx, con
     double *x_next = a->scratch; /* scratch holds max(n, 3 d + 2) >= d */
     double acq_value;
     if (a->d_shared < d) {
-        hps_status rc = collect_tried(sampler, ctx, a);
+        hps_status rc = collect_tried(sampler, h, a);
         if (rc != HPS_OK)
             return rc;
     }
@@ -1613,7 +1657,7 @@ static hps_status model_and_choose_multi(hps_sampler *sampler, const hps_context
     if (d == 0 || a.n_fixed == d || d > GP_MAX_DIMS || h->n_finished == 0 ||
         h->n_finished < startup_count(s, d))
         goto out;
-    rc = failed_trials(sampler, ctx, &a);
+    rc = failed_trials(sampler, h, &a);
     if (rc != HPS_OK)
         goto out;
     if (collect_multi(s, ctx, h, &a, &mm) != 0)
@@ -1699,7 +1743,7 @@ static hps_status model_and_choose(hps_sampler *sampler, const hps_context *ctx,
     if (d == 0 || a.n_fixed == d || d > GP_MAX_DIMS || h->n_finished == 0 ||
         h->n_finished < startup_count(s, d))
         goto out;
-    rc = failed_trials(sampler, ctx, &a);
+    rc = failed_trials(sampler, h, &a);
     if (rc == HPS_OK)
         rc = collect_observations(sampler, ctx, h, &a);
     if (rc != HPS_OK)
