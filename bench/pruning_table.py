@@ -50,10 +50,14 @@ SAME = 1e-9  # accuracies are the table's 5-digit numbers: equal ones compare eq
 
 def engine_module(engine, python_dir):
     """Optuna 3.1, or hpsearch from python_dir (first on sys.path, whatever pruning.py
-    put there: a copy of the build keeps a rebuild from changing a running benchmark)."""
+    put there: a copy of the build keeps a rebuild from changing a running benchmark).
+    python_dir None: the hpsearch the environment imports (the tests: the build's)."""
     if engine == "optuna":
         import optuna
         return optuna
+    if python_dir is None:
+        import hpsearch
+        return hpsearch
     if sys.path[0] != python_dir:
         sys.path.insert(0, python_dir)
     import hpsearch
