@@ -943,10 +943,11 @@ HPS_API void hps_context_error(const hps_context *ctx, const char *message);
  * space -- the parameters all finished trials have with one distribution, in suggestion
  * order. Every trial of the study but the asking one is in one of the four lists, each
  * in trial-number order (pending: the live trials created after the last sync at the
- * end), except that after hps_study_map_space one with a value the new space no longer
- * takes is in none. Finished, ended and paused trials are then seen through the new
- * space (a parameter added with a default is seen at it). Valid during the callback;
- * an index out of range gives NULL. */
+ * end), except that after hps_study_map_space a finished, ended or paused one with a
+ * value the new space no longer takes is in none. Those three are then seen through the
+ * new space (finished and ended ones lacking a parameter added with a default are seen
+ * at it); pending ones are listed as stored. Valid during the callback; an index out of
+ * range gives NULL. */
 HPS_API size_t hps_history_n_finished(const hps_history *history);
 HPS_API const hps_frozen *hps_history_finished(const hps_history *history, size_t index);
 HPS_API size_t hps_history_n_ended(const hps_history *history);

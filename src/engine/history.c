@@ -70,8 +70,9 @@ static int fold_into_space(hps_study *study, const hps_frozen *rec)
 }
 
 /* A paused trial as the changed space sees it: itself, or a copy the history owns (a
- * paused trial still changes, so the view's per-slot copies cannot hold it). -1 on OOM;
- * *out NULL when a value no longer fits. */
+ * paused trial still changes, so the view's per-slot copies cannot hold it) without the
+ * defaults of added parameters -- it will suggest them when resumed. -1 on OOM; *out
+ * NULL when a value no longer fits. */
 static int view_paused(hps_study *study, hps_history *h, const hps_frozen *rec,
                        const hps_frozen **out)
 {
@@ -79,7 +80,7 @@ static int view_paused(hps_study *study, hps_history *h, const hps_frozen *rec,
     *out = kind == MODEL_AS_STORED ? rec : NULL;
     if (kind != MODEL_MAPPED)
         return 0;
-    hps_frozen *copy = hps_model_space_map(&study->model_space, rec);
+    hps_frozen *copy = hps_model_space_map(&study->model_space, rec, 0);
     if (copy == NULL)
         return -1;
     h->paused_copies[h->n_paused_copies++] = copy;
@@ -183,7 +184,9 @@ hps_status hps_history_collect(hps_study *study, const hps_trial *asking, hps_hi
     /* Live trials created after the sync above. */
     for (size_t k = 0; k < study->n_live; k++) {
         const hps_trial *t = study->live[k];
-        if (t == asking || t->finished)
+        /* by id: a superseded handle of the asking trial (resumed again here after it
+         * was recovered as stale) is still live */
+        if (t->finished || (asking != NULL && t->rec->id == asking->rec->id))
             continue;
         /* ended by another worker (told, or recovered as stale) since this one asked
          * it: listed by its stored state above */

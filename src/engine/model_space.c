@@ -97,14 +97,14 @@ int hps_model_space_kind(const hps_model_space *m, const hps_frozen *rec)
     return kind;
 }
 
-hps_frozen *hps_model_space_map(const hps_model_space *m, const hps_frozen *rec)
+hps_frozen *hps_model_space_map(const hps_model_space *m, const hps_frozen *rec, int add_defaults)
 {
     hps_frozen *copy = hps_rec_clone(rec);
     for (size_t i = 0; copy != NULL && i < m->space.n; i++) {
         const hps_dist *now = &m->space.dists[i];
         hps_param_rec *p = (hps_param_rec *)hps_rec_find_param(copy, m->space.names[i]);
         if (p == NULL) {
-            if (!isnan(m->defaults[i]) &&
+            if (add_defaults && !isnan(m->defaults[i]) &&
                 hps_rec_add_param(copy, m->space.names[i], now, m->defaults[i]) != 0) {
                 hps_rec_free(copy);
                 copy = NULL;
@@ -149,7 +149,7 @@ int hps_model_space_view(hps_model_space *m, size_t slot, const hps_frozen *rec,
     if (m->state[slot] == MODEL_UNSEEN) {
         int kind = hps_model_space_kind(m, rec);
         if (kind == MODEL_MAPPED) {
-            m->mapped[slot] = hps_model_space_map(m, rec);
+            m->mapped[slot] = hps_model_space_map(m, rec, 1);
             if (m->mapped[slot] == NULL)
                 return -1;
         }

@@ -40,8 +40,10 @@ void hps_model_space_clear(hps_model_space *m);
 int hps_model_space_kind(const hps_model_space *m, const hps_frozen *rec);
 
 /* A copy of `rec` (free with hps_rec_free) with its values in the space's distributions
- * and the defaults added; NULL on OOM. For a record hps_model_space_kind says MAPPED. */
-hps_frozen *hps_model_space_map(const hps_model_space *m, const hps_frozen *rec);
+ * and, with add_defaults, the defaults of parameters it lacks added; NULL on OOM. For a
+ * record hps_model_space_kind says MAPPED. */
+hps_frozen *hps_model_space_map(const hps_model_space *m, const hps_frozen *rec,
+                                int add_defaults);
 
 /* The finished trial `rec` (cache slot `slot`) as samplers see it: *out is rec itself, a
  * mapped copy (owned by `m`), or NULL when the trial is left out of the model. Finished

@@ -44,12 +44,13 @@ typedef struct hps_pending {
 
 /* Every trial of the study but the asking one is in exactly one of finished, ended,
  * paused and pending, each list in trial-number order (pending: the live trials created
- * after the sync last), except that after a change of space (hps_study_map_space) one
- * with a value the new space no longer takes is in none. Finished, ended and paused
- * trials are seen through the new space (a trial lacking a parameter the space gives a
- * default is seen with it -- an ended one too, though it may have stopped before
- * suggesting it: its end did not depend on that value). Pending ones, which may still
- * change, are as stored (as run here for this process's own). */
+ * after the sync last), except that after a change of space (hps_study_map_space) a
+ * finished, ended or paused one with a value the new space no longer takes is in none.
+ * Those three are seen through the new space; finished and ended ones lacking a
+ * parameter the space gives a default are seen with it (an ended one too, though it may
+ * have stopped before suggesting it: its end did not depend on that value), paused ones
+ * without it (they suggest it when resumed). Pending ones, which may still change, are
+ * listed as stored whatever their values (as run here for this process's own). */
 typedef struct hps_history {
     const hps_frozen **finished; /* COMPLETE, and PRUNED with a value */
     size_t n_finished;

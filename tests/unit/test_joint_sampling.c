@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* What the fake sampler saw at its last joint sample. */
 static size_t seen_space, seen_finished, seen_pending, seen_pending_params;
@@ -23,6 +24,9 @@ static char seen_names[8][16];
 /* The ended trials (through the public accessors), and how many of them have every
  * parameter of the relative space with its distribution. */
 static size_t seen_ended, seen_ended_in_space, seen_paused;
+/* The paused trials: how many have a parameter "w", and x's upper bound as they see it. */
+static size_t seen_paused_has_w;
+static double seen_paused_x_high;
 static hps_trial_state seen_ended_states[8];
 static int seen_ended_interrupted[8];
 
@@ -65,8 +69,16 @@ static hps_status fake_relative(hps_sampler *sampler, const hps_context *ctx,
     }
     assert_null(hps_history_ended(h, seen_ended));
     seen_paused = hps_history_n_paused(h);
-    for (size_t i = 0; i < seen_paused; i++)
-        assert_int_equal(hps_frozen_state(hps_history_paused(h, i)), HPS_PAUSED);
+    seen_paused_has_w = 0;
+    seen_paused_x_high = NAN;
+    for (size_t i = 0; i < seen_paused; i++) {
+        const hps_frozen *rec = hps_history_paused(h, i);
+        assert_int_equal(hps_frozen_state(rec), HPS_PAUSED);
+        seen_paused_has_w += hps_rec_find_param(rec, "w") != NULL;
+        const hps_param_rec *x = hps_rec_find_param(rec, "x");
+        if (x != NULL)
+            seen_paused_x_high = x->dist.high;
+    }
     assert_null(hps_history_paused(h, seen_paused));
     return HPS_OK;
 }
@@ -404,6 +416,135 @@ static void test_collect_under_oom(void **state)
     hps_study_close(study);
 }
 
+/* A sampler whose independent sample takes a history (as tpe and auto do), recording
+ * the pending trials' numbers in it. */
+static size_t indep_calls, indep_pending;
+static int64_t indep_pending_numbers[8];
+
+static hps_status history_sample(hps_sampler *sampler, const hps_context *ctx, const char *name,
+                                 const hps_dist *dist, double *out)
+{
+    (void)name;
+    hps_history h;
+    hps_status rc = hps_ctx_history(ctx, &h, &sampler->err);
+    if (rc != HPS_OK)
+        return rc;
+    indep_calls++;
+    indep_pending = h.n_pending;
+    for (size_t i = 0; i < h.n_pending && i < 8; i++)
+        indep_pending_numbers[i] = h.pending[i].rec->number;
+    hps_ctx_history_release(ctx, &h);
+    *out = dist->low;
+    return HPS_OK;
+}
+
+static const hps_sampler_ops history_ops = {
+    .name = "fake-history",
+    .sample = history_sample,
+    .sample_relative = fake_relative,
+};
+
+static hps_study *open_worker(const char *url, const char *worker)
+{
+    hps_study *study;
+    char err[512];
+    hps_direction dir = HPS_MINIMIZE;
+    ASSERT_OK(hps_study_open(url, "w", HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir, 1, &study, err,
+                             sizeof err));
+    ASSERT_OK(hps_study_set(study, "worker", worker));
+    hps_sampler *sampler;
+    ASSERT_OK(hps_sampler_from_ops(&history_ops, &sampler));
+    ASSERT_OK(hps_study_set_sampler(study, sampler));
+    return study;
+}
+
+/* A trial resumed here, recovered as stale by another worker (back to PAUSED) and
+ * resumed here again: the first handle, superseded, is still live. The history the
+ * second handle gets does not list the trial itself as pending through the first
+ * handle (the loop over live trials skipped the asking trial by handle, not by id);
+ * and while only the first handle is live, the trial is listed once, as paused. */
+static void test_superseded_handle_not_pending(void **state)
+{
+    (void)state;
+    char url[4200];
+    snprintf(url, sizeof url, "sqlite:%s", testutil_path("superseded.db"));
+    hps_study *a = open_worker(url, "worker-a:1:1");
+    ASSERT_OK(hps_study_set(a, "heartbeat_interval", "3600"));
+    hps_trial *t, *first, *second, *other;
+    double x, y;
+    ASSERT_OK(hps_study_ask(a, &t));
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 1.0));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_ask(a, &t));
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    ASSERT_OK(hps_trial_report(t, 0, 1.0));
+    ASSERT_OK(hps_trial_pause(t, 0));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_resume(a, 1, &first));
+    ASSERT_OK(hps_trial_report(first, 1, 0.5));
+
+    hps_study *b = open_worker(url, "worker-b:2:2");
+    ASSERT_OK(hps_study_set(b, "heartbeat_grace", "0.2"));
+    usleep(400000); /* a's heartbeat (every hour) is now older than b's grace */
+    size_t n_recovered;
+    ASSERT_OK(hps_study_recover_stale(b, &n_recovered));
+    assert_int_equal(n_recovered, 1);
+
+    ASSERT_OK(hps_study_ask(a, &other)); /* `first` live, trial 1 stored PAUSED */
+    assert_int_equal(seen_paused, 1);
+    assert_int_equal(seen_pending, 0);
+    hps_trial_free(other);
+
+    ASSERT_OK(hps_study_resume(a, 1, &second));
+    size_t before = indep_calls;
+    ASSERT_OK(hps_trial_suggest_float(second, "y", 0, 1, 0, 0, &y));
+    assert_true(indep_calls > before);
+    for (size_t i = 0; i < indep_pending && i < 8; i++)
+        assert_int_not_equal(indep_pending_numbers[i], 1);
+    hps_trial_free(first);
+    hps_trial_free(second);
+    hps_study_close(b);
+    hps_study_close(a);
+}
+
+/* A paused trial lacking a parameter added with a default is seen without it: it
+ * suggests the parameter when resumed, so the default is no value it took. */
+static void test_paused_trial_without_added_default(void **state)
+{
+    (void)state;
+    hps_study *study;
+    hps_direction dir = HPS_MINIMIZE;
+    char err[256];
+    ASSERT_OK(hps_study_open(":memory:", "paused-default", HPS_OPEN_CREATE, &dir, 1, &study,
+                             err, sizeof err));
+    hps_sampler *sampler;
+    ASSERT_OK(hps_sampler_from_ops(&fake_ops, &sampler));
+    ASSERT_OK(hps_study_set_sampler(study, sampler));
+    hps_trial *t;
+    double x;
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, 1.0));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    ASSERT_OK(hps_trial_report(t, 1, 0.7));
+    ASSERT_OK(hps_trial_pause(t, 1));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_map_space(study,
+        "[{\"name\": \"x\", \"distribution\": {\"type\": \"float\", \"low\": 0, \"high\": 2}},"
+        " {\"name\": \"w\", \"distribution\": {\"type\": \"int\", \"low\": 1, \"high\": 5},"
+        " \"default\": 3}]"));
+    ASSERT_OK(hps_study_ask(study, &t));
+    assert_int_equal(seen_paused, 1);
+    assert_int_equal(seen_paused_has_w, 0);
+    assert_true(seen_paused_x_high == 2.0); /* x seen in the widened distribution */
+    assert_int_equal(seen_space, 2); /* the finished trial: x and w (its default) */
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_relative_space_and_history),
@@ -411,6 +552,8 @@ int main(void)
                                        cmocka_unit_test(test_history_through_changed_space),
                                        cmocka_unit_test(test_live_trial_ended_elsewhere_listed_once),
                                        cmocka_unit_test(test_failed_early_seen_with_default),
-                                       cmocka_unit_test(test_collect_under_oom)};
+                                       cmocka_unit_test(test_collect_under_oom),
+                                       cmocka_unit_test(test_superseded_handle_not_pending),
+                                       cmocka_unit_test(test_paused_trial_without_added_default)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

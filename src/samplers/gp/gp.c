@@ -694,13 +694,13 @@ static int build_dims(const hps_context *ctx, const hps_history *h, gp_ask *a, s
  * from the history's ended trials, so after the space changed (hps_study_map_space)
  * they are seen through the new space as the finished ones are (an added parameter at
  * its default, as the trial ran -- or, if it failed before suggesting it, as a failure
- * that did not depend on it). Left out: a trial
- * failed as interrupted (its run was stopped -- no verdict on its point), one whose
- * run a retry finished (failed_runs_retried_to_the_end), one lacking a parameter of
- * the relative space (it failed before suggesting it: no point to place), and one with
- * a parameter the model does not have (a conditional one no finished trial has, or
- * with another distribution: its row would pass for another branch). A study without
- * FAIL trials models exactly what it did before. */
+ * that did not depend on it). Left out: a trial failed as interrupted (its run was
+ * stopped -- no verdict on its point), one whose run a retry finished
+ * (failed_runs_retried_to_the_end), one lacking a parameter of the relative space that
+ * has no default (it failed before suggesting it: no point to place), and one with a
+ * parameter the model does not have (a conditional one no finished trial has, or with
+ * another distribution: its row would pass for another branch). A study without FAIL
+ * trials models exactly what it did before. */
 static int failed_point_known(const gp_ask *a, const hps_frozen *rec)
 {
     for (size_t j = 0; j < a->d_shared; j++)
