@@ -89,16 +89,25 @@ static const hps_sampler_ops fake_ops = {
     .sample_relative = fake_relative,
 };
 
+/* A study at `url` (":memory:", or "sqlite:FILE" created or loaded) minimizing one
+ * objective, sampled by `ops`. */
+static hps_study *study_with(const char *url, const char *name, const hps_sampler_ops *ops)
+{
+    hps_study *study;
+    hps_direction dir = HPS_MINIMIZE;
+    char err[512];
+    ASSERT_OK(hps_study_open(url, name, HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir, 1, &study, err,
+                             sizeof err));
+    hps_sampler *sampler;
+    ASSERT_OK(hps_sampler_from_ops(ops, &sampler));
+    ASSERT_OK(hps_study_set_sampler(study, sampler));
+    return study;
+}
+
 static void test_relative_space_and_history(void **state)
 {
     (void)state;
-    hps_study *study;
-    hps_direction dir = HPS_MINIMIZE;
-    char err[256];
-    ASSERT_OK(hps_study_open(":memory:", "joint", HPS_OPEN_CREATE, &dir, 1, &study, err, sizeof err));
-    hps_sampler *sampler;
-    ASSERT_OK(hps_sampler_from_ops(&fake_ops, &sampler));
-    ASSERT_OK(hps_study_set_sampler(study, sampler));
+    hps_study *study = study_with(":memory:", "joint", &fake_ops);
 
     /* trial 0: nothing finished yet, so no relative space: everything independent */
     hps_trial *t0;
@@ -150,14 +159,7 @@ static void test_relative_space_and_history(void **state)
 static void test_history_lists_every_trial(void **state)
 {
     (void)state;
-    hps_study *study;
-    hps_direction dir = HPS_MINIMIZE;
-    char err[256];
-    ASSERT_OK(hps_study_open(":memory:", "lists", HPS_OPEN_CREATE, &dir, 1, &study, err,
-                             sizeof err));
-    hps_sampler *sampler;
-    ASSERT_OK(hps_sampler_from_ops(&fake_ops, &sampler));
-    ASSERT_OK(hps_study_set_sampler(study, sampler));
+    hps_study *study = study_with(":memory:", "lists", &fake_ops);
     hps_trial *t[7];
     double x;
     for (int i = 0; i < 7; i++) {
@@ -216,14 +218,7 @@ static void run_old_trial(hps_study *study, const char *params, double value)
 static void test_history_through_changed_space(void **state)
 {
     (void)state;
-    hps_study *study;
-    hps_direction dir = HPS_MINIMIZE;
-    char err[256];
-    ASSERT_OK(hps_study_open(":memory:", "changed", HPS_OPEN_CREATE, &dir, 1, &study, err,
-                             sizeof err));
-    hps_sampler *sampler;
-    ASSERT_OK(hps_sampler_from_ops(&fake_ops, &sampler));
-    ASSERT_OK(hps_study_set_sampler(study, sampler));
+    hps_study *study = study_with(":memory:", "changed", &fake_ops);
     run_old_trial(study, "{\"x\": 0.2, \"c\": \"a\"}", 1.0);
     run_old_trial(study, "{\"x\": 0.8, \"c\": \"b\"}", 2.0); /* outside the narrowed x */
     run_old_trial(study, "{\"x\": 0.3, \"c\": \"c\"}", 3.0); /* a removed choice */
@@ -283,16 +278,7 @@ static void test_live_trial_ended_elsewhere_listed_once(void **state)
     (void)state;
     char url[4200];
     snprintf(url, sizeof url, "sqlite:%s", testutil_path("ended-elsewhere.db"));
-    hps_direction dir = HPS_MINIMIZE;
-    char err[256];
-    hps_study *a, *b;
-    ASSERT_OK(hps_study_open(url, "s", HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir, 1, &a, err,
-                             sizeof err));
-    ASSERT_OK(hps_study_open(url, "s", HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir, 1, &b, err,
-                             sizeof err));
-    hps_sampler *sampler;
-    ASSERT_OK(hps_sampler_from_ops(&fake_ops, &sampler));
-    ASSERT_OK(hps_study_set_sampler(a, sampler));
+    hps_study *a = study_with(url, "s", &fake_ops), *b = study_with(url, "s", &fake_ops);
     hps_trial *done, *held, *asking;
     double x;
     ASSERT_OK(hps_study_ask(a, &done)); /* trial 0 finished: the space exists */
@@ -320,14 +306,7 @@ static void test_live_trial_ended_elsewhere_listed_once(void **state)
 static void test_failed_early_seen_with_default(void **state)
 {
     (void)state;
-    hps_study *study;
-    hps_direction dir = HPS_MINIMIZE;
-    char err[256];
-    ASSERT_OK(hps_study_open(":memory:", "early", HPS_OPEN_CREATE, &dir, 1, &study, err,
-                             sizeof err));
-    hps_sampler *sampler;
-    ASSERT_OK(hps_sampler_from_ops(&fake_ops, &sampler));
-    ASSERT_OK(hps_study_set_sampler(study, sampler));
+    hps_study *study = study_with(":memory:", "early", &fake_ops);
     double x, y;
     for (int i = 0; i < 2; i++) {
         hps_trial *t;
@@ -365,14 +344,7 @@ static void test_failed_early_seen_with_default(void **state)
 static void test_collect_under_oom(void **state)
 {
     (void)state;
-    hps_study *study;
-    hps_direction dir = HPS_MINIMIZE;
-    char err[256];
-    ASSERT_OK(hps_study_open(":memory:", "oom", HPS_OPEN_CREATE, &dir, 1, &study, err,
-                             sizeof err));
-    hps_sampler *sampler;
-    ASSERT_OK(hps_sampler_from_ops(&fake_ops, &sampler));
-    ASSERT_OK(hps_study_set_sampler(study, sampler));
+    hps_study *study = study_with(":memory:", "oom", &fake_ops);
     hps_trial *t[6];
     double x;
     for (int i = 0; i < 6; i++) {
@@ -446,15 +418,8 @@ static const hps_sampler_ops history_ops = {
 
 static hps_study *open_worker(const char *url, const char *worker)
 {
-    hps_study *study;
-    char err[512];
-    hps_direction dir = HPS_MINIMIZE;
-    ASSERT_OK(hps_study_open(url, "w", HPS_OPEN_CREATE | HPS_OPEN_LOAD, &dir, 1, &study, err,
-                             sizeof err));
+    hps_study *study = study_with(url, "w", &history_ops);
     ASSERT_OK(hps_study_set(study, "worker", worker));
-    hps_sampler *sampler;
-    ASSERT_OK(hps_sampler_from_ops(&history_ops, &sampler));
-    ASSERT_OK(hps_study_set_sampler(study, sampler));
     return study;
 }
 
@@ -513,14 +478,7 @@ static void test_superseded_handle_not_pending(void **state)
 static void test_paused_trial_without_added_default(void **state)
 {
     (void)state;
-    hps_study *study;
-    hps_direction dir = HPS_MINIMIZE;
-    char err[256];
-    ASSERT_OK(hps_study_open(":memory:", "paused-default", HPS_OPEN_CREATE, &dir, 1, &study,
-                             err, sizeof err));
-    hps_sampler *sampler;
-    ASSERT_OK(hps_sampler_from_ops(&fake_ops, &sampler));
-    ASSERT_OK(hps_study_set_sampler(study, sampler));
+    hps_study *study = study_with(":memory:", "paused-default", &fake_ops);
     hps_trial *t;
     double x;
     ASSERT_OK(hps_study_ask(study, &t));
