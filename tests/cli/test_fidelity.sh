@@ -39,6 +39,15 @@ pruned=$(sql fa.db "SELECT COUNT(*) FROM trials WHERE state = 3")
 rungs=$(sql fa.db "SELECT COUNT(*) FROM trials WHERE system_attrs LIKE '%completed_rung_0%'")
 [ "$rungs" -ge 3 ] && ok "its successive halving recorded rung values ($rungs)" || fail "rungs: $rungs"
 
+# stopping: hyperband is taken from the config and runs with the fidelity (its brackets
+# span up to the fidelity's maximum); which trials it lets through: tests/unit/test_pruners.c
+sed -e 's/^study: fid/study: fidhb/' -e 's/^storage: sqlite:f.db/storage: sqlite:fh.db/' \
+    -e 's/^pruner: .*/pruner: {name: auto, stopping: hyperband}/' fid.yaml > fidhb.yaml
+out=$("$HPSEARCH" run fidhb.yaml --no-progress 2>&1)
+expect_eq "pruner auto, stopping hyperband: exit 0" 0 $?
+pruned=$(sql fh.db "SELECT COUNT(*) FROM trials WHERE state = 3")
+[ "$pruned" -ge 1 ] && ok "auto with hyperband stopped $pruned trials" || fail "pruned $pruned ($out)"
+
 # checkpoints: stop the run during a long trial, run again: the cell resumes
 write_config ck.yaml <<EOF2
 study: ck
