@@ -71,6 +71,9 @@ def methods_for(epochs):
         ("hps-forecast auto", "hpsearch", ("ForecastPruner", {"max_step": epochs})),
         # pruner: auto (asha or forecast), with the default sampler: hpsearch's defaults
         ("hps-auto auto", "hpsearch", ("AutoPruner", {"max_step": epochs})),
+        # the same with Hyperband's brackets in successive halving's place (issue 20)
+        ("hps-auto-hb auto", "hpsearch", ("AutoPruner", {"max_step": epochs,
+                                                         "stopping": "hyperband"})),
         # the schedulers that pause and resume trials (run_sliced; bench/pruning.md,
         # "Freeze-thaw against ASHA"): ASHA's promotion form and the forecast's freeze-thaw
         ("hps-asha-promotion auto", "hpsearch", ("SuccessiveHalvingPruner", {
