@@ -38,11 +38,14 @@ import torch_mlp_curves  # noqa: E402
 
 BUDGET = 1000
 BAR_EPOCHS = 200  # 1 000 / 5
-SUBJECT = "hps-auto auto"  # pruner: auto with the default sampler, the bar's subject
+# pruner: auto with the default sampler, the bar's subject: with successive halving, the
+# default when the bar was first measured (bench/pruning.md, "On the learning-curve table")
+SUBJECT = "hps-auto auto"
 OPTUNA = ["optuna-none", "optuna-median", "optuna-sha", "optuna-hyperband"]
 CONTEXT = ["hps-none auto", "hps-asha auto", "hps-asha-promotion auto",
            "hps-freeze-thaw auto", "hps-auto-hb auto"]
-# a candidate for the default: issue 20's bar is also reported for it
+# issue 20's bar is also reported for these: pruner: auto with Hyperband, the default
+# since 2026-12-07 (bench/pruning.md, "pruner: auto with Hyperband")
 CANDIDATES = ["hps-auto-hb auto"]
 NAMES = [SUBJECT] + OPTUNA + CONTEXT
 METHODS = [m for name in NAMES for m in pruning.methods_for(torch_mlp_curves.EPOCHS)

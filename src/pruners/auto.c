@@ -1,18 +1,20 @@
 /* auto.c -- the auto pruner: the pruning strategy for a study with a budget (fidelity),
  * chosen the way the auto sampler chooses, on the pruning benchmark (bench/pruning.md).
  *
- * It runs successive halving (asha, reduction factor 3) and the forecast pruner side by
- * side on every report -- both keep their state (rung values, forecasts) -- and stops a
- * trial when either says so: successive halving clears out the bad trials at the first
- * rungs, before a curve has the points to be forecast, and the forecast then stops the
- * trials that passed a rung but whose curve will not reach the best one, between rungs
- * and after the last (bench/pruning.md: the rule and its numbers).
+ * It runs a rung strategy and the forecast pruner side by side on every report -- both
+ * keep their state (rung values, forecasts) -- and stops a trial when either says so:
+ * the rungs clear out the bad trials early, before a curve has the points to be
+ * forecast, and the forecast then stops the trials that passed a rung but whose curve
+ * will not reach the best one, between rungs and after the last (bench/pruning.md: the
+ * rule and its numbers).
  *
- * The stopping half is successive halving's single bracket unless `stopping` says
- * hyperband: several brackets of different aggressiveness (reduction factor 3, up to
- * max_step), whose gentler brackets let a slow starter reach the budget where the single
- * bracket stops it at the first rungs (issue 20, bench/pruning.md). Both are stop-form
- * pruners, which work for any script. */
+ * The rung strategy is Hyperband (reduction factor 3, brackets up to max_step) unless
+ * `stopping` says asha, successive halving's single bracket (the default until
+ * 2026-12-07): Hyperband's gentler brackets let a slow starter reach the budget where
+ * the single bracket stops it at the first rungs (issue 20; bench/pruning.md, "pruner:
+ * auto with Hyperband": on two learning-curve tables more seeds reach the best cell at
+ * 1 000 epochs, no lower a best within 200). Both are stop-form pruners, which work for
+ * any script. */
 #include "base/mem.h"
 #include "pruners/pruner.h"
 
@@ -31,25 +33,26 @@ typedef struct auto_state {
     int64_t min_resource; /* the first rung */
     int64_t max_step;     /* the forecast's target and hyperband's max_resource; 0 = auto */
     int stopping;         /* STOPPING_* */
-    hps_pruner *rungs;    /* asha or hyperband, created at bind once `stopping` is known */
+    hps_pruner *rungs;    /* hyperband or asha, created at bind once `stopping` is known */
     hps_pruner *forecast;
 } auto_state;
 
 static const hps_option auto_options[] = {
     {.name = "min_resource", .type = HPS_OPTION_INT, HPS_OPTION_FIELD(auto_state, min_resource),
      .def = "1", .min = 1, .max = 1000000,
-     .help = "the step of successive halving's first rung (the CLI's fidelity min when "
-             "there is one)"},
+     .help = "the step of the first rung, of Hyperband or successive halving (the CLI's "
+             "fidelity min when there is one)"},
     {.name = "max_step", .type = HPS_OPTION_INT, HPS_OPTION_FIELD(auto_state, max_step),
      .def = "auto", .min = 1, .keyword = "auto", .keyword_value = 0,
-     .help = "the full budget's step, which the forecast is for (auto: the largest last step "
-             "of the COMPLETE trials; the CLI's fidelity max when there is one)"},
+     .help = "the full budget's step, which the forecast is for and Hyperband's brackets "
+             "span (auto: the largest last step of the COMPLETE trials, plus 1 for "
+             "Hyperband; the CLI's fidelity max when there is one)"},
     {.name = "stopping", .type = HPS_OPTION_ENUM, HPS_OPTION_FIELD(auto_state, stopping),
-     .def = "asha", .choices = stopping_strategies,
-     .help = "the strategy that stops trials at the rungs beside the forecast: asha "
-             "(successive halving, one bracket) or hyperband (brackets of different "
-             "aggressiveness up to max_step, which let more slow starters reach the budget); "
-             "both reduction factor 3"},
+     .def = "hyperband", .choices = stopping_strategies,
+     .help = "the strategy that stops trials at the rungs beside the forecast: hyperband "
+             "(brackets of different aggressiveness up to max_step, which let more slow "
+             "starters reach the budget) or asha (successive halving, one bracket: the "
+             "default until 2026-12-07); both reduction factor 3"},
     HPS_OPTIONS_END,
 };
 
@@ -151,7 +154,7 @@ static hps_status auto_should_prune(hps_pruner *pruner, const hps_context *ctx,
 
 const hps_pruner_ops hps_auto_pruner_ops = {
     .name = "auto",
-    .help = "successive halving (reduction factor 3; or hyperband, option stopping) or the "
+    .help = "hyperband (reduction factor 3; or successive halving, option stopping) or the "
             "forecast says so: the strategy for a study with a budget, chosen on the pruning "
             "benchmark",
     .options = auto_options,

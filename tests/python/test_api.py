@@ -782,6 +782,7 @@ def test_auto_pruner_with_hyperband_lets_slow_starters_through():
 
     assert through("asha") == 0
     assert through("hyperband") >= 1
+    assert hpsearch.pruners.AutoPruner()._options()["stopping"] == "hyperband"  # the default
 
 
 def test_sampler_can_be_replaced_and_foreign_objects_refused():

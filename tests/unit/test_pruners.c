@@ -481,9 +481,10 @@ static void test_forecast_waits_and_records(void **state)
     hps_study_close(study);
 }
 
-/* A trial that keeps up with the best ones to step 4 and then stalls at 0.80 passes
- * successive halving's rungs at steps 1 and 3; auto stops it by the forecast before the
- * rung at step 9, and stops the plateau and the crossing curve where asha does. */
+/* With stopping asha (the default until hyperband): a trial that keeps up with the best
+ * ones to step 4 and then stalls at 0.80 passes successive halving's rungs at steps 1
+ * and 3; auto stops it by the forecast before the rung at step 9, and stops the plateau
+ * and the crossing curve where asha does. */
 static void test_auto_is_asha_or_forecast(void **state)
 {
     (void)state;
@@ -494,6 +495,7 @@ static void test_auto_is_asha_or_forecast(void **state)
     hps_pruner *p;
     ASSERT_OK(hps_pruner_new("auto", &p, err, sizeof err));
     ASSERT_OK(hps_pruner_set(p, "max_step", "30"));
+    ASSERT_OK(hps_pruner_set(p, "stopping", "asha"));
     ASSERT_OK(hps_study_set_pruner(study, p));
     for (int k = 0; k < 3; k++)
         assert_int_equal(run_curve(study, 0.90 + 0.002 * k, 0.5, 0.3, 1), -1);
@@ -518,9 +520,9 @@ static void test_auto_is_asha_or_forecast(void **state)
     hps_study_close(study);
 }
 
-/* Runs auto with `stopping`: three trials ending near 0.90, then six slow starters that
- * cross them (0.41 at step 5 where they have 0.79, 0.93 at the end); returns how many of
- * the slow starters reached step 30. */
+/* Runs auto with `stopping` (NULL: the default): three trials ending near 0.90, then six
+ * slow starters that cross them (0.41 at step 5 where they have 0.79, 0.93 at the end);
+ * returns how many of the slow starters reached step 30. */
 static int slow_starters_through(const char *stopping)
 {
     hps_study *study;
@@ -531,7 +533,8 @@ static int slow_starters_through(const char *stopping)
     hps_pruner *p;
     ASSERT_OK(hps_pruner_new("auto", &p, err, sizeof err));
     ASSERT_OK(hps_pruner_set(p, "max_step", "30"));
-    ASSERT_OK(hps_pruner_set(p, "stopping", stopping));
+    if (stopping != NULL)
+        ASSERT_OK(hps_pruner_set(p, "stopping", stopping));
     ASSERT_OK(hps_study_set_pruner(study, p));
     for (int k = 0; k < 3; k++)
         run_curve(study, 0.90 + 0.002 * k, 0.5, 0.3, 1);
@@ -543,7 +546,7 @@ static int slow_starters_through(const char *stopping)
 }
 
 /* Issue 20: successive halving's one bracket stops every slow starter at its first rungs;
- * hyperband's gentler brackets (first rung at step 3, 9 or 27 of 30) let some through,
+ * hyperband's (the default's) gentler brackets (first rung at step 3, 9 or 27 of 30) let some through,
  * and the forecast beside them does not stop a curve that will cross the best. */
 static void test_auto_hyperband_lets_slow_starters_through(void **state)
 {
@@ -552,6 +555,8 @@ static void test_auto_hyperband_lets_slow_starters_through(void **state)
     int through = slow_starters_through("hyperband");
     if (through < 1)
         fail_msg("stopping hyperband let %d of 6 slow starters through", through);
+    /* hyperband is the default (bench/pruning.md, "pruner: auto with Hyperband") */
+    assert_int_equal(slow_starters_through(NULL), through);
 }
 
 /* Options out of range are refused by name, when set. */
