@@ -103,9 +103,10 @@ static hps_status bind_rungs(hps_pruner *pruner, auto_state *s, const hps_contex
     }
     if (rc == HPS_OK)
         rc = hps_pruner_bind(s->rungs, ctx);
-    if (rc != HPS_OK)
-        pruner->err = s->rungs->err;
-    return rc;
+    if (rc != HPS_OK) /* say whose options they were: the user set auto's, not these */
+        return hps_errbuf_set(&pruner->err, rc, "pruner 'auto' (stopping %s): %s", name,
+                              hps_pruner_errmsg(s->rungs));
+    return HPS_OK;
 }
 
 /* Hands the options to the two strategies and binds them to the study. */

@@ -589,7 +589,19 @@ static void test_forecast_options(void **state)
     assert_int_equal(hps_pruner_set(p, "stopping", "median"), HPS_ERR_INVALID);
     assert_non_null(strstr(hps_pruner_errmsg(p), "pruner 'auto': stopping"));
     ASSERT_OK(hps_pruner_set(p, "stopping", "Hyperband"));
-    hps_pruner_free(p);
+    /* Hyperband's brackets need max_step >= min_resource: refused when it joins a study,
+     * naming auto and its stopping half */
+    ASSERT_OK(hps_pruner_set(p, "min_resource", "50"));
+    ASSERT_OK(hps_pruner_set(p, "max_step", "10"));
+    hps_study *study;
+    hps_direction dir = HPS_MAXIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "m", HPS_OPEN_CREATE, &dir, 1, &study, err, sizeof err));
+    assert_int_equal(hps_study_set_pruner(study, p), HPS_ERR_INVALID);
+    const char *msg = hps_study_errmsg(study);
+    if (strstr(msg, "pruner 'auto' (stopping hyperband): ") == NULL ||
+        strstr(msg, "max_resource (10) is below min_resource (50)") == NULL)
+        fail_msg("%s", msg);
+    hps_study_close(study);
 }
 
 int main(void)
