@@ -69,8 +69,13 @@ def methods_for(epochs):
                                                                 "reduction_factor": 3})),
         # the learning-curve forecast (bench/pruning.md), told the budget
         ("hps-forecast auto", "hpsearch", ("ForecastPruner", {"max_step": epochs})),
-        # pruner: auto (asha or forecast), with the default sampler: hpsearch's defaults
-        ("hps-auto auto", "hpsearch", ("AutoPruner", {"max_step": epochs})),
+        # pruner: auto with successive halving (asha or forecast), with the default
+        # sampler: hpsearch's defaults until 2026-12-07 (the results files before then)
+        ("hps-auto auto", "hpsearch", ("AutoPruner", {"max_step": epochs, "stopping": "asha"})),
+        # the same with Hyperband's brackets in successive halving's place (issue 20):
+        # hpsearch's defaults since (bench/pruning.md, "pruner: auto with Hyperband")
+        ("hps-auto-hb auto", "hpsearch", ("AutoPruner", {"max_step": epochs,
+                                                         "stopping": "hyperband"})),
         # the schedulers that pause and resume trials (run_sliced; bench/pruning.md,
         # "Freeze-thaw against ASHA"): ASHA's promotion form and the forecast's freeze-thaw
         ("hps-asha-promotion auto", "hpsearch", ("SuccessiveHalvingPruner", {

@@ -377,24 +377,33 @@ class ForecastPruner(_EnginePruner):
 
 class AutoPruner(_EnginePruner):
     """The pruning strategy for a study whose trials report up to a budget (epochs), the
-    way :class:`~hpsearch.samplers.AutoSampler` picks the sampler: successive halving
-    (reduction factor 3, first rung at `min_resource`) and :class:`ForecastPruner`
-    (for `max_step`) side by side, a trial stopped when either says so -- the rule
-    chosen on bench/pruning.py (bench/pruning.md: as few epochs to the target as
-    successive halving alone, fewer in all)."""
+    way :class:`~hpsearch.samplers.AutoSampler` picks the sampler: :class:`HyperbandPruner`
+    (reduction factor 3, first rung at `min_resource`, brackets up to `max_step`) and
+    :class:`ForecastPruner` (for `max_step`) side by side, a trial stopped when either
+    says so -- the rule chosen on bench/pruning.py and the learning-curve tables
+    (bench/pruning.md, "Forecast and auto" and "pruner: auto with Hyperband").
+
+    ``stopping="asha"`` puts successive halving's single bracket (reduction factor 3) in
+    Hyperband's place, the default until 2026-12-07: it stops slow starters at its first
+    rungs, and with a large budget stops improving early."""
 
     _engine_name = "auto"
 
-    def __init__(self, min_resource: int = 1, max_step: Union[str, int] = "auto") -> None:
+    def __init__(self, min_resource: int = 1, max_step: Union[str, int] = "auto",
+                 stopping: str = "hyperband") -> None:
         if not isinstance(min_resource, int) or min_resource < 1:
             raise ValueError(f"min_resource must be an integer >= 1 but got {min_resource!r}.")
         if max_step != "auto" and (not isinstance(max_step, int) or max_step < 1):
             raise ValueError(f"max_step must be 'auto' or an integer >= 1 but got {max_step!r}.")
+        if stopping not in ("asha", "hyperband"):
+            raise ValueError(f"stopping must be 'asha' or 'hyperband' but got {stopping!r}.")
         self._min_resource = min_resource
         self._max_step = max_step
+        self._stopping = stopping
 
     def _options(self) -> Dict[str, Any]:
-        return {"min_resource": self._min_resource, "max_step": self._max_step}
+        return {"min_resource": self._min_resource, "max_step": self._max_step,
+                "stopping": self._stopping}
 
 
 def _check(pruner: Any) -> BasePruner:

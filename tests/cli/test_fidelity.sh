@@ -29,7 +29,7 @@ rungs=$(sql f.db "SELECT COUNT(*) FROM trials WHERE system_attrs LIKE '%complete
 bad=$(sql f.db "SELECT MAX(i.step) FROM trials t JOIN trial_intermediate i USING (trial_id) JOIN trial_params p USING (trial_id) WHERE t.state = 3")
 [ "$bad" -lt 7 ] && ok "pruned trials stopped before the last step (at most step $bad)" || fail "pruned trials ran to step $bad"
 
-# pruner: auto (successive halving or the forecast) runs with a fidelity and stops trials
+# pruner: auto (hyperband or the forecast) runs with a fidelity and stops trials
 sed -e 's/^study: fid/study: fidauto/' -e 's/^storage: sqlite:f.db/storage: sqlite:fa.db/' \
     -e 's/^pruner: .*/pruner: auto/' fid.yaml > fidauto.yaml
 out=$("$HPSEARCH" run fidauto.yaml --no-progress 2>&1)
@@ -37,7 +37,16 @@ expect_eq "pruner auto: exit 0" 0 $?
 pruned=$(sql fa.db "SELECT COUNT(*) FROM trials WHERE state = 3")
 [ "$pruned" -ge 1 ] && ok "auto stopped $pruned trials" || fail "auto pruned $pruned"
 rungs=$(sql fa.db "SELECT COUNT(*) FROM trials WHERE system_attrs LIKE '%completed_rung_0%'")
-[ "$rungs" -ge 3 ] && ok "its successive halving recorded rung values ($rungs)" || fail "rungs: $rungs"
+[ "$rungs" -ge 3 ] && ok "its hyperband recorded rung values ($rungs)" || fail "rungs: $rungs"
+
+# stopping: asha (the default until hyperband) is taken from the config and runs with
+# the fidelity; which trials each lets through: tests/unit/test_pruners.c
+sed -e 's/^study: fid/study: fidsha/' -e 's/^storage: sqlite:f.db/storage: sqlite:fs.db/' \
+    -e 's/^pruner: .*/pruner: {name: auto, stopping: asha}/' fid.yaml > fidsha.yaml
+out=$("$HPSEARCH" run fidsha.yaml --no-progress 2>&1)
+expect_eq "pruner auto, stopping asha: exit 0" 0 $?
+pruned=$(sql fs.db "SELECT COUNT(*) FROM trials WHERE state = 3")
+[ "$pruned" -ge 1 ] && ok "auto with asha stopped $pruned trials" || fail "pruned $pruned ($out)"
 
 # checkpoints: stop the run during a long trial, run again: the cell resumes
 write_config ck.yaml <<EOF2

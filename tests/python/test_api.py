@@ -752,6 +752,37 @@ def test_forecast_pruner_stops_a_plateau_and_keeps_a_crossing_curve():
                 lambda: pruners.AutoPruner(max_step="soon")):
         with pytest.raises(ValueError):
             bad()
+    with pytest.raises(ValueError, match="stopping must be 'asha' or 'hyperband' but got 'sha'"):
+        pruners.AutoPruner(stopping="sha")
+
+
+def test_auto_pruner_with_hyperband_lets_slow_starters_through():
+    # three curves ending near 0.90, then six slow starters that cross them (0.93 at the
+    # end): successive halving stops every slow starter at its first rungs, Hyperband's
+    # gentler brackets let some through (tests/unit/test_pruners.c, the same curves)
+    def through(stopping):
+        study = hpsearch.create_study(
+            direction="maximize", study_name="slow",
+            pruner=hpsearch.pruners.AutoPruner(max_step=30, stopping=stopping))
+        curves = [(0.90 + 0.002 * k, 0.5, 0.3) for k in range(3)] + [(0.97, 0.8, 0.1)] * 6
+        for top, gap, rate in curves:
+            trial = study.ask()
+            pruned = False
+            for step in range(1, 31):
+                trial.report(top - gap * math.exp(-rate * step) + 0.002 * math.sin(1.3 * step),
+                             step)
+                if trial.should_prune():
+                    pruned = True
+                    break
+            if pruned:
+                study.tell(trial, state=TrialState.PRUNED)
+            else:
+                study.tell(trial, top - gap * math.exp(-rate * 30) + 0.002 * math.sin(39.0))
+        return sum(t.state == TrialState.COMPLETE for t in study.trials[3:])
+
+    assert through("asha") == 0
+    assert through("hyperband") >= 1
+    assert hpsearch.pruners.AutoPruner()._options()["stopping"] == "hyperband"  # the default
 
 
 def test_sampler_can_be_replaced_and_foreign_objects_refused():

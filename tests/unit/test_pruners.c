@@ -481,9 +481,10 @@ static void test_forecast_waits_and_records(void **state)
     hps_study_close(study);
 }
 
-/* A trial that keeps up with the best ones to step 4 and then stalls at 0.80 passes
- * successive halving's rungs at steps 1 and 3; auto stops it by the forecast before the
- * rung at step 9, and stops the plateau and the crossing curve where asha does. */
+/* With stopping asha (the default until hyperband): a trial that keeps up with the best
+ * ones to step 4 and then stalls at 0.80 passes successive halving's rungs at steps 1
+ * and 3; auto stops it by the forecast before the rung at step 9, and stops the plateau
+ * and the crossing curve where asha does. */
 static void test_auto_is_asha_or_forecast(void **state)
 {
     (void)state;
@@ -494,6 +495,7 @@ static void test_auto_is_asha_or_forecast(void **state)
     hps_pruner *p;
     ASSERT_OK(hps_pruner_new("auto", &p, err, sizeof err));
     ASSERT_OK(hps_pruner_set(p, "max_step", "30"));
+    ASSERT_OK(hps_pruner_set(p, "stopping", "asha"));
     ASSERT_OK(hps_study_set_pruner(study, p));
     for (int k = 0; k < 3; k++)
         assert_int_equal(run_curve(study, 0.90 + 0.002 * k, 0.5, 0.3, 1), -1);
@@ -516,6 +518,45 @@ static void test_auto_is_asha_or_forecast(void **state)
     assert_true(plateau >= 1 && plateau <= 3);
     assert_true(run_curve(study, 0.97, 0.8, 0.1, 1) >= 1);
     hps_study_close(study);
+}
+
+/* Runs auto with `stopping` (NULL: the default): three trials ending near 0.90, then six
+ * slow starters that cross them (0.41 at step 5 where they have 0.79, 0.93 at the end);
+ * returns how many of the slow starters reached step 30. */
+static int slow_starters_through(const char *stopping)
+{
+    hps_study *study;
+    char err[256];
+    hps_direction dir = HPS_MAXIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "slow", HPS_OPEN_CREATE, &dir, 1, &study, err,
+                             sizeof err));
+    hps_pruner *p;
+    ASSERT_OK(hps_pruner_new("auto", &p, err, sizeof err));
+    ASSERT_OK(hps_pruner_set(p, "max_step", "30"));
+    if (stopping != NULL)
+        ASSERT_OK(hps_pruner_set(p, "stopping", stopping));
+    ASSERT_OK(hps_study_set_pruner(study, p));
+    for (int k = 0; k < 3; k++)
+        run_curve(study, 0.90 + 0.002 * k, 0.5, 0.3, 1);
+    int through = 0;
+    for (int k = 0; k < 6; k++)
+        through += run_curve(study, 0.97, 0.8, 0.1, 1) == -1;
+    hps_study_close(study);
+    return through;
+}
+
+/* Issue 20: successive halving's one bracket stops every slow starter at its first rungs;
+ * hyperband's (the default's) gentler brackets (first rung at step 3, 9 or 27 of 30) let some through,
+ * and the forecast beside them does not stop a curve that will cross the best. */
+static void test_auto_hyperband_lets_slow_starters_through(void **state)
+{
+    (void)state;
+    assert_int_equal(slow_starters_through("asha"), 0);
+    int through = slow_starters_through("hyperband");
+    if (through < 1)
+        fail_msg("stopping hyperband let %d of 6 slow starters through", through);
+    /* hyperband is the default (bench/pruning.md, "pruner: auto with Hyperband") */
+    assert_int_equal(slow_starters_through(NULL), through);
 }
 
 /* Options out of range are refused by name, when set. */
@@ -545,7 +586,22 @@ static void test_forecast_options(void **state)
     assert_non_null(strstr(hps_pruner_errmsg(p), "pruner 'auto': min_resource must be"));
     assert_int_equal(hps_pruner_set(p, "reduction_factor", "2"), HPS_ERR_INVALID);
     assert_non_null(strstr(hps_pruner_errmsg(p), "its options: min_resource, max_step"));
-    hps_pruner_free(p);
+    assert_int_equal(hps_pruner_set(p, "stopping", "median"), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_pruner_errmsg(p), "pruner 'auto': stopping"));
+    ASSERT_OK(hps_pruner_set(p, "stopping", "Hyperband"));
+    /* Hyperband's brackets need max_step >= min_resource: refused when it joins a study,
+     * naming auto and its stopping half */
+    ASSERT_OK(hps_pruner_set(p, "min_resource", "50"));
+    ASSERT_OK(hps_pruner_set(p, "max_step", "10"));
+    hps_study *study;
+    hps_direction dir = HPS_MAXIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "m", HPS_OPEN_CREATE, &dir, 1, &study, err, sizeof err));
+    assert_int_equal(hps_study_set_pruner(study, p), HPS_ERR_INVALID);
+    const char *msg = hps_study_errmsg(study);
+    if (strstr(msg, "pruner 'auto' (stopping hyperband): ") == NULL ||
+        strstr(msg, "max_resource (10) is below min_resource (50)") == NULL)
+        fail_msg("%s", msg);
+    hps_study_close(study);
 }
 
 int main(void)
@@ -560,6 +616,7 @@ int main(void)
         cmocka_unit_test(test_forecast_keeps_crossing_curves),
         cmocka_unit_test(test_forecast_waits_and_records),
         cmocka_unit_test(test_auto_is_asha_or_forecast),
+        cmocka_unit_test(test_auto_hyperband_lets_slow_starters_through),
         cmocka_unit_test(test_forecast_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
