@@ -145,6 +145,8 @@ static hps_status auto_should_prune(hps_pruner *pruner, const hps_context *ctx,
     auto_state *s = pruner->impl;
     int by_rungs = 0, by_forecast = 0;
     *prune_out = 0;
+    if (s->rungs == NULL) /* made at bind: a study always binds its pruner first */
+        return hps_errbuf_set(&pruner->err, HPS_ERR_STATE, "pruner 'auto' belongs to no study");
     hps_status rc = ask(pruner, s->rungs, ctx, &by_rungs);
     if (rc == HPS_OK)
         rc = ask(pruner, s->forecast, ctx, &by_forecast);
