@@ -19,6 +19,8 @@
 #include "pruners/pruner.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Which strategy stops trials at the rungs, beside the forecast. */
 enum { STOPPING_ASHA = 0, STOPPING_HYPERBAND = 1 };
@@ -109,11 +111,70 @@ static hps_status bind_rungs(hps_pruner *pruner, auto_state *s, const hps_contex
     return HPS_OK;
 }
 
+/* Whether any trial of the study carries a rung record (asha's and hyperband's
+ * "completed_rung_0"). */
+static int has_rung_records(const hps_context *ctx, hps_errbuf *err, hps_status *rc)
+{
+    const hps_frozen *const *all;
+    size_t n;
+    *rc = hps_ctx_trials(ctx, &all, &n, err);
+    for (size_t i = 0; *rc == HPS_OK && i < n; i++)
+        if (all[i] != NULL && json_object_get(all[i]->system_attrs, "completed_rung_0") != NULL)
+            return 1;
+    return 0;
+}
+
+/* The study keeps the rung strategy it started with (study attribute STOPPING_KEY,
+ * agreed by its first worker): a rung record (completed_rung_K) means a step only within
+ * one strategy -- asha's rung 0 is step min_resource, hyperband's is min_resource *
+ * 3^bracket -- so a study that mixed them would compare values of different steps. A
+ * study with rung records and no attribute ran auto before the option existed, which
+ * was asha. A worker given another strategy explicitly is refused, naming both; one left
+ * at the default takes the study's. */
+#define STOPPING_KEY "pruner_auto_stopping"
+
+static hps_status agree_stopping(hps_pruner *pruner, auto_state *s, const hps_context *ctx)
+{
+    hps_status rc;
+    int proposed = has_rung_records(ctx, &pruner->err, &rc) ? STOPPING_ASHA : s->stopping;
+    if (rc != HPS_OK)
+        return rc;
+    char *stored = NULL;
+    rc = hps_ctx_agree(ctx, STOPPING_KEY,
+                       proposed == STOPPING_HYPERBAND ? "\"hyperband\"" : "\"asha\"", &stored,
+                       &pruner->err);
+    if (rc != HPS_OK)
+        return rc;
+    int agreed = strcmp(stored, "\"hyperband\"") == 0 ? STOPPING_HYPERBAND
+                 : strcmp(stored, "\"asha\"") == 0   ? STOPPING_ASHA
+                                                      : -1;
+    free(stored);
+    if (agreed < 0)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_CORRUPT,
+                              "study '%s': its stored %s is malformed", ctx->study_name,
+                              STOPPING_KEY);
+    if (agreed != s->stopping && hps_options_given(auto_options, pruner->given, "stopping"))
+        return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
+                              "pruner 'auto': study '%s' stops trials with %s (its rung "
+                              "records are %s's), not %s: a study keeps its stopping strategy",
+                              ctx->study_name, stopping_strategies[agreed].name,
+                              stopping_strategies[agreed].name,
+                              stopping_strategies[s->stopping].name);
+    s->stopping = agreed;
+    return HPS_OK;
+}
+
 /* Hands the options to the two strategies and binds them to the study. */
 static hps_status auto_bind(hps_pruner *pruner, const hps_context *ctx)
 {
     auto_state *s = pruner->impl;
     hps_status rc = hps_pruner_needs_one_objective(pruner, ctx);
+    if (rc == HPS_OK && s->max_step > 0 && s->max_step < s->min_resource)
+        rc = hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
+                            "pruner 'auto': max_step (%lld) is below min_resource (%lld)",
+                            (long long)s->max_step, (long long)s->min_resource);
+    if (rc == HPS_OK)
+        rc = agree_stopping(pruner, s, ctx);
     if (rc == HPS_OK)
         rc = bind_rungs(pruner, s, ctx);
     if (rc != HPS_OK)

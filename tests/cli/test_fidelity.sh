@@ -47,6 +47,18 @@ out=$("$HPSEARCH" run fidsha.yaml --no-progress 2>&1)
 expect_eq "pruner auto, stopping asha: exit 0" 0 $?
 pruned=$(sql fs.db "SELECT COUNT(*) FROM trials WHERE state = 3")
 [ "$pruned" -ge 1 ] && ok "auto with asha stopped $pruned trials" || fail "pruned $pruned ($out)"
+expect_eq "the study records asha as its stopping strategy" asha \
+    "$(sql fs.db "SELECT json_extract(system_attrs, '$.pruner_auto_stopping') FROM studies")"
+expect_eq "the default's study records hyperband" hyperband \
+    "$(sql fa.db "SELECT json_extract(system_attrs, '$.pruner_auto_stopping') FROM studies")"
+# a study keeps its strategy: naming the other one in a later run is refused, by line
+sed -e 's/stopping: asha/stopping: hyperband/' fidsha.yaml > fidsha2.yaml
+out=$("$HPSEARCH" run fidsha2.yaml --no-progress 2>&1)
+expect_eq "stopping changed mid-study: exit 2" 2 $?
+expect_contains "the refusal names the file" \
+    "fidsha2.yaml:" "$out"
+expect_contains "the refusal names both strategies" \
+    "stops trials with asha (its rung records are asha's), not hyperband" "$out"
 
 # checkpoints: stop the run during a long trial, run again: the cell resumes
 write_config ck.yaml <<EOF2

@@ -559,6 +559,74 @@ static void test_auto_hyperband_lets_slow_starters_through(void **state)
     assert_int_equal(slow_starters_through(NULL), through);
 }
 
+/* A new auto pruner with `stopping` (NULL: the default) joins `study`. */
+static hps_status join_auto(hps_study *study, const char *stopping)
+{
+    hps_pruner *p;
+    char err[256];
+    ASSERT_OK(hps_pruner_new("auto", &p, err, sizeof err));
+    ASSERT_OK(hps_pruner_set(p, "max_step", "30"));
+    if (stopping != NULL)
+        ASSERT_OK(hps_pruner_set(p, "stopping", stopping));
+    return hps_study_set_pruner(study, p);
+}
+
+static int study_stops_with(hps_study *study, const char *stopping)
+{
+    const char *attrs;
+    ASSERT_OK(hps_study_system_attrs(study, &attrs));
+    char want[64];
+    snprintf(want, sizeof want, "\"pruner_auto_stopping\": \"%s\"", stopping);
+    return strstr(attrs, want) != NULL;
+}
+
+/* A study keeps the stopping strategy it started with: rung records mean a step only
+ * within one strategy (asha's rung 0 is step 1 here, hyperband's 1, 3 or 9 by bracket).
+ * A worker at the default takes the study's; one given another strategy is refused,
+ * naming both; a study that ran asha's rungs before the option existed stays asha. */
+static void test_auto_keeps_its_stopping_strategy(void **state)
+{
+    (void)state;
+    hps_study *study;
+    char err[256];
+    hps_direction dir = HPS_MAXIMIZE;
+    ASSERT_OK(hps_study_open(":memory:", "keep", HPS_OPEN_CREATE, &dir, 1, &study, err,
+                             sizeof err));
+    ASSERT_OK(join_auto(study, "asha"));
+    assert_true(study_stops_with(study, "asha"));
+    for (int k = 0; k < 3; k++)
+        run_curve(study, 0.90 + 0.002 * k, 0.5, 0.3, 1);
+    ASSERT_OK(join_auto(study, NULL)); /* the default, hyperband, gives way */
+    /* asha's one bracket still stops every slow starter (hyperband let some through) */
+    for (int k = 0; k < 6; k++)
+        assert_int_not_equal(run_curve(study, 0.97, 0.8, 0.1, 1), -1);
+    assert_int_equal(join_auto(study, "hyperband"), HPS_ERR_INVALID);
+    const char *msg = hps_study_errmsg(study);
+    if (strstr(msg, "study 'keep' stops trials with asha") == NULL ||
+        strstr(msg, "not hyperband") == NULL)
+        fail_msg("%s", msg);
+    hps_study_close(study);
+
+    /* rung records from before the option: plain asha's, the same names */
+    ASSERT_OK(hps_study_open(":memory:", "old", HPS_OPEN_CREATE, &dir, 1, &study, err,
+                             sizeof err));
+    hps_pruner *p;
+    ASSERT_OK(hps_pruner_new("asha", &p, err, sizeof err));
+    ASSERT_OK(hps_study_set_pruner(study, p));
+    for (int k = 0; k < 3; k++)
+        run_curve(study, 0.90 + 0.002 * k, 0.5, 0.3, 1);
+    ASSERT_OK(join_auto(study, NULL));
+    assert_true(study_stops_with(study, "asha"));
+    hps_study_close(study);
+
+    /* a new study takes the default */
+    ASSERT_OK(hps_study_open(":memory:", "new", HPS_OPEN_CREATE, &dir, 1, &study, err,
+                             sizeof err));
+    ASSERT_OK(join_auto(study, NULL));
+    assert_true(study_stops_with(study, "hyperband"));
+    hps_study_close(study);
+}
+
 /* Options out of range are refused by name, when set. */
 static void test_forecast_options(void **state)
 {
@@ -589,8 +657,8 @@ static void test_forecast_options(void **state)
     assert_int_equal(hps_pruner_set(p, "stopping", "median"), HPS_ERR_INVALID);
     assert_non_null(strstr(hps_pruner_errmsg(p), "pruner 'auto': stopping"));
     ASSERT_OK(hps_pruner_set(p, "stopping", "Hyperband"));
-    /* Hyperband's brackets need max_step >= min_resource: refused when it joins a study,
-     * naming auto and its stopping half */
+    /* the rungs and the forecast need max_step >= min_resource: refused when it joins a
+     * study, naming auto's own options */
     ASSERT_OK(hps_pruner_set(p, "min_resource", "50"));
     ASSERT_OK(hps_pruner_set(p, "max_step", "10"));
     hps_study *study;
@@ -598,8 +666,7 @@ static void test_forecast_options(void **state)
     ASSERT_OK(hps_study_open(":memory:", "m", HPS_OPEN_CREATE, &dir, 1, &study, err, sizeof err));
     assert_int_equal(hps_study_set_pruner(study, p), HPS_ERR_INVALID);
     const char *msg = hps_study_errmsg(study);
-    if (strstr(msg, "pruner 'auto' (stopping hyperband): ") == NULL ||
-        strstr(msg, "max_resource (10) is below min_resource (50)") == NULL)
+    if (strstr(msg, "pruner 'auto': max_step (10) is below min_resource (50)") == NULL)
         fail_msg("%s", msg);
     hps_study_close(study);
 }
@@ -617,6 +684,7 @@ int main(void)
         cmocka_unit_test(test_forecast_waits_and_records),
         cmocka_unit_test(test_auto_is_asha_or_forecast),
         cmocka_unit_test(test_auto_hyperband_lets_slow_starters_through),
+        cmocka_unit_test(test_auto_keeps_its_stopping_strategy),
         cmocka_unit_test(test_forecast_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
