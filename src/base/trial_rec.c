@@ -421,6 +421,12 @@ int64_t hps_rec_paused_step(const hps_frozen *rec)
     return json_is_integer(step) && json_integer_value(step) >= 0 ? json_integer_value(step) : -1;
 }
 
+int64_t hps_rec_run_of(const hps_frozen *rec)
+{
+    const json_t *origin = json_object_get(rec->system_attrs, HPS_REC_RETRY_OF);
+    return json_is_integer(origin) ? (int64_t)json_integer_value(origin) : rec->number;
+}
+
 int64_t hps_rec_first_pause_from(const hps_frozen *rec, int64_t from)
 {
     const json_t *steps = json_object_get(rec->system_attrs, HPS_REC_PAUSE_STEPS);

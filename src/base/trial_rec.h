@@ -73,6 +73,11 @@ int hps_rec_load_attrs(hps_frozen *rec, int system, const char *json_text);
  * and paused again: the engine fails it once that passes its bound. */
 #define HPS_REC_CUT_SHORT "cut_short"
 int64_t hps_rec_paused_step(const hps_frozen *rec);
+/* The run a trial carries out: the first trial of it, which a retry names in system
+ * attribute HPS_REC_RETRY_OF (a retry of a retry names the same), else the trial
+ * itself. */
+#define HPS_REC_RETRY_OF "retry_of"
+int64_t hps_rec_run_of(const hps_frozen *rec);
 /* Every step the trial paused at, in order, as a JSON array of integers (system
  * attribute, written with HPS_REC_PAUSED_STEP): what a trial had reported when it first
  * paused at or past a rung stays its value there however far it runs later (asha's

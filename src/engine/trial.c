@@ -514,14 +514,11 @@ const char *hps_trial_errmsg(const hps_trial *trial)
 const char *hps_trial_run_key(hps_trial *trial)
 {
     const hps_frozen *rec = trial->rec;
-    json_t *origin = json_object_get(rec->system_attrs, "retry_of");
     if (rec->grid_pos >= 0)
         snprintf(trial->run_key, sizeof trial->run_key, "p%lld", (long long)rec->grid_pos);
-    else if (json_is_integer(origin))
-        snprintf(trial->run_key, sizeof trial->run_key, "t%lld",
-                 (long long)json_integer_value(origin));
     else
-        snprintf(trial->run_key, sizeof trial->run_key, "t%lld", (long long)rec->number);
+        snprintf(trial->run_key, sizeof trial->run_key, "t%lld",
+                 (long long)hps_rec_run_of(rec));
     return trial->run_key;
 }
 
@@ -827,8 +824,8 @@ static char *requeue_attrs(const hps_study *study, const hps_frozen *rec,
         json_int_t next = kind == REQUEUE_AS_RETRY ? attempt + 1 : attempt;
         if (next > 0)
             bad |= json_object_set_new(attrs, "attempt", json_integer(next));
-        json_t *origin = json_object_get(rec->system_attrs, "retry_of");
-        bad |= json_object_set_new(attrs, "retry_of",
+        json_t *origin = json_object_get(rec->system_attrs, HPS_REC_RETRY_OF);
+        bad |= json_object_set_new(attrs, HPS_REC_RETRY_OF,
                                    origin != NULL ? json_incref(origin) : json_integer(rec->number));
     }
     char *text = bad ? NULL : json_dumps(attrs, JSON_COMPACT | JSON_REAL_PRECISION(17));

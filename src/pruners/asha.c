@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void rung_key(int64_t rung, char *buf, size_t size)
+void asha_rung_key(int64_t rung, char *buf, size_t size)
 {
     snprintf(buf, size, "completed_rung_%lld", (long long)rung);
 }
@@ -408,7 +408,7 @@ hps_status asha_decide(hps_pruner *pruner, const hps_context *ctx, const asha_pa
     char key[48];
     int64_t rung = 0;
     for (;; rung++) {
-        rung_key(rung, key, sizeof key);
+        asha_rung_key(rung, key, sizeof key);
         if (json_object_get(t->system_attrs, key) == NULL)
             break;
     }
@@ -434,7 +434,7 @@ hps_status asha_decide(hps_pruner *pruner, const hps_context *ctx, const asha_pa
             *prune_out = 1;
             break;
         }
-        rung_key(rung, key, sizeof key);
+        asha_rung_key(rung, key, sizeof key);
         rc = record_at_rung(pruner, ctx, key, value, &own);
         if (rc != HPS_OK)
             break;

@@ -37,6 +37,10 @@ typedef struct asha_rung_entry {
 hps_status asha_rung_order(const double *values, const double *constraints, size_t n,
                            const hps_direction *dirs, size_t m, size_t k, size_t *ahead);
 
+/* The system attribute a trial's value at rung `rung` is recorded under
+ * ("completed_rung_K", Optuna's name; hyperband uses it too, per bracket). */
+void asha_rung_key(int64_t rung, char *buf, size_t size);
+
 /* The report a trial stands at a rung with -- the one rule of both modes: of its reports
  * up to step `as_of`, the last, when that one is at or past the rung's step `rung_step`;
  * NULL when the trial had not reached the rung by then. Mode stop (Optuna's) judges a

@@ -16,6 +16,7 @@
  * 1 000 epochs, no lower a best within 200). Both are stop-form pruners, which work for
  * any script. */
 #include "base/mem.h"
+#include "pruners/asha.h"
 #include "pruners/pruner.h"
 
 #include <stdio.h>
@@ -111,15 +112,17 @@ static hps_status bind_rungs(hps_pruner *pruner, auto_state *s, const hps_contex
     return HPS_OK;
 }
 
-/* Whether any trial of the study carries a rung record (asha's and hyperband's
- * "completed_rung_0"). */
+/* Whether any trial of the study carries a rung record (asha's and hyperband's, at
+ * their first rung). */
 static int has_rung_records(const hps_context *ctx, hps_errbuf *err, hps_status *rc)
 {
     const hps_frozen *const *all;
     size_t n;
+    char first[48];
+    asha_rung_key(0, first, sizeof first);
     *rc = hps_ctx_trials(ctx, &all, &n, err);
     for (size_t i = 0; *rc == HPS_OK && i < n; i++)
-        if (all[i] != NULL && json_object_get(all[i]->system_attrs, "completed_rung_0") != NULL)
+        if (all[i] != NULL && json_object_get(all[i]->system_attrs, first) != NULL)
             return 1;
     return 0;
 }

@@ -718,22 +718,13 @@ static int failed_point_known(const gp_ask *a, const hps_frozen *rec)
     return 1;
 }
 
-/* The run a trial carries out: the trial a retry re-runs (its system attribute
- * "retry_of" names the first trial of the run, for a retry of a retry too), else the
- * trial itself. */
-static int64_t run_of(const hps_frozen *rec)
-{
-    const json_t *origin = json_object_get(rec->system_attrs, "retry_of");
-    return json_is_integer(origin) ? (int64_t)json_integer_value(origin) : rec->number;
-}
-
 static int cmp_int64(const void *pa, const void *pb)
 {
     int64_t x = *(const int64_t *)pa, y = *(const int64_t *)pb;
     return (x > y) - (x < y);
 }
 
-/* The runs (run_of) a retry finished -- COMPLETE, or PRUNED with or without a value --
+/* The runs (hps_rec_run_of) a retry finished -- COMPLETE, or PRUNED with or without a value --
  * sorted into *runs; how many, or SIZE_MAX when out of memory. A retry runs the same
  * configuration again, so once one finished, the failures before it were transient (a
  * lost node, a full disk) and say nothing about their point: modelling them at the
@@ -748,8 +739,8 @@ static size_t failed_runs_retried_to_the_end(const hps_history *h, int64_t **run
         return SIZE_MAX;
     for (size_t i = 0; i < n_all; i++) {
         const hps_frozen *rec = i < h->n_finished ? h->finished[i] : h->ended[i - h->n_finished];
-        if (rec->state != HPS_FAIL && run_of(rec) != rec->number)
-            (*runs)[n++] = run_of(rec);
+        if (rec->state != HPS_FAIL && hps_rec_run_of(rec) != rec->number)
+            (*runs)[n++] = hps_rec_run_of(rec);
     }
     qsort(*runs, n, sizeof **runs, cmp_int64);
     return n;
@@ -773,7 +764,7 @@ static hps_status failed_trials(hps_sampler *sampler, const hps_history *h, gp_a
         const hps_frozen *rec = h->ended[i];
         if (rec->state != HPS_FAIL || rec->interrupted)
             continue;
-        int64_t run = run_of(rec);
+        int64_t run = hps_rec_run_of(rec);
         if (n_retried > 0 && bsearch(&run, retried, n_retried, sizeof *retried, cmp_int64) != NULL)
             continue;
         if (failed_point_known(a, rec))
