@@ -1011,6 +1011,40 @@ static void test_no_repeats_in_a_discrete_space(void **state)
     }
 }
 
+/* The same grid with every third trial PAUSED after its first report: a paused trial is
+ * to be resumed, so its configuration is not one nobody ran -- the 36 asks still cover
+ * the grid exactly once. */
+static void test_paused_points_not_repeated(void **state)
+{
+    (void)state;
+    const char *opts[] = {"n_startup_trials", "4", "n_candidates", "256", NULL};
+    for (int seed = 1; seed <= 3; seed++) {
+        char seed_text[16];
+        snprintf(seed_text, sizeof seed_text, "%d", seed);
+        hps_study *study = gp_study(seed_text, opts, HPS_MINIMIZE);
+        int seen[6][6] = {{0}};
+        for (int n = 0; n < 36; n++) {
+            hps_trial *t;
+            ASSERT_OK(hps_study_ask(study, &t));
+            int64_t a, b;
+            ASSERT_OK(hps_trial_suggest_int(t, "a", 0, 5, 1, 0, &a));
+            ASSERT_OK(hps_trial_suggest_int(t, "b", 0, 5, 1, 0, &b));
+            if (seen[a][b]++)
+                fail_msg("seed %d trial %d repeats a=%lld b=%lld", seed, n, (long long)a,
+                         (long long)b);
+            double f = (double)((a - 2) * (a - 2) + (b - 3) * (b - 3));
+            if (n % 3 == 2) {
+                ASSERT_OK(hps_trial_report(t, 1, f));
+                ASSERT_OK(hps_trial_pause(t, 1));
+            } else {
+                ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, f));
+            }
+            hps_trial_free(t);
+        }
+        hps_study_close(study);
+    }
+}
+
 /* Asks one trial of the 2-D space and tells it `value` (or FAIL when fail is set). */
 static void run_one(hps_study *study, double value, hps_trial_state state_told, double *x,
                     double *y)
@@ -1326,6 +1360,7 @@ int main(void)
         cmocka_unit_test(test_mixed_space_suggestions_valid),
         cmocka_unit_test(test_ill_conditioned_histories),
         cmocka_unit_test(test_pending_trials_spread),
+        cmocka_unit_test(test_paused_points_not_repeated),
         cmocka_unit_test(test_batch_spreads_over_the_space),
         cmocka_unit_test(test_no_repeats_in_a_discrete_space),
         cmocka_unit_test(test_blas_threads_belong_to_the_host),

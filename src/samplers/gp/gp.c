@@ -1226,22 +1226,26 @@ static hps_status choose_point(hps_sampler *sampler, const hps_context *ctx, con
 {
     gp_state *s = sampler->impl;
     size_t d = a->d;
-    /* points not to suggest again: every finished trial's and the running ones. Not
-     * only the observations: with several objectives a PRUNED trial whose last step
-     * lacks an objective's value teaches no model (multi_values), so the models stay as
-     * they were and would propose its point again, ask after ask (and beyond
-     * max_observations the oldest ones are not observed either). The failed trials
-     * the model learns from too. */
-    size_t n_done = h->n_finished + a->n_failed, n_taken = n_done + a->n_pending;
+    /* points not to suggest again: every finished trial's, the paused ones' and the
+     * running ones'. Not only the observations: with several objectives a PRUNED trial
+     * whose last step lacks an objective's value teaches no model (multi_values), so
+     * the models stay as they were and would propose its point again, ask after ask
+     * (and beyond max_observations the oldest ones are not observed either). The failed
+     * trials the model learns from too. A paused trial is no model row either, yet it
+     * is to be resumed: a new trial at its point would train the same configuration
+     * twice. */
+    size_t n_taken = h->n_finished + a->n_failed + h->n_paused + a->n_pending, row = 0;
     a->taken = hps_mem_realloc_array(NULL, n_taken + 1, d * sizeof *a->taken);
     if (a->taken == NULL)
         return nomem(sampler);
     for (size_t i = 0; i < h->n_finished; i++)
-        finished_point(a, h->finished[i], a->taken + i * d);
+        finished_point(a, h->finished[i], a->taken + row++ * d);
     for (size_t i = 0; i < a->n_failed; i++)
-        finished_point(a, a->failed[i], a->taken + (h->n_finished + i) * d);
+        finished_point(a, a->failed[i], a->taken + row++ * d);
+    for (size_t i = 0; i < h->n_paused; i++)
+        finished_point(a, h->paused[i], a->taken + row++ * d);
     if (a->n_pending > 0)
-        memcpy(a->taken + n_done * d, a->pending_x, a->n_pending * d * sizeof *a->taken);
+        memcpy(a->taken + row * d, a->pending_x, a->n_pending * d * sizeof *a->taken);
 
     uint64_t key = (uint64_t)ctx->trial->number;
     problem->dims = a->dims;
