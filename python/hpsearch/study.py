@@ -23,7 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import (Any, Callable, Container, Dict, Iterable, List, Optional, Sequence, Set,
                     Tuple, Type, Union)
 
-from . import _core
+from . import _constraints, _core
 from . import logging as _hlogging
 from . import pruners as _pruners
 from . import samplers as _samplers
@@ -159,6 +159,33 @@ class Study(_core.Study):
         for name, distribution in (fixed_distributions or {}).items():
             trial._suggest_distribution(name, distribution)
         return trial
+
+    def tell(self, trial: Union[Trial, int], values: Optional[Union[float, Sequence[float]]] = None,
+             state: Optional[TrialState] = None, skip_if_finished: bool = False,
+             **private: Any) -> FrozenTrial:
+        """Finishes a trial (a Trial or its number) with its value(s) or `state`, as
+        Optuna's tell, and returns it as stored. The trial's ``set_constraint`` values go
+        to the engine with it, after a ``constraints_func``'s (hpsearch/_constraints.py
+        says in which order); such a trial must be told through its Trial object."""
+        laid_out = self._named_constraints(trial)
+        if laid_out is not None:
+            layout, vector = laid_out
+            if isinstance(trial, _core.Trial):
+                trial._set_system_attr(_constraints.LAYOUT, layout)
+            private["_named_constraints"] = vector
+        return super().tell(trial, values, state, skip_if_finished, **private)
+
+    def _named_constraints(self, trial: Any) -> Optional[Tuple[List[str], List[float]]]:
+        """The study's constraint keys and the running `trial`'s values in them, or None
+        (no set_constraint values, not running, or not a trial: tell reports that)."""
+        try:
+            record = trial._record() if isinstance(trial, _core.Trial) else (
+                self._trial(trial) if isinstance(trial, int) else None)
+        except Exception:  # a closed handle, an unknown number: tell says which
+            return None
+        if record is None or record.state != TrialState.RUNNING:
+            return None
+        return _constraints.tell_vector(self, record.system_attrs)
 
     def _install_pruner(self, pruner: _pruners.BasePruner) -> None:
         spec = _pruners._spec_of(pruner)
@@ -334,7 +361,8 @@ class Study(_core.Study):
         (ValueError, as Optuna); the engine also refuses values that do not fit the
         study's objectives. Samplers learn from added COMPLETE trials as from their own."""
         trial._validate()
-        self._add_trial(_trial_json(trial))
+        self._add_trial(_trial_json(trial, _constraints.added_system_attrs(
+            self, trial.system_attrs)))
 
     def add_trials(self, trials: Iterable[FrozenTrial]) -> None:
         """:meth:`add_trial` for each trial, in order."""
@@ -446,8 +474,8 @@ def _timestamp(when: Optional[datetime.datetime]) -> Optional[float]:
     return when.timestamp() if when is not None else None
 
 
-def _trial_json(trial: FrozenTrial) -> str:
-    """A FrozenTrial as hps_study_add_trial reads it."""
+def _trial_json(trial: FrozenTrial, system_attrs: Dict[str, Any]) -> str:
+    """A FrozenTrial (with `system_attrs` for its own) as hps_study_add_trial reads it."""
     dists = trial.distributions
     doc: Dict[str, Any] = {
         "state": trial.state.name,
@@ -458,7 +486,7 @@ def _trial_json(trial: FrozenTrial) -> str:
         "intermediate_values": {str(step): _number_json(v)
                                 for step, v in trial.intermediate_values.items()},
         "user_attrs": trial.user_attrs,
-        "system_attrs": trial.system_attrs,
+        "system_attrs": system_attrs,
         "datetime_start": _timestamp(trial.datetime_start),
         "datetime_complete": _timestamp(trial.datetime_complete),
     }

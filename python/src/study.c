@@ -702,6 +702,31 @@ static int constraints_after_trial(hpspy_study *self, tell_job *job)
     return rc;
 }
 
+/* The values of the trial's set_constraint keys in the study's order (hpsearch/
+ * _constraints.py lays them out), appended after what a constraints_func returned, so
+ * the engine gets one vector as it does from constraints_func alone. Checked when they
+ * were set; a sequence of floats. 0, else -1 with the exception set. */
+static int append_named_constraints(PyObject *named, tell_job *job)
+{
+    PyObject *items = PySequence_Tuple(named);
+    if (items == NULL)
+        return -1;
+    Py_ssize_t n = PyTuple_GET_SIZE(items);
+    size_t before = job->has_constraints ? job->n_constraints : 0;
+    if ((size_t)n > MAX_CONSTRAINTS - before)
+        PyErr_Format(PyExc_ValueError,
+                     "a trial has %zu constraint values with set_constraint's %zd (at most %d)",
+                     before + (size_t)n, n, MAX_CONSTRAINTS);
+    for (Py_ssize_t i = 0; i < n && !PyErr_Occurred(); i++)
+        job->constraints[before + (size_t)i] = PyFloat_AsDouble(PyTuple_GET_ITEM(items, i));
+    Py_DECREF(items);
+    if (PyErr_Occurred())
+        return -1;
+    job->n_constraints = before + (size_t)n;
+    job->has_constraints |= n > 0;
+    return 0;
+}
+
 /* A Python sampler's after_trial, as Optuna's tell calls it: with the trial as stored
  * (still RUNNING), the state it is told and its values -- nothing when the trial is not
  * running, which tell reports next. -1 with the exception set when it raised. */
@@ -741,10 +766,10 @@ static PyObject *study_tell(PyObject *obj, PyObject *const *args, Py_ssize_t nar
 {
     static const char *const names[] = {"trial",        "values",       "state",
                                         "skip_if_finished", "_fail_reason", "_interrupted",
-                                        "_warn"};
-    PyObject *a[7];
+                                        "_warn",        "_named_constraints"};
+    PyObject *a[8];
     hpspy_study *self = (hpspy_study *)obj;
-    if (hpspy_parse_args("tell", args, nargs, kwnames, names, 7, 4, 1, a) < 0)
+    if (hpspy_parse_args("tell", args, nargs, kwnames, names, 8, 4, 1, a) < 0)
         return NULL;
     if (check_open(self) < 0)
         return NULL;
@@ -851,6 +876,17 @@ static PyObject *study_tell(PyObject *obj, PyObject *const *args, Py_ssize_t nar
             goto out;
         if (rc < 0)
             hpspy_error_save(&after_error);
+    }
+    if (a[7] != NULL && a[7] != Py_None && !job.refuse) {
+        if (job.trial == NULL) { /* the engine records constraints only through a handle */
+            PyErr_Format(PyExc_NotImplementedError,
+                         "trial %lld has set_constraint values: tell it through its Trial "
+                         "object, not its number",
+                         (long long)job.number);
+            goto out;
+        }
+        if (append_named_constraints(a[7], &job) < 0)
+            goto out;
     }
     if (self->py_sampler != NULL && !job.refuse && !pauses_again &&
         python_after_trial(self, &job) < 0)
