@@ -160,32 +160,16 @@ class Study(_core.Study):
             trial._suggest_distribution(name, distribution)
         return trial
 
-    def tell(self, trial: Union[Trial, int], values: Optional[Union[float, Sequence[float]]] = None,
-             state: Optional[TrialState] = None, skip_if_finished: bool = False,
-             **private: Any) -> FrozenTrial:
-        """Finishes a trial (a Trial or its number) with its value(s) or `state`, as
-        Optuna's tell, and returns it as stored. The trial's ``set_constraint`` values go
-        to the engine with it, after a ``constraints_func``'s (hpsearch/_constraints.py
-        says in which order); such a trial must be told through its Trial object."""
-        laid_out = self._named_constraints(trial)
-        if laid_out is not None:
-            layout, vector = laid_out
-            if isinstance(trial, _core.Trial):
-                trial._set_system_attr(_constraints.LAYOUT, layout)
-            private["_named_constraints"] = vector
-        return super().tell(trial, values, state, skip_if_finished, **private)
-
-    def _named_constraints(self, trial: Any) -> Optional[Tuple[List[str], List[float]]]:
-        """The study's constraint keys and the running `trial`'s values in them, or None
-        (no set_constraint values, not running, or not a trial: tell reports that)."""
-        try:
-            record = trial._record() if isinstance(trial, _core.Trial) else (
-                self._trial(trial) if isinstance(trial, int) else None)
-        except Exception:  # a closed handle, an unknown number: tell says which
+    def _lay_out_constraints(self, trial: Trial) -> Optional[List[float]]:
+        """Called by tell for a running trial whose record has set_constraint values:
+        their vector in the study's key order (hpsearch/_constraints.py), the order
+        recorded on the trial; None when it has none after all."""
+        laid_out = _constraints.tell_vector(self, trial.system_attrs)
+        if laid_out is None:
             return None
-        if record is None or record.state != TrialState.RUNNING:
-            return None
-        return _constraints.tell_vector(self, record.system_attrs)
+        layout, vector = laid_out
+        trial._set_system_attr(_constraints.LAYOUT, layout)
+        return vector
 
     def _install_pruner(self, pruner: _pruners.BasePruner) -> None:
         spec = _pruners._spec_of(pruner)
