@@ -96,6 +96,8 @@ class Study(_core.Study):
         # cycle that keeps big studies alive until a garbage collection.
         self._storage_spec = spec._replace(memory=None)
         self._thread_local = _ThreadLocalStudyAttribute()
+        # one read-append-write of the study's constraint keys at a time (n_jobs threads)
+        self._constraint_keys_lock = threading.Lock()
         self._stop_flag = False
         self._open(spec.url, name, create, load, directions)
         self._directions = [StudyDirection.MAXIMIZE if c == 1 else StudyDirection.MINIMIZE
@@ -164,7 +166,8 @@ class Study(_core.Study):
         """Called by tell for a running trial whose record has set_constraint values:
         their vector in the study's key order (hpsearch/_constraints.py), the order
         recorded on the trial; None when it has none after all."""
-        laid_out = _constraints.tell_vector(self, trial.system_attrs)
+        with self._constraint_keys_lock:
+            laid_out = _constraints.tell_vector(self, trial.system_attrs)
         if laid_out is None:
             return None
         layout, vector = laid_out
@@ -345,8 +348,9 @@ class Study(_core.Study):
         (ValueError, as Optuna); the engine also refuses values that do not fit the
         study's objectives. Samplers learn from added COMPLETE trials as from their own."""
         trial._validate()
-        self._add_trial(_trial_json(trial, _constraints.added_system_attrs(
-            self, trial.system_attrs)))
+        with self._constraint_keys_lock:
+            system_attrs = _constraints.added_system_attrs(self, trial.system_attrs)
+        self._add_trial(_trial_json(trial, system_attrs))
 
     def add_trials(self, trials: Iterable[FrozenTrial]) -> None:
         """:meth:`add_trial` for each trial, in order."""

@@ -21,6 +21,7 @@ same as tag v5.0.0-rc1 in these files):
 - optuna/trial/_frozen.py 641-643: create_trial(constraints=...) sets each one.
 """
 import math
+import time
 import warnings
 
 import pytest
@@ -229,6 +230,35 @@ def test_nsga2_steers_by_set_constraint_as_by_constraints_func():
     by_key.optimize(objective(lambda t, c: t.set_constraint("c", c)), n_trials=24)
     assert [t.params for t in by_key.trials] == [t.params for t in by_func.trials]
     assert by_key.best_trials and all(t.params["x"] >= 6.0 for t in by_key.best_trials)
+
+
+def test_threads_share_one_key_order():
+    """n_jobs threads telling trials whose keys differ append to the study's order one
+    at a time: every trial's vector matches its keys in the final order."""
+    keys = ["d", "a", "c", "b", "e"]
+
+    def objective(trial):
+        n = trial.number
+        subset = [k for i, k in enumerate(keys) if (n >> i) & 1 or i == n % 5]
+        for k in (subset if n % 2 else subset[::-1]):
+            trial.set_constraint(k, float(n - 20))
+        return float(n)
+    study = _study()
+    read = study._system_attrs
+
+    def slow_read():  # widens the window between reading the order and writing it back
+        attrs = read()
+        time.sleep(0.005)
+        return attrs
+    study._system_attrs = slow_read
+    study.optimize(objective, n_trials=40, n_jobs=4)
+    layout = study._system_attrs()["constraint_keys"]
+    assert sorted(layout) == sorted(keys)
+    for t in study.trials:
+        own = t.system_attrs["constraint_keys"]
+        assert own == layout[:len(own)]
+        assert t.system_attrs["constraints"] == [t.constraints.get(k, 0.0) for k in own]
+    assert study.best_trial.number == 0
 
 
 # ---- both forms in one study -------------------------------------------------------------
