@@ -249,11 +249,19 @@ class QMCSampler(_EngineSampler):
 ConstraintsFuncType = Callable[[Any], Sequence[float]]
 
 
-def _check_constraints_func(func: Optional[ConstraintsFuncType], sampler: str
-                            ) -> Optional[ConstraintsFuncType]:
+def _check_constraints_func(func: Optional[ConstraintsFuncType], sampler: str,
+                            deprecated: bool = True) -> Optional[ConstraintsFuncType]:
+    """`func` checked; with `deprecated`, Optuna 5's FutureWarning for it (TPESampler,
+    GPSampler, NSGAIISampler and NSGAIIISampler warn so in optuna/samplers; OptunaHub's
+    AutoSampler is not Optuna's and does not)."""
     if func is not None and not callable(func):
         raise TypeError(f"{sampler}: constraints_func must be callable, "
                         f"not {type(func).__name__}")
+    if func is not None and deprecated:
+        warnings.warn("`constraints_func` has been deprecated in v5.0.0. This feature will be "
+                      "removed in v7.0.0. See https://github.com/optuna/optuna/releases/tag/"
+                      "v5.0.0. Use `hpsearch.trial.Trial.set_constraint` instead.",
+                      FutureWarning, stacklevel=3)
     return func
 
 
@@ -286,7 +294,8 @@ class AutoSampler(_EngineSampler):
                  constraints_func: Optional[ConstraintsFuncType] = None) -> None:
         self._options = _seed_option(seed)
         self._seed = seed
-        self._constraints_func = _check_constraints_func(constraints_func, "AutoSampler")
+        self._constraints_func = _check_constraints_func(constraints_func, "AutoSampler",
+                                                         deprecated=False)
 
     def _engine_spec(self) -> _EngineSpec:
         return ("auto", dict(self._options), None)
