@@ -12,7 +12,7 @@
 (function () {
   "use strict";
 
-  var STATES = ["WAITING", "RUNNING", "COMPLETE", "PRUNED", "FAIL"];
+  var STATES = ["WAITING", "RUNNING", "COMPLETE", "PRUNED", "FAIL", "PAUSED"];
   var errors = [];
   var body = document.body;
 
@@ -772,7 +772,7 @@
   }
 
   var timelineColors = { COMPLETE: "#0969da", PRUNED: "#cf222e", FAIL: "#57606a", RUNNING: "#1a7f37",
-                         WAITING: "#9a6700" };
+                         WAITING: "#9a6700", PAUSED: "#8250df" };
 
   /* Each started trial as a bar from its start to its end (a running one: to when the
    * view was read). Lanes: the GPUs the run gave the trial, several lanes for a GPU that

@@ -430,7 +430,7 @@ static int read_rows(hps_study *study, rdata_study *data, char *err, size_t errl
         rdata_row *row = &data->rows[r];
         row->number = hps_frozen_number(t);
         row->state = hps_frozen_state(t);
-        if ((unsigned)row->state < 5)
+        if ((unsigned)row->state < RDATA_STATES)
             data->counts[row->state]++;
         row->start = hps_frozen_datetime_start(t);
         row->complete = hps_frozen_datetime_complete(t);

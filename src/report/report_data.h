@@ -34,6 +34,7 @@
 #define RDATA_PAGE_MAX 1000        /* table rows per request */
 #define RDATA_TIMELINE_ROWS 2000   /* trials on the timeline: the latest started */
 #define RDATA_QUERY_MAX 256        /* bytes of a table filter */
+#define RDATA_STATES (HPS_PAUSED + 1) /* hps_trial_state's states, WAITING to PAUSED */
 
 typedef struct rdata_param {
     char *name;
@@ -94,7 +95,7 @@ typedef struct rdata_study {
     char **objective_names; /* n_directions: what `hpsearch run` named each objective
                              * (user attributes "metrics", else "metric"); NULL entries
                              * when unnamed (a study made in Python) */
-    size_t counts[5];
+    size_t counts[RDATA_STATES]; /* by hps_trial_state, PAUSED included */
     rdata_param *params;
     size_t n_params, cap_params;
     rdata_row *rows;     /* by trial number */

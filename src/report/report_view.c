@@ -485,7 +485,7 @@ void rdata_view_json(const rdata_study *data, rjson_buf *b)
     hps_strbuf_puts(b, ",\"n_trials\":");
     rjson_int(b, (long long)data->n_rows);
     hps_strbuf_puts(b, ",\"counts\":{");
-    for (int s = 0; s < 5; s++) {
+    for (int s = 0; s < RDATA_STATES; s++) {
         if (s > 0)
             hps_strbuf_putc(b, ',');
         rjson_key(b, hps_trial_state_name((hps_trial_state)s));
