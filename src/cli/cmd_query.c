@@ -831,16 +831,16 @@ int cmd_studies(int argc, char **argv)
     size_t i;
     json_t *s;
     /* Counts in the order `hpsearch run` sums a study up: complete, pruned, failed,
-     * running, waiting. */
+     * running, waiting, paused. */
     static const char *const counted[] = {"n_complete", "n_pruned", "n_fail", "n_running",
-                                          "n_waiting"};
+                                          "n_waiting",  "n_paused"};
     enum { N_COUNTED = sizeof counted / sizeof counted[0] };
     if (args.format == FORMAT_CSV)
-        printf("name,direction,n_trials,%s,%s,%s,%s,%s,best_value\n", counted[0], counted[1],
-               counted[2], counted[3], counted[4]);
+        printf("name,direction,n_trials,%s,%s,%s,%s,%s,%s,best_value\n", counted[0], counted[1],
+               counted[2], counted[3], counted[4], counted[5]);
     else
-        printf("%-24s  %-9s  %7s  %8s  %6s  %6s  %7s  %7s  %s\n", "study", "direction", "trials",
-               "complete", "pruned", "failed", "running", "waiting", "best");
+        printf("%-24s  %-9s  %7s  %8s  %6s  %6s  %7s  %7s  %6s  %s\n", "study", "direction",
+               "trials", "complete", "pruned", "failed", "running", "waiting", "paused", "best");
     json_array_foreach(list, i, s) {
         const char *name = json_string_value(json_object_get(s, "name"));
         const char *dir = json_string_value(json_array_get(json_object_get(s, "directions"), 0));
@@ -854,12 +854,12 @@ int cmd_studies(int argc, char **argv)
             n[k] = (long long)json_integer_value(json_object_get(s, counted[k]));
         if (args.format == FORMAT_CSV) {
             csv_field(name != NULL ? name : "");
-            printf(",%s,%lld,%lld,%lld,%lld,%lld,%lld,%s\n", dir != NULL ? dir : "", n_trials, n[0],
-                   n[1], n[2], n[3], n[4], strcmp(best_text, "-") == 0 ? "" : best_text);
+            printf(",%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s\n", dir != NULL ? dir : "", n_trials,
+                   n[0], n[1], n[2], n[3], n[4], n[5], strcmp(best_text, "-") == 0 ? "" : best_text);
         } else {
-            printf("%-24s  %-9s  %7lld  %8lld  %6lld  %6lld  %7lld  %7lld  %s\n",
+            printf("%-24s  %-9s  %7lld  %8lld  %6lld  %6lld  %7lld  %7lld  %6lld  %s\n",
                    name != NULL ? name : "?", dir != NULL ? dir : "?", n_trials, n[0], n[1], n[2],
-                   n[3], n[4], best_text);
+                   n[3], n[4], n[5], best_text);
         }
     }
     json_decref(list);
