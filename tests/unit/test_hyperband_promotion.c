@@ -248,12 +248,14 @@ static int64_t oracle_at(hps_study *study, const brackets *b, int64_t first, int
 }
 
 /* The trial the next ask must resume (-1: none) by the documented order: rungs by step,
- * highest first; at one step, the bracket with the lower first rung. *n_brackets_out:
- * how many brackets have a candidate at the step chosen (a tie the order broke). */
+ * highest first; at one step, the bracket with the lower first rung. *step_out: the
+ * rung's step, where it must go on from; *n_brackets_out: how many brackets have a
+ * candidate at that step (a tie the order broke). */
 static int64_t oracle(hps_study *study, const brackets *b, int64_t rf, int64_t max_resource,
-                      int *n_brackets_out)
+                      int64_t *step_out, int *n_brackets_out)
 {
     *n_brackets_out = 0;
+    *step_out = -1;
     for (int64_t step = max_resource - 1; step >= 1; step--) {
         int64_t chosen = -1;
         for (int64_t first = 1; first <= step; first *= rf) {
@@ -267,8 +269,10 @@ static int64_t oracle(hps_study *study, const brackets *b, int64_t rf, int64_t m
                     chosen = c;
             }
         }
-        if (chosen >= 0)
+        if (chosen >= 0) {
+            *step_out = step;
             return chosen;
+        }
     }
     return -1;
 }
@@ -295,7 +299,8 @@ static void test_asks_follow_the_order_across_brackets(void **state)
         size_t n_round = 0;
         while (n_round < ROUND) {
             int in_tie;
-            int64_t want = oracle(study, &b, RF, MAX_RESOURCE, &in_tie);
+            int64_t from;
+            int64_t want = oracle(study, &b, RF, MAX_RESOURCE, &from, &in_tie);
             slice *s = &round[n_round];
             hps_status rc = begin_slice(study, MAX_RESOURCE, s);
             if (rc == HPS_DONE) {
@@ -307,9 +312,10 @@ static void test_asks_follow_the_order_across_brackets(void **state)
             n_round++;
             if (want < 0 && s->resumed_from >= 0)
                 fail_msg("ask resumed trial %lld; no trial was promotable", (long long)s->number);
-            if (want >= 0 && s->number != want)
-                fail_msg("ask ran trial %lld; the rule promotes %lld", (long long)s->number,
-                         (long long)want);
+            if (want >= 0 && (s->number != want || s->resumed_from != from))
+                fail_msg("ask ran trial %lld from step %lld; the rule promotes %lld from its "
+                         "rung at %lld", (long long)s->number, (long long)s->resumed_from,
+                         (long long)want, (long long)from);
             n_promotions += want >= 0;
             n_ties += want >= 0 && in_tie > 1;
             learn_bracket(&b, s);
