@@ -64,7 +64,8 @@ static int cmp_rung_member(const void *a, const void *b)
 
 /* The report a trial stands at the rung at `step` with in mode promotion: its first
  * report at or past the rung (asha_report_at_rung) -- a slice ends there
- * (asha_ladder_slice_end) -- also once it has gone on; NULL when it has not reached the rung.
+ * (asha_ladder_slice_end) -- also once it has gone on; NULL when it has not reached the
+ * rung.
  * The step a trial is paused at (or was last resumed from) counts as its progress too:
  * its checkpoint holds that step whether or not it reported it, so a trial paused at a
  * step past its last report (Python's trial.pause(3) after reporting step 2) has reached
@@ -112,7 +113,8 @@ static int64_t paused_rung(const asha_ladder *ladder, const hps_frozen *trial)
     int64_t rung = -1;
     for (int64_t k = 0;; k++) {
         int64_t step = asha_ladder_rung_step(ladder, k);
-        if (step >= ladder->max_resource || step > paused || promotion_report_at(trial, step) == NULL)
+        if (step >= ladder->max_resource || step > paused ||
+            promotion_report_at(trial, step) == NULL)
             return rung;
         rung = step;
     }

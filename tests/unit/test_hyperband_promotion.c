@@ -436,7 +436,8 @@ static void test_concurrent_workers_promote_once(void **state)
         snprintf(seed, sizeof seed, "%d", 200 + w);
         if (set_hyperband(mine, "promotion", "2", "8") != HPS_OK ||
             hps_sampler_new("random", &s, NULL, 0) != HPS_OK ||
-            hps_sampler_set(s, "seed", seed) != HPS_OK || hps_study_set_sampler(mine, s) != HPS_OK ||
+            hps_sampler_set(s, "seed", seed) != HPS_OK ||
+            hps_study_set_sampler(mine, s) != HPS_OK ||
             hps_study_set(mine, "max_trials", "40") != HPS_OK)
             _exit(3);
         FILE *log = open_worker_log(w, "w");
