@@ -17,12 +17,18 @@ def hyperband_promotion(**options):
                                             **options)
 
 
-def test_brackets_pause_at_their_rungs_and_promoted_trials_resume_from_them(tmp_path):
+# PatientPruner around the scheduler must keep its slices and promotions (patience only
+# adds a reason to stop; these curves always improve)
+@pytest.mark.parametrize("patient", [False, True])
+def test_brackets_pause_at_their_rungs_and_promoted_trials_resume_from_them(tmp_path, patient):
     # rf 2, max_resource 8: brackets whose first rungs are 1, 2 and 4, and one (8, the top)
     # whose trials run whole
+    pruner = hyperband_promotion(max_resource=8)
+    if patient:
+        pruner = hpsearch.pruners.PatientPruner(pruner, patience=2)
     study = hpsearch.create_study(storage=f"sqlite:///{tmp_path}/hb.db",
                                   sampler=hpsearch.samplers.RandomSampler(seed=5),
-                                  pruner=hyperband_promotion(max_resource=8))
+                                  pruner=pruner)
     first_rung = {}   # trial number -> where its first slice ended (None: ran whole)
     checkpoint = {}   # trial number -> the step its last slice paused at
     promoted_from = []
@@ -55,6 +61,32 @@ def test_brackets_pause_at_their_rungs_and_promoted_trials_resume_from_them(tmp_
     complete = study.get_trials(states=(TrialState.COMPLETE,))
     assert any(first_rung[t.number] == 1 for t in complete)  # the most aggressive bracket's
     assert all(sorted(t.intermediate_values) == list(range(9)) for t in complete)
+
+
+def test_promotions_with_two_objectives():
+    """Several objectives: each bracket's rungs order by MOASHA's rule, as asha's
+    promotion form does; trials pause, the promoted ones resume from their rung."""
+    study = hpsearch.create_study(directions=["minimize", "minimize"],
+                                  sampler=hpsearch.samplers.RandomSampler(seed=2),
+                                  pruner=hyperband_promotion(max_resource=8))
+    checkpoint, promoted = {}, 0
+    for _ in range(60):
+        trial = study.ask()
+        x, y = trial.suggest_float("x", 0, 1), trial.suggest_float("y", 0, 1)
+        if trial.resume_step is not None:
+            assert trial.resume_step == checkpoint[trial.number]
+            promoted += 1
+        start = 0 if trial.resume_step is None else trial.resume_step + 1
+        end = trial.max_step if trial.max_step is not None else 8
+        for step in range(start, end + 1):
+            trial.report([curve(x, step), curve(y, step)], step)
+        if trial.max_step is not None:
+            trial.pause(end)
+            checkpoint[trial.number] = end
+        else:
+            study.tell(trial, [curve(x, end), curve(y, end)])
+    assert promoted > 0
+    assert study.best_trials  # some trials ran the whole budget
 
 
 def test_stop_mode_sends_optunas_arguments_only():
