@@ -318,7 +318,14 @@ HPS_API hps_status hps_auto_explain(const char *space_json, char **json_out, cha
  *                 on); one that reached none is resumed after the promotions, before
  *                 anything new.
  *   "hyperband"   successive halving within the trial's bracket (several objectives
- *                 as "asha").
+ *                 as "asha"). With option mode "promotion" (max_resource needed, above
+ *                 min_resource) each bracket is asha's promotion form: a trial pauses
+ *                 at the rungs of its bracket (the bracket mode stop gives it: the same
+ *                 hash of study name and number), and ask resumes the best paused trial
+ *                 of a bracket's top 1/rf, the rungs searched by step, the highest
+ *                 first, and at one step the lower bracket first (the trial nearest
+ *                 its budget finishes first; at one step, the one that came through
+ *                 more rungs), once per pause across all workers, before anything new.
  *   "threshold"   the latest value is below `lower`, above `upper` or NaN.
  *   "patient"     no improvement for `patience` steps -- and, when it wraps another
  *                 pruner (hps_pruner_wrap), that one agrees.
@@ -553,9 +560,9 @@ HPS_API const char *hps_study_uid(const hps_study *study);
  * the oldest WAITING (enqueued) trial, else creates a new one. Returns HPS_OK and *out,
  * or HPS_DONE with *out = NULL when max_trials is reached or every configuration of a
  * finite space has run (hps_study_errmsg then says which) and the pruner resumes none
- * of the PAUSED trials: asha ("promotion") and forecast ("freeze-thaw") go on resuming
- * until the ones left PAUSED are those they judge not worth it, or an error. Free the
- * handle with hps_trial_free. */
+ * of the PAUSED trials: asha and hyperband ("promotion") and forecast ("freeze-thaw") go
+ * on resuming until the ones left PAUSED are those they judge not worth it, or an
+ * error. Free the handle with hps_trial_free. */
 HPS_API hps_status hps_study_ask(hps_study *study, hps_trial **out);
 
 /* Enqueues a WAITING trial whose parameters are fixed: `params_json` is an object
@@ -773,13 +780,14 @@ HPS_API hps_status hps_trial_preempt(hps_trial *trial, const char *reason);
  * checkpoint at some step and stops, and a later ask -- by any worker of the study, in
  * any process -- takes it back RUNNING, with its number, parameters and intermediate
  * values, to go on from the step after. The study's pruner schedules both ends: "asha"
- * with mode "promotion" and "forecast" with mode "freeze-thaw" say where each slice ends
- * (hps_trial_max_step) and which paused trial an ask resumes before anything new
- * starts -- and, once nothing new can start (max_trials reached, a finite space run
- * out), which it resumes instead of returning HPS_DONE. A paused trial counts against
- * max_trials; one that is never resumed stays PAUSED, its last intermediate value its
- * result so far. Samplers learn from finished trials only (COMPLETE, PRUNED): a paused
- * one is neither finished nor pending to them (their history lists it as paused). */
+ * and "hyperband" with mode "promotion" and "forecast" with mode "freeze-thaw" say where
+ * each slice ends (hps_trial_max_step) and which paused trial an ask resumes before
+ * anything new starts -- and, once nothing new can start (max_trials reached, a finite
+ * space run out), which it resumes instead of returning HPS_DONE. A paused trial
+ * counts against max_trials; one that is never resumed stays PAUSED, its last
+ * intermediate value its result so far. Samplers learn from finished trials only
+ * (COMPLETE, PRUNED): a paused one is neither finished nor pending to them (their
+ * history lists it as paused). */
 
 /* Pauses a RUNNING trial whose checkpoint holds `step`: `step` must be at least its
  * last reported step and beyond the step it was paused at before, so that resumed steps

@@ -203,29 +203,45 @@ class SuccessiveHalvingPruner(_EnginePruner):
 
 
 class HyperbandPruner(_EnginePruner):
-    """Hyperband: several successive-halving brackets with different aggressiveness,
+    r"""Hyperband: several successive-halving brackets with different aggressiveness,
     each trial assigned to one; `max_resource` ("auto": the longest trial seen) is the
-    largest step a trial reports."""
+    largest step a trial reports.
+
+    ``mode="promotion"`` (hpsearch only; needs an integer ``max_resource``, the full
+    budget, above ``min_resource``) makes each bracket ASHA's promotion form
+    (``SuccessiveHalvingPruner(mode="promotion")``): a trial ``pause()``\ s at its
+    bracket's rung (``trial.max_step``) and ``study.ask()`` resumes the best paused trial
+    of a bracket's top ``1 / reduction_factor``, the highest rung step first across the
+    brackets, before it starts a new one. Each trial is in the bracket mode ``"stop"``
+    would give it."""
 
     _engine_name = "hyperband"
 
     def __init__(self, min_resource: int = 1, max_resource: Union[str, int] = "auto",
-                 reduction_factor: int = 3, bootstrap_count: int = 0) -> None:
+                 reduction_factor: int = 3, bootstrap_count: int = 0, *,
+                 mode: str = "stop") -> None:
         if not isinstance(max_resource, int) and max_resource != "auto":
             raise ValueError("The 'max_resource' should be integer or 'auto'. "
                              "But max_resource = {}".format(max_resource))
         if bootstrap_count > 0 and max_resource == "auto":
             raise ValueError("bootstrap_count > 0 and max_resource == 'auto' are mutually "
                              "incompatible, bootstrap_count is {}".format(bootstrap_count))
+        if mode not in ("stop", "promotion"):
+            raise ValueError(f"The value of `mode` is {mode!r}, but must be 'stop' or "
+                             "'promotion'")
         self._min_resource = min_resource
         self._max_resource = max_resource
         self._reduction_factor = reduction_factor
         self._bootstrap_count = bootstrap_count
+        self._mode = mode
 
     def _options(self) -> Dict[str, Any]:
-        return {"min_resource": self._min_resource, "max_resource": self._max_resource,
-                "reduction_factor": self._reduction_factor,
-                "bootstrap_count": self._bootstrap_count}
+        options = {"min_resource": self._min_resource, "max_resource": self._max_resource,
+                   "reduction_factor": self._reduction_factor,
+                   "bootstrap_count": self._bootstrap_count}
+        if self._mode != "stop":  # Optuna's arguments alone otherwise
+            options.update(mode=self._mode)
+        return options
 
 
 class ThresholdPruner(_EnginePruner):

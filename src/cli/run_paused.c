@@ -38,6 +38,14 @@ static void paused_words(const cfg_config *cfg, int finished, const char **why,
                             "and the paused ones are resumed from their checkpoints"
                           : "run again without what stopped this run: asha resumes the ones "
                             "it promotes from their checkpoints";
+    } else if (pruner_is(cfg->pruner, "hyperband", "promotion")) {
+        *why = finished ? "none is in the top 1/reduction_factor of its bracket's trials at its "
+                          "rung, which hyperband promotes: more trials must reach those rungs"
+                        : "the run stopped before hyperband was done promoting";
+        *go_on = finished ? "raise n_trials (-n N) and run again: new trials join the brackets' "
+                            "rungs and the paused ones are resumed from their checkpoints"
+                          : "run again without what stopped this run: hyperband resumes the "
+                            "ones it promotes from their checkpoints";
     } else if (pruner_is(cfg->pruner, "forecast", "freeze-thaw")) {
         *why = finished ? "the forecast gives none of them min_probability chance of beating "
                           "the best COMPLETE trial, or too few of its values are among the best "

@@ -326,7 +326,8 @@ static int pruner_option_given(const cfg_config *cfg, const char *option)
     return 0;
 }
 
-/* Whether the pruner is asha in its promotion form (mode: promotion). */
+/* Whether the pruner is asha in its promotion form (mode: promotion); hyperband takes
+ * max_resource from the fidelity in both its modes. */
 static int pruner_promotes(const cfg_config *cfg, const char *name)
 {
     for (size_t i = 0; cfg->pruner != NULL && i < cfg->pruner->n_options; i++)

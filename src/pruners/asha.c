@@ -12,6 +12,7 @@
  * (base/pareto.h): every feasible trial before every infeasible one, and infeasible ones
  * by their total violation. */
 #include "pruners/asha.h"
+#include "pruners/asha_promotion.h"
 
 #include "base/mem.h"
 #include "base/pareto.h"
@@ -454,20 +455,7 @@ hps_status asha_decide(hps_pruner *pruner, const hps_context *ctx, const asha_pa
 
 /* ---- the asha pruner -------------------------------------------------------------- */
 
-/* Li et al. give ASHA two forms. Optuna's (and the default here) stops a trial that is
- * not in the top 1/rf when it reaches a rung. The promotion form never stops one: a
- * trial runs to its rung and pauses, and an ask resumes a paused trial in the top 1/rf
- * of its rung up to the next rung before it starts a new one -- so a trial whose curve
- * only wins later is still in the race whenever enough others join its rung. With
- * several objectives "top" is MOASHA's order, as in the stop form. */
-enum { ASHA_STOP = 0, ASHA_PROMOTION = 1 };
-
-static const hps_option_choice asha_modes[] = {
-    {"stop", ASHA_STOP},
-    {"promotion", ASHA_PROMOTION},
-    {NULL, 0},
-};
-
+/* The two forms of ASHA: asha_promotion.h. */
 typedef struct asha_opts {
     int64_t min_resource; /* 0 = auto */
     int64_t reduction_factor;
@@ -477,216 +465,25 @@ typedef struct asha_opts {
     int64_t max_resource; /* promotion: the full budget, the top rung; 0 = none given */
 } asha_opts;
 
-/* The step of rung k of the promotion form: min_resource * rf^(s + k), or max_resource
- * once that is reached (the top, where a trial finishes instead of pausing). */
-static int64_t promotion_rung_step(const asha_opts *o, int64_t k)
+/* The one ladder of rungs the promotion form climbs. */
+static asha_ladder ladder_of_opts(const asha_opts *o)
 {
-    double step = (double)o->min_resource *
-                  pow((double)o->reduction_factor, (double)(o->min_early_stopping_rate + k));
-    return step >= (double)o->max_resource ? o->max_resource : (int64_t)step;
+    return (asha_ladder){
+        .min_resource = o->min_resource,
+        .reduction_factor = o->reduction_factor,
+        .min_early_stopping_rate = o->min_early_stopping_rate,
+        .max_resource = o->max_resource,
+    };
 }
 
-typedef struct rung_member {
-    double key; /* smaller is better: the value, negated when maximizing (NaN last); with
-                   several objectives, how many members go before it (asha_rung_order) */
-    int64_t number;
-    const hps_frozen *trial;
-    int waits_here; /* paused at this rung, not yet promoted */
-} rung_member;
-
-static int cmp_rung_member(const void *a, const void *b)
-{
-    const rung_member *x = a, *y = b;
-    int x_nan = isnan(x->key), y_nan = isnan(y->key);
-    if (x_nan != y_nan)
-        return x_nan - y_nan;
-    if (!x_nan && x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    return (x->number > y->number) - (x->number < y->number);
-}
-
-/* The report a trial stands at the rung at `step` with in mode promotion: its first
- * report at or past the rung (asha_report_at_rung) -- a slice ends there
- * (asha_max_step) -- also once it has gone on; NULL when it has not reached the rung.
- * The step a trial is paused at (or was last resumed from) counts as its progress too:
- * its checkpoint holds that step whether or not it reported it, so a trial paused at a
- * step past its last report (Python's trial.pause(3) after reporting step 2) has reached
- * every rung up to its pause, and stands at those past its last report with that report,
- * the newest value it has -- rather than at none of them, waiting at a lower rung that
- * ranks it by an older value. Its first pause at or past the rung decides
- * (HPS_REC_PAUSE_STEPS), so that the value stays what it was once the trial pauses
- * again further on: a rung value used to promote it must not become a later report
- * (its first past the rung) that would rank it lower and promote another in its place. */
-static const hps_inter_rec *promotion_report_at(const hps_frozen *trial, int64_t step)
-{
-    /* the first pause at or past the rung, not the latest: what the trial stood at there
-     * is what it had reported by then, whatever it reported on a later slice */
-    int64_t paused = hps_rec_first_pause_from(trial, step);
-    if (paused >= 0) {
-        const hps_inter_rec *last = asha_report_at_rung(trial, -HUGE_VAL, paused);
-        if (last != NULL && last->step < step)
-            return last;
-    }
-    size_t lo = 0, hi = trial->n_inter;
-    while (lo < hi) { /* the first report at or past `step` */
-        size_t mid = lo + (hi - lo) / 2;
-        if (trial->inter[mid].step < step)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == trial->n_inter)
-        return NULL;
-    return asha_report_at_rung(trial, (double)step, trial->inter[lo].step);
-}
-
-/* The rung a paused trial waits at: the highest rung step up to the step it paused at
- * where it stands with a report (promotion_report_at); -1 for a trial that is not paused
- * or reached none. A script that reports every few steps reaches a rung at its first
- * report past it; a trial may also pause past its rung (a script that went beyond its
- * slice's end, a trial cut short on the way to the next rung, a pause at any step, with
- * or without a report there): it waits at the last rung it reached, so that it is
- * promoted from there rather than left paused for good. */
-static int64_t paused_rung(const asha_opts *o, const hps_frozen *trial)
-{
-    if (trial == NULL || trial->state != HPS_PAUSED)
-        return -1;
-    int64_t paused = hps_rec_paused_step(trial);
-    int64_t rung = -1;
-    for (int64_t k = 0;; k++) {
-        int64_t step = promotion_rung_step(o, k);
-        if (step >= o->max_resource || step > paused || promotion_report_at(trial, step) == NULL)
-            return rung;
-        rung = step;
-    }
-}
-
-/* With several objectives, the members of the rung at `step` in MOASHA's order, the one
- * mode stop uses (asha_rung_order): each member's values at `step` (NaN, the worst, for
- * an objective it did not report) and its constraints as last set (NaN, violated, for
- * one it has not set; a paused trial's are those it had at its pause). Sets each
- * member's key to how many members go before it. */
-static hps_status rank_rung_multi(hps_pruner *pruner, const hps_context *ctx, int64_t step,
-                                  rung_member *members, size_t n)
-{
-    size_t m = ctx->n_directions, k = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t ki = hps_frozen_n_constraints(members[i].trial);
-        k = ki > k ? ki : k;
-    }
-    if (k > HPS_PARETO_MAX_CONSTRAINTS)
-        k = HPS_PARETO_MAX_CONSTRAINTS;
-    double *values = hps_mem_calloc(n * m + 1, sizeof *values);
-    double *cons = hps_mem_calloc(n * k + 1, sizeof *cons);
-    size_t *ahead = hps_mem_calloc(n + 1, sizeof *ahead);
-    hps_status rc = HPS_ERR_NOMEM;
-    if (values == NULL || cons == NULL || ahead == NULL)
-        goto out;
-    for (size_t i = 0; i < n; i++) {
-        double at[HPS_REC_MAX_INTER_VALUES];
-        size_t got = hps_rec_inter_values(promotion_report_at(members[i].trial, step), at);
-        for (size_t j = 0; j < m; j++)
-            values[i * m + j] = j < got ? at[j] : NAN;
-        size_t ki = hps_frozen_n_constraints(members[i].trial);
-        for (size_t j = 0; j < k; j++)
-            cons[i * k + j] = j < ki ? hps_frozen_constraint(members[i].trial, j) : NAN;
-    }
-    rc = asha_rung_order(values, k > 0 ? cons : NULL, n, ctx->directions, m, k, ahead);
-    for (size_t i = 0; rc == HPS_OK && i < n; i++)
-        members[i].key = (double)ahead[i];
-out:
-    hps_mem_free(values);
-    hps_mem_free(cons);
-    hps_mem_free(ahead);
-    if (rc != HPS_OK)
-        return hps_errbuf_set(&pruner->err, rc, rc == HPS_ERR_NOMEM ? "out of memory"
-                                                                    : "too many trials at a rung");
-    return HPS_OK;
-}
-
-/* The best trial of the top 1/rf of the rung at `step` that waits there (paused, not yet
- * promoted) into *number_out, or -1. `members` has room for every trial; waits_at[i] is
- * the rung all[i] waits at (paused_rung). Ties go to the older trial. */
-static hps_status promotable_at(hps_pruner *pruner, const hps_context *ctx,
-                                const hps_frozen *const *all, const int64_t *waits_at,
-                                size_t n_all, int64_t step, rung_member *members,
-                                int64_t *number_out)
-{
-    const asha_opts *o = pruner->impl;
-    *number_out = -1;
-    size_t n = 0;
-    for (size_t i = 0; i < n_all; i++) {
-        const hps_inter_rec *r = all[i] != NULL ? promotion_report_at(all[i], step) : NULL;
-        if (r == NULL)
-            continue;
-        members[n++] = (rung_member){
-            .key = ctx->directions[0] == HPS_MAXIMIZE ? -r->value : r->value,
-            .number = all[i]->number,
-            .trial = all[i],
-            .waits_here = waits_at[i] == step,
-        };
-    }
-    size_t top = n / (size_t)o->reduction_factor;
-    if (top == 0)
-        return HPS_OK;
-    if (ctx->n_directions > 1) {
-        hps_status rc = rank_rung_multi(pruner, ctx, step, members, n);
-        if (rc != HPS_OK)
-            return rc;
-    }
-    qsort(members, n, sizeof *members, cmp_rung_member);
-    for (size_t i = 0; i < top && *number_out < 0; i++)
-        if (members[i].waits_here)
-            *number_out = members[i].number;
-    return HPS_OK;
-}
-
-/* The oldest paused trial that has passed no rung (paused before the first, or without
- * a value at any rung it passed), or -1: no rung can rank it, so it goes on, as a new
- * trial would, until it reaches one. */
-static int64_t below_the_rungs(const hps_frozen *const *all, const int64_t *waits_at,
-                               size_t n_all)
-{
-    for (size_t i = 0; i < n_all; i++)
-        if (all[i] != NULL && all[i]->state == HPS_PAUSED && waits_at[i] < 0)
-            return all[i]->number;
-    return -1;
-}
-
-/* Li et al.'s get_job: the highest rung first, so trials climb before new ones start;
- * then a trial paused below every rung, whose first slice is not done. */
 static hps_status asha_promote(hps_pruner *pruner, const hps_context *ctx, int64_t *number_out)
 {
     const asha_opts *o = pruner->impl;
     *number_out = -1;
     if (o->mode != ASHA_PROMOTION)
         return HPS_OK;
-    const hps_frozen *const *all;
-    size_t n_all;
-    hps_status rc = hps_ctx_trials(ctx, &all, &n_all, &pruner->err);
-    if (rc != HPS_OK)
-        return rc;
-    int64_t n_rungs = 0;
-    while (promotion_rung_step(o, n_rungs) < o->max_resource)
-        n_rungs++;
-    rung_member *members = hps_mem_calloc(n_all + 1, sizeof *members);
-    int64_t *waits_at = hps_mem_calloc(n_all + 1, sizeof *waits_at);
-    if (members == NULL || waits_at == NULL) {
-        hps_mem_free(members);
-        hps_mem_free(waits_at);
-        return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
-    }
-    /* once per ask: every rung asks where each trial waits */
-    for (size_t i = 0; i < n_all; i++)
-        waits_at[i] = paused_rung(o, all[i]);
-    for (int64_t k = n_rungs - 1; rc == HPS_OK && k >= 0 && *number_out < 0; k--)
-        rc = promotable_at(pruner, ctx, all, waits_at, n_all, promotion_rung_step(o, k),
-                           members, number_out);
-    if (rc == HPS_OK && *number_out < 0)
-        *number_out = below_the_rungs(all, waits_at, n_all);
-    hps_mem_free(members);
-    hps_mem_free(waits_at);
-    return rc;
+    asha_ladder ladder = ladder_of_opts(o);
+    return asha_promote_ladders(pruner, ctx, &ladder, 1, NULL, NULL, number_out);
 }
 
 /* The next rung above the step the trial's checkpoint holds; -1 at the top. */
@@ -696,16 +493,9 @@ static hps_status asha_max_step(hps_pruner *pruner, const hps_context *ctx, int6
     *max_step_out = -1;
     if (o->mode != ASHA_PROMOTION)
         return HPS_OK;
-    int64_t paused = hps_rec_paused_step(ctx->trial);
-    for (int64_t k = 0;; k++) {
-        int64_t step = promotion_rung_step(o, k);
-        if (step >= o->max_resource)
-            return HPS_OK;
-        if (step > paused) {
-            *max_step_out = step;
-            return HPS_OK;
-        }
-    }
+    asha_ladder ladder = ladder_of_opts(o);
+    *max_step_out = asha_ladder_slice_end(&ladder, ctx->trial);
+    return HPS_OK;
 }
 
 static hps_status asha_init(hps_pruner *pruner)
@@ -769,7 +559,8 @@ static hps_status asha_bind(hps_pruner *pruner, const hps_context *ctx)
         return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
                               "pruner 'asha': mode promotion needs min_resource and max_resource "
                               "(where trials pause first, and their full budget)");
-    if (promotion_rung_step(o, 0) >= o->max_resource)
+    asha_ladder ladder = ladder_of_opts(o);
+    if (asha_ladder_n_rungs(&ladder) == 0)
         return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
                               "pruner 'asha': max_resource (%lld) must be above the first rung "
                               "(min_resource * reduction_factor^min_early_stopping_rate = %.0f)",
@@ -786,8 +577,8 @@ static hps_status asha_bind(hps_pruner *pruner, const hps_context *ctx)
 /* Mode promotion pauses trials at the rungs instead; only a run that diverged (a NaN
  * among its latest values) stops. With several objectives every step carries each
  * objective's value, as mode stop needs too. */
-static hps_status promotion_should_prune(hps_pruner *pruner, const hps_context *ctx,
-                                         int *prune_out)
+hps_status asha_promotion_should_prune(hps_pruner *pruner, const hps_context *ctx,
+                                       int *prune_out)
 {
     const hps_frozen *t = ctx->trial;
     *prune_out = 0;
@@ -808,7 +599,7 @@ static hps_status asha_should_prune(hps_pruner *pruner, const hps_context *ctx, 
 {
     asha_opts *o = pruner->impl;
     if (o->mode == ASHA_PROMOTION)
-        return promotion_should_prune(pruner, ctx, prune_out);
+        return asha_promotion_should_prune(pruner, ctx, prune_out);
     asha_params params = {
         .min_resource = &o->min_resource,
         .reduction_factor = o->reduction_factor,

@@ -49,7 +49,7 @@ void asha_rung_key(int64_t rung, char *buf, size_t size);
  * report it paused at for that rung, which is that same first report at or past it
  * (a slice ends at the first report at or past its rung, hps_trial_max_step) -- or,
  * for a trial paused at or past the rung with no report from the rung to its pause,
- * its last report before the pause (asha.c, promotion_report_at). */
+ * its last report before the pause (asha_promotion.c, promotion_report_at). */
 const hps_inter_rec *asha_report_at_rung(const hps_frozen *trial, double rung_step,
                                          int64_t as_of);
 

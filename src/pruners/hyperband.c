@@ -2,9 +2,16 @@
  * several successive-halving brackets with different aggressiveness (early-stopping
  * rates 0..n_brackets-1); each trial belongs to one bracket, chosen by a hash of the
  * study name and trial number weighted by the bracket's budget, and competes only with
- * the trials of its bracket. */
+ * the trials of its bracket.
+ *
+ * With mode promotion each bracket is ASHA's promotion form instead (asha_promotion.h):
+ * bracket b's rungs are at min_resource * rf^(b + k) below max_resource, a trial pauses
+ * at each and an ask resumes the best promotable paused trial of every bracket, the
+ * highest rung step first (asha_promote_ladders). A trial's bracket is chosen as in
+ * mode stop, by the same hash, so the two modes put each trial in the same bracket. */
 #include "base/mem.h"
 #include "pruners/asha.h"
+#include "pruners/asha_promotion.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +24,7 @@ typedef struct hyperband_state {
     int64_t max_resource; /* 0 = auto: the largest last step of COMPLETE trials + 1 */
     int64_t reduction_factor;
     int64_t bootstrap_count;
+    int mode;             /* ASHA_STOP or ASHA_PROMOTION */
     int n_brackets;       /* 0 until initialised */
     int64_t budgets[HYPERBAND_MAX_BRACKETS];
     int64_t total_budget;
@@ -50,7 +58,8 @@ static const hps_option hyperband_options[] = {
      HPS_OPTION_FIELD(hyperband_state, max_resource), .def = "auto", .min = 1,
      .max = HYPERBAND_MAX_RESOURCE, .keyword = "auto", .keyword_value = 0,
      .help = "the last step a trial reports (auto: the largest last step of the COMPLETE "
-             "trials plus 1, fixed when first known)"},
+             "trials plus 1, fixed when first known; mode promotion: the full budget, given, "
+             "where trials finish instead of pausing)"},
     {.name = "reduction_factor", .type = HPS_OPTION_INT,
      HPS_OPTION_FIELD(hyperband_state, reduction_factor), .def = "3", .min = 2,
      .max = HYPERBAND_MAX_RESOURCE, .help = "as the asha pruner's, in every bracket"},
@@ -58,12 +67,45 @@ static const hps_option hyperband_options[] = {
      HPS_OPTION_FIELD(hyperband_state, bootstrap_count), .def = "0", .min = 0,
      .max = HYPERBAND_MAX_RESOURCE,
      .help = "values a rung needs before it prunes (needs an explicit max_resource)"},
+    {.name = "mode", .type = HPS_OPTION_ENUM, HPS_OPTION_FIELD(hyperband_state, mode),
+     .def = "stop", .choices = asha_modes,
+     .help = "stop (a trial not in the top 1/reduction_factor of its bracket's rung is pruned) "
+             "or promotion (each bracket is asha's promotion form: trials pause at the rungs "
+             "and the best paused ones are resumed to the next; needs max_resource)"},
     HPS_OPTIONS_END,
 };
+
+static int initialise(hyperband_state *h, const hps_frozen *const *all, size_t n_all);
+
+/* Mode promotion's own checks: its budget is given (no trial is COMPLETE to estimate it
+ * from before every trial pauses), and successive halving has a rung below it. */
+static hps_status check_promotion(hps_pruner *pruner, const hyperband_state *h)
+{
+    if (h->max_resource == 0)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
+                              "pruner 'hyperband': mode promotion needs max_resource (the full "
+                              "budget, where trials finish instead of pausing; 'auto' waits for "
+                              "a COMPLETE trial, which mode promotion cannot start without)");
+    if (h->max_resource <= h->min_resource)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
+                              "pruner 'hyperband': max_resource (%lld) must be above min_resource "
+                              "(%lld) in mode promotion (the first bracket's first rung, where "
+                              "trials pause first)",
+                              (long long)h->max_resource, (long long)h->min_resource);
+    if (h->bootstrap_count > 0)
+        return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
+                              "pruner 'hyperband': bootstrap_count applies to mode stop only");
+    return HPS_OK;
+}
 
 static hps_status hyperband_bind(hps_pruner *pruner, const hps_context *ctx)
 {
     hyperband_state *h = pruner->impl;
+    if (h->mode == ASHA_PROMOTION) {
+        hps_status rc = check_promotion(pruner, h);
+        if (rc != HPS_OK)
+            return rc;
+    }
     if (h->bootstrap_count > 0 && h->max_resource == 0)
         return hps_errbuf_set(&pruner->err, HPS_ERR_INVALID,
                               "pruner 'hyperband': bootstrap_count > 0 and max_resource 'auto' "
@@ -73,9 +115,12 @@ static hps_status hyperband_bind(hps_pruner *pruner, const hps_context *ctx)
                               "pruner 'hyperband': max_resource (%lld) is below min_resource "
                               "(%lld)",
                               (long long)h->max_resource, (long long)h->min_resource);
+    hps_mem_free(h->study_name); /* a second bind starts afresh */
     h->study_name = hps_mem_strdup(ctx->study_name);
     if (h->study_name == NULL)
         return hps_errbuf_set(&pruner->err, HPS_ERR_NOMEM, "out of memory");
+    if (h->mode == ASHA_PROMOTION)
+        initialise(h, NULL, 0); /* max_resource is given: the brackets are known now */
     return HPS_OK;
 }
 
@@ -108,6 +153,8 @@ static int bracket_of(const hyperband_state *h, int64_t number)
 /* Sets the brackets up once max_resource is known; 0 when it is not yet. */
 static int initialise(hyperband_state *h, const hps_frozen *const *all, size_t n_all)
 {
+    /* Optuna's brackets: bracket b is successive halving with min_early_stopping_rate b,
+     * given a share of the trials in proportion to its budget */
     if (h->n_brackets > 0)
         return 1;
     if (h->max_resource == 0) {
@@ -154,6 +201,8 @@ static hps_status hyperband_should_prune(hps_pruner *pruner, const hps_context *
                                          int *prune_out)
 {
     hyperband_state *h = pruner->impl;
+    if (h->mode == ASHA_PROMOTION)
+        return asha_promotion_should_prune(pruner, ctx, prune_out);
     *prune_out = 0;
     const hps_frozen *const *all;
     size_t n_all;
@@ -175,13 +224,64 @@ static hps_status hyperband_should_prune(hps_pruner *pruner, const hps_context *
     return asha_decide(pruner, ctx, &params, prune_out);
 }
 
+/* ---- mode promotion: a promotion-form ASHA per bracket ---------------------------- */
+
+/* Bracket b's ladder: the rungs its mode stop would judge at, up to the full budget. */
+static asha_ladder bracket_ladder(const hyperband_state *h, int bracket)
+{
+    return (asha_ladder){
+        .min_resource = h->min_resource,
+        .reduction_factor = h->reduction_factor,
+        .min_early_stopping_rate = bracket,
+        .max_resource = h->max_resource,
+    };
+}
+
+static int ladder_of_trial(const void *ctx, const hps_frozen *trial)
+{
+    return bracket_of(ctx, trial->number);
+}
+
+/* The best promotable paused trial across the brackets (asha_promote_ladders: the
+ * highest rung step first, at the same step the lower bracket). */
+static hps_status hyperband_promote(hps_pruner *pruner, const hps_context *ctx,
+                                    int64_t *number_out)
+{
+    const hyperband_state *h = pruner->impl;
+    *number_out = -1;
+    if (h->mode != ASHA_PROMOTION || h->n_brackets == 0)
+        return HPS_OK;
+    asha_ladder ladders[HYPERBAND_MAX_BRACKETS];
+    for (int b = 0; b < h->n_brackets; b++)
+        ladders[b] = bracket_ladder(h, b);
+    return asha_promote_ladders(pruner, ctx, ladders, (size_t)h->n_brackets, ladder_of_trial, h,
+                                number_out);
+}
+
+/* The next rung of the trial's bracket above the step its checkpoint holds; -1 at the
+ * top (the last bracket may have no rung below max_resource: its trials run whole). */
+static hps_status hyperband_max_step(hps_pruner *pruner, const hps_context *ctx,
+                                     int64_t *max_step_out)
+{
+    const hyperband_state *h = pruner->impl;
+    *max_step_out = -1;
+    if (h->mode != ASHA_PROMOTION || h->n_brackets == 0)
+        return HPS_OK;
+    asha_ladder ladder = bracket_ladder(h, bracket_of(h, ctx->trial->number));
+    *max_step_out = asha_ladder_slice_end(&ladder, ctx->trial);
+    return HPS_OK;
+}
+
 const hps_pruner_ops hps_hyperband_pruner_ops = {
     .name = "hyperband",
     .help = "successive halving within the trial's bracket, one of several brackets of "
-            "different aggressiveness",
+            "different aggressiveness; mode promotion pauses trials at their bracket's rungs "
+            "and resumes the best instead",
     .options = hyperband_options,
     .init = hyperband_init,
     .destroy = hyperband_destroy,
     .bind = hyperband_bind,
     .should_prune = hyperband_should_prune,
+    .max_step = hyperband_max_step,
+    .promote = hyperband_promote,
 };

@@ -78,8 +78,8 @@ static hps_status patient_should_prune(hps_pruner *pruner, const hps_context *ct
     return rc;
 }
 
-/* A wrapped scheduler that pauses trials (asha's promotion mode) keeps scheduling them:
- * patience only adds a reason to stop. */
+/* A wrapped scheduler that pauses trials (asha's and hyperband's promotion mode, the
+ * forecast's freeze-thaw) keeps scheduling them: patience only adds a reason to stop. */
 static hps_status patient_max_step(hps_pruner *pruner, const hps_context *ctx,
                                    int64_t *max_step_out)
 {

@@ -403,7 +403,7 @@ static const char *const pruner_spec[][2] = {
     {"median", "n_startup_trials n_warmup_steps interval_steps n_min_trials"},
     {"percentile", "percentile n_startup_trials n_warmup_steps interval_steps n_min_trials"},
     {"asha", "min_resource reduction_factor min_early_stopping_rate bootstrap_count mode max_resource"},
-    {"hyperband", "min_resource max_resource reduction_factor bootstrap_count"},
+    {"hyperband", "min_resource max_resource reduction_factor bootstrap_count mode"},
     {"threshold", "lower upper n_warmup_steps interval_steps"},
     {"patient", "patience min_delta"},
 };
