@@ -383,3 +383,18 @@ def test_freeze_thaw_a_users_early_pause_is_not_a_short_first_slice():
     trial.pause(2)
     trial = study.ask()
     assert (trial.number, trial.resume_step, trial.max_step) == (3, 2, 6)
+
+
+def test_a_pause_at_the_full_budget_is_refused():
+    # max_resource 9: a trial that reached step 9 has finished; pausing it there left it
+    # PAUSED with nothing to run (or ran it again); now it is refused and told instead
+    study = hpsearch.create_study(pruner=promotion_pruner(3, 9))
+    trial = study.ask()
+    x = trial.suggest_float("x", 0, 1)
+    for step in range(10):
+        trial.report(curve(x, step), step)
+    with pytest.raises(ValueError, match=r"cannot pause at step 9: its full budget ends at "
+                                         r"step 9 .*tell it COMPLETE"):
+        trial.pause(9)
+    study.tell(trial, curve(x, 9))
+    assert study.trials[0].state == TrialState.COMPLETE
