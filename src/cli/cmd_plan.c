@@ -183,9 +183,12 @@ static int read_study_state(const cfg_config *cfg, int allow_changes, char *line
     size_t warm = warm_added(study); /* no part of the budget */
     *stored = (stored_study){.exists = 1, .n_trials = total > warm ? total - warm : 0,
                              .warm_added = warm};
-    if (cfg->pruner == NULL &&
-        pruner_default(cfg, study, &stored->pruner, &stored->pruner_why) != HPS_OK) {
-        cli_error("%s: study '%s': %s", cfg->path, cfg->study_name, hps_study_errmsg(study));
+    hps_status got = cfg->pruner == NULL
+                         ? pruner_default(cfg, study, &stored->pruner, &stored->pruner_why)
+                         : HPS_OK;
+    if (got != HPS_OK) {
+        cli_error("%s: study '%s': %s", cfg->path, cfg->study_name,
+                  got == HPS_ERR_NOMEM ? "out of memory" : hps_study_errmsg(study));
         hps_study_close(study);
         return CLI_EXIT_FAILED;
     }

@@ -428,7 +428,8 @@ hps_status setup_configure_study(const cfg_config *cfg, hps_study *study)
     const char *default_name = CFG_DEFAULT_PRUNER, *why = NULL;
     if (rc == HPS_OK && cfg->pruner == NULL &&
         (rc = pruner_default(cfg, study, &default_name, &why)) != HPS_OK)
-        cli_error("%s: study '%s': %s", cfg->path, cfg->study_name, hps_study_errmsg(study));
+        cli_error("%s: study '%s': %s", cfg->path, cfg->study_name,
+                  rc == HPS_ERR_NOMEM ? "out of memory" : hps_study_errmsg(study));
     if (rc == HPS_OK && cfg->pruner == NULL &&
         hps_pruner_new(default_name, &pruner, err, sizeof err) != HPS_OK) {
         cli_error("%s: pruner %s (%s): %s", cfg->path, default_name, why, err);
