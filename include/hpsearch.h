@@ -361,6 +361,12 @@ HPS_API hps_status hps_pruner_set(hps_pruner *pruner, const char *option, const 
 /* The patient pruner defers to `inner`, which it takes ownership of (even on error). */
 HPS_API hps_status hps_pruner_wrap(hps_pruner *pruner, hps_pruner *inner);
 HPS_API const char *hps_pruner_errmsg(const hps_pruner *pruner);
+/* The full budget of a pruner that pauses trials (see "paused trials" below): the last
+ * step of a trial's last slice, where it finishes instead of pausing -- asha's
+ * max_resource in mode "promotion", forecast's max_step in mode "freeze-thaw", what the
+ * pruner a patient one wraps says. -1 for a pruner that never pauses a trial, and so
+ * never resumes one (every other, and a NULL pruner). */
+HPS_API int64_t hps_pruner_full_step(const hps_pruner *pruner);
 
 /* The pruners this build has, built-in then registered, as a JSON array like
  * hps_sampler_catalog's, each with its "aliases" (other names hps_pruner_new takes); a
@@ -793,7 +799,10 @@ HPS_API hps_status hps_trial_preempt(hps_trial *trial, const char *reason);
  * last reported step and beyond the step it was paused at before, so that resumed steps
  * never repeat. Recorded in one transaction: state PAUSED and the step (system
  * attribute "paused_step"; "pause_steps" lists every step the trial paused at, in
- * order, the pauses of a resumed trial cut short included). HPS_ERR_INVALID for such a step, HPS_ERR_STATE when the
+ * order, the pauses of a resumed trial cut short included). HPS_ERR_INVALID for such a
+ * step, and for a step at or past the pruner's full budget (hps_pruner_full_step): a
+ * trial that ran its whole budget has finished and is told COMPLETE with its value, as
+ * the hpsearch command does for a script that runs on to the end. HPS_ERR_STATE when the
  * trial is not RUNNING or no longer this handle's (as hps_trial_tell_values: then
  * neither the state nor the step changes); the handle is finished once it succeeded. */
 HPS_API hps_status hps_trial_pause(hps_trial *trial, int64_t step);

@@ -316,6 +316,13 @@ class Study(_core.Study):
         its type is in `catch`. A NaN or non-number return is FAIL with a logged warning.
         With ``n_jobs > 1`` (``-1``: one per CPU), trials run in that many threads.
         `callbacks` are called as ``callback(study, frozen_trial)`` after each trial.
+
+        With a pruner that pauses trials (``SuccessiveHalvingPruner(mode="promotion")``,
+        ``ForecastPruner(mode="freeze-thaw")``) each call of `func` runs one slice: it may
+        get a resumed trial (``trial.resume_step``), and ends the slice with
+        ``trial.pause(trial.max_step)`` (the trial is then not told, and callbacks are
+        not called for it). A `func` that returns a value from a trial whose slice had an
+        end is warned about: it is never stopped early (docs/python.md).
         """
         _optimize(self, func, n_trials, timeout, n_jobs,
                   tuple(catch) if isinstance(catch, Iterable) else (catch,), callbacks,
@@ -599,7 +606,9 @@ def _optimize_sequential(study: Study, func: ObjectiveFuncType, n_trials: Option
         if frozen is None:  # nothing left to ask: the grid is exhausted
             study._stop_flag = True
             break
-        if callbacks is not None:
+        # a paused slice (it reads RUNNING) has not finished the trial: callbacks see
+        # finished trials, as in Optuna
+        if callbacks is not None and frozen.state != TrialState.RUNNING:
             for callback in callbacks:
                 callback(study, frozen)
         progress.update(study)
@@ -608,6 +617,18 @@ def _optimize_sequential(study: Study, func: ObjectiveFuncType, n_trials: Option
 def _is_pruned(exc: BaseException) -> bool:
     # Also Optuna's own TrialPruned, raised by code written against Optuna.
     return isinstance(exc, TrialPruned) or type(exc).__name__ == "TrialPruned"
+
+
+# The objective returned a value from a trial whose slice had an end (trial.max_step):
+# under a pruner that pauses trials nothing else ever stops it early. Once per call site,
+# as warnings go: the message names no trial.
+_RAN_PAST_SLICE = (
+    "optimize: the objective returned a value from a trial whose slice ends at "
+    "trial.max_step, without pausing it; the study's pruner ({}) pauses trials at the end "
+    "of each slice instead of pruning them, so this objective is never stopped early. Train "
+    "up to trial.max_step, save a checkpoint and call trial.pause(trial.max_step) (a later "
+    "trial of optimize resumes it from trial.resume_step), or use a pruner that stops trials, "
+    "e.g. SuccessiveHalvingPruner()")
 
 
 def _run_trial(study: Study, func: ObjectiveFuncType,
@@ -621,6 +642,8 @@ def _run_trial(study: Study, func: ObjectiveFuncType,
     func_err: Optional[BaseException] = None
     exc_info: Any = None
     reason: Optional[str] = None
+    # A pruner that pauses trials ends each slice at trial.max_step (None: no end)
+    slice_end = trial.max_step if study._full_step() is not None else None
     try:
         value = func(trial)
     except (Exception, KeyboardInterrupt) as e:
@@ -631,6 +654,17 @@ def _run_trial(study: Study, func: ObjectiveFuncType,
             state = TrialState.FAIL
             exc_info = sys.exc_info()
             reason = traceback.format_exception_only(type(e), e)[-1].strip()
+    if trial._paused:  # the objective ended its slice: a later ask resumes the trial
+        frozen = trial._record()
+        del trial
+        if func_err is not None and (isinstance(func_err, KeyboardInterrupt) or (
+                state == TrialState.FAIL and not isinstance(func_err, catch))):
+            raise func_err
+        _logger.info("Trial {} paused at step {}.".format(
+            frozen.number, frozen.system_attrs.get("paused_step")))
+        return frozen
+    if slice_end is not None and state is None:
+        warnings.warn(_RAN_PAST_SLICE.format(type(study.pruner).__name__), stacklevel=4)
     frozen = study.tell(trial, None if state is not None else value, state,
                         _fail_reason=reason, _interrupted=isinstance(func_err, KeyboardInterrupt),
                         _warn=False)

@@ -167,6 +167,7 @@ typedef struct hpspy_trial {
     int64_t number;
     PyObject *weakrefs;
     PyObject *relative;  /* a Python sampler's (search space, relative sample), or NULL */
+    int paused;          /* this handle paused the trial (pause()): optimize tells it not */
 } hpspy_trial;
 
 /* A new Trial object (of the registered class) owning `trial`. On failure the trial

@@ -1182,6 +1182,19 @@ static PyObject *study_count_states(PyObject *obj, PyObject *unused)
                          (Py_ssize_t)counts[2], (Py_ssize_t)counts[3], (Py_ssize_t)counts[4]);
 }
 
+static PyObject *study_full_step(PyObject *obj, PyObject *unused)
+{
+    (void)unused;
+    hpspy_study *self = (hpspy_study *)obj;
+    if (check_open(self) < 0)
+        return NULL;
+    int64_t step;
+    HPSPY_LOCKED(self, { step = hps_pruner_full_step(hps_study_pruner(self->study)); });
+    if (step < 0)
+        Py_RETURN_NONE;
+    return PyLong_FromLongLong((long long)step);
+}
+
 static PyObject *study_n_trials(PyObject *obj, PyObject *unused)
 {
     (void)unused;
@@ -1557,6 +1570,9 @@ static PyMethodDef study_methods[] = {
     {"_count_states", study_count_states, METH_NOARGS,
      PyDoc_STR("_count_states() -> counts of WAITING, RUNNING, COMPLETE, PRUNED, FAIL")},
     {"_n_trials", study_n_trials, METH_NOARGS, PyDoc_STR("_n_trials() -> int")},
+    {"_full_step", study_full_step, METH_NOARGS,
+     PyDoc_STR("_full_step() -> int or None: the pruner's full budget when it pauses "
+               "trials (hps_pruner_full_step), else None")},
     {"_enqueue", study_enqueue, METH_VARARGS,
      PyDoc_STR("_enqueue(params_json, user_attrs=None) -> number")},
     {"_add_trial", study_add_trial, METH_O,

@@ -566,14 +566,40 @@ static PyObject *trial_pause(PyObject *obj, PyObject *arg)
         return NULL;
     hps_status rc;
     char msg[HPSPY_MSG_SIZE] = "";
+    const char *pruner = NULL;
     HPSPY_LOCKED(self->study, {
-        rc = hps_trial_pause(self->trial, (int64_t)step);
-        if (rc != HPS_OK)
-            hpspy_copy_msg(msg, hps_trial_errmsg(self->trial));
+        /* Python has no study.resume: under a pruner that never resumes a trial (every
+         * one but the two schedulers) a paused trial would wait for good, and later asks
+         * start new trials. The C API's hps_study_resume is for callers that resume by
+         * themselves. */
+        const hps_pruner *p = hps_study_pruner(self->study->study);
+        if (hps_pruner_full_step(p) < 0) {
+            pruner = hps_pruner_name(p);
+            rc = HPS_OK;
+        } else {
+            rc = hps_trial_pause(self->trial, (int64_t)step);
+            if (rc != HPS_OK)
+                hpspy_copy_msg(msg, hps_trial_errmsg(self->trial));
+        }
     });
+    if (pruner != NULL)
+        return PyErr_Format(PyExc_RuntimeError,
+                            "trial %lld cannot pause: the study's pruner ('%s') never resumes "
+                            "a paused trial, so it would stay paused for good; pause under "
+                            "SuccessiveHalvingPruner(mode=\"promotion\") or "
+                            "ForecastPruner(mode=\"freeze-thaw\"), or tell the trial",
+                            (long long)self->number, pruner);
     if (rc != HPS_OK)
         return hpspy_raise(self->study->st, rc, msg);
+    self->paused = 1;
     Py_RETURN_NONE;
+}
+
+/* Whether this handle paused its trial, for optimize (which then does not tell it). */
+static PyObject *trial_get_paused(PyObject *obj, void *closure)
+{
+    (void)closure;
+    return PyBool_FromLong(((hpspy_trial *)obj)->paused);
 }
 
 /* ---- is it still ours (no Optuna counterpart) ----------------------------------------- */
@@ -834,7 +860,9 @@ static PyMethodDef trial_methods[] = {
      PyDoc_STR("should_prune() -> bool\n\nWhether the study's pruner stops this trial.")},
     {"pause", trial_pause, METH_O,
      PyDoc_STR("pause(step)\n\nEnds this slice of the trial PAUSED at `step` (its checkpoint "
-               "holds it): a later study.ask() may resume it (hpsearch only; see max_step).")},
+               "holds it): a later study.ask() may resume it (hpsearch only; see max_step). "
+               "RuntimeError under a pruner that never resumes a trial; ValueError for a "
+               "step at or past the full budget (tell the trial instead).")},
     {"check_running", trial_check_running, METH_NOARGS,
      PyDoc_STR("check_running() -> None\n\nRaises RuntimeError (the engine's message) once this "
                "handle no longer runs the trial: told, or -- with heartbeats -- recovered as "
@@ -867,6 +895,8 @@ static PyGetSetDef trial_getset[] = {
      PyDoc_STR("The last step of this slice of the trial's budget, where it should save and "
                "pause(); None when the pruner never pauses (hpsearch only)."),
      NULL},
+    {"_paused", trial_get_paused, NULL,
+     PyDoc_STR("Whether this handle paused the trial (pause() succeeded)."), NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -49,7 +49,11 @@ const char *cli_strategy_names(cli_strategy_kind kind, const char *dflt, char *b
     buf[0] = '\0';
     for (size_t k = 0; k < n && used < size; k++) {
         const char *sep = k == 0 ? "" : k + 1 == n ? " or " : ", ";
-        const char *mark = dflt != NULL && k == 0 ? " (default)" : "";
+        /* a config with a fidelity runs pruner auto unless it names one (pruner_default.h) */
+        int auto_default = dflt != NULL && kind == CLI_PRUNERS && strcmp(names[k], "auto") == 0;
+        const char *mark = dflt != NULL && k == 0 ? " (default)"
+                           : auto_default         ? " (default with a fidelity)"
+                                                  : "";
         int w = snprintf(buf + used, size - used, "%s%s%s", sep, names[k], mark);
         used += w > 0 ? (size_t)w : 0;
     }
@@ -126,6 +130,8 @@ static void print_strategy(const json_t *e, const char *dflt)
         column += printf(")");
     if (dflt != NULL && strcmp(name, dflt) == 0)
         column += printf(", the default");
+    else if (dflt != NULL && strcmp(dflt, CFG_DEFAULT_PRUNER) == 0 && strcmp(name, "auto") == 0)
+        column += printf(", the default with a fidelity");
     column += printf(" --");
     print_wrapped(text_of(e, "help"), 4, column);
     size_t i;

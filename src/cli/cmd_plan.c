@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/config.h"
 #include "cli/pbt.h"
+#include "cli/pruner_default.h"
 #include "cli/run_gpus.h"
 #include "cli/run_setup.h"
 #include "cli/space.h"
@@ -131,6 +132,8 @@ typedef struct stored_study {
     int exists;
     size_t n_trials, warm_added;
     uint64_t finished;
+    const char *pruner, *pruner_why; /* without `pruner:` in the config: what the stored
+                                        study runs and why (pruner_default.h); NULL: new */
 } stored_study;
 
 /* A study run creates brings the warm start's trials (COMPLETE ones, finished for the
@@ -180,6 +183,15 @@ static int read_study_state(const cfg_config *cfg, int allow_changes, char *line
     size_t warm = warm_added(study); /* no part of the budget */
     *stored = (stored_study){.exists = 1, .n_trials = total > warm ? total - warm : 0,
                              .warm_added = warm};
+    hps_status got = cfg->pruner == NULL
+                         ? pruner_default(cfg, study, &stored->pruner, &stored->pruner_why)
+                         : HPS_OK;
+    if (got != HPS_OK) {
+        cli_error("%s: study '%s': %s", cfg->path, cfg->study_name,
+                  got == HPS_ERR_NOMEM ? "out of memory" : hps_study_errmsg(study));
+        hps_study_close(study);
+        return CLI_EXIT_FAILED;
+    }
     if (strcmp(cfg->sampler, "auto") == 0) { /* only auto's account needs it: a read a trial */
         space_trial_counts held;
         space_count_trials(study, &held);
@@ -250,6 +262,21 @@ static void print_pbt_plan(const cfg_config *cfg, unsigned parallel, size_t alre
         printf("already in the study: %zu trials; run continues the population\n", already);
 }
 
+/* The pruner run gives the study, named or by default (pruner_default.h). */
+static void print_pruner(const cfg_config *cfg, const stored_study *stored)
+{
+    if (cfg->pbt.population > 0)
+        return; /* pbt's line says how members stop */
+    if (cfg->pruner != NULL) {
+        printf("pruner: %s (set in the config)\n", cfg->pruner->name);
+        return;
+    }
+    const char *name = stored->pruner, *why = stored->pruner_why;
+    if (name == NULL && pruner_default(cfg, NULL, &name, &why) != HPS_OK)
+        return; /* a new study is not read: no error */
+    printf("pruner: %s (%s)\n", name, why);
+}
+
 static void print_plan(const cfg_config *cfg, const run_gpus *gpus, double hours,
                        double minutes, const stored_study *stored)
 {
@@ -291,6 +318,7 @@ static void print_plan(const cfg_config *cfg, const run_gpus *gpus, double hours
                "or --hours with --trial-minutes)\n");
     }
     print_terminate(&cfg->terminate);
+    print_pruner(cfg, stored);
     const char *strategy = cfg->sampler;
     space_auto_choice choice; /* strategy points into it below */
     if (strcmp(cfg->sampler, "auto") == 0) {

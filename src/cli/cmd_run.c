@@ -844,8 +844,13 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, " · %s sampler", cfg->sampler);
     if (grid > 0)
         fprintf(stderr, ", %llu grid cells", (unsigned long long)grid);
+    const char *pruner = hps_pruner_name(hps_study_pruner(study));
     if (cfg->pruner != NULL)
         fprintf(stderr, " · %s pruner", cfg->pruner->name);
+    else if (strcmp(pruner, CFG_DEFAULT_PRUNER) != 0) /* pruner_default.h chose it */
+        fprintf(stderr, " · %s pruner (the default with a fidelity)", pruner);
+    else if (cfg->fidelity != NULL && cfg->pbt.population == 0 && cfg->n_objectives == 1)
+        fprintf(stderr, " · no pruner (the study's trials ran without one)");
     fprintf(stderr, " · %u parallel · logs in %s\n", n_slots, log_dir);
     char gpu_text[2048];
     run_gpus_describe(&gpus, gpu_text, sizeof gpu_text);

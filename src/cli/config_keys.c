@@ -896,7 +896,7 @@ const cfg_key_def cfg_keys[] = {
          "W&B's early stopping: the hyperband pruner")},
     {KEY("pruner", CFG_BOTH | SET), CUSTOM(pruner), .read = cfg_key_pruner,
      .write = cfg_write_pruner, .release = cfg_release_pruner,
-     DOC("name or mapping", CFG_DEFAULT_PRUNER,
+     DOC("name or mapping", CFG_DEFAULT_PRUNER " (auto with a fidelity, for a new study)",
          "{name: asha, min_resource: 1, reduction_factor: 3}",
          "Stop unpromising trials early from their intermediate values")},
     {KEY("fidelity", CFG_BOTH), TEXT(fidelity), .read = cfg_key_fidelity,

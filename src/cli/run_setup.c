@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "cli/identity.h"
+#include "cli/pruner_default.h"
 #include "cli/space.h"
 #include "cli/warm_start.h"
 #include "runner/template.h"
@@ -425,15 +426,31 @@ hps_status setup_configure_study(const cfg_config *cfg, hps_study *study)
     }
     int pruner_line = cfg->pruner != NULL ? cfg->pruner->line : 0;
     hps_pruner *pruner = NULL;
-    if (rc == HPS_OK && cfg_make_pruner(cfg->pruner, &pruner, err, sizeof err) != 0) {
+    const char *default_name = CFG_DEFAULT_PRUNER, *why = NULL;
+    if (rc == HPS_OK && cfg->pruner == NULL &&
+        (rc = pruner_default(cfg, study, &default_name, &why)) != HPS_OK)
+        cli_error("%s: study '%s': %s", cfg->path, cfg->study_name,
+                  rc == HPS_ERR_NOMEM ? "out of memory" : hps_study_errmsg(study));
+    if (rc == HPS_OK && cfg->pruner == NULL &&
+        hps_pruner_new(default_name, &pruner, err, sizeof err) != HPS_OK) {
+        cli_error("%s: pruner %s (%s): %s", cfg->path, default_name, why, err);
+        rc = HPS_ERR_NOMEM;
+    }
+    if (rc == HPS_OK && cfg->pruner != NULL &&
+        cfg_make_pruner(cfg->pruner, &pruner, err, sizeof err) != 0) {
         cli_error("%s: pruner: %s", cfg_where(cfg, pruner_line, at, sizeof at), err);
         rc = HPS_ERR_INVALID;
     }
     if (rc == HPS_OK && cfg->fidelity != NULL)
         fit_pruner_to_fidelity(cfg, pruner);
-    if (rc == HPS_OK && (rc = hps_study_set_pruner(study, pruner)) != HPS_OK)
-        cli_error("%s: pruner: %s", cfg_where(cfg, pruner_line, at, sizeof at),
-                  hps_study_errmsg(study));
+    if (rc == HPS_OK && (rc = hps_study_set_pruner(study, pruner)) != HPS_OK) {
+        if (cfg->pruner != NULL)
+            cli_error("%s: pruner: %s", cfg_where(cfg, pruner_line, at, sizeof at),
+                      hps_study_errmsg(study));
+        else /* the user named no pruner: say which one and why, and how to go without */
+            cli_error("%s: pruner %s (%s): %s", cfg->path, default_name, why,
+                      hps_study_errmsg(study));
+    }
     return rc;
 }
 

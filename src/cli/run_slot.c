@@ -347,6 +347,7 @@ int slot_start(run_slot *slot, const run_settings *run, hps_trial *trial,
         snprintf(err, errlen, "%s", hps_trial_errmsg(trial));
         goto out;
     }
+    slot->full_step = hps_pruner_full_step(hps_study_pruner(run->study));
     snprintf(resume_text, sizeof resume_text, "%" PRId64, slot->resume_step);
     snprintf(max_text, sizeof max_text, "%" PRId64, slot->max_step);
     if ((slot->resume_step >= 0 && env_add(&env, "HPSEARCH_RESUME_STEP", resume_text) != 0) ||
@@ -791,9 +792,12 @@ static hps_status record_exit(const run_slot *slot, const cfg_config *cfg, int c
 {
     hps_trial *trial = slot->trial;
     /* Exiting 0 after reporting the slice's last step is the script's word that its
-     * checkpoint of that step is saved: the trial pauses there, to be resumed. */
+     * checkpoint of that step is saved: the trial pauses there, to be resumed -- unless
+     * it ran on to the full budget (a script that ignores HPSEARCH_MAX_STEP): then it
+     * has finished, and completes below with its value. */
     int64_t last_step = metric_tracker_last_step(slot->metric);
-    if (clean_exit && slot->max_step >= 0 && last_step >= slot->max_step) {
+    int ran_all = slot->full_step >= 0 && last_step >= slot->full_step;
+    if (clean_exit && slot->max_step >= 0 && last_step >= slot->max_step && !ran_all) {
         out->state = HPS_PAUSED;
         out->paused_step = last_step;
         snprintf(reason, reason_size, "paused at step %" PRId64, last_step);

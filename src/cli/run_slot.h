@@ -75,6 +75,8 @@ typedef struct run_slot {
     int64_t resume_step;       /* the step the checkpoint of a resumed trial holds; -1 */
     int64_t max_step;          /* the pruner's end of this slice (the trial pauses
                                   there, HPSEARCH_MAX_STEP); -1: none */
+    int64_t full_step;         /* the pruner's full budget (hps_pruner_full_step): a
+                                  trial whose last step reaches it has finished; -1 */
     int64_t reported_step;     /* several objectives: the step last reported, once
                                   has_reported */
     int has_reported;

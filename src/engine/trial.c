@@ -1084,6 +1084,17 @@ static hps_status check_pause_step(hps_trial *trial, int64_t step)
                               "paused at before (%lld)",
                               (long long)trial->rec->number, (long long)step, (long long)last,
                               (long long)before);
+    /* A trial that ran its whole budget has nothing left to resume: a pause there would
+     * leave it PAUSED for good (its best rung never finishes) or run it again. */
+    const hps_pruner *pruner = trial->study->pruner;
+    int64_t full = hps_pruner_full_step(pruner);
+    if (full >= 0 && step >= full)
+        return hps_errbuf_set(&trial->err, HPS_ERR_INVALID,
+                              "trial %lld cannot pause at step %lld: its full budget ends at "
+                              "step %lld (pruner '%s'), so it has finished; tell it COMPLETE "
+                              "with its value instead",
+                              (long long)trial->rec->number, (long long)step, (long long)full,
+                              hps_pruner_name(pruner));
     return HPS_OK;
 }
 

@@ -498,6 +498,13 @@ static hps_status asha_max_step(hps_pruner *pruner, const hps_context *ctx, int6
     return HPS_OK;
 }
 
+/* Promotion's top rung: a trial that reaches it has finished. */
+static int64_t asha_full_step(const hps_pruner *pruner)
+{
+    const asha_opts *o = pruner->impl;
+    return o->mode == ASHA_PROMOTION ? o->max_resource : -1;
+}
+
 static hps_status asha_init(hps_pruner *pruner)
 {
     asha_opts *o = hps_mem_calloc(1, sizeof *o);
@@ -622,4 +629,5 @@ const hps_pruner_ops hps_asha_pruner_ops = {
     .should_prune = asha_should_prune,
     .max_step = asha_max_step,
     .promote = asha_promote,
+    .full_step = asha_full_step,
 };

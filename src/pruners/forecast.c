@@ -398,6 +398,12 @@ static hps_status forecast_max_step(hps_pruner *pruner, const hps_context *ctx,
     return HPS_OK;
 }
 
+static int64_t forecast_full_step(const hps_pruner *pruner)
+{
+    const forecast_opts *o = pruner->impl;
+    return o->mode == FORECAST_FREEZE_THAW ? o->max_step : -1;
+}
+
 /* What an ask weighs: the best paused trial worth resuming, and the trials' final
  * values that price a new one. */
 typedef struct thaw_choice {
@@ -691,4 +697,5 @@ const hps_pruner_ops hps_forecast_pruner_ops = {
     .should_prune = forecast_should_prune,
     .max_step = forecast_max_step,
     .promote = forecast_promote,
+    .full_step = forecast_full_step,
 };

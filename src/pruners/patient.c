@@ -106,6 +106,11 @@ static hps_status patient_promote(hps_pruner *pruner, const hps_context *ctx,
     return rc;
 }
 
+static int64_t patient_full_step(const hps_pruner *pruner)
+{
+    return hps_pruner_full_step(pruner->wrapped);
+}
+
 const hps_pruner_ops hps_patient_pruner_ops = {
     .name = "patient",
     .help = "no improvement by more than min_delta for patience steps -- and, when it wraps "
@@ -117,4 +122,5 @@ const hps_pruner_ops hps_patient_pruner_ops = {
     .should_prune = patient_should_prune,
     .max_step = patient_max_step,
     .promote = patient_promote,
+    .full_step = patient_full_step,
 };

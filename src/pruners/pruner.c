@@ -112,6 +112,13 @@ const char *hps_pruner_name(const hps_pruner *pruner)
     return pruner->ops->name;
 }
 
+int64_t hps_pruner_full_step(const hps_pruner *pruner)
+{
+    if (pruner == NULL || pruner->ops->full_step == NULL)
+        return -1;
+    return pruner->ops->full_step(pruner);
+}
+
 const char *hps_pruner_errmsg(const hps_pruner *pruner)
 {
     return pruner != NULL ? hps_errbuf_text(&pruner->err) : "no pruner handle (NULL)";

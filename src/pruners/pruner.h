@@ -36,6 +36,10 @@ typedef struct hps_pruner_ops {
      * (*number_out = -1: none; ctx->trial is NULL). */
     hps_status (*max_step)(hps_pruner *pruner, const hps_context *ctx, int64_t *max_step_out);
     hps_status (*promote)(hps_pruner *pruner, const hps_context *ctx, int64_t *number_out);
+    /* Such a scheduler's full budget: the last step of a trial's last slice, where it
+     * finishes instead of pausing; -1 when its options make it pause nothing (NULL:
+     * never pauses). hps_pruner_full_step. */
+    int64_t (*full_step)(const hps_pruner *pruner);
 } hps_pruner_ops;
 
 struct hps_pruner {

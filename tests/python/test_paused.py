@@ -268,8 +268,11 @@ def test_freeze_thaw_new_trial_estimate(tmp_path):
     paused curve is resumed where all the finals would start a new trial (the case of
     tests/unit/test_freeze_thaw.c); the option belongs to mode freeze-thaw."""
     storage = f"sqlite:///{tmp_path}/e.db"
+    # (paused under a pruner that resumes: Python refuses a pause under one that never does)
     study = hpsearch.create_study(storage=storage, study_name="e",
-                                  sampler=hpsearch.samplers.RandomSampler(seed=1))
+                                  sampler=hpsearch.samplers.RandomSampler(seed=1),
+                                  pruner=hpsearch.pruners.ForecastPruner(mode="freeze-thaw",
+                                                                         max_step=20))
     for final in (0.50, 0.9, 0.52, 1.5, 2.0):
         trial = study.ask()
         trial.suggest_float("x", 0, 1)
@@ -383,3 +386,92 @@ def test_freeze_thaw_a_users_early_pause_is_not_a_short_first_slice():
     trial.pause(2)
     trial = study.ask()
     assert (trial.number, trial.resume_step, trial.max_step) == (3, 2, 6)
+
+
+def test_a_pause_at_the_full_budget_is_refused():
+    # max_resource 9: a trial that reached step 9 has finished; pausing it there left it
+    # PAUSED with nothing to run (or ran it again); now it is refused and told instead
+    study = hpsearch.create_study(pruner=promotion_pruner(3, 9))
+    trial = study.ask()
+    x = trial.suggest_float("x", 0, 1)
+    for step in range(10):
+        trial.report(curve(x, step), step)
+    with pytest.raises(ValueError, match=r"cannot pause at step 9: its full budget ends at "
+                                         r"step 9 .*tell it COMPLETE"):
+        trial.pause(9)
+    study.tell(trial, curve(x, 9))
+    assert study.trials[0].state == TrialState.COMPLETE
+
+
+def sliced_objective(asked, budget):
+    """An objective that keeps the slice contract: from the step after its checkpoint to
+    trial.max_step, then pause there; at the top rung it runs to `budget` and returns."""
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        asked.append((trial.number, trial.resume_step))
+        start = 0 if trial.resume_step is None else trial.resume_step + 1
+        end = trial.max_step if trial.max_step is not None else budget
+        for step in range(start, end + 1):
+            trial.report(curve(x, step), step)
+        if trial.max_step is not None:
+            trial.pause(end)
+            return None
+        return curve(x, budget)
+    return objective
+
+
+def test_optimize_resumes_paused_trials():
+    # optimize drives a pausing pruner as the ask-and-tell loop does: the objective
+    # pauses at trial.max_step, a later call gets the promoted trial back with its
+    # resume_step; before, optimize told the paused trial and failed
+    study = hpsearch.create_study(pruner=promotion_pruner(3, 9),
+                                  sampler=hpsearch.samplers.RandomSampler(seed=1))
+    for x in (0.5, 0.2, 0.9, 0.1):
+        study.enqueue_trial({"x": x})
+    asked, finished = [], []
+    study.optimize(sliced_objective(asked, 9), n_trials=6,
+                   callbacks=[lambda s, t: finished.append(t.number)])
+    assert asked == [(0, None), (1, None), (2, None), (1, 1), (3, None), (3, 1)]
+    assert finished == []  # callbacks see finished trials only; every slice paused
+    # and on to the end: the best trials complete at the full budget, each slice going on
+    # from the step after the last one's pause
+    study.optimize(sliced_objective(asked, 9), n_trials=30,
+                   callbacks=[lambda s, t: finished.append(t.number)])
+    complete = study.get_trials(states=(TrialState.COMPLETE,))
+    assert len(complete) >= 1 and sorted(finished) == sorted(t.number for t in complete)
+    assert all(sorted(t.intermediate_values) == list(range(10)) for t in complete)
+    for number in {n for n, _ in asked}:  # each resume goes on from the pause before
+        resumed = [r for n, r in asked if n == number and r is not None]
+        paused = study.trials[number].system_attrs.get("pause_steps", [])
+        assert resumed == paused[:len(resumed)] and len(paused) - len(resumed) in (0, 1)
+
+
+def test_optimize_warns_for_an_objective_that_ignores_its_slices():
+    # an Optuna-style objective (report every step, should_prune, return) under a pausing
+    # pruner is never stopped: said once, not silently
+    study = hpsearch.create_study(pruner=promotion_pruner(3, 9))
+
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        for step in range(10):
+            trial.report(curve(x, step), step)
+            if trial.should_prune():
+                raise hpsearch.TrialPruned()
+        return curve(x, 9)
+    with pytest.warns(UserWarning, match=r"pauses trials at the end of each slice instead of "
+                                         r"pruning them.*trial\.pause\(trial\.max_step\)"):
+        study.optimize(objective, n_trials=4)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 4
+
+
+def test_a_pause_under_a_pruner_that_never_resumes_is_refused():
+    # MedianPruner (the default) resumes nothing, and Python has no study.resume: the
+    # trial would wait paused for good while later asks start new trials
+    study = hpsearch.create_study()
+    trial = study.ask()
+    trial.report(0.5, 0)
+    with pytest.raises(RuntimeError, match=r"trial 0 cannot pause: the study's pruner "
+                                           r"\('median'\) never resumes a paused trial"):
+        trial.pause(1)
+    study.tell(trial, 0.5)
+    assert study.trials[0].state == TrialState.COMPLETE

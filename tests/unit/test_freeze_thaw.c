@@ -355,8 +355,10 @@ static void test_interrupted_trial_not_counted_in_budget(void **state)
     hps_study_close(study);
 }
 
-/* A trial paused at a step near INT64_MAX (the API takes any step) is resumed into its
- * last slice, without a limit, rather than overflowing the next slice's end. */
+/* A trial paused at a step near INT64_MAX is resumed into its last slice, without a
+ * limit, rather than overflowing the next slice's end. hps_trial_pause refuses a step
+ * past max_step (the trial has finished), but a resumed trial cut short pauses again at
+ * its last report, whatever that is. */
 static void test_huge_paused_step_runs_to_end(void **state)
 {
     (void)state;
@@ -367,7 +369,13 @@ static void test_huge_paused_step_runs_to_end(void **state)
     for (int64_t step = 1; step <= 5; step++)
         ASSERT_OK(hps_trial_report(t, step, curve(0.3, 0.2, step)));
     int64_t number = hps_trial_number(t);
-    ASSERT_OK(hps_trial_pause(t, INT64_MAX - 1));
+    assert_int_equal(hps_trial_pause(t, INT64_MAX - 1), HPS_ERR_INVALID);
+    ASSERT_OK(hps_trial_pause(t, 5));
+    hps_trial_free(t);
+    ASSERT_OK(hps_study_resume(study, number, &t));
+    ASSERT_OK(hps_trial_report(t, INT64_MAX - 1, curve(0.3, 0.2, 6)));
+    ASSERT_OK(hps_trial_interrupt(t, "cut short"));
+    assert_int_equal(hps_trial_resume_step(t), INT64_MAX - 1);
     hps_trial_free(t);
     ASSERT_OK(hps_study_resume(study, number, &t));
     int64_t end = 0;

@@ -584,6 +584,59 @@ static void test_off_rung_pauses_are_promoted(void **state)
     hps_study_close(study);
 }
 
+/* A trial that reached the full budget (max_resource) has finished: a pause there is
+ * refused, naming the budget and what to do instead, and leaves the trial RUNNING to be
+ * told. Before, the pause was taken and the trial waited PAUSED with nothing left to
+ * run (never finished, or run again when promoted). */
+static void test_a_pause_at_the_full_budget_is_refused(void **state)
+{
+    (void)state;
+    hps_study *study = new_study("fullpause");
+    ASSERT_OK(set_promotion_pruner(study, "1", "3", "9"));
+    assert_int_equal(hps_pruner_full_step(hps_study_pruner(study)), 9);
+    hps_trial *t = NULL;
+    double x;
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+    for (int64_t step = 0; step <= 10; step++)
+        ASSERT_OK(hps_trial_report(t, step, curve(x, step)));
+    assert_int_equal(hps_trial_pause(t, 10), HPS_ERR_INVALID);
+    assert_non_null(strstr(hps_trial_errmsg(t), "cannot pause at step 10: its full budget "
+                                                "ends at step 9 (pruner 'asha')"));
+    assert_non_null(strstr(hps_trial_errmsg(t), "tell it COMPLETE"));
+    ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, curve(x, 10)));
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
+/* The full budget is the pausing scheduler's: none for a pruner that never pauses, the
+ * wrapped scheduler's through patient. */
+static void test_full_step_of_each_pruner(void **state)
+{
+    (void)state;
+    hps_pruner *p = NULL, *inner = NULL;
+    assert_int_equal(hps_pruner_full_step(NULL), -1);
+    ASSERT_OK(hps_pruner_new("median", &p, NULL, 0));
+    assert_int_equal(hps_pruner_full_step(p), -1);
+    hps_pruner_free(p);
+    ASSERT_OK(hps_pruner_new("asha", &p, NULL, 0)); /* mode stop pauses nothing */
+    assert_int_equal(hps_pruner_full_step(p), -1);
+    hps_pruner_free(p);
+    ASSERT_OK(hps_pruner_new("forecast", &p, NULL, 0));
+    ASSERT_OK(hps_pruner_set(p, "max_step", "20"));
+    assert_int_equal(hps_pruner_full_step(p), -1);
+    ASSERT_OK(hps_pruner_set(p, "mode", "freeze-thaw"));
+    assert_int_equal(hps_pruner_full_step(p), 20);
+    ASSERT_OK(hps_pruner_new("asha", &inner, NULL, 0));
+    ASSERT_OK(hps_pruner_set(inner, "mode", "promotion"));
+    ASSERT_OK(hps_pruner_set(inner, "max_resource", "27"));
+    hps_pruner_free(p);
+    ASSERT_OK(hps_pruner_new("patient", &p, NULL, 0));
+    ASSERT_OK(hps_pruner_wrap(p, inner));
+    assert_int_equal(hps_pruner_full_step(p), 27);
+    hps_pruner_free(p);
+}
+
 /* One ask of a script that reports every second step only: it starts or resumes a
  * trial of curve(x), reports the even steps after its checkpoint's, and pauses at the
  * first of them at or past its slice's end (or completes at max_resource). Returns
@@ -656,6 +709,8 @@ int main(void)
         cmocka_unit_test(test_interrupted_resumed_trial_pauses_again),
         cmocka_unit_test(test_off_rung_pauses_are_promoted),
         cmocka_unit_test(test_rungs_between_reports),
+        cmocka_unit_test(test_a_pause_at_the_full_budget_is_refused),
+        cmocka_unit_test(test_full_step_of_each_pruner),
         cmocka_unit_test(test_cut_short_too_often_fails),
         cmocka_unit_test(test_cut_shorts_are_counted_consecutively),
     };
