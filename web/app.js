@@ -1008,13 +1008,23 @@
 
   /* ---- a whole study ---- */
 
+  /* What the study optimizes, each direction beside its own objective ("minimize loss,
+   * maximize acc"): a list of directions followed by one name read as if that name were
+   * the last direction's. */
+  function goalsText(view) {
+    if (view.directions.length === 1) return view.directions[0] + (view.metric ? " " + view.metric : "");
+    return view.directions.map(function (d, k) {
+      var name = view.objective_names && view.objective_names[k];
+      return d + " " + (name || "objective " + k);
+    }).join(", ");
+  }
+
   function renderView(view, source, root, rowsForCounts) {
     disposeCharts();
     clear(root);
-    var dirs = view.directions.join(", ");
     root.appendChild(el("h2", { text: view.name, id: "study-title" }));
     root.appendChild(el("p", { cls: "note",
-      text: dirs + (view.metric ? " " + view.metric : "") + " · " + view.n_trials + " trials · read in " +
+      text: goalsText(view) + " · " + view.n_trials + " trials · read in " +
             view.load_seconds.toFixed(2) + " s at " + fmtTime(view.generated) }));
     summary(view, root);
     if (!view.n_trials) {

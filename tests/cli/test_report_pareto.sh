@@ -154,6 +154,7 @@ BY_CONSTRAINT="[6, 5, 7, 0, 1, 4, 2, 8, 3]"
 res=$(check_page "file://$WORK/pareto2.html" --interact --screenshot "$ARTIFACTS/report-pareto2.png" \
       --charts pareto,hypervolume,history,table --text "4 on the Pareto front" \
       --text "infeasible trials (a constraint above 0) are grey crosses" \
+      --text "minimize objective 0, maximize objective 1 · 9 trials" \
       --sort-by "value 1" --sort-by "constraint 0")
 expect_eq "two objectives: the page draws the front and the hypervolume ($res)" 0 $?
 expect_eq "page table sorted by the second objective" "$BY_ACC" "$(json_get "$res" 'd["sorted"]["value 1"]')"
@@ -162,7 +163,9 @@ expect_eq "page table sorted by the constraint" "$BY_CONSTRAINT" "$(json_get "$r
 make_mo sqlite:mo.db obj3 obj3
 make_mo sqlite:mo.db obj4 obj4
 "$HPSEARCH" report obj3 --storage sqlite:mo.db -o obj3.html 2> /dev/null
+# The header pairs each direction with its objective's name.
 res=$(check_page "file://$WORK/obj3.html" --charts pareto,hypervolume,table --text "Each pair of objectives" \
+      --text "minimize loss, minimize seconds, minimize mem_gb · 12 trials" \
       --chart-texts chart-pareto-2 --screenshot "$ARTIFACTS/report-pareto3.png")
 expect_eq "three objectives: pairwise scatters ($res)" 0 $?
 # The axes carry the metric names `hpsearch run` records ("metrics").
