@@ -744,8 +744,11 @@
     var pv = view.pareto;
     var sec = panel("Hypervolume history",
       "The hypervolume of the feasible Pareto front after each completed trial" +
-      (pv.reference ? ", against the reference point (" + pv.reference.map(fmt).join(", ") + ") chosen as " +
-        "Optuna does: each objective's worst feasible value moved out by 10%." : "."));
+      (!pv.reference ? "." : ", against the reference point (" + pv.reference.map(fmt).join(", ") + ") " +
+        (pv.reference_named
+          ? "the study names (the config's reference: keys); a trial not better than it in every " +
+            "objective adds nothing."
+          : "chosen as Optuna does: each objective's worst feasible value moved out by 10%.")));
     parent.appendChild(sec);
     if (pv.hypervolume_error) sec.appendChild(el("div", { cls: "message error", text: pv.hypervolume_error }));
     if (!pv.hypervolume.length) {
