@@ -798,8 +798,8 @@ static int read_reference_point(const json_t *attrs, rdata_study *data)
     if (!ok) {
         char text[400];
         char *shown = json_dumps(given, JSON_ENCODE_ANY | JSON_COMPACT);
-        snprintf(text, sizeof text, "no hypervolume: the study's reference_point must be a "
-                 "list of %zu finite numbers, one per objective, not %.200s", data->n_directions,
+        snprintf(text, sizeof text, "the study's reference_point must be a list of %zu "
+                 "finite numbers, one per objective, not %.200s", data->n_directions,
                  shown != NULL ? shown : "that");
         free(shown);
         data->hypervolume_error = strdup(text);

@@ -186,8 +186,11 @@ make_mo sqlite:mo.db pareto2badref pareto2badref
 "$HPSEARCH" report pareto2badref --storage sqlite:mo.db -o pareto2badref.html 2> /dev/null
 expect_eq "a reference_point that is no point: the report still exits 0" 0 $?
 res=$(check_page "file://$WORK/pareto2badref.html" --charts pareto,table \
-      --text 'no hypervolume: the study'"'"'s reference_point must be a list of 2 finite numbers, one per objective, not [3,"high"]')
+      --text 'the study'"'"'s reference_point must be a list of 2 finite numbers, one per objective, not [3,"high"]')
 expect_eq "a reference_point that is no point: the page says so, no hypervolume ($res)" 0 $?
+expect_contains "a reference_point that is no point: show says so" \
+    'hypervolume: the study'"'"'s reference_point must be a list of 2 finite numbers' \
+    "$("$HPSEARCH" show pareto2badref --storage sqlite:mo.db --ascii 2>&1)"
 
 make_mo sqlite:mo.db obj3 obj3
 make_mo sqlite:mo.db obj4 obj4
