@@ -800,8 +800,11 @@
     var pv = view.pareto;
     var sec = panel("Hypervolume history",
       "The hypervolume of the feasible Pareto front after each completed trial" +
-      (pv.reference ? ", against the reference point (" + pv.reference.map(fmt).join(", ") + ") chosen as " +
-        "Optuna does: each objective's worst feasible value moved out by 10%." : "."));
+      (!pv.reference ? "." : ", against the reference point (" + pv.reference.map(fmt).join(", ") + ") " +
+        (pv.reference_named
+          ? "the study names (the config's reference: keys); a trial not better than it in every " +
+            "objective adds nothing."
+          : "chosen as Optuna does: each objective's worst feasible value moved out by 10%.")));
     parent.appendChild(sec);
     if (pv.hypervolume_error) sec.appendChild(el("div", { cls: "message error", text: pv.hypervolume_error }));
     if (!pv.hypervolume.length) {
@@ -1070,13 +1073,23 @@
 
   /* ---- a whole study ---- */
 
+  /* What the study optimizes, each direction beside its own objective ("minimize loss,
+   * maximize acc"): a list of directions followed by one name read as if that name were
+   * the last direction's. */
+  function goalsText(view) {
+    if (view.directions.length === 1) return view.directions[0] + (view.metric ? " " + view.metric : "");
+    return view.directions.map(function (d, k) {
+      var name = view.objective_names && view.objective_names[k];
+      return d + " " + (name || "objective " + k);
+    }).join(", ");
+  }
+
   function renderView(view, source, root, rowsForCounts) {
     disposeCharts();
     clear(root);
-    var dirs = view.directions.join(", ");
     root.appendChild(el("h2", { text: view.name, id: "study-title" }));
     root.appendChild(el("p", { cls: "note",
-      text: dirs + (view.metric ? " " + view.metric : "") + " · " + view.n_trials + " trials · read in " +
+      text: goalsText(view) + " · " + view.n_trials + " trials · read in " +
             view.load_seconds.toFixed(2) + " s at " + fmtTime(view.generated) }));
     summary(view, root);
     if (!view.n_trials) {

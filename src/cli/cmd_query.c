@@ -408,9 +408,9 @@ static void value_headers(const value_names *vn, int csv)
         printf(csv ? ",feasible" : "  %-8s", "feasible");
 }
 
-/* A row's cells for those columns: the values (a PAUSED trial's so far), the
- * constraints as the trial printed them, "yes"/"no"; "-" (CSV: empty) where the trial
- * has none. */
+/* A row's cells for those columns: the values (a PAUSED trial's so far; a PRUNED
+ * trial's: each objective's last report), the constraints as the trial printed them,
+ * "yes"/"no"; "-" (CSV: empty) where the trial has none. */
 static void value_cells(const value_names *vn, const hps_frozen *t, int csv)
 {
     char buf[64], bound[64];
@@ -418,12 +418,13 @@ static void value_cells(const value_names *vn, const hps_frozen *t, int csv)
     int64_t step;
     size_t n_values = shown_values(t, values, &step);
     for (size_t k = 0; k < vn->n_objectives; k++) {
+        double v = k < n_values ? values[k] : value_names_objective_value(vn, t, k);
         buf[0] = '\0';
-        if (k < n_values) {
+        if (k < n_values || !isnan(v)) {
             if (csv)
-                cli_format_double(values[k], buf, sizeof buf);
+                cli_format_double(v, buf, sizeof buf);
             else
-                snprintf(buf, sizeof buf, "%.6g", values[k]);
+                snprintf(buf, sizeof buf, "%.6g", v);
         }
         if (csv)
             printf(",%s", buf);
@@ -478,26 +479,38 @@ static char *with_so_far(char *json, int64_t step, const double *values, size_t 
     return hps_strbuf_take(&b);
 }
 
-/* A trial's JSON (free with free()), with "feasible" and the constraint values as
- * printed when it has constraint values (the library keeps them in
- * system_attrs.constraints as <= 0), and a PAUSED trial's values so far. */
+/* A trial's JSON (free with free()). With several objectives, every objective's
+ * intermediate values under "intermediate_values_by_objective" ("intermediate_values"
+ * keeps the first objective's, as the library and Optuna have it); with constraint
+ * values, "feasible" and the values as printed (the library keeps them in
+ * system_attrs.constraints as <= 0); a PAUSED trial's values so far. */
 static char *trial_json(const value_names *vn, const hps_frozen *t)
 {
     char *json = NULL, *out = NULL;
     if (hps_frozen_to_json(t, &json) != HPS_OK)
         return NULL;
-    if (hps_frozen_n_constraints(t) == 0 || vn->n_constraints == 0) {
+    int constrained = hps_frozen_n_constraints(t) > 0 && vn->n_constraints > 0;
+    if (!constrained && vn->n_objectives < 2) {
         out = strdup(json);
         hps_free(json);
     } else {
-        json_t *o = json_loads(json, 0, NULL), *values = json_object();
+        json_t *o = json_loads(json, 0, NULL);
         hps_free(json);
-        char name[64], bound[64];
-        for (size_t k = 0; values != NULL && k < vn->n_constraints; k++)
-            json_object_set_new(values, value_names_constraint(vn, k, name, sizeof name),
-                                json_real(value_names_constraint_value(vn, t, k, bound, sizeof bound)));
-        json_object_set_new(o, "constraint_values", values);
-        json_object_set_new(o, "feasible", json_boolean(hps_frozen_feasible(t)));
+        if (o == NULL)
+            return NULL;
+        if (vn->n_objectives > 1)
+            json_object_set_new(o, "intermediate_values_by_objective",
+                                value_names_intermediate_json(vn, t));
+        if (constrained) {
+            json_t *values = json_object();
+            char name[64], bound[64];
+            for (size_t k = 0; values != NULL && k < vn->n_constraints; k++)
+                json_object_set_new(values, value_names_constraint(vn, k, name, sizeof name),
+                                    json_real(value_names_constraint_value(vn, t, k, bound,
+                                                                           sizeof bound)));
+            json_object_set_new(o, "constraint_values", values);
+            json_object_set_new(o, "feasible", json_boolean(hps_frozen_feasible(t)));
+        }
         out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
         json_decref(o);
     }

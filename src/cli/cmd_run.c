@@ -188,8 +188,11 @@ static void set_attr_json(hps_study *study, const char *key, json_t *value)
 }
 
 /* "metric": the first objective's name (what one objective has always recorded);
- * "metrics": every objective's name, when there are several; "constraints": each as
- * {name, max} or {name, min}. */
+ * "metrics": every objective's name, when there are several, and "reference_point": the
+ * hypervolume's reference point the config names (`reference:`), else null -- the
+ * latest run's config says which point the reports measure against, so taking the
+ * key out of the config goes back to Optuna's rule; "constraints": each as {name, max}
+ * or {name, min}. */
 static void record_value_names(hps_study *study, const cfg_config *cfg)
 {
     set_attr_json(study, "metric", json_string(cfg->objectives[0].name));
@@ -198,6 +201,10 @@ static void record_value_names(hps_study *study, const cfg_config *cfg)
         for (size_t k = 0; names != NULL && k < cfg->n_objectives; k++)
             json_array_append_new(names, json_string(cfg->objectives[k].name));
         set_attr_json(study, "metrics", names);
+        json_t *ref = cfg->objectives[0].has_reference ? json_array() : json_null();
+        for (size_t k = 0; json_is_array(ref) && k < cfg->n_objectives; k++)
+            json_array_append_new(ref, json_real(cfg->objectives[k].reference));
+        set_attr_json(study, "reference_point", ref);
     }
     if (cfg->n_constraints > 0) {
         json_t *list = json_array();

@@ -128,7 +128,8 @@ static void sparkline(const show_style *style, const rdata_study *data)
 }
 
 /* Several objectives: the hypervolume of the feasible front after each COMPLETE trial
- * (the report's history, against Optuna's reference point), which only rises. */
+ * (the report's history, against the study's reference point or else Optuna's rule),
+ * which only rises. */
 static void hypervolume_sparkline(const show_style *style, const rdata_study *data)
 {
     if (data->hypervolume_error != NULL) {
@@ -152,7 +153,7 @@ static void hypervolume_sparkline(const show_style *style, const rdata_study *da
     printf("hypervolume of the feasible front (%zu completed trials; reference point (", n);
     for (size_t j = 0; j < data->n_directions; j++)
         printf("%s%.6g", j > 0 ? ", " : "", data->reference[j]);
-    printf(")): ");
+    printf(")%s): ", data->named_reference != NULL ? ", the study's" : " by Optuna's rule");
     draw_sparkline(style, series, n);
     free(series);
 }

@@ -224,6 +224,42 @@ static int check_grid_conditions(cfg_ctx *ctx)
     return rc;
 }
 
+/* Some of a sampler's limits depend on the study it serves -- cmaes optimizes one
+ * objective, nsga3's reference_points have a coordinate per objective -- and the library
+ * checks them when the sampler joins a study. The sampler `run` would build joins a
+ * throwaway in-memory study of the config's objectives here, so these errors name the
+ * file and line like every other. A grid is left out: its sampler's checks are about
+ * the study's stored grid, and the grid's size is checked from the parameters below. */
+static int check_sampler_joins(cfg_ctx *ctx)
+{
+    const cfg_config *cfg = ctx->cfg;
+    if (space_on_grid(cfg))
+        return 0;
+    hps_direction dirs[CFG_MAX_OBJECTIVES];
+    for (size_t k = 0; k < cfg->n_objectives; k++)
+        dirs[k] = cfg->objectives[k].direction;
+    char why[1024];
+    hps_sampler *sampler = NULL;
+    hps_study *study = NULL;
+    if (space_make_sampler(cfg, &sampler, why, sizeof why) != HPS_OK)
+        return 0; /* the options were checked above; nothing more to say here */
+    hps_status rc = hps_study_open(":memory:", cfg->study_name, HPS_OPEN_CREATE, dirs,
+                                   cfg->n_objectives, &study, why, sizeof why);
+    if (rc != HPS_OK) {
+        hps_sampler_free(sampler);
+        return rc == HPS_ERR_NOMEM ? cfg_nomem(ctx) : 0; /* the name's own error comes later */
+    }
+    rc = hps_study_set_sampler(study, sampler); /* takes the sampler, even on failure */
+    if (rc != HPS_OK)
+        snprintf(why, sizeof why, "%s", hps_study_errmsg(study));
+    hps_study_close(study);
+    if (rc == HPS_ERR_NOMEM)
+        return cfg_nomem(ctx);
+    if (rc != HPS_OK)
+        return cfg_fail(ctx, *cfg_key_line(ctx, "sampler"), "sampler: %s", why);
+    return 0;
+}
+
 int cfg_validate(cfg_ctx *ctx)
 {
     cfg_config *cfg = ctx->cfg;
@@ -272,6 +308,9 @@ int cfg_validate(cfg_ctx *ctx)
         return cfg_fail(ctx, cfg->terminate.line, "terminate: its rules follow one objective's "
                         "best value, and this study has %zu (metrics); stop it with n_trials "
                         "or timeout instead", cfg->n_objectives);
+    rc = check_sampler_joins(ctx);
+    if (rc != 0)
+        return rc;
     if (strcmp(cfg->sampler, "grid") != 0)
         return 0;
     const char *saved = ctx->file;

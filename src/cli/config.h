@@ -142,6 +142,10 @@ typedef struct cfg_metric {
     int upper;              /* a constraint: value <= bound (`max:`), else value >= bound
                                (`min:`) */
     double bound;
+    int has_reference;      /* an objective of several: its coordinate of the hypervolume's
+                               reference point (`reference:`), in its own units */
+    double reference;
+    int reference_line;
     int line;               /* where the file gives it (0: an override) */
 } cfg_metric;
 

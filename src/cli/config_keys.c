@@ -809,9 +809,10 @@ const cfg_key_def cfg_keys[] = {
                   "Optuna or Ax engine, which hpsearch does not run: list them under metrics: "
                   "in an hpsearch config",
      DOC("list", "— (or metric)",
-         "[{name: val_acc, goal: maximize, summary: best}, {name: train_seconds, regex: "
-         "'took ([0-9.]+)s'}]",
-         "Several objectives, each {name, goal, regex, summary}: a Pareto search")},
+         "[{name: val_acc, goal: maximize, summary: best, reference: 0.5}, {name: "
+         "train_seconds, regex: 'took ([0-9.]+)s', reference: 3600}]",
+         "Several objectives, each {name, goal, regex, summary, reference}: a Pareto search "
+         "(reference: the hypervolume's reference point, a coordinate per objective)")},
     {KEY("constraints", CFG_NATIVE), CUSTOM(constraints), .read = cfg_key_constraints,
      .write = cfg_write_constraints, .release = cfg_release_constraints,
      .elsewhere = "W&B sweeps have no constraints: give them in an hpsearch config",

@@ -234,6 +234,10 @@ static int cfg_read_entry_keys(cfg_ctx *ctx, const cfg_node *map, int line, cons
         } else if (role == CFG_OBJECTIVE && cfg_key_is(e.key, e.len, "goal")) {
             rc = cfg_read_enum(ctx, e.value, e.line, key, cfg_direction_items,
                                (int *)&m->direction);
+        } else if (role == CFG_OBJECTIVE && cfg_key_is(e.key, e.len, "reference")) {
+            rc = cfg_read_bound(ctx, e.value, e.line, key, &m->reference);
+            m->has_reference = rc == 0;
+            m->reference_line = cfg_node_line(e.value, e.line);
         } else if (role == CFG_CONSTRAINT && (cfg_key_is(e.key, e.len, "max") ||
                                               cfg_key_is(e.key, e.len, "min"))) {
             m->upper = cfg_key_is(e.key, e.len, "max");
@@ -242,7 +246,8 @@ static int cfg_read_entry_keys(cfg_ctx *ctx, const cfg_node *map, int line, cons
         } else {
             rc = cfg_fail(ctx, e.line, "%s: unknown key '%.*s' (%s)", where,
                           (int)(e.len > 64 ? 64 : e.len), e.key,
-                          role == CFG_OBJECTIVE ? "an objective takes name, goal, regex and summary"
+                          role == CFG_OBJECTIVE
+                              ? "an objective takes name, goal, regex, summary and reference"
                           : "a constraint takes name, max, min, regex and summary");
         }
     }
@@ -269,7 +274,7 @@ static int cfg_read_entry(cfg_ctx *ctx, const cfg_node *item, int line, const ch
         rc = cfg_get_text(ctx, node, m->line, where, &m->name);
     } else if (role == CFG_OBJECTIVE) {
         return cfg_fail(ctx, m->line, "%s: an objective is a name or a mapping {name, goal, "
-                        "regex, summary}, not a list", where);
+                        "regex, summary, reference}, not a list", where);
     } else {
         char what[64] = "a list";
         cfg_scalar s;
@@ -354,11 +359,42 @@ static int cfg_read_list(cfg_ctx *ctx, const cfg_node *v, int line, const char *
     return 0;
 }
 
+/* The hypervolume's reference point is one point: a coordinate for every objective, or
+ * none (Optuna's rule then). Half a point would leave the others to a rule that moves
+ * with the trials, so the hypervolume would not mean what the config says. One objective
+ * has no hypervolume to refer to. */
+static int cfg_check_reference(cfg_ctx *ctx, const char *key, const cfg_metric *list, size_t n)
+{
+    size_t given = 0, first = 0;
+    for (size_t k = 0; k < n; k++)
+        if (list[k].has_reference && given++ == 0)
+            first = k;
+    if (given == 0)
+        return 0;
+    if (n == 1)
+        return cfg_fail(ctx, list[0].reference_line, "%s[0].reference: the hypervolume's "
+                        "reference point is for several objectives, and this study has one",
+                        key);
+    for (size_t k = 0; k < n && given < n; k++)
+        if (!list[k].has_reference)
+            return cfg_fail(ctx, list[k].line, "%s[%zu]: reference: missing -- %s[%zu] (line "
+                            "%d) gives the hypervolume's reference point a coordinate, so "
+                            "every objective needs one (or leave them all out for Optuna's "
+                            "rule: each objective's worst feasible value moved out by 10%%)",
+                            key, k, key, first, list[first].reference_line);
+    return 0;
+}
+
 int cfg_key_metrics(cfg_ctx *ctx, const cfg_node *v, int line, const char *key)
 {
     cfg_metric *list = NULL;
     size_t n = 0;
     int rc = cfg_read_list(ctx, v, line, key, CFG_OBJECTIVE, &list, &n);
+    if (rc == 0) {
+        rc = cfg_check_reference(ctx, key, list, n);
+        if (rc != 0)
+            cfg_metrics_free(list, n);
+    }
     if (rc == 0) {
         ctx->cfg->objectives = ctx->own_objectives = list;
         ctx->cfg->n_objectives = n;
@@ -372,7 +408,7 @@ int cfg_key_constraints(cfg_ctx *ctx, const cfg_node *v, int line, const char *k
                          &ctx->cfg->n_constraints);
 }
 
-/* `  - {name: ..., goal: ..., max: ..., regex: ..., summary: ...}` */
+/* `  - {name: ..., goal: ..., max: ..., regex: ..., summary: ..., reference: ...}` */
 static void cfg_write_entry(FILE *out, const cfg_metric *m, cfg_metric_role role)
 {
     fputs("  - {name: ", out);
@@ -387,6 +423,8 @@ static void cfg_write_entry(FILE *out, const cfg_metric *m, cfg_metric_role role
     }
     if (m->summary != CFG_SUMMARY_LAST)
         fprintf(out, ", summary: %s", cfg_summary_names[m->summary]);
+    if (m->has_reference)
+        fprintf(out, ", reference: %.17g", m->reference);
     fputs("}\n", out);
 }
 

@@ -1,6 +1,7 @@
 /* value_names.c -- the names of a study's values and constraints (see value_names.h). */
 #include "cli/value_names.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,74 @@ double value_names_constraint_value(const value_names *names, const hps_frozen *
     }
     snprintf(bound_text, size, "<= 0");
     return stored;
+}
+
+/* The values of step `index` of t into vals (room for the study's objectives): how many
+ * the step has (1 when it was reported alone, with hps_trial_report). */
+static size_t step_values(const value_names *names, const hps_frozen *t, size_t index,
+                          double *vals)
+{
+    size_t n = hps_frozen_intermediate_values(t, index, vals, names->n_objectives);
+    return n < names->n_objectives ? n : names->n_objectives;
+}
+
+double value_names_objective_value(const value_names *names, const hps_frozen *t, size_t k)
+{
+    if (k < hps_frozen_n_values(t))
+        return hps_frozen_value(t, k);
+    if (hps_frozen_state(t) != HPS_PRUNED || k >= names->n_objectives)
+        return NAN;
+    double *vals = malloc(names->n_objectives * sizeof *vals);
+    double last = NAN;
+    int64_t last_step = -1;
+    for (size_t i = 0; vals != NULL && i < hps_frozen_n_intermediate(t); i++) {
+        int64_t step;
+        double first;
+        hps_frozen_intermediate(t, i, &step, &first);
+        if (step > last_step && step_values(names, t, i, vals) > k) {
+            last_step = step;
+            last = vals[k];
+        }
+    }
+    free(vals);
+    return last;
+}
+
+static json_t *json_number_or_name(double x)
+{
+    if (isnan(x))
+        return json_string("NaN");
+    if (isinf(x))
+        return json_string(x > 0 ? "Infinity" : "-Infinity");
+    return json_real(x);
+}
+
+json_t *value_names_intermediate_json(const value_names *names, const hps_frozen *t)
+{
+    json_t *all = json_object();
+    double *vals = malloc((names->n_objectives + 1) * sizeof *vals);
+    int ok = all != NULL && vals != NULL;
+    char buf[64], step_text[32];
+    for (size_t k = 0; ok && k < names->n_objectives; k++) {
+        json_t *steps = json_object();
+        ok = steps != NULL &&
+             json_object_set_new(all, value_names_objective(names, k, buf, sizeof buf), steps) == 0;
+        for (size_t i = 0; ok && i < hps_frozen_n_intermediate(t); i++) {
+            int64_t step;
+            double first;
+            hps_frozen_intermediate(t, i, &step, &first);
+            if (step_values(names, t, i, vals) <= k)
+                continue;
+            snprintf(step_text, sizeof step_text, "%" PRId64, step);
+            ok = json_object_set_new(steps, step_text, json_number_or_name(vals[k])) == 0;
+        }
+    }
+    free(vals);
+    if (!ok) {
+        json_decref(all);
+        return NULL;
+    }
+    return all;
 }
 
 const char *value_names_no_best(size_t n_constraints)

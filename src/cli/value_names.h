@@ -39,6 +39,18 @@ const char *value_names_constraint(const value_names *names, size_t k, char *buf
 double value_names_constraint_value(const value_names *names, const hps_frozen *t, size_t k,
                                     char *bound_text, size_t size);
 
+/* The k-th objective of trial t as `trials` shows it: the trial's value, or, for a
+ * PRUNED trial that has none for k, the last value it reported for objective k -- the
+ * library makes the first objective's last report a PRUNED trial's value, and the other
+ * objectives read the same way. NaN when there is none (or the last report was NaN). */
+double value_names_objective_value(const value_names *names, const hps_frozen *t, size_t k);
+
+/* Every objective's intermediate values, for a study of several: {"NAME": {"STEP":
+ * value, ...}, ...} in the order of the directions, a step under each objective it was
+ * reported for; non-finite values as the strings "NaN", "Infinity" and "-Infinity", as
+ * hps_frozen_to_json writes them. NULL when out of memory. */
+json_t *value_names_intermediate_json(const value_names *names, const hps_frozen *t);
+
 /* "yes", "no", or "-" for a trial without constraint values. */
 const char *value_names_feasible(const hps_frozen *t);
 

@@ -67,6 +67,7 @@ void rdata_free(rdata_study *data)
     free(data->pvs);
     free(data->constraints);
     free(data->reference);
+    free(data->named_reference);
     free(data->hypervolume_error);
     for (size_t s = 0; s < data->n_samplers; s++)
         free(data->samplers[s]);
@@ -748,27 +749,38 @@ static size_t add_to_front(double *front, size_t n, size_t m, const double *p)
 
 /* The hypervolume of the feasible front after each COMPLETE trial, into the rows: 0
  * before the first feasible one, as Optuna's plot_hypervolume_history draws it. The
- * reference point is Optuna's rule (hps_hypervolume_reference) over every trial that
- * takes part, so each of them counts. The front is kept non-dominated, so each step
- * measures only the trials that are still best. */
+ * reference point is the study's named one, else Optuna's rule (hps_hypervolume_reference)
+ * over every trial that takes part, so each of them counts. Against a named point a
+ * trial not better than it in every objective adds nothing, as in Optuna's
+ * plot_hypervolume_history. The front is kept non-dominated, so each step measures only
+ * the trials that are still best. */
 static int hypervolume_history(rdata_study *data, char *err, size_t errlen)
 {
     size_t m = data->n_directions, n = 0;
     double *points = calloc((data->n_rows + 1) * m, sizeof *points);
     double *front = calloc((data->n_rows + 1) * m, sizeof *front);
     double *ref = calloc(m, sizeof *ref);
+    double *named = calloc(m, sizeof *named);
     int rc = -1;
-    if (points == NULL || front == NULL || ref == NULL) {
+    if (points == NULL || front == NULL || ref == NULL || named == NULL) {
         set_err(err, errlen, "out of memory");
+        goto out;
+    }
+    if (data->hypervolume_error != NULL) { /* an unusable reference_point: said instead */
+        rc = 0;
         goto out;
     }
     for (size_t r = 0; r < data->n_rows; r++)
         n += (size_t)hypervolume_point(data, r, points + n * m);
-    if (n == 0) {
+    if (n == 0 && data->named_reference == NULL) {
         rc = 0;
         goto out;
     }
-    hps_status st = hps_hypervolume_reference(points, n, m, NULL, ref);
+    for (size_t k = 0; data->named_reference != NULL && k < m; k++)
+        named[k] = data->directions[k] == HPS_MAXIMIZE ? -data->named_reference[k]
+                                                       : data->named_reference[k];
+    hps_status st = hps_hypervolume_reference(points, n, m,
+                                              data->named_reference != NULL ? named : NULL, ref);
     if (st != HPS_OK) {
         /* values so large that 1.1 times them overflows: the pages say so */
         rc = 0;
@@ -807,6 +819,7 @@ out:
     free(points);
     free(front);
     free(ref);
+    free(named);
     return rc;
 }
 
@@ -861,6 +874,38 @@ static int read_objective_names(const json_t *attrs, rdata_study *data)
     return 0;
 }
 
+/* The hypervolume's reference point the study names: user attribute "reference_point",
+ * a finite number per objective in the objectives' own units (`hpsearch run` records a
+ * config's `reference:` keys there, null when it names none). Anything else is said
+ * where the hypervolume would be, rather than measured against a point nobody chose. */
+static int read_reference_point(const json_t *attrs, rdata_study *data)
+{
+    const json_t *given = json_object_get(attrs, "reference_point");
+    if (data->n_directions < 2 || given == NULL || json_is_null(given))
+        return 0;
+    int ok = json_is_array(given) && json_array_size(given) == data->n_directions;
+    for (size_t k = 0; ok && k < data->n_directions; k++) {
+        const json_t *x = json_array_get(given, k);
+        ok = json_is_number(x) && isfinite(json_number_value(x));
+    }
+    if (!ok) {
+        char text[400];
+        char *shown = json_dumps(given, JSON_ENCODE_ANY | JSON_COMPACT);
+        snprintf(text, sizeof text, "the study's reference_point must be a list of %zu "
+                 "finite numbers, one per objective, not %.200s", data->n_directions,
+                 shown != NULL ? shown : "that");
+        free(shown);
+        data->hypervolume_error = strdup(text);
+        return data->hypervolume_error != NULL ? 0 : -1;
+    }
+    data->named_reference = calloc(data->n_directions, sizeof *data->named_reference);
+    if (data->named_reference == NULL)
+        return -1;
+    for (size_t k = 0; k < data->n_directions; k++)
+        data->named_reference[k] = json_number_value(json_array_get(given, k));
+    return 0;
+}
+
 static int read_study_attrs(hps_study *study, rdata_study *data, char *err, size_t errlen)
 {
     data->name = strdup(hps_study_name(study));
@@ -882,6 +927,8 @@ static int read_study_attrs(hps_study *study, rdata_study *data, char *err, size
     if (metric != NULL)
         data->metric = strndup(metric, 256);
     int rc = read_objective_names(parsed, data);
+    if (rc == 0)
+        rc = read_reference_point(parsed, data);
     json_decref(parsed);
     if (rc != 0)
         set_err(err, errlen, "out of memory");

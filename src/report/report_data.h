@@ -13,8 +13,9 @@
  * A study of several objectives also gets its Pareto view: the library's best trials
  * (hps_study_best_trials: the feasible non-dominated COMPLETE trials) marked as the
  * front, and the hypervolume of the feasible front after each COMPLETE trial, computed
- * with base/hypervolume.c against Optuna's reference point over the snapshot's feasible
- * trials. */
+ * with base/hypervolume.c against the study's reference point: the one its user
+ * attribute "reference_point" names (what a config's `reference:` keys record), else
+ * Optuna's rule over the snapshot's feasible trials. */
 #ifndef HPS_REPORT_DATA_H
 #define HPS_REPORT_DATA_H
 
@@ -139,6 +140,8 @@ typedef struct rdata_study {
     double *reference;   /* n_directions: the hypervolume's reference point, as the
                           * objectives read (maximized ones not negated); NULL when
                           * there is no hypervolume history */
+    double *named_reference; /* n_directions: the study's "reference_point", as the
+                              * objectives read; NULL: Optuna's rule */
     char *hypervolume_error;
     char **samplers;
     size_t n_samplers, cap_samplers;

@@ -476,6 +476,9 @@ static void pareto_json(const rdata_study *data, rjson_buf *b)
     } else {
         hps_strbuf_puts(b, "null");
     }
+    /* whose point it is: the study's (a config's `reference:`), or Optuna's rule */
+    hps_strbuf_puts(b, data->named_reference != NULL ? ",\"reference_named\":true"
+                                                     : ",\"reference_named\":false");
     hps_strbuf_puts(b, ",\"hypervolume\":");
     hypervolume_json(data, b);
     if (data->hypervolume_error != NULL) {

@@ -63,6 +63,25 @@ expect_eq "D's rung entry: its values and its constraint (mem - 8)" "0.7125|2|2"
                          json_extract(system_attrs, '\$.completed_rung_0.constraints[0]')
                   FROM trials WHERE number = 3")"
 
+# `hpsearch trials` shows every objective's reports: JSON keeps the first objective's
+# under intermediate_values and gives each objective's under
+# intermediate_values_by_objective; a PRUNED trial's cells are each objective's last
+# report (D stopped at epoch 1: acc 0.7125, cost 2), in the table and the CSV alike.
+json=$("$HPSEARCH" trials mo.yaml --format json 2>&1)
+expect_eq "trials --format json: D's reports, per objective" \
+    "{'0': 0.475, '1': 0.7124999999999999} {'acc': {'0': 0.475, '1': 0.7124999999999999}, 'cost': {'0': 1.0, '1': 2.0}} [0.7124999999999999]" \
+    "$("$PY" -c 'import json, sys
+d = {t["number"]: t for t in json.loads(sys.argv[1])}[3]
+print(d["intermediate_values"], d["intermediate_values_by_objective"], d["values"])' "$json")"
+expect_eq "trials --format json: A's cost at each epoch" "[10.0, 20.0, 30.0, 40.0]" \
+    "$("$PY" -c 'import json, sys
+d = {t["number"]: t for t in json.loads(sys.argv[1])}[0]["intermediate_values_by_objective"]
+print([d["cost"][str(s)] for s in range(4)])' "$json")"
+expect_eq "trials table: D's last reports" "3 PRUNED 0.7125 2 10 no" \
+    "$("$HPSEARCH" trials mo.yaml 2>&1 | awk '$1 == 3 {print $1, $2, $3, $4, $5, $6}')"
+expect_eq "trials csv: D's last reports" "3,PRUNED,0.7124999999999999,2.0,10.0,no" \
+    "$("$HPSEARCH" trials mo.yaml --format csv 2>&1 | grep '^3,' | cut -d, -f1-6)"
+
 # MOASHA's promotions (mode promotion): the same trials keep the paused-trial contract
 # (HPSEARCH_MAX_STEP, HPSEARCH_RESUME_STEP), rungs at epochs 1 and 2 (reduction factor
 # 2), the full budget epoch 3. Worked out as tests/unit/test_promotion.c's MOASHA case:

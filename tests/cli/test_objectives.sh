@@ -82,8 +82,38 @@ expect_contains "show: how many are feasible" "feasible: 3 of 5 COMPLETE trials"
 # Optuna's reference point (acc: -1e-12, as its worst value is 0; cost: 1.1 * 1.25) the
 # front's (0.5, 0.25) spans 0.5 x 1.125 = 0.5625 (and (0, 0) a sliver of 1.375e-12)
 expect_contains "show: the hypervolume history instead of one objective's best so far" \
-    "hypervolume of the feasible front (5 completed trials; reference point (-1e-12, 1.375)): " "$out"
+    "hypervolume of the feasible front (5 completed trials; reference point (-1e-12, 1.375) by Optuna's rule): " "$out"
 expect_contains "show: the final hypervolume" " -> 0.5625" "$out"
+
+# The config names the reference point (reference: on each metric): run records it on
+# the study (no change to what the study is: the same trials go on), and show, report
+# and dashboard measure against it. Against (acc 0.25, cost 1) only (0.5, 0.25) is
+# better in both objectives: (0.5 - 0.25) x (1 - 0.25) = 0.1875; (0, 0) and (0.5, 1.25)
+# are on the wrong side of it and add nothing, as in Optuna's plot_hypervolume_history.
+sed -e 's/{name: acc, goal: maximize}/{name: acc, goal: maximize, reference: 0.25}/' \
+    -e "s/{name: cost, regex: 'took (\[0-9.\]+)s'}/{name: cost, regex: 'took ([0-9.]+)s', reference: 1}/" \
+    -e '1i study: mo' mo.yaml > mo_ref.yaml
+out=$("$HPSEARCH" run mo_ref.yaml --no-progress 2>&1)
+expect_eq "a named reference point: run accepts the study" 0 $?
+expect_contains "... and has nothing left to run" "this run: 0 in" "$out"
+expect_eq "run records it" "[0.25,1.0]" \
+    "$(sql mo.db "SELECT json_extract(user_attrs, '\$.reference_point') FROM studies WHERE name = 'mo'")"
+out=$("$HPSEARCH" show mo_ref.yaml --ascii 2>&1)
+expect_contains "show: against the named point" \
+    "hypervolume of the feasible front (5 completed trials; reference point (0.25, 1), the study's): " "$out"
+expect_contains "show: the hypervolume against it" " -> 0.1875" "$out"
+"$HPSEARCH" report mo_ref.yaml -o mo_ref.html > /dev/null 2>&1
+expect_eq "report: the named point and the hypervolume against it" "[0.25, 1] True 0.1875" \
+    "$("$PY" -c 'import json, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+p = json.loads(re.search(r"<script id=\"hps-boot\" type=\"application/json\">(.*?)</script>", html, re.S).group(1))["view"]["pareto"]
+print(p["reference"], p["reference_named"], p["hypervolume"][-1][1])' mo_ref.html)"
+# taking the keys out of the config goes back to Optuna's rule
+"$HPSEARCH" run mo.yaml --no-progress > /dev/null 2>&1
+expect_eq "without reference: recorded as none" "null" \
+    "$(sql mo.db "SELECT json_type(user_attrs, '\$.reference_point') FROM studies WHERE name = 'mo'")"
+expect_contains "without reference: Optuna's rule again" \
+    "reference point (-1e-12, 1.375) by Optuna's rule): " "$("$HPSEARCH" show mo.yaml --ascii 2>&1)"
 
 # one objective with a lower bound: the best trial is the best feasible one (x = 0, the
 # smallest acc, has mem 0 < 4)

@@ -26,7 +26,7 @@ hpsearch.logging.set_verbosity(hpsearch.logging.CRITICAL)
 # the boundary (mem - 8 == 0: feasible); trial 7 is dominated by trial 4.
 TRIALS = [(3.0, 0.70, 6), (1.0, 0.80, 7), (2.0, 0.95, 8.5), None, (2.0, 0.90, 8),
           (4.0, 0.97, 4), (0.5, 0.60, 2), (2.5, 0.90, 5), (5.0, 0.99, 12)]
-if kind == "pareto2":
+if kind.startswith("pareto2"):
     study = hpsearch.create_study(
         storage=url, study_name=name, directions=["minimize", "maximize"],
         sampler=hpsearch.samplers.TPESampler(
@@ -40,6 +40,12 @@ if kind == "pareto2":
         trial.set_user_attr("mem", row[2])
         return row[0], row[1]
     study.optimize(objective, n_trials=len(TRIALS), catch=(RuntimeError,))
+    # the reference point a config's `reference:` keys record (loss 3, acc 0.75), and
+    # one that is not a point of two objectives
+    if kind == "pareto2ref":
+        study.set_user_attr("reference_point", [3, 0.75])
+    elif kind == "pareto2badref":
+        study.set_user_attr("reference_point", [3, "high"])
 elif kind == "allbad":
     # every trial infeasible, one with an infinite loss: no front, no hypervolume
     study = hpsearch.create_study(
@@ -154,15 +160,44 @@ BY_CONSTRAINT="[6, 5, 7, 0, 1, 4, 2, 8, 3]"
 res=$(check_page "file://$WORK/pareto2.html" --interact --screenshot "$ARTIFACTS/report-pareto2.png" \
       --charts pareto,hypervolume,history,table --text "4 on the Pareto front" \
       --text "infeasible trials (a constraint above 0) are grey crosses" \
+      --text "minimize objective 0, maximize objective 1 · 9 trials" \
       --sort-by "value 1" --sort-by "constraint 0")
 expect_eq "two objectives: the page draws the front and the hypervolume ($res)" 0 $?
 expect_eq "page table sorted by the second objective" "$BY_ACC" "$(json_get "$res" 'd["sorted"]["value 1"]')"
 expect_eq "page table sorted by the constraint" "$BY_CONSTRAINT" "$(json_get "$res" 'd["sorted"]["constraint 0"]')"
 
+# A reference point the study names (user attribute reference_point, as `hpsearch run`
+# records a config's `reference:` keys): (loss 3, acc 0.75). Only trials 1 (1, 0.8) and
+# 4 (2, 0.9) are better in both: boxes of 2 x 0.05 and 1 x 0.15 overlapping in 1 x 0.05,
+# so 0.1 after trial 1 and 0.2 from trial 4 on; trial 0 (loss 3, not below 3) and trial 7
+# (dominated by 4) add nothing.
+make_mo sqlite:mo.db pareto2ref pareto2ref
+"$HPSEARCH" report pareto2ref --storage sqlite:mo.db -o pareto2ref.html 2> /dev/null
+expect_eq "named reference point: the report's point and history" \
+    "[3, 0.75] True [[0, 0], [1, 0.1], [2, 0.1], [4, 0.2], [5, 0.2], [6, 0.2], [7, 0.2], [8, 0.2]]" \
+    "$("$PY" -c 'import json, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+p = json.loads(re.search(r"<script id=\"hps-boot\" type=\"application/json\">(.*?)</script>", html, re.S).group(1))["view"]["pareto"]
+print(p["reference"], p["reference_named"], [[n, round(hv, 12)] for n, hv in p["hypervolume"]])' pareto2ref.html)"
+res=$(check_page "file://$WORK/pareto2ref.html" --charts pareto,hypervolume,table \
+      --text "against the reference point (3, 0.75) the study names (the config's reference: keys)")
+expect_eq "named reference point: the page says whose it is ($res)" 0 $?
+make_mo sqlite:mo.db pareto2badref pareto2badref
+"$HPSEARCH" report pareto2badref --storage sqlite:mo.db -o pareto2badref.html 2> /dev/null
+expect_eq "a reference_point that is no point: the report still exits 0" 0 $?
+res=$(check_page "file://$WORK/pareto2badref.html" --charts pareto,table \
+      --text 'the study'"'"'s reference_point must be a list of 2 finite numbers, one per objective, not [3,"high"]')
+expect_eq "a reference_point that is no point: the page says so, no hypervolume ($res)" 0 $?
+expect_contains "a reference_point that is no point: show says so" \
+    'hypervolume: the study'"'"'s reference_point must be a list of 2 finite numbers' \
+    "$("$HPSEARCH" show pareto2badref --storage sqlite:mo.db --ascii 2>&1)"
+
 make_mo sqlite:mo.db obj3 obj3
 make_mo sqlite:mo.db obj4 obj4
 "$HPSEARCH" report obj3 --storage sqlite:mo.db -o obj3.html 2> /dev/null
+# The header pairs each direction with its objective's name.
 res=$(check_page "file://$WORK/obj3.html" --charts pareto,hypervolume,table --text "Each pair of objectives" \
+      --text "minimize loss, minimize seconds, minimize mem_gb · 12 trials" \
       --chart-texts chart-pareto-2 --screenshot "$ARTIFACTS/report-pareto3.png")
 expect_eq "three objectives: pairwise scatters ($res)" 0 $?
 # The axes carry the metric names `hpsearch run` records ("metrics").
@@ -222,6 +257,9 @@ if [ -n "$DASH_URL" ]; then
     page=$(http_body '/api/studies/pareto2/trials?sort=feasible&order=desc&limit=2')
     expect_eq "sorted by feasibility, infeasible first" "[8, 2]" "$(json_get "$page" '[r["number"] for r in d["rows"]]')"
     expect_contains "a sort key past the objectives is refused" "400 " "$(http '/api/studies/pareto2/trials?sort=value:2' | head -c 4)"
+    view=$(http_body /api/studies/pareto2ref)
+    expect_eq "dashboard: the study's reference point" "[3, 0.75] True 0.2" \
+        "$(json_get "$view" '"%s %s %s" % (d["pareto"]["reference"], d["pareto"]["reference_named"], round(d["pareto"]["hypervolume"][-1][1], 12))')"
     res=$(check_page "${DASH_URL}#study=pareto2" --charts pareto,hypervolume,table \
           --text "4 on the Pareto front" --sort-by "value 1" --screenshot "$ARTIFACTS/dashboard-pareto2.png")
     expect_eq "dashboard page draws the front ($res)" 0 $?

@@ -1716,7 +1716,8 @@ static void assert_same_metrics(const char *what, const cfg_metric *a, size_t na
         assert_same_text(what, a[k].name, b[k].name);
         assert_same_text(what, a[k].regex, b[k].regex);
         if (a[k].summary != b[k].summary || a[k].direction != b[k].direction ||
-            a[k].upper != b[k].upper || a[k].bound != b[k].bound)
+            a[k].upper != b[k].upper || a[k].bound != b[k].bound ||
+            a[k].has_reference != b[k].has_reference || a[k].reference != b[k].reference)
             fail_msg("%s: entry %zu ('%s') changed by writing back", what, k, a[k].name);
     }
 }
