@@ -362,8 +362,8 @@ HPS_API hps_status hps_pruner_set(hps_pruner *pruner, const char *option, const 
 HPS_API hps_status hps_pruner_wrap(hps_pruner *pruner, hps_pruner *inner);
 HPS_API const char *hps_pruner_errmsg(const hps_pruner *pruner);
 /* The full budget of a pruner that pauses trials (see "paused trials" below): the last
- * step of a trial's last slice, where it finishes instead of pausing -- asha's
- * max_resource in mode "promotion", forecast's max_step in mode "freeze-thaw", what the
+ * step of a trial's last slice, where it finishes instead of pausing -- asha's and
+ * hyperband's max_resource in mode "promotion", forecast's max_step in mode "freeze-thaw", what the
  * pruner a patient one wraps says. -1 for a pruner that never pauses a trial, and so
  * never resumes one (every other, and a NULL pruner). */
 HPS_API int64_t hps_pruner_full_step(const hps_pruner *pruner);

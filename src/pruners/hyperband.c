@@ -272,6 +272,13 @@ static hps_status hyperband_max_step(hps_pruner *pruner, const hps_context *ctx,
     return HPS_OK;
 }
 
+/* Mode promotion's full budget, every bracket's: a trial that reaches it has finished. */
+static int64_t hyperband_full_step(const hps_pruner *pruner)
+{
+    const hyperband_state *h = pruner->impl;
+    return h->mode == ASHA_PROMOTION ? h->max_resource : -1;
+}
+
 const hps_pruner_ops hps_hyperband_pruner_ops = {
     .name = "hyperband",
     .help = "successive halving within the trial's bracket, one of several brackets of "
@@ -284,4 +291,5 @@ const hps_pruner_ops hps_hyperband_pruner_ops = {
     .should_prune = hyperband_should_prune,
     .max_step = hyperband_max_step,
     .promote = hyperband_promote,
+    .full_step = hyperband_full_step,
 };

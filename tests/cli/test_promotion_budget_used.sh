@@ -59,12 +59,16 @@ expect_contains "and what is left, and how to go on" \
     "trials are left PAUSED (the run stopped before asha was done promoting)" "$(cat t.err)"
 expect_contains "run again" "go on: run again without what stopped this run" "$(cat t.err)"
 
-# Trials paused by something else (here Python's API) under a config whose pruner
-# pauses nothing: the run says they are left PAUSED and promises no resume.
+# Trials paused by something else (here Python's API, under a pruner that pauses) under a
+# config whose pruner pauses nothing: the run says they are left PAUSED and promises no
+# resume.
 . "$(dirname "$0")/report_lib.sh"
 hps_py <<'PYEOF'
 import hpsearch
-study = hpsearch.create_study(storage="sqlite:///py.db", study_name="py", direction="maximize")
+pruner = hpsearch.pruners.SuccessiveHalvingPruner(min_resource=1, max_resource=9,
+                                                   mode="promotion")
+study = hpsearch.create_study(storage="sqlite:///py.db", study_name="py", direction="maximize",
+                              pruner=pruner)
 trial = study.ask()
 trial.suggest_float("x", 0, 6)
 trial.report(0.5, 0)

@@ -635,6 +635,12 @@ static void test_full_step_of_each_pruner(void **state)
     ASSERT_OK(hps_pruner_wrap(p, inner));
     assert_int_equal(hps_pruner_full_step(p), 27);
     hps_pruner_free(p);
+    ASSERT_OK(hps_pruner_new("hyperband", &p, NULL, 0));
+    ASSERT_OK(hps_pruner_set(p, "max_resource", "81"));
+    assert_int_equal(hps_pruner_full_step(p), -1); /* mode stop pauses nothing */
+    ASSERT_OK(hps_pruner_set(p, "mode", "promotion"));
+    assert_int_equal(hps_pruner_full_step(p), 81);
+    hps_pruner_free(p);
 }
 
 /* One ask of a script that reports every second step only: it starts or resumes a
