@@ -22,6 +22,7 @@ import math
 import warnings
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+MAX_VALUES = 64  # hps_trial_set_constraints' limit on one trial's vector
 PREFIX = "constraints:"  # Optuna 5's _CONSTRAINTS_KEY + ":"
 VECTOR = "constraints"   # the engine's vector (and Optuna's old format)
 LAYOUT = "constraint_keys"
@@ -41,15 +42,24 @@ def checked_value(key: Any, value: Any) -> float:
 
 
 def set_constraint(system_attrs: Dict[str, Any], write: Callable[[str, float], None],
-                   key: Any, value: Any) -> None:
+                   key: Any, value: Any, study_keys: Optional[List[str]] = None) -> None:
     """Trial / FrozenTrial / FixedTrial.set_constraint as Optuna 5's: the value checked,
     then a key that already has one keeps it (with Optuna's warning), else `write` stores
-    the attribute ``constraints:KEY``."""
+    the attribute ``constraints:KEY``. A key that would make the study's keys (`study_keys`,
+    its ``constraint_keys``) and this trial's more than the engine's limit is refused
+    here, before it is stored: every trial's vector has one entry per study key, so once
+    the study had one too many no trial could be told with its constraints again."""
     value = checked_value(key, value)
     if f"{PREFIX}{key}" in system_attrs:
         warnings.warn(f"The constraint value is ignored because this constraint `key={key!r}` "
                       "is already set.", UserWarning, stacklevel=3)
         return
+    keys = set(study_keys or []) | set(named(system_attrs))
+    if str(key) not in keys and len(keys) >= MAX_VALUES:
+        raise ValueError(f"set_constraint({key!r}): the study already has {len(keys)} "
+                         f"constraint keys, and hpsearch takes at most {MAX_VALUES} "
+                         "constraint values per trial (set_constraint keys and "
+                         "constraints_func values together)")
     write(f"{PREFIX}{key}", value)
 
 
@@ -78,6 +88,11 @@ def study_layout(study: Any, keys: List[str]) -> List[str]:
     whose first trials set the same keys write the same list)."""
     layout = list(study._system_attrs().get(LAYOUT) or [])
     new = sorted(set(keys) - set(layout))
+    if len(layout) + len(new) > MAX_VALUES:  # checked before the study keeps them
+        raise ValueError(f"the study's set_constraint keys (its system attribute {LAYOUT!r}"
+                         f"{' with ' + repr(new) if new else ''}) are "
+                         f"{len(layout) + len(new)}, and hpsearch takes at most {MAX_VALUES} "
+                         "constraint values per trial")
     if new:
         layout += new
         study._set_system_attr(LAYOUT, layout)

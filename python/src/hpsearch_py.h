@@ -72,6 +72,14 @@ static inline void hpspy_error_restore(hpspy_saved_error *e)
     e->type = e->value = e->traceback = NULL;
 }
 
+/* Drops a saved exception that will not be raised (a no-op when none is saved). */
+static inline void hpspy_error_discard(hpspy_saved_error *e)
+{
+    Py_CLEAR(e->type);
+    Py_CLEAR(e->value);
+    Py_CLEAR(e->traceback);
+}
+
 /* Long enough for any library message (the library caps its own at 512 bytes). */
 #define HPSPY_MSG_SIZE 640
 /* The engine's limit on a study's directions. */
