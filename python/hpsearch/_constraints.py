@@ -11,8 +11,8 @@ system attribute ``constraints``). At tell, the named values join that vector af
 constraints_func's, in an order the whole study shares: the study's system attribute
 ``constraint_keys`` lists the keys in the order they first appeared, and a new key is
 only ever appended, so a key keeps its place in every trial's vector. A trial that did
-not set a key another trial set gets 0.0 in its place: Optuna 5 leaves the key out of
-that trial's dict, and its feasibility test (every value <= 0) and the total violation
+not set a key another trial set gets 0.0 in its place (every place, when it set none):
+Optuna 5 leaves the key out of that trial's dict, and its feasibility test (every value <= 0) and the total violation
 TPE and NSGA-II rank by (the sum of the positive values) then come out the same as with
 0.0. The trial's own ``constraint_keys`` attribute names the vector's trailing entries,
 so ``constraints`` can tell its constraints_func part from its named part.
@@ -102,11 +102,12 @@ def study_layout(study: Any, keys: List[str]) -> List[str]:
 def tell_vector(study: Any, system_attrs: Dict[str, Any]
                 ) -> Optional[Tuple[List[str], List[float]]]:
     """The study's key order and this trial's values in it (0.0 for a key it did not
-    set), or None when the trial set none."""
+    set: all 0.0 when it set none, feasible as Optuna 5 counts a trial with no
+    constraints), or None when neither the trial nor the study has a key."""
     values = named(system_attrs)
-    if not values:
-        return None
     layout = study_layout(study, list(values))
+    if not layout:
+        return None
     return layout, [float(values.get(key, 0.0)) for key in layout]
 
 

@@ -145,6 +145,7 @@ typedef struct hpspy_study {
     hpspy_relay *relay;       /* its engine side, owned by the engine; under the lock */
     PyObject *py_pruner;      /* a pruner written in Python, or NULL */
     PyObject *constraints_func; /* the engine sampler's constraints_func, or NULL */
+    int has_constraint_keys;  /* the study's "constraint_keys" was seen (it never goes) */
     int ranks_objectives;     /* several directions, and the engine's pruner ranks them
                                  (asha, hyperband): report takes a sequence, should_prune
                                  asks it, where Optuna raises NotImplementedError */

@@ -703,17 +703,29 @@ static int constraints_after_trial(hpspy_study *self, tell_job *job)
 }
 
 /* Whether a RUNNING trial's record holds set_constraint values (system attributes
- * "constraints:KEY"). Looked for in the attributes' text, so a tell without them
- * costs no call into Python. */
+ * "constraints:KEY"). Looked for in the attributes' text, so a tell without them, in a
+ * study without keys (study_has_constraint_keys), costs no call into Python. */
 static int running_with_named(const hps_frozen *rec)
 {
     return rec != NULL && hps_frozen_state(rec) == HPS_RUNNING &&
            strstr(hps_frozen_system_attrs(rec), "\"constraints:") != NULL;
 }
 
+/* Whether the study has set_constraint keys (its system attribute "constraint_keys"):
+ * then a trial that set none is told with 0.0 for each, as one that set some gets for
+ * the others. Read from the storage until seen (another process may add the first
+ * key), then remembered: keys are only ever appended. Under the lock. */
+static int study_has_constraint_keys(hpspy_study *self)
+{
+    const char *text = NULL;
+    if (!self->has_constraint_keys && hps_study_system_attrs(self->study, &text) == HPS_OK)
+        self->has_constraint_keys = strstr(text, "\"constraint_keys\"") != NULL;
+    return self->has_constraint_keys;
+}
+
 /* The trial's set_constraint values laid out in the study's key order
  * (Study._lay_out_constraints, hpsearch/_constraints.py), into *named (a new reference,
- * NULL when it has none). A trial told by number that has some is refused, as with a
+ * NULL when it has none and the study has no keys; zeros when only the study has). A trial told by number that has some is refused, as with a
  * constraints_func: the engine records constraints only through the handle. 0, else -1
  * with the exception set. */
 static int named_constraints(hpspy_study *self, PyObject *target, const tell_job *job,
@@ -722,7 +734,11 @@ static int named_constraints(hpspy_study *self, PyObject *target, const tell_job
     int found = 0;
     *named = NULL;
     if (job->trial != NULL) {
-        HPSPY_LOCKED(self, found = running_with_named(hps_trial_frozen(job->trial)));
+        HPSPY_LOCKED(self, {
+            const hps_frozen *rec = hps_trial_frozen(job->trial);
+            found = running_with_named(rec) ||
+                    (hps_frozen_state(rec) == HPS_RUNNING && study_has_constraint_keys(self));
+        });
     } else {
         HPSPY_LOCKED(self, {
             const hps_frozen *rec = NULL;
