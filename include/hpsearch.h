@@ -751,7 +751,14 @@ HPS_API hps_status hps_trial_tell(hps_trial *trial, hps_trial_state state, doubl
  * 64 values, none NaN; set again, they replace the earlier ones. Kept as the system
  * attribute "constraints", as Optuna keeps them, and refused to a handle whose run was
  * taken over as attributes are. The best trials are only ever feasible ones; samplers
- * that take constraints learn from the infeasible ones too. */
+ * that take constraints learn from the infeasible ones too. Trials of one study may
+ * carry different counts (a constraint that first appeared mid-study, as Optuna 5's
+ * set_constraint keys can): a value a trial does not have counts as satisfied (0.0),
+ * as Optuna 5 ignores a key a trial did not set -- for feasibility, NSGA-II/III's
+ * ranking (a trial with none at all is feasible there too) and the GP's models (which
+ * leave out a trial with none). TPE, as Optuna 4.9's, ranks a finished trial with no
+ * values after the infeasible ones once any trial has some. The hpsearch command
+ * always records every constraint of a COMPLETE trial. */
 HPS_API hps_status hps_trial_set_constraints(hps_trial *trial, const double *values, size_t n);
 
 /* Records the trial FAIL with a reason kept in its system attribute "fail_reason". */

@@ -587,7 +587,9 @@
     var c = view.curves;
     var nPauses = 0, nResumes = 0, nForecasts = 0;
     c.rows.forEach(function (r) {
-      (r.slices || []).forEach(function (m) { nPauses++; if (m[2] !== null) nResumes++; });
+      /* the totals: r.slices stops at 100 marks a trial */
+      nPauses += r.n_slices || 0;
+      nResumes += r.n_resumed || 0;
       if (r.forecast) nForecasts++;
     });
     var sec = panel("Intermediate values",

@@ -11,8 +11,8 @@ system attribute ``constraints``). At tell, the named values join that vector af
 constraints_func's, in an order the whole study shares: the study's system attribute
 ``constraint_keys`` lists the keys in the order they first appeared, and a new key is
 only ever appended, so a key keeps its place in every trial's vector. A trial that did
-not set a key another trial set gets 0.0 in its place: Optuna 5 leaves the key out of
-that trial's dict, and its feasibility test (every value <= 0) and the total violation
+not set a key another trial set gets 0.0 in its place (every place, when it set none):
+Optuna 5 leaves the key out of that trial's dict, and its feasibility test (every value <= 0) and the total violation
 TPE and NSGA-II rank by (the sum of the positive values) then come out the same as with
 0.0. The trial's own ``constraint_keys`` attribute names the vector's trailing entries,
 so ``constraints`` can tell its constraints_func part from its named part.
@@ -22,6 +22,7 @@ import math
 import warnings
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+MAX_VALUES = 64  # hps_trial_set_constraints' limit on one trial's vector
 PREFIX = "constraints:"  # Optuna 5's _CONSTRAINTS_KEY + ":"
 VECTOR = "constraints"   # the engine's vector (and Optuna's old format)
 LAYOUT = "constraint_keys"
@@ -41,15 +42,24 @@ def checked_value(key: Any, value: Any) -> float:
 
 
 def set_constraint(system_attrs: Dict[str, Any], write: Callable[[str, float], None],
-                   key: Any, value: Any) -> None:
+                   key: Any, value: Any, study_keys: Optional[List[str]] = None) -> None:
     """Trial / FrozenTrial / FixedTrial.set_constraint as Optuna 5's: the value checked,
     then a key that already has one keeps it (with Optuna's warning), else `write` stores
-    the attribute ``constraints:KEY``."""
+    the attribute ``constraints:KEY``. A key that would make the study's keys (`study_keys`,
+    its ``constraint_keys``) and this trial's more than the engine's limit is refused
+    here, before it is stored: every trial's vector has one entry per study key, so once
+    the study had one too many no trial could be told with its constraints again."""
     value = checked_value(key, value)
     if f"{PREFIX}{key}" in system_attrs:
         warnings.warn(f"The constraint value is ignored because this constraint `key={key!r}` "
                       "is already set.", UserWarning, stacklevel=3)
         return
+    keys = set(study_keys or []) | set(named(system_attrs))
+    if str(key) not in keys and len(keys) >= MAX_VALUES:
+        raise ValueError(f"set_constraint({key!r}): the study already has {len(keys)} "
+                         f"constraint keys, and hpsearch takes at most {MAX_VALUES} "
+                         "constraint values per trial (set_constraint keys and "
+                         "constraints_func values together)")
     write(f"{PREFIX}{key}", value)
 
 
@@ -78,6 +88,11 @@ def study_layout(study: Any, keys: List[str]) -> List[str]:
     whose first trials set the same keys write the same list)."""
     layout = list(study._system_attrs().get(LAYOUT) or [])
     new = sorted(set(keys) - set(layout))
+    if len(layout) + len(new) > MAX_VALUES:  # checked before the study keeps them
+        raise ValueError(f"the study's set_constraint keys (its system attribute {LAYOUT!r}"
+                         f"{' with ' + repr(new) if new else ''}) are "
+                         f"{len(layout) + len(new)}, and hpsearch takes at most {MAX_VALUES} "
+                         "constraint values per trial")
     if new:
         layout += new
         study._set_system_attr(LAYOUT, layout)
@@ -87,11 +102,12 @@ def study_layout(study: Any, keys: List[str]) -> List[str]:
 def tell_vector(study: Any, system_attrs: Dict[str, Any]
                 ) -> Optional[Tuple[List[str], List[float]]]:
     """The study's key order and this trial's values in it (0.0 for a key it did not
-    set), or None when the trial set none."""
+    set: all 0.0 when it set none, feasible as Optuna 5 counts a trial with no
+    constraints), or None when neither the trial nor the study has a key."""
     values = named(system_attrs)
-    if not values:
-        return None
     layout = study_layout(study, list(values))
+    if not layout:
+        return None
     return layout, [float(values.get(key, 0.0)) for key in layout]
 
 

@@ -163,9 +163,10 @@ class Study(_core.Study):
         return trial
 
     def _lay_out_constraints(self, trial: Trial) -> Optional[List[float]]:
-        """Called by tell for a running trial whose record has set_constraint values:
-        their vector in the study's key order (hpsearch/_constraints.py), the order
-        recorded on the trial; None when it has none after all."""
+        """Called by tell for a running trial whose record has set_constraint values, or
+        whose study has keys: its vector in the study's key order
+        (hpsearch/_constraints.py), the order recorded on the trial; None when neither
+        has a key after all."""
         with self._constraint_keys_lock:
             laid_out = _constraints.tell_vector(self, trial.system_attrs)
         if laid_out is None:

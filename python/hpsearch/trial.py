@@ -200,7 +200,8 @@ class Trial(_core.Trial):
                 raise UpdateFinishedTrialError(
                     f"Trial#{record.number} has already finished and can not be updated.")
             self._set_system_attr(attr, checked)
-        _constraints.set_constraint(record.system_attrs, write, key, value)
+        _constraints.set_constraint(record.system_attrs, write, key, value,
+                                    self.study._system_attrs().get(_constraints.LAYOUT))
 
     def __repr__(self) -> str:
         return f"Trial(number={self.number}, study={self.study.study_name!r})"

@@ -72,6 +72,14 @@ static inline void hpspy_error_restore(hpspy_saved_error *e)
     e->type = e->value = e->traceback = NULL;
 }
 
+/* Drops a saved exception that will not be raised (a no-op when none is saved). */
+static inline void hpspy_error_discard(hpspy_saved_error *e)
+{
+    Py_CLEAR(e->type);
+    Py_CLEAR(e->value);
+    Py_CLEAR(e->traceback);
+}
+
 /* Long enough for any library message (the library caps its own at 512 bytes). */
 #define HPSPY_MSG_SIZE 640
 /* The engine's limit on a study's directions. */
@@ -137,6 +145,7 @@ typedef struct hpspy_study {
     hpspy_relay *relay;       /* its engine side, owned by the engine; under the lock */
     PyObject *py_pruner;      /* a pruner written in Python, or NULL */
     PyObject *constraints_func; /* the engine sampler's constraints_func, or NULL */
+    int has_constraint_keys;  /* the study's "constraint_keys" was seen (it never goes) */
     int ranks_objectives;     /* several directions, and the engine's pruner ranks them
                                  (asha, hyperband): report takes a sequence, should_prune
                                  asks it, where Optuna raises NotImplementedError */

@@ -703,17 +703,29 @@ static int constraints_after_trial(hpspy_study *self, tell_job *job)
 }
 
 /* Whether a RUNNING trial's record holds set_constraint values (system attributes
- * "constraints:KEY"). Looked for in the attributes' text, so a tell without them
- * costs no call into Python. */
+ * "constraints:KEY"). Looked for in the attributes' text, so a tell without them, in a
+ * study without keys (study_has_constraint_keys), costs no call into Python. */
 static int running_with_named(const hps_frozen *rec)
 {
     return rec != NULL && hps_frozen_state(rec) == HPS_RUNNING &&
            strstr(hps_frozen_system_attrs(rec), "\"constraints:") != NULL;
 }
 
+/* Whether the study has set_constraint keys (its system attribute "constraint_keys"):
+ * then a trial that set none is told with 0.0 for each, as one that set some gets for
+ * the others. Read from the storage until seen (another process may add the first
+ * key), then remembered: keys are only ever appended. Under the lock. */
+static int study_has_constraint_keys(hpspy_study *self)
+{
+    const char *text = NULL;
+    if (!self->has_constraint_keys && hps_study_system_attrs(self->study, &text) == HPS_OK)
+        self->has_constraint_keys = strstr(text, "\"constraint_keys\"") != NULL;
+    return self->has_constraint_keys;
+}
+
 /* The trial's set_constraint values laid out in the study's key order
  * (Study._lay_out_constraints, hpsearch/_constraints.py), into *named (a new reference,
- * NULL when it has none). A trial told by number that has some is refused, as with a
+ * NULL when it has none and the study has no keys; zeros when only the study has). A trial told by number that has some is refused, as with a
  * constraints_func: the engine records constraints only through the handle. 0, else -1
  * with the exception set. */
 static int named_constraints(hpspy_study *self, PyObject *target, const tell_job *job,
@@ -722,7 +734,11 @@ static int named_constraints(hpspy_study *self, PyObject *target, const tell_job
     int found = 0;
     *named = NULL;
     if (job->trial != NULL) {
-        HPSPY_LOCKED(self, found = running_with_named(hps_trial_frozen(job->trial)));
+        HPSPY_LOCKED(self, {
+            const hps_frozen *rec = hps_trial_frozen(job->trial);
+            found = running_with_named(rec) ||
+                    (hps_frozen_state(rec) == HPS_RUNNING && study_has_constraint_keys(self));
+        });
     } else {
         HPSPY_LOCKED(self, {
             const hps_frozen *rec = NULL;
@@ -765,8 +781,9 @@ static int append_named_constraints(PyObject *named, tell_job *job)
     size_t before = job->has_constraints ? job->n_constraints : 0;
     if ((size_t)n > MAX_CONSTRAINTS - before)
         PyErr_Format(PyExc_ValueError,
-                     "a trial has %zu constraint values with set_constraint's %zd (at most %d)",
-                     before + (size_t)n, n, MAX_CONSTRAINTS);
+                     "trial %lld has %zu constraint values, %zu from constraints_func and %zd "
+                     "for the study's set_constraint keys (hpsearch takes at most %d)",
+                     (long long)job->number, before + (size_t)n, before, n, MAX_CONSTRAINTS);
     for (Py_ssize_t i = 0; i < n && !PyErr_Occurred(); i++)
         job->constraints[before + (size_t)i] = PyFloat_AsDouble(PyTuple_GET_ITEM(items, i));
     Py_DECREF(items);
@@ -774,6 +791,25 @@ static int append_named_constraints(PyObject *named, tell_job *job)
         return -1;
     job->n_constraints = before + (size_t)n;
     job->has_constraints |= n > 0;
+    return 0;
+}
+
+/* The trial's set_constraint values could not become one vector the engine takes (the
+ * exception set: more than MAX_CONSTRAINTS values, say). Left RUNNING, the trial would
+ * meet the same error at every tell, so it is told FAIL with the exception's text as its
+ * reason, and tell raises the exception once the trial is stored. The exception goes to
+ * *error. 0, else -1 with a new exception set. */
+static int fail_unrecordable(tell_job *job, hpspy_saved_error *error, PyObject **reason)
+{
+    hpspy_error_save(error);
+    *reason = PyObject_Str(error->value);
+    job->reason = *reason != NULL ? PyUnicode_AsUTF8(*reason) : NULL;
+    if (job->reason == NULL)
+        return -1;
+    job->state = HPS_FAIL;
+    job->n_values = 0;
+    job->has_constraints = 0;
+    job->n_constraints = 0;
     return 0;
 }
 
@@ -825,6 +861,8 @@ static PyObject *study_tell(PyObject *obj, PyObject *const *args, Py_ssize_t nar
         return NULL;
     tell_job job = {.rc = HPS_OK};
     hpspy_saved_error after_error = {NULL, NULL, NULL}; /* after_trial's exception */
+    hpspy_saved_error record_error = {NULL, NULL, NULL}; /* constraints not recordable */
+    PyObject *record_reason = NULL; /* its text: the trial's fail reason */
     PyObject *arg_error = NULL; /* ValueError message for a running trial */
     PyObject *fail_message = NULL; /* state inferred as FAIL: the reason */
     PyObject *result = NULL;
@@ -919,8 +957,12 @@ static PyObject *study_tell(PyObject *obj, PyObject *const *args, Py_ssize_t nar
     int pauses_again = job.interrupted && job.state == HPS_FAIL && job.trial != NULL &&
                        hps_trial_resume_step(job.trial) >= 0;
 
-    if (!job.refuse && named_constraints(self, target, &job, &named) < 0)
-        goto out;
+    if (!job.refuse && named_constraints(self, target, &job, &named) < 0) {
+        if (job.trial == NULL) /* told by number: refused, the trial stays RUNNING */
+            goto out;
+        if (fail_unrecordable(&job, &record_error, &record_reason) < 0)
+            goto out;
+    }
 
     /* Optuna's tell stores the trial even when the sampler's after_trial raises, and
      * raises its exception then. */
@@ -931,15 +973,23 @@ static PyObject *study_tell(PyObject *obj, PyObject *const *args, Py_ssize_t nar
         if (rc < 0)
             hpspy_error_save(&after_error);
     }
-    if (named != NULL && append_named_constraints(named, &job) < 0)
+    if (named != NULL && record_error.value == NULL &&
+        append_named_constraints(named, &job) < 0 &&
+        fail_unrecordable(&job, &record_error, &record_reason) < 0)
         goto out;
     if (self->py_sampler != NULL && !job.refuse && !pauses_again &&
         python_after_trial(self, &job) < 0)
         hpspy_error_save(&after_error);
 
     HPSPY_LOCKED(self, tell_locked(self->study, &job));
+    /* The user's exception first (constraints_func's or after_trial's); the trial's fail
+     * reason then keeps the record error's text. */
     if (after_error.value != NULL) {
         hpspy_error_restore(&after_error);
+        goto out;
+    }
+    if (record_error.value != NULL && job.rc == HPS_OK && !job.not_running) {
+        hpspy_error_restore(&record_error);
         goto out;
     }
 
@@ -975,6 +1025,9 @@ static PyObject *study_tell(PyObject *obj, PyObject *const *args, Py_ssize_t nar
         PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(fail_message), 1) < 0)
         Py_CLEAR(result);
 out:
+    hpspy_error_discard(&after_error);
+    hpspy_error_discard(&record_error);
+    Py_XDECREF(record_reason);
     hpspy_snap_free(job.snap);
     Py_XDECREF(named);
     Py_XDECREF(seq);

@@ -540,6 +540,8 @@ static int read_slice_marks(const hps_frozen *t, json_t *attrs, rdata_curve *cur
         return -1;
     curve->all_slices = n_pauses;
     size_t n = hps_frozen_n_intermediate(t), next = 0; /* the first value past the pause */
+    int64_t at_any;
+    double value_any;
     for (size_t k = 0; k < keep; k++) {
         json_t *step = json_array_get(pauses, k);
         if (!json_is_integer(step))
@@ -563,6 +565,17 @@ static int read_slice_marks(const hps_frozen *t, json_t *attrs, rdata_curve *cur
             mark->resume_step = at;
             mark->resume_value = value;
         }
+    }
+    /* resumed, counted over every pause (the marks stop at RDATA_CURVE_SLICES): a
+     * value was reported at a later step, as a mark's resume step says */
+    int64_t last = INT64_MIN;
+    for (size_t i = 0; i < n; i++) {
+        hps_frozen_intermediate(t, i, &at_any, &value_any);
+        last = at_any > last ? at_any : last;
+    }
+    for (size_t k = 0; k < n_pauses; k++) {
+        json_t *step = json_array_get(pauses, k);
+        curve->all_resumed += json_is_integer(step) && json_integer_value(step) < last;
     }
     return 0;
 }

@@ -114,6 +114,7 @@ typedef struct rdata_curve {
     rdata_slice_mark *slices; /* the first RDATA_CURVE_SLICES pauses */
     size_t n_slices;     /* marked */
     size_t all_slices;   /* pauses recorded */
+    size_t all_resumed;  /* of those, the ones with a value reported past them */
     rdata_forecast forecast;
 } rdata_curve;
 

@@ -318,6 +318,8 @@ static void curve_marks_json(const rdata_curve *curve, rjson_buf *b)
         }
         hps_strbuf_puts(b, "],\"n_slices\":");
         rjson_int(b, (long long)curve->all_slices);
+        hps_strbuf_puts(b, ",\"n_resumed\":");
+        rjson_int(b, (long long)curve->all_resumed);
     }
     const rdata_forecast *f = &curve->forecast;
     if (f->have) {

@@ -29,7 +29,7 @@ typedef struct hps_nsga_pool {
     size_t n, m, k;
     double *minimized;   /* n x m, maximized objectives negated */
     double *raw;         /* n x m, as stored (crowding's ties follow Optuna's sort) */
-    double *constraints; /* n x k, NaN where a trial has fewer; NULL when k == 0 */
+    double *constraints; /* n x k, 0.0 (satisfied) where a trial has fewer; NULL when k == 0 */
 } hps_nsga_pool;
 
 struct hps_nsga_state;

@@ -10,7 +10,8 @@
  * generation g (g >= 1) are the elite of the COMPLETE trials of generation g - 1
  * together with the parents of g - 1: the first population_size of them by
  * non-dominated rank (Deb's constrained domination when any of them has constraint
- * values: feasible trials first, then the infeasible by their total violation), the last
+ * values: feasible trials first, then the infeasible by their total violation; a value
+ * a trial does not have, or all of them, counts as satisfied, as in Optuna 5), the last
  * front admitted cut by decreasing crowding distance (NSGA-III's cut, by niching around
  * reference points, is nsga3.c's: hps_nsga_state.cut). The first worker to select them
  * stores their trial numbers in the study attribute "nsga2:parents:G"; every other
@@ -231,9 +232,11 @@ static int pool_fill(pool *p, const hps_context *ctx)
             p->raw[i * p->m + j] = v;
             p->minimized[i * p->m + j] = ctx->directions[j] == HPS_MAXIMIZE ? -v : v;
         }
+        /* a value a trial does not have is satisfied (0.0), as Optuna 5 ignores a key a
+         * trial did not set: a trial told before a constraint appeared, or with none */
         for (size_t c = 0; c < p->k; c++)
             p->constraints[i * p->k + c] =
-                c < hps_frozen_n_constraints(t) ? hps_frozen_constraint(t, c) : NAN;
+                c < hps_frozen_n_constraints(t) ? hps_frozen_constraint(t, c) : 0.0;
     }
     return 0;
 }
@@ -520,11 +523,10 @@ static int trial_dominates(const hps_context *ctx, const breeding *b, const hps_
         vx[j] = j < x->n_values ? sign * x->values[j] : NAN;
         vy[j] = j < y->n_values ? sign * y->values[j] : NAN;
     }
-    size_t kx = hps_frozen_n_constraints(x), ky = hps_frozen_n_constraints(y);
-    /* as Optuna's constrained domination: a trial without constraint values loses to one
-     * with them, and two without compare by their objectives alone */
-    if (!b->constrained || kx == 0 || ky == 0)
-        return kx == 0 && ky == 0 ? hps_pareto_dominates(vx, vy, m) : kx > 0;
+    /* as Optuna 5's constrained domination: a trial's missing values (all of them when
+     * it has none) are satisfied, so its violation is that of the values it has */
+    if (!b->constrained)
+        return hps_pareto_dominates(vx, vy, m);
     double cx = violation_of(x), cy = violation_of(y);
     return hps_pareto_constrained_dominates(vx, &cx, vy, &cy, m, 1);
 }

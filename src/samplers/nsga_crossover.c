@@ -103,7 +103,7 @@ static void spx_child(const hps_nsga_operator *op, const double *const *p, size_
 
 /* UNDX: xp + xi d + D (z - (z.e) e), with xp the midpoint of p0 and p1, d = p0 - p1,
  * e the unit vector from p0 to p1 (the first axis when they coincide), D the distance
- * of p2 from their line, xi a normal draw and z a vector of them: the component across
+ * of p2 from their line (from p0 when they coincide, as Optuna 3.1's zero e12 gives), xi a normal draw and z a vector of them: the component across
  * the line is isotropic in the d - 1 dimensions orthogonal to e, as Optuna's sum over
  * an orthonormal basis of them is. Optuna 3.1 passes sigma squared to numpy's normal as
  * its standard deviation; so does this, for the same children: xi's standard deviation
@@ -123,8 +123,10 @@ static void undx_child(const hps_nsga_operator *op, const double *const *p, size
     for (size_t j = 0; j < d; j++)
         norm += (p[1][j] - p[0][j]) * (p[1][j] - p[0][j]);
     norm = sqrt(norm);
-    double along = 0; /* (p2 - p0).e */
-    for (size_t j = 0; j < d; j++)
+    /* (p2 - p0).e, 0 when p0 and p1 coincide: Optuna's e is then the zero vector (the
+     * first axis only picks its basis), so D is the whole distance from p2 to p0 */
+    double along = 0;
+    for (size_t j = 0; norm > 0 && j < d; j++)
         along += (p[2][j] - p[0][j]) * undx_axis(p, norm, j);
     double distance = 0;
     for (size_t j = 0; j < d; j++) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The nsga2 sampler's crossovers from a config file, end to end: a run with each of
-# spx, undx and vsbx (and its options) completes its generations with every value inside
-# its range; a three-parent crossover with a population of two is refused naming both
+# spx, undx and vsbx (and its options) completes its generations, and from the same seed
+# the three runs' children differ (each config reached its operator; the operators
+# themselves are checked before clipping in tests/unit/test_nsga_crossover.c -- the
+# children are clipped into range, so a value inside [0, 1] says nothing of them); a three-parent crossover with a population of two is refused naming both
 # (exit 2); a bad crossover name or option value is refused with FILE:LINE by `plan`
 # and `run` alike, before any trial runs.
 source "$(dirname "$0")/lib.sh"
@@ -40,10 +42,27 @@ for sampler in "{name: nsga2, crossover: spx, population_size: 4, spx_epsilon: 1
     out=$("$HPSEARCH" run "$name.yaml" --no-progress 2>&1)
     expect_eq "$name: the run succeeds" 0 $?
     complete=$(sql "$name.db" "SELECT count(*) FROM trials WHERE state = 2")
-    expect_eq "$name: every trial completes (values inside [0, 1])" 24 "$complete"
+    expect_eq "$name: every trial completes" 24 "$complete"
     generation=$(sql "$name.db" "SELECT max(CAST(json_extract(system_attrs, '\$.\"nsga2:generation\"') AS INTEGER)) FROM trials")
     expect_eq "$name: six generations of four" 5 "$generation"
 done
+# the children (generations 1 to 5) as one line per run: the first generation is the
+# same random draw in all three, the rest is each operator's
+children() {
+    sql "$1.db" "SELECT group_concat(p.value, ',') FROM (SELECT p.value FROM trial_params p
+        JOIN trials t USING (trial_id) WHERE CAST(json_extract(t.system_attrs, '\$.\"nsga2:generation\"') AS INTEGER) >= 1
+        ORDER BY t.number, p.name) p"
+}
+first() {
+    sql "$1.db" "SELECT group_concat(p.value, ',') FROM (SELECT p.value FROM trial_params p
+        JOIN trials t USING (trial_id) WHERE CAST(json_extract(t.system_attrs, '\$.\"nsga2:generation\"') AS INTEGER) = 0
+        ORDER BY t.number, p.name) p"
+}
+[ -n "$(first spx)" ] && [ "$(first spx)" = "$(first undx)" ] && [ "$(first spx)" = "$(first vsbx)" ] &&
+    ok "the first generation is the same in every run" || fail "the first generations differ"
+[ -n "$(children spx)" ] && [ "$(children spx)" != "$(children undx)" ] &&
+    [ "$(children spx)" != "$(children vsbx)" ] && [ "$(children undx)" != "$(children vsbx)" ] &&
+    ok "each crossover makes its own children" || fail "two crossovers made the same children"
 
 config small "{name: nsga2, crossover: undx, population_size: 2}"
 out=$("$HPSEARCH" run small.yaml --no-progress 2>&1)

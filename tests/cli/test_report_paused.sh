@@ -210,4 +210,31 @@ res=$(check_page "file://$WORK/fc.html" --screenshot "$ARTIFACTS/report-forecast
 expect_eq "the forecast study's page draws without errors" 0 $?
 expect_eq "no failures" "[]" "$(json_get "$res" 'd["failures"]')"
 
+# A trial that paused more often than the curve marks (100 a trial): the page counts
+# every pause (n_slices) and every resume (n_resumed), not the marks
+hps_py many.db <<'PYEOF' > many.out 2>&1
+import sys, hpsearch
+from hpsearch.distributions import FloatDistribution
+study = hpsearch.create_study(storage="sqlite:" + sys.argv[1], study_name="many")
+pauses = list(range(1, 151))  # 150 pauses, each followed by a report but the last
+study.add_trial(hpsearch.trial.create_trial(
+    params={"x": 0.5}, distributions={"x": FloatDistribution(0, 1)}, value=1.0,
+    intermediate_values={step: 1.0 / step for step in range(1, 151)},
+    system_attrs={"pause_steps": pauses}))
+PYEOF
+expect_eq "the study with 150 pauses is made" 0 $?
+"$HPSEARCH" report many --storage sqlite:many.db -o many.html > report.out 2>&1
+expect_eq "its report exits 0" 0 $?
+"$PY" - many.html <<'PYEOF' > check.out 2>&1
+import json, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+boot = json.loads(re.search(r'<script id="hps-boot" type="application/json">(.*?)</script>', html, re.S).group(1))
+c = boot["view"]["curves"]["rows"][0]
+print(len(c["slices"]), c["n_slices"], c.get("n_resumed"))
+PYEOF
+expect_eq "100 marks, 150 pauses, 149 resumed" "100 150 149" "$(cat check.out)"
+res=$(check_page "file://$WORK/many.html" --charts intermediate,table --text "150 pauses, 149 resumed")
+expect_eq "the page counts every pause" 0 $?
+expect_eq "no failures" "[]" "$(json_get "$res" 'd["failures"]')"
+
 finish

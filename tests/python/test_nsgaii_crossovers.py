@@ -128,8 +128,10 @@ def test_python_crossover_refused():
 @pytest.mark.parametrize("name", CLASSES)
 def test_each_crossover_runs_a_study(name):
     """Two objectives over a log float, an int, a stepped float and a categorical: every
-    value inside its distribution, generations recorded, the same run from the same
-    seed."""
+    value inside its distribution (the engine clips and rounds the children, so this
+    checks that, not the operator: test_crossovers_make_their_own_children and
+    tests/unit/test_nsga_crossover.c do), generations recorded, the same run from the
+    same seed."""
 
     def objective(trial):
         lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
@@ -150,3 +152,28 @@ def test_each_crossover_runs_a_study(name):
     assert runs[0] == runs[1]
     generations = [t.system_attrs["nsga2:generation"] for t in study.trials]
     assert generations[-1] >= 5
+
+
+def test_crossovers_make_their_own_children():
+    """From one seed the first generation is the same random draw whatever the crossover,
+    and the children after it differ from one crossover to another: each class reaches
+    its own operator in the engine (one ignored would give another's children)."""
+
+    def objective(trial):
+        x, y = trial.suggest_float("x", 0, 1), trial.suggest_float("y", 0, 1)
+        return x + y, (1 - x) ** 2 + y
+
+    first, children = {}, {}
+    for name in CLASSES:
+        sampler = hpsearch.samplers.NSGAIISampler(population_size=4, seed=7,
+                                                  crossover=getattr(nsgaii, name)())
+        study = hpsearch.create_study(directions=["minimize", "minimize"], sampler=sampler)
+        study.optimize(objective, n_trials=16)
+        by_generation = [(t.system_attrs["nsga2:generation"], t.params) for t in study.trials]
+        first[name] = [p for g, p in by_generation if g == 0]
+        children[name] = [p for g, p in by_generation if g >= 1]
+        assert len(first[name]) == 4 and len(children[name]) == 12
+    assert all(first[name] == first[CLASSES[0]] for name in CLASSES)
+    for i, a in enumerate(CLASSES):
+        for b in CLASSES[i + 1:]:
+            assert children[a] != children[b], (a, b)

@@ -285,6 +285,134 @@ def test_constraints_func_and_set_constraint_together():
     assert study.best_trial.number == 1
 
 
+# ---- a trial that sets no key -------------------------------------------------------------
+
+def test_a_trial_that_sets_no_key_gets_zeros_once_the_study_has_keys():
+    # Optuna 5: an empty constraints dict is feasible; the engine gets 0.0 for every key
+    study = _study(direction="maximize")
+    plain = study.tell(study.ask(), 0.0)  # no key anywhere yet: no vector
+    assert "constraints" not in plain.system_attrs
+    trial = study.ask()
+    trial.set_constraint("a", 1.0)
+    trial.set_constraint("b", -1.0)
+    study.tell(trial, 1.0)
+    frozen = study.tell(study.ask(), 2.0)
+    assert frozen.system_attrs["constraints"] == [0.0, 0.0]
+    assert frozen.system_attrs["constraint_keys"] == ["a", "b"]
+    assert frozen.constraints == {}
+    assert study.best_trial.number == 2  # feasible; trial 1 (1.0) is not
+
+
+@pytest.mark.parametrize("told_before_the_key", [True, False])
+def test_nsga2_keeps_trials_without_keys_as_feasible(told_before_the_key):
+    # population 2: trials 0 and 1 set no key, 2 and 3 set c = 5 (infeasible); Optuna 5
+    # counts 0 and 1 feasible, so they stay the parents of generation 2 -- whether they
+    # were told before "c" appeared (no vector: the engine reads the missing values as
+    # satisfied) or after (the zero vector)
+    study = _study(sampler=NSGAIISampler(population_size=2, seed=1))
+    if not told_before_the_key:
+        study._set_system_attr("constraint_keys", ["c"])
+
+    def run(value, c):
+        trial = study.ask()
+        trial.suggest_float("x", 0, 1)
+        if c is not None:
+            trial.set_constraint("c", c)
+        study.tell(trial, value)
+    run(0.0, None)
+    run(0.1, None)
+    run(1.0, 5.0)
+    run(1.1, 5.0)
+    study.ask().suggest_float("x", 0, 1)
+    assert sorted(study._system_attrs()["nsga2:parents:2"]) == [0, 1]
+
+
+def test_tpe_reads_a_trial_without_keys_as_one_that_set_zeros():
+    # TPE (as Optuna 4.9) ranks a trial with no constraint vector after the infeasible
+    # ones; once the study has keys a trial that sets none gets the zero vector, so TPE
+    # suggests what it does when those trials set 0.0 themselves (Optuna 5: feasible)
+    def suggestion(explicit):
+        study = _study(sampler=TPESampler(seed=0, n_startup_trials=4))
+        study.enqueue_trial({"x": 0.95})  # sets the key first
+        for i in range(9):
+            study.enqueue_trial({"x": 0.05 + 0.09 * i})
+        for i in range(10):
+            trial = study.ask()
+            x = trial.suggest_float("x", 0, 1)
+            if i % 2 == 0:
+                trial.set_constraint("c", -1.0)
+            elif explicit:
+                trial.set_constraint("c", 0.0)
+            study.tell(trial, x)  # minimized: the best, x = 0.05, sets no key
+        return study.ask().suggest_float("x", 0, 1)
+    assert suggestion(explicit=False) == suggestion(explicit=True)
+
+
+# ---- the engine's limit: 64 values per trial ----------------------------------------------
+
+def test_a_65th_key_is_refused_at_set_constraint_and_the_study_goes_on():
+    # every trial's vector has one entry per study key, so a 65th key must never be kept:
+    # refused when set, the trial and every later one can still be told
+    study = _study()
+    for i in range(64):
+        trial = study.ask()
+        trial.set_constraint(f"k{i}", -1.0)
+        study.tell(trial, float(i))
+    trial = study.ask()
+    with pytest.raises(ValueError, match=r"set_constraint\('k64'\).*64 constraint keys.*at most 64"):
+        trial.set_constraint("k64", -1.0)
+    assert "constraints:k64" not in study.trials[-1].system_attrs
+    assert study.tell(trial, 64.0).state == TrialState.COMPLETE
+    assert len(study._system_attrs()["constraint_keys"]) == 64
+    trial = study.ask()
+    trial.set_constraint("k0", -1.0)  # a known key still works
+    frozen = study.tell(trial, 65.0)
+    assert frozen.state == TrialState.COMPLETE and len(frozen.system_attrs["constraints"]) == 64
+    assert all(t.state != TrialState.RUNNING for t in study.trials)
+
+
+def _study_with_65_keys(**kwargs):
+    # what two processes appending new keys at the same moment can leave (the study
+    # attribute has no compare-and-set): more keys than a trial can carry
+    study = _study(**kwargs)
+    study._set_system_attr("constraint_keys", [f"k{i}" for i in range(65)])
+    return study
+
+
+def test_a_vector_over_the_limit_fails_the_trial_instead_of_leaving_it_running():
+    study = _study_with_65_keys()
+    trial = study.ask()
+    trial.set_constraint("k0", -1.0)
+    with pytest.raises(ValueError, match="at most 64"):
+        study.tell(trial, 0.0)
+    frozen = study.trials[0]
+    assert frozen.state == TrialState.FAIL
+    assert "at most 64" in frozen.system_attrs["fail_reason"]
+
+
+def test_constraints_func_error_then_a_failed_vector_raises_the_users_error():
+    # the set_constraint values are joined after constraints_func ran; when that raised
+    # and the join fails too, the user's exception is the one raised (not lost, not
+    # leaked) and the trial is not left RUNNING. The join fails here on a value the
+    # engine cannot take, which the study's own layout never gives: stand in for it
+    class UserError(Exception):
+        pass
+
+    def constraints_func(frozen):
+        raise UserError("from constraints_func")
+    with pytest.warns(FutureWarning):
+        sampler = TPESampler(seed=0, constraints_func=constraints_func)
+    study = _study(sampler=sampler)
+    study._lay_out_constraints = lambda trial: ["not a float"]
+    trial = study.ask()
+    trial.set_constraint("k0", -1.0)
+    with pytest.raises(UserError, match="from constraints_func"):
+        study.tell(trial, 0.0)
+    frozen = study.trials[0]
+    assert frozen.state == TrialState.FAIL
+    assert "must be real number" in frozen.system_attrs["fail_reason"]
+
+
 def test_tell_by_number_refuses_a_trial_with_set_constraint_values():
     study = _study()
     trial = study.ask()

@@ -336,6 +336,49 @@ static void test_all_infeasible_start_finds_the_region(void **state)
     hps_study_close(study);
 }
 
+/* The GP's first modelled suggestion after eight enqueued trials whose constraint
+ * values are c = x0 - 0.5 and, from the fifth on, d = x1 - 0.6: a constraint that
+ * appeared mid-study. With `pad` the first four carry d = 0.0 explicitly, else only c. */
+static void ask_after_a_new_constraint(int pad, double *x)
+{
+    hps_direction dir = HPS_MINIMIZE;
+    const char *opts[] = {"n_startup_trials", "4", NULL};
+    hps_study *study = gp_study(pad ? "padded" : "shorter", &dir, 1, opts);
+    for (int i = 0; i < 8; i++) {
+        char params[96];
+        snprintf(params, sizeof params, "{\"x0\": %.3f, \"x1\": %.3f}", 0.05 + 0.12 * i,
+                 fmod(0.37 * (i + 1), 1.0));
+        ASSERT_OK(hps_study_enqueue(study, params, NULL));
+    }
+    for (int i = 0; i < 9; i++) {
+        hps_trial *t;
+        ASSERT_OK(hps_study_ask(study, &t));
+        ASSERT_OK(hps_trial_suggest_float(t, "x0", 0, 1, 0, 0, &x[0]));
+        ASSERT_OK(hps_trial_suggest_float(t, "x1", 0, 1, 0, 0, &x[1]));
+        if (i == 8) { /* the GP's suggestion */
+            hps_trial_free(t);
+            break;
+        }
+        double c[2] = {x[0] - 0.5, i >= 4 ? x[1] - 0.6 : 0.0};
+        ASSERT_OK(hps_trial_set_constraints(t, c, i >= 4 || pad ? 2 : 1));
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, (x[0] - 0.3) * (x[0] - 0.3) + x[1]));
+        hps_trial_free(t);
+    }
+    hps_study_close(study);
+}
+
+/* A trial told before a constraint appeared has it satisfied, as Optuna 5 ignores a key
+ * a trial did not set: the GP models it as 0.0, the same as told explicitly (it used to
+ * keep only the trials with the first constrained trial's count). */
+static void test_a_shorter_constraint_vector_reads_as_zeros(void **state)
+{
+    (void)state;
+    double shorter[2], padded[2];
+    ask_after_a_new_constraint(0, shorter);
+    ask_after_a_new_constraint(1, padded);
+    assert_true(shorter[0] == padded[0] && shorter[1] == padded[1]);
+}
+
 /* Two objectives and a constraint, four asks before any tell: the believed pending
  * trials keep the asks apart; every later suggestion comes from the models. */
 static void test_pending_asks_spread_with_constraints(void **state)
@@ -573,6 +616,7 @@ int main(void)
         cmocka_unit_test(test_zdt1_front_approached),
         cmocka_unit_test(test_all_infeasible_start_finds_the_region),
         cmocka_unit_test(test_pending_asks_spread_with_constraints),
+        cmocka_unit_test(test_a_shorter_constraint_vector_reads_as_zeros),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

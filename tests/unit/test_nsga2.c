@@ -197,6 +197,60 @@ static void test_constrained_start_infeasible(void **state)
     hps_study_close(random);
 }
 
+/* Generation 1's parents with a population of two, after trials 0 and 1 (values 0 and
+ * 0.1) carry the constraint values first[0..n_first) and trials 2 and 3 (values 1 and
+ * 1.1) carry {-1, 5}: the study attribute "nsga2:parents:2", as "[a, b]". */
+static void parents_after(const double *first, size_t n_first, char *out, size_t size)
+{
+    const char *const opts[] = {"population_size", "2", NULL};
+    hps_study *study = open_study(":memory:", 1, "nsga2", opts);
+    const double later[2] = {-1, 5};
+    for (int i = 0; i < 5; i++) {
+        hps_trial *t;
+        double x[1];
+        ASSERT_OK(hps_study_ask(study, &t));
+        suggest_unit(t, 1, x);
+        if (i == 4) { /* generation 2 selects its parents */
+            hps_trial_free(t);
+            break;
+        }
+        if (i < 2 && n_first > 0)
+            ASSERT_OK(hps_trial_set_constraints(t, first, n_first));
+        if (i >= 2)
+            ASSERT_OK(hps_trial_set_constraints(t, later, 2));
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, (i >= 2 ? 1.0 : 0.0) + 0.1 * (i % 2)));
+        hps_trial_free(t);
+    }
+    const char *text;
+    ASSERT_OK(hps_study_system_attrs(study, &text));
+    json_error_t error;
+    json_t *attrs = json_loads(text, 0, &error);
+    json_t *parents = json_object_get(attrs, "nsga2:parents:2");
+    assert_true(json_array_size(parents) == 2);
+    snprintf(out, size, "[%lld, %lld]", (long long)json_integer_value(json_array_get(parents, 0)),
+             (long long)json_integer_value(json_array_get(parents, 1)));
+    json_decref(attrs);
+    hps_study_close(study);
+}
+
+/* A constraint value a trial does not have is satisfied, as Optuna 5 ignores a key a
+ * trial did not set: trials told with none, or before a second constraint appeared,
+ * are feasible, and beat the infeasible later ones (Optuna 3.1 counted a trial without
+ * constraint values dominated; Optuna 5 does not). */
+static void test_missing_constraint_values_are_satisfied(void **state)
+{
+    (void)state;
+    char parents[64];
+    parents_after(NULL, 0, parents, sizeof parents);
+    assert_string_equal(parents, "[0, 1]");
+    const double shorter[1] = {-1};
+    parents_after(shorter, 1, parents, sizeof parents);
+    assert_string_equal(parents, "[0, 1]");
+    const double infeasible[1] = {7}; /* more violation than {-1, 5}: the later ones win */
+    parents_after(infeasible, 1, parents, sizeof parents);
+    assert_string_equal(parents, "[3, 2]");
+}
+
 /* One objective: NSGA-II is an elitist GA; on a shifted sphere it beats random search. */
 static double sphere_best(const char *sampler, const char *const *opts)
 {
@@ -453,6 +507,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_zdt1_front),
         cmocka_unit_test(test_constrained_start_infeasible),
+        cmocka_unit_test(test_missing_constraint_values_are_satisfied),
         cmocka_unit_test(test_single_objective),
         cmocka_unit_test(test_restart_continues),
         cmocka_unit_test(test_two_workers_share_generations),

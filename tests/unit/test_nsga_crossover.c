@@ -166,6 +166,14 @@ static void test_undx_sigmas(void **state)
     double each = sqrt((along * along + off * off) / 2);
     assert_near(m.sd[0], each, 0.03 * each, "sd x, diagonal line");
     assert_near(m.sd[1], each, 0.03 * each, "sd y, diagonal line");
+    /* p0 and p1 coincide: Optuna 3.1's e12 is the zero vector, so D = |p2 - p0| = 0.6
+     * and its basis across is the identity's without the first axis: x stays at xp,
+     * y spreads with sd D * sigma_eta^2 = 0.6 (sigma_eta 1) */
+    const double same[3][3] = {{0.2, 0.5, 0}, {0.2, 0.5, 0}, {0.8, 0.5, 0}};
+    m = undx_draws(same, 2, 0.5, 1.0);
+    assert_near(m.sd[0], 0, 1e-6, "sd x, p0 = p1"); /* rounding of sum2 / n - mean^2 */
+    assert_near(m.mean[1], 0.5, 0.01, "mean y, p0 = p1");
+    assert_near(m.sd[1], 0.6, 0.03 * 0.6, "sd y, p0 = p1 (D = |p2 - p0|)");
     /* one dimension: xp + xi d only */
     const double one[3][3] = {{0.4, 0, 0}, {0.6, 0, 0}, {0.9, 0, 0}};
     m = undx_draws(one, 1, 0.5, NAN);

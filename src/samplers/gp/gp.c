@@ -1284,16 +1284,16 @@ static hps_status choose_point(hps_sampler *sampler, const hps_context *ctx, con
 
 /* ---- several objectives, constraints ----------------------------------------------------- */
 
-/* Constraint values per trial when the study uses constraints: the count the first
- * finished trial carrying them has (0: the study has none). */
+/* Constraint values per trial when the study uses constraints: the most a finished
+ * trial has (0: the study has none). A trial with fewer, told before a constraint
+ * appeared, has the others satisfied (multi_row). */
 static size_t study_constraints(const hps_history *h)
 {
-    for (size_t i = 0; i < h->n_finished; i++) {
-        size_t k = hps_frozen_n_constraints(h->finished[i]);
-        if (k > 0)
-            return k;
-    }
-    return 0;
+    size_t k = 0;
+    for (size_t i = 0; i < h->n_finished; i++)
+        if (hps_frozen_n_constraints(h->finished[i]) > k)
+            k = hps_frozen_n_constraints(h->finished[i]);
+    return k;
 }
 
 /* What an ask with several models builds, beside gp_ask; freed at its end. */
@@ -1360,7 +1360,10 @@ static const double *multi_values(const hps_frozen *rec, size_t n_obj,
 static int multi_row(const hps_context *ctx, const hps_frozen *rec, const gp_multi *mm,
                      double *row)
 {
-    if (mm->n_con > 0 && hps_frozen_n_constraints(rec) != mm->n_con)
+    /* with none, nothing says it was measured (a pruned run stopped before its constraint
+     * was: the hpsearch command records all or none); fewer: the rest were not asked */
+    size_t n_con = hps_frozen_n_constraints(rec);
+    if (mm->n_con > 0 && n_con == 0)
         return 0;
     if (mm->n_obj == 1) {
         row[0] = hps_ctx_loss(ctx, rec);
@@ -1373,7 +1376,7 @@ static int multi_row(const hps_context *ctx, const hps_frozen *rec, const gp_mul
             row[j] = ctx->directions[j] == HPS_MAXIMIZE ? -values[j] : values[j];
     }
     for (size_t i = 0; i < mm->n_con; i++)
-        row[mm->n_obj + i] = hps_frozen_constraint(rec, i);
+        row[mm->n_obj + i] = i < n_con ? hps_frozen_constraint(rec, i) : 0.0;
     return 1;
 }
 
