@@ -860,6 +860,7 @@ int cmd_run(int argc, char **argv)
                                      &choice) == HPS_OK)
             fprintf(stderr, "hpsearch: auto chose %s: %s\n", choice.strategy, choice.reason);
     }
+    space_warn_cmaes(cfg);
     /* an interrupted run is not a finished trial: it does not count against the budget,
      * and a preempted one is queued to run again */
     size_t interrupted = held.interrupted;
