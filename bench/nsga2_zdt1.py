@@ -1,10 +1,11 @@
 """NSGA-II on ZDT1, hpsearch's nsga2 sampler beside Optuna 3.1's NSGAIISampler.
 
     PYTHONPATH=build/python /usr/bin/python3 bench/nsga2_zdt1.py [--dims 6] [--trials 400,1000]
-                                                                [--population 20] [--seeds 5]
+                                  [--population 20] [--seeds 5] [--crossovers uniform,sbx]
 
 Both through the same objective (ZDT1 with --dims parameters in [0, 1], two minimized
-objectives) with the same population size and crossover (uniform, then SBX), seeds 0 to
+objectives) with the same population size and crossover (each of --crossovers, by its
+class in optuna.samplers.nsgaii and hpsearch.samplers.nsgaii, with its defaults), seeds 0 to
 --seeds - 1, and the same measure: the hypervolume of all COMPLETE trials with the
 reference point (1.1, 1.1), computed by Optuna's WFG for both. The analytic front's is
 0.8767 (1.1 * 1.1 minus the area above f2 = 1 - sqrt(f1) inside the box). Random search
@@ -13,6 +14,7 @@ at the same budget is the floor. Prints a markdown table of mean (min to max).
 import argparse
 import math
 import statistics
+import warnings
 
 import numpy as np
 import optuna
@@ -20,6 +22,8 @@ import optuna
 import hpsearch
 
 FRONT_HV = 0.1 + 2.0 / 3.0 + 0.1 * 1.1
+CROSSOVERS = {"uniform": "UniformCrossover", "sbx": "SBXCrossover", "vsbx": "VSBXCrossover",
+              "blxalpha": "BLXAlphaCrossover", "spx": "SPXCrossover", "undx": "UNDXCrossover"}
 
 
 def zdt1(dims):
@@ -48,12 +52,13 @@ def samplers(crossover, population, seed):
     if crossover == "random":
         return (hpsearch.samplers.RandomSampler(seed=seed),
                 optuna.samplers.RandomSampler(seed=seed))
-    ours = hpsearch.samplers.NSGAIISampler(population_size=population, seed=seed,
-                                           crossover=crossover)
-    theirs_crossover = (optuna.samplers.nsgaii.SBXCrossover() if crossover == "sbx"
-                        else optuna.samplers.nsgaii.UniformCrossover())
-    theirs = optuna.samplers.NSGAIISampler(population_size=population, seed=seed,
-                                           crossover=theirs_crossover)
+    name = CROSSOVERS[crossover]
+    ours = hpsearch.samplers.NSGAIISampler(
+        population_size=population, seed=seed,
+        crossover=getattr(hpsearch.samplers.nsgaii, name)())
+    theirs = optuna.samplers.NSGAIISampler(
+        population_size=population, seed=seed,
+        crossover=getattr(optuna.samplers.nsgaii, name)())
     return ours, theirs
 
 
@@ -67,7 +72,11 @@ def main():
     ap.add_argument("--trials", default="400,1000")
     ap.add_argument("--population", type=int, default=20)
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--crossovers", default="uniform,sbx",
+                    help="of " + ", ".join(CROSSOVERS))
     args = ap.parse_args()
+    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+    warnings.simplefilter("ignore", hpsearch.exceptions.ExperimentalWarning)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     hpsearch.logging.set_verbosity(hpsearch.logging.WARNING)
     print(f"ZDT1, {args.dims} parameters, population {args.population}, seeds "
@@ -76,7 +85,7 @@ def main():
     print("| trials | sampler | hpsearch | Optuna 3.1 |")
     print("|---:|---|---|---|")
     for trials in (int(t) for t in args.trials.split(",")):
-        for crossover in ("random", "uniform", "sbx"):
+        for crossover in ["random"] + args.crossovers.split(","):
             ours, theirs = [], []
             for seed in range(args.seeds):
                 mine, other = samplers(crossover, args.population, seed)

@@ -78,7 +78,7 @@ extension = Extension(
 )
 
 setup(ext_modules=[extension],
-      packages=["hpsearch", "hpsearch.integration", "hpsearch.visualization",
+      packages=["hpsearch", "hpsearch.integration", "hpsearch.samplers", "hpsearch.visualization",
                 "hpsearch.visualization.matplotlib", "hpsearch.artifacts", "hpsearch.terminator",
                 "hpsearch.terminator.improvement"],
       package_data={"hpsearch": ["*.pyi", "py.typed"]}, zip_safe=False)

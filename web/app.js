@@ -12,7 +12,7 @@
 (function () {
   "use strict";
 
-  var STATES = ["WAITING", "RUNNING", "COMPLETE", "PRUNED", "FAIL"];
+  var STATES = ["WAITING", "RUNNING", "COMPLETE", "PRUNED", "FAIL", "PAUSED"];
   var errors = [];
   var body = document.body;
 
@@ -538,33 +538,89 @@
     });
   }
 
+  var PAUSE_SYMBOL = "path://M0,0H3V10H0Z M6,0H9V10H6Z";  /* ‖ where a slice ended */
+
+  /* Where each slice of a trial that ran in slices ended (‖ at its pause) and the next
+   * began (▸ at the first step it reported after), as markPoint data. */
+  function sliceMarks(r, color) {
+    var marks = [];
+    (r.slices || []).forEach(function (m) {
+      if (m[1] !== null)
+        marks.push({ coord: [m[0], m[1]], symbol: PAUSE_SYMBOL, symbolSize: [7, 9],
+                     itemStyle: { color: color }, name: "paused at step " + m[0] });
+      if (m[2] !== null && m[3] !== null)
+        marks.push({ coord: [m[2], m[3]], symbol: "triangle", symbolRotate: -90, symbolSize: 8,
+                     itemStyle: { color: color }, name: "resumed at step " + m[2] });
+    });
+    return marks;
+  }
+
+  /* The forecast of a trial's value at max_step (the "forecast" pruner's last one): a
+   * dashed line from its value where the forecast was made to the mean at max_step, and
+   * a band that widens to mean ± one standard deviation there. */
+  function forecastSeries(r, color) {
+    var f = r.forecast, last = r.points[r.points.length - 1];
+    var from = f.from !== null ? [f.step, f.from] : last;
+    if (!from) return [];
+    var name = "trial " + r.number + " forecast";
+    var tip = name + ": " + fmt(f.mean) + " ± " + fmt(f.sd) + " at step " + f.max_step +
+      (f.p_beat !== null ? " · chance to beat " + fmt(f.incumbent) + ": " + fmt(f.p_beat) : "");
+    return [{
+      type: "line", name: name, data: [from, [f.max_step, f.mean]], showSymbol: false,
+      lineStyle: { width: 1, color: color, type: "dotted", opacity: 0.9 }, itemStyle: { color: color },
+      tooltip: { formatter: function () { return tip; } }
+    }, {
+      type: "custom", name: name, data: [[from[0], from[1], f.max_step, f.mean - f.sd, f.mean + f.sd]],
+      tooltip: { formatter: function () { return tip; } }, z: 1,
+      renderItem: function (params, api) {
+        var a = api.coord([api.value(0), api.value(1)]), lo = api.coord([api.value(2), api.value(3)]),
+            hi = api.coord([api.value(2), api.value(4)]);
+        return { type: "group", children: [
+          { type: "polygon", shape: { points: [a, hi, lo] }, style: { fill: color, opacity: 0.12 } },
+          { type: "line", shape: { x1: hi[0], y1: hi[1], x2: lo[0], y2: lo[1] },
+            style: { stroke: color, lineWidth: 2, opacity: 0.8 } }] };
+      }
+    }];
+  }
+
   function curvesChart(view, parent) {
     var c = view.curves;
-    var counts = { PRUNED: 0 };
-    c.rows.forEach(function (r) { counts[r.state] = (counts[r.state] || 0) + 1; });
+    var nPauses = 0, nResumes = 0, nForecasts = 0;
+    c.rows.forEach(function (r) {
+      (r.slices || []).forEach(function (m) { nPauses++; if (m[2] !== null) nResumes++; });
+      if (r.forecast) nForecasts++;
+    });
     var sec = panel("Intermediate values",
       (c.total > c.rows.length ? "Showing " + c.rows.length + " of " + c.total +
         " trials that reported (the best and an even spread). " : "") +
-      "Pruned trials are red and dashed, ending in a cross.");
+      "Pruned trials are red and dashed, ending in a cross; paused trials are purple." +
+      (nPauses ? " Trials that ran in slices: ‖ marks where a slice paused, ▸ where the next " +
+        "was resumed (" + nPauses + " pauses, " + nResumes + " resumed)." : "") +
+      (nForecasts ? " Forecasts (" + nForecasts + " trials): dotted to the mean at max_step, " +
+        "the band widening to ± one standard deviation there." : ""));
     parent.appendChild(sec);
     if (!c.rows.length) { sec.appendChild(emptyBox("No trial has reported intermediate values.")); return; }
     var div = el("div", { cls: "chart tall", id: "chart-intermediate" });
     sec.appendChild(div);
-    var series = c.rows.map(function (r) {
+    var colors = { PRUNED: "#cf222e", COMPLETE: "#0969da", PAUSED: "#8250df" };
+    var series = [];
+    c.rows.forEach(function (r) {
       var pruned = r.state === "PRUNED";
-      var color = pruned ? "#cf222e" : (r.state === "COMPLETE" ? "#0969da" : "#8c959f");
+      var color = colors[r.state] || "#8c959f";
       var last = r.points[r.points.length - 1];
-      return {
+      var marks = sliceMarks(r, color);
+      if (pruned && last)
+        marks.push({ coord: last, symbol: "path://M0,0L10,10M10,0L0,10", symbolSize: 8,
+                     itemStyle: { color: "none", borderColor: color, borderWidth: 2 } });
+      series.push({
         type: "line", name: "trial " + r.number + " (" + r.state + ")",
         showSymbol: r.points.length < 2, symbolSize: 4,
         data: r.points, lineStyle: { width: 1, color: color, type: pruned ? "dashed" : "solid",
                                      opacity: pruned ? 0.8 : 0.6 },
         itemStyle: { color: color },
-        markPoint: pruned && last ? { symbol: "path://M0,0L10,10M10,0L0,10", symbolSize: 8,
-                                      itemStyle: { color: "none", borderColor: color, borderWidth: 2 },
-                                      label: { show: false },
-                                      data: [{ coord: last }] } : undefined
-      };
+        markPoint: marks.length ? { label: { show: false }, data: marks } : undefined
+      });
+      if (r.forecast) series = series.concat(forecastSeries(r, color));
     });
     makeChart(div, "intermediate", {
       animation: false, tooltip: baseTooltip,
@@ -772,7 +828,7 @@
   }
 
   var timelineColors = { COMPLETE: "#0969da", PRUNED: "#cf222e", FAIL: "#57606a", RUNNING: "#1a7f37",
-                         WAITING: "#9a6700" };
+                         WAITING: "#9a6700", PAUSED: "#8250df" };
 
   /* Each started trial as a bar from its start to its end (a running one: to when the
    * view was read). Lanes: the GPUs the run gave the trial, several lanes for a GPU that
@@ -966,7 +1022,13 @@
           var td = el("td");
           if (c.key === "number") { td.textContent = String(r.number); td.className = "num"; }
           else if (c.key === "state") td.appendChild(el("span", { cls: "state " + r.state, text: r.state }));
-          else if (c.value !== undefined) { td.textContent = fmt(r.values ? r.values[c.value] : null); td.className = "num"; }
+          else if (c.value !== undefined) {
+            /* a paused trial's last reported value: its result so far */
+            var soFar = !r.values && r.so_far && c.value === 0;
+            td.textContent = soFar ? fmt(r.so_far.value) + " so far" : fmt(r.values ? r.values[c.value] : null);
+            if (soFar) td.title = "paused: its value at step " + r.so_far.step;
+            td.className = "num";
+          }
           else if (c.constraint !== undefined) {
             td.textContent = fmt(r.constraints ? r.constraints[c.constraint] : null);
             td.className = "num";

@@ -15,6 +15,7 @@ __all__ = [
     "StorageInternalError",
     "DuplicatedStudyError",
     "StudyDone",
+    "UpdateFinishedTrialError",
     "ExperimentalWarning",
 ]
 
@@ -67,6 +68,12 @@ class StudyDone(HpsearchError):
 
     ``Study.optimize`` stops quietly when this happens, as Optuna's grid search does.
     """
+
+
+class UpdateFinishedTrialError(HpsearchError, RuntimeError):
+    """A finished trial was written to. Raised, as in Optuna, by
+    ``Trial.set_constraint`` after the trial was told (the engine itself lets a told
+    trial's attributes be set)."""
 
 
 class ExperimentalWarning(Warning):

@@ -23,7 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import (Any, Callable, Container, Dict, Iterable, List, Optional, Sequence, Set,
                     Tuple, Type, Union)
 
-from . import _core
+from . import _constraints, _core
 from . import logging as _hlogging
 from . import pruners as _pruners
 from . import samplers as _samplers
@@ -96,6 +96,8 @@ class Study(_core.Study):
         # cycle that keeps big studies alive until a garbage collection.
         self._storage_spec = spec._replace(memory=None)
         self._thread_local = _ThreadLocalStudyAttribute()
+        # one read-append-write of the study's constraint keys at a time (n_jobs threads)
+        self._constraint_keys_lock = threading.Lock()
         self._stop_flag = False
         self._open(spec.url, name, create, load, directions)
         self._directions = [StudyDirection.MAXIMIZE if c == 1 else StudyDirection.MINIMIZE
@@ -162,6 +164,18 @@ class Study(_core.Study):
         for name, distribution in (fixed_distributions or {}).items():
             trial._suggest_distribution(name, distribution)
         return trial
+
+    def _lay_out_constraints(self, trial: Trial) -> Optional[List[float]]:
+        """Called by tell for a running trial whose record has set_constraint values:
+        their vector in the study's key order (hpsearch/_constraints.py), the order
+        recorded on the trial; None when it has none after all."""
+        with self._constraint_keys_lock:
+            laid_out = _constraints.tell_vector(self, trial.system_attrs)
+        if laid_out is None:
+            return None
+        layout, vector = laid_out
+        trial._set_system_attr(_constraints.LAYOUT, layout)
+        return vector
 
     def _install_pruner(self, pruner: _pruners.BasePruner) -> None:
         spec = _pruners._spec_of(pruner)
@@ -337,7 +351,9 @@ class Study(_core.Study):
         (ValueError, as Optuna); the engine also refuses values that do not fit the
         study's objectives. Samplers learn from added COMPLETE trials as from their own."""
         trial._validate()
-        self._add_trial(_trial_json(trial))
+        with self._constraint_keys_lock:
+            system_attrs = _constraints.added_system_attrs(self, trial.system_attrs)
+        self._add_trial(_trial_json(trial, system_attrs))
 
     def add_trials(self, trials: Iterable[FrozenTrial]) -> None:
         """:meth:`add_trial` for each trial, in order."""
@@ -449,8 +465,8 @@ def _timestamp(when: Optional[datetime.datetime]) -> Optional[float]:
     return when.timestamp() if when is not None else None
 
 
-def _trial_json(trial: FrozenTrial) -> str:
-    """A FrozenTrial as hps_study_add_trial reads it."""
+def _trial_json(trial: FrozenTrial, system_attrs: Dict[str, Any]) -> str:
+    """A FrozenTrial (with `system_attrs` for its own) as hps_study_add_trial reads it."""
     dists = trial.distributions
     doc: Dict[str, Any] = {
         "state": trial.state.name,
@@ -461,7 +477,7 @@ def _trial_json(trial: FrozenTrial) -> str:
         "intermediate_values": {str(step): _number_json(v)
                                 for step, v in trial.intermediate_values.items()},
         "user_attrs": trial.user_attrs,
-        "system_attrs": trial.system_attrs,
+        "system_attrs": system_attrs,
         "datetime_start": _timestamp(trial.datetime_start),
         "datetime_complete": _timestamp(trial.datetime_complete),
     }

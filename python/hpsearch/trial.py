@@ -13,10 +13,11 @@ import types
 import warnings
 from typing import Any, Dict, List, Optional, Sequence
 
-from . import _core
+from . import _constraints, _core
 from .distributions import (BaseDistribution, CategoricalChoiceType, CategoricalDistribution,
                             FloatDistribution, IntDistribution,
                             check_distribution_compatibility)
+from .exceptions import UpdateFinishedTrialError
 
 __all__ = ["Trial", "FrozenTrial", "FixedTrial", "TrialState", "create_trial", "BaseTrial"]
 
@@ -176,6 +177,30 @@ class Trial(_core.Trial):
         """Not available: system attributes belong to the engine (use set_user_attr)."""
         raise NotImplementedError(
             "hpsearch keeps system attributes for the engine; use set_user_attr instead")
+
+    @property
+    def constraints(self) -> Dict[str, float]:
+        """The trial's constraint values by name (Optuna 5): its ``set_constraint``
+        values, and once told, a sampler's ``constraints_func`` values as "0", "1", ....
+        The trial is feasible when every value is <= 0."""
+        return _constraints.from_system_attrs(self.system_attrs)
+
+    def set_constraint(self, key: str, value: float) -> None:
+        """Sets constraint `key` to `value` (Optuna 5): the trial is feasible when every
+        constraint value is <= 0 (``latency <= 5`` is ``latency - 5``). Stored at once as
+        the system attribute ``constraints:KEY``; at tell the values reach the sampler,
+        ``best_trial`` and ``best_trials`` as a ``constraints_func``'s do. A value float()
+        refuses is a TypeError, NaN a ValueError; a key already set keeps its first value
+        (UserWarning). A trial that does not set a key the study's other trials set
+        counts as satisfying it."""
+        record = self._record()
+
+        def write(attr: str, checked: float) -> None:
+            if record.state.is_finished():  # Optuna's check_trial_is_updatable
+                raise UpdateFinishedTrialError(
+                    f"Trial#{record.number} has already finished and can not be updated.")
+            self._set_system_attr(attr, checked)
+        _constraints.set_constraint(record.system_attrs, write, key, value)
 
     def __repr__(self) -> str:
         return f"Trial(number={self.number}, study={self.study.study_name!r})"
@@ -347,6 +372,17 @@ class FrozenTrial(_Replay, _core.FrozenTrial):
         self.system_attrs[key] = value
 
     @property
+    def constraints(self) -> Dict[str, float]:
+        """Constraint values by name, as :attr:`Trial.constraints`."""
+        return _constraints.from_system_attrs(self.system_attrs)
+
+    def set_constraint(self, key: str, value: float) -> None:
+        """:meth:`Trial.set_constraint` on this object only (not in storage; a study's
+        ``add_trial`` takes it along)."""
+        _constraints.set_constraint(self.system_attrs, self.system_attrs.__setitem__, key,
+                                    value)
+
+    @property
     def value(self) -> Optional[float]:
         """The objective value (single-objective studies), or None."""
         values = self._values
@@ -438,6 +474,16 @@ class FixedTrial(_Replay):
         self._system_attrs[key] = value
 
     @property
+    def constraints(self) -> Dict[str, float]:
+        """Constraint values by name, as :attr:`Trial.constraints`."""
+        return _constraints.from_system_attrs(self._system_attrs)
+
+    def set_constraint(self, key: str, value: float) -> None:
+        """:meth:`Trial.set_constraint` on this object."""
+        _constraints.set_constraint(self._system_attrs, self._system_attrs.__setitem__, key,
+                                    value)
+
+    @property
     def params(self) -> Dict[str, Any]:
         """The parameters suggested so far."""
         return self._suggested_params
@@ -484,9 +530,11 @@ def create_trial(*, state: TrialState = TrialState.COMPLETE, value: Optional[flo
                  distributions: Optional[Dict[str, BaseDistribution]] = None,
                  user_attrs: Optional[Dict[str, Any]] = None,
                  system_attrs: Optional[Dict[str, Any]] = None,
-                 intermediate_values: Optional[Dict[int, float]] = None) -> FrozenTrial:
+                 intermediate_values: Optional[Dict[int, float]] = None,
+                 constraints: Optional[Dict[str, float]] = None) -> FrozenTrial:
     """A new FrozenTrial, checked as Optuna checks it (COMPLETE needs a value, params
-    need distributions that contain them)."""
+    need distributions that contain them); `constraints` are set with
+    :meth:`FrozenTrial.set_constraint` (Optuna 5)."""
     datetime_start = None if state == TrialState.WAITING else datetime.datetime.now()
     datetime_complete = datetime_start if state.is_finished() else None
     trial = FrozenTrial(number=-1, trial_id=-1, state=state, value=value, values=values,
@@ -494,5 +542,7 @@ def create_trial(*, state: TrialState = TrialState.COMPLETE, value: Optional[flo
                         params=params or {}, distributions=distributions or {},
                         user_attrs=user_attrs or {}, system_attrs=system_attrs or {},
                         intermediate_values=intermediate_values or {})
+    for key, constraint in (constraints or {}).items():
+        trial.set_constraint(key, constraint)
     trial._validate()
     return trial

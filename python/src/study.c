@@ -716,6 +716,81 @@ static int constraints_after_trial(hpspy_study *self, tell_job *job)
     return rc;
 }
 
+/* Whether a RUNNING trial's record holds set_constraint values (system attributes
+ * "constraints:KEY"). Looked for in the attributes' text, so a tell without them
+ * costs no call into Python. */
+static int running_with_named(const hps_frozen *rec)
+{
+    return rec != NULL && hps_frozen_state(rec) == HPS_RUNNING &&
+           strstr(hps_frozen_system_attrs(rec), "\"constraints:") != NULL;
+}
+
+/* The trial's set_constraint values laid out in the study's key order
+ * (Study._lay_out_constraints, hpsearch/_constraints.py), into *named (a new reference,
+ * NULL when it has none). A trial told by number that has some is refused, as with a
+ * constraints_func: the engine records constraints only through the handle. 0, else -1
+ * with the exception set. */
+static int named_constraints(hpspy_study *self, PyObject *target, const tell_job *job,
+                             PyObject **named)
+{
+    int found = 0;
+    *named = NULL;
+    if (job->trial != NULL) {
+        HPSPY_LOCKED(self, found = running_with_named(hps_trial_frozen(job->trial)));
+    } else {
+        HPSPY_LOCKED(self, {
+            const hps_frozen *rec = NULL;
+            found = hps_study_trial(self->study, job->number, &rec) == HPS_OK &&
+                    running_with_named(rec);
+        });
+        if (found) {
+            PyErr_Format(PyExc_NotImplementedError,
+                         "trial %lld has set_constraint values: tell it through its Trial "
+                         "object, not its number (hpsearch records constraints only through "
+                         "the handle that asked the trial)",
+                         (long long)job->number);
+            return -1;
+        }
+        return 0;
+    }
+    if (!found)
+        return 0;
+    PyObject *laid_out = PyObject_CallMethod((PyObject *)self, "_lay_out_constraints", "O",
+                                             target);
+    if (laid_out == NULL)
+        return -1;
+    if (laid_out == Py_None)
+        Py_DECREF(laid_out);
+    else
+        *named = laid_out;
+    return 0;
+}
+
+/* The values of the trial's set_constraint keys in the study's order, appended after
+ * what a constraints_func returned, so the engine gets one vector as it does from
+ * constraints_func alone. Checked when they were set; a sequence of floats. 0, else -1
+ * with the exception set. */
+static int append_named_constraints(PyObject *named, tell_job *job)
+{
+    PyObject *items = PySequence_Tuple(named);
+    if (items == NULL)
+        return -1;
+    Py_ssize_t n = PyTuple_GET_SIZE(items);
+    size_t before = job->has_constraints ? job->n_constraints : 0;
+    if ((size_t)n > MAX_CONSTRAINTS - before)
+        PyErr_Format(PyExc_ValueError,
+                     "a trial has %zu constraint values with set_constraint's %zd (at most %d)",
+                     before + (size_t)n, n, MAX_CONSTRAINTS);
+    for (Py_ssize_t i = 0; i < n && !PyErr_Occurred(); i++)
+        job->constraints[before + (size_t)i] = PyFloat_AsDouble(PyTuple_GET_ITEM(items, i));
+    Py_DECREF(items);
+    if (PyErr_Occurred())
+        return -1;
+    job->n_constraints = before + (size_t)n;
+    job->has_constraints |= n > 0;
+    return 0;
+}
+
 /* A Python sampler's after_trial, as Optuna's tell calls it: with the trial as stored
  * (still RUNNING), the state it is told and its values -- nothing when the trial is not
  * running, which tell reports next. -1 with the exception set when it raised. */
@@ -767,6 +842,7 @@ static PyObject *study_tell(PyObject *obj, PyObject *const *args, Py_ssize_t nar
     PyObject *arg_error = NULL; /* ValueError message for a running trial */
     PyObject *fail_message = NULL; /* state inferred as FAIL: the reason */
     PyObject *result = NULL;
+    PyObject *named = NULL; /* the trial's set_constraint values, laid out */
     int skip = a[3] != NULL ? PyObject_IsTrue(a[3]) : 0;
     int warn = a[6] != NULL ? PyObject_IsTrue(a[6]) : 1;
     job.interrupted = a[5] != NULL ? PyObject_IsTrue(a[5]) : 0;
@@ -857,6 +933,9 @@ static PyObject *study_tell(PyObject *obj, PyObject *const *args, Py_ssize_t nar
     int pauses_again = job.interrupted && job.state == HPS_FAIL && job.trial != NULL &&
                        hps_trial_resume_step(job.trial) >= 0;
 
+    if (!job.refuse && named_constraints(self, target, &job, &named) < 0)
+        goto out;
+
     /* Optuna's tell stores the trial even when the sampler's after_trial raises, and
      * raises its exception then. */
     if (self->constraints_func != NULL && !job.refuse && !pauses_again) {
@@ -866,6 +945,8 @@ static PyObject *study_tell(PyObject *obj, PyObject *const *args, Py_ssize_t nar
         if (rc < 0)
             hpspy_error_save(&after_error);
     }
+    if (named != NULL && append_named_constraints(named, &job) < 0)
+        goto out;
     if (self->py_sampler != NULL && !job.refuse && !pauses_again &&
         python_after_trial(self, &job) < 0)
         hpspy_error_save(&after_error);
@@ -909,6 +990,7 @@ static PyObject *study_tell(PyObject *obj, PyObject *const *args, Py_ssize_t nar
         Py_CLEAR(result);
 out:
     hpspy_snap_free(job.snap);
+    Py_XDECREF(named);
     Py_XDECREF(seq);
     Py_XDECREF(arg_error);
     Py_XDECREF(fail_message);

@@ -1,7 +1,9 @@
 /* cmd_query.c -- reading studies: `hpsearch trials`, `best`, `studies`, `delete`. */
+#include "base/strbuf.h"
 #include "cli/checkpoints.h"
 #include "cli/pbt.h"
 #include "cli/cli.h"
+#include "cli/so_far.h"
 #include "cli/value_names.h"
 
 #include <getopt.h>
@@ -83,7 +85,8 @@ static int parse_states(const char *cmd, const char *text, int *mask)
     for (char *tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
         hps_trial_state st;
         if (hps_trial_state_parse(tok, &st) != HPS_OK) {
-            cli_error("%s: --state: unknown state '%s' (WAITING, RUNNING, COMPLETE, PRUNED, FAIL)",
+            cli_error("%s: --state: unknown state '%s' (WAITING, RUNNING, COMPLETE, PRUNED, "
+                      "FAIL, PAUSED)",
                       cmd, tok);
             free(copy);
             return CLI_EXIT_USAGE;
@@ -260,15 +263,33 @@ static void param_text(const hps_frozen *t, const char *name, int exact, char *b
         cli_format_value(v, buf, size);
 }
 
+/* The objective values a row shows: the trial's, or a PAUSED trial's values so far
+ * (the state column says which); 0 when it has none. */
+#define QUERY_MAX_VALUES 64
+static size_t shown_values(const hps_frozen *t, double *values, int64_t *so_far_step)
+{
+    *so_far_step = -1;
+    size_t n = hps_frozen_n_values(t);
+    if (n == 0)
+        return so_far_values(t, so_far_step, values, QUERY_MAX_VALUES);
+    n = n < QUERY_MAX_VALUES ? n : QUERY_MAX_VALUES;
+    for (size_t k = 0; k < n; k++)
+        values[k] = hps_frozen_value(t, k);
+    return n;
+}
+
 static void value_text(const hps_frozen *t, char *buf, size_t size)
 {
-    if (hps_frozen_n_values(t) == 0) {
+    double values[QUERY_MAX_VALUES];
+    int64_t step;
+    size_t n = shown_values(t, values, &step);
+    if (n == 0) {
         snprintf(buf, size, "-");
         return;
     }
     size_t used = 0;
-    for (size_t v = 0; v < hps_frozen_n_values(t) && used < size; v++) {
-        int k = snprintf(buf + used, size - used, "%s%.6g", v > 0 ? "," : "", hps_frozen_value(t, v));
+    for (size_t v = 0; v < n && used < size; v++) {
+        int k = snprintf(buf + used, size - used, "%s%.6g", v > 0 ? "," : "", values[v]);
         if (k < 0)
             break;
         used += (size_t)k;
@@ -311,13 +332,20 @@ static void pbt_note(const hps_frozen *t, char *buf, size_t size)
     json_decref(attrs);
 }
 
-/* The table's note: why a trial failed, where a warm start took it from ("warm start:
- * v1 #12", user attribute warm_start_from), or its place in a PBT population. */
+/* The table's note: why a trial failed, the step a PAUSED trial's value is from,
+ * where a warm start took it from ("warm start: v1 #12", user attribute
+ * warm_start_from), or its place in a PBT population. */
 static void trial_note(const hps_frozen *t, char *buf, size_t size)
 {
     fail_reason(t, buf, size);
     if (buf[0] != '\0')
         return;
+    double values[QUERY_MAX_VALUES];
+    int64_t step;
+    if (hps_frozen_n_values(t) == 0 && shown_values(t, values, &step) > 0) {
+        snprintf(buf, size, "value so far, at step %" PRId64, step);
+        return;
+    }
     pbt_note(t, buf, size);
     if (buf[0] != '\0')
         return;
@@ -380,18 +408,22 @@ static void value_headers(const value_names *vn, int csv)
         printf(csv ? ",feasible" : "  %-8s", "feasible");
 }
 
-/* A row's cells for those columns: the values, the constraints as the trial printed
- * them, "yes"/"no"; "-" (CSV: empty) where the trial has none. */
+/* A row's cells for those columns: the values (a PAUSED trial's so far), the
+ * constraints as the trial printed them, "yes"/"no"; "-" (CSV: empty) where the trial
+ * has none. */
 static void value_cells(const value_names *vn, const hps_frozen *t, int csv)
 {
     char buf[64], bound[64];
+    double values[QUERY_MAX_VALUES];
+    int64_t step;
+    size_t n_values = shown_values(t, values, &step);
     for (size_t k = 0; k < vn->n_objectives; k++) {
         buf[0] = '\0';
-        if (k < hps_frozen_n_values(t)) {
+        if (k < n_values) {
             if (csv)
-                cli_format_double(hps_frozen_value(t, k), buf, sizeof buf);
+                cli_format_double(values[k], buf, sizeof buf);
             else
-                snprintf(buf, sizeof buf, "%.6g", hps_frozen_value(t, k));
+                snprintf(buf, sizeof buf, "%.6g", values[k]);
         }
         if (csv)
             printf(",%s", buf);
@@ -421,30 +453,60 @@ static void value_cells(const value_names *vn, const hps_frozen *t, int csv)
     }
 }
 
+/* A PAUSED trial's values so far appended to its JSON object `json` (freed), as
+ * "values_so_far": {"step": S, "values": [...]}, numbers written as the library writes
+ * them; "values" stays [] (the trial has none). NULL when out of memory. */
+static char *with_so_far(char *json, int64_t step, const double *values, size_t n)
+{
+    size_t len = strlen(json);
+    hps_strbuf b;
+    hps_strbuf_init(&b, 0);
+    if (len > 0 && json[len - 1] == '}')
+        len--;
+    hps_strbuf_append(&b, json, len);
+    hps_strbuf_printf(&b, ", \"values_so_far\": {\"step\": %" PRId64 ", \"values\": [", step);
+    for (size_t k = 0; k < n; k++) {
+        char text[64];
+        if (isfinite(values[k]))
+            cli_format_double(values[k], text, sizeof text);
+        else
+            snprintf(text, sizeof text, "null");
+        hps_strbuf_printf(&b, "%s%s", k > 0 ? ", " : "", text);
+    }
+    hps_strbuf_puts(&b, "]}}");
+    free(json);
+    return hps_strbuf_take(&b);
+}
+
 /* A trial's JSON (free with free()), with "feasible" and the constraint values as
  * printed when it has constraint values (the library keeps them in
- * system_attrs.constraints as <= 0). */
+ * system_attrs.constraints as <= 0), and a PAUSED trial's values so far. */
 static char *trial_json(const value_names *vn, const hps_frozen *t)
 {
-    char *json = NULL;
+    char *json = NULL, *out = NULL;
     if (hps_frozen_to_json(t, &json) != HPS_OK)
         return NULL;
     if (hps_frozen_n_constraints(t) == 0 || vn->n_constraints == 0) {
-        char *copy = strdup(json);
+        out = strdup(json);
         hps_free(json);
-        return copy;
+    } else {
+        json_t *o = json_loads(json, 0, NULL), *values = json_object();
+        hps_free(json);
+        char name[64], bound[64];
+        for (size_t k = 0; values != NULL && k < vn->n_constraints; k++)
+            json_object_set_new(values, value_names_constraint(vn, k, name, sizeof name),
+                                json_real(value_names_constraint_value(vn, t, k, bound, sizeof bound)));
+        json_object_set_new(o, "constraint_values", values);
+        json_object_set_new(o, "feasible", json_boolean(hps_frozen_feasible(t)));
+        out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+        json_decref(o);
     }
-    json_t *o = json_loads(json, 0, NULL), *values = json_object();
-    hps_free(json);
-    char name[64], bound[64];
-    for (size_t k = 0; values != NULL && k < vn->n_constraints; k++)
-        json_object_set_new(values, value_names_constraint(vn, k, name, sizeof name),
-                            json_real(value_names_constraint_value(vn, t, k, bound, sizeof bound)));
-    json_object_set_new(o, "constraint_values", values);
-    json_object_set_new(o, "feasible", json_boolean(hps_frozen_feasible(t)));
-    char *extended = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-    json_decref(o);
-    return extended;
+    double so_far[QUERY_MAX_VALUES];
+    int64_t step;
+    size_t n_so_far = hps_frozen_n_values(t) == 0 ? shown_values(t, so_far, &step) : 0;
+    if (out != NULL && n_so_far > 0)
+        out = with_so_far(out, step, so_far, n_so_far);
+    return out;
 }
 
 static int print_trials(hps_study *study, const query_args *args)
@@ -462,6 +524,7 @@ static int print_trials(hps_study *study, const query_args *args)
     int64_t *rows = calloc(n + 1, sizeof *rows);
     size_t n_rows = 0;
     int gpu_column = 0; /* some trial ran with GPUs of hpsearch's choosing */
+    int so_far_column = 0; /* some PAUSED trial has a value so far (CSV: its step) */
     char buf[256];
     if (rows == NULL) {
         value_names_clear(&vn);
@@ -476,6 +539,9 @@ static int print_trials(hps_study *study, const query_args *args)
         rows[n_rows++] = (int64_t)i;
         trial_gpus(t, buf, sizeof buf);
         gpu_column |= buf[0] != '\0';
+        double so_far;
+        int64_t step;
+        so_far_column |= so_far_values(t, &step, &so_far, 1) > 0;
         for (size_t p = 0; p < hps_frozen_n_params(t); p++)
             if (name_list_add(&names, hps_frozen_param_name(t, p)) != 0) {
                 free(rows);
@@ -504,7 +570,8 @@ static int print_trials(hps_study *study, const query_args *args)
             printf(",params_");
             csv_field(names.names[k]);
         }
-        printf("%s,fail_reason\n", gpu_column ? ",gpus" : "");
+        printf("%s%s,fail_reason\n", gpu_column ? ",gpus" : "",
+               so_far_column ? ",so_far_step" : "");
         for (size_t r = 0; r < n_rows; r++) {
             const hps_frozen *t;
             if (hps_study_trial(study, rows[r], &t) != HPS_OK)
@@ -529,6 +596,14 @@ static int print_trials(hps_study *study, const query_args *args)
                 putchar(',');
                 trial_gpus(t, buf, sizeof buf);
                 csv_field(buf);
+            }
+            if (so_far_column) {
+                /* the step a PAUSED trial's value is from: its value is that far */
+                double so_far;
+                int64_t step;
+                putchar(',');
+                if (so_far_values(t, &step, &so_far, 1) > 0)
+                    printf("%" PRId64, step);
             }
             putchar(',');
             fail_reason(t, buf, sizeof buf);
@@ -756,16 +831,16 @@ int cmd_studies(int argc, char **argv)
     size_t i;
     json_t *s;
     /* Counts in the order `hpsearch run` sums a study up: complete, pruned, failed,
-     * running, waiting. */
+     * running, waiting, paused. */
     static const char *const counted[] = {"n_complete", "n_pruned", "n_fail", "n_running",
-                                          "n_waiting"};
+                                          "n_waiting",  "n_paused"};
     enum { N_COUNTED = sizeof counted / sizeof counted[0] };
     if (args.format == FORMAT_CSV)
-        printf("name,direction,n_trials,%s,%s,%s,%s,%s,best_value\n", counted[0], counted[1],
-               counted[2], counted[3], counted[4]);
+        printf("name,direction,n_trials,%s,%s,%s,%s,%s,%s,best_value\n", counted[0], counted[1],
+               counted[2], counted[3], counted[4], counted[5]);
     else
-        printf("%-24s  %-9s  %7s  %8s  %6s  %6s  %7s  %7s  %s\n", "study", "direction", "trials",
-               "complete", "pruned", "failed", "running", "waiting", "best");
+        printf("%-24s  %-9s  %7s  %8s  %6s  %6s  %7s  %7s  %6s  %s\n", "study", "direction",
+               "trials", "complete", "pruned", "failed", "running", "waiting", "paused", "best");
     json_array_foreach(list, i, s) {
         const char *name = json_string_value(json_object_get(s, "name"));
         const char *dir = json_string_value(json_array_get(json_object_get(s, "directions"), 0));
@@ -779,12 +854,12 @@ int cmd_studies(int argc, char **argv)
             n[k] = (long long)json_integer_value(json_object_get(s, counted[k]));
         if (args.format == FORMAT_CSV) {
             csv_field(name != NULL ? name : "");
-            printf(",%s,%lld,%lld,%lld,%lld,%lld,%lld,%s\n", dir != NULL ? dir : "", n_trials, n[0],
-                   n[1], n[2], n[3], n[4], strcmp(best_text, "-") == 0 ? "" : best_text);
+            printf(",%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s\n", dir != NULL ? dir : "", n_trials,
+                   n[0], n[1], n[2], n[3], n[4], n[5], strcmp(best_text, "-") == 0 ? "" : best_text);
         } else {
-            printf("%-24s  %-9s  %7lld  %8lld  %6lld  %6lld  %7lld  %7lld  %s\n",
+            printf("%-24s  %-9s  %7lld  %8lld  %6lld  %6lld  %7lld  %7lld  %6lld  %s\n",
                    name != NULL ? name : "?", dir != NULL ? dir : "?", n_trials, n[0], n[1], n[2],
-                   n[3], n[4], best_text);
+                   n[3], n[4], n[5], best_text);
         }
     }
     json_decref(list);

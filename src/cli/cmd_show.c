@@ -480,8 +480,9 @@ static void print_summary(const show_style *style, const rdata_study *data,
     char shown[512];
     printf(") in %s\n", cli_shown_url(target->storage, shown, sizeof shown));
     printf("trials: %zu", data->n_rows);
-    for (int s = 0; s < 5; s++) {
-        static const int order[5] = {HPS_COMPLETE, HPS_PRUNED, HPS_FAIL, HPS_RUNNING, HPS_WAITING};
+    for (int s = 0; s < RDATA_STATES; s++) {
+        static const int order[RDATA_STATES] = {HPS_COMPLETE, HPS_PRUNED, HPS_FAIL,
+                                                HPS_RUNNING,  HPS_WAITING, HPS_PAUSED};
         char name[16];
         snprintf(name, sizeof name, "%s", hps_trial_state_name((hps_trial_state)order[s]));
         for (char *c = name; *c != '\0'; c++)

@@ -221,16 +221,17 @@ static int due(const forecast_opts *o, const hps_frozen *t)
                                         o->interval_steps);
 }
 
-/* The forecast, kept on the trial (system attribute "forecast") for the report and for
- * anyone asking why it was stopped. */
+/* The forecast, kept on the trial (system attribute "forecast") for the report, which
+ * draws it from `step` to `max_step`, and for anyone asking why it was stopped. */
 static hps_status record(const hps_context *ctx, hps_pruner *pruner, int64_t step,
-                         const hps_curve_forecast *f, double incumbent, double p)
+                         int64_t max_step, const hps_curve_forecast *f, double incumbent,
+                         double p)
 {
-    char text[256];
+    char text[320];
     snprintf(text, sizeof text,
-             "{\"step\": %lld, \"mean\": %.9g, \"sd\": %.9g, \"incumbent\": %.17g, "
-             "\"p_beat\": %.6g}",
-             (long long)step, f->mean, f->sd, incumbent, p);
+             "{\"step\": %lld, \"max_step\": %lld, \"mean\": %.9g, \"sd\": %.9g, "
+             "\"incumbent\": %.17g, \"p_beat\": %.6g}",
+             (long long)step, (long long)max_step, f->mean, f->sd, incumbent, p);
     return hps_ctx_set_trial_attr(ctx, "forecast", text, &pruner->err);
 }
 
@@ -311,7 +312,7 @@ static hps_status forecast_should_prune(hps_pruner *pruner, const hps_context *c
     double above = hps_curve_prob_above(&f, v.incumbent);
     double p_beat = v.maximize ? above : 1 - above;
     *prune_out = p_beat < o->min_probability;
-    return record(ctx, pruner, step, &f, v.incumbent, p_beat);
+    return record(ctx, pruner, step, max_step, &f, v.incumbent, p_beat);
 }
 
 

@@ -176,7 +176,7 @@ static int parse_query(struct MHD_Connection *conn, rdata_query *q, char *err, s
         for (char *tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
             hps_trial_state st;
             if (hps_trial_state_parse(tok, &st) != HPS_OK) {
-                snprintf(err, errlen, "unknown state '%.40s' (WAITING, RUNNING, COMPLETE, PRUNED, FAIL)", tok);
+                snprintf(err, errlen, "unknown state '%.40s' (WAITING, RUNNING, COMPLETE, PRUNED, FAIL, PAUSED)", tok);
                 return -1;
             }
             q->state_mask |= 1 << st;

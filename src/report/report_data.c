@@ -3,6 +3,7 @@
 
 #include "base/hypervolume.h"
 #include "cli/cli.h"
+#include "cli/so_far.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -73,6 +74,7 @@ void rdata_free(rdata_study *data)
     for (size_t c = 0; c < data->n_curves; c++) {
         free(data->curves[c].steps);
         free(data->curves[c].values);
+        free(data->curves[c].slices);
     }
     free(data->curves);
     free(data->importances);
@@ -430,7 +432,7 @@ static int read_rows(hps_study *study, rdata_study *data, char *err, size_t errl
         rdata_row *row = &data->rows[r];
         row->number = hps_frozen_number(t);
         row->state = hps_frozen_state(t);
-        if ((unsigned)row->state < 5)
+        if ((unsigned)row->state < RDATA_STATES)
             data->counts[row->state]++;
         row->start = hps_frozen_datetime_start(t);
         row->complete = hps_frozen_datetime_complete(t);
@@ -441,6 +443,9 @@ static int read_rows(hps_study *study, rdata_study *data, char *err, size_t errl
         for (size_t k = 0; k < data->n_directions; k++)
             data->values[r * data->n_directions + k] = k < nv ? hps_frozen_value(t, k) : NAN;
         row->hypervolume = NAN;
+        row->so_far = NAN;
+        if (so_far_values(t, &row->so_far_step, &row->so_far, 1) == 0)
+            row->so_far_step = -1;
         if (read_params(data, t, row) != 0 || read_system_attrs(data, t, row) != 0 ||
             read_constraints(data, t, row) != 0) {
             set_err(err, errlen, "out of memory");
@@ -519,6 +524,92 @@ static int choose_rows(const rdata_study *data, const size_t *cand, size_t n_can
     return 0;
 }
 
+/* The slice boundaries of a trial that ran in slices (see rdata_slice_mark), from its
+ * system attribute "pause_steps" and its whole curve: both in step order, so one pass
+ * over each. -1 when out of memory; a malformed attribute marks nothing. */
+static int read_slice_marks(const hps_frozen *t, json_t *attrs, rdata_curve *curve)
+{
+    json_t *pauses = json_object_get(attrs, "pause_steps");
+    size_t n_pauses = json_array_size(pauses);
+    if (n_pauses == 0)
+        return 0;
+    size_t keep = n_pauses < RDATA_CURVE_SLICES ? n_pauses : RDATA_CURVE_SLICES;
+    curve->slices = calloc(keep, sizeof *curve->slices);
+    if (curve->slices == NULL)
+        return -1;
+    curve->all_slices = n_pauses;
+    size_t n = hps_frozen_n_intermediate(t), next = 0; /* the first value past the pause */
+    for (size_t k = 0; k < keep; k++) {
+        json_t *step = json_array_get(pauses, k);
+        if (!json_is_integer(step))
+            continue;
+        rdata_slice_mark *mark = &curve->slices[curve->n_slices++];
+        *mark = (rdata_slice_mark){json_integer_value(step), NAN, -1, NAN};
+        int64_t at;
+        double value;
+        while (next < n) {
+            hps_frozen_intermediate(t, next, &at, &value);
+            if (at > mark->step)
+                break;
+            next++;
+        }
+        if (next > 0) { /* the last value by the pause (two pauses may share it) */
+            hps_frozen_intermediate(t, next - 1, &at, &value);
+            mark->value = value;
+        }
+        if (next < n) {
+            hps_frozen_intermediate(t, next, &at, &value);
+            mark->resume_step = at;
+            mark->resume_value = value;
+        }
+    }
+    return 0;
+}
+
+/* The trial's last forecast (see rdata_forecast); nothing for a malformed one. */
+static void read_forecast(const hps_frozen *t, json_t *attrs, rdata_curve *curve)
+{
+    json_t *f = json_object_get(attrs, "forecast");
+    json_t *step = json_object_get(f, "step"), *max_step = json_object_get(f, "max_step");
+    json_t *mean = json_object_get(f, "mean"), *sd = json_object_get(f, "sd");
+    if (!json_is_integer(step) || !json_is_integer(max_step) || !json_is_number(mean) ||
+        !json_is_number(sd))
+        return;
+    rdata_forecast *out = &curve->forecast;
+    out->step = json_integer_value(step);
+    out->max_step = json_integer_value(max_step);
+    out->mean = json_number_value(mean);
+    out->sd = json_number_value(sd);
+    json_t *incumbent = json_object_get(f, "incumbent"), *p_beat = json_object_get(f, "p_beat");
+    out->incumbent = json_is_number(incumbent) ? json_number_value(incumbent) : NAN;
+    out->p_beat = json_is_number(p_beat) ? json_number_value(p_beat) : NAN;
+    out->from = NAN;
+    for (size_t i = 0; i < hps_frozen_n_intermediate(t); i++) {
+        int64_t at;
+        double value;
+        hps_frozen_intermediate(t, i, &at, &value);
+        if (at == out->step)
+            out->from = value;
+    }
+    out->have = isfinite(out->mean) && isfinite(out->sd) && out->max_step > out->step;
+}
+
+/* The curve's slice boundaries and forecast, from the trial's system attributes. */
+static int read_curve_marks(const hps_frozen *t, rdata_curve *curve)
+{
+    const char *text = hps_frozen_system_attrs(t);
+    if (text == NULL ||
+        (strstr(text, "\"pause_steps\"") == NULL && strstr(text, "\"forecast\"") == NULL))
+        return 0;
+    json_t *attrs = json_loads(text, 0, NULL);
+    if (attrs == NULL)
+        return 0; /* malformed attributes: the curve without marks */
+    int rc = read_slice_marks(t, attrs, curve);
+    read_forecast(t, attrs, curve);
+    json_decref(attrs);
+    return rc;
+}
+
 static int read_curves(hps_study *study, rdata_study *data, char *err, size_t errlen)
 {
     if (data->n_with_steps == 0)
@@ -560,6 +651,8 @@ static int read_curves(hps_study *study, rdata_study *data, char *err, size_t er
         }
         curve->n = keep;
         data->n_curves++;
+        if (read_curve_marks(t, curve) != 0)
+            goto out;
     }
     rc = 0;
 out:

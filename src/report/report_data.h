@@ -31,9 +31,11 @@
 #define RDATA_CURVES 150           /* intermediate-value curves */
 #define RDATA_CURVES_BEST 50       /* of which the best */
 #define RDATA_CURVE_POINTS 400     /* points per curve */
+#define RDATA_CURVE_SLICES 100     /* pauses marked per curve: the first ones */
 #define RDATA_PAGE_MAX 1000        /* table rows per request */
 #define RDATA_TIMELINE_ROWS 2000   /* trials on the timeline: the latest started */
 #define RDATA_QUERY_MAX 256        /* bytes of a table filter */
+#define RDATA_STATES (HPS_PAUSED + 1) /* hps_trial_state's states, WAITING to PAUSED */
 
 typedef struct rdata_param {
     char *name;
@@ -75,15 +77,43 @@ typedef struct rdata_row {
     unsigned char feasible; /* no constraint value above 0 (hps_frozen_feasible) */
     unsigned char front; /* one of the best trials of a study of several objectives */
     double hypervolume;  /* of the feasible front after this COMPLETE trial; NaN */
+    int64_t so_far_step; /* a PAUSED trial's last reported step (cli/so_far.h); -1 */
+    double so_far;       /* ... and its first value there, its result so far; NaN */
 } rdata_row;
 
 #define RDATA_MAX_ARTIFACTS 20
+
+/* Where one slice of a trial that ran in slices ended (it paused at `step`, its
+ * system attribute "pause_steps") and where the next began: the first step it reported
+ * after, -1 while it is not resumed (or reported nothing since). Values are the trial's
+ * at those steps, from its whole curve; NaN when it reported none by the pause. */
+typedef struct rdata_slice_mark {
+    int64_t step;
+    double value;
+    int64_t resume_step;
+    double resume_value;
+} rdata_slice_mark;
+
+/* The last forecast the "forecast" pruner left on the trial (its system attribute
+ * "forecast"): made at `step`, where the trial's value was `from` (NaN when that step
+ * is not in its curve), of the value at `max_step` (mean and sd), with the chance
+ * p_beat of beating the incumbent. `have` 0 when none, or one recorded before forecasts
+ * named their max_step (nothing to draw it to). */
+typedef struct rdata_forecast {
+    int have;
+    int64_t step, max_step;
+    double from, mean, sd, incumbent, p_beat;
+} rdata_forecast;
 
 typedef struct rdata_curve {
     size_t row;
     size_t n;
     int64_t *steps;
     double *values;
+    rdata_slice_mark *slices; /* the first RDATA_CURVE_SLICES pauses */
+    size_t n_slices;     /* marked */
+    size_t all_slices;   /* pauses recorded */
+    rdata_forecast forecast;
 } rdata_curve;
 
 typedef struct rdata_study {
@@ -94,7 +124,7 @@ typedef struct rdata_study {
     char **objective_names; /* n_directions: what `hpsearch run` named each objective
                              * (user attributes "metrics", else "metric"); NULL entries
                              * when unnamed (a study made in Python) */
-    size_t counts[5];
+    size_t counts[RDATA_STATES]; /* by hps_trial_state, PAUSED included */
     rdata_param *params;
     size_t n_params, cap_params;
     rdata_row *rows;     /* by trial number */

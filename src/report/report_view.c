@@ -80,6 +80,13 @@ void rdata_row_json(const rdata_study *data, size_t r, rjson_buf *b)
     }
     if (row->front)
         hps_strbuf_puts(b, ",\"front\":true");
+    if (row->so_far_step >= 0) {
+        hps_strbuf_puts(b, ",\"so_far\":{\"step\":");
+        rjson_int(b, (long long)row->so_far_step);
+        hps_strbuf_puts(b, ",\"value\":");
+        rjson_number(b, row->so_far);
+        hps_strbuf_putc(b, '}');
+    }
     if (row->fail_reason != NULL) {
         hps_strbuf_puts(b, ",\"fail_reason\":");
         rjson_string(b, row->fail_reason);
@@ -282,6 +289,56 @@ static void pbt_json(const rdata_study *data, rjson_buf *b)
     hps_strbuf_putc(b, ']');
 }
 
+/* A number or, for a step that is not there (-1), null. */
+static void step_json(rjson_buf *b, int64_t step)
+{
+    if (step >= 0)
+        rjson_int(b, (long long)step);
+    else
+        hps_strbuf_puts(b, "null");
+}
+
+/* A curve's slice boundaries, [pause step, value, resume step, value] (null where it
+ * was not resumed), and its forecast, when it has them. */
+static void curve_marks_json(const rdata_curve *curve, rjson_buf *b)
+{
+    if (curve->all_slices > 0) {
+        hps_strbuf_puts(b, ",\"slices\":[");
+        for (size_t k = 0; k < curve->n_slices; k++) {
+            const rdata_slice_mark *m = &curve->slices[k];
+            hps_strbuf_puts(b, k > 0 ? ",[" : "[");
+            step_json(b, m->step);
+            hps_strbuf_putc(b, ',');
+            rjson_number(b, m->value);
+            hps_strbuf_putc(b, ',');
+            step_json(b, m->resume_step);
+            hps_strbuf_putc(b, ',');
+            rjson_number(b, m->resume_value);
+            hps_strbuf_putc(b, ']');
+        }
+        hps_strbuf_puts(b, "],\"n_slices\":");
+        rjson_int(b, (long long)curve->all_slices);
+    }
+    const rdata_forecast *f = &curve->forecast;
+    if (f->have) {
+        hps_strbuf_puts(b, ",\"forecast\":{\"step\":");
+        rjson_int(b, (long long)f->step);
+        hps_strbuf_puts(b, ",\"from\":");
+        rjson_number(b, f->from);
+        hps_strbuf_puts(b, ",\"max_step\":");
+        rjson_int(b, (long long)f->max_step);
+        hps_strbuf_puts(b, ",\"mean\":");
+        rjson_number(b, f->mean);
+        hps_strbuf_puts(b, ",\"sd\":");
+        rjson_number(b, f->sd);
+        hps_strbuf_puts(b, ",\"incumbent\":");
+        rjson_number(b, f->incumbent);
+        hps_strbuf_puts(b, ",\"p_beat\":");
+        rjson_number(b, f->p_beat);
+        hps_strbuf_putc(b, '}');
+    }
+}
+
 static void curves_json(const rdata_study *data, rjson_buf *b)
 {
     hps_strbuf_puts(b, "{\"total\":");
@@ -306,7 +363,9 @@ static void curves_json(const rdata_study *data, rjson_buf *b)
             rjson_number(b, curve->values[k]);
             hps_strbuf_putc(b, ']');
         }
-        hps_strbuf_puts(b, "]}");
+        hps_strbuf_putc(b, ']');
+        curve_marks_json(curve, b);
+        hps_strbuf_putc(b, '}');
     }
     hps_strbuf_puts(b, "]}");
 }
@@ -485,7 +544,7 @@ void rdata_view_json(const rdata_study *data, rjson_buf *b)
     hps_strbuf_puts(b, ",\"n_trials\":");
     rjson_int(b, (long long)data->n_rows);
     hps_strbuf_puts(b, ",\"counts\":{");
-    for (int s = 0; s < 5; s++) {
+    for (int s = 0; s < RDATA_STATES; s++) {
         if (s > 0)
             hps_strbuf_putc(b, ',');
         rjson_key(b, hps_trial_state_name((hps_trial_state)s));

@@ -13,18 +13,15 @@
 #define HPS_NSGA_H
 
 #include "base/rng.h"
+#include "samplers/nsga_crossover.h"
 #include "samplers/sampler.h"
 
 #include <math.h>
 
 #define HPS_NSGA_MAX_POPULATION 1000000
-#define HPS_NSGA_N_PARENTS 2
+/* The smallest population: two parents (spx and undx need three: hps_nsga_bind) */
+#define HPS_NSGA_MIN_POPULATION 2
 
-typedef enum hps_nsga_crossover {
-    HPS_NSGA_UNIFORM,
-    HPS_NSGA_SBX,
-    HPS_NSGA_BLX_ALPHA,
-} hps_nsga_crossover;
 
 /* The trials elite selection chooses from, with their values laid out for base/pareto.h. */
 typedef struct hps_nsga_pool {
@@ -61,6 +58,10 @@ typedef struct hps_nsga_state {
     double swapping_prob;
     double sbx_eta;       /* NAN: 20 for several objectives, 2 for one */
     double blx_alpha;
+    double spx_epsilon;    /* NAN: sqrt(the number of numeric parameters + 2) */
+    double undx_sigma_xi;
+    double undx_sigma_eta; /* NAN: 0.35 / sqrt(the number of numeric parameters) */
+    double vsbx_eta;       /* NAN: as sbx_eta */
 
     hps_nsga_cut_fn cut;
     char generation_attr[32]; /* "NAME:generation" */
@@ -74,6 +75,9 @@ typedef struct hps_nsga_state {
 
 int hps_nsga_parse_mutation_prob(void *state, const char *value, const char **why);
 int hps_nsga_parse_sbx_eta(void *state, const char *value, const char **why);
+int hps_nsga_parse_vsbx_eta(void *state, const char *value, const char **why);
+int hps_nsga_parse_spx_epsilon(void *state, const char *value, const char **why);
+int hps_nsga_parse_undx_sigma_eta(void *state, const char *value, const char **why);
 extern const hps_option_choice hps_nsga_crossovers[];
 
 /* The options of every sampler of the family (Optuna's NSGAIISampler's, with its
@@ -81,7 +85,7 @@ extern const hps_option_choice hps_nsga_crossovers[];
 #define HPS_NSGA_OPTIONS                                                                     \
     {.name = "population_size", .type = HPS_OPTION_UINT,                                     \
      HPS_OPTION_FIELD(hps_nsga_state, population_size), .def = "50",                        \
-     .min = HPS_NSGA_N_PARENTS, .max = HPS_NSGA_MAX_POPULATION,                              \
+     .min = HPS_NSGA_MIN_POPULATION, .max = HPS_NSGA_MAX_POPULATION,                              \
      .help = "the trials of a generation, and the parents kept"},                            \
     {.name = "mutation_prob", .type = HPS_OPTION_TEXT, .def = "auto",                        \
      .parse = hps_nsga_parse_mutation_prob, .rule = "auto or a number in [0, 1]",            \
@@ -90,9 +94,11 @@ extern const hps_option_choice hps_nsga_crossovers[];
     {.name = "crossover", .type = HPS_OPTION_ENUM,                                           \
      HPS_OPTION_FIELD(hps_nsga_state, crossover), .def = "uniform",                         \
      .choices = hps_nsga_crossovers,                                                         \
-     .help = "how two parents' numeric parameters are crossed: uniform (each from either "   \
-             "parent), sbx (simulated binary) or blxalpha (blend); categorical ones always " \
-             "by uniform crossover"},                                                        \
+     .help = "how parents' numeric parameters are crossed: uniform (each from either "       \
+             "parent), sbx (simulated binary), vsbx (Ballester and Carter's unbounded "      \
+             "sbx), blxalpha (blend), spx (simplex, 3 parents) or undx (unimodal normal, 3 " \
+             "parents); categorical ones always by uniform crossover of the first and last " \
+             "parent"},                                                                      \
     {.name = "crossover_prob", .type = HPS_OPTION_DOUBLE,                                    \
      HPS_OPTION_FIELD(hps_nsga_state, crossover_prob), .def = "0.9", .dmin = 0, .dmax = 1,  \
      .help = "the probability that a child is a crossover of parents (else a parent's "      \
@@ -109,7 +115,25 @@ extern const hps_option_choice hps_nsga_crossovers[];
      HPS_OPTION_FIELD(hps_nsga_state, blx_alpha), .def = "0.5", .dmin = 0,                  \
      .dmax = HUGE_VAL,                                                                       \
      .help = "blxalpha: how far beyond the parents' range, in units of its width, a child "  \
-             "may fall"}
+             "may fall"},                                                                    \
+    {.name = "vsbx_eta", .type = HPS_OPTION_TEXT, .def = "auto",                             \
+     .parse = hps_nsga_parse_vsbx_eta, .rule = "auto or a number >= 0",                      \
+     .help = "vsbx: the distribution index, small for children far from their parents "      \
+             "(auto: 20 for several objectives, 2 for one)"},                                \
+    {.name = "spx_epsilon", .type = HPS_OPTION_TEXT, .def = "auto",                          \
+     .parse = hps_nsga_parse_spx_epsilon, .rule = "auto or a number >= 0",                   \
+     .help = "spx: how far the parents' simplex is expanded about its centroid (auto: "      \
+             "sqrt(the number of numeric parameters + 2))"},                                 \
+    {.name = "undx_sigma_xi", .type = HPS_OPTION_DOUBLE,                                     \
+     HPS_OPTION_FIELD(hps_nsga_state, undx_sigma_xi), .def = "0.5", .dmin = 0,              \
+     .dmax = HUGE_VAL,                                                                       \
+     .help = "undx: the spread along the first two parents' line (standard deviation "       \
+             "undx_sigma_xi^2 of their distance, as Optuna 3.1 draws it)"},                  \
+    {.name = "undx_sigma_eta", .type = HPS_OPTION_TEXT, .def = "auto",                       \
+     .parse = hps_nsga_parse_undx_sigma_eta, .rule = "auto or a number >= 0",                \
+     .help = "undx: the spread across that line (standard deviation undx_sigma_eta^2 of "    \
+             "the third parent's distance from it; auto: 0.35 / sqrt(the number of numeric " \
+             "parameters))"}
 
 /* Sets what the option table does not (the "auto" options, the attribute keys from the
  * sampler's name, the cut). */

@@ -18,28 +18,28 @@
  * per generation whatever the order results arrive in.
  *
  * A child. With probability crossover_prob, parents are drawn by binary tournament (of
- * two trials taken at random from the parents, the one that (constrained-)dominates the
- * other, else the second) and crossed: categorical parameters by uniform crossover of
- * the first and last parent, numeric ones by the chosen operator in the unit cube of the
- * space (log parameters on their log scale); a child outside the cube is drawn again,
- * up to NSGA2_MAX_RETRIES times, then clipped. Otherwise the child copies one parent
- * taken at random. Each parameter then mutates with probability mutation_prob (by
- * default 1 / the number of parameters): a mutated parameter is drawn uniformly at
- * random, as Optuna does without a mutation operator (never from a prior: see mutated).
- * Parameters outside the relative search space (new ones, conditional ones, or ones
- * whose distribution varies), parameters with a single value and the whole first
- * generation are drawn at random, from the parameter's prior when it has one (as the
- * random sampler draws), else uniformly.
+ * two trials taken at random from the parents not yet drawn, the one that
+ * (constrained-)dominates the other, else the second), as many as the operator crosses
+ * (three for spx and undx, else two), and crossed: categorical parameters by uniform
+ * crossover of the first and last parent, numeric ones by the chosen operator
+ * (nsga_crossover.c) in the unit cube of the space (log parameters on their log scale);
+ * a child outside the cube is drawn again, parents and all, up to NSGA2_MAX_RETRIES
+ * times, then clipped. (Optuna redraws without limit; its transform clips stepped and
+ * integer parameters and floats above their high end, so only a float below its low end
+ * is redrawn there.) Otherwise the child copies one parent taken at random. Each
+ * parameter then mutates with probability mutation_prob (by default 1 / the number of
+ * parameters): a mutated parameter is drawn uniformly at random, as Optuna does without
+ * a mutation operator (never from a prior: see mutated). Parameters outside the relative
+ * search space (new ones, conditional ones, or ones whose distribution varies),
+ * parameters with a single value and the whole first generation are drawn at random,
+ * from the parameter's prior when it has one (as the random sampler draws), else
+ * uniformly.
  *
- * Crossover operators (Optuna's, with its defaults):
- *   uniform   each parameter from either parent, the first with probability
- *             swapping_prob;
- *   sbx       simulated binary crossover (Deb and Agrawal 1995), bounded so that children
- *             stay in the box; eta "auto" is 20 for several objectives, 2 for one; of
- *             the two children, each coordinate is crossed with probability 1/2 (else a
- *             parent's value), the pair swapped with probability 1/2, one child kept;
- *   blxalpha  blend crossover: uniform in the parents' range widened by blx_alpha times
- *             its width on each side.
+ * Crossover operators (Optuna's, with its defaults; nsga_crossover.c has the formulas):
+ * uniform, sbx (bounded simulated binary; eta "auto" is 20 for several objectives, 2
+ * for one), vsbx (unbounded vSBX, the same eta), blxalpha (blend), spx (simplex, three
+ * parents, epsilon "auto" sqrt(n + 2) for n numeric parameters) and undx (unimodal
+ * normal, three parents, sigma_eta "auto" 0.35 / sqrt(n)).
  *
  * Randomness: every draw for trial n comes from (seed, n), so a trial's values do not
  * depend on which process asks for it. */
@@ -85,12 +85,41 @@ int hps_nsga_parse_sbx_eta(void *state, const char *value, const char **why)
     return parse_auto_number(value, 0, HUGE_VAL, &((hps_nsga_state *)state)->sbx_eta);
 }
 
+int hps_nsga_parse_vsbx_eta(void *state, const char *value, const char **why)
+{
+    (void)why;
+    return parse_auto_number(value, 0, HUGE_VAL, &((hps_nsga_state *)state)->vsbx_eta);
+}
+
+int hps_nsga_parse_spx_epsilon(void *state, const char *value, const char **why)
+{
+    (void)why;
+    return parse_auto_number(value, 0, HUGE_VAL, &((hps_nsga_state *)state)->spx_epsilon);
+}
+
+int hps_nsga_parse_undx_sigma_eta(void *state, const char *value, const char **why)
+{
+    (void)why;
+    return parse_auto_number(value, 0, HUGE_VAL, &((hps_nsga_state *)state)->undx_sigma_eta);
+}
+
 const hps_option_choice hps_nsga_crossovers[] = {
     {"uniform", HPS_NSGA_UNIFORM},
     {"sbx", HPS_NSGA_SBX},
     {"blxalpha", HPS_NSGA_BLX_ALPHA},
+    {"spx", HPS_NSGA_SPX},
+    {"undx", HPS_NSGA_UNDX},
+    {"vsbx", HPS_NSGA_VSBX},
     {NULL, 0},
 };
+
+static const char *crossover_name(hps_nsga_crossover kind)
+{
+    for (const hps_option_choice *c = hps_nsga_crossovers; c->name != NULL; c++)
+        if (c->value == (int)kind)
+            return c->name;
+    return "?";
+}
 
 static const hps_option nsga2_options[] = {
     HPS_NSGA_OPTIONS,
@@ -101,6 +130,9 @@ void hps_nsga_state_init(hps_nsga_state *s, const char *name, hps_nsga_cut_fn cu
 {
     s->mutation_prob = NAN;
     s->sbx_eta = NAN;
+    s->vsbx_eta = NAN;
+    s->spx_epsilon = NAN;
+    s->undx_sigma_eta = NAN;
     s->cut = cut;
     snprintf(s->generation_attr, sizeof s->generation_attr, "%s:generation", name);
     snprintf(s->parents_key, sizeof s->parents_key, "%s:parents:", name);
@@ -460,6 +492,9 @@ typedef struct breeding {
     const unsigned char *numeric; /* per space entry: 1 numeric, 0 categorical */
     const unsigned char *bred;    /* per space entry: 1 when crossover decides it */
     size_t *scratch;              /* n_parents entries */
+    size_t *coords;               /* the bred numeric entries, in space order */
+    size_t n_coords;
+    double *units; /* (HPS_NSGA_MAX_PARENTS + 1) x n_coords: the operator's parents, child */
 } breeding;
 
 /* A trial's total constraint violation as Deb's rule compares it (hps_pareto_violation:
@@ -525,82 +560,71 @@ static double unit_of(const hps_frozen *t, const hps_history *h, size_t i)
     return isnan(x) ? NAN : hps_dist_to_unit(h->space.dists[i], x);
 }
 
-/* SBX, bounded to [0, 1] (Deb and Agrawal's spread factor with the probability mass
- * beyond the bounds folded back, as Optuna's SBXCrossover). */
-static void sbx_pair(double x1, double x2, double eta, hps_rng *rng, double *c1, double *c2)
+/* The operator the options set, for a study of n_directions objectives. */
+static hps_nsga_operator operator_of(const hps_nsga_state *s, size_t n_directions)
 {
-    double lo = fmin(x1, x2), hi = fmax(x1, x2);
-    double diff = fmax(hi - lo, 1e-10);
-    double beta1 = 1 + 2 * lo / diff, beta2 = 1 + 2 * (1 - hi) / diff;
-    double alpha1 = 2 - pow(beta1, -(eta + 1)), alpha2 = 2 - pow(beta2, -(eta + 1));
-    double u = hps_rng_uniform(rng);
-    double q1 = u > 1 / alpha1 ? pow(1 / (2 - u * alpha1), 1 / (eta + 1))
-                               : pow(u * alpha1, 1 / (eta + 1));
-    double q2 = u > 1 / alpha2 ? pow(1 / (2 - u * alpha2), 1 / (eta + 1))
-                               : pow(u * alpha2, 1 / (eta + 1));
-    *c1 = 0.5 * ((lo + hi) - q1 * diff);
-    *c2 = 0.5 * ((lo + hi) + q2 * diff);
+    double eta = s->crossover == HPS_NSGA_VSBX ? s->vsbx_eta : s->sbx_eta;
+    hps_nsga_operator op = {
+        .kind = s->crossover,
+        .swapping_prob = s->swapping_prob,
+        .eta = !isnan(eta) ? eta : (n_directions > 1 ? 20.0 : 2.0),
+        .blx_alpha = s->blx_alpha,
+        .spx_epsilon = s->spx_epsilon,
+        .undx_sigma_xi = s->undx_sigma_xi,
+        .undx_sigma_eta = s->undx_sigma_eta,
+    };
+    return op;
 }
 
-/* The numeric coordinates of a child of the parents p1, p2 (unit cube, maybe outside). */
-static void cross_numeric(const hps_nsga_state *s, const hps_context *ctx, const breeding *b,
-                          const hps_frozen *p1, const hps_frozen *p2, hps_rng *rng,
+/* The numeric coordinates of a child of the parents taken (unit cube, maybe outside).
+ * The operator sees the bred numeric entries alone, in the space's order, as Optuna's
+ * sees its numerical search space. */
+static void cross_numeric(const hps_nsga_operator *op, const breeding *b,
+                          const hps_frozen *const *taken, size_t n_taken, hps_rng *rng,
                           double *child)
 {
-    const hps_history *h = b->h;
-    double eta = !isnan(s->sbx_eta) ? s->sbx_eta : (ctx->n_directions > 1 ? 20.0 : 2.0);
-    int keep_second_child = -1;
-    for (size_t i = 0; i < h->space.n; i++) {
-        if (!b->bred[i] || !b->numeric[i])
-            continue;
-        double x1 = unit_of(p1, h, i), x2 = unit_of(p2, h, i);
-        switch (s->crossover) {
-        case HPS_NSGA_UNIFORM:
-            child[i] = hps_rng_uniform(rng) < s->swapping_prob ? x1 : x2;
-            break;
-        case HPS_NSGA_BLX_ALPHA: {
-            double lo = fmin(x1, x2), hi = fmax(x1, x2), d = s->blx_alpha * (hi - lo);
-            child[i] = (lo - d) + hps_rng_uniform(rng) * ((hi + d) - (lo - d));
-            break;
-        }
-        case HPS_NSGA_SBX: {
-            double c1, c2;
-            sbx_pair(x1, x2, eta, rng, &c1, &c2);
-            /* Optuna's SBX makes one child of two: each coordinate takes the crossed pair
-             * with probability 1/2 (else the parents' values), in either order with
-             * probability 1/2; then one of the two children is kept for all coordinates */
-            int crossed = hps_rng_uniform(rng) < 0.5;
-            int swapped = hps_rng_uniform(rng) < 0.5;
-            double first = crossed ? c1 : x1, second = crossed ? c2 : x2;
-            if (keep_second_child < 0)
-                keep_second_child = hps_rng_uniform(rng) >= 0.5;
-            child[i] = keep_second_child != swapped ? second : first;
-            break;
-        }
-        }
+    size_t d = b->n_coords;
+    if (d == 0)
+        return;
+    const double *rows[HPS_NSGA_MAX_PARENTS];
+    for (size_t k = 0; k < n_taken; k++) {
+        double *row = b->units + k * d;
+        for (size_t j = 0; j < d; j++)
+            row[j] = unit_of(taken[k], b->h, b->coords[j]);
+        rows[k] = row;
     }
+    double *crossed = b->units + HPS_NSGA_MAX_PARENTS * d;
+    hps_nsga_cross(op, rows, d, rng, crossed);
+    for (size_t j = 0; j < d; j++)
+        child[b->coords[j]] = crossed[j];
 }
 
 static int inside_unit_cube(const breeding *b, const double *child)
 {
-    for (size_t i = 0; i < b->h->space.n; i++)
-        if (b->bred[i] && b->numeric[i] && !(child[i] >= 0 && child[i] <= 1))
+    for (size_t j = 0; j < b->n_coords; j++)
+        if (!(child[b->coords[j]] >= 0 && child[b->coords[j]] <= 1))
             return 0;
     return 1;
 }
 
-/* A crossover child into values_out (internal values; NAN where it decides nothing). */
+/* A crossover child into values_out (internal values; NAN where it decides nothing):
+ * the operator's parents by binary tournament, categorical parameters by uniform
+ * crossover of the first and the last of them. */
 static void crossover_child(const hps_nsga_state *s, const hps_context *ctx, const breeding *b,
-                            hps_rng *rng, double *unit, double *values_out)
+                            const hps_nsga_operator *op, hps_rng *rng, double *unit,
+                            double *values_out)
 {
     const hps_history *h = b->h;
-    size_t taken[HPS_NSGA_N_PARENTS] = {0};
+    size_t n_taken = hps_nsga_operator_parents(op->kind);
+    size_t taken[HPS_NSGA_MAX_PARENTS] = {0};
+    const hps_frozen *chosen[HPS_NSGA_MAX_PARENTS] = {NULL};
     for (int attempt = 0;; attempt++) {
-        for (size_t k = 0; k < HPS_NSGA_N_PARENTS; k++)
+        for (size_t k = 0; k < n_taken; k++) {
             taken[k] = tournament(ctx, b, rng, taken, k, b->scratch);
-        const hps_frozen *first = b->parents[taken[0]];
-        const hps_frozen *last = b->parents[taken[HPS_NSGA_N_PARENTS - 1]];
-        cross_numeric(s, ctx, b, first, last, rng, unit);
+            chosen[k] = b->parents[taken[k]];
+        }
+        const hps_frozen *first = chosen[0], *last = chosen[n_taken - 1];
+        cross_numeric(op, b, chosen, n_taken, rng, unit);
         if (inside_unit_cube(b, unit) || attempt + 1 >= NSGA2_MAX_RETRIES) {
             for (size_t i = 0; i < h->space.n; i++) {
                 if (!b->bred[i])
@@ -655,19 +679,26 @@ static hps_status breed(const hps_nsga_state *s, hps_sampler *sampler, const hps
     unsigned char *flags = hps_mem_calloc(2 * h->space.n, 1);
     double *unit = hps_mem_calloc(h->space.n, sizeof *unit);
     b->scratch = hps_mem_calloc(b->n_parents, sizeof *b->scratch);
-    if (flags == NULL || unit == NULL || b->scratch == NULL) {
-        hps_mem_free(flags);
-        hps_mem_free(unit);
-        hps_mem_free(b->scratch);
-        return hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
+    b->coords = hps_mem_calloc(h->space.n + 1, sizeof *b->coords);
+    b->units = hps_mem_calloc((HPS_NSGA_MAX_PARENTS + 1) * h->space.n + 1, sizeof *b->units);
+    hps_status rc = HPS_OK;
+    if (flags == NULL || unit == NULL || b->scratch == NULL || b->coords == NULL ||
+        b->units == NULL) {
+        rc = hps_errbuf_set(&sampler->err, HPS_ERR_NOMEM, "out of memory");
+        goto out;
     }
     b->numeric = flags;
     b->bred = flags + h->space.n;
     size_t n_bred = mark_bred(b, flags, flags + h->space.n);
+    b->n_coords = 0;
+    for (size_t i = 0; i < h->space.n; i++)
+        if (b->bred[i] && b->numeric[i])
+            b->coords[b->n_coords++] = i;
     hps_rng rng;
     hps_rng_seed_keyed(&rng, sampler->seed, ctx->trial->number, s->draw_key);
     if (n_bred > 0 && hps_rng_uniform(&rng) < s->crossover_prob) {
-        crossover_child(s, ctx, b, &rng, unit, values_out);
+        hps_nsga_operator op = operator_of(s, ctx->n_directions);
+        crossover_child(s, ctx, b, &op, &rng, unit, values_out);
     } else if (n_bred > 0) {
         const hps_frozen *parent = b->parents[hps_rng_below(&rng, b->n_parents)];
         for (size_t i = 0; i < h->space.n; i++)
@@ -679,10 +710,13 @@ static hps_status breed(const hps_nsga_state *s, hps_sampler *sampler, const hps
     for (size_t i = 0; i < h->space.n; i++)
         if (b->bred[i] && hps_rng_uniform(&rng) < mutation)
             values_out[i] = mutated(sampler, ctx, h, i);
+out:
     hps_mem_free(flags);
     hps_mem_free(unit);
     hps_mem_free(b->scratch);
-    return HPS_OK;
+    hps_mem_free(b->coords);
+    hps_mem_free(b->units);
+    return rc;
 }
 
 hps_status hps_nsga_sample_relative(hps_sampler *sampler, const hps_context *ctx,
@@ -701,7 +735,9 @@ hps_status hps_nsga_sample_relative(hps_sampler *sampler, const hps_context *ctx
         return hps_errbuf_set(&sampler->err, rc, "reading the trials: %s", hps_errbuf_text(&why));
     const hps_nsga_parents *parents;
     rc = parents_of(s, sampler, ctx, all, n_all, generation, &parents);
-    if (rc != HPS_OK || parents->n < HPS_NSGA_N_PARENTS)
+    /* fewer parents than the operator crosses (hps_nsga_bind keeps the population at
+     * least that large): every parameter at random */
+    if (rc != HPS_OK || parents->n < hps_nsga_operator_parents(s->crossover))
         return rc;
     breeding b = {.h = h, .n_parents = parents->n};
     b.parents = hps_mem_calloc(parents->n, sizeof *b.parents);
@@ -742,6 +778,15 @@ hps_status hps_nsga_bind(hps_sampler *sampler, const hps_context *ctx)
                               "%zu)",
                               sampler->ops->name, HPS_PARETO_MAX_OBJECTIVES, ctx->study_name,
                               ctx->n_directions);
+    /* a tournament takes each parent from those not yet taken */
+    const hps_nsga_state *s = sampler->impl;
+    size_t needed = hps_nsga_operator_parents(s->crossover);
+    if (s->population_size < needed)
+        return hps_errbuf_set(&sampler->err, HPS_ERR_INVALID,
+                              "the %s sampler's crossover %s takes %zu parents: "
+                              "population_size must be at least %zu (it is %llu)",
+                              sampler->ops->name, crossover_name(s->crossover), needed, needed,
+                              (unsigned long long)s->population_size);
     return HPS_OK;
 }
 

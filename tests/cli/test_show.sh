@@ -27,7 +27,7 @@ expect_eq "the run completes" 0 $?
 out=$(LANG=C.UTF-8 LC_ALL= "$HPSEARCH" show sweep.yaml)
 expect_eq "show exits 0" 0 $?
 expect_contains "names the study, direction and metric" "study sweep (maximize score) in sqlite:" "$out"
-expect_contains "counts by state" "trials: 24  complete 24  pruned 0  fail 0  running 0  waiting 0" "$out"
+expect_contains "counts by state" "trials: 24  complete 24  pruned 0  fail 0  running 0  waiting 0  paused 0" "$out"
 best_number=$(sql s.db "SELECT t.number FROM trials t JOIN trial_values v USING (trial_id) ORDER BY v.value DESC, t.number LIMIT 1")
 expect_contains "best trial is the stored best" "best: trial $best_number  score = " "$out"
 expect_contains "top-5 table header" "top 5:" "$out"

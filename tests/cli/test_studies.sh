@@ -18,19 +18,19 @@ failed=$(count mixed 4)
 out=$("$HPSEARCH" studies --storage sqlite:m.db)
 expect_eq "studies exits 0" 0 $?
 header=$(printf '%s\n' "$out" | head -1)
-expect_eq "the table's columns" "study direction trials complete pruned failed running waiting best" \
+expect_eq "the table's columns" "study direction trials complete pruned failed running waiting paused best" \
     "$(echo $header)"
 row=$(printf '%s\n' "$out" | awk '$1 == "mixed"')
 expect_eq "the mixed study's row: counts by state and best value" \
-    "mixed minimize 40 $complete $pruned $failed 0 0 $(sql m.db "SELECT printf('%.6g', MIN(value)) FROM trial_values JOIN trials USING (trial_id) JOIN studies USING (study_id) WHERE name = 'mixed' AND state = 2")" \
+    "mixed minimize 40 $complete $pruned $failed 0 0 0 $(sql m.db "SELECT printf('%.6g', MIN(value)) FROM trial_values JOIN trials USING (trial_id) JOIN studies USING (study_id) WHERE name = 'mixed' AND state = 2")" \
     "$(echo $row)"
-expect_eq "the acc study's row" "acc maximize 6 6 0 0 0 0 0.9711" \
+expect_eq "the acc study's row" "acc maximize 6 6 0 0 0 0 0 0.9711" \
     "$(echo $(printf '%s\n' "$out" | awk '$1 == "acc"'))"
 
 csv=$("$HPSEARCH" studies --storage sqlite:m.db --format csv)
-expect_eq "CSV header" "name,direction,n_trials,n_complete,n_pruned,n_fail,n_running,n_waiting,best_value" \
+expect_eq "CSV header" "name,direction,n_trials,n_complete,n_pruned,n_fail,n_running,n_waiting,n_paused,best_value" \
     "$(printf '%s\n' "$csv" | head -1)"
-expect_contains "CSV row with the pruned count" "mixed,minimize,40,$complete,$pruned,$failed,0,0," "$csv"
+expect_contains "CSV row with the pruned count" "mixed,minimize,40,$complete,$pruned,$failed,0,0,0," "$csv"
 
 json=$("$HPSEARCH" studies --storage sqlite:m.db --format json)
 expect_eq "JSON counts" "40 $complete $pruned $failed 0 0" "$(json_get "$json" \

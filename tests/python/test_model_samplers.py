@@ -194,7 +194,7 @@ def test_nsga2_multi_objective_generations_and_crossovers():
         assert front_g(runs[0]) < first
         assert [t.params for t in runs[0].trials] == [t.params for t in runs[1].trials]
     with pytest.raises(ValueError, match="not a valid crossover"):
-        NSGAIISampler(crossover="undx")
+        NSGAIISampler(crossover="pcx")
     with pytest.raises(NotImplementedError, match="mutation"):
         NSGAIISampler(mutation=object())
     with pytest.raises(ValueError, match="population_size"):
@@ -302,7 +302,7 @@ def test_nsga3_three_objectives_generations_and_reference_points():
     with pytest.raises(NotImplementedError, match="mutation"):
         NSGAIIISampler(mutation=object())
     with pytest.raises(ValueError, match="not a valid crossover"):
-        NSGAIIISampler(crossover="undx")
+        NSGAIIISampler(crossover="pcx")
     with pytest.raises(Exception, match="reference_points have 2 coordinates"):
         hpsearch.create_study(directions=["minimize"] * 3,
                               sampler=NSGAIIISampler(reference_points=[[1, 0], [0, 1]]))

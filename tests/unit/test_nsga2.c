@@ -116,26 +116,36 @@ static double zdt1_hypervolume(const char *sampler, const char *const *opts)
 static void test_zdt1_front(void **state)
 {
     (void)state;
-    const char *const uniform[] = {"population_size", POPULATION, NULL};
-    const char *const sbx[] = {"population_size", POPULATION, "crossover", "sbx", NULL};
-    const char *const blx[] = {"population_size", POPULATION, "crossover", "blxalpha", NULL};
+    static const char *const crossovers[] = {"uniform", "sbx", "blxalpha", "vsbx", "spx",
+                                             "undx"};
+    enum { N_CROSSOVERS = sizeof crossovers / sizeof *crossovers, SBX = 1, UNDX = 5 };
     double random = zdt1_hypervolume("random", NULL);
-    double hv_uniform = zdt1_hypervolume("nsga2", uniform);
-    double hv_sbx = zdt1_hypervolume("nsga2", sbx);
-    double hv_blx = zdt1_hypervolume("nsga2", blx);
-    fprintf(stderr, "ZDT1, %d trials: hypervolume random %.4f, nsga2 uniform %.4f, sbx %.4f, "
-            "blxalpha %.4f; analytic front %.4f\n",
-            ZDT1_TRIALS, random, hv_uniform, hv_sbx, hv_blx, ZDT1_FRONT_HV);
+    double hvs[N_CROSSOVERS];
+    fprintf(stderr, "ZDT1, %d trials: hypervolume random %.4f, analytic front %.4f; nsga2",
+            ZDT1_TRIALS, random, ZDT1_FRONT_HV);
+    for (size_t i = 0; i < N_CROSSOVERS; i++) {
+        const char *const opts[] = {"population_size", POPULATION, "crossover", crossovers[i],
+                                    NULL};
+        hvs[i] = zdt1_hypervolume("nsga2", opts);
+        fprintf(stderr, " %s %.4f", crossovers[i], hvs[i]);
+    }
+    fprintf(stderr, "\n");
     /* random search hardly reaches the reference box (g is about 1 + 9/2 on average);
-     * every operator gets most of the way to the analytic front, as Optuna's NSGA-II does
-     * (bench/nsga2.md), and SBX, the operator made for real parameters, nearest */
-    const double hvs[] = {hv_uniform, hv_sbx, hv_blx};
-    for (size_t i = 0; i < 3; i++) {
+     * every operator but undx gets most of the way to the analytic front, as Optuna's
+     * NSGA-II does (bench/nsga2.md), and SBX, the operator made for real parameters,
+     * nearest. UNDX's children keep close to lines through pairs of parents (its spread
+     * across them is 0.35^2 / 5 of the third parent's distance): Optuna 3.1's reaches
+     * 0.30 to 0.48 here over seeds 0-2, short of the others too */
+    for (size_t i = 0; i < N_CROSSOVERS; i++) {
         assert_true(hvs[i] <= ZDT1_FRONT_HV);
+        if (i == UNDX) {
+            assert_true(hvs[i] > random + 0.1);
+            continue;
+        }
         assert_true(hvs[i] > random + 0.5);
         assert_true(hvs[i] > 0.7 * ZDT1_FRONT_HV);
     }
-    assert_true(hv_sbx > 0.85 * ZDT1_FRONT_HV);
+    assert_true(hvs[SBX] > 0.85 * ZDT1_FRONT_HV);
 }
 
 /* Minimize (x0, x1) over [0, 1]^4 subject to x0 + x1 + x2 + x3 >= 3.2: the feasible
@@ -382,10 +392,35 @@ static void expect_refused(const char *option, const char *value, const char *me
     hps_sampler_free(sampler);
 }
 
+/* A crossover of three parents with a population of two: refused when the study binds
+ * the sampler (the first ask), whatever order the options came in. */
+static void expect_bind_refused(const char *crossover, const char *population,
+                                const char *message)
+{
+    const char *const opts[] = {"crossover", crossover, "population_size", population, NULL};
+    hps_direction dirs[2] = {HPS_MINIMIZE, HPS_MINIMIZE};
+    hps_study *study;
+    char err[256];
+    ASSERT_OK(hps_study_open(":memory:", "bind", HPS_OPEN_CREATE, dirs, 2, &study, err,
+                             sizeof err));
+    hps_status rc = hps_study_set_sampler(study, make_sampler("nsga2", opts));
+    if (rc == HPS_OK) {
+        hps_trial *t;
+        rc = hps_study_ask(study, &t);
+        if (rc == HPS_OK)
+            hps_trial_free(t);
+    }
+    assert_int_equal(rc, HPS_ERR_INVALID);
+    if (strstr(hps_study_errmsg(study), message) == NULL)
+        fail_msg("'%s' does not say '%s'", hps_study_errmsg(study), message);
+    hps_study_close(study);
+}
+
 static void test_options(void **state)
 {
     (void)state;
-    expect_refused("crossover", "undx", "crossover must be uniform, sbx or blxalpha (got 'undx')");
+    expect_refused("crossover", "pcx",
+                   "crossover must be uniform, sbx, blxalpha, spx, undx or vsbx (got 'pcx')");
     expect_refused("population_size", "1", "population_size must be an integer in [2,");
     expect_refused("mutation_prob", "1.5", "mutation_prob must be auto or a number in [0, 1]");
     expect_refused("mutation_prob", "often", "mutation_prob must be auto or a number in [0, 1]");
@@ -393,6 +428,16 @@ static void test_options(void **state)
     expect_refused("swapping_prob", "2", "swapping_prob must be");
     expect_refused("sbx_eta", "-1", "sbx_eta must be auto or a number >= 0");
     expect_refused("blx_alpha", "-1", "blx_alpha must be");
+    expect_refused("vsbx_eta", "-2", "vsbx_eta must be auto or a number >= 0");
+    expect_refused("spx_epsilon", "wide", "spx_epsilon must be auto or a number >= 0");
+    expect_refused("undx_sigma_xi", "-0.5", "undx_sigma_xi must be");
+    expect_refused("undx_sigma_eta", "nan", "undx_sigma_eta must be auto or a number >= 0");
+    expect_bind_refused("spx", "2",
+                        "the nsga2 sampler's crossover spx takes 3 parents: population_size "
+                        "must be at least 3 (it is 2)");
+    expect_bind_refused("undx", "2",
+                        "the nsga2 sampler's crossover undx takes 3 parents: population_size "
+                        "must be at least 3 (it is 2)");
     hps_sampler *sampler;
     char err[256];
     ASSERT_OK(hps_sampler_new("nsga2", &sampler, err, sizeof err));

@@ -465,7 +465,8 @@ static void test_options(void **state)
     expect_refused("reference_points", "[[0, 0]]", "a point at the origin gives no direction");
     expect_refused("reference_points", "[[1, \"x\"]]", "coordinates must be finite numbers");
     expect_refused("reference_points", "[[1, 0]", "reference_points must be none or a JSON list");
-    expect_refused("crossover", "undx", "crossover must be uniform, sbx or blxalpha (got 'undx')");
+    expect_refused("crossover", "pcx",
+                   "crossover must be uniform, sbx, blxalpha, spx, undx or vsbx (got 'pcx')");
     expect_refused("population_size", "1", "population_size must be an integer in [2,");
     expect_bind_refused(3, "reference_points", "[[1, 0], [0, 1]]",
                         "reference_points have 2 coordinates, but study 'bind' has 3 objectives");

@@ -391,9 +391,10 @@ static const char *const sampler_spec[][2] = {
             "bandwidth"},
     {"cmaes", "seed sigma0 popsize inc_popsize n_startup_trials restart_strategy with_margin source_trials"},
     {"nsga2", "seed population_size mutation_prob crossover crossover_prob swapping_prob "
-              "sbx_eta blx_alpha"},
+              "sbx_eta blx_alpha vsbx_eta spx_epsilon undx_sigma_xi undx_sigma_eta"},
     {"nsga3", "seed population_size mutation_prob crossover crossover_prob swapping_prob "
-              "sbx_eta blx_alpha dividing_parameter reference_points"},
+              "sbx_eta blx_alpha vsbx_eta spx_epsilon undx_sigma_xi undx_sigma_eta "
+              "dividing_parameter reference_points"},
     {"auto", "seed"},
 };
 

@@ -478,6 +478,8 @@ static void test_forecast_waits_and_records(void **state)
     const char *attrs = hps_frozen_system_attrs(pruned);
     assert_non_null(strstr(attrs, "\"forecast\""));
     assert_non_null(strstr(attrs, "\"p_beat\""));
+    /* the step it is a forecast for, which the report draws it to */
+    assert_non_null(strstr(attrs, "\"max_step\": 30"));
     hps_study_close(study);
 }
 

@@ -4,8 +4,8 @@ Each sampler here is a description the C engine turns into its own sampler when 
 opens; the sampling itself runs in C. Available: :class:`AutoSampler` (the default: it
 picks the strategy per trial and records it in ``trial.system_attrs["sampler"]``),
 :class:`GPSampler` (Bayesian optimization), :class:`TPESampler`, :class:`CmaEsSampler`,
-:class:`NSGAIISampler` (the genetic algorithm, with :class:`UniformCrossover`,
-:class:`SBXCrossover` or :class:`BLXAlphaCrossover`), :class:`NSGAIIISampler` (the same
+:class:`NSGAIISampler` (the genetic algorithm, with the crossovers of
+:mod:`hpsearch.samplers.nsgaii`, Optuna's six), :class:`NSGAIIISampler` (the same
 with reference points, for many objectives), :class:`RandomSampler`,
 :class:`GridSampler` and :class:`QMCSampler` (Sobol); :class:`BruteForceSampler` and
 :class:`PartialFixedSampler` as Optuna 3.1 has them.
@@ -26,12 +26,14 @@ import random
 import warnings
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from . import logging as _hlogging
-from .distributions import (BaseDistribution, CategoricalDistribution, FloatDistribution,
+from .. import logging as _hlogging
+from ..distributions import (BaseDistribution, CategoricalDistribution, FloatDistribution,
                             IntDistribution)
-from .exceptions import ExperimentalWarning, _warn_experimental
-from .search_space import IntersectionSearchSpace, _intersection_of_study
-from .trial import TrialState
+from ..exceptions import ExperimentalWarning, _warn_experimental
+from ..search_space import IntersectionSearchSpace, _intersection_of_study
+from ..trial import TrialState
+from . import nsgaii
+from .nsgaii import BLXAlphaCrossover, SBXCrossover, UniformCrossover
 
 __all__ = ["BaseSampler", "AutoSampler", "GPSampler", "TPESampler", "CmaEsSampler",
            "NSGAIISampler", "NSGAIIISampler", "UniformCrossover", "SBXCrossover",
@@ -253,11 +255,19 @@ class QMCSampler(_EngineSampler):
 ConstraintsFuncType = Callable[[Any], Sequence[float]]
 
 
-def _check_constraints_func(func: Optional[ConstraintsFuncType], sampler: str
-                            ) -> Optional[ConstraintsFuncType]:
+def _check_constraints_func(func: Optional[ConstraintsFuncType], sampler: str,
+                            deprecated: bool = True) -> Optional[ConstraintsFuncType]:
+    """`func` checked; with `deprecated`, Optuna 5's FutureWarning for it (TPESampler,
+    GPSampler, NSGAIISampler and NSGAIIISampler warn so in optuna/samplers; OptunaHub's
+    AutoSampler is not Optuna's and does not)."""
     if func is not None and not callable(func):
         raise TypeError(f"{sampler}: constraints_func must be callable, "
                         f"not {type(func).__name__}")
+    if func is not None and deprecated:
+        warnings.warn("`constraints_func` has been deprecated in v5.0.0. This feature will be "
+                      "removed in v7.0.0. See https://github.com/optuna/optuna/releases/tag/"
+                      "v5.0.0. Use `hpsearch.trial.Trial.set_constraint` instead.",
+                      FutureWarning, stacklevel=3)
     return func
 
 
@@ -290,7 +300,8 @@ class AutoSampler(_EngineSampler):
                  constraints_func: Optional[ConstraintsFuncType] = None) -> None:
         self._options = _seed_option(seed)
         self._seed = seed
-        self._constraints_func = _check_constraints_func(constraints_func, "AutoSampler")
+        self._constraints_func = _check_constraints_func(constraints_func, "AutoSampler",
+                                                         deprecated=False)
 
     def _engine_spec(self) -> _EngineSpec:
         return ("auto", dict(self._options), None)
@@ -395,7 +406,7 @@ class TPESampler(_EngineSampler):
 def _source_trials_json(trials: Any) -> str:
     """The engine's source_trials option: the COMPLETE trials' numeric parameters and
     values (the engine keeps those that cover the search space, as Optuna does)."""
-    from .trial import TrialState
+    from ..trial import TrialState
     points = []
     for t in trials:
         if t.state != TrialState.COMPLETE:
@@ -483,43 +494,11 @@ class CmaEsSampler(_EngineSampler):
         return f"CmaEsSampler(seed={self._seed!r})"
 
 
-class UniformCrossover:
-    """NSGA-II's default crossover (``optuna.samplers.nsgaii.UniformCrossover``): each
-    parameter from either parent, the first with probability `swapping_prob`."""
-
-    def __init__(self, swapping_prob: float = 0.5) -> None:
-        self._options = {"crossover": "uniform", "swapping_prob": repr(float(swapping_prob))}
-
-
-class SBXCrossover:
-    """Simulated binary crossover (``optuna.samplers.nsgaii.SBXCrossover``); `eta` None
-    is 20 for several objectives, 2 for one. Optuna's two further probabilities are
-    fixed at their defaults (0.5) here."""
-
-    def __init__(self, eta: Optional[float] = None, uniform_crossover_prob: float = 0.5,
-                 use_child_gene_prob: float = 0.5) -> None:
-        _warn_experimental("SBXCrossover", "3.0.0")
-        _unsupported("uniform_crossover_prob", uniform_crossover_prob, 0.5, "SBXCrossover")
-        _unsupported("use_child_gene_prob", use_child_gene_prob, 0.5, "SBXCrossover")
-        self._options = {"crossover": "sbx",
-                         "sbx_eta": "auto" if eta is None else repr(float(eta))}
-
-
-class BLXAlphaCrossover:
-    """Blend crossover (``optuna.samplers.nsgaii.BLXAlphaCrossover``): uniform in the
-    parents' range widened by `alpha` times its width on each side."""
-
-    def __init__(self, alpha: float = 0.5) -> None:
-        _warn_experimental("BLXAlphaCrossover", "3.0.0")
-        self._options = {"crossover": "blxalpha", "blx_alpha": repr(float(alpha))}
-
-
-_Crossover = Union[UniformCrossover, SBXCrossover, BLXAlphaCrossover]
-_CROSSOVERS = {"uniform": UniformCrossover, "sbx": SBXCrossover, "blxalpha": BLXAlphaCrossover}
+_Crossover = Union[nsgaii.BaseCrossover, str, None]
 
 
 def _genetic_options(sampler: str, population_size: int, mutation: Any,
-                     mutation_prob: Optional[float], crossover: Union[_Crossover, str, None],
+                     mutation_prob: Optional[float], crossover: _Crossover,
                      crossover_prob: float, swapping_prob: float, seed: Optional[int],
                      elite_population_selection_strategy: Any, child_generation_strategy: Any,
                      after_trial_strategy: Any) -> Dict[str, str]:
@@ -532,14 +511,11 @@ def _genetic_options(sampler: str, population_size: int, mutation: Any,
     if isinstance(population_size, bool) or not isinstance(population_size, int) or \
             population_size < 2:
         raise ValueError(f"population_size must be an int >= 2, got {population_size!r}")
-    if crossover is None or crossover == "uniform":
-        crossover = UniformCrossover(swapping_prob)
-    elif isinstance(crossover, str) and crossover in _CROSSOVERS:
-        crossover = _CROSSOVERS[crossover]()
-    elif not isinstance(crossover, tuple(_CROSSOVERS.values())):
-        raise ValueError(f"'{crossover}' is not a valid crossover: use UniformCrossover, "
-                         "SBXCrossover or BLXAlphaCrossover (or 'uniform', 'sbx', "
-                         "'blxalpha')")
+    crossover = nsgaii._engine_crossover(crossover, swapping_prob, sampler)
+    if population_size < crossover.n_parents:
+        raise ValueError(f"Using {crossover}, the population size should be greater than or "
+                         f"equal to {crossover.n_parents}. The specified `population_size` "
+                         f"is {population_size}.")
     return {"population_size": str(population_size),
             "mutation_prob": "auto" if mutation_prob is None else repr(float(mutation_prob)),
             "crossover_prob": repr(float(crossover_prob)),
@@ -553,9 +529,11 @@ class NSGAIISampler(_EngineSampler):
     rank and crowding distance (Deb's constrained domination when trials carry
     constraints), children by binary tournament, crossover and mutation. A mutated
     parameter, and every parameter of the first generation, is drawn at random (Optuna's
-    behaviour without a `mutation`). `crossover` is one of the crossover classes here
-    (or its engine name: "uniform", "sbx", "blxalpha"); Optuna's SPX, UNDX and VSBX are
-    not available. Works for one objective too.
+    behaviour without a `mutation`). `crossover` is one of the classes of
+    :mod:`hpsearch.samplers.nsgaii` (or its engine name: "uniform", "sbx", "vsbx",
+    "blxalpha", "spx", "undx"); a BaseCrossover written in Python raises
+    NotImplementedError. `population_size` must be at least the crossover's `n_parents`
+    (3 for SPX and UNDX). Works for one objective too.
 
     `constraints_func` is TPESampler's: its values are stored as the trial's constraints,
     and here they steer the search (Deb's constrained domination: feasible trials first,
@@ -563,7 +541,7 @@ class NSGAIISampler(_EngineSampler):
 
     def __init__(self, *, population_size: int = 50, mutation: Any = None,
                  mutation_prob: Optional[float] = None,
-                 crossover: Union[_Crossover, str, None] = None, crossover_prob: float = 0.9,
+                 crossover: _Crossover = None, crossover_prob: float = 0.9,
                  swapping_prob: float = 0.5, seed: Optional[int] = None,
                  constraints_func: Optional[ConstraintsFuncType] = None,
                  elite_population_selection_strategy: Any = None,
@@ -613,7 +591,7 @@ class NSGAIIISampler(_EngineSampler):
 
     def __init__(self, *, population_size: int = 50, mutation: Any = None,
                  mutation_prob: Optional[float] = None,
-                 crossover: Union[_Crossover, str, None] = None, crossover_prob: float = 0.9,
+                 crossover: _Crossover = None, crossover_prob: float = 0.9,
                  swapping_prob: float = 0.5, seed: Optional[int] = None,
                  constraints_func: Optional[ConstraintsFuncType] = None,
                  reference_points: Any = None, dividing_parameter: int = 3,
