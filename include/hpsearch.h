@@ -662,6 +662,16 @@ HPS_API hps_status hps_trial_suggest_categorical(hps_trial *trial, const char *n
                                          const hps_value *choices, size_t n_choices,
                                          size_t *index_out);
 
+/* 1 when the last hps_trial_suggest_* call on `trial` that succeeded drew its value with
+ * the sampler's independent sampling -- the parameter was not in the joint sample the
+ * sampler drew over the relative search space when the trial started (a joint sampler
+ * such as "cmaes" or "gp" leaves out parameters not every finished trial has, and
+ * "cmaes" categorical ones), or the sampler has none -- else 0 (a value from the joint
+ * sample, fixed by an enqueue, a retry or hps_trial_fix_params, or suggested before in
+ * this trial; also before any suggestion). What Optuna's
+ * CmaEsSampler(warn_independent_sampling=True) warns about. */
+HPS_API int hps_trial_last_independent(const hps_trial *trial);
+
 /* Fixes parameters of this running trial, as an enqueued trial's are fixed:
  * `params_json` is an object {name: value}; suggesting one of these names returns its
  * value (HPS_ERR_INVALID then if the value is not one of the suggested distribution's).

@@ -121,6 +121,9 @@ class Study(_core.Study):
             self._set_sampler(*spec)
         self._set_constraints_func(getattr(sampler, "_constraints_func", None)
                                    if spec is not None else None)
+        # CmaEsSampler(warn_independent_sampling=True): told of each independent draw
+        hook = getattr(sampler, "_independent_hook", None) if spec is not None else None
+        self._set_independent_hook(hook() if hook is not None else None)
         # PartialFixedSampler over an engine sampler: ask() fixes the values
         self._fixed_by_sampler = (_json_dumps(sampler._fixed_params)
                                   if spec is not None and

@@ -146,6 +146,9 @@ typedef struct hpspy_study {
     PyObject *py_pruner;      /* a pruner written in Python, or NULL */
     PyObject *constraints_func; /* the engine sampler's constraints_func, or NULL */
     int has_constraint_keys;  /* the study's "constraint_keys" was seen (it never goes) */
+    PyObject *independent_hook; /* called (trial, name) after a suggestion the engine
+                                   sampler drew independently (CmaEsSampler's
+                                   warn_independent_sampling), or NULL */
     int ranks_objectives;     /* several directions, and the engine's pruner ranks them
                                  (asha, hyperband): report takes a sequence, should_prune
                                  asks it, where Optuna raises NotImplementedError */

@@ -279,6 +279,20 @@ static PyObject *study_set_constraints_func(PyObject *obj, PyObject *func)
     Py_RETURN_NONE;
 }
 
+/* The hook run after each suggestion the engine sampler drew independently (None: none):
+ * how CmaEsSampler(warn_independent_sampling=True) learns of them. */
+static PyObject *study_set_independent_hook(PyObject *obj, PyObject *func)
+{
+    hpspy_study *self = (hpspy_study *)obj;
+    if (func != Py_None && !PyCallable_Check(func)) {
+        PyErr_Format(PyExc_TypeError, "the independent-sampling hook must be callable, not %s",
+                     Py_TYPE(func)->tp_name);
+        return NULL;
+    }
+    Py_XSETREF(self->independent_hook, func != Py_None ? Py_NewRef(func) : NULL);
+    Py_RETURN_NONE;
+}
+
 /* A pruner from its description (name, {option: text}, inner description or None);
  * NULL with an exception set on error. */
 static hps_pruner *build_pruner(hpspy_study *self, PyObject *spec, int depth)
@@ -1555,6 +1569,7 @@ static int study_traverse(PyObject *obj, visitproc visit, void *arg)
     Py_VISIT(self->py_sampler);
     Py_VISIT(self->py_pruner);
     Py_VISIT(self->constraints_func);
+    Py_VISIT(self->independent_hook);
     return 0;
 }
 
@@ -1565,6 +1580,7 @@ static int study_clear(PyObject *obj)
     Py_CLEAR(self->py_sampler);
     Py_CLEAR(self->py_pruner);
     Py_CLEAR(self->constraints_func);
+    Py_CLEAR(self->independent_hook);
     return 0;
 }
 
@@ -1603,6 +1619,9 @@ static PyMethodDef study_methods[] = {
     {"_set_constraints_func", study_set_constraints_func, METH_O,
      PyDoc_STR("_set_constraints_func(func or None): called on each trial told COMPLETE or "
                "PRUNED; its values become the trial's constraints.")},
+    {"_set_independent_hook", study_set_independent_hook, METH_O,
+     PyDoc_STR("_set_independent_hook(func or None): called (trial, name) after each "
+               "suggestion the engine sampler drew independently.")},
     {"_set_python_sampler", study_set_python_sampler, METH_O,
      PyDoc_STR("_set_python_sampler(sampler): samples with a BaseSampler written in Python.")},
     {"_set_python_pruner", study_set_python_pruner, METH_O,

@@ -46,6 +46,7 @@ typedef struct suggest_res {
     /* when the name was suggested before with a compatible distribution (same kind and
      * log flag, other bounds): Optuna keeps the first value and only warns */
     int reused;
+    int independent; /* drawn by the engine sampler's independent sampling */
     char msg[HPSPY_MSG_SIZE];
 } suggest_res;
 
@@ -97,6 +98,7 @@ static void suggest_locked(hpspy_trial *self, const suggest_req *req, suggest_re
     if (relay != NULL)
         hpspy_relay_arm(relay, req->offered, self->number, req->name, req->internal);
     engine_suggest(trial, req, res);
+    res->independent = res->rc == HPS_OK && hps_trial_last_independent(trial);
     res->asked = relay != NULL && hpspy_relay_disarm(relay);
     if (res->asked)
         return;
@@ -177,6 +179,14 @@ static int run_suggest(hpspy_trial *self, suggest_req *req, suggest_res *res)
     if (res->rc != HPS_OK) {
         hpspy_raise(self->study->st, res->rc, res->msg);
         return -1;
+    }
+    if (res->independent && self->study->independent_hook != NULL) {
+        PyObject *hook = Py_NewRef(self->study->independent_hook);
+        PyObject *done = PyObject_CallFunction(hook, "Os", (PyObject *)self, req->name);
+        Py_DECREF(hook);
+        if (done == NULL)
+            return -1;
+        Py_DECREF(done);
     }
     if (res->reused &&
         PyErr_WarnFormat(PyExc_RuntimeWarning, 1,

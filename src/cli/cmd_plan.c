@@ -347,6 +347,8 @@ static void print_plan(const cfg_config *cfg, const run_gpus *gpus, double hours
     } else {
         printf("strategy: %s (set in the config; `sampler: auto` lets hpsearch choose)\n",
                strategy);
+        fflush(stdout); /* the warning follows the line it is about */
+        space_warn_cmaes(cfg);
     }
     int grid_run = grid > 0 && strcmp(strategy, "grid") == 0;
     if (budget > 0 || grid_run) {

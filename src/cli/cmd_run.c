@@ -872,16 +872,30 @@ int cmd_run(int argc, char **argv)
                                      &choice) == HPS_OK)
             fprintf(stderr, "hpsearch: auto chose %s: %s\n", choice.strategy, choice.reason);
     }
+    space_warn_cmaes(cfg);
     /* an interrupted run is not a finished trial: it does not count against the budget,
      * and a preempted one is queued to run again */
     size_t interrupted = held.interrupted;
     size_t already = counts[HPS_COMPLETE] + counts[HPS_PRUNED] + counts[HPS_FAIL] - interrupted;
-    if (interrupted > 0)
-        fprintf(stderr, "hpsearch: resuming: %zu trial%s already finished (and %zu interrupted "
-                "run%s, not counted)\n", already, already == 1 ? "" : "s", interrupted,
-                interrupted == 1 ? "" : "s");
-    else if (already > 0)
-        fprintf(stderr, "hpsearch: resuming: %zu trials already finished\n", already);
+    /* a warm start's trials are finished ones the study was given, not a run of its own
+     * being resumed: a new warm-started study says so rather than "resuming" */
+    size_t warm = warm_trials_in(study);
+    if (warm > already)
+        warm = already;
+    size_t own = already - warm;
+    char besides[96] = "";
+    if (warm > 0)
+        snprintf(besides, sizeof besides, " (besides %zu from warm start)", warm);
+    if (warm > 0 && own == 0 && interrupted == 0)
+        fprintf(stderr, "hpsearch: %zu trial%s from warm start fit the space and count as "
+                "finished; none of this study's own has run yet\n", warm, warm == 1 ? "" : "s");
+    else if (interrupted > 0)
+        fprintf(stderr, "hpsearch: resuming: %zu trial%s already finished%s (and %zu "
+                "interrupted run%s, not counted)\n", own, own == 1 ? "" : "s", besides,
+                interrupted, interrupted == 1 ? "" : "s");
+    else if (own > 0)
+        fprintf(stderr, "hpsearch: resuming: %zu trial%s already finished%s\n", own,
+                own == 1 ? "" : "s", besides);
     run_failures_explain_study(study, cfg, counts, log_dir);
 
     const hps_frozen *best_so_far;

@@ -4,7 +4,8 @@
  * Both forms end in the same cfg_param and pass the same checks (bounds, log, step,
  * values, grid_points); only the key names and the type inference differ:
  *   native: type (float|int|categorical|constant) low high step log values value
- *           grid_points; without type: values -> categorical, value -> constant,
+ *           grid_points (choices: a categorical's values, by Optuna's name); without
+ *           type: values -> categorical, value -> constant,
  *           int low/high (and int step, if any) -> int, else float.
  *   W&B:    distribution min max q values value (+ grid_points); without
  *           distribution: values -> categorical, value -> constant, int min/max ->
@@ -26,7 +27,7 @@ const char *const cfg_pkey_names[PK_COUNT] = {
     "type", "low", "high", "step", "log", "values", "value", "grid_points",
     "distribution", "min", "max", "q",
     "probabilities", "mu", "sigma", "a", "b", "parameters", "when",
-    "prior", "default",
+    "prior", "default", "choices",
 };
 
 static int cfg_name_ok(const char *name, size_t len)
@@ -261,7 +262,9 @@ int cfg_collect_keys(cfg_ctx *ctx, const cfg_param *p, const cfg_node *map, int 
         if (k < PK_COUNT && ctx->cfg->is_wandb) {
             keys->node[k] = e.value; /* refused below with a reason */
             keys->line[k] = key_line;
-            if (k >= PK_PROBABILITIES)
+            /* `choices` is the native form's synonym of values (Optuna's name): W&B's
+             * sweeps have only `values` */
+            if (k >= PK_PROBABILITIES && k != PK_CHOICES)
                 continue;
             return cfg_fail(ctx, key_line, "%s: unknown key '%s' in a W&B sweep parameter "
                             "(W&B keys: values, value, distribution, min, max, q; "
@@ -269,15 +272,17 @@ int cfg_collect_keys(cfg_ctx *ctx, const cfg_param *p, const cfg_node *map, int 
         }
         if (k < PK_COUNT)
             return cfg_fail(ctx, key_line, "%s: unknown key '%s' (parameters take type, low, "
-                            "high, step, log, values, value, grid_points, when, prior, default; a W&B sweep file "
+                            "high, step, log, values (or choices), value, grid_points, when, prior, default; a "
+                            "W&B sweep file "
                             "needs `program` or `method` at the top level)", where,
                             cfg_pkey_names[k]);
         return cfg_fail(ctx, key_line, "%s: unknown key '%.*s' (parameters take %s)", where,
                         (int)(len > 64 ? 64 : len), text,
                         ctx->cfg->is_wandb ? "values, value, distribution, min, max, q, "
                                              "grid_points"
-                                           : "type, low, high, step, log, values, value, "
-                                             "grid_points, when, prior, default");
+                                           : "type, low, high, step, log, values (or "
+                                             "choices), value, grid_points, when, prior, "
+                                             "default");
     }
     return rc;
 }
@@ -401,12 +406,28 @@ static int cfg_param_native(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int
     unsigned long allowed = (1ul << PK_TYPE) | (1ul << PK_LOW) | (1ul << PK_HIGH) |
                             (1ul << PK_STEP) | (1ul << PK_LOG) | (1ul << PK_VALUES) |
                             (1ul << PK_VALUE) | (1ul << PK_GRID_POINTS) | (1ul << PK_WHEN) |
-                            (1ul << PK_PRIOR) | (1ul << PK_DEFAULT);
+                            (1ul << PK_PRIOR) | (1ul << PK_DEFAULT) | (1ul << PK_CHOICES);
     int rc = cfg_collect_keys(ctx, p, map, line, allowed, &keys);
     if (rc == 0 && keys.node[PK_WHEN] != NULL)
         rc = cfg_read_when(ctx, p, keys.node[PK_WHEN], keys.line[PK_WHEN]);
     if (rc != 0)
         return rc;
+    /* `choices` is Optuna's name for a categorical's values (suggest_categorical(name,
+     * choices)), so a space copied from Optuna code reads as written. From here on it is
+     * `values`, but messages name the key the file used. */
+    const char *values_key = "values";
+    if (keys.node[PK_CHOICES] != NULL) {
+        if (keys.node[PK_VALUES] != NULL) {
+            int later = keys.line[PK_CHOICES] > keys.line[PK_VALUES] ? PK_CHOICES : PK_VALUES;
+            return cfg_fail(ctx, keys.line[later], "parameters.%s: both values and choices are "
+                            "given; they are the same key (choices is Optuna's name for "
+                            "values), keep one", p->name);
+        }
+        keys.node[PK_VALUES] = keys.node[PK_CHOICES];
+        keys.line[PK_VALUES] = keys.line[PK_CHOICES];
+        keys.node[PK_CHOICES] = NULL;
+        values_key = "choices";
+    }
 
     int low_int = 0, high_int = 0, step_int = 1;
     if (keys.node[PK_LOW] != NULL) {
@@ -452,7 +473,7 @@ static int cfg_param_native(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int
     } else if (keys.node[PK_LOW] != NULL && keys.node[PK_HIGH] != NULL) {
         p->kind = low_int && high_int && step_int ? CFG_INT : CFG_FLOAT;
     } else {
-        return cfg_fail(ctx, line, "parameters.%s: needs values, value, or low and high",
+        return cfg_fail(ctx, line, "parameters.%s: needs values (or choices), value, or low and high",
                         p->name);
     }
 
@@ -476,9 +497,9 @@ static int cfg_param_native(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int
         if (rc != 0)
             return rc;
         if (keys.node[PK_VALUES] == NULL)
-            return cfg_fail(ctx, line, "parameters.%s: a categorical parameter needs values",
-                            p->name);
-        snprintf(key, sizeof key, "parameters.%s.values", p->name);
+            return cfg_fail(ctx, line, "parameters.%s: a categorical parameter needs values "
+                            "(or choices)", p->name);
+        snprintf(key, sizeof key, "parameters.%s.%s", p->name, values_key);
         rc = cfg_read_values(ctx, p, keys.node[PK_VALUES], keys.line[PK_VALUES], key);
         if (rc == 0 && keys.node[PK_PRIOR] != NULL)
             rc = cfg_read_prior(ctx, p, keys.node[PK_PRIOR], keys.line[PK_PRIOR]);
@@ -491,6 +512,10 @@ static int cfg_param_native(cfg_ctx *ctx, cfg_param *p, const cfg_node *map, int
     rc = cfg_forbid(ctx, p, &keys, 1ul << PK_VALUE, "with a float or int range");
     if (rc != 0)
         return rc;
+    if (strcmp(values_key, "choices") == 0)
+        return cfg_fail(ctx, keys.line[PK_VALUES], "parameters.%s.choices: is for categorical "
+                        "parameters (Optuna's suggest_categorical); a %s parameter lists its "
+                        "values under values", p->name, p->kind == CFG_INT ? "int" : "float");
     if (keys.node[PK_LOG] != NULL) {
         int log = 0;
         snprintf(key, sizeof key, "parameters.%s.log", p->name);

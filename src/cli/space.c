@@ -678,3 +678,46 @@ hps_status space_map_changed(const cfg_config *cfg, hps_study *study, char *err,
         snprintf(err, errlen, "%s: %s", cfg->path, hps_study_errmsg(study));
     return rc;
 }
+
+/* Appends ", name" (or "name" first) to a list of `size` bytes; past its end, ", ..."
+ * once. */
+static void append_name(char *list, size_t size, size_t *n, const char *name)
+{
+    size_t used = strlen(list);
+    const char *sep = *n > 0 ? ", " : "";
+    if (used + strlen(sep) + strlen(name) + sizeof ", ..." < size)
+        snprintf(list + used, size - used, "%s%s", sep, name);
+    else if (used + sizeof ", ..." <= size && (used < 3 || strcmp(list + used - 3, "...") != 0))
+        snprintf(list + used, size - used, "%s...", sep);
+    (*n)++;
+}
+
+/* CMA-ES models the numeric parameters of the relative search space -- those every
+ * finished trial has (samplers/cmaes.c) -- so a categorical parameter and a conditional
+ * one (`when:`) are drawn at random in every trial, as random search would: the study
+ * runs, but those are not optimized. Said once per run, before anything is spent. */
+void space_warn_cmaes(const cfg_config *cfg)
+{
+    if (strcmp(cfg->sampler, "cmaes") != 0 || cfg->pbt.population > 0)
+        return;
+    char conditional[512] = "", categorical[512] = "";
+    size_t n_cond = 0, n_cat = 0;
+    for (size_t i = 0; i < cfg->n_params; i++) {
+        const cfg_param *p = &cfg->params[i];
+        if (!space_param_searched(p))
+            continue;
+        if (p->n_when > 0)
+            append_name(conditional, sizeof conditional, &n_cond, p->name);
+        else if (p->kind == CFG_CATEGORICAL)
+            append_name(categorical, sizeof categorical, &n_cat, p->name);
+    }
+    if (n_cond + n_cat == 0)
+        return;
+    cli_warn("sampler cmaes models only the numeric parameters every trial has; it draws "
+             "%s%s%s%s%s at random in every trial (from the prior, if one is given), as "
+             "random search would, so %s not optimized. For this space use `sampler: auto` "
+             "(a Gaussian process modelling each branch) or `sampler: tpe`",
+             conditional, n_cond > 0 ? " (conditional: only some trials have them)" : "",
+             n_cond > 0 && n_cat > 0 ? " and " : "", categorical,
+             n_cat > 0 ? " (categorical)" : "", n_cond + n_cat == 1 ? "it is" : "they are");
+}

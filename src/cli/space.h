@@ -25,6 +25,11 @@ typedef struct space_auto_choice {
  * range with low == high are not searched. */
 int space_param_searched(const cfg_param *p);
 
+/* With `sampler: cmaes` (outside pbt), warns on stderr naming the parameters CMA-ES draws
+ * at random instead of modelling -- the conditional and the categorical ones -- and what
+ * to use instead; nothing when there are none. Run and plan call it once. */
+void space_warn_cmaes(const cfg_config *cfg);
+
 /* Fills *out; on failure (out of memory: the description it writes is well-formed)
  * returns the status with the library's message in out->reason and an empty strategy. */
 hps_status space_auto_choose(const cfg_config *cfg, uint64_t budget, space_auto_choice *out);

@@ -554,6 +554,23 @@ size_t warm_added(hps_study *study)
     return n;
 }
 
+size_t warm_trials_in(hps_study *study)
+{
+    size_t n = 0, count = 0;
+    if (hps_study_n_trials(study, &n) != HPS_OK)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        const hps_frozen *t;
+        if (hps_study_trial(study, (int64_t)i, &t) != HPS_OK || hps_frozen_state(t) != HPS_COMPLETE)
+            continue;
+        json_t *attrs = json_loads(hps_frozen_user_attrs(t), 0, NULL);
+        json_t *origin = json_object_get(attrs, "warm_start_from");
+        count += json_is_string(json_object_get(origin, "study"));
+        json_decref(attrs);
+    }
+    return count;
+}
+
 int warm_report_space_change(const cfg_config *cfg, hps_study *study, int version)
 {
     size_t *outside = calloc(cfg->n_params + 1, sizeof *outside);

@@ -105,4 +105,9 @@ int warm_report_space_change(const cfg_config *cfg, hps_study *study, int versio
 /* The trials the study was warm-started with (0 without a warm start). */
 size_t warm_added(hps_study *study);
 
+/* The COMPLETE trials of `study` that a warm start added (user attribute
+ * warm_start_from), whether by the config's `warm_start` or `hpsearch narrow
+ * --warm-start`: finished trials the study was given, not ones it ran. */
+size_t warm_trials_in(hps_study *study);
+
 #endif

@@ -88,6 +88,7 @@ struct hps_trial {
                                 copies are owned), used when the same parameter is
                                 suggested with the same distribution */
     size_t n_relative;
+    int last_independent;  /* hps_trial_last_independent */
     int finished;
     int beating;           /* this handle has an entry in the study's heartbeat (a
                               superseded handle and the one that took over each have one) */

@@ -596,6 +596,7 @@ static hps_status suggest(hps_trial *trial, const char *name, hps_dist *dist, do
             hps_free(now);
             return rc;
         }
+        trial->last_independent = 0;
         *internal_out = existing->internal;
         return HPS_OK;
     }
@@ -616,6 +617,7 @@ static hps_status suggest(hps_trial *trial, const char *name, hps_dist *dist, do
         if (rc != HPS_OK)
             return rc;
     }
+    int independent = !found;
     if (!found) {
         hps_engine_ctx e;
         hps_study_context(study, trial, &e);
@@ -628,8 +630,14 @@ static hps_status suggest(hps_trial *trial, const char *name, hps_dist *dist, do
     }
     if (hps_rec_add_param(trial->rec, name, dist, internal) != 0)
         return hps_errbuf_set(&trial->err, HPS_ERR_NOMEM, "out of memory");
+    trial->last_independent = independent;
     *internal_out = internal;
     return HPS_OK;
+}
+
+int hps_trial_last_independent(const hps_trial *trial)
+{
+    return trial != NULL && trial->last_independent;
 }
 
 static hps_status check_param_name(hps_trial *trial, const char *name)

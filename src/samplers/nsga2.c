@@ -30,9 +30,11 @@
  * is redrawn there.) Otherwise the child copies one parent taken at random. Each
  * parameter then mutates with probability mutation_prob (by default 1 / the number of
  * parameters): a mutated parameter is drawn uniformly at random, as Optuna does without
- * a mutation operator. Parameters outside the relative search space (new ones, or ones
- * whose distribution varies), parameters with a single value and the whole first
- * generation are drawn uniformly at random.
+ * a mutation operator (never from a prior: see mutated). Parameters outside the relative
+ * search space (new ones, conditional ones, or ones whose distribution varies),
+ * parameters with a single value and the whole first generation are drawn at random,
+ * from the parameter's prior when it has one (as the random sampler draws), else
+ * uniformly.
  *
  * Crossover operators (Optuna's, with its defaults; nsga_crossover.c has the formulas):
  * uniform, sbx (bounded simulated binary; eta "auto" is 20 for several objectives, 2
@@ -659,6 +661,19 @@ static size_t mark_bred(const breeding *b, unsigned char *numeric, unsigned char
     return n;
 }
 
+/* A mutated parameter: drawn uniformly, never from its prior. Mutation is what lets the
+ * population reach values its parents lack; drawn from the prior it would pull every
+ * generation back towards the prior for as long as the study runs, where the other
+ * samplers let a prior fade as trials accumulate (piBO). The draw is keyed as
+ * hps_nsga_sample's by (seed, trial, name). */
+static double mutated(const hps_sampler *sampler, const hps_context *ctx, const hps_history *h,
+                      size_t i)
+{
+    hps_rng rng;
+    hps_rng_seed_keyed(&rng, sampler->seed, ctx->trial->number, h->space.names[i]);
+    return hps_dist_from_unit(h->space.dists[i], hps_rng_uniform(&rng));
+}
+
 static hps_status breed(const hps_nsga_state *s, hps_sampler *sampler, const hps_context *ctx,
                         breeding *b, double *values_out)
 {
@@ -696,7 +711,7 @@ static hps_status breed(const hps_nsga_state *s, hps_sampler *sampler, const hps
                                                 : 1.0 / (double)(n_bred > 0 ? n_bred : 1);
     for (size_t i = 0; i < h->space.n; i++)
         if (b->bred[i] && hps_rng_uniform(&rng) < mutation)
-            values_out[i] = NAN; /* drawn at random by hps_nsga_sample */
+            values_out[i] = mutated(sampler, ctx, h, i);
 out:
     hps_mem_free(flags);
     hps_mem_free(unit);
@@ -739,7 +754,10 @@ hps_status hps_nsga_sample_relative(hps_sampler *sampler, const hps_context *ctx
     return rc;
 }
 
-/* The first generation, mutations, and parameters crossover does not reach: uniform. */
+/* The first generation, and parameters crossover does not reach (outside the relative
+ * space, or with one value): from the parameter's prior when it has one, as the random
+ * sampler draws, else uniformly. The first generation is where the prior counts: it
+ * seeds the population every later one descends from. (Mutations: mutated above.) */
 hps_status hps_nsga_sample(hps_sampler *sampler, const hps_context *ctx, const char *name,
                            const hps_dist *dist, double *internal_out)
 {
@@ -749,7 +767,8 @@ hps_status hps_nsga_sample(hps_sampler *sampler, const hps_context *ctx, const c
         return rc;
     hps_rng rng;
     hps_rng_seed_keyed(&rng, sampler->seed, ctx->trial->number, name);
-    *internal_out = hps_dist_from_unit(dist, hps_rng_uniform(&rng));
+    *internal_out =
+        hps_dist_from_unit(dist, hps_ctx_prior_unit(ctx, name, dist, hps_rng_uniform(&rng)));
     return HPS_OK;
 }
 

@@ -76,6 +76,13 @@ expect_contains "plan counts what would fit" \
 out=$("$HPSEARCH" run v2.yaml --no-progress 2>&1)
 expect_eq "the warm-started study runs" 0 $?
 expect_contains "run counts what fit and what was left out" "$message" "$out"
+# a new study is not resumed: its finished trials are the warm start's
+expect_contains "a new warm-started study says where its finished trials came from" \
+    "hpsearch: $fit trials from warm start fit the space and count as finished; none of this study's own has run yet" "$out"
+case "$out" in
+*"resuming:"*) fail "a new warm-started study says it is resuming: $out" ;;
+*) ok "a new warm-started study does not say resuming" ;;
+esac
 v2_trials() { sql warm.db "SELECT COUNT(*) FROM trials t JOIN studies s ON s.study_id = t.study_id
                           WHERE s.name = 'v2' $1"; }
 marked="AND t.user_attrs LIKE '%warm_start_from%'"
@@ -119,6 +126,8 @@ esac
 # resumed with a larger budget: 2 more new trials, no second warm start
 out=$("$HPSEARCH" run v2.yaml -n 5 --no-progress 2>&1)
 expect_eq "the study resumes" 0 $?
+expect_contains "resuming counts its own trials apart from the warm start's" \
+    "hpsearch: resuming: 3 trials already finished (besides $fit from warm start)" "$out"
 case "$out" in
 *"warm start:"*) fail "resume warm-started again: $out" ;;
 *) ok "resume does not warm-start again" ;;

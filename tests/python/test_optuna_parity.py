@@ -287,3 +287,67 @@ def test_wilcoxon_pruner():
                          (dict(n_startup_steps=-1), "n_startup_steps must be nonnegative")):
         with pytest.raises(ValueError, match=message):
             hpsearch.pruners.WilcoxonPruner(**bad)
+
+
+def _independent_warnings(mod, warn):
+    """CmaEsSampler on a space with a categorical, a conditional and a one-value parameter:
+    the (trial, parameter) pairs its warning names, and what each trial suggested."""
+    names = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            if "is sampled independently" in record.getMessage():
+                names.append((record.levelname, record.getMessage()))
+
+    def objective(trial):
+        opt = trial.suggest_categorical("opt", ["adam", "sgd"])
+        x = trial.suggest_float("x", -1, 1)
+        y = trial.suggest_float("y", -1, 1)
+        if opt == "sgd":
+            trial.suggest_float("momentum", 0.5, 0.99)
+        trial.suggest_categorical("one", ["only"])
+        return x * x + y * y
+
+    handler = Keep()
+    logging.getLogger("optuna").addHandler(handler)
+    try:
+        study = mod.create_study(sampler=mod.samplers.CmaEsSampler(
+            seed=1, n_startup_trials=3, warn_independent_sampling=warn))
+        study.optimize(objective, n_trials=12)
+    finally:
+        logging.getLogger("optuna").removeHandler(handler)
+    return names, study.trials
+
+
+def _expected_warnings(trials, n_startup):
+    """Optuna 3.1's condition (samplers/_cmaes.py, sample_independent): once n_startup
+    trials are COMPLETE, every parameter outside CMA-ES's space -- the categorical, and
+    the conditional one when the trial suggests it -- but not the one-value parameter,
+    which never reaches sample_independent."""
+    text = ("The parameter '{}' in trial#{} is sampled independently by using "
+            "`RandomSampler` instead of `CmaEsSampler` (optimization performance may be "
+            "degraded). `CmaEsSampler` does not support dynamic search space or "
+            "`CategoricalDistribution`. You can suppress this warning by setting "
+            "`warn_independent_sampling` to `False` in the constructor of `CmaEsSampler`, "
+            "if this independent sampling is intended behavior.")
+    expected = []
+    for t in trials[n_startup:]:
+        expected.append(("WARNING", text.format("opt", t.number)))
+        if "momentum" in t.params:
+            expected.append(("WARNING", text.format("momentum", t.number)))
+    return expected
+
+
+@pytest.mark.parametrize("mod", ENGINES)
+def test_cmaes_warns_about_independent_sampling_as_optuna(mod):
+    """The same warning, level and logger, for the same (trial, parameter) pairs given
+    each library's own draws (which differ: the values are not compared); none with
+    warn_independent_sampling=False. What does not match Optuna: Optuna 3.1 stops
+    warning for good once the relative space holds a single numeric parameter (its
+    CMA-ES needs two) or changes dimension; hpsearch's CMA-ES models one parameter and
+    restarts on a changed space, so it goes on warning there."""
+    names, trials = _independent_warnings(mod, True)
+    assert names == _expected_warnings(trials, 3)
+    assert any("momentum" in message for _, message in names)
+    names, _ = _independent_warnings(mod, False)
+    assert names == []

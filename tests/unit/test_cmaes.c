@@ -305,6 +305,65 @@ static void test_categorical_falls_back(void **state)
     hps_study_close(study);
 }
 
+/* hps_trial_last_independent says which values CMA-ES did not draw: every one before a
+ * trial has finished, then the categorical and the conditional parameter, never the two
+ * numeric ones every trial has; a value fixed or suggested again is not drawn at all. */
+static void test_last_independent(void **state)
+{
+    (void)state;
+    hps_study *study = open_study(":memory:", "4", NULL);
+    hps_value choices[] = {{.type = HPS_VALUE_STRING, .u.s = "adam"},
+                           {.type = HPS_VALUE_STRING, .u.s = "sgd"}};
+    int drawn_alone[4] = {0}, asked[4] = {0};
+    for (int i = 0; i < 30; i++) {
+        hps_trial *t;
+        double x, y, momentum;
+        size_t opt;
+        ASSERT_OK(hps_study_ask(study, &t));
+        assert_int_equal(hps_trial_last_independent(t), 0); /* nothing suggested yet */
+        ASSERT_OK(hps_trial_suggest_float(t, "x", -1, 1, 0, 0, &x));
+        int x_alone = hps_trial_last_independent(t);
+        ASSERT_OK(hps_trial_suggest_categorical(t, "opt", choices, 2, &opt));
+        int opt_alone = hps_trial_last_independent(t);
+        ASSERT_OK(hps_trial_suggest_float(t, "y", -1, 1, 0, 0, &y));
+        int y_alone = hps_trial_last_independent(t);
+        if (i == 0) {
+            assert_true(x_alone && opt_alone && y_alone); /* no finished trial: no space */
+        } else {
+            drawn_alone[0] += x_alone, asked[0]++;
+            drawn_alone[1] += y_alone, asked[1]++;
+            drawn_alone[2] += opt_alone, asked[2]++;
+        }
+        if (opt == 1) {
+            ASSERT_OK(hps_trial_suggest_float(t, "momentum", 0.5, 0.99, 0, 0, &momentum));
+            if (i > 0)
+                drawn_alone[3] += hps_trial_last_independent(t), asked[3]++;
+        }
+        /* suggested again: the value recorded, nothing drawn */
+        ASSERT_OK(hps_trial_suggest_categorical(t, "opt", choices, 2, &opt));
+        assert_int_equal(hps_trial_last_independent(t), 0);
+        ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, x * x + y * y + (double)opt));
+        hps_trial_free(t);
+    }
+    assert_int_equal(drawn_alone[0], 0);
+    assert_int_equal(drawn_alone[1], 0);
+    assert_int_equal(drawn_alone[2], asked[2]);
+    assert_true(asked[3] > 0);
+    assert_int_equal(drawn_alone[3], asked[3]);
+    /* a fixed value is the caller's, not the sampler's */
+    hps_trial *t;
+    double x;
+    ASSERT_OK(hps_study_ask(study, &t));
+    ASSERT_OK(hps_trial_fix_params(t, "{\"opt\": \"sgd\"}"));
+    size_t opt;
+    ASSERT_OK(hps_trial_suggest_float(t, "x", -1, 1, 0, 0, &x));
+    ASSERT_OK(hps_trial_suggest_categorical(t, "opt", choices, 2, &opt));
+    assert_int_equal(opt, 1);
+    assert_int_equal(hps_trial_last_independent(t), 0);
+    hps_trial_free(t);
+    hps_study_close(study);
+}
+
 static void record_run(const char *seed, double *xs, int n)
 {
     hps_study *study = open_study(":memory:", seed, NULL);
@@ -615,6 +674,7 @@ int main(void)
         cmocka_unit_test(test_bipop_restarts),
         cmocka_unit_test(test_integers_with_margin),
         cmocka_unit_test(test_categorical_falls_back),
+        cmocka_unit_test(test_last_independent),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_resume_after_restart),
         cmocka_unit_test(test_two_workers),

@@ -398,6 +398,28 @@ static void test_native_example(void **state)
     cfg_free(cfg);
 }
 
+/* `choices` (Optuna's name) reads as `values` for a categorical, with or without type,
+ * and narrow's writer gives it back as `values`. */
+static void test_native_choices(void **state)
+{
+    (void)state;
+    cfg_config *cfg = NULL;
+    if (cfg_load(fixture_path("good", "native_choices.yaml"), &cfg, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    const cfg_param *p = param(cfg, "optimizer");
+    assert_true(p->kind == CFG_CATEGORICAL && p->n_values == 2);
+    assert_string_equal(p->values[0].u.s, "adam");
+    assert_string_equal(p->values[1].u.s, "sgd");
+    p = param(cfg, "activation"); /* no type: choices make it categorical */
+    assert_true(p->kind == CFG_CATEGORICAL && p->n_values == 2);
+    assert_string_equal(p->values[1].u.s, "tanh");
+    assert_non_null(p->prior);
+    cfg_free(cfg);
+    /* a mistake inside choices is reported under the key the file used */
+    expect_fail("metric: loss\ncommand: x\nparameters:\n  o: {choices: [a, b, a]}\n",
+                "t.yaml:4: parameters.o.choices: 'a' appears more than once");
+}
+
 static void test_native_other_forms(void **state)
 {
     (void)state;
@@ -507,7 +529,7 @@ static void test_native_inference(void **state)
     cfg_free(cfg);
 
     expect_fail("metric: m\ncommand: run\nparameters:\n  x: {log: true}\n",
-                "t.yaml:4: parameters.x: needs values, value, or low and high");
+                "t.yaml:4: parameters.x: needs values (or choices), value, or low and high");
     expect_fail("metric: m\ncommand: run\nparameters:\n  x:\n",
                 "t.yaml:4: parameters.x: needs a value");
     expect_fail("metric: m\ncommand: run\nparameters:\n  e: {type: int, values: [1, 2.5]}\n",
@@ -2230,6 +2252,7 @@ int main(void)
         cmocka_unit_test(test_conditions),
         cmocka_unit_test(test_wandb_nested),
         cmocka_unit_test(test_native_other_forms),
+        cmocka_unit_test(test_native_choices),
         cmocka_unit_test(test_scalar_types),
         cmocka_unit_test(test_native_inference),
         cmocka_unit_test(test_grid_sampler),

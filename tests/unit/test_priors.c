@@ -1,6 +1,8 @@
 /* test_priors.c -- priors on parameters (hps_study_set_prior): malformed priors and
  * priors that do not fit the suggested distribution are refused with a message naming
- * them; random and Sobol draw from the prior (counts inside one scale of the center);
+ * them; random and Sobol draw from the prior (counts inside one scale of the center), and
+ * so do NSGA-II's and NSGA-III's first generation and NSGA-II's draws of a parameter it
+ * does not breed;
  * GP and TPE reach the optimum of a toy function sooner with a good prior than
  * without, and still reach it with a misleading one (counts over fixed seeds). */
 #include <setjmp.h>
@@ -19,7 +21,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static hps_study *open_study(const char *sampler_name, const char *seed)
+/* A study sampled by `sampler_name` seeded `seed`, with one more option when `option`
+ * is not NULL. */
+static hps_study *open_study_with(const char *sampler_name, const char *seed, const char *option,
+                                  const char *value)
 {
     hps_study *study;
     char err[256];
@@ -30,8 +35,15 @@ static hps_study *open_study(const char *sampler_name, const char *seed)
     hps_sampler *sampler;
     ASSERT_OK(hps_sampler_new(sampler_name, &sampler, err, sizeof err));
     ASSERT_OK(hps_sampler_set(sampler, "seed", seed));
+    if (option != NULL)
+        ASSERT_OK(hps_sampler_set(sampler, option, value));
     ASSERT_OK(hps_study_set_sampler(study, sampler));
     return study;
+}
+
+static hps_study *open_study(const char *sampler_name, const char *seed)
+{
+    return open_study_with(sampler_name, seed, NULL, NULL);
 }
 
 /* ---- errors ---------------------------------------------------------------------------- */
@@ -129,7 +141,10 @@ static void test_set_prior_out_of_memory(void **state)
  * lr within one decade-scale, n within one scale, and pick choice 0. */
 static void count_inside(const char *sampler_name, int with_prior, int counts[4])
 {
-    hps_study *study = open_study(sampler_name, "3");
+    /* NSGA's first generation holds every draw: the prior is for the first generation */
+    int nsga = strncmp(sampler_name, "nsga", 4) == 0;
+    hps_study *study = open_study_with(sampler_name, "3", nsga ? "population_size" : NULL,
+                                       nsga ? "200" : NULL);
     if (with_prior) {
         ASSERT_OK(hps_study_set_prior(study, "x", "{\"center\": 0.3, \"scale\": 0.05}"));
         ASSERT_OK(hps_study_set_prior(study, "lr", "{\"center\": 1e-3, \"scale\": 0.5}"));
@@ -189,6 +204,62 @@ static void test_sobol_follows_prior(void **state)
 {
     (void)state;
     check_follows_prior("sobol");
+}
+
+/* NSGA-II and NSGA-III draw their first generation from the prior (before: uniformly,
+ * whatever the prior said: x inside one scale in 24 of 200 trials, as uniform draws). */
+static void test_nsga2_first_generation_follows_prior(void **state)
+{
+    (void)state;
+    check_follows_prior("nsga2");
+}
+
+static void test_nsga3_first_generation_follows_prior(void **state)
+{
+    (void)state;
+    check_follows_prior("nsga3");
+}
+
+/* After the first generation, a conditional parameter (outside the relative space, so
+ * never crossed) is still drawn from its prior, while the unconditional ones are bred:
+ * of the trials of generations 1..4 with act = relu, how many put mom within one scale
+ * of the prior's center. */
+static void test_nsga2_conditional_parameter_follows_prior(void **state)
+{
+    (void)state;
+    int inside[2] = {0, 0}, active[2] = {0, 0};
+    hps_value choices[] = {{.type = HPS_VALUE_STRING, .u.s = "relu"},
+                           {.type = HPS_VALUE_STRING, .u.s = "tanh"}};
+    for (int with_prior = 0; with_prior < 2; with_prior++) {
+        hps_study *study = open_study_with("nsga2", "5", "population_size", "20");
+        if (with_prior)
+            ASSERT_OK(hps_study_set_prior(study, "mom", "{\"center\": 0.9, \"scale\": 0.02}"));
+        for (int i = 0; i < 100; i++) {
+            hps_trial *t;
+            double x, mom = 0;
+            size_t k;
+            ASSERT_OK(hps_study_ask(study, &t));
+            ASSERT_OK(hps_trial_suggest_float(t, "x", 0, 1, 0, 0, &x));
+            ASSERT_OK(hps_trial_suggest_categorical(t, "act", choices, 2, &k));
+            if (k == 0) {
+                ASSERT_OK(hps_trial_suggest_float(t, "mom", 0.5, 0.99, 0, 0, &mom));
+                if (i >= 20) {
+                    active[with_prior]++;
+                    inside[with_prior] += fabs(mom - 0.9) <= 0.02;
+                }
+            }
+            ASSERT_OK(hps_trial_tell(t, HPS_COMPLETE, (x - 0.2) * (x - 0.2) + (double)k));
+            hps_trial_free(t);
+        }
+        hps_study_close(study);
+    }
+    /* one scale of the prior is 8% of the range: uniform draws land there rarely */
+    if (active[1] < 20 || inside[1] < active[1] / 2)
+        fail_msg("nsga2: mom within one scale of the prior in %d of %d later trials with it",
+                 inside[1], active[1]);
+    if (active[0] < 20 || inside[0] > active[0] / 4)
+        fail_msg("nsga2: mom within one scale in %d of %d later trials without a prior",
+                 inside[0], active[0]);
 }
 
 static double phi_cdf(double z)
@@ -338,6 +409,9 @@ int main(void)
         cmocka_unit_test(test_set_prior_out_of_memory),
         cmocka_unit_test(test_random_follows_prior),
         cmocka_unit_test(test_sobol_follows_prior),
+        cmocka_unit_test(test_nsga2_first_generation_follows_prior),
+        cmocka_unit_test(test_nsga3_first_generation_follows_prior),
+        cmocka_unit_test(test_nsga2_conditional_parameter_follows_prior),
         cmocka_unit_test(test_quantile_and_density),
         cmocka_unit_test(test_gp_with_priors),
         cmocka_unit_test(test_tpe_with_priors),

@@ -26,10 +26,12 @@ import random
 import warnings
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
+from .. import logging as _hlogging
 from ..distributions import (BaseDistribution, CategoricalDistribution, FloatDistribution,
                             IntDistribution)
 from ..exceptions import ExperimentalWarning, _warn_experimental
 from ..search_space import IntersectionSearchSpace, _intersection_of_study
+from ..trial import TrialState
 from . import nsgaii
 from .nsgaii import BLXAlphaCrossover, SBXCrossover, UniformCrossover
 
@@ -37,6 +39,8 @@ __all__ = ["BaseSampler", "AutoSampler", "GPSampler", "TPESampler", "CmaEsSample
            "NSGAIISampler", "NSGAIIISampler", "UniformCrossover", "SBXCrossover",
            "BLXAlphaCrossover", "RandomSampler", "GridSampler", "QMCSampler", "BruteForceSampler",
            "PartialFixedSampler", "IntersectionSearchSpace", "intersection_search_space"]
+
+_logger = _hlogging.get_logger(__name__)
 
 GridValueType = Union[str, float, int, bool, None]
 
@@ -454,9 +458,37 @@ class CmaEsSampler(_EngineSampler):
                           "can change in the future.", ExperimentalWarning, stacklevel=2)
             self._options["source_trials"] = _source_trials_json(source_trials)
         self._seed = seed
+        self._n_startup_trials = int(n_startup_trials)
+        self._warn_independent_sampling = bool(warn_independent_sampling)
 
     def _engine_spec(self) -> _EngineSpec:
         return ("cmaes", dict(self._options), None)
+
+    def _independent_hook(self) -> Optional[Callable[[Any, str], None]]:
+        """What the study calls after each suggestion the engine drew independently, or
+        None when nothing is to be said."""
+        return self._log_independent_sampling if self._warn_independent_sampling else None
+
+    def _log_independent_sampling(self, trial: Any, param_name: str) -> None:
+        """Optuna's warning, on Optuna's condition: a parameter drawn independently (outside
+        the numeric parameters every finished trial has) once the study holds
+        n_startup_trials COMPLETE trials. A one-value distribution never reaches Optuna's
+        sample_independent, so it is not reported either."""
+        distribution = trial.distributions.get(param_name)
+        if distribution is not None and distribution.single():
+            return
+        complete = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        if len(complete) < self._n_startup_trials:
+            return
+        _logger.warning(
+            "The parameter '{}' in trial#{} is sampled independently "
+            "by using `{}` instead of `CmaEsSampler` "
+            "(optimization performance may be degraded). "
+            "`CmaEsSampler` does not support dynamic search space or `CategoricalDistribution`. "
+            "You can suppress this warning by setting `warn_independent_sampling` "
+            "to `False` in the constructor of `CmaEsSampler`, "
+            "if this independent sampling is intended behavior.".format(
+                param_name, trial.number, "RandomSampler"))
 
     def __repr__(self) -> str:
         return f"CmaEsSampler(seed={self._seed!r})"
