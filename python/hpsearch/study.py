@@ -322,7 +322,7 @@ class Study(_core.Study):
         `callbacks` are called as ``callback(study, frozen_trial)`` after each trial.
 
         With a pruner that pauses trials (``SuccessiveHalvingPruner(mode="promotion")``,
-        ``ForecastPruner(mode="freeze-thaw")``) each call of `func` runs one slice: it may
+        ``HyperbandPruner(mode="promotion")``, ``ForecastPruner(mode="freeze-thaw")``) each call of `func` runs one slice: it may
         get a resumed trial (``trial.resume_step``), and ends the slice with
         ``trial.pause(trial.max_step)`` (the trial is then not told, and callbacks are
         not called for it). A `func` that returns a value from a trial whose slice had an

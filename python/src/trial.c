@@ -596,7 +596,8 @@ static PyObject *trial_pause(PyObject *obj, PyObject *arg)
         return PyErr_Format(PyExc_RuntimeError,
                             "trial %lld cannot pause: the study's pruner ('%s') never resumes "
                             "a paused trial, so it would stay paused for good; pause under "
-                            "SuccessiveHalvingPruner(mode=\"promotion\") or "
+                            "SuccessiveHalvingPruner(mode=\"promotion\"), "
+                            "HyperbandPruner(mode=\"promotion\") or "
                             "ForecastPruner(mode=\"freeze-thaw\"), or tell the trial",
                             (long long)self->number, pruner);
     if (rc != HPS_OK)

@@ -471,7 +471,10 @@ def test_a_pause_under_a_pruner_that_never_resumes_is_refused():
     trial = study.ask()
     trial.report(0.5, 0)
     with pytest.raises(RuntimeError, match=r"trial 0 cannot pause: the study's pruner "
-                                           r"\('median'\) never resumes a paused trial"):
+                                           r"\('median'\) never resumes a paused trial") as refusal:
         trial.pause(1)
+    # the message names every pruner that does resume
+    for pausing in ("SuccessiveHalvingPruner", "HyperbandPruner", "ForecastPruner"):
+        assert pausing in str(refusal.value)
     study.tell(trial, 0.5)
     assert study.trials[0].state == TrialState.COMPLETE
