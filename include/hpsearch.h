@@ -367,6 +367,10 @@ HPS_API const char *hps_pruner_errmsg(const hps_pruner *pruner);
  * pruner a patient one wraps says. -1 for a pruner that never pauses a trial, and so
  * never resumes one (every other, and a NULL pruner). */
 HPS_API int64_t hps_pruner_full_step(const hps_pruner *pruner);
+/* The study system attribute pruner "auto" agrees its stopping strategy in when it
+ * first joins a study: a study that holds it has run auto (the CLI's default pruner
+ * keeps such a study on auto). */
+#define HPS_PRUNER_AUTO_STOPPING_ATTR "pruner_auto_stopping"
 
 /* The pruners this build has, built-in then registered, as a JSON array like
  * hps_sampler_catalog's, each with its "aliases" (other names hps_pruner_new takes); a

@@ -4,12 +4,8 @@
 #include <jansson.h>
 #include <string.h>
 
-/* The study attribute pruner auto agrees on when it joins a study (src/pruners/auto.c,
- * STOPPING_KEY): its trace in a study that ran it. test_pruner_default.sh checks that a
- * study run under auto has it. */
-#define AUTO_TRACE_KEY "pruner_auto_stopping"
-
-/* Whether the study's system attributes hold AUTO_TRACE_KEY. */
+/* Whether the study's system attributes hold HPS_PRUNER_AUTO_STOPPING_ATTR: auto's
+ * trace in a study that ran it. */
 static hps_status ran_auto(hps_study *study, int *out)
 {
     const char *json = NULL;
@@ -20,7 +16,7 @@ static hps_status ran_auto(hps_study *study, int *out)
     json_t *attrs = json_loads(json, 0, NULL);
     if (attrs == NULL)
         return HPS_ERR_NOMEM; /* the library wrote it: only memory can fail here */
-    *out = json_object_get(attrs, AUTO_TRACE_KEY) != NULL;
+    *out = json_object_get(attrs, HPS_PRUNER_AUTO_STOPPING_ATTR) != NULL;
     json_decref(attrs);
     return HPS_OK;
 }

@@ -134,7 +134,7 @@ static int has_rung_records(const hps_context *ctx, hps_errbuf *err, hps_status 
  * study with rung records and no attribute ran auto before the option existed, which
  * was asha. A worker given another strategy explicitly is refused, naming both; one left
  * at the default takes the study's. */
-#define STOPPING_KEY "pruner_auto_stopping"
+#define STOPPING_KEY HPS_PRUNER_AUTO_STOPPING_ATTR
 
 static hps_status agree_stopping(hps_pruner *pruner, auto_state *s, const hps_context *ctx)
 {
